@@ -1,0 +1,79 @@
+"""complaints — citizen complaint and petition tracking for Vietnamese state agencies."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from complaints.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+logger = logging.getLogger(__name__)
+
+
+def select_locale() -> str:
+    """Return the user's chosen language: session, then account, then Vietnamese."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    lang = session.get("lang")
+    if lang in languages:
+        return lang
+    if current_user and getattr(current_user, "is_authenticated", False):
+        if current_user.locale in languages:
+            return current_user.locale
+    lang = request.args.get("lang")
+    return lang if lang in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Turn on WAL, foreign keys and a busy timeout on every SQLite connection."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+def create_app(config: object | dict | None = None) -> Flask:
+    """Build the app; `config` is a config class/object or a dict of overrides."""
+    from config import Config
+
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+
+    from complaints import models  # noqa: F401  (register every table)
+    from complaints.cli import register_cli
+    from complaints.web import register_web
+
+    register_web(app)
+    register_cli(app)
+    return app

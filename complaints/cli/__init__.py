@@ -1,0 +1,12 @@
+"""Flask CLI commands; each is thin and calls a service, committing once at the end."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from complaints.cli import audit, localities, users
+
+
+def register_cli(app: Flask) -> None:
+    for module in (users, localities, audit):
+        app.cli.add_command(module.group)

@@ -1,0 +1,119 @@
+"""Fixed vocabularies of the domain (codes stored in the database, with vi/en labels).
+
+Fields of law (lĩnh vực) and agencies are data in tables; these lists are the legal
+categories the statutes themselves fix, so they are code, each with its label pair.
+"""
+
+from __future__ import annotations
+
+# Kinds of petition (loại đơn).
+KINDS = {
+    "complaint": ("Khiếu nại", "Complaint"),
+    "denunciation": ("Tố cáo", "Denunciation"),
+    "recommendation": ("Kiến nghị", "Recommendation"),
+    "feedback": ("Phản ánh", "Feedback"),
+}
+
+CHANNELS = {
+    "walk_in": ("Trực tiếp", "Walk-in"),
+    "mail": ("Qua bưu điện", "Mail"),
+    "hotline": ("Đường dây nóng", "Hotline"),
+    "online": ("Trực tuyến", "Online"),
+    "reception_session": ("Buổi tiếp công dân", "Citizen-reception session"),
+    "forwarded": ("Cơ quan khác chuyển đến", "Forwarded by another body"),
+}
+
+ROLES = {
+    "reception": ("Cán bộ tiếp nhận", "Reception officer"),
+    "agency_head": ("Thủ trưởng cơ quan", "Agency head"),
+    "agency_officer": ("Cán bộ xử lý", "Agency officer"),
+    "inspector": ("Thanh tra", "Inspector"),
+    "admin": ("Quản trị", "Administrator"),
+}
+
+# Report categories of the inspectorate's forms (reports.md); each field maps to one.
+REPORT_CATEGORIES = {
+    "admin_policy": ("Hành chính — chế độ chính sách", "Administrative — policies and benefits"),
+    "admin_land": ("Hành chính — đất đai, nhà cửa", "Administrative — land and housing"),
+    "admin_officials": ("Hành chính — công chức, công vụ", "Administrative — officials and duty"),
+    "admin_other": ("Hành chính — lĩnh vực khác", "Administrative — other"),
+    "corruption": ("Tham nhũng", "Corruption"),
+    "justice": ("Tư pháp", "Justice"),
+    "party": ("Đảng, đoàn thể", "Party and mass organisations"),
+    "other": ("Khác", "Other"),
+}
+
+# Handling outcome of a received petition (kết quả xử lý đơn).
+HANDLING_OUTCOMES = {
+    "routed": ("Chuyển cơ quan có thẩm quyền", "Routed to the competent agency"),
+    "forwarded": ("Chuyển cơ quan ngoài hệ thống", "Forwarded outside the system"),
+    "guided": ("Hướng dẫn", "Guided"),
+    "filed": ("Lưu đơn", "Filed"),
+    "joined": ("Nhập vào vụ việc đã có (đơn trùng)", "Joined an existing case (duplicate)"),
+}
+
+# Reasons to file a petition away (lưu đơn).
+FILING_REASONS = {
+    "anonymous": ("Đơn nặc danh, mạo danh", "Anonymous or false identity"),
+    "duplicate": ("Đơn trùng", "Duplicate"),
+    "illegible": ("Không rõ nội dung", "Illegible or unclear"),
+    "time_barred": ("Hết thời hiệu", "Time-barred"),
+    "final": ("Đã giải quyết cuối cùng, không có tình tiết mới", "Finally resolved, no new facts"),
+    "not_eligible": ("Không đủ điều kiện xử lý", "Not eligible for handling"),
+}
+
+# Outcomes of resolution counted by the official forms (reports.md).
+RESOLUTION_OUTCOMES = {
+    "right": ("Khiếu nại đúng", "Complaint right"),
+    "wrong": ("Khiếu nại sai", "Complaint wrong"),
+    "partly_right": ("Khiếu nại đúng một phần", "Complaint partly right"),
+    "upheld": ("Công nhận quyết định lần đầu", "First decision upheld"),
+    "annulled": ("Hủy, sửa quyết định lần đầu", "First decision annulled or amended"),
+    "withdrawn_after_explanation": ("Rút đơn sau giải thích", "Withdrawn after explanation"),
+    "denunciation_right": ("Tố cáo đúng", "Denunciation right"),
+    "denunciation_wrong": ("Tố cáo sai", "Denunciation wrong"),
+    "denunciation_partly_right": ("Tố cáo đúng một phần", "Denunciation partly right"),
+    "answered": ("Đã trả lời", "Answered"),
+}
+OUTCOMES_BY_KIND = {
+    ("complaint", 1): ("right", "wrong", "partly_right", "withdrawn_after_explanation"),
+    ("complaint", 2): ("upheld", "annulled", "withdrawn_after_explanation"),
+    ("denunciation", None): (
+        "denunciation_right",
+        "denunciation_wrong",
+        "denunciation_partly_right",
+    ),
+    ("recommendation", None): ("answered",),
+    ("feedback", None): ("answered",),
+}
+
+# Deadline stages (domain.md): classify and route; accept or return; resolve.
+STAGES = ("handling", "acceptance", "resolution")
+
+FLAGS = ("overdue", "evaded", "repeated", "mass")
+
+ESCALATION_REASONS = {
+    "reminder": ("Nhắc hạn", "Reminder"),
+    "overdue": ("Quá hạn", "Overdue"),
+    "urged": ("Đôn đốc", "Urged"),
+    "inspection": ("Chuyển thanh tra", "Sent to inspection"),
+    "evaded": ("Đùn đẩy, né tránh", "Evaded"),
+    "repeated": ("Kéo dài, nhiều lần", "Repeated"),
+    "mass": ("Đông người", "Mass petition"),
+}
+
+RECEPTION_KINDS = {
+    "regular": ("Tiếp thường xuyên", "Regular reception"),
+    "head": ("Thủ trưởng tiếp trực tiếp", "By the head in person"),
+    "deputy": ("Người được ủy quyền tiếp", "By an authorised deputy"),
+}
+
+
+def label(table: dict[str, tuple[str, str]], code: str | None, lang: str = "vi") -> str:
+    """Return the label of a code in the given language, or the code when unknown."""
+    if code is None:
+        return ""
+    pair = table.get(code)
+    if pair is None:
+        return code
+    return pair[1] if lang == "en" else pair[0]

@@ -1,0 +1,233 @@
+"""Default deadline policies and escalation ladder, as data with their legal sources.
+
+Plain Python with no Flask or SQLAlchemy. These rows seed the editable policy table;
+rules are versioned by `effective_from` because the laws were amended from 1 July 2026.
+
+Modelling choices (domain.md, "Default deadline policies"):
+- `round` is 1 or 2 for complaint acceptance and resolution only; None everywhere else.
+- Variants: "normal", "complex", "remote" (vùng sâu, vùng xa), "remote_complex",
+  "very_complex", plus for handling "forward" (a denunciation that is not ours) and
+  "reception_session" (answer after a citizen-reception session).
+- Denunciation handling: 7 working days, "up to 10 working days" when checks at several
+  places are needed, is one extension of 3 working days.
+- Denunciation resolution is split by variant: normal has no extension, complex one of
+  up to 30 days, very_complex two of up to 30 days each; the extension decision that
+  declares the case complex also switches its variant.
+- `extension_days` is the most one extension may add; `max_extensions` how many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from complaints.domain.deadlines import (
+    ACCEPTANCE,
+    CALENDAR,
+    HANDLING,
+    RESOLUTION,
+    WORKING,
+)
+
+COMPLAINT = "complaint"  # khiếu nại
+DENUNCIATION = "denunciation"  # tố cáo
+RECOMMENDATION = "recommendation"  # kiến nghị
+FEEDBACK = "feedback"  # phản ánh
+KINDS = (COMPLAINT, DENUNCIATION, RECOMMENDATION, FEEDBACK)
+
+NORMAL = "normal"
+COMPLEX = "complex"  # vụ việc phức tạp
+REMOTE = "remote"  # vùng sâu, vùng xa, đi lại khó khăn
+REMOTE_COMPLEX = "remote_complex"
+VERY_COMPLEX = "very_complex"  # đặc biệt phức tạp
+FORWARD = "forward"  # chuyển tố cáo không thuộc thẩm quyền
+RECEPTION_SESSION = "reception_session"  # trả lời sau buổi tiếp công dân
+VARIANTS = (
+    NORMAL,
+    COMPLEX,
+    REMOTE,
+    REMOTE_COMPLEX,
+    VERY_COMPLEX,
+    FORWARD,
+    RECEPTION_SESSION,
+)
+
+# A floor earlier than any petition the system holds, not the statutes' own start dates.
+BASELINE = date(2020, 1, 1)
+# The amended citizen-reception, complaints and denunciations laws apply from this date.
+AMENDED_2026 = date(2026, 7, 1)
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """One default deadline: stage × kind × round × variant → days in unit, from a date."""
+
+    stage: str
+    kind: str
+    round: int | None  # complaint round: 1 lần đầu, 2 lần hai; None if not relevant
+    variant: str
+    days: int
+    unit: str
+    extension_days: int  # the most one extension may add (0: no extension)
+    max_extensions: int
+    extension_unit: str
+    effective_from: date
+    source: str  # Vietnamese legal source, shown in explanations
+    source_en: str = ""
+
+
+# Legal sources: key -> (Vietnamese, English).
+SOURCES: dict[str, tuple[str, str]] = {
+    "circular_05": (
+        "Thông tư 05/2021/TT-TTCP (xử lý đơn)",
+        "Circular 05/2021/TT-TTCP (petition handling)",
+    ),
+    "reception_28": (
+        "Luật Tiếp công dân 2013, Điều 28(1)",
+        "Law on Citizen Reception 2013, Art. 28(1)",
+    ),
+    "denunciation_24_1": (
+        (
+            "Luật Tố cáo 2018, Điều 24(1) (tối đa 10 ngày làm việc nếu phải kiểm tra, "
+            "xác minh ở nhiều địa điểm)"
+        ),
+        (
+            "Law on Denunciations 2018, Art. 24(1) (up to 10 working days when checks "
+            "at several places are needed)"
+        ),
+    ),
+    "denunciation_24_2": (
+        "Luật Tố cáo 2018, Điều 24(2)",
+        "Law on Denunciations 2018, Art. 24(2)",
+    ),
+    "complaint_27": (
+        "Luật Khiếu nại 2011, Điều 27; Nghị định 124/2020/NĐ-CP, Điều 16(1)",
+        "Law on Complaints 2011, Art. 27; Decree 124/2020/ND-CP, Art. 16(1)",
+    ),
+    "decree_124_2026": (
+        "Nghị định 124/2020/NĐ-CP, Điều 16(1) (sửa đổi 2026)",
+        "Decree 124/2020/ND-CP, Art. 16(1) (as amended in 2026)",
+    ),
+    "complaint_36": ("Luật Khiếu nại 2011, Điều 36", "Law on Complaints 2011, Art. 36"),
+    "complaint_28": ("Luật Khiếu nại 2011, Điều 28", "Law on Complaints 2011, Art. 28"),
+    "complaint_37": ("Luật Khiếu nại 2011, Điều 37", "Law on Complaints 2011, Art. 37"),
+    "denunciation_30": (
+        "Luật Tố cáo 2018, Điều 30",
+        "Law on Denunciations 2018, Art. 30",
+    ),
+    "local": (
+        "Quy định của cơ quan (không có luật quy định)",
+        "Local policy (no statute)",
+    ),
+}
+
+_H, _A, _R = HANDLING, ACCEPTANCE, RESOLUTION
+_W, _C = WORKING, CALENDAR
+_CO, _DE, _RE, _FB = COMPLAINT, DENUNCIATION, RECOMMENDATION, FEEDBACK
+_B, _2026 = BASELINE, AMENDED_2026
+
+# Extensions use the same unit as the days. Columns:
+# stage kind round variant           days unit ext max from   source
+# fmt: off
+_TABLE = (
+    (_H, _CO, None, NORMAL,            10, _W,  0, 0, _B,    "circular_05"),
+    (_H, _RE, None, NORMAL,            10, _W,  0, 0, _B,    "circular_05"),
+    (_H, _FB, None, NORMAL,            10, _W,  0, 0, _B,    "circular_05"),
+    # "Up to 10 working days" when checks at several places are needed: 7 + one of 3.
+    (_H, _DE, None, NORMAL,             7, _W,  3, 1, _B,    "denunciation_24_1"),
+    (_H, _DE, None, FORWARD,            5, _W,  0, 0, _B,    "denunciation_24_2"),
+    (_H, _CO, None, RECEPTION_SESSION, 10, _W,  0, 0, _B,    "reception_28"),
+    (_H, _DE, None, RECEPTION_SESSION, 10, _W,  0, 0, _B,    "reception_28"),
+    (_H, _RE, None, RECEPTION_SESSION, 10, _W,  0, 0, _B,    "reception_28"),
+    (_H, _FB, None, RECEPTION_SESSION, 10, _W,  0, 0, _B,    "reception_28"),
+    # First complaint: 10 calendar days until the 2026 amendment, then 7 working days.
+    (_A, _CO, 1,    NORMAL,            10, _C,  0, 0, _B,    "complaint_27"),
+    (_A, _CO, 1,    NORMAL,             7, _W,  0, 0, _2026, "decree_124_2026"),
+    (_A, _CO, 2,    NORMAL,            10, _C,  0, 0, _B,    "complaint_36"),
+    (_A, _RE, None, NORMAL,             5, _W,  0, 0, _B,    "local"),
+    (_A, _FB, None, NORMAL,             5, _W,  0, 0, _B,    "local"),
+    (_R, _CO, 1,    NORMAL,            30, _C,  0, 0, _B,    "complaint_28"),
+    (_R, _CO, 1,    COMPLEX,           45, _C,  0, 0, _B,    "complaint_28"),
+    (_R, _CO, 1,    REMOTE,            45, _C,  0, 0, _B,    "complaint_28"),
+    (_R, _CO, 1,    REMOTE_COMPLEX,    60, _C,  0, 0, _B,    "complaint_28"),
+    (_R, _CO, 2,    NORMAL,            45, _C,  0, 0, _B,    "complaint_37"),
+    (_R, _CO, 2,    COMPLEX,           60, _C,  0, 0, _B,    "complaint_37"),
+    (_R, _CO, 2,    REMOTE,            60, _C,  0, 0, _B,    "complaint_37"),
+    (_R, _CO, 2,    REMOTE_COMPLEX,    70, _C,  0, 0, _B,    "complaint_37"),
+    (_R, _DE, None, NORMAL,            30, _C,  0, 0, _B,    "denunciation_30"),
+    (_R, _DE, None, COMPLEX,           30, _C, 30, 1, _B,    "denunciation_30"),
+    (_R, _DE, None, VERY_COMPLEX,      30, _C, 30, 2, _B,    "denunciation_30"),
+    (_R, _RE, None, NORMAL,            15, _W, 10, 1, _B,    "local"),
+    (_R, _FB, None, NORMAL,            15, _W, 10, 1, _B,    "local"),
+)
+# fmt: on
+
+DEFAULT_POLICIES: tuple[PolicyRule, ...] = tuple(
+    PolicyRule(
+        *row[:8],
+        extension_unit=row[5],  # extensions count in the rule's own unit
+        effective_from=row[8],
+        source=SOURCES[row[9]][0],
+        source_en=SOURCES[row[9]][1],
+    )
+    for row in _TABLE
+)
+
+
+def select_policy(
+    rules: Iterable[PolicyRule],
+    stage: str,
+    kind: str,
+    round: int | None,
+    variant: str,
+    on: date,
+) -> PolicyRule | None:
+    """Return the rule in force on `on` for the case, falling back to the "normal" variant."""
+    if stage == HANDLING or kind != COMPLAINT:
+        round = None  # only complaint acceptance and resolution depend on the round
+    in_force = [
+        r
+        for r in rules
+        if r.stage == stage
+        and r.kind == kind
+        and r.round == round
+        and r.effective_from <= on
+    ]
+    for wanted in (variant, NORMAL):
+        matching = [r for r in in_force if r.variant == wanted]
+        if matching:
+            # The latest version in force wins (laws amended from 1 July 2026).
+            return max(matching, key=lambda r: r.effective_from)
+    return None
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """One rung of the escalation ladder, relative to a stage's due date."""
+
+    level: int
+    code: str
+    offset_days: int  # negative: before the due date; positive: after it
+    unit: str
+    source: str
+
+
+# Local policy (domain.md, "Escalation ladder"); offsets are relative to the due date.
+# fmt: off
+ESCALATION_LADDER: tuple[EscalationStep, ...] = (
+    EscalationStep(0, "reminder",   -3, WORKING,  "Local policy: 3 working days before due"),
+    EscalationStep(1, "overdue",     1, CALENDAR, "Local policy: the day after due"),
+    EscalationStep(2, "urged",       5, WORKING,  "Local policy: 5 working days overdue (đôn đốc)"),
+    EscalationStep(3, "inspection", 10, WORKING,  "Local policy: 10 working days overdue"),
+)
+# fmt: on
+
+
+def escalation_step(
+    days_left: int, ladder: Iterable[EscalationStep] = ESCALATION_LADDER
+) -> EscalationStep | None:
+    """Return the highest step reached for a deadline with days_left (see deadlines.days_left)."""
+    # days_left is negative from the day after due, so "1 day after" means days_left <= -1.
+    reached = [step for step in ladder if days_left <= -step.offset_days]
+    return max(reached, key=lambda s: s.level, default=None)

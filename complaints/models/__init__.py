@@ -1,0 +1,47 @@
+"""All models, imported here so that Alembic and the app see the whole metadata."""
+
+from complaints.models.agency import Agency, RoutingRule, agency_localities
+from complaints.models.case import (
+    Attachment,
+    Case,
+    CaseDeadline,
+    CitizenFeedback,
+    Cluster,
+    Petition,
+    PetitionSigner,
+    Routing,
+)
+from complaints.models.escalation import Escalation, Notification
+from complaints.models.event import AuditEvent
+from complaints.models.petitioner import Petitioner
+from complaints.models.policy import CalendarOverride, DeadlinePolicy, EscalationStep, ScoreWeight
+from complaints.models.reception import JobRun, ReceptionSession
+from complaints.models.reference import Field, Locality
+from complaints.models.user import ApiToken, User
+
+__all__ = [
+    "Agency",
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "CalendarOverride",
+    "Case",
+    "CaseDeadline",
+    "CitizenFeedback",
+    "Cluster",
+    "DeadlinePolicy",
+    "Escalation",
+    "EscalationStep",
+    "Field",
+    "JobRun",
+    "Locality",
+    "Notification",
+    "Petition",
+    "PetitionSigner",
+    "Petitioner",
+    "ReceptionSession",
+    "RoutingRule",
+    "ScoreWeight",
+    "User",
+    "agency_localities",
+]

@@ -1,0 +1,305 @@
+"""The case aggregate: a matter (vụ việc), its petitions (đơn), signers and deadlines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from complaints.domain.catalog import (
+    CHANNELS,
+    FILING_REASONS,
+    HANDLING_OUTCOMES,
+    KINDS,
+    RESOLUTION_OUTCOMES,
+    STAGES,
+)
+
+from complaints.domain.states import STATUSES
+from complaints.extensions import db
+from complaints.models.base import created_at_column, in_check, utcnow
+
+
+class Cluster(db.Model):
+    """A mass-petition cluster: cases on one matter (same locality, field, similar subject)."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locality_code: Mapped[str | None] = mapped_column(ForeignKey("localities.code"))
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"))
+    subject_folded: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Case(db.Model):
+    """A matter raised by one or more petitions; resolution happens per case."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        in_check("kind", KINDS),
+        in_check("status", STATUSES),
+        in_check("outcome", RESOLUTION_OUTCOMES),
+        CheckConstraint(
+            "(kind = 'complaint' AND complaint_round IN (1, 2)) "
+            "OR (kind <> 'complaint' AND complaint_round IS NULL)",
+            name="complaint_round_valid",
+        ),
+        CheckConstraint("escalation_level BETWEEN 0 AND 3", name="escalation_level_valid"),
+        CheckConstraint("extension_count >= 0", name="extension_count_valid"),
+        # The sweep reads only open cases that need attention on or before a date.
+        Index("ix_cases_attention", "next_attention_on"),
+        Index("ix_cases_agency_status", "agency_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20))
+    complaint_round: Mapped[int | None] = mapped_column(Integer)
+    is_complex: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_remote: Mapped[bool] = mapped_column(Boolean, default=False)
+    field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str] = mapped_column(Text)
+    locality_code: Mapped[str | None] = mapped_column(ForeignKey("localities.code"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+
+    # Who holds the case now; reception_agency is the desk that logged it.
+    reception_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # A lead agency designated after evasion may no longer return the case.
+    lead_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+
+    received_on: Mapped[date] = mapped_column(Date, index=True)
+    routed_on: Mapped[date | None] = mapped_column(Date)
+    accepted_on: Mapped[date | None] = mapped_column(Date, index=True)
+    resolved_on: Mapped[date | None] = mapped_column(Date, index=True)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    suspended_on: Mapped[date | None] = mapped_column(Date)
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    # The date the escalation sweep must next look at this case (None: never again).
+    next_attention_on: Mapped[date | None] = mapped_column(Date)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    flag_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_evaded: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_repeated: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_mass: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Second complaint → the first case; follow-up denunciation → the earlier one.
+    parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), index=True)
+
+    # Resolution as the official forms count it (reports.md).
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    decision_number: Mapped[str | None] = mapped_column(String(60))
+    decision_on: Mapped[date | None] = mapped_column(Date)
+    resolution_summary: Mapped[str | None] = mapped_column(Text)
+    money_to_recover: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))  # million VND
+    land_to_recover: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))  # m²
+    money_to_return: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    land_to_return: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    people_restored: Mapped[int | None] = mapped_column(Integer)
+    orgs_restored: Mapped[int | None] = mapped_column(Integer)
+    people_disciplined: Mapped[int | None] = mapped_column(Integer)
+    officials_disciplined: Mapped[int | None] = mapped_column(Integer)
+    sent_to_investigation: Mapped[bool] = mapped_column(Boolean, default=False)
+    people_sent_to_investigation: Mapped[int | None] = mapped_column(Integer)
+    resolved_on_time: Mapped[bool | None] = mapped_column(Boolean)
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    field = relationship("Field")
+    locality = relationship("Locality")
+    agency = relationship("Agency", foreign_keys=[agency_id])
+    reception_agency = relationship("Agency", foreign_keys=[reception_agency_id])
+    lead_agency = relationship("Agency", foreign_keys=[lead_agency_id])
+    officer = relationship("User", foreign_keys=[officer_id])
+    parent_case: Mapped[Case | None] = relationship(remote_side=[id])
+    cluster = relationship("Cluster")
+    petitions: Mapped[list[Petition]] = relationship(
+        back_populates="case", order_by="Petition.received_on"
+    )
+    deadlines: Mapped[list[CaseDeadline]] = relationship(
+        back_populates="case", order_by="CaseDeadline.id", cascade="all, delete-orphan"
+    )
+    routings = relationship("Routing", back_populates="case", order_by="Routing.id")
+
+    @property
+    def flags(self) -> list[str]:
+        return [
+            name
+            for name in ("overdue", "evaded", "repeated", "mass")
+            if getattr(self, f"flag_{name}")
+        ]
+
+    def deadline(self, stage: str) -> CaseDeadline | None:
+        return next((d for d in self.deadlines if d.stage == stage), None)
+
+    def __repr__(self) -> str:
+        return f"<Case {self.tracking_code} {self.status}>"
+
+
+class Petition(db.Model):
+    """One received letter or visit (đơn); handled per petition."""
+
+    __tablename__ = "petitions"
+    __table_args__ = (
+        in_check("channel", CHANNELS),
+        in_check("handling_outcome", HANDLING_OUTCOMES),
+        in_check("filing_reason", FILING_REASONS),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[date] = mapped_column(Date, index=True)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reception_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reception_sessions.id"), index=True
+    )
+    # Đủ điều kiện xử lý: named, clear content and address, not a duplicate.
+    eligible: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    handling_outcome: Mapped[str | None] = mapped_column(String(20))
+    filing_reason: Mapped[str | None] = mapped_column(String(20))
+    handling_note: Mapped[str | None] = mapped_column(Text)
+    handled_on: Mapped[date | None] = mapped_column(Date)
+    forwarded_to: Mapped[str | None] = mapped_column(String(255))
+    reply_received_on: Mapped[date | None] = mapped_column(Date)  # văn bản phúc đáp
+    created_at: Mapped[datetime] = created_at_column()
+
+    case: Mapped[Case] = relationship(back_populates="petitions")
+    signers: Mapped[list[PetitionSigner]] = relationship(
+        back_populates="petition", cascade="all, delete-orphan"
+    )
+    attachments = relationship("Attachment", back_populates="petition")
+
+
+class PetitionSigner(db.Model):
+    """A petitioner who signed a petition; groups mark their representatives."""
+
+    __tablename__ = "petition_signers"
+
+    petition_id: Mapped[int] = mapped_column(
+        ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    petitioner_id: Mapped[int] = mapped_column(
+        ForeignKey("petitioners.id"), primary_key=True, index=True
+    )
+    is_representative: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+
+    petition: Mapped[Petition] = relationship(back_populates="signers")
+    petitioner = relationship("Petitioner")
+
+
+class CaseDeadline(db.Model):
+    """A stage's due date with the rule that produced it, so it can be explained."""
+
+    __tablename__ = "case_deadlines"
+    __table_args__ = (
+        UniqueConstraint("case_id", "stage"),
+        in_check("stage", STAGES),
+        in_check("unit", ("working", "calendar")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(20))
+    start_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(10))
+    extended_days: Mapped[int] = mapped_column(Integer, default=0)
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("deadline_policies.id"))
+    rule: Mapped[str] = mapped_column(Text)  # the explanation shown to users
+    met_on: Mapped[date | None] = mapped_column(Date)  # when the stage was completed
+
+    case: Mapped[Case] = relationship(back_populates="deadlines")
+
+
+class Routing(db.Model):
+    """One move of a case between agencies: route, transfer, return, lead designation."""
+
+    __tablename__ = "routings"
+    __table_args__ = (
+        in_check("action", ("route", "transfer", "return", "designate_lead", "second_round")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    from_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    suggested_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = created_at_column()
+
+    case: Mapped[Case] = relationship(back_populates="routings")
+    from_agency = relationship("Agency", foreign_keys=[from_agency_id])
+    to_agency = relationship("Agency", foreign_keys=[to_agency_id])
+    suggested_agency = relationship("Agency", foreign_keys=[suggested_agency_id])
+    actor = relationship("User")
+
+
+class Attachment(db.Model):
+    """A stored file, addressed by its SHA-256 outside the web root."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (in_check("purpose", ("petition", "evidence", "decision", "other")),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    petition_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(20), default="evidence")
+    # A scan in the denouncer's hand reveals them, so it is masked like their name.
+    reveals_identity: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    petition = relationship("Petition", back_populates="attachments")
+
+
+class CitizenFeedback(db.Model):
+    """A citizen's rating of the result and the service (1–5, SIPAS factors)."""
+
+    __tablename__ = "citizen_feedback"
+    __table_args__ = (
+        CheckConstraint("rating_result BETWEEN 1 AND 5", name="rating_result_range"),
+        CheckConstraint("rating_service BETWEEN 1 AND 5", name="rating_service_range"),
+        UniqueConstraint("case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    rating_result: Mapped[int] = mapped_column(Integer)
+    rating_service: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,86 @@
+"""Escalations up the agency hierarchy, and the notification outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from complaints.domain.catalog import ESCALATION_REASONS
+from complaints.extensions import db
+from complaints.models.base import created_at_column, in_check
+
+
+class Escalation(db.Model):
+    """A case raised to someone's attention; at most one per case, stage, level and reason."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        # The idempotency key of the sweep: a second sweep, or a second instance, collides.
+        UniqueConstraint("case_id", "stage", "level", "reason"),
+        in_check("reason", ESCALATION_REASONS),
+        CheckConstraint("level BETWEEN 0 AND 3", name="level_valid"),
+        Index("ix_escalations_open", "to_agency_id", "acknowledged_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # "handling" | "acceptance" | "resolution" for the ladder; "case" for patterns.
+    stage: Mapped[str] = mapped_column(String(20))
+    level: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(20))
+    to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    as_of: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = created_at_column()
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action_taken: Mapped[str | None] = mapped_column(String(30))
+    action_note: Mapped[str | None] = mapped_column(Text)
+    last_reminded_on: Mapped[date | None] = mapped_column(Date)
+
+    case = relationship("Case")
+    to_agency = relationship("Agency")
+    acknowledged_by = relationship("User")
+
+
+class Notification(db.Model):
+    """An in-app message or an e-mail in the outbox; the dedupe key stops double sends."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        in_check("channel", ("in_app", "email")),
+        in_check("status", ("pending", "sent", "failed", "read")),
+        Index("ix_notifications_outbox", "channel", "status", "next_attempt_at"),
+        Index("ix_notifications_inbox", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    email_to: Mapped[str | None] = mapped_column(String(255))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+
+    user = relationship("User")
+    case = relationship("Case")

@@ -1,0 +1,87 @@
+"""Who may do what: predicates in one place, used by views, the API and templates alike."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+HOME_ENDPOINTS = {
+    "reception": "reception.home",
+    "agency_head": "agency.home",
+    "agency_officer": "agency.home",
+    "inspector": "inspection.home",
+    "admin": "admin.home",
+}
+
+
+def roles_required(*roles: str):
+    """Refuse (403) a signed-in user whose role is not among `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from complaints.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- Predicates on plain attributes (role, agency_id): usable from services and tests. ---
+
+AGENCY_ROLES = ("agency_head", "agency_officer")
+# Actions an agency head takes on a case held by their agency.
+HEAD_ACTIONS = frozenset(
+    {"accept", "refuse", "return", "transfer", "assign", "extend", "suspend", "resume",
+     "resolve", "close"}
+)
+RECEPTION_ACTIONS = frozenset({"route", "file", "guide", "forward"})
+
+
+def can_view(user, case) -> bool:
+    """May this user open the case at all (redacted or not)?"""
+    if user.role in ("inspector", "admin"):
+        return True
+    if user.role in AGENCY_ROLES:
+        return case.agency_id is not None and case.agency_id == user.agency_id
+    if user.role == "reception":
+        return case.reception_agency_id == user.agency_id
+    return False
+
+
+def can_act(user, case, action: str) -> bool:
+    """May this user take `action` on the case (its status is checked separately)?"""
+    if action in RECEPTION_ACTIONS:
+        return user.role == "reception" and case.reception_agency_id == user.agency_id
+    if action in HEAD_ACTIONS:
+        return user.role == "agency_head" and case.agency_id == user.agency_id
+    if action == "withdraw":
+        return (user.role == "reception" and case.reception_agency_id == user.agency_id) or (
+            user.role == "agency_head" and case.agency_id == user.agency_id
+        )
+    return False
+
+
+def can_see_identity(user, case) -> bool:
+    """May this user see the petitioners' identity? Denouncers are secret (Art. 8, 56)."""
+    if not can_view(user, case):
+        return False
+    if case.kind != "denunciation":
+        return True
+    if user.role == "inspector":
+        return True
+    if user.role == "reception":
+        return True  # the intake staff who logged it
+    if user.role == "agency_head":
+        return case.agency_id == user.agency_id
+    if user.role == "agency_officer":
+        return case.officer_id == user.id
+    return False

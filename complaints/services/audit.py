@@ -1,0 +1,130 @@
+"""The append-only, hash-chained audit trail.
+
+Each event's hash covers the previous event's hash and the event's own content, so a
+changed, deleted or reordered event breaks the chain from that point on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from complaints.extensions import db
+from complaints.models import AuditEvent, User
+
+logger = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+
+
+def _default(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def canonical_json(data: dict) -> str:
+    """Return JSON with sorted keys and no spaces, the form that is hashed."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_default)
+
+
+def _timestamp(moment: datetime) -> str:
+    # SQLite hands datetimes back without a zone; normalise both sides to naive UTC.
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds")
+
+
+def event_hash(prev_hash: str, chain: str, seq: int, actor_label: str, action: str,
+               data: str, created_at: datetime) -> str:
+    """Return the SHA-256 that seals one event onto its predecessor."""
+    payload = "\x1f".join(
+        [prev_hash, chain, str(seq), actor_label, action, data, _timestamp(created_at)]
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def actor_label(actor: User | None) -> str:
+    return "system" if actor is None else f"{actor.username}#{actor.id}"
+
+
+def record(chain: str, action: str, actor: User | None, now: datetime,
+           data: dict | None = None, case_id: int | None = None,
+           head: tuple[int, str] | None = None) -> AuditEvent:
+    """Append an event to a chain; `head` (seq, hash) skips the look-up in bulk jobs."""
+    if head is None:
+        row = db.session.execute(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(AuditEvent.chain == chain)
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        ).first()
+        head = (row.seq, row.hash) if row else (0, GENESIS)
+    seq, prev_hash = head[0] + 1, head[1]
+    body = canonical_json(data or {})
+    label = actor_label(actor)
+    event = AuditEvent(
+        chain=chain, seq=seq, case_id=case_id, actor_id=actor.id if actor else None,
+        actor_label=label, action=action, data=body, created_at=now, prev_hash=prev_hash,
+        hash=event_hash(prev_hash, chain, seq, label, action, body, now),
+    )
+    db.session.add(event)
+    return event
+
+
+def record_case(case, action: str, actor: User | None, now: datetime,
+                data: dict | None = None) -> AuditEvent:
+    """Append an event to a case's chain."""
+    if case.id is None:
+        db.session.flush()
+    return record(f"case:{case.id}", action, actor, now, data, case_id=case.id)
+
+
+@dataclass
+class ChainBreak:
+    chain: str
+    seq: int
+    event_id: int
+    problem: str
+
+
+def verify_chains(chain: str | None = None, batch: int = 5000) -> tuple[int, list[ChainBreak]]:
+    """Check every chain (or one); return the events checked and the first break per chain."""
+    query = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)
+    if chain:
+        query = query.where(AuditEvent.chain == chain)
+    breaks: dict[str, ChainBreak] = {}
+    current, expected_seq, prev = None, 0, GENESIS
+    checked = 0
+    for event in db.session.execute(query.execution_options(yield_per=batch)).scalars():
+        checked += 1
+        if event.chain != current:
+            current, expected_seq, prev = event.chain, 1, GENESIS
+        if event.chain in breaks:
+            continue
+        problem = None
+        if event.seq != expected_seq:
+            problem = f"sequence gap: expected {expected_seq}, found {event.seq}"
+        elif event.prev_hash != prev:
+            problem = "previous hash does not match"
+        elif event.hash != event_hash(event.prev_hash, event.chain, event.seq,
+                                      event.actor_label, event.action, event.data,
+                                      event.created_at):
+            problem = "content does not match its hash"
+        if problem:
+            breaks[event.chain] = ChainBreak(event.chain, event.seq, event.id, problem)
+        expected_seq, prev = event.seq + 1, event.hash
+    return checked, list(breaks.values())
+
+
+def chain_count() -> int:
+    return db.session.scalar(select(func.count(func.distinct(AuditEvent.chain)))) or 0

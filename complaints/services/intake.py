@@ -1,0 +1,209 @@
+"""Reception: log a petition, open or join a case (tiếp nhận đơn)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from complaints.domain import states
+from complaints.domain.catalog import CHANNELS, KINDS
+from complaints.domain.text import digits, fold
+from complaints.extensions import db
+from complaints.models import Case, Field, Locality, Petition, PetitionSigner, Petitioner, User
+from complaints.services import audit, deadlines
+from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+# Letters and digits that cannot be misread on paper (no 0/O, 1/I/L).
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+GROUP_SIZE = 5  # five or more signers make a group petition (Law on Citizen Reception Art. 29)
+
+
+@dataclass
+class PetitionerData:
+    full_name: str
+    id_number: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    is_representative: bool = False
+
+
+@dataclass
+class PetitionData:
+    channel: str
+    received_on: date
+    petitioners: list[PetitionerData] = field(default_factory=list)
+    eligible: bool = True
+
+
+@dataclass
+class CaseData:
+    kind: str
+    field_code: str
+    subject: str
+    content: str
+    locality_code: str | None
+    petition: PetitionData
+    complaint_round: int | None = None
+    parent_tracking_code: str | None = None
+    is_complex: bool = False
+    is_remote: bool = False
+
+
+def new_tracking_code(year: int) -> str:
+    """Return a random, hard-to-guess tracking code such as 2026-7KQ4M2XH."""
+    return f"{year}-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+
+
+def new_pin() -> str:
+    """Return a 6-digit secret PIN for the citizen's look-up."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict[str, str]:
+    """Return field → message for everything wrong with a petition's part of the input."""
+    errors: dict[str, str] = {}
+    if data.channel not in CHANNELS:
+        errors[prefix + "channel"] = "Kênh tiếp nhận không hợp lệ."
+    if data.received_on is None:
+        errors[prefix + "received_on"] = "Nhập ngày nhận đơn."
+    elif data.received_on > today:
+        errors[prefix + "received_on"] = "Ngày nhận đơn không được ở tương lai."
+    if not data.petitioners:
+        errors[prefix + "petitioners"] = "Cần ít nhất một người đứng đơn."
+    for i, p in enumerate(data.petitioners):
+        if not (p.full_name or "").strip():
+            errors[f"{prefix}petitioners.{i}.full_name"] = "Nhập họ và tên."
+        if p.id_number and not digits(p.id_number):
+            errors[f"{prefix}petitioners.{i}.id_number"] = "Số định danh chỉ gồm chữ số."
+        if p.email and "@" not in p.email:
+            errors[f"{prefix}petitioners.{i}.email"] = "Địa chỉ thư điện tử không hợp lệ."
+    if len(data.petitioners) >= GROUP_SIZE:
+        reps = sum(1 for p in data.petitioners if p.is_representative)
+        limit = 2 if len(data.petitioners) <= 10 else 5
+        if reps == 0:
+            errors[prefix + "petitioners"] = (
+                "Đơn có từ 5 người trở lên phải cử người đại diện (Luật Tiếp công dân Điều 29)."
+            )
+        elif reps > limit:
+            errors[prefix + "petitioners"] = f"Chỉ được cử tối đa {limit} người đại diện."
+    return errors
+
+
+def _find_or_create_petitioner(data: PetitionerData, locality_code: str | None) -> Petitioner:
+    """Reuse the person with the same ID number, so their history stays linked."""
+    id_number = digits(data.id_number) or None
+    if id_number:
+        found = db.session.scalar(select(Petitioner).where(Petitioner.id_number == id_number))
+        if found is not None:
+            return found
+    person = Petitioner(
+        full_name=data.full_name.strip(), name_folded=fold(data.full_name),
+        id_number=id_number, phone=digits(data.phone) or None,
+        email=(data.email or "").strip() or None, address=data.address,
+        locality_code=locality_code,
+    )
+    db.session.add(person)
+    return person
+
+
+def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petition:
+    petition = Petition(channel=data.channel, received_on=data.received_on,
+                        received_by_id=actor.id if actor else None, eligible=data.eligible)
+    seen: set[int] = set()
+    for p in data.petitioners:
+        person = _find_or_create_petitioner(p, case.locality_code)
+        db.session.flush()
+        if person.id in seen:
+            continue
+        seen.add(person.id)
+        petition.signers.append(PetitionSigner(petitioner=person,
+                                               is_representative=p.is_representative))
+    case.petitions.append(petition)
+    return petition
+
+
+def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tuple[Case, str]:
+    """Log a new petition as a new case; return the case and the citizen's PIN."""
+    if actor is not None and actor.role not in ("reception", "admin"):
+        raise NotAllowed("Only reception officers log petitions.")
+    errors = validate_petition(data.petition, today)
+    if data.kind not in KINDS:
+        errors["kind"] = "Chọn loại đơn."
+    field_row = db.session.scalar(select(Field).where(Field.code == data.field_code))
+    if field_row is None:
+        errors["field"] = "Chọn lĩnh vực."
+    if not (data.subject or "").strip():
+        errors["subject"] = "Nhập trích yếu nội dung."
+    if not (data.content or "").strip():
+        errors["content"] = "Nhập nội dung đơn."
+    if data.locality_code and db.session.get(Locality, data.locality_code) is None:
+        errors["locality_code"] = "Địa bàn không tồn tại."
+    parent = None
+    round_ = None
+    if data.kind == "complaint":
+        round_ = data.complaint_round or 1
+        if round_ not in (1, 2):
+            errors["complaint_round"] = "Lần khiếu nại là 1 hoặc 2."
+    if data.parent_tracking_code:
+        parent = db.session.scalar(
+            select(Case).where(Case.tracking_code == data.parent_tracking_code))
+        if parent is None:
+            errors["parent_tracking_code"] = "Không tìm thấy hồ sơ trước."
+    if errors:
+        raise ValidationFailed(errors)
+
+    pin = new_pin()
+    case = Case(
+        tracking_code=new_tracking_code(data.petition.received_on.year),
+        pin_hash=generate_password_hash(pin), kind=data.kind, complaint_round=round_,
+        is_complex=data.is_complex, is_remote=data.is_remote, field=field_row,
+        subject=data.subject.strip(), content=data.content.strip(),
+        locality_code=data.locality_code or None, status=states.RECEIVED,
+        reception_agency_id=actor.agency_id if actor else None,
+        received_on=data.petition.received_on, parent_case=parent,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(case)
+    _add_petition(case, data.petition, actor)
+    db.session.flush()
+    deadlines.set_deadline(case, "handling", case.received_on)
+    deadlines.refresh_attention(case)
+    audit.record_case(case, "received", actor, now, {
+        "kind": case.kind, "channel": data.petition.channel,
+        "received_on": case.received_on, "signers": len(data.petition.petitioners),
+        "parent": data.parent_tracking_code,
+    })
+    return case, pin
+
+
+def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
+                 today: date) -> Petition:
+    """Attach a later petition on the same matter to an existing case (đơn trùng / nhiều lần)."""
+    errors = validate_petition(data, today)
+    if errors:
+        raise ValidationFailed(errors)
+    petition = _add_petition(case, data, actor)
+    petition.is_duplicate = True
+    petition.handling_outcome = "joined"
+    petition.handled_on = data.received_on
+    db.session.flush()
+    audit.record_case(case, "petition_added", actor, now, {
+        "petition": petition.id, "channel": data.channel, "received_on": data.received_on,
+        "signers": len(data.petitioners),
+    })
+    return petition
+
+
+def get_case(tracking_code: str) -> Case:
+    case = db.session.scalar(select(Case).where(Case.tracking_code == tracking_code))
+    if case is None:
+        raise NotFound(tracking_code)
+    return case

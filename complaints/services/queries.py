@@ -1,0 +1,104 @@
+"""Read-side queries shared by pages and the API (lists scoped by the same rules)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Select, func, select
+
+from complaints.domain import states
+from complaints.extensions import db
+from complaints.models import Case, CaseDeadline, Escalation, Petition, User
+
+
+def cases_visible_to(user: User) -> Select:
+    """Return a query of the cases this user may see (scoped in SQL, not filtered after)."""
+    query = select(Case)
+    if user.role in ("agency_head", "agency_officer"):
+        query = query.where(Case.agency_id == user.agency_id)
+    elif user.role == "reception":
+        # Reception sees what its desk logged, wherever it went since.
+        query = query.where(Case.reception_agency_id == user.agency_id)
+    return query
+
+
+def reception_queue(user: User, limit: int = 50) -> list[Case]:
+    """Cases waiting at this desk to be classified or re-routed, oldest first."""
+    query = (
+        cases_visible_to(user)
+        .where(Case.status.in_(states.AT_RECEPTION))
+        .order_by(Case.received_on, Case.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def intake_count(user: User, day: date) -> int:
+    """Petitions logged by this desk on a day."""
+    query = (
+        select(func.count(Petition.id))
+        .join(Case, Case.id == Petition.case_id)
+        .where(Case.reception_agency_id == user.agency_id, Petition.received_on == day)
+    )
+    return db.session.scalar(query) or 0
+
+
+def agency_inbox(user: User, statuses, limit: int = 50) -> list[Case]:
+    """The agency's cases in the given statuses, most urgent (earliest attention) first."""
+    query = (
+        cases_visible_to(user)
+        .where(Case.status.in_(statuses))
+        .order_by(Case.next_attention_on.is_(None), Case.next_attention_on, Case.id)
+        .limit(limit)
+    )
+    if user.role == "agency_officer":
+        query = query.where(Case.officer_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def overdue_count(user: User, as_of: date) -> int:
+    """Open cases of this user's scope with a stage past its due date."""
+    query = (
+        select(func.count(func.distinct(Case.id)))
+        .join(CaseDeadline, CaseDeadline.case_id == Case.id)
+        .where(
+            Case.status.in_(states.OPEN_STATUSES),
+            CaseDeadline.met_on.is_(None),
+            CaseDeadline.due_on < as_of,
+        )
+    )
+    if user.role in ("agency_head", "agency_officer"):
+        query = query.where(Case.agency_id == user.agency_id)
+    return db.session.scalar(query) or 0
+
+
+def overdue_by_level() -> dict[int, int]:
+    """Open cases per escalation level (inspectors' overview)."""
+    rows = db.session.execute(
+        select(Case.escalation_level, func.count())
+        .where(Case.status.in_(states.OPEN_STATUSES), Case.flag_overdue.is_(True))
+        .group_by(Case.escalation_level)
+    )
+    return {level: n for level, n in rows}
+
+
+def flag_counts() -> dict[str, int]:
+    """Open cases per pattern flag."""
+    counts = {}
+    for flag in ("evaded", "repeated", "mass"):
+        column = getattr(Case, f"flag_{flag}")
+        counts[flag] = db.session.scalar(
+            select(func.count()).where(Case.status.in_(states.OPEN_STATUSES), column.is_(True))
+        ) or 0
+    return counts
+
+
+def open_escalations_for(agency_id: int | None, limit: int = 50) -> list[Escalation]:
+    """Unacknowledged escalations addressed to an agency."""
+    query = (
+        select(Escalation)
+        .where(Escalation.to_agency_id == agency_id, Escalation.acknowledged_at.is_(None))
+        .order_by(Escalation.created_at.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

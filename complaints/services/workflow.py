@@ -1,0 +1,325 @@
+"""Transitions of a case, one function each; every one writes an audit event.
+
+Each takes the actor and the time explicitly, checks permission and the state machine,
+changes state, and only flushes: the caller (request, command, job) commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from complaints.domain import states
+from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
+from complaints.extensions import db
+from complaints.models import Agency, Case, Routing, User
+from complaints.permissions import can_act
+from complaints.services import audit, deadlines
+from complaints.services.errors import NotAllowed, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+
+def _transition(case: Case, action: str, actor: User | None) -> str:
+    """Check the actor may act and the state machine allows it; return the new status."""
+    if actor is not None and not can_act(actor, case, action):
+        raise NotAllowed(f"{actor.username} may not {action} case {case.tracking_code}.")
+    return states.next_status(case.status, action)
+
+
+def _decision_date(decided_on: date | None, today: date, case: Case) -> date:
+    """A paper decision's date: given, not in the future, not before the petition."""
+    decided_on = decided_on or today
+    if decided_on > today:
+        raise ValidationFailed({"decided_on": "Ngày quyết định không được ở tương lai."})
+    if decided_on < case.received_on:
+        raise ValidationFailed({"decided_on": "Ngày quyết định trước ngày nhận đơn."})
+    return decided_on
+
+
+def _agency(code: str | None, field_name: str) -> Agency:
+    agency = db.session.scalar(select(Agency).where(Agency.code == (code or "")))
+    if agency is None or not agency.active:
+        raise ValidationFailed({field_name: "Không tìm thấy cơ quan."})
+    return agency
+
+
+def _require(value: str | None, field_name: str, message: str) -> str:
+    if not (value or "").strip():
+        raise ValidationFailed({field_name: message})
+    return value.strip()
+
+
+def _move(case: Case, action: str, actor: User | None, to: Agency | None, on: date,
+          reason: str | None, suggested: Agency | None = None) -> Routing:
+    move = Routing(case=case, action=action, from_agency_id=case.agency_id,
+                   to_agency_id=to.id if to else None,
+                   suggested_agency_id=suggested.id if suggested else None,
+                   reason=reason, actor_id=actor.id if actor else None, decided_on=on)
+    db.session.add(move)
+    return move
+
+
+def _finish(case: Case, action: str, actor: User | None, now: datetime, data: dict) -> None:
+    deadlines.refresh_attention(case)
+    db.session.flush()
+    audit.record_case(case, action, actor, now, {"status": case.status, **data})
+
+
+def route(case: Case, agency_code: str, actor: User | None, now: datetime, today: date,
+          reason: str | None = None, decided_on: date | None = None) -> Case:
+    """Send a received or returned case to the competent agency (chuyển đơn)."""
+    new_status = _transition(case, "route", actor)
+    on = _decision_date(decided_on, today, case)
+    agency = _agency(agency_code, "agency_code")
+    _move(case, "route", actor, agency, on, reason)
+    case.status, case.agency_id, case.routed_on = new_status, agency.id, on
+    case.agency = agency
+    case.officer_id = None
+    for petition in case.petitions:
+        if petition.handling_outcome is None:
+            petition.handling_outcome, petition.handled_on = "routed", on
+    deadlines.meet(case, "handling", on)
+    deadlines.set_deadline(case, "acceptance", on)
+    _finish(case, "routed", actor, now, {"to": agency.code, "reason": reason, "on": on})
+    return case
+
+
+def _close_at_reception(case: Case, action: str, outcome: str, actor, now, today,
+                        reason: str | None, decided_on, extra: dict) -> Case:
+    new_status = _transition(case, action, actor)
+    on = _decision_date(decided_on, today, case)
+    for petition in case.petitions:
+        if petition.handling_outcome is None:
+            petition.handling_outcome, petition.handled_on = outcome, on
+            petition.handling_note = reason
+            if extra.get("forwarded_to"):
+                petition.forwarded_to = extra["forwarded_to"]
+            if extra.get("filing_reason"):
+                petition.filing_reason = extra["filing_reason"]
+                petition.eligible = extra["filing_reason"] not in ("anonymous", "duplicate",
+                                                                   "not_eligible", "illegible")
+    case.status = new_status
+    deadlines.meet(case, "handling", on)
+    _finish(case, action, actor, now, {"reason": reason, "on": on, **extra})
+    return case
+
+
+def file_away(case, filing_reason: str, actor, now, today, note=None, decided_on=None):
+    """File a petition away (lưu đơn): anonymous, duplicate, not eligible, …"""
+    if filing_reason not in FILING_REASONS:
+        raise ValidationFailed({"filing_reason": "Chọn lý do lưu đơn."})
+    return _close_at_reception(case, "file", "filed", actor, now, today, note, decided_on,
+                               {"filing_reason": filing_reason})
+
+
+def guide(case, reason: str, actor, now, today, decided_on=None):
+    """Tell the citizen where to go (hướng dẫn); done once for the same content."""
+    reason = _require(reason, "reason", "Nêu cơ quan có thẩm quyền đã hướng dẫn.")
+    return _close_at_reception(case, "guide", "guided", actor, now, today, reason, decided_on,
+                               {})
+
+
+def forward(case, body: str, actor, now, today, reason=None, decided_on=None):
+    """Send the petition to a body outside the system (chuyển đơn ra ngoài)."""
+    body = _require(body, "forwarded_to", "Nêu cơ quan nhận đơn.")
+    return _close_at_reception(case, "forward", "forwarded", actor, now, today, reason,
+                               decided_on, {"forwarded_to": body})
+
+
+def accept(case: Case, actor, now, today, decided_on=None) -> Case:
+    """Accept the case for resolution (thụ lý): the resolution clock starts."""
+    new_status = _transition(case, "accept", actor)
+    on = _decision_date(decided_on, today, case)
+    case.status, case.accepted_on = new_status, on
+    deadlines.meet(case, "acceptance", on)
+    deadlines.set_deadline(case, "resolution", on)
+    _finish(case, "accepted", actor, now, {"on": on})
+    return case
+
+
+def refuse(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
+    """Refuse to accept with written reasons (không thụ lý)."""
+    reason = _require(reason, "reason", "Nêu lý do không thụ lý.")
+    new_status = _transition(case, "refuse", actor)
+    on = _decision_date(decided_on, today, case)
+    case.status = new_status
+    deadlines.meet(case, "acceptance", on)
+    _finish(case, "refused", actor, now, {"reason": reason, "on": on})
+    return case
+
+
+def assign(case: Case, officer_username: str, actor, now) -> Case:
+    """Assign the case to an officer of the agency."""
+    _transition(case, "assign", actor)
+    officer = db.session.scalar(select(User).where(User.username == (officer_username or "")))
+    if (officer is None or officer.agency_id != case.agency_id
+            or officer.role not in ("agency_officer", "agency_head") or not officer.active):
+        raise ValidationFailed({"officer": "Chọn cán bộ của cơ quan."})
+    case.officer_id = officer.id
+    case.officer = officer
+    _finish(case, "assigned", actor, now, {"officer": officer.username})
+    return case
+
+
+def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=None) -> Case:
+    """Extend the resolution deadline within the policy's legal limit (gia hạn)."""
+    reason = _require(reason, "reason", "Nêu lý do gia hạn.")
+    _transition(case, "extend", actor)
+    on = _decision_date(decided_on, today, case)
+    row = case.deadline("resolution")
+    rule, _ = deadlines.policy_for(case, "resolution", row.start_on)
+    if not isinstance(days, int) or days <= 0:
+        raise ValidationFailed({"days": "Số ngày gia hạn phải là số dương."})
+    if case.extension_count >= rule.max_extensions:
+        raise ValidationFailed({"days": f"Đã gia hạn tối đa {rule.max_extensions} lần."})
+    if days > rule.extension_days:
+        raise ValidationFailed({"days": f"Gia hạn tối đa {rule.extension_days} ngày."})
+    case.extension_count += 1
+    before = row.due_on
+    deadlines.set_deadline(case, "resolution", row.start_on, row.extended_days + days)
+    _finish(case, "extended", actor, now, {"days": days, "reason": reason, "on": on,
+                                           "from": before, "to": row.due_on})
+    return case
+
+
+def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now, today,
+                decided_on=None) -> Case:
+    """Send the case back to reception as not within the agency's competence (trả đơn)."""
+    reason = _require(reason, "reason", "Nêu lý do trả lại đơn.")
+    suggested = _agency(suggested_agency_code, "suggested_agency_code")
+    new_status = _transition(case, "return", actor)
+    if case.lead_agency_id is not None and case.lead_agency_id == case.agency_id:
+        raise NotAllowed("Cơ quan chủ trì đã được chỉ định không được trả lại đơn.")
+    if suggested.id == case.agency_id:
+        raise ValidationFailed({"suggested_agency_code": "Cơ quan đề xuất phải khác cơ quan "
+                                                         "đang giữ hồ sơ."})
+    on = _decision_date(decided_on, today, case)
+    _move(case, "return", actor, None, on, reason, suggested)
+    case.status, case.agency_id, case.officer_id = new_status, None, None
+    case.agency = None
+    deadlines.drop(case, "acceptance")
+    deadlines.drop(case, "resolution")
+    # A return restarts the handling clock at reception (domain.md).
+    deadlines.set_deadline(case, "handling", on)
+    _finish(case, "returned", actor, now, {"reason": reason, "suggested": suggested.code,
+                                           "on": on})
+    return case
+
+
+def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
+             decided_on=None) -> Case:
+    """Transfer the case directly to another agency (chuyển đơn); its clock restarts there."""
+    reason = _require(reason, "reason", "Nêu lý do chuyển đơn.")
+    to = _agency(to_agency_code, "to_agency_code")
+    new_status = _transition(case, "transfer", actor)
+    if case.lead_agency_id is not None and case.lead_agency_id == case.agency_id:
+        raise NotAllowed("Cơ quan chủ trì đã được chỉ định không được chuyển đơn.")
+    if to.id == case.agency_id:
+        raise ValidationFailed({"to_agency_code": "Chọn cơ quan khác."})
+    on = _decision_date(decided_on, today, case)
+    _move(case, "transfer", actor, to, on, reason)
+    case.status, case.agency_id, case.officer_id, case.accepted_on = new_status, to.id, None, None
+    case.agency = to
+    deadlines.drop(case, "resolution")
+    deadlines.set_deadline(case, "acceptance", on)
+    _finish(case, "transferred", actor, now, {"to": to.code, "reason": reason, "on": on})
+    return case
+
+
+def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor, now, today,
+            decided_on=None, figures: dict | None = None) -> Case:
+    """Record the decision or conclusion and its outcome (giải quyết / kết luận)."""
+    new_status = _transition(case, "resolve", actor)
+    allowed = OUTCOMES_BY_KIND[(case.kind, case.complaint_round)]
+    errors = {}
+    if outcome not in allowed:
+        errors["outcome"] = "Kết quả không hợp lệ cho loại đơn này: " + ", ".join(allowed)
+    if not (decision_number or "").strip():
+        errors["decision_number"] = "Nhập số quyết định / kết luận."
+    if not (summary or "").strip():
+        errors["summary"] = "Nhập tóm tắt kết quả giải quyết."
+    if errors:
+        raise ValidationFailed(errors)
+    on = _decision_date(decided_on, today, case)
+    if case.accepted_on and on < case.accepted_on:
+        raise ValidationFailed({"decided_on": "Ngày quyết định trước ngày thụ lý."})
+    row = case.deadline("resolution")
+    case.status, case.outcome, case.resolved_on = new_status, outcome, on
+    case.decision_number, case.decision_on = decision_number.strip(), on
+    case.resolution_summary = summary.strip()
+    case.resolved_on_time = row is None or on <= row.due_on
+    for name, value in (figures or {}).items():
+        if name in RESOLUTION_FIGURES and value is not None:
+            setattr(case, name, value)
+    deadlines.meet(case, "resolution", on)
+    case.flag_overdue = False
+    _finish(case, "resolved", actor, now, {"outcome": outcome, "decision": decision_number,
+                                           "on": on, "on_time": case.resolved_on_time})
+    return case
+
+
+RESOLUTION_FIGURES = (
+    "money_to_recover", "land_to_recover", "money_to_return", "land_to_return",
+    "people_restored", "orgs_restored", "people_disciplined", "officials_disciplined",
+    "sent_to_investigation", "people_sent_to_investigation",
+)
+
+
+def close(case: Case, actor, now, today) -> Case:
+    """Close a resolved case: nothing more is owed (kết thúc)."""
+    case.status = _transition(case, "close", actor)
+    case.closed_on = today
+    _finish(case, "closed", actor, now, {"on": today})
+    return case
+
+
+def withdraw(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
+    """Record the petitioners' withdrawal (rút đơn); the clocks stop."""
+    reason = _require(reason, "reason", "Nêu nội dung đơn rút.")
+    new_status = _transition(case, "withdraw", actor)
+    on = _decision_date(decided_on, today, case)
+    for petition in case.petitions:
+        for signer in petition.signers:
+            signer.withdrawn_on = signer.withdrawn_on or on
+    for row in case.deadlines:
+        if row.met_on is None:
+            row.met_on = on
+    case.status, case.closed_on = new_status, on
+    _finish(case, "withdrawn", actor, now, {"reason": reason, "on": on})
+    return case
+
+
+def suspend(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
+    """Pause the resolution clock (tạm đình chỉ)."""
+    reason = _require(reason, "reason", "Nêu lý do tạm đình chỉ.")
+    case.status = _transition(case, "suspend", actor)
+    case.suspended_on = _decision_date(decided_on, today, case)
+    _finish(case, "suspended", actor, now, {"reason": reason, "on": case.suspended_on})
+    return case
+
+
+def resume(case: Case, actor, now, today, decided_on=None) -> Case:
+    """Resume the clock from the decision to continue; the remaining time runs again."""
+    from complaints.domain.deadlines import resume_due
+    from complaints.services.calendar import get_calendar
+
+    case.status = _transition(case, "resume", actor)
+    on = _decision_date(decided_on, today, case)
+    row = case.deadline("resolution")
+    if row is not None and case.suspended_on is not None:
+        row.due_on = resume_due(get_calendar(), row.due_on, row.unit, case.suspended_on, on)
+        row.rule += f" · tạm đình chỉ {case.suspended_on:%d/%m/%Y}–{on:%d/%m/%Y}"
+    case.suspended_on = None
+    _finish(case, "resumed", actor, now, {"on": on, "due_on": row.due_on if row else None})
+    return case
+
+
+ACTIONS = {
+    "route": route, "accept": accept, "refuse": refuse, "assign": assign, "extend": extend,
+    "return": return_case, "transfer": transfer, "resolve": resolve, "close": close,
+    "withdraw": withdraw, "suspend": suspend, "resume": resume, "file": file_away,
+    "guide": guide, "forward": forward,
+}

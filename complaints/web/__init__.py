@@ -1,0 +1,106 @@
+"""Blueprints, one per audience, and the error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from complaints.domain import catalog
+from complaints.permissions import HOME_ENDPOINTS
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/open311/")
+
+
+def register_web(app: Flask) -> None:
+    """Register blueprints, the index redirect, the language switch and error handlers."""
+    from complaints.web.admin import bp as admin_bp
+    from complaints.web.agency import bp as agency_bp
+    from complaints.web.auth import bp as auth_bp
+    from complaints.web.inspection import bp as inspection_bp
+    from complaints.web.public import bp as public_bp
+    from complaints.web.reception import bp as reception_bp
+
+    for bp in (auth_bp, reception_bp, agency_bp, inspection_bp, admin_bp, public_bp):
+        app.register_blueprint(bp)
+
+    @app.route("/")
+    def index():
+        """Send a signed-in user to their role's home, others to sign in."""
+        if current_user.is_authenticated:
+            return redirect(url_for(HOME_ENDPOINTS[current_user.role]))
+        return redirect(url_for("auth.login"))
+
+    @app.route("/lang/<code>")
+    def set_language(code: str):
+        """Remember the chosen language for this browser (and the account)."""
+        if code in app.config["LANGUAGES"]:
+            session["lang"] = code
+            if current_user.is_authenticated:
+                from complaints.extensions import db
+
+                current_user.locale = code
+                db.session.commit()
+        target = request.args.get("next") or ""
+        # Only local paths: an open redirect would help phishing.
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("index")
+        return redirect(target)
+
+    @app.context_processor
+    def inject_helpers():
+        from flask_babel import get_locale
+
+        lang = str(get_locale() or "vi")
+        return {
+            "lang": lang,
+            "catalog": catalog,
+            "label": lambda table, code: catalog.label(getattr(catalog, table), code, lang),
+            "deadline_days_left": _days_left,
+        }
+
+    @app.template_filter("vndate")
+    def vndate(value):
+        """Format a date dd/mm/yyyy (the Vietnamese convention; also used in English)."""
+        return value.strftime("%d/%m/%Y") if value else ""
+
+    def _error(status: int, message: str):
+        if _wants_json():
+            return jsonify({"error": message, "status": status}), status
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _error(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+                             "Vui lòng tải lại trang và thử lại."))
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return _error(403, _("Bạn không có quyền truy cập trang này."))
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return _error(404, _("Không tìm thấy trang hoặc hồ sơ."))
+
+    @app.errorhandler(405)
+    def not_allowed(exc):
+        return _error(405, _("Phương thức không được hỗ trợ."))
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return _error(413, _("Tệp tải lên quá lớn."))
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        return _error(500, _("Đã có lỗi xảy ra. Dữ liệu đã lưu không bị mất; "
+                             "vui lòng thử lại sau."))
+
+
+def _days_left(due_on, today):
+    from complaints.domain.deadlines import days_left
+    from complaints.services.calendar import get_calendar
+
+    return days_left(get_calendar(), due_on, today)

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("inspection", __name__, url_prefix="/inspection")
+
+from complaints.web.inspection import routes  # noqa: E402,F401

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("reception", __name__, url_prefix="/reception")
+
+from complaints.web.reception import routes  # noqa: E402,F401

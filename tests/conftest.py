@@ -1,0 +1,102 @@
+"""Fixtures: a fresh database per test, on SQLite or on PostgreSQL (TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from complaints import create_app
+from complaints.extensions import db
+from config import TestConfig
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+IS_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
+
+# A fixed "now" for tests: time is a parameter, never the wall clock.
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
+TODAY = date(2026, 12, 1)
+
+
+def test_config(**overrides) -> dict:
+    """Return TestConfig as a dict with overrides (engines are built from it at start)."""
+    values = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    # A file, not :memory:, so that a live server thread and the test share it.
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Create the schema once per session; each test then empties the tables."""
+    app = create_app(test_config(SQLALCHEMY_DATABASE_URI=database_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in reversed(tables):
+            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_schema, tmp_path):
+    """An app on an empty database with the reference data seeded."""
+    from complaints.services.seed import seed_reference_data
+    from complaints.services import calendar
+
+    app = create_app(test_config(SQLALCHEMY_DATABASE_URI=_schema,
+                                 UPLOAD_DIR=str(tmp_path / "attachments")))
+    with app.app_context():
+        _empty_tables()
+        calendar.invalidate()
+        seed_reference_data(NOW)
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+class _Client(FlaskClient):
+    """A test client that forgets the user cached in `g` between requests.
+
+    The test's app context stays pushed (so tests can use db.session), and Flask reuses it
+    for requests; without this, Flask-Login would keep the first request's user.
+    """
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = _Client
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+from tests.factories import *  # noqa: E402,F401,F403  (fixtures: make_agency, make_user, …)

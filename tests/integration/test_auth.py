@@ -1,0 +1,88 @@
+"""Sign-in: each role lands on its own home; bad input gets a clear message."""
+
+import pytest
+
+from complaints.extensions import db
+from tests.factories import PASSWORD
+
+HOMES = {
+    "reception": "/reception/",
+    "agency_head": "/agency/",
+    "agency_officer": "/agency/",
+    "inspector": "/inspection/",
+    "admin": "/admin/",
+}
+
+
+@pytest.mark.parametrize("role", list(HOMES))
+def test_each_role_lands_on_its_home(client, make_user, login, role):
+    user = make_user(role)
+    response = login(user)
+    assert response.status_code == 302
+    assert response.headers["Location"] == HOMES[role]
+    page = client.get(HOMES[role])
+    assert page.status_code == 200
+    assert user.full_name in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", list(HOMES))
+def test_other_roles_home_is_forbidden(client, make_user, login, role):
+    login(make_user(role))
+    for other_role, path in HOMES.items():
+        if path != HOMES[role]:
+            assert client.get(path).status_code == 403
+
+
+def test_pages_need_sign_in(client):
+    for path in set(HOMES.values()):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+
+
+def test_unknown_user_and_wrong_password_get_one_clear_message(client, make_user):
+    user = make_user("reception")
+    db.session.commit()
+    for username, password in ((user.username, "wrong-password"), ("nobody", PASSWORD)):
+        response = client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 401
+        assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.get_data(as_text=True)
+
+
+def test_empty_form_is_refused_with_message(client):
+    response = client.post("/login", data={})
+    assert response.status_code == 401
+    assert "Vui lòng nhập" in response.get_data(as_text=True)
+
+
+def test_missing_csrf_token_is_a_clear_400(app, make_user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    user = make_user("reception")
+    db.session.commit()
+    response = app.test_client().post(
+        "/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body
+    assert "tải lại trang" in body
+
+
+def test_sign_out_needs_post_and_ends_session(client, make_user, login):
+    login(make_user("inspector"))
+    assert client.post("/logout").status_code == 302
+    assert client.get("/inspection/").status_code == 302
+
+
+def test_password_change_signs_out_other_sessions(client, make_user, login):
+    user = make_user("admin")
+    login(user)
+    assert client.get("/admin/").status_code == 200
+    user.session_version += 1
+    db.session.commit()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_english_switch_is_remembered(client, make_user, login):
+    login(make_user("inspector"))
+    client.get("/lang/en?next=/inspection/")
+    assert client.get("/inspection/").status_code == 200
