@@ -100,12 +100,11 @@ class WorkingCalendar:
     def _working_ordinals(self, year: int) -> list[int]:
         """Compute the ordinals of one year's working days."""
         first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
-        ords = [
+        return [
             o
             for o in range(first, last + 1)
             if self._compute_reason(date.fromordinal(o)) is None
         ]
-        return ords
 
     def _compute_reason(self, d: date) -> str | None:
         """Decide from the rules (uncached) why d is a day off, or None if it is working."""
@@ -147,21 +146,24 @@ class WorkingCalendar:
             return start
         self._ensure(start.year)
         while True:
+            ords = (
+                self._ords
+            )  # one snapshot: another thread may widen the range meanwhile
             # Working days <= start come before index rank; the Nth after sits at rank+n-1.
-            index = bisect_right(self._ords, start.toordinal()) + n - 1
-            if index < len(self._ords):
-                return date.fromordinal(self._ords[index])
-            missing_years = (
-                index - len(self._ords)
-            ) // 240 + 1  # ~245 working days a year
+            index = bisect_right(ords, start.toordinal()) + n - 1
+            if index < len(ords):
+                return date.fromordinal(ords[index])
+            # Load enough further years (about 245 working days each), then retry.
+            missing_years = (index - len(ords)) // 240 + 1
             self._ensure(self._hi + 1, self._hi + missing_years)
 
     def working_days_between(self, start: date, end: date) -> int:
         """Return the number of working days in (start, end]; negative if end < start."""
         self._ensure(min(start.year, end.year), max(start.year, end.year))
+        ords = self._ords  # one snapshot, so both ranks count from the same first year
         # Difference of ranks: symmetric, so end < start gives -(working days in (end, start]).
-        return bisect_right(self._ords, end.toordinal()) - bisect_right(
-            self._ords, start.toordinal()
+        return bisect_right(ords, end.toordinal()) - bisect_right(
+            ords, start.toordinal()
         )
 
     def days_off_between(self, start: date, end: date) -> list[tuple[date, str]]:

@@ -17,7 +17,9 @@ def _wants_json() -> bool:
 
 def register_web(app: Flask) -> None:
     """Register blueprints, the index redirect, the language switch and error handlers."""
+    from complaints.extensions import csrf
     from complaints.web.admin import bp as admin_bp
+    from complaints.web.api import bp as api_bp
     from complaints.web.agency import bp as agency_bp
     from complaints.web.auth import bp as auth_bp
     from complaints.web.inspection import bp as inspection_bp
@@ -26,6 +28,9 @@ def register_web(app: Flask) -> None:
 
     for bp in (auth_bp, reception_bp, agency_bp, inspection_bp, admin_bp, public_bp):
         app.register_blueprint(bp)
+    # The API authenticates with bearer tokens, not cookies, so CSRF does not apply.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
 
     @app.route("/")
     def index():
