@@ -1,0 +1,233 @@
+"""Unit tests for deadline computation (no database, no Flask; dates passed explicitly)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from complaints.domain.calendar import WEEKEND, WorkingCalendar
+from complaints.domain.deadlines import (
+    CALENDAR,
+    WORKING,
+    badge,
+    compute_deadline,
+    compute_due,
+    days_left,
+    is_overdue,
+    resume_due,
+)
+
+CAL = WorkingCalendar()
+
+
+def test_calendar_unit_due_on_holiday_moves_to_next_working_day():
+    # 2 Dec 2026 + 30 days = Fri 1 Jan 2027 (New Year) -> Mon 4 Jan 2027.
+    assert compute_due(CAL, date(2026, 12, 2), 30, CALENDAR) == date(2027, 1, 4)
+
+
+def test_calendar_unit_due_on_weekend_moves_to_monday():
+    # Mon 1 Mar 2027 + 5 days = Sat 6 Mar -> Mon 8 Mar.
+    assert compute_due(CAL, date(2027, 3, 1), 5, CALENDAR) == date(2027, 3, 8)
+    # Landing on a working day: no move.
+    assert compute_due(CAL, date(2027, 3, 1), 4, CALENDAR) == date(2027, 3, 5)
+
+
+def test_calendar_unit_due_in_tet_moves_past_it():
+    # Tue 26 Jan 2027 + 10 days = Fri 5 Feb (Giao thừa) -> Thu 11 Feb.
+    assert compute_due(CAL, date(2027, 1, 26), 10, CALENDAR) == date(2027, 2, 11)
+
+
+def test_trigger_day_not_counted():
+    monday = date(2027, 3, 8)
+    assert compute_due(CAL, monday, 1, WORKING) == date(2027, 3, 9)
+    assert compute_due(CAL, monday, 1, CALENDAR) == date(2027, 3, 9)
+    # Received on a Saturday: working day 1 is Monday.
+    assert compute_due(CAL, date(2027, 3, 6), 1, WORKING) == monday
+
+
+def test_working_unit_over_tet():
+    # Received Mon 1 Feb 2027; 7 working days: 2, 3, 11, 12, 15, 16, 17 Feb.
+    assert compute_due(CAL, date(2027, 2, 1), 7, WORKING) == date(2027, 2, 17)
+
+
+def test_makeup_saturday_and_extra_day_off_change_due_dates():
+    cal = WorkingCalendar(
+        extra_days_off=[date(2027, 2, 12)],
+        makeup_working_days=[date(2027, 2, 20)],
+        day_off_names={date(2027, 2, 12): "Nghỉ bù Tết (hoán đổi)"},
+    )
+    # 2, 3, 11, 15, 16, 17, 18 Feb (12th off) -> 7th working day is Thu 18 Feb.
+    assert compute_due(cal, date(2027, 2, 1), 7, WORKING) == date(2027, 2, 18)
+    # Fri 19 Feb + 1 working day = make-up Saturday 20 Feb.
+    assert compute_due(cal, date(2027, 2, 19), 1, WORKING) == date(2027, 2, 20)
+    # Calendar unit landing on the extra day off moves to Monday.
+    assert compute_due(cal, date(2027, 2, 2), 10, CALENDAR) == date(2027, 2, 15)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        compute_due(CAL, date(2027, 3, 1), 5, "weeks")
+    with pytest.raises(ValueError):
+        compute_due(CAL, date(2027, 3, 1), -1, WORKING)
+    with pytest.raises(ValueError):
+        compute_deadline(CAL, "appeal", date(2027, 3, 1), 5, WORKING, "x")
+
+
+def test_compute_deadline_with_extension():
+    d = compute_deadline(
+        CAL,
+        "resolution",
+        date(2027, 3, 1),
+        30,
+        CALENDAR,
+        "Luật Tố cáo",
+        extended_days=30,
+    )
+    assert d.total_days == 60
+    # 1 Mar + 60 = Fri 30 Apr (holiday), Sat, Sun, Mon 3 May (observed) -> Tue 4 May.
+    assert d.due_on == date(2027, 5, 4)
+    assert [day for day, _ in d.skipped] == [
+        date(2027, 4, 30),
+        date(2027, 5, 1),
+        date(2027, 5, 2),
+        date(2027, 5, 3),
+    ]
+
+
+def test_calendar_skipped_only_when_due_moved():
+    d = compute_deadline(CAL, "resolution", date(2027, 3, 1), 4, CALENDAR, "x")
+    assert d.due_on == date(2027, 3, 5)
+    assert d.skipped == ()
+
+
+def test_explain_vi_and_en():
+    d = compute_deadline(
+        CAL,
+        "resolution",
+        date(2026, 12, 2),
+        30,
+        CALENDAR,
+        "Luật Khiếu nại Điều 28",
+        source_en="Law on Complaints Art. 28",
+    )
+    assert d.explain("vi") == (
+        "30 ngày (theo ngày) kể từ ngày 02/12/2026 (Luật Khiếu nại Điều 28) → hạn 04/01/2027; "
+        "bỏ qua: 01/01/2027 Tết Dương lịch, 02/01/2027 cuối tuần, 03/01/2027 cuối tuần"
+    )
+    assert d.explain("en") == (
+        "30 calendar days from 02/12/2026 (Law on Complaints Art. 28) → due 04/01/2027; "
+        "skipped: 01/01/2027 New Year's Day, 02/01/2027 weekend, 03/01/2027 weekend"
+    )
+    assert d.explain() == d.explain("vi")
+
+
+def test_explain_working_unit_summarises_weekends():
+    d = compute_deadline(CAL, "handling", date(2027, 2, 1), 7, WORKING, "Luật Tố cáo")
+    vi = d.explain("vi")
+    assert vi.startswith(
+        "7 ngày làm việc kể từ ngày 01/02/2027 (Luật Tố cáo) → hạn 17/02/2027"
+    )
+    assert "2 ngày cuối tuần" in vi  # 6-7 Feb are named as Tết days
+    assert "06/02/2027 Tết Nguyên Đán" in vi
+    en = d.explain("en")
+    assert en.startswith(
+        "7 working days from 01/02/2027 (Luật Tố cáo) → due 17/02/2027"
+    )
+    assert "2 weekend days" in en and "06/02/2027 Lunar New Year" in en
+    extended = compute_deadline(
+        CAL, "handling", date(2027, 3, 1), 7, WORKING, "x", extended_days=3
+    )
+    assert "7 ngày làm việc + 3 ngày gia hạn" in extended.explain("vi")
+    assert "7 working days + 3 days' extension" in extended.explain("en")
+
+
+def test_explain_without_skipped_days():
+    d = compute_deadline(CAL, "handling", date(2027, 3, 8), 2, WORKING, "x")
+    assert d.explain("en") == "2 working days from 08/03/2027 (x) → due 10/03/2027"
+
+
+def test_days_left_sign_convention():
+    due = date(2027, 3, 10)  # Wednesday
+    assert days_left(CAL, due, date(2027, 3, 8)) == 2
+    assert days_left(CAL, due, due) == 0
+    assert days_left(CAL, due, date(2027, 3, 11)) == -1  # the day after due
+    assert days_left(CAL, due, date(2027, 3, 17)) == -5
+    assert not is_overdue(due, due)
+    assert is_overdue(due, due + timedelta(days=1))
+
+
+def test_days_left_overdue_over_a_weekend():
+    friday = date(2027, 3, 12)
+    # Saturday after a Friday due date: overdue though no working day has passed.
+    assert days_left(CAL, friday, date(2027, 3, 13)) == -1
+    # Monday: one working day late.
+    assert days_left(CAL, friday, date(2027, 3, 15)) == -1
+    assert days_left(CAL, friday, date(2027, 3, 16)) == -2
+    # Before the due date, weekends do not count.
+    assert days_left(CAL, date(2027, 3, 15), friday) == 1
+
+
+def test_badge():
+    assert badge(10) == "ok"
+    assert badge(4) == "ok"
+    assert badge(3) == "amber"
+    assert badge(0) == "amber"
+    assert badge(-1) == "red"
+    assert badge(5, amber_from=5) == "amber"
+
+
+def test_resume_due_working_unit():
+    # Due Fri 19 Mar 2027, suspended Mon 8 Mar: 9 working days remain (9..19 Mar).
+    due = date(2027, 3, 19)
+    new = resume_due(CAL, due, WORKING, date(2027, 3, 8), date(2027, 3, 22))
+    assert new == CAL.add_working_days(date(2027, 3, 22), 9) == date(2027, 4, 2)
+
+
+def test_resume_due_calendar_unit():
+    # Due 31 Mar 2027, suspended 21 Mar: 10 days remain; resumed 1 Apr -> 11 Apr (Sun) -> 12 Apr.
+    new = resume_due(
+        CAL, date(2027, 3, 31), CALENDAR, date(2027, 3, 21), date(2027, 4, 1)
+    )
+    assert new == date(2027, 4, 12)
+
+
+def test_resume_due_same_day_and_overdue():
+    due = date(2027, 3, 10)
+    assert resume_due(CAL, due, WORKING, due, date(2027, 3, 15)) == date(2027, 3, 15)
+    # Already overdue when suspended: the missed date stays.
+    assert resume_due(CAL, due, WORKING, date(2027, 3, 12), date(2027, 3, 20)) == due
+    with pytest.raises(ValueError):
+        resume_due(CAL, due, WORKING, date(2027, 3, 9), date(2027, 3, 8))
+
+
+dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2060, 12, 31))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(start=dates, days=st.integers(0, 120), unit=st.sampled_from([WORKING, CALENDAR]))
+def test_property_due_is_working_and_not_early(start, days, unit):
+    due = compute_due(CAL, start, days, unit)
+    assert due >= start + timedelta(days=days)
+    if days:
+        assert CAL.is_working_day(due)
+    assert days_left(CAL, due, due) == 0
+    assert days_left(CAL, due, due + timedelta(days=1)) == -1
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(start=dates, days=st.integers(1, 90), pause=st.integers(0, 60))
+def test_property_suspension_with_no_pause_changes_nothing(start, days, pause):
+    due = compute_due(CAL, start, days, WORKING)
+    suspended = CAL.add_working_days(start, days // 2)
+    assert resume_due(CAL, due, WORKING, suspended, suspended) == due
+    resumed = CAL.add_working_days(suspended, pause)
+    later = resume_due(CAL, due, WORKING, suspended, resumed)
+    assert CAL.working_days_between(due, later) == pause
+
+
+def test_skipped_reasons_are_codes_or_names():
+    d = compute_deadline(CAL, "acceptance", date(2026, 12, 30), 3, WORKING, "x")
+    assert (date(2027, 1, 2), WEEKEND) in d.skipped

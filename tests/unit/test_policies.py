@@ -1,0 +1,158 @@
+"""Unit tests for the default deadline policies and escalation ladder."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from complaints.domain.calendar import WorkingCalendar
+from complaints.domain.deadlines import (
+    CALENDAR,
+    STAGES,
+    UNITS,
+    WORKING,
+    compute_deadline,
+    days_left,
+)
+from complaints.domain.policies import (
+    DEFAULT_POLICIES,
+    ESCALATION_LADDER,
+    KINDS,
+    VARIANTS,
+    escalation_step,
+    select_policy,
+)
+
+
+def pick(stage, kind, round_, variant, on):
+    return select_policy(DEFAULT_POLICIES, stage, kind, round_, variant, on)
+
+
+def test_rows_are_well_formed_and_unique():
+    keys = set()
+    for r in DEFAULT_POLICIES:
+        assert r.stage in STAGES and r.kind in KINDS and r.variant in VARIANTS
+        assert r.unit in UNITS and r.extension_unit == r.unit
+        assert r.days > 0 and r.source and r.source_en
+        assert (r.extension_days == 0) == (r.max_extensions == 0)
+        key = (r.stage, r.kind, r.round, r.variant, r.effective_from)
+        assert key not in keys, key
+        keys.add(key)
+
+
+def test_first_complaint_acceptance_versioned_on_2026_07_01():
+    before = pick("acceptance", "complaint", 1, "normal", date(2026, 6, 30))
+    after = pick("acceptance", "complaint", 1, "normal", date(2026, 7, 1))
+    assert (before.days, before.unit) == (10, CALENDAR)
+    assert (after.days, after.unit) == (7, WORKING)
+    assert after.effective_from == date(2026, 7, 1)
+    assert "2026" in after.source
+    # Nothing is in force before the baseline.
+    assert pick("acceptance", "complaint", 1, "normal", date(2019, 12, 31)) is None
+
+
+def test_policy_versioning_changes_the_due_date():
+    cal = WorkingCalendar()
+    for on, due in (
+        (date(2026, 6, 29), date(2026, 7, 9)),
+        (date(2026, 7, 1), date(2026, 7, 10)),
+    ):
+        rule = pick("acceptance", "complaint", 1, "normal", on)
+        d = compute_deadline(cal, "acceptance", on, rule.days, rule.unit, rule.source)
+        assert d.due_on == due
+
+
+def test_second_complaint():
+    assert pick("acceptance", "complaint", 2, "normal", date(2027, 1, 1)).days == 10
+    got = {
+        v: pick("resolution", "complaint", 2, v, date(2027, 1, 1)).days
+        for v in ("normal", "complex", "remote", "remote_complex")
+    }
+    assert got == {"normal": 45, "complex": 60, "remote": 60, "remote_complex": 70}
+
+
+def test_first_complaint_resolution():
+    got = {
+        v: pick("resolution", "complaint", 1, v, date(2027, 1, 1)).days
+        for v in ("normal", "complex", "remote", "remote_complex")
+    }
+    assert got == {"normal": 30, "complex": 45, "remote": 45, "remote_complex": 60}
+    assert (
+        pick("resolution", "complaint", 1, "normal", date(2027, 1, 1)).unit == CALENDAR
+    )
+    # A complaint's round must be given for acceptance and resolution.
+    assert pick("resolution", "complaint", None, "normal", date(2027, 1, 1)) is None
+
+
+def test_handling_ignores_round_and_falls_back_to_normal():
+    on = date(2027, 1, 1)
+    for kind in ("complaint", "recommendation", "feedback"):
+        rule = pick("handling", kind, 1, "normal", on)
+        assert (rule.days, rule.unit) == (10, WORKING)
+        assert "05/2021" in rule.source
+        assert pick("handling", kind, None, "complex", on) == rule  # fallback
+    for kind in ("complaint", "denunciation", "recommendation", "feedback"):
+        rule = pick("handling", kind, None, "reception_session", on)
+        assert (rule.days, rule.unit) == (10, WORKING)
+        assert "Tiếp công dân" in rule.source
+
+
+def test_denunciation_rules():
+    on = date(2027, 1, 1)
+    handling = pick("handling", "denunciation", None, "normal", on)
+    assert (handling.days, handling.extension_days, handling.max_extensions) == (
+        7,
+        3,
+        1,
+    )
+    assert handling.days + handling.extension_days * handling.max_extensions == 10
+    assert pick("handling", "denunciation", None, "forward", on).days == 5
+    normal = pick("resolution", "denunciation", None, "normal", on)
+    complex_ = pick("resolution", "denunciation", None, "complex", on)
+    very = pick("resolution", "denunciation", None, "very_complex", on)
+    assert (normal.days, normal.unit, normal.max_extensions) == (30, CALENDAR, 0)
+    assert (complex_.extension_days, complex_.max_extensions) == (30, 1)
+    assert (very.extension_days, very.max_extensions) == (30, 2)
+    # A denunciation has no round: a given round is ignored.
+    assert pick("resolution", "denunciation", 1, "normal", on) == normal
+
+
+def test_recommendation_and_feedback():
+    on = date(2027, 1, 1)
+    for kind in ("recommendation", "feedback"):
+        acc = pick("acceptance", kind, None, "normal", on)
+        res = pick("resolution", kind, None, "normal", on)
+        assert (acc.days, acc.unit) == (5, WORKING)
+        assert (res.days, res.unit, res.extension_days, res.max_extensions) == (
+            15,
+            WORKING,
+            10,
+            1,
+        )
+        assert res.extension_unit == WORKING
+
+
+def test_unknown_combination_returns_none():
+    assert pick("acceptance", "denunciation", None, "normal", date(2027, 1, 1)) is None
+
+
+def test_escalation_ladder_data():
+    assert [(s.level, s.code, s.offset_days, s.unit) for s in ESCALATION_LADDER] == [
+        (0, "reminder", -3, WORKING),
+        (1, "overdue", 1, CALENDAR),
+        (2, "urged", 5, WORKING),
+        (3, "inspection", 10, WORKING),
+    ]
+
+
+def test_escalation_step_from_days_left():
+    assert escalation_step(4) is None
+    assert escalation_step(3).code == "reminder"
+    assert escalation_step(0).code == "reminder"
+    assert escalation_step(-1).code == "overdue"
+    assert escalation_step(-4).code == "overdue"
+    assert escalation_step(-5).code == "urged"
+    assert escalation_step(-10).code == "inspection"
+    cal = WorkingCalendar()
+    due = date(2027, 3, 12)  # Friday
+    assert escalation_step(days_left(cal, due, date(2027, 3, 13))).code == "overdue"
+    assert escalation_step(days_left(cal, due, date(2027, 3, 19))).code == "urged"
