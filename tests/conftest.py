@@ -22,7 +22,7 @@ NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 12, 1)
 
 
-def test_config(**overrides) -> dict:
+def config_for_tests(**overrides) -> dict:
     """Return TestConfig as a dict with overrides (engines are built from it at start)."""
     values = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     values.update(overrides)
@@ -40,7 +40,7 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def _schema(database_url, tmp_path_factory):
     """Create the schema once per session; each test then empties the tables."""
-    app = create_app(test_config(SQLALCHEMY_DATABASE_URI=database_url))
+    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=database_url))
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -64,7 +64,7 @@ def app(_schema, tmp_path):
     from complaints.services.seed import seed_reference_data
     from complaints.services import calendar
 
-    app = create_app(test_config(SQLALCHEMY_DATABASE_URI=_schema,
+    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=_schema,
                                  UPLOAD_DIR=str(tmp_path / "attachments")))
     with app.app_context():
         _empty_tables()
