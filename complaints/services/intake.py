@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from complaints.domain import states
 from complaints.domain.catalog import CHANNELS, KINDS
@@ -65,6 +67,23 @@ def new_tracking_code(year: int) -> str:
 def new_pin() -> str:
     """Return a 6-digit secret PIN for the citizen's look-up."""
     return f"{secrets.randbelow(10**6):06d}"
+
+
+def hash_pin(tracking_code: str, pin: str) -> str:
+    """Return a keyed hash of the PIN: fast to check, useless without the server's key.
+
+    A 6-digit PIN is too small for a slow password hash to protect it offline; what
+    protects it is the key and the look-up rate limit, so a keyed HMAC is enough.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{tracking_code}:{pin}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_pin(case: Case, pin: str) -> bool:
+    """Compare a PIN with the case's in constant time."""
+    if not case.pin_hash or not pin:
+        return False
+    return hmac.compare_digest(case.pin_hash, hash_pin(case.tracking_code, pin.strip()))
 
 
 def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict[str, str]:
@@ -161,9 +180,9 @@ def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tup
         raise ValidationFailed(errors)
 
     pin = new_pin()
+    tracking_code = new_tracking_code(data.petition.received_on.year)
     case = Case(
-        tracking_code=new_tracking_code(data.petition.received_on.year),
-        pin_hash=generate_password_hash(pin), kind=data.kind, complaint_round=round_,
+        tracking_code=tracking_code, pin_hash=hash_pin(tracking_code, pin), kind=data.kind, complaint_round=round_,
         is_complex=data.is_complex, is_remote=data.is_remote, field=field_row,
         subject=data.subject.strip(), content=data.content.strip(),
         locality_code=data.locality_code or None, status=states.RECEIVED,
