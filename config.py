@@ -52,6 +52,14 @@ class Config:
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "1025"))
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@complaints.local")
     PAGE_SIZE = 25
+    # Sessions end after 30 minutes without a request (each request refreshes the cookie).
+    PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+    SESSION_REFRESH_EACH_REQUEST = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
+    LOGIN_MAX_FAILURES = 5  # then the account is locked for LOGIN_LOCK_MINUTES
+    LOGIN_LOCK_MINUTES = 15
 
 
 class TestConfig(Config):

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from complaints.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from complaints.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,11 @@ def create_app(config: object | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
+    limiter.init_app(app)
+
+    from complaints.security import init_security
+
+    init_security(app)
 
     from complaints import models  # noqa: F401  (register every table)
     from complaints.cli import register_cli

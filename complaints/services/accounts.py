@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -49,9 +49,37 @@ def create_user(username: str, role: str, password: str, now: datetime,
     return user
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None."""
+class AccountLocked(Exception):
+    """Too many failed sign-ins: the account is locked until `until`."""
+
+    def __init__(self, until: datetime):
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes; they were stored in UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def authenticate(username: str, password: str, now: datetime, max_failures: int = 5,
+                 lock_minutes: int = 15) -> User | None:
+    """Return the active user with these credentials, or None; lock after repeated failures."""
     user = db.session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.active:
         return None
+    locked_until = _aware(user.locked_until)
+    if locked_until is not None and locked_until > now:
+        raise AccountLocked(locked_until)
+    if not user.check_password(password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+            audit.record(f"user:{user.id}", "login_locked", None, now,
+                         {"until": user.locked_until})
+        return None
+    user.failed_logins, user.locked_until = 0, None
     return user

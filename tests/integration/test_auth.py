@@ -86,3 +86,28 @@ def test_english_switch_is_remembered(client, make_user, login):
     login(make_user("inspector"))
     client.get("/lang/en?next=/inspection/")
     assert client.get("/inspection/").status_code == 200
+
+
+def test_account_locks_after_repeated_failures(client, make_user):
+    user = make_user("reception")
+    db.session.commit()
+    for _ in range(5):
+        client.post("/login", data={"username": user.username, "password": "wrong-one"})
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 401
+    assert "tạm khóa" in response.get_data(as_text=True)
+    from complaints.models import AuditEvent
+    from sqlalchemy import select
+
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.chain == f"user:{user.id}",
+                                 AuditEvent.action == "login_locked"))
+
+
+def test_security_headers_on_every_response(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"

@@ -1,13 +1,14 @@
 """Sign-in and sign-out."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from complaints.extensions import db, login_manager
+from complaints import clock
+from complaints.extensions import db, limiter, login_manager
 from complaints.models import User
 from complaints.permissions import HOME_ENDPOINTS
-from complaints.services.accounts import authenticate
+from complaints.services.accounts import AccountLocked, authenticate
 from complaints.web.auth import bp
 from complaints.web.auth.forms import LoginForm
 
@@ -26,6 +27,7 @@ def load_user(user_id: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
 def login():
     """Show the sign-in form and sign a user in."""
     if current_user.is_authenticated:
@@ -33,8 +35,18 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        config = current_app.config
+        try:
+            user = authenticate(form.username.data, form.password.data, clock.now(),
+                                config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"])
+        except AccountLocked:
+            user = None
+            locked = True
+        else:
+            locked = False
+        db.session.commit()  # keep the failure count even when sign-in fails
         if user is not None:
+            session.permanent = True  # idle expiry: PERMANENT_SESSION_LIFETIME
             login_user(user)
             target = request.args.get("next") or ""
             if not target.startswith("/") or target.startswith("//"):
@@ -42,6 +54,9 @@ def login():
             return redirect(target)
         # One message for both cases, so the form does not reveal which usernames exist.
         error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
+        if locked:
+            error = _("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau "
+                      "%(minutes)s phút.", minutes=config["LOGIN_LOCK_MINUTES"])
     elif request.method == "POST":
         error = _("Vui lòng nhập tên đăng nhập và mật khẩu.")
     status = 200 if error is None else 401
