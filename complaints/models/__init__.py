@@ -40,6 +40,7 @@ __all__ = [
     "PetitionSigner",
     "Petitioner",
     "ReceptionSession",
+    "Routing",
     "RoutingRule",
     "ScoreWeight",
     "User",

@@ -28,7 +28,6 @@ from complaints.domain.catalog import (
     RESOLUTION_OUTCOMES,
     STAGES,
 )
-
 from complaints.domain.states import STATUSES
 from complaints.extensions import db
 from complaints.models.base import created_at_column, in_check, utcnow

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,7 +16,7 @@ from complaints.domain import states
 from complaints.domain.catalog import CHANNELS, KINDS
 from complaints.domain.text import digits, fold
 from complaints.extensions import db
-from complaints.models import Case, Field, Locality, Petition, PetitionSigner, Petitioner, User
+from complaints.models import Case, Field, Locality, Petition, Petitioner, PetitionSigner, User
 from complaints.services import audit, deadlines
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 
@@ -182,7 +182,8 @@ def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tup
     pin = new_pin()
     tracking_code = new_tracking_code(data.petition.received_on.year)
     case = Case(
-        tracking_code=tracking_code, pin_hash=hash_pin(tracking_code, pin), kind=data.kind, complaint_round=round_,
+        tracking_code=tracking_code, pin_hash=hash_pin(tracking_code, pin), kind=data.kind,
+        complaint_round=round_,
         is_complex=data.is_complex, is_remote=data.is_remote, field=field_row,
         subject=data.subject.strip(), content=data.content.strip(),
         locality_code=data.locality_code or None, status=states.RECEIVED,

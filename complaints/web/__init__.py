@@ -19,8 +19,8 @@ def register_web(app: Flask) -> None:
     """Register blueprints, the index redirect, the language switch and error handlers."""
     from complaints.extensions import csrf
     from complaints.web.admin import bp as admin_bp
-    from complaints.web.api import bp as api_bp
     from complaints.web.agency import bp as agency_bp
+    from complaints.web.api import bp as api_bp
     from complaints.web.auth import bp as auth_bp
     from complaints.web.inspection import bp as inspection_bp
     from complaints.web.public import bp as public_bp

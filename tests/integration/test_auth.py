@@ -28,7 +28,7 @@ def test_each_role_lands_on_its_home(client, make_user, login, role):
 @pytest.mark.parametrize("role", list(HOMES))
 def test_other_roles_home_is_forbidden(client, make_user, login, role):
     login(make_user(role))
-    for other_role, path in HOMES.items():
+    for path in HOMES.values():
         if path != HOMES[role]:
             assert client.get(path).status_code == 403
 
@@ -96,8 +96,9 @@ def test_account_locks_after_repeated_failures(client, make_user):
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 401
     assert "tạm khóa" in response.get_data(as_text=True)
-    from complaints.models import AuditEvent
     from sqlalchemy import select
+
+    from complaints.models import AuditEvent
 
     assert db.session.scalar(
         select(AuditEvent).where(AuditEvent.chain == f"user:{user.id}",
