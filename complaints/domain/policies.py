@@ -112,6 +112,10 @@ SOURCES: dict[str, tuple[str, str]] = {
     "complaint_36": ("Luật Khiếu nại 2011, Điều 36", "Law on Complaints 2011, Art. 36"),
     "complaint_28": ("Luật Khiếu nại 2011, Điều 28", "Law on Complaints 2011, Art. 28"),
     "complaint_37": ("Luật Khiếu nại 2011, Điều 37", "Law on Complaints 2011, Art. 37"),
+    "denunciation_29": (
+        "Luật Tố cáo 2018, Điều 24(1) và Điều 29 (quyết định thụ lý tố cáo)",
+        "Law on Denunciations 2018, Art. 24(1) and 29 (decision to accept)",
+    ),
     "denunciation_30": (
         "Luật Tố cáo 2018, Điều 30",
         "Law on Denunciations 2018, Art. 30",
@@ -145,6 +149,8 @@ _TABLE = (
     (_A, _CO, 1,    NORMAL,            10, _C,  0, 0, _B,    "complaint_27"),
     (_A, _CO, 1,    NORMAL,             7, _W,  0, 0, _2026, "decree_124_2026"),
     (_A, _CO, 2,    NORMAL,            10, _C,  0, 0, _B,    "complaint_36"),
+    # The agency a denunciation reaches checks it and decides to accept within 7 working days.
+    (_A, _DE, None, NORMAL,             7, _W,  0, 0, _B,    "denunciation_29"),
     (_A, _RE, None, NORMAL,             5, _W,  0, 0, _B,    "local"),
     (_A, _FB, None, NORMAL,             5, _W,  0, 0, _B,    "local"),
     (_R, _CO, 1,    NORMAL,            30, _C,  0, 0, _B,    "complaint_28"),

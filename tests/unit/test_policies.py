@@ -131,8 +131,13 @@ def test_recommendation_and_feedback():
         assert res.extension_unit == WORKING
 
 
+def test_denunciation_acceptance_is_seven_working_days():
+    rule = pick("acceptance", "denunciation", None, "normal", date(2027, 1, 1))
+    assert (rule.days, rule.unit) == (7, WORKING)
+
+
 def test_unknown_combination_returns_none():
-    assert pick("acceptance", "denunciation", None, "normal", date(2027, 1, 1)) is None
+    assert pick("acceptance", "denunciation", None, "normal", date(2019, 1, 1)) is None
 
 
 def test_escalation_ladder_data():
