@@ -85,6 +85,7 @@ class _Client(FlaskClient):
 
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # likewise the locale chosen by the previous request
         return super().open(*args, **kwargs)
 
 
