@@ -1,5 +1,7 @@
+"""The JSON API blueprint (/api/v1): bearer tokens, marshmallow schemas, JSON errors."""
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from complaints.web.api import routes  # noqa: E402,F401
+from complaints.web.api import errors, routes  # noqa: E402,F401

@@ -1,3 +1,251 @@
-"""JSON API v1 (bearer tokens, same permissions as the pages)."""
+"""JSON API v1 (bearer tokens, same permissions as the pages).
 
-from complaints.web.api import bp  # noqa: F401
+Each view: parse and validate the body, check permission, call a service, commit once.
+Errors (validation, permission, state) become JSON answers in errors.py.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import abort, current_app, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
+
+from complaints import clock
+from complaints.domain import states
+from complaints.domain.text import fold
+from complaints.extensions import db, limiter
+from complaints.models import Agency, Case, CaseDeadline, Field, Locality
+from complaints.permissions import can_act, can_add_petition, can_see_identity, can_view
+from complaints.services import audit, intake, queries, search, tokens, workflow
+from complaints.services.accounts import AccountLocked, authenticate
+from complaints.services.errors import NotAllowed, NotFound
+from complaints.web.api import bp
+from complaints.web.api import schemas as s
+from complaints.web.api.actions import ACTION_SPECS
+from complaints.web.api.auth import api_user, bearer_token, token_required
+from complaints.web.api.case_view import CaseView, dump_context
+
+logger = logging.getLogger(__name__)
+
+
+def _body():
+    """Return the request's JSON body ({} when empty); malformed JSON is a 400."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        abort(400)
+
+
+def _page(query, page: int, per_page: int, schema) -> dict:
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return {"items": schema(many=True).dump(result.items), "page": result.page,
+            "per_page": result.per_page, "total": result.total, "pages": result.pages}
+
+
+def _visible_case(tracking_code: str, user) -> Case:
+    """Return the case if this user may see it; otherwise it does not exist for them."""
+    case = db.session.scalar(select(Case).where(Case.tracking_code == tracking_code))
+    if case is None or not can_view(user, case):
+        raise NotFound(tracking_code)
+    return case
+
+
+def _case_response(case: Case, user, status: int = 200, pin: str | None = None):
+    """Dump the case for this user, audit an identity reveal, commit, answer."""
+    reveal = can_see_identity(user, case)
+    if reveal and case.kind == "denunciation":
+        # Every view of a denouncer's identity is itself audited (Law on Denunciations).
+        audit.record_case(case, "identity_viewed", user, clock.now(), {"via": "api"})
+    db.session.flush()
+    schema = s.CreatedCaseSchema if pin is not None else s.StaffCaseSchema
+    with dump_context(user, clock.today(), reveal):
+        data = schema().dump(CaseView(case, user, reveal, pin))
+    db.session.commit()
+    return jsonify(data), status
+
+
+def _petition_data(body: dict, today) -> intake.PetitionData:
+    return intake.PetitionData(
+        channel=body["channel"], received_on=body["received_on"] or today,
+        petitioners=[intake.PetitionerData(**p) for p in body["petitioners"]],
+    )
+
+
+# --- Tokens --------------------------------------------------------------------------------------
+
+@bp.post("/tokens")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+def create_token():
+    """Exchange a username and password for a bearer token (valid 12 hours)."""
+    body = s.TokenRequestSchema().load(_body())
+    config = current_app.config
+    try:
+        user = authenticate(body["username"], body["password"], clock.now(),
+                            config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"])
+    except AccountLocked:
+        db.session.commit()
+        return jsonify({"error": _("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng "
+                                   "thử lại sau %(minutes)s phút.",
+                                   minutes=config["LOGIN_LOCK_MINUTES"]),
+                        "status": 429}), 429
+    db.session.commit()  # keep the failure count even when sign-in fails
+    if user is None:
+        # One message for both cases, so the API does not reveal which usernames exist.
+        return jsonify({"error": _("Tên đăng nhập hoặc mật khẩu không đúng."),
+                        "status": 401}), 401
+    raw, row = tokens.issue_token(user, clock.now())
+    db.session.commit()
+    return jsonify(s.TokenSchema().dump({"token": raw, "expires_at": row.expires_at})), 201
+
+
+@bp.delete("/tokens")
+@token_required
+def revoke_token():
+    """Revoke the token of this request (sign out)."""
+    tokens.revoke_token(bearer_token(), api_user(), clock.now())
+    db.session.commit()
+    return "", 204
+
+
+# --- Reference data ---------------------------------------------------------------------------
+
+@bp.get("/agencies")
+@token_required
+def list_agencies():
+    """List the active agencies with their parent and level."""
+    rows = db.session.scalars(select(Agency).where(Agency.active.is_(True))
+                              .options(selectinload(Agency.parent)).order_by(Agency.code))
+    return jsonify(s.AgencySchema(many=True).dump(rows))
+
+
+@bp.get("/fields")
+@token_required
+def list_fields():
+    """List the active fields of law with their report category."""
+    rows = db.session.scalars(select(Field).where(Field.active.is_(True)).order_by(Field.code))
+    return jsonify(s.FieldSchema(many=True).dump(rows))
+
+
+@bp.get("/localities")
+@token_required
+def list_localities():
+    """Search localities by name, accents optional ("hai phong" finds "Hải Phòng")."""
+    args = s.LocalityQuerySchema().load(request.args.to_dict())
+    query = select(Locality).order_by(Locality.level.desc(), Locality.name_folded,
+                                      Locality.code)
+    if args["q"]:
+        needle = fold(args["q"])
+        query = query.where(Locality.name_folded.contains(needle, autoescape=True)
+                            | Locality.code.startswith(args["q"].strip(), autoescape=True))
+    if args["level"]:
+        query = query.where(Locality.level == args["level"])
+    if args["province"]:
+        query = query.where(Locality.province_code == args["province"])
+    return jsonify(_page(query, args["page"], args["per_page"], s.LocalitySchema))
+
+
+# --- Cases ---------------------------------------------------------------------------------------
+
+@bp.post("/cases")
+@token_required
+def create_case():
+    """Log a new petition as a case (reception); routed at once when agency_code is given."""
+    user, now, today = api_user(), clock.now(), clock.today()
+    body = s.CaseCreateSchema().load(_body())
+    data = intake.CaseData(
+        kind=body["kind"], field_code=body["field"], subject=body["subject"],
+        content=body["content"], locality_code=body["locality_code"],
+        petition=_petition_data(body, today), complaint_round=body["complaint_round"],
+        parent_tracking_code=body["parent_tracking_code"], is_complex=body["is_complex"],
+        is_remote=body["is_remote"],
+    )
+    case, pin = intake.receive_case(data, user, now, today)
+    if body["agency_code"]:
+        workflow.route(case, body["agency_code"], user, now, today,
+                       reason=body["route_reason"])
+    return _case_response(case, user, 201, pin=pin)
+
+
+@bp.get("/cases")
+@token_required
+def list_cases():
+    """List the cases this user may see, newest first, filtered and paginated."""
+    user, today = api_user(), clock.today()
+    args = s.CaseListQuerySchema().load(request.args.to_dict())
+    query = queries.cases_visible_to(user).options(
+        selectinload(Case.deadlines), selectinload(Case.agency), selectinload(Case.field),
+        selectinload(Case.locality), selectinload(Case.officer))
+    if args["status"]:
+        query = query.where(Case.status == args["status"])
+    if args["agency"]:
+        query = query.where(Case.agency_id.in_(
+            select(Agency.id).where(Agency.code == args["agency"])))
+    if args["flag"]:
+        query = query.where(getattr(Case, f"flag_{args['flag']}").is_(True))
+    if args["overdue"] is not None:
+        late = exists().where(CaseDeadline.case_id == Case.id, CaseDeadline.met_on.is_(None),
+                              CaseDeadline.due_on < today)
+        overdue = Case.status.in_(states.OPEN_STATUSES) & late
+        query = query.where(overdue if args["overdue"] else ~overdue)
+    # q: ranked full-text search (accent-insensitive), best match first.
+    query, rank = search.apply(query, request.args.get("q", "")[:200])
+    order = (rank,) if rank is not None else ()
+    query = query.order_by(*order, Case.received_on.desc(), Case.id.desc())
+    with dump_context(user, today):
+        page = _page(query, args["page"], args["per_page"], s.StaffCaseSummarySchema)
+    return jsonify(page)
+
+
+@bp.get("/cases/<tracking_code>")
+@token_required
+def get_case(tracking_code: str):
+    """Read one case (404 when this user may not see it)."""
+    user = api_user()
+    return _case_response(_visible_case(tracking_code, user), user)
+
+
+@bp.post("/cases/<tracking_code>/petitions")
+@token_required
+def add_petition(tracking_code: str):
+    """Attach a later petition on the same matter to the case (đơn trùng / nhiều lần)."""
+    user, now, today = api_user(), clock.now(), clock.today()
+    case = _visible_case(tracking_code, user)
+    if not can_add_petition(user, case):
+        raise NotAllowed(f"{user.username} may not add petitions to {tracking_code}")
+    body = s.PetitionInSchema().load(_body())
+    intake.add_petition(case, _petition_data(body, today), user, now, today)
+    return _case_response(case, user, 201)
+
+
+@bp.post("/cases/<tracking_code>/<action>")
+@token_required
+def act(tracking_code: str, action: str):
+    """Take a workflow action on the case: permission, then state, then the body."""
+    spec = ACTION_SPECS.get(action)
+    if spec is None:
+        abort(404)
+    user, now, today = api_user(), clock.now(), clock.today()
+    case = _visible_case(tracking_code, user)
+    if not can_act(user, case, action):
+        raise NotAllowed(f"{user.username} may not {action} {tracking_code}")
+    states.next_status(case.status, action)  # a refused transition is a 409 before all else
+    body = spec.schema().load(_body())
+    spec.call(case, body, user, now, today)
+    return _case_response(case, user)
+
+
+# --- OpenAPI -------------------------------------------------------------------------------------
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """Serve the OpenAPI 3 description of this API."""
+    from complaints.web.api.openapi import build_spec
+
+    return jsonify(build_spec())

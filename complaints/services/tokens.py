@@ -1,0 +1,65 @@
+"""Bearer tokens of the JSON API: issued on sign-in, only their SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import ApiToken, User
+from complaints.services import audit
+
+logger = logging.getLogger(__name__)
+
+TOKEN_LIFETIME = timedelta(hours=12)
+
+
+def token_hash(raw: str) -> str:
+    """Return the SHA-256 (hex) of a raw token: what the database keeps."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands datetimes back without a zone; they are stored in UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def issue_token(user: User, now: datetime,
+                lifetime: timedelta = TOKEN_LIFETIME) -> tuple[str, ApiToken]:
+    """Create a token for a signed-in user; return the raw token (shown once) and its row."""
+    raw = secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=token_hash(raw), created_at=now,
+                   expires_at=now + lifetime)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(f"user:{user.id}", "api_token_issued", user, now,
+                 {"token": row.id, "expires_at": row.expires_at})
+    return raw, row
+
+
+def user_for_token(raw: str | None, now: datetime) -> User | None:
+    """Return the active user of a valid, unexpired, unrevoked token, or None."""
+    if not raw:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
+    if row is None or row.revoked or _aware(row.expires_at) <= now:
+        return None
+    user = row.user
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def revoke_token(raw: str, actor: User | None, now: datetime) -> bool:
+    """Revoke a token; return whether one was found."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
+    if row is None:
+        return False
+    row.revoked = True
+    db.session.flush()
+    audit.record(f"user:{row.user_id}", "api_token_revoked", actor, now, {"token": row.id})
+    return True

@@ -1,0 +1,71 @@
+"""Each case action of the API: its body schema and the workflow service it calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from marshmallow import Schema
+
+from complaints.services import workflow
+from complaints.web.api import schemas as s
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    schema: type[Schema]
+    call: Callable  # (case, body, actor, now, today) -> Case
+    summary: str
+
+
+def _figures(body: dict) -> dict:
+    return {name: body.get(name) for name in workflow.RESOLUTION_FIGURES}
+
+
+ACTION_SPECS: dict[str, ActionSpec] = {
+    "route": ActionSpec(s.RouteSchema, lambda c, b, a, n, t: workflow.route(
+        c, b["agency_code"], a, n, t, reason=b["reason"], decided_on=b["decided_on"]),
+        "Route to the competent agency (chuyển đơn) — reception"),
+    "accept": ActionSpec(s.AcceptSchema, lambda c, b, a, n, t: workflow.accept(
+        c, a, n, t, decided_on=b["decided_on"]),
+        "Accept for resolution (thụ lý) — agency head"),
+    "refuse": ActionSpec(s.RefuseSchema, lambda c, b, a, n, t: workflow.refuse(
+        c, b["reason"], a, n, t, decided_on=b["decided_on"]),
+        "Refuse with written reasons (không thụ lý) — agency head"),
+    "assign": ActionSpec(s.AssignSchema, lambda c, b, a, n, t: workflow.assign(
+        c, b["officer"], a, n),
+        "Assign to an officer of the agency — agency head"),
+    "extend": ActionSpec(s.ExtendSchema, lambda c, b, a, n, t: workflow.extend(
+        c, b["days"], b["reason"], a, n, t, decided_on=b["decided_on"]),
+        "Extend the resolution deadline (gia hạn) — agency head"),
+    "return": ActionSpec(s.ReturnSchema, lambda c, b, a, n, t: workflow.return_case(
+        c, b["reason"], b["suggested_agency_code"], a, n, t, decided_on=b["decided_on"]),
+        "Return as not within the agency's competence (trả đơn) — agency head"),
+    "transfer": ActionSpec(s.TransferSchema, lambda c, b, a, n, t: workflow.transfer(
+        c, b["to_agency_code"], b["reason"], a, n, t, decided_on=b["decided_on"]),
+        "Transfer to another agency — agency head"),
+    "resolve": ActionSpec(s.ResolveSchema, lambda c, b, a, n, t: workflow.resolve(
+        c, b["outcome"], b["decision_number"], b["summary"], a, n, t,
+        decided_on=b["decided_on"], figures=_figures(b)),
+        "Record the decision or conclusion (giải quyết / kết luận) — agency head"),
+    "close": ActionSpec(s.CloseSchema, lambda c, b, a, n, t: workflow.close(c, a, n, t),
+                        "Close a resolved case (kết thúc) — agency head"),
+    "withdraw": ActionSpec(s.WithdrawSchema, lambda c, b, a, n, t: workflow.withdraw(
+        c, b["reason"], a, n, t, decided_on=b["decided_on"]),
+        "Record the petitioners' withdrawal (rút đơn) — reception or agency head"),
+    "suspend": ActionSpec(s.SuspendSchema, lambda c, b, a, n, t: workflow.suspend(
+        c, b["reason"], a, n, t, decided_on=b["decided_on"]),
+        "Suspend the resolution clock (tạm đình chỉ) — agency head"),
+    "resume": ActionSpec(s.ResumeSchema, lambda c, b, a, n, t: workflow.resume(
+        c, a, n, t, decided_on=b["decided_on"]),
+        "Resume the resolution clock (tiếp tục) — agency head"),
+    "file": ActionSpec(s.FileSchema, lambda c, b, a, n, t: workflow.file_away(
+        c, b["filing_reason"], a, n, t, note=b["note"], decided_on=b["decided_on"]),
+        "File the petition away (lưu đơn) — reception"),
+    "guide": ActionSpec(s.GuideSchema, lambda c, b, a, n, t: workflow.guide(
+        c, b["reason"], a, n, t, decided_on=b["decided_on"]),
+        "Guide the citizen to the competent body (hướng dẫn) — reception"),
+    "forward": ActionSpec(s.ForwardSchema, lambda c, b, a, n, t: workflow.forward(
+        c, b["forwarded_to"], a, n, t, reason=b["reason"], decided_on=b["decided_on"]),
+        "Forward to a body outside the system — reception"),
+}

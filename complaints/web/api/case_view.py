@@ -1,0 +1,62 @@
+"""A read view of a case for the API schemas: the case plus what lives beside it."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+from functools import cached_property
+
+from marshmallow.experimental.context import Context
+from sqlalchemy import select
+
+from complaints.domain import states
+from complaints.extensions import db
+from complaints.models import AuditEvent, Case, Escalation, User
+from complaints.permissions import can_act
+from complaints.services.workflow import ACTIONS
+
+
+class CaseView:
+    """Wraps a Case; attributes not defined here are the case's own."""
+
+    def __init__(self, case: Case, user: User, reveal: bool, pin: str | None = None):
+        self._case = case
+        self._user = user
+        self.identity_masked = not reveal
+        self.pin = pin
+
+    def __getattr__(self, name: str):
+        return getattr(self._case, name)
+
+    @property
+    def figures(self) -> Case:
+        return self._case
+
+    @property
+    def parent_tracking_code(self) -> str | None:
+        parent = self._case.parent_case
+        return parent.tracking_code if parent is not None else None
+
+    @property
+    def allowed_actions(self) -> list[str]:
+        possible = states.allowed_actions(self._case.status)
+        return [a for a in ACTIONS if a in possible and can_act(self._user, self._case, a)]
+
+    @cached_property
+    def escalations(self) -> list[Escalation]:
+        query = (select(Escalation).where(Escalation.case_id == self._case.id)
+                 .order_by(Escalation.created_at, Escalation.id))
+        return list(db.session.scalars(query))
+
+    @cached_property
+    def timeline(self) -> list[AuditEvent]:
+        query = (select(AuditEvent).where(AuditEvent.chain == f"case:{self._case.id}")
+                 .order_by(AuditEvent.seq))
+        return list(db.session.scalars(query))
+
+
+@contextmanager
+def dump_context(user: User, today: date, reveal: bool = False):
+    """Give the schemas the reader, the date and whether identity is shown."""
+    with Context({"user": user, "today": today, "reveal": reveal}):
+        yield

@@ -1,0 +1,103 @@
+"""The OpenAPI 3 document of the API, built from the marshmallow schemas (apispec)."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from complaints.web.api import schemas as s
+from complaints.web.api.actions import ACTION_SPECS
+
+PREFIX = "/api/v1"
+BEARER = "bearerAuth"
+
+_ERRORS = {
+    400: ("Malformed JSON", s.ErrorSchema),
+    401: ("No valid bearer token", s.ErrorSchema),
+    403: ("Your role or agency does not allow this", s.ErrorSchema),
+    404: ("No such case, or not one you may see", s.ErrorSchema),
+    409: ("The case's status does not allow this action", s.ErrorSchema),
+    422: ("Invalid input: one message per field", s.ValidationErrorSchema),
+}
+
+_CODE_PARAM = {"in": "path", "name": "tracking_code", "required": True,
+               "schema": {"type": "string"}, "description": "e.g. 2026-7KQ4M2XH"}
+
+
+def _operation(summary: str, ok: int, ok_schema, *, body=None, errors=(401,),
+               params=None, secured: bool = True, tag: str = "cases") -> dict:
+    op: dict = {"summary": summary, "tags": [tag], "responses": {}}
+    if ok_schema is None:
+        op["responses"][str(ok)] = {"description": "Done"}
+    else:
+        op["responses"][str(ok)] = {
+            "description": "OK", "content": {"application/json": {"schema": ok_schema}}}
+    for code in errors:
+        text, schema = _ERRORS[code]
+        op["responses"][str(code)] = {
+            "description": text, "content": {"application/json": {"schema": schema}}}
+    if body is not None:
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = params
+    op["security"] = [{BEARER: []}] if secured else []
+    return op
+
+
+def build_spec() -> dict:
+    """Return the OpenAPI 3 document as a dict."""
+    spec = APISpec(
+        title="Complaints API", version="1.0.0", openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Petitions (khiếu nại, tố cáo, kiến nghị, phản ánh): intake, "
+                             "routing, deadlines and resolution. Every endpoint but token "
+                             "creation needs `Authorization: Bearer <token>`; a case you "
+                             "may not see answers 404; a denouncer's identity is masked "
+                             "unless you may see it."},
+        servers=[{"url": "/"}],
+    )
+    spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
+    for name in ("StaffCaseSchema", "StaffCaseSummarySchema", "CreatedCaseSchema",
+                 "CasePageSchema", "ErrorSchema", "ValidationErrorSchema"):
+        spec.components.schema(name.removesuffix("Schema"), schema=getattr(s, name))
+
+    spec.path(path=f"{PREFIX}/tokens", operations={
+        "post": _operation("Get a bearer token (valid 12 hours)", 201, s.TokenSchema,
+                           body=s.TokenRequestSchema, errors=(400, 401, 422),
+                           secured=False, tag="auth"),
+        "delete": _operation("Revoke this request's token", 204, None, tag="auth"),
+    })
+    spec.path(path=f"{PREFIX}/agencies", operations={"get": _operation(
+        "List agencies (code, name, parent_code, level)", 200,
+        {"type": "array", "items": s.AgencySchema}, tag="reference")})
+    spec.path(path=f"{PREFIX}/fields", operations={"get": _operation(
+        "List fields of law", 200, {"type": "array", "items": s.FieldSchema},
+        tag="reference")})
+    spec.path(path=f"{PREFIX}/localities", operations={"get": _operation(
+        "Search localities, accents optional", 200, s.LocalityPageSchema,
+        errors=(401, 422), params=[{"in": "query", "schema": s.LocalityQuerySchema}],
+        tag="reference")})
+    spec.path(path=f"{PREFIX}/cases", operations={
+        "get": _operation("List the cases you may see", 200, s.CasePageSchema,
+                          errors=(401, 422),
+                          params=[{"in": "query", "schema": s.CaseListQuerySchema}]),
+        "post": _operation("Log a petition as a new case (reception)", 201,
+                           s.CreatedCaseSchema, body=s.CaseCreateSchema,
+                           errors=(400, 401, 403, 422)),
+    })
+    spec.path(path=f"{PREFIX}/cases/{{tracking_code}}", operations={"get": _operation(
+        "Read a case", 200, s.StaffCaseSchema, errors=(401, 404), params=[_CODE_PARAM])})
+    spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/petitions", operations={
+        "post": _operation("Attach a later petition to the case (reception)", 201,
+                           s.StaffCaseSchema, body=s.PetitionInSchema,
+                           errors=(400, 401, 403, 404, 422), params=[_CODE_PARAM])})
+    for action, action_spec in ACTION_SPECS.items():
+        spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/{action}", operations={
+            "post": _operation(action_spec.summary, 200, s.StaffCaseSchema,
+                               body=action_spec.schema,
+                               errors=(400, 401, 403, 404, 409, 422),
+                               params=[_CODE_PARAM])})
+    spec.path(path=f"{PREFIX}/openapi.json", operations={"get": _operation(
+        "This document", 200, {"type": "object"}, errors=(), secured=False, tag="meta")})
+    return spec.to_dict()

@@ -1,0 +1,545 @@
+"""Marshmallow schemas of the API, with explicit field lists: request bodies and answers.
+
+Answers for staff are dumped inside a marshmallow `Context` holding `reveal` (may the
+reader see the petitioners' identity?), `today` (for days left) and `user` (for the
+actions they may take), so one schema serves every staff reader and masks what it must.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, RAISE, Schema, fields, post_dump, validate
+from marshmallow.experimental.context import Context
+
+from complaints.domain.catalog import (
+    CHANNELS,
+    FILING_REASONS,
+    FLAGS,
+    KINDS,
+    RESOLUTION_OUTCOMES,
+    STAGES,
+)
+from complaints.domain.states import STATUSES
+
+MASK = "*** (bảo mật)"
+IDENTITY_FIELDS = ("petitioner_id", "full_name", "id_number", "phone", "email", "address")
+# Keys of audit data that could reveal a denouncer; masked in the timeline for those not
+# allowed (intake events hold only counts today, but later events might carry more).
+IDENTITY_KEYS = frozenset(
+    {"full_name", "name", "names", "id_number", "phone", "email", "address", "petitioner",
+     "petitioners", "signer", "signers_names", "filename"}
+)
+EARLIEST_DATE = date(2000, 1, 1)
+
+
+def mask_text() -> str:
+    """Return the mask shown instead of a secret identity field."""
+    return gettext(MASK)
+
+
+def _context() -> dict:
+    return Context.get(default={})
+
+
+def flatten_errors(errors, prefix: str = "") -> dict[str, str]:
+    """Turn marshmallow's nested errors into {"petitioners.0.full_name": "message"}."""
+    if isinstance(errors, dict):
+        flat: dict[str, str] = {}
+        for key, value in errors.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema" and prefix:
+                name = prefix
+            flat.update(flatten_errors(value, name))
+        return flat
+    if isinstance(errors, (list, tuple)):
+        return {prefix or "_schema": " ".join(str(m) for m in errors)}
+    return {prefix or "_schema": str(errors)}
+
+
+# --- Base: Vietnamese messages, unknown fields refused --------------------------------------
+
+_TYPE_MESSAGES = (
+    (fields.Date, "Ngày không hợp lệ (định dạng YYYY-MM-DD)."),
+    (fields.Boolean, "Phải là true hoặc false."),
+    (fields.Integer, "Phải là số nguyên."),
+    (fields.Decimal, "Phải là số."),
+    (fields.String, "Phải là chuỗi ký tự."),
+    (fields.List, "Phải là một danh sách."),
+)
+
+
+class BaseSchema(Schema):
+    """A schema whose errors are in Vietnamese and which refuses unknown fields."""
+
+    class Meta:
+        unknown = RAISE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_messages = {
+            **self.error_messages,
+            "unknown": gettext("Trường không được hỗ trợ."),
+            "type": gettext("Dữ liệu phải là một đối tượng JSON."),
+        }
+        for field in self.fields.values():
+            messages = {"required": gettext("Trường này là bắt buộc."),
+                        "null": gettext("Trường này không được để trống.")}
+            for cls, text in _TYPE_MESSAGES:
+                if isinstance(field, cls):
+                    messages["invalid"] = gettext(text)
+                    messages["format"] = gettext(text)
+                    messages["too_large"] = gettext("Số quá lớn.")
+                    break
+            if isinstance(field, fields.Nested):
+                messages["type"] = gettext("Phải là một đối tượng.")
+            field.error_messages.update(messages)
+
+
+def _text(max_len: int, required: bool = False, **kwargs) -> fields.String:
+    if not required:
+        kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+    return fields.String(required=required,
+                         validate=validate.Length(max=max_len, error=_l("Tối đa {max} ký tự.")),
+                         **kwargs)
+
+
+def _choice(choices, required: bool = False, **kwargs) -> fields.String:
+    if not required:
+        kwargs.setdefault("load_default", None)
+        kwargs.setdefault("allow_none", True)
+    return fields.String(
+        required=required,
+        validate=validate.OneOf(list(choices), error=_l("Phải là một trong: {choices}.")),
+        **kwargs,
+    )
+
+
+def _date(**kwargs) -> fields.Date:
+    kwargs.setdefault("load_default", None)
+    kwargs.setdefault("allow_none", True)
+    return fields.Date(
+        validate=validate.Range(min=EARLIEST_DATE, error=_l("Ngày không hợp lệ.")), **kwargs)
+
+
+def _count(**kwargs) -> fields.Integer:
+    return fields.Integer(
+        load_default=None, allow_none=True, strict=True,
+        validate=validate.Range(min=0, max=10**9, error=_l("Phải từ {min} đến {max}.")),
+        **kwargs)
+
+
+def _amount(**kwargs) -> fields.Decimal:
+    return fields.Decimal(
+        load_default=None, allow_none=True, places=2, as_string=True,
+        validate=validate.Range(min=0, max=10**13, error=_l("Phải từ {min} đến {max}.")),
+        **kwargs)
+
+
+# --- Tokens ------------------------------------------------------------------------------------
+
+class TokenRequestSchema(BaseSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                             load_only=True)
+
+
+class TokenSchema(BaseSchema):
+    token = fields.String(metadata={"description": "Shown once; send as `Bearer` token."})
+    expires_at = fields.DateTime()
+
+
+# --- Reference data ----------------------------------------------------------------------------
+
+class AgencyRefSchema(BaseSchema):
+    code = fields.String()
+    name = fields.String()
+
+
+class AgencySchema(BaseSchema):
+    code = fields.String()
+    name = fields.String()
+    parent_code = fields.Pluck(AgencyRefSchema, "code", attribute="parent", allow_none=True)
+    level = fields.String()
+
+
+class FieldSchema(BaseSchema):
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    report_category = fields.String()
+
+
+class LocalitySchema(BaseSchema):
+    code = fields.String()
+    name = fields.String()
+    division_type = fields.String()
+    level = fields.String()
+    province_code = fields.String(allow_none=True)
+
+
+class PageSchema(BaseSchema):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+class LocalityPageSchema(PageSchema):
+    items = fields.List(fields.Nested(LocalitySchema))
+
+
+class LocalityQuerySchema(BaseSchema):
+    class Meta(BaseSchema.Meta):
+        unknown = EXCLUDE  # a query string may carry cache-busters
+
+    q = _text(200)
+    level = _choice(("province", "commune"))
+    province = _text(10)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+# --- Intake ----------------------------------------------------------------------------------
+
+class PetitionerInSchema(BaseSchema):
+    full_name = _text(200, required=True)
+    id_number = _text(20)
+    phone = _text(20)
+    email = _text(255)
+    address = _text(500)
+    is_representative = fields.Boolean(load_default=False)
+
+
+class PetitionInSchema(BaseSchema):
+    channel = _choice(CHANNELS, required=True)
+    received_on = _date(metadata={"description": "Not in the future; today when omitted."})
+    petitioners = fields.List(
+        fields.Nested(PetitionerInSchema), required=True,
+        validate=validate.Length(min=1, max=500, error=_l("Cần từ {min} đến {max} người.")),
+    )
+
+
+class CaseCreateSchema(PetitionInSchema):
+    kind = _choice(KINDS, required=True)
+    field = _text(40, required=True, metadata={"description": "Field code (GET /fields)."})
+    subject = _text(500, required=True)
+    content = fields.String(required=True, validate=validate.Length(max=100_000))
+    locality_code = _text(10)
+    agency_code = _text(40, metadata={"description": "Given: routed to it at once."})
+    route_reason = _text(2000)
+    complaint_round = fields.Integer(load_default=None, allow_none=True, strict=True)
+    parent_tracking_code = _text(20)
+    is_complex = fields.Boolean(load_default=False)
+    is_remote = fields.Boolean(load_default=False)
+
+
+# --- Actions (request bodies) ------------------------------------------------------------------
+
+class RouteSchema(BaseSchema):
+    agency_code = _text(40, required=True)
+    reason = _text(2000)
+    decided_on = _date()
+
+
+class AcceptSchema(BaseSchema):
+    decided_on = _date()
+
+
+class ResumeSchema(AcceptSchema):
+    pass
+
+
+class ReasonSchema(BaseSchema):
+    reason = _text(2000, required=True)
+    decided_on = _date()
+
+
+class RefuseSchema(ReasonSchema):
+    pass
+
+
+class WithdrawSchema(ReasonSchema):
+    pass
+
+
+class SuspendSchema(ReasonSchema):
+    pass
+
+
+class GuideSchema(ReasonSchema):
+    pass
+
+
+class AssignSchema(BaseSchema):
+    officer = _text(80, required=True, metadata={"description": "The officer's username."})
+
+
+class ExtendSchema(BaseSchema):
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=1, max=1000, error=_l("Phải từ {min} đến {max}.")))
+    reason = _text(2000, required=True)
+    decided_on = _date()
+
+
+class ReturnSchema(BaseSchema):
+    reason = _text(2000, required=True)
+    suggested_agency_code = _text(40, required=True)
+    decided_on = _date()
+
+
+class TransferSchema(BaseSchema):
+    to_agency_code = _text(40, required=True)
+    reason = _text(2000, required=True)
+    decided_on = _date()
+
+
+class ResolveSchema(BaseSchema):
+    outcome = _choice(RESOLUTION_OUTCOMES, required=True)
+    decision_number = _text(60, required=True)
+    decided_on = _date()
+    summary = fields.String(required=True, validate=validate.Length(max=100_000))
+    money_to_recover = _amount(metadata={"description": "Million VND."})
+    land_to_recover = _amount(metadata={"description": "m²."})
+    money_to_return = _amount(metadata={"description": "Million VND."})
+    land_to_return = _amount(metadata={"description": "m²."})
+    people_restored = _count()
+    orgs_restored = _count()
+    people_disciplined = _count()
+    officials_disciplined = _count()
+    sent_to_investigation = fields.Boolean(load_default=None, allow_none=True)
+    people_sent_to_investigation = _count()
+
+
+class CloseSchema(BaseSchema):
+    pass
+
+
+class FileSchema(BaseSchema):
+    filing_reason = _choice(FILING_REASONS, required=True)
+    note = _text(2000)
+    decided_on = _date()
+
+
+class ForwardSchema(BaseSchema):
+    forwarded_to = _text(255, required=True)
+    reason = _text(2000)
+    decided_on = _date()
+
+
+class CaseListQuerySchema(BaseSchema):
+    class Meta(BaseSchema.Meta):
+        unknown = EXCLUDE  # a query string may carry cache-busters
+
+    status = _choice(STATUSES)
+    agency = _text(40)
+    flag = _choice(FLAGS)
+    overdue = fields.Boolean(load_default=None, allow_none=True)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+# --- Cases (answers for staff) -----------------------------------------------------------------
+
+class OfficerSchema(BaseSchema):
+    username = fields.String()
+    full_name = fields.String()
+
+
+class LocalityRefSchema(BaseSchema):
+    code = fields.String()
+    name = fields.String()
+
+
+class FieldRefSchema(BaseSchema):
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+
+
+def _days_left(deadline) -> int | None:
+    today = _context().get("today")
+    if today is None or deadline.met_on is not None:
+        return None
+    from complaints.domain.deadlines import days_left
+    from complaints.services.calendar import get_calendar
+
+    return days_left(get_calendar(), deadline.due_on, today)
+
+
+class DeadlineSchema(BaseSchema):
+    stage = fields.String(validate=validate.OneOf(STAGES))
+    start_on = fields.Date()
+    due_on = fields.Date()
+    days = fields.Integer()
+    unit = fields.String()
+    extended_days = fields.Integer()
+    rule = fields.String(metadata={"description": "How the due date was computed."})
+    met_on = fields.Date(allow_none=True)
+    days_left = fields.Function(_days_left, metadata={
+        "type": "integer", "nullable": True,
+        "description": "Working days left (negative: overdue); null once met."})
+
+
+class EscalationSchema(BaseSchema):
+    level = fields.Integer()
+    reason = fields.String()
+    stage = fields.String()
+    to_agency = fields.Nested(AgencyRefSchema, allow_none=True)
+    as_of = fields.Date()
+    created_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+
+
+class SignerSchema(BaseSchema):
+    """A signer of a petition; identity masked for readers not allowed to see it."""
+
+    petitioner_id = fields.Integer(attribute="petitioner.id", allow_none=True)
+    full_name = fields.String(attribute="petitioner.full_name")
+    id_number = fields.String(attribute="petitioner.id_number", allow_none=True)
+    phone = fields.String(attribute="petitioner.phone", allow_none=True)
+    email = fields.String(attribute="petitioner.email", allow_none=True)
+    address = fields.String(attribute="petitioner.address", allow_none=True)
+    is_representative = fields.Boolean()
+    withdrawn_on = fields.Date(allow_none=True)
+
+    @post_dump
+    def mask(self, data: dict, **kwargs) -> dict:
+        if not _context().get("reveal", False):
+            for name in IDENTITY_FIELDS:
+                if data.get(name) is not None:
+                    data[name] = None if name == "petitioner_id" else mask_text()
+        return data
+
+
+class PetitionSchema(BaseSchema):
+    channel = fields.String()
+    received_on = fields.Date()
+    eligible = fields.Boolean()
+    is_duplicate = fields.Boolean()
+    handling_outcome = fields.String(allow_none=True)
+    filing_reason = fields.String(allow_none=True)
+    forwarded_to = fields.String(allow_none=True)
+    handled_on = fields.Date(allow_none=True)
+    signers = fields.List(fields.Nested(SignerSchema))
+
+
+class RoutingSchema(BaseSchema):
+    action = fields.String()
+    from_agency = fields.Nested(AgencyRefSchema, allow_none=True)
+    to_agency = fields.Nested(AgencyRefSchema, allow_none=True)
+    suggested_agency = fields.Nested(AgencyRefSchema, allow_none=True)
+    reason = fields.String(allow_none=True)
+    decided_on = fields.Date()
+
+
+def _mask_data(value):
+    if isinstance(value, dict):
+        return {k: (mask_text() if k in IDENTITY_KEYS and v is not None else _mask_data(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_data(v) for v in value]
+    return value
+
+
+class TimelineEventSchema(BaseSchema):
+    seq = fields.Integer()
+    action = fields.String()
+    actor = fields.String(attribute="actor_label")
+    at = fields.DateTime(attribute="created_at")
+    data = fields.Method("get_data", metadata={"type": "object"})
+
+    def get_data(self, event) -> dict:
+        try:
+            data = json.loads(event.data or "{}")
+        except ValueError:
+            data = {}
+        if not _context().get("reveal", False):
+            data = _mask_data(data)
+        return data
+
+
+class FiguresSchema(BaseSchema):
+    money_to_recover = fields.Decimal(as_string=True, allow_none=True)
+    land_to_recover = fields.Decimal(as_string=True, allow_none=True)
+    money_to_return = fields.Decimal(as_string=True, allow_none=True)
+    land_to_return = fields.Decimal(as_string=True, allow_none=True)
+    people_restored = fields.Integer(allow_none=True)
+    orgs_restored = fields.Integer(allow_none=True)
+    people_disciplined = fields.Integer(allow_none=True)
+    officials_disciplined = fields.Integer(allow_none=True)
+    sent_to_investigation = fields.Boolean()
+    people_sent_to_investigation = fields.Integer(allow_none=True)
+
+
+class StaffCaseSummarySchema(BaseSchema):
+    """A case in a list: no petitioners, no timeline."""
+
+    tracking_code = fields.String()
+    kind = fields.String(validate=validate.OneOf(list(KINDS)))
+    complaint_round = fields.Integer(allow_none=True)
+    field = fields.Nested(FieldRefSchema)
+    subject = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    locality = fields.Nested(LocalityRefSchema, allow_none=True)
+    agency = fields.Nested(AgencyRefSchema, allow_none=True,
+                           metadata={"description": "null while at reception."})
+    officer = fields.Nested(OfficerSchema, allow_none=True)
+    received_on = fields.Date()
+    deadlines = fields.List(fields.Nested(DeadlineSchema))
+    flags = fields.List(fields.String(validate=validate.OneOf(FLAGS)))
+    escalation_level = fields.Integer()
+
+
+class StaffCaseSchema(StaffCaseSummarySchema):
+    """A case as staff read it; petitioners' identity masked when they may not see it."""
+
+    content = fields.String()
+    is_complex = fields.Boolean()
+    is_remote = fields.Boolean()
+    reception_agency = fields.Nested(AgencyRefSchema, allow_none=True)
+    parent_tracking_code = fields.String(allow_none=True)
+    routed_on = fields.Date(allow_none=True)
+    accepted_on = fields.Date(allow_none=True)
+    resolved_on = fields.Date(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    suspended_on = fields.Date(allow_none=True)
+    extension_count = fields.Integer()
+    escalations = fields.List(fields.Nested(EscalationSchema))
+    petitions = fields.List(fields.Nested(PetitionSchema))
+    routings = fields.List(fields.Nested(RoutingSchema))
+    outcome = fields.String(allow_none=True)
+    decision_number = fields.String(allow_none=True)
+    decision_on = fields.Date(allow_none=True)
+    resolution_summary = fields.String(allow_none=True)
+    resolved_on_time = fields.Boolean(allow_none=True)
+    figures = fields.Nested(FiguresSchema)
+    identity_masked = fields.Boolean(
+        metadata={"description": "True when petitioners' identity is hidden from you."})
+    allowed_actions = fields.List(fields.String(), metadata={
+        "description": "Actions you may take now (POST /cases/{code}/{action})."})
+    timeline = fields.List(fields.Nested(TimelineEventSchema))
+
+
+class CreatedCaseSchema(StaffCaseSchema):
+    pin = fields.String(metadata={"description": "The citizen's look-up PIN; shown once."})
+
+
+class CasePageSchema(PageSchema):
+    items = fields.List(fields.Nested(StaffCaseSummarySchema))
+
+
+class ErrorSchema(BaseSchema):
+    error = fields.String()
+    status = fields.Integer()
+
+
+class ValidationErrorSchema(BaseSchema):
+    error = fields.String()
+    status = fields.Integer()
+    errors = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "field (dotted path) → message"})
