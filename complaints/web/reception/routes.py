@@ -1,22 +1,282 @@
-"""Reception desk pages."""
+"""Reception desk pages: the queue and the intake form (tiếp nhận đơn)."""
 
-from flask import render_template
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from complaints import clock
-from complaints.permissions import roles_required
-from complaints.services import queries
+from complaints.domain import catalog, states
+from complaints.extensions import db
+from complaints.models import Case, Field, Locality, Routing
+from complaints.permissions import can_add_petition, roles_required
+from complaints.services import attachments, duplicates, intake, queries
+from complaints.services.attachments import StorageError, StoredFile
+from complaints.services.errors import NotFound, ValidationFailed
 from complaints.web.reception import bp
+from complaints.web.reception.forms import PETITIONER_ROWS, IntakeForm
+
+UPLOAD_SESSION_KEY = "intake_uploads"
+PIN_SESSION_KEY = "receipt_pin"
+
+
+def _lang() -> str:
+    return str(get_locale() or "vi")
 
 
 @bp.route("/")
 @roles_required("reception")
 def home():
-    """Show what the reception desk needs to do today."""
+    """Show what the reception desk needs to do today: the queue, paginated."""
     today = clock.today()
+    page = request.args.get("page", 1, type=int)
+    # The same rule as queries.reception_queue, paginated with a total.
+    query = (queries.cases_visible_to(current_user)
+             .where(Case.status.in_(states.AT_RECEPTION))
+             .order_by(Case.received_on, Case.id))
+    pagination = db.paginate(query, page=page, per_page=current_app.config["PAGE_SIZE"],
+                             error_out=False)
+    returned_ids = [c.id for c in pagination.items if c.status == states.RETURNED]
+    last_return = {}
+    if returned_ids:
+        rows = db.session.scalars(select(Routing).where(Routing.case_id.in_(returned_ids),
+                                                        Routing.action == "return")
+                                  .order_by(Routing.id))
+        last_return = {row.case_id: row for row in rows}
     return render_template(
-        "reception/home.html",
-        queue=queries.reception_queue(current_user),
-        intake_today=queries.intake_count(current_user, today),
-        today=today,
+        "reception/home.html", pagination=pagination, last_return=last_return,
+        intake_today=queries.intake_count(current_user, today), today=today,
     )
+
+
+@bp.route("/localities")
+@roles_required("reception")
+def localities():
+    """Return the communes and wards of a province (for the locality picker)."""
+    province = request.args.get("province", "")
+    rows = db.session.scalars(select(Locality).where(Locality.province_code == province)
+                              .order_by(Locality.name))
+    return jsonify([{"code": loc.code, "name": loc.name} for loc in rows])
+
+
+def _default_province() -> str:
+    return f"{int(current_app.config.get('PROVINCE_CODE', 31)):02d}"
+
+
+def _fill_choices(form: IntakeForm) -> None:
+    lang = _lang()
+    form.kind.choices = [(c, catalog.label(catalog.KINDS, c, lang)) for c in catalog.KINDS]
+    form.channel.choices = [(c, catalog.label(catalog.CHANNELS, c, lang))
+                            for c in catalog.CHANNELS]
+    fields = db.session.scalars(select(Field).where(Field.active.is_(True)).order_by(Field.id))
+    form.field.choices = [("", _("— Chọn lĩnh vực —"))] + [(f.code, f.name(lang))
+                                                           for f in fields]
+    provinces = list(db.session.scalars(select(Locality).where(Locality.level == "province")
+                                        .order_by(Locality.name)))
+    form.province.choices = [(p.code, p.name) for p in provinces]
+    if not form.province.data:
+        form.province.data = _default_province()
+    communes = db.session.scalars(select(Locality)
+                                  .where(Locality.province_code == form.province.data)
+                                  .order_by(Locality.name))
+    form.locality_code.choices = [("", _("— Chọn xã, phường —"))] + [
+        (loc.code, loc.name) for loc in communes]
+
+
+def _store_new_files(form: IntakeForm) -> list[tuple[str, StoredFile]]:
+    """Check and store the files of this submit; return (purpose, file) pairs."""
+    stored = []
+    for field, purpose in ((form.petition_scans, "petition"), (form.evidence, "evidence")):
+        for upload in request.files.getlist(field.name):
+            if not upload or not upload.filename:
+                continue
+            data = upload.read(attachments.MAX_FILE_BYTES + 1)
+            stored.append((purpose, attachments.store_upload(data, upload.filename,
+                                                             field=field.name)))
+    return stored
+
+
+def _petition_data(form: IntakeForm) -> tuple[intake.PetitionData, list[int]]:
+    """Return the petition part and, for each petitioner, its row in the form."""
+    rows, people = [], []
+    for index, entry in enumerate(form.petitioners):
+        sub = entry.form
+        if sub.is_blank():
+            continue
+        rows.append(index)
+        people.append(intake.PetitionerData(
+            full_name=(sub.full_name.data or "").strip(), id_number=sub.id_number.data or None,
+            phone=sub.phone.data or None, email=sub.email.data or None,
+            address=sub.address.data or None, is_representative=bool(sub.is_representative.data),
+        ))
+    data = intake.PetitionData(channel=form.channel.data, received_on=form.received_on.data,
+                               petitioners=people, eligible=bool(form.eligible.data))
+    return data, rows
+
+
+def _case_data(form: IntakeForm, petition: intake.PetitionData) -> intake.CaseData:
+    kind = form.kind.data
+    return intake.CaseData(
+        kind=kind, field_code=form.field.data, subject=form.subject.data or "",
+        content=form.content.data or "", locality_code=form.locality_code.data or None,
+        petition=petition,
+        complaint_round=int(form.complaint_round.data or 1) if kind == "complaint" else None,
+        parent_tracking_code=(form.parent_tracking_code.data or "").strip().upper() or None,
+    )
+
+
+def _form_errors(form: IntakeForm) -> dict[str, str]:
+    """Return html id → first message for every field WTForms refused."""
+    errors = {}
+    for field in form:
+        if field.name == "petitioners":
+            for entry in field:
+                for sub in entry.form:
+                    if sub.errors:
+                        errors[sub.id] = str(sub.errors[0])
+        elif field.errors and isinstance(field.errors, list):
+            errors[field.id] = str(field.errors[0])
+    return errors
+
+
+def _service_errors(errors: dict[str, str], rows: list[int]) -> dict[str, str]:
+    """Map the service's keys ("petitioners.2.full_name") onto the form's html ids."""
+    mapped = {}
+    for key, message in errors.items():
+        parts = key.split(".")
+        if parts[0] == "petitioners" and len(parts) == 3 and parts[1].isdigit():
+            index = int(parts[1])
+            row = rows[index] if index < len(rows) else index
+            mapped[f"petitioners-{row}-{parts[2]}"] = message
+        elif key == "attachments":
+            mapped["petition_scans"] = message
+        else:
+            mapped[key] = message
+    return mapped
+
+
+def _attach_files(case: Case, petition, files: list[tuple[str, StoredFile]]) -> None:
+    for purpose, stored in files:
+        attachments.attach(case, stored, purpose, current_user, clock.now(), petition=petition)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("reception")
+def new_case():
+    """Log a received petition: check, warn of duplicates, then open or join a case."""
+    form = IntakeForm()
+    today = clock.today()
+    if request.method == "GET":
+        form.received_on.data = today
+        form.draft.data = secrets.token_urlsafe(12)
+    if not form.draft.data:
+        form.draft.data = secrets.token_urlsafe(12)
+    _fill_choices(form)
+    draft = form.draft.data
+    pending = _stored_with_purpose(draft)
+    errors: dict[str, str] = {}
+    matches: list[duplicates.SimilarCase] = []
+
+    if request.method == "POST" and "add_rows" in request.form:
+        for _i in range(PETITIONER_ROWS):
+            form.petitioners.append_entry()
+        return _render_intake(form, errors, matches, pending)
+    if request.method == "POST" and "change_province" in request.form:
+        return _render_intake(form, errors, matches, pending)
+
+    if request.method == "POST":
+        form.validate()
+        errors.update(_form_errors(form))
+        try:
+            new_files = _store_new_files(form)
+        except (ValidationFailed, StorageError) as exc:
+            new_files = []
+            errors.update(exc.errors if isinstance(exc, ValidationFailed)
+                          else {"petition_scans": str(exc)})
+        if new_files:
+            pending = pending + new_files
+            _remember_purposes(draft, pending)
+        petition, rows = _petition_data(form)
+        if not errors:
+            errors.update(_service_errors(intake.validate_petition(petition, today), rows))
+        if not errors:
+            target = request.form.get("attach_to")
+            if target:
+                return _join_case(target, petition, pending, rows, form, matches)
+            if not request.form.get("confirm_new"):
+                matches = duplicates.find_similar(
+                    petition.petitioners, form.subject.data, form.content.data,
+                    form.locality_code.data or None, today, visible_to=current_user)
+            if not matches:
+                try:
+                    case, pin = intake.receive_case(_case_data(form, petition), current_user,
+                                                    clock.now(), today)
+                    _attach_files(case, case.petitions[0], pending)
+                except ValidationFailed as exc:
+                    db.session.rollback()
+                    errors.update(_service_errors(exc.errors, rows))
+                else:
+                    db.session.commit()
+                    session.pop(UPLOAD_SESSION_KEY, None)
+                    session[PIN_SESSION_KEY] = {"code": case.tracking_code, "pin": pin}
+                    flash(_("Đã tiếp nhận đơn, mã hồ sơ %(code)s.", code=case.tracking_code),
+                          "success")
+                    return redirect(url_for("reception.receipt", code=case.tracking_code))
+    status = 422 if errors else 200
+    return _render_intake(form, errors, matches, pending), status
+
+
+def _stored_with_purpose(draft: str | None) -> list[tuple[str, StoredFile]]:
+    saved = session.get(UPLOAD_SESSION_KEY) or {}
+    if not draft or saved.get("draft") != draft:
+        return []
+    return [(item.pop("purpose", "evidence"), StoredFile(**item))
+            for item in (dict(i) for i in saved.get("files", []))]
+
+
+def _remember_purposes(draft: str, files: list[tuple[str, StoredFile]]) -> None:
+    # The session is signed, so a hash cannot be swapped for someone else's file.
+    session[UPLOAD_SESSION_KEY] = {
+        "draft": draft, "files": [{"purpose": p, **f.as_dict()} for p, f in files]}
+
+
+def _join_case(code: str, petition: intake.PetitionData, pending, rows, form, matches):
+    """Attach the petition to an earlier case (đơn trùng / nhiều lần): no new case."""
+    try:
+        case = intake.get_case(code)
+    except NotFound:
+        abort(404)
+    if not can_add_petition(current_user, case):
+        abort(403)
+    try:
+        added = intake.add_petition(case, petition, current_user, clock.now(), clock.today())
+        _attach_files(case, added, pending)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _render_intake(form, _service_errors(exc.errors, rows), matches, pending), 422
+    db.session.commit()
+    session.pop(UPLOAD_SESSION_KEY, None)
+    flash(_("Đã nhập đơn vào hồ sơ %(code)s (đơn trùng, nhiều lần); không mở hồ sơ mới.",
+            code=case.tracking_code), "success")
+    return redirect(url_for("reception.case_page", code=case.tracking_code))
+
+
+def _render_intake(form, errors, matches, pending):
+    return render_template("reception/new.html", form=form, errors=errors, matches=matches,
+                           pending=pending, today=clock.today(),
+                           max_file_mb=attachments.MAX_FILE_BYTES // (1024 * 1024))

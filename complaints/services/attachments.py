@@ -1,0 +1,166 @@
+"""Attachments: scanned petitions and evidence, stored content-addressed by SHA-256.
+
+A file is checked by its content (not its name), written under UPLOAD_DIR at a path made
+only of its hash (UPLOAD_DIR/ab/cd/<sha256>), outside the web root, and only then gets its
+database row; so a failed write leaves nothing half-saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import filetype
+from flask import current_app
+
+from complaints.extensions import db
+from complaints.models import Attachment, Case, Petition, User
+from complaints.services import audit
+from complaints.services.errors import ServiceError, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+# Content types accepted, with the extension a stored file's name is given.
+ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+# Per-file limit; the whole request is limited by MAX_CONTENT_LENGTH (MAX_UPLOAD_MB).
+MAX_FILE_BYTES = 10 * 1024 * 1024
+PURPOSES = ("petition", "evidence", "decision", "other")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+
+
+class StorageError(ServiceError):
+    """The file could not be written (disk full, permissions): nothing was saved."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file safely written to the store, not yet attached to a case."""
+
+    sha256: str
+    filename: str
+    content_type: str
+    size: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def blob_path(sha256: str, root: Path | None = None) -> Path:
+    """Return the path of a stored file, derived only from its hash."""
+    if not _SHA256.match(sha256 or ""):
+        raise ValueError("not a SHA-256 hex digest")
+    return (root or upload_dir()) / sha256[:2] / sha256[2:4] / sha256
+
+
+def safe_filename(name: str | None, extension: str) -> str:
+    """Return a display name without paths or control characters, ending in `extension`."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = _UNSAFE.sub("_", name).strip(" ._") or "tep"
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{stem[:150]}.{extension}"
+
+
+def detect_type(data: bytes) -> str | None:
+    """Return the content type read from the file's first bytes, if it is an allowed one."""
+    kind = filetype.guess(data[:8192])
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        return None
+    return kind.mime
+
+
+def check_file(data: bytes, filename: str | None, max_bytes: int | None = None,
+               field: str = "attachments") -> tuple[str, str]:
+    """Return (content type, safe name) or raise ValidationFailed naming the file."""
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    shown = safe_filename(filename, "").rstrip(".")
+    if not data:
+        raise ValidationFailed({field: f"Tệp “{shown}” rỗng."})
+    if len(data) > max_bytes:
+        raise ValidationFailed({field: f"Tệp “{shown}” vượt quá giới hạn "
+                                       f"{max_bytes // (1024 * 1024) or 1} MB."})
+    content_type = detect_type(data)
+    if content_type is None:
+        raise ValidationFailed({field: f"Tệp “{shown}” không phải PDF, JPEG hoặc PNG "
+                                       "(kiểm tra theo nội dung tệp, không theo tên)."})
+    return content_type, safe_filename(filename, ALLOWED_TYPES[content_type])
+
+
+def write_blob(data: bytes, root: Path | None = None) -> str:
+    """Write the bytes under their hash (temp file, fsync, atomic rename); return the hash."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    path = blob_path(sha256, root)
+    if path.exists() and path.stat().st_size == len(data):
+        return sha256  # same content already stored
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as exc:
+        logger.error("could not store attachment %s: %s", sha256, exc)
+        raise StorageError("Không lưu được tệp đính kèm (ổ đĩa đầy hoặc lỗi ghi). "
+                           "Chưa có gì được lưu; vui lòng thử lại hoặc báo quản trị "
+                           "hệ thống.") from exc
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    return sha256
+
+
+def store_upload(data: bytes, filename: str | None, max_bytes: int | None = None,
+                 root: Path | None = None, field: str = "attachments") -> StoredFile:
+    """Check a file and write it to the store; the case gets it later with `attach`."""
+    content_type, name = check_file(data, filename, max_bytes, field)
+    sha256 = write_blob(data, root)
+    return StoredFile(sha256=sha256, filename=name, content_type=content_type, size=len(data))
+
+
+def attach(case: Case, stored: StoredFile, purpose: str, actor: User | None, now: datetime,
+           petition: Petition | None = None) -> Attachment:
+    """Record a stored file on a case; a denunciation's petition scan reveals the denouncer."""
+    if purpose not in PURPOSES:
+        raise ValidationFailed({"purpose": "Loại tài liệu không hợp lệ."})
+    if stored.content_type not in ALLOWED_TYPES or not blob_path(stored.sha256).exists():
+        raise ValidationFailed({"attachments": "Tệp đính kèm không còn trong kho lưu trữ."})
+    row = Attachment(
+        case_id=case.id, petition_id=petition.id if petition else None, sha256=stored.sha256,
+        filename=stored.filename[:255], content_type=stored.content_type, size=stored.size,
+        purpose=purpose,
+        reveals_identity=case.kind == "denunciation" and purpose == "petition",
+        uploaded_by_id=actor.id if actor else None,
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record_case(case, "attachment_added", actor, now, {
+        "attachment": row.id, "sha256": row.sha256, "content_type": row.content_type,
+        "size": row.size, "purpose": purpose, "petition": row.petition_id,
+    })
+    return row
+
+
+def record_identity_download(attachment: Attachment, case: Case, actor: User,
+                             now: datetime) -> None:
+    """Audit a download of a file that reveals a denouncer (each reveal is an event)."""
+    audit.record_case(case, "identity_revealed", actor, now, {
+        "attachment": attachment.id, "via": "attachment_download"})

@@ -1,0 +1,131 @@
+"""Routing suggestions: which agency a case should go to, and why (chuyển đơn).
+
+Rules map field × locality (× kind) to an agency; the most specific rule wins:
+field + locality > field > locality > neither; an exact commune beats its province;
+a rule for the kind beats one for any kind; then the higher priority, then the older rule.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+
+from complaints.domain.catalog import KINDS
+from complaints.extensions import db
+from complaints.models import Agency, Case, Field, Locality, Routing, RoutingRule, User
+from complaints.services import workflow
+from complaints.services.errors import ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    agency: Agency
+    rule: RoutingRule
+    reason: str  # "Lĩnh vực Đất đai → Sở TN&MT (quy tắc #3)"
+
+
+def rule_rank(rule, field_id: int | None, locality_code: str | None,
+              province_code: str | None, kind: str | None) -> tuple | None:
+    """Return how specific a rule is for the case (higher wins), or None if it does not apply.
+
+    Pure: `rule` needs only field_id, locality_code, kind, priority and id attributes.
+    """
+    if rule.field_id is not None and rule.field_id != field_id:
+        return None
+    if rule.kind is not None and rule.kind != kind:
+        return None
+    if rule.locality_code is None:
+        locality = 0
+    elif locality_code is not None and rule.locality_code == locality_code:
+        locality = 2
+    elif province_code is not None and rule.locality_code == province_code:
+        locality = 1
+    else:
+        return None
+    has_field = rule.field_id is not None
+    # field+locality > field > locality: the field counts first, then the locality.
+    return (has_field, locality, rule.kind is not None, rule.priority or 0, -(rule.id or 0))
+
+
+def pick_rule(rules, field_id: int | None, locality_code: str | None,
+              province_code: str | None, kind: str | None):
+    """Return the most specific applicable rule, or None."""
+    ranked = [(rank, rule) for rule in rules
+              if (rank := rule_rank(rule, field_id, locality_code, province_code, kind))
+              is not None]
+    if not ranked:
+        return None
+    return max(ranked, key=lambda pair: pair[0])[1]
+
+
+def _reason(rule: RoutingRule, agency: Agency) -> str:
+    parts = []
+    if rule.field_id is not None:
+        field = db.session.get(Field, rule.field_id)
+        parts.append(f"Lĩnh vực {field.name_vi if field else rule.field_id}")
+    if rule.locality_code is not None:
+        locality = db.session.get(Locality, rule.locality_code)
+        parts.append(f"Địa bàn {locality.name if locality else rule.locality_code}")
+    if rule.kind is not None:
+        parts.append(f"Loại đơn {KINDS.get(rule.kind, (rule.kind,))[0]}")
+    condition = ", ".join(parts) or "Quy tắc chung"
+    return f"{condition} → {agency.name} (quy tắc #{rule.id})"
+
+
+def suggest_agency(field_id: int | None, locality_code: str | None,
+                   kind: str | None) -> Suggestion | None:
+    """Return the agency the routing rules suggest for a case, with the reason, or None."""
+    province_code = None
+    if locality_code:
+        locality = db.session.get(Locality, locality_code)
+        if locality is not None:
+            province_code = locality.province_code or locality.code
+    codes = [c for c in (locality_code, province_code) if c]
+    query = (
+        select(RoutingRule)
+        .join(Agency, Agency.id == RoutingRule.agency_id)
+        .where(Agency.active.is_(True))
+        .where(or_(RoutingRule.field_id.is_(None), RoutingRule.field_id == field_id))
+        .where(or_(RoutingRule.kind.is_(None), RoutingRule.kind == kind))
+        .where(or_(RoutingRule.locality_code.is_(None), RoutingRule.locality_code.in_(codes)))
+    )
+    rule = pick_rule(list(db.session.scalars(query)), field_id, locality_code, province_code,
+                     kind)
+    if rule is None:
+        return None
+    return Suggestion(agency=rule.agency, rule=rule, reason=_reason(rule, rule.agency))
+
+
+def suggestion_for(case: Case) -> Suggestion | None:
+    return suggest_agency(case.field_id, case.locality_code, case.kind)
+
+
+def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, today: date,
+               override_reason: str | None = None,
+               decided_on: date | None = None) -> Case:
+    """Route a case, confirming the suggested agency or overriding it with a reason."""
+    suggestion = suggestion_for(case)
+    override_reason = (override_reason or "").strip()
+    overriding = suggestion is not None and suggestion.agency.code != agency_code
+    if overriding and not override_reason:
+        raise ValidationFailed({"override_reason": (
+            f"Cơ quan được chọn khác cơ quan gợi ý ({suggestion.agency.name}): "
+            "nêu lý do.")})
+    if suggestion is None:
+        reason = override_reason or "Không có quy tắc phân công phù hợp; cán bộ tự chọn."
+    elif overriding:
+        reason = f"Khác gợi ý ({suggestion.reason}): {override_reason}"
+    else:
+        reason = suggestion.reason + (f" — {override_reason}" if override_reason else "")
+    workflow.route(case, agency_code, actor, now, today, reason=reason, decided_on=decided_on)
+    if suggestion is not None:
+        move = db.session.scalar(select(Routing).where(Routing.case_id == case.id)
+                                 .order_by(Routing.id.desc()).limit(1))
+        move.suggested_agency_id = suggestion.agency.id
+        db.session.flush()
+    return case

@@ -1,0 +1,199 @@
+"""The reception's case page: handling outcome, routing, receipt, and attachment downloads."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from flask import abort, flash, redirect, render_template, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from complaints import clock
+from complaints.domain import states
+from complaints.extensions import db
+from complaints.models import Agency, Attachment, AuditEvent, Case
+from complaints.permissions import can_act, can_see_identity, can_view, roles_required
+from complaints.services import attachments, deadlines, intake, routing, workflow
+from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+from complaints.web.reception import bp
+from complaints.web.reception.forms import FileForm, ForwardForm, GuideForm, RouteForm
+from complaints.web.reception.routes import PIN_SESSION_KEY
+
+logger = logging.getLogger(__name__)
+
+OUTCOME_FORMS = {"route": RouteForm, "forward": ForwardForm, "guide": GuideForm,
+                 "file": FileForm}
+
+
+def _case_or_404(code: str) -> Case:
+    """Load a case this user may see; another desk's case is simply not found."""
+    try:
+        case = intake.get_case(code)
+    except NotFound:
+        abort(404)
+    if not can_view(current_user, case):
+        abort(404)
+    return case
+
+
+def _acceptance_hint(case: Case):
+    """The acceptance rule the competent agency will run under, if the case is routed today."""
+    try:
+        rule, _id = deadlines.policy_for(case, "acceptance", clock.today())
+    except LookupError:
+        return None
+    return rule
+
+
+def _render_case(case: Case, forms: dict | None = None, errors: dict | None = None,
+                 status: int = 200):
+    forms = forms or {}
+    for action, form_class in OUTCOME_FORMS.items():
+        forms.setdefault(action, form_class(formdata=None, prefix=action))
+    route_form = forms["route"]
+    agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True))
+                                  .order_by(Agency.name))
+    route_form.agency_code.choices = [("", _("— Chọn cơ quan —"))] + [
+        (a.code, a.name) for a in agencies]
+    suggestion = routing.suggestion_for(case)
+    if suggestion and not route_form.agency_code.data:
+        route_form.agency_code.data = suggestion.agency.code
+    actions = [a for a in states.allowed_actions(case.status)
+               if a in OUTCOME_FORMS and can_act(current_user, case, a)]
+    files = list(db.session.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                                    .order_by(Attachment.id)))
+    return render_template(
+        "reception/case.html", case=case, case_attachments=files, timeline=_timeline(case),
+        forms=forms, errors=errors or {},
+        actions=actions, suggestion=suggestion, acceptance_rule=_acceptance_hint(case),
+        show_identity=can_see_identity(current_user, case), today=clock.today(),
+    ), status
+
+
+def _timeline(case: Case) -> list[tuple[datetime, AuditEvent]]:
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
+                                .order_by(AuditEvent.seq))
+    timeline = []
+    for event in events:
+        at = event.created_at
+        if at.tzinfo is None:  # SQLite returns naive UTC
+            at = at.replace(tzinfo=timezone.utc)
+        timeline.append((at.astimezone(clock.LOCAL_TZ), event))
+    return timeline
+
+
+@bp.route("/cases/<code>")
+@roles_required("reception")
+def case_page(code: str):
+    """Show a case with the handling outcomes this officer may record."""
+    return _render_case(_case_or_404(code))
+
+
+def _errors_of(form) -> dict[str, str]:
+    return {field.id: str(field.errors[0]) for field in form if field.errors}
+
+
+@bp.route("/cases/<code>/<action>", methods=["POST"])
+@roles_required("reception")
+def case_action(code: str, action: str):
+    """Record a handling outcome: route, forward, guide, or file away (confirmed)."""
+    if action not in OUTCOME_FORMS:
+        abort(404)
+    case = _case_or_404(code)
+    form = OUTCOME_FORMS[action](prefix=action)
+    if isinstance(form, RouteForm):
+        form.agency_code.choices = [(a.code, a.name) for a in db.session.scalars(
+            select(Agency).where(Agency.active.is_(True)))]
+    if not form.validate():
+        return _render_case(case, {action: form}, _errors_of(form), 422)
+    if action == "file" and form.confirm.data != "yes":
+        return render_template("reception/confirm_file.html", case=case, form=form)
+    now, today = clock.now(), clock.today()
+    try:
+        if action == "route":
+            routing.route_case(case, form.agency_code.data, current_user, now, today,
+                               override_reason=form.override_reason.data,
+                               decided_on=form.decided_on.data)
+        elif action == "forward":
+            workflow.forward(case, form.forwarded_to.data, current_user, now, today,
+                             reason=form.reason.data, decided_on=form.decided_on.data)
+        elif action == "guide":
+            workflow.guide(case, form.reason.data, current_user, now, today,
+                           decided_on=form.decided_on.data)
+        else:
+            workflow.file_away(case, form.filing_reason.data, current_user, now, today,
+                               note=form.note.data, decided_on=form.decided_on.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        errors = {f"{action}-{key}": message for key, message in exc.errors.items()}
+        return _render_case(case, {action: form}, errors, 422)
+    except (NotAllowed, states.InvalidTransition) as exc:
+        db.session.rollback()
+        flash(_("Không thực hiện được: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("reception.case_page", code=code))
+    except LookupError as exc:  # no deadline policy in force for the next stage
+        db.session.rollback()
+        logger.error("routing %s failed: %s", code, exc)
+        flash(_("Không thực hiện được: chưa có chính sách thời hạn cho giai đoạn tiếp theo. "
+                "Báo quản trị hệ thống."), "error")
+        return redirect(url_for("reception.case_page", code=code))
+    db.session.commit()
+    flash(_("Đã ghi kết quả xử lý đơn: %(status)s.",
+            status=_status_label(case.status)), "success")
+    return redirect(url_for("reception.case_page", code=code))
+
+
+def _status_label(status: str) -> str:
+    labels = {
+        states.ROUTED: _("đã chuyển cơ quan có thẩm quyền"),
+        states.FORWARDED: _("đã chuyển cơ quan ngoài hệ thống"),
+        states.GUIDED: _("đã hướng dẫn"),
+        states.FILED: _("đã lưu đơn"),
+    }
+    return labels.get(status, status)
+
+
+@bp.route("/cases/<code>/receipt")
+@roles_required("reception")
+def receipt(code: str):
+    """Printable receipt (giấy biên nhận); the PIN shows once, right after intake."""
+    case = _case_or_404(code)
+    pin = None
+    held = session.get(PIN_SESSION_KEY)
+    if held and held.get("code") == case.tracking_code:
+        pin = held.get("pin")
+        session.pop(PIN_SESSION_KEY, None)  # only its hash is stored: shown once
+    response = render_template("reception/receipt.html", case=case, pin=pin,
+                               today=clock.today())
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    """Serve an attachment to those who may see the case (and, if it reveals, the identity)."""
+    row = db.session.get(Attachment, attachment_id)
+    if row is None:
+        abort(404)
+    case = db.session.get(Case, row.case_id)
+    if case is None or not can_view(current_user, case):
+        abort(404)
+    if row.reveals_identity and not can_see_identity(current_user, case):
+        abort(403)
+    try:
+        path = attachments.blob_path(row.sha256)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    if row.reveals_identity:
+        attachments.record_identity_download(row, case, current_user, clock.now())
+        db.session.commit()
+    response = send_file(path, mimetype=row.content_type, as_attachment=True,
+                         download_name=row.filename, max_age=0, etag=False,
+                         conditional=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,113 @@
+"""Reception forms: intake, routing and the other handling outcomes."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from complaints.domain.catalog import CHANNELS, FILING_REASONS, KINDS
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # the date input's value; typed dd/mm/yyyy too
+PETITIONER_ROWS = 3  # rows shown at first; "add rows" adds this many more
+MAX_PETITIONER_ROWS = 200
+
+
+def _choices(table):
+    return [(code, vi) for code, (vi, _en) in table.items()]
+
+
+class PetitionerForm(Form):
+    """One signer (no CSRF of its own: it lives inside the intake form)."""
+
+    full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200)])
+    id_number = StringField(_l("Số định danh cá nhân / CCCD"),
+                            validators=[Optional(), Length(max=20)])
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)])
+    email = StringField(_l("Thư điện tử"), validators=[Optional(), Length(max=255)])
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=500)])
+    is_representative = BooleanField(_l("Người đại diện"))
+
+    def is_blank(self) -> bool:
+        return not any((self[name].data or "").strip() for name in
+                       ("full_name", "id_number", "phone", "email", "address")) \
+            and not self.is_representative.data
+
+
+class IntakeForm(FlaskForm):
+    """Log a received petition (tiếp nhận đơn)."""
+
+    draft = HiddenField()
+    kind = SelectField(_l("Loại đơn"), choices=_choices(KINDS), validators=[DataRequired()])
+    complaint_round = SelectField(
+        _l("Lần khiếu nại"), choices=[("1", _l("Lần đầu")), ("2", _l("Lần hai"))], default="1")
+    parent_tracking_code = StringField(
+        _l("Mã hồ sơ lần đầu (nếu khiếu nại lần hai)"),
+        validators=[Optional(), Length(max=20)])
+    field = SelectField(_l("Lĩnh vực"), choices=[], validators=[DataRequired()])
+    subject = StringField(_l("Trích yếu nội dung"),
+                          validators=[DataRequired(_l("Nhập trích yếu nội dung.")),
+                                      Length(max=500)])
+    content = TextAreaField(_l("Nội dung đơn"),
+                            validators=[DataRequired(_l("Nhập nội dung đơn.")),
+                                        Length(max=20000)])
+    channel = SelectField(_l("Kênh tiếp nhận"), choices=_choices(CHANNELS),
+                          validators=[DataRequired()])
+    received_on = DateField(_l("Ngày nhận đơn"), format=DATE_FORMATS,
+                            validators=[InputRequired(_l("Nhập ngày nhận đơn (dd/mm/yyyy)."))])
+    province = SelectField(_l("Tỉnh, thành phố"), choices=[], validate_choice=False)
+    locality_code = SelectField(_l("Xã, phường, đặc khu"), choices=[], validate_choice=False)
+    eligible = BooleanField(_l("Đủ điều kiện xử lý"), default=True)
+    petitioners = FieldList(FormField(PetitionerForm), min_entries=PETITIONER_ROWS,
+                            max_entries=MAX_PETITIONER_ROWS)
+    petition_scans = MultipleFileField(_l("Bản quét đơn"))
+    evidence = MultipleFileField(_l("Tài liệu, chứng cứ kèm theo"))
+
+
+class RouteForm(FlaskForm):
+    """Route to the competent agency (chuyển đơn đến cơ quan có thẩm quyền)."""
+
+    agency_code = SelectField(_l("Cơ quan có thẩm quyền"), choices=[],
+                              validators=[DataRequired(_l("Chọn cơ quan."))])
+    override_reason = TextAreaField(_l("Lý do (bắt buộc nếu khác cơ quan được gợi ý)"),
+                                    validators=[Optional(), Length(max=2000)])
+    decided_on = DateField(_l("Ngày chuyển đơn"), format=DATE_FORMATS, validators=[Optional()])
+
+
+class ForwardForm(FlaskForm):
+    """Forward outside the system (chuyển đơn đến cơ quan ngoài hệ thống)."""
+
+    forwarded_to = StringField(_l("Cơ quan nhận đơn"),
+                               validators=[DataRequired(_l("Nêu cơ quan nhận đơn.")),
+                                           Length(max=255)])
+    reason = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+    decided_on = DateField(_l("Ngày chuyển đơn"), format=DATE_FORMATS, validators=[Optional()])
+
+
+class GuideForm(FlaskForm):
+    """Guide the citizen (hướng dẫn)."""
+
+    reason = TextAreaField(_l("Nội dung hướng dẫn (cơ quan có thẩm quyền)"),
+                           validators=[DataRequired(_l("Nêu cơ quan có thẩm quyền đã hướng "
+                                                       "dẫn.")), Length(max=2000)])
+    decided_on = DateField(_l("Ngày hướng dẫn"), format=DATE_FORMATS, validators=[Optional()])
+
+
+class FileForm(FlaskForm):
+    """File away (lưu đơn), confirmed in a second step."""
+
+    filing_reason = SelectField(_l("Lý do lưu đơn"), choices=_choices(FILING_REASONS),
+                                validators=[DataRequired(_l("Chọn lý do lưu đơn."))])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+    decided_on = DateField(_l("Ngày lưu đơn"), format=DATE_FORMATS, validators=[Optional()])
+    confirm = HiddenField()

@@ -1,0 +1,169 @@
+"""Attachments: type by content, size limit, content-addressed storage, guarded download."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.models import Attachment, Case
+from complaints.services import attachments, workflow
+from tests.conftest import NOW, TODAY
+from tests.factories import PASSWORD
+from tests.integration.reception_helpers import EXE, PDF, PNG, intake_form, person, upload
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def desk(make_user, make_locality, login):
+    officer = make_user("reception")
+    ward = make_locality("11311", name="Phường Lê Chân")
+    login(officer)
+    return officer, ward
+
+
+def _post(client, ward, files, kind="complaint"):
+    data = intake_form(ward.code, [person(1)], TODAY, kind=kind)
+    data["petition_scans"] = files
+    return client.post("/reception/new", data=data, content_type="multipart/form-data")
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count(model.id)))
+
+
+def test_pdf_named_png_is_stored_as_png(client, desk, app):
+    _officer, ward = desk
+    response = _post(client, ward, [upload(PNG, "scan.pdf")])
+    assert response.status_code == 302
+    row = db.session.scalar(select(Attachment))
+    assert row.content_type == "image/png"
+    assert row.filename == "scan.png"
+    sha = hashlib.sha256(PNG).hexdigest()
+    assert row.sha256 == sha
+    path = Path(app.config["UPLOAD_DIR"]) / sha[:2] / sha[2:4] / sha
+    assert path.read_bytes() == PNG
+
+
+def test_exe_renamed_pdf_is_refused(client, desk):
+    _officer, ward = desk
+    response = _post(client, ward, [upload(EXE, "don.pdf")])
+    assert response.status_code == 422
+    assert "không phải PDF, JPEG hoặc PNG" in response.get_data(as_text=True)
+    assert _count(Case) == 0 and _count(Attachment) == 0
+
+
+def test_oversized_file_is_refused(client, desk, monkeypatch):
+    _officer, ward = desk
+    monkeypatch.setattr(attachments, "MAX_FILE_BYTES", 1024 * 1024)
+    big = PDF + b"0" * (1024 * 1024)
+    response = _post(client, ward, [upload(big, "to.pdf")])
+    assert response.status_code == 422
+    assert "vượt quá giới hạn" in response.get_data(as_text=True)
+    assert _count(Case) == 0
+
+
+def test_request_over_max_content_length_is_413(client, desk, app):
+    _officer, ward = desk
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    response = _post(client, ward, [upload(PDF + b"0" * 4096, "to.pdf")])
+    assert response.status_code == 413
+
+
+def test_filename_is_sanitised():
+    assert attachments.safe_filename("../../etc/passwd\x00.pdf", "pdf") == "passwd_.pdf"
+    assert attachments.safe_filename("C:\\Users\\a\\Đơn thư.pdf", "pdf") == "Đơn thư.pdf"
+    assert attachments.safe_filename("", "png") == "tep.png"
+
+
+def test_blob_path_comes_only_from_the_hash(app):
+    with pytest.raises(ValueError):
+        attachments.blob_path("../etc/passwd")
+    sha = "a" * 64
+    assert attachments.blob_path(sha).parts[-3:] == ("aa", "aa", sha)
+
+
+def test_disk_full_leaves_nothing_half_saved(client, desk, monkeypatch, app):
+    _officer, ward = desk
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    response = _post(client, ward, [upload(PDF, "don.pdf")])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "ổ đĩa đầy hoặc lỗi ghi" in html
+    assert _count(Case) == 0 and _count(Attachment) == 0
+    leftovers = [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+    assert leftovers == []  # the temp file was removed too
+
+
+def test_file_kept_across_validation_error(client, desk):
+    _officer, ward = desk
+    data = intake_form(ward.code, [person(1)], TODAY, subject="")
+    data["petition_scans"] = [upload(PDF, "don.pdf")]
+    response = client.post("/reception/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "don.pdf" in response.get_data(as_text=True)  # listed as already uploaded
+    data = intake_form(ward.code, [person(1)], TODAY)  # same draft, no file this time
+    assert client.post("/reception/new", data=data).status_code == 302
+    assert db.session.scalar(select(Attachment)).filename == "don.pdf"
+
+
+def _case_with_attachment(client, ward, kind="complaint"):
+    assert _post(client, ward, [upload(PDF, "don.pdf")], kind=kind).status_code == 302
+    return db.session.scalar(select(Case)), db.session.scalar(select(Attachment))
+
+
+def test_download_served_as_attachment(client, desk):
+    _officer, ward = desk
+    case, row = _case_with_attachment(client, ward)
+    response = client.get(f"/reception/attachments/{row.id}")
+    assert response.status_code == 200
+    assert response.data == PDF
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert case.tracking_code in client.get(f"/reception/cases/{case.tracking_code}").get_data(
+        as_text=True)
+
+
+def test_download_forbidden_to_another_agencys_head(client, desk, make_user, make_agency):
+    officer, ward = desk
+    case, row = _case_with_attachment(client, ward)
+    holder = make_agency("SO-TNMT")
+    workflow.route(case, "SO-TNMT", officer, NOW, TODAY)
+    other_head = make_user("agency_head", agency=make_agency("SO-XD"))
+    own_head = make_user("agency_head", agency=holder)
+    db.session.commit()
+    client.post("/logout")
+    client.post("/login", data={"username": other_head.username, "password": PASSWORD})
+    assert client.get(f"/reception/attachments/{row.id}").status_code in (403, 404)
+    client.post("/logout")
+    client.post("/login", data={"username": own_head.username, "password": PASSWORD})
+    assert client.get(f"/reception/attachments/{row.id}").status_code == 200
+
+
+def test_denunciation_scan_reveals_identity(client, desk, make_user, make_agency):
+    officer, ward = desk
+    case, row = _case_with_attachment(client, ward, kind="denunciation")
+    assert row.reveals_identity is True
+    agency = make_agency("SO-TNMT")
+    # Held by the agency (set directly: routing is not what this test is about).
+    case.agency_id, case.status = agency.id, "routed"
+    officer_there = make_user("agency_officer", agency=agency)  # not assigned to the case
+    db.session.commit()
+    client.post("/logout")
+    client.post("/login", data={"username": officer_there.username, "password": PASSWORD})
+    assert client.get(f"/reception/attachments/{row.id}").status_code == 403

@@ -1,0 +1,259 @@
+"""Reception desk: intake, handling outcomes, routing suggestions, receipt and queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.models import Attachment, Case, Field, Routing, RoutingRule
+from complaints.services import workflow
+from tests.conftest import NOW, TODAY
+from tests.integration.reception_helpers import PDF, intake_form, person, upload
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    """Pages read complaints.clock; pin it to the tests' NOW/TODAY."""
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def desk(make_user, make_locality, login):
+    """A signed-in reception officer and a ward of Hải Phòng."""
+    officer = make_user("reception")
+    ward = make_locality("11311", name="Phường Lê Chân")
+    login(officer)
+    return officer, ward
+
+
+def _cases() -> int:
+    return db.session.scalar(select(func.count(Case.id)))
+
+
+def test_home_has_big_new_button_and_says_empty_queue(client, desk):
+    html = client.get("/reception/").get_data(as_text=True)
+    assert "Tiếp nhận đơn mới" in html
+    assert "Không có hồ sơ chờ phân loại." in html
+
+
+def test_intake_form_defaults(client, desk):
+    html = client.get("/reception/new").get_data(as_text=True)
+    assert f'value="{TODAY.isoformat()}"' in html  # received today by default
+    assert "Phường Lê Chân" in html  # the default province's wards
+    assert 'name="petitioners-2-full_name"' in html  # a fixed number of rows without JS
+
+
+def test_group_petition_with_pdf_happy_path(client, desk):
+    officer, ward = desk
+    people = [person(i, is_representative=i in (0, 3)) for i in range(6)]
+    data = intake_form(ward.code, people, TODAY - timedelta(days=3))
+    data["petition_scans"] = [upload(PDF, "don khieu nai.pdf")]
+    response = client.post("/reception/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    case = db.session.scalar(select(Case))
+    assert response.headers["Location"].endswith(f"/reception/cases/{case.tracking_code}/receipt")
+    assert case.status == "received" and case.locality_code == ward.code
+    assert case.received_on == TODAY - timedelta(days=3)
+    signers = case.petitions[0].signers
+    assert len(signers) == 6
+    assert sum(s.is_representative for s in signers) == 2
+    attachment = db.session.scalar(select(Attachment))
+    assert attachment.content_type == "application/pdf"
+    assert attachment.filename == "don khieu nai.pdf"
+    assert attachment.petition_id == case.petitions[0].id and attachment.purpose == "petition"
+    assert case.deadline("handling") is not None
+
+
+def test_group_without_representative_refused_and_input_kept(client, desk):
+    _officer, ward = desk
+    people = [person(i) for i in range(5)]
+    response = client.post("/reception/new", data=intake_form(ward.code, people, TODAY))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "phải cử người đại diện" in html
+    assert 'data-testid="error-summary"' in html
+    assert 'value="Trần Thị Dân 4"' in html  # everything typed is kept
+    assert "Khiếu nại quyết định thu hồi đất ở tổ dân phố 5" in html
+    assert _cases() == 0
+
+
+def test_future_received_date_refused(client, desk):
+    _officer, ward = desk
+    data = intake_form(ward.code, [person(1)], TODAY + timedelta(days=1))
+    response = client.post("/reception/new", data=data)
+    assert response.status_code == 422
+    assert "không được ở tương lai" in response.get_data(as_text=True)
+    assert _cases() == 0
+
+
+def test_missing_name_error_sits_next_to_its_row(client, desk):
+    _officer, ward = desk
+    # Row 0 blank (skipped), row 1 has a phone but no name: the message names row 1.
+    data = intake_form(ward.code, [person(0, full_name="", id_number="", phone="",
+                                          address=""),
+                                   person(1, full_name="")], TODAY)
+    html = client.post("/reception/new", data=data).get_data(as_text=True)
+    assert 'id="petitioners-1-full_name-error"' in html
+    assert 'href="#petitioners-1-full_name"' in html
+
+
+def test_add_rows_button_rerenders_with_more_rows(client, desk):
+    _officer, ward = desk
+    data = intake_form(ward.code, [person(1)], TODAY, add_rows="1")
+    data.pop("save")
+    html = client.post("/reception/new", data=data).get_data(as_text=True)
+    assert 'name="petitioners-5-full_name"' in html
+    assert 'value="Trần Thị Dân 1"' in html
+    assert _cases() == 0
+
+
+def test_receipt_shows_pin_once(client, desk):
+    _officer, ward = desk
+    response = client.post("/reception/new", data=intake_form(ward.code, [person(1)], TODAY))
+    case = db.session.scalar(select(Case))
+    with client.session_transaction() as sess:
+        pin = sess["receipt_pin"]["pin"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert case.tracking_code in html and pin in html
+    assert "Xử lý đơn" in html and case.deadline("handling").rule in html
+    again = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert pin not in again
+    assert "PIN đã cấp" in again
+
+
+def _rule(agency, field_code=None, locality=None, priority=0):
+    field = db.session.scalar(select(Field).where(Field.code == field_code)) if field_code \
+        else None
+    rule = RoutingRule(field_id=field.id if field else None, locality_code=locality,
+                       agency_id=agency.id, priority=priority)
+    db.session.add(rule)
+    db.session.flush()
+    return rule
+
+
+def test_route_with_suggestion(client, desk, make_case, make_agency):
+    officer, ward = desk
+    tnmt = make_agency("SO-TNMT", name="Sở Tài nguyên và Môi trường")
+    make_agency("UBND-X", name="UBND phường")
+    rule = _rule(tnmt, "land")
+    case = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
+    db.session.commit()
+    html = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
+    assert f"Lĩnh vực Đất đai → Sở Tài nguyên và Môi trường (quy tắc #{rule.id})" in html
+    assert '<option selected value="SO-TNMT">' in html
+    response = client.post(f"/reception/cases/{case.tracking_code}/route",
+                           data={"route-agency_code": "SO-TNMT"})
+    assert response.status_code == 302
+    db.session.refresh(case)
+    assert case.status == "routed" and case.agency.code == "SO-TNMT"
+    move = db.session.scalar(select(Routing).where(Routing.case_id == case.id))
+    assert move.suggested_agency_id == tnmt.id
+    assert f"quy tắc #{rule.id}" in move.reason
+
+
+def test_route_override_requires_reason(client, desk, make_case, make_agency):
+    officer, ward = desk
+    tnmt = make_agency("SO-TNMT")
+    make_agency("UBND-X")
+    _rule(tnmt, "land")
+    case = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
+    db.session.commit()
+    url = f"/reception/cases/{case.tracking_code}/route"
+    response = client.post(url, data={"route-agency_code": "UBND-X"})
+    assert response.status_code == 422
+    assert "nêu lý do" in response.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.status == "received"
+    response = client.post(url, data={"route-agency_code": "UBND-X",
+                                      "route-override_reason": "Việc thuộc cấp xã"})
+    assert response.status_code == 302
+    db.session.refresh(case)
+    assert case.agency.code == "UBND-X"
+    move = db.session.scalar(select(Routing).where(Routing.case_id == case.id))
+    assert "Việc thuộc cấp xã" in move.reason
+
+
+def test_file_away_asks_for_confirmation(client, desk, make_case):
+    officer, ward = desk
+    case = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
+    db.session.commit()
+    url = f"/reception/cases/{case.tracking_code}/file"
+    response = client.post(url, data={"file-filing_reason": "anonymous"})
+    assert response.status_code == 200
+    assert "Xác nhận lưu đơn" in response.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.status == "received"  # nothing yet
+    response = client.post(url, data={"file-filing_reason": "anonymous",
+                                      "file-confirm": "yes"})
+    assert response.status_code == 302
+    db.session.refresh(case)
+    assert case.status == "filed"
+    assert case.petitions[0].filing_reason == "anonymous"
+
+
+def test_guide_requires_reason_then_records(client, desk, make_case):
+    officer, ward = desk
+    case = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
+    db.session.commit()
+    url = f"/reception/cases/{case.tracking_code}/guide"
+    assert client.post(url, data={}).status_code == 422
+    assert client.post(url, data={"guide-reason": "Gửi Tòa án nhân dân"}).status_code == 302
+    db.session.refresh(case)
+    assert case.status == "guided"
+
+
+def test_forward_outside(client, desk, make_case):
+    officer, ward = desk
+    case = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
+    db.session.commit()
+    response = client.post(f"/reception/cases/{case.tracking_code}/forward",
+                           data={"forward-forwarded_to": "Viện kiểm sát nhân dân"})
+    assert response.status_code == 302
+    db.session.refresh(case)
+    assert case.status == "forwarded"
+    assert case.petitions[0].forwarded_to == "Viện kiểm sát nhân dân"
+
+
+def test_other_desk_case_not_found(client, desk, make_case):
+    case = make_case(received_on=TODAY)  # logged by another desk
+    db.session.commit()
+    assert client.get(f"/reception/cases/{case.tracking_code}").status_code == 404
+    assert client.post(f"/reception/cases/{case.tracking_code}/file",
+                       data={"file-filing_reason": "anonymous",
+                             "file-confirm": "yes"}).status_code == 404
+
+
+def test_queue_shows_returned_case_with_reason_and_total(client, desk, make_case, make_agency,
+                                                         make_user):
+    officer, ward = desk
+    first = make_agency("SO-XD", name="Sở Xây dựng")
+    suggested = make_agency("SO-TNMT", name="Sở Tài nguyên và Môi trường")
+    head = make_user("agency_head", agency=first)
+    returned = make_case(actor=officer, locality_code=ward.code, received_on=TODAY,
+                         subject="Trả lại")
+    make_case(actor=officer, locality_code=ward.code, received_on=TODAY, subject="Mới")
+    workflow.route(returned, "SO-XD", officer, NOW, TODAY)
+    workflow.return_case(returned, "Không thuộc thẩm quyền", "SO-TNMT", head, NOW, TODAY)
+    db.session.commit()
+    html = client.get("/reception/").get_data(as_text=True)
+    assert "Không thuộc thẩm quyền" in html
+    assert suggested.name in html
+    assert 'data-testid="queue-total">2<' in html
+    assert "tổng 2 hồ sơ" in html
+
+
+
+def test_localities_of_a_province_for_the_picker(client, desk):
+    _officer, ward = desk
+    rows = client.get("/reception/localities?province=31").get_json()
+    assert {"code": ward.code, "name": "Phường Lê Chân"} in rows
+
+
+def test_other_roles_cannot_use_the_intake_form(client, make_user, login):
+    login(make_user("agency_head"))
+    assert client.get("/reception/new").status_code == 403

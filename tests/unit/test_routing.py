@@ -1,0 +1,57 @@
+"""Routing rules: the most specific rule wins (pure ranking, no database)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from complaints.services.routing import pick_rule, rule_rank
+
+LAND, BUILD = 1, 2
+WARD, PROVINCE = "11311", "31"
+
+
+def rule(id, field_id=None, locality_code=None, kind=None, priority=0):
+    return SimpleNamespace(id=id, field_id=field_id, locality_code=locality_code, kind=kind,
+                           priority=priority)
+
+
+def pick(rules, field_id=LAND, locality=WARD, province=PROVINCE, kind="complaint"):
+    chosen = pick_rule(rules, field_id, locality, province, kind)
+    return chosen.id if chosen else None
+
+
+def test_field_and_locality_beats_field_beats_locality():
+    rules = [rule(1, locality_code=WARD), rule(2, field_id=LAND),
+             rule(3, field_id=LAND, locality_code=WARD), rule(4)]
+    assert pick(rules) == 3
+    assert pick(rules[:2] + rules[3:]) == 2
+    assert pick([rules[0], rules[3]]) == 1
+    assert pick([rules[3]]) == 4
+
+
+def test_exact_ward_beats_its_province():
+    rules = [rule(1, field_id=LAND, locality_code=PROVINCE),
+             rule(2, field_id=LAND, locality_code=WARD)]
+    assert pick(rules) == 2
+    assert pick(rules, locality="11400") == 1  # another ward of the province
+
+
+def test_rules_that_do_not_apply_are_ignored():
+    rules = [rule(1, field_id=BUILD), rule(2, locality_code="11400"),
+             rule(3, kind="denunciation")]
+    assert pick(rules) is None
+    assert rule_rank(rules[0], LAND, WARD, PROVINCE, "complaint") is None
+
+
+@pytest.mark.parametrize(("priorities", "winner"), [((0, 5), 2), ((5, 0), 1), ((0, 0), 1)])
+def test_tie_broken_by_priority_then_oldest(priorities, winner):
+    rules = [rule(1, field_id=LAND, priority=priorities[0]),
+             rule(2, field_id=LAND, priority=priorities[1])]
+    assert pick(rules) == winner
+
+
+def test_kind_specific_rule_beats_any_kind():
+    rules = [rule(1, field_id=LAND), rule(2, field_id=LAND, kind="complaint")]
+    assert pick(rules) == 2
