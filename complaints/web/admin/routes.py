@@ -1,12 +1,88 @@
-"""Administrators' pages."""
+"""Administrators' pages: agencies, users, routing rules, deadline policies, calendar."""
 
-from flask import render_template
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from complaints import clock
+from complaints.domain import catalog
+from complaints.domain.policies import VARIANTS
 from complaints.extensions import db
-from complaints.models import Agency, Case, User
+from complaints.models import (
+    Agency,
+    CalendarOverride,
+    Case,
+    DeadlinePolicy,
+    Field,
+    RoutingRule,
+    User,
+)
 from complaints.permissions import roles_required
+from complaints.services import admin as admin_service
+from complaints.services import calendar as calendar_service
+from complaints.services.errors import ValidationFailed
 from complaints.web.admin import bp
+from complaints.web.admin.forms import (
+    AgencyForm,
+    CalendarOverrideForm,
+    ConfirmForm,
+    PolicyForm,
+    RoutingRuleForm,
+    UserForm,
+)
+
+STAGE_NAMES = {"handling": ("Xử lý đơn", "Handling"), "acceptance": ("Thụ lý", "Acceptance"),
+               "resolution": ("Giải quyết", "Resolution")}
+VARIANT_NAMES = {
+    "normal": ("Thông thường", "Normal"), "complex": ("Phức tạp", "Complex"),
+    "remote": ("Vùng sâu, vùng xa", "Remote area"),
+    "remote_complex": ("Vùng sâu, vùng xa và phức tạp", "Remote area, complex"),
+    "very_complex": ("Đặc biệt phức tạp", "Very complex"),
+    "forward": ("Chuyển tố cáo không thuộc thẩm quyền", "Forward a denunciation"),
+    "reception_session": ("Trả lời sau buổi tiếp công dân", "After a reception session"),
+}
+UNIT_NAMES = {"working": ("Ngày làm việc", "Working days"), "calendar": ("Ngày", "Calendar days")}
+OVERRIDE_NAMES = {"day_off": ("Ngày nghỉ thêm (hoán đổi)", "Extra day off"),
+                  "working_day": ("Ngày làm bù", "Make-up working day")}
+
+
+def _lang() -> str:
+    return str(get_locale() or "vi")
+
+
+def _choices(table: dict) -> list[tuple[str, str]]:
+    return [(code, catalog.label(table, code, _lang())) for code in table]
+
+
+def _apply_errors(form, errors: dict[str, str]) -> dict[str, str]:
+    """Put the service's messages next to the fields; return them for the summary."""
+    for name, message in errors.items():
+        if name in form._fields:
+            form._fields[name].errors = list(form._fields[name].errors) + [message]
+    return errors
+
+
+def _form_errors(form) -> dict[str, str]:
+    return {name: "; ".join(str(m) for m in messages) for name, messages in form.errors.items()}
+
+
+def _render_form(form, title: str, cancel: str, errors: dict | None = None,
+                 hints: dict | None = None):
+    errors = errors if errors is not None else _form_errors(form)
+    status = 422 if errors else 200
+    return render_template("admin/form.html", form=form, title=title, cancel=cancel,
+                           errors=errors, hints=hints or {}), status
+
+
+def _confirm(title: str, message: str, cancel: str):
+    return render_template("admin/confirm.html", form=ConfirmForm(), title=title,
+                           message=message, cancel=cancel)
 
 
 @bp.route("/")
@@ -19,3 +95,306 @@ def home():
         "cases": db.session.scalar(select(func.count(Case.id))),
     }
     return render_template("admin/home.html", counts=counts)
+
+
+# --- Agencies ----------------------------------------------------------------------
+
+
+def _agency_form_choices(form: AgencyForm, agency: Agency | None = None) -> None:
+    form.parent_code.choices = [("", _("— Không có (cấp cao nhất) —"))] + [
+        (a.code, "· " * depth + a.name) for a, depth in admin_service.agency_tree()
+        if agency is None or a.id != agency.id]
+
+
+def _agency_data(form: AgencyForm) -> admin_service.AgencyData:
+    codes = tuple(c for c in re.split(r"[\s,;]+", form.locality_codes.data or "") if c)
+    return admin_service.AgencyData(
+        code=form.code.data, name=form.name.data, level=form.level.data,
+        parent_code=form.parent_code.data or None, is_inspectorate=form.is_inspectorate.data,
+        name_en=form.name_en.data, locality_codes=codes, active=form.active.data)
+
+
+@bp.route("/agencies")
+@roles_required("admin")
+def agencies():
+    """List agencies as a hierarchy."""
+    return render_template("admin/agencies.html", tree=admin_service.agency_tree())
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@roles_required("admin")
+def agency_new():
+    """Create an agency."""
+    form = AgencyForm()
+    _agency_form_choices(form)
+    hints = {"level": _("Ví dụ: province (tỉnh), department (sở), commune (xã, phường)."),
+             "locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng.")}
+    if form.validate_on_submit():
+        try:
+            agency = admin_service.create_agency(_agency_data(form), current_user, clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _agency_form_choices(form)
+            return _render_form(form, _("Thêm cơ quan"), url_for("admin.agencies"),
+                                _apply_errors(form, exc.errors), hints)
+        db.session.commit()
+        flash(_("Đã thêm cơ quan %(name)s.", name=agency.name), "success")
+        return redirect(url_for("admin.agencies"))
+    return _render_form(form, _("Thêm cơ quan"), url_for("admin.agencies"), hints=hints)
+
+
+@bp.route("/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def agency_edit(agency_id: int):
+    """Edit an agency: name, level, parent, inspectorate, localities covered."""
+    agency = db.session.get(Agency, agency_id) or abort(404)
+    form = AgencyForm(obj=agency if request.method == "GET" else None)
+    if request.method == "GET":
+        form.parent_code.data = agency.parent.code if agency.parent else ""
+        form.locality_codes.data = ", ".join(sorted(loc.code for loc in agency.localities))
+    _agency_form_choices(form, agency)
+    hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng.")}
+    title = _("Sửa cơ quan %(name)s", name=agency.name)
+    if form.validate_on_submit():
+        try:
+            admin_service.update_agency(agency, _agency_data(form), current_user, clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            agency = db.session.get(Agency, agency_id)
+            _agency_form_choices(form, agency)
+            return _render_form(form, title, url_for("admin.agencies"),
+                                _apply_errors(form, exc.errors), hints)
+        db.session.commit()
+        flash(_("Đã lưu cơ quan %(name)s.", name=agency.name), "success")
+        return redirect(url_for("admin.agencies"))
+    return _render_form(form, title, url_for("admin.agencies"), hints=hints)
+
+
+# --- Users -------------------------------------------------------------------------
+
+
+@bp.route("/users")
+@roles_required("admin")
+def users():
+    """List staff accounts."""
+    rows = db.session.scalars(select(User).order_by(User.active.desc(), User.username))
+    return render_template("admin/users.html", users=list(rows))
+
+
+def _agency_choices(empty: str) -> list[tuple[str, str]]:
+    return [("", empty)] + [(a.code, "· " * depth + a.name)
+                            for a, depth in admin_service.agency_tree() if a.active]
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def user_new():
+    """Create a staff account with a role and an agency."""
+    form = UserForm()
+    form.role.choices = [("", _("— Chọn vai trò —"))] + _choices(catalog.ROLES)
+    form.agency_code.choices = _agency_choices(_("— Không thuộc cơ quan —"))
+    hints = {"agency_code": _("Bắt buộc với cán bộ tiếp nhận, thủ trưởng và cán bộ xử lý.")}
+    if form.validate_on_submit():
+        try:
+            user = admin_service.create_user(
+                form.username.data, form.role.data, form.password.data, current_user,
+                clock.now(), agency_code=form.agency_code.data or None,
+                full_name=form.full_name.data, email=form.email.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return _render_form(form, _("Thêm người dùng"), url_for("admin.users"),
+                                _apply_errors(form, exc.errors), hints)
+        db.session.commit()
+        flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return _render_form(form, _("Thêm người dùng"), url_for("admin.users"), hints=hints)
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@roles_required("admin")
+def user_deactivate(user_id: int):
+    """Deactivate an account after a confirmation step."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            admin_service.deactivate_user(user, current_user, clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(next(iter(exc.errors.values())), "error")
+            return redirect(url_for("admin.users"))
+        db.session.commit()
+        flash(_("Đã khóa tài khoản %(username)s.", username=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return _confirm(_("Khóa tài khoản"),
+                    _("Khóa tài khoản %(username)s (%(name)s)? Người dùng sẽ bị đăng xuất "
+                      "và không đăng nhập được nữa; lịch sử vẫn được giữ.",
+                      username=user.username, name=user.full_name), url_for("admin.users"))
+
+
+# --- Routing rules -----------------------------------------------------------------
+
+
+@bp.route("/routing-rules")
+@roles_required("admin")
+def routing_rules():
+    """List routing rules (field × locality × kind → agency), highest priority first."""
+    rows = db.session.scalars(select(RoutingRule).order_by(RoutingRule.priority.desc(),
+                                                           RoutingRule.id))
+    return render_template("admin/routing_rules.html", rules=list(rows))
+
+
+@bp.route("/routing-rules/new", methods=["GET", "POST"])
+@roles_required("admin")
+def routing_rule_new():
+    """Add a routing rule."""
+    form = RoutingRuleForm()
+    fields = db.session.scalars(select(Field).where(Field.active.is_(True)).order_by(Field.code))
+    form.field_code.choices = [("", _("— Mọi lĩnh vực —"))] + [(f.code, f.name(_lang()))
+                                                                 for f in fields]
+    form.kind.choices = [("", _("— Mọi loại đơn —"))] + _choices(catalog.KINDS)
+    form.agency_code.choices = _agency_choices(_("— Chọn cơ quan —"))
+    hints = {"priority": _("Quy tắc có ưu tiên cao hơn được dùng trước khi nhiều quy tắc "
+                           "cùng khớp.")}
+    if form.validate_on_submit():
+        data = admin_service.RoutingRuleData(
+            agency_code=form.agency_code.data, field_code=form.field_code.data or None,
+            locality_code=(form.locality_code.data or "").strip() or None,
+            kind=form.kind.data or None, priority=form.priority.data or 0, note=form.note.data)
+        try:
+            admin_service.create_routing_rule(data, current_user, clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return _render_form(form, _("Thêm quy tắc chuyển đơn"),
+                                url_for("admin.routing_rules"), _apply_errors(form, exc.errors),
+                                hints)
+        db.session.commit()
+        flash(_("Đã thêm quy tắc chuyển đơn."), "success")
+        return redirect(url_for("admin.routing_rules"))
+    return _render_form(form, _("Thêm quy tắc chuyển đơn"), url_for("admin.routing_rules"),
+                        hints=hints)
+
+
+@bp.route("/routing-rules/<int:rule_id>/delete", methods=["GET", "POST"])
+@roles_required("admin")
+def routing_rule_delete(rule_id: int):
+    """Delete a routing rule after a confirmation step."""
+    rule = db.session.get(RoutingRule, rule_id) or abort(404)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        admin_service.delete_routing_rule(rule, current_user, clock.now())
+        db.session.commit()
+        flash(_("Đã xóa quy tắc chuyển đơn."), "success")
+        return redirect(url_for("admin.routing_rules"))
+    return _confirm(_("Xóa quy tắc chuyển đơn"),
+                    _("Xóa quy tắc chuyển đơn đến %(agency)s?", agency=rule.agency.name),
+                    url_for("admin.routing_rules"))
+
+
+# --- Deadline policies -------------------------------------------------------------
+
+
+@bp.route("/policies")
+@roles_required("admin")
+def policies():
+    """List every version of every deadline policy (history is kept, never edited)."""
+    rows = db.session.scalars(select(DeadlinePolicy).order_by(
+        DeadlinePolicy.stage, DeadlinePolicy.kind, DeadlinePolicy.round, DeadlinePolicy.variant,
+        DeadlinePolicy.effective_from))
+    return render_template("admin/policies.html", policies=list(rows),
+                           stage_name=lambda c: catalog.label(STAGE_NAMES, c, _lang()),
+                           variant_name=lambda c: catalog.label(VARIANT_NAMES, c, _lang()),
+                           unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()))
+
+
+@bp.route("/policies/new", methods=["GET", "POST"])
+@roles_required("admin")
+def policy_new():
+    """Add a new version of a policy from a date; open cases' deadlines are recomputed."""
+    form = PolicyForm()
+    form.stage.choices = _choices(STAGE_NAMES)
+    form.kind.choices = _choices(catalog.KINDS)
+    form.round.choices = [(0, _("Mọi lần / không áp dụng")), (1, _("Lần đầu")),
+                          (2, _("Lần hai"))]
+    form.variant.choices = [(v, catalog.label(VARIANT_NAMES, v, _lang())) for v in VARIANTS]
+    form.unit.choices = _choices(UNIT_NAMES)
+    base = request.args.get("from", type=int)
+    if request.method == "GET" and base:
+        row = db.session.get(DeadlinePolicy, base) or abort(404)
+        for name in ("stage", "kind", "round", "variant", "days", "unit", "extension_days",
+                     "max_extensions", "source"):
+            getattr(form, name).data = getattr(row, name)
+    hints = {"effective_from": _("Phiên bản mới áp dụng cho giai đoạn bắt đầu từ ngày này; "
+                                 "thời hạn của hồ sơ đang mở được tính lại.")}
+    title = _("Thêm phiên bản chính sách thời hạn")
+    if form.validate_on_submit():
+        data = admin_service.PolicyData(**{name: form[name].data for name in (
+            "stage", "kind", "round", "variant", "days", "unit", "extension_days",
+            "max_extensions", "effective_from", "source")})
+        try:
+            _row, changed = admin_service.add_policy_version(data, current_user, clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return _render_form(form, title, url_for("admin.policies"),
+                                _apply_errors(form, exc.errors), hints)
+        db.session.commit()
+        flash(_("Đã thêm phiên bản chính sách; %(n)s thời hạn của hồ sơ đang mở đã được "
+                "tính lại.", n=changed), "success")
+        return redirect(url_for("admin.policies"))
+    return _render_form(form, title, url_for("admin.policies"), hints=hints)
+
+
+# --- Calendar overrides ------------------------------------------------------------
+
+
+@bp.route("/calendar")
+@roles_required("admin")
+def calendar():
+    """List the government's day swaps entered by administrators."""
+    rows = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day.desc()))
+    return render_template("admin/calendar.html", overrides=list(rows),
+                           kind_name=lambda c: catalog.label(OVERRIDE_NAMES, c, _lang()))
+
+
+@bp.route("/calendar/new", methods=["GET", "POST"])
+@roles_required("admin")
+def calendar_new():
+    """Add an extra day off or a make-up working day; open deadlines are recomputed."""
+    form = CalendarOverrideForm()
+    form.kind.choices = _choices(OVERRIDE_NAMES)
+    title = _("Thêm ngày nghỉ hoặc ngày làm bù")
+    if form.validate_on_submit():
+        try:
+            _row, changed = admin_service.add_calendar_override(
+                form.day.data, form.kind.data, form.description.data, current_user,
+                clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            calendar_service.invalidate()
+            return _render_form(form, title, url_for("admin.calendar"),
+                                _apply_errors(form, exc.errors))
+        db.session.commit()
+        calendar_service.invalidate()  # other requests must read the committed calendar
+        flash(_("Đã thêm điều chỉnh lịch; %(n)s thời hạn của hồ sơ đang mở đã được tính lại.",
+                n=changed), "success")
+        return redirect(url_for("admin.calendar"))
+    return _render_form(form, title, url_for("admin.calendar"))
+
+
+@bp.route("/calendar/<int:override_id>/delete", methods=["GET", "POST"])
+@roles_required("admin")
+def calendar_delete(override_id: int):
+    """Delete a calendar override after a confirmation step."""
+    override = db.session.get(CalendarOverride, override_id) or abort(404)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        changed = admin_service.delete_calendar_override(override, current_user, clock.now())
+        db.session.commit()
+        calendar_service.invalidate()
+        flash(_("Đã xóa điều chỉnh lịch; %(n)s thời hạn của hồ sơ đang mở đã được tính lại.",
+                n=changed), "success")
+        return redirect(url_for("admin.calendar"))
+    return _confirm(_("Xóa điều chỉnh lịch"),
+                    _("Xóa điều chỉnh ngày %(day)s (%(description)s)? Thời hạn của hồ sơ "
+                      "đang mở sẽ được tính lại.", day=override.day.strftime("%d/%m/%Y"),
+                      description=override.description), url_for("admin.calendar"))

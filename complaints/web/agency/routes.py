@@ -1,25 +1,308 @@
-"""Agency heads' and officers' pages."""
+"""Agency heads' and officers' pages: inbox, lists, the case page and its actions."""
 
-from flask import render_template
+from __future__ import annotations
+
+import logging
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.routing import BuildError
 
 from complaints import clock
-from complaints.domain import states
-from complaints.permissions import roles_required
-from complaints.services import queries
+from complaints.domain import catalog, states
+from complaints.domain.states import InvalidTransition
+from complaints.extensions import db
+from complaints.models import Agency, Case, User
+from complaints.permissions import can_act, can_view, roles_required
+from complaints.services import case_view, deadlines, queries, workflow
+from complaints.services.errors import NotAllowed, ValidationFailed
 from complaints.web.agency import bp
+from complaints.web.agency.forms import (
+    ACTION_FORMS,
+    CONFIRM_ACTIONS,
+    FIGURES,
+    RevealForm,
+)
+
+logger = logging.getLogger(__name__)
+AGENCY_ROLES = ("agency_head", "agency_officer")
+
+
+def _lang() -> str:
+    return str(get_locale() or "vi")
+
+
+def _label(table: dict, code: str) -> str:
+    return case_view.text_label(table, code, _lang())
+
+
+@bp.app_context_processor
+def _case_helpers():
+    """Labels the shared case partials use (statuses, stages, events, actions)."""
+    return {
+        "status_label": lambda code: _label(case_view.STATUS_LABELS, code),
+        "stage_label": lambda code: _label(case_view.STAGE_LABELS, code),
+        "event_label": lambda code: _label(case_view.EVENT_LABELS, code),
+        "action_label": lambda code: _label(case_view.ACTION_LABELS, code),
+    }
 
 
 @bp.route("/")
-@roles_required("agency_head", "agency_officer")
+@roles_required(*AGENCY_ROLES)
 def home():
-    """Show the agency's cases waiting for acceptance, in progress, and escalations."""
+    """Show what needs the agency today: waiting, in progress, near or past a deadline."""
     today = clock.today()
+    query = case_view.agency_cases_query
+    counts = case_view.agency_counts(current_user, today)
     return render_template(
         "agency/home.html",
-        waiting=queries.agency_inbox(current_user, (states.ROUTED,)),
-        in_progress=queries.agency_inbox(current_user, (states.ACCEPTED, states.SUSPENDED)),
-        overdue=queries.overdue_count(current_user, today),
+        counts=counts,
+        waiting=db.session.scalars(query(current_user, today, "routed").limit(20)).all(),
+        in_progress=db.session.scalars(
+            query(current_user, today, "in_progress").limit(20)).all(),
+        urgent=db.session.scalars(
+            query(current_user, today, "open", overdue=True, near=True).limit(20)).all(),
+        unassigned=(db.session.scalars(case_view.unassigned_query(current_user).limit(20))
+                    .all() if current_user.role == "agency_head" else []),
         escalations=queries.open_escalations_for(current_user.agency_id),
+        overdue=counts["overdue"],
         today=today,
     )
+
+
+@bp.route("/cases")
+@roles_required(*AGENCY_ROLES)
+def cases():
+    """List the agency's cases filtered by status, overdue or near a deadline, paginated."""
+    today = clock.today()
+    status = request.args.get("status", "open")
+    if status not in case_view.LIST_STATUSES:
+        status = "open"
+    overdue = request.args.get("overdue") == "1"
+    near = request.args.get("near") == "1"
+    page = db.paginate(case_view.agency_cases_query(current_user, today, status, overdue, near),
+                       page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config.get("PAGE_SIZE", 25), error_out=False)
+    return render_template("agency/cases.html", page=page, status=status, overdue=overdue,
+                           near=near, today=today, statuses=list(case_view.LIST_STATUSES))
+
+
+def _case_or_404(code: str) -> Case:
+    """Load a case the user may see; another agency's case is simply not found."""
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    if case is None or not can_view(current_user, case):
+        abort(404)
+    return case
+
+
+def _download_url(attachment) -> str | None:
+    """Link to the reception's download route; None while it does not exist."""
+    for endpoint in ("reception.download_attachment", "reception.download"):
+        try:
+            return url_for(endpoint, attachment_id=attachment.id)
+        except BuildError:
+            continue
+    return None
+
+
+def _render_case(case: Case, reveal: bool = False):
+    page = case_view.build_case_page(case, current_user, reveal=reveal)
+    return render_template("agency/case.html", view=page, case=case, today=clock.today(),
+                           reveal_form=RevealForm(), download_url=_download_url)
+
+
+@bp.route("/cases/<code>")
+@roles_required(*AGENCY_ROLES)
+def case_page(code: str):
+    """Show one case: summary, deadlines, actions, petitioners, content, timeline."""
+    return _render_case(_case_or_404(code))
+
+
+@bp.route("/cases/<code>/identity", methods=["POST"])
+@roles_required(*AGENCY_ROLES)
+def reveal_identity(code: str):
+    """Show a denouncer's identity to a reader allowed to see it; the view is audited."""
+    case = _case_or_404(code)
+    if not RevealForm().validate_on_submit():
+        abort(400)
+    try:
+        case_view.reveal_identity(case, current_user, clock.now())
+    except NotAllowed:
+        abort(403)
+    db.session.commit()
+    # Rendered, not redirected: a reload must not show the identity without a new record.
+    return _render_case(case, reveal=True)
+
+
+# --- Actions -------------------------------------------------------------------------
+
+
+def _agency_choices(exclude: int | None) -> list[tuple[str, str]]:
+    agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True))
+                                  .order_by(Agency.name))
+    return [("", _("— Chọn cơ quan —"))] + [(a.code, a.name) for a in agencies
+                                             if a.id != exclude]
+
+
+def _prepare(form, action: str, case: Case) -> dict:
+    """Fill the form's choices and defaults; return hints shown with the form."""
+    hints: dict[str, str] = {}
+    if hasattr(form, "decided_on") and form.decided_on.data is None and not form.is_submitted():
+        form.decided_on.data = clock.today()
+    if action == "assign":
+        officers = db.session.scalars(
+            select(User).where(User.agency_id == case.agency_id, User.active.is_(True),
+                               User.role.in_(AGENCY_ROLES)).order_by(User.full_name))
+        form.officer.choices = [("", _("— Chọn cán bộ —"))] + [
+            (u.username, f"{u.full_name} ({u.username})") for u in officers]
+        if not form.is_submitted() and case.officer is not None:
+            form.officer.data = case.officer.username
+    elif action in ("return", "transfer"):
+        field = form.suggested_agency_code if action == "return" else form.to_agency_code
+        field.choices = _agency_choices(case.agency_id)
+    elif action == "resolve":
+        allowed = catalog.OUTCOMES_BY_KIND.get((case.kind, case.complaint_round), ())
+        form.outcome.choices = [("", _("— Chọn kết quả —"))] + [
+            (code, catalog.label(catalog.RESOLUTION_OUTCOMES, code, _lang()))
+            for code in allowed]
+    elif action == "extend":
+        hints["days"] = _extension_hint(case)
+        if case.kind == "denunciation":
+            form.complexity.choices = [
+                ("", _("Giữ nguyên")),
+                ("complex", _("Phức tạp: gia hạn 1 lần, tối đa 30 ngày")),
+                ("very_complex", _("Đặc biệt phức tạp: gia hạn 2 lần, mỗi lần tối đa 30 ngày")),
+            ]
+            hints["complexity"] = _("Luật Tố cáo 2018, Điều 30: vụ việc phức tạp được gia hạn "
+                                    "một lần, đặc biệt phức tạp hai lần.")
+        else:
+            del form.complexity
+    return hints
+
+
+def _extension_hint(case: Case) -> str:
+    """The policy's limit for one extension and how many remain (deadlines.policy_for)."""
+    row = case.deadline("resolution")
+    if row is None:
+        return ""
+    try:
+        rule, _id = deadlines.policy_for(case, "resolution", row.start_on)
+    except LookupError:
+        return ""
+    unit = _("ngày làm việc") if rule.extension_unit == "working" else _("ngày")
+    if rule.max_extensions == 0:
+        return _("Quy định hiện hành không cho phép gia hạn (%(source)s).", source=rule.source)
+    return _("Tối đa %(days)s %(unit)s mỗi lần, %(max)s lần; đã gia hạn %(done)s lần "
+             "(%(source)s).", days=rule.extension_days, unit=unit, max=rule.max_extensions,
+             done=case.extension_count, source=rule.source)
+
+
+def _call(action: str, case: Case, form, now, today):
+    """Call the workflow service of an action with the form's values."""
+    data = form.data
+    actor = current_user._get_current_object()
+    decided_on = data.get("decided_on")
+    if action == "accept":
+        return workflow.accept(case, actor, now, today, decided_on=decided_on)
+    if action == "refuse":
+        return workflow.refuse(case, data["reason"], actor, now, today, decided_on=decided_on)
+    if action == "assign":
+        return workflow.assign(case, data["officer"], actor, now)
+    if action == "extend":
+        variant = data.get("complexity")
+        if variant:
+            deadlines.set_complexity(case, variant, actor, now)
+        return workflow.extend(case, data["days"], data["reason"], actor, now, today,
+                               decided_on=decided_on)
+    if action == "return":
+        return workflow.return_case(case, data["reason"], data["suggested_agency_code"], actor,
+                                    now, today, decided_on=decided_on)
+    if action == "transfer":
+        return workflow.transfer(case, data["to_agency_code"], data["reason"], actor, now,
+                                 today, decided_on=decided_on)
+    if action == "suspend":
+        return workflow.suspend(case, data["reason"], actor, now, today, decided_on=decided_on)
+    if action == "resume":
+        return workflow.resume(case, actor, now, today, decided_on=decided_on)
+    if action == "resolve":
+        figures = {name: data.get(name) for name in FIGURES}
+        return workflow.resolve(case, data["outcome"], data["decision_number"],
+                                data["summary"], actor, now, today, decided_on=decided_on,
+                                figures=figures)
+    if action == "close":
+        return workflow.close(case, actor, now, today)
+    if action == "withdraw":
+        return workflow.withdraw(case, data["reason"], actor, now, today,
+                                 decided_on=decided_on)
+    raise KeyError(action)
+
+
+def _refusal_message(action: str, case: Case) -> str:
+    return _("Không thể thực hiện “%(action)s”: hồ sơ đang ở trạng thái “%(status)s”. "
+             "Hồ sơ không thay đổi.", action=_label(case_view.ACTION_LABELS, action),
+             status=_label(case_view.STATUS_LABELS, case.status))
+
+
+@bp.route("/cases/<code>/<action>", methods=["GET", "POST"])
+@roles_required(*AGENCY_ROLES)
+def act(code: str, action: str):
+    """Show an action's form and carry it out through the workflow service."""
+    if action not in ACTION_FORMS:
+        abort(404)
+    case = _case_or_404(code)
+    if not can_act(current_user, case, action):
+        abort(403)
+    if action not in states.allowed_actions(case.status):
+        flash(_refusal_message(action, case), "error")
+        return redirect(url_for("agency.case_page", code=code))
+    form = ACTION_FORMS[action]()
+    hints = _prepare(form, action, case)
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        if action in CONFIRM_ACTIONS and form.confirmed.data != "1":
+            form.confirmed.data = "1"
+            return render_template("agency/confirm.html", form=form, case=case,
+                                   action=action, today=clock.today())
+        try:
+            _call(action, case, form, clock.now(), clock.today())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = _attach_errors(form, exc.errors)
+        except (InvalidTransition, NotAllowed) as exc:
+            db.session.rollback()
+            logger.info("refused %s on %s: %s", action, code, exc)
+            if isinstance(exc, NotAllowed):
+                flash(_("Bạn không được thực hiện thao tác này trên hồ sơ. "
+                        "Hồ sơ không thay đổi."), "error")
+            else:
+                flash(_refusal_message(action, case), "error")
+            return redirect(url_for("agency.case_page", code=code))
+        else:
+            db.session.commit()
+            flash(_("Đã ghi nhận: %(action)s.", action=_label(case_view.ACTION_LABELS, action)),
+                  "success")
+            if case.agency_id != current_user.agency_id or not can_view(current_user, case):
+                # Returned or transferred: the case has left this agency.
+                return redirect(url_for("agency.home"))
+            return redirect(url_for("agency.case_page", code=code))
+    errors.update({name: "; ".join(str(m) for m in messages)
+                   for name, messages in form.errors.items() if name not in errors})
+    if errors and hasattr(form, "confirmed"):
+        form.confirmed.data = ""  # corrected input is confirmed again
+    return render_template("agency/action.html", form=form, case=case, action=action,
+                           hints=hints, errors=errors, today=clock.today()), (
+        422 if errors else 200)
+
+
+def _attach_errors(form, service_errors: dict[str, str]) -> dict[str, str]:
+    """Put the service's messages next to the fields; unknown keys go in the summary."""
+    errors = {}
+    for key, message in service_errors.items():
+        name = key if key in form._fields else "__all__"
+        if name in form._fields:
+            form._fields[name].errors = list(form._fields[name].errors) + [message]
+        errors[name] = message
+    return errors

@@ -1,0 +1,323 @@
+"""What a case page shows: summary, deadlines, actions, petitioners (masked), timeline.
+
+Read side only, shared by the agency's case page and the reception's. Masking is decided
+here once, from permissions.can_see_identity, so no template decides it on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Select, and_, func, select
+
+from complaints.clock import LOCAL_TZ
+from complaints.domain import states
+from complaints.extensions import db
+from complaints.models import Attachment, AuditEvent, Case, CaseDeadline, User
+from complaints.permissions import can_act, can_see_identity
+from complaints.services import audit
+from complaints.services.calendar import get_calendar
+
+logger = logging.getLogger(__name__)
+
+MASK = "*** (bảo mật)"
+# Keys of audit data that could reveal a denouncer (masked in the timeline when hidden).
+IDENTITY_KEYS = frozenset(
+    {"full_name", "name", "names", "id_number", "phone", "email", "address", "petitioner",
+     "petitioners", "signer", "signers_names", "filename"}
+)
+# Case actions offered on an agency's case page, in the order a head thinks of them.
+AGENCY_ACTIONS = ("accept", "refuse", "assign", "extend", "suspend", "resume", "resolve",
+                  "close", "return", "transfer", "withdraw")
+
+# Timeline labels (vi, en) of the audit actions written by the services.
+EVENT_LABELS = {
+    "received": ("Tiếp nhận đơn", "Petition received"),
+    "petition_added": ("Nhập thêm đơn (đơn trùng, nhiều lần)", "Later petition joined"),
+    "routed": ("Chuyển cơ quan có thẩm quyền", "Routed to the competent agency"),
+    "accepted": ("Thụ lý", "Accepted for resolution"),
+    "refused": ("Không thụ lý", "Not accepted"),
+    "assigned": ("Giao cán bộ xử lý", "Assigned to an officer"),
+    "extended": ("Gia hạn giải quyết", "Resolution deadline extended"),
+    "complexity_declared": ("Xác định vụ việc phức tạp", "Declared complex"),
+    "returned": ("Trả lại đơn", "Returned to reception"),
+    "transferred": ("Chuyển đơn sang cơ quan khác", "Transferred to another agency"),
+    "suspended": ("Tạm đình chỉ", "Suspended"),
+    "resumed": ("Tiếp tục giải quyết", "Resumed"),
+    "resolved": ("Giải quyết / kết luận", "Resolved"),
+    "closed": ("Kết thúc", "Closed"),
+    "withdrawn": ("Rút đơn", "Withdrawn"),
+    "file": ("Lưu đơn", "Filed"),
+    "guide": ("Hướng dẫn", "Guided"),
+    "forward": ("Chuyển cơ quan ngoài hệ thống", "Forwarded outside the system"),
+    "identity_viewed": ("Xem danh tính người đứng đơn", "Petitioners' identity viewed"),
+    "deadline_recomputed": ("Tính lại thời hạn", "Deadline recomputed"),
+    "escalated": ("Kiến nghị xử lý (cảnh báo)", "Escalated"),
+}
+ACTION_LABELS = {
+    "accept": ("Thụ lý", "Accept"),
+    "refuse": ("Không thụ lý", "Refuse"),
+    "assign": ("Giao cán bộ", "Assign"),
+    "extend": ("Gia hạn", "Extend"),
+    "suspend": ("Tạm đình chỉ", "Suspend"),
+    "resume": ("Tiếp tục", "Resume"),
+    "resolve": ("Ghi nhận kết quả giải quyết", "Record the resolution"),
+    "close": ("Kết thúc hồ sơ", "Close"),
+    "return": ("Trả lại đơn", "Return"),
+    "transfer": ("Chuyển cơ quan khác", "Transfer"),
+    "withdraw": ("Ghi nhận rút đơn", "Record withdrawal"),
+}
+STATUS_LABELS = {
+    states.RECEIVED: ("Mới tiếp nhận", "Received"),
+    states.ROUTED: ("Chờ thụ lý", "Waiting for acceptance"),
+    states.RETURNED: ("Bị trả lại, chờ chuyển lại", "Returned"),
+    states.ACCEPTED: ("Đang giải quyết", "Accepted, in progress"),
+    states.SUSPENDED: ("Tạm đình chỉ", "Suspended"),
+    states.RESOLVED: ("Đã giải quyết", "Resolved"),
+    states.CLOSED: ("Đã kết thúc", "Closed"),
+    states.FILED: ("Đã lưu đơn", "Filed"),
+    states.GUIDED: ("Đã hướng dẫn", "Guided"),
+    states.FORWARDED: ("Đã chuyển ra ngoài", "Forwarded"),
+    states.NOT_ACCEPTED: ("Không thụ lý", "Not accepted"),
+    states.WITHDRAWN: ("Đã rút đơn", "Withdrawn"),
+}
+STAGE_LABELS = {
+    "handling": ("Xử lý đơn", "Handling"),
+    "acceptance": ("Thụ lý", "Acceptance"),
+    "resolution": ("Giải quyết", "Resolution"),
+}
+
+
+def text_label(table: dict[str, tuple[str, str]], code: str, lang: str = "vi") -> str:
+    """Return the vi/en label of a code in one of the tables above, or the code."""
+    pair = table.get(code)
+    if pair is None:
+        return code
+    return pair[1] if lang.startswith("en") else pair[0]
+
+
+@dataclass
+class PersonView:
+    full_name: str
+    id_number: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    is_representative: bool
+    withdrawn_on: date | None
+
+
+@dataclass
+class EventView:
+    seq: int
+    action: str
+    actor: str
+    at: datetime
+    data: dict
+
+
+@dataclass
+class CasePage:
+    """Everything the case page renders, already masked for its reader."""
+
+    case: Case
+    deadlines: list[CaseDeadline]
+    actions: list[str]
+    petitioners: list[PersonView]
+    identity_masked: bool
+    can_reveal: bool
+    attachments: list = field(default_factory=list)
+    hidden_attachments: int = 0
+    timeline: list[EventView] = field(default_factory=list)
+    routings: list = field(default_factory=list)
+
+
+def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS) -> list[str]:
+    """Return the actions this user may take now: the role allows it and so does the status."""
+    possible = set(states.allowed_actions(case.status))
+    actions = [a for a in candidates if a in possible and can_act(user, case, a)]
+    if "extend" in actions and not extension_left(case):
+        actions.remove("extend")
+    return actions
+
+
+def extension_left(case: Case) -> bool:
+    """Return True if the resolution policy still allows an extension (or a declaration)."""
+    from complaints.services import deadlines
+
+    row = case.deadline("resolution")
+    if row is None or row.met_on is not None:
+        return False
+    if case.kind == "denunciation":
+        # Declaring the case (very) complex opens extensions (Law on Denunciations Art. 30).
+        return case.extension_count < 2
+    try:
+        rule, _ = deadlines.policy_for(case, "resolution", row.start_on)
+    except LookupError:
+        return False
+    return case.extension_count < rule.max_extensions
+
+
+def _mask(value):
+    if isinstance(value, dict):
+        return {k: (MASK if k in IDENTITY_KEYS and v is not None else _mask(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
+
+
+def _people(case: Case, masked: bool) -> list[PersonView]:
+    seen, people = set(), []
+    for petition in case.petitions:
+        for signer in petition.signers:
+            person = signer.petitioner
+            if person.id in seen:
+                continue
+            seen.add(person.id)
+            if masked:
+                people.append(PersonView(MASK, MASK if person.id_number else None,
+                                         MASK if person.phone else None,
+                                         MASK if person.email else None,
+                                         MASK if person.address else None,
+                                         signer.is_representative, signer.withdrawn_on))
+            else:
+                people.append(PersonView(person.full_name, person.id_number, person.phone,
+                                         person.email, person.address,
+                                         signer.is_representative, signer.withdrawn_on))
+    return people
+
+
+def timeline(case: Case, masked: bool) -> list[EventView]:
+    """Return the case's audit events in order, identity keys masked when hidden."""
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.chain == f"case:{case.id}").order_by(AuditEvent.seq))
+    result = []
+    for event in events:
+        try:
+            data = json.loads(event.data or "{}")
+        except ValueError:
+            data = {}
+        actor = event.actor.full_name if event.actor is not None else event.actor_label
+        at = event.created_at
+        if at.tzinfo is None:  # SQLite hands back naive UTC
+            at = at.replace(tzinfo=timezone.utc)
+        result.append(EventView(event.seq, event.action, actor or event.actor_label,
+                                at.astimezone(LOCAL_TZ), _mask(data) if masked else data))
+    return result
+
+
+def build_case_page(case: Case, user: User, reveal: bool = False,
+                    actions=AGENCY_ACTIONS) -> CasePage:
+    """Build the case page for a reader; `reveal` asks to show a denouncer's identity.
+
+    A denouncer's identity is shown only when the reader may see it AND asked to (the
+    request that asks records the audit event: see reveal_identity). Other kinds show it
+    to whoever may see it.
+    """
+    allowed = can_see_identity(user, case)
+    secret = case.kind == "denunciation"
+    masked = not allowed or (secret and not reveal)
+    attachments, hidden = [], 0
+    for attachment in db.session.scalars(
+            select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)):
+        # A scan of a denunciation letter shows the denouncer's hand and name.
+        reveals = attachment.reveals_identity or (secret and attachment.purpose == "petition")
+        if masked and reveals:
+            hidden += 1
+        else:
+            attachments.append(attachment)
+    return CasePage(
+        case=case,
+        deadlines=sorted(case.deadlines, key=lambda d: ("handling", "acceptance",
+                                                        "resolution").index(d.stage)),
+        actions=available_actions(user, case, actions),
+        petitioners=_people(case, masked),
+        identity_masked=masked,
+        can_reveal=allowed and secret and masked,
+        attachments=attachments,
+        hidden_attachments=hidden,
+        timeline=timeline(case, masked),
+        routings=list(case.routings),
+    )
+
+
+def reveal_identity(case: Case, user: User, now: datetime, via: str = "page") -> None:
+    """Record that this user is shown a denouncer's identity (each reveal is audited)."""
+    from complaints.services.errors import NotAllowed
+
+    if not can_see_identity(user, case):
+        raise NotAllowed("Không được xem danh tính người đứng đơn.")
+    audit.record_case(case, "identity_viewed", user, now, {"via": via})
+
+
+# --- The agency's lists: inbox counts and filtered, paginated lists. ---
+
+LIST_STATUSES = {
+    "routed": (states.ROUTED,),
+    "accepted": (states.ACCEPTED,),
+    "suspended": (states.SUSPENDED,),
+    "in_progress": (states.ACCEPTED, states.SUSPENDED),
+    "resolved": (states.RESOLVED,),
+    "open": states.OPEN_STATUSES,
+    "closed": tuple(states.FINAL_STATUSES),
+}
+NEAR_DAYS = 3  # amber from 3 working days left (ux.md)
+
+
+def _next_due():
+    """A subquery: each case's earliest running due date."""
+    return (select(CaseDeadline.case_id, func.min(CaseDeadline.due_on).label("due_on"))
+            .where(CaseDeadline.met_on.is_(None))
+            .group_by(CaseDeadline.case_id).subquery())
+
+
+def agency_cases_query(user: User, today: date, status: str | None = None,
+                       overdue: bool = False, near: bool = False) -> Select:
+    """The agency's cases (an officer: those assigned to them), most urgent first."""
+    due = _next_due()
+    query = (select(Case).outerjoin(due, due.c.case_id == Case.id)
+             .where(Case.agency_id == user.agency_id))
+    if user.role == "agency_officer":
+        query = query.where(Case.officer_id == user.id)
+    if status in LIST_STATUSES:
+        query = query.where(Case.status.in_(LIST_STATUSES[status]))
+    if overdue or near:
+        query = query.where(Case.status.in_(states.OPEN_STATUSES))
+    if overdue and near:
+        query = query.where(due.c.due_on <= near_date(today))
+    elif overdue:
+        query = query.where(due.c.due_on < today)
+    elif near:
+        query = query.where(and_(due.c.due_on >= today, due.c.due_on <= near_date(today)))
+    return query.order_by(due.c.due_on.is_(None), due.c.due_on, Case.received_on, Case.id)
+
+
+def near_date(today: date) -> date:
+    """The last due date that counts as near: NEAR_DAYS working days from today."""
+    return get_calendar().add_working_days(today, NEAR_DAYS)
+
+
+def agency_counts(user: User, today: date) -> dict[str, int]:
+    """Counts for the inbox tiles; each links to the same filtered list."""
+    def count(**kwargs) -> int:
+        query = agency_cases_query(user, today, **kwargs).order_by(None)
+        return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    return {
+        "routed": count(status="routed"),
+        "in_progress": count(status="in_progress"),
+        "near": count(status="open", near=True),
+        "overdue": count(status="open", overdue=True),
+    }
+
+
+def unassigned_query(user: User) -> Select:
+    """Accepted cases with no officer yet (the head must assign them)."""
+    return (select(Case).where(Case.agency_id == user.agency_id,
+                               Case.status.in_((states.ACCEPTED, states.SUSPENDED)),
+                               Case.officer_id.is_(None))
+            .order_by(Case.accepted_on, Case.id))

@@ -1,0 +1,90 @@
+"""Administrators' forms: fields named as the admin services name them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class AgencyForm(FlaskForm):
+    code = StringField(_l("Mã cơ quan"), validators=[DataRequired(_l("Nhập mã cơ quan.")),
+                                                     Length(max=40)])
+    name = StringField(_l("Tên cơ quan"), validators=[DataRequired(_l("Nhập tên cơ quan.")),
+                                                      Length(max=255)])
+    name_en = StringField(_l("Tên tiếng Anh (không bắt buộc)"),
+                          validators=[Optional(), Length(max=255)])
+    level = StringField(_l("Cấp"), validators=[DataRequired(_l("Nhập cấp của cơ quan.")),
+                                               Length(max=40)])
+    parent_code = SelectField(_l("Cơ quan cấp trên"), choices=[], validate_choice=False)
+    is_inspectorate = BooleanField(_l("Là cơ quan thanh tra"))
+    active = BooleanField(_l("Đang hoạt động"), default=True)
+    locality_codes = TextAreaField(_l("Địa bàn phụ trách (mã đơn vị hành chính)"),
+                                   validators=[Optional(), Length(max=20000)])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"),
+                           validators=[DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80)])
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")),
+                                                         Length(max=200)])
+    email = StringField(_l("Thư điện tử"), validators=[Optional(), Length(max=255)])
+    role = SelectField(_l("Vai trò"), choices=[], validators=[DataRequired(_l("Chọn vai trò."))])
+    agency_code = SelectField(_l("Cơ quan"), choices=[], validate_choice=False)
+    password = PasswordField(_l("Mật khẩu ban đầu"),
+                             validators=[DataRequired(_l("Nhập mật khẩu.")),
+                                         Length(min=8, message=_l("Mật khẩu phải có ít nhất "
+                                                                  "8 ký tự."))])
+
+
+class RoutingRuleForm(FlaskForm):
+    field_code = SelectField(_l("Lĩnh vực"), choices=[], validate_choice=False)
+    locality_code = StringField(_l("Mã địa bàn (để trống: mọi địa bàn)"),
+                                validators=[Optional(), Length(max=10)])
+    kind = SelectField(_l("Loại đơn"), choices=[], validate_choice=False)
+    agency_code = SelectField(_l("Cơ quan có thẩm quyền"), choices=[],
+                              validators=[DataRequired(_l("Chọn cơ quan."))])
+    priority = IntegerField(_l("Ưu tiên"), default=0, validators=[Optional()])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=255)])
+
+
+class PolicyForm(FlaskForm):
+    stage = SelectField(_l("Giai đoạn"), choices=[])
+    kind = SelectField(_l("Loại đơn"), choices=[])
+    round = SelectField(_l("Lần khiếu nại"), choices=[], coerce=int, default=0)
+    variant = SelectField(_l("Trường hợp áp dụng"), choices=[], default="normal")
+    days = IntegerField(_l("Số ngày"), validators=[InputRequired(_l("Nhập số ngày.")),
+                                                   NumberRange(min=1)])
+    unit = SelectField(_l("Đơn vị tính"), choices=[])
+    extension_days = IntegerField(_l("Số ngày tối đa mỗi lần gia hạn"), default=0,
+                                  validators=[InputRequired(), NumberRange(min=0)])
+    max_extensions = IntegerField(_l("Số lần gia hạn tối đa"), default=0,
+                                  validators=[InputRequired(), NumberRange(min=0)])
+    effective_from = DateField(_l("Áp dụng từ ngày"), format=DATE_FORMATS,
+                               validators=[InputRequired(_l("Nhập ngày áp dụng."))])
+    source = TextAreaField(_l("Căn cứ pháp lý"),
+                           validators=[DataRequired(_l("Nêu căn cứ pháp lý.")),
+                                       Length(max=2000)])
+
+
+class CalendarOverrideForm(FlaskForm):
+    day = DateField(_l("Ngày"), format=DATE_FORMATS,
+                    validators=[InputRequired(_l("Nhập ngày."))])
+    kind = SelectField(_l("Loại điều chỉnh"), choices=[])
+    description = StringField(_l("Căn cứ, mô tả"),
+                              validators=[DataRequired(_l("Nêu căn cứ.")), Length(max=255)])
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: the second step of a destructive act."""

@@ -1,0 +1,141 @@
+"""The agency's action forms: one per case action, fields named as the services name them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def _decided_on(label=None):
+    return DateField(label or _l("Ngày ký quyết định"), format=DATE_FORMATS,
+                     validators=[InputRequired(_l("Nhập ngày quyết định."))])
+
+
+def _reason(label=None, message=None):
+    return TextAreaField(label or _l("Lý do"),
+                         validators=[DataRequired(message or _l("Nêu lý do.")),
+                                     Length(max=4000)])
+
+
+class ConfirmMixin:
+    """Destructive acts ask again before they are done (ux.md)."""
+
+    confirmed = HiddenField(default="")
+
+
+class AcceptForm(FlaskForm):
+    decided_on = _decided_on(_l("Ngày thụ lý"))
+
+
+class RefuseForm(FlaskForm):
+    reason = _reason(_l("Lý do không thụ lý"), _l("Nêu lý do không thụ lý."))
+    decided_on = _decided_on(_l("Ngày thông báo không thụ lý"))
+
+
+class AssignForm(FlaskForm):
+    officer = SelectField(_l("Cán bộ xử lý"), choices=[],
+                          validators=[DataRequired(_l("Chọn cán bộ của cơ quan."))])
+
+
+class ExtendForm(FlaskForm):
+    complexity = SelectField(_l("Mức độ phức tạp"), choices=[], default="")
+    days = IntegerField(_l("Số ngày gia hạn"),
+                        validators=[InputRequired(_l("Nhập số ngày gia hạn.")),
+                                    NumberRange(min=1, message=_l("Số ngày phải lớn hơn 0."))])
+    reason = _reason(_l("Lý do gia hạn"), _l("Nêu lý do gia hạn."))
+    decided_on = _decided_on(_l("Ngày quyết định gia hạn"))
+
+
+class ReturnForm(ConfirmMixin, FlaskForm):
+    reason = _reason(_l("Lý do trả lại (không thuộc thẩm quyền)"), _l("Nêu lý do trả lại đơn."))
+    suggested_agency_code = SelectField(
+        _l("Cơ quan có thẩm quyền đề xuất"), choices=[],
+        validators=[DataRequired(_l("Chọn cơ quan có thẩm quyền đề xuất."))])
+    decided_on = _decided_on(_l("Ngày trả lại đơn"))
+
+
+class TransferForm(ConfirmMixin, FlaskForm):
+    to_agency_code = SelectField(_l("Chuyển đến cơ quan"), choices=[],
+                                 validators=[DataRequired(_l("Chọn cơ quan nhận."))])
+    reason = _reason(_l("Lý do chuyển đơn"), _l("Nêu lý do chuyển đơn."))
+    decided_on = _decided_on(_l("Ngày chuyển đơn"))
+
+
+class SuspendForm(FlaskForm):
+    reason = _reason(_l("Lý do tạm đình chỉ"), _l("Nêu lý do tạm đình chỉ."))
+    decided_on = _decided_on(_l("Ngày quyết định tạm đình chỉ"))
+
+
+class ResumeForm(FlaskForm):
+    decided_on = _decided_on(_l("Ngày quyết định tiếp tục giải quyết"))
+
+
+class ResolveForm(FlaskForm):
+    outcome = SelectField(_l("Kết quả giải quyết"), choices=[],
+                          validators=[DataRequired(_l("Chọn kết quả giải quyết."))])
+    decision_number = StringField(_l("Số quyết định / kết luận"),
+                                  validators=[DataRequired(_l("Nhập số quyết định / kết luận.")),
+                                              Length(max=60)])
+    decided_on = _decided_on(_l("Ngày ký quyết định / kết luận"))
+    summary = TextAreaField(_l("Tóm tắt kết quả giải quyết"),
+                            validators=[DataRequired(_l("Nhập tóm tắt kết quả giải quyết.")),
+                                        Length(max=8000)])
+    money_to_recover = DecimalField(_l("Tiền kiến nghị thu hồi cho Nhà nước (triệu đồng)"),
+                                    places=2, validators=[Optional(), NumberRange(min=0)])
+    land_to_recover = DecimalField(_l("Đất kiến nghị thu hồi cho Nhà nước (m²)"),
+                                   places=2, validators=[Optional(), NumberRange(min=0)])
+    money_to_return = DecimalField(_l("Tiền trả lại cho tổ chức, cá nhân (triệu đồng)"),
+                                   places=2, validators=[Optional(), NumberRange(min=0)])
+    land_to_return = DecimalField(_l("Đất trả lại cho tổ chức, cá nhân (m²)"),
+                                  places=2, validators=[Optional(), NumberRange(min=0)])
+    people_restored = IntegerField(_l("Số người được khôi phục quyền lợi"),
+                                   validators=[Optional(), NumberRange(min=0)])
+    orgs_restored = IntegerField(_l("Số tổ chức được khôi phục quyền lợi"),
+                                 validators=[Optional(), NumberRange(min=0)])
+    people_disciplined = IntegerField(_l("Số người kiến nghị xử lý kỷ luật"),
+                                      validators=[Optional(), NumberRange(min=0)])
+    officials_disciplined = IntegerField(_l("Trong đó: cán bộ, công chức"),
+                                         validators=[Optional(), NumberRange(min=0)])
+    sent_to_investigation = BooleanField(_l("Chuyển cơ quan điều tra"))
+    people_sent_to_investigation = IntegerField(_l("Số người chuyển cơ quan điều tra"),
+                                                validators=[Optional(), NumberRange(min=0)])
+
+
+FIGURES = ("money_to_recover", "land_to_recover", "money_to_return", "land_to_return",
+           "people_restored", "orgs_restored", "people_disciplined", "officials_disciplined",
+           "sent_to_investigation", "people_sent_to_investigation")
+
+
+class CloseForm(ConfirmMixin, FlaskForm):
+    pass
+
+
+class WithdrawForm(ConfirmMixin, FlaskForm):
+    reason = _reason(_l("Nội dung đơn rút"), _l("Nêu nội dung đơn rút."))
+    decided_on = _decided_on(_l("Ngày rút đơn"))
+
+
+class RevealForm(FlaskForm):
+    """Only the CSRF token: showing a denouncer's identity is a POST that is audited."""
+
+
+ACTION_FORMS = {
+    "accept": AcceptForm, "refuse": RefuseForm, "assign": AssignForm, "extend": ExtendForm,
+    "return": ReturnForm, "transfer": TransferForm, "suspend": SuspendForm,
+    "resume": ResumeForm, "resolve": ResolveForm, "close": CloseForm,
+    "withdraw": WithdrawForm,
+}
+CONFIRM_ACTIONS = frozenset({"return", "transfer", "close", "withdraw"})

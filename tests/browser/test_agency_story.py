@@ -1,0 +1,110 @@
+"""The agency head's story in the browser: inbox → accept → assign → extend → resolve;
+and a returned case lands in the reception queue."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.services import workflow
+from tests.browser.conftest import sign_in
+from tests.conftest import NOW, TODAY
+from tests.factories import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def story(make_agency, make_user, make_case):
+    desk = make_agency(code="BTCD", name="Ban Tiếp công dân")
+    so = make_agency(code="SO-TNMT", name="Sở Tài nguyên và Môi trường")
+    make_agency(code="SO-XD", name="Sở Xây dựng")
+    reception = make_user("reception", agency=desk, username="tiepdan")
+    head = make_user("agency_head", agency=so, username="giamdoc")
+    officer = make_user("agency_officer", agency=so, username="chuyenvien")
+    officer.full_name = "Trần Văn Chuyên"
+
+    def routed(kind="recommendation", subject="Kiến nghị sửa đường"):
+        case = make_case(actor=reception, kind=kind, subject=subject)
+        workflow.route(case, "SO-TNMT", reception, NOW, TODAY, decided_on=date(2026, 11, 20))
+        return case
+
+    return {"reception": reception, "head": head, "officer": officer, "routed": routed}
+
+
+def test_head_accepts_assigns_extends_and_resolves(page, story):
+    case = story["routed"]()
+    code = case.tracking_code
+    db.session.commit()
+    sign_in(page, "giamdoc", PASSWORD)
+    page.wait_for_url("**/agency/")
+    page.get_by_test_id("waiting").get_by_role("link", name=code).click()
+    page.wait_for_url(f"**/agency/cases/{code}")
+    assert "Chờ thụ lý" in page.get_by_test_id("case-status").inner_text()
+
+    page.get_by_role("link", name="Thụ lý", exact=True).click()
+    page.get_by_label("Ngày thụ lý").fill("2026-11-23")
+    page.get_by_role("button", name="Thụ lý").click()
+    page.wait_for_url(f"**/agency/cases/{code}")
+    assert "Đang giải quyết" in page.get_by_test_id("case-status").inner_text()
+    assert "15/12/2026" in page.get_by_test_id("due-resolution").inner_text()
+
+    page.get_by_role("link", name="Giao cán bộ").click()
+    page.get_by_label("Cán bộ xử lý").select_option("chuyenvien")
+    page.get_by_role("button", name="Giao cán bộ").click()
+    page.wait_for_url(f"**/agency/cases/{code}")
+    assert "Trần Văn Chuyên" in page.get_by_test_id("case-officer").inner_text()
+
+    page.get_by_role("link", name="Gia hạn").click()
+    assert "Tối đa 10 ngày làm việc" in page.get_by_text("Tối đa 10").inner_text()
+    page.get_by_label("Số ngày gia hạn").fill("10")
+    page.get_by_label("Lý do gia hạn").fill("Cần khảo sát hiện trường")
+    page.get_by_label("Ngày quyết định gia hạn").fill("2026-11-30")
+    page.get_by_role("button", name="Gia hạn").click()
+    page.wait_for_url(f"**/agency/cases/{code}")
+    assert "29/12/2026" in page.get_by_test_id("due-resolution").inner_text()
+
+    page.get_by_role("link", name="Ghi nhận kết quả giải quyết").click()
+    page.get_by_label("Kết quả giải quyết", exact=True).select_option("answered")
+    page.get_by_label("Số quyết định / kết luận").fill("15/TL-STNMT")
+    page.get_by_label("Ngày ký quyết định / kết luận").fill("2026-12-01")
+    page.get_by_label("Tóm tắt kết quả giải quyết").fill("Đã trả lời công dân")
+    page.get_by_role("button", name="Ghi nhận kết quả giải quyết").click()
+    page.wait_for_url(f"**/agency/cases/{code}")
+    assert "Đã giải quyết" in page.get_by_test_id("case-status").inner_text()
+    assert "15/TL-STNMT" in page.get_by_test_id("case-outcome").inner_text()
+    timeline = page.get_by_test_id("timeline").inner_text()
+    for step in ("Thụ lý", "Giao cán bộ xử lý", "Gia hạn giải quyết", "Giải quyết / kết luận"):
+        assert step in timeline
+
+
+def test_returned_case_reaches_the_reception_queue(page, story):
+    case = story["routed"](kind="complaint", subject="Tranh chấp xây dựng")
+    code = case.tracking_code
+    db.session.commit()
+    sign_in(page, "giamdoc", PASSWORD)
+    page.wait_for_url("**/agency/")
+    page.goto(f"/agency/cases/{code}")
+    page.get_by_role("link", name="Trả lại đơn").click()
+    page.get_by_label("Lý do trả lại (không thuộc thẩm quyền)").fill(
+        "Thuộc thẩm quyền Sở Xây dựng")
+    page.get_by_label("Cơ quan có thẩm quyền đề xuất").select_option("SO-XD")
+    page.get_by_label("Ngày trả lại đơn").fill("2026-12-01")
+    page.get_by_role("button", name="Tiếp tục").click()
+    assert "Sở Xây dựng" in page.get_by_test_id("confirm-warning").locator("..").inner_text()
+    page.get_by_role("button", name="Xác nhận Trả lại đơn").click()
+    page.wait_for_url("**/agency/")
+    assert code not in page.content()
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url("**/login")
+
+    sign_in(page, "tiepdan", PASSWORD)
+    page.wait_for_url("**/reception/")
+    assert code in page.content()

@@ -1,0 +1,199 @@
+"""Admin pages: agencies, users, routing rules, policies, calendar; each change audited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.models import (
+    Agency,
+    AuditEvent,
+    CalendarOverride,
+    DeadlinePolicy,
+    RoutingRule,
+    User,
+)
+from tests.conftest import NOW, TODAY
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def admin(make_user, login):
+    user = make_user("admin", username="quantri")
+    login(user)
+    return user
+
+
+def _events(chain: str) -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.chain == chain)
+                                   .order_by(AuditEvent.seq)))
+
+
+ADMIN_PAGES = ["/admin/", "/admin/agencies", "/admin/agencies/new", "/admin/users",
+               "/admin/users/new", "/admin/routing-rules", "/admin/routing-rules/new",
+               "/admin/policies", "/admin/policies/new", "/admin/calendar",
+               "/admin/calendar/new"]
+
+
+@pytest.mark.parametrize("role", ["reception", "agency_head", "agency_officer", "inspector"])
+def test_non_admin_is_refused(client, login, make_user, role):
+    login(make_user(role))
+    for path in ADMIN_PAGES:
+        assert client.get(path).status_code == 403, path
+    assert client.post("/admin/agencies/new", data={"code": "X", "name": "X",
+                                                    "level": "department"}).status_code == 403
+    assert db.session.scalar(select(Agency).where(Agency.code == "X")) is None
+
+
+def test_every_admin_page_renders(client, admin):
+    for path in ADMIN_PAGES:
+        assert client.get(path).status_code == 200, path
+
+
+def test_create_and_edit_agency_in_hierarchy(client, admin, make_agency, make_locality):
+    province = make_agency(code="UBND-HP", level="province", name="UBND thành phố")
+    loc = make_locality(code="11311", name="Phường Lê Chân")
+    r = client.post("/admin/agencies/new", data={
+        "code": "SO-TNMT", "name": "Sở Tài nguyên", "level": "department",
+        "parent_code": "UBND-HP", "locality_codes": "11311", "active": "y"})
+    assert r.status_code == 302
+    agency = db.session.scalar(select(Agency).where(Agency.code == "SO-TNMT"))
+    assert agency.parent_id == province.id and [x.code for x in agency.localities] == [loc.code]
+    assert _events(f"agency:{agency.id}") == ["agency_created"]
+    listing = client.get("/admin/agencies").get_data(as_text=True)
+    listing = listing[listing.index('data-testid="agencies"'):]
+    assert listing.index("UBND thành phố") < listing.index("Sở Tài nguyên")
+
+    r = client.post(f"/admin/agencies/{agency.id}/edit", data={
+        "code": "SO-TNMT", "name": "Sở Nông nghiệp và Môi trường", "level": "department",
+        "parent_code": "UBND-HP", "is_inspectorate": "", "locality_codes": "", "active": "y"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert agency.name == "Sở Nông nghiệp và Môi trường" and agency.localities == []
+    assert _events(f"agency:{agency.id}") == ["agency_created", "agency_updated"]
+
+
+def test_agency_errors_are_shown_and_input_kept(client, admin, make_agency):
+    make_agency(code="DUP")
+    r = client.post("/admin/agencies/new", data={
+        "code": "DUP", "name": "Tên đã gõ", "level": "department", "locality_codes": "nope"})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "Mã cơ quan đã được dùng" in body and "Không có địa bàn mã: nope" in body
+    assert "Tên đã gõ" in body
+
+
+def test_agency_cannot_be_its_own_ancestor(client, admin, make_agency):
+    parent = make_agency(code="P")
+    child = make_agency(code="C", parent=parent)
+    db.session.commit()
+    r = client.post(f"/admin/agencies/{parent.id}/edit", data={
+        "code": "P", "name": "P", "level": "province", "parent_code": "C", "active": "y"})
+    assert r.status_code == 422
+    db.session.expire_all()
+    assert parent.parent_id is None and child.parent_id == parent.id
+
+
+def test_create_and_deactivate_user_with_confirmation(client, admin, make_agency):
+    make_agency(code="SO-XD")
+    r = client.post("/admin/users/new", data={
+        "username": "canbo1", "full_name": "Lê Văn Cán", "role": "agency_officer",
+        "agency_code": "SO-XD", "password": "mat-khau-dai"})
+    assert r.status_code == 302
+    user = db.session.scalar(select(User).where(User.username == "canbo1"))
+    assert user.agency.code == "SO-XD" and user.check_password("mat-khau-dai")
+    assert _events(f"user:{user.id}") == ["user_created"]
+    # An agency role with no agency is refused next to the field.
+    r = client.post("/admin/users/new", data={
+        "username": "canbo2", "full_name": "X", "role": "agency_head", "agency_code": "",
+        "password": "mat-khau-dai"})
+    assert r.status_code == 422 and "cần chọn cơ quan" in r.get_data(as_text=True)
+
+    page = client.get(f"/admin/users/{user.id}/deactivate").get_data(as_text=True)
+    assert "canbo1" in page and "Xác nhận" in page
+    db.session.expire_all()
+    assert user.active
+    assert client.post(f"/admin/users/{user.id}/deactivate").status_code == 302
+    db.session.expire_all()
+    assert not user.active
+    assert _events(f"user:{user.id}") == ["user_created", "user_deactivated"]
+
+
+def test_admin_cannot_deactivate_self(client, admin):
+    client.post(f"/admin/users/{admin.id}/deactivate")
+    db.session.expire_all()
+    assert admin.active
+
+
+def test_routing_rule_create_and_delete(client, admin, make_agency, make_locality):
+    make_agency(code="SO-TNMT")
+    make_locality(code="11311")
+    r = client.post("/admin/routing-rules/new", data={
+        "field_code": "land", "locality_code": "11311", "kind": "complaint",
+        "agency_code": "SO-TNMT", "priority": "5", "note": "Đất đai Lê Chân"})
+    assert r.status_code == 302
+    rule = db.session.scalar(select(RoutingRule))
+    assert rule.field.code == "land" and rule.priority == 5 and rule.kind == "complaint"
+    assert "Đất đai Lê Chân" in client.get("/admin/routing-rules").get_data(as_text=True)
+    r = client.post("/admin/routing-rules/new", data={"agency_code": "SO-TNMT",
+                                                      "locality_code": "99999"})
+    assert r.status_code == 422
+    rule_id = rule.id
+    assert "Xác nhận" in client.get(f"/admin/routing-rules/{rule_id}/delete").get_data(
+        as_text=True)
+    assert client.post(f"/admin/routing-rules/{rule_id}/delete").status_code == 302
+    assert db.session.scalar(select(RoutingRule)) is None
+    assert _events(f"routing_rule:{rule_id}") == ["routing_rule_created",
+                                                  "routing_rule_deleted"]
+
+
+def test_policy_new_version_keeps_history(client, admin):
+    before = db.session.scalars(select(DeadlinePolicy)).all()
+    base = next(p for p in before if p.stage == "resolution" and p.kind == "feedback")
+    form = client.get(f"/admin/policies/new?from={base.id}").get_data(as_text=True)
+    assert 'value="15"' in form  # prefilled from the version it starts from
+    r = client.post("/admin/policies/new", data={
+        "stage": "resolution", "kind": "feedback", "round": "0", "variant": "normal",
+        "days": "20", "unit": "working", "extension_days": "10", "max_extensions": "1",
+        "effective_from": "2027-01-01", "source": "Quyết định 1/QĐ"})
+    assert r.status_code == 302
+    rows = db.session.scalars(select(DeadlinePolicy).where(
+        DeadlinePolicy.stage == "resolution", DeadlinePolicy.kind == "feedback")).all()
+    assert sorted((p.effective_from, p.days) for p in rows) == [
+        (date(2020, 1, 1), 15), (date(2027, 1, 1), 20)]
+    new = next(p for p in rows if p.days == 20)
+    assert _events(f"policy:{new.id}") == ["policy_version_added"]
+    # The same version date twice is refused.
+    r = client.post("/admin/policies/new", data={
+        "stage": "resolution", "kind": "feedback", "round": "0", "variant": "normal",
+        "days": "25", "unit": "working", "extension_days": "0", "max_extensions": "0",
+        "effective_from": "2027-01-01", "source": "X"})
+    assert r.status_code == 422 and "Đã có phiên bản" in r.get_data(as_text=True)
+    listing = client.get("/admin/policies").get_data(as_text=True)
+    assert "01/01/2027" in listing and "Quyết định 1/QĐ" in listing
+
+
+def test_calendar_override_add_and_delete(client, admin):
+    r = client.post("/admin/calendar/new", data={
+        "day": "2027-02-20", "kind": "working_day", "description": "Làm bù Tết"})
+    assert r.status_code == 302
+    override = db.session.scalar(select(CalendarOverride))
+    assert override.kind == "working_day"
+    assert "Làm bù Tết" in client.get("/admin/calendar").get_data(as_text=True)
+    r = client.post("/admin/calendar/new", data={
+        "day": "2027-02-20", "kind": "day_off", "description": "Trùng"})
+    assert r.status_code == 422
+    assert "Xác nhận" in client.get(f"/admin/calendar/{override.id}/delete").get_data(
+        as_text=True)
+    assert client.post(f"/admin/calendar/{override.id}/delete").status_code == 302
+    assert db.session.scalar(select(CalendarOverride)) is None
+    assert _events("calendar") == ["calendar_override_added", "calendar_override_deleted"]

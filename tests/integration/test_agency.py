@@ -1,0 +1,355 @@
+"""The agency head's story on the web pages: inbox, accept, assign, extend, resolve, close."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.models import AuditEvent, Case
+from complaints.services import workflow
+from tests.conftest import NOW, TODAY
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    """The views read complaints.clock; pin it to the tests' NOW/TODAY."""
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def agency_world(make_agency, make_user):
+    province = make_agency(code="UBND-HP", level="province", name="UBND thành phố")
+    desk = make_agency(code="BTCD", parent=province, name="Ban Tiếp công dân")
+    so = make_agency(code="SO-TNMT", parent=province, name="Sở Tài nguyên và Môi trường")
+    other = make_agency(code="SO-XD", parent=province, name="Sở Xây dựng")
+    return {
+        "desk": desk, "so": so, "other": other,
+        "reception": make_user("reception", agency=desk, username="tiepdan"),
+        "head": make_user("agency_head", agency=so, username="giamdoc"),
+        "officer": make_user("agency_officer", agency=so, username="chuyenvien"),
+        "officer2": make_user("agency_officer", agency=so, username="chuyenvien2"),
+        "other_head": make_user("agency_head", agency=other, username="giamdocxd"),
+    }
+
+
+@pytest.fixture
+def routed_case(agency_world, make_case):
+    """Return a maker of cases logged at the desk and routed to the Sở on 20/11/2026."""
+
+    def make(kind: str = "complaint", **kwargs) -> Case:
+        case = make_case(actor=agency_world["reception"], kind=kind, **kwargs)
+        workflow.route(case, "SO-TNMT", agency_world["reception"], NOW, TODAY,
+                       decided_on=date(2026, 11, 20))
+        db.session.commit()
+        return case
+
+    return make
+
+
+def _events(case: Case) -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.chain == f"case:{case.id}").order_by(AuditEvent.seq)))
+
+
+def test_inbox_lists_routed_case_with_days_left(client, login, agency_world, routed_case):
+    case = routed_case()
+    login(agency_world["head"])
+    page = client.get("/agency/").get_data(as_text=True)
+    assert "Hồ sơ chờ thụ lý" in page
+    assert case.tracking_code in page
+    assert "ngày làm việc" in page  # the acceptance badge
+    assert 'data-testid="routed-count">1<' in page
+
+
+def test_inbox_counts_link_to_filtered_lists(client, login, agency_world, routed_case):
+    first = routed_case()
+    second = routed_case()
+    workflow.accept(second, agency_world["head"], NOW, TODAY, decided_on=date(2026, 11, 23))
+    db.session.commit()
+    login(agency_world["head"])
+    home = client.get("/agency/").get_data(as_text=True)
+    assert "/agency/cases?status=routed" in home
+    listing = client.get("/agency/cases?status=routed").get_data(as_text=True)
+    assert first.tracking_code in listing and second.tracking_code not in listing
+    assert "Tổng số: 1 hồ sơ" in listing
+    listing = client.get("/agency/cases?status=in_progress").get_data(as_text=True)
+    assert second.tracking_code in listing and first.tracking_code not in listing
+
+
+def test_overdue_filter(client, login, agency_world, routed_case):
+    # Routed on 20/11; a first complaint's acceptance is 7 working days → due 01/12?
+    late = routed_case()
+    row = late.deadline("acceptance")
+    row.due_on = date(2026, 11, 25)
+    db.session.commit()
+    fresh = routed_case()
+    login(agency_world["head"])
+    listing = client.get("/agency/cases?status=open&overdue=1").get_data(as_text=True)
+    assert late.tracking_code in listing
+    assert fresh.tracking_code not in listing
+    assert "Quá hạn" in listing
+
+
+def test_pagination_shows_total(client, login, agency_world, routed_case, app):
+    app.config["PAGE_SIZE"] = 2
+    codes = [routed_case().tracking_code for _ in range(3)]
+    login(agency_world["head"])
+    first = client.get("/agency/cases?status=routed").get_data(as_text=True)
+    second = client.get("/agency/cases?status=routed&page=2").get_data(as_text=True)
+    assert "Tổng số: 3 hồ sơ" in first
+    shown = [c for c in codes if c in first] + [c for c in codes if c in second]
+    assert sorted(shown) == sorted(codes)
+    assert "page=2" in first
+
+
+def test_head_story_accept_assign_extend_resolve_close(client, login, agency_world,
+                                                       routed_case):
+    case = routed_case(kind="recommendation")
+    code = case.tracking_code
+    login(agency_world["head"])
+    page = client.get(f"/agency/cases/{code}").get_data(as_text=True)
+    assert f"/agency/cases/{code}/accept" in page
+    assert "Chờ thụ lý" in page
+
+    r = client.post(f"/agency/cases/{code}/accept", data={"decided_on": "2026-11-23"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.status == "accepted" and case.accepted_on == date(2026, 11, 23)
+    # 15 working days from Mon 23/11/2026, skipping 24/11 (Vietnamese Culture Day) → 15/12.
+    assert case.deadline("resolution").due_on == date(2026, 12, 15)
+
+    form = client.get(f"/agency/cases/{code}/assign").get_data(as_text=True)
+    assert "chuyenvien2" in form and "giamdocxd" not in form
+    r = client.post(f"/agency/cases/{code}/assign", data={"officer": "chuyenvien"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).officer.username == "chuyenvien"
+
+    form = client.get(f"/agency/cases/{code}/extend").get_data(as_text=True)
+    assert "Tối đa 10 ngày làm việc mỗi lần, 1 lần" in form
+    r = client.post(f"/agency/cases/{code}/extend",
+                    data={"days": "11", "reason": "Cần xác minh thêm", "decided_on": "2026-11-30"})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "Gia hạn tối đa 10 ngày" in body and "Cần xác minh thêm" in body
+    r = client.post(f"/agency/cases/{code}/extend",
+                    data={"days": "10", "reason": "Cần xác minh thêm", "decided_on": "2026-11-30"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.deadline("resolution").due_on == date(2026, 12, 29)  # 15 + 10 working days
+    # A recommendation is extended once only: the button goes, a forced POST is refused.
+    page = client.get(f"/agency/cases/{code}").get_data(as_text=True)
+    assert f"/agency/cases/{code}/extend" not in page
+    r = client.post(f"/agency/cases/{code}/extend",
+                    data={"days": "2", "reason": "Lần nữa", "decided_on": "2026-11-30"})
+    assert r.status_code == 422
+    assert "Đã gia hạn tối đa 1 lần" in r.get_data(as_text=True)
+
+    form = client.get(f"/agency/cases/{code}/resolve").get_data(as_text=True)
+    assert "Đã trả lời" in form and "Khiếu nại đúng" not in form
+    r = client.post(f"/agency/cases/{code}/resolve", data={
+        "outcome": "answered", "decision_number": "12/VB-STNMT", "decided_on": "2026-12-01",
+        "summary": "Đã trả lời kiến nghị", "money_to_recover": "1.5"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.status == "resolved" and case.outcome == "answered"
+    assert str(case.money_to_recover) == "1.50"
+
+    # Close asks for confirmation first, then closes.
+    r = client.post(f"/agency/cases/{code}/close", data={})
+    assert r.status_code == 200 and "Xác nhận" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "resolved"
+    r = client.post(f"/agency/cases/{code}/close", data={"confirmed": "1"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.status == "closed"
+    assert _events(case)[-5:] == ["accepted", "assigned", "extended", "resolved", "closed"]
+    page = client.get(f"/agency/cases/{code}").get_data(as_text=True)
+    assert "Thụ lý" in page and "Kết thúc" in page and "Giao cán bộ xử lý" in page
+
+
+def test_resolve_errors_keep_what_was_typed(client, login, agency_world, routed_case):
+    case = routed_case()
+    workflow.accept(case, agency_world["head"], NOW, TODAY, decided_on=date(2026, 11, 23))
+    db.session.commit()
+    login(agency_world["head"])
+    r = client.post(f"/agency/cases/{case.tracking_code}/resolve", data={
+        "outcome": "right", "decision_number": "", "decided_on": "2026-12-01",
+        "summary": "Tóm tắt đã gõ"})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "Tóm tắt đã gõ" in body and 'data-testid="error-summary"' in body
+    assert "Nhập số quyết định" in body
+    # A decision in the future is refused by the service, next to its field.
+    r = client.post(f"/agency/cases/{case.tracking_code}/resolve", data={
+        "outcome": "right", "decision_number": "5/QĐ", "decided_on": "2026-12-09",
+        "summary": "Tóm tắt"})
+    assert r.status_code == 422
+    assert "tương lai" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "accepted"
+
+
+def test_denunciation_extends_twice_only_when_very_complex(client, login, agency_world,
+                                                           routed_case):
+    case = routed_case(kind="denunciation")
+    code = case.tracking_code
+    login(agency_world["head"])
+    client.post(f"/agency/cases/{code}/accept", data={"decided_on": "2026-11-23"})
+    data = {"days": "30", "reason": "Phức tạp", "decided_on": "2026-11-30"}
+    # Without a complexity declaration a denunciation gets no extension.
+    r = client.post(f"/agency/cases/{code}/extend", data=data)
+    assert r.status_code == 422
+    r = client.post(f"/agency/cases/{code}/extend", data={**data, "complexity": "very_complex"})
+    assert r.status_code == 302
+    r = client.post(f"/agency/cases/{code}/extend", data={**data, "days": "31"})
+    assert r.status_code == 422 and "tối đa 30 ngày" in r.get_data(as_text=True)
+    r = client.post(f"/agency/cases/{code}/extend", data=data)
+    assert r.status_code == 302
+    r = client.post(f"/agency/cases/{code}/extend", data=data)
+    assert r.status_code == 422 and "tối đa 2 lần" in r.get_data(as_text=True)
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.extension_count == 2
+    # 30 + 60 calendar days from 23/11/2026 = 21/02/2027 (Sunday) → Monday 22/02/2027.
+    assert case.deadline("resolution").due_on == date(2027, 2, 22)
+    assert "complexity_declared" in _events(case)
+
+
+def test_complex_denunciation_extends_once(client, login, agency_world, routed_case):
+    case = routed_case(kind="denunciation")
+    code = case.tracking_code
+    login(agency_world["head"])
+    client.post(f"/agency/cases/{code}/accept", data={"decided_on": "2026-11-23"})
+    data = {"days": "20", "reason": "Phức tạp", "decided_on": "2026-11-30"}
+    assert client.post(f"/agency/cases/{code}/extend",
+                       data={**data, "complexity": "complex"}).status_code == 302
+    r = client.post(f"/agency/cases/{code}/extend", data=data)
+    assert r.status_code == 422 and "tối đa 1 lần" in r.get_data(as_text=True)
+
+
+def test_return_needs_reason_and_agency_then_confirmation(client, login, agency_world,
+                                                          routed_case):
+    case = routed_case()
+    code = case.tracking_code
+    login(agency_world["head"])
+    r = client.post(f"/agency/cases/{code}/return", data={"reason": "", "decided_on": "2026-12-01"})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "Nêu lý do trả lại đơn" in body and "Chọn cơ quan có thẩm quyền đề xuất" in body
+    data = {"reason": "Thuộc thẩm quyền Sở Xây dựng", "suggested_agency_code": "SO-XD",
+            "decided_on": "2026-12-01"}
+    r = client.post(f"/agency/cases/{code}/return", data=data)
+    assert r.status_code == 200 and "Xác nhận" in r.get_data(as_text=True)
+    assert "Sở Xây dựng" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "routed"
+    r = client.post(f"/agency/cases/{code}/return", data={**data, "confirmed": "1"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/agency/")
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.status == "returned" and case.agency_id is None
+    assert case.routings[-1].suggested_agency.code == "SO-XD"
+    # The case has left the agency: its page is not found any more.
+    assert client.get(f"/agency/cases/{code}").status_code == 404
+
+
+def test_transfer_with_confirmation(client, login, agency_world, routed_case):
+    case = routed_case()
+    login(agency_world["head"])
+    data = {"to_agency_code": "SO-XD", "reason": "Đúng thẩm quyền", "decided_on": "2026-12-01"}
+    r = client.post(f"/agency/cases/{case.tracking_code}/transfer", data=data)
+    assert "Xác nhận" in r.get_data(as_text=True)
+    r = client.post(f"/agency/cases/{case.tracking_code}/transfer",
+                    data={**data, "confirmed": "1"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.agency.code == "SO-XD" and case.status == "routed"
+
+
+def test_suspend_resume_and_withdraw(client, login, agency_world, routed_case):
+    case = routed_case()
+    code = case.tracking_code
+    login(agency_world["head"])
+    client.post(f"/agency/cases/{code}/accept", data={"decided_on": "2026-11-23"})
+    assert client.post(f"/agency/cases/{code}/suspend",
+                       data={"reason": "Chờ giám định", "decided_on": "2026-11-25"}
+                       ).status_code == 302
+    page = client.get(f"/agency/cases/{code}").get_data(as_text=True)
+    assert f"/agency/cases/{code}/resume" in page and f"/agency/cases/{code}/resolve" not in page
+    assert client.post(f"/agency/cases/{code}/resume",
+                       data={"decided_on": "2026-11-30"}).status_code == 302
+    data = {"reason": "Công dân rút đơn", "decided_on": "2026-12-01"}
+    r = client.post(f"/agency/cases/{code}/withdraw", data=data)
+    assert "Xác nhận" in r.get_data(as_text=True)
+    assert client.post(f"/agency/cases/{code}/withdraw",
+                       data={**data, "confirmed": "1"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "withdrawn"
+
+
+def test_illegal_transition_flashes_and_changes_nothing(client, login, agency_world,
+                                                        routed_case):
+    case = routed_case()
+    login(agency_world["head"])
+    events_before = _events(case)
+    r = client.post(f"/agency/cases/{case.tracking_code}/close", data={"confirmed": "1"},
+                    follow_redirects=True)
+    body = r.get_data(as_text=True)
+    assert "Không thể thực hiện" in body and "Chờ thụ lý" in body
+    assert "Hồ sơ không thay đổi" in body
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "routed"
+    assert _events(case) == events_before
+
+
+def test_other_agency_gets_404(client, login, agency_world, routed_case):
+    case = routed_case()
+    login(agency_world["other_head"])
+    assert client.get(f"/agency/cases/{case.tracking_code}").status_code == 404
+    assert client.post(f"/agency/cases/{case.tracking_code}/accept",
+                       data={"decided_on": "2026-12-01"}).status_code == 404
+    assert case.tracking_code not in client.get("/agency/cases?status=open").get_data(
+        as_text=True)
+
+
+def test_officer_has_no_accept_button_and_gets_403(client, login, agency_world, routed_case):
+    case = routed_case()
+    login(agency_world["officer"])
+    page = client.get(f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
+    assert f"/agency/cases/{case.tracking_code}/accept" not in page
+    assert 'data-testid="no-actions"' in page
+    assert client.post(f"/agency/cases/{case.tracking_code}/accept",
+                       data={"decided_on": "2026-12-01"}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "routed"
+
+
+def test_officer_inbox_shows_only_assigned_cases(client, login, agency_world, routed_case):
+    mine, theirs = routed_case(), routed_case()
+    for case, officer in ((mine, "chuyenvien"), (theirs, "chuyenvien2")):
+        workflow.accept(case, agency_world["head"], NOW, TODAY, decided_on=date(2026, 11, 23))
+        workflow.assign(case, officer, agency_world["head"], NOW)
+    db.session.commit()
+    login(agency_world["officer"])
+    home = client.get("/agency/").get_data(as_text=True)
+    assert mine.tracking_code in home and theirs.tracking_code not in home
+    assert "Hồ sơ đang giải quyết" in home
+
+
+def test_reception_role_cannot_open_agency_pages(client, login, agency_world, routed_case):
+    case = routed_case()
+    login(agency_world["reception"])
+    assert client.get("/agency/").status_code == 403
+    assert client.get(f"/agency/cases/{case.tracking_code}").status_code == 403

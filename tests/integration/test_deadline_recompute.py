@@ -1,0 +1,130 @@
+"""A calendar override or a policy change recomputes open cases' deadlines, audited."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.models import AuditEvent, Case
+from complaints.services import admin as admin_service
+from complaints.services import workflow
+from tests.conftest import NOW, TODAY
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def setup(make_agency, make_user, make_case):
+    desk, so = make_agency(code="BTCD"), make_agency(code="SO-TNMT")
+    reception = make_user("reception", agency=desk)
+    head = make_user("agency_head", agency=so)
+    admin = make_user("admin", username="quantri")
+
+    def accepted(kind: str = "recommendation", on: date = date(2026, 11, 23)) -> Case:
+        case = make_case(actor=reception, kind=kind)
+        workflow.route(case, "SO-TNMT", reception, NOW, TODAY, decided_on=date(2026, 11, 20))
+        workflow.accept(case, head, NOW, TODAY, decided_on=on)
+        db.session.flush()
+        return case
+
+    return {"admin": admin, "head": head, "accepted": accepted}
+
+
+def _recomputed(case: Case) -> list[dict]:
+    rows = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.chain == f"case:{case.id}", AuditEvent.action == "deadline_recomputed")
+        .order_by(AuditEvent.seq))
+    return [json.loads(e.data) for e in rows]
+
+
+def test_make_up_saturday_brings_a_working_day_deadline_forward(setup):
+    case = setup["accepted"]()
+    # 15 working days from Mon 23/11/2026 (24/11 is Vietnamese Culture Day) → Tue 15/12.
+    assert case.deadline("resolution").due_on == date(2026, 12, 15)
+    _row, changed = admin_service.add_calendar_override(
+        date(2026, 12, 5), "working_day", "Làm bù", setup["admin"], NOW)
+    assert changed >= 1
+    row = case.deadline("resolution")
+    assert row.due_on == date(2026, 12, 14)
+    assert _recomputed(case)[-1]["from"] == "2026-12-15"
+    assert _recomputed(case)[-1]["to"] == "2026-12-14"
+    assert _recomputed(case)[-1]["reason"] == "calendar:2026-12-05"
+    # Deleting the override puts the deadline back.
+    override = db.session.scalar(select(admin_service.CalendarOverride))
+    admin_service.delete_calendar_override(override, setup["admin"], NOW)
+    assert case.deadline("resolution").due_on == date(2026, 12, 15)
+
+
+def test_extra_day_off_pushes_the_deadline_and_is_explained(setup):
+    case = setup["accepted"]()
+    admin_service.add_calendar_override(date(2026, 12, 10), "day_off",
+                                        "Nghỉ bù theo quyết định", setup["admin"], NOW)
+    row = case.deadline("resolution")
+    assert row.due_on == date(2026, 12, 16)
+    assert "Nghỉ bù theo quyết định" in row.rule
+    actions = list(db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.chain == "calendar")))
+    assert actions == ["calendar_override_added"]
+
+
+def test_policy_version_effective_earlier_recomputes_open_cases_not_closed(setup):
+    open_case = setup["accepted"]()
+    closed_case = setup["accepted"]()
+    workflow.resolve(closed_case, "answered", "1/TL", "Đã trả lời", setup["head"], NOW, TODAY,
+                     decided_on=TODAY)
+    workflow.close(closed_case, setup["head"], NOW, TODAY)
+    closed_due = closed_case.deadline("resolution").due_on
+    row, changed = admin_service.add_policy_version(admin_service.PolicyData(
+        stage="resolution", kind="recommendation", round=0, variant="normal", days=20,
+        unit="working", extension_days=10, max_extensions=1,
+        effective_from=date(2026, 11, 1), source="Quy định mới"), setup["admin"], NOW)
+    assert changed >= 1
+    deadline = open_case.deadline("resolution")
+    assert deadline.policy_id == row.id
+    assert deadline.due_on == date(2026, 12, 22)  # 20 working days from 23/11/2026
+    assert "Quy định mới" in deadline.rule
+    assert _recomputed(open_case)[-1]["reason"] == f"policy:{row.id}"
+    assert closed_case.deadline("resolution").due_on == closed_due
+    assert _recomputed(closed_case) == []
+
+
+def test_policy_version_effective_later_leaves_started_deadlines(setup):
+    case = setup["accepted"]()
+    due = case.deadline("resolution").due_on
+    _row, changed = admin_service.add_policy_version(admin_service.PolicyData(
+        stage="resolution", kind="recommendation", round=0, variant="normal", days=20,
+        unit="working", extension_days=10, max_extensions=1,
+        effective_from=date(2027, 1, 1), source="Quy định từ 2027"), setup["admin"], NOW)
+    assert changed == 0 and case.deadline("resolution").due_on == due
+
+
+def test_recompute_keeps_the_time_a_suspension_added(setup):
+    case = setup["accepted"]()
+    workflow.suspend(case, "Chờ giám định", setup["head"], NOW, TODAY,
+                     decided_on=date(2026, 11, 25))
+    workflow.resume(case, setup["head"], NOW, TODAY, decided_on=date(2026, 12, 1))
+    shifted = case.deadline("resolution").due_on
+    assert shifted > date(2026, 12, 15)
+    admin_service.add_calendar_override(date(2027, 3, 1), "day_off", "Ngày không liên quan",
+                                        setup["admin"], NOW)
+    assert case.deadline("resolution").due_on == shifted
+    assert _recomputed(case) == []
+
+
+def test_calendar_change_through_the_admin_page(client, login, setup):
+    case = setup["accepted"]()
+    login(setup["admin"])
+    r = client.post("/admin/calendar/new", data={
+        "day": "05/12/2026", "kind": "working_day", "description": "Làm bù"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).deadline("resolution").due_on == date(2026, 12, 14)
