@@ -85,3 +85,20 @@ def can_see_identity(user, case) -> bool:
     if user.role == "agency_officer":
         return case.officer_id == user.id
     return False
+
+
+def can_add_petition(user, case) -> bool:
+    """May this user attach a later petition (repeat, copy, more signers) to the case?"""
+    return user.role == "reception" and case.reception_agency_id == user.agency_id
+
+
+def can_acknowledge(user, escalation) -> bool:
+    """May this user acknowledge an escalation? Its addressee agency's head (or inspector)."""
+    return (user.role in ("agency_head", "inspector") and user.agency_id is not None
+            and escalation.to_agency_id == user.agency_id)
+
+
+def can_designate_lead(user, escalation) -> bool:
+    """May this user designate the lead agency of an evaded case? The supervisor's head."""
+    return (escalation.reason == "evaded" and user.role == "agency_head"
+            and user.agency_id is not None and escalation.to_agency_id == user.agency_id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from complaints.cli import audit, localities, users
+from complaints.cli import audit, demo, escalation, localities, users
 
 
 def register_cli(app: Flask) -> None:
-    for module in (users, localities, audit):
+    for module in (users, localities, audit, demo):
         app.cli.add_command(module.group)
+    for command in escalation.commands:
+        app.cli.add_command(command)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from complaints.domain import deadlines as dl
+from complaints.domain import escalation as esc_rules
 from complaints.domain import states
 from complaints.domain.policies import PolicyRule, select_policy
 from complaints.extensions import db
-from complaints.models import Case, CaseDeadline, DeadlinePolicy, EscalationStep
+from complaints.models import Case, CaseDeadline, DeadlinePolicy, Escalation, EscalationStep
 from complaints.services.calendar import get_calendar
 
 logger = logging.getLogger(__name__)
@@ -31,12 +32,30 @@ def _rules() -> list[tuple[PolicyRule, int]]:
     ]
 
 
+# Variants an extension decision may declare (policies.py); kept on the deadline's policy.
+DECLARED_VARIANTS = ("complex", "very_complex")
+
+
+def _declared_variant(case: Case, stage: str) -> str | None:
+    """Return the variant an earlier decision declared, read from the stored deadline's policy."""
+    row = case.deadline(stage)
+    if row is None or row.policy_id is None:
+        return None
+    policy = db.session.get(DeadlinePolicy, row.policy_id)
+    if policy is not None and policy.variant in DECLARED_VARIANTS:
+        return policy.variant
+    return None
+
+
 def variant_for(case: Case, stage: str) -> str:
     """Return the policy variant that applies to a case at a stage."""
     if stage == "handling":
         channels = {p.channel for p in case.petitions}
         return "reception_session" if "reception_session" in channels else "normal"
     if stage == "resolution":
+        declared = _declared_variant(case, stage)
+        if declared:
+            return declared
         if case.is_remote and case.is_complex:
             return "remote_complex"
         if case.is_remote:
@@ -46,21 +65,23 @@ def variant_for(case: Case, stage: str) -> str:
     return "normal"
 
 
-def policy_for(case: Case, stage: str, on: date) -> tuple[PolicyRule, int]:
+def policy_for(case: Case, stage: str, on: date,
+               variant: str | None = None) -> tuple[PolicyRule, int]:
     """Return the policy rule (and its row id) in force on a date for the case's stage."""
     rules = _rules()
     round_ = case.complaint_round if case.kind == "complaint" else None
     rule = select_policy([r for r, _ in rules], stage, case.kind, round_,
-                         variant_for(case, stage), on)
+                         variant or variant_for(case, stage), on)
     if rule is None:
         raise LookupError(f"No deadline policy for {stage}/{case.kind} on {on}")
     policy_id = next(pid for r, pid in rules if r == rule)
     return rule, policy_id
 
 
-def set_deadline(case: Case, stage: str, start_on: date, extended_days: int = 0) -> CaseDeadline:
+def set_deadline(case: Case, stage: str, start_on: date, extended_days: int = 0,
+                 variant: str | None = None) -> CaseDeadline:
     """Compute and store the stage's due date from `start_on` (replacing an earlier one)."""
-    rule, policy_id = policy_for(case, stage, start_on)
+    rule, policy_id = policy_for(case, stage, start_on, variant)
     deadline = dl.compute_deadline(get_calendar(), stage, start_on, rule.days, rule.unit,
                                    rule.source, extended_days=extended_days)
     row = case.deadline(stage)
@@ -103,54 +124,126 @@ def ladder() -> list[EscalationStep]:
 
 def step_date(due_on: date, step: EscalationStep) -> date:
     """Return the date a ladder step is reached for a due date."""
-    cal = get_calendar()
-    if step.offset_days < 0:
-        # "3 working days before": walk back until that many working days lie between.
-        day, left = due_on, -step.offset_days
-        while left > 0:
-            day = date.fromordinal(day.toordinal() - 1)
-            if cal.is_working_day(day):
-                left -= 1
-        return day
-    if step.offset_days <= 1:
-        return date.fromordinal(due_on.toordinal() + max(step.offset_days, 1))
-    if step.unit == "working":
-        return cal.add_working_days(due_on, step.offset_days)
-    return date.fromordinal(due_on.toordinal() + step.offset_days)
+    return esc_rules.step_date(get_calendar(), due_on, step.offset_days, step.unit)
+
+
+def reached_level(case: Case, stage: str) -> int:
+    """Return the highest ladder level already escalated for a stage of the case (-1: none)."""
+    if case.id is None:
+        return -1
+    level = db.session.scalar(
+        select(func.max(Escalation.level)).where(Escalation.case_id == case.id,
+                                                 Escalation.stage == stage))
+    return -1 if level is None else level
 
 
 def refresh_attention(case: Case, steps: list[EscalationStep] | None = None) -> None:
-    """Set the date the escalation sweep next needs to look at this case."""
-    if case.status in states.FINAL_STATUSES or case.status in (states.RESOLVED,
-                                                               states.SUSPENDED):
-        case.next_attention_on = None
-        return
-    current = active_deadline(case)
+    """Set the date the sweep next needs this case: when the running stage's next step is due.
+
+    The level and the overdue flag follow the running stage: a new stage starts the ladder
+    again from the bottom.
+    """
+    current = None
+    if case.status not in states.FINAL_STATUSES and case.status not in (states.RESOLVED,
+                                                                         states.SUSPENDED):
+        current = active_deadline(case)
     if current is None:
         case.next_attention_on = None
         return
     steps = steps if steps is not None else ladder()
-    upcoming = [step_date(current.due_on, s) for s in steps if s.level > case.escalation_level
-                or (s.level == 0 and case.escalation_level == 0)]
-    case.next_attention_on = min(upcoming) if upcoming else None
+    reached = reached_level(case, current.stage)
+    dates = esc_rules.step_dates(get_calendar(), current.due_on, steps)
+    case.next_attention_on = esc_rules.next_attention(dates, steps, reached)
+    case.escalation_level = max(reached, 0)
+    case.flag_overdue = reached >= 1
 
 
-def recompute_open(now: datetime, actor=None) -> int:
+def set_complexity(case: Case, variant: str, actor, now: datetime) -> CaseDeadline:
+    """Declare the case complex or very complex (vụ việc phức tạp / đặc biệt phức tạp).
+
+    The declaration switches the resolution policy's variant, and so the extensions
+    allowed (a denunciation: complex once, very complex twice; Law on Denunciations Art. 30).
+    """
+    from complaints.services import audit
+
+    if variant not in DECLARED_VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}")
+    row = case.deadline("resolution")
+    if row is None or row.met_on is not None:
+        raise ValueError("no running resolution deadline")
+    before = (variant_for(case, "resolution"), row.due_on)
+    case.is_complex = True
+    set_deadline(case, "resolution", row.start_on, row.extended_days, variant=variant)
+    _reapply_suspensions(case, row)
+    refresh_attention(case)
+    db.session.flush()
+    audit.record_case(case, "complexity_declared", actor, now,
+                      {"variant": variant, "from": before[0], "due_from": before[1],
+                       "due_to": row.due_on})
+    return row
+
+
+def _suspensions(case: Case) -> list[tuple[date, date]]:
+    """Return the (suspended on, resumed on) periods of the case, read from its audit trail."""
+    import json
+
+    from complaints.models import AuditEvent
+
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.chain == f"case:{case.id}",
+                                 AuditEvent.action.in_(("suspended", "resumed")))
+        .order_by(AuditEvent.seq))
+    periods, start = [], None
+    for event in events:
+        on = json.loads(event.data or "{}").get("on")
+        if not on:
+            continue
+        day = date.fromisoformat(on[:10])
+        if event.action == "suspended":
+            start = day
+        elif start is not None:
+            periods.append((start, day))
+            start = None
+    return periods
+
+
+def _reapply_suspensions(case: Case, row: CaseDeadline) -> None:
+    """Shift a recomputed resolution deadline again by the suspensions it went through.
+
+    resume() moves the due date when the clock restarts; a recomputation from the policy
+    must not lose that time, or a resumed case would suddenly be overdue.
+    """
+    if row.stage != "resolution" or case.id is None:
+        return
+    cal = get_calendar()
+    for suspended_on, resumed_on in _suspensions(case):
+        if suspended_on < row.start_on:
+            continue  # a suspension of an earlier acceptance (before a transfer)
+        row.due_on = dl.resume_due(cal, row.due_on, row.unit, suspended_on, resumed_on)
+        row.rule += f" · tạm đình chỉ {suspended_on:%d/%m/%Y}–{resumed_on:%d/%m/%Y}"
+
+
+def recompute_open(now: datetime, actor=None, reason: str | None = None) -> int:
     """Recompute the unmet deadlines of open cases after a calendar or policy change."""
     from complaints.services import audit
 
     changed = 0
-    query = select(Case).where(Case.status.in_(states.OPEN_STATUSES))
-    for case in db.session.scalars(query.execution_options(yield_per=500)):
+    query = select(Case).where(Case.status.in_(states.OPEN_STATUSES)).order_by(Case.id)
+    # Materialised first: the loop writes audit events, and a streaming cursor left open
+    # under those writes is fragile across database drivers.
+    for case in list(db.session.scalars(query)):
         for row in list(case.deadlines):
             if row.met_on is not None:
                 continue
             before = row.due_on
             set_deadline(case, row.stage, row.start_on, row.extended_days)
+            _reapply_suspensions(case, row)
             if row.due_on != before:
                 changed += 1
-                audit.record_case(case, "deadline_recomputed", actor, now,
-                                  {"stage": row.stage, "from": before, "to": row.due_on})
+                data = {"stage": row.stage, "from": before, "to": row.due_on}
+                if reason:
+                    data["reason"] = reason
+                audit.record_case(case, "deadline_recomputed", actor, now, data)
         refresh_attention(case)
     db.session.flush()
     return changed

@@ -17,7 +17,7 @@ from complaints.domain.catalog import CHANNELS, KINDS
 from complaints.domain.text import digits, fold
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality, Petition, Petitioner, PetitionSigner, User
-from complaints.services import audit, deadlines
+from complaints.services import audit, deadlines, escalation
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -201,6 +201,7 @@ def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tup
         "received_on": case.received_on, "signers": len(data.petition.petitioners),
         "parent": data.parent_tracking_code,
     })
+    escalation.check_patterns(case, actor, now, today)  # repeated / mass at intake
     return case, pin
 
 
@@ -219,6 +220,7 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
         "petition": petition.id, "channel": data.channel, "received_on": data.received_on,
         "signers": len(data.petitioners),
     })
+    escalation.check_patterns(case, actor, now, today)
     return petition
 
 

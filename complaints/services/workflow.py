@@ -16,7 +16,7 @@ from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
 from complaints.extensions import db
 from complaints.models import Agency, Case, Routing, User
 from complaints.permissions import can_act
-from complaints.services import audit, deadlines
+from complaints.services import audit, deadlines, escalation, notifications
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,8 @@ def _finish(case: Case, action: str, actor: User | None, now: datetime, data: di
     deadlines.refresh_attention(case)
     db.session.flush()
     audit.record_case(case, action, actor, now, {"status": case.status, **data})
+    # Citizens who gave an e-mail hear of each new status (deduplicated per status).
+    notifications.queue_status_change(case, now)
 
 
 def route(case: Case, agency_code: str, actor: User | None, now: datetime, today: date,
@@ -84,6 +86,7 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
     deadlines.meet(case, "handling", on)
     deadlines.set_deadline(case, "acceptance", on)
     _finish(case, "routed", actor, now, {"to": agency.code, "reason": reason, "on": on})
+    escalation.check_evasion(case, actor, now, today)  # đùn đẩy: escalate at once
     return case
 
 
@@ -206,6 +209,7 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     deadlines.set_deadline(case, "handling", on)
     _finish(case, "returned", actor, now, {"reason": reason, "suggested": suggested.code,
                                            "on": on})
+    escalation.check_evasion(case, actor, now, today)
     return case
 
 
@@ -226,6 +230,7 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
     deadlines.drop(case, "resolution")
     deadlines.set_deadline(case, "acceptance", on)
     _finish(case, "transferred", actor, now, {"to": to.code, "reason": reason, "on": on})
+    escalation.check_evasion(case, actor, now, today)
     return case
 
 

@@ -1,0 +1,56 @@
+"""`flask escalate [--as-of YYYY-MM-DD] [--dry-run]` and `flask scheduler`."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from complaints import clock
+from complaints.domain import catalog
+from complaints.extensions import db
+from complaints.services.escalation import escalate_due
+
+
+@click.command("escalate")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Sweep as of this date (default: today in Vietnam).")
+@click.option("--dry-run", is_flag=True, help="Say what would happen; change nothing.")
+@with_appcontext
+def escalate(as_of, dry_run):
+    """Run the escalation sweep once (the scheduler's job) and print a summary."""
+    day = as_of.date() if as_of else clock.today()
+    summary = escalate_due(day, clock.now(), dry_run=dry_run,
+                           commit=None if dry_run else db.session.commit)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(f"Escalation sweep as of {day.isoformat()}" + (" (dry run: nothing saved)"
+                                                              if dry_run else ""))
+    click.echo(f"cases examined: {summary.examined}")
+    click.echo(f"escalations: {summary.escalated}")
+    for (level, reason), count in sorted(summary.escalations.items()):
+        if count:
+            label = catalog.label(catalog.ESCALATION_REASONS, reason, "en")
+            click.echo(f"  level {level} {reason}: {count}  ({label})")
+    click.echo(f"notifications queued: {summary.notifications}")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the background jobs in the foreground (sweep, outbox, daily reminders)."""
+    from complaints.jobs import build_scheduler
+
+    app = current_app._get_current_object()
+    sched = build_scheduler(app)
+    click.echo(f"Scheduler started: sweep every {app.config['SCHEDULER_SWEEP_MINUTES']} min, "
+               "outbox every minute, reminders daily. Ctrl+C stops it.")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")
+
+
+commands = (escalate, scheduler)

@@ -1,0 +1,238 @@
+"""Escalation rules (leo thang): ladder dates, evasion, supervisors, repeated and mass petitions.
+
+Plain Python with no Flask or SQLAlchemy session, so that every rule is unit-tested alone.
+The ladder (domain.md, "Escalation ladder") is data: steps with a level, a code (the
+escalation reason), an offset in days relative to a stage's due date and a unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Protocol
+
+from rapidfuzz import fuzz
+
+from complaints.domain.calendar import WorkingCalendar
+from complaints.domain.text import fold
+
+# Pattern escalations are not tied to a deadline stage.
+CASE_STAGE = "case"
+EVADED, REPEATED, MASS = "evaded", "repeated", "mass"
+# Level at which each pattern lands (domain.md): evasion goes to the common supervisor,
+# repeated and mass petitions to the inspectorate / provincial level.
+PATTERN_LEVELS = {EVADED: 2, REPEATED: 3, MASS: 3}
+
+MASS_PETITIONERS = 5  # khiếu kiện đông người: 5 or more people (Law on Citizen Reception)
+MASS_WINDOW_DAYS = 30
+REPEAT_WINDOW_DAYS = 365
+REPEAT_PETITIONS = 3
+# token_set_ratio of the folded subjects, 0–100: "tranh chap dat dai o thon 3" matches
+# "tranh chap dat dai thon 3" but not "o nhiem moi truong".
+SIMILAR_SUBJECT = 80
+
+# Acknowledgement actions of the person an escalation is addressed to.
+ACK_ACTIONS = {
+    "urge": ("Đôn đốc cơ quan giải quyết", "Urge the handling agency"),
+    "reassign": ("Giao lại cho cơ quan / cán bộ khác", "Reassign"),
+    "set_lead": ("Chỉ định cơ quan chủ trì", "Set the lead agency"),
+    "note": ("Ghi nhận", "Note"),
+}
+
+
+class Step(Protocol):
+    level: int
+    code: str
+    offset_days: int
+    unit: str
+
+
+# --- the ladder ---------------------------------------------------------------------
+
+
+def step_date(cal: WorkingCalendar, due_on: date, offset_days: int, unit: str) -> date:
+    """Return the date a ladder step is reached for a stage due on `due_on`."""
+    if offset_days < 0:
+        # "3 working days before": the day with that many working days up to the due date.
+        day, left = due_on, -offset_days
+        while left > 0:
+            day -= timedelta(days=1)
+            if unit != "working" or cal.is_working_day(day):
+                left -= 1
+        return day
+    if offset_days <= 1:
+        # Overdue from the day after the due date (domain.md), whatever the unit.
+        return due_on + timedelta(days=max(offset_days, 1))
+    if unit == "working":
+        return cal.add_working_days(due_on, offset_days)
+    return due_on + timedelta(days=offset_days)
+
+
+def step_dates(cal: WorkingCalendar, due_on: date, steps: Sequence[Step]) -> list[date]:
+    """Return the date of each step, in the order of `steps` (lowest level first)."""
+    return [step_date(cal, due_on, s.offset_days, s.unit) for s in steps]
+
+
+def due_step(dates: Sequence[date], steps: Sequence[Step], as_of: date,
+             reached: int) -> Step | None:
+    """Return the one step to escalate at now: the highest reached by `as_of`, if new.
+
+    A case that skipped levels (the sweep did not run for a week) gets only the level due
+    now, never a burst of the missed ones. `reached` is the highest level already
+    escalated for this stage (-1: none).
+    """
+    best = None
+    for step, on in zip(steps, dates, strict=True):
+        if on <= as_of and (best is None or step.level > best.level):
+            best = step
+    return best if best is not None and best.level > reached else None
+
+
+def next_attention(dates: Sequence[date], steps: Sequence[Step], reached: int) -> date | None:
+    """Return the date the next step above `reached` falls due (None: top of the ladder)."""
+    upcoming = [on for step, on in zip(steps, dates, strict=True) if step.level > reached]
+    return min(upcoming) if upcoming else None
+
+
+# --- agencies -----------------------------------------------------------------------
+
+
+def ancestors(agency_id: int, parent_of: Mapping[int, int | None]) -> list[int]:
+    """Return the chain of supervising agencies, nearest first (cycles are cut)."""
+    chain: list[int] = []
+    node = parent_of.get(agency_id)
+    while node is not None and node not in chain and node != agency_id:
+        chain.append(node)
+        node = parent_of.get(node)
+    return chain
+
+
+def root_of(agency_id: int, parent_of: Mapping[int, int | None]) -> int:
+    """Return the top of the agency's hierarchy (the provincial level)."""
+    chain = ancestors(agency_id, parent_of)
+    return chain[-1] if chain else agency_id
+
+
+def lowest_common_supervisor(agency_ids: Iterable[int],
+                             parent_of: Mapping[int, int | None]) -> int | None:
+    """Return the lowest agency that supervises every agency given, or None.
+
+    An agency does not supervise itself: if A is B's parent and the case bounced between
+    them, the answer is A's parent, since A is one of the parties that bounced it.
+    """
+    ids = list(dict.fromkeys(agency_ids))
+    if not ids:
+        return None
+    chains = [ancestors(a, parent_of) for a in ids]
+    common = set(chains[0]).intersection(*map(set, chains[1:]))
+    common -= set(ids)
+    return next((a for a in chains[0] if a in common), None)
+
+
+def nearest_inspectorate(agency_id: int | None, parent_of: Mapping[int, int | None],
+                         inspectorates: Iterable[int]) -> int | None:
+    """Return the inspectorate nearest up the agency's chain (a child of an ancestor), else any."""
+    found = list(inspectorates)
+    if not found:
+        return None
+    if agency_id is None:
+        return found[0]
+    for level in [agency_id, *ancestors(agency_id, parent_of)]:
+        for candidate in found:
+            if candidate == level or parent_of.get(candidate) == level:
+                return candidate
+    return found[0]
+
+
+# --- evasion (đùn đẩy, né tránh) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    """One move of a case, as the routing history records it."""
+
+    action: str  # route | transfer | return | designate_lead | second_round
+    from_agency_id: int | None
+    to_agency_id: int | None
+
+
+@dataclass(frozen=True)
+class Evasion:
+    why: str  # "returned_or_transferred_twice" | "sent_back"
+    agencies: tuple[int, ...]  # every agency that held the case, in order of first holding
+
+
+def detect_evasion(moves: Sequence[Move]) -> Evasion | None:
+    """Return why the history shows a case bounced between agencies, or None.
+
+    Evaded: the second return or transfer, or any move back to an agency that already
+    held the case. A designated lead agency ends the question.
+    """
+    if any(m.action == "designate_lead" for m in moves):
+        return None
+    held: list[int] = []
+    bounces = 0
+    why = None
+    for move in moves:
+        if move.action in ("return", "transfer"):
+            bounces += 1
+            if bounces >= 2 and why is None:
+                why = "returned_or_transferred_twice"
+        if move.from_agency_id is not None and move.from_agency_id not in held:
+            held.append(move.from_agency_id)
+        if move.to_agency_id is not None:
+            if move.to_agency_id in held and why is None:
+                why = "sent_back"
+            if move.to_agency_id not in held:
+                held.append(move.to_agency_id)
+    return Evasion(why, tuple(held)) if why else None
+
+
+# --- repeated (kéo dài, nhiều lần) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PetitionFacts:
+    received_on: date
+    petitioner_ids: frozenset[int]
+
+
+def is_repeated(petitions: Sequence[PetitionFacts], decided_on: date | None) -> bool:
+    """Same petitioner back on the same matter after a decision, or 3 petitions in 12 months."""
+    ordered = sorted(petitions, key=lambda p: p.received_on)
+    if decided_on is not None:
+        before = [p for p in ordered if p.received_on <= decided_on]
+        after = [p for p in ordered if p.received_on > decided_on]
+        earlier_people = frozenset().union(*(p.petitioner_ids for p in before))
+        if any(p.petitioner_ids & earlier_people for p in after):
+            return True
+    days = [p.received_on for p in ordered]
+    for i in range(len(days) - REPEAT_PETITIONS + 1):
+        if (days[i + REPEAT_PETITIONS - 1] - days[i]).days <= REPEAT_WINDOW_DAYS:
+            return True
+    return False
+
+
+# --- mass petitions (khiếu kiện đông người) --------------------------------------------
+
+
+def fold_subject(subject: str) -> str:
+    """Return the subject folded for matching: no accents, lower case, single spaces."""
+    return fold(subject)
+
+
+def similar_subjects(a: str, b: str, threshold: int = SIMILAR_SUBJECT) -> bool:
+    """Return True when two folded subjects name the same matter (rapidfuzz token set)."""
+    if not a or not b:
+        return False
+    return fuzz.token_set_ratio(a, b) >= threshold
+
+
+def is_mass(petitioner_ids: Iterable[int]) -> bool:
+    """Return True when 5 or more distinct people stand behind the matter."""
+    return len(set(petitioner_ids)) >= MASS_PETITIONERS
+
+
+def within_mass_window(a: date, b: date) -> bool:
+    return abs((a - b).days) <= MASS_WINDOW_DAYS

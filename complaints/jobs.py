@@ -1,0 +1,78 @@
+"""Background jobs (APScheduler 3), started only by `flask scheduler`, never by web workers.
+
+Each job opens an app context, records its start in JobRun, calls one service, commits,
+and records success or the error. Jobs are safe when two schedulers run at once: the
+sweep and the outbox claim rows with SKIP LOCKED on PostgreSQL and insert idempotently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.models import JobRun
+
+logger = logging.getLogger(__name__)
+
+
+def _record(name: str, **values) -> None:
+    run = db.session.get(JobRun, name) or JobRun(name=name)
+    for key, value in values.items():
+        setattr(run, key, value)
+    db.session.add(run)
+    db.session.commit()
+
+
+def run_job(app: Flask, name: str, work: Callable[[], object]) -> object | None:
+    """Run one job in an app context: JobRun bookkeeping, one commit, errors logged."""
+    with app.app_context():
+        _record(name, last_started_at=clock.now())
+        try:
+            result = work()
+            db.session.commit()
+        except Exception as exc:  # a job must never kill the scheduler
+            db.session.rollback()
+            logger.exception("job %s failed", name)
+            _record(name, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            return None
+        _record(name, last_success_at=clock.now(), last_error=None)
+        return result
+
+
+def sweep(app: Flask):
+    """The escalation sweep as of today (committing per chunk)."""
+    from complaints.services.escalation import escalate_due
+
+    return run_job(app, "sweep", lambda: escalate_due(clock.today(), clock.now(),
+                                                      commit=db.session.commit))
+
+
+def deliver(app: Flask, smtp_factory=None):
+    """Deliver the e-mail outbox."""
+    from complaints.services.notifications import deliver_outbox
+
+    return run_job(app, "outbox", lambda: deliver_outbox(clock.now(), smtp_factory,
+                                                         commit=db.session.commit))
+
+
+def remind(app: Flask):
+    """Remind the addressees of unacknowledged escalations (daily)."""
+    from complaints.services.escalation import remind_unacknowledged
+
+    return run_job(app, "reminders", lambda: remind_unacknowledged(clock.today(), clock.now()))
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """Return a scheduler with the three jobs; the caller starts it."""
+    sched = BlockingScheduler(timezone=app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
+    options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
+    sched.add_job(sweep, "interval", args=[app], id="sweep", next_run_time=clock.now(),
+                  minutes=app.config["SCHEDULER_SWEEP_MINUTES"], **options)
+    sched.add_job(deliver, "interval", args=[app], id="outbox", minutes=1, **options)
+    sched.add_job(remind, "cron", args=[app], id="reminders", hour=7, minute=30, **options)
+    return sched

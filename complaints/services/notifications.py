@@ -1,0 +1,236 @@
+"""Notifications: an in-app inbox per user and an e-mail outbox delivered over SMTP.
+
+Every notification has a dedupe key (unique in the table): queuing the same one twice,
+from a second sweep or a second instance, inserts nothing. The outbox is delivered by its
+own job; a failed send is retried with exponential backoff and never sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from complaints.domain import catalog
+from complaints.extensions import db
+from complaints.models import Case, Notification, User
+
+logger = logging.getLogger(__name__)
+
+IN_APP, EMAIL = "in_app", "email"
+BACKOFF_BASE = timedelta(minutes=1)  # 1, 2, 4, 8 … minutes between attempts
+BACKOFF_CAP = timedelta(hours=6)
+PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
+
+
+def insert_ignoring_duplicates(table, rows: list[dict], returning=None):
+    """INSERT rows, skipping those that collide with a unique key (ON CONFLICT DO NOTHING)."""
+    if not rows:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).on_conflict_do_nothing()
+    if returning is not None:
+        stmt = stmt.returning(*returning)
+        return list(db.session.execute(stmt, rows))
+    db.session.execute(stmt, rows)
+    return []
+
+
+def row(dedupe_key: str, channel: str, subject: str, body: str, now: datetime, *,
+        user_id: int | None = None, email_to: str | None = None, case_id: int | None = None,
+        escalation_id: int | None = None) -> dict:
+    """Return a notification row for a bulk insert."""
+    return {
+        "dedupe_key": dedupe_key[:200], "channel": channel, "user_id": user_id,
+        "email_to": email_to, "case_id": case_id, "escalation_id": escalation_id,
+        "subject": subject[:255], "body": body, "status": "pending", "attempts": 0,
+        "next_attempt_at": now if channel == EMAIL else None, "created_at": now,
+    }
+
+
+def queue(dedupe_key: str, subject: str, body: str, now: datetime, *, user: User | None = None,
+          email_to: str | None = None, case_id: int | None = None,
+          escalation_id: int | None = None, in_app: bool = True, email: bool = True) -> int:
+    """Queue an in-app message for a user and/or an e-mail; return how many rows were new."""
+    rows = []
+    if user is not None and in_app:
+        rows.append(row(f"{dedupe_key}:app", IN_APP, subject, body, now, user_id=user.id,
+                        case_id=case_id, escalation_id=escalation_id))
+    address = email_to or (user.email if user is not None else None)
+    if address and email:
+        rows.append(row(f"{dedupe_key}:mail", EMAIL, subject, body, now,
+                        user_id=user.id if user else None, email_to=address, case_id=case_id,
+                        escalation_id=escalation_id))
+    return len(insert_ignoring_duplicates(Notification.__table__, rows,
+                                          returning=[Notification.id]))
+
+
+# Plain words for citizens (ux.md: no jargon without an explanation).
+CITIZEN_STATUS = {
+    "received": ("Đã tiếp nhận đơn", "Petition received"),
+    "routed": ("Đã chuyển đến cơ quan có thẩm quyền", "Sent to the competent agency"),
+    "returned": ("Đang được chuyển lại cơ quan có thẩm quyền", "Being re-routed"),
+    "accepted": ("Thụ lý — cơ quan đã nhận giải quyết", "Accepted for resolution"),
+    "suspended": ("Tạm đình chỉ giải quyết", "Resolution suspended"),
+    "resolved": ("Đã có quyết định / kết luận giải quyết", "Decision issued"),
+    "closed": ("Đã kết thúc", "Closed"),
+    "filed": ("Đơn được lưu (không xử lý)", "Filed"),
+    "guided": ("Đã hướng dẫn nơi gửi đơn", "Guided to the competent body"),
+    "forwarded": ("Đã chuyển cơ quan khác ngoài hệ thống", "Forwarded outside the system"),
+    "not_accepted": ("Không thụ lý (có văn bản nêu lý do)", "Not accepted"),
+    "withdrawn": ("Đã rút đơn", "Withdrawn"),
+}
+
+
+def queue_status_change(case: Case, now: datetime) -> int:
+    """E-mail the citizens of a case who gave an address: the new status only.
+
+    Never an escalation's detail, never another petitioner's identity: each e-mail goes
+    to one person and names only the tracking code and the status.
+    """
+    status = catalog.label(CITIZEN_STATUS, case.status)
+    sent = 0
+    people = {s.petitioner.id: s.petitioner for p in case.petitions for s in p.signers
+              if s.petitioner.email and s.withdrawn_on is None}
+    for person in people.values():
+        subject = f"Hồ sơ {case.tracking_code}: cập nhật tình trạng"
+        body = (f"Hồ sơ {case.tracking_code} của ông/bà đã chuyển sang tình trạng: {status}.\n"
+                "Tra cứu chi tiết bằng mã hồ sơ và mã PIN trên giấy biên nhận.")
+        sent += queue(f"status:{case.id}:{case.status}:{person.id}", subject, body, now,
+                      email_to=person.email, case_id=case.id, in_app=False)
+    return sent
+
+
+# --- the in-app inbox ---------------------------------------------------------------------
+
+
+def inbox(user: User, limit: int = 100) -> list[Notification]:
+    """Return the user's in-app notifications, unread first, newest first."""
+    query = (select(Notification)
+             .where(Notification.user_id == user.id, Notification.channel == IN_APP)
+             .order_by(Notification.read_at.is_not(None), Notification.id.desc())
+             .limit(limit))
+    return list(db.session.scalars(query))
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count()).where(Notification.user_id == user.id,
+                                   Notification.channel == IN_APP,
+                                   Notification.read_at.is_(None))) or 0
+
+
+def mark_read(user: User, now: datetime, notification_id: int | None = None) -> int:
+    """Mark one (or every) unread in-app notification of the user as read."""
+    stmt = (update(Notification)
+            .where(Notification.user_id == user.id, Notification.channel == IN_APP,
+                   Notification.read_at.is_(None))
+            .values(read_at=now, status="read"))
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    return db.session.execute(stmt, execution_options={"synchronize_session": "fetch"}).rowcount
+
+
+# --- the e-mail outbox --------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def default_smtp_factory():
+    """Open an SMTP connection with the configured host and port."""
+    config = current_app.config
+    return smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Return the wait before the next attempt after `attempts` failures."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def _claim_next(now: datetime, after_id: int) -> Notification | None:
+    """Lock the next due e-mail; another instance skips it (FOR UPDATE SKIP LOCKED)."""
+    query = (select(Notification)
+             .where(Notification.channel == EMAIL, Notification.status == "pending",
+                    Notification.next_attempt_at <= now, Notification.id > after_id)
+             .order_by(Notification.id).limit(1))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return db.session.scalars(query).first()
+
+
+def _message(note: Notification) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = note.email_to
+    message["Subject"] = note.subject
+    # A stable Message-ID lets a receiving server drop a resend after a crash.
+    message["Message-ID"] = make_msgid(idstring=f"n{note.id}", domain="complaints.local")
+    message.set_content(note.body)
+    return message
+
+
+def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: int = 200,
+                   commit: Callable[[], None] | None = None) -> DeliveryReport:
+    """Send the due e-mails of the outbox, one at a time; retry failures with backoff.
+
+    `commit`, given by the job, is called after each message so that a sent e-mail is
+    recorded as sent before the next one goes (and a crash cannot resend a batch).
+    """
+    factory = smtp_factory or default_smtp_factory
+    report = DeliveryReport()
+    connection = None
+    last_id = 0
+    try:
+        for _ in range(limit):
+            note = _claim_next(now, last_id)
+            if note is None:
+                break
+            last_id = note.id
+            note.attempts += 1
+            try:
+                if connection is None:
+                    connection = factory()
+                connection.send_message(_message(note))
+            except PERMANENT_ERRORS as exc:
+                note.status, note.last_error = "failed", str(exc)[:2000]
+                report.failed += 1
+            except (OSError, smtplib.SMTPException) as exc:
+                note.next_attempt_at = now + backoff(note.attempts)
+                note.last_error = str(exc)[:2000] or type(exc).__name__
+                report.deferred += 1
+                report.errors.append(note.last_error)
+                logger.warning("e-mail %s deferred: %s", note.id, note.last_error)
+                connection = None  # the server is down: stop hammering it this run
+                db.session.flush()
+                if commit:
+                    commit()
+                break
+            else:
+                note.status, note.sent_at, note.last_error = "sent", now, None
+                report.sent += 1
+            db.session.flush()
+            if commit:
+                commit()
+    finally:
+        if connection is not None:
+            try:
+                connection.quit()
+            except (OSError, smtplib.SMTPException):
+                logger.debug("SMTP quit failed", exc_info=True)
+    return report
+

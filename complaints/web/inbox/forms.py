@@ -1,0 +1,28 @@
+"""Forms of the inbox: acknowledge an escalation, designate a lead agency."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+ACK_CHOICES = [
+    ("urge", _l("Đôn đốc cơ quan giải quyết")),
+    ("reassign", _l("Giao lại cho cơ quan / cán bộ khác")),
+    ("set_lead", _l("Chỉ định cơ quan chủ trì")),
+    ("note", _l("Ghi nhận")),
+]
+
+
+class AcknowledgeForm(FlaskForm):
+    action = SelectField(_l("Biện pháp đã thực hiện"), choices=ACK_CHOICES,
+                         validators=[DataRequired(_l("Chọn biện pháp đã thực hiện."))])
+    note = TextAreaField(_l("Nội dung"), validators=[Optional(), Length(max=2000)])
+
+
+class LeadForm(FlaskForm):
+    agency_code = SelectField(_l("Cơ quan chủ trì giải quyết"), choices=[],
+                              validators=[DataRequired(_l("Chọn cơ quan chủ trì."))])
+    note = TextAreaField(_l("Ý kiến chỉ đạo"), validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(
+        _l("Tôi xác nhận chỉ định này là bắt buộc: cơ quan chủ trì không được trả lại đơn."),
+        validators=[DataRequired(_l("Đánh dấu để xác nhận chỉ định."))])

@@ -1,0 +1,169 @@
+"""The inbox: in-app notifications, escalations to acknowledge, the lead-agency queue."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from complaints import clock
+from complaints.domain.states import InvalidTransition
+from complaints.extensions import db
+from complaints.models import Case, Cluster, Escalation
+from complaints.permissions import (
+    can_acknowledge,
+    can_designate_lead,
+    can_see_identity,
+    can_view,
+)
+from complaints.services import escalation as esc
+from complaints.services import notifications
+from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+from complaints.web.inbox import bp
+from complaints.web.inbox.forms import AcknowledgeForm, LeadForm
+
+ESCALATION_ROLES = ("agency_head", "inspector")
+
+
+@bp.app_context_processor
+def _unread():
+    """The unread count shown in the header on every page."""
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return {"inbox_unread": lambda: notifications.unread_count(current_user),
+                "can_see_identity": can_see_identity}
+    return {"inbox_unread": lambda: 0, "can_see_identity": can_see_identity}
+
+
+@bp.route("/inbox")
+@login_required
+def inbox():
+    """List the signed-in user's notifications, unread first."""
+    return render_template("inbox/inbox.html", items=notifications.inbox(current_user))
+
+
+@bp.route("/inbox/<int:notification_id>/read", methods=["POST"])
+@bp.route("/inbox/read", methods=["POST"], defaults={"notification_id": None})
+@login_required
+def mark_read(notification_id):
+    """Mark one notification (or all) as read."""
+    notifications.mark_read(current_user, clock.now(), notification_id)
+    db.session.commit()
+    return redirect(url_for("inbox.inbox"))
+
+
+def _open_escalations() -> list[Escalation]:
+    return list(db.session.scalars(
+        select(Escalation).where(Escalation.to_agency_id == current_user.agency_id)
+        .order_by(Escalation.acknowledged_at.is_not(None), Escalation.level.desc(),
+                  Escalation.id.desc()).limit(200)))
+
+
+def _lead_form(escalation: Escalation, form: LeadForm | None = None) -> LeadForm:
+    form = form or LeadForm(prefix=f"lead{escalation.id}")
+    form.agency_code.choices = [("", _("— Chọn cơ quan —"))] + [
+        (a.code, a.name) for a in esc.lead_candidates(escalation)]
+    return form
+
+
+def _render(errors_for: int | None = None, ack_form=None, lead_form=None, status=200):
+    rows = _open_escalations()
+    pending = [e for e in rows if e.acknowledged_at is None]
+    done = [e for e in rows if e.acknowledged_at is not None][:50]
+    lead_queue = [e for e in rows if e.reason == "evaded" and e.case.lead_agency_id is None
+                  and can_designate_lead(current_user, e)]
+    ack_forms = {e.id: (ack_form if e.id == errors_for and ack_form else
+                        AcknowledgeForm(prefix=f"ack{e.id}")) for e in pending}
+    lead_forms = {e.id: (lead_form if e.id == errors_for and lead_form else _lead_form(e))
+                  for e in lead_queue}
+    return render_template("inbox/escalations.html", pending=pending, done=done,
+                           lead_queue=lead_queue, ack_forms=ack_forms, lead_forms=lead_forms,
+                           errors_for=errors_for, errors_kind="ack" if ack_form else "lead",
+                           form_errors=_errors(ack_form or lead_form),
+                           today=clock.today()), status
+
+
+@bp.route("/escalations")
+@login_required
+def escalations():
+    """Escalations addressed to the user's agency, and the assign-lead-agency queue."""
+    if current_user.role not in ESCALATION_ROLES:
+        abort(403)
+    return _render()
+
+
+def _escalation_or_404(escalation_id: int) -> Escalation:
+    escalation = db.session.get(Escalation, escalation_id)
+    if escalation is None or escalation.to_agency_id != current_user.agency_id:
+        abort(404)
+    return escalation
+
+
+def _errors(form) -> dict[str, str]:
+    return {f.id: str(f.errors[0]) for f in form if f.errors} if form is not None else {}
+
+
+@bp.route("/escalations/<int:escalation_id>/acknowledge", methods=["POST"])
+@login_required
+def acknowledge(escalation_id: int):
+    """Record that the escalation was seen and what was done."""
+    escalation = _escalation_or_404(escalation_id)
+    if not can_acknowledge(current_user, escalation):
+        abort(403)
+    form = AcknowledgeForm(prefix=f"ack{escalation.id}")
+    if form.validate_on_submit():
+        try:
+            esc.acknowledge(escalation, form.action.data, form.note.data, current_user,
+                            clock.now())
+        except ValidationFailed as exc:
+            for name, message in exc.errors.items():
+                getattr(form, name, form.note).errors = [message]
+        else:
+            db.session.commit()
+            flash(_("Đã xác nhận kiến nghị của hồ sơ %(code)s.",
+                    code=escalation.case.tracking_code), "success")
+            return redirect(url_for("inbox.escalations"))
+    db.session.rollback()
+    return _render(escalation.id, ack_form=form, status=422)
+
+
+@bp.route("/escalations/<int:escalation_id>/lead", methods=["POST"])
+@login_required
+def designate_lead(escalation_id: int):
+    """Designate the lead agency of an evaded case (binding)."""
+    escalation = _escalation_or_404(escalation_id)
+    if not can_designate_lead(current_user, escalation):
+        abort(403)
+    form = _lead_form(escalation, LeadForm(prefix=f"lead{escalation.id}"))
+    if form.validate_on_submit():
+        try:
+            esc.designate_lead(escalation.case, form.agency_code.data, current_user,
+                               clock.now(), clock.today(), note=form.note.data or None)
+        except ValidationFailed as exc:
+            form.agency_code.errors = list(exc.errors.values())
+        except (NotAllowed, NotFound, InvalidTransition) as exc:
+            form.agency_code.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Đã chỉ định cơ quan chủ trì cho hồ sơ %(code)s.",
+                    code=escalation.case.tracking_code), "success")
+            return redirect(url_for("inbox.escalations"))
+    db.session.rollback()
+    return _render(escalation.id, lead_form=form, status=422)
+
+
+@bp.route("/clusters/<int:cluster_id>")
+@login_required
+def cluster(cluster_id: int):
+    """A mass-petition cluster: its cases and every petitioner the viewer may see."""
+    if current_user.role not in ESCALATION_ROLES + ("admin",):
+        abort(403)
+    group = db.session.get(Cluster, cluster_id)
+    if group is None:
+        abort(404)
+    cases = [c for c in db.session.scalars(select(Case).where(Case.cluster_id == cluster_id)
+                                           .order_by(Case.received_on, Case.id))
+             if can_view(current_user, c)]
+    if not cases:
+        abort(404)
+    return render_template("inbox/cluster.html", cluster=group, cases=cases)

@@ -1,0 +1,153 @@
+"""Patterns that escalate at once: evaded (đùn đẩy), repeated, mass; the lead agency;
+acknowledgement and daily reminders."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import Case, Cluster, Escalation, Notification, Routing
+from complaints.services import escalation as esc
+from complaints.services import intake, workflow
+from complaints.services.errors import NotAllowed, ValidationFailed
+from tests.conftest import NOW, TODAY
+from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
+
+D = date(2026, 10, 2)
+
+
+def _evaded(case):
+    return db.session.scalar(select(Escalation).where(Escalation.case_id == case.id,
+                                                      Escalation.reason == "evaded"))
+
+
+def test_bounce_a_b_a_goes_to_the_common_supervisor_who_designates_a_lead(world, routed_case):
+    case = routed_case
+    workflow.transfer(case, "SO-B", "Không thuộc thẩm quyền", world.head_a, NOW, TODAY,
+                      decided_on=D)
+    assert not case.flag_evaded
+    workflow.transfer(case, "SO-A", "Không thuộc thẩm quyền", world.head_b, NOW, TODAY,
+                      decided_on=D)
+    escalation = _evaded(case)
+    assert case.flag_evaded and "evaded" in case.flags
+    assert (escalation.stage, escalation.level, escalation.to_agency.code) == ("case", 2, "UBND")
+    assert [n.user_id for n in db.session.scalars(select(Notification).where(
+        Notification.escalation_id == escalation.id, Notification.channel == "in_app"))] == [
+        world.province_head.id]
+
+    with pytest.raises(NotAllowed):
+        esc.designate_lead(case, "SO-B", world.head_a, NOW, TODAY)
+    with pytest.raises(ValidationFailed):
+        esc.designate_lead(case, "NOPE", world.province_head, NOW, TODAY)
+    esc.designate_lead(case, "SO-B", world.province_head, NOW, TODAY, note="Sở B chủ trì")
+    assert case.lead_agency_id == world.b.id and case.agency_id == world.b.id
+    assert case.status == "routed" and case.deadline("acceptance").start_on == TODAY
+    assert escalation.acknowledged_at is not None and escalation.action_taken == "set_lead"
+    last = db.session.scalars(select(Routing).where(Routing.case_id == case.id)
+                              .order_by(Routing.id.desc())).first()
+    assert last.action == "designate_lead" and last.to_agency_id == world.b.id
+
+    # Binding: the lead agency can no longer return or transfer the case.
+    with pytest.raises(NotAllowed):
+        workflow.return_case(case, "Không phải của tôi", "SO-A", world.head_b, NOW, TODAY)
+    with pytest.raises(NotAllowed):
+        workflow.transfer(case, "SO-A", "Không phải của tôi", world.head_b, NOW, TODAY)
+
+
+def test_second_return_is_evasion(world, routed_case):
+    case = routed_case
+    workflow.return_case(case, "Sai thẩm quyền", "SO-B", world.head_a, NOW, TODAY, decided_on=D)
+    workflow.route(case, "SO-B", world.reception, NOW, TODAY, decided_on=D)
+    assert not case.flag_evaded
+    workflow.return_case(case, "Sai thẩm quyền", "SO-A", world.head_b, NOW, TODAY, decided_on=D)
+    assert case.flag_evaded and _evaded(case).to_agency_id == world.province.id
+
+
+def test_acknowledge(world, routed_case):
+    escalation = Escalation(case_id=routed_case.id, stage="acceptance", level=1,
+                            reason="overdue", to_agency_id=world.a.id, as_of=TODAY,
+                            created_at=NOW)
+    db.session.add(escalation)
+    db.session.flush()
+    with pytest.raises(NotAllowed):
+        esc.acknowledge(escalation, "urge", None, world.head_b, NOW)
+    with pytest.raises(ValidationFailed):
+        esc.acknowledge(escalation, "note", "", world.head_a, NOW)
+    esc.acknowledge(escalation, "urge", "Đã đôn đốc chuyên viên", world.head_a, NOW)
+    assert escalation.acknowledged_by_id == world.head_a.id
+    with pytest.raises(ValidationFailed):
+        esc.acknowledge(escalation, "urge", None, world.head_a, NOW)
+
+
+def test_daily_reminder_of_unacknowledged(world, routed_case):
+    db.session.add(Escalation(case_id=routed_case.id, stage="acceptance", level=1,
+                              reason="overdue", to_agency_id=world.a.id,
+                              as_of=date(2026, 11, 20), created_at=NOW))
+    db.session.flush()
+    assert esc.remind_unacknowledged(date(2026, 11, 23), NOW) == 1
+    assert esc.remind_unacknowledged(date(2026, 11, 23), NOW) == 0
+    assert esc.remind_unacknowledged(date(2026, 11, 24), NOW) == 1
+
+
+def _petition(names, received_on, ids=None):
+    people = [intake.PetitionerData(full_name=n, id_number=(ids or {}).get(n),
+                                    is_representative=(i == 0 and len(names) >= 5))
+              for i, n in enumerate(names)]
+    return intake.PetitionData(channel="walk_in", received_on=received_on, petitioners=people)
+
+
+def test_five_petitioners_across_three_petitions_is_mass(world, make_locality):
+    loc = make_locality("31001")
+
+    def receive(subject, names, on):
+        data = intake.CaseData(kind="complaint", field_code="land", subject=subject,
+                               content="Nội dung", locality_code=loc.code,
+                               petition=_petition(names, on))
+        return intake.receive_case(data, world.reception, NOW, TODAY)[0]
+
+    first = receive("Thu hồi đất làm đường ở thôn Đông", ["Lê Văn An", "Trần Thị Bình"],
+                    date(2026, 11, 2))
+    second = receive("Thu hoi dat lam duong thon Dong", ["Phạm Văn Cường"], date(2026, 11, 5))
+    assert not first.flag_mass and not second.flag_mass
+    other = receive("Ô nhiễm tiếng ồn quán karaoke", ["Vũ Văn Dũng", "Hồ Thị Em"],
+                    date(2026, 11, 6))
+    third = receive("Thu hồi đất làm đường thôn Đông", ["Đỗ Văn Dũng", "Ngô Thị Em"],
+                    date(2026, 11, 9))
+    cases = [db.session.get(Case, c.id) for c in (first, second, third)]
+    assert all(c.flag_mass and c.is_complex for c in cases)
+    assert len({c.cluster_id for c in cases}) == 1 and cases[0].cluster_id is not None
+    assert not other.flag_mass and other.cluster_id is None
+    assert db.session.get(Cluster, cases[0].cluster_id).locality_code == loc.code
+    rows = db.session.scalars(select(Escalation).where(Escalation.reason == "mass")).all()
+    assert sorted(e.case_id for e in rows) == sorted(c.id for c in cases)
+    assert {e.to_agency_id for e in rows} == {world.province.id}
+    inspector_notes = db.session.scalars(select(Notification).where(
+        Notification.user_id == world.inspector.id)).all()
+    assert len(inspector_notes) == 3
+
+    # A later petition on the same matter joins the cluster and is flagged at intake.
+    fourth = receive("Thu hồi đất làm đường thôn Đông", ["Mai Văn Giang"], date(2026, 11, 20))
+    assert fourth.flag_mass and fourth.cluster_id == cases[0].cluster_id
+
+
+def test_group_petition_of_five_is_mass(world, make_case):
+    case = make_case(actor=world.reception, petitioners=5)
+    assert case.flag_mass and case.cluster_id is not None
+
+
+def test_repeat_petition_after_decision_is_flagged(world, routed_case):
+    case = routed_case
+    workflow.accept(case, world.head_a, NOW, TODAY, decided_on=date(2026, 10, 5))
+    workflow.resolve(case, "wrong", "5/QĐ", "Không có cơ sở", world.head_a, NOW, TODAY,
+                     decided_on=date(2026, 10, 20))
+    signer = case.petitions[0].signers[0].petitioner
+    again = intake.PetitionData(channel="mail", received_on=date(2026, 11, 10), petitioners=[
+        intake.PetitionerData(full_name=signer.full_name, id_number=signer.id_number)])
+    intake.add_petition(case, again, world.reception, NOW, TODAY)
+    assert case.flag_repeated and "repeated" in case.flags
+    escalation = db.session.scalar(select(Escalation).where(Escalation.case_id == case.id,
+                                                            Escalation.reason == "repeated"))
+    assert escalation.to_agency_id == world.inspectorate.id and escalation.level == 3

@@ -1,0 +1,79 @@
+"""The inbox pages: notifications with unread count, acknowledging, designating a lead."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import Case, Escalation
+from complaints.services import workflow
+from complaints.services.escalation import escalate_due
+from tests.conftest import NOW, TODAY
+from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
+from tests.integration.test_escalation_world import ladder_dates
+
+D = date(2026, 10, 2)
+
+
+def test_head_sees_unread_count_and_acknowledges(client, login, world, routed_case):
+    escalate_due(ladder_dates(routed_case)[1], NOW)
+    escalation = db.session.scalars(select(Escalation)).one()
+    login(world.head_a)
+    page = client.get("/inbox").get_data(as_text=True)
+    assert 'data-testid="inbox-unread">1' in page and routed_case.tracking_code in page
+
+    page = client.get("/escalations").get_data(as_text=True)
+    assert f"escalation-{routed_case.tracking_code}-1-overdue" in page
+
+    bad = client.post(f"/escalations/{escalation.id}/acknowledge",
+                      data={f"ack{escalation.id}-action": "note",
+                            f"ack{escalation.id}-note": ""})
+    assert bad.status_code == 422 and 'data-testid="error-summary"' in bad.get_data(as_text=True)
+    ok = client.post(f"/escalations/{escalation.id}/acknowledge",
+                     data={f"ack{escalation.id}-action": "urge",
+                           f"ack{escalation.id}-note": "Đã nhắc chuyên viên"})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Escalation, escalation.id).action_taken == "urge"
+
+    client.post("/inbox/read")
+    assert 'data-testid="inbox-unread"' not in client.get("/inbox").get_data(as_text=True)
+
+
+def test_other_agency_cannot_acknowledge(client, login, world, routed_case):
+    escalate_due(ladder_dates(routed_case)[1], NOW)
+    escalation = db.session.scalars(select(Escalation)).one()
+    login(world.head_b)
+    response = client.post(f"/escalations/{escalation.id}/acknowledge",
+                           data={f"ack{escalation.id}-action": "urge"})
+    assert response.status_code == 404
+    assert client.get("/escalations").status_code == 200
+
+
+def test_supervisor_designates_lead_from_the_queue(client, login, world, routed_case):
+    case = routed_case
+    workflow.transfer(case, "SO-B", "Sai thẩm quyền", world.head_a, NOW, TODAY, decided_on=D)
+    workflow.transfer(case, "SO-A", "Sai thẩm quyền", world.head_b, NOW, TODAY, decided_on=D)
+    escalation = db.session.scalar(select(Escalation).where(Escalation.reason == "evaded"))
+    login(world.province_head)
+    page = client.get("/escalations").get_data(as_text=True)
+    assert f"lead-{case.tracking_code}" in page
+    prefix = f"lead{escalation.id}"
+    unconfirmed = client.post(f"/escalations/{escalation.id}/lead",
+                              data={f"{prefix}-agency_code": "SO-B"})
+    assert unconfirmed.status_code == 422
+    done = client.post(f"/escalations/{escalation.id}/lead",
+                       data={f"{prefix}-agency_code": "SO-B", f"{prefix}-confirm": "y",
+                             f"{prefix}-note": "Sở B chủ trì"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.lead_agency_id == world.b.id and case.agency_id == world.b.id
+
+
+def test_agency_officer_has_no_escalation_page(client, login, world):
+    login(world.officer_a)
+    assert client.get("/escalations").status_code == 403
+    assert client.get("/inbox").status_code == 200

@@ -1,0 +1,132 @@
+"""Escalation rules without a database: ladder dates, evasion, supervisors, repeat, mass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from complaints.domain import escalation as rules
+from complaints.domain.calendar import WorkingCalendar
+
+
+@dataclass
+class S:
+    level: int
+    code: str
+    offset_days: int
+    unit: str
+
+
+LADDER = [S(0, "reminder", -3, "working"), S(1, "overdue", 1, "calendar"),
+          S(2, "urged", 5, "working"), S(3, "inspection", 10, "working")]
+CAL = WorkingCalendar()
+DUE = date(2026, 11, 20)  # a Friday
+
+
+def test_step_dates_count_working_days_around_the_due_date():
+    dates = rules.step_dates(CAL, DUE, LADDER)
+    # 3 working days before Fri 20/11: Tue 17/11; overdue Sat 21/11 (the day after);
+    # 24/11 is Vietnamese Culture Day (a holiday): 5 working days overdue is Mon 30/11,
+    # 10 is Mon 07/12.
+    assert dates == [date(2026, 11, 17), date(2026, 11, 21), date(2026, 11, 30),
+                     date(2026, 12, 7)]
+
+
+@pytest.mark.parametrize("as_of, reached, expected", [
+    (date(2026, 11, 16), -1, None),
+    (date(2026, 11, 17), -1, 0),
+    (date(2026, 11, 18), 0, None),
+    (date(2026, 11, 21), 0, 1),
+    (date(2026, 11, 27), 1, None),
+    (date(2026, 11, 30), 1, 2),
+    (date(2026, 12, 7), 2, 3),
+    (date(2026, 12, 30), 3, None),
+])
+def test_due_step_walks_the_ladder(as_of, reached, expected):
+    dates = rules.step_dates(CAL, DUE, LADDER)
+    step = rules.due_step(dates, LADDER, as_of, reached)
+    assert (step.level if step else None) == expected
+
+
+def test_skipped_levels_give_only_the_level_due_now():
+    dates = rules.step_dates(CAL, DUE, LADDER)
+    step = rules.due_step(dates, LADDER, date(2026, 12, 10), -1)
+    assert step.level == 3
+
+
+def test_next_attention_is_the_next_step_above_the_level_reached():
+    dates = rules.step_dates(CAL, DUE, LADDER)
+    assert rules.next_attention(dates, LADDER, -1) == date(2026, 11, 17)
+    assert rules.next_attention(dates, LADDER, 1) == date(2026, 11, 30)
+    assert rules.next_attention(dates, LADDER, 3) is None
+
+
+def test_reminder_skips_a_holiday():
+    # Due Wed 03/09/2025 after National Day (01–02/09 off): the day with 3 working days
+    # left (28/08, 29/08, 03/09) is Wed 27/08.
+    assert rules.step_date(CAL, date(2025, 9, 3), -3, "working") == date(2025, 8, 27)
+
+
+PARENTS = {1: None, 2: 1, 3: 1, 4: 2, 5: 2, 6: 3, 9: 1}
+
+
+@pytest.mark.parametrize("agencies, expected", [
+    ([4, 5], 2),  # siblings under 2
+    ([4, 6], 1),  # cousins: the province
+    ([2, 4], 1),  # 2 supervises 4 but bounced it itself: its own supervisor
+    ([1, 2], None),  # nobody above the province
+])
+def test_lowest_common_supervisor(agencies, expected):
+    assert rules.lowest_common_supervisor(agencies, PARENTS) == expected
+
+
+def test_nearest_inspectorate_and_root():
+    assert rules.nearest_inspectorate(4, PARENTS, [9]) == 9
+    assert rules.nearest_inspectorate(4, PARENTS, []) is None
+    assert rules.root_of(6, PARENTS) == 1
+
+
+def test_evasion_second_return_or_transfer():
+    moves = [rules.Move("route", None, 4), rules.Move("return", 4, None),
+             rules.Move("route", None, 5)]
+    assert rules.detect_evasion(moves) is None
+    moves.append(rules.Move("transfer", 5, 6))
+    found = rules.detect_evasion(moves)
+    assert found.why == "returned_or_transferred_twice" and found.agencies == (4, 5, 6)
+
+
+def test_evasion_back_to_an_agency_that_had_it():
+    moves = [rules.Move("route", None, 4), rules.Move("transfer", 4, 5),
+             rules.Move("transfer", 5, 4)]
+    found = rules.detect_evasion(moves)
+    assert found is not None and set(found.agencies) == {4, 5}
+
+
+def test_designated_lead_ends_evasion():
+    moves = [rules.Move("route", None, 4), rules.Move("transfer", 4, 5),
+             rules.Move("transfer", 5, 4), rules.Move("designate_lead", 4, 4)]
+    assert rules.detect_evasion(moves) is None
+
+
+def test_repeated_after_decision_and_three_in_a_year():
+    p = rules.PetitionFacts
+    assert not rules.is_repeated([p(date(2026, 1, 5), frozenset({1}))], None)
+    assert rules.is_repeated([p(date(2026, 1, 5), frozenset({1})),
+                              p(date(2026, 3, 5), frozenset({1, 2}))], date(2026, 2, 1))
+    assert not rules.is_repeated([p(date(2026, 1, 5), frozenset({1})),
+                                  p(date(2026, 3, 5), frozenset({2}))], date(2026, 2, 1))
+    three = [p(date(2026, 1, 5), frozenset({1})), p(date(2026, 6, 5), frozenset({2})),
+             p(date(2026, 12, 30), frozenset({3}))]
+    assert rules.is_repeated(three, None)
+    three[2] = p(date(2027, 2, 1), frozenset({3}))
+    assert not rules.is_repeated(three, None)
+
+
+def test_mass_and_similar_subjects_ignore_accents():
+    assert rules.is_mass([1, 2, 3, 4, 5]) and not rules.is_mass([1, 1, 2, 3, 4])
+    a = rules.fold_subject("Tranh chấp đất đai ở thôn 3")
+    b = rules.fold_subject("tranh chap dat dai thon 3")
+    assert rules.similar_subjects(a, b)
+    assert not rules.similar_subjects(a, rules.fold_subject("Ô nhiễm môi trường khu công nghiệp"))
