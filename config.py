@@ -60,6 +60,16 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
     LOGIN_MAX_FAILURES = 5  # then the account is locked for LOGIN_LOCK_MINUTES
     LOGIN_LOCK_MINUTES = 15
+    # Citizens' side (issue 6): the agency whose reception desk takes online petitions,
+    # per-address limits (Flask-Limiter syntax; the storage above must be shared by all
+    # workers in production, e.g. RATELIMIT_STORAGE_URI=redis://…), and Open311 API keys.
+    ONLINE_RECEPTION_AGENCY_CODE = os.environ.get("ONLINE_RECEPTION_AGENCY_CODE", "BTCD")
+    SUBMIT_LIMIT = os.environ.get("SUBMIT_LIMIT", "5 per hour;20 per day")
+    LOOKUP_LIMIT = os.environ.get("LOOKUP_LIMIT", "10 per 15 minutes;30 per day")
+    OPEN311_POST_LIMIT = os.environ.get("OPEN311_POST_LIMIT", "300 per hour")  # per API key
+    OPEN311_API_KEYS = tuple(
+        k.strip() for k in os.environ.get("OPEN311_API_KEYS", "").split(",") if k.strip()
+    )
 
 
 class TestConfig(Config):

@@ -1,11 +1,263 @@
-"""Citizens' pages (no sign-in)."""
+"""Citizens' pages (no sign-in): submit online, look a case up, rate it, appeal.
 
-from flask import render_template
+No personal data and no PIN ever travels in a URL: the look-up is a POST and the case a
+citizen has opened is remembered in the (signed, HTTP-only) session cookie.
+"""
 
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from flask import (
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from complaints import clock
+from complaints.domain.catalog import KINDS
+from complaints.extensions import db, limiter
+from complaints.models import Field, Locality
+from complaints.services import public
+from complaints.services.errors import NotFound, ValidationFailed
 from complaints.web.public import bp
+from complaints.web.public.forms import FeedbackForm, LookupForm, SecondComplaintForm, SubmitForm
+from complaints.web.public.schemas import PublicCaseSchema
+
+logger = logging.getLogger(__name__)
+
+CASE_KEY = "public_case"  # the tracking code a citizen proved with the PIN
+RECEIPT_KEY = "public_receipt"  # tracking code and PIN to show once after a submission
+
+
+@bp.app_template_filter("isovndate")
+def isovndate(value) -> str:
+    """Format an ISO date string (as dumped by a schema) as dd/mm/yyyy."""
+    if not value:
+        return ""
+    return date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+
+
+@bp.errorhandler(429)
+def too_many(exc):
+    """Tell the citizen to wait, in words (the limit is per address)."""
+    return render_template("public/too_many.html"), 429
+
+
+def _lang() -> str:
+    return str(get_locale() or "vi")
+
+
+def _fill_choices(form: SubmitForm) -> None:
+    lang = _lang()
+    form.kind.choices = [SelectChoice(code, pair[1] if lang == "en" else pair[0])
+                         for code, pair in KINDS.items()]
+    fields = db.session.scalars(select(Field).where(Field.active.is_(True))
+                                .order_by(Field.name_vi))
+    form.field.choices = [SelectChoice("", _("— Chọn lĩnh vực —"))] + [
+        SelectChoice(f.code, f.name(lang)) for f in fields]
+    province = f"{int(current_app.config['PROVINCE_CODE']):02d}"
+    places = db.session.scalars(select(Locality).where(Locality.level == "commune",
+                                                       Locality.province_code == province)
+                                .order_by(Locality.name))
+    form.locality_code.choices = [SelectChoice("", _("— Không rõ / không chọn —"))] + [
+        SelectChoice(loc.code, loc.name) for loc in places]
+
+
+def _submission(form: SubmitForm) -> public.OnlineSubmission:
+    return public.OnlineSubmission(
+        kind=form.kind.data, field_code=form.field.data, subject=form.subject.data or "",
+        content=form.content.data or "", full_name=form.full_name.data or "",
+        locality_code=form.locality_code.data or None, phone=form.phone.data or None,
+        email=form.email.data or None, address=form.address.data or None,
+        id_number=form.id_number.data or None,
+    )
+
+
+def _uploads() -> list[tuple[bytes, str | None]]:
+    files = []
+    for item in request.files.getlist("attachments"):
+        if item and item.filename:
+            files.append((item.read(public.MAX_FILE_BYTES + 1), item.filename))
+    return files
+
+
+def _attach_errors(form, errors: dict[str, str]) -> None:
+    """Put service errors next to their fields (unknown keys go to the summary)."""
+    aliases = {"field_code": "field", "petition.petitioners": "full_name"}
+    for key, message in errors.items():
+        name = aliases.get(key, key)
+        target = getattr(form, name, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [_(message)]
+        else:
+            form.form_errors.append(_(message))
 
 
 @bp.route("/")
 def home():
     """Explain to citizens what they can do here."""
     return render_template("public/home.html")
+
+
+@bp.route("/gui-don", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"], methods=["POST"])
+def submit():
+    """Send a petition online, without an account (gửi đơn trực tuyến)."""
+    form = SubmitForm()
+    _fill_choices(form)
+    if request.method == "POST" and (form.website.data or "").strip():
+        logger.info("online submission refused: honeypot filled from %s", request.remote_addr)
+        return render_template("public/refused.html"), 400
+    if form.validate_on_submit():
+        try:
+            case, pin = public.submit_online(
+                _submission(form), current_app.config["ONLINE_RECEPTION_AGENCY_CODE"],
+                clock.now(), clock.today(), files=_uploads())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _attach_errors(form, exc.errors)
+        except NotFound:
+            db.session.rollback()
+            abort(503)
+        else:
+            public.queue_receipt_email(case, form.email.data, clock.now())
+            db.session.commit()
+            session[RECEIPT_KEY] = {"code": case.tracking_code, "pin": pin,
+                                    "email": bool(form.email.data), "second": False}
+            return redirect(url_for("public.submitted"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("public/submit.html", form=form,
+                           max_files=public.MAX_FILES,
+                           max_mb=public.MAX_FILE_BYTES // (1024 * 1024)), status
+
+
+@bp.route("/da-gui")
+def submitted():
+    """Show the tracking code and PIN once, right after a submission."""
+    receipt = session.pop(RECEIPT_KEY, None)
+    if not receipt:
+        return redirect(url_for("public.home"))
+    return render_template("public/submitted.html", receipt=receipt)
+
+
+def _lookup_failed(response) -> bool:
+    return bool(g.get("lookup_failed"))
+
+
+@bp.route("/tra-cuu", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOOKUP_LIMIT"], methods=["POST"],
+               deduct_when=_lookup_failed)
+def lookup():
+    """Look a case up with its tracking code and PIN (or phone); POST only, no data in URLs."""
+    form = LookupForm()
+    error = None
+    if form.validate_on_submit():
+        case = public.lookup(form.tracking_code.data, form.secret.data)
+        if case is not None:
+            session[CASE_KEY] = case.tracking_code
+            return redirect(url_for("public.case"))
+        g.lookup_failed = True
+        # One message whether the code exists or not: the page reveals nothing.
+        error = _("Mã hồ sơ hoặc mã PIN / số điện thoại không đúng.")
+    form.secret.data = ""  # never echo the PIN back
+    return render_template("public/lookup.html", form=form, error=error)
+
+
+def _session_case():
+    code = session.get(CASE_KEY)
+    if not code:
+        return None
+    case = public._find(code)
+    if case is None:
+        session.pop(CASE_KEY, None)
+    return case
+
+
+def _render_case(case, feedback_form=None, appeal_form=None, status=200):
+    today = clock.today()
+    record = PublicCaseSchema().dump(public.public_record(case, today))
+    feedback = public.feedback_of(case)
+    return render_template(
+        "public/case.html", case=record, today=today, feedback=feedback,
+        can_rate=case.status in public.RESOLVED_STATUSES and feedback is None,
+        feedback_form=feedback_form or FeedbackForm(formdata=None),
+        appeal=public.second_complaint_offered(case, today),
+        appeal_form=appeal_form or SecondComplaintForm(formdata=None),
+        window=public.appeal_window(case),
+    ), status
+
+
+@bp.route("/ho-so")
+def case():
+    """Show the public timeline of the case opened with its PIN."""
+    found = _session_case()
+    if found is None:
+        return redirect(url_for("public.lookup"))
+    return _render_case(found)
+
+
+@bp.route("/ho-so/danh-gia", methods=["POST"])
+def rate():
+    """Record the citizen's satisfaction with the result and the service (SIPAS)."""
+    found = _session_case()
+    if found is None:
+        return redirect(url_for("public.lookup"))
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            public.record_feedback(found, int(form.rating_result.data),
+                                   int(form.rating_service.data), form.comment.data,
+                                   clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _attach_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            return redirect(url_for("public.case", _anchor="danh-gia"))
+    return _render_case(found, feedback_form=form, status=422)
+
+
+@bp.route("/ho-so/khieu-nai-lan-hai", methods=["POST"])
+@limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"])
+def second_complaint():
+    """Open the linked second complaint at the next level up (khiếu nại lần hai)."""
+    found = _session_case()
+    if found is None:
+        return redirect(url_for("public.lookup"))
+    form = SecondComplaintForm()
+    if form.validate_on_submit():
+        try:
+            second, pin = public.open_second_complaint(
+                found, form.reason.data, current_app.config["ONLINE_RECEPTION_AGENCY_CODE"],
+                clock.now(), clock.today())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _attach_errors(form, exc.errors)
+        except NotFound:
+            db.session.rollback()
+            abort(503)
+        else:
+            db.session.commit()
+            session[RECEIPT_KEY] = {"code": second.tracking_code, "pin": pin, "email": False,
+                                    "second": True,
+                                    "agency": second.agency.name if second.agency else None}
+            return redirect(url_for("public.submitted"))
+    return _render_case(found, appeal_form=form, status=422)
+
+
+@bp.route("/ho-so/thoat", methods=["POST"])
+def leave():
+    """Forget the opened case on this device."""
+    session.pop(CASE_KEY, None)
+    return redirect(url_for("public.home"))

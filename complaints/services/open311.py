@@ -1,0 +1,232 @@
+"""Open311 GeoReport v2 over the case model: fields as services, cases as requests.
+
+Reads expose no personal data and none of the citizen's own text (which may name people):
+only the service, status, agency, locality and dates. Posting creates an online petition
+exactly like the citizens' web form (services.public.submit_online).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import select
+
+from complaints.domain import states
+from complaints.domain.catalog import REPORT_CATEGORIES, label
+from complaints.extensions import db
+from complaints.models import Case, Field, Locality
+from complaints.services import public
+from complaints.services.errors import NotFound, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+MAX_RESULTS = 1000
+DEFAULT_WINDOW_DAYS = 90
+# Kinds a third-party app may post; a denunciation needs the denouncer's name and
+# address and confidential handling, so it goes through the web form or a desk instead.
+POSTABLE_KINDS = ("feedback", "recommendation", "complaint")
+KEYWORDS = "khiếu nại,tố cáo,kiến nghị,phản ánh"
+
+OPEN = "open"
+CLOSED = "closed"
+# GeoReport has two statuses; documented in docs/open311.md.
+STATUS_MAP = {
+    states.RECEIVED: OPEN, states.ROUTED: OPEN, states.RETURNED: OPEN, states.ACCEPTED: OPEN,
+    states.SUSPENDED: OPEN, states.RESOLVED: CLOSED, states.CLOSED: CLOSED,
+    states.FILED: CLOSED, states.GUIDED: CLOSED, states.FORWARDED: CLOSED,
+    states.NOT_ACCEPTED: CLOSED, states.WITHDRAWN: CLOSED,
+}
+
+
+class Open311Error(Exception):
+    """An error answered in the GeoReport format: [{"code": …, "description": …}]."""
+
+    def __init__(self, code: int, description: str):
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+def list_services(lang: str = "vi") -> list[dict]:
+    """Return one GeoReport service per active field of law."""
+    rows = db.session.scalars(select(Field).where(Field.active.is_(True)).order_by(Field.id))
+    return [
+        {
+            "service_code": f.code,
+            "service_name": f.name(lang),
+            "description": (f"Khiếu nại, kiến nghị, phản ánh về {f.name_vi}" if lang != "en"
+                            else f"Complaints, recommendations and feedback on {f.name_en}"),
+            "metadata": False,
+            "type": "realtime",
+            "keywords": KEYWORDS,
+            "group": label(REPORT_CATEGORIES, f.report_category, lang),
+        }
+        for f in rows
+    ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite returns naive UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _due(case: Case) -> str | None:
+    if STATUS_MAP[case.status] == CLOSED:
+        return None
+    open_rows = [d for d in case.deadlines if d.met_on is None]
+    if not open_rows:
+        return None
+    due = min(d.due_on for d in open_rows)
+    # A deadline ends at the end of its due date, Vietnam time (UTC+7).
+    return datetime.combine(due, time(23, 59, 59), timezone(timedelta(hours=7))).isoformat()
+
+
+def request_view(case: Case, lang: str = "vi") -> dict:
+    """Return a case as a GeoReport service request, without personal data."""
+    return {
+        "service_request_id": case.tracking_code,
+        "status": STATUS_MAP[case.status],
+        "status_notes": case.status,
+        "service_name": case.field.name(lang),
+        "service_code": case.field.code,
+        "agency_responsible": case.agency.name if case.agency else None,
+        "service_notice": None,
+        "requested_datetime": _iso(case.created_at),
+        "updated_datetime": _iso(case.updated_at or case.created_at),
+        "expected_datetime": _due(case),
+        "address": case.locality.name if case.locality else None,
+        "address_id": case.locality_code,
+        "zipcode": None,
+    }
+
+
+def get_request(tracking_code: str, lang: str = "vi") -> dict:
+    case = public._find(tracking_code)
+    if case is None:
+        raise Open311Error(404, "service_request_id not found")
+    return request_view(case, lang)
+
+
+def _parse_when(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a W3C date-time") from None
+    return moment.date()
+
+
+@dataclass
+class RequestFilter:
+    service_request_id: str | None = None
+    service_code: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    status: str | None = None
+
+
+def find_requests(filters: RequestFilter, today: date, lang: str = "vi") -> list[dict]:
+    """Return service requests matching the GeoReport filters (most recent first)."""
+    if filters.service_request_id:
+        # The spec: with ids given, every other filter is ignored.
+        codes = [c.strip().upper() for c in filters.service_request_id.split(",") if c.strip()]
+        rows = db.session.scalars(select(Case).where(Case.tracking_code.in_(codes[:MAX_RESULTS])))
+        return [request_view(c, lang) for c in rows]
+    query = select(Case).where(Case.kind != "denunciation")
+    if filters.service_code:
+        field_row = db.session.scalar(select(Field).where(Field.code == filters.service_code))
+        if field_row is None:
+            raise Open311Error(400, "unknown service_code")
+        query = query.where(Case.field_id == field_row.id)
+    start = _parse_when(filters.start_date, "start_date")
+    end = _parse_when(filters.end_date, "end_date")
+    if start is None and end is None:
+        start = today - timedelta(days=DEFAULT_WINDOW_DAYS)
+    if start is not None:
+        query = query.where(Case.received_on >= start)
+    if end is not None:
+        query = query.where(Case.received_on <= end)
+    if filters.status:
+        wanted = {s.strip() for s in filters.status.split(",")}
+        if not wanted <= {OPEN, CLOSED}:
+            raise Open311Error(400, "status must be open or closed")
+        query = query.where(Case.status.in_([s for s, v in STATUS_MAP.items() if v in wanted]))
+    query = query.order_by(Case.received_on.desc(), Case.id.desc()).limit(MAX_RESULTS)
+    return [request_view(c, lang) for c in db.session.scalars(query)]
+
+
+def _float(value: str | None, name: str, low: float, high: float) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a number") from None
+    if not low <= number <= high:
+        raise Open311Error(400, f"{name} out of range")
+    return number
+
+
+def create_request(params: dict, agency_code: str, now: datetime, today: date) -> dict:
+    """Create an online petition from a GeoReport POST; return the spec's answer item."""
+    service_code = (params.get("service_code") or "").strip()
+    if not service_code:
+        raise Open311Error(400, "service_code is required")
+    if db.session.scalar(select(Field.id).where(Field.code == service_code,
+                                                Field.active.is_(True))) is None:
+        raise Open311Error(400, "unknown service_code")
+    lat = _float(params.get("lat"), "lat", -90, 90)
+    lon = _float(params.get("long"), "long", -180, 180)
+    address = (params.get("address_string") or "").strip()
+    address_id = (params.get("address_id") or "").strip()
+    if not ((lat is not None and lon is not None) or address or address_id):
+        raise Open311Error(400, "a location is required: lat and long, address_string "
+                                "or address_id")
+    locality = db.session.get(Locality, address_id) if address_id else None
+    if address_id and locality is None:
+        raise Open311Error(400, "address_id is not a known locality code")
+    kind = (params.get("kind") or "feedback").strip()
+    if kind not in POSTABLE_KINDS:
+        raise Open311Error(400, "kind must be one of " + ", ".join(POSTABLE_KINDS))
+    # Vietnamese names are written family name first.
+    full_name = " ".join(p for p in ((params.get("last_name") or "").strip(),
+                                     (params.get("first_name") or "").strip()) if p)
+    if not full_name:
+        raise Open311Error(400, "first_name or last_name is required (the law does not "
+                                "handle anonymous petitions)")
+    email = (params.get("email") or "").strip() or None
+    phone = (params.get("phone") or "").strip() or None
+    if not (email or phone):
+        raise Open311Error(400, "email or phone is required, so that the agency can answer")
+    description = (params.get("description") or "").strip()
+    where = []
+    if address:
+        where.append(f"Địa điểm: {address}")
+    if lat is not None and lon is not None:
+        where.append(f"Toạ độ: {lat:.6f}, {lon:.6f}")
+    field_name = db.session.scalar(select(Field.name_vi).where(Field.code == service_code))
+    content = "\n\n".join(p for p in (description or field_name, "\n".join(where)) if p)
+    subject = (description.splitlines()[0] if description else field_name)[:120]
+    data = public.OnlineSubmission(
+        kind=kind, field_code=service_code, subject=subject, content=content,
+        full_name=full_name, locality_code=locality.code if locality else None,
+        phone=phone, email=email, address=None,
+    )
+    try:
+        case, pin = public.submit_online(data, agency_code, now, today)
+    except ValidationFailed as exc:
+        raise Open311Error(400, "; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
+    except NotFound:
+        raise Open311Error(503, "online reception is not configured") from None
+    return {
+        "service_request_id": case.tracking_code,
+        "service_notice": (f"Đã nhận. Mã hồ sơ {case.tracking_code}, mã PIN tra cứu {pin}. "
+                           f"Received: tracking code {case.tracking_code}, look-up PIN {pin}."),
+        "account_id": None,
+    }

@@ -1,0 +1,443 @@
+"""Citizens' use cases: online submission, look-up, satisfaction and second complaint.
+
+Citizens have no account: the actor of every change here is None ("system"), the petition
+enters the reception queue of the online desk agency, and a citizen proves who they are
+with the tracking code and the PIN (or the phone number they gave).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from complaints.domain import states
+from complaints.domain.catalog import KINDS
+from complaints.domain.text import digits
+from complaints.extensions import db
+from complaints.models import Agency, AuditEvent, Case, CitizenFeedback, Field, Locality
+from complaints.services import attachments, audit, intake, workflow
+from complaints.services.errors import NotFound, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_MAX = 300
+CONTENT_MAX = 10_000
+NAME_MAX = 200
+ADDRESS_MAX = 500
+COMMENT_MAX = 2_000
+MAX_FILES = 3
+MAX_FILE_BYTES = 5 * 1024 * 1024  # per file; MAX_CONTENT_LENGTH caps the whole request
+
+# Window for a second complaint after the first decision (khiếu nại lần hai).
+# key: is the case in a remote, hard-to-reach area (vùng sâu, vùng xa)?
+APPEAL_WINDOW = {
+    False: {"days": 30, "source": "Luật Khiếu nại 2011, Điều 33 (30 ngày kể từ ngày nhận "
+                                  "quyết định giải quyết lần đầu)"},
+    True: {"days": 45, "source": "Luật Khiếu nại 2011, Điều 33 (vùng sâu, vùng xa: 45 ngày)"},
+}
+LOW_RATING = 2  # a rating of the result at or below this offers the next legal step
+RESOLVED_STATUSES = (states.RESOLVED, states.CLOSED)
+
+
+@dataclass
+class OnlineSubmission:
+    """What a citizen types into the online form (or an Open311 client posts)."""
+
+    kind: str
+    field_code: str
+    subject: str
+    content: str
+    full_name: str
+    locality_code: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    id_number: str | None = None
+
+
+@dataclass
+class PublicEvent:
+    """One step of the public timeline: an event code, its date and public details only."""
+
+    event: str
+    on: date | None
+    agency: str | None = None
+    reason: str | None = None
+    due_on: date | None = None
+
+
+@dataclass
+class PublicDeadline:
+    stage: str
+    due_on: date
+    met_on: date | None
+    days_left: int | None
+
+
+@dataclass
+class PublicRecord:
+    """What the citizen may see of a case: no personal data, no officers, no escalations."""
+
+    tracking_code: str
+    kind: str
+    complaint_round: int | None
+    field_name_vi: str
+    field_name_en: str
+    subject: str
+    status: str
+    received_on: date
+    agency_name: str | None
+    petitioner_initials: str
+    deadlines: list[PublicDeadline] = field(default_factory=list)
+    timeline: list[PublicEvent] = field(default_factory=list)
+    outcome: str | None = None
+    decision_number: str | None = None
+    decision_on: date | None = None
+    resolution_summary: str | None = None
+
+
+def online_desk(agency_code: str) -> Agency:
+    """Return the agency whose reception desk takes online petitions."""
+    agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+    if agency is None or not agency.active:
+        raise NotFound(f"online reception agency {agency_code!r}")
+    return agency
+
+
+def validate_submission(data: OnlineSubmission) -> dict[str, str]:
+    """Return field → message for the citizen's part of the input (sizes and contacts)."""
+    errors: dict[str, str] = {}
+    if data.kind not in KINDS:
+        errors["kind"] = "Chọn loại đơn."
+    if db.session.scalar(select(Field.id).where(Field.code == (data.field_code or ""),
+                                                Field.active.is_(True))) is None:
+        errors["field"] = "Chọn lĩnh vực."
+    if data.locality_code and db.session.get(Locality, data.locality_code) is None:
+        errors["locality_code"] = "Địa bàn không tồn tại."
+    if not (data.subject or "").strip():
+        errors["subject"] = "Nhập trích yếu nội dung."
+    if not (data.content or "").strip():
+        errors["content"] = "Nhập nội dung đơn."
+    if data.email and ("@" not in data.email or len(data.email) > 255):
+        errors["email"] = "Địa chỉ thư điện tử không hợp lệ."
+    if data.id_number and not (digits(data.id_number) == data.id_number.strip()
+                               and 9 <= len(data.id_number.strip()) <= 12):
+        errors["id_number"] = "Số định danh gồm 9 đến 12 chữ số."
+    if len(data.subject or "") > SUBJECT_MAX:
+        errors["subject"] = f"Tối đa {SUBJECT_MAX} ký tự."
+    if len(data.content or "") > CONTENT_MAX:
+        errors["content"] = f"Tối đa {CONTENT_MAX} ký tự."
+    if len(data.full_name or "") > NAME_MAX:
+        errors["full_name"] = f"Tối đa {NAME_MAX} ký tự."
+    if len(data.address or "") > ADDRESS_MAX:
+        errors["address"] = f"Tối đa {ADDRESS_MAX} ký tự."
+    if not (data.full_name or "").strip():
+        errors["full_name"] = "Nhập họ và tên."
+    if data.kind == "denunciation" and not (data.address or "").strip():
+        # Law on Denunciations Art. 23, 25: an anonymous denunciation is not handled.
+        errors["address"] = "Đơn tố cáo phải có họ tên và địa chỉ người tố cáo."
+    if not any((v or "").strip() for v in (data.phone, data.email, data.address)):
+        errors["phone"] = "Nhập ít nhất một cách liên lạc: điện thoại, thư điện tử hoặc địa chỉ."
+    if data.phone and not 9 <= len(digits(data.phone)) <= 12:
+        errors["phone"] = "Số điện thoại không hợp lệ."
+    return errors
+
+
+def submit_online(data: OnlineSubmission, agency_code: str, now: datetime, today: date,
+                  files: list[tuple[bytes, str | None]] | tuple = ()) -> tuple[Case, str]:
+    """Receive an online petition into the online desk's reception queue; return case, PIN.
+
+    `files` are (content, filename) pairs; every one is checked before anything is saved.
+    """
+    errors = validate_submission(data)
+    files = [(content, name) for content, name in files if content]
+    if len(files) > MAX_FILES:
+        errors["attachments"] = f"Tối đa {MAX_FILES} tệp."
+    else:
+        for content, name in files:
+            try:
+                attachments.check_file(content, name, MAX_FILE_BYTES)
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
+                break
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        desk = online_desk(agency_code)
+    except NotFound:
+        logger.error("ONLINE_RECEPTION_AGENCY_CODE %r is not an active agency", agency_code)
+        raise
+    person = intake.PetitionerData(
+        full_name=(data.full_name or "").strip(), id_number=data.id_number or None,
+        phone=data.phone or None, email=data.email or None,
+        address=(data.address or "").strip() or None,
+    )
+    case_data = intake.CaseData(
+        kind=data.kind, field_code=data.field_code, subject=data.subject,
+        content=data.content, locality_code=data.locality_code or None,
+        petition=intake.PetitionData(channel="online", received_on=today, petitioners=[person]),
+    )
+    case, pin = intake.receive_case(case_data, None, now, today)
+    case.reception_agency_id = desk.id
+    case.reception_agency = desk
+    db.session.flush()
+    # A denouncer's own scan may show their hand or name: stored as the petition itself,
+    # which marks it as revealing the identity (masked like the name).
+    purpose = "petition" if case.kind == "denunciation" else "evidence"
+    for content, name in files:
+        stored = attachments.store_upload(content, name, MAX_FILE_BYTES)
+        attachments.attach(case, stored, purpose, None, now, petition=case.petitions[0])
+    return case, pin
+
+
+def queue_receipt_email(case: Case, email: str | None, now: datetime) -> bool:
+    """Queue an e-mail receipt with the tracking code (not the PIN) to the citizen.
+
+    The PIN is shown on screen only: in an e-mail it would also sit in clear in the
+    outbox table, while the case keeps only its keyed hash.
+    """
+    from complaints.services import notifications
+
+    if not email:
+        return False
+    subject = f"Đã nhận đơn — mã hồ sơ {case.tracking_code}"
+    body = (f"Cơ quan đã nhận đơn của ông/bà ngày {case.received_on:%d/%m/%Y}.\n"
+            f"Mã hồ sơ: {case.tracking_code}\n"
+            "Tra cứu tại trang Tra cứu hồ sơ bằng mã hồ sơ và mã PIN hiện trên màn hình "
+            "khi gửi đơn, hoặc bằng số điện thoại đã khai trong đơn.\n\n"
+            f"We received your petition. Tracking code: {case.tracking_code}. Look it up "
+            "with the PIN shown on screen when you sent it, or with the phone number given.")
+    return notifications.queue(f"receipt:{case.id}", subject, body, now, email_to=email,
+                               case_id=case.id, in_app=False) > 0
+
+
+def _find(tracking_code: str) -> Case | None:
+    code = (tracking_code or "").strip().upper()
+    if not code or len(code) > 20:
+        return None
+    return db.session.scalar(select(Case).where(Case.tracking_code == code))
+
+
+def _phones(case: Case) -> set[str]:
+    return {digits(s.petitioner.phone) for p in case.petitions for s in p.signers
+            if s.petitioner is not None and s.petitioner.phone}
+
+
+def lookup(tracking_code: str, secret: str) -> Case | None:
+    """Return the case if `secret` is its PIN or a phone number given on it, else None.
+
+    Unknown code and wrong secret both give None, with the same work done, so that the
+    answer reveals nothing about which tracking codes exist.
+    """
+    secret = (secret or "").strip()
+    case = _find(tracking_code)
+    if case is None:
+        intake.hash_pin("0000-00000000", secret)  # same work as a real check
+        return None
+    if intake.check_pin(case, secret):
+        return case
+    phone = digits(secret)
+    if len(phone) >= 9 and any(hmac.compare_digest(phone, p) for p in _phones(case)):
+        return case
+    return None
+
+
+def initials(full_name: str | None) -> str:
+    """Return "N.V.A." for "Nguyễn Văn A"."""
+    return "".join(f"{part[0].upper()}." for part in (full_name or "").split() if part)
+
+
+def _data(event: AuditEvent) -> dict:
+    try:
+        return json.loads(event.data or "{}")
+    except ValueError:
+        return {}
+
+
+def _day(value) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _agency_name(code: str | None) -> str | None:
+    if not code:
+        return None
+    agency = db.session.scalar(select(Agency).where(Agency.code == code))
+    return agency.name if agency else None
+
+
+# Audit actions the public timeline shows; everything else (assignments, escalations,
+# identity reveals, notes) stays internal.
+PUBLIC_ACTIONS = ("received", "routed", "transferred", "returned", "accepted", "refused",
+                  "extended", "suspended", "resumed", "resolved", "closed", "filed", "guided",
+                  "forwarded", "withdrawn")
+
+
+def public_timeline(case: Case) -> list[PublicEvent]:
+    """Return the public steps of the case, oldest first, with public details only."""
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case.id,
+                                 AuditEvent.action.in_(PUBLIC_ACTIONS))
+        .order_by(AuditEvent.seq)
+    )
+    events = []
+    for row in rows:
+        data = _data(row)
+        on = _day(data.get("on")) or _day(data.get("received_on")) or row.created_at.date()
+        item = PublicEvent(event=row.action, on=on)
+        if row.action in ("routed", "transferred"):
+            item.agency = _agency_name(data.get("to"))
+        elif row.action == "extended":
+            item.reason, item.due_on = data.get("reason"), _day(data.get("to"))
+        elif row.action == "refused":
+            item.reason = data.get("reason")  # the written reasons owed to the citizen
+        elif row.action == "filed":
+            item.reason = data.get("filing_reason")
+        elif row.action == "forwarded":
+            item.agency = data.get("forwarded_to")
+        elif row.action == "resolved":
+            item.agency = case.agency.name if case.agency else None
+        events.append(item)
+    return events
+
+
+def public_record(case: Case, today: date) -> PublicRecord:
+    """Return the citizen's view of a case."""
+    from complaints.domain.deadlines import days_left
+    from complaints.services.calendar import get_calendar
+
+    cal = get_calendar()
+    first = case.petitions[0] if case.petitions else None
+    names = [s.petitioner.full_name for s in first.signers] if first else []
+    # A denouncer's identity is secret even in initials (Law on Denunciations Art. 8).
+    shown = "" if case.kind == "denunciation" or not names else initials(names[0])
+    is_open = case.status not in states.FINAL_STATUSES
+    deadlines = [
+        PublicDeadline(stage=d.stage, due_on=d.due_on, met_on=d.met_on,
+                       days_left=days_left(cal, d.due_on, today)
+                       if is_open and d.met_on is None else None)
+        for d in case.deadlines
+    ]
+    resolved = case.status in RESOLVED_STATUSES
+    return PublicRecord(
+        tracking_code=case.tracking_code, kind=case.kind,
+        complaint_round=case.complaint_round, field_name_vi=case.field.name_vi,
+        field_name_en=case.field.name_en, subject=case.subject, status=case.status,
+        received_on=case.received_on, agency_name=case.agency.name if case.agency else None,
+        petitioner_initials=shown, deadlines=deadlines, timeline=public_timeline(case),
+        outcome=case.outcome if resolved else None,
+        decision_number=case.decision_number if resolved else None,
+        decision_on=case.decision_on if resolved else None,
+        resolution_summary=case.resolution_summary if resolved else None,
+    )
+
+
+def feedback_of(case: Case) -> CitizenFeedback | None:
+    return db.session.scalar(select(CitizenFeedback).where(CitizenFeedback.case_id == case.id))
+
+
+def record_feedback(case: Case, rating_result: int, rating_service: int,
+                    comment: str | None, now: datetime) -> CitizenFeedback:
+    """Record the citizen's satisfaction (SIPAS factors), once per case, after resolution."""
+    if case.status not in RESOLVED_STATUSES:
+        raise ValidationFailed({"rating_result": "Chỉ đánh giá được sau khi có kết quả "
+                                                 "giải quyết."})
+    if feedback_of(case) is not None:
+        raise ValidationFailed({"rating_result": "Hồ sơ này đã được đánh giá."})
+    errors = {}
+    for name, value in (("rating_result", rating_result), ("rating_service", rating_service)):
+        if not isinstance(value, int) or not 1 <= value <= 5:
+            errors[name] = "Chọn mức từ 1 đến 5."
+    if comment and len(comment) > COMMENT_MAX:
+        errors["comment"] = f"Tối đa {COMMENT_MAX} ký tự."
+    if errors:
+        raise ValidationFailed(errors)
+    row = CitizenFeedback(case_id=case.id, rating_result=rating_result,
+                          rating_service=rating_service, comment=(comment or "").strip() or None,
+                          created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    audit.record_case(case, "feedback", None, now, {"rating_result": rating_result,
+                                                    "rating_service": rating_service})
+    return row
+
+
+@dataclass
+class AppealWindow:
+    days: int
+    source: str
+    last_day: date
+    next_agency: Agency | None
+
+
+def appeal_window(case: Case) -> AppealWindow | None:
+    """Return the window for a second complaint on a resolved first complaint, else None."""
+    if case.kind != "complaint" or case.complaint_round != 1:
+        return None
+    if case.status not in RESOLVED_STATUSES or case.decision_on is None:
+        return None
+    rule = APPEAL_WINDOW[bool(case.is_remote)]
+    # Counted from the decision's date: the system does not know when it was received,
+    # which can only be later, so the citizen is never told a date later than the law's.
+    last_day = case.decision_on + timedelta(days=rule["days"])
+    resolver = case.agency
+    return AppealWindow(days=rule["days"], source=rule["source"], last_day=last_day,
+                        next_agency=resolver.parent if resolver else None)
+
+
+def second_complaint_offered(case: Case, today: date) -> AppealWindow | None:
+    """Return the appeal window if a low rating makes us offer a second complaint now."""
+    window = appeal_window(case)
+    feedback = feedback_of(case)
+    if window is None or feedback is None or feedback.rating_result > LOW_RATING:
+        return None
+    if today > window.last_day or window.next_agency is None:
+        return None
+    if db.session.scalar(select(Case.id).where(Case.parent_case_id == case.id,
+                                               Case.complaint_round == 2)):
+        return None
+    return window
+
+
+def open_second_complaint(case: Case, reason: str, agency_code: str, now: datetime,
+                          today: date) -> tuple[Case, str]:
+    """Open the linked second complaint (khiếu nại lần hai) and route it one level up."""
+    window = second_complaint_offered(case, today)
+    if window is None:
+        raise ValidationFailed({"reason": "Không thể khiếu nại lần hai cho hồ sơ này."})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": "Nêu lý do không đồng ý với quyết định."})
+    if len(reason) > CONTENT_MAX:
+        raise ValidationFailed({"reason": f"Tối đa {CONTENT_MAX} ký tự."})
+    desk = online_desk(agency_code)
+    people = []
+    for signer in case.petitions[0].signers:
+        p = signer.petitioner
+        people.append(intake.PetitionerData(full_name=p.full_name, id_number=p.id_number,
+                                            phone=p.phone, email=p.email, address=p.address,
+                                            is_representative=signer.is_representative))
+    data = intake.CaseData(
+        kind="complaint", field_code=case.field.code,
+        subject=f"Khiếu nại lần hai: {case.subject}"[:SUBJECT_MAX], content=reason,
+        locality_code=case.locality_code, complaint_round=2,
+        parent_tracking_code=case.tracking_code, is_remote=case.is_remote,
+        petition=intake.PetitionData(channel="online", received_on=today, petitioners=people),
+    )
+    second, pin = intake.receive_case(data, None, now, today)
+    second.reception_agency_id = desk.id
+    second.reception_agency = desk
+    db.session.flush()
+    workflow.route(second, window.next_agency.code, None, now, today,
+                   reason=f"Khiếu nại lần hai đối với quyết định {case.decision_number} "
+                          f"của {case.agency.name}")
+    return second, pin
