@@ -57,7 +57,7 @@ def test_reception_story(page, make_user, make_locality, make_agency):
     page.locator("#petitioners-4-is_representative").check()
     page.locator("#petition_scans").set_input_files(
         files=[{"name": "don.pdf", "mimeType": "application/pdf", "buffer": PDF}])
-    page.get_by_role("button", name="Lưu đơn", exact=True).last.click()
+    page.get_by_role("button", name="Lưu hồ sơ", exact=True).last.click()
 
     page.wait_for_url(re.compile(r".*/reception/cases/[^/]+/receipt$"))
     code = page.get_by_test_id("receipt-code").inner_text().strip()
