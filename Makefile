@@ -6,7 +6,7 @@
 #                  on 127.0.0.1:$${PORT:-5000}
 #   make test      pytest on SQLite            (extra args: make test PYTEST_ARGS='-k foo -x')
 #   make test-pg   pytest on a throw-away PostgreSQL (.ci/pg.sh)
-#   make lint      ruff
+#   make lint      ruff, then bandit (security scan of complaints/, config in pyproject.toml)
 #   make clean     caches and compiled catalogs;  make distclean  also removes .venv
 
 SHELL := /bin/bash
@@ -55,6 +55,7 @@ test-pg: venv babel
 
 lint: venv
 	$(BIN)/ruff check complaints tests
+	$(BIN)/bandit -q -r complaints -c pyproject.toml
 
 clean:
 	rm -rf .pytest_cache .ruff_cache

@@ -70,6 +70,8 @@ class Config:
     OPEN311_API_KEYS = tuple(
         k.strip() for k in os.environ.get("OPEN311_API_KEYS", "").split(",") if k.strip()
     )
+    # Years a petitioner's identity is kept after their last case ended (then anonymisable).
+    RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "5"))
 
 
 class TestConfig(Config):

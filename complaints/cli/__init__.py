@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from complaints.cli import audit, demo, escalation, localities, users
+from complaints.cli import audit, backup, demo, escalation, localities, users
 
 
 def register_cli(app: Flask) -> None:
     for module in (users, localities, audit, demo):
         app.cli.add_command(module.group)
-    for command in escalation.commands:
+    for command in (*escalation.commands, *backup.commands):
         app.cli.add_command(command)

@@ -61,7 +61,7 @@ def load(if_empty, bulk_cases, story_cases, seed, today_, chunk_size, progress):
     if today > clock.today():
         raise click.BadParameter("must not be in the future", param_hint="--today")
     now = _now_for(today)
-    rng = random.Random(seed)  # noqa: S311 (reproducible demo data, not security)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # reproducible demo data, not security
 
     loaded = demo.prepare_reference_data(now)
     if loaded:

@@ -161,7 +161,7 @@ def create_user(username: str, role: str, password: str, actor: User, now: datet
         if "already exists" in text:
             raise ValidationFailed({"username": "Tên đăng nhập đã có."}) from exc
         if "password" in text:
-            raise ValidationFailed({"password": "Mật khẩu phải có ít nhất 8 ký tự."}) from exc
+            raise ValidationFailed({"password": "Mật khẩu phải có ít nhất 8 ký tự."}) from exc  # nosec B105  # a message
         if "agency" in text:
             raise ValidationFailed({"agency_code": "Vai trò này cần chọn cơ quan."}) from exc
         if "role" in text.lower():

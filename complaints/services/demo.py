@@ -63,7 +63,7 @@ from complaints.services.seed import seed_reference_data
 logger = logging.getLogger(__name__)
 
 # DEMO ONLY: every demo account has this published password.
-DEMO_PASSWORD = "demo1234"  # noqa: S105
+DEMO_PASSWORD = "demo1234"  # noqa: S105  # nosec B105  # published demo-only password
 PROVINCE_CODE = "31"  # Hải Phòng
 CITY = "UBND-HP"
 INSPECTORATE = "TTR-HP"
@@ -181,7 +181,7 @@ def _get_or_create_agency(code: str, name: str, name_en: str, level: str,
 
 def build_province(now: datetime, rng: random.Random | None = None) -> Province:
     """Create (or complete) the demo province: agencies, routing rules and users."""
-    rng = rng or random.Random(31)  # noqa: S311 (demo data, not security)
+    rng = rng or random.Random(31)  # noqa: S311  # nosec B311  # demo data, not security
     result = Province()
     city, made = _get_or_create_agency(
         CITY, "Ủy ban nhân dân thành phố Hải Phòng", "Hai Phong City People's Committee",
@@ -1444,7 +1444,7 @@ def _fix_sequences() -> None:
         return
     for table in ("cases", "petitions", "petitioners"):
         db.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608  # fixed table names
             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
 
 

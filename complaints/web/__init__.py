@@ -22,12 +22,14 @@ def register_web(app: Flask) -> None:
     from complaints.web.agency import bp as agency_bp
     from complaints.web.api import bp as api_bp
     from complaints.web.auth import bp as auth_bp
+    from complaints.web.health import bp as health_bp
     from complaints.web.inbox import bp as inbox_bp
     from complaints.web.inspection import bp as inspection_bp
     from complaints.web.public import bp as public_bp
     from complaints.web.reception import bp as reception_bp
 
-    for bp in (auth_bp, reception_bp, agency_bp, inspection_bp, admin_bp, public_bp, inbox_bp):
+    for bp in (auth_bp, reception_bp, agency_bp, inspection_bp, admin_bp, public_bp, inbox_bp,
+               health_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens, not cookies, so CSRF does not apply.
     csrf.exempt(api_bp)

@@ -1,0 +1,199 @@
+"""Personal data of petitioners: export everything held, anonymise after retention.
+
+Anonymising blanks the person's identity on the petitioner row and the addresses the
+outbox kept for them; petitions, cases and feedback stay, so the statistics do not change.
+Audit events never hold personal data (intake records counts and codes only), so every
+chain stays valid; the act itself is recorded on the chain "petitioner:<id>".
+
+Free text that officials typed into a case (subject, content, notes) is not rewritten:
+it is the record of the case, not the petitioner's identity.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+
+from complaints.domain.states import FINAL_STATUSES
+from complaints.domain.text import digits, fold
+from complaints.extensions import db
+from complaints.models import (
+    AuditEvent,
+    Case,
+    CitizenFeedback,
+    Notification,
+    Petition,
+    Petitioner,
+    PetitionSigner,
+    User,
+)
+from complaints.services import audit
+from complaints.services.errors import ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+ANONYMOUS_NAME = "Đã ẩn danh"
+GROUNDS = ("retention_expired", "petitioner_request")
+
+
+def chain(petitioner: Petitioner) -> str:
+    return f"petitioner:{petitioner.id}"
+
+
+def find_petitioners(q: str, limit: int = 50) -> list[Petitioner]:
+    """Return petitioners whose folded name, ID number or phone matches `q`."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    conditions = [Petitioner.name_folded.contains(fold(q), autoescape=True)]
+    number = digits(q)
+    if number:
+        conditions += [Petitioner.id_number == number, Petitioner.phone == number]
+    return list(db.session.scalars(
+        select(Petitioner).where(or_(*conditions)).order_by(Petitioner.id).limit(limit)))
+
+
+def cases_of(petitioner: Petitioner) -> list[Case]:
+    """Return every case on which the petitioner signed a petition."""
+    return list(db.session.scalars(
+        select(Case).join(Petition, Petition.case_id == Case.id)
+        .join(PetitionSigner, PetitionSigner.petition_id == Petition.id)
+        .where(PetitionSigner.petitioner_id == petitioner.id)
+        .distinct().order_by(Case.id)))
+
+
+def _ended_on(case: Case) -> date:
+    """The day a final case last changed: its closing date or its last audit event."""
+    last = db.session.scalar(select(func.max(AuditEvent.created_at))
+                             .where(AuditEvent.case_id == case.id))
+    days = [d for d in (case.closed_on, case.resolved_on, case.received_on) if d]
+    if last is not None:
+        days.append(last.date())
+    return max(days)
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass
+class Eligibility:
+    """Whether a petitioner may be anonymised today, and if not, why."""
+
+    already: bool = False
+    open_cases: list[str] = field(default_factory=list)
+    retained_until: date | None = None  # the last case's end + retention, if still ahead
+
+    @property
+    def ok(self) -> bool:
+        return not self.already and not self.open_cases and self.retained_until is None
+
+
+def eligibility(petitioner: Petitioner, today: date, retention_years: int) -> Eligibility:
+    """Check that every case is final and ended more than `retention_years` ago."""
+    result = Eligibility(already=petitioner.anonymised_at is not None)
+    ends = []
+    for case in cases_of(petitioner):
+        if case.status not in FINAL_STATUSES:
+            result.open_cases.append(case.tracking_code)
+        else:
+            ends.append(_ended_on(case))
+    if ends:
+        until = _years_after(max(ends), retention_years)
+        if until > today:
+            result.retained_until = until
+    return result
+
+
+def export_petitioner(petitioner: Petitioner, actor: User, now: datetime) -> dict:
+    """Return everything held about the petitioner as JSON-ready data; audit the export."""
+    signed = db.session.execute(
+        select(PetitionSigner, Petition)
+        .join(Petition, Petition.id == PetitionSigner.petition_id)
+        .where(PetitionSigner.petitioner_id == petitioner.id)
+        .order_by(Petition.received_on, Petition.id)
+    ).all()
+    cases = cases_of(petitioner)
+    by_id = {c.id: c for c in cases}
+    feedback = db.session.scalars(
+        select(CitizenFeedback).where(CitizenFeedback.case_id.in_(list(by_id) or [-1]))
+        .order_by(CitizenFeedback.id)).all()
+    data = {
+        "petitioner": {
+            "id": petitioner.id, "full_name": petitioner.full_name,
+            "id_number": petitioner.id_number, "phone": petitioner.phone,
+            "email": petitioner.email, "address": petitioner.address,
+            "locality_code": petitioner.locality_code,
+            "created_at": _iso(petitioner.created_at),
+            "anonymised_at": _iso(petitioner.anonymised_at),
+        },
+        "petitions": [
+            {"id": p.id, "case": by_id[p.case_id].tracking_code, "channel": p.channel,
+             "received_on": _iso(p.received_on), "handling_outcome": p.handling_outcome,
+             "handled_on": _iso(p.handled_on), "is_representative": s.is_representative,
+             "withdrawn_on": _iso(s.withdrawn_on)}
+            for s, p in signed
+        ],
+        "cases": [
+            {"tracking_code": c.tracking_code, "kind": c.kind, "status": c.status,
+             "subject": c.subject, "received_on": _iso(c.received_on),
+             "routed_on": _iso(c.routed_on), "accepted_on": _iso(c.accepted_on),
+             "resolved_on": _iso(c.resolved_on), "closed_on": _iso(c.closed_on)}
+            for c in cases
+        ],
+        "feedback": [
+            {"case": by_id[f.case_id].tracking_code, "rating_result": f.rating_result,
+             "rating_service": f.rating_service, "comment": f.comment,
+             "created_at": _iso(f.created_at)}
+            for f in feedback
+        ],
+        "exported_at": _iso(now),
+    }
+    audit.record(chain(petitioner), "petitioner_exported", actor, now,
+                 {"petitions": len(signed), "cases": len(cases)})
+    return data
+
+
+def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: datetime,
+                         today: date, retention_years: int) -> Petitioner:
+    """Erase the petitioner's identity once every case is final past retention (ẩn danh)."""
+    if ground not in GROUNDS:
+        raise ValidationFailed({"ground": "Chọn căn cứ ẩn danh."})
+    check = eligibility(petitioner, today, retention_years)
+    if check.already:
+        raise ValidationFailed({"petitioner": "Người này đã được ẩn danh."})
+    if check.open_cases:
+        raise ValidationFailed({"petitioner": "Còn vụ việc chưa kết thúc: "
+                                + ", ".join(check.open_cases)})
+    if check.retained_until is not None:
+        raise ValidationFailed({"petitioner": "Chưa hết thời hạn lưu trữ (đến ngày "
+                                f"{check.retained_until:%d/%m/%Y})."})
+    email = petitioner.email
+    case_ids = [c.id for c in cases_of(petitioner)]
+    petitioner.full_name = ANONYMOUS_NAME
+    petitioner.name_folded = fold(ANONYMOUS_NAME)
+    petitioner.id_number = petitioner.phone = petitioner.email = petitioner.address = None
+    petitioner.anonymised_at = now
+    # The outbox kept the address the status e-mails went to.
+    if email and case_ids:
+        for note in db.session.scalars(select(Notification).where(
+                Notification.case_id.in_(case_ids), Notification.email_to == email)):
+            note.email_to = None
+            if note.status == "pending":
+                note.status, note.last_error = "failed", "recipient anonymised"
+    audit.record(chain(petitioner), "petitioner_anonymised", actor, now,
+                 {"ground": ground, "cases": len(case_ids),
+                  "retention_years": retention_years})
+    db.session.flush()
+    logger.info("petitioner %s anonymised by %s", petitioner.id, actor.username)
+    return petitioner
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None

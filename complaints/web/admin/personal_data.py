@@ -1,0 +1,129 @@
+"""Administrators' pages for petitioners' personal data: find, export, anonymise."""
+
+from __future__ import annotations
+
+import json
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.validators import InputRequired
+
+from complaints import clock
+from complaints.domain import catalog
+from complaints.extensions import db
+from complaints.models import Petitioner
+from complaints.permissions import roles_required
+from complaints.services import personal_data
+from complaints.services.case_view import STATUS_LABELS
+from complaints.services.errors import ValidationFailed
+from complaints.web.admin import bp
+
+
+class ExportForm(FlaskForm):
+    """Only the CSRF token: an export is recorded in the audit trail, so it is a POST."""
+
+
+class AnonymiseForm(FlaskForm):
+    ground = SelectField(
+        _l("Căn cứ ẩn danh"),
+        choices=[("", _l("— Chọn —")),
+                 ("retention_expired", _l("Hết thời hạn lưu trữ")),
+                 ("petitioner_request", _l("Theo yêu cầu của người dân"))],
+        validators=[InputRequired(_l("Chọn căn cứ ẩn danh."))],
+    )
+
+
+def _retention_years() -> int:
+    return int(current_app.config.get("RETENTION_YEARS", 5))
+
+
+def _status_label(code: str) -> str:
+    return catalog.label(STATUS_LABELS, code, str(get_locale() or "vi"))
+
+
+def _blocker_message(check: personal_data.Eligibility) -> str | None:
+    """Say in words why the petitioner may not be anonymised yet (None: they may)."""
+    if check.already:
+        return _("Người này đã được ẩn danh.")
+    if check.open_cases:
+        return _("Không thể ẩn danh: còn vụ việc chưa kết thúc (%(codes)s).",
+                 codes=", ".join(check.open_cases))
+    if check.retained_until is not None:
+        return _("Không thể ẩn danh: chưa hết thời hạn lưu trữ %(years)d năm "
+                 "(đến ngày %(day)s).", years=_retention_years(),
+                 day=check.retained_until.strftime("%d/%m/%Y"))
+    return None
+
+
+@bp.route("/personal-data")
+@roles_required("admin")
+def personal_data_search():
+    """Find petitioners by name, ID number or phone."""
+    q = request.args.get("q", "").strip()[:200]
+    people = personal_data.find_petitioners(q) if q else []
+    return render_template("admin/personal_data.html", q=q, people=people)
+
+
+@bp.route("/personal-data/<int:petitioner_id>")
+@roles_required("admin")
+def personal_data_detail(petitioner_id: int):
+    """Show what is held about one petitioner and whether it may be anonymised."""
+    person = db.session.get(Petitioner, petitioner_id) or abort(404)
+    check = personal_data.eligibility(person, clock.today(), _retention_years())
+    return render_template("admin/personal_data_detail.html", person=person,
+                           cases=personal_data.cases_of(person), form=ExportForm(),
+                           blocker=_blocker_message(check), status_label=_status_label)
+
+
+@bp.route("/personal-data/<int:petitioner_id>/export", methods=["POST"])
+@roles_required("admin")
+def personal_data_export(petitioner_id: int):
+    """Download everything held about the petitioner as JSON (the export is audited)."""
+    person = db.session.get(Petitioner, petitioner_id) or abort(404)
+    if not ExportForm().validate_on_submit():
+        abort(400)
+    data = personal_data.export_petitioner(person, current_user, clock.now())
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return current_app.response_class(body, mimetype="application/json", headers={
+        "Content-Disposition": f"attachment; filename=petitioner-{person.id}.json",
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.route("/personal-data/<int:petitioner_id>/anonymise", methods=["GET", "POST"])
+@roles_required("admin")
+def personal_data_anonymise(petitioner_id: int):
+    """Anonymise a petitioner after a confirmation step with the ground for it."""
+    person = db.session.get(Petitioner, petitioner_id) or abort(404)
+    detail = url_for("admin.personal_data_detail", petitioner_id=person.id)
+    blocker = _blocker_message(personal_data.eligibility(person, clock.today(),
+                                                         _retention_years()))
+    if blocker:
+        flash(blocker, "error")
+        return redirect(detail)
+    form = AnonymiseForm()
+    errors = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                personal_data.anonymise_petitioner(person, form.ground.data, current_user,
+                                                   clock.now(), clock.today(),
+                                                   _retention_years())
+            except ValidationFailed as exc:
+                db.session.rollback()
+                flash(next(iter(exc.errors.values())), "error")
+                return redirect(detail)
+            db.session.commit()
+            flash(_("Đã ẩn danh người đứng đơn #%(id)d. Số liệu thống kê được giữ nguyên.",
+                    id=person.id), "success")
+            return redirect(detail)
+        errors = {name: "; ".join(str(m) for m in messages)
+                  for name, messages in form.errors.items()}
+    return render_template("admin/personal_data_confirm.html", person=person, form=form,
+                           errors=errors, cancel=detail), 422 if errors else 200

@@ -1,0 +1,87 @@
+"""Read-only checks behind GET /health; each takes `now` and reads, never writes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from complaints.extensions import db
+from complaints.models import JobRun, Notification
+
+logger = logging.getLogger(__name__)
+
+SWEEP_JOB = "sweep"  # the name complaints.jobs.sweep records in JobRun
+OUTBOX_JOB = "outbox"
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands datetimes back without a zone; they are stored as UTC.
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _age(moment: datetime | None, now: datetime) -> int | None:
+    return None if moment is None else max(0, int((now - moment).total_seconds()))
+
+
+def database_ok() -> bool:
+    """Return whether the database answers SELECT 1."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError as exc:
+        logger.warning("health: database unreachable: %s", exc)
+        db.session.rollback()
+        return False
+
+
+def job_status(name: str, now: datetime) -> dict:
+    """Return the last start, success and error of a background job."""
+    run = db.session.get(JobRun, name)
+    success = _utc(run.last_success_at) if run else None
+    return {
+        "last_started_at": _iso(_utc(run.last_started_at)) if run else None,
+        "last_success_at": _iso(success),
+        "seconds_since_success": _age(success, now),
+        "last_error": run.last_error if run else None,
+    }
+
+
+def outbox_status(now: datetime) -> dict:
+    """Return how many e-mails wait in the outbox and how long the oldest has waited."""
+    pending = (Notification.channel == "email", Notification.status == "pending")
+    count, oldest = db.session.execute(
+        select(func.count(Notification.id), func.min(Notification.created_at)).where(*pending)
+    ).one()
+    oldest = _utc(oldest)
+    return {"pending": count, "oldest_pending_at": _iso(oldest),
+            "oldest_pending_seconds": _age(oldest, now)}
+
+
+def report(now: datetime, sweep_minutes: int) -> tuple[dict, bool]:
+    """Return the health document and whether the database is up."""
+    if not database_ok():
+        return {"status": "down", "checked_at": _iso(now), "database": {"ok": False}}, False
+    try:
+        sweep = job_status(SWEEP_JOB, now)
+        outbox = outbox_status(now)
+        outbox["job"] = job_status(OUTBOX_JOB, now)
+    except SQLAlchemyError as exc:
+        logger.warning("health: query failed: %s", exc)
+        db.session.rollback()
+        return {"status": "down", "checked_at": _iso(now), "database": {"ok": False}}, False
+    # A sweep missed three times in a row means the scheduler is not running.
+    age = sweep["seconds_since_success"]
+    sweep["stale"] = age is None or age > 3 * sweep_minutes * 60
+    status = "degraded" if sweep["stale"] else "ok"
+    return {"status": status, "checked_at": _iso(now), "database": {"ok": True},
+            "scheduler": {"sweep": sweep, "interval_minutes": sweep_minutes},
+            "outbox": outbox}, True
