@@ -102,3 +102,8 @@ def can_designate_lead(user, escalation) -> bool:
     """May this user designate the lead agency of an evaded case? The supervisor's head."""
     return (escalation.reason == "evaded" and user.role == "agency_head"
             and user.agency_id is not None and escalation.to_agency_id == user.agency_id)
+
+
+def can_inspect(user, case=None) -> bool:
+    """May this user take inspector actions (urge, re-examine, set lead, take up, finding)?"""
+    return user.role == "inspector"

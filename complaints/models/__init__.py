@@ -46,3 +46,6 @@ __all__ = [
     "User",
     "agency_localities",
 ]
+
+# The full-text index over cases (FTS5 table and triggers, or a GIN index): DDL events.
+from complaints.models import search_index  # noqa: E402,F401

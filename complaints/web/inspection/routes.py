@@ -1,20 +1,446 @@
-"""Inspectors' console."""
+"""Inspectors' console: monitoring lists, case bounce paths, exports.
 
-from flask import render_template
+Inspectors and admins see every agency; agency heads only their own (the same scoping
+as every list: queries.cases_visible_to).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
 
 from complaints import clock
-from complaints.permissions import roles_required
-from complaints.services import queries
+from complaints.domain import catalog
+from complaints.domain import reports as periods
+from complaints.domain.escalation import ACK_ACTIONS
+from complaints.domain.reports import FORMS
+from complaints.domain.scoring import COMPONENTS
+from complaints.extensions import db
+from complaints.models import Agency, AuditEvent, Case, Escalation, Field
+from complaints.permissions import can_inspect, can_view, roles_required
+from complaints.services import case_view, queries
+from complaints.services import inspection as monitoring
+from complaints.services import reception_sessions as sessions
+from complaints.services import reports as report_service
+from complaints.services import scorecard as cards
+from complaints.services.errors import ValidationFailed
 from complaints.web.inspection import bp
+from complaints.web.inspection.charts import bar_chart
+from complaints.web.inspection.export import download
+from complaints.web.inspection.forms import (
+    FindingForm,
+    InspectorActionForm,
+    ReceptionSessionForm,
+    WeightsForm,
+)
+
+MONITOR_ROLES = ("inspector", "admin", "agency_head")
+EXPORT_MAX = 100_000  # rows in one download of a queue or a cluster list
+
+
+def _lang() -> str:
+    return str(get_locale() or "vi")
+
+
+def _filter_choices() -> dict:
+    """Agencies and fields for the filter form (agency heads: their own agency only)."""
+    agencies = select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)
+    if current_user.role == "agency_head":
+        agencies = agencies.where(Agency.id == current_user.agency_id)
+    return {
+        "agencies": list(db.session.scalars(agencies)),
+        "fields": list(db.session.scalars(select(Field).order_by(Field.code))),
+    }
+
+
+def _columns() -> list[str]:
+    return [_("Mã hồ sơ"), _("Loại"), _("Nội dung"), _("Người gửi"), _("Số người"),
+            _("Cơ quan giải quyết"), _("Ngày nhận"), _("Trạng thái"), _("Giai đoạn"),
+            _("Hạn"), _("Mức leo thang"), _("Dấu hiệu")]
+
+
+def _cells(row: monitoring.Row) -> list:
+    case, lang = row.case, _lang()
+    return [
+        case.tracking_code, catalog.label(catalog.KINDS, case.kind, lang), case.subject,
+        row.petitioner, row.petitioners, case.agency.name if case.agency else "",
+        case.received_on.strftime("%d/%m/%Y"),
+        case_view.text_label(case_view.STATUS_LABELS, case.status, lang),
+        case_view.text_label(case_view.STAGE_LABELS, row.stage, lang) if row.stage else "",
+        row.due_on.strftime("%d/%m/%Y") if row.due_on else "", case.escalation_level,
+        ", ".join(catalog.label(catalog.ESCALATION_REASONS, f, lang) if f != "overdue"
+                  else _("Quá hạn") for f in case.flags),
+    ]
+
+
+def _list_page(kind: str):
+    """Render (or export) the overdue list or the filtered case list."""
+    f = monitoring.parse_filter(request.args)
+    today = clock.today()
+    fmt = request.args.get("export", "")
+    if fmt in ("csv", "xlsx"):
+        query = (monitoring.overdue_query(current_user, f, today) if kind == "overdue"
+                 else monitoring.cases_query(current_user, f))
+        rows = monitoring.iter_rows(current_user, query, with_deadline=kind == "overdue")
+        name = "ho-so-qua-han" if kind == "overdue" else "ho-so"
+        return download(fmt, name, _columns(), (_cells(r) for r in rows))
+    page = (monitoring.overdue_page(current_user, f, today) if kind == "overdue"
+            else monitoring.cases_page(current_user, f))
+    endpoint = "inspection.overdue" if kind == "overdue" else "inspection.cases"
+    return render_template("inspection/cases.html", page=page, f=f, kind=kind,
+                           endpoint=endpoint, today=today, **_filter_choices())
 
 
 @bp.route("/")
-@roles_required("inspector")
+@roles_required(*MONITOR_ROLES)
 def home():
-    """Show overdue cases by level and pattern flags."""
+    """Show overdue cases by stage and level, pattern flags and the escalation queue."""
+    today = clock.today()
+    summary = monitoring.overdue_summary(current_user, today)
     return render_template(
         "inspection/home.html",
-        by_level=queries.overdue_by_level(),
+        summary=summary,
+        stages=("handling", "acceptance", "resolution"),
+        levels=sorted({lvl for _s, lvl in summary} | {0, 1, 2, 3}),
+        stage_totals={stage: sum(n for (s, _lvl), n in summary.items() if s == stage)
+                      for stage in ("handling", "acceptance", "resolution")},
         flags=queries.flag_counts(),
-        today=clock.today(),
+        overdue_total=queries.overdue_count(current_user, today),
+        today=today,
     )
+
+
+@bp.route("/overdue")
+@roles_required(*MONITOR_ROLES)
+def overdue():
+    """List overdue cases (one line per overdue stage), filtered, sorted, paginated."""
+    return _list_page("overdue")
+
+
+@bp.route("/cases")
+@roles_required(*MONITOR_ROLES)
+def cases():
+    """List and search cases with the monitoring filters."""
+    return _list_page("cases")
+
+
+@bp.route("/escalations")
+@roles_required(*MONITOR_ROLES)
+def escalations():
+    """The escalation queue: open, acknowledged, acted on (with the action taken)."""
+    f = monitoring.parse_filter(request.args)
+    state = request.args.get("state", "open")
+    if state not in ("open", "acknowledged", "acted", "all"):
+        state = "open"
+    fmt = request.args.get("export", "")
+    if fmt in ("csv", "xlsx"):
+        f.page, f.per_page = 1, EXPORT_MAX
+    page = monitoring.escalation_queue(current_user, state, f)
+    if fmt in ("csv", "xlsx"):
+        labels = _ack_labels()
+        rows = ([e.case.tracking_code, e.case.subject,
+                 catalog.label(catalog.ESCALATION_REASONS, e.reason, _lang()), e.level,
+                 e.to_agency.name if e.to_agency else "", e.as_of.strftime("%d/%m/%Y"),
+                 labels.get(e.action_taken, e.action_taken or "") if e.acknowledged_at
+                 else _("Chưa xác nhận"), e.action_note or ""]
+                for e in (row.extra["escalation"] for row in page.rows))
+        return download(fmt, "leo-thang", [_("Mã hồ sơ"), _("Nội dung"), _("Lý do"), _("Mức"),
+                                           _("Gửi đến"), _("Ngày"),
+                                           _("Biện pháp đã thực hiện"), _("Ghi chú")], rows)
+    return render_template("inspection/escalations.html", page=page, f=f, state=state,
+                           ack_actions=_ack_labels(), **_filter_choices())
+
+
+def _ack_labels() -> dict[str, str]:
+    return {code: catalog.label(ACK_ACTIONS, code, _lang()) for code in ACK_ACTIONS}
+
+
+@bp.route("/clusters")
+@roles_required(*MONITOR_ROLES)
+def clusters():
+    """Mass-petition clusters: locality, field, petitioners, cases, first and last dates."""
+    f = monitoring.parse_filter(request.args)
+    fmt = request.args.get("export", "")
+    if fmt in ("csv", "xlsx"):
+        f.page, f.per_page = 1, EXPORT_MAX
+    page = monitoring.clusters(current_user, f)
+    if fmt in ("csv", "xlsx"):
+        rows = ([x["cluster"].subject_folded, x["locality"],
+                 x["field"].name(_lang()) if x["field"] else "", x["people"], x["cases"],
+                 x["first_on"].strftime("%d/%m/%Y"), x["last_on"].strftime("%d/%m/%Y")]
+                for x in (row.extra for row in page.rows))
+        return download(fmt, "don-dong-nguoi", [_("Nội dung"), _("Địa bàn"), _("Lĩnh vực"),
+                                                _("Số người"), _("Số vụ việc"), _("Ngày đầu"),
+                                                _("Ngày gần nhất")], rows)
+    return render_template("inspection/clusters.html", page=page, f=f, **_filter_choices())
+
+
+@bp.route("/cases/<code>")
+@roles_required(*MONITOR_ROLES)
+def case_page(code: str, forms: dict | None = None, errors: dict | None = None,
+              errors_for: str | None = None):
+    """One case for the inspector: bounce path, repeat chain, escalations, actions."""
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    if case is None or not can_view(current_user, case):
+        abort(404)
+    path = monitoring.bounce_path(case)
+    escalations_ = list(db.session.scalars(
+        select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id)))
+    return render_template(
+        "inspection/case.html", case=case, path=path,
+        visited=monitoring.bounce_agencies(path), chain=monitoring.repeated_chain(case),
+        escalations=escalations_, ack_actions=_ack_labels(), today=clock.today(),
+        forms=forms or _action_forms(), errors=errors or {}, errors_for=errors_for,
+        history=_inspector_history(case), action_titles_by_code={
+            "urge": _("Đôn đốc cơ quan giải quyết"), "reexamine": _("Yêu cầu xem xét lại"),
+            "set_lead": _("Chỉ định / thay đổi cơ quan chủ trì"),
+            "take_up": _("Thanh tra trực tiếp thụ lý")},
+        action_titles={"inspector_urged": _("Đôn đốc"),
+                       "reexamination_ordered": _("Yêu cầu xem xét lại"),
+                       "lead_set_by_inspector": _("Chỉ định cơ quan chủ trì"),
+                       "taken_up_by_inspectorate": _("Thanh tra trực tiếp thụ lý")},
+        ), (422 if errors else 200)
+
+
+ACTION_MESSAGES = {
+    "urge": _l("Đã đôn đốc cơ quan giải quyết."),
+    "reexamine": _l("Đã yêu cầu xem xét lại."),
+    "set_lead": _l("Đã chỉ định cơ quan chủ trì."),
+    "take_up": _l("Thanh tra đã trực tiếp thụ lý hồ sơ."),
+}
+INSPECTOR_EVENTS = ("inspector_urged", "reexamination_ordered", "lead_set_by_inspector",
+                    "taken_up_by_inspectorate")
+
+
+def _action_forms() -> dict:
+    agencies = [(a.code, a.name) for a in db.session.scalars(
+        select(Agency).where(Agency.active.is_(True)).order_by(Agency.name))]
+    out = {}
+    for action in monitoring.INSPECTOR_ACTIONS:
+        form = InspectorActionForm(prefix=action)
+        form.agency_code.choices = agencies
+        out[action] = form
+    return out
+
+
+def _inspector_history(case: Case) -> list:
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case.id,
+                                 AuditEvent.action.in_(INSPECTOR_EVENTS))
+        .order_by(AuditEvent.seq)))
+
+
+@bp.route("/cases/<code>/act/<action>", methods=["POST"])
+@roles_required("inspector")
+def act(code: str, action: str):
+    """Take an inspector action on a case; re-show the page with errors if it fails."""
+    if action not in monitoring.INSPECTOR_ACTIONS:
+        abort(404)
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    if case is None or not can_view(current_user, case):
+        abort(404)
+    forms = _action_forms()
+    form = forms[action]
+    errors: dict[str, str] = {}
+    if not form.validate_on_submit():
+        errors = {f"{action}-{name}": messages[0] for name, messages in form.errors.items()}
+    elif action in ("set_lead", "take_up") and not form.confirm.data:
+        errors = {f"{action}-confirm": _("Đánh dấu xác nhận để thực hiện.")}
+    else:
+        now, today = clock.now(), clock.today()
+        try:
+            if action == "urge":
+                monitoring.urge(case, form.note.data, current_user, now, today)
+            elif action == "reexamine":
+                monitoring.order_reexamination(case, form.note.data, current_user, now, today)
+            elif action == "set_lead":
+                monitoring.set_lead(case, form.agency_code.data, form.note.data, current_user,
+                                    now, today)
+            else:
+                monitoring.take_up(case, form.note.data, current_user, now, today)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = {f"{action}-{k if k != 'reason' else 'note'}": v
+                      for k, v in exc.errors.items()}
+        else:
+            db.session.commit()
+            flash(str(ACTION_MESSAGES[action]), "success")
+            return redirect(url_for("inspection.case_page", code=code))
+    return case_page(code, forms=forms, errors=errors, errors_for=action)
+
+
+@bp.route("/agencies/<code>", methods=["GET", "POST"])
+@roles_required(*MONITOR_ROLES)
+def agency_page(code: str):
+    """An agency's record: the inspectors' findings; inspectors add new ones."""
+    agency = db.session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None or (current_user.role == "agency_head"
+                          and agency.id != current_user.agency_id):
+        abort(404)
+    form = FindingForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not can_inspect(current_user):
+            abort(403)
+        if form.validate_on_submit():
+            monitoring.add_finding(agency, form.text.data, current_user, clock.now(),
+                                   clock.today())
+            db.session.commit()
+            flash(_("Đã ghi nhận xét vào hồ sơ cơ quan."), "success")
+            return redirect(url_for("inspection.agency_page", code=code))
+        errors = {name: messages[0] for name, messages in form.errors.items()}
+    return render_template("inspection/agency.html", agency=agency, form=form, errors=errors,
+                           findings=[(e, json.loads(e.data).get("text", ""))
+                                     for e in monitoring.findings(agency)]
+                           ), (422 if errors else 200)
+
+
+# --- scorecard ------------------------------------------------------------------------------
+
+
+def _period_from_args(args, today):
+    """The reporting period asked for (15th–14th rule), the current quarter by default."""
+    kind = args.get("period", "quarter")
+    try:
+        year = int(args.get("year") or periods.period_containing(today, "year").year)
+        number = int(args.get("number") or 0)
+        start = date.fromisoformat(args["start"]) if args.get("start") else None
+        end = date.fromisoformat(args["end"]) if args.get("end") else None
+        if kind in ("month", "quarter") and not number:
+            return periods.period_containing(today, kind), None
+        return periods.parse_period(kind, year, number, start, end), None
+    except (ValueError, KeyError):
+        return periods.period_containing(today, "quarter"), _(
+            "Kỳ báo cáo không hợp lệ; đang hiển thị quý hiện tại.")
+
+
+@bp.route("/scorecard")
+@roles_required(*MONITOR_ROLES)
+def scorecard():
+    """Agency scorecards for a period, ranked, with the score rules and weights shown."""
+    today = clock.today()
+    period, problem = _period_from_args(request.args, today)
+    result = cards.scorecards(current_user, period.start, period.end, today)
+    lang = _lang()
+    chart = bar_chart([(c.agency.name, c.score) for c in result],
+                      _("Điểm xếp hạng (0–100)"))
+    rules = [(code, vi if lang == "vi" else en) for code, (vi, en, _d) in COMPONENTS.items()]
+    return render_template("inspection/scorecard.html", cards=result, period=period,
+                           problem=problem, chart=chart, rules=rules,
+                           weights=cards.weights(), today=today)
+
+
+@bp.route("/scorecard/weights", methods=["GET", "POST"])
+@roles_required("admin")
+def score_weights():
+    """Let an administrator change the score weights (the province's yearly criteria)."""
+    form = WeightsForm(data=cards.weights())
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            values = {code: getattr(form, code).data for code in COMPONENTS}
+            try:
+                cards.set_weights(values, current_user, clock.now())
+            except ValidationFailed as exc:
+                errors = dict(exc.errors)
+            else:
+                db.session.commit()
+                flash(_("Đã lưu trọng số chấm điểm."), "success")
+                return redirect(url_for("inspection.scorecard"))
+        else:
+            errors = {name: messages[0] for name, messages in form.errors.items()}
+    lang = _lang()
+    labels = {code: (vi if lang == "vi" else en) for code, (vi, en, _d) in COMPONENTS.items()}
+    return render_template("inspection/weights.html", form=form, errors=errors,
+                           labels=labels), (422 if errors else 200)
+
+
+# --- official reports ------------------------------------------------------------------------
+
+
+def _report_root() -> Agency | None:
+    """The agency whose subtree the report covers: chosen (inspectors) or one's own."""
+    if current_user.role == "agency_head":
+        return db.session.get(Agency, current_user.agency_id)
+    code = request.args.get("agency", "")
+    query = select(Agency).where(Agency.code == code) if code else (
+        select(Agency).where(Agency.parent_id.is_(None), Agency.is_inspectorate.is_(False))
+        .order_by(Agency.id))
+    return db.session.scalars(query).first()
+
+
+@bp.route("/reports")
+@roles_required(*MONITOR_ROLES)
+def reports():
+    """An official form for a period and an agency subtree: printable page or Excel.
+
+    Built synchronously on request (streamed write-only workbook); no background job yet.
+    """
+    today = clock.today()
+    period, problem = _period_from_args(request.args, today)
+    form_code = request.args.get("form", "02/XLD")
+    if form_code not in FORMS:
+        form_code = "02/XLD"
+    root = _report_root()
+    if root is None:
+        abort(404)
+    report = report_service.build_report(form_code, root.code, period)
+    if request.args.get("export") == "xlsx":
+        name = (f"{form_code.replace('/', '-')}_{root.code}_"
+                f"{period.start:%Y%m%d}-{period.end:%Y%m%d}")
+        return Response(
+            report_service.workbook_bytes(report, _lang()),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return render_template("inspection/report.html", report=report, forms=FORMS,
+                           period=period, problem=problem, root=root,
+                           header=report_service.header_range(period), **_filter_choices())
+
+
+# --- citizen reception ---------------------------------------------------------------------
+
+
+@bp.route("/reception")
+@roles_required(*MONITOR_ROLES, "agency_officer")
+def reception():
+    """Leaders' reception days against the required frequency, and recent sessions."""
+    today = clock.today()
+    period, problem = _period_from_args(request.args, today)
+    return render_template("inspection/reception.html", period=period, problem=problem,
+                           rows=sessions.compliance(current_user, period.start, period.end),
+                           sessions=sessions.recent_sessions(current_user),
+                           can_record=sessions.can_record(current_user))
+
+
+@bp.route("/reception/new", methods=["GET", "POST"])
+@roles_required("agency_head", "agency_officer", "reception")
+def new_reception_session():
+    """Record a reception session of one's own agency."""
+    form = ReceptionSessionForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            data = sessions.SessionData(
+                held_on=form.held_on.data, kind=form.kind.data, place=form.place.data or "",
+                leader_name=form.leader_name.data or "", scheduled=form.scheduled.data,
+                is_dialogue=form.is_dialogue.data, notes=form.notes.data or "",
+                counts={name: getattr(form, name).data for name in sessions.COUNTS})
+            try:
+                sessions.record_session(data, current_user, clock.now(), clock.today())
+            except ValidationFailed as exc:
+                errors = dict(exc.errors)
+            else:
+                db.session.commit()
+                flash(_("Đã ghi buổi tiếp công dân."), "success")
+                return redirect(url_for("inspection.reception"))
+        else:
+            errors = {name: messages[0] for name, messages in form.errors.items()}
+    return render_template("inspection/reception_form.html", form=form,
+                           errors=errors), (422 if errors else 200)

@@ -1,0 +1,296 @@
+"""Official periodic reports: reporting periods and form layouts, held as data.
+
+Periods follow Circular 01/2024/TT-TTCP: figures are cut off on the 14th, so a month runs
+from the 15th of the previous month to the 14th, a quarter from the 15th of the last month
+of the previous quarter to the 14th of its own last month, and 6 months, 9 months and the
+year all start on 15/12 of the previous year.
+
+A form is an ordered list of columns; each has a number (code), vi/en labels, and either a
+count (a named measure, see services/reports.py) or a formula over other columns
+("3=4+5"). A new circular is a new layout here, not new code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# --- periods ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # month | quarter | half | nine_months | year | custom
+    start: date
+    end: date
+    year: int
+    number: int = 0  # month 1–12 or quarter 1–4
+
+    def label(self, lang: str = "vi") -> str:
+        names = {
+            "month": ("Tháng {n}/{y}", "Month {n}/{y}"),
+            "quarter": ("Quý {n}/{y}", "Quarter {n}/{y}"),
+            "half": ("6 tháng năm {y}", "First half of {y}"),
+            "nine_months": ("9 tháng năm {y}", "Nine months of {y}"),
+            "year": ("Năm {y}", "Year {y}"),
+            "custom": ("Từ {s} đến {e}", "From {s} to {e}"),
+        }[self.kind]
+        text = names[1] if lang == "en" else names[0]
+        return text.format(n=self.number, y=self.year, s=self.start.strftime("%d/%m/%Y"),
+                           e=self.end.strftime("%d/%m/%Y"))
+
+
+def _cut(year: int, month: int) -> date:
+    return date(year, month, 14)
+
+
+def _start_after(year: int, month: int) -> date:
+    """The 15th of the month before (year, month)."""
+    return date(year - 1, 12, 15) if month == 1 else date(year, month - 1, 15)
+
+
+def month_period(year: int, month: int) -> Period:
+    return Period("month", _start_after(year, month), _cut(year, month), year, month)
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("quarter must be 1–4")
+    first_month = 3 * quarter - 2
+    return Period("quarter", _start_after(year, first_month), _cut(year, 3 * quarter), year,
+                  quarter)
+
+
+def cumulative_period(year: int, kind: str) -> Period:
+    """6 months, 9 months or the year: from 15/12 of the year before."""
+    last = {"half": 6, "nine_months": 9, "year": 12}[kind]
+    return Period(kind, date(year - 1, 12, 15), _cut(year, last), year)
+
+
+def custom_period(start: date, end: date) -> Period:
+    if end < start:
+        raise ValueError("end before start")
+    return Period("custom", start, end, end.year)
+
+
+def period_containing(day: date, kind: str = "quarter") -> Period:
+    """The reporting period of this kind in which the day falls (15th–14th rule)."""
+    # Days from the 15th of December belong to the next year's reporting year.
+    year, month = day.year, day.month
+    if day.day >= 15:
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    if kind == "month":
+        return month_period(year, month)
+    if kind == "quarter":
+        return quarter_period(year, (month - 1) // 3 + 1)
+    return cumulative_period(year, kind)
+
+
+def parse_period(kind: str, year: int, number: int = 0, start: date | None = None,
+                 end: date | None = None) -> Period:
+    """Build a period from form input; raises ValueError on bad input."""
+    if kind == "month":
+        if not 1 <= number <= 12:
+            raise ValueError("month must be 1–12")
+        return month_period(year, number)
+    if kind == "quarter":
+        return quarter_period(year, number)
+    if kind in ("half", "nine_months", "year"):
+        return cumulative_period(year, kind)
+    if kind == "custom" and start and end:
+        return custom_period(start, end)
+    raise ValueError("unknown period")
+
+
+# --- form layouts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    code: str  # the number printed in the numbered row ("1", "2", …)
+    vi: str
+    en: str
+    measure: str | None = None  # a count defined in services/reports.py
+    formula: str | None = None  # "3=4+5" style: this column = sum/difference of others
+    group_vi: str = ""  # the header group it sits under
+    group_en: str = ""
+
+    def label(self, lang: str = "vi") -> str:
+        return self.en if lang == "en" else self.vi
+
+
+@dataclass(frozen=True)
+class Form:
+    code: str  # "02/XLD"
+    title_vi: str
+    title_en: str
+    columns: tuple[Column, ...]
+    source: str  # the circular that set the layout
+
+    def title(self, lang: str = "vi") -> str:
+        return self.title_en if lang == "en" else self.title_vi
+
+    def column(self, code: str) -> Column:
+        return next(c for c in self.columns if c.code == code)
+
+
+_TERM = re.compile(r"([+-]?)\s*(\w+)")
+
+
+def parse_formula(formula: str) -> tuple[str, list[tuple[int, str]]]:
+    """"3=4+5-6" → ("3", [(1, "4"), (1, "5"), (-1, "6")])."""
+    target, _, expression = formula.partition("=")
+    terms = [(-1 if sign == "-" else 1, code) for sign, code in _TERM.findall(expression)]
+    if not target.strip() or not terms:
+        raise ValueError(f"bad formula {formula!r}")
+    return target.strip(), terms
+
+
+def evaluate(form: Form, counts: dict[str, int | float]) -> dict[str, int | float]:
+    """Fill every formula column from the counted ones (formulas may use formulas)."""
+    values = dict(counts)
+    pending = [c for c in form.columns if c.formula]
+    for _round in range(len(pending) + 1):
+        left = []
+        for column in pending:
+            _target, terms = parse_formula(column.formula)
+            if all(code in values for _sign, code in terms):
+                values[column.code] = sum(sign * values[code] for sign, code in terms)
+            else:
+                left.append(column)
+        if not left:
+            return values
+        pending = left
+    raise ValueError(f"circular or unknown columns in {form.code}: "
+                     f"{[c.code for c in pending]}")
+
+
+def total_row(form: Form, rows: list[dict[str, int | float]]) -> dict[str, int | float]:
+    """The total row: every column summed over the units (formulas hold for sums too)."""
+    return {c.code: sum(r.get(c.code, 0) for r in rows) for c in form.columns}
+
+
+def _c(code, vi, en, measure=None, formula=None, group=("", "")) -> Column:
+    return Column(code, vi, en, measure, formula, group[0], group[1])
+
+
+_RECV = ("Tiếp nhận", "Received")
+_HANDLED = ("Kết quả xử lý", "Handling result")
+_NOT_OURS = ("Không thuộc thẩm quyền", "Not within competence")
+_RES = ("Kết quả giải quyết", "Resolution result")
+_TIME = ("Thời hạn", "Timeliness")
+
+FORMS: dict[str, Form] = {
+    "02/XLD": Form(
+        "02/XLD", "Tổng hợp kết quả xử lý đơn", "Petition handling summary", (
+            _c("1", "Tổng số đơn", "Petitions, total", formula="1=2+3", group=_RECV),
+            _c("2", "Đơn kỳ trước chuyển sang", "Petitions carried over",
+               measure="petitions_carried", group=_RECV),
+            _c("3", "Đơn tiếp nhận trong kỳ", "Petitions received in the period",
+               measure="petitions_received", group=_RECV),
+            _c("4", "Số vụ việc", "Matters", measure="matters_received", group=_RECV),
+            _c("5", "Đơn đủ điều kiện xử lý", "Petitions eligible for handling",
+               measure="petitions_eligible", group=_RECV),
+            _c("6", "Đơn đã xử lý", "Petitions handled", formula="6=7+8+9+10",
+               group=_HANDLED),
+            _c("7", "Khiếu nại thuộc thẩm quyền", "Complaints within competence",
+               measure="handled_complaint_ours", group=_HANDLED),
+            _c("8", "Tố cáo thuộc thẩm quyền", "Denunciations within competence",
+               measure="handled_denunciation_ours", group=_HANDLED),
+            _c("9", "Kiến nghị, phản ánh thuộc thẩm quyền",
+               "Recommendations and feedback within competence",
+               measure="handled_other_ours", group=_HANDLED),
+            _c("10", "Không thuộc thẩm quyền", "Not within competence",
+               formula="10=11+12+13", group=_HANDLED),
+            _c("11", "Hướng dẫn", "Guided", measure="handled_guided", group=_NOT_OURS),
+            _c("12", "Chuyển đơn", "Transferred", measure="handled_forwarded",
+               group=_NOT_OURS),
+            _c("13", "Lưu đơn", "Filed", measure="handled_filed", group=_NOT_OURS),
+            _c("14", "Văn bản phúc đáp nhận được", "Reply letters received",
+               measure="replies_received", group=_NOT_OURS),
+            _c("15", "Đơn chưa xử lý (tồn cuối kỳ)", "Petitions pending at the cut-off",
+               formula="15=1-6"),
+        ), "Thông tư 01/2024/TT-TTCP"),
+    "03/GQKN": Form(
+        "03/GQKN", "Tổng hợp kết quả giải quyết khiếu nại",
+        "Complaint resolution summary", (
+            _c("1", "Tổng số vụ việc thuộc thẩm quyền", "Matters within competence, total",
+               formula="1=2+3", group=_RECV),
+            _c("2", "Kỳ trước chuyển sang", "Carried over", measure="kn_carried",
+               group=_RECV),
+            _c("3", "Thụ lý trong kỳ", "Accepted in the period", measure="kn_accepted",
+               group=_RECV),
+            _c("4", "Đã giải quyết", "Resolved", formula="4=5+6+7+8", group=_RES),
+            _c("5", "Khiếu nại đúng", "Right", measure="kn_right", group=_RES),
+            _c("6", "Khiếu nại sai", "Wrong", measure="kn_wrong", group=_RES),
+            _c("7", "Đúng một phần", "Partly right", measure="kn_partly", group=_RES),
+            _c("8", "Rút đơn, công nhận / hủy QĐ lần 1",
+               "Withdrawn, or second-round decisions", measure="kn_other", group=_RES),
+            _c("9", "Đúng hạn", "On time", measure="kn_on_time", group=_TIME),
+            _c("10", "Quá hạn", "Late", formula="10=4-9", group=_TIME),
+            _c("11", "Tiền phải thu hồi (triệu đồng)", "Money to recover (million VND)",
+               measure="kn_money_recover"),
+            _c("12", "Đất phải thu hồi (m²)", "Land to recover (m²)",
+               measure="kn_land_recover"),
+            _c("13", "Số người được khôi phục quyền lợi", "People whose rights were restored",
+               measure="kn_people_restored"),
+            _c("14", "Chuyển cơ quan điều tra (vụ)", "Matters sent to investigation",
+               measure="kn_investigation"),
+            _c("15", "Chưa giải quyết (tồn cuối kỳ)", "Pending at the cut-off",
+               formula="15=1-4"),
+        ), "Thông tư 01/2024/TT-TTCP"),
+    "04/GQTC": Form(
+        "04/GQTC", "Tổng hợp kết quả giải quyết tố cáo", "Denunciation resolution summary", (
+            _c("1", "Tổng số vụ việc thuộc thẩm quyền", "Matters within competence, total",
+               formula="1=2+3", group=_RECV),
+            _c("2", "Kỳ trước chuyển sang", "Carried over", measure="tc_carried",
+               group=_RECV),
+            _c("3", "Thụ lý trong kỳ", "Accepted in the period", measure="tc_accepted",
+               group=_RECV),
+            _c("4", "Đã giải quyết", "Resolved", formula="4=5+6+7+8", group=_RES),
+            _c("5", "Tố cáo đúng", "Right", measure="tc_right", group=_RES),
+            _c("6", "Tố cáo sai", "Wrong", measure="tc_wrong", group=_RES),
+            _c("7", "Đúng một phần", "Partly right", measure="tc_partly", group=_RES),
+            _c("8", "Rút tố cáo", "Withdrawn", measure="tc_withdrawn", group=_RES),
+            _c("9", "Đúng hạn", "On time", measure="tc_on_time", group=_TIME),
+            _c("10", "Quá hạn", "Late", formula="10=4-9", group=_TIME),
+            _c("11", "Tiền phải thu hồi (triệu đồng)", "Money to recover (million VND)",
+               measure="tc_money_recover"),
+            _c("12", "Người bị kiến nghị xử lý kỷ luật", "People recommended for discipline",
+               measure="tc_disciplined"),
+            _c("13", "Chuyển cơ quan điều tra (vụ)", "Matters sent to investigation",
+               measure="tc_investigation"),
+            _c("14", "Chưa giải quyết (tồn cuối kỳ)", "Pending at the cut-off",
+               formula="14=1-4"),
+        ), "Thông tư 01/2024/TT-TTCP"),
+    "01/TCD": Form(
+        "01/TCD", "Tổng hợp kết quả tiếp công dân", "Citizen reception summary", (
+            _c("1", "Tổng lượt tiếp", "Turns, total", formula="1=2+5", group=_RECV),
+            _c("2", "Lượt tiếp thường xuyên", "Regular reception: turns",
+               measure="tcd_regular_turns", group=("Tiếp thường xuyên", "Regular")),
+            _c("3", "Số người (thường xuyên)", "Regular reception: people",
+               measure="tcd_regular_people", group=("Tiếp thường xuyên", "Regular")),
+            _c("4", "Vụ việc (thường xuyên)", "Regular reception: matters",
+               measure="tcd_regular_matters", group=("Tiếp thường xuyên", "Regular")),
+            _c("5", "Lượt lãnh đạo tiếp", "Leaders' reception: turns", formula="5=6+7",
+               group=("Lãnh đạo tiếp", "By leaders")),
+            _c("6", "Thủ trưởng trực tiếp tiếp", "By the head in person: turns",
+               measure="tcd_head_turns", group=("Lãnh đạo tiếp", "By leaders")),
+            _c("7", "Người được ủy quyền tiếp", "By an authorised deputy: turns",
+               measure="tcd_deputy_turns", group=("Lãnh đạo tiếp", "By leaders")),
+            _c("8", "Số kỳ tiếp của lãnh đạo", "Leaders' reception sessions held",
+               measure="tcd_leader_sessions", group=("Lãnh đạo tiếp", "By leaders")),
+            _c("9", "Vụ việc tiếp lần đầu", "Matters, first time", measure="tcd_first",
+               group=("Vụ việc", "Matters")),
+            _c("10", "Vụ việc tiếp nhiều lần", "Matters, repeated", measure="tcd_repeated",
+               group=("Vụ việc", "Matters")),
+            _c("11", "Số đoàn đông người", "Group delegations", measure="tcd_delegations",
+               group=("Đoàn đông người", "Group delegations")),
+            _c("12", "Số người trong đoàn", "People in delegations",
+               measure="tcd_delegation_people",
+               group=("Đoàn đông người", "Group delegations")),
+        ), "Thông tư 01/2024/TT-TTCP"),
+}

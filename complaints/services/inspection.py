@@ -1,0 +1,499 @@
+"""Inspectors' console: monitoring lists and inspector actions.
+
+Monitoring lists: overdue cases, escalations, evasion, repeats, clusters.
+
+Every list starts from queries.cases_visible_to(user) (agency heads: their own agency), is
+filtered in SQL by a CaseFilter, sorted and paginated; exports reuse the same query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import date
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import selectinload
+
+from complaints.domain import states
+from complaints.domain.catalog import FLAGS, KINDS
+from complaints.domain.states import STATUSES
+from complaints.extensions import db
+from complaints.models import (
+    Agency,
+    AuditEvent,
+    Case,
+    CaseDeadline,
+    Cluster,
+    Escalation,
+    Field,
+    Locality,
+    Petition,
+    Petitioner,
+    PetitionSigner,
+    Routing,
+    User,
+)
+from complaints.permissions import can_inspect, can_see_identity
+from complaints.services import audit, deadlines, notifications, queries, search
+from complaints.services.errors import NotAllowed, ValidationFailed
+
+SORTS = {
+    "received": (Case.received_on.desc(), Case.id.desc()),
+    "received_asc": (Case.received_on, Case.id),
+    "level": (Case.escalation_level.desc(), Case.received_on, Case.id),
+    "due": (CaseDeadline.due_on, CaseDeadline.id),  # the due_on index gives this order
+}
+PER_PAGE_MAX = 200
+
+
+@dataclass
+class CaseFilter:
+    """The filters of a monitoring list, as they appear in the URL."""
+    agency: str = ""  # an agency code: that agency and every agency below it
+    field: str = ""
+    kind: str = ""
+    locality: str = ""
+    status: str = ""  # a status code, or "open"
+    flag: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+    stage: str = ""  # overdue list only
+    level: int | None = None
+    sort: str = ""
+    page: int = 1
+    per_page: int = 25
+
+    def url_args(self, **changes) -> dict:
+        """Return the non-empty filters as query arguments (dates as yyyy-mm-dd)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        out = {}
+        for key, value in values.items():
+            if value in (None, "") or (key == "page" and value == 1) or (
+                    key == "per_page" and value == 25):
+                continue
+            out[key] = value.isoformat() if isinstance(value, date) else value
+        return out
+
+
+def _parse_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _int(raw, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(raw)))
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_filter(args) -> CaseFilter:
+    """Build a CaseFilter from request arguments; unknown codes are dropped, not errors."""
+    status = args.get("status", "")
+    level = args.get("level", "")
+    return CaseFilter(
+        agency=args.get("agency", "")[:40].strip(),
+        field=args.get("field", "")[:40].strip(),
+        kind=args.get("kind", "") if args.get("kind") in KINDS else "",
+        locality=args.get("locality", "")[:20].strip(),
+        status=status if status in STATUSES or status == "open" else "",
+        flag=args.get("flag", "") if args.get("flag") in FLAGS else "",
+        date_from=_parse_date(args.get("date_from")),
+        date_to=_parse_date(args.get("date_to")),
+        q=args.get("q", "")[:200],
+        stage=args.get("stage", "") if args.get("stage") in (
+            "handling", "acceptance", "resolution") else "",
+        level=_int(level, 0, 0, 3) if level != "" else None,
+        sort=args.get("sort", "") if args.get("sort") in SORTS else "",
+        page=_int(args.get("page"), 1, 1, 10**6),
+        per_page=_int(args.get("per_page"), 25, 1, PER_PAGE_MAX),
+    )
+
+
+def agency_subtree(code: str) -> list[int]:
+    """Return the ids of the agency with this code and of every agency below it."""
+    rows = db.session.execute(select(Agency.id, Agency.parent_id, Agency.code)).all()
+    root = next((r.id for r in rows if r.code == code), None)
+    if root is None:
+        return []
+    children: dict[int | None, list[int]] = {}
+    for r in rows:
+        children.setdefault(r.parent_id, []).append(r.id)
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if node in out:
+            continue
+        out.append(node)
+        stack.extend(children.get(node, []))
+    return out
+
+
+def _filtered(user: User, f: CaseFilter) -> Select:
+    query = queries.cases_visible_to(user)
+    if f.agency:
+        query = query.where(Case.agency_id.in_(agency_subtree(f.agency) or [-1]))
+    if f.field:
+        query = query.where(Case.field_id.in_(select(Field.id).where(Field.code == f.field)))
+    if f.kind:
+        query = query.where(Case.kind == f.kind)
+    if f.locality:
+        query = query.where(Case.locality_code == f.locality)
+    if f.status == "open":
+        query = query.where(Case.status.in_(states.OPEN_STATUSES))
+    elif f.status:
+        query = query.where(Case.status == f.status)
+    if f.flag:
+        query = query.where(getattr(Case, f"flag_{f.flag}").is_(True))
+    if f.date_from:
+        query = query.where(Case.received_on >= f.date_from)
+    if f.date_to:
+        query = query.where(Case.received_on <= f.date_to)
+    if f.level is not None:
+        query = query.where(Case.escalation_level == f.level)
+    return query
+
+
+@dataclass
+class Row:
+    """One line of a monitoring list, with the identity already masked for the reader."""
+    case: Case
+    stage: str | None = None
+    due_on: date | None = None
+    petitioner: str = ""
+    petitioners: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+MASK = "***"
+
+
+def _petitioner_names(user: User, cases: list[Case]) -> dict[int, tuple[str, int]]:
+    """First signer's name (masked where the reader may not see it) and signer count."""
+    if not cases:
+        return {}
+    rows = db.session.execute(
+        select(Petition.case_id, Petitioner.full_name)
+        .join(PetitionSigner, PetitionSigner.petition_id == Petition.id)
+        .join(Petitioner, Petitioner.id == PetitionSigner.petitioner_id)
+        .where(Petition.case_id.in_([c.id for c in cases]))
+        .order_by(Petition.case_id, Petition.id, PetitionSigner.petitioner_id)
+    ).all()
+    names: dict[int, list[str]] = {}
+    for case_id, name in rows:
+        names.setdefault(case_id, []).append(name)
+    out = {}
+    for case in cases:
+        people = list(dict.fromkeys(names.get(case.id, [])))
+        first = people[0] if people else ""
+        if first and not can_see_identity(user, case):
+            first = MASK
+        out[case.id] = (first, len(people))
+    return out
+
+
+def _rows(user: User, pairs: list[tuple[Case, CaseDeadline | None]]) -> list[Row]:
+    names = _petitioner_names(user, [c for c, _ in pairs])
+    return [Row(case=c, stage=d.stage if d else None, due_on=d.due_on if d else None,
+                petitioner=names[c.id][0], petitioners=names[c.id][1]) for c, d in pairs]
+
+
+def _options(query: Select) -> Select:
+    return query.options(selectinload(Case.agency), selectinload(Case.field),
+                         selectinload(Case.locality))
+
+
+def overdue_query(user: User, f: CaseFilter, today: date) -> Select:
+    """Open cases with a stage past its due date, one row per overdue stage."""
+    query = _filtered(user, f).add_columns(CaseDeadline).join(
+        CaseDeadline, and_(CaseDeadline.case_id == Case.id, CaseDeadline.met_on.is_(None),
+                           CaseDeadline.due_on < today))
+    query = query.where(Case.status.in_(states.OPEN_STATUSES))
+    if f.stage:
+        query = query.where(CaseDeadline.stage == f.stage)
+    query, rank = search.apply(query, f.q)
+    order = (rank,) if rank is not None else SORTS.get(f.sort or "due")
+    return query.order_by(*order)
+
+
+def cases_query(user: User, f: CaseFilter) -> Select:
+    """All cases matching the filters (search ranked first when q is given)."""
+    query, rank = search.apply(_filtered(user, f), f.q)
+    if rank is not None:
+        return query.order_by(rank, Case.id.desc())
+    sort = f.sort if f.sort in SORTS and f.sort != "due" else "received"
+    return query.order_by(*SORTS[sort])
+
+
+def _count(query: Select) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def overdue_page(user: User, f: CaseFilter, today: date) -> Page:
+    """One page of the overdue list with its total."""
+    query = overdue_query(user, f, today)
+    pairs = db.session.execute(
+        _options(query).limit(f.per_page).offset((f.page - 1) * f.per_page)).all()
+    return Page(_rows(user, [(c, d) for c, d in pairs]), _count(query), f.page, f.per_page)
+
+
+def cases_page(user: User, f: CaseFilter) -> Page:
+    """One page of the filtered case list with its total."""
+    query = cases_query(user, f)
+    cases = list(db.session.scalars(
+        _options(query).limit(f.per_page).offset((f.page - 1) * f.per_page)))
+    return Page(_rows(user, [(c, None) for c in cases]), _count(query), f.page, f.per_page)
+
+
+def iter_rows(user: User, query: Select, with_deadline: bool, batch: int = 1000
+              ) -> Iterator[Row]:
+    """Stream every row of a list query (for exports), masking identities batch by batch."""
+    offset = 0
+    while True:
+        chunk = db.session.execute(_options(query).limit(batch).offset(offset)).all()
+        if not chunk:
+            return
+        pairs = [(r[0], r[1] if with_deadline else None) for r in chunk]
+        yield from _rows(user, pairs)
+        offset += batch
+
+
+def overdue_summary(user: User, today: date) -> dict[tuple[str, int], int]:
+    """Overdue open cases counted by stage and escalation level."""
+    scoped = queries.cases_visible_to(user).where(
+        Case.status.in_(states.OPEN_STATUSES)).subquery()
+    rows = db.session.execute(
+        select(CaseDeadline.stage, scoped.c.escalation_level, func.count())
+        .join(scoped, scoped.c.id == CaseDeadline.case_id)
+        .where(CaseDeadline.met_on.is_(None), CaseDeadline.due_on < today)
+        .group_by(CaseDeadline.stage, scoped.c.escalation_level))
+    return {(stage, level): n for stage, level, n in rows}
+
+
+# --- escalations, evasion, repeats, clusters -----------------------------------------------
+
+
+def escalation_queue(user: User, state: str, f: CaseFilter) -> Page:
+    """Escalations by state: open (unacknowledged), acknowledged, acted on (action taken)."""
+    visible = _filtered(user, f).with_only_columns(Case.id)
+    query = select(Escalation).where(Escalation.case_id.in_(visible))
+    if state == "open":
+        query = query.where(Escalation.acknowledged_at.is_(None))
+    elif state == "acknowledged":
+        query = query.where(Escalation.acknowledged_at.is_not(None),
+                            Escalation.action_taken.in_(("note",)) |
+                            Escalation.action_taken.is_(None))
+    elif state == "acted":
+        query = query.where(Escalation.acknowledged_at.is_not(None),
+                            Escalation.action_taken.is_not(None),
+                            Escalation.action_taken != "note")
+    query = query.order_by(Escalation.level.desc(), Escalation.as_of.desc(), Escalation.id)
+    items = list(db.session.scalars(
+        query.options(selectinload(Escalation.case), selectinload(Escalation.to_agency))
+        .limit(f.per_page).offset((f.page - 1) * f.per_page)))
+    rows = [Row(case=e.case, extra={"escalation": e}) for e in items]
+    return Page(rows, _count(query), f.page, f.per_page)
+
+
+def bounce_path(case: Case) -> list[Routing]:
+    """The case's moves between agencies in order (A → B → A shows evasion)."""
+    return list(db.session.scalars(
+        select(Routing).where(Routing.case_id == case.id)
+        .options(selectinload(Routing.from_agency), selectinload(Routing.to_agency))
+        .order_by(Routing.decided_on, Routing.id)))
+
+
+def bounce_agencies(path: list[Routing]) -> list[Agency]:
+    """The sequence of agencies the case visited, first holder first."""
+    seq: list[Agency] = []
+    for move in path:
+        if not seq and move.from_agency is not None:
+            seq.append(move.from_agency)
+        target = move.to_agency
+        if target is None and move.action == "return":
+            continue
+        if target is not None and (not seq or seq[-1].id != target.id):
+            seq.append(target)
+    return seq
+
+
+def repeated_chain(case: Case) -> list[Case]:
+    """The chain of earlier cases this one repeats (parent first), then the case itself."""
+    chain, node, seen = [], case, set()
+    while node is not None and node.id not in seen:
+        seen.add(node.id)
+        chain.append(node)
+        node = node.parent_case
+    later = list(db.session.scalars(select(Case).where(Case.parent_case_id == case.id)
+                                    .order_by(Case.received_on, Case.id)))
+    return list(reversed(chain)) + later
+
+
+def clusters(user: User, f: CaseFilter) -> Page:
+    """Mass-petition clusters: locality, field, petitioners, cases, first and last dates."""
+    visible = _filtered(user, f).with_only_columns(Case.id, Case.cluster_id,
+                                                   Case.received_on).subquery()
+    signers = (
+        select(visible.c.cluster_id,
+               func.count(func.distinct(PetitionSigner.petitioner_id)).label("people"))
+        .join(Petition, Petition.case_id == visible.c.id)
+        .join(PetitionSigner, PetitionSigner.petition_id == Petition.id)
+        .where(visible.c.cluster_id.is_not(None))
+        .group_by(visible.c.cluster_id).subquery()
+    )
+    query = (
+        select(Cluster, func.count(visible.c.id).label("cases"),
+               func.min(visible.c.received_on).label("first_on"),
+               func.max(visible.c.received_on).label("last_on"),
+               func.coalesce(func.max(signers.c.people), 0).label("people"))
+        .join(visible, visible.c.cluster_id == Cluster.id)
+        .outerjoin(signers, signers.c.cluster_id == Cluster.id)
+        .group_by(Cluster.id)
+        .order_by(func.max(visible.c.received_on).desc(), Cluster.id.desc())
+    )
+    result = db.session.execute(
+        query.limit(f.per_page).offset((f.page - 1) * f.per_page)).all()
+    places = dict(db.session.execute(select(Locality.code, Locality.name).where(
+        Locality.code.in_({r[0].locality_code for r in result}))).all())
+    topics = {x.id: x for x in db.session.scalars(select(Field).where(
+        Field.id.in_({r[0].field_id for r in result})))}
+    rows = [Row(case=None, extra={"cluster": c, "cases": n, "first_on": a, "last_on": b,
+                                  "people": p, "locality": places.get(c.locality_code, ""),
+                                  "field": topics.get(c.field_id)})
+            for c, n, a, b, p in result]
+    return Page(rows, _count(query), f.page, f.per_page)
+
+
+# --- inspector actions (each audited on the case's or the agency's chain) ------------------
+
+INSPECTOR_ACTIONS = ("urge", "reexamine", "set_lead", "take_up")
+
+
+def _require_inspector(actor: User) -> None:
+    if not can_inspect(actor):
+        raise NotAllowed("Chỉ thanh tra viên được thực hiện thao tác này.")
+
+
+def _note(note: str | None, field_name: str, message: str) -> str:
+    text = (note or "").strip()
+    if not text:
+        raise ValidationFailed({field_name: message})
+    return text[:4000]
+
+
+def _notify_heads(agency_id: int | None, key: str, subject: str, body: str, case: Case,
+                  now) -> int:
+    if agency_id is None:
+        return 0
+    heads = list(db.session.scalars(select(User).where(
+        User.agency_id == agency_id, User.role == "agency_head", User.active.is_(True))))
+    return sum(notifications.queue(f"{key}:u{u.id}", subject, body, now, user=u,
+                                   case_id=case.id, email=False) for u in heads)
+
+
+def urge(case: Case, note: str, actor: User, now, today: date) -> None:
+    """Urge the holding agency to resolve the case (đôn đốc), audited and notified."""
+    _require_inspector(actor)
+    note = _note(note, "note", "Nêu nội dung đôn đốc.")
+    event = audit.record_case(case, "inspector_urged", actor, now,
+                              {"agency": case.agency_id, "note": note, "on": today})
+    db.session.flush()
+    _notify_heads(case.agency_id, f"insp:{event.id}", f"Thanh tra đôn đốc hồ sơ "
+                  f"{case.tracking_code}", note, case, now)
+
+
+def order_reexamination(case: Case, reason: str, actor: User, now, today: date) -> None:
+    """Order the resolving agency to re-examine a resolved case (yêu cầu xem xét lại).
+
+    Recorded and notified; the case's status is not changed here (the agency reopens it
+    by its own decision), which the console shows as an open order.
+    """
+    _require_inspector(actor)
+    reason = _note(reason, "reason", "Nêu lý do yêu cầu xem xét lại.")
+    if case.status not in ("resolved", "closed"):
+        raise ValidationFailed({"reason": "Chỉ yêu cầu xem xét lại hồ sơ đã giải quyết."})
+    event = audit.record_case(case, "reexamination_ordered", actor, now,
+                              {"agency": case.agency_id, "reason": reason, "on": today})
+    db.session.flush()
+    _notify_heads(case.agency_id, f"insp:{event.id}", f"Thanh tra yêu cầu xem xét lại hồ sơ "
+                  f"{case.tracking_code}", reason, case, now)
+
+
+def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: date,
+             action: str = "lead_set_by_inspector") -> Case:
+    """Set or change the lead agency (binding: it may no longer return the case)."""
+    _require_inspector(actor)
+    note = _note(note, "note", "Nêu lý do chỉ định.")
+    lead = db.session.scalar(select(Agency).where(Agency.code == (agency_code or "")))
+    if lead is None or not lead.active:
+        raise ValidationFailed({"agency_code": "Không tìm thấy cơ quan."})
+    try:
+        new_status = states.next_status(case.status, "designate_lead")
+    except states.InvalidTransition:
+        raise ValidationFailed({"agency_code": "Hồ sơ ở trạng thái này không chỉ định được "
+                                               "cơ quan chủ trì."}) from None
+    before = case.lead_agency_id
+    db.session.add(Routing(case=case, action="designate_lead", from_agency_id=case.agency_id,
+                           to_agency_id=lead.id, reason=note, actor_id=actor.id,
+                           decided_on=today))
+    keeps = case.agency_id == lead.id and case.status in (states.ROUTED, states.ACCEPTED)
+    if not keeps:
+        case.status, case.agency_id, case.agency = new_status, lead.id, lead
+        case.officer_id, case.accepted_on, case.routed_on = None, None, today
+        deadlines.meet(case, "handling", today)
+        deadlines.drop(case, "resolution")
+        deadlines.set_deadline(case, "acceptance", today)
+    case.lead_agency_id = lead.id
+    deadlines.refresh_attention(case)
+    db.session.flush()
+    audit.record_case(case, action, actor, now, {"status": case.status, "lead": lead.code,
+                                                 "before": before, "note": note, "on": today})
+    _notify_heads(lead.id, f"lead:{case.id}:{lead.id}:{today.isoformat()}",
+                  f"Thanh tra chỉ định cơ quan chủ trì hồ sơ {case.tracking_code}", note,
+                  case, now)
+    return case
+
+
+def take_up(case: Case, note: str, actor: User, now, today: date) -> Case:
+    """Take the case up at the inspectorate (the actor's agency becomes the lead)."""
+    _require_inspector(actor)
+    agency = db.session.get(Agency, actor.agency_id) if actor.agency_id else None
+    if agency is None or not agency.is_inspectorate:
+        raise ValidationFailed({"note": "Tài khoản thanh tra chưa gắn với cơ quan thanh tra."})
+    return set_lead(case, agency.code, note, actor, now, today, action="taken_up_by_inspectorate")
+
+
+def add_finding(agency: Agency, text: str, actor: User, now, today: date):
+    """Add a finding to the agency's record (kết luận, nhận xét), kept in its audit chain."""
+    _require_inspector(actor)
+    text = _note(text, "text", "Nhập nội dung nhận xét.")
+    event = audit.record(f"agency:{agency.id}", "inspection_finding", actor, now,
+                         {"text": text, "on": today})
+    db.session.flush()
+    return event
+
+
+def findings(agency: Agency, limit: int = 50) -> list:
+    """The inspectors' findings on an agency, newest first."""
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.chain == f"agency:{agency.id}",
+                                 AuditEvent.action == "inspection_finding")
+        .order_by(AuditEvent.seq.desc()).limit(limit)))

@@ -1,0 +1,263 @@
+"""The official periodic reports: count each form's measures per unit, fill the formulas.
+
+A measure is data: a base (petitions, resolution deadlines of a kind, reception sessions),
+the value (a count or a sum) and a condition over the period [s, e]. Every measure is
+counted for all units of the subtree in one grouped query.
+
+- Petitions (02/XLD) belong to the unit whose desk logged their case; carried over when
+  received before the period and not handled before it; handled when handled_on falls in
+  the period (routed inside the system = within competence, by kind; guided; forwarded
+  outside; filed or joined to an existing case = filed).
+- Matters (03/GQKN, 04/GQTC) belong to the unit holding the case; they enter with the
+  acceptance (the resolution clock's start) and leave when that clock stops (a decision or
+  conclusion, or a withdrawal): carried over = accepted before the period and still open
+  at its start; resolved = clock stopped in the period; on time = stopped on or before
+  its due day.
+- Reception (01/TCD): the unit's reception sessions held in the period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, case, func, or_, select
+
+from complaints.domain import reports as forms
+from complaints.extensions import db
+from complaints.models import Agency, Case, CaseDeadline, Petition, ReceptionSession
+from complaints.services.inspection import agency_subtree
+
+_OURS = ("routed",)
+
+
+def _count():
+    return func.count()
+
+
+def _sum(column):
+    return func.coalesce(func.sum(column), 0)
+
+
+def _flag(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class Measure:
+    base: str  # "petition" | "complaint" | "denunciation" | "reception"
+    value: Callable  # () -> SQL expression aggregated per unit
+    where: Callable  # (start, end) -> SQL condition
+
+
+def _handled(s, e):
+    return Petition.handled_on.between(s, e)
+
+
+def _kind_in(*kinds):
+    return lambda s, e: and_(_handled(s, e), Petition.handling_outcome.in_(_OURS),
+                             Case.kind.in_(kinds))
+
+
+def _outcome(*codes):
+    return lambda s, e: and_(CaseDeadline.met_on.between(s, e), Case.outcome.in_(codes))
+
+
+_stopped = lambda s, e: CaseDeadline.met_on.between(s, e)  # noqa: E731
+_carried = lambda s, e: and_(CaseDeadline.start_on < s,  # noqa: E731
+                             or_(CaseDeadline.met_on.is_(None), CaseDeadline.met_on >= s))
+_accepted = lambda s, e: CaseDeadline.start_on.between(s, e)  # noqa: E731
+_on_time = lambda s, e: and_(_stopped(s, e), CaseDeadline.met_on <= CaseDeadline.due_on)  # noqa: E731
+_held = lambda s, e: ReceptionSession.held_on.between(s, e)  # noqa: E731
+_KN_MAIN = ("right", "wrong", "partly_right")
+_TC_MAIN = ("denunciation_right", "denunciation_wrong", "denunciation_partly_right")
+
+
+def _kind_measures(prefix: str, base: str, main: tuple[str, str, str]) -> dict[str, Measure]:
+    right, wrong, partly = main
+    out = {
+        f"{prefix}_carried": Measure(base, _count, _carried),
+        f"{prefix}_accepted": Measure(base, _count, _accepted),
+        f"{prefix}_right": Measure(base, _count, _outcome(right)),
+        f"{prefix}_wrong": Measure(base, _count, _outcome(wrong)),
+        f"{prefix}_partly": Measure(base, _count, _outcome(partly)),
+        f"{prefix}_on_time": Measure(base, _count, _on_time),
+        f"{prefix}_money_recover": Measure(base, lambda: _sum(Case.money_to_recover), _stopped),
+        f"{prefix}_investigation": Measure(
+            base, lambda: _flag(Case.sent_to_investigation.is_(True)), _stopped),
+    }
+    # Everything else that stopped the clock: withdrawal, second-round decisions.
+    other = Measure(base, _count, lambda s, e: and_(
+        _stopped(s, e), or_(Case.outcome.is_(None), Case.outcome.not_in(main))))
+    out[f"{prefix}_other" if prefix == "kn" else f"{prefix}_withdrawn"] = other
+    return out
+
+
+MEASURES: dict[str, Measure] = {
+    "petitions_carried": Measure("petition", _count, lambda s, e: and_(
+        Petition.received_on < s,
+        or_(Petition.handled_on.is_(None), Petition.handled_on >= s))),
+    "petitions_received": Measure("petition", _count,
+                                  lambda s, e: Petition.received_on.between(s, e)),
+    "matters_received": Measure("petition", lambda: func.count(func.distinct(Petition.case_id)),
+                                lambda s, e: Petition.received_on.between(s, e)),
+    "petitions_eligible": Measure("petition", _count, lambda s, e: and_(
+        Petition.received_on.between(s, e), Petition.eligible.is_(True))),
+    "handled_complaint_ours": Measure("petition", _count, _kind_in("complaint")),
+    "handled_denunciation_ours": Measure("petition", _count, _kind_in("denunciation")),
+    "handled_other_ours": Measure("petition", _count, _kind_in("recommendation", "feedback")),
+    "handled_guided": Measure("petition", _count, lambda s, e: and_(
+        _handled(s, e), Petition.handling_outcome == "guided")),
+    "handled_forwarded": Measure("petition", _count, lambda s, e: and_(
+        _handled(s, e), Petition.handling_outcome == "forwarded")),
+    "handled_filed": Measure("petition", _count, lambda s, e: and_(
+        _handled(s, e), Petition.handling_outcome.in_(("filed", "joined")))),
+    "replies_received": Measure("petition", _count,
+                                lambda s, e: Petition.reply_received_on.between(s, e)),
+    **_kind_measures("kn", "complaint", _KN_MAIN),
+    "kn_land_recover": Measure("complaint", lambda: _sum(Case.land_to_recover), _stopped),
+    "kn_people_restored": Measure("complaint", lambda: _sum(Case.people_restored), _stopped),
+    **_kind_measures("tc", "denunciation", _TC_MAIN),
+    "tc_disciplined": Measure("denunciation", lambda: _sum(Case.people_disciplined), _stopped),
+    "tcd_regular_turns": Measure("reception", lambda: _sum(case(
+        (ReceptionSession.kind == "regular", ReceptionSession.turns), else_=0)), _held),
+    "tcd_regular_people": Measure("reception", lambda: _sum(case(
+        (ReceptionSession.kind == "regular", ReceptionSession.people), else_=0)), _held),
+    "tcd_regular_matters": Measure("reception", lambda: _sum(case(
+        (ReceptionSession.kind == "regular",
+         ReceptionSession.matters_first + ReceptionSession.matters_repeated), else_=0)), _held),
+    "tcd_head_turns": Measure("reception", lambda: _sum(case(
+        (ReceptionSession.kind == "head", ReceptionSession.turns), else_=0)), _held),
+    "tcd_deputy_turns": Measure("reception", lambda: _sum(case(
+        (ReceptionSession.kind == "deputy", ReceptionSession.turns), else_=0)), _held),
+    "tcd_leader_sessions": Measure("reception", lambda: _flag(
+        ReceptionSession.kind.in_(("head", "deputy"))), _held),
+    "tcd_first": Measure("reception", lambda: _sum(ReceptionSession.matters_first), _held),
+    "tcd_repeated": Measure("reception", lambda: _sum(ReceptionSession.matters_repeated),
+                            _held),
+    "tcd_delegations": Measure("reception", lambda: _sum(ReceptionSession.delegations), _held),
+    "tcd_delegation_people": Measure("reception",
+                                     lambda: _sum(ReceptionSession.delegation_people), _held),
+}
+
+
+def _base_query(base: str, unit_ids: list[int]):
+    """Return (unit column, select-from builder) for a measure's base."""
+    if base == "petition":
+        unit = Case.reception_agency_id
+        return unit, lambda cols: select(*cols).select_from(Petition).join(
+            Case, Case.id == Petition.case_id).where(unit.in_(unit_ids))
+    if base == "reception":
+        unit = ReceptionSession.agency_id
+        return unit, lambda cols: select(*cols).where(unit.in_(unit_ids))
+    unit = Case.agency_id
+    return unit, lambda cols: select(*cols).select_from(CaseDeadline).join(
+        Case, Case.id == CaseDeadline.case_id).where(
+        unit.in_(unit_ids), CaseDeadline.stage == "resolution", Case.kind == base)
+
+
+def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
+                   ) -> dict[int, dict[str, float]]:
+    """Count the given measures per unit: {unit id: {measure: value}}."""
+    out: dict[int, dict[str, float]] = {u: {} for u in unit_ids}
+    for code in codes:
+        measure = MEASURES[code]
+        unit, builder = _base_query(measure.base, unit_ids)
+        query = builder([unit, measure.value()]).where(measure.where(start, end)).group_by(unit)
+        for unit_id, value in db.session.execute(query):
+            out[unit_id][code] = value
+    return out
+
+
+@dataclass
+class Report:
+    form: forms.Form
+    period: forms.Period
+    root: Agency
+    units: list[Agency]
+    rows: list[dict[str, float]]  # column code → value, one per unit
+    total: dict[str, float]
+
+
+def _number(value) -> float | int:
+    """Counts as int, money and land as float (Decimal from the database)."""
+    if value is None:
+        return 0
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() else round(as_float, 2)
+
+
+def build_report(form_code: str, root_code: str, period: forms.Period) -> Report:
+    """Build a form for a period over the agency subtree: one row per unit and a total."""
+    form = forms.FORMS[form_code]
+    unit_ids = agency_subtree(root_code)
+    units = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_(unit_ids)))}
+    ordered = [units[i] for i in unit_ids if i in units]
+    root = ordered[0]
+    ordered = [root] + sorted(ordered[1:], key=lambda a: (a.level, a.name))
+    measured = [c for c in form.columns if c.measure]
+    counts = count_measures([c.measure for c in measured], [a.id for a in ordered],
+                            period.start, period.end)
+    rows = []
+    for agency in ordered:
+        values = {c.code: _number(counts[agency.id].get(c.measure, 0)) for c in measured}
+        rows.append(forms.evaluate(form, values))
+    return Report(form, period, root, ordered, rows, forms.total_row(form, rows))
+
+
+def workbook_bytes(report: Report, lang: str = "vi") -> bytes:
+    """Write the form as .xlsx in its official layout (write-only: rows are streamed)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    form, period = report.form, report.period
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(form.code.replace("/", "-"))
+    bold = Font(bold=True)
+
+    def cells(values, font=None):
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            if font:
+                cell.font = font
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            out.append(cell)
+        return out
+
+    columns = form.columns
+    sheet.append(cells([report.root.name] + [""] * len(columns) + [f"Biểu số {form.code}"],
+                       bold))
+    sheet.append(cells([form.title(lang).upper()], bold))
+    sheet.append(cells([period.label(lang)]))
+    sheet.append(cells([header_range(period)]))
+    sheet.append([])
+    sheet.append(cells(["STT", "Đơn vị"] + [c.group_en if lang == "en" else c.group_vi
+                                            for c in columns], bold))
+    sheet.append(cells(["", ""] + [c.label(lang) for c in columns], bold))
+    sheet.append(cells(["", ""] + [c.formula or c.code for c in columns], bold))
+    for index, (unit, row) in enumerate(zip(report.units, report.rows, strict=True), start=1):
+        sheet.append([index, unit.name] + [row.get(c.code, 0) for c in columns])
+    sheet.append(cells(["", "Tổng cộng"] + [report.total.get(c.code, 0) for c in columns], bold))
+    sheet.append([])
+    sheet.append(cells(["", "NGƯỜI LẬP BIỂU"] + [""] * (len(columns) - 1)
+                       + ["THỦ TRƯỞNG ĐƠN VỊ"], bold))
+    sheet.append(cells(["", "(Ký, ghi rõ họ tên)"] + [""] * (len(columns) - 1)
+                       + ["(Ký, ghi rõ họ tên, đóng dấu)"]))
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def header_range(period: forms.Period) -> str:
+    """The forms' header line: "Số liệu tính từ ngày dd/mm/yyyy đến ngày dd/mm/yyyy"."""
+    return (f"Số liệu tính từ ngày {period.start.strftime('%d/%m/%Y')} "
+            f"đến ngày {period.end.strftime('%d/%m/%Y')}")
+
+
+# Rows of the workbook: header lines before the data, as the tests and readers find them.
+FIRST_DATA_ROW = 9

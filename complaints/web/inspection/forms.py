@@ -1,0 +1,76 @@
+"""Forms of the inspectors' console."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from complaints.domain.scoring import COMPONENTS
+
+
+def _count():
+    return [InputRequired(_l("Nhập số không âm.")),
+            NumberRange(0, 100000, _l("Nhập số không âm."))]
+
+
+class WeightsForm(FlaskForm):
+    """One whole-number weight (0–100) per score component; the fields are added below."""
+
+
+for _code in COMPONENTS:
+    setattr(WeightsForm, _code, IntegerField(
+        _code, validators=[InputRequired(_l("Nhập số nguyên từ 0 đến 100.")),
+                           NumberRange(0, 100, _l("Nhập số nguyên từ 0 đến 100."))]))
+
+
+class ReceptionSessionForm(FlaskForm):
+    """A citizen-reception session with its counts (Law on Citizen Reception)."""
+
+    held_on = DateField(_l("Ngày tiếp"), format=["%Y-%m-%d", "%d/%m/%Y"],
+                        validators=[InputRequired(_l("Nhập ngày tiếp."))])
+    kind = SelectField(_l("Hình thức tiếp"), choices=[
+        ("regular", _l("Tiếp thường xuyên")), ("head", _l("Thủ trưởng tiếp trực tiếp")),
+        ("deputy", _l("Người được ủy quyền tiếp"))])
+    scheduled = BooleanField(_l("Tiếp định kỳ (bỏ chọn nếu tiếp đột xuất)"), default=True)
+    is_dialogue = BooleanField(_l("Đối thoại"))
+    leader_name = StringField(_l("Người chủ trì (họ tên, chức vụ)"),
+                              validators=[Optional(), Length(max=200)])
+    place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=255)])
+    turns = IntegerField(_l("Số lượt tiếp"), default=0, validators=_count())
+    people = IntegerField(_l("Số người"), default=0, validators=_count())
+    matters_first = IntegerField(_l("Vụ việc tiếp lần đầu"), default=0, validators=_count())
+    matters_repeated = IntegerField(_l("Vụ việc tiếp nhiều lần"), default=0,
+                                    validators=_count())
+    delegations = IntegerField(_l("Số đoàn đông người"), default=0, validators=_count())
+    delegation_people = IntegerField(_l("Số người trong các đoàn"), default=0,
+                                     validators=_count())
+    delegation_matters = IntegerField(_l("Số vụ việc của các đoàn"), default=0,
+                                      validators=_count())
+    notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
+
+
+class InspectorActionForm(FlaskForm):
+    """Urge, order a re-examination, set the lead agency or take the case up."""
+
+    note = TextAreaField(_l("Nội dung, lý do"),
+                         validators=[InputRequired(_l("Nêu nội dung hoặc lý do.")),
+                                     Length(max=4000)])
+    agency_code = SelectField(_l("Cơ quan chủ trì"), choices=[], validate_choice=False)
+    confirm = BooleanField(_l("Tôi xác nhận thực hiện thao tác này"))
+
+
+class FindingForm(FlaskForm):
+    """A finding added to an agency's record."""
+
+    text = TextAreaField(_l("Nhận xét, kết luận của thanh tra"),
+                         validators=[InputRequired(_l("Nhập nội dung nhận xét.")),
+                                     Length(max=4000)])

@@ -1,0 +1,161 @@
+"""Scorecard figures checked against hand-built cases with known dates.
+
+Period 01/10/2026 – 14/11/2026 (custom), "now" 01/12/2026. Complaint acceptance is
+7 working days, resolution 30 calendar days:
+- c1: routed to D 01/10, accepted 12/10 (the due day: on time), resolved 11/11 (due day).
+- c2: routed to D 05/10, never accepted (due 14/10): overdue now.
+- c3: routed to D 01/10, accepted 13/10 (a day late), resolved 13/11 (due 12/11: late).
+- c4: routed to D 01/10, D transfers to commune C 02/10, C transfers back 05/10: evaded;
+  acceptance due 14/10, still open: overdue now.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.models import CitizenFeedback, Escalation, ReceptionSession, ScoreWeight
+from complaints.services import scorecard, workflow
+from tests.conftest import NOW, TODAY
+
+START, END = date(2026, 10, 1), date(2026, 11, 14)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+def _on(day):
+    return datetime(day.year, day.month, day.day, 3, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def world(make_agency, make_user, make_case):
+    p = make_agency(code="P", level="province", name="UBND tỉnh")
+    d = make_agency(code="D", parent=p, level="department", name="Sở Tài nguyên")
+    c = make_agency(code="C", parent=p, level="commune", name="UBND xã An Hòa")
+    desk = make_agency(code="DESK", parent=p, level="desk", name="Ban Tiếp công dân")
+    r = make_user("reception", agency=desk)
+
+    def new(received, **kw):
+        return make_case(r, received_on=received, today=received, now=_on(received), **kw)
+
+    c1 = new(date(2026, 10, 1))
+    workflow.route(c1, "D", None, _on(date(2026, 10, 1)), date(2026, 10, 1))
+    workflow.accept(c1, None, _on(date(2026, 10, 12)), date(2026, 10, 12))
+    workflow.resolve(c1, "right", "01/QĐ", "Giải quyết", None, _on(date(2026, 11, 11)),
+                     date(2026, 11, 11))
+    c2 = new(date(2026, 10, 5))
+    workflow.route(c2, "D", None, _on(date(2026, 10, 5)), date(2026, 10, 5))
+    c3 = new(date(2026, 10, 1))
+    workflow.route(c3, "D", None, _on(date(2026, 10, 1)), date(2026, 10, 1))
+    workflow.accept(c3, None, _on(date(2026, 10, 13)), date(2026, 10, 13))
+    workflow.resolve(c3, "wrong", "02/QĐ", "Giải quyết", None, _on(date(2026, 11, 13)),
+                     date(2026, 11, 13))
+    c4 = new(date(2026, 10, 1))
+    workflow.route(c4, "D", None, _on(date(2026, 10, 1)), date(2026, 10, 1))
+    workflow.transfer(c4, "C", "Thuộc xã", None, _on(date(2026, 10, 2)), date(2026, 10, 2))
+    workflow.transfer(c4, "D", "Thuộc sở", None, _on(date(2026, 10, 5)), date(2026, 10, 5))
+    assert c4.flag_evaded
+
+    db.session.add_all([
+        CitizenFeedback(case_id=c1.id, rating_result=5, rating_service=4,
+                        created_at=_on(date(2026, 11, 12))),
+        CitizenFeedback(case_id=c3.id, rating_result=1, rating_service=1,
+                        created_at=_on(date(2026, 11, 20))),  # after the period
+        ReceptionSession(agency_id=d.id, kind="head", held_on=date(2026, 10, 10)),
+        ReceptionSession(agency_id=c.id, kind="head", held_on=date(2026, 10, 2)),
+        ReceptionSession(agency_id=c.id, kind="head", held_on=date(2026, 10, 9)),
+        ReceptionSession(agency_id=c.id, kind="deputy", held_on=date(2026, 10, 16)),
+        ReceptionSession(agency_id=c.id, kind="head", held_on=date(2026, 10, 30)),
+    ])
+    db.session.commit()
+    return {"d": d, "c": c, "desk": desk, "cases": (c1, c2, c3, c4),
+            "inspector": make_user("inspector"), "admin": make_user("admin"),
+            "head_c": make_user("agency_head", agency=c)}
+
+
+def _cards(user):
+    return {card.agency.code: card for card in scorecard.scorecards(user, START, END, TODAY)}
+
+
+def test_department_figures(world):
+    card = _cards(world["inspector"])["D"]
+    m = card.metrics
+    assert m.received == 4
+    assert (m.accepted, m.accepted_on_time) == (2, 1)  # 12/10 on the due day; 13/10 late
+    assert (m.resolved, m.resolved_on_time) == (2, 1)  # 11/11 on the due day; 13/11 late
+    # Working days: acceptance 7 and 8; resolution 22 and 23; handling is the desk's.
+    assert m.working_days == {"handling": None, "acceptance": 7.5, "resolution": 22.5}
+    # Open statuses include resolved (the case is not closed): c1..c4; overdue c2 and c4.
+    assert (m.open_now, m.overdue_now) == (4, 2)
+    evasion = db.session.query(Escalation).filter_by(reason="evaded").one()
+    assert evasion.as_of == date(2026, 10, 5)
+    assert m.escalations == {evasion.level: 1}
+    assert m.evasions == 1 and m.repeated == 0 and m.mass == 0
+    assert (m.reception_held, m.reception_required) == (1, 1)  # monthly: 01/10–31/10
+    assert (m.satisfaction_avg, m.satisfaction_count) == (4.5, 1)
+    assert card.components == {"on_time_acceptance": 0.5, "on_time_resolution": 0.5,
+                               "not_overdue": 0.5, "no_evasion": 0.75, "reception": 1.0,
+                               "satisfaction": 0.875}
+    # (20×0.5 + 30×0.5 + 20×0.5 + 10×0.75 + 10×1 + 10×0.875) / 100 × 100
+    assert card.score == pytest.approx(61.25, abs=0.051)
+
+
+def test_commune_reception_rule_and_desk_handling(world):
+    cards = _cards(world["inspector"])
+    c = cards["C"]
+    # Weekly blocks from 01/10: six whole weeks to 11/11; days held in weeks 1, 2 and 5
+    # (the deputy's 16/10 does not count as the chair's own day).
+    assert (c.metrics.reception_held, c.metrics.reception_required) == (3, 6)
+    assert [a for a, _b in c.reception_gaps] == [date(2026, 10, 15), date(2026, 10, 22),
+                                                 date(2026, 11, 5)]
+    assert c.metrics.received == 1 and c.metrics.evasions == 1
+    assert c.components["no_evasion"] == 0.0
+    assert c.score == 25.0  # (10×0 + 10×0.5) / 20
+    assert cards["DESK"].metrics.working_days["handling"] == 0.0
+    assert c.rank == 2 and cards["D"].rank == 1
+
+
+def test_agency_head_sees_only_own_card(world):
+    assert list(_cards(world["head_c"])) == ["C"]
+
+
+def test_admin_changes_weights_and_ranking_follows(world, client, login):
+    login(world["admin"])
+    data = {code: 0 for code in scorecard.weights()}
+    data["reception"] = 100
+    response = client.post("/inspection/scorecard/weights", data=data)
+    assert response.status_code == 302
+    assert db.session.query(ScoreWeight).filter_by(metric="reception").one().weight == 100
+    cards = _cards(world["inspector"])
+    assert cards["D"].score == 100.0 and cards["C"].score == 50.0
+    bad = dict(data, reception=-5)
+    response = client.post("/inspection/scorecard/weights", data=bad)
+    assert response.status_code == 422
+    assert "Nhập số nguyên từ 0 đến 100." in response.get_data(as_text=True)
+
+
+def test_weights_page_is_admin_only(world, client, login):
+    login(world["inspector"])
+    assert client.get("/inspection/scorecard/weights").status_code == 403
+
+
+def test_scorecard_page_shows_rules_chart_and_figures(world, client, login):
+    login(world["inspector"])
+    html = client.get("/inspection/scorecard?period=custom&start=2026-10-01&end=2026-11-14"
+                      ).get_data(as_text=True)
+    assert "Số liệu tính từ ngày 01/10/2026 đến ngày 14/11/2026" in html
+    assert "<svg" in html and 'data-testid="score-rules"' in html
+    row = html[html.index('data-testid="card-D"'):]
+    row = row[:row.index("</tr>")]
+    assert '<td data-testid="accepted">1/2</td>' in row
+    assert '<td data-testid="received">4</td>' in row
+    html = client.get("/inspection/scorecard?period=quarter&year=2026&number=4").get_data(
+        as_text=True)
+    assert "Số liệu tính từ ngày 15/09/2026 đến ngày 14/12/2026" in html
