@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -221,6 +222,9 @@ class CaseDeadline(db.Model):
         UniqueConstraint("case_id", "stage"),
         in_check("stage", STAGES),
         in_check("unit", ("working", "calendar")),
+        # Overdue lists and counts read only running stages: index just those.
+        Index("ix_case_deadlines_running", "due_on", "case_id",
+              sqlite_where=text("met_on IS NULL"), postgresql_where=text("met_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
