@@ -597,18 +597,9 @@ def designate_lead(case: Case, agency_code: str, actor: User | None, now: dateti
     lead = db.session.scalar(select(Agency).where(Agency.code == (agency_code or "")))
     if lead is None or lead.id not in {a.id for a in lead_candidates(escalation)}:
         raise ValidationFailed({"agency_code": "Chọn cơ quan thuộc phạm vi quản lý."})
-    new_status = states.next_status(case.status, "designate_lead")
-    db.session.add(Routing(case=case, action="designate_lead", from_agency_id=case.agency_id,
-                           to_agency_id=lead.id, reason=note,
-                           actor_id=actor.id if actor else None, decided_on=today))
-    keeps = case.agency_id == lead.id and case.status in (states.ROUTED, states.ACCEPTED)
-    if not keeps:
-        case.status, case.agency_id, case.agency = new_status, lead.id, lead
-        case.officer_id, case.accepted_on, case.routed_on = None, None, today
-        deadlines.meet(case, "handling", today)
-        deadlines.drop(case, "resolution")
-        deadlines.set_deadline(case, "acceptance", today)
-    case.lead_agency_id = lead.id
+    from complaints.services import workflow  # workflow imports this module
+
+    workflow.move_to_lead(case, lead, actor, today, note)
     if escalation.acknowledged_at is None and actor is not None:
         escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id
         escalation.action_taken, escalation.action_note = "set_lead", note

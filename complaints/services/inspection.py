@@ -35,7 +35,7 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import can_inspect, can_see_identity
-from complaints.services import audit, deadlines, notifications, queries, search
+from complaints.services import audit, notifications, queries, search, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 SORTS = {
@@ -445,24 +445,12 @@ def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: d
     lead = db.session.scalar(select(Agency).where(Agency.code == (agency_code or "")))
     if lead is None or not lead.active:
         raise ValidationFailed({"agency_code": "Không tìm thấy cơ quan."})
+    before = case.lead_agency_id
     try:
-        new_status = states.next_status(case.status, "designate_lead")
+        workflow.move_to_lead(case, lead, actor, today, note)
     except states.InvalidTransition:
         raise ValidationFailed({"agency_code": "Hồ sơ ở trạng thái này không chỉ định được "
                                                "cơ quan chủ trì."}) from None
-    before = case.lead_agency_id
-    db.session.add(Routing(case=case, action="designate_lead", from_agency_id=case.agency_id,
-                           to_agency_id=lead.id, reason=note, actor_id=actor.id,
-                           decided_on=today))
-    keeps = case.agency_id == lead.id and case.status in (states.ROUTED, states.ACCEPTED)
-    if not keeps:
-        case.status, case.agency_id, case.agency = new_status, lead.id, lead
-        case.officer_id, case.accepted_on, case.routed_on = None, None, today
-        deadlines.meet(case, "handling", today)
-        deadlines.drop(case, "resolution")
-        deadlines.set_deadline(case, "acceptance", today)
-    case.lead_agency_id = lead.id
-    deadlines.refresh_attention(case)
     db.session.flush()
     audit.record_case(case, action, actor, now, {"status": case.status, "lead": lead.code,
                                                  "before": before, "note": note, "on": today})

@@ -322,6 +322,25 @@ def resume(case: Case, actor, now, today, decided_on=None) -> Case:
     return case
 
 
+def move_to_lead(case: Case, lead: Agency, actor: User | None, today: date,
+                 note: str | None) -> None:
+    """Make `lead` the binding lead agency and send the case there (checks are the caller's).
+
+    The lead may no longer return or transfer the case (see return_case/transfer).
+    """
+    new_status = states.next_status(case.status, "designate_lead")
+    _move(case, "designate_lead", actor, lead, today, note)
+    keeps = case.agency_id == lead.id and case.status in (states.ROUTED, states.ACCEPTED)
+    if not keeps:
+        case.status, case.agency_id, case.agency = new_status, lead.id, lead
+        case.officer_id, case.accepted_on, case.routed_on = None, None, today
+        deadlines.meet(case, "handling", today)
+        deadlines.drop(case, "resolution")
+        deadlines.set_deadline(case, "acceptance", today)
+    case.lead_agency_id = lead.id
+    deadlines.refresh_attention(case)
+
+
 ACTIONS = {
     "route": route, "accept": accept, "refuse": refuse, "assign": assign, "extend": extend,
     "return": return_case, "transfer": transfer, "resolve": resolve, "close": close,
