@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, func, select
 
 from complaints.clock import LOCAL_TZ
 from complaints.domain import states
+from complaints.domain.confidentiality import MASK, mask_data
 from complaints.extensions import db
 from complaints.models import Attachment, AuditEvent, Case, CaseDeadline, User
 from complaints.permissions import can_act, can_see_identity
@@ -23,12 +24,6 @@ from complaints.services.calendar import get_calendar
 
 logger = logging.getLogger(__name__)
 
-MASK = "*** (bảo mật)"
-# Keys of audit data that could reveal a denouncer (masked in the timeline when hidden).
-IDENTITY_KEYS = frozenset(
-    {"full_name", "name", "names", "id_number", "phone", "email", "address", "petitioner",
-     "petitioners", "signer", "signers_names", "filename"}
-)
 # Case actions offered on an agency's case page, in the order a head thinks of them.
 AGENCY_ACTIONS = ("accept", "refuse", "assign", "extend", "suspend", "resume", "resolve",
                   "close", "return", "transfer", "withdraw")
@@ -161,15 +156,6 @@ def extension_left(case: Case) -> bool:
     return case.extension_count < rule.max_extensions
 
 
-def _mask(value):
-    if isinstance(value, dict):
-        return {k: (MASK if k in IDENTITY_KEYS and v is not None else _mask(v))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v) for v in value]
-    return value
-
-
 def _people(case: Case, masked: bool) -> list[PersonView]:
     seen, people = set(), []
     for petition in case.petitions:
@@ -206,7 +192,7 @@ def timeline(case: Case, masked: bool) -> list[EventView]:
         if at.tzinfo is None:  # SQLite hands back naive UTC
             at = at.replace(tzinfo=timezone.utc)
         result.append(EventView(event.seq, event.action, actor or event.actor_label,
-                                at.astimezone(LOCAL_TZ), _mask(data) if masked else data))
+                                at.astimezone(LOCAL_TZ), mask_data(data) if masked else data))
     return result
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from complaints.domain import states
 from complaints.domain.catalog import FLAGS, KINDS
+from complaints.domain.confidentiality import MASK
 from complaints.domain.states import STATUSES
 from complaints.extensions import db
 from complaints.models import (
@@ -180,9 +181,6 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-MASK = "***"
 
 
 def _petitioner_names(user: User, cases: list[Case]) -> dict[int, tuple[str, int]]:

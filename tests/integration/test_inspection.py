@@ -146,7 +146,7 @@ def test_csv_export_masks_denouncer_for_agency_head(client, login, world, make_u
     rows = list(csv.reader(io.StringIO(
         client.get("/inspection/cases?export=csv").get_data(as_text=True).lstrip("\ufeff"))))
     by_code = {r[0]: r for r in rows[1:]}
-    assert by_code[world["secret"].tracking_code][3] == "***"
+    assert by_code[world["secret"].tracking_code][3] == "*** (bảo mật)"
     assert by_code[world["late"].tracking_code][3].startswith("Nguyễn Văn")
     html = client.get("/inspection/cases?kind=denunciation").get_data(as_text=True)
     assert "***" in html and "Nguyễn Văn" not in html

@@ -23,16 +23,10 @@ from complaints.domain.catalog import (
     RESOLUTION_OUTCOMES,
     STAGES,
 )
+from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.states import STATUSES
 
-MASK = "*** (bảo mật)"
 IDENTITY_FIELDS = ("petitioner_id", "full_name", "id_number", "phone", "email", "address")
-# Keys of audit data that could reveal a denouncer; masked in the timeline for those not
-# allowed (intake events hold only counts today, but later events might carry more).
-IDENTITY_KEYS = frozenset(
-    {"full_name", "name", "names", "id_number", "phone", "email", "address", "petitioner",
-     "petitioners", "signer", "signers_names", "filename"}
-)
 EARLIEST_DATE = date(2000, 1, 1)
 
 
@@ -438,12 +432,7 @@ class RoutingSchema(BaseSchema):
 
 
 def _mask_data(value):
-    if isinstance(value, dict):
-        return {k: (mask_text() if k in IDENTITY_KEYS and v is not None else _mask_data(v))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask_data(v) for v in value]
-    return value
+    return mask_data(value, mask_text())
 
 
 class TimelineEventSchema(BaseSchema):
