@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from complaints import clock
 from complaints.extensions import db
@@ -108,3 +109,20 @@ def test_returned_case_reaches_the_reception_queue(page, story):
     sign_in(page, "tiepdan", PASSWORD)
     page.wait_for_url("**/reception/")
     assert code in page.content()
+
+    # Reception re-routes it to the competent agency the head suggested.
+    page.goto(f"/reception/cases/{code}")
+    form = page.get_by_test_id("route-form")
+    form.get_by_label("Cơ quan có thẩm quyền").select_option("SO-XD")
+    form.get_by_label("Lý do (bắt buộc nếu khác cơ quan được gợi ý)").fill(
+        "Theo đề xuất của Sở Tài nguyên và Môi trường khi trả lại đơn")
+    form.get_by_role("button", name="Chuyển đơn").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("case-status").inner_text() == "Đã chuyển, chờ thụ lý"
+    db.session.expire_all()
+    from complaints.models import Agency, Case
+
+    rerouted = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    assert rerouted.agency_id == db.session.scalar(
+        select(Agency.id).where(Agency.code == "SO-XD"))
+    assert [r.action for r in rerouted.routings] == ["route", "return", "route"]

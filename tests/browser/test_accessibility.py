@@ -1,0 +1,143 @@
+"""Accessibility: axe-core (bundled in axe-playwright-python, runs offline) on the public
+pages at a 360-px phone viewport and on the officials' main pages at desktop size.
+
+No violation of impact "serious" or "critical" is allowed; lesser ones are printed."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.services import workflow
+from tests.browser.conftest import sign_in
+from tests.conftest import NOW, TODAY
+from tests.factories import PASSWORD
+
+BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+@pytest.fixture(scope="module")
+def axe():
+    return Axe()
+
+
+@pytest.fixture
+def world(make_agency, make_user, make_case):
+    province = make_agency(code="UBND-T", name="Ủy ban nhân dân tỉnh", level="province")
+    desk = make_agency(code="BTCD", name="Ban Tiếp công dân tỉnh", parent=province)
+    so = make_agency(code="SO-TNMT", name="Sở Tài nguyên và Môi trường", parent=province)
+    ttt = make_agency(code="TTT", name="Thanh tra tỉnh", parent=province, is_inspectorate=True)
+    reception = make_user("reception", agency=desk, username="tiepdan")
+    make_user("agency_head", agency=so, username="giamdoc")
+    make_user("inspector", agency=ttt, username="thanhtra")
+    make_user("admin", username="quantri")
+    waiting = make_case(reception, subject="Tranh chấp ranh giới đất")
+    routed = make_case(reception, received_on=date(2026, 10, 1), subject="Lấn chiếm đất công")
+    workflow.route(routed, "SO-TNMT", reception, NOW, TODAY, decided_on=date(2026, 10, 2))
+    db.session.commit()
+    return {"waiting": waiting, "routed": routed}
+
+
+def _problems(axe, page, where: str) -> list[str]:
+    """Run axe on the loaded page; print minor findings, return the blocking ones."""
+    page.wait_for_load_state("load")
+    results = axe.run(page)
+    blocking = []
+    for violation in results.response["violations"]:
+        targets = [", ".join(map(str, node["target"])) for node in violation["nodes"]]
+        line = f"{where}: {violation['id']} ({violation['impact']}) — " \
+               f"{violation['help']} — {targets[:5]}"
+        if violation["impact"] in BLOCKING:
+            blocking.append(line)
+        else:
+            print(line)
+    return blocking
+
+
+def _visit(axe, page, url: str) -> list[str]:
+    page.goto(url)
+    return _problems(axe, page, url)
+
+
+def test_public_pages_on_a_phone(axe, phone_page, world):
+    page = phone_page
+    found = []
+    for url in ("/cong-dan/", "/cong-dan/gui-don", "/cong-dan/tra-cuu", "/login"):
+        found += _visit(axe, page, url)
+
+    # The form with its error summary shown.
+    page.goto("/cong-dan/gui-don")
+    page.get_by_role("button", name="Gửi đơn").click()
+    page.wait_for_load_state("load")
+    found += _problems(axe, page, "/cong-dan/gui-don (errors)")
+
+    # The submitted page.
+    page.get_by_label("Khiếu nại").check()
+    page.get_by_label("Lĩnh vực").select_option("land")
+    page.get_by_label("Tóm tắt nội dung (trích yếu)").fill("Thu hồi đất không đúng")
+    page.get_by_label("Nội dung đơn").fill("Đề nghị xem xét lại quyết định thu hồi đất.")
+    page.get_by_label("Họ và tên").fill("Trần Thị Bích Ngọc")
+    page.get_by_label("Số điện thoại").fill("0912345678")
+    page.get_by_label("Địa chỉ liên hệ").fill("12 Lê Lợi")
+    page.get_by_label(re.compile("Tôi đã đọc và đồng ý")).check()
+    page.get_by_role("button", name="Gửi đơn").click()
+    page.wait_for_url("**/cong-dan/da-gui")
+    found += _problems(axe, page, "/cong-dan/da-gui")
+
+    # The look-up result page of a real case.
+    case = world["routed"]
+    page.goto("/cong-dan/tra-cuu")
+    page.get_by_label("Mã hồ sơ").fill(case.tracking_code)
+    page.get_by_label("Mã PIN hoặc số điện thoại đã khai trong đơn").fill(case.test_pin)
+    page.get_by_role("button", name="Tra cứu").click()
+    page.wait_for_url("**/cong-dan/ho-so")
+    found += _problems(axe, page, "/cong-dan/ho-so")
+
+    assert not found, "\n".join(found)
+
+
+def test_reception_pages(axe, page, world):
+    sign_in(page, "tiepdan", PASSWORD)
+    page.wait_for_url("**/reception/")
+    found = _problems(axe, page, "/reception/")
+    for url in ("/reception/new", f"/reception/cases/{world['waiting'].tracking_code}",
+                "/inbox"):
+        found += _visit(axe, page, url)
+    assert not found, "\n".join(found)
+
+
+def test_agency_pages(axe, page, world):
+    sign_in(page, "giamdoc", PASSWORD)
+    page.wait_for_url("**/agency/")
+    found = _problems(axe, page, "/agency/")
+    for url in (f"/agency/cases/{world['routed'].tracking_code}", "/inbox"):
+        found += _visit(axe, page, url)
+    assert not found, "\n".join(found)
+
+
+def test_inspection_pages(axe, page, world):
+    sign_in(page, "thanhtra", PASSWORD)
+    page.wait_for_url("**/inspection/")
+    found = _problems(axe, page, "/inspection/")
+    for url in ("/inspection/overdue", "/inspection/scorecard", "/inbox"):
+        found += _visit(axe, page, url)
+    assert not found, "\n".join(found)
+
+
+def test_admin_pages(axe, page, world):
+    sign_in(page, "quantri", PASSWORD)
+    page.wait_for_url("**/admin/")
+    found = _problems(axe, page, "/admin/")
+    found += _visit(axe, page, "/inbox")
+    assert not found, "\n".join(found)
