@@ -60,6 +60,11 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
     LOGIN_MAX_FAILURES = 5  # then the account is locked for LOGIN_LOCK_MINUTES
     LOGIN_LOCK_MINUTES = 15
+    # Roles that must sign in with a TOTP code (comma list; empty turns the rule off).
+    REQUIRE_2FA_ROLES = tuple(
+        r.strip() for r in os.environ.get("REQUIRE_2FA_ROLES", "admin,inspector").split(",")
+        if r.strip()
+    )
     # Citizens' side (issue 6): the agency whose reception desk takes online petitions,
     # per-address limits (Flask-Limiter syntax; the storage above must be shared by all
     # workers in production, e.g. RATELIMIT_STORAGE_URI=redis://…), and Open311 API keys.
@@ -78,4 +83,6 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret-key"  # noqa: S105  (tests only)
+    # Tests sign admins and inspectors in with a password only; the 2FA tests turn it on.
+    REQUIRE_2FA_ROLES = ()
     SQLALCHEMY_DATABASE_URI = "sqlite://"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
+import pyotp
 from sqlalchemy import select
 
 from complaints.domain.catalog import ROLES
@@ -19,17 +20,88 @@ class AccountError(ValueError):
     """A user could not be created or changed; the message says why."""
 
 
+# --- Password policy -----------------------------------------------------------------------
+
+MIN_PASSWORD_LENGTH = 10
+# The most used passwords (and local favourites) that meet the length rule; lower case.
+COMMON_PASSWORDS = frozenset({
+    "1234567890", "0123456789", "12345678910", "1234567890a", "qwertyuiop", "qwertyuiop1",
+    "1q2w3e4r5t", "1qaz2wsx3edc", "password1", "password12", "password123", "password1234",
+    "passw0rd123", "iloveyou123", "abc1234567", "abcd123456", "abcdefghij", "admin12345",
+    "administrator", "letmein123", "welcome123", "matkhau123", "matkhau1234", "anhyeuem123",
+    "123456789a", "a123456789", "qwerty12345", "11111111111", "zxcvbnm123", "hoilamgi123",
+    "changeme123", "trustno1234", "sunshine123", "football123", "princess123",
+})
+# Why a password was refused; the web layer words each code (through gettext).
+PASSWORD_PROBLEMS = {
+    "too_short": f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
+    "all_digits": "The password must not be digits only.",
+    "contains_username": "The password must not contain the username.",
+    "common": "The password is too common; choose another.",
+    "wrong_password": "The current password is not correct.",  # nosec B105  # a message
+    "unchanged": "The new password must differ from the current one.",
+}
+
+# The same, for services whose messages go straight to a page (admin's user form).
+PASSWORD_PROBLEMS_VI = {
+    "too_short": f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
+    "all_digits": "Mật khẩu không được chỉ gồm chữ số.",
+    "contains_username": "Mật khẩu không được chứa tên đăng nhập.",
+    "common": "Mật khẩu quá phổ biến, dễ đoán; hãy chọn mật khẩu khác.",
+    "wrong_password": "Mật khẩu hiện tại không đúng.",  # nosec B105  # a message
+    "unchanged": "Mật khẩu mới phải khác mật khẩu hiện tại.",
+}
+
+
+class PasswordRejected(AccountError):
+    """A password fails the policy (or the current one is wrong): `code` says which rule."""
+
+    def __init__(self, code: str, field: str = "new_password"):
+        super().__init__(PASSWORD_PROBLEMS[code])
+        self.code = code
+        self.field = field
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Return the code of the first rule the password breaks, or None when it is strong enough.
+
+    At least MIN_PASSWORD_LENGTH characters, not digits only, not containing the username
+    (ignoring case), not one of the common passwords.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return "too_short"
+    if password.isdigit():
+        return "all_digits"
+    name = username.strip().lower()
+    if name and name in password.lower():
+        return "contains_username"
+    if password.lower() in COMMON_PASSWORDS:
+        return "common"
+    return None
+
+
+def check_password_policy(password: str, username: str = "") -> None:
+    """Raise PasswordRejected when the password breaks the policy."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise PasswordRejected(problem)
+
+
 def create_user(username: str, role: str, password: str, now: datetime,
                 agency_code: str | None = None, full_name: str = "",
-                email: str | None = None, actor: User | None = None) -> User:
-    """Create a staff account with a hashed password."""
+                email: str | None = None, actor: User | None = None,
+                enforce_policy: bool = True) -> User:
+    """Create a staff account with a hashed password (checked against the password policy;
+    only the published demo data may skip it, with `enforce_policy=False`)."""
     username = username.strip()
     if not username:
         raise AccountError("Username is required.")
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
-    if len(password) < 8:
-        raise AccountError("The password must have at least 8 characters.")
+    if enforce_policy:
+        check_password_policy(password, username)
+    elif not password:
+        raise AccountError("A password is required.")
     if db.session.scalar(select(User).where(User.username == username)):
         raise AccountError(f"User {username!r} already exists.")
     agency = None
@@ -74,12 +146,96 @@ def authenticate(username: str, password: str, now: datetime, max_failures: int 
     if locked_until is not None and locked_until > now:
         raise AccountLocked(locked_until)
     if not user.check_password(password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            audit.record(f"user:{user.id}", "login_locked", None, now,
-                         {"until": user.locked_until})
+        _count_failure(user, now, max_failures, lock_minutes)
         return None
     user.failed_logins, user.locked_until = 0, None
     return user
+
+
+def _count_failure(user: User, now: datetime, max_failures: int, lock_minutes: int,
+                   factor: str = "password") -> None:
+    """One more failed sign-in step; lock the account (audited) after `max_failures`."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= max_failures:
+        user.locked_until = now + timedelta(minutes=lock_minutes)
+        user.failed_logins = 0
+        data = {"until": user.locked_until}
+        if factor != "password":
+            data["factor"] = factor
+        audit.record(f"user:{user.id}", "login_locked", None, now, data)
+
+
+def change_password(user: User, old: str, new: str, now: datetime) -> User:
+    """Change the user's own password; every other session of the account is signed out.
+
+    The current password must be given; the new one must meet the policy and differ from it.
+    Bumping `session_version` voids every session cookie issued before (the user loader
+    rejects stale versions); the caller signs the current session in again.
+    """
+    if not user.check_password(old or ""):
+        raise PasswordRejected("wrong_password", field="old_password")
+    check_password_policy(new, user.username)
+    if user.check_password(new):
+        raise PasswordRejected("unchanged")
+    user.set_password(new)
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+    audit.record(f"user:{user.id}", "password_changed", user, now,
+                 {"sessions_ended": True})
+    return user
+
+
+# --- Two-factor sign-in (TOTP, RFC 6238) ------------------------------------------------------
+
+TOTP_ISSUER = "Quan ly don thu"
+
+
+class CodeRejected(AccountError):
+    """A one-time code did not verify."""
+
+
+def new_totp_secret() -> str:
+    """Return a fresh base32 secret for an authenticator app."""
+    return pyotp.random_base32()
+
+
+def totp_uri(secret: str, username: str, issuer: str = TOTP_ISSUER) -> str:
+    """Return the otpauth:// URI an authenticator app imports (typed or scanned)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
+
+
+def _code_ok(secret: str, code: str, now: datetime) -> bool:
+    code = (code or "").strip()
+    if len(code) != 6 or not code.isdigit():
+        return False
+    # One 30-second step either side: phones' clocks drift.
+    return pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+
+
+def enable_totp(user: User, secret: str, code: str, now: datetime) -> User:
+    """Turn on two-factor sign-in once a first code from the app verifies (audited)."""
+    if not secret or not _code_ok(secret, code, now):
+        raise CodeRejected("The code does not match this secret.")
+    user.totp_secret = secret
+    db.session.flush()
+    audit.record(f"user:{user.id}", "totp_enabled", user, now, {})
+    return user
+
+
+def verify_second_factor(user: User, code: str, now: datetime, max_failures: int = 5,
+                         lock_minutes: int = 15) -> bool:
+    """Check the sign-in code of a user who gave the right password.
+
+    Failures count with the password failures: after `max_failures` the account is locked
+    (AccountLocked, as for passwords).
+    """
+    locked_until = _aware(user.locked_until)
+    if locked_until is not None and locked_until > now:
+        raise AccountLocked(locked_until)
+    if not user.active or not user.totp_secret:
+        return False
+    if not _code_ok(user.totp_secret, code, now):
+        _count_failure(user, now, max_failures, lock_minutes, factor="totp")
+        return False
+    user.failed_logins, user.locked_until = 0, None
+    return True

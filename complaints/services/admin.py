@@ -156,6 +156,8 @@ def create_user(username: str, role: str, password: str, actor: User, now: datet
     try:
         return accounts.create_user(username, role, password, now, agency_code=agency_code,
                                     full_name=full_name, email=email or None, actor=actor)
+    except accounts.PasswordRejected as exc:
+        raise ValidationFailed({"password": accounts.PASSWORD_PROBLEMS_VI[exc.code]}) from exc
     except accounts.AccountError as exc:
         text = str(exc)
         if "already exists" in text:

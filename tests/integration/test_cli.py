@@ -33,7 +33,7 @@ def test_users_create_refuses_bad_input(runner):
     assert result.exit_code != 0
     result = runner.invoke(args=["users", "create", "x", "--role", "admin",
                                  "--password", "short"])
-    assert result.exit_code != 0 and "at least 8" in result.output
+    assert result.exit_code != 0 and "at least 10" in result.output
 
 
 def test_audit_verify_detects_tampering(runner, make_case):

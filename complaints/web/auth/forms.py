@@ -1,9 +1,29 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password (passwords are never re-shown after an error)."""
+
+    old_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[
+        DataRequired(_l("Nhập mật khẩu hiện tại.")), Length(max=200)])
+    new_password = PasswordField(_l("Mật khẩu mới"), validators=[
+        DataRequired(_l("Nhập mật khẩu mới.")), Length(max=200)])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(_l("Nhập lại mật khẩu mới.")),
+        EqualTo("new_password", _l("Hai lần nhập mật khẩu mới không khớp."))])
+
+
+class CodeForm(FlaskForm):
+    """A 6-digit code from the authenticator app."""
+
+    code = StringField(_l("Mã xác thực (6 chữ số)"), validators=[
+        DataRequired(_l("Nhập mã 6 chữ số trong ứng dụng xác thực.")),
+        Regexp(r"^\s*\d{6}\s*$", message=_l("Mã xác thực gồm đúng 6 chữ số."))])

@@ -1,16 +1,27 @@
-"""Sign-in and sign-out."""
+"""Sign-in (password, then a TOTP code when enrolled), sign-out, password change, 2FA."""
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from complaints import clock
 from complaints.extensions import db, limiter, login_manager
 from complaints.models import User
 from complaints.permissions import HOME_ENDPOINTS
+from complaints.services import accounts
 from complaints.services.accounts import AccountLocked, authenticate
 from complaints.web.auth import bp
-from complaints.web.auth.forms import LoginForm
+from complaints.web.auth.forms import CodeForm, LoginForm, PasswordForm
+
+# Roles that must use two-factor sign-in unless the config says otherwise.
+DEFAULT_2FA_ROLES = ("admin", "inspector")
+PENDING_KEY = "2fa_pending"  # the signed id of a user who gave the password, not yet the code
+PENDING_MAX_AGE = 300  # seconds to type the code
+ENROL_KEY = "2fa_enrol_secret"
+# What a user who must enrol may still reach before enrolling.
+OPEN_DURING_ENROLMENT = {"auth.two_factor", "auth.logout", "static", "bootstrap.static",
+                         "set_language"}
 
 
 @login_manager.user_loader
@@ -26,10 +37,55 @@ def load_user(user_id: str):
     return user
 
 
+def _roles_requiring_2fa() -> tuple[str, ...]:
+    return tuple(current_app.config.get("REQUIRE_2FA_ROLES", DEFAULT_2FA_ROLES))
+
+
+def _must_enrol(user) -> bool:
+    return user.role in _roles_requiring_2fa() and not user.totp_secret
+
+
+@bp.before_app_request
+def require_two_factor():
+    """Users whose role requires 2FA reach nothing but enrolment until they have enrolled."""
+    if request.endpoint in OPEN_DURING_ENROLMENT or request.blueprint == "api":
+        return None
+    if not current_user.is_authenticated or not _must_enrol(current_user):
+        return None
+    flash(_("Vai trò của bạn bắt buộc xác thực hai bước. Vui lòng thiết lập trước khi "
+            "tiếp tục."), "warning")
+    return redirect(url_for("auth.two_factor"))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="auth-2fa-pending")
+
+
+def _safe_target(user) -> str:
+    target = request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for(HOME_ENDPOINTS[user.role])
+    return target
+
+
+def _sign_in(user):
+    session.pop(PENDING_KEY, None)
+    session.permanent = True  # idle expiry: PERMANENT_SESSION_LIFETIME
+    login_user(user)
+    if _must_enrol(user):
+        return redirect(url_for("auth.two_factor"))
+    return redirect(_safe_target(user))
+
+
+def _locked_message() -> str:
+    return _("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau "
+             "%(minutes)s phút.", minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
 def login():
-    """Show the sign-in form and sign a user in."""
+    """Show the sign-in form and sign a user in (or ask for the 2FA code next)."""
     if current_user.is_authenticated:
         return redirect(url_for(HOME_ENDPOINTS[current_user.role]))
     form = LoginForm()
@@ -46,21 +102,72 @@ def login():
             locked = False
         db.session.commit()  # keep the failure count even when sign-in fails
         if user is not None:
-            session.permanent = True  # idle expiry: PERMANENT_SESSION_LIFETIME
-            login_user(user)
-            target = request.args.get("next") or ""
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for(HOME_ENDPOINTS[user.role])
-            return redirect(target)
+            if user.totp_secret:
+                # Not signed in yet: only the signed, short-lived id of who passed step one.
+                session[PENDING_KEY] = _serializer().dumps(
+                    {"uid": user.id, "v": user.session_version})
+                return redirect(url_for("auth.login_code", next=request.args.get("next")))
+            return _sign_in(user)
         # One message for both cases, so the form does not reveal which usernames exist.
         error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
         if locked:
-            error = _("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau "
-                      "%(minutes)s phút.", minutes=config["LOGIN_LOCK_MINUTES"])
+            error = _locked_message()
     elif request.method == "POST":
         error = _("Vui lòng nhập tên đăng nhập và mật khẩu.")
     status = 200 if error is None else 401
     return render_template("auth/login.html", form=form, error=error), status
+
+
+def _pending_user() -> User | None:
+    token = session.get(PENDING_KEY)
+    if not token:
+        return None
+    try:
+        data = _serializer().loads(token, max_age=PENDING_MAX_AGE)
+    except BadSignature:  # also SignatureExpired
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.active or user.session_version != data.get("v"):
+        return None
+    return user
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+def login_code():
+    """Second sign-in step: the 6-digit code of the user's authenticator app."""
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_ENDPOINTS[current_user.role]))
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        if request.method == "POST":
+            flash(_("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại."), "warning")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        config = current_app.config
+        try:
+            ok = accounts.verify_second_factor(user, form.code.data, clock.now(),
+                                               config["LOGIN_MAX_FAILURES"],
+                                               config["LOGIN_LOCK_MINUTES"])
+            if not ok and user.locked_until is not None:
+                raise AccountLocked(user.locked_until)  # this failure was the last allowed
+        except AccountLocked:
+            db.session.commit()
+            session.pop(PENDING_KEY, None)
+            flash(_locked_message(), "error")
+            return redirect(url_for("auth.login"))
+        db.session.commit()  # keep the failure count
+        if ok:
+            return _sign_in(user)
+        error = _("Mã xác thực không đúng hoặc đã hết hạn.")
+    elif request.method == "POST":
+        error = "; ".join(str(m) for m in form.code.errors) or _("Mã xác thực không hợp lệ.")
+    form.code.data = ""  # a one-time code is never worth keeping
+    return render_template("auth/code.html", form=form, error=error), (
+        200 if error is None else 401)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -70,3 +177,79 @@ def logout():
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
+
+
+def _password_message(code: str) -> str:
+    return {
+        "too_short": _("Mật khẩu phải có ít nhất %(count)s ký tự.",
+                       count=accounts.MIN_PASSWORD_LENGTH),
+        "all_digits": _("Mật khẩu không được chỉ gồm chữ số."),
+        "contains_username": _("Mật khẩu không được chứa tên đăng nhập."),
+        "common": _("Mật khẩu quá phổ biến, dễ đoán; hãy chọn mật khẩu khác."),
+        "wrong_password": _("Mật khẩu hiện tại không đúng."),
+        "unchanged": _("Mật khẩu mới phải khác mật khẩu hiện tại."),
+    }[code]
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+def change_password():
+    """Change one's own password; every other session of the account is signed out."""
+    form = PasswordForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.old_password.data, form.new_password.data,
+                                     clock.now())
+        except accounts.PasswordRejected as exc:
+            db.session.rollback()
+            errors[exc.field] = _password_message(exc.code)
+        else:
+            db.session.commit()
+            session.permanent = True
+            login_user(user)  # this session carries the new version; the others are void
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã bị đăng "
+                    "xuất."), "success")
+            return redirect(url_for(HOME_ENDPOINTS[user.role]))
+    for name, messages in form.errors.items():
+        errors.setdefault(name, str(messages[0]))
+    return render_template("auth/password.html", form=form, errors=errors,
+                           min_length=accounts.MIN_PASSWORD_LENGTH), (422 if errors else 200)
+
+
+@bp.route("/account/2fa", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+def two_factor():
+    """Enrol in two-factor sign-in: show a new secret, save it once a first code verifies."""
+    user = current_user._get_current_object()
+    if user.totp_secret:
+        session.pop(ENROL_KEY, None)
+        return render_template("auth/two_factor.html", enabled=True, required=False)
+    secret = session.get(ENROL_KEY)
+    if not secret:
+        secret = session[ENROL_KEY] = accounts.new_totp_secret()
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            accounts.enable_totp(user, secret, form.code.data, clock.now())
+        except accounts.CodeRejected:
+            db.session.rollback()
+            error = _("Mã xác thực không đúng. Kiểm tra giờ trên điện thoại và nhập mã "
+                      "mới nhất.")
+        else:
+            db.session.commit()
+            session.pop(ENROL_KEY, None)
+            flash(_("Đã bật xác thực hai bước. Từ lần đăng nhập sau, hệ thống sẽ hỏi mã "
+                    "6 chữ số."), "success")
+            return redirect(url_for(HOME_ENDPOINTS[user.role]))
+    elif request.method == "POST":
+        error = "; ".join(str(m) for m in form.code.errors)
+    form.code.data = ""
+    return render_template(
+        "auth/two_factor.html", enabled=False, form=form, error=error, secret=secret,
+        uri=accounts.totp_uri(secret, user.username), required=_must_enrol(user),
+    ), (422 if error else 200)
