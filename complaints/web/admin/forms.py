@@ -44,8 +44,8 @@ class UserForm(FlaskForm):
     agency_code = SelectField(_l("Cơ quan"), choices=[], validate_choice=False)
     password = PasswordField(_l("Mật khẩu ban đầu"),
                              validators=[DataRequired(_l("Nhập mật khẩu.")),
-                                         Length(min=8, message=_l("Mật khẩu phải có ít nhất "
-                                                                  "8 ký tự."))])
+                                         Length(min=10, message=_l("Mật khẩu phải có ít nhất "
+                                                                  "10 ký tự."))])
 
 
 class RoutingRuleForm(FlaskForm):
