@@ -7,6 +7,7 @@ with the tracking code and the PIN (or the phone number they gave).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -189,9 +190,21 @@ def submit_online(data: OnlineSubmission, agency_code: str, now: datetime, today
     # A denouncer's own scan may show their hand or name: stored as the petition itself,
     # which marks it as revealing the identity (masked like the name).
     purpose = "petition" if case.kind == "denunciation" else "evidence"
-    for content, name in files:
-        stored = attachments.store_upload(content, name, MAX_FILE_BYTES)
-        attachments.attach(case, stored, purpose, None, now, petition=case.petitions[0])
+    written: list[str] = []  # blobs this submission added to the store
+    try:
+        for content, name in files:
+            sha256 = hashlib.sha256(content).hexdigest()
+            existed = attachments.blob_path(sha256).exists()
+            stored = attachments.store_upload(content, name, MAX_FILE_BYTES)
+            if not existed:
+                written.append(stored.sha256)
+            attachments.attach(case, stored, purpose, None, now, petition=case.petitions[0])
+    except attachments.StorageError as exc:
+        # Disk full or unwritable: the caller rolls back the case; take back our files too,
+        # so that a refused submission leaves nothing behind.
+        for sha256 in written:
+            attachments.blob_path(sha256).unlink(missing_ok=True)
+        raise ValidationFailed({"attachments": str(exc)}) from exc
     return case, pin
 
 

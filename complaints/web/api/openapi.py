@@ -16,8 +16,9 @@ _ERRORS = {
     401: ("No valid bearer token", s.ErrorSchema),
     403: ("Your role or agency does not allow this", s.ErrorSchema),
     404: ("No such case, or not one you may see", s.ErrorSchema),
-    409: ("The case's status does not allow this action", s.ErrorSchema),
+    409: ("The case's status does not allow this action", s.ConflictErrorSchema),
     422: ("Invalid input: one message per field", s.ValidationErrorSchema),
+    429: ("Too many attempts (rate limit or account temporarily locked)", s.ErrorSchema),
 }
 
 _CODE_PARAM = {"in": "path", "name": "tracking_code", "required": True,
@@ -59,12 +60,13 @@ def build_spec() -> dict:
     )
     spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     for name in ("StaffCaseSchema", "StaffCaseSummarySchema", "CreatedCaseSchema",
-                 "CasePageSchema", "ErrorSchema", "ValidationErrorSchema"):
+                 "CasePageSchema", "ErrorSchema", "ConflictErrorSchema",
+                 "ValidationErrorSchema"):
         spec.components.schema(name.removesuffix("Schema"), schema=getattr(s, name))
 
     spec.path(path=f"{PREFIX}/tokens", operations={
         "post": _operation("Get a bearer token (valid 12 hours)", 201, s.TokenSchema,
-                           body=s.TokenRequestSchema, errors=(400, 401, 422),
+                           body=s.TokenRequestSchema, errors=(400, 401, 422, 429),
                            secured=False, tag="auth"),
         "delete": _operation("Revoke this request's token", 204, None, tag="auth"),
     })

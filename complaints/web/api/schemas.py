@@ -8,7 +8,7 @@ actions they may take), so one schema serves every staff reader and masks what i
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timezone
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -93,6 +93,15 @@ class BaseSchema(Schema):
             field.error_messages.update(messages)
 
 
+class UtcDateTime(fields.DateTime):
+    """An instant in RFC 3339 with its offset: SQLite hands back naive (UTC) values."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 def _text(max_len: int, required: bool = False, **kwargs) -> fields.String:
     if not required:
         kwargs.setdefault("load_default", None)
@@ -128,6 +137,8 @@ def _count(**kwargs) -> fields.Integer:
 
 
 def _amount(**kwargs) -> fields.Decimal:
+    # The document states the bounds as numbers (apispec would write Decimal strings).
+    kwargs["metadata"] = {"minimum": 0, "maximum": 10**13, **kwargs.get("metadata", {})}
     return fields.Decimal(
         load_default=None, allow_none=True, places=2, as_string=True,
         validate=validate.Range(min=0, max=10**13, error=_l("Phải từ {min} đến {max}.")),
@@ -144,7 +155,7 @@ class TokenRequestSchema(BaseSchema):
 
 class TokenSchema(BaseSchema):
     token = fields.String(metadata={"description": "Shown once; send as `Bearer` token."})
-    expires_at = fields.DateTime()
+    expires_at = UtcDateTime()
 
 
 # --- Reference data ----------------------------------------------------------------------------
@@ -385,8 +396,8 @@ class EscalationSchema(BaseSchema):
     stage = fields.String()
     to_agency = fields.Nested(AgencyRefSchema, allow_none=True)
     as_of = fields.Date()
-    created_at = fields.DateTime()
-    acknowledged_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    acknowledged_at = UtcDateTime(allow_none=True)
 
 
 class SignerSchema(BaseSchema):
@@ -439,7 +450,7 @@ class TimelineEventSchema(BaseSchema):
     seq = fields.Integer()
     action = fields.String()
     actor = fields.String(attribute="actor_label")
-    at = fields.DateTime(attribute="created_at")
+    at = UtcDateTime(attribute="created_at")
     data = fields.Method("get_data", metadata={"type": "object"})
 
     def get_data(self, event) -> dict:
@@ -452,11 +463,15 @@ class TimelineEventSchema(BaseSchema):
         return data
 
 
+_DECIMAL_TEXT = {"type": "string", "format": "decimal", "description": "e.g. \"12.50\""}
+
+
 class FiguresSchema(BaseSchema):
-    money_to_recover = fields.Decimal(as_string=True, allow_none=True)
-    land_to_recover = fields.Decimal(as_string=True, allow_none=True)
-    money_to_return = fields.Decimal(as_string=True, allow_none=True)
-    land_to_return = fields.Decimal(as_string=True, allow_none=True)
+    # Dumped as strings (exact decimals), and documented so.
+    money_to_recover = fields.Decimal(as_string=True, allow_none=True, metadata=_DECIMAL_TEXT)
+    land_to_recover = fields.Decimal(as_string=True, allow_none=True, metadata=_DECIMAL_TEXT)
+    money_to_return = fields.Decimal(as_string=True, allow_none=True, metadata=_DECIMAL_TEXT)
+    land_to_return = fields.Decimal(as_string=True, allow_none=True, metadata=_DECIMAL_TEXT)
     people_restored = fields.Integer(allow_none=True)
     orgs_restored = fields.Integer(allow_none=True)
     people_disciplined = fields.Integer(allow_none=True)
@@ -525,6 +540,14 @@ class CasePageSchema(PageSchema):
 class ErrorSchema(BaseSchema):
     error = fields.String()
     status = fields.Integer()
+
+
+class ConflictErrorSchema(ErrorSchema):
+    """A 409: the action refused in the case's status, with what may be done instead."""
+
+    action = fields.String()
+    case_status = fields.String(validate=validate.OneOf(STATUSES))
+    allowed_actions = fields.List(fields.String())
 
 
 class ValidationErrorSchema(BaseSchema):
