@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+import logging
+
+from flask import (
+    Flask,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from complaints.domain import catalog
+from complaints.extensions import db
 from complaints.permissions import HOME_ENDPOINTS
+
+logger = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
@@ -103,6 +118,17 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(exc):
         return _error(413, _("Tệp tải lên quá lớn."))
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc):
+        """The database is down or locked: 503 with Retry-After, so proxies and monitors know."""
+        logger.warning("database unavailable: %s", exc)
+        db.session.rollback()
+        response, status = _error(503, _("Đã có lỗi xảy ra. Dữ liệu đã lưu không bị mất; "
+                                         "vui lòng thử lại sau."))
+        response = make_response(response, status)
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -66,13 +66,14 @@ def test_database_down_answers_a_clear_error_then_recovers(tmp_path):
     # A page that reads the database: the generic error page, no traceback, nothing leaked.
     response = client.get("/cong-dan/gui-don")
     html = response.get_data(as_text=True)
-    assert response.status_code == 500
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
     assert GENERIC_500 in html
     assert "Traceback" not in html and "OperationalError" not in html and "sqlite" not in html
     # The API answers the same in JSON.
     response = client.get("/api/v1/cases", headers={"Authorization": "Bearer x"})
-    assert response.status_code == 500
-    assert response.get_json() == {"error": response.get_json()["error"], "status": 500}
+    assert response.status_code == 503
+    assert response.get_json() == {"error": response.get_json()["error"], "status": 503}
     assert GENERIC_500 in response.get_json()["error"]
     # Monitoring sees it.
     response = client.get("/health")
