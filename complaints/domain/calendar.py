@@ -18,7 +18,8 @@ from functools import cache
 import holidays
 
 WEEKEND = "weekend"  # reason code for Saturday/Sunday (cuối tuần)
-EXTRA_DAY_OFF = "extra_day_off"  # reason code for an unnamed administrator day off (ngày nghỉ hoán đổi)
+# Reason code for an unnamed administrator day off (ngày nghỉ hoán đổi).
+EXTRA_DAY_OFF = "extra_day_off"
 
 # Labels for the reason codes; holiday names are translated through the package itself.
 _CODE_LABELS = {
@@ -127,7 +128,7 @@ class WorkingCalendar:
         return d.toordinal() in self._working
 
     def day_off_reason(self, d: date) -> str | None:
-        """Return "weekend", the holiday name (Vietnamese), or the override text; None if working."""
+        """Return "weekend", the holiday name (vi) or the override text; None if working."""
         if self.is_working_day(d):
             return None
         return self._compute_reason(d)
