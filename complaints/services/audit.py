@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from complaints.extensions import db
 from complaints.models import AuditEvent, User
@@ -57,11 +57,25 @@ def actor_label(actor: User | None) -> str:
     return "system" if actor is None else f"{actor.username}#{actor.id}"
 
 
+def _lock_case(case_id: int) -> None:
+    """Take the write lock on the case before reading its chain head.
+
+    Two requests appending to one case's chain at once (an audited identity view beside
+    an accept, say) would otherwise both read seq N and both write N+1; the unique
+    (chain, seq) stops the fork but fails the request. A no-op UPDATE row-locks the case on
+    PostgreSQL and takes SQLite's write lock, so the second writer waits and then reads
+    the head the first one committed.
+    """
+    db.session.execute(text("UPDATE cases SET id = id WHERE id = :id"), {"id": case_id})
+
+
 def record(chain: str, action: str, actor: User | None, now: datetime,
            data: dict | None = None, case_id: int | None = None,
            head: tuple[int, str] | None = None) -> AuditEvent:
     """Append an event to a chain; `head` (seq, hash) skips the look-up in bulk jobs."""
     if head is None:
+        if case_id is not None:
+            _lock_case(case_id)
         row = db.session.execute(
             select(AuditEvent.seq, AuditEvent.hash)
             .where(AuditEvent.chain == chain)
