@@ -112,3 +112,31 @@ def login(client):
         return client.post("/login", data={"username": user.username, "password": password})
 
     return do
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    """Pin complaints.clock (what routes read) to the tests' NOW and TODAY."""
+    from complaints import clock
+    from tests.conftest import NOW, TODAY
+
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def api(client):
+    """Return a caller: api(user, method, path, json=…) with the user's bearer token."""
+    cache: dict[int, str] = {}
+
+    def call(user: User, method: str, path: str, **kwargs):
+        if user.id not in cache:
+            db.session.commit()
+            response = client.post("/api/v1/tokens",
+                                   json={"username": user.username, "password": PASSWORD})
+            assert response.status_code == 201, response.get_json()
+            cache[user.id] = response.get_json()["token"]
+        headers = {"Authorization": f"Bearer {cache[user.id]}"}
+        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+    return call

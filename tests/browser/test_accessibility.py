@@ -11,7 +11,6 @@ from datetime import date
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.services import workflow
 from tests.browser.conftest import sign_in
@@ -21,11 +20,7 @@ from tests.factories import PASSWORD
 BLOCKING = {"serious", "critical"}
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture(scope="module")
 def axe():

@@ -13,14 +13,7 @@ from complaints.services import workflow
 from tests.conftest import NOW, TODAY
 from tests.integration.test_public import PNG
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    from complaints import clock
-
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 def _fits_the_screen(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")

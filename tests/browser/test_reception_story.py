@@ -7,21 +7,14 @@ import re
 import pytest
 from sqlalchemy import select
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Field, RoutingRule
 from complaints.services import intake
 from tests.browser.conftest import sign_in
-from tests.conftest import NOW, TODAY
 from tests.factories import PASSWORD
 from tests.integration.reception_helpers import PDF
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 def test_reception_story(page, make_user, make_locality, make_agency):
     officer = make_user("reception")

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -17,14 +16,8 @@ from complaints.models import (
     RoutingRule,
     User,
 )
-from tests.conftest import NOW, TODAY
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
 def admin(make_user, login):

@@ -17,29 +17,7 @@ from tests.factories import PASSWORD
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    """The routes read complaints.clock; pin it to the tests' NOW/TODAY."""
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
-
-@pytest.fixture
-def api(client):
-    """Return a caller: api(user, method, path, json=…) with the user's bearer token."""
-    cache: dict[int, str] = {}
-
-    def call(user, method: str, path: str, **kwargs):
-        if user.id not in cache:
-            db.session.commit()
-            response = client.post(f"{API}/tokens",
-                                   json={"username": user.username, "password": PASSWORD})
-            assert response.status_code == 201, response.get_json()
-            cache[user.id] = response.get_json()["token"]
-        headers = {"Authorization": f"Bearer {cache[user.id]}"}
-        return client.open(f"{API}{path}", method=method, headers=headers, **kwargs)
-
-    return call
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 
 @pytest.fixture

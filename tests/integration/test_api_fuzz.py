@@ -26,7 +26,6 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from complaints import clock
 from complaints.extensions import db
 from tests.conftest import NOW, TODAY
 from tests.factories import PASSWORD
@@ -37,11 +36,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
 def fuzz_world(app, client, make_agency, make_user, make_locality, make_case):

@@ -5,40 +5,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import AuditEvent
 from complaints.services import workflow
 from tests.conftest import NOW, TODAY
-from tests.factories import PASSWORD
 
 API = "/api/v1"
 MASK = "*** (bảo mật)"
 DENOUNCER = "Phạm Văn Tố"
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
-
-@pytest.fixture
-def api(client):
-    """Return a caller: api(user, method, path, json=…) with the user's bearer token."""
-    cache: dict[int, str] = {}
-
-    def call(user, method: str, path: str, **kwargs):
-        if user.id not in cache:
-            db.session.commit()
-            response = client.post(f"{API}/tokens",
-                                   json={"username": user.username, "password": PASSWORD})
-            assert response.status_code == 201, response.get_json()
-            cache[user.id] = response.get_json()["token"]
-        return client.open(f"{API}{path}", method=method,
-                           headers={"Authorization": f"Bearer {cache[user.id]}"}, **kwargs)
-
-    return call
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 
 @pytest.fixture

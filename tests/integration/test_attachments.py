@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import Attachment, Case
 from complaints.services import attachments, workflow
@@ -17,12 +16,7 @@ from tests.conftest import NOW, TODAY
 from tests.factories import PASSWORD
 from tests.integration.reception_helpers import EXE, PDF, PNG, intake_form, person, upload
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
 def desk(make_user, make_locality, login):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from complaints.extensions import db
@@ -13,9 +14,10 @@ from complaints.services import workflow
 from tests.conftest import NOW, TODAY
 from tests.integration.test_agency import (  # noqa: F401  (shared fixtures)
     agency_world,
-    fixed_clock,
     routed_case,
 )
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 MASK = "*** (bảo mật)"
 

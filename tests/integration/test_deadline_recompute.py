@@ -8,19 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case
 from complaints.services import admin as admin_service
 from complaints.services import workflow
 from tests.conftest import NOW, TODAY
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
 def setup(make_agency, make_user, make_case):

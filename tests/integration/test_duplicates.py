@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Petition
 from complaints.services import intake
@@ -15,12 +14,7 @@ from complaints.services.duplicates import find_similar, text_score
 from tests.conftest import NOW, TODAY
 from tests.integration.reception_helpers import PDF, intake_form, person, upload
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
 def desk(make_user, make_locality, login):

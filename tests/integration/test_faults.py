@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from complaints import clock, create_app, jobs
+from complaints import create_app, jobs
 from complaints.extensions import db
 from complaints.models import (
     Attachment,
@@ -32,11 +32,7 @@ GENERIC_500 = "Đã có lỗi xảy ra. Dữ liệu đã lưu không bị mất"
 DISK_FULL = "ổ đĩa đầy hoặc lỗi ghi"
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))

@@ -9,17 +9,11 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.services import workflow
 from tests.conftest import NOW, TODAY
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
 def world(make_agency, make_user, make_case):

@@ -6,19 +6,13 @@ from datetime import date
 
 import pytest
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import AuditEvent, Notification, Routing
 from complaints.services import inspection, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
 from tests.conftest import NOW, TODAY
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
 def world(make_agency, make_user, make_case):

@@ -22,14 +22,7 @@ EMAIL = "ngoc@example.vn"
 ID_NUMBER = "031234567890"
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    """Pages read complaints.clock; pin it to the tests' NOW/TODAY."""
-    from complaints import clock
-
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
 def desk(make_agency, make_user):

@@ -7,20 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Field, Routing, RoutingRule
 from complaints.services import workflow
 from tests.conftest import NOW, TODAY
 from tests.integration.reception_helpers import PDF, intake_form, person, upload
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    """Pages read complaints.clock; pin it to the tests' NOW/TODAY."""
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
 def desk(make_user, make_locality, login):

@@ -27,7 +27,6 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from complaints import clock
 from complaints.domain import reports as forms
 from complaints.extensions import db
 from complaints.models import ReceptionSession
@@ -37,11 +36,7 @@ from tests.conftest import NOW, TODAY
 Q3 = forms.quarter_period(2026, 3)
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 def _route(case, code, on):
     workflow.route(case, code, None, NOW, TODAY, decided_on=on)

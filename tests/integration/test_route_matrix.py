@@ -22,7 +22,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import (
     Attachment,
@@ -183,11 +182,7 @@ def test_every_row_names_every_role():
                 assert outcome in (A, F, L, P, "apikey"), endpoint
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
 def world(make_agency, make_user, make_case, make_locality):

@@ -15,20 +15,15 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import CitizenFeedback, Escalation, ReceptionSession, ScoreWeight
 from complaints.services import scorecard, workflow
-from tests.conftest import NOW, TODAY
+from tests.conftest import TODAY
 
 START, END = date(2026, 10, 1), date(2026, 11, 14)
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 def _on(day):
     return datetime(day.year, day.month, day.day, 3, tzinfo=timezone.utc)
