@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 # No inline scripts or styles anywhere: every script and stylesheet is a local file.
 CSP = (
@@ -12,8 +12,30 @@ CSP = (
 )
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def init_security(app: Flask) -> None:
-    """Add the security headers to every response."""
+    """Refuse NUL characters in input and add the security headers to every response."""
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store a NUL in text: refuse it up front as bad input (400)
+        # rather than let the database fail the request with a 500.
+        if "\x00" in request.path or any(_has_nul(v) for v in request.args.values()):
+            abort(400)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            if any(_has_nul(v) for v in request.form.values()):
+                abort(400)
+            if request.is_json and _has_nul(request.get_json(silent=True)):
+                abort(400)
 
     @app.after_request
     def security_headers(response):

@@ -103,6 +103,10 @@ def register_web(app: Flask) -> None:
         return _error(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
                              "Vui lòng tải lại trang và thử lại."))
 
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return _error(400, _("Yêu cầu không hợp lệ."))
+
     @app.errorhandler(403)
     def forbidden(exc):
         return _error(403, _("Bạn không có quyền truy cập trang này."))

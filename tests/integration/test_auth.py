@@ -116,3 +116,11 @@ def test_security_headers_on_every_response(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_nul_characters_are_refused_as_bad_input(client):
+    # PostgreSQL cannot store NUL in text; the app must answer 400, never 500.
+    assert client.post("/login", data={"username": "a\x00b", "password": "x"}).status_code == 400
+    response = client.post("/api/v1/tokens", json={"username": "a\x00b", "password": "x"})
+    assert response.status_code == 400 and response.is_json
+    assert client.get("/api/v1/localities?q=a%00b").status_code == 400
