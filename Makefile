@@ -73,9 +73,10 @@ distclean: clean
 #              reworded msgid arrives with an empty msgstr, and tests/integration/test_i18n.py
 #              fails until en/LC_MESSAGES/messages.po translates it. Compile with `make babel`.
 I18N_LOCALES := vi en
-# Flask-Babel's lazy helpers on top of pybabel's defaults (_, gettext, ngettext, pgettext…);
+# Flask-Babel's lazy helpers on top of pybabel's defaults (_, gettext, ngettext, pgettext…),
+# and N_ (complaints/domain/messages.py: services' messages, translated by the web layer);
 # tests/integration/test_i18n.py reads this line, so the test extracts exactly the same.
-I18N_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+I18N_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k N_
 
 .PHONY: i18n
 i18n: venv

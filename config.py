@@ -65,6 +65,8 @@ class Config:
         r.strip() for r in os.environ.get("REQUIRE_2FA_ROLES", "admin,inspector").split(",")
         if r.strip()
     )
+    # Lifetime of a JSON API bearer token (hours); tokens are revocable before that.
+    API_TOKEN_HOURS = float(os.environ.get("API_TOKEN_HOURS", "12"))
     # Citizens' side (issue 6): the agency whose reception desk takes online petitions,
     # per-address limits (Flask-Limiter syntax; the storage above must be shared by all
     # workers in production, e.g. RATELIMIT_STORAGE_URI=redis://…), and Open311 API keys.
@@ -77,6 +79,13 @@ class Config:
     )
     # Years a petitioner's identity is kept after their last case ended (then anonymisable).
     RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "5"))
+    # Reports built in the background (issue 5): their files live in REPORT_DIR under
+    # generated names, are removed REPORT_RETENTION_HOURS after they were built; a job whose
+    # worker fell silent for REPORT_STALE_MINUTES is queued again (at most 3 attempts).
+    REPORT_DIR = os.environ.get("REPORT_DIR", str(INSTANCE_DIR / "reports"))
+    REPORT_RETENTION_HOURS = int(os.environ.get("REPORT_RETENTION_HOURS", "72"))
+    REPORT_STALE_MINUTES = int(os.environ.get("REPORT_STALE_MINUTES", "15"))
+    REPORT_WORKER_SECONDS = int(os.environ.get("REPORT_WORKER_SECONDS", "5"))
 
 
 class TestConfig(Config):

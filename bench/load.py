@@ -8,17 +8,19 @@
    routing rules, a reception user, agency heads) built in-process.
 2. Starts gunicorn (`-w W --threads 1`) on a free loopback port with that environment, and a
    bare Flask app with one route returning "hello" under the same settings on another port.
-3. N client threads hit the app for T seconds with a mix of intake (POST /api/v1/cases),
-   look-ups (GET /api/v1/cases/<code>), inbox views (GET /api/v1/cases?status=routed as the
-   agency head) and actions (route then accept); then the same clients hit the hello app
-   for T seconds.
-4. Stops both servers, then checks that every case whose creation answered 201 is in the
-   database and that its audit chain verifies; `lost` counts those missing or broken.
+3. Three phases of T seconds each, with N client threads and the same client code:
+   (a) the app with a mix of intake (POST /api/v1/cases), look-ups (GET
+   /api/v1/cases/<code>), inbox views (GET /api/v1/cases?status=routed as the agency head)
+   and actions (route then accept); (b) the app with intake only; (c) the hello app.
+4. Stops both servers, then checks that every case whose creation answered 201 (phases a
+   and b) is in the database and that its audit chain verifies; `lost` counts those missing
+   or broken.
 
 The last line reads:
   load seconds=T requests=N rps=R p99_ms=L errors=E lost=X intake_ratio=Q
-where intake_ratio = (201 answers to POST /api/v1/cases per second of the app phase) /
-(requests per second of the hello phase).
+where requests, rps and p99_ms are the mixed phase's, errors counts all three phases, and
+intake_ratio = (201 answers per second of the intake-only phase) / (requests per second of
+the hello phase): every client doing intake against every client doing hello.
 """
 
 from __future__ import annotations
@@ -315,6 +317,20 @@ def app_client(index: int, port: int, until: float, stats: Stats, tokens: dict,
                       {}, head)
 
 
+def intake_client(index: int, port: int, until: float, stats: Stats, tokens: dict,
+                  locality: str) -> None:
+    """One client of the intake-only phase: POST /api/v1/cases back to back."""
+    rng = random.Random(1000 + index)  # noqa: S311  # nosec B311
+    serial = 500_000 + index * 1_000_000  # subjects numbered apart from the mixed phase
+    while time.monotonic() < until:
+        serial += 1
+        status, data = timed(stats, "intake", 201, port, "POST", "/api/v1/cases",
+                             case_body(rng, locality, serial), tokens[RECEPTION_USER])
+        if status == 201:
+            with stats.lock:
+                stats.created.append(json.loads(data)["tracking_code"])
+
+
 def hello_client(port: int, until: float, stats: Stats) -> None:
     while time.monotonic() < until:
         timed(stats, "hello", 200, port, "GET", "/")
@@ -340,7 +356,7 @@ def target_args(target, index: int, until: float, stats: Stats, args: tuple) -> 
     if target is hello_client:
         return (args[0], until, stats)
     port, tokens, locality = args
-    return (index, port, until, stats, tokens, locality)
+    return (index, port, until, stats, tokens, locality)  # app_client and intake_client
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -414,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
             locality = pick_locality(app_port, tokens[RECEPTION_USER])
             app_stats, app_elapsed = run_phase(args.clients, args.seconds, app_client,
                                                app_port, tokens, locality)
+            intake_stats, intake_elapsed = run_phase(args.clients, args.seconds,
+                                                     intake_client, app_port, tokens, locality)
             hello_stats, hello_elapsed = run_phase(args.clients, args.seconds, hello_client,
                                                    hello_port)
         finally:
@@ -424,19 +442,25 @@ def main(argv: list[str] | None = None) -> int:
                              if EXCEPTION_LINE.match(line))
         for line, count in sorted(exceptions.items()):
             print(f"app server exception ×{count}: {line[:400]}")
-        lost = verify(env, list(app_stats.created))
+        created = list(app_stats.created) + list(intake_stats.created)
+        lost = verify(env, created)
 
     describe("app (mixed API)", app_stats, app_elapsed)
+    describe("intake only", intake_stats, intake_elapsed)
     describe("hello (bare Flask)", hello_stats, hello_elapsed)
-    intake_rps = len(app_stats.created) / app_elapsed
+    # Like with like: every client doing intake only vs every client doing hello only.
+    intake_rps = len(intake_stats.created) / intake_elapsed
+    mixed_intake_rps = len(app_stats.created) / app_elapsed
     hello_rps = hello_stats.requests / hello_elapsed
     app_rps = app_stats.requests / app_elapsed
     ratio = intake_rps / hello_rps if hello_rps else 0.0
-    print(f"intake {intake_rps:.1f} r/s (201s), app all {app_rps:.1f} r/s, "
-          f"hello {hello_rps:.1f} r/s; created={len(app_stats.created)} lost={lost}")
+    errors = app_stats.error_count + intake_stats.error_count + hello_stats.error_count
+    print(f"intake-only phase {intake_rps:.1f} r/s (201s); in the mixed phase intake "
+          f"{mixed_intake_rps:.1f} r/s, all {app_rps:.1f} r/s; hello {hello_rps:.1f} r/s; "
+          f"created={len(created)} lost={lost}")
     p99 = percentile(sorted(app_stats.latencies), 99) * 1000
     print(f"load seconds={args.seconds:g} requests={app_stats.requests} rps={app_rps:.1f} "
-          f"p99_ms={p99:.1f} errors={app_stats.error_count} lost={lost} "
+          f"p99_ms={p99:.1f} errors={errors} lost={lost} "
           f"intake_ratio={ratio:.3f}")
     return 0
 

@@ -19,6 +19,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if request.blueprint in _MACHINE_BLUEPRINTS:
+        return _machine_locale(languages)
     lang = session.get("lang")
     if lang in languages:
         return lang
@@ -27,6 +29,27 @@ def select_locale() -> str:
             return current_user.locale
     lang = request.args.get("lang")
     return lang if lang in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# The JSON API and Open311 answer programs, which say their language per request.
+_MACHINE_BLUEPRINTS = ("api", "open311")
+
+
+def _machine_locale(languages) -> str:
+    """API language: ?lang=, then Accept-Language, then the token's account, then Vietnamese."""
+    from flask import current_app, g
+
+    lang = request.args.get("lang")
+    if lang in languages:
+        return lang
+    if request.headers.get("Accept-Language"):
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return best
+    user = g.get("api_user")
+    if user is not None and getattr(user, "locale", None) in languages:
+        return user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

@@ -67,12 +67,43 @@ def remind(app: Flask):
     return run_job(app, "reminders", lambda: remind_unacknowledged(clock.today(), clock.now()))
 
 
+def reports(app: Flask):
+    """Run the queued background reports; remove report files past their retention."""
+    from complaints.services import report_jobs
+
+    def work():
+        config = app.config
+        jobs = report_jobs.run_pending(clock.now, clock.today(), config["REPORT_DIR"],
+                                       db.session.commit, config["REPORT_STALE_MINUTES"])
+        report_jobs.purge_expired(clock.now(), config["REPORT_DIR"],
+                                  config["REPORT_RETENTION_HOURS"])
+        return jobs
+
+    return run_job(app, "reports", work)
+
+
+def scorecard_summary(app: Flask):
+    """Rebuild the scorecard summary's days changed since their last build (nightly)."""
+    from complaints.services import scorecard_summary as summary
+
+    def work():
+        result = summary.rebuild(clock.today(), only_dirty=True)
+        db.session.commit()
+        return result
+
+    return run_job(app, "scorecard_summary", work)
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
-    """Return a scheduler with the three jobs; the caller starts it."""
+    """Return a scheduler with its jobs (sweep, outbox, reminders, reports)."""
     sched = BlockingScheduler(timezone=app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
     options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
     sched.add_job(sweep, "interval", args=[app], id="sweep", next_run_time=clock.now(),
                   minutes=app.config["SCHEDULER_SWEEP_MINUTES"], **options)
     sched.add_job(deliver, "interval", args=[app], id="outbox", minutes=1, **options)
     sched.add_job(remind, "cron", args=[app], id="reminders", hour=7, minute=30, **options)
+    sched.add_job(reports, "interval", args=[app], id="reports",
+                  seconds=app.config["REPORT_WORKER_SECONDS"], **options)
+    sched.add_job(scorecard_summary, "cron", args=[app], id="scorecard_summary", hour=0,
+                  minute=20, **options)
     return sched

@@ -107,3 +107,41 @@ def can_designate_lead(user, escalation) -> bool:
 def can_inspect(user, case=None) -> bool:
     """May this user take inspector actions (urge, re-examine, set lead, take up, finding)?"""
     return user.role == "inspector"
+
+
+def can_mark_heated(user, case) -> bool:
+    """May this user mark a case heated (gay gắt)? Its reception desk or its agency head."""
+    if user.role == "reception":
+        return case.reception_agency_id is not None and \
+            case.reception_agency_id == user.agency_id
+    return user.role == "agency_head" and case.agency_id is not None and \
+        case.agency_id == user.agency_id
+
+
+def can_hold_unscheduled_reception(user, case) -> bool:
+    """May this user record the unscheduled reception about a case? Its holder's staff."""
+    holder = case.agency_id or case.reception_agency_id
+    return (user.role in ("agency_head", "agency_officer", "reception")
+            and holder is not None and user.agency_id == holder)
+
+
+def can_download_report(user, job) -> bool:
+    """May this user download a background report's file?
+
+    Its requester; otherwise a user who may see the report's agency subtree and who would
+    see at least the identities the file shows (they were masked for the requester):
+    inspectors see every agency and identity; an admin, files asked for by admins (their
+    masking is the same); an agency head, files their own agency's heads asked for on it.
+    """
+    if user.id == job.requested_by_id:
+        return True
+    if user.role == "inspector":
+        return True
+    requester = job.requested_by
+    if user.role == "admin":
+        return requester.role == "admin"
+    if user.role == "agency_head":
+        return (requester.role == "agency_head" and user.agency_id is not None
+                and job.root_agency_id == user.agency_id
+                and requester.agency_id == user.agency_id)
+    return False

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from complaints.cli import audit, backup, demo, escalation, localities, users
+from complaints.cli import (
+    audit,
+    backup,
+    demo,
+    escalation,
+    localities,
+    reports,
+    scorecard,
+    users,
+)
 
 
 def register_cli(app: Flask) -> None:
-    for module in (users, localities, audit, demo):
+    for module in (users, localities, audit, demo, reports, scorecard):
         app.cli.add_command(module.group)
     for command in (*escalation.commands, *backup.commands):
         app.cli.add_command(command)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 from rapidfuzz import fuzz
@@ -217,6 +218,7 @@ def is_repeated(petitions: Sequence[PetitionFacts], decided_on: date | None) -> 
 # --- mass petitions (khiếu kiện đông người) --------------------------------------------
 
 
+@lru_cache(maxsize=8192)
 def fold_subject(subject: str) -> str:
     """Return the subject folded for matching: no accents, lower case, single spaces."""
     return fold(subject)

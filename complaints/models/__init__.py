@@ -11,12 +11,19 @@ from complaints.models.case import (
     PetitionSigner,
     Routing,
 )
-from complaints.models.escalation import Escalation, Notification
+from complaints.models.escalation import Escalation, Notification, NotificationRead
 from complaints.models.event import AuditEvent
 from complaints.models.petitioner import Petitioner
 from complaints.models.policy import CalendarOverride, DeadlinePolicy, EscalationStep, ScoreWeight
 from complaints.models.reception import JobRun, ReceptionSession
 from complaints.models.reference import Field, Locality
+from complaints.models.report_job import ReportJob
+from complaints.models.scorecard import (
+    ScorecardBuiltDay,
+    ScorecardDay,
+    ScorecardEscalation,
+    ScorecardRereceipt,
+)
 from complaints.models.user import ApiToken, User
 
 __all__ = [
@@ -36,13 +43,19 @@ __all__ = [
     "JobRun",
     "Locality",
     "Notification",
+    "NotificationRead",
     "Petition",
     "PetitionSigner",
     "Petitioner",
     "ReceptionSession",
+    "ReportJob",
     "Routing",
     "RoutingRule",
     "ScoreWeight",
+    "ScorecardBuiltDay",
+    "ScorecardDay",
+    "ScorecardEscalation",
+    "ScorecardRereceipt",
     "User",
     "agency_localities",
 ]

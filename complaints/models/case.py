@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -61,6 +62,12 @@ class Case(db.Model):
         ),
         CheckConstraint("escalation_level BETWEEN 0 AND 3", name="escalation_level_valid"),
         CheckConstraint("extension_count >= 0", name="extension_count_valid"),
+        # Where the matter is (Open311 lat/long, WGS 84 degrees): both or neither, in range.
+        CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90",
+                        name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180",
+                        name="longitude_range"),
+        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="lat_long_together"),
         # The sweep reads only open cases that need attention on or before a date.
         Index("ix_cases_attention", "next_attention_on"),
         Index("ix_cases_agency_status", "agency_id", "status"),
@@ -77,6 +84,11 @@ class Case(db.Model):
     subject: Mapped[str] = mapped_column(String(500))
     content: Mapped[str] = mapped_column(Text)
     locality_code: Mapped[str | None] = mapped_column(ForeignKey("localities.code"), index=True)
+    # Open311 GeoReport location of the matter (not of the petitioner): degrees, and the
+    # client's free-text address ("address_string").
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address_string: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
 
     # Who holds the case now; reception_agency is the desk that logged it.
@@ -101,6 +113,9 @@ class Case(db.Model):
     flag_evaded: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_repeated: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_mass: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Marked heated (gay gắt) by reception or the agency head: prompts an unscheduled
+    # reception by the leader (Law on Citizen Reception Art. 18(3)); the date of marking.
+    heated_on: Mapped[date | None] = mapped_column(Date)
 
     # Second complaint → the first case; follow-up denunciation → the earlier one.
     parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -225,6 +240,10 @@ class CaseDeadline(db.Model):
         # Overdue lists and counts read only running stages: index just those.
         Index("ix_case_deadlines_running", "due_on", "case_id",
               sqlite_where=text("met_on IS NULL"), postgresql_where=text("met_on IS NULL")),
+        # The scorecard counts unsummarised days live by completion day. Partial, so that
+        # "met_on IS NULL" (the overdue lists) keeps using ix_case_deadlines_running.
+        Index("ix_case_deadlines_met_on", "met_on", sqlite_where=text("met_on IS NOT NULL"),
+              postgresql_where=text("met_on IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -248,6 +267,7 @@ class Routing(db.Model):
     __tablename__ = "routings"
     __table_args__ = (
         in_check("action", ("route", "transfer", "return", "designate_lead", "second_round")),
+        Index("ix_routings_decided_on", "decided_on"),  # scorecard: live days
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -298,6 +318,7 @@ class CitizenFeedback(db.Model):
         CheckConstraint("rating_result BETWEEN 1 AND 5", name="rating_result_range"),
         CheckConstraint("rating_service BETWEEN 1 AND 5", name="rating_service_range"),
         UniqueConstraint("case_id"),
+        Index("ix_citizen_feedback_created_at", "created_at"),  # scorecard: live days
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

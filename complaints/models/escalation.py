@@ -32,6 +32,7 @@ class Escalation(db.Model):
         in_check("reason", ESCALATION_REASONS),
         CheckConstraint("level BETWEEN 0 AND 3", name="level_valid"),
         Index("ix_escalations_open", "to_agency_id", "acknowledged_at"),
+        Index("ix_escalations_as_of", "as_of"),  # scorecard: live days
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -55,7 +56,12 @@ class Escalation(db.Model):
 
 
 class Notification(db.Model):
-    """An in-app message or an e-mail in the outbox; the dedupe key stops double sends."""
+    """An in-app message or an e-mail in the outbox; the dedupe key stops double sends.
+
+    An in-app row is addressed either to one user (`user_id`) or to an agency's leaders
+    (`agency_id`, no user): the sweep writes one notice per escalation and agency rather
+    than one per person, and each reader's read state lives in `notification_reads`.
+    """
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -63,12 +69,14 @@ class Notification(db.Model):
         in_check("status", ("pending", "sent", "failed", "read")),
         Index("ix_notifications_outbox", "channel", "status", "next_attempt_at"),
         Index("ix_notifications_inbox", "user_id", "read_at"),
+        Index("ix_notifications_agency", "agency_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(10))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     email_to: Mapped[str | None] = mapped_column(String(255))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
@@ -84,3 +92,14 @@ class Notification(db.Model):
 
     user = relationship("User")
     case = relationship("Case")
+
+
+class NotificationRead(db.Model):
+    """One reader's read mark on an agency notice (personal rows carry their own read_at)."""
+
+    __tablename__ = "notification_reads"
+
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"),
+                                                 primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

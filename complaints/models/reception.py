@@ -42,11 +42,14 @@ class ReceptionSession(db.Model):
     delegation_people: Mapped[int] = mapped_column(Integer, default=0)
     delegation_matters: Mapped[int] = mapped_column(Integer, default=0)
     notes: Mapped[str | None] = mapped_column(Text)
+    # The heated or mass case an unscheduled session was held about (tiếp đột xuất).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 
     agency = relationship("Agency")
     leader = relationship("User", foreign_keys=[leader_id])
+    case = relationship("Case")
 
 
 class JobRun(db.Model):

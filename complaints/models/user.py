@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,6 +33,13 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted: a code of that step or an earlier one is refused
+    # (RFC 6238 §5.2, no replay within the code's window).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Set when an admin resets the user's 2FA: the user must enrol again at next sign-in.
+    totp_reenrol: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Agency notices up to this id count as read ("mark all as read" sets it).
+    notices_read_upto: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped on password change so that every other session is signed out.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = created_at_column()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from datetime import datetime, timedelta, timezone
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from complaints.domain.catalog import ROLES
+from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Agency, User
 from complaints.services import audit
@@ -44,12 +47,12 @@ PASSWORD_PROBLEMS = {
 
 # The same, for services whose messages go straight to a page (admin's user form).
 PASSWORD_PROBLEMS_VI = {
-    "too_short": f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
-    "all_digits": "Mật khẩu không được chỉ gồm chữ số.",
-    "contains_username": "Mật khẩu không được chứa tên đăng nhập.",
-    "common": "Mật khẩu quá phổ biến, dễ đoán; hãy chọn mật khẩu khác.",
-    "wrong_password": "Mật khẩu hiện tại không đúng.",  # nosec B105  # a message
-    "unchanged": "Mật khẩu mới phải khác mật khẩu hiện tại.",
+    "too_short": N_("Mật khẩu phải có ít nhất %(n)s ký tự.", n=MIN_PASSWORD_LENGTH),
+    "all_digits": N_("Mật khẩu không được chỉ gồm chữ số."),
+    "contains_username": N_("Mật khẩu không được chứa tên đăng nhập."),
+    "common": N_("Mật khẩu quá phổ biến, dễ đoán; hãy chọn mật khẩu khác."),
+    "wrong_password": N_("Mật khẩu hiện tại không đúng."),  # nosec B105  # a message
+    "unchanged": N_("Mật khẩu mới phải khác mật khẩu hiện tại."),
 }
 
 
@@ -204,22 +207,91 @@ def totp_uri(secret: str, username: str, issuer: str = TOTP_ISSUER) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
 
 
-def _code_ok(secret: str, code: str, now: datetime) -> bool:
+def _matching_steps(secret: str, code: str, now: datetime) -> list[int]:
+    """Return the 30-second time steps (around `now`) whose code is `code`."""
     code = (code or "").strip()
     if len(code) != 6 or not code.isdigit():
-        return False
+        return []
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
     # One 30-second step either side: phones' clocks drift.
-    return pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+    return [current + offset for offset in (-1, 0, 1)
+            if hmac.compare_digest(totp.generate_otp(current + offset), code)]
+
+
+def _use_code(user: User, secret: str, code: str, now: datetime) -> bool:
+    """Accept a code once: its time step must be later than the last one accepted.
+
+    A code already used (by sign-in, enrolment or token creation) is refused for the rest of
+    its window. The check is an atomic conditional UPDATE, so two requests racing with the
+    same code (on two workers) cannot both pass.
+    """
+    last = user.totp_last_step
+    fresh = [step for step in _matching_steps(secret, code, now)
+             if last is None or step > last]
+    if not fresh:
+        return False
+    step = max(fresh)
+    if user.id is not None:
+        table = User.__table__
+        result = db.session.execute(
+            update(table).where(table.c.id == user.id, or_(
+                table.c.totp_last_step.is_(None), table.c.totp_last_step < step))
+            .values(totp_last_step=step))
+        if result.rowcount != 1:
+            return False  # another request used this code (or a later one) meanwhile
+        set_committed_value(user, "totp_last_step", step)
+    else:  # a user not saved yet
+        user.totp_last_step = step
+    return True
 
 
 def enable_totp(user: User, secret: str, code: str, now: datetime) -> User:
-    """Turn on two-factor sign-in once a first code from the app verifies (audited)."""
-    if not secret or not _code_ok(secret, code, now):
+    """Turn on two-factor sign-in once a first code from the app verifies (audited).
+
+    The enrolment code counts as used; a forced re-enrolment (after an admin reset) ends.
+    """
+    if not secret or not _use_code(user, secret, code, now):
         raise CodeRejected("The code does not match this secret.")
     user.totp_secret = secret
+    user.totp_reenrol = False
     db.session.flush()
     audit.record(f"user:{user.id}", "totp_enabled", user, now, {})
     return user
+
+
+def must_enrol(user: User, required_roles) -> bool:
+    """Whether the user must set up two-factor sign-in before doing anything else: their role
+    requires it (config REQUIRE_2FA_ROLES) or an admin reset it, and they have no secret."""
+    return (user.role in tuple(required_roles) or bool(user.totp_reenrol)) \
+        and not user.totp_secret
+
+
+def reset_two_factor(user: User, actor: User, reason: str, now: datetime) -> int:
+    """An admin turns off a user's two-factor sign-in (lost phone); return tokens revoked.
+
+    The reason is required and audited on "user:<id>". The user must enrol again at next
+    sign-in, every session of the account ends (session version) and every API token of the
+    account is revoked.
+    """
+    from complaints.services import tokens  # tokens imports nothing of this module
+
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise AccountError("A reason of at least 10 characters is required.")
+    if user.id == actor.id:
+        raise AccountError("An admin cannot reset their own two-factor sign-in.")
+    had_secret = user.totp_secret is not None
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.totp_reenrol = True
+    user.session_version = (user.session_version or 1) + 1  # signs every session out
+    db.session.flush()
+    revoked = tokens.revoke_all(user, actor, now)
+    audit.record(f"user:{user.id}", "totp_reset", actor, now,
+                 {"reason": reason, "had_2fa": had_secret, "sessions_ended": True,
+                  "tokens_revoked": revoked})
+    return revoked
 
 
 def verify_second_factor(user: User, code: str, now: datetime, max_failures: int = 5,
@@ -234,7 +306,7 @@ def verify_second_factor(user: User, code: str, now: datetime, max_failures: int
         raise AccountLocked(locked_until)
     if not user.active or not user.totp_secret:
         return False
-    if not _code_ok(user.totp_secret, code, now):
+    if not _use_code(user, user.totp_secret, code, now):
         _count_failure(user, now, max_failures, lock_minutes, factor="totp")
         return False
     user.failed_logins, user.locked_until = 0, None

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from complaints.domain.catalog import KINDS, STAGES
+from complaints.domain.messages import N_
 from complaints.domain.policies import VARIANTS
 from complaints.extensions import db
 from complaints.models import (
@@ -85,25 +86,26 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
     errors: dict[str, str] = {}
     code = (data.code or "").strip()
     if not code:
-        errors["code"] = "Nhập mã cơ quan."
+        errors["code"] = N_("Nhập mã cơ quan.")
     else:
         clash = db.session.scalar(select(Agency).where(Agency.code == code))
         if clash is not None and clash is not agency:
-            errors["code"] = "Mã cơ quan đã được dùng."
+            errors["code"] = N_("Mã cơ quan đã được dùng.")
     if not (data.name or "").strip():
-        errors["name"] = "Nhập tên cơ quan."
+        errors["name"] = N_("Nhập tên cơ quan.")
     if not (data.level or "").strip():
-        errors["level"] = "Nhập cấp của cơ quan."
+        errors["level"] = N_("Nhập cấp của cơ quan.")
     parent = None
     if data.parent_code:
         parent = db.session.scalar(select(Agency).where(Agency.code == data.parent_code))
         if parent is None:
-            errors["parent_code"] = "Không tìm thấy cơ quan cấp trên."
+            errors["parent_code"] = N_("Không tìm thấy cơ quan cấp trên.")
         elif agency is not None and (parent is agency or agency in parent.ancestors()):
-            errors["parent_code"] = "Cơ quan cấp trên không được là chính nó hoặc cấp dưới của nó."
+            errors["parent_code"] = N_(
+                "Cơ quan cấp trên không được là chính nó hoặc cấp dưới của nó.")
     localities, missing = _localities(data.locality_codes)
     if missing:
-        errors["locality_codes"] = "Không có địa bàn mã: " + ", ".join(missing)
+        errors["locality_codes"] = N_("Không có địa bàn mã: %(codes)s", codes=", ".join(missing))
     if errors:
         raise ValidationFailed(errors)
     return parent, localities
@@ -161,20 +163,20 @@ def create_user(username: str, role: str, password: str, actor: User, now: datet
     except accounts.AccountError as exc:
         text = str(exc)
         if "already exists" in text:
-            raise ValidationFailed({"username": "Tên đăng nhập đã có."}) from exc
+            raise ValidationFailed({"username": N_("Tên đăng nhập đã có.")}) from exc
         if "password" in text:
-            raise ValidationFailed({"password": "Mật khẩu phải có ít nhất 8 ký tự."}) from exc  # nosec B105  # a message
+            raise ValidationFailed({"password": N_("Mật khẩu phải có ít nhất 8 ký tự.")}) from exc
         if "agency" in text:
-            raise ValidationFailed({"agency_code": "Vai trò này cần chọn cơ quan."}) from exc
+            raise ValidationFailed({"agency_code": N_("Vai trò này cần chọn cơ quan.")}) from exc
         if "role" in text.lower():
-            raise ValidationFailed({"role": "Chọn vai trò."}) from exc
-        raise ValidationFailed({"username": "Nhập tên đăng nhập."}) from exc
+            raise ValidationFailed({"role": N_("Chọn vai trò.")}) from exc
+        raise ValidationFailed({"username": N_("Nhập tên đăng nhập.")}) from exc
 
 
 def deactivate_user(user: User, actor: User, now: datetime) -> User:
     """Deactivate an account and end its sessions; the account and its history stay."""
     if user.id == actor.id:
-        raise ValidationFailed({"user": "Không thể tự khóa tài khoản của mình."})
+        raise ValidationFailed({"user": N_("Không thể tự khóa tài khoản của mình.")})
     if not user.active:
         return user
     user.active = False
@@ -202,16 +204,16 @@ def create_routing_rule(data: RoutingRuleData, actor: User, now: datetime) -> Ro
     errors: dict[str, str] = {}
     agency = db.session.scalar(select(Agency).where(Agency.code == (data.agency_code or "")))
     if agency is None:
-        errors["agency_code"] = "Chọn cơ quan."
+        errors["agency_code"] = N_("Chọn cơ quan.")
     field_row = None
     if data.field_code:
         field_row = db.session.scalar(select(Field).where(Field.code == data.field_code))
         if field_row is None:
-            errors["field_code"] = "Không có lĩnh vực này."
+            errors["field_code"] = N_("Không có lĩnh vực này.")
     if data.locality_code and db.session.get(Locality, data.locality_code) is None:
-        errors["locality_code"] = "Không có địa bàn mã này."
+        errors["locality_code"] = N_("Không có địa bàn mã này.")
     if data.kind and data.kind not in KINDS:
-        errors["kind"] = "Loại đơn không hợp lệ."
+        errors["kind"] = N_("Loại đơn không hợp lệ.")
     if errors:
         raise ValidationFailed(errors)
     rule = RoutingRule(agency_id=agency.id, field_id=field_row.id if field_row else None,
@@ -261,35 +263,35 @@ def add_policy_version(data: PolicyData, actor: User, now: datetime) -> tuple[De
     """
     errors: dict[str, str] = {}
     if data.stage not in STAGES:
-        errors["stage"] = "Chọn giai đoạn."
+        errors["stage"] = N_("Chọn giai đoạn.")
     if data.kind not in KINDS:
-        errors["kind"] = "Chọn loại đơn."
+        errors["kind"] = N_("Chọn loại đơn.")
     if data.variant not in VARIANTS:
-        errors["variant"] = "Chọn trường hợp áp dụng."
+        errors["variant"] = N_("Chọn trường hợp áp dụng.")
     if data.unit not in UNITS:
-        errors["unit"] = "Chọn đơn vị tính."
+        errors["unit"] = N_("Chọn đơn vị tính.")
     if data.round not in (0, 1, 2):
-        errors["round"] = "Lần khiếu nại là 0 (mọi lần), 1 hoặc 2."
+        errors["round"] = N_("Lần khiếu nại là 0 (mọi lần), 1 hoặc 2.")
     elif data.round and data.kind != "complaint":
-        errors["round"] = "Chỉ khiếu nại mới phân biệt lần đầu, lần hai."
+        errors["round"] = N_("Chỉ khiếu nại mới phân biệt lần đầu, lần hai.")
     if not data.days or data.days <= 0:
-        errors["days"] = "Số ngày phải lớn hơn 0."
+        errors["days"] = N_("Số ngày phải lớn hơn 0.")
     if data.extension_days is None or data.extension_days < 0:
-        errors["extension_days"] = "Số ngày gia hạn không được âm."
+        errors["extension_days"] = N_("Số ngày gia hạn không được âm.")
     if data.max_extensions is None or data.max_extensions < 0:
-        errors["max_extensions"] = "Số lần gia hạn không được âm."
+        errors["max_extensions"] = N_("Số lần gia hạn không được âm.")
     if data.effective_from is None:
-        errors["effective_from"] = "Nhập ngày áp dụng."
+        errors["effective_from"] = N_("Nhập ngày áp dụng.")
     if not (data.source or "").strip():
-        errors["source"] = "Nêu căn cứ pháp lý."
+        errors["source"] = N_("Nêu căn cứ pháp lý.")
     if not errors:
         clash = db.session.scalar(select(DeadlinePolicy).where(
             DeadlinePolicy.stage == data.stage, DeadlinePolicy.kind == data.kind,
             DeadlinePolicy.round == data.round, DeadlinePolicy.variant == data.variant,
             DeadlinePolicy.effective_from == data.effective_from))
         if clash is not None:
-            errors["effective_from"] = ("Đã có phiên bản áp dụng từ ngày này; "
-                                        "chọn ngày áp dụng khác.")
+            errors["effective_from"] = (N_("Đã có phiên bản áp dụng từ ngày này; "
+                                        "chọn ngày áp dụng khác."))
     if errors:
         raise ValidationFailed(errors)
     row = DeadlinePolicy(stage=data.stage, kind=data.kind, round=data.round,
@@ -317,13 +319,13 @@ def add_calendar_override(day: date, kind: str, description: str, actor: User,
     """Add an extra day off or a make-up working day; open deadlines are recomputed."""
     errors: dict[str, str] = {}
     if day is None:
-        errors["day"] = "Nhập ngày."
+        errors["day"] = N_("Nhập ngày.")
     elif db.session.scalar(select(CalendarOverride).where(CalendarOverride.day == day)):
-        errors["day"] = "Ngày này đã có điều chỉnh; xóa điều chỉnh cũ trước."
+        errors["day"] = N_("Ngày này đã có điều chỉnh; xóa điều chỉnh cũ trước.")
     if kind not in ("day_off", "working_day"):
-        errors["kind"] = "Chọn loại điều chỉnh."
+        errors["kind"] = N_("Chọn loại điều chỉnh.")
     if not (description or "").strip():
-        errors["description"] = "Nêu căn cứ (ví dụ: văn bản hoán đổi ngày làm việc)."
+        errors["description"] = N_("Nêu căn cứ (ví dụ: văn bản hoán đổi ngày làm việc).")
     if errors:
         raise ValidationFailed(errors)
     override = CalendarOverride(day=day, kind=kind, description=description.strip(),

@@ -20,6 +20,7 @@ from pathlib import Path
 import filetype
 from flask import current_app
 
+from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Petition, User
 from complaints.services import audit
@@ -87,14 +88,15 @@ def check_file(data: bytes, filename: str | None, max_bytes: int | None = None,
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     shown = safe_filename(filename, "").rstrip(".")
     if not data:
-        raise ValidationFailed({field: f"Tệp “{shown}” rỗng."})
+        raise ValidationFailed({field: N_("Tệp “%(name)s” rỗng.", name=shown)})
     if len(data) > max_bytes:
-        raise ValidationFailed({field: f"Tệp “{shown}” vượt quá giới hạn "
-                                       f"{max_bytes // (1024 * 1024) or 1} MB."})
+        raise ValidationFailed({field: N_("Tệp “%(name)s” vượt quá giới hạn %(mb)s MB.",
+                                          name=shown, mb=max_bytes // (1024 * 1024) or 1)})
     content_type = detect_type(data)
     if content_type is None:
-        raise ValidationFailed({field: f"Tệp “{shown}” không phải PDF, JPEG hoặc PNG "
-                                       "(kiểm tra theo nội dung tệp, không theo tên)."})
+        raise ValidationFailed({field: N_("Tệp “%(name)s” không phải PDF, JPEG hoặc PNG "
+                                          "(kiểm tra theo nội dung tệp, không theo tên).",
+                                          name=shown)})
     return content_type, safe_filename(filename, ALLOWED_TYPES[content_type])
 
 
@@ -116,9 +118,9 @@ def write_blob(data: bytes, root: Path | None = None) -> str:
         tmp_name = None
     except OSError as exc:
         logger.error("could not store attachment %s: %s", sha256, exc)
-        raise StorageError("Không lưu được tệp đính kèm (ổ đĩa đầy hoặc lỗi ghi). "
-                           "Chưa có gì được lưu; vui lòng thử lại hoặc báo quản trị "
-                           "hệ thống.") from exc
+        raise StorageError(N_("Không lưu được tệp đính kèm (ổ đĩa đầy hoặc lỗi ghi). "
+                              "Chưa có gì được lưu; vui lòng thử lại hoặc báo quản trị "
+                              "hệ thống.")) from exc
     finally:
         if tmp_name is not None:
             try:
@@ -140,9 +142,9 @@ def attach(case: Case, stored: StoredFile, purpose: str, actor: User | None, now
            petition: Petition | None = None) -> Attachment:
     """Record a stored file on a case; a denunciation's petition scan reveals the denouncer."""
     if purpose not in PURPOSES:
-        raise ValidationFailed({"purpose": "Loại tài liệu không hợp lệ."})
+        raise ValidationFailed({"purpose": N_("Loại tài liệu không hợp lệ.")})
     if stored.content_type not in ALLOWED_TYPES or not blob_path(stored.sha256).exists():
-        raise ValidationFailed({"attachments": "Tệp đính kèm không còn trong kho lưu trữ."})
+        raise ValidationFailed({"attachments": N_("Tệp đính kèm không còn trong kho lưu trữ.")})
     row = Attachment(
         case_id=case.id, petition_id=petition.id if petition else None, sha256=stored.sha256,
         filename=stored.filename[:255], content_type=stored.content_type, size=stored.size,

@@ -45,12 +45,17 @@ def _timestamp(moment: datetime) -> str:
 
 
 def event_hash(prev_hash: str, chain: str, seq: int, actor_label: str, action: str,
-               data: str, created_at: datetime) -> str:
-    """Return the SHA-256 that seals one event onto its predecessor."""
-    payload = "\x1f".join(
-        [prev_hash, chain, str(seq), actor_label, action, data, _timestamp(created_at)]
-    )
+               data: str, created_at: datetime | str) -> str:
+    """Return the SHA-256 that seals one event onto its predecessor.
+
+    `created_at` may be given already as `stamp(created_at)` by bulk writers.
+    """
+    moment = created_at if isinstance(created_at, str) else _timestamp(created_at)
+    payload = "\x1f".join([prev_hash, chain, str(seq), actor_label, action, data, moment])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+stamp = _timestamp  # the form of a time that is hashed
 
 
 def actor_label(actor: User | None) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, func, select
 from complaints.clock import LOCAL_TZ
 from complaints.domain import states
 from complaints.domain.confidentiality import MASK, mask_data
+from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Attachment, AuditEvent, Case, CaseDeadline, User
 from complaints.permissions import can_act, can_see_identity
@@ -236,7 +237,7 @@ def reveal_identity(case: Case, user: User, now: datetime, via: str = "page") ->
     from complaints.services.errors import NotAllowed
 
     if not can_see_identity(user, case):
-        raise NotAllowed("Không được xem danh tính người đứng đơn.")
+        raise NotAllowed(N_("Không được xem danh tính người đứng đơn."))
     audit.record_case(case, "identity_viewed", user, now, {"via": via})
 
 

@@ -10,16 +10,20 @@ notifications and case updates — all of a case in the same transaction.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, and_, func, select, tuple_
+from sqlalchemy import ARRAY, Date, DateTime, any_, bindparam, func, select
+from sqlalchemy import column as sql_column
+from sqlalchemy.dialects.postgresql import distinct_on
 
-from complaints.domain import catalog, states
 from complaints.domain import escalation as rules
+from complaints.domain import states
+from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -35,20 +39,22 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import can_acknowledge, can_designate_lead
-from complaints.services import audit, deadlines, notifications
+from complaints.services import audit, deadlines, notifications, scorecard_summary
 from complaints.services.calendar import get_calendar
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+from complaints.services.escalation_notify import (  # noqa: F401  (re-exported)
+    Digest,
+    Directory,
+    mail_rows,
+    message,
+    notice_rows,
+    remind_unacknowledged,
+)
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 5000
-STAGE_LABELS = {
-    "handling": ("xử lý đơn", "petition handling"),
-    "acceptance": ("thụ lý", "acceptance"),
-    "resolution": ("giải quyết", "resolution"),
-    "case": ("vụ việc", "case"),
-}
-HEAD_ROLES = ("agency_head", "inspector")
+
 
 
 @dataclass
@@ -76,134 +82,56 @@ class LadderStep:
     unit: str
 
 
-@dataclass
-class Recipient:
-    user_id: int
-    email: str | None
-    lang: str
+def _among(column, values: list):
+    """`column IN values`, with the whole list bound as one parameter.
 
-
-class _Directory:
-    """Agencies and staff, loaded once per sweep (lazily: an idle sweep loads nothing)."""
-
-    def __init__(self) -> None:
-        rows = db.session.execute(select(Agency.id, Agency.parent_id, Agency.code,
-                                         Agency.is_inspectorate)).all()
-        self.parent_of = {r.id: r.parent_id for r in rows}
-        self.code = {r.id: r.code for r in rows}
-        self.inspectorates = [r.id for r in rows if r.is_inspectorate]
-        self.roots = [r.id for r in rows if r.parent_id is None and not r.is_inspectorate]
-        self.staff: dict[int, list[Recipient]] = defaultdict(list)
-        self.heads: dict[int, list[Recipient]] = defaultdict(list)
-        self.user: dict[int, Recipient] = {}
-        self._people: dict[tuple, list[Recipient]] = {}
-        users = db.session.execute(select(User.id, User.agency_id, User.role, User.email,
-                                          User.locale).where(User.active.is_(True)))
-        for u in users:
-            person = Recipient(u.id, u.email, u.locale or "vi")
-            self.user[u.id] = person
-            if u.agency_id is not None:
-                self.staff[u.agency_id].append(person)
-                if u.role in HEAD_ROLES:
-                    self.heads[u.agency_id].append(person)
-
-    def leaders(self, agency_id: int | None) -> list[Recipient]:
-        """The heads of an agency (all its staff when it has no head account)."""
-        if agency_id is None:
-            return []
-        return self.heads.get(agency_id) or self.staff.get(agency_id, [])
-
-    def people(self, level: int, holder: int | None, officer_id: int | None) -> list[Recipient]:
-        """Everyone told of a ladder escalation (cached: few distinct combinations)."""
-        key = (level, holder, officer_id if level == 0 else None)
-        found = self._people.get(key)
-        if found is None:
-            _to, notify = self.target(level, holder)
-            found = self._people[key] = _people(self, level, notify, key[2])
-        return found
-
-    def root(self, agency_id: int | None) -> int | None:
-        if agency_id is None:
-            return self.roots[0] if self.roots else None
-        return rules.root_of(agency_id, self.parent_of)
-
-    def inspectorate(self, agency_id: int | None) -> int | None:
-        return rules.nearest_inspectorate(agency_id, self.parent_of, self.inspectorates)
-
-    def target(self, level: int, holder: int | None) -> tuple[int | None, list[int]]:
-        """Return the agency an escalation is addressed to, and every agency to notify."""
-        if level <= 1:
-            return holder, [holder]
-        if level == 2:
-            parent = self.parent_of.get(holder) if holder else None
-            to = parent or holder
-            return to, [to]
-        to = self.inspectorate(holder) or self.root(holder)
-        return to, [to, self.root(holder)]
-
-
-def _message(reason: str, stage: str, level: int, tracking_code: str, lang: str,
-             due_on: date | None = None, extra: str = "") -> tuple[str, str]:
-    """Subject and body of a staff notification, in the recipient's language."""
-    en = lang == "en"
-    what = catalog.label(catalog.ESCALATION_REASONS, reason, lang)
-    stage_label = STAGE_LABELS.get(stage, (stage, stage))[1 if en else 0]
-    subject = f"[{what}] {'Case' if en else 'Hồ sơ'} {tracking_code}"
-    if en:
-        body = f"Case {tracking_code}, stage {stage_label}: escalation level {level} ({what})."
-        if due_on:
-            body += f" Due date: {due_on:%d/%m/%Y}."
-    else:
-        body = f"Hồ sơ {tracking_code}, giai đoạn {stage_label}: leo thang mức {level} ({what})."
-        if due_on:
-            body += f" Hạn: {due_on:%d/%m/%Y}."
-    return subject, body + (f" {extra}" if extra else "")
-
-
-def _notification_rows(escalation_id: int, case_id: int, people: Iterable[Recipient],
-                       now: datetime, make_text) -> list[dict]:
-    rows, seen = [], set()
-    for person in people:
-        if person.user_id in seen:
-            continue
-        seen.add(person.user_id)
-        subject, body = make_text(person.lang)
-        key = f"esc:{escalation_id}:u{person.user_id}"
-        rows.append(notifications.row(f"{key}:app", notifications.IN_APP, subject, body, now,
-                                      user_id=person.user_id, case_id=case_id,
-                                      escalation_id=escalation_id))
-        if person.email:
-            rows.append(notifications.row(f"{key}:mail", notifications.EMAIL, subject, body,
-                                          now, user_id=person.user_id, email_to=person.email,
-                                          case_id=case_id, escalation_id=escalation_id))
-    return rows
+    A sweep asks about thousands of ids at a time: as thousands of literal parameters,
+    the statement costs more to compile than to run. SQLite reads a JSON array with
+    json_each, PostgreSQL an array with = ANY.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(select(sql_column("value"))
+                      .select_from(func.json_each(json.dumps(list(values)))))
 
 
 def _chain_heads(case_ids: list[int]) -> dict[int, tuple[int, str]]:
-    """Return (seq, hash) of the last audit event of each case's chain, in one query."""
+    """Return (seq, hash) of the last audit event of each case's chain, in one pass."""
     if not case_ids:
         return {}
-    chains = [f"case:{i}" for i in case_ids]
-    last = (select(AuditEvent.chain, func.max(AuditEvent.seq).label("seq"))
-            .where(AuditEvent.chain.in_(chains)).group_by(AuditEvent.chain).subquery())
-    rows = db.session.execute(
-        select(AuditEvent.chain, AuditEvent.seq, AuditEvent.hash)
-        .join(last, and_(AuditEvent.chain == last.c.chain, AuditEvent.seq == last.c.seq)))
-    return {int(r.chain[5:]): (r.seq, r.hash) for r in rows}
+    a = AuditEvent.__table__.c
+    chains = _among(a.chain, [f"case:{i}" for i in case_ids])
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = (select(a.chain, a.seq, a.hash).where(chains).ext(distinct_on(a.chain))
+                 .order_by(a.chain, a.seq.desc()))
+    else:
+        # SQLite gives the bare column `hash` from the row that holds max(seq).
+        query = select(a.chain, func.max(a.seq), a.hash).where(chains).group_by(a.chain)
+    return {int(chain[5:]): (seq, digest) for chain, seq, digest in db.session.execute(query)}
 
 
 # --- the sweep ------------------------------------------------------------------------
 
 
-def _due_chunk(as_of: date, after: tuple[date, int] | None, size: int, lock: bool):
-    """Return the next chunk of due cases in index order (next_attention_on, id)."""
+def _due_ids(as_of: date) -> list[int]:
+    """Return the ids of the cases due by `as_of`, read through ix_cases_attention.
+
+    Only ids are held (8 bytes each), and the sweep then takes them in id order: the
+    case rows and the index entries it writes (audit chain, escalations, notices by case)
+    are then neighbours, so each chunk dirties a few pages instead of scattering writes
+    over the whole database — on a million cases that is most of the sweep's cost.
+    """
+    c = Case.__table__.c
+    return sorted(db.session.execute(select(c.id).where(c.next_attention_on <= as_of))
+                  .scalars().all())
+
+
+def _due_chunk(ids: list[int], as_of: date, lock: bool):
+    """Return those of `ids` still due (another instance may have swept some), locked."""
     c = Case.__table__.c
     query = (select(c.id, c.next_attention_on, c.status, c.agency_id, c.reception_agency_id,
                     c.officer_id, c.tracking_code)
-             .where(c.next_attention_on <= as_of)
-             .order_by(c.next_attention_on, c.id).limit(size))
-    if after is not None:
-        query = query.where(tuple_(c.next_attention_on, c.id) > tuple_(*after))
+             .where(_among(c.id, ids), c.next_attention_on <= as_of).order_by(c.id))
     if lock:
         # A second instance skips the cases this one holds instead of waiting for them.
         query = query.with_for_update(skip_locked=True, of=Case.__table__)
@@ -215,7 +143,7 @@ def _running_deadlines(case_ids: list[int]) -> dict[int, tuple[str, date]]:
     d = CaseDeadline.__table__.c
     found: dict[int, tuple[str, date]] = {}
     rows = db.session.execute(select(d.case_id, d.stage, d.due_on)
-                              .where(d.case_id.in_(case_ids), d.met_on.is_(None)))
+                              .where(_among(d.case_id, case_ids), d.met_on.is_(None)))
     for r in rows:
         if r.case_id not in found or r.due_on < found[r.case_id][1]:
             found[r.case_id] = (r.stage, r.due_on)
@@ -225,7 +153,8 @@ def _running_deadlines(case_ids: list[int]) -> dict[int, tuple[str, date]]:
 def _reached(case_ids: list[int]) -> dict[tuple[int, str], int]:
     e = Escalation.__table__.c
     rows = db.session.execute(select(e.case_id, e.stage, func.max(e.level))
-                              .where(e.case_id.in_(case_ids)).group_by(e.case_id, e.stage))
+                              .where(_among(e.case_id, case_ids))
+                              .group_by(e.case_id, e.stage))
     return {(case_id, stage): level for case_id, stage, level in rows}
 
 
@@ -242,16 +171,17 @@ def escalate_due(as_of: date, now: datetime, dry_run: bool = False, chunk_size: 
     steps = [LadderStep(s.level, s.code, s.offset_days, s.unit) for s in deadlines.ladder()]
     cal = get_calendar()
     lock = db.session.get_bind().dialect.name == "postgresql" and not dry_run
-    directory: _Directory | None = None
+    directory: Directory | None = None
     ladder_dates: dict[tuple[date, int], tuple] = {}
-    after = None
-    while True:
-        chunk = _due_chunk(as_of, after, chunk_size, lock)
+    if not dry_run:  # escalations go in through Core: no flush listener sees them
+        scorecard_summary.unlist([as_of])
+    due = _due_ids(as_of)
+    for start in range(0, len(due), chunk_size):
+        chunk = _due_chunk(due[start:start + chunk_size], as_of, lock)
         if not chunk:
-            break
-        after = (chunk[-1].next_attention_on, chunk[-1].id)
+            continue
         summary.examined += len(chunk)
-        directory = directory or _Directory()
+        directory = directory or Directory()
         _sweep_chunk(chunk, as_of, now, steps, cal, directory, summary, dry_run, ladder_dates)
         if commit is not None and not dry_run:
             commit()
@@ -298,8 +228,9 @@ class _Writer:
 ESC_COLUMNS = ("case_id", "stage", "level", "reason", "to_agency_id", "as_of", "created_at")
 AUDIT_COLUMNS = ("chain", "seq", "case_id", "actor_id", "actor_label", "action", "data",
                  "created_at", "prev_hash", "hash")
-NOTE_COLUMNS = ("dedupe_key", "channel", "user_id", "email_to", "case_id", "escalation_id",
-                "subject", "body", "status", "attempts", "next_attempt_at", "created_at")
+NOTE_COLUMNS = ("dedupe_key", "channel", "user_id", "agency_id", "email_to", "case_id",
+                "escalation_id", "subject", "body", "status", "attempts", "next_attempt_at",
+                "created_at")
 
 
 def _insert_escalations(writer: _Writer, rows: list[tuple], case_ids: list[int],
@@ -313,16 +244,21 @@ def _insert_escalations(writer: _Writer, rows: list[tuple], case_ids: list[int],
             returning=[e.id, e.case_id])
         return {r.case_id: r.id for r in inserted}
     # SQLite has one writer at a time, and a transaction whose snapshot went stale cannot
-    # write: the keys read as absent in `_reached` were absent when we inserted them.
-    writer.insert("escalations", ESC_COLUMNS, rows, ignore_duplicates=True)
+    # write: once our insert succeeded, every id above the maximum read in this same
+    # transaction is a row we inserted (the ignored duplicates get no id).
+    # (The driver starts a transaction only at the first write: a no-op write first, so
+    # that the maximum below is read under the write lock that the insert then uses.)
+    writer.update("UPDATE cases SET id = id WHERE id = ?", [(case_ids[0],)])
     e = Escalation.__table__.c
+    before = db.session.scalar(select(func.coalesce(func.max(e.id), 0)))
+    writer.insert("escalations", ESC_COLUMNS, rows, ignore_duplicates=True)
     found = db.session.execute(select(e.id, e.case_id, e.stage, e.level, e.reason)
-                               .where(e.case_id.in_(case_ids)))
+                               .where(e.id > before))
     return {r.case_id: r.id for r in found
             if planned.get(r.case_id) == (r.stage, r.level, r.reason)}
 
 
-def _sweep_chunk(chunk, as_of, now, steps, cal, directory: _Directory, summary, dry_run,
+def _sweep_chunk(chunk, as_of, now, steps, cal, directory: Directory, summary, dry_run,
                  ladder_dates: dict):
     ids = sorted(r.id for r in chunk)
     running = _running_deadlines(ids)
@@ -351,10 +287,14 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: _Directory, summary, 
     for _, _, _, step, _ in plans.values():
         summary.escalations[(step.level, step.code)] += 1
     if dry_run:
+        mailed = set()
         for case, _stage, _due, step, _ in plans.values():
-            people = directory.people(step.level, case.agency_id or case.reception_agency_id,
-                                      case.officer_id)
-            summary.notifications += sum(1 + bool(p.email) for p in people)
+            holder = case.agency_id or case.reception_agency_id
+            summary.notifications += len(directory.notified(step.level, holder)) + (
+                step.level == 0 and case.officer_id in directory.user)
+            mailed.update(p.user_id for p in directory.people(step.level, holder,
+                                                              case.officer_id) if p.email)
+        summary.notifications += len(mailed)  # one digest per person per chunk
         return
     writer = _Writer(now, as_of)
     set_next = "UPDATE cases SET next_attention_on = ? WHERE id = ?"
@@ -370,7 +310,8 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: _Directory, summary, 
         for case_id, (_, stage, _, step, _) in plans.items()})
     heads = _chain_heads(sorted(new_ids))
     audit_rows, note_rows, case_rows = [], [], []
-    label = audit.actor_label(None)
+    digest = Digest()
+    label, stamp, bodies = audit.actor_label(None), audit.stamp(now), {}
     for case_id, (case, stage, due_on, step, next_on) in plans.items():
         case_rows.append((step.level, step.level >= 1, writer.day(next_on) if next_on else None,
                           writer.now, case_id))
@@ -383,26 +324,29 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: _Directory, summary, 
         to, _notify = directory.target(step.level, holder)
         seq, prev = heads.get(case_id, (0, audit.GENESIS))
         chain, seq = f"case:{case_id}", seq + 1
-        body = audit.canonical_json({
-            "escalation": esc_id, "stage": stage, "level": step.level, "reason": step.code,
-            "to": directory.code.get(to), "due_on": due_on, "as_of": as_of})
+        shape = (stage, step.level, step.code, to, due_on)
+        if shape not in bodies:
+            bodies[shape] = _audit_template(as_of, directory.code.get(to), *shape)
+        body = str(esc_id).join(bodies[shape])
         audit_rows.append((chain, seq, case_id, None, label, "escalated", body, writer.now,
                            prev, audit.event_hash(prev, chain, seq, label, "escalated", body,
-                                                  now)))
-        texts: dict[str, tuple[str, str]] = {}
-        for person in directory.people(step.level, holder, case.officer_id):
-            if person.lang not in texts:
-                texts[person.lang] = _message(step.code, stage, step.level, case.tracking_code,
-                                              person.lang, due_on)
-            subject, text_body = texts[person.lang]
-            key = f"esc:{esc_id}:u{person.user_id}"
-            note_rows.append((f"{key}:app", notifications.IN_APP, person.user_id, None,
-                              case_id, esc_id, subject, text_body, "pending", 0, None,
+                                                  stamp)))
+        # One notice per notified agency, a personal one for the officer of a reminder,
+        # and a line in each person's e-mail digest of this chunk.
+        subject, text = message(step.code, stage, step.level, case.tracking_code, "vi", due_on)
+        for agency in directory.notified(step.level, holder):
+            note_rows.append((f"esc:{esc_id}:a{agency}", notifications.IN_APP, None, agency,
+                              None, case_id, esc_id, subject, text, "pending", 0, None,
                               writer.now))
-            if person.email:
-                note_rows.append((f"{key}:mail", notifications.EMAIL, person.user_id,
-                                  person.email, case_id, esc_id, subject, text_body,
-                                  "pending", 0, writer.now, writer.now))
+        if step.level == 0 and case.officer_id in directory.user:
+            note_rows.append((f"esc:{esc_id}:u{case.officer_id}:app", notifications.IN_APP,
+                              case.officer_id, None, None, case_id, esc_id, subject, text,
+                              "pending", 0, None, writer.now))
+        digest.add(directory.people(step.level, holder, case.officer_id), step.code, stage,
+                   step.level, case.tracking_code, due_on)
+    if new_ids:
+        note_rows += [tuple(r[c] for c in NOTE_COLUMNS)
+                      for r in digest.rows(f"e{min(new_ids.values())}", now)]
     writer.insert("audit_events", AUDIT_COLUMNS, audit_rows)
     writer.insert("notifications", NOTE_COLUMNS, note_rows, ignore_duplicates=True)
     summary.notifications += len(note_rows)
@@ -410,12 +354,21 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: _Directory, summary, 
                   "next_attention_on = ?, updated_at = ? WHERE id = ?", case_rows)
 
 
-def _people(directory: _Directory, level: int, agencies: list[int | None],
-            officer_id: int | None) -> list[Recipient]:
-    people = [p for a in dict.fromkeys(agencies) for p in directory.leaders(a)]
-    if level == 0 and officer_id in directory.user:
-        people.insert(0, directory.user[officer_id])
-    return people
+_SENTINEL = 918273645546372819  # stands for the escalation id in a cached audit body
+
+
+def _audit_template(as_of: date, to_code: str | None, stage: str, level: int, reason: str,
+                    _to: int | None, due_on: date) -> list[str]:
+    """The canonical audit body of a sweep escalation, split where its id goes.
+
+    Built by canonical_json itself (so the hashed form cannot drift), once per shape.
+    """
+    parts = audit.canonical_json({
+        "escalation": _SENTINEL, "stage": stage, "level": level, "reason": reason,
+        "to": to_code, "due_on": due_on, "as_of": as_of}).split(str(_SENTINEL))
+    if len(parts) != 2:  # an agency code that holds this very number: never in practice
+        raise RuntimeError("cannot template the audit body")
+    return parts
 
 
 # --- pattern escalations: one case at a time, right after the event ------------------------
@@ -423,7 +376,7 @@ def _people(directory: _Directory, level: int, agencies: list[int | None],
 
 def _raise(case: Case, reason: str, to_agency_id: int | None, notify: list[int | None],
            actor: User | None, now: datetime, today: date, data: dict,
-           extra_text: str = "") -> Escalation | None:
+           directory: Directory | None = None) -> Escalation | None:
     """Insert a pattern escalation once; audit and notify only when it is new."""
     level = rules.PATTERN_LEVELS[reason]
     e = Escalation.__table__.c
@@ -432,15 +385,16 @@ def _raise(case: Case, reason: str, to_agency_id: int | None, notify: list[int |
         "to_agency_id": to_agency_id, "as_of": today, "created_at": now}], returning=[e.id])
     if not inserted:
         return None
+    scorecard_summary.unlist([today])  # a Core insert: the flush listener did not see it
     escalation = db.session.get(Escalation, inserted[0].id)
-    directory = _Directory()
+    directory = directory or Directory()
     audit.record_case(case, "escalated", actor, now, {
         "escalation": escalation.id, "stage": rules.CASE_STAGE, "level": level,
         "reason": reason, "to": directory.code.get(to_agency_id), **data})
-    rows = _notification_rows(
-        escalation.id, case.id, _people(directory, level, notify, None), now,
-        lambda lang: _message(reason, rules.CASE_STAGE, level, case.tracking_code, lang,
-                              extra=extra_text))
+    agencies = [a for a in dict.fromkeys(notify) if a is not None]
+    args = (reason, rules.CASE_STAGE, level, case.tracking_code, now)
+    rows = notice_rows(escalation.id, case.id, agencies, *args)
+    rows += mail_rows(escalation.id, case.id, directory.audience(level, agencies, None), *args)
     notifications.insert_ignoring_duplicates(Notification.__table__, rows)
     return escalation
 
@@ -454,15 +408,14 @@ def check_evasion(case: Case, actor: User | None, now: datetime, today: date):
     evasion = rules.detect_evasion(moves)
     if evasion is None:
         return None
-    directory = _Directory()
+    directory = Directory()
     to = rules.lowest_common_supervisor(evasion.agencies, directory.parent_of)
     if to is None:
         to = directory.root(evasion.agencies[0] if evasion.agencies else None)
     case.flag_evaded = True
     return _raise(case, rules.EVADED, to, [to], actor, now, today,
                   {"why": evasion.why,
-                   "agencies": [directory.code.get(a) for a in evasion.agencies]},
-                  extra_text="Cần chỉ định cơ quan chủ trì giải quyết.")
+                   "agencies": [directory.code.get(a) for a in evasion.agencies]})
 
 
 def check_patterns(case: Case, actor: User | None, now: datetime, today: date) -> list[str]:
@@ -470,7 +423,7 @@ def check_patterns(case: Case, actor: User | None, now: datetime, today: date) -
     found = []
     if not case.flag_repeated and _is_repeated(case):
         case.flag_repeated = True
-        directory = _Directory()
+        directory = Directory()
         holder = case.agency_id or case.reception_agency_id
         to = directory.inspectorate(holder) or directory.root(holder)
         if _raise(case, rules.REPEATED, to, [to], actor, now, today, {}):
@@ -505,20 +458,26 @@ def _signers(case_ids: list[int]) -> set[int]:
 
 
 def _check_mass(case: Case, actor, now, today) -> bool:
-    """Cluster the matter when 5+ distinct people stand behind it within 30 days."""
+    """Cluster the matter when 5+ distinct people stand behind it within 30 days.
+
+    The candidates are read as plain rows (id, subject, cluster, flag) through the locality
+    index, and only the cases that change are loaded as objects: a matter that is already a
+    cluster of hundreds of cases costs one light query and one update per new petition.
+    """
     folded = rules.fold_subject(case.subject)
-    group = [case]
+    group = [(case.id, case.cluster_id, case.flag_mass)]
     if case.locality_code and case.field_id:
         window = [date.fromordinal(case.received_on.toordinal() - rules.MASS_WINDOW_DAYS),
                   date.fromordinal(case.received_on.toordinal() + rules.MASS_WINDOW_DAYS)]
-        candidates = db.session.scalars(
-            select(Case).where(Case.locality_code == case.locality_code,
-                               Case.field_id == case.field_id, Case.id != case.id,
-                               Case.received_on.between(*window)).limit(500))
-        group += [c for c in candidates
-                  if rules.similar_subjects(folded, rules.fold_subject(c.subject))]
-    clustered = next((c.cluster_id for c in group if c.cluster_id), None)
-    if clustered is None and not rules.is_mass(_signers([c.id for c in group])):
+        c = Case.__table__.c
+        candidates = db.session.execute(
+            select(c.id, c.subject, c.cluster_id, c.flag_mass)
+            .where(c.locality_code == case.locality_code, c.field_id == case.field_id,
+                   c.id != case.id, c.received_on.between(*window)).limit(500))
+        group += [(r.id, r.cluster_id, r.flag_mass) for r in candidates
+                  if rules.similar_subjects(folded, rules.fold_subject(r.subject))]
+    clustered = next((cluster_id for _id, cluster_id, _flag in group if cluster_id), None)
+    if clustered is None and not rules.is_mass(_signers([g[0] for g in group])):
         return False
     if clustered is None:
         cluster = Cluster(locality_code=case.locality_code, field_id=case.field_id,
@@ -526,20 +485,23 @@ def _check_mass(case: Case, actor, now, today) -> bool:
         db.session.add(cluster)
         db.session.flush()
         clustered = cluster.id
-    directory = _Directory()
+    directory = None
     new = False
-    for member in group:
+    for member_id, cluster_id, flag_mass in group:
+        if cluster_id == clustered and flag_mass:
+            continue  # already in this cluster and escalated: nothing to write
+        member = case if member_id == case.id else db.session.get(Case, member_id)
         member.cluster_id = clustered
         if member.flag_mass:
             continue
         member.flag_mass, member.is_complex = True, True
+        directory = directory or Directory()
         holder = member.agency_id or member.reception_agency_id
         root = directory.root(holder)
         inspectorate = directory.inspectorate(holder)
         new |= _raise(member, rules.MASS, root, [root, inspectorate], actor, now, today,
                       {"cluster": clustered},
-                      extra_text="Đề nghị lãnh đạo tổ chức tiếp công dân đột xuất "
-                                 "(Luật Tiếp công dân Điều 18).") is not None
+                      directory=directory) is not None
     db.session.flush()
     return new
 
@@ -551,14 +513,14 @@ def acknowledge(escalation: Escalation, action: str, note: str | None, actor: Us
                 now: datetime) -> Escalation:
     """Record that the addressee saw the escalation and what they did about it."""
     if not can_acknowledge(actor, escalation):
-        raise NotAllowed("Chỉ người nhận kiến nghị leo thang mới xác nhận được.")
+        raise NotAllowed(N_("Chỉ người nhận kiến nghị leo thang mới xác nhận được."))
     errors = {}
     if action not in rules.ACK_ACTIONS:
-        errors["action"] = "Chọn biện pháp đã thực hiện."
+        errors["action"] = N_("Chọn biện pháp đã thực hiện.")
     if action in ("note", "reassign") and not (note or "").strip():
-        errors["note"] = "Nêu nội dung đã thực hiện."
+        errors["note"] = N_("Nêu nội dung đã thực hiện.")
     if escalation.acknowledged_at is not None:
-        errors["action"] = "Kiến nghị này đã được xác nhận."
+        errors["action"] = N_("Kiến nghị này đã được xác nhận.")
     if errors:
         raise ValidationFailed(errors)
     escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id
@@ -572,7 +534,7 @@ def acknowledge(escalation: Escalation, action: str, note: str | None, actor: Us
 
 def lead_candidates(escalation: Escalation) -> list[Agency]:
     """Agencies the supervisor may designate: itself and every agency below it."""
-    directory = _Directory()
+    directory = Directory()
     top = escalation.to_agency_id
     ids = [a for a in directory.parent_of
            if a == top or top in rules.ancestors(a, directory.parent_of)]
@@ -593,10 +555,10 @@ def designate_lead(case: Case, agency_code: str, actor: User | None, now: dateti
     if escalation is None:
         raise NotFound(case.tracking_code)
     if actor is not None and not can_designate_lead(actor, escalation):
-        raise NotAllowed("Chỉ thủ trưởng cơ quan cấp trên được chỉ định cơ quan chủ trì.")
+        raise NotAllowed(N_("Chỉ thủ trưởng cơ quan cấp trên được chỉ định cơ quan chủ trì."))
     lead = db.session.scalar(select(Agency).where(Agency.code == (agency_code or "")))
     if lead is None or lead.id not in {a.id for a in lead_candidates(escalation)}:
-        raise ValidationFailed({"agency_code": "Chọn cơ quan thuộc phạm vi quản lý."})
+        raise ValidationFailed({"agency_code": N_("Chọn cơ quan thuộc phạm vi quản lý.")})
     from complaints.services import workflow  # workflow imports this module
 
     workflow.move_to_lead(case, lead, actor, today, note)
@@ -608,31 +570,3 @@ def designate_lead(case: Case, agency_code: str, actor: User | None, now: dateti
     audit.record_case(case, "lead_designated", actor, now,
                       {"status": case.status, "lead": lead.code, "note": note, "on": today})
     return case
-
-
-def remind_unacknowledged(today: date, now: datetime) -> int:
-    """Remind the addressees of escalations still unacknowledged (once a day each)."""
-    query = (select(Escalation).where(
-        Escalation.acknowledged_at.is_(None), Escalation.as_of < today,
-        (Escalation.last_reminded_on.is_(None)) | (Escalation.last_reminded_on < today))
-        .order_by(Escalation.id))
-    directory = None
-    queued = 0
-    for escalation in db.session.scalars(query.execution_options(yield_per=500)).all():
-        directory = directory or _Directory()
-        people = directory.leaders(escalation.to_agency_id)
-        code = escalation.case.tracking_code
-        rows = []
-        for person in people:
-            subject, body = _message(escalation.reason, escalation.stage, escalation.level,
-                                     code, person.lang, extra="(chưa xác nhận)")
-            key = f"esc:{escalation.id}:remind:{today.isoformat()}:u{person.user_id}"
-            rows.append(notifications.row(f"{key}:app", notifications.IN_APP, subject, body,
-                                          now, user_id=person.user_id,
-                                          case_id=escalation.case_id,
-                                          escalation_id=escalation.id))
-        queued += len(notifications.insert_ignoring_duplicates(
-            Notification.__table__, rows, returning=[Notification.__table__.c.id]))
-        escalation.last_reminded_on = today
-    db.session.flush()
-    return queued

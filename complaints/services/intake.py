@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from complaints.domain import states
 from complaints.domain.catalog import CHANNELS, KINDS
+from complaints.domain.messages import N_
 from complaints.domain.text import digits, fold
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality, Petition, Petitioner, PetitionSigner, User
@@ -90,29 +91,29 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
     """Return field → message for everything wrong with a petition's part of the input."""
     errors: dict[str, str] = {}
     if data.channel not in CHANNELS:
-        errors[prefix + "channel"] = "Kênh tiếp nhận không hợp lệ."
+        errors[prefix + "channel"] = N_("Kênh tiếp nhận không hợp lệ.")
     if data.received_on is None:
-        errors[prefix + "received_on"] = "Nhập ngày nhận đơn."
+        errors[prefix + "received_on"] = N_("Nhập ngày nhận đơn.")
     elif data.received_on > today:
-        errors[prefix + "received_on"] = "Ngày nhận đơn không được ở tương lai."
+        errors[prefix + "received_on"] = N_("Ngày nhận đơn không được ở tương lai.")
     if not data.petitioners:
-        errors[prefix + "petitioners"] = "Cần ít nhất một người đứng đơn."
+        errors[prefix + "petitioners"] = N_("Cần ít nhất một người đứng đơn.")
     for i, p in enumerate(data.petitioners):
         if not (p.full_name or "").strip():
-            errors[f"{prefix}petitioners.{i}.full_name"] = "Nhập họ và tên."
+            errors[f"{prefix}petitioners.{i}.full_name"] = N_("Nhập họ và tên.")
         if p.id_number and not digits(p.id_number):
-            errors[f"{prefix}petitioners.{i}.id_number"] = "Số định danh chỉ gồm chữ số."
+            errors[f"{prefix}petitioners.{i}.id_number"] = N_("Số định danh chỉ gồm chữ số.")
         if p.email and "@" not in p.email:
-            errors[f"{prefix}petitioners.{i}.email"] = "Địa chỉ thư điện tử không hợp lệ."
+            errors[f"{prefix}petitioners.{i}.email"] = N_("Địa chỉ thư điện tử không hợp lệ.")
     if len(data.petitioners) >= GROUP_SIZE:
         reps = sum(1 for p in data.petitioners if p.is_representative)
         limit = 2 if len(data.petitioners) <= 10 else 5
         if reps == 0:
-            errors[prefix + "petitioners"] = (
-                "Đơn có từ 5 người trở lên phải cử người đại diện (Luật Tiếp công dân Điều 29)."
-            )
+            errors[prefix + "petitioners"] = N_(
+                "Đơn có từ 5 người trở lên phải cử người đại diện (Luật Tiếp công dân Điều 29).")
         elif reps > limit:
-            errors[prefix + "petitioners"] = f"Chỉ được cử tối đa {limit} người đại diện."
+            errors[prefix + "petitioners"] = N_("Chỉ được cử tối đa %(n)s người đại diện.",
+                                                n=limit)
     return errors
 
 
@@ -149,35 +150,51 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
     return petition
 
 
+def validate_case(data: CaseData, today: date, prefix: str = "") -> dict[str, str]:
+    """Return field → message for everything wrong with a new case's input."""
+    errors = validate_petition(data.petition, today, prefix)
+    if data.kind not in KINDS:
+        errors[prefix + "kind"] = N_("Chọn loại đơn.")
+    if db.session.scalar(select(Field.id).where(Field.code == data.field_code)) is None:
+        errors[prefix + "field"] = N_("Chọn lĩnh vực.")
+    if not (data.subject or "").strip():
+        errors[prefix + "subject"] = N_("Nhập trích yếu nội dung.")
+    if not (data.content or "").strip():
+        errors[prefix + "content"] = N_("Nhập nội dung đơn.")
+    if data.locality_code and db.session.get(Locality, data.locality_code) is None:
+        errors[prefix + "locality_code"] = N_("Địa bàn không tồn tại.")
+    if data.kind == "complaint" and (data.complaint_round or 1) not in (1, 2):
+        errors[prefix + "complaint_round"] = N_("Lần khiếu nại là 1 hoặc 2.")
+    if data.parent_tracking_code and _parent(data) is None:
+        errors[prefix + "parent_tracking_code"] = N_("Không tìm thấy hồ sơ trước.")
+    return errors
+
+
+def _parent(data: CaseData) -> Case | None:
+    if not data.parent_tracking_code:
+        return None
+    return db.session.scalar(select(Case).where(Case.tracking_code == data.parent_tracking_code))
+
+
 def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tuple[Case, str]:
     """Log a new petition as a new case; return the case and the citizen's PIN."""
     if actor is not None and actor.role not in ("reception", "admin"):
-        raise NotAllowed("Only reception officers log petitions.")
-    errors = validate_petition(data.petition, today)
-    if data.kind not in KINDS:
-        errors["kind"] = "Chọn loại đơn."
-    field_row = db.session.scalar(select(Field).where(Field.code == data.field_code))
-    if field_row is None:
-        errors["field"] = "Chọn lĩnh vực."
-    if not (data.subject or "").strip():
-        errors["subject"] = "Nhập trích yếu nội dung."
-    if not (data.content or "").strip():
-        errors["content"] = "Nhập nội dung đơn."
-    if data.locality_code and db.session.get(Locality, data.locality_code) is None:
-        errors["locality_code"] = "Địa bàn không tồn tại."
-    parent = None
-    round_ = None
-    if data.kind == "complaint":
-        round_ = data.complaint_round or 1
-        if round_ not in (1, 2):
-            errors["complaint_round"] = "Lần khiếu nại là 1 hoặc 2."
-    if data.parent_tracking_code:
-        parent = db.session.scalar(
-            select(Case).where(Case.tracking_code == data.parent_tracking_code))
-        if parent is None:
-            errors["parent_tracking_code"] = "Không tìm thấy hồ sơ trước."
+        raise NotAllowed(N_("Chỉ cán bộ tiếp công dân được ghi nhận đơn."))
+    return open_case(data, actor, now, today)
+
+
+def open_case(data: CaseData, actor: User | None, now: datetime, today: date,
+              reception_session_id: int | None = None) -> tuple[Case, str]:
+    """Validate and open a case with its first petition; the caller checked the actor.
+
+    `reception_session_id` links the petition to the reception session it was raised at.
+    """
+    errors = validate_case(data, today)
     if errors:
         raise ValidationFailed(errors)
+    field_row = db.session.scalar(select(Field).where(Field.code == data.field_code))
+    parent = _parent(data)
+    round_ = (data.complaint_round or 1) if data.kind == "complaint" else None
 
     pin = new_pin()
     tracking_code = new_tracking_code(data.petition.received_on.year)
@@ -192,7 +209,8 @@ def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tup
         created_by_id=actor.id if actor else None,
     )
     db.session.add(case)
-    _add_petition(case, data.petition, actor)
+    petition = _add_petition(case, data.petition, actor)
+    petition.reception_session_id = reception_session_id
     db.session.flush()
     deadlines.set_deadline(case, "handling", case.received_on)
     deadlines.refresh_attention(case)

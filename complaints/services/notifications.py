@@ -16,12 +16,12 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from complaints.domain import catalog
 from complaints.extensions import db
-from complaints.models import Case, Notification, User
+from complaints.models import Case, Notification, NotificationRead, User
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def row(dedupe_key: str, channel: str, subject: str, body: str, now: datetime, *
     """Return a notification row for a bulk insert."""
     return {
         "dedupe_key": dedupe_key[:200], "channel": channel, "user_id": user_id,
-        "email_to": email_to, "case_id": case_id, "escalation_id": escalation_id,
+        "agency_id": None, "email_to": email_to, "case_id": case_id, "escalation_id": escalation_id,
         "subject": subject[:255], "body": body, "status": "pending", "attempts": 0,
         "next_attempt_at": now if channel == EMAIL else None, "created_at": now,
     }
@@ -112,32 +112,127 @@ def queue_status_change(case: Case, now: datetime) -> int:
 
 # --- the in-app inbox ---------------------------------------------------------------------
 
+# Who reads an agency's notices: its heads (or, when it has no head account, all its staff).
+LEADER_ROLES = ("agency_head", "inspector")
+UNREAD_CAP = 1000  # the header shows "999+" beyond this; counting further costs for nothing
 
-def inbox(user: User, limit: int = 100) -> list[Notification]:
-    """Return the user's in-app notifications, unread first, newest first."""
-    query = (select(Notification)
-             .where(Notification.user_id == user.id, Notification.channel == IN_APP)
-             .order_by(Notification.read_at.is_not(None), Notification.id.desc())
-             .limit(limit))
-    return list(db.session.scalars(query))
+
+def notice_row(dedupe_key: str, subject: str, body: str, now: datetime, *, agency_id: int,
+               case_id: int | None = None, escalation_id: int | None = None) -> dict:
+    """Return an in-app notice addressed to an agency's leaders (one row, many readers)."""
+    data = row(dedupe_key, IN_APP, subject, body, now, case_id=case_id,
+               escalation_id=escalation_id)
+    data["agency_id"] = agency_id
+    return data
+
+
+def notice_agencies(user: User) -> list[int]:
+    """Return the agencies whose notices the user reads: their own, if they lead it."""
+    if user.agency_id is None:
+        return []
+    if user.role in LEADER_ROLES:
+        return [user.agency_id]
+    head = db.session.scalar(select(User.id).where(
+        User.agency_id == user.agency_id, User.role.in_(LEADER_ROLES),
+        User.active.is_(True)).limit(1))
+    return [] if head is not None else [user.agency_id]
+
+
+def _visible(user: User, agencies: list[int]):
+    personal = and_(Notification.user_id == user.id, Notification.channel == IN_APP)
+    if not agencies:
+        return personal
+    notice = and_(Notification.agency_id.in_(agencies), Notification.user_id.is_(None),
+                  Notification.channel == IN_APP)
+    return or_(personal, notice)
+
+
+def _read_mark(user: User):
+    return (select(NotificationRead.read_at)
+            .where(NotificationRead.notification_id == Notification.id,
+                   NotificationRead.user_id == user.id)
+            .correlate(Notification).scalar_subquery())
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    subject: str
+    body: str
+    created_at: datetime
+    case_id: int | None
+    escalation_id: int | None
+    read_at: datetime | None
+
+
+def inbox(user: User, limit: int = 100) -> list[InboxItem]:
+    """Return the user's in-app notifications and their agency's notices, unread first."""
+    agencies = notice_agencies(user)
+    mark = _read_mark(user)
+    read_at = case(
+        (Notification.user_id == user.id, Notification.read_at),
+        (Notification.id <= user.notices_read_upto, Notification.created_at),
+        else_=mark)
+    query = (select(Notification, read_at.label("seen"))
+             .where(_visible(user, agencies))
+             .order_by(read_at.is_not(None), Notification.id.desc()).limit(limit))
+    return [InboxItem(n.id, n.subject, n.body, n.created_at, n.case_id, n.escalation_id, seen)
+            for n, seen in db.session.execute(query)]
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(
+    """Unread personal messages plus unread agency notices (capped at UNREAD_CAP)."""
+    personal = db.session.scalar(
         select(func.count()).where(Notification.user_id == user.id,
                                    Notification.channel == IN_APP,
                                    Notification.read_at.is_(None))) or 0
+    agencies = notice_agencies(user)
+    if not agencies or personal >= UNREAD_CAP:
+        return min(personal, UNREAD_CAP)
+    read = select(NotificationRead.notification_id).where(
+        NotificationRead.notification_id == Notification.id,
+        NotificationRead.user_id == user.id)
+    unread = (select(Notification.id)
+              .where(Notification.agency_id.in_(agencies), Notification.user_id.is_(None),
+                     Notification.channel == IN_APP,
+                     Notification.id > user.notices_read_upto, ~read.exists())
+              .limit(UNREAD_CAP - personal).subquery())
+    return personal + (db.session.scalar(select(func.count()).select_from(unread)) or 0)
 
 
 def mark_read(user: User, now: datetime, notification_id: int | None = None) -> int:
-    """Mark one (or every) unread in-app notification of the user as read."""
-    stmt = (update(Notification)
-            .where(Notification.user_id == user.id, Notification.channel == IN_APP,
-                   Notification.read_at.is_(None))
-            .values(read_at=now, status="read"))
+    """Mark one (or every) unread notification of the user as read; return how many."""
+    personal = (update(Notification)
+                .where(Notification.user_id == user.id, Notification.channel == IN_APP,
+                       Notification.read_at.is_(None))
+                .values(read_at=now, status="read"))
+    agencies = notice_agencies(user)
     if notification_id is not None:
-        stmt = stmt.where(Notification.id == notification_id)
-    return db.session.execute(stmt, execution_options={"synchronize_session": "fetch"}).rowcount
+        done = db.session.execute(personal.where(Notification.id == notification_id),
+                                  execution_options={"synchronize_session": "fetch"}).rowcount
+        if done or not agencies:
+            return done
+        notice = db.session.scalar(select(Notification.id).where(
+            Notification.id == notification_id, Notification.id > user.notices_read_upto,
+            Notification.agency_id.in_(agencies), Notification.user_id.is_(None)))
+        if notice is None:
+            return 0
+        return len(insert_ignoring_duplicates(NotificationRead.__table__, [{
+            "notification_id": notice, "user_id": user.id, "read_at": now}],
+            returning=[NotificationRead.notification_id]))
+    before = unread_count(user)
+    db.session.execute(personal, execution_options={"synchronize_session": "fetch"})
+    if agencies:
+        # "All read" moves the reader's watermark: no row per notice, however many.
+        last = db.session.scalar(select(func.max(Notification.id)).where(
+            Notification.agency_id.in_(agencies), Notification.user_id.is_(None)))
+        if last and last > user.notices_read_upto:
+            user.notices_read_upto = last
+            db.session.execute(delete(NotificationRead).where(
+                NotificationRead.user_id == user.id,
+                NotificationRead.notification_id <= last))
+    db.session.flush()
+    return before
 
 
 # --- the e-mail outbox --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from complaints.services.errors import NotFound, ValidationFailed
 logger = logging.getLogger(__name__)
 
 MAX_RESULTS = 1000
+ADDRESS_STRING_MAX = 255  # cases.address_string
 DEFAULT_WINDOW_DAYS = 90
 # Kinds a third-party app may post; a denunciation needs the denouncer's name and
 # address and confidential handling, so it goes through the web form or a desk instead.
@@ -41,12 +42,17 @@ STATUS_MAP = {
 
 
 class Open311Error(Exception):
-    """An error answered in the GeoReport format: [{"code": …, "description": …}]."""
+    """An error answered in the GeoReport format: [{"code": …, "description": …}].
 
-    def __init__(self, code: int, description: str):
+    `errors` carries a refused submission's field messages (ValidationFailed's, marked with
+    N_): the web layer writes them into the description in the request's language.
+    """
+
+    def __init__(self, code: int, description: str, errors: dict | None = None):
         super().__init__(description)
         self.code = code
         self.description = description
+        self.errors = errors or {}
 
 
 def list_services(lang: str = "vi") -> list[dict]:
@@ -86,8 +92,16 @@ def _due(case: Case) -> str | None:
     return datetime.combine(due, time(23, 59, 59), timezone(timedelta(hours=7))).isoformat()
 
 
+def _location(case: Case) -> tuple[float | None, float | None, str | None]:
+    """lat, long and the posted address_string; never for a denunciation (confidential)."""
+    if case.kind == "denunciation":
+        return None, None, None
+    return case.latitude, case.longitude, case.address_string
+
+
 def request_view(case: Case, lang: str = "vi") -> dict:
     """Return a case as a GeoReport service request, without personal data."""
+    lat, lon, address = _location(case)
     return {
         "service_request_id": case.tracking_code,
         "status": STATUS_MAP[case.status],
@@ -99,9 +113,11 @@ def request_view(case: Case, lang: str = "vi") -> dict:
         "requested_datetime": _iso(case.created_at),
         "updated_datetime": _iso(case.updated_at or case.created_at),
         "expected_datetime": _due(case),
-        "address": case.locality.name if case.locality else None,
+        "address": address or (case.locality.name if case.locality else None),
         "address_id": case.locality_code,
         "zipcode": None,
+        "lat": lat,
+        "long": lon,
     }
 
 
@@ -168,8 +184,8 @@ def _float(value: str | None, name: str, low: float, high: float) -> float | Non
         number = float(value)
     except ValueError:
         raise Open311Error(400, f"{name} must be a number") from None
-    if not low <= number <= high:
-        raise Open311Error(400, f"{name} out of range")
+    if not low <= number <= high:  # NaN and infinities fail here too
+        raise Open311Error(400, f"{name} must be between {low:g} and {high:g} (WGS 84 degrees)")
     return number
 
 
@@ -183,7 +199,12 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
         raise Open311Error(400, "unknown service_code")
     lat = _float(params.get("lat"), "lat", -90, 90)
     lon = _float(params.get("long"), "long", -180, 180)
+    if (lat is None) != (lon is None):
+        raise Open311Error(400, "lat and long must be given together")
     address = (params.get("address_string") or "").strip()
+    if len(address) > ADDRESS_STRING_MAX:
+        raise Open311Error(400, f"address_string must be at most {ADDRESS_STRING_MAX} "
+                                "characters")
     address_id = (params.get("address_id") or "").strip()
     if not ((lat is not None and lon is not None) or address or address_id):
         raise Open311Error(400, "a location is required: lat and long, address_string "
@@ -221,9 +242,14 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
     try:
         case, pin = public.submit_online(data, agency_code, now, today)
     except ValidationFailed as exc:
-        raise Open311Error(400, "; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
+        raise Open311Error(400, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()),
+                           errors=exc.errors) from None
     except NotFound:
         raise Open311Error(503, "online reception is not configured") from None
+    # The location as data (GeoReport's lat/long/address_string), besides the text above.
+    case.latitude, case.longitude = lat, lon
+    case.address_string = address or None
+    db.session.flush()
     return {
         "service_request_id": case.tracking_code,
         "service_notice": (f"Đã nhận. Mã hồ sơ {case.tracking_code}, mã PIN tra cứu {pin}. "

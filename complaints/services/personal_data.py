@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 
+from complaints.domain.messages import N_
 from complaints.domain.states import FINAL_STATUSES
 from complaints.domain.text import digits, fold
 from complaints.extensions import db
@@ -164,16 +165,17 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
                          today: date, retention_years: int) -> Petitioner:
     """Erase the petitioner's identity once every case is final past retention (ẩn danh)."""
     if ground not in GROUNDS:
-        raise ValidationFailed({"ground": "Chọn căn cứ ẩn danh."})
+        raise ValidationFailed({"ground": N_("Chọn căn cứ ẩn danh.")})
     check = eligibility(petitioner, today, retention_years)
     if check.already:
-        raise ValidationFailed({"petitioner": "Người này đã được ẩn danh."})
+        raise ValidationFailed({"petitioner": N_("Người này đã được ẩn danh.")})
     if check.open_cases:
-        raise ValidationFailed({"petitioner": "Còn vụ việc chưa kết thúc: "
-                                + ", ".join(check.open_cases)})
+        raise ValidationFailed({"petitioner": N_("Còn vụ việc chưa kết thúc: %(codes)s",
+                                                codes=", ".join(check.open_cases))})
     if check.retained_until is not None:
-        raise ValidationFailed({"petitioner": "Chưa hết thời hạn lưu trữ (đến ngày "
-                                f"{check.retained_until:%d/%m/%Y})."})
+        raise ValidationFailed({"petitioner": N_(
+            "Chưa hết thời hạn lưu trữ (đến ngày %(day)s).",
+            day=f"{check.retained_until:%d/%m/%Y}")})
     email = petitioner.email
     case_ids = [c.id for c in cases_of(petitioner)]
     petitioner.full_name = ANONYMOUS_NAME

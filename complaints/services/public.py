@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from complaints.domain import states
 from complaints.domain.catalog import KINDS
+from complaints.domain.messages import N_
 from complaints.domain.text import digits
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, CitizenFeedback, Field, Locality
@@ -114,38 +115,39 @@ def validate_submission(data: OnlineSubmission) -> dict[str, str]:
     """Return field → message for the citizen's part of the input (sizes and contacts)."""
     errors: dict[str, str] = {}
     if data.kind not in KINDS:
-        errors["kind"] = "Chọn loại đơn."
+        errors["kind"] = N_("Chọn loại đơn.")
     if db.session.scalar(select(Field.id).where(Field.code == (data.field_code or ""),
                                                 Field.active.is_(True))) is None:
-        errors["field"] = "Chọn lĩnh vực."
+        errors["field"] = N_("Chọn lĩnh vực.")
     if data.locality_code and db.session.get(Locality, data.locality_code) is None:
-        errors["locality_code"] = "Địa bàn không tồn tại."
+        errors["locality_code"] = N_("Địa bàn không tồn tại.")
     if not (data.subject or "").strip():
-        errors["subject"] = "Nhập trích yếu nội dung."
+        errors["subject"] = N_("Nhập trích yếu nội dung.")
     if not (data.content or "").strip():
-        errors["content"] = "Nhập nội dung đơn."
+        errors["content"] = N_("Nhập nội dung đơn.")
     if data.email and ("@" not in data.email or len(data.email) > 255):
-        errors["email"] = "Địa chỉ thư điện tử không hợp lệ."
+        errors["email"] = N_("Địa chỉ thư điện tử không hợp lệ.")
     if data.id_number and not (digits(data.id_number) == data.id_number.strip()
                                and 9 <= len(data.id_number.strip()) <= 12):
-        errors["id_number"] = "Số định danh gồm 9 đến 12 chữ số."
+        errors["id_number"] = N_("Số định danh gồm 9 đến 12 chữ số.")
     if len(data.subject or "") > SUBJECT_MAX:
-        errors["subject"] = f"Tối đa {SUBJECT_MAX} ký tự."
+        errors["subject"] = N_("Tối đa %(max)s ký tự.", max=SUBJECT_MAX)
     if len(data.content or "") > CONTENT_MAX:
-        errors["content"] = f"Tối đa {CONTENT_MAX} ký tự."
+        errors["content"] = N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)
     if len(data.full_name or "") > NAME_MAX:
-        errors["full_name"] = f"Tối đa {NAME_MAX} ký tự."
+        errors["full_name"] = N_("Tối đa %(max)s ký tự.", max=NAME_MAX)
     if len(data.address or "") > ADDRESS_MAX:
-        errors["address"] = f"Tối đa {ADDRESS_MAX} ký tự."
+        errors["address"] = N_("Tối đa %(max)s ký tự.", max=ADDRESS_MAX)
     if not (data.full_name or "").strip():
-        errors["full_name"] = "Nhập họ và tên."
+        errors["full_name"] = N_("Nhập họ và tên.")
     if data.kind == "denunciation" and not (data.address or "").strip():
         # Law on Denunciations Art. 23, 25: an anonymous denunciation is not handled.
-        errors["address"] = "Đơn tố cáo phải có họ tên và địa chỉ người tố cáo."
+        errors["address"] = N_("Đơn tố cáo phải có họ tên và địa chỉ người tố cáo.")
     if not any((v or "").strip() for v in (data.phone, data.email, data.address)):
-        errors["phone"] = "Nhập ít nhất một cách liên lạc: điện thoại, thư điện tử hoặc địa chỉ."
+        errors["phone"] = N_("Nhập ít nhất một cách liên lạc: điện thoại, thư điện tử "
+                              "hoặc địa chỉ.")
     if data.phone and not 9 <= len(digits(data.phone)) <= 12:
-        errors["phone"] = "Số điện thoại không hợp lệ."
+        errors["phone"] = N_("Số điện thoại không hợp lệ.")
     return errors
 
 
@@ -158,7 +160,7 @@ def submit_online(data: OnlineSubmission, agency_code: str, now: datetime, today
     errors = validate_submission(data)
     files = [(content, name) for content, name in files if content]
     if len(files) > MAX_FILES:
-        errors["attachments"] = f"Tối đa {MAX_FILES} tệp."
+        errors["attachments"] = N_("Tối đa %(n)s tệp.", n=MAX_FILES)
     else:
         for content, name in files:
             try:
@@ -362,16 +364,16 @@ def record_feedback(case: Case, rating_result: int, rating_service: int,
                     comment: str | None, now: datetime) -> CitizenFeedback:
     """Record the citizen's satisfaction (SIPAS factors), once per case, after resolution."""
     if case.status not in RESOLVED_STATUSES:
-        raise ValidationFailed({"rating_result": "Chỉ đánh giá được sau khi có kết quả "
-                                                 "giải quyết."})
+        raise ValidationFailed({"rating_result": N_("Chỉ đánh giá được sau khi có kết quả "
+                                                 "giải quyết.")})
     if feedback_of(case) is not None:
-        raise ValidationFailed({"rating_result": "Hồ sơ này đã được đánh giá."})
+        raise ValidationFailed({"rating_result": N_("Hồ sơ này đã được đánh giá.")})
     errors = {}
     for name, value in (("rating_result", rating_result), ("rating_service", rating_service)):
         if not isinstance(value, int) or not 1 <= value <= 5:
-            errors[name] = "Chọn mức từ 1 đến 5."
+            errors[name] = N_("Chọn mức từ 1 đến 5.")
     if comment and len(comment) > COMMENT_MAX:
-        errors["comment"] = f"Tối đa {COMMENT_MAX} ký tự."
+        errors["comment"] = N_("Tối đa %(max)s ký tự.", max=COMMENT_MAX)
     if errors:
         raise ValidationFailed(errors)
     row = CitizenFeedback(case_id=case.id, rating_result=rating_result,
@@ -426,12 +428,12 @@ def open_second_complaint(case: Case, reason: str, agency_code: str, now: dateti
     """Open the linked second complaint (khiếu nại lần hai) and route it one level up."""
     window = second_complaint_offered(case, today)
     if window is None:
-        raise ValidationFailed({"reason": "Không thể khiếu nại lần hai cho hồ sơ này."})
+        raise ValidationFailed({"reason": N_("Không thể khiếu nại lần hai cho hồ sơ này.")})
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"reason": "Nêu lý do không đồng ý với quyết định."})
+        raise ValidationFailed({"reason": N_("Nêu lý do không đồng ý với quyết định.")})
     if len(reason) > CONTENT_MAX:
-        raise ValidationFailed({"reason": f"Tối đa {CONTENT_MAX} ký tự."})
+        raise ValidationFailed({"reason": N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)})
     desk = online_desk(agency_code)
     people = []
     for signer in case.petitions[0].signers:

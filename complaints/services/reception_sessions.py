@@ -15,9 +15,12 @@ from sqlalchemy import select
 
 from complaints.domain import scoring
 from complaints.domain.catalog import RECEPTION_KINDS
+from complaints.domain.messages import N_
+from complaints.domain.policies import RECEPTION_SESSION
 from complaints.extensions import db
-from complaints.models import Agency, ReceptionSession, User
-from complaints.services import audit
+from complaints.models import Agency, Case, Petition, ReceptionSession, User
+from complaints.permissions import AGENCY_ROLES, can_hold_unscheduled_reception
+from complaints.services import audit, intake, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 COUNTS = ("turns", "people", "matters_first", "matters_repeated", "delegations",
@@ -35,6 +38,9 @@ class SessionData:
     is_dialogue: bool = False
     notes: str = ""
     counts: dict[str, int] = field(default_factory=dict)
+    # Petitions raised at the session: each becomes a case in the same step.
+    petitions: list[intake.CaseData] = field(default_factory=list)
+    case_id: int | None = None  # the heated or mass case an unscheduled session is about
 
 
 def can_record(user: User) -> bool:
@@ -45,24 +51,53 @@ def can_record(user: User) -> bool:
 def record_session(data: SessionData, actor: User, now: datetime, today: date
                    ) -> ReceptionSession:
     """Record a reception session of the actor's agency, audited."""
-    if not can_record(actor):
-        raise NotAllowed("Chỉ cán bộ của cơ quan được ghi buổi tiếp công dân.")
+    return record_session_with_petitions(data, actor, now, today)[0]
+
+
+def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
     errors: dict[str, str] = {}
     if data.held_on is None:
-        errors["held_on"] = "Nhập ngày tiếp."
+        errors["held_on"] = N_("Nhập ngày tiếp.")
     elif data.held_on > today:
-        errors["held_on"] = "Ngày tiếp không được ở tương lai."
+        errors["held_on"] = N_("Ngày tiếp không được ở tương lai.")
     if data.kind not in RECEPTION_KINDS:
-        errors["kind"] = "Chọn hình thức tiếp."
+        errors["kind"] = N_("Chọn hình thức tiếp.")
     if data.kind in ("head", "deputy") and not data.leader_name.strip():
-        errors["leader_name"] = "Nhập họ tên người chủ trì buổi tiếp."
+        errors["leader_name"] = N_("Nhập họ tên người chủ trì buổi tiếp.")
     for name in COUNTS:
         value = data.counts.get(name, 0)
         if not isinstance(value, int) or value < 0:
-            errors[name] = "Nhập số không âm."
+            errors[name] = N_("Nhập số không âm.")
     if not errors:
         if data.counts.get("delegation_people", 0) < 5 * data.counts.get("delegations", 0):
-            errors["delegation_people"] = "Mỗi đoàn đông người có từ 5 người trở lên."
+            errors["delegation_people"] = N_("Mỗi đoàn đông người có từ 5 người trở lên.")
+    if data.case_id is not None:
+        case = db.session.get(Case, data.case_id)
+        if case is None or not can_hold_unscheduled_reception(actor, case):
+            errors["case"] = N_("Hồ sơ không do cơ quan của bạn giải quyết.")
+        elif data.scheduled:
+            errors["scheduled"] = N_("Buổi tiếp về vụ việc gay gắt, đông người là tiếp đột "
+                                 "xuất: bỏ chọn tiếp định kỳ.")
+    for i, row in enumerate(data.petitions):
+        # Raised at the session: its channel and date are the session's.
+        row.petition.channel = RECEPTION_SESSION
+        row.petition.received_on = data.held_on or today
+        errors.update(intake.validate_case(row, today, prefix=f"petitions.{i}."))
+    return errors
+
+
+def record_session_with_petitions(data: SessionData, actor: User, now: datetime, today: date
+                                  ) -> tuple[ReceptionSession, list[tuple[Case, str]]]:
+    """Record a session and open a case for each petition raised at it, all or nothing.
+
+    Every row is validated (by intake's own rules) before anything is written, so one bad
+    row leaves nothing behind. Petitions raised at a session an agency's staff recorded go
+    straight to that agency (chờ thụ lý); a reception desk's stay in its queue. Returns the
+    session and (case, citizen's PIN) for each petition.
+    """
+    if not can_record(actor):
+        raise NotAllowed(N_("Chỉ cán bộ của cơ quan được ghi buổi tiếp công dân."))
+    errors = _validate(data, actor, today)
     if errors:
         raise ValidationFailed(errors)
     session = ReceptionSession(
@@ -70,14 +105,37 @@ def record_session(data: SessionData, actor: User, now: datetime, today: date
         is_dialogue=data.is_dialogue, held_on=data.held_on, place=data.place.strip() or None,
         leader_name=data.leader_name.strip() or None,
         leader_id=actor.id if data.kind == "head" and actor.role == "agency_head" else None,
-        notes=data.notes.strip() or None, created_by_id=actor.id,
+        notes=data.notes.strip() or None, created_by_id=actor.id, case_id=data.case_id,
         **{name: data.counts.get(name, 0) for name in COUNTS})
     db.session.add(session)
     db.session.flush()
+    opened = [intake.open_case(row, actor, now, today, reception_session_id=session.id)
+              for row in data.petitions]
+    if actor.role in AGENCY_ROLES and opened:
+        agency_code = db.session.get(Agency, actor.agency_id).code
+        for case, _pin in opened:
+            # The head received it in person: it is the agency's to accept or pass on.
+            # Routed by the system on the session's behalf (reception routes in can_act).
+            workflow.route(case, agency_code, None, now, today,
+                           reason="Đơn tiếp nhận tại buổi tiếp công dân của cơ quan.",
+                           decided_on=data.held_on)
     audit.record(f"agency:{actor.agency_id}", "reception_session_recorded", actor, now,
                  {"session": session.id, "held_on": data.held_on, "kind": data.kind,
+                  "scheduled": data.scheduled,
+                  "petitions": [case.tracking_code for case, _pin in opened],
                   **{name: data.counts.get(name, 0) for name in COUNTS}})
-    return session
+    if session.case is not None:
+        audit.record_case(session.case, "unscheduled_reception_held", actor, now,
+                          {"session": session.id, "held_on": data.held_on, "kind": data.kind})
+    return session, opened
+
+
+def session_cases(session: ReceptionSession) -> list[Case]:
+    """The cases opened from petitions raised at this session, in the order received."""
+    return list(db.session.scalars(
+        select(Case).join(Petition, Petition.case_id == Case.id)
+        .where(Petition.reception_session_id == session.id)
+        .order_by(Petition.id)))
 
 
 @dataclass

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from complaints.domain import reports as forms
 from complaints.extensions import db
@@ -33,22 +33,31 @@ _OURS = ("routed",)
 
 
 def _count():
-    return func.count()
+    return literal(1)
 
 
 def _sum(column):
-    return func.coalesce(func.sum(column), 0)
+    return func.coalesce(column, 0)
 
 
 def _flag(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return case((condition, 1), else_=0)
 
 
 @dataclass(frozen=True)
 class Measure:
+    """A per-unit figure: the sum of `value` (a row expression) over the base's rows that
+    meet `where`, or, with `distinct`, the number of distinct values of that column."""
     base: str  # "petition" | "complaint" | "denunciation" | "reception"
-    value: Callable  # () -> SQL expression aggregated per unit
+    value: Callable  # () -> SQL expression per row, summed (1 counts the rows)
     where: Callable  # (start, end) -> SQL condition
+    distinct: Callable | None = None  # () -> column counted distinct instead
+
+    def aggregate(self, start: date, end: date):
+        condition = self.where(start, end)
+        if self.distinct is not None:
+            return func.count(func.distinct(case((condition, self.distinct()), else_=None)))
+        return func.coalesce(func.sum(case((condition, self.value()), else_=0)), 0)
 
 
 def _handled(s, e):
@@ -100,8 +109,9 @@ MEASURES: dict[str, Measure] = {
         or_(Petition.handled_on.is_(None), Petition.handled_on >= s))),
     "petitions_received": Measure("petition", _count,
                                   lambda s, e: Petition.received_on.between(s, e)),
-    "matters_received": Measure("petition", lambda: func.count(func.distinct(Petition.case_id)),
-                                lambda s, e: Petition.received_on.between(s, e)),
+    "matters_received": Measure("petition", _count,
+                                lambda s, e: Petition.received_on.between(s, e),
+                                distinct=lambda: Petition.case_id),
     "petitions_eligible": Measure("petition", _count, lambda s, e: and_(
         Petition.received_on.between(s, e), Petition.eligible.is_(True))),
     "handled_complaint_ours": Measure("petition", _count, _kind_in("complaint")),
@@ -157,16 +167,31 @@ def _base_query(base: str, unit_ids: list[int]):
         unit.in_(unit_ids), CaseDeadline.stage == "resolution", Case.kind == base)
 
 
+# Every measure needs rows that began by the period's end (received, accepted, held):
+# one condition that lets each base's single pass skip the later rows.
+_BEGUN = {"petition": lambda e: Petition.received_on <= e,
+          "reception": lambda e: ReceptionSession.held_on <= e}
+
+
 def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
                    ) -> dict[int, dict[str, float]]:
-    """Count the given measures per unit: {unit id: {measure: value}}."""
+    """Count the given measures per unit: {unit id: {measure: value}}.
+
+    One grouped pass per base (petitions, complaint or denunciation deadlines, reception
+    sessions) computes all of that base's measures at once, each a conditional sum.
+    """
     out: dict[int, dict[str, float]] = {u: {} for u in unit_ids}
+    by_base: dict[str, list[str]] = {}
     for code in codes:
-        measure = MEASURES[code]
-        unit, builder = _base_query(measure.base, unit_ids)
-        query = builder([unit, measure.value()]).where(measure.where(start, end)).group_by(unit)
-        for unit_id, value in db.session.execute(query):
-            out[unit_id][code] = value
+        by_base.setdefault(MEASURES[code].base, []).append(code)
+    for base, base_codes in by_base.items():
+        unit, builder = _base_query(base, unit_ids)
+        begun = _BEGUN.get(base, lambda e: CaseDeadline.start_on <= e)
+        query = builder([unit, *(MEASURES[c].aggregate(start, end) for c in base_codes)]) \
+            .where(begun(end)).group_by(unit)
+        for unit_id, *values in db.session.execute(query):
+            for code, value in zip(base_codes, values, strict=True):
+                out[unit_id][code] = value
     return out
 
 
@@ -211,11 +236,30 @@ def workbook_bytes(report: Report, lang: str = "vi") -> bytes:
     import io
 
     from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    write_form_sheet(book, report, lang)
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def write_forms_file(reports: list[Report], path, lang: str = "vi") -> None:
+    """Write several forms to one .xlsx file, one sheet per form (background reports)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for report in reports:
+        write_form_sheet(book, report, lang)
+    book.save(path)
+
+
+def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
+    """Append one form's sheet, in its official layout, to a write-only workbook."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
     form, period = report.form, report.period
-    book = Workbook(write_only=True)
     sheet = book.create_sheet(form.code.replace("/", "-"))
     bold = Font(bold=True)
 
@@ -248,9 +292,6 @@ def workbook_bytes(report: Report, lang: str = "vi") -> bytes:
                        + ["THỦ TRƯỞNG ĐƠN VỊ"], bold))
     sheet.append(cells(["", "(Ký, ghi rõ họ tên)"] + [""] * (len(columns) - 1)
                        + ["(Ký, ghi rõ họ tên, đóng dấu)"]))
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
 
 
 def header_range(period: forms.Period) -> str:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 
 from complaints.domain.catalog import KINDS
+from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Agency, Case, Field, Locality, Routing, RoutingRule, User
 from complaints.services import workflow
@@ -113,9 +114,9 @@ def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, 
     override_reason = (override_reason or "").strip()
     overriding = suggestion is not None and suggestion.agency.code != agency_code
     if overriding and not override_reason:
-        raise ValidationFailed({"override_reason": (
-            f"Cơ quan được chọn khác cơ quan gợi ý ({suggestion.agency.name}): "
-            "nêu lý do.")})
+        raise ValidationFailed({"override_reason": N_(
+            "Cơ quan được chọn khác cơ quan gợi ý (%(agency)s): nêu lý do.",
+            agency=suggestion.agency.name)})
     if suggestion is None:
         reason = override_reason or "Không có quy tắc phân công phù hợp; cán bộ tự chọn."
     elif overriding:

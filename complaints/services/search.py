@@ -2,6 +2,10 @@
 
 SQLite uses the FTS5 table `case_search` (bm25 rank); PostgreSQL uses the GIN expression
 index over unaccent() (ts_rank). Both are built in complaints/models/search_index.py.
+
+The global search box (`search_cases`) ranks within a bounded candidate set: the newest
+CANDIDATES matching cases this user may see (read in index order and stopped there), so a
+common word costs the same as a rare one; lists filtered by q (`apply`) rank every match.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from complaints.services import queries
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12
+CANDIDATES = 1000  # search_cases ranks the newest this many matches
 
 _fts = table("case_search", column("rowid"))
 _PG_DOCUMENT = ("to_tsvector('simple'::regconfig, "
@@ -58,8 +63,38 @@ def apply(query: Select, q: str | None) -> tuple[Select, object | None]:
 
 
 def search_cases(user: User, q: str, limit: int = 50) -> list[Case]:
-    """Return the cases this user may see that match q, best match first."""
-    query, rank = apply(queries.cases_visible_to(user), q)
-    if rank is None:
-        return []
-    return list(db.session.scalars(query.order_by(rank, Case.id.desc()).limit(limit)))
+    """Return the cases this user may see that match q, best match first.
+
+    Ranked among the newest CANDIDATES matching cases (by id) that the user may see.
+    """
+    query = search_query(user, q, limit)
+    return [] if query is None else list(db.session.scalars(query))
+
+
+def search_query(user: User, q: str, limit: int = 50) -> Select | None:
+    """The query behind `search_cases` (None when q has no words)."""
+    words = terms(q)
+    if not words:
+        return None
+    visible = queries.cases_visible_to(user)
+    if _dialect() == "postgresql":
+        tsquery = func.to_tsquery("simple", " & ".join(words))
+        document = literal_column(_PG_DOCUMENT)
+        newest = (visible.with_only_columns(Case.id.label("case_id"))
+                  .where(document.op("@@")(tsquery))
+                  .order_by(Case.id.desc()).limit(CANDIDATES).subquery("newest"))
+        query = (select(Case).join(newest, newest.c.case_id == Case.id)
+                 .order_by(-func.ts_rank(document, tsquery), Case.id.desc()))
+    else:
+        # FTS5 reads its doclist newest first and stops at CANDIDATES visible rows; bm25
+        # is computed for those only.
+        match = " ".join(f'"{w}"' for w in words)
+        newest = (visible.with_only_columns(
+                      Case.id.label("case_id"),
+                      literal_column("bm25(case_search)").label("rank"))
+                  .join(_fts, _fts.c.rowid == Case.id)
+                  .where(text("case_search MATCH :match").bindparams(match=match))
+                  .order_by(_fts.c.rowid.desc()).limit(CANDIDATES).subquery("newest"))
+        query = (select(Case).join(newest, newest.c.case_id == Case.id)
+                 .order_by(newest.c.rank, Case.id.desc()))
+    return query.limit(limit)

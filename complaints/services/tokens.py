@@ -41,8 +41,13 @@ def issue_token(user: User, now: datetime,
     return raw, row
 
 
-def user_for_token(raw: str | None, now: datetime) -> User | None:
-    """Return the active user of a valid, unexpired, unrevoked token, or None."""
+def user_for_token(raw: str | None, now: datetime,
+                   require_2fa_roles: tuple[str, ...] = ()) -> User | None:
+    """Return the active user of a valid, unexpired, unrevoked token, or None.
+
+    A user whose role requires two-factor sign-in (or whose 2FA an admin reset) and who has
+    not enrolled gets None too: tokens never bypass the second factor.
+    """
     if not raw:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
@@ -50,6 +55,8 @@ def user_for_token(raw: str | None, now: datetime) -> User | None:
         return None
     user = row.user
     if user is None or not user.active:
+        return None
+    if (user.role in require_2fa_roles or user.totp_reenrol) and not user.totp_secret:
         return None
     return user
 
@@ -63,3 +70,17 @@ def revoke_token(raw: str, actor: User | None, now: datetime) -> bool:
     db.session.flush()
     audit.record(f"user:{row.user_id}", "api_token_revoked", actor, now, {"token": row.id})
     return True
+
+
+def revoke_all(user: User, actor: User | None, now: datetime) -> int:
+    """Revoke every live token of a user (audited once); return how many."""
+    rows = list(db.session.scalars(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked.is_(False))))
+    live = [row for row in rows if _aware(row.expires_at) > now]
+    for row in rows:
+        row.revoked = True
+    db.session.flush()
+    if live:
+        audit.record(f"user:{user.id}", "api_tokens_revoked", actor, now,
+                     {"tokens": [row.id for row in live]})
+    return len(live)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from complaints.domain import states
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
+from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Agency, Case, Routing, User
 from complaints.permissions import can_act
@@ -25,7 +26,8 @@ logger = logging.getLogger(__name__)
 def _transition(case: Case, action: str, actor: User | None) -> str:
     """Check the actor may act and the state machine allows it; return the new status."""
     if actor is not None and not can_act(actor, case, action):
-        raise NotAllowed(f"{actor.username} may not {action} case {case.tracking_code}.")
+        raise NotAllowed(N_("Tài khoản %(username)s không được thực hiện thao tác này với hồ sơ "
+                            "%(code)s.", username=actor.username, code=case.tracking_code))
     return states.next_status(case.status, action)
 
 
@@ -33,16 +35,16 @@ def _decision_date(decided_on: date | None, today: date, case: Case) -> date:
     """A paper decision's date: given, not in the future, not before the petition."""
     decided_on = decided_on or today
     if decided_on > today:
-        raise ValidationFailed({"decided_on": "Ngày quyết định không được ở tương lai."})
+        raise ValidationFailed({"decided_on": N_("Ngày quyết định không được ở tương lai.")})
     if decided_on < case.received_on:
-        raise ValidationFailed({"decided_on": "Ngày quyết định trước ngày nhận đơn."})
+        raise ValidationFailed({"decided_on": N_("Ngày quyết định trước ngày nhận đơn.")})
     return decided_on
 
 
 def _agency(code: str | None, field_name: str) -> Agency:
     agency = db.session.scalar(select(Agency).where(Agency.code == (code or "")))
     if agency is None or not agency.active:
-        raise ValidationFailed({field_name: "Không tìm thấy cơ quan."})
+        raise ValidationFailed({field_name: N_("Không tìm thấy cơ quan.")})
     return agency
 
 
@@ -113,21 +115,21 @@ def _close_at_reception(case: Case, action: str, outcome: str, actor, now, today
 def file_away(case, filing_reason: str, actor, now, today, note=None, decided_on=None):
     """File a petition away (lưu đơn): anonymous, duplicate, not eligible, …"""
     if filing_reason not in FILING_REASONS:
-        raise ValidationFailed({"filing_reason": "Chọn lý do lưu đơn."})
+        raise ValidationFailed({"filing_reason": N_("Chọn lý do lưu đơn.")})
     return _close_at_reception(case, "file", "filed", actor, now, today, note, decided_on,
                                {"filing_reason": filing_reason})
 
 
 def guide(case, reason: str, actor, now, today, decided_on=None):
     """Tell the citizen where to go (hướng dẫn); done once for the same content."""
-    reason = _require(reason, "reason", "Nêu cơ quan có thẩm quyền đã hướng dẫn.")
+    reason = _require(reason, "reason", N_("Nêu cơ quan có thẩm quyền đã hướng dẫn."))
     return _close_at_reception(case, "guide", "guided", actor, now, today, reason, decided_on,
                                {})
 
 
 def forward(case, body: str, actor, now, today, reason=None, decided_on=None):
     """Send the petition to a body outside the system (chuyển đơn ra ngoài)."""
-    body = _require(body, "forwarded_to", "Nêu cơ quan nhận đơn.")
+    body = _require(body, "forwarded_to", N_("Nêu cơ quan nhận đơn."))
     return _close_at_reception(case, "forward", "forwarded", actor, now, today, reason,
                                decided_on, {"forwarded_to": body})
 
@@ -145,7 +147,7 @@ def accept(case: Case, actor, now, today, decided_on=None) -> Case:
 
 def refuse(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
     """Refuse to accept with written reasons (không thụ lý)."""
-    reason = _require(reason, "reason", "Nêu lý do không thụ lý.")
+    reason = _require(reason, "reason", N_("Nêu lý do không thụ lý."))
     new_status = _transition(case, "refuse", actor)
     on = _decision_date(decided_on, today, case)
     case.status = new_status
@@ -160,7 +162,7 @@ def assign(case: Case, officer_username: str, actor, now) -> Case:
     officer = db.session.scalar(select(User).where(User.username == (officer_username or "")))
     if (officer is None or officer.agency_id != case.agency_id
             or officer.role not in ("agency_officer", "agency_head") or not officer.active):
-        raise ValidationFailed({"officer": "Chọn cán bộ của cơ quan."})
+        raise ValidationFailed({"officer": N_("Chọn cán bộ của cơ quan.")})
     case.officer_id = officer.id
     case.officer = officer
     _finish(case, "assigned", actor, now, {"officer": officer.username})
@@ -169,17 +171,17 @@ def assign(case: Case, officer_username: str, actor, now) -> Case:
 
 def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=None) -> Case:
     """Extend the resolution deadline within the policy's legal limit (gia hạn)."""
-    reason = _require(reason, "reason", "Nêu lý do gia hạn.")
+    reason = _require(reason, "reason", N_("Nêu lý do gia hạn."))
     _transition(case, "extend", actor)
     on = _decision_date(decided_on, today, case)
     row = case.deadline("resolution")
     rule, _ = deadlines.policy_for(case, "resolution", row.start_on)
     if not isinstance(days, int) or days <= 0:
-        raise ValidationFailed({"days": "Số ngày gia hạn phải là số dương."})
+        raise ValidationFailed({"days": N_("Số ngày gia hạn phải là số dương.")})
     if case.extension_count >= rule.max_extensions:
-        raise ValidationFailed({"days": f"Đã gia hạn tối đa {rule.max_extensions} lần."})
+        raise ValidationFailed({"days": N_("Đã gia hạn tối đa %(n)s lần.", n=rule.max_extensions)})
     if days > rule.extension_days:
-        raise ValidationFailed({"days": f"Gia hạn tối đa {rule.extension_days} ngày."})
+        raise ValidationFailed({"days": N_("Gia hạn tối đa %(n)s ngày.", n=rule.extension_days)})
     case.extension_count += 1
     before = row.due_on
     deadlines.set_deadline(case, "resolution", row.start_on, row.extended_days + days)
@@ -191,14 +193,14 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
 def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now, today,
                 decided_on=None) -> Case:
     """Send the case back to reception as not within the agency's competence (trả đơn)."""
-    reason = _require(reason, "reason", "Nêu lý do trả lại đơn.")
+    reason = _require(reason, "reason", N_("Nêu lý do trả lại đơn."))
     suggested = _agency(suggested_agency_code, "suggested_agency_code")
     new_status = _transition(case, "return", actor)
     if case.lead_agency_id is not None and case.lead_agency_id == case.agency_id:
-        raise NotAllowed("Cơ quan chủ trì đã được chỉ định không được trả lại đơn.")
+        raise NotAllowed(N_("Cơ quan chủ trì đã được chỉ định không được trả lại đơn."))
     if suggested.id == case.agency_id:
-        raise ValidationFailed({"suggested_agency_code": "Cơ quan đề xuất phải khác cơ quan "
-                                                         "đang giữ hồ sơ."})
+        raise ValidationFailed({"suggested_agency_code": N_("Cơ quan đề xuất phải khác cơ quan "
+                                                         "đang giữ hồ sơ.")})
     on = _decision_date(decided_on, today, case)
     _move(case, "return", actor, None, on, reason, suggested)
     case.status, case.agency_id, case.officer_id = new_status, None, None
@@ -216,13 +218,13 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
 def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
              decided_on=None) -> Case:
     """Transfer the case directly to another agency (chuyển đơn); its clock restarts there."""
-    reason = _require(reason, "reason", "Nêu lý do chuyển đơn.")
+    reason = _require(reason, "reason", N_("Nêu lý do chuyển đơn."))
     to = _agency(to_agency_code, "to_agency_code")
     new_status = _transition(case, "transfer", actor)
     if case.lead_agency_id is not None and case.lead_agency_id == case.agency_id:
-        raise NotAllowed("Cơ quan chủ trì đã được chỉ định không được chuyển đơn.")
+        raise NotAllowed(N_("Cơ quan chủ trì đã được chỉ định không được chuyển đơn."))
     if to.id == case.agency_id:
-        raise ValidationFailed({"to_agency_code": "Chọn cơ quan khác."})
+        raise ValidationFailed({"to_agency_code": N_("Chọn cơ quan khác.")})
     on = _decision_date(decided_on, today, case)
     _move(case, "transfer", actor, to, on, reason)
     case.status, case.agency_id, case.officer_id, case.accepted_on = new_status, to.id, None, None
@@ -241,16 +243,17 @@ def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor,
     allowed = OUTCOMES_BY_KIND[(case.kind, case.complaint_round)]
     errors = {}
     if outcome not in allowed:
-        errors["outcome"] = "Kết quả không hợp lệ cho loại đơn này: " + ", ".join(allowed)
+        errors["outcome"] = N_("Kết quả không hợp lệ cho loại đơn này: %(allowed)s",
+                               allowed=", ".join(allowed))
     if not (decision_number or "").strip():
-        errors["decision_number"] = "Nhập số quyết định / kết luận."
+        errors["decision_number"] = N_("Nhập số quyết định / kết luận.")
     if not (summary or "").strip():
-        errors["summary"] = "Nhập tóm tắt kết quả giải quyết."
+        errors["summary"] = N_("Nhập tóm tắt kết quả giải quyết.")
     if errors:
         raise ValidationFailed(errors)
     on = _decision_date(decided_on, today, case)
     if case.accepted_on and on < case.accepted_on:
-        raise ValidationFailed({"decided_on": "Ngày quyết định trước ngày thụ lý."})
+        raise ValidationFailed({"decided_on": N_("Ngày quyết định trước ngày thụ lý.")})
     row = case.deadline("resolution")
     case.status, case.outcome, case.resolved_on = new_status, outcome, on
     case.decision_number, case.decision_on = decision_number.strip(), on
@@ -283,7 +286,7 @@ def close(case: Case, actor, now, today) -> Case:
 
 def withdraw(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
     """Record the petitioners' withdrawal (rút đơn); the clocks stop."""
-    reason = _require(reason, "reason", "Nêu nội dung đơn rút.")
+    reason = _require(reason, "reason", N_("Nêu nội dung đơn rút."))
     new_status = _transition(case, "withdraw", actor)
     on = _decision_date(decided_on, today, case)
     for petition in case.petitions:
@@ -299,7 +302,7 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None) -> Cas
 
 def suspend(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
     """Pause the resolution clock (tạm đình chỉ)."""
-    reason = _require(reason, "reason", "Nêu lý do tạm đình chỉ.")
+    reason = _require(reason, "reason", N_("Nêu lý do tạm đình chỉ."))
     case.status = _transition(case, "suspend", actor)
     case.suspended_on = _decision_date(decided_on, today, case)
     _finish(case, "suspended", actor, now, {"reason": reason, "on": case.suspended_on})

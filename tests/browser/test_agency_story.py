@@ -120,3 +120,32 @@ def test_returned_case_reaches_the_reception_queue(page, story):
     assert rerouted.agency_id == db.session.scalar(
         select(Agency.id).where(Agency.code == "SO-XD"))
     assert [r.action for r in rerouted.routings] == ["route", "return", "route"]
+
+
+def test_head_records_a_reception_session_with_a_petition_raised(page, story, make_locality):
+    make_locality(code="11311", name="Phường Lê Chân")
+    db.session.commit()
+    sign_in(page, "giamdoc", PASSWORD)
+    page.wait_for_url("**/agency/")
+    page.goto("/inspection/reception/new")
+    page.get_by_label("Ngày tiếp").fill("2026-11-30")
+    page.get_by_label("Hình thức tiếp").select_option("head")
+    page.get_by_label("Người chủ trì (họ tên, chức vụ)").fill("Giám đốc Lê Văn Sở")
+    page.get_by_label("Số lượt tiếp").fill("1")
+    page.get_by_label("Số người", exact=True).fill("1")
+    page.locator("#petitions-0-kind").select_option("recommendation")
+    page.locator("#petitions-0-field").select_option("land")
+    page.locator("#petitions-0-locality_code").select_option("11311")
+    page.locator("#petitions-0-subject").fill("Đề nghị cấp giấy chứng nhận quyền sử dụng đất")
+    page.locator("#petitions-0-content").fill("Hồ sơ nộp từ tháng 3 chưa được giải quyết.")
+    page.locator("#petitions-0-full_name").fill("Đỗ Thị Mai")
+    page.locator("#petitions-0-phone").fill("0912345678")
+    page.get_by_role("button", name="Thêm đơn").click()  # the script adds an empty row
+    assert page.locator("#petitions-1-subject").input_value() == ""
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    page.wait_for_url("**/inspection/reception/*")
+    cases = page.get_by_test_id("session-cases")
+    assert "Đề nghị cấp giấy chứng nhận quyền sử dụng đất" in cases.inner_text()
+    cases.get_by_role("link").first.click()
+    page.wait_for_url("**/agency/cases/*")
+    assert "Chờ thụ lý" in page.get_by_test_id("case-status").inner_text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 import pytest
 from sqlalchemy import select
@@ -154,7 +156,8 @@ def test_enrol_then_sign_in_asks_for_the_code(app, client, login, make_user):
     assert client.get("/login/code").status_code == 200
     bad = client.post("/login/code?next=/agency/cases", data={"code": "12345"})
     assert bad.status_code == 401
-    code = pyotp.TOTP(secret).now()
+    # The enrolment code is used up: the next step's code (inside the accepted window).
+    code = pyotp.TOTP(secret).at(clock.now() + timedelta(seconds=30))
     ok = client.post("/login/code?next=/agency/cases", data={"code": code})
     assert ok.status_code == 302 and ok.headers["Location"].endswith("/agency/cases")
     assert client.get("/agency/").status_code == 200

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import Case, Cluster, Escalation, Notification, Routing
 from complaints.services import escalation as esc
-from complaints.services import intake, workflow
+from complaints.services import intake, notifications, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
 from tests.conftest import NOW, TODAY
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
@@ -34,9 +34,12 @@ def test_bounce_a_b_a_goes_to_the_common_supervisor_who_designates_a_lead(world,
     escalation = _evaded(case)
     assert case.flag_evaded and "evaded" in case.flags
     assert (escalation.stage, escalation.level, escalation.to_agency.code) == ("case", 2, "UBND")
-    assert [n.user_id for n in db.session.scalars(select(Notification).where(
+    # One notice to the supervising agency, read by its head, not by the agencies below.
+    assert [n.agency_id for n in db.session.scalars(select(Notification).where(
         Notification.escalation_id == escalation.id, Notification.channel == "in_app"))] == [
-        world.province_head.id]
+        world.province.id]
+    assert escalation.id in [i.escalation_id for i in notifications.inbox(world.province_head)]
+    assert escalation.id not in [i.escalation_id for i in notifications.inbox(world.head_a)]
 
     with pytest.raises(NotAllowed):
         esc.designate_lead(case, "SO-B", world.head_a, NOW, TODAY)
@@ -124,8 +127,8 @@ def test_five_petitioners_across_three_petitions_is_mass(world, make_locality):
     rows = db.session.scalars(select(Escalation).where(Escalation.reason == "mass")).all()
     assert sorted(e.case_id for e in rows) == sorted(c.id for c in cases)
     assert {e.to_agency_id for e in rows} == {world.province.id}
-    inspector_notes = db.session.scalars(select(Notification).where(
-        Notification.user_id == world.inspector.id)).all()
+    inspector_notes = [i for i in notifications.inbox(world.inspector)
+                       if i.escalation_id in {e.id for e in rows}]
     assert len(inspector_notes) == 3
 
     # A later petition on the same matter joins the cluster and is flagged at intake.

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from complaints.domain import escalation as rules
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Escalation, Notification, User
-from complaints.services import audit, workflow
+from complaints.services import audit, notifications, workflow
 from complaints.services.calendar import get_calendar
 from complaints.services.escalation import escalate_due
 from tests.conftest import NOW, TODAY
@@ -23,9 +23,9 @@ def escalations(case: Case) -> list[tuple[str, int, str, str]]:
     return [(e.stage, e.level, e.reason, e.to_agency.code) for e in rows]
 
 
-def inbox_of(user: User) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(
-        Notification.user_id == user.id, Notification.channel == "in_app")))
+def inbox_of(user: User) -> list:
+    """What the user's inbox lists: personal messages and their agency's notices."""
+    return notifications.inbox(user)
 
 
 def test_next_attention_is_the_reminder_date(routed_case):
@@ -70,10 +70,13 @@ def test_a_case_ignored_past_each_level(world, routed_case):
     assert actions.count("escalated") == 4
     checked, breaks = audit.verify_chains(f"case:{case.id}")
     assert checked == len(actions) and breaks == []
-    # E-mails: head A for levels 0 and 1, the province head for levels 2 and 3.
-    mails = db.session.scalars(select(Notification.email_to).where(
-        Notification.channel == "email", Notification.case_id == case.id)).all()
-    assert sorted(mails) == sorted(["giamdoc.a@so-a.gov.vn"] * 2 + ["chutich@hp.gov.vn"] * 2)
+    # E-mails (one digest per person per sweep): head A for levels 0 and 1, the province
+    # head for levels 2 and 3, each naming the case.
+    mails = db.session.execute(select(Notification.email_to, Notification.body).where(
+        Notification.channel == "email")).all()
+    assert sorted(m.email_to for m in mails) == sorted(
+        ["giamdoc.a@so-a.gov.vn"] * 2 + ["chutich@hp.gov.vn"] * 2)
+    assert all(case.tracking_code in m.body for m in mails)
 
 
 def test_skipped_levels_give_one_escalation_at_the_current_level(world, routed_case):
@@ -178,4 +181,4 @@ def test_sweep_job_commits_and_records_its_run(app, routed_case):
     run = db.session.get(JobRun, "sweep")
     assert run.last_started_at and run.last_success_at and run.last_error is None
     assert {job.id for job in jobs.build_scheduler(app).get_jobs()} == {
-        "sweep", "outbox", "reminders"}
+        "sweep", "outbox", "reminders", "reports", "scorecard_summary"}

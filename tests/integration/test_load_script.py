@@ -38,3 +38,4 @@ def test_load_script_runs_without_errors_or_lost_cases():
     assert match["lost"] == "0", result.stdout
     assert match["errors"] == "0", result.stdout
     assert float(match["ratio"]) > 0
+    assert "intake only: " in result.stdout  # the ratio's numerator has its own phase

@@ -89,8 +89,13 @@ def test_post_and_read_back_json(client):
     assert item["service_request_id"] == code
     assert item["status"] == "open" and item["service_code"] == "environment"
     assert item["expected_datetime"]
+    # The location the app posted comes back as GeoReport fields (never the petitioner).
+    assert (item["lat"], item["long"]) == (20.8449, 106.6881)
+    assert item["address"] == "Ngõ 5 Lạch Tray"
+    assert (case.latitude, case.longitude) == (20.8449, 106.6881)
+    assert case.address_string == "Ngõ 5 Lạch Tray"
     text = str(item)
-    for secret in ("Nguyễn", "an@example.vn", "0911222333", "Rác thải", "Lạch Tray"):
+    for secret in ("Nguyễn", "an@example.vn", "0911222333", "Rác thải"):
         assert secret not in text
 
     listed = client.get("/open311/v2/requests.json?status=open").get_json()
@@ -120,6 +125,80 @@ def test_post_and_read_back_xml(client, make_user, make_agency):
     listed = parse_xml(client.get("/open311/v2/requests.xml?status=closed"
                                       "&service_code=environment").data)
     assert [r.findtext("service_request_id") for r in listed.findall("request")] == [code]
+    assert float(request_node.findtext("lat")) == 20.8449
+    assert float(request_node.findtext("long")) == 106.6881
+    assert request_node.findtext("address") == "Ngõ 5 Lạch Tray"
+    assert float(listed.find("request").findtext("lat")) == 20.8449
+
+
+def test_location_is_optional_and_kept_out_of_denunciations(client, make_case):
+    response = post(client, lat=None, long=None, address_string="Chợ Sắt")
+    [created] = response.get_json()
+    [item] = client.get(f"/open311/v2/requests/{created['service_request_id']}.json").get_json()
+    assert item["lat"] is None and item["long"] is None and item["address"] == "Chợ Sắt"
+    xml = parse_xml(client.get(f"/open311/v2/requests/{created['service_request_id']}.xml").data)
+    assert xml.find("request").find("lat") is not None  # present, empty
+    assert not xml.find("request").findtext("lat")
+
+    secret = make_case(kind="denunciation")
+    secret.latitude, secret.longitude, secret.address_string = 20.85, 106.68, "Nhà ông X"
+    db.session.commit()
+    [item] = client.get(f"/open311/v2/requests/{secret.tracking_code}.json").get_json()
+    assert item["lat"] is None and item["long"] is None and item["address"] != "Nhà ông X"
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"lat": "91"}, "lat must be between -90 and 90"),
+    ({"lat": "-90.5"}, "lat must be between -90 and 90"),
+    ({"long": "180.01"}, "long must be between -180 and 180"),
+    ({"long": "nan"}, "long must be between -180 and 180"),
+    ({"lat": "inf"}, "lat must be between -90 and 90"),
+    ({"long": None}, "lat and long must be given together"),
+    ({"address_string": "x" * 256}, "address_string must be at most 255"),
+])
+def test_location_errors_in_spec_format(client, overrides, message):
+    for fmt in ("json", "xml"):
+        response = post(client, fmt=fmt, **overrides)
+        assert response.status_code == 400
+        if fmt == "json":
+            [error] = response.get_json()
+            assert error == {"code": 400, "description": error["description"]}
+            assert message in error["description"]
+        else:
+            node = parse_xml(response.data).find("error")
+            assert node.findtext("code") == "400" and message in node.findtext("description")
+    assert db.session.scalar(select(Case.id)) is None
+
+
+def test_location_bounds_are_accepted_and_checked_by_the_database(client, make_case):
+    response = post(client, lat="-90", long="180")
+    assert response.status_code == 200
+    [item] = client.get(
+        f"/open311/v2/requests/{response.get_json()[0]['service_request_id']}.json").get_json()
+    assert (item["lat"], item["long"]) == (-90, 180)
+
+    from sqlalchemy.exc import IntegrityError
+
+    for lat, lon in ((95.0, 10.0), (10.0, -181.0), (10.0, None)):
+        case = make_case(kind="feedback")
+        case.latitude, case.longitude = lat, lon
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_service_messages_in_the_description_follow_the_language(client):
+    """A refusal by the submission service (its N_ messages) comes in the asked language."""
+    long_name = "Nguyễn " * 40  # over public.NAME_MAX
+    vi = post(client, last_name=long_name)
+    assert vi.status_code == 400
+    assert "full_name: Tối đa 200 ký tự." in vi.get_json()[0]["description"]
+    data = {"api_key": KEY, "service_code": "environment", "address_string": "Chợ Sắt",
+            "last_name": long_name, "phone": "0911222333"}
+    en = client.post("/open311/v2/requests.json", data=data,
+                     headers={"Accept-Language": "en"})
+    assert en.status_code == 400
+    assert "full_name: At most 200 characters." in en.get_json()[0]["description"]
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -31,6 +31,8 @@ from complaints.models import (
     Escalation,
     Notification,
     Petitioner,
+    ReceptionSession,
+    ReportJob,
     RoutingRule,
 )
 from complaints.services import attachments, tokens, workflow
@@ -67,6 +69,7 @@ MATRIX: dict[str, dict] = {
     "admin.users": ADMIN_ONLY,
     "admin.user_new": ADMIN_ONLY,
     "admin.user_deactivate": ADMIN_ONLY,
+    "admin.user_reset_2fa": ADMIN_ONLY,
     "admin.routing_rules": ADMIN_ONLY,
     "admin.routing_rule_new": ADMIN_ONLY,
     "admin.routing_rule_delete": ADMIN_ONLY,
@@ -131,7 +134,16 @@ MATRIX: dict[str, dict] = {
     "inspection.agency_page": row(agency_head=OWN_ONLY, inspector=A, admin=A),
     "inspection.reception": row(agency_head=A, agency_officer=A, inspector=A, admin=A),
     "inspection.new_reception_session": row(reception=A, agency_head=A, agency_officer=A),
+    "inspection.reception_session": row(agency_head=OWN_ONLY, agency_officer=OWN_ONLY,
+                                        inspector=A, admin=A),  # a session of agency H
+    "inspection.mark_heated": row(reception=OWN_ONLY, agency_head=OWN_ONLY),
     "inspection.score_weights": ADMIN_ONLY,
+    "inspection.request_report": MONITORS,  # a head's request covers their own agency
+    "inspection.my_reports": MONITORS,  # one's own jobs only
+    # A report job the own agency's head asked for (done, its file kept): its requester
+    # and inspectors; not an admin (the file may show identities an admin may not see).
+    "inspection.report_status": row(agency_head=OWN_ONLY, inspector=A),
+    "inspection.report_download": row(agency_head=OWN_ONLY, inspector=A),
     # --- Open311 (public read; creating needs an API key) ---
     "open311.services": everyone(P),
     "open311.list_requests": everyone(P),
@@ -185,7 +197,7 @@ def test_every_row_names_every_role():
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 @pytest.fixture
-def world(make_agency, make_user, make_case, make_locality):
+def world(app, tmp_path, make_agency, make_user, make_case, make_locality):
     """Desk A logs a denunciation routed to agency H; desk B and agency O are strangers."""
     province = make_agency(code="UBND-X", level="province")
     desk_a = make_agency(code="DESK-A", parent=province)
@@ -224,10 +236,20 @@ def world(make_agency, make_user, make_case, make_locality):
     override = CalendarOverride(day=date(2026, 12, 26), kind="working_day",
                                 description="Làm bù")
     rule = RoutingRule(agency_id=own.id, kind="complaint", priority=1)
+    reception_session = ReceptionSession(agency_id=own.id, kind="regular", held_on=TODAY)
+    db.session.add(reception_session)
     db.session.add_all([attachment, notification, override, rule])
     db.session.flush()
     petitioner = db.session.scalars(select(Petitioner).order_by(Petitioner.id)).first()
     locality = make_locality(code="11311", name="Phường Lê Chân")
+    app.config["REPORT_DIR"] = str(tmp_path / "reports")
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "report-1-00000000000000aa.xlsx").write_bytes(b"PK\x03\x04")
+    job = ReportJob(requested_by_id=users[("agency_head", "own")].id, kind="workbook",
+                    root_agency_id=own.id, period_kind="quarter", period_start=date(2026, 9, 15),
+                    period_end=date(2026, 12, 14), status="done", progress=100,
+                    filename="report-1-00000000000000aa.xlsx")
+    db.session.add(job)
     db.session.commit()
     values = {
         "agency_id": own.id, "override_id": override.id, "petitioner_id": petitioner.id,
@@ -235,8 +257,8 @@ def world(make_agency, make_user, make_case, make_locality):
         "code": case.tracking_code, "tracking_code": case.tracking_code,
         "request_id": case.tracking_code, "escalation_id": escalation.id,
         "notification_id": notification.id, "cluster_id": cluster.id,
-        "attachment_id": attachment.id, "fmt": "json",
-        "filename": "css/bootstrap.min.css",
+        "attachment_id": attachment.id, "fmt": "json", "session_id": reception_session.id,
+        "filename": "css/bootstrap.min.css", "job_id": job.id,
     }
     return {"users": users, "case": case, "values": values, "own": own,
             "locality": locality, "notification": notification}

@@ -88,3 +88,12 @@ class CalendarOverrideForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token: the second step of a destructive act."""
+
+
+class ResetTwoFactorForm(FlaskForm):
+    """Reset a user's two-factor sign-in (lost phone): the reason goes to the audit log."""
+
+    reason = TextAreaField(
+        _l("Lý do đặt lại"),
+        validators=[DataRequired(_l("Nêu lý do đặt lại xác thực hai bước.")),
+                    Length(min=10, max=500, message=_l("Lý do từ 10 đến 500 ký tự."))])

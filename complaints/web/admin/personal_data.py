@@ -22,6 +22,7 @@ from complaints.services import personal_data
 from complaints.services.case_view import STATUS_LABELS
 from complaints.services.errors import ValidationFailed
 from complaints.web.admin import bp
+from complaints.web.i18n import translate
 
 
 class ExportForm(FlaskForm):
@@ -117,7 +118,7 @@ def personal_data_anonymise(petitioner_id: int):
                                                    _retention_years())
             except ValidationFailed as exc:
                 db.session.rollback()
-                flash(next(iter(exc.errors.values())), "error")
+                flash(translate(next(iter(exc.errors.values()))), "error")
                 return redirect(detail)
             db.session.commit()
             flash(_("Đã ẩn danh người đứng đơn #%(id)d. Số liệu thống kê được giữ nguyên.",

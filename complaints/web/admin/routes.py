@@ -24,6 +24,7 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import roles_required
+from complaints.services import accounts
 from complaints.services import admin as admin_service
 from complaints.services import calendar as calendar_service
 from complaints.services.errors import ValidationFailed
@@ -33,9 +34,11 @@ from complaints.web.admin.forms import (
     CalendarOverrideForm,
     ConfirmForm,
     PolicyForm,
+    ResetTwoFactorForm,
     RoutingRuleForm,
     UserForm,
 )
+from complaints.web.i18n import translate, translate_errors
 
 STAGE_NAMES = {"handling": ("Xử lý đơn", "Handling"), "acceptance": ("Thụ lý", "Acceptance"),
                "resolution": ("Giải quyết", "Resolution")}
@@ -62,6 +65,7 @@ def _choices(table: dict) -> list[tuple[str, str]]:
 
 def _apply_errors(form, errors: dict[str, str]) -> dict[str, str]:
     """Put the service's messages next to the fields; return them for the summary."""
+    errors = translate_errors(errors)
     for name, message in errors.items():
         if name in form._fields:
             form._fields[name].errors = list(form._fields[name].errors) + [message]
@@ -221,7 +225,7 @@ def user_deactivate(user_id: int):
             admin_service.deactivate_user(user, current_user, clock.now())
         except ValidationFailed as exc:
             db.session.rollback()
-            flash(next(iter(exc.errors.values())), "error")
+            flash(translate(next(iter(exc.errors.values()))), "error")
             return redirect(url_for("admin.users"))
         db.session.commit()
         flash(_("Đã khóa tài khoản %(username)s.", username=user.username), "success")
@@ -230,6 +234,35 @@ def user_deactivate(user_id: int):
                     _("Khóa tài khoản %(username)s (%(name)s)? Người dùng sẽ bị đăng xuất "
                       "và không đăng nhập được nữa; lịch sử vẫn được giữ.",
                       username=user.username, name=user.full_name), url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/reset-2fa", methods=["GET", "POST"])
+@roles_required("admin")
+def user_reset_2fa(user_id: int):
+    """Reset a user's two-factor sign-in (lost phone), with a reason, after confirmation."""
+    user = db.session.get(User, user_id) or abort(404)
+    if user.id == current_user.id:
+        flash(_("Không thể tự đặt lại xác thực hai bước của mình."), "error")
+        return redirect(url_for("admin.users"))
+    form = ResetTwoFactorForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            revoked = accounts.reset_two_factor(user, current_user, form.reason.data,
+                                                clock.now())
+        except accounts.AccountError:
+            db.session.rollback()
+            errors["reason"] = _("Lý do từ 10 đến 500 ký tự.")
+        else:
+            db.session.commit()
+            flash(_("Đã đặt lại xác thực hai bước của %(username)s; đã đăng xuất mọi phiên "
+                    "và thu hồi %(count)s mã truy cập API.", username=user.username,
+                    count=revoked), "success")
+            return redirect(url_for("admin.users"))
+    errors = _form_errors(form) | errors
+    errors.pop("csrf_token", None)
+    return render_template("admin/reset_2fa.html", form=form, user=user, errors=errors), (
+        422 if errors else 200)
 
 
 # --- Routing rules -----------------------------------------------------------------

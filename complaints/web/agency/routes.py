@@ -26,6 +26,7 @@ from complaints.web.agency.forms import (
     FIGURES,
     RevealForm,
 )
+from complaints.web.i18n import translate_errors
 
 logger = logging.getLogger(__name__)
 AGENCY_ROLES = ("agency_head", "agency_officer")
@@ -300,7 +301,7 @@ def act(code: str, action: str):
 def _attach_errors(form, service_errors: dict[str, str]) -> dict[str, str]:
     """Put the service's messages next to the fields; unknown keys go in the summary."""
     errors = {}
-    for key, message in service_errors.items():
+    for key, message in translate_errors(service_errors).items():
         name = key if key in form._fields else "__all__"
         if name in form._fields:
             form._fields[name].errors = list(form._fields[name].errors) + [message]

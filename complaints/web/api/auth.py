@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 
 from complaints import clock
@@ -34,7 +34,9 @@ def token_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        user = tokens.user_for_token(bearer_token(), clock.now())
+        user = tokens.user_for_token(
+            bearer_token(), clock.now(),
+            tuple(current_app.config.get("REQUIRE_2FA_ROLES", ())))
         if user is None:
             return unauthorized()
         g.api_user = user

@@ -15,6 +15,7 @@ from complaints.extensions import db
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web.api import bp
 from complaints.web.api.schemas import flatten_errors
+from complaints.web.i18n import error_text, translate_errors
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +38,15 @@ def schema_invalid(exc: ValidationError):
 @bp.errorhandler(ValidationFailed)
 def service_invalid(exc: ValidationFailed):
     return error_response(422, _("Dữ liệu không hợp lệ."),
-                          errors={k: str(v) for k, v in exc.errors.items()})
+                          errors=translate_errors(exc.errors))
 
 
 @bp.errorhandler(NotAllowed)
 def not_allowed(exc: NotAllowed):
     logger.info("API refused: %s", exc)
-    return error_response(403, _("Bạn không có quyền thực hiện thao tác này."))
+    # The service's reason, in the request's language, when it gives one.
+    reason = error_text(exc) if exc.args else ""
+    return error_response(403, reason or _("Bạn không có quyền thực hiện thao tác này."))
 
 
 @bp.errorhandler(NotFound)

@@ -65,8 +65,9 @@ def build_spec() -> dict:
         spec.components.schema(name.removesuffix("Schema"), schema=getattr(s, name))
 
     spec.path(path=f"{PREFIX}/tokens", operations={
-        "post": _operation("Get a bearer token (valid 12 hours)", 201, s.TokenSchema,
-                           body=s.TokenRequestSchema, errors=(400, 401, 422, 429),
+        "post": _operation("Get a bearer token (valid API_TOKEN_HOURS, default 12; with "
+                           "the 2FA code once enrolled)", 201, s.TokenSchema,
+                           body=s.TokenRequestSchema, errors=(400, 401, 403, 422, 429),
                            secured=False, tag="auth"),
         "delete": _operation("Revoke this request's token", 204, None, tag="auth"),
     })

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 from flask import abort, current_app, jsonify, request
 from flask_babel import gettext as _
@@ -16,11 +17,12 @@ from sqlalchemy.orm import selectinload
 
 from complaints import clock
 from complaints.domain import states
+from complaints.domain.messages import N_
 from complaints.domain.text import fold
 from complaints.extensions import db, limiter
 from complaints.models import Agency, Case, CaseDeadline, Field, Locality
 from complaints.permissions import can_act, can_add_petition, can_see_identity, can_view
-from complaints.services import audit, intake, queries, search, tokens, workflow
+from complaints.services import accounts, audit, intake, queries, search, tokens, workflow
 from complaints.services.accounts import AccountLocked, authenticate
 from complaints.services.errors import NotAllowed, NotFound
 from complaints.web.api import bp
@@ -83,24 +85,49 @@ def _petition_data(body: dict, today) -> intake.PetitionData:
 @bp.post("/tokens")
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
 def create_token():
-    """Exchange a username and password for a bearer token (valid 12 hours)."""
+    """Exchange a username, password and (once 2FA is enrolled) a TOTP code for a token.
+
+    A user whose role requires two-factor sign-in gets no token before enrolling; the code is
+    checked as at sign-in (used once, failures count towards the lockout).
+    """
     body = s.TokenRequestSchema().load(_body())
     config = current_app.config
+    now = clock.now()
+    locked_answer = (jsonify({"error": _("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui "
+                                         "lòng thử lại sau %(minutes)s phút.",
+                                         minutes=config["LOGIN_LOCK_MINUTES"]),
+                              "status": 429}), 429)
     try:
-        user = authenticate(body["username"], body["password"], clock.now(),
+        user = authenticate(body["username"], body["password"], now,
                             config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"])
     except AccountLocked:
         db.session.commit()
-        return jsonify({"error": _("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng "
-                                   "thử lại sau %(minutes)s phút.",
-                                   minutes=config["LOGIN_LOCK_MINUTES"]),
-                        "status": 429}), 429
+        return locked_answer
     db.session.commit()  # keep the failure count even when sign-in fails
     if user is None:
         # One message for both cases, so the API does not reveal which usernames exist.
         return jsonify({"error": _("Tên đăng nhập hoặc mật khẩu không đúng."),
                         "status": 401}), 401
-    raw, row = tokens.issue_token(user, clock.now())
+    if accounts.must_enrol(user, tuple(config.get("REQUIRE_2FA_ROLES", ()))):
+        return jsonify({"error": _("Tài khoản phải bật xác thực hai bước (đăng nhập trên trang "
+                                   "web) trước khi dùng API."), "status": 403}), 403
+    if user.totp_secret:
+        if not body.get("code"):
+            return jsonify({"error": _("Cần mã xác thực 6 chữ số (trường code)."),
+                            "status": 401}), 401
+        try:
+            ok = accounts.verify_second_factor(user, body["code"], now,
+                                               config["LOGIN_MAX_FAILURES"],
+                                               config["LOGIN_LOCK_MINUTES"])
+        except AccountLocked:
+            db.session.commit()
+            return locked_answer
+        db.session.commit()  # the failure count, or the code's step (used once)
+        if not ok:
+            return jsonify({"error": _("Mã xác thực không đúng hoặc đã hết hạn."),
+                            "status": 401}), 401
+    lifetime = timedelta(hours=float(config.get("API_TOKEN_HOURS", 12)))
+    raw, row = tokens.issue_token(user, now, lifetime)
     db.session.commit()
     return jsonify(s.TokenSchema().dump({"token": raw, "expires_at": row.expires_at})), 201
 
@@ -218,7 +245,8 @@ def add_petition(tracking_code: str):
     user, now, today = api_user(), clock.now(), clock.today()
     case = _visible_case(tracking_code, user)
     if not can_add_petition(user, case):
-        raise NotAllowed(f"{user.username} may not add petitions to {tracking_code}")
+        raise NotAllowed(N_("Tài khoản %(username)s không được nhập thêm đơn vào hồ sơ %(code)s.",
+                            username=user.username, code=tracking_code))
     body = s.PetitionInSchema().load(_body())
     intake.add_petition(case, _petition_data(body, today), user, now, today)
     return _case_response(case, user, 201)
@@ -234,7 +262,8 @@ def act(tracking_code: str, action: str):
     user, now, today = api_user(), clock.now(), clock.today()
     case = _visible_case(tracking_code, user)
     if not can_act(user, case, action):
-        raise NotAllowed(f"{user.username} may not {action} {tracking_code}")
+        raise NotAllowed(N_("Tài khoản %(username)s không được thực hiện thao tác này với hồ sơ "
+                            "%(code)s.", username=user.username, code=tracking_code))
     states.next_status(case.status, action)  # a refused transition is a 409 before all else
     body = spec.schema().load(_body())
     spec.call(case, body, user, now, today)

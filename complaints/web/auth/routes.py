@@ -42,7 +42,7 @@ def _roles_requiring_2fa() -> tuple[str, ...]:
 
 
 def _must_enrol(user) -> bool:
-    return user.role in _roles_requiring_2fa() and not user.totp_secret
+    return accounts.must_enrol(user, _roles_requiring_2fa())
 
 
 @bp.before_app_request

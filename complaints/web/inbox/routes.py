@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -18,8 +19,9 @@ from complaints.permissions import (
     can_view,
 )
 from complaints.services import escalation as esc
-from complaints.services import notifications
+from complaints.services import escalation_notify, notifications
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+from complaints.web.i18n import error_text, translate_errors
 from complaints.web.inbox import bp
 from complaints.web.inbox.forms import AcknowledgeForm, LeadForm
 
@@ -39,7 +41,8 @@ def _unread():
 @login_required
 def inbox():
     """List the signed-in user's notifications, unread first."""
-    return render_template("inbox/inbox.html", items=notifications.inbox(current_user))
+    items = escalation_notify.localise(notifications.inbox(current_user), str(get_locale()))
+    return render_template("inbox/inbox.html", items=items)
 
 
 @bp.route("/inbox/<int:notification_id>/read", methods=["POST"])
@@ -116,7 +119,7 @@ def acknowledge(escalation_id: int):
             esc.acknowledge(escalation, form.action.data, form.note.data, current_user,
                             clock.now())
         except ValidationFailed as exc:
-            for name, message in exc.errors.items():
+            for name, message in translate_errors(exc.errors).items():
                 getattr(form, name, form.note).errors = [message]
         else:
             db.session.commit()
@@ -140,9 +143,9 @@ def designate_lead(escalation_id: int):
             esc.designate_lead(escalation.case, form.agency_code.data, current_user,
                                clock.now(), clock.today(), note=form.note.data or None)
         except ValidationFailed as exc:
-            form.agency_code.errors = list(exc.errors.values())
+            form.agency_code.errors = list(translate_errors(exc.errors).values())
         except (NotAllowed, NotFound, InvalidTransition) as exc:
-            form.agency_code.errors = [str(exc)]
+            form.agency_code.errors = [error_text(exc)]
         else:
             db.session.commit()
             flash(_("Đã chỉ định cơ quan chủ trì cho hồ sơ %(code)s.",

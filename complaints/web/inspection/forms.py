@@ -7,6 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -14,7 +18,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from complaints.domain.catalog import KINDS
 from complaints.domain.scoring import COMPONENTS
+
+MAX_RAISED_PETITIONS = 100
 
 
 def _count():
@@ -30,6 +37,33 @@ for _code in COMPONENTS:
     setattr(WeightsForm, _code, IntegerField(
         _code, validators=[InputRequired(_l("Nhập số nguyên từ 0 đến 100.")),
                            NumberRange(0, 100, _l("Nhập số nguyên từ 0 đến 100."))]))
+
+
+class RaisedPetitionForm(Form):
+    """A petition raised at the session: it becomes a case when the session is saved."""
+
+    kind = SelectField(_l("Loại đơn"), choices=[(c, vi) for c, (vi, _en) in KINDS.items()],
+                       validate_choice=False)  # checked by intake for the rows used
+    field = SelectField(_l("Lĩnh vực"), choices=[], validate_choice=False)
+    locality_code = SelectField(_l("Xã, phường, đặc khu"), choices=[], validate_choice=False)
+    subject = StringField(_l("Trích yếu nội dung"), validators=[Optional(), Length(max=500)])
+    content = TextAreaField(_l("Nội dung công dân trình bày"),
+                            validators=[Optional(), Length(max=20000)])
+    full_name = StringField(_l("Họ và tên người đứng đơn"),
+                            validators=[Optional(), Length(max=200)])
+    id_number = StringField(_l("Số định danh cá nhân / CCCD"),
+                            validators=[Optional(), Length(max=20)])
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)])
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=500)])
+    representatives = TextAreaField(_l("Người đại diện khác của đoàn"),
+                                    validators=[Optional(), Length(max=4000)])
+    members = TextAreaField(_l("Những người cùng đứng đơn"),
+                            validators=[Optional(), Length(max=40000)])
+
+    def is_blank(self) -> bool:
+        return not any((self[name].data or "").strip() for name in (
+            "subject", "content", "full_name", "id_number", "phone", "address",
+            "representatives", "members"))
 
 
 class ReceptionSessionForm(FlaskForm):
@@ -56,6 +90,17 @@ class ReceptionSessionForm(FlaskForm):
     delegation_matters = IntegerField(_l("Số vụ việc của các đoàn"), default=0,
                                       validators=_count())
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
+    case = HiddenField()  # tracking code of the heated or mass case (tiếp đột xuất)
+    petitions = FieldList(FormField(RaisedPetitionForm), min_entries=1,
+                          max_entries=MAX_RAISED_PETITIONS)
+
+
+class HeatedForm(FlaskForm):
+    """Mark a case heated (gay gắt): its agency's head is prompted to receive unscheduled."""
+
+    note = TextAreaField(_l("Tình hình, lý do"),
+                         validators=[InputRequired(_l("Nêu tình hình, lý do vụ việc gay gắt.")),
+                                     Length(max=4000)])
 
 
 class InspectorActionForm(FlaskForm):
@@ -74,3 +119,12 @@ class FindingForm(FlaskForm):
     text = TextAreaField(_l("Nhận xét, kết luận của thanh tra"),
                          validators=[InputRequired(_l("Nhập nội dung nhận xét.")),
                                      Length(max=4000)])
+
+
+class ReportJobForm(FlaskForm):
+    """Ask for a report built in the background (the period fields come from the page)."""
+
+    kind = SelectField(_l("Loại báo cáo"), choices=[
+        ("official", _l("Bộ biểu mẫu báo cáo (4 biểu)")),
+        ("workbook", _l("Sổ tổng hợp: hồ sơ, leo thang, bảng điểm"))],
+        validators=[InputRequired(message=_l("Chọn loại báo cáo."))])

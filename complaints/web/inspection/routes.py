@@ -9,7 +9,18 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,21 +34,26 @@ from complaints.domain.escalation import ACK_ACTIONS
 from complaints.domain.reports import FORMS
 from complaints.domain.scoring import COMPONENTS
 from complaints.extensions import db
-from complaints.models import Agency, AuditEvent, Case, Escalation, Field
-from complaints.permissions import can_inspect, can_view, roles_required
-from complaints.services import case_view, queries
+from complaints.models import Agency, AuditEvent, Case, Escalation, Field, ReportJob
+from complaints.permissions import (
+    can_download_report,
+    can_inspect,
+    can_view,
+    roles_required,
+)
+from complaints.services import case_view, queries, report_jobs
 from complaints.services import inspection as monitoring
-from complaints.services import reception_sessions as sessions
 from complaints.services import reports as report_service
 from complaints.services import scorecard as cards
-from complaints.services.errors import ValidationFailed
+from complaints.services.errors import NotAllowed, ValidationFailed
+from complaints.web.i18n import translate, translate_errors
 from complaints.web.inspection import bp
 from complaints.web.inspection.charts import bar_chart
 from complaints.web.inspection.export import download
 from complaints.web.inspection.forms import (
     FindingForm,
     InspectorActionForm,
-    ReceptionSessionForm,
+    ReportJobForm,
     WeightsForm,
 )
 
@@ -267,7 +283,7 @@ def act(code: str, action: str):
                 monitoring.take_up(case, form.note.data, current_user, now, today)
         except ValidationFailed as exc:
             db.session.rollback()
-            errors = {f"{action}-{k if k != 'reason' else 'note'}": v
+            errors = {f"{action}-{k if k != 'reason' else 'note'}": translate(v)
                       for k, v in exc.errors.items()}
         else:
             db.session.commit()
@@ -349,7 +365,7 @@ def score_weights():
             try:
                 cards.set_weights(values, current_user, clock.now())
             except ValidationFailed as exc:
-                errors = dict(exc.errors)
+                errors = translate_errors(exc.errors)
             else:
                 db.session.commit()
                 flash(_("Đã lưu trọng số chấm điểm."), "success")
@@ -381,7 +397,9 @@ def _report_root() -> Agency | None:
 def reports():
     """An official form for a period and an agency subtree: printable page or Excel.
 
-    Built synchronously on request (streamed write-only workbook); no background job yet.
+    One form is built synchronously on request (one row per unit, grouped counts); the
+    four-form pack and the combined workbook are asked for here and built in the
+    background (report_jobs).
     """
     today = clock.today()
     period, problem = _period_from_args(request.args, today)
@@ -401,46 +419,98 @@ def reports():
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     return render_template("inspection/report.html", report=report, forms=FORMS,
                            period=period, problem=problem, root=root,
+                           job_form=ReportJobForm(),
                            header=report_service.header_range(period), **_filter_choices())
 
 
-# --- citizen reception ---------------------------------------------------------------------
+REPORT_KIND_LABELS = {"official": _l("Bộ biểu mẫu báo cáo (4 biểu)"),
+                      "workbook": _l("Sổ tổng hợp: hồ sơ, leo thang, bảng điểm")}
+REPORT_STATUS_LABELS = {"queued": _l("Đang chờ"), "running": _l("Đang tạo"),
+                        "done": _l("Hoàn thành"), "failed": _l("Lỗi")}
 
 
-@bp.route("/reception")
-@roles_required(*MONITOR_ROLES, "agency_officer")
-def reception():
-    """Leaders' reception days against the required frequency, and recent sessions."""
-    today = clock.today()
-    period, problem = _period_from_args(request.args, today)
-    return render_template("inspection/reception.html", period=period, problem=problem,
-                           rows=sessions.compliance(current_user, period.start, period.end),
-                           sessions=sessions.recent_sessions(current_user),
-                           can_record=sessions.can_record(current_user))
+@bp.route("/reports/jobs", methods=["POST"])
+@roles_required(*MONITOR_ROLES)
+def request_report():
+    """Queue a background report for the period and agency chosen on the reports page."""
+    form = ReportJobForm()
+    back = url_for("inspection.reports", **{k: v for k, v in request.form.items()
+                                            if k in ("form", "agency", "period", "year",
+                                                     "number")})
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            flash(str(messages[0]), "danger")
+        return redirect(back)
+    period, problem = _period_from_args(request.form, clock.today())
+    if problem:
+        flash(problem, "danger")
+        return redirect(back)
+    root = (db.session.get(Agency, current_user.agency_id)
+            if current_user.role == "agency_head" else
+            db.session.scalar(select(Agency).where(Agency.code == request.form.get("agency",
+                                                                                    ""))))
+    if root is None:
+        flash(_("Chọn đơn vị báo cáo."), "danger")
+        return redirect(back)
+    try:
+        report_jobs.enqueue(current_user, form.kind.data, root.code, period, clock.now(),
+                            _lang())
+    except NotAllowed:
+        abort(403)
+    except ValidationFailed as exc:
+        for message in translate_errors(exc.errors).values():
+            flash(message, "danger")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Đã ghi nhận yêu cầu. Báo cáo đang được tạo; tải về khi hoàn thành."), "success")
+    return redirect(url_for("inspection.my_reports"))
 
 
-@bp.route("/reception/new", methods=["GET", "POST"])
-@roles_required("agency_head", "agency_officer", "reception")
-def new_reception_session():
-    """Record a reception session of one's own agency."""
-    form = ReceptionSessionForm()
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        if form.validate_on_submit():
-            data = sessions.SessionData(
-                held_on=form.held_on.data, kind=form.kind.data, place=form.place.data or "",
-                leader_name=form.leader_name.data or "", scheduled=form.scheduled.data,
-                is_dialogue=form.is_dialogue.data, notes=form.notes.data or "",
-                counts={name: getattr(form, name).data for name in sessions.COUNTS})
-            try:
-                sessions.record_session(data, current_user, clock.now(), clock.today())
-            except ValidationFailed as exc:
-                errors = dict(exc.errors)
-            else:
-                db.session.commit()
-                flash(_("Đã ghi buổi tiếp công dân."), "success")
-                return redirect(url_for("inspection.reception"))
-        else:
-            errors = {name: messages[0] for name, messages in form.errors.items()}
-    return render_template("inspection/reception_form.html", form=form,
-                           errors=errors), (422 if errors else 200)
+@bp.route("/reports/mine")
+@roles_required(*MONITOR_ROLES)
+def my_reports():
+    """The user's background reports with their progress and, when done, the download."""
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    per_page = current_app.config["PAGE_SIZE"]
+    jobs, total = report_jobs.jobs_of(current_user, page, per_page)
+    folder = current_app.config["REPORT_DIR"]
+    return render_template(
+        "inspection/report_jobs.html", jobs=jobs, total=total, page=page,
+        pages=max(1, -(-total // per_page)), kinds=REPORT_KIND_LABELS,
+        statuses=REPORT_STATUS_LABELS, period_of=report_jobs.period_of,
+        available={j.id: report_jobs.file_path(j, folder) is not None for j in jobs})
+
+
+def _job_or_404(job_id: int) -> ReportJob:
+    job = db.session.get(ReportJob, job_id)
+    if job is None or not can_download_report(current_user, job):
+        abort(404)
+    return job
+
+
+@bp.route("/reports/jobs/<int:job_id>/status")
+@roles_required(*MONITOR_ROLES)
+def report_status(job_id: int):
+    """A job's status as JSON, polled by report_jobs.js on the "my reports" page."""
+    job = _job_or_404(job_id)
+    ready = report_jobs.file_path(job, current_app.config["REPORT_DIR"]) is not None
+    return jsonify(id=job.id, status=job.status, status_label=str(
+        REPORT_STATUS_LABELS.get(job.status, job.status)), progress=job.progress,
+        stage=job.stage or "", error=job.error if job.status == "failed" else None,
+        download_url=url_for("inspection.report_download", job_id=job.id) if ready else None)
+
+
+@bp.route("/reports/jobs/<int:job_id>/download")
+@roles_required(*MONITOR_ROLES)
+def report_download(job_id: int):
+    """The finished report's file (its requester, or who may see the same; see permissions)."""
+    job = _job_or_404(job_id)
+    path = report_jobs.file_path(job, current_app.config["REPORT_DIR"])
+    if path is None:
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=report_jobs.download_name(job),
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml"
+                              ".sheet")

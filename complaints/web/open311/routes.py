@@ -18,6 +18,7 @@ from complaints import clock
 from complaints.extensions import db, limiter
 from complaints.services import open311
 from complaints.services.open311 import Open311Error, RequestFilter
+from complaints.web.i18n import translate_errors
 from complaints.web.open311 import bp
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ def _check_format(fmt: str) -> None:
 
 @bp.errorhandler(Open311Error)
 def open311_error(exc: Open311Error):
+    if exc.errors:  # the service's field messages, in the request's language
+        return _error(exc.code, "; ".join(f"{key}: {message}" for key, message
+                                          in translate_errors(exc.errors).items()))
     return _error(exc.code, exc.description)
 
 

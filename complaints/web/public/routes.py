@@ -30,6 +30,7 @@ from complaints.extensions import db, limiter
 from complaints.models import Field, Locality
 from complaints.services import public
 from complaints.services.errors import NotFound, ValidationFailed
+from complaints.web.i18n import translate
 from complaints.web.public import bp
 from complaints.web.public.forms import FeedbackForm, LookupForm, SecondComplaintForm, SubmitForm
 from complaints.web.public.schemas import PublicCaseSchema
@@ -99,9 +100,9 @@ def _attach_errors(form, errors: dict[str, str]) -> None:
         name = aliases.get(key, key)
         target = getattr(form, name, None)
         if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [_(message)]
+            target.errors = list(target.errors) + [translate(message)]
         else:
-            form.form_errors.append(_(message))
+            form.form_errors.append(translate(message))
 
 
 @bp.route("/")

@@ -17,6 +17,7 @@ from complaints.models import Agency, Attachment, AuditEvent, Case
 from complaints.permissions import can_act, can_see_identity, can_view, roles_required
 from complaints.services import attachments, deadlines, intake, routing, workflow
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+from complaints.web.i18n import error_text, translate
 from complaints.web.reception import bp
 from complaints.web.reception.forms import FileForm, ForwardForm, GuideForm, RouteForm
 from complaints.web.reception.routes import PIN_SESSION_KEY
@@ -127,11 +128,11 @@ def case_action(code: str, action: str):
                                note=form.note.data, decided_on=form.decided_on.data)
     except ValidationFailed as exc:
         db.session.rollback()
-        errors = {f"{action}-{key}": message for key, message in exc.errors.items()}
+        errors = {f"{action}-{key}": translate(message) for key, message in exc.errors.items()}
         return _render_case(case, {action: form}, errors, 422)
     except (NotAllowed, states.InvalidTransition) as exc:
         db.session.rollback()
-        flash(_("Không thực hiện được: %(reason)s", reason=str(exc)), "error")
+        flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
         return redirect(url_for("reception.case_page", code=code))
     except LookupError as exc:  # no deadline policy in force for the next stage
         db.session.rollback()

@@ -28,6 +28,7 @@ from complaints.permissions import can_add_petition, roles_required
 from complaints.services import attachments, duplicates, intake, queries
 from complaints.services.attachments import StorageError, StoredFile
 from complaints.services.errors import NotFound, ValidationFailed
+from complaints.web.i18n import error_text, translate, translate_errors
 from complaints.web.reception import bp
 from complaints.web.reception.forms import PETITIONER_ROWS, IntakeForm
 
@@ -162,11 +163,11 @@ def _service_errors(errors: dict[str, str], rows: list[int]) -> dict[str, str]:
         if parts[0] == "petitioners" and len(parts) == 3 and parts[1].isdigit():
             index = int(parts[1])
             row = rows[index] if index < len(rows) else index
-            mapped[f"petitioners-{row}-{parts[2]}"] = message
+            mapped[f"petitioners-{row}-{parts[2]}"] = translate(message)
         elif key == "attachments":
-            mapped["petition_scans"] = message
+            mapped["petition_scans"] = translate(message)
         else:
-            mapped[key] = message
+            mapped[key] = translate(message)
     return mapped
 
 
@@ -206,8 +207,8 @@ def new_case():
             new_files = _store_new_files(form)
         except (ValidationFailed, StorageError) as exc:
             new_files = []
-            errors.update(exc.errors if isinstance(exc, ValidationFailed)
-                          else {"petition_scans": str(exc)})
+            errors.update(translate_errors(exc.errors) if isinstance(exc, ValidationFailed)
+                          else {"petition_scans": error_text(exc)})
         if new_files:
             pending = pending + new_files
             _remember_purposes(draft, pending)

@@ -1,0 +1,120 @@
+"""Unscheduled reception (tiếp công dân đột xuất): mark a case heated, list the prompts.
+
+The rule — which cases call for the leader to receive citizens unscheduled and when that
+is done — is domain.reception; this module gathers its facts from the database: the mass
+flag's date (the day the mass escalation was raised), the heated mark, and the
+unscheduled sessions linked to the case or to a case of its cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+
+from complaints.domain import reception as rules
+from complaints.domain.messages import N_
+from complaints.domain.states import FINAL_STATUSES
+from complaints.extensions import db
+from complaints.models import Case, Escalation, ReceptionSession, User
+from complaints.permissions import can_mark_heated
+from complaints.services import audit
+from complaints.services.errors import NotAllowed, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Prompt:
+    case: Case
+    reasons: list[str]  # "mass", "heated"
+    since: date  # the trigger day
+
+
+def mark_heated(case: Case, note: str, actor: User, now: datetime, today: date) -> Case:
+    """Mark a case heated (gay gắt) so its agency's head is prompted to receive, audited."""
+    if not can_mark_heated(actor, case):
+        raise NotAllowed(N_("Chỉ bộ phận tiếp nhận hoặc thủ trưởng cơ quan giải quyết được "
+                            "đánh dấu vụ việc gay gắt."))
+    if case.status in FINAL_STATUSES:
+        raise ValidationFailed({"note": N_("Hồ sơ đã kết thúc.")})
+    if not (note or "").strip():
+        raise ValidationFailed({"note": N_("Nêu tình hình, lý do vụ việc gay gắt.")})
+    case.heated_on = today
+    audit.record_case(case, "marked_heated", actor, now, {"on": today, "note": note.strip()})
+    return case
+
+
+def _candidates(user: User | None, case_ids: list[int] | None = None):
+    """Open mass or heated cases, scoped to the user's agency (holder) unless inspector."""
+    query = select(Case.id, Case.status, Case.heated_on, Case.flag_mass, Case.cluster_id,
+                   Case.received_on).where(
+        Case.status.notin_(tuple(FINAL_STATUSES)),
+        or_(Case.flag_mass.is_(True), Case.heated_on.is_not(None)))
+    if case_ids is not None:
+        query = query.where(Case.id.in_(case_ids))
+    if user is not None and user.role not in ("inspector", "admin"):
+        query = query.where(func.coalesce(Case.agency_id, Case.reception_agency_id)
+                            == user.agency_id)
+    return db.session.execute(query.order_by(Case.received_on, Case.id)).all()
+
+
+def _facts(rows) -> list[rules.PromptFacts]:
+    mass_ids = [r.id for r in rows if r.flag_mass]
+    mass_on: dict[int, date] = {}
+    for start in range(0, len(mass_ids), 500):
+        mass_on.update(db.session.execute(
+            select(Escalation.case_id, func.min(Escalation.as_of))
+            .where(Escalation.case_id.in_(mass_ids[start:start + 500]),
+                   Escalation.reason == rules.MASS)
+            .group_by(Escalation.case_id)).all())
+    return [rules.PromptFacts(
+        case_id=r.id, status=r.status, heated_on=r.heated_on,
+        # A mass flag set without its escalation (bulk loads): from the day received.
+        mass_on=(mass_on.get(r.id, r.received_on) if r.flag_mass else None),
+        cluster_id=r.cluster_id) for r in rows]
+
+
+def _sessions(facts: list[rules.PromptFacts]) -> list[rules.HeldSession]:
+    ids = [f.case_id for f in facts]
+    clusters = sorted({f.cluster_id for f in facts if f.cluster_id is not None})
+    if not ids:
+        return []
+    conditions = [ReceptionSession.case_id.in_(ids)]
+    if clusters:
+        conditions.append(Case.cluster_id.in_(clusters))
+    rows = db.session.execute(
+        select(ReceptionSession.held_on, ReceptionSession.kind, ReceptionSession.scheduled,
+               ReceptionSession.case_id, Case.cluster_id)
+        .join(Case, Case.id == ReceptionSession.case_id)
+        .where(ReceptionSession.scheduled.is_(False), or_(*conditions)))
+    return [rules.HeldSession(r.held_on, r.kind, r.scheduled, r.case_id, r.cluster_id)
+            for r in rows]
+
+
+def _due(rows) -> list[rules.PromptFacts]:
+    facts = _facts(rows)
+    held = _sessions(facts)
+    return [f for f in facts if rules.needs_unscheduled_reception(f, held)]
+
+
+def prompts(user: User, page: int = 1, per_page: int = 25) -> tuple[list[Prompt], int]:
+    """The cases whose agency head must hold an unscheduled reception; one page and total."""
+    due = _due(_candidates(user))
+    chosen = due[(page - 1) * per_page: page * per_page]
+    cases = {c.id: c for c in db.session.scalars(
+        select(Case).where(Case.id.in_([f.case_id for f in chosen])))}
+    return [Prompt(cases[f.case_id], rules.reasons(f), rules.triggered_on(f))
+            for f in chosen], len(due)
+
+
+def prompt_for(case: Case) -> Prompt | None:
+    """The prompt on one case's page, or None when no unscheduled reception is due."""
+    if case.id is None or not (case.flag_mass or case.heated_on):
+        return None
+    due = _due(_candidates(None, [case.id]))
+    if not due:
+        return None
+    return Prompt(case, rules.reasons(due[0]), rules.triggered_on(due[0]))

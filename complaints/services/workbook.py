@@ -1,0 +1,245 @@
+"""The combined workbook of a period and an agency subtree: cases, escalations, scorecards.
+
+One sheet each, written with openpyxl's write-only mode to a file, rows streamed from
+keyset-paginated Core queries (no ORM objects kept), so that memory stays flat whatever
+the number of cases. The reader's scope and the denouncers' masking are those of the
+screens: the cases are `inspection.cases_query` with the agency and date filters (what
+"Tra cứu hồ sơ" lists), and each first signer's name is masked unless
+`permissions.can_see_identity` allows the reader to see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from complaints.domain import catalog
+from complaints.domain.confidentiality import MASK
+from complaints.domain.escalation import ACK_ACTIONS
+from complaints.domain.reports import Period
+from complaints.extensions import db
+from complaints.models import (
+    Agency,
+    Case,
+    Escalation,
+    Field,
+    Petition,
+    Petitioner,
+    PetitionSigner,
+    User,
+)
+from complaints.permissions import can_see_identity
+from complaints.services import case_view, scorecard
+from complaints.services import inspection as monitoring
+
+BATCH = 5000
+SHEET_MAX_ROWS = 1_048_576  # Excel's limit: more cases continue on "Hồ sơ (2)", …
+Progress = Callable[[int, str], None]  # (percent 0–100, short stage text)
+
+SHEETS = {"cases": ("Hồ sơ", "Cases"), "escalations": ("Leo thang", "Escalations"),
+          "scorecards": ("Bảng điểm", "Scorecards")}
+CASE_HEADER = (
+    ("Mã hồ sơ", "Tracking code"), ("Loại", "Kind"), ("Lĩnh vực", "Field"),
+    ("Nội dung", "Subject"), ("Người gửi", "Petitioner"), ("Số người", "People"),
+    ("Cơ quan giải quyết", "Handling agency"), ("Ngày nhận", "Received on"),
+    ("Trạng thái", "Status"), ("Mức leo thang", "Escalation level"), ("Dấu hiệu", "Flags"),
+)
+ESCALATION_HEADER = (
+    ("Mã hồ sơ", "Tracking code"), ("Nội dung", "Subject"), ("Lý do", "Reason"),
+    ("Mức", "Level"), ("Gửi đến", "Sent to"), ("Ngày", "Date"),
+    ("Biện pháp đã thực hiện", "Action taken"), ("Ghi chú", "Note"),
+)
+SCORE_HEADER = (
+    ("Hạng", "Rank"), ("Cơ quan", "Agency"), ("Điểm", "Score"), ("Tiếp nhận", "Received"),
+    ("Thụ lý", "Accepted"), ("Thụ lý đúng hạn", "Accepted on time"),
+    ("Giải quyết", "Resolved"), ("Giải quyết đúng hạn", "Resolved on time"),
+    ("Đang xử lý", "Open now"), ("Quá hạn hiện tại", "Overdue now"),
+    ("Leo thang", "Escalations"), ("Né tránh", "Evasions"), ("Đơn lặp lại", "Repeated"),
+    ("Đông người", "Mass"), ("Buổi tiếp đã tổ chức", "Reception days held"),
+    ("Buổi tiếp phải tổ chức", "Reception days required"),
+    ("Hài lòng (trung bình)", "Satisfaction (average)"), ("Số đánh giá", "Ratings"),
+)
+FLAG_LABELS = {"overdue": ("Quá hạn", "Overdue")}
+UNCONFIRMED = ("Chưa xác nhận", "Not acknowledged")
+
+
+def _t(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+@dataclass
+class WorkbookResult:
+    rows: dict[str, int] = field(default_factory=dict)  # sheet kind → data rows written
+
+
+def case_scope(user: User, root_code: str, period: Period):
+    """The cases of the workbook: what the case list shows for this agency and period."""
+    f = monitoring.CaseFilter(agency=root_code, date_from=period.start, date_to=period.end)
+    return monitoring.cases_query(user, f).order_by(None)
+
+
+def _first_signers(case_ids: list[int]) -> dict[int, tuple[str, int]]:
+    """First signer's name and the number of distinct signers, as the lists compute them."""
+    rows = db.session.execute(
+        select(Petition.case_id, Petitioner.full_name)
+        .join(PetitionSigner, PetitionSigner.petition_id == Petition.id)
+        .join(Petitioner, Petitioner.id == PetitionSigner.petitioner_id)
+        .where(Petition.case_id.in_(case_ids))
+        .order_by(Petition.case_id, Petition.id, PetitionSigner.petitioner_id))
+    out: dict[int, tuple[str, set]] = {}
+    for case_id, name in rows:
+        first, seen = out.setdefault(case_id, (name, set()))
+        seen.add(name)  # the lists count distinct names
+    return {k: (first, len(seen)) for k, (first, seen) in out.items()}
+
+
+def _case_rows(user: User, root_code: str, period: Period, lang: str,
+               on_batch: Callable[[int], None]):
+    """Yield the cases sheet's rows, batch by batch (windows of case ids)."""
+    scope = case_scope(user, root_code, period)
+    agency = aliased(Agency)
+    columns = (Case.id, Case.tracking_code, Case.kind, Case.subject, Case.agency_id,
+               Case.reception_agency_id, Case.officer_id, Case.received_on, Case.status,
+               Case.escalation_level, Case.flag_overdue, Case.flag_evaded, Case.flag_repeated,
+               Case.flag_mass, agency.name.label("agency_name"), Field.code.label("field_code"),
+               Field.name_vi.label("field_vi"), Field.name_en.label("field_en"))
+    fields_ = {"vi": "field_vi", "en": "field_en"}
+    # Windows of BATCH ids, not LIMIT: a range on the primary key is what the planner
+    # reads then (with a LIMIT, SQLite sorted the whole period's rows for every batch).
+    low, high = db.session.execute(scope.with_only_columns(
+        func.min(Case.id), func.max(Case.id))).one()
+    if low is None:
+        return
+    for start in range(low - 1, high, BATCH):
+        batch = db.session.execute(
+            scope.with_only_columns(*columns)
+            .outerjoin(agency, agency.id == Case.agency_id)
+            .outerjoin(Field, Field.id == Case.field_id)
+            .where(Case.id > start, Case.id <= start + BATCH).order_by(Case.id)).all()
+        if not batch:
+            continue
+        signers = _first_signers([r.id for r in batch])
+        for r in batch:
+            first, people = signers.get(r.id, ("", 0))
+            if first and not can_see_identity(user, r):
+                first = MASK
+            flags = [name for name in ("overdue", "evaded", "repeated", "mass")
+                     if getattr(r, f"flag_{name}")]
+            yield [
+                r.tracking_code, catalog.label(catalog.KINDS, r.kind, lang),
+                getattr(r, fields_.get(lang, "field_vi")) or "", r.subject, first, people,
+                r.agency_name or "", r.received_on.strftime("%d/%m/%Y"),
+                case_view.text_label(case_view.STATUS_LABELS, r.status, lang),
+                r.escalation_level,
+                ", ".join(_t(FLAG_LABELS[f], lang) if f in FLAG_LABELS
+                          else catalog.label(catalog.ESCALATION_REASONS, f, lang)
+                          for f in flags),
+            ]
+        on_batch(len(batch))
+
+
+def _escalation_rows(user: User, root_code: str, period: Period, lang: str):
+    """Yield the escalations dated in the period on the workbook's agencies' cases."""
+    visible = monitoring.cases_query(user, monitoring.CaseFilter(agency=root_code)) \
+        .order_by(None).with_only_columns(Case.id)
+    to_agency = aliased(Agency)
+    last = 0
+    while True:
+        batch = db.session.execute(
+            select(Escalation.id, Escalation.reason, Escalation.level, Escalation.as_of,
+                   Escalation.acknowledged_at, Escalation.action_taken, Escalation.action_note,
+                   Case.tracking_code, Case.subject, to_agency.name.label("to_name"))
+            .join(Case, Case.id == Escalation.case_id)
+            .outerjoin(to_agency, to_agency.id == Escalation.to_agency_id)
+            .where(Escalation.case_id.in_(visible), Escalation.as_of >= period.start,
+                   Escalation.as_of <= period.end, Escalation.id > last)
+            .order_by(Escalation.id).limit(BATCH)).all()
+        if not batch:
+            return
+        for e in batch:
+            action = (catalog.label(ACK_ACTIONS, e.action_taken, lang) if e.action_taken
+                      else "") if e.acknowledged_at else _t(UNCONFIRMED, lang)
+            yield [e.tracking_code, e.subject,
+                   catalog.label(catalog.ESCALATION_REASONS, e.reason, lang), e.level,
+                   e.to_name or "", e.as_of.strftime("%d/%m/%Y"), action, e.action_note or ""]
+        last = batch[-1].id
+
+
+def _score_rows(user: User, root_code: str, period: Period, today: date):
+    ids = set(monitoring.agency_subtree(root_code))
+    for card in scorecard.scorecards(user, period.start, period.end, today):
+        if card.agency.id not in ids:
+            continue
+        m = card.metrics
+        yield [card.rank, card.agency.name,
+               round(card.score, 1) if card.score is not None else "", m.received,
+               m.accepted, m.accepted_on_time, m.resolved, m.resolved_on_time, m.open_now,
+               m.overdue_now, sum(m.escalations.values()), m.evasions, m.repeated, m.mass,
+               m.reception_held, m.reception_required,
+               round(m.satisfaction_avg, 2) if m.satisfaction_avg is not None else "",
+               m.satisfaction_count]
+
+
+def count_cases(user: User, root_code: str, period: Period) -> int:
+    scope = case_scope(user, root_code, period)
+    return db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
+
+
+def write_workbook(user: User, root_code: str, period: Period, today: date, path: Path,
+                   lang: str = "vi", progress: Progress | None = None) -> WorkbookResult:
+    """Write the three sheets to `path`; report progress (cases take 0–85 %)."""
+    report = progress or (lambda _pct, _stage: None)
+    result = WorkbookResult()
+    book = Workbook(write_only=True)
+    total = count_cases(user, root_code, period)
+    report(1, f"Hồ sơ: 0/{total}")
+    done = 0
+
+    def on_batch(n: int) -> None:
+        nonlocal done
+        done += n
+        report(1 + int(84 * done / max(total, 1)), f"Hồ sơ: {done}/{total}")
+
+    header = [_t(h, lang) for h in CASE_HEADER]
+    title, part, in_sheet = _t(SHEETS["cases"], lang), 1, 0
+    sheet = book.create_sheet(title)
+    sheet.append(header)
+    written = 0
+    for row in _case_rows(user, root_code, period, lang, on_batch):
+        if in_sheet == SHEET_MAX_ROWS - 1:
+            part += 1
+            sheet = book.create_sheet(f"{title} ({part})")
+            sheet.append(header)
+            in_sheet = 0
+        sheet.append(row)
+        in_sheet += 1
+        written += 1
+    result.rows["cases"] = written
+
+    report(85, _t(SHEETS["escalations"], lang))
+    sheet = book.create_sheet(_t(SHEETS["escalations"], lang))
+    sheet.append([_t(h, lang) for h in ESCALATION_HEADER])
+    written = 0
+    for row in _escalation_rows(user, root_code, period, lang):
+        sheet.append(row)
+        written += 1
+    result.rows["escalations"] = written
+
+    report(92, _t(SHEETS["scorecards"], lang))
+    sheet = book.create_sheet(_t(SHEETS["scorecards"], lang))
+    sheet.append([_t(h, lang) for h in SCORE_HEADER])
+    written = 0
+    for row in _score_rows(user, root_code, period, today):
+        sheet.append(row)
+        written += 1
+    result.rows["scorecards"] = written
+
+    report(97, "Ghi tệp")
+    book.save(path)
+    return result

@@ -1,0 +1,271 @@
+"""Citizen reception (tiếp công dân): compliance, sessions with the petitions raised at them,
+heated cases and the prompts for an unscheduled reception."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from complaints import clock
+from complaints.domain import catalog
+from complaints.extensions import db
+from complaints.models import Case, Field, Locality, ReceptionSession
+from complaints.permissions import (
+    can_hold_unscheduled_reception,
+    can_mark_heated,
+    can_view,
+    roles_required,
+)
+from complaints.services import duplicates, intake
+from complaints.services import reception_sessions as sessions
+from complaints.services import unscheduled_reception as unscheduled
+from complaints.services.errors import NotAllowed, ValidationFailed
+from complaints.web.i18n import error_text, translate_errors
+from complaints.web.inspection import bp
+from complaints.web.inspection.forms import HeatedForm, ReceptionSessionForm
+from complaints.web.inspection.routes import MONITOR_ROLES, _period_from_args
+
+RECORDING_ROLES = ("agency_head", "agency_officer", "reception")
+
+
+@bp.app_context_processor
+def _reception_helpers():
+    """The case pages' notice: is an unscheduled reception due, may this user act on it?"""
+    return {"unscheduled_prompt": unscheduled.prompt_for,
+            "unscheduled_prompts": lambda user: unscheduled.prompts(user, 1, 20),
+            "can_mark_heated": can_mark_heated,
+            "can_hold_unscheduled_reception": can_hold_unscheduled_reception}
+
+
+def case_url(case: Case) -> str | None:
+    """The case page this user reads the case on, or None when they may not open it."""
+    if not can_view(current_user, case):
+        return None
+    endpoint = {"reception": "reception.case_page", "agency_head": "agency.case_page",
+                "agency_officer": "agency.case_page"}.get(current_user.role,
+                                                          "inspection.case_page")
+    return url_for(endpoint, code=case.tracking_code)
+
+
+@bp.route("/reception")
+@roles_required(*MONITOR_ROLES, "agency_officer")
+def reception():
+    """Leaders' reception days against the required frequency, prompts, recent sessions."""
+    today = clock.today()
+    period, problem = _period_from_args(request.args, today)
+    page = max(request.args.get("page", 1, type=int), 1)
+    prompts, total = unscheduled.prompts(current_user, page,
+                                         current_app.config.get("PAGE_SIZE", 25))
+    return render_template("inspection/reception.html", period=period, problem=problem,
+                           rows=sessions.compliance(current_user, period.start, period.end),
+                           sessions=sessions.recent_sessions(current_user),
+                           can_record=sessions.can_record(current_user),
+                           prompts=prompts, prompts_total=total, page=page,
+                           per_page=current_app.config.get("PAGE_SIZE", 25),
+                           case_url=case_url)
+
+
+def _lang() -> str:
+    return str(get_locale() or "vi")
+
+
+def _fill_choices(form: ReceptionSessionForm) -> None:
+    lang = _lang()
+    fields = [("", _("— Chọn lĩnh vực —"))] + [
+        (f.code, f.name(lang)) for f in db.session.scalars(
+            select(Field).where(Field.active.is_(True)).order_by(Field.id))]
+    province = f"{int(current_app.config.get('PROVINCE_CODE', 31)):02d}"
+    localities = [("", _("— Chọn xã, phường —"))] + [
+        (loc.code, loc.name) for loc in db.session.scalars(
+            select(Locality).where(Locality.province_code == province).order_by(Locality.name))]
+    kinds = [(c, catalog.label(catalog.KINDS, c, lang)) for c in catalog.KINDS]
+    for entry in form.petitions:
+        entry.form.kind.choices = kinds
+        entry.form.field.choices = fields
+        entry.form.locality_code.choices = localities
+
+
+def _people(text: str, representative: bool) -> list[intake.PetitionerData]:
+    """One person a line: "Họ tên, số điện thoại" (the phone is optional)."""
+    out = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        name, _sep, phone = line.partition(",")
+        out.append(intake.PetitionerData(full_name=name.strip(), phone=phone.strip() or None,
+                                         is_representative=representative))
+    return out
+
+
+def _raised(form: ReceptionSessionForm) -> tuple[list[intake.CaseData], list[tuple[int, list]]]:
+    """The petitions typed in the form; for each, its row and each signer's source field."""
+    rows, where = [], []
+    for index, entry in enumerate(form.petitions):
+        sub = entry.form
+        if sub.is_blank():
+            continue
+        reps = _people(sub.representatives.data, True)
+        members = _people(sub.members.data, False)
+        main = intake.PetitionerData(
+            full_name=(sub.full_name.data or "").strip(), id_number=sub.id_number.data or None,
+            phone=sub.phone.data or None, address=sub.address.data or None)
+        people = [main, *reps, *members]
+        # A delegation (5+ people): the person named first speaks for it.
+        main.is_representative = len(people) >= intake.GROUP_SIZE
+        sources = ["full_name"] + ["representatives"] * len(reps) + ["members"] * len(members)
+        kind = sub.kind.data
+        rows.append(intake.CaseData(
+            kind=kind, field_code=sub.field.data or "", subject=sub.subject.data or "",
+            content=sub.content.data or "", locality_code=sub.locality_code.data or None,
+            complaint_round=1 if kind == "complaint" else None,
+            petition=intake.PetitionData(channel="reception_session",
+                                         received_on=form.held_on.data, petitioners=people)))
+        where.append((index, sources))
+    return rows, where
+
+
+def _row_errors(errors: dict, where: list[tuple[int, list]]) -> dict[str, str]:
+    """Map the service's keys ("petitions.1.petitioners.0.full_name") onto the form's ids."""
+    mapped = {}
+    for key, message in errors.items():
+        parts = key.split(".")
+        if parts[0] != "petitions" or len(parts) < 3:
+            mapped[key] = message
+            continue
+        index, sources = where[int(parts[1])]
+        name = parts[2]
+        if name in ("received_on", "channel"):
+            continue  # the session's own date and channel: reported on held_on
+        if name == "petitioners" and len(parts) == 5:
+            person = int(parts[3])
+            name = sources[person] if parts[4] == "full_name" else (
+                "id_number" if parts[4] == "id_number" else sources[person])
+        elif name == "petitioners":
+            name = "representatives"
+        mapped.setdefault(f"petitions-{index}-{name}", message)
+    return mapped
+
+
+def _form_errors(form: ReceptionSessionForm) -> dict[str, str]:
+    errors = {}
+    for f in form:
+        if f.name == "petitions":
+            for entry in f:
+                for sub in entry.form:
+                    if sub.errors:
+                        errors[sub.id] = str(sub.errors[0])
+        elif f.errors and isinstance(f.errors, list):
+            errors[f.id] = str(f.errors[0])
+    return errors
+
+
+def _linked_case(code: str | None) -> Case | None:
+    if not code:
+        return None
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code.strip()))
+    if case is None or not can_hold_unscheduled_reception(current_user, case):
+        abort(404)
+    return case
+
+
+@bp.route("/reception/new", methods=["GET", "POST"])
+@roles_required(*RECORDING_ROLES)
+def new_reception_session():
+    """Record a reception session of one's own agency and the petitions raised at it."""
+    form = ReceptionSessionForm()
+    _fill_choices(form)
+    errors: dict[str, str] = {}
+    warnings: dict[int, list] = {}
+    if request.method == "GET":
+        form.case.data = request.args.get("case") or ""
+        if form.case.data:
+            form.scheduled.data, form.kind.data = False, "head"
+    linked = _linked_case(form.case.data)
+    if request.method == "POST" and "add_petition" in request.form:
+        form.petitions.append_entry()
+        _fill_choices(form)
+    elif request.method == "POST":
+        if not form.validate_on_submit():
+            errors = _form_errors(form)
+        rows, where = _raised(form)
+        data = sessions.SessionData(
+            held_on=form.held_on.data, kind=form.kind.data, place=form.place.data or "",
+            leader_name=form.leader_name.data or "", scheduled=form.scheduled.data,
+            is_dialogue=form.is_dialogue.data, notes=form.notes.data or "",
+            counts={name: getattr(form, name).data for name in sessions.COUNTS},
+            petitions=rows, case_id=linked.id if linked else None)
+        if not errors and not request.form.get("confirm_new"):
+            warnings = _duplicates(rows, where)
+        if not errors and not warnings:
+            try:
+                session, opened = sessions.record_session_with_petitions(
+                    data, current_user, clock.now(), clock.today())
+            except ValidationFailed as exc:
+                db.session.rollback()
+                errors = _row_errors(translate_errors(exc.errors), where)
+            else:
+                db.session.commit()
+                flash(_("Đã ghi buổi tiếp công dân.") + (" " + _(
+                    "Đã tiếp nhận %(n)s đơn: %(codes)s.", n=len(opened),
+                    codes=", ".join(f"{c.tracking_code} (PIN {pin})" for c, pin in opened))
+                    if opened else ""), "success")
+                return redirect(url_for("inspection.reception_session", session_id=session.id))
+    status = 422 if errors else 200
+    return render_template("inspection/reception_form.html", form=form, errors=errors,
+                           warnings=warnings, linked=linked), status
+
+
+def _duplicates(rows: list[intake.CaseData], where) -> dict[int, list]:
+    """Earlier cases each raised petition may repeat, by the form row (as at intake)."""
+    found = {}
+    for data, (index, _sources) in zip(rows, where, strict=True):
+        matches = duplicates.find_similar(data.petition.petitioners, data.subject, data.content,
+                                          data.locality_code, clock.today(),
+                                          visible_to=current_user)
+        if matches:
+            found[index] = matches
+    return found
+
+
+@bp.route("/reception/<int:session_id>")
+@roles_required(*MONITOR_ROLES, *RECORDING_ROLES)
+def reception_session(session_id: int):
+    """One reception session with the cases opened from the petitions raised at it."""
+    session = db.session.get(ReceptionSession, session_id)
+    if session is None or (current_user.role not in ("inspector", "admin")
+                           and session.agency_id != current_user.agency_id):
+        abort(404)
+    return render_template("inspection/reception_session.html", session=session,
+                           cases=sessions.session_cases(session), case_url=case_url)
+
+
+@bp.route("/reception/heated/<code>", methods=["GET", "POST"])
+@roles_required("reception", "agency_head")
+def mark_heated(code: str):
+    """Mark a case heated (gay gắt): its agency's head must receive the citizens unscheduled."""
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    if case is None or not can_mark_heated(current_user, case):
+        abort(404)
+    form = HeatedForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                unscheduled.mark_heated(case, form.note.data, current_user, clock.now(),
+                                        clock.today())
+            except (ValidationFailed, NotAllowed) as exc:
+                db.session.rollback()
+                errors = (translate_errors(exc.errors) if isinstance(exc, ValidationFailed)
+                          else {"note": error_text(exc)})
+            else:
+                db.session.commit()
+                flash(_("Đã đánh dấu vụ việc gay gắt; thủ trưởng cơ quan được nhắc tổ chức "
+                        "tiếp công dân đột xuất."), "success")
+                return redirect(case_url(case) or url_for("inspection.reception"))
+        else:
+            errors = {name: str(messages[0]) for name, messages in form.errors.items()}
+    return render_template("inspection/heated.html", form=form, case=case, errors=errors,
+                           back=case_url(case)), (422 if errors else 200)

@@ -1,0 +1,74 @@
+"""What bench/load.py's profile changed: a petition joining a large mass cluster writes only
+its own case, and the API's translated validation messages, now cached per language, still
+follow the request's language."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import event, select
+
+from complaints.extensions import db
+from complaints.models import AuditEvent, Case, Escalation
+from complaints.services import intake
+from tests.conftest import NOW, TODAY
+from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
+
+
+def _receive(world, loc, subject, names, on):
+    people = [intake.PetitionerData(full_name=n) for n in names]
+    data = intake.CaseData(kind="complaint", field_code="land", subject=subject,
+                           content="Nội dung", locality_code=loc.code,
+                           petition=intake.PetitionData(channel="walk_in", received_on=on,
+                                                        petitioners=people))
+    return intake.receive_case(data, world.reception, NOW, TODAY)[0]
+
+
+def test_joining_a_cluster_writes_and_escalates_only_the_new_case(world, make_locality):
+    loc = make_locality("31002")
+    names = ["Lê Văn An", "Trần Thị Bình", "Phạm Văn Cường", "Đỗ Văn Dũng", "Ngô Thị Em",
+             "Vũ Văn Giang"]
+    earlier = [_receive(world, loc, f"Tranh chấp ranh giới đất thôn Bắc lần {i}", [name],
+                        date(2026, 11, 2 + i)) for i, name in enumerate(names)]
+    db.session.flush()
+    cluster_id = earlier[0].cluster_id
+    assert cluster_id is not None and all(c.cluster_id == cluster_id for c in earlier)
+    assert all(c.flag_mass for c in earlier)
+    events_before = db.session.scalar(select(db.func.count()).select_from(AuditEvent))
+
+    updates: list[tuple[str, object]] = []
+
+    def spy(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE CASES"):
+            updates.append((statement, parameters))
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        new = _receive(world, loc, "Tranh chấp ranh giới đất thôn Bắc", ["Hồ Thị Hoa"],
+                       date(2026, 11, 20))
+        db.session.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+
+    assert new.flag_mass and new.is_complex and new.cluster_id == cluster_id
+    earlier_ids = {c.id for c in earlier}
+    # Every UPDATE of cases ends with "WHERE … id = ?": only the new case's row is written.
+    assert updates and {parameters[-1] for _s, parameters in updates} == {new.id}, updates
+    mass = db.session.scalars(select(Escalation.case_id).where(Escalation.reason == "mass"))
+    assert sorted(mass) == sorted(earlier_ids | {new.id})
+    new_events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)
+                                    .offset(events_before)).all()
+    assert {e.chain for e in new_events} == {f"case:{new.id}"}
+    assert db.session.get(Case, earlier[0].id).cluster_id == cluster_id
+
+
+def test_validation_messages_follow_the_request_language(api, make_user):
+    reception = make_user("reception")
+    for _round in range(2):  # the second round reads the cached messages
+        vi = api(reception, "POST", "/cases", json={"kind": "complaint"})
+        en = api(reception, "POST", "/cases?lang=en", json={"kind": "complaint"})
+        assert vi.status_code == en.status_code == 422
+        assert "Trường này là bắt buộc." in str(vi.get_json())
+        assert "This field is required." in str(en.get_json())
+        assert "Trường này là bắt buộc." not in str(en.get_json())

@@ -1,0 +1,235 @@
+"""Petitions raised at a reception session become cases in one step; heated and mass cases
+prompt the agency head to hold an unscheduled reception (Law on Citizen Reception)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import AuditEvent, Case, Petition, ReceptionSession
+from complaints.services import workflow
+from tests.conftest import NOW, TODAY
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
+
+HELD = "2026-11-30"
+
+
+@pytest.fixture
+def world(make_agency, make_user, make_locality):
+    p = make_agency(code="P", level="province", name="UBND thành phố")
+    desk = make_agency(code="BTCD", parent=p, level="department", name="Ban Tiếp công dân")
+    dept = make_agency(code="S", parent=p, level="department", name="Sở Xây dựng")
+    other = make_agency(code="O", parent=p, level="department", name="Sở Y tế")
+    w = {"head": make_user("agency_head", agency=dept),
+         "other_head": make_user("agency_head", agency=other),
+         "reception": make_user("reception", agency=desk),
+         "inspector": make_user("inspector"), "dept": dept, "desk": desk,
+         "loc": make_locality(code="11311", name="Phường Lê Chân"),
+         "loc2": make_locality(code="11312", name="Phường An Biên")}
+    db.session.commit()
+    return w
+
+
+def _session(**extra) -> dict:
+    data = {"held_on": HELD, "kind": "head", "leader_name": "Giám đốc Trần Văn B",
+            "scheduled": "y", "place": "Trụ sở Sở", "turns": "2", "people": "2",
+            "matters_first": "2", "matters_repeated": "0", "delegations": "0",
+            "delegation_people": "0", "delegation_matters": "0"}
+    data.update(extra)
+    return data
+
+
+def _petition(i: int, loc: str, subject: str, name: str, **extra) -> dict:
+    row = {"kind": "recommendation", "field": "construction", "locality_code": loc,
+           "subject": subject, "content": f"Công dân trình bày: {subject}.",
+           "full_name": name, "phone": f"09120000{i:02d}", "address": "Số 1 Lê Chân",
+           "id_number": f"03120000{i:04d}"}
+    row.update(extra)
+    return {f"petitions-{i}-{k}": v for k, v in row.items()}
+
+
+def _audit(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_two_petitions_become_two_cases_in_the_agency_queue(world, client, login):
+    login(world["head"])
+    form = _session(**_petition(0, "11311", "Xây dựng trái phép lấn chiếm hẻm", "Lê Văn Một"),
+                    **_petition(1, "11312", "Cấp phép xây dựng chậm trễ quá hạn", "Phạm Thị Hai",
+                                kind="feedback"))
+    response = client.post("/inspection/reception/new", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session = db.session.scalars(select(ReceptionSession)).one()
+    assert response.headers["Location"].endswith(f"/inspection/reception/{session.id}")
+    cases = db.session.scalars(select(Case).order_by(Case.id)).all()
+    assert [c.subject for c in cases] == ["Xây dựng trái phép lấn chiếm hẻm",
+                                          "Cấp phép xây dựng chậm trễ quá hạn"]
+    for case in cases:
+        petition = case.petitions[0]
+        assert (petition.channel, petition.received_on) == ("reception_session",
+                                                            date(2026, 11, 30))
+        assert petition.reception_session_id == session.id
+        # Received by the head in person: the agency's own to accept (chờ thụ lý).
+        assert (case.status, case.agency_id) == ("routed", world["dept"].id)
+    assert cases[1].kind == "feedback"
+    recorded = _audit("reception_session_recorded")
+    assert len(recorded) == 1
+    assert json.loads(recorded[0].data)["petitions"] == [c.tracking_code for c in cases]
+    assert len(_audit("received")) == 2 and len(_audit("routed")) == 2
+    page = client.get(f"/inspection/reception/{session.id}").get_data(as_text=True)
+    for case in cases:
+        assert f'/agency/cases/{case.tracking_code}"' in page
+    home = client.get("/agency/").get_data(as_text=True)
+    waiting = home.split('data-testid="waiting"')[1]
+    assert all(c.tracking_code in waiting for c in cases)
+
+
+def test_a_group_delegation_records_every_signer_and_its_representatives(world, client,
+                                                                           login):
+    login(world["reception"])
+    members = "\n".join(f"Người Dân {n}, 09130000{n:02d}" for n in range(1, 5))
+    too_many = _petition(0, "11311", "Phản đối dự án gây ô nhiễm", "Trưởng đoàn Nguyễn A",
+                         representatives="Đại diện B, 0914000001\nĐại diện C", members=members)
+    response = client.post("/inspection/reception/new", data=_session(
+        kind="regular", leader_name="", delegations="1", delegation_people="7",
+        delegation_matters="1", **too_many))
+    # Seven people may choose at most two representatives (Art. 29): nothing saved.
+    assert response.status_code == 422
+    assert "Chỉ được cử tối đa 2 người đại diện." in response.get_data(as_text=True)
+    assert db.session.scalar(select(Case.id)) is None
+    ok = dict(too_many, **{"petitions-0-representatives": "Đại diện B, 0914000001"})
+    response = client.post("/inspection/reception/new", data=_session(
+        kind="regular", leader_name="", delegations="1", delegation_people="6",
+        delegation_matters="1", **ok))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    case = db.session.scalars(select(Case)).one()
+    signers = case.petitions[0].signers
+    assert len(signers) == 6
+    assert sorted(s.petitioner.full_name for s in signers if s.is_representative) == [
+        "Trưởng đoàn Nguyễn A", "Đại diện B"]
+    # A reception desk's session: the case waits at the desk like any intake.
+    assert (case.status, case.reception_agency_id) == ("received", world["desk"].id)
+    assert case.tracking_code in client.get("/reception/").get_data(as_text=True)
+    # Six people on one case is a mass petition: the holder is prompted to receive them.
+    assert case.flag_mass
+
+
+def test_one_invalid_row_keeps_every_row_and_saves_nothing(world, client, login):
+    login(world["head"])
+    form = _session(**_petition(0, "11311", "Xây dựng trái phép lấn chiếm hẻm", "Lê Văn Một"),
+                    **_petition(1, "11312", "", "", id_number=""))
+    response = client.post("/inspection/reception/new", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="petitions-1-subject-error"' in html and 'id="petitions-1-full_name-error"' in html
+    assert "petitions-0-subject-error" not in html
+    assert 'value="Xây dựng trái phép lấn chiếm hẻm"' in html
+    assert "Công dân trình bày: ." in html and 'value="Lê Văn Một"' in html
+    assert 'value="2026-11-30"' in html
+    assert db.session.scalar(select(ReceptionSession.id)) is None
+    assert db.session.scalar(select(Case.id)) is None
+    assert _audit("reception_session_recorded") == []
+
+
+def test_duplicate_warning_then_confirm(world, client, login, make_case):
+    earlier = make_case(actor=world["reception"], subject="Xây dựng trái phép lấn chiếm hẻm",
+                        locality_code="11311", received_on=date(2026, 11, 20))
+    workflow.route(earlier, "S", world["reception"], NOW, TODAY)  # the head sees its cases
+    db.session.commit()
+    login(world["head"])
+    form = _session(**_petition(0, "11311", "Xây dựng trái phép lấn chiếm hẻm", "Lê Văn Một"))
+    response = client.post("/inspection/reception/new", data=form)
+    assert response.status_code == 200
+    assert 'data-testid="duplicates"' in response.get_data(as_text=True)
+    assert earlier.tracking_code in response.get_data(as_text=True)
+    assert db.session.scalar(select(ReceptionSession.id)) is None
+    response = client.post("/inspection/reception/new", data=dict(form, confirm_new="1"))
+    assert response.status_code == 302
+    assert db.session.query(Petition).filter(
+        Petition.reception_session_id.is_not(None)).count() == 1
+
+
+# --- the prompt for an unscheduled reception ------------------------------------------------
+
+
+def _routed_case(make_case, world, **kw) -> Case:
+    case = make_case(actor=world["reception"], received_on=date(2026, 11, 25), **kw)
+    workflow.route(case, "S", world["reception"], NOW, TODAY)
+    db.session.commit()
+    return case
+
+
+def _unscheduled(client, code: str, **extra):
+    data = _session(held_on=TODAY.isoformat(), case=code)
+    data.pop("scheduled")  # unticked: unscheduled (đột xuất)
+    data.update(extra)
+    return client.post("/inspection/reception/new", data=data)
+
+
+def _prompted(client, path: str, code: str) -> bool:
+    return f'data-testid="prompt-{code}"' in client.get(path).get_data(as_text=True)
+
+
+def test_mass_case_prompts_until_an_unscheduled_session_is_held(world, client, login,
+                                                                  make_case):
+    case = _routed_case(make_case, world, petitioners=5)
+    assert case.flag_mass
+    login(world["head"])
+    assert _prompted(client, "/agency/", case.tracking_code)
+    page = client.get(f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
+    assert 'data-testid="unscheduled-prompt"' in page and 'data-testid="hold-unscheduled"' in page
+    form = client.get(f"/inspection/reception/new?case={case.tracking_code}").get_data(
+        as_text=True)
+    assert 'data-testid="linked-case"' in form and 'id="scheduled"' in form
+    assert 'name="scheduled" type="checkbox" value="y">' in form  # pre-filled: unscheduled
+    # A periodic session cannot be the unscheduled one.
+    assert _unscheduled(client, case.tracking_code, scheduled="y").status_code == 422
+    client.post("/logout")
+    login(world["inspector"])
+    assert _prompted(client, "/inspection/reception", case.tracking_code)
+    client.post("/logout")
+    login(world["head"])
+    response = _unscheduled(client, case.tracking_code)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert not _prompted(client, "/agency/", case.tracking_code)
+    page = client.get(f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
+    assert 'data-testid="unscheduled-prompt"' not in page
+    assert [e.case_id for e in _audit("unscheduled_reception_held")] == [case.id]
+    client.post("/logout")
+    login(world["inspector"])
+    assert not _prompted(client, "/inspection/reception", case.tracking_code)
+
+
+def test_heated_case_prompts_and_is_audited(world, client, login, make_case):
+    case = _routed_case(make_case, world)
+    login(world["head"])
+    assert not _prompted(client, "/agency/", case.tracking_code)
+    assert 'data-testid="mark-heated"' in client.get(
+        f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
+    assert client.post(f"/inspection/reception/heated/{case.tracking_code}",
+                       data={"note": ""}).status_code == 422
+    response = client.post(f"/inspection/reception/heated/{case.tracking_code}",
+                           data={"note": "Công dân tụ tập đông, bức xúc kéo dài."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).heated_on == TODAY
+    assert [json.loads(e.data)["note"] for e in _audit("marked_heated")] == [
+        "Công dân tụ tập đông, bức xúc kéo dài."]
+    assert _prompted(client, "/agency/", case.tracking_code)
+    # A regular (staff) session does not answer it; the head's own does.
+    response = _unscheduled(client, case.tracking_code, kind="regular", leader_name="")
+    assert response.status_code == 302
+    assert _prompted(client, "/agency/", case.tracking_code)
+    assert _unscheduled(client, case.tracking_code, kind="deputy").status_code == 302
+    assert not _prompted(client, "/agency/", case.tracking_code)
+    client.post("/logout")
+    # Another agency's head neither marks nor records about it.
+    login(world["other_head"])
+    assert client.get(f"/inspection/reception/heated/{case.tracking_code}").status_code == 404
+    assert client.get(
+        f"/inspection/reception/new?case={case.tracking_code}").status_code == 404
