@@ -53,8 +53,15 @@ def test_joining_a_cluster_writes_and_escalates_only_the_new_case(world, make_lo
 
     assert new.flag_mass and new.is_complex and new.cluster_id == cluster_id
     earlier_ids = {c.id for c in earlier}
-    # Every UPDATE of cases ends with "WHERE … id = ?": only the new case's row is written.
-    assert updates and {parameters[-1] for _s, parameters in updates} == {new.id}, updates
+    # Every UPDATE of cases ends with "WHERE … id = ?" (SQLite: the last positional
+    # parameter; PostgreSQL: the named `cases_id`, or `id` for the audit lock): only the new
+    # case's row is written.
+    def target(parameters):
+        if isinstance(parameters, dict):
+            return parameters.get("cases_id", parameters.get("id"))
+        return parameters[-1]
+
+    assert updates and {target(parameters) for _s, parameters in updates} == {new.id}, updates
     mass = db.session.scalars(select(Escalation.case_id).where(Escalation.reason == "mass"))
     assert sorted(mass) == sorted(earlier_ids | {new.id})
     new_events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)
