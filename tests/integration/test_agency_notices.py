@@ -124,3 +124,12 @@ def test_the_sweeps_cached_audit_body_is_the_canonical_form():
         assert str(12345).join(parts) == audit.canonical_json({
             "escalation": 12345, "stage": "acceptance", "level": 3, "reason": "inspection",
             "to": to, "due_on": date(2026, 11, 2), "as_of": TODAY})
+
+
+def test_the_inbox_links_each_notice_to_the_case_page(client, login, world, routed_case):
+    escalate_due(ladder_dates(routed_case)[1], NOW)
+    db.session.commit()
+    login(world.head_a)
+    page = client.get("/inbox").get_data(as_text=True)
+    code = routed_case.tracking_code
+    assert f"{code}</a>" in page and f'/cases/{code}"' in page

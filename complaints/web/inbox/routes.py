@@ -42,7 +42,9 @@ def _unread():
 def inbox():
     """List the signed-in user's notifications, unread first."""
     items = escalation_notify.localise(notifications.inbox(current_user), str(get_locale()))
-    return render_template("inbox/inbox.html", items=items)
+    ids = {i.case_id for i in items if i.case_id is not None}
+    cases = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    return render_template("inbox/inbox.html", items=items, cases=cases)
 
 
 @bp.route("/inbox/<int:notification_id>/read", methods=["POST"])

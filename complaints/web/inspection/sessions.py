@@ -37,7 +37,8 @@ def _reception_helpers():
     return {"unscheduled_prompt": unscheduled.prompt_for,
             "unscheduled_prompts": lambda user: unscheduled.prompts(user, 1, 20),
             "can_mark_heated": can_mark_heated,
-            "can_hold_unscheduled_reception": can_hold_unscheduled_reception}
+            "can_hold_unscheduled_reception": can_hold_unscheduled_reception,
+            "case_page_url": case_url}
 
 
 def case_url(case: Case) -> str | None:
