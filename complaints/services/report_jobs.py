@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 
 from complaints.domain import reports as periods
-from complaints.domain.messages import N_
+from complaints.domain.messages import N_, Message
 from complaints.extensions import db
 from complaints.models import Agency, ReportJob, User
 from complaints.services import reports as official
@@ -74,7 +74,7 @@ def enqueue(actor: User, kind: str, root_code: str, period: periods.Period, now:
                                        "number": period.number}),
                     period_kind=period.kind, period_start=period.start,
                     period_end=period.end, status="queued", progress=0, attempts=0,
-                    stage="Đang chờ", created_at=now)
+                    stage=stage_text(N_("Đang chờ")), created_at=now)
     db.session.add(job)
     db.session.flush()
     return job
@@ -110,6 +110,26 @@ def download_name(job: ReportJob) -> str:
             f"{job.period_end:%Y%m%d}.xlsx")
 
 
+# --- progress stages: stored as msgid + values, worded in the reader's language ------------
+
+_SEP = "\x1f"
+
+
+def stage_text(message: str) -> str:
+    """Encode a marked message (N_) for the job's `stage` column."""
+    params = getattr(message, "params", None)
+    text = message.msgid + _SEP + json.dumps(dict(params)) if params else str(message)
+    return text[:120]
+
+
+def stage_message(text: str | None) -> str:
+    """Decode a `stage` column back into a message the web layer translates."""
+    if not text:
+        return ""
+    msgid, _sep, params = text.partition(_SEP)
+    return Message(msgid, json.loads(params)) if params else msgid
+
+
 # --- claiming ---------------------------------------------------------------------------
 
 
@@ -119,11 +139,12 @@ def requeue_stale(now: datetime, stale_minutes: int) -> int:
     silent = (ReportJob.status == "running") & (ReportJob.heartbeat_at < limit)
     failed = db.session.execute(
         update(ReportJob).where(silent, ReportJob.attempts >= MAX_ATTEMPTS)
-        .values(status="failed", finished_at=now, stage="Lỗi",
+        .values(status="failed", finished_at=now, stage=stage_text(N_("Lỗi")),
                 error=f"abandoned by its worker {MAX_ATTEMPTS} times")
         .execution_options(synchronize_session=False)).rowcount
     queued = db.session.execute(
-        update(ReportJob).where(silent).values(status="queued", stage="Đang chờ (chạy lại)")
+        update(ReportJob).where(silent).values(status="queued",
+                                              stage=stage_text(N_("Đang chờ (chạy lại)")))
         .execution_options(synchronize_session=False)).rowcount
     return (failed or 0) + (queued or 0)
 
@@ -133,7 +154,8 @@ def _take(job_id: int, now: datetime) -> bool:
     result = db.session.execute(
         update(ReportJob).where(ReportJob.id == job_id, ReportJob.status == "queued")
         .values(status="running", started_at=now, heartbeat_at=now, progress=0,
-                stage="Bắt đầu", attempts=ReportJob.attempts + 1, error=None)
+                stage=stage_text(N_("Bắt đầu")), attempts=ReportJob.attempts + 1,
+                error=None)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 
@@ -190,9 +212,9 @@ def _build(job: ReportJob, user: User, path: Path, today: date, report) -> None:
         built = []
         forms = params.get("forms") or list(OFFICIAL_FORMS)
         for index, code in enumerate(forms):
-            report(5 + int(85 * index / len(forms)), f"Biểu {code}")
+            report(5 + int(85 * index / len(forms)), N_("Biểu %(code)s", code=code))
             built.append(official.build_report(code, root_code, period))
-        report(92, "Ghi tệp")
+        report(92, N_("Ghi tệp"))
         official.write_forms_file(built, path, lang)
     else:
         workbook.write_workbook(user, root_code, period, today, path, lang, report)
@@ -209,13 +231,14 @@ def run(job: ReportJob, now: Clock, today: date, folder: str | Path,
     user = db.session.get(User, job.requested_by_id)
 
     def report(percent: int, stage: str) -> None:
-        _beat(claim, now(), commit, progress=max(0, min(99, percent)), stage=stage[:120])
+        _beat(claim, now(), commit, progress=max(0, min(99, percent)),
+              stage=stage_text(stage))
 
     try:
-        report(1, "Bắt đầu")
+        report(1, N_("Bắt đầu"))
         _build(job, user, partial, today, report)
         partial.replace(folder / name)
-        _beat(claim, now(), commit, status="done", progress=100, stage="Hoàn thành",
+        _beat(claim, now(), commit, status="done", progress=100, stage=stage_text(N_("Hoàn thành")),
               filename=name, size=(folder / name).stat().st_size, finished_at=now())
     except LostClaim:
         partial.unlink(missing_ok=True)
@@ -226,7 +249,8 @@ def run(job: ReportJob, now: Clock, today: date, folder: str | Path,
         partial.unlink(missing_ok=True)
         logger.exception("report job %s failed", claim.job_id)
         try:
-            _beat(claim, now(), commit, status="failed", stage="Lỗi", finished_at=now(),
+            _beat(claim, now(), commit, status="failed", stage=stage_text(N_("Lỗi")),
+                  finished_at=now(),
                   error=f"{type(exc).__name__}: {exc}"[:2000])
         except LostClaim:
             pass

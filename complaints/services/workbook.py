@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from complaints.domain import catalog
 from complaints.domain.confidentiality import MASK
 from complaints.domain.escalation import ACK_ACTIONS
+from complaints.domain.messages import N_
 from complaints.domain.reports import Period
 from complaints.extensions import db
 from complaints.models import (
@@ -198,13 +199,14 @@ def write_workbook(user: User, root_code: str, period: Period, today: date, path
     result = WorkbookResult()
     book = Workbook(write_only=True)
     total = count_cases(user, root_code, period)
-    report(1, f"Hồ sơ: 0/{total}")
+    report(1, N_("Hồ sơ: %(done)s/%(total)s", done=0, total=total))
     done = 0
 
     def on_batch(n: int) -> None:
         nonlocal done
         done += n
-        report(1 + int(84 * done / max(total, 1)), f"Hồ sơ: {done}/{total}")
+        report(1 + int(84 * done / max(total, 1)),
+               N_("Hồ sơ: %(done)s/%(total)s", done=done, total=total))
 
     header = [_t(h, lang) for h in CASE_HEADER]
     title, part, in_sheet = _t(SHEETS["cases"], lang), 1, 0
@@ -222,7 +224,7 @@ def write_workbook(user: User, root_code: str, period: Period, today: date, path
         written += 1
     result.rows["cases"] = written
 
-    report(85, _t(SHEETS["escalations"], lang))
+    report(85, N_("Leo thang"))
     sheet = book.create_sheet(_t(SHEETS["escalations"], lang))
     sheet.append([_t(h, lang) for h in ESCALATION_HEADER])
     written = 0
@@ -231,7 +233,7 @@ def write_workbook(user: User, root_code: str, period: Period, today: date, path
         written += 1
     result.rows["escalations"] = written
 
-    report(92, _t(SHEETS["scorecards"], lang))
+    report(92, N_("Bảng điểm"))
     sheet = book.create_sheet(_t(SHEETS["scorecards"], lang))
     sheet.append([_t(h, lang) for h in SCORE_HEADER])
     written = 0
@@ -240,6 +242,6 @@ def write_workbook(user: User, root_code: str, period: Period, today: date, path
         written += 1
     result.rows["scorecards"] = written
 
-    report(97, "Ghi tệp")
+    report(97, N_("Ghi tệp"))
     book.save(path)
     return result

@@ -328,3 +328,21 @@ def test_cli_runs_pending_jobs(world, runner):
     assert result.exit_code == 0, result.output
     assert "report jobs run: 1" in result.output
     assert db.session.scalars(select(ReportJob)).one().status == "done"
+
+
+def test_progress_stages_are_worded_in_the_readers_language(world, client, login):
+    from complaints.domain.messages import N_
+
+    inspector = world["users"]["inspector"]
+    job = report_jobs.enqueue(inspector, "workbook", "P", Q4, NOW)
+    job.status = "running"
+    job.stage = report_jobs.stage_text(N_("Hồ sơ: %(done)s/%(total)s", done=40, total=120))
+    db.session.commit()
+    assert str(report_jobs.stage_message(job.stage)) == "Hồ sơ: 40/120"
+    login(inspector)
+    assert client.get(f"/inspection/reports/jobs/{job.id}/status").get_json()[
+        "stage"] == "Hồ sơ: 40/120"
+    client.get("/lang/en")
+    assert client.get(f"/inspection/reports/jobs/{job.id}/status").get_json()[
+        "stage"] == "Cases: 40/120"
+    assert "Cases: 40/120" in client.get("/inspection/reports/mine").get_data(as_text=True)

@@ -481,6 +481,7 @@ def my_reports():
         "inspection/report_jobs.html", jobs=jobs, total=total, page=page,
         pages=max(1, -(-total // per_page)), kinds=REPORT_KIND_LABELS,
         statuses=REPORT_STATUS_LABELS, period_of=report_jobs.period_of,
+        stage_of=lambda job: translate(report_jobs.stage_message(job.stage)),
         available={j.id: report_jobs.file_path(j, folder) is not None for j in jobs})
 
 
@@ -499,7 +500,8 @@ def report_status(job_id: int):
     ready = report_jobs.file_path(job, current_app.config["REPORT_DIR"]) is not None
     return jsonify(id=job.id, status=job.status, status_label=str(
         REPORT_STATUS_LABELS.get(job.status, job.status)), progress=job.progress,
-        stage=job.stage or "", error=job.error if job.status == "failed" else None,
+        stage=translate(report_jobs.stage_message(job.stage)),
+        error=job.error if job.status == "failed" else None,
         download_url=url_for("inspection.report_download", job_id=job.id) if ready else None)
 
 
