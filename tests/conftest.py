@@ -8,11 +8,18 @@ from datetime import date, datetime, timezone
 import pytest
 from flask import g
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import text
 
 from complaints import create_app
 from complaints.extensions import db
 from config import TestConfig
+
+# Property tests replay the same examples on every run (CI must not go red by chance);
+# HYPOTHESIS_PROFILE=explore searches new random examples, many more of them.
+settings.register_profile("default", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 IS_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))

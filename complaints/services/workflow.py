@@ -314,8 +314,13 @@ def resume(case: Case, actor, now, today, decided_on=None) -> Case:
     from complaints.domain.deadlines import resume_due
     from complaints.services.calendar import get_calendar
 
-    case.status = _transition(case, "resume", actor)
+    status = _transition(case, "resume", actor)
     on = _decision_date(decided_on, today, case)
+    if case.suspended_on is not None and on < case.suspended_on:
+        raise ValidationFailed({"decided_on": N_(
+            "Ngày tiếp tục giải quyết không được trước ngày tạm đình chỉ (%(on)s).",
+            on=f"{case.suspended_on:%d/%m/%Y}")})
+    case.status = status
     row = case.deadline("resolution")
     if row is not None and case.suspended_on is not None:
         row.due_on = resume_due(get_calendar(), row.due_on, row.unit, case.suspended_on, on)

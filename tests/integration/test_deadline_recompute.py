@@ -12,6 +12,7 @@ from complaints.extensions import db
 from complaints.models import AuditEvent, Case
 from complaints.services import admin as admin_service
 from complaints.services import workflow
+from complaints.services.errors import ValidationFailed
 from tests.conftest import NOW, TODAY
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
@@ -122,3 +123,16 @@ def test_calendar_change_through_the_admin_page(client, login, setup):
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(Case, case.id).deadline("resolution").due_on == date(2026, 12, 14)
+
+
+def test_resuming_before_the_suspension_is_refused_and_changes_nothing(setup):
+    # Found by the random workflow sequences: a resume dated before the suspension raised
+    # a bare ValueError from the deadline arithmetic (a 500 on the page).
+    case = setup["accepted"]()
+    workflow.suspend(case, "Chờ giám định", setup["head"], NOW, TODAY,
+                     decided_on=date(2026, 11, 25))
+    due = case.deadline("resolution").due_on
+    with pytest.raises(ValidationFailed) as refused:
+        workflow.resume(case, setup["head"], NOW, TODAY, decided_on=date(2026, 11, 24))
+    assert "25/11/2026" in str(refused.value.errors["decided_on"])
+    assert case.status == "suspended" and case.deadline("resolution").due_on == due

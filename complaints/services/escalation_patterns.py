@@ -1,0 +1,208 @@
+"""Patterns that escalate at once (evaded, repeated, mass) and the lead agency.
+
+Unlike the ladder sweep (services/escalation.py), these run one case at a time, right after
+the event that reveals them: a return or transfer (evasion, đùn đẩy), an intake (repeated,
+mass). An evaded case goes to the lowest agency supervising every agency involved, whose
+head designates the lead agency; that designation is binding.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from complaints.domain import escalation as rules
+from complaints.domain.messages import N_
+from complaints.extensions import db
+from complaints.models import (
+    Agency,
+    Case,
+    Cluster,
+    Escalation,
+    Notification,
+    Petition,
+    PetitionSigner,
+    Routing,
+    User,
+)
+from complaints.permissions import can_designate_lead
+from complaints.services import audit, deadlines, notifications, scorecard_summary
+from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+from complaints.services.escalation_notify import Directory, mail_rows, notice_rows
+
+
+def _raise(case: Case, reason: str, to_agency_id: int | None, notify: list[int | None],
+           actor: User | None, now: datetime, today: date, data: dict,
+           directory: Directory | None = None) -> Escalation | None:
+    """Insert a pattern escalation once; audit and notify only when it is new."""
+    level = rules.PATTERN_LEVELS[reason]
+    e = Escalation.__table__.c
+    inserted = notifications.insert_ignoring_duplicates(Escalation.__table__, [{
+        "case_id": case.id, "stage": rules.CASE_STAGE, "level": level, "reason": reason,
+        "to_agency_id": to_agency_id, "as_of": today, "created_at": now}], returning=[e.id])
+    if not inserted:
+        return None
+    scorecard_summary.unlist([today])  # a Core insert: the flush listener did not see it
+    escalation = db.session.get(Escalation, inserted[0].id)
+    directory = directory or Directory()
+    audit.record_case(case, "escalated", actor, now, {
+        "escalation": escalation.id, "stage": rules.CASE_STAGE, "level": level,
+        "reason": reason, "to": directory.code.get(to_agency_id), **data})
+    agencies = [a for a in dict.fromkeys(notify) if a is not None]
+    args = (reason, rules.CASE_STAGE, level, case.tracking_code, now)
+    rows = notice_rows(escalation.id, case.id, agencies, *args)
+    rows += mail_rows(escalation.id, case.id, directory.audience(level, agencies, None), *args)
+    notifications.insert_ignoring_duplicates(Notification.__table__, rows)
+    return escalation
+
+
+def check_evasion(case: Case, actor: User | None, now: datetime, today: date):
+    """Escalate a case bounced between agencies (đùn đẩy) to their lowest common supervisor."""
+    if case.flag_evaded or case.lead_agency_id is not None:
+        return None
+    moves = [rules.Move(r.action, r.from_agency_id, r.to_agency_id) for r in db.session.scalars(
+        select(Routing).where(Routing.case_id == case.id).order_by(Routing.id))]
+    evasion = rules.detect_evasion(moves)
+    if evasion is None:
+        return None
+    directory = Directory()
+    to = rules.lowest_common_supervisor(evasion.agencies, directory.parent_of)
+    if to is None:
+        to = directory.root(evasion.agencies[0] if evasion.agencies else None)
+    case.flag_evaded = True
+    return _raise(case, rules.EVADED, to, [to], actor, now, today,
+                  {"why": evasion.why,
+                   "agencies": [directory.code.get(a) for a in evasion.agencies]})
+
+
+def check_patterns(case: Case, actor: User | None, now: datetime, today: date) -> list[str]:
+    """Flag repeated and mass petitions at intake; return the patterns newly found."""
+    found = []
+    if not case.flag_repeated and _is_repeated(case):
+        case.flag_repeated = True
+        directory = Directory()
+        holder = case.agency_id or case.reception_agency_id
+        to = directory.inspectorate(holder) or directory.root(holder)
+        if _raise(case, rules.REPEATED, to, [to], actor, now, today, {}):
+            found.append(rules.REPEATED)
+    if _check_mass(case, actor, now, today):
+        found.append(rules.MASS)
+    return found
+
+
+def _facts(case: Case) -> list[rules.PetitionFacts]:
+    return [rules.PetitionFacts(p.received_on, frozenset(s.petitioner_id for s in p.signers))
+            for p in case.petitions]
+
+
+def _is_repeated(case: Case) -> bool:
+    if rules.is_repeated(_facts(case), case.decision_on):
+        return True
+    parent = case.parent_case
+    if parent is None or parent.decision_on is None:
+        return False
+    if case.kind == "complaint" and case.complaint_round == 2:
+        return False  # a second complaint is the citizen's right, not a repeat
+    people = {s.petitioner_id for p in case.petitions for s in p.signers}
+    earlier = {s.petitioner_id for p in parent.petitions for s in p.signers}
+    return bool(people & earlier)
+
+
+def _signers(case_ids: list[int]) -> set[int]:
+    return set(db.session.scalars(
+        select(PetitionSigner.petitioner_id).join(Petition)
+        .where(Petition.case_id.in_(case_ids))))
+
+
+def _check_mass(case: Case, actor, now, today) -> bool:
+    """Cluster the matter when 5+ distinct people stand behind it within 30 days.
+
+    The candidates are read as plain rows (id, subject, cluster, flag) through the locality
+    index, and only the cases that change are loaded as objects: a matter that is already a
+    cluster of hundreds of cases costs one light query and one update per new petition.
+    """
+    folded = rules.fold_subject(case.subject)
+    group = [(case.id, case.cluster_id, case.flag_mass)]
+    if case.locality_code and case.field_id:
+        window = [date.fromordinal(case.received_on.toordinal() - rules.MASS_WINDOW_DAYS),
+                  date.fromordinal(case.received_on.toordinal() + rules.MASS_WINDOW_DAYS)]
+        c = Case.__table__.c
+        candidates = db.session.execute(
+            select(c.id, c.subject, c.cluster_id, c.flag_mass)
+            .where(c.locality_code == case.locality_code, c.field_id == case.field_id,
+                   c.id != case.id, c.received_on.between(*window)).limit(500))
+        group += [(r.id, r.cluster_id, r.flag_mass) for r in candidates
+                  if rules.similar_subjects(folded, rules.fold_subject(r.subject))]
+    clustered = next((cluster_id for _id, cluster_id, _flag in group if cluster_id), None)
+    if clustered is None and not rules.is_mass(_signers([g[0] for g in group])):
+        return False
+    if clustered is None:
+        cluster = Cluster(locality_code=case.locality_code, field_id=case.field_id,
+                          subject_folded=folded[:500], created_at=now)
+        db.session.add(cluster)
+        db.session.flush()
+        clustered = cluster.id
+    directory = None
+    new = False
+    for member_id, cluster_id, flag_mass in group:
+        if cluster_id == clustered and flag_mass:
+            continue  # already in this cluster and escalated: nothing to write
+        member = case if member_id == case.id else db.session.get(Case, member_id)
+        member.cluster_id = clustered
+        if member.flag_mass:
+            continue
+        member.flag_mass, member.is_complex = True, True
+        directory = directory or Directory()
+        holder = member.agency_id or member.reception_agency_id
+        root = directory.root(holder)
+        inspectorate = directory.inspectorate(holder)
+        new |= _raise(member, rules.MASS, root, [root, inspectorate], actor, now, today,
+                      {"cluster": clustered},
+                      directory=directory) is not None
+    db.session.flush()
+    return new
+
+
+
+# --- the lead agency of an evaded case ------------------------------------------------------
+
+
+def lead_candidates(escalation: Escalation) -> list[Agency]:
+    """Agencies the supervisor may designate: itself and every agency below it."""
+    directory = Directory()
+    top = escalation.to_agency_id
+    ids = [a for a in directory.parent_of
+           if a == top or top in rules.ancestors(a, directory.parent_of)]
+    return list(db.session.scalars(select(Agency).where(Agency.id.in_(ids),
+                                                        Agency.active.is_(True))
+                                   .order_by(Agency.name)))
+
+
+def open_evasion(case: Case) -> Escalation | None:
+    return db.session.scalar(select(Escalation).where(
+        Escalation.case_id == case.id, Escalation.reason == rules.EVADED))
+
+
+def designate_lead(case: Case, agency_code: str, actor: User | None, now: datetime,
+                   today: date, note: str | None = None) -> Case:
+    """Designate the lead agency of an evaded case (binding: it may no longer return it)."""
+    escalation = open_evasion(case)
+    if escalation is None:
+        raise NotFound(case.tracking_code)
+    if actor is not None and not can_designate_lead(actor, escalation):
+        raise NotAllowed(N_("Chỉ thủ trưởng cơ quan cấp trên được chỉ định cơ quan chủ trì."))
+    lead = db.session.scalar(select(Agency).where(Agency.code == (agency_code or "")))
+    if lead is None or lead.id not in {a.id for a in lead_candidates(escalation)}:
+        raise ValidationFailed({"agency_code": N_("Chọn cơ quan thuộc phạm vi quản lý.")})
+    from complaints.services import workflow  # workflow imports this module
+
+    workflow.move_to_lead(case, lead, actor, today, note)
+    if escalation.acknowledged_at is None and actor is not None:
+        escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id
+        escalation.action_taken, escalation.action_note = "set_lead", note
+    deadlines.refresh_attention(case)
+    db.session.flush()
+    audit.record_case(case, "lead_designated", actor, now,
+                      {"status": case.status, "lead": lead.code, "note": note, "on": today})
+    return case
