@@ -86,6 +86,9 @@ class Config:
     REPORT_RETENTION_HOURS = int(os.environ.get("REPORT_RETENTION_HOURS", "72"))
     REPORT_STALE_MINUTES = int(os.environ.get("REPORT_STALE_MINUTES", "15"))
     REPORT_WORKER_SECONDS = int(os.environ.get("REPORT_WORKER_SECONDS", "5"))
+    # Stored files no attachment row names (a request failed after writing its file) are
+    # removed by a daily job once untouched this long.
+    ORPHAN_MIN_AGE_HOURS = int(os.environ.get("ORPHAN_MIN_AGE_HOURS", "24"))
 
 
 class TestConfig(Config):

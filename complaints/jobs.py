@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
@@ -94,8 +95,17 @@ def scorecard_summary(app: Flask):
     return run_job(app, "scorecard_summary", work)
 
 
+def prune_attachments(app: Flask):
+    """Remove stored files no attachment names, left by failed requests (daily)."""
+    from complaints.services import attachments
+
+    hours = app.config["ORPHAN_MIN_AGE_HOURS"]
+    return run_job(app, "attachments", lambda: attachments.remove_orphans(
+        clock.now(), timedelta(hours=hours)))
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
-    """Return a scheduler with its jobs (sweep, outbox, reminders, reports)."""
+    """Return a scheduler with its jobs (sweep, outbox, reminders, reports, summary, store)."""
     sched = BlockingScheduler(timezone=app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
     options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
     sched.add_job(sweep, "interval", args=[app], id="sweep", next_run_time=clock.now(),
@@ -106,4 +116,6 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                   seconds=app.config["REPORT_WORKER_SECONDS"], **options)
     sched.add_job(scorecard_summary, "cron", args=[app], id="scorecard_summary", hour=0,
                   minute=20, **options)
+    sched.add_job(prune_attachments, "cron", args=[app], id="attachments", hour=3, minute=10,
+                  **options)
     return sched

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from complaints.cli import (
+    attachments,
     audit,
     backup,
     demo,
@@ -17,7 +18,7 @@ from complaints.cli import (
 
 
 def register_cli(app: Flask) -> None:
-    for module in (users, localities, audit, demo, reports, scorecard):
+    for module in (users, localities, audit, demo, reports, scorecard, attachments):
         app.cli.add_command(module.group)
     for command in (*escalation.commands, *backup.commands):
         app.cli.add_command(command)

@@ -46,7 +46,9 @@ def scheduler():
     app = current_app._get_current_object()
     sched = build_scheduler(app)
     click.echo(f"Scheduler started: sweep every {app.config['SCHEDULER_SWEEP_MINUTES']} min, "
-               "outbox every minute, reminders daily. Ctrl+C stops it.")
+               "outbox every minute, reminders daily at 07:30, background reports every "
+               f"{app.config['REPORT_WORKER_SECONDS']} s, scorecard summary nightly at 00:20. "
+               "Ctrl+C stops it.")
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):

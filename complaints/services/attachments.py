@@ -14,11 +14,12 @@ import re
 import tempfile
 import unicodedata
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import filetype
 from flask import current_app
+from sqlalchemy import select
 
 from complaints.domain.messages import N_
 from complaints.extensions import db
@@ -105,7 +106,13 @@ def write_blob(data: bytes, root: Path | None = None) -> str:
     sha256 = hashlib.sha256(data).hexdigest()
     path = blob_path(sha256, root)
     if path.exists() and path.stat().st_size == len(data):
-        return sha256  # same content already stored
+        # Same content already stored. Touch it: the orphan sweep spares files written or
+        # reused recently, so it cannot remove this one before our row is committed.
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+        return sha256
     tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,3 +173,59 @@ def record_identity_download(attachment: Attachment, case: Case, actor: User,
     """Audit a download of a file that reveals a denouncer (each reveal is an event)."""
     audit.record_case(case, "identity_revealed", actor, now, {
         "attachment": attachment.id, "via": "attachment_download"})
+
+
+# --- orphans ----------------------------------------------------------------------------------
+
+
+@dataclass
+class OrphanReport:
+    examined: int = 0
+    removed: int = 0
+    bytes_removed: int = 0
+    partial_removed: int = 0
+
+
+def remove_orphans(now: datetime, min_age: timedelta, root: Path | None = None,
+                   dry_run: bool = False) -> OrphanReport:
+    """Delete stored files that no attachment row names, and abandoned partial writes.
+
+    A file is written before its row is committed (so a failed request can leave one
+    behind); only files untouched for `min_age` are considered, which spares uploads in
+    flight (write_blob touches a reused file too).
+    """
+    root = root or upload_dir()
+    report = OrphanReport()
+    if not root.is_dir():
+        return report
+    cutoff = (now - min_age).timestamp()
+    candidates: dict[str, Path] = {}
+
+    def settle() -> None:
+        known = set(db.session.scalars(select(Attachment.sha256).where(
+            Attachment.sha256.in_(list(candidates)))))
+        for sha256, path in candidates.items():
+            if sha256 not in known:
+                report.removed += 1
+                report.bytes_removed += path.stat().st_size
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+        candidates.clear()
+
+    for path in sorted(root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+        if not path.is_file() or path.stat().st_mtime > cutoff:
+            continue
+        if path.name.startswith(".upload-"):
+            report.partial_removed += 1
+            if not dry_run:
+                path.unlink(missing_ok=True)
+            continue
+        if not _SHA256.match(path.name) or path.name[:2] != path.parent.parent.name:
+            continue  # not ours: leave it
+        report.examined += 1
+        candidates[path.name] = path
+        if len(candidates) >= 500:
+            settle()
+    if candidates:
+        settle()
+    return report

@@ -161,3 +161,46 @@ def test_denunciation_scan_reveals_identity(client, desk, make_user, make_agency
     client.post("/logout")
     client.post("/login", data={"username": officer_there.username, "password": PASSWORD})
     assert client.get(f"/reception/attachments/{row.id}").status_code == 403
+
+
+def test_orphaned_files_and_partial_writes_are_pruned_when_old(app, make_case, runner):
+    from datetime import timedelta
+
+    root = Path(app.config["UPLOAD_DIR"])
+    case = make_case()
+    kept = attachments.store_upload(PDF, "don.pdf")
+    attachments.attach(case, kept, "evidence", None, NOW)
+    orphan = attachments.store_upload(PDF + b"% khac", "mo-coi.pdf")  # its request failed
+    fresh = attachments.store_upload(PNG, "dang-tai.png")  # an upload in flight
+    db.session.commit()
+    partial = attachments.blob_path(orphan.sha256).parent / ".upload-abc123"
+    partial.write_bytes(b"nua chung")
+    old = (NOW - timedelta(days=2)).timestamp()
+    for path in (attachments.blob_path(kept.sha256), attachments.blob_path(orphan.sha256),
+                 partial):
+        os.utime(path, (old, old))
+    os.utime(attachments.blob_path(fresh.sha256), (NOW.timestamp(),) * 2)
+
+    dry = attachments.remove_orphans(NOW, timedelta(hours=24), dry_run=True)
+    assert (dry.examined, dry.removed) == (2, 1)
+    assert attachments.blob_path(orphan.sha256).exists() and partial.exists()
+
+    result = runner.invoke(args=["attachments", "prune-orphans"])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 orphans" in result.output and "1 partial writes" in result.output
+    assert attachments.blob_path(kept.sha256).exists()  # named by an attachment row
+    assert attachments.blob_path(fresh.sha256).exists()  # too recent to judge
+    assert not attachments.blob_path(orphan.sha256).exists() and not partial.exists()
+    assert [p for p in root.rglob(".upload-*")] == []
+
+
+def test_reusing_a_stored_file_protects_it_from_the_pruning(app):
+    import time
+    from datetime import timedelta
+
+    stored = attachments.store_upload(PDF, "don.pdf")
+    path = attachments.blob_path(stored.sha256)
+    old = time.time() - timedelta(days=2).total_seconds()  # the store touches by the OS clock
+    os.utime(path, (old, old))
+    attachments.store_upload(PDF, "lan-hai.pdf")  # same content uploaded again
+    assert path.stat().st_mtime > old
