@@ -263,3 +263,16 @@ def test_sweep_crash_mid_chunk_leaves_no_case_half_escalated(app, overdue_cases,
         assert escalations == 1 and events == 1 and notes >= 1 and level >= 1
     assert {i: final[i] for i in done} == {i: after[i] for i in done}
     _chains_intact()
+
+
+def test_sqlite_durability_follows_the_setting(monkeypatch, tmp_path):
+    import sqlite3
+
+    from complaints import _sqlite_pragmas
+
+    for setting, expected in (("FULL", 2), ("normal", 1), ("nonsense", 1)):
+        monkeypatch.setenv("SQLITE_SYNCHRONOUS", setting)
+        connection = sqlite3.connect(tmp_path / "d.db")
+        _sqlite_pragmas(connection, None)
+        assert connection.execute("PRAGMA synchronous").fetchone()[0] == expected
+        connection.close()
