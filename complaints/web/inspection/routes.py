@@ -10,15 +10,11 @@ import json
 from datetime import date
 
 from flask import (
-    Response,
     abort,
-    current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -31,21 +27,18 @@ from complaints import clock
 from complaints.domain import catalog
 from complaints.domain import reports as periods
 from complaints.domain.escalation import ACK_ACTIONS
-from complaints.domain.reports import FORMS
 from complaints.domain.scoring import COMPONENTS
 from complaints.extensions import db
-from complaints.models import Agency, AuditEvent, Case, Escalation, Field, ReportJob
+from complaints.models import Agency, AuditEvent, Case, Escalation, Field
 from complaints.permissions import (
-    can_download_report,
     can_inspect,
     can_view,
     roles_required,
 )
-from complaints.services import case_view, queries, report_jobs
+from complaints.services import case_view, queries
 from complaints.services import inspection as monitoring
-from complaints.services import reports as report_service
 from complaints.services import scorecard as cards
-from complaints.services.errors import NotAllowed, ValidationFailed
+from complaints.services.errors import ValidationFailed
 from complaints.web.i18n import translate, translate_errors
 from complaints.web.inspection import bp
 from complaints.web.inspection.charts import bar_chart
@@ -53,7 +46,6 @@ from complaints.web.inspection.export import download
 from complaints.web.inspection.forms import (
     FindingForm,
     InspectorActionForm,
-    ReportJobForm,
     WeightsForm,
 )
 
@@ -379,140 +371,3 @@ def score_weights():
 
 
 # --- official reports ------------------------------------------------------------------------
-
-
-def _report_root() -> Agency | None:
-    """The agency whose subtree the report covers: chosen (inspectors) or one's own."""
-    if current_user.role == "agency_head":
-        return db.session.get(Agency, current_user.agency_id)
-    code = request.args.get("agency", "")
-    query = select(Agency).where(Agency.code == code) if code else (
-        select(Agency).where(Agency.parent_id.is_(None), Agency.is_inspectorate.is_(False))
-        .order_by(Agency.id))
-    return db.session.scalars(query).first()
-
-
-@bp.route("/reports")
-@roles_required(*MONITOR_ROLES)
-def reports():
-    """An official form for a period and an agency subtree: printable page or Excel.
-
-    One form is built synchronously on request (one row per unit, grouped counts); the
-    four-form pack and the combined workbook are asked for here and built in the
-    background (report_jobs).
-    """
-    today = clock.today()
-    period, problem = _period_from_args(request.args, today)
-    form_code = request.args.get("form", "02/XLD")
-    if form_code not in FORMS:
-        form_code = "02/XLD"
-    root = _report_root()
-    if root is None:
-        abort(404)
-    report = report_service.build_report(form_code, root.code, period)
-    if request.args.get("export") == "xlsx":
-        name = (f"{form_code.replace('/', '-')}_{root.code}_"
-                f"{period.start:%Y%m%d}-{period.end:%Y%m%d}")
-        return Response(
-            report_service.workbook_bytes(report, _lang()),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return render_template("inspection/report.html", report=report, forms=FORMS,
-                           period=period, problem=problem, root=root,
-                           job_form=ReportJobForm(),
-                           header=report_service.header_range(period), **_filter_choices())
-
-
-REPORT_KIND_LABELS = {"official": _l("Bộ biểu mẫu báo cáo (4 biểu)"),
-                      "workbook": _l("Sổ tổng hợp: hồ sơ, leo thang, bảng điểm")}
-REPORT_STATUS_LABELS = {"queued": _l("Đang chờ"), "running": _l("Đang tạo"),
-                        "done": _l("Hoàn thành"), "failed": _l("Lỗi")}
-
-
-@bp.route("/reports/jobs", methods=["POST"])
-@roles_required(*MONITOR_ROLES)
-def request_report():
-    """Queue a background report for the period and agency chosen on the reports page."""
-    form = ReportJobForm()
-    back = url_for("inspection.reports", **{k: v for k, v in request.form.items()
-                                            if k in ("form", "agency", "period", "year",
-                                                     "number")})
-    if not form.validate_on_submit():
-        for messages in form.errors.values():
-            flash(str(messages[0]), "danger")
-        return redirect(back)
-    period, problem = _period_from_args(request.form, clock.today())
-    if problem:
-        flash(problem, "danger")
-        return redirect(back)
-    root = (db.session.get(Agency, current_user.agency_id)
-            if current_user.role == "agency_head" else
-            db.session.scalar(select(Agency).where(Agency.code == request.form.get("agency",
-                                                                                    ""))))
-    if root is None:
-        flash(_("Chọn đơn vị báo cáo."), "danger")
-        return redirect(back)
-    try:
-        report_jobs.enqueue(current_user, form.kind.data, root.code, period, clock.now(),
-                            _lang())
-    except NotAllowed:
-        abort(403)
-    except ValidationFailed as exc:
-        for message in translate_errors(exc.errors).values():
-            flash(message, "danger")
-        return redirect(back)
-    db.session.commit()
-    flash(_("Đã ghi nhận yêu cầu. Báo cáo đang được tạo; tải về khi hoàn thành."), "success")
-    return redirect(url_for("inspection.my_reports"))
-
-
-@bp.route("/reports/mine")
-@roles_required(*MONITOR_ROLES)
-def my_reports():
-    """The user's background reports with their progress and, when done, the download."""
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
-    per_page = current_app.config["PAGE_SIZE"]
-    jobs, total = report_jobs.jobs_of(current_user, page, per_page)
-    folder = current_app.config["REPORT_DIR"]
-    return render_template(
-        "inspection/report_jobs.html", jobs=jobs, total=total, page=page,
-        pages=max(1, -(-total // per_page)), kinds=REPORT_KIND_LABELS,
-        statuses=REPORT_STATUS_LABELS, period_of=report_jobs.period_of,
-        stage_of=lambda job: translate(report_jobs.stage_message(job.stage)),
-        available={j.id: report_jobs.file_path(j, folder) is not None for j in jobs})
-
-
-def _job_or_404(job_id: int) -> ReportJob:
-    job = db.session.get(ReportJob, job_id)
-    if job is None or not can_download_report(current_user, job):
-        abort(404)
-    return job
-
-
-@bp.route("/reports/jobs/<int:job_id>/status")
-@roles_required(*MONITOR_ROLES)
-def report_status(job_id: int):
-    """A job's status as JSON, polled by report_jobs.js on the "my reports" page."""
-    job = _job_or_404(job_id)
-    ready = report_jobs.file_path(job, current_app.config["REPORT_DIR"]) is not None
-    return jsonify(id=job.id, status=job.status, status_label=str(
-        REPORT_STATUS_LABELS.get(job.status, job.status)), progress=job.progress,
-        stage=translate(report_jobs.stage_message(job.stage)),
-        error=job.error if job.status == "failed" else None,
-        download_url=url_for("inspection.report_download", job_id=job.id) if ready else None)
-
-
-@bp.route("/reports/jobs/<int:job_id>/download")
-@roles_required(*MONITOR_ROLES)
-def report_download(job_id: int):
-    """The finished report's file (its requester, or who may see the same; see permissions)."""
-    job = _job_or_404(job_id)
-    path = report_jobs.file_path(job, current_app.config["REPORT_DIR"])
-    if path is None:
-        abort(404)
-    return send_file(path, as_attachment=True, download_name=report_jobs.download_name(job),
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml"
-                              ".sheet")
