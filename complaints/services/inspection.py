@@ -1,4 +1,4 @@
-"""Inspectors' console: monitoring lists and inspector actions.
+"""Inspectors' console: monitoring lists (the inspector actions: services/inspector_actions.py).
 
 Monitoring lists: overdue cases, escalations, evasion, repeats, clusters.
 
@@ -18,12 +18,10 @@ from sqlalchemy.orm import selectinload
 from complaints.domain import states
 from complaints.domain.catalog import FLAGS, KINDS
 from complaints.domain.confidentiality import MASK
-from complaints.domain.messages import N_
 from complaints.domain.states import STATUSES
 from complaints.extensions import db
 from complaints.models import (
     Agency,
-    AuditEvent,
     Case,
     CaseDeadline,
     Cluster,
@@ -36,9 +34,17 @@ from complaints.models import (
     Routing,
     User,
 )
-from complaints.permissions import can_inspect, can_see_identity
-from complaints.services import audit, notifications, queries, search, workflow
-from complaints.services.errors import NotAllowed, ValidationFailed
+from complaints.permissions import can_see_identity
+from complaints.services import queries, search
+from complaints.services.inspector_actions import (  # noqa: F401  (re-exported)
+    INSPECTOR_ACTIONS,
+    add_finding,
+    findings,
+    order_reexamination,
+    set_lead,
+    take_up,
+    urge,
+)
 
 SORTS = {
     "received": (Case.received_on.desc(), Case.id.desc()),
@@ -381,108 +387,3 @@ def clusters(user: User, f: CaseFilter) -> Page:
                                   "field": topics.get(c.field_id)})
             for c, n, a, b, p in result]
     return Page(rows, _count(query), f.page, f.per_page)
-
-
-# --- inspector actions (each audited on the case's or the agency's chain) ------------------
-
-INSPECTOR_ACTIONS = ("urge", "reexamine", "set_lead", "take_up")
-
-
-def _require_inspector(actor: User) -> None:
-    if not can_inspect(actor):
-        raise NotAllowed(N_("Chỉ thanh tra viên được thực hiện thao tác này."))
-
-
-def _note(note: str | None, field_name: str, message: str) -> str:
-    text = (note or "").strip()
-    if not text:
-        raise ValidationFailed({field_name: message})
-    return text[:4000]
-
-
-def _notify_heads(agency_id: int | None, key: str, subject: str, body: str, case: Case,
-                  now) -> int:
-    if agency_id is None:
-        return 0
-    heads = list(db.session.scalars(select(User).where(
-        User.agency_id == agency_id, User.role == "agency_head", User.active.is_(True))))
-    return sum(notifications.queue(f"{key}:u{u.id}", subject, body, now, user=u,
-                                   case_id=case.id, email=False) for u in heads)
-
-
-def urge(case: Case, note: str, actor: User, now, today: date) -> None:
-    """Urge the holding agency to resolve the case (đôn đốc), audited and notified."""
-    _require_inspector(actor)
-    note = _note(note, "note", N_("Nêu nội dung đôn đốc."))
-    event = audit.record_case(case, "inspector_urged", actor, now,
-                              {"agency": case.agency_id, "note": note, "on": today})
-    db.session.flush()
-    _notify_heads(case.agency_id, f"insp:{event.id}", f"Thanh tra đôn đốc hồ sơ "
-                  f"{case.tracking_code}", note, case, now)
-
-
-def order_reexamination(case: Case, reason: str, actor: User, now, today: date) -> None:
-    """Order the resolving agency to re-examine a resolved case (yêu cầu xem xét lại).
-
-    Recorded and notified; the case's status is not changed here (the agency reopens it
-    by its own decision), which the console shows as an open order.
-    """
-    _require_inspector(actor)
-    reason = _note(reason, "reason", N_("Nêu lý do yêu cầu xem xét lại."))
-    if case.status not in ("resolved", "closed"):
-        raise ValidationFailed({"reason": N_("Chỉ yêu cầu xem xét lại hồ sơ đã giải quyết.")})
-    event = audit.record_case(case, "reexamination_ordered", actor, now,
-                              {"agency": case.agency_id, "reason": reason, "on": today})
-    db.session.flush()
-    _notify_heads(case.agency_id, f"insp:{event.id}", f"Thanh tra yêu cầu xem xét lại hồ sơ "
-                  f"{case.tracking_code}", reason, case, now)
-
-
-def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: date,
-             action: str = "lead_set_by_inspector") -> Case:
-    """Set or change the lead agency (binding: it may no longer return the case)."""
-    _require_inspector(actor)
-    note = _note(note, "note", N_("Nêu lý do chỉ định."))
-    lead = db.session.scalar(select(Agency).where(Agency.code == (agency_code or "")))
-    if lead is None or not lead.active:
-        raise ValidationFailed({"agency_code": N_("Không tìm thấy cơ quan.")})
-    before = case.lead_agency_id
-    try:
-        workflow.move_to_lead(case, lead, actor, today, note)
-    except states.InvalidTransition:
-        raise ValidationFailed({"agency_code": N_("Hồ sơ ở trạng thái này không chỉ định được "
-                                               "cơ quan chủ trì.")}) from None
-    db.session.flush()
-    audit.record_case(case, action, actor, now, {"status": case.status, "lead": lead.code,
-                                                 "before": before, "note": note, "on": today})
-    _notify_heads(lead.id, f"lead:{case.id}:{lead.id}:{today.isoformat()}",
-                  f"Thanh tra chỉ định cơ quan chủ trì hồ sơ {case.tracking_code}", note,
-                  case, now)
-    return case
-
-
-def take_up(case: Case, note: str, actor: User, now, today: date) -> Case:
-    """Take the case up at the inspectorate (the actor's agency becomes the lead)."""
-    _require_inspector(actor)
-    agency = db.session.get(Agency, actor.agency_id) if actor.agency_id else None
-    if agency is None or not agency.is_inspectorate:
-        raise ValidationFailed({"note": N_("Tài khoản thanh tra chưa gắn với cơ quan thanh tra.")})
-    return set_lead(case, agency.code, note, actor, now, today, action="taken_up_by_inspectorate")
-
-
-def add_finding(agency: Agency, text: str, actor: User, now, today: date):
-    """Add a finding to the agency's record (kết luận, nhận xét), kept in its audit chain."""
-    _require_inspector(actor)
-    text = _note(text, "text", N_("Nhập nội dung nhận xét."))
-    event = audit.record(f"agency:{agency.id}", "inspection_finding", actor, now,
-                         {"text": text, "on": today})
-    db.session.flush()
-    return event
-
-
-def findings(agency: Agency, limit: int = 50) -> list:
-    """The inspectors' findings on an agency, newest first."""
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.chain == f"agency:{agency.id}",
-                                 AuditEvent.action == "inspection_finding")
-        .order_by(AuditEvent.seq.desc()).limit(limit)))

@@ -40,7 +40,12 @@ def test_urge_is_audited_and_notifies_the_head(world):
     inspection.urge(world["case"], "Đề nghị giải quyết ngay", world["inspector"], NOW, TODAY)
     assert len(_events(world["case"], "inspector_urged")) == 1
     note = db.session.query(Notification).filter_by(user_id=world["head_a"].id).one()
-    assert world["case"].tracking_code in note.subject
+    assert note.subject == f"Thanh tra đôn đốc hồ sơ {world['case'].tracking_code}"
+    world["head_a"].locale = "en"  # told in their own language
+    inspection.urge(world["case"], "Again, please", world["inspector"], NOW, TODAY)
+    english = db.session.query(Notification).filter_by(user_id=world["head_a"].id).order_by(
+        Notification.id.desc()).first()
+    assert english.subject == f"The inspectorate urges case {world['case'].tracking_code}"
     with pytest.raises(NotAllowed):
         inspection.urge(world["case"], "x", world["head_a"], NOW, TODAY)
     with pytest.raises(ValidationFailed):
