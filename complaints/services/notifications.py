@@ -98,13 +98,18 @@ def queue_status_change(case: Case, now: datetime) -> int:
     to one person and names only the tracking code and the status.
     """
     status = catalog.label(CITIZEN_STATUS, case.status)
+    status_en = catalog.label(CITIZEN_STATUS, case.status, "en")
     sent = 0
     people = {s.petitioner.id: s.petitioner for p in case.petitions for s in p.signers
               if s.petitioner.email and s.withdrawn_on is None}
     for person in people.values():
-        subject = f"Hồ sơ {case.tracking_code}: cập nhật tình trạng"
+        # No language is known for a citizen: Vietnamese first, then English (as the receipt).
+        subject = (f"Hồ sơ {case.tracking_code}: cập nhật tình trạng / "
+                   f"Case {case.tracking_code}: status update")
         body = (f"Hồ sơ {case.tracking_code} của ông/bà đã chuyển sang tình trạng: {status}.\n"
-                "Tra cứu chi tiết bằng mã hồ sơ và mã PIN trên giấy biên nhận.")
+                "Tra cứu chi tiết bằng mã hồ sơ và mã PIN trên giấy biên nhận.\n\n"
+                f"Your case {case.tracking_code} is now: {status_en}. Look it up with the "
+                "tracking code and the PIN on your receipt.")
         sent += queue(f"status:{case.id}:{case.status}:{person.id}", subject, body, now,
                       email_to=person.email, case_id=case.id, in_app=False)
     return sent

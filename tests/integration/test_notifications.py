@@ -94,6 +94,7 @@ def test_citizen_gets_status_changes_of_own_case_only(make_case):
     mail = db.session.scalars(select(Notification)).one()
     assert mail.email_to == "dan@example.vn" and mail.user_id is None
     assert case.tracking_code in mail.body and person.full_name not in mail.body
+    assert "Đã tiếp nhận đơn" in mail.body and "Petition received" in mail.body  # vi + en
 
 
 def test_outbox_job_records_its_run(app, make_user):
