@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, delete, desc, func, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from complaints.domain import catalog
@@ -143,22 +143,6 @@ def notice_agencies(user: User) -> list[int]:
     return [] if head is not None else [user.agency_id]
 
 
-def _visible(user: User, agencies: list[int]):
-    personal = and_(Notification.user_id == user.id, Notification.channel == IN_APP)
-    if not agencies:
-        return personal
-    notice = and_(Notification.agency_id.in_(agencies), Notification.user_id.is_(None),
-                  Notification.channel == IN_APP)
-    return or_(personal, notice)
-
-
-def _read_mark(user: User):
-    return (select(NotificationRead.read_at)
-            .where(NotificationRead.notification_id == Notification.id,
-                   NotificationRead.user_id == user.id)
-            .correlate(Notification).scalar_subquery())
-
-
 @dataclass(frozen=True)
 class InboxItem:
     id: int
@@ -171,18 +155,49 @@ class InboxItem:
 
 
 def inbox(user: User, limit: int = 100) -> list[InboxItem]:
-    """Return the user's in-app notifications and their agency's notices, unread first."""
+    """Return the user's in-app notifications and their agency's notices, unread first.
+
+    Unread and read are two index-ordered reads (newest first, stopping at `limit`), not
+    one sort over every notice an agency ever had: an inspectorate's head may have 100k.
+    """
     agencies = notice_agencies(user)
-    mark = _read_mark(user)
-    read_at = case(
-        (Notification.user_id == user.id, Notification.read_at),
-        (Notification.id <= user.notices_read_upto, Notification.created_at),
-        else_=mark)
-    query = (select(Notification, read_at.label("seen"))
-             .where(_visible(user, agencies))
-             .order_by(read_at.is_not(None), Notification.id.desc()).limit(limit))
-    return [InboxItem(n.id, n.subject, n.body, n.created_at, n.case_id, n.escalation_id, seen)
-            for n, seen in db.session.execute(query)]
+    me = NotificationRead.user_id == user.id
+    mine = and_(Notification.user_id == user.id, Notification.channel == IN_APP)
+    notice = and_(Notification.agency_id.in_(agencies), Notification.user_id.is_(None),
+                  Notification.channel == IN_APP)
+    read_mark = (select(NotificationRead.notification_id)
+                 .where(NotificationRead.notification_id == Notification.id, me).exists())
+    unread = [select(Notification.id).where(mine, Notification.read_at.is_(None))]
+    seen = [select(Notification.id).where(mine, Notification.read_at.is_not(None))]
+    if agencies:
+        unread.append(select(Notification.id).where(
+            notice, Notification.id > user.notices_read_upto, ~read_mark))
+        seen.append(select(Notification.id).where(
+            notice, or_(Notification.id <= user.notices_read_upto, read_mark)))
+    ids: list[int] = []
+    for parts in (unread, seen):
+        if len(ids) >= limit:
+            break
+        query = union_all(*parts) if len(parts) > 1 else parts[0]
+        ids += db.session.scalars(select(query.subquery().c.id)
+                                  .order_by(desc("id")).limit(limit - len(ids))).all()
+    if not ids:
+        return []
+    marks = dict(db.session.execute(select(NotificationRead.notification_id,
+                                           NotificationRead.read_at)
+                                    .where(me, NotificationRead.notification_id.in_(ids))).all())
+    rows = {n.id: n for n in db.session.scalars(select(Notification)
+                                                .where(Notification.id.in_(ids)))}
+    out = []
+    for i in ids:
+        n = rows[i]
+        if n.user_id == user.id:
+            read_at = n.read_at
+        else:
+            read_at = marks.get(i) or (n.created_at if i <= user.notices_read_upto else None)
+        out.append(InboxItem(n.id, n.subject, n.body, n.created_at, n.case_id,
+                             n.escalation_id, read_at))
+    return out
 
 
 def unread_count(user: User) -> int:

@@ -32,10 +32,13 @@ def test_each_leader_has_their_own_read_mark(world, make_user):
     assert notifications.unread_count(world.head_a) == 1
     assert notifications.unread_count(deputy) == 2  # the deputy has not read it
     assert [i.id for i in notifications.inbox(world.head_a) if i.read_at is None] == [second]
+    first_later = _notice(world.a, "n1b")  # newer, unread: unread first, newest first
+    assert [i.id for i in notifications.inbox(world.head_a)] == [first_later, second, first]
+    assert [i.id for i in notifications.inbox(world.head_a, limit=2)] == [first_later, second]
 
     # "All read" moves a watermark instead of writing a row per notice.
-    assert notifications.mark_read(deputy, NOW) == 2
-    assert notifications.unread_count(deputy) == 0 and deputy.notices_read_upto == second
+    assert notifications.mark_read(deputy, NOW) == 3
+    assert notifications.unread_count(deputy) == 0 and deputy.notices_read_upto == first_later
     assert db.session.scalar(select(func.count()).select_from(NotificationRead)
                              .where(NotificationRead.user_id == deputy.id)) == 0
     third = _notice(world.a, "n3")
