@@ -16,6 +16,8 @@ from tests.integration.test_public import PNG
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 def _fits_the_screen(page) -> None:
+    # After a click the next page may still be loading (no document element yet): wait.
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"page is {width}px wide on a 360px screen"
 
