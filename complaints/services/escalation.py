@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,7 +119,7 @@ def _chain_heads(case_ids: list[int]) -> dict[int, tuple[int, str]]:
 # --- the sweep ------------------------------------------------------------------------
 
 
-def _due_ids(as_of: date) -> list[int]:
+def _due_ids(as_of: date) -> array:
     """Return the ids of the cases due by `as_of`, read through ix_cases_attention.
 
     Only ids are held (8 bytes each), and the sweep then takes them in id order: the
@@ -127,11 +128,12 @@ def _due_ids(as_of: date) -> list[int]:
     over the whole database — on a million cases that is most of the sweep's cost.
     """
     c = Case.__table__.c
-    return sorted(db.session.execute(select(c.id).where(c.next_attention_on <= as_of))
-                  .scalars().all())
+    ids = array("q", db.session.execute(select(c.id).where(c.next_attention_on <= as_of))
+                .scalars().all())
+    return array("q", sorted(ids))
 
 
-def _due_chunk(ids: list[int], as_of: date, lock: bool):
+def _due_chunk(ids, as_of: date, lock: bool):
     """Return those of `ids` still due (another instance may have swept some), locked."""
     c = Case.__table__.c
     query = (select(c.id, c.next_attention_on, c.status, c.agency_id, c.reception_agency_id,
