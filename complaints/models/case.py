@@ -71,6 +71,13 @@ class Case(db.Model):
         # The sweep reads only open cases that need attention on or before a date.
         Index("ix_cases_attention", "next_attention_on"),
         Index("ix_cases_agency_status", "agency_id", "status"),
+        # "Overdue now" per agency read from the index alone (the scorecard).
+        Index("ix_cases_running_due", "running_due_on", "agency_id", "status",
+              sqlite_where=text("running_due_on IS NOT NULL"),
+              postgresql_where=text("running_due_on IS NOT NULL")),
+        # A case's holders by id, small enough to stay cached: the scorecard's live count of
+        # a day's completed stages looks up each stage's case here, not in the wide table.
+        Index("ix_cases_holders", "id", "agency_id", "reception_agency_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -108,6 +115,9 @@ class Case(db.Model):
 
     # The date the escalation sweep must next look at this case (None: never again).
     next_attention_on: Mapped[date | None] = mapped_column(Date)
+    # The due date of the earliest unmet stage (None: none running), kept by a flush
+    # listener on deadlines (services/running_due.py): "overdue now" without a join.
+    running_due_on: Mapped[date | None] = mapped_column(Date)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     flag_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_evaded: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -242,7 +252,9 @@ class CaseDeadline(db.Model):
               sqlite_where=text("met_on IS NULL"), postgresql_where=text("met_on IS NULL")),
         # The scorecard counts unsummarised days live by completion day. Partial, so that
         # "met_on IS NULL" (the overdue lists) keeps using ix_case_deadlines_running.
-        Index("ix_case_deadlines_met_on", "met_on", sqlite_where=text("met_on IS NOT NULL"),
+        # Covering (stage, start, due, case): a day's completions are counted from it alone.
+        Index("ix_case_deadlines_met_on", "met_on", "stage", "start_on", "due_on", "case_id",
+              sqlite_where=text("met_on IS NOT NULL"),
               postgresql_where=text("met_on IS NOT NULL")),
     )
 

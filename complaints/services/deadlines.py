@@ -13,6 +13,7 @@ from complaints.domain import states
 from complaints.domain.policies import PolicyRule, select_policy
 from complaints.extensions import db
 from complaints.models import Case, CaseDeadline, DeadlinePolicy, Escalation, EscalationStep
+from complaints.services import running_due  # noqa: F401  (keeps cases.running_due_on)
 from complaints.services.calendar import get_calendar
 
 logger = logging.getLogger(__name__)

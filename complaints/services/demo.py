@@ -1370,7 +1370,7 @@ class _BulkGenerator:
                 if staff and rng.random() < 0.7:
                     officer_id = staff[rng.randrange(len(staff))]
 
-            active = None
+            active = running = None
             for stage, variant, start, met_on in (
                     ("handling", handling_variant, received_on, routed_on),
                     ("acceptance", "normal", routed_on, accepted_on),
@@ -1386,6 +1386,8 @@ class _BulkGenerator:
                              "policy_id": deadline.policy_id, "rule": deadline.rule,
                              "met_on": met_on})
                 active = deadline
+                if met_on is None and (running is None or deadline.due_on < running):
+                    running = deadline.due_on
                 if stage == "resolution" and resolved_on is not None:
                     on_time = resolved_on <= deadline.due_on
             if status in ATTENTION_STATUSES and active is not None:
@@ -1395,6 +1397,7 @@ class _BulkGenerator:
             moment = self._moment(received_on)
             cases.append({
                 "id": case_id, "tracking_code": f"B{received_on.year}-{case_id:08d}",
+                "running_due_on": running,
                 "pin_hash": None, "kind": kind, "complaint_round": round_,
                 "is_complex": is_complex, "is_remote": is_remote,
                 "field_id": self.fields[field_code], "subject": template.subject,

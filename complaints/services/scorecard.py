@@ -32,7 +32,6 @@ from complaints.extensions import db
 from complaints.models import (
     Agency,
     Case,
-    CaseDeadline,
     ReceptionSession,
     ScoreWeight,
     User,
@@ -117,12 +116,13 @@ def scorecards(user: User, start: date, end: date, today: date) -> list[Card]:
             .where(Case.status.in_(states.OPEN_STATUSES), Case.agency_id.in_(ids))
             .group_by(Case.agency_id)):
         cards[agency_id].metrics.open_now = n
-    # No agency filter in SQL: with one, SQLite drives from the 600k open cases of
-    # ix_cases_agency_status instead of the past-due running stages (13 s against 2 s at 1M).
+    # A case is overdue when its earliest unmet stage is past due: cases.running_due_on,
+    # read from ix_cases_running_due alone. No agency filter in SQL, and SQLite is told the
+    # index (with the status test it would drive from the 600k open cases instead).
     for agency_id, n in db.session.execute(
-            select(Case.agency_id, func.count(func.distinct(CaseDeadline.case_id)))
-            .join(Case, Case.id == CaseDeadline.case_id)
-            .where(CaseDeadline.met_on.is_(None), CaseDeadline.due_on < today,
+            select(Case.agency_id, func.count())
+            .with_hint(Case, "INDEXED BY ix_cases_running_due", "sqlite")
+            .where(Case.running_due_on.is_not(None), Case.running_due_on < today,
                    Case.status.in_(states.OPEN_STATUSES))
             .group_by(Case.agency_id)):
         if agency_id in cards:

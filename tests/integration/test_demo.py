@@ -153,6 +153,14 @@ def test_bulk_demo_inserts_consistent_cases(runner):
     assert db.session.scalar(select(func.max(Case.received_on))) <= DEMO_TODAY
     assert db.session.scalar(select(func.max(Case.closed_on))) <= DEMO_TODAY
 
+    # running_due_on, written by the bulk loader itself, is the earliest unmet due date.
+    earliest = (select(func.min(CaseDeadline.due_on))
+                .where(CaseDeadline.case_id == Case.id, CaseDeadline.met_on.is_(None))
+                .scalar_subquery())
+    rows = db.session.execute(select(Case.running_due_on, earliest)).all()
+    assert all(stored == expected for stored, expected in rows)
+    assert sum(stored is not None for stored, _ in rows) > 1000  # the open cases
+
     # A sample agrees with what the services themselves would compute.
     cal = get_calendar()
     ids = list(db.session.scalars(select(Case.id)))

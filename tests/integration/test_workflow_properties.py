@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
 from complaints.domain.states import (
@@ -22,7 +23,7 @@ from complaints.domain.states import (
     allowed_actions,
 )
 from complaints.extensions import db
-from complaints.models import Case
+from complaints.models import Case, CaseDeadline
 from complaints.services import workflow
 from complaints.services.audit import verify_chains
 from complaints.services.errors import NotAllowed, ValidationFailed
@@ -152,6 +153,12 @@ def test_random_workflow_sequences_fail_only_with_domain_errors(make_case, make_
             assert case.status in STATUSES
             checked, breaks = verify_chains(f"case:{case.id}")
             assert breaks == [] and checked >= 1
+            # cases.running_due_on follows the deadlines whatever happened (flush listener).
+            earliest = db.session.scalar(select(func.min(CaseDeadline.due_on)).where(
+                CaseDeadline.case_id == case.id, CaseDeadline.met_on.is_(None)))
+            stored = db.session.execute(select(Case.running_due_on)
+                                        .where(Case.id == case.id)).scalar_one()
+            assert stored == earliest, f"running_due_on {stored} != {earliest} after {name}"
 
     run()
     assert verify_chains()[1] == []
