@@ -33,7 +33,8 @@ NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
 RUNS = 20
 # Indexes added with the scorecard summary, created on a kept database by `upgrade`.
 SCORECARD_INDEXES = ("ix_case_deadlines_met_on", "ix_routings_decided_on",
-                     "ix_escalations_as_of", "ix_citizen_feedback_created_at")
+                     "ix_escalations_as_of", "ix_citizen_feedback_created_at",
+                     "ix_cases_running_due", "ix_cases_holders")
 WORD = "dat"  # "đất": land, the commonest topic of the demo petitions
 
 
@@ -83,6 +84,10 @@ def upgrade(path: Path) -> None:
                     kind = column.type.compile(db.engine.dialect)
                     db.session.execute(db.text(
                         f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                    if (table.name, column.name) == ("cases", "running_due_on"):
+                        from complaints.services import running_due
+
+                        running_due.refresh_all(db.session.connection())
         db.session.commit()
         for table in db.metadata.sorted_tables:
             for index in table.indexes:
