@@ -192,6 +192,17 @@ def count_cases(user: User, root_code: str, period: Period) -> int:
     return db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
 
 
+def _sheet(book: Workbook, title: str, header: list[str], rows) -> int:
+    """Write one sheet (header, then the rows as they stream); return the rows written."""
+    sheet = book.create_sheet(title)
+    sheet.append(header)
+    written = 0
+    for row in rows:
+        sheet.append(row)
+        written += 1
+    return written
+
+
 def write_workbook(user: User, root_code: str, period: Period, today: date, path: Path,
                    lang: str = "vi", progress: Progress | None = None) -> WorkbookResult:
     """Write the three sheets to `path`; report progress (cases take 0–85 %)."""
@@ -225,22 +236,13 @@ def write_workbook(user: User, root_code: str, period: Period, today: date, path
     result.rows["cases"] = written
 
     report(85, N_("Leo thang"))
-    sheet = book.create_sheet(_t(SHEETS["escalations"], lang))
-    sheet.append([_t(h, lang) for h in ESCALATION_HEADER])
-    written = 0
-    for row in _escalation_rows(user, root_code, period, lang):
-        sheet.append(row)
-        written += 1
-    result.rows["escalations"] = written
-
+    result.rows["escalations"] = _sheet(book, _t(SHEETS["escalations"], lang),
+                                        [_t(h, lang) for h in ESCALATION_HEADER],
+                                        _escalation_rows(user, root_code, period, lang))
     report(92, N_("Bảng điểm"))
-    sheet = book.create_sheet(_t(SHEETS["scorecards"], lang))
-    sheet.append([_t(h, lang) for h in SCORE_HEADER])
-    written = 0
-    for row in _score_rows(user, root_code, period, today):
-        sheet.append(row)
-        written += 1
-    result.rows["scorecards"] = written
+    result.rows["scorecards"] = _sheet(book, _t(SHEETS["scorecards"], lang),
+                                       [_t(h, lang) for h in SCORE_HEADER],
+                                       _score_rows(user, root_code, period, today))
 
     report(97, N_("Ghi tệp"))
     book.save(path)

@@ -23,6 +23,7 @@ from complaints.services import duplicates, intake
 from complaints.services import reception_sessions as sessions
 from complaints.services import unscheduled_reception as unscheduled
 from complaints.services.errors import NotAllowed, ValidationFailed
+from complaints.web.forms import form_errors
 from complaints.web.i18n import error_text, translate_errors
 from complaints.web.inspection import bp
 from complaints.web.inspection.forms import HeatedForm, ReceptionSessionForm
@@ -150,19 +151,6 @@ def _row_errors(errors: dict, where: list[tuple[int, list]]) -> dict[str, str]:
     return mapped
 
 
-def _form_errors(form: ReceptionSessionForm) -> dict[str, str]:
-    errors = {}
-    for f in form:
-        if f.name == "petitions":
-            for entry in f:
-                for sub in entry.form:
-                    if sub.errors:
-                        errors[sub.id] = str(sub.errors[0])
-        elif f.errors and isinstance(f.errors, list):
-            errors[f.id] = str(f.errors[0])
-    return errors
-
-
 def _linked_case(code: str | None) -> Case | None:
     if not code:
         return None
@@ -190,7 +178,7 @@ def new_reception_session():
         _fill_choices(form)
     elif request.method == "POST":
         if not form.validate_on_submit():
-            errors = _form_errors(form)
+            errors = form_errors(form)
         rows, where = _raised(form)
         data = sessions.SessionData(
             held_on=form.held_on.data, kind=form.kind.data, place=form.place.data or "",

@@ -28,6 +28,7 @@ from complaints.permissions import can_add_petition, roles_required
 from complaints.services import attachments, duplicates, intake, queries
 from complaints.services.attachments import StorageError, StoredFile
 from complaints.services.errors import NotFound, ValidationFailed
+from complaints.web.forms import form_errors
 from complaints.web.i18n import error_text, translate, translate_errors
 from complaints.web.reception import bp
 from complaints.web.reception.forms import PETITIONER_ROWS, IntakeForm
@@ -141,20 +142,6 @@ def _case_data(form: IntakeForm, petition: intake.PetitionData) -> intake.CaseDa
     )
 
 
-def _form_errors(form: IntakeForm) -> dict[str, str]:
-    """Return html id → first message for every field WTForms refused."""
-    errors = {}
-    for field in form:
-        if field.name == "petitioners":
-            for entry in field:
-                for sub in entry.form:
-                    if sub.errors:
-                        errors[sub.id] = str(sub.errors[0])
-        elif field.errors and isinstance(field.errors, list):
-            errors[field.id] = str(field.errors[0])
-    return errors
-
-
 def _service_errors(errors: dict[str, str], rows: list[int]) -> dict[str, str]:
     """Map the service's keys ("petitioners.2.full_name") onto the form's html ids."""
     mapped = {}
@@ -202,7 +189,7 @@ def new_case():
 
     if request.method == "POST":
         form.validate()
-        errors.update(_form_errors(form))
+        errors.update(form_errors(form))
         try:
             new_files = _store_new_files(form)
         except (ValidationFailed, StorageError) as exc:
