@@ -302,6 +302,7 @@ def add_policy_version(data: PolicyData, actor: User, now: datetime) -> tuple[De
                          updated_at=now)
     db.session.add(row)
     db.session.flush()
+    deadline_service.invalidate()  # the recomputation below must see the new version
     audit.record(f"policy:{row.id}", "policy_version_added", actor, now, {
         "stage": row.stage, "kind": row.kind, "round": row.round, "variant": row.variant,
         "days": row.days, "unit": row.unit, "extension_days": row.extension_days,

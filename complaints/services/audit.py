@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from complaints.extensions import db
 from complaints.models import AuditEvent, User
@@ -74,11 +76,45 @@ def _lock_case(case_id: int) -> None:
     db.session.execute(text("UPDATE cases SET id = id WHERE id = :id"), {"id": case_id})
 
 
+# The head (seq, hash) of each case chain this transaction holds the lock of: once a case
+# is locked (or was created in this transaction) no other writer can append to its chain
+# until we commit, so later events of the same request need neither the lock nor the
+# look-up again. Forgotten whenever a transaction (or savepoint) ends.
+_HEADS = "audit_heads"
+
+
+def _heads() -> dict[str, tuple[int, str]]:
+    return db.session.info.setdefault(_HEADS, {})
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_heads(session: Session, transaction) -> None:
+    # A flush runs in a subtransaction of its own; only the real transaction or a savepoint
+    # ending (committed or rolled back) can make a known head wrong.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_HEADS, None)
+
+
+def forget_heads() -> None:
+    """Forget the known chain heads: call after writing audit rows without record()."""
+    db.session.info.pop(_HEADS, None)
+
+
+def begin_case_chain(case) -> None:
+    """Note that a case created (and flushed) in this transaction has an empty chain."""
+    _heads()[f"case:{case.id}"] = (0, GENESIS)
+
+
 def record(chain: str, action: str, actor: User | None, now: datetime,
            data: dict | None = None, case_id: int | None = None,
            head: tuple[int, str] | None = None) -> AuditEvent:
     """Append an event to a chain; `head` (seq, hash) skips the look-up in bulk jobs."""
-    if head is None:
+    heads = _heads()
+    if head is not None:
+        heads.pop(chain, None)  # the caller tracks this chain itself
+    elif case_id is not None and chain in heads:
+        head = heads[chain]
+    else:
         if case_id is not None:
             _lock_case(case_id)
         row = db.session.execute(
@@ -97,6 +133,8 @@ def record(chain: str, action: str, actor: User | None, now: datetime,
         hash=event_hash(prev_hash, chain, seq, label, action, body, now),
     )
     db.session.add(event)
+    if case_id is not None and chain == f"case:{case_id}":
+        heads[chain] = (seq, event.hash)
     return event
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from complaints.domain import deadlines as dl
 from complaints.domain import escalation as esc_rules
 from complaints.domain import states
+from complaints.domain.policies import EscalationStep as LadderRung
 from complaints.domain.policies import PolicyRule, select_policy
 from complaints.extensions import db
 from complaints.models import Case, CaseDeadline, DeadlinePolicy, Escalation, EscalationStep
@@ -19,9 +21,25 @@ from complaints.services.calendar import get_calendar
 logger = logging.getLogger(__name__)
 
 
-def _rules() -> list[tuple[PolicyRule, int]]:
-    rows = db.session.scalars(select(DeadlinePolicy))
-    return [
+# Policies and ladder steps are read by every intake and action, but change only when an
+# admin adds a version (rows are never edited in place). Each process keeps plain copies
+# and, like the calendar, compares a cheap fingerprint every RECHECK_SECONDS, since other
+# app processes are not told of a change; invalidate() forces it in the writing process.
+RECHECK_SECONDS = 30.0
+_cached: dict[str, tuple[tuple, float, list, list]] = {}
+
+
+def _fingerprint() -> tuple:
+    p, s = DeadlinePolicy.__table__.c, EscalationStep.__table__.c
+    policies = db.session.execute(select(func.count(p.id), func.max(p.id), func.sum(p.days),
+                                         func.max(p.updated_at))).one()
+    steps = db.session.execute(select(func.count(s.id), func.max(s.id),
+                                      func.sum(s.offset_days))).one()
+    return (*policies, *steps)
+
+
+def _load() -> tuple[list[tuple[PolicyRule, int]], list[LadderRung]]:
+    rules = [
         (
             PolicyRule(stage=r.stage, kind=r.kind, round=r.round or None, variant=r.variant,
                        days=r.days, unit=r.unit, extension_days=r.extension_days,
@@ -29,8 +47,37 @@ def _rules() -> list[tuple[PolicyRule, int]]:
                        effective_from=r.effective_from, source=r.source),
             r.id,
         )
-        for r in rows
+        for r in db.session.scalars(select(DeadlinePolicy))
     ]
+    steps = {}
+    for step in db.session.scalars(select(EscalationStep).order_by(EscalationStep.effective_from)):
+        # a later version of a level replaces the earlier one
+        steps[step.level] = LadderRung(step.level, step.code, step.offset_days, step.unit,
+                                       step.source)
+    return rules, [steps[level] for level in sorted(steps)]
+
+
+def _tables(now: float | None = None) -> tuple[list[tuple[PolicyRule, int]], list[LadderRung]]:
+    key = db.engine.url.render_as_string()
+    moment = time.monotonic() if now is None else now
+    entry = _cached.get(key)
+    if entry is not None and moment - entry[1] < RECHECK_SECONDS:
+        return entry[2], entry[3]
+    with db.session.no_autoflush:  # reading the rule tables needs no pending case row
+        fingerprint = _fingerprint()
+        if entry is None or entry[0] != fingerprint:
+            entry = (fingerprint, moment, *_load())
+    _cached[key] = (fingerprint, moment, entry[2], entry[3])
+    return entry[2], entry[3]
+
+
+def invalidate() -> None:
+    """Forget the cached policies and ladder after a version is added."""
+    _cached.clear()
+
+
+def _rules() -> list[tuple[PolicyRule, int]]:
+    return _tables()[0]
 
 
 # Variants an extension decision may declare (policies.py); kept on the deadline's policy.
@@ -115,15 +162,12 @@ def active_deadline(case: Case) -> CaseDeadline | None:
     return min(running, key=lambda d: d.due_on) if running else None
 
 
-def ladder() -> list[EscalationStep]:
-    """Return the escalation steps in force, lowest level first."""
-    steps = {}
-    for step in db.session.scalars(select(EscalationStep).order_by(EscalationStep.effective_from)):
-        steps[step.level] = step  # a later version of a level replaces the earlier one
-    return [steps[level] for level in sorted(steps)]
+def ladder() -> list[LadderRung]:
+    """Return the escalation steps in force, lowest level first (plain copies)."""
+    return list(_tables()[1])
 
 
-def step_date(due_on: date, step: EscalationStep) -> date:
+def step_date(due_on: date, step: LadderRung) -> date:
     """Return the date a ladder step is reached for a due date."""
     return esc_rules.step_date(get_calendar(), due_on, step.offset_days, step.unit)
 
@@ -138,7 +182,7 @@ def reached_level(case: Case, stage: str) -> int:
     return -1 if level is None else level
 
 
-def refresh_attention(case: Case, steps: list[EscalationStep] | None = None) -> None:
+def refresh_attention(case: Case, steps: list[LadderRung] | None = None) -> None:
     """Set the date the sweep next needs this case: when the running stage's next step is due.
 
     The level and the overdue flag follow the running stage: a new stage starts the ladder

@@ -355,6 +355,7 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: Directory, summary, d
         note_rows += [tuple(r[c] for c in NOTE_COLUMNS)
                       for r in digest.rows(f"e{min(new_ids.values())}", now)]
     writer.insert("audit_events", AUDIT_COLUMNS, audit_rows)
+    audit.forget_heads()  # written beside record(): its known heads are stale
     writer.insert("notifications", NOTE_COLUMNS, note_rows, ignore_duplicates=True)
     summary.notifications += len(note_rows)
     writer.update("UPDATE cases SET escalation_level = ?, flag_overdue = ?, "

@@ -51,9 +51,14 @@ class Recipient:
 
 
 class Directory:
-    """Agencies and staff, loaded once per sweep (lazily: an idle sweep loads nothing)."""
+    """Agencies and staff, loaded once per sweep (lazily: an idle sweep loads nothing).
 
-    def __init__(self) -> None:
+    `everyone=False` (one case's pattern escalation at intake) reads the staff of an agency
+    only when its leaders are asked for: a province has thousands of accounts, and an
+    intake that joins a mass petition needs the heads of two agencies.
+    """
+
+    def __init__(self, everyone: bool = True) -> None:
         rows = db.session.execute(select(Agency.id, Agency.parent_id, Agency.code,
                                          Agency.is_inspectorate)).all()
         self.parent_of = {r.id: r.parent_id for r in rows}
@@ -65,9 +70,16 @@ class Directory:
         self.user: dict[int, Recipient] = {}
         self._people: dict[tuple, list[Recipient]] = {}
         self._targets: dict[tuple, tuple] = {}
-        users = db.session.execute(select(User.id, User.agency_id, User.role, User.email,
-                                          User.locale).where(User.active.is_(True)))
-        for u in users:
+        self._staff_read: set[int] | None = None if everyone else set()
+        if everyone:
+            self._read_staff(None)
+
+    def _read_staff(self, agency_id: int | None) -> None:
+        query = select(User.id, User.agency_id, User.role, User.email,
+                       User.locale).where(User.active.is_(True))
+        if agency_id is not None:
+            query = query.where(User.agency_id == agency_id)
+        for u in db.session.execute(query):
             person = Recipient(u.id, u.email, u.locale or "vi")
             self.user[u.id] = person
             if u.agency_id is not None:
@@ -79,6 +91,9 @@ class Directory:
         """The heads of an agency (all its staff when it has no head account)."""
         if agency_id is None:
             return []
+        if self._staff_read is not None and agency_id not in self._staff_read:
+            self._staff_read.add(agency_id)
+            self._read_staff(agency_id)
         return self.heads.get(agency_id) or self.staff.get(agency_id, [])
 
     def people(self, level: int, holder: int | None, officer_id: int | None) -> list[Recipient]:

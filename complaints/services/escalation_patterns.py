@@ -45,7 +45,7 @@ def _raise(case: Case, reason: str, to_agency_id: int | None, notify: list[int |
         return None
     scorecard_summary.unlist([today])  # a Core insert: the flush listener did not see it
     escalation = db.session.get(Escalation, inserted[0].id)
-    directory = directory or Directory()
+    directory = directory or Directory(everyone=False)
     audit.record_case(case, "escalated", actor, now, {
         "escalation": escalation.id, "stage": rules.CASE_STAGE, "level": level,
         "reason": reason, "to": directory.code.get(to_agency_id), **data})
@@ -66,7 +66,7 @@ def check_evasion(case: Case, actor: User | None, now: datetime, today: date):
     evasion = rules.detect_evasion(moves)
     if evasion is None:
         return None
-    directory = Directory()
+    directory = Directory(everyone=False)
     to = rules.lowest_common_supervisor(evasion.agencies, directory.parent_of)
     if to is None:
         to = directory.root(evasion.agencies[0] if evasion.agencies else None)
@@ -81,7 +81,7 @@ def check_patterns(case: Case, actor: User | None, now: datetime, today: date) -
     found = []
     if not case.flag_repeated and _is_repeated(case):
         case.flag_repeated = True
-        directory = Directory()
+        directory = Directory(everyone=False)
         holder = case.agency_id or case.reception_agency_id
         to = directory.inspectorate(holder) or directory.root(holder)
         if _raise(case, rules.REPEATED, to, [to], actor, now, today, {}):
@@ -153,7 +153,7 @@ def _check_mass(case: Case, actor, now, today) -> bool:
         if member.flag_mass:
             continue
         member.flag_mass, member.is_complex = True, True
-        directory = directory or Directory()
+        directory = directory or Directory(everyone=False)
         holder = member.agency_id or member.reception_agency_id
         root = directory.root(holder)
         inspectorate = directory.inspectorate(holder)

@@ -136,7 +136,8 @@ def _find_or_create_petitioner(data: PetitionerData, locality_code: str | None) 
 
 def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petition:
     petition = Petition(channel=data.channel, received_on=data.received_on,
-                        received_by_id=actor.id if actor else None, eligible=data.eligible)
+                        received_by_id=actor.id if actor else None, eligible=data.eligible,
+                        signers=[], attachments=[])
     seen: set[int] = set()
     for p in data.petitioners:
         person = _find_or_create_petitioner(p, case.locality_code)
@@ -207,11 +208,15 @@ def open_case(data: CaseData, actor: User | None, now: datetime, today: date,
         reception_agency_id=actor.agency_id if actor else None,
         received_on=data.petition.received_on, parent_case=parent,
         created_by_id=actor.id if actor else None,
+        # Empty, and known to be: the flushes below would otherwise leave them to be
+        # lazy-loaded from the database on first use.
+        petitions=[], deadlines=[], routings=[],
     )
     db.session.add(case)
     petition = _add_petition(case, data.petition, actor)
     petition.reception_session_id = reception_session_id
     db.session.flush()
+    audit.begin_case_chain(case)  # a case born in this transaction: its chain is empty
     deadlines.set_deadline(case, "handling", case.received_on)
     deadlines.refresh_attention(case)
     audit.record_case(case, "received", actor, now, {

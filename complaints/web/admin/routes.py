@@ -27,6 +27,7 @@ from complaints.permissions import roles_required
 from complaints.services import accounts
 from complaints.services import admin as admin_service
 from complaints.services import calendar as calendar_service
+from complaints.services import deadlines as deadline_service
 from complaints.services.errors import ValidationFailed
 from complaints.web.admin import bp
 from complaints.web.admin.forms import (
@@ -368,9 +369,11 @@ def policy_new():
             _row, changed = admin_service.add_policy_version(data, current_user, clock.now())
         except ValidationFailed as exc:
             db.session.rollback()
+            deadline_service.invalidate()
             return _render_form(form, title, url_for("admin.policies"),
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
+        deadline_service.invalidate()  # other requests must read the committed versions
         flash(_("Đã thêm phiên bản chính sách; %(n)s thời hạn của hồ sơ đang mở đã được "
                 "tính lại.", n=changed), "success")
         return redirect(url_for("admin.policies"))

@@ -47,7 +47,7 @@ def _body():
 
 def _page(query, page: int, per_page: int, schema) -> dict:
     result = db.paginate(query, page=page, per_page=per_page, error_out=False)
-    return {"items": schema(many=True).dump(result.items), "page": result.page,
+    return {"items": s.shared(schema, many=True).dump(result.items), "page": result.page,
             "per_page": result.per_page, "total": result.total, "pages": result.pages}
 
 
@@ -68,7 +68,7 @@ def _case_response(case: Case, user, status: int = 200, pin: str | None = None):
     db.session.flush()
     schema = s.CreatedCaseSchema if pin is not None else s.StaffCaseSchema
     with dump_context(user, clock.today(), reveal):
-        data = schema().dump(CaseView(case, user, reveal, pin))
+        data = s.shared(schema).dump(CaseView(case, user, reveal, pin))
     db.session.commit()
     return jsonify(data), status
 
@@ -90,7 +90,7 @@ def create_token():
     A user whose role requires two-factor sign-in gets no token before enrolling; the code is
     checked as at sign-in (used once, failures count towards the lockout).
     """
-    body = s.TokenRequestSchema().load(_body())
+    body = s.shared(s.TokenRequestSchema).load(_body())
     config = current_app.config
     now = clock.now()
     locked_answer = (jsonify({"error": _("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui "
@@ -129,7 +129,7 @@ def create_token():
     lifetime = timedelta(hours=float(config.get("API_TOKEN_HOURS", 12)))
     raw, row = tokens.issue_token(user, now, lifetime)
     db.session.commit()
-    return jsonify(s.TokenSchema().dump({"token": raw, "expires_at": row.expires_at})), 201
+    return jsonify(s.shared(s.TokenSchema).dump({"token": raw, "expires_at": row.expires_at})), 201
 
 
 @bp.delete("/tokens")
@@ -149,7 +149,7 @@ def list_agencies():
     """List the active agencies with their parent and level."""
     rows = db.session.scalars(select(Agency).where(Agency.active.is_(True))
                               .options(selectinload(Agency.parent)).order_by(Agency.code))
-    return jsonify(s.AgencySchema(many=True).dump(rows))
+    return jsonify(s.shared(s.AgencySchema, many=True).dump(rows))
 
 
 @bp.get("/fields")
@@ -157,14 +157,14 @@ def list_agencies():
 def list_fields():
     """List the active fields of law with their report category."""
     rows = db.session.scalars(select(Field).where(Field.active.is_(True)).order_by(Field.code))
-    return jsonify(s.FieldSchema(many=True).dump(rows))
+    return jsonify(s.shared(s.FieldSchema, many=True).dump(rows))
 
 
 @bp.get("/localities")
 @token_required
 def list_localities():
     """Search localities by name, accents optional ("hai phong" finds "Hải Phòng")."""
-    args = s.LocalityQuerySchema().load(request.args.to_dict())
+    args = s.shared(s.LocalityQuerySchema).load(request.args.to_dict())
     query = select(Locality).order_by(Locality.level.desc(), Locality.name_folded,
                                       Locality.code)
     if args["q"]:
@@ -185,7 +185,7 @@ def list_localities():
 def create_case():
     """Log a new petition as a case (reception); routed at once when agency_code is given."""
     user, now, today = api_user(), clock.now(), clock.today()
-    body = s.CaseCreateSchema().load(_body())
+    body = s.shared(s.CaseCreateSchema).load(_body())
     data = intake.CaseData(
         kind=body["kind"], field_code=body["field"], subject=body["subject"],
         content=body["content"], locality_code=body["locality_code"],
@@ -205,7 +205,7 @@ def create_case():
 def list_cases():
     """List the cases this user may see, newest first, filtered and paginated."""
     user, today = api_user(), clock.today()
-    args = s.CaseListQuerySchema().load(request.args.to_dict())
+    args = s.shared(s.CaseListQuerySchema).load(request.args.to_dict())
     query = queries.cases_visible_to(user).options(
         selectinload(Case.deadlines), selectinload(Case.agency), selectinload(Case.field),
         selectinload(Case.locality), selectinload(Case.officer))
@@ -247,7 +247,7 @@ def add_petition(tracking_code: str):
     if not can_add_petition(user, case):
         raise NotAllowed(N_("Tài khoản %(username)s không được nhập thêm đơn vào hồ sơ %(code)s.",
                             username=user.username, code=tracking_code))
-    body = s.PetitionInSchema().load(_body())
+    body = s.shared(s.PetitionInSchema).load(_body())
     intake.add_petition(case, _petition_data(body, today), user, now, today)
     return _case_response(case, user, 201)
 
@@ -265,7 +265,7 @@ def act(tracking_code: str, action: str):
         raise NotAllowed(N_("Tài khoản %(username)s không được thực hiện thao tác này với hồ sơ "
                             "%(code)s.", username=user.username, code=tracking_code))
     states.next_status(case.status, action)  # a refused transition is a 409 before all else
-    body = spec.schema().load(_body())
+    body = s.shared(spec.schema).load(_body())
     spec.call(case, body, user, now, today)
     return _case_response(case, user)
 

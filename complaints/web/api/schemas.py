@@ -89,7 +89,26 @@ class BaseSchema(Schema):
                     break
             if isinstance(field, fields.Nested):
                 messages["type"] = text["nested"]
-            field.error_messages.update(messages)
+            # A new dict: a schema's fields are shallow copies of the class's, so updating
+            # in place would give every instance the last language built.
+            field.error_messages = {**field.error_messages, **messages}
+
+
+_shared: dict[tuple, BaseSchema] = {}
+
+
+def shared(cls: type[BaseSchema], many: bool = False) -> BaseSchema:
+    """Return one instance of a schema per language and process.
+
+    Building a schema (deep-copied fields, translated messages, nested schemas) cost more
+    than the dump itself on every request; load and dump keep no state on the instance
+    (the reader's context lives in a context variable), so one instance serves them all.
+    """
+    key = (cls, many, str(get_locale() or ""))
+    found = _shared.get(key)
+    if found is None:
+        found = _shared[key] = cls(many=many)
+    return found
 
 
 @lru_cache(maxsize=32)
