@@ -138,13 +138,12 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
     petition = Petition(channel=data.channel, received_on=data.received_on,
                         received_by_id=actor.id if actor else None, eligible=data.eligible,
                         signers=[], attachments=[])
-    seen: set[int] = set()
+    seen: set[Petitioner] = set()  # the same person twice (one ID number) signs once
     for p in data.petitioners:
         person = _find_or_create_petitioner(p, case.locality_code)
-        db.session.flush()
-        if person.id in seen:
+        if person in seen:
             continue
-        seen.add(person.id)
+        seen.add(person)
         petition.signers.append(PetitionSigner(petitioner=person,
                                                is_representative=p.is_representative))
     case.petitions.append(petition)

@@ -82,3 +82,20 @@ def test_validation_messages_follow_the_request_language(api, make_user):
         assert "Trường này là bắt buộc." in str(vi.get_json())
         assert "This field is required." in str(en.get_json())
         assert "Trường này là bắt buộc." not in str(en.get_json())
+
+
+def test_one_person_named_twice_in_a_petition_signs_once(world, make_locality):
+    loc = make_locality("31003")
+    people = [intake.PetitionerData(full_name="Lê Văn An", id_number="001090000001"),
+              intake.PetitionerData(full_name="Lê Văn An", id_number="001 090 000 001"),
+              intake.PetitionerData(full_name="Trần Thị Bình")]
+    data = intake.CaseData(kind="complaint", field_code="land", subject="Đất thôn Nam",
+                           content="Nội dung", locality_code=loc.code,
+                           petition=intake.PetitionData(channel="walk_in", received_on=TODAY,
+                                                        petitioners=people))
+    case = intake.receive_case(data, world.reception, NOW, TODAY)[0]
+    db.session.flush()
+    signers = case.petitions[0].signers
+    assert len(signers) == 2
+    assert sorted(s.petitioner.full_name for s in signers) == ["Lê Văn An", "Trần Thị Bình"]
+    assert len({s.petitioner_id for s in signers}) == 2
