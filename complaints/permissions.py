@@ -92,6 +92,16 @@ def can_add_petition(user, case) -> bool:
     return user.role == "reception" and case.reception_agency_id == user.agency_id
 
 
+def can_join_session_petition(user, case) -> bool:
+    """May a petition raised at this user's reception session join the case? Only a case
+    their agency holds: its desk's (reception) or its own (agency staff)."""
+    if user.agency_id is None:
+        return False
+    if user.role == "reception":
+        return case.reception_agency_id == user.agency_id
+    return user.role in AGENCY_ROLES and case.agency_id == user.agency_id
+
+
 def can_acknowledge(user, escalation) -> bool:
     """May this user acknowledge an escalation? Its addressee agency's head (or inspector)."""
     return (user.role in ("agency_head", "inspector") and user.agency_id is not None

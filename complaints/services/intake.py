@@ -228,12 +228,16 @@ def open_case(data: CaseData, actor: User | None, now: datetime, today: date,
 
 
 def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
-                 today: date) -> Petition:
-    """Attach a later petition on the same matter to an existing case (đơn trùng / nhiều lần)."""
+                 today: date, reception_session_id: int | None = None) -> Petition:
+    """Attach a later petition on the same matter to an existing case (đơn trùng / nhiều lần).
+
+    `reception_session_id` links it to the reception session it was raised at.
+    """
     errors = validate_petition(data, today)
     if errors:
         raise ValidationFailed(errors)
     petition = _add_petition(case, data, actor)
+    petition.reception_session_id = reception_session_id
     petition.is_duplicate = True
     petition.handling_outcome = "joined"
     petition.handled_on = data.received_on

@@ -19,13 +19,26 @@ from complaints.domain.messages import N_
 from complaints.domain.policies import RECEPTION_SESSION
 from complaints.extensions import db
 from complaints.models import Agency, Case, Petition, ReceptionSession, User
-from complaints.permissions import AGENCY_ROLES, can_hold_unscheduled_reception
+from complaints.permissions import (
+    AGENCY_ROLES,
+    can_hold_unscheduled_reception,
+    can_join_session_petition,
+)
 from complaints.services import audit, intake, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 COUNTS = ("turns", "people", "matters_first", "matters_repeated", "delegations",
           "delegation_people", "delegation_matters")
 RECORDING_ROLES = ("agency_head", "agency_officer", "reception")
+
+
+@dataclass
+class JoinedPetition:
+    """A petition raised at the session on a matter that already has a case."""
+
+    tracking_code: str
+    petition: intake.PetitionData
+    note: str = ""  # what the citizens presented this time, kept on the petition
 
 
 @dataclass
@@ -38,8 +51,9 @@ class SessionData:
     is_dialogue: bool = False
     notes: str = ""
     counts: dict[str, int] = field(default_factory=dict)
-    # Petitions raised at the session: each becomes a case in the same step.
-    petitions: list[intake.CaseData] = field(default_factory=list)
+    # Petitions raised at the session: each becomes a case in the same step, or joins the
+    # case already open on the same matter (đơn trùng, đơn nhiều lần).
+    petitions: list[intake.CaseData | JoinedPetition] = field(default_factory=list)
     case_id: int | None = None  # the heated or mass case an unscheduled session is about
 
 
@@ -82,8 +96,25 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
         # Raised at the session: its channel and date are the session's.
         row.petition.channel = RECEPTION_SESSION
         row.petition.received_on = data.held_on or today
-        errors.update(intake.validate_case(row, today, prefix=f"petitions.{i}."))
+        prefix = f"petitions.{i}."
+        if isinstance(row, JoinedPetition):
+            errors.update(intake.validate_petition(row.petition, today, prefix))
+            if joined_case(row, actor) is None:
+                errors[prefix + "join_code"] = N_(
+                    "Không có hồ sơ này trong các hồ sơ cơ quan của bạn đang giữ; để trống để "
+                    "mở hồ sơ mới.")
+        else:
+            errors.update(intake.validate_case(row, today, prefix=prefix))
     return errors
+
+
+def joined_case(row: JoinedPetition, actor: User) -> Case | None:
+    """The case a petition joins, if the actor's agency holds it (else None)."""
+    case = db.session.scalar(select(Case).where(
+        Case.tracking_code == row.tracking_code.strip().upper()))
+    if case is None or not can_join_session_petition(actor, case):
+        return None
+    return case
 
 
 def record_session_with_petitions(data: SessionData, actor: User, now: datetime, today: date
@@ -92,8 +123,9 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
 
     Every row is validated (by intake's own rules) before anything is written, so one bad
     row leaves nothing behind. Petitions raised at a session an agency's staff recorded go
-    straight to that agency (chờ thụ lý); a reception desk's stay in its queue. Returns the
-    session and (case, citizen's PIN) for each petition.
+    straight to that agency (chờ thụ lý); a reception desk's stay in its queue. A petition
+    on a matter the agency already holds joins that case instead (no new case, no PIN).
+    Returns the session and (case, citizen's PIN) for each case opened.
     """
     if not can_record(actor):
         raise NotAllowed(N_("Chỉ cán bộ của cơ quan được ghi buổi tiếp công dân."))
@@ -109,8 +141,18 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
         **{name: data.counts.get(name, 0) for name in COUNTS})
     db.session.add(session)
     db.session.flush()
-    opened = [intake.open_case(row, actor, now, today, reception_session_id=session.id)
-              for row in data.petitions]
+    opened: list[tuple[Case, str]] = []
+    joined: list[Case] = []
+    for row in data.petitions:
+        if isinstance(row, JoinedPetition):
+            case = joined_case(row, actor)
+            petition = intake.add_petition(case, row.petition, actor, now, today,
+                                           reception_session_id=session.id)
+            petition.handling_note = row.note.strip() or None
+            joined.append(case)
+        else:
+            opened.append(intake.open_case(row, actor, now, today,
+                                           reception_session_id=session.id))
     if actor.role in AGENCY_ROLES and opened:
         agency_code = db.session.get(Agency, actor.agency_id).code
         for case, _pin in opened:
@@ -123,6 +165,7 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
                  {"session": session.id, "held_on": data.held_on, "kind": data.kind,
                   "scheduled": data.scheduled,
                   "petitions": [case.tracking_code for case, _pin in opened],
+                  "joined": [case.tracking_code for case in joined],
                   **{name: data.counts.get(name, 0) for name in COUNTS}})
     if session.case is not None:
         audit.record_case(session.case, "unscheduled_reception_held", actor, now,
@@ -130,12 +173,13 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
     return session, opened
 
 
-def session_cases(session: ReceptionSession) -> list[Case]:
-    """The cases opened from petitions raised at this session, in the order received."""
-    return list(db.session.scalars(
-        select(Case).join(Petition, Petition.case_id == Case.id)
+def session_cases(session: ReceptionSession) -> list[tuple[Case, Petition]]:
+    """The cases of the petitions raised at this session (opened, or joined as a repeat),
+    with each petition, in the order received."""
+    return list(db.session.execute(
+        select(Case, Petition).join(Petition, Petition.case_id == Case.id)
         .where(Petition.reception_session_id == session.id)
-        .order_by(Petition.id)))
+        .order_by(Petition.id)).all())
 
 
 @dataclass

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Petition, ReceptionSession
 from complaints.services import workflow
+from complaints.services.errors import ValidationFailed
 from tests.conftest import NOW, TODAY
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
@@ -152,6 +153,91 @@ def test_duplicate_warning_then_confirm(world, client, login, make_case):
     assert response.status_code == 302
     assert db.session.query(Petition).filter(
         Petition.reception_session_id.is_not(None)).count() == 1
+
+
+def test_a_repeat_petition_joins_the_case_the_agency_holds(world, client, login, make_case):
+    earlier = make_case(actor=world["reception"], subject="Xây dựng trái phép lấn chiếm hẻm",
+                        locality_code="11311", received_on=date(2026, 11, 20))
+    workflow.route(earlier, "S", world["reception"], NOW, TODAY)
+    db.session.commit()
+    cases_before = db.session.scalar(select(db.func.count(Case.id)))
+    login(world["head"])
+    form = _session(**_petition(0, "", "", "Lê Văn Một", kind="", field="",
+                                join_code=earlier.tracking_code.lower(),
+                                content="Công dân tiếp tục phản ánh công trình chưa bị xử lý."),
+                    **_petition(1, "11312", "Cấp phép xây dựng chậm trễ quá hạn",
+                                "Phạm Thị Hai"))
+    response = client.post("/inspection/reception/new", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session = db.session.scalars(select(ReceptionSession)).one()
+    # One new case (row 1); row 0 joined the earlier case instead of opening another.
+    assert db.session.scalar(select(db.func.count(Case.id))) == cases_before + 1
+    db.session.expire_all()
+    joined = db.session.scalars(select(Petition).where(
+        Petition.case_id == earlier.id, Petition.reception_session_id == session.id)).one()
+    assert joined.is_duplicate and joined.handling_outcome == "joined"
+    assert joined.channel == "reception_session" and joined.received_on == date(2026, 11, 30)
+    assert joined.handling_note == "Công dân tiếp tục phản ánh công trình chưa bị xử lý."
+    assert [s.petitioner.full_name for s in joined.signers] == ["Lê Văn Một"]
+    added = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.chain == f"case:{earlier.id}", AuditEvent.action == "petition_added")).one()
+    assert json.loads(added.data)["petition"] == joined.id
+    recorded = json.loads(_audit("reception_session_recorded")[0].data)
+    assert recorded["joined"] == [earlier.tracking_code] and len(recorded["petitions"]) == 1
+    page = client.get(f"/inspection/reception/{session.id}").get_data(as_text=True)
+    assert earlier.tracking_code in page and page.count('data-testid="joined"') == 1
+
+
+@pytest.mark.parametrize("whose", ["other agency", "unknown"])
+def test_joining_a_case_the_agency_does_not_hold_is_refused(world, client, login, make_case,
+                                                            whose):
+    code = "2026-ZZZZZZZZ"
+    if whose == "other agency":
+        theirs = make_case(actor=world["reception"], subject="Khám chữa bệnh",
+                           locality_code="11311")
+        workflow.route(theirs, "O", world["reception"], NOW, TODAY)
+        db.session.commit()
+        code = theirs.tracking_code
+    petitions_before = db.session.scalar(select(db.func.count(Petition.id)))
+    login(world["head"])
+    form = _session(**_petition(0, "", "", "Lê Văn Một", join_code=code),
+                    **_petition(1, "11312", "Cấp phép xây dựng chậm trễ quá hạn",
+                                "Phạm Thị Hai"))
+    response = client.post("/inspection/reception/new", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="petitions-0-join_code-error"' in html and f'value="{code}"' in html
+    assert 'value="Cấp phép xây dựng chậm trễ quá hạn"' in html  # nothing typed is lost
+    assert db.session.scalar(select(ReceptionSession.id)) is None
+    assert db.session.scalar(select(db.func.count(Petition.id))) == petitions_before
+
+
+def test_a_reception_desk_joins_only_its_own_desk_cases(world, make_case, make_agency,
+                                                        make_user):
+    from complaints.services import intake
+    from complaints.services import reception_sessions as sessions
+
+    ours = make_case(actor=world["reception"], subject="Ngập úng đường Lê Chân")
+    other_desk = make_user("reception", agency=make_agency(code="BTCD2", name="Ban TCD 2"))
+    theirs = make_case(actor=other_desk, subject="Ngập úng đường An Biên")
+    db.session.commit()
+
+    def join(code: str) -> sessions.SessionData:
+        person = intake.PetitionerData(full_name="Lê Văn Một")
+        return sessions.SessionData(
+            held_on=TODAY, kind="regular", counts={"turns": 1, "people": 1},
+            petitions=[sessions.JoinedPetition(code, intake.PetitionData(
+                channel="walk_in", received_on=TODAY, petitioners=[person]))])
+
+    with pytest.raises(ValidationFailed) as refused:
+        sessions.record_session_with_petitions(join(theirs.tracking_code), world["reception"],
+                                               NOW, TODAY)
+    assert set(refused.value.errors) == {"petitions.0.join_code"}
+    session, opened = sessions.record_session_with_petitions(
+        join(ours.tracking_code), world["reception"], NOW, TODAY)
+    assert opened == []
+    assert [(c.id, p.is_duplicate) for c, p in sessions.session_cases(session)] == [
+        (ours.id, True)]
 
 
 # --- the prompt for an unscheduled reception ------------------------------------------------

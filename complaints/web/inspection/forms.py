@@ -42,6 +42,8 @@ for _code in COMPONENTS:
 class RaisedPetitionForm(Form):
     """A petition raised at the session: it becomes a case when the session is saved."""
 
+    join_code = StringField(_l("Nhập vào hồ sơ đã có (mã hồ sơ)"),
+                            validators=[Optional(), Length(max=40)])
     kind = SelectField(_l("Loại đơn"), choices=[(c, vi) for c, (vi, _en) in KINDS.items()],
                        validate_choice=False)  # checked by intake for the rows used
     field = SelectField(_l("Lĩnh vực"), choices=[], validate_choice=False)
@@ -62,7 +64,7 @@ class RaisedPetitionForm(Form):
 
     def is_blank(self) -> bool:
         return not any((self[name].data or "").strip() for name in (
-            "subject", "content", "full_name", "id_number", "phone", "address",
+            "join_code", "subject", "content", "full_name", "id_number", "phone", "address",
             "representatives", "members"))
 
 

@@ -102,7 +102,8 @@ def _people(text: str, representative: bool) -> list[intake.PetitionerData]:
     return out
 
 
-def _raised(form: ReceptionSessionForm) -> tuple[list[intake.CaseData], list[tuple[int, list]]]:
+def _raised(form: ReceptionSessionForm
+            ) -> tuple[list[intake.CaseData | sessions.JoinedPetition], list[tuple[int, list]]]:
     """The petitions typed in the form; for each, its row and each signer's source field."""
     rows, where = [], []
     for index, entry in enumerate(form.petitions):
@@ -119,13 +120,17 @@ def _raised(form: ReceptionSessionForm) -> tuple[list[intake.CaseData], list[tup
         main.is_representative = len(people) >= intake.GROUP_SIZE
         sources = ["full_name"] + ["representatives"] * len(reps) + ["members"] * len(members)
         kind = sub.kind.data
+        petition = intake.PetitionData(channel="reception_session",
+                                       received_on=form.held_on.data, petitioners=people)
+        where.append((index, sources))
+        if (sub.join_code.data or "").strip():
+            rows.append(sessions.JoinedPetition(sub.join_code.data, petition,
+                                                note=sub.content.data or ""))
+            continue
         rows.append(intake.CaseData(
             kind=kind, field_code=sub.field.data or "", subject=sub.subject.data or "",
             content=sub.content.data or "", locality_code=sub.locality_code.data or None,
-            complaint_round=1 if kind == "complaint" else None,
-            petition=intake.PetitionData(channel="reception_session",
-                                         received_on=form.held_on.data, petitioners=people)))
-        where.append((index, sources))
+            complaint_round=1 if kind == "complaint" else None, petition=petition))
     return rows, where
 
 
@@ -197,20 +202,26 @@ def new_reception_session():
                 errors = _row_errors(translate_errors(exc.errors), where)
             else:
                 db.session.commit()
+                joined = [r.tracking_code.strip().upper() for r in rows
+                          if isinstance(r, sessions.JoinedPetition)]
                 flash(_("Đã ghi buổi tiếp công dân.") + (" " + _(
                     "Đã tiếp nhận %(n)s đơn: %(codes)s.", n=len(opened),
                     codes=", ".join(f"{c.tracking_code} (PIN {pin})" for c, pin in opened))
-                    if opened else ""), "success")
+                    if opened else "") + (" " + _(
+                    "Đơn nhập vào hồ sơ đã có (không mở hồ sơ mới): %(codes)s.",
+                    codes=", ".join(joined)) if joined else ""), "success")
                 return redirect(url_for("inspection.reception_session", session_id=session.id))
     status = 422 if errors else 200
     return render_template("inspection/reception_form.html", form=form, errors=errors,
                            warnings=warnings, linked=linked), status
 
 
-def _duplicates(rows: list[intake.CaseData], where) -> dict[int, list]:
+def _duplicates(rows: list[intake.CaseData | sessions.JoinedPetition], where) -> dict[int, list]:
     """Earlier cases each raised petition may repeat, by the form row (as at intake)."""
     found = {}
     for data, (index, _sources) in zip(rows, where, strict=True):
+        if isinstance(data, sessions.JoinedPetition):
+            continue  # the officer already named the case it repeats
         matches = duplicates.find_similar(data.petition.petitioners, data.subject, data.content,
                                           data.locality_code, clock.today(),
                                           visible_to=current_user)
