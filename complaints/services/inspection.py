@@ -382,8 +382,15 @@ def clusters(user: User, f: CaseFilter) -> Page:
         Locality.code.in_({r[0].locality_code for r in result}))).all())
     topics = {x.id: x for x in db.session.scalars(select(Field).where(
         Field.id.in_({r[0].field_id for r in result})))}
+    # The cluster keeps its subject folded (accent-free) for matching; people read the
+    # subject of its earliest case.
+    first = select(func.min(Case.id)).where(
+        Case.cluster_id.in_({r[0].id for r in result})).group_by(Case.cluster_id)
+    subjects = dict(db.session.execute(select(Case.cluster_id, Case.subject).where(
+        Case.id.in_(first))).all()) if result else {}
     rows = [Row(case=None, extra={"cluster": c, "cases": n, "first_on": a, "last_on": b,
                                   "people": p, "locality": places.get(c.locality_code, ""),
-                                  "field": topics.get(c.field_id)})
+                                  "field": topics.get(c.field_id),
+                                  "subject": subjects.get(c.id) or c.subject_folded})
             for c, n, a, b, p in result]
     return Page(rows, _count(query), f.page, f.per_page)

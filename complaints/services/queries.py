@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
 
 from complaints.domain import states
 from complaints.extensions import db
@@ -97,6 +98,7 @@ def open_escalations_for(agency_id: int | None, limit: int = 50) -> list[Escalat
     """Unacknowledged escalations addressed to an agency."""
     query = (
         select(Escalation)
+        .options(joinedload(Escalation.case))  # the list names each case
         .where(Escalation.to_agency_id == agency_id, Escalation.acknowledged_at.is_(None))
         .order_by(Escalation.created_at.desc())
         .limit(limit)

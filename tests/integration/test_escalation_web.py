@@ -77,3 +77,14 @@ def test_agency_officer_has_no_escalation_page(client, login, world):
     login(world.officer_a)
     assert client.get("/escalations").status_code == 403
     assert client.get("/inbox").status_code == 200
+
+
+def test_head_home_names_each_escalated_case(client, login, world, routed_case):
+    escalate_due(ladder_dates(routed_case)[1], NOW)
+    login(world.head_a)
+    page = client.get("/agency/").get_data(as_text=True)
+    listed = page[page.index('data-testid="escalations"'):]
+    listed = listed[:listed.index("</ul>")]
+    assert f'/agency/cases/{routed_case.tracking_code}"' in listed
+    assert routed_case.subject in listed
+    assert 'href="/escalations"' in page

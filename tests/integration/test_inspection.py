@@ -167,8 +167,14 @@ def test_clusters_summary_and_exports(client, login, world, make_case):
     row = html[html.index(f'data-testid="cluster-{cluster.id}"'):]
     row = row[:row.index("</tr>")]
     assert "<td>6</td><td>1</td><td>10/11/2026</td><td>10/11/2026</td>" in row
+    # Named by its case's subject as typed (the folded form is for matching only), and
+    # linked to the cluster's own page.
+    assert f'href="/clusters/{cluster.id}">Ô nhiễm bãi rác thôn 2</a>' in row
+    assert "Ô nhiễm bãi rác thôn 2" in client.get(f"/clusters/{cluster.id}").get_data(
+        as_text=True)
     rows = list(csv.reader(io.StringIO(
         client.get("/inspection/clusters?export=csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[1][0] == "Ô nhiễm bãi rác thôn 2"
     assert rows[1][3:] == ["6", "1", "10/11/2026", "10/11/2026"]
     rows = list(csv.reader(io.StringIO(client.get(
         "/inspection/escalations?state=all&export=csv").get_data(as_text=True).lstrip("\ufeff"))))

@@ -180,7 +180,7 @@ def clusters():
         f.page, f.per_page = 1, EXPORT_MAX
     page = monitoring.clusters(current_user, f)
     if fmt in ("csv", "xlsx"):
-        rows = ([x["cluster"].subject_folded, x["locality"],
+        rows = ([x["subject"], x["locality"],
                  x["field"].name(_lang()) if x["field"] else "", x["people"], x["cases"],
                  x["first_on"].strftime("%d/%m/%Y"), x["last_on"].strftime("%d/%m/%Y")]
                 for x in (row.extra for row in page.rows))
