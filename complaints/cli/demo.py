@@ -88,6 +88,8 @@ def load(if_empty, bulk_cases, story_cases, seed, today_, chunk_size, progress):
         story = demo.load_story(story_cases, today, now, rng, progress=bar.update)
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(story.statuses.items()))
     click.echo(f"Story: {story.cases} cases as of {today:%Y-%m-%d} ({statuses}).")
+    held = demo.load_reception_sessions(today, now, random.Random(rng.random()))  # noqa: S311  # nosec B311
+    click.echo(f"Reception days: {held} sessions held by agency heads recorded.")
     for code, pin in story.samples:
         click.echo(f"  citizen look-up: tracking code {code}, PIN {pin}")
     _echo_credentials(province.credentials)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Select, and_, func, select
 
 from complaints.clock import LOCAL_TZ
-from complaints.domain import states
+from complaints.domain import catalog, states
 from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.messages import N_
 from complaints.extensions import db
@@ -52,6 +52,18 @@ EVENT_LABELS = {
     "identity_viewed": ("Xem danh tính người đứng đơn", "Petitioners' identity viewed"),
     "deadline_recomputed": ("Tính lại thời hạn", "Deadline recomputed"),
     "escalated": ("Kiến nghị xử lý (cảnh báo)", "Escalated"),
+    "escalation_acknowledged": ("Xác nhận kiến nghị xử lý", "Escalation acknowledged"),
+    "attachment_added": ("Thêm tài liệu kèm theo", "Attachment added"),
+    "identity_revealed": ("Xem tài liệu lộ danh tính", "Identifying document viewed"),
+    "feedback": ("Công dân đánh giá kết quả", "Citizen's rating"),
+    "inspector_urged": ("Thanh tra đôn đốc", "Urged by the inspectorate"),
+    "reexamination_ordered": ("Thanh tra yêu cầu xem xét lại", "Re-examination ordered"),
+    "lead_designated": ("Chỉ định cơ quan chủ trì", "Lead agency designated"),
+    "lead_set_by_inspector": ("Thanh tra chỉ định cơ quan chủ trì",
+                              "Lead agency set by the inspectorate"),
+    "taken_up_by_inspectorate": ("Thanh tra trực tiếp xử lý", "Taken up by the inspectorate"),
+    "marked_heated": ("Đánh dấu vụ việc gay gắt", "Marked heated"),
+    "unscheduled_reception_held": ("Tiếp công dân đột xuất", "Unscheduled reception held"),
 }
 ACTION_LABELS = {
     "accept": ("Thụ lý", "Accept"),
@@ -85,6 +97,77 @@ STAGE_LABELS = {
     "acceptance": ("Thụ lý", "Acceptance"),
     "resolution": ("Giải quyết", "Resolution"),
 }
+
+
+ROUTING_ACTION_LABELS = {
+    "route": ("Chuyển xử lý", "Routed"),
+    "return": ("Trả lại đơn", "Returned"),
+    "transfer": ("Chuyển cơ quan khác", "Transferred"),
+}
+# The details an audit event carries, as the timeline names them.
+DETAIL_LABELS = {
+    "on": ("Ngày", "Date"), "reason": ("Lý do", "Reason"), "to": ("Đến", "To"),
+    "channel": ("Kênh", "Channel"), "received_on": ("Ngày nhận", "Received on"),
+    "signers": ("Số người đứng đơn", "Petitioners"), "kind": ("Loại đơn", "Kind"),
+    "parent": ("Hồ sơ lần đầu", "First-round case"), "officer": ("Cán bộ", "Officer"),
+    "decision": ("Quyết định", "Decision"), "on_time": ("Đúng hạn", "On time"),
+    "outcome": ("Kết quả", "Outcome"), "escalation": ("Số kiến nghị", "Escalation no."),
+    "level": ("Mức", "Level"), "stage": ("Giai đoạn", "Stage"),
+    "due_on": ("Hạn", "Due"), "as_of": ("Tính đến", "As of"),
+    "suggested": ("Cơ quan đề xuất", "Suggested agency"),
+    "agencies": ("Các cơ quan", "Agencies"), "why": ("Căn cứ", "Why"),
+    "filing_reason": ("Lý do lưu đơn", "Reason for filing"),
+    "days": ("Số ngày", "Days"), "from": ("Từ", "From"),
+    "petition": ("Đơn số", "Petition no."), "forwarded_to": ("Chuyển đến", "Forwarded to"),
+    "cluster": ("Nhóm đông người", "Mass cluster"), "session": ("Buổi tiếp", "Session"),
+    "held_on": ("Ngày tiếp", "Held on"), "via": ("Qua", "Via"), "note": ("Ghi chú", "Note"),
+    "lead": ("Cơ quan chủ trì", "Lead agency"), "before": ("Trước đó", "Before"),
+    "attachment": ("Tệp số", "File no."), "purpose": ("Loại tài liệu", "Document type"),
+    "rating_result": ("Đánh giá kết quả", "Rating of the result"),
+    "rating_service": ("Đánh giá thái độ phục vụ", "Rating of the service"),
+    "action": ("Biện pháp", "Action"), "agency": ("Cơ quan", "Agency"),
+}
+_CODED_DETAILS = {"kind": catalog.KINDS, "channel": catalog.CHANNELS,
+                  "outcome": catalog.RESOLUTION_OUTCOMES,
+                  "filing_reason": catalog.FILING_REASONS}
+_WHY_LABELS = {
+    "returned_or_transferred_twice": ("Bị trả lại hoặc chuyển đi từ hai lần",
+                                      "Returned or transferred twice or more"),
+    "sent_back": ("Bị chuyển trả về cơ quan đã chuyển đi", "Sent back where it came from"),
+}
+
+
+def _detail_value(key: str, value, action: str, lang: str) -> str:
+    en = lang.startswith("en")
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return ("yes" if value else "no") if en else ("có" if value else "không")
+    if isinstance(value, list):
+        return ", ".join(_detail_value(key, v, action, lang) for v in value)
+    if key in _CODED_DETAILS:
+        return catalog.label(_CODED_DETAILS[key], str(value), "en" if en else "vi")
+    if key == "reason" and action in ("escalated", "escalation_acknowledged"):
+        return catalog.label(catalog.ESCALATION_REASONS, str(value), "en" if en else "vi")
+    if key == "stage":
+        return text_label(STAGE_LABELS, str(value), lang) if value != "case" else (
+            "case" if en else "hồ sơ")
+    if key == "why":
+        return text_label(_WHY_LABELS, str(value), lang)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def event_details(action: str, data: dict | str, lang: str = "vi") -> list[tuple[str, str]]:
+    """The details of an audit event as (label, text) in the reader's language."""
+    if isinstance(data, str):  # an AuditEvent row's canonical JSON
+        data = json.loads(data or "{}")
+    return [(text_label(DETAIL_LABELS, key, lang), _detail_value(key, value, action, lang))
+            for key, value in data.items() if key != "status"]
 
 
 def text_label(table: dict[str, tuple[str, str]], code: str, lang: str = "vi") -> str:

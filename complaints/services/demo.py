@@ -50,6 +50,7 @@ from complaints.models import (
     Petition,
     Petitioner,
     PetitionSigner,
+    ReceptionSession,
     RoutingRule,
     User,
 )
@@ -1079,6 +1080,59 @@ def load_story(count: int, today: date, now: datetime, rng: random.Random,
     if count <= 0:
         return StoryResult()
     return _Storyteller(today, now, rng, batch).tell(count, progress)
+
+
+# --------------------------------------------------------------------------------------
+# Leaders' citizen-reception days
+# --------------------------------------------------------------------------------------
+
+RECEPTION_HELD_SHARE = 0.85  # of the required days a demo leader actually held
+
+
+def load_reception_sessions(today: date, now: datetime, rng: random.Random,
+                            months: int = 6) -> int:
+    """Record, through the service, the reception days each agency head held over the
+    last `months`: most of the required ones (weekly for a commune chair, monthly for the
+    city chair and department heads), so the compliance view shows leaders both above and
+    below the rule. Agencies that already have sessions are left alone (idempotent)."""
+    from complaints.domain.scoring import RECEPTION_FREQUENCY
+    from complaints.services import reception_sessions as sessions
+
+    calendar = get_calendar()
+    start = today - timedelta(days=30 * months)
+    recorded = {a for (a,) in db.session.execute(select(ReceptionSession.agency_id).distinct())}
+    heads = db.session.execute(
+        select(User, Agency).join(Agency, User.agency_id == Agency.id)
+        .where(User.role == "agency_head", User.active.is_(True))
+        .order_by(Agency.id, User.id)).all()
+    count, seen = 0, set()
+    for head, agency in heads:
+        frequency = RECEPTION_FREQUENCY.get(agency.level)
+        if frequency is None or agency.id in recorded or agency.id in seen:
+            continue
+        seen.add(agency.id)
+        held_share = RECEPTION_HELD_SHARE if rng.random() < 0.7 else 0.5  # some lag behind
+        step = 7 if frequency == "week" else 30
+        first = start
+        while first + timedelta(days=step) <= today:
+            if rng.random() < held_share:
+                days = [first + timedelta(days=i) for i in range(step)
+                        if calendar.is_working_day(first + timedelta(days=i))]
+                if days:
+                    turns = rng.randint(0, 6)
+                    sessions.record_session(sessions.SessionData(
+                        held_on=rng.choice(days), kind="head",
+                        leader_name=f"{head.full_name}, " + (
+                            "Chủ tịch" if agency.level in ("commune", "province")
+                            else "Thủ trưởng cơ quan"),
+                        place=f"Nơi tiếp công dân, {agency.name}",
+                        counts={"turns": turns, "people": turns + rng.randint(0, 3),
+                                "matters_first": turns, "matters_repeated": 0}),
+                        head, now, today)
+                    count += 1
+            first += timedelta(days=step)
+    db.session.commit()
+    return count
 
 
 # --------------------------------------------------------------------------------------

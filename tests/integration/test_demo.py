@@ -112,6 +112,22 @@ def test_story_demo_builds_a_province_with_believable_cases(runner):
     checked, breaks = verify_chains()
     assert checked > 40 and breaks == []
 
+    # Leaders' reception days, recorded through the service, on working days up to today:
+    # most leaders meet the frequency rule over the last quarter, not all.
+    from complaints.models import ReceptionSession
+    from complaints.services import reception_sessions as sessions
+
+    held = db.session.scalars(select(ReceptionSession)).all()
+    assert held and all(s.held_on <= DEMO_TODAY and s.kind == "head" for s in held)
+    assert all(get_calendar().is_working_day(s.held_on) for s in held)
+    recorded = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "reception_session_recorded"))
+    assert recorded == len(held)
+    rows = sessions.compliance(users["inspector"], date(2026, 6, 15), date(2026, 9, 14))
+    assert any(r.below for r in rows) and any(not r.below for r in rows)
+    _load(runner, "--story-cases", "0", "--seed", "7")  # again: no session twice
+    assert db.session.scalar(select(func.count(ReceptionSession.id))) == len(held)
+
 
 def test_story_demo_is_reproducible_for_a_seed(runner):
     _load(runner, "--story-cases", "12", "--seed", "11")

@@ -87,3 +87,20 @@ def test_pages(world, client, login):
     html = client.get("/inspection/reception?period=month&year=2026&number=11").get_data(
         as_text=True)
     assert 'data-testid="compliance-X"' in html and "Chưa đạt" in html
+
+
+def test_gaps_summarised_on_the_page(world, client, login):
+    # A quarter: the commune chair held one week of 13; nobody else held any.
+    sessions.record_session(_data(date(2026, 10, 1)), world["commune_head"], NOW, TODAY)
+    db.session.commit()
+    login(world["inspector"])
+    html = client.get("/inspection/reception?period=quarter&number=4&year=2026").get_data(
+        as_text=True)
+
+    def row(code):
+        part = html[html.index(f'data-testid="compliance-{code}"'):]
+        return part[:part.index("</tr>")]
+
+    assert "Cả kỳ: không có ngày tiếp nào" in row("S")  # a department head: 0 of 3 months
+    assert "và 6 kỳ khác" in row("X")  # 12 weekly gaps: six listed, then the count
+    assert row("X").count("–") == 6

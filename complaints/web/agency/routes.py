@@ -48,6 +48,8 @@ def _case_helpers():
         "stage_label": lambda code: _label(case_view.STAGE_LABELS, code),
         "event_label": lambda code: _label(case_view.EVENT_LABELS, code),
         "action_label": lambda code: _label(case_view.ACTION_LABELS, code),
+        "routing_label": lambda code: _label(case_view.ROUTING_ACTION_LABELS, code),
+        "event_details": lambda e: case_view.event_details(e.action, e.data, _lang()),
     }
 
 

@@ -1,0 +1,27 @@
+"""The case timeline shows each audit event's details in words, not as stored codes."""
+
+from complaints.services.case_view import EVENT_LABELS, event_details
+
+
+def test_received_event_in_both_languages():
+    data = {"kind": "complaint", "channel": "walk_in", "received_on": "2026-10-08",
+            "signers": 6, "parent": None, "status": "received"}
+    assert event_details("received", data, "vi") == [
+        ("Loại đơn", "Khiếu nại"), ("Kênh", "Trực tiếp"), ("Ngày nhận", "08/10/2026"),
+        ("Số người đứng đơn", "6"), ("Hồ sơ lần đầu", "—")]
+    assert event_details("received", data, "en")[0] == ("Kind", "Complaint")
+
+
+def test_escalation_reason_stage_and_lists_in_words():
+    shown = dict(event_details("escalated", '{"reason": "mass", "stage": "resolution", '
+                               '"agencies": ["SO-XD", "SO-NV"], "on_time": false}', "vi"))
+    assert shown["Lý do"] == "Đông người" and shown["Giai đoạn"] == "Giải quyết"
+    assert shown["Các cơ quan"] == "SO-XD, SO-NV" and shown["Đúng hạn"] == "không"
+    # A routing's reason is the officer's own words, kept as written.
+    assert dict(event_details("routed", {"reason": "mass"}, "vi"))["Lý do"] == "mass"
+    # An unknown key still shows, under its own name.
+    assert ("extra_key", "x") in event_details("routed", {"extra_key": "x"}, "vi")
+
+
+def test_every_event_label_has_both_languages():
+    assert all(len(pair) == 2 and all(pair) for pair in EVENT_LABELS.values())
