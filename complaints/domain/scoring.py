@@ -104,14 +104,18 @@ def rank(scores: dict[object, float | None]) -> list[tuple[object, float | None,
     return out
 
 
-def required_periods(level: str, start: date, end: date) -> list[tuple[date, date]]:
+def required_periods(level: str, start: date, end: date,
+                     as_of: date | None = None) -> list[tuple[date, date]]:
     """The blocks of [start, end] that each need one reception day by the leader.
 
     Blocks run from the first day of the period: 7 days for a weekly duty, one month (to
     the day before the same day of the next month) for a monthly one. A trailing partial
     block is not required. So a quarter 15/12–14/3 holds 3 monthly blocks, a calendar
-    month 4 weekly ones.
+    month 4 weekly ones. With `as_of`, a block not over by that day is not required yet:
+    the current quarter does not count the weeks still to come as missed.
     """
+    if as_of is not None and as_of < end:
+        end = as_of
     frequency = RECEPTION_FREQUENCY.get(level)
     periods: list[tuple[date, date]] = []
     first = start
@@ -134,19 +138,21 @@ def _add_month(d: date) -> date:
             day -= 1
 
 
-def required_reception_days(level: str, start: date, end: date) -> int:
-    """Leader's reception days due in [start, end] for an agency of this level."""
-    return len(required_periods(level, start, end))
+def required_reception_days(level: str, start: date, end: date,
+                            as_of: date | None = None) -> int:
+    """Leader's reception days due in [start, end] (as of a day) for an agency of this level."""
+    return len(required_periods(level, start, end, as_of))
 
 
-def reception_gaps(level: str, held_days: list[date], start: date, end: date
-                   ) -> list[tuple[date, date]]:
+def reception_gaps(level: str, held_days: list[date], start: date, end: date,
+                   as_of: date | None = None) -> list[tuple[date, date]]:
     """Return the required weeks or months in which the leader held no reception day."""
-    return [(a, b) for a, b in required_periods(level, start, end)
+    return [(a, b) for a, b in required_periods(level, start, end, as_of)
             if not any(a <= d <= b for d in held_days)]
 
 
-def held_in_required(level: str, held_days: list[date], start: date, end: date) -> int:
+def held_in_required(level: str, held_days: list[date], start: date, end: date,
+                     as_of: date | None = None) -> int:
     """Required weeks or months in which at least one day was held (extra days don't count)."""
-    periods = required_periods(level, start, end)
-    return len(periods) - len(reception_gaps(level, held_days, start, end))
+    periods = required_periods(level, start, end, as_of)
+    return len(periods) - len(reception_gaps(level, held_days, start, end, as_of))

@@ -195,8 +195,12 @@ class Compliance:
         return self.held < self.required
 
 
-def compliance(user: User, start: date, end: date) -> list[Compliance]:
-    """Each leader's reception days against the rule, worst first (scoped like scorecards)."""
+def compliance(user: User, start: date, end: date,
+               today: date | None = None) -> list[Compliance]:
+    """Each leader's reception days against the rule, worst first (scoped like scorecards).
+
+    With `today`, only the weeks or months over by then are required.
+    """
     query = select(Agency).where(Agency.active.is_(True),
                                  Agency.level.in_(tuple(scoring.RECEPTION_FREQUENCY)))
     if user.role not in ("inspector", "admin"):
@@ -214,9 +218,9 @@ def compliance(user: User, start: date, end: date) -> list[Compliance]:
         days = held.get(agency.id, [])
         out.append(Compliance(
             agency, scoring.RECEPTION_FREQUENCY[agency.level],
-            scoring.required_reception_days(agency.level, start, end),
-            scoring.held_in_required(agency.level, days, start, end),
-            scoring.reception_gaps(agency.level, days, start, end)))
+            scoring.required_reception_days(agency.level, start, end, today),
+            scoring.held_in_required(agency.level, days, start, end, today),
+            scoring.reception_gaps(agency.level, days, start, end, today)))
     return sorted(out, key=lambda c: (not c.below, c.held - c.required, c.agency.name))
 
 

@@ -128,7 +128,7 @@ def scorecards(user: User, start: date, end: date, today: date) -> list[Card]:
         if agency_id in cards:
             cards[agency_id].metrics.overdue_now = n
 
-    _reception(cards, ids, start, end)
+    _reception(cards, ids, start, end, today)
 
     weight = weights()
     for card in cards.values():
@@ -157,8 +157,9 @@ def _apply(m: scoring.Metrics, counts: scorecard_summary.Counts, start: date) ->
         m.satisfaction_count = v["ratings_count"]
 
 
-def _reception(cards: dict[int, Card], ids: list[int], start: date, end: date) -> None:
-    """The leader's own reception days against the required weekly or monthly blocks."""
+def _reception(cards: dict[int, Card], ids: list[int], start: date, end: date,
+               today: date) -> None:
+    """The leader's own reception days against the weekly or monthly blocks over by today."""
     held: dict[int, list[date]] = defaultdict(list)
     for agency_id, day in db.session.execute(
             select(ReceptionSession.agency_id, ReceptionSession.held_on).distinct()
@@ -169,6 +170,7 @@ def _reception(cards: dict[int, Card], ids: list[int], start: date, end: date) -
     for card in cards.values():
         level = card.agency.level
         days = held.get(card.agency.id, [])
-        card.metrics.reception_required = scoring.required_reception_days(level, start, end)
-        card.metrics.reception_held = scoring.held_in_required(level, days, start, end)
-        card.reception_gaps = scoring.reception_gaps(level, days, start, end)
+        card.metrics.reception_required = scoring.required_reception_days(level, start, end,
+                                                                          today)
+        card.metrics.reception_held = scoring.held_in_required(level, days, start, end, today)
+        card.reception_gaps = scoring.reception_gaps(level, days, start, end, today)

@@ -90,7 +90,8 @@ def test_pages(world, client, login):
 
 
 def test_gaps_summarised_on_the_page(world, client, login):
-    # A quarter: the commune chair held one week of 13; nobody else held any.
+    # Quarter 4 (15/09–14/12) as of 01/12: 11 weeks and 2 months are over. The commune
+    # chair held one week; nobody else held any.
     sessions.record_session(_data(date(2026, 10, 1)), world["commune_head"], NOW, TODAY)
     db.session.commit()
     login(world["inspector"])
@@ -101,6 +102,8 @@ def test_gaps_summarised_on_the_page(world, client, login):
         part = html[html.index(f'data-testid="compliance-{code}"'):]
         return part[:part.index("</tr>")]
 
-    assert "Cả kỳ: không có ngày tiếp nào" in row("S")  # a department head: 0 of 3 months
-    assert "và 6 kỳ khác" in row("X")  # 12 weekly gaps: six listed, then the count
+    assert "Cả kỳ: không có ngày tiếp nào" in row("S")  # a department head: 0 of 2 months
+    assert "<td>1/11</td>" in row("X") and "<td>0/2</td>" in row("S")
+    assert "và 4 kỳ khác" in row("X")  # 10 weekly gaps: six listed, then the count
+    assert "Kỳ chưa kết thúc" in html
     assert row("X").count("–") == 6

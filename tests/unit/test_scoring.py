@@ -67,3 +67,18 @@ def test_department_head_monthly_rule():
     assert scoring.reception_gaps("department", held, start, end) == [
         (date(2026, 1, 15), date(2026, 2, 14))]
     assert scoring.held_in_required("department", held, start, end) == 2
+
+
+def test_blocks_not_over_are_not_required_yet():
+    # Quarter 4 on the 15th–14th rule, looked at on 01/12: 11 weeks and 2 months are over.
+    start, end, today = date(2026, 9, 15), date(2026, 12, 14), date(2026, 12, 1)
+    assert scoring.required_reception_days("commune", start, end) == 13
+    assert scoring.required_reception_days("commune", start, end, today) == 11
+    assert scoring.required_reception_days("department", start, end, today) == 2
+    held = [date(2026, 11, 30)]  # the last block over by today
+    assert scoring.held_in_required("commune", held, start, end, today) == 1
+    assert len(scoring.reception_gaps("commune", held, start, end, today)) == 10
+    # A day in the block still running neither counts nor is missing yet.
+    assert scoring.held_in_required("commune", [date(2026, 12, 1)], start, end, today) == 0
+    # A period already over is unaffected.
+    assert scoring.required_reception_days("commune", start, end, date(2027, 1, 1)) == 13

@@ -62,12 +62,13 @@ def reception():
     prompts, total = unscheduled.prompts(current_user, page,
                                          current_app.config.get("PAGE_SIZE", 25))
     return render_template("inspection/reception.html", period=period, problem=problem,
-                           rows=sessions.compliance(current_user, period.start, period.end),
+                           rows=sessions.compliance(current_user, period.start, period.end,
+                                                   today),
                            sessions=sessions.recent_sessions(current_user),
                            can_record=sessions.can_record(current_user),
                            prompts=prompts, prompts_total=total, page=page,
                            per_page=current_app.config.get("PAGE_SIZE", 25),
-                           case_url=case_url)
+                           case_url=case_url, today=today)
 
 
 def _lang() -> str:
