@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, false, select
 
 from complaints.domain import scoring
 from complaints.domain.catalog import RECEPTION_KINDS
@@ -30,6 +30,7 @@ from complaints.services.errors import NotAllowed, ValidationFailed
 COUNTS = ("turns", "people", "matters_first", "matters_repeated", "delegations",
           "delegation_people", "delegation_matters")
 RECORDING_ROLES = ("agency_head", "agency_officer", "reception")
+MAX_PETITIONS = 100  # petitions recorded with one session
 
 
 @dataclass
@@ -92,6 +93,9 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
         elif data.scheduled:
             errors["scheduled"] = N_("Buổi tiếp về vụ việc gay gắt, đông người là tiếp đột "
                                  "xuất: bỏ chọn tiếp định kỳ.")
+    if len(data.petitions) > MAX_PETITIONS:
+        errors["petitions"] = N_("Tối đa %(n)s đơn mỗi buổi tiếp.", n=MAX_PETITIONS)
+        return errors
     for i, row in enumerate(data.petitions):
         # Raised at the session: its channel and date are the session's.
         row.petition.channel = RECEPTION_SESSION
@@ -182,6 +186,19 @@ def session_cases(session: ReceptionSession) -> list[tuple[Case, Petition]]:
         .order_by(Petition.id)).all())
 
 
+def petitions_of(session_ids: list[int]) -> dict[int, list[tuple[str, bool]]]:
+    """(tracking code, joined an existing case?) of each session's petitions, in one read."""
+    out: dict[int, list[tuple[str, bool]]] = {i: [] for i in session_ids}
+    if session_ids:
+        for session_id, code, joined in db.session.execute(
+                select(Petition.reception_session_id, Case.tracking_code, Petition.is_duplicate)
+                .join(Case, Petition.case_id == Case.id)
+                .where(Petition.reception_session_id.in_(session_ids))
+                .order_by(Petition.id)):
+            out[session_id].append((code, bool(joined)))
+    return out
+
+
 @dataclass
 class Compliance:
     agency: Agency
@@ -224,10 +241,18 @@ def compliance(user: User, start: date, end: date,
     return sorted(out, key=lambda c: (not c.below, c.held - c.required, c.agency.name))
 
 
-def recent_sessions(user: User, limit: int = 50) -> list[ReceptionSession]:
-    """The latest sessions this user may see: all for inspectors, own agency otherwise."""
+def visible_sessions(user: User) -> Select:
+    """The sessions this user may see, newest first: all for inspectors and admins, their
+    own agency's for its staff (and a reception desk's for the desk)."""
     query = select(ReceptionSession).order_by(ReceptionSession.held_on.desc(),
-                                              ReceptionSession.id.desc()).limit(limit)
-    if user.role not in ("inspector", "admin"):
-        query = query.where(ReceptionSession.agency_id == user.agency_id)
-    return list(db.session.scalars(query))
+                                              ReceptionSession.id.desc())
+    if user.role in ("inspector", "admin"):
+        return query
+    if user.role in RECORDING_ROLES and user.agency_id is not None:
+        return query.where(ReceptionSession.agency_id == user.agency_id)
+    return query.where(false())
+
+
+def recent_sessions(user: User, limit: int = 50) -> list[ReceptionSession]:
+    """The latest sessions this user may see."""
+    return list(db.session.scalars(visible_sessions(user).limit(limit)))

@@ -103,6 +103,11 @@ MATRIX: dict[str, dict] = {
                         inspector=A, admin=A),
     "api.add_petition": row(reception=OWN_ONLY),
     "api.act": row(agency_head=OWN_ONLY),  # action "accept"
+    "api.list_reception_sessions": SIGNED_IN,  # scoped by reception_sessions.visible_sessions
+    # reception_sessions.can_record: staff with an agency record their own agency's sessions.
+    "api.create_reception_session": row(reception=A, agency_head=A, agency_officer=A),
+    "api.get_reception_session": row(agency_head=OWN_ONLY, agency_officer=OWN_ONLY,
+                                     inspector=A, admin=A),
     # --- sign-in ---
     "auth.login": everyone(P),
     "auth.logout": SIGNED_IN,

@@ -101,6 +101,22 @@ def build_spec() -> dict:
                                body=action_spec.schema,
                                errors=(400, 401, 403, 404, 409, 422),
                                params=[_CODE_PARAM])})
+    spec.path(path=f"{PREFIX}/reception-sessions", operations={
+        "get": _operation("List the reception sessions you may see, newest first", 200,
+                          s.ReceptionSessionPageSchema, errors=(401, 422),
+                          params=[{"in": "query", "schema": s.ReceptionSessionQuerySchema}],
+                          tag="reception"),
+        "post": _operation("Record a reception session of your agency with the petitions "
+                           "raised at it (each a new case, or joined to one your agency "
+                           "holds), all or nothing", 201, s.CreatedReceptionSessionSchema,
+                           body=s.ReceptionSessionInSchema, errors=(400, 401, 403, 422),
+                           tag="reception"),
+    })
+    spec.path(path=f"{PREFIX}/reception-sessions/{{session_id}}", operations={
+        "get": _operation("Read a reception session", 200, s.ReceptionSessionSchema,
+                          errors=(401, 404), tag="reception",
+                          params=[{"in": "path", "name": "session_id", "required": True,
+                                   "schema": {"type": "integer", "minimum": 1}}])})
     spec.path(path=f"{PREFIX}/openapi.json", operations={"get": _operation(
         "This document", 200, {"type": "object"}, errors=(), secured=False, tag="meta")})
     return spec.to_dict()

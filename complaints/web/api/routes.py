@@ -20,11 +20,12 @@ from complaints.domain import states
 from complaints.domain.messages import N_
 from complaints.domain.text import fold
 from complaints.extensions import db, limiter
-from complaints.models import Agency, Case, CaseDeadline, Field, Locality
+from complaints.models import Agency, Case, CaseDeadline, Field, Locality, ReceptionSession
 from complaints.permissions import can_act, can_add_petition, can_see_identity, can_view
 from complaints.services import accounts, audit, intake, queries, search, tokens, workflow
+from complaints.services import reception_sessions as sessions
 from complaints.services.accounts import AccountLocked, authenticate
-from complaints.services.errors import NotAllowed, NotFound
+from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web.api import bp
 from complaints.web.api import schemas as s
 from complaints.web.api.actions import ACTION_SPECS
@@ -268,6 +269,102 @@ def act(tracking_code: str, action: str):
     body = s.shared(spec.schema).load(_body())
     spec.call(case, body, user, now, today)
     return _case_response(case, user)
+
+
+# --- Reception sessions (tiếp công dân) --------------------------------------------------------
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database: larger ones name nothing
+
+
+def _session_data(body: dict) -> sessions.SessionData:
+    rows: list = []
+    for raised in body["petitions"]:
+        petition = intake.PetitionData(
+            channel="reception_session", received_on=body["held_on"],
+            petitioners=[intake.PetitionerData(**p) for p in raised["petitioners"]])
+        if raised["join_code"]:
+            rows.append(sessions.JoinedPetition(raised["join_code"], petition,
+                                                note=raised["note"] or ""))
+            continue
+        kind = raised["kind"] or ""
+        rows.append(intake.CaseData(
+            kind=kind, field_code=raised["field"] or "", subject=raised["subject"] or "",
+            content=raised["content"] or "", locality_code=raised["locality_code"],
+            complaint_round=1 if kind == "complaint" else None, petition=petition))
+    case_id = None
+    if body["case"]:
+        case = db.session.scalar(select(Case).where(
+            Case.tracking_code == body["case"].strip().upper()))
+        if case is None:  # the same answer as another agency's case: nothing is revealed
+            raise ValidationFailed({"case": N_("Hồ sơ không do cơ quan của bạn giải quyết.")})
+        case_id = case.id
+    return sessions.SessionData(
+        held_on=body["held_on"], kind=body["kind"], place=body["place"] or "",
+        leader_name=body["leader_name"] or "", scheduled=body["scheduled"],
+        is_dialogue=body["is_dialogue"], notes=body["notes"] or "",
+        counts={name: body[name] or 0 for name in sessions.COUNTS}, petitions=rows,
+        case_id=case_id)
+
+
+def _session_rows(rows: list[ReceptionSession]) -> list[dict]:
+    petitions = sessions.petitions_of([r.id for r in rows])
+    return [{**{name: getattr(r, name) for name in (
+                "id", "agency", "held_on", "kind", "scheduled", "is_dialogue", "leader_name",
+                "place", "notes", "case", *sessions.COUNTS)},
+             "petitions": [{"tracking_code": code, "joined": joined}
+                           for code, joined in petitions[r.id]]}
+            for r in rows]
+
+
+@bp.get("/reception-sessions")
+@token_required
+def list_reception_sessions():
+    """List the reception sessions you may see, newest first (held_from / held_to)."""
+    user = api_user()
+    args = s.shared(s.ReceptionSessionQuerySchema).load(request.args.to_dict())
+    query = sessions.visible_sessions(user).options(selectinload(ReceptionSession.agency),
+                                                    selectinload(ReceptionSession.case))
+    if args["held_from"]:
+        query = query.where(ReceptionSession.held_on >= args["held_from"])
+    if args["held_to"]:
+        query = query.where(ReceptionSession.held_on <= args["held_to"])
+    result = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False)
+    return jsonify({"items": s.shared(s.ReceptionSessionSchema, many=True).dump(
+                        _session_rows(list(result.items))),
+                    "page": result.page, "per_page": result.per_page,
+                    "total": result.total, "pages": result.pages})
+
+
+@bp.post("/reception-sessions")
+@token_required
+def create_reception_session():
+    """Record a session of your agency with the petitions raised at it, all or nothing."""
+    user, now, today = api_user(), clock.now(), clock.today()
+    if not sessions.can_record(user):
+        raise NotAllowed(N_("Chỉ cán bộ của cơ quan được ghi buổi tiếp công dân."))
+    body = s.shared(s.ReceptionSessionInSchema).load(_body())
+    session, opened = sessions.record_session_with_petitions(_session_data(body), user, now,
+                                                             today)
+    data = _session_rows([session])[0]
+    data["opened"] = [{"tracking_code": case.tracking_code, "pin": pin}
+                      for case, pin in opened]
+    answer = s.shared(s.CreatedReceptionSessionSchema).dump(data)
+    db.session.commit()
+    return jsonify(answer), 201
+
+
+@bp.get("/reception-sessions/<int:session_id>")
+@token_required
+def get_reception_session(session_id: int):
+    """Read one reception session (404 when you may not see it)."""
+    user = api_user()
+    session = None
+    if session_id <= MAX_ID:
+        session = db.session.scalar(sessions.visible_sessions(user).where(
+            ReceptionSession.id == session_id))
+    if session is None:
+        raise NotFound(str(session_id))
+    return jsonify(s.shared(s.ReceptionSessionSchema).dump(_session_rows([session])[0]))
 
 
 # --- OpenAPI -------------------------------------------------------------------------------------

@@ -21,11 +21,13 @@ from complaints.domain.catalog import (
     FILING_REASONS,
     FLAGS,
     KINDS,
+    RECEPTION_KINDS,
     RESOLUTION_OUTCOMES,
     STAGES,
 )
 from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.states import STATUSES
+from complaints.services.reception_sessions import MAX_PETITIONS
 
 IDENTITY_FIELDS = ("petitioner_id", "full_name", "id_number", "phone", "email", "address")
 EARLIEST_DATE = date(2000, 1, 1)
@@ -278,6 +280,108 @@ class CaseCreateSchema(PetitionInSchema):
     parent_tracking_code = _text(20)
     is_complex = fields.Boolean(load_default=False)
     is_remote = fields.Boolean(load_default=False)
+
+
+# --- Reception sessions (tiếp công dân) ------------------------------------------------------
+
+class RaisedPetitionInSchema(BaseSchema):
+    """A petition raised at the session: a new case, or one joining a case already held."""
+
+    join_code = _text(20, metadata={"description": "Tracking code of a case your agency "
+                                                   "holds: the petition joins it (đơn trùng, "
+                                                   "nhiều lần) and no case is opened; only "
+                                                   "`petitioners` (and `note`) are used."})
+    kind = _choice(KINDS)
+    field = _text(40, metadata={"description": "Field code (GET /fields)."})
+    subject = _text(500)
+    content = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=100_000))
+    locality_code = _text(10)
+    note = _text(20_000, metadata={"description": "A joined petition: what was presented."})
+    petitioners = fields.List(
+        fields.Nested(PetitionerInSchema), required=True,
+        validate=validate.Length(min=1, max=500, error=_l("Cần từ {min} đến {max} người.")),
+    )
+
+
+class ReceptionSessionInSchema(BaseSchema):
+    held_on = fields.Date(required=True, validate=validate.Range(
+        min=EARLIEST_DATE, error=_l("Ngày không hợp lệ.")))
+    kind = _choice(RECEPTION_KINDS, required=True)
+    leader_name = _text(200, metadata={"description": "Required when kind is head or "
+                                                     "deputy."})
+    place = _text(255)
+    scheduled = fields.Boolean(load_default=True,
+                               metadata={"description": "false: unscheduled (đột xuất)."})
+    is_dialogue = fields.Boolean(load_default=False)
+    notes = _text(4000)
+    case = _text(20, metadata={"description": "Tracking code of the heated or mass case an "
+                                              "unscheduled session is about."})
+    # The counts of the session (Law on Citizen Reception reporting); omitted: 0.
+    turns = _count()
+    people = _count()
+    matters_first = _count()
+    matters_repeated = _count()
+    delegations = _count()
+    delegation_people = _count()
+    delegation_matters = _count()
+    petitions = fields.List(
+        fields.Nested(RaisedPetitionInSchema), load_default=list,
+        validate=validate.Length(max=MAX_PETITIONS,
+                                 error=_l("Tối đa {max} đơn mỗi buổi tiếp.")))
+
+
+class SessionPetitionSchema(BaseSchema):
+    tracking_code = fields.String()
+    joined = fields.Boolean(metadata={"description": "true: joined an existing case."})
+
+
+class OpenedCaseSchema(BaseSchema):
+    tracking_code = fields.String()
+    pin = fields.String(metadata={"description": "The citizen's PIN, shown once."})
+
+
+class CaseRefSchema(BaseSchema):
+    tracking_code = fields.String()
+
+
+class ReceptionSessionSchema(BaseSchema):
+    id = fields.Integer()
+    agency_code = fields.Pluck(AgencyRefSchema, "code", attribute="agency")
+    held_on = fields.Date()
+    kind = fields.String()
+    scheduled = fields.Boolean()
+    is_dialogue = fields.Boolean()
+    leader_name = fields.String(allow_none=True)
+    place = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    case = fields.Pluck(CaseRefSchema, "tracking_code", allow_none=True)
+    turns = fields.Integer()
+    people = fields.Integer()
+    matters_first = fields.Integer()
+    matters_repeated = fields.Integer()
+    delegations = fields.Integer()
+    delegation_people = fields.Integer()
+    delegation_matters = fields.Integer()
+    petitions = fields.List(fields.Nested(SessionPetitionSchema))
+
+
+class CreatedReceptionSessionSchema(ReceptionSessionSchema):
+    opened = fields.List(fields.Nested(OpenedCaseSchema))
+
+
+class ReceptionSessionPageSchema(PageSchema):
+    items = fields.List(fields.Nested(ReceptionSessionSchema))
+
+
+class ReceptionSessionQuerySchema(BaseSchema):
+    class Meta(BaseSchema.Meta):
+        unknown = EXCLUDE
+
+    held_from = _date()
+    held_to = _date()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 # --- Actions (request bodies) ------------------------------------------------------------------

@@ -20,8 +20,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from complaints.domain.catalog import KINDS
 from complaints.domain.scoring import COMPONENTS
-
-MAX_RAISED_PETITIONS = 100
+from complaints.services.reception_sessions import MAX_PETITIONS
 
 
 def _count():
@@ -94,7 +93,7 @@ class ReceptionSessionForm(FlaskForm):
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
     case = HiddenField()  # tracking code of the heated or mass case (tiếp đột xuất)
     petitions = FieldList(FormField(RaisedPetitionForm), min_entries=1,
-                          max_entries=MAX_RAISED_PETITIONS)
+                          max_entries=MAX_PETITIONS)
 
 
 class HeatedForm(FlaskForm):
