@@ -4,6 +4,7 @@ append beside record() leaves the chain whole."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event, select
 
 from complaints.extensions import db
@@ -96,3 +97,19 @@ def test_an_explicit_head_makes_the_known_one_stale(app, make_case):
     seqs = _seqs(case.id)
     assert seqs == list(range(1, len(seqs) + 1))
     assert audit.verify_chains(f"case:{case.id}")[1] == []
+
+
+def test_the_database_refuses_to_change_or_delete_an_event(app, make_case):
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DatabaseError
+
+    case = make_case()
+    db.session.commit()
+    for statement in (update(AuditEvent).where(AuditEvent.case_id == case.id)
+                      .values(data="{}"),
+                      delete(AuditEvent).where(AuditEvent.case_id == case.id)):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(statement)
+            db.session.flush()
+        db.session.rollback()
+    assert _seqs(case.id)[0] == 1 and audit.verify_chains(f"case:{case.id}")[1] == []

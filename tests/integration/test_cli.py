@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import AuditEvent, User
+from tests.conftest import audit_unguarded
 
 
 def test_users_create_with_agency(runner, make_agency):
@@ -42,8 +43,9 @@ def test_audit_verify_detects_tampering(runner, make_case):
     ok = runner.invoke(args=["audit", "verify"])
     assert ok.exit_code == 0 and "0 broken" in ok.output
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.case_id == case.id))
-    event.data = event.data.replace("walk_in", "mail")
-    db.session.commit()
+    with audit_unguarded():  # the database refuses; someone who drops its triggers…
+        event.data = event.data.replace("walk_in", "mail")
+        db.session.commit()
     bad = runner.invoke(args=["audit", "verify"])
     assert bad.exit_code == 1
     assert f"chain=case:{case.id} seq=1 event_id={event.id}" in bad.output

@@ -42,3 +42,29 @@ def test_upgrade_builds_schema_and_check_is_clean(empty_database_url):
     assert result.exit_code == 0, result.output
     with app.app_context():
         db.engine.dispose()
+
+
+def test_migrated_audit_trail_is_append_only_and_downgrade_lifts_it(empty_database_url):
+    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    insert = text("INSERT INTO audit_events (chain, seq, actor_label, action, data, "
+                  "created_at, prev_hash, hash) VALUES ('t', 1, 'x', 'a', '{}', "
+                  "CURRENT_TIMESTAMP, 'p', 'h')")
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(insert)
+        for statement in ("UPDATE audit_events SET action = 'b'", "DELETE FROM audit_events"):
+            with pytest.raises(Exception, match="append-only"):  # noqa: B017,PT011
+                with db.engine.begin() as conn:
+                    conn.execute(text(statement))
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "downgrade", "f1d2c3b4a5e6"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_events"))
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        db.engine.dispose()
