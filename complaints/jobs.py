@@ -104,8 +104,16 @@ def prune_attachments(app: Flask):
         clock.now(), timedelta(hours=hours)))
 
 
+def seal_audit(app: Flask):
+    """Seal the audit events of the past day (daily; see services/audit_seals.py)."""
+    from complaints.services import audit_seals
+
+    return run_job(app, "audit_seal", lambda: audit_seals.seal(clock.now()))
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
-    """Return a scheduler with its jobs (sweep, outbox, reminders, reports, summary, store)."""
+    """Return a scheduler with its jobs (sweep, outbox, reminders, reports, summary, store,
+    audit seal)."""
     sched = BlockingScheduler(timezone=app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
     options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
     sched.add_job(sweep, "interval", args=[app], id="sweep", next_run_time=clock.now(),
@@ -117,5 +125,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     sched.add_job(scorecard_summary, "cron", args=[app], id="scorecard_summary", hour=0,
                   minute=20, **options)
     sched.add_job(prune_attachments, "cron", args=[app], id="attachments", hour=3, minute=10,
+                  **options)
+    sched.add_job(seal_audit, "cron", args=[app], id="audit_seal", hour=2, minute=30,
                   **options)
     return sched

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from complaints import clock
+from complaints.services import audit_seals
 from complaints.services import backup as backups
 from complaints.services.audit import verify_chains
 from complaints.services.errors import ValidationFailed
@@ -48,11 +49,17 @@ def restore(path, yes):
     except ValidationFailed as exc:
         raise click.ClickException(str(exc)) from exc
     checked, breaks = verify_chains()
+    sealed, seal_breaks = audit_seals.verify_seals()
     click.echo(f"restored from {path}; audit: checked {checked} events, "
-               f"{len(breaks)} broken chains")
+               f"{len(breaks)} broken chains; {sealed} seals, {len(seal_breaks)} broken")
     for b in breaks:
         click.echo(f"BROKEN chain={b.chain} seq={b.seq} event_id={b.event_id}: {b.problem}")
-    if breaks:
+    for s in seal_breaks:
+        click.echo(f"BROKEN seal={s.seq} events ({s.from_id}, {s.upto_id}]: {s.problem}")
+    last = audit_seals.latest()
+    if last is not None:
+        click.echo(f"latest {last.line()}: compare with the copy kept outside")
+    if breaks or seal_breaks:
         raise SystemExit(1)
 
 

@@ -181,4 +181,5 @@ def test_sweep_job_commits_and_records_its_run(app, routed_case):
     run = db.session.get(JobRun, "sweep")
     assert run.last_started_at and run.last_success_at and run.last_error is None
     assert {job.id for job in jobs.build_scheduler(app).get_jobs()} == {
-        "sweep", "outbox", "reminders", "reports", "scorecard_summary", "attachments"}
+        "sweep", "outbox", "reminders", "reports", "scorecard_summary", "attachments",
+        "audit_seal"}
