@@ -4,16 +4,17 @@ Builds (in a child process, with bench/queries.py's builder: the demo bulk gener
 SQLite database of N synthetic cases with their audit chains, then runs what an operator
 runs, as commands, and times each one:
 
+  0. `flask audit seal --margin-minutes 0`: the daily seal over every event (one pass);
   1. `flask backup --output FILE` against the live database (SQLite's online backup API);
   2. `flask restore FILE --yes` into a new, empty database file — a machine being rebuilt
-     after a loss — which also verifies every audit chain of the restored data;
+     after a loss — which also verifies every audit chain and the seal of the restored data;
   3. a comparison of the two databases: the same rows in every table, the same cases
      (id, tracking code, status, running due date) and the same audit events (id, hash).
 
 The baseline, measured in the same run, is a plain file copy of the (checkpointed)
 database: what the online backup costs beyond copying the bytes. The last line reads:
   backup cases=N backup_seconds=B restore_seconds=R copy_seconds=C events=E broken=K
-  size_mb=S same=yes|no
+  size_mb=S same=yes|no seal_seconds=Z
 """
 
 from __future__ import annotations
@@ -91,6 +92,11 @@ def measure(path: Path, cases: int, work: Path) -> str:
     copy_seconds = time.perf_counter() - started
     (work / "copy.db").unlink()
 
+    # Seal the trail first (the daily job's work), so the restore also recomputes a seal.
+    seal_seconds, said = _flask(["audit", "seal", "--margin-minutes", "0"],
+                                _env(path, instance))
+    print(said.strip())
+
     backup_file = work / "backup.sqlite3"
     backup_seconds, said = _flask(["backup", "--output", str(backup_file)], _env(path, instance))
     print(said.strip())
@@ -100,10 +106,12 @@ def measure(path: Path, cases: int, work: Path) -> str:
     restore_seconds, said = _flask(["restore", str(backup_file), "--yes"],
                                    _env(restored, instance))
     print(said.strip())
-    found = re.search(r"checked (\d+) events, (\d+) broken chains", said)
+    found = re.search(r"checked (\d+) events, (\d+) broken chains; (\d+) seals, (\d+) broken",
+                      said)
     if found is None:
         raise SystemExit(f"unexpected restore output: {said!r}")
-    events, broken = int(found.group(1)), int(found.group(2))
+    events = int(found.group(1))
+    broken = int(found.group(2)) + int(found.group(4))
 
     before, after = _fingerprint(path), _fingerprint(restored)
     same = before == after
@@ -116,7 +124,7 @@ def measure(path: Path, cases: int, work: Path) -> str:
     return (f"backup cases={cases} backup_seconds={backup_seconds:.1f} "
             f"restore_seconds={restore_seconds:.1f} copy_seconds={copy_seconds:.1f} "
             f"events={events} broken={broken} size_mb={size_mb:.0f} "
-            f"same={'yes' if same else 'no'}")
+            f"same={'yes' if same else 'no'} seal_seconds={seal_seconds:.1f}")
 
 
 def main() -> None:

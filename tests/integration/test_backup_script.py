@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAST_LINE = re.compile(
     r"^backup cases=(?P<cases>\d+) backup_seconds=[\d.]+ restore_seconds=[\d.]+ "
     r"copy_seconds=[\d.]+ events=(?P<events>\d+) broken=(?P<broken>\d+) size_mb=\d+ "
-    r"same=(?P<same>yes|no)$"
+    r"same=(?P<same>yes|no) seal_seconds=[\d.]+$"
 )
 
 
@@ -32,3 +32,4 @@ def test_backup_script_restores_everything_with_whole_chains(tmp_path):
     assert match, result.stdout
     assert match["cases"] == "300" and int(match["events"]) >= 300
     assert match["broken"] == "0" and match["same"] == "yes", result.stdout
+    assert "; 1 seals, 0 broken" in result.stdout  # the seal made before the backup held
