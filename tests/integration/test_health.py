@@ -87,3 +87,16 @@ def test_health_is_503_when_a_query_fails(client, at_now, monkeypatch):
     response = client.get("/health")
     assert response.status_code == 503
     assert response.get_json()["database"] == {"ok": False}
+
+
+def test_health_reports_the_audit_seal_and_a_stopped_one(client, at_now):
+    db.session.add(JobRun(name="sweep", last_success_at=NOW - timedelta(minutes=1)))
+    db.session.commit()
+    body = client.get("/health").get_json()
+    seal = body["scheduler"]["audit_seal"]
+    assert seal["last_success_at"] is None and seal["stale"] is False  # not sealed yet
+    assert body["status"] == "ok"
+    db.session.add(JobRun(name="audit_seal", last_success_at=NOW - timedelta(days=3)))
+    db.session.commit()
+    body = client.get("/health").get_json()
+    assert body["scheduler"]["audit_seal"]["stale"] is True and body["status"] == "degraded"

@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 
 SWEEP_JOB = "sweep"  # the name complaints.jobs.sweep records in JobRun
 OUTBOX_JOB = "outbox"
+SEAL_JOB = "audit_seal"
+SEAL_STALE_SECONDS = 2 * 24 * 3600  # the seal runs daily: two days without one is a fault
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -74,6 +76,7 @@ def report(now: datetime, sweep_minutes: int) -> tuple[dict, bool]:
         sweep = job_status(SWEEP_JOB, now)
         outbox = outbox_status(now)
         outbox["job"] = job_status(OUTBOX_JOB, now)
+        seal = job_status(SEAL_JOB, now)
     except SQLAlchemyError as exc:
         logger.warning("health: query failed: %s", exc)
         db.session.rollback()
@@ -81,7 +84,12 @@ def report(now: datetime, sweep_minutes: int) -> tuple[dict, bool]:
     # A sweep missed three times in a row means the scheduler is not running.
     age = sweep["seconds_since_success"]
     sweep["stale"] = age is None or age > 3 * sweep_minutes * 60
-    status = "degraded" if sweep["stale"] else "ok"
+    # A new installation has not sealed yet (the first seal runs at night); one that has,
+    # and then stops, leaves new audit events unsealed.
+    seal_age = seal["seconds_since_success"]
+    seal["stale"] = seal_age is not None and seal_age > SEAL_STALE_SECONDS
+    status = "degraded" if sweep["stale"] or seal["stale"] else "ok"
     return {"status": status, "checked_at": _iso(now), "database": {"ok": True},
-            "scheduler": {"sweep": sweep, "interval_minutes": sweep_minutes},
+            "scheduler": {"sweep": sweep, "interval_minutes": sweep_minutes,
+                          "audit_seal": seal},
             "outbox": outbox}, True
