@@ -42,6 +42,7 @@ class Seal:
     events: int
     digest: str
     hash: str  # the seal event's own hash: the value to keep outside the database
+    sealed_at: datetime | None = None
 
     def line(self) -> str:
         return (f"seal {self.seq}: events ({self.from_id}, {self.upto_id}] "
@@ -83,7 +84,7 @@ def latest() -> Seal | None:
         return None
     data = json.loads(event.data)
     return Seal(event.seq, data["from_id"], data["upto_id"], data["events"], data["digest"],
-                event.hash)
+                event.hash, event.created_at)
 
 
 def seal(now: datetime, margin: timedelta = SEAL_MARGIN) -> Seal | None:
@@ -111,7 +112,7 @@ def seal(now: datetime, margin: timedelta = SEAL_MARGIN) -> Seal | None:
     except IntegrityError:
         logger.info("audit seal: another process sealed first")
         return None
-    result = Seal(event.seq, from_id, upto_id, count, digest, event.hash)
+    result = Seal(event.seq, from_id, upto_id, count, digest, event.hash, now)
     # WARNING, so that the default logging configuration keeps it: the log is one of the
     # places outside the database where seal hashes are kept.
     logger.warning("audit %s", result.line())

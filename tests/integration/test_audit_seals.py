@@ -116,3 +116,15 @@ def test_two_schedulers_sealing_at_once_write_one_seal(app, make_case):
     assert sorted(r is None for r in results) == [False, True]
     db.session.expire_all()
     assert audit_seals.verify_seals() == (1, [])
+
+
+def test_admin_home_shows_the_latest_seal_to_copy(app, client, login, make_user, make_case):
+    login(make_user("admin"))
+    assert "Chưa có lần niêm phong nào" in client.get("/admin/").get_data(as_text=True)
+    make_case()
+    db.session.commit()
+    sealed = audit_seals.seal(LATER)
+    db.session.commit()
+    page = client.get("/admin/").get_data(as_text=True)
+    assert f'data-testid="seal-hash">{sealed.hash}</code>' in page
+    assert "03/12/2026" not in page and "01/12/2026" in page  # the day it was sealed

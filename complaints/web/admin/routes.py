@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timezone
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -26,6 +27,7 @@ from complaints.models import (
 from complaints.permissions import roles_required
 from complaints.services import accounts
 from complaints.services import admin as admin_service
+from complaints.services import audit_seals
 from complaints.services import calendar as calendar_service
 from complaints.services import deadlines as deadline_service
 from complaints.services.errors import ValidationFailed
@@ -99,7 +101,13 @@ def home():
         "users": db.session.scalar(select(func.count(User.id))),
         "cases": db.session.scalar(select(func.count(Case.id))),
     }
-    return render_template("admin/home.html", counts=counts)
+    seal = audit_seals.latest()
+    sealed_on = None
+    if seal is not None and seal.sealed_at is not None:  # stored in UTC: the local day
+        at = seal.sealed_at
+        sealed_on = (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(
+            clock.LOCAL_TZ).date()
+    return render_template("admin/home.html", counts=counts, seal=seal, sealed_on=sealed_on)
 
 
 # --- Agencies ----------------------------------------------------------------------
