@@ -25,9 +25,8 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import roles_required
-from complaints.services import accounts
+from complaints.services import accounts, audit_seals
 from complaints.services import admin as admin_service
-from complaints.services import audit_seals
 from complaints.services import calendar as calendar_service
 from complaints.services import deadlines as deadline_service
 from complaints.services.errors import ValidationFailed
