@@ -88,3 +88,15 @@ def test_head_home_names_each_escalated_case(client, login, world, routed_case):
     assert f'/agency/cases/{routed_case.tracking_code}"' in listed
     assert routed_case.subject in listed
     assert 'href="/escalations"' in page
+
+
+def test_an_escalation_by_the_scheduler_is_shown_as_the_system(client, login, world,
+                                                              routed_case):
+    escalate_due(ladder_dates(routed_case)[1], NOW)
+    login(world.head_a)
+    page = client.get(f"/agency/cases/{routed_case.tracking_code}").get_data(as_text=True)
+    timeline = page[page.index('data-testid="timeline"'):]
+    escalated = timeline[timeline.index('data-action="escalated"'):]
+    escalated = escalated[:escalated.index("</li>")]
+    assert "— Hệ thống ·" in escalated and "system" not in escalated
+    assert "Lý do: Quá hạn" in escalated  # the details in words
