@@ -182,11 +182,13 @@ def reached_level(case: Case, stage: str) -> int:
     return -1 if level is None else level
 
 
-def refresh_attention(case: Case, steps: list[LadderRung] | None = None) -> None:
+def refresh_attention(case: Case, steps: list[LadderRung] | None = None,
+                      new: bool = False) -> None:
     """Set the date the sweep next needs this case: when the running stage's next step is due.
 
     The level and the overdue flag follow the running stage: a new stage starts the ladder
-    again from the bottom.
+    again from the bottom. `new`: the case was opened in this transaction, so it has no
+    escalation to look up.
     """
     current = None
     if case.status not in states.FINAL_STATUSES and case.status not in (states.RESOLVED,
@@ -196,7 +198,7 @@ def refresh_attention(case: Case, steps: list[LadderRung] | None = None) -> None
         case.next_attention_on = None
         return
     steps = steps if steps is not None else ladder()
-    reached = reached_level(case, current.stage)
+    reached = -1 if new else reached_level(case, current.stage)
     dates = esc_rules.step_dates(get_calendar(), current.due_on, steps)
     case.next_attention_on = esc_rules.next_attention(dates, steps, reached)
     case.escalation_level = max(reached, 0)

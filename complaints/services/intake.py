@@ -217,7 +217,7 @@ def open_case(data: CaseData, actor: User | None, now: datetime, today: date,
     db.session.flush()
     audit.begin_case_chain(case)  # a case born in this transaction: its chain is empty
     deadlines.set_deadline(case, "handling", case.received_on)
-    deadlines.refresh_attention(case)
+    deadlines.refresh_attention(case, new=True)
     audit.record_case(case, "received", actor, now, {
         "kind": case.kind, "channel": data.petition.channel,
         "received_on": case.received_on, "signers": len(data.petition.petitioners),

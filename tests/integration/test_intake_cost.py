@@ -99,3 +99,16 @@ def test_one_person_named_twice_in_a_petition_signs_once(world, make_locality):
     assert len(signers) == 2
     assert sorted(s.petitioner.full_name for s in signers) == ["Lê Văn An", "Trần Thị Bình"]
     assert len({s.petitioner_id for s in signers}) == 2
+
+
+def test_a_new_case_needs_no_escalation_look_up_and_gets_the_same_attention(world,
+                                                                             make_locality):
+    from complaints.services import deadlines
+
+    loc = make_locality("31004")
+    case = _receive(world, loc, "Ngập úng đường thôn Đông", ["Lê Văn An"], TODAY)
+    db.session.flush()
+    computed = (case.next_attention_on, case.escalation_level, case.flag_overdue)
+    assert computed[0] is not None
+    deadlines.refresh_attention(case)  # the full path, with the escalation look-up
+    assert (case.next_attention_on, case.escalation_level, case.flag_overdue) == computed
