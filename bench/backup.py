@@ -19,7 +19,6 @@ database: what the online backup costs beyond copying the bytes. The last line r
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import re
@@ -128,28 +127,13 @@ def measure(path: Path, cases: int, work: Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--db", type=Path, help="database file (default: a temp file)")
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--reuse", action="store_true", help="measure an existing --db")
-    args = parser.parse_args()
-    path = args.db or Path(tempfile.gettempdir()) / f"bench-backup-{args.cases}-{os.getpid()}.db"
-    if not (args.reuse and path.exists()):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        started = time.perf_counter()
-        subprocess.run([sys.executable, queries.__file__, "--build-only",  # noqa: S603
-                        "--cases", str(args.cases), "--db", str(path)], check=True)
-        print(f"built in {time.perf_counter() - started:.1f} s: {path}")
-    try:
+    args = queries.bench_args(__doc__.splitlines()[0])
+
+    def run(path: Path) -> str:
         with tempfile.TemporaryDirectory(prefix="bench-backup-") as work:
-            line = measure(path, args.cases, Path(work))
-    finally:
-        if not args.keep and not args.reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-    print(line)
+            return measure(path, args.cases, Path(work))
+
+    queries.on_database(args, "backup", run)
 
 
 if __name__ == "__main__":

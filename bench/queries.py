@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -179,35 +180,50 @@ def measure(path: Path, cases: int) -> str:
             f"search_p95_ms={results['search'][1]:.1f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bench_args(description: str) -> argparse.Namespace:
+    """The options every script on this builder takes: --cases, --db, --keep, --reuse."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--db", type=Path, help="database file (default: a temp file)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure an existing --db")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    if args.build_only:
-        build(args.db, args.cases)
-        return
-    path = args.db or Path(tempfile.gettempdir()) / f"bench-queries-{args.cases}-{os.getpid()}.db"
+    return parser.parse_args()
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def on_database(args: argparse.Namespace, name: str, measure: Callable[[Path], str],
+                on_reuse: Callable[[Path], None] | None = None) -> None:
+    """Build the database of args.cases cases in a child process (or reuse --db), run
+    `measure` on it, remove it unless kept, and print the line `measure` returns last."""
+    path = args.db or Path(tempfile.gettempdir()) / f"bench-{name}-{args.cases}-{os.getpid()}.db"
     if not (args.reuse and path.exists()):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _remove(path)
         started = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--build-only",  # noqa: S603
                         "--cases", str(args.cases), "--db", str(path)], check=True)
         print(f"built in {time.perf_counter() - started:.1f} s: {path}")
-    else:
-        upgrade(path)
+    elif on_reuse is not None:
+        on_reuse(path)
     try:
-        line = measure(path, args.cases)
+        line = measure(path)
     finally:
         if not args.keep and not args.reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            _remove(path)
     print(line)
+
+
+def main() -> None:
+    args = bench_args(__doc__.splitlines()[0])
+    logging.basicConfig(level=logging.WARNING)
+    if args.build_only:
+        build(args.db, args.cases)
+        return
+    on_database(args, "queries", lambda path: measure(path, args.cases), on_reuse=upgrade)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,8 @@ not counted). The last line reads:
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -108,29 +105,14 @@ def measure(path: Path, cases: int, out: Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--db", type=Path, help="database file (default: a temp file)")
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--reuse", action="store_true", help="measure an existing --db")
-    args = parser.parse_args()
+    args = queries.bench_args(__doc__.splitlines()[0])
     logging.basicConfig(level=logging.WARNING)
-    path = args.db or Path(tempfile.gettempdir()) / f"bench-report-{args.cases}-{os.getpid()}.db"
-    if not (args.reuse and path.exists()):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        started = time.perf_counter()
-        subprocess.run([sys.executable, queries.__file__, "--build-only",  # noqa: S603
-                        "--cases", str(args.cases), "--db", str(path)], check=True)
-        print(f"built in {time.perf_counter() - started:.1f} s: {path}")
-    try:
+
+    def run(path: Path) -> str:
         with tempfile.TemporaryDirectory(prefix="bench-report-") as out:
-            line = measure(path, args.cases, Path(out))
-    finally:
-        if not args.keep and not args.reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-    print(line)
+            return measure(path, args.cases, Path(out))
+
+    queries.on_database(args, "report", run)
 
 
 if __name__ == "__main__":
