@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -42,7 +42,7 @@ class Seal:
     events: int
     digest: str
     hash: str  # the seal event's own hash: the value to keep outside the database
-    sealed_at: datetime | None = None
+    sealed_at: datetime | None = None  # aware (UTC)
 
     def line(self) -> str:
         return (f"seal {self.seq}: events ({self.from_id}, {self.upto_id}] "
@@ -83,8 +83,11 @@ def latest() -> Seal | None:
     if event is None:
         return None
     data = json.loads(event.data)
+    sealed_at = event.created_at
+    if sealed_at.tzinfo is None:  # SQLite hands back naive UTC
+        sealed_at = sealed_at.replace(tzinfo=timezone.utc)
     return Seal(event.seq, data["from_id"], data["upto_id"], data["events"], data["digest"],
-                event.hash, event.created_at)
+                event.hash, sealed_at)
 
 
 def seal(now: datetime, margin: timedelta = SEAL_MARGIN) -> Seal | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timezone
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -101,11 +100,7 @@ def home():
         "cases": db.session.scalar(select(func.count(Case.id))),
     }
     seal = audit_seals.latest()
-    sealed_on = None
-    if seal is not None and seal.sealed_at is not None:  # stored in UTC: the local day
-        at = seal.sealed_at
-        sealed_on = (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(
-            clock.LOCAL_TZ).date()
+    sealed_on = seal.sealed_at.astimezone(clock.LOCAL_TZ).date() if seal else None
     return render_template("admin/home.html", counts=counts, seal=seal, sealed_on=sealed_on)
 
 
