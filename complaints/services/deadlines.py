@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -17,16 +16,14 @@ from complaints.extensions import db
 from complaints.models import Case, CaseDeadline, DeadlinePolicy, Escalation, EscalationStep
 from complaints.services import running_due  # noqa: F401  (keeps cases.running_due_on)
 from complaints.services.calendar import get_calendar
+from complaints.services.table_cache import TableCache
 
 logger = logging.getLogger(__name__)
 
 
 # Policies and ladder steps are read by every intake and action, but change only when an
-# admin adds a version (rows are never edited in place). Each process keeps plain copies
-# and, like the calendar, compares a cheap fingerprint every RECHECK_SECONDS, since other
-# app processes are not told of a change; invalidate() forces it in the writing process.
-RECHECK_SECONDS = 30.0
-_cached: dict[str, tuple[tuple, float, list, list]] = {}
+# admin adds a version (rows are never edited in place): each process keeps plain copies,
+# re-checked every RECHECK_SECONDS (services/table_cache.py).
 
 
 def _fingerprint() -> tuple:
@@ -57,23 +54,16 @@ def _load() -> tuple[list[tuple[PolicyRule, int]], list[LadderRung]]:
     return rules, [steps[level] for level in sorted(steps)]
 
 
+_rule_tables = TableCache(_fingerprint, _load)
+
+
 def _tables(now: float | None = None) -> tuple[list[tuple[PolicyRule, int]], list[LadderRung]]:
-    key = db.engine.url.render_as_string()
-    moment = time.monotonic() if now is None else now
-    entry = _cached.get(key)
-    if entry is not None and moment - entry[1] < RECHECK_SECONDS:
-        return entry[2], entry[3]
-    with db.session.no_autoflush:  # reading the rule tables needs no pending case row
-        fingerprint = _fingerprint()
-        if entry is None or entry[0] != fingerprint:
-            entry = (fingerprint, moment, *_load())
-    _cached[key] = (fingerprint, moment, entry[2], entry[3])
-    return entry[2], entry[3]
+    return _rule_tables.get(now)
 
 
 def invalidate() -> None:
     """Forget the cached policies and ladder after a version is added."""
-    _cached.clear()
+    _rule_tables.clear()
 
 
 def _rules() -> list[tuple[PolicyRule, int]]:

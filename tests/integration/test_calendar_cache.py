@@ -4,7 +4,7 @@ from datetime import date
 
 from complaints.extensions import db
 from complaints.models import CalendarOverride
-from complaints.services import calendar
+from complaints.services import calendar, table_cache
 
 
 def test_change_made_elsewhere_is_picked_up_after_recheck(app):
@@ -15,5 +15,5 @@ def test_change_made_elsewhere_is_picked_up_after_recheck(app):
     db.session.add(CalendarOverride(day=saturday, kind="working_day", description="Làm bù"))
     db.session.flush()
     assert not calendar.get_calendar(now=1001.0).is_working_day(saturday)
-    later = calendar.get_calendar(now=1000.0 + calendar.RECHECK_SECONDS + 1)
+    later = calendar.get_calendar(now=1000.0 + table_cache.RECHECK_SECONDS + 1)
     assert later.is_working_day(saturday)

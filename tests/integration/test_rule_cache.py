@@ -5,7 +5,7 @@ from datetime import date
 
 from complaints.extensions import db
 from complaints.models import DeadlinePolicy, EscalationStep
-from complaints.services import deadlines
+from complaints.services import deadlines, table_cache
 
 
 def test_change_made_elsewhere_is_picked_up_after_recheck(app):
@@ -20,7 +20,7 @@ def test_change_made_elsewhere_is_picked_up_after_recheck(app):
                                   effective_from=date(2027, 7, 1), source="test"))
     db.session.flush()
     assert len(deadlines._tables(now=1001.0)[0]) == count
-    later = deadlines._tables(now=1000.0 + deadlines.RECHECK_SECONDS + 1)
+    later = deadlines._tables(now=1000.0 + table_cache.RECHECK_SECONDS + 1)
     assert len(later[0]) == count + 1
     assert [s.level for s in later[1]] == [*levels, max(levels) + 1]
 
