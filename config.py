@@ -34,6 +34,9 @@ class Config:
     )
     # pool_pre_ping drops connections a restarted PostgreSQL closed under us.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite: writers queue at a file lock instead of sleeping in the busy handler
+    # (complaints/sqlite_gate.py); 0 turns it off.
+    SQLITE_WRITE_GATE = os.environ.get("SQLITE_WRITE_GATE", "1") != "0"
     TIMEZONE = "Asia/Ho_Chi_Minh"
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -1,6 +1,7 @@
 """Load test of the JSON API under gunicorn, against a bare Flask "hello" baseline.
 
     python bench/load.py --seconds 20 --clients 8 --workers 3 [--database sqlite|URL]
+                         [--same-matter 0.1]
 
 1. Prepares a temporary instance: a SQLite file (WAL) in a temp directory (or the given
    PostgreSQL URL, which should be an empty scratch database), migrated with
@@ -12,6 +13,9 @@
    (a) the app with a mix of intake (POST /api/v1/cases), look-ups (GET
    /api/v1/cases/<code>), inbox views (GET /api/v1/cases?status=routed as the agency head)
    and actions (route then accept); (b) the app with intake only; (c) the hello app.
+   Intake bodies: by default 90 % distinct matters spread over up to 50 wards, 10 % about one
+   shared matter in one ward, which becomes a mass petition after five people
+   (`--same-matter SHARE`; 1 sends every intake about that matter, as sessions 1-3 did).
 4. Stops both servers, then checks that every case whose creation answered 201 (phases a
    and b) is in the database and that its audit chain verifies; `lost` counts those missing
    or broken.
@@ -261,7 +265,8 @@ def token_for(port: int, username: str, password: str) -> str:
     return json.loads(data)["token"]
 
 
-def pick_locality(port: int, token: str) -> str:
+def pick_localities(port: int, token: str) -> list[str]:
+    """Up to 50 wards of the demo province (any localities when it has no wards)."""
     status, data = request(port, "GET", "/api/v1/localities?province=31&level=ward&per_page=50",
                            token=token)
     if status != 200 or not json.loads(data)["items"]:
@@ -269,14 +274,35 @@ def pick_locality(port: int, token: str) -> str:
     items = json.loads(data)["items"] if status == 200 else []
     if not items:
         raise RuntimeError(f"no locality from the API: {status} {data[:200]!r}")
-    return items[0]["code"]
+    return [item["code"] for item in items]
 
 
-def case_body(rng: random.Random, locality: str, serial: int) -> dict:
+# Words of the distinct matters: random picks of six name matters that the mass-petition
+# matcher (token-set similarity ≥ 80 in one ward and field) does not take for one another.
+WORDS = ("lấn chiếm vỉa hè đường ngõ hẻm cống thoát nước ngập úng đèn chiếu sáng cây xanh "
+         "tiếng ồn quán karaoke xưởng gỗ khói bụi rác thải bãi tập kết xe tải công trình "
+         "xây dựng trái phép nứt tường nhà liền kề giấy chứng nhận quyền sử dụng đất ranh "
+         "giới thửa bồi thường giải phóng mặt bằng tái định cư hộ nghèo trợ cấp học phí "
+         "bảo hiểm y tế trạm xá chợ tạm lều quán nước sạch giếng khoan điện sinh hoạt "
+         "trạm biến áp chăn nuôi lợn mùi hôi kênh mương đê bao cầu tạm bến đò trường mầm "
+         "non sân chơi nhà văn hóa nghĩa trang đường điện cao thế cột viễn thông biển quảng "
+         "cáo bãi đỗ xe lò gạch cát sỏi khai thác mỏ đá ao hồ san lấp").split()
+
+
+def case_body(rng: random.Random, localities: list[str], serial: int,
+              same_matter: float = 0.0) -> dict:
+    """One intake. With probability `same_matter` the petition is about one shared matter in
+    the first ward (a matter that becomes a mass petition once five people raise it); else
+    a distinct matter in a random ward."""
+    if rng.random() < same_matter:
+        locality, subject = localities[0], f"Phản ánh thử tải số {serial}"
+    else:
+        locality = rng.choice(localities)
+        subject = f"Đơn số {serial}: " + " ".join(rng.sample(WORDS, 6))
     return {
         "kind": rng.choice(["complaint", "feedback", "denunciation"]),
         "field": FIELD, "channel": "walk_in", "locality_code": locality,
-        "subject": f"Phản ánh thử tải số {serial}",
+        "subject": subject,
         "content": "Nội dung đơn dùng cho bài thử tải (bench/load.py). " * 4,
         "petitioners": [{"full_name": f"Nguyễn Văn Thử {serial}",
                          "phone": f"09{rng.randrange(10**8):08d}"}],
@@ -284,7 +310,7 @@ def case_body(rng: random.Random, locality: str, serial: int) -> dict:
 
 
 def app_client(index: int, port: int, until: float, stats: Stats, tokens: dict,
-               locality: str) -> None:
+               localities: list[str], same_matter: float) -> None:
     """One client: intake 40%, look-up 25%, inbox 15%, route+accept 20% (own cases)."""
     rng = random.Random(index)  # noqa: S311  # nosec B311
     reception, head = tokens[RECEPTION_USER], tokens[HEAD_USER]
@@ -295,7 +321,7 @@ def app_client(index: int, port: int, until: float, stats: Stats, tokens: dict,
         if roll < 0.40 or not mine:
             serial += 1
             status, data = timed(stats, "intake", 201, port, "POST", "/api/v1/cases",
-                                 case_body(rng, locality, serial), reception)
+                                 case_body(rng, localities, serial, same_matter), reception)
             if status == 201:
                 code = json.loads(data)["tracking_code"]
                 mine.append(code)
@@ -318,14 +344,15 @@ def app_client(index: int, port: int, until: float, stats: Stats, tokens: dict,
 
 
 def intake_client(index: int, port: int, until: float, stats: Stats, tokens: dict,
-                  locality: str) -> None:
+                  localities: list[str], same_matter: float) -> None:
     """One client of the intake-only phase: POST /api/v1/cases back to back."""
     rng = random.Random(1000 + index)  # noqa: S311  # nosec B311
     serial = 500_000 + index * 1_000_000  # subjects numbered apart from the mixed phase
     while time.monotonic() < until:
         serial += 1
         status, data = timed(stats, "intake", 201, port, "POST", "/api/v1/cases",
-                             case_body(rng, locality, serial), tokens[RECEPTION_USER])
+                             case_body(rng, localities, serial, same_matter),
+                             tokens[RECEPTION_USER])
         if status == 201:
             with stats.lock:
                 stats.created.append(json.loads(data)["tracking_code"])
@@ -355,8 +382,8 @@ def run_phase(clients: int, seconds: float, target, *args) -> tuple[Stats, float
 def target_args(target, index: int, until: float, stats: Stats, args: tuple) -> tuple:
     if target is hello_client:
         return (args[0], until, stats)
-    port, tokens, locality = args
-    return (index, port, until, stats, tokens, locality)  # app_client and intake_client
+    port, tokens, localities, same_matter = args
+    return (index, port, until, stats, tokens, localities, same_matter)  # app/intake clients
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -393,7 +420,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="sqlite",
                         help="'sqlite' (a temporary file) or a postgresql:// URL of an "
                              "empty scratch database")
+    parser.add_argument("--same-matter", type=float, default=0.1, metavar="SHARE",
+                        help="share of intakes about one shared matter in one ward, which "
+                             "turns into a mass petition (default 0.1; 1 = every intake, "
+                             "the body of sessions 1-3); the others are distinct matters "
+                             "spread over up to 50 wards")
     args = parser.parse_args(argv)
+    if not 0 <= args.same_matter <= 1:
+        parser.error("--same-matter: a share from 0 to 1")
     if not (0 < args.seconds <= MAX_SECONDS and 0 < args.clients <= MAX_CLIENTS
             and 0 < args.workers <= MAX_WORKERS):
         parser.error(f"bounds: seconds ≤ {MAX_SECONDS}, clients ≤ {MAX_CLIENTS}, "
@@ -427,11 +461,12 @@ def main(argv: list[str] | None = None) -> int:
             wait_ready(hello_server, hello_port, "/", tmpdir / "hello.log")
             tokens = {u: token_for(app_port, u, DEMO_PASSWORD)
                       for u in (RECEPTION_USER, HEAD_USER)}
-            locality = pick_locality(app_port, tokens[RECEPTION_USER])
+            localities = pick_localities(app_port, tokens[RECEPTION_USER])
             app_stats, app_elapsed = run_phase(args.clients, args.seconds, app_client,
-                                               app_port, tokens, locality)
+                                               app_port, tokens, localities, args.same_matter)
             intake_stats, intake_elapsed = run_phase(args.clients, args.seconds,
-                                                     intake_client, app_port, tokens, locality)
+                                                     intake_client, app_port, tokens,
+                                                     localities, args.same_matter)
             hello_stats, hello_elapsed = run_phase(args.clients, args.seconds, hello_client,
                                                    hello_port)
         finally:

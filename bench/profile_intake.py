@@ -68,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profile", action="store_true",
                         help="time the intakes without a profiler (a profiler slows them), "
                              "and report the time from each one's first write to its commit")
+    parser.add_argument("--same-matter", type=float, default=0.1, metavar="SHARE",
+                        help="as bench/load.py: share of intakes about one shared matter")
     args = parser.parse_args(argv)
+    if not 0 <= args.same_matter <= 1:
+        parser.error("--same-matter: a share from 0 to 1")
     if not 0 < args.requests <= 5000:
         parser.error("--requests: 1 to 5000")
 
@@ -98,15 +102,15 @@ def main(argv: list[str] | None = None) -> int:
             answer = client.get("/api/v1/localities?per_page=50", headers=headers)
         if answer.status_code != 200:
             raise RuntimeError(f"localities: {answer.status_code} {answer.get_data()[:300]!r}")
-        locality = answer.get_json()["items"][0]["code"]
+        localities = [item["code"] for item in answer.get_json()["items"]]
         rng = random.Random(7)  # noqa: S311  # nosec B311
         serial = 0
 
         def intake() -> str:
             nonlocal serial
             serial += 1
-            answer = client.post("/api/v1/cases", json=load.case_body(rng, locality, serial),
-                                 headers=headers)
+            body = load.case_body(rng, localities, serial, args.same_matter)
+            answer = client.post("/api/v1/cases", json=body, headers=headers)
             if answer.status_code != 201:
                 raise RuntimeError(f"intake: {answer.status_code} {answer.get_data()[:300]!r}")
             return answer.get_json()["tracking_code"]

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from complaints.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from complaints.sqlite_gate import BUSY_TIMEOUT_MS, GatedConnection
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     # NORMAL: a commit survives a killed process, not a power cut; FULL fsyncs each commit.
     mode = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
@@ -72,6 +73,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+def _gate_sqlite_writers(app: Flask) -> None:
+    """On a SQLite file, connections queue for writing at the write gate (sqlite_gate.py)."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite") or not app.config.get("SQLITE_WRITE_GATE", True):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options["connect_args"] = {"factory": GatedConnection, **options.get("connect_args", {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def create_app(config: object | dict | None = None) -> Flask:
@@ -90,6 +101,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
+    _gate_sqlite_writers(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)

@@ -26,7 +26,8 @@ AUDIT_RACE = "UNIQUE constraint failed: audit_events.chain, audit_events.seq"
 def test_load_script_runs_without_errors_or_lost_cases():
     result = subprocess.run(  # noqa: S603
         [sys.executable, str(ROOT / "bench" / "load.py"),
-         "--seconds", "2", "--clients", "2", "--workers", "2"],
+         "--seconds", "2", "--clients", "2", "--workers", "2",
+         "--same-matter", "0.5"],  # half join one matter: clusters form under concurrency
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Field, Routing, RoutingRule
 from complaints.services import workflow
+from complaints.services.intake import check_pin
 from tests.conftest import NOW, TODAY
 from tests.integration.reception_helpers import PDF, intake_form, person, upload
 
@@ -105,18 +107,30 @@ def test_add_rows_button_rerenders_with_more_rows(client, desk):
     assert _cases() == 0
 
 
-def test_receipt_shows_pin_once(client, desk):
+def test_receipt_shows_pin_once(app, client, desk):
     _officer, ward = desk
     response = client.post("/reception/new", data=intake_form(ward.code, [person(1)], TODAY))
     case = db.session.scalar(select(Case))
-    with client.session_transaction() as sess:
-        pin = sess["receipt_pin"]["pin"]
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert case.tracking_code in html and pin in html
+    pin = re.search(r'data-testid="receipt-pin">\s*<code[^>]*>(\d{6})</code>', html)[1]
+    assert check_pin(case, pin)
+    assert case.tracking_code in html
     assert "Xử lý đơn" in html and case.deadline("handling").rule in html
     again = client.get(response.headers["Location"]).get_data(as_text=True)
     assert pin not in again
     assert "PIN đã cấp" in again
+
+
+def test_the_pin_rides_to_the_receipt_sealed_not_readable_in_the_cookie(app, client, desk):
+    """Flask's session cookie is signed, not encrypted: the PIN in it is sealed."""
+    _officer, ward = desk
+    response = client.post("/reception/new", data=intake_form(ward.code, [person(1)], TODAY))
+    cookie = client.get_cookie("session").value
+    payload = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert isinstance(payload["receipt_pin"], str)  # a sealed token, not {"code", "pin"}
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    pin = re.search(r'data-testid="receipt-pin">\s*<code[^>]*>(\d{6})</code>', html)[1]
+    assert pin not in payload["receipt_pin"] and pin not in cookie
 
 
 def _rule(agency, field_code=None, locality=None, priority=0):

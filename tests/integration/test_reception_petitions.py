@@ -4,6 +4,7 @@ prompt the agency head to hold an unscheduled reception (Law on Citizen Receptio
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -13,6 +14,7 @@ from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Petition, ReceptionSession
 from complaints.services import workflow
 from complaints.services.errors import ValidationFailed
+from complaints.services.intake import check_pin
 from tests.conftest import NOW, TODAY
 from tests.integration.session_world import *  # noqa: F403  (fixture: world)
 
@@ -70,6 +72,15 @@ def test_two_petitions_become_two_cases_in_the_agency_queue(world, client, login
     page = client.get(f"/inspection/reception/{session.id}").get_data(as_text=True)
     for case in cases:
         assert f'/agency/cases/{case.tracking_code}"' in page
+    # Each new case's PIN is shown once on the session page (never in a flash message,
+    # which rides in the readable session cookie), and it opens the citizen's look-up.
+    pins = page.split('data-testid="session-pins"')[1].split("</div>")[0]
+    for case in cases:
+        pin = re.search(rf"<code>{case.tracking_code}</code></td><td><code>(\d{{6}})</code>",
+                        pins)[1]
+        assert check_pin(case, pin)
+    again = client.get(f"/inspection/reception/{session.id}").get_data(as_text=True)
+    assert 'data-testid="session-pins"' not in again
     home = client.get("/agency/").get_data(as_text=True)
     waiting = home.split('data-testid="waiting"')[1]
     assert all(c.tracking_code in waiting for c in cases)

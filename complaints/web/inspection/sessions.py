@@ -23,6 +23,7 @@ from complaints.services import duplicates, intake
 from complaints.services import reception_sessions as sessions
 from complaints.services import unscheduled_reception as unscheduled
 from complaints.services.errors import NotAllowed, ValidationFailed
+from complaints.web import sealed
 from complaints.web.forms import form_errors
 from complaints.web.i18n import error_text, translate_errors
 from complaints.web.inspection import bp
@@ -30,6 +31,8 @@ from complaints.web.inspection.forms import HeatedForm, ReceptionSessionForm
 from complaints.web.inspection.routes import MONITOR_ROLES, _period_from_args
 
 RECORDING_ROLES = ("agency_head", "agency_officer", "reception")
+
+SESSION_PINS_KEY = "session_pins"  # the PINs of the cases a session opened, sealed
 
 
 @bp.app_context_processor
@@ -205,9 +208,12 @@ def new_reception_session():
                 db.session.commit()
                 joined = [r.tracking_code.strip().upper() for r in rows
                           if isinstance(r, sessions.JoinedPetition)]
+                if opened:  # the PINs go to the session page sealed, not in a flash
+                    sealed.put(SESSION_PINS_KEY, {"session_id": session.id, "pins": [
+                        [c.tracking_code, pin] for c, pin in opened]})
                 flash(_("Đã ghi buổi tiếp công dân.") + (" " + _(
                     "Đã tiếp nhận %(n)s đơn: %(codes)s.", n=len(opened),
-                    codes=", ".join(f"{c.tracking_code} (PIN {pin})" for c, pin in opened))
+                    codes=", ".join(c.tracking_code for c, _pin in opened))
                     if opened else "") + (" " + _(
                     "Đơn nhập vào hồ sơ đã có (không mở hồ sơ mới): %(codes)s.",
                     codes=", ".join(joined)) if joined else ""), "success")
@@ -239,8 +245,15 @@ def reception_session(session_id: int):
     if session is None or (current_user.role not in ("inspector", "admin")
                            and session.agency_id != current_user.agency_id):
         abort(404)
-    return render_template("inspection/reception_session.html", session=session,
-                           cases=sessions.session_cases(session), case_url=case_url)
+    pins = None
+    held = sealed.peek(SESSION_PINS_KEY)
+    if held and held.get("session_id") == session.id:
+        pins = held["pins"]  # shown once: only their hashes are stored
+        sealed.pop(SESSION_PINS_KEY)
+    response = render_template("inspection/reception_session.html", session=session,
+                               cases=sessions.session_cases(session), case_url=case_url,
+                               pins=pins)
+    return response, 200, {"Cache-Control": "no-store"} if pins else {}
 
 
 @bp.route("/reception/heated/<code>", methods=["GET", "POST"])

@@ -30,6 +30,7 @@ from complaints.extensions import db, limiter
 from complaints.models import Field, Locality
 from complaints.services import public
 from complaints.services.errors import NotFound, ValidationFailed
+from complaints.web import sealed
 from complaints.web.i18n import translate
 from complaints.web.public import bp
 from complaints.web.public.forms import FeedbackForm, LookupForm, SecondComplaintForm, SubmitForm
@@ -134,8 +135,8 @@ def submit():
         else:
             public.queue_receipt_email(case, form.email.data, clock.now())
             db.session.commit()
-            session[RECEIPT_KEY] = {"code": case.tracking_code, "pin": pin,
-                                    "email": bool(form.email.data), "second": False}
+            sealed.put(RECEIPT_KEY, {"code": case.tracking_code, "pin": pin,
+                                    "email": bool(form.email.data), "second": False})
             return redirect(url_for("public.submitted"))
     status = 422 if request.method == "POST" else 200
     return render_template("public/submit.html", form=form,
@@ -146,7 +147,7 @@ def submit():
 @bp.route("/da-gui")
 def submitted():
     """Show the tracking code and PIN once, right after a submission."""
-    receipt = session.pop(RECEIPT_KEY, None)
+    receipt = sealed.pop(RECEIPT_KEY)
     if not receipt:
         return redirect(url_for("public.home"))
     return render_template("public/submitted.html", receipt=receipt)
@@ -250,9 +251,9 @@ def second_complaint():
             abort(503)
         else:
             db.session.commit()
-            session[RECEIPT_KEY] = {"code": second.tracking_code, "pin": pin, "email": False,
+            sealed.put(RECEIPT_KEY, {"code": second.tracking_code, "pin": pin, "email": False,
                                     "second": True,
-                                    "agency": second.agency.name if second.agency else None}
+                                    "agency": second.agency.name if second.agency else None})
             return redirect(url_for("public.submitted"))
     return _render_case(found, appeal_form=form, status=422)
 

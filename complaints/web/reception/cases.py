@@ -17,6 +17,7 @@ from complaints.models import Agency, Attachment, AuditEvent, Case
 from complaints.permissions import can_act, can_see_identity, can_view, roles_required
 from complaints.services import attachments, deadlines, intake, routing, workflow
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+from complaints.web import sealed
 from complaints.web.i18n import error_text, translate
 from complaints.web.reception import bp
 from complaints.web.reception.forms import FileForm, ForwardForm, GuideForm, RouteForm
@@ -162,7 +163,7 @@ def receipt(code: str):
     """Printable receipt (giấy biên nhận); the PIN shows once, right after intake."""
     case = _case_or_404(code)
     pin = None
-    held = session.get(PIN_SESSION_KEY)
+    held = sealed.peek(PIN_SESSION_KEY)
     if held and held.get("code") == case.tracking_code:
         pin = held.get("pin")
         session.pop(PIN_SESSION_KEY, None)  # only its hash is stored: shown once

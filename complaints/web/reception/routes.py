@@ -28,6 +28,7 @@ from complaints.permissions import can_add_petition, roles_required
 from complaints.services import attachments, duplicates, intake, queries
 from complaints.services.attachments import StorageError, StoredFile
 from complaints.services.errors import NotFound, ValidationFailed
+from complaints.web import sealed
 from complaints.web.forms import form_errors
 from complaints.web.i18n import error_text, translate, translate_errors
 from complaints.web.reception import bp
@@ -221,7 +222,7 @@ def new_case():
                 else:
                     db.session.commit()
                     session.pop(UPLOAD_SESSION_KEY, None)
-                    session[PIN_SESSION_KEY] = {"code": case.tracking_code, "pin": pin}
+                    sealed.put(PIN_SESSION_KEY, {"code": case.tracking_code, "pin": pin})
                     flash(_("Đã tiếp nhận đơn, mã hồ sơ %(code)s.", code=case.tracking_code),
                           "success")
                     return redirect(url_for("reception.receipt", code=case.tracking_code))

@@ -1,0 +1,127 @@
+"""One writer at a time on a SQLite file, let in as soon as the previous one finishes.
+
+SQLite takes one write transaction at a time. A writer that finds the write lock taken sleeps
+in SQLite's busy handler in growing steps (1, 2, 5, 10, 15, 20, 25 … ms) before it tries
+again, so with several gunicorn workers the lock sits free while the next writer sleeps
+(bench/load.py: a third of the CPU idle during intake). The gate is an advisory file lock
+(`flock`) on a file beside the database, taken by a connection just before its first write
+statement and released right after its commit, rollback or close; a waiting writer polls
+it every half millisecond. Every connection opens its own descriptor, so the gate excludes
+threads of one process as well as processes.
+
+SQLite's own locking stays underneath: a writer without the gate (the sqlite3 shell, a
+second connection opened by a thread that already holds the gate) meets the busy timeout as
+before, and a writer that cannot get the gate within the busy timeout goes on without it
+and gets SQLite's usual "database is locked" if the database is still busy.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+import time
+
+POLL_SECONDS = 0.0005
+BUSY_TIMEOUT_MS = 10_000  # also SQLite's busy timeout (complaints/__init__.py)
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+_held = threading.local()  # how many gates this thread holds (a nested writer skips the gate)
+
+
+def gate_path(database: str) -> str | None:
+    """The gate file of a SQLite database path; None for an in-memory database."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.abspath(database) + "-gate"
+
+
+def _is_write(sql: str) -> bool:
+    return sql.lstrip()[:7].upper().startswith(_WRITES)
+
+
+class GatedCursor(sqlite3.Cursor):
+    def execute(self, sql, parameters=(), /):
+        if _is_write(sql):
+            self.connection.enter_gate()
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql, seq_of_parameters, /):
+        if _is_write(sql):
+            self.connection.enter_gate()
+        return super().executemany(sql, seq_of_parameters)
+
+
+class GatedConnection(sqlite3.Connection):
+    """A sqlite3 connection that passes the write gate before it writes."""
+
+    def __init__(self, database, *args, **kwargs):
+        super().__init__(database, *args, **kwargs)
+        self._gate_path = gate_path(os.fspath(database))
+        self._gate_fd: int | None = None
+        self._gate_held = False
+        self._ungated = False  # wrote without the gate in this transaction
+
+    def cursor(self, factory=GatedCursor):
+        return super().cursor(factory)
+
+    # The shortcuts make their cursor in C, past cursor() above.
+    def execute(self, sql, parameters=(), /):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, seq_of_parameters, /):
+        return self.cursor().executemany(sql, seq_of_parameters)
+
+    def enter_gate(self) -> None:
+        if self._gate_held or self._ungated or self._gate_path is None:
+            return  # already ours, in memory, or this transaction already writes without it
+        if getattr(_held, "count", 0):
+            # This thread's other connection holds the gate and waits for this one to finish:
+            # waiting here would never end. SQLite's lock still keeps the two apart.
+            self._ungated = True
+            return
+        if self._gate_fd is None:
+            self._gate_fd = os.open(self._gate_path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                fcntl.flock(self._gate_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self._ungated = True  # go on without it: SQLite's busy timeout decides
+                    return
+                time.sleep(POLL_SECONDS)
+        self._gate_held = True
+        _held.count = getattr(_held, "count", 0) + 1
+
+    def leave_gate(self) -> None:
+        self._ungated = False
+        if not self._gate_held:
+            return
+        self._gate_held = False
+        _held.count = max(getattr(_held, "count", 1) - 1, 0)
+        fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+
+    def commit(self):
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self.leave_gate()
+
+    def rollback(self):
+        try:
+            super().rollback()
+        finally:
+            if not self.in_transaction:
+                self.leave_gate()
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            self.leave_gate()
+            if self._gate_fd is not None:
+                os.close(self._gate_fd)
+                self._gate_fd = None

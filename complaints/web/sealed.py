@@ -1,0 +1,59 @@
+"""What the browser carries between two requests but must not be able to read: PINs.
+
+Flask's session cookie is signed, not encrypted: whoever sees the cookie (a proxy's log, the
+browser profile of a shared reception computer) can decode what is in it. A PIN on its way
+from the form that created a case to the page that shows it once is therefore sealed with
+Fernet (AES-128-CBC and HMAC-SHA256) under a key derived from SECRET_KEY, and expires after
+SEAL_MAX_AGE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app, session
+
+SEAL_MAX_AGE_SECONDS = 15 * 60
+
+
+@lru_cache(maxsize=4)
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"complaints: sealed session values").derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(value: Any) -> str:
+    return _fernet(current_app.config["SECRET_KEY"]).encrypt(
+        json.dumps(value).encode()).decode()
+
+
+def unseal(token: Any, max_age: int = SEAL_MAX_AGE_SECONDS,
+           now: float | None = None) -> Any | None:
+    """The sealed value, or None when it is missing, tampered with, expired or not sealed."""
+    if not isinstance(token, str):
+        return None
+    fernet = _fernet(current_app.config["SECRET_KEY"])
+    try:
+        return json.loads(fernet.decrypt(token, ttl=max_age) if now is None
+                          else fernet.decrypt_at_time(token, ttl=max_age, current_time=int(now)))
+    except (InvalidToken, ValueError):
+        return None
+
+
+def put(key: str, value: Any) -> None:
+    session[key] = seal(value)
+
+
+def peek(key: str) -> Any | None:
+    return unseal(session.get(key))
+
+
+def pop(key: str) -> Any | None:
+    return unseal(session.pop(key, None))
