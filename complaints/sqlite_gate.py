@@ -18,10 +18,13 @@ and gets SQLite's usual "database is locked" if the database is still busy.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
 import time
+
+logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.0005
 BUSY_TIMEOUT_MS = 10_000  # also SQLite's busy timeout (complaints/__init__.py)
@@ -81,7 +84,13 @@ class GatedConnection(sqlite3.Connection):
             self._ungated = True
             return
         if self._gate_fd is None:
-            self._gate_fd = os.open(self._gate_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                self._gate_fd = os.open(self._gate_path, os.O_RDWR | os.O_CREAT, 0o660)
+            except OSError as exc:  # e.g. another account made it: write as before, ungated
+                logger.warning("SQLite write gate %s unusable (%s): writing without it",
+                               self._gate_path, exc)
+                self._gate_path = None
+                return
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         while True:
             try:

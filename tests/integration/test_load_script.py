@@ -18,7 +18,6 @@ LAST_LINE = re.compile(
     r"intake_ratio=(?P<ratio>[\d.]+)$"
 )
 
-AUDIT_RACE = "UNIQUE constraint failed: audit_events.chain, audit_events.seq"
 
 
 

@@ -135,3 +135,14 @@ def test_the_app_gates_its_writers_on_a_sqlite_file(app):
         assert isinstance(raw.driver_connection, GatedConnection)
     finally:
         raw.close()
+
+
+def test_an_unusable_gate_file_leaves_writing_as_before(database, caplog):
+    os.remove(gate_path(str(database)))
+    os.mkdir(gate_path(str(database)))  # a directory where the gate file should be
+    conn = connect(database)
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    assert "writing without it" in caplog.text
+    conn.close()
