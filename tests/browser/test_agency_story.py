@@ -3,6 +3,7 @@ and a returned case lands in the reception queue."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -146,6 +147,11 @@ def test_head_records_a_reception_session_with_a_petition_raised(page, story, ma
     page.wait_for_url("**/inspection/reception/*")
     cases = page.get_by_test_id("session-cases")
     assert "Đề nghị cấp giấy chứng nhận quyền sử dụng đất" in cases.inner_text()
+    code = cases.get_by_role("link").first.inner_text().strip()
+    pins = page.get_by_test_id("session-pins").inner_text()  # to hand over, shown once
+    assert code in pins and re.search(r"\b\d{6}\b", pins)
+    flash = page.locator(".alert-success").inner_text()
+    assert code in flash and "PIN" not in flash  # a flash rides in the readable cookie
     cases.get_by_role("link").first.click()
     page.wait_for_url("**/agency/cases/*")
     assert "Chờ thụ lý" in page.get_by_test_id("case-status").inner_text()
