@@ -146,3 +146,37 @@ def test_an_unusable_gate_file_leaves_writing_as_before(database, caplog):
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
     assert "writing without it" in caplog.text
     conn.close()
+
+
+HOLDER = """
+import sqlite3, sys, time
+from complaints.sqlite_gate import GatedConnection
+conn = sqlite3.connect(sys.argv[1], factory=GatedConnection)
+conn.execute("INSERT INTO t VALUES (1)")
+print("holding", flush=True)
+time.sleep(0.5)
+conn.commit()
+"""
+
+
+def test_another_process_waits_at_the_gate_then_writes(database):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(database)],  # noqa: S603
+                              cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        assert not gate_is_free(database)  # flock excludes across processes
+        conn = connect(database)
+        started = time.monotonic()
+        conn.execute("INSERT INTO t VALUES (2)")  # waits for the other process's commit
+        waited = time.monotonic() - started
+        conn.commit()
+        assert 0.2 < waited < 5
+        assert [r[0] for r in conn.execute("SELECT x FROM t ORDER BY x")] == [1, 2]
+        conn.close()
+    finally:
+        holder.wait(10)
