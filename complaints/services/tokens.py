@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from complaints.extensions import db
 from complaints.models import ApiToken, User
@@ -50,7 +51,9 @@ def user_for_token(raw: str | None, now: datetime,
     """
     if not raw:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
+    # The user in the same round trip: every API request comes through here.
+    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                            .where(ApiToken.token_hash == token_hash(raw)))
     if row is None or row.revoked or _aware(row.expires_at) <= now:
         return None
     user = row.user
