@@ -29,7 +29,10 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.0005
 BUSY_TIMEOUT_MS = 10_000  # also SQLite's busy timeout (complaints/__init__.py)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
-_held = threading.local()  # how many gates this thread holds (a nested writer skips the gate)
+# Gates held per thread id (a nested writer of that thread skips the gate). Counted by the
+# thread that took it, even if another thread commits the connection.
+_holders: dict[int, int] = {}
+_holders_lock = threading.Lock()
 
 
 def gate_path(database: str) -> str | None:
@@ -62,7 +65,7 @@ class GatedConnection(sqlite3.Connection):
         super().__init__(database, *args, **kwargs)
         self._gate_path = gate_path(os.fspath(database))
         self._gate_fd: int | None = None
-        self._gate_held = False
+        self._gate_held = 0  # the id of the thread that took the gate, 0 when not held
         self._ungated = False  # wrote without the gate in this transaction
 
     def cursor(self, factory=GatedCursor):
@@ -78,7 +81,7 @@ class GatedConnection(sqlite3.Connection):
     def enter_gate(self) -> None:
         if self._gate_held or self._ungated or self._gate_path is None:
             return  # already ours, in memory, or this transaction already writes without it
-        if getattr(_held, "count", 0):
+        if _holders.get(threading.get_ident()):
             # This thread's other connection holds the gate and waits for this one to finish:
             # waiting here would never end. SQLite's lock still keeps the two apart.
             self._ungated = True
@@ -101,15 +104,19 @@ class GatedConnection(sqlite3.Connection):
                     self._ungated = True  # go on without it: SQLite's busy timeout decides
                     return
                 time.sleep(POLL_SECONDS)
-        self._gate_held = True
-        _held.count = getattr(_held, "count", 0) + 1
+        self._gate_held = threading.get_ident()
+        with _holders_lock:
+            _holders[self._gate_held] = _holders.get(self._gate_held, 0) + 1
 
     def leave_gate(self) -> None:
         self._ungated = False
         if not self._gate_held:
             return
-        self._gate_held = False
-        _held.count = max(getattr(_held, "count", 1) - 1, 0)
+        with _holders_lock:
+            left = _holders.pop(self._gate_held, 1) - 1
+            if left > 0:
+                _holders[self._gate_held] = left
+        self._gate_held = 0
         fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
 
     def commit(self):

@@ -180,3 +180,19 @@ def test_another_process_waits_at_the_gate_then_writes(database):
         conn.close()
     finally:
         holder.wait(10)
+
+
+def test_a_gate_released_from_another_thread_is_counted_off_its_taker(database):
+    conn = connect(database)
+    conn.execute("INSERT INTO t VALUES (1)")  # taken by this thread
+    other = threading.Thread(target=conn.commit)  # committed by another
+    other.start()
+    other.join(5)
+    assert gate_is_free(database)
+    assert not sqlite_gate._holders  # this thread is not left counted as a holder
+    second = connect(database)
+    second.execute("INSERT INTO t VALUES (2)")
+    assert second._gate_held  # so its next writer still queues at the gate
+    second.commit()
+    conn.close()
+    second.close()
