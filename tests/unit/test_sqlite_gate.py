@@ -140,10 +140,18 @@ def test_the_app_gates_its_writers_on_a_sqlite_file(app):
 def test_an_unusable_gate_file_leaves_writing_as_before(database, caplog):
     os.remove(gate_path(str(database)))
     os.mkdir(gate_path(str(database)))  # a directory where the gate file should be
-    conn = connect(database)
-    conn.execute("INSERT INTO t VALUES (1)")
-    conn.commit()
+    # Alembic's fileConfig (migration tests) disables loggers that exist when it runs.
+    disabled, sqlite_gate.logger.disabled = sqlite_gate.logger.disabled, False
+    sqlite_gate.logger.addHandler(caplog.handler)
+    try:
+        conn = connect(database)
+        conn.execute("INSERT INTO t VALUES (1)")
+        conn.commit()
+    finally:
+        sqlite_gate.logger.removeHandler(caplog.handler)
+        sqlite_gate.logger.disabled = disabled
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    assert conn._gate_path is None
     assert "writing without it" in caplog.text
     conn.close()
 
