@@ -135,8 +135,12 @@ def _check_mass(case: Case, actor, now, today) -> bool:
         group += [(r.id, r.cluster_id, r.flag_mass) for r in candidates
                   if rules.similar_subjects(folded, rules.fold_subject(r.subject))]
     clustered = next((cluster_id for _id, cluster_id, _flag in group if cluster_id), None)
-    if clustered is None and not rules.is_mass(_signers([g[0] for g in group])):
-        return False
+    if clustered is None:
+        # A matter no other case shares: its own signers are in memory, no query needed.
+        people = ({s.petitioner_id for p in case.petitions for s in p.signers}
+                  if len(group) == 1 else _signers([g[0] for g in group]))
+        if not rules.is_mass(people):
+            return False
     if clustered is None:
         cluster = Cluster(locality_code=case.locality_code, field_id=case.field_id,
                           subject_folded=folded[:500], created_at=now)
