@@ -23,9 +23,10 @@ SEAL_MAX_AGE_SECONDS = 15 * 60
 
 
 @lru_cache(maxsize=4)
-def _fernet(secret_key: str) -> Fernet:
+def _fernet(secret_key: str | bytes) -> Fernet:
+    material = secret_key if isinstance(secret_key, bytes) else secret_key.encode()
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"complaints: sealed session values").derive(secret_key.encode())
+               info=b"complaints: sealed session values").derive(material)
     return Fernet(base64.urlsafe_b64encode(key))
 
 

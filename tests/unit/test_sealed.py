@@ -26,3 +26,9 @@ def test_another_secret_key_cannot_open_it(app):
         token = sealed.seal(["x"])
         app.config["SECRET_KEY"] = "another key of the same length or not"
         assert sealed.unseal(token) is None
+
+
+def test_a_secret_key_given_as_bytes_works_too(app):
+    app.config["SECRET_KEY"] = b"\x00\x01 raw bytes from os.urandom"
+    with app.test_request_context():
+        assert sealed.unseal(sealed.seal({"pin": "654321"})) == {"pin": "654321"}
