@@ -1,10 +1,11 @@
-"""What the browser carries between two requests but must not be able to read: PINs.
+"""What the browser carries between requests but must not be able to read: PINs, TOTP seeds.
 
 Flask's session cookie is signed, not encrypted: whoever sees the cookie (a proxy's log, the
 browser profile of a shared reception computer) can decode what is in it. A PIN on its way
 from the form that created a case to the page that shows it once is therefore sealed with
 Fernet (AES-128-CBC and HMAC-SHA256) under a key derived from SECRET_KEY, and expires after
-SEAL_MAX_AGE_SECONDS.
+SEAL_MAX_AGE_SECONDS. So is a new two-factor secret between the page that shows it and the
+first code that confirms it: a copy of that cookie would otherwise be the second factor.
 """
 
 from __future__ import annotations
@@ -52,9 +53,9 @@ def put(key: str, value: Any) -> None:
     session[key] = seal(value)
 
 
-def peek(key: str) -> Any | None:
-    return unseal(session.get(key))
+def peek(key: str, max_age: int = SEAL_MAX_AGE_SECONDS) -> Any | None:
+    return unseal(session.get(key), max_age)
 
 
-def pop(key: str) -> Any | None:
-    return unseal(session.pop(key, None))
+def pop(key: str, max_age: int = SEAL_MAX_AGE_SECONDS) -> Any | None:
+    return unseal(session.pop(key, None), max_age)

@@ -11,6 +11,7 @@ from complaints.models import User
 from complaints.permissions import HOME_ENDPOINTS
 from complaints.services import accounts
 from complaints.services.accounts import AccountLocked, authenticate
+from complaints.web import sealed
 from complaints.web.auth import bp
 from complaints.web.auth.forms import CodeForm, LoginForm, PasswordForm
 
@@ -18,7 +19,8 @@ from complaints.web.auth.forms import CodeForm, LoginForm, PasswordForm
 DEFAULT_2FA_ROLES = ("admin", "inspector")
 PENDING_KEY = "2fa_pending"  # the signed id of a user who gave the password, not yet the code
 PENDING_MAX_AGE = 300  # seconds to type the code
-ENROL_KEY = "2fa_enrol_secret"
+ENROL_KEY = "2fa_enrol_secret"  # sealed: the new secret until a first code confirms it
+ENROL_SECONDS = 30 * 60  # time to scan the code and type a first code
 # What a user who must enrol may still reach before enrolling.
 OPEN_DURING_ENROLMENT = {"auth.two_factor", "auth.logout", "static", "bootstrap.static",
                          "set_language"}
@@ -228,9 +230,10 @@ def two_factor():
     if user.totp_secret:
         session.pop(ENROL_KEY, None)
         return render_template("auth/two_factor.html", enabled=True, required=False)
-    secret = session.get(ENROL_KEY)
+    secret = sealed.peek(ENROL_KEY, ENROL_SECONDS)
     if not secret:
-        secret = session[ENROL_KEY] = accounts.new_totp_secret()
+        secret = accounts.new_totp_secret()
+        sealed.put(ENROL_KEY, secret)
     form = CodeForm()
     error = None
     if form.validate_on_submit():
