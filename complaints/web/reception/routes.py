@@ -34,7 +34,8 @@ from complaints.web.i18n import error_text, translate, translate_errors
 from complaints.web.reception import bp
 from complaints.web.reception.forms import PETITIONER_ROWS, IntakeForm
 
-UPLOAD_SESSION_KEY = "intake_uploads"
+UPLOAD_SESSION_KEY = "intake_uploads"  # sealed: files uploaded with a form not yet saved
+DRAFT_SECONDS = 4 * 60 * 60  # how long those uploads wait for the form to be corrected
 PIN_SESSION_KEY = "receipt_pin"
 
 
@@ -231,7 +232,7 @@ def new_case():
 
 
 def _stored_with_purpose(draft: str | None) -> list[tuple[str, StoredFile]]:
-    saved = session.get(UPLOAD_SESSION_KEY) or {}
+    saved = sealed.peek(UPLOAD_SESSION_KEY, DRAFT_SECONDS) or {}
     if not draft or saved.get("draft") != draft:
         return []
     return [(item.pop("purpose", "evidence"), StoredFile(**item))
@@ -239,9 +240,10 @@ def _stored_with_purpose(draft: str | None) -> list[tuple[str, StoredFile]]:
 
 
 def _remember_purposes(draft: str, files: list[tuple[str, StoredFile]]) -> None:
-    # The session is signed, so a hash cannot be swapped for someone else's file.
-    session[UPLOAD_SESSION_KEY] = {
-        "draft": draft, "files": [{"purpose": p, **f.as_dict()} for p, f in files]}
+    # Sealed: a hash cannot be swapped for someone else's file, and the file names (which
+    # often name the petitioner) are not readable in the cookie.
+    sealed.put(UPLOAD_SESSION_KEY, {
+        "draft": draft, "files": [{"purpose": p, **f.as_dict()} for p, f in files]})
 
 
 def _join_case(code: str, petition: intake.PetitionData, pending, rows, form, matches):
