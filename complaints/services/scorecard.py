@@ -84,6 +84,25 @@ def set_weights(values: dict[str, int], actor: User, now: datetime) -> dict[str,
     return weights()
 
 
+def least_on_time(user: User, start: date, end: date, today: date, limit: int) -> list[Card]:
+    """The agencies that resolved cases late in [start, end], lowest share on time first
+    (the most resolved first on a tie); agencies all on time or with none resolved are left
+    out. Reads only the additive daily figures, not the whole scorecard."""
+    agencies = {a.id: a for a in agencies_for(user)}
+    if not agencies:
+        return []
+    measured = []
+    for agency_id, counts in scorecard_summary.read(start, end, today, list(agencies)).items():
+        card = Card(agencies[agency_id], scoring.Metrics())
+        _apply(card.metrics, counts, start)
+        rate = card.metrics.resolution_rate
+        if rate is not None and rate < 1:
+            measured.append(card)
+    measured.sort(key=lambda c: (c.metrics.resolution_rate, -c.metrics.resolved,
+                                 c.agency.name))
+    return measured[:limit]
+
+
 def agencies_for(user: User) -> list[Agency]:
     """The agencies whose cards this user may see: all for inspectors, own for heads."""
     query = select(Agency).where(Agency.active.is_(True), Agency.is_inspectorate.is_(False))

@@ -179,3 +179,21 @@ def test_clusters_summary_and_exports(client, login, world, make_case):
     rows = list(csv.reader(io.StringIO(client.get(
         "/inspection/escalations?state=all&export=csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert world["bounced"].tracking_code in {r[0] for r in rows[1:]}
+
+
+def test_home_names_open_escalations_and_the_agencies_resolving_late(client, login, world):
+    login(world["inspector"])
+    html = client.get("/inspection/").get_data(as_text=True)
+    escalations = html.split('data-testid="home-escalations"')[1].split("</table>")[0]
+    assert world["bounced"].tracking_code in escalations  # evaded, not yet acknowledged
+    assert "Trong kỳ này không có cơ quan nào giải quyết trễ hạn." in html
+    # Accepted late on 20/10, resolved 30/11: past its 30 days, inside the reporting month
+    # that holds TODAY (15/11–14/12).
+    late = world["late"]
+    workflow.accept(late, None, NOW, date(2026, 10, 20))
+    workflow.resolve(late, "right", "01/QĐ", "Đã giải quyết", None, NOW, date(2026, 11, 30))
+    db.session.commit()
+    html = client.get("/inspection/").get_data(as_text=True)
+    laggards = html.split('data-testid="home-laggards"')[1].split("</table>")[0]
+    assert "Chi cục Đất đai" in laggards and "0 / 1" in laggards and "0%" in laggards
+    assert "Sở Xây dựng" not in laggards  # resolved nothing: no rate to rank

@@ -154,3 +154,10 @@ def test_scorecard_page_shows_rules_chart_and_figures(world, client, login):
     html = client.get("/inspection/scorecard?period=quarter&year=2026&number=4").get_data(
         as_text=True)
     assert "Số liệu tính từ ngày 15/09/2026 đến ngày 14/12/2026" in html
+
+
+def test_least_on_time_lists_only_agencies_that_resolved_late(world):
+    cards = scorecard.least_on_time(world["inspector"], START, END, TODAY, 5)
+    assert [c.agency.code for c in cards] == ["D"]  # C resolved nothing; D 1 of 2 late
+    assert cards[0].metrics.resolution_rate == 0.5
+    assert scorecard.least_on_time(world["head_c"], START, END, TODAY, 5) == []

@@ -109,9 +109,12 @@ def _list_page(kind: str):
 @bp.route("/")
 @roles_required(*MONITOR_ROLES)
 def home():
-    """Show overdue cases by stage and level, pattern flags and the escalation queue."""
+    """What needs an inspector today: overdue cases by stage and level, pattern flags, the
+    escalations nobody has acknowledged, and the agencies resolving least on time this
+    reporting month."""
     today = clock.today()
     summary = monitoring.overdue_summary(current_user, today)
+    month = periods.period_containing(today, "month")
     return render_template(
         "inspection/home.html",
         summary=summary,
@@ -122,7 +125,14 @@ def home():
         flags=queries.flag_counts(),
         overdue_total=queries.overdue_count(current_user, today),
         today=today,
+        escalations=monitoring.escalation_queue(current_user, "open",
+                                                monitoring.CaseFilter(per_page=HOME_ROWS)),
+        month=month,
+        laggards=cards.least_on_time(current_user, month.start, month.end, today, HOME_ROWS),
     )
+
+
+HOME_ROWS = 5  # escalations and agencies listed on the home page; the full lists are linked
 
 
 @bp.route("/overdue")
