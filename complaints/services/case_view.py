@@ -345,9 +345,13 @@ def _next_due():
             .group_by(CaseDeadline.case_id).subquery())
 
 
+AGENCY_SORTS = ("due", "received", "-received")  # most urgent first (default), oldest, newest
+
+
 def agency_cases_query(user: User, today: date, status: str | None = None,
-                       overdue: bool = False, near: bool = False) -> Select:
-    """The agency's cases (an officer: those assigned to them), most urgent first."""
+                       overdue: bool = False, near: bool = False, sort: str = "due") -> Select:
+    """The agency's cases (an officer: those assigned to them), most urgent first unless
+    `sort` asks for the received date (oldest or newest first)."""
     due = _next_due()
     query = (select(Case).outerjoin(due, due.c.case_id == Case.id)
              .where(Case.agency_id == user.agency_id))
@@ -363,6 +367,10 @@ def agency_cases_query(user: User, today: date, status: str | None = None,
         query = query.where(due.c.due_on < today)
     elif near:
         query = query.where(and_(due.c.due_on >= today, due.c.due_on <= near_date(today)))
+    if sort == "received":
+        return query.order_by(Case.received_on, Case.id)
+    if sort == "-received":
+        return query.order_by(Case.received_on.desc(), Case.id.desc())
     return query.order_by(due.c.due_on.is_(None), due.c.due_on, Case.received_on, Case.id)
 
 

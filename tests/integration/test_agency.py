@@ -100,6 +100,37 @@ def test_pagination_shows_total(client, login, agency_world, routed_case, app):
     assert "page=2" in first
 
 
+def test_list_sorts_by_received_date_and_exports_what_it_shows(client, login, agency_world,
+                                                                routed_case):
+    older = routed_case(received_on=date(2026, 11, 2))
+    newer = routed_case(received_on=date(2026, 11, 18))
+    outside = routed_case(received_on=date(2026, 11, 10))
+    workflow.accept(outside, agency_world["head"], NOW, TODAY, decided_on=date(2026, 11, 23))
+    db.session.commit()
+    login(agency_world["head"])
+    newest_first = client.get("/agency/cases?status=routed&sort=-received").get_data(
+        as_text=True)
+    assert newest_first.index(newer.tracking_code) < newest_first.index(older.tracking_code)
+    assert 'aria-sort="descending"' in newest_first
+    assert "sort=received" in newest_first  # the header turns the order round
+    oldest_first = client.get("/agency/cases?status=routed&sort=received").get_data(
+        as_text=True)
+    assert oldest_first.index(older.tracking_code) < oldest_first.index(newer.tracking_code)
+    assert "export=csv" in oldest_first and "sort=received" in oldest_first
+    assert client.get("/agency/cases?sort=bogus").status_code == 200  # falls back to urgency
+    # The download holds exactly the filtered list, in the same order.
+    export = client.get("/agency/cases?status=routed&sort=received&export=csv")
+    assert export.status_code == 200
+    assert "attachment" in export.headers["Content-Disposition"]
+    lines = export.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Mã hồ sơ,Loại,Nội dung,Ngày nhận,Trạng thái,Thời hạn")
+    assert [line.split(",")[0] for line in lines[1:]] == [older.tracking_code,
+                                                           newer.tracking_code]
+    assert "02/11/2026" in lines[1] and "Thụ lý: " in lines[1]
+    xlsx = client.get("/agency/cases?status=routed&export=xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
 def test_head_story_accept_assign_extend_resolve_close(client, login, agency_world,
                                                        routed_case):
     case = routed_case(kind="recommendation")

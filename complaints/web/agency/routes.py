@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from complaints import clock
@@ -27,9 +28,12 @@ from complaints.web.agency.forms import (
     RevealForm,
 )
 from complaints.web.i18n import translate_errors
+from complaints.web.inspection.export import download
 
 logger = logging.getLogger(__name__)
 AGENCY_ROLES = ("agency_head", "agency_officer")
+
+EXPORT_MAX = 100_000  # rows in one download of the case list
 
 
 def _lang() -> str:
@@ -79,18 +83,45 @@ def home():
 @bp.route("/cases")
 @roles_required(*AGENCY_ROLES)
 def cases():
-    """List the agency's cases filtered by status, overdue or near a deadline, paginated."""
+    """List the agency's cases filtered by status, overdue or near a deadline, sorted,
+    paginated; `export=csv|xlsx` downloads exactly the filtered list."""
     today = clock.today()
     status = request.args.get("status", "open")
     if status not in case_view.LIST_STATUSES:
         status = "open"
     overdue = request.args.get("overdue") == "1"
     near = request.args.get("near") == "1"
-    page = db.paginate(case_view.agency_cases_query(current_user, today, status, overdue, near),
-                       page=request.args.get("page", 1, type=int),
+    sort = request.args.get("sort", "due")
+    if sort not in case_view.AGENCY_SORTS:
+        sort = "due"
+    query = case_view.agency_cases_query(current_user, today, status, overdue, near, sort)
+    fmt = request.args.get("export", "")
+    if fmt in ("csv", "xlsx"):
+        return _export_cases(fmt, query.limit(EXPORT_MAX), today)
+    page = db.paginate(query, page=request.args.get("page", 1, type=int),
                        per_page=current_app.config.get("PAGE_SIZE", 25), error_out=False)
+    args = {"status": status, "overdue": "1" if overdue else None,
+            "near": "1" if near else None, "sort": sort if sort != "due" else None}
     return render_template("agency/cases.html", page=page, status=status, overdue=overdue,
-                           near=near, today=today, statuses=list(case_view.LIST_STATUSES))
+                           near=near, sort=sort, args=args, today=today,
+                           statuses=list(case_view.LIST_STATUSES))
+
+
+def _export_cases(fmt: str, query, today):
+    """The list as CSV or Excel: the page's columns, deadlines as stage and due date."""
+    lang = _lang()
+
+    def due_text(case: Case) -> str:
+        return "; ".join(f"{_label(case_view.STAGE_LABELS, d.stage)}: "
+                         f"{d.due_on.strftime('%d/%m/%Y')}"
+                         for d in case.deadlines if not d.met_on and d.due_on)
+
+    rows = ([c.tracking_code, catalog.label(catalog.KINDS, c.kind, lang), c.subject,
+             c.received_on.strftime("%d/%m/%Y"), _label(case_view.STATUS_LABELS, c.status),
+             due_text(c)]
+            for c in db.session.scalars(query.options(selectinload(Case.deadlines))))
+    return download(fmt, "ho-so", [_("Mã hồ sơ"), _("Loại"), _("Nội dung"), _("Ngày nhận"),
+                                   _("Trạng thái"), _("Thời hạn")], rows)
 
 
 def _case_or_404(code: str) -> Case:
