@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from complaints import clock
@@ -32,9 +33,9 @@ class ExportForm(FlaskForm):
 class AnonymiseForm(FlaskForm):
     ground = SelectField(
         _l("Căn cứ ẩn danh"),
-        choices=[("", _l("— Chọn —")),
-                 ("retention_expired", _l("Hết thời hạn lưu trữ")),
-                 ("petitioner_request", _l("Theo yêu cầu của người dân"))],
+        choices=[SelectChoice("", _l("— Chọn —")),
+                 SelectChoice("retention_expired", _l("Hết thời hạn lưu trữ")),
+                 SelectChoice("petitioner_request", _l("Theo yêu cầu của người dân"))],
         validators=[InputRequired(_l("Chọn căn cứ ẩn danh."))],
     )
 

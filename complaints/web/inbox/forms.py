@@ -3,13 +3,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 ACK_CHOICES = [
-    ("urge", _l("Đôn đốc cơ quan giải quyết")),
-    ("reassign", _l("Giao lại cho cơ quan / cán bộ khác")),
-    ("set_lead", _l("Chỉ định cơ quan chủ trì")),
-    ("note", _l("Ghi nhận")),
+    SelectChoice("urge", _l("Đôn đốc cơ quan giải quyết")),
+    SelectChoice("reassign", _l("Giao lại cho cơ quan / cán bộ khác")),
+    SelectChoice("set_lead", _l("Chỉ định cơ quan chủ trì")),
+    SelectChoice("note", _l("Ghi nhận")),
 ]
 
 

@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from complaints.domain.catalog import KINDS
@@ -43,7 +44,8 @@ class RaisedPetitionForm(Form):
 
     join_code = StringField(_l("Nhập vào hồ sơ đã có (mã hồ sơ)"),
                             validators=[Optional(), Length(max=40)])
-    kind = SelectField(_l("Loại đơn"), choices=[(c, vi) for c, (vi, _en) in KINDS.items()],
+    kind = SelectField(_l("Loại đơn"),
+                       choices=[SelectChoice(c, vi) for c, (vi, _en) in KINDS.items()],
                        validate_choice=False)  # checked by intake for the rows used
     field = SelectField(_l("Lĩnh vực"), choices=[], validate_choice=False)
     locality_code = SelectField(_l("Xã, phường, đặc khu"), choices=[], validate_choice=False)
@@ -73,8 +75,9 @@ class ReceptionSessionForm(FlaskForm):
     held_on = DateField(_l("Ngày tiếp"), format=["%Y-%m-%d", "%d/%m/%Y"],
                         validators=[InputRequired(_l("Nhập ngày tiếp."))])
     kind = SelectField(_l("Hình thức tiếp"), choices=[
-        ("regular", _l("Tiếp thường xuyên")), ("head", _l("Thủ trưởng tiếp trực tiếp")),
-        ("deputy", _l("Người được ủy quyền tiếp"))])
+        SelectChoice("regular", _l("Tiếp thường xuyên")),
+        SelectChoice("head", _l("Thủ trưởng tiếp trực tiếp")),
+        SelectChoice("deputy", _l("Người được ủy quyền tiếp"))])
     scheduled = BooleanField(_l("Tiếp định kỳ (bỏ chọn nếu tiếp đột xuất)"), default=True)
     is_dialogue = BooleanField(_l("Đối thoại"))
     leader_name = StringField(_l("Người chủ trì (họ tên, chức vụ)"),
@@ -126,6 +129,6 @@ class ReportJobForm(FlaskForm):
     """Ask for a report built in the background (the period fields come from the page)."""
 
     kind = SelectField(_l("Loại báo cáo"), choices=[
-        ("official", _l("Bộ biểu mẫu báo cáo (4 biểu)")),
-        ("workbook", _l("Sổ tổng hợp: hồ sơ, leo thang, bảng điểm"))],
+        SelectChoice("official", _l("Bộ biểu mẫu báo cáo (4 biểu)")),
+        SelectChoice("workbook", _l("Sổ tổng hợp: hồ sơ, leo thang, bảng điểm"))],
         validators=[InputRequired(message=_l("Chọn loại báo cáo."))])

@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from complaints.domain.catalog import CHANNELS, FILING_REASONS, KINDS
@@ -24,7 +25,7 @@ MAX_PETITIONER_ROWS = 200
 
 
 def _choices(table):
-    return [(code, vi) for code, (vi, _en) in table.items()]
+    return [SelectChoice(code, vi) for code, (vi, _en) in table.items()]
 
 
 class PetitionerForm(Form):
@@ -50,7 +51,8 @@ class IntakeForm(FlaskForm):
     draft = HiddenField()
     kind = SelectField(_l("Loại đơn"), choices=_choices(KINDS), validators=[DataRequired()])
     complaint_round = SelectField(
-        _l("Lần khiếu nại"), choices=[("1", _l("Lần đầu")), ("2", _l("Lần hai"))], default="1")
+        _l("Lần khiếu nại"), choices=[SelectChoice("1", _l("Lần đầu")),
+                                          SelectChoice("2", _l("Lần hai"))], default="1")
     parent_tracking_code = StringField(
         _l("Mã hồ sơ lần đầu (nếu khiếu nại lần hai)"),
         validators=[Optional(), Length(max=20)])
