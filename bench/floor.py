@@ -23,7 +23,6 @@ import random
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -82,20 +81,6 @@ def write_client(index: int, port: int, until: float, stats: load.Stats,
                    load.case_body(rng, localities, serial))
 
 
-def run(clients: int, seconds: float, client) -> tuple[load.Stats, float]:
-    """N client threads for T seconds, as bench/load.py runs its phases."""
-    stats = load.Stats()
-    start = time.monotonic()
-    until = start + seconds
-    threads = [threading.Thread(target=client, args=(i, until, stats), daemon=True)
-               for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=seconds + load.REQUEST_TIMEOUT + 30)
-    return stats, time.monotonic() - start
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -127,12 +112,12 @@ def main(argv: list[str] | None = None) -> int:
                                                tmpdir / "floor.log")
             load.wait_ready(server, port, "/", tmpdir / "floor.log")
             localities = [f"{11311 + i}" for i in range(50)]
-            write_stats, write_elapsed = run(args.clients, args.seconds,
-                                             lambda i, until, stats: write_client(
-                                                 i, port, until, stats, localities))
-            hello_stats, hello_elapsed = run(args.clients, args.seconds,
-                                             lambda i, until, stats: load.hello_client(
-                                                 port, until, stats))
+            write_stats, write_elapsed = load.run_phase(
+                args.clients, args.seconds,
+                lambda i, until, stats: write_client(i, port, until, stats, localities))
+            hello_stats, hello_elapsed = load.run_phase(
+                args.clients, args.seconds,
+                lambda _i, until, stats: load.hello_client(port, until, stats))
         finally:
             load.stop(server)
         with sqlite3.connect(database) as check:

@@ -363,27 +363,18 @@ def hello_client(port: int, until: float, stats: Stats) -> None:
         timed(stats, "hello", 200, port, "GET", "/")
 
 
-def run_phase(clients: int, seconds: float, target, *args) -> tuple[Stats, float]:
+def run_phase(clients: int, seconds: float, client) -> tuple[Stats, float]:
+    """N threads each running `client(index, until, stats)` for T seconds."""
     stats = Stats()
     start = time.monotonic()
     until = start + seconds
-    threads = []
-    for i in range(clients):
-        threads.append(threading.Thread(target=target, args=target_args(target, i, until,
-                                                                          stats, args),
-                                        daemon=True))
+    threads = [threading.Thread(target=client, args=(i, until, stats), daemon=True)
+               for i in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=seconds + REQUEST_TIMEOUT + 30)
     return stats, time.monotonic() - start
-
-
-def target_args(target, index: int, until: float, stats: Stats, args: tuple) -> tuple:
-    if target is hello_client:
-        return (args[0], until, stats)
-    port, tokens, localities, same_matter = args
-    return (index, port, until, stats, tokens, localities, same_matter)  # app/intake clients
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -462,13 +453,15 @@ def main(argv: list[str] | None = None) -> int:
             tokens = {u: token_for(app_port, u, DEMO_PASSWORD)
                       for u in (RECEPTION_USER, HEAD_USER)}
             localities = pick_localities(app_port, tokens[RECEPTION_USER])
-            app_stats, app_elapsed = run_phase(args.clients, args.seconds, app_client,
-                                               app_port, tokens, localities, args.same_matter)
-            intake_stats, intake_elapsed = run_phase(args.clients, args.seconds,
-                                                     intake_client, app_port, tokens,
-                                                     localities, args.same_matter)
-            hello_stats, hello_elapsed = run_phase(args.clients, args.seconds, hello_client,
-                                                   hello_port)
+            app_stats, app_elapsed = run_phase(
+                args.clients, args.seconds, lambda i, until, stats: app_client(
+                    i, app_port, until, stats, tokens, localities, args.same_matter))
+            intake_stats, intake_elapsed = run_phase(
+                args.clients, args.seconds, lambda i, until, stats: intake_client(
+                    i, app_port, until, stats, tokens, localities, args.same_matter))
+            hello_stats, hello_elapsed = run_phase(
+                args.clients, args.seconds,
+                lambda _i, until, stats: hello_client(hello_port, until, stats))
         finally:
             stop(app_server)
             stop(hello_server)

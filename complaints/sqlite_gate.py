@@ -121,15 +121,14 @@ class GatedConnection(sqlite3.Connection):
         fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
 
     def commit(self):
-        try:
-            super().commit()
-        finally:
-            if not self.in_transaction:
-                self.leave_gate()
+        self._end(super().commit)
 
     def rollback(self):
+        self._end(super().rollback)
+
+    def _end(self, end) -> None:
         try:
-            super().rollback()
+            end()
         finally:
             if not self.in_transaction:
                 self.leave_gate()

@@ -118,6 +118,13 @@ class _Client(FlaskClient):
         g.pop("_flask_babel", None)  # likewise the locale chosen by the previous request
         return super().open(*args, **kwargs)
 
+    def session_cookie(self) -> tuple[str, dict]:
+        """The session cookie as sent, and what anyone holding it can decode from it (it
+        is signed, not encrypted)."""
+        raw = self.get_cookie("session").value
+        app = self.application
+        return raw, app.session_interface.get_signing_serializer(app).loads(raw)
+
 
 @pytest.fixture
 def client(app):

@@ -1,11 +1,13 @@
-"""What the browser carries between requests but must not be able to read: PINs, TOTP seeds.
+"""What the browser carries between requests but must not be able to read.
 
 Flask's session cookie is signed, not encrypted: whoever sees the cookie (a proxy's log, the
 browser profile of a shared reception computer) can decode what is in it. A PIN on its way
 from the form that created a case to the page that shows it once is therefore sealed with
 Fernet (AES-128-CBC and HMAC-SHA256) under a key derived from SECRET_KEY, and expires after
 SEAL_MAX_AGE_SECONDS. So is a new two-factor secret between the page that shows it and the
-first code that confirms it: a copy of that cookie would otherwise be the second factor.
+first code that confirms it (a copy of that cookie would otherwise be the second factor),
+and the uploads of an intake form waiting for its errors to be corrected (file names often
+name the petitioner).
 """
 
 from __future__ import annotations

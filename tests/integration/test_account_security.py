@@ -140,14 +140,13 @@ def _enrol(client, user) -> str:
     return secret
 
 
-def test_the_new_secret_is_sealed_in_the_session_cookie(app, client, login, make_user):
+def test_the_new_secret_is_sealed_in_the_session_cookie(client, login, make_user):
     """Flask's cookie is signed, not encrypted: a copy of it must not carry the TOTP seed."""
     user = make_user("agency_head")
     login(user)
     page = client.get("/account/2fa").get_data(as_text=True)
     secret = page.split('data-testid="totp-secret">')[1].split("<")[0]
-    cookie = client.get_cookie("session").value
-    payload = app.session_interface.get_signing_serializer(app).loads(cookie)
+    cookie, payload = client.session_cookie()
     assert secret not in str(payload) and secret not in cookie
     again = client.get("/account/2fa").get_data(as_text=True)
     assert f'data-testid="totp-secret">{secret}<' in again  # the same secret until confirmed

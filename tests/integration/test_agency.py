@@ -129,6 +129,10 @@ def test_list_sorts_by_received_date_and_exports_what_it_shows(client, login, ag
     assert "02/11/2026" in lines[1] and "Thụ lý: " in lines[1]
     xlsx = client.get("/agency/cases?status=routed&export=xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    client.post("/logout")
+    login(agency_world["other_head"])  # another agency's head downloads only their own
+    other = client.get("/agency/cases?status=open&export=csv").get_data(as_text=True)
+    assert older.tracking_code not in other and len(other.strip().splitlines()) == 1
 
 
 def test_head_story_accept_assign_extend_resolve_close(client, login, agency_world,

@@ -107,12 +107,16 @@ def test_add_rows_button_rerenders_with_more_rows(client, desk):
     assert _cases() == 0
 
 
-def test_receipt_shows_pin_once(app, client, desk):
+def _receipt_pin(html: str) -> str:
+    return re.search(r'data-testid="receipt-pin">\s*<code[^>]*>(\d{6})</code>', html)[1]
+
+
+def test_receipt_shows_pin_once(client, desk):
     _officer, ward = desk
     response = client.post("/reception/new", data=intake_form(ward.code, [person(1)], TODAY))
     case = db.session.scalar(select(Case))
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    pin = re.search(r'data-testid="receipt-pin">\s*<code[^>]*>(\d{6})</code>', html)[1]
+    pin = _receipt_pin(html)
     assert check_pin(case, pin)
     assert case.tracking_code in html
     assert "Xử lý đơn" in html and case.deadline("handling").rule in html
@@ -121,15 +125,14 @@ def test_receipt_shows_pin_once(app, client, desk):
     assert "PIN đã cấp" in again
 
 
-def test_the_pin_rides_to_the_receipt_sealed_not_readable_in_the_cookie(app, client, desk):
+def test_the_pin_rides_to_the_receipt_sealed_not_readable_in_the_cookie(client, desk):
     """Flask's session cookie is signed, not encrypted: the PIN in it is sealed."""
     _officer, ward = desk
     response = client.post("/reception/new", data=intake_form(ward.code, [person(1)], TODAY))
-    cookie = client.get_cookie("session").value
-    payload = app.session_interface.get_signing_serializer(app).loads(cookie)
+    cookie, payload = client.session_cookie()
     assert isinstance(payload["receipt_pin"], str)  # a sealed token, not {"code", "pin"}
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    pin = re.search(r'data-testid="receipt-pin">\s*<code[^>]*>(\d{6})</code>', html)[1]
+    pin = _receipt_pin(html)
     assert pin not in payload["receipt_pin"] and pin not in cookie
 
 

@@ -27,8 +27,8 @@ from complaints.web.agency.forms import (
     FIGURES,
     RevealForm,
 )
+from complaints.web.export import download
 from complaints.web.i18n import translate_errors
-from complaints.web.inspection.export import download
 
 logger = logging.getLogger(__name__)
 AGENCY_ROLES = ("agency_head", "agency_officer")

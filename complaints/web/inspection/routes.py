@@ -39,10 +39,10 @@ from complaints.services import case_view, queries
 from complaints.services import inspection as monitoring
 from complaints.services import scorecard as cards
 from complaints.services.errors import ValidationFailed
+from complaints.web.export import download
 from complaints.web.i18n import translate, translate_errors
 from complaints.web.inspection import bp
 from complaints.web.inspection.charts import bar_chart
-from complaints.web.inspection.export import download
 from complaints.web.inspection.forms import (
     FindingForm,
     InspectorActionForm,

@@ -1,4 +1,4 @@
-"""CSV and Excel downloads of a monitoring list: the columns and rows the page shows."""
+"""CSV and Excel downloads of a list page: the columns and rows the page shows."""
 
 from __future__ import annotations
 
