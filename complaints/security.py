@@ -34,8 +34,11 @@ def init_security(app: Flask) -> None:
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             if any(_has_nul(v) for v in request.form.values()):
                 abort(400)
-            if request.is_json and _has_nul(request.get_json(silent=True)):
-                abort(400)
+            # Only JSON that spells a NUL (raw, or escaped as \u0000) is parsed to look.
+            if request.is_json and (b"\\u0000" in (raw := request.get_data(cache=True))
+                                    or b"\x00" in raw):
+                if _has_nul(request.get_json(silent=True)):
+                    abort(400)
 
     @app.after_request
     def security_headers(response):

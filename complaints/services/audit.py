@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from complaints.extensions import db
@@ -109,33 +109,60 @@ def record(chain: str, action: str, actor: User | None, now: datetime,
            data: dict | None = None, case_id: int | None = None,
            head: tuple[int, str] | None = None) -> AuditEvent:
     """Append an event to a chain; `head` (seq, hash) skips the look-up in bulk jobs."""
+    event = new_event(chain, action, actor, now, data, case_id, _head(chain, case_id, head))
+    db.session.add(event)
+    note_head(event)
+    return event
+
+
+def record_now(chain: str, action: str, actor: User | None, now: datetime,
+               data: dict | None = None, case_id: int | None = None) -> AuditEvent:
+    """As `record`, but INSERTed at once (no unit of work); the event stays detached."""
+    event = new_event(chain, action, actor, now, data, case_id, _head(chain, case_id, None))
+    table = AuditEvent.__table__
+    values = {c.key: getattr(event, c.key) for c in table.columns if c.key != "id"}
+    event.id = db.session.connection().execute(insert(table).returning(table.c.id),
+                                               values).scalar_one()
+    note_head(event)
+    return event
+
+
+def _head(chain: str, case_id: int | None, head: tuple[int, str] | None) -> tuple[int, str]:
     heads = _heads()
     if head is not None:
         heads.pop(chain, None)  # the caller tracks this chain itself
-    elif case_id is not None and chain in heads:
-        head = heads[chain]
-    else:
-        if case_id is not None:
-            _lock_case(case_id)
-        row = db.session.execute(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(AuditEvent.chain == chain)
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        ).first()
-        head = (row.seq, row.hash) if row else (0, GENESIS)
+        return head
+    if case_id is not None and chain in heads:
+        return heads[chain]
+    if case_id is not None:
+        _lock_case(case_id)
+    row = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+def new_event(chain: str, action: str, actor: User | None, now: datetime,
+              data: dict | None, case_id: int | None,
+              head: tuple[int, str]) -> AuditEvent:
+    """Return the sealed event that follows `head` (seq, hash), not yet added anywhere."""
     seq, prev_hash = head[0] + 1, head[1]
     body = canonical_json(data or {})
     label = actor_label(actor)
-    event = AuditEvent(
+    return AuditEvent(
         chain=chain, seq=seq, case_id=case_id, actor_id=actor.id if actor else None,
         actor_label=label, action=action, data=body, created_at=now, prev_hash=prev_hash,
         hash=event_hash(prev_hash, chain, seq, label, action, body, now),
     )
-    db.session.add(event)
-    if case_id is not None and chain == f"case:{case_id}":
-        heads[chain] = (seq, event.hash)
-    return event
+
+
+def note_head(event: AuditEvent) -> None:
+    """Remember a case chain's new head, written in this transaction (see _HEADS)."""
+    if event.case_id is not None and event.chain == f"case:{event.case_id}":
+        _heads()[event.chain] = (event.seq, event.hash)
 
 
 def record_case(case, action: str, actor: User | None, now: datetime,

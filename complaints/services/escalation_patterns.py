@@ -76,8 +76,12 @@ def check_evasion(case: Case, actor: User | None, now: datetime, today: date):
                    "agencies": [directory.code.get(a) for a in evasion.agencies]})
 
 
-def check_patterns(case: Case, actor: User | None, now: datetime, today: date) -> list[str]:
-    """Flag repeated and mass petitions at intake; return the patterns newly found."""
+def check_patterns(case: Case, actor: User | None, now: datetime, today: date,
+                   group: list[tuple[int, int | None, bool]] | None = None) -> list[str]:
+    """Flag repeated and mass petitions at intake; return the patterns newly found.
+
+    `group`: the case's `matter_group`, when the caller has just read it.
+    """
     found = []
     if not case.flag_repeated and _is_repeated(case):
         case.flag_repeated = True
@@ -86,7 +90,7 @@ def check_patterns(case: Case, actor: User | None, now: datetime, today: date) -
         to = directory.inspectorate(holder) or directory.root(holder)
         if _raise(case, rules.REPEATED, to, [to], actor, now, today, {}):
             found.append(rules.REPEATED)
-    if _check_mass(case, actor, now, today):
+    if _check_mass(case, actor, now, today, group):
         found.append(rules.MASS)
     return found
 
@@ -115,16 +119,15 @@ def _signers(case_ids: list[int]) -> set[int]:
         .where(Petition.case_id.in_(case_ids))))
 
 
-def _check_mass(case: Case, actor, now, today) -> bool:
-    """Cluster the matter when 5+ distinct people stand behind it within 30 days.
+def matter_group(case: Case) -> list[tuple[int, int | None, bool]]:
+    """Return (id, cluster id, mass flag) of the case and of every case on the same matter.
 
-    The candidates are read as plain rows (id, subject, cluster, flag) through the locality
-    index, and only the cases that change are loaded as objects: a matter that is already a
-    cluster of hundreds of cases costs one light query and one update per new petition.
+    The same matter: same locality and field, received within the mass window, with a
+    similar subject. The candidates are read as plain rows through the locality index.
     """
-    folded = rules.fold_subject(case.subject)
     group = [(case.id, case.cluster_id, case.flag_mass)]
     if case.locality_code and case.field_id:
+        folded = rules.fold_subject(case.subject)
         window = [date.fromordinal(case.received_on.toordinal() - rules.MASS_WINDOW_DAYS),
                   date.fromordinal(case.received_on.toordinal() + rules.MASS_WINDOW_DAYS)]
         c = Case.__table__.c
@@ -134,6 +137,17 @@ def _check_mass(case: Case, actor, now, today) -> bool:
                    c.id != case.id, c.received_on.between(*window)).limit(500))
         group += [(r.id, r.cluster_id, r.flag_mass) for r in candidates
                   if rules.similar_subjects(folded, rules.fold_subject(r.subject))]
+    return group
+
+
+def _check_mass(case: Case, actor, now, today, group=None) -> bool:
+    """Cluster the matter when 5+ distinct people stand behind it within 30 days.
+
+    Only the cases that change are loaded as objects: a matter that is already a cluster
+    of hundreds of cases costs one light query and one update per new petition.
+    """
+    folded = rules.fold_subject(case.subject)
+    group = group if group is not None else matter_group(case)
     clustered = next((cluster_id for _id, cluster_id, _flag in group if cluster_id), None)
     if clustered is None:
         # A matter no other case shares: its own signers are in memory, no query needed.

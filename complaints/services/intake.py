@@ -10,15 +10,30 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Row, insert, select
 
+from complaints.domain import escalation as rules
 from complaints.domain import states
 from complaints.domain.catalog import CHANNELS, KINDS
 from complaints.domain.messages import N_
 from complaints.domain.text import digits, fold
 from complaints.extensions import db
-from complaints.models import Case, Field, Locality, Petition, Petitioner, PetitionSigner, User
-from complaints.services import audit, deadlines, escalation
+from complaints.models import (
+    AuditEvent,
+    Case,
+    Petition,
+    Petitioner,
+    PetitionSigner,
+    User,
+)
+from complaints.services import (
+    audit,
+    deadlines,
+    escalation,
+    escalation_patterns,
+    references,
+    scorecard_summary,
+)
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -124,14 +139,18 @@ def _find_or_create_petitioner(data: PetitionerData, locality_code: str | None) 
         found = db.session.scalar(select(Petitioner).where(Petitioner.id_number == id_number))
         if found is not None:
             return found
-    person = Petitioner(
+    person = _new_petitioner(data, locality_code)
+    db.session.add(person)
+    return person
+
+
+def _new_petitioner(data: PetitionerData, locality_code: str | None) -> Petitioner:
+    return Petitioner(
         full_name=data.full_name.strip(), name_folded=fold(data.full_name),
-        id_number=id_number, phone=digits(data.phone) or None,
+        id_number=digits(data.id_number) or None, phone=digits(data.phone) or None,
         email=(data.email or "").strip() or None, address=data.address,
         locality_code=locality_code,
     )
-    db.session.add(person)
-    return person
 
 
 def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petition:
@@ -150,37 +169,77 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
     return petition
 
 
-def validate_case(data: CaseData, today: date, prefix: str = "") -> dict[str, str]:
+@dataclass
+class _References:
+    """The rows a new case points to, read once for validation and for writing."""
+
+    field: Row | None = None  # id, code, name_vi, name_en
+    locality: Row | None = None  # code, name
+    parent_id: int | None = None
+    parent_missing: bool = False
+
+
+def _references(data: CaseData) -> _References:
+    refs = _References(field=references.field(data.field_code),
+                       locality=references.locality(data.locality_code))
+    if data.parent_tracking_code:
+        c = Case.__table__.c
+        refs.parent_id = db.session.scalar(
+            select(c.id).where(c.tracking_code == data.parent_tracking_code))
+        refs.parent_missing = refs.parent_id is None
+    return refs
+
+
+def validate_case(data: CaseData, today: date, prefix: str = "",
+                  refs: _References | None = None) -> dict[str, str]:
     """Return field → message for everything wrong with a new case's input."""
     errors = validate_petition(data.petition, today, prefix)
+    refs = refs or _references(data)
     if data.kind not in KINDS:
         errors[prefix + "kind"] = N_("Chọn loại đơn.")
-    if db.session.scalar(select(Field.id).where(Field.code == data.field_code)) is None:
+    if refs.field is None:
         errors[prefix + "field"] = N_("Chọn lĩnh vực.")
     if not (data.subject or "").strip():
         errors[prefix + "subject"] = N_("Nhập trích yếu nội dung.")
     if not (data.content or "").strip():
         errors[prefix + "content"] = N_("Nhập nội dung đơn.")
-    if data.locality_code and db.session.get(Locality, data.locality_code) is None:
+    if data.locality_code and refs.locality is None:
         errors[prefix + "locality_code"] = N_("Địa bàn không tồn tại.")
     if data.kind == "complaint" and (data.complaint_round or 1) not in (1, 2):
         errors[prefix + "complaint_round"] = N_("Lần khiếu nại là 1 hoặc 2.")
-    if data.parent_tracking_code and _parent(data) is None:
+    if refs.parent_missing:
         errors[prefix + "parent_tracking_code"] = N_("Không tìm thấy hồ sơ trước.")
     return errors
 
 
-def _parent(data: CaseData) -> Case | None:
-    if not data.parent_tracking_code:
-        return None
-    return db.session.scalar(select(Case).where(Case.tracking_code == data.parent_tracking_code))
+@dataclass
+class Opened:
+    """A case written by `write_case`.
+
+    `copy` is a detached copy of what was written (the case with its petition, signers,
+    deadline and first audit event, never added to the session), to answer with without
+    reading the case back; None when the intake went on to change the case (a repeated or
+    mass petition), so that only the database holds the truth.
+    """
+
+    case_id: int
+    pin: str
+    copy: Case | None
+    field_ref: Row  # id, code, name_vi, name_en
+    locality_ref: Row | None  # code, name
+    timeline: list[AuditEvent] = field(default_factory=list)
 
 
 def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tuple[Case, str]:
     """Log a new petition as a new case; return the case and the citizen's PIN."""
+    return _loaded(receive(data, actor, now, today))
+
+
+def receive(data: CaseData, actor: User | None, now: datetime, today: date) -> Opened:
+    """Log a new petition as a new case (reception or the public); see `write_case`."""
     if actor is not None and actor.role not in ("reception", "admin"):
         raise NotAllowed(N_("Chỉ cán bộ tiếp công dân được ghi nhận đơn."))
-    return open_case(data, actor, now, today)
+    return write_case(data, actor, now, today)
 
 
 def open_case(data: CaseData, actor: User | None, now: datetime, today: date,
@@ -189,42 +248,121 @@ def open_case(data: CaseData, actor: User | None, now: datetime, today: date,
 
     `reception_session_id` links the petition to the reception session it was raised at.
     """
-    errors = validate_case(data, today)
+    return _loaded(write_case(data, actor, now, today, reception_session_id))
+
+
+def _loaded(opened: Opened) -> tuple[Case, str]:
+    return db.session.get(Case, opened.case_id), opened.pin
+
+
+def _insert(obj, returning: bool = False):
+    """INSERT one mapped object's set column values (Core: no unit of work); return its id."""
+    table = obj.__table__
+    state = obj.__dict__
+    values = {c.key: state[c.key] for c in table.columns if c.key in state}
+    connection = db.session.connection()
+    if returning:
+        return connection.execute(insert(table).returning(table.c.id), values).scalar_one()
+    connection.execute(insert(table), values)
+    return None
+
+
+def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
+               reception_session_id: int | None = None) -> Opened:
+    """Validate and write a new case with its first petition; the caller checked the actor.
+
+    Intake is the busiest write, so the case is built as a detached object graph, computed
+    by the same services as any case (deadline, next attention), and written with one
+    INSERT per row, without the ORM's unit of work: on SQLite the write lock is held for
+    a few plain statements only. The derived columns the flush listeners keep for ORM
+    writes (running_due_on, the scorecard's built days) are set here. Repeated and mass
+    petitions, which change other cases too, go on through the ORM as before.
+    """
+    refs = _references(data)
+    errors = validate_case(data, today, refs=refs)
     if errors:
         raise ValidationFailed(errors)
-    field_row = db.session.scalar(select(Field).where(Field.code == data.field_code))
-    parent = _parent(data)
     round_ = (data.complaint_round or 1) if data.kind == "complaint" else None
+    locality_code = data.locality_code or None
 
     pin = new_pin()
     tracking_code = new_tracking_code(data.petition.received_on.year)
     case = Case(
         tracking_code=tracking_code, pin_hash=hash_pin(tracking_code, pin), kind=data.kind,
-        complaint_round=round_,
-        is_complex=data.is_complex, is_remote=data.is_remote, field=field_row,
-        subject=data.subject.strip(), content=data.content.strip(),
-        locality_code=data.locality_code or None, status=states.RECEIVED,
+        complaint_round=round_, is_complex=data.is_complex, is_remote=data.is_remote,
+        field_id=refs.field.id, subject=data.subject.strip(), content=data.content.strip(),
+        locality_code=locality_code, status=states.RECEIVED,
         reception_agency_id=actor.agency_id if actor else None,
-        received_on=data.petition.received_on, parent_case=parent,
-        created_by_id=actor.id if actor else None,
-        # Empty, and known to be: the flushes below would otherwise leave them to be
-        # lazy-loaded from the database on first use.
-        petitions=[], deadlines=[], routings=[],
+        received_on=data.petition.received_on, parent_case_id=refs.parent_id,
+        created_by_id=actor.id if actor else None, extension_count=0,
+        escalation_level=0, flag_overdue=False, flag_evaded=False, flag_repeated=False,
+        flag_mass=False, sent_to_investigation=False, petitions=[], deadlines=[], routings=[],
     )
-    db.session.add(case)
-    petition = _add_petition(case, data.petition, actor)
-    petition.reception_session_id = reception_session_id
-    db.session.flush()
-    audit.begin_case_chain(case)  # a case born in this transaction: its chain is empty
+    petition = Petition(channel=data.petition.channel, received_on=data.petition.received_on,
+                        received_by_id=actor.id if actor else None,
+                        reception_session_id=reception_session_id,
+                        eligible=data.petition.eligible, is_duplicate=False, signers=[])
+    case.petitions.append(petition)
     deadlines.set_deadline(case, "handling", case.received_on)
     deadlines.refresh_attention(case, new=True)
-    audit.record_case(case, "received", actor, now, {
+    case.running_due_on = deadlines.active_deadline(case).due_on
+
+    # The people: one read for those with an ID number, so their history stays linked.
+    numbers = [n for n in (digits(p.id_number) for p in data.petition.petitioners) if n]
+    known = {}
+    if numbers:
+        pt = Petitioner.__table__.c
+        for row in db.session.execute(
+                select(pt.id, pt.full_name, pt.id_number, pt.phone, pt.email, pt.address)
+                .where(pt.id_number.in_(numbers))):
+            known.setdefault(row.id_number, Petitioner(**row._asdict()))
+    people: list[tuple[Petitioner, bool]] = []
+    by_number: dict[str, Petitioner] = {}
+    for p in data.petition.petitioners:
+        number = digits(p.id_number)
+        person = by_number.get(number) if number else None
+        if person is not None:
+            continue  # the same person twice (one ID number) signs once
+        person = known.get(number) if number else None
+        person = person or _new_petitioner(p, locality_code)
+        if number:
+            by_number[number] = person
+        people.append((person, p.is_representative))
+
+    # The writes, back to back.
+    for person, _rep in people:
+        if person.id is None:
+            person.id = _insert(person, returning=True)
+    case.id = _insert(case, returning=True)
+    petition.case_id = case.id
+    petition.id = _insert(petition, returning=True)
+    signers = [PetitionSigner(petition_id=petition.id, petitioner_id=person.id,
+                              petitioner=person, is_representative=rep)
+               for person, rep in people]
+    petition.signers.extend(signers)
+    db.session.connection().execute(insert(PetitionSigner.__table__), [
+        {"petition_id": s.petition_id, "petitioner_id": s.petitioner_id,
+         "is_representative": s.is_representative} for s in signers])
+    for row in case.deadlines:
+        row.case_id = case.id
+        row.id = _insert(row, returning=True)
+    audit.begin_case_chain(case)  # born in this transaction: its chain is empty
+    event = audit.record_now(f"case:{case.id}", "received", actor, now, {
         "kind": case.kind, "channel": data.petition.channel,
         "received_on": case.received_on, "signers": len(data.petition.petitioners),
         "parent": data.parent_tracking_code,
-    })
-    escalation.check_patterns(case, actor, now, today)  # repeated / mass at intake
-    return case, pin
+    }, case_id=case.id)
+    scorecard_summary.unlist([case.received_on])  # the flush listener sees ORM writes only
+
+    opened = Opened(case.id, pin, case, refs.field, refs.locality, [event])
+    # Repeated (a parent decided) or mass (5+ people behind one matter): through the ORM.
+    group = escalation_patterns.matter_group(case)
+    own = {person.id for person, _rep in people}
+    if refs.parent_id is not None or len(group) > 1 or rules.is_mass(own):
+        escalation.check_patterns(db.session.get(Case, case.id), actor, now, today,
+                                  group=group)
+        opened.copy = None
+    return opened
 
 
 def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,

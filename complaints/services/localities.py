@@ -10,6 +10,7 @@ from vietnam_provinces import Province, Ward
 from complaints.domain.text import fold
 from complaints.extensions import db
 from complaints.models import Locality
+from complaints.services import references
 
 logger = logging.getLogger(__name__)
 
@@ -40,4 +41,5 @@ def load_localities() -> tuple[int, int]:
         upsert(f"{int(ward.code):05d}", ward.name, ward.division_type.value, "commune",
                f"{int(ward.province_code):02d}")
     db.session.flush()
+    references.invalidate()  # this process's copy; others re-check it
     return added, updated

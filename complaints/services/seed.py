@@ -10,6 +10,7 @@ from complaints.domain.fields import DEFAULT_FIELDS
 from complaints.domain.policies import BASELINE, DEFAULT_POLICIES, ESCALATION_LADDER
 from complaints.extensions import db
 from complaints.models import DeadlinePolicy, EscalationStep, Field
+from complaints.services import references
 
 
 def seed_reference_data(now: datetime) -> dict[str, int]:
@@ -48,4 +49,5 @@ def seed_reference_data(now: datetime) -> dict[str, int]:
                                           source=step.source))
             added["escalation_steps"] += 1
     db.session.flush()
+    references.invalidate()  # this process's copy; others re-check it
     return added

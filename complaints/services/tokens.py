@@ -51,8 +51,9 @@ def user_for_token(raw: str | None, now: datetime,
     """
     if not raw:
         return None
-    # The user in the same round trip: every API request comes through here.
-    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+    # The user and their agency in the same round trip: every API request comes here.
+    row = db.session.scalar(select(ApiToken)
+                            .options(joinedload(ApiToken.user).joinedload(User.agency))
                             .where(ApiToken.token_hash == token_hash(raw)))
     if row is None or row.revoked or _aware(row.expires_at) <= now:
         return None

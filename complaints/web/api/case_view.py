@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date
 from functools import cached_property
+from types import SimpleNamespace
 
 from marshmallow.experimental.context import Context
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from complaints.domain import states
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Escalation, User
 from complaints.permissions import can_act
+from complaints.services.intake import Opened
 from complaints.services.workflow import ACTIONS
 
 
@@ -53,6 +55,38 @@ class CaseView:
         query = (select(AuditEvent).where(AuditEvent.chain == f"case:{self._case.id}")
                  .order_by(AuditEvent.seq))
         return list(db.session.scalars(query))
+
+
+class NewCaseView(CaseView):
+    """The view of a case intake has just written, from its detached copy: no read back.
+
+    Only for a copy that nothing changed after it was written (`intake.Opened.copy`): a
+    new case has no routing, officer, escalation or parent, and its timeline is the events
+    written with it. Everything that reads the user or their agency is read here, so the
+    view can be dumped after the commit (which expires the session's objects) without
+    loading them again.
+    """
+
+    def __init__(self, opened: Opened, user: User, reveal: bool):
+        super().__init__(opened.copy, user, reveal, opened.pin)
+        self.field = opened.field_ref
+        self.locality = opened.locality_ref
+        agency = user.agency
+        self.reception_agency = (SimpleNamespace(code=agency.code, name=agency.name)
+                                 if agency is not None else None)
+        self.agency = self.officer = None
+        self.routings = []
+        self.escalations = []
+        self.timeline = opened.timeline
+        self._actions = CaseView.allowed_actions.fget(self)
+
+    @property
+    def allowed_actions(self) -> list[str]:
+        return self._actions
+
+    @property
+    def parent_tracking_code(self) -> None:
+        return None
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from complaints.web.api import bp
 from complaints.web.api import schemas as s
 from complaints.web.api.actions import ACTION_SPECS
 from complaints.web.api.auth import api_user, bearer_token, token_required
-from complaints.web.api.case_view import CaseView, dump_context
+from complaints.web.api.case_view import CaseView, NewCaseView, dump_context
 
 logger = logging.getLogger(__name__)
 
@@ -194,11 +194,30 @@ def create_case():
         parent_tracking_code=body["parent_tracking_code"], is_complex=body["is_complex"],
         is_remote=body["is_remote"],
     )
-    case, pin = intake.receive_case(data, user, now, today)
+    opened = intake.receive(data, user, now, today)
+    if opened.copy is not None and not body["agency_code"]:
+        return _created_response(opened, user)
+    case = db.session.get(Case, opened.case_id)
     if body["agency_code"]:
         workflow.route(case, body["agency_code"], user, now, today,
                        reason=body["route_reason"])
-    return _case_response(case, user, 201, pin=pin)
+    return _case_response(case, user, 201, pin=opened.pin)
+
+
+def _created_response(opened: intake.Opened, user):
+    """Answer a plain intake from what it wrote (`_case_response` reads the case back)."""
+    case = opened.copy
+    reveal = can_see_identity(user, case)
+    if reveal and case.kind == "denunciation":
+        opened.timeline.append(audit.record_now(
+            f"case:{case.id}", "identity_viewed", user, clock.now(), {"via": "api"},
+            case_id=case.id))
+    view = NewCaseView(opened, user, reveal)
+    today = clock.today()
+    db.session.commit()  # before the dump: on SQLite other writers wait until we commit
+    with dump_context(user, today, reveal):
+        data = s.shared(s.CreatedCaseSchema).dump(view)
+    return jsonify(data), 201
 
 
 @bp.get("/cases")

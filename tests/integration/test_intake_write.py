@@ -1,0 +1,115 @@
+"""Intake writes a new case with plain INSERTs and answers from what it wrote (no read back).
+
+What it writes must be what the ORM would have derived (running due date, next attention,
+the audit chain, the search index, the scorecard's built days), and the 201 answer must be
+exactly the case as the API reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from flask import jsonify
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import AuditEvent, Case, Petitioner, ScorecardBuiltDay
+from complaints.permissions import can_see_identity
+from complaints.services import audit, deadlines, intake, running_due, search
+from complaints.web.api import schemas as s
+from complaints.web.api.case_view import CaseView, dump_context
+from tests.conftest import NOW, TODAY
+from tests.integration.test_api import _case_body, _people, world  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
+
+def _read_back(app, user, code: str, pin: str) -> dict:
+    """The 201 body as the ORM path builds it: the case read from the database."""
+    db.session.expire_all()
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    reveal = can_see_identity(user, case)
+    with app.test_request_context(), dump_context(user, TODAY, reveal):
+        data = s.shared(s.CreatedCaseSchema).dump(CaseView(case, user, reveal, pin))
+        return json.loads(jsonify(data).get_data())
+
+
+@pytest.mark.parametrize("kind, extra", [
+    ("recommendation", {}),
+    ("feedback", {"locality_code": None}),
+    ("complaint", {"complaint_round": 2, "is_remote": True}),
+    ("denunciation", {"is_complex": True}),
+])
+def test_the_created_answer_is_the_case_read_back(app, api, world, kind, extra):  # noqa: F811
+    answer = api(world["reception"], "POST", "/cases",
+                 json=_case_body(world, kind=kind, petitioners=_people(2, reps=1), **extra))
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert body["escalations"] == [] and body["routings"] == []
+    expected_timeline = ["received", "identity_viewed"] if kind == "denunciation" else [
+        "received"]
+    assert [e["action"] for e in body["timeline"]] == expected_timeline
+    assert body == _read_back(app, world["reception"], body["tracking_code"], body["pin"])
+
+
+def test_the_written_case_carries_what_the_orm_would_derive(app, api, world):  # noqa: F811
+    db.session.add(ScorecardBuiltDay(day=date(2026, 11, 20)))
+    db.session.commit()
+    answer = api(world["reception"], "POST", "/cases", json=_case_body(
+        world, subject="Khói bụi từ xưởng gỗ", content="Xưởng gỗ xả khói bụi ban đêm"))
+    assert answer.status_code == 201, answer.get_json()
+    db.session.expire_all()
+    case = db.session.scalar(select(Case).where(Case.tracking_code
+                                                == answer.get_json()["tracking_code"]))
+    stored = (case.running_due_on, case.next_attention_on, case.escalation_level,
+              case.flag_overdue)
+    running_due.refresh(db.session.connection(), [case.id])
+    deadlines.refresh_attention(case, new=True)
+    db.session.refresh(case, ["running_due_on"])
+    assert stored == (case.running_due_on, case.next_attention_on, 0, False)
+    assert case.running_due_on == case.deadline("handling").due_on
+    assert intake.check_pin(case, answer.get_json()["pin"])
+    # The day's built scorecard summary is no longer trusted: a new case counts on it.
+    assert db.session.get(ScorecardBuiltDay, date(2026, 11, 20)) is None
+    checked, breaks = audit.verify_chains(f"case:{case.id}")
+    assert (checked, breaks) == (1, [])
+    assert case in search.search_cases(world["inspector"], "xuong go")
+
+
+def test_people_with_an_id_number_keep_one_record(api, world):  # noqa: F811
+    first = _people(1)
+    answer = api(world["reception"], "POST", "/cases", json=_case_body(world, petitioners=first))
+    assert answer.status_code == 201
+    twice = [first[0], dict(first[0], full_name="Tên khác"), {"full_name": "Người mới"}]
+    answer = api(world["reception"], "POST", "/cases",
+                 json=_case_body(world, subject="Việc khác", petitioners=twice))
+    assert answer.status_code == 201, answer.get_json()
+    signers = answer.get_json()["petitions"][0]["signers"]
+    assert [p["full_name"] for p in signers] == [first[0]["full_name"], "Người mới"]
+    assert db.session.scalar(select(db.func.count()).select_from(Petitioner).where(
+        Petitioner.id_number == first[0]["id_number"])) == 1
+
+
+def test_a_failed_intake_writes_nothing(api, world):  # noqa: F811
+    assert api(world["reception"], "GET", "/fields").status_code == 200  # the token's event
+    events = db.session.scalar(select(db.func.count()).select_from(AuditEvent))
+    answer = api(world["reception"], "POST", "/cases",
+                 json=_case_body(world, field="no-such-field"))
+    assert answer.status_code == 422
+    assert "field" in answer.get_json()["errors"]
+    assert db.session.scalar(select(db.func.count()).select_from(Case)) == 0
+    assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)) == events
+
+
+def test_services_still_get_the_case_object(world):  # noqa: F811
+    data = intake.CaseData(
+        kind="complaint", field_code="land", subject="Đất", content="Nội dung",
+        locality_code=world["locality"].code,
+        petition=intake.PetitionData(channel="mail", received_on=TODAY,
+                                     petitioners=[intake.PetitionerData(full_name="An")]))
+    case, pin = intake.receive_case(data, world["reception"], NOW, TODAY)
+    assert case in db.session and case.tracking_code and intake.check_pin(case, pin)
+    assert [p.channel for p in case.petitions] == ["mail"]
+    assert [d.stage for d in case.deadlines] == ["handling"]
