@@ -8,9 +8,11 @@ head designates the lead agency; that designation is binding.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from complaints.domain import escalation as rules
 from complaints.domain.messages import N_
@@ -32,10 +34,28 @@ from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.services.escalation_notify import Directory, mail_rows, notice_rows
 
 
+@dataclass
+class EscalationCopy:
+    """An escalation written without the ORM, as a reader sees it (no read back)."""
+
+    level: int
+    reason: str
+    stage: str
+    to_agency: SimpleNamespace | None  # code, name
+    as_of: date
+    created_at: datetime
+    acknowledged_at: datetime | None = None
+
+
 def _raise(case: Case, reason: str, to_agency_id: int | None, notify: list[int | None],
            actor: User | None, now: datetime, today: date, data: dict,
-           directory: Directory | None = None) -> Escalation | None:
-    """Insert a pattern escalation once; audit and notify only when it is new."""
+           directory: Directory | None = None, events: list | None = None):
+    """Insert a pattern escalation once; audit and notify only when it is new.
+
+    Returns the Escalation, or None when it existed. With `events` (a case intake wrote
+    without the ORM, see intake.write_case) the audit event is INSERTed at once and
+    appended there, and an EscalationCopy is returned instead of reading the row back.
+    """
     level = rules.PATTERN_LEVELS[reason]
     e = Escalation.__table__.c
     inserted = notifications.insert_ignoring_duplicates(Escalation.__table__, [{
@@ -44,15 +64,24 @@ def _raise(case: Case, reason: str, to_agency_id: int | None, notify: list[int |
     if not inserted:
         return None
     scorecard_summary.unlist([today])  # a Core insert: the flush listener did not see it
-    escalation = db.session.get(Escalation, inserted[0].id)
     directory = directory or Directory(everyone=False)
-    audit.record_case(case, "escalated", actor, now, {
-        "escalation": escalation.id, "stage": rules.CASE_STAGE, "level": level,
-        "reason": reason, "to": directory.code.get(to_agency_id), **data})
+    details = {"escalation": inserted[0].id, "stage": rules.CASE_STAGE, "level": level,
+               "reason": reason, "to": directory.code.get(to_agency_id), **data}
+    if events is not None:
+        events.append(audit.record_now(f"case:{case.id}", "escalated", actor, now, details,
+                                       case_id=case.id))
+        to = (SimpleNamespace(code=directory.code[to_agency_id],
+                              name=directory.name[to_agency_id])
+              if to_agency_id in directory.code else None)
+        escalation = EscalationCopy(level, reason, rules.CASE_STAGE, to, today, now)
+    else:
+        escalation = db.session.get(Escalation, inserted[0].id)
+        audit.record_case(case, "escalated", actor, now, details)
     agencies = [a for a in dict.fromkeys(notify) if a is not None]
     args = (reason, rules.CASE_STAGE, level, case.tracking_code, now)
-    rows = notice_rows(escalation.id, case.id, agencies, *args)
-    rows += mail_rows(escalation.id, case.id, directory.audience(level, agencies, None), *args)
+    rows = notice_rows(inserted[0].id, case.id, agencies, *args)
+    rows += mail_rows(inserted[0].id, case.id, directory.audience(level, agencies, None),
+                      *args)
     notifications.insert_ignoring_duplicates(Notification.__table__, rows)
     return escalation
 
@@ -138,6 +167,35 @@ def matter_group(case: Case) -> list[tuple[int, int | None, bool]]:
         group += [(r.id, r.cluster_id, r.flag_mass) for r in candidates
                   if rules.similar_subjects(folded, rules.fold_subject(r.subject))]
     return group
+
+
+def joinable(case: Case, group: list[tuple[int, int | None, bool]]) -> int | None:
+    """The cluster a new case simply joins, or None.
+
+    It simply joins when its matter is already a mass cluster whose every other case is in
+    it and escalated: then only the new case changes (see `join_detached`).
+    """
+    clustered = next((cluster_id for _id, cluster_id, _flag in group if cluster_id), None)
+    if clustered is None or any(cluster_id != clustered or not flag
+                                for member_id, cluster_id, flag in group
+                                if member_id != case.id):
+        return None
+    return clustered
+
+
+def join_detached(case: Case, cluster_id: int, actor: User | None, now: datetime,
+                  today: date, events: list) -> EscalationCopy | None:
+    """Join a new case to its mass cluster and escalate it, as `_check_mass` would, for a
+    case intake wrote without the ORM (`case` is its detached copy, updated here too)."""
+    c = Case.__table__.c
+    db.session.connection().execute(update(Case.__table__).where(c.id == case.id).values(
+        cluster_id=cluster_id, flag_mass=True, is_complex=True))
+    case.cluster_id, case.flag_mass, case.is_complex = cluster_id, True, True
+    directory = Directory(everyone=False)
+    holder = case.agency_id or case.reception_agency_id
+    root = directory.root(holder)
+    return _raise(case, rules.MASS, root, [root, directory.inspectorate(holder)], actor, now,
+                  today, {"cluster": cluster_id}, directory=directory, events=events)
 
 
 def _check_mass(case: Case, actor, now, today, group=None) -> bool:

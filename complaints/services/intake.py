@@ -228,6 +228,7 @@ class Opened:
     field_ref: Row  # id, code, name_vi, name_en
     locality_ref: Row | None  # code, name
     timeline: list[AuditEvent] = field(default_factory=list)
+    escalations: list[escalation_patterns.EscalationCopy] = field(default_factory=list)
 
 
 def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tuple[Case, str]:
@@ -355,13 +356,19 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     scorecard_summary.unlist([case.received_on])  # the flush listener sees ORM writes only
 
     opened = Opened(case.id, pin, case, refs.field, refs.locality, [event])
-    # Repeated (a parent decided) or mass (5+ people behind one matter): through the ORM.
     group = escalation_patterns.matter_group(case)
     own = {person.id for person, _rep in people}
-    if refs.parent_id is not None or len(group) > 1 or rules.is_mass(own):
-        escalation.check_patterns(db.session.get(Case, case.id), actor, now, today,
-                                  group=group)
-        opened.copy = None
+    if refs.parent_id is None and len(group) == 1 and not rules.is_mass(own):
+        return opened  # neither repeated nor mass: the common case
+    cluster_id = escalation_patterns.joinable(case, group) if refs.parent_id is None else None
+    if cluster_id is not None:  # a matter already escalated as mass: only this case joins
+        raised = escalation_patterns.join_detached(case, cluster_id, actor, now, today,
+                                                   opened.timeline)
+        opened.escalations += [raised] if raised is not None else []
+        return opened
+    # Repeated (a parent decided), or a matter becoming mass: through the ORM.
+    escalation.check_patterns(db.session.get(Case, case.id), actor, now, today, group=group)
+    opened.copy = None
     return opened
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Petitioner, ScorecardBuiltDay
 from complaints.permissions import can_see_identity
-from complaints.services import audit, deadlines, intake, running_due, search
+from complaints.services import audit, deadlines, escalation, intake, running_due, search
 from complaints.web.api import schemas as s
 from complaints.web.api.case_view import CaseView, dump_context
 from tests.conftest import NOW, TODAY
@@ -113,3 +113,29 @@ def test_services_still_get_the_case_object(world):  # noqa: F811
     assert case in db.session and case.tracking_code and intake.check_pin(case, pin)
     assert [p.channel for p in case.petitions] == ["mail"]
     assert [d.stage for d in case.deadlines] == ["handling"]
+
+
+def test_joining_a_mass_matter_answers_with_its_escalation(app, api, world,  # noqa: F811
+                                                           monkeypatch):
+    def petition(i: int):
+        person = {"full_name": f"Người thứ {i}", "id_number": f"0312999{i:05d}"}
+        return api(world["reception"], "POST", "/cases", json=_case_body(
+            world, kind="complaint", subject=f"Thu hồi đất khu tái định cư Bắc Sơn lần {i}",
+            petitioners=[person]))
+
+    for i in range(5):  # the fifth person makes it a mass petition (through the ORM)
+        assert petition(i).status_code == 201
+    def not_through_the_orm(*args, **kwargs):
+        raise AssertionError("a case joining an escalated mass matter needs no ORM pass")
+
+    monkeypatch.setattr(escalation, "check_patterns", not_through_the_orm)
+    answer = petition(5)  # joins the cluster: answered from what intake wrote
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert body["flags"] == ["mass"] and body["is_complex"] is True
+    assert [(e["reason"], e["to_agency"]["code"]) for e in body["escalations"]] == [
+        ("mass", "UBND-HP")]
+    assert [e["action"] for e in body["timeline"]] == ["received", "escalated"]
+    assert body == _read_back(app, world["reception"], body["tracking_code"], body["pin"])
+    case = db.session.scalar(select(Case).where(Case.tracking_code == body["tracking_code"]))
+    assert audit.verify_chains(f"case:{case.id}") == (2, [])

@@ -61,7 +61,7 @@ class NewCaseView(CaseView):
     """The view of a case intake has just written, from its detached copy: no read back.
 
     Only for a copy that nothing changed after it was written (`intake.Opened.copy`): a
-    new case has no routing, officer, escalation or parent, and its timeline is the events
+    new case has no routing, officer or parent, and its escalations and timeline are those
     written with it. Everything that reads the user or their agency is read here, so the
     view can be dumped after the commit (which expires the session's objects) without
     loading them again.
@@ -76,7 +76,7 @@ class NewCaseView(CaseView):
                                  if agency is not None else None)
         self.agency = self.officer = None
         self.routings = []
-        self.escalations = []
+        self.escalations = opened.escalations
         self.timeline = opened.timeline
         self._actions = CaseView.allowed_actions.fget(self)
 
