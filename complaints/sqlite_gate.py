@@ -27,7 +27,12 @@ import time
 
 logger = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.0005
+# A write transaction holds the gate for about a millisecond, so a waiter polls finely at
+# first (a coarse poll leaves the gate idle while the next writer sleeps) and coarsely once
+# it has waited long enough that the holder must be doing something slow.
+POLL_SECONDS = 0.0001
+POLL_SLOW_SECONDS = 0.0005
+POLL_SLOW_AFTER = 0.005
 BUSY_TIMEOUT_MS = 10_000  # also SQLite's busy timeout (complaints/__init__.py)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 # Gates held per thread id (a nested writer of that thread skips the gate). Counted by the
@@ -95,16 +100,19 @@ class GatedConnection(sqlite3.Connection):
                                self._gate_path, exc)
                 self._gate_path = None
                 return
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        start = time.monotonic()
+        deadline = start + BUSY_TIMEOUT_MS / 1000
         while True:
             try:
                 fcntl.flock(self._gate_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                moment = time.monotonic()
+                if moment >= deadline:
                     self._ungated = True  # go on without it: SQLite's busy timeout decides
                     return
-                time.sleep(POLL_SECONDS)
+                time.sleep(POLL_SECONDS if moment - start < POLL_SLOW_AFTER
+                           else POLL_SLOW_SECONDS)
         self._gate_held = threading.get_ident()
         with _holders_lock:
             _holders[self._gate_held] = _holders.get(self._gate_held, 0) + 1
