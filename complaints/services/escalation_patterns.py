@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from types import SimpleNamespace
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from complaints.domain import escalation as rules
 from complaints.domain.messages import N_
@@ -157,16 +158,25 @@ def matter_group(case: Case) -> list[tuple[int, int | None, bool]]:
     group = [(case.id, case.cluster_id, case.flag_mass)]
     if case.locality_code and case.field_id:
         folded = rules.fold_subject(case.subject)
-        window = [date.fromordinal(case.received_on.toordinal() - rules.MASS_WINDOW_DAYS),
-                  date.fromordinal(case.received_on.toordinal() + rules.MASS_WINDOW_DAYS)]
-        c = Case.__table__.c
-        candidates = db.session.execute(
-            select(c.id, c.subject, c.cluster_id, c.flag_mass)
-            .where(c.locality_code == case.locality_code, c.field_id == case.field_id,
-                   c.id != case.id, c.received_on.between(*window)).limit(500))
+        day = case.received_on.toordinal()
+        candidates = db.session.execute(_same_place(), {
+            "locality": case.locality_code, "field": case.field_id, "case": case.id,
+            "first": date.fromordinal(day - rules.MASS_WINDOW_DAYS),
+            "last": date.fromordinal(day + rules.MASS_WINDOW_DAYS)})
         group += [(r.id, r.cluster_id, r.flag_mass) for r in candidates
                   if rules.similar_subjects(folded, rules.fold_subject(r.subject))]
     return group
+
+
+@cache
+def _same_place():
+    """The cases of one locality and field within a window (built once: every intake asks)."""
+    c = Case.__table__.c
+    return (select(c.id, c.subject, c.cluster_id, c.flag_mass)
+            .where(c.locality_code == bindparam("locality"), c.field_id == bindparam("field"),
+                   c.id != bindparam("case"),
+                   c.received_on.between(bindparam("first"), bindparam("last")))
+            .limit(500))
 
 
 def joinable(case: Case, group: list[tuple[int, int | None, bool]]) -> int | None:
