@@ -7,8 +7,8 @@ unlucky writers wait far longer than the lock is held (bench/README.md, session 
 gate the intake p99 under load fell from 215–268 ms to 80–86 ms). The gate is an advisory file lock
 (`flock`) on a file beside the database, taken by a connection just before its first write
 statement and released right after its commit, rollback or close; a waiting writer polls
-it every 0.1 ms, then every 0.5 ms once it has waited 5 ms. Every connection opens its own descriptor, so the gate excludes
-threads of one process as well as processes.
+it every 0.1 ms, then every 0.5 ms once it has waited 5 ms. Every connection opens its own
+descriptor, so the gate excludes threads of one process as well as processes.
 
 SQLite's own locking stays underneath: a writer without the gate (the sqlite3 shell, a
 second connection opened by a thread that already holds the gate) meets the busy timeout as

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select, text
@@ -118,13 +119,55 @@ def record(chain: str, action: str, actor: User | None, now: datetime,
 def record_now(chain: str, action: str, actor: User | None, now: datetime,
                data: dict | None = None, case_id: int | None = None) -> AuditEvent:
     """As `record`, but INSERTed at once (no unit of work); the event stays detached."""
-    event = new_event(chain, action, actor, now, data, case_id, _head(chain, case_id, None))
-    table = AuditEvent.__table__
-    values = {c.key: getattr(event, c.key) for c in table.columns if c.key != "id"}
-    event.id = db.session.connection().execute(insert(table).returning(table.c.id),
-                                               values).scalar_one()
-    note_head(event)
-    return event
+    row = write_prepared(chain, case_id, [prepare(action, actor, now, data)])[0]
+    return AuditEvent(**row)
+
+
+@dataclass
+class Prepared:
+    """An event's content made before its chain is known: sealing it is then one hash.
+
+    A short write transaction (intake) prepares its events first and seals them on the
+    chain head only once it holds the write lock.
+    """
+
+    action: str
+    actor_id: int | None
+    label: str
+    body: str
+    created_at: datetime
+    stamp: str
+
+    def seal(self, chain: str, case_id: int | None, head: tuple[int, str]) -> dict:
+        seq = head[0] + 1
+        return {"chain": chain, "seq": seq, "case_id": case_id, "actor_id": self.actor_id,
+                "actor_label": self.label, "action": self.action, "data": self.body,
+                "created_at": self.created_at, "prev_hash": head[1],
+                "hash": event_hash(head[1], chain, seq, self.label, self.action, self.body,
+                                   self.stamp)}
+
+
+def prepare(action: str, actor: User | None, now: datetime, data: dict | None) -> Prepared:
+    return Prepared(action, actor.id if actor else None, actor_label(actor),
+                    canonical_json(data or {}), now, stamp(now))
+
+
+def write_prepared(chain: str, case_id: int | None, events: list[Prepared]) -> list[dict]:
+    """Seal events onto a chain and INSERT them at once; return their rows (no ids)."""
+    head = _head(chain, case_id, None)
+    rows = []
+    for event in events:
+        rows.append(event.seal(chain, case_id, head))
+        head = (rows[-1]["seq"], rows[-1]["hash"])
+    db.session.connection().execute(_insert_events(), rows)
+    if case_id is not None and chain == f"case:{case_id}":
+        _heads()[chain] = head
+    return rows
+
+
+@cache
+def _insert_events():
+    return insert(AuditEvent.__table__)
 
 
 def _head(chain: str, case_id: int | None, head: tuple[int, str] | None) -> tuple[int, str]:
@@ -149,14 +192,7 @@ def new_event(chain: str, action: str, actor: User | None, now: datetime,
               data: dict | None, case_id: int | None,
               head: tuple[int, str]) -> AuditEvent:
     """Return the sealed event that follows `head` (seq, hash), not yet added anywhere."""
-    seq, prev_hash = head[0] + 1, head[1]
-    body = canonical_json(data or {})
-    label = actor_label(actor)
-    return AuditEvent(
-        chain=chain, seq=seq, case_id=case_id, actor_id=actor.id if actor else None,
-        actor_label=label, action=action, data=body, created_at=now, prev_hash=prev_hash,
-        hash=event_hash(prev_hash, chain, seq, label, action, body, now),
-    )
+    return AuditEvent(**prepare(action, actor, now, data).seal(chain, case_id, head))
 
 
 def note_head(event: AuditEvent) -> None:

@@ -149,15 +149,16 @@ def _signers(case_ids: list[int]) -> set[int]:
         .where(Petition.case_id.in_(case_ids))))
 
 
-def matter_group(case: Case) -> list[tuple[int, int | None, bool]]:
+def matter_group(case: Case, folded: str | None = None) -> list[tuple[int, int | None, bool]]:
     """Return (id, cluster id, mass flag) of the case and of every case on the same matter.
 
     The same matter: same locality and field, received within the mass window, with a
     similar subject. The candidates are read as plain rows through the locality index.
+    `folded`: the case's subject already folded (`rules.fold_subject`).
     """
     group = [(case.id, case.cluster_id, case.flag_mass)]
     if case.locality_code and case.field_id:
-        folded = rules.fold_subject(case.subject)
+        folded = folded if folded is not None else rules.fold_subject(case.subject)
         day = case.received_on.toordinal()
         candidates = db.session.execute(_same_place(), {
             "locality": case.locality_code, "field": case.field_id, "case": case.id,

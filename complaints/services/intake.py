@@ -8,6 +8,8 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import Row, insert, select
@@ -19,8 +21,8 @@ from complaints.domain.messages import N_
 from complaints.domain.text import digits, fold
 from complaints.extensions import db
 from complaints.models import (
-    AuditEvent,
     Case,
+    CaseDeadline,
     Petition,
     Petitioner,
     PetitionSigner,
@@ -227,7 +229,7 @@ class Opened:
     copy: Case | None
     field_ref: Row  # id, code, name_vi, name_en
     locality_ref: Row | None  # code, name
-    timeline: list[AuditEvent] = field(default_factory=list)
+    timeline: list = field(default_factory=list)  # AuditEvent-like: what was written
     escalations: list[escalation_patterns.EscalationCopy] = field(default_factory=list)
 
 
@@ -256,16 +258,17 @@ def _loaded(opened: Opened) -> tuple[Case, str]:
     return db.session.get(Case, opened.case_id), opened.pin
 
 
-def _insert(obj, returning: bool = False):
-    """INSERT one mapped object's set column values (Core: no unit of work); return its id."""
-    table = obj.__table__
+def _values(obj) -> dict:
+    """The column values set on a detached mapped object (unset columns take defaults)."""
     state = obj.__dict__
-    values = {c.key: state[c.key] for c in table.columns if c.key in state}
-    connection = db.session.connection()
-    if returning:
-        return connection.execute(insert(table).returning(table.c.id), values).scalar_one()
-    connection.execute(insert(table), values)
-    return None
+    return {c.key: state[c.key] for c in obj.__table__.columns if c.key in state}
+
+
+@cache
+def _insert(table, returning_id: bool):
+    """The INSERT of a table, built once (every intake runs each of them)."""
+    statement = insert(table)
+    return statement.returning(table.c.id) if returning_id else statement
 
 
 def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
@@ -274,10 +277,11 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
 
     Intake is the busiest write, so the case is built as a detached object graph, computed
     by the same services as any case (deadline, next attention), and written with one
-    INSERT per row, without the ORM's unit of work: on SQLite the write lock is held for
-    a few plain statements only. The derived columns the flush listeners keep for ORM
-    writes (running_due_on, the scorecard's built days) are set here. Repeated and mass
-    petitions, which change other cases too, go on through the ORM as before.
+    INSERT per table, without the ORM's unit of work. Everything is computed before the
+    first INSERT, so on SQLite the write lock is held for the statements only. The derived
+    columns the flush listeners keep for ORM writes (running_due_on, the scorecard's built
+    days) are set here. Repeated petitions, and a matter becoming mass, change other rows
+    too and go on through the ORM as before.
     """
     refs = _references(data)
     errors = validate_case(data, today, refs=refs)
@@ -330,33 +334,44 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
             by_number[number] = person
         people.append((person, p.is_representative))
 
-    # The writes, back to back.
-    for person, _rep in people:
-        if person.id is None:
-            person.id = _insert(person, returning=True)
-    case.id = _insert(case, returning=True)
-    petition.case_id = case.id
-    petition.id = _insert(petition, returning=True)
-    signers = [PetitionSigner(petition_id=petition.id, petitioner_id=person.id,
-                              petitioner=person, is_representative=rep)
-               for person, rep in people]
-    petition.signers.extend(signers)
-    db.session.connection().execute(insert(PetitionSigner.__table__), [
-        {"petition_id": s.petition_id, "petitioner_id": s.petitioner_id,
-         "is_representative": s.is_representative} for s in signers])
-    for row in case.deadlines:
-        row.case_id = case.id
-        row.id = _insert(row, returning=True)
-    audit.begin_case_chain(case)  # born in this transaction: its chain is empty
-    event = audit.record_now(f"case:{case.id}", "received", actor, now, {
+    # Everything the writes need, made before the first of them.
+    new_people = [(person, _values(person)) for person, _rep in people if person.id is None]
+    case_row, petition_row = _values(case), _values(petition)
+    deadline_rows = [_values(row) for row in case.deadlines]
+    received = audit.prepare("received", actor, now, {
         "kind": case.kind, "channel": data.petition.channel,
         "received_on": case.received_on, "signers": len(data.petition.petitioners),
         "parent": data.parent_tracking_code,
-    }, case_id=case.id)
-    scorecard_summary.unlist([case.received_on])  # the flush listener sees ORM writes only
+    })
+    folded = rules.fold_subject(case.subject)
+    petition.signers.extend(PetitionSigner(petitioner=person, is_representative=rep)
+                            for person, rep in people)  # the copy's; ids come with the writes
+    connection = db.session.connection()
 
-    opened = Opened(case.id, pin, case, refs.field, refs.locality, [event])
-    group = escalation_patterns.matter_group(case)
+    # The writes, back to back: from here to the caller's commit SQLite is locked.
+    for person, row in new_people:
+        person.id = connection.execute(_insert(Petitioner.__table__, True), row).scalar_one()
+    case.id = connection.execute(_insert(Case.__table__, True), case_row).scalar_one()
+    petition_row["case_id"] = petition.case_id = case.id
+    petition.id = connection.execute(_insert(Petition.__table__, True),
+                                     petition_row).scalar_one()
+    connection.execute(_insert(PetitionSigner.__table__, False), [
+        {"petition_id": petition.id, "petitioner_id": person.id, "is_representative": rep}
+        for person, rep in people])
+    for row in deadline_rows:
+        row["case_id"] = case.id
+    connection.execute(_insert(CaseDeadline.__table__, False), deadline_rows)
+    audit.begin_case_chain(case)  # born in this transaction: its chain is empty
+    event = audit.write_prepared(f"case:{case.id}", case.id, [received])[0]
+    scorecard_summary.unlist_day(case.received_on)  # the flush listener sees ORM writes only
+    group = escalation_patterns.matter_group(case, folded)
+
+    # The detached copy, completed for answering.
+    for row in case.deadlines:
+        row.case_id = case.id
+    for signer in petition.signers:
+        signer.petition_id, signer.petitioner_id = petition.id, signer.petitioner.id
+    opened = Opened(case.id, pin, case, refs.field, refs.locality, [SimpleNamespace(**event)])
     own = {person.id for person, _rep in people}
     if refs.parent_id is None and len(group) == 1 and not rules.is_mass(own):
         return opened  # neither repeated nor mass: the common case

@@ -62,18 +62,15 @@ class NewCaseView(CaseView):
 
     Only for a copy that nothing changed after it was written (`intake.Opened.copy`): a
     new case has no routing, officer or parent, and its escalations and timeline are those
-    written with it. Everything that reads the user or their agency is read here, so the
-    view can be dumped after the commit (which expires the session's objects) without
-    loading them again.
+    written with it. Built after the commit (which expires the session's objects), it
+    takes the reader and their agency as plain values (see `reader`).
     """
 
-    def __init__(self, opened: Opened, user: User, reveal: bool):
+    def __init__(self, opened: Opened, user, reveal: bool, reception_agency):
         super().__init__(opened.copy, user, reveal, opened.pin)
         self.field = opened.field_ref
         self.locality = opened.locality_ref
-        agency = user.agency
-        self.reception_agency = (SimpleNamespace(code=agency.code, name=agency.name)
-                                 if agency is not None else None)
+        self.reception_agency = reception_agency
         self.agency = self.officer = None
         self.routings = []
         self.escalations = opened.escalations
@@ -87,6 +84,14 @@ class NewCaseView(CaseView):
     @property
     def parent_tracking_code(self) -> None:
         return None
+
+
+def reader(user: User) -> tuple[SimpleNamespace, SimpleNamespace | None]:
+    """The user's role, agency and id, and their agency's code and name, as plain values
+    that outlive the commit."""
+    agency = user.agency
+    return (SimpleNamespace(id=user.id, role=user.role, agency_id=user.agency_id),
+            SimpleNamespace(code=agency.code, name=agency.name) if agency else None)
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from complaints.web.api import bp
 from complaints.web.api import schemas as s
 from complaints.web.api.actions import ACTION_SPECS
 from complaints.web.api.auth import api_user, bearer_token, token_required
-from complaints.web.api.case_view import CaseView, NewCaseView, dump_context
+from complaints.web.api.case_view import CaseView, NewCaseView, dump_context, reader
 
 logger = logging.getLogger(__name__)
 
@@ -212,11 +212,11 @@ def _created_response(opened: intake.Opened, user):
         opened.timeline.append(audit.record_now(
             f"case:{case.id}", "identity_viewed", user, clock.now(), {"via": "api"},
             case_id=case.id))
-    view = NewCaseView(opened, user, reveal)
+    person, agency = reader(user)
     today = clock.today()
-    db.session.commit()  # before the dump: on SQLite other writers wait until we commit
-    with dump_context(user, today, reveal):
-        data = s.shared(s.CreatedCaseSchema).dump(view)
+    db.session.commit()  # before building the answer: on SQLite other writers wait for it
+    with dump_context(person, today, reveal):
+        data = s.shared(s.CreatedCaseSchema).dump(NewCaseView(opened, person, reveal, agency))
     return jsonify(data), 201
 
 
