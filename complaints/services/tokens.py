@@ -6,8 +6,9 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta, timezone
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from complaints.extensions import db
@@ -51,10 +52,7 @@ def user_for_token(raw: str | None, now: datetime,
     """
     if not raw:
         return None
-    # The user and their agency in the same round trip: every API request comes here.
-    row = db.session.scalar(select(ApiToken)
-                            .options(joinedload(ApiToken.user).joinedload(User.agency))
-                            .where(ApiToken.token_hash == token_hash(raw)))
+    row = db.session.scalar(_by_hash(), {"hash": token_hash(raw)})
     if row is None or row.revoked or _aware(row.expires_at) <= now:
         return None
     user = row.user
@@ -63,6 +61,14 @@ def user_for_token(raw: str | None, now: datetime,
     if (user.role in require_2fa_roles or user.totp_reenrol) and not user.totp_secret:
         return None
     return user
+
+
+@cache
+def _by_hash():
+    """The token with the user and their agency in one round trip, built once: every API
+    request comes through here."""
+    return (select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.agency))
+            .where(ApiToken.token_hash == bindparam("hash")))
 
 
 def revoke_token(raw: str, actor: User | None, now: datetime) -> bool:
