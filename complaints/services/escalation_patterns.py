@@ -194,6 +194,23 @@ def joinable(case: Case, group: list[tuple[int, int | None, bool]]) -> int | Non
     return clustered
 
 
+def may_be_repeated(case: Case) -> bool:
+    """Could `_is_repeated` hold for this new case? (It has a parent case, or its own
+    petitions are repeated already.) Reads nothing: `case` may be intake's detached copy."""
+    return case.parent_case_id is not None or rules.is_repeated(_facts(case),
+                                                                 case.decision_on)
+
+
+def becomes_mass(case: Case, group: list[tuple[int, int | None, bool]],
+                 own: set[int]) -> bool:
+    """Would `_check_mass` change anything for this new case's matter that `joinable` does
+    not cover? (Part of the matter already clustered, or 5+ people behind it now.)"""
+    if any(cluster_id for _id, cluster_id, _flag in group):
+        return True
+    others = [member_id for member_id, _cluster, _flag in group if member_id != case.id]
+    return rules.is_mass(own | _signers(others) if others else own)
+
+
 def join_detached(case: Case, cluster_id: int, actor: User | None, now: datetime,
                   today: date, events: list) -> EscalationCopy | None:
     """Join a new case to its mass cluster and escalate it, as `_check_mass` would, for a

@@ -373,14 +373,15 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
         signer.petition_id, signer.petitioner_id = petition.id, signer.petitioner.id
     opened = Opened(case.id, pin, case, refs.field, refs.locality, [SimpleNamespace(**event)])
     own = {person.id for person, _rep in people}
-    if refs.parent_id is None and len(group) == 1 and not rules.is_mass(own):
-        return opened  # neither repeated nor mass: the common case
-    cluster_id = escalation_patterns.joinable(case, group) if refs.parent_id is None else None
-    if cluster_id is not None:  # a matter already escalated as mass: only this case joins
-        raised = escalation_patterns.join_detached(case, cluster_id, actor, now, today,
-                                                   opened.timeline)
-        opened.escalations += [raised] if raised is not None else []
-        return opened
+    if not escalation_patterns.may_be_repeated(case):
+        cluster_id = escalation_patterns.joinable(case, group)
+        if cluster_id is not None:  # a matter already escalated as mass: this case joins
+            raised = escalation_patterns.join_detached(case, cluster_id, actor, now, today,
+                                                       opened.timeline)
+            opened.escalations += [raised] if raised is not None else []
+            return opened
+        if not escalation_patterns.becomes_mass(case, group, own):
+            return opened  # neither repeated nor mass: the common case
     # Repeated (a parent decided), or a matter becoming mass: through the ORM.
     escalation.check_patterns(db.session.get(Case, case.id), actor, now, today, group=group)
     opened.copy = None

@@ -139,3 +139,27 @@ def test_joining_a_mass_matter_answers_with_its_escalation(app, api, world,  # n
     assert body == _read_back(app, world["reception"], body["tracking_code"], body["pin"])
     case = db.session.scalar(select(Case).where(Case.tracking_code == body["tracking_code"]))
     assert audit.verify_chains(f"case:{case.id}") == (2, [])
+
+
+def test_a_matter_few_people_share_needs_no_orm_pass(app, api, world,  # noqa: F811
+                                                     monkeypatch):
+    def petition(i: int):
+        return api(world["reception"], "POST", "/cases", json=_case_body(
+            world, subject="Nước thải từ chợ Lê Chân chảy ra đường",
+            petitioners=[{"full_name": f"Người gửi {i}"}, {"full_name": f"Người cùng ký {i}"}]))
+
+    assert petition(0).status_code == 201
+
+    def not_through_the_orm(*args, **kwargs):
+        raise AssertionError("four people behind a matter: nothing to escalate")
+
+    monkeypatch.setattr(escalation, "check_patterns", not_through_the_orm)
+    answer = petition(1)  # the same matter, four people in all: not yet mass
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert body["flags"] == [] and body["escalations"] == []
+    assert body == _read_back(app, world["reception"], body["tracking_code"], body["pin"])
+    monkeypatch.undo()
+    answer = petition(2)  # six people: the matter becomes mass (through the ORM)
+    assert answer.status_code == 201
+    assert answer.get_json()["flags"] == ["mass"]
