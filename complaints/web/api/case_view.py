@@ -75,11 +75,6 @@ class NewCaseView(CaseView):
         self.routings = []
         self.escalations = opened.escalations
         self.timeline = opened.timeline
-        self._actions = CaseView.allowed_actions.fget(self)
-
-    @property
-    def allowed_actions(self) -> list[str]:
-        return self._actions
 
     @property
     def parent_tracking_code(self) -> None:
