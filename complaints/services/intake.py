@@ -218,10 +218,11 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
 class Opened:
     """A case written by `write_case`.
 
-    `copy` is a detached copy of what was written (the case with its petition, signers,
-    deadline and first audit event, never added to the session), to answer with without
-    reading the case back; None when the intake went on to change the case (a repeated or
-    mass petition), so that only the database holds the truth.
+    `copy` is a detached copy of what was written (the case with its petition, signers and
+    deadline, never added to the session), to answer with without reading the case back,
+    with the audit events and escalations written beside it; None when the case then went
+    through the ORM (a possible repeat, a matter becoming mass), so that only the database
+    holds the truth.
     """
 
     case_id: int
