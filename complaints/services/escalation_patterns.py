@@ -8,12 +8,13 @@ head designates the lead agency; that designation is binding.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 
 from complaints.domain import escalation as rules
 from complaints.domain.messages import N_
@@ -158,6 +159,7 @@ def matter_group(case: Case, folded: str | None = None) -> list[tuple[int, int |
     """
     group = [(case.id, case.cluster_id, case.flag_mass)]
     if case.locality_code and case.field_id:
+        _settle_one_at_a_time(case.locality_code, case.field_id)
         folded = folded if folded is not None else rules.fold_subject(case.subject)
         day = case.received_on.toordinal()
         candidates = db.session.execute(_same_place(), {
@@ -167,6 +169,22 @@ def matter_group(case: Case, folded: str | None = None) -> list[tuple[int, int |
         group += [(r.id, r.cluster_id, r.flag_mass) for r in candidates
                   if rules.similar_subjects(folded, rules.fold_subject(r.subject))]
     return group
+
+
+def _settle_one_at_a_time(locality_code: str, field_id: int) -> None:
+    """Let one transaction at a time read and settle the matters of a locality and field.
+
+    Two intakes about one matter that read it at once would each miss the other's case
+    (neither committed yet) and neither would see five people. SQLite's single write lock,
+    held since the case was written, already keeps them apart; on PostgreSQL a transaction
+    advisory lock does, released at commit, and the next reader's statement then sees the
+    committed case (READ COMMITTED).
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"matter:{locality_code}:{field_id}".encode(), digest_size=8)
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                       {"key": int.from_bytes(digest.digest(), "big", signed=True)})
 
 
 @cache
