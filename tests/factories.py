@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -140,3 +142,29 @@ def api(client):
         return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
 
     return call
+
+
+def run_at_once(app, count: int, work: Callable[[int], None]) -> list[BaseException]:
+    """Run work(0 … count-1) in as many threads, each in its own app context and session,
+    released together; return what they raised (a thread's exception is otherwise lost)."""
+    barrier = threading.Barrier(count)
+    failures: list[BaseException] = []
+
+    def run(index: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                work(index)
+                db.session.commit()
+            except BaseException as exc:  # noqa: BLE001  (returned to the test)
+                failures.append(exc)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return failures

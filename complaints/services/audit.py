@@ -110,9 +110,10 @@ def record(chain: str, action: str, actor: User | None, now: datetime,
            data: dict | None = None, case_id: int | None = None,
            head: tuple[int, str] | None = None) -> AuditEvent:
     """Append an event to a chain; `head` (seq, hash) skips the look-up in bulk jobs."""
-    event = new_event(chain, action, actor, now, data, case_id, _head(chain, case_id, head))
+    row = prepare(action, actor, now, data).seal(chain, case_id, _head(chain, case_id, head))
+    event = AuditEvent(**row)
     db.session.add(event)
-    note_head(event)
+    _note_head(chain, case_id, (event.seq, event.hash))
     return event
 
 
@@ -160,8 +161,7 @@ def write_prepared(chain: str, case_id: int | None, events: list[Prepared]) -> l
         rows.append(event.seal(chain, case_id, head))
         head = (rows[-1]["seq"], rows[-1]["hash"])
     db.session.connection().execute(_insert_events(), rows)
-    if case_id is not None and chain == f"case:{case_id}":
-        _heads()[chain] = head
+    _note_head(chain, case_id, head)
     return rows
 
 
@@ -188,17 +188,10 @@ def _head(chain: str, case_id: int | None, head: tuple[int, str] | None) -> tupl
     return (row.seq, row.hash) if row else (0, GENESIS)
 
 
-def new_event(chain: str, action: str, actor: User | None, now: datetime,
-              data: dict | None, case_id: int | None,
-              head: tuple[int, str]) -> AuditEvent:
-    """Return the sealed event that follows `head` (seq, hash), not yet added anywhere."""
-    return AuditEvent(**prepare(action, actor, now, data).seal(chain, case_id, head))
-
-
-def note_head(event: AuditEvent) -> None:
+def _note_head(chain: str, case_id: int | None, head: tuple[int, str]) -> None:
     """Remember a case chain's new head, written in this transaction (see _HEADS)."""
-    if event.case_id is not None and event.chain == f"case:{event.case_id}":
-        _heads()[event.chain] = (event.seq, event.hash)
+    if case_id is not None and chain == f"case:{case_id}":
+        _heads()[chain] = head
 
 
 def record_case(case, action: str, actor: User | None, now: datetime,

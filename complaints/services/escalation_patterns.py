@@ -221,8 +221,10 @@ def may_be_repeated(case: Case) -> bool:
 
 def becomes_mass(case: Case, group: list[tuple[int, int | None, bool]],
                  own: set[int]) -> bool:
-    """Would `_check_mass` change anything for this new case's matter that `joinable` does
-    not cover? (Part of the matter already clustered, or 5+ people behind it now.)"""
+    """Is the case's matter mass: part of it clustered already, or 5+ people behind it now?
+
+    `own`: the case's own signers (in memory); the other cases' are read in one query.
+    """
     if any(cluster_id for _id, cluster_id, _flag in group):
         return True
     others = [member_id for member_id, _cluster, _flag in group if member_id != case.id]
@@ -252,13 +254,10 @@ def _check_mass(case: Case, actor, now, today, group=None) -> bool:
     """
     folded = rules.fold_subject(case.subject)
     group = group if group is not None else matter_group(case)
+    if not becomes_mass(case, group,
+                        {s.petitioner_id for p in case.petitions for s in p.signers}):
+        return False
     clustered = next((cluster_id for _id, cluster_id, _flag in group if cluster_id), None)
-    if clustered is None:
-        # A matter no other case shares: its own signers are in memory, no query needed.
-        people = ({s.petitioner_id for p in case.petitions for s in p.signers}
-                  if len(group) == 1 else _signers([g[0] for g in group]))
-        if not rules.is_mass(people):
-            return False
     if clustered is None:
         cluster = Cluster(locality_code=case.locality_code, field_id=case.field_id,
                           subject_folded=folded[:500], created_at=now)

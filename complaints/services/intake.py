@@ -134,16 +134,26 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
     return errors
 
 
-def _find_or_create_petitioner(data: PetitionerData, locality_code: str | None) -> Petitioner:
-    """Reuse the person with the same ID number, so their history stays linked."""
-    id_number = digits(data.id_number) or None
-    if id_number:
-        found = db.session.scalar(select(Petitioner).where(Petitioner.id_number == id_number))
-        if found is not None:
-            return found
-    person = _new_petitioner(data, locality_code)
-    db.session.add(person)
-    return person
+def _id_numbers(petitioners: list[PetitionerData]) -> list[str]:
+    return [n for n in (digits(p.id_number) for p in petitioners) if n]
+
+
+def _signing_people(petitioners: list[PetitionerData], locality_code: str | None,
+                    known: dict[str, Petitioner]) -> list[tuple[Petitioner, bool]]:
+    """Each signer as a person and whether they represent the group: the person already
+    known by their ID number (`known`), so their history stays linked, else a new one;
+    the same person twice (one ID number) signs once."""
+    people: list[tuple[Petitioner, bool]] = []
+    by_number: dict[str, Petitioner] = {}
+    for p in petitioners:
+        number = digits(p.id_number)
+        if number and number in by_number:
+            continue
+        person = (known.get(number) if number else None) or _new_petitioner(p, locality_code)
+        if number:
+            by_number[number] = person
+        people.append((person, p.is_representative))
+    return people
 
 
 def _new_petitioner(data: PetitionerData, locality_code: str | None) -> Petitioner:
@@ -159,14 +169,16 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
     petition = Petition(channel=data.channel, received_on=data.received_on,
                         received_by_id=actor.id if actor else None, eligible=data.eligible,
                         signers=[], attachments=[])
-    seen: set[Petitioner] = set()  # the same person twice (one ID number) signs once
-    for p in data.petitioners:
-        person = _find_or_create_petitioner(p, case.locality_code)
-        if person in seen:
-            continue
-        seen.add(person)
-        petition.signers.append(PetitionSigner(petitioner=person,
-                                               is_representative=p.is_representative))
+    known: dict[str, Petitioner] = {}
+    numbers = _id_numbers(data.petitioners)
+    if numbers:
+        for person in db.session.scalars(select(Petitioner)
+                                         .where(Petitioner.id_number.in_(numbers))):
+            known.setdefault(person.id_number, person)
+    for person, rep in _signing_people(data.petitioners, case.locality_code, known):
+        if person.id is None:
+            db.session.add(person)
+        petition.signers.append(PetitionSigner(petitioner=person, is_representative=rep))
     case.petitions.append(petition)
     return petition
 
@@ -313,27 +325,16 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     deadlines.refresh_attention(case, new=True)
     case.running_due_on = deadlines.active_deadline(case).due_on
 
-    # The people: one read for those with an ID number, so their history stays linked.
-    numbers = [n for n in (digits(p.id_number) for p in data.petition.petitioners) if n]
-    known = {}
+    # The people: one read for those with an ID number, as plain rows for the copy.
+    numbers = _id_numbers(data.petition.petitioners)
+    known: dict[str, Petitioner] = {}
     if numbers:
         pt = Petitioner.__table__.c
         for row in db.session.execute(
                 select(pt.id, pt.full_name, pt.id_number, pt.phone, pt.email, pt.address)
                 .where(pt.id_number.in_(numbers))):
             known.setdefault(row.id_number, Petitioner(**row._asdict()))
-    people: list[tuple[Petitioner, bool]] = []
-    by_number: dict[str, Petitioner] = {}
-    for p in data.petition.petitioners:
-        number = digits(p.id_number)
-        person = by_number.get(number) if number else None
-        if person is not None:
-            continue  # the same person twice (one ID number) signs once
-        person = known.get(number) if number else None
-        person = person or _new_petitioner(p, locality_code)
-        if number:
-            by_number[number] = person
-        people.append((person, p.is_representative))
+    people = _signing_people(data.petition.petitioners, locality_code, known)
 
     # Everything the writes need, made before the first of them.
     new_people = [(person, _values(person)) for person, _rep in people if person.id is None]
@@ -364,13 +365,10 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     connection.execute(_insert(CaseDeadline.__table__, False), deadline_rows)
     audit.begin_case_chain(case)  # born in this transaction: its chain is empty
     event = audit.write_prepared(f"case:{case.id}", case.id, [received])[0]
-    scorecard_summary.unlist_day(case.received_on)  # the flush listener sees ORM writes only
+    scorecard_summary.unlist([case.received_on])  # the flush listener sees ORM writes only
     group = escalation_patterns.matter_group(case, folded)
 
-    # The detached copy, completed for answering.
-    for row in case.deadlines:
-        row.case_id = case.id
-    for signer in petition.signers:
+    for signer in petition.signers:  # the copy's ids, read by the pattern checks below
         signer.petition_id, signer.petitioner_id = petition.id, signer.petitioner.id
     opened = Opened(case.id, pin, case, refs.field, refs.locality, [SimpleNamespace(**event)])
     own = {person.id for person, _rep in people}

@@ -306,19 +306,14 @@ def unlist(days: Iterable[date], session: Session | None = None) -> None:
         return
     connection = (session or db.session).connection()
     for index in range(0, len(days), 500):
-        connection.execute(delete(ScorecardBuiltDay.__table__)
-                           .where(ScorecardBuiltDay.__table__.c.day.in_(days[index:index + 500])))
-
-
-def unlist_day(day: date) -> None:
-    """`unlist` for one day, with a statement built once (every intake runs it)."""
-    db.session.connection().execute(_unlist_one(), {"day": day})
+        connection.execute(_unlist(), {"days": days[index:index + 500]})
 
 
 @cache
-def _unlist_one():
+def _unlist():
+    """Built once: every intake runs it."""
     table = ScorecardBuiltDay.__table__
-    return delete(table).where(table.c.day == bindparam("day"))
+    return delete(table).where(table.c.day.in_(bindparam("days", expanding=True)))
 
 
 # --------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -13,6 +12,7 @@ from complaints.models import AuditEvent, Escalation, Notification
 from complaints.services import workflow
 from complaints.services.escalation import escalate_due
 from tests.conftest import IS_POSTGRES, NOW, TODAY
+from tests.factories import run_at_once
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
 
 
@@ -25,25 +25,9 @@ def test_two_concurrent_sweeps_escalate_each_case_once(app, world, make_case):
                        decided_on=date(2026, 9, 2))
     db.session.commit()
     as_of = date(2026, 11, 30)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def sweep():
-        try:
-            with app.app_context():
-                barrier.wait()
-                results.append(escalate_due(as_of, NOW, chunk_size=5,
-                                            commit=db.session.commit))
-                db.session.commit()
-                db.session.remove()
-        except Exception as exc:  # reported below, not lost in the thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = []
+    errors = run_at_once(app, 2, lambda _i: results.append(
+        escalate_due(as_of, NOW, chunk_size=5, commit=db.session.commit)))
     assert not errors, errors
     db.session.expire_all()
     rows = db.session.execute(select(Escalation.case_id, Escalation.level)).all()

@@ -4,7 +4,6 @@ time) and on PostgreSQL (the matter settled under an advisory lock) alike."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from complaints.extensions import db
 from complaints.models import Case, Cluster, Escalation
 from complaints.services import audit, intake
 from tests.conftest import NOW, TODAY
+from tests.factories import run_at_once
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
 
 
@@ -21,40 +21,23 @@ def test_concurrent_intakes_of_one_matter(app, world, make_locality):  # noqa: F
     db.session.commit()
     reception_id, loc_code = world.reception.id, loc.code
     threads_n, per_thread = 4, 3
-    barrier = threading.Barrier(threads_n)
-    failures: list[BaseException] = []
     codes: list[str] = []
 
     def receive(t: int) -> None:
-        with app.app_context():
-            try:
-                actor = db.session.get(type(world.reception), reception_id)
-                barrier.wait(timeout=10)
-                for i in range(per_thread):
-                    person = intake.PetitionerData(full_name=f"Người {t}-{i}")
-                    data = intake.CaseData(
-                        kind="complaint", field_code="land",
-                        subject="Bồi thường giải phóng mặt bằng đường ven biển",
-                        content="Nội dung", locality_code=loc_code,
-                        petition=intake.PetitionData(channel="walk_in",
-                                                     received_on=date(2026, 11, 20),
-                                                     petitioners=[person]))
-                    case, _pin = intake.receive_case(data, actor, NOW, TODAY)
-                    code = case.tracking_code
-                    db.session.commit()
-                    codes.append(code)
-            except BaseException as exc:  # noqa: BLE001  (reported below)
-                failures.append(exc)
-                db.session.rollback()
-            finally:
-                db.session.remove()
+        actor = db.session.get(type(world.reception), reception_id)
+        for i in range(per_thread):
+            person = intake.PetitionerData(full_name=f"Người {t}-{i}")
+            data = intake.CaseData(
+                kind="complaint", field_code="land",
+                subject="Bồi thường giải phóng mặt bằng đường ven biển",
+                content="Nội dung", locality_code=loc_code,
+                petition=intake.PetitionData(channel="walk_in", received_on=date(2026, 11, 20),
+                                             petitioners=[person]))
+            code = intake.receive_case(data, actor, NOW, TODAY)[0].tracking_code
+            db.session.commit()
+            codes.append(code)
 
-    threads = [threading.Thread(target=receive, args=(t,)) for t in range(threads_n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert failures == []
+    assert run_at_once(app, threads_n, receive) == []
     db.session.expire_all()
     cases = list(db.session.scalars(select(Case).where(Case.tracking_code.in_(codes))
                                     .order_by(Case.id)))
