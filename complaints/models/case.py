@@ -78,6 +78,11 @@ class Case(db.Model):
         # A case's holders by id, small enough to stay cached: the scorecard's live count of
         # a day's completed stages looks up each stage's case here, not in the wide table.
         Index("ix_cases_holders", "id", "agency_id", "reception_agency_id"),
+        # The mass-petition check on every intake reads the cases of one locality and field
+        # in a date window and compares their subjects: read from the index alone, not one
+        # table row per candidate (a busy ward holds hundreds). Serves locality look-ups too.
+        Index("ix_cases_matter", "locality_code", "field_id", "received_on", "subject",
+              "cluster_id", "flag_mass"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -90,7 +95,7 @@ class Case(db.Model):
     field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
     subject: Mapped[str] = mapped_column(String(500))
     content: Mapped[str] = mapped_column(Text)
-    locality_code: Mapped[str | None] = mapped_column(ForeignKey("localities.code"), index=True)
+    locality_code: Mapped[str | None] = mapped_column(ForeignKey("localities.code"))
     # Open311 GeoReport location of the matter (not of the petitioner): degrees, and the
     # client's free-text address ("address_string").
     latitude: Mapped[float | None] = mapped_column(Float)
