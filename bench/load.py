@@ -19,10 +19,14 @@
 4. Stops both servers, then checks that every case whose creation answered 201 (phases a
    and b) is in the database and that its audit chain verifies; `lost` counts those missing
    or broken.
+5. A fourth phase, for reading the ratio: the app's cheapest authenticated request (GET
+   /api/v1/fields: the bearer token checked, a dozen rows read and dumped) under the same
+   clients. It shows what the app's framework and token cost before any work, against the
+   same hello: an intake cannot run faster than that.
 
 The last line reads:
   load seconds=T requests=N rps=R p99_ms=L errors=E lost=X intake_ratio=Q
-where requests, rps and p99_ms are the mixed phase's, errors counts all three phases, and
+where requests, rps and p99_ms are the mixed phase's, errors counts all four phases, and
 intake_ratio = (201 answers per second of the intake-only phase) / (requests per second of
 the hello phase): every client doing intake against every client doing hello.
 """
@@ -358,6 +362,12 @@ def intake_client(index: int, port: int, until: float, stats: Stats, tokens: dic
                 stats.created.append(json.loads(data)["tracking_code"])
 
 
+def reference_client(port: int, until: float, stats: Stats, token: str) -> None:
+    """The app's cheapest authenticated request, back to back (phase d)."""
+    while time.monotonic() < until:
+        timed(stats, "fields", 200, port, "GET", "/api/v1/fields", token=token)
+
+
 def hello_client(port: int, until: float, stats: Stats) -> None:
     while time.monotonic() < until:
         timed(stats, "hello", 200, port, "GET", "/")
@@ -462,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
             hello_stats, hello_elapsed = run_phase(
                 args.clients, args.seconds,
                 lambda _i, until, stats: hello_client(hello_port, until, stats))
+            reference_stats, reference_elapsed = run_phase(
+                args.clients, args.seconds, lambda _i, until, stats: reference_client(
+                    app_port, until, stats, tokens[RECEPTION_USER]))
         finally:
             stop(app_server)
             stop(hello_server)
@@ -476,16 +489,23 @@ def main(argv: list[str] | None = None) -> int:
     describe("app (mixed API)", app_stats, app_elapsed)
     describe("intake only", intake_stats, intake_elapsed)
     describe("hello (bare Flask)", hello_stats, hello_elapsed)
+    describe("app's cheapest authenticated GET", reference_stats, reference_elapsed)
     # Like with like: every client doing intake only vs every client doing hello only.
     intake_rps = len(intake_stats.created) / intake_elapsed
     mixed_intake_rps = len(app_stats.created) / app_elapsed
     hello_rps = hello_stats.requests / hello_elapsed
     app_rps = app_stats.requests / app_elapsed
     ratio = intake_rps / hello_rps if hello_rps else 0.0
-    errors = app_stats.error_count + intake_stats.error_count + hello_stats.error_count
+    reference_rps = reference_stats.requests / reference_elapsed
+    errors = (app_stats.error_count + intake_stats.error_count + hello_stats.error_count
+              + reference_stats.error_count)
     print(f"intake-only phase {intake_rps:.1f} r/s (201s); in the mixed phase intake "
           f"{mixed_intake_rps:.1f} r/s, all {app_rps:.1f} r/s; hello {hello_rps:.1f} r/s; "
           f"created={len(created)} lost={lost}")
+    if hello_rps and reference_rps:
+        print(f"reference: GET /api/v1/fields {reference_rps:.1f} r/s = "
+              f"{reference_rps / hello_rps:.3f} of hello; intake = "
+              f"{intake_rps / reference_rps:.3f} of that GET")
     p99 = percentile(sorted(app_stats.latencies), 99) * 1000
     print(f"load seconds={args.seconds:g} requests={app_stats.requests} rps={app_rps:.1f} "
           f"p99_ms={p99:.1f} errors={errors} lost={lost} "

@@ -39,3 +39,6 @@ def test_load_script_runs_without_errors_or_lost_cases():
     assert match["errors"] == "0", result.stdout
     assert float(match["ratio"]) > 0
     assert "intake only: " in result.stdout  # the ratio's numerator has its own phase
+    # and the app's own floor (its cheapest authenticated GET) is measured in the same run
+    assert re.search(r"^reference: GET /api/v1/fields [\d.]+ r/s = [\d.]+ of hello",
+                     result.stdout, re.M), result.stdout
