@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
 from complaints.domain import catalog
@@ -39,6 +40,7 @@ from complaints.web.admin.forms import (
     RoutingRuleForm,
     UserForm,
 )
+from complaints.web.forms import select_choices
 from complaints.web.i18n import translate, translate_errors
 
 STAGE_NAMES = {"handling": ("Xử lý đơn", "Handling"), "acceptance": ("Thụ lý", "Acceptance"),
@@ -60,8 +62,9 @@ def _lang() -> str:
     return str(get_locale() or "vi")
 
 
-def _choices(table: dict) -> list[tuple[str, str]]:
-    return [(code, catalog.label(table, code, _lang())) for code in table]
+def _choices(table: dict, empty: str | None = None) -> list[SelectChoice]:
+    return select_choices(((code, catalog.label(table, code, _lang())) for code in table),
+                          empty)
 
 
 def _apply_errors(form, errors: dict[str, str]) -> dict[str, str]:
@@ -108,9 +111,9 @@ def home():
 
 
 def _agency_form_choices(form: AgencyForm, agency: Agency | None = None) -> None:
-    form.parent_code.choices = [("", _("— Không có (cấp cao nhất) —"))] + [
-        (a.code, "· " * depth + a.name) for a, depth in admin_service.agency_tree()
-        if agency is None or a.id != agency.id]
+    form.parent_code.choices = select_choices(
+        ((a.code, "· " * depth + a.name) for a, depth in admin_service.agency_tree()
+         if agency is None or a.id != agency.id), _("— Không có (cấp cao nhất) —"))
 
 
 def _agency_data(form: AgencyForm) -> admin_service.AgencyData:
@@ -188,9 +191,9 @@ def users():
     return render_template("admin/users.html", users=list(rows))
 
 
-def _agency_choices(empty: str) -> list[tuple[str, str]]:
-    return [("", empty)] + [(a.code, "· " * depth + a.name)
-                            for a, depth in admin_service.agency_tree() if a.active]
+def _agency_choices(empty: str) -> list[SelectChoice]:
+    return select_choices(((a.code, "· " * depth + a.name)
+                           for a, depth in admin_service.agency_tree() if a.active), empty)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -198,7 +201,7 @@ def _agency_choices(empty: str) -> list[tuple[str, str]]:
 def user_new():
     """Create a staff account with a role and an agency."""
     form = UserForm()
-    form.role.choices = [("", _("— Chọn vai trò —"))] + _choices(catalog.ROLES)
+    form.role.choices = _choices(catalog.ROLES, _("— Chọn vai trò —"))
     form.agency_code.choices = _agency_choices(_("— Không thuộc cơ quan —"))
     hints = {"agency_code": _("Bắt buộc với cán bộ tiếp nhận, thủ trưởng và cán bộ xử lý.")}
     if form.validate_on_submit():
@@ -286,9 +289,9 @@ def routing_rule_new():
     """Add a routing rule."""
     form = RoutingRuleForm()
     fields = db.session.scalars(select(Field).where(Field.active.is_(True)).order_by(Field.code))
-    form.field_code.choices = [("", _("— Mọi lĩnh vực —"))] + [(f.code, f.name(_lang()))
-                                                                 for f in fields]
-    form.kind.choices = [("", _("— Mọi loại đơn —"))] + _choices(catalog.KINDS)
+    form.field_code.choices = select_choices(((f.code, f.name(_lang())) for f in fields),
+                                             _("— Mọi lĩnh vực —"))
+    form.kind.choices = _choices(catalog.KINDS, _("— Mọi loại đơn —"))
     form.agency_code.choices = _agency_choices(_("— Chọn cơ quan —"))
     hints = {"priority": _("Quy tắc có ưu tiên cao hơn được dùng trước khi nhiều quy tắc "
                            "cùng khớp.")}
@@ -350,9 +353,10 @@ def policy_new():
     form = PolicyForm()
     form.stage.choices = _choices(STAGE_NAMES)
     form.kind.choices = _choices(catalog.KINDS)
-    form.round.choices = [(0, _("Mọi lần / không áp dụng")), (1, _("Lần đầu")),
-                          (2, _("Lần hai"))]
-    form.variant.choices = [(v, catalog.label(VARIANT_NAMES, v, _lang())) for v in VARIANTS]
+    form.round.choices = select_choices([(0, _("Mọi lần / không áp dụng")), (1, _("Lần đầu")),
+                                         (2, _("Lần hai"))])
+    form.variant.choices = select_choices(
+        (v, catalog.label(VARIANT_NAMES, v, _lang())) for v in VARIANTS)
     form.unit.choices = _choices(UNIT_NAMES)
     base = request.args.get("from", type=int)
     if request.method == "GET" and base:
