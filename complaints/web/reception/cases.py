@@ -18,6 +18,7 @@ from complaints.permissions import can_act, can_see_identity, can_view, roles_re
 from complaints.services import attachments, deadlines, intake, routing, workflow
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web import sealed
+from complaints.web.forms import select_choices
 from complaints.web.i18n import error_text, translate
 from complaints.web.reception import bp
 from complaints.web.reception.forms import FileForm, ForwardForm, GuideForm, RouteForm
@@ -57,8 +58,8 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
     route_form = forms["route"]
     agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True))
                                   .order_by(Agency.name))
-    route_form.agency_code.choices = [("", _("— Chọn cơ quan —"))] + [
-        (a.code, a.name) for a in agencies]
+    route_form.agency_code.choices = select_choices(((a.code, a.name) for a in agencies),
+                                                    _("— Chọn cơ quan —"))
     suggestion = routing.suggestion_for(case)
     if suggestion and not route_form.agency_code.data:
         route_form.agency_code.data = suggestion.agency.code
@@ -106,8 +107,8 @@ def case_action(code: str, action: str):
     case = _case_or_404(code)
     form = OUTCOME_FORMS[action](prefix=action)
     if isinstance(form, RouteForm):
-        form.agency_code.choices = [(a.code, a.name) for a in db.session.scalars(
-            select(Agency).where(Agency.active.is_(True)))]
+        form.agency_code.choices = select_choices((a.code, a.name) for a in db.session.scalars(
+            select(Agency).where(Agency.active.is_(True))))
     if not form.validate():
         return _render_case(case, {action: form}, _errors_of(form), 422)
     if action == "file" and form.confirm.data != "yes":

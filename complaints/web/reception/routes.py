@@ -29,7 +29,7 @@ from complaints.services import attachments, duplicates, intake, queries
 from complaints.services.attachments import StorageError, StoredFile
 from complaints.services.errors import NotFound, ValidationFailed
 from complaints.web import sealed
-from complaints.web.forms import form_errors
+from complaints.web.forms import form_errors, select_choices
 from complaints.web.i18n import error_text, translate, translate_errors
 from complaints.web.reception import bp
 from complaints.web.reception.forms import PETITIONER_ROWS, IntakeForm
@@ -84,22 +84,23 @@ def _default_province() -> str:
 
 def _fill_choices(form: IntakeForm) -> None:
     lang = _lang()
-    form.kind.choices = [(c, catalog.label(catalog.KINDS, c, lang)) for c in catalog.KINDS]
-    form.channel.choices = [(c, catalog.label(catalog.CHANNELS, c, lang))
-                            for c in catalog.CHANNELS]
+    form.kind.choices = select_choices(
+        (c, catalog.label(catalog.KINDS, c, lang)) for c in catalog.KINDS)
+    form.channel.choices = select_choices(
+        (c, catalog.label(catalog.CHANNELS, c, lang)) for c in catalog.CHANNELS)
     fields = db.session.scalars(select(Field).where(Field.active.is_(True)).order_by(Field.id))
-    form.field.choices = [("", _("— Chọn lĩnh vực —"))] + [(f.code, f.name(lang))
-                                                           for f in fields]
+    form.field.choices = select_choices(((f.code, f.name(lang)) for f in fields),
+                                        _("— Chọn lĩnh vực —"))
     provinces = list(db.session.scalars(select(Locality).where(Locality.level == "province")
                                         .order_by(Locality.name)))
-    form.province.choices = [(p.code, p.name) for p in provinces]
+    form.province.choices = select_choices((p.code, p.name) for p in provinces)
     if not form.province.data:
         form.province.data = _default_province()
     communes = db.session.scalars(select(Locality)
                                   .where(Locality.province_code == form.province.data)
                                   .order_by(Locality.name))
-    form.locality_code.choices = [("", _("— Chọn xã, phường —"))] + [
-        (loc.code, loc.name) for loc in communes]
+    form.locality_code.choices = select_choices(((loc.code, loc.name) for loc in communes),
+                                                _("— Chọn xã, phường —"))
 
 
 def _store_new_files(form: IntakeForm) -> list[tuple[str, StoredFile]]:
