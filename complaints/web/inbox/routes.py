@@ -21,6 +21,7 @@ from complaints.permissions import (
 from complaints.services import escalation as esc
 from complaints.services import escalation_notify, notifications
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+from complaints.web.forms import select_choices
 from complaints.web.i18n import error_text, translate_errors
 from complaints.web.inbox import bp
 from complaints.web.inbox.forms import AcknowledgeForm, LeadForm
@@ -66,8 +67,8 @@ def _open_escalations() -> list[Escalation]:
 
 def _lead_form(escalation: Escalation, form: LeadForm | None = None) -> LeadForm:
     form = form or LeadForm(prefix=f"lead{escalation.id}")
-    form.agency_code.choices = [("", _("— Chọn cơ quan —"))] + [
-        (a.code, a.name) for a in esc.lead_candidates(escalation)]
+    form.agency_code.choices = select_choices(
+        ((a.code, a.name) for a in esc.lead_candidates(escalation)), _("— Chọn cơ quan —"))
     return form
 
 

@@ -40,6 +40,7 @@ from complaints.services import inspection as monitoring
 from complaints.services import scorecard as cards
 from complaints.services.errors import ValidationFailed
 from complaints.web.export import download
+from complaints.web.forms import select_choices
 from complaints.web.i18n import translate, translate_errors
 from complaints.web.inspection import bp
 from complaints.web.inspection.charts import bar_chart
@@ -238,8 +239,8 @@ INSPECTOR_EVENTS = ("inspector_urged", "reexamination_ordered", "lead_set_by_ins
 
 
 def _action_forms() -> dict:
-    agencies = [(a.code, a.name) for a in db.session.scalars(
-        select(Agency).where(Agency.active.is_(True)).order_by(Agency.name))]
+    agencies = select_choices((a.code, a.name) for a in db.session.scalars(
+        select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)))
     out = {}
     for action in monitoring.INSPECTOR_ACTIONS:
         form = InspectorActionForm(prefix=action)

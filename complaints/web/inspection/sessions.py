@@ -24,7 +24,7 @@ from complaints.services import reception_sessions as sessions
 from complaints.services import unscheduled_reception as unscheduled
 from complaints.services.errors import NotAllowed, ValidationFailed
 from complaints.web import sealed
-from complaints.web.forms import form_errors
+from complaints.web.forms import form_errors, select_choices
 from complaints.web.i18n import error_text, translate_errors
 from complaints.web.inspection import bp
 from complaints.web.inspection.forms import HeatedForm, ReceptionSessionForm
@@ -80,14 +80,16 @@ def _lang() -> str:
 
 def _fill_choices(form: ReceptionSessionForm) -> None:
     lang = _lang()
-    fields = [("", _("— Chọn lĩnh vực —"))] + [
-        (f.code, f.name(lang)) for f in db.session.scalars(
-            select(Field).where(Field.active.is_(True)).order_by(Field.id))]
+    fields = select_choices(
+        ((f.code, f.name(lang)) for f in db.session.scalars(
+            select(Field).where(Field.active.is_(True)).order_by(Field.id))),
+        _("— Chọn lĩnh vực —"))
     province = f"{int(current_app.config.get('PROVINCE_CODE', 31)):02d}"
-    localities = [("", _("— Chọn xã, phường —"))] + [
-        (loc.code, loc.name) for loc in db.session.scalars(
-            select(Locality).where(Locality.province_code == province).order_by(Locality.name))]
-    kinds = [(c, catalog.label(catalog.KINDS, c, lang)) for c in catalog.KINDS]
+    localities = select_choices(
+        ((loc.code, loc.name) for loc in db.session.scalars(
+            select(Locality).where(Locality.province_code == province).order_by(Locality.name))),
+        _("— Chọn xã, phường —"))
+    kinds = select_choices((c, catalog.label(catalog.KINDS, c, lang)) for c in catalog.KINDS)
     for entry in form.petitions:
         entry.form.kind.choices = kinds
         entry.form.field.choices = fields
