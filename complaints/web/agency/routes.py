@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
+from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
 from complaints.domain import catalog, states
@@ -28,6 +29,7 @@ from complaints.web.agency.forms import (
     RevealForm,
 )
 from complaints.web.export import download
+from complaints.web.forms import select_choices
 from complaints.web.i18n import translate_errors
 
 logger = logging.getLogger(__name__)
@@ -174,11 +176,11 @@ def reveal_identity(code: str):
 # --- Actions -------------------------------------------------------------------------
 
 
-def _agency_choices(exclude: int | None) -> list[tuple[str, str]]:
+def _agency_choices(exclude: int | None) -> list[SelectChoice]:
     agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True))
                                   .order_by(Agency.name))
-    return [("", _("— Chọn cơ quan —"))] + [(a.code, a.name) for a in agencies
-                                             if a.id != exclude]
+    return select_choices(((a.code, a.name) for a in agencies if a.id != exclude),
+                          _("— Chọn cơ quan —"))
 
 
 def _prepare(form, action: str, case: Case) -> dict:
@@ -190,8 +192,9 @@ def _prepare(form, action: str, case: Case) -> dict:
         officers = db.session.scalars(
             select(User).where(User.agency_id == case.agency_id, User.active.is_(True),
                                User.role.in_(AGENCY_ROLES)).order_by(User.full_name))
-        form.officer.choices = [("", _("— Chọn cán bộ —"))] + [
-            (u.username, f"{u.full_name} ({u.username})") for u in officers]
+        form.officer.choices = select_choices(
+            ((u.username, f"{u.full_name} ({u.username})") for u in officers),
+            _("— Chọn cán bộ —"))
         if not form.is_submitted() and case.officer is not None:
             form.officer.data = case.officer.username
     elif action in ("return", "transfer"):
@@ -199,17 +202,17 @@ def _prepare(form, action: str, case: Case) -> dict:
         field.choices = _agency_choices(case.agency_id)
     elif action == "resolve":
         allowed = catalog.OUTCOMES_BY_KIND.get((case.kind, case.complaint_round), ())
-        form.outcome.choices = [("", _("— Chọn kết quả —"))] + [
-            (code, catalog.label(catalog.RESOLUTION_OUTCOMES, code, _lang()))
-            for code in allowed]
+        form.outcome.choices = select_choices(
+            ((code, catalog.label(catalog.RESOLUTION_OUTCOMES, code, _lang()))
+             for code in allowed), _("— Chọn kết quả —"))
     elif action == "extend":
         hints["days"] = _extension_hint(case)
         if case.kind == "denunciation":
-            form.complexity.choices = [
+            form.complexity.choices = select_choices([
                 ("", _("Giữ nguyên")),
                 ("complex", _("Phức tạp: gia hạn 1 lần, tối đa 30 ngày")),
                 ("very_complex", _("Đặc biệt phức tạp: gia hạn 2 lần, mỗi lần tối đa 30 ngày")),
-            ]
+            ])
             hints["complexity"] = _("Luật Tố cáo 2018, Điều 30: vụ việc phức tạp được gia hạn "
                                     "một lần, đặc biệt phức tạp hai lần.")
         else:
