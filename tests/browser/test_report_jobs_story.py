@@ -50,7 +50,7 @@ def test_inspector_follows_a_background_report_to_its_download(page, app, monkey
     link.wait_for(timeout=20_000)
     with page.expect_download() as info:
         link.click()
-    book = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()), read_only=True)
+    book = load_workbook(io.BytesIO(info.value.path().read_bytes()), read_only=True)
     assert book.sheetnames == ["Hồ sơ", "Leo thang", "Bảng điểm"]
     codes = [row[0] for row in book["Hồ sơ"].iter_rows(min_row=2, values_only=True)]
     assert case.tracking_code in codes

@@ -131,6 +131,7 @@ def test_download_served_as_attachment(client, desk):
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    response.close()
     assert case.tracking_code in client.get(f"/reception/cases/{case.tracking_code}").get_data(
         as_text=True)
 
@@ -148,7 +149,8 @@ def test_download_forbidden_to_another_agencys_head(client, desk, make_user, mak
     assert client.get(f"/reception/attachments/{row.id}").status_code in (403, 404)
     client.post("/logout")
     client.post("/login", data={"username": own_head.username, "password": PASSWORD})
-    assert client.get(f"/reception/attachments/{row.id}").status_code == 200
+    with client.get(f"/reception/attachments/{row.id}") as response:
+        assert response.status_code == 200
 
 
 def test_denunciation_scan_reveals_identity(client, desk, make_user, make_agency):

@@ -92,8 +92,8 @@ def test_reception_intake_on_a_full_tmpfs_keeps_what_it_had(app, client, login, 
     db.session.expire_all()
     assert _count(Case) == 1 and _count(Attachment) == 1  # no case, no attachment row
     assert _files(small_disk) == before  # no partial file; the earlier one intact
-    download = client.get(f"/reception/attachments/{saved.id}")
-    assert download.status_code == 200 and download.data == PNG
+    with client.get(f"/reception/attachments/{saved.id}") as download:
+        assert download.status_code == 200 and download.data == PNG
     _checked, breaks = audit.verify_chains()
     assert breaks == []
 

@@ -171,8 +171,8 @@ def test_reception_intake_with_the_disk_full_keeps_earlier_cases(app, client, ma
     db.session.expire_all()
     assert _count(Case) == 1 and _count(Attachment) == 1
     assert _files(app.config["UPLOAD_DIR"]) == before  # temp file removed, old blob intact
-    download = client.get(f"/reception/attachments/{saved.id}")
-    assert download.status_code == 200 and download.data == PNG
+    with client.get(f"/reception/attachments/{saved.id}") as download:
+        assert download.status_code == 200 and download.data == PNG
 
 
 # --- (c) The escalation job crashing mid-run -------------------------------------------------

@@ -121,6 +121,7 @@ def test_lifecycle_enqueue_claim_progress_done_download(world, client, login):
     assert response.status_code == 200
     assert "so-tong-hop_P_20260915-20261214.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data), read_only=True)
+    response.close()
     assert book.sheetnames == ["Hồ sơ", "Leo thang", "Bảng điểm"]
     page = client.get("/inspection/reports/mine")
     assert page.status_code == 200 and f'data-testid="download-{job.id}"'.encode() in page.data
@@ -278,7 +279,8 @@ def test_download_refused_to_others_and_before_done(world, client, login):
     assert client.get(f"/inspection/reports/jobs/{job.id}/status").get_json()[
         "status"] == "queued"
     _run_all()
-    assert client.get(f"/inspection/reports/jobs/{job.id}/download").status_code == 200
+    with client.get(f"/inspection/reports/jobs/{job.id}/download") as response:
+        assert response.status_code == 200
     client.post("/logout")
     login(u["head_b"])
     assert client.get(f"/inspection/reports/jobs/{job.id}/download").status_code == 404

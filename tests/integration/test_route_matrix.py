@@ -374,6 +374,8 @@ def test_route_matrix(app, client, world, role, side):
                 _check(endpoint, expected, response, f"{role}/{side} {method} {path}")
             except AssertionError as exc:
                 mismatches.append(f"expected {expected}: {exc}")
+            finally:
+                response.close()  # a download holds its file open until closed
     assert checked >= len(MATRIX)
     assert not mismatches, "\n".join(mismatches)
 

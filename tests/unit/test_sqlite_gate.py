@@ -188,6 +188,7 @@ def test_another_process_waits_at_the_gate_then_writes(database):
         conn.close()
     finally:
         holder.wait(10)
+        holder.stdout.close()
 
 
 def test_a_gate_released_from_another_thread_is_counted_off_its_taker(database):
