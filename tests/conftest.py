@@ -90,7 +90,7 @@ def _empty_tables() -> None:
 @pytest.fixture
 def app(_schema, tmp_path):
     """An app on an empty database with the reference data seeded."""
-    from complaints.services import calendar, deadlines, references
+    from complaints.services import calendar, deadlines, pattern_rules, references
     from complaints.services.seed import seed_reference_data
 
     app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=_schema,
@@ -100,6 +100,7 @@ def app(_schema, tmp_path):
         calendar.invalidate()
         deadlines.invalidate()
         references.invalidate()
+        pattern_rules.invalidate()
         seed_reference_data(NOW)
         db.session.commit()
         yield app

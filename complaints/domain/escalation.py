@@ -33,6 +33,58 @@ REPEAT_PETITIONS = 3
 # "tranh chap dat dai thon 3" but not "o nhiem moi truong".
 SIMILAR_SUBJECT = 80
 
+
+@dataclass(frozen=True)
+class PatternLimits:
+    """The thresholds of the repeated and mass patterns in force on a date.
+
+    The defaults are domain.md's; an administrator adds versions from a date
+    (services/pattern_rules.py), as for deadline policies.
+    """
+
+    mass_petitioners: int = MASS_PETITIONERS
+    mass_window_days: int = MASS_WINDOW_DAYS
+    repeat_petitions: int = REPEAT_PETITIONS
+    repeat_window_days: int = REPEAT_WINDOW_DAYS
+    similar_subject: int = SIMILAR_SUBJECT
+
+
+DEFAULT_LIMITS = PatternLimits()
+
+
+@dataclass(frozen=True)
+class LimitRule:
+    """What an administrator may set for one threshold: bounds and the default's basis."""
+
+    low: int
+    high: int
+    source: str
+
+
+# Codes are PatternLimits' fields. Bounds keep a typo from switching a pattern off or on
+# for every case (1 person is not a mass petition; 100 % similarity matches nothing new).
+LIMIT_RULES: dict[str, LimitRule] = {
+    "mass_petitioners": LimitRule(2, 100, "Luật Tiếp công dân 2013, Điều 29 (từ 5 người); "
+                                          "quy định của tỉnh"),
+    "mass_window_days": LimitRule(1, 365, "Quy định của tỉnh"),
+    "repeat_petitions": LimitRule(2, 20, "Quy định của tỉnh"),
+    "repeat_window_days": LimitRule(30, 1825, "Quy định của tỉnh"),
+    "similar_subject": LimitRule(50, 99, "Quy định của tỉnh (độ giống trích yếu, 0–100)"),
+}
+
+
+def limits_on(versions: Iterable[tuple[str, int, date]], on: date) -> PatternLimits:
+    """The thresholds in force on a date: per code, the latest version from on or before
+    it; a code with none keeps its default. `versions`: (code, value, effective_from)."""
+    chosen: dict[str, tuple[date, int]] = {}
+    for code, value, effective_from in versions:
+        if code in LIMIT_RULES and effective_from <= on and (
+                code not in chosen or effective_from >= chosen[code][0]):
+            chosen[code] = (effective_from, value)
+    if not chosen:
+        return DEFAULT_LIMITS
+    return PatternLimits(**{code: value for code, (_day, value) in chosen.items()})
+
 # Acknowledgement actions of the person an escalation is addressed to.
 ACK_ACTIONS = {
     "urge": ("Đôn đốc cơ quan giải quyết", "Urge the handling agency"),
@@ -199,8 +251,10 @@ class PetitionFacts:
     petitioner_ids: frozenset[int]
 
 
-def is_repeated(petitions: Sequence[PetitionFacts], decided_on: date | None) -> bool:
-    """Same petitioner back on the same matter after a decision, or 3 petitions in 12 months."""
+def is_repeated(petitions: Sequence[PetitionFacts], decided_on: date | None,
+                limits: PatternLimits = DEFAULT_LIMITS) -> bool:
+    """Same petitioner back on the same matter after a decision, or 3 petitions in 12 months
+    (`limits`: the count and window in force)."""
     ordered = sorted(petitions, key=lambda p: p.received_on)
     if decided_on is not None:
         before = [p for p in ordered if p.received_on <= decided_on]
@@ -209,8 +263,9 @@ def is_repeated(petitions: Sequence[PetitionFacts], decided_on: date | None) -> 
         if any(p.petitioner_ids & earlier_people for p in after):
             return True
     days = [p.received_on for p in ordered]
-    for i in range(len(days) - REPEAT_PETITIONS + 1):
-        if (days[i + REPEAT_PETITIONS - 1] - days[i]).days <= REPEAT_WINDOW_DAYS:
+    count = limits.repeat_petitions
+    for i in range(len(days) - count + 1):
+        if (days[i + count - 1] - days[i]).days <= limits.repeat_window_days:
             return True
     return False
 
@@ -231,10 +286,6 @@ def similar_subjects(a: str, b: str, threshold: int = SIMILAR_SUBJECT) -> bool:
     return fuzz.token_set_ratio(a, b) >= threshold
 
 
-def is_mass(petitioner_ids: Iterable[int]) -> bool:
-    """Return True when 5 or more distinct people stand behind the matter."""
-    return len(set(petitioner_ids)) >= MASS_PETITIONERS
-
-
-def within_mass_window(a: date, b: date) -> bool:
-    return abs((a - b).days) <= MASS_WINDOW_DAYS
+def is_mass(petitioner_ids: Iterable[int], minimum: int = MASS_PETITIONERS) -> bool:
+    """Return True when `minimum` (5) or more distinct people stand behind the matter."""
+    return len(set(petitioner_ids)) >= minimum

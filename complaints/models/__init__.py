@@ -14,7 +14,13 @@ from complaints.models.case import (
 from complaints.models.escalation import Escalation, Notification, NotificationRead
 from complaints.models.event import AuditEvent
 from complaints.models.petitioner import Petitioner
-from complaints.models.policy import CalendarOverride, DeadlinePolicy, EscalationStep, ScoreWeight
+from complaints.models.policy import (
+    CalendarOverride,
+    DeadlinePolicy,
+    EscalationStep,
+    PatternRule,
+    ScoreWeight,
+)
 from complaints.models.reception import JobRun, ReceptionSession
 from complaints.models.reference import Field, Locality
 from complaints.models.report_job import ReportJob
@@ -39,6 +45,7 @@ __all__ = [
     "DeadlinePolicy",
     "Escalation",
     "EscalationStep",
+    "PatternRule",
     "Field",
     "JobRun",
     "Locality",

@@ -1,4 +1,5 @@
-"""Editable rules: deadline policies, escalation ladder, working-day calendar overrides."""
+"""Editable rules: deadline policies, escalation ladder, pattern thresholds, working-day
+calendar overrides."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from complaints.domain.catalog import KINDS, STAGES
+from complaints.domain.escalation import LIMIT_RULES
 from complaints.extensions import db
 from complaints.models.base import created_at_column, in_check
 
@@ -58,6 +60,26 @@ class EscalationStep(db.Model):
     unit: Mapped[str] = mapped_column(String(10), default="working")
     effective_from: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
+
+
+class PatternRule(db.Model):
+    """A version of a repeated / mass pattern threshold (domain.escalation.LIMIT_RULES),
+    in force for petitions received from `effective_from` on. Never edited in place."""
+
+    __tablename__ = "pattern_rules"
+    __table_args__ = (
+        UniqueConstraint("code", "effective_from"),
+        in_check("code", tuple(LIMIT_RULES)),
+        CheckConstraint("value > 0", name="value_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(30))
+    value: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
 
 
 class CalendarOverride(db.Model):

@@ -31,7 +31,13 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import can_designate_lead
-from complaints.services import audit, deadlines, notifications, scorecard_summary
+from complaints.services import (
+    audit,
+    deadlines,
+    notifications,
+    pattern_rules,
+    scorecard_summary,
+)
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.services.escalation_notify import Directory, mail_rows, notice_rows
 
@@ -126,13 +132,19 @@ def check_patterns(case: Case, actor: User | None, now: datetime, today: date,
     return found
 
 
+def _limits(case: Case) -> rules.PatternLimits:
+    """The thresholds in force when the case's latest petition was received."""
+    return pattern_rules.limits(max((p.received_on for p in case.petitions),
+                                    default=case.received_on))
+
+
 def _facts(case: Case) -> list[rules.PetitionFacts]:
     return [rules.PetitionFacts(p.received_on, frozenset(s.petitioner_id for s in p.signers))
             for p in case.petitions]
 
 
 def _is_repeated(case: Case) -> bool:
-    if rules.is_repeated(_facts(case), case.decision_on):
+    if rules.is_repeated(_facts(case), case.decision_on, _limits(case)):
         return True
     parent = case.parent_case
     if parent is None or parent.decision_on is None:
@@ -161,13 +173,15 @@ def matter_group(case: Case, folded: str | None = None) -> list[tuple[int, int |
     if case.locality_code and case.field_id:
         _settle_one_at_a_time(case.locality_code, case.field_id)
         folded = folded if folded is not None else rules.fold_subject(case.subject)
+        limits = _limits(case)
         day = case.received_on.toordinal()
         candidates = db.session.execute(_same_place(), {
             "locality": case.locality_code, "field": case.field_id, "case": case.id,
-            "first": date.fromordinal(day - rules.MASS_WINDOW_DAYS),
-            "last": date.fromordinal(day + rules.MASS_WINDOW_DAYS)})
+            "first": date.fromordinal(day - limits.mass_window_days),
+            "last": date.fromordinal(day + limits.mass_window_days)})
         group += [(r.id, r.cluster_id, r.flag_mass) for r in candidates
-                  if rules.similar_subjects(folded, rules.fold_subject(r.subject))]
+                  if rules.similar_subjects(folded, rules.fold_subject(r.subject),
+                                            limits.similar_subject)]
     return group
 
 
@@ -215,8 +229,8 @@ def joinable(case: Case, group: list[tuple[int, int | None, bool]]) -> int | Non
 def may_be_repeated(case: Case) -> bool:
     """Could `_is_repeated` hold for this new case? (It has a parent case, or its own
     petitions are repeated already.) Reads nothing: `case` may be intake's detached copy."""
-    return case.parent_case_id is not None or rules.is_repeated(_facts(case),
-                                                                 case.decision_on)
+    return case.parent_case_id is not None or rules.is_repeated(
+        _facts(case), case.decision_on, _limits(case))
 
 
 def becomes_mass(case: Case, group: list[tuple[int, int | None, bool]],
@@ -228,7 +242,8 @@ def becomes_mass(case: Case, group: list[tuple[int, int | None, bool]],
     if any(cluster_id for _id, cluster_id, _flag in group):
         return True
     others = [member_id for member_id, _cluster, _flag in group if member_id != case.id]
-    return rules.is_mass(own | _signers(others) if others else own)
+    return rules.is_mass(own | _signers(others) if others else own,
+                         _limits(case).mass_petitioners)
 
 
 def join_detached(case: Case, cluster_id: int, actor: User | None, now: datetime,

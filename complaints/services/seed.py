@@ -6,16 +6,17 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from complaints.domain.escalation import DEFAULT_LIMITS, LIMIT_RULES
 from complaints.domain.fields import DEFAULT_FIELDS
 from complaints.domain.policies import BASELINE, DEFAULT_POLICIES, ESCALATION_LADDER
 from complaints.extensions import db
-from complaints.models import DeadlinePolicy, EscalationStep, Field
-from complaints.services import references
+from complaints.models import DeadlinePolicy, EscalationStep, Field, PatternRule
+from complaints.services import pattern_rules, references
 
 
 def seed_reference_data(now: datetime) -> dict[str, int]:
     """Insert the legal defaults that are missing; never overwrite an admin's edit."""
-    added = {"fields": 0, "policies": 0, "escalation_steps": 0}
+    added = {"fields": 0, "policies": 0, "escalation_steps": 0, "pattern_rules": 0}
     known_fields = set(db.session.scalars(select(Field.code)))
     for code, (name_vi, name_en, category) in DEFAULT_FIELDS.items():
         if code not in known_fields:
@@ -48,6 +49,15 @@ def seed_reference_data(now: datetime) -> dict[str, int]:
                                           effective_from=BASELINE,
                                           source=step.source))
             added["escalation_steps"] += 1
+    known_limits = set(db.session.execute(
+        select(PatternRule.code, PatternRule.effective_from)))
+    for code, rule in LIMIT_RULES.items():
+        if (code, BASELINE) not in known_limits:
+            db.session.add(PatternRule(code=code, value=getattr(DEFAULT_LIMITS, code),
+                                       effective_from=BASELINE, source=rule.source,
+                                       created_at=now))
+            added["pattern_rules"] += 1
     db.session.flush()
     references.invalidate()  # this process's copy; others re-check it
+    pattern_rules.invalidate()
     return added

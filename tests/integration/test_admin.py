@@ -33,8 +33,8 @@ def _events(chain: str) -> list[str]:
 
 ADMIN_PAGES = ["/admin/", "/admin/agencies", "/admin/agencies/new", "/admin/users",
                "/admin/users/new", "/admin/routing-rules", "/admin/routing-rules/new",
-               "/admin/policies", "/admin/policies/new", "/admin/calendar",
-               "/admin/calendar/new"]
+               "/admin/policies", "/admin/policies/new", "/admin/patterns",
+               "/admin/patterns/new", "/admin/calendar", "/admin/calendar/new"]
 
 
 @pytest.mark.parametrize("role", ["reception", "agency_head", "agency_officer", "inspector"])

@@ -75,6 +75,8 @@ MATRIX: dict[str, dict] = {
     "admin.routing_rule_delete": ADMIN_ONLY,
     "admin.policies": ADMIN_ONLY,
     "admin.policy_new": ADMIN_ONLY,
+    "admin.patterns": ADMIN_ONLY,
+    "admin.pattern_new": ADMIN_ONLY,
     "admin.calendar": ADMIN_ONLY,
     "admin.calendar_new": ADMIN_ONLY,
     "admin.calendar_delete": ADMIN_ONLY,

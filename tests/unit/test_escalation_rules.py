@@ -130,3 +130,24 @@ def test_mass_and_similar_subjects_ignore_accents():
     b = rules.fold_subject("tranh chap dat dai thon 3")
     assert rules.similar_subjects(a, b)
     assert not rules.similar_subjects(a, rules.fold_subject("Ô nhiễm môi trường khu công nghiệp"))
+
+
+def test_limits_on_takes_each_thresholds_latest_version_up_to_the_date():
+    versions = [("mass_petitioners", 5, date(2020, 1, 1)),
+                ("mass_petitioners", 3, date(2027, 1, 1)),
+                ("repeat_petitions", 4, date(2026, 6, 1)), ("unknown", 9, date(2020, 1, 1))]
+    assert rules.limits_on([], date(2026, 12, 1)) == rules.DEFAULT_LIMITS
+    on_dec = rules.limits_on(versions, date(2026, 12, 1))
+    assert (on_dec.mass_petitioners, on_dec.repeat_petitions) == (5, 4)
+    assert on_dec.similar_subject == rules.DEFAULT_LIMITS.similar_subject  # no version: default
+    assert rules.limits_on(versions, date(2027, 1, 1)).mass_petitioners == 3
+
+
+def test_repeated_and_mass_follow_the_limits_given():
+    two = [rules.PetitionFacts(date(2026, 1, 1), frozenset({1})),
+           rules.PetitionFacts(date(2026, 3, 1), frozenset({2}))]
+    assert not rules.is_repeated(two, None)  # three petitions by default
+    assert rules.is_repeated(two, None, rules.PatternLimits(repeat_petitions=2))
+    narrow = rules.PatternLimits(repeat_petitions=2, repeat_window_days=30)
+    assert not rules.is_repeated(two, None, narrow)  # 59 days apart
+    assert not rules.is_mass({1, 2, 3}) and rules.is_mass({1, 2, 3}, minimum=3)

@@ -78,6 +78,16 @@ class PolicyForm(FlaskForm):
                                        Length(max=2000)])
 
 
+class PatternRuleForm(FlaskForm):
+    code = SelectField(_l("Ngưỡng"), choices=[])
+    value = IntegerField(_l("Giá trị"), validators=[InputRequired(_l("Nhập giá trị."))])
+    effective_from = DateField(_l("Áp dụng từ ngày"), format=DATE_FORMATS,
+                               validators=[InputRequired(_l("Nhập ngày áp dụng."))])
+    source = TextAreaField(_l("Căn cứ pháp lý"),
+                           validators=[DataRequired(_l("Nêu căn cứ pháp lý.")),
+                                       Length(max=2000)])
+
+
 class CalendarOverrideForm(FlaskForm):
     day = DateField(_l("Ngày"), format=DATE_FORMATS,
                     validators=[InputRequired(_l("Nhập ngày."))])

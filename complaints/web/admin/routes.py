@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
 from complaints.domain import catalog
+from complaints.domain.escalation import LIMIT_RULES
 from complaints.domain.policies import VARIANTS
 from complaints.extensions import db
 from complaints.models import (
@@ -25,7 +26,7 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import roles_required
-from complaints.services import accounts, audit_seals
+from complaints.services import accounts, audit_seals, pattern_rules
 from complaints.services import admin as admin_service
 from complaints.services import calendar as calendar_service
 from complaints.services import deadlines as deadline_service
@@ -35,6 +36,7 @@ from complaints.web.admin.forms import (
     AgencyForm,
     CalendarOverrideForm,
     ConfirmForm,
+    PatternRuleForm,
     PolicyForm,
     ResetTwoFactorForm,
     RoutingRuleForm,
@@ -384,6 +386,68 @@ def policy_new():
                 "tính lại.", n=changed), "success")
         return redirect(url_for("admin.policies"))
     return _render_form(form, title, url_for("admin.policies"), hints=hints)
+
+
+# --- Pattern thresholds (repeated and mass petitions) --------------------------------
+
+LIMIT_NAMES = {
+    "mass_petitioners": ("Số người tối thiểu của đơn đông người",
+                         "Minimum people for a mass petition"),
+    "mass_window_days": ("Khoảng ngày gom đơn cùng vụ việc (đông người)",
+                         "Days within which petitions form one mass matter"),
+    "repeat_petitions": ("Số đơn cùng vụ việc để coi là kéo dài",
+                         "Petitions on one matter that make it repeated"),
+    "repeat_window_days": ("Trong số ngày (kéo dài)", "Within days (repeated)"),
+    "similar_subject": ("Độ giống trích yếu tối thiểu (0–100)",
+                        "Minimum subject similarity (0–100)"),
+}
+
+
+@bp.route("/patterns")
+@roles_required("admin")
+def patterns():
+    """The repeated / mass thresholds in force today and every version (never edited)."""
+    today = clock.today()
+    return render_template("admin/patterns.html", current=pattern_rules.limits(today),
+                           versions=pattern_rules.versions(), today=today,
+                           codes=list(LIMIT_NAMES),
+                           limit_name=lambda c: catalog.label(LIMIT_NAMES, c, _lang()))
+
+
+@bp.route("/patterns/new", methods=["GET", "POST"])
+@roles_required("admin")
+def pattern_new():
+    """Add a version of a threshold from a date (petitions received from then on)."""
+    form = PatternRuleForm()
+    form.code.choices = _choices(LIMIT_NAMES, _("— Chọn ngưỡng —"))
+    today = clock.today()
+    if request.method == "GET":
+        form.code.data = request.args.get("code", "")
+        if form.code.data in LIMIT_NAMES:
+            form.value.data = getattr(pattern_rules.limits(today), form.code.data)
+        form.effective_from.data = today
+    hints = {"effective_from": _("Áp dụng cho đơn nhận từ ngày này; các vụ việc đã đánh dấu "
+                                 "(hoặc chưa) trước đó giữ nguyên."),
+             "value": "; ".join(_("%(name)s: %(low)s–%(high)s", name=catalog.label(
+                 LIMIT_NAMES, code, _lang()), low=rule.low, high=rule.high)
+                 for code, rule in LIMIT_RULES.items())}
+    title = _("Thêm phiên bản ngưỡng đơn đông người, kéo dài")
+    if form.validate_on_submit():
+        data = pattern_rules.LimitData(code=form.code.data, value=form.value.data,
+                                       effective_from=form.effective_from.data,
+                                       source=form.source.data)
+        try:
+            pattern_rules.add_version(data, current_user, today, clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            pattern_rules.invalidate()
+            return _render_form(form, title, url_for("admin.patterns"),
+                                _apply_errors(form, exc.errors), hints)
+        db.session.commit()
+        pattern_rules.invalidate()  # other requests of this process read the committed row
+        flash(_("Đã thêm phiên bản ngưỡng."), "success")
+        return redirect(url_for("admin.patterns"))
+    return _render_form(form, title, url_for("admin.patterns"), hints=hints)
 
 
 # --- Calendar overrides ------------------------------------------------------------
