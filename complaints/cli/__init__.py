@@ -11,6 +11,7 @@ from complaints.cli import (
     demo,
     escalation,
     localities,
+    reference,
     reports,
     scorecard,
     users,
@@ -18,7 +19,8 @@ from complaints.cli import (
 
 
 def register_cli(app: Flask) -> None:
-    for module in (users, localities, audit, demo, reports, scorecard, attachments):
+    for module in (users, localities, reference, audit, demo, reports, scorecard,
+                   attachments):
         app.cli.add_command(module.group)
     for command in (*escalation.commands, *backup.commands):
         app.cli.add_command(command)

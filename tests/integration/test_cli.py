@@ -49,3 +49,25 @@ def test_audit_verify_detects_tampering(runner, make_case):
     bad = runner.invoke(args=["audit", "verify"])
     assert bad.exit_code == 1
     assert f"chain=case:{case.id} seq=1 event_id={event.id}" in bad.output
+
+
+def test_reference_load_adds_only_what_is_missing(runner):
+    """A production database gets its legal defaults without the demo; an admin's version
+    and the rows already there are left alone."""
+    from datetime import date
+
+    from complaints.models import DeadlinePolicy, Field, PatternRule
+
+    # The app fixture seeded everything: drop the thresholds, add an admin's version.
+    db.session.query(PatternRule).delete()
+    db.session.add(PatternRule(code="mass_petitioners", value=7, effective_from=date(2027, 1, 1),
+                               source="QĐ của tỉnh"))
+    db.session.commit()
+    counts = (db.session.query(Field).count(), db.session.query(DeadlinePolicy).count())
+    result = runner.invoke(args=["reference", "load"])
+    assert result.exit_code == 0, result.output
+    assert "pattern_rules 5 added" in result.output and "fields 0 added" in result.output
+    assert (db.session.query(Field).count(), db.session.query(DeadlinePolicy).count()) == counts
+    assert db.session.query(PatternRule).count() == 6
+    again = runner.invoke(args=["reference", "load"])
+    assert "pattern_rules 0 added" in again.output
