@@ -10,7 +10,7 @@ import pytest
 from complaints.domain import escalation as rules
 from complaints.extensions import db
 from complaints.models import Agency, Case, User
-from complaints.services import deadlines, workflow
+from complaints.services import deadlines, intake, workflow
 from complaints.services.calendar import get_calendar
 from tests.conftest import NOW, TODAY
 
@@ -70,3 +70,13 @@ def ladder_dates(case: Case) -> dict[int, date]:
     steps = deadlines.ladder()
     return dict(zip([s.level for s in steps],
                     rules.step_dates(get_calendar(), due_on, steps), strict=True))
+
+
+def receive_matter(world: World, loc, subject: str, names: list[str], on: date) -> Case:
+    """A complaint on land in `loc`, one petition signed by `names`, received on `on`."""
+    people = [intake.PetitionerData(full_name=n) for n in names]
+    data = intake.CaseData(kind="complaint", field_code="land", subject=subject,
+                           content="Nội dung", locality_code=loc.code,
+                           petition=intake.PetitionData(channel="walk_in", received_on=on,
+                                                        petitioners=people))
+    return intake.receive_case(data, world.reception, NOW, TODAY)[0]

@@ -15,22 +15,14 @@ from complaints.models import AuditEvent, Case, Escalation
 from complaints.services import intake
 from tests.conftest import NOW, TODAY
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
-
-
-def _receive(world, loc, subject, names, on):
-    people = [intake.PetitionerData(full_name=n) for n in names]
-    data = intake.CaseData(kind="complaint", field_code="land", subject=subject,
-                           content="Nội dung", locality_code=loc.code,
-                           petition=intake.PetitionData(channel="walk_in", received_on=on,
-                                                        petitioners=people))
-    return intake.receive_case(data, world.reception, NOW, TODAY)[0]
+from tests.integration.test_escalation_world import receive_matter
 
 
 def test_joining_a_cluster_writes_and_escalates_only_the_new_case(world, make_locality):
     loc = make_locality("31002")
     names = ["Lê Văn An", "Trần Thị Bình", "Phạm Văn Cường", "Đỗ Văn Dũng", "Ngô Thị Em",
              "Vũ Văn Giang"]
-    earlier = [_receive(world, loc, f"Tranh chấp ranh giới đất thôn Bắc lần {i}", [name],
+    earlier = [receive_matter(world, loc, f"Tranh chấp ranh giới đất thôn Bắc lần {i}", [name],
                         date(2026, 11, 2 + i)) for i, name in enumerate(names)]
     db.session.flush()
     cluster_id = earlier[0].cluster_id
@@ -47,7 +39,7 @@ def test_joining_a_cluster_writes_and_escalates_only_the_new_case(world, make_lo
     engine = db.engine
     event.listen(engine, "before_cursor_execute", spy)
     try:
-        new = _receive(world, loc, "Tranh chấp ranh giới đất thôn Bắc", ["Hồ Thị Hoa"],
+        new = receive_matter(world, loc, "Tranh chấp ranh giới đất thôn Bắc", ["Hồ Thị Hoa"],
                        date(2026, 11, 20))
         db.session.flush()
     finally:
@@ -107,7 +99,7 @@ def test_a_new_case_needs_no_escalation_look_up_and_gets_the_same_attention(worl
     from complaints.services import deadlines
 
     loc = make_locality("31004")
-    case = _receive(world, loc, "Ngập úng đường thôn Đông", ["Lê Văn An"], TODAY)
+    case = receive_matter(world, loc, "Ngập úng đường thôn Đông", ["Lê Văn An"], TODAY)
     db.session.flush()
     computed = (case.next_attention_on, case.escalation_level, case.flag_overdue)
     assert computed[0] is not None

@@ -10,20 +10,11 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import AuditEvent, PatternRule
-from complaints.services import intake
-from tests.conftest import NOW, TODAY
+from tests.conftest import TODAY
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
+from tests.integration.test_escalation_world import receive_matter
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
-
-
-def _receive(world, loc, subject, names, on):
-    people = [intake.PetitionerData(full_name=n) for n in names]
-    data = intake.CaseData(kind="complaint", field_code="land", subject=subject,
-                           content="Nội dung", locality_code=loc.code,
-                           petition=intake.PetitionData(channel="walk_in", received_on=on,
-                                                        petitioners=people))
-    return intake.receive_case(data, world.reception, NOW, TODAY)[0]
 
 
 def _version(client, **fields):
@@ -55,16 +46,16 @@ def test_a_lower_mass_threshold_applies_to_petitions_from_its_date(world, make_l
     assert 'data-testid="current-mass_petitioners">3<' in page and "12/QĐ-UBND" in page
 
     # Three people on a matter received before the version: not mass (five still needed).
-    before = [_receive(world, loc, "Xây tường lấn lối đi chung xóm Bắc", [name],
+    before = [receive_matter(world, loc, "Xây tường lấn lối đi chung xóm Bắc", [name],
                        date(2026, 11, 20 + i))
               for i, name in enumerate(["Lê Văn An", "Trần Thị Bình", "Phạm Văn Cường"])]
     assert not any(c.flag_mass for c in before)
     # Another matter from the version's date on: two people are not mass, the third makes
     # it mass (and the whole matter is flagged).
-    after = [_receive(world, loc, "Ô nhiễm khói lò gạch thôn Nam", [name], TODAY)
+    after = [receive_matter(world, loc, "Ô nhiễm khói lò gạch thôn Nam", [name], TODAY)
              for name in ["Đỗ Văn Dũng", "Ngô Thị Em"]]
     assert not any(c.flag_mass for c in after)
-    after.append(_receive(world, loc, "Ô nhiễm khói lò gạch thôn Nam", ["Vũ Văn Giang"],
+    after.append(receive_matter(world, loc, "Ô nhiễm khói lò gạch thôn Nam", ["Vũ Văn Giang"],
                           TODAY))
     db.session.expire_all()
     assert all(c.flag_mass for c in after) and len({c.cluster_id for c in after}) == 1
