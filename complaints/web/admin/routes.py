@@ -410,7 +410,7 @@ def patterns():
     today = clock.today()
     return render_template("admin/patterns.html", current=pattern_rules.limits(today),
                            versions=pattern_rules.versions(), today=today,
-                           codes=list(LIMIT_NAMES),
+                           codes=list(LIMIT_RULES),
                            limit_name=lambda c: catalog.label(LIMIT_NAMES, c, _lang()))
 
 
@@ -423,7 +423,7 @@ def pattern_new():
     today = clock.today()
     if request.method == "GET":
         form.code.data = request.args.get("code", "")
-        if form.code.data in LIMIT_NAMES:
+        if form.code.data in LIMIT_RULES:
             form.value.data = getattr(pattern_rules.limits(today), form.code.data)
         form.effective_from.data = today
     hints = {"effective_from": _("Áp dụng cho đơn nhận từ ngày này; các vụ việc đã đánh dấu "
@@ -438,9 +438,8 @@ def pattern_new():
                                        source=form.source.data)
         try:
             pattern_rules.add_version(data, current_user, today, clock.now())
-        except ValidationFailed as exc:
+        except ValidationFailed as exc:  # refused before anything was written
             db.session.rollback()
-            pattern_rules.invalidate()
             return _render_form(form, title, url_for("admin.patterns"),
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
