@@ -28,6 +28,9 @@ def escalate(as_of, dry_run):
         db.session.commit()
     click.echo(f"Escalation sweep as of {day.isoformat()}" + (" (dry run: nothing saved)"
                                                               if dry_run else ""))
+    if summary.recomputed is not None:
+        click.echo("next attention dates recomputed after a ladder change: "
+                   f"{summary.recomputed} changed")
     click.echo(f"cases examined: {summary.examined}")
     click.echo(f"escalations: {summary.escalated}")
     for (level, reason), count in sorted(summary.escalations.items()):

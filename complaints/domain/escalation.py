@@ -127,6 +127,89 @@ def step_dates(cal: WorkingCalendar, due_on: date, steps: Sequence[Step]) -> lis
     return [step_date(cal, due_on, s.offset_days, s.unit) for s in steps]
 
 
+@dataclass(frozen=True)
+class Rung:
+    """One version of one rung: in force for sweeps from `effective_from` on."""
+
+    level: int
+    code: str
+    offset_days: int
+    unit: str
+    effective_from: date
+    source: str = ""
+
+
+def rung_date(cal: WorkingCalendar, due_on: date, versions: Sequence[Rung]) -> date:
+    """Return the first date on which a rung is reached, its versions taken in date order.
+
+    A sweep on day d applies the version in force on d. So under a version in force from
+    E until the next version's E', the rung is reached on max(its own date, E) if that is
+    before E'; the first version for which this holds gives the answer (every later one
+    only gives later days). A version may thus bring a rung forward, but never to a day
+    before it applies.
+    """
+    for i, version in enumerate(versions):
+        on = max(step_date(cal, due_on, version.offset_days, version.unit),
+                 version.effective_from)
+        if i + 1 == len(versions) or on < versions[i + 1].effective_from:
+            return on
+    raise ValueError("a rung without versions")
+
+
+class Ladder(Sequence):
+    """Every version of every rung. As a sequence: the rungs, lowest level first (each
+    level's latest version: a level's code never changes, its days may)."""
+
+    def __init__(self, versions: Iterable[Rung]) -> None:
+        by_level: dict[int, list[Rung]] = {}
+        for rung in versions:
+            by_level.setdefault(rung.level, []).append(rung)
+        self.levels = tuple(tuple(sorted(by_level[level], key=lambda r: r.effective_from))
+                            for level in sorted(by_level))
+        self._steps = tuple(versions[-1] for versions in self.levels)
+
+    def __getitem__(self, index):
+        return self._steps[index]
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def __iter__(self):
+        return iter(self._steps)
+
+    def dates(self, cal: WorkingCalendar, due_on: date) -> list[date]:
+        """The day each rung is reached for a stage due on `due_on`, lowest level first
+        (as step_dates, with every version applied from its date)."""
+        return [rung_date(cal, due_on, versions) for versions in self.levels]
+
+    def on(self, day: date) -> list[Rung]:
+        """The rungs in force on a day, lowest level first (a level not yet in force is
+        left out)."""
+        found = []
+        for versions in self.levels:
+            in_force = [r for r in versions if r.effective_from <= day]
+            if in_force:
+                found.append(in_force[-1])
+        return found
+
+
+# What an administrator may set per level: a reminder comes before the due date, every
+# other rung after it; the bounds keep a typo from flooding or silencing a whole province.
+RUNG_BOUNDS: dict[int, tuple[int, int]] = {0: (-20, -1), 1: (1, 10), 2: (2, 60), 3: (2, 120)}
+
+
+def out_of_order_on(ladder: Ladder, day: date) -> date | None:
+    """Return the first day from `day` on when the rungs in force do not come in order of
+    their days (a higher level sooner than a lower one), or None when they always do."""
+    days = sorted({day} | {r.effective_from for versions in ladder.levels for r in versions
+                           if r.effective_from > day})
+    for on in days:
+        offsets = [r.offset_days for r in ladder.on(on)]
+        if any(low >= high for low, high in zip(offsets, offsets[1:], strict=False)):
+            return on
+    return None
+
+
 def due_step(dates: Sequence[date], steps: Sequence[Step], as_of: date,
              reached: int) -> Step | None:
     """Return the one step to escalate at now: the highest reached by `as_of`, if new.

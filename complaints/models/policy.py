@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from complaints.domain.catalog import KINDS, STAGES
@@ -60,6 +69,9 @@ class EscalationStep(db.Model):
     unit: Mapped[str] = mapped_column(String(10), default="working")
     effective_from: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
+    # Who added the version, and when (NULL: a default the installation seeded).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PatternRule(db.Model):

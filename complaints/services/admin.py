@@ -255,12 +255,8 @@ class PolicyData:
     source: str
 
 
-def add_policy_version(data: PolicyData, actor: User, now: datetime) -> tuple[DeadlinePolicy,
-                                                                               int]:
-    """Add a new version of a policy from a date; history is never edited in place.
-
-    Returns the new row and the number of open cases' due dates that changed.
-    """
+def policy_problems(data: PolicyData) -> dict[str, str]:
+    """Every reason to refuse a policy version, by field (empty: it may be added)."""
     errors: dict[str, str] = {}
     if data.stage not in STAGES:
         errors["stage"] = N_("Chọn giai đoạn.")
@@ -292,6 +288,16 @@ def add_policy_version(data: PolicyData, actor: User, now: datetime) -> tuple[De
         if clash is not None:
             errors["effective_from"] = (N_("Đã có phiên bản áp dụng từ ngày này; "
                                         "chọn ngày áp dụng khác."))
+    return errors
+
+
+def add_policy_version(data: PolicyData, actor: User, now: datetime) -> tuple[DeadlinePolicy,
+                                                                               int]:
+    """Add a new version of a policy from a date; history is never edited in place.
+
+    Returns the new row and the number of open cases' due dates that changed.
+    """
+    errors = policy_problems(data)
     if errors:
         raise ValidationFailed(errors)
     row = DeadlinePolicy(stage=data.stage, kind=data.kind, round=data.round,

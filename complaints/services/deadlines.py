@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from complaints.domain import deadlines as dl
 from complaints.domain import escalation as esc_rules
 from complaints.domain import states
-from complaints.domain.policies import EscalationStep as LadderRung
 from complaints.domain.policies import PolicyRule, select_policy
 from complaints.extensions import db
 from complaints.models import Case, CaseDeadline, DeadlinePolicy, Escalation, EscalationStep
@@ -35,7 +34,7 @@ def _fingerprint() -> tuple:
     return (*policies, *steps)
 
 
-def _load() -> tuple[list[tuple[PolicyRule, int]], list[LadderRung]]:
+def _load() -> tuple[list[tuple[PolicyRule, int]], esc_rules.Ladder]:
     rules = [
         (
             PolicyRule(stage=r.stage, kind=r.kind, round=r.round or None, variant=r.variant,
@@ -46,18 +45,16 @@ def _load() -> tuple[list[tuple[PolicyRule, int]], list[LadderRung]]:
         )
         for r in db.session.scalars(select(DeadlinePolicy))
     ]
-    steps = {}
-    for step in db.session.scalars(select(EscalationStep).order_by(EscalationStep.effective_from)):
-        # a later version of a level replaces the earlier one
-        steps[step.level] = LadderRung(step.level, step.code, step.offset_days, step.unit,
-                                       step.source)
-    return rules, [steps[level] for level in sorted(steps)]
+    ladder_ = esc_rules.Ladder(
+        esc_rules.Rung(s.level, s.code, s.offset_days, s.unit, s.effective_from, s.source)
+        for s in db.session.scalars(select(EscalationStep)))
+    return rules, ladder_
 
 
 _rule_tables = TableCache(_fingerprint, _load)
 
 
-def _tables(now: float | None = None) -> tuple[list[tuple[PolicyRule, int]], list[LadderRung]]:
+def _tables(now: float | None = None) -> tuple[list[tuple[PolicyRule, int]], esc_rules.Ladder]:
     return _rule_tables.get(now)
 
 
@@ -152,14 +149,9 @@ def active_deadline(case: Case) -> CaseDeadline | None:
     return min(running, key=lambda d: d.due_on) if running else None
 
 
-def ladder() -> list[LadderRung]:
-    """Return the escalation steps in force, lowest level first (plain copies)."""
-    return list(_tables()[1])
-
-
-def step_date(due_on: date, step: LadderRung) -> date:
-    """Return the date a ladder step is reached for a due date."""
-    return esc_rules.step_date(get_calendar(), due_on, step.offset_days, step.unit)
+def ladder() -> esc_rules.Ladder:
+    """Return the escalation ladder: every version of every rung (plain copies)."""
+    return _tables()[1]
 
 
 def reached_level(case: Case, stage: str) -> int:
@@ -172,7 +164,7 @@ def reached_level(case: Case, stage: str) -> int:
     return -1 if level is None else level
 
 
-def refresh_attention(case: Case, steps: list[LadderRung] | None = None,
+def refresh_attention(case: Case, steps: esc_rules.Ladder | None = None,
                       new: bool = False) -> None:
     """Set the date the sweep next needs this case: when the running stage's next step is due.
 
@@ -189,7 +181,7 @@ def refresh_attention(case: Case, steps: list[LadderRung] | None = None,
         return
     steps = steps if steps is not None else ladder()
     reached = -1 if new else reached_level(case, current.stage)
-    dates = esc_rules.step_dates(get_calendar(), current.due_on, steps)
+    dates = steps.dates(get_calendar(), current.due_on)
     case.next_attention_on = esc_rules.next_attention(dates, steps, reached)
     case.escalation_level = max(reached, 0)
     case.flag_overdue = reached >= 1

@@ -1217,7 +1217,7 @@ class _Deadlines:
     def _attention_on(self, due_on: date) -> date | None:
         """As refresh_attention does for a case that has not been escalated yet."""
         if due_on not in self._attention:
-            dates = esc_rules.step_dates(self.cal, due_on, self.steps)
+            dates = self.steps.dates(self.cal, due_on)
             self._attention[due_on] = esc_rules.next_attention(dates, self.steps, -1)
         return self._attention[due_on]
 

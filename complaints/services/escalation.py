@@ -20,7 +20,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import ARRAY, Date, DateTime, any_, bindparam, func, select
 from sqlalchemy import column as sql_column
@@ -35,6 +35,8 @@ from complaints.models import (
     Case,
     CaseDeadline,
     Escalation,
+    EscalationStep,
+    JobRun,
     User,
 )
 from complaints.permissions import can_acknowledge
@@ -56,6 +58,7 @@ from complaints.services.escalation_patterns import (  # noqa: F401  (re-exporte
     lead_candidates,
     open_evasion,
 )
+from complaints.services.table_cache import RECHECK_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -70,22 +73,13 @@ class SweepSummary:
     as_of: date
     dry_run: bool = False
     examined: int = 0
+    recomputed: int | None = None  # next attention dates changed after a ladder change
     escalations: Counter = field(default_factory=Counter)  # (level, reason) → count
     notifications: int = 0
 
     @property
     def escalated(self) -> int:
         return sum(self.escalations.values())
-
-
-@dataclass(frozen=True)
-class LadderStep:
-    """A plain copy of an EscalationStep row (ORM attribute access is slow in a hot loop)."""
-
-    level: int
-    code: str
-    offset_days: int
-    unit: str
 
 
 def _among(column, values: list):
@@ -175,7 +169,11 @@ def escalate_due(as_of: date, now: datetime, dry_run: bool = False, chunk_size: 
     """
     summary = SweepSummary(as_of=as_of, dry_run=dry_run)
     db.session.flush()
-    steps = [LadderStep(s.level, s.code, s.offset_days, s.unit) for s in deadlines.ladder()]
+    if attention_outdated():
+        # A dry run recomputes too (its caller rolls everything back), or it would
+        # under-report the cases a new rung version brings forward.
+        summary.recomputed = catch_up_attention(now, None if dry_run else commit)
+    steps = deadlines.ladder()
     cal = get_calendar()
     lock = db.session.get_bind().dialect.name == "postgresql" and not dry_run
     directory: Directory | None = None
@@ -195,6 +193,92 @@ def escalate_due(as_of: date, now: datetime, dry_run: bool = False, chunk_size: 
     if not dry_run and summary.examined:
         db.session.expire_all()  # the ORM's copies of the swept cases are stale now
     return summary
+
+
+ATTENTION_JOB = "ladder_attention"  # JobRun: the last recomputation after a ladder change
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def attention_outdated() -> bool:
+    """Whether some case's next attention date may predate a rung version an
+    administrator added: then the sweep recomputes them all before it looks for due cases.
+
+    True when no recomputation finished since the latest version, and also when the last
+    one started less than RECHECK_SECONDS after it: other processes hold a copy of the
+    ladder for that long, and a case they opened meanwhile got a date from the old one.
+    """
+    latest = db.session.scalar(select(func.max(EscalationStep.created_at)))
+    if latest is None:
+        return False  # only the seeded defaults: every date was computed from them
+    run = db.session.get(JobRun, ATTENTION_JOB)
+    if run is None or run.last_started_at is None or run.last_success_at is None:
+        return True
+    started = _utc(run.last_started_at)
+    if _utc(run.last_success_at) < started:
+        return True  # the last one did not finish
+    return started <= _utc(latest) + timedelta(seconds=RECHECK_SECONDS)
+
+
+def catch_up_attention(now: datetime, commit: Callable[[], None] | None = None) -> int:
+    """Recompute every next attention date, recording the run (see attention_outdated)."""
+    # Two instances may both get here first: the row is made without a key collision.
+    notifications.insert_ignoring_duplicates(JobRun.__table__, [{"name": ATTENTION_JOB}])
+    run = db.session.get(JobRun, ATTENTION_JOB)
+    run.last_started_at = now
+    deadlines.invalidate()  # read the ladder as committed, not this process's copy
+    changed = recompute_attention(now, commit=commit)
+    run = db.session.get(JobRun, ATTENTION_JOB)
+    run.last_success_at, run.last_error = now, None
+    if commit is not None:
+        commit()
+    logger.info("next attention dates recomputed after a ladder change: %s changed", changed)
+    return changed
+
+
+def recompute_attention(now: datetime, chunk_size: int = CHUNK,
+                        commit: Callable[[], None] | None = None) -> int:
+    """Recompute every waiting case's next attention date from the ladder as it is now.
+
+    After an administrator adds a rung version, a case may be due sooner than the date
+    stored for it, and the sweep reads only cases due by its day. Only cases with a date
+    can change: a case without one is closed, or at the top of the ladder, and a version
+    neither adds levels nor reopens cases. Returns how many dates changed. Racing a sweep
+    is harmless: reading a level before the sweep raised it gives an earlier date, and a
+    sweep that finds nothing due on a date writes the right one.
+    """
+    c = Case.__table__.c
+    steps, cal = deadlines.ladder(), get_calendar()
+    ids = array("q", sorted(db.session.execute(
+        select(c.id).where(c.next_attention_on.is_not(None))).scalars()))
+    changed = 0
+    for start in range(0, len(ids), chunk_size):
+        chunk = list(ids[start:start + chunk_size])
+        stored = dict(db.session.execute(select(c.id, c.next_attention_on)
+                                         .where(_among(c.id, chunk))).all())
+        running, reached = _running_deadlines(chunk), _reached(chunk)
+        rows = []
+        for case_id in chunk:
+            if case_id not in running:
+                continue  # closed meanwhile, or between stages: the next action sets it
+            stage, due_on = running[case_id]
+            next_on = rules.next_attention(steps.dates(cal, due_on), steps,
+                                           reached.get((case_id, stage), -1))
+            if case_id in stored and next_on != stored[case_id]:
+                rows.append((next_on, case_id))
+        if rows:
+            writer = _Writer(now, date.min)
+            writer.update("UPDATE cases SET next_attention_on = ? WHERE id = ? "
+                          "AND next_attention_on IS NOT NULL",
+                          [(writer.day(n) if n else None, i) for n, i in rows])
+            changed += len(rows)
+        if commit is not None:
+            commit()
+    if changed:
+        db.session.expire_all()  # the ORM's copies of these cases are stale now
+    return changed
 
 
 class _Writer:
@@ -282,7 +366,7 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: Directory, summary, d
         key = (due_on, level_before)
         decision = ladder_dates.get(key)
         if decision is None:  # many cases share a due date: decide each (date, level) once
-            dates = rules.step_dates(cal, due_on, steps)
+            dates = steps.dates(cal, due_on)
             step = rules.due_step(dates, steps, as_of, level_before)
             decision = ladder_dates[key] = (step, rules.next_attention(
                 dates, steps, step.level if step else level_before))

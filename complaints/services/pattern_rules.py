@@ -56,9 +56,8 @@ class LimitData:
     source: str
 
 
-def add_version(data: LimitData, actor: User, today: date, now: datetime) -> PatternRule:
-    """Add a version of a threshold from a date. It applies to petitions received from then
-    on; cases flagged (or not) before stay as they are, so the date may not be in the past."""
+def problems(data: LimitData, today: date) -> dict[str, str]:
+    """Every reason to refuse a threshold version, by field (empty: it may be added)."""
     errors: dict[str, str] = {}
     rule = rules.LIMIT_RULES.get(data.code)
     if rule is None:
@@ -76,6 +75,13 @@ def add_version(data: LimitData, actor: User, today: date, now: datetime) -> Pat
             PatternRule.code == data.code, PatternRule.effective_from == data.effective_from)):
         errors["effective_from"] = N_("Đã có phiên bản áp dụng từ ngày này; chọn ngày áp "
                                       "dụng khác.")
+    return errors
+
+
+def add_version(data: LimitData, actor: User, today: date, now: datetime) -> PatternRule:
+    """Add a version of a threshold from a date. It applies to petitions received from then
+    on; cases flagged (or not) before stay as they are, so the date may not be in the past."""
+    errors = problems(data, today)
     if errors:
         raise ValidationFailed(errors)
     row = PatternRule(code=data.code, value=data.value, effective_from=data.effective_from,

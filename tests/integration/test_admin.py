@@ -34,7 +34,8 @@ def _events(chain: str) -> list[str]:
 ADMIN_PAGES = ["/admin/", "/admin/agencies", "/admin/agencies/new", "/admin/users",
                "/admin/users/new", "/admin/routing-rules", "/admin/routing-rules/new",
                "/admin/policies", "/admin/policies/new", "/admin/patterns",
-               "/admin/patterns/new", "/admin/calendar", "/admin/calendar/new"]
+               "/admin/patterns/new", "/admin/ladder", "/admin/ladder/new", "/admin/calendar",
+               "/admin/calendar/new"]
 
 
 @pytest.mark.parametrize("role", ["reception", "agency_head", "agency_officer", "inspector"])
@@ -173,6 +174,19 @@ def test_policy_new_version_keeps_history(client, admin):
     assert r.status_code == 422 and "Đã có phiên bản" in r.get_data(as_text=True)
     listing = client.get("/admin/policies").get_data(as_text=True)
     assert "01/01/2027" in listing and "Quyết định 1/QĐ" in listing
+
+
+def test_a_refused_policy_version_shows_every_problem_at_once(client, admin):
+    count = len(db.session.scalars(select(DeadlinePolicy)).all())
+    # No days (the form's check) and a round for a kind that has none (the service's).
+    r = client.post("/admin/policies/new", data={
+        "stage": "resolution", "kind": "feedback", "round": "1", "variant": "normal",
+        "days": "", "unit": "working", "extension_days": "0", "max_extensions": "0",
+        "effective_from": "2027-01-01", "source": "Quyết định 1/QĐ"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "Nhập số ngày." in page and "Chỉ khiếu nại mới phân biệt lần đầu, lần hai." in page
+    assert len(db.session.scalars(select(DeadlinePolicy)).all()) == count
 
 
 def test_calendar_override_add_and_delete(client, admin):

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from complaints.domain import escalation as rules
 from complaints.extensions import db
 from complaints.models import Agency, Case, User
 from complaints.services import deadlines, intake, workflow
@@ -68,8 +67,8 @@ def routed_case(world, make_case):
 def ladder_dates(case: Case) -> dict[int, date]:
     due_on = case.deadline("acceptance").due_on
     steps = deadlines.ladder()
-    return dict(zip([s.level for s in steps],
-                    rules.step_dates(get_calendar(), due_on, steps), strict=True))
+    return dict(zip([s.level for s in steps], steps.dates(get_calendar(), due_on),
+                    strict=True))
 
 
 def receive_matter(world: World, loc, subject: str, names: list[str], on: date) -> Case:

@@ -77,6 +77,8 @@ MATRIX: dict[str, dict] = {
     "admin.policy_new": ADMIN_ONLY,
     "admin.patterns": ADMIN_ONLY,
     "admin.pattern_new": ADMIN_ONLY,
+    "admin.ladder_rungs": ADMIN_ONLY,
+    "admin.rung_new": ADMIN_ONLY,
     "admin.calendar": ADMIN_ONLY,
     "admin.calendar_new": ADMIN_ONLY,
     "admin.calendar_delete": ADMIN_ONLY,

@@ -151,3 +151,45 @@ def test_repeated_and_mass_follow_the_limits_given():
     narrow = rules.PatternLimits(repeat_petitions=2, repeat_window_days=30)
     assert not rules.is_repeated(two, None, narrow)  # 59 days apart
     assert not rules.is_mass({1, 2, 3}) and rules.is_mass({1, 2, 3}, minimum=3)
+
+
+BASE = date(2000, 1, 1)
+VERSIONED = rules.Ladder([rules.Rung(s.level, s.code, s.offset_days, s.unit, BASE)
+                          for s in LADDER])
+
+
+def _with(*rungs: rules.Rung) -> rules.Ladder:
+    return rules.Ladder([r for level in VERSIONED.levels for r in level] + list(rungs))
+
+
+def test_a_ladder_with_one_version_per_rung_gives_the_plain_dates():
+    assert VERSIONED.dates(CAL, DUE) == rules.step_dates(CAL, DUE, LADDER)
+    assert [s.level for s in VERSIONED] == [0, 1, 2, 3]
+
+
+def test_a_version_from_a_later_date_waits_for_it():
+    # Urging after 2 working days instead of 5, from Mon 30/11: a stage due Fri 20/11
+    # reached 2 working days overdue on Wed 25/11 (24/11 is a holiday), when the old
+    # rung still applied; the new one applies from its date, not before.
+    ladder = _with(rules.Rung(2, "urged", 2, "working", date(2026, 11, 27)))
+    assert ladder.dates(CAL, DUE)[2] == date(2026, 11, 27)
+    # From a date after the old rung's own day (Mon 30/11), the old one came first.
+    ladder = _with(rules.Rung(2, "urged", 2, "working", date(2026, 12, 1)))
+    assert ladder.dates(CAL, DUE)[2] == date(2026, 11, 30)
+    # A later rung from a date after its old day does not take it back.
+    ladder = _with(rules.Rung(2, "urged", 8, "working", date(2026, 11, 26)))
+    assert ladder.dates(CAL, DUE)[2] == date(2026, 12, 3)
+    ladder = _with(rules.Rung(2, "urged", 8, "working", date(2026, 12, 1)))
+    assert ladder.dates(CAL, DUE)[2] == date(2026, 11, 30)
+
+
+def test_the_ladder_on_a_day_and_its_order():
+    later = rules.Rung(3, "inspection", 4, "working", date(2027, 1, 1))
+    ladder = _with(later)
+    assert [r.offset_days for r in ladder.on(date(2026, 12, 31))] == [-3, 1, 5, 10]
+    assert [r.offset_days for r in ladder.on(date(2027, 1, 1))] == [-3, 1, 5, 4]
+    assert [r.level for r in ladder.on(date(1999, 12, 31))] == []
+    # Inspection after 4 working days comes before urging after 5: out of order from the
+    # version's date, and fine before it.
+    assert rules.out_of_order_on(ladder, date(2026, 12, 1)) == date(2027, 1, 1)
+    assert rules.out_of_order_on(VERSIONED, date(2026, 12, 1)) is None

@@ -88,6 +88,18 @@ class PatternRuleForm(FlaskForm):
                                        Length(max=2000)])
 
 
+class RungForm(FlaskForm):
+    # Checked by services/ladder.py (bounds per level, order of the rungs); the form only
+    # parses, so that one round shows every problem.
+    level = SelectField(_l("Bậc"), choices=[], coerce=int)
+    offset_days = IntegerField(_l("Số ngày so với hạn"),
+                               validators=[InputRequired(_l("Nhập số ngày."))])
+    unit = SelectField(_l("Đơn vị tính"), choices=[])
+    effective_from = DateField(_l("Áp dụng từ ngày"), format=DATE_FORMATS,
+                               validators=[InputRequired(_l("Nhập ngày áp dụng."))])
+    source = TextAreaField(_l("Căn cứ"), validators=[Length(max=2000)])
+
+
 class CalendarOverrideForm(FlaskForm):
     day = DateField(_l("Ngày"), format=DATE_FORMATS,
                     validators=[InputRequired(_l("Nhập ngày."))])

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
 from complaints.domain import catalog
-from complaints.domain.escalation import LIMIT_RULES
+from complaints.domain.escalation import LIMIT_RULES, RUNG_BOUNDS
 from complaints.domain.policies import VARIANTS
 from complaints.extensions import db
 from complaints.models import (
@@ -26,10 +26,11 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import roles_required
-from complaints.services import accounts, audit_seals, pattern_rules
+from complaints.services import accounts, audit_seals, ladder, pattern_rules
 from complaints.services import admin as admin_service
 from complaints.services import calendar as calendar_service
 from complaints.services import deadlines as deadline_service
+from complaints.services import escalation as escalation_service
 from complaints.services.errors import ValidationFailed
 from complaints.web.admin import bp
 from complaints.web.admin.forms import (
@@ -40,6 +41,7 @@ from complaints.web.admin.forms import (
     PolicyForm,
     ResetTwoFactorForm,
     RoutingRuleForm,
+    RungForm,
     UserForm,
 )
 from complaints.web.forms import select_choices
@@ -80,6 +82,14 @@ def _apply_errors(form, errors: dict[str, str]) -> dict[str, str]:
 
 def _form_errors(form) -> dict[str, str]:
     return {name: "; ".join(str(m) for m in messages) for name, messages in form.errors.items()}
+
+
+def _with_service_errors(form, problems: dict[str, str]) -> dict[str, str]:
+    """The form refused the input: add the service's reasons for the fields it found no
+    fault with, so that one round shows every problem (not the form's, then the rest)."""
+    found = {name: message for name, message in problems.items()
+             if name in form._fields and not form._fields[name].errors}
+    return {**_form_errors(form), **_apply_errors(form, found)}
 
 
 def _render_form(form, title: str, cancel: str, errors: dict | None = None,
@@ -369,10 +379,13 @@ def policy_new():
     hints = {"effective_from": _("Phiên bản mới áp dụng cho giai đoạn bắt đầu từ ngày này; "
                                  "thời hạn của hồ sơ đang mở được tính lại.")}
     title = _("Thêm phiên bản chính sách thời hạn")
-    if form.validate_on_submit():
+    if request.method == "POST":
         data = admin_service.PolicyData(**{name: form[name].data for name in (
             "stage", "kind", "round", "variant", "days", "unit", "extension_days",
             "max_extensions", "effective_from", "source")})
+        if not form.validate_on_submit():
+            return _render_form(form, title, url_for("admin.policies"), _with_service_errors(
+                form, admin_service.policy_problems(data)), hints)
         try:
             _row, changed = admin_service.add_policy_version(data, current_user, clock.now())
         except ValidationFailed as exc:
@@ -432,10 +445,13 @@ def pattern_new():
                  LIMIT_NAMES, code, _lang()), low=rule.low, high=rule.high)
                  for code, rule in LIMIT_RULES.items())}
     title = _("Thêm phiên bản ngưỡng đơn đông người, kéo dài")
-    if form.validate_on_submit():
+    if request.method == "POST":
         data = pattern_rules.LimitData(code=form.code.data, value=form.value.data,
                                        effective_from=form.effective_from.data,
                                        source=form.source.data)
+        if not form.validate_on_submit():
+            return _render_form(form, title, url_for("admin.patterns"), _with_service_errors(
+                form, pattern_rules.problems(data, today)), hints)
         try:
             pattern_rules.add_version(data, current_user, today, clock.now())
         except ValidationFailed as exc:  # refused before anything was written
@@ -447,6 +463,82 @@ def pattern_new():
         flash(_("Đã thêm phiên bản ngưỡng."), "success")
         return redirect(url_for("admin.patterns"))
     return _render_form(form, title, url_for("admin.patterns"), hints=hints)
+
+
+# --- Escalation ladder ---------------------------------------------------------------
+
+LEVEL_HINTS = {
+    0: ("trước hạn (số âm): nhắc cán bộ được giao và thủ trưởng cơ quan",
+        "before the due date (negative): reminds the officer and the agency head"),
+    1: ("sau hạn: thủ trưởng cơ quan; hồ sơ bị đánh dấu quá hạn",
+        "after the due date: the agency head; the case is marked overdue"),
+    2: ("sau hạn: thủ trưởng cơ quan cấp trên (đôn đốc)",
+        "after the due date: the head of the supervising agency (urging)"),
+    3: ("sau hạn: thanh tra và lãnh đạo tỉnh", "after the due date: the inspectorate and "
+        "the provincial leadership"),
+}
+
+
+def _level_name(rung) -> str:
+    return _("Bậc %(level)s — %(name)s", level=rung.level,
+             name=catalog.label(catalog.ESCALATION_REASONS, rung.code, _lang()))
+
+
+@bp.route("/ladder")
+@roles_required("admin")
+def ladder_rungs():
+    """The escalation ladder in force today, versions to come, and every version."""
+    today = clock.today()
+    steps = deadline_service.ladder()
+    return render_template(
+        "admin/ladder.html", current=steps.on(today), versions=ladder.versions(), today=today,
+        pending=escalation_service.attention_outdated(), level_name=_level_name,
+        level_hint=lambda level: catalog.label(LEVEL_HINTS, level, _lang()),
+        unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()))
+
+
+@bp.route("/ladder/new", methods=["GET", "POST"])
+@roles_required("admin")
+def rung_new():
+    """Add a version of a rung from a date (sweeps from that day on apply it)."""
+    form = RungForm()
+    steps = deadline_service.ladder()
+    form.level.choices = select_choices((r.level, _level_name(r)) for r in steps)
+    form.unit.choices = _choices(UNIT_NAMES)
+    today = clock.today()
+    if request.method == "GET":
+        chosen = request.args.get("level", type=int)
+        rung = next((r for r in steps.on(today) if r.level == chosen), None) or steps[0]
+        form.level.data, form.offset_days.data, form.unit.data = (rung.level, rung.offset_days,
+                                                                  rung.unit)
+        form.effective_from.data = today
+    hints = {"offset_days": "; ".join(
+                 _("bậc %(level)s: %(low)s đến %(high)s, %(what)s", level=level, low=low,
+                   high=high, what=catalog.label(LEVEL_HINTS, level, _lang()))
+                 for level, (low, high) in RUNG_BOUNDS.items()),
+             "effective_from": _("Các lượt quét từ ngày này áp dụng phiên bản mới; hạn xem "
+                                 "xét của hồ sơ đang mở được tính lại ở lượt quét kế tiếp.")}
+    title = _("Thêm phiên bản bậc leo thang")
+    cancel = url_for("admin.ladder_rungs")
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        data = ladder.RungData(level=form.level.data, offset_days=form.offset_days.data,
+                               unit=form.unit.data, effective_from=form.effective_from.data,
+                               source=form.source.data)
+        if not valid:
+            return _render_form(form, title, cancel,
+                                _with_service_errors(form, ladder.problems(data, today)), hints)
+        try:
+            ladder.add_version(data, current_user, today, clock.now())
+        except ValidationFailed as exc:  # refused before anything was written
+            db.session.rollback()
+            return _render_form(form, title, cancel, _apply_errors(form, exc.errors), hints)
+        db.session.commit()
+        deadline_service.invalidate()  # other requests of this process read the committed row
+        flash(_("Đã thêm phiên bản bậc leo thang; hạn xem xét của hồ sơ đang mở sẽ được tính "
+                "lại ở lượt quét kế tiếp."), "success")
+        return redirect(cancel)
+    return _render_form(form, title, cancel, hints=hints)
 
 
 # --- Calendar overrides ------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""The escalation ladder's rungs as versioned data an administrator changes (domain.md:
+"all editable"), like the deadline policies and the pattern thresholds.
+
+A version applies to sweeps from its date on (domain.escalation.rung_date). The cases'
+next attention dates are then recomputed by the sweep before it looks for due cases
+(services/escalation.attention_outdated), so a rung brought forward is not missed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from complaints.domain import escalation as rules
+from complaints.domain.messages import N_
+from complaints.extensions import db
+from complaints.models import EscalationStep, User
+from complaints.services import audit, deadlines
+from complaints.services.errors import ValidationFailed
+
+UNITS = ("working", "calendar")
+
+
+def versions() -> list[EscalationStep]:
+    """Every version of every rung, by level then date."""
+    return list(db.session.scalars(select(EscalationStep).order_by(
+        EscalationStep.level, EscalationStep.effective_from)))
+
+
+@dataclass
+class RungData:
+    level: int | None
+    offset_days: int | None
+    unit: str | None
+    effective_from: date | None
+    source: str | None
+
+
+def problems(data: RungData, today: date) -> dict[str, str]:
+    """Every reason to refuse the version, by field (empty: it may be added)."""
+    errors: dict[str, str] = {}
+    deadlines.invalidate()  # judge against the committed ladder, not this process's copy
+    ladder = deadlines.ladder()
+    current = {rung.level: rung for rung in ladder}
+    bounds = rules.RUNG_BOUNDS.get(data.level) if data.level in current else None
+    if bounds is None:
+        errors["level"] = N_("Chọn bậc.")
+    elif data.offset_days is None or not bounds[0] <= data.offset_days <= bounds[1]:
+        errors["offset_days"] = N_("Số ngày của bậc này phải từ %(low)s đến %(high)s.",
+                                   low=bounds[0], high=bounds[1])
+    if data.unit not in UNITS:
+        errors["unit"] = N_("Chọn ngày làm việc hoặc ngày lịch.")
+    if data.effective_from is None:
+        errors["effective_from"] = N_("Nhập ngày áp dụng.")
+    elif data.effective_from < today:
+        errors["effective_from"] = N_("Ngày áp dụng không được trước hôm nay: các lượt quét "
+                                      "đã chạy không chạy lại.")
+    if not (data.source or "").strip():
+        errors["source"] = N_("Nêu căn cứ (quyết định, quy chế của tỉnh).")
+    if not errors and db.session.scalar(select(EscalationStep.id).where(
+            EscalationStep.level == data.level,
+            EscalationStep.effective_from == data.effective_from)):
+        errors["effective_from"] = N_("Bậc này đã có phiên bản áp dụng từ ngày này; chọn ngày "
+                                      "áp dụng khác.")
+    if not errors:
+        rung = rules.Rung(data.level, current[data.level].code, data.offset_days, data.unit,
+                          data.effective_from, data.source.strip())
+        versions_ = [r for level in ladder.levels for r in level]
+        clash = rules.out_of_order_on(rules.Ladder([*versions_, rung]), data.effective_from)
+        if clash is not None:
+            errors["offset_days"] = N_("Các bậc phải theo thứ tự số ngày tăng dần: với phiên "
+                                       "bản này, từ ngày %(day)s có bậc cao đến trước bậc "
+                                       "thấp hơn.", day=clash.strftime("%d/%m/%Y"))
+    return errors
+
+
+def add_version(data: RungData, actor: User, today: date, now: datetime) -> EscalationStep:
+    """Add a version of a rung from a date. Its code stays the level's: escalation reasons,
+    their audiences and the reports name the levels. Refused with every problem at once."""
+    errors = problems(data, today)
+    if errors:
+        raise ValidationFailed(errors)
+    code = next(rung.code for rung in deadlines.ladder() if rung.level == data.level)
+    row = EscalationStep(level=data.level, code=code,
+                         offset_days=data.offset_days, unit=data.unit,
+                         effective_from=data.effective_from, source=data.source.strip(),
+                         created_by_id=actor.id, created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    deadlines.invalidate()
+    audit.record(f"escalation_step:{row.id}", "escalation_step_added", actor, now, {
+        "level": row.level, "code": row.code, "offset_days": row.offset_days,
+        "unit": row.unit, "effective_from": row.effective_from, "source": row.source})
+    return row
