@@ -7,7 +7,10 @@ measures in this process:
   (c) baseline: one hand-written INSERT … SELECT writing one escalation row per due case
       (rolled back afterwards);
   (a) the sweep that escalates them, audit events, notifications and case updates included;
-  (b) the same sweep again at once, with nothing new to do.
+  (b) the same sweep again at once, with nothing new to do;
+  (d) the recomputation of every waiting case's next attention date that the sweep runs
+      after an administrator adds a rung version: once with the ladder unchanged (reads
+      and computes only), once after a version that brings urging forward (writes).
 
 The last line reads:
   sweep cases=N escalated=E seconds=A idle_seconds=B baseline_seconds=C ratio=A/C peak_mb=M
@@ -69,8 +72,9 @@ def measure(path: Path, cases: int) -> str:
     from sqlalchemy import func, select, text
 
     from complaints.extensions import db
-    from complaints.models import Case
-    from complaints.services.escalation import escalate_due
+    from complaints.models import Case, EscalationStep
+    from complaints.services import deadlines
+    from complaints.services.escalation import escalate_due, recompute_attention
 
     app = _app(path)
     with app.app_context():
@@ -94,6 +98,20 @@ def measure(path: Path, cases: int) -> str:
         db.session.commit()
         idle_seconds = time.perf_counter() - started
 
+        waiting = db.session.scalar(select(func.count()).select_from(Case)
+                                    .where(Case.next_attention_on.is_not(None)))
+        started = time.perf_counter()
+        same = recompute_attention(NOW, commit=db.session.commit)
+        same_seconds = time.perf_counter() - started
+        # Urging after 3 working days overdue instead of 5, from the sweep's day on.
+        db.session.add(EscalationStep(level=2, code="urged", offset_days=3, unit="working",
+                                      effective_from=AS_OF, source="bench", created_at=NOW))
+        db.session.commit()
+        deadlines.invalidate()
+        started = time.perf_counter()
+        moved = recompute_attention(NOW, commit=db.session.commit)
+        moved_seconds = time.perf_counter() - started
+
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     escalated = summary.escalated
     print(f"due cases: {due}, examined: {summary.examined}, escalated: {escalated}, "
@@ -105,6 +123,8 @@ def measure(path: Path, cases: int) -> str:
     print(f"(b) idle:     {idle_seconds:8.3f} s  (examined {idle.examined}, "
           f"escalated {idle.escalated})")
     print(f"(c) baseline: {baseline:8.3f} s  (INSERT … SELECT)")
+    print(f"(d) recompute:{same_seconds:8.3f} s  ({waiting} waiting cases, {same} changed); "
+          f"after a rung version: {moved_seconds:.3f} s ({moved} changed)")
     print(f"peak memory:  {peak_mb:8.1f} MB (max RSS of the measuring process)")
     ratio = seconds / baseline if baseline else float("inf")
     return (f"sweep cases={cases} escalated={escalated} seconds={seconds:.3f} "

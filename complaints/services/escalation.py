@@ -253,7 +253,7 @@ def recompute_attention(now: datetime, chunk_size: int = CHUNK,
     steps, cal = deadlines.ladder(), get_calendar()
     ids = array("q", sorted(db.session.execute(
         select(c.id).where(c.next_attention_on.is_not(None))).scalars()))
-    changed = 0
+    changed, decided = 0, {}
     for start in range(0, len(ids), chunk_size):
         chunk = list(ids[start:start + chunk_size])
         stored = dict(db.session.execute(select(c.id, c.next_attention_on)
@@ -264,8 +264,10 @@ def recompute_attention(now: datetime, chunk_size: int = CHUNK,
             if case_id not in running:
                 continue  # closed meanwhile, or between stages: the next action sets it
             stage, due_on = running[case_id]
-            next_on = rules.next_attention(steps.dates(cal, due_on), steps,
-                                           reached.get((case_id, stage), -1))
+            key = (due_on, reached.get((case_id, stage), -1))
+            if key not in decided:  # many cases share a due date: decide each once
+                decided[key] = rules.next_attention(steps.dates(cal, due_on), steps, key[1])
+            next_on = decided[key]
             if case_id in stored and next_on != stored[case_id]:
                 rows.append((next_on, case_id))
         if rows:
