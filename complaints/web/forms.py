@@ -5,8 +5,90 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import FieldList
+from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
+
+# WTForms has no Vietnamese catalog, so its own messages (a number below a minimum, a
+# choice the list does not hold, a required field without a message of ours) showed in
+# English on Vietnamese pages. Each English text WTForms asks for → a Vietnamese msgid of
+# our catalog, translated back to English there. Vietnamese has no plural forms.
+_CHOICE = _l("Lựa chọn không hợp lệ; hãy chọn một mục trong danh sách.")
+_CSRF = _l("Biểu mẫu đã hết hạn hoặc không hợp lệ; tải lại trang rồi gửi lại.")
+_NUMBER = _l("Nhập một số.")
+WTFORMS_MESSAGES = {
+    "This field is required.": _l("Trường này là bắt buộc."),
+    "Not a valid choice.": _CHOICE,
+    "Invalid Choice: could not coerce.": _CHOICE,
+    "Invalid choice(s): one or more data inputs could not be coerced.": _CHOICE,
+    "'%(value)s' is not a valid choice for this field.":
+        _l("“%(value)s” không phải lựa chọn hợp lệ."),
+    "'%(value)s' are not valid choices for this field.":
+        _l("“%(value)s” không phải lựa chọn hợp lệ."),
+    "Not a valid integer value.": _l("Nhập một số nguyên."),
+    "Not a valid decimal value.": _NUMBER,
+    "Not a valid float value.": _NUMBER,
+    "Not a valid date value.": _l("Ngày không hợp lệ."),
+    "Not a valid datetime value.": _l("Ngày giờ không hợp lệ."),
+    "Not a valid time value.": _l("Giờ không hợp lệ."),
+    "Not a valid week value.": _l("Tuần không hợp lệ."),
+    "Number must be at least %(min)s.": _l("Số phải từ %(min)s trở lên."),
+    "Number must be at most %(max)s.": _l("Số không được lớn hơn %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l("Số phải từ %(min)s đến %(max)s."),
+    "Date must be at least %(min)s.": _l("Ngày không được trước %(min)s."),
+    "Date must be at most %(max)s.": _l("Ngày không được sau %(max)s."),
+    "Date must be between %(min)s and %(max)s.": _l("Ngày phải từ %(min)s đến %(max)s."),
+    "Field must be at least %(min)d character long.": _l("Nhập ít nhất %(min)d ký tự."),
+    "Field must be at least %(min)d characters long.": _l("Nhập ít nhất %(min)d ký tự."),
+    "Field cannot be longer than %(max)d character.": _l("Không quá %(max)d ký tự."),
+    "Field cannot be longer than %(max)d characters.": _l("Không quá %(max)d ký tự."),
+    "Field must be exactly %(max)d character long.": _l("Phải đúng %(max)d ký tự."),
+    "Field must be exactly %(max)d characters long.": _l("Phải đúng %(max)d ký tự."),
+    "Field must be between %(min)d and %(max)d characters long.":
+        _l("Phải từ %(min)d đến %(max)d ký tự."),
+    "Field must be equal to %(other_name)s.": _l("Phải trùng với %(other_name)s."),
+    "Invalid input.": _l("Giá trị không hợp lệ."),
+    "Invalid email address.": _l("Địa chỉ thư điện tử không hợp lệ."),
+    "Invalid URL.": _l("Địa chỉ URL không hợp lệ."),
+    "Invalid IP address.": _l("Địa chỉ IP không hợp lệ."),
+    "Invalid Mac address.": _l("Địa chỉ MAC không hợp lệ."),
+    "Invalid UUID.": _l("Mã UUID không hợp lệ."),
+    "Invalid field name '%s'.": _l("Tên trường không hợp lệ: “%s”."),
+    "Choices cannot be None.": _l("Danh sách lựa chọn trống."),
+    "Invalid value, must be one of: %(values)s.": _l("Giá trị phải là một trong: %(values)s."),
+    "Invalid value, can't be any of: %(values)s.": _l("Giá trị không được là: %(values)s."),
+    "This field cannot be edited.": _l("Không được sửa trường này."),
+    "This field is disabled and cannot have a value.":
+        _l("Trường này bị khóa, không nhận giá trị."),
+    "Invalid CSRF Token.": _CSRF,
+    "CSRF token missing.": _CSRF,
+    "CSRF failed.": _CSRF,
+    "CSRF token expired.": _CSRF,
+}
+
+
+class _Translations:
+    """What WTForms calls for its messages: ours where we have one, else its English."""
+
+    def gettext(self, string: str) -> str:
+        found = WTFORMS_MESSAGES.get(string)
+        return str(found) if found is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+_TRANSLATIONS = _Translations()
+
+
+class Form(FlaskForm):
+    """The base of every form: Flask-WTF's CSRF, WTForms' messages in the page's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _TRANSLATIONS
 
 
 def form_errors(form) -> dict[str, str]:
@@ -31,3 +113,13 @@ def select_choices(pairs: Iterable[tuple[Any, Any]], empty: Any = None) -> list[
     """
     head = [SelectChoice("", empty)] if empty is not None else []
     return head + [SelectChoice(value, label) for value, label in pairs]
+
+
+class SubForm(PlainForm):
+    """The base of a form nested in another (FormField, FieldList): no CSRF of its own, and
+    WTForms' messages in the page's language (a nested form does not share its parent's
+    settings)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _TRANSLATIONS

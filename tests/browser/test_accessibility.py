@@ -134,5 +134,7 @@ def test_admin_pages(axe, page, world):
     sign_in(page, "quantri", PASSWORD)
     page.wait_for_url("**/admin/")
     found = _problems(axe, page, "/admin/")
-    found += _visit(axe, page, "/inbox")
+    for url in ("/admin/policies", "/admin/patterns", "/admin/ladder", "/admin/ladder/new",
+                "/inbox"):
+        found += _visit(axe, page, url)
     assert not found, "\n".join(found)

@@ -104,7 +104,7 @@ def test_the_admin_adds_a_rung_version(world, routed_case, make_user, client, lo
     ({"level": "3", "offset_days": "4"}, ["Các bậc phải theo thứ tự số ngày tăng dần"]),
     ({"effective_from": "2026-11-30"}, ["không được trước hôm nay"]),
     ({"source": " "}, ["Nêu căn cứ (quyết định, quy chế của tỉnh)."]),
-    ({"level": "9"}, ["Not a valid choice"]),
+    ({"level": "9"}, ["Lựa chọn không hợp lệ"]),
     # One round shows the form's fault and the service's.
     ({"offset_days": "", "source": ""}, ["Nhập số ngày.", "Nêu căn cứ (quyết định"]),
 ])

@@ -66,7 +66,7 @@ def test_a_lower_mass_threshold_applies_to_petitions_from_its_date(world, make_l
     ({"code": "similar_subject", "value": "100"}, "value", "Giá trị phải từ 50 đến 99."),
     ({"effective_from": "2026-11-30"}, "effective_from", "không được trước hôm nay"),
     ({"source": " "}, "source", "Nêu căn cứ pháp lý."),
-    ({"code": "nobody"}, "code", "Not a valid choice"),
+    ({"code": "nobody"}, "code", "Lựa chọn không hợp lệ"),
     # No value (the form's check) and a past date (the service's): both in one round.
     ({"value": "", "effective_from": "2026-11-30"}, "value",
      ("Nhập giá trị.", "không được trước hôm nay")),

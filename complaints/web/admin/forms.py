@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,10 +14,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from complaints.web.forms import Form
+
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(Form):
     code = StringField(_l("Mã cơ quan"), validators=[DataRequired(_l("Nhập mã cơ quan.")),
                                                      Length(max=40)])
     name = StringField(_l("Tên cơ quan"), validators=[DataRequired(_l("Nhập tên cơ quan.")),
@@ -34,7 +35,7 @@ class AgencyForm(FlaskForm):
                                    validators=[Optional(), Length(max=20000)])
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(_l("Tên đăng nhập"),
                            validators=[DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")),
@@ -48,7 +49,7 @@ class UserForm(FlaskForm):
                                                                   "10 ký tự."))])
 
 
-class RoutingRuleForm(FlaskForm):
+class RoutingRuleForm(Form):
     field_code = SelectField(_l("Lĩnh vực"), choices=[], validate_choice=False)
     locality_code = StringField(_l("Mã địa bàn (để trống: mọi địa bàn)"),
                                 validators=[Optional(), Length(max=10)])
@@ -59,7 +60,7 @@ class RoutingRuleForm(FlaskForm):
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=255)])
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(Form):
     stage = SelectField(_l("Giai đoạn"), choices=[])
     kind = SelectField(_l("Loại đơn"), choices=[])
     round = SelectField(_l("Lần khiếu nại"), choices=[], coerce=int, default=0)
@@ -78,7 +79,7 @@ class PolicyForm(FlaskForm):
                                        Length(max=2000)])
 
 
-class PatternRuleForm(FlaskForm):
+class PatternRuleForm(Form):
     code = SelectField(_l("Ngưỡng"), choices=[])
     value = IntegerField(_l("Giá trị"), validators=[InputRequired(_l("Nhập giá trị."))])
     effective_from = DateField(_l("Áp dụng từ ngày"), format=DATE_FORMATS,
@@ -88,7 +89,7 @@ class PatternRuleForm(FlaskForm):
                                        Length(max=2000)])
 
 
-class RungForm(FlaskForm):
+class RungForm(Form):
     # Checked by services/ladder.py (bounds per level, order of the rungs); the form only
     # parses, so that one round shows every problem.
     level = SelectField(_l("Bậc"), choices=[], coerce=int)
@@ -100,7 +101,7 @@ class RungForm(FlaskForm):
     source = TextAreaField(_l("Căn cứ"), validators=[Length(max=2000)])
 
 
-class CalendarOverrideForm(FlaskForm):
+class CalendarOverrideForm(Form):
     day = DateField(_l("Ngày"), format=DATE_FORMATS,
                     validators=[InputRequired(_l("Nhập ngày."))])
     kind = SelectField(_l("Loại điều chỉnh"), choices=[])
@@ -108,11 +109,11 @@ class CalendarOverrideForm(FlaskForm):
                               validators=[DataRequired(_l("Nêu căn cứ.")), Length(max=255)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Only the CSRF token: the second step of a destructive act."""
 
 
-class ResetTwoFactorForm(FlaskForm):
+class ResetTwoFactorForm(Form):
     """Reset a user's two-factor sign-in (lost phone): the reason goes to the audit log."""
 
     reason = TextAreaField(

@@ -9,7 +9,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -23,14 +22,15 @@ from complaints.services import personal_data
 from complaints.services.case_view import STATUS_LABELS
 from complaints.services.errors import ValidationFailed
 from complaints.web.admin import bp
+from complaints.web.forms import Form
 from complaints.web.i18n import translate
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """Only the CSRF token: an export is recorded in the audit trail, so it is a POST."""
 
 
-class AnonymiseForm(FlaskForm):
+class AnonymiseForm(Form):
     ground = SelectField(
         _l("Căn cứ ẩn danh"),
         choices=[SelectChoice("", _l("— Chọn —")),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from complaints.web.forms import Form
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -36,21 +37,21 @@ class ConfirmMixin:
     confirmed = HiddenField(default="")
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     decided_on = _decided_on(_l("Ngày thụ lý"))
 
 
-class RefuseForm(FlaskForm):
+class RefuseForm(Form):
     reason = _reason(_l("Lý do không thụ lý"), _l("Nêu lý do không thụ lý."))
     decided_on = _decided_on(_l("Ngày thông báo không thụ lý"))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     officer = SelectField(_l("Cán bộ xử lý"), choices=[],
                           validators=[DataRequired(_l("Chọn cán bộ của cơ quan."))])
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     complexity = SelectField(_l("Mức độ phức tạp"), choices=[], default="")
     days = IntegerField(_l("Số ngày gia hạn"),
                         validators=[InputRequired(_l("Nhập số ngày gia hạn.")),
@@ -59,7 +60,7 @@ class ExtendForm(FlaskForm):
     decided_on = _decided_on(_l("Ngày quyết định gia hạn"))
 
 
-class ReturnForm(ConfirmMixin, FlaskForm):
+class ReturnForm(ConfirmMixin, Form):
     reason = _reason(_l("Lý do trả lại (không thuộc thẩm quyền)"), _l("Nêu lý do trả lại đơn."))
     suggested_agency_code = SelectField(
         _l("Cơ quan có thẩm quyền đề xuất"), choices=[],
@@ -67,23 +68,23 @@ class ReturnForm(ConfirmMixin, FlaskForm):
     decided_on = _decided_on(_l("Ngày trả lại đơn"))
 
 
-class TransferForm(ConfirmMixin, FlaskForm):
+class TransferForm(ConfirmMixin, Form):
     to_agency_code = SelectField(_l("Chuyển đến cơ quan"), choices=[],
                                  validators=[DataRequired(_l("Chọn cơ quan nhận."))])
     reason = _reason(_l("Lý do chuyển đơn"), _l("Nêu lý do chuyển đơn."))
     decided_on = _decided_on(_l("Ngày chuyển đơn"))
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     reason = _reason(_l("Lý do tạm đình chỉ"), _l("Nêu lý do tạm đình chỉ."))
     decided_on = _decided_on(_l("Ngày quyết định tạm đình chỉ"))
 
 
-class ResumeForm(FlaskForm):
+class ResumeForm(Form):
     decided_on = _decided_on(_l("Ngày quyết định tiếp tục giải quyết"))
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     outcome = SelectField(_l("Kết quả giải quyết"), choices=[],
                           validators=[DataRequired(_l("Chọn kết quả giải quyết."))])
     decision_number = StringField(_l("Số quyết định / kết luận"),
@@ -119,16 +120,16 @@ FIGURES = ("money_to_recover", "land_to_recover", "money_to_return", "land_to_re
            "sent_to_investigation", "people_sent_to_investigation")
 
 
-class CloseForm(ConfirmMixin, FlaskForm):
+class CloseForm(ConfirmMixin, Form):
     pass
 
 
-class WithdrawForm(ConfirmMixin, FlaskForm):
+class WithdrawForm(ConfirmMixin, Form):
     reason = _reason(_l("Nội dung đơn rút"), _l("Nêu nội dung đơn rút."))
     decided_on = _decided_on(_l("Ngày rút đơn"))
 
 
-class RevealForm(FlaskForm):
+class RevealForm(Form):
     """Only the CSRF token: showing a denouncer's identity is a POST that is audited."""
 
 

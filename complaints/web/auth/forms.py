@@ -1,15 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from complaints.web.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=200)])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     """Change one's own password (passwords are never re-shown after an error)."""
 
     old_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[
@@ -21,7 +22,7 @@ class PasswordForm(FlaskForm):
         EqualTo("new_password", _l("Hai lần nhập mật khẩu mới không khớp."))])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """A 6-digit code from the authenticator app."""
 
     code = StringField(_l("Mã xác thực (6 chữ số)"), validators=[

@@ -1,10 +1,11 @@
 """Forms of the inbox: acknowledge an escalation, designate a lead agency."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+
+from complaints.web.forms import Form
 
 ACK_CHOICES = [
     SelectChoice("urge", _l("Đôn đốc cơ quan giải quyết")),
@@ -14,13 +15,13 @@ ACK_CHOICES = [
 ]
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(Form):
     action = SelectField(_l("Biện pháp đã thực hiện"), choices=ACK_CHOICES,
                          validators=[DataRequired(_l("Chọn biện pháp đã thực hiện."))])
     note = TextAreaField(_l("Nội dung"), validators=[Optional(), Length(max=2000)])
 
 
-class LeadForm(FlaskForm):
+class LeadForm(Form):
     agency_code = SelectField(_l("Cơ quan chủ trì giải quyết"), choices=[],
                               validators=[DataRequired(_l("Chọn cơ quan chủ trì."))])
     note = TextAreaField(_l("Ý kiến chỉ đạo"), validators=[Optional(), Length(max=2000)])

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -22,6 +20,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from complaints.domain.catalog import KINDS
 from complaints.domain.scoring import COMPONENTS
 from complaints.services.reception_sessions import MAX_PETITIONS
+from complaints.web.forms import Form as PageForm
+from complaints.web.forms import SubForm
 
 
 def _count():
@@ -29,7 +29,7 @@ def _count():
             NumberRange(0, 100000, _l("Nhập số không âm."))]
 
 
-class WeightsForm(FlaskForm):
+class WeightsForm(PageForm):
     """One whole-number weight (0–100) per score component; the fields are added below."""
 
 
@@ -39,7 +39,7 @@ for _code in COMPONENTS:
                            NumberRange(0, 100, _l("Nhập số nguyên từ 0 đến 100."))]))
 
 
-class RaisedPetitionForm(Form):
+class RaisedPetitionForm(SubForm):
     """A petition raised at the session: it becomes a case when the session is saved."""
 
     join_code = StringField(_l("Nhập vào hồ sơ đã có (mã hồ sơ)"),
@@ -69,7 +69,7 @@ class RaisedPetitionForm(Form):
             "representatives", "members"))
 
 
-class ReceptionSessionForm(FlaskForm):
+class ReceptionSessionForm(PageForm):
     """A citizen-reception session with its counts (Law on Citizen Reception)."""
 
     held_on = DateField(_l("Ngày tiếp"), format=["%Y-%m-%d", "%d/%m/%Y"],
@@ -99,7 +99,7 @@ class ReceptionSessionForm(FlaskForm):
                           max_entries=MAX_PETITIONS)
 
 
-class HeatedForm(FlaskForm):
+class HeatedForm(PageForm):
     """Mark a case heated (gay gắt): its agency's head is prompted to receive unscheduled."""
 
     note = TextAreaField(_l("Tình hình, lý do"),
@@ -107,7 +107,7 @@ class HeatedForm(FlaskForm):
                                      Length(max=4000)])
 
 
-class InspectorActionForm(FlaskForm):
+class InspectorActionForm(PageForm):
     """Urge, order a re-examination, set the lead agency or take the case up."""
 
     note = TextAreaField(_l("Nội dung, lý do"),
@@ -117,7 +117,7 @@ class InspectorActionForm(FlaskForm):
     confirm = BooleanField(_l("Tôi xác nhận thực hiện thao tác này"))
 
 
-class FindingForm(FlaskForm):
+class FindingForm(PageForm):
     """A finding added to an agency's record."""
 
     text = TextAreaField(_l("Nhận xét, kết luận của thanh tra"),
@@ -125,7 +125,7 @@ class FindingForm(FlaskForm):
                                      Length(max=4000)])
 
 
-class ReportJobForm(FlaskForm):
+class ReportJobForm(PageForm):
     """Ask for a report built in the background (the period fields come from the page)."""
 
     kind = SelectField(_l("Loại báo cáo"), choices=[

@@ -1,7 +1,6 @@
 """Citizens' forms: online submission, look-up, satisfaction, second complaint."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     MultipleFileField,
@@ -14,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from complaints.services import public
+from complaints.web.forms import Form
 
 RATING_CHOICES = [
     SelectChoice("5", _l("5 — Rất hài lòng")),
@@ -24,7 +24,7 @@ RATING_CHOICES = [
 ]
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     kind = RadioField(_l("Loại đơn"), validators=[DataRequired(_l("Chọn loại đơn."))])
     field = SelectField(_l("Lĩnh vực"), validators=[DataRequired(_l("Chọn lĩnh vực."))])
     locality_code = SelectField(_l("Xã, phường nơi xảy ra sự việc"), validators=[Optional()])
@@ -49,14 +49,14 @@ class SubmitForm(FlaskForm):
     website = StringField(_l("Không điền vào ô này"), validators=[Optional()])
 
 
-class LookupForm(FlaskForm):
+class LookupForm(Form):
     tracking_code = StringField(_l("Mã hồ sơ"), validators=[
         DataRequired(_l("Nhập mã hồ sơ.")), Length(max=20)])
     secret = StringField(_l("Mã PIN hoặc số điện thoại đã khai trong đơn"), validators=[
         DataRequired(_l("Nhập mã PIN hoặc số điện thoại.")), Length(max=20)])
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     rating_result = RadioField(_l("Bạn hài lòng với kết quả giải quyết ở mức nào?"),
                                choices=RATING_CHOICES,
                                validators=[DataRequired(_l("Chọn mức từ 1 đến 5."))])
@@ -67,7 +67,7 @@ class FeedbackForm(FlaskForm):
                             validators=[Optional(), Length(max=public.COMMENT_MAX)])
 
 
-class SecondComplaintForm(FlaskForm):
+class SecondComplaintForm(Form):
     reason = TextAreaField(_l("Lý do bạn không đồng ý với quyết định giải quyết lần đầu"),
                            validators=[DataRequired(_l("Nêu lý do không đồng ý với quyết "
                                                        "định.")),

@@ -1,12 +1,10 @@
 """Reception forms: intake, routing and the other handling outcomes."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     MultipleFileField,
@@ -18,6 +16,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from complaints.domain.catalog import CHANNELS, FILING_REASONS, KINDS
+from complaints.web.forms import Form as PageForm
+from complaints.web.forms import SubForm
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # the date input's value; typed dd/mm/yyyy too
 PETITIONER_ROWS = 3  # rows shown at first; "add rows" adds this many more
@@ -28,7 +28,7 @@ def _choices(table):
     return [SelectChoice(code, vi) for code, (vi, _en) in table.items()]
 
 
-class PetitionerForm(Form):
+class PetitionerForm(SubForm):
     """One signer (no CSRF of its own: it lives inside the intake form)."""
 
     full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200)])
@@ -45,7 +45,7 @@ class PetitionerForm(Form):
             and not self.is_representative.data
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(PageForm):
     """Log a received petition (tiếp nhận đơn)."""
 
     draft = HiddenField()
@@ -76,7 +76,7 @@ class IntakeForm(FlaskForm):
     evidence = MultipleFileField(_l("Tài liệu, chứng cứ kèm theo"))
 
 
-class RouteForm(FlaskForm):
+class RouteForm(PageForm):
     """Route to the competent agency (chuyển đơn đến cơ quan có thẩm quyền)."""
 
     agency_code = SelectField(_l("Cơ quan có thẩm quyền"), choices=[],
@@ -86,7 +86,7 @@ class RouteForm(FlaskForm):
     decided_on = DateField(_l("Ngày chuyển đơn"), format=DATE_FORMATS, validators=[Optional()])
 
 
-class ForwardForm(FlaskForm):
+class ForwardForm(PageForm):
     """Forward outside the system (chuyển đơn đến cơ quan ngoài hệ thống)."""
 
     forwarded_to = StringField(_l("Cơ quan nhận đơn"),
@@ -96,7 +96,7 @@ class ForwardForm(FlaskForm):
     decided_on = DateField(_l("Ngày chuyển đơn"), format=DATE_FORMATS, validators=[Optional()])
 
 
-class GuideForm(FlaskForm):
+class GuideForm(PageForm):
     """Guide the citizen (hướng dẫn)."""
 
     reason = TextAreaField(_l("Nội dung hướng dẫn (cơ quan có thẩm quyền)"),
@@ -105,7 +105,7 @@ class GuideForm(FlaskForm):
     decided_on = DateField(_l("Ngày hướng dẫn"), format=DATE_FORMATS, validators=[Optional()])
 
 
-class FileForm(FlaskForm):
+class FileForm(PageForm):
     """File away (lưu đơn), confirmed in a second step."""
 
     filing_reason = SelectField(_l("Lý do lưu đơn"), choices=_choices(FILING_REASONS),
