@@ -228,12 +228,3 @@ ESCALATION_LADDER: tuple[EscalationStep, ...] = (
     EscalationStep(3, "inspection", 10, WORKING,  "Local policy: 10 working days overdue"),
 )
 # fmt: on
-
-
-def escalation_step(
-    days_left: int, ladder: Iterable[EscalationStep] = ESCALATION_LADDER
-) -> EscalationStep | None:
-    """Return the highest step reached for a deadline with days_left (see deadlines.days_left)."""
-    # days_left is negative from the day after due, so "1 day after" means days_left <= -1.
-    reached = [step for step in ladder if days_left <= -step.offset_days]
-    return max(reached, key=lambda s: s.level, default=None)

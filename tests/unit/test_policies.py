@@ -11,14 +11,12 @@ from complaints.domain.deadlines import (
     UNITS,
     WORKING,
     compute_deadline,
-    days_left,
 )
 from complaints.domain.policies import (
     DEFAULT_POLICIES,
     ESCALATION_LADDER,
     KINDS,
     VARIANTS,
-    escalation_step,
     select_policy,
 )
 
@@ -147,17 +145,3 @@ def test_escalation_ladder_data():
         (2, "urged", 5, WORKING),
         (3, "inspection", 10, WORKING),
     ]
-
-
-def test_escalation_step_from_days_left():
-    assert escalation_step(4) is None
-    assert escalation_step(3).code == "reminder"
-    assert escalation_step(0).code == "reminder"
-    assert escalation_step(-1).code == "overdue"
-    assert escalation_step(-4).code == "overdue"
-    assert escalation_step(-5).code == "urged"
-    assert escalation_step(-10).code == "inspection"
-    cal = WorkingCalendar()
-    due = date(2027, 3, 12)  # Friday
-    assert escalation_step(days_left(cal, due, date(2027, 3, 13))).code == "overdue"
-    assert escalation_step(days_left(cal, due, date(2027, 3, 19))).code == "urged"
