@@ -102,6 +102,18 @@ ESCALATION_REASONS = {
     "mass": ("Đông người", "Mass petition"),
 }
 
+# Who each rung of the ladder tells (domain.md, "Escalation ladder"), by level.
+LADDER_AUDIENCES = {
+    0: ("nhắc cán bộ được giao và thủ trưởng cơ quan",
+        "reminds the officer and the agency head"),
+    1: ("báo thủ trưởng cơ quan; hồ sơ bị đánh dấu quá hạn",
+        "tells the agency head; the case is marked overdue"),
+    2: ("báo thủ trưởng cơ quan cấp trên (đôn đốc)",
+        "tells the head of the supervising agency (urging)"),
+    3: ("chuyển thanh tra và báo lãnh đạo tỉnh",
+        "goes to the inspectorate and the provincial leadership"),
+}
+
 RECEPTION_KINDS = {
     "regular": ("Tiếp thường xuyên", "Regular reception"),
     "head": ("Thủ trưởng tiếp trực tiếp", "By the head in person"),

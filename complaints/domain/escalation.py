@@ -231,6 +231,20 @@ def next_attention(dates: Sequence[date], steps: Sequence[Step], reached: int) -
     return min(upcoming) if upcoming else None
 
 
+def next_step(dates: Sequence[date], steps: Sequence[Step], reached: int,
+              as_of: date) -> tuple[date, Step] | None:
+    """Return the step the sweep raises next for this stage, with the day it falls due,
+    or None at the top of the ladder. A step already due by `as_of` (no sweep since) is
+    the one the next sweep raises: the highest reached, as due_step decides."""
+    step = due_step(dates, steps, as_of, reached)
+    if step is None:
+        on = next_attention(dates, steps, reached)
+        if on is None:
+            return None
+        step = due_step(dates, steps, on, reached)
+    return next(day for s, day in zip(steps, dates, strict=True) if s is step), step
+
+
 # --- agencies -----------------------------------------------------------------------
 
 

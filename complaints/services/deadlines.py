@@ -164,6 +164,19 @@ def reached_level(case: Case, stage: str) -> int:
     return -1 if level is None else level
 
 
+def next_step(case: Case, as_of: date) -> tuple[date, object] | None:
+    """The day the sweep next escalates the case, and the rung it raises then (None: the
+    case waits for no rung: closed, resolved, suspended, or at the top of the ladder)."""
+    if case.next_attention_on is None:
+        return None
+    current = active_deadline(case)
+    if current is None:
+        return None
+    steps = ladder()
+    return esc_rules.next_step(steps.dates(get_calendar(), current.due_on), steps,
+                               reached_level(case, current.stage), as_of)
+
+
 def refresh_attention(case: Case, steps: esc_rules.Ladder | None = None,
                       new: bool = False) -> None:
     """Set the date the sweep next needs this case: when the running stage's next step is due.

@@ -160,3 +160,39 @@ def test_flask_escalate_says_it_recomputed(runner, world, routed_case, make_user
     result = runner.invoke(args=["escalate", "--as-of", TODAY.isoformat(), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "next attention dates recomputed after a ladder change" in result.output
+
+
+def test_the_case_page_says_when_and_to_whom_the_case_escalates_next(world, routed_case,
+                                                                      client, login):
+    case, dates = routed_case, ladder_dates(routed_case)
+    db.session.commit()
+    login(world.head_a)
+    page = client.get(f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
+    # Never swept, and long overdue: the next sweep raises the highest step reached.
+    assert "đã đến hạn lên bậc 3 — Chuyển thanh tra từ ngày " + dates[3].strftime(
+        "%d/%m/%Y") in page
+    escalate_due(dates[1], NOW, commit=db.session.commit)  # reminder skipped: overdue
+    login(world.inspector)
+    page = client.get(f"/inspection/cases/{case.tracking_code}").get_data(as_text=True)
+    assert "lên bậc 3 — Chuyển thanh tra từ ngày " + dates[3].strftime("%d/%m/%Y") in page
+    escalate_due(dates[2], NOW, commit=db.session.commit)
+    escalate_due(dates[3], NOW, commit=db.session.commit)
+    page = client.get(f"/inspection/cases/{case.tracking_code}").get_data(as_text=True)
+    assert 'data-testid="next-escalation"' not in page  # the top of the ladder
+
+
+def test_a_case_not_yet_due_names_the_day_it_escalates(world, make_case, client, login):
+    from complaints.services import workflow
+
+    case = make_case(actor=world.reception, received_on=TODAY)
+    workflow.route(case, "SO-A", world.reception, NOW, TODAY, decided_on=TODAY)
+    db.session.commit()
+    reminder = ladder_dates(case)[0]
+    assert reminder > TODAY
+    login(world.head_a)
+    page = client.get(f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
+    assert (f"nếu chưa xử lý, ngày {reminder.strftime('%d/%m/%Y')} hồ sơ lên bậc 0 — Nhắc "
+            "hạn (nhắc cán bộ được giao và thủ trưởng cơ quan)") in page
+    client.get("/lang/en")
+    page = client.get(f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
+    assert "Next escalation:" in page and "Reminder" in page

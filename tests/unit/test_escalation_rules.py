@@ -193,3 +193,18 @@ def test_the_ladder_on_a_day_and_its_order():
     # version's date, and fine before it.
     assert rules.out_of_order_on(ladder, date(2026, 12, 1)) == date(2027, 1, 1)
     assert rules.out_of_order_on(VERSIONED, date(2026, 12, 1)) is None
+
+
+def test_next_step_is_the_highest_step_reached_on_the_next_day():
+    dates = rules.step_dates(CAL, DUE, LADDER)
+    before = date(2026, 11, 1)
+    assert rules.next_step(dates, LADDER, -1, before) == (date(2026, 11, 17), LADDER[0])
+    assert rules.next_step(dates, LADDER, 1, before) == (date(2026, 11, 30), LADDER[2])
+    assert rules.next_step(dates, LADDER, 3, before) is None
+    # Not swept for weeks: the next sweep raises the highest step already reached.
+    assert rules.next_step(dates, LADDER, -1, date(2026, 12, 2)) == (date(2026, 11, 30),
+                                                                     LADDER[2])
+    # Two rungs on one day: the sweep raises the higher.
+    same_day = [LADDER[0], S(1, "overdue", 1, "calendar"), S(2, "urged", 1, "calendar")]
+    found = rules.next_step(rules.step_dates(CAL, DUE, same_day), same_day, 0, before)
+    assert found[1].level == 2

@@ -467,17 +467,6 @@ def pattern_new():
 
 # --- Escalation ladder ---------------------------------------------------------------
 
-LEVEL_HINTS = {
-    0: ("trước hạn (số âm): nhắc cán bộ được giao và thủ trưởng cơ quan",
-        "before the due date (negative): reminds the officer and the agency head"),
-    1: ("sau hạn: thủ trưởng cơ quan; hồ sơ bị đánh dấu quá hạn",
-        "after the due date: the agency head; the case is marked overdue"),
-    2: ("sau hạn: thủ trưởng cơ quan cấp trên (đôn đốc)",
-        "after the due date: the head of the supervising agency (urging)"),
-    3: ("sau hạn: thanh tra và lãnh đạo tỉnh", "after the due date: the inspectorate and "
-        "the provincial leadership"),
-}
-
 
 def _level_name(rung) -> str:
     return _("Bậc %(level)s — %(name)s", level=rung.level,
@@ -493,7 +482,7 @@ def ladder_rungs():
     return render_template(
         "admin/ladder.html", current=steps.on(today), versions=ladder.versions(), today=today,
         pending=escalation_service.attention_outdated(), level_name=_level_name,
-        level_hint=lambda level: catalog.label(LEVEL_HINTS, level, _lang()),
+        level_hint=lambda level: catalog.label(catalog.LADDER_AUDIENCES, level, _lang()),
         unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()))
 
 
@@ -512,10 +501,10 @@ def rung_new():
         form.level.data, form.offset_days.data, form.unit.data = (rung.level, rung.offset_days,
                                                                   rung.unit)
         form.effective_from.data = today
-    hints = {"offset_days": "; ".join(
-                 _("bậc %(level)s: %(low)s đến %(high)s, %(what)s", level=level, low=low,
-                   high=high, what=catalog.label(LEVEL_HINTS, level, _lang()))
-                 for level, (low, high) in RUNG_BOUNDS.items()),
+    hints = {"offset_days": " ".join([_("Số âm: trước hạn; số dương: sau hạn.")] + [
+                 _("Bậc %(level)s: %(low)s đến %(high)s, %(what)s.", level=level, low=low,
+                   high=high, what=catalog.label(catalog.LADDER_AUDIENCES, level, _lang()))
+                 for level, (low, high) in RUNG_BOUNDS.items()]),
              "effective_from": _("Các lượt quét từ ngày này áp dụng phiên bản mới; hạn xem "
                                  "xét của hồ sơ đang mở được tính lại ở lượt quét kế tiếp.")}
     title = _("Thêm phiên bản bậc leo thang")

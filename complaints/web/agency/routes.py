@@ -56,7 +56,19 @@ def _case_helpers():
         "action_label": lambda code: _label(case_view.ACTION_LABELS, code),
         "routing_label": lambda code: _label(case_view.ROUTING_ACTION_LABELS, code),
         "event_details": lambda e: case_view.event_details(e.action, e.data, _lang()),
+        "next_escalation": _next_escalation,
     }
+
+
+def _next_escalation(case: Case) -> dict | None:
+    """What the sweep does next to the case if nobody acts, for case/_next_escalation.html."""
+    found = deadlines.next_step(case, clock.today())
+    if found is None:
+        return None
+    on, step = found
+    return {"on": on, "level": step.level,
+            "name": catalog.label(catalog.ESCALATION_REASONS, step.code, _lang()),
+            "who": catalog.label(catalog.LADDER_AUDIENCES, step.level, _lang())}
 
 
 @bp.route("/")
