@@ -196,3 +196,13 @@ def test_a_case_not_yet_due_names_the_day_it_escalates(world, make_case, client,
     client.get("/lang/en")
     page = client.get(f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
     assert "Next escalation:" in page and "Reminder" in page
+
+
+def test_without_a_seeded_ladder_the_pages_say_how_to_load_it(make_user, client, login):
+    db.session.execute(EscalationStep.__table__.delete())
+    db.session.commit()
+    deadlines.invalidate()
+    login(make_user("admin", username="quantri"))
+    response = client.get("/admin/ladder/new")
+    assert response.status_code == 302 and response.location.endswith("/admin/ladder")
+    assert "flask reference load" in client.get("/admin/ladder").get_data(as_text=True)

@@ -492,6 +492,8 @@ def rung_new():
     """Add a version of a rung from a date (sweeps from that day on apply it)."""
     form = RungForm()
     steps = deadline_service.ladder()
+    if not steps:  # nothing seeded: the list page says how to load the defaults
+        return redirect(url_for("admin.ladder_rungs"))
     form.level.choices = select_choices((r.level, _level_name(r)) for r in steps)
     form.unit.choices = _choices(UNIT_NAMES)
     today = clock.today()
