@@ -238,22 +238,18 @@ def catch_up_attention(now: datetime, commit: Callable[[], None] | None = None) 
     return changed
 
 
-def recompute_attention(now: datetime, chunk_size: int = CHUNK,
-                        commit: Callable[[], None] | None = None) -> int:
-    """Recompute every waiting case's next attention date from the ladder as it is now.
+def attention_changes(steps: rules.Ladder, chunk_size: int = CHUNK):
+    """Yield, per chunk of waiting cases in id order, (case id, stored date, date under
+    `steps`) for each case whose next attention date `steps` would change.
 
-    After an administrator adds a rung version, a case may be due sooner than the date
-    stored for it, and the sweep reads only cases due by its day. Only cases with a date
-    can change: a case without one is closed, or at the top of the ladder, and a version
-    neither adds levels nor reopens cases. Returns how many dates changed. Racing a sweep
-    is harmless: reading a level before the sweep raised it gives an earlier date, and a
-    sweep that finds nothing due on a date writes the right one.
+    Only cases with a date can change: a case without one is closed, or at the top of the
+    ladder, and a rung version neither adds levels nor reopens cases.
     """
     c = Case.__table__.c
-    steps, cal = deadlines.ladder(), get_calendar()
+    cal = get_calendar()
     ids = array("q", sorted(db.session.execute(
         select(c.id).where(c.next_attention_on.is_not(None))).scalars()))
-    changed, decided = 0, {}
+    decided: dict[tuple[date, int], date | None] = {}
     for start in range(0, len(ids), chunk_size):
         chunk = list(ids[start:start + chunk_size])
         stored = dict(db.session.execute(select(c.id, c.next_attention_on)
@@ -261,20 +257,34 @@ def recompute_attention(now: datetime, chunk_size: int = CHUNK,
         running, reached = _running_deadlines(chunk), _reached(chunk)
         rows = []
         for case_id in chunk:
-            if case_id not in running:
+            if case_id not in running or case_id not in stored:
                 continue  # closed meanwhile, or between stages: the next action sets it
             stage, due_on = running[case_id]
             key = (due_on, reached.get((case_id, stage), -1))
             if key not in decided:  # many cases share a due date: decide each once
                 decided[key] = rules.next_attention(steps.dates(cal, due_on), steps, key[1])
-            next_on = decided[key]
-            if case_id in stored and next_on != stored[case_id]:
-                rows.append((next_on, case_id))
+            if decided[key] != stored[case_id]:
+                rows.append((case_id, stored[case_id], decided[key]))
+        yield rows
+
+
+def recompute_attention(now: datetime, chunk_size: int = CHUNK,
+                        commit: Callable[[], None] | None = None) -> int:
+    """Recompute every waiting case's next attention date from the ladder as it is now.
+
+    After an administrator adds a rung version, a case may be due sooner than the date
+    stored for it, and the sweep reads only cases due by its day. Returns how many dates
+    changed. Racing a sweep is harmless: reading a level before the sweep raised it gives
+    an earlier date, and a sweep that finds nothing due on a date writes the right one.
+    """
+    changed = 0
+    for rows in attention_changes(deadlines.ladder(), chunk_size):
         if rows:
             writer = _Writer(now, date.min)
             writer.update("UPDATE cases SET next_attention_on = ? WHERE id = ? "
                           "AND next_attention_on IS NOT NULL",
-                          [(writer.day(n) if n else None, i) for n, i in rows])
+                          [(writer.day(new) if new else None, case_id)
+                           for case_id, _stored, new in rows])
             changed += len(rows)
         if commit is not None:
             commit()

@@ -17,7 +17,7 @@ from complaints.domain import escalation as rules
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import EscalationStep, User
-from complaints.services import audit, deadlines
+from complaints.services import audit, deadlines, escalation
 from complaints.services.errors import ValidationFailed
 
 UNITS = ("working", "calendar")
@@ -74,6 +74,33 @@ def problems(data: RungData, today: date) -> dict[str, str]:
                                        "bản này, từ ngày %(day)s có bậc cao đến trước bậc "
                                        "thấp hơn.", day=clash.strftime("%d/%m/%Y"))
     return errors
+
+
+@dataclass
+class Impact:
+    """What a version would do to the open cases' next attention dates."""
+
+    earlier: int = 0  # escalate sooner than planned
+    due_now: int = 0  # of those: due by today, so the next sweep escalates them
+    later: int = 0  # escalate later than planned
+
+
+def impact(data: RungData, today: date) -> Impact:
+    """Count the open cases whose next escalation a (valid) version would move."""
+    ladder_ = deadlines.ladder()
+    code = next(rung.code for rung in ladder_ if rung.level == data.level)
+    rung = rules.Rung(data.level, code, data.offset_days, data.unit, data.effective_from,
+                      (data.source or "").strip())
+    trial = rules.Ladder([*(r for level in ladder_.levels for r in level), rung])
+    found = Impact()
+    for rows in escalation.attention_changes(trial):
+        for _case_id, stored, new in rows:
+            if new is not None and (stored is None or new < stored):
+                found.earlier += 1
+                found.due_now += new <= today
+            else:
+                found.later += 1
+    return found
 
 
 def add_version(data: RungData, actor: User, today: date, now: datetime) -> EscalationStep:

@@ -47,9 +47,13 @@ def test_a_rung_brought_forward_escalates_from_its_date(world, routed_case, make
 
     # From the day after: urging after 2 working days overdue instead of 5.
     effective = old[1] + timedelta(days=1)
+    expected = max(rules.step_date(get_calendar(), due_on, 2, "working"), effective)
+    # Before it is saved, the version's effect: this case escalates sooner.
+    assert ladder.impact(_rung(2, 2, effective), effective) == ladder.Impact(
+        earlier=1, due_now=int(expected <= effective), later=0)
+    assert ladder.impact(_rung(2, 9, effective), effective) == ladder.Impact(later=1)
     ladder.add_version(_rung(2, 2, effective), admin, effective, NOW)
     db.session.flush()
-    expected = max(rules.step_date(get_calendar(), due_on, 2, "working"), effective)
     assert expected < old[2]
     assert attention_outdated()
 
@@ -80,9 +84,17 @@ def test_the_admin_adds_a_rung_version(world, routed_case, make_user, client, lo
     login(admin)
     page = client.get("/admin/ladder/new?level=3").get_data(as_text=True)
     assert 'value="10"' in page  # the form starts from the rung in force
-    response = client.post("/admin/ladder/new", data={
-        "level": "3", "offset_days": "7", "unit": "working",
-        "effective_from": TODAY.isoformat(), "source": "Quyết định 7/QĐ-UBND"})
+    fields = {"level": "3", "offset_days": "7", "unit": "working",
+              "effective_from": TODAY.isoformat(), "source": "Quyết định 7/QĐ-UBND"}
+    # First what it would do, nothing saved; "back" keeps what was typed.
+    page = client.post("/admin/ladder/new", data=fields).get_data(as_text=True)
+    assert 'data-testid="rung-impact"' in page and 'name="confirmed" value="1"' in page
+    assert "Bậc 3 — Chuyển thanh tra" in page and "7 ngày làm việc" in page
+    assert db.session.scalar(select(EscalationStep).where(
+        EscalationStep.created_at.is_not(None))) is None
+    page = client.post("/admin/ladder/new", data={**fields, "confirmed": "1", "edit": "1"})
+    assert 'value="7"' in page.get_data(as_text=True) and page.status_code == 200
+    response = client.post("/admin/ladder/new", data={**fields, "confirmed": "1"})
     assert response.status_code == 302
     row = db.session.scalar(select(EscalationStep).where(EscalationStep.created_at.is_not(None)))
     assert (row.level, row.code, row.offset_days, row.created_by_id) == (3, "inspection", 7,

@@ -519,6 +519,19 @@ def rung_new():
         if not valid:
             return _render_form(form, title, cancel,
                                 _with_service_errors(form, ladder.problems(data, today)), hints)
+        problems = ladder.problems(data, today)
+        if problems:
+            return _render_form(form, title, cancel, _apply_errors(form, problems), hints)
+        if "edit" in request.form:  # back from the confirmation, with what was typed
+            return _render_form(form, title, cancel, hints=hints)
+        if request.form.get("confirmed") != "1":
+            # A version is never edited or removed: show what it does before it is saved.
+            rung = next(r for r in steps if r.level == data.level)
+            return render_template(
+                "admin/rung_confirm.html", form=form, title=title, cancel=cancel,
+                level_name=_level_name(rung), unit_name=catalog.label(UNIT_NAMES, data.unit,
+                                                                      _lang()),
+                data=data, impact=ladder.impact(data, today))
         try:
             ladder.add_version(data, current_user, today, clock.now())
         except ValidationFailed as exc:  # refused before anything was written
