@@ -314,7 +314,8 @@ def add_policy_version(data: PolicyData, actor: User, now: datetime) -> tuple[De
         "days": row.days, "unit": row.unit, "extension_days": row.extension_days,
         "max_extensions": row.max_extensions, "effective_from": row.effective_from,
         "source": row.source})
-    changed = deadline_service.recompute_open(now, actor, reason=f"policy:{row.id}")
+    changed = deadline_service.recompute_open(now, actor, reason=f"policy:{row.id}",
+                                              policy=(row.stage, row.kind, row.effective_from))
     return row, changed
 
 
@@ -341,7 +342,7 @@ def add_calendar_override(day: date, kind: str, description: str, actor: User,
     db.session.flush()
     audit.record("calendar", "calendar_override_added", actor, now,
                  {"day": day, "kind": kind, "description": override.description})
-    return override, _calendar_changed(actor, now, f"calendar:{day.isoformat()}")
+    return override, _calendar_changed(actor, now, day)
 
 
 def delete_calendar_override(override: CalendarOverride, actor: User,
@@ -351,13 +352,14 @@ def delete_calendar_override(override: CalendarOverride, actor: User,
     db.session.delete(override)
     db.session.flush()
     audit.record("calendar", "calendar_override_deleted", actor, now, data)
-    return _calendar_changed(actor, now, f"calendar:{data['day'].isoformat()}")
+    return _calendar_changed(actor, now, data["day"])
 
 
-def _calendar_changed(actor: User, now: datetime, reason: str) -> int:
+def _calendar_changed(actor: User, now: datetime, day: date) -> int:
     # The cached calendar must go first: the recomputation reads the new one.
     calendar_service.invalidate()
-    return deadline_service.recompute_open(now, actor, reason=reason)
+    return deadline_service.recompute_open(now, actor, reason=f"calendar:{day.isoformat()}",
+                                           day=day)
 
 
 def get_or_404(model, ident):

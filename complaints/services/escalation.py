@@ -95,7 +95,7 @@ def _among(column, values: list):
                       .select_from(func.json_each(json.dumps(list(values)))))
 
 
-def _chain_heads(case_ids: list[int]) -> dict[int, tuple[int, str]]:
+def chain_heads(case_ids: list[int]) -> dict[int, tuple[int, str]]:
     """Return (seq, hash) of the last audit event of each case's chain, in one pass."""
     if not case_ids:
         return {}
@@ -411,7 +411,7 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: Directory, summary, d
     new_ids = _insert_escalations(writer, esc_rows, ids, {
         case_id: (stage, step.level, step.code)
         for case_id, (_, stage, _, step, _) in plans.items()})
-    heads = _chain_heads(sorted(new_ids))
+    heads = chain_heads(sorted(new_ids))
     audit_rows, note_rows, case_rows = [], [], []
     digest = Digest()
     label, stamp, bodies = audit.actor_label(None), audit.stamp(now), {}

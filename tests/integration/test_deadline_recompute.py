@@ -136,3 +136,71 @@ def test_resuming_before_the_suspension_is_refused_and_changes_nothing(setup):
         workflow.resume(case, setup["head"], NOW, TODAY, decided_on=date(2026, 11, 24))
     assert "25/11/2026" in str(refused.value.errors["decided_on"])
     assert case.status == "suspended" and case.deadline("resolution").due_on == due
+
+
+def _snapshot(cases: list[Case]) -> dict:
+    db.session.expire_all()
+    return {c.id: ([(d.stage, d.due_on, d.rule) for d in sorted(
+        db.session.get(Case, c.id).deadlines, key=lambda d: d.stage)],
+        db.session.get(Case, c.id).next_attention_on) for c in cases}
+
+
+@pytest.mark.parametrize("change", ["day_off", "working_day", "policy"])
+def test_the_targeted_recomputation_leaves_nothing_for_a_full_one(setup, make_case, change):
+    from datetime import timedelta
+
+    from complaints.services import deadlines
+    from complaints.services.escalation import escalate_due
+
+    head = setup["head"]
+
+    def accepted(on: date) -> Case:
+        case = make_case(kind="recommendation", received_on=on - timedelta(days=3))
+        workflow.route(case, "SO-TNMT", None, NOW, TODAY, decided_on=on - timedelta(days=2))
+        workflow.accept(case, head, NOW, TODAY, decided_on=on)
+        return case
+
+    # Resolution deadlines (15 working days) that end before the changed day (Tue 10/11 or
+    # Sat 14/11), run across it, start after it, and one suspended across it.
+    cases = [accepted(day) for day in (date(2026, 9, 1), date(2026, 10, 1),
+                                       date(2026, 11, 2), date(2026, 11, 23),
+                                       date(2026, 11, 30))]
+    suspended = accepted(date(2026, 11, 2))
+    workflow.suspend(suspended, "Chờ giám định", head, NOW, TODAY,
+                     decided_on=date(2026, 11, 5))
+    workflow.resume(suspended, head, NOW, TODAY, decided_on=date(2026, 11, 20))
+    cases.append(suspended)
+    # Overdue before the day and swept: its next step (urging, 5 working days overdue)
+    # falls after the day, outside its deadline's own span.
+    overdue = accepted(date(2026, 10, 14))
+    cases.append(overdue)
+    db.session.flush()
+    due_on = overdue.deadline("resolution").due_on
+    assert due_on < date(2026, 11, 10)
+    escalate_due(due_on + timedelta(days=1), NOW)
+    assert db.session.get(Case, overdue.id).next_attention_on > date(2026, 11, 10)
+    before = _snapshot(cases)
+    if change == "policy":
+        admin_service.add_policy_version(admin_service.PolicyData(
+            stage="resolution", kind="recommendation", round=0, variant="normal", days=12,
+            unit="working", extension_days=0, max_extensions=0,
+            effective_from=date(2026, 11, 20), source="Quy định mới"), setup["admin"], NOW)
+    else:
+        day = date(2026, 11, 10) if change == "day_off" else date(2026, 11, 14)
+        admin_service.add_calendar_override(day, change, "Điều chỉnh", setup["admin"], NOW)
+    after = _snapshot(cases)
+    assert after != before  # the change moved something
+    # Each moved due date is audited once, on valid chains, written in bulk or per case.
+    moved = [(c.id, stage, due) for c in cases for (stage, due, _rule), (_s, old, _r) in zip(
+        after[c.id][0], before[c.id][0], strict=True) if due != old]
+    assert moved and sorted((e.case_id, json.loads(e.data)["stage"], json.loads(e.data)["to"])
+                            for e in db.session.scalars(select(AuditEvent).where(
+                                AuditEvent.action == "deadline_recomputed"))) == sorted(
+        (case_id, stage, due.isoformat()) for case_id, stage, due in moved)
+    from complaints.services import audit
+    assert audit.verify_chains()[1] == []
+    assert deadlines.recompute_open(NOW, setup["admin"], reason="check") == 0
+    for case in cases:
+        deadlines.refresh_attention(db.session.get(Case, case.id))
+    db.session.flush()
+    assert _snapshot(cases) == after
