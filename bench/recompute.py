@@ -7,7 +7,7 @@ a transaction rolled back afterwards so that every change meets the same data:
   (a) adding an extra day off on the first weekday five days ahead or later (admin
       service: the deadlines running across that day are recomputed, then every waiting
       case's next attention date in bulk);
-  (b) adding a version of the resolution policy for complaints from 1 July 2026, i.e.
+  (b) adding a version of the resolution policy for first complaints from 2 July 2026, i.e.
       after the fact, as for the amended laws (every complaint whose resolution started
       since is read through the ORM and recomputed);
   (c) baseline: recomputing every open case's deadlines through the ORM, what (a) and (b)
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import sweep  # noqa: E402  (bench/sweep.py: the same synthetic province)
 
-POLICY_FROM = date(2026, 7, 1)
+POLICY_FROM = date(2026, 7, 2)
 
 
 def measure(path: Path, cases: int, skip_full: bool) -> str:
@@ -65,7 +65,7 @@ def measure(path: Path, cases: int, skip_full: bool) -> str:
 
         started = time.perf_counter()
         _row, moved_b = admin.add_policy_version(admin.PolicyData(
-            stage="resolution", kind="complaint", round=0, variant="normal", days=28,
+            stage="resolution", kind="complaint", round=1, variant="normal", days=28,
             unit="calendar", extension_days=0, max_extensions=0, effective_from=POLICY_FROM,
             source="bench"), actor, sweep.NOW)
         policy_seconds = time.perf_counter() - started

@@ -265,52 +265,19 @@ def _reapply_suspensions(case: Case, row: CaseDeadline) -> None:
         row.rule += f" · tạm đình chỉ {suspended_on:%d/%m/%Y}–{resumed_on:%d/%m/%Y}"
 
 
-def _recompute_across(day: date, now: datetime, actor, reason: str | None) -> tuple[int, set]:
-    """Recompute in bulk the deadlines running across a day whose calendar changed.
-
-    Each candidate's due date and explanation are recomputed from its stored stage, start,
-    days, unit, extension and policy (the policy is unchanged by a calendar change); those
-    that differ are updated with Core statements, each moved due date audited as the
-    per-case path does. Cases that were ever suspended are left to that path (their shift
-    is read from their audit trail): returns (due dates moved, ids of those cases).
-    """
+def _write_recomputed(updates: list[dict], moved: list[tuple], now: datetime, actor,
+                      reason: str | None) -> None:
+    """Store recomputed deadlines with Core statements; audit each moved due date as the
+    per-case path does (`moved`: case id, stage, old and new due date)."""
     from complaints.models import AuditEvent
     from complaints.services import audit, escalation
 
-    c, d, a = Case.__table__.c, CaseDeadline.__table__.c, AuditEvent.__table__.c
-    across = (c.status.in_(states.OPEN_STATUSES), d.met_on.is_(None), d.start_on <= day,
-              d.due_on >= day)
-    rows = db.session.execute(
-        select(d.id, d.case_id, d.stage, d.start_on, d.due_on, d.days, d.unit,
-               d.extended_days, d.rule, d.policy_id)
-        .join(Case.__table__, c.id == d.case_id).where(*across).order_by(d.case_id, d.id)).all()
-    if not rows:
-        return 0, set()
-    suspended = set(db.session.scalars(
-        select(a.case_id).where(a.action == "suspended", a.case_id.in_(
-            select(d.case_id).join(Case.__table__, c.id == d.case_id).where(*across)))
-        .distinct()))
-    sources = {policy_id: rule.source for rule, policy_id in _rules()}
-    cal, memo, updates, moved = get_calendar(), {}, [], []
-    for r in rows:
-        if r.case_id in suspended:
-            continue
-        key = (r.stage, r.start_on, r.days, r.unit, r.extended_days, r.policy_id)
-        if key not in memo:  # many deadlines share a start date: compute each once
-            fresh = dl.compute_deadline(cal, r.stage, r.start_on, r.days, r.unit,
-                                        sources.get(r.policy_id, ""),
-                                        extended_days=r.extended_days)
-            memo[key] = (fresh.due_on, fresh.explain("vi"))
-        due_on, rule = memo[key]
-        if due_on != r.due_on or rule != r.rule:
-            updates.append({"b_id": r.id, "b_due": due_on, "b_rule": rule})
-        if due_on != r.due_on:
-            moved.append((r.case_id, r.stage, r.due_on, due_on))
     if updates:
         table = CaseDeadline.__table__
-        db.session.execute(update(table).where(table.c.id == bindparam("b_id"))
-                           .values(due_on=bindparam("b_due"), rule=bindparam("b_rule")),
-                           updates)
+        db.session.execute(update(table).where(table.c.id == bindparam("b_id")).values(
+            due_on=bindparam("b_due"), rule=bindparam("b_rule"),
+            policy_id=bindparam("b_policy"), days=bindparam("b_days"),
+            unit=bindparam("b_unit")), updates)
     if moved:
         heads = escalation.chain_heads(sorted({case_id for case_id, *_ in moved}))
         events = []
@@ -327,7 +294,67 @@ def _recompute_across(day: date, now: datetime, actor, reason: str | None) -> tu
         running_due.refresh(db.session.connection(), [case_id for case_id, *_ in moved])
     if updates:
         db.session.expire_all()  # the ORM's copies of these deadlines are stale now
-    return len(moved), suspended
+
+
+def _recompute_in_bulk(where: tuple, pick_policy) -> tuple[list[dict], list[tuple], set]:
+    """Recompute the unmet deadlines of open cases matching `where` from their stored
+    start, extension and the policy `pick_policy(row)` returns ((rule, id), or None when
+    the per-case path must decide). Returns the rows to update, the moved due dates, and
+    the cases left to the per-case path: those ever suspended (their shift is read from
+    their audit trail) and those pick_policy left."""
+    from complaints.models import AuditEvent
+
+    c, d, a = Case.__table__.c, CaseDeadline.__table__.c, AuditEvent.__table__.c
+    where = (c.status.in_(states.OPEN_STATUSES), d.met_on.is_(None), *where)
+    rows = db.session.execute(
+        select(d.id, d.case_id, d.stage, d.start_on, d.due_on, d.days, d.unit,
+               d.extended_days, d.rule, d.policy_id, c.kind, c.complaint_round,
+               c.is_remote, c.is_complex)
+        .join(Case.__table__, c.id == d.case_id).where(*where).order_by(d.case_id, d.id)).all()
+    if not rows:
+        return [], [], set()
+    left = set(db.session.scalars(
+        select(a.case_id).where(a.action == "suspended", a.case_id.in_(
+            select(d.case_id).join(Case.__table__, c.id == d.case_id).where(*where)))
+        .distinct()))
+    cal, memo, updates, moved = get_calendar(), {}, [], []
+    for r in rows:
+        if r.case_id in left:
+            continue
+        picked = pick_policy(r)
+        if picked is None:
+            left.add(r.case_id)
+            continue
+        rule, policy_id = picked
+        key = (r.stage, r.start_on, policy_id, r.extended_days)
+        if key not in memo:  # many deadlines share a start date: compute each once
+            fresh = dl.compute_deadline(cal, r.stage, r.start_on, rule.days, rule.unit,
+                                        rule.source, extended_days=r.extended_days)
+            memo[key] = (fresh.due_on, fresh.explain("vi"))
+        due_on, text = memo[key]
+        if (due_on, text, policy_id, rule.days, rule.unit) != (r.due_on, r.rule, r.policy_id,
+                                                               r.days, r.unit):
+            updates.append({"b_id": r.id, "b_due": due_on, "b_rule": text,
+                            "b_policy": policy_id, "b_days": rule.days, "b_unit": rule.unit})
+        if due_on != r.due_on:
+            moved.append((r.case_id, r.stage, r.due_on, due_on))
+    return updates, moved, left
+
+
+def _variant(row, stored_variant: str | None, reception_session: set) -> str:
+    """variant_for from a row of _recompute_in_bulk (the case's columns and stored policy)."""
+    if row.stage == "handling":
+        return "reception_session" if row.case_id in reception_session else "normal"
+    if row.stage == "resolution":
+        if stored_variant in DECLARED_VARIANTS:
+            return stored_variant
+        if row.is_remote and row.is_complex:
+            return "remote_complex"
+        if row.is_remote:
+            return "remote"
+        if row.is_complex:
+            return "complex"
+    return "normal"
 
 
 def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
@@ -336,27 +363,52 @@ def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
     """Recompute the unmet deadlines of open cases after a calendar or policy change.
 
     Reading every open case through the ORM took 95 s for 85,000 of them (a web request
-    that never ends), so the caller names what changed and only the cases it can touch are
-    read. `day`: the working-day calendar changed on that day. A due date is computed from
+    that never ends), so the caller names what changed and only the deadlines it can move
+    are recomputed, in bulk (_recompute_in_bulk), then every waiting case's next attention
+    date. `day`: the working-day calendar changed on that day. A due date is computed from
     the days between the stage's start and its due date only (a suspension's shift
-    included: its days lie between them too), so only deadlines running across the day
-    can move; the ladder's dates reach further past the due date, and every waiting
-    case's next attention date is recomputed in bulk afterwards. `policy`: (stage, kind,
-    effective from) of a new policy version, which applies to stages started from then on.
-    With neither, every open case is read.
+    included: its days lie between them too), so only deadlines running across the day can
+    move, each with its own policy. `policy`: (stage, kind, effective from) of a new
+    policy version, which applies to stages started from then on. Cases ever suspended go
+    through the per-case path; with neither argument, every open case does.
     """
     from complaints.services import audit
 
     changed = 0
     query = select(Case).where(Case.status.in_(states.OPEN_STATUSES)).order_by(Case.id)
-    d = CaseDeadline.__table__.c
+    d, c = CaseDeadline.__table__.c, Case.__table__.c
+    rules = _rules()
+    by_id = {policy_id: rule for rule, policy_id in rules}
     if day is not None:
-        changed, suspended = _recompute_across(day, now, actor, reason)
-        query = query.where(Case.id.in_(sorted(suspended) or [-1]))
-    if policy is not None:
+        # Only the calendar changed: each deadline keeps its policy.
+        updates, moved, left = _recompute_in_bulk(
+            (d.start_on <= day, d.due_on >= day),
+            lambda r: (by_id[r.policy_id], r.policy_id) if r.policy_id in by_id else None)
+    elif policy is not None:
         stage, kind, effective_from = policy
-        query = query.where(Case.kind == kind, Case.id.in_(select(d.case_id).where(
-            d.met_on.is_(None), d.stage == stage, d.start_on >= effective_from)))
+        ids = {id(rule): policy_id for rule, policy_id in rules}
+        reception_session = set()
+        if stage == "handling":
+            from complaints.models import Petition
+
+            p = Petition.__table__.c
+            reception_session = set(db.session.scalars(select(p.case_id).where(
+                p.channel == "reception_session").distinct()))
+
+        def pick(r):
+            stored = by_id.get(r.policy_id)
+            round_ = r.complaint_round if r.kind == "complaint" else None
+            rule = select_policy([rule for rule, _ in rules], r.stage, r.kind, round_,
+                                 _variant(r, stored.variant if stored else None,
+                                          reception_session), r.start_on)
+            return None if rule is None else (rule, ids[id(rule)])
+
+        updates, moved, left = _recompute_in_bulk(
+            (d.stage == stage, c.kind == kind, d.start_on >= effective_from), pick)
+    if day is not None or policy is not None:
+        _write_recomputed(updates, moved, now, actor, reason)
+        changed = len(moved)
+        query = query.where(Case.id.in_(sorted(left) or [-1]))
     # Materialised first: the loop writes audit events, and a streaming cursor left open
     # under those writes is fragile across database drivers.
     for case in list(db.session.scalars(query)):
@@ -374,7 +426,7 @@ def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
                 audit.record_case(case, "deadline_recomputed", actor, now, data)
         refresh_attention(case)
     db.session.flush()
-    if day is not None:
+    if day is not None or policy is not None:
         from complaints.services import escalation
 
         escalation.recompute_attention(now)

@@ -204,3 +204,44 @@ def test_the_targeted_recomputation_leaves_nothing_for_a_full_one(setup, make_ca
         deadlines.refresh_attention(db.session.get(Case, case.id))
     db.session.flush()
     assert _snapshot(cases) == after
+
+
+def test_a_policy_version_for_a_variant_moves_only_the_cases_of_that_variant(setup,
+                                                                            make_case):
+    from complaints.services import deadlines
+
+    head = setup["head"]
+
+    def accepted(kind: str = "complaint") -> Case:
+        case = make_case(kind=kind, received_on=date(2026, 11, 18))
+        workflow.route(case, "SO-TNMT", None, NOW, TODAY, decided_on=date(2026, 11, 19))
+        workflow.accept(case, head, NOW, TODAY, decided_on=date(2026, 11, 23))
+        return case
+
+    normal, complex_ = accepted(), accepted()
+    deadlines.set_complexity(complex_, "complex", head, NOW)
+    remote = accepted()
+    remote.is_remote = True
+    deadlines.set_deadline(remote, "resolution", date(2026, 11, 23))
+    deadlines.refresh_attention(remote)
+    # A denunciation declared very complex: a variant only its stored policy tells.
+    very = accepted("denunciation")
+    deadlines.set_complexity(very, "very_complex", head, NOW)
+    db.session.flush()
+    before = _snapshot([normal, complex_, remote, very])
+    admin_service.add_policy_version(admin_service.PolicyData(
+        stage="resolution", kind="complaint", round=1, variant="complex", days=50,
+        unit="calendar", extension_days=0, max_extensions=0,
+        effective_from=date(2026, 11, 20), source="Quy định mới"), setup["admin"], NOW)
+    admin_service.add_policy_version(admin_service.PolicyData(
+        stage="resolution", kind="denunciation", round=0, variant="very_complex", days=100,
+        unit="calendar", extension_days=0, max_extensions=0,
+        effective_from=date(2026, 11, 20), source="Quy định mới"), setup["admin"], NOW)
+    after = _snapshot([normal, complex_, remote, very])
+    assert after[normal.id] == before[normal.id] and after[remote.id] == before[remote.id]
+    assert dict((s, d) for s, d, _r in after[complex_.id][0])["resolution"] == date(
+        2027, 1, 12)  # 50 days from 23/11/2026
+    assert dict((s, d) for s, d, _r in after[very.id][0])["resolution"] == date(
+        2027, 3, 3)  # 100 days from 23/11/2026
+    assert deadlines.recompute_open(NOW, setup["admin"], reason="check") == 0
+    assert _snapshot([normal, complex_, remote, very]) == after
