@@ -291,6 +291,18 @@ def policy_problems(data: PolicyData) -> dict[str, str]:
     return errors
 
 
+def policy_impact(data: PolicyData) -> tuple[int, int]:
+    """What a (valid) version would do, nothing written: (due dates of open cases it would
+    move, cases ever suspended that are recomputed one by one when it is saved)."""
+    from complaints.domain.policies import PolicyRule
+
+    return deadline_service.policy_impact(PolicyRule(
+        stage=data.stage, kind=data.kind, round=data.round or None, variant=data.variant,
+        days=data.days, unit=data.unit, extension_days=data.extension_days,
+        max_extensions=data.max_extensions, extension_unit=data.unit,
+        effective_from=data.effective_from, source=data.source.strip()))
+
+
 def add_policy_version(data: PolicyData, actor: User, now: datetime) -> tuple[DeadlinePolicy,
                                                                                int]:
     """Add a new version of a policy from a date; history is never edited in place.

@@ -357,6 +357,42 @@ def _variant(row, stored_variant: str | None, reception_session: set) -> str:
     return "normal"
 
 
+def _policy_recompute(policy: tuple[str, str, date],
+                      rules: list[tuple[PolicyRule, int]]) -> tuple[list, list, set]:
+    """_recompute_in_bulk for a policy version (stage, kind, effective from), with the
+    policy of each deadline picked from `rules` as policy_for picks it."""
+    stage, kind, effective_from = policy
+    c, d = Case.__table__.c, CaseDeadline.__table__.c
+    by_id = {policy_id: rule for rule, policy_id in rules}
+    ids = {id(rule): policy_id for rule, policy_id in rules}
+    reception_session: set = set()
+    if stage == "handling":
+        from complaints.models import Petition
+
+        p = Petition.__table__.c
+        reception_session = set(db.session.scalars(select(p.case_id).where(
+            p.channel == "reception_session").distinct()))
+
+    def pick(r):
+        stored = by_id.get(r.policy_id)
+        round_ = r.complaint_round if r.kind == "complaint" else None
+        rule = select_policy([rule for rule, _ in rules], r.stage, r.kind, round_,
+                             _variant(r, stored.variant if stored else None,
+                                      reception_session), r.start_on)
+        return None if rule is None else (rule, ids[id(rule)])
+
+    return _recompute_in_bulk((d.stage == stage, c.kind == kind,
+                               d.start_on >= effective_from), pick)
+
+
+def policy_impact(rule: PolicyRule) -> tuple[int, int]:
+    """What adding `rule` would do, without writing: (due dates of open cases it moves,
+    cases ever suspended, recomputed one by one and not counted)."""
+    _updates, moved, left = _policy_recompute((rule.stage, rule.kind, rule.effective_from),
+                                              [*_rules(), (rule, -1)])
+    return len(moved), len(left)
+
+
 def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
                    day: date | None = None,
                    policy: tuple[str, str, date] | None = None) -> int:
@@ -376,7 +412,7 @@ def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
 
     changed = 0
     query = select(Case).where(Case.status.in_(states.OPEN_STATUSES)).order_by(Case.id)
-    d, c = CaseDeadline.__table__.c, Case.__table__.c
+    d = CaseDeadline.__table__.c
     rules = _rules()
     by_id = {policy_id: rule for rule, policy_id in rules}
     if day is not None:
@@ -385,26 +421,7 @@ def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
             (d.start_on <= day, d.due_on >= day),
             lambda r: (by_id[r.policy_id], r.policy_id) if r.policy_id in by_id else None)
     elif policy is not None:
-        stage, kind, effective_from = policy
-        ids = {id(rule): policy_id for rule, policy_id in rules}
-        reception_session = set()
-        if stage == "handling":
-            from complaints.models import Petition
-
-            p = Petition.__table__.c
-            reception_session = set(db.session.scalars(select(p.case_id).where(
-                p.channel == "reception_session").distinct()))
-
-        def pick(r):
-            stored = by_id.get(r.policy_id)
-            round_ = r.complaint_round if r.kind == "complaint" else None
-            rule = select_policy([rule for rule, _ in rules], r.stage, r.kind, round_,
-                                 _variant(r, stored.variant if stored else None,
-                                          reception_session), r.start_on)
-            return None if rule is None else (rule, ids[id(rule)])
-
-        updates, moved, left = _recompute_in_bulk(
-            (d.stage == stage, c.kind == kind, d.start_on >= effective_from), pick)
+        updates, moved, left = _policy_recompute(policy, rules)
     if day is not None or policy is not None:
         _write_recomputed(updates, moved, now, actor, reason)
         changed = len(moved)

@@ -155,10 +155,16 @@ def test_policy_new_version_keeps_history(client, admin):
     base = next(p for p in before if p.stage == "resolution" and p.kind == "feedback")
     form = client.get(f"/admin/policies/new?from={base.id}").get_data(as_text=True)
     assert 'value="15"' in form  # prefilled from the version it starts from
-    r = client.post("/admin/policies/new", data={
+    fields = {
         "stage": "resolution", "kind": "feedback", "round": "0", "variant": "normal",
         "days": "20", "unit": "working", "extension_days": "10", "max_extensions": "1",
-        "effective_from": "2027-01-01", "source": "Quyết định 1/QĐ"})
+        "effective_from": "2027-01-01", "source": "Quyết định 1/QĐ"}
+    # First what it would do (nothing saved), then confirmed.
+    page = client.post("/admin/policies/new", data=fields).get_data(as_text=True)
+    assert 'data-testid="version-impact"' in page
+    assert "0 thời hạn đang chạy sẽ đổi ngày đến hạn." in page
+    assert len(db.session.scalars(select(DeadlinePolicy)).all()) == len(before)
+    r = client.post("/admin/policies/new", data={**fields, "confirmed": "1"})
     assert r.status_code == 302
     rows = db.session.scalars(select(DeadlinePolicy).where(
         DeadlinePolicy.stage == "resolution", DeadlinePolicy.kind == "feedback")).all()
@@ -170,7 +176,7 @@ def test_policy_new_version_keeps_history(client, admin):
     r = client.post("/admin/policies/new", data={
         "stage": "resolution", "kind": "feedback", "round": "0", "variant": "normal",
         "days": "25", "unit": "working", "extension_days": "0", "max_extensions": "0",
-        "effective_from": "2027-01-01", "source": "X"})
+        "effective_from": "2027-01-01", "source": "X", "confirmed": "1"})
     assert r.status_code == 422 and "Đã có phiên bản" in r.get_data(as_text=True)
     listing = client.get("/admin/policies").get_data(as_text=True)
     assert "01/01/2027" in listing and "Quyết định 1/QĐ" in listing

@@ -181,6 +181,11 @@ def test_the_targeted_recomputation_leaves_nothing_for_a_full_one(setup, make_ca
     assert db.session.get(Case, overdue.id).next_attention_on > date(2026, 11, 10)
     before = _snapshot(cases)
     if change == "policy":
+        # Counted before it is saved: the due dates the version then moves.
+        expected = admin_service.policy_impact(admin_service.PolicyData(
+            stage="resolution", kind="recommendation", round=0, variant="normal", days=12,
+            unit="working", extension_days=0, max_extensions=0,
+            effective_from=date(2026, 11, 20), source="Quy định mới"))
         admin_service.add_policy_version(admin_service.PolicyData(
             stage="resolution", kind="recommendation", round=0, variant="normal", days=12,
             unit="working", extension_days=0, max_extensions=0,
@@ -190,6 +195,10 @@ def test_the_targeted_recomputation_leaves_nothing_for_a_full_one(setup, make_ca
         admin_service.add_calendar_override(day, change, "Điều chỉnh", setup["admin"], NOW)
     after = _snapshot(cases)
     assert after != before  # the change moved something
+    if change == "policy":
+        # (The suspended case started before the version's date: not a candidate.)
+        assert expected == (sum(1 for c in cases for (_s, due, _r), (_s2, old, _r2) in zip(
+            after[c.id][0], before[c.id][0], strict=True) if due != old), 0)
     # Each moved due date is audited once, on valid chains, written in bulk or per case.
     moved = [(c.id, stage, due) for c in cases for (stage, due, _rule), (_s, old, _r) in zip(
         after[c.id][0], before[c.id][0], strict=True) if due != old]

@@ -88,7 +88,7 @@ def test_the_admin_adds_a_rung_version(world, routed_case, make_user, client, lo
               "effective_from": TODAY.isoformat(), "source": "Quyết định 7/QĐ-UBND"}
     # First what it would do, nothing saved; "back" keeps what was typed.
     page = client.post("/admin/ladder/new", data=fields).get_data(as_text=True)
-    assert 'data-testid="rung-impact"' in page and 'name="confirmed" value="1"' in page
+    assert 'data-testid="version-impact"' in page and 'name="confirmed" value="1"' in page
     assert "Bậc 3 — Chuyển thanh tra" in page and "7 ngày làm việc" in page
     assert db.session.scalar(select(EscalationStep).where(
         EscalationStep.created_at.is_not(None))) is None

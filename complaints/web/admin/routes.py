@@ -100,6 +100,12 @@ def _render_form(form, title: str, cancel: str, errors: dict | None = None,
                            errors=errors, hints=hints or {}), status
 
 
+def _confirm_version(form, title: str, cancel: str, summary: list, impact: list[str]):
+    """The second step of adding a version of a rule: what it is and what it does."""
+    return render_template("admin/version_confirm.html", form=form, title=title,
+                           cancel=cancel, summary=summary, impact=impact)
+
+
 def _confirm(title: str, message: str, cancel: str):
     return render_template("admin/confirm.html", form=ConfirmForm(), title=title,
                            message=message, cancel=cancel)
@@ -358,6 +364,10 @@ def policies():
                            unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()))
 
 
+def _round_names() -> list[tuple[int, str]]:
+    return [(0, _("Mọi lần / không áp dụng")), (1, _("Lần đầu")), (2, _("Lần hai"))]
+
+
 @bp.route("/policies/new", methods=["GET", "POST"])
 @roles_required("admin")
 def policy_new():
@@ -365,8 +375,7 @@ def policy_new():
     form = PolicyForm()
     form.stage.choices = _choices(STAGE_NAMES)
     form.kind.choices = _choices(catalog.KINDS)
-    form.round.choices = select_choices([(0, _("Mọi lần / không áp dụng")), (1, _("Lần đầu")),
-                                         (2, _("Lần hai"))])
+    form.round.choices = select_choices(_round_names())
     form.variant.choices = select_choices(
         (v, catalog.label(VARIANT_NAMES, v, _lang())) for v in VARIANTS)
     form.unit.choices = _choices(UNIT_NAMES)
@@ -383,9 +392,31 @@ def policy_new():
         data = admin_service.PolicyData(**{name: form[name].data for name in (
             "stage", "kind", "round", "variant", "days", "unit", "extension_days",
             "max_extensions", "effective_from", "source")})
+        cancel = url_for("admin.policies")
         if not form.validate_on_submit():
-            return _render_form(form, title, url_for("admin.policies"), _with_service_errors(
+            return _render_form(form, title, cancel, _with_service_errors(
                 form, admin_service.policy_problems(data)), hints)
+        problems = admin_service.policy_problems(data)
+        if problems:
+            return _render_form(form, title, cancel, _apply_errors(form, problems), hints)
+        if "edit" in request.form:  # back from the confirmation, with what was typed
+            return _render_form(form, title, cancel, hints=hints)
+        if request.form.get("confirmed") != "1":
+            # A version is never edited or removed: show what it does before it is saved.
+            moved, one_by_one = admin_service.policy_impact(data)
+            impact = [_("%(n)s thời hạn đang chạy sẽ đổi ngày đến hạn.", n=moved)]
+            if one_by_one:
+                impact.append(_("%(n)s hồ sơ từng tạm đình chỉ được tính lại riêng khi lưu.",
+                                n=one_by_one))
+            return _confirm_version(form, _("Xác nhận phiên bản chính sách thời hạn"), cancel, [
+                (_("Giai đoạn"), catalog.label(STAGE_NAMES, data.stage, _lang())),
+                (_("Loại đơn"), catalog.label(catalog.KINDS, data.kind, _lang())),
+                (_("Lần khiếu nại"), dict(_round_names())[data.round]),
+                (_("Trường hợp áp dụng"), catalog.label(VARIANT_NAMES, data.variant, _lang())),
+                (_("Số ngày"), f"{data.days} "
+                 f"{catalog.label(UNIT_NAMES, data.unit, _lang()).lower()}"),
+                (_("Áp dụng từ"), data.effective_from.strftime("%d/%m/%Y")),
+                (_("Căn cứ"), data.source)], impact)
         try:
             _row, changed = admin_service.add_policy_version(data, current_user, clock.now())
         except ValidationFailed as exc:
@@ -527,11 +558,16 @@ def rung_new():
         if request.form.get("confirmed") != "1":
             # A version is never edited or removed: show what it does before it is saved.
             rung = next(r for r in steps if r.level == data.level)
-            return render_template(
-                "admin/rung_confirm.html", form=form, title=title, cancel=cancel,
-                level_name=_level_name(rung), unit_name=catalog.label(UNIT_NAMES, data.unit,
-                                                                      _lang()),
-                data=data, impact=ladder.impact(data, today))
+            impact = ladder.impact(data, today)
+            return _confirm_version(form, _("Xác nhận phiên bản bậc leo thang"), cancel, [
+                (_("Bậc"), _level_name(rung)),
+                (_("Số ngày so với hạn"), f"{data.offset_days} "
+                 f"{catalog.label(UNIT_NAMES, data.unit, _lang()).lower()}"),
+                (_("Áp dụng từ"), data.effective_from.strftime("%d/%m/%Y")),
+                (_("Căn cứ"), data.source)], [
+                _("%(n)s hồ sơ leo thang sớm hơn dự kiến, trong đó %(m)s hồ sơ đã đến hạn và "
+                  "sẽ leo thang ở lượt quét kế tiếp;", n=impact.earlier, m=impact.due_now),
+                _("%(n)s hồ sơ leo thang muộn hơn dự kiến.", n=impact.later)])
         try:
             ladder.add_version(data, current_user, today, clock.now())
         except ValidationFailed as exc:  # refused before anything was written
