@@ -422,13 +422,15 @@ def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
             lambda r: (by_id[r.policy_id], r.policy_id) if r.policy_id in by_id else None)
     elif policy is not None:
         updates, moved, left = _policy_recompute(policy, rules)
+    batches = [query]
     if day is not None or policy is not None:
         _write_recomputed(updates, moved, now, actor, reason)
         changed = len(moved)
-        query = query.where(Case.id.in_(sorted(left) or [-1]))
+        ids = sorted(left)  # in batches: a driver limits the parameters of one statement
+        batches = [query.where(Case.id.in_(ids[i:i + 500])) for i in range(0, len(ids), 500)]
     # Materialised first: the loop writes audit events, and a streaming cursor left open
     # under those writes is fragile across database drivers.
-    for case in list(db.session.scalars(query)):
+    for case in [case for batch in batches for case in db.session.scalars(batch)]:
         for row in list(case.deadlines):
             if row.met_on is not None:
                 continue
