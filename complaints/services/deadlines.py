@@ -84,18 +84,26 @@ def _declared_variant(case: Case, stage: str) -> str | None:
 
 def variant_for(case: Case, stage: str) -> str:
     """Return the policy variant that applies to a case at a stage."""
+    at_reception = stage == "handling" and any(
+        p.channel == "reception_session" for p in case.petitions)
+    declared = _declared_variant(case, stage) if stage == "resolution" else None
+    return _pick_variant(stage, at_reception, declared, case.is_remote, case.is_complex)
+
+
+def _pick_variant(stage: str, at_reception_session: bool, declared: str | None,
+                  is_remote: bool, is_complex: bool) -> str:
+    """The variant of a stage's policy from the facts of the case (variant_for, and the
+    bulk recomputation from its rows)."""
     if stage == "handling":
-        channels = {p.channel for p in case.petitions}
-        return "reception_session" if "reception_session" in channels else "normal"
+        return "reception_session" if at_reception_session else "normal"
     if stage == "resolution":
-        declared = _declared_variant(case, stage)
         if declared:
             return declared
-        if case.is_remote and case.is_complex:
+        if is_remote and is_complex:
             return "remote_complex"
-        if case.is_remote:
+        if is_remote:
             return "remote"
-        if case.is_complex:
+        if is_complex:
             return "complex"
     return "normal"
 
@@ -341,22 +349,6 @@ def _recompute_in_bulk(where: tuple, pick_policy) -> tuple[list[dict], list[tupl
     return updates, moved, left
 
 
-def _variant(row, stored_variant: str | None, reception_session: set) -> str:
-    """variant_for from a row of _recompute_in_bulk (the case's columns and stored policy)."""
-    if row.stage == "handling":
-        return "reception_session" if row.case_id in reception_session else "normal"
-    if row.stage == "resolution":
-        if stored_variant in DECLARED_VARIANTS:
-            return stored_variant
-        if row.is_remote and row.is_complex:
-            return "remote_complex"
-        if row.is_remote:
-            return "remote"
-        if row.is_complex:
-            return "complex"
-    return "normal"
-
-
 def _policy_recompute(policy: tuple[str, str, date],
                       rules: list[tuple[PolicyRule, int]]) -> tuple[list, list, set]:
     """_recompute_in_bulk for a policy version (stage, kind, effective from), with the
@@ -376,9 +368,11 @@ def _policy_recompute(policy: tuple[str, str, date],
     def pick(r):
         stored = by_id.get(r.policy_id)
         round_ = r.complaint_round if r.kind == "complaint" else None
-        rule = select_policy([rule for rule, _ in rules], r.stage, r.kind, round_,
-                             _variant(r, stored.variant if stored else None,
-                                      reception_session), r.start_on)
+        declared = stored.variant if stored and stored.variant in DECLARED_VARIANTS else None
+        variant = _pick_variant(r.stage, r.case_id in reception_session, declared,
+                                r.is_remote, r.is_complex)
+        rule = select_policy([rule for rule, _ in rules], r.stage, r.kind, round_, variant,
+                             r.start_on)
         return None if rule is None else (rule, ids[id(rule)])
 
     return _recompute_in_bulk((d.stage == stage, c.kind == kind,
