@@ -13,6 +13,14 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC datetime: SQLite hands back naive ones (stored in
+    UTC), PostgreSQL aware ones."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
 def today() -> date:
     """Return today's date in Vietnam (a deadline's day ends at local midnight)."""
     return datetime.now(LOCAL_TZ).date()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hmac
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pyotp
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from complaints import clock
 from complaints.domain.catalog import ROLES
 from complaints.domain.messages import N_
 from complaints.extensions import db
@@ -132,20 +133,13 @@ class AccountLocked(Exception):
         self.until = until
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; they were stored in UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
 def authenticate(username: str, password: str, now: datetime, max_failures: int = 5,
                  lock_minutes: int = 15) -> User | None:
     """Return the active user with these credentials, or None; lock after repeated failures."""
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.active:
         return None
-    locked_until = _aware(user.locked_until)
+    locked_until = clock.as_utc(user.locked_until)
     if locked_until is not None and locked_until > now:
         raise AccountLocked(locked_until)
     if not user.check_password(password):
@@ -301,7 +295,7 @@ def verify_second_factor(user: User, code: str, now: datetime, max_failures: int
     Failures count with the password failures: after `max_failures` the account is locked
     (AccountLocked, as for passwords).
     """
-    locked_until = _aware(user.locked_until)
+    locked_until = clock.as_utc(user.locked_until)
     if locked_until is not None and locked_until > now:
         raise AccountLocked(locked_until)
     if not user.active or not user.totp_secret:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from complaints.domain.catalog import KINDS, STAGES
+from complaints.domain.deadlines import UNITS
 from complaints.domain.messages import N_
 from complaints.domain.policies import VARIANTS
 from complaints.extensions import db
@@ -32,7 +33,6 @@ from complaints.services import deadlines as deadline_service
 from complaints.services.errors import NotFound, ValidationFailed
 
 logger = logging.getLogger(__name__)
-UNITS = ("working", "calendar")
 
 
 # --- Agencies ----------------------------------------------------------------------

@@ -19,11 +19,12 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from complaints import clock
 from complaints.extensions import db
 from complaints.models import AuditEvent
 from complaints.services import audit
@@ -83,9 +84,7 @@ def latest() -> Seal | None:
     if event is None:
         return None
     data = json.loads(event.data)
-    sealed_at = event.created_at
-    if sealed_at.tzinfo is None:  # SQLite hands back naive UTC
-        sealed_at = sealed_at.replace(tzinfo=timezone.utc)
+    sealed_at = clock.as_utc(event.created_at)
     return Seal(event.seq, data["from_id"], data["upto_id"], data["events"], data["digest"],
                 event.hash, sealed_at)
 

@@ -20,12 +20,13 @@ from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ARRAY, Date, DateTime, any_, bindparam, func, select
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import distinct_on
 
+from complaints import clock
 from complaints.domain import escalation as rules
 from complaints.domain import states
 from complaints.domain.messages import N_
@@ -198,8 +199,6 @@ def escalate_due(as_of: date, now: datetime, dry_run: bool = False, chunk_size: 
 ATTENTION_JOB = "ladder_attention"  # JobRun: the last recomputation after a ladder change
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def attention_outdated() -> bool:
@@ -216,10 +215,10 @@ def attention_outdated() -> bool:
     run = db.session.get(JobRun, ATTENTION_JOB)
     if run is None or run.last_started_at is None or run.last_success_at is None:
         return True
-    started = _utc(run.last_started_at)
-    if _utc(run.last_success_at) < started:
+    started = clock.as_utc(run.last_started_at)
+    if clock.as_utc(run.last_success_at) < started:
         return True  # the last one did not finish
-    return started <= _utc(latest) + timedelta(seconds=RECHECK_SECONDS)
+    return started <= clock.as_utc(latest) + timedelta(seconds=RECHECK_SECONDS)
 
 
 def catch_up_attention(now: datetime, commit: Callable[[], None] | None = None) -> int:

@@ -14,13 +14,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from complaints.domain import escalation as rules
+from complaints.domain.deadlines import UNITS
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import EscalationStep, User
 from complaints.services import audit, deadlines, escalation
 from complaints.services.errors import ValidationFailed
-
-UNITS = ("working", "calendar")
 
 
 def versions() -> list[EscalationStep]:

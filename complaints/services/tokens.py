@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from complaints import clock
 from complaints.extensions import db
 from complaints.models import ApiToken, User
 from complaints.services import audit
@@ -25,9 +26,6 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without a zone; they are stored in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def issue_token(user: User, now: datetime,
@@ -53,7 +51,7 @@ def user_for_token(raw: str | None, now: datetime,
     if not raw:
         return None
     row = db.session.scalar(_by_hash(), {"hash": token_hash(raw)})
-    if row is None or row.revoked or _aware(row.expires_at) <= now:
+    if row is None or row.revoked or clock.as_utc(row.expires_at) <= now:
         return None
     user = row.user
     if user is None or not user.active:
@@ -86,7 +84,7 @@ def revoke_all(user: User, actor: User | None, now: datetime) -> int:
     """Revoke every live token of a user (audited once); return how many."""
     rows = list(db.session.scalars(select(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked.is_(False))))
-    live = [row for row in rows if _aware(row.expires_at) > now]
+    live = [row for row in rows if clock.as_utc(row.expires_at) > now]
     for row in rows:
         row.revoked = True
     db.session.flush()

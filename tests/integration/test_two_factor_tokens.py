@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from complaints import clock
 from complaints.extensions import db
 from complaints.models import ApiToken, AuditEvent, User
 from complaints.services import accounts, tokens
@@ -138,7 +139,7 @@ def test_token_lifetime_is_configurable(app, client, make_user):
         app.config["API_TOKEN_HOURS"] = 12
     assert answer.status_code == 201
     row = db.session.scalar(select(ApiToken))
-    assert tokens._aware(row.expires_at) == NOW + timedelta(hours=2)
+    assert clock.as_utc(row.expires_at) == NOW + timedelta(hours=2)
     raw = answer.get_json()["token"]
     assert tokens.user_for_token(raw, NOW + timedelta(hours=2) - STEP) is not None
     assert tokens.user_for_token(raw, NOW + timedelta(hours=2)) is None
