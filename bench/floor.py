@@ -114,10 +114,10 @@ def main(argv: list[str] | None = None) -> int:
             localities = [f"{11311 + i}" for i in range(50)]
             write_stats, write_elapsed = load.run_phase(
                 args.clients, args.seconds,
-                lambda i, until, stats: write_client(i, port, until, stats, localities))
+                lambda i, until, stats: write_client(i, port, until, stats, localities), server)
             hello_stats, hello_elapsed = load.run_phase(
                 args.clients, args.seconds,
-                lambda _i, until, stats: load.hello_client(port, until, stats))
+                lambda _i, until, stats: load.hello_client(port, until, stats), server)
         finally:
             load.stop(server)
         with sqlite3.connect(database) as check:

@@ -199,6 +199,27 @@ def stop(process: subprocess.Popen | None) -> None:
         pass
 
 
+def server_cpu_seconds(process: subprocess.Popen) -> float | None:
+    """CPU seconds (user + system) used so far by a gunicorn master and its workers, read
+    from /proc; None where there is no /proc. Workers are the master's direct children."""
+    proc = Path("/proc")
+    if not (proc / str(process.pid) / "stat").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        # After the name: state, ppid, … utime and stime are fields 14 and 15 of stat(5).
+        if entry.name == str(process.pid) or fields[1] == str(process.pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 # --- Clients -------------------------------------------------------------------------------------
 
 def request(port: int, method: str, path: str, body: dict | None = None,
@@ -228,6 +249,8 @@ class Stats:
     samples: dict = field(default_factory=dict)  # first error body per kind:status
     per_kind: dict = field(default_factory=dict)  # kind -> latencies (bounded)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    server_cpu: float | None = None  # CPU seconds of the server's processes in the phase
+    client_cpu: float | None = None  # CPU seconds of the client threads' process
 
     def add(self, kind: str, seconds: float, status: int | None, expected: int,
             body: bytes = b"") -> None:
@@ -373,9 +396,14 @@ def hello_client(port: int, until: float, stats: Stats) -> None:
         timed(stats, "hello", 200, port, "GET", "/")
 
 
-def run_phase(clients: int, seconds: float, client) -> tuple[Stats, float]:
-    """N threads each running `client(index, until, stats)` for T seconds."""
+def run_phase(clients: int, seconds: float, client,
+              server: subprocess.Popen | None = None) -> tuple[Stats, float]:
+    """N threads each running `client(index, until, stats)` for T seconds. With `server`,
+    the CPU the server's processes and this (client) process spent meanwhile is kept in
+    the stats: where a rate stops on a machine whose cores both sides share."""
     stats = Stats()
+    server_before = server_cpu_seconds(server) if server is not None else None
+    client_before = os.times()
     start = time.monotonic()
     until = start + seconds
     threads = [threading.Thread(target=client, args=(i, until, stats), daemon=True)
@@ -384,7 +412,15 @@ def run_phase(clients: int, seconds: float, client) -> tuple[Stats, float]:
         t.start()
     for t in threads:
         t.join(timeout=seconds + REQUEST_TIMEOUT + 30)
-    return stats, time.monotonic() - start
+    elapsed = time.monotonic() - start
+    client_after = os.times()
+    stats.client_cpu = (client_after.user + client_after.system
+                        - client_before.user - client_before.system)
+    if server_before is not None:
+        server_after = server_cpu_seconds(server)
+        if server_after is not None:
+            stats.server_cpu = server_after - server_before
+    return stats, elapsed
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -400,6 +436,9 @@ def describe(name: str, stats: Stats, elapsed: float) -> None:
           f"{stats.requests / elapsed:.1f} r/s; latency ms p50={percentile(lat, 50) * 1000:.1f} "
           f"p95={percentile(lat, 95) * 1000:.1f} p99={percentile(lat, 99) * 1000:.1f}; "
           f"errors={stats.error_count}")
+    if stats.requests and stats.server_cpu is not None:
+        print(f"  CPU per request: server {stats.server_cpu / stats.requests * 1000:.3f} ms, "
+              f"client {stats.client_cpu / stats.requests * 1000:.3f} ms")
     if len(stats.by_kind) > 1:
         for kind, count in sorted(stats.by_kind.items()):
             lat = sorted(stats.per_kind.get(kind, []))
@@ -465,16 +504,18 @@ def main(argv: list[str] | None = None) -> int:
             localities = pick_localities(app_port, tokens[RECEPTION_USER])
             app_stats, app_elapsed = run_phase(
                 args.clients, args.seconds, lambda i, until, stats: app_client(
-                    i, app_port, until, stats, tokens, localities, args.same_matter))
+                    i, app_port, until, stats, tokens, localities, args.same_matter),
+                app_server)
             intake_stats, intake_elapsed = run_phase(
                 args.clients, args.seconds, lambda i, until, stats: intake_client(
-                    i, app_port, until, stats, tokens, localities, args.same_matter))
+                    i, app_port, until, stats, tokens, localities, args.same_matter),
+                app_server)
             hello_stats, hello_elapsed = run_phase(
                 args.clients, args.seconds,
-                lambda _i, until, stats: hello_client(hello_port, until, stats))
+                lambda _i, until, stats: hello_client(hello_port, until, stats), hello_server)
             reference_stats, reference_elapsed = run_phase(
                 args.clients, args.seconds, lambda _i, until, stats: reference_client(
-                    app_port, until, stats, tokens[RECEPTION_USER]))
+                    app_port, until, stats, tokens[RECEPTION_USER]), app_server)
         finally:
             stop(app_server)
             stop(hello_server)

@@ -42,3 +42,9 @@ def test_load_script_runs_without_errors_or_lost_cases():
     # and the app's own floor (its cheapest authenticated GET) is measured in the same run
     assert re.search(r"^reference: GET /api/v1/fields [\d.]+ r/s = [\d.]+ of hello",
                      result.stdout, re.M), result.stdout
+    # Each phase says what one request cost the server's processes and the clients in CPU
+    # (read from /proc): on two shared cores that, not latency, is where a rate stops.
+    cpu = re.findall(r"^  CPU per request: server ([\d.]+) ms, client ([\d.]+) ms$",
+                     result.stdout, re.M)
+    assert len(cpu) == 4, result.stdout
+    assert all(float(server) > 0 for server, _client in cpu), result.stdout
