@@ -334,9 +334,8 @@ def add_policy_version(data: PolicyData, actor: User, now: datetime) -> tuple[De
 # --- Calendar overrides ------------------------------------------------------------
 
 
-def add_calendar_override(day: date, kind: str, description: str, actor: User,
-                          now: datetime) -> tuple[CalendarOverride, int]:
-    """Add an extra day off or a make-up working day; open deadlines are recomputed."""
+def calendar_problems(day: date | None, kind: str, description: str) -> dict[str, str]:
+    """Why an override cannot be added, by field; empty when it can."""
     errors: dict[str, str] = {}
     if day is None:
         errors["day"] = N_("Nhập ngày.")
@@ -346,6 +345,23 @@ def add_calendar_override(day: date, kind: str, description: str, actor: User,
         errors["kind"] = N_("Chọn loại điều chỉnh.")
     if not (description or "").strip():
         errors["description"] = N_("Nêu căn cứ (ví dụ: văn bản hoán đổi ngày làm việc).")
+    return errors
+
+
+def calendar_impact(day: date, kind: str | None = None,
+                    description: str = "") -> tuple[int, int]:
+    """What adding (with `kind`) or removing (without) the override of `day` would do,
+    nothing written: (due dates of open cases it would move, cases ever suspended that
+    are recomputed one by one when it is saved)."""
+    cal = (calendar_service.calendar_with(add=(day, kind, description.strip()))
+           if kind else calendar_service.calendar_with(remove=day))
+    return deadline_service.calendar_impact(day, cal)
+
+
+def add_calendar_override(day: date, kind: str, description: str, actor: User,
+                          now: datetime) -> tuple[CalendarOverride, int]:
+    """Add an extra day off or a make-up working day; open deadlines are recomputed."""
+    errors = calendar_problems(day, kind, description)
     if errors:
         raise ValidationFailed(errors)
     override = CalendarOverride(day=day, kind=kind, description=description.strip(),

@@ -304,12 +304,14 @@ def _write_recomputed(updates: list[dict], moved: list[tuple], now: datetime, ac
         db.session.expire_all()  # the ORM's copies of these deadlines are stale now
 
 
-def _recompute_in_bulk(where: tuple, pick_policy) -> tuple[list[dict], list[tuple], set]:
+def _recompute_in_bulk(where: tuple, pick_policy,
+                       cal=None) -> tuple[list[dict], list[tuple], set]:
     """Recompute the unmet deadlines of open cases matching `where` from their stored
     start, extension and the policy `pick_policy(row)` returns ((rule, id), or None when
     the per-case path must decide). Returns the rows to update, the moved due dates, and
     the cases left to the per-case path: those ever suspended (their shift is read from
-    their audit trail) and those pick_policy left."""
+    their audit trail) and those pick_policy left. `cal`: the calendar to compute with
+    (the configured one by default)."""
     from complaints.models import AuditEvent
 
     c, d, a = Case.__table__.c, CaseDeadline.__table__.c, AuditEvent.__table__.c
@@ -325,7 +327,7 @@ def _recompute_in_bulk(where: tuple, pick_policy) -> tuple[list[dict], list[tupl
         select(a.case_id).where(a.action == "suspended", a.case_id.in_(
             select(d.case_id).join(Case.__table__, c.id == d.case_id).where(*where)))
         .distinct()))
-    cal, memo, updates, moved = get_calendar(), {}, [], []
+    cal, memo, updates, moved = cal or get_calendar(), {}, [], []
     for r in rows:
         if r.case_id in left:
             continue
@@ -387,6 +389,24 @@ def policy_impact(rule: PolicyRule) -> tuple[int, int]:
     return len(moved), len(left)
 
 
+def _calendar_recompute(day: date, rules: list[tuple[PolicyRule, int]],
+                        cal=None) -> tuple[list, list, set]:
+    """_recompute_in_bulk for a change of the calendar on `day`: each deadline keeps its
+    policy, and only those running across the day can move."""
+    d = CaseDeadline.__table__.c
+    by_id = {policy_id: rule for rule, policy_id in rules}
+    return _recompute_in_bulk(
+        (d.start_on <= day, d.due_on >= day),
+        lambda r: (by_id[r.policy_id], r.policy_id) if r.policy_id in by_id else None, cal)
+
+
+def calendar_impact(day: date, cal) -> tuple[int, int]:
+    """What the calendar `cal` (changed on `day`, not saved) would do, without writing:
+    (due dates of open cases it moves, cases recomputed one by one and not counted)."""
+    _updates, moved, left = _calendar_recompute(day, _rules(), cal)
+    return len(moved), len(left)
+
+
 def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
                    day: date | None = None,
                    policy: tuple[str, str, date] | None = None) -> int:
@@ -406,14 +426,9 @@ def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
 
     changed = 0
     query = select(Case).where(Case.status.in_(states.OPEN_STATUSES)).order_by(Case.id)
-    d = CaseDeadline.__table__.c
     rules = _rules()
-    by_id = {policy_id: rule for rule, policy_id in rules}
     if day is not None:
-        # Only the calendar changed: each deadline keeps its policy.
-        updates, moved, left = _recompute_in_bulk(
-            (d.start_on <= day, d.due_on >= day),
-            lambda r: (by_id[r.policy_id], r.policy_id) if r.policy_id in by_id else None)
+        updates, moved, left = _calendar_recompute(day, rules)
     elif policy is not None:
         updates, moved, left = _policy_recompute(policy, rules)
     batches = [query]

@@ -196,14 +196,22 @@ def test_a_refused_policy_version_shows_every_problem_at_once(client, admin):
 
 
 def test_calendar_override_add_and_delete(client, admin):
-    r = client.post("/admin/calendar/new", data={
-        "day": "2027-02-20", "kind": "working_day", "description": "Làm bù Tết"})
+    fields = {"day": "2027-02-20", "kind": "working_day", "description": "Làm bù Tết"}
+    # First what it would do, nothing saved; "back" keeps what was typed; then confirmed.
+    page = client.post("/admin/calendar/new", data=fields).get_data(as_text=True)
+    assert 'data-testid="version-impact"' in page and 'name="confirmed" value="1"' in page
+    assert "0 thời hạn đang chạy sẽ đổi ngày đến hạn." in page
+    assert db.session.scalar(select(CalendarOverride)) is None
+    page = client.post("/admin/calendar/new", data={**fields, "confirmed": "1", "edit": "1"})
+    assert 'value="Làm bù Tết"' in page.get_data(as_text=True)
+    assert db.session.scalar(select(CalendarOverride)) is None
+    r = client.post("/admin/calendar/new", data={**fields, "confirmed": "1"})
     assert r.status_code == 302
     override = db.session.scalar(select(CalendarOverride))
     assert override.kind == "working_day"
     assert "Làm bù Tết" in client.get("/admin/calendar").get_data(as_text=True)
     r = client.post("/admin/calendar/new", data={
-        "day": "2027-02-20", "kind": "day_off", "description": "Trùng"})
+        "day": "2027-02-20", "kind": "day_off", "description": "Trùng", "confirmed": "1"})
     assert r.status_code == 422
     assert "Xác nhận" in client.get(f"/admin/calendar/{override.id}/delete").get_data(
         as_text=True)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import AuditEvent, Case
+from complaints.models import AuditEvent, CalendarOverride, Case
 from complaints.services import admin as admin_service
 from complaints.services import workflow
 from complaints.services.errors import ValidationFailed
@@ -118,11 +118,23 @@ def test_recompute_keeps_the_time_a_suspension_added(setup):
 def test_calendar_change_through_the_admin_page(client, login, setup):
     case = setup["accepted"]()
     login(setup["admin"])
-    r = client.post("/admin/calendar/new", data={
-        "day": "05/12/2026", "kind": "working_day", "description": "Làm bù"})
+    fields = {"day": "05/12/2026", "kind": "working_day", "description": "Làm bù"}
+    # The confirmation says what saving then does: one running deadline moves.
+    page = client.post("/admin/calendar/new", data=fields).get_data(as_text=True)
+    assert "1 thời hạn đang chạy sẽ đổi ngày đến hạn." in page
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).deadline("resolution").due_on == date(2026, 12, 15)
+    r = client.post("/admin/calendar/new", data={**fields, "confirmed": "1"})
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(Case, case.id).deadline("resolution").due_on == date(2026, 12, 14)
+    # Deleting it again is confirmed with the same count, and moves the date back.
+    override = db.session.scalar(select(CalendarOverride))
+    page = client.get(f"/admin/calendar/{override.id}/delete").get_data(as_text=True)
+    assert "1 thời hạn đang chạy sẽ đổi ngày đến hạn." in page
+    assert client.post(f"/admin/calendar/{override.id}/delete").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).deadline("resolution").due_on == date(2026, 12, 15)
 
 
 def test_resuming_before_the_suspension_is_refused_and_changes_nothing(setup):
@@ -192,13 +204,18 @@ def test_the_targeted_recomputation_leaves_nothing_for_a_full_one(setup, make_ca
             effective_from=date(2026, 11, 20), source="Quy định mới"), setup["admin"], NOW)
     else:
         day = date(2026, 11, 10) if change == "day_off" else date(2026, 11, 14)
+        expected = admin_service.calendar_impact(day, change, "Điều chỉnh")
         admin_service.add_calendar_override(day, change, "Điều chỉnh", setup["admin"], NOW)
     after = _snapshot(cases)
     assert after != before  # the change moved something
-    if change == "policy":
-        # (The suspended case started before the version's date: not a candidate.)
-        assert expected == (sum(1 for c in cases for (_s, due, _r), (_s2, old, _r2) in zip(
-            after[c.id][0], before[c.id][0], strict=True) if due != old), 0)
+    moved_in_bulk = sum(1 for c in cases if c.id != suspended.id
+                        for (_s, due, _r), (_s2, old, _r2) in zip(
+                            after[c.id][0], before[c.id][0], strict=True) if due != old)
+    # Counted before it was saved: the due dates it then moved in bulk, and apart the
+    # suspended case (the policy version's date is after its start: not a candidate).
+    assert expected == (moved_in_bulk, 0 if change == "policy" else 1)
+    if change != "policy":  # and removing the day again is counted the same way
+        assert admin_service.calendar_impact(day) == (moved_in_bulk, 1)
     # Each moved due date is audited once, on valid chains, written in bulk or per case.
     moved = [(c.id, stage, due) for c in cases for (stage, due, _rule), (_s, old, _r) in zip(
         after[c.id][0], before[c.id][0], strict=True) if due != old]

@@ -100,10 +100,13 @@ def _render_form(form, title: str, cancel: str, errors: dict | None = None,
                            errors=errors, hints=hints or {}), status
 
 
-def _confirm_version(form, title: str, cancel: str, summary: list, impact: list[str]):
-    """The second step of adding a version of a rule: what it is and what it does."""
+def _confirm_version(form, title: str, cancel: str, summary: list, impact: list[str],
+                     note: str | None = None, submit: str | None = None):
+    """The second step of adding a version of a rule (or a calendar day): what it is and
+    what it does. `note` replaces the reminder that a saved version stays as it is."""
     return render_template("admin/version_confirm.html", form=form, title=title,
-                           cancel=cancel, summary=summary, impact=impact)
+                           cancel=cancel, summary=summary, impact=impact, note=note,
+                           submit=submit)
 
 
 def _confirm(title: str, message: str, cancel: str):
@@ -596,26 +599,54 @@ def calendar():
 @bp.route("/calendar/new", methods=["GET", "POST"])
 @roles_required("admin")
 def calendar_new():
-    """Add an extra day off or a make-up working day; open deadlines are recomputed."""
+    """Add an extra day off or a make-up working day; open deadlines are recomputed.
+
+    Confirmed in a second step that says how many running deadlines the day moves: a day
+    off added in a large province moves tens of thousands of due dates at once."""
     form = CalendarOverrideForm()
     form.kind.choices = _choices(OVERRIDE_NAMES)
     title = _("Thêm ngày nghỉ hoặc ngày làm bù")
-    if form.validate_on_submit():
-        try:
-            _row, changed = admin_service.add_calendar_override(
-                form.day.data, form.kind.data, form.description.data, current_user,
-                clock.now())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            calendar_service.invalidate()
-            return _render_form(form, title, url_for("admin.calendar"),
-                                _apply_errors(form, exc.errors))
-        db.session.commit()
-        calendar_service.invalidate()  # other requests must read the committed calendar
-        flash(_("Đã thêm điều chỉnh lịch; %(n)s thời hạn của hồ sơ đang mở đã được tính lại.",
-                n=changed), "success")
-        return redirect(url_for("admin.calendar"))
-    return _render_form(form, title, url_for("admin.calendar"))
+    cancel = url_for("admin.calendar")
+    if request.method != "POST":
+        return _render_form(form, title, cancel)
+    problems = admin_service.calendar_problems(form.day.data, form.kind.data,
+                                               form.description.data)
+    if not form.validate_on_submit():
+        return _render_form(form, title, cancel, _with_service_errors(form, problems))
+    if problems:
+        return _render_form(form, title, cancel, _apply_errors(form, problems))
+    if "edit" in request.form:  # back from the confirmation, with what was typed
+        return _render_form(form, title, cancel)
+    if request.form.get("confirmed") != "1":
+        moved, one_by_one = admin_service.calendar_impact(form.day.data, form.kind.data,
+                                                          form.description.data)
+        return _confirm_version(form, _("Xác nhận điều chỉnh lịch"), cancel, [
+            (_("Ngày"), form.day.data.strftime("%d/%m/%Y")),
+            (_("Loại điều chỉnh"), catalog.label(OVERRIDE_NAMES, form.kind.data, _lang())),
+            (_("Căn cứ, mô tả"), form.description.data)],
+            _calendar_impact_lines(moved, one_by_one),
+            note=_("Điều chỉnh đã lưu có thể xóa; khi xóa, thời hạn được tính lại."),
+            submit=_("Xác nhận thêm điều chỉnh"))
+    try:
+        _row, changed = admin_service.add_calendar_override(
+            form.day.data, form.kind.data, form.description.data, current_user, clock.now())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        calendar_service.invalidate()
+        return _render_form(form, title, cancel, _apply_errors(form, exc.errors))
+    db.session.commit()
+    calendar_service.invalidate()  # other requests must read the committed calendar
+    flash(_("Đã thêm điều chỉnh lịch; %(n)s thời hạn của hồ sơ đang mở đã được tính lại.",
+            n=changed), "success")
+    return redirect(cancel)
+
+
+def _calendar_impact_lines(moved: int, one_by_one: int) -> list[str]:
+    lines = [_("%(n)s thời hạn đang chạy sẽ đổi ngày đến hạn.", n=moved)]
+    if one_by_one:
+        lines.append(_("%(n)s hồ sơ từng tạm đình chỉ được tính lại riêng khi lưu.",
+                       n=one_by_one))
+    return lines
 
 
 @bp.route("/calendar/<int:override_id>/delete", methods=["GET", "POST"])
@@ -631,7 +662,10 @@ def calendar_delete(override_id: int):
         flash(_("Đã xóa điều chỉnh lịch; %(n)s thời hạn của hồ sơ đang mở đã được tính lại.",
                 n=changed), "success")
         return redirect(url_for("admin.calendar"))
+    moved, one_by_one = admin_service.calendar_impact(override.day)
     return _confirm(_("Xóa điều chỉnh lịch"),
-                    _("Xóa điều chỉnh ngày %(day)s (%(description)s)? Thời hạn của hồ sơ "
-                      "đang mở sẽ được tính lại.", day=override.day.strftime("%d/%m/%Y"),
-                      description=override.description), url_for("admin.calendar"))
+                    " ".join([_("Xóa điều chỉnh ngày %(day)s (%(description)s)?",
+                                day=override.day.strftime("%d/%m/%Y"),
+                                description=override.description),
+                              *_calendar_impact_lines(moved, one_by_one)]),
+                    url_for("admin.calendar"))
