@@ -51,7 +51,12 @@ def can_view(user, case) -> bool:
     if user.role in ("inspector", "admin"):
         return True
     if user.role in AGENCY_ROLES:
-        return case.agency_id is not None and case.agency_id == user.agency_id
+        if case.agency_id is not None and case.agency_id == user.agency_id:
+            return True
+        # A head whose agency an escalation of the case is addressed to must read the case
+        # to act on it (urge, name a lead agency): read only, a denouncer still masked.
+        return (user.role == "agency_head" and user.agency_id is not None
+                and any(e.to_agency_id == user.agency_id for e in case.escalations))
     if user.role == "reception":
         return case.reception_agency_id == user.agency_id
     return False

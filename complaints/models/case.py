@@ -174,6 +174,8 @@ class Case(db.Model):
         back_populates="case", order_by="CaseDeadline.id", cascade="all, delete-orphan"
     )
     routings = relationship("Routing", back_populates="case", order_by="Routing.id")
+    # Read only (Escalation.case writes the link): who was told about this case.
+    escalations = relationship("Escalation", viewonly=True, order_by="Escalation.id")
 
     @property
     def flags(self) -> list[str]:

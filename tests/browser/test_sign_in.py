@@ -43,3 +43,22 @@ def test_english_switch(page, make_user):
     page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+@pytest.mark.parametrize("role", list(ROLE_HOMES))
+def test_signed_in_pages_fit_a_phone(phone_page, make_user, role):
+    # Found by a QA pass: the account links ran 260 px past a phone's screen on every
+    # signed-in page. They fold under a menu button now.
+    page = phone_page
+    user = make_user(role)
+    db.session.commit()
+    sign_in(page, user.username, PASSWORD)
+    page.wait_for_url(f"**{ROLE_HOMES[role][0]}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    sign_out = page.get_by_role("button", name="Đăng xuất")
+    assert not sign_out.is_visible()
+    page.get_by_role("button", name="Mở menu tài khoản").click()
+    sign_out.wait_for(state="visible")
+    assert user.full_name in page.get_by_test_id("whoami").inner_text()
+    sign_out.click()
+    page.wait_for_url("**/login")

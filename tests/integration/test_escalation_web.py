@@ -100,3 +100,31 @@ def test_an_escalation_by_the_scheduler_is_shown_as_the_system(client, login, wo
     escalated = escalated[:escalated.index("</li>")]
     assert "— Hệ thống ·" in escalated and "system" not in escalated
     assert "Lý do: Quá hạn" in escalated  # the details in words
+
+
+def test_the_head_an_escalation_is_addressed_to_can_read_the_case(client, login, world,
+                                                                  make_case):
+    # Found by a QA pass: the supervisor who must name a lead agency for a case pushed
+    # between two departments got "not found" on the case (and on its mass cluster).
+    case = make_case(actor=world.reception, kind="denunciation",
+                     received_on=date(2026, 10, 1))
+    workflow.route(case, "SO-A", world.reception, NOW, TODAY, decided_on=D)
+    workflow.transfer(case, "SO-B", "Sai thẩm quyền", world.head_a, NOW, TODAY, decided_on=D)
+    workflow.transfer(case, "SO-A", "Sai thẩm quyền", world.head_b, NOW, TODAY, decided_on=D)
+    assert db.session.scalar(select(Escalation).where(
+        Escalation.reason == "evaded")).to_agency_id == world.province.id
+    denouncer = case.petitions[0].signers[0].petitioner.full_name
+    login(world.province_head)
+    escalations = client.get("/escalations").get_data(as_text=True)
+    assert f'href="/agency/cases/{case.tracking_code}"' in escalations
+    page = client.get(f"/agency/cases/{case.tracking_code}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and case.subject in text
+    assert denouncer not in text  # read only, and the denouncer stays secret
+    assert f"/agency/cases/{case.tracking_code}/accept" not in text
+    assert client.post(f"/agency/cases/{case.tracking_code}/return",
+                       data={"confirmed": "1"}).status_code in (403, 404)
+    # Another department's head, told nothing about the case, still finds nothing.
+    client.post("/logout")
+    login(world.head_b)
+    assert client.get(f"/agency/cases/{case.tracking_code}").status_code == 404
