@@ -20,4 +20,9 @@ class NotAllowed(ServiceError):
 
 
 class NotFound(ServiceError):
-    """No such record, or not one the actor may see (404)."""
+    """No such record, or not one the actor may see (404). `what`: the kind of record the
+    message names ("case" unless told)."""
+
+    def __init__(self, *args, what: str = "case"):
+        super().__init__(*args)
+        self.what = what

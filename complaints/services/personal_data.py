@@ -66,6 +66,21 @@ def cases_of(petitioner: Petitioner) -> list[Case]:
         .distinct().order_by(Case.id)))
 
 
+def denounced(cases: list[Case]) -> bool:
+    """Did the petitioner sign a denunciation? Then who they are is secret (Art. 8 of the
+    Law on Denunciations) and an administrator sees it only by a recorded act."""
+    return any(c.kind == "denunciation" for c in cases)
+
+
+def record_view(petitioner: Petitioner, ground: str, actor: User, now: datetime) -> None:
+    """Audit an administrator opening the data of a petitioner who denounced someone."""
+    ground = (ground or "").strip()
+    if not ground:
+        raise ValidationFailed({"ground": N_("Nêu căn cứ xem (ví dụ: số phiếu yêu cầu của "
+                                             "người dân).")})
+    audit.record(chain(petitioner), "petitioner_viewed", actor, now, {"ground": ground})
+
+
 def _ended_on(case: Case) -> date:
     """The day a final case last changed: its closing date or its last audit event."""
     last = db.session.scalar(select(func.max(AuditEvent.created_at))

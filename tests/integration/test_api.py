@@ -408,3 +408,16 @@ def test_token_audit_event_has_no_secret(api, world):
     assert event is not None
     row = db.session.scalar(select(ApiToken))
     assert row.token_hash not in event.data
+
+
+def test_bound_and_choice_messages_speak_the_requests_language(client, api, world):
+    # Found by a QA pass: marshmallow's own "Must be greater than or equal to 1 and less
+    # than or equal to 1000000." showed among Vietnamese messages.
+    body = api(world["head"], "GET", "/cases?page=0&per_page=1000&status=nope").get_json()
+    assert body["errors"]["page"] == "Phải từ 1 đến 1000000."
+    assert body["errors"]["per_page"] == "Phải từ 1 đến 100."
+    assert body["errors"]["status"].startswith("Phải là một trong: ")
+    english = api(world["head"], "GET", "/cases?page=0&lang=en").get_json()
+    assert english["errors"]["page"] == "Must be between 1 and 1000000."
+    missing = api(world["head"], "GET", "/reception-sessions/999999").get_json()
+    assert missing["error"] == "Không tìm thấy buổi tiếp công dân."

@@ -37,6 +37,12 @@ def test_head_sees_unread_count_and_acknowledges(client, login, world, routed_ca
     assert ok.status_code == 302
     db.session.expire_all()
     assert db.session.get(Escalation, escalation.id).action_taken == "urge"
+    twice = client.post(f"/escalations/{escalation.id}/acknowledge",
+                        data={f"ack{escalation.id}-action": "note",
+                              f"ack{escalation.id}-note": "Lần nữa"}, follow_redirects=True)
+    assert "đã được xác nhận trước đó" in twice.text
+    db.session.expire_all()
+    assert db.session.get(Escalation, escalation.id).action_taken == "urge"
 
     client.post("/inbox/read")
     assert 'data-testid="inbox-unread"' not in client.get("/inbox").get_data(as_text=True)

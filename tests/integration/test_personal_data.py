@@ -196,3 +196,33 @@ def test_anonymise_page_refuses_with_a_clear_message(client, login, world, make_
     assert "còn vụ việc chưa kết thúc" in refused.text
     db.session.expire_all()
     assert db.session.get(Petitioner, person_id).anonymised_at is None
+
+
+def test_a_denouncer_is_shown_to_an_admin_only_by_a_recorded_act(client, login, world,
+                                                                  make_case):
+    # Found by a QA pass: the admin's personal-data page showed who denounced whom, while
+    # the API masks a denouncer even from an admin.
+    denunciation = make_case(actor=world["clerk"], kind="denunciation")
+    person = _signer(denunciation)
+    login(world["admin"])
+    first = client.get(f"/admin/personal-data/{person.id}")
+    assert first.status_code == 200 and "reveal-warning" in first.text
+    assert person.full_name not in first.text and person.phone not in first.text
+    assert denunciation.tracking_code not in first.text
+    refused = client.post(f"/admin/personal-data/{person.id}", data={"ground": "  "})
+    assert refused.status_code == 422 and "error-summary" in refused.text
+    assert person.phone not in refused.text
+    shown = client.post(f"/admin/personal-data/{person.id}",
+                        data={"ground": "Phiếu yêu cầu số 12/PYC"})
+    assert shown.status_code == 200 and person.phone in shown.text
+    assert denunciation.tracking_code in shown.text
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.chain == f"petitioner:{person.id}")).all()
+    assert [(e.action, e.actor_id, json.loads(e.data)["ground"]) for e in events] == [
+        ("petitioner_viewed", world["admin"].id, "Phiếu yêu cầu số 12/PYC")]
+    # A reload asks again; someone who denounced no one is shown at once, with no record.
+    assert "reveal-warning" in client.get(f"/admin/personal-data/{person.id}").text
+    plain = client.get(f"/admin/personal-data/{world['person'].id}")
+    assert world["person"].phone in plain.text
+    assert client.post(f"/admin/personal-data/{world['person'].id}",
+                       data={"ground": "x"}).status_code == 405

@@ -260,12 +260,31 @@ def test_feedback_once_only(client, desk, make_user, make_agency):
                                                        "comment": "Nhanh"})
     assert ok.status_code == 302
     again = client.post("/cong-dan/ho-so/danh-gia", data={"rating_result": "1",
-                                                          "rating_service": "1"})
-    assert again.status_code == 422
+                                                          "rating_service": "1"},
+                        follow_redirects=True)
+    # A second tab says why nothing changed (it answered 422 with no message).
+    assert "Hồ sơ này đã được đánh giá; đánh giá đầu tiên được giữ." in again.text
     rows = db.session.scalars(select(CitizenFeedback)).all()
     assert [(r.rating_result, r.rating_service) for r in rows] == [(4, 5)]
     html = client.get("/cong-dan/ho-so").get_data(as_text=True)
     assert 'data-testid="appeal-offer"' not in html  # a good rating offers no appeal
+
+
+def test_an_appeal_window_that_has_passed_is_not_offered(client, desk, make_user,
+                                                         make_agency, monkeypatch):
+    # Found by a QA pass: a citizen was told they could still appeal "before 02/10/2026"
+    # on 29/11/2026.
+    from datetime import date, timedelta
+
+    from complaints import clock
+
+    _resolved(client, make_user, make_agency)
+    html = client.get("/cong-dan/ho-so").get_data(as_text=True)
+    assert "bạn có thể khiếu nại lần hai trước hết ngày 31/12/2026" in html
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 31) + timedelta(days=1))
+    html = client.get("/cong-dan/ho-so").get_data(as_text=True)
+    assert "bạn có thể khiếu nại lần hai" not in html
+    assert "đã hết ngày 31/12/2026" in html
 
 
 def test_feedback_needs_a_resolution(client, desk):

@@ -9,9 +9,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import SelectField
+from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from complaints import clock
 from complaints.domain import catalog
@@ -22,7 +22,7 @@ from complaints.services import personal_data
 from complaints.services.case_view import STATUS_LABELS
 from complaints.services.errors import ValidationFailed
 from complaints.web.admin import bp
-from complaints.web.forms import Form
+from complaints.web.forms import Form, form_errors
 from complaints.web.i18n import translate
 
 
@@ -38,6 +38,15 @@ class AnonymiseForm(Form):
                  SelectChoice("petitioner_request", _l("Theo yêu cầu của người dân"))],
         validators=[InputRequired(_l("Chọn căn cứ ẩn danh."))],
     )
+
+
+class RevealForm(Form):
+    ground = TextAreaField(
+        _l("Căn cứ xem"),
+        description=_l("Ví dụ: số phiếu yêu cầu của người dân, văn bản của cơ quan có thẩm "
+                       "quyền. Được ghi vào nhật ký."),
+        validators=[DataRequired(_l("Nêu căn cứ xem (ví dụ: số phiếu yêu cầu của người "
+                                    "dân).")), Length(max=500)])
 
 
 def _retention_years() -> int:
@@ -71,14 +80,32 @@ def personal_data_search():
     return render_template("admin/personal_data.html", q=q, people=people)
 
 
-@bp.route("/personal-data/<int:petitioner_id>")
+@bp.route("/personal-data/<int:petitioner_id>", methods=["GET", "POST"])
 @roles_required("admin")
 def personal_data_detail(petitioner_id: int):
-    """Show what is held about one petitioner and whether it may be anonymised."""
+    """Show what is held about one petitioner and whether it may be anonymised.
+
+    A petitioner who denounced someone is shown only after the administrator states a
+    ground, recorded in the audit trail, as an agency reveals a denouncer on a case page;
+    the page is rendered, not redirected to, so a reload asks again."""
     person = db.session.get(Petitioner, petitioner_id) or abort(404)
+    cases = personal_data.cases_of(person)
+    if personal_data.denounced(cases):
+        form = RevealForm()
+        errors = {}
+        if request.method == "POST" and form.validate_on_submit():
+            personal_data.record_view(person, form.ground.data, current_user, clock.now())
+            db.session.commit()
+        else:
+            if request.method == "POST":
+                errors = form_errors(form)
+            return render_template("admin/personal_data_reveal.html", person=person,
+                                   form=form, errors=errors), 422 if errors else 200
+    elif request.method == "POST":
+        abort(405)
     check = personal_data.eligibility(person, clock.today(), _retention_years())
     return render_template("admin/personal_data_detail.html", person=person,
-                           cases=personal_data.cases_of(person), form=ExportForm(),
+                           cases=cases, form=ExportForm(),
                            blocker=_blocker_message(check), status_label=_status_label)
 
 

@@ -51,6 +51,8 @@ def not_allowed(exc: NotAllowed):
 
 @bp.errorhandler(NotFound)
 def not_found(exc: NotFound):
+    if getattr(exc, "what", "case") == "reception_session":
+        return error_response(404, _("Không tìm thấy buổi tiếp công dân."))
     return error_response(404, _("Không tìm thấy hồ sơ."))
 
 

@@ -382,7 +382,7 @@ def get_reception_session(session_id: int):
         session = db.session.scalar(sessions.visible_sessions(user).where(
             ReceptionSession.id == session_id))
     if session is None:
-        raise NotFound(str(session_id))
+        raise NotFound(str(session_id), what="reception_session")
     return jsonify(s.shared(s.ReceptionSessionSchema).dump(_session_rows([session])[0]))
 
 

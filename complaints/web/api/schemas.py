@@ -7,6 +7,7 @@ actions they may take), so one schema serves every staff reader and masks what i
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date, timezone
 from functools import lru_cache
@@ -91,6 +92,10 @@ class BaseSchema(Schema):
                     break
             if isinstance(field, fields.Nested):
                 messages["type"] = text["nested"]
+            for one in (field, getattr(field, "inner", None)):
+                if getattr(one, "validators", None):
+                    # New validator objects: fields are shallow copies sharing the class's.
+                    one.validators = [_translated(v, text) for v in one.validators]
             # A new dict: a schema's fields are shallow copies of the class's, so updating
             # in place would give every instance the last language built.
             field.error_messages = {**field.error_messages, **messages}
@@ -113,6 +118,30 @@ def shared(cls: type[BaseSchema], many: bool = False) -> BaseSchema:
     return found
 
 
+def _translated(validator, text: dict):
+    """A bound or choice validator declared without a message of its own, with ours (its
+    default reads "Must be greater than or equal to 1 …" in English); others as they are."""
+    if getattr(validator, "error", True) is not None:
+        return validator
+    if isinstance(validator, (validate.Range, validate.Length)):
+        kind = "range" if isinstance(validator, validate.Range) else "length"
+        if getattr(validator, "equal", None) is not None:
+            message = text["length_equal"]
+        elif validator.min is not None and validator.max is not None:
+            message = text[f"{kind}_all"]
+        elif validator.min is not None:
+            message = text[f"{kind}_min"]
+        else:
+            message = text[f"{kind}_max"]
+    elif isinstance(validator, validate.OneOf):
+        message = text["one_of"]
+    else:
+        return validator
+    validator = copy.copy(validator)
+    validator.error = message
+    return validator
+
+
 @lru_cache(maxsize=32)
 def _base_messages(locale: str) -> dict:
     """BaseSchema's messages translated into one language (catalogs are fixed per process)."""
@@ -124,6 +153,15 @@ def _base_messages(locale: str) -> dict:
         "null": gettext("Trường này không được để trống."),
         "too_large": gettext("Số quá lớn."),
         "nested": gettext("Phải là một đối tượng."),
+        # Filled by marshmallow with str.format: {min}, {max}, {equal}, {choices}.
+        "range_all": gettext("Phải từ {min} đến {max}."),
+        "range_min": gettext("Phải lớn hơn hoặc bằng {min}."),
+        "range_max": gettext("Phải nhỏ hơn hoặc bằng {max}."),
+        "length_all": gettext("Độ dài phải từ {min} đến {max}."),
+        "length_min": gettext("Độ dài tối thiểu là {min}."),
+        "length_max": gettext("Độ dài tối đa là {max}."),
+        "length_equal": gettext("Độ dài phải đúng bằng {equal}."),
+        "one_of": gettext("Phải là một trong: {choices}."),
         **{cls: gettext(text) for cls, text in _TYPE_MESSAGES},
     }
 

@@ -116,6 +116,11 @@ def acknowledge(escalation_id: int):
     escalation = _escalation_or_404(escalation_id)
     if not can_acknowledge(current_user, escalation):
         abort(403)
+    if escalation.acknowledged_at is not None:
+        # A second tab or a double click: say so rather than answer 422 with no message.
+        flash(_("Kiến nghị của hồ sơ %(code)s đã được xác nhận trước đó.",
+                code=escalation.case.tracking_code), "info")
+        return redirect(url_for("inbox.escalations"))
     form = AcknowledgeForm(prefix=f"ack{escalation.id}")
     if form.validate_on_submit():
         try:

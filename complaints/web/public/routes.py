@@ -12,6 +12,7 @@ from datetime import date
 from flask import (
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -215,6 +216,10 @@ def rate():
     found = _session_case()
     if found is None:
         return redirect(url_for("public.lookup"))
+    if public.feedback_of(found) is not None:
+        # A second tab or a double tap: say so rather than answer 422 with no message.
+        flash(_("Hồ sơ này đã được đánh giá; đánh giá đầu tiên được giữ."), "info")
+        return redirect(url_for("public.case", _anchor="danh-gia"))
     form = FeedbackForm()
     if form.validate_on_submit():
         try:
