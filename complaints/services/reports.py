@@ -274,30 +274,45 @@ def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
         return out
 
     columns = form.columns
-    sheet.append(cells([report.root.name] + [""] * len(columns) + [f"Biểu số {form.code}"],
-                       bold))
+    text = SHEET_TEXT["en" if lang == "en" else "vi"]
+    sheet.append(cells([report.root.name] + [""] * len(columns)
+                       + [f"{text['form']} {form.code}"], bold))
     sheet.append(cells([form.title(lang).upper()], bold))
     sheet.append(cells([period.label(lang)]))
-    sheet.append(cells([header_range(period)]))
+    sheet.append(cells([header_range(period, lang)]))
     sheet.append([])
-    sheet.append(cells(["STT", "Đơn vị"] + [c.group_en if lang == "en" else c.group_vi
-                                            for c in columns], bold))
+    sheet.append(cells([text["no"], text["unit"]] + [c.group_en if lang == "en" else c.group_vi
+                                                     for c in columns], bold))
     sheet.append(cells(["", ""] + [c.label(lang) for c in columns], bold))
     sheet.append(cells(["", ""] + [c.formula or c.code for c in columns], bold))
     for index, (unit, row) in enumerate(zip(report.units, report.rows, strict=True), start=1):
         sheet.append([index, unit.name] + [row.get(c.code, 0) for c in columns])
-    sheet.append(cells(["", "Tổng cộng"] + [report.total.get(c.code, 0) for c in columns], bold))
+    sheet.append(cells(["", text["total"]] + [report.total.get(c.code, 0) for c in columns],
+                       bold))
     sheet.append([])
-    sheet.append(cells(["", "NGƯỜI LẬP BIỂU"] + [""] * (len(columns) - 1)
-                       + ["THỦ TRƯỞNG ĐƠN VỊ"], bold))
-    sheet.append(cells(["", "(Ký, ghi rõ họ tên)"] + [""] * (len(columns) - 1)
-                       + ["(Ký, ghi rõ họ tên, đóng dấu)"]))
+    sheet.append(cells(["", text["preparer"]] + [""] * (len(columns) - 1) + [text["head"]],
+                       bold))
+    sheet.append(cells(["", text["sign"]] + [""] * (len(columns) - 1) + [text["sign_seal"]]))
 
 
-def header_range(period: forms.Period) -> str:
+# The official forms' fixed wording (Vietnamese is the form itself; English for reading).
+SHEET_TEXT = {
+    "vi": {"form": "Biểu số", "no": "STT", "unit": "Đơn vị", "total": "Tổng cộng",
+           "preparer": "NGƯỜI LẬP BIỂU", "head": "THỦ TRƯỞNG ĐƠN VỊ",
+           "sign": "(Ký, ghi rõ họ tên)", "sign_seal": "(Ký, ghi rõ họ tên, đóng dấu)",
+           "range": "Số liệu tính từ ngày {start} đến ngày {end}"},
+    # As the report page words them (complaints/translations, en).
+    "en": {"form": "Form no.", "no": "No.", "unit": "Unit", "total": "Grand total",
+           "preparer": "PREPARED BY", "head": "HEAD OF UNIT",
+           "sign": "(Signature and full name)", "sign_seal": "(Signature, full name and seal)",
+           "range": "Figures from {start} to {end}"},
+}
+
+
+def header_range(period: forms.Period, lang: str = "vi") -> str:
     """The forms' header line: "Số liệu tính từ ngày dd/mm/yyyy đến ngày dd/mm/yyyy"."""
-    return (f"Số liệu tính từ ngày {period.start.strftime('%d/%m/%Y')} "
-            f"đến ngày {period.end.strftime('%d/%m/%Y')}")
+    return SHEET_TEXT["en" if lang == "en" else "vi"]["range"].format(
+        start=period.start.strftime("%d/%m/%Y"), end=period.end.strftime("%d/%m/%Y"))
 
 
 # Rows of the workbook: header lines before the data, as the tests and readers find them.

@@ -184,6 +184,19 @@ def test_excel_matches_the_page(world, client, login):
     total_row = next(r for r in data if r[1] == "Tổng cộng")
     assert list(total_row[2:17]) == [3, 2, 1, 2, 1, 1, 0, 0, 1, 1, 12.5, 0, 3, 0, 1]
     assert any(r and r[-1] == "THỦ TRƯỞNG ĐƠN VỊ" for r in data)
+    # In English the page and the workbook word the form's fixed lines alike (a QA pass
+    # found the period line and the workbook's labels left in Vietnamese).
+    client.get("/lang/en?next=/")
+    html = client.get(f"/inspection/reports?{args}").get_data(as_text=True)
+    assert "Figures from 15/06/2026 to 14/09/2026" in html and "Số liệu" not in html
+    rows = list(load_workbook(io.BytesIO(client.get(
+        f"/inspection/reports?{args}&export=xlsx").data)).active.iter_rows(values_only=True))
+    assert rows[0][-1] == "Form no. 03/GQKN" and rows[3][0] == "Figures from 15/06/2026 to " \
+        "14/09/2026"
+    assert rows[5][:2] == ("No.", "Unit")
+    words = {str(v) for r in rows for v in r if isinstance(v, str)}
+    assert {"Grand total", "PREPARED BY", "HEAD OF UNIT"} <= words
+    assert not {"STT", "Tổng cộng", "THỦ TRƯỞNG ĐƠN VỊ", "NGƯỜI LẬP BIỂU"} & words
 
 
 def test_agency_head_reports_only_own_subtree(world, client, login):

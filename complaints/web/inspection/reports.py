@@ -83,7 +83,8 @@ def reports():
     return render_template("inspection/report.html", report=report, forms=FORMS,
                            period=period, problem=problem, root=root,
                            job_form=ReportJobForm(),
-                           header=report_service.header_range(period), **_filter_choices())
+                           header=report_service.header_range(period, _lang()),
+                           **_filter_choices())
 
 
 REPORT_KIND_LABELS = {"official": _l("Bộ biểu mẫu báo cáo (4 biểu)"),
