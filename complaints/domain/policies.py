@@ -169,6 +169,15 @@ _TABLE = (
 )
 # fmt: on
 
+_ENGLISH_SOURCES = {vi: en for vi, en in SOURCES.values()}
+
+
+def source_in_english(source: str) -> str:
+    """A legal basis in English when it is one of the defaults' (an administrator's own
+    wording is kept as typed); empty when unknown."""
+    return _ENGLISH_SOURCES.get((source or "").strip(), "")
+
+
 DEFAULT_POLICIES: tuple[PolicyRule, ...] = tuple(
     PolicyRule(
         *row[:8],
@@ -190,22 +199,35 @@ def select_policy(
     on: date,
 ) -> PolicyRule | None:
     """Return the rule in force on `on` for the case, falling back to the "normal" variant."""
-    if stage == HANDLING or kind != COMPLAINT:
-        round = None  # only complaint acceptance and resolution depend on the round
-    in_force = [
-        r
-        for r in rules
-        if r.stage == stage
-        and r.kind == kind
-        and r.round == round
-        and r.effective_from <= on
-    ]
+    in_force = [r for r in _for_case(rules, stage, kind, round) if r.effective_from <= on]
     for wanted in (variant, NORMAL):
         matching = [r for r in in_force if r.variant == wanted]
         if matching:
             # The latest version in force wins (laws amended from 1 July 2026).
             return max(matching, key=lambda r: r.effective_from)
     return None
+
+
+def first_day_in_force(
+    rules: Iterable[PolicyRule],
+    stage: str,
+    kind: str,
+    round: int | None,
+    variant: str,
+) -> date | None:
+    """Return the first day `select_policy` finds a rule for such a case (None: never)."""
+    days = [r.effective_from for r in _for_case(rules, stage, kind, round)
+            if r.variant in (variant, NORMAL)]
+    return min(days, default=None)
+
+
+def _for_case(
+    rules: Iterable[PolicyRule], stage: str, kind: str, round: int | None
+) -> list[PolicyRule]:
+    """The rules of a stage for a kind (and round) of case, whatever their dates."""
+    if stage == HANDLING or kind != COMPLAINT:
+        round = None  # only complaint acceptance and resolution depend on the round
+    return [r for r in rules if r.stage == stage and r.kind == kind and r.round == round]
 
 
 @dataclass(frozen=True)

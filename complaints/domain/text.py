@@ -20,3 +20,9 @@ def fold(text: str | None) -> str:
 def digits(text: str | None) -> str:
     """Return only the digits of a phone or ID number, so formatting does not matter."""
     return "".join(ch for ch in text or "" if ch.isdigit())
+
+
+def name_order(name: str | None) -> tuple[str, str]:
+    """Sort key for Vietnamese names: "Đắk Lắk" among the D's, "Ái Quốc" among the A's (a
+    code-point sort puts every accented first letter after "Z"); ties keep accents apart."""
+    return fold(name), name or ""

@@ -10,7 +10,12 @@ from sqlalchemy import bindparam, func, insert, select, update
 from complaints.domain import deadlines as dl
 from complaints.domain import escalation as esc_rules
 from complaints.domain import states
-from complaints.domain.policies import PolicyRule, select_policy
+from complaints.domain.policies import (
+    PolicyRule,
+    first_day_in_force,
+    select_policy,
+    source_in_english,
+)
 from complaints.extensions import db
 from complaints.models import Case, CaseDeadline, DeadlinePolicy, Escalation, EscalationStep
 from complaints.services import running_due  # also keeps cases.running_due_on (listener)
@@ -121,6 +126,13 @@ def policy_for(case: Case, stage: str, on: date,
     return rule, policy_id
 
 
+def handling_policy_from(kind: str, channel: str) -> date | None:
+    """Return the first day a new petition of this kind, received by this channel, has a
+    handling deadline policy in force (None: none at all), as `set_deadline` will look."""
+    variant = _pick_variant("handling", channel == "reception_session", None, False, False)
+    return first_day_in_force([r for r, _ in _rules()], "handling", kind, None, variant)
+
+
 def set_deadline(case: Case, stage: str, start_on: date, extended_days: int = 0,
                  variant: str | None = None) -> CaseDeadline:
     """Compute and store the stage's due date from `start_on` (replacing an earlier one)."""
@@ -135,6 +147,18 @@ def set_deadline(case: Case, stage: str, start_on: date, extended_days: int = 0,
     row.days, row.unit, row.extended_days = rule.days, rule.unit, extended_days
     row.policy_id, row.rule, row.met_on = policy_id, deadline.explain("vi"), None
     return row
+
+
+def explain(row: CaseDeadline, lang: str) -> str:
+    """How a stored deadline's due date was computed, in `lang` (stored in Vietnamese)."""
+    if not lang.startswith("en") or row.due_on is None or row.start_on is None:
+        return row.rule or ""
+    rule = next((r for r, policy_id in _rules() if policy_id == row.policy_id), None)
+    return dl.explain_stored(get_calendar(), row.stage, row.start_on, row.due_on, row.days,
+                             row.unit, row.extended_days or 0,
+                             rule.source if rule else "",
+                             (rule.source_en or source_in_english(rule.source)) if rule else "",
+                             row.rule or "", lang)
 
 
 def meet(case: Case, stage: str, on: date) -> None:
@@ -270,7 +294,7 @@ def _reapply_suspensions(case: Case, row: CaseDeadline) -> None:
         if suspended_on < row.start_on:
             continue  # a suspension of an earlier acceptance (before a transfer)
         row.due_on = dl.resume_due(cal, row.due_on, row.unit, suspended_on, resumed_on)
-        row.rule += f" · tạm đình chỉ {suspended_on:%d/%m/%Y}–{resumed_on:%d/%m/%Y}"
+        row.rule += dl.suspension_note(suspended_on, resumed_on)
 
 
 def _write_recomputed(updates: list[dict], moved: list[tuple], now: datetime, actor,

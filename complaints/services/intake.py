@@ -14,11 +14,11 @@ from types import SimpleNamespace
 from flask import current_app
 from sqlalchemy import Row, insert, select
 
+from complaints.domain import contacts, states
 from complaints.domain import escalation as rules
-from complaints.domain import states
 from complaints.domain.catalog import CHANNELS, KINDS
 from complaints.domain.messages import N_
-from complaints.domain.text import digits, fold
+from complaints.domain.text import fold
 from complaints.extensions import db
 from complaints.models import (
     Case,
@@ -118,10 +118,7 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
     for i, p in enumerate(data.petitioners):
         if not (p.full_name or "").strip():
             errors[f"{prefix}petitioners.{i}.full_name"] = N_("Nhập họ và tên.")
-        if p.id_number and not digits(p.id_number):
-            errors[f"{prefix}petitioners.{i}.id_number"] = N_("Số định danh chỉ gồm chữ số.")
-        if p.email and "@" not in p.email:
-            errors[f"{prefix}petitioners.{i}.email"] = N_("Địa chỉ thư điện tử không hợp lệ.")
+        errors.update(contact_errors(p, f"{prefix}petitioners.{i}."))
     if len(data.petitioners) >= GROUP_SIZE:
         reps = sum(1 for p in data.petitioners if p.is_representative)
         limit = 2 if len(data.petitioners) <= 10 else 5
@@ -134,8 +131,31 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
     return errors
 
 
+# Why a petitioner's contact field was refused; the normalisers refuse, they never strip.
+_CONTACT_RULES = (
+    ("id_number", contacts.id_number,
+     N_("Số định danh gồm 12 chữ số (CCCD) hoặc 9 chữ số (CMND).")),
+    ("phone", contacts.phone,
+     N_("Số điện thoại gồm 10 chữ số bắt đầu bằng 0 (hoặc +84 và 9 chữ số); số cố định "
+        "có thể gồm 11 chữ số bắt đầu bằng 02.")),
+    ("email", contacts.email, N_("Địa chỉ thư điện tử không hợp lệ.")),
+)
+
+
+def contact_errors(person, prefix: str = "") -> dict[str, str]:
+    """Return field → message for a petitioner's ID number, phone or e-mail that is wrong
+    (`person`: anything with those three attributes; the online form's submission too)."""
+    errors = {}
+    for name, normalise, message in _CONTACT_RULES:
+        try:
+            normalise(getattr(person, name))
+        except contacts.InvalidContact:
+            errors[prefix + name] = message
+    return errors
+
+
 def _id_numbers(petitioners: list[PetitionerData]) -> list[str]:
-    return [n for n in (digits(p.id_number) for p in petitioners) if n]
+    return [n for n in (contacts.id_number(p.id_number) for p in petitioners) if n]
 
 
 def _signing_people(petitioners: list[PetitionerData], locality_code: str | None,
@@ -146,7 +166,7 @@ def _signing_people(petitioners: list[PetitionerData], locality_code: str | None
     people: list[tuple[Petitioner, bool]] = []
     by_number: dict[str, Petitioner] = {}
     for p in petitioners:
-        number = digits(p.id_number)
+        number = contacts.id_number(p.id_number)
         if number and number in by_number:
             continue
         person = (known.get(number) if number else None) or _new_petitioner(p, locality_code)
@@ -159,8 +179,8 @@ def _signing_people(petitioners: list[PetitionerData], locality_code: str | None
 def _new_petitioner(data: PetitionerData, locality_code: str | None) -> Petitioner:
     return Petitioner(
         full_name=data.full_name.strip(), name_folded=fold(data.full_name),
-        id_number=digits(data.id_number) or None, phone=digits(data.phone) or None,
-        email=(data.email or "").strip() or None, address=data.address,
+        id_number=contacts.id_number(data.id_number), phone=contacts.phone(data.phone),
+        email=contacts.email(data.email), address=data.address,
         locality_code=locality_code,
     )
 
@@ -223,7 +243,26 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
         errors[prefix + "complaint_round"] = N_("Lần khiếu nại là 1 hoặc 2.")
     if refs.parent_missing:
         errors[prefix + "parent_tracking_code"] = N_("Không tìm thấy hồ sơ trước.")
+    errors.update(_policy_errors(data, prefix, errors))
     return errors
+
+
+def _policy_errors(data: CaseData, prefix: str, found: dict[str, str]) -> dict[str, str]:
+    """A new case gets a handling deadline from the policy in force on the day the petition
+    was received: refuse a day before the first policy (write_case could not set it)."""
+    received_on = data.petition.received_on
+    if data.kind not in KINDS or received_on is None or prefix + "received_on" in found:
+        return {}
+    first = deadlines.handling_policy_from(data.kind, data.petition.channel)
+    if first is None:
+        logger.error("no handling deadline policy for %s petitions", data.kind)
+        return {prefix + "kind": N_("Chưa có quy định thời hạn xử lý cho loại đơn này; báo "
+                                    "quản trị hệ thống.")}
+    if received_on < first:
+        return {prefix + "received_on": N_(
+            "Ngày nhận đơn phải từ %(date)s trở đi: trước ngày đó chưa có quy định thời hạn "
+            "xử lý đơn.", date=first.strftime("%d/%m/%Y"))}
+    return {}
 
 
 @dataclass

@@ -125,11 +125,6 @@ def validate_submission(data: OnlineSubmission) -> dict[str, str]:
         errors["subject"] = N_("Nhập trích yếu nội dung.")
     if not (data.content or "").strip():
         errors["content"] = N_("Nhập nội dung đơn.")
-    if data.email and ("@" not in data.email or len(data.email) > 255):
-        errors["email"] = N_("Địa chỉ thư điện tử không hợp lệ.")
-    if data.id_number and not (digits(data.id_number) == data.id_number.strip()
-                               and 9 <= len(data.id_number.strip()) <= 12):
-        errors["id_number"] = N_("Số định danh gồm 9 đến 12 chữ số.")
     if len(data.subject or "") > SUBJECT_MAX:
         errors["subject"] = N_("Tối đa %(max)s ký tự.", max=SUBJECT_MAX)
     if len(data.content or "") > CONTENT_MAX:
@@ -146,8 +141,8 @@ def validate_submission(data: OnlineSubmission) -> dict[str, str]:
     if not any((v or "").strip() for v in (data.phone, data.email, data.address)):
         errors["phone"] = N_("Nhập ít nhất một cách liên lạc: điện thoại, thư điện tử "
                               "hoặc địa chỉ.")
-    if data.phone and not 9 <= len(digits(data.phone)) <= 12:
-        errors["phone"] = N_("Số điện thoại không hợp lệ.")
+    # The same rules as every intake (domain/contacts.py): refused, never cut down.
+    errors.update(intake.contact_errors(data))
     return errors
 
 

@@ -68,7 +68,9 @@ def _reason(rule: RoutingRule, agency: Agency) -> str:
     parts = []
     if rule.field_id is not None:
         field = db.session.get(Field, rule.field_id)
-        parts.append(f"Lĩnh vực {field.name_vi if field else rule.field_id}")
+        name = field.name_vi if field else str(rule.field_id)
+        # "Lĩnh vực khác" is itself named "field …": no "Lĩnh vực Lĩnh vực khác".
+        parts.append(name if name.lower().startswith("lĩnh vực") else f"Lĩnh vực {name}")
     if rule.locality_code is not None:
         locality = db.session.get(Locality, rule.locality_code)
         parts.append(f"Địa bàn {locality.name if locality else rule.locality_code}")
@@ -106,12 +108,42 @@ def suggestion_for(case: Case) -> Suggestion | None:
     return suggest_agency(case.field_id, case.locality_code, case.kind)
 
 
+def last_return(case: Case) -> Routing | None:
+    """The move by which an agency sent a returned case back to reception (None when the
+    case is not waiting after a return)."""
+    if case.status != "returned":
+        return None
+    return db.session.scalar(select(Routing).where(Routing.case_id == case.id,
+                                                   Routing.action == "return")
+                             .order_by(Routing.id.desc()).limit(1))
+
+
 def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, today: date,
                override_reason: str | None = None,
                decided_on: date | None = None) -> Case:
-    """Route a case, confirming the suggested agency or overriding it with a reason."""
+    """Route a case, confirming the suggested agency or overriding it with a reason.
+
+    After a return, the agency the returning one proposed counts as the suggestion, and
+    sending the case straight back to the agency that returned it needs a reason: a case
+    pushed back and forth without one is how evasion (đùn đẩy) starts."""
     suggestion = suggestion_for(case)
     override_reason = (override_reason or "").strip()
+    returned = last_return(case)
+    if returned is not None and returned.from_agency_id is not None and not override_reason:
+        back = db.session.get(Agency, returned.from_agency_id)
+        if back is not None and back.code == agency_code:
+            raise ValidationFailed({"override_reason": N_(
+                "%(agency)s vừa trả lại hồ sơ này: nêu lý do chuyển lại cho chính cơ quan đó.",
+                agency=back.name)})
+    if returned is not None and returned.suggested_agency_id is not None:
+        proposed = db.session.get(Agency, returned.suggested_agency_id)
+        if proposed is not None and proposed.code == agency_code:
+            reason = f"Theo đề xuất của cơ quan trả lại ({returned.reason})"
+            if override_reason:
+                reason += f" — {override_reason}"
+            workflow.route(case, agency_code, actor, now, today, reason=reason,
+                           decided_on=decided_on)
+            return case
     overriding = suggestion is not None and suggestion.agency.code != agency_code
     if overriding and not override_reason:
         raise ValidationFailed({"override_reason": N_(

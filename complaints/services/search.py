@@ -98,3 +98,49 @@ def search_query(user: User, q: str, limit: int = 50) -> Select | None:
         query = (select(Case).join(newest, newest.c.case_id == Case.id)
                  .order_by(newest.c.rank, Case.id.desc()))
     return query.limit(limit)
+
+
+_TRACKING_CODE = re.compile(r"\d{4}-[A-Z0-9]{8}")
+
+
+def desk_search(user: User, q: str, limit: int = 50) -> list[Case]:
+    """The reception desk's search box: the cases its desk logged that match `q` — the
+    tracking code itself, then a petitioner's name, ID number or phone, then words of the
+    subject or content — best first, each case once.
+
+    Only for readers who see petitioners (reception logged them, identity included): an
+    agency's search must not find a case by the name of a secret denouncer.
+    """
+    from complaints.domain.text import digits
+    from complaints.models import Petition, Petitioner, PetitionSigner
+
+    q = (q or "").strip()[:200]
+    if not q:
+        return []
+    visible = queries.cases_visible_to(user)
+    found: list[Case] = []
+    code = q.upper().replace(" ", "")
+    if _TRACKING_CODE.fullmatch(code):
+        found += db.session.scalars(visible.where(Case.tracking_code == code))
+    people = select(PetitionSigner.petition_id).join(
+        Petitioner, Petitioner.id == PetitionSigner.petitioner_id)
+    number = digits(q)
+    if number and number == q.replace(" ", "").replace("+84", "0"):
+        if len(number) >= 9:
+            people = people.where((Petitioner.id_number == number)
+                                  | (Petitioner.phone == number))
+        else:
+            people = None  # a few digits name no one
+    elif fold(q).strip():
+        people = people.where(Petitioner.name_folded.contains(fold(q).strip(),
+                                                              autoescape=True))
+    else:
+        people = None
+    if people is not None:
+        found += db.session.scalars(
+            visible.where(Case.id.in_(select(Petition.case_id)
+                                      .where(Petition.id.in_(people))))
+            .order_by(Case.id.desc()).limit(limit))
+    found += search_cases(user, q, limit)
+    seen: set[int] = set()
+    return [c for c in found if not (c.id in seen or seen.add(c.id))][:limit]

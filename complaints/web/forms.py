@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -103,6 +103,14 @@ def form_errors(form) -> dict[str, str]:
         elif field.errors and isinstance(field.errors, list):
             errors[field.id] = str(field.errors[0])
     return errors
+
+
+def with_service_errors(form, service_errors: Mapping[str, str]) -> dict[str, str]:
+    """Return `form_errors(form)` and, for the fields the form found no fault with, the
+    service's (html id → translated message), so one round shows every problem."""
+    errors = form_errors(form)
+    return {**errors, **{key: message for key, message in service_errors.items()
+                         if key not in errors}}
 
 
 def select_choices(pairs: Iterable[tuple[Any, Any]], empty: Any = None) -> list[SelectChoice]:

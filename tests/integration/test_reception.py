@@ -267,3 +267,74 @@ def test_localities_of_a_province_for_the_picker(client, desk):
 def test_other_roles_cannot_use_the_intake_form(client, make_user, login):
     login(make_user("agency_head"))
     assert client.get("/reception/new").status_code == 403
+
+
+def test_the_desk_finds_a_case_that_left_its_queue(client, desk, make_case, make_user,
+                                                   make_agency):
+    # Found by a QA pass: once routed, a case could not be found again at the desk.
+    officer, _ward = desk
+    make_agency(code="SO-TNMT")
+    case = make_case(actor=officer, subject="Lấn chiếm vỉa hè đường Lạch Tray")
+    workflow.route(case, "SO-TNMT", officer, NOW, TODAY)
+    other_desk = make_case(subject="Lấn chiếm vỉa hè đường Lạch Tray")  # another desk's
+    person_ = case.petitions[0].signers[0].petitioner
+    db.session.commit()
+    home = client.get("/reception/").get_data(as_text=True)
+    assert case.tracking_code not in home and 'data-testid="desk-search"' in home
+    for q in (case.tracking_code.lower(), "nguyen van a", person_.phone,
+              person_.id_number, "lan chiem via he"):
+        page = client.get("/reception/search", query_string={"q": q}).get_data(as_text=True)
+        assert case.tracking_code in page, q
+        assert other_desk.tracking_code not in page, q
+    empty = client.get("/reception/search?q=khongcogi").get_data(as_text=True)
+    assert 'data-testid="no-results"' in empty
+    assert 'data-testid="search-results"' not in client.get(
+        "/reception/search?q=").get_data(as_text=True)
+
+
+def test_a_page_past_the_end_says_so(client, desk, make_case):
+    officer, _ward = desk
+    make_case(actor=officer)
+    db.session.commit()
+    page = client.get("/reception/?page=99").get_data(as_text=True)
+    assert 'data-testid="page-out-of-range"' in page and "Không có hồ sơ chờ" not in page
+
+
+def test_a_returned_case_goes_where_the_returning_agency_proposed(client, desk, make_case,
+                                                                   make_agency, make_user):
+    # Found by a QA pass: the route form still proposed the agency that had just returned
+    # the case, and sending it straight back needed no reason.
+    officer, ward = desk
+    tnmt = make_agency("SO-TNMT", name="Sở Tài nguyên và Môi trường")
+    make_agency("SO-XD", name="Sở Xây dựng")
+    _rule(tnmt, "land")
+    head = make_user("agency_head", agency=tnmt)
+    case = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
+    workflow.route(case, "SO-TNMT", officer, NOW, TODAY)
+    workflow.return_case(case, "Sai thẩm quyền", "SO-XD", head, NOW, TODAY)
+    db.session.commit()
+    html = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
+    assert '<option selected value="SO-XD">' in html and 'data-testid="return-note"' in html
+    assert f'value="{officer.agency.code}"' not in html  # not the desk itself
+    url = f"/reception/cases/{case.tracking_code}/route"
+    back = client.post(url, data={"route-agency_code": "SO-TNMT"})
+    assert back.status_code == 422
+    assert "vừa trả lại hồ sơ này: nêu lý do" in back.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.status == "returned"
+    assert client.post(url, data={"route-agency_code": "SO-XD"}).status_code == 302
+    db.session.refresh(case)
+    assert case.agency.code == "SO-XD"
+    move = db.session.scalars(select(Routing).where(Routing.case_id == case.id)
+                              .order_by(Routing.id)).all()[-1]
+    assert move.reason.startswith("Theo đề xuất của cơ quan trả lại (Sai thẩm quyền)")
+
+
+def test_the_other_field_is_not_named_twice_in_a_suggestion(desk, make_agency):
+    from complaints.services import routing
+
+    agency = make_agency("UBND-X", name="UBND phường")
+    rule = _rule(agency, "other")
+    field = db.session.scalar(select(Field).where(Field.code == "other"))
+    suggestion = routing.suggest_agency(field.id, None, "feedback")
+    assert suggestion.reason == f"Lĩnh vực khác → UBND phường (quy tắc #{rule.id})"

@@ -169,6 +169,7 @@ MATRIX: dict[str, dict] = {
     "public.leave": everyone(P),
     # --- reception desk ---
     "reception.home": RECEPTION_ONLY,
+    "reception.search": RECEPTION_ONLY,
     "reception.localities": RECEPTION_ONLY,
     "reception.new_case": RECEPTION_ONLY,
     "reception.case_page": row(reception=OWN_ONLY),

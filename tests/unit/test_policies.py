@@ -17,6 +17,7 @@ from complaints.domain.policies import (
     ESCALATION_LADDER,
     KINDS,
     VARIANTS,
+    first_day_in_force,
     select_policy,
 )
 
@@ -136,6 +137,17 @@ def test_denunciation_acceptance_is_seven_working_days():
 
 def test_unknown_combination_returns_none():
     assert pick("acceptance", "denunciation", None, "normal", date(2019, 1, 1)) is None
+
+
+def test_first_day_in_force_is_where_select_policy_starts_finding_a_rule():
+    for stage, kind, round_, variant in (("handling", "feedback", None, "normal"),
+                                         ("handling", "complaint", 2, "reception_session"),
+                                         ("resolution", "complaint", 1, "remote_complex")):
+        first = first_day_in_force(DEFAULT_POLICIES, stage, kind, round_, variant)
+        assert first is not None
+        assert pick(stage, kind, round_, variant, first) is not None
+        assert pick(stage, kind, round_, variant, date.fromordinal(first.toordinal() - 1)) is None
+    assert first_day_in_force(DEFAULT_POLICIES, "handling", "nonsense", None, "normal") is None
 
 
 def test_escalation_ladder_data():

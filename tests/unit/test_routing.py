@@ -55,3 +55,13 @@ def test_tie_broken_by_priority_then_oldest(priorities, winner):
 def test_kind_specific_rule_beats_any_kind():
     rules = [rule(1, field_id=LAND), rule(2, field_id=LAND, kind="complaint")]
     assert pick(rules) == 2
+
+
+def test_names_sort_as_vietnamese_readers_expect():
+    from complaints.domain.text import name_order
+
+    names = ["Vĩnh Long", "Đắk Lắk", "Đà Nẵng", "An Giang", "Phường Việt Hòa",
+             "Phường Ái Quốc", "Bình Dương"]
+    assert sorted(names, key=name_order) == [
+        "An Giang", "Bình Dương", "Đà Nẵng", "Đắk Lắk", "Phường Ái Quốc",
+        "Phường Việt Hòa", "Vĩnh Long"]

@@ -40,7 +40,7 @@ class SubmitForm(Form):
     address = StringField(_l("Địa chỉ liên hệ"), validators=[
         Optional(), Length(max=public.ADDRESS_MAX)])
     id_number = StringField(_l("Số định danh cá nhân / CCCD (không bắt buộc)"),
-                            validators=[Optional(), Length(max=12)])
+                            validators=[Optional(), Length(max=20)])
     attachments = MultipleFileField(_l("Tài liệu kèm theo (không bắt buộc)"))
     consent = BooleanField(
         _l("Tôi đã đọc và đồng ý với việc xử lý dữ liệu cá nhân nêu trên"),

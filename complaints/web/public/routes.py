@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
 from complaints.domain.catalog import KINDS
+from complaints.domain.text import name_order
 from complaints.extensions import db, limiter
 from complaints.models import Field, Locality
 from complaints.services import public
@@ -70,9 +71,9 @@ def _fill_choices(form: SubmitForm) -> None:
     form.field.choices = [SelectChoice("", _("— Chọn lĩnh vực —"))] + [
         SelectChoice(f.code, f.name(lang)) for f in fields]
     province = f"{int(current_app.config['PROVINCE_CODE']):02d}"
-    places = db.session.scalars(select(Locality).where(Locality.level == "commune",
-                                                       Locality.province_code == province)
-                                .order_by(Locality.name))
+    places = sorted(db.session.scalars(select(Locality).where(
+        Locality.level == "commune", Locality.province_code == province)),
+        key=lambda loc: name_order(loc.name))
     form.locality_code.choices = [SelectChoice("", _("— Không rõ / không chọn —"))] + [
         SelectChoice(loc.code, loc.name) for loc in places]
 
@@ -139,6 +140,13 @@ def submit():
             sealed.put(RECEIPT_KEY, {"code": case.tracking_code, "pin": pin,
                                     "email": bool(form.email.data), "second": False})
             return redirect(url_for("public.submitted"))
+    elif request.method == "POST":
+        # One round: the service's reasons too, for the fields the form found no fault with.
+        aliases = {"field_code": "field"}
+        _attach_errors(form, {
+            key: message for key, message in public.validate_submission(
+                _submission(form)).items()
+            if not getattr(getattr(form, aliases.get(key, key), None), "errors", None)})
     status = 422 if request.method == "POST" else 200
     return render_template("public/submit.html", form=form,
                            max_files=public.MAX_FILES,

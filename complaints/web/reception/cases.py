@@ -5,13 +5,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
-from flask import abort, flash, redirect, render_template, send_file, session, url_for
+from flask import (
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from complaints import clock
 from complaints.domain import states
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Attachment, AuditEvent, Case
 from complaints.permissions import can_act, can_see_identity, can_view, roles_required
@@ -56,13 +66,19 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
     for action, form_class in OUTCOME_FORMS.items():
         forms.setdefault(action, form_class(formdata=None, prefix=action))
     route_form = forms["route"]
-    agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True))
-                                  .order_by(Agency.name))
+    # Not the desk itself: reception routes a case away to the agency that must handle it.
+    agencies = sorted(db.session.scalars(select(Agency).where(
+        Agency.active.is_(True), Agency.id != current_user.agency_id)),
+        key=lambda a: name_order(a.name))
     route_form.agency_code.choices = select_choices(((a.code, a.name) for a in agencies),
                                                     _("— Chọn cơ quan —"))
     suggestion = routing.suggestion_for(case)
-    if suggestion and not route_form.agency_code.data:
-        route_form.agency_code.data = suggestion.agency.code
+    returned = routing.last_return(case)
+    if not route_form.agency_code.data:
+        if returned is not None and returned.suggested_agency is not None:
+            route_form.agency_code.data = returned.suggested_agency.code
+        elif suggestion:
+            route_form.agency_code.data = suggestion.agency.code
     actions = [a for a in states.allowed_actions(case.status)
                if a in OUTCOME_FORMS and can_act(current_user, case, a)]
     files = list(db.session.scalars(select(Attachment).where(Attachment.case_id == case.id)
@@ -71,6 +87,7 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         "reception/case.html", case=case, case_attachments=files, timeline=_timeline(case),
         forms=forms, errors=errors or {},
         actions=actions, suggestion=suggestion, acceptance_rule=_acceptance_hint(case),
+        returned=returned,
         show_identity=can_see_identity(current_user, case), today=clock.today(),
     ), status
 
@@ -111,6 +128,8 @@ def case_action(code: str, action: str):
             select(Agency).where(Agency.active.is_(True))))
     if not form.validate():
         return _render_case(case, {action: form}, _errors_of(form), 422)
+    if action == "file" and "edit" in request.form:  # back from the confirmation: as typed
+        return _render_case(case, {action: form})
     if action == "file" and form.confirm.data != "yes":
         return render_template("reception/confirm_file.html", case=case, form=form)
     now, today = clock.now(), clock.today()

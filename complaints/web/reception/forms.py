@@ -1,5 +1,6 @@
 """Reception forms: intake, routing and the other handling outcomes."""
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -28,6 +29,14 @@ def _choices(table):
     return [SelectChoice(code, vi) for code, (vi, _en) in table.items()]
 
 
+def _choices_in_language(table):
+    """Choices read when the form is rendered, in the reader's language (not at import)."""
+    def choices():
+        english = str(get_locale() or "vi").startswith("en")
+        return [SelectChoice(code, en if english else vi) for code, (vi, en) in table.items()]
+    return choices
+
+
 class PetitionerForm(SubForm):
     """One signer (no CSRF of its own: it lives inside the intake form)."""
 
@@ -49,14 +58,16 @@ class IntakeForm(PageForm):
     """Log a received petition (tiếp nhận đơn)."""
 
     draft = HiddenField()
-    kind = SelectField(_l("Loại đơn"), choices=_choices(KINDS), validators=[DataRequired()])
+    kind = SelectField(_l("Loại đơn"), choices=_choices(KINDS),
+                       validators=[DataRequired(_l("Chọn loại đơn."))])
     complaint_round = SelectField(
         _l("Lần khiếu nại"), choices=[SelectChoice("1", _l("Lần đầu")),
                                           SelectChoice("2", _l("Lần hai"))], default="1")
     parent_tracking_code = StringField(
         _l("Mã hồ sơ lần đầu (nếu khiếu nại lần hai)"),
         validators=[Optional(), Length(max=20)])
-    field = SelectField(_l("Lĩnh vực"), choices=[], validators=[DataRequired()])
+    field = SelectField(_l("Lĩnh vực"), choices=[],
+                        validators=[DataRequired(_l("Chọn lĩnh vực."))])
     subject = StringField(_l("Trích yếu nội dung"),
                           validators=[DataRequired(_l("Nhập trích yếu nội dung.")),
                                       Length(max=500)])
@@ -64,7 +75,7 @@ class IntakeForm(PageForm):
                             validators=[DataRequired(_l("Nhập nội dung đơn.")),
                                         Length(max=20000)])
     channel = SelectField(_l("Kênh tiếp nhận"), choices=_choices(CHANNELS),
-                          validators=[DataRequired()])
+                          validators=[DataRequired(_l("Chọn kênh tiếp nhận."))])
     received_on = DateField(_l("Ngày nhận đơn"), format=DATE_FORMATS,
                             validators=[InputRequired(_l("Nhập ngày nhận đơn (dd/mm/yyyy)."))])
     province = SelectField(_l("Tỉnh, thành phố"), choices=[], validate_choice=False)
@@ -108,7 +119,8 @@ class GuideForm(PageForm):
 class FileForm(PageForm):
     """File away (lưu đơn), confirmed in a second step."""
 
-    filing_reason = SelectField(_l("Lý do lưu đơn"), choices=_choices(FILING_REASONS),
+    filing_reason = SelectField(_l("Lý do lưu đơn"),
+                                choices=_choices_in_language(FILING_REASONS),
                                 validators=[DataRequired(_l("Chọn lý do lưu đơn."))])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
     decided_on = DateField(_l("Ngày lưu đơn"), format=DATE_FORMATS, validators=[Optional()])

@@ -22,14 +22,16 @@ from sqlalchemy import select
 
 from complaints import clock
 from complaints.domain import catalog, states
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality, Routing
 from complaints.permissions import can_add_petition, roles_required
 from complaints.services import attachments, duplicates, intake, queries
+from complaints.services import search as search_service
 from complaints.services.attachments import StorageError, StoredFile
 from complaints.services.errors import NotFound, ValidationFailed
 from complaints.web import sealed
-from complaints.web.forms import form_errors, select_choices
+from complaints.web.forms import select_choices, with_service_errors
 from complaints.web.i18n import error_text, translate, translate_errors
 from complaints.web.reception import bp
 from complaints.web.reception.forms import PETITIONER_ROWS, IntakeForm
@@ -41,6 +43,19 @@ PIN_SESSION_KEY = "receipt_pin"
 
 def _lang() -> str:
     return str(get_locale() or "vi")
+
+
+@bp.route("/search")
+@roles_required("reception")
+def search():
+    """Find a case this desk logged: by code, petitioner or words (it left the queue)."""
+    q = request.args.get("q", "").strip()[:200]
+    results = search_service.desk_search(current_user, q) if q else []
+    return render_template("reception/search.html", q=q, results=results,
+                           limit=SEARCH_LIMIT, today=clock.today())
+
+
+SEARCH_LIMIT = 50
 
 
 @bp.route("/")
@@ -73,8 +88,8 @@ def home():
 def localities():
     """Return the communes and wards of a province (for the locality picker)."""
     province = request.args.get("province", "")
-    rows = db.session.scalars(select(Locality).where(Locality.province_code == province)
-                              .order_by(Locality.name))
+    rows = sorted(db.session.scalars(select(Locality).where(Locality.province_code == province)),
+                  key=lambda loc: name_order(loc.name))
     return jsonify([{"code": loc.code, "name": loc.name} for loc in rows])
 
 
@@ -91,8 +106,8 @@ def _fill_choices(form: IntakeForm) -> None:
     fields = db.session.scalars(select(Field).where(Field.active.is_(True)).order_by(Field.id))
     form.field.choices = select_choices(((f.code, f.name(lang)) for f in fields),
                                         _("— Chọn lĩnh vực —"))
-    provinces = list(db.session.scalars(select(Locality).where(Locality.level == "province")
-                                        .order_by(Locality.name)))
+    provinces = sorted(db.session.scalars(select(Locality).where(Locality.level == "province")),
+                       key=lambda p: name_order(p.name))
     form.province.choices = select_choices((p.code, p.name) for p in provinces)
     if not form.province.data:
         form.province.data = _default_province()
@@ -135,12 +150,15 @@ def _petition_data(form: IntakeForm) -> tuple[intake.PetitionData, list[int]]:
 
 
 def _case_data(form: IntakeForm, petition: intake.PetitionData) -> intake.CaseData:
+    """The case part of the input, also from a form WTForms refused (to check it all)."""
     kind = form.kind.data
+    round_ = form.complaint_round.data
     return intake.CaseData(
         kind=kind, field_code=form.field.data, subject=form.subject.data or "",
         content=form.content.data or "", locality_code=form.locality_code.data or None,
         petition=petition,
-        complaint_round=int(form.complaint_round.data or 1) if kind == "complaint" else None,
+        complaint_round=(int(round_) if round_ in ("1", "2") else 1)
+        if kind == "complaint" else None,
         parent_tracking_code=(form.parent_tracking_code.data or "").strip().upper() or None,
     )
 
@@ -192,7 +210,6 @@ def new_case():
 
     if request.method == "POST":
         form.validate()
-        errors.update(form_errors(form))
         try:
             new_files = _store_new_files(form)
         except (ValidationFailed, StorageError) as exc:
@@ -203,10 +220,12 @@ def new_case():
             pending = pending + new_files
             _remember_purposes(draft, pending)
         petition, rows = _petition_data(form)
+        target = request.form.get("attach_to")
+        # The service's checks run on a refused form too: every problem in one round.
+        problems = (intake.validate_petition(petition, today) if target
+                    else intake.validate_case(_case_data(form, petition), today))
+        errors = {**with_service_errors(form, _service_errors(problems, rows)), **errors}
         if not errors:
-            errors.update(_service_errors(intake.validate_petition(petition, today), rows))
-        if not errors:
-            target = request.form.get("attach_to")
             if target:
                 return _join_case(target, petition, pending, rows, form, matches)
             if not request.form.get("confirm_new"):

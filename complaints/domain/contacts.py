@@ -1,0 +1,67 @@
+"""A petitioner's ID number, phone number and e-mail address: checked, then written one way.
+
+Each normaliser returns the value as it is stored, None for a blank input, and raises
+`InvalidContact` for anything else. None of them drops what it does not understand:
+"12abc" is refused, never stored as "12" (search and matching may still compare digits
+only, see text.digits; what is stored is what was typed, in one form).
+"""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+
+# Số định danh cá nhân / CCCD: 12 digits; the older CMND: 9 digits. Spaces are formatting.
+_ID_NUMBER = re.compile(r"[0-9]{9}|[0-9]{12}")
+# A national phone number: mobile (and new landline) numbers are 10 digits starting with 0;
+# landlines are 10 or 11 digits starting with 02. "+84" stands for the leading 0.
+_PHONE = re.compile(r"0[1-9][0-9]{8}|02[0-9]{9}")
+_PHONE_SEPARATORS = re.compile(r"[\s.()-]+")
+EMAIL_MAX = 255
+
+
+class InvalidContact(ValueError):
+    """A value that is not an ID number, phone number or e-mail address of the expected form."""
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+def id_number(text: str | None) -> str | None:
+    """Return the ID number's 9 or 12 digits without spaces; None when blank."""
+    if _blank(text):
+        return None
+    number = re.sub(r"\s+", "", text)
+    if not _ID_NUMBER.fullmatch(number):
+        raise InvalidContact(text)
+    return number
+
+
+def phone(text: str | None) -> str | None:
+    """Return the national phone number as digits from its 0 ("+84 912…" → "0912…");
+    None when blank. Spaces, dots, hyphens and brackets are formatting."""
+    if _blank(text):
+        return None
+    number = _PHONE_SEPARATORS.sub("", text)
+    if number.startswith("+84"):
+        number = "0" + number[3:]
+    if not _PHONE.fullmatch(number):
+        raise InvalidContact(text)
+    return number
+
+
+def email(text: str | None) -> str | None:
+    """Return the e-mail address as typed, trimmed; None when blank (the domain must be a
+    real one: a dot, no reserved name; whether it accepts mail is not checked)."""
+    if _blank(text):
+        return None
+    address = text.strip()
+    if len(address) > EMAIL_MAX:
+        raise InvalidContact(text)
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidContact(text) from None
+    return address
