@@ -11,7 +11,8 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from complaints.domain import states
+from complaints.domain import deadlines as dl
+from complaints.domain import decisions, states
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
 from complaints.domain.messages import N_
 from complaints.extensions import db
@@ -31,14 +32,26 @@ def _transition(case: Case, action: str, actor: User | None) -> str:
     return states.next_status(case.status, action)
 
 
-def _decision_date(decided_on: date | None, today: date, case: Case) -> date:
-    """A paper decision's date: given, not in the future, not before the petition."""
-    decided_on = decided_on or today
-    if decided_on > today:
-        raise ValidationFailed({"decided_on": N_("Ngày quyết định không được ở tương lai.")})
-    if decided_on < case.received_on:
-        raise ValidationFailed({"decided_on": N_("Ngày quyết định trước ngày nhận đơn.")})
-    return decided_on
+def _case_dates(case: Case, action: str) -> decisions.CaseDates:
+    """The dates of the steps a decision on the case must not predate."""
+    accepted = case.status in (states.ACCEPTED, states.SUSPENDED)
+    resolution = case.deadline("resolution") if action == "extend" else None
+    return decisions.CaseDates(
+        received_on=case.received_on,
+        arrived_on=decisions.arrival_on(case.routings, case.agency_id),
+        accepted_on=case.accepted_on if accepted else None,
+        suspended_on=case.suspended_on if case.status == states.SUSPENDED else None,
+        resolution_due_on=resolution.due_on if resolution and not resolution.met_on else None)
+
+
+def _decision_date(decided_on: date | None, today: date, case: Case, action: str) -> date:
+    """A paper decision's date: given (else today), not in the future, not before the
+    petition, the case's arrival at the agency or the step it follows (domain.decisions)."""
+    on = decided_on or today
+    message = decisions.decision_date_error(action, on, today, _case_dates(case, action))
+    if message:
+        raise ValidationFailed({"decided_on": message})
+    return on
 
 
 def _agency(code: str | None, field_name: str) -> Agency:
@@ -76,7 +89,7 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
           reason: str | None = None, decided_on: date | None = None) -> Case:
     """Send a received or returned case to the competent agency (chuyển đơn)."""
     new_status = _transition(case, "route", actor)
-    on = _decision_date(decided_on, today, case)
+    on = _decision_date(decided_on, today, case, "route")
     agency = _agency(agency_code, "agency_code")
     _move(case, "route", actor, agency, on, reason)
     case.status, case.agency_id, case.routed_on = new_status, agency.id, on
@@ -95,7 +108,7 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
 def _close_at_reception(case: Case, action: str, outcome: str, actor, now, today,
                         reason: str | None, decided_on, extra: dict) -> Case:
     new_status = _transition(case, action, actor)
-    on = _decision_date(decided_on, today, case)
+    on = _decision_date(decided_on, today, case, action)
     for petition in case.petitions:
         if petition.handling_outcome is None:
             petition.handling_outcome, petition.handled_on = outcome, on
@@ -137,7 +150,7 @@ def forward(case, body: str, actor, now, today, reason=None, decided_on=None):
 def accept(case: Case, actor, now, today, decided_on=None) -> Case:
     """Accept the case for resolution (thụ lý): the resolution clock starts."""
     new_status = _transition(case, "accept", actor)
-    on = _decision_date(decided_on, today, case)
+    on = _decision_date(decided_on, today, case, "accept")
     case.status, case.accepted_on = new_status, on
     deadlines.meet(case, "acceptance", on)
     deadlines.set_deadline(case, "resolution", on)
@@ -149,7 +162,7 @@ def refuse(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
     """Refuse to accept with written reasons (không thụ lý)."""
     reason = _require(reason, "reason", N_("Nêu lý do không thụ lý."))
     new_status = _transition(case, "refuse", actor)
-    on = _decision_date(decided_on, today, case)
+    on = _decision_date(decided_on, today, case, "refuse")
     case.status = new_status
     deadlines.meet(case, "acceptance", on)
     _finish(case, "refused", actor, now, {"reason": reason, "on": on})
@@ -173,10 +186,18 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
     """Extend the resolution deadline within the policy's legal limit (gia hạn)."""
     reason = _require(reason, "reason", N_("Nêu lý do gia hạn."))
     _transition(case, "extend", actor)
-    on = _decision_date(decided_on, today, case)
     row = case.deadline("resolution")
     rule, _ = deadlines.policy_for(case, "resolution", row.start_on)
-    if not isinstance(days, int) or days <= 0:
+    if rule.max_extensions == 0:
+        if case.kind == "denunciation":  # opened by declaring it (very) complex
+            raise ValidationFailed({"complexity": N_(
+                "Chỉ gia hạn giải quyết tố cáo khi vụ việc phức tạp hoặc đặc biệt phức tạp "
+                "(%(source)s).", source=rule.source)})
+        raise ValidationFailed({"days": N_(
+            "Thời hạn giải quyết của hồ sơ này không được gia hạn (%(source)s).",
+            source=rule.source)})
+    on = _decision_date(decided_on, today, case, "extend")
+    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
         raise ValidationFailed({"days": N_("Số ngày gia hạn phải là số dương.")})
     if case.extension_count >= rule.max_extensions:
         raise ValidationFailed({"days": N_("Đã gia hạn tối đa %(n)s lần.", n=rule.max_extensions)})
@@ -201,7 +222,7 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     if suggested.id == case.agency_id:
         raise ValidationFailed({"suggested_agency_code": N_("Cơ quan đề xuất phải khác cơ quan "
                                                          "đang giữ hồ sơ.")})
-    on = _decision_date(decided_on, today, case)
+    on = _decision_date(decided_on, today, case, "return")
     _move(case, "return", actor, None, on, reason, suggested)
     case.status, case.agency_id, case.officer_id = new_status, None, None
     case.agency = None
@@ -225,7 +246,7 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
         raise NotAllowed(N_("Cơ quan chủ trì đã được chỉ định không được chuyển đơn."))
     if to.id == case.agency_id:
         raise ValidationFailed({"to_agency_code": N_("Chọn cơ quan khác.")})
-    on = _decision_date(decided_on, today, case)
+    on = _decision_date(decided_on, today, case, "transfer")
     _move(case, "transfer", actor, to, on, reason)
     case.status, case.agency_id, case.officer_id, case.accepted_on = new_status, to.id, None, None
     case.agency = to
@@ -249,19 +270,18 @@ def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor,
         errors["decision_number"] = N_("Nhập số quyết định / kết luận.")
     if not (summary or "").strip():
         errors["summary"] = N_("Nhập tóm tắt kết quả giải quyết.")
+    values, figure_errors = decisions.clean_figures(figures or {})
+    errors.update(figure_errors)
     if errors:
         raise ValidationFailed(errors)
-    on = _decision_date(decided_on, today, case)
-    if case.accepted_on and on < case.accepted_on:
-        raise ValidationFailed({"decided_on": N_("Ngày quyết định trước ngày thụ lý.")})
+    on = _decision_date(decided_on, today, case, "resolve")
     row = case.deadline("resolution")
     case.status, case.outcome, case.resolved_on = new_status, outcome, on
     case.decision_number, case.decision_on = decision_number.strip(), on
     case.resolution_summary = summary.strip()
     case.resolved_on_time = row is None or on <= row.due_on
-    for name, value in (figures or {}).items():
-        if name in RESOLUTION_FIGURES and value is not None:
-            setattr(case, name, value)
+    for name, value in values.items():
+        setattr(case, name, value)
     deadlines.meet(case, "resolution", on)
     case.flag_overdue = False
     _finish(case, "resolved", actor, now, {"outcome": outcome, "decision": decision_number,
@@ -269,11 +289,7 @@ def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor,
     return case
 
 
-RESOLUTION_FIGURES = (
-    "money_to_recover", "land_to_recover", "money_to_return", "land_to_return",
-    "people_restored", "orgs_restored", "people_disciplined", "officials_disciplined",
-    "sent_to_investigation", "people_sent_to_investigation",
-)
+RESOLUTION_FIGURES = decisions.FIGURES
 
 
 def close(case: Case, actor, now, today) -> Case:
@@ -288,7 +304,7 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None) -> Cas
     """Record the petitioners' withdrawal (rút đơn); the clocks stop."""
     reason = _require(reason, "reason", N_("Nêu nội dung đơn rút."))
     new_status = _transition(case, "withdraw", actor)
-    on = _decision_date(decided_on, today, case)
+    on = _decision_date(decided_on, today, case, "withdraw")
     for petition in case.petitions:
         for signer in petition.signers:
             signer.withdrawn_on = signer.withdrawn_on or on
@@ -304,7 +320,7 @@ def suspend(case: Case, reason: str, actor, now, today, decided_on=None) -> Case
     """Pause the resolution clock (tạm đình chỉ)."""
     reason = _require(reason, "reason", N_("Nêu lý do tạm đình chỉ."))
     case.status = _transition(case, "suspend", actor)
-    case.suspended_on = _decision_date(decided_on, today, case)
+    case.suspended_on = _decision_date(decided_on, today, case, "suspend")
     _finish(case, "suspended", actor, now, {"reason": reason, "on": case.suspended_on})
     return case
 
@@ -315,16 +331,12 @@ def resume(case: Case, actor, now, today, decided_on=None) -> Case:
     from complaints.services.calendar import get_calendar
 
     status = _transition(case, "resume", actor)
-    on = _decision_date(decided_on, today, case)
-    if case.suspended_on is not None and on < case.suspended_on:
-        raise ValidationFailed({"decided_on": N_(
-            "Ngày tiếp tục giải quyết không được trước ngày tạm đình chỉ (%(on)s).",
-            on=f"{case.suspended_on:%d/%m/%Y}")})
+    on = _decision_date(decided_on, today, case, "resume")
     case.status = status
     row = case.deadline("resolution")
     if row is not None and case.suspended_on is not None:
         row.due_on = resume_due(get_calendar(), row.due_on, row.unit, case.suspended_on, on)
-        row.rule += f" · tạm đình chỉ {case.suspended_on:%d/%m/%Y}–{on:%d/%m/%Y}"
+        row.rule += dl.suspension_note(case.suspended_on, on)
     case.suspended_on = None
     _finish(case, "resumed", actor, now, {"on": on, "due_on": row.due_on if row else None})
     return case

@@ -13,9 +13,18 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from complaints.domain import decisions
 from complaints.web.forms import Form
+from complaints.web.i18n import translate
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -31,6 +40,21 @@ def _reason(label=None, message=None):
                                      Length(max=4000)])
 
 
+def _figure(form, field) -> None:
+    """The service's bounds for an outcome figure, next to the field as it is typed."""
+    message = decisions.figure_error(field.name, field.data)
+    if message:
+        raise ValidationError(translate(message))
+
+
+def _amount(label):
+    return DecimalField(label, places=2, validators=[Optional(), _figure])
+
+
+def _count(label):
+    return IntegerField(label, validators=[Optional(), _figure])
+
+
 class ConfirmMixin:
     """Destructive acts ask again before they are done (ux.md)."""
 
@@ -41,7 +65,7 @@ class AcceptForm(Form):
     decided_on = _decided_on(_l("Ngày thụ lý"))
 
 
-class RefuseForm(Form):
+class RefuseForm(ConfirmMixin, Form):
     reason = _reason(_l("Lý do không thụ lý"), _l("Nêu lý do không thụ lý."))
     decided_on = _decided_on(_l("Ngày thông báo không thụ lý"))
 
@@ -94,30 +118,19 @@ class ResolveForm(Form):
     summary = TextAreaField(_l("Tóm tắt kết quả giải quyết"),
                             validators=[DataRequired(_l("Nhập tóm tắt kết quả giải quyết.")),
                                         Length(max=8000)])
-    money_to_recover = DecimalField(_l("Tiền kiến nghị thu hồi cho Nhà nước (triệu đồng)"),
-                                    places=2, validators=[Optional(), NumberRange(min=0)])
-    land_to_recover = DecimalField(_l("Đất kiến nghị thu hồi cho Nhà nước (m²)"),
-                                   places=2, validators=[Optional(), NumberRange(min=0)])
-    money_to_return = DecimalField(_l("Tiền trả lại cho tổ chức, cá nhân (triệu đồng)"),
-                                   places=2, validators=[Optional(), NumberRange(min=0)])
-    land_to_return = DecimalField(_l("Đất trả lại cho tổ chức, cá nhân (m²)"),
-                                  places=2, validators=[Optional(), NumberRange(min=0)])
-    people_restored = IntegerField(_l("Số người được khôi phục quyền lợi"),
-                                   validators=[Optional(), NumberRange(min=0)])
-    orgs_restored = IntegerField(_l("Số tổ chức được khôi phục quyền lợi"),
-                                 validators=[Optional(), NumberRange(min=0)])
-    people_disciplined = IntegerField(_l("Số người kiến nghị xử lý kỷ luật"),
-                                      validators=[Optional(), NumberRange(min=0)])
-    officials_disciplined = IntegerField(_l("Trong đó: cán bộ, công chức"),
-                                         validators=[Optional(), NumberRange(min=0)])
+    money_to_recover = _amount(_l("Tiền kiến nghị thu hồi cho Nhà nước (triệu đồng)"))
+    land_to_recover = _amount(_l("Đất kiến nghị thu hồi cho Nhà nước (m²)"))
+    money_to_return = _amount(_l("Tiền trả lại cho tổ chức, cá nhân (triệu đồng)"))
+    land_to_return = _amount(_l("Đất trả lại cho tổ chức, cá nhân (m²)"))
+    people_restored = _count(_l("Số người được khôi phục quyền lợi"))
+    orgs_restored = _count(_l("Số tổ chức được khôi phục quyền lợi"))
+    people_disciplined = _count(_l("Số người kiến nghị xử lý kỷ luật"))
+    officials_disciplined = _count(_l("Trong đó: cán bộ, công chức"))
     sent_to_investigation = BooleanField(_l("Chuyển cơ quan điều tra"))
-    people_sent_to_investigation = IntegerField(_l("Số người chuyển cơ quan điều tra"),
-                                                validators=[Optional(), NumberRange(min=0)])
+    people_sent_to_investigation = _count(_l("Số người chuyển cơ quan điều tra"))
 
 
-FIGURES = ("money_to_recover", "land_to_recover", "money_to_return", "land_to_return",
-           "people_restored", "orgs_restored", "people_disciplined", "officials_disciplined",
-           "sent_to_investigation", "people_sent_to_investigation")
+FIGURES = decisions.FIGURES
 
 
 class CloseForm(ConfirmMixin, Form):
@@ -139,4 +152,19 @@ ACTION_FORMS = {
     "resume": ResumeForm, "resolve": ResolveForm, "close": CloseForm,
     "withdraw": WithdrawForm,
 }
-CONFIRM_ACTIONS = frozenset({"return", "transfer", "close", "withdraw"})
+# Final or destructive acts ask again before they are done (ux.md).
+CONFIRM_ACTIONS = frozenset({"refuse", "return", "transfer", "close", "withdraw"})
+# What the flash says once an action is done (the action label alone read badly).
+DONE_MESSAGES = {
+    "accept": _l("Đã thụ lý hồ sơ."),
+    "refuse": _l("Đã ghi nhận quyết định không thụ lý."),
+    "assign": _l("Đã giao cán bộ xử lý hồ sơ."),
+    "extend": _l("Đã gia hạn thời hạn giải quyết."),
+    "return": _l("Đã trả lại đơn cho bộ phận tiếp nhận."),
+    "transfer": _l("Đã chuyển hồ sơ sang cơ quan khác."),
+    "suspend": _l("Đã tạm đình chỉ việc giải quyết."),
+    "resume": _l("Đã tiếp tục giải quyết hồ sơ."),
+    "resolve": _l("Đã ghi nhận kết quả giải quyết."),
+    "close": _l("Đã kết thúc hồ sơ."),
+    "withdraw": _l("Đã ghi nhận việc rút đơn."),
+}

@@ -17,7 +17,7 @@ from complaints import clock
 from complaints.domain import catalog, states
 from complaints.domain.states import InvalidTransition
 from complaints.extensions import db
-from complaints.models import Agency, Case, User
+from complaints.models import Agency, Case, Routing, User
 from complaints.permissions import can_act, can_view, roles_required
 from complaints.services import case_view, deadlines, queries, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
@@ -25,6 +25,7 @@ from complaints.web.agency import bp
 from complaints.web.agency.forms import (
     ACTION_FORMS,
     CONFIRM_ACTIONS,
+    DONE_MESSAGES,
     FIGURES,
     RevealForm,
 )
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 AGENCY_ROLES = ("agency_head", "agency_officer")
 
 EXPORT_MAX = 100_000  # rows in one download of the case list
+EXPORT_BATCH = 500  # cases loaded at a time while a download is written
 
 
 def _lang() -> str:
@@ -130,10 +132,12 @@ def _export_cases(fmt: str, query, today):
                          f"{d.due_on.strftime('%d/%m/%Y')}"
                          for d in case.deadlines if not d.met_on and d.due_on)
 
+    # Read in batches: a list of 100 000 cases is never all in memory at once.
+    cases = db.session.scalars(query.options(selectinload(Case.deadlines))
+                               .execution_options(yield_per=EXPORT_BATCH))
     rows = ([c.tracking_code, catalog.label(catalog.KINDS, c.kind, lang), c.subject,
-             c.received_on.strftime("%d/%m/%Y"), _label(case_view.STATUS_LABELS, c.status),
-             due_text(c)]
-            for c in db.session.scalars(query.options(selectinload(Case.deadlines))))
+             c.received_on, _label(case_view.STATUS_LABELS, c.status), due_text(c)]
+            for c in cases)
     return download(fmt, "ho-so", [_("Mã hồ sơ"), _("Loại"), _("Nội dung"), _("Ngày nhận"),
                                    _("Trạng thái"), _("Thời hạn")], rows)
 
@@ -144,6 +148,28 @@ def _case_or_404(code: str) -> Case:
     if case is None or not can_view(current_user, case):
         abort(404)
     return case
+
+
+def _moved_away(case: Case | None) -> Routing | None:
+    """The move by which the case left the user's agency, if it has left and not come back.
+
+    Only the agency's own history is read: where the case went is not told.
+    """
+    agency_id = current_user.agency_id
+    if case is None or agency_id is None or case.agency_id == agency_id:
+        return None
+    return next((move for move in reversed(case.routings)
+                 if move.from_agency_id == agency_id), None)
+
+
+def _moved_away_message(case: Case, move: Routing) -> str:
+    if move.action == "return":
+        return _("Hồ sơ %(code)s đã được trả lại bộ phận tiếp nhận ngày %(on)s, không còn "
+                 "ở cơ quan của bạn. Thao tác không được thực hiện.",
+                 code=case.tracking_code, on=f"{move.decided_on:%d/%m/%Y}")
+    return _("Hồ sơ %(code)s đã được chuyển sang cơ quan khác ngày %(on)s, không còn ở cơ "
+             "quan của bạn. Thao tác không được thực hiện.",
+             code=case.tracking_code, on=f"{move.decided_on:%d/%m/%Y}")
 
 
 def _download_url(attachment) -> str | None:
@@ -295,23 +321,45 @@ def _refusal_message(action: str, case: Case) -> str:
              status=_label(case_view.STATUS_LABELS, case.status))
 
 
+def _unavailable(action: str, case: Case) -> str | None:
+    """Why an action the status allows is still not offered for this case, or None."""
+    if action == "extend" and not case_view.extension_left(case):
+        return _("Thời hạn giải quyết của hồ sơ này không thể gia hạn thêm: quy định áp dụng "
+                 "không cho phép hoặc đã gia hạn đủ số lần. Hồ sơ không thay đổi.")
+    return None
+
+
 @bp.route("/cases/<code>/<action>", methods=["GET", "POST"])
 @roles_required(*AGENCY_ROLES)
 def act(code: str, action: str):
     """Show an action's form and carry it out through the workflow service."""
     if action not in ACTION_FORMS:
         abort(404)
-    case = _case_or_404(code)
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    moved = _moved_away(case)
+    if moved is not None:  # e.g. a confirmation left open in another tab
+        flash(_moved_away_message(case, moved), "warning")
+        return redirect(url_for("agency.cases"))
+    if case is None or not can_view(current_user, case):
+        abort(404)  # as _case_or_404: another agency's case is simply not found
     if not can_act(current_user, case, action):
         abort(403)
     if action not in states.allowed_actions(case.status):
         flash(_refusal_message(action, case), "error")
         return redirect(url_for("agency.case_page", code=code))
+    reason = _unavailable(action, case)
+    if reason:
+        flash(reason, "error")
+        return redirect(url_for("agency.case_page", code=code))
     form = ACTION_FORMS[action]()
     hints = _prepare(form, action, case)
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        if action in CONFIRM_ACTIONS and form.confirmed.data != "1":
+        confirm = action in CONFIRM_ACTIONS
+        if confirm and "edit" in request.form:  # back from the confirmation, as typed
+            form.confirmed.data = ""
+            return _render_form(form, case, action, hints, errors)
+        if confirm and form.confirmed.data != "1":
             form.confirmed.data = "1"
             return render_template("agency/confirm.html", form=form, case=case,
                                    action=action, today=clock.today())
@@ -331,19 +379,24 @@ def act(code: str, action: str):
             return redirect(url_for("agency.case_page", code=code))
         else:
             db.session.commit()
-            flash(_("Đã ghi nhận: %(action)s.", action=_label(case_view.ACTION_LABELS, action)),
-                  "success")
+            flash(str(DONE_MESSAGES[action]), "success")
             if case.agency_id != current_user.agency_id or not can_view(current_user, case):
                 # Returned or transferred: the case has left this agency.
                 return redirect(url_for("agency.home"))
             return redirect(url_for("agency.case_page", code=code))
-    errors.update({name: "; ".join(str(m) for m in messages)
-                   for name, messages in form.errors.items() if name not in errors})
+    # One message per field: the first is the one to act on ("abc" is not a number;
+    # that it is not above 0 follows from it).
+    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
+                   if name not in errors and messages})
     if errors and hasattr(form, "confirmed"):
         form.confirmed.data = ""  # corrected input is confirmed again
+    return _render_form(form, case, action, hints, errors)
+
+
+def _render_form(form, case: Case, action: str, hints: dict, errors: dict):
     return render_template("agency/action.html", form=form, case=case, action=action,
-                           hints=hints, errors=errors, today=clock.today()), (
-        422 if errors else 200)
+                           hints=hints, errors=errors, today=clock.today(),
+                           confirm_first=action in CONFIRM_ACTIONS), (422 if errors else 200)
 
 
 def _attach_errors(form, service_errors: dict[str, str]) -> dict[str, str]:

@@ -80,10 +80,10 @@ def _cells(row: monitoring.Row) -> list:
     return [
         case.tracking_code, catalog.label(catalog.KINDS, case.kind, lang), case.subject,
         row.petitioner, row.petitioners, case.agency.name if case.agency else "",
-        case.received_on.strftime("%d/%m/%Y"),
+        case.received_on,
         case_view.text_label(case_view.STATUS_LABELS, case.status, lang),
         case_view.text_label(case_view.STAGE_LABELS, row.stage, lang) if row.stage else "",
-        row.due_on.strftime("%d/%m/%Y") if row.due_on else "", case.escalation_level,
+        row.due_on, case.escalation_level,
         ", ".join(catalog.label(catalog.ESCALATION_REASONS, f, lang) if f != "overdue"
                   else _("Quá hạn") for f in case.flags),
     ]
@@ -166,7 +166,7 @@ def escalations():
         labels = _ack_labels()
         rows = ([e.case.tracking_code, e.case.subject,
                  catalog.label(catalog.ESCALATION_REASONS, e.reason, _lang()), e.level,
-                 e.to_agency.name if e.to_agency else "", e.as_of.strftime("%d/%m/%Y"),
+                 e.to_agency.name if e.to_agency else "", e.as_of,
                  labels.get(e.action_taken, e.action_taken or "") if e.acknowledged_at
                  else _("Chưa xác nhận"), e.action_note or ""]
                 for e in (row.extra["escalation"] for row in page.rows))
@@ -193,7 +193,7 @@ def clusters():
     if fmt in ("csv", "xlsx"):
         rows = ([x["subject"], x["locality"],
                  x["field"].name(_lang()) if x["field"] else "", x["people"], x["cases"],
-                 x["first_on"].strftime("%d/%m/%Y"), x["last_on"].strftime("%d/%m/%Y")]
+                 x["first_on"], x["last_on"]]
                 for x in (row.extra for row in page.rows))
         return download(fmt, "don-dong-nguoi", [_("Nội dung"), _("Địa bàn"), _("Lĩnh vực"),
                                                 _("Số người"), _("Số vụ việc"), _("Ngày đầu"),

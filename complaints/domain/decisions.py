@@ -1,0 +1,159 @@
+"""Which date a decision on a case may carry, and the outcome figures it may record.
+
+A decision (thụ lý, không thụ lý, trả đơn, chuyển đơn, gia hạn, tạm đình chỉ, tiếp tục,
+giải quyết, rút đơn) is dated as signed on paper. That date cannot be in the future nor
+predate what the decision acts on:
+
+- the petition's receipt;
+- the case's arrival at the agency that decides — the routing, transfer or lead
+  designation that brought it there (the acceptance clock starts on that date, domain.md);
+- the step it follows: an extension, a suspension, a resolution, a return or a transfer
+  of an accepted case follow its acceptance; a resumption follows the suspension.
+
+An extension is decided while the resolution deadline runs: a deadline ends at the end of
+its due date and the case is overdue from the next day on (domain.md). An extension dated
+later would turn an overdue case back into one on time, after the escalation ladder acted.
+
+Plain Python: the services pass the dates in and raise the message they get back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from complaints.domain.messages import N_
+
+# Decisions of the agency holding the case (reception's have no arrival date to respect).
+AT_AGENCY = frozenset({"accept", "refuse", "return", "transfer", "extend", "suspend",
+                       "resume", "resolve", "withdraw"})
+# Decisions that follow the acceptance (thụ lý) when the case has been accepted.
+AFTER_ACCEPTANCE = frozenset({"extend", "suspend", "resolve", "return", "transfer"})
+
+
+class Move(Protocol):
+    """One routing of a case (models.Routing): where it went and on which date."""
+
+    to_agency_id: int | None
+    decided_on: date
+
+
+@dataclass(frozen=True)
+class CaseDates:
+    """The dates a decision is checked against; None where the case has no such step."""
+
+    received_on: date
+    arrived_on: date | None = None  # reached the agency that holds it now
+    accepted_on: date | None = None  # accepted by that agency (thụ lý)
+    suspended_on: date | None = None  # suspended, not yet resumed
+    resolution_due_on: date | None = None  # end of the running resolution deadline
+
+
+def arrival_on(moves: Iterable[Move], agency_id: int | None) -> date | None:
+    """The date of the last move that brought the case to `agency_id` (moves in order)."""
+    if agency_id is None:
+        return None
+    for move in reversed(list(moves)):
+        if move.to_agency_id == agency_id:
+            return move.decided_on
+    return None
+
+
+def _vn(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def decision_date_error(action: str, on: date, today: date, dates: CaseDates) -> str | None:
+    """Return why a decision `action` dated `on` is refused (a marked message), or None."""
+    if on > today:
+        return N_("Ngày quyết định không được ở tương lai.")
+    if on < dates.received_on:
+        return N_("Ngày quyết định trước ngày nhận đơn.")
+    if action in AT_AGENCY and dates.arrived_on is not None and on < dates.arrived_on:
+        return N_("Ngày quyết định không được trước ngày hồ sơ được chuyển đến cơ quan "
+                  "(%(on)s).", on=_vn(dates.arrived_on))
+    if (action in AFTER_ACCEPTANCE and dates.accepted_on is not None
+            and on < dates.accepted_on):
+        return N_("Ngày quyết định không được trước ngày thụ lý (%(on)s).",
+                  on=_vn(dates.accepted_on))
+    if action == "resume" and dates.suspended_on is not None and on < dates.suspended_on:
+        return N_("Ngày tiếp tục giải quyết không được trước ngày tạm đình chỉ (%(on)s).",
+                  on=_vn(dates.suspended_on))
+    if (action == "extend" and dates.resolution_due_on is not None
+            and on > dates.resolution_due_on):
+        return N_("Thời hạn giải quyết đã hết ngày %(on)s: chỉ gia hạn được bằng quyết định "
+                  "ký trước khi hết hạn.", on=_vn(dates.resolution_due_on))
+    return None
+
+
+# --- Outcome figures of a resolution (the official reports add them up) ----------------
+
+AMOUNTS = ("money_to_recover", "land_to_recover", "money_to_return", "land_to_return")
+COUNTS = ("people_restored", "orgs_restored", "people_disciplined", "officials_disciplined",
+          "people_sent_to_investigation")
+FLAGS = ("sent_to_investigation",)
+FIGURES = AMOUNTS + COUNTS + FLAGS
+# Million VND or m², two decimals: the column (16 digits, 2 after the point) holds less than
+# 10^14; a bound ten times lower still exceeds any real recovery or land area.
+AMOUNT_MAX = Decimal(10) ** 13
+COUNT_MAX = 10**9
+
+
+def _thousands(n: int | Decimal) -> str:
+    return f"{int(n):,}".replace(",", ".")
+
+
+def amount(value: Any) -> Decimal | None:
+    """The amount as an exact decimal of two places, or None if it is not one we accept."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or number < 0 or number > AMOUNT_MAX:
+        return None
+    return number.quantize(Decimal("0.01"))
+
+
+def count(value: Any) -> int | None:
+    """The count as an int, or None if it is not a whole number within bounds."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= COUNT_MAX else None
+
+
+def figure_error(name: str, value: Any) -> str | None:
+    """Why the value of figure `name` is refused (a marked message), or None."""
+    if value is None or name in FLAGS:
+        return None
+    if name in AMOUNTS and amount(value) is None:
+        return N_("Nhập một số từ 0 đến %(max)s.", max=_thousands(AMOUNT_MAX))
+    if name in COUNTS and count(value) is None:
+        return N_("Nhập một số nguyên từ 0 đến %(max)s.", max=_thousands(COUNT_MAX))
+    return None
+
+
+def clean_figures(figures: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The known figures given, normalised, and the messages of those refused, by name."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, value in figures.items():
+        if name not in FIGURES or value is None:
+            continue
+        message = figure_error(name, value)
+        if message:
+            errors[name] = message
+        elif name in AMOUNTS:
+            values[name] = amount(value)
+        elif name in FLAGS:
+            values[name] = bool(value)
+        else:
+            values[name] = value
+    return values, errors

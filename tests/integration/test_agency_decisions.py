@@ -1,0 +1,344 @@
+"""The agency head's decisions: their dates, outcome figures, confirmations, extensions,
+stale tabs and the messages that follow (defects found by a QA pass)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import AuditEvent, Case
+from complaints.services import workflow
+from complaints.services.errors import ValidationFailed
+from tests.conftest import NOW, TODAY
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY (01/12)
+
+
+@pytest.fixture
+def world(make_agency, make_user):
+    province = make_agency(code="UBND-HP", level="province", name="UBND thành phố")
+    desk = make_agency(code="BTCD", parent=province, name="Ban Tiếp công dân")
+    so = make_agency(code="SO-TNMT", parent=province, name="Sở Tài nguyên và Môi trường")
+    other = make_agency(code="SO-XD", parent=province, name="Sở Xây dựng")
+    return {
+        "desk": desk, "so": so, "other": other,
+        "reception": make_user("reception", agency=desk, username="tiepdan"),
+        "head": make_user("agency_head", agency=so, username="giamdoc"),
+        "other_head": make_user("agency_head", agency=other, username="giamdocxd"),
+    }
+
+
+@pytest.fixture
+def routed(world, make_case):
+    """A maker of cases received on 20/11 and routed to the Sở on `on` (29/11 unless told)."""
+
+    def make(kind: str = "complaint", on: date = date(2026, 11, 29), **kwargs) -> Case:
+        kwargs.setdefault("received_on", date(2026, 11, 20))
+        case = make_case(actor=world["reception"], kind=kind, **kwargs)
+        workflow.route(case, "SO-TNMT", world["reception"], NOW, TODAY, decided_on=on)
+        db.session.commit()
+        return case
+
+    return make
+
+
+def _fresh(case: Case) -> Case:
+    db.session.expire_all()
+    return db.session.get(Case, case.id)
+
+
+def _events(case: Case) -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.chain == f"case:{case.id}").order_by(AuditEvent.seq)))
+
+
+# --- 2. A decision cannot predate the case's arrival, nor the step it follows -----------
+
+
+def test_acceptance_dated_before_the_routing_is_refused_next_to_its_field(client, login, world,
+                                                                           routed):
+    case = routed()  # received 20/11, routed 29/11
+    login(world["head"])
+    r = client.post(f"/agency/cases/{case.tracking_code}/accept",
+                    data={"decided_on": "2026-11-21"})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert 'data-testid="error-decided_on"' in body
+    assert "trước ngày hồ sơ được chuyển đến cơ quan (29/11/2026)" in body
+    assert _fresh(case).status == "routed" and _fresh(case).accepted_on is None
+    r = client.post(f"/agency/cases/{case.tracking_code}/accept",
+                    data={"decided_on": "2026-11-30"})
+    assert r.status_code == 302
+    case = _fresh(case)
+    assert case.accepted_on == date(2026, 11, 30)
+    assert case.deadline("resolution").start_on == date(2026, 11, 30)
+
+
+@pytest.mark.parametrize("action", ["accept", "refuse", "return", "transfer", "withdraw"])
+def test_no_decision_of_the_agency_predates_the_routing(world, routed, action):
+    case = routed()
+    head, early = world["head"], date(2026, 11, 25)
+    calls = {
+        "accept": lambda: workflow.accept(case, head, NOW, TODAY, decided_on=early),
+        "refuse": lambda: workflow.refuse(case, "Điều 11", head, NOW, TODAY, decided_on=early),
+        "return": lambda: workflow.return_case(case, "Sai thẩm quyền", "SO-XD", head, NOW,
+                                               TODAY, decided_on=early),
+        "transfer": lambda: workflow.transfer(case, "SO-XD", "Sai thẩm quyền", head, NOW,
+                                              TODAY, decided_on=early),
+        "withdraw": lambda: workflow.withdraw(case, "Rút đơn", head, NOW, TODAY,
+                                              decided_on=early),
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        calls[action]()
+    assert "29/11/2026" in refused.value.errors["decided_on"]
+    db.session.rollback()
+    assert _fresh(case).status == "routed"
+
+
+def test_arrival_is_the_transfer_into_this_agency(world, routed):
+    case = routed(on=date(2026, 11, 23))
+    workflow.transfer(case, "SO-XD", "Sai thẩm quyền", world["head"], NOW, TODAY,
+                      decided_on=date(2026, 11, 26))
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as refused:  # arrived at SO-XD on 26/11
+        workflow.accept(case, world["other_head"], NOW, TODAY, decided_on=date(2026, 11, 24))
+    assert "26/11/2026" in refused.value.errors["decided_on"]
+    db.session.rollback()
+    workflow.accept(_fresh(case), world["other_head"], NOW, TODAY,
+                    decided_on=date(2026, 11, 26))
+
+
+def test_steps_after_acceptance_and_suspension_keep_their_order(world, routed):
+    case = routed(kind="recommendation", on=date(2026, 11, 23))
+    head = world["head"]
+    workflow.accept(case, head, NOW, TODAY, decided_on=date(2026, 11, 25))
+    db.session.commit()
+    for call in (
+        lambda: workflow.suspend(case, "Chờ giám định", head, NOW, TODAY,
+                                 decided_on=date(2026, 11, 24)),
+        lambda: workflow.extend(case, 5, "Xác minh", head, NOW, TODAY,
+                                decided_on=date(2026, 11, 24)),
+        lambda: workflow.resolve(case, "answered", "1/TB", "Đã trả lời", head, NOW, TODAY,
+                                 decided_on=date(2026, 11, 24)),
+        lambda: workflow.transfer(case, "SO-XD", "Sai thẩm quyền", head, NOW, TODAY,
+                                  decided_on=date(2026, 11, 24)),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            call()
+        assert "thụ lý (25/11/2026)" in refused.value.errors["decided_on"]
+        db.session.rollback()
+    case = _fresh(case)
+    workflow.suspend(case, "Chờ giám định", head, NOW, TODAY, decided_on=date(2026, 11, 27))
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as refused:
+        workflow.resume(case, head, NOW, TODAY, decided_on=date(2026, 11, 26))
+    assert "tạm đình chỉ (27/11/2026)" in refused.value.errors["decided_on"]
+
+
+# --- 3. Outcome figures: finite, not negative, bounded ---------------------------------
+
+
+@pytest.fixture
+def accepted(world, routed):
+    case = routed(kind="recommendation", on=date(2026, 11, 23))
+    workflow.accept(case, world["head"], NOW, TODAY, decided_on=date(2026, 11, 23))
+    db.session.commit()
+    return case
+
+
+RESOLVE = {"outcome": "answered", "decision_number": "12/VB-STNMT", "decided_on": "2026-12-01",
+           "summary": "Đã trả lời kiến nghị"}
+
+
+@pytest.mark.parametrize("value", ["1e400", "99999999999999999999999999", "inf", "NaN", "-1"])
+def test_resolve_form_refuses_unbounded_amounts(client, login, world, accepted, value):
+    login(world["head"])
+    r = client.post(f"/agency/cases/{accepted.tracking_code}/resolve",
+                    data={**RESOLVE, "money_to_recover": value})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert 'data-testid="error-money_to_recover"' in body
+    assert "Nhập một số từ 0 đến 10.000.000.000.000." in body
+    case = _fresh(accepted)
+    assert case.status == "accepted" and case.money_to_recover is None
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("money_to_recover", Decimal("1e400")), ("land_to_return", float("inf")),
+    ("money_to_return", Decimal("NaN")), ("land_to_recover", Decimal("-0.5")),
+    ("people_restored", 10**12), ("people_disciplined", -1), ("orgs_restored", True),
+])
+def test_resolve_service_refuses_bad_figures(world, accepted, name, value):
+    with pytest.raises(ValidationFailed) as refused:
+        workflow.resolve(accepted, "answered", "12/VB", "Đã trả lời", world["head"], NOW,
+                         TODAY, decided_on=TODAY, figures={name: value})
+    assert name in refused.value.errors
+    db.session.rollback()
+    assert _fresh(accepted).status == "accepted"
+
+
+def test_resolve_service_keeps_exact_bounded_figures(world, accepted):
+    workflow.resolve(accepted, "answered", "12/VB", "Đã trả lời", world["head"], NOW, TODAY,
+                     decided_on=TODAY, figures={"money_to_recover": Decimal("10000000000000"),
+                                                "people_restored": 3,
+                                                "sent_to_investigation": False})
+    db.session.commit()
+    case = _fresh(accepted)
+    assert case.money_to_recover == Decimal("10000000000000.00")
+    assert case.people_restored == 3
+
+
+def test_api_refuses_an_infinite_amount(api, world, accepted):
+    r = api(world["head"], "POST", f"/cases/{accepted.tracking_code}/resolve",
+            json={**RESOLVE, "money_to_recover": "1e400"})
+    assert r.status_code == 422 and "money_to_recover" in r.get_json()["errors"]
+    assert _fresh(accepted).status == "accepted"
+
+
+# --- 4. Not accepting is confirmed in a second step ------------------------------------
+
+
+def test_refusal_asks_for_confirmation_and_back_keeps_what_was_typed(client, login, world,
+                                                                     routed):
+    case = routed()
+    code = case.tracking_code
+    login(world["head"])
+    form = client.get(f"/agency/cases/{code}/refuse").get_data(as_text=True)
+    assert ">Tiếp tục</button>" in form
+    data = {"reason": "Đã có quyết định giải quyết lần hai (Điều 11)",
+            "decided_on": "2026-11-30"}
+    r = client.post(f"/agency/cases/{code}/refuse", data=data)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'data-testid="confirm-warning"' in body
+    assert "không được thụ lý" in body and data["reason"] in body
+    assert 'name="edit"' in body and "Quay lại" in body
+    assert _fresh(case).status == "routed"
+    # "Quay lại": the form again, with what was typed, nothing decided.
+    r = client.post(f"/agency/cases/{code}/refuse", data={**data, "confirmed": "1",
+                                                          "edit": "1"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'data-testid="confirm-warning"' not in body
+    assert f"{data['reason']}</textarea>" in body and 'value="2026-11-30"' in body
+    assert _fresh(case).status == "routed" and "refused" not in _events(case)
+    r = client.post(f"/agency/cases/{code}/refuse", data={**data, "confirmed": "1"})
+    assert r.status_code == 302
+    assert _fresh(case).status == "not_accepted"
+
+
+def test_back_from_a_return_confirmation_keeps_the_agency_chosen(client, login, world, routed):
+    case = routed()
+    login(world["head"])
+    data = {"reason": "Thuộc thẩm quyền Sở Xây dựng", "suggested_agency_code": "SO-XD",
+            "decided_on": "2026-11-30", "confirmed": "1", "edit": "1"}
+    body = client.post(f"/agency/cases/{case.tracking_code}/return",
+                       data=data).get_data(as_text=True)
+    assert 'value="SO-XD" selected' in body or 'selected value="SO-XD"' in body
+    assert _fresh(case).status == "routed"
+
+
+# --- 5. Extensions ---------------------------------------------------------------------
+
+
+def test_complaint_extension_is_not_offered_even_by_url(client, login, world, routed):
+    case = routed()
+    client_code = case.tracking_code
+    workflow.accept(case, world["head"], NOW, TODAY, decided_on=date(2026, 11, 30))
+    db.session.commit()
+    login(world["head"])
+    page = client.get(f"/agency/cases/{client_code}").get_data(as_text=True)
+    assert f"/agency/cases/{client_code}/extend" not in page
+    for r in (client.get(f"/agency/cases/{client_code}/extend", follow_redirects=True),
+              client.post(f"/agency/cases/{client_code}/extend", follow_redirects=True,
+                          data={"days": "5", "reason": "X", "decided_on": "2026-12-01"})):
+        body = r.get_data(as_text=True)
+        assert r.request.path == f"/agency/cases/{client_code}"
+        assert "không thể gia hạn thêm" in body and "tối đa 0 lần" not in body
+    assert _fresh(case).extension_count == 0 and "extended" not in _events(case)
+
+
+def test_extension_is_decided_before_the_deadline_ends(client, login, world, routed):
+    case = routed(kind="recommendation", on=date(2026, 11, 2), received_on=date(2026, 11, 2))
+    workflow.accept(case, world["head"], NOW, TODAY, decided_on=date(2026, 11, 3))
+    db.session.commit()
+    due = _fresh(case).deadline("resolution").due_on
+    assert due < TODAY  # 15 working days from 03/11 end before 01/12
+    login(world["head"])
+    code = case.tracking_code
+    r = client.post(f"/agency/cases/{code}/extend",
+                    data={"days": "5", "reason": "Xác minh thêm", "decided_on": "2026-12-01"})
+    assert r.status_code == 422
+    assert f"Thời hạn giải quyết đã hết ngày {due:%d/%m/%Y}" in r.get_data(as_text=True)
+    assert _fresh(case).extension_count == 0
+    # Signed on the due date itself, recorded later: still in time.
+    r = client.post(f"/agency/cases/{code}/extend",
+                    data={"days": "5", "reason": "Xác minh thêm", "decided_on": due.isoformat()})
+    assert r.status_code == 302
+    assert _fresh(case).extension_count == 1
+
+
+def test_extension_days_show_one_message(client, login, world, accepted):
+    login(world["head"])
+    r = client.post(f"/agency/cases/{accepted.tracking_code}/extend",
+                    data={"days": "abc", "reason": "Xác minh", "decided_on": "2026-12-01"})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "Nhập một số nguyên." in body
+    assert "Số ngày phải lớn hơn 0" not in body and "; " not in body.split(
+        'data-testid="error-days"')[1].split("</div>")[0]
+
+
+# --- 6. A stale confirmation on a case that has left the agency -------------------------
+
+
+def test_stale_tab_is_told_the_case_has_left(client, login, world, routed):
+    case = routed()
+    code = case.tracking_code
+    login(world["head"])
+    back = {"reason": "Thuộc thẩm quyền Sở Xây dựng", "suggested_agency_code": "SO-XD",
+            "decided_on": "2026-11-30", "confirmed": "1"}
+    assert client.post(f"/agency/cases/{code}/return", data=back).status_code == 302
+    # Reception sends it on to the other department meanwhile.
+    workflow.route(_fresh(case), "SO-XD", world["reception"], NOW, TODAY,
+                   decided_on=date(2026, 12, 1))
+    db.session.commit()
+    # Tab 2 still shows the transfer confirmation.
+    r = client.post(f"/agency/cases/{code}/transfer", follow_redirects=True, data={
+        "to_agency_code": "SO-XD", "reason": "Sai thẩm quyền", "decided_on": "2026-11-30",
+        "confirmed": "1"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and r.request.path == "/agency/cases"
+    assert f"Hồ sơ {code} đã được trả lại bộ phận tiếp nhận ngày 30/11/2026" in body
+    assert "Thao tác không được thực hiện" in body
+    # Nothing of where it is now: the holder's name appears only as the choice of the form
+    # the user filled in, never in the message.
+    message = body.split(f"Hồ sơ {code}")[1].split("</div>")[0]
+    assert "Sở Xây dựng" not in message and "SO-XD" not in message
+    case = _fresh(case)
+    assert case.agency.code == "SO-XD" and case.status == "routed"
+    assert [m.action for m in case.routings] == ["route", "return", "route"]
+
+
+def test_a_case_never_held_is_still_not_found(client, login, world, routed):
+    case = routed()
+    login(world["other_head"])
+    assert client.post(f"/agency/cases/{case.tracking_code}/transfer",
+                       data={"confirmed": "1"}).status_code == 404
+
+
+# --- 7. Success messages read naturally -------------------------------------------------
+
+
+def test_success_messages_name_what_was_done(client, login, world, routed):
+    case = routed(kind="recommendation", on=date(2026, 11, 23))
+    code = case.tracking_code
+    login(world["head"])
+    r = client.post(f"/agency/cases/{code}/accept", data={"decided_on": "2026-11-23"},
+                    follow_redirects=True)
+    assert "Đã thụ lý hồ sơ." in r.get_data(as_text=True)
+    r = client.post(f"/agency/cases/{code}/resolve", data=RESOLVE, follow_redirects=True)
+    body = r.get_data(as_text=True)
+    assert "Đã ghi nhận kết quả giải quyết." in body and "Đã ghi nhận:" not in body

@@ -1,0 +1,83 @@
+"""Dates a decision may carry and the outcome figures it may record (domain.decisions)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from complaints.domain import decisions
+from complaints.domain.decisions import CaseDates, decision_date_error
+
+TODAY = date(2026, 12, 1)
+DATES = CaseDates(received_on=date(2026, 11, 20), arrived_on=date(2026, 11, 29))
+
+
+def _move(to: int | None, on: date):
+    return SimpleNamespace(to_agency_id=to, decided_on=on)
+
+
+def test_arrival_is_the_last_move_into_the_agency():
+    moves = [_move(1, date(2026, 11, 3)), _move(2, date(2026, 11, 10)),
+             _move(None, date(2026, 11, 12)), _move(1, date(2026, 11, 20))]
+    assert decisions.arrival_on(moves, 1) == date(2026, 11, 20)
+    assert decisions.arrival_on(moves, 2) == date(2026, 11, 10)
+    assert decisions.arrival_on(moves, 3) is None
+    assert decisions.arrival_on(moves, None) is None
+
+
+@pytest.mark.parametrize("action", sorted(decisions.AT_AGENCY))
+def test_agency_decisions_do_not_predate_the_arrival(action):
+    message = decision_date_error(action, date(2026, 11, 21), TODAY, DATES)
+    assert message is not None and "29/11/2026" in message
+    assert decision_date_error(action, date(2026, 11, 29), TODAY, DATES) is None
+
+
+@pytest.mark.parametrize("action", ["route", "file", "guide", "forward"])
+def test_reception_decisions_only_follow_the_receipt(action):
+    assert decision_date_error(action, date(2026, 11, 21), TODAY, DATES) is None
+    assert "nhận đơn" in decision_date_error(action, date(2026, 11, 19), TODAY, DATES)
+    assert "tương lai" in decision_date_error(action, date(2026, 12, 2), TODAY, DATES)
+
+
+def test_steps_follow_acceptance_and_suspension():
+    dates = CaseDates(received_on=date(2026, 11, 2), arrived_on=date(2026, 11, 3),
+                      accepted_on=date(2026, 11, 5), suspended_on=date(2026, 11, 10))
+    for action in sorted(decisions.AFTER_ACCEPTANCE):
+        assert "thụ lý (05/11/2026)" in decision_date_error(action, date(2026, 11, 4), TODAY,
+                                                           dates)
+    assert decision_date_error("accept", date(2026, 11, 4), TODAY, dates) is None
+    assert "tạm đình chỉ (10/11/2026)" in decision_date_error("resume", date(2026, 11, 9),
+                                                              TODAY, dates)
+
+
+def test_an_extension_is_decided_by_the_due_date():
+    dates = CaseDates(received_on=date(2026, 11, 2), accepted_on=date(2026, 11, 3),
+                      resolution_due_on=date(2026, 11, 25))
+    assert decision_date_error("extend", date(2026, 11, 25), TODAY, dates) is None
+    assert "25/11/2026" in decision_date_error("extend", date(2026, 11, 26), TODAY, dates)
+
+
+@pytest.mark.parametrize("value", [Decimal("1e400"), Decimal("Infinity"), Decimal("NaN"),
+                                   float("inf"), float("nan"), Decimal("-0.01"),
+                                   Decimal(10) ** 13 + 1, "abc", True])
+def test_amounts_are_finite_and_bounded(value):
+    assert decisions.figure_error("money_to_recover", value) is not None
+
+
+@pytest.mark.parametrize("value", [-1, 10**9 + 1, 2.5, True, "3"])
+def test_counts_are_whole_and_bounded(value):
+    assert decisions.figure_error("people_restored", value) is not None
+
+
+def test_clean_figures_normalises_the_good_and_names_the_bad():
+    values, errors = decisions.clean_figures({
+        "money_to_recover": Decimal("1.5"), "land_to_recover": 12, "people_restored": 0,
+        "sent_to_investigation": 1, "money_to_return": None, "unknown": 5,
+        "orgs_restored": -2})
+    assert values == {"money_to_recover": Decimal("1.50"), "land_to_recover": Decimal("12.00"),
+                      "people_restored": 0, "sent_to_investigation": True}
+    assert set(errors) == {"orgs_restored"}
+    assert "1.000.000.000" in errors["orgs_restored"]
