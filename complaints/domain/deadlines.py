@@ -8,8 +8,9 @@ Conventions (domain.md, "Counting days"):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from complaints.domain.calendar import WEEKEND, WorkingCalendar, reason_label
 
@@ -123,6 +124,36 @@ def _skipped(
     # Calendar days count days off too; only those that moved the due date matter.
     nominal = start_on + timedelta(days=days)
     return tuple(cal.days_off_between(nominal - timedelta(days=1), due_on))
+
+
+# A suspension's note after a stored explanation: how the due date moved (vi is stored).
+_SUSPENSION_NOTE = {"vi": " · tạm đình chỉ {0:%d/%m/%Y}–{1:%d/%m/%Y}",
+                    "en": " · suspended {0:%d/%m/%Y}–{1:%d/%m/%Y}"}
+_STORED_SUSPENSION = re.compile(r" · tạm đình chỉ (\d\d/\d\d/\d{4})–(\d\d/\d\d/\d{4})")
+
+
+def suspension_note(suspended_on: date, resumed_on: date, lang: str = "vi") -> str:
+    """The note a suspension adds to a deadline's explanation."""
+    return _SUSPENSION_NOTE["en" if lang.startswith("en") else "vi"].format(suspended_on,
+                                                                           resumed_on)
+
+
+def explain_stored(cal: WorkingCalendar, stage: str, start_on: date, due_on: date, days: int,
+                   unit: str, extended_days: int, source: str, source_en: str,
+                   stored: str, lang: str) -> str:
+    """A stored deadline's explanation in `lang`: the stored (Vietnamese) text itself, or
+    the same facts worded again — its own due date (a suspension's shift included), the
+    days off before it, and the suspensions the stored text notes."""
+    if not lang.startswith("en"):
+        return stored
+    total = days + extended_days
+    text = Deadline(stage=stage, start_on=start_on, due_on=due_on, days=days, unit=unit,
+                    source=source, skipped=_skipped(cal, start_on, due_on, total, unit),
+                    extended_days=extended_days, source_en=source_en).explain("en")
+    for begun, ended in _STORED_SUSPENSION.findall(stored or ""):
+        text += suspension_note(*(datetime.strptime(d, "%d/%m/%Y").date()
+                                  for d in (begun, ended)), lang="en")
+    return text
 
 
 def compute_deadline(

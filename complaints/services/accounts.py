@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from datetime import datetime, timedelta
 
 import pyotp
@@ -11,6 +12,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from complaints import clock
+from complaints.domain import contacts
 from complaints.domain.catalog import ROLES
 from complaints.domain.messages import N_
 from complaints.extensions import db
@@ -91,38 +93,88 @@ def check_password_policy(password: str, username: str = "") -> None:
         raise PasswordRejected(problem)
 
 
+# A username is typed at every sign-in and appears in audit records and the CLI: letters
+# without accents, digits, dots, hyphens and underscores; starts with a letter or digit.
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,79}")
+# Why an account could not be created, by field; the web layer words each code.
+ACCOUNT_PROBLEMS = {
+    "username_required": "Username is required.",
+    "username_format": "A username has 2 to 80 letters without accents, digits, dots, "
+                       "hyphens or underscores, and starts with a letter or a digit.",
+    "username_taken": "That username already exists.",
+    "role_unknown": f"Unknown role; choose one of {', '.join(ROLES)}.",
+    "agency_unknown": "No agency has that code.",
+    "agency_required": "This role needs an agency (--agency CODE).",
+    "inspectorate_required": "An inspector belongs to an inspectorate (or to no agency).",
+    "email_invalid": "Not a valid e-mail address.",
+}
+ROLES_WITH_AGENCY = ("reception", "agency_head", "agency_officer")
+
+
+def account_problems(username: str, role: str, agency_code: str | None = None,
+                     email: str | None = None) -> dict[str, str]:
+    """Every reason, by field, why an account with these details cannot be created (codes
+    of ACCOUNT_PROBLEMS); the password is checked apart (password_problem)."""
+    problems: dict[str, str] = {}
+    username = (username or "").strip()
+    if not username:
+        problems["username"] = "username_required"
+    elif not _USERNAME.fullmatch(username):
+        problems["username"] = "username_format"
+    elif db.session.scalar(select(User.id).where(User.username == username)):
+        problems["username"] = "username_taken"
+    if role not in ROLES:
+        problems["role"] = "role_unknown"
+    agency = None
+    if agency_code:
+        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            problems["agency_code"] = "agency_unknown"
+    if agency is None and role in ROLES_WITH_AGENCY and "agency_code" not in problems:
+        problems["agency_code"] = "agency_required"
+    if agency is not None and role == "inspector" and not agency.is_inspectorate:
+        problems["agency_code"] = "inspectorate_required"
+    try:
+        contacts.email(email)
+    except contacts.InvalidContact:
+        problems["email"] = "email_invalid"
+    return problems
+
+
 def create_user(username: str, role: str, password: str, now: datetime,
                 agency_code: str | None = None, full_name: str = "",
                 email: str | None = None, actor: User | None = None,
                 enforce_policy: bool = True) -> User:
     """Create a staff account with a hashed password (checked against the password policy;
     only the published demo data may skip it, with `enforce_policy=False`)."""
-    username = username.strip()
+    username = (username or "").strip()
     if not username:
-        raise AccountError("Username is required.")
-    if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+        raise AccountError(ACCOUNT_PROBLEMS["username_required"])
     if enforce_policy:
         check_password_policy(password, username)
     elif not password:
         raise AccountError("A password is required.")
-    if db.session.scalar(select(User).where(User.username == username)):
-        raise AccountError(f"User {username!r} already exists.")
-    agency = None
-    if agency_code:
-        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
-        if agency is None:
-            raise AccountError(f"No agency has the code {agency_code!r}.")
-    if role in ("reception", "agency_head", "agency_officer") and agency is None:
-        raise AccountError(f"A {role} user needs an agency (--agency CODE).")
+    problems = account_problems(username, role, agency_code, email)
+    if problems:
+        raise AccountRejected(problems)
+    agency = (db.session.scalar(select(Agency).where(Agency.code == agency_code))
+              if agency_code else None)
     user = User(username=username, role=role, agency=agency, full_name=full_name or username,
-                email=email)
+                email=contacts.email(email))
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     audit.record(f"user:{user.id}", "user_created", actor, now,
                  {"username": username, "role": role, "agency": agency_code})
     return user
+
+
+class AccountRejected(AccountError):
+    """The account's details break rules: `problems` maps fields to ACCOUNT_PROBLEMS codes."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(ACCOUNT_PROBLEMS[code] for code in problems.values()))
+        self.problems = problems
 
 
 class AccountLocked(Exception):

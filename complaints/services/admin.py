@@ -151,26 +151,40 @@ def update_agency(agency: Agency, data: AgencyData, actor: User, now: datetime) 
 # --- Users -------------------------------------------------------------------------
 
 
+ACCOUNT_PROBLEMS_VI = {
+    "username_required": N_("Nhập tên đăng nhập."),
+    "username_format": N_("Tên đăng nhập gồm 2–80 chữ cái không dấu, chữ số, dấu chấm, gạch "
+                          "ngang hoặc gạch dưới, bắt đầu bằng chữ cái hoặc chữ số."),
+    "username_taken": N_("Tên đăng nhập đã có."),
+    "role_unknown": N_("Chọn vai trò."),
+    "agency_unknown": N_("Không có cơ quan mang mã này."),
+    "agency_required": N_("Vai trò này cần chọn cơ quan."),
+    "inspectorate_required": N_("Thanh tra viên thuộc một cơ quan thanh tra (hoặc không thuộc "
+                                "cơ quan nào)."),
+    "email_invalid": N_("Thư điện tử không hợp lệ."),
+}
+
+
+def user_problems(username: str, role: str, password: str, agency_code: str | None,
+                  email: str | None) -> dict[str, str]:
+    """Every reason, by field, why the admin's new account cannot be created; empty if none."""
+    problems = {name: ACCOUNT_PROBLEMS_VI[code] for name, code in accounts.account_problems(
+        username, role, agency_code, email).items()}
+    password_code = accounts.password_problem(password or "", (username or "").strip())
+    if password_code is not None:
+        problems["password"] = accounts.PASSWORD_PROBLEMS_VI[password_code]
+    return problems
+
+
 def create_user(username: str, role: str, password: str, actor: User, now: datetime,
                 agency_code: str | None = None, full_name: str = "",
                 email: str | None = None) -> User:
-    """Create a staff account (audited on "user:<id>")."""
-    try:
-        return accounts.create_user(username, role, password, now, agency_code=agency_code,
-                                    full_name=full_name, email=email or None, actor=actor)
-    except accounts.PasswordRejected as exc:
-        raise ValidationFailed({"password": accounts.PASSWORD_PROBLEMS_VI[exc.code]}) from exc
-    except accounts.AccountError as exc:
-        text = str(exc)
-        if "already exists" in text:
-            raise ValidationFailed({"username": N_("Tên đăng nhập đã có.")}) from exc
-        if "password" in text:
-            raise ValidationFailed({"password": N_("Mật khẩu phải có ít nhất 8 ký tự.")}) from exc
-        if "agency" in text:
-            raise ValidationFailed({"agency_code": N_("Vai trò này cần chọn cơ quan.")}) from exc
-        if "role" in text.lower():
-            raise ValidationFailed({"role": N_("Chọn vai trò.")}) from exc
-        raise ValidationFailed({"username": N_("Nhập tên đăng nhập.")}) from exc
+    """Create a staff account (audited on "user:<id>"); every problem is reported at once."""
+    problems = user_problems(username, role, password, agency_code, email)
+    if problems:
+        raise ValidationFailed(problems)
+    return accounts.create_user(username, role, password, now, agency_code=agency_code,
+                                full_name=full_name, email=email or None, actor=actor)
 
 
 def deactivate_user(user: User, actor: User, now: datetime) -> User:

@@ -66,6 +66,12 @@ EVENT_LABELS = {
     "unscheduled_reception_held": ("Tiếp công dân đột xuất", "Unscheduled reception held"),
 }
 ACTION_LABELS = {
+    # Reception's handling outcomes (xử lý đơn), named as on the reception case page.
+    "route": ("Chuyển đơn", "Route"),
+    "file": ("Lưu đơn", "File away"),
+    "guide": ("Hướng dẫn", "Guide"),
+    "forward": ("Chuyển ra ngoài", "Forward outside"),
+    "designate_lead": ("Chỉ định cơ quan chủ trì", "Designate the lead agency"),
     "accept": ("Thụ lý", "Accept"),
     "refuse": ("Không thụ lý", "Refuse"),
     "assign": ("Giao cán bộ", "Assign"),
@@ -137,14 +143,21 @@ _WHY_LABELS = {
 }
 
 
-def _detail_value(key: str, value, action: str, lang: str) -> str:
+# Details that hold an agency's code: shown as its name when the caller knows it.
+_AGENCY_DETAILS = {"to", "suggested", "lead", "agency", "agencies", "from", "before"}
+
+
+def _detail_value(key: str, value, action: str, lang: str,
+                  names: dict[str, str] | None = None) -> str:
     en = lang.startswith("en")
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return ("yes" if value else "no") if en else ("có" if value else "không")
     if isinstance(value, list):
-        return ", ".join(_detail_value(key, v, action, lang) for v in value)
+        return ", ".join(_detail_value(key, v, action, lang, names) for v in value)
+    if names and key in _AGENCY_DETAILS and isinstance(value, str) and value in names:
+        return names[value]
     if key in _CODED_DETAILS:
         return catalog.label(_CODED_DETAILS[key], str(value), "en" if en else "vi")
     if key == "reason" and action in ("escalated", "escalation_acknowledged"):
@@ -162,12 +175,24 @@ def _detail_value(key: str, value, action: str, lang: str) -> str:
     return str(value)
 
 
-def event_details(action: str, data: dict | str, lang: str = "vi") -> list[tuple[str, str]]:
-    """The details of an audit event as (label, text) in the reader's language."""
+def event_details(action: str, data: dict | str, lang: str = "vi",
+                  names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The details of an audit event as (label, text) in the reader's language; `names`
+    maps agency codes to the names shown (agency_names)."""
     if isinstance(data, str):  # an AuditEvent row's canonical JSON
         data = json.loads(data or "{}")
-    return [(text_label(DETAIL_LABELS, key, lang), _detail_value(key, value, action, lang))
+    return [(text_label(DETAIL_LABELS, key, lang),
+             _detail_value(key, value, action, lang, names))
             for key, value in data.items() if key != "status"]
+
+
+def agency_names(lang: str = "vi") -> dict[str, str]:
+    """Every agency's code → its name in `lang` (English where one is recorded)."""
+    from complaints.models import Agency
+
+    english = lang.startswith("en")
+    return {code: (name_en if english and name_en else name) for code, name, name_en in
+            db.session.execute(select(Agency.code, Agency.name, Agency.name_en))}
 
 
 def text_label(table: dict[str, tuple[str, str]], code: str, lang: str = "vi") -> str:

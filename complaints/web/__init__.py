@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from complaints.domain import catalog
 from complaints.extensions import db
 from complaints.permissions import HOME_ENDPOINTS
+from complaints.services.deadlines import explain as deadline_explain
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ def register_web(app: Flask) -> None:
             "catalog": catalog,
             "label": lambda table, code: catalog.label(getattr(catalog, table), code, lang),
             "deadline_days_left": _days_left,
+            # How a deadline was computed, in the page's language (stored in Vietnamese).
+            "deadline_rule": lambda row: deadline_explain(row, lang),
         }
 
     @app.template_filter("vndate")

@@ -122,6 +122,28 @@ def test_create_and_deactivate_user_with_confirmation(client, admin, make_agency
     assert _events(f"user:{user.id}") == ["user_created", "user_deactivated"]
 
 
+def test_a_new_account_with_many_faults_shows_them_all_at_once(client, admin, make_agency):
+    # Found by a QA pass: "qa user!" with the e-mail "bad" was created, and an inspector
+    # could belong to a department; a short password hid every other fault.
+    make_agency(code="SO-XD")
+    count = len(db.session.scalars(select(User)).all())
+    r = client.post("/admin/users/new", data={
+        "username": "qa user!", "full_name": "Thử", "email": "bad", "role": "inspector",
+        "agency_code": "SO-XD", "password": "ngan"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422
+    for message in ("Tên đăng nhập gồm 2–80 chữ cái không dấu", "Thư điện tử không hợp lệ.",
+                    "Thanh tra viên thuộc một cơ quan thanh tra",
+                    "Mật khẩu phải có ít nhất 10 ký tự."):
+        assert message in page, message
+    assert len(db.session.scalars(select(User)).all()) == count
+    make_agency(code="TTT", is_inspectorate=True)
+    r = client.post("/admin/users/new", data={
+        "username": "thanhtra.le", "full_name": "Lê Thanh", "email": "le@thanhtra.gov.vn",
+        "role": "inspector", "agency_code": "TTT", "password": "mat-khau-dai"})
+    assert r.status_code == 302
+
+
 def test_admin_cannot_deactivate_self(client, admin):
     client.post(f"/admin/users/{admin.id}/deactivate")
     db.session.expire_all()

@@ -165,19 +165,23 @@ def test_group_petition_story_through_the_api(api, world):
     assert read["allowed_actions"] == ["accept", "refuse", "assign", "return", "transfer",
                                       "withdraw"]
 
-    accepted = api(head, "POST", f"/cases/{code}/accept", json={"decided_on": "2026-11-23"})
+    # Routed at intake today (01/12): acceptance cannot be dated before it reached the Sở.
+    early = api(head, "POST", f"/cases/{code}/accept", json={"decided_on": "2026-11-23"})
+    assert early.status_code == 422
+    assert "01/12/2026" in early.get_json()["errors"]["decided_on"]
+    accepted = api(head, "POST", f"/cases/{code}/accept", json={"decided_on": "2026-12-01"})
     assert accepted.status_code == 200, accepted.get_json()
     case = accepted.get_json()
-    assert case["status"] == "accepted" and case["accepted_on"] == "2026-11-23"
+    assert case["status"] == "accepted" and case["accepted_on"] == "2026-12-01"
     resolution = next(d for d in case["deadlines"] if d["stage"] == "resolution")
-    assert resolution["start_on"] == "2026-11-23"
+    assert resolution["start_on"] == "2026-12-01"
 
     assigned = api(head, "POST", f"/cases/{code}/assign", json={"officer": "chuyenvien"})
     assert assigned.get_json()["officer"] == {"username": "chuyenvien",
                                               "full_name": officer.full_name}
 
     extended = api(head, "POST", f"/cases/{code}/extend",
-                   json={"days": 5, "reason": "Cần xác minh thực địa", "decided_on": "2026-11-30"})
+                   json={"days": 5, "reason": "Cần xác minh thực địa", "decided_on": "2026-12-01"})
     assert extended.status_code == 200, extended.get_json()
     after = next(d for d in extended.get_json()["deadlines"] if d["stage"] == "resolution")
     assert after["extended_days"] == 5 and after["due_on"] > resolution["due_on"]
@@ -342,7 +346,9 @@ def test_action_errors(api, world, client):
     assert conflict.status_code == 409
     body = conflict.get_json()
     assert body["case_status"] == "routed" and "accept" in body["allowed_actions"]
-    assert "close" in body["error"]
+    # The message names the action as people do; the code stays in "action".
+    assert body["action"] == "close" and "“close”" not in body["error"]
+    assert body["error"].startswith("Không thể thực hiện thao tác “")
 
     api(head, "POST", f"/cases/{code}/accept", json={})
     bad_days = api(head, "POST", f"/cases/{code}/extend", json={"days": "many", "reason": ""})

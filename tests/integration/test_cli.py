@@ -28,7 +28,7 @@ def test_users_create_prompts_for_password(runner):
 def test_users_create_refuses_bad_input(runner):
     result = runner.invoke(args=["users", "create", "x", "--role", "agency_head",
                                  "--agency", "NOPE", "--password", "s3cret-pass"])
-    assert result.exit_code != 0 and "No agency has the code" in result.output
+    assert result.exit_code != 0 and "No agency has that code." in result.output
     result = runner.invoke(args=["users", "create", "x", "--role", "wizard",
                                  "--password", "s3cret-pass"])
     assert result.exit_code != 0

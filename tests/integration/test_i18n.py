@@ -225,3 +225,31 @@ def test_english_reaches_python_strings_and_form_labels(client, make_user, login
     response = client.post("/login", data={"username": "nobody", "password": "wrong"})
     assert response.status_code == 401
     assert "Incorrect username or password." in response.get_data(as_text=True)
+
+
+def test_deadline_explanations_speak_the_readers_language(client, make_user, login,
+                                                          make_case, api):
+    # Found by a QA pass: the stored (Vietnamese) explanation showed on English pages.
+    clerk = make_user("reception")
+    case = make_case(actor=clerk, kind="feedback")
+    login(clerk)
+    client.get("/lang/en?next=/")
+    page = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
+    assert "10 working days from" in page and "kể từ ngày" not in page
+    english = api(clerk, "GET", f"/cases/{case.tracking_code}?lang=en").get_json()
+    assert english["deadlines"][0]["rule"].startswith("10 working days from 02/11/2026 "
+                                                      "(Circular 05/2021/TT-TTCP")
+    vietnamese = api(clerk, "GET", f"/cases/{case.tracking_code}?lang=vi").get_json()
+    assert vietnamese["deadlines"][0]["rule"] == case.deadlines[0].rule
+    assert "kể từ ngày" in vietnamese["deadlines"][0]["rule"]
+
+
+def test_filing_reasons_follow_the_page_language(client, make_user, login, make_case):
+    # Found by a QA pass: the reasons for filing a petition away stayed in Vietnamese.
+    clerk = make_user("reception")
+    case = make_case(actor=clerk)
+    login(clerk)
+    assert "Đơn trùng" in client.get(f"/reception/cases/{case.tracking_code}").text
+    client.get("/lang/en?next=/")
+    page = client.get(f"/reception/cases/{case.tracking_code}").text
+    assert ">Duplicate<" in page and "Đơn trùng" not in page

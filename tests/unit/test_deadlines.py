@@ -231,3 +231,24 @@ def test_property_suspension_with_no_pause_changes_nothing(start, days, pause):
 def test_skipped_reasons_are_codes_or_names():
     d = compute_deadline(CAL, "acceptance", date(2026, 12, 30), 3, WORKING, "x")
     assert (date(2027, 1, 2), WEEKEND) in d.skipped
+
+
+def test_a_stored_explanation_is_worded_again_in_english():
+    # Found by a QA pass: English pages showed "10 ngày làm việc kể từ ngày …".
+    from complaints.domain.deadlines import explain_stored, suspension_note
+
+    deadline = compute_deadline(CAL, "resolution", date(2026, 11, 2), 15, "working",
+                                "Luật Khiếu nại 2011, Điều 28", source_en="Complaints Law")
+    # Suspended 05/11–20/11: the stored due date moved by the suspension's working days.
+    due_on = date(2026, 12, 10)
+    stored = deadline.explain("vi") + suspension_note(date(2026, 11, 5), date(2026, 11, 20))
+    assert explain_stored(CAL, "resolution", date(2026, 11, 2), due_on, 15, "working", 0,
+                          "Luật Khiếu nại 2011, Điều 28", "Complaints Law", stored,
+                          "vi") == stored
+    english = explain_stored(CAL, "resolution", date(2026, 11, 2), due_on, 15, "working", 0,
+                             "Luật Khiếu nại 2011, Điều 28", "Complaints Law", stored, "en")
+    assert english.startswith("15 working days from 02/11/2026 (Complaints Law) → due "
+                              "10/12/2026; skipped: ")
+    assert "24/11/2026" in english  # the holiday before the stored due date is named
+    assert english.endswith(" · suspended 05/11/2026–20/11/2026")
+    assert "ngày" not in english and "tạm" not in english

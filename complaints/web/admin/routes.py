@@ -81,7 +81,8 @@ def _apply_errors(form, errors: dict[str, str]) -> dict[str, str]:
 
 
 def _form_errors(form) -> dict[str, str]:
-    return {name: "; ".join(str(m) for m in messages) for name, messages in form.errors.items()}
+    # The first message of a field: "abc" needs no "must be above 0" after "not a number".
+    return {name: str(messages[0]) for name, messages in form.errors.items() if messages}
 
 
 def _with_service_errors(form, problems: dict[str, str]) -> dict[str, str]:
@@ -224,8 +225,15 @@ def user_new():
     form = UserForm()
     form.role.choices = _choices(catalog.ROLES, _("— Chọn vai trò —"))
     form.agency_code.choices = _agency_choices(_("— Không thuộc cơ quan —"))
-    hints = {"agency_code": _("Bắt buộc với cán bộ tiếp nhận, thủ trưởng và cán bộ xử lý.")}
-    if form.validate_on_submit():
+    hints = {"agency_code": _("Bắt buộc với cán bộ tiếp nhận, thủ trưởng và cán bộ xử lý; "
+                              "thanh tra viên thuộc cơ quan thanh tra.")}
+    if request.method == "POST":
+        problems = admin_service.user_problems(
+            form.username.data, form.role.data, form.password.data,
+            form.agency_code.data or None, form.email.data)
+        if not form.validate_on_submit() or problems:
+            return _render_form(form, _("Thêm người dùng"), url_for("admin.users"),
+                                _with_service_errors(form, problems), hints)
         try:
             user = admin_service.create_user(
                 form.username.data, form.role.data, form.password.data, current_user,

@@ -5,17 +5,16 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from complaints.domain import catalog, states
+from complaints.domain import states
 from complaints.extensions import db
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web.api import bp
 from complaints.web.api.schemas import flatten_errors
-from complaints.web.i18n import error_text, translate_errors
+from complaints.web.i18n import error_text, transition_text, translate_errors
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +57,9 @@ def not_found(exc: NotFound):
 
 @bp.errorhandler(states.InvalidTransition)
 def invalid_transition(exc: states.InvalidTransition):
-    status_label = catalog.label(_STATUS_LABELS, exc.status, str(get_locale() or "vi"))
+    # The message names the action as people do ("Lưu đơn"); `action` keeps the code.
     return error_response(
-        409,
-        _("Không thể thực hiện thao tác “%(action)s” khi hồ sơ đang ở trạng thái "
-          "“%(status)s”.", action=exc.action, status=status_label),
+        409, transition_text(exc),
         action=exc.action, case_status=exc.status,
         allowed_actions=states.allowed_actions(exc.status),
     )
@@ -78,20 +75,3 @@ def http_error(exc: HTTPException):
         429: _("Quá nhiều yêu cầu. Vui lòng thử lại sau."),
     }
     return error_response(exc.code or 500, messages.get(exc.code, exc.name))
-
-
-# Vietnamese names of the statuses, for the 409 message.
-_STATUS_LABELS = {
-    states.RECEIVED: ("mới tiếp nhận", "received"),
-    states.ROUTED: ("đã chuyển cơ quan có thẩm quyền", "routed"),
-    states.RETURNED: ("bị trả lại", "returned"),
-    states.ACCEPTED: ("đã thụ lý", "accepted"),
-    states.SUSPENDED: ("tạm đình chỉ", "suspended"),
-    states.RESOLVED: ("đã giải quyết", "resolved"),
-    states.CLOSED: ("đã kết thúc", "closed"),
-    states.FILED: ("đã lưu đơn", "filed"),
-    states.GUIDED: ("đã hướng dẫn", "guided"),
-    states.FORWARDED: ("đã chuyển ra ngoài", "forwarded"),
-    states.NOT_ACCEPTED: ("không thụ lý", "not accepted"),
-    states.WITHDRAWN: ("đã rút đơn", "withdrawn"),
-}

@@ -28,6 +28,7 @@ from complaints.domain.catalog import (
 )
 from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.states import STATUSES
+from complaints.services.deadlines import explain as deadline_explain
 from complaints.services.reception_sessions import MAX_PETITIONS
 
 IDENTITY_FIELDS = ("petitioner_id", "full_name", "id_number", "phone", "email", "address")
@@ -562,7 +563,10 @@ class DeadlineSchema(BaseSchema):
     days = fields.Integer()
     unit = fields.String()
     extended_days = fields.Integer()
-    rule = fields.String(metadata={"description": "How the due date was computed."})
+    rule = fields.Function(lambda row: deadline_explain(row, str(get_locale() or "vi")),
+                           metadata={"type": "string", "description":
+                                     "How the due date was computed, in the answer's "
+                                     "language."})
     met_on = fields.Date(allow_none=True)
     days_left = fields.Function(_days_left, metadata={
         "type": "integer", "nullable": True,
