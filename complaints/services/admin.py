@@ -17,6 +17,7 @@ from complaints.domain.catalog import KINDS, STAGES
 from complaints.domain.deadlines import UNITS
 from complaints.domain.messages import N_
 from complaints.domain.policies import VARIANTS
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -52,7 +53,7 @@ class AgencyData:
 
 def agency_tree() -> list[tuple[Agency, int]]:
     """Return every agency with its depth, parents before their children."""
-    agencies = list(db.session.scalars(select(Agency).order_by(Agency.name)))
+    agencies = sorted(db.session.scalars(select(Agency)), key=lambda a: name_order(a.name))
     children: dict[int | None, list[Agency]] = {}
     ids = {a.id for a in agencies}
     for agency in agencies:

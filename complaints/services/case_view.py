@@ -186,6 +186,11 @@ def event_details(action: str, data: dict | str, lang: str = "vi",
             for key, value in data.items() if key != "status"]
 
 
+def agency_name(agency, lang: str = "vi") -> str:
+    """An agency's name in `lang`: its English name where one is recorded."""
+    return agency.name_en if lang.startswith("en") and agency.name_en else agency.name
+
+
 def agency_names(lang: str = "vi") -> dict[str, str]:
     """Every agency's code → its name in `lang` (English where one is recorded)."""
     from complaints.models import Agency

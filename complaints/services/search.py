@@ -144,3 +144,14 @@ def desk_search(user: User, q: str, limit: int = 50) -> list[Case]:
     found += search_cases(user, q, limit)
     seen: set[int] = set()
     return [c for c in found if not (c.id in seen or seen.add(c.id))][:limit]
+
+
+def agency_match(query: Select, q: str) -> Select:
+    """Narrow an agency's case list to `q`: its tracking code, or words of the subject or
+    content (never a petitioner's name: an agency must not find a case by the name of a
+    secret denouncer)."""
+    code = (q or "").strip().upper().replace(" ", "")
+    if _TRACKING_CODE.fullmatch(code):
+        return query.where(Case.tracking_code == code)
+    matched, _rank = apply(query, q)
+    return matched

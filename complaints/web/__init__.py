@@ -91,6 +91,17 @@ def register_web(app: Flask) -> None:
             "deadline_rule": lambda row: deadline_explain(row, lang),
         }
 
+    @app.template_filter("named")
+    def named(agency) -> str:
+        """An agency's name in the page's language (its English name where recorded)."""
+        from flask_babel import get_locale
+
+        if agency is None:
+            return ""
+        from complaints.services.case_view import agency_name
+
+        return agency_name(agency, str(get_locale() or "vi")) or ""
+
     @app.template_filter("vndate")
     def vndate(value):
         """Format a date dd/mm/yyyy (the Vietnamese convention; also used in English)."""

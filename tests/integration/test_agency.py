@@ -385,3 +385,23 @@ def test_reception_role_cannot_open_agency_pages(client, login, agency_world, ro
     login(agency_world["reception"])
     assert client.get("/agency/").status_code == 403
     assert client.get(f"/agency/cases/{case.tracking_code}").status_code == 403
+
+
+def test_the_list_finds_a_case_by_code_or_words_not_by_a_petitioners_name(
+        client, login, agency_world, routed_case):
+    # Found by a QA pass: an agency could filter its list by status only.
+    land = routed_case(subject="Lấn chiếm đất công ở tổ dân phố 5")
+    other = routed_case(subject="Tiếng ồn quán karaoke")
+    db.session.commit()
+    login(agency_world["head"])
+    for q in (land.tracking_code.lower(), "lan chiem dat", "đất công"):
+        listing = client.get("/agency/cases", query_string={"q": q}).text
+        assert land.tracking_code in listing and other.tracking_code not in listing, q
+        assert 'value="' + q + '"' in listing  # the box keeps what was typed
+    name = land.petitions[0].signers[0].petitioner.full_name
+    assert land.tracking_code not in client.get("/agency/cases",
+                                                query_string={"q": name}).text
+    export = client.get("/agency/cases", query_string={"q": "karaoke", "export": "csv"})
+    assert other.tracking_code in export.text and land.tracking_code not in export.text
+    past = client.get("/agency/cases?page=50").text
+    assert 'data-testid="page-out-of-range"' in past

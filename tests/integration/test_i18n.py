@@ -253,3 +253,25 @@ def test_filing_reasons_follow_the_page_language(client, make_user, login, make_
     client.get("/lang/en?next=/")
     page = client.get(f"/reception/cases/{case.tracking_code}").text
     assert ">Duplicate<" in page and "Đơn trùng" not in page
+
+
+def test_agencies_are_named_in_the_readers_language(client, make_user, login, make_case,
+                                                    make_agency):
+    # Found by a QA pass: English pages named agencies in Vietnamese, and the timeline
+    # showed a bare code ("To: SO-TNMT").
+    from complaints.services import workflow
+    from tests.conftest import NOW, TODAY
+
+    agency = make_agency("SO-TNMT", name="Sở Tài nguyên và Môi trường")
+    agency.name_en = "Department of Natural Resources and Environment"
+    clerk = make_user("reception")
+    case = make_case(actor=clerk)
+    workflow.route(case, "SO-TNMT", clerk, NOW, TODAY)
+    head = make_user("agency_head", agency=agency)
+    login(head)
+    page = client.get(f"/agency/cases/{case.tracking_code}").text
+    assert "Sở Tài nguyên và Môi trường" in page and "Đến: SO-TNMT" not in page
+    client.get("/lang/en?next=/")
+    page = client.get(f"/agency/cases/{case.tracking_code}").text
+    assert "Department of Natural Resources and Environment" in page
+    assert "Sở Tài nguyên và Môi trường" not in page and "To: SO-TNMT" not in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,10 +16,12 @@ from wtforms.fields.choices import SelectChoice
 from complaints import clock
 from complaints.domain import catalog, states
 from complaints.domain.states import InvalidTransition
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Case, Routing, User
 from complaints.permissions import can_act, can_view, roles_required
 from complaints.services import case_view, deadlines, queries, workflow
+from complaints.services import search as search_service
 from complaints.services.errors import NotAllowed, ValidationFailed
 from complaints.web.agency import bp
 from complaints.web.agency.forms import (
@@ -57,9 +59,19 @@ def _case_helpers():
         "event_label": lambda code: _label(case_view.EVENT_LABELS, code),
         "action_label": lambda code: _label(case_view.ACTION_LABELS, code),
         "routing_label": lambda code: _label(case_view.ROUTING_ACTION_LABELS, code),
-        "event_details": lambda e: case_view.event_details(e.action, e.data, _lang()),
+        "event_details": lambda e: case_view.event_details(e.action, e.data, _lang(),
+                                                           _agency_names()),
         "next_escalation": _next_escalation,
     }
+
+
+def _agency_names() -> dict[str, str]:
+    """Agency code → name for the timelines of this request (read once per request)."""
+    lang = _lang()
+    cached = g.get("agency_names")
+    if cached is None or cached[0] != lang:
+        cached = g.agency_names = (lang, case_view.agency_names(lang))
+    return cached[1]
 
 
 def _next_escalation(case: Case) -> dict | None:
@@ -111,14 +123,19 @@ def cases():
     if sort not in case_view.AGENCY_SORTS:
         sort = "due"
     query = case_view.agency_cases_query(current_user, today, status, overdue, near, sort)
+    q = request.args.get("q", "").strip()[:200]
+    if q:
+        query = search_service.agency_match(query, q)
     fmt = request.args.get("export", "")
     if fmt in ("csv", "xlsx"):
         return _export_cases(fmt, query.limit(EXPORT_MAX), today)
     page = db.paginate(query, page=request.args.get("page", 1, type=int),
                        per_page=current_app.config.get("PAGE_SIZE", 25), error_out=False)
     args = {"status": status, "overdue": "1" if overdue else None,
-            "near": "1" if near else None, "sort": sort if sort != "due" else None}
+            "near": "1" if near else None, "sort": sort if sort != "due" else None,
+            "q": q or None}
     return render_template("agency/cases.html", page=page, status=status, overdue=overdue,
+                           q=q,
                            near=near, sort=sort, args=args, today=today,
                            statuses=list(case_view.LIST_STATUSES))
 
@@ -215,10 +232,11 @@ def reveal_identity(code: str):
 
 
 def _agency_choices(exclude: int | None) -> list[SelectChoice]:
-    agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True))
-                                  .order_by(Agency.name))
-    return select_choices(((a.code, a.name) for a in agencies if a.id != exclude),
-                          _("— Chọn cơ quan —"))
+    names = _agency_names()
+    agencies = sorted(((a.code, names.get(a.code, a.name)) for a in db.session.scalars(
+        select(Agency).where(Agency.active.is_(True))) if a.id != exclude),
+        key=lambda pair: name_order(pair[1]))
+    return select_choices(agencies, _("— Chọn cơ quan —"))
 
 
 def _prepare(form, action: str, case: Case) -> dict:

@@ -28,6 +28,7 @@ from complaints.domain import catalog
 from complaints.domain import reports as periods
 from complaints.domain.escalation import ACK_ACTIONS
 from complaints.domain.scoring import COMPONENTS
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, Escalation, Field
 from complaints.permissions import (
@@ -64,7 +65,7 @@ def _filter_choices() -> dict:
     if current_user.role == "agency_head":
         agencies = agencies.where(Agency.id == current_user.agency_id)
     return {
-        "agencies": list(db.session.scalars(agencies)),
+        "agencies": sorted(db.session.scalars(agencies), key=lambda a: name_order(a.name)),
         "fields": list(db.session.scalars(select(Field).order_by(Field.code))),
     }
 
@@ -239,8 +240,10 @@ INSPECTOR_EVENTS = ("inspector_urged", "reexamination_ordered", "lead_set_by_ins
 
 
 def _action_forms() -> dict:
-    agencies = select_choices((a.code, a.name) for a in db.session.scalars(
-        select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)))
+    lang = str(get_locale() or "vi")
+    agencies = select_choices(sorted(
+        ((a.code, case_view.agency_name(a, lang)) for a in db.session.scalars(
+            select(Agency).where(Agency.active.is_(True)))), key=lambda p: name_order(p[1])))
     out = {}
     for action in monitoring.INSPECTOR_ACTIONS:
         form = InspectorActionForm(prefix=action)

@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -25,7 +26,7 @@ from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Attachment, AuditEvent, Case
 from complaints.permissions import can_act, can_see_identity, can_view, roles_required
-from complaints.services import attachments, deadlines, intake, routing, workflow
+from complaints.services import attachments, case_view, deadlines, intake, routing, workflow
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web import sealed
 from complaints.web.forms import select_choices
@@ -70,8 +71,9 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
     agencies = sorted(db.session.scalars(select(Agency).where(
         Agency.active.is_(True), Agency.id != current_user.agency_id)),
         key=lambda a: name_order(a.name))
-    route_form.agency_code.choices = select_choices(((a.code, a.name) for a in agencies),
-                                                    _("— Chọn cơ quan —"))
+    lang = str(get_locale() or "vi")
+    route_form.agency_code.choices = select_choices(
+        ((a.code, case_view.agency_name(a, lang)) for a in agencies), _("— Chọn cơ quan —"))
     suggestion = routing.suggestion_for(case)
     returned = routing.last_return(case)
     if not route_form.agency_code.data:
