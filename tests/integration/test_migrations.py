@@ -68,3 +68,28 @@ def test_migrated_audit_trail_is_append_only_and_downgrade_lifts_it(empty_databa
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="SQLite triggers (PostgreSQL keeps an index)")
+def test_migrated_sqlite_has_every_trigger_create_all_builds(empty_database_url, tmp_path):
+    # Found by a QA pass: a migration that rebuilt `cases` dropped the search triggers,
+    # so on a migrated database (make run, production) word search found nothing new.
+    def triggers(url: str) -> set[tuple[str, str]]:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            found = set(conn.execute(text(
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")))
+        engine.dispose()
+        return found
+
+    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
+    assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        db.engine.dispose()
+    built = f"sqlite:///{tmp_path / 'create_all.db'}"
+    other = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=built))
+    with other.app_context():
+        db.create_all()
+        db.engine.dispose()
+    assert ("cases_search_ai", "cases") in triggers(built)
+    assert triggers(empty_database_url) == triggers(built)
