@@ -34,6 +34,7 @@ from complaints.web.agency.forms import (
 from complaints.web.export import download
 from complaints.web.forms import select_choices
 from complaints.web.i18n import translate_errors
+from complaints.web.pagination import page_arg
 
 logger = logging.getLogger(__name__)
 AGENCY_ROLES = ("agency_head", "agency_officer")
@@ -129,7 +130,7 @@ def cases():
     fmt = request.args.get("export", "")
     if fmt in ("csv", "xlsx"):
         return _export_cases(fmt, query.limit(EXPORT_MAX), today)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+    page = db.paginate(query, page=page_arg(),
                        per_page=current_app.config.get("PAGE_SIZE", 25), error_out=False)
     args = {"status": status, "overdue": "1" if overdue else None,
             "near": "1" if near else None, "sort": sort if sort != "due" else None,

@@ -42,6 +42,7 @@ from complaints.web.inspection.routes import (
     _lang,
     _period_from_args,
 )
+from complaints.web.pagination import page_arg
 
 
 def _report_root() -> Agency | None:
@@ -134,10 +135,7 @@ def request_report():
 @roles_required(*MONITOR_ROLES)
 def my_reports():
     """The user's background reports with their progress and, when done, the download."""
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_arg()
     per_page = current_app.config["PAGE_SIZE"]
     jobs, total = report_jobs.jobs_of(current_user, page, per_page)
     folder = current_app.config["REPORT_DIR"]

@@ -29,6 +29,7 @@ from complaints.web.i18n import error_text, translate_errors
 from complaints.web.inspection import bp
 from complaints.web.inspection.forms import HeatedForm, ReceptionSessionForm
 from complaints.web.inspection.routes import MONITOR_ROLES, _period_from_args
+from complaints.web.pagination import page_arg
 
 RECORDING_ROLES = ("agency_head", "agency_officer", "reception")
 
@@ -61,7 +62,7 @@ def reception():
     """Leaders' reception days against the required frequency, prompts, recent sessions."""
     today = clock.today()
     period, problem = _period_from_args(request.args, today)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     prompts, total = unscheduled.prompts(current_user, page,
                                          current_app.config.get("PAGE_SIZE", 25))
     return render_template("inspection/reception.html", period=period, problem=problem,

@@ -33,6 +33,7 @@ from complaints.services.errors import NotFound, ValidationFailed
 from complaints.web import sealed
 from complaints.web.forms import select_choices, with_service_errors
 from complaints.web.i18n import error_text, translate, translate_errors
+from complaints.web.pagination import page_arg
 from complaints.web.reception import bp
 from complaints.web.reception.forms import PETITIONER_ROWS, IntakeForm
 
@@ -63,7 +64,7 @@ SEARCH_LIMIT = 50
 def home():
     """Show what the reception desk needs to do today: the queue, paginated."""
     today = clock.today()
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     # The same rule as queries.reception_queue, paginated with a total.
     query = (queries.cases_visible_to(current_user)
              .where(Case.status.in_(states.AT_RECEPTION))
