@@ -129,3 +129,14 @@ def label(table: dict[str, tuple[str, str]], code: str | None, lang: str = "vi")
     if pair is None:
         return code
     return pair[1] if lang == "en" else pair[0]
+
+
+# The cases a deadline policy distinguishes (domain/policies.VARIANTS), as people name them.
+POLICY_VARIANTS = {
+    "normal": ("Thông thường", "Normal"), "complex": ("Phức tạp", "Complex"),
+    "remote": ("Vùng sâu, vùng xa", "Remote area"),
+    "remote_complex": ("Vùng sâu, vùng xa và phức tạp", "Remote area, complex"),
+    "very_complex": ("Đặc biệt phức tạp", "Very complex"),
+    "forward": ("Chuyển tố cáo không thuộc thẩm quyền", "Forward a denunciation"),
+    "reception_session": ("Trả lời sau buổi tiếp công dân", "After a reception session"),
+}

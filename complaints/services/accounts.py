@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from complaints import clock
@@ -107,6 +107,7 @@ ACCOUNT_PROBLEMS = {
     "agency_required": "This role needs an agency (--agency CODE).",
     "inspectorate_required": "An inspector belongs to an inspectorate (or to no agency).",
     "email_invalid": "Not a valid e-mail address.",
+    "email_taken": "Another account has that e-mail address.",
 }
 ROLES_WITH_AGENCY = ("reception", "agency_head", "agency_officer")
 
@@ -121,7 +122,9 @@ def account_problems(username: str, role: str, agency_code: str | None = None,
         problems["username"] = "username_required"
     elif not _USERNAME.fullmatch(username):
         problems["username"] = "username_format"
-    elif db.session.scalar(select(User.id).where(User.username == username)):
+    elif db.session.scalar(select(User.id).where(
+            func.lower(User.username) == username.lower())):
+        # "ADMIN" beside "admin" would be two accounts people cannot tell apart.
         problems["username"] = "username_taken"
     if role not in ROLES:
         problems["role"] = "role_unknown"
@@ -135,9 +138,13 @@ def account_problems(username: str, role: str, agency_code: str | None = None,
     if agency is not None and role == "inspector" and not agency.is_inspectorate:
         problems["agency_code"] = "inspectorate_required"
     try:
-        contacts.email(email)
+        address = contacts.email(email)
     except contacts.InvalidContact:
         problems["email"] = "email_invalid"
+    else:
+        if address and db.session.scalar(select(User.id).where(
+                func.lower(User.email) == address.lower())):
+            problems["email"] = "email_taken"  # notices and resets go to one person
     return problems
 
 

@@ -163,6 +163,7 @@ ACCOUNT_PROBLEMS_VI = {
     "inspectorate_required": N_("Thanh tra viên thuộc một cơ quan thanh tra (hoặc không thuộc "
                                 "cơ quan nào)."),
     "email_invalid": N_("Thư điện tử không hợp lệ."),
+    "email_taken": N_("Thư điện tử này đã thuộc một tài khoản khác."),
 }
 
 
@@ -358,6 +359,15 @@ def calendar_problems(day: date | None, kind: str, description: str) -> dict[str
         errors["day"] = N_("Ngày này đã có điều chỉnh; xóa điều chỉnh cũ trước.")
     if kind not in ("day_off", "working_day"):
         errors["kind"] = N_("Chọn loại điều chỉnh.")
+    elif day is not None and "day" not in errors:
+        # An override that changes nothing (a day off on a Sunday) is a typo, not a rule.
+        working = calendar_service.calendar_with(remove=day).is_working_day(day)
+        if kind == "day_off" and not working:
+            errors["day"] = N_("Ngày %(day)s đã là ngày nghỉ (cuối tuần hoặc ngày lễ).",
+                               day=day.strftime("%d/%m/%Y"))
+        elif kind == "working_day" and working:
+            errors["day"] = N_("Ngày %(day)s đã là ngày làm việc.",
+                               day=day.strftime("%d/%m/%Y"))
     if not (description or "").strip():
         errors["description"] = N_("Nêu căn cứ (ví dụ: văn bản hoán đổi ngày làm việc).")
     return errors

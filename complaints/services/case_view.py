@@ -132,6 +132,8 @@ DETAIL_LABELS = {
     "rating_result": ("Đánh giá kết quả", "Rating of the result"),
     "rating_service": ("Đánh giá thái độ phục vụ", "Rating of the service"),
     "action": ("Biện pháp", "Action"), "agency": ("Cơ quan", "Agency"),
+    "variant": ("Trường hợp", "Case type"), "due_from": ("Hạn trước đó", "Due before"),
+    "due_to": ("Hạn mới", "Due now"),
 }
 _CODED_DETAILS = {"kind": catalog.KINDS, "channel": catalog.CHANNELS,
                   "outcome": catalog.RESOLUTION_OUTCOMES,
@@ -160,6 +162,8 @@ def _detail_value(key: str, value, action: str, lang: str,
         return names[value]
     if key in _CODED_DETAILS:
         return catalog.label(_CODED_DETAILS[key], str(value), "en" if en else "vi")
+    if key == "variant" or (key == "from" and action == "complexity_declared"):
+        return catalog.label(catalog.POLICY_VARIANTS, str(value), "en" if en else "vi")
     if key == "reason" and action in ("escalated", "escalation_acknowledged"):
         return catalog.label(catalog.ESCALATION_REASONS, str(value), "en" if en else "vi")
     if key == "stage":

@@ -72,6 +72,18 @@ def denounced(cases: list[Case]) -> bool:
     return any(c.kind == "denunciation" for c in cases)
 
 
+def denouncers(petitioners: list[Petitioner]) -> set[int]:
+    """The ids, among these petitioners, of those who signed a denunciation."""
+    ids = [p.id for p in petitioners]
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(PetitionSigner.petitioner_id)
+        .join(Petition, Petition.id == PetitionSigner.petition_id)
+        .join(Case, Case.id == Petition.case_id)
+        .where(PetitionSigner.petitioner_id.in_(ids), Case.kind == "denunciation")))
+
+
 def record_view(petitioner: Petitioner, ground: str, actor: User, now: datetime) -> None:
     """Audit an administrator opening the data of a petitioner who denounced someone."""
     ground = (ground or "").strip()
@@ -127,8 +139,10 @@ def eligibility(petitioner: Petitioner, today: date, retention_years: int) -> El
     return result
 
 
-def export_petitioner(petitioner: Petitioner, actor: User, now: datetime) -> dict:
-    """Return everything held about the petitioner as JSON-ready data; audit the export."""
+def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
+                      ground: str | None = None) -> dict:
+    """Return everything held about the petitioner as JSON-ready data; audit the export.
+    A denouncer's data is exported only with a ground, recorded with the export."""
     signed = db.session.execute(
         select(PetitionSigner, Petition)
         .join(Petition, Petition.id == PetitionSigner.petition_id)
@@ -136,6 +150,10 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime) -> dic
         .order_by(Petition.received_on, Petition.id)
     ).all()
     cases = cases_of(petitioner)
+    ground = (ground or "").strip()
+    if denounced(cases) and not ground:
+        raise ValidationFailed({"ground": N_("Nêu căn cứ xem (ví dụ: số phiếu yêu cầu của "
+                                             "người dân).")})
     by_id = {c.id: c for c in cases}
     feedback = db.session.scalars(
         select(CitizenFeedback).where(CitizenFeedback.case_id.in_(list(by_id) or [-1]))
@@ -172,7 +190,8 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime) -> dic
         "exported_at": _iso(now),
     }
     audit.record(chain(petitioner), "petitioner_exported", actor, now,
-                 {"petitions": len(signed), "cases": len(cases)})
+                 {"petitions": len(signed), "cases": len(cases),
+                  **({"ground": ground} if ground else {})})
     return data
 
 

@@ -404,6 +404,14 @@ def appeal_window(case: Case) -> AppealWindow | None:
                         next_agency=resolver.parent if resolver else None)
 
 
+def second_complaint_of(case: Case) -> Case | None:
+    """The second complaint (khiếu nại lần hai) opened from this first-round decision."""
+    if case.id is None or case.kind != "complaint" or case.complaint_round != 1:
+        return None
+    return db.session.scalar(select(Case).where(Case.parent_case_id == case.id,
+                                                Case.complaint_round == 2).limit(1))
+
+
 def second_complaint_offered(case: Case, today: date) -> AppealWindow | None:
     """Return the appeal window if a low rating makes us offer a second complaint now."""
     window = appeal_window(case)

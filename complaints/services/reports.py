@@ -27,6 +27,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from complaints.domain import reports as forms
 from complaints.extensions import db
 from complaints.models import Agency, Case, CaseDeadline, Petition, ReceptionSession
+from complaints.services.case_view import agency_name
 from complaints.services.inspection import agency_subtree
 
 _OURS = ("routed",)
@@ -275,7 +276,7 @@ def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
 
     columns = form.columns
     text = SHEET_TEXT["en" if lang == "en" else "vi"]
-    sheet.append(cells([report.root.name] + [""] * len(columns)
+    sheet.append(cells([agency_name(report.root, lang)] + [""] * len(columns)
                        + [f"{text['form']} {form.code}"], bold))
     sheet.append(cells([form.title(lang).upper()], bold))
     sheet.append(cells([period.label(lang)]))
@@ -286,7 +287,7 @@ def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
     sheet.append(cells(["", ""] + [c.label(lang) for c in columns], bold))
     sheet.append(cells(["", ""] + [c.formula or c.code for c in columns], bold))
     for index, (unit, row) in enumerate(zip(report.units, report.rows, strict=True), start=1):
-        sheet.append([index, unit.name] + [row.get(c.code, 0) for c in columns])
+        sheet.append([index, agency_name(unit, lang)] + [row.get(c.code, 0) for c in columns])
     sheet.append(cells(["", text["total"]] + [report.total.get(c.code, 0) for c in columns],
                        bold))
     sheet.append([])

@@ -137,11 +137,20 @@ def test_a_new_account_with_many_faults_shows_them_all_at_once(client, admin, ma
                     "Mật khẩu phải có ít nhất 10 ký tự."):
         assert message in page, message
     assert len(db.session.scalars(select(User)).all()) == count
+    # Usernames and addresses are told apart without regard to case.
+    make_user_ = client.post("/admin/users/new", data={
+        "username": admin.username.upper(), "full_name": "X", "email": admin.email or "",
+        "role": "admin", "password": "mat-khau-dai"})
+    assert make_user_.status_code == 422 and "Tên đăng nhập đã có." in make_user_.text
     make_agency(code="TTT", is_inspectorate=True)
     r = client.post("/admin/users/new", data={
         "username": "thanhtra.le", "full_name": "Lê Thanh", "email": "le@thanhtra.gov.vn",
         "role": "inspector", "agency_code": "TTT", "password": "mat-khau-dai"})
     assert r.status_code == 302
+    again = client.post("/admin/users/new", data={
+        "username": "thanhtra.tran", "full_name": "Trần Thanh", "email": "LE@thanhtra.gov.vn",
+        "role": "inspector", "agency_code": "TTT", "password": "mat-khau-dai"})
+    assert again.status_code == 422 and "đã thuộc một tài khoản khác" in again.text
 
 
 def test_admin_cannot_deactivate_self(client, admin):
@@ -240,3 +249,10 @@ def test_calendar_override_add_and_delete(client, admin):
     assert client.post(f"/admin/calendar/{override.id}/delete").status_code == 302
     assert db.session.scalar(select(CalendarOverride)) is None
     assert _events("calendar") == ["calendar_override_added", "calendar_override_deleted"]
+    # An override that would change nothing is refused (found by a QA pass).
+    sunday = client.post("/admin/calendar/new", data={
+        "day": "2027-02-21", "kind": "day_off", "description": "Nhầm"})
+    assert sunday.status_code == 422 and "21/02/2027 đã là ngày nghỉ" in sunday.text
+    monday = client.post("/admin/calendar/new", data={
+        "day": "2027-02-22", "kind": "working_day", "description": "Nhầm"})
+    assert monday.status_code == 422 and "22/02/2027 đã là ngày làm việc" in monday.text

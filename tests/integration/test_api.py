@@ -425,5 +425,7 @@ def test_bound_and_choice_messages_speak_the_requests_language(client, api, worl
     assert body["errors"]["status"].startswith("Phải là một trong: ")
     english = api(world["head"], "GET", "/cases?page=0&lang=en").get_json()
     assert english["errors"]["page"] == "Must be between 1 and 1000000."
+    typed = api(world["head"], "GET", "/cases?page=abc&lang=en").get_json()
+    assert typed["errors"]["page"] == "Must be a whole number."  # was left in Vietnamese
     missing = api(world["head"], "GET", "/reception-sessions/999999").get_json()
     assert missing["error"] == "Không tìm thấy buổi tiếp công dân."

@@ -220,6 +220,15 @@ def test_a_denouncer_is_shown_to_an_admin_only_by_a_recorded_act(client, login, 
         AuditEvent.chain == f"petitioner:{person.id}")).all()
     assert [(e.action, e.actor_id, json.loads(e.data)["ground"]) for e in events] == [
         ("petitioner_viewed", world["admin"].id, "Phiếu yêu cầu số 12/PYC")]
+    # The export from the shown page carries the ground; without it, nothing is exported.
+    assert person.phone in client.post(f"/admin/personal-data/{person.id}/export",
+                                       data={"ground": "Phiếu yêu cầu số 12/PYC"}).text
+    refused = client.post(f"/admin/personal-data/{person.id}/export", follow_redirects=True)
+    assert "Nêu căn cứ xem trước khi tải" in refused.text and person.phone not in refused.text
+    # The search finds the denouncer (their own request must reach them) without naming.
+    found = client.get("/admin/personal-data", query_string={"q": person.id_number}).text
+    assert f"/admin/personal-data/{person.id}" in found
+    assert person.full_name not in found and person.phone not in found
     # A reload asks again; someone who denounced no one is shown at once, with no record.
     assert "reveal-warning" in client.get(f"/admin/personal-data/{person.id}").text
     plain = client.get(f"/admin/personal-data/{world['person'].id}")

@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import Attachment, Case, CitizenFeedback, Notification
@@ -317,9 +317,15 @@ def test_low_rating_opens_linked_second_complaint_at_parent_agency(client, desk,
     assert second.petitions[0].channel == "online"
     assert public.lookup(code, pin) is second
     # Only one second complaint from the same decision.
+    assert "cơ quan nhận đơn xem xét thụ lý" in response.text  # not "reception classifies"
+    # Only one second complaint from the same decision; a second tab is told so, and the
+    # first case's page names the second one.
     again = client.post("/cong-dan/ho-so/khieu-nai-lan-hai",
-                        data={"reason": "Lần nữa", "confirm": "y"})
-    assert again.status_code == 422
+                        data={"reason": "Lần nữa", "confirm": "y"}, follow_redirects=True)
+    assert f"Bạn đã gửi khiếu nại lần hai về quyết định này (mã hồ sơ {code})" in again.text
+    assert 'data-testid="second-complaint"' in again.text
+    assert db.session.scalar(select(func.count(Case.id)).where(
+        Case.parent_case_id == case.id)) == 1
 
 
 def test_appeal_window_table_has_legal_source():

@@ -26,10 +26,11 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from complaints.domain import reports as forms
 from complaints.extensions import db
-from complaints.models import ReceptionSession
+from complaints.models import Agency, ReceptionSession
 from complaints.services import intake, reports, workflow
 from tests.conftest import NOW, TODAY
 
@@ -197,6 +198,15 @@ def test_excel_matches_the_page(world, client, login):
     words = {str(v) for r in rows for v in r if isinstance(v, str)}
     assert {"Grand total", "PREPARED BY", "HEAD OF UNIT"} <= words
     assert not {"STT", "Tổng cộng", "THỦ TRƯỞNG ĐƠN VỊ", "NGƯỜI LẬP BIỂU"} & words
+    # Units named in English where an English name is recorded (a QA pass found them not).
+    root = db.session.scalar(select(Agency).where(Agency.code == "P"))
+    root.name_en = "Provincial People's Committee"
+    db.session.commit()
+    html = client.get(f"/inspection/reports?{args}").get_data(as_text=True)
+    assert html.count("Provincial People&#39;s Committee") >= 2  # the header and its row
+    rows = list(load_workbook(io.BytesIO(client.get(
+        f"/inspection/reports?{args}&export=xlsx").data)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Provincial People's Committee"
 
 
 def test_agency_head_reports_only_own_subtree(world, client, login):

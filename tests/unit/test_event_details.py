@@ -25,3 +25,15 @@ def test_escalation_reason_stage_and_lists_in_words():
 
 def test_every_event_label_has_both_languages():
     assert all(len(pair) == 2 and all(pair) for pair in EVENT_LABELS.values())
+
+
+def test_a_declared_complexity_names_the_case_types_and_dates():
+    # Found by a QA pass: "due_from: 25/11/2026; Từ: normal; variant: very_complex".
+    from complaints.services.case_view import event_details
+
+    data = {"variant": "very_complex", "from": "normal", "due_from": "2026-11-25",
+            "due_to": "2027-01-25"}
+    assert event_details("complexity_declared", data) == [
+        ("Trường hợp", "Đặc biệt phức tạp"), ("Từ", "Thông thường"),
+        ("Hạn trước đó", "25/11/2026"), ("Hạn mới", "25/01/2027")]
+    assert event_details("complexity_declared", data, "en")[0] == ("Case type", "Very complex")

@@ -77,7 +77,9 @@ def personal_data_search():
     """Find petitioners by name, ID number or phone."""
     q = request.args.get("q", "").strip()[:200]
     people = personal_data.find_petitioners(q) if q else []
-    return render_template("admin/personal_data.html", q=q, people=people)
+    # A denouncer is found (their own request must reach them) but not named in the list.
+    return render_template("admin/personal_data.html", q=q, people=people,
+                           denouncers=personal_data.denouncers(people))
 
 
 @bp.route("/personal-data/<int:petitioner_id>", methods=["GET", "POST"])
@@ -90,12 +92,14 @@ def personal_data_detail(petitioner_id: int):
     the page is rendered, not redirected to, so a reload asks again."""
     person = db.session.get(Petitioner, petitioner_id) or abort(404)
     cases = personal_data.cases_of(person)
+    ground = None
     if personal_data.denounced(cases):
         form = RevealForm()
         errors = {}
         if request.method == "POST" and form.validate_on_submit():
             personal_data.record_view(person, form.ground.data, current_user, clock.now())
             db.session.commit()
+            ground = form.ground.data.strip()  # carried to the export, recorded again
         else:
             if request.method == "POST":
                 errors = form_errors(form)
@@ -105,7 +109,7 @@ def personal_data_detail(petitioner_id: int):
         abort(405)
     check = personal_data.eligibility(person, clock.today(), _retention_years())
     return render_template("admin/personal_data_detail.html", person=person,
-                           cases=cases, form=ExportForm(),
+                           cases=cases, form=ExportForm(), ground=ground,
                            blocker=_blocker_message(check), status_label=_status_label)
 
 
@@ -116,7 +120,13 @@ def personal_data_export(petitioner_id: int):
     person = db.session.get(Petitioner, petitioner_id) or abort(404)
     if not ExportForm().validate_on_submit():
         abort(400)
-    data = personal_data.export_petitioner(person, current_user, clock.now())
+    try:
+        data = personal_data.export_petitioner(person, current_user, clock.now(),
+                                               ground=request.form.get("ground", "")[:500])
+    except ValidationFailed:
+        db.session.rollback()
+        flash(_("Nêu căn cứ xem trước khi tải dữ liệu của người tố cáo."), "error")
+        return redirect(url_for("admin.personal_data_detail", petitioner_id=person.id))
     db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return current_app.response_class(body, mimetype="application/json", headers={

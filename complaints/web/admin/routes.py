@@ -49,14 +49,7 @@ from complaints.web.i18n import translate, translate_errors
 
 STAGE_NAMES = {"handling": ("Xử lý đơn", "Handling"), "acceptance": ("Thụ lý", "Acceptance"),
                "resolution": ("Giải quyết", "Resolution")}
-VARIANT_NAMES = {
-    "normal": ("Thông thường", "Normal"), "complex": ("Phức tạp", "Complex"),
-    "remote": ("Vùng sâu, vùng xa", "Remote area"),
-    "remote_complex": ("Vùng sâu, vùng xa và phức tạp", "Remote area, complex"),
-    "very_complex": ("Đặc biệt phức tạp", "Very complex"),
-    "forward": ("Chuyển tố cáo không thuộc thẩm quyền", "Forward a denunciation"),
-    "reception_session": ("Trả lời sau buổi tiếp công dân", "After a reception session"),
-}
+VARIANT_NAMES = catalog.POLICY_VARIANTS
 UNIT_NAMES = {"working": ("Ngày làm việc", "Working days"), "calendar": ("Ngày", "Calendar days")}
 OVERRIDE_NAMES = {"day_off": ("Ngày nghỉ thêm (hoán đổi)", "Extra day off"),
                   "working_day": ("Ngày làm bù", "Make-up working day")}

@@ -27,6 +27,7 @@ from complaints.domain.catalog import (
     STAGES,
 )
 from complaints.domain.confidentiality import MASK, mask_data
+from complaints.domain.messages import N_
 from complaints.domain.states import STATUSES
 from complaints.services.deadlines import explain as deadline_explain
 from complaints.services.reception_sessions import MAX_PETITIONS
@@ -61,13 +62,15 @@ def flatten_errors(errors, prefix: str = "") -> dict[str, str]:
 
 # --- Base: Vietnamese messages, unknown fields refused --------------------------------------
 
+# Marked for extraction (N_), translated per request language in _base_messages: they were
+# plain strings, so the catalog never held them and English answers said "Phải là số nguyên."
 _TYPE_MESSAGES = (
-    (fields.Date, "Ngày không hợp lệ (định dạng YYYY-MM-DD)."),
-    (fields.Boolean, "Phải là true hoặc false."),
-    (fields.Integer, "Phải là số nguyên."),
-    (fields.Decimal, "Phải là số."),
-    (fields.String, "Phải là chuỗi ký tự."),
-    (fields.List, "Phải là một danh sách."),
+    (fields.Date, N_("Ngày không hợp lệ (định dạng YYYY-MM-DD).")),
+    (fields.Boolean, N_("Phải là true hoặc false.")),
+    (fields.Integer, N_("Phải là số nguyên.")),
+    (fields.Decimal, N_("Phải là số.")),
+    (fields.String, N_("Phải là chuỗi ký tự.")),
+    (fields.List, N_("Phải là một danh sách.")),
 )
 
 

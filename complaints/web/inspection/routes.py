@@ -351,7 +351,7 @@ def scorecard():
     period, problem = _period_from_args(request.args, today)
     result = cards.scorecards(current_user, period.start, period.end, today)
     lang = _lang()
-    chart = bar_chart([(c.agency.name, c.score) for c in result],
+    chart = bar_chart([(case_view.agency_name(c.agency, _lang()), c.score) for c in result],
                       _("Điểm xếp hạng (0–100)"))
     rules = [(code, vi if lang == "vi" else en) for code, (vi, en, _d) in COMPONENTS.items()]
     return render_template("inspection/scorecard.html", cards=result, period=period,

@@ -204,6 +204,7 @@ def _render_case(case, feedback_form=None, appeal_form=None, status=200):
         can_rate=case.status in public.RESOLVED_STATUSES and feedback is None,
         feedback_form=feedback_form or FeedbackForm(formdata=None),
         appeal=public.second_complaint_offered(case, today),
+        second=public.second_complaint_of(case),
         appeal_form=appeal_form or SecondComplaintForm(formdata=None),
         window=public.appeal_window(case),
     ), status
@@ -250,6 +251,12 @@ def second_complaint():
     found = _session_case()
     if found is None:
         return redirect(url_for("public.lookup"))
+    already = public.second_complaint_of(found)
+    if already is not None:
+        # A second tab or a double tap: say so rather than answer 422 with no message.
+        flash(_("Bạn đã gửi khiếu nại lần hai về quyết định này (mã hồ sơ %(code)s).",
+                code=already.tracking_code), "info")
+        return redirect(url_for("public.case", _anchor="khieu-nai-lan-hai"))
     form = SecondComplaintForm()
     if form.validate_on_submit():
         try:

@@ -33,7 +33,9 @@ def _choices_in_language(table):
     """Choices read when the form is rendered, in the reader's language (not at import)."""
     def choices():
         english = str(get_locale() or "vi").startswith("en")
-        return [SelectChoice(code, en if english else vi) for code, (vi, en) in table.items()]
+        # An empty first choice: a reason preselected would be filed without being chosen.
+        return [SelectChoice("", "— Choose —" if english else "— Chọn —")] + [
+            SelectChoice(code, en if english else vi) for code, (vi, en) in table.items()]
     return choices
 
 
