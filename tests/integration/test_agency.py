@@ -320,6 +320,9 @@ def test_suspend_resume_and_withdraw(client, login, agency_world, routed_case):
                        ).status_code == 302
     page = client.get(f"/agency/cases/{code}").get_data(as_text=True)
     assert f"/agency/cases/{code}/resume" in page and f"/agency/cases/{code}/resolve" not in page
+    # While suspended the clock stands still: never "overdue" (found by a QA pass).
+    listing = client.get("/agency/cases?status=suspended").text
+    assert 'data-testid="deadline-suspended"' in listing and "Quá hạn 1" not in listing
     assert client.post(f"/agency/cases/{code}/resume",
                        data={"decided_on": "2026-11-30"}).status_code == 302
     data = {"reason": "Công dân rút đơn", "decided_on": "2026-12-01"}
