@@ -320,6 +320,11 @@ def test_stale_tab_is_told_the_case_has_left(client, login, world, routed):
     case = _fresh(case)
     assert case.agency.code == "SO-XD" and case.status == "routed"
     assert [m.action for m in case.routings] == ["route", "return", "route"]
+    # The case page itself, from an old link, says the same (it was a bare 404).
+    page = client.get(f"/agency/cases/{code}", follow_redirects=True)
+    assert page.request.path == "/agency/cases"
+    assert f"Hồ sơ {code} đã được trả lại bộ phận tiếp nhận ngày 30/11/2026" in page.text
+    assert "Thao tác không được thực hiện" not in page.text
 
 
 def test_a_case_never_held_is_still_not_found(client, login, world, routed):
@@ -327,6 +332,7 @@ def test_a_case_never_held_is_still_not_found(client, login, world, routed):
     login(world["other_head"])
     assert client.post(f"/agency/cases/{case.tracking_code}/transfer",
                        data={"confirmed": "1"}).status_code == 404
+    assert client.get(f"/agency/cases/{case.tracking_code}").status_code == 404
 
 
 # --- 7. Success messages read naturally -------------------------------------------------

@@ -180,14 +180,15 @@ def _moved_away(case: Case | None) -> Routing | None:
                  if move.from_agency_id == agency_id), None)
 
 
-def _moved_away_message(case: Case, move: Routing) -> str:
+def _moved_away_message(case: Case, move: Routing, acted: bool = True) -> str:
+    values = {"code": case.tracking_code, "on": f"{move.decided_on:%d/%m/%Y}"}
     if move.action == "return":
-        return _("Hồ sơ %(code)s đã được trả lại bộ phận tiếp nhận ngày %(on)s, không còn "
-                 "ở cơ quan của bạn. Thao tác không được thực hiện.",
-                 code=case.tracking_code, on=f"{move.decided_on:%d/%m/%Y}")
-    return _("Hồ sơ %(code)s đã được chuyển sang cơ quan khác ngày %(on)s, không còn ở cơ "
-             "quan của bạn. Thao tác không được thực hiện.",
-             code=case.tracking_code, on=f"{move.decided_on:%d/%m/%Y}")
+        text = _("Hồ sơ %(code)s đã được trả lại bộ phận tiếp nhận ngày %(on)s, không còn "
+                 "ở cơ quan của bạn.", **values)
+    else:
+        text = _("Hồ sơ %(code)s đã được chuyển sang cơ quan khác ngày %(on)s, không còn ở "
+                 "cơ quan của bạn.", **values)
+    return f"{text} {_('Thao tác không được thực hiện.')}" if acted else text
 
 
 def _download_url(attachment) -> str | None:
@@ -209,7 +210,16 @@ def _render_case(case: Case, reveal: bool = False):
 @bp.route("/cases/<code>")
 @roles_required(*AGENCY_ROLES)
 def case_page(code: str):
-    """Show one case: summary, deadlines, actions, petitioners, content, timeline."""
+    """Show one case: summary, deadlines, actions, petitioners, content, timeline.
+
+    A case that has left the agency (an old link, a stale tab) is not "not found": the
+    reader is told it left, and when, as a stale action is; never where it went."""
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    if case is not None and not can_view(current_user, case):
+        move = _moved_away(case)
+        if move is not None:
+            flash(_moved_away_message(case, move, acted=False), "info")
+            return redirect(url_for("agency.cases"))
     return _render_case(_case_or_404(code))
 
 
