@@ -292,8 +292,10 @@ def test_return_needs_reason_and_agency_then_confirmation(client, login, agency_
     case = db.session.get(Case, case.id)
     assert case.status == "returned" and case.agency_id is None
     assert case.routings[-1].suggested_agency.code == "SO-XD"
-    # The case has left the agency: its page is not found any more.
-    assert client.get(f"/agency/cases/{code}").status_code == 404
+    # The case has left the agency: its page says so (and when), and shows nothing more.
+    gone = client.get(f"/agency/cases/{code}", follow_redirects=True)
+    assert gone.request.path == "/agency/cases" and "đã được trả lại bộ phận tiếp nhận" in gone.text
+    assert case.subject not in gone.text
 
 
 def test_transfer_with_confirmation(client, login, agency_world, routed_case):

@@ -130,7 +130,9 @@ def test_the_head_an_escalation_is_addressed_to_can_read_the_case(client, login,
     assert f"/agency/cases/{case.tracking_code}/accept" not in text
     assert client.post(f"/agency/cases/{case.tracking_code}/return",
                        data={"confirmed": "1"}).status_code in (403, 404)
-    # Another department's head, told nothing about the case, still finds nothing.
+    # The department that passed the case on is told only that it left, never the case.
     client.post("/logout")
     login(world.head_b)
-    assert client.get(f"/agency/cases/{case.tracking_code}").status_code == 404
+    gone = client.get(f"/agency/cases/{case.tracking_code}", follow_redirects=True)
+    assert gone.request.path == "/agency/cases" and "đã được chuyển sang cơ quan khác" in gone.text
+    assert case.subject not in gone.text and denouncer not in gone.text
