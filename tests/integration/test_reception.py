@@ -292,6 +292,17 @@ def test_the_desk_finds_a_case_that_left_its_queue(client, desk, make_case, make
         "/reception/search?q=").get_data(as_text=True)
 
 
+def test_the_timeline_names_people_not_usernames(client, desk, make_case):
+    # Found by a QA pass: the reception timeline showed "reception", "officer_tnmt".
+    officer, _ward = desk
+    officer.full_name = "Trần Thị Tiếp Nhận"
+    case = make_case(actor=officer)
+    db.session.commit()
+    page = client.get(f"/reception/cases/{case.tracking_code}").text
+    timeline = page[page.index('data-action="received"'):]
+    assert "Trần Thị Tiếp Nhận" in timeline.split("</li>")[0]
+
+
 def test_a_page_past_the_end_says_so(client, desk, make_case):
     officer, _ward = desk
     make_case(actor=officer)

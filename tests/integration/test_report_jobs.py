@@ -306,6 +306,9 @@ def test_asking_from_the_reports_page(world, client, login):
     page = client.get("/inspection/reports/mine")
     assert b"<progress" in page.data and b"report_jobs.js" in page.data
     assert b"<script>" not in page.data and b"style=" not in page.data
+    # Past the last page: not "you have asked for no report yet" (found by a QA pass).
+    past = client.get("/inspection/reports/mine?page=9").get_data(as_text=True)
+    assert 'data-testid="page-out-of-range"' in past and 'data-testid="empty"' not in past
     bad = client.post("/inspection/reports/jobs", data={"kind": "everything"})
     assert bad.status_code == 302 and "/inspection/reports" in bad.headers["Location"]
     assert db.session.scalar(select(db.func.count()).select_from(ReportJob)) == 1
