@@ -101,6 +101,7 @@ def search_query(user: User, q: str, limit: int = 50) -> Select | None:
 
 
 _TRACKING_CODE = re.compile(r"\d{4}-[A-Z0-9]{8}")
+_WORD_LETTERS = re.compile(r"[^\W\d_]")  # a letter: the query is a name or words
 
 
 def desk_search(user: User, q: str, limit: int = 50) -> list[Case]:
@@ -111,6 +112,7 @@ def desk_search(user: User, q: str, limit: int = 50) -> list[Case]:
     Only for readers who see petitioners (reception logged them, identity included): an
     agency's search must not find a case by the name of a secret denouncer.
     """
+    from complaints.domain import contacts
     from complaints.domain.text import digits
     from complaints.models import Petition, Petitioner, PetitionSigner
 
@@ -124,13 +126,17 @@ def desk_search(user: User, q: str, limit: int = 50) -> list[Case]:
         found += db.session.scalars(visible.where(Case.tracking_code == code))
     people = select(PetitionSigner.petition_id).join(
         Petitioner, Petitioner.id == PetitionSigner.petitioner_id)
-    number = digits(q)
-    if number and number == q.replace(" ", "").replace("+84", "0"):
-        if len(number) >= 9:
-            people = people.where((Petitioner.id_number == number)
-                                  | (Petitioner.phone == number))
-        else:
-            people = None  # a few digits name no one
+    if digits(q) and not _WORD_LETTERS.search(q):
+        # A number is read as intake stores it (contacts.py: "+84 912 …" → "0912…").
+        numbers = set()
+        for normalise in (contacts.id_number, contacts.phone):
+            try:
+                numbers.add(normalise(q))
+            except contacts.InvalidContact:
+                pass
+        numbers.discard(None)
+        people = (people.where(Petitioner.id_number.in_(numbers)
+                               | Petitioner.phone.in_(numbers)) if numbers else None)
     elif fold(q).strip():
         people = people.where(Petitioner.name_folded.contains(fold(q).strip(),
                                                               autoescape=True))
