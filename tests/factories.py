@@ -44,10 +44,11 @@ def make_locality(app):
 @pytest.fixture
 def make_agency(app):
     def make(code: str | None = None, parent: Agency | None = None, level: str = "department",
-             name: str | None = None, is_inspectorate: bool = False) -> Agency:
+             name: str | None = None, is_inspectorate: bool = False,
+             is_reception_desk: bool = False) -> Agency:
         code = code or f"AG-{next(_counter)}"
         agency = Agency(code=code, name=name or f"Cơ quan {code}", level=level, parent=parent,
-                        is_inspectorate=is_inspectorate)
+                        is_inspectorate=is_inspectorate, is_reception_desk=is_reception_desk)
         db.session.add(agency)
         db.session.flush()
         return agency
@@ -138,7 +139,7 @@ def api(client):
                                    json={"username": user.username, "password": PASSWORD})
             assert response.status_code == 201, response.get_json()
             cache[user.id] = response.get_json()["token"]
-        headers = {"Authorization": f"Bearer {cache[user.id]}"}
+        headers = {"Authorization": f"Bearer {cache[user.id]}", **kwargs.pop("headers", {})}
         return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
 
     return call

@@ -5,7 +5,10 @@ One definition for the pages, the API and exports alike.
 
 from __future__ import annotations
 
-MASK = "*** (bảo mật)"
+from complaints.domain.messages import N_
+
+# Stored and compared in Vietnamese; pages and the API translate it when they show it.
+MASK = N_("*** (bảo mật)")
 # Keys of audit data that could reveal a denouncer: masked in timelines when hidden
 # (intake events hold only counts today, but later events might carry more).
 IDENTITY_KEYS = frozenset(

@@ -50,6 +50,7 @@ class CaseDates:
     arrived_on: date | None = None  # reached the agency that holds it now
     accepted_on: date | None = None  # accepted by that agency (thụ lý)
     suspended_on: date | None = None  # suspended, not yet resumed
+    resumed_on: date | None = None  # the last resumption of this acceptance, if any
     resolution_due_on: date | None = None  # end of the running resolution deadline
 
 
@@ -80,6 +81,11 @@ def decision_date_error(action: str, on: date, today: date, dates: CaseDates) ->
             and on < dates.accepted_on):
         return N_("Ngày quyết định không được trước ngày thụ lý (%(on)s).",
                   on=_vn(dates.accepted_on))
+    # Suspensions of one acceptance must not overlap: each shifts the deadline by its own
+    # period, so a second one dated inside the first would count those days twice.
+    if action == "suspend" and dates.resumed_on is not None and on < dates.resumed_on:
+        return N_("Ngày tạm đình chỉ không được trước ngày tiếp tục giải quyết lần trước "
+                  "(%(on)s).", on=_vn(dates.resumed_on))
     if action == "resume" and dates.suspended_on is not None and on < dates.suspended_on:
         return N_("Ngày tiếp tục giải quyết không được trước ngày tạm đình chỉ (%(on)s).",
                   on=_vn(dates.suspended_on))

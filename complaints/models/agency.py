@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.extensions import db
@@ -31,6 +32,10 @@ class Agency(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     # The inspectorate receives level-3 escalations and mass petitions.
     is_inspectorate: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A citizen-reception desk (Ban Tiếp công dân) receives petitions and routes them: it is
+    # never the agency that resolves one, so it is no target of routing, transfer or lead.
+    is_reception_desk: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=sa_false())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = created_at_column()
 

@@ -32,6 +32,7 @@ from complaints.services import accounts, audit
 from complaints.services import calendar as calendar_service
 from complaints.services import deadlines as deadline_service
 from complaints.services.errors import NotFound, ValidationFailed
+from complaints.services.workflow import DESK_RESOLVES_NOTHING
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class AgencyData:
     level: str
     parent_code: str | None = None
     is_inspectorate: bool = False
+    is_reception_desk: bool = False
     name_en: str | None = None
     locality_codes: tuple[str, ...] = ()
     active: bool = True
@@ -115,7 +117,8 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
 def _agency_snapshot(agency: Agency) -> dict:
     return {"code": agency.code, "name": agency.name, "name_en": agency.name_en,
             "level": agency.level, "parent": agency.parent.code if agency.parent else None,
-            "is_inspectorate": agency.is_inspectorate, "active": agency.active,
+            "is_inspectorate": agency.is_inspectorate,
+            "is_reception_desk": agency.is_reception_desk, "active": agency.active,
             "localities": sorted(loc.code for loc in agency.localities)}
 
 
@@ -124,7 +127,8 @@ def create_agency(data: AgencyData, actor: User, now: datetime) -> Agency:
     parent, localities = _check_agency(data, None)
     agency = Agency(code=data.code.strip(), name=data.name.strip(), level=data.level.strip(),
                     name_en=(data.name_en or "").strip() or None, parent=parent,
-                    is_inspectorate=data.is_inspectorate, active=data.active)
+                    is_inspectorate=data.is_inspectorate,
+                    is_reception_desk=data.is_reception_desk, active=data.active)
     agency.localities = localities
     db.session.add(agency)
     db.session.flush()
@@ -140,6 +144,7 @@ def update_agency(agency: Agency, data: AgencyData, actor: User, now: datetime) 
     agency.name_en = (data.name_en or "").strip() or None
     agency.parent, agency.is_inspectorate, agency.active = parent, data.is_inspectorate, \
         data.active
+    agency.is_reception_desk = data.is_reception_desk
     agency.localities = localities
     db.session.flush()
     after = _agency_snapshot(agency)
@@ -221,6 +226,8 @@ def create_routing_rule(data: RoutingRuleData, actor: User, now: datetime) -> Ro
     agency = db.session.scalar(select(Agency).where(Agency.code == (data.agency_code or "")))
     if agency is None:
         errors["agency_code"] = N_("Chọn cơ quan.")
+    elif agency.is_reception_desk:
+        errors["agency_code"] = DESK_RESOLVES_NOTHING
     field_row = None
     if data.field_code:
         field_row = db.session.scalar(select(Field).where(Field.code == data.field_code))

@@ -145,6 +145,8 @@ _WHY_LABELS = {
 }
 
 
+MASK_EN = "*** (confidential)"
+
 # Details that hold an agency's code: shown as its name when the caller knows it.
 _AGENCY_DETAILS = {"to", "suggested", "lead", "agency", "agencies", "from", "before"}
 
@@ -154,6 +156,8 @@ def _detail_value(key: str, value, action: str, lang: str,
     en = lang.startswith("en")
     if value is None or value == "":
         return "—"
+    if value == MASK:  # a hidden identity (mask_data): the mask is a label, not data
+        return MASK_EN if en else MASK
     if isinstance(value, bool):
         return ("yes" if value else "no") if en else ("có" if value else "không")
     if isinstance(value, list):
@@ -433,3 +437,14 @@ def unassigned_query(user: User) -> Select:
                                Case.status.in_((states.ACCEPTED, states.SUSPENDED)),
                                Case.officer_id.is_(None))
             .order_by(Case.accepted_on, Case.id))
+
+
+def complexity(case: Case) -> str | None:
+    """How complex the case is, as a policy variant code (catalog.POLICY_VARIANTS): the one
+    an extension decision declared on its resolution deadline, else "complex" for a case
+    flagged complex (a mass petition, or as received), else None."""
+    from complaints.services.deadlines import declared_variant
+
+    if not case.is_complex:
+        return None
+    return declared_variant(case, "resolution") or "complex"

@@ -76,7 +76,7 @@ def _rules() -> list[tuple[PolicyRule, int]]:
 DECLARED_VARIANTS = ("complex", "very_complex")
 
 
-def _declared_variant(case: Case, stage: str) -> str | None:
+def declared_variant(case: Case, stage: str) -> str | None:
     """Return the variant an earlier decision declared, read from the stored deadline's policy."""
     row = case.deadline(stage)
     if row is None or row.policy_id is None:
@@ -91,7 +91,7 @@ def variant_for(case: Case, stage: str) -> str:
     """Return the policy variant that applies to a case at a stage."""
     at_reception = stage == "handling" and any(
         p.channel == "reception_session" for p in case.petitions)
-    declared = _declared_variant(case, stage) if stage == "resolution" else None
+    declared = declared_variant(case, stage) if stage == "resolution" else None
     return _pick_variant(stage, at_reception, declared, case.is_remote, case.is_complex)
 
 
@@ -257,7 +257,7 @@ def set_complexity(case: Case, variant: str, actor, now: datetime) -> CaseDeadli
     return row
 
 
-def _suspensions(case: Case) -> list[tuple[date, date]]:
+def suspension_periods(case: Case) -> list[tuple[date, date]]:
     """Return the (suspended on, resumed on) periods of the case, read from its audit trail."""
     import json
 
@@ -290,7 +290,7 @@ def _reapply_suspensions(case: Case, row: CaseDeadline) -> None:
     if row.stage != "resolution" or case.id is None:
         return
     cal = get_calendar()
-    for suspended_on, resumed_on in _suspensions(case):
+    for suspended_on, resumed_on in suspension_periods(case):
         if suspended_on < row.start_on:
             continue  # a suspension of an earlier acceptance (before a transfer)
         row.due_on = dl.resume_due(cal, row.due_on, row.unit, suspended_on, resumed_on)

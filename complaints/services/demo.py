@@ -166,12 +166,14 @@ def _choose_wards() -> list[Locality]:
 
 def _get_or_create_agency(code: str, name: str, name_en: str, level: str,
                           parent: Agency | None, now: datetime,
-                          is_inspectorate: bool = False) -> tuple[Agency, bool]:
+                          is_inspectorate: bool = False,
+                          is_reception_desk: bool = False) -> tuple[Agency, bool]:
     agency = db.session.scalar(select(Agency).where(Agency.code == code))
     if agency is not None:
         return agency, False
     agency = Agency(code=code, name=name, name_en=name_en, level=level, parent=parent,
-                    is_inspectorate=is_inspectorate, created_at=now)
+                    is_inspectorate=is_inspectorate, is_reception_desk=is_reception_desk,
+                    created_at=now)
     db.session.add(agency)
     db.session.flush()
     audit.record(f"agency:{agency.id}", "agency_created", None, now,
@@ -193,7 +195,8 @@ def build_province(now: datetime, rng: random.Random | None = None) -> Province:
         "inspectorate", city, now, is_inspectorate=True)
     result.agencies += made
     for code, (name, name_en, _) in DEPARTMENTS.items():
-        _, made = _get_or_create_agency(code, name, name_en, "department", city, now)
+        _, made = _get_or_create_agency(code, name, name_en, "department", city, now,
+                                        is_reception_desk=code == RECEPTION_BOARD)
         result.agencies += made
     for ward in _choose_wards():
         agency, made = _get_or_create_agency(

@@ -305,14 +305,15 @@ def _check_mass(case: Case, actor, now, today, group=None) -> bool:
 
 
 def lead_candidates(escalation: Escalation) -> list[Agency]:
-    """Agencies the supervisor may designate: itself and every agency below it."""
+    """Agencies the supervisor may designate: itself and every agency below it, but no
+    reception desk (it resolves nothing)."""
     directory = Directory()
     top = escalation.to_agency_id
     ids = [a for a in directory.parent_of
            if a == top or top in rules.ancestors(a, directory.parent_of)]
-    return list(db.session.scalars(select(Agency).where(Agency.id.in_(ids),
-                                                        Agency.active.is_(True))
-                                   .order_by(Agency.name)))
+    return list(db.session.scalars(select(Agency).where(
+        Agency.id.in_(ids), Agency.active.is_(True), Agency.is_reception_desk.is_(False))
+        .order_by(Agency.name)))
 
 
 def open_evasion(case: Case) -> Escalation | None:

@@ -64,20 +64,35 @@ def pick_rule(rules, field_id: int | None, locality_code: str | None,
     return max(ranked, key=lambda pair: pair[0])[1]
 
 
-def _reason(rule: RoutingRule, agency: Agency) -> str:
+def describe_rule(rule: RoutingRule, agency: Agency, lang: str = "vi") -> str:
+    """Why a rule sends a case to `agency`, in `lang`. The Vietnamese text is what a routing
+    that follows the suggestion records as its reason; the page shows it in the reader's."""
+    english = lang.startswith("en")
     parts = []
     if rule.field_id is not None:
         field = db.session.get(Field, rule.field_id)
-        name = field.name_vi if field else str(rule.field_id)
-        # "Lĩnh vực khác" is itself named "field …": no "Lĩnh vực Lĩnh vực khác".
-        parts.append(name if name.lower().startswith("lĩnh vực") else f"Lĩnh vực {name}")
+        name = field.name(lang) if field else str(rule.field_id)
+        if english:
+            parts.append(f"Field: {name}")
+        else:  # "Lĩnh vực khác" is itself named "field …": no "Lĩnh vực Lĩnh vực khác".
+            parts.append(name if name.lower().startswith("lĩnh vực") else f"Lĩnh vực {name}")
     if rule.locality_code is not None:
         locality = db.session.get(Locality, rule.locality_code)
-        parts.append(f"Địa bàn {locality.name if locality else rule.locality_code}")
+        place = locality.name if locality else rule.locality_code
+        parts.append(f"Area: {place}" if english else f"Địa bàn {place}")
     if rule.kind is not None:
-        parts.append(f"Loại đơn {KINDS.get(rule.kind, (rule.kind,))[0]}")
+        kind = KINDS.get(rule.kind, (rule.kind, rule.kind))[1 if english else 0]
+        parts.append(f"Kind: {kind}" if english else f"Loại đơn {kind}")
+    if english:
+        condition = ", ".join(parts) or "General rule"
+        name = agency.name_en or agency.name
+        return f"{condition} → {name} (rule #{rule.id})"
     condition = ", ".join(parts) or "Quy tắc chung"
     return f"{condition} → {agency.name} (quy tắc #{rule.id})"
+
+
+def _reason(rule: RoutingRule, agency: Agency) -> str:
+    return describe_rule(rule, agency, "vi")
 
 
 def suggest_agency(field_id: int | None, locality_code: str | None,
@@ -92,7 +107,7 @@ def suggest_agency(field_id: int | None, locality_code: str | None,
     query = (
         select(RoutingRule)
         .join(Agency, Agency.id == RoutingRule.agency_id)
-        .where(Agency.active.is_(True))
+        .where(Agency.active.is_(True), Agency.is_reception_desk.is_(False))
         .where(or_(RoutingRule.field_id.is_(None), RoutingRule.field_id == field_id))
         .where(or_(RoutingRule.kind.is_(None), RoutingRule.kind == kind))
         .where(or_(RoutingRule.locality_code.is_(None), RoutingRule.locality_code.in_(codes)))

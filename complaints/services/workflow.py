@@ -24,6 +24,10 @@ from complaints.services.errors import NotAllowed, ValidationFailed
 logger = logging.getLogger(__name__)
 
 
+DESK_RESOLVES_NOTHING = N_("Bộ phận tiếp công dân chỉ tiếp nhận và chuyển đơn, không giải quyết "
+                           "đơn: chọn cơ quan có thẩm quyền.")
+
+
 def _transition(case: Case, action: str, actor: User | None) -> str:
     """Check the actor may act and the state machine allows it; return the new status."""
     if actor is not None and not can_act(actor, case, action):
@@ -41,7 +45,15 @@ def _case_dates(case: Case, action: str) -> decisions.CaseDates:
         arrived_on=decisions.arrival_on(case.routings, case.agency_id),
         accepted_on=case.accepted_on if accepted else None,
         suspended_on=case.suspended_on if case.status == states.SUSPENDED else None,
+        resumed_on=_last_resumption(case) if action == "suspend" and accepted else None,
         resolution_due_on=resolution.due_on if resolution and not resolution.met_on else None)
+
+
+def _last_resumption(case: Case) -> date | None:
+    """The date the clock last restarted in this acceptance (periods from the audit trail)."""
+    periods = [resumed for suspended, resumed in deadlines.suspension_periods(case)
+               if case.accepted_on is None or suspended >= case.accepted_on]
+    return max(periods) if periods else None
 
 
 def _decision_date(decided_on: date | None, today: date, case: Case, action: str) -> date:
@@ -55,9 +67,13 @@ def _decision_date(decided_on: date | None, today: date, case: Case, action: str
 
 
 def _agency(code: str | None, field_name: str) -> Agency:
+    """The active agency a case is sent to (or proposed for): never a reception desk,
+    which receives and routes petitions but resolves none."""
     agency = db.session.scalar(select(Agency).where(Agency.code == (code or "")))
     if agency is None or not agency.active:
         raise ValidationFailed({field_name: N_("Không tìm thấy cơ quan.")})
+    if agency.is_reception_desk:
+        raise ValidationFailed({field_name: DESK_RESOLVES_NOTHING})
     return agency
 
 

@@ -102,6 +102,15 @@ def register_web(app: Flask) -> None:
 
         return agency_name(agency, str(get_locale() or "vi")) or ""
 
+    @app.template_filter("unmask_label")
+    def unmask_label(value):
+        """A masked identity field in the page's language (the mask itself is a label)."""
+        from flask_babel import gettext
+
+        from complaints.domain.confidentiality import MASK
+
+        return gettext(MASK) if value == MASK else value
+
     @app.template_filter("vndate")
     def vndate(value):
         """Format a date dd/mm/yyyy (the Vietnamese convention; also used in English)."""

@@ -256,6 +256,11 @@ def test_denunciation_extends_twice_only_when_very_complex(client, login, agency
     # 30 + 60 calendar days from 23/11/2026 = 21/02/2027 (Sunday) → Monday 22/02/2027.
     assert case.deadline("resolution").due_on == date(2027, 2, 22)
     assert "complexity_declared" in _events(case)
+    page = client.get(f"/agency/cases/{code}").get_data(as_text=True)
+    assert 'data-testid="case-complexity">đặc biệt phức tạp<' in page
+    client.get("/lang/en")
+    page = client.get(f"/agency/cases/{code}").get_data(as_text=True)
+    assert 'data-testid="case-complexity">very complex<' in page
 
 
 def test_complex_denunciation_extends_once(client, login, agency_world, routed_case):

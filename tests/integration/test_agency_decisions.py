@@ -139,6 +139,27 @@ def test_steps_after_acceptance_and_suspension_keep_their_order(world, routed):
     assert "tạm đình chỉ (27/11/2026)" in refused.value.errors["decided_on"]
 
 
+def test_a_second_suspension_cannot_overlap_the_first(world, routed):
+    # Each period shifts the deadline by its own days: overlapping ones would count twice.
+    case = routed(kind="recommendation", on=date(2026, 11, 23))
+    head = world["head"]
+    workflow.accept(case, head, NOW, TODAY, decided_on=date(2026, 11, 23))
+    workflow.suspend(case, "Chờ giám định", head, NOW, TODAY, decided_on=date(2026, 11, 24))
+    workflow.resume(case, head, NOW, TODAY, decided_on=date(2026, 11, 27))
+    db.session.commit()
+    due = _fresh(case).deadline("resolution").due_on
+    with pytest.raises(ValidationFailed) as refused:
+        workflow.suspend(_fresh(case), "Chờ kết quả", head, NOW, TODAY,
+                         decided_on=date(2026, 11, 26))
+    assert "lần trước (27/11/2026)" in refused.value.errors["decided_on"]
+    db.session.rollback()
+    case = _fresh(case)
+    assert case.status == "accepted" and case.deadline("resolution").due_on == due
+    workflow.suspend(case, "Chờ kết quả", head, NOW, TODAY, decided_on=date(2026, 11, 27))
+    db.session.commit()
+    assert _fresh(case).status == "suspended"
+
+
 # --- 3. Outcome figures: finite, not negative, bounded ---------------------------------
 
 

@@ -170,6 +170,10 @@ def test_denouncer_is_masked_for_readers_not_allowed(api, denunciation, reader):
     assert _reveals() == before  # nothing was revealed, nothing to audit
     listed = api(users[reader], "GET", "/cases").get_data(as_text=True)
     assert code in listed and DENOUNCER not in listed
+    english = api(users[reader], "GET", f"/cases/{code}", headers={"Accept-Language": "en"})
+    signer = english.get_json()["petitions"][0]["signers"][0]
+    assert signer["full_name"] == "*** (confidential)" and DENOUNCER not in english.get_data(
+        as_text=True)
 
 
 @pytest.mark.parametrize("reader", ["head", "assigned", "inspector", "reception"])

@@ -65,6 +65,10 @@ def test_denouncer_masked_for_officer_not_assigned(client, login, agency_world, 
     assert name not in page and id_number not in page
     assert MASK in page
     assert "Xem danh tính" not in page
+    client.get("/lang/en")
+    page = client.get(f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
+    assert "*** (confidential)" in page and MASK not in page and name not in page
+    client.get("/lang/vi")
     # A forced reveal is refused and writes nothing.
     assert client.post(f"/agency/cases/{case.tracking_code}/identity").status_code == 403
     assert _identity_views(case) == 0

@@ -93,3 +93,34 @@ def test_migrated_sqlite_has_every_trigger_create_all_builds(empty_database_url,
         db.engine.dispose()
     assert ("cases_search_ai", "cases") in triggers(built)
     assert triggers(empty_database_url) == triggers(built)
+
+
+def test_reception_desks_are_recognised_by_their_staff(empty_database_url):
+    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "b3e5d7f9a1c2"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as conn:
+            for id_, code in ((1, "DESK"), (2, "SO"), (3, "EMPTY"), (4, "MIXED")):
+                conn.execute(text("INSERT INTO agencies (id, code, name, level, "
+                                  "is_inspectorate, active, created_at) VALUES (:i, :c, :c, "
+                                  "'x', :no, :yes, CURRENT_TIMESTAMP)"),
+                             {"i": id_, "c": code, "no": False, "yes": True})
+            for id_, role, agency in ((1, "reception", 1), (2, "reception", 1),
+                                      (3, "agency_head", 2), (4, "reception", 4),
+                                      (5, "agency_head", 4)):
+                conn.execute(text(
+                    "INSERT INTO users (id, username, password_hash, full_name, role, agency_id,"
+                    " active, failed_logins, session_version, created_at, totp_reenrol,"
+                    " notices_read_upto) VALUES (:i, :u, 'x', 'x', :r, :a, :yes, 0, 0,"
+                    " CURRENT_TIMESTAMP, :no, 0)"),
+                    {"i": id_, "u": f"u{id_}", "r": role, "a": agency, "yes": True, "no": False})
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            desks = conn.execute(text("SELECT code FROM agencies WHERE is_reception_desk"
+                                      " ORDER BY code")).scalars().all()
+        db.engine.dispose()
+    assert desks == ["DESK"]

@@ -156,6 +156,13 @@ def test_route_with_suggestion(client, desk, make_case, make_agency):
     html = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
     assert f"Lĩnh vực Đất đai → Sở Tài nguyên và Môi trường (quy tắc #{rule.id})" in html
     assert '<option selected value="SO-TNMT">' in html
+    tnmt.name_en = "Department of Natural Resources and Environment"
+    db.session.commit()
+    client.get("/lang/en")
+    html = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
+    assert (f"Field: Land → Department of Natural Resources and Environment (rule #{rule.id})"
+            in html)
+    client.get("/lang/vi")
     response = client.post(f"/reception/cases/{case.tracking_code}/route",
                            data={"route-agency_code": "SO-TNMT"})
     assert response.status_code == 302
@@ -163,7 +170,7 @@ def test_route_with_suggestion(client, desk, make_case, make_agency):
     assert case.status == "routed" and case.agency.code == "SO-TNMT"
     move = db.session.scalar(select(Routing).where(Routing.case_id == case.id))
     assert move.suggested_agency_id == tnmt.id
-    assert f"quy tắc #{rule.id}" in move.reason
+    assert f"quy tắc #{rule.id}" in move.reason  # the record stays in Vietnamese
 
 
 def test_route_override_requires_reason(client, desk, make_case, make_agency):

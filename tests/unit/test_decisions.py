@@ -53,6 +53,14 @@ def test_steps_follow_acceptance_and_suspension():
                                                               TODAY, dates)
 
 
+def test_a_second_suspension_follows_the_previous_resumption():
+    dates = CaseDates(received_on=date(2026, 11, 2), accepted_on=date(2026, 11, 3),
+                      resumed_on=date(2026, 11, 20))
+    assert "lần trước (20/11/2026)" in decision_date_error("suspend", date(2026, 11, 19),
+                                                          TODAY, dates)
+    assert decision_date_error("suspend", date(2026, 11, 20), TODAY, dates) is None
+
+
 def test_an_extension_is_decided_by_the_due_date():
     dates = CaseDates(received_on=date(2026, 11, 2), accepted_on=date(2026, 11, 3),
                       resolution_due_on=date(2026, 11, 25))

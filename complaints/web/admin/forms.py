@@ -30,6 +30,8 @@ class AgencyForm(Form):
                                                Length(max=40)])
     parent_code = SelectField(_l("Cơ quan cấp trên"), choices=[], validate_choice=False)
     is_inspectorate = BooleanField(_l("Là cơ quan thanh tra"))
+    is_reception_desk = BooleanField(
+        _l("Là bộ phận tiếp công dân (chỉ tiếp nhận và chuyển đơn, không giải quyết)"))
     active = BooleanField(_l("Đang hoạt động"), default=True)
     locality_codes = TextAreaField(_l("Địa bàn phụ trách (mã đơn vị hành chính)"),
                                    validators=[Optional(), Length(max=20000)])

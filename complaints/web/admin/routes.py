@@ -136,6 +136,7 @@ def _agency_data(form: AgencyForm) -> admin_service.AgencyData:
     return admin_service.AgencyData(
         code=form.code.data, name=form.name.data, level=form.level.data,
         parent_code=form.parent_code.data or None, is_inspectorate=form.is_inspectorate.data,
+        is_reception_desk=form.is_reception_desk.data,
         name_en=form.name_en.data, locality_codes=codes, active=form.active.data)
 
 

@@ -63,6 +63,7 @@ def _case_helpers():
         "event_details": lambda e: case_view.event_details(e.action, e.data, _lang(),
                                                            _agency_names()),
         "next_escalation": _next_escalation,
+        "case_complexity": case_view.complexity,
     }
 
 
@@ -245,7 +246,8 @@ def reveal_identity(code: str):
 def _agency_choices(exclude: int | None) -> list[SelectChoice]:
     names = _agency_names()
     agencies = sorted(((a.code, names.get(a.code, a.name)) for a in db.session.scalars(
-        select(Agency).where(Agency.active.is_(True))) if a.id != exclude),
+        select(Agency).where(Agency.active.is_(True), Agency.is_reception_desk.is_(False)))
+        if a.id != exclude),
         key=lambda pair: name_order(pair[1]))
     return select_choices(agencies, _("— Chọn cơ quan —"))
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from complaints import clock
 from complaints.domain.states import InvalidTransition
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Case, Cluster, Escalation
 from complaints.permissions import (
@@ -18,8 +19,8 @@ from complaints.permissions import (
     can_see_identity,
     can_view,
 )
+from complaints.services import case_view, escalation_notify, notifications
 from complaints.services import escalation as esc
-from complaints.services import escalation_notify, notifications
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web.forms import select_choices
 from complaints.web.i18n import error_text, translate_errors
@@ -68,7 +69,9 @@ def _open_escalations() -> list[Escalation]:
 def _lead_form(escalation: Escalation, form: LeadForm | None = None) -> LeadForm:
     form = form or LeadForm(prefix=f"lead{escalation.id}")
     form.agency_code.choices = select_choices(
-        ((a.code, a.name) for a in esc.lead_candidates(escalation)), _("— Chọn cơ quan —"))
+        sorted(((a.code, case_view.agency_name(a, str(get_locale() or "vi")))
+                for a in esc.lead_candidates(escalation)), key=lambda p: name_order(p[1])),
+        _("— Chọn cơ quan —"))
     return form
 
 

@@ -67,9 +67,10 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
     for action, form_class in OUTCOME_FORMS.items():
         forms.setdefault(action, form_class(formdata=None, prefix=action))
     route_form = forms["route"]
-    # Not the desk itself: reception routes a case away to the agency that must handle it.
+    # No desk (this one or another): reception routes a case to an agency that resolves it.
     agencies = sorted(db.session.scalars(select(Agency).where(
-        Agency.active.is_(True), Agency.id != current_user.agency_id)),
+        Agency.active.is_(True), Agency.is_reception_desk.is_(False),
+        Agency.id != current_user.agency_id)),
         key=lambda a: name_order(a.name))
     lang = str(get_locale() or "vi")
     route_form.agency_code.choices = select_choices(
@@ -88,7 +89,9 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
     return render_template(
         "reception/case.html", case=case, case_attachments=files, timeline=_timeline(case),
         forms=forms, errors=errors or {},
-        actions=actions, suggestion=suggestion, acceptance_rule=_acceptance_hint(case),
+        actions=actions, suggestion=suggestion,
+        suggestion_reason=(routing.describe_rule(suggestion.rule, suggestion.agency, lang)
+                           if suggestion else None), acceptance_rule=_acceptance_hint(case),
         returned=returned,
         show_identity=can_see_identity(current_user, case), today=clock.today(),
     ), status
