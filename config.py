@@ -74,7 +74,10 @@ class Config:
     # per-address limits (Flask-Limiter syntax; the storage above must be shared by all
     # workers in production, e.g. RATELIMIT_STORAGE_URI=redis://…), and Open311 API keys.
     ONLINE_RECEPTION_AGENCY_CODE = os.environ.get("ONLINE_RECEPTION_AGENCY_CODE", "BTCD")
+    # Accepted online petitions per address; every post of the form, refused ones too,
+    # under a higher bound against floods (complaints/web/public/routes.py explains).
     SUBMIT_LIMIT = os.environ.get("SUBMIT_LIMIT", "5 per hour;20 per day")
+    SUBMIT_ATTEMPT_LIMIT = os.environ.get("SUBMIT_ATTEMPT_LIMIT", "30 per hour;100 per day")
     LOOKUP_LIMIT = os.environ.get("LOOKUP_LIMIT", "10 per 15 minutes;30 per day")
     OPEN311_POST_LIMIT = os.environ.get("OPEN311_POST_LIMIT", "300 per hour")  # per API key
     OPEN311_API_KEYS = tuple(

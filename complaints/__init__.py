@@ -21,7 +21,7 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
-    if request.blueprint in _MACHINE_BLUEPRINTS:
+    if machine_blueprint() is not None:
         return _machine_locale(languages)
     lang = session.get("lang")
     if lang in languages:
@@ -35,6 +35,26 @@ def select_locale() -> str:
 
 # The JSON API and Open311 answer programs, which say their language per request.
 _MACHINE_BLUEPRINTS = ("api", "open311")
+
+
+def machine_blueprint() -> str | None:
+    """The machine blueprint ("api" or "open311") this request is for, else None.
+
+    A request no route matched (404, 405, a refused path) has no blueprint: it belongs to
+    the machine blueprint whose URL prefix holds its path, so that its error is answered in
+    that blueprint's shape and language, not by the HTML pages' handlers.
+    """
+    from flask import current_app
+
+    if request.url_rule is not None:
+        return request.blueprint if request.blueprint in _MACHINE_BLUEPRINTS else None
+    path = request.path
+    for name in _MACHINE_BLUEPRINTS:
+        blueprint = current_app.blueprints.get(name)
+        prefix = (blueprint.url_prefix or "").rstrip("/") if blueprint is not None else ""
+        if prefix and (path == prefix or path.startswith(prefix + "/")):
+            return name
+    return None
 
 
 def _machine_locale(languages) -> str:

@@ -92,6 +92,27 @@ def can_see_identity(user, case) -> bool:
     return False
 
 
+def can_list_identity(user, case) -> bool:
+    """May a list, an export or a cluster page name this case's petitioners?
+
+    Never a denouncer's, whoever reads: a list cannot record who looked at which row, and
+    every view of a denouncer's identity is audited (Law on Denunciations Art. 8, 56). A
+    reader allowed to see it does so on the case page, by the recorded reveal (or by the
+    API's recorded view).
+    """
+    return case.kind != "denunciation" and can_see_identity(user, case)
+
+
+def can_find_by_identity(user, case) -> bool:
+    """May a search or a duplicate check find this case by a petitioner's name, ID number or
+    phone? The match itself says who signed it: a denunciation is found that way only by
+    the reception desk that logged it (its own intake, shown on its case page)."""
+    if case.kind != "denunciation":
+        return can_view(user, case)
+    return (user.role == "reception" and case.reception_agency_id is not None
+            and case.reception_agency_id == user.agency_id)
+
+
 def can_add_petition(user, case) -> bool:
     """May this user attach a later petition (repeat, copy, more signers) to the case?"""
     return user.role == "reception" and case.reception_agency_id == user.agency_id

@@ -13,12 +13,19 @@ CSP = (
 
 
 def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+    """Does any string in this (JSON) value hold a NUL? Without recursion: a client picks
+    the depth."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
@@ -37,7 +44,11 @@ def init_security(app: Flask) -> None:
             # Only JSON that spells a NUL (raw, or escaped as \u0000) is parsed to look.
             if request.is_json and (b"\\u0000" in (raw := request.get_data(cache=True))
                                     or b"\x00" in raw):
-                if _has_nul(request.get_json(silent=True)):
+                try:
+                    data = request.get_json(silent=True)
+                except RecursionError:  # nested deeper than the parser goes: unreadable
+                    abort(400)
+                if _has_nul(data):
                     abort(400)
 
     @app.after_request

@@ -9,6 +9,7 @@ the overrides, build a new one and recompute open deadlines.
 
 from __future__ import annotations
 
+import re
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
@@ -40,7 +41,21 @@ def _package_holidays(year: int, lang: str = "vi") -> dict[date, str]:
         "VN", years=year, observed=True, language=_PACKAGE_LANGUAGES.get(lang, "vi")
     )
     # Copy into a plain dict so that a lookup never makes the package expand to other years.
-    return {d: name for d, name in found.items() if d.year == year}
+    names = {d: name for d, name in found.items() if d.year == year}
+    if lang == "en":  # en_US writes a swap's date month first; dates here read day first
+        names = {d: _US_DATE.sub(r"\2/\1/\3", name) for d, name in names.items()}
+    return names
+
+
+_US_DATE = re.compile(r"\b(\d\d)/(\d\d)/(\d{4})\b")
+
+
+@cache
+def _package_workdays(year: int) -> frozenset[date]:
+    """Weekend days the package knows were worked in a government day swap (make-up days):
+    the other half of a swap whose day off is among the package's holidays."""
+    found = holidays.country_holidays("VN", years=year, observed=True)
+    return frozenset(d for d in found.weekend_workdays if d.year == year)
 
 
 def reason_label(d: date, reason: str, lang: str = "vi") -> str:
@@ -116,6 +131,8 @@ class WorkingCalendar:
         name = _package_holidays(d.year).get(d)
         if name:
             return name  # named even when it falls on a weekend: more informative
+        if d in _package_workdays(d.year):
+            return None  # a make-up working Saturday of a swap the package records
         if d.weekday() >= 5:
             return WEEKEND
         return None

@@ -90,6 +90,16 @@ OUTCOMES_BY_KIND = {
 # Deadline stages (domain.md): classify and route; accept or return; resolve.
 STAGES = ("handling", "acceptance", "resolution")
 
+# Levels of an agency (agencies.level): what the scorecard's leader-reception duty and the
+# reports read (scoring.RECEPTION_FREQUENCY). Codes are data; an unknown one scores nothing.
+AGENCY_LEVELS = {
+    "province": ("Cấp tỉnh (UBND tỉnh, thành phố)", "Province (People's Committee)"),
+    "department": ("Sở, ban, ngành", "Department, board or sector agency"),
+    "commune": ("Cấp xã (UBND xã, phường, đặc khu)", "Commune (People's Committee)"),
+    "inspectorate": ("Thanh tra", "Inspectorate"),
+    "other": ("Cơ quan khác", "Other agency"),
+}
+
 FLAGS = ("overdue", "evaded", "repeated", "mass")
 
 ESCALATION_REASONS = {

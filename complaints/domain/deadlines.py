@@ -127,15 +127,21 @@ def _skipped(
 
 
 # A suspension's note after a stored explanation: how the due date moved (vi is stored).
+# The explanation before it ends on the due date as it was; the note ends on the new one,
+# so the text never leaves a stale date last (notes stored before the new date have none).
 _SUSPENSION_NOTE = {"vi": " · tạm đình chỉ {0:%d/%m/%Y}–{1:%d/%m/%Y}",
                     "en": " · suspended {0:%d/%m/%Y}–{1:%d/%m/%Y}"}
-_STORED_SUSPENSION = re.compile(r" · tạm đình chỉ (\d\d/\d\d/\d{4})–(\d\d/\d\d/\d{4})")
+_NEW_DUE = {"vi": " → hạn mới {0:%d/%m/%Y}", "en": " → new due date {0:%d/%m/%Y}"}
+_STORED_SUSPENSION = re.compile(
+    r" · tạm đình chỉ (\d\d/\d\d/\d{4})–(\d\d/\d\d/\d{4})(?: → hạn mới (\d\d/\d\d/\d{4}))?")
 
 
-def suspension_note(suspended_on: date, resumed_on: date, lang: str = "vi") -> str:
-    """The note a suspension adds to a deadline's explanation."""
-    return _SUSPENSION_NOTE["en" if lang.startswith("en") else "vi"].format(suspended_on,
-                                                                           resumed_on)
+def suspension_note(suspended_on: date, resumed_on: date, new_due_on: date | None = None,
+                    lang: str = "vi") -> str:
+    """The note a suspension adds to a deadline's explanation (with the due date it gave)."""
+    key = "en" if lang.startswith("en") else "vi"
+    note = _SUSPENSION_NOTE[key].format(suspended_on, resumed_on)
+    return note + (_NEW_DUE[key].format(new_due_on) if new_due_on else "")
 
 
 def explain_stored(cal: WorkingCalendar, stage: str, start_on: date, due_on: date, days: int,
@@ -147,12 +153,18 @@ def explain_stored(cal: WorkingCalendar, stage: str, start_on: date, due_on: dat
     if not lang.startswith("en"):
         return stored
     total = days + extended_days
-    text = Deadline(stage=stage, start_on=start_on, due_on=due_on, days=days, unit=unit,
-                    source=source, skipped=_skipped(cal, start_on, due_on, total, unit),
+    notes = _STORED_SUSPENSION.findall(stored or "")
+    # With suspensions the stored due date includes their shift: the days off explained
+    # are those before the due date the period itself gave, as the stored text does.
+    base_due = compute_due(cal, start_on, total, unit) if notes else due_on
+    text = Deadline(stage=stage, start_on=start_on, due_on=base_due, days=days, unit=unit,
+                    source=source, skipped=_skipped(cal, start_on, base_due, total, unit),
                     extended_days=extended_days, source_en=source_en).explain("en")
-    for begun, ended in _STORED_SUSPENSION.findall(stored or ""):
-        text += suspension_note(*(datetime.strptime(d, "%d/%m/%Y").date()
-                                  for d in (begun, ended)), lang="en")
+    for number, (begun, ended, new_due) in enumerate(notes, start=1):
+        begun_on, ended_on = (datetime.strptime(d, "%d/%m/%Y").date() for d in (begun, ended))
+        new_due_on = (datetime.strptime(new_due, "%d/%m/%Y").date() if new_due
+                      else due_on if number == len(notes) else None)
+        text += suspension_note(begun_on, ended_on, new_due_on, lang="en")
     return text
 
 

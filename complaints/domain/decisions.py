@@ -162,4 +162,13 @@ def clean_figures(figures: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
             values[name] = bool(value)
         else:
             values[name] = value
+    # People sent to the investigating body mean the case was sent there: the reports count
+    # both, and a flag left unticked beside a count would make them disagree.
+    # Not given at all (an API call may omit it), the count implies it.
+    if (values.get("people_sent_to_investigation") or 0) > 0:
+        if figures.get("sent_to_investigation") is None:
+            values["sent_to_investigation"] = True
+        elif not values.get("sent_to_investigation"):
+            errors["sent_to_investigation"] = N_(
+                "Có người bị chuyển cơ quan điều tra: đánh dấu “Chuyển cơ quan điều tra”.")
     return values, errors

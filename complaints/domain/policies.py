@@ -112,6 +112,13 @@ SOURCES: dict[str, tuple[str, str]] = {
     "complaint_36": ("Luật Khiếu nại 2011, Điều 36", "Law on Complaints 2011, Art. 36"),
     "complaint_28": ("Luật Khiếu nại 2011, Điều 28", "Law on Complaints 2011, Art. 28"),
     "complaint_37": ("Luật Khiếu nại 2011, Điều 37", "Law on Complaints 2011, Art. 37"),
+    # The window for a second complaint (services/public.APPEAL_WINDOW), not a deadline
+    # rule: 30 days, up to 45 in remote, hard-to-reach areas.
+    "complaint_33": ("Luật Khiếu nại 2011, Điều 33", "Law on Complaints 2011, Art. 33"),
+    "complaint_33_remote": (
+        "Luật Khiếu nại 2011, Điều 33, áp dụng cho vùng sâu, vùng xa",
+        "Law on Complaints 2011, Art. 33, for remote areas",
+    ),
     "denunciation_29": (
         "Luật Tố cáo 2018, Điều 24(1) và Điều 29 (quyết định thụ lý tố cáo)",
         "Law on Denunciations 2018, Art. 24(1) and 29 (decision to accept)",

@@ -80,8 +80,24 @@ def components(m: Metrics) -> dict[str, float | None]:
     }
 
 
+def has_data(m: Metrics) -> bool:
+    """Whether anything happened at the agency in the period: a case received, accepted,
+    resolved, escalated, passed on (evaded) or rated, or a leader's reception day held.
+
+    Without it the period says nothing about the agency — a period before the records
+    begin, one still to come, a quiet agency — and the figures that are no events of the
+    period (open and overdue now, the reception days the law asks for) score nothing alone:
+    they ranked every agency alike (all 66.7 for 2020, all 100.0 for 2030).
+    """
+    return bool(m.received or m.accepted or m.resolved or m.evasions or m.repeated or m.mass
+                or any(m.escalations.values()) or m.satisfaction_count or m.reception_held)
+
+
 def score(m: Metrics, weights: dict[str, int]) -> float | None:
-    """Return the weighted score 0–100 over the components with data, or None if none."""
+    """Return the weighted score 0–100 over the components with data, or None if none or
+    nothing happened at the agency in the period (has_data): not scored, not ranked."""
+    if not has_data(m):
+        return None
     total = weighted = 0.0
     for code, value in components(m).items():
         weight = max(0, weights.get(code, 0))

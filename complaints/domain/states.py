@@ -39,6 +39,9 @@ STATUSES = (
 # Statuses from which nothing more is owed: no deadline runs, nothing escalates.
 FINAL_STATUSES = frozenset({CLOSED, FILED, GUIDED, FORWARDED, NOT_ACCEPTED, WITHDRAWN})
 OPEN_STATUSES = tuple(s for s in STATUSES if s not in FINAL_STATUSES)
+# Open statuses whose clock runs: a suspended case's is stopped (domain.md), so it is
+# neither overdue nor near its deadline however its stored due date compares with today.
+CLOCK_RUNNING = tuple(s for s in OPEN_STATUSES if s != SUSPENDED)
 # Statuses in which the case waits at the reception desk rather than at an agency.
 AT_RECEPTION = frozenset({RECEIVED, RETURNED})
 

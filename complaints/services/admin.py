@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from complaints.domain.catalog import KINDS, STAGES
+from complaints.domain.catalog import AGENCY_LEVELS, KINDS, STAGES
 from complaints.domain.deadlines import UNITS
 from complaints.domain.messages import N_
 from complaints.domain.policies import VARIANTS
@@ -96,8 +96,13 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
             errors["code"] = N_("Mã cơ quan đã được dùng.")
     if not (data.name or "").strip():
         errors["name"] = N_("Nhập tên cơ quan.")
-    if not (data.level or "").strip():
-        errors["level"] = N_("Nhập cấp của cơ quan.")
+    level = (data.level or "").strip()
+    if not level:
+        errors["level"] = N_("Chọn cấp của cơ quan.")
+    elif level not in AGENCY_LEVELS and (agency is None or level != agency.level):
+        # A free-typed level ("Xã") silently dropped the agency's reception duty from the
+        # scorecard (found by a QA pass); a level kept from older data may stay as it is.
+        errors["level"] = N_("Chọn cấp của cơ quan trong danh sách.")
     parent = None
     if data.parent_code:
         parent = db.session.scalar(select(Agency).where(Agency.code == data.parent_code))

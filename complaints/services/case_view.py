@@ -109,6 +109,9 @@ ROUTING_ACTION_LABELS = {
     "route": ("Chuyển xử lý", "Routed"),
     "return": ("Trả lại đơn", "Returned"),
     "transfer": ("Chuyển cơ quan khác", "Transferred"),
+    "designate_lead": ("Chỉ định cơ quan chủ trì", "Lead agency designated"),
+    "second_round": ("Chuyển giải quyết khiếu nại lần hai",
+                     "Sent for the second-round complaint (khiếu nại lần hai)"),
 }
 # The details an audit event carries, as the timeline names them.
 DETAIL_LABELS = {
@@ -164,6 +167,9 @@ def _detail_value(key: str, value, action: str, lang: str,
         return ", ".join(_detail_value(key, v, action, lang, names) for v in value)
     if names and key in _AGENCY_DETAILS and isinstance(value, str) and value in names:
         return names[value]
+    if key == "officer" and isinstance(value, str):  # stored as the username: name people
+        full_name = db.session.scalar(select(User.full_name).where(User.username == value))
+        return full_name or value
     if key in _CODED_DETAILS:
         return catalog.label(_CODED_DETAILS[key], str(value), "en" if en else "vi")
     if key == "variant" or (key == "from" and action == "complexity_declared"):
@@ -398,7 +404,7 @@ def agency_cases_query(user: User, today: date, status: str | None = None,
     if status in LIST_STATUSES:
         query = query.where(Case.status.in_(LIST_STATUSES[status]))
     if overdue or near:
-        query = query.where(Case.status.in_(states.OPEN_STATUSES))
+        query = query.where(Case.status.in_(states.CLOCK_RUNNING))
     if overdue and near:
         query = query.where(due.c.due_on <= near_date(today))
     elif overdue:

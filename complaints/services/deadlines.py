@@ -146,6 +146,9 @@ def set_deadline(case: Case, stage: str, start_on: date, extended_days: int = 0,
     row.start_on, row.due_on = deadline.start_on, deadline.due_on
     row.days, row.unit, row.extended_days = rule.days, rule.unit, extended_days
     row.policy_id, row.rule, row.met_on = policy_id, deadline.explain("vi"), None
+    # A recomputed resolution deadline (extension, declared complexity, a calendar or policy
+    # change) keeps the time its suspensions added, or it would move back before them.
+    _reapply_suspensions(case, row)
     return row
 
 
@@ -248,7 +251,6 @@ def set_complexity(case: Case, variant: str, actor, now: datetime) -> CaseDeadli
     before = (variant_for(case, "resolution"), row.due_on)
     case.is_complex = True
     set_deadline(case, "resolution", row.start_on, row.extended_days, variant=variant)
-    _reapply_suspensions(case, row)
     refresh_attention(case)
     db.session.flush()
     audit.record_case(case, "complexity_declared", actor, now,
@@ -294,7 +296,7 @@ def _reapply_suspensions(case: Case, row: CaseDeadline) -> None:
         if suspended_on < row.start_on:
             continue  # a suspension of an earlier acceptance (before a transfer)
         row.due_on = dl.resume_due(cal, row.due_on, row.unit, suspended_on, resumed_on)
-        row.rule += dl.suspension_note(suspended_on, resumed_on)
+        row.rule += dl.suspension_note(suspended_on, resumed_on, row.due_on)
 
 
 def _write_recomputed(updates: list[dict], moved: list[tuple], now: datetime, actor,
@@ -469,7 +471,6 @@ def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
                 continue
             before = row.due_on
             set_deadline(case, row.stage, row.start_on, row.extended_days)
-            _reapply_suspensions(case, row)
             if row.due_on != before:
                 changed += 1
                 data = {"stage": row.stage, "from": before, "to": row.due_on}

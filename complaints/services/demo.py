@@ -164,6 +164,19 @@ def _choose_wards() -> list[Locality]:
     return chosen[:COMMUNE_COUNT]
 
 
+# The 2025 map's unit types, as English names put them after the place.
+_UNIT_TYPES_EN = (("Phường ", "Ward"), ("Xã ", "Commune"), ("Đặc khu ", "Special Zone"),
+                  ("Thị trấn ", "Town"))
+
+
+def _english_commune(name: str) -> str:
+    """"Phường Hồng Bàng" → "Hong Bang Ward People's Committee"."""
+    for prefix, unit in _UNIT_TYPES_EN:
+        if name.startswith(prefix):
+            return f"{unidecode(name.removeprefix(prefix))} {unit} People's Committee"
+    return f"People's Committee of {unidecode(name)}"
+
+
 def _get_or_create_agency(code: str, name: str, name_en: str, level: str,
                           parent: Agency | None, now: datetime,
                           is_inspectorate: bool = False,
@@ -201,7 +214,7 @@ def build_province(now: datetime, rng: random.Random | None = None) -> Province:
     for ward in _choose_wards():
         agency, made = _get_or_create_agency(
             commune_code(ward.code), f"Ủy ban nhân dân {_lower_first(ward.name)}",
-            f"People's Committee of {unidecode(ward.name)}", "commune", city, now)
+            _english_commune(ward.name), "commune", city, now)
         result.agencies += made
         if ward not in agency.localities:
             agency.localities.append(ward)

@@ -18,6 +18,7 @@ from sqlalchemy import and_, or_, select
 from complaints.domain.text import digits, fold
 from complaints.extensions import db
 from complaints.models import Case, Petition, Petitioner, PetitionSigner, User
+from complaints.permissions import can_find_by_identity
 from complaints.services.queries import cases_visible_to
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,9 @@ def find_similar(petitioners, subject: str, content: str, locality_code: str | N
     """Return earlier cases that may be the same matter, the same person's first.
 
     `petitioners` are intake.PetitionerData (or anything with full_name, id_number, phone);
-    `visible_to` limits the search to the cases that user may see.
+    `visible_to` limits the search to the cases that user may see, and a denunciation is
+    matched by its signers only for the desk that logged it (permissions.can_find_by_identity);
+    a similar content still finds it.
     """
     since = as_of - timedelta(days=WINDOW_DAYS)
     found: dict[int, SimilarCase] = {}
@@ -98,6 +101,8 @@ def find_similar(petitioners, subject: str, content: str, locality_code: str | N
         )
         for case, id_number, name_folded, phone in db.session.execute(_scoped(query,
                                                                               visible_to)):
+            if visible_to is not None and not can_find_by_identity(visible_to, case):
+                continue  # "same person as in that denunciation" would name its denouncer
             if id_number and id_number in ids:
                 note(case, "id_number")
             if (name_folded, phone) in pairs:

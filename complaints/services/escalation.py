@@ -477,15 +477,24 @@ def _audit_template(as_of: date, to_code: str | None, stage: str, level: int, re
 # --- acknowledgement ----------------------------------------------------------------------
 
 
+# The measures an acknowledgement records: each was taken outside the system (a call, a
+# meeting, a reassignment), so each says what was done. "set_lead" (rules.ACK_ACTIONS) is
+# recorded by designate_lead when the lead agency is designated, never claimed here.
+ACKNOWLEDGE_ACTIONS = ("urge", "reassign", "note")
+
+
 def acknowledge(escalation: Escalation, action: str, note: str | None, actor: User,
                 now: datetime) -> Escalation:
     """Record that the addressee saw the escalation and what they did about it."""
     if not can_acknowledge(actor, escalation):
         raise NotAllowed(N_("Chỉ người nhận kiến nghị leo thang mới xác nhận được."))
     errors = {}
-    if action not in rules.ACK_ACTIONS:
+    if action == "set_lead":
+        errors["action"] = N_("Cơ quan chủ trì được chỉ định bằng mẫu chỉ định (việc chỉ định "
+                              "tự ghi nhận kiến nghị), không bằng xác nhận.")
+    elif action not in ACKNOWLEDGE_ACTIONS:
         errors["action"] = N_("Chọn biện pháp đã thực hiện.")
-    if action in ("note", "reassign") and not (note or "").strip():
+    if not (note or "").strip():
         errors["note"] = N_("Nêu nội dung đã thực hiện.")
     if escalation.acknowledged_at is not None:
         errors["action"] = N_("Kiến nghị này đã được xác nhận.")

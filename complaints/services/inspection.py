@@ -34,7 +34,7 @@ from complaints.models import (
     Routing,
     User,
 )
-from complaints.permissions import can_see_identity
+from complaints.permissions import can_list_identity
 from complaints.services import queries, search
 from complaints.services.inspector_actions import (  # noqa: F401  (re-exported)
     INSPECTOR_ACTIONS,
@@ -193,7 +193,8 @@ class Page:
 
 
 def _petitioner_names(user: User, cases: list[Case]) -> dict[int, tuple[str, int]]:
-    """First signer's name (masked where the reader may not see it) and signer count."""
+    """First signer's name and signer count; a denouncer is always masked (a list records
+    no view: permissions.can_list_identity)."""
     if not cases:
         return {}
     rows = db.session.execute(
@@ -210,7 +211,7 @@ def _petitioner_names(user: User, cases: list[Case]) -> dict[int, tuple[str, int
     for case in cases:
         people = list(dict.fromkeys(names.get(case.id, [])))
         first = people[0] if people else ""
-        if first and not can_see_identity(user, case):
+        if first and not can_list_identity(user, case):
             first = MASK
         out[case.id] = (first, len(people))
     return out
@@ -232,7 +233,7 @@ def overdue_query(user: User, f: CaseFilter, today: date) -> Select:
     query = _filtered(user, f).add_columns(CaseDeadline).join(
         CaseDeadline, and_(CaseDeadline.case_id == Case.id, CaseDeadline.met_on.is_(None),
                            CaseDeadline.due_on < today))
-    query = query.where(Case.status.in_(states.OPEN_STATUSES))
+    query = query.where(Case.status.in_(states.CLOCK_RUNNING))
     if f.stage:
         query = query.where(CaseDeadline.stage == f.stage)
     query, rank = search.apply(query, f.q)
@@ -286,7 +287,7 @@ def iter_rows(user: User, query: Select, with_deadline: bool, batch: int = 1000
 def overdue_summary(user: User, today: date) -> dict[tuple[str, int], int]:
     """Overdue open cases counted by stage and escalation level."""
     scoped = queries.cases_visible_to(user).where(
-        Case.status.in_(states.OPEN_STATUSES)).subquery()
+        Case.status.in_(states.CLOCK_RUNNING)).subquery()
     rows = db.session.execute(
         select(CaseDeadline.stage, scoped.c.escalation_level, func.count())
         .join(scoped, scoped.c.id == CaseDeadline.case_id)

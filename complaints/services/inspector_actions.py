@@ -81,14 +81,38 @@ def order_reexamination(case: Case, reason: str, actor: User, now, today: date) 
     _notify_heads(case.agency_id, f"insp:{event.id}", "reexamine", reason, case, now)
 
 
+def lead_candidates() -> list[Agency]:
+    """The agencies an inspector may make the lead: active ones that resolve petitions (a
+    citizen-reception desk receives and routes them, it resolves none)."""
+    return list(db.session.scalars(select(Agency).where(
+        Agency.active.is_(True), Agency.is_reception_desk.is_(False))))
+
+
+def _lead(agency_code: str | None) -> tuple[Agency | None, str | None]:
+    """The agency to make the lead, or why it cannot be (a message id)."""
+    code = (agency_code or "").strip()
+    if not code:
+        return None, N_("Chọn cơ quan chủ trì.")
+    lead = db.session.scalar(select(Agency).where(Agency.code == code))
+    if lead is None or not lead.active:
+        return None, N_("Không tìm thấy cơ quan.")
+    if lead.is_reception_desk:
+        return None, workflow.DESK_RESOLVES_NOTHING
+    return lead, None
+
+
 def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: date,
              action: str = "lead_set_by_inspector") -> Case:
-    """Set or change the lead agency (binding: it may no longer return the case)."""
+    """Set or change the lead agency (binding: it may no longer return the case); never a
+    reception desk, never an inactive agency."""
     _require_inspector(actor)
-    note = _note(note, "note", N_("Nêu lý do chỉ định."))
-    lead = db.session.scalar(select(Agency).where(Agency.code == (agency_code or "")))
-    if lead is None or not lead.active:
-        raise ValidationFailed({"agency_code": N_("Không tìm thấy cơ quan.")})
+    lead, problem = _lead(agency_code)
+    note = (note or "").strip()[:4000]
+    errors = {"agency_code": problem} if problem else {}
+    if not note:
+        errors["note"] = N_("Nêu lý do chỉ định.")
+    if errors:  # both problems at once: the agency and the reason
+        raise ValidationFailed(errors)
     before = case.lead_agency_id
     try:
         workflow.move_to_lead(case, lead, actor, today, note)

@@ -12,7 +12,7 @@ from functools import cache
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, insert, select, update
 
 from complaints.domain import contacts, states
 from complaints.domain import escalation as rules
@@ -154,8 +154,17 @@ def contact_errors(person, prefix: str = "") -> dict[str, str]:
     return errors
 
 
+def _number(text: str | None) -> str | None:
+    """The ID number as stored, or None when there is none or it is malformed (validation
+    reports that; the known-person checks run beside it and must not fail first)."""
+    try:
+        return contacts.id_number(text)
+    except contacts.InvalidContact:
+        return None
+
+
 def _id_numbers(petitioners: list[PetitionerData]) -> list[str]:
-    return [n for n in (contacts.id_number(p.id_number) for p in petitioners) if n]
+    return [n for n in (_number(p.id_number) for p in petitioners) if n]
 
 
 def _signing_people(petitioners: list[PetitionerData], locality_code: str | None,
@@ -176,6 +185,57 @@ def _signing_people(petitioners: list[PetitionerData], locality_code: str | None
     return people
 
 
+def _known_person_errors(petitioners: list[PetitionerData], known: dict[str, Petitioner],
+                         prefix: str = "") -> dict[str, str]:
+    """A typed ID number that belongs to a person of another name is a typo or a mix-up:
+    refused, rather than filing the petition under that person (found by a QA pass: the
+    typed name, phone and address were silently replaced by the known person's). The
+    message does not name the person the number belongs to."""
+    errors: dict[str, str] = {}
+    typed: dict[str, str] = {}  # the same number twice in one petition: one person
+    for i, p in enumerate(petitioners):
+        number = _number(p.id_number)
+        if not number:
+            continue
+        name = known[number].full_name if number in known else typed.setdefault(
+            number, p.full_name or "")
+        if fold(name) != fold(p.full_name or ""):
+            errors[f"{prefix}petitioners.{i}.id_number"] = N_(
+                "Số định danh này đã được ghi nhận cho một người có họ tên khác: kiểm tra lại "
+                "số định danh hoặc họ tên.")
+    return errors
+
+
+def _public_matches(petitioners: list[PetitionerData],
+                    known: dict[str, Petitioner]) -> dict[str, Petitioner]:
+    """The known people an anonymous submission may be filed under: only those it matches
+    exactly (name and contact details). A citizen's form must neither learn that a number
+    is on record (an error would tell) nor change a person's details; any difference makes
+    a new record, which officers can link later."""
+    kept = dict(known)
+    for p in petitioners:
+        number = _number(p.id_number)
+        person = kept.get(number) if number else None
+        if person is not None and (fold(person.full_name) != fold(p.full_name or "")
+                                   or _fresher_contacts(person, p)):
+            del kept[number]
+    return kept
+
+
+def _fresher_contacts(person: Petitioner, data: PetitionerData) -> dict[str, str]:
+    """The contact details a known person gave anew (typed and different): the latest ones
+    are where the agency must reach them."""
+    typed = {"address": (data.address or "").strip() or None}
+    for key, normalise in (("phone", contacts.phone), ("email", contacts.email)):
+        try:
+            typed[key] = normalise(getattr(data, key))
+        except contacts.InvalidContact:
+            typed[key] = None  # refused by validation, which runs beside this
+
+    return {key: value for key, value in typed.items()
+            if value and value != getattr(person, key)}
+
+
 def _new_petitioner(data: PetitionerData, locality_code: str | None) -> Petitioner:
     return Petitioner(
         full_name=data.full_name.strip(), name_folded=fold(data.full_name),
@@ -189,18 +249,32 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
     petition = Petition(channel=data.channel, received_on=data.received_on,
                         received_by_id=actor.id if actor else None, eligible=data.eligible,
                         signers=[], attachments=[])
-    known: dict[str, Petitioner] = {}
-    numbers = _id_numbers(data.petitioners)
-    if numbers:
-        for person in db.session.scalars(select(Petitioner)
-                                         .where(Petitioner.id_number.in_(numbers))):
-            known.setdefault(person.id_number, person)
+    known = _known_people(data.petitioners)
+    errors = _known_person_errors(data.petitioners, known)
+    if errors:
+        raise ValidationFailed(errors)
+    for p in data.petitioners:
+        number = contacts.id_number(p.id_number)
+        if number in known:
+            for key, value in _fresher_contacts(known[number], p).items():
+                setattr(known[number], key, value)
     for person, rep in _signing_people(data.petitioners, case.locality_code, known):
         if person.id is None:
             db.session.add(person)
         petition.signers.append(PetitionSigner(petitioner=person, is_representative=rep))
     case.petitions.append(petition)
     return petition
+
+
+def _known_people(petitioners: list[PetitionerData]) -> dict[str, Petitioner]:
+    """The people already on record under the typed ID numbers."""
+    known: dict[str, Petitioner] = {}
+    numbers = _id_numbers(petitioners)
+    if numbers:
+        for person in db.session.scalars(select(Petitioner)
+                                         .where(Petitioner.id_number.in_(numbers))):
+            known.setdefault(person.id_number, person)
+    return known
 
 
 @dataclass
@@ -292,7 +366,9 @@ def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tup
 
 def receive(data: CaseData, actor: User | None, now: datetime, today: date) -> Opened:
     """Log a new petition as a new case (reception or the public); see `write_case`."""
-    if actor is not None and actor.role not in ("reception", "admin"):
+    # Only a desk logs a case: it is the desk's queue that routes it on. A case logged by
+    # anyone else (an admin through the API, found by a QA pass) sat in nobody's queue.
+    if actor is not None and actor.role != "reception":
         raise NotAllowed(N_("Chỉ cán bộ tiếp công dân được ghi nhận đơn."))
     return write_case(data, actor, now, today)
 
@@ -336,9 +412,28 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     too and go on through the ORM as before.
     """
     refs = _references(data)
+    # The people: one read for those with an ID number, as plain rows for the copy.
+    numbers = _id_numbers(data.petition.petitioners)
+    known: dict[str, Petitioner] = {}
+    if numbers:
+        pt = Petitioner.__table__.c
+        for row in db.session.execute(
+                select(pt.id, pt.full_name, pt.id_number, pt.phone, pt.email, pt.address)
+                .where(pt.id_number.in_(numbers))):
+            known.setdefault(row.id_number, Petitioner(**row._asdict()))
+    if actor is None:
+        known = _public_matches(data.petition.petitioners, known)
     errors = validate_case(data, today, refs=refs)
+    errors.update(_known_person_errors(data.petition.petitioners, known))
     if errors:
         raise ValidationFailed(errors)
+    fresher = {}
+    for p in data.petition.petitioners:
+        number = _number(p.id_number)
+        if number in known and number not in fresher:
+            fresher[number] = _fresher_contacts(known[number], p)
+            for key, value in fresher[number].items():  # the copy answers with them
+                setattr(known[number], key, value)
     round_ = (data.complaint_round or 1) if data.kind == "complaint" else None
     locality_code = data.locality_code or None
 
@@ -364,15 +459,6 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     deadlines.refresh_attention(case, new=True)
     case.running_due_on = deadlines.active_deadline(case).due_on
 
-    # The people: one read for those with an ID number, as plain rows for the copy.
-    numbers = _id_numbers(data.petition.petitioners)
-    known: dict[str, Petitioner] = {}
-    if numbers:
-        pt = Petitioner.__table__.c
-        for row in db.session.execute(
-                select(pt.id, pt.full_name, pt.id_number, pt.phone, pt.email, pt.address)
-                .where(pt.id_number.in_(numbers))):
-            known.setdefault(row.id_number, Petitioner(**row._asdict()))
     people = _signing_people(data.petition.petitioners, locality_code, known)
 
     # Everything the writes need, made before the first of them.
@@ -392,6 +478,11 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     # The writes, back to back: from here to the caller's commit SQLite is locked.
     for person, row in new_people:
         person.id = connection.execute(_insert(Petitioner.__table__, True), row).scalar_one()
+    for number, changes in fresher.items():
+        if changes:
+            connection.execute(update(Petitioner.__table__)
+                               .where(Petitioner.__table__.c.id == known[number].id)
+                               .values(**changes))
     case.id = connection.execute(_insert(Case.__table__, True), case_row).scalar_one()
     petition_row["case_id"] = petition.case_id = case.id
     petition.id = connection.execute(_insert(Petition.__table__, True),

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from complaints.domain import states
 from complaints.domain.catalog import REPORT_CATEGORIES, label
+from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality
 from complaints.services import public
@@ -44,8 +45,9 @@ STATUS_MAP = {
 class Open311Error(Exception):
     """An error answered in the GeoReport format: [{"code": …, "description": …}].
 
-    `errors` carries a refused submission's field messages (ValidationFailed's, marked with
-    N_): the web layer writes them into the description in the request's language.
+    `description` is a msgid marked with N_ (a ``Message`` when it has values) and
+    `errors` a refused submission's field messages (ValidationFailed's, marked likewise):
+    the web layer translates both into the request's language.
     """
 
     def __init__(self, code: int, description: str, errors: dict | None = None):
@@ -124,7 +126,7 @@ def request_view(case: Case, lang: str = "vi") -> dict:
 def get_request(tracking_code: str, lang: str = "vi") -> dict:
     case = public._find(tracking_code)
     if case is None:
-        raise Open311Error(404, "service_request_id not found")
+        raise Open311Error(404, N_("Không tìm thấy service_request_id."))
     return request_view(case, lang)
 
 
@@ -134,7 +136,8 @@ def _parse_when(value: str | None, name: str) -> date | None:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise Open311Error(400, f"{name} must be a W3C date-time") from None
+        raise Open311Error(400, N_("%(name)s phải là ngày giờ theo định dạng W3C.",
+                                   name=name)) from None
     return moment.date()
 
 
@@ -158,7 +161,7 @@ def find_requests(filters: RequestFilter, today: date, lang: str = "vi") -> list
     if filters.service_code:
         field_row = db.session.scalar(select(Field).where(Field.code == filters.service_code))
         if field_row is None:
-            raise Open311Error(400, "unknown service_code")
+            raise Open311Error(400, N_("service_code không có trong danh sách dịch vụ."))
         query = query.where(Case.field_id == field_row.id)
     start = _parse_when(filters.start_date, "start_date")
     end = _parse_when(filters.end_date, "end_date")
@@ -171,7 +174,7 @@ def find_requests(filters: RequestFilter, today: date, lang: str = "vi") -> list
     if filters.status:
         wanted = {s.strip() for s in filters.status.split(",")}
         if not wanted <= {OPEN, CLOSED}:
-            raise Open311Error(400, "status must be open or closed")
+            raise Open311Error(400, N_("status phải là open hoặc closed."))
         query = query.where(Case.status.in_([s for s, v in STATUS_MAP.items() if v in wanted]))
     query = query.order_by(Case.received_on.desc(), Case.id.desc()).limit(MAX_RESULTS)
     return [request_view(c, lang) for c in db.session.scalars(query)]
@@ -183,9 +186,10 @@ def _float(value: str | None, name: str, low: float, high: float) -> float | Non
     try:
         number = float(value)
     except ValueError:
-        raise Open311Error(400, f"{name} must be a number") from None
+        raise Open311Error(400, N_("%(name)s phải là một số.", name=name)) from None
     if not low <= number <= high:  # NaN and infinities fail here too
-        raise Open311Error(400, f"{name} must be between {low:g} and {high:g} (WGS 84 degrees)")
+        raise Open311Error(400, N_("%(name)s phải từ %(low)s đến %(high)s (độ, hệ WGS 84).",
+                                   name=name, low=format(low, "g"), high=format(high, "g")))
     return number
 
 
@@ -193,47 +197,50 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
     """Create an online petition from a GeoReport POST; return the spec's answer item."""
     service_code = (params.get("service_code") or "").strip()
     if not service_code:
-        raise Open311Error(400, "service_code is required")
+        raise Open311Error(400, N_("Cần có service_code."))
     if db.session.scalar(select(Field.id).where(Field.code == service_code,
                                                 Field.active.is_(True))) is None:
-        raise Open311Error(400, "unknown service_code")
+        raise Open311Error(400, N_("service_code không có trong danh sách dịch vụ."))
     lat = _float(params.get("lat"), "lat", -90, 90)
     lon = _float(params.get("long"), "long", -180, 180)
     if (lat is None) != (lon is None):
-        raise Open311Error(400, "lat and long must be given together")
+        raise Open311Error(400, N_("lat và long phải được gửi cùng nhau."))
     address = (params.get("address_string") or "").strip()
     if len(address) > ADDRESS_STRING_MAX:
-        raise Open311Error(400, f"address_string must be at most {ADDRESS_STRING_MAX} "
-                                "characters")
+        raise Open311Error(400, N_("address_string tối đa %(max)s ký tự.",
+                                   max=ADDRESS_STRING_MAX))
     address_id = (params.get("address_id") or "").strip()
     if not ((lat is not None and lon is not None) or address or address_id):
-        raise Open311Error(400, "a location is required: lat and long, address_string "
-                                "or address_id")
+        raise Open311Error(400, N_("Cần có địa điểm: lat và long, address_string hoặc "
+                                   "address_id."))
     locality = db.session.get(Locality, address_id) if address_id else None
     if address_id and locality is None:
-        raise Open311Error(400, "address_id is not a known locality code")
+        raise Open311Error(400, N_("address_id không phải mã đơn vị hành chính đã biết."))
     kind = (params.get("kind") or "feedback").strip()
     if kind not in POSTABLE_KINDS:
-        raise Open311Error(400, "kind must be one of " + ", ".join(POSTABLE_KINDS))
+        raise Open311Error(400, N_("kind phải là một trong: %(choices)s.",
+                                   choices=", ".join(POSTABLE_KINDS)))
     # Vietnamese names are written family name first.
     full_name = " ".join(p for p in ((params.get("last_name") or "").strip(),
                                      (params.get("first_name") or "").strip()) if p)
     if not full_name:
-        raise Open311Error(400, "first_name or last_name is required (the law does not "
-                                "handle anonymous petitions)")
+        raise Open311Error(400, N_("Cần có first_name hoặc last_name (pháp luật không xử lý "
+                                   "đơn nặc danh)."))
     email = (params.get("email") or "").strip() or None
     phone = (params.get("phone") or "").strip() or None
     if not (email or phone):
-        raise Open311Error(400, "email or phone is required, so that the agency can answer")
+        raise Open311Error(400, N_("Cần có email hoặc phone để cơ quan trả lời."))
     description = (params.get("description") or "").strip()
+    if not description:  # the petition itself: nothing to handle without it (as intake)
+        raise Open311Error(400, N_("Nhập nội dung đơn."),
+                           errors={"description": N_("Nhập nội dung đơn.")})
     where = []
     if address:
         where.append(f"Địa điểm: {address}")
     if lat is not None and lon is not None:
         where.append(f"Toạ độ: {lat:.6f}, {lon:.6f}")
-    field_name = db.session.scalar(select(Field.name_vi).where(Field.code == service_code))
-    content = "\n\n".join(p for p in (description or field_name, "\n".join(where)) if p)
-    subject = (description.splitlines()[0] if description else field_name)[:120]
+    content = "\n\n".join(p for p in (description, "\n".join(where)) if p)
+    subject = description.splitlines()[0][:120]
     data = public.OnlineSubmission(
         kind=kind, field_code=service_code, subject=subject, content=content,
         full_name=full_name, locality_code=locality.code if locality else None,
@@ -245,7 +252,7 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
         raise Open311Error(400, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()),
                            errors=exc.errors) from None
     except NotFound:
-        raise Open311Error(503, "online reception is not configured") from None
+        raise Open311Error(503, N_("Chưa cấu hình tiếp nhận đơn trực tuyến.")) from None
     # The location as data (GeoReport's lat/long/address_string), besides the text above.
     case.latitude, case.longitude = lat, lon
     case.address_string = address or None

@@ -2,8 +2,14 @@
 
 Anonymising blanks the person's identity on the petitioner row and the addresses the
 outbox kept for them; petitions, cases and feedback stay, so the statistics do not change.
-Audit events never hold personal data (intake records counts and codes only), so every
-chain stays valid; the act itself is recorded on the chain "petitioner:<id>".
+Audit events hold no personal data of a case (intake records counts and codes only), so
+every chain stays valid; the act itself is recorded on the chain "petitioner:<id>". The one
+exception is what an administrator typed into the personal-data search, recorded as typed
+on their own chain so that a review can tell who looked for whom: the trail is
+append-only, so anonymising a petitioner later does not erase a name searched for.
+
+Every petitioner's data is opened (and exported) on a stated ground, recorded: asking it of
+denouncers only would tell who denounced (Law on Denunciations Art. 8).
 
 Free text that officials typed into a case (subject, content, notes) is not rewritten:
 it is the record of the case, not the petitioner's identity.
@@ -17,6 +23,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 
+from complaints.domain import contacts
 from complaints.domain.messages import N_
 from complaints.domain.states import FINAL_STATUSES
 from complaints.domain.text import digits, fold
@@ -44,17 +51,41 @@ def chain(petitioner: Petitioner) -> str:
     return f"petitioner:{petitioner.id}"
 
 
+def _numbers(q: str) -> set[str]:
+    """The ID number or phone that `q` may be, read as intake stores them (contacts.py:
+    "+84 988 333 444", "0988 333 444" and "098.833.3444" are all 0988333444)."""
+    numbers = {digits(q)}
+    for normalise in (contacts.id_number, contacts.phone):
+        try:
+            numbers.add(normalise(q))
+        except contacts.InvalidContact:
+            pass
+    numbers.discard(None)
+    numbers.discard("")
+    return numbers
+
+
 def find_petitioners(q: str, limit: int = 50) -> list[Petitioner]:
-    """Return petitioners whose folded name, ID number or phone matches `q`."""
+    """Return petitioners whose folded name, ID number or phone matches `q`.
+
+    Whether someone denounced is not looked at: the search answers alike for everyone
+    (a denouncer is found by their own request, and not told apart from anyone else)."""
     q = (q or "").strip()
     if not q:
         return []
     conditions = [Petitioner.name_folded.contains(fold(q), autoescape=True)]
-    number = digits(q)
-    if number:
-        conditions += [Petitioner.id_number == number, Petitioner.phone == number]
+    numbers = _numbers(q)
+    if numbers:
+        conditions += [Petitioner.id_number.in_(numbers), Petitioner.phone.in_(numbers)]
     return list(db.session.scalars(
         select(Petitioner).where(or_(*conditions)).order_by(Petitioner.id).limit(limit)))
+
+
+def record_search(q: str, found: int, actor: User, now: datetime) -> None:
+    """Audit an administrator's search of petitioners: who, when, what they typed, and
+    how many people it found (on the administrator's own chain, "user:<id>")."""
+    audit.record(f"user:{actor.id}", "petitioners_searched", actor, now,
+                 {"q": q, "found": found})
 
 
 def cases_of(petitioner: Petitioner) -> list[Case]:
@@ -66,31 +97,22 @@ def cases_of(petitioner: Petitioner) -> list[Case]:
         .distinct().order_by(Case.id)))
 
 
-def denounced(cases: list[Case]) -> bool:
-    """Did the petitioner sign a denunciation? Then who they are is secret (Art. 8 of the
-    Law on Denunciations) and an administrator sees it only by a recorded act."""
-    return any(c.kind == "denunciation" for c in cases)
+def _required_ground(ground: str | None) -> str:
+    """The stated ground, trimmed; refused when blank.
 
-
-def denouncers(petitioners: list[Petitioner]) -> set[int]:
-    """The ids, among these petitioners, of those who signed a denunciation."""
-    ids = [p.id for p in petitioners]
-    if not ids:
-        return set()
-    return set(db.session.scalars(
-        select(PetitionSigner.petitioner_id)
-        .join(Petition, Petition.id == PetitionSigner.petition_id)
-        .join(Case, Case.id == Petition.case_id)
-        .where(PetitionSigner.petitioner_id.in_(ids), Case.kind == "denunciation")))
-
-
-def record_view(petitioner: Petitioner, ground: str, actor: User, now: datetime) -> None:
-    """Audit an administrator opening the data of a petitioner who denounced someone."""
+    Asked of every petitioner alike: asking it only of denouncers (Law on Denunciations
+    Art. 8) would itself tell who denounced."""
     ground = (ground or "").strip()
     if not ground:
         raise ValidationFailed({"ground": N_("Nêu căn cứ xem (ví dụ: số phiếu yêu cầu của "
                                              "người dân).")})
-    audit.record(chain(petitioner), "petitioner_viewed", actor, now, {"ground": ground})
+    return ground
+
+
+def record_view(petitioner: Petitioner, ground: str, actor: User, now: datetime) -> None:
+    """Audit an administrator opening a petitioner's data on the ground they stated."""
+    audit.record(chain(petitioner), "petitioner_viewed", actor, now,
+                 {"ground": _required_ground(ground)})
 
 
 def _ended_on(case: Case) -> date:
@@ -142,7 +164,8 @@ def eligibility(petitioner: Petitioner, today: date, retention_years: int) -> El
 def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
                       ground: str | None = None) -> dict:
     """Return everything held about the petitioner as JSON-ready data; audit the export.
-    A denouncer's data is exported only with a ground, recorded with the export."""
+    Exported only on a stated ground (anyone's: see _required_ground), recorded with it."""
+    ground = _required_ground(ground)
     signed = db.session.execute(
         select(PetitionSigner, Petition)
         .join(Petition, Petition.id == PetitionSigner.petition_id)
@@ -150,10 +173,6 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
         .order_by(Petition.received_on, Petition.id)
     ).all()
     cases = cases_of(petitioner)
-    ground = (ground or "").strip()
-    if denounced(cases) and not ground:
-        raise ValidationFailed({"ground": N_("Nêu căn cứ xem (ví dụ: số phiếu yêu cầu của "
-                                             "người dân).")})
     by_id = {c.id: c for c in cases}
     feedback = db.session.scalars(
         select(CitizenFeedback).where(CitizenFeedback.case_id.in_(list(by_id) or [-1]))
@@ -190,8 +209,7 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
         "exported_at": _iso(now),
     }
     audit.record(chain(petitioner), "petitioner_exported", actor, now,
-                 {"petitions": len(signed), "cases": len(cases),
-                  **({"ground": ground} if ground else {})})
+                 {"petitions": len(signed), "cases": len(cases), "ground": ground})
     return data
 
 

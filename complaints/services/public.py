@@ -16,9 +16,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from complaints.domain import states
+from complaints.domain import contacts, states
 from complaints.domain.catalog import KINDS
 from complaints.domain.messages import N_
+from complaints.domain.policies import SOURCES, source_in_english
 from complaints.domain.text import digits
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, CitizenFeedback, Field, Locality
@@ -37,12 +38,15 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # per file; MAX_CONTENT_LENGTH caps the whole 
 
 # Window for a second complaint after the first decision (khiếu nại lần hai).
 # key: is the case in a remote, hard-to-reach area (vùng sâu, vùng xa)?
+# The source names the article only: the page states the days and what they run from
+# itself, so the source must not say it again. English: policies.source_in_english.
 APPEAL_WINDOW = {
-    False: {"days": 30, "source": "Luật Khiếu nại 2011, Điều 33 (30 ngày kể từ ngày nhận "
-                                  "quyết định giải quyết lần đầu)"},
-    True: {"days": 45, "source": "Luật Khiếu nại 2011, Điều 33 (vùng sâu, vùng xa: 45 ngày)"},
+    False: {"days": 30, "source": SOURCES["complaint_33"][0]},
+    True: {"days": 45, "source": SOURCES["complaint_33_remote"][0]},
 }
-LOW_RATING = 2  # a rating of the result at or below this offers the next legal step
+# A first decision that ends with one of these leaves nothing to complain about a second
+# time: "withdrawn after explanation" means the complainant withdrew, no decision stands.
+NO_APPEAL_OUTCOMES = ("withdrawn_after_explanation",)
 RESOLVED_STATUSES = (states.RESOLVED, states.CLOSED)
 
 
@@ -234,7 +238,9 @@ def _find(tracking_code: str) -> Case | None:
 
 
 def _phones(case: Case) -> set[str]:
-    return {digits(s.petitioner.phone) for p in case.petitions for s in p.signers
+    """The phones given on the case, as intake stores them (an older row as its digits)."""
+    return {_phone(s.petitioner.phone) or digits(s.petitioner.phone)
+            for p in case.petitions for s in p.signers
             if s.petitioner is not None and s.petitioner.phone}
 
 
@@ -251,10 +257,19 @@ def lookup(tracking_code: str, secret: str) -> Case | None:
         return None
     if intake.check_pin(case, secret):
         return case
-    phone = digits(secret)
-    if len(phone) >= 9 and any(hmac.compare_digest(phone, p) for p in _phones(case)):
+    phone = _phone(secret)
+    if phone and any(hmac.compare_digest(phone, p) for p in _phones(case)):
         return case
     return None
+
+
+def _phone(text: str) -> str | None:
+    """The phone number `text` may be, read as intake stores it (contacts.phone:
+    "+84 988 333 444", "0988 333 444" and "098.833.3444" are all 0988333444)."""
+    try:
+        return contacts.phone(text)
+    except contacts.InvalidContact:
+        return None
 
 
 def initials(full_name: str | None) -> str:
@@ -278,11 +293,17 @@ def _day(value) -> date | None:
         return None
 
 
-def _agency_name(code: str | None) -> str | None:
+def _agency_name(agency: Agency | None, lang: str) -> str | None:
+    """The agency's name in the reader's language (case_view.agency_name), None if none."""
+    from complaints.services.case_view import agency_name
+
+    return agency_name(agency, lang) if agency is not None else None
+
+
+def _agency_by_code(code: str | None) -> Agency | None:
     if not code:
         return None
-    agency = db.session.scalar(select(Agency).where(Agency.code == code))
-    return agency.name if agency else None
+    return db.session.scalar(select(Agency).where(Agency.code == code))
 
 
 # Audit actions the public timeline shows; everything else (assignments, escalations,
@@ -292,8 +313,9 @@ PUBLIC_ACTIONS = ("received", "routed", "transferred", "returned", "accepted", "
                   "forwarded", "withdrawn")
 
 
-def public_timeline(case: Case) -> list[PublicEvent]:
-    """Return the public steps of the case, oldest first, with public details only."""
+def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
+    """Return the public steps of the case, oldest first, with public details only;
+    agencies are named in `lang`."""
     rows = db.session.scalars(
         select(AuditEvent).where(AuditEvent.case_id == case.id,
                                  AuditEvent.action.in_(PUBLIC_ACTIONS))
@@ -305,7 +327,7 @@ def public_timeline(case: Case) -> list[PublicEvent]:
         on = _day(data.get("on")) or _day(data.get("received_on")) or row.created_at.date()
         item = PublicEvent(event=row.action, on=on)
         if row.action in ("routed", "transferred"):
-            item.agency = _agency_name(data.get("to"))
+            item.agency = _agency_name(_agency_by_code(data.get("to")), lang)
         elif row.action == "extended":
             item.reason, item.due_on = data.get("reason"), _day(data.get("to"))
         elif row.action == "refused":
@@ -315,13 +337,13 @@ def public_timeline(case: Case) -> list[PublicEvent]:
         elif row.action == "forwarded":
             item.agency = data.get("forwarded_to")
         elif row.action == "resolved":
-            item.agency = case.agency.name if case.agency else None
+            item.agency = _agency_name(case.agency, lang)
         events.append(item)
     return events
 
 
-def public_record(case: Case, today: date) -> PublicRecord:
-    """Return the citizen's view of a case."""
+def public_record(case: Case, today: date, lang: str = "vi") -> PublicRecord:
+    """Return the citizen's view of a case, agencies named in `lang`."""
     from complaints.domain.deadlines import days_left
     from complaints.services.calendar import get_calendar
 
@@ -342,8 +364,8 @@ def public_record(case: Case, today: date) -> PublicRecord:
         tracking_code=case.tracking_code, kind=case.kind,
         complaint_round=case.complaint_round, field_name_vi=case.field.name_vi,
         field_name_en=case.field.name_en, subject=case.subject, status=case.status,
-        received_on=case.received_on, agency_name=case.agency.name if case.agency else None,
-        petitioner_initials=shown, deadlines=deadlines, timeline=public_timeline(case),
+        received_on=case.received_on, agency_name=_agency_name(case.agency, lang),
+        petitioner_initials=shown, deadlines=deadlines, timeline=public_timeline(case, lang),
         outcome=case.outcome if resolved else None,
         decision_number=case.decision_number if resolved else None,
         decision_on=case.decision_on if resolved else None,
@@ -384,23 +406,35 @@ def record_feedback(case: Case, rating_result: int, rating_service: int,
 @dataclass
 class AppealWindow:
     days: int
-    source: str
+    source: str  # the legal source in Vietnamese
+    source_en: str  # and in English
     last_day: date
     next_agency: Agency | None
 
+    def source_in(self, lang: str) -> str:
+        """The legal source in `lang` (Vietnamese when no English is known)."""
+        return self.source_en if lang.startswith("en") and self.source_en else self.source
+
 
 def appeal_window(case: Case) -> AppealWindow | None:
-    """Return the window for a second complaint on a resolved first complaint, else None."""
+    """Return the window for a second complaint on a first-round decision, else None.
+
+    None too when the first round ended without a decision to disagree with (the
+    complainant withdrew after an explanation).
+    """
     if case.kind != "complaint" or case.complaint_round != 1:
         return None
     if case.status not in RESOLVED_STATUSES or case.decision_on is None:
+        return None
+    if case.outcome in NO_APPEAL_OUTCOMES:
         return None
     rule = APPEAL_WINDOW[bool(case.is_remote)]
     # Counted from the decision's date: the system does not know when it was received,
     # which can only be later, so the citizen is never told a date later than the law's.
     last_day = case.decision_on + timedelta(days=rule["days"])
     resolver = case.agency
-    return AppealWindow(days=rule["days"], source=rule["source"], last_day=last_day,
+    return AppealWindow(days=rule["days"], source=rule["source"],
+                        source_en=source_in_english(rule["source"]), last_day=last_day,
                         next_agency=resolver.parent if resolver else None)
 
 
@@ -413,12 +447,14 @@ def second_complaint_of(case: Case) -> Case | None:
 
 
 def second_complaint_offered(case: Case, today: date) -> AppealWindow | None:
-    """Return the appeal window if a low rating makes us offer a second complaint now."""
+    """Return the appeal window if a second complaint can be filed online now, else None.
+
+    The law lets a complainant who disagrees with the first decision complain a second
+    time within the window (Law on Complaints Art. 7(1), 33): the satisfaction rating is
+    feedback on the service and plays no part here, before or after it is given.
+    """
     window = appeal_window(case)
-    feedback = feedback_of(case)
-    if window is None or feedback is None or feedback.rating_result > LOW_RATING:
-        return None
-    if today > window.last_day or window.next_agency is None:
+    if window is None or today > window.last_day or window.next_agency is None:
         return None
     if db.session.scalar(select(Case.id).where(Case.parent_case_id == case.id,
                                                Case.complaint_round == 2)):

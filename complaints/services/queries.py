@@ -63,7 +63,7 @@ def overdue_count(user: User, as_of: date) -> int:
         select(func.count(func.distinct(Case.id)))
         .join(CaseDeadline, CaseDeadline.case_id == Case.id)
         .where(
-            Case.status.in_(states.OPEN_STATUSES),
+            Case.status.in_(states.CLOCK_RUNNING),
             CaseDeadline.met_on.is_(None),
             CaseDeadline.due_on < as_of,
         )

@@ -257,8 +257,9 @@ def write_forms_file(reports: list[Report], path, lang: str = "vi") -> None:
 
 def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
     """Append one form's sheet, in its official layout, to a write-only workbook."""
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
+
+    from complaints.services.spreadsheet import xlsx_cell, xlsx_row
 
     form, period = report.form, report.period
     sheet = book.create_sheet(form.code.replace("/", "-"))
@@ -267,7 +268,7 @@ def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
     def cells(values, font=None):
         out = []
         for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = xlsx_cell(sheet, value)  # agency names are text, never formulas
             if font:
                 cell.font = font
             cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -287,7 +288,8 @@ def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
     sheet.append(cells(["", ""] + [c.label(lang) for c in columns], bold))
     sheet.append(cells(["", ""] + [c.formula or c.code for c in columns], bold))
     for index, (unit, row) in enumerate(zip(report.units, report.rows, strict=True), start=1):
-        sheet.append([index, agency_name(unit, lang)] + [row.get(c.code, 0) for c in columns])
+        sheet.append(xlsx_row(sheet, [index, agency_name(unit, lang)]
+                              + [row.get(c.code, 0) for c in columns]))
     sheet.append(cells(["", text["total"]] + [report.total.get(c.code, 0) for c in columns],
                        bold))
     sheet.append([])

@@ -142,7 +142,7 @@ def scorecards(user: User, start: date, end: date, today: date) -> list[Card]:
             select(Case.agency_id, func.count())
             .with_hint(Case, "INDEXED BY ix_cases_running_due", "sqlite")
             .where(Case.running_due_on.is_not(None), Case.running_due_on < today,
-                   Case.status.in_(states.OPEN_STATUSES))
+                   Case.status.in_(states.CLOCK_RUNNING))
             .group_by(Case.agency_id)):
         if agency_id in cards:
             cards[agency_id].metrics.overdue_now = n

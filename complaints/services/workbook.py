@@ -35,9 +35,10 @@ from complaints.models import (
     PetitionSigner,
     User,
 )
-from complaints.permissions import can_see_identity
+from complaints.permissions import can_list_identity
 from complaints.services import case_view, scorecard
 from complaints.services import inspection as monitoring
+from complaints.services.spreadsheet import xlsx_row
 
 BATCH = 5000
 SHEET_MAX_ROWS = 1_048_576  # Excel's limit: more cases continue on "Hồ sơ (2)", …
@@ -128,7 +129,7 @@ def _case_rows(user: User, root_code: str, period: Period, lang: str,
         signers = _first_signers([r.id for r in batch])
         for r in batch:
             first, people = signers.get(r.id, ("", 0))
-            if first and not can_see_identity(user, r):
+            if first and not can_list_identity(user, r):  # a denouncer: always masked
                 first = MASK
             flags = [name for name in ("overdue", "evaded", "repeated", "mass")
                      if getattr(r, f"flag_{name}")]
@@ -195,10 +196,10 @@ def count_cases(user: User, root_code: str, period: Period) -> int:
 def _sheet(book: Workbook, title: str, header: list[str], rows) -> int:
     """Write one sheet (header, then the rows as they stream); return the rows written."""
     sheet = book.create_sheet(title)
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     written = 0
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))  # subjects and notes are citizens' text
         written += 1
     return written
 
@@ -222,15 +223,15 @@ def write_workbook(user: User, root_code: str, period: Period, today: date, path
     header = [_t(h, lang) for h in CASE_HEADER]
     title, part, in_sheet = _t(SHEETS["cases"], lang), 1, 0
     sheet = book.create_sheet(title)
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     written = 0
     for row in _case_rows(user, root_code, period, lang, on_batch):
         if in_sheet == SHEET_MAX_ROWS - 1:
             part += 1
             sheet = book.create_sheet(f"{title} ({part})")
-            sheet.append(header)
+            sheet.append(xlsx_row(sheet, header))
             in_sheet = 0
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))  # a subject may read "=HYPERLINK(…)"
         in_sheet += 1
         written += 1
     result.rows["cases"] = written

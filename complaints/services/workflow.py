@@ -218,7 +218,10 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
     if case.extension_count >= rule.max_extensions:
         raise ValidationFailed({"days": N_("Đã gia hạn tối đa %(n)s lần.", n=rule.max_extensions)})
     if days > rule.extension_days:
-        raise ValidationFailed({"days": N_("Gia hạn tối đa %(n)s ngày.", n=rule.extension_days)})
+        raise ValidationFailed({"days": N_("Gia hạn tối đa %(n)s ngày làm việc.",
+                                           n=rule.extension_days)
+                                if rule.extension_unit == "working" else
+                                N_("Gia hạn tối đa %(n)s ngày.", n=rule.extension_days)})
     case.extension_count += 1
     before = row.due_on
     deadlines.set_deadline(case, "resolution", row.start_on, row.extended_days + days)
@@ -352,7 +355,7 @@ def resume(case: Case, actor, now, today, decided_on=None) -> Case:
     row = case.deadline("resolution")
     if row is not None and case.suspended_on is not None:
         row.due_on = resume_due(get_calendar(), row.due_on, row.unit, case.suspended_on, on)
-        row.rule += dl.suspension_note(case.suspended_on, on)
+        row.rule += dl.suspension_note(case.suspended_on, on, row.due_on)
     case.suspended_on = None
     _finish(case, "resumed", actor, now, {"on": on, "due_on": row.due_on if row else None})
     return case

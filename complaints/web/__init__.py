@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from flask import (
@@ -19,6 +20,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
+from complaints import machine_blueprint
 from complaints.domain import catalog
 from complaints.extensions import db
 from complaints.permissions import HOME_ENDPOINTS
@@ -117,9 +119,38 @@ def register_web(app: Flask) -> None:
         return value.strftime("%d/%m/%Y") if value else ""
 
     def _error(status: int, message: str):
+        machine = machine_blueprint()
+        if machine == "api":
+            from complaints.web.api.errors import error_response
+
+            return error_response(status, message)
+        if machine == "open311":
+            from complaints.web.open311.routes import georeport_error
+
+            return georeport_error(status, message)
         if _wants_json():
             return jsonify({"error": message, "status": status}), status
         return render_template("errors/error.html", status=status, message=message), status
+
+    def _machine_first(handler):
+        """An HTTP error under /api/v1 or /open311/v2 is answered by that blueprint's own
+        handler (its shape, its messages, its language) even when no route matched: the
+        blueprint's handler alone would never see a 404/405, nor any code handled here."""
+
+        @functools.wraps(handler)
+        def wrapped(exc):
+            machine = machine_blueprint()
+            if machine == "api":
+                from complaints.web.api.errors import http_error
+
+                return http_error(exc)
+            if machine == "open311":
+                from complaints.web.open311.routes import http_error
+
+                return http_error(exc)
+            return handler(exc)
+
+        return wrapped
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
@@ -127,22 +158,27 @@ def register_web(app: Flask) -> None:
                              "Vui lòng tải lại trang và thử lại."))
 
     @app.errorhandler(400)
+    @_machine_first
     def bad_request(exc):
         return _error(400, _("Yêu cầu không hợp lệ."))
 
     @app.errorhandler(403)
+    @_machine_first
     def forbidden(exc):
         return _error(403, _("Bạn không có quyền truy cập trang này."))
 
     @app.errorhandler(404)
+    @_machine_first
     def not_found(exc):
         return _error(404, _("Không tìm thấy trang hoặc hồ sơ."))
 
     @app.errorhandler(405)
+    @_machine_first
     def not_allowed(exc):
         return _error(405, _("Phương thức không được hỗ trợ."))
 
     @app.errorhandler(413)
+    @_machine_first
     def too_large(exc):
         return _error(413, _("Tệp tải lên quá lớn."))
 
@@ -151,13 +187,13 @@ def register_web(app: Flask) -> None:
         """The database is down or locked: 503 with Retry-After, so proxies and monitors know."""
         logger.warning("database unavailable: %s", exc)
         db.session.rollback()
-        response, status = _error(503, _("Đã có lỗi xảy ra. Dữ liệu đã lưu không bị mất; "
-                                         "vui lòng thử lại sau."))
-        response = make_response(response, status)
+        response = make_response(_error(503, _("Đã có lỗi xảy ra. Dữ liệu đã lưu không bị "
+                                                "mất; vui lòng thử lại sau.")))
         response.headers["Retry-After"] = "30"
         return response
 
     @app.errorhandler(500)
+    @_machine_first
     def server_error(exc):
         return _error(500, _("Đã có lỗi xảy ra. Dữ liệu đã lưu không bị mất; "
                              "vui lòng thử lại sau."))

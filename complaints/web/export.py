@@ -18,7 +18,8 @@ from typing import IO
 
 from flask import Response, send_file
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+
+from complaints.services.spreadsheet import csv_field, xlsx_cell, xlsx_row, xlsx_value
 
 SPOOL_MAX = 4 * 1024 * 1024  # bytes kept in memory before the file spills to disk
 DATE_FORMAT = "%d/%m/%Y"  # dates in Vietnamese pages and CSV files (ux.md)
@@ -27,19 +28,20 @@ EXCEL_DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 
 
 def _text(value):
-    """A CSV field: dates as dd/mm/yyyy, everything else as given."""
+    """A CSV field: dates as dd/mm/yyyy, text that could start a formula quoted with `'`,
+    everything else as given."""
     if isinstance(value, datetime):
         return value.strftime(f"{DATE_FORMAT} %H:%M")
     if isinstance(value, date):
         return value.strftime(DATE_FORMAT)
-    return value
+    return csv_field(value)
 
 
 def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # a BOM so that Excel opens the UTF-8 file with its accents
-    writer.writerow(header)
+    writer.writerow([csv_field(value) for value in header])
     for row in rows:
         writer.writerow([_text(value) for value in row])
         if buffer.tell() > 64_000:
@@ -50,16 +52,17 @@ def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
 
 
 def _excel_row(sheet, row: list) -> list:
-    """Dates become date cells shown as dd/mm/yyyy, so that Excel sorts and filters them."""
+    """Dates become date cells shown as dd/mm/yyyy, so that Excel sorts and filters them;
+    text is always a string cell, never a formula."""
     cells = []
     for value in row:
         if isinstance(value, date):
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = xlsx_cell(sheet, value)
             cell.number_format = (EXCEL_DATETIME_FORMAT if isinstance(value, datetime)
                                   else EXCEL_DATE_FORMAT)
             cells.append(cell)
         else:
-            cells.append(value)
+            cells.append(xlsx_value(sheet, value))
     return cells
 
 
@@ -71,7 +74,7 @@ def _write_csv(out: IO[bytes], header: list[str], rows: Iterable[list]) -> None:
 def _write_xlsx(out: IO[bytes], name: str, header: list[str], rows: Iterable[list]) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(name[:31])
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     for row in rows:
         sheet.append(_excel_row(sheet, row))
     workbook.save(out)

@@ -24,6 +24,11 @@ def translate(message: Any) -> str:
     if isinstance(message, Message):
         params = {key: translate(value) if isinstance(value, Message) else value
                   for key, value in message.params.items()}
+        if isinstance(params.get("source"), str) and str(get_locale() or "vi") == "en":
+            # By convention a `source` value is a legal basis, stored in Vietnamese.
+            from complaints.domain.policies import source_in_english
+
+            params["source"] = source_in_english(params["source"]) or params["source"]
         return _(message.msgid, **params)
     if isinstance(message, str):
         # A plain msgid from N_(); text that is no msgid comes back unchanged.
@@ -60,3 +65,20 @@ def error_text(exc: BaseException) -> str:
     if exc.args and isinstance(exc.args[0], str):
         return translate(exc.args[0])
     return str(exc)
+
+
+def http_error_text(code: int) -> str:
+    """The machine interfaces' (API, Open311) one line for an HTTP error status."""
+    messages = {
+        400: _("Yêu cầu không hợp lệ."),
+        403: _("Bạn không có quyền thực hiện thao tác này."),
+        404: _("Không tìm thấy."),
+        405: _("Phương thức không được hỗ trợ."),
+        413: _("Nội dung gửi lên quá lớn."),
+        429: _("Quá nhiều yêu cầu. Vui lòng thử lại sau."),
+    }
+    if code in messages:
+        return messages[code]
+    if code < 500:
+        return messages[400]
+    return _("Đã có lỗi xảy ra. Dữ liệu đã lưu không bị mất; vui lòng thử lại sau.")

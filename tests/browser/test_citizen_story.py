@@ -77,13 +77,15 @@ def test_citizen_story_on_a_phone(phone_page, make_agency, make_user):
     assert "Trần Thị Bích Ngọc" not in page.content()
     _fits_the_screen(page)
 
-    # 3. After the decision, the citizen rates it low …
+    # 3. After the decision, the second complaint is offered at once (no rating needed);
+    # the citizen rates the result "neutral", which leaves the offer as it was …
     workflow.resolve(case, "wrong", "123/QĐ-STNMT", "Giữ nguyên quyết định.", head, NOW, TODAY)
     db.session.commit()
     page.reload()
     assert "123/QĐ-STNMT" in page.get_by_test_id("decision").inner_text()
+    assert page.get_by_test_id("appeal-form").is_visible()
     page.get_by_role("group", name="Bạn hài lòng với kết quả giải quyết ở mức nào?") \
-        .get_by_label("1 — Rất không hài lòng").check()
+        .get_by_label("3 — Bình thường").check()
     page.get_by_role("group", name=re.compile("cách cơ quan tiếp nhận")) \
         .get_by_label("2 — Không hài lòng").check()
     page.get_by_role("button", name="Gửi đánh giá").click()

@@ -256,3 +256,26 @@ def test_calendar_override_add_and_delete(client, admin):
     monday = client.post("/admin/calendar/new", data={
         "day": "2027-02-22", "kind": "working_day", "description": "Nhầm"})
     assert monday.status_code == 422 and "22/02/2027 đã là ngày làm việc" in monday.text
+
+
+def test_an_agency_level_is_chosen_from_the_list(client, admin, make_agency):
+    # Found by a QA pass: "Xã" typed as a level saved, and the agency's leader-reception
+    # duty vanished from the scorecard (its score and rank changed).
+    old = make_agency(code="OLD", level="desk", name="Ban cũ")
+    db.session.commit()
+    page = client.get("/admin/agencies/new").get_data(as_text=True)
+    assert '<option value="commune">Cấp xã (UBND xã, phường, đặc khu)</option>' in page
+    r = client.post("/admin/agencies/new", data={"code": "X1", "name": "UBND xã", "level": "Xã"})
+    assert r.status_code == 422
+    assert "Chọn cấp của cơ quan trong danh sách." in r.get_data(as_text=True)
+    assert "UBND xã" in r.get_data(as_text=True)  # what was typed stays
+    assert db.session.scalar(select(Agency).where(Agency.code == "X1")) is None
+    r = client.post("/admin/agencies/new", data={"code": "X1", "name": "UBND xã",
+                                                 "level": "commune", "active": "y"})
+    assert r.status_code == 302
+    # An older level is kept when the agency is edited for something else.
+    r = client.post(f"/admin/agencies/{old.id}/edit", data={
+        "code": "OLD", "name": "Ban cũ đổi tên", "level": "desk", "active": "y"})
+    assert r.status_code == 302
+    listing = client.get("/admin/agencies").get_data(as_text=True)
+    assert "Cấp xã (UBND xã, phường, đặc khu)" in listing

@@ -158,6 +158,11 @@ def test_head_story_accept_assign_extend_resolve_close(client, login, agency_wor
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(Case, case.id).officer.username == "chuyenvien"
+    officer = db.session.get(Case, case.id).officer
+    officer.full_name = "Phạm Thu Hà"
+    db.session.commit()
+    page = client.get(f"/agency/cases/{code}").get_data(as_text=True)
+    assert "Cán bộ: Phạm Thu Hà" in page and "Cán bộ: chuyenvien" not in page  # QA: names
 
     form = client.get(f"/agency/cases/{code}/extend").get_data(as_text=True)
     assert "Tối đa 10 ngày làm việc mỗi lần, 1 lần" in form
@@ -165,7 +170,7 @@ def test_head_story_accept_assign_extend_resolve_close(client, login, agency_wor
                     data={"days": "11", "reason": "Cần xác minh thêm", "decided_on": "2026-11-30"})
     assert r.status_code == 422
     body = r.get_data(as_text=True)
-    assert "Gia hạn tối đa 10 ngày" in body and "Cần xác minh thêm" in body
+    assert "Gia hạn tối đa 10 ngày làm việc." in body and "Cần xác minh thêm" in body
     r = client.post(f"/agency/cases/{code}/extend",
                     data={"days": "10", "reason": "Cần xác minh thêm", "decided_on": "2026-11-30"})
     assert r.status_code == 302

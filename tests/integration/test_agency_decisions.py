@@ -369,3 +369,74 @@ def test_success_messages_name_what_was_done(client, login, world, routed):
     r = client.post(f"/agency/cases/{code}/resolve", data=RESOLVE, follow_redirects=True)
     body = r.get_data(as_text=True)
     assert "Đã ghi nhận kết quả giải quyết." in body and "Đã ghi nhận:" not in body
+
+
+def test_an_extension_after_a_suspension_keeps_the_suspended_time(world, routed):
+    # Found by a QA pass: the extension recomputed from the acceptance and lost the ten days
+    # of suspension, moving the due date from 15/10 to 12/10 instead of 22/10.
+    case = routed(kind="recommendation", on=date(2026, 9, 3), received_on=date(2026, 9, 1))
+    head = world["head"]
+    workflow.accept(case, head, NOW, TODAY, decided_on=date(2026, 9, 14))
+    assert case.deadline("resolution").due_on == date(2026, 10, 5)
+    workflow.suspend(case, "Chờ giám định", head, NOW, TODAY, decided_on=date(2026, 9, 15))
+    workflow.resume(case, head, NOW, TODAY, decided_on=date(2026, 9, 25))
+    db.session.commit()
+    assert _fresh(case).deadline("resolution").due_on == date(2026, 10, 15)
+    workflow.extend(_fresh(case), 5, "Cần xác minh", head, NOW, TODAY,
+                    decided_on=date(2026, 10, 1))
+    db.session.commit()
+    row = _fresh(case).deadline("resolution")
+    assert row.due_on == date(2026, 10, 22)  # 15/10 + 5 working days
+    # The explanation ends on the date the case is due, never on a stale one.
+    assert row.rule.endswith("tạm đình chỉ 15/09/2026–25/09/2026 → hạn mới 22/10/2026")
+    extended = [e for e in _events(case) if e == "extended"]
+    assert extended == ["extended"]
+
+
+def test_a_suspended_case_is_neither_overdue_nor_counting_down(client, login, api, world,
+                                                                routed):
+    # Found by a QA pass: a case suspended before its due date was counted and listed as
+    # overdue (home tile, ?overdue=1, the API's overdue filter, days_left -65).
+    from complaints.services import case_view, queries
+
+    stopped = routed(kind="recommendation", on=date(2026, 9, 3), received_on=date(2026, 9, 1))
+    late = routed(kind="recommendation", on=date(2026, 9, 3), received_on=date(2026, 9, 1))
+    head = world["head"]
+    for case in (stopped, late):
+        workflow.accept(case, head, NOW, TODAY, decided_on=date(2026, 9, 14))  # due 05/10
+    workflow.suspend(stopped, "Chờ giám định", head, NOW, TODAY, decided_on=date(2026, 9, 15))
+    db.session.commit()
+    assert case_view.agency_counts(head, TODAY)["overdue"] == 1
+    assert queries.overdue_count(head, TODAY) == 1
+    login(head)
+    listed = client.get("/agency/cases?overdue=1").get_data(as_text=True)
+    assert late.tracking_code in listed and stopped.tracking_code not in listed
+    client_codes = {c["tracking_code"] for c in api(head, "GET", "/cases?overdue=true")
+                    .get_json()["items"]}
+    assert client_codes == {late.tracking_code}
+    answer = api(head, "GET", f"/cases/{stopped.tracking_code}").get_json()
+    resolution = next(d for d in answer["deadlines"] if d["stage"] == "resolution")
+    assert resolution["days_left"] is None
+    answer = api(head, "GET", f"/cases/{late.tracking_code}").get_json()
+    resolution = next(d for d in answer["deadlines"] if d["stage"] == "resolution")
+    assert resolution["days_left"] < 0
+
+
+def test_the_api_offers_no_extension_the_policy_refuses(api, world, routed):
+    # Found by a QA pass: allowed_actions listed "extend" for a complaint, which then
+    # failed; and its English message named the law in Vietnamese.
+    case = routed(kind="complaint")
+    workflow.accept(case, world["head"], NOW, TODAY, decided_on=date(2026, 11, 30))
+    db.session.commit()
+    body = api(world["head"], "GET", f"/cases/{case.tracking_code}").get_json()
+    assert "extend" not in body["allowed_actions"] and "resolve" in body["allowed_actions"]
+    answer = api(world["head"], "POST", f"/cases/{case.tracking_code}/extend",
+                 json={"days": 5, "reason": "Xác minh"}, headers={"Accept-Language": "en"})
+    assert answer.status_code == 422
+    text = answer.get_data(as_text=True)
+    assert "Luật" not in text and "Law" in text
+    recommendation = routed(kind="recommendation")
+    workflow.accept(recommendation, world["head"], NOW, TODAY, decided_on=date(2026, 11, 30))
+    db.session.commit()
+    body = api(world["head"], "GET", f"/cases/{recommendation.tracking_code}").get_json()
+    assert "extend" in body["allowed_actions"]

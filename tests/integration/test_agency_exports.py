@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import csv
 import io
+import zipfile
 from datetime import date
 
 import pytest
@@ -123,3 +124,52 @@ def test_every_xlsx_download_writes_date_cells(app, client, login, inspection_wo
     cells = [row[header.index(column)] for row in sheet.iter_rows(min_row=2)]
     assert cells and all(c.is_date and c.number_format.lower() == "dd/mm/yyyy"
                          for c in cells if c.value is not None)
+
+
+# Subjects a citizen may send (Open311 makes the first line of a description the subject)
+# that a spreadsheet would run as formulas (CSV/formula injection).
+INJECTED = ('=HYPERLINK("http://evil.example","x")', "@SUM(1)", "-2+3")
+
+
+@pytest.fixture
+def injected_world(world, make_case):
+    reception = db.session.query(type(world["head"])).filter_by(username="tiepdan").one()
+    codes = {}
+    for subject in INJECTED:
+        case = make_case(actor=reception, subject=subject, received_on=date(2026, 11, 19))
+        workflow.route(case, "SO-TNMT", reception, NOW, TODAY, decided_on=date(2026, 11, 20))
+        codes[case.tracking_code] = subject
+    db.session.commit()
+    return {**world, "injected": codes}
+
+
+def test_csv_download_quotes_text_that_would_run_as_a_formula(app, client, login,
+                                                              injected_world):
+    login(injected_world["head"])
+    response, body = _as_a_server(app, client, "/agency/cases?status=routed&export=csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8").lstrip("\ufeff"))))
+    column = rows[0].index("Nội dung")
+    subjects = {r[0]: r[column] for r in rows[1:]}
+    for code, subject in injected_world["injected"].items():
+        assert subjects[code] == "'" + subject  # OWASP: a leading ' keeps it text
+    for case in injected_world["cases"]:
+        assert subjects[case.tracking_code] == case.subject  # plain text left alone
+
+
+def test_xlsx_download_writes_such_text_as_string_cells(app, client, login, injected_world):
+    login(injected_world["head"])
+    response, body = _as_a_server(app, client, "/agency/cases?status=routed&export=xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(body)).active
+    header = [c.value for c in sheet[1]]
+    cells = {row[0].value: row[header.index("Nội dung")] for row in sheet.iter_rows(min_row=2)}
+    for code, subject in injected_world["injected"].items():
+        cell = cells[code]
+        assert cell.data_type == "s" and cell.value == subject  # the text exactly, no '
+    assert b"<f>" not in _sheet_xml(body)
+
+
+def _sheet_xml(body: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(body)) as book:
+        return book.read("xl/worksheets/sheet1.xml")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Petition
-from complaints.services import intake
+from complaints.services import intake, workflow
 from complaints.services.duplicates import find_similar, text_score
 from tests.conftest import NOW, TODAY
 from tests.integration.reception_helpers import PDF, intake_form, person, upload
@@ -30,7 +30,8 @@ def _earlier(officer, ward, received_on=date(2026, 10, 1), **who) -> Case:
                                    id_number=who.get("id_number", "031200000001"),
                                    phone=who.get("phone", "0912 345 678"))
     data = intake.CaseData(
-        kind="complaint", field_code="land", subject=who.get("subject", "Tranh chấp ranh giới"),
+        kind=who.get("kind", "complaint"), field_code="land",
+        subject=who.get("subject", "Tranh chấp ranh giới"),
         content=who.get("content", "Hàng xóm lấn chiếm lối đi chung"), locality_code=ward.code,
         petition=intake.PetitionData(channel="mail", received_on=received_on,
                                      petitioners=[signer]))
@@ -78,7 +79,9 @@ def test_no_warning_for_another_person_or_older_than_12_months(client, desk):
 def test_continue_as_new_case(client, desk):
     officer, ward = desk
     _earlier(officer, ward)
-    data = intake_form(ward.code, [person(1, id_number="031200000001")], TODAY)
+    # The same person (one ID number, one name): a number under another name is refused.
+    data = intake_form(ward.code, [person(1, full_name="Nguyễn Văn A",
+                                          id_number="031200000001")], TODAY)
     assert client.post("/reception/new", data=data).status_code == 200
     data["confirm_new"] = "1"
     assert client.post("/reception/new", data=data).status_code == 302
@@ -136,6 +139,46 @@ def test_scoped_to_cases_the_desk_may_see(desk, make_user):
     assert find_similar(signer, "", "", None, TODAY, visible_to=other_desk) == []
 
 
+def test_a_denunciation_is_matched_by_its_signer_only_for_the_desk_that_logged_it(
+        desk, make_user, make_agency):
+    """An agency recording a reception session was warned "same petitioner as" a
+    denunciation it holds: the warning named the denouncer, with no record of the view."""
+    officer, ward = desk
+    earlier = _earlier(officer, ward, kind="denunciation", subject="Tố cáo cán bộ thu tiền",
+                       content="Cán bộ địa chính thu tiền trái phép khi cấp sổ đỏ")
+    agency = make_agency()
+    workflow.route(earlier, agency.code, officer, NOW, TODAY)
+    readers = [make_user("agency_head", agency=agency), make_user("agency_officer", agency=agency),
+               make_user("inspector"), make_user("admin")]
+    db.session.commit()
+    signer = [intake.PetitionerData(full_name="Nguyễn Văn A", id_number="031200000001",
+                                    phone="0912345678")]
+    found = find_similar(signer, "", "", None, TODAY, visible_to=officer)
+    assert [(m.case.id, sorted(m.reasons)) for m in found] == [
+        (earlier.id, ["id_number", "name_phone"])]  # its own intake: the desk may see them
+    for reader in readers:
+        assert find_similar(signer, "", "", None, TODAY, visible_to=reader) == [], reader.role
+        # The same content is still a duplicate: it says nothing of who signed.
+        alike = find_similar(signer, "Tố cáo cán bộ thu tiền",
+                             "Cán bộ địa chính thu tiền trái phép khi cấp sổ đỏ", ward.code,
+                             TODAY, visible_to=reader)
+        assert [(m.case.id, m.reasons) for m in alike] == [(earlier.id, ["content"])]
+
+
 def test_text_score_thresholds():
     assert text_score("Tranh chấp đất đai", "a b c", "Tranh chap dat dai", "x y z") == 100
     assert text_score("Tranh chấp đất đai", "", "Cấp giấy phép xây dựng", "") == 0
+
+
+def test_a_known_number_under_another_name_is_refused_at_the_desk(client, desk):
+    # Found by a QA pass: the petition was filed under the earlier person without a word.
+    officer, ward = desk
+    _earlier(officer, ward)
+    data = intake_form(ward.code, [person(1, id_number="031200000001")], TODAY)
+    data["confirm_new"] = "1"
+    response = client.post("/reception/new", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "đã được ghi nhận cho một người có họ tên khác" in page
+    assert "Trần Thị Dân 1" in page and "Nguyễn Văn A" not in page  # typed kept, owner unnamed
+    assert _cases() == 1

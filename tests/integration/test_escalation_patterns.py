@@ -79,6 +79,16 @@ def test_acknowledge(world, routed_case):
         esc.acknowledge(escalation, "urge", None, world.head_b, NOW)
     with pytest.raises(ValidationFailed):
         esc.acknowledge(escalation, "note", "", world.head_a, NOW)
+    # A measure taken outside the system says what was done; a lead designation is no
+    # acknowledgement's to claim (designate_lead records it when it happens).
+    for action, note, field in (("urge", None, "note"), ("urge", "  ", "note"),
+                                ("reassign", "", "note"),
+                                ("set_lead", "Đã chỉ định Sở B", "action"),
+                                ("nope", "Đã làm", "action")):
+        with pytest.raises(ValidationFailed) as refused:
+            esc.acknowledge(escalation, action, note, world.head_a, NOW)
+        assert set(refused.value.errors) == {field}, action
+    assert escalation.acknowledged_at is None and escalation.action_taken is None
     esc.acknowledge(escalation, "urge", "Đã đôn đốc chuyên viên", world.head_a, NOW)
     assert escalation.acknowledged_by_id == world.head_a.id
     with pytest.raises(ValidationFailed):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -136,3 +137,57 @@ def test_the_head_an_escalation_is_addressed_to_can_read_the_case(client, login,
     gone = client.get(f"/agency/cases/{case.tracking_code}", follow_redirects=True)
     assert gone.request.path == "/agency/cases" and "đã được chuyển sang cơ quan khác" in gone.text
     assert case.subject not in gone.text and denouncer not in gone.text
+
+
+# --- an acknowledgement says what was done, and claims no lead designation (QA round 3) --
+
+
+def _ack_select(html: str, escalation_id: int) -> list[str]:
+    select = html[html.index(f'id="ack{escalation_id}-action"'):]
+    return re.findall(r'<option[^>]*value="([^"]*)"', select[:select.index("</select>")])
+
+
+def test_acknowledging_cannot_claim_a_lead_designation(client, login, world, routed_case):
+    escalate_due(ladder_dates(routed_case)[1], NOW)
+    escalation = db.session.scalars(select(Escalation)).one()
+    login(world.head_a)
+    page = client.get("/escalations").get_data(as_text=True)
+    # Nothing chosen for the user, and no "set the lead agency" to claim.
+    assert _ack_select(page, escalation.id) == ["", "urge", "reassign", "note"]
+    prefix = f"ack{escalation.id}"
+    for action in ("set_lead", ""):
+        response = client.post(f"/escalations/{escalation.id}/acknowledge",
+                               data={f"{prefix}-action": action,
+                                     f"{prefix}-note": "Đã chỉ định Sở B chủ trì"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, action
+        assert f'data-testid="error-{prefix}-action"' in html
+        assert "Đã chỉ định Sở B chủ trì</textarea>" in html  # what was typed is kept
+    db.session.expire_all()
+    escalation = db.session.get(Escalation, escalation.id)
+    assert escalation.acknowledged_at is None and escalation.action_taken is None
+
+
+def test_an_acknowledged_measure_needs_a_note_saying_what_was_done(client, login, world,
+                                                                   routed_case):
+    escalate_due(ladder_dates(routed_case)[1], NOW)
+    escalation = db.session.scalars(select(Escalation)).one()
+    login(world.head_a)
+    prefix = f"ack{escalation.id}"
+    for action in ("urge", "reassign", "note"):
+        response = client.post(f"/escalations/{escalation.id}/acknowledge",
+                               data={f"{prefix}-action": action, f"{prefix}-note": "  "})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, action
+        assert (f'data-testid="error-{prefix}-note">Nêu nội dung đã thực hiện.' in html), action
+        assert f'<option selected value="{action}">' in html  # the choice is kept
+    db.session.expire_all()
+    assert db.session.get(Escalation, escalation.id).acknowledged_at is None
+    ok = client.post(f"/escalations/{escalation.id}/acknowledge",
+                     data={f"{prefix}-action": "urge",
+                           f"{prefix}-note": "Đã gọi điện đôn đốc chuyên viên ngày 01/12"})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    done = db.session.get(Escalation, escalation.id)
+    assert (done.action_taken, done.action_note) == (
+        "urge", "Đã gọi điện đôn đốc chuyên viên ngày 01/12")

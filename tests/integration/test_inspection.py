@@ -8,8 +8,10 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from complaints.extensions import db
+from complaints.models import AuditEvent
 from complaints.services import workflow
 from tests.conftest import NOW, TODAY
 
@@ -132,7 +134,9 @@ def test_csv_export_masks_denouncer_for_agency_head(client, login, world, make_u
         client.get("/inspection/overdue?export=csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][0] == "Mã hồ sơ"
     assert [r[0] for r in rows[1:]] == [world["secret"].tracking_code]
-    assert rows[1][3].startswith("Nguyễn Văn")  # the resolving agency's head may see it
+    # The resolving agency's head may see the denouncer, on the case page, where the
+    # reveal is recorded; an export records no view, so it masks them too.
+    assert rows[1][3] == "*** (bảo mật)"
     admin = make_user("admin")  # may see every case, not a denouncer's identity
     db.session.commit()
     client.post("/logout")
@@ -197,3 +201,150 @@ def test_home_names_open_escalations_and_the_agencies_resolving_late(client, log
     laggards = html.split('data-testid="home-laggards"')[1].split("</table>")[0]
     assert "Chi cục Đất đai" in laggards and "0 / 1" in laggards and "0%" in laggards
     assert "Sở Xây dựng" not in laggards  # resolved nothing: no rate to rank
+
+
+MASK = "*** (bảo mật)"
+DENOUNCER = "Đỗ Thị Tố Giác"
+
+
+def _name_the_denouncer(case):
+    """Give the denouncer a name no other petitioner has (the factory names everyone
+    "Nguyễn Văn …"), so that its absence from a page means something."""
+    person = case.petitions[0].signers[0].petitioner
+    person.full_name = DENOUNCER
+    db.session.commit()
+    return person
+
+
+def _identity_views(case) -> int:
+    return len(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.case_id == case.id, AuditEvent.action == "identity_viewed")).all())
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def _xlsx_cells(response) -> list[list]:
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("who", ["head", "inspector"])
+def test_lists_and_exports_never_name_a_denouncer(client, login, world, who):
+    """QA: the head of the agency resolving a denunciation (and inspectors) saw the
+    denouncer's name in the monitoring lists and their CSV/Excel files, with no record."""
+    person = _name_the_denouncer(world["secret"])
+    code = world["secret"].tracking_code
+    login(world[who])
+    for path in ("/inspection/cases?agency=SO-XD&status=open", "/inspection/cases",
+                 "/inspection/overdue", "/inspection/cases?kind=denunciation"):
+        html = client.get(path).get_data(as_text=True)
+        assert code in html, path
+        assert DENOUNCER not in html and person.id_number not in html, path
+        row = html[html.index(code):]
+        assert MASK in row[:row.index("</tr>")], path
+    for path in ("/inspection/cases?agency=SO-XD&status=open&export=csv",
+                 "/inspection/overdue?export=csv"):
+        rows = _csv(client.get(path))
+        assert {r[0]: r[3] for r in rows[1:]}[code] == MASK, path
+        assert not any(DENOUNCER in cell for r in rows for cell in r), path
+    for path in ("/inspection/cases?agency=SO-XD&status=open&export=xlsx",
+                 "/inspection/overdue?export=xlsx"):
+        rows = _xlsx_cells(client.get(path))
+        assert {r[0]: r[3] for r in rows[1:]}[code] == MASK, path
+        assert not any(DENOUNCER in str(cell) for r in rows for cell in r), path
+    assert _identity_views(world["secret"]) == 0  # nothing shown, nothing recorded
+    if who == "inspector":  # a complaint's petitioner is still named
+        rows = _csv(client.get("/inspection/overdue?export=csv"))
+        assert {r[0]: r[3] for r in rows[1:]}[world["late"].tracking_code] == "Nguyễn Văn A"
+
+
+def test_the_resolving_head_sees_the_denouncer_only_by_the_recorded_reveal(client, login,
+                                                                          world):
+    _name_the_denouncer(world["secret"])
+    code = world["secret"].tracking_code
+    login(world["head"])
+    assert DENOUNCER not in client.get("/inspection/cases?agency=SO-XD&status=open").text
+    assert DENOUNCER not in client.get(f"/agency/cases/{code}").text
+    assert _identity_views(world["secret"]) == 0
+    shown = client.post(f"/agency/cases/{code}/identity")
+    assert shown.status_code == 200 and DENOUNCER in shown.text
+    assert _identity_views(world["secret"]) == 1
+
+
+def test_the_cluster_page_never_names_a_denouncer(client, login, world, make_case):
+    """QA: /clusters/<id> listed the signers of a mass denunciation by name."""
+    from complaints.models import Cluster
+
+    complaint = make_case(world["reception"], petitioners=6, subject="Ô nhiễm bãi rác thôn 2",
+                          received_on=date(2026, 11, 10))
+    denunciation = make_case(world["reception"], kind="denunciation", petitioners=6,
+                             subject="Tố cáo cán bộ địa chính thu tiền trái phép",
+                             received_on=date(2026, 11, 12))
+    workflow.route(denunciation, "SO-XD", None, NOW, TODAY, decided_on=date(2026, 11, 12))
+    signers = [s.petitioner for s in denunciation.petitions[0].signers]
+    for i, person in enumerate(signers):
+        person.full_name = f"{DENOUNCER} {i}"
+    db.session.commit()
+    assert complaint.cluster_id and denunciation.cluster_id
+    assert complaint.cluster_id != denunciation.cluster_id
+    assert db.session.query(Cluster).count() == 2
+    for who in ("inspector", "head"):  # the head of SO-XD holds the denunciation
+        login(world[who])
+        html = client.get(f"/clusters/{denunciation.cluster_id}").get_data(as_text=True)
+        assert denunciation.tracking_code in html
+        assert DENOUNCER not in html and MASK in html
+        assert not any(p.id_number in html or p.phone in html for p in signers)
+        client.post("/logout")
+    login(world["inspector"])
+    html = client.get(f"/clusters/{complaint.cluster_id}").get_data(as_text=True)
+    assert "Nguyễn Văn A, Nguyễn Văn B" in html and MASK not in html
+    assert _identity_views(denunciation) == 0
+
+
+@pytest.mark.parametrize(("path", "empty_text"), [
+    ("/inspection/overdue?kind=complaint&per_page=1", "Không có hồ sơ nào phù hợp."),
+    ("/inspection/cases?kind=complaint&per_page=1", "Không có hồ sơ nào phù hợp."),
+    ("/inspection/escalations?state=all&per_page=1", "Không có kiến nghị leo thang nào."),
+    ("/inspection/clusters?per_page=1", "Không có nhóm đơn đông người."),
+])
+def test_a_page_past_the_last_says_so_and_links_to_the_last(client, login, world, make_case,
+                                                            path, empty_text):
+    # Found by a QA pass: /inspection/overdue?page=4 read "Total: 65 — page 4/3 … No
+    # matching cases." as if the list were empty.
+    make_case(world["reception"], petitioners=6, subject="Ô nhiễm bãi rác thôn 2",
+              received_on=date(2026, 11, 10))  # a mass case: one cluster
+    db.session.commit()
+    login(world["inspector"])
+    last = client.get(path).get_data(as_text=True)
+    pages = int(last[last.index("— trang 1/") + len("— trang 1/"):].split("<")[0])
+    html = client.get(f"{path}&page=99").get_data(as_text=True)
+    notice = html[html.index('data-testid="page-out-of-range"'):]
+    notice = notice[:notice.index("</p>")]
+    assert f"Trang 99 không có mục nào: danh sách có {pages} mục trong {pages} trang." in notice
+    # The link keeps the filters and goes to the last page.
+    href = notice[notice.index('href="') + 6:]
+    href = href[:href.index('"')].replace("&amp;", "&")
+    assert f"page={pages}" in href and "per_page=1" in href
+    assert ("kind=complaint" in href) == ("kind=complaint" in path)
+    assert ("state=all" in href) == ("state=all" in path)
+    assert empty_text not in html and "— trang 99/" not in html
+    assert client.get(href).status_code == 200
+    assert 'data-testid="page-out-of-range"' not in client.get(href).get_data(as_text=True)
+    # A list with nothing in it still says it has nothing, whatever the page.
+    html = client.get(f"{path}&date_from=2030-01-01&page=3").get_data(as_text=True)
+    assert empty_text in html and 'data-testid="page-out-of-range"' not in html
+
+
+def test_the_unscheduled_reception_list_past_its_last_page_says_so(client, login, world):
+    world["late"].heated_on = TODAY  # its agency's head must receive the citizens
+    db.session.commit()
+    login(world["inspector"])
+    html = client.get("/inspection/reception").get_data(as_text=True)
+    assert f'data-testid="prompt-{world["late"].tracking_code}"' in html
+    html = client.get("/inspection/reception?page=7").get_data(as_text=True)
+    assert 'data-testid="no-unscheduled-prompts"' not in html
+    notice = html[html.index('data-testid="page-out-of-range"'):]
+    assert "Trang 7 không có mục nào: danh sách có 1 mục trong 1 trang." in notice
+    assert 'href="/inspection/reception?page=1#unscheduled"' in notice

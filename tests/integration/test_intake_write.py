@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 from flask import jsonify
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Petitioner, ScorecardBuiltDay
@@ -82,7 +82,7 @@ def test_people_with_an_id_number_keep_one_record(api, world):  # noqa: F811
     first = _people(1)
     answer = api(world["reception"], "POST", "/cases", json=_case_body(world, petitioners=first))
     assert answer.status_code == 201
-    twice = [first[0], dict(first[0], full_name="Tên khác"), {"full_name": "Người mới"}]
+    twice = [first[0], dict(first[0], full_name="trần thị a"), {"full_name": "Người mới"}]
     answer = api(world["reception"], "POST", "/cases",
                  json=_case_body(world, subject="Việc khác", petitioners=twice))
     assert answer.status_code == 201, answer.get_json()
@@ -163,3 +163,72 @@ def test_a_matter_few_people_share_needs_no_orm_pass(app, api, world,  # noqa: F
     answer = petition(2)  # six people: the matter becomes mass (through the ORM)
     assert answer.status_code == 201
     assert answer.get_json()["flags"] == ["mass"]
+
+
+def test_a_known_id_number_under_another_name_is_refused(api, world):  # noqa: F811
+    # Found by a QA pass: the petition was filed under the known person, and the typed
+    # name, phone and address were replaced by theirs without a word.
+    first = api(world["reception"], "POST", "/cases", json=_case_body(world))
+    assert first.status_code == 201
+    other = dict(_people(1)[0], full_name="Nguyễn Văn Khác", phone="0987654321")
+    answer = api(world["reception"], "POST", "/cases",
+                 json=_case_body(world, petitioners=[other]))
+    assert answer.status_code == 422
+    errors = answer.get_json()["errors"]
+    assert "họ tên khác" in errors["petitioners.0.id_number"]
+    assert "Trần Thị A" not in answer.get_data(as_text=True)  # the owner is not named
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+    # One number under two names in one petition is the same mistake.
+    twice = [dict(_people(2)[1], id_number="031299999999"),
+             dict(_people(2)[1], id_number="031299999999", full_name="Lê Văn B")]
+    answer = api(world["reception"], "POST", "/cases",
+                 json=_case_body(world, petitioners=twice))
+    assert answer.status_code == 422
+    assert list(answer.get_json()["errors"]) == ["petitioners.1.id_number"]
+
+
+def test_a_known_person_gives_fresh_contact_details(app, api, world):  # noqa: F811
+    first = api(world["reception"], "POST", "/cases", json=_case_body(world))
+    person_id = first.get_json()["petitions"][0]["signers"][0]["petitioner_id"]
+    again = dict(_people(1)[0], full_name="TRẦN THỊ  A", phone="0987 654 321",
+                 email="", address="Số 9 Tô Hiệu")
+    answer = api(world["reception"], "POST", "/cases",
+                 json=_case_body(world, petitioners=[again]))
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    signer = body["petitions"][0]["signers"][0]
+    assert signer["petitioner_id"] == person_id  # the history stays linked
+    assert signer["phone"] == "0987654321" and signer["address"] == "Số 9 Tô Hiệu"
+    assert signer["email"] == "nguoi0@example.vn"  # left empty: the known one stays
+    db.session.expire_all()
+    person = db.session.get(Petitioner, person_id)
+    assert (person.phone, person.address) == ("0987654321", "Số 9 Tô Hiệu")
+    assert body == _read_back(app, world["reception"], body["tracking_code"], body["pin"])
+
+
+def test_an_online_form_neither_learns_nor_changes_who_is_on_record(api, world):  # noqa: F811
+    # A citizen's form must not tell that a number is on record (as the desk's error
+    # would), nor overwrite that person's phone: any difference is filed as a new person.
+    first = api(world["reception"], "POST", "/cases", json=_case_body(world))
+    person_id = first.get_json()["petitions"][0]["signers"][0]["petitioner_id"]
+    known = _people(1)[0]
+
+    def online(full_name: str, phone: str) -> Case:
+        data = intake.CaseData(
+            kind="recommendation", field_code="land", subject="Ô nhiễm", content="Nội dung",
+            locality_code=world["locality"].code,
+            petition=intake.PetitionData(channel="online", received_on=TODAY, petitioners=[
+                intake.PetitionerData(full_name=full_name, id_number=known["id_number"],
+                                      phone=phone)]))
+        case, _pin = intake.receive_case(data, None, NOW, TODAY)
+        db.session.commit()
+        return case
+
+    for name, phone in (("Nguyễn Văn Khác", known["phone"]), (known["full_name"], "0987654321")):
+        case = online(name, phone)
+        signer = case.petitions[0].signers[0].petitioner
+        assert signer.id != person_id and (signer.full_name, signer.phone) == (name, phone)
+    same = online(known["full_name"], known["phone"])
+    assert same.petitions[0].signers[0].petitioner.id == person_id
+    db.session.expire_all()
+    assert db.session.get(Petitioner, person_id).phone == known["phone"]

@@ -147,14 +147,15 @@ def test_location_is_optional_and_kept_out_of_denunciations(client, make_case):
     assert item["lat"] is None and item["long"] is None and item["address"] != "Nhà ông X"
 
 
+# Vietnamese by default, like every message of Open311 (docs/open311.md).
 @pytest.mark.parametrize("overrides, message", [
-    ({"lat": "91"}, "lat must be between -90 and 90"),
-    ({"lat": "-90.5"}, "lat must be between -90 and 90"),
-    ({"long": "180.01"}, "long must be between -180 and 180"),
-    ({"long": "nan"}, "long must be between -180 and 180"),
-    ({"lat": "inf"}, "lat must be between -90 and 90"),
-    ({"long": None}, "lat and long must be given together"),
-    ({"address_string": "x" * 256}, "address_string must be at most 255"),
+    ({"lat": "91"}, "lat phải từ -90 đến 90 (độ, hệ WGS 84)."),
+    ({"lat": "-90.5"}, "lat phải từ -90 đến 90"),
+    ({"long": "180.01"}, "long phải từ -180 đến 180"),
+    ({"long": "nan"}, "long phải từ -180 đến 180"),
+    ({"lat": "inf"}, "lat phải từ -90 đến 90"),
+    ({"long": None}, "lat và long phải được gửi cùng nhau."),
+    ({"address_string": "x" * 256}, "address_string tối đa 255 ký tự."),
 ])
 def test_location_errors_in_spec_format(client, overrides, message):
     for fmt in ("json", "xml"):
@@ -194,7 +195,7 @@ def test_service_messages_in_the_description_follow_the_language(client):
     assert vi.status_code == 400
     assert "full_name: Tối đa 200 ký tự." in vi.get_json()[0]["description"]
     data = {"api_key": KEY, "service_code": "environment", "address_string": "Chợ Sắt",
-            "last_name": long_name, "phone": "0911222333"}
+            "last_name": long_name, "phone": "0911222333", "description": "Rác thải"}
     en = client.post("/open311/v2/requests.json", data=data,
                      headers={"Accept-Language": "en"})
     assert en.status_code == 400
@@ -204,10 +205,10 @@ def test_service_messages_in_the_description_follow_the_language(client):
 @pytest.mark.parametrize("overrides, message", [
     ({"service_code": None}, "service_code"),
     ({"service_code": "nope"}, "service_code"),
-    ({"lat": None, "long": None, "address_string": None}, "location"),
+    ({"lat": None, "long": None, "address_string": None}, "địa điểm"),
     ({"lat": "abc"}, "lat"),
     ({"first_name": None, "last_name": None}, "first_name"),
-    ({"email": None, "phone": None}, "email or phone"),
+    ({"email": None, "phone": None}, "email hoặc phone"),
     ({"address_id": "99999999"}, "address_id"),
 ])
 def test_post_errors_in_spec_format(client, overrides, message):
@@ -240,3 +241,174 @@ def test_list_defaults_to_last_90_days_and_hides_denunciations(client, make_case
     assert old.tracking_code not in ids and secret.tracking_code not in ids
     ranged = client.get("/open311/v2/requests.json?start_date=2026-07-01T00:00:00Z").get_json()
     assert old.tracking_code in [r["service_request_id"] for r in ranged]
+
+
+# --- Errors: GeoReport's shape, in the request's language (QA round) -------------------------
+
+FORMATS = ("json", "xml")
+
+
+def _error_of(response, fmt: str) -> tuple[int, str]:
+    """(code, description) of a GeoReport error answer, checking its shape on the way."""
+    if fmt == "xml":
+        assert response.mimetype == "text/xml"
+        root = parse_xml(response.data)
+        assert root.tag == "errors" and [e.tag for e in root] == ["error"]
+        [node] = root
+        assert [child.tag for child in node] == ["code", "description"]
+        return int(node.findtext("code")), node.findtext("description")
+    assert response.mimetype == "application/json"
+    [error] = response.get_json()
+    assert set(error) == {"code", "description"}
+    return error["code"], error["description"]
+
+
+@pytest.fixture
+def pretend_english(app, monkeypatch):
+    """Give msgids an English translation for one test, as the en catalog will once a
+    translator has filled in what `make i18n` extracts (new msgids arrive untranslated)."""
+    from flask_babel import force_locale, get_translations
+
+    def add(msgid: str, english: str) -> None:
+        with app.test_request_context("/open311/v2/services.json"), force_locale("en"):
+            translations = get_translations()
+        monkeypatch.setitem(translations._catalog, msgid, english)
+
+    return add
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("method, path, status, vi, en", [
+    ("PUT", "requests.{fmt}", 405, "Phương thức không được hỗ trợ.", "Method not allowed."),
+    ("DELETE", "services.{fmt}", 405, "Phương thức không được hỗ trợ.", "Method not allowed."),
+    ("GET", "nothing-here.{fmt}", 404, "Không tìm thấy.", "Not found."),
+    ("GET", "requests.{fmt}?status=%00", 400, "Yêu cầu không hợp lệ.", "Invalid request."),
+])
+def test_http_errors_answer_in_georeport_shape_and_language(client, fmt, method, path,
+                                                            status, vi, en):
+    """No route matched, or the request was refused before the view: still GeoReport."""
+    for headers, message in (({}, vi), ({"Accept-Language": "en"}, en)):
+        response = client.open(f"/open311/v2/{path.format(fmt=fmt)}", method=method,
+                               headers=headers)
+        assert response.status_code == status
+        assert _error_of(response, fmt) == (status, message)
+        if status == 405:
+            assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_nul_character_is_a_georeport_400(client, fmt):
+    for headers, message in (({}, "Yêu cầu không hợp lệ."),
+                             ({"Accept-Language": "en"}, "Invalid request.")):
+        response = client.post(f"/open311/v2/requests.{fmt}", headers=headers, data={
+            "api_key": KEY, "service_code": "environment", "address_string": "Chợ Sắt",
+            "first_name": "\x00", "phone": "0911222333", "description": "Rác thải"})
+        assert response.status_code == 400
+        assert _error_of(response, fmt) == (400, message)
+    assert db.session.scalar(select(Case.id)) is None
+
+
+# Each parameter error: what is sent, the status, the msgid and its English as the catalog
+# is to have it (pretend_english stands in for it here), then the answers in vi and en.
+PARAMETER_ERRORS = [
+    ("post", {"service_code": None}, 400,
+     "Cần có service_code.", "service_code is required",
+     "Cần có service_code.", "service_code is required"),
+    ("post", {"api_key": "wrong"}, 403,
+     "Cần có api_key hợp lệ.", "a valid api_key is required",
+     "Cần có api_key hợp lệ.", "a valid api_key is required"),
+    ("post", {"lat": "91"}, 400,
+     "%(name)s phải từ %(low)s đến %(high)s (độ, hệ WGS 84).",
+     "%(name)s must be between %(low)s and %(high)s (WGS 84 degrees)",
+     "lat phải từ -90 đến 90 (độ, hệ WGS 84).",
+     "lat must be between -90 and 90 (WGS 84 degrees)"),
+    ("post", {"kind": "denunciation"}, 400,
+     "kind phải là một trong: %(choices)s.", "kind must be one of %(choices)s",
+     "kind phải là một trong: feedback, recommendation, complaint.",
+     "kind must be one of feedback, recommendation, complaint"),
+    ("get", "requests.{fmt}?status=maybe", 400,
+     "status phải là open hoặc closed.", "status must be open or closed",
+     "status phải là open hoặc closed.", "status must be open or closed"),
+    ("get", "requests.{fmt}?start_date=yesterday", 400,
+     "%(name)s phải là ngày giờ theo định dạng W3C.", "%(name)s must be a W3C date-time",
+     "start_date phải là ngày giờ theo định dạng W3C.", "start_date must be a W3C date-time"),
+    ("get", "requests/2026-ZZZZZZZZ.{fmt}", 404,
+     "Không tìm thấy service_request_id.", "service_request_id not found",
+     "Không tìm thấy service_request_id.", "service_request_id not found"),
+    ("get", "services.csv", 404,
+     "Định dạng phải là json hoặc xml.", "format must be json or xml",
+     "Định dạng phải là json hoặc xml.", "format must be json or xml"),
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("how, what, status, msgid, english, vi, en", PARAMETER_ERRORS,
+                         ids=[e[5] for e in PARAMETER_ERRORS])
+def test_parameter_errors_follow_the_requests_language(client, pretend_english, fmt, how,
+                                                       what, status, msgid, english, vi, en):
+    """They were English whatever the language, while the field errors were Vietnamese."""
+    pretend_english(msgid, english)
+    for headers, expected in (({}, vi), ({"Accept-Language": "vi"}, vi),
+                              ({"Accept-Language": "en"}, en)):
+        if how == "post":
+            data = {"api_key": KEY, "service_code": "environment", "lat": "20.8449",
+                    "long": "106.6881", "description": "Rác thải đổ trộm ven sông",
+                    "first_name": "Văn An", "phone": "0911222333", **what}
+            data = {k: v for k, v in data.items() if v is not None}
+            response = client.post(f"/open311/v2/requests.{fmt}", data=data, headers=headers)
+        else:
+            response = client.get(f"/open311/v2/{what.format(fmt=fmt)}", headers=headers)
+        assert response.status_code == status
+        # services.csv: no format to answer in, so JSON.
+        assert _error_of(response, "json" if ".csv" in what else fmt) == (status, expected)
+    assert db.session.scalar(select(Case.id)) is None
+
+
+@pytest.mark.parametrize("description", [None, "", "   ", "\n\t \n"],
+                         ids=["missing", "empty", "spaces", "blank lines"])
+def test_a_request_without_description_is_refused(client, make_locality, description):
+    """The staff API refuses a petition with no content; Open311 took one and made the
+    service's name its subject and content."""
+    make_locality(code="11341")
+    db.session.commit()
+    data = {"api_key": KEY, "service_code": "land", "address_id": "11341", "first_name": "A",
+            "phone": "0912345678"}
+    if description is not None:
+        data["description"] = description
+    for fmt in FORMATS:
+        for headers, message in (({}, "description: Nhập nội dung đơn."),
+                                 ({"Accept-Language": "en"},
+                                  "description: Enter the content of the petition.")):
+            response = client.post(f"/open311/v2/requests.{fmt}", data=data, headers=headers)
+            assert response.status_code == 400
+            assert _error_of(response, fmt) == (400, message)
+    assert db.session.scalar(select(Case.id)) is None
+
+
+def test_the_description_is_the_petitions_subject_and_content(client, make_locality):
+    make_locality(code="11341")
+    db.session.commit()
+    response = client.post("/open311/v2/requests.json", data={
+        "api_key": KEY, "service_code": "land", "address_id": "11341", "first_name": "A",
+        "phone": "0912345678", "description": "  Lấn chiếm đất công\nTại ngõ 5 Lạch Tray  "})
+    assert response.status_code == 200
+    code = response.get_json()[0]["service_request_id"]
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    assert case.subject == "Lấn chiếm đất công"
+    assert case.content == "Lấn chiếm đất công\nTại ngõ 5 Lạch Tray"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_database_unavailable_is_a_georeport_503(client, monkeypatch, fmt):
+    from sqlalchemy.exc import OperationalError
+
+    from complaints.services import open311
+
+    def locked(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(open311, "list_services", locked)
+    response = client.get(f"/open311/v2/services.{fmt}")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    code, description = _error_of(response, fmt)
+    assert code == 503 and description.startswith("Đã có lỗi xảy ra.")

@@ -181,6 +181,18 @@ def test_lookup_by_phone(client, desk):
     assert 'data-testid="timeline"' in html
 
 
+@pytest.mark.parametrize("typed", ["+84 912 345 678", "0912 345 678", "091.234.5678",
+                                   "+84912345678", "(091) 234-5678"])
+def test_lookup_reads_a_phone_as_intake_stores_it(client, desk, typed):
+    """QA: "+84 988 333 444" did not find the stored 0988333444 (digits only: 84988…)."""
+    code, _pin = receipt(submit(client, phone="+84 912 345 678").get_data(as_text=True))
+    assert public.lookup(code, typed) is not None
+    html = _lookup(client, code, typed).get_data(as_text=True)
+    assert 'data-testid="timeline"' in html
+    for wrong in ("+84 912 345 679", "84912345678", "912345678"):
+        assert public.lookup(code, wrong) is None, wrong
+
+
 def test_lookup_is_post_only_with_nothing_in_the_url(client, desk):
     code, pin = receipt(submit(client).get_data(as_text=True))
     response = client.get(f"/cong-dan/tra-cuu?tracking_code={code}&secret={pin}")
@@ -267,7 +279,8 @@ def test_feedback_once_only(client, desk, make_user, make_agency):
     rows = db.session.scalars(select(CitizenFeedback)).all()
     assert [(r.rating_result, r.rating_service) for r in rows] == [(4, 5)]
     html = client.get("/cong-dan/ho-so").get_data(as_text=True)
-    assert 'data-testid="appeal-offer"' not in html  # a good rating offers no appeal
+    # The rating is feedback, not a gate: a good one leaves the right to appeal as it was.
+    assert 'data-testid="appeal-offer"' in html and 'data-testid="appeal-form"' in html
 
 
 def test_an_appeal_window_that_has_passed_is_not_offered(client, desk, make_user,
@@ -280,9 +293,11 @@ def test_an_appeal_window_that_has_passed_is_not_offered(client, desk, make_user
 
     _resolved(client, make_user, make_agency)
     html = client.get("/cong-dan/ho-so").get_data(as_text=True)
-    assert "bạn có thể khiếu nại lần hai trước hết ngày 31/12/2026" in html
+    assert 'data-testid="appeal-form"' in html  # offered before any rating
+    assert "Hạn gửi: trước hết ngày 31/12/2026" in html
     monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 31) + timedelta(days=1))
     html = client.get("/cong-dan/ho-so").get_data(as_text=True)
+    assert 'data-testid="appeal-form"' not in html
     assert "bạn có thể khiếu nại lần hai" not in html
     assert "đã hết ngày 31/12/2026" in html
 

@@ -165,11 +165,66 @@ def test_workbook_masks_identities_exactly_as_the_case_list(world, who):
     assert in_book == {row.case.tracking_code: row.petitioner for row in screen.rows}
     assert result.rows["cases"] == screen.total
     denunciation = world["cases"]["c2"].tracking_code
-    if who in ("admin", "officer_a"):
-        assert in_book[denunciation] == MASK
-    else:
-        assert in_book[denunciation] not in ("", MASK)
+    # A denouncer is masked whoever reads, even a reader allowed to see them on the case
+    # page (where each reveal is recorded; a file records no view).
+    assert in_book[denunciation] == MASK
     assert in_book[world["cases"]["c1"].tracking_code] not in ("", MASK)
+
+
+@pytest.mark.parametrize("who", ["inspector", "head_a"])
+def test_the_background_workbook_never_names_a_denouncer(world, who):
+    """QA: the combined workbook's case sheet named denouncers to readers who may see them
+    on the case page (inspectors, the resolving agency's head), with no record of it."""
+    denouncer = world["cases"]["c2"].petitions[0].signers[0].petitioner
+    denouncer.full_name = "Đỗ Thị Tố Giác"
+    db.session.commit()
+    user = world["users"][who]
+    report_jobs.enqueue(user, "workbook", "P" if who == "inspector" else "A", Q4, NOW)
+    db.session.commit()
+    (job,) = _run_all()
+    assert job.status == "done"
+    book = load_workbook(report_jobs.file_path(job, _folder()), read_only=True)
+    cells = [str(v) for sheet in book for row in sheet.iter_rows(values_only=True)
+             for v in row if v is not None]
+    assert not any("Tố Giác" in c or denouncer.id_number in c for c in cells)
+    header, rows = _sheet_rows(report_jobs.file_path(job, _folder()), "Hồ sơ")
+    by_code = {r[0]: r[header.index("Người gửi")] for r in rows}
+    assert by_code[world["cases"]["c2"].tracking_code] == MASK
+    assert by_code[world["cases"]["c1"].tracking_code].startswith("Nguyễn Văn")
+
+
+def test_workbook_writes_citizens_formulas_as_text(world):
+    """Subjects and notes are citizens' and officers' text: string cells, never formulas
+    (openpyxl makes any str starting with "=" a formula); numbers stay numbers."""
+    subjects = {"c1": '=HYPERLINK("http://evil.example","x")', "c2": "@SUM(1)",
+                "c3": "-2+3"}
+    for key, subject in subjects.items():
+        world["cases"][key].subject = subject
+    escalation = db.session.scalars(select(Escalation).where(
+        Escalation.case_id == world["cases"]["c1"].id)).one()
+    escalation.action_note = "=1+1"
+    db.session.commit()
+    path = Path(_folder()) / "w.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.write_workbook(world["users"]["inspector"], "P", Q4, TODAY, path)
+    book = load_workbook(path)
+    sheet = book["Hồ sơ"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
+    for key, subject in subjects.items():
+        row = rows[world["cases"][key].tracking_code]
+        cell = row[header.index("Nội dung")]
+        assert cell.data_type == "s" and cell.value == subject
+        people = row[header.index("Số người")]
+        assert people.data_type == "n" and people.value == 1
+    sheet = book["Leo thang"]
+    header = [c.value for c in sheet[1]]
+    (row,) = sheet.iter_rows(min_row=2)
+    assert row[header.index("Nội dung")].value == subjects["c1"]
+    note = row[header.index("Ghi chú")]
+    assert note.data_type == "s" and note.value == "=1+1"
+    assert row[header.index("Mức")].data_type == "n"
+    assert not [c for ws in book for r in ws.iter_rows() for c in r if c.data_type == "f"]
 
 
 def test_official_pack_has_the_four_forms(world):

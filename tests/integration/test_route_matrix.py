@@ -102,7 +102,7 @@ MATRIX: dict[str, dict] = {
     "api.list_cases": SIGNED_IN,  # scoped by queries.cases_visible_to
     "api.openapi_document": everyone(P),
     # intake.receive_case lets reception (and admins) log petitions.
-    "api.create_case": row(reception=A, admin=A),
+    "api.create_case": RECEPTION_ONLY,  # an admin's case would sit in no desk's queue
     "api.get_case": row(reception=OWN_ONLY, agency_head=OWN_ONLY, agency_officer=OWN_ONLY,
                         inspector=A, admin=A),
     "api.add_petition": row(reception=OWN_ONLY),

@@ -11,6 +11,7 @@ Period 01/10/2026 – 14/11/2026 (custom), "now" 01/12/2026. Complaint acceptanc
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -161,3 +162,65 @@ def test_least_on_time_lists_only_agencies_that_resolved_late(world):
     assert [c.agency.code for c in cards] == ["D"]  # C resolved nothing; D 1 of 2 late
     assert cards[0].metrics.resolution_rate == 0.5
     assert scorecard.least_on_time(world["head_c"], START, END, TODAY, 5) == []
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    (date(2019, 12, 15), date(2020, 12, 14)),  # before any record
+    (date(2029, 12, 15), date(2030, 12, 14)),  # still to come
+])
+def test_a_period_without_data_scores_and_ranks_no_agency(world, start, end):
+    cards = scorecard.scorecards(world["inspector"], start, end, TODAY)
+    assert cards and all(c.score is None and c.rank is None for c in cards)
+    by_code = {card.agency.code: card for card in cards}
+    assert by_code["D"].metrics.open_now == 4  # still shown, not scored
+
+
+def test_an_agency_with_nothing_in_the_period_is_not_ranked(world):
+    cards = _cards(world["inspector"])
+    # The province: no case, no reception day held; only the monthly duty (0 of 1).
+    p = cards["P"]
+    assert p.metrics.reception_required == 1 and p.metrics.received == 0
+    assert p.score is None and p.rank is None
+    assert (cards["D"].rank, cards["C"].rank) == (1, 2)
+
+
+@pytest.mark.parametrize("year", ["2020", "2030"])
+def test_the_page_says_a_period_has_no_data(world, client, login, year):
+    login(world["inspector"])
+    html = client.get(f"/inspection/scorecard?period=year&year={year}").get_data(as_text=True)
+    assert 'data-testid="no-score-data"' in html and "<svg" not in html
+    scores = re.findall(r'<td data-testid="score">(.*?)</td>', html)
+    assert scores and all("Không có số liệu" in s for s in scores)
+    assert re.findall(r'<td data-testid="rank">(.*?)</td>', html) == ["—"] * len(scores)
+    assert "66.7" not in html and "100.0" not in html
+
+
+def test_a_quiet_agency_shows_no_data_among_ranked_ones(world, client, login):
+    login(world["inspector"])
+    html = client.get("/inspection/scorecard?period=custom&start=2026-10-01&end=2026-11-14"
+                      ).get_data(as_text=True)
+    assert 'data-testid="no-score-data"' not in html and "<svg" in html
+    row = html[html.index('data-testid="card-P"'):]
+    row = row[:row.index("</tr>")]
+    assert '<td data-testid="rank">—</td>' in row and "Không có số liệu" in row
+    chart = html[html.index('data-testid="score-chart"'):html.index("</svg>")]
+    assert "UBND tỉnh" not in chart and "Sở Tài nguyên" in chart
+
+
+@pytest.mark.parametrize(("query", "warned"), [
+    ("period=month&year=2026&number=13", True),
+    ("period=month&year=2026&number=0", True),  # showed the current month, silently
+    ("period=month&year=2026&number=-1", True),
+    ("period=quarter&year=2026&number=0", True),
+    ("period=quarter&year=2026&number=5", True),
+    ("period=month&year=99999999999999999999&number=1", True),
+    ("period=month&year=2026&number=", False),  # no number: the current month
+    ("period=month&year=2026&number=3", False),
+    ("period=quarter&year=2026&number=4", False),
+])
+def test_an_out_of_range_period_number_is_warned(world, client, login, query, warned):
+    login(world["inspector"])
+    response = client.get(f"/inspection/scorecard?{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert ("Kỳ báo cáo không hợp lệ; đang hiển thị quý hiện tại." in html) == warned, query

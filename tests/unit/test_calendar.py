@@ -178,3 +178,22 @@ def test_property_next_working_day(d):
     assert all(
         not CAL.is_working_day(d + timedelta(days=k)) for k in range((nxt - d).days)
     )
+
+
+def test_a_swap_the_package_records_works_its_saturday():
+    # Found by a QA pass: Mon 31/08/2026 was off "substituted from 22/08/2026", but the
+    # Saturday it was swapped with stayed a weekend, so the swap took a day away.
+    cal = WorkingCalendar()
+    assert not cal.is_working_day(date(2026, 8, 31))
+    assert cal.is_working_day(date(2026, 8, 22))
+    assert cal.is_working_day(date(2025, 4, 26))  # the 2025 swap for Fri 02/05/2025
+    assert not cal.is_working_day(date(2026, 8, 29))  # any other Saturday rests
+    # An administrator may still give the Saturday off again.
+    assert not WorkingCalendar(extra_days_off=[date(2026, 8, 22)]).is_working_day(
+        date(2026, 8, 22))
+
+
+def test_a_swap_reads_its_date_day_first_in_english():
+    cal = WorkingCalendar()
+    label = reason_label(date(2026, 8, 31), cal.day_off_reason(date(2026, 8, 31)), "en")
+    assert label == "Day off (substituted from 22/08/2026)"

@@ -247,8 +247,27 @@ def test_a_stored_explanation_is_worded_again_in_english():
                           "vi") == stored
     english = explain_stored(CAL, "resolution", date(2026, 11, 2), due_on, 15, "working", 0,
                              "Luật Khiếu nại 2011, Điều 28", "Complaints Law", stored, "en")
+    # As the stored text: the period's own due date, then the suspension and the date it
+    # gave (found by a QA pass: the English explained the shifted date with the period's
+    # skipped days, and the Vietnamese ended on the stale date).
     assert english.startswith("15 working days from 02/11/2026 (Complaints Law) → due "
-                              "10/12/2026; skipped: ")
-    assert "24/11/2026" in english  # the holiday before the stored due date is named
-    assert english.endswith(" · suspended 05/11/2026–20/11/2026")
+                              "23/11/2026; skipped: ")
+    assert english.endswith(" · suspended 05/11/2026–20/11/2026 → new due date 10/12/2026")
     assert "ngày" not in english and "tạm" not in english
+
+
+def test_a_suspended_calendar_period_lists_no_weekend_after_its_own_due_date():
+    from complaints.domain.deadlines import explain_stored, resume_due, suspension_note
+
+    start = date(2026, 9, 2)
+    deadline = compute_deadline(CAL, "resolution", start, 30, "calendar", "Luật Khiếu nại 2011")
+    suspended, resumed = date(2026, 9, 10), date(2026, 9, 20)
+    due_on = resume_due(CAL, deadline.due_on, "calendar", suspended, resumed)
+    stored = deadline.explain("vi") + suspension_note(suspended, resumed, due_on)
+    assert stored.endswith(f"→ hạn mới {due_on:%d/%m/%Y}")
+    english = explain_stored(CAL, "resolution", start, due_on, 30, "calendar", 0,
+                             "Luật Khiếu nại 2011", "Complaints Law", stored, "en")
+    assert f"→ due {deadline.due_on:%d/%m/%Y}" in english
+    assert deadline.due_on == date(2026, 10, 2)  # a Friday: no day off moved it
+    assert "weekend" not in english and "03/10/2026" not in english
+    assert english.endswith(f"→ new due date {due_on:%d/%m/%Y}")

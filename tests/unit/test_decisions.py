@@ -89,3 +89,15 @@ def test_clean_figures_normalises_the_good_and_names_the_bad():
                       "people_restored": 0, "sent_to_investigation": True}
     assert set(errors) == {"orgs_restored"}
     assert "1.000.000.000" in errors["orgs_restored"]
+
+
+def test_people_sent_to_investigation_mean_the_case_was_sent():
+    # Found by a QA pass: 3 people sent, the flag unticked, both stored.
+    values, errors = decisions.clean_figures({"people_sent_to_investigation": 3,
+                                              "sent_to_investigation": False})
+    assert "Chuyển cơ quan điều tra" in errors["sent_to_investigation"]
+    values, errors = decisions.clean_figures({"people_sent_to_investigation": 3})
+    assert errors == {} and values["sent_to_investigation"] is True
+    values, errors = decisions.clean_figures({"people_sent_to_investigation": 0,
+                                              "sent_to_investigation": False})
+    assert errors == {} and values["sent_to_investigation"] is False

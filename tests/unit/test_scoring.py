@@ -82,3 +82,25 @@ def test_blocks_not_over_are_not_required_yet():
     assert scoring.held_in_required("commune", [date(2026, 12, 1)], start, end, today) == 0
     # A period already over is unaffected.
     assert scoring.required_reception_days("commune", start, end, date(2027, 1, 1)) == 13
+
+
+def test_an_agency_with_nothing_in_the_period_has_no_score():
+    # Found by a QA pass: the year 2020 scored every agency 66.7 (nothing overdue now, no
+    # reception day held of those the law asks) and 2030 100.0, all ranked first.
+    for quiet in (Metrics(), Metrics(open_now=5, overdue_now=0, reception_required=12),
+                  Metrics(open_now=3, overdue_now=3)):
+        assert not scoring.has_data(quiet)
+        assert scoring.score(quiet, WEIGHTS) is None
+    for name, value in (("received", 1), ("accepted", 1), ("resolved", 1), ("evasions", 1),
+                        ("repeated", 1), ("mass", 1), ("satisfaction_count", 1),
+                        ("reception_held", 1), ("escalations", {2: 1})):
+        assert scoring.has_data(Metrics(**{name: value})), name
+    assert not scoring.has_data(Metrics(escalations={1: 0}))
+    # With something in the period, the figures of "now" and the reception duty count.
+    assert scoring.score(Metrics(received=1, open_now=2, overdue_now=1,
+                                 reception_required=2), WEIGHTS) == pytest.approx(
+        100 * (20 * 0.5 + 10 * 1.0 + 10 * 0.0) / 40, abs=0.05)
+    ranked = scoring.rank({"busy": scoring.score(Metrics(accepted=1, accepted_on_time=1),
+                                                 WEIGHTS),
+                           "quiet": scoring.score(Metrics(open_now=1), WEIGHTS)})
+    assert ranked == [("busy", 100.0, 1), ("quiet", None, None)]

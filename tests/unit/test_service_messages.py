@@ -19,7 +19,9 @@ from complaints.domain.messages import N_, Message
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("complaints/services", "complaints/domain")
-RAISED = {"ValidationFailed", "NotAllowed", "InvalidTransition", "StorageError"}
+# Open311Error: its description reaches third-party apps, in the request's language too.
+RAISED = {"ValidationFailed", "NotAllowed", "InvalidTransition", "StorageError",
+          "Open311Error"}
 # Operator-only messages, in English like all CLI output (`flask backup …`); never on a page.
 EXEMPT = {"complaints/services/backup.py"}
 

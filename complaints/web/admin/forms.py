@@ -26,8 +26,8 @@ class AgencyForm(Form):
                                                       Length(max=255)])
     name_en = StringField(_l("Tên tiếng Anh (không bắt buộc)"),
                           validators=[Optional(), Length(max=255)])
-    level = StringField(_l("Cấp"), validators=[DataRequired(_l("Nhập cấp của cơ quan.")),
-                                               Length(max=40)])
+    level = SelectField(_l("Cấp"), choices=[], validate_choice=False,
+                        validators=[DataRequired(_l("Chọn cấp của cơ quan."))])
     parent_code = SelectField(_l("Cơ quan cấp trên"), choices=[], validate_choice=False)
     is_inspectorate = BooleanField(_l("Là cơ quan thanh tra"))
     is_reception_desk = BooleanField(

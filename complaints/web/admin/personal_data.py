@@ -71,15 +71,30 @@ def _blocker_message(check: personal_data.Eligibility) -> str | None:
     return None
 
 
+TAIL_DIGITS = 3
+
+
+def _tail(number: str | None) -> str:
+    """An ID number or phone shown by its last digits only (enough to tell namesakes
+    apart); the whole of it is on the petitioner's page, opened on a recorded ground."""
+    if not number:
+        return "—"
+    return "*" * max(len(number) - TAIL_DIGITS, 0) + number[-TAIL_DIGITS:]
+
+
 @bp.route("/personal-data")
 @roles_required("admin")
 def personal_data_search():
-    """Find petitioners by name, ID number or phone."""
+    """Find petitioners by name, ID number or phone; each search is audited.
+
+    Every row reads alike (a denouncer is found, for their own request must reach them,
+    and not told apart from anyone else); every petitioner's page asks for a ground."""
     q = request.args.get("q", "").strip()[:200]
     people = personal_data.find_petitioners(q) if q else []
-    # A denouncer is found (their own request must reach them) but not named in the list.
-    return render_template("admin/personal_data.html", q=q, people=people,
-                           denouncers=personal_data.denouncers(people))
+    if q:
+        personal_data.record_search(q, len(people), current_user, clock.now())
+        db.session.commit()
+    return render_template("admin/personal_data.html", q=q, people=people, tail=_tail)
 
 
 @bp.route("/personal-data/<int:petitioner_id>", methods=["GET", "POST"])
@@ -87,26 +102,20 @@ def personal_data_search():
 def personal_data_detail(petitioner_id: int):
     """Show what is held about one petitioner and whether it may be anonymised.
 
-    A petitioner who denounced someone is shown only after the administrator states a
-    ground, recorded in the audit trail, as an agency reveals a denouncer on a case page;
-    the page is rendered, not redirected to, so a reload asks again."""
+    Any petitioner is shown only after the administrator states a ground, recorded in the
+    audit trail (as an agency reveals a denouncer on a case page): asking it of denouncers
+    only would tell who denounced. The page is rendered, not redirected to, so a reload
+    asks again."""
     person = db.session.get(Petitioner, petitioner_id) or abort(404)
+    form = RevealForm()
+    if not (request.method == "POST" and form.validate_on_submit()):
+        errors = form_errors(form) if request.method == "POST" else {}
+        return render_template("admin/personal_data_reveal.html", person=person,
+                               form=form, errors=errors), 422 if errors else 200
+    personal_data.record_view(person, form.ground.data, current_user, clock.now())
+    db.session.commit()
+    ground = form.ground.data.strip()  # carried to the export, recorded again
     cases = personal_data.cases_of(person)
-    ground = None
-    if personal_data.denounced(cases):
-        form = RevealForm()
-        errors = {}
-        if request.method == "POST" and form.validate_on_submit():
-            personal_data.record_view(person, form.ground.data, current_user, clock.now())
-            db.session.commit()
-            ground = form.ground.data.strip()  # carried to the export, recorded again
-        else:
-            if request.method == "POST":
-                errors = form_errors(form)
-            return render_template("admin/personal_data_reveal.html", person=person,
-                                   form=form, errors=errors), 422 if errors else 200
-    elif request.method == "POST":
-        abort(405)
     check = personal_data.eligibility(person, clock.today(), _retention_years())
     return render_template("admin/personal_data_detail.html", person=person,
                            cases=cases, form=ExportForm(), ground=ground,
@@ -125,7 +134,7 @@ def personal_data_export(petitioner_id: int):
                                                ground=request.form.get("ground", "")[:500])
     except ValidationFailed:
         db.session.rollback()
-        flash(_("Nêu căn cứ xem trước khi tải dữ liệu của người tố cáo."), "error")
+        flash(_("Nêu căn cứ xem trước khi tải dữ liệu của người đứng đơn."), "error")
         return redirect(url_for("admin.personal_data_detail", petitioner_id=person.id))
     db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2)
@@ -141,10 +150,13 @@ def personal_data_anonymise(petitioner_id: int):
     """Anonymise a petitioner after a confirmation step with the ground for it."""
     person = db.session.get(Petitioner, petitioner_id) or abort(404)
     detail = url_for("admin.personal_data_detail", petitioner_id=person.id)
-    blocker = _blocker_message(personal_data.eligibility(person, clock.today(),
-                                                         _retention_years()))
-    if blocker:
-        flash(blocker, "error")
+    check = personal_data.eligibility(person, clock.today(), _retention_years())
+    if not check.ok:
+        # The reasons name the person's cases: they are on the petitioner's page, opened on
+        # a recorded ground, not here (this page names the person by number only).
+        flash(_("Người này đã được ẩn danh.") if check.already else
+              _("Chưa thể ẩn danh người đứng đơn #%(id)d: xem lý do trên trang dữ liệu của "
+                "người này.", id=person.id), "error")
         return redirect(detail)
     form = AnonymiseForm()
     errors = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -51,6 +51,13 @@ STAGE_NAMES = {"handling": ("Xử lý đơn", "Handling"), "acceptance": ("Thụ
                "resolution": ("Giải quyết", "Resolution")}
 VARIANT_NAMES = catalog.POLICY_VARIANTS
 UNIT_NAMES = {"working": ("Ngày làm việc", "Working days"), "calendar": ("Ngày", "Calendar days")}
+
+
+def days_text(n: int, unit: str) -> str:
+    """A number of days in its unit, singular or plural as the language wants."""
+    if unit == "working":
+        return ngettext("%(num)s ngày làm việc", "%(num)s ngày làm việc", n)
+    return ngettext("%(num)s ngày", "%(num)s ngày", n)
 OVERRIDE_NAMES = {"day_off": ("Ngày nghỉ thêm (hoán đổi)", "Extra day off"),
                   "working_day": ("Ngày làm bù", "Make-up working day")}
 
@@ -126,6 +133,11 @@ def home():
 
 
 def _agency_form_choices(form: AgencyForm, agency: Agency | None = None) -> None:
+    levels = [(code, catalog.label(catalog.AGENCY_LEVELS, code, _lang()))
+              for code in catalog.AGENCY_LEVELS]
+    if agency is not None and agency.level not in catalog.AGENCY_LEVELS:
+        levels.append((agency.level, agency.level))  # older data: kept until changed
+    form.level.choices = select_choices(levels, _("— Chọn cấp —"))
     form.parent_code.choices = select_choices(
         ((a.code, "· " * depth + a.name) for a, depth in admin_service.agency_tree()
          if agency is None or a.id != agency.id), _("— Không có (cấp cao nhất) —"))
@@ -153,8 +165,7 @@ def agency_new():
     """Create an agency."""
     form = AgencyForm()
     _agency_form_choices(form)
-    hints = {"level": _("Ví dụ: province (tỉnh), department (sở), commune (xã, phường)."),
-             "locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng.")}
+    hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng.")}
     if form.validate_on_submit():
         try:
             agency = admin_service.create_agency(_agency_data(form), current_user, clock.now())
@@ -366,7 +377,8 @@ def policies():
     return render_template("admin/policies.html", policies=list(rows),
                            stage_name=lambda c: catalog.label(STAGE_NAMES, c, _lang()),
                            variant_name=lambda c: catalog.label(VARIANT_NAMES, c, _lang()),
-                           unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()))
+                           unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()),
+                           days_text=days_text)
 
 
 def _round_names() -> list[tuple[int, str]]:
@@ -519,7 +531,7 @@ def ladder_rungs():
         "admin/ladder.html", current=steps.on(today), versions=ladder.versions(), today=today,
         pending=escalation_service.attention_outdated(), level_name=_level_name,
         level_hint=lambda level: catalog.label(catalog.LADDER_AUDIENCES, level, _lang()),
-        unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()))
+        unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()), days_text=days_text)
 
 
 @bp.route("/ladder/new", methods=["GET", "POST"])

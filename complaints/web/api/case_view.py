@@ -14,6 +14,7 @@ from complaints.domain import states
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Escalation, User
 from complaints.permissions import can_act
+from complaints.services import case_view as page_view
 from complaints.services.intake import Opened
 from complaints.services.workflow import ACTIONS
 
@@ -42,7 +43,8 @@ class CaseView:
     @property
     def allowed_actions(self) -> list[str]:
         possible = states.allowed_actions(self._case.status)
-        return [a for a in ACTIONS if a in possible and can_act(self._user, self._case, a)]
+        return [a for a in ACTIONS if a in possible and can_act(self._user, self._case, a)
+                and (a != "extend" or page_view.extension_left(self._case))]
 
     @cached_property
     def escalations(self) -> list[Escalation]:

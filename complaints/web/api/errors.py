@@ -7,16 +7,21 @@ import logging
 from flask import jsonify
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from complaints.domain import states
 from complaints.extensions import db
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web.api import bp
 from complaints.web.api.schemas import flatten_errors
-from complaints.web.i18n import error_text, transition_text, translate_errors
+from complaints.web.i18n import error_text, http_error_text, transition_text, translate_errors
 
 logger = logging.getLogger(__name__)
+
+
+class MalformedJSON(BadRequest):
+    """The request's body is not JSON the API can read (bad syntax, bad encoding, nested
+    deeper than the parser goes)."""
 
 
 def error_response(status: int, message: str, **extra):
@@ -67,11 +72,14 @@ def invalid_transition(exc: states.InvalidTransition):
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    messages = {
-        400: _("Yêu cầu không hợp lệ: nội dung phải là JSON."),
-        404: _("Không tìm thấy."),
-        405: _("Phương thức không được hỗ trợ."),
-        413: _("Nội dung gửi lên quá lớn."),
-        429: _("Quá nhiều yêu cầu. Vui lòng thử lại sau."),
-    }
-    return error_response(exc.code or 500, messages.get(exc.code, exc.name))
+    """Any HTTP error under /api/v1, routed or not (complaints/web/__init__.py hands over the
+    codes it handles itself): {"error", "status"} in the API's language."""
+    if isinstance(exc, MalformedJSON):
+        message = _("Yêu cầu không hợp lệ: nội dung phải là JSON.")
+    else:
+        message = http_error_text(exc.code or 500)
+    response = error_response(exc.code or 500, message)
+    allowed = getattr(exc, "valid_methods", None)
+    if exc.code == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
+    return response

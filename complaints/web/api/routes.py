@@ -31,19 +31,24 @@ from complaints.web.api import schemas as s
 from complaints.web.api.actions import ACTION_SPECS
 from complaints.web.api.auth import api_user, bearer_token, token_required
 from complaints.web.api.case_view import CaseView, NewCaseView, dump_context, reader
+from complaints.web.api.errors import MalformedJSON
 
 logger = logging.getLogger(__name__)
 
 
 def _body():
-    """Return the request's JSON body ({} when empty); malformed JSON is a 400."""
+    """Return the request's JSON body ({} when empty); malformed JSON is a 400.
+
+    So is JSON nested deeper than the parser goes (`[` × 100000): a RecursionError there
+    says nothing about the server, only that the body cannot be read.
+    """
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        abort(400)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise MalformedJSON() from None
 
 
 def _page(query, page: int, per_page: int, schema) -> dict:
@@ -239,7 +244,7 @@ def list_cases():
     if args["overdue"] is not None:
         late = exists().where(CaseDeadline.case_id == Case.id, CaseDeadline.met_on.is_(None),
                               CaseDeadline.due_on < today)
-        overdue = Case.status.in_(states.OPEN_STATUSES) & late
+        overdue = Case.status.in_(states.CLOCK_RUNNING) & late
         query = query.where(overdue if args["overdue"] else ~overdue)
     # q: ranked full-text search (accent-insensitive), best match first.
     query, rank = search.apply(query, request.args.get("q", "")[:200])

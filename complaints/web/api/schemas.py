@@ -88,21 +88,40 @@ class BaseSchema(Schema):
         self.error_messages = {**self.error_messages, "unknown": text["unknown"],
                                "type": text["object"]}
         for field in self.fields.values():
-            messages = {"required": text["required"], "null": text["null"]}
-            for cls, _message in _TYPE_MESSAGES:
-                if isinstance(field, cls):
-                    messages["invalid"] = messages["format"] = text[cls]
-                    messages["too_large"] = text["too_large"]
-                    break
-            if isinstance(field, fields.Nested):
-                messages["type"] = text["nested"]
-            for one in (field, getattr(field, "inner", None)):
+            # A list's items and a dict's keys and values are fields with messages too.
+            for one in (field, *(getattr(field, name, None) for name in _INNER_FIELDS)):
+                if one is None:
+                    continue
                 if getattr(one, "validators", None):
                     # New validator objects: fields are shallow copies sharing the class's.
                     one.validators = [_translated(v, text) for v in one.validators]
-            # A new dict: a schema's fields are shallow copies of the class's, so updating
-            # in place would give every instance the last language built.
-            field.error_messages = {**field.error_messages, **messages}
+                # A new dict: a schema's fields are shallow copies of the class's, so
+                # updating in place would give every instance the last language built.
+                one.error_messages = _field_messages(one, text)
+
+
+_INNER_FIELDS = ("inner", "key_field", "value_field")
+
+
+def _field_messages(field: fields.Field, text: dict) -> dict:
+    """The field's error messages, every one of marshmallow's English defaults replaced.
+
+    By key where we have a better message ("special": NaN, Infinity or 1e400 given to a
+    number); any other key (validator_failed, invalid_utf8, …) gets "Giá trị không hợp
+    lệ.", so that no answer ever carries marshmallow's English.
+    """
+    messages = dict.fromkeys(field.error_messages, text["invalid_value"])
+    messages.update(required=text["required"], null=text["null"])
+    for cls, _message in _TYPE_MESSAGES:
+        if isinstance(field, cls):
+            messages["invalid"] = messages["format"] = text[cls]
+            messages["too_large"] = text["too_large"]
+            break
+    if "special" in field.error_messages:
+        messages["special"] = text["special"]
+    if isinstance(field, fields.Nested):
+        messages["type"] = text["nested"]
+    return messages
 
 
 _shared: dict[tuple, BaseSchema] = {}
@@ -156,6 +175,8 @@ def _base_messages(locale: str) -> dict:
         "required": gettext("Trường này là bắt buộc."),
         "null": gettext("Trường này không được để trống."),
         "too_large": gettext("Số quá lớn."),
+        "special": gettext("Phải là số hữu hạn: không nhận NaN hay vô cực."),
+        "invalid_value": gettext("Giá trị không hợp lệ."),
         "nested": gettext("Phải là một đối tượng."),
         # Filled by marshmallow with str.format: {min}, {max}, {equal}, {choices}.
         "range_all": gettext("Phải từ {min} đến {max}."),
@@ -553,6 +574,9 @@ def _days_left(deadline) -> int | None:
     today = _context().get("today")
     if today is None or deadline.met_on is not None:
         return None
+    case = getattr(deadline, "case", None)
+    if case is not None and getattr(case, "status", None) == "suspended":
+        return None  # the clock is stopped: nothing counts down
     from complaints.domain.deadlines import days_left
     from complaints.services.calendar import get_calendar
 
@@ -573,7 +597,8 @@ class DeadlineSchema(BaseSchema):
     met_on = fields.Date(allow_none=True)
     days_left = fields.Function(_days_left, metadata={
         "type": "integer", "nullable": True,
-        "description": "Working days left (negative: overdue); null once met."})
+        "description": "Working days left (negative: overdue); null once met or while "
+                       "the case is suspended (its clock is stopped)."})
 
 
 class EscalationSchema(BaseSchema):

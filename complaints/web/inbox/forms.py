@@ -7,10 +7,13 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from complaints.web.forms import Form
 
+# What an acknowledgement may record (services.escalation.ACKNOWLEDGE_ACTIONS): no "set the
+# lead agency", which the designation form records when it is done, and no measure chosen
+# for the user.
 ACK_CHOICES = [
+    SelectChoice("", _l("— Chọn —")),
     SelectChoice("urge", _l("Đôn đốc cơ quan giải quyết")),
     SelectChoice("reassign", _l("Giao lại cho cơ quan / cán bộ khác")),
-    SelectChoice("set_lead", _l("Chỉ định cơ quan chủ trì")),
     SelectChoice("note", _l("Ghi nhận")),
 ]
 
@@ -18,7 +21,11 @@ ACK_CHOICES = [
 class AcknowledgeForm(Form):
     action = SelectField(_l("Biện pháp đã thực hiện"), choices=ACK_CHOICES,
                          validators=[DataRequired(_l("Chọn biện pháp đã thực hiện."))])
-    note = TextAreaField(_l("Nội dung"), validators=[Optional(), Length(max=2000)])
+    # Every measure was taken outside the system: the note says what was done (the
+    # service's rule too; here so that one round shows every problem).
+    note = TextAreaField(_l("Nội dung"),
+                         validators=[DataRequired(_l("Nêu nội dung đã thực hiện.")),
+                                     Length(max=2000)])
 
 
 class LeadForm(Form):

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from complaints import clock
+from complaints.domain.confidentiality import MASK
 from complaints.domain.states import InvalidTransition
 from complaints.domain.text import name_order
 from complaints.extensions import db
@@ -16,7 +17,7 @@ from complaints.models import Case, Cluster, Escalation
 from complaints.permissions import (
     can_acknowledge,
     can_designate_lead,
-    can_see_identity,
+    can_list_identity,
     can_view,
 )
 from complaints.services import case_view, escalation_notify, notifications
@@ -34,9 +35,8 @@ ESCALATION_ROLES = ("agency_head", "inspector")
 def _unread():
     """The unread count shown in the header on every page."""
     if current_user and getattr(current_user, "is_authenticated", False):
-        return {"inbox_unread": lambda: notifications.unread_count(current_user),
-                "can_see_identity": can_see_identity}
-    return {"inbox_unread": lambda: 0, "can_see_identity": can_see_identity}
+        return {"inbox_unread": lambda: notifications.unread_count(current_user)}
+    return {"inbox_unread": lambda: 0}
 
 
 @bp.route("/inbox")
@@ -166,10 +166,19 @@ def designate_lead(escalation_id: int):
     return _render(escalation.id, lead_form=form, status=422)
 
 
+def _signers(case: Case) -> str:
+    """The case's signers, petition by petition; a denunciation's always masked (a list
+    records no view: the case page reveals a denouncer, and records it)."""
+    if not can_list_identity(current_user, case):
+        return MASK
+    return "; ".join(", ".join(s.petitioner.full_name for s in p.signers)
+                     for p in case.petitions)
+
+
 @bp.route("/clusters/<int:cluster_id>")
 @login_required
 def cluster(cluster_id: int):
-    """A mass-petition cluster: its cases and every petitioner the viewer may see."""
+    """A mass-petition cluster: its cases and their signers (never a denouncer)."""
     if current_user.role not in ESCALATION_ROLES + ("admin",):
         abort(403)
     group = db.session.get(Cluster, cluster_id)
@@ -180,4 +189,5 @@ def cluster(cluster_id: int):
              if can_view(current_user, c)]
     if not cases:
         abort(404)
-    return render_template("inbox/cluster.html", cluster=group, cases=cases)
+    return render_template("inbox/cluster.html", cluster=group, cases=cases,
+                           signers={c.id: _signers(c) for c in cases})

@@ -27,7 +27,7 @@ from complaints import clock
 from complaints.domain import catalog
 from complaints.domain import reports as periods
 from complaints.domain.escalation import ACK_ACTIONS
-from complaints.domain.scoring import COMPONENTS
+from complaints.domain.scoring import COMPONENTS, has_data
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, Escalation, Field
@@ -40,6 +40,7 @@ from complaints.services import case_view, queries
 from complaints.services import inspection as monitoring
 from complaints.services import scorecard as cards
 from complaints.services.errors import ValidationFailed
+from complaints.services.inspector_actions import lead_candidates
 from complaints.web.export import download
 from complaints.web.forms import select_choices
 from complaints.web.i18n import translate, translate_errors
@@ -240,16 +241,25 @@ INSPECTOR_EVENTS = ("inspector_urged", "reexamination_ordered", "lead_set_by_ins
 
 
 def _action_forms() -> dict:
-    lang = str(get_locale() or "vi")
+    # No agency preselected (the first by name was a reception desk, designated as the
+    # binding lead by a click on the button); never a desk, which resolves nothing.
+    lang = _lang()
     agencies = select_choices(sorted(
-        ((a.code, case_view.agency_name(a, lang)) for a in db.session.scalars(
-            select(Agency).where(Agency.active.is_(True)))), key=lambda p: name_order(p[1])))
+        ((a.code, case_view.agency_name(a, lang)) for a in lead_candidates()),
+        key=lambda p: name_order(p[1])), _("— Chọn cơ quan —"))
     out = {}
     for action in monitoring.INSPECTOR_ACTIONS:
         form = InspectorActionForm(prefix=action)
         form.agency_code.choices = agencies
         out[action] = form
     return out
+
+
+def _in_form_order(errors: dict[str, str], action: str) -> dict[str, str]:
+    """The messages in the order of the fields on the page (the error summary's order)."""
+    order = [f"{action}-{name}" for name in ("agency_code", "note", "confirm")]
+    return dict(sorted(errors.items(),
+                       key=lambda item: order.index(item[0]) if item[0] in order else -1))
 
 
 def _inspector_history(case: Case) -> list:
@@ -273,9 +283,13 @@ def act(code: str, action: str):
     errors: dict[str, str] = {}
     if not form.validate_on_submit():
         errors = {f"{action}-{name}": messages[0] for name, messages in form.errors.items()}
-    elif action in ("set_lead", "take_up") and not form.confirm.data:
-        errors = {f"{action}-confirm": _("Đánh dấu xác nhận để thực hiện.")}
-    else:
+    if action == "set_lead" and not (form.agency_code.data or "").strip():
+        # Said with the other problems; the service refuses it too.
+        errors[f"{action}-agency_code"] = _("Chọn cơ quan chủ trì.")
+    if action in ("set_lead", "take_up") and not form.confirm.data:
+        errors[f"{action}-confirm"] = _("Đánh dấu xác nhận để thực hiện.")
+    errors = _in_form_order(errors, action)
+    if not errors:
         now, today = clock.now(), clock.today()
         try:
             if action == "urge":
@@ -289,8 +303,8 @@ def act(code: str, action: str):
                 monitoring.take_up(case, form.note.data, current_user, now, today)
         except ValidationFailed as exc:
             db.session.rollback()
-            errors = {f"{action}-{k if k != 'reason' else 'note'}": translate(v)
-                      for k, v in exc.errors.items()}
+            errors = _in_form_order({f"{action}-{k if k != 'reason' else 'note'}": translate(v)
+                                     for k, v in exc.errors.items()}, action)
         else:
             db.session.commit()
             flash(str(ACTION_MESSAGES[action]), "success")
@@ -332,13 +346,15 @@ def _period_from_args(args, today):
     kind = args.get("period", "quarter")
     try:
         year = int(args.get("year") or periods.period_containing(today, "year").year)
-        number = int(args.get("number") or 0)
+        # No number: the current month or quarter. A number given is checked (0 and 13 are
+        # both refused; 0 used to show the current month without a word).
+        raw_number = (args.get("number") or "").strip()
         start = date.fromisoformat(args["start"]) if args.get("start") else None
         end = date.fromisoformat(args["end"]) if args.get("end") else None
-        if kind in ("month", "quarter") and not number:
+        if kind in ("month", "quarter") and not raw_number:
             return periods.period_containing(today, kind), None
-        return periods.parse_period(kind, year, number, start, end), None
-    except (ValueError, KeyError):
+        return periods.parse_period(kind, year, int(raw_number or 0), start, end), None
+    except (ValueError, KeyError, OverflowError):  # a year past date()'s range too
         return periods.period_containing(today, "quarter"), _(
             "Kỳ báo cáo không hợp lệ; đang hiển thị quý hiện tại.")
 
@@ -351,12 +367,14 @@ def scorecard():
     period, problem = _period_from_args(request.args, today)
     result = cards.scorecards(current_user, period.start, period.end, today)
     lang = _lang()
-    chart = bar_chart([(case_view.agency_name(c.agency, _lang()), c.score) for c in result],
-                      _("Điểm xếp hạng (0–100)"))
+    ranked = [c for c in result if c.score is not None]  # the others: "no data", unranked
+    chart = bar_chart([(case_view.agency_name(c.agency, lang), c.score) for c in ranked],
+                      _("Điểm xếp hạng (0–100)")) if ranked else None
     rules = [(code, vi if lang == "vi" else en) for code, (vi, en, _d) in COMPONENTS.items()]
     return render_template("inspection/scorecard.html", cards=result, period=period,
                            problem=problem, chart=chart, rules=rules,
-                           weights=cards.weights(), today=today)
+                           weights=cards.weights(), today=today,
+                           no_data=not any(has_data(c.metrics) for c in result))
 
 
 @bp.route("/scorecard/weights", methods=["GET", "POST"])

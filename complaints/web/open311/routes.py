@@ -15,10 +15,11 @@ from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
 from complaints import clock
+from complaints.domain.messages import N_
 from complaints.extensions import db, limiter
 from complaints.services import open311
 from complaints.services.open311 import Open311Error, RequestFilter
-from complaints.web.i18n import translate_errors
+from complaints.web.i18n import http_error_text, translate, translate_errors
 from complaints.web.open311 import bp
 
 logger = logging.getLogger(__name__)
@@ -52,27 +53,37 @@ def _answer(fmt: str, root_tag: str, item_tag: str, items: list[dict], status: i
     return response
 
 
-def _error(code: int, description: str, fmt: str | None = None):
+def georeport_error(code: int, description: str, fmt: str | None = None):
+    """GeoReport's error answer with that HTTP status: XML for a .xml path, else JSON."""
+    # Nothing of a refused request may be committed later by accident.
+    db.session.rollback()
     fmt = fmt or ("xml" if request.path.endswith(".xml") else "json")
     return _answer(fmt, "errors", "error", [{"code": code, "description": description}], code)
 
 
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
-        raise Open311Error(404, "format must be json or xml")
+        raise Open311Error(404, N_("Định dạng phải là json hoặc xml."))
 
 
 @bp.errorhandler(Open311Error)
 def open311_error(exc: Open311Error):
+    """A refused parameter or submission, in the request's language (like the field errors)."""
     if exc.errors:  # the service's field messages, in the request's language
-        return _error(exc.code, "; ".join(f"{key}: {message}" for key, message
-                                          in translate_errors(exc.errors).items()))
-    return _error(exc.code, exc.description)
+        return georeport_error(exc.code, "; ".join(
+            f"{key}: {message}" for key, message in translate_errors(exc.errors).items()))
+    return georeport_error(exc.code, translate(exc.description))
 
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    return _error(exc.code or 500, exc.description or exc.name)
+    """Any HTTP error under /open311/v2, routed or not (complaints/web/__init__.py hands
+    over the codes it handles itself): GeoReport's shape, in the request's language."""
+    response = georeport_error(exc.code or 500, http_error_text(exc.code or 500))
+    allowed = getattr(exc, "valid_methods", None)
+    if exc.code == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
+    return response
 
 
 def _api_key_ok() -> bool:
@@ -111,7 +122,7 @@ def create_request(fmt: str):
     """Create an online petition from a third-party app (API key required)."""
     _check_format(fmt)
     if not _api_key_ok():
-        raise Open311Error(403, "a valid api_key is required")
+        raise Open311Error(403, N_("Cần có api_key hợp lệ."))
     try:
         item = open311.create_request(request.values.to_dict(),
                                       current_app.config["ONLINE_RECEPTION_AGENCY_CODE"],

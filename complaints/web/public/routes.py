@@ -7,7 +7,9 @@ citizen has opened is remembered in the (signed, HTTP-only) session cookie.
 from __future__ import annotations
 
 import logging
-from datetime import date
+import math
+import time
+from datetime import date, timedelta
 
 from flask import (
     abort,
@@ -20,8 +22,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from limits import parse_many
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -31,6 +34,7 @@ from complaints.domain.text import name_order
 from complaints.extensions import db, limiter
 from complaints.models import Field, Locality
 from complaints.services import public
+from complaints.services.case_view import agency_name
 from complaints.services.errors import NotFound, ValidationFailed
 from complaints.web import sealed
 from complaints.web.i18n import translate
@@ -55,6 +59,8 @@ def isovndate(value) -> str:
 @bp.errorhandler(429)
 def too_many(exc):
     """Tell the citizen to wait, in words (the limit is per address)."""
+    if request.endpoint == "public.submit":
+        return _submission_paused()
     return render_template("public/too_many.html"), 429
 
 
@@ -114,8 +120,76 @@ def home():
     return render_template("public/home.html")
 
 
+# Online submissions have two limits per address (config.py):
+# - SUBMIT_LIMIT counts accepted petitions only (deduct_when): a citizen who mistyped and
+#   corrected the form, or several people at one kiosk or behind one carrier NAT, must not
+#   be shut out by posts that were refused and saved nothing.
+# - SUBMIT_ATTEMPT_LIMIT counts every POST, refused ones too, with a much higher bound: a
+#   refused post saves nothing, but still carries up to MAX_CONTENT_LENGTH of uploads and
+#   costs a few queries, so a flood of invalid posts is still stopped. Its own scope keeps
+#   its counters apart from SUBMIT_LIMIT's even when both are set to the same numbers.
+# Either one reached, the form comes back with what was typed and when to try again.
+ATTEMPTS_SCOPE = "attempts"
+
+
+def _submission_accepted(response) -> bool:
+    return bool(g.get("submission_accepted"))
+
+
+def _wait_seconds() -> int:
+    """Seconds until this address may post the form again.
+
+    Flask-Limiter stops at the first window found full (the shortest); a longer one of
+    the same limit (the day after the hour) may be full too, and then the wait is the
+    latest of their resets, or the citizen would be told a time that is refused again.
+    """
+    hit = limiter.current_limit
+    if hit is None:  # not from a limit of this route (cannot happen); be cautious
+        return 3600
+    reset = hit.window.reset_time
+    for setting in ("SUBMIT_LIMIT", "SUBMIT_ATTEMPT_LIMIT"):
+        items = parse_many(current_app.config[setting])
+        if hit.limit in items:
+            for item in items:
+                window = limiter.limiter.get_window_stats(item, *hit.request_args)
+                if window.remaining < 1:
+                    reset = max(reset, window.reset_time)
+            break
+    return max(1, math.ceil(reset - time.time()))
+
+
+def _submission_paused():
+    """The form again with what was typed (429), and from when it can be sent."""
+    form = SubmitForm()
+    _fill_choices(form)
+    seconds = _wait_seconds()
+    minutes = math.ceil(seconds / 60)
+    if minutes <= 90:
+        wait = ngettext("%(num)s phút", "%(num)s phút", minutes)
+    else:
+        wait = ngettext("%(num)s giờ", "%(num)s giờ", math.ceil(minutes / 60))
+    # Shown to the minute, rounded up: never a time at which the form is refused again.
+    moment = (clock.now() + timedelta(seconds=seconds)).astimezone(clock.LOCAL_TZ)
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    when = moment.strftime("%H:%M")
+    if moment.date() != clock.today():
+        when = _("%(time)s ngày %(date)s", time=when, date=moment.strftime("%d/%m/%Y"))
+    logger.info("online submission paused for %s s from %s", seconds, request.remote_addr)
+    return _submit_page(form, 429, paused={"when": when, "wait": wait})
+
+
+def _submit_page(form: SubmitForm, status: int, paused: dict | None = None):
+    return render_template("public/submit.html", form=form, paused=paused,
+                           max_files=public.MAX_FILES,
+                           max_mb=public.MAX_FILE_BYTES // (1024 * 1024)), status
+
+
 @bp.route("/gui-don", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"], methods=["POST"],
+               deduct_when=_submission_accepted)
+@limiter.limit(lambda: current_app.config["SUBMIT_ATTEMPT_LIMIT"], methods=["POST"],
+               scope=ATTEMPTS_SCOPE)
 def submit():
     """Send a petition online, without an account (gửi đơn trực tuyến)."""
     form = SubmitForm()
@@ -137,6 +211,7 @@ def submit():
         else:
             public.queue_receipt_email(case, form.email.data, clock.now())
             db.session.commit()
+            g.submission_accepted = True  # counts toward SUBMIT_LIMIT (deduct_when)
             sealed.put(RECEIPT_KEY, {"code": case.tracking_code, "pin": pin,
                                     "email": bool(form.email.data), "second": False})
             return redirect(url_for("public.submitted"))
@@ -147,10 +222,7 @@ def submit():
             key: message for key, message in public.validate_submission(
                 _submission(form)).items()
             if not getattr(getattr(form, aliases.get(key, key), None), "errors", None)})
-    status = 422 if request.method == "POST" else 200
-    return render_template("public/submit.html", form=form,
-                           max_files=public.MAX_FILES,
-                           max_mb=public.MAX_FILE_BYTES // (1024 * 1024)), status
+    return _submit_page(form, 422 if request.method == "POST" else 200)
 
 
 @bp.route("/da-gui")
@@ -197,7 +269,7 @@ def _session_case():
 
 def _render_case(case, feedback_form=None, appeal_form=None, status=200):
     today = clock.today()
-    record = PublicCaseSchema().dump(public.public_record(case, today))
+    record = PublicCaseSchema().dump(public.public_record(case, today, _lang()))
     feedback = public.feedback_of(case)
     return render_template(
         "public/case.html", case=record, today=today, feedback=feedback,
@@ -273,7 +345,8 @@ def second_complaint():
             db.session.commit()
             sealed.put(RECEIPT_KEY, {"code": second.tracking_code, "pin": pin, "email": False,
                                     "second": True,
-                                    "agency": second.agency.name if second.agency else None})
+                                    "agency": agency_name(second.agency, _lang())
+                                    if second.agency else None})
             return redirect(url_for("public.submitted"))
     return _render_case(found, appeal_form=form, status=422)
 
