@@ -36,10 +36,12 @@ def init_security(app: Flask) -> None:
     def refuse_nul_characters():
         # PostgreSQL cannot store a NUL in text: refuse it up front as bad input (400)
         # rather than let the database fail the request with a 500.
-        if "\x00" in request.path or any(_has_nul(v) for v in request.args.values()):
+        # Every value of a repeated key (values() reads only the first of each).
+        if "\x00" in request.path or any(
+                _has_nul(v) for _k, v in request.args.items(multi=True)):
             abort(400)
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            if any(_has_nul(v) for v in request.form.values()):
+            if any(_has_nul(v) for _k, v in request.form.items(multi=True)):
                 abort(400)
             # Only JSON that spells a NUL (raw, or escaped as \u0000) is parsed to look.
             if request.is_json and (b"\\u0000" in (raw := request.get_data(cache=True))

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from rapidfuzz import fuzz
 from sqlalchemy import and_, or_, select
 
+from complaints.domain import contacts
 from complaints.domain.text import digits, fold
 from complaints.extensions import db
 from complaints.models import Case, Petition, Petitioner, PetitionSigner, User
@@ -40,6 +41,15 @@ class SimilarCase:
     @property
     def same_person(self) -> bool:
         return "id_number" in self.reasons or "name_phone" in self.reasons
+
+
+def _stored(normalise, text: str | None) -> str | None:
+    """A typed number as intake stores it ("+84 912 …" is the stored "0912…"); one the
+    normaliser refuses is compared by its digits (validation reports it beside this)."""
+    try:
+        return normalise(text)
+    except contacts.InvalidContact:
+        return digits(text) or None
 
 
 def text_score(subject_a: str, content_a: str, subject_b: str, content_b: str) -> int:
@@ -82,9 +92,9 @@ def find_similar(petitioners, subject: str, content: str, locality_code: str | N
             item.reasons.append(reason)
         item.score = max(item.score, score)
 
-    ids = {digits(p.id_number) for p in petitioners if digits(p.id_number)}
-    pairs = {(fold(p.full_name), digits(p.phone)) for p in petitioners
-             if fold(p.full_name) and digits(p.phone)}
+    ids = {_stored(contacts.id_number, p.id_number) for p in petitioners} - {None}
+    pairs = {(fold(p.full_name), phone) for p in petitioners
+             if fold(p.full_name) and (phone := _stored(contacts.phone, p.phone))}
     if ids or pairs:
         person_match = []
         if ids:

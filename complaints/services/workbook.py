@@ -5,7 +5,7 @@ keyset-paginated Core queries (no ORM objects kept), so that memory stays flat w
 the number of cases. The reader's scope and the denouncers' masking are those of the
 screens: the cases are `inspection.cases_query` with the agency and date filters (what
 "Tra cứu hồ sơ" lists), and each first signer's name is masked unless
-`permissions.can_see_identity` allows the reader to see it.
+`permissions.can_list_identity` allows it (never a denouncer's: a list records no view).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def _case_rows(user: User, root_code: str, period: Period, lang: str,
         for r in batch:
             first, people = signers.get(r.id, ("", 0))
             if first and not can_list_identity(user, r):  # a denouncer: always masked
-                first = MASK
+                first = case_view.MASK_EN if lang == "en" else MASK
             flags = [name for name in ("overdue", "evaded", "repeated", "mass")
                      if getattr(r, f"flag_{name}")]
             yield [

@@ -440,3 +440,24 @@ def test_the_api_offers_no_extension_the_policy_refuses(api, world, routed):
     db.session.commit()
     body = api(world["head"], "GET", f"/cases/{recommendation.tracking_code}").get_json()
     assert "extend" in body["allowed_actions"]
+
+
+def test_the_page_and_the_api_take_texts_of_the_same_length(api, world, routed):
+    # Found by a QA pass: a 3,000-character reason the page took was refused by the API,
+    # and the API took summaries twelve times longer than the page.
+    from complaints.domain.limits import REASON_MAX, SUMMARY_MAX
+    from complaints.web.agency.forms import ExtendForm, ResolveForm
+
+    assert [v.max for v in ExtendForm.reason.kwargs["validators"] if hasattr(v, "max")] == [
+        REASON_MAX]
+    assert [v.max for v in ResolveForm.summary.kwargs["validators"] if hasattr(v, "max")] == [
+        SUMMARY_MAX]
+    case = routed(kind="recommendation")
+    code = case.tracking_code
+    assert api(world["head"], "POST", f"/cases/{code}/accept", json={}).status_code == 200
+    answer = api(world["head"], "POST", f"/cases/{code}/extend",
+                 json={"days": 5, "reason": "x" * REASON_MAX})
+    assert answer.status_code == 200, answer.get_json()
+    answer = api(world["head"], "POST", f"/cases/{code}/resolve", json={
+        "outcome": "answered", "decision_number": "1/TB", "summary": "x" * (SUMMARY_MAX + 1)})
+    assert answer.status_code == 422 and "summary" in answer.get_json()["errors"]

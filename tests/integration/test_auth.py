@@ -124,3 +124,9 @@ def test_nul_characters_are_refused_as_bad_input(client):
     response = client.post("/api/v1/tokens", json={"username": "a\x00b", "password": "x"})
     assert response.status_code == 400 and response.is_json
     assert client.get("/api/v1/localities?q=a%00b").status_code == 400
+    # A NUL in the second value of a repeated key too (a multi-select).
+    assert client.get("/api/v1/localities?q=a&q=b%00c").status_code == 400
+    from werkzeug.datastructures import MultiDict
+
+    assert client.post("/login", data=MultiDict([("username", "a"), ("username", "b\x00"),
+                                                 ("password", "x")])).status_code == 400

@@ -57,11 +57,12 @@ def test_warns_by_id_number(client, desk):
     assert _cases() == 1  # nothing saved yet
 
 
-def test_warns_by_accent_free_name_and_phone(client, desk):
+@pytest.mark.parametrize("typed", ["0912345678", "+84 912 345 678", "0912.345.678"])
+def test_warns_by_accent_free_name_and_phone(client, desk, typed):
     officer, ward = desk
     earlier = _earlier(officer, ward, id_number="")
     data = intake_form(ward.code, [person(1, full_name="Nguyen Van A", id_number="",
-                                          phone="0912345678")], TODAY)
+                                          phone=typed)], TODAY)
     html = client.post("/reception/new", data=data).get_data(as_text=True)
     assert f'data-testid="duplicate-{earlier.tracking_code}"' in html
     assert "cùng họ tên và số điện thoại" in html

@@ -255,6 +255,10 @@ def test_lists_and_exports_never_name_a_denouncer(client, login, world, who):
         assert {r[0]: r[3] for r in rows[1:]}[code] == MASK, path
         assert not any(DENOUNCER in str(cell) for r in rows for cell in r), path
     assert _identity_views(world["secret"]) == 0  # nothing shown, nothing recorded
+    client.get("/lang/en")  # the mask is a label: English in an English file
+    rows = _csv(client.get("/inspection/cases?agency=SO-XD&status=open&export=csv"))
+    assert {r[0]: r[3] for r in rows[1:]}[code] == "*** (confidential)"
+    client.get("/lang/vi")
     if who == "inspector":  # a complaint's petitioner is still named
         rows = _csv(client.get("/inspection/overdue?export=csv"))
         assert {r[0]: r[3] for r in rows[1:]}[world["late"].tracking_code] == "Nguyễn Văn A"

@@ -357,3 +357,28 @@ def test_the_other_field_is_not_named_twice_in_a_suggestion(desk, make_agency):
     field = db.session.scalar(select(Field).where(Field.code == "other"))
     suggestion = routing.suggest_agency(field.id, None, "feedback")
     assert suggestion.reason == f"Lĩnh vực khác → UBND phường (quy tắc #{rule.id})"
+
+
+def test_the_desk_sees_a_denouncer_it_logged_and_the_view_is_recorded(client, desk, make_case):
+    # The consent notice promises every view of a denouncer's identity is recorded: the
+    # desk's case page shows it, so it records it (found by a QA pass).
+    from complaints.models import AuditEvent
+
+    officer, ward = desk
+    case = make_case(actor=officer, kind="denunciation", locality_code=ward.code,
+                     received_on=TODAY)
+    db.session.commit()
+    name = case.petitions[0].signers[0].petitioner.full_name
+
+    def views() -> int:
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.chain == f"case:{case.id}", AuditEvent.action == "identity_viewed"))
+
+    before = views()
+    page = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
+    assert name in page and views() == before + 1
+    other = make_case(actor=officer, kind="feedback", locality_code=ward.code, received_on=TODAY)
+    db.session.commit()
+    client.get(f"/reception/cases/{other.tracking_code}")
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.chain == f"case:{other.id}", AuditEvent.action == "identity_viewed")) == 0

@@ -23,6 +23,7 @@ from wtforms.validators import (
 )
 
 from complaints.domain import decisions
+from complaints.domain.limits import REASON_MAX, SUMMARY_MAX
 from complaints.web.forms import Form
 from complaints.web.i18n import translate
 
@@ -37,7 +38,7 @@ def _decided_on(label=None):
 def _reason(label=None, message=None):
     return TextAreaField(label or _l("Lý do"),
                          validators=[DataRequired(message or _l("Nêu lý do.")),
-                                     Length(max=4000)])
+                                     Length(max=REASON_MAX)])
 
 
 def _figure(form, field) -> None:
@@ -117,7 +118,7 @@ class ResolveForm(Form):
     decided_on = _decided_on(_l("Ngày ký quyết định / kết luận"))
     summary = TextAreaField(_l("Tóm tắt kết quả giải quyết"),
                             validators=[DataRequired(_l("Nhập tóm tắt kết quả giải quyết.")),
-                                        Length(max=8000)])
+                                        Length(max=SUMMARY_MAX)])
     money_to_recover = _amount(_l("Tiền kiến nghị thu hồi cho Nhà nước (triệu đồng)"))
     land_to_recover = _amount(_l("Đất kiến nghị thu hồi cho Nhà nước (m²)"))
     money_to_return = _amount(_l("Tiền trả lại cho tổ chức, cá nhân (triệu đồng)"))

@@ -27,6 +27,7 @@ from complaints.domain.catalog import (
     STAGES,
 )
 from complaints.domain.confidentiality import MASK, mask_data
+from complaints.domain.limits import CONTENT_MAX, REASON_MAX, SUMMARY_MAX
 from complaints.domain.messages import N_
 from complaints.domain.states import STATUSES
 from complaints.services.deadlines import explain as deadline_explain
@@ -335,7 +336,7 @@ class CaseCreateSchema(PetitionInSchema):
     kind = _choice(KINDS, required=True)
     field = _text(40, required=True, metadata={"description": "Field code (GET /fields)."})
     subject = _text(500, required=True)
-    content = fields.String(required=True, validate=validate.Length(max=100_000))
+    content = fields.String(required=True, validate=validate.Length(max=CONTENT_MAX))
     locality_code = _text(10)
     agency_code = _text(40, metadata={"description": "Given: routed to it at once."})
     route_reason = _text(2000)
@@ -358,7 +359,7 @@ class RaisedPetitionInSchema(BaseSchema):
     field = _text(40, metadata={"description": "Field code (GET /fields)."})
     subject = _text(500)
     content = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(max=100_000))
+                            validate=validate.Length(max=CONTENT_MAX))
     locality_code = _text(10)
     note = _text(20_000, metadata={"description": "A joined petition: what was presented."})
     petitioners = fields.List(
@@ -464,7 +465,7 @@ class ResumeSchema(AcceptSchema):
 
 
 class ReasonSchema(BaseSchema):
-    reason = _text(2000, required=True)
+    reason = _text(REASON_MAX, required=True)
     decided_on = _date()
 
 
@@ -491,19 +492,19 @@ class AssignSchema(BaseSchema):
 class ExtendSchema(BaseSchema):
     days = fields.Integer(required=True, strict=True, validate=validate.Range(
         min=1, max=1000, error=_l("Phải từ {min} đến {max}.")))
-    reason = _text(2000, required=True)
+    reason = _text(REASON_MAX, required=True)
     decided_on = _date()
 
 
 class ReturnSchema(BaseSchema):
-    reason = _text(2000, required=True)
+    reason = _text(REASON_MAX, required=True)
     suggested_agency_code = _text(40, required=True)
     decided_on = _date()
 
 
 class TransferSchema(BaseSchema):
     to_agency_code = _text(40, required=True)
-    reason = _text(2000, required=True)
+    reason = _text(REASON_MAX, required=True)
     decided_on = _date()
 
 
@@ -511,7 +512,7 @@ class ResolveSchema(BaseSchema):
     outcome = _choice(RESOLUTION_OUTCOMES, required=True)
     decision_number = _text(60, required=True)
     decided_on = _date()
-    summary = fields.String(required=True, validate=validate.Length(max=100_000))
+    summary = fields.String(required=True, validate=validate.Length(max=SUMMARY_MAX))
     money_to_recover = _amount(metadata={"description": "Million VND."})
     land_to_recover = _amount(metadata={"description": "m²."})
     money_to_return = _amount(metadata={"description": "Million VND."})
@@ -707,7 +708,10 @@ class StaffCaseSummarySchema(BaseSchema):
     received_on = fields.Date()
     deadlines = fields.List(fields.Nested(DeadlineSchema))
     flags = fields.List(fields.String(validate=validate.OneOf(FLAGS)))
-    escalation_level = fields.Integer()
+    escalation_level = fields.Integer(metadata={"description": (
+        "Highest rung of the deadline ladder reached by the running stage (0: none). "
+        "Escalations for patterns (evaded, repeated, mass) are listed in `escalations` "
+        "with their own level and do not raise it.")})
 
 
 class StaffCaseSchema(StaffCaseSummarySchema):

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from complaints import clock
 from complaints.domain import catalog
 from complaints.domain import reports as periods
+from complaints.domain.confidentiality import MASK
 from complaints.domain.escalation import ACK_ACTIONS
 from complaints.domain.scoring import COMPONENTS, has_data
 from complaints.domain.text import name_order
@@ -81,7 +82,8 @@ def _cells(row: monitoring.Row) -> list:
     case, lang = row.case, _lang()
     return [
         case.tracking_code, catalog.label(catalog.KINDS, case.kind, lang), case.subject,
-        row.petitioner, row.petitioners, case.agency.name if case.agency else "",
+        case_view.MASK_EN if lang == "en" and row.petitioner == MASK else row.petitioner,
+        row.petitioners, case_view.agency_name(case.agency, lang) if case.agency else "",
         case.received_on,
         case_view.text_label(case_view.STATUS_LABELS, case.status, lang),
         case_view.text_label(case_view.STAGE_LABELS, row.stage, lang) if row.stage else "",
@@ -168,7 +170,7 @@ def escalations():
         labels = _ack_labels()
         rows = ([e.case.tracking_code, e.case.subject,
                  catalog.label(catalog.ESCALATION_REASONS, e.reason, _lang()), e.level,
-                 e.to_agency.name if e.to_agency else "", e.as_of,
+                 case_view.agency_name(e.to_agency, _lang()) if e.to_agency else "", e.as_of,
                  labels.get(e.action_taken, e.action_taken or "") if e.acknowledged_at
                  else _("Chưa xác nhận"), e.action_note or ""]
                 for e in (row.extra["escalation"] for row in page.rows))

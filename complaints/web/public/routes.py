@@ -61,7 +61,8 @@ def too_many(exc):
     """Tell the citizen to wait, in words (the limit is per address)."""
     if request.endpoint == "public.submit":
         return _submission_paused()
-    return render_template("public/too_many.html"), 429
+    return render_template("public/too_many.html",
+                           lookup=request.endpoint == "public.lookup"), 429
 
 
 def _lang() -> str:
@@ -317,7 +318,8 @@ def rate():
 
 
 @bp.route("/ho-so/khieu-nai-lan-hai", methods=["POST"])
-@limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"])
+@limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"], deduct_when=_submission_accepted)
+@limiter.limit(lambda: current_app.config["SUBMIT_ATTEMPT_LIMIT"], scope=ATTEMPTS_SCOPE)
 def second_complaint():
     """Open the linked second complaint at the next level up (khiếu nại lần hai)."""
     found = _session_case()
@@ -343,6 +345,7 @@ def second_complaint():
             abort(503)
         else:
             db.session.commit()
+            g.submission_accepted = True  # like the online form: only what was filed counts
             sealed.put(RECEIPT_KEY, {"code": second.tracking_code, "pin": pin, "email": False,
                                     "second": True,
                                     "agency": agency_name(second.agency, _lang())

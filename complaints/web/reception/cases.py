@@ -113,7 +113,13 @@ def _timeline(case: Case) -> list[tuple[datetime, AuditEvent]]:
 @roles_required("reception")
 def case_page(code: str):
     """Show a case with the handling outcomes this officer may record."""
-    return _render_case(_case_or_404(code))
+    case = _case_or_404(code)
+    if case.kind == "denunciation" and can_see_identity(current_user, case):
+        # The desk sees the denouncer it logged, and like every showing of a denouncer's
+        # identity (Law on Denunciations Art. 8) the view is recorded.
+        case_view.reveal_identity(case, current_user, clock.now(), via="reception")
+        db.session.commit()
+    return _render_case(case)
 
 
 def _errors_of(form) -> dict[str, str]:

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from complaints.domain.catalog import CHANNELS, FILING_REASONS, KINDS
+from complaints.domain.limits import CONTENT_MAX
 from complaints.web.forms import Form as PageForm
 from complaints.web.forms import SubForm
 
@@ -75,7 +76,7 @@ class IntakeForm(PageForm):
                                       Length(max=500)])
     content = TextAreaField(_l("Nội dung đơn"),
                             validators=[DataRequired(_l("Nhập nội dung đơn.")),
-                                        Length(max=20000)])
+                                        Length(max=CONTENT_MAX)])
     channel = SelectField(_l("Kênh tiếp nhận"), choices=_choices(CHANNELS),
                           validators=[DataRequired(_l("Chọn kênh tiếp nhận."))])
     received_on = DateField(_l("Ngày nhận đơn"), format=DATE_FORMATS,
