@@ -21,3 +21,22 @@ def load():
     db.session.commit()
     click.echo("Reference data: " + ", ".join(f"{name} {n} added"
                                               for name, n in added.items()) + ".")
+
+
+@group.command("recompute-deadlines")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only deadlines running across this day (the calendar changed on it).")
+@with_appcontext
+def recompute_deadlines(day):
+    """Recompute open cases' running deadlines on today's calendar and policies.
+
+    For a calendar change that did not come through Admin: a new release of the `holidays`
+    package (a holiday or a government day swap it now knows), or a restore. Each moved
+    due date is audited, as when an administrator changes the calendar.
+    """
+    from complaints.services import deadlines
+
+    moved = deadlines.recompute_open(clock.now(), None, "calendar_package",
+                                     day=day.date() if day else None)
+    db.session.commit()
+    click.echo(f"Deadlines recomputed: {moved} due dates moved.")

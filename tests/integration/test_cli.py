@@ -71,3 +71,23 @@ def test_reference_load_adds_only_what_is_missing(runner):
     assert db.session.query(PatternRule).count() == 6
     again = runner.invoke(args=["reference", "load"])
     assert "pattern_rules 0 added" in again.output
+
+
+def test_recompute_deadlines_after_a_calendar_package_change(runner, make_case):
+    # A due date computed before the package knew of a day swap (Sat 22/08/2026 worked):
+    # received Thu 20/08, 10 working days → 07/09 with the Saturday worked (31/08, 01/09 and
+    # 02/09 off), 08/09 without it. The command puts it right and audits the move.
+    from datetime import date
+
+    case = make_case(received_on=date(2026, 8, 20))
+    row = case.deadline("handling")
+    right = row.due_on
+    row.due_on = date(2026, 9, 8)
+    db.session.commit()
+    result = runner.invoke(args=["reference", "recompute-deadlines", "--day", "2026-08-22"])
+    assert result.exit_code == 0, result.output
+    assert "1 due dates moved" in result.output
+    db.session.expire_all()
+    assert case.deadline("handling").due_on == right == date(2026, 9, 7)
+    assert db.session.scalar(select(AuditEvent).where(
+        AuditEvent.chain == f"case:{case.id}", AuditEvent.action == "deadline_recomputed"))
