@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from complaints import clock
 from complaints.domain.confidentiality import MASK
@@ -184,7 +185,9 @@ def cluster(cluster_id: int):
     group = db.session.get(Cluster, cluster_id)
     if group is None:
         abort(404)
+    # can_view reads a foreign case's escalations: loaded with the cases, not one by one.
     cases = [c for c in db.session.scalars(select(Case).where(Case.cluster_id == cluster_id)
+                                           .options(selectinload(Case.escalations))
                                            .order_by(Case.received_on, Case.id))
              if can_view(current_user, c)]
     if not cases:
