@@ -7,6 +7,8 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from complaints.domain.messages import N_
+
 HOME_ENDPOINTS = {
     "reception": "reception.home",
     "agency_head": "agency.home",
@@ -44,6 +46,21 @@ HEAD_ACTIONS = frozenset(
      "resolve", "close"}
 )
 RECEPTION_ACTIONS = frozenset({"route", "file", "guide", "forward"})
+# What the designated lead agency may no longer do: the designation is binding (domain.md,
+# evasion). The same messages as the workflow service's refusals.
+LEAD_REFUSALS = {
+    "return": N_("Cơ quan chủ trì đã được chỉ định không được trả lại đơn."),
+    "transfer": N_("Cơ quan chủ trì đã được chỉ định không được chuyển đơn."),
+}
+
+
+def lead_refusal(case, action: str) -> str | None:
+    """Why the agency holding the case may not take `action` as its designated lead agency
+    (a message id), or None."""
+    if (action in LEAD_REFUSALS and case.lead_agency_id is not None
+            and case.lead_agency_id == case.agency_id):
+        return LEAD_REFUSALS[action]
+    return None
 
 
 def can_view(user, case) -> bool:
@@ -67,7 +84,8 @@ def can_act(user, case, action: str) -> bool:
     if action in RECEPTION_ACTIONS:
         return user.role == "reception" and case.reception_agency_id == user.agency_id
     if action in HEAD_ACTIONS:
-        return user.role == "agency_head" and case.agency_id == user.agency_id
+        return (user.role == "agency_head" and case.agency_id == user.agency_id
+                and lead_refusal(case, action) is None)
     if action == "withdraw":
         return (user.role == "reception" and case.reception_agency_id == user.agency_id) or (
             user.role == "agency_head" and case.agency_id == user.agency_id

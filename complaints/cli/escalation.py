@@ -20,6 +20,13 @@ from complaints.services.escalation import escalate_due
 def escalate(as_of, dry_run):
     """Run the escalation sweep once (the scheduler's job) and print a summary."""
     day = as_of.date() if as_of else clock.today()
+    if day > clock.today() and not dry_run:
+        # A future sweep would mark cases overdue and notify people before they are due;
+        # a past date (catching up a missed sweep) is fine.
+        raise click.BadParameter(
+            f"{day.isoformat()} is after today ({clock.today().isoformat()}): a sweep "
+            "cannot be saved for a future date. Use --dry-run to preview it.",
+            param_hint="--as-of")
     summary = escalate_due(day, clock.now(), dry_run=dry_run,
                            commit=None if dry_run else db.session.commit)
     if dry_run:

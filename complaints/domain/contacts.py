@@ -47,6 +47,10 @@ def phone(text: str | None) -> str | None:
     number = _PHONE_SEPARATORS.sub("", text)
     if number.startswith("+84"):
         number = "0" + number[3:]
+    elif number.startswith("84") and len(number) in (11, 12):
+        # The country code without its "+" (no national number starts with 8: they start
+        # with their 0, 10 digits for a mobile, 11 for a landline).
+        number = "0" + number[2:]
     if not _PHONE.fullmatch(number):
         raise InvalidContact(text)
     return number

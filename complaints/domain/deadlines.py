@@ -99,7 +99,8 @@ class Deadline:
             if r != WEEKEND
         ]
         if weekends:
-            label = "ngày cuối tuần" if lang == "vi" else "weekend days"
+            label = "ngày cuối tuần" if lang == "vi" else (
+                "weekend day" if weekends == 1 else "weekend days")
             items.insert(0, f"{weekends} {label}")
         return items
 

@@ -164,11 +164,17 @@ def clean_figures(figures: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
             values[name] = value
     # People sent to the investigating body mean the case was sent there: the reports count
     # both, and a flag left unticked beside a count would make them disagree.
-    # Not given at all (an API call may omit it), the count implies it.
+    # Not given at all (an API call may omit it, an unticked box says nothing), the count
+    # implies it; an explicit "no" beside a count is refused.
     if (values.get("people_sent_to_investigation") or 0) > 0:
         if figures.get("sent_to_investigation") is None:
             values["sent_to_investigation"] = True
         elif not values.get("sent_to_investigation"):
             errors["sent_to_investigation"] = N_(
                 "Có người bị chuyển cơ quan điều tra: đánh dấu “Chuyển cơ quan điều tra”.")
+    # "Of whom officials" is part of the people disciplined: never more than they.
+    if (values.get("officials_disciplined") or 0) > (values.get("people_disciplined") or 0) \
+            and "people_disciplined" in values:
+        errors["officials_disciplined"] = N_(
+            "Số cán bộ, công chức không được lớn hơn số người kiến nghị xử lý kỷ luật.")
     return values, errors

@@ -11,7 +11,10 @@ system prompts the head of the agency holding the case when
 and the case is still open. The prompt is satisfied by an unscheduled session held by the
 head in person or an authorised deputy on or after the (latest) trigger day, about this
 case or — for a mass case — about any case of the same cluster: one meeting with the
-delegation answers the whole matter.
+delegation answers the whole matter. Only a session of the agency holding the case counts
+(a reception desk's or another agency's own meeting does not answer for the holder's
+head), and only one at which citizens were received: an empty session (0 turns, 0 people)
+is refused when recorded and never satisfies the prompt.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class PromptFacts:
     heated_on: date | None = None
     mass_on: date | None = None  # the day the case was flagged mass (None: not mass)
     cluster_id: int | None = None
+    agency_id: int | None = None  # the agency holding the case (its own, else the desk's)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,14 @@ class HeldSession:
     scheduled: bool
     case_id: int | None
     cluster_id: int | None = None
+    agency_id: int | None = None  # the agency that held (recorded) the session
+    turns: int = 1
+    people: int = 1
+
+
+def is_empty(turns: int, people: int) -> bool:
+    """A session at which no citizen was received (0 turns, 0 people)."""
+    return not turns and not people
 
 
 def reasons(facts: PromptFacts) -> list[str]:
@@ -71,6 +83,8 @@ def satisfies(session: HeldSession, facts: PromptFacts) -> bool:
     if since is None or session.scheduled or session.kind not in LEADER_KINDS:
         return False
     if session.held_on < since:
+        return False
+    if session.agency_id != facts.agency_id or is_empty(session.turns, session.people):
         return False
     if session.case_id is not None and session.case_id == facts.case_id:
         return True

@@ -80,7 +80,7 @@ def components(m: Metrics) -> dict[str, float | None]:
     }
 
 
-def has_data(m: Metrics) -> bool:
+def has_data(m: Metrics, standing: bool = False) -> bool:
     """Whether anything happened at the agency in the period: a case received, accepted,
     resolved, escalated, passed on (evaded) or rated, or a leader's reception day held.
 
@@ -88,15 +88,22 @@ def has_data(m: Metrics) -> bool:
     begin, one still to come, a quiet agency — and the figures that are no events of the
     period (open and overdue now, the reception days the law asks for) score nothing alone:
     they ranked every agency alike (all 66.7 for 2020, all 100.0 for 2030).
+
+    `standing`: the period has begun and the system kept records in it. Then a duty is data
+    too: cases open at the agency, and reception days the law required of its leader — an
+    agency that held none of them must not look better than one that held half (found by
+    a QA pass).
     """
-    return bool(m.received or m.accepted or m.resolved or m.evasions or m.repeated or m.mass
-                or any(m.escalations.values()) or m.satisfaction_count or m.reception_held)
+    if m.received or m.accepted or m.resolved or m.evasions or m.repeated or m.mass \
+            or any(m.escalations.values()) or m.satisfaction_count or m.reception_held:
+        return True
+    return standing and bool(m.open_now or m.reception_required)
 
 
-def score(m: Metrics, weights: dict[str, int]) -> float | None:
+def score(m: Metrics, weights: dict[str, int], standing: bool = False) -> float | None:
     """Return the weighted score 0–100 over the components with data, or None if none or
     nothing happened at the agency in the period (has_data): not scored, not ranked."""
-    if not has_data(m):
+    if not has_data(m, standing):
         return None
     total = weighted = 0.0
     for code, value in components(m).items():

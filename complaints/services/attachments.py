@@ -87,7 +87,9 @@ def check_file(data: bytes, filename: str | None, max_bytes: int | None = None,
                field: str = "attachments") -> tuple[str, str]:
     """Return (content type, safe name) or raise ValidationFailed naming the file."""
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
-    shown = safe_filename(filename, "").rstrip(".")
+    # Named as the user chose it (the extension too: "evil.exe", not "evil"), made safe.
+    shown = _UNSAFE.sub("_", re.split(r"[/\\]", unicodedata.normalize(
+        "NFC", filename or ""))[-1]).strip(" ")[:160] or "tep"
     if not data:
         raise ValidationFailed({field: N_("Tệp “%(name)s” rỗng.", name=shown)})
     if len(data) > max_bytes:
@@ -147,7 +149,8 @@ def store_upload(data: bytes, filename: str | None, max_bytes: int | None = None
 
 def attach(case: Case, stored: StoredFile, purpose: str, actor: User | None, now: datetime,
            petition: Petition | None = None) -> Attachment:
-    """Record a stored file on a case; a denunciation's petition scan reveals the denouncer."""
+    """Record a stored file on a case; every file of a denunciation may reveal the denouncer
+    (the letter's scan, and evidence too: an ID card's photo, a file named after them)."""
     if purpose not in PURPOSES:
         raise ValidationFailed({"purpose": N_("Loại tài liệu không hợp lệ.")})
     if stored.content_type not in ALLOWED_TYPES or not blob_path(stored.sha256).exists():
@@ -156,7 +159,7 @@ def attach(case: Case, stored: StoredFile, purpose: str, actor: User | None, now
         case_id=case.id, petition_id=petition.id if petition else None, sha256=stored.sha256,
         filename=stored.filename[:255], content_type=stored.content_type, size=stored.size,
         purpose=purpose,
-        reveals_identity=case.kind == "denunciation" and purpose == "petition",
+        reveals_identity=case.kind == "denunciation",
         uploaded_by_id=actor.id if actor else None,
     )
     db.session.add(row)
@@ -229,3 +232,10 @@ def remove_orphans(now: datetime, min_age: timedelta, root: Path | None = None,
     if candidates:
         settle()
     return report
+
+
+def reveals_identity(attachment: Attachment, case: Case) -> bool:
+    """May this file reveal a denouncer? Every file of a denunciation may (found by a QA
+    pass: a photo of the denouncer's ID card, filed as evidence, was served to an officer
+    who may not know them); rows stored before this rule say so through the case's kind."""
+    return bool(attachment.reveals_identity) or case.kind == "denunciation"

@@ -20,6 +20,7 @@ from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Attachment, AuditEvent, Case, CaseDeadline, User
 from complaints.permissions import can_act, can_see_identity
+from complaints.services import attachments as attachments_service
 from complaints.services import audit
 from complaints.services.calendar import get_calendar
 
@@ -137,6 +138,15 @@ DETAIL_LABELS = {
     "action": ("Biện pháp", "Action"), "agency": ("Cơ quan", "Agency"),
     "variant": ("Trường hợp", "Case type"), "due_from": ("Hạn trước đó", "Due before"),
     "due_to": ("Hạn mới", "Due now"),
+    "content_type": ("Loại tệp", "File type"), "size": ("Dung lượng (byte)", "Size (bytes)"),
+    "sha256": ("Mã kiểm tra SHA-256", "SHA-256 checksum"),
+}
+# What an attached file is (services/attachments.PURPOSES), as the intake form names it.
+_PURPOSE_LABELS = {
+    "petition": ("Bản quét đơn", "Scan of the petition"),
+    "evidence": ("Tài liệu, chứng cứ kèm theo", "Evidence and documents"),
+    "decision": ("Quyết định, văn bản giải quyết", "Decision or answer"),
+    "other": ("Tài liệu khác", "Other document"),
 }
 _CODED_DETAILS = {"kind": catalog.KINDS, "channel": catalog.CHANNELS,
                   "outcome": catalog.RESOLUTION_OUTCOMES,
@@ -172,13 +182,17 @@ def _detail_value(key: str, value, action: str, lang: str,
         return full_name or value
     if key in _CODED_DETAILS:
         return catalog.label(_CODED_DETAILS[key], str(value), "en" if en else "vi")
+    if key == "purpose":
+        return text_label(_PURPOSE_LABELS, str(value), lang)
+    if key == "kind" and action == "unscheduled_reception_held":  # the session's kind
+        return catalog.label(catalog.RECEPTION_KINDS, str(value), "en" if en else "vi")
     if key == "variant" or (key == "from" and action == "complexity_declared"):
         return catalog.label(catalog.POLICY_VARIANTS, str(value), "en" if en else "vi")
     if key == "reason" and action in ("escalated", "escalation_acknowledged"):
         return catalog.label(catalog.ESCALATION_REASONS, str(value), "en" if en else "vi")
     if key == "stage":
         return text_label(STAGE_LABELS, str(value), lang) if value != "case" else (
-            "case" if en else "hồ sơ")
+            "the whole case" if en else "toàn bộ hồ sơ")
     if key == "why":
         return text_label(_WHY_LABELS, str(value), lang)
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
@@ -195,6 +209,13 @@ def event_details(action: str, data: dict | str, lang: str = "vi",
     maps agency codes to the names shown (agency_names)."""
     if isinstance(data, str):  # an AuditEvent row's canonical JSON
         data = json.loads(data or "{}")
+    basis = data.get("basis")
+    if basis is not None:  # a routing's reason, worded again from its facts when it can be
+        from complaints.services.routing import explain_basis
+
+        worded = explain_basis(basis, data.get("to"), lang)
+        data = {key: (worded if key == "reason" and worded else value)
+                for key, value in data.items() if key != "basis"}
     return [(text_label(DETAIL_LABELS, key, lang),
              _detail_value(key, value, action, lang, names))
             for key, value in data.items() if key != "status"]
@@ -338,8 +359,7 @@ def build_case_page(case: Case, user: User, reveal: bool = False,
     attachments, hidden = [], 0
     for attachment in db.session.scalars(
             select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)):
-        # A scan of a denunciation letter shows the denouncer's hand and name.
-        reveals = attachment.reveals_identity or (secret and attachment.purpose == "petition")
+        reveals = attachments_service.reveals_identity(attachment, case)
         if masked and reveals:
             hidden += 1
         else:

@@ -12,6 +12,8 @@ is meant to alert and cost the sweep six rows per escalation. Instead:
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -257,23 +259,69 @@ def mail_rows(escalation_id: int, case_id: int, people: list[Recipient], reason:
     return rows
 
 
+# What the designated lead agency reads (domain.md, evasion: the designation is binding).
+LEAD_TEXTS = {
+    "vi": ("[Cơ quan chủ trì] Hồ sơ {code}",
+           "Cơ quan đã được cấp trên chỉ định là cơ quan chủ trì giải quyết hồ sơ {code} "
+           "(quyết định bắt buộc): cơ quan thụ lý, giải quyết và không được trả lại hoặc "
+           "chuyển đơn."),
+    "en": ("[Lead agency] Case {code}",
+           "Your agency has been designated by its supervisor as the lead agency for case "
+           "{code} (a binding decision): it accepts and resolves the case and may not return "
+           "or transfer it."),
+}
+LEAD_KEY = "lead:"
+
+
+def lead_message(tracking_code: str, lang: str) -> tuple[str, str]:
+    """Subject and body of the notice to a designated lead agency, in the reader's language."""
+    subject, body = LEAD_TEXTS["en" if lang == "en" else "vi"]
+    return subject.format(code=tracking_code), body.format(code=tracking_code)
+
+
+def lead_notice_row(case: Case, lead_id: int, now: datetime, today: date) -> dict:
+    """The in-app notice telling the lead agency's leaders it was designated (Vietnamese;
+    `localise` re-words it for an English reader). Once per case, agency and day."""
+    subject, body = lead_message(case.tracking_code, "vi")
+    return notifications.notice_row(f"{LEAD_KEY}{case.id}:a{lead_id}:{today.isoformat()}",
+                                    subject, body, now, agency_id=lead_id, case_id=case.id)
+
+
+_DUE = re.compile(r" Hạn: (\d{2}/\d{2}/\d{4})\.")
+
+
+def _due_in(body: str) -> date | None:
+    """The due date a stored (Vietnamese) escalation notice states, if any."""
+    found = _DUE.search(body or "")
+    return datetime.strptime(found.group(1), "%d/%m/%Y").date() if found else None
+
+
 def localise(items: list[notifications.InboxItem], lang: str) -> list[notifications.InboxItem]:
-    """Re-word agency notices about escalations in the reader's language."""
+    """Re-word agency notices about escalations (and lead designations) in the reader's
+    language, with the same facts as the stored text (the due date included)."""
     ids = {i.escalation_id for i in items if i.escalation_id is not None}
-    if lang == "vi" or not ids:
+    leads = {i.case_id for i in items if i.escalation_id is None and i.case_id is not None
+             and (i.dedupe_key or "").startswith(LEAD_KEY)}
+    if lang == "vi" or not (ids or leads):
         return items
     facts = {r.id: r for r in db.session.execute(
         select(Escalation.id, Escalation.reason, Escalation.stage, Escalation.level,
                Case.tracking_code).join(Case, Case.id == Escalation.case_id)
-        .where(Escalation.id.in_(ids)))}
+        .where(Escalation.id.in_(ids)))} if ids else {}
+    codes = dict(db.session.execute(select(Case.id, Case.tracking_code)
+                                    .where(Case.id.in_(leads))).all()) if leads else {}
     out = []
     for item in items:
         fact = facts.get(item.escalation_id)
+        words = None
         if fact is not None:
-            subject, body = message(fact.reason, fact.stage, fact.level, fact.tracking_code,
-                                    lang)
-            item = notifications.InboxItem(item.id, subject, body, item.created_at,
-                                           item.case_id, item.escalation_id, item.read_at)
+            words = message(fact.reason, fact.stage, fact.level, fact.tracking_code, lang,
+                            _due_in(item.body))
+        elif item.escalation_id is None and item.case_id in codes and \
+                (item.dedupe_key or "").startswith(LEAD_KEY):
+            words = lead_message(codes[item.case_id], lang)
+        if words is not None:
+            item = dataclasses.replace(item, subject=words[0], body=words[1])
         out.append(item)
     return out
 

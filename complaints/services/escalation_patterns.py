@@ -39,7 +39,12 @@ from complaints.services import (
     scorecard_summary,
 )
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
-from complaints.services.escalation_notify import Directory, mail_rows, notice_rows
+from complaints.services.escalation_notify import (
+    Directory,
+    lead_notice_row,
+    mail_rows,
+    notice_rows,
+)
 
 
 @dataclass
@@ -342,4 +347,7 @@ def designate_lead(case: Case, agency_code: str, actor: User | None, now: dateti
     db.session.flush()
     audit.record_case(case, "lead_designated", actor, now,
                       {"status": case.status, "lead": lead.code, "note": note, "on": today})
+    # The lead agency's leaders are told that the case is now theirs to resolve.
+    notifications.insert_ignoring_duplicates(Notification.__table__,
+                                             [lead_notice_row(case, lead.id, now, today)])
     return case

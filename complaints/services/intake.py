@@ -197,12 +197,14 @@ def _known_person_errors(petitioners: list[PetitionerData], known: dict[str, Pet
         number = _number(p.id_number)
         if not number:
             continue
-        name = known[number].full_name if number in known else typed.setdefault(
-            number, p.full_name or "")
-        if fold(name) != fold(p.full_name or ""):
+        if number in known:
+            if fold(known[number].full_name) != fold(p.full_name or ""):
+                errors[f"{prefix}petitioners.{i}.id_number"] = N_(
+                    "Số định danh này đã được ghi nhận cho một người có họ tên khác: kiểm tra "
+                    "lại số định danh hoặc họ tên.")
+        elif fold(typed.setdefault(number, p.full_name or "")) != fold(p.full_name or ""):
             errors[f"{prefix}petitioners.{i}.id_number"] = N_(
-                "Số định danh này đã được ghi nhận cho một người có họ tên khác: kiểm tra lại "
-                "số định danh hoặc họ tên.")
+                "Hai người đứng đơn có cùng số định danh nhưng khác họ tên: kiểm tra lại.")
     return errors
 
 
@@ -264,6 +266,12 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
         petition.signers.append(PetitionSigner(petitioner=person, is_representative=rep))
     case.petitions.append(petition)
     return petition
+
+
+def identity_problems(petitioners: list[PetitionerData], prefix: str = "") -> dict[str, str]:
+    """The ID numbers typed under a name other than the one on record (or than another
+    signer's): for the desk to show beside its other problems, in the first round."""
+    return _known_person_errors(petitioners, _known_people(petitioners), prefix)
 
 
 def _known_people(petitioners: list[PetitionerData]) -> dict[str, Petitioner]:

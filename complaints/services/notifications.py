@@ -152,6 +152,7 @@ class InboxItem:
     case_id: int | None
     escalation_id: int | None
     read_at: datetime | None
+    dedupe_key: str | None = None  # what the notice is about (e.g. "lead:…"), for rewording
 
 
 def inbox(user: User, limit: int = 100) -> list[InboxItem]:
@@ -196,7 +197,7 @@ def inbox(user: User, limit: int = 100) -> list[InboxItem]:
         else:
             read_at = marks.get(i) or (n.created_at if i <= user.notices_read_upto else None)
         out.append(InboxItem(n.id, n.subject, n.body, n.created_at, n.case_id,
-                             n.escalation_id, read_at))
+                             n.escalation_id, read_at, n.dedupe_key))
     return out
 
 

@@ -83,9 +83,22 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+def _requested(case: Case) -> str:
+    """When the petition was made: its received date (what the list's date filter reads),
+    at the moment it was logged when that was the same day (a letter logged later is
+    dated by its receipt, at the start of that day in Vietnam)."""
+    logged = case.created_at
+    if logged.tzinfo is None:
+        logged = logged.replace(tzinfo=timezone.utc)
+    vn = timezone(timedelta(hours=7))
+    if logged.astimezone(vn).date() == case.received_on:
+        return _iso(case.created_at)
+    return _iso(datetime.combine(case.received_on, time(0, 0), vn))
+
+
 def _due(case: Case) -> str | None:
-    if STATUS_MAP[case.status] == CLOSED:
-        return None
+    if STATUS_MAP[case.status] == CLOSED or case.status == states.SUSPENDED:
+        return None  # nothing is expected while the clock is stopped
     open_rows = [d for d in case.deadlines if d.met_on is None]
     if not open_rows:
         return None
@@ -112,7 +125,7 @@ def request_view(case: Case, lang: str = "vi") -> dict:
         "service_code": case.field.code,
         "agency_responsible": case.agency.name if case.agency else None,
         "service_notice": None,
-        "requested_datetime": _iso(case.created_at),
+        "requested_datetime": _requested(case),
         "updated_datetime": _iso(case.updated_at or case.created_at),
         "expected_datetime": _due(case),
         "address": address or (case.locality.name if case.locality else None),

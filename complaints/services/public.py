@@ -12,7 +12,7 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -352,7 +352,8 @@ def public_record(case: Case, today: date, lang: str = "vi") -> PublicRecord:
     names = [s.petitioner.full_name for s in first.signers] if first else []
     # A denouncer's identity is secret even in initials (Law on Denunciations Art. 8).
     shown = "" if case.kind == "denunciation" or not names else initials(names[0])
-    is_open = case.status not in states.FINAL_STATUSES
+    # A suspended case's clock is stopped: nothing counts down and no date is promised.
+    is_open = case.status in states.CLOCK_RUNNING
     deadlines = [
         PublicDeadline(stage=d.stage, due_on=d.due_on, met_on=d.met_on,
                        days_left=days_left(cal, d.due_on, today)
@@ -431,7 +432,12 @@ def appeal_window(case: Case) -> AppealWindow | None:
     rule = APPEAL_WINDOW[bool(case.is_remote)]
     # Counted from the decision's date: the system does not know when it was received,
     # which can only be later, so the citizen is never told a date later than the law's.
-    last_day = case.decision_on + timedelta(days=rule["days"])
+    # Calendar days, and one ending on a day off runs to the next working day (Civil Code
+    # Art. 148(5)), like every period here: the one calendar counts it.
+    from complaints.domain.deadlines import CALENDAR, compute_due
+    from complaints.services.calendar import get_calendar
+
+    last_day = compute_due(get_calendar(), case.decision_on, rule["days"], CALENDAR)
     resolver = case.agency
     return AppealWindow(days=rule["days"], source=rule["source"],
                         source_en=source_in_english(rule["source"]), last_day=last_day,

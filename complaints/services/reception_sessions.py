@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, false, select
 
+from complaints.domain import reception as rules
 from complaints.domain import scoring
 from complaints.domain.catalog import RECEPTION_KINDS
 from complaints.domain.messages import N_
@@ -83,9 +84,13 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
         value = data.counts.get(name, 0)
         if not isinstance(value, int) or value < 0:
             errors[name] = N_("Nhập số không âm.")
+    counts = counts_with_petitions(data)  # the figures stored: typed, or the petitions'
     if not errors:
-        if data.counts.get("delegation_people", 0) < 5 * data.counts.get("delegations", 0):
+        if counts["delegation_people"] < 5 * counts["delegations"]:
             errors["delegation_people"] = N_("Mỗi đoàn đông người có từ 5 người trở lên.")
+    if not errors and not data.scheduled and rules.is_empty(counts["turns"], counts["people"]):
+        errors["turns"] = N_("Buổi tiếp đột xuất phải có công dân được tiếp: nhập số lượt "
+                             "tiếp, số người (hoặc ghi đơn thư công dân trình bày).")
     if data.case_id is not None:
         case = db.session.get(Case, data.case_id)
         if case is None or not can_hold_unscheduled_reception(actor, case):
@@ -112,6 +117,40 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
     return errors
 
 
+def petition_counts(petitions: list[intake.CaseData | JoinedPetition]) -> dict[str, int]:
+    """The session's figures as the petitions recorded at it show them: a turn and its
+    signers per petition, a new matter per case opened, a repeated one per case joined,
+    a delegation (đoàn đông người) per petition of 5 or more people."""
+    out = dict.fromkeys(COUNTS, 0)
+    joined = set()
+    for row in petitions:
+        size = len(row.petition.petitioners)
+        out["turns"] += 1
+        out["people"] += size
+        if isinstance(row, JoinedPetition):
+            joined.add(row.tracking_code.strip().upper())
+        else:
+            out["matters_first"] += 1
+        if size >= intake.GROUP_SIZE:
+            out["delegations"] += 1
+            out["delegation_people"] += size
+            out["delegation_matters"] += 1
+    out["matters_repeated"] = len(joined)
+    return out
+
+
+def counts_with_petitions(data: SessionData) -> dict[str, int]:
+    """The figures stored with a session: each typed figure, raised to what the petitions
+    recorded at the session show (citizens received without a petition are the officer's
+    to add, so a larger typed figure stands)."""
+    derived = petition_counts(data.petitions)
+    return {name: max(_count(data.counts.get(name, 0)), derived[name]) for name in COUNTS}
+
+
+def _count(value) -> int:
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
 def joined_case(row: JoinedPetition, actor: User) -> Case | None:
     """The case a petition joins, if the actor's agency holds it (else None)."""
     case = db.session.scalar(select(Case).where(
@@ -136,13 +175,14 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
     errors = _validate(data, actor, today)
     if errors:
         raise ValidationFailed(errors)
+    counts = counts_with_petitions(data)
     session = ReceptionSession(
         agency_id=actor.agency_id, kind=data.kind, scheduled=data.scheduled,
         is_dialogue=data.is_dialogue, held_on=data.held_on, place=data.place.strip() or None,
         leader_name=data.leader_name.strip() or None,
         leader_id=actor.id if data.kind == "head" and actor.role == "agency_head" else None,
         notes=data.notes.strip() or None, created_by_id=actor.id, case_id=data.case_id,
-        **{name: data.counts.get(name, 0) for name in COUNTS})
+        **counts)
     db.session.add(session)
     db.session.flush()
     opened: list[tuple[Case, str]] = []
@@ -169,8 +209,7 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
                  {"session": session.id, "held_on": data.held_on, "kind": data.kind,
                   "scheduled": data.scheduled,
                   "petitions": [case.tracking_code for case, _pin in opened],
-                  "joined": [case.tracking_code for case in joined],
-                  **{name: data.counts.get(name, 0) for name in COUNTS}})
+                  "joined": [case.tracking_code for case in joined], **counts})
     if session.case is not None:
         audit.record_case(session.case, "unscheduled_reception_held", actor, now,
                           {"session": session.id, "held_on": data.held_on, "kind": data.kind})

@@ -133,6 +133,39 @@ def last_return(case: Case) -> Routing | None:
                              .order_by(Routing.id.desc()).limit(1))
 
 
+def _basis(how: str, rule_id: int | None, returned_reason: str | None,
+           note: str | None) -> dict:
+    """The facts behind a routing's reason, for `explain_basis` (None values left out)."""
+    facts = {"how": how, "rule": rule_id, "returned_reason": returned_reason,
+             "note": note or None}
+    return {key: value for key, value in facts.items() if value is not None}
+
+
+def explain_basis(basis: dict, to_code: str | None, lang: str) -> str | None:
+    """A routing's reason worded in `lang` from its basis (None: show the stored text).
+
+    The stored reason is Vietnamese; this words the same facts again, reading the routing
+    rule as it is now (a rule deleted since: the stored text is shown instead)."""
+    if not lang.startswith("en") or not isinstance(basis, dict):
+        return None
+    how, note = basis.get("how"), basis.get("note")
+    tail = f" — {note}" if note else ""
+    if how == "returned":
+        return f"As proposed by the agency that returned it ({basis.get('returned_reason')})" \
+            + tail
+    if how == "no_rule":
+        return note or "No routing rule applies; the officer chose the agency."
+    rule = db.session.get(RoutingRule, basis.get("rule")) if basis.get("rule") else None
+    if rule is None or rule.agency is None:
+        return None
+    described = describe_rule(rule, rule.agency, lang)
+    if how == "override":
+        return f"Not the suggested agency ({described}): {note or ''}".rstrip(": ")
+    if how == "rule":
+        return described + tail
+    return None
+
+
 def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, today: date,
                override_reason: str | None = None,
                decided_on: date | None = None) -> Case:
@@ -157,20 +190,26 @@ def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, 
             if override_reason:
                 reason += f" — {override_reason}"
             workflow.route(case, agency_code, actor, now, today, reason=reason,
-                           decided_on=decided_on)
+                           decided_on=decided_on,
+                           basis=_basis("returned", None, returned.reason, override_reason))
             return case
     overriding = suggestion is not None and suggestion.agency.code != agency_code
     if overriding and not override_reason:
         raise ValidationFailed({"override_reason": N_(
             "Cơ quan được chọn khác cơ quan gợi ý (%(agency)s): nêu lý do.",
             agency=suggestion.agency.name)})
+    rule_id = suggestion.rule.id if suggestion is not None else None
     if suggestion is None:
         reason = override_reason or "Không có quy tắc phân công phù hợp; cán bộ tự chọn."
+        basis = _basis("no_rule", None, None, override_reason)
     elif overriding:
         reason = f"Khác gợi ý ({suggestion.reason}): {override_reason}"
+        basis = _basis("override", rule_id, None, override_reason)
     else:
         reason = suggestion.reason + (f" — {override_reason}" if override_reason else "")
-    workflow.route(case, agency_code, actor, now, today, reason=reason, decided_on=decided_on)
+        basis = _basis("rule", rule_id, None, override_reason)
+    workflow.route(case, agency_code, actor, now, today, reason=reason, decided_on=decided_on,
+                   basis=basis)
     if suggestion is not None:
         move = db.session.scalar(select(Routing).where(Routing.case_id == case.id)
                                  .order_by(Routing.id.desc()).limit(1))

@@ -149,10 +149,13 @@ def scorecards(user: User, start: date, end: date, today: date) -> list[Card]:
 
     _reception(cards, ids, start, end, today)
 
+    # The period has begun and the records reach into it: duties count as data (has_data).
+    first = db.session.scalar(select(func.min(Case.received_on)))
+    standing = start <= today and first is not None and first <= end
     weight = weights()
     for card in cards.values():
         card.components = scoring.components(card.metrics)
-        card.score = scoring.score(card.metrics, weight)
+        card.score = scoring.score(card.metrics, weight, standing)
     ranked = scoring.rank({a: cards[a].score for a in cards})
     out = []
     for agency_id, _score, position in ranked:

@@ -50,7 +50,9 @@ def mark_heated(case: Case, note: str, actor: User, now: datetime, today: date) 
 def _candidates(user: User | None, case_ids: list[int] | None = None):
     """Open mass or heated cases, scoped to the user's agency (holder) unless inspector."""
     query = select(Case.id, Case.status, Case.heated_on, Case.flag_mass, Case.cluster_id,
-                   Case.received_on).where(
+                   Case.received_on,
+                   func.coalesce(Case.agency_id, Case.reception_agency_id).label("holder")
+                   ).where(
         Case.status.notin_(tuple(FINAL_STATUSES)),
         or_(Case.flag_mass.is_(True), Case.heated_on.is_not(None)))
     if case_ids is not None:
@@ -74,7 +76,7 @@ def _facts(rows) -> list[rules.PromptFacts]:
         case_id=r.id, status=r.status, heated_on=r.heated_on,
         # A mass flag set without its escalation (bulk loads): from the day received.
         mass_on=(mass_on.get(r.id, r.received_on) if r.flag_mass else None),
-        cluster_id=r.cluster_id) for r in rows]
+        cluster_id=r.cluster_id, agency_id=r.holder) for r in rows]
 
 
 def _sessions(facts: list[rules.PromptFacts]) -> list[rules.HeldSession]:
@@ -87,10 +89,13 @@ def _sessions(facts: list[rules.PromptFacts]) -> list[rules.HeldSession]:
         conditions.append(Case.cluster_id.in_(clusters))
     rows = db.session.execute(
         select(ReceptionSession.held_on, ReceptionSession.kind, ReceptionSession.scheduled,
-               ReceptionSession.case_id, Case.cluster_id)
+               ReceptionSession.case_id, Case.cluster_id, ReceptionSession.agency_id,
+               ReceptionSession.turns, ReceptionSession.people)
         .join(Case, Case.id == ReceptionSession.case_id)
         .where(ReceptionSession.scheduled.is_(False), or_(*conditions)))
-    return [rules.HeldSession(r.held_on, r.kind, r.scheduled, r.case_id, r.cluster_id)
+    return [rules.HeldSession(r.held_on, r.kind, r.scheduled, r.case_id, r.cluster_id,
+                              agency_id=r.agency_id, turns=r.turns or 0,
+                              people=r.people or 0)
             for r in rows]
 
 

@@ -17,7 +17,7 @@ from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Agency, Case, Routing, User
-from complaints.permissions import can_act
+from complaints.permissions import can_act, lead_refusal
 from complaints.services import audit, deadlines, escalation, notifications
 from complaints.services.errors import NotAllowed, ValidationFailed
 
@@ -31,6 +31,9 @@ DESK_RESOLVES_NOTHING = N_("Bộ phận tiếp công dân chỉ tiếp nhận v�
 def _transition(case: Case, action: str, actor: User | None) -> str:
     """Check the actor may act and the state machine allows it; return the new status."""
     if actor is not None and not can_act(actor, case, action):
+        why = lead_refusal(case, action)  # the reason the law gives, rather than "not you"
+        if why:
+            raise NotAllowed(why)
         raise NotAllowed(N_("Tài khoản %(username)s không được thực hiện thao tác này với hồ sơ "
                             "%(code)s.", username=actor.username, code=case.tracking_code))
     return states.next_status(case.status, action)
@@ -102,8 +105,13 @@ def _finish(case: Case, action: str, actor: User | None, now: datetime, data: di
 
 
 def route(case: Case, agency_code: str, actor: User | None, now: datetime, today: date,
-          reason: str | None = None, decided_on: date | None = None) -> Case:
-    """Send a received or returned case to the competent agency (chuyển đơn)."""
+          reason: str | None = None, decided_on: date | None = None,
+          basis: dict | None = None) -> Case:
+    """Send a received or returned case to the competent agency (chuyển đơn).
+
+    `basis`: how the desk chose (routing.route_case), kept in the audit event beside the
+    Vietnamese reason so that a timeline can word it again in its reader's language.
+    """
     new_status = _transition(case, "route", actor)
     on = _decision_date(decided_on, today, case, "route")
     agency = _agency(agency_code, "agency_code")
@@ -116,7 +124,8 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
             petition.handling_outcome, petition.handled_on = "routed", on
     deadlines.meet(case, "handling", on)
     deadlines.set_deadline(case, "acceptance", on)
-    _finish(case, "routed", actor, now, {"to": agency.code, "reason": reason, "on": on})
+    _finish(case, "routed", actor, now, {"to": agency.code, "reason": reason, "on": on,
+                                         **({"basis": basis} if basis else {})})
     escalation.check_evasion(case, actor, now, today)  # đùn đẩy: escalate at once
     return case
 
@@ -198,10 +207,20 @@ def assign(case: Case, officer_username: str, actor, now) -> Case:
     return case
 
 
-def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=None) -> Case:
-    """Extend the resolution deadline within the policy's legal limit (gia hạn)."""
+def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=None,
+           complexity: str | None = None) -> Case:
+    """Extend the resolution deadline within the policy's legal limit (gia hạn).
+
+    `complexity` ("complex" / "very_complex"): a denunciation declared so by the same
+    decision, which is what opens its extensions (Law on Denunciations Art. 30).
+    """
     reason = _require(reason, "reason", N_("Nêu lý do gia hạn."))
     _transition(case, "extend", actor)
+    if complexity:
+        if case.kind != "denunciation" or complexity not in deadlines.DECLARED_VARIANTS:
+            raise ValidationFailed({"complexity": N_(
+                "Chỉ tố cáo được xác định phức tạp hoặc đặc biệt phức tạp khi gia hạn.")})
+        deadlines.set_complexity(case, complexity, actor, now)
     row = case.deadline("resolution")
     rule, _ = deadlines.policy_for(case, "resolution", row.start_on)
     if rule.max_extensions == 0:

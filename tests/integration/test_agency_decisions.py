@@ -461,3 +461,37 @@ def test_the_page_and_the_api_take_texts_of_the_same_length(api, world, routed):
     answer = api(world["head"], "POST", f"/cases/{code}/resolve", json={
         "outcome": "answered", "decision_number": "1/TB", "summary": "x" * (SUMMARY_MAX + 1)})
     assert answer.status_code == 422 and "summary" in answer.get_json()["errors"]
+
+
+def test_the_resolve_form_ticks_the_investigation_box_the_count_implies(client, login, world,
+                                                                         accepted):
+    # Found by a QA pass: the page refused what the API accepted (an unticked box is no
+    # "no"); and an extension hint under the complexity choice said none was possible.
+    login(world["head"])
+    r = client.post(f"/agency/cases/{accepted.tracking_code}/resolve", data={
+        "outcome": "answered", "decision_number": "5/TB", "decided_on": "2026-11-30",
+        "summary": "Đã trả lời", "people_sent_to_investigation": "3"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    case = _fresh(accepted)
+    assert case.sent_to_investigation is True and case.people_sent_to_investigation == 3
+
+
+def test_a_denunciation_is_declared_complex_and_extended_through_the_api(api, world, routed):
+    case = routed(kind="denunciation")
+    head = world["head"]
+    workflow.accept(case, head, NOW, TODAY, decided_on=date(2026, 11, 30))
+    db.session.commit()
+    code = case.tracking_code
+    answer = api(head, "POST", f"/cases/{code}/extend", json={"days": 30, "reason": "Phức tạp"})
+    assert answer.status_code == 422 and "complexity" in answer.get_json()["errors"]
+    answer = api(head, "POST", f"/cases/{code}/extend",
+                 json={"days": 30, "reason": "Phức tạp", "complexity": "complex"})
+    assert answer.status_code == 200, answer.get_json()
+    assert _fresh(case).extension_count == 1
+    assert "complexity_declared" in _events(case)
+    recommendation = routed(kind="recommendation")
+    workflow.accept(recommendation, head, NOW, TODAY, decided_on=date(2026, 11, 30))
+    db.session.commit()
+    answer = api(head, "POST", f"/cases/{recommendation.tracking_code}/extend",
+                 json={"days": 5, "reason": "Xác minh", "complexity": "complex"})
+    assert answer.status_code == 422 and "complexity" in answer.get_json()["errors"]

@@ -136,3 +136,19 @@ def test_the_inbox_links_each_notice_to_the_case_page(client, login, world, rout
     page = client.get("/inbox").get_data(as_text=True)
     code = routed_case.tracking_code
     assert f"{code}</a>" in page and f'/cases/{code}"' in page
+
+
+def test_an_english_notice_states_the_due_date_as_the_vietnamese_one(world, routed_case):
+    # Found by QA: "… Hạn: 08/12/2026." in Vietnamese, no due date in English.
+    escalate_due(ladder_dates(routed_case)[2], NOW)
+    items = [i for i in notifications.inbox(world.province_head) if i.escalation_id]
+    assert items
+    due = f"{routed_case.deadline('acceptance').due_on:%d/%m/%Y}"
+    assert f"Hạn: {due}." in items[0].body
+    english = escalation_notify.localise(items, "en")
+    assert english[0].body == (f"Case {routed_case.tracking_code}, stage acceptance: "
+                               f"escalation level 2 (Urged). Due date: {due}.")
+    # A notice that states no due date (a pattern) gets none in English either.
+    assert " Due date" not in escalation_notify.localise(
+        [notifications.InboxItem(1, "s", "Hồ sơ X, giai đoạn vụ việc: leo thang mức 3.",
+                                 NOW, None, items[0].escalation_id, None)], "en")[0].body

@@ -116,3 +116,26 @@ def test_unscheduled_session_about_a_case_by_its_code(world, api, make_case):
     done = api(world["head"], "POST", "/reception-sessions",
                json=_body(scheduled=False, case=mine.tracking_code.lower()))
     assert done.status_code == 201 and done.get_json()["case"] == mine.tracking_code
+
+
+def test_an_empty_unscheduled_session_is_refused(world, api, make_case):
+    mine = make_case(actor=world["reception"], locality_code="11311")
+    workflow.route(mine, "S", world["reception"], NOW, TODAY)
+    db.session.commit()
+    empty = api(world["head"], "POST", "/reception-sessions",
+                json=_body(scheduled=False, case=mine.tracking_code, turns=0, people=0,
+                           matters_first=0))
+    assert empty.status_code == 422 and "turns" in empty.get_json()["errors"]
+    assert db.session.scalar(select(func.count(ReceptionSession.id))) == 0
+    # A six-person delegation raised at it counts itself in the session's figures.
+    six = _petition("Trưởng đoàn Lê Văn Một", petitioners=[
+        {"full_name": "Trưởng đoàn Lê Văn Một", "phone": "0912000001",
+         "is_representative": True},
+        *({"full_name": f"Người Dân {n}"} for n in range(1, 6))])
+    done = api(world["head"], "POST", "/reception-sessions",
+               json=_body(scheduled=False, case=mine.tracking_code, turns=0, people=0,
+                          matters_first=0, petitions=[six]))
+    assert done.status_code == 201, done.get_json()
+    answer = done.get_json()
+    assert (answer["turns"], answer["people"], answer["delegations"],
+            answer["delegation_people"]) == (1, 6, 1, 6)

@@ -208,3 +208,35 @@ def test_reusing_a_stored_file_protects_it_from_the_pruning(app):
     os.utime(path, (old, old))
     attachments.store_upload(PDF, "lan-hai.pdf")  # same content uploaded again
     assert path.stat().st_mtime > old
+
+
+def test_every_file_of_a_denunciation_is_kept_from_those_who_may_not_know_the_denouncer(
+        client, desk, make_user, make_agency):
+    # Found by a QA pass: a photo of the denouncer's ID card, filed as evidence, was listed
+    # by its revealing name and served to an officer not assigned to the case.
+    officer, ward = desk
+    case, _scan = _case_with_attachment(client, ward, kind="denunciation")
+    stored = attachments.store_upload(PNG, "Nguyen_Van_To_Cao_CCCD.png")
+    evidence = attachments.attach(case, stored, "evidence", None, NOW)
+    legacy = attachments.attach(case, attachments.store_upload(PDF + b"%2", "cu.pdf"),
+                                "evidence", None, NOW)
+    legacy.reveals_identity = False  # a row stored under the old rule
+    agency = make_agency("SO-TNMT")
+    case.agency_id, case.status = agency.id, "routed"
+    officer_there = make_user("agency_officer", agency=agency)
+    db.session.commit()
+    client.post("/logout")
+    client.post("/login", data={"username": officer_there.username, "password": PASSWORD})
+    for row in (evidence, legacy):
+        assert client.get(f"/reception/attachments/{row.id}").status_code == 403
+    page = client.get(f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
+    assert "Nguyen_Van_To_Cao" not in page and "cu.pdf" not in page
+
+
+def test_a_refused_file_is_named_as_chosen(app):
+    # Found by a QA pass: "Tệp “evil” không phải PDF…" for evil.exe.
+    from complaints.services.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        attachments.check_file(b"MZ\x90\x00" * 10, "C:\\tai lieu\\evil.exe")
+    assert "“evil.exe”" in refused.value.errors["attachments"]

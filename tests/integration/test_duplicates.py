@@ -47,7 +47,8 @@ def _cases() -> int:
 def test_warns_by_id_number(client, desk):
     officer, ward = desk
     earlier = _earlier(officer, ward)
-    data = intake_form(ward.code, [person(1, full_name="Người Khác",
+    # The same person (a number under another name is refused before any warning).
+    data = intake_form(ward.code, [person(1, full_name="NGUYEN VAN A",
                                           id_number="031 200 000 001", phone="")], TODAY)
     response = client.post("/reception/new", data=data)
     html = response.get_data(as_text=True)
@@ -183,3 +184,20 @@ def test_a_known_number_under_another_name_is_refused_at_the_desk(client, desk):
     assert "đã được ghi nhận cho một người có họ tên khác" in page
     assert "Trần Thị Dân 1" in page and "Nguyễn Văn A" not in page  # typed kept, owner unnamed
     assert _cases() == 1
+
+
+def test_the_identity_conflict_comes_before_any_duplicate_warning(client, desk):
+    # Found by a QA pass: the warning offered "join" and "new case", and both then failed.
+    officer, ward = desk
+    _earlier(officer, ward)
+    data = intake_form(ward.code, [person(1, id_number="031200000001")], TODAY)
+    response = client.post("/reception/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "đã được ghi nhận cho một người có họ tên khác" in page
+    assert "duplicate-" not in page
+    # Two signers of one new petition with one number and two names: said as such.
+    data = intake_form(ward.code, [person(2, id_number="031299999999"),
+                                   person(3, id_number="031299999999")], TODAY)
+    page = client.post("/reception/new", data=data).get_data(as_text=True)
+    assert "Hai người đứng đơn có cùng số định danh nhưng khác họ tên" in page

@@ -147,8 +147,12 @@ def test_resolved_case_is_not_escalated(world, routed_case):
     assert escalate_due(date(2027, 6, 1), NOW).examined == 0
 
 
-def test_flask_escalate_prints_a_summary(runner, routed_case):
+def test_flask_escalate_prints_a_summary(runner, routed_case, monkeypatch):
+    from complaints import clock
+
     as_of = ladder_dates(routed_case)[2]
+    # Catching up a missed sweep: a week later, the past date is swept and saved.
+    monkeypatch.setattr(clock, "today", lambda: as_of.fromordinal(as_of.toordinal() + 7))
     db.session.commit()
     result = runner.invoke(args=["escalate", "--as-of", as_of.isoformat(), "--dry-run"])
     assert result.exit_code == 0, result.output
@@ -164,6 +168,32 @@ def test_flask_escalate_prints_a_summary(runner, routed_case):
     assert db.session.scalar(select(func.count(Escalation.id))) == 1
     result = runner.invoke(args=["escalate", "--as-of", as_of.isoformat()])
     assert "cases examined: 0" in result.output and "escalations: 0" in result.output
+
+
+def test_flask_escalate_refuses_a_future_date_unless_dry_run(runner, routed_case,
+                                                              monkeypatch):
+    from complaints import clock
+
+    as_of = ladder_dates(routed_case)[2]
+    monkeypatch.setattr(clock, "today", lambda: as_of.fromordinal(as_of.toordinal() - 1))
+    db.session.commit()
+    result = runner.invoke(args=["escalate", "--as-of", as_of.isoformat()])
+    assert result.exit_code != 0
+    assert "future date" in result.output and "--dry-run" in result.output
+    assert db.session.scalar(select(func.count(Escalation.id))) == 0
+    assert db.session.scalar(select(func.count(Notification.id))) == 0
+    db.session.expire_all()
+    assert not db.session.get(Case, routed_case.id).flag_overdue
+    # A preview of a future date changes nothing and is allowed.
+    result = runner.invoke(args=["escalate", "--as-of", as_of.isoformat(), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "level 2 urged: 1" in result.output
+    assert db.session.scalar(select(func.count(Escalation.id))) == 0
+    # Today itself is no future date.
+    monkeypatch.setattr(clock, "today", lambda: as_of)
+    result = runner.invoke(args=["escalate", "--as-of", as_of.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Escalation.id))) == 1
 
 
 def test_flask_escalate_rejects_a_bad_date(runner):

@@ -191,3 +191,95 @@ def test_an_acknowledged_measure_needs_a_note_saying_what_was_done(client, login
     done = db.session.get(Escalation, escalation.id)
     assert (done.action_taken, done.action_note) == (
         "urge", "Đã gọi điện đôn đốc chuyên viên ngày 01/12")
+
+
+# --- the designated lead agency keeps the case (QA: return/transfer were offered) ----------
+
+
+def _designated(world, case):
+    """The case bounced A → B → A, then the province names Sở B the lead agency."""
+    from complaints.services import escalation_patterns
+
+    workflow.transfer(case, "SO-B", "Sai thẩm quyền", world.head_a, NOW, TODAY, decided_on=D)
+    workflow.transfer(case, "SO-A", "Sai thẩm quyền", world.head_b, NOW, TODAY, decided_on=D)
+    escalation_patterns.designate_lead(case, "SO-B", world.province_head, NOW, TODAY,
+                                       "Sở B chủ trì")
+    db.session.commit()
+    assert case.lead_agency_id == case.agency_id == world.b.id
+    return case
+
+
+def test_the_lead_agency_is_offered_neither_return_nor_transfer(client, login, api, world,
+                                                                routed_case):
+    from complaints.permissions import can_act
+
+    case = _designated(world, routed_case)
+    code = case.tracking_code
+    assert not can_act(world.head_b, case, "return")
+    assert not can_act(world.head_b, case, "transfer")
+    assert can_act(world.head_b, case, "accept")
+    body = api(world.head_b, "GET", f"/cases/{code}").get_json()
+    assert "return" not in body["allowed_actions"]
+    assert "transfer" not in body["allowed_actions"]
+    assert "accept" in body["allowed_actions"]
+    login(world.head_b)
+    page = client.get(f"/agency/cases/{code}").get_data(as_text=True)
+    assert 'data-action="accept"' in page
+    assert 'data-action="return"' not in page and 'data-action="transfer"' not in page
+    # A form left open from before the designation says why, and changes nothing.
+    for action, words in (("return", "không được trả lại đơn"),
+                          ("transfer", "không được chuyển đơn")):
+        answer = client.get(f"/agency/cases/{code}/{action}", follow_redirects=True)
+        assert answer.status_code == 200
+        assert f"Cơ quan chủ trì đã được chỉ định {words}." in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).agency_id == world.b.id
+
+
+def test_a_service_refusal_shows_its_own_reason(client, login, world, routed_case,
+                                                monkeypatch):
+    """When the service refuses (NotAllowed with a message), the page says the service's
+    reason, in the reader's language, rather than a generic refusal."""
+    from complaints.web.agency import routes
+
+    case = _designated(world, routed_case)
+    code = case.tracking_code
+    # As before the fix: the page let the lead agency through to the workflow service.
+    monkeypatch.setattr(routes, "can_act", lambda *args: True)
+    monkeypatch.setattr(workflow, "can_act", lambda *args: True)
+    login(world.head_b)
+    data = {"to_agency_code": "SO-A", "reason": "Sai thẩm quyền", "decided_on": "2026-12-01",
+            "confirmed": "1"}
+    answer = client.post(f"/agency/cases/{code}/transfer", data=data, follow_redirects=True)
+    page = answer.get_data(as_text=True)
+    assert "Cơ quan chủ trì đã được chỉ định không được chuyển đơn." in page
+    assert "Bạn không được thực hiện thao tác này" not in page
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    answer = client.post(f"/agency/cases/{code}/transfer", data=data, follow_redirects=True)
+    assert "A designated lead agency cannot transfer the petition." in answer.get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).agency_id == world.b.id
+
+
+# --- the designated lead agency is told (QA: no notice reached its head) -------------------
+
+
+def test_the_designated_lead_agency_is_notified(client, login, world, routed_case):
+    from complaints.services import escalation_notify, notifications
+
+    case = _designated(world, routed_case)
+    code = case.tracking_code
+    items = [i for i in notifications.inbox(world.head_b) if i.subject.startswith("[Cơ quan")]
+    assert len(items) == 1 and items[0].case_id == case.id
+    assert code in items[0].subject and "cơ quan chủ trì" in items[0].body
+    english = escalation_notify.localise(items, "en")
+    assert english[0].subject == f"[Lead agency] Case {code}"
+    assert "lead agency" in english[0].body and code in english[0].body
+    # Only the lead agency hears of it, and once.
+    assert not [i for i in notifications.inbox(world.head_a)
+                if i.subject.startswith("[Cơ quan")]
+    login(world.head_b)
+    page = client.get("/inbox").get_data(as_text=True)
+    assert f"[Cơ quan chủ trì] Hồ sơ {code}" in page

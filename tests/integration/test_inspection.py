@@ -352,3 +352,14 @@ def test_the_unscheduled_reception_list_past_its_last_page_says_so(client, login
     notice = html[html.index('data-testid="page-out-of-range"'):]
     assert "Trang 7 không có mục nào: danh sách có 1 mục trong 1 trang." in notice
     assert 'href="/inspection/reception?page=1#unscheduled"' in notice
+
+
+def test_the_case_list_file_has_no_always_empty_columns(client, login, world):
+    # Found by a QA pass: "Giai đoạn" and "Hạn" were blank on every row of the case list's
+    # file (its rows are cases, not overdue stages); the overdue list's file keeps them.
+    login(world["inspector"])
+    cases = _csv(client.get("/inspection/cases?export=csv"))
+    overdue = _csv(client.get("/inspection/overdue?export=csv"))
+    assert "Giai đoạn" not in cases[0] and "Hạn" not in cases[0]
+    assert len(cases[1]) == len(cases[0]) and "Giai đoạn" in overdue[0]
+    assert all(row[overdue[0].index("Hạn")] for row in overdue[1:])

@@ -163,3 +163,27 @@ def test_every_appeal_window_source_names_the_article_in_both_languages():
         assert "Điều 33" in row["source"] and "Art. 33" in source_in_english(row["source"])
         # The page says the days and what they run from; the source must not repeat it.
         assert "ngày" not in row["source"]
+
+
+def test_the_window_ending_on_a_day_off_runs_to_the_next_working_day(decided):
+    # Found by a QA pass: a decision of 20/11/2026 gave "by 20/12/2026", a Sunday.
+    from datetime import date
+
+    case = decided()
+    case.decision_on = date(2026, 11, 20)
+    assert public.appeal_window(case).last_day == date(2026, 12, 21)
+
+
+def test_a_suspended_case_promises_no_date_to_the_citizen(client, decided):
+    # Found by a QA pass: "paused", then "must answer by … working days left: 22".
+    # (`decided` is only asked for the online desk it sets up.)
+    code, pin = receipt(submit(client).text)
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    record = public.public_record(case, TODAY)
+    assert any(d.days_left is not None for d in record.deadlines)
+    case.status = "suspended"
+    db.session.commit()
+    assert all(d.days_left is None for d in public.public_record(case, TODAY).deadlines)
+    _lookup(client, code, pin)
+    page = client.get("/cong-dan/ho-so").get_data(as_text=True)
+    assert "phải trả lời trước ngày" not in page and "Còn " not in page

@@ -89,3 +89,15 @@ def test_the_consent_notice_says_who_may_see_a_denouncer(client, desk):
     assert "chỉ người giải quyết tố cáo được biết" not in notice
     assert ("Danh tính người tố cáo được giữ bí mật: chỉ cán bộ tiếp nhận, người được giao "
             "giải quyết tố cáo và thanh tra được xem; mỗi lần xem đều được ghi lại.") in notice
+
+
+@pytest.mark.parametrize("kind", ["complaint", "denunciation"])
+def test_the_confirmation_gives_the_handling_deadline_of_the_petitions_kind(client, desk, kind):
+    # Found by a QA pass: "usually within 10 working days" for a denunciation due in 7.
+    from tests.integration.test_public import receipt
+
+    html = submit(client, kind=kind).get_data(as_text=True)
+    code, _pin = receipt(html)
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    due = case.deadline("handling").due_on
+    assert f"chậm nhất ngày {due:%d/%m/%Y}" in html and "10 ngày làm việc" not in html

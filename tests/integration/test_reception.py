@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from complaints.extensions import db
-from complaints.models import Attachment, Case, Field, Routing, RoutingRule
+from complaints.models import Attachment, AuditEvent, Case, Field, Routing, RoutingRule
 from complaints.services import workflow
 from complaints.services.intake import check_pin
 from tests.conftest import NOW, TODAY
@@ -382,3 +382,38 @@ def test_the_desk_sees_a_denouncer_it_logged_and_the_view_is_recorded(client, de
     client.get(f"/reception/cases/{other.tracking_code}")
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.chain == f"case:{other.id}", AuditEvent.action == "identity_viewed")) == 0
+
+
+def test_a_routing_reason_reads_in_the_timelines_language(client, desk, make_case, make_agency):
+    # Found by a QA pass: English timelines showed "Reason: Lĩnh vực Đất đai → … (quy tắc
+    # #1)": the stored reason is Vietnamese; its facts are kept to word it again.
+    from complaints.services.case_view import event_details
+
+    officer, ward = desk
+    tnmt = make_agency("SO-TNMT", name="Sở Tài nguyên và Môi trường")
+    tnmt.name_en = "Department of Natural Resources and Environment"
+    make_agency("UBND-X", name="UBND phường")
+    rule = _rule(tnmt, "land")
+    followed = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
+    overridden = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
+    db.session.commit()
+    assert client.post(f"/reception/cases/{followed.tracking_code}/route",
+                       data={"route-agency_code": "SO-TNMT"}).status_code == 302
+    assert client.post(f"/reception/cases/{overridden.tracking_code}/route", data={
+        "route-agency_code": "UBND-X",
+        "route-override_reason": "Đất do phường quản lý"}).status_code == 302
+
+    def reason(case, lang):
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.chain == f"case:{case.id}", AuditEvent.action == "routed"))
+        details = dict(event_details("routed", event.data, lang))
+        assert "basis" not in details and "Basis" not in details
+        return details["Lý do" if lang == "vi" else "Reason"]
+
+    assert reason(followed, "vi") == (
+        f"Lĩnh vực Đất đai → Sở Tài nguyên và Môi trường (quy tắc #{rule.id})")
+    assert reason(followed, "en") == (
+        f"Field: Land → Department of Natural Resources and Environment (rule #{rule.id})")
+    assert reason(overridden, "en") == (
+        "Not the suggested agency (Field: Land → Department of Natural Resources and "
+        f"Environment (rule #{rule.id})): Đất do phường quản lý")

@@ -315,3 +315,114 @@ def test_heated_case_prompts_and_is_audited(world, client, login, make_case):
     assert client.get(f"/inspection/reception/heated/{case.tracking_code}").status_code == 404
     assert client.get(
         f"/inspection/reception/new?case={case.tracking_code}").status_code == 404
+
+
+# --- QA fixes: the desk's way back, who answers the prompt, counts and statuses ---------------
+
+
+def test_a_reception_desk_lists_its_own_sessions_only(world, client, login):
+    login(world["head"])
+    assert client.post("/inspection/reception/new", data=_session(
+        leader_name="Giám đốc Sở Xây dựng", notes="Buổi của Sở")).status_code == 302
+    client.post("/logout")
+    login(world["reception"])
+    response = client.post("/inspection/reception/new", data=_session(
+        kind="regular", leader_name="", notes="Buổi của Ban"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    saved = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'href="/inspection/reception"' in saved  # "← Tiếp công dân"
+    form = client.get("/inspection/reception/new").get_data(as_text=True)
+    assert 'href="/inspection/reception"' in form  # "Hủy"
+    listing = client.get("/inspection/reception")
+    assert listing.status_code == 200
+    html = listing.get_data(as_text=True)
+    [ours] = db.session.scalars(select(ReceptionSession).where(
+        ReceptionSession.agency_id == world["desk"].id)).all()
+    [theirs] = db.session.scalars(select(ReceptionSession).where(
+        ReceptionSession.agency_id == world["dept"].id)).all()
+    sessions_table = html.split('data-testid="reception-sessions"')[1]
+    assert f"/inspection/reception/{ours.id}\"" in sessions_table
+    assert f"/inspection/reception/{theirs.id}\"" not in html
+    assert "Sở Xây dựng" not in html  # nothing of another agency: no row, no compliance
+    assert client.get(f"/inspection/reception/{theirs.id}").status_code == 404
+
+
+def test_the_desks_own_session_does_not_answer_the_holders_prompt(world, client, login,
+                                                                   make_case):
+    case = make_case(actor=world["reception"], received_on=date(2026, 11, 25))
+    case.heated_on = TODAY
+    db.session.commit()
+    login(world["reception"])
+    # An empty unscheduled session (0 turns, 0 people) is refused, with the reason.
+    response = _unscheduled(client, case.tracking_code, kind="head",
+                            leader_name="Trưởng Ban Tiếp công dân", turns="0", people="0",
+                            matters_first="0")
+    assert response.status_code == 422
+    assert "Buổi tiếp đột xuất phải có công dân được tiếp" in response.get_data(as_text=True)
+    assert db.session.scalar(select(ReceptionSession.id)) is None
+    # The desk's head meets the citizens while the desk holds the case: that answers it.
+    assert _unscheduled(client, case.tracking_code, kind="head",
+                        leader_name="Trưởng Ban Tiếp công dân").status_code == 302
+    assert not _prompted(client, "/inspection/reception", case.tracking_code)
+    client.post("/logout")
+    # Once the case is the department's, its head must meet the citizens himself.
+    workflow.route(db.session.get(Case, case.id), "S", world["reception"], NOW, TODAY)
+    db.session.commit()
+    login(world["head"])
+    assert _prompted(client, "/agency/", case.tracking_code)
+    assert _unscheduled(client, case.tracking_code).status_code == 302
+    assert not _prompted(client, "/agency/", case.tracking_code)
+
+
+def test_a_desk_session_on_a_cluster_neighbour_does_not_answer_the_holder(world, client,
+                                                                          login, make_case):
+    from complaints.models import Cluster
+
+    cluster = Cluster(subject_folded="o nhiem")
+    db.session.add(cluster)
+    db.session.flush()
+    held = _routed_case(make_case, world, petitioners=5)
+    at_desk = make_case(actor=world["reception"], received_on=date(2026, 11, 25),
+                        petitioners=5)
+    held.cluster_id = at_desk.cluster_id = cluster.id
+    db.session.commit()
+    login(world["reception"])
+    assert _unscheduled(client, at_desk.tracking_code, kind="head",
+                        leader_name="Trưởng Ban Tiếp công dân").status_code == 302
+    client.post("/logout")
+    login(world["head"])
+    assert _prompted(client, "/agency/", held.tracking_code)
+    page = client.get(f"/agency/cases/{held.tracking_code}").get_data(as_text=True)
+    assert 'data-testid="unscheduled-prompt"' in page
+
+
+def test_counts_follow_the_petitions_and_statuses_match_the_case_page(world, client, login):
+    login(world["reception"])
+    members = "\n".join(f"Người Dân {n}, 09130000{n:02d}" for n in range(1, 5))
+    delegation = _petition(0, "11311", "Phản đối dự án gây ô nhiễm", "Trưởng đoàn Nguyễn A",
+                           representatives="Đại diện B, 0914000001", members=members)
+    response = client.post("/inspection/reception/new", data=_session(
+        kind="regular", leader_name="", turns="0", people="0", matters_first="0",
+        **delegation))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session = db.session.scalars(select(ReceptionSession)).one()
+    assert (session.turns, session.people, session.matters_first, session.delegations,
+            session.delegation_people, session.delegation_matters) == (1, 6, 1, 1, 6, 1)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    details = page.split('data-testid="session-details"')[1].split("</dl>")[0]
+    assert "1 (6 người)" in details and 'data-testid="counts-note"' in details
+    case = db.session.scalars(select(Case)).one()
+    case_page = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
+    shown = case_page.split('data-testid="case-status">')[1].split("<")[0]
+    row = page.split('data-testid="session-cases"')[1]
+    assert f"<td>{shown}</td>" in row and "Mới tiếp nhận" not in row
+    # A larger typed figure (citizens received without a petition) stands.
+    client.post("/logout")
+    login(world["head"])
+    response = client.post("/inspection/reception/new", data=_session(
+        turns="9", people="12", **_petition(0, "11312", "Cấp phép chậm", "Lê Văn Một",
+                                            id_number="031200009999")))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    mine = db.session.scalars(select(ReceptionSession).where(
+        ReceptionSession.agency_id == world["dept"].id)).one()
+    assert (mine.turns, mine.people, mine.matters_first) == (9, 12, 2)

@@ -141,7 +141,10 @@ MATRIX: dict[str, dict] = {
     "inspection.case_page": row(agency_head=OWN_ONLY, inspector=A, admin=A),
     "inspection.act": row(inspector=A),
     "inspection.agency_page": row(agency_head=OWN_ONLY, inspector=A, admin=A),
-    "inspection.reception": row(agency_head=A, agency_officer=A, inspector=A, admin=A),
+    # Scoped to the user's agency (reception_sessions.compliance / visible_sessions,
+    # unscheduled_reception.prompts): a desk lists the sessions it recorded.
+    "inspection.reception": row(reception=A, agency_head=A, agency_officer=A, inspector=A,
+                                admin=A),
     "inspection.new_reception_session": row(reception=A, agency_head=A, agency_officer=A),
     "inspection.reception_session": row(agency_head=OWN_ONLY, agency_officer=OWN_ONLY,
                                         inspector=A, admin=A),  # a session of agency H
@@ -175,8 +178,9 @@ MATRIX: dict[str, dict] = {
     "reception.case_page": row(reception=OWN_ONLY),
     "reception.receipt": row(reception=OWN_ONLY),
     "reception.case_action": row(reception=OWN_ONLY),  # action "guide"
-    "reception.download": row(reception=OWN_ONLY, agency_head=OWN_ONLY,
-                              agency_officer=OWN_ONLY, inspector=A, admin=A),
+    # The world's case is a denunciation: each of its files may name the denouncer, so only
+    # those who may know them download it (an officer not assigned, an admin may not).
+    "reception.download": row(reception=OWN_ONLY, agency_head=OWN_ONLY, inspector=A),
 }
 
 # Per-endpoint URL values where the generic ones (see `world`) do not fit.

@@ -175,12 +175,16 @@ def test_a_period_without_data_scores_and_ranks_no_agency(world, start, end):
     assert by_code["D"].metrics.open_now == 4  # still shown, not scored
 
 
-def test_an_agency_with_nothing_in_the_period_is_not_ranked(world):
+def test_an_agency_with_nothing_in_the_period_is_not_ranked(world, make_agency):
+    make_agency(code="Q", level="other", name="Cơ quan yên ắng")
     cards = _cards(world["inspector"])
-    # The province: no case, no reception day held; only the monthly duty (0 of 1).
+    assert cards["Q"].score is None and cards["Q"].rank is None
+    # The province: no case, no reception day held, but the monthly duty (0 of 1) in a
+    # period the records reach: a missed duty is data (found by a QA pass: holding no
+    # reception day looked better than holding half of them).
     p = cards["P"]
     assert p.metrics.reception_required == 1 and p.metrics.received == 0
-    assert p.score is None and p.rank is None
+    assert p.score == 0.0 and p.rank == max(c.rank for c in cards.values() if c.rank)
     assert (cards["D"].rank, cards["C"].rank) == (1, 2)
 
 
@@ -195,16 +199,17 @@ def test_the_page_says_a_period_has_no_data(world, client, login, year):
     assert "66.7" not in html and "100.0" not in html
 
 
-def test_a_quiet_agency_shows_no_data_among_ranked_ones(world, client, login):
+def test_a_quiet_agency_shows_no_data_among_ranked_ones(world, client, login, make_agency):
+    make_agency(code="Q", level="other", name="Cơ quan yên ắng")
     login(world["inspector"])
     html = client.get("/inspection/scorecard?period=custom&start=2026-10-01&end=2026-11-14"
                       ).get_data(as_text=True)
     assert 'data-testid="no-score-data"' not in html and "<svg" in html
-    row = html[html.index('data-testid="card-P"'):]
+    row = html[html.index('data-testid="card-Q"'):]
     row = row[:row.index("</tr>")]
     assert '<td data-testid="rank">—</td>' in row and "Không có số liệu" in row
     chart = html[html.index('data-testid="score-chart"'):html.index("</svg>")]
-    assert "UBND tỉnh" not in chart and "Sở Tài nguyên" in chart
+    assert "Cơ quan yên ắng" not in chart and "Sở Tài nguyên" in chart and "UBND tỉnh" in chart
 
 
 @pytest.mark.parametrize(("query", "warned"), [

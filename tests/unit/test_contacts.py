@@ -34,6 +34,8 @@ def test_id_numbers_refused(typed):
     ("0225 3821 234", "02253821234"),  # landline, 11 digits
     ("(024) 3825 1234", "02438251234"),
     ("0243825123", "0243825123"),  # landline, 10 digits
+    ("84912345678", "0912345678"),  # the country code without its "+" (found by QA)
+    ("84 225 3821 234", "02253821234"),
     ("", None), (None, None),
 ])
 def test_phones_accepted(typed, stored):
@@ -42,7 +44,7 @@ def test_phones_accepted(typed, stored):
 
 @pytest.mark.parametrize("typed", [
     "abcdef", "0912", "091234567", "09123456789", "912345678", "+8491234567",
-    "0012345678", "0912abc345678", "84912345678",
+    "0012345678", "0912abc345678", "8491234567", "849123456789",
 ])
 def test_phones_refused(typed):
     with pytest.raises(contacts.InvalidContact):

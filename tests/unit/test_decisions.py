@@ -101,3 +101,12 @@ def test_people_sent_to_investigation_mean_the_case_was_sent():
     values, errors = decisions.clean_figures({"people_sent_to_investigation": 0,
                                               "sent_to_investigation": False})
     assert errors == {} and values["sent_to_investigation"] is False
+
+
+def test_officials_disciplined_are_some_of_the_people_disciplined():
+    values, errors = decisions.clean_figures({"people_disciplined": 2,
+                                              "officials_disciplined": 4})
+    assert "officials_disciplined" in errors
+    values, errors = decisions.clean_figures({"people_disciplined": 4,
+                                              "officials_disciplined": 2})
+    assert errors == {}

@@ -72,3 +72,15 @@ def test_a_later_flag_calls_for_a_later_meeting():
     assert triggered_on(facts) == D and reasons(facts) == ["mass", "heated"]
     assert needs_unscheduled_reception(facts, [_session(date(2026, 11, 5))])
     assert not needs_unscheduled_reception(facts, [_session(date(2026, 11, 12))])
+
+
+def test_only_the_holding_agencys_session_with_citizens_counts():
+    facts = PromptFacts(1, "routed", heated_on=D, agency_id=10)
+    ours = HeldSession(held_on=D, kind="head", scheduled=False, case_id=1, agency_id=10,
+                       turns=1, people=3)
+    assert not needs_unscheduled_reception(facts, [ours])
+    desk = HeldSession(held_on=D, kind="head", scheduled=False, case_id=1, agency_id=20,
+                       turns=1, people=3)  # the reception desk's own meeting
+    empty = HeldSession(held_on=D, kind="head", scheduled=False, case_id=1, agency_id=10,
+                        turns=0, people=0)
+    assert needs_unscheduled_reception(facts, [desk, empty])

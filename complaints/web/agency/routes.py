@@ -14,12 +14,12 @@ from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
-from complaints.domain import catalog, states
+from complaints.domain import catalog, policies, states
 from complaints.domain.states import InvalidTransition
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Case, Routing, User
-from complaints.permissions import can_act, can_view, roles_required
+from complaints.permissions import can_act, can_view, lead_refusal, roles_required
 from complaints.services import case_view, deadlines, queries, workflow
 from complaints.services import search as search_service
 from complaints.services.errors import NotAllowed, ValidationFailed
@@ -33,7 +33,7 @@ from complaints.web.agency.forms import (
 )
 from complaints.web.export import download
 from complaints.web.forms import select_choices
-from complaints.web.i18n import translate_errors
+from complaints.web.i18n import error_text, translate, translate_errors
 from complaints.web.pagination import page_arg
 
 logger = logging.getLogger(__name__)
@@ -289,6 +289,11 @@ def _prepare(form, action: str, case: Case) -> dict:
     return hints
 
 
+def _source(source: str) -> str:
+    """A policy's legal basis in the page's language (stored in Vietnamese)."""
+    return (policies.source_in_english(source) or source) if _lang() == "en" else source
+
+
 def _extension_hint(case: Case) -> str:
     """The policy's limit for one extension and how many remain (deadlines.policy_for)."""
     row = case.deadline("resolution")
@@ -299,11 +304,15 @@ def _extension_hint(case: Case) -> str:
     except LookupError:
         return ""
     unit = _("ngày làm việc") if rule.extension_unit == "working" else _("ngày")
+    if rule.max_extensions == 0 and case.kind == "denunciation":
+        return _("Tố cáo chỉ được gia hạn khi vụ việc phức tạp hoặc đặc biệt phức tạp: chọn "
+                 "mức độ bên dưới (%(source)s).", source=_source(rule.source))
     if rule.max_extensions == 0:
-        return _("Quy định hiện hành không cho phép gia hạn (%(source)s).", source=rule.source)
+        return _("Quy định hiện hành không cho phép gia hạn (%(source)s).",
+                 source=_source(rule.source))
     return _("Tối đa %(days)s %(unit)s mỗi lần, %(max)s lần; đã gia hạn %(done)s lần "
              "(%(source)s).", days=rule.extension_days, unit=unit, max=rule.max_extensions,
-             done=case.extension_count, source=rule.source)
+             done=case.extension_count, source=_source(rule.source))
 
 
 def _call(action: str, case: Case, form, now, today):
@@ -318,11 +327,8 @@ def _call(action: str, case: Case, form, now, today):
     if action == "assign":
         return workflow.assign(case, data["officer"], actor, now)
     if action == "extend":
-        variant = data.get("complexity")
-        if variant:
-            deadlines.set_complexity(case, variant, actor, now)
         return workflow.extend(case, data["days"], data["reason"], actor, now, today,
-                               decided_on=decided_on)
+                               decided_on=decided_on, complexity=data.get("complexity") or None)
     if action == "return":
         return workflow.return_case(case, data["reason"], data["suggested_agency_code"], actor,
                                     now, today, decided_on=decided_on)
@@ -335,6 +341,9 @@ def _call(action: str, case: Case, form, now, today):
         return workflow.resume(case, actor, now, today, decided_on=decided_on)
     if action == "resolve":
         figures = {name: data.get(name) for name in FIGURES}
+        # An unticked box says nothing (a browser sends no value): people sent to the
+        # investigating body then tick it, as they do through the API.
+        figures["sent_to_investigation"] = figures.get("sent_to_investigation") or None
         return workflow.resolve(case, data["outcome"], data["decision_number"],
                                 data["summary"], actor, now, today, decided_on=decided_on,
                                 figures=figures)
@@ -374,7 +383,12 @@ def act(code: str, action: str):
     if case is None or not can_view(current_user, case):
         abort(404)  # as _case_or_404: another agency's case is simply not found
     if not can_act(current_user, case, action):
-        abort(403)
+        refusal = lead_refusal(case, action)
+        if refusal is None or current_user.role != "agency_head":
+            abort(403)
+        # A form left open from before the designation: say why, as the service would.
+        flash(translate(refusal), "error")
+        return redirect(url_for("agency.case_page", code=code))
     if action not in states.allowed_actions(case.status):
         flash(_refusal_message(action, case), "error")
         return redirect(url_for("agency.case_page", code=code))
@@ -402,7 +416,9 @@ def act(code: str, action: str):
         except (InvalidTransition, NotAllowed) as exc:
             db.session.rollback()
             logger.info("refused %s on %s: %s", action, code, exc)
-            if isinstance(exc, NotAllowed):
+            if isinstance(exc, NotAllowed) and exc.args and exc.args[0]:
+                flash(error_text(exc), "error")  # the service's own reason
+            elif isinstance(exc, NotAllowed):
                 flash(_("Bạn không được thực hiện thao tác này trên hồ sơ. "
                         "Hồ sơ không thay đổi."), "error")
             else:

@@ -36,7 +36,8 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         c, b["officer"], a, n),
         "Assign to an officer of the agency — agency head"),
     "extend": ActionSpec(s.ExtendSchema, lambda c, b, a, n, t: workflow.extend(
-        c, b["days"], b["reason"], a, n, t, decided_on=b["decided_on"]),
+        c, b["days"], b["reason"], a, n, t, decided_on=b["decided_on"],
+        complexity=b["complexity"]),
         "Extend the resolution deadline (gia hạn) — agency head"),
     "return": ActionSpec(s.ReturnSchema, lambda c, b, a, n, t: workflow.return_case(
         c, b["reason"], b["suggested_agency_code"], a, n, t, decided_on=b["decided_on"]),

@@ -494,6 +494,9 @@ class ExtendSchema(BaseSchema):
         min=1, max=1000, error=_l("Phải từ {min} đến {max}.")))
     reason = _text(REASON_MAX, required=True)
     decided_on = _date()
+    complexity = _choice(("complex", "very_complex"), metadata={"description": (
+        "A denunciation declared complex or very complex by this decision: what opens "
+        "its extensions (once, or twice).")})
 
 
 class ReturnSchema(BaseSchema):

@@ -28,7 +28,7 @@ from complaints.domain import catalog
 from complaints.domain import reports as periods
 from complaints.domain.confidentiality import MASK
 from complaints.domain.escalation import ACK_ACTIONS
-from complaints.domain.scoring import COMPONENTS, has_data
+from complaints.domain.scoring import COMPONENTS
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, Escalation, Field
@@ -72,10 +72,20 @@ def _filter_choices() -> dict:
     }
 
 
-def _columns() -> list[str]:
-    return [_("Mã hồ sơ"), _("Loại"), _("Nội dung"), _("Người gửi"), _("Số người"),
-            _("Cơ quan giải quyết"), _("Ngày nhận"), _("Trạng thái"), _("Giai đoạn"),
-            _("Hạn"), _("Mức leo thang"), _("Dấu hiệu")]
+# The overdue list's stage and due date: the case list has no one stage (its rows are
+# cases, not overdue stages), so its file does not carry two always-empty columns.
+_STAGE_COLUMNS = (8, 9)
+
+
+def _columns(overdue: bool) -> list[str]:
+    names = [_("Mã hồ sơ"), _("Loại"), _("Nội dung"), _("Người gửi"), _("Số người"),
+             _("Cơ quan giải quyết"), _("Ngày nhận"), _("Trạng thái"), _("Giai đoạn"),
+             _("Hạn"), _("Mức leo thang"), _("Dấu hiệu")]
+    return names if overdue else [n for i, n in enumerate(names) if i not in _STAGE_COLUMNS]
+
+
+def _case_cells(row: monitoring.Row) -> list:
+    return [cell for i, cell in enumerate(_cells(row)) if i not in _STAGE_COLUMNS]
 
 
 def _cells(row: monitoring.Row) -> list:
@@ -103,7 +113,8 @@ def _list_page(kind: str):
                  else monitoring.cases_query(current_user, f))
         rows = monitoring.iter_rows(current_user, query, with_deadline=kind == "overdue")
         name = "ho-so-qua-han" if kind == "overdue" else "ho-so"
-        return download(fmt, name, _columns(), (_cells(r) for r in rows))
+        cells = _cells if kind == "overdue" else _case_cells
+        return download(fmt, name, _columns(kind == "overdue"), (cells(r) for r in rows))
     page = (monitoring.overdue_page(current_user, f, today) if kind == "overdue"
             else monitoring.cases_page(current_user, f))
     endpoint = "inspection.overdue" if kind == "overdue" else "inspection.cases"
@@ -376,7 +387,7 @@ def scorecard():
     return render_template("inspection/scorecard.html", cards=result, period=period,
                            problem=problem, chart=chart, rules=rules,
                            weights=cards.weights(), today=today,
-                           no_data=not any(has_data(c.metrics) for c in result))
+                           no_data=not ranked)
 
 
 @bp.route("/scorecard/weights", methods=["GET", "POST"])

@@ -57,9 +57,13 @@ def case_url(case: Case) -> str | None:
 
 
 @bp.route("/reception")
-@roles_required(*MONITOR_ROLES, "agency_officer")
+@roles_required(*MONITOR_ROLES, *RECORDING_ROLES)
 def reception():
-    """Leaders' reception days against the required frequency, prompts, recent sessions."""
+    """Leaders' reception days against the required frequency, prompts, recent sessions.
+
+    Staff who record sessions (a reception desk included) see their own agency's only:
+    compliance, prompts and sessions are each scoped to the user's agency by the services.
+    """
     today = clock.today()
     period, problem = _period_from_args(request.args, today)
     page = page_arg()

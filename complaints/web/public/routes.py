@@ -32,7 +32,7 @@ from complaints import clock
 from complaints.domain.catalog import KINDS
 from complaints.domain.text import name_order
 from complaints.extensions import db, limiter
-from complaints.models import Field, Locality
+from complaints.models import Case, Field, Locality
 from complaints.services import public
 from complaints.services.case_view import agency_name
 from complaints.services.errors import NotFound, ValidationFailed
@@ -232,7 +232,10 @@ def submitted():
     receipt = sealed.pop(RECEIPT_KEY)
     if not receipt:
         return redirect(url_for("public.home"))
-    return render_template("public/submitted.html", receipt=receipt)
+    # The handling deadline this petition got (its kind's policy), not a figure in the text.
+    case = db.session.scalar(select(Case).where(Case.tracking_code == receipt.get("code")))
+    handling = case.deadline("handling") if case is not None else None
+    return render_template("public/submitted.html", receipt=receipt, handling=handling)
 
 
 def _lookup_failed(response) -> bool:

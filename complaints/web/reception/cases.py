@@ -213,7 +213,8 @@ def download(attachment_id: int):
     case = db.session.get(Case, row.case_id)
     if case is None or not can_view(current_user, case):
         abort(404)
-    if row.reveals_identity and not can_see_identity(current_user, case):
+    reveals = attachments.reveals_identity(row, case)
+    if reveals and not can_see_identity(current_user, case):
         abort(403)
     try:
         path = attachments.blob_path(row.sha256)
@@ -221,7 +222,7 @@ def download(attachment_id: int):
         abort(404)
     if not path.is_file():
         abort(404)
-    if row.reveals_identity:
+    if reveals:
         attachments.record_identity_download(row, case, current_user, clock.now())
         db.session.commit()
     response = send_file(path, mimetype=row.content_type, as_attachment=True,
