@@ -69,3 +69,17 @@ def email(text: str | None) -> str | None:
     except EmailNotValidError:
         raise InvalidContact(text) from None
     return address
+
+
+def stored_forms(text: str | None) -> set[str]:
+    """What a typed number may be as intake stores it: its ID-number reading and its phone
+    reading, those the normalisers accept ("+84 988 333 444" → {"0988333444"}). For the
+    searches that take either in one box."""
+    forms = set()
+    for normalise in (id_number, phone):
+        try:
+            forms.add(normalise(text))
+        except InvalidContact:
+            pass
+    forms.discard(None)
+    return forms

@@ -54,13 +54,7 @@ def chain(petitioner: Petitioner) -> str:
 def _numbers(q: str) -> set[str]:
     """The ID number or phone that `q` may be, read as intake stores them (contacts.py:
     "+84 988 333 444", "0988 333 444" and "098.833.3444" are all 0988333444)."""
-    numbers = {digits(q)}
-    for normalise in (contacts.id_number, contacts.phone):
-        try:
-            numbers.add(normalise(q))
-        except contacts.InvalidContact:
-            pass
-    numbers.discard(None)
+    numbers = {digits(q)} | contacts.stored_forms(q)
     numbers.discard("")
     return numbers
 

@@ -128,13 +128,7 @@ def desk_search(user: User, q: str, limit: int = 50) -> list[Case]:
         Petitioner, Petitioner.id == PetitionSigner.petitioner_id)
     if digits(q) and not _WORD_LETTERS.search(q):
         # A number is read as intake stores it (contacts.py: "+84 912 …" → "0912…").
-        numbers = set()
-        for normalise in (contacts.id_number, contacts.phone):
-            try:
-                numbers.add(normalise(q))
-            except contacts.InvalidContact:
-                pass
-        numbers.discard(None)
+        numbers = contacts.stored_forms(q)
         people = (people.where(Petitioner.id_number.in_(numbers)
                                | Petitioner.phone.in_(numbers)) if numbers else None)
     elif fold(q).strip():
