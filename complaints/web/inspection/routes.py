@@ -26,7 +26,6 @@ from sqlalchemy import select
 from complaints import clock
 from complaints.domain import catalog
 from complaints.domain import reports as periods
-from complaints.domain.confidentiality import MASK
 from complaints.domain.escalation import ACK_ACTIONS
 from complaints.domain.scoring import COMPONENTS
 from complaints.domain.text import name_order
@@ -45,7 +44,7 @@ from complaints.services.inspector_actions import lead_candidates
 from complaints.web.export import download
 from complaints.web.forms import select_choices
 from complaints.web.i18n import translate, translate_errors
-from complaints.web.inspection import bp
+from complaints.web.inspection import bp, exports
 from complaints.web.inspection.charts import bar_chart
 from complaints.web.inspection.forms import (
     FindingForm,
@@ -72,37 +71,6 @@ def _filter_choices() -> dict:
     }
 
 
-# The overdue list's stage and due date: the case list has no one stage (its rows are
-# cases, not overdue stages), so its file does not carry two always-empty columns.
-_STAGE_COLUMNS = (8, 9)
-
-
-def _columns(overdue: bool) -> list[str]:
-    names = [_("Mã hồ sơ"), _("Loại"), _("Nội dung"), _("Người gửi"), _("Số người"),
-             _("Cơ quan giải quyết"), _("Ngày nhận"), _("Trạng thái"), _("Giai đoạn"),
-             _("Hạn"), _("Mức leo thang"), _("Dấu hiệu")]
-    return names if overdue else [n for i, n in enumerate(names) if i not in _STAGE_COLUMNS]
-
-
-def _case_cells(row: monitoring.Row) -> list:
-    return [cell for i, cell in enumerate(_cells(row)) if i not in _STAGE_COLUMNS]
-
-
-def _cells(row: monitoring.Row) -> list:
-    case, lang = row.case, _lang()
-    return [
-        case.tracking_code, catalog.label(catalog.KINDS, case.kind, lang), case.subject,
-        case_view.MASK_EN if lang == "en" and row.petitioner == MASK else row.petitioner,
-        row.petitioners, case_view.agency_name(case.agency, lang) if case.agency else "",
-        case.received_on,
-        case_view.text_label(case_view.STATUS_LABELS, case.status, lang),
-        case_view.text_label(case_view.STAGE_LABELS, row.stage, lang) if row.stage else "",
-        row.due_on, case.escalation_level,
-        ", ".join(catalog.label(catalog.ESCALATION_REASONS, f, lang) if f != "overdue"
-                  else _("Quá hạn") for f in case.flags),
-    ]
-
-
 def _list_page(kind: str):
     """Render (or export) the overdue list or the filtered case list."""
     f = monitoring.parse_filter(request.args)
@@ -113,8 +81,9 @@ def _list_page(kind: str):
                  else monitoring.cases_query(current_user, f))
         rows = monitoring.iter_rows(current_user, query, with_deadline=kind == "overdue")
         name = "ho-so-qua-han" if kind == "overdue" else "ho-so"
-        cells = _cells if kind == "overdue" else _case_cells
-        return download(fmt, name, _columns(kind == "overdue"), (cells(r) for r in rows))
+        overdue = kind == "overdue"
+        return download(fmt, name, exports.columns(overdue),
+                        (exports.cells(r, overdue) for r in rows))
     page = (monitoring.overdue_page(current_user, f, today) if kind == "overdue"
             else monitoring.cases_page(current_user, f))
     endpoint = "inspection.overdue" if kind == "overdue" else "inspection.cases"
