@@ -19,6 +19,7 @@ from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality
 from complaints.services import public
+from complaints.services.case_view import agency_name
 from complaints.services.errors import NotFound, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ def request_view(case: Case, lang: str = "vi") -> dict:
         "status_notes": case.status,
         "service_name": case.field.name(lang),
         "service_code": case.field.code,
-        "agency_responsible": case.agency.name if case.agency else None,
+        "agency_responsible": agency_name(case.agency, lang) if case.agency else None,
         "service_notice": None,
         "requested_datetime": _requested(case),
         "updated_datetime": _iso(case.updated_at or case.created_at),

@@ -122,6 +122,11 @@ def test_post_and_read_back_xml(client, make_user, make_agency):
     request_node = one.find("request")
     assert request_node.findtext("status") == "closed"
     assert request_node.findtext("agency_responsible") == "Sở Tài nguyên và Môi trường"
+    agency.name_en = "Department of Natural Resources and Environment"
+    db.session.commit()
+    english = parse_xml(client.get(f"/open311/v2/requests/{code}.xml",
+                                   headers={"Accept-Language": "en"}).data)
+    assert english.find("request").findtext("agency_responsible") == agency.name_en
     listed = parse_xml(client.get("/open311/v2/requests.xml?status=closed"
                                       "&service_code=environment").data)
     assert [r.findtext("service_request_id") for r in listed.findall("request")] == [code]
