@@ -71,15 +71,18 @@ def email(text: str | None) -> str | None:
     return address
 
 
+def lenient(normalise, text: str | None) -> str | None:
+    """`normalise(text)`, or None where it refuses the text: for the look-ups and checks
+    that run beside validation (validation reports the refusal itself)."""
+    try:
+        return normalise(text)
+    except InvalidContact:
+        return None
+
+
 def stored_forms(text: str | None) -> set[str]:
     """What a typed number may be as intake stores it: its ID-number reading and its phone
     reading, those the normalisers accept ("+84 988 333 444" → {"0988333444"}). For the
     searches that take either in one box."""
-    forms = set()
-    for normalise in (id_number, phone):
-        try:
-            forms.add(normalise(text))
-        except InvalidContact:
-            pass
-    forms.discard(None)
-    return forms
+    return {form for normalise in (id_number, phone)
+            if (form := lenient(normalise, text)) is not None}

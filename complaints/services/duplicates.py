@@ -46,10 +46,7 @@ class SimilarCase:
 def _stored(normalise, text: str | None) -> str | None:
     """A typed number as intake stores it ("+84 912 …" is the stored "0912…"); one the
     normaliser refuses is compared by its digits (validation reports it beside this)."""
-    try:
-        return normalise(text)
-    except contacts.InvalidContact:
-        return digits(text) or None
+    return contacts.lenient(normalise, text) or digits(text) or None
 
 
 def text_score(subject_a: str, content_a: str, subject_b: str, content_b: str) -> int:

@@ -287,6 +287,8 @@ def lead_notice_row(case: Case, lead_id: int, now: datetime, today: date) -> dic
                                     subject, body, now, agency_id=lead_id, case_id=case.id)
 
 
+# The due date as `_wording` writes it into the Vietnamese body (" Hạn: dd/mm/yyyy."): the
+# escalation row keeps no due date, the stored notice is the record of the one it named.
 _DUE = re.compile(r" Hạn: (\d{2}/\d{2}/\d{4})\.")
 
 

@@ -157,10 +157,7 @@ def contact_errors(person, prefix: str = "") -> dict[str, str]:
 def _number(text: str | None) -> str | None:
     """The ID number as stored, or None when there is none or it is malformed (validation
     reports that; the known-person checks run beside it and must not fail first)."""
-    try:
-        return contacts.id_number(text)
-    except contacts.InvalidContact:
-        return None
+    return contacts.lenient(contacts.id_number, text)
 
 
 def _id_numbers(petitioners: list[PetitionerData]) -> list[str]:
@@ -227,15 +224,25 @@ def _public_matches(petitioners: list[PetitionerData],
 def _fresher_contacts(person: Petitioner, data: PetitionerData) -> dict[str, str]:
     """The contact details a known person gave anew (typed and different): the latest ones
     are where the agency must reach them."""
-    typed = {"address": (data.address or "").strip() or None}
-    for key, normalise in (("phone", contacts.phone), ("email", contacts.email)):
-        try:
-            typed[key] = normalise(getattr(data, key))
-        except contacts.InvalidContact:
-            typed[key] = None  # refused by validation, which runs beside this
-
+    typed = {"address": (data.address or "").strip() or None,
+             "phone": contacts.lenient(contacts.phone, data.phone),
+             "email": contacts.lenient(contacts.email, data.email)}
     return {key: value for key, value in typed.items()
             if value and value != getattr(person, key)}
+
+
+def _refresh_known(petitioners: list[PetitionerData],
+                   known: dict[str, Petitioner]) -> dict[str, dict[str, str]]:
+    """Give the known people the contact details typed anew (on the objects in `known`);
+    return them by ID number, for a writer that does not go through the ORM."""
+    fresher: dict[str, dict[str, str]] = {}
+    for p in petitioners:
+        number = _number(p.id_number)
+        if number in known and number not in fresher:
+            fresher[number] = _fresher_contacts(known[number], p)
+            for key, value in fresher[number].items():
+                setattr(known[number], key, value)
+    return fresher
 
 
 def _new_petitioner(data: PetitionerData, locality_code: str | None) -> Petitioner:
@@ -255,11 +262,7 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
     errors = _known_person_errors(data.petitioners, known)
     if errors:
         raise ValidationFailed(errors)
-    for p in data.petitioners:
-        number = contacts.id_number(p.id_number)
-        if number in known:
-            for key, value in _fresher_contacts(known[number], p).items():
-                setattr(known[number], key, value)
+    _refresh_known(data.petitioners, known)
     for person, rep in _signing_people(data.petitioners, case.locality_code, known):
         if person.id is None:
             db.session.add(person)
@@ -435,13 +438,7 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     errors.update(_known_person_errors(data.petition.petitioners, known))
     if errors:
         raise ValidationFailed(errors)
-    fresher = {}
-    for p in data.petition.petitioners:
-        number = _number(p.id_number)
-        if number in known and number not in fresher:
-            fresher[number] = _fresher_contacts(known[number], p)
-            for key, value in fresher[number].items():  # the copy answers with them
-                setattr(known[number], key, value)
+    fresher = _refresh_known(data.petition.petitioners, known)  # the copy answers with them
     round_ = (data.complaint_round or 1) if data.kind == "complaint" else None
     locality_code = data.locality_code or None
 

@@ -266,10 +266,7 @@ def lookup(tracking_code: str, secret: str) -> Case | None:
 def _phone(text: str) -> str | None:
     """The phone number `text` may be, read as intake stores it (contacts.phone:
     "+84 988 333 444", "0988 333 444" and "098.833.3444" are all 0988333444)."""
-    try:
-        return contacts.phone(text)
-    except contacts.InvalidContact:
-        return None
+    return contacts.lenient(contacts.phone, text)
 
 
 def initials(full_name: str | None) -> str:

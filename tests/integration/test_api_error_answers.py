@@ -10,8 +10,8 @@ import pytest
 from flask_babel import force_locale, get_locale
 from marshmallow import ValidationError
 
-from complaints.extensions import db
 from complaints.web.api import schemas as s
+from tests.integration.test_api import _case_body, world  # noqa: F401  (fixture)
 
 API = "/api/v1"
 NOT_JSON_VI = "Yêu cầu không hợp lệ: nội dung phải là JSON."
@@ -20,26 +20,8 @@ NOT_JSON_EN = "Invalid request: the body must be JSON."
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 
-@pytest.fixture
-def world(make_agency, make_user, make_locality):
-    """A reception desk and an agency with its head; a locality for new cases."""
-    province = make_agency(code="UBND-HP", level="province", name="UBND thành phố")
-    desk = make_agency(code="BTCD", parent=province, name="Ban Tiếp công dân")
-    so = make_agency(code="SO-TNMT", parent=province, name="Sở Tài nguyên và Môi trường")
-    w = {"locality": make_locality(code="11311", name="Phường Lê Chân"),
-         "reception": make_user("reception", agency=desk, username="tiepdan"),
-         "head": make_user("agency_head", agency=so, username="giamdoc")}
-    db.session.commit()
-    return w
-
-
 def _accepted_case(api, w) -> str:
-    body = {"kind": "recommendation", "field": "land", "subject": "Ô nhiễm từ bãi rác",
-            "content": "Đề nghị di dời bãi rác.", "channel": "walk_in",
-            "received_on": "2026-11-20", "locality_code": w["locality"].code,
-            "petitioners": [{"full_name": "Trần Thị A", "phone": "0912000001"}],
-            "agency_code": "SO-TNMT"}
-    created = api(w["reception"], "POST", "/cases", json=body)
+    created = api(w["reception"], "POST", "/cases", json=_case_body(w, agency_code="SO-TNMT"))
     assert created.status_code == 201, created.get_json()
     code = created.get_json()["tracking_code"]
     assert api(w["head"], "POST", f"/cases/{code}/accept", json={}).status_code == 200
@@ -62,7 +44,7 @@ NUL_BODIES = {
 
 
 @pytest.mark.parametrize("body", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
-def test_deeply_nested_json_is_a_400_without_a_token(client, world, body):
+def test_deeply_nested_json_is_a_400_without_a_token(client, world, body):  # noqa: F811
     """POST /tokens needs no token: anyone could turn this into a 500 (a RecursionError)."""
     for headers, message in (({}, NOT_JSON_VI), ({"Accept-Language": "en"}, NOT_JSON_EN)):
         response = client.post(f"{API}/tokens", data=body, content_type="application/json",
@@ -72,7 +54,7 @@ def test_deeply_nested_json_is_a_400_without_a_token(client, world, body):
 
 
 @pytest.mark.parametrize("body", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
-def test_deeply_nested_json_is_a_400_with_a_token(api, world, body):
+def test_deeply_nested_json_is_a_400_with_a_token(api, world, body):  # noqa: F811
     code = _accepted_case(api, world)
     for who, path in (("reception", "/cases"), ("reception", f"/cases/{code}/petitions"),
                       ("head", f"/cases/{code}/extend"), ("head", "/reception-sessions")):
@@ -83,7 +65,7 @@ def test_deeply_nested_json_is_a_400_with_a_token(api, world, body):
 
 
 @pytest.mark.parametrize("body", NUL_BODIES.values(), ids=NUL_BODIES.keys())
-def test_deeply_nested_json_spelling_a_nul_is_a_400(client, api, world, body):
+def test_deeply_nested_json_spelling_a_nul_is_a_400(client, api, world, body):  # noqa: F811
     for response in (client.post(f"{API}/tokens", data=body, content_type="application/json"),
                      api(world["reception"], "POST", "/cases", data=body,
                          content_type="application/json"),
@@ -94,7 +76,7 @@ def test_deeply_nested_json_spelling_a_nul_is_a_400(client, api, world, body):
         assert response.is_json
 
 
-def test_json_of_every_depth_is_answered_never_with_a_500(api, world):
+def test_json_of_every_depth_is_answered_never_with_a_500(api, world):  # noqa: F811
     """Depths around Python's recursion limit: parsed or not, a 400 or a 422."""
     for depth in (*range(50, 1300, 50), 2000):
         for body in ("[" * depth + "]" * depth,
@@ -134,7 +116,7 @@ def test_a_405_names_the_allowed_methods(client):
     assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}
 
 
-def test_routed_http_errors_use_the_apis_messages_too(api, world):
+def test_routed_http_errors_use_the_apis_messages_too(api, world):  # noqa: F811
     """abort(404) in a view: the API's "Not found.", not the pages' "Page or case not found."."""
     code = _accepted_case(api, world)
     response = api(world["head"], "POST", f"/cases/{code}/teleport", json={},
@@ -158,7 +140,7 @@ SPECIAL_VI = "Phải là số hữu hạn: không nhận NaN hay vô cực."
 
 @pytest.mark.parametrize("raw", ['"NaN"', '"Infinity"', '"-Infinity"', "1e400", "NaN",
                                  "-Infinity"])
-def test_non_finite_money_is_refused_in_the_requests_language(api, world, raw):
+def test_non_finite_money_is_refused_in_the_requests_language(api, world, raw):  # noqa: F811
     code = _accepted_case(api, world)
     body = ('{"outcome": "answered", "decision_number": "5/TL", "summary": "Đã trả lời.", '
             f'"money_to_recover": {raw}}}')
