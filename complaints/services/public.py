@@ -401,6 +401,13 @@ def record_feedback(case: Case, rating_result: int, rating_service: int,
     return row
 
 
+# The two grounds of a second complaint (Law on Complaints Art. 33(1)): the complainant
+# disagrees with the first decision, or the first round's resolution deadline passed with
+# no decision. The window runs from the decision, or from the day that deadline expired.
+DECISION = "decision"
+UNANSWERED = "unanswered"
+
+
 @dataclass
 class AppealWindow:
     days: int
@@ -408,23 +415,50 @@ class AppealWindow:
     source_en: str  # and in English
     last_day: date
     next_agency: Agency | None
+    ground: str = DECISION
+    # UNANSWERED: the first round's resolution deadline (the right opens the day after)
+    first_due: date | None = None
 
     def source_in(self, lang: str) -> str:
         """The legal source in `lang` (Vietnamese when no English is known)."""
         return self.source_en if lang.startswith("en") and self.source_en else self.source
 
+    def open_on(self, today: date) -> bool:
+        """Whether a second complaint may be filed on `today` (not before the first round's
+        deadline has passed, not after the window's last day)."""
+        if self.first_due is not None and today <= self.first_due:
+            return False
+        return today <= self.last_day
+
+
+def _unanswered_due(case: Case) -> date | None:
+    """The first round's resolution deadline while it runs unmet, else None."""
+    if case.status != states.ACCEPTED:  # suspended: the clock (and the deadline) is paused
+        return None
+    from complaints.domain.deadlines import RESOLUTION
+
+    deadline = case.deadline(RESOLUTION)
+    return deadline.due_on if deadline is not None and deadline.met_on is None else None
+
 
 def appeal_window(case: Case) -> AppealWindow | None:
-    """Return the window for a second complaint on a first-round decision, else None.
+    """Return the window for a second complaint on a first-round complaint, else None.
 
-    None too when the first round ended without a decision to disagree with (the
-    complainant withdrew after an explanation).
+    After a first decision: counted from the decision. While accepted and unresolved: from
+    the day its resolution deadline expires (the window is returned before that day too,
+    so that the citizen can be told; `AppealWindow.open_on` says when it is open). None
+    when the first round ended without a decision to disagree with (the complainant
+    withdrew after an explanation), or is not being resolved.
     """
     if case.kind != "complaint" or case.complaint_round != 1:
         return None
+    ground, start, first_due = DECISION, case.decision_on, None
     if case.status not in RESOLVED_STATUSES or case.decision_on is None:
-        return None
-    if case.outcome in NO_APPEAL_OUTCOMES:
+        first_due = _unanswered_due(case)
+        if first_due is None:
+            return None
+        ground, start = UNANSWERED, first_due
+    elif case.outcome in NO_APPEAL_OUTCOMES:
         return None
     rule = APPEAL_WINDOW[bool(case.is_remote)]
     # Counted from the decision's date: the system does not know when it was received,
@@ -434,11 +468,12 @@ def appeal_window(case: Case) -> AppealWindow | None:
     from complaints.domain.deadlines import CALENDAR, compute_due
     from complaints.services.calendar import get_calendar
 
-    last_day = compute_due(get_calendar(), case.decision_on, rule["days"], CALENDAR)
+    last_day = compute_due(get_calendar(), start, rule["days"], CALENDAR)
     resolver = case.agency
     return AppealWindow(days=rule["days"], source=rule["source"],
                         source_en=source_in_english(rule["source"]), last_day=last_day,
-                        next_agency=resolver.parent if resolver else None)
+                        next_agency=resolver.parent if resolver else None, ground=ground,
+                        first_due=first_due)
 
 
 def second_complaint_of(case: Case) -> Case | None:
@@ -452,12 +487,13 @@ def second_complaint_of(case: Case) -> Case | None:
 def second_complaint_offered(case: Case, today: date) -> AppealWindow | None:
     """Return the appeal window if a second complaint can be filed online now, else None.
 
-    The law lets a complainant who disagrees with the first decision complain a second
-    time within the window (Law on Complaints Art. 7(1), 33): the satisfaction rating is
-    feedback on the service and plays no part here, before or after it is given.
+    The law lets a complainant who disagrees with the first decision, or whose complaint
+    was not resolved in time, complain a second time within the window (Law on Complaints
+    Art. 7(1), 33): the satisfaction rating is feedback on the service and plays no part
+    here, before or after it is given.
     """
     window = appeal_window(case)
-    if window is None or today > window.last_day or window.next_agency is None:
+    if window is None or not window.open_on(today) or window.next_agency is None:
         return None
     if db.session.scalar(select(Case.id).where(Case.parent_case_id == case.id,
                                                Case.complaint_round == 2)):
@@ -473,7 +509,9 @@ def open_second_complaint(case: Case, reason: str, agency_code: str, now: dateti
         raise ValidationFailed({"reason": N_("Không thể khiếu nại lần hai cho hồ sơ này.")})
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"reason": N_("Nêu lý do không đồng ý với quyết định.")})
+        raise ValidationFailed({"reason": N_("Nêu lý do không đồng ý với quyết định.")
+                                if window.ground == DECISION
+                                else N_("Nêu nội dung khiếu nại lần hai.")})
     if len(reason) > CONTENT_MAX:
         raise ValidationFailed({"reason": N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)})
     desk = online_desk(agency_code)
@@ -494,7 +532,16 @@ def open_second_complaint(case: Case, reason: str, agency_code: str, now: dateti
     second.reception_agency_id = desk.id
     second.reception_agency = desk
     db.session.flush()
-    workflow.route(second, window.next_agency.code, None, now, today,
-                   reason=f"Khiếu nại lần hai đối với quyết định {case.decision_number} "
-                          f"của {case.agency.name}")
+    # The basis lets an English timeline word the reason again (routing.explain_basis).
+    basis = {"how": "second_complaint", "ground": window.ground, "agency": case.agency.code}
+    if window.ground == UNANSWERED:
+        reason = (f"Khiếu nại lần hai: {case.agency.name} chưa giải quyết khiếu nại lần đầu "
+                  f"trong thời hạn (hết ngày {window.first_due:%d/%m/%Y})")
+        basis["due"] = window.first_due.isoformat()
+    else:
+        reason = (f"Khiếu nại lần hai đối với quyết định {case.decision_number} "
+                  f"của {case.agency.name}")
+        basis["decision"] = case.decision_number
+    workflow.route(second, window.next_agency.code, None, now, today, reason=reason,
+                   basis=basis)
     return second, pin

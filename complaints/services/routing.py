@@ -155,6 +155,16 @@ def explain_basis(basis: dict, to_code: str | None, lang: str) -> str | None:
             + tail
     if how == "no_rule":
         return note or "No routing rule applies; the officer chose the agency."
+    if how == "second_complaint":  # services/public.open_second_complaint
+        first = db.session.scalar(select(Agency).where(Agency.code == basis.get("agency")))
+        if first is None:
+            return None
+        name = first.name_en or first.name
+        if basis.get("ground") == "unanswered":
+            due = date.fromisoformat(basis["due"]).strftime("%d/%m/%Y")
+            return (f"Second complaint: {name} did not resolve the first complaint in time "
+                    f"(deadline {due})")
+        return f"Second complaint against decision {basis.get('decision')} of {name}"
     rule = db.session.get(RoutingRule, basis.get("rule")) if basis.get("rule") else None
     if rule is None or rule.agency is None:
         return None

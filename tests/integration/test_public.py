@@ -337,7 +337,7 @@ def test_low_rating_opens_linked_second_complaint_at_parent_agency(client, desk,
     # first case's page names the second one.
     again = client.post("/cong-dan/ho-so/khieu-nai-lan-hai",
                         data={"reason": "Lần nữa", "confirm": "y"}, follow_redirects=True)
-    assert f"Bạn đã gửi khiếu nại lần hai về quyết định này (mã hồ sơ {code})" in again.text
+    assert f"Bạn đã gửi khiếu nại lần hai cho hồ sơ này (mã hồ sơ {code})" in again.text
     assert 'data-testid="second-complaint"' in again.text
     assert db.session.scalar(select(func.count(Case.id)).where(
         Case.parent_case_id == case.id)) == 1

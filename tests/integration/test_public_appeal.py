@@ -187,3 +187,115 @@ def test_a_suspended_case_promises_no_date_to_the_citizen(client, decided):
     _lookup(client, code, pin)
     page = client.get("/cong-dan/ho-so").get_data(as_text=True)
     assert "phải trả lời trước ngày" not in page and "Còn " not in page
+
+
+# --- The other ground: the first round not resolved in time (Art. 33(1)) ----------------
+
+@pytest.fixture
+def unanswered(client, decided, make_agency, make_user):
+    """A citizen's online complaint accepted by a ward (parent: the city) on TODAY and never
+    decided, opened on the citizen's device; returns (case, its resolution due date)."""
+    city = make_agency(code="UBND-HP", name=CITY_VI, level="province")
+    city.name_en = CITY_EN
+    ward = make_agency(code="UBND-KA", name=WARD_VI, level="commune", parent=city)
+    ward.name_en = WARD_EN
+    head = make_user("agency_head", agency=ward)
+    code, pin = receipt(submit(client).text)
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    workflow.route(case, ward.code, None, NOW, TODAY)
+    workflow.accept(case, head, NOW, TODAY, decided_on=TODAY)
+    db.session.commit()
+    _lookup(client, code, pin)
+    return case, case.deadline("resolution").due_on
+
+
+def _on(monkeypatch, day):
+    from datetime import datetime, time, timezone
+
+    from complaints import clock
+
+    monkeypatch.setattr(clock, "today", lambda: day)
+    monkeypatch.setattr(clock, "now",
+                        lambda: datetime.combine(day, time(3, 0), tzinfo=timezone.utc))
+
+
+def test_a_complaint_not_resolved_in_time_opens_the_second_round(unanswered):
+    from datetime import timedelta
+
+    from complaints.domain.deadlines import CALENDAR, compute_due
+    from complaints.services.calendar import get_calendar
+
+    case, due = unanswered
+    assert public.second_complaint_offered(case, due) is None  # still within its deadline
+    window = public.second_complaint_offered(case, due + timedelta(days=1))
+    assert window is not None and window.ground == public.UNANSWERED
+    assert window.first_due == due and window.next_agency.code == "UBND-HP"
+    assert window.last_day == compute_due(get_calendar(), due, 30, CALENDAR)
+    assert public.second_complaint_offered(case, window.last_day) is not None
+    assert public.second_complaint_offered(case, window.last_day + timedelta(days=1)) is None
+
+
+def test_a_suspended_first_round_is_not_late(unanswered):
+    from datetime import timedelta
+
+    case, due = unanswered
+    case.status = "suspended"  # its clock is paused: the deadline has not passed
+    assert public.appeal_window(case) is None
+    assert public.second_complaint_offered(case, due + timedelta(days=1)) is None
+
+
+def test_the_citizen_is_told_ahead_then_files_the_second_complaint(client, unanswered,
+                                                                   monkeypatch):
+    from datetime import timedelta
+
+    case, due = unanswered
+    html = client.get("/cong-dan/ho-so").text
+    assert 'data-testid="appeal-window-ahead"' in html and 'appeal-form' not in html
+    assert f"Nếu đến hết ngày {due:%d/%m/%Y} khiếu nại chưa được giải quyết" in html
+
+    _on(monkeypatch, due + timedelta(days=1))
+    html = client.get("/cong-dan/ho-so").text
+    assert "Khiếu nại chưa được giải quyết đúng hạn?" in html
+    assert f"đã hết ngày {due:%d/%m/%Y} mà chưa có quyết định" in html
+    assert "Nội dung khiếu nại lần hai" in html  # nothing to "disagree with"
+    assert "không đồng ý với quyết định" not in html
+    empty = client.post("/cong-dan/ho-so/khieu-nai-lan-hai", data={"confirm": "y"})
+    assert empty.status_code == 422 and "Nêu nội dung khiếu nại lần hai." in empty.text
+    assert _appeal(client).status_code == 302
+    second = db.session.scalar(select(Case).where(Case.parent_case_id == case.id))
+    assert second.complaint_round == 2 and second.agency.code == "UBND-HP"
+    html = client.get("/cong-dan/ho-so").text
+    assert 'data-testid="second-complaint"' in html and 'appeal-form' not in html
+
+
+def test_the_routing_reason_names_the_ground_in_both_languages(client, unanswered,
+                                                               monkeypatch):
+    from datetime import timedelta
+
+    from complaints.models import AuditEvent
+    from complaints.services.case_view import event_details
+
+    case, due = unanswered
+    _on(monkeypatch, due + timedelta(days=1))
+    assert _appeal(client).status_code == 302
+    second = db.session.scalar(select(Case).where(Case.parent_case_id == case.id))
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.case_id == second.id, AuditEvent.action == "routed"))
+    vi = dict(event_details("routed", event.data, "vi"))
+    en = dict(event_details("routed", event.data, "en"))
+    assert (f"{WARD_VI} chưa giải quyết khiếu nại lần đầu trong thời hạn "
+            f"(hết ngày {due:%d/%m/%Y})") in " ".join(vi.values())
+    assert (f"Second complaint: {WARD_EN} did not resolve the first complaint in time "
+            f"(deadline {due:%d/%m/%Y})") in " ".join(en.values())
+
+
+def test_the_english_page_words_the_late_ground(client, unanswered, monkeypatch):
+    from datetime import timedelta
+
+    case, due = unanswered
+    _on(monkeypatch, due + timedelta(days=1))
+    client.get("/lang/en?next=/")
+    html = client.get("/cong-dan/ho-so").text
+    assert "Complaint not resolved in time?" in html
+    assert "days from the end of the first-instance resolution period" in html
+    assert "Hai Phong City People&#39;s Committee" in html and "Luật Khiếu nại" not in html

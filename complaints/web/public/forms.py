@@ -74,3 +74,13 @@ class SecondComplaintForm(Form):
                                        Length(max=public.CONTENT_MAX)])
     confirm = BooleanField(_l("Tôi xác nhận gửi đơn khiếu nại lần hai"),
                            validators=[DataRequired(_l("Đánh dấu để xác nhận."))])
+
+    def for_ground(self, ground: str | None) -> "SecondComplaintForm":
+        """Word the reason for the second complaint's ground: with no first decision
+        there is nothing to disagree with (public.UNANSWERED)."""
+        if ground == public.UNANSWERED:
+            self.reason.label.text = _l("Nội dung khiếu nại lần hai")
+            # A new list: the class's validators are shared by every instance.
+            self.reason.validators = [DataRequired(_l("Nêu nội dung khiếu nại lần hai.")),
+                                      Length(max=public.CONTENT_MAX)]
+        return self

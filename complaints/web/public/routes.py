@@ -275,14 +275,16 @@ def _render_case(case, feedback_form=None, appeal_form=None, status=200):
     today = clock.today()
     record = PublicCaseSchema().dump(public.public_record(case, today, _lang()))
     feedback = public.feedback_of(case)
+    window = public.appeal_window(case)
     return render_template(
         "public/case.html", case=record, today=today, feedback=feedback,
         can_rate=case.status in public.RESOLVED_STATUSES and feedback is None,
         feedback_form=feedback_form or FeedbackForm(formdata=None),
         appeal=public.second_complaint_offered(case, today),
         second=public.second_complaint_of(case),
-        appeal_form=appeal_form or SecondComplaintForm(formdata=None),
-        window=public.appeal_window(case),
+        appeal_form=(appeal_form or SecondComplaintForm(formdata=None)).for_ground(
+            window.ground if window else None),
+        window=window,
     ), status
 
 
@@ -331,10 +333,11 @@ def second_complaint():
     already = public.second_complaint_of(found)
     if already is not None:
         # A second tab or a double tap: say so rather than answer 422 with no message.
-        flash(_("Bạn đã gửi khiếu nại lần hai về quyết định này (mã hồ sơ %(code)s).",
+        flash(_("Bạn đã gửi khiếu nại lần hai cho hồ sơ này (mã hồ sơ %(code)s).",
                 code=already.tracking_code), "info")
         return redirect(url_for("public.case", _anchor="khieu-nai-lan-hai"))
-    form = SecondComplaintForm()
+    window = public.appeal_window(found)
+    form = SecondComplaintForm().for_ground(window.ground if window else None)
     if form.validate_on_submit():
         try:
             second, pin = public.open_second_complaint(
