@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import NumberFormatError, parse_decimal
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList
+from wtforms import DecimalField, FieldList
 from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 
@@ -121,6 +125,37 @@ def select_choices(pairs: Iterable[tuple[Any, Any]], empty: Any = None) -> list[
     """
     head = [SelectChoice("", empty)] if empty is not None else []
     return head + [SelectChoice(value, label) for value, label in pairs]
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+class LocalDecimalField(DecimalField):
+    """A decimal typed as people of the page's language write it: on a Vietnamese page
+    "1.500.000" and "12,5" (dot groups thousands, comma marks decimals), on an English one
+    "1,500,000" and "12.5" (Babel's strict parsing, which refuses misplaced groups). A
+    plain "12.5" or "1500000.00" (what the field shows back) is read on either page."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0].strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = parse_decimal(text, locale=get_locale() or "vi", strict=True)
+            return
+        except NumberFormatError:
+            pass
+        if _PLAIN_NUMBER.fullmatch(text):
+            try:
+                self.data = Decimal(text)
+                return
+            except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+                pass
+        self.data = None
+        raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 class SubForm(PlainForm):

@@ -495,3 +495,38 @@ def test_a_denunciation_is_declared_complex_and_extended_through_the_api(api, wo
     answer = api(head, "POST", f"/cases/{recommendation.tracking_code}/extend",
                  json={"days": 5, "reason": "Xác minh", "complexity": "complex"})
     assert answer.status_code == 422 and "complexity" in answer.get_json()["errors"]
+
+
+@pytest.mark.parametrize(("lang", "typed", "stored"), [
+    ("vi", "12,5", Decimal("12.50")),  # a Vietnamese decimal comma
+    ("vi", "1.500.000", Decimal("1500000.00")),  # dots grouping thousands
+    ("vi", "1.500.000,75", Decimal("1500000.75")),
+    ("vi", "12.5", Decimal("12.50")),  # not a grouping: the plain reading
+    ("vi", "1500000.00", Decimal("1500000.00")),  # what the field shows back
+    ("en", "1,500,000", Decimal("1500000.00")),
+    ("en", "12.5", Decimal("12.50")),
+])
+def test_amounts_are_read_as_the_pages_language_writes_them(client, login, world, accepted,
+                                                           lang, typed, stored):
+    # Found by QA: "12,5" (12.5 million đồng) was refused with "Nhập một số."
+    login(world["head"])
+    if lang == "en":
+        client.get("/lang/en?next=/")
+    r = client.post(f"/agency/cases/{accepted.tracking_code}/resolve",
+                    data={**RESOLVE, "money_to_recover": typed})
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    assert _fresh(accepted).money_to_recover == stored
+
+
+@pytest.mark.parametrize(("lang", "typed"), [("vi", "1.5.0"), ("vi", "12,5,0"),
+                                             ("en", "12,5"), ("vi", "1 500")])
+def test_a_misplaced_separator_is_refused_not_guessed(client, login, world, accepted, lang,
+                                                      typed):
+    login(world["head"])
+    if lang == "en":
+        client.get("/lang/en?next=/")
+    r = client.post(f"/agency/cases/{accepted.tracking_code}/resolve",
+                    data={**RESOLVE, "money_to_recover": typed})
+    assert r.status_code == 422
+    assert 'data-testid="error-money_to_recover"' in r.get_data(as_text=True)
+    assert _fresh(accepted).status == "accepted"

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -24,7 +23,7 @@ from wtforms.validators import (
 
 from complaints.domain import decisions
 from complaints.domain.limits import REASON_MAX, SUMMARY_MAX
-from complaints.web.forms import Form
+from complaints.web.forms import Form, LocalDecimalField
 from complaints.web.i18n import translate
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -49,7 +48,7 @@ def _figure(form, field) -> None:
 
 
 def _amount(label):
-    return DecimalField(label, places=2, validators=[Optional(), _figure])
+    return LocalDecimalField(label, places=2, validators=[Optional(), _figure])
 
 
 def _count(label):
