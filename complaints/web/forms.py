@@ -128,6 +128,7 @@ def select_choices(pairs: Iterable[tuple[Any, Any]], empty: Any = None) -> list[
 
 
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_NOT_A_DECIMAL = "Not a valid decimal value."  # WTForms' text: WTFORMS_MESSAGES words it
 
 
 class LocalDecimalField(DecimalField):
@@ -155,7 +156,7 @@ class LocalDecimalField(DecimalField):
             except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
                 pass
         self.data = None
-        raise ValueError(self.gettext("Not a valid decimal value."))
+        raise ValueError(self.gettext(_NOT_A_DECIMAL))
 
 
 class SubForm(PlainForm):

@@ -113,7 +113,7 @@ def test_returned_case_reaches_the_reception_queue(page, story):
         "Theo đề xuất của Sở Tài nguyên và Môi trường khi trả lại đơn")
     form.get_by_role("button", name="Chuyển đơn").click()
     page.wait_for_load_state()
-    assert page.get_by_test_id("case-status").inner_text() == "Đã chuyển, chờ thụ lý"
+    assert page.get_by_test_id("case-status").inner_text() == "Chờ thụ lý"
     db.session.expire_all()
     from complaints.models import Agency, Case
 

@@ -68,7 +68,7 @@ def test_reception_story(page, make_user, make_locality, make_agency):
     assert "Sở Tài nguyên và Môi trường" in page.get_by_test_id("route-suggestion").inner_text()
     page.get_by_role("button", name="Chuyển đơn").click()
     page.wait_for_load_state()
-    assert page.get_by_test_id("case-status").inner_text() == "Đã chuyển, chờ thụ lý"
+    assert page.get_by_test_id("case-status").inner_text() == "Chờ thụ lý"
     db.session.expire_all()
     assert db.session.get(Case, case.id).agency_id == tnmt.id
     assert errors == []  # no script or CSP errors

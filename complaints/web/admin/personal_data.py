@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,12 +13,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from complaints import clock
-from complaints.domain import catalog
 from complaints.extensions import db
 from complaints.models import Petitioner
 from complaints.permissions import roles_required
 from complaints.services import personal_data
-from complaints.services.case_view import STATUS_LABELS
 from complaints.services.errors import ValidationFailed
 from complaints.web.admin import bp
 from complaints.web.forms import Form, form_errors
@@ -51,10 +48,6 @@ class RevealForm(Form):
 
 def _retention_years() -> int:
     return int(current_app.config.get("RETENTION_YEARS", 5))
-
-
-def _status_label(code: str) -> str:
-    return catalog.label(STATUS_LABELS, code, str(get_locale() or "vi"))
 
 
 def _blocker_message(check: personal_data.Eligibility) -> str | None:
@@ -119,7 +112,7 @@ def personal_data_detail(petitioner_id: int):
     check = personal_data.eligibility(person, clock.today(), _retention_years())
     return render_template("admin/personal_data_detail.html", person=person,
                            cases=cases, form=ExportForm(), ground=ground,
-                           blocker=_blocker_message(check), status_label=_status_label)
+                           blocker=_blocker_message(check))
 
 
 @bp.route("/personal-data/<int:petitioner_id>/export", methods=["POST"])
