@@ -331,8 +331,10 @@ def case_body(rng: random.Random, localities: list[str], serial: int,
         "field": FIELD, "channel": "walk_in", "locality_code": locality,
         "subject": subject,
         "content": "Nội dung đơn dùng cho bài thử tải (bench/load.py). " * 4,
+        # A denouncer gives a name and an address (Law on Denunciations Art. 23).
         "petitioners": [{"full_name": f"Nguyễn Văn Thử {serial}",
-                         "phone": f"09{rng.randrange(10**8):08d}"}],
+                         "phone": f"09{rng.randrange(10**8):08d}",
+                         "address": f"Số {serial % 500 + 1} đường Lạch Tray"}],
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, abort, request
 
 # No inline scripts or styles anywhere: every script and stylesheet is a local file.
@@ -10,6 +12,23 @@ CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+
+
+def local_path(target: str | None) -> str | None:
+    """The target if it is a path on this site, else None (an open redirect helps phishing).
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so
+    "/\t/evil.com" and "/\\evil.com" lead off-site: any control character or backslash is
+    refused, as is whatever has a scheme or a host once parsed (and a line break would
+    make the Location header itself fail)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def _has_nul(value) -> bool:

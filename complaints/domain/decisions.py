@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from complaints.domain.messages import N_
+from complaints.domain.messages import N_, Number
 
 # Decisions of the agency holding the case (reception's have no arrival date to respect).
 AT_AGENCY = frozenset({"accept", "refuse", "return", "transfer", "extend", "suspend",
@@ -109,10 +109,6 @@ AMOUNT_MAX = Decimal(10) ** 13
 COUNT_MAX = 10**9
 
 
-def _thousands(n: int | Decimal) -> str:
-    return f"{int(n):,}".replace(",", ".")
-
-
 def amount(value: Any) -> Decimal | None:
     """The amount as an exact decimal of two places, or None if it is not one we accept."""
     if isinstance(value, bool):
@@ -140,9 +136,9 @@ def figure_error(name: str, value: Any) -> str | None:
     if value is None or name in FLAGS:
         return None
     if name in AMOUNTS and amount(value) is None:
-        return N_("Nhập một số từ 0 đến %(max)s.", max=_thousands(AMOUNT_MAX))
+        return N_("Nhập một số từ 0 đến %(max)s.", max=Number(AMOUNT_MAX))
     if name in COUNTS and count(value) is None:
-        return N_("Nhập một số nguyên từ 0 đến %(max)s.", max=_thousands(COUNT_MAX))
+        return N_("Nhập một số nguyên từ 0 đến %(max)s.", max=Number(COUNT_MAX))
     return None
 
 

@@ -348,23 +348,53 @@ class PetitionFacts:
     petitioner_ids: frozenset[int]
 
 
+# What made petitions repeated (RepeatBasis.rule).
+REPEAT_AFTER_DECISION = "after_decision"  # the same people back after the decision
+REPEAT_MANY = "many_petitions"  # `repeat_petitions` petitions within the window
+REPEAT_AFTER_PARENT = "after_parent_decision"  # people of a decided earlier case back
+
+
+@dataclass(frozen=True)
+class RepeatBasis:
+    """The rule that makes petitions repeated and the petitions that meet it (their indexes
+    in the sequence given, earliest first); for REPEAT_MANY, the limits they met."""
+
+    rule: str
+    petitions: tuple[int, ...]
+    threshold: int = 0  # REPEAT_MANY: this many petitions …
+    window_days: int = 0  # … within this many days
+
+
+def repeat_basis(petitions: Sequence[PetitionFacts], decided_on: date | None,
+                 limits: PatternLimits = DEFAULT_LIMITS) -> RepeatBasis | None:
+    """Why the petitions are repeated, or None: the same petitioner back on the same matter
+    after a decision, or 3 petitions in 12 months (`limits`: the count and window in force).
+    """
+    order = sorted(range(len(petitions)), key=lambda i: petitions[i].received_on)
+    if decided_on is not None:
+        before = [i for i in order if petitions[i].received_on <= decided_on]
+        earlier_people = frozenset().union(*(petitions[i].petitioner_ids for i in before))
+        back = tuple(i for i in order if petitions[i].received_on > decided_on
+                     and petitions[i].petitioner_ids & earlier_people)
+        if back:
+            return RepeatBasis(REPEAT_AFTER_DECISION, back)
+    days = [petitions[i].received_on for i in order]
+    count = limits.repeat_petitions
+    for i in range(len(days) - count + 1):
+        if (days[i + count - 1] - days[i]).days <= limits.repeat_window_days:
+            # Every petition of the window, not only the first `count`: all of them count.
+            return RepeatBasis(REPEAT_MANY, tuple(
+                k for k, day in zip(order[i:], days[i:], strict=True)
+                if (day - days[i]).days <= limits.repeat_window_days),
+                count, limits.repeat_window_days)
+    return None
+
+
 def is_repeated(petitions: Sequence[PetitionFacts], decided_on: date | None,
                 limits: PatternLimits = DEFAULT_LIMITS) -> bool:
     """Same petitioner back on the same matter after a decision, or 3 petitions in 12 months
     (`limits`: the count and window in force)."""
-    ordered = sorted(petitions, key=lambda p: p.received_on)
-    if decided_on is not None:
-        before = [p for p in ordered if p.received_on <= decided_on]
-        after = [p for p in ordered if p.received_on > decided_on]
-        earlier_people = frozenset().union(*(p.petitioner_ids for p in before))
-        if any(p.petitioner_ids & earlier_people for p in after):
-            return True
-    days = [p.received_on for p in ordered]
-    count = limits.repeat_petitions
-    for i in range(len(days) - count + 1):
-        if (days[i + count - 1] - days[i]).days <= limits.repeat_window_days:
-            return True
-    return False
+    return repeat_basis(petitions, decided_on, limits) is not None
 
 
 # --- mass petitions (khiếu kiện đông người) --------------------------------------------

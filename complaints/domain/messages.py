@@ -12,15 +12,52 @@ time in the user's language (complaints/web/i18n.py: ``translate``):
 ``Message``: an immutable ``str`` whose text is the Vietnamese ``msgid % params`` (so logs,
 the CLI and code comparing strings keep working) and which carries ``msgid`` and ``params``
 for the translator. Placeholders are ``%(name)s`` (never f-strings: the msgid must be the
-same constant text for every value). ``make i18n`` extracts ``N_`` (Makefile I18N_KEYWORDS);
-tests/unit/test_service_messages.py fails on a raise with an unmarked literal message.
+same constant text for every value).
+
+A value that is written differently per language is passed wrapped, and the translator
+words it in the reader's language: ``Number(10**13)`` (grouped "10.000.000.000.000" in
+Vietnamese, "10,000,000,000,000" in English) and ``Named(vi, en)`` (a name recorded in
+both languages, e.g. an agency's: the English one where recorded).
+
+``make i18n`` extracts ``N_`` (Makefile I18N_KEYWORDS); tests/unit/test_service_messages.py
+fails on a raise with an unmarked literal message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
+
+_VIETNAMESE_MARKS = str.maketrans(",.", ".,")  # dots group thousands, a comma marks decimals
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number in a message's values, grouped as the reader's language writes it."""
+
+    value: int | Decimal
+
+    def __str__(self) -> str:
+        """The Vietnamese writing (the text of the ``Message`` and of logs)."""
+        return format(Decimal(self.value), ",f").translate(_VIETNAMESE_MARKS)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A name in a message's values recorded in Vietnamese and, maybe, in English."""
+
+    vi: str
+    en: str | None = None
+
+    def __str__(self) -> str:
+        return self.vi
+
+    def in_language(self, lang: str) -> str:
+        """The name in `lang`: the English one where recorded, else the Vietnamese."""
+        return self.en if lang.startswith("en") and self.en else self.vi
 
 
 class Message(str):

@@ -185,6 +185,13 @@ def source_in_english(source: str) -> str:
     return _ENGLISH_SOURCES.get((source or "").strip(), "")
 
 
+def source_in(source: str | None, lang: str) -> str:
+    """A legal basis in `lang`: English when known, else as stored (Vietnamese)."""
+    if lang.startswith("en"):
+        return source_in_english(source or "") or source or ""
+    return source or ""
+
+
 DEFAULT_POLICIES: tuple[PolicyRule, ...] = tuple(
     PolicyRule(
         *row[:8],
@@ -248,12 +255,37 @@ class EscalationStep:
     source: str
 
 
+# The default rungs' basis, (Vietnamese, English): stored in Vietnamese, as the deadline
+# policies' is. Installations seeded before held the English text: both read as the pair.
+LADDER_SOURCES: dict[str, tuple[str, str]] = {
+    "reminder": ("Quy định của cơ quan: 3 ngày làm việc trước hạn",
+                 "Local policy: 3 working days before due"),
+    "overdue": ("Quy định của cơ quan: ngày liền sau ngày hết hạn",
+                "Local policy: the day after due"),
+    "urged": ("Quy định của cơ quan: quá hạn 5 ngày làm việc (đôn đốc)",
+              "Local policy: 5 working days overdue (đôn đốc)"),
+    "inspection": ("Quy định của cơ quan: quá hạn 10 ngày làm việc",
+                   "Local policy: 10 working days overdue"),
+}
+_LADDER_WORDINGS = {text: pair for pair in LADDER_SOURCES.values() for text in pair}
+
+
+def ladder_source_in(source: str | None, lang: str) -> str:
+    """A rung's basis in `lang` when it is one of the defaults' (in either language's
+    wording); an administrator's own wording is kept as typed."""
+    pair = _LADDER_WORDINGS.get((source or "").strip())
+    if pair is None:
+        return source or ""
+    return pair[1] if lang.startswith("en") else pair[0]
+
+
 # Local policy (domain.md, "Escalation ladder"); offsets are relative to the due date.
+_VI = {code: vi for code, (vi, _en) in LADDER_SOURCES.items()}
 # fmt: off
 ESCALATION_LADDER: tuple[EscalationStep, ...] = (
-    EscalationStep(0, "reminder",   -3, WORKING,  "Local policy: 3 working days before due"),
-    EscalationStep(1, "overdue",     1, CALENDAR, "Local policy: the day after due"),
-    EscalationStep(2, "urged",       5, WORKING,  "Local policy: 5 working days overdue (đôn đốc)"),
-    EscalationStep(3, "inspection", 10, WORKING,  "Local policy: 10 working days overdue"),
+    EscalationStep(0, "reminder",   -3, WORKING,  _VI["reminder"]),
+    EscalationStep(1, "overdue",     1, CALENDAR, _VI["overdue"]),
+    EscalationStep(2, "urged",       5, WORKING,  _VI["urged"]),
+    EscalationStep(3, "inspection", 10, WORKING,  _VI["inspection"]),
 )
 # fmt: on

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from unidecode import unidecode
 
 _SPACES = re.compile(r"\s+")
+# Control characters (C0 but tab and line breaks, DEL, C1): never part of a typed text, and
+# not allowed in XML 1.0 (an Open311 feed holding one breaks for every client).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def fold(text: str | None) -> str:
@@ -26,3 +30,21 @@ def name_order(name: str | None) -> tuple[str, str]:
     """Sort key for Vietnamese names: "Đắk Lắk" among the D's, "Ái Quốc" among the A's (a
     code-point sort puts every accented first letter after "Z"); ties keep accents apart."""
     return fold(name), name or ""
+
+
+def has_control(text: str | None) -> bool:
+    """Does the text hold a control character (other than tab and line breaks)?"""
+    return bool(text) and _CONTROL.search(text) is not None
+
+
+def without_control(text: str) -> str:
+    """The text without control characters: what may go into XML whatever was stored."""
+    return _CONTROL.sub("", text)
+
+
+def blank(text: str | None) -> bool:
+    """Is nothing visible in the text? Spaces, zero-width and other format characters
+    (Unicode Cf: U+200B, U+200D, U+FEFF, bidi marks…) and controls show nothing: a name
+    made of them is no name."""
+    return not any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc")
+                   for ch in text or "")

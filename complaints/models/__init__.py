@@ -30,7 +30,7 @@ from complaints.models.scorecard import (
     ScorecardEscalation,
     ScorecardRereceipt,
 )
-from complaints.models.user import ApiToken, User
+from complaints.models.user import ApiToken, UnknownSignIn, User
 
 __all__ = [
     "Agency",
@@ -63,6 +63,7 @@ __all__ = [
     "ScorecardDay",
     "ScorecardEscalation",
     "ScorecardRereceipt",
+    "UnknownSignIn",
     "User",
     "agency_localities",
 ]

@@ -34,6 +34,10 @@ from complaints.domain.states import STATUSES
 from complaints.extensions import db
 from complaints.models.base import created_at_column, in_check, utcnow
 
+# The unique index that holds one second complaint per first-round case (Case); a service
+# that meets it names the clash by it.
+SECOND_COMPLAINT_INDEX = "ux_cases_second_complaint"
+
 
 class Cluster(db.Model):
     """A mass-petition cluster: cases on one matter (same locality, field, similar subject)."""
@@ -83,6 +87,11 @@ class Case(db.Model):
         # table row per candidate (a busy ward holds hundreds). Serves locality look-ups too.
         Index("ix_cases_matter", "locality_code", "field_id", "received_on", "subject",
               "cluster_id", "flag_mass"),
+        # One second complaint (khiếu nại lần hai) per first-round case, whoever opens it:
+        # two taps on the citizens' form, or two desks at once, cannot open a second one.
+        Index(SECOND_COMPLAINT_INDEX, "parent_case_id", unique=True,
+              sqlite_where=text("complaint_round = 2"),
+              postgresql_where=text("complaint_round = 2")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

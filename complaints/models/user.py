@@ -76,3 +76,16 @@ class ApiToken(db.Model):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship()
+
+
+class UnknownSignIn(db.Model):
+    """Failed sign-ins under a name that is no active account, counted and locked as an
+    account's are: otherwise only real accounts would ever lock, and the lockout would tell
+    which usernames exist. Rows idle for a day are deleted as new failures come."""
+
+    __tablename__ = "unknown_sign_ins"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

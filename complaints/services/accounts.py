@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pyotp
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from complaints import clock
@@ -16,7 +17,7 @@ from complaints.domain import contacts
 from complaints.domain.catalog import ROLES
 from complaints.domain.messages import N_
 from complaints.extensions import db
-from complaints.models import Agency, User
+from complaints.models import Agency, UnknownSignIn, User
 from complaints.services import audit
 
 logger = logging.getLogger(__name__)
@@ -197,6 +198,7 @@ def authenticate(username: str, password: str, now: datetime, max_failures: int 
     """Return the active user with these credentials, or None; lock after repeated failures."""
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.active:
+        _unknown_failure(username.strip()[:80], password, now, max_failures, lock_minutes)
         return None
     locked_until = clock.as_utc(user.locked_until)
     if locked_until is not None and locked_until > now:
@@ -206,6 +208,41 @@ def authenticate(username: str, password: str, now: datetime, max_failures: int 
         return None
     user.failed_logins, user.locked_until = 0, None
     return user
+
+
+_DUMMY_HASH: list[str] = []  # made once: a hash to check unknown names' passwords against
+
+
+def _unknown_failure(name: str, password: str, now: datetime, max_failures: int,
+                     lock_minutes: int) -> None:
+    """A failed sign-in under a name that is no active account, answered as an account's:
+    the password is hashed as long (no timing tell) and the name locks after the same
+    number of failures (no lockout tell); raise AccountLocked while it is locked."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash("not a password of anyone"))
+    check_password_hash(_DUMMY_HASH[0], password or "")
+    table = UnknownSignIn.__table__
+    # Idle names are forgotten, so made-up names cannot fill the table.
+    db.session.execute(table.delete().where(table.c.last_failed_at < now - timedelta(days=1)))
+    row = db.session.get(UnknownSignIn, name)
+    if row is None:
+        try:
+            with db.session.begin_nested():  # another process may add the same name now
+                row = UnknownSignIn(name=name, failed_logins=0, last_failed_at=now)
+                db.session.add(row)
+        except IntegrityError:
+            row = db.session.get(UnknownSignIn, name)
+    locked_until = clock.as_utc(row.locked_until)
+    if locked_until is not None and locked_until > now:
+        raise AccountLocked(locked_until)
+    row.last_failed_at = now
+    row.failed_logins = (row.failed_logins or 0) + 1
+    if row.failed_logins >= max_failures:
+        row.locked_until = now + timedelta(minutes=lock_minutes)
+        row.failed_logins = 0
+    db.session.flush()
 
 
 def _count_failure(user: User, now: datetime, max_failures: int, lock_minutes: int,
@@ -222,7 +259,8 @@ def _count_failure(user: User, now: datetime, max_failures: int, lock_minutes: i
 
 
 def change_password(user: User, old: str, new: str, now: datetime) -> User:
-    """Change the user's own password; every other session of the account is signed out.
+    """Change the user's own password; every other session of the account is signed out
+    and every API token of the account revoked.
 
     The current password must be given; the new one must meet the policy and differ from it.
     Bumping `session_version` voids every session cookie issued before (the user loader
@@ -233,11 +271,15 @@ def change_password(user: User, old: str, new: str, now: datetime) -> User:
     check_password_policy(new, user.username)
     if user.check_password(new):
         raise PasswordRejected("unchanged")
+    from complaints.services import tokens  # tokens imports nothing of this module
+
     user.set_password(new)
     user.session_version = (user.session_version or 1) + 1
     db.session.flush()
+    # A token issued under the old password would outlive it (a stolen password's token).
+    revoked = tokens.revoke_all(user, user, now)
     audit.record(f"user:{user.id}", "password_changed", user, now,
-                 {"sessions_ended": True})
+                 {"sessions_ended": True, "tokens_revoked": revoked})
     return user
 
 

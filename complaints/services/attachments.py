@@ -35,7 +35,10 @@ ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "pn
 MAX_FILE_BYTES = 10 * 1024 * 1024
 PURPOSES = ("petition", "evidence", "decision", "other")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+# Controls (C0, C1), characters Windows refuses, and the invisible ones that reorder or
+# hide text (bidi overrides and isolates, zero-width): "\u202egpj.exe" reads as "exe.jpg".
+_UNSAFE = re.compile('[\x00-\x1f\x7f-\x9f<>:"/\\\\|?*\u061c\u200b-\u200f\u202a-\u202e'
+                     '\u2066-\u2069\ufeff]+')
 
 
 class StorageError(ServiceError):
@@ -73,6 +76,13 @@ def safe_filename(name: str | None, extension: str) -> str:
     name = _UNSAFE.sub("_", name).strip(" ._") or "tep"
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return f"{stem[:150]}.{extension}"
+
+
+def download_name(stored: str) -> str:
+    """The name a stored file is served under: made safe again by today's rule (rows saved
+    before it may hold characters it now replaces)."""
+    stem, dot, extension = stored.rpartition(".")
+    return safe_filename(stored, extension) if dot and stem else safe_filename(stored, "bin")
 
 
 def detect_type(data: bytes) -> str | None:

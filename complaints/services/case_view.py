@@ -18,7 +18,7 @@ from complaints.domain import catalog, states
 from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.messages import N_
 from complaints.extensions import db
-from complaints.models import Attachment, AuditEvent, Case, CaseDeadline, User
+from complaints.models import Attachment, AuditEvent, Case, CaseDeadline, Petitioner, User
 from complaints.permissions import can_act, can_see_identity
 from complaints.services import attachments as attachments_service
 from complaints.services import audit
@@ -47,6 +47,8 @@ EVENT_LABELS = {
     "resolved": ("Giải quyết / kết luận", "Resolved"),
     "closed": ("Kết thúc", "Closed"),
     "withdrawn": ("Rút đơn", "Withdrawn"),
+    "signers_withdrawn": ("Người đứng đơn rút đơn, hồ sơ tiếp tục",
+                          "Petitioners withdrew, the case goes on"),
     "file": ("Lưu đơn", "Filed"),
     "guide": ("Hướng dẫn", "Guided"),
     "forward": ("Chuyển cơ quan ngoài hệ thống", "Forwarded outside the system"),
@@ -140,6 +142,10 @@ DETAIL_LABELS = {
     "due_to": ("Hạn mới", "Due now"),
     "content_type": ("Loại tệp", "File type"), "size": ("Dung lượng (byte)", "Size (bytes)"),
     "sha256": ("Mã kiểm tra SHA-256", "SHA-256 checksum"),
+    "petitioners": ("Người rút đơn", "Withdrawn by"),
+    "remaining": ("Số người đứng đơn còn lại", "Petitioners remaining"),
+    "no_representative": ("Nhóm không còn người đại diện (có thể cần cử người mới)",
+                          "No representative left (the group may choose a new one)"),
 }
 # What an attached file is (services/attachments.PURPOSES), as the intake form names it.
 _PURPOSE_LABELS = {
@@ -177,6 +183,8 @@ def _detail_value(key: str, value, action: str, lang: str,
         return ", ".join(_detail_value(key, v, action, lang, names) for v in value)
     if names and key in _AGENCY_DETAILS and isinstance(value, str) and value in names:
         return names[value]
+    if key == "petitioners" and isinstance(value, int):  # ids (a withdrawal): name them
+        return _petitioner_name(value)
     if key == "officer" and isinstance(value, str):  # stored as the username: name people
         full_name = db.session.scalar(select(User.full_name).where(User.username == value))
         return full_name or value
@@ -201,6 +209,12 @@ def _detail_value(key: str, value, action: str, lang: str,
         except ValueError:
             return value
     return str(value)
+
+
+def _petitioner_name(petitioner_id: int) -> str:
+    """A petitioner's name for a timeline that may show it (a masked one never gets here)."""
+    return db.session.scalar(select(Petitioner.full_name).where(
+        Petitioner.id == petitioner_id)) or f"#{petitioner_id}"
 
 
 def event_details(action: str, data: dict | str, lang: str = "vi",
@@ -305,25 +319,66 @@ def extension_left(case: Case) -> bool:
     return case.extension_count < rule.max_extensions
 
 
-def _people(case: Case, masked: bool) -> list[PersonView]:
-    seen, people = set(), []
+def _signatures(case: Case) -> dict[int, list]:
+    """Each petitioner's signatures on the case's petitions, in the order they signed."""
+    rows: dict[int, list] = {}
     for petition in case.petitions:
         for signer in petition.signers:
-            person = signer.petitioner
-            if person.id in seen:
-                continue
-            seen.add(person.id)
-            if masked:
-                people.append(PersonView(MASK, MASK if person.id_number else None,
-                                         MASK if person.phone else None,
-                                         MASK if person.email else None,
-                                         MASK if person.address else None,
-                                         signer.is_representative, signer.withdrawn_on))
-            else:
-                people.append(PersonView(person.full_name, person.id_number, person.phone,
-                                         person.email, person.address,
-                                         signer.is_representative, signer.withdrawn_on))
+            rows.setdefault(signer.petitioner_id, []).append(signer)
+    return rows
+
+
+def _withdrawn_on(signatures: list) -> date | None:
+    """When the petitioner withdrew: None while any of their signatures stands."""
+    days = [s.withdrawn_on for s in signatures]
+    return None if any(day is None for day in days) else max(days, default=None)
+
+
+def _people(case: Case, masked: bool) -> list[PersonView]:
+    people = []
+    for signatures in _signatures(case).values():
+        first, person = signatures[0], signatures[0].petitioner
+        withdrawn_on = _withdrawn_on(signatures)
+        if masked:
+            people.append(PersonView(MASK, MASK if person.id_number else None,
+                                     MASK if person.phone else None,
+                                     MASK if person.email else None,
+                                     MASK if person.address else None,
+                                     first.is_representative, withdrawn_on))
+        else:
+            people.append(PersonView(person.full_name, person.id_number, person.phone,
+                                     person.email, person.address,
+                                     first.is_representative, withdrawn_on))
     return people
+
+
+@dataclass
+class SignerChoice:
+    """A petitioner who may still withdraw, as the withdrawal form lists them."""
+
+    petitioner_id: int
+    number: int  # their row in the case page's list of petitioners, from 1
+    full_name: str  # MASK when the reader may not see it
+    is_representative: bool
+
+
+def _masked(user: User, case: Case, reveal: bool) -> bool:
+    """Is the identity hidden from this reader? A denouncer's is until a recorded reveal."""
+    return not can_see_identity(user, case) or (case.kind == "denunciation" and not reveal)
+
+
+def withdrawal_choices(case: Case, user: User) -> tuple[list[SignerChoice], bool]:
+    """The petitioners who remain (who may withdraw), numbered and named as the case page
+    lists them, and whether their identity is masked for this reader (a denouncer's is:
+    a form is no recorded reveal)."""
+    masked = _masked(user, case, reveal=False)
+    choices = []
+    for number, signatures in enumerate(_signatures(case).values(), start=1):
+        if _withdrawn_on(signatures) is None:
+            person = signatures[0].petitioner
+            choices.append(SignerChoice(person.id, number, MASK if masked else person.full_name,
+                                        signatures[0].is_representative))
+    return choices, masked
 
 
 def timeline(case: Case, masked: bool) -> list[EventView]:
@@ -355,7 +410,7 @@ def build_case_page(case: Case, user: User, reveal: bool = False,
     """
     allowed = can_see_identity(user, case)
     secret = case.kind == "denunciation"
-    masked = not allowed or (secret and not reveal)
+    masked = _masked(user, case, reveal)
     attachments, hidden = [], 0
     for attachment in db.session.scalars(
             select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)):

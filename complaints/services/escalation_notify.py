@@ -62,10 +62,11 @@ class Directory:
 
     def __init__(self, everyone: bool = True) -> None:
         rows = db.session.execute(select(Agency.id, Agency.parent_id, Agency.code, Agency.name,
-                                         Agency.is_inspectorate)).all()
+                                         Agency.name_en, Agency.is_inspectorate)).all()
         self.parent_of = {r.id: r.parent_id for r in rows}
         self.code = {r.id: r.code for r in rows}
         self.name = {r.id: r.name for r in rows}
+        self.name_en = {r.id: r.name_en for r in rows}
         self.inspectorates = [r.id for r in rows if r.is_inspectorate]
         self.roots = [r.id for r in rows if r.parent_id is None and not r.is_inspectorate]
         self.staff: dict[int, list[Recipient]] = defaultdict(list)

@@ -54,7 +54,7 @@ class EscalationCopy:
     level: int
     reason: str
     stage: str
-    to_agency: SimpleNamespace | None  # code, name
+    to_agency: SimpleNamespace | None  # code, name, name_en
     as_of: date
     created_at: datetime
     acknowledged_at: datetime | None = None
@@ -84,7 +84,8 @@ def _raise(case: Case, reason: str, to_agency_id: int | None, notify: list[int |
         events.append(audit.record_now(f"case:{case.id}", "escalated", actor, now, details,
                                        case_id=case.id))
         to = (SimpleNamespace(code=directory.code[to_agency_id],
-                              name=directory.name[to_agency_id])
+                              name=directory.name[to_agency_id],
+                              name_en=directory.name_en[to_agency_id])
               if to_agency_id in directory.code else None)
         escalation = EscalationCopy(level, reason, rules.CASE_STAGE, to, today, now)
     else:
@@ -148,17 +149,26 @@ def _facts(case: Case) -> list[rules.PetitionFacts]:
             for p in case.petitions]
 
 
-def _is_repeated(case: Case) -> bool:
-    if rules.is_repeated(_facts(case), case.decision_on, _limits(case)):
-        return True
+def repeat_basis(case: Case) -> rules.RepeatBasis | None:
+    """Why the case is repeated (kéo dài, nhiều lần), or None: the rule and the petitions
+    that meet it (indexes in `case.petitions`). The one test behind the Repeated flag."""
+    found = rules.repeat_basis(_facts(case), case.decision_on, _limits(case))
+    if found is not None:
+        return found
     parent = case.parent_case
     if parent is None or parent.decision_on is None:
-        return False
+        return None
     if case.kind == "complaint" and case.complaint_round == 2:
-        return False  # a second complaint is the citizen's right, not a repeat
-    people = {s.petitioner_id for p in case.petitions for s in p.signers}
+        return None  # a second complaint is the citizen's right, not a repeat
     earlier = {s.petitioner_id for p in parent.petitions for s in p.signers}
-    return bool(people & earlier)
+    back = tuple(i for i, p in sorted(enumerate(case.petitions),
+                                      key=lambda pair: pair[1].received_on)
+                 if any(s.petitioner_id in earlier for s in p.signers))
+    return rules.RepeatBasis(rules.REPEAT_AFTER_PARENT, back) if back else None
+
+
+def _is_repeated(case: Case) -> bool:
+    return repeat_basis(case) is not None
 
 
 def _signers(case_ids: list[int]) -> set[int]:

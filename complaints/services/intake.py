@@ -13,12 +13,13 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from complaints.domain import contacts, states
 from complaints.domain import escalation as rules
 from complaints.domain.catalog import CHANNELS, KINDS
 from complaints.domain.messages import N_
-from complaints.domain.text import fold
+from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
 from complaints.models import (
     Case,
@@ -28,6 +29,7 @@ from complaints.models import (
     PetitionSigner,
     User,
 )
+from complaints.models.case import SECOND_COMPLAINT_INDEX
 from complaints.services import (
     audit,
     deadlines,
@@ -116,9 +118,11 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
     if not data.petitioners:
         errors[prefix + "petitioners"] = N_("Cần ít nhất một người đứng đơn.")
     for i, p in enumerate(data.petitioners):
-        if not (p.full_name or "").strip():
+        if blank(p.full_name):  # a name of zero-width characters is no name
             errors[f"{prefix}petitioners.{i}.full_name"] = N_("Nhập họ và tên.")
         errors.update(contact_errors(p, f"{prefix}petitioners.{i}."))
+        _control_errors(errors, p, ("full_name", "id_number", "phone", "email", "address"),
+                        f"{prefix}petitioners.{i}.")
     if len(data.petitioners) >= GROUP_SIZE:
         reps = sum(1 for p in data.petitioners if p.is_representative)
         limit = 2 if len(data.petitioners) <= 10 else 5
@@ -129,6 +133,15 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
             errors[prefix + "petitioners"] = N_("Chỉ được cử tối đa %(n)s người đại diện.",
                                                 n=limit)
     return errors
+
+
+def _control_errors(errors: dict[str, str], data, names: tuple[str, ...], prefix: str) -> None:
+    """Refuse control characters (pasted from other software, or sent by a client): never
+    meant, invisible on the page, and they break XML feeds. A message already set stays."""
+    for name in names:
+        if has_control(getattr(data, name, None)):
+            errors.setdefault(prefix + name, N_(
+                "Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này."))
 
 
 # Why a petitioner's contact field was refused; the normalisers refuse, they never strip.
@@ -296,6 +309,19 @@ class _References:
     locality: Row | None = None  # code, name
     parent_id: int | None = None
     parent_missing: bool = False
+    # A second complaint on a case that has one already: that one's tracking code.
+    second_complaint: str | None = None
+
+
+def _is_second_complaint(data: CaseData) -> bool:
+    return data.kind == "complaint" and data.complaint_round == 2
+
+
+def _second_complaint_clash(exc: IntegrityError) -> bool:
+    """Did the INSERT of a case fail on the one-second-complaint index? (PostgreSQL names
+    the index; SQLite names the column, which no other unique rule of cases has.)"""
+    text = str(exc.orig)
+    return SECOND_COMPLAINT_INDEX in text or "cases.parent_case_id" in text
 
 
 def _references(data: CaseData) -> _References:
@@ -306,6 +332,10 @@ def _references(data: CaseData) -> _References:
         refs.parent_id = db.session.scalar(
             select(c.id).where(c.tracking_code == data.parent_tracking_code))
         refs.parent_missing = refs.parent_id is None
+        if refs.parent_id is not None and _is_second_complaint(data):
+            refs.second_complaint = db.session.scalar(
+                select(c.tracking_code).where(c.parent_case_id == refs.parent_id,
+                                              c.complaint_round == 2).limit(1))
     return refs
 
 
@@ -318,18 +348,52 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
         errors[prefix + "kind"] = N_("Chọn loại đơn.")
     if refs.field is None:
         errors[prefix + "field"] = N_("Chọn lĩnh vực.")
-    if not (data.subject or "").strip():
+    if blank(data.subject):
         errors[prefix + "subject"] = N_("Nhập trích yếu nội dung.")
-    if not (data.content or "").strip():
+    if blank(data.content):
         errors[prefix + "content"] = N_("Nhập nội dung đơn.")
+    _control_errors(errors, data, ("subject", "content"), prefix)
     if data.locality_code and refs.locality is None:
         errors[prefix + "locality_code"] = N_("Địa bàn không tồn tại.")
     if data.kind == "complaint" and (data.complaint_round or 1) not in (1, 2):
         errors[prefix + "complaint_round"] = N_("Lần khiếu nại là 1 hoặc 2.")
     if refs.parent_missing:
         errors[prefix + "parent_tracking_code"] = N_("Không tìm thấy hồ sơ trước.")
+    elif refs.second_complaint:
+        # One second complaint per first-round case (the cases' unique index holds it too):
+        # a later petition on it joins that case (add_petition) rather than opening another.
+        errors[prefix + "parent_tracking_code"] = N_(
+            "Hồ sơ %(parent)s đã có khiếu nại lần hai (mã hồ sơ %(code)s): thêm đơn này vào "
+            "hồ sơ đó, không mở hồ sơ mới.", parent=data.parent_tracking_code,
+            code=refs.second_complaint)
+    for key, message in denouncer_errors(data.kind, data.petition.petitioners,
+                                         data.petition.eligible,
+                                         f"{prefix}petitioners.0.").items():
+        errors.setdefault(key, message)  # "Nhập họ và tên." stays where it was said
     errors.update(_policy_errors(data, prefix, errors))
     return errors
+
+
+def denouncer_errors(kind: str, people: list, eligible: bool = True,
+                     prefix: str = "petitioners.0.") -> dict[str, str]:
+    """Return field → message when a denunciation names no denouncer with an address.
+
+    A denunciation gives the denouncer's full name and address (Law on Denunciations
+    Art. 23); an anonymous one is not handled as a denunciation (Art. 25): a new one needs
+    at least one signer named with their address. One rule for every channel that opens a
+    case (the desk, the API, reception sessions, the citizens' form, Open311 through it).
+    A petition the desk logs as not eligible (`eligible` False) is exempt: an anonymous
+    letter is still logged, to be filed away (lưu đơn) or passed on, and counted in the
+    reports. `people`: anything with `full_name` and `address` (the online form's
+    submission too); the message goes on the first signer's missing field (`prefix` +
+    "address", else `prefix` + "full_name").
+    """
+    if kind != "denunciation" or not eligible or not people:
+        return {}
+    if any(not blank(p.full_name) and not blank(p.address) for p in people):
+        return {}
+    name = "address" if blank(people[0].address) else "full_name"
+    return {prefix + name: N_("Đơn tố cáo phải có họ tên và địa chỉ người tố cáo.")}
 
 
 def _policy_errors(data: CaseData, prefix: str, found: dict[str, str]) -> dict[str, str]:
@@ -488,7 +552,17 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
             connection.execute(update(Petitioner.__table__)
                                .where(Petitioner.__table__.c.id == known[number].id)
                                .values(**changes))
-    case.id = connection.execute(_insert(Case.__table__, True), case_row).scalar_one()
+    try:
+        case.id = connection.execute(_insert(Case.__table__, True), case_row).scalar_one()
+    except IntegrityError as exc:
+        if not (refs.parent_id is not None and _is_second_complaint(data)
+                and _second_complaint_clash(exc)):
+            raise
+        # Another request opened the second complaint between our check and this write (a
+        # double tap, two desks at once): the index let that one in. The caller rolls back.
+        raise ValidationFailed({"parent_tracking_code": N_(
+            "Hồ sơ %(parent)s vừa có khiếu nại lần hai: thêm đơn này vào hồ sơ đó, không mở "
+            "hồ sơ mới.", parent=data.parent_tracking_code)}) from exc
     petition_row["case_id"] = petition.case_id = case.id
     petition.id = connection.execute(_insert(Petition.__table__, True),
                                      petition_row).scalar_one()

@@ -14,8 +14,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 
 from complaints.domain import states
-from complaints.domain.catalog import REPORT_CATEGORIES, label
+from complaints.domain.catalog import KINDS, REPORT_CATEGORIES, label
 from complaints.domain.messages import N_
+from complaints.domain.text import blank
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality
 from complaints.services import public
@@ -30,7 +31,6 @@ DEFAULT_WINDOW_DAYS = 90
 # Kinds a third-party app may post; a denunciation needs the denouncer's name and
 # address and confidential handling, so it goes through the web form or a desk instead.
 POSTABLE_KINDS = ("feedback", "recommendation", "complaint")
-KEYWORDS = "khiếu nại,tố cáo,kiến nghị,phản ánh"
 
 OPEN = "open"
 CLOSED = "closed"
@@ -58,9 +58,16 @@ class Open311Error(Exception):
         self.errors = errors or {}
 
 
+def keywords(lang: str = "vi") -> str:
+    """The services' keywords: the kinds of petition, as people name them in `lang`
+    ("khiếu nại,tố cáo,kiến nghị,phản ánh"; "complaint,denunciation,…" in English)."""
+    return ",".join(label(KINDS, code, lang).lower() for code in KINDS)
+
+
 def list_services(lang: str = "vi") -> list[dict]:
     """Return one GeoReport service per active field of law."""
     rows = db.session.scalars(select(Field).where(Field.active.is_(True)).order_by(Field.id))
+    words = keywords(lang)
     return [
         {
             "service_code": f.code,
@@ -69,7 +76,7 @@ def list_services(lang: str = "vi") -> list[dict]:
                             else f"Complaints, recommendations and feedback on {f.name_en}"),
             "metadata": False,
             "type": "realtime",
-            "keywords": KEYWORDS,
+            "keywords": words,
             "group": label(REPORT_CATEGORIES, f.report_category, lang),
         }
         for f in rows
@@ -207,6 +214,27 @@ def _float(value: str | None, name: str, low: float, high: float) -> float | Non
     return number
 
 
+# The GeoReport parameters each field of the submission is made from, to name in a refusal
+# what the client sent rather than our own fields ("content", "full_name"); the others
+# (phone, email, kind) have the same name.
+_PARAMETERS = {"content": ("description",), "subject": ("description",),
+               "full_name": ("first_name", "last_name"), "field": ("service_code",),
+               "locality_code": ("address_id",)}
+
+
+def _as_parameters(errors: dict[str, str], params: dict) -> dict[str, str]:
+    """A refused submission's messages keyed by the parameters they are about: those of
+    the sources the client sent ("last_name" for a name given as last_name alone); the
+    signer's fields of intake ("petitioners.0.full_name") as the submission's."""
+    named: dict[str, str] = {}
+    for key, message in errors.items():
+        field = key.rsplit(".", 1)[-1] if key.startswith("petitioners.") else key
+        sources = _PARAMETERS.get(field, (field,))
+        sent = [name for name in sources if not blank(params.get(name))] or list(sources)
+        named.setdefault("/".join(sent), message)
+    return named
+
+
 def create_request(params: dict, agency_code: str, now: datetime, today: date) -> dict:
     """Create an online petition from a GeoReport POST; return the spec's answer item."""
     service_code = (params.get("service_code") or "").strip()
@@ -237,7 +265,7 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
     # Vietnamese names are written family name first.
     full_name = " ".join(p for p in ((params.get("last_name") or "").strip(),
                                      (params.get("first_name") or "").strip()) if p)
-    if not full_name:
+    if blank(full_name):  # zero-width characters are no name
         raise Open311Error(400, N_("Cần có first_name hoặc last_name (pháp luật không xử lý "
                                    "đơn nặc danh)."))
     email = (params.get("email") or "").strip() or None
@@ -263,8 +291,9 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
     try:
         case, pin = public.submit_online(data, agency_code, now, today)
     except ValidationFailed as exc:
-        raise Open311Error(400, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()),
-                           errors=exc.errors) from None
+        errors = _as_parameters(exc.errors, params)
+        raise Open311Error(400, "; ".join(f"{k}: {v}" for k, v in errors.items()),
+                           errors=errors) from None
     except NotFound:
         raise Open311Error(503, N_("Chưa cấu hình tiếp nhận đơn trực tuyến.")) from None
     # The location as data (GeoReport's lat/long/address_string), besides the text above.

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from complaints.domain import contacts, states
 from complaints.domain.catalog import KINDS
 from complaints.domain.messages import N_
 from complaints.domain.policies import SOURCES, source_in_english
-from complaints.domain.text import digits
+from complaints.domain.text import blank, digits
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, CitizenFeedback, Field, Locality
 from complaints.services import attachments, audit, intake, workflow
@@ -125,9 +126,9 @@ def validate_submission(data: OnlineSubmission) -> dict[str, str]:
         errors["field"] = N_("Chọn lĩnh vực.")
     if data.locality_code and db.session.get(Locality, data.locality_code) is None:
         errors["locality_code"] = N_("Địa bàn không tồn tại.")
-    if not (data.subject or "").strip():
+    if blank(data.subject):
         errors["subject"] = N_("Nhập trích yếu nội dung.")
-    if not (data.content or "").strip():
+    if blank(data.content):
         errors["content"] = N_("Nhập nội dung đơn.")
     if len(data.subject or "") > SUBJECT_MAX:
         errors["subject"] = N_("Tối đa %(max)s ký tự.", max=SUBJECT_MAX)
@@ -137,12 +138,12 @@ def validate_submission(data: OnlineSubmission) -> dict[str, str]:
         errors["full_name"] = N_("Tối đa %(max)s ký tự.", max=NAME_MAX)
     if len(data.address or "") > ADDRESS_MAX:
         errors["address"] = N_("Tối đa %(max)s ký tự.", max=ADDRESS_MAX)
-    if not (data.full_name or "").strip():
+    if blank(data.full_name):  # zero-width characters are no name
         errors["full_name"] = N_("Nhập họ và tên.")
-    if data.kind == "denunciation" and not (data.address or "").strip():
-        # Law on Denunciations Art. 23, 25: an anonymous denunciation is not handled.
-        errors["address"] = N_("Đơn tố cáo phải có họ tên và địa chỉ người tố cáo.")
-    if not any((v or "").strip() for v in (data.phone, data.email, data.address)):
+    # Law on Denunciations Art. 23, 25: the rule of every intake (intake.denouncer_errors).
+    for key, message in intake.denouncer_errors(data.kind, [data], prefix="").items():
+        errors.setdefault(key, message)
+    if all(blank(v) for v in (data.phone, data.email, data.address)):
         errors["phone"] = N_("Nhập ít nhất một cách liên lạc: điện thoại, thư điện tử "
                               "hoặc địa chỉ.")
     # The same rules as every intake (domain/contacts.py): refused, never cut down.
@@ -304,10 +305,13 @@ def _agency_by_code(code: str | None) -> Agency | None:
 
 
 # Audit actions the public timeline shows; everything else (assignments, escalations,
-# identity reveals, notes) stays internal.
+# identity reveals, notes) stays internal. The reception's closing steps are recorded under
+# the workflow's action names (workflow.file_away, guide, forward); the timeline (and its
+# template) names them by the status they lead to.
 PUBLIC_ACTIONS = ("received", "routed", "transferred", "returned", "accepted", "refused",
-                  "extended", "suspended", "resumed", "resolved", "closed", "filed", "guided",
-                  "forwarded", "withdrawn")
+                  "extended", "suspended", "resumed", "resolved", "closed", "file", "guide",
+                  "forward", "withdrawn")
+RECEPTION_EVENTS = {"file": "filed", "guide": "guided", "forward": "forwarded"}
 
 
 def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
@@ -322,17 +326,21 @@ def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
     for row in rows:
         data = _data(row)
         on = _day(data.get("on")) or _day(data.get("received_on")) or row.created_at.date()
-        item = PublicEvent(event=row.action, on=on)
+        item = PublicEvent(event=RECEPTION_EVENTS.get(row.action, row.action), on=on)
         if row.action in ("routed", "transferred"):
             item.agency = _agency_name(_agency_by_code(data.get("to")), lang)
         elif row.action == "extended":
             item.reason, item.due_on = data.get("reason"), _day(data.get("to"))
         elif row.action == "refused":
             item.reason = data.get("reason")  # the written reasons owed to the citizen
-        elif row.action == "filed":
-            item.reason = data.get("filing_reason")
-        elif row.action == "forwarded":
-            item.agency = data.get("forwarded_to")
+        # The reception's steps carry an officer's note ("reason" of file and forward) that
+        # is not the citizen's: only what the citizen is told is shown, as it was recorded.
+        elif row.action == "file":
+            item.reason = data.get("filing_reason")  # a code of FILING_REASONS, never the note
+        elif row.action == "guide":
+            item.reason = data.get("reason")  # the guidance itself: where to take the petition
+        elif row.action == "forward":
+            item.agency = data.get("forwarded_to")  # the outside body, as typed; not the note
         elif row.action == "resolved":
             item.agency = _agency_name(case.agency, lang)
         events.append(item)
@@ -395,7 +403,14 @@ def record_feedback(case: Case, rating_result: int, rating_service: int,
                           rating_service=rating_service, comment=(comment or "").strip() or None,
                           created_at=now)
     db.session.add(row)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        if "case_id" not in str(exc.orig):
+            raise
+        # Two taps at once: the other request's rating was written first (one per case,
+        # a unique key). The same refusal as above; the caller rolls back.
+        raise ValidationFailed({"rating_result": N_("Hồ sơ này đã được đánh giá.")}) from exc
     audit.record_case(case, "feedback", None, now, {"rating_result": rating_result,
                                                     "rating_service": rating_service})
     return row

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 
 from complaints.domain.catalog import KINDS
-from complaints.domain.messages import N_
+from complaints.domain.messages import N_, Named
 from complaints.extensions import db
 from complaints.models import Agency, Case, Field, Locality, Routing, RoutingRule, User
 from complaints.services import workflow
@@ -26,8 +26,9 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Suggestion:
     agency: Agency
-    rule: RoutingRule
+    rule: RoutingRule | None  # None: a second complaint goes above the first resolver
     reason: str  # "Lĩnh vực Đất đai → Sở TN&MT (quy tắc #3)"
+    first_resolver: Agency | None = None  # a second complaint: who resolved the first round
 
 
 def rule_rank(rule, field_id: int | None, locality_code: str | None,
@@ -120,7 +121,39 @@ def suggest_agency(field_id: int | None, locality_code: str | None,
 
 
 def suggestion_for(case: Case) -> Suggestion | None:
-    return suggest_agency(case.field_id, case.locality_code, case.kind)
+    """The agency to suggest: a second complaint goes to the level above the agency that
+    resolved the first round (Law on Complaints Art. 7, 33), whatever the routing rules
+    say for first complaints; otherwise the best routing rule."""
+    return second_round_suggestion(case) or suggest_agency(case.field_id, case.locality_code,
+                                                           case.kind)
+
+
+def second_round_suggestion(case: Case) -> Suggestion | None:
+    """For a second complaint linked to its first round: the first resolver's parent."""
+    if case.kind != "complaint" or case.complaint_round != 2 or case.parent_case_id is None:
+        return None
+    first = db.session.get(Case, case.parent_case_id)
+    resolver = first.agency if first is not None else None
+    above = resolver.parent if resolver is not None else None
+    if above is None or not above.active or above.is_reception_desk:
+        return None
+    return Suggestion(agency=above, rule=None, first_resolver=resolver,
+                      reason=f"Khiếu nại lần hai: cấp trên trực tiếp của {resolver.name}, cơ "
+                             f"quan giải quyết lần đầu")
+
+
+def describe_suggestion(suggestion: Suggestion, lang: str = "vi") -> str:
+    """Why the agency is suggested, in `lang`."""
+    if suggestion.rule is not None:
+        return describe_rule(suggestion.rule, suggestion.agency, lang)
+    if lang.startswith("en") and suggestion.first_resolver is not None:
+        return _second_round_en(suggestion.first_resolver)
+    return suggestion.reason
+
+
+def _second_round_en(resolver: Agency) -> str:
+    return (f"Second complaint: the agency directly above {resolver.name_en or resolver.name}, "
+            f"which resolved the first complaint")
 
 
 def last_return(case: Case) -> Routing | None:
@@ -165,15 +198,25 @@ def explain_basis(basis: dict, to_code: str | None, lang: str) -> str | None:
             return (f"Second complaint: {name} did not resolve the first complaint in time "
                     f"(deadline {due})")
         return f"Second complaint against decision {basis.get('decision')} of {name}"
-    rule = db.session.get(RoutingRule, basis.get("rule")) if basis.get("rule") else None
-    if rule is None or rule.agency is None:
+    if basis.get("first"):  # a second complaint sent above the first round's resolver
+        resolver = db.session.scalar(select(Agency).where(Agency.code == basis["first"]))
+        described = _second_round_en(resolver) if resolver is not None else None
+    else:
+        rule = db.session.get(RoutingRule, basis.get("rule")) if basis.get("rule") else None
+        described = describe_rule(rule, rule.agency, lang) \
+            if rule is not None and rule.agency is not None else None
+    if described is None:
         return None
-    described = describe_rule(rule, rule.agency, lang)
     if how == "override":
         return f"Not the suggested agency ({described}): {note or ''}".rstrip(": ")
     if how == "rule":
         return described + tail
     return None
+
+
+def _named(agency: Agency) -> Named:
+    """An agency's name for a message: the reader sees the English one where recorded."""
+    return Named(agency.name, agency.name_en)
 
 
 def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, today: date,
@@ -192,7 +235,7 @@ def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, 
         if back is not None and back.code == agency_code:
             raise ValidationFailed({"override_reason": N_(
                 "%(agency)s vừa trả lại hồ sơ này: nêu lý do chuyển lại cho chính cơ quan đó.",
-                agency=back.name)})
+                agency=_named(back))})
     if returned is not None and returned.suggested_agency_id is not None:
         proposed = db.session.get(Agency, returned.suggested_agency_id)
         if proposed is not None and proposed.code == agency_code:
@@ -207,8 +250,8 @@ def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, 
     if overriding and not override_reason:
         raise ValidationFailed({"override_reason": N_(
             "Cơ quan được chọn khác cơ quan gợi ý (%(agency)s): nêu lý do.",
-            agency=suggestion.agency.name)})
-    rule_id = suggestion.rule.id if suggestion is not None else None
+            agency=_named(suggestion.agency))})
+    rule_id = suggestion.rule.id if suggestion is not None and suggestion.rule else None
     if suggestion is None:
         reason = override_reason or "Không có quy tắc phân công phù hợp; cán bộ tự chọn."
         basis = _basis("no_rule", None, None, override_reason)
@@ -218,6 +261,8 @@ def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, 
     else:
         reason = suggestion.reason + (f" — {override_reason}" if override_reason else "")
         basis = _basis("rule", rule_id, None, override_reason)
+    if suggestion is not None and suggestion.first_resolver is not None:
+        basis["first"] = suggestion.first_resolver.code
     workflow.route(case, agency_code, actor, now, today, reason=reason, decided_on=decided_on,
                    basis=basis)
     if suggestion is not None:

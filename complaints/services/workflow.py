@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from complaints.domain import deadlines as dl
-from complaints.domain import decisions, states
+from complaints.domain import decisions, states, withdrawal
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
 from complaints.domain.messages import N_
 from complaints.extensions import db
@@ -295,9 +295,10 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
     return case
 
 
-def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor, now, today,
-            decided_on=None, figures: dict | None = None) -> Case:
-    """Record the decision or conclusion and its outcome (giải quyết / kết luận)."""
+def check_resolve(case: Case, outcome: str, decision_number: str, summary: str, actor, today,
+                  decided_on=None, figures: dict | None = None) -> tuple[str, date, dict]:
+    """Refuse a resolution as `resolve` would, changing nothing (the page confirms first);
+    return the new status, the decision's date and the outcome figures cleaned."""
     new_status = _transition(case, "resolve", actor)
     allowed = OUTCOMES_BY_KIND[(case.kind, case.complaint_round)]
     errors = {}
@@ -312,7 +313,14 @@ def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor,
     errors.update(figure_errors)
     if errors:
         raise ValidationFailed(errors)
-    on = _decision_date(decided_on, today, case, "resolve")
+    return new_status, _decision_date(decided_on, today, case, "resolve"), values
+
+
+def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor, now, today,
+            decided_on=None, figures: dict | None = None) -> Case:
+    """Record the decision or conclusion and its outcome (giải quyết / kết luận)."""
+    new_status, on, values = check_resolve(case, outcome, decision_number, summary, actor,
+                                           today, decided_on=decided_on, figures=figures)
     row = case.deadline("resolution")
     case.status, case.outcome, case.resolved_on = new_status, outcome, on
     case.decision_number, case.decision_on = decision_number.strip(), on
@@ -338,27 +346,58 @@ def close(case: Case, actor, now, today) -> Case:
     return case
 
 
-def withdraw(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
-    """Record the petitioners' withdrawal (rút đơn); the clocks stop."""
+def _signers(case: Case) -> list:
+    return [signer for petition in case.petitions for signer in petition.signers]
+
+
+def plan_withdrawal(case: Case, petitioner_ids: list[int] | None) -> withdrawal.Withdrawal:
+    """Who a withdrawal naming `petitioner_ids` takes out and who remains; changes nothing."""
+    try:
+        return withdrawal.plan(_signers(case), petitioner_ids)
+    except withdrawal.WithdrawalRefused as exc:
+        raise ValidationFailed({"petitioner_ids": exc.message}) from None
+
+
+def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
+             petitioner_ids: list[int] | None = None) -> Case:
+    """Record the withdrawal (rút đơn) of the petitioners named (without names: the only
+    one who remains); the case ends, its clocks stopped, only when nobody remains."""
     reason = _require(reason, "reason", N_("Nêu nội dung đơn rút."))
     new_status = _transition(case, "withdraw", actor)
     on = _decision_date(decided_on, today, case, "withdraw")
-    for petition in case.petitions:
-        for signer in petition.signers:
-            signer.withdrawn_on = signer.withdrawn_on or on
+    decided = plan_withdrawal(case, petitioner_ids)
+    for signer in _signers(case):
+        if signer.petitioner_id in decided.withdrawing and signer.withdrawn_on is None:
+            signer.withdrawn_on = on
+    # Ids, not names: the audit trail is kept for good, and timelines mask the key.
+    details = {"reason": reason, "on": on, "petitioners": list(decided.withdrawing)}
+    if not decided.ends_case:  # the others go on: the case keeps its status and clocks
+        db.session.flush()
+        audit.record_case(case, "signers_withdrawn", actor, now, {
+            "status": case.status, **details, "remaining": len(decided.remaining),
+            **({"no_representative": True} if decided.no_representative_left else {})})
+        return case
     for row in case.deadlines:
         if row.met_on is None:
             row.met_on = on
     case.status, case.closed_on = new_status, on
-    _finish(case, "withdrawn", actor, now, {"reason": reason, "on": on})
+    _finish(case, "withdrawn", actor, now, details)
     return case
+
+
+def check_suspend(case: Case, reason: str, actor, today,
+                  decided_on=None) -> tuple[str, str, date]:
+    """Refuse a suspension as `suspend` would, changing nothing (the page confirms first);
+    return the reason, the new status and the decision's date."""
+    reason = _require(reason, "reason", N_("Nêu lý do tạm đình chỉ."))
+    new_status = _transition(case, "suspend", actor)
+    return reason, new_status, _decision_date(decided_on, today, case, "suspend")
 
 
 def suspend(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
     """Pause the resolution clock (tạm đình chỉ)."""
-    reason = _require(reason, "reason", N_("Nêu lý do tạm đình chỉ."))
-    case.status = _transition(case, "suspend", actor)
-    case.suspended_on = _decision_date(decided_on, today, case, "suspend")
+    reason, case.status, case.suspended_on = check_suspend(case, reason, actor, today,
+                                                           decided_on=decided_on)
     _finish(case, "suspended", actor, now, {"reason": reason, "on": case.suspended_on})
     return case
 

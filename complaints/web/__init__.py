@@ -73,11 +73,9 @@ def register_web(app: Flask) -> None:
 
                 current_user.locale = code
                 db.session.commit()
-        target = request.args.get("next") or ""
-        # Only local paths: an open redirect would help phishing.
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("index")
-        return redirect(target)
+        from complaints.security import local_path
+
+        return redirect(local_path(request.args.get("next")) or url_for("index"))
 
     @app.context_processor
     def inject_helpers():
@@ -112,6 +110,13 @@ def register_web(app: Flask) -> None:
         from complaints.domain.confidentiality import MASK
 
         return gettext(MASK) if value == MASK else value
+
+    @app.template_filter("number")
+    def number(value) -> str:
+        """A number grouped as the page's language writes it (1.500.000,5 or 1,500,000.5)."""
+        from flask_babel import format_decimal
+
+        return "" if value is None else format_decimal(value)
 
     @app.template_filter("vndate")
     def vndate(value):

@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, FieldList
 from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import TextInput
 
 # WTForms has no Vietnamese catalog, so its own messages (a number below a minimum, a
 # choice the list does not hold, a required field without a message of ours) showed in
@@ -135,7 +136,14 @@ class LocalDecimalField(DecimalField):
     """A decimal typed as people of the page's language write it: on a Vietnamese page
     "1.500.000" and "12,5" (dot groups thousands, comma marks decimals), on an English one
     "1,500,000" and "12.5" (Babel's strict parsing, which refuses misplaced groups). A
-    plain "12.5" or "1500000.00" (what the field shows back) is read on either page."""
+    plain "12.5" or "1500000.00" (what the field shows back) is read on either page.
+    A text input (a number input lets no browser type "12,5"), with the decimal keypad."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
         if not valuelist:

@@ -12,19 +12,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from complaints.domain import states
-from complaints.domain.messages import Message
+from complaints.domain.messages import Message, Named, Number
+
+
+def _value(value: Any, lang: str) -> Any:
+    """A message's value as the reader's language writes it (complaints/domain/messages.py)."""
+    if isinstance(value, Message):
+        return translate(value)
+    if isinstance(value, Number):
+        return format_decimal(value.value)  # Babel's grouping for the request's locale
+    if isinstance(value, Named):
+        return value.in_language(lang)
+    return value
 
 
 def translate(message: Any) -> str:
     """Return the message in the user's language (a ``Message``'s values filled in)."""
     if isinstance(message, Message):
-        params = {key: translate(value) if isinstance(value, Message) else value
-                  for key, value in message.params.items()}
-        if isinstance(params.get("source"), str) and str(get_locale() or "vi") == "en":
+        lang = str(get_locale() or "vi")
+        params = {key: _value(value, lang) for key, value in message.params.items()}
+        if isinstance(params.get("source"), str) and lang == "en":
             # By convention a `source` value is a legal basis, stored in Vietnamese.
             from complaints.domain.policies import source_in_english
 

@@ -72,7 +72,19 @@ def test_head_accepts_assigns_extends_and_resolves(page, story):
     page.get_by_label("Số quyết định / kết luận").fill("15/TL-STNMT")
     page.get_by_label("Ngày ký quyết định / kết luận").fill("2026-12-01")
     page.get_by_label("Tóm tắt kết quả giải quyết").fill("Đã trả lời công dân")
-    page.get_by_role("button", name="Ghi nhận kết quả giải quyết").click()
+    page.get_by_label("Tiền kiến nghị thu hồi cho Nhà nước (triệu đồng)").fill("1500.5")
+    # A resolution cannot be undone: what will be recorded is shown, then confirmed.
+    page.get_by_role("button", name="Tiếp tục").click()
+    assert "không thể sửa hay hủy" in page.get_by_test_id("confirm-warning").inner_text()
+    assert page.get_by_test_id("confirm-decision_number").inner_text() == "15/TL-STNMT"
+    # The amount as a Vietnamese reader writes it.
+    assert page.get_by_test_id("confirm-money_to_recover").inner_text() == "1.500,5"
+    page.get_by_role("button", name="Quay lại").click()  # back: the form as typed
+    assert page.get_by_label("Số quyết định / kết luận").input_value() == "15/TL-STNMT"
+    assert page.get_by_label(
+        "Tiền kiến nghị thu hồi cho Nhà nước (triệu đồng)").input_value() == "1500.5"
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.get_by_role("button", name="Xác nhận Ghi nhận kết quả giải quyết").click()
     page.wait_for_url(f"**/agency/cases/{code}")
     assert "Đã giải quyết" in page.get_by_test_id("case-status").inner_text()
     assert "15/TL-STNMT" in page.get_by_test_id("case-outcome").inner_text()

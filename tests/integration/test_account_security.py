@@ -248,3 +248,57 @@ def test_required_roles_must_enrol_before_anything_else(strict, client, login, m
 def test_other_roles_are_not_forced(strict, client, login, make_user):
     login(make_user("reception"))
     assert client.get("/reception/").status_code == 200
+
+
+def test_change_password_revokes_the_accounts_api_tokens(client, make_user):
+    # Found by QA: the browser's other sessions ended, but a token issued before still
+    # answered 200 — whoever had the old password kept the API.
+    user = make_user("reception")
+    db.session.commit()
+    token = client.post("/api/v1/tokens", json={"username": user.username,
+                                                "password": PASSWORD}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    accounts.change_password(user, PASSWORD, NEW, NOW)
+    db.session.commit()
+    assert client.get("/api/v1/cases", headers=headers).status_code == 401
+    assert _events(user)[-1] == "password_changed"
+    fresh = client.post("/api/v1/tokens", json={"username": user.username, "password": NEW})
+    assert fresh.status_code == 201
+
+
+def _answers(client, username: str, tries: int) -> list[int]:
+    return [client.post("/api/v1/tokens", json={"username": username,
+                                                "password": "not-the-password"}).status_code
+            for _ in range(tries)]
+
+
+def test_an_unknown_name_locks_as_an_account_does(client, make_user):
+    # Found by QA: five wrong passwords locked a real account (429) while an unknown name
+    # answered 401 for ever — the lockout told which usernames exist.
+    user = make_user("reception")
+    retired = make_user("reception")
+    retired.active = False
+    db.session.commit()
+    real, unknown, inactive = (_answers(client, name, 7)
+                               for name in (user.username, "khong-ton-tai", retired.username))
+    assert real == unknown == inactive == [401] * 5 + [429] * 2
+    # The web form answers alike (it shares the counts).
+    page = client.post("/login", data={"username": "khong-ton-tai", "password": "x" * 12})
+    assert "Tài khoản tạm khóa" in page.get_data(as_text=True)
+
+
+def test_an_unknown_names_lock_ends_and_idle_names_are_forgotten(make_user):
+    from datetime import timedelta
+
+    from complaints.models import UnknownSignIn
+
+    for _ in range(5):
+        assert accounts.authenticate("ai-do", "sai-mat-khau", NOW) is None
+    with pytest.raises(accounts.AccountLocked):
+        accounts.authenticate("ai-do", "sai-mat-khau", NOW + timedelta(minutes=14))
+    assert accounts.authenticate("ai-do", "sai-mat-khau", NOW + timedelta(minutes=16)) is None
+    # A day later any failure clears the names idle since.
+    accounts.authenticate("nguoi-khac", "sai", NOW + timedelta(days=2))
+    assert db.session.get(UnknownSignIn, "ai-do") is None
+    assert db.session.get(UnknownSignIn, "nguoi-khac") is not None

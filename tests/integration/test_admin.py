@@ -279,3 +279,64 @@ def test_an_agency_level_is_chosen_from_the_list(client, admin, make_agency):
     assert r.status_code == 302
     listing = client.get("/admin/agencies").get_data(as_text=True)
     assert "Cấp xã (UBND xã, phường, đặc khu)" in listing
+
+
+def test_agencies_are_named_in_english_on_english_pages(client, admin, make_agency,
+                                                        make_user):
+    # Found by QA: Admin → Agencies in English read "under Ủy ban nhân dân thành phố Hải
+    # Phòng:", though the English names are used everywhere else.
+    city = make_agency(code="UBND-HP", level="province",
+                       name="Ủy ban nhân dân thành phố Hải Phòng")
+    city.name_en = "Hai Phong City Committee"
+    so = make_agency(code="SO-XD", parent=city, name="Sở Xây dựng")
+    so.name_en = "Department of Construction"
+    make_agency(code="SO-KHAC", parent=city, name="Sở Khác")  # no English name recorded
+    make_user("agency_head", agency=so, username="giamdocxd")
+    db.session.add(RoutingRule(agency_id=so.id, priority=1))
+    db.session.commit()
+    listing = client.get("/admin/agencies").get_data(as_text=True)
+    assert "cấp dưới của Ủy ban nhân dân thành phố Hải Phòng" in listing
+    assert "Department of Construction" not in listing and "official-name-" not in listing
+    client.get("/lang/en?next=/")
+    listing = client.get("/admin/agencies").get_data(as_text=True)
+    table = listing[listing.index('data-testid="agencies"'):]
+    assert "Hai Phong City Committee:" in table and "Department of Construction" in table
+    assert "cấp dưới của" not in table and "Ủy ban nhân dân thành phố Hải Phòng:" not in table
+    assert "Sở Khác" in table  # the Vietnamese name where no English one is recorded
+    # The official (Vietnamese) name stays in sight beside the English one.
+    assert ('data-testid="official-name-UBND-HP">Ủy ban nhân dân thành phố Hải Phòng<'
+            in table)
+    edit = client.get(f"/admin/agencies/{so.id}/edit").get_data(as_text=True)
+    assert 'value="Sở Xây dựng"' in edit and 'value="Department of Construction"' in edit
+    assert ">Hai Phong City Committee</option>" in edit  # the parent chosen in the list
+    assert "Department of Construction" in client.get("/admin/users").get_data(as_text=True)
+    rules = client.get("/admin/routing-rules").get_data(as_text=True)
+    assert "Department of Construction" in rules and "Sở Xây dựng" not in rules
+
+
+def test_the_ladder_s_default_basis_reads_in_the_page_s_language(client, admin):
+    # Found by QA: the Vietnamese ladder page read "Local policy: 3 working days before
+    # due". The defaults are stored in Vietnamese now; an installation seeded before holds
+    # the English wording, shown in Vietnamese too; an admin's own wording stays as typed.
+    from complaints.models import EscalationStep
+
+    rows = {r.level: r for r in db.session.scalars(select(EscalationStep))}
+    assert rows[0].source == "Quy định của cơ quan: 3 ngày làm việc trước hạn"
+    rows[1].source = "Local policy: the day after due"  # seeded by an earlier version
+    rows[3].source = "Quyết định 12/2026/QĐ-UBND của tỉnh"
+    db.session.commit()
+    page = client.get("/admin/ladder").get_data(as_text=True)
+    versions = page[page.index('data-testid="ladder-versions"'):]
+    assert "Local policy" not in versions
+    for level, text in [(0, "Quy định của cơ quan: 3 ngày làm việc trước hạn"),
+                        (1, "Quy định của cơ quan: ngày liền sau ngày hết hạn"),
+                        (2, "Quy định của cơ quan: quá hạn 5 ngày làm việc (đôn đốc)"),
+                        (3, "Quyết định 12/2026/QĐ-UBND của tỉnh")]:
+        assert f'data-testid="ladder-source-{rows[level].id}">{text}<' in versions
+    client.get("/lang/en?next=/")
+    page = client.get("/admin/ladder").get_data(as_text=True)
+    versions = page[page.index('data-testid="ladder-versions"'):]
+    for level, text in [(0, "Local policy: 3 working days before due"),
+                        (1, "Local policy: the day after due"),
+                        (3, "Quyết định 12/2026/QĐ-UBND của tỉnh")]:
+        assert f'data-testid="ladder-source-{rows[level].id}">{text}<' in versions

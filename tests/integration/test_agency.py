@@ -190,9 +190,15 @@ def test_head_story_accept_assign_extend_resolve_close(client, login, agency_wor
 
     form = client.get(f"/agency/cases/{code}/resolve").get_data(as_text=True)
     assert "Đã trả lời" in form and "Khiếu nại đúng" not in form
-    r = client.post(f"/agency/cases/{code}/resolve", data={
-        "outcome": "answered", "decision_number": "12/VB-STNMT", "decided_on": "2026-12-01",
-        "summary": "Đã trả lời kiến nghị", "money_to_recover": "1.5"})
+    resolution = {"outcome": "answered", "decision_number": "12/VB-STNMT",
+                  "decided_on": "2026-12-01", "summary": "Đã trả lời kiến nghị",
+                  "money_to_recover": "1.5"}
+    # A resolution cannot be undone: it is confirmed in a second step.
+    r = client.post(f"/agency/cases/{code}/resolve", data=resolution)
+    assert r.status_code == 200 and 'data-testid="confirm-warning"' in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "accepted"
+    r = client.post(f"/agency/cases/{code}/resolve", data={**resolution, "confirmed": "1"})
     assert r.status_code == 302
     db.session.expire_all()
     case = db.session.get(Case, case.id)
@@ -328,8 +334,8 @@ def test_suspend_resume_and_withdraw(client, login, agency_world, routed_case):
     login(agency_world["head"])
     client.post(f"/agency/cases/{code}/accept", data={"decided_on": "2026-11-23"})
     assert client.post(f"/agency/cases/{code}/suspend",
-                       data={"reason": "Chờ giám định", "decided_on": "2026-11-25"}
-                       ).status_code == 302
+                       data={"reason": "Chờ giám định", "decided_on": "2026-11-25",
+                             "confirmed": "1"}).status_code == 302
     page = client.get(f"/agency/cases/{code}").get_data(as_text=True)
     assert f"/agency/cases/{code}/resume" in page and f"/agency/cases/{code}/resolve" not in page
     # While suspended the clock stands still: never "overdue" (found by a QA pass).

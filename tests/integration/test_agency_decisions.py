@@ -3,6 +3,8 @@ stale tabs and the messages that follow (defects found by a QA pass)."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -220,6 +222,23 @@ def test_api_refuses_an_infinite_amount(api, world, accepted):
     assert _fresh(accepted).status == "accepted"
 
 
+@pytest.mark.parametrize("value", [1e300, "1e300", 10**14, "99999999999999999999999999", -1,
+                                   "-0.5"])
+def test_api_refuses_an_amount_out_of_range_with_the_pages_message(api, world, accepted,
+                                                                   value):
+    """QA: 1e300 answered "Phải là số." (two decimals could not be put on it), where the
+    page says the range."""
+    r = api(world["head"], "POST", f"/cases/{accepted.tracking_code}/resolve",
+            json={**RESOLVE, "money_to_return": value})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {
+        "money_to_return": "Nhập một số từ 0 đến 10.000.000.000.000."}
+    assert _fresh(accepted).status == "accepted"
+    english = api(world["head"], "POST", f"/cases/{accepted.tracking_code}/resolve",
+                  json={**RESOLVE, "money_to_return": value}, headers={"Accept-Language": "en"})
+    assert english.get_json()["errors"]["money_to_return"].startswith("Enter a number from 0")
+
+
 # --- 4. Not accepting is confirmed in a second step ------------------------------------
 
 
@@ -366,7 +385,8 @@ def test_success_messages_name_what_was_done(client, login, world, routed):
     r = client.post(f"/agency/cases/{code}/accept", data={"decided_on": "2026-11-23"},
                     follow_redirects=True)
     assert "Đã thụ lý hồ sơ." in r.get_data(as_text=True)
-    r = client.post(f"/agency/cases/{code}/resolve", data=RESOLVE, follow_redirects=True)
+    r = client.post(f"/agency/cases/{code}/resolve", data={**RESOLVE, "confirmed": "1"},
+                    follow_redirects=True)
     body = r.get_data(as_text=True)
     assert "Đã ghi nhận kết quả giải quyết." in body and "Đã ghi nhận:" not in body
 
@@ -470,7 +490,7 @@ def test_the_resolve_form_ticks_the_investigation_box_the_count_implies(client, 
     login(world["head"])
     r = client.post(f"/agency/cases/{accepted.tracking_code}/resolve", data={
         "outcome": "answered", "decision_number": "5/TB", "decided_on": "2026-11-30",
-        "summary": "Đã trả lời", "people_sent_to_investigation": "3"})
+        "summary": "Đã trả lời", "people_sent_to_investigation": "3", "confirmed": "1"})
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
     case = _fresh(accepted)
     assert case.sent_to_investigation is True and case.people_sent_to_investigation == 3
@@ -513,7 +533,7 @@ def test_amounts_are_read_as_the_pages_language_writes_them(client, login, world
     if lang == "en":
         client.get("/lang/en?next=/")
     r = client.post(f"/agency/cases/{accepted.tracking_code}/resolve",
-                    data={**RESOLVE, "money_to_recover": typed})
+                    data={**RESOLVE, "money_to_recover": typed, "confirmed": "1"})
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     assert _fresh(accepted).money_to_recover == stored
 
@@ -530,3 +550,128 @@ def test_a_misplaced_separator_is_refused_not_guessed(client, login, world, acce
     assert r.status_code == 422
     assert 'data-testid="error-money_to_recover"' in r.get_data(as_text=True)
     assert _fresh(accepted).status == "accepted"
+
+
+# --- QA: a resolution and a suspension are confirmed in a second step, as a return is ---
+
+
+def _posted_back(body: str) -> dict[str, str]:
+    """What the confirmation page sends when confirmed: its hidden inputs."""
+    form = body.split('<form method="post"', 1)[1]
+    return {name: html.unescape(value) for name, value in
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)}
+
+
+@pytest.mark.parametrize(("lang", "typed"), [("vi", "1.500.000,75"), ("en", "1,500,000.75")])
+def test_a_resolution_is_confirmed_and_back_keeps_what_was_typed(client, login, world,
+                                                                 accepted, lang, typed):
+    # Found by QA: "Ghi nhận kết quả giải quyết" recorded at once, with no second look,
+    # although nothing undoes a resolution.
+    login(world["head"])
+    if lang == "en":
+        client.get("/lang/en?next=/")
+    code = accepted.tracking_code
+    if lang == "vi":
+        assert ">Tiếp tục</button>" in client.get(f"/agency/cases/{code}/resolve").text
+    data = {**RESOLVE, "money_to_recover": typed, "people_disciplined": "1200",
+            "sent_to_investigation": "y", "people_sent_to_investigation": "2"}
+    r = client.post(f"/agency/cases/{code}/resolve", data=data)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'data-testid="confirm-warning"' in body
+    # What will be recorded, numbers as the reader writes them; empty figures left out.
+    grouped = "1.200" if lang == "vi" else "1,200"
+    for name, shown in [("decision_number", "12/VB-STNMT"), ("decided_on", "01/12/2026"),
+                        ("summary", "Đã trả lời kiến nghị"), ("money_to_recover", typed),
+                        ("people_disciplined", grouped)]:
+        assert f'data-testid="confirm-{name}">{shown}</dd>' in body, name
+    assert 'data-testid="confirm-outcome"' in body
+    assert 'data-testid="confirm-sent_to_investigation"' in body
+    assert 'data-testid="confirm-land_to_recover"' not in body
+    assert _fresh(accepted).status == "accepted" and "resolved" not in _events(accepted)
+    posted = _posted_back(body)
+    assert posted["confirmed"] == "1" and posted["sent_to_investigation"] == "y"
+    # "Quay lại": the form again, as typed (the amount in the reader's own writing).
+    back = client.post(f"/agency/cases/{code}/resolve", data={**posted, "edit": "1"}).text
+    assert 'data-testid="confirm-warning"' not in back
+    assert f'value="{typed}"' in back and "Đã trả lời kiến nghị</textarea>" in back
+    assert re.search(r'<input checked[^>]*name="sent_to_investigation"', back)
+    assert _fresh(accepted).status == "accepted"
+    r = client.post(f"/agency/cases/{code}/resolve", data=posted)
+    assert r.status_code == 302
+    case = _fresh(accepted)
+    assert case.status == "resolved" and case.decision_number == "12/VB-STNMT"
+    assert case.money_to_recover == Decimal("1500000.75") and case.people_disciplined == 1200
+    assert case.sent_to_investigation is True and case.people_sent_to_investigation == 2
+
+
+@pytest.mark.parametrize(("extra", "field", "message"), [
+    ({"decided_on": "2026-12-09"}, "decided_on", "tương lai"),
+    ({"people_disciplined": "1", "officials_disciplined": "2"}, "officials_disciplined",
+     "không được lớn hơn số người kiến nghị xử lý kỷ luật"),
+])
+def test_a_resolution_the_service_refuses_is_not_offered_for_confirmation(
+        client, login, world, accepted, extra, field, message):
+    # A head must not confirm, then learn the resolution was refused.
+    login(world["head"])
+    r = client.post(f"/agency/cases/{accepted.tracking_code}/resolve",
+                    data={**RESOLVE, **extra})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'data-testid="confirm-warning"' not in body
+    assert f'data-testid="error-{field}"' in body and message in body
+    assert _fresh(accepted).status == "accepted"
+
+
+def test_a_suspension_is_confirmed_and_back_keeps_what_was_typed(client, login, world,
+                                                                 accepted):
+    # Found by QA: a suspension stopped the clock on a single click.
+    login(world["head"])
+    code = accepted.tracking_code
+    data = {"reason": "Chờ kết quả giám định", "decided_on": "2026-11-30"}
+    r = client.post(f"/agency/cases/{code}/suspend", data=data)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'data-testid="confirm-warning"' in body
+    assert "thời hạn giải quyết ngừng tính" in body
+    assert 'data-testid="confirm-reason">Chờ kết quả giám định</dd>' in body
+    assert 'data-testid="confirm-decided_on">30/11/2026</dd>' in body
+    assert _fresh(accepted).status == "accepted" and "suspended" not in _events(accepted)
+    posted = _posted_back(body)
+    back = client.post(f"/agency/cases/{code}/suspend", data={**posted, "edit": "1"}).text
+    assert "Chờ kết quả giám định</textarea>" in back and 'value="2026-11-30"' in back
+    assert _fresh(accepted).status == "accepted"
+    # Dated before the acceptance: refused before the confirmation, next to the date.
+    r = client.post(f"/agency/cases/{code}/suspend",
+                    data={**data, "decided_on": "2026-11-20"})
+    assert r.status_code == 422 and 'data-testid="confirm-warning"' not in r.text
+    assert 'data-testid="error-decided_on"' in r.text
+    assert client.post(f"/agency/cases/{code}/suspend", data=posted).status_code == 302
+    case = _fresh(accepted)
+    assert case.status == "suspended" and case.suspended_on == date(2026, 11, 30)
+
+
+# --- QA: a figure's bound is written as the reader's language writes numbers -----------
+
+
+@pytest.mark.parametrize(("lang", "amount", "count"), [
+    ("vi", "Nhập một số từ 0 đến 10.000.000.000.000.",
+     "Nhập một số nguyên từ 0 đến 1.000.000.000."),
+    ("en", "Enter a number from 0 to 10,000,000,000,000.",
+     "Enter a whole number from 0 to 1,000,000,000."),
+])
+def test_a_figures_bound_is_grouped_for_the_reader(client, login, world, accepted, lang, amount,
+                                                   count):
+    login(world["head"])
+    if lang == "en":
+        client.get("/lang/en?next=/")
+    r = client.post(f"/agency/cases/{accepted.tracking_code}/resolve",
+                    data={**RESOLVE, "money_to_recover": "-1", "people_restored": "-1"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and amount in body and count in body
+
+
+def test_amounts_are_typed_in_a_text_box_that_takes_a_decimal_comma(client, login, world,
+                                                                    accepted):
+    # A number input lets no browser type "12,5": a text box with the decimal keypad.
+    login(world["head"])
+    html = client.get(f"/agency/cases/{accepted.tracking_code}/resolve").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="money_to_recover"[^>]*>', html).group(0)
+    assert 'type="text"' in box and 'inputmode="decimal"' in box

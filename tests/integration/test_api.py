@@ -111,11 +111,42 @@ def test_revoked_token_no_longer_works(client, world):
 def test_reference_data(api, world):
     agencies = {a["code"]: a for a in api(world["head"], "GET", "/agencies").get_json()}
     assert agencies["SO-TNMT"] == {"code": "SO-TNMT", "name": "Sở Tài nguyên và Môi trường",
-                                   "parent_code": "UBND-HP", "level": "department"}
+                                   "name_en": None, "parent_code": "UBND-HP",
+                                   "level": "department"}
     assert agencies["UBND-HP"]["parent_code"] is None
     fields = {f["code"]: f for f in api(world["head"], "GET", "/fields").get_json()}
     assert fields["land"] == {"code": "land", "name_vi": "Đất đai", "name_en": "Land",
                               "report_category": "admin_land"}
+
+
+def test_agencies_carry_their_english_name_beside_the_vietnamese_one(api, world):
+    """QA: under Accept-Language en the API gave only Vietnamese agency names, where Open311
+    and the pages use the English name recorded (`name` stays the Vietnamese name)."""
+    world["so"].name_en = "Department of Natural Resources and Environment"
+    world["desk"].name_en = "Citizen Reception Board"
+    db.session.commit()
+    english = {"Accept-Language": "en"}
+    agencies = {a["code"]: a for a in api(world["head"], "GET", "/agencies",
+                                          headers=english).get_json()}
+    assert agencies["SO-TNMT"]["name"] == "Sở Tài nguyên và Môi trường"
+    assert agencies["SO-TNMT"]["name_en"] == "Department of Natural Resources and Environment"
+    assert agencies["UBND-HP"]["name_en"] is None  # none recorded: `name` is the only one
+    created = api(world["reception"], "POST", "/cases", headers=english,
+                  json=_case_body(world, agency_code="SO-TNMT")).get_json()
+    plain = api(world["reception"], "POST", "/cases", json=_case_body(world)).get_json()
+    read = api(world["head"], "GET", f"/cases/{created['tracking_code']}",
+               headers=english).get_json()
+    for case in (created, read):
+        assert case["agency"] == {"code": "SO-TNMT", "name": "Sở Tài nguyên và Môi trường",
+                                  "name_en": "Department of Natural Resources and Environment"}
+        assert case["reception_agency"]["name_en"] == "Citizen Reception Board"
+        assert case["routings"][0]["to_agency"]["name_en"] == (
+            "Department of Natural Resources and Environment")
+    # A plain intake answers from what it wrote (NewCaseView): the desk's names too.
+    assert plain["reception_agency"] == {"code": "BTCD", "name": "Ban Tiếp công dân",
+                                         "name_en": "Citizen Reception Board"}
+    listed = api(world["head"], "GET", "/cases", headers=english).get_json()["items"]
+    assert listed[0]["agency"]["name_en"] == "Department of Natural Resources and Environment"
 
 
 def test_localities_search_is_accent_insensitive_and_paginated(api, world):
@@ -147,7 +178,8 @@ def test_group_petition_story_through_the_api(api, world):
     case = created.get_json()
     code = case["tracking_code"]
     assert case["status"] == "routed" and case["kind"] == "recommendation"
-    assert case["agency"] == {"code": "SO-TNMT", "name": "Sở Tài nguyên và Môi trường"}
+    assert case["agency"] == {"code": "SO-TNMT", "name": "Sở Tài nguyên và Môi trường",
+                              "name_en": None}
     assert case["pin"].isdigit() and len(case["pin"]) == 6
     signers = case["petitions"][0]["signers"]
     assert len(signers) == 6 and sum(s["is_representative"] for s in signers) == 2
@@ -366,6 +398,28 @@ def test_action_errors(api, world, client):
     assert malformed.status_code == 400 and malformed.is_json
     not_object = api(head, "POST", f"/cases/{code}/assign", json=["chuyenvien"])
     assert not_object.status_code == 422
+
+
+def test_a_409_offers_what_the_case_answer_lists_for_the_caller(api, world):
+    """QA: accepting an accepted complaint answered allowed_actions with `extend` (a first
+    complaint's policy allows no extension) and `designate_lead` (no API action: 404),
+    while GET listed only what the head may do."""
+    head = world["head"]
+    code = api(world["reception"], "POST", "/cases", json=_case_body(
+        world, kind="complaint", agency_code="SO-TNMT")).get_json()["tracking_code"]
+    assert api(head, "POST", f"/cases/{code}/accept", json={}).status_code == 200
+    conflict = api(head, "POST", f"/cases/{code}/accept", json={})
+    assert conflict.status_code == 409
+    offered = conflict.get_json()["allowed_actions"]
+    assert offered == api(head, "GET", f"/cases/{code}").get_json()["allowed_actions"]
+    assert "extend" not in offered and "designate_lead" not in offered
+    assert "resolve" in offered
+    # Another caller is offered their own list.
+    desk = api(world["reception"], "POST", f"/cases/{code}/route",
+               json={"agency_code": "SO-TNMT"})
+    assert desk.status_code == 409
+    assert desk.get_json()["allowed_actions"] == api(
+        world["reception"], "GET", f"/cases/{code}").get_json()["allowed_actions"]
 
 
 # --- OpenAPI -------------------------------------------------------------------------------------

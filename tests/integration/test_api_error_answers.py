@@ -209,3 +209,21 @@ def test_every_schema_message_is_one_of_ours(app, lang):
                                       for text in _texts(exc.messages)
                                       if not any(p.fullmatch(text) for p in ours))
     assert not strays, "\n".join(sorted(strays)[:40])
+
+
+# --- Invisible input (QA round 5; see test_invisible_input.py) -------------------------------
+
+def test_api_intake_refuses_control_characters_and_blank_names(api, world):  # noqa: F811
+    body = _case_body(world, subject="Khói\x07 bụi", petitioners=[
+        {"full_name": "\u200b\u200d", "phone": "0912345678", "address": "1 Lạch Tray"}])
+    response = api(world["reception"], "POST", "/cases", json=body)
+    assert response.status_code == 422, response.get_json()
+    errors = response.get_json()["errors"]
+    assert any("subject" in key for key in errors), errors
+    assert any("full_name" in key for key in errors), errors
+    from sqlalchemy import func, select
+
+    from complaints.extensions import db
+    from complaints.models import Case
+
+    assert db.session.scalar(select(func.count(Case.id))) == 0

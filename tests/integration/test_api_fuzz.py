@@ -97,7 +97,8 @@ def _fuzz_operation(operation, headers: dict, codes: list[str], mode: Generation
                              agency_code=None, received_on=None, complaint_round=None)
             case.body["petitioners"] = [
                 {"full_name": (p.get("full_name") or "").strip() or "Nguyễn Văn A",
-                 "address": p.get("address")}
+                 # A denunciation names its denouncer with an address (intake's rule).
+                 "address": (p.get("address") or "").strip() or "1 Lạch Tray, Hải Phòng"}
                 for p in case.body.get("petitioners") or [{}]][:3]
         response = case.call(headers=headers)
         if seen is not None:

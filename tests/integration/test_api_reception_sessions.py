@@ -139,3 +139,17 @@ def test_an_empty_unscheduled_session_is_refused(world, api, make_case):
     answer = done.get_json()
     assert (answer["turns"], answer["people"], answer["delegations"],
             answer["delegation_people"]) == (1, 6, 1, 6)
+
+
+def test_a_denunciation_raised_at_a_session_names_its_denouncer_with_an_address(world, api):
+    """The intake rule of every channel (intake.denouncer_errors): QA found the API took a
+    denunciation signed by a name and a phone only."""
+    anonymous = _petition("Lê Văn Một", kind="denunciation")
+    response = api(world["head"], "POST", "/reception-sessions", json=_body(petitions=[anonymous]))
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "petitions.0.petitioners.0.address": "Đơn tố cáo phải có họ tên và địa chỉ người tố cáo."}
+    assert db.session.scalar(select(func.count(ReceptionSession.id))) == 0
+    anonymous["petitioners"][0]["address"] = "5 Lạch Tray, Hải Phòng"
+    assert api(world["head"], "POST", "/reception-sessions",
+               json=_body(petitions=[anonymous])).status_code == 201

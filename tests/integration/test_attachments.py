@@ -80,6 +80,16 @@ def test_filename_is_sanitised():
     assert attachments.safe_filename("", "png") == "tep.png"
 
 
+
+def test_names_cannot_hide_or_reorder_their_text():
+    # Found by QA: "\u202e…png" was served as is (U+202E turns "gpj.exe" into "exe.jpg").
+    assert attachments.safe_filename("anh\u202egpj.exe", "png") == "anh_gpj.png"
+    assert attachments.safe_filename("a\u200bb\u2066c\ufeff.pdf", "pdf") == "a_b_c_.pdf"
+    # A row stored under the old rule is served under today's.
+    assert attachments.download_name("anh\u202egpj.png") == "anh_gpj.png"
+    assert attachments.download_name("Đơn thư.pdf") == "Đơn thư.pdf"
+
+
 def test_blob_path_comes_only_from_the_hash(app):
     with pytest.raises(ValueError):
         attachments.blob_path("../etc/passwd")

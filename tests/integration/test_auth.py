@@ -130,3 +130,24 @@ def test_nul_characters_are_refused_as_bad_input(client):
 
     assert client.post("/login", data=MultiDict([("username", "a"), ("username", "b\x00"),
                                                  ("password", "x")])).status_code == 400
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.com", "/%0d/evil.com", "/%0a/x", "/\\evil.com",
+                                    "//evil.com", "https://evil.com", "/%5Cevil.com"])
+def test_no_redirect_leaves_the_site_whatever_hides_in_next(client, make_user, target):
+    # Found by QA: "/\t/evil.com" passed the check and Werkzeug sent "Location: //evil.com";
+    # a line break gave a 500 (and a signed-in user at that).
+    answer = client.get(f"/lang/en?next={target}")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] in ("/", "http://localhost/")
+    user = make_user("reception")
+    db.session.commit()
+    signed_in = client.post(f"/login?next={target}",
+                            data={"username": user.username, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert signed_in.headers["Location"].endswith("/reception/")
+
+
+def test_a_local_next_is_still_followed(client, make_user):
+    assert client.get("/lang/en?next=/cong-dan/tra-cuu?x=1").headers["Location"] \
+        .endswith("/cong-dan/tra-cuu?x=1")

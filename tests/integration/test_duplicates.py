@@ -28,7 +28,8 @@ def _earlier(officer, ward, received_on=date(2026, 10, 1), **who) -> Case:
     """An earlier case, logged through the service, signed by Nguyễn Văn A."""
     signer = intake.PetitionerData(full_name=who.get("name", "Nguyễn Văn A"),
                                    id_number=who.get("id_number", "031200000001"),
-                                   phone=who.get("phone", "0912 345 678"))
+                                   phone=who.get("phone", "0912 345 678"),
+                                   address="Số 5 Lạch Tray, Hải Phòng")
     data = intake.CaseData(
         kind=who.get("kind", "complaint"), field_code="land",
         subject=who.get("subject", "Tranh chấp ranh giới"),

@@ -159,3 +159,58 @@ def test_translate_fills_values_after_translating(app):
         assert error_text(NotAllowed(N_("Chỉ quản trị viên được sửa trọng số."))) == (
             "Only administrators may change the weights.")
         assert error_text(ValidationFailed({"x": N_("Nhập họ và tên.")})) == "Enter your full name."
+
+
+@pytest.mark.usefixtures("compiled_catalogs")
+def test_translate_words_numbers_and_names_as_the_reader_writes_them(app):
+    # Found by QA: English pages read "from 0 to 10.000.000.000.000" and named agencies in
+    # Vietnamese. The values are worded when the message is translated.
+    from complaints.domain.messages import Named, Number
+    from complaints.web.i18n import translate
+
+    bound = N_("Nhập một số từ 0 đến %(max)s.", max=Number(10**13))
+    named = Named("Thanh tra thành phố Hải Phòng", "Hai Phong City Inspectorate")
+    differs = N_("Cơ quan được chọn khác cơ quan gợi ý (%(agency)s): nêu lý do.", agency=named)
+    with app.test_request_context("/?lang=en"):
+        g.pop("_flask_babel", None)
+        assert translate(bound) == "Enter a number from 0 to 10,000,000,000,000."
+        assert translate(differs) == ("The chosen agency differs from the suggested one "
+                                      "(Hai Phong City Inspectorate): state the reason.")
+        assert translate(N_("%(agency)s", agency=Named("Sở Xây dựng"))) == "Sở Xây dựng"
+    with app.test_request_context("/?lang=vi"):
+        g.pop("_flask_babel", None)  # the locale cached by the request above
+        assert translate(bound) == "Nhập một số từ 0 đến 10.000.000.000.000."
+        assert translate(differs) == ("Cơ quan được chọn khác cơ quan gợi ý (Thanh tra thành "
+                                      "phố Hải Phòng): nêu lý do.")
+
+
+@pytest.mark.usefixtures("compiled_catalogs")
+def test_the_route_form_names_the_suggested_agency_in_the_readers_language(
+        client, login, make_agency, make_user, make_case):
+    # Found by QA: on the English reception page, "The chosen agency differs from the
+    # suggested one (Thanh tra thành phố Hải Phòng): state the reason."
+    from sqlalchemy import select
+
+    from complaints.models import Field, RoutingRule
+
+    desk = make_agency("BTCD", name="Ban Tiếp công dân", is_reception_desk=True)
+    suggested = make_agency("TT-HP", name="Thanh tra thành phố Hải Phòng",
+                            is_inspectorate=True)
+    suggested.name_en = "Hai Phong City Inspectorate"
+    make_agency("SO-XD", name="Sở Xây dựng")
+    land = db.session.scalar(select(Field).where(Field.code == "land"))
+    db.session.add(RoutingRule(field_id=land.id, agency_id=suggested.id, priority=0))
+    officer = make_user("reception", agency=desk)
+    case = make_case(actor=officer)
+    db.session.commit()
+    login(officer)
+    url = f"/reception/cases/{case.tracking_code}/route"
+    html = client.post(url, data={"route-agency_code": "SO-XD"}).get_data(as_text=True)
+    assert "khác cơ quan gợi ý (Thanh tra thành phố Hải Phòng): nêu lý do" in html
+    client.get("/lang/en?next=/")
+    answer = client.post(url, data={"route-agency_code": "SO-XD"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert ("The chosen agency differs from the suggested one (Hai Phong City Inspectorate): "
+            "state the reason.") in html
+    assert "Thanh tra thành phố Hải Phòng" not in html

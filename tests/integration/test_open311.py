@@ -198,13 +198,45 @@ def test_service_messages_in_the_description_follow_the_language(client):
     long_name = "Nguyễn " * 40  # over public.NAME_MAX
     vi = post(client, last_name=long_name)
     assert vi.status_code == 400
-    assert "full_name: Tối đa 200 ký tự." in vi.get_json()[0]["description"]
+    assert "first_name/last_name: Tối đa 200 ký tự." in vi.get_json()[0]["description"]
     data = {"api_key": KEY, "service_code": "environment", "address_string": "Chợ Sắt",
             "last_name": long_name, "phone": "0911222333", "description": "Rác thải"}
     en = client.post("/open311/v2/requests.json", data=data,
                      headers={"Accept-Language": "en"})
     assert en.status_code == 400
-    assert "full_name: At most 200 characters." in en.get_json()[0]["description"]
+    assert "last_name: At most 200 characters." in en.get_json()[0]["description"]
+    assert "full_name" not in en.get_json()[0]["description"]
+
+
+def test_a_refusal_names_the_parameters_the_client_sent(client):
+    """QA: "content: At most 10000 characters." named our field, not the description the
+    client posted (nor "full_name" the first_name / last_name it sent)."""
+    from complaints.services.public import CONTENT_MAX  # the online form's
+
+    long_text = post(client, description="x" * (CONTENT_MAX + 1))
+    assert long_text.status_code == 400
+    [error] = long_text.get_json()
+    assert error["description"] == f"description: Tối đa {CONTENT_MAX} ký tự."
+    english = client.post("/open311/v2/requests.json", headers={"Accept-Language": "en"}, data={
+        "api_key": KEY, "service_code": "environment", "address_string": "Chợ Sắt",
+        "first_name": "An " * 70, "phone": "0911222333", "description": "x" * (CONTENT_MAX + 1)})
+    assert english.get_json()[0]["description"] == (
+        f"description: At most {CONTENT_MAX} characters.; "
+        "first_name: At most 200 characters.")
+    assert db.session.scalar(select(Case.id)) is None
+
+
+@pytest.mark.parametrize("how", [{"query_string": {"lang": "en"}},
+                                 {"headers": {"Accept-Language": "en"}}])
+def test_services_keywords_follow_the_language(client, how):
+    """QA: keywords stayed Vietnamese in an English list."""
+    english = client.get("/open311/v2/services.json", **how).get_json()
+    assert {s["keywords"] for s in english} == {"complaint,denunciation,recommendation,feedback"}
+    vietnamese = client.get("/open311/v2/services.json").get_json()
+    assert {s["keywords"] for s in vietnamese} == {"khiếu nại,tố cáo,kiến nghị,phản ánh"}
+    xml = parse_xml(client.get("/open311/v2/services.xml", **how).data)
+    assert xml.find("service").findtext("keywords") == (
+        "complaint,denunciation,recommendation,feedback")
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -417,3 +417,77 @@ def test_a_routing_reason_reads_in_the_timelines_language(client, desk, make_cas
     assert reason(overridden, "en") == (
         "Not the suggested agency (Field: Land → Department of Natural Resources and "
         f"Environment (rule #{rule.id})): Đất do phường quản lý")
+
+
+def test_a_second_complaint_is_suggested_above_the_first_resolver(client, desk, make_case,
+                                                                  make_agency, make_user):
+    # Found by QA: a second complaint was suggested to the ward (the first-complaint rule),
+    # a level below the department that decided the first round.
+    officer, ward = desk
+    city = make_agency("UBND-HP", name="Ủy ban nhân dân thành phố Hải Phòng",
+                       level="province")
+    city.name_en = "Hai Phong City People's Committee"
+    tnmt = make_agency("SO-TNMT", name="Sở Tài nguyên và Môi trường", parent=city)
+    tnmt.name_en = "Department of Natural Resources and Environment"
+    rule = _rule(make_agency("UBND-X", name="UBND phường"), "land")
+    head = make_user("agency_head", agency=tnmt)
+    first = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
+    workflow.route(first, "SO-TNMT", officer, NOW, TODAY)
+    workflow.accept(first, head, NOW, TODAY, decided_on=TODAY)
+    workflow.resolve(first, "wrong", "45/QĐ-STNMT", "Giữ nguyên", head, NOW, TODAY,
+                     decided_on=TODAY)
+    second = make_case(actor=officer, locality_code=ward.code, received_on=TODAY,
+                       complaint_round=2, parent_tracking_code=first.tracking_code)
+    db.session.commit()
+    html = client.get(f"/reception/cases/{second.tracking_code}").get_data(as_text=True)
+    suggested = html.split('data-testid="route-suggestion">')[1].split("</p>")[0]
+    assert "Ủy ban nhân dân thành phố Hải Phòng" in suggested
+    assert "cấp trên trực tiếp của Sở Tài nguyên và Môi trường" in suggested
+    assert f"quy tắc #{rule.id}" not in suggested
+    assert '<option selected value="UBND-HP">' in html
+    client.get("/lang/en")
+    html = client.get(f"/reception/cases/{second.tracking_code}").get_data(as_text=True)
+    assert ("Second complaint: the agency directly above Department of Natural Resources "
+            "and Environment, which resolved the first complaint") in html
+    client.get("/lang/vi")
+    # Sending it to the rule's ward instead needs a reason, like any other override.
+    refused = client.post(f"/reception/cases/{second.tracking_code}/route",
+                          data={"route-agency_code": "UBND-X"})
+    assert refused.status_code == 422
+    response = client.post(f"/reception/cases/{second.tracking_code}/route",
+                           data={"route-agency_code": "UBND-HP"})
+    assert response.status_code == 302  # the suggestion: no reason asked
+    db.session.refresh(second)
+    assert second.agency.code == "UBND-HP"
+
+
+def test_after_a_return_the_page_suggests_only_the_proposed_agency(client, desk, make_case,
+                                                                   make_agency, make_user):
+    # Found by QA: the text said "Suggested: <the agency that just returned it>" while the
+    # select held the returning agency's proposal; following the text flagged evasion.
+    officer, ward = desk
+    tnmt = make_agency("SO-TNMT", name="Sở Tài nguyên và Môi trường")
+    make_agency("SO-TC", name="Sở Tài chính")
+    _rule(tnmt, "land")
+    head = make_user("agency_head", agency=tnmt)
+    case = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
+    workflow.route(case, "SO-TNMT", officer, NOW, TODAY)
+    workflow.return_case(case, "Không thuộc thẩm quyền", "SO-TC", head, NOW, TODAY)
+    db.session.commit()
+    html = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
+    assert 'data-testid="route-suggestion"' not in html
+    assert 'data-testid="return-note"' in html and "Sở Tài chính" in html
+    assert '<option selected value="SO-TC">' in html
+
+
+@pytest.mark.parametrize("kind", ["complaint", "denunciation", "recommendation"])
+def test_the_acceptance_hint_names_its_source_in_english(client, desk, make_case, kind):
+    # Found by QA: "(Luật Tố cáo 2018, Điều 24(1) …)" on the English route form.
+    officer, ward = desk
+    case = make_case(actor=officer, kind=kind, locality_code=ward.code, received_on=TODAY)
+    db.session.commit()
+    client.get("/lang/en")
+    html = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
+    hint = re.search(r"The receiving agency must accept \(thụ lý\) or return[^<]*", html)
+    assert hint is not None, html[:3000]
+    assert "Luật" not in hint.group(0) and "Quy định" not in hint.group(0)

@@ -116,6 +116,21 @@ def test_a_group_delegation_records_every_signer_and_its_representatives(world, 
     assert case.flag_mass
 
 
+def test_a_denunciation_raised_without_the_denouncers_address_is_refused(world, client,
+                                                                         login):
+    """Intake's rule on every channel (Law on Denunciations Art. 23, 25), shown beside the
+    row's address field."""
+    login(world["head"])
+    form = _session(**_petition(0, "11311", "Tố cáo cán bộ địa chính thu tiền", "Lê Văn Một",
+                                kind="denunciation", address=""))
+    response = client.post("/inspection/reception/new", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="petitions-0-address-error"' in html
+    assert "Đơn tố cáo phải có họ tên và địa chỉ người tố cáo." in html
+    assert db.session.scalar(select(Case.id)) is None
+
+
 def test_one_invalid_row_keeps_every_row_and_saves_nothing(world, client, login):
     login(world["head"])
     form = _session(**_petition(0, "11311", "Xây dựng trái phép lấn chiếm hẻm", "Lê Văn Một"),

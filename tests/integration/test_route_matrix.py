@@ -139,6 +139,9 @@ MATRIX: dict[str, dict] = {
     "inspection.scorecard": MONITORS,
     "inspection.reports": MONITORS,  # a head's report covers their own agency only
     "inspection.case_page": row(agency_head=OWN_ONLY, inspector=A, admin=A),
+    # A denunciation: its denouncer is shown (and recorded) to those permissions allow;
+    # an admin opens the case page but never sees them (403).
+    "inspection.reveal_identity": row(agency_head=OWN_ONLY, inspector=A),
     "inspection.act": row(inspector=A),
     "inspection.agency_page": row(agency_head=OWN_ONLY, inspector=A, admin=A),
     # Scoped to the user's agency (reception_sessions.compliance / visible_sessions,

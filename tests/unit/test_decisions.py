@@ -110,3 +110,15 @@ def test_officials_disciplined_are_some_of_the_people_disciplined():
     values, errors = decisions.clean_figures({"people_disciplined": 4,
                                               "officials_disciplined": 2})
     assert errors == {}
+
+
+def test_a_figures_bound_is_a_number_the_reader_s_language_groups():
+    # Found by QA: English pages read "from 0 to 10.000.000.000.000". The domain hands the
+    # bound over as a number; the translator groups it (complaints/web/i18n.translate).
+    from complaints.domain.messages import Number
+
+    message = decisions.figure_error("money_to_recover", Decimal(-1))
+    assert message.params["max"] == Number(decisions.AMOUNT_MAX)
+    assert message == "Nhập một số từ 0 đến 10.000.000.000.000."  # the Vietnamese text
+    assert decisions.figure_error("people_restored", -1).params["max"] == Number(10**9)
+    assert str(Number(Decimal("1234567.5"))) == "1.234.567,5"

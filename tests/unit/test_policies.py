@@ -157,3 +157,17 @@ def test_escalation_ladder_data():
         (2, "urged", 5, WORKING),
         (3, "inspection", 10, WORKING),
     ]
+
+
+def test_the_ladder_s_default_basis_is_stored_in_vietnamese_and_read_in_either_language():
+    # Found by QA: the Vietnamese ladder page showed "Local policy: the day after due".
+    from complaints.domain.policies import LADDER_SOURCES, ladder_source_in
+
+    assert [s.source for s in ESCALATION_LADDER] == [
+        LADDER_SOURCES[s.code][0] for s in ESCALATION_LADDER]
+    assert all(s.source.startswith("Quy định của cơ quan") for s in ESCALATION_LADDER)
+    old = "Local policy: the day after due"  # what installations seeded before hold
+    assert ladder_source_in(old, "vi") == "Quy định của cơ quan: ngày liền sau ngày hết hạn"
+    assert ladder_source_in(ESCALATION_LADDER[1].source, "en") == old
+    assert ladder_source_in("Quyết định 5/QĐ-UBND", "en") == "Quyết định 5/QĐ-UBND"
+    assert ladder_source_in(None, "vi") == ""

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from complaints import clock
 from complaints.domain import catalog
 from complaints.domain.escalation import LIMIT_RULES, RUNG_BOUNDS
-from complaints.domain.policies import VARIANTS
+from complaints.domain.policies import VARIANTS, ladder_source_in
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -26,7 +26,7 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import roles_required
-from complaints.services import accounts, audit_seals, ladder, pattern_rules
+from complaints.services import accounts, audit_seals, case_view, ladder, pattern_rules
 from complaints.services import admin as admin_service
 from complaints.services import calendar as calendar_service
 from complaints.services import deadlines as deadline_service
@@ -64,6 +64,12 @@ OVERRIDE_NAMES = {"day_off": ("Ngày nghỉ thêm (hoán đổi)", "Extra day of
 
 def _lang() -> str:
     return str(get_locale() or "vi")
+
+
+def _agency_name(agency: Agency) -> str:
+    """An agency's name in the page's language, as elsewhere (the English one if recorded);
+    the Vietnamese official name stays in the agency's form, where it is edited."""
+    return case_view.agency_name(agency, _lang())
 
 
 def _choices(table: dict, empty: str | None = None) -> list[SelectChoice]:
@@ -139,7 +145,7 @@ def _agency_form_choices(form: AgencyForm, agency: Agency | None = None) -> None
         levels.append((agency.level, agency.level))  # older data: kept until changed
     form.level.choices = select_choices(levels, _("— Chọn cấp —"))
     form.parent_code.choices = select_choices(
-        ((a.code, "· " * depth + a.name) for a, depth in admin_service.agency_tree()
+        ((a.code, "· " * depth + _agency_name(a)) for a, depth in admin_service.agency_tree()
          if agency is None or a.id != agency.id), _("— Không có (cấp cao nhất) —"))
 
 
@@ -175,7 +181,7 @@ def agency_new():
             return _render_form(form, _("Thêm cơ quan"), url_for("admin.agencies"),
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
-        flash(_("Đã thêm cơ quan %(name)s.", name=agency.name), "success")
+        flash(_("Đã thêm cơ quan %(name)s.", name=_agency_name(agency)), "success")
         return redirect(url_for("admin.agencies"))
     return _render_form(form, _("Thêm cơ quan"), url_for("admin.agencies"), hints=hints)
 
@@ -191,7 +197,7 @@ def agency_edit(agency_id: int):
         form.locality_codes.data = ", ".join(sorted(loc.code for loc in agency.localities))
     _agency_form_choices(form, agency)
     hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng.")}
-    title = _("Sửa cơ quan %(name)s", name=agency.name)
+    title = _("Sửa cơ quan %(name)s", name=_agency_name(agency))
     if form.validate_on_submit():
         try:
             admin_service.update_agency(agency, _agency_data(form), current_user, clock.now())
@@ -202,7 +208,7 @@ def agency_edit(agency_id: int):
             return _render_form(form, title, url_for("admin.agencies"),
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
-        flash(_("Đã lưu cơ quan %(name)s.", name=agency.name), "success")
+        flash(_("Đã lưu cơ quan %(name)s.", name=_agency_name(agency)), "success")
         return redirect(url_for("admin.agencies"))
     return _render_form(form, title, url_for("admin.agencies"), hints=hints)
 
@@ -219,7 +225,7 @@ def users():
 
 
 def _agency_choices(empty: str) -> list[SelectChoice]:
-    return select_choices(((a.code, "· " * depth + a.name)
+    return select_choices(((a.code, "· " * depth + _agency_name(a))
                            for a, depth in admin_service.agency_tree() if a.active), empty)
 
 
@@ -360,7 +366,7 @@ def routing_rule_delete(rule_id: int):
         flash(_("Đã xóa quy tắc chuyển đơn."), "success")
         return redirect(url_for("admin.routing_rules"))
     return _confirm(_("Xóa quy tắc chuyển đơn"),
-                    _("Xóa quy tắc chuyển đơn đến %(agency)s?", agency=rule.agency.name),
+                    _("Xóa quy tắc chuyển đơn đến %(agency)s?", agency=_agency_name(rule.agency)),
                     url_for("admin.routing_rules"))
 
 
@@ -531,7 +537,8 @@ def ladder_rungs():
         "admin/ladder.html", current=steps.on(today), versions=ladder.versions(), today=today,
         pending=escalation_service.attention_outdated(), level_name=_level_name,
         level_hint=lambda level: catalog.label(catalog.LADDER_AUDIENCES, level, _lang()),
-        unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()), days_text=days_text)
+        unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()), days_text=days_text,
+        source_text=lambda source: ladder_source_in(source, _lang()))
 
 
 @bp.route("/ladder/new", methods=["GET", "POST"])

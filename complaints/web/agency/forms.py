@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -20,6 +21,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from complaints.domain import decisions
 from complaints.domain.limits import REASON_MAX, SUMMARY_MAX
@@ -99,7 +101,7 @@ class TransferForm(ConfirmMixin, Form):
     decided_on = _decided_on(_l("Ngày chuyển đơn"))
 
 
-class SuspendForm(Form):
+class SuspendForm(ConfirmMixin, Form):
     reason = _reason(_l("Lý do tạm đình chỉ"), _l("Nêu lý do tạm đình chỉ."))
     decided_on = _decided_on(_l("Ngày quyết định tạm đình chỉ"))
 
@@ -108,7 +110,7 @@ class ResumeForm(Form):
     decided_on = _decided_on(_l("Ngày quyết định tiếp tục giải quyết"))
 
 
-class ResolveForm(Form):
+class ResolveForm(ConfirmMixin, Form):
     outcome = SelectField(_l("Kết quả giải quyết"), choices=[],
                           validators=[DataRequired(_l("Chọn kết quả giải quyết."))])
     decision_number = StringField(_l("Số quyết định / kết luận"),
@@ -137,7 +139,17 @@ class CloseForm(ConfirmMixin, Form):
     pass
 
 
+class CheckboxListField(SelectMultipleField):
+    """A box to tick per choice; the page shows them as a fieldset (agency/_form.html)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class WithdrawForm(ConfirmMixin, Form):
+    # The petitioners who remain; the view fills the boxes, or drops the field when only
+    # one remains (that one withdraws). Unknown values are the service's error, not WTForms'.
+    petitioner_ids = CheckboxListField(_l("Người rút đơn"), choices=[], validate_choice=False)
     reason = _reason(_l("Nội dung đơn rút"), _l("Nêu nội dung đơn rút."))
     decided_on = _decided_on(_l("Ngày rút đơn"))
 
@@ -152,8 +164,10 @@ ACTION_FORMS = {
     "resume": ResumeForm, "resolve": ResolveForm, "close": CloseForm,
     "withdraw": WithdrawForm,
 }
-# Final or destructive acts ask again before they are done (ux.md).
-CONFIRM_ACTIONS = frozenset({"refuse", "return", "transfer", "close", "withdraw"})
+# Final, destructive or irreversible acts ask again before they are done (ux.md): a
+# resolution cannot be undone, a suspension stops the resolution clock.
+CONFIRM_ACTIONS = frozenset({"refuse", "return", "transfer", "suspend", "resolve", "close",
+                             "withdraw"})
 # What the flash says once an action is done (the action label alone read badly).
 DONE_MESSAGES = {
     "accept": _l("Đã thụ lý hồ sơ."),
@@ -168,3 +182,6 @@ DONE_MESSAGES = {
     "close": _l("Đã kết thúc hồ sơ."),
     "withdraw": _l("Đã ghi nhận việc rút đơn."),
 }
+# A withdrawal that leaves other petitioners: the case goes on (domain.md).
+PARTLY_WITHDRAWN = _l("Đã ghi nhận việc rút đơn của người được chọn; hồ sơ tiếp tục được "
+                      "giải quyết cho những người đứng đơn còn lại.")

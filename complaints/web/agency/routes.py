@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -14,7 +16,7 @@ from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
-from complaints.domain import catalog, policies, states
+from complaints.domain import catalog, policies, states, withdrawal
 from complaints.domain.states import InvalidTransition
 from complaints.domain.text import name_order
 from complaints.extensions import db
@@ -29,6 +31,7 @@ from complaints.web.agency.forms import (
     CONFIRM_ACTIONS,
     DONE_MESSAGES,
     FIGURES,
+    PARTLY_WITHDRAWN,
     RevealForm,
 )
 from complaints.web.export import download
@@ -286,12 +289,64 @@ def _prepare(form, action: str, case: Case) -> dict:
                                     "một lần, đặc biệt phức tạp hai lần.")
         else:
             del form.complexity
+    elif action == "withdraw":
+        hints.update(_prepare_withdrawal(form, case))
     return hints
+
+
+def _signer_key(case: Case, petitioner_id: int) -> str:
+    """An opaque value for a masked petitioner's box: the page must not carry their id."""
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"withdraw-signer:{case.id}:{petitioner_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:20]
+
+
+def _signer_label(choice: case_view.SignerChoice, masked: bool) -> str:
+    name = (_("Người đứng đơn thứ %(n)s", n=choice.number) if masked
+            else choice.full_name)
+    return _("%(name)s (người đại diện)", name=name) if choice.is_representative else name
+
+
+def _prepare_withdrawal(form, case: Case) -> dict[str, str]:
+    """Offer a box per petitioner who remains, named as the case page names them (an opaque
+    value for a masked one); with one left there is nothing to choose: that one withdraws."""
+    choices, masked = case_view.withdrawal_choices(case, current_user)
+    form.signer_keys = {(_signer_key(case, c.petitioner_id) if masked
+                         else str(c.petitioner_id)): c for c in choices}
+    form.signer_labels = {key: _signer_label(c, masked) for key, c in form.signer_keys.items()}
+    if len(choices) <= 1:
+        del form.petitioner_ids
+        return {}
+    form.petitioner_ids.choices = list(form.signer_labels.items())
+    return {"petitioner_ids": _("Đánh dấu những người rút đơn. Hồ sơ chỉ kết thúc khi không "
+                                "còn người đứng đơn nào; nếu còn, hồ sơ tiếp tục được giải "
+                                "quyết.")}
+
+
+def _named_signers(form) -> list[int] | None:
+    """The petitioners ticked on the withdrawal form (None: no boxes were offered)."""
+    if "petitioner_ids" not in form:
+        return None
+    keys = form.petitioner_ids.data or []
+    if any(key not in form.signer_keys for key in keys):  # withdrew meanwhile, or forged
+        raise ValidationFailed({"petitioner_ids": withdrawal.NOT_REMAINING})
+    return [form.signer_keys[key].petitioner_id for key in keys]
+
+
+def _confirm_notes(action: str, case: Case, form) -> dict | None:
+    """What the confirmation says beyond the form's values: for a withdrawal, who withdraws,
+    whether the case ends and whether a group loses its last representative."""
+    if action != "withdraw":
+        return None
+    plan = workflow.plan_withdrawal(case, _named_signers(form))
+    by_id = {c.petitioner_id: key for key, c in form.signer_keys.items()}
+    return {"who": [form.signer_labels[by_id[pid]] for pid in plan.withdrawing],
+            "ends_case": plan.ends_case, "no_representative": plan.no_representative_left}
 
 
 def _source(source: str) -> str:
     """A policy's legal basis in the page's language (stored in Vietnamese)."""
-    return (policies.source_in_english(source) or source) if _lang() == "en" else source
+    return policies.source_in(source, _lang())
 
 
 def _extension_hint(case: Case) -> str:
@@ -313,6 +368,29 @@ def _extension_hint(case: Case) -> str:
     return _("Tối đa %(days)s %(unit)s mỗi lần, %(max)s lần; đã gia hạn %(done)s lần "
              "(%(source)s).", days=rule.extension_days, unit=unit, max=rule.max_extensions,
              done=case.extension_count, source=_source(rule.source))
+
+
+def _figures(data: dict) -> dict:
+    """The resolution's outcome figures as the form gives them."""
+    figures = {name: data.get(name) for name in FIGURES}
+    # An unticked box says nothing (a browser sends no value): people sent to the
+    # investigating body then tick it, as they do through the API.
+    figures["sent_to_investigation"] = figures.get("sent_to_investigation") or None
+    return figures
+
+
+def _check(action: str, case: Case, form, today) -> None:
+    """Refuse, before the confirmation step, what the service would refuse once confirmed:
+    a head must not confirm a resolution only to be told its date is in the future."""
+    data = form.data
+    actor = current_user._get_current_object()
+    if action == "resolve":
+        workflow.check_resolve(case, data["outcome"], data["decision_number"], data["summary"],
+                               actor, today, decided_on=data.get("decided_on"),
+                               figures=_figures(data))
+    elif action == "suspend":
+        workflow.check_suspend(case, data["reason"], actor, today,
+                               decided_on=data.get("decided_on"))
 
 
 def _call(action: str, case: Case, form, now, today):
@@ -340,18 +418,14 @@ def _call(action: str, case: Case, form, now, today):
     if action == "resume":
         return workflow.resume(case, actor, now, today, decided_on=decided_on)
     if action == "resolve":
-        figures = {name: data.get(name) for name in FIGURES}
-        # An unticked box says nothing (a browser sends no value): people sent to the
-        # investigating body then tick it, as they do through the API.
-        figures["sent_to_investigation"] = figures.get("sent_to_investigation") or None
         return workflow.resolve(case, data["outcome"], data["decision_number"],
                                 data["summary"], actor, now, today, decided_on=decided_on,
-                                figures=figures)
+                                figures=_figures(data))
     if action == "close":
         return workflow.close(case, actor, now, today)
     if action == "withdraw":
         return workflow.withdraw(case, data["reason"], actor, now, today,
-                                 decided_on=decided_on)
+                                 decided_on=decided_on, petitioner_ids=_named_signers(form))
     raise KeyError(action)
 
 
@@ -404,11 +478,13 @@ def act(code: str, action: str):
         if confirm and "edit" in request.form:  # back from the confirmation, as typed
             form.confirmed.data = ""
             return _render_form(form, case, action, hints, errors)
-        if confirm and form.confirmed.data != "1":
-            form.confirmed.data = "1"
-            return render_template("agency/confirm.html", form=form, case=case,
-                                   action=action, today=clock.today())
         try:
+            if confirm and form.confirmed.data != "1":
+                _check(action, case, form, clock.today())  # the service's refusals first
+                notes = _confirm_notes(action, case, form)  # refused input: no confirmation
+                form.confirmed.data = "1"
+                return render_template("agency/confirm.html", form=form, case=case,
+                                       action=action, today=clock.today(), notes=notes)
             _call(action, case, form, clock.now(), clock.today())
         except ValidationFailed as exc:
             db.session.rollback()
@@ -426,7 +502,7 @@ def act(code: str, action: str):
             return redirect(url_for("agency.case_page", code=code))
         else:
             db.session.commit()
-            flash(str(DONE_MESSAGES[action]), "success")
+            flash(str(_done_message(action, case)), "success")
             if case.agency_id != current_user.agency_id or not can_view(current_user, case):
                 # Returned or transferred: the case has left this agency.
                 return redirect(url_for("agency.home"))
@@ -438,6 +514,12 @@ def act(code: str, action: str):
     if errors and hasattr(form, "confirmed"):
         form.confirmed.data = ""  # corrected input is confirmed again
     return _render_form(form, case, action, hints, errors)
+
+
+def _done_message(action: str, case: Case):
+    if action == "withdraw" and case.status != states.WITHDRAWN:  # others still stand
+        return PARTLY_WITHDRAWN
+    return DONE_MESSAGES[action]
 
 
 def _render_form(form, case: Case, action: str, hints: dict, errors: dict):

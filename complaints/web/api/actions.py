@@ -52,8 +52,10 @@ ACTION_SPECS: dict[str, ActionSpec] = {
     "close": ActionSpec(s.CloseSchema, lambda c, b, a, n, t: workflow.close(c, a, n, t),
                         "Close a resolved case (kết thúc) — agency head"),
     "withdraw": ActionSpec(s.WithdrawSchema, lambda c, b, a, n, t: workflow.withdraw(
-        c, b["reason"], a, n, t, decided_on=b["decided_on"]),
-        "Record the petitioners' withdrawal (rút đơn) — reception or agency head"),
+        c, b["reason"], a, n, t, decided_on=b["decided_on"],
+        petitioner_ids=b["petitioner_ids"]),
+        "Record the withdrawal (rút đơn) of the petitioners named; the case ends when "
+        "none remains — reception or agency head"),
     "suspend": ActionSpec(s.SuspendSchema, lambda c, b, a, n, t: workflow.suspend(
         c, b["reason"], a, n, t, decided_on=b["decided_on"]),
         "Suspend the resolution clock (tạm đình chỉ) — agency head"),

@@ -10,13 +10,18 @@ from types import SimpleNamespace
 from marshmallow.experimental.context import Context
 from sqlalchemy import select
 
-from complaints.domain import states
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Escalation, User
-from complaints.permissions import can_act
 from complaints.services import case_view as page_view
 from complaints.services.intake import Opened
 from complaints.services.workflow import ACTIONS
+
+
+def allowed_actions(case: Case, user: User) -> list[str]:
+    """The actions this user may take on the case now (POST /cases/{code}/{action}): the
+    status, the role and the law allow them (an extension only while the policy leaves
+    one). What a case answer lists, and what a 409 offers instead of a refused action."""
+    return page_view.available_actions(user, case, candidates=ACTIONS)
 
 
 class CaseView:
@@ -42,9 +47,7 @@ class CaseView:
 
     @property
     def allowed_actions(self) -> list[str]:
-        possible = states.allowed_actions(self._case.status)
-        return [a for a in ACTIONS if a in possible and can_act(self._user, self._case, a)
-                and (a != "extend" or page_view.extension_left(self._case))]
+        return allowed_actions(self._case, self._user)
 
     @cached_property
     def escalations(self) -> list[Escalation]:
@@ -84,11 +87,12 @@ class NewCaseView(CaseView):
 
 
 def reader(user: User) -> tuple[SimpleNamespace, SimpleNamespace | None]:
-    """The user's role, agency and id, and their agency's code and name, as plain values
+    """The user's role, agency and id, and their agency's code and names, as plain values
     that outlive the commit."""
     agency = user.agency
     return (SimpleNamespace(id=user.id, role=user.role, agency_id=user.agency_id),
-            SimpleNamespace(code=agency.code, name=agency.name) if agency else None)
+            SimpleNamespace(code=agency.code, name=agency.name, name_en=agency.name_en)
+            if agency else None)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from flask import jsonify
 from flask_babel import gettext as _
@@ -22,6 +23,14 @@ logger = logging.getLogger(__name__)
 class MalformedJSON(BadRequest):
     """The request's body is not JSON the API can read (bad syntax, bad encoding, nested
     deeper than the parser goes)."""
+
+
+@dataclass
+class CaseConflict(states.InvalidTransition):
+    """An action the case's status refuses, with what the caller may do instead: the
+    `allowed_actions` of the case as they read it (case_view.allowed_actions)."""
+
+    allowed: list[str] = field(default_factory=list)
 
 
 def error_response(status: int, message: str, **extra):
@@ -63,10 +72,12 @@ def not_found(exc: NotFound):
 @bp.errorhandler(states.InvalidTransition)
 def invalid_transition(exc: states.InvalidTransition):
     # The message names the action as people do ("Lưu đơn"); `action` keeps the code.
+    # What may be done instead is what the case answer lists for this caller, never every
+    # action of the status (QA: `extend` refused by law, `designate_lead` no API action).
     return error_response(
         409, transition_text(exc),
         action=exc.action, case_status=exc.status,
-        allowed_actions=states.allowed_actions(exc.status),
+        allowed_actions=exc.allowed if isinstance(exc, CaseConflict) else [],
     )
 
 

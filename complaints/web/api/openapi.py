@@ -72,7 +72,7 @@ def build_spec() -> dict:
         "delete": _operation("Revoke this request's token", 204, None, tag="auth"),
     })
     spec.path(path=f"{PREFIX}/agencies", operations={"get": _operation(
-        "List agencies (code, name, parent_code, level)", 200,
+        "List agencies (code, name, name_en, parent_code, level)", 200,
         {"type": "array", "items": s.AgencySchema}, tag="reference")})
     spec.path(path=f"{PREFIX}/fields", operations={"get": _operation(
         "List fields of law", 200, {"type": "array", "items": s.FieldSchema},

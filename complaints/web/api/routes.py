@@ -30,8 +30,14 @@ from complaints.web.api import bp
 from complaints.web.api import schemas as s
 from complaints.web.api.actions import ACTION_SPECS
 from complaints.web.api.auth import api_user, bearer_token, token_required
-from complaints.web.api.case_view import CaseView, NewCaseView, dump_context, reader
-from complaints.web.api.errors import MalformedJSON
+from complaints.web.api.case_view import (
+    CaseView,
+    NewCaseView,
+    allowed_actions,
+    dump_context,
+    reader,
+)
+from complaints.web.api.errors import CaseConflict, MalformedJSON
 
 logger = logging.getLogger(__name__)
 
@@ -289,9 +295,13 @@ def act(tracking_code: str, action: str):
     if not can_act(user, case, action):
         raise NotAllowed(N_("Tài khoản %(username)s không được thực hiện thao tác này với hồ sơ "
                             "%(code)s.", username=user.username, code=tracking_code))
-    states.next_status(case.status, action)  # a refused transition is a 409 before all else
-    body = s.shared(spec.schema).load(_body())
-    spec.call(case, body, user, now, today)
+    try:
+        states.next_status(case.status, action)  # a refused transition: 409 before all else
+        body = s.shared(spec.schema).load(_body())
+        spec.call(case, body, user, now, today)
+    except states.InvalidTransition as exc:
+        db.session.rollback()  # the case as it stands, not as the refused action left it
+        raise CaseConflict(exc.action, exc.status, allowed_actions(case, user)) from None
     return _case_response(case, user)
 
 

@@ -8,6 +8,7 @@ actions they may take), so one schema serves every staff reader and masks what i
 from __future__ import annotations
 
 import copy
+import decimal
 import json
 from datetime import date, timezone
 from functools import lru_cache
@@ -27,6 +28,7 @@ from complaints.domain.catalog import (
     STAGES,
 )
 from complaints.domain.confidentiality import MASK, mask_data
+from complaints.domain.decisions import AMOUNT_MAX
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX, SUMMARY_MAX
 from complaints.domain.messages import N_
 from complaints.domain.states import STATUSES
@@ -235,13 +237,27 @@ def _count(**kwargs) -> fields.Integer:
         **kwargs)
 
 
+class _Amount(fields.Decimal):
+    """An outcome amount: any finite number is read; its bounds are the domain's, checked
+    by the service with the page's message (decisions.figure_error, "Nhập một số từ 0 đến
+    …"). A number too large to carry two decimals (1e300) made marshmallow's quantize fail
+    and the API answer "Phải là số." (QA): it is a number, out of range."""
+
+    def _format_num(self, value):
+        try:
+            return super()._format_num(value)
+        except decimal.InvalidOperation:
+            number = decimal.Decimal(str(value))  # no number at all: refused as before
+            if not number.is_finite():
+                raise
+            return number  # unquantized: the service refuses it by its bounds
+
+
 def _amount(**kwargs) -> fields.Decimal:
     # The document states the bounds as numbers (apispec would write Decimal strings).
-    kwargs["metadata"] = {"minimum": 0, "maximum": 10**13, **kwargs.get("metadata", {})}
-    return fields.Decimal(
-        load_default=None, allow_none=True, places=2, as_string=True,
-        validate=validate.Range(min=0, max=10**13, error=_l("Phải từ {min} đến {max}.")),
-        **kwargs)
+    kwargs["metadata"] = {"minimum": 0, "maximum": int(AMOUNT_MAX),
+                          **kwargs.get("metadata", {})}
+    return _Amount(load_default=None, allow_none=True, places=2, as_string=True, **kwargs)
 
 
 # --- Tokens ------------------------------------------------------------------------------------
@@ -263,14 +279,23 @@ class TokenSchema(BaseSchema):
 
 # --- Reference data ----------------------------------------------------------------------------
 
+def _agency_name_en(**kwargs) -> fields.String:
+    # Both names in every answer, whatever the language asked, as a field's name_vi/name_en.
+    return fields.String(allow_none=True, metadata={"description": (
+        "The agency's English name where one is recorded, else null (then `name`, in "
+        "Vietnamese, is the only one).")}, **kwargs)
+
+
 class AgencyRefSchema(BaseSchema):
     code = fields.String()
-    name = fields.String()
+    name = fields.String(metadata={"description": "The agency's name, in Vietnamese."})
+    name_en = _agency_name_en()
 
 
 class AgencySchema(BaseSchema):
     code = fields.String()
-    name = fields.String()
+    name = fields.String(metadata={"description": "The agency's name, in Vietnamese."})
+    name_en = _agency_name_en()
     parent_code = fields.Pluck(AgencyRefSchema, "code", attribute="parent", allow_none=True)
     level = fields.String()
 
@@ -474,7 +499,17 @@ class RefuseSchema(ReasonSchema):
 
 
 class WithdrawSchema(ReasonSchema):
-    pass
+    petitioner_ids = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(
+            min=1, max=2**31 - 1, error=_l("Phải từ {min} đến {max}."))),
+        load_default=None, allow_none=True,
+        validate=validate.Length(min=1, max=500, error=_l("Cần từ {min} đến {max} người.")),
+        metadata={"description": (
+            "The petitioners who withdraw (their petitioner_id in the case's signers). "
+            "Without it, the only petitioner who has not withdrawn; when several remain it "
+            "is required. The case becomes withdrawn only when nobody remains; otherwise it "
+            "keeps its status and the withdrawal is recorded on the signers and the "
+            "timeline.")})
 
 
 class SuspendSchema(ReasonSchema):
@@ -769,7 +804,9 @@ class ConflictErrorSchema(ErrorSchema):
 
     action = fields.String()
     case_status = fields.String(validate=validate.OneOf(STATUSES))
-    allowed_actions = fields.List(fields.String())
+    allowed_actions = fields.List(fields.String(), metadata={
+        "description": "What you may do instead: the case's `allowed_actions` as you read "
+                       "it (GET /cases/{code})."})
 
 
 class ValidationErrorSchema(BaseSchema):

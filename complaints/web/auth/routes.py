@@ -9,6 +9,7 @@ from complaints import clock
 from complaints.extensions import db, limiter, login_manager
 from complaints.models import User
 from complaints.permissions import HOME_ENDPOINTS
+from complaints.security import local_path
 from complaints.services import accounts
 from complaints.services.accounts import AccountLocked, authenticate
 from complaints.web import sealed
@@ -64,10 +65,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _safe_target(user) -> str:
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for(HOME_ENDPOINTS[user.role])
-    return target
+    return local_path(request.args.get("next")) or url_for(HOME_ENDPOINTS[user.role])
 
 
 def _sign_in(user):

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspection")
 
-from complaints.web.inspection import reports, routes, sessions  # noqa: E402,F401
+from complaints.web.inspection import cases, reports, routes, sessions  # noqa: E402,F401

@@ -117,6 +117,10 @@ class InspectorActionForm(PageForm):
     confirm = BooleanField(_l("Tôi xác nhận thực hiện thao tác này"))
 
 
+class RevealForm(PageForm):
+    """Only the CSRF token: showing a denouncer's identity is a POST that is audited."""
+
+
 class FindingForm(PageForm):
     """A finding added to an agency's record."""
 

@@ -159,8 +159,9 @@ def _row_errors(errors: dict, where: list[tuple[int, list]]) -> dict[str, str]:
             continue  # the session's own date and channel: reported on held_on
         if name == "petitioners" and len(parts) == 5:
             person = int(parts[3])
+            # Only the person named first has an ID number and an address field.
             name = sources[person] if parts[4] == "full_name" else (
-                "id_number" if parts[4] == "id_number" else sources[person])
+                parts[4] if parts[4] in ("id_number", "address") else sources[person])
         elif name == "petitioners":
             name = "representatives"
         mapped.setdefault(f"petitions-{index}-{name}", message)

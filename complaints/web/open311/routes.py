@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from complaints import clock
 from complaints.domain.messages import N_
+from complaints.domain.text import without_control
 from complaints.extensions import db, limiter
 from complaints.services import open311
 from complaints.services.open311 import Open311Error, RequestFilter
@@ -38,7 +39,9 @@ def _xml(root_tag: str, item_tag: str, items: list[dict]) -> Response:
             child = ET.SubElement(node, key)
             if value is None:
                 continue
-            child.text = str(value).lower() if isinstance(value, bool) else str(value)
+            # Rows stored before control characters were refused must not break the feed.
+            child.text = str(value).lower() if isinstance(value, bool) \
+                else without_control(str(value))
     body = ET.tostring(root, encoding="unicode")
     return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
                     mimetype="text/xml", content_type="text/xml; charset=utf-8")

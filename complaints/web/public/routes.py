@@ -73,8 +73,10 @@ def _fill_choices(form: SubmitForm) -> None:
     lang = _lang()
     form.kind.choices = [SelectChoice(code, pair[1] if lang == "en" else pair[0])
                          for code, pair in KINDS.items()]
-    fields = db.session.scalars(select(Field).where(Field.active.is_(True))
-                                .order_by(Field.name_vi))
+    # Sorted as the reader reads the names (like the communes below): a code-point order puts
+    # "Đất đai" after "Xây dựng".
+    fields = sorted(db.session.scalars(select(Field).where(Field.active.is_(True))),
+                    key=lambda f: name_order(f.name(lang)))
     form.field.choices = [SelectChoice("", _("— Chọn lĩnh vực —"))] + [
         SelectChoice(f.code, f.name(lang)) for f in fields]
     province = f"{int(current_app.config['PROVINCE_CODE']):02d}"
@@ -297,6 +299,11 @@ def case():
     return _render_case(found)
 
 
+def _already_rated():
+    flash(_("Hồ sơ này đã được đánh giá; đánh giá đầu tiên được giữ."), "info")
+    return redirect(url_for("public.case", _anchor="danh-gia"))
+
+
 @bp.route("/ho-so/danh-gia", methods=["POST"])
 def rate():
     """Record the citizen's satisfaction with the result and the service (SIPAS)."""
@@ -305,8 +312,7 @@ def rate():
         return redirect(url_for("public.lookup"))
     if public.feedback_of(found) is not None:
         # A second tab or a double tap: say so rather than answer 422 with no message.
-        flash(_("Hồ sơ này đã được đánh giá; đánh giá đầu tiên được giữ."), "info")
-        return redirect(url_for("public.case", _anchor="danh-gia"))
+        return _already_rated()
     form = FeedbackForm()
     if form.validate_on_submit():
         try:
@@ -315,11 +321,21 @@ def rate():
                                    clock.now())
         except ValidationFailed as exc:
             db.session.rollback()
+            # Two taps at once: the other request's rating was saved first.
+            if public.feedback_of(found) is not None:
+                return _already_rated()
             _attach_errors(form, exc.errors)
         else:
             db.session.commit()
             return redirect(url_for("public.case", _anchor="danh-gia"))
     return _render_case(found, feedback_form=form, status=422)
+
+
+def _second_complaint_filed(second: Case):
+    """Back to the first case's page, saying which second complaint was filed already."""
+    flash(_("Bạn đã gửi khiếu nại lần hai cho hồ sơ này (mã hồ sơ %(code)s).",
+            code=second.tracking_code), "info")
+    return redirect(url_for("public.case", _anchor="khieu-nai-lan-hai"))
 
 
 @bp.route("/ho-so/khieu-nai-lan-hai", methods=["POST"])
@@ -333,9 +349,7 @@ def second_complaint():
     already = public.second_complaint_of(found)
     if already is not None:
         # A second tab or a double tap: say so rather than answer 422 with no message.
-        flash(_("Bạn đã gửi khiếu nại lần hai cho hồ sơ này (mã hồ sơ %(code)s).",
-                code=already.tracking_code), "info")
-        return redirect(url_for("public.case", _anchor="khieu-nai-lan-hai"))
+        return _second_complaint_filed(already)
     window = public.appeal_window(found)
     form = SecondComplaintForm().for_ground(window.ground if window else None)
     if form.validate_on_submit():
@@ -345,6 +359,11 @@ def second_complaint():
                 clock.now(), clock.today())
         except ValidationFailed as exc:
             db.session.rollback()
+            # Two taps at once: the other request filed it first (the database lets only
+            # one in), and this one is told so like a tap after it.
+            already = public.second_complaint_of(found)
+            if already is not None:
+                return _second_complaint_filed(already)
             _attach_errors(form, exc.errors)
         except NotFound:
             db.session.rollback()

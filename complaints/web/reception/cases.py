@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from complaints import clock
-from complaints.domain import states
+from complaints.domain import policies, states
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Attachment, AuditEvent, Case
@@ -77,6 +77,7 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         ((a.code, case_view.agency_name(a, lang)) for a in agencies), _("— Chọn cơ quan —"))
     suggestion = routing.suggestion_for(case)
     returned = routing.last_return(case)
+    acceptance = _acceptance_hint(case)
     if not route_form.agency_code.data:
         if returned is not None and returned.suggested_agency is not None:
             route_form.agency_code.data = returned.suggested_agency.code
@@ -90,8 +91,9 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         "reception/case.html", case=case, case_attachments=files, timeline=_timeline(case),
         forms=forms, errors=errors or {},
         actions=actions, suggestion=suggestion,
-        suggestion_reason=(routing.describe_rule(suggestion.rule, suggestion.agency, lang)
-                           if suggestion else None), acceptance_rule=_acceptance_hint(case),
+        suggestion_reason=(routing.describe_suggestion(suggestion, lang)
+                           if suggestion else None), acceptance_rule=acceptance,
+        acceptance_source=policies.source_in(acceptance.source, lang) if acceptance else None,
         returned=returned,
         show_identity=can_see_identity(current_user, case), today=clock.today(),
     ), status
@@ -226,8 +228,8 @@ def download(attachment_id: int):
         attachments.record_identity_download(row, case, current_user, clock.now())
         db.session.commit()
     response = send_file(path, mimetype=row.content_type, as_attachment=True,
-                         download_name=row.filename, max_age=0, etag=False,
-                         conditional=False)
+                         download_name=attachments.download_name(row.filename), max_age=0,
+                         etag=False, conditional=False)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

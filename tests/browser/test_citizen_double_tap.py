@@ -1,0 +1,68 @@
+"""A citizen taps "Gửi đơn" twice (QA round 4): one petition is sent, not two (once.js)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from complaints.extensions import db
+from complaints.models import Case
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
+
+
+def _fill(page) -> None:
+    page.goto("/cong-dan/gui-don")
+    page.get_by_label("Khiếu nại").check()
+    page.get_by_label("Lĩnh vực").select_option("land")
+    page.get_by_label("Tóm tắt nội dung (trích yếu)").fill("Thu hồi đất không đúng")
+    page.get_by_label("Nội dung đơn").fill("Đề nghị xem xét lại quyết định thu hồi đất.")
+    page.get_by_label("Họ và tên").fill("Trần Thị Bích Ngọc")
+    page.get_by_label("Số điện thoại").fill("0912345678")
+    page.get_by_label(re.compile("Tôi đã đọc và đồng ý")).check()
+
+
+def test_a_double_tap_sends_the_petition_once(phone_page, live_server, make_agency):
+    page = phone_page
+    make_agency(code="BTCD", name="Ban Tiếp công dân tỉnh")
+    db.session.commit()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    # Each answer takes a moment, as on a busy server and a slow network: time for a second
+    # tap while the first one is on its way.
+    page.route("**/cong-dan/gui-don", lambda route: (page.wait_for_timeout(300),
+                                                     route.continue_()))
+    _fill(page)
+    button = page.get_by_role("button", name="Gửi đơn")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.touchscreen.tap(x, y)
+    page.wait_for_timeout(100)  # the second tap of a double tap, the first on its way
+    page.touchscreen.tap(x, y)
+    page.wait_for_url("**/cong-dan/da-gui")
+    assert page.get_by_test_id("tracking-code").inner_text().strip()
+    assert len(posts) == 1, posts
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Case.id))) == 1
+
+
+def test_the_form_can_be_sent_again_when_shown_again(phone_page, live_server, make_agency):
+    """Back to the form from the browser's memory (bfcache): its button works again."""
+    page = phone_page
+    make_agency(code="BTCD", name="Ban Tiếp công dân tỉnh")
+    db.session.commit()
+    _fill(page)
+    # An answer that leaves the page where it is: the form stays on screen, sent.
+    page.route("**/cong-dan/gui-don", lambda route: route.fulfill(status=204)
+               if route.request.method == "POST" else route.continue_())
+    page.get_by_role("button", name="Gửi đơn").click()
+    button = page.locator("[data-testid=submit-form] button[type=submit]")
+    page.wait_for_function("document.querySelector('[data-testid=submit-form] "
+                           "button[type=submit]').disabled")
+    assert button.inner_text() == "Đang gửi…"
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', "
+                  "{persisted: true}))")
+    assert button.is_enabled() and button.inner_text() == "Gửi đơn"

@@ -1,0 +1,374 @@
+"""A withdrawal (rút đơn) names the petitioners who withdraw; the case ends only when nobody
+remains (domain.md). Found by QA: 6 petitioners, "Ông Người 3 rút đơn" withdrew all six."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from complaints.domain import reports as forms
+from complaints.extensions import db
+from complaints.models import AuditEvent, Case, PetitionSigner
+from complaints.services import case_view, intake, reports, scorecard, workflow
+from complaints.services.errors import ValidationFailed
+from tests.conftest import NOW, TODAY
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY (01/12)
+
+ON = date(2026, 11, 30)
+
+
+@pytest.fixture
+def world(make_agency, make_user):
+    province = make_agency(code="UBND-HP", level="province", name="UBND thành phố")
+    desk = make_agency(code="BTCD", parent=province, name="Ban Tiếp công dân")
+    so = make_agency(code="SO-TNMT", parent=province, name="Sở Tài nguyên và Môi trường")
+    return {
+        "province": province, "so": so,
+        "reception": make_user("reception", agency=desk, username="tiepdan"),
+        "head": make_user("agency_head", agency=so, username="giamdoc"),
+        "inspector": make_user("inspector", username="thanhtra"),
+    }
+
+
+@pytest.fixture
+def accepted(world, make_case):
+    """A maker of cases received 20/11, routed 23/11 and accepted 24/11 by the Sở."""
+
+    def make(kind: str = "complaint", petitioners: int = 6) -> Case:
+        case = make_case(actor=world["reception"], kind=kind, petitioners=petitioners,
+                         received_on=date(2026, 11, 20))
+        workflow.route(case, "SO-TNMT", world["reception"], NOW, TODAY,
+                       decided_on=date(2026, 11, 23))
+        workflow.accept(case, world["head"], NOW, TODAY, decided_on=date(2026, 11, 24))
+        db.session.commit()
+        return case
+
+    return make
+
+
+def _fresh(case: Case) -> Case:
+    db.session.expire_all()
+    return db.session.get(Case, case.id)
+
+
+def _signers(case: Case) -> list[PetitionSigner]:
+    return [s for p in _fresh(case).petitions for s in p.signers]
+
+
+def _ids(case: Case) -> list[int]:
+    return [s.petitioner_id for s in _signers(case)]
+
+
+def _withdrawn(case: Case) -> dict[int, date | None]:
+    return {s.petitioner_id: s.withdrawn_on for s in _signers(case)}
+
+
+def _last_event(case: Case) -> tuple[str, dict]:
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.chain == f"case:{case.id}").order_by(AuditEvent.seq.desc())).first()
+    return event.action, json.loads(event.data)
+
+
+# --- The service ---------------------------------------------------------------------------
+
+
+def test_one_of_six_withdraws_and_the_case_goes_on(world, accepted):
+    case = accepted()
+    third = _ids(case)[2]
+    workflow.withdraw(case, "Ông Người 3 rút đơn", world["head"], NOW, TODAY, decided_on=ON,
+                      petitioner_ids=[third])
+    db.session.commit()
+    case = _fresh(case)
+    assert case.status == "accepted" and case.closed_on is None
+    assert _withdrawn(case) == {pid: (ON if pid == third else None) for pid in _ids(case)}
+    assert case.deadline("resolution").met_on is None  # the clock still runs for the others
+    action, data = _last_event(case)
+    assert action == "signers_withdrawn"
+    assert data["petitioners"] == [third] and data["remaining"] == 5
+    assert data["reason"] == "Ông Người 3 rút đơn" and data["on"] == "2026-11-30"
+    assert "no_representative" not in data
+
+
+def test_several_left_and_nobody_named_is_refused_and_changes_nothing(world, accepted):
+    case = accepted()
+    with pytest.raises(ValidationFailed) as refused:
+        workflow.withdraw(case, "Rút đơn", world["head"], NOW, TODAY, decided_on=ON)
+    assert "6 người đứng đơn chưa rút đơn" in refused.value.errors["petitioner_ids"]
+    db.session.rollback()
+    assert _fresh(case).status == "accepted"
+    assert set(_withdrawn(case).values()) == {None}
+
+
+def test_the_last_to_withdraw_withdraw_the_case(world, accepted):
+    case = accepted(petitioners=3)
+    first, *rest = _ids(case)
+    workflow.withdraw(case, "Rút đơn", world["head"], NOW, TODAY, decided_on=date(2026, 11, 25),
+                      petitioner_ids=[first])
+    workflow.withdraw(case, "Rút đơn", world["head"], NOW, TODAY, decided_on=ON,
+                      petitioner_ids=rest)
+    db.session.commit()
+    case = _fresh(case)
+    assert case.status == "withdrawn" and case.closed_on == ON
+    assert _withdrawn(case) == {first: date(2026, 11, 25), rest[0]: ON, rest[1]: ON}
+    assert all(row.met_on is not None for row in case.deadlines)
+    action, data = _last_event(case)
+    assert action == "withdrawn" and data["petitioners"] == rest
+
+
+def test_a_single_petitioner_withdraws_without_being_named(world, accepted):
+    case = accepted(petitioners=1)
+    workflow.withdraw(case, "Rút đơn", world["head"], NOW, TODAY, decided_on=ON)
+    db.session.commit()
+    assert _fresh(case).status == "withdrawn"
+    assert list(_withdrawn(case).values()) == [ON]
+
+
+def test_one_who_already_withdrew_cannot_withdraw_again(world, accepted):
+    case = accepted(petitioners=3)
+    first = _ids(case)[0]
+    workflow.withdraw(case, "Rút đơn", world["head"], NOW, TODAY, petitioner_ids=[first])
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as refused:
+        workflow.withdraw(case, "Rút đơn", world["head"], NOW, TODAY, petitioner_ids=[first])
+    assert "đã rút đơn" in refused.value.errors["petitioner_ids"]
+
+
+def test_the_representative_withdraws_and_the_group_goes_on(world, accepted):
+    case = accepted()  # 6 petitioners, the first their representative
+    signers = _signers(case)
+    assert [s.is_representative for s in signers] == [True] + [False] * 5
+    workflow.withdraw(case, "Người đại diện rút đơn", world["head"], NOW, TODAY,
+                      petitioner_ids=[signers[0].petitioner_id])
+    db.session.commit()
+    assert _fresh(case).status == "accepted"
+    action, data = _last_event(case)
+    assert action == "signers_withdrawn" and data["no_representative"] is True
+
+
+def test_withdrawn_counts_in_reports_and_scorecards_only_when_the_case_is(world, accepted):
+    case = accepted(kind="denunciation", petitioners=2)
+    first, second = _ids(case)
+    period = forms.Period("custom", date(2026, 11, 1), date(2026, 11, 30), 2026)
+
+    def counted():
+        rows = reports.build_report("04/GQTC", "UBND-HP", period)
+        row = dict(zip([u.code for u in rows.units], rows.rows, strict=True))["SO-TNMT"]
+        card = next(c for c in scorecard.scorecards(world["inspector"], period.start,
+                                                    period.end, TODAY)
+                    if c.agency.code == "SO-TNMT")
+        return row["8"], card.metrics.resolved, card.metrics.open_now
+
+    workflow.withdraw(case, "Rút tố cáo", world["head"], NOW, TODAY, decided_on=ON,
+                      petitioner_ids=[first])
+    db.session.commit()
+    assert counted() == (0, 0, 1)  # one denouncer remains: not withdrawn, still open
+    workflow.withdraw(case, "Rút tố cáo", world["head"], NOW, TODAY, decided_on=ON,
+                      petitioner_ids=[second])
+    db.session.commit()
+    assert counted() == (1, 1, 0)
+
+
+def test_a_petitioner_on_two_petitions_withdraws_from_both_and_may_come_back(world,
+                                                                             accepted):
+    case = accepted(petitioners=2)
+    first = _signers(case)[0].petitioner
+
+    def sign_again(on: date) -> None:
+        intake.add_petition(case, intake.PetitionData(
+            channel="mail", received_on=on, petitioners=[intake.PetitionerData(
+                full_name=first.full_name, id_number=first.id_number)]),
+            world["reception"], NOW, TODAY)
+        db.session.commit()
+
+    def shown() -> list:
+        page = case_view.build_case_page(_fresh(case), world["head"])
+        return [(p.full_name, p.withdrawn_on) for p in page.petitioners]
+
+    sign_again(date(2026, 11, 25))
+    workflow.withdraw(case, "Rút đơn", world["head"], NOW, TODAY, decided_on=ON,
+                      petitioner_ids=[first.id])
+    db.session.commit()
+    assert [s.withdrawn_on for s in _signers(case) if s.petitioner_id == first.id] == [ON, ON]
+    assert shown() == [("Nguyễn Văn A", ON), ("Nguyễn Văn B", None)]
+    sign_again(TODAY)  # writes again on the same matter: they stand again
+    assert shown() == [("Nguyễn Văn A", None), ("Nguyễn Văn B", None)]
+    assert [c.petitioner_id for c in case_view.withdrawal_choices(
+        _fresh(case), world["head"])[0]] == [first.id, _ids(case)[1]]
+
+
+# --- The agency's form ---------------------------------------------------------------------
+
+
+def test_the_form_ticks_who_withdraws_confirms_and_the_page_shows_it(client, login, world,
+                                                                     accepted):
+    case = accepted()
+    code, ids = case.tracking_code, _ids(case)
+    login(world["head"])
+    form = client.get(f"/agency/cases/{code}/withdraw").text
+    boxes = form[form.index('data-testid="checkboxes-petitioner_ids"'):]
+    assert boxes.count('type="checkbox"') == 6
+    assert "Nguyễn Văn A (người đại diện)" in boxes and "Nguyễn Văn C" in boxes
+    assert f'value="{ids[2]}"' in boxes
+    data = {"petitioner_ids": [str(ids[2])], "reason": "Ông Người 3 rút đơn",
+            "decided_on": "2026-11-30"}
+    confirm = client.post(f"/agency/cases/{code}/withdraw", data=data)
+    assert confirm.status_code == 200
+    who = confirm.text[confirm.text.index('data-testid="confirm-who"'):]
+    assert who[:who.index("</dd>")].endswith("Nguyễn Văn C")
+    assert "hồ sơ giữ nguyên trạng thái và tiếp tục được giải quyết" in confirm.text
+    assert "hồ sơ kết thúc" not in confirm.text
+    assert f'name="petitioner_ids" value="{ids[2]}"' in confirm.text
+    assert _fresh(case).status == "accepted" and set(_withdrawn(case).values()) == {None}
+    done = client.post(f"/agency/cases/{code}/withdraw", data={**data, "confirmed": "1"},
+                       follow_redirects=True)
+    assert "hồ sơ tiếp tục được giải quyết cho những người đứng đơn còn lại" in done.text
+    assert _fresh(case).status == "accepted"
+    assert [pid for pid, on in _withdrawn(case).items() if on] == [ids[2]]
+    # The petitioners' list marks the one who withdrew; the timeline says who.
+    assert done.text.count("Đã rút đơn ngày 30/11/2026") == 1
+    assert "Người đứng đơn rút đơn, hồ sơ tiếp tục" in done.text
+    assert "Người rút đơn: Nguyễn Văn C;" in done.text
+    assert "Số người đứng đơn còn lại: 5" in done.text
+    # Those who remain are the boxes offered next time.
+    again = client.get(f"/agency/cases/{code}/withdraw").text
+    assert again.count('type="checkbox"') == 5 and "Nguyễn Văn C" not in again
+
+
+def test_the_form_without_a_tick_asks_who_before_confirming(client, login, world, accepted):
+    case = accepted()
+    login(world["head"])
+    r = client.post(f"/agency/cases/{case.tracking_code}/withdraw",
+                    data={"reason": "Rút đơn", "decided_on": "2026-11-30"})
+    assert r.status_code == 422 and "Xác nhận:" not in r.text
+    assert 'data-testid="error-petitioner_ids"' in r.text
+    assert "Hồ sơ có 6 người đứng đơn chưa rút đơn: chọn người rút đơn." in r.text
+    assert _fresh(case).status == "accepted"
+
+
+def test_a_stale_or_forged_tick_is_refused_next_to_the_boxes(client, login, world, accepted):
+    case = accepted()
+    login(world["head"])
+    r = client.post(f"/agency/cases/{case.tracking_code}/withdraw",
+                    data={"petitioner_ids": ["999999"], "reason": "Rút đơn",
+                          "decided_on": "2026-11-30", "confirmed": "1"})
+    assert r.status_code == 422 and 'data-testid="error-petitioner_ids"' in r.text
+    assert "không phải người đứng đơn của hồ sơ hoặc đã rút đơn" in r.text
+    assert set(_withdrawn(case).values()) == {None}
+
+
+def test_the_confirmation_warns_when_the_representative_withdraws(client, login, world,
+                                                                  accepted):
+    case = accepted()
+    login(world["head"])
+    rep = _ids(case)[0]
+    r = client.post(f"/agency/cases/{case.tracking_code}/withdraw",
+                    data={"petitioner_ids": [str(rep)], "reason": "Rút đơn",
+                          "decided_on": "2026-11-30"})
+    assert 'data-testid="confirm-representative"' in r.text
+    assert "những người còn lại có thể cần cử người đại diện mới" in r.text
+
+
+def test_the_last_petitioner_has_no_box_and_the_case_ends(client, login, world, accepted):
+    case = accepted(petitioners=1)
+    login(world["head"])
+    form = client.get(f"/agency/cases/{case.tracking_code}/withdraw").text
+    assert "checkboxes-petitioner_ids" not in form
+    data = {"reason": "Rút đơn", "decided_on": "2026-11-30"}
+    confirm = client.post(f"/agency/cases/{case.tracking_code}/withdraw", data=data).text
+    assert "mọi thời hạn dừng lại và hồ sơ kết thúc" in confirm
+    assert "Nguyễn Văn A" in confirm[confirm.index('data-testid="confirm-who"'):]
+    client.post(f"/agency/cases/{case.tracking_code}/withdraw", data={**data, "confirmed": "1"})
+    assert _fresh(case).status == "withdrawn"
+
+
+def test_denouncers_are_ticked_masked_by_an_opaque_value(client, login, world, accepted):
+    case = accepted(kind="denunciation", petitioners=3)
+    ids = _ids(case)
+    names = [s.petitioner.full_name for s in _signers(case)]
+    login(world["head"])
+    form = client.get(f"/agency/cases/{case.tracking_code}/withdraw").text
+    boxes = form[form.index('data-testid="checkboxes-petitioner_ids"'):form.index("</fieldset>")]
+    assert "Người đứng đơn thứ 2" in boxes
+    assert not any(name in form for name in names)
+    values = re.findall(r'type="checkbox" value="([^"]+)"|value="([^"]+)"[^>]*type="checkbox"',
+                        boxes)
+    values = [a or b for a, b in values]
+    assert len(values) == 3 and not {str(pid) for pid in ids} & set(values)
+    data = {"petitioner_ids": [values[1]], "reason": "Rút tố cáo", "decided_on": "2026-11-30"}
+    confirm = client.post(f"/agency/cases/{case.tracking_code}/withdraw", data=data).text
+    assert "Người đứng đơn thứ 2" in confirm and not any(name in confirm for name in names)
+    page = client.post(f"/agency/cases/{case.tracking_code}/withdraw",
+                       data={**data, "confirmed": "1"}, follow_redirects=True).text
+    assert [pid for pid, on in _withdrawn(case).items() if on] == [ids[1]]
+    # The masked timeline does not name who withdrew either.
+    assert "Người đứng đơn rút đơn, hồ sơ tiếp tục" in page
+    assert not any(name in page for name in names)
+
+
+# --- The API -------------------------------------------------------------------------------
+
+
+def _signers_json(body: dict) -> list[dict]:
+    return [s for p in body["petitions"] for s in p["signers"]]
+
+
+def test_api_names_the_petitioners_who_withdraw(api, world, accepted):
+    case = accepted()
+    head = world["head"]
+    code = case.tracking_code
+    listed = [s["petitioner_id"] for s in _signers_json(
+        api(head, "GET", f"/cases/{code}").get_json())]
+    assert listed == _ids(case)
+    r = api(head, "POST", f"/cases/{code}/withdraw",
+            json={"reason": "Ông Người 3 rút đơn", "decided_on": "2026-11-30",
+                  "petitioner_ids": [listed[2]]})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["status"] == "accepted"
+    assert [s["withdrawn_on"] for s in _signers_json(body)] == [
+        "2026-11-30" if i == 2 else None for i in range(6)]
+    last = body["timeline"][-1]
+    assert last["action"] == "signers_withdrawn" and last["data"]["petitioners"] == [listed[2]]
+
+
+def test_api_without_a_list_asks_which_when_several_remain(api, world, accepted):
+    case = accepted()
+    r = api(world["head"], "POST", f"/cases/{case.tracking_code}/withdraw",
+            json={"reason": "Rút đơn"})
+    assert r.status_code == 422
+    assert "chọn người rút đơn" in r.get_json()["errors"]["petitioner_ids"]
+    assert _fresh(case).status == "accepted"
+
+
+def test_api_without_a_list_withdraws_the_only_one_left(api, world, accepted):
+    case = accepted(petitioners=2)
+    first, second = _ids(case)
+    r = api(world["head"], "POST", f"/cases/{case.tracking_code}/withdraw",
+            json={"reason": "Rút đơn", "petitioner_ids": [first]})
+    assert r.status_code == 200 and r.get_json()["status"] == "accepted"
+    r = api(world["head"], "POST", f"/cases/{case.tracking_code}/withdraw",
+            json={"reason": "Rút đơn"})
+    assert r.status_code == 200 and r.get_json()["status"] == "withdrawn"
+    assert _withdrawn(case)[second] == TODAY
+
+
+@pytest.mark.parametrize(("ids", "message"), [
+    ([], "Cần từ 1 đến 500 người."),
+    ([0], "Phải từ 1 đến 2147483647."),
+    (["1"], "Phải là số nguyên."),
+    ([999999], "không phải người đứng đơn của hồ sơ hoặc đã rút đơn"),
+], ids=["empty", "zero", "text", "stranger"])
+def test_api_refuses_an_empty_or_foreign_list(api, world, accepted, ids, message):
+    case = accepted()
+    r = api(world["head"], "POST", f"/cases/{case.tracking_code}/withdraw",
+            json={"reason": "Rút đơn", "petitioner_ids": ids})
+    assert r.status_code == 422
+    errors = r.get_json()["errors"]
+    assert any(key.startswith("petitioner_ids") and message in text
+               for key, text in errors.items()), errors
+    assert set(_withdrawn(case).values()) == {None}
