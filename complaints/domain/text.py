@@ -8,9 +8,13 @@ import unicodedata
 from unidecode import unidecode
 
 _SPACES = re.compile(r"\s+")
-# Control characters (C0 but tab and line breaks, DEL, C1): never part of a typed text, and
-# not allowed in XML 1.0 (an Open311 feed holding one breaks for every client).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Control characters (C0 but tab and line breaks, DEL, C1), lone surrogates (a JSON "\ud800")
+# and the noncharacters U+FDD0–U+FDEF, U+FFFE, U+FFFF: never part of a typed text, and not
+# allowed in XML 1.0 (an Open311 feed holding one breaks for every client).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                      "\ufffe\uffff]")
+# Letters and symbols that print as nothing: Hangul fillers, the blank Braille pattern.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def fold(text: str | None) -> str:
@@ -44,7 +48,8 @@ def without_control(text: str) -> str:
 
 def blank(text: str | None) -> bool:
     """Is nothing visible in the text? Spaces, zero-width and other format characters
-    (Unicode Cf: U+200B, U+200D, U+FEFF, bidi marks…) and controls show nothing: a name
-    made of them is no name."""
-    return not any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc")
+    (Unicode Cf: U+200B, U+200D, U+FEFF, bidi marks…), controls, unassigned code points and
+    blank-looking letters (U+3164, U+2800) show nothing: a name made of them is no name."""
+    return not any(not ch.isspace() and ch not in _BLANK_LOOKING
+                   and unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Cn")
                    for ch in text or "")

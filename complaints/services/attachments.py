@@ -37,8 +37,8 @@ PURPOSES = ("petition", "evidence", "decision", "other")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # Controls (C0, C1), characters Windows refuses, and the invisible ones that reorder or
 # hide text (bidi overrides and isolates, zero-width): "\u202egpj.exe" reads as "exe.jpg".
-_UNSAFE = re.compile('[\x00-\x1f\x7f-\x9f<>:"/\\\\|?*\u061c\u200b-\u200f\u202a-\u202e'
-                     '\u2066-\u2069\ufeff]+')
+_UNSAFE = re.compile('[\x00-\x1f\x7f-\x9f<>:"/\\\\|?*\u061c\u180e\u200b-\u200f\u202a-\u202e'
+                     '\u2060-\u2064\u2066-\u2069\ufeff]+')
 
 
 class StorageError(ServiceError):

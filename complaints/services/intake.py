@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from complaints.domain import contacts, states
+from complaints.domain import appeal, contacts, states
 from complaints.domain import escalation as rules
 from complaints.domain.catalog import CHANNELS, KINDS
 from complaints.domain.messages import N_
@@ -311,6 +311,8 @@ class _References:
     parent_missing: bool = False
     # A second complaint on a case that has one already: that one's tracking code.
     second_complaint: str | None = None
+    # A second complaint on a case it may not follow (not a decided or overdue first round).
+    no_second_round: bool = False
 
 
 def _is_second_complaint(data: CaseData) -> bool:
@@ -336,7 +338,23 @@ def _references(data: CaseData) -> _References:
             refs.second_complaint = db.session.scalar(
                 select(c.tracking_code).where(c.parent_case_id == refs.parent_id,
                                               c.complaint_round == 2).limit(1))
+            refs.no_second_round = not _second_round_may_follow(refs.parent_id, data)
     return refs
+
+
+def _second_round_may_follow(parent_id: int, data: CaseData) -> bool:
+    """Is the parent a first-round complaint a second one may follow (decided, or its
+    resolution deadline passed unanswered by the day this petition was received)?"""
+    c, d = Case.__table__.c, CaseDeadline.__table__.c
+    row = db.session.execute(
+        select(c.kind, c.complaint_round, c.status, c.decision_on, c.outcome, d.due_on)
+        .outerjoin(CaseDeadline.__table__, (d.case_id == c.id) & (d.stage == "resolution")
+                   & d.met_on.is_(None))
+        .where(c.id == parent_id)).first()
+    on = data.petition.received_on
+    return row is not None and on is not None and appeal.may_follow(
+        row.kind, row.complaint_round, row.status, row.decision_on, row.outcome, row.due_on,
+        on)
 
 
 def validate_case(data: CaseData, today: date, prefix: str = "",
@@ -359,6 +377,11 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
         errors[prefix + "complaint_round"] = N_("Lần khiếu nại là 1 hoặc 2.")
     if refs.parent_missing:
         errors[prefix + "parent_tracking_code"] = N_("Không tìm thấy hồ sơ trước.")
+    elif refs.no_second_round:
+        errors[prefix + "parent_tracking_code"] = N_(
+            "Hồ sơ %(parent)s không phải khiếu nại lần đầu đã có quyết định giải quyết hoặc "
+            "đã quá hạn giải quyết: không mở khiếu nại lần hai từ hồ sơ này.",
+            parent=data.parent_tracking_code)
     elif refs.second_complaint:
         # One second complaint per first-round case (the cases' unique index holds it too):
         # a later petition on it joins that case (add_petition) rather than opening another.
@@ -368,32 +391,37 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
             code=refs.second_complaint)
     for key, message in denouncer_errors(data.kind, data.petition.petitioners,
                                          data.petition.eligible,
-                                         f"{prefix}petitioners.0.").items():
+                                         f"{prefix}petitioners.").items():
         errors.setdefault(key, message)  # "Nhập họ và tên." stays where it was said
     errors.update(_policy_errors(data, prefix, errors))
     return errors
 
 
 def denouncer_errors(kind: str, people: list, eligible: bool = True,
-                     prefix: str = "petitioners.0.") -> dict[str, str]:
-    """Return field → message when a denunciation names no denouncer with an address.
+                     prefix: str = "petitioners.", indexed: bool = True) -> dict[str, str]:
+    """Return field → message for each denouncer not named with an address.
 
-    A denunciation gives the denouncer's full name and address (Law on Denunciations
-    Art. 23); an anonymous one is not handled as a denunciation (Art. 25): a new one needs
-    at least one signer named with their address. One rule for every channel that opens a
-    case (the desk, the API, reception sessions, the citizens' form, Open311 through it).
+    A denunciation gives each denouncer's full name and address (Law on Denunciations
+    Art. 23(1): with several denouncers, each one's); an anonymous one is not handled as a
+    denunciation (Art. 25). One rule for every channel (the desk, the API, reception
+    sessions, the citizens' form, Open311 through it, petitions joined to a denunciation).
     A petition the desk logs as not eligible (`eligible` False) is exempt: an anonymous
     letter is still logged, to be filed away (lưu đơn) or passed on, and counted in the
     reports. `people`: anything with `full_name` and `address` (the online form's
-    submission too); the message goes on the first signer's missing field (`prefix` +
-    "address", else `prefix` + "full_name").
+    submission too); keys are `prefix` + "<i>." + field, or `prefix` + field when not
+    `indexed` (a form with one person).
     """
-    if kind != "denunciation" or not eligible or not people:
+    if kind != "denunciation" or not eligible:
         return {}
-    if any(not blank(p.full_name) and not blank(p.address) for p in people):
-        return {}
-    name = "address" if blank(people[0].address) else "full_name"
-    return {prefix + name: N_("Đơn tố cáo phải có họ tên và địa chỉ người tố cáo.")}
+    errors = {}
+    for i, person in enumerate(people):
+        missing = [name for name in ("full_name", "address")
+                   if blank(getattr(person, name, None))]
+        if missing:
+            where = f"{prefix}{i}." if indexed else prefix
+            errors[where + missing[-1]] = N_("Đơn tố cáo phải có họ tên và địa chỉ người "
+                                             "tố cáo.")
+    return errors
 
 
 def _policy_errors(data: CaseData, prefix: str, found: dict[str, str]) -> dict[str, str]:
@@ -603,6 +631,8 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
     `reception_session_id` links it to the reception session it was raised at.
     """
     errors = validate_petition(data, today)
+    for key, message in denouncer_errors(case.kind, data.petitioners, data.eligible).items():
+        errors.setdefault(key, message)  # a new denouncer on a denunciation too
     if errors:
         raise ValidationFailed(errors)
     petition = _add_petition(case, data, actor)

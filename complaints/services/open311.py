@@ -16,7 +16,7 @@ from sqlalchemy import select
 from complaints.domain import states
 from complaints.domain.catalog import KINDS, REPORT_CATEGORIES, label
 from complaints.domain.messages import N_
-from complaints.domain.text import blank
+from complaints.domain.text import blank, has_control
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality
 from complaints.services import public
@@ -248,6 +248,10 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
     if (lat is None) != (lon is None):
         raise Open311Error(400, N_("lat và long phải được gửi cùng nhau."))
     address = (params.get("address_string") or "").strip()
+    if has_control(address):  # checked here: intake would see it only inside the content
+        raise Open311Error(400, N_("address_string có ký tự điều khiển không hợp lệ."),
+                           errors={"address_string": N_(
+                               "Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")})
     if len(address) > ADDRESS_STRING_MAX:
         raise Open311Error(400, N_("address_string tối đa %(max)s ký tự.",
                                    max=ADDRESS_STRING_MAX))

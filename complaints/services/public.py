@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from complaints.domain import contacts, states
+from complaints.domain import appeal, contacts, states
 from complaints.domain.catalog import KINDS
 from complaints.domain.messages import N_
 from complaints.domain.policies import SOURCES, source_in_english
@@ -45,10 +45,7 @@ APPEAL_WINDOW = {
     False: {"days": 30, "source": SOURCES["complaint_33"][0]},
     True: {"days": 45, "source": SOURCES["complaint_33_remote"][0]},
 }
-# A first decision that ends with one of these leaves nothing to complain about a second
-# time: "withdrawn after explanation" means the complainant withdrew, no decision stands.
-NO_APPEAL_OUTCOMES = ("withdrawn_after_explanation",)
-RESOLVED_STATUSES = (states.RESOLVED, states.CLOSED)
+RESOLVED_STATUSES = appeal.DECIDED_STATUSES
 
 
 @dataclass
@@ -141,7 +138,8 @@ def validate_submission(data: OnlineSubmission) -> dict[str, str]:
     if blank(data.full_name):  # zero-width characters are no name
         errors["full_name"] = N_("Nhập họ và tên.")
     # Law on Denunciations Art. 23, 25: the rule of every intake (intake.denouncer_errors).
-    for key, message in intake.denouncer_errors(data.kind, [data], prefix="").items():
+    for key, message in intake.denouncer_errors(data.kind, [data], prefix="",
+                                                indexed=False).items():
         errors.setdefault(key, message)
     if all(blank(v) for v in (data.phone, data.email, data.address)):
         errors["phone"] = N_("Nhập ít nhất một cách liên lạc: điện thoại, thư điện tử "
@@ -416,11 +414,9 @@ def record_feedback(case: Case, rating_result: int, rating_service: int,
     return row
 
 
-# The two grounds of a second complaint (Law on Complaints Art. 33(1)): the complainant
-# disagrees with the first decision, or the first round's resolution deadline passed with
-# no decision. The window runs from the decision, or from the day that deadline expired.
-DECISION = "decision"
-UNANSWERED = "unanswered"
+# The two grounds of a second complaint (domain/appeal.py): the window runs from the
+# decision, or from the day the first round's resolution deadline expired.
+DECISION, UNANSWERED = appeal.DECISION, appeal.UNANSWERED
 
 
 @dataclass
@@ -448,8 +444,6 @@ class AppealWindow:
 
 def _unanswered_due(case: Case) -> date | None:
     """The first round's resolution deadline while it runs unmet, else None."""
-    if case.status != states.ACCEPTED:  # suspended: the clock (and the deadline) is paused
-        return None
     from complaints.domain.deadlines import RESOLUTION
 
     deadline = case.deadline(RESOLUTION)
@@ -463,18 +457,17 @@ def appeal_window(case: Case) -> AppealWindow | None:
     the day its resolution deadline expires (the window is returned before that day too,
     so that the citizen can be told; `AppealWindow.open_on` says when it is open). None
     when the first round ended without a decision to disagree with (the complainant
-    withdrew after an explanation), or is not being resolved.
+    withdrew after an explanation), or is not being resolved (domain/appeal.py).
     """
-    if case.kind != "complaint" or case.complaint_round != 1:
+    ground = appeal.ground(case.kind, case.complaint_round, case.status, case.decision_on,
+                           case.outcome)
+    if ground is None:
         return None
-    ground, start, first_due = DECISION, case.decision_on, None
-    if case.status not in RESOLVED_STATUSES or case.decision_on is None:
-        first_due = _unanswered_due(case)
+    start, first_due = case.decision_on, None
+    if ground == UNANSWERED:
+        first_due = start = _unanswered_due(case)
         if first_due is None:
             return None
-        ground, start = UNANSWERED, first_due
-    elif case.outcome in NO_APPEAL_OUTCOMES:
-        return None
     rule = APPEAL_WINDOW[bool(case.is_remote)]
     # Counted from the decision's date: the system does not know when it was received,
     # which can only be later, so the citizen is never told a date later than the law's.

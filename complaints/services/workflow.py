@@ -385,6 +385,14 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
     return case
 
 
+def check_decision(case: Case, action: str, actor, today, decided_on=None) -> date:
+    """Refuse an action's decision date as the action would (not allowed, in the future,
+    before the receipt, the arrival or the step it follows), changing nothing: the page
+    checks it before asking for confirmation. Return the decision's date."""
+    _transition(case, action, actor)
+    return _decision_date(decided_on, today, case, action)
+
+
 def check_suspend(case: Case, reason: str, actor, today,
                   decided_on=None) -> tuple[str, str, date]:
     """Refuse a suspension as `suspend` would, changing nothing (the page confirms first);

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel.numbers import NumberFormatError, parse_decimal
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, FieldList
@@ -165,6 +165,36 @@ class LocalDecimalField(DecimalField):
                 pass
         self.data = None
         raise ValueError(self.gettext(_NOT_A_DECIMAL))
+
+    def recorded(self) -> Decimal | None:
+        """The value as it is stored: rounded to `places` as the services round it
+        (Decimal.quantize in the default context), e.g. 12,3456 → 12.35, 0,0001 → 0.00."""
+        if self.data is None or self.places is None:
+            return self.data
+        exp = Decimal(1).scaleb(-self.places)
+        try:
+            if self.rounding is None:
+                return self.data.quantize(exp)
+            return self.data.quantize(exp, rounding=self.rounding)
+        except InvalidOperation:  # too large to round: the field's bounds refuse it
+            return self.data
+
+    def canonical(self) -> str:
+        """The recorded value written plainly ("1500000.00"): read the same, as the same
+        number, on a page of either language (a confirmation carries it, not the text
+        typed, which would be read again in whatever language is active then)."""
+        value = self.recorded()
+        return "" if value is None else format(value, "f")
+
+    def shown(self) -> str:
+        """The recorded value as the page's language writes it, with its `places`
+        decimals ("1.500.000,75" / "1,500,000.75"; "0,00" for 0.0001)."""
+        value = self.recorded()
+        if value is None:
+            return ""
+        places = self.places or 0
+        pattern = "#,##0." + "0" * places if places else "#,##0"
+        return format_decimal(value, format=pattern)
 
 
 class SubForm(PlainForm):

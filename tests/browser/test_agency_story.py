@@ -78,11 +78,12 @@ def test_head_accepts_assigns_extends_and_resolves(page, story):
     assert "không thể sửa hay hủy" in page.get_by_test_id("confirm-warning").inner_text()
     assert page.get_by_test_id("confirm-decision_number").inner_text() == "15/TL-STNMT"
     # The amount as a Vietnamese reader writes it.
-    assert page.get_by_test_id("confirm-money_to_recover").inner_text() == "1.500,5"
+    assert page.get_by_test_id("confirm-money_to_recover").inner_text() == "1.500,50"
     page.get_by_role("button", name="Quay lại").click()  # back: the form as typed
     assert page.get_by_label("Số quyết định / kết luận").input_value() == "15/TL-STNMT"
+    # (the amount as it will be recorded, two decimals, read alike in either language)
     assert page.get_by_label(
-        "Tiền kiến nghị thu hồi cho Nhà nước (triệu đồng)").input_value() == "1500.5"
+        "Tiền kiến nghị thu hồi cho Nhà nước (triệu đồng)").input_value() == "1500.50"
     page.get_by_role("button", name="Tiếp tục").click()
     page.get_by_role("button", name="Xác nhận Ghi nhận kết quả giải quyết").click()
     page.wait_for_url(f"**/agency/cases/{code}")

@@ -590,10 +590,12 @@ def test_a_resolution_is_confirmed_and_back_keeps_what_was_typed(client, login, 
     assert _fresh(accepted).status == "accepted" and "resolved" not in _events(accepted)
     posted = _posted_back(body)
     assert posted["confirmed"] == "1" and posted["sent_to_investigation"] == "y"
-    # "Quay lại": the form again, as typed (the amount in the reader's own writing).
+    # The amount shown, carried plainly: read the same whatever the language at Confirm.
+    assert posted["money_to_recover"] == "1500000.75"
+    # "Quay lại": the form again, as typed (the amount as the confirmation carried it).
     back = client.post(f"/agency/cases/{code}/resolve", data={**posted, "edit": "1"}).text
     assert 'data-testid="confirm-warning"' not in back
-    assert f'value="{typed}"' in back and "Đã trả lời kiến nghị</textarea>" in back
+    assert 'value="1500000.75"' in back and "Đã trả lời kiến nghị</textarea>" in back
     assert re.search(r'<input checked[^>]*name="sent_to_investigation"', back)
     assert _fresh(accepted).status == "accepted"
     r = client.post(f"/agency/cases/{code}/resolve", data=posted)
@@ -602,6 +604,67 @@ def test_a_resolution_is_confirmed_and_back_keeps_what_was_typed(client, login, 
     assert case.status == "resolved" and case.decision_number == "12/VB-STNMT"
     assert case.money_to_recover == Decimal("1500000.75") and case.people_disciplined == 1200
     assert case.sent_to_investigation is True and case.people_sent_to_investigation == 2
+
+
+@pytest.mark.parametrize(("lang", "typed", "later"), [("en", "1,500", "vi"),
+                                                     ("vi", "1.500", "en")])
+def test_the_amount_confirmed_is_recorded_whatever_the_language_at_confirm(
+        client, login, world, accepted, lang, typed, later):
+    # Found by QA: "1,500" typed on an English page, confirmed after another tab switched
+    # the session to Vietnamese, recorded 1.50.
+    login(world["head"])
+    client.get(f"/lang/{lang}?next=/")
+    code = accepted.tracking_code
+    r = client.post(f"/agency/cases/{code}/resolve",
+                    data={**RESOLVE, "money_to_recover": typed})
+    assert r.status_code == 200 and 'data-testid="confirm-warning"' in r.text
+    posted = _posted_back(r.text)
+    assert posted["money_to_recover"] == "1500.00"
+    client.get(f"/lang/{later}?next=/")  # another tab
+    assert client.post(f"/agency/cases/{code}/resolve", data=posted).status_code == 302
+    assert _fresh(accepted).money_to_recover == Decimal("1500.00")
+
+
+@pytest.mark.parametrize(("lang", "typed", "shown", "carried", "stored"), [
+    ("vi", "12,3456", "12,35", "12.35", Decimal("12.35")),
+    ("vi", "0,0001", "0,00", "0.00", Decimal("0.00")),
+    ("vi", "12,5", "12,50", "12.50", Decimal("12.50")),
+    ("en", "1,234.565", "1,234.56", "1234.56", Decimal("1234.56")),  # as the service rounds
+])
+def test_the_confirmation_shows_the_amount_as_it_is_recorded(client, login, world, accepted,
+                                                             lang, typed, shown, carried,
+                                                             stored):
+    # Found by QA: "12,3456" was shown "12,346" and "0,0001" shown "0"; 12.35 and 0.00
+    # were recorded.
+    login(world["head"])
+    client.get(f"/lang/{lang}?next=/")
+    code = accepted.tracking_code
+    r = client.post(f"/agency/cases/{code}/resolve",
+                    data={**RESOLVE, "money_to_recover": typed})
+    assert f'data-testid="confirm-money_to_recover">{shown}</dd>' in r.text
+    posted = _posted_back(r.text)
+    assert posted["money_to_recover"] == carried
+    assert client.post(f"/agency/cases/{code}/resolve", data=posted).status_code == 302
+    assert _fresh(accepted).money_to_recover == stored
+
+
+@pytest.mark.parametrize("action", ["refuse", "return", "transfer"])
+@pytest.mark.parametrize(("on", "message"), [
+    ("2026-12-09", "Ngày quyết định không được ở tương lai."),
+    ("2026-11-19", "Ngày quyết định trước ngày nhận đơn."),
+])
+def test_a_decision_date_the_service_refuses_is_not_offered_for_confirmation(
+        client, login, world, routed, action, on, message):
+    # Found by QA: refuse, return and transfer took such a date on the confirmation page
+    # and refused it only after Confirm.
+    case = routed()
+    login(world["head"])
+    data = {"reason": "Không thuộc thẩm quyền", "decided_on": on,
+            "suggested_agency_code": "SO-XD", "to_agency_code": "SO-XD"}
+    r = client.post(f"/agency/cases/{case.tracking_code}/{action}", data=data)
+    assert r.status_code == 422 and 'data-testid="confirm-warning"' not in r.text
+    assert 'data-testid="error-decided_on"' in r.text and message in r.text
+    assert _fresh(case).status == "routed"
 
 
 @pytest.mark.parametrize(("extra", "field", "message"), [

@@ -40,14 +40,24 @@ def test_api_refuses_a_denunciation_without_the_denouncers_address(api, world): 
     assert api(world["reception"], "POST", "/cases", json=body).status_code == 201
 
 
-def test_api_takes_a_group_denunciation_naming_a_denouncer_with_an_address(
-        api, world):  # noqa: F811
-    """Not anonymous: one signer is named with their address (a delegation's members are
-    often listed by name and phone)."""
+def test_a_group_denunciation_names_every_denouncer_with_an_address(api, world):  # noqa: F811
+    """Art. 23(1): with several denouncers, each one's name and address (QA round 6: one
+    address among several signers was enough), on a new case and on a joined petition."""
     body = _case_body(world, kind="denunciation", petitioners=[
         {"full_name": "Trần Văn Tố", "phone": "0912345678"},
         {"full_name": "Lê Thị Cáo", "address": "3 Lạch Tray, Hải Phòng"}])
-    assert api(world["reception"], "POST", "/cases", json=body).status_code == 201
+    refused = api(world["reception"], "POST", "/cases", json=body)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"petitioners.0.address": MESSAGE}
+    body["petitioners"][0]["address"] = "5 Lạch Tray, Hải Phòng"
+    created = api(world["reception"], "POST", "/cases", json=body)
+    assert created.status_code == 201
+    code = created.get_json()["tracking_code"]
+    joined = api(world["reception"], "POST", f"/cases/{code}/petitions", json={
+        "channel": "mail", "received_on": body["received_on"],
+        "petitioners": [{"full_name": "Ngô Văn Mới", "phone": "0912000111"}]})
+    assert joined.status_code == 422, joined.get_json()
+    assert "petitioners.0.address" in joined.get_json()["errors"]
 
 
 @pytest.fixture

@@ -180,7 +180,7 @@ def test_the_repeat_chain_lists_the_joined_petitions_that_made_the_flag(client, 
     assert len(items) == 3
     for item, day, channel in zip(items, ("02/11/2026", "10/11/2026", "20/11/2026"),
                                   ("Trực tiếp", "Qua bưu điện", "Trực tuyến"), strict=True):
-        assert day in item and channel in item and "2 người" in item
+        assert day in item and channel in item and "2 người đứng đơn" in item
         assert "Căn cứ đánh dấu" in item
     basis = html[html.index('data-testid="repeat-basis"'):]
     basis = basis[:basis.index("</p>")]
@@ -189,6 +189,7 @@ def test_the_repeat_chain_lists_the_joined_petitions_that_made_the_flag(client, 
     client.get("/lang/en")
     html = client.get(f"/inspection/cases/{case.tracking_code}").get_data(as_text=True)
     assert len(_list(html, "repeat-petitions")) == 3
+    assert "2 petitioners" in html and "people" not in html  # QA round 6: "1 people"
 
 
 def test_a_petition_after_the_decision_is_what_the_chain_marks(client, login, world,

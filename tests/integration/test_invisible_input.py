@@ -51,3 +51,20 @@ def test_open311_refuses_control_characters_and_the_feed_stays_xml(client):
     db.session.commit()
     root = parse_xml(client.get("/open311/v2/requests.xml").data)
     assert root.find("request").findtext("address") == "AB<&>]]>"
+
+
+@pytest.mark.parametrize("text", ["12 \ufffe Lạch", "12 \uffff Lạch", "A\x0bB"])
+def test_open311_names_the_address_and_keeps_the_feed_valid(client, text):
+    # Found by QA (round 6): U+FFFE passed and broke requests.xml for every client; a
+    # control character in address_string was blamed on "description".
+    response = post(client, fmt="xml", address_string=text)
+    assert response.status_code == 400
+    assert "address_string" in response.get_data(as_text=True)
+    assert _cases() == 0
+    parse_xml(client.get("/open311/v2/requests.xml").data)
+
+
+@pytest.mark.parametrize("name", ["\u3164", "\u2800", "\u115f\u1160"])
+def test_blank_looking_letters_are_no_name(client, name):
+    assert post(client, first_name=name, last_name="").status_code == 400
+    assert _cases() == 0

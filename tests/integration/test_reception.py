@@ -476,6 +476,7 @@ def test_after_a_return_the_page_suggests_only_the_proposed_agency(client, desk,
     db.session.commit()
     html = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
     assert 'data-testid="route-suggestion"' not in html
+    assert "Không có quy tắc phân công phù hợp" not in html  # QA round 6: it contradicted
     assert 'data-testid="return-note"' in html and "Sở Tài chính" in html
     assert '<option selected value="SO-TC">' in html
 

@@ -131,6 +131,27 @@ def test_a_denunciation_raised_without_the_denouncers_address_is_refused(world, 
     assert db.session.scalar(select(Case.id)) is None
 
 
+def test_a_denouncing_delegation_gives_each_members_address(world, client, login):
+    """Art. 23(1): each denouncer's name and address; members are typed one a line as
+    "Họ tên, số điện thoại, địa chỉ" (QA round 6)."""
+    login(world["head"])
+    members = "Người Dân 1, 0913000001, Số 2, Lê Chân\nNgười Dân 2, 0913000002"
+    form = _session(**_petition(0, "11311", "Tố cáo thu tiền sai quy định", "Trưởng đoàn A",
+                                kind="denunciation", members=members))
+    response = client.post("/inspection/reception/new", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="petitions-0-members-error"' in html
+    assert 'id="petitions-0-address-error"' not in html  # the first person gave one
+    assert db.session.scalar(select(Case.id)) is None
+    form["petitions-0-members"] = members + ", Số 9 Lê Chân"
+    response = client.post("/inspection/reception/new", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    case = db.session.scalars(select(Case)).one()
+    addresses = sorted(s.petitioner.address or "" for s in case.petitions[0].signers)
+    assert addresses == ["Số 1 Lê Chân", "Số 2, Lê Chân", "Số 9 Lê Chân"]
+
+
 def test_one_invalid_row_keeps_every_row_and_saves_nothing(world, client, login):
     login(world["head"])
     form = _session(**_petition(0, "11311", "Xây dựng trái phép lấn chiếm hẻm", "Lê Văn Một"),

@@ -78,7 +78,8 @@ def world(make_agency, make_user, make_case):
              sent_to_investigation=True)
     intake.add_petition(cc, intake.PetitionData(channel="mail", received_on=date(2026, 7, 25),
                                                 petitioners=[intake.PetitionerData(
-                                                    full_name="Lê Văn Tư")]), r, NOW, TODAY)
+                                                    full_name="Lê Văn Tư",
+                                                    address="Số 4 Lê Lợi")]), r, NOW, TODAY)
     dd = new("feedback", date(2026, 8, 1))
     workflow.guide(dd, "Đến UBND xã", None, NOW, TODAY, decided_on=date(2026, 8, 5))
     e = new("complaint", date(2026, 9, 10))

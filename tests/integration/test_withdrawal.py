@@ -286,6 +286,22 @@ def test_the_last_petitioner_has_no_box_and_the_case_ends(client, login, world, 
     assert _fresh(case).status == "withdrawn"
 
 
+@pytest.mark.parametrize(("on", "message"), [
+    ("2026-12-09", "Ngày quyết định không được ở tương lai."),
+    ("2026-11-19", "Ngày quyết định trước ngày nhận đơn."),
+])
+def test_a_withdrawal_date_the_service_refuses_is_not_offered_for_confirmation(
+        client, login, world, accepted, on, message):
+    # Found by QA: the confirmation took a future date, refused only after Confirm.
+    case = accepted(petitioners=1)
+    login(world["head"])
+    r = client.post(f"/agency/cases/{case.tracking_code}/withdraw",
+                    data={"reason": "Rút đơn", "decided_on": on})
+    assert r.status_code == 422 and 'data-testid="confirm-warning"' not in r.text
+    assert 'data-testid="error-decided_on"' in r.text and message in r.text
+    assert _fresh(case).status == "accepted"
+
+
 def test_denouncers_are_ticked_masked_by_an_opaque_value(client, login, world, accepted):
     case = accepted(kind="denunciation", petitioners=3)
     ids = _ids(case)

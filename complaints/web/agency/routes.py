@@ -379,6 +379,11 @@ def _figures(data: dict) -> dict:
     return figures
 
 
+# Confirmed actions whose decision date the service checks: refused before the confirmation
+# page, not after Confirm (resolve and suspend are checked whole, above).
+DATE_CHECKED = frozenset({"refuse", "return", "transfer", "withdraw"})
+
+
 def _check(action: str, case: Case, form, today) -> None:
     """Refuse, before the confirmation step, what the service would refuse once confirmed:
     a head must not confirm a resolution only to be told its date is in the future."""
@@ -391,6 +396,8 @@ def _check(action: str, case: Case, form, today) -> None:
     elif action == "suspend":
         workflow.check_suspend(case, data["reason"], actor, today,
                                decided_on=data.get("decided_on"))
+    elif action in DATE_CHECKED:
+        workflow.check_decision(case, action, actor, today, decided_on=data.get("decided_on"))
 
 
 def _call(action: str, case: Case, form, now, today):

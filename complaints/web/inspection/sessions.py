@@ -102,13 +102,16 @@ def _fill_choices(form: ReceptionSessionForm) -> None:
 
 
 def _people(text: str, representative: bool) -> list[intake.PetitionerData]:
-    """One person a line: "Họ tên, số điện thoại" (the phone is optional)."""
+    """One person a line: "Họ tên, số điện thoại, địa chỉ" (phone and address optional; a
+    denouncer gives the address, which may itself hold commas)."""
     out = []
     for line in (text or "").splitlines():
         if not line.strip():
             continue
-        name, _sep, phone = line.partition(",")
+        name, _sep, rest = line.partition(",")
+        phone, _sep, address = rest.partition(",")
         out.append(intake.PetitionerData(full_name=name.strip(), phone=phone.strip() or None,
+                                         address=address.strip() or None,
                                          is_representative=representative))
     return out
 
@@ -160,7 +163,7 @@ def _row_errors(errors: dict, where: list[tuple[int, list]]) -> dict[str, str]:
         if name == "petitioners" and len(parts) == 5:
             person = int(parts[3])
             # Only the person named first has an ID number and an address field.
-            name = sources[person] if parts[4] == "full_name" else (
+            name = sources[person] if parts[4] == "full_name" or person > 0 else (
                 parts[4] if parts[4] in ("id_number", "address") else sources[person])
         elif name == "petitioners":
             name = "representatives"
