@@ -413,6 +413,22 @@ def similar_subjects(a: str, b: str, threshold: int = SIMILAR_SUBJECT) -> bool:
     return fuzz.token_set_ratio(a, b) >= threshold
 
 
-def is_mass(petitioner_ids: Iterable[int], minimum: int = MASS_PETITIONERS) -> bool:
-    """Return True when `minimum` (5) or more distinct people stand behind the matter."""
-    return len(set(petitioner_ids)) >= minimum
+def is_mass(people: Iterable, minimum: int = MASS_PETITIONERS) -> bool:
+    """Return True when `minimum` (5) or more distinct people stand behind the matter.
+    `people`: one key per person (`person_key`), or petitioner ids."""
+    return len(set(people)) >= minimum
+
+
+def person_key(petitioner_id: int, id_number: str | None, name_folded: str | None,
+               phone: str | None, email: str | None) -> tuple:
+    """One key per person, however many records the desk made of them: a person without an
+    ID number who writes again gets a new record, and counting records would make a mass
+    petition of one person's letters. The ID number, else the name with the phone or the
+    e-mail, else the record itself (nothing tells two such records apart)."""
+    if id_number:
+        return ("id", id_number)
+    if name_folded and phone:
+        return ("phone", name_folded, phone)
+    if name_folded and email:
+        return ("email", name_folded, email.lower())
+    return ("record", petitioner_id)

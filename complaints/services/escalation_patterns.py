@@ -26,6 +26,7 @@ from complaints.models import (
     Escalation,
     Notification,
     Petition,
+    Petitioner,
     PetitionSigner,
     Routing,
     User,
@@ -171,10 +172,24 @@ def _is_repeated(case: Case) -> bool:
     return repeat_basis(case) is not None
 
 
-def _signers(case_ids: list[int]) -> set[int]:
-    return set(db.session.scalars(
-        select(PetitionSigner.petitioner_id).join(Petition)
-        .where(Petition.case_id.in_(case_ids))))
+def _signers(case_ids: list[int]) -> set[tuple]:
+    """The people (`rules.person_key`) still signing these cases: one who withdrew no
+    longer stands behind the matter."""
+    p = Petitioner.__table__.c
+    return {rules.person_key(r.id, r.id_number, r.name_folded, r.phone, r.email)
+            for r in db.session.execute(
+                select(p.id, p.id_number, p.name_folded, p.phone, p.email)
+                .join(PetitionSigner, PetitionSigner.petitioner_id == p.id)
+                .join(Petition, Petition.id == PetitionSigner.petition_id)
+                .where(Petition.case_id.in_(case_ids), PetitionSigner.withdrawn_on.is_(None)))}
+
+
+def people_of(signers) -> set[tuple]:
+    """The people (`rules.person_key`) of petition signers in memory, those who withdrew
+    left out; `signers`: (petitioner, withdrawn_on) pairs."""
+    return {rules.person_key(person.id, person.id_number, person.name_folded, person.phone,
+                             person.email)
+            for person, withdrawn_on in signers if withdrawn_on is None}
 
 
 def matter_group(case: Case, folded: str | None = None) -> list[tuple[int, int | None, bool]]:
@@ -252,7 +267,8 @@ def becomes_mass(case: Case, group: list[tuple[int, int | None, bool]],
                  own: set[int]) -> bool:
     """Is the case's matter mass: part of it clustered already, or 5+ people behind it now?
 
-    `own`: the case's own signers (in memory); the other cases' are read in one query.
+    `own`: the case's own people (`people_of`, in memory); the other cases' are read in
+    one query.
     """
     if any(cluster_id for _id, cluster_id, _flag in group):
         return True
@@ -284,8 +300,8 @@ def _check_mass(case: Case, actor, now, today, group=None) -> bool:
     """
     folded = rules.fold_subject(case.subject)
     group = group if group is not None else matter_group(case)
-    if not becomes_mass(case, group,
-                        {s.petitioner_id for p in case.petitions for s in p.signers}):
+    if not becomes_mass(case, group, people_of(
+            (s.petitioner, s.withdrawn_on) for p in case.petitions for s in p.signers)):
         return False
     clustered = next((cluster_id for _id, cluster_id, _flag in group if cluster_id), None)
     if clustered is None:

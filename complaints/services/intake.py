@@ -608,7 +608,7 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     for signer in petition.signers:  # the copy's ids, read by the pattern checks below
         signer.petition_id, signer.petitioner_id = petition.id, signer.petitioner.id
     opened = Opened(case.id, pin, case, refs.field, refs.locality, [SimpleNamespace(**event)])
-    own = {person.id for person, _rep in people}
+    own = escalation_patterns.people_of((person, None) for person, _rep in people)
     if not escalation_patterns.may_be_repeated(case):
         cluster_id = escalation_patterns.joinable(case, group)
         if cluster_id is not None:  # a matter already escalated as mass: this case joins

@@ -164,3 +164,29 @@ def test_repeat_petition_after_decision_is_flagged(world, routed_case):
     escalation = db.session.scalar(select(Escalation).where(Escalation.case_id == case.id,
                                                             Escalation.reason == "repeated"))
     assert escalation.to_agency_id == world.inspectorate.id and escalation.level == 3
+
+
+def test_one_persons_letters_and_withdrawn_signers_make_no_mass(world, make_case):
+    # Found by QA (round 6): a case of 3 signers (one withdrawn) got two more letters from
+    # one person without an ID number (same phone): 5 "people", a mass escalation.
+    case = make_case(actor=world.reception, petitioners=3)
+    gone = case.petitions[0].signers[2].petitioner_id
+    workflow.withdraw(case, "Một người rút đơn", None, NOW, TODAY, decided_on=TODAY,
+                      petitioner_ids=[gone])
+    assert case.status == "received"
+    again = intake.PetitionerData(full_name="Người Số Một", phone="0912000111",
+                                  address="Số 1 Lạch Tray")
+    for day in (date(2026, 11, 25), date(2026, 11, 26)):
+        intake.add_petition(case, intake.PetitionData(channel="mail", received_on=day,
+                                                      petitioners=[again]),
+                            world.reception, NOW, TODAY)
+    db.session.flush()
+    assert not case.flag_mass  # 2 signers remain, and one person wrote twice
+    newcomers = [intake.PetitionerData(full_name=f"Người Mới {i}", id_number=f"03129999000{i}")
+                 for i in range(3)]
+    intake.add_petition(case, intake.PetitionData(channel="walk_in",
+                                                  received_on=date(2026, 11, 27),
+                                                  petitioners=newcomers),
+                        world.reception, NOW, TODAY)
+    db.session.flush()
+    assert db.session.get(Case, case.id).flag_mass  # 2 + 1 + 3 = 6 people now
