@@ -239,6 +239,17 @@ def test_api_refuses_an_amount_out_of_range_with_the_pages_message(api, world, a
     assert english.get_json()["errors"]["money_to_return"].startswith("Enter a number from 0")
 
 
+def test_api_names_every_figure_out_of_range_at_once(api, world, accepted):
+    # Found by QA (round 6): a negative count answered alone, the amount's error dropped.
+    r = api(world["head"], "POST", f"/cases/{accepted.tracking_code}/resolve",
+            json={**RESOLVE, "money_to_recover": -1, "people_restored": -1})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {
+        "money_to_recover": "Nhập một số từ 0 đến 10.000.000.000.000.",
+        "people_restored": "Nhập một số nguyên từ 0 đến 1.000.000.000."}
+    assert _fresh(accepted).status == "accepted"
+
+
 # --- 4. Not accepting is confirmed in a second step ------------------------------------
 
 

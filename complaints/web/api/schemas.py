@@ -28,7 +28,7 @@ from complaints.domain.catalog import (
     STAGES,
 )
 from complaints.domain.confidentiality import MASK, mask_data
-from complaints.domain.decisions import AMOUNT_MAX
+from complaints.domain.decisions import AMOUNT_MAX, COUNT_MAX
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX, SUMMARY_MAX
 from complaints.domain.messages import N_
 from complaints.domain.states import STATUSES
@@ -235,6 +235,13 @@ def _count(**kwargs) -> fields.Integer:
         load_default=None, allow_none=True, strict=True,
         validate=validate.Range(min=0, max=10**9, error=_l("Phải từ {min} đến {max}.")),
         **kwargs)
+
+
+def _figure_count(**kwargs) -> fields.Integer:
+    """An outcome count: its bounds are the domain's, checked by the service with the
+    page's message beside every other figure's (a schema range would answer alone)."""
+    kwargs["metadata"] = {"minimum": 0, "maximum": COUNT_MAX, **kwargs.get("metadata", {})}
+    return fields.Integer(load_default=None, allow_none=True, strict=True, **kwargs)
 
 
 class _Amount(fields.Decimal):
@@ -555,12 +562,12 @@ class ResolveSchema(BaseSchema):
     land_to_recover = _amount(metadata={"description": "m²."})
     money_to_return = _amount(metadata={"description": "Million VND."})
     land_to_return = _amount(metadata={"description": "m²."})
-    people_restored = _count()
-    orgs_restored = _count()
-    people_disciplined = _count()
-    officials_disciplined = _count()
+    people_restored = _figure_count()
+    orgs_restored = _figure_count()
+    people_disciplined = _figure_count()
+    officials_disciplined = _figure_count()
     sent_to_investigation = fields.Boolean(load_default=None, allow_none=True)
-    people_sent_to_investigation = _count()
+    people_sent_to_investigation = _figure_count()
 
 
 class CloseSchema(BaseSchema):
