@@ -492,3 +492,20 @@ def test_the_acceptance_hint_names_its_source_in_english(client, desk, make_case
     hint = re.search(r"The receiving agency must accept \(thụ lý\) or return[^<]*", html)
     assert hint is not None, html[:3000]
     assert "Luật" not in hint.group(0) and "Quy định" not in hint.group(0)
+
+
+def test_the_desk_lists_communes_in_the_order_of_every_other_list(client, desk,
+                                                                   make_locality):
+    # Found by QA (round 6): the desk sorted by code point ("Đ…" after "Z"), the citizens'
+    # form by name_order: the same list read two ways.
+    from complaints.domain.text import name_order
+
+    for code, name in (("11312", "Phường Đồ Sơn"), ("11313", "Xã Tứ Kỳ"),
+                       ("11314", "Phường Dương Kinh"), ("11315", "Phường Ân Hải")):
+        make_locality(code, name=name)
+    db.session.commit()
+    html = client.get("/reception/new").get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="locality_code"[^>]*>(.*?)</select>', html, re.S)
+    names = [n for v, n in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)<',
+                                       select.group(1)) if v]
+    assert "Phường Đồ Sơn" in names and names == sorted(names, key=name_order)

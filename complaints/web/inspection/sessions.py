@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from complaints import clock
 from complaints.domain import catalog
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality, ReceptionSession
 from complaints.permissions import (
@@ -91,8 +92,9 @@ def _fill_choices(form: ReceptionSessionForm) -> None:
         _("— Chọn lĩnh vực —"))
     province = f"{int(current_app.config.get('PROVINCE_CODE', 31)):02d}"
     localities = select_choices(
-        ((loc.code, loc.name) for loc in db.session.scalars(
-            select(Locality).where(Locality.province_code == province).order_by(Locality.name))),
+        ((loc.code, loc.name) for loc in sorted(db.session.scalars(
+            select(Locality).where(Locality.province_code == province)),
+            key=lambda loc: name_order(loc.name))),
         _("— Chọn xã, phường —"))
     kinds = select_choices((c, catalog.label(catalog.KINDS, c, lang)) for c in catalog.KINDS)
     for entry in form.petitions:

@@ -112,9 +112,10 @@ def _fill_choices(form: IntakeForm) -> None:
     form.province.choices = select_choices((p.code, p.name) for p in provinces)
     if not form.province.data:
         form.province.data = _default_province()
-    communes = db.session.scalars(select(Locality)
-                                  .where(Locality.province_code == form.province.data)
-                                  .order_by(Locality.name))
+    # As every list of names here (a code-point ORDER BY puts "Đ…" after "Z").
+    communes = sorted(db.session.scalars(
+        select(Locality).where(Locality.province_code == form.province.data)),
+        key=lambda loc: name_order(loc.name))
     form.locality_code.choices = select_choices(((loc.code, loc.name) for loc in communes),
                                                 _("— Chọn xã, phường —"))
 
