@@ -308,7 +308,7 @@ def _agency_by_code(code: str | None) -> Agency | None:
 # template) names them by the status they lead to.
 PUBLIC_ACTIONS = ("received", "routed", "transferred", "returned", "accepted", "refused",
                   "extended", "suspended", "resumed", "resolved", "closed", "file", "guide",
-                  "forward", "withdrawn")
+                  "forward", "withdrawn", "signers_withdrawn")
 RECEPTION_EVENTS = {"file": "filed", "guide": "guided", "forward": "forwarded"}
 
 

@@ -388,3 +388,17 @@ def test_api_refuses_an_empty_or_foreign_list(api, world, accepted, ids, message
     assert any(key.startswith("petitioner_ids") and message in text
                for key, text in errors.items()), errors
     assert set(_withdrawn(case).values()) == {None}
+
+
+def test_the_citizens_page_says_some_withdrew_and_names_nobody(world, accepted):
+    from complaints.services import public
+
+    case = accepted()
+    third = _ids(case)[2]
+    workflow.withdraw(case, "Ông Người 3 rút đơn", world["head"], NOW, TODAY, decided_on=ON,
+                      petitioner_ids=[third])
+    db.session.commit()
+    events = public.public_timeline(_fresh(case))
+    partial = [e for e in events if e.event == "signers_withdrawn"]
+    assert len(partial) == 1 and partial[0].on == ON
+    assert partial[0].reason is None and partial[0].agency is None  # no names, no note
