@@ -13,6 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from complaints.extensions import db
 from complaints.services import workflow
+from tests.browser.citizen_form import fill_complaint
 from tests.browser.conftest import sign_in
 from tests.conftest import NOW, TODAY
 from tests.factories import PASSWORD
@@ -78,13 +79,7 @@ def test_public_pages_on_a_phone(axe, phone_page, world):
     found += _problems(axe, page, "/cong-dan/gui-don (errors)")
 
     # The submitted page.
-    page.get_by_label("Khiếu nại").check()
-    page.get_by_label("Lĩnh vực").select_option("land")
-    page.get_by_label("Tóm tắt nội dung (trích yếu)").fill("Thu hồi đất không đúng")
-    page.get_by_label("Nội dung đơn").fill("Đề nghị xem xét lại quyết định thu hồi đất.")
-    page.get_by_label("Họ và tên").fill("Trần Thị Bích Ngọc")
-    page.get_by_label("Số điện thoại").fill("0912345678")
-    page.get_by_label("Địa chỉ liên hệ").fill("12 Lê Lợi")
+    fill_complaint(page)
     page.get_by_label(re.compile("Tôi đã đọc và đồng ý")).check()
     page.get_by_role("button", name="Gửi đơn").click()
     page.wait_for_url("**/cong-dan/da-gui")

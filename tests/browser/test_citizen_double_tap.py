@@ -9,18 +9,14 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import Case
+from tests.browser.citizen_form import fill_complaint
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 
 def _fill(page) -> None:
     page.goto("/cong-dan/gui-don")
-    page.get_by_label("Khiếu nại").check()
-    page.get_by_label("Lĩnh vực").select_option("land")
-    page.get_by_label("Tóm tắt nội dung (trích yếu)").fill("Thu hồi đất không đúng")
-    page.get_by_label("Nội dung đơn").fill("Đề nghị xem xét lại quyết định thu hồi đất.")
-    page.get_by_label("Họ và tên").fill("Trần Thị Bích Ngọc")
-    page.get_by_label("Số điện thoại").fill("0912345678")
+    fill_complaint(page, address=None)
     page.get_by_label(re.compile("Tôi đã đọc và đồng ý")).check()
 
 

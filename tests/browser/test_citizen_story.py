@@ -10,6 +10,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import Attachment, Case
 from complaints.services import workflow
+from tests.browser.citizen_form import fill_complaint
 from tests.conftest import NOW, TODAY
 from tests.integration.test_public import PNG
 
@@ -42,13 +43,7 @@ def test_citizen_story_on_a_phone(phone_page, make_agency, make_user):
     page.goto("/cong-dan/")
     page.get_by_role("link", name="Gửi đơn trực tuyến").click()
     _fits_the_screen(page)
-    page.get_by_label("Khiếu nại").check()
-    page.get_by_label("Lĩnh vực").select_option("land")
-    page.get_by_label("Tóm tắt nội dung (trích yếu)").fill("Thu hồi đất không đúng")
-    page.get_by_label("Nội dung đơn").fill("Đề nghị xem xét lại quyết định thu hồi đất.")
-    page.get_by_label("Họ và tên").fill("Trần Thị Bích Ngọc")
-    page.get_by_label("Số điện thoại").fill("0912345678")
-    page.get_by_label("Địa chỉ liên hệ").fill("12 Lê Lợi")
+    fill_complaint(page)
     page.get_by_label("Tài liệu kèm theo (không bắt buộc)").set_input_files(
         files=[{"name": "giay-to.png", "mimeType": "image/png", "buffer": PNG}])
     assert not page.locator("#website").is_visible()  # the honeypot is hidden

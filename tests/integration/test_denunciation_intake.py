@@ -15,6 +15,7 @@ from complaints.models import Case
 from tests.conftest import TODAY
 from tests.integration.reception_helpers import intake_form, person
 from tests.integration.test_api import _case_body, world  # noqa: F401  (fixture)
+from tests.integration.test_reception import desk  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
@@ -60,15 +61,9 @@ def test_a_group_denunciation_names_every_denouncer_with_an_address(api, world):
     assert "petitioners.0.address" in joined.get_json()["errors"]
 
 
-@pytest.fixture
-def desk(make_user, make_locality, login):
-    officer = make_user("reception")
-    ward = make_locality("11311", name="Phường Lê Chân")
-    login(officer)
-    return officer, ward
 
 
-def test_reception_desk_refuses_it_with_the_same_message(client, desk):
+def test_reception_desk_refuses_it_with_the_same_message(client, desk):  # noqa: F811
     _officer, ward = desk
     data = intake_form(ward.code, [person(1, address="")], TODAY - timedelta(days=1),
                        kind="denunciation")
@@ -79,7 +74,7 @@ def test_reception_desk_refuses_it_with_the_same_message(client, desk):
     assert _cases() == 0
 
 
-def test_reception_desk_logs_an_anonymous_letter_as_not_eligible(client, desk):
+def test_reception_desk_logs_an_anonymous_letter_as_not_eligible(client, desk):  # noqa: F811
     """An anonymous denunciation is not handled as one (Art. 25) but is still logged, to be
     filed away: the desk unticks "Đủ điều kiện xử lý"."""
     _officer, ward = desk

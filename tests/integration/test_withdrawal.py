@@ -16,6 +16,7 @@ from complaints.models import AuditEvent, Case, PetitionSigner
 from complaints.services import case_view, intake, reports, scorecard, workflow
 from complaints.services.errors import ValidationFailed
 from tests.conftest import NOW, TODAY
+from tests.integration.test_agency_decisions import _fresh
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY (01/12)
 
@@ -49,11 +50,6 @@ def accepted(world, make_case):
         return case
 
     return make
-
-
-def _fresh(case: Case) -> Case:
-    db.session.expire_all()
-    return db.session.get(Case, case.id)
 
 
 def _signers(case: Case) -> list[PetitionSigner]:
