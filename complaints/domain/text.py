@@ -30,10 +30,43 @@ def digits(text: str | None) -> str:
     return "".join(ch for ch in text or "" if ch.isdigit())
 
 
-def name_order(name: str | None) -> tuple[str, str]:
-    """Sort key for Vietnamese names: "Đắk Lắk" among the D's, "Ái Quốc" among the A's (a
-    code-point sort puts every accented first letter after "Z"); ties keep accents apart."""
-    return fold(name), name or ""
+# Vietnamese alphabetical order (Vietnamese dictionaries; ICU's "vi" collation): ă and â
+# follow a, đ follows d, ê follows e, ô and ơ follow o, ư follows u; the Latin letters the
+# alphabet lacks (f, j, w, z) keep their Latin places. A letter is its base plus the marks
+# that make it a letter of its own (breve, circumflex, horn); the tones come second.
+_ALPHABET = ("a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "f", "g", "h", "i", "j", "k",
+             "l", "m", "n", "o", "ô", "ơ", "p", "q", "r", "s", "t", "u", "ư", "v", "w", "x",
+             "y", "z")
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
+_LETTER_MARKS = frozenset("\u0306\u0302\u031b")  # breve, circumflex, horn
+# Tones in dictionary order after the level tone: huyền, hỏi, ngã, sắc, nặng.
+_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def _letters(name: str) -> list[tuple[str, int]]:
+    """Split a name into (letter, tone): "Đặng" → [(đ, 0), (ă, 5), (n, 0), (g, 0)]."""
+    result: list[tuple[str, int]] = []
+    for ch in unicodedata.normalize("NFD", name.casefold()):
+        if unicodedata.combining(ch) and result:
+            letter, tone = result[-1]
+            if ch in _LETTER_MARKS:
+                result[-1] = (unicodedata.normalize("NFC", letter + ch), tone)
+            else:
+                result[-1] = (letter, _TONE_RANK.get(ch, tone))
+        else:
+            result.append((ch, 0))
+    return result
+
+
+def name_order(name: str | None) -> tuple:
+    """Sort key for Vietnamese names in the Vietnamese alphabet: "Dương" before "Đà Nẵng"
+    before "Điện Biên", "Ân Thi" among the A's after "An Lão" ("â" follows "a"), tones
+    deciding only between names alike letter for letter ("Ba" < "Bà" < "Bá"), then case.
+    Other characters (spaces, digits, punctuation) come before letters, in code order."""
+    letters = _letters(_SPACES.sub(" ", name or "").strip())
+    primary = tuple((1, _LETTER_RANK[letter]) if letter in _LETTER_RANK else (0, ord(letter[0]))
+                    for letter, _tone in letters)
+    return primary, tuple(tone for _letter, tone in letters), name or ""
 
 
 def has_control(text: str | None) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select, text, update
 
 from complaints.domain import escalation as rules
 from complaints.domain.messages import N_
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -342,9 +343,9 @@ def lead_candidates(escalation: Escalation) -> list[Agency]:
     top = escalation.to_agency_id
     ids = [a for a in directory.parent_of
            if a == top or top in rules.ancestors(a, directory.parent_of)]
-    return list(db.session.scalars(select(Agency).where(
-        Agency.id.in_(ids), Agency.active.is_(True), Agency.is_reception_desk.is_(False))
-        .order_by(Agency.name)))
+    return sorted(db.session.scalars(select(Agency).where(
+        Agency.id.in_(ids), Agency.active.is_(True), Agency.is_reception_desk.is_(False))),
+        key=lambda a: name_order(a.name))
 
 
 def open_evasion(case: Case) -> Escalation | None:

@@ -18,6 +18,7 @@ from complaints.domain import scoring
 from complaints.domain.catalog import RECEPTION_KINDS
 from complaints.domain.messages import N_
 from complaints.domain.policies import RECEPTION_SESSION
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Case, Petition, ReceptionSession, User
 from complaints.permissions import (
@@ -261,7 +262,7 @@ def compliance(user: User, start: date, end: date,
                                  Agency.level.in_(tuple(scoring.RECEPTION_FREQUENCY)))
     if user.role not in ("inspector", "admin"):
         query = query.where(Agency.id == user.agency_id)
-    agencies = list(db.session.scalars(query.order_by(Agency.name)))
+    agencies = sorted(db.session.scalars(query), key=lambda a: name_order(a.name))
     held: dict[int, list[date]] = {}
     for agency_id, day in db.session.execute(
             select(ReceptionSession.agency_id, ReceptionSession.held_on).distinct()

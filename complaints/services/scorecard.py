@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from complaints.domain import scoring, states
 from complaints.domain.messages import N_
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -99,7 +100,7 @@ def least_on_time(user: User, start: date, end: date, today: date, limit: int) -
         if rate is not None and rate < 1:
             measured.append(card)
     measured.sort(key=lambda c: (c.metrics.resolution_rate, -c.metrics.resolved,
-                                 c.agency.name))
+                                 name_order(c.agency.name)))
     return measured[:limit]
 
 
@@ -108,7 +109,7 @@ def agencies_for(user: User) -> list[Agency]:
     query = select(Agency).where(Agency.active.is_(True), Agency.is_inspectorate.is_(False))
     if user.role not in ("inspector", "admin"):
         query = query.where(Agency.id == user.agency_id)
-    return list(db.session.scalars(query.order_by(Agency.name)))
+    return sorted(db.session.scalars(query), key=lambda a: name_order(a.name))
 
 
 def _between(column, start: date, end: date):

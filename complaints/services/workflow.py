@@ -249,9 +249,10 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
     return case
 
 
-def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now, today,
-                decided_on=None) -> Case:
-    """Send the case back to reception as not within the agency's competence (trả đơn)."""
+def check_return(case: Case, reason: str, suggested_agency_code: str, actor, today,
+                 decided_on=None) -> tuple[str, Agency, str, date]:
+    """Refuse a return as `return_case` would, changing nothing (the page confirms first);
+    return the reason, the suggested agency, the new status and the decision's date."""
     reason = _require(reason, "reason", N_("Nêu lý do trả lại đơn."))
     suggested = _agency(suggested_agency_code, "suggested_agency_code")
     new_status = _transition(case, "return", actor)
@@ -260,7 +261,14 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     if suggested.id == case.agency_id:
         raise ValidationFailed({"suggested_agency_code": N_("Cơ quan đề xuất phải khác cơ quan "
                                                          "đang giữ hồ sơ.")})
-    on = _decision_date(decided_on, today, case, "return")
+    return reason, suggested, new_status, _decision_date(decided_on, today, case, "return")
+
+
+def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now, today,
+                decided_on=None) -> Case:
+    """Send the case back to reception as not within the agency's competence (trả đơn)."""
+    reason, suggested, new_status, on = check_return(case, reason, suggested_agency_code,
+                                                     actor, today, decided_on=decided_on)
     _move(case, "return", actor, None, on, reason, suggested)
     case.status, case.agency_id, case.officer_id = new_status, None, None
     case.agency = None
@@ -274,9 +282,10 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     return case
 
 
-def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
-             decided_on=None) -> Case:
-    """Transfer the case directly to another agency (chuyển đơn); its clock restarts there."""
+def check_transfer(case: Case, to_agency_code: str, reason: str, actor, today,
+                   decided_on=None) -> tuple[str, Agency, str, date]:
+    """Refuse a transfer as `transfer` would, changing nothing (the page confirms first);
+    return the reason, the receiving agency, the new status and the decision's date."""
     reason = _require(reason, "reason", N_("Nêu lý do chuyển đơn."))
     to = _agency(to_agency_code, "to_agency_code")
     new_status = _transition(case, "transfer", actor)
@@ -284,7 +293,14 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
         raise NotAllowed(N_("Cơ quan chủ trì đã được chỉ định không được chuyển đơn."))
     if to.id == case.agency_id:
         raise ValidationFailed({"to_agency_code": N_("Chọn cơ quan khác.")})
-    on = _decision_date(decided_on, today, case, "transfer")
+    return reason, to, new_status, _decision_date(decided_on, today, case, "transfer")
+
+
+def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
+             decided_on=None) -> Case:
+    """Transfer the case directly to another agency (chuyển đơn); its clock restarts there."""
+    reason, to, new_status, on = check_transfer(case, to_agency_code, reason, actor, today,
+                                                decided_on=decided_on)
     _move(case, "transfer", actor, to, on, reason)
     case.status, case.agency_id, case.officer_id, case.accepted_on = new_status, to.id, None, None
     case.agency = to

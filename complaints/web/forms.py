@@ -16,6 +16,8 @@ from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
 
+from complaints.web.i18n import translate_errors
+
 # WTForms has no Vietnamese catalog, so its own messages (a number below a minimum, a
 # choice the list does not hold, a required field without a message of ours) showed in
 # English on Vietnamese pages. Each English text WTForms asks for → a Vietnamese msgid of
@@ -205,3 +207,15 @@ class SubForm(PlainForm):
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
+
+
+def attach_errors(form, service_errors: Mapping[str, Any]) -> dict[str, str]:
+    """Put a service's messages (ValidationFailed.errors) next to the form's fields,
+    translated; keys that are no field of the form go in the summary ("__all__")."""
+    errors = {}
+    for key, message in translate_errors(service_errors).items():
+        name = key if key in form._fields else "__all__"
+        if name in form._fields:
+            form._fields[name].errors = list(form._fields[name].errors) + [message]
+        errors[name] = message
+    return errors

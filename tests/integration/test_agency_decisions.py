@@ -14,7 +14,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case
 from complaints.services import workflow
-from complaints.services.errors import ValidationFailed
+from complaints.services.errors import NotAllowed, ValidationFailed
 from tests.conftest import NOW, TODAY
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY (01/12)
@@ -289,6 +289,39 @@ def test_back_from_a_return_confirmation_keeps_the_agency_chosen(client, login, 
                        data=data).get_data(as_text=True)
     assert 'value="SO-XD" selected' in body or 'selected value="SO-XD"' in body
     assert _fresh(case).status == "routed"
+
+
+@pytest.mark.parametrize("action", ["return", "transfer"])
+def test_return_and_transfer_are_checked_whole_before_their_confirmation(world, routed,
+                                                                       make_agency, action):
+    """The page asks `check_return` / `check_transfer` before confirming: every refusal the
+    action would make once confirmed, and nothing is written by asking."""
+    case = routed()
+    check = {"return": lambda code, reason, on=date(2026, 11, 30): workflow.check_return(
+                 case, reason, code, world["head"], TODAY, decided_on=on),
+             "transfer": lambda code, reason, on=date(2026, 11, 30): workflow.check_transfer(
+                 case, code, reason, world["head"], TODAY, decided_on=on)}[action]
+    field = "suggested_agency_code" if action == "return" else "to_agency_code"
+    gone = make_agency(code="SO-CU", name="Sở đã giải thể")
+    gone.active, world["desk"].is_reception_desk = False, True
+    for code, reason, on, key in [("SO-TNMT", "Lý do", date(2026, 11, 30), field),
+                                  ("SO-CU", "Lý do", date(2026, 11, 30), field),
+                                  ("BTCD", "Lý do", date(2026, 11, 30), field),
+                                  ("SO-XD", " ", date(2026, 11, 30), "reason"),
+                                  ("SO-XD", "Lý do", date(2026, 11, 28), "decided_on")]:
+        with pytest.raises(ValidationFailed) as refused:
+            check(code, reason, on)
+        assert key in refused.value.errors, (code, reason, on)
+    reason, agency, status, on = check("SO-XD", "  Thuộc Sở Xây dựng ")
+    assert (reason, agency.code, on) == ("Thuộc Sở Xây dựng", "SO-XD", date(2026, 11, 30))
+    assert status == ("returned" if action == "return" else "routed")
+    case.lead_agency_id = case.agency_id  # designated lead: may not push it on
+    with pytest.raises(NotAllowed):
+        check("SO-XD", "Lý do")
+    db.session.rollback()
+    case = _fresh(case)
+    assert case.status == "routed" and case.agency.code == "SO-TNMT"
+    assert _events(case)[-1] == "routed"
 
 
 # --- 5. Extensions ---------------------------------------------------------------------

@@ -398,3 +398,63 @@ def test_the_citizens_page_says_some_withdrew_and_names_nobody(world, accepted):
     partial = [e for e in events if e.event == "signers_withdrawn"]
     assert len(partial) == 1 and partial[0].on == ON
     assert partial[0].reason is None and partial[0].agency is None  # no names, no note
+
+
+# --- The reception desk's form ---------------------------------------------------------------
+
+
+def test_the_desk_records_a_withdrawal_handed_in_there(client, login, world, make_case):
+    """A citizen hands the withdrawal in at the desk that logged the case: before, the desk
+    had no form for it (the API only), though it may record it (permissions.can_act)."""
+    case = make_case(actor=world["reception"], petitioners=2, received_on=date(2026, 11, 20))
+    db.session.commit()
+    code, ids = case.tracking_code, _ids(case)
+    login(world["reception"])
+    page = client.get(f"/reception/cases/{code}").text
+    assert f'href="/reception/cases/{code}/withdraw"' in page
+    form = client.get(f"/reception/cases/{code}/withdraw").text
+    assert form.count('type="checkbox"') == 2
+    assert f'href="/reception/cases/{code}"' in form  # back to the desk's page, not an agency's
+    data = {"petitioner_ids": [str(ids[1])], "reason": "Bà B rút đơn", "decided_on": "2026-11-30"}
+    confirm = client.post(f"/reception/cases/{code}/withdraw", data=data)
+    assert confirm.status_code == 200 and 'data-testid="confirm-warning"' in confirm.text
+    assert "tiếp tục được giải quyết" in confirm.text
+    assert set(_withdrawn(case).values()) == {None}  # nothing before Confirm
+    done = client.post(f"/reception/cases/{code}/withdraw", data={**data, "confirmed": "1"},
+                       follow_redirects=True)
+    assert "hồ sơ tiếp tục được giải quyết cho những người đứng đơn còn lại" in done.text
+    assert done.text.count('data-testid="signer-withdrawn"') == 1
+    assert _withdrawn(case) == {ids[0]: None, ids[1]: ON}
+    assert _fresh(case).status == "received"
+    # The last one: no box, and the case ends.
+    data = {"reason": "Ông A rút đơn", "decided_on": "2026-11-30", "confirmed": "1"}
+    client.post(f"/reception/cases/{code}/withdraw", data=data)
+    assert _fresh(case).status == "withdrawn"
+    page = client.get(f"/reception/cases/{code}").text
+    assert "/withdraw" not in page
+    late = client.get(f"/reception/cases/{code}/withdraw", follow_redirects=True)
+    assert "Hồ sơ không thay đổi." in late.text
+
+
+def test_the_desk_withdrawal_refuses_a_future_date_before_confirming(client, login, world,
+                                                                       make_case):
+    case = make_case(actor=world["reception"], petitioners=1, received_on=date(2026, 11, 20))
+    db.session.commit()
+    login(world["reception"])
+    r = client.post(f"/reception/cases/{case.tracking_code}/withdraw",
+                    data={"reason": "Rút đơn", "decided_on": "2026-12-09"})
+    assert r.status_code == 422 and 'data-testid="confirm-warning"' not in r.text
+    assert "Ngày quyết định không được ở tương lai." in r.text
+    assert _fresh(case).status == "received"
+
+
+def test_another_desk_cannot_withdraw(client, login, world, make_case, make_agency, make_user):
+    case = make_case(actor=world["reception"], petitioners=1, received_on=date(2026, 11, 20))
+    db.session.commit()
+    other = make_user("reception", agency=make_agency(code="BTCD-2", parent=world["province"]),
+                      username="tiepdan2")
+    login(other)
+    assert client.get(f"/reception/cases/{case.tracking_code}/withdraw").status_code == 404
+    r = client.post(f"/reception/cases/{case.tracking_code}/withdraw",
+                    data={"reason": "Rút đơn", "decided_on": "2026-11-30", "confirmed": "1"})
+    assert r.status_code == 404 and _fresh(case).status == "received"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from types import SimpleNamespace
 
 import pytest
@@ -65,3 +66,18 @@ def test_names_sort_as_vietnamese_readers_expect():
     assert sorted(names, key=name_order) == [
         "An Giang", "Bình Dương", "Đà Nẵng", "Đắk Lắk", "Phường Ái Quốc",
         "Phường Việt Hòa", "Vĩnh Long"]
+
+
+def test_names_sort_in_the_vietnamese_alphabet():
+    """D before Đ, a before ă before â, o ô ơ, u ư (found by QA: "Đ" sorted among the D's);
+    tones only break ties between names spelt alike, in dictionary order."""
+    from complaints.domain.text import name_order
+
+    names = ["Điện Biên", "Dương Kinh", "Đà Nẵng", "Ân Thi", "An Lão", "Ăn", "Ưng Hòa",
+             "Uông Bí", "Ơn", "Ôn", "On", "Bạ", "Bá", "Bã", "Bả", "Bà", "Ba", "Xã  Tứ Kỳ"]
+    assert sorted(names, key=name_order) == [
+        "An Lão", "Ăn", "Ân Thi", "Ba", "Bà", "Bả", "Bã", "Bá", "Bạ", "Dương Kinh",
+        "Đà Nẵng", "Điện Biên", "On", "Ôn", "Ơn", "Uông Bí", "Ưng Hòa", "Xã  Tứ Kỳ"]
+    # The same name typed composed or decomposed, or with doubled spaces, sorts alike.
+    assert name_order("Đặng Văn  Ấn")[:2] == name_order(
+        unicodedata.normalize("NFD", "Đặng Văn Ấn"))[:2]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -16,7 +14,7 @@ from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
-from complaints.domain import catalog, policies, states, withdrawal
+from complaints.domain import catalog, policies, states
 from complaints.domain.states import InvalidTransition
 from complaints.domain.text import name_order
 from complaints.extensions import db
@@ -25,6 +23,7 @@ from complaints.permissions import can_act, can_view, lead_refusal, roles_requir
 from complaints.services import case_view, deadlines, queries, workflow
 from complaints.services import search as search_service
 from complaints.services.errors import NotAllowed, ValidationFailed
+from complaints.web import withdrawal_form
 from complaints.web.agency import bp
 from complaints.web.agency.forms import (
     ACTION_FORMS,
@@ -35,8 +34,8 @@ from complaints.web.agency.forms import (
     RevealForm,
 )
 from complaints.web.export import download
-from complaints.web.forms import select_choices
-from complaints.web.i18n import error_text, translate, translate_errors
+from complaints.web.forms import attach_errors, select_choices
+from complaints.web.i18n import error_text, translate
 from complaints.web.pagination import page_arg
 
 logger = logging.getLogger(__name__)
@@ -290,58 +289,14 @@ def _prepare(form, action: str, case: Case) -> dict:
         else:
             del form.complexity
     elif action == "withdraw":
-        hints.update(_prepare_withdrawal(form, case))
+        hints.update(withdrawal_form.prepare(form, case, current_user))
     return hints
 
 
-def _signer_key(case: Case, petitioner_id: int) -> str:
-    """An opaque value for a masked petitioner's box: the page must not carry their id."""
-    key = current_app.config["SECRET_KEY"].encode()
-    message = f"withdraw-signer:{case.id}:{petitioner_id}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:20]
-
-
-def _signer_label(choice: case_view.SignerChoice, masked: bool) -> str:
-    name = (_("Người đứng đơn thứ %(n)s", n=choice.number) if masked
-            else choice.full_name)
-    return _("%(name)s (người đại diện)", name=name) if choice.is_representative else name
-
-
-def _prepare_withdrawal(form, case: Case) -> dict[str, str]:
-    """Offer a box per petitioner who remains, named as the case page names them (an opaque
-    value for a masked one); with one left there is nothing to choose: that one withdraws."""
-    choices, masked = case_view.withdrawal_choices(case, current_user)
-    form.signer_keys = {(_signer_key(case, c.petitioner_id) if masked
-                         else str(c.petitioner_id)): c for c in choices}
-    form.signer_labels = {key: _signer_label(c, masked) for key, c in form.signer_keys.items()}
-    if len(choices) <= 1:
-        del form.petitioner_ids
-        return {}
-    form.petitioner_ids.choices = list(form.signer_labels.items())
-    return {"petitioner_ids": _("Đánh dấu những người rút đơn. Hồ sơ chỉ kết thúc khi không "
-                                "còn người đứng đơn nào; nếu còn, hồ sơ tiếp tục được giải "
-                                "quyết.")}
-
-
-def _named_signers(form) -> list[int] | None:
-    """The petitioners ticked on the withdrawal form (None: no boxes were offered)."""
-    if "petitioner_ids" not in form:
-        return None
-    keys = form.petitioner_ids.data or []
-    if any(key not in form.signer_keys for key in keys):  # withdrew meanwhile, or forged
-        raise ValidationFailed({"petitioner_ids": withdrawal.NOT_REMAINING})
-    return [form.signer_keys[key].petitioner_id for key in keys]
-
-
 def _confirm_notes(action: str, case: Case, form) -> dict | None:
-    """What the confirmation says beyond the form's values: for a withdrawal, who withdraws,
-    whether the case ends and whether a group loses its last representative."""
-    if action != "withdraw":
-        return None
-    plan = workflow.plan_withdrawal(case, _named_signers(form))
-    by_id = {c.petitioner_id: key for key, c in form.signer_keys.items()}
-    return {"who": [form.signer_labels[by_id[pid]] for pid in plan.withdrawing],
-            "ends_case": plan.ends_case, "no_representative": plan.no_representative_left}
+    """What the confirmation says beyond the form's values (a withdrawal's: who, and
+    whether the case ends)."""
+    return withdrawal_form.confirm_notes(case, form) if action == "withdraw" else None
 
 
 def _source(source: str) -> str:
@@ -380,8 +335,8 @@ def _figures(data: dict) -> dict:
 
 
 # Confirmed actions whose decision date the service checks: refused before the confirmation
-# page, not after Confirm (resolve and suspend are checked whole, above).
-DATE_CHECKED = frozenset({"refuse", "return", "transfer", "withdraw"})
+# page, not after Confirm (resolve, suspend, return and transfer are checked whole, above).
+DATE_CHECKED = frozenset({"refuse", "withdraw"})
 
 
 def _check(action: str, case: Case, form, today) -> None:
@@ -396,6 +351,12 @@ def _check(action: str, case: Case, form, today) -> None:
     elif action == "suspend":
         workflow.check_suspend(case, data["reason"], actor, today,
                                decided_on=data.get("decided_on"))
+    elif action == "return":
+        workflow.check_return(case, data["reason"], data["suggested_agency_code"], actor, today,
+                              decided_on=data.get("decided_on"))
+    elif action == "transfer":
+        workflow.check_transfer(case, data["to_agency_code"], data["reason"], actor, today,
+                                decided_on=data.get("decided_on"))
     elif action in DATE_CHECKED:
         workflow.check_decision(case, action, actor, today, decided_on=data.get("decided_on"))
 
@@ -432,7 +393,8 @@ def _call(action: str, case: Case, form, now, today):
         return workflow.close(case, actor, now, today)
     if action == "withdraw":
         return workflow.withdraw(case, data["reason"], actor, now, today,
-                                 decided_on=decided_on, petitioner_ids=_named_signers(form))
+                                 decided_on=decided_on,
+                                 petitioner_ids=withdrawal_form.named_signers(form))
     raise KeyError(action)
 
 
@@ -495,7 +457,7 @@ def act(code: str, action: str):
             _call(action, case, form, clock.now(), clock.today())
         except ValidationFailed as exc:
             db.session.rollback()
-            errors = _attach_errors(form, exc.errors)
+            errors = attach_errors(form, exc.errors)
         except (InvalidTransition, NotAllowed) as exc:
             db.session.rollback()
             logger.info("refused %s on %s: %s", action, code, exc)
@@ -533,14 +495,3 @@ def _render_form(form, case: Case, action: str, hints: dict, errors: dict):
     return render_template("agency/action.html", form=form, case=case, action=action,
                            hints=hints, errors=errors, today=clock.today(),
                            confirm_first=action in CONFIRM_ACTIONS), (422 if errors else 200)
-
-
-def _attach_errors(form, service_errors: dict[str, str]) -> dict[str, str]:
-    """Put the service's messages next to the fields; unknown keys go in the summary."""
-    errors = {}
-    for key, message in translate_errors(service_errors).items():
-        name = key if key in form._fields else "__all__"
-        if name in form._fields:
-            form._fields[name].errors = list(form._fields[name].errors) + [message]
-        errors[name] = message
-    return errors

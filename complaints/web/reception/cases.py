@@ -28,8 +28,9 @@ from complaints.models import Agency, Attachment, AuditEvent, Case
 from complaints.permissions import can_act, can_see_identity, can_view, roles_required
 from complaints.services import attachments, case_view, deadlines, intake, routing, workflow
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
-from complaints.web import sealed
-from complaints.web.forms import select_choices
+from complaints.web import sealed, withdrawal_form
+from complaints.web.agency.forms import DONE_MESSAGES, PARTLY_WITHDRAWN, WithdrawForm
+from complaints.web.forms import attach_errors, select_choices
 from complaints.web.i18n import error_text, translate
 from complaints.web.reception import bp
 from complaints.web.reception.forms import FileForm, ForwardForm, GuideForm, RouteForm
@@ -83,14 +84,15 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
             route_form.agency_code.data = returned.suggested_agency.code
         elif suggestion:
             route_form.agency_code.data = suggestion.agency.code
-    actions = [a for a in states.allowed_actions(case.status)
-               if a in OUTCOME_FORMS and can_act(current_user, case, a)]
+    allowed = states.allowed_actions(case.status)
+    actions = [a for a in allowed if a in OUTCOME_FORMS and can_act(current_user, case, a)]
     files = list(db.session.scalars(select(Attachment).where(Attachment.case_id == case.id)
                                     .order_by(Attachment.id)))
     return render_template(
         "reception/case.html", case=case, case_attachments=files, timeline=_timeline(case),
         forms=forms, errors=errors or {},
         actions=actions, suggestion=suggestion,
+        may_withdraw="withdraw" in allowed and can_act(current_user, case, "withdraw"),
         suggestion_reason=(routing.describe_suggestion(suggestion, lang)
                            if suggestion else None), acceptance_rule=acceptance,
         acceptance_source=policies.source_in(acceptance.source, lang) if acceptance else None,
@@ -178,6 +180,60 @@ def case_action(code: str, action: str):
     flash(_("Đã ghi kết quả xử lý đơn: %(status)s.",
             status=_status_label(case.status)), "success")
     return redirect(url_for("reception.case_page", code=code))
+
+
+@bp.route("/cases/<code>/withdraw", methods=["GET", "POST"])
+@roles_required("reception")
+def withdraw(code: str):
+    """Record a withdrawal handed in at the desk (rút đơn), confirmed first, as the agency's
+    page does: the desk that logged the case may record it while the case is unresolved."""
+    case = _case_or_404(code)
+    back = url_for("reception.case_page", code=code)
+    if not can_act(current_user, case, "withdraw"):
+        abort(403)
+    if "withdraw" not in states.allowed_actions(case.status):
+        flash(_("Không thực hiện được: hồ sơ đang ở trạng thái “%(status)s”. Hồ sơ không "
+                "thay đổi.", status=_status_text(case.status)), "error")
+        return redirect(back)
+    form = WithdrawForm()
+    if form.decided_on.data is None and not form.is_submitted():
+        form.decided_on.data = clock.today()
+    hints = withdrawal_form.prepare(form, case, current_user)
+    errors: dict[str, str] = {}
+    page = {"case": case, "action": "withdraw", "today": clock.today(), "back_url": back}
+    if form.validate_on_submit() and "edit" not in request.form:
+        actor = current_user._get_current_object()
+        try:
+            if form.confirmed.data != "1":
+                workflow.check_decision(case, "withdraw", actor, clock.today(),
+                                        decided_on=form.decided_on.data)
+                notes = withdrawal_form.confirm_notes(case, form)
+                form.confirmed.data = "1"
+                return render_template("agency/confirm.html", form=form, notes=notes, **page)
+            workflow.withdraw(case, form.reason.data, actor, clock.now(), clock.today(),
+                              decided_on=form.decided_on.data,
+                              petitioner_ids=withdrawal_form.named_signers(form))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = attach_errors(form, exc.errors)
+        except (NotAllowed, states.InvalidTransition) as exc:
+            db.session.rollback()
+            flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
+            return redirect(back)
+        else:
+            db.session.commit()
+            flash(str(DONE_MESSAGES["withdraw"] if case.status == states.WITHDRAWN
+                      else PARTLY_WITHDRAWN), "success")
+            return redirect(back)
+    form.confirmed.data = ""  # shown again (back, or corrected): confirmed again
+    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
+                   if name not in errors and messages})
+    return render_template("agency/action.html", form=form, hints=hints, errors=errors,
+                           confirm_first=True, **page), (422 if errors else 200)
+
+
+def _status_text(status: str) -> str:
+    return case_view.text_label(case_view.STATUS_LABELS, status, str(get_locale() or "vi"))
 
 
 def _status_label(status: str) -> str:
