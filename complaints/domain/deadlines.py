@@ -9,6 +9,7 @@ Conventions (domain.md, "Counting days"):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -214,22 +215,39 @@ def is_overdue(due_on: date, as_of: date) -> bool:
 
 
 def resume_due(
-    cal: WorkingCalendar, due_on: date, unit: str, suspended_on: date, resumed_on: date
+    cal: WorkingCalendar,
+    start_on: date,
+    days: int,
+    unit: str,
+    suspensions: Iterable[tuple[date, date]],
 ) -> date:
-    """Return the new due date after a suspension (tạm đình chỉ) from suspended_on to resumed_on."""
+    """Return the due date of `days` in unit after start_on (extensions included) once
+    paused by suspensions (tạm đình chỉ): (suspended on, resumed on) pairs, in order."""
     _check_unit(unit)
-    if resumed_on < suspended_on:
-        raise ValueError("resumed_on is before suspended_on")
-    if suspended_on > due_on:
-        # Already overdue when suspended: the missed deadline is not revived.
-        return due_on
-    # The suspension day itself was used (like a trigger day it is not counted again);
-    # the remaining time runs again from the day after resumption.
-    if unit == WORKING:
-        remaining = cal.working_days_between(suspended_on, due_on)
-    else:
-        remaining = (due_on - suspended_on).days
-    return compute_due(cal, resumed_on, remaining, unit)
+    if days < 0:
+        raise ValueError("days must be >= 0")
+    due_on = compute_due(cal, start_on, days, unit)
+    # Calendar unit: the period's own end. Art. 148(5) moves only that end off a day off,
+    # so the days it adds are no time left to give back on resumption.
+    end_on = start_on + timedelta(days=days)
+    for suspended_on, resumed_on in suspensions:
+        if resumed_on < suspended_on:
+            raise ValueError("resumed_on is before suspended_on")
+        if suspended_on > due_on:
+            continue  # already overdue when suspended: the missed deadline is not revived
+        # The suspension day itself was used (like a trigger day it is not counted again);
+        # the remaining time runs again from the day after resumption.
+        if unit == WORKING:
+            # Working days in (suspended_on, due_on]: a day off it was suspended on uses none.
+            due_on = cal.add_working_days(resumed_on, cal.working_days_between(suspended_on,
+                                                                               due_on))
+        else:
+            # None left once the own end has passed (suspended in the days off that moved it).
+            end_on = resumed_on + timedelta(days=max((end_on - suspended_on).days, 0))
+            due_on = end_on
+        # With no time left the resumption day is the due date: a day off moves it on.
+        due_on = cal.next_working_day(due_on)
+    return due_on
 
 
 def badge(days_left: int, amber_from: int = 3) -> str:

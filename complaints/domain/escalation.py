@@ -7,7 +7,7 @@ escalation reason), an offset in days relative to a stage's due date and a unit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -417,6 +417,35 @@ def is_mass(people: Iterable, minimum: int = MASS_PETITIONERS) -> bool:
     """Return True when `minimum` (5) or more distinct people stand behind the matter.
     `people`: one key per person (`person_key`), or petitioner ids."""
     return len(set(people)) >= minimum
+
+
+def mass_members(cases: Sequence[tuple[date, Collection]], new: int,
+                 limits: PatternLimits = DEFAULT_LIMITS) -> frozenset[int]:
+    """The cases clustered with `cases[new]` as a mass petition (indexes), empty if none.
+
+    `cases`: (received_on, people) of the cases on one matter, people as `person_key`s.
+    Mass: some window of `mass_window_days` (dates at most that far apart, as the repeat
+    window) holding the new case holds `mass_petitioners` distinct people. The members are
+    the cases of every such window: a window not holding the new case is not its matter
+    now (five people spread over sixty days around it are no mass petition). A case that
+    no one stands behind any longer (all withdrew) adds nobody and is left out.
+    """
+    by_day: dict[date, set] = {}
+    for received_on, people in cases:
+        by_day.setdefault(received_on, set()).update(people)
+    at, span = cases[new][0], limits.mass_window_days
+    days = sorted(by_day)
+    # A qualifying window can be slid to start on its earliest case: trying the days
+    # from `at - span` to `at` as starts finds every one.
+    qualifying: set[date] = set()
+    for start in (d for d in days if at.toordinal() - span <= d.toordinal() <= at.toordinal()):
+        inside = [d for d in days if 0 <= (d - start).days <= span]
+        if is_mass(set().union(*(by_day[d] for d in inside)), limits.mass_petitioners):
+            qualifying.update(inside)
+    if not qualifying:
+        return frozenset()
+    return frozenset(i for i, (received_on, people) in enumerate(cases)
+                     if received_on in qualifying and (people or i == new))
 
 
 def person_key(petitioner_id: int, id_number: str | None, name_folded: str | None,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 # --- periods ---------------------------------------------------------------------------
 
@@ -75,7 +76,11 @@ def custom_period(start: date, end: date) -> Period:
 
 
 def period_containing(day: date, kind: str = "quarter") -> Period:
-    """The reporting period of this kind in which the day falls (15th–14th rule)."""
+    """The reporting period of this kind in which the day falls (15th–14th rule).
+
+    6 and 9 months cover only the start of a reporting year: a later day falls in none of
+    them, and that is refused (ValueError) rather than answered with a period before it.
+    """
     # Days from the 15th of December belong to the next year's reporting year.
     year, month = day.year, day.month
     if day.day >= 15:
@@ -86,7 +91,12 @@ def period_containing(day: date, kind: str = "quarter") -> Period:
         return month_period(year, month)
     if kind == "quarter":
         return quarter_period(year, (month - 1) // 3 + 1)
-    return cumulative_period(year, kind)
+    if kind not in ("half", "nine_months", "year"):
+        raise ValueError(f"unknown period kind {kind!r}")
+    period = cumulative_period(year, kind)
+    if day > period.end:
+        raise ValueError(f"{day.isoformat()} is after the {kind} period of {year}")
+    return period
 
 
 def parse_period(kind: str, year: int, number: int = 0, start: date | None = None,
@@ -158,7 +168,8 @@ def evaluate(form: Form, counts: dict[str, int | float]) -> dict[str, int | floa
         for column in pending:
             _target, terms = parse_formula(column.formula)
             if all(code in values for _sign, code in terms):
-                values[column.code] = sum(sign * values[code] for sign, code in terms)
+                values[column.code] = _exact_sum(sign * _exact(values[code])
+                                                 for sign, code in terms)
             else:
                 left.append(column)
         if not left:
@@ -170,7 +181,19 @@ def evaluate(form: Form, counts: dict[str, int | float]) -> dict[str, int | floa
 
 def total_row(form: Form, rows: list[dict[str, int | float]]) -> dict[str, int | float]:
     """The total row: every column summed over the units (formulas hold for sums too)."""
-    return {c.code: sum(r.get(c.code, 0) for r in rows) for c in form.columns}
+    return {c.code: _exact_sum(_exact(r.get(c.code, 0)) for r in rows) for c in form.columns}
+
+
+def _exact(value: int | float | Decimal) -> Decimal:
+    """A figure as the decimal it was written as (0.1, not 0.1000000000000000055…)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _exact_sum(values) -> int | float:
+    """Sum decimals exactly, then hand back an int for counts and a float for money and
+    land: summing floats showed 0.1 + 0.2 as 0.30000000000000004 in the total row."""
+    total = sum(values, Decimal(0))
+    return int(total) if total == total.to_integral_value() else float(total)
 
 
 def _c(code, vi, en, measure=None, formula=None, group=("", "")) -> Column:

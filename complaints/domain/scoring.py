@@ -31,7 +31,9 @@ RECEPTION_FREQUENCY = {
     "province": "month",  # chair of the provincial People's Committee: 1 day a month (Art. 12)
     "department": "month",  # heads of departments and agencies: 1 day a month (Art. 18)
 }
-# Session kinds that count as the leader's own reception day.
+# Session kinds that count as the leader's own reception day; only scheduled (periodic)
+# days meet the duty: an unscheduled reception (Art. 18(3), a heated or mass matter) is held
+# on top of it.
 LEADER_KINDS = ("head",)
 
 

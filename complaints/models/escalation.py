@@ -21,14 +21,21 @@ from complaints.domain.catalog import ESCALATION_REASONS
 from complaints.extensions import db
 from complaints.models.base import created_at_column, in_check
 
+# `Escalation.started_on` of a pattern escalation (stage "case"), and of a ladder escalation
+# of a stage that has since started again (its first start is not kept): no running stage.
+NO_STAGE_START = date.min
+
 
 class Escalation(db.Model):
-    """A case raised to someone's attention; at most one per case, stage, level and reason."""
+    """A case raised to someone's attention; at most one per case, stage, start of the stage,
+    level and reason."""
 
     __tablename__ = "escalations"
     __table_args__ = (
         # The idempotency key of the sweep: a second sweep, or a second instance, collides.
-        UniqueConstraint("case_id", "stage", "level", "reason"),
+        # A stage that starts again (a transfer, a return and a new routing) climbs its
+        # ladder again from the bottom at the agency that now holds it: hence its start.
+        UniqueConstraint("case_id", "stage", "started_on", "level", "reason"),
         in_check("reason", ESCALATION_REASONS),
         CheckConstraint("level BETWEEN 0 AND 3", name="level_valid"),
         Index("ix_escalations_open", "to_agency_id", "acknowledged_at"),
@@ -39,6 +46,9 @@ class Escalation(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     # "handling" | "acceptance" | "resolution" for the ladder; "case" for patterns.
     stage: Mapped[str] = mapped_column(String(20))
+    # The start (CaseDeadline.start_on) of the stage's deadline this ladder step was raised
+    # against; NO_STAGE_START for the patterns.
+    started_on: Mapped[date] = mapped_column(Date, default=NO_STAGE_START)
     level: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(20))
     to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))

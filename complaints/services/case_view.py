@@ -52,6 +52,7 @@ EVENT_LABELS = {
     "file": ("Lưu đơn", "Filed"),
     "guide": ("Hướng dẫn", "Guided"),
     "forward": ("Chuyển cơ quan ngoài hệ thống", "Forwarded outside the system"),
+    "reply_received": ("Nhận văn bản phúc đáp", "Reply letter received"),
     "identity_viewed": ("Xem danh tính người đứng đơn", "Petitioners' identity viewed"),
     "deadline_recomputed": ("Tính lại thời hạn", "Deadline recomputed"),
     "escalated": ("Kiến nghị xử lý (cảnh báo)", "Escalated"),

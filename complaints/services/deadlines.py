@@ -87,23 +87,40 @@ def declared_variant(case: Case, stage: str) -> str | None:
     return None
 
 
-def variant_for(case: Case, stage: str) -> str:
-    """Return the policy variant that applies to a case at a stage."""
+def _stored_variant(policy_id: int | None) -> str | None:
+    """The variant of a stored deadline's policy (None: no such policy)."""
+    return next((rule.variant for rule, pid in _rules() if pid == policy_id), None)
+
+
+def variant_for(case: Case, stage: str, start_on: date | None = None) -> str:
+    """Return the policy variant that applies to a case at a stage started on `start_on`
+    (None: the stage's running deadline's start, if any)."""
+    row = case.deadline(stage)
+    running = None
+    if row is not None and row.met_on is None and start_on in (None, row.start_on):
+        running = _stored_variant(row.policy_id)
     at_reception = stage == "handling" and any(
         p.channel == "reception_session" for p in case.petitions)
-    declared = declared_variant(case, stage) if stage == "resolution" else None
-    return _pick_variant(stage, at_reception, declared, case.is_remote, case.is_complex)
+    return _pick_variant(stage, at_reception, running, case.is_remote, case.is_complex)
 
 
-def _pick_variant(stage: str, at_reception_session: bool, declared: str | None,
+def _pick_variant(stage: str, at_reception_session: bool, running: str | None,
                   is_remote: bool, is_complex: bool) -> str:
-    """The variant of a stage's policy from the facts of the case (variant_for, and the
-    bulk recomputation from its rows)."""
+    """The variant of a stage's policy (variant_for, and the bulk recomputation from its
+    rows). `running`: the variant of the stage's running deadline, which it keeps; the
+    facts of the case pick the variant of a stage (re)started only.
+
+    The one place deciding this. A flag raised after the stage started (a mass petition
+    found after acceptance makes the case complex) must not lengthen its deadline
+    silently, and every recomputation (calendar, policy, extension, per case or in bulk)
+    must give the same due date: the head extends the deadline, or declares complexity
+    (`set_complexity`, which names the variant), and the next stage uses the facts.
+    """
+    if running:
+        return running
     if stage == "handling":
         return "reception_session" if at_reception_session else "normal"
     if stage == "resolution":
-        if declared:
-            return declared
         if is_remote and is_complex:
             return "remote_complex"
         if is_remote:
@@ -119,7 +136,7 @@ def policy_for(case: Case, stage: str, on: date,
     rules = _rules()
     round_ = case.complaint_round if case.kind == "complaint" else None
     rule = select_policy([r for r, _ in rules], stage, case.kind, round_,
-                         variant or variant_for(case, stage), on)
+                         variant or variant_for(case, stage, on), on)
     if rule is None:
         raise LookupError(f"No deadline policy for {stage}/{case.kind} on {on}")
     policy_id = next(pid for r, pid in rules if r == rule)
@@ -189,13 +206,16 @@ def ladder() -> esc_rules.Ladder:
     return _tables()[1]
 
 
-def reached_level(case: Case, stage: str) -> int:
-    """Return the highest ladder level already escalated for a stage of the case (-1: none)."""
+def reached_level(case: Case, row: CaseDeadline) -> int:
+    """Return the highest ladder level already escalated for the running deadline `row`
+    (-1: none). A stage started again (transfer, return and new routing) starts from the
+    bottom: the new holder is reminded and told of its own overdue."""
     if case.id is None:
         return -1
     level = db.session.scalar(
         select(func.max(Escalation.level)).where(Escalation.case_id == case.id,
-                                                 Escalation.stage == stage))
+                                                 Escalation.stage == row.stage,
+                                                 Escalation.started_on == row.start_on))
     return -1 if level is None else level
 
 
@@ -209,7 +229,7 @@ def next_step(case: Case, as_of: date) -> tuple[date, object] | None:
         return None
     steps = ladder()
     return esc_rules.next_step(steps.dates(get_calendar(), current.due_on), steps,
-                               reached_level(case, current.stage), as_of)
+                               reached_level(case, current), as_of)
 
 
 def refresh_attention(case: Case, steps: esc_rules.Ladder | None = None,
@@ -228,7 +248,7 @@ def refresh_attention(case: Case, steps: esc_rules.Ladder | None = None,
         case.next_attention_on = None
         return
     steps = steps if steps is not None else ladder()
-    reached = -1 if new else reached_level(case, current.stage)
+    reached = -1 if new else reached_level(case, current)
     dates = steps.dates(get_calendar(), current.due_on)
     case.next_attention_on = esc_rules.next_attention(dates, steps, reached)
     case.escalation_level = max(reached, 0)
@@ -283,6 +303,22 @@ def suspension_periods(case: Case) -> list[tuple[date, date]]:
     return periods
 
 
+def _suspensions(case: Case, row: CaseDeadline) -> list[tuple[date, date]]:
+    """The suspension periods a resolution deadline went through (not an earlier
+    acceptance's, before a transfer)."""
+    return [(begun, ended) for begun, ended in suspension_periods(case)
+            if begun >= row.start_on]
+
+
+def resumed_due(case: Case, row: CaseDeadline, suspended_on: date, resumed_on: date) -> date:
+    """The resolution deadline's due date when the suspension from suspended_on ends on
+    resumed_on, counted from its start through all its suspensions as a recomputation
+    counts it (the remaining time of a calendar period runs from its own end)."""
+    periods = [*_suspensions(case, row), (suspended_on, resumed_on)]
+    return dl.resume_due(get_calendar(), row.start_on, row.days + (row.extended_days or 0),
+                         row.unit, periods)
+
+
 def _reapply_suspensions(case: Case, row: CaseDeadline) -> None:
     """Shift a recomputed resolution deadline again by the suspensions it went through.
 
@@ -291,11 +327,12 @@ def _reapply_suspensions(case: Case, row: CaseDeadline) -> None:
     """
     if row.stage != "resolution" or case.id is None:
         return
-    cal = get_calendar()
-    for suspended_on, resumed_on in suspension_periods(case):
-        if suspended_on < row.start_on:
-            continue  # a suspension of an earlier acceptance (before a transfer)
-        row.due_on = dl.resume_due(cal, row.due_on, row.unit, suspended_on, resumed_on)
+    cal, total = get_calendar(), row.days + (row.extended_days or 0)
+    periods = _suspensions(case, row)
+    for number, (suspended_on, resumed_on) in enumerate(periods, start=1):
+        # From the start each time: a calendar period's time left runs from its own end,
+        # which a shifted due date no longer shows.
+        row.due_on = dl.resume_due(cal, row.start_on, total, row.unit, periods[:number])
         row.rule += dl.suspension_note(suspended_on, resumed_on, row.due_on)
 
 
@@ -396,9 +433,9 @@ def _policy_recompute(policy: tuple[str, str, date],
     def pick(r):
         stored = by_id.get(r.policy_id)
         round_ = r.complaint_round if r.kind == "complaint" else None
-        declared = stored.variant if stored and stored.variant in DECLARED_VARIANTS else None
-        variant = _pick_variant(r.stage, r.case_id in reception_session, declared,
-                                r.is_remote, r.is_complex)
+        # Rows read here are running deadlines: each keeps its variant (_pick_variant).
+        variant = _pick_variant(r.stage, r.case_id in reception_session,
+                                stored.variant if stored else None, r.is_remote, r.is_complex)
         rule = select_policy([rule for rule, _ in rules], r.stage, r.kind, round_, variant,
                              r.start_on)
         return None if rule is None else (rule, ids[id(rule)])

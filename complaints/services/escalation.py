@@ -140,24 +140,28 @@ def _due_chunk(ids, as_of: date, lock: bool):
     return db.session.execute(query).all()
 
 
-def _running_deadlines(case_ids: list[int]) -> dict[int, tuple[str, date]]:
-    """Return each case's running stage and due date (the earliest unmet deadline)."""
+def _running_deadlines(case_ids: list[int]) -> dict[int, tuple[str, date, date]]:
+    """Return each case's running stage, due date and the stage's start (the earliest unmet
+    deadline)."""
     d = CaseDeadline.__table__.c
-    found: dict[int, tuple[str, date]] = {}
-    rows = db.session.execute(select(d.case_id, d.stage, d.due_on)
+    found: dict[int, tuple[str, date, date]] = {}
+    rows = db.session.execute(select(d.case_id, d.stage, d.due_on, d.start_on)
                               .where(_among(d.case_id, case_ids), d.met_on.is_(None)))
     for r in rows:
         if r.case_id not in found or r.due_on < found[r.case_id][1]:
-            found[r.case_id] = (r.stage, r.due_on)
+            found[r.case_id] = (r.stage, r.due_on, r.start_on)
     return found
 
 
-def _reached(case_ids: list[int]) -> dict[tuple[int, str], int]:
+def _reached(case_ids: list[int]) -> dict[tuple[int, str, date], int]:
+    """The level each (case, stage, start of the stage) reached: a stage started again
+    climbs from the bottom."""
     e = Escalation.__table__.c
-    rows = db.session.execute(select(e.case_id, e.stage, func.max(e.level))
+    rows = db.session.execute(select(e.case_id, e.stage, e.started_on, func.max(e.level))
                               .where(_among(e.case_id, case_ids))
-                              .group_by(e.case_id, e.stage))
-    return {(case_id, stage): level for case_id, stage, level in rows}
+                              .group_by(e.case_id, e.stage, e.started_on))
+    return {(case_id, stage, started_on): level
+            for case_id, stage, started_on, level in rows}
 
 
 def escalate_due(as_of: date, now: datetime, dry_run: bool = False, chunk_size: int = CHUNK,
@@ -258,8 +262,8 @@ def attention_changes(steps: rules.Ladder, chunk_size: int = CHUNK):
         for case_id in chunk:
             if case_id not in running or case_id not in stored:
                 continue  # closed meanwhile, or between stages: the next action sets it
-            stage, due_on = running[case_id]
-            key = (due_on, reached.get((case_id, stage), -1))
+            stage, due_on, started_on = running[case_id]
+            key = (due_on, reached.get((case_id, stage, started_on), -1))
             if key not in decided:  # many cases share a due date: decide each once
                 decided[key] = rules.next_attention(steps.dates(cal, due_on), steps, key[1])
             if decided[key] != stored[case_id]:
@@ -327,7 +331,8 @@ class _Writer:
             self.conn.exec_driver_sql(sql.replace("?", self.mark), rows)
 
 
-ESC_COLUMNS = ("case_id", "stage", "level", "reason", "to_agency_id", "as_of", "created_at")
+ESC_COLUMNS = ("case_id", "stage", "started_on", "level", "reason", "to_agency_id", "as_of",
+               "created_at")
 AUDIT_COLUMNS = ("chain", "seq", "case_id", "actor_id", "actor_label", "action", "data",
                  "created_at", "prev_hash", "hash")
 NOTE_COLUMNS = ("dedupe_key", "channel", "user_id", "agency_id", "email_to", "case_id",
@@ -336,7 +341,7 @@ NOTE_COLUMNS = ("dedupe_key", "channel", "user_id", "agency_id", "email_to", "ca
 
 
 def _insert_escalations(writer: _Writer, rows: list[tuple], case_ids: list[int],
-                        planned: dict[int, tuple[str, int, str]]) -> dict[int, int]:
+                        planned: dict[int, tuple[str, date, int, str]]) -> dict[int, int]:
     """Insert the escalations idempotently; return case id → id of the rows WE inserted."""
     if writer.pg:
         # RETURNING names exactly the rows this transaction inserted (not the conflicts).
@@ -354,10 +359,10 @@ def _insert_escalations(writer: _Writer, rows: list[tuple], case_ids: list[int],
     e = Escalation.__table__.c
     before = db.session.scalar(select(func.coalesce(func.max(e.id), 0)))
     writer.insert("escalations", ESC_COLUMNS, rows, ignore_duplicates=True)
-    found = db.session.execute(select(e.id, e.case_id, e.stage, e.level, e.reason)
+    found = db.session.execute(select(e.id, e.case_id, e.stage, e.started_on, e.level, e.reason)
                                .where(e.id > before))
     return {r.case_id: r.id for r in found
-            if planned.get(r.case_id) == (r.stage, r.level, r.reason)}
+            if planned.get(r.case_id) == (r.stage, r.started_on, r.level, r.reason)}
 
 
 def _sweep_chunk(chunk, as_of, now, steps, cal, directory: Directory, summary, dry_run,
@@ -372,8 +377,8 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: Directory, summary, d
                 states.RESOLVED, states.SUSPENDED):
             quiet.append((None, case.id))
             continue
-        stage, due_on = stage_due
-        level_before = reached.get((case.id, stage), -1)
+        stage, due_on, started_on = stage_due
+        level_before = reached.get((case.id, stage, started_on), -1)
         key = (due_on, level_before)
         decision = ladder_dates.get(key)
         if decision is None:  # many cases share a due date: decide each (date, level) once
@@ -385,12 +390,12 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: Directory, summary, d
         if step is None:
             quiet.append((next_on, case.id))
             continue
-        plans[case.id] = (case, stage, due_on, step, next_on)
-    for _, _, _, step, _ in plans.values():
+        plans[case.id] = (case, stage, due_on, step, next_on, started_on)
+    for _, _, _, step, _, _ in plans.values():
         summary.escalations[(step.level, step.code)] += 1
     if dry_run:
         mailed = set()
-        for case, _stage, _due, step, _ in plans.values():
+        for case, _stage, _due, step, _, _ in plans.values():
             holder = case.agency_id or case.reception_agency_id
             summary.notifications += len(directory.notified(step.level, holder)) + (
                 step.level == 0 and case.officer_id in directory.user)
@@ -404,17 +409,18 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: Directory, summary, d
     if not plans:
         return
     esc_rows = []
-    for case, stage, _due, step, _ in plans.values():
+    for case, stage, _due, step, _, started_on in plans.values():
         to, _notify = directory.target(step.level, case.agency_id or case.reception_agency_id)
-        esc_rows.append((case.id, stage, step.level, step.code, to, writer.as_of, writer.now))
+        esc_rows.append((case.id, stage, writer.day(started_on), step.level, step.code, to,
+                         writer.as_of, writer.now))
     new_ids = _insert_escalations(writer, esc_rows, ids, {
-        case_id: (stage, step.level, step.code)
-        for case_id, (_, stage, _, step, _) in plans.items()})
+        case_id: (stage, started_on, step.level, step.code)
+        for case_id, (_, stage, _, step, _, started_on) in plans.items()})
     heads = chain_heads(sorted(new_ids))
     audit_rows, note_rows, case_rows = [], [], []
     digest = Digest()
     label, stamp, bodies = audit.actor_label(None), audit.stamp(now), {}
-    for case_id, (case, stage, due_on, step, next_on) in plans.items():
+    for case_id, (case, stage, due_on, step, next_on, _started) in plans.items():
         case_rows.append((step.level, step.level >= 1, writer.day(next_on) if next_on else None,
                           writer.now, case_id))
         esc_id = new_ids.get(case_id)

@@ -48,6 +48,9 @@ from complaints.services.escalation_notify import (
     notice_rows,
 )
 
+# The cases of one matter as the mass check reads them: (id, cluster id, mass flag, received on).
+Group = list[tuple[int, int | None, bool, date]]
+
 
 @dataclass
 class EscalationCopy:
@@ -122,7 +125,7 @@ def check_evasion(case: Case, actor: User | None, now: datetime, today: date):
 
 
 def check_patterns(case: Case, actor: User | None, now: datetime, today: date,
-                   group: list[tuple[int, int | None, bool]] | None = None) -> list[str]:
+                   group: Group | None = None) -> list[str]:
     """Flag repeated and mass petitions at intake; return the patterns newly found.
 
     `group`: the case's `matter_group`, when the caller has just read it.
@@ -173,16 +176,19 @@ def _is_repeated(case: Case) -> bool:
     return repeat_basis(case) is not None
 
 
-def _signers(case_ids: list[int]) -> set[tuple]:
-    """The people (`rules.person_key`) still signing these cases: one who withdrew no
-    longer stands behind the matter."""
+def _signers(case_ids: list[int]) -> dict[int, set[tuple]]:
+    """The people (`rules.person_key`) still signing each of these cases: one who withdrew
+    no longer stands behind the matter. A case with none is left out."""
     p = Petitioner.__table__.c
-    return {rules.person_key(r.id, r.id_number, r.name_folded, r.phone, r.email)
-            for r in db.session.execute(
-                select(p.id, p.id_number, p.name_folded, p.phone, p.email)
-                .join(PetitionSigner, PetitionSigner.petitioner_id == p.id)
-                .join(Petition, Petition.id == PetitionSigner.petition_id)
-                .where(Petition.case_id.in_(case_ids), PetitionSigner.withdrawn_on.is_(None)))}
+    people: dict[int, set[tuple]] = {}
+    for r in db.session.execute(
+            select(Petition.case_id, p.id, p.id_number, p.name_folded, p.phone, p.email)
+            .join(PetitionSigner, PetitionSigner.petitioner_id == p.id)
+            .join(Petition, Petition.id == PetitionSigner.petition_id)
+            .where(Petition.case_id.in_(case_ids), PetitionSigner.withdrawn_on.is_(None))):
+        people.setdefault(r.case_id, set()).add(
+            rules.person_key(r.id, r.id_number, r.name_folded, r.phone, r.email))
+    return people
 
 
 def people_of(signers) -> set[tuple]:
@@ -193,14 +199,15 @@ def people_of(signers) -> set[tuple]:
             for person, withdrawn_on in signers if withdrawn_on is None}
 
 
-def matter_group(case: Case, folded: str | None = None) -> list[tuple[int, int | None, bool]]:
-    """Return (id, cluster id, mass flag) of the case and of every case on the same matter.
+def matter_group(case: Case, folded: str | None = None) -> Group:
+    """Return (id, cluster id, mass flag, received on) of the case and of every case on the
+    same matter (the case first).
 
     The same matter: same locality and field, received within the mass window, with a
     similar subject. The candidates are read as plain rows through the locality index.
     `folded`: the case's subject already folded (`rules.fold_subject`).
     """
-    group = [(case.id, case.cluster_id, case.flag_mass)]
+    group = [(case.id, case.cluster_id, case.flag_mass, case.received_on)]
     if case.locality_code and case.field_id:
         _settle_one_at_a_time(case.locality_code, case.field_id)
         folded = folded if folded is not None else rules.fold_subject(case.subject)
@@ -210,7 +217,7 @@ def matter_group(case: Case, folded: str | None = None) -> list[tuple[int, int |
             "locality": case.locality_code, "field": case.field_id, "case": case.id,
             "first": date.fromordinal(day - limits.mass_window_days),
             "last": date.fromordinal(day + limits.mass_window_days)})
-        group += [(r.id, r.cluster_id, r.flag_mass) for r in candidates
+        group += [(r.id, r.cluster_id, r.flag_mass, r.received_on) for r in candidates
                   if rules.similar_subjects(folded, rules.fold_subject(r.subject),
                                             limits.similar_subject)]
     return group
@@ -236,22 +243,25 @@ def _settle_one_at_a_time(locality_code: str, field_id: int) -> None:
 def _same_place():
     """The cases of one locality and field within a window (built once: every intake asks)."""
     c = Case.__table__.c
-    return (select(c.id, c.subject, c.cluster_id, c.flag_mass)
+    return (select(c.id, c.subject, c.cluster_id, c.flag_mass, c.received_on)
             .where(c.locality_code == bindparam("locality"), c.field_id == bindparam("field"),
                    c.id != bindparam("case"),
                    c.received_on.between(bindparam("first"), bindparam("last")))
             .limit(500))
 
 
-def joinable(case: Case, group: list[tuple[int, int | None, bool]]) -> int | None:
+def joinable(case: Case, members: Group) -> int | None:
     """The cluster a new case simply joins, or None.
 
-    It simply joins when its matter is already a mass cluster whose every other case is in
-    it and escalated: then only the new case changes (see `join_detached`).
+    `members`: the cases it is a mass petition with (`mass_cases`). It simply joins when
+    every other one of them is already in one cluster and escalated: then only the new case
+    changes (see `join_detached`). Cases of the matter outside its 30 days (not in
+    `members`) are left as they are, whatever their cluster.
     """
-    clustered = next((cluster_id for _id, cluster_id, _flag in group if cluster_id), None)
+    clustered = next((cluster_id for _id, cluster_id, _flag, _on in members if cluster_id),
+                     None)
     if clustered is None or any(cluster_id != clustered or not flag
-                                for member_id, cluster_id, flag in group
+                                for member_id, cluster_id, flag, _on in members
                                 if member_id != case.id):
         return None
     return clustered
@@ -264,24 +274,38 @@ def may_be_repeated(case: Case) -> bool:
         _facts(case), case.decision_on, _limits(case))
 
 
-def becomes_mass(case: Case, group: list[tuple[int, int | None, bool]],
-                 own: set[int]) -> bool:
-    """Is the case's matter mass: part of it clustered already, or 5+ people behind it now?
+def mass_cases(case: Case, group: Group, own: set[tuple]) -> Group:
+    """The cases of `group` (the case's `matter_group`) that make a mass petition with it,
+    the case included; empty when it is none (`rules.mass_members`: 5+ people within 30
+    days holding the case).
 
     `own`: the case's own people (`people_of`, in memory); the other cases' are read in
-    one query.
+    one query. A cluster already on the matter decides nothing by itself: a case joins it
+    only if it makes five people with cluster members within 30 days of it, so the people
+    are read for a joining case too (one query; a count kept on the cluster could not tell
+    which of them are within the new case's 30 days).
     """
-    if any(cluster_id for _id, cluster_id, _flag in group):
-        return True
-    others = [member_id for member_id, _cluster, _flag in group if member_id != case.id]
-    return rules.is_mass(own | _signers(others) if others else own,
-                         _limits(case).mass_petitioners)
+    others = [member_id for member_id, *_ in group if member_id != case.id]
+    people = _signers(others) if others else {}
+    people[case.id] = own
+    found = rules.mass_members([(on, people.get(member_id, ())) for member_id, *_, on in group],
+                               next(i for i, (member_id, *_) in enumerate(group)
+                                    if member_id == case.id), _limits(case))
+    return [group[i] for i in sorted(found)]
+
+
+def becomes_mass(case: Case, group: Group, own: set[tuple]) -> bool:
+    """Is the case a mass petition: 5+ people on its matter within 30 days holding it?"""
+    return bool(mass_cases(case, group, own))
 
 
 def join_detached(case: Case, cluster_id: int, actor: User | None, now: datetime,
                   today: date, events: list) -> EscalationCopy | None:
     """Join a new case to its mass cluster and escalate it, as `_check_mass` would, for a
-    case intake wrote without the ORM (`case` is its detached copy, updated here too)."""
+    case intake wrote without the ORM (`case` is its detached copy, updated here too).
+
+    Only when `joinable` found the cluster among the cases the new one makes five people
+    with within 30 days (`mass_cases`): being near a cluster is not enough."""
     c = Case.__table__.c
     db.session.connection().execute(update(Case.__table__).where(c.id == case.id).values(
         cluster_id=cluster_id, flag_mass=True, is_complex=True))
@@ -301,10 +325,15 @@ def _check_mass(case: Case, actor, now, today, group=None) -> bool:
     """
     folded = rules.fold_subject(case.subject)
     group = group if group is not None else matter_group(case)
-    if not becomes_mass(case, group, people_of(
-            (s.petitioner, s.withdrawn_on) for p in case.petitions for s in p.signers)):
+    members = mass_cases(case, group, people_of(
+        (s.petitioner, s.withdrawn_on) for p in case.petitions for s in p.signers))
+    if not members:
         return False
-    clustered = next((cluster_id for _id, cluster_id, _flag in group if cluster_id), None)
+    # Only the cases within the qualifying 30 days are clustered (`mass_cases`); they join
+    # the cluster of one of them, else the matter's cluster from earlier days (one matter,
+    # one cluster for the inspectors), else a new one.
+    clustered = next((cluster_id for _id, cluster_id, _flag, _on in [*members, *group]
+                      if cluster_id), None)
     if clustered is None:
         cluster = Cluster(locality_code=case.locality_code, field_id=case.field_id,
                           subject_folded=folded[:500], created_at=now)
@@ -313,7 +342,7 @@ def _check_mass(case: Case, actor, now, today, group=None) -> bool:
         clustered = cluster.id
     directory = None
     new = False
-    for member_id, cluster_id, flag_mass in group:
+    for member_id, cluster_id, flag_mass, _on in members:
         if cluster_id == clustered and flag_mass:
             continue  # already in this cluster and escalated: nothing to write
         member = case if member_id == case.id else db.session.get(Case, member_id)

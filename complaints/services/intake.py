@@ -610,14 +610,15 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     opened = Opened(case.id, pin, case, refs.field, refs.locality, [SimpleNamespace(**event)])
     own = escalation_patterns.people_of((person, None) for person, _rep in people)
     if not escalation_patterns.may_be_repeated(case):
-        cluster_id = escalation_patterns.joinable(case, group)
+        members = escalation_patterns.mass_cases(case, group, own)
+        if not members:
+            return opened  # neither repeated nor mass: the common case
+        cluster_id = escalation_patterns.joinable(case, members)
         if cluster_id is not None:  # a matter already escalated as mass: this case joins
             raised = escalation_patterns.join_detached(case, cluster_id, actor, now, today,
                                                        opened.timeline)
             opened.escalations += [raised] if raised is not None else []
             return opened
-        if not escalation_patterns.becomes_mass(case, group, own):
-            return opened  # neither repeated nor mass: the common case
     # Repeated (a parent decided), or a matter becoming mass: through the ORM.
     escalation.check_patterns(db.session.get(Case, case.id), actor, now, today, group=group)
     opened.copy = None

@@ -308,7 +308,7 @@ def _agency_by_code(code: str | None) -> Agency | None:
 # template) names them by the status they lead to.
 PUBLIC_ACTIONS = ("received", "routed", "transferred", "returned", "accepted", "refused",
                   "extended", "suspended", "resumed", "resolved", "closed", "file", "guide",
-                  "forward", "withdrawn", "signers_withdrawn")
+                  "forward", "reply_received", "withdrawn", "signers_withdrawn")
 RECEPTION_EVENTS = {"file": "filed", "guide": "guided", "forward": "forwarded"}
 
 
@@ -339,6 +339,8 @@ def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
             item.reason = data.get("reason")  # the guidance itself: where to take the petition
         elif row.action == "forward":
             item.agency = data.get("forwarded_to")  # the outside body, as typed; not the note
+        elif row.action == "reply_received":
+            item.agency = data.get("forwarded_to")  # who answered; the officer's note stays
         elif row.action == "resolved":
             item.agency = _agency_name(case.agency, lang)
         events.append(item)

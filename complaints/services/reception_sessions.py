@@ -268,6 +268,7 @@ def compliance(user: User, start: date, end: date,
             select(ReceptionSession.agency_id, ReceptionSession.held_on).distinct()
             .where(ReceptionSession.agency_id.in_([a.id for a in agencies]),
                    ReceptionSession.kind.in_(scoring.LEADER_KINDS),
+                   ReceptionSession.scheduled.is_(True),
                    ReceptionSession.held_on.between(start, end))):
         held.setdefault(agency_id, []).append(day)
     out = []

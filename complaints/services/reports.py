@@ -7,7 +7,9 @@ counted for all units of the subtree in one grouped query.
 - Petitions (02/XLD) belong to the unit whose desk logged their case; carried over when
   received before the period and not handled before it; handled when handled_on falls in
   the period (routed inside the system = within competence, by kind; guided; forwarded
-  outside; filed or joined to an existing case = filed).
+  outside; filed, joined to an existing case, or withdrawn by every petitioner before the
+  desk decided = filed (lưu đơn)). A return undoes the routing: the
+  petition is pending again until the desk's next decision.
 - Matters (03/GQKN, 04/GQTC) belong to the unit holding the case; they enter with the
   acceptance (the resolution clock's start) and leave when that clock stops (a decision or
   conclusion, or a withdrawal): carried over = accepted before the period and still open
@@ -113,8 +115,11 @@ MEASURES: dict[str, Measure] = {
     "matters_received": Measure("petition", _count,
                                 lambda s, e: Petition.received_on.between(s, e),
                                 distinct=lambda: Petition.case_id),
+    # Eligible (reports.md): named, clear, and not a duplicate. A duplicate keeps its own
+    # `eligible` (what the desk ticked on the letter) but is never counted here.
     "petitions_eligible": Measure("petition", _count, lambda s, e: and_(
-        Petition.received_on.between(s, e), Petition.eligible.is_(True))),
+        Petition.received_on.between(s, e), Petition.eligible.is_(True),
+        Petition.is_duplicate.is_(False))),
     "handled_complaint_ours": Measure("petition", _count, _kind_in("complaint")),
     "handled_denunciation_ours": Measure("petition", _count, _kind_in("denunciation")),
     "handled_other_ours": Measure("petition", _count, _kind_in("recommendation", "feedback")),
@@ -122,8 +127,10 @@ MEASURES: dict[str, Measure] = {
         _handled(s, e), Petition.handling_outcome == "guided")),
     "handled_forwarded": Measure("petition", _count, lambda s, e: and_(
         _handled(s, e), Petition.handling_outcome == "forwarded")),
+    # A petition withdrawn before the desk handled it is filed away (lưu đơn): the form
+    # has no column of its own for it, and it is neither pending nor handled otherwise.
     "handled_filed": Measure("petition", _count, lambda s, e: and_(
-        _handled(s, e), Petition.handling_outcome.in_(("filed", "joined")))),
+        _handled(s, e), Petition.handling_outcome.in_(("filed", "joined", "withdrawn")))),
     "replies_received": Measure("petition", _count,
                                 lambda s, e: Petition.reply_received_on.between(s, e)),
     **_kind_measures("kn", "complaint", _KN_MAIN),

@@ -188,6 +188,7 @@ def _reception(cards: dict[int, Card], ids: list[int], start: date, end: date,
             select(ReceptionSession.agency_id, ReceptionSession.held_on).distinct()
             .where(ReceptionSession.agency_id.in_(ids),
                    ReceptionSession.kind.in_(scoring.LEADER_KINDS),
+                   ReceptionSession.scheduled.is_(True),
                    _between(ReceptionSession.held_on, start, end))):
         held[agency_id].append(day)
     for card in cards.values():

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -75,6 +76,13 @@ def _t(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+def _agency_name(name: str | None, name_en: str | None, lang: str) -> str:
+    """An agency's name from a Core row, in `lang` as the official forms word it."""
+    if name is None:
+        return ""
+    return case_view.agency_name(SimpleNamespace(name=name, name_en=name_en), lang)
+
+
 @dataclass
 class WorkbookResult:
     rows: dict[str, int] = field(default_factory=dict)  # sheet kind → data rows written
@@ -109,7 +117,8 @@ def _case_rows(user: User, root_code: str, period: Period, lang: str,
     columns = (Case.id, Case.tracking_code, Case.kind, Case.subject, Case.agency_id,
                Case.reception_agency_id, Case.officer_id, Case.received_on, Case.status,
                Case.escalation_level, Case.flag_overdue, Case.flag_evaded, Case.flag_repeated,
-               Case.flag_mass, agency.name.label("agency_name"), Field.code.label("field_code"),
+               Case.flag_mass, agency.name.label("agency_name"),
+               agency.name_en.label("agency_name_en"), Field.code.label("field_code"),
                Field.name_vi.label("field_vi"), Field.name_en.label("field_en"))
     fields_ = {"vi": "field_vi", "en": "field_en"}
     # Windows of BATCH ids, not LIMIT: a range on the primary key is what the planner
@@ -136,7 +145,8 @@ def _case_rows(user: User, root_code: str, period: Period, lang: str,
             yield [
                 r.tracking_code, catalog.label(catalog.KINDS, r.kind, lang),
                 getattr(r, fields_.get(lang, "field_vi")) or "", r.subject, first, people,
-                r.agency_name or "", r.received_on.strftime("%d/%m/%Y"),
+                _agency_name(r.agency_name, r.agency_name_en, lang),
+                r.received_on.strftime("%d/%m/%Y"),
                 case_view.text_label(case_view.STATUS_LABELS, r.status, lang),
                 r.escalation_level,
                 ", ".join(_t(FLAG_LABELS[f], lang) if f in FLAG_LABELS
@@ -156,7 +166,8 @@ def _escalation_rows(user: User, root_code: str, period: Period, lang: str):
         batch = db.session.execute(
             select(Escalation.id, Escalation.reason, Escalation.level, Escalation.as_of,
                    Escalation.acknowledged_at, Escalation.action_taken, Escalation.action_note,
-                   Case.tracking_code, Case.subject, to_agency.name.label("to_name"))
+                   Case.tracking_code, Case.subject, to_agency.name.label("to_name"),
+                   to_agency.name_en.label("to_name_en"))
             .join(Case, Case.id == Escalation.case_id)
             .outerjoin(to_agency, to_agency.id == Escalation.to_agency_id)
             .where(Escalation.case_id.in_(visible), Escalation.as_of >= period.start,
@@ -169,17 +180,18 @@ def _escalation_rows(user: User, root_code: str, period: Period, lang: str):
                       else "") if e.acknowledged_at else _t(UNCONFIRMED, lang)
             yield [e.tracking_code, e.subject,
                    catalog.label(catalog.ESCALATION_REASONS, e.reason, lang), e.level,
-                   e.to_name or "", e.as_of.strftime("%d/%m/%Y"), action, e.action_note or ""]
+                   _agency_name(e.to_name, e.to_name_en, lang), e.as_of.strftime("%d/%m/%Y"),
+                   action, e.action_note or ""]
         last = batch[-1].id
 
 
-def _score_rows(user: User, root_code: str, period: Period, today: date):
+def _score_rows(user: User, root_code: str, period: Period, today: date, lang: str):
     ids = set(monitoring.agency_subtree(root_code))
     for card in scorecard.scorecards(user, period.start, period.end, today):
         if card.agency.id not in ids:
             continue
         m = card.metrics
-        yield [card.rank, card.agency.name,
+        yield [card.rank, case_view.agency_name(card.agency, lang),
                round(card.score, 1) if card.score is not None else "", m.received,
                m.accepted, m.accepted_on_time, m.resolved, m.resolved_on_time, m.open_now,
                m.overdue_now, sum(m.escalations.values()), m.evasions, m.repeated, m.mass,
@@ -243,7 +255,7 @@ def write_workbook(user: User, root_code: str, period: Period, today: date, path
     report(92, N_("Bảng điểm"))
     result.rows["scorecards"] = _sheet(book, _t(SHEETS["scorecards"], lang),
                                        [_t(h, lang) for h in SCORE_HEADER],
-                                       _score_rows(user, root_code, period, today))
+                                       _score_rows(user, root_code, period, today, lang))
 
     report(97, N_("Ghi tệp"))
     book.save(path)

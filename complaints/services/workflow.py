@@ -179,6 +179,9 @@ def accept(case: Case, actor, now, today, decided_on=None) -> Case:
     case.status, case.accepted_on = new_status, on
     deadlines.meet(case, "acceptance", on)
     deadlines.set_deadline(case, "resolution", on)
+    # Extensions are allowed per resolution deadline: an earlier agency's (dropped on the
+    # transfer, return or lead designation) do not count against this one.
+    case.extension_count = 0
     _finish(case, "accepted", actor, now, {"on": on})
     return case
 
@@ -272,6 +275,11 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     _move(case, "return", actor, None, on, reason, suggested)
     case.status, case.agency_id, case.officer_id = new_status, None, None
     case.agency = None
+    # The routing is undone: the petitions wait for the desk's next decision, which is
+    # what the reports count (the routings and the audit trail keep the history).
+    for petition in case.petitions:
+        if petition.handling_outcome == "routed":
+            petition.handling_outcome, petition.handled_on = None, None
     deadlines.drop(case, "acceptance")
     deadlines.drop(case, "resolution")
     # A return restarts the handling clock at reception (domain.md).
@@ -396,6 +404,11 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
     for row in case.deadlines:
         if row.met_on is None:
             row.met_on = on
+    # A petition still waiting for the desk's decision ends here: otherwise the reports
+    # would carry it over as pending in every later period.
+    for petition in case.petitions:
+        if petition.handling_outcome is None:
+            petition.handling_outcome, petition.handled_on = "withdrawn", on
     case.status, case.closed_on = new_status, on
     _finish(case, "withdrawn", actor, now, details)
     return case
@@ -428,15 +441,12 @@ def suspend(case: Case, reason: str, actor, now, today, decided_on=None) -> Case
 
 def resume(case: Case, actor, now, today, decided_on=None) -> Case:
     """Resume the clock from the decision to continue; the remaining time runs again."""
-    from complaints.domain.deadlines import resume_due
-    from complaints.services.calendar import get_calendar
-
     status = _transition(case, "resume", actor)
     on = _decision_date(decided_on, today, case, "resume")
     case.status = status
     row = case.deadline("resolution")
     if row is not None and case.suspended_on is not None:
-        row.due_on = resume_due(get_calendar(), row.due_on, row.unit, case.suspended_on, on)
+        row.due_on = deadlines.resumed_due(case, row, case.suspended_on, on)
         row.rule += dl.suspension_note(case.suspended_on, on, row.due_on)
     case.suspended_on = None
     _finish(case, "resumed", actor, now, {"on": on, "due_on": row.due_on if row else None})
@@ -455,6 +465,9 @@ def move_to_lead(case: Case, lead: Agency, actor: User | None, today: date,
     if not keeps:
         case.status, case.agency_id, case.agency = new_status, lead.id, lead
         case.officer_id, case.accepted_on, case.routed_on = None, None, today
+        for petition in case.petitions:  # sent to the lead: routed, as by the desk
+            if petition.handling_outcome is None:
+                petition.handling_outcome, petition.handled_on = "routed", today
         deadlines.meet(case, "handling", today)
         deadlines.drop(case, "resolution")
         deadlines.set_deadline(case, "acceptance", today)

@@ -68,7 +68,8 @@ def test_citizen_story_on_a_phone(phone_page, make_agency, make_user):
     timeline = page.get_by_test_id("timeline")
     assert "Đã chuyển đến Sở Tài nguyên và Môi trường" in timeline.inner_text()
     assert "Đã thụ lý — cơ quan đã nhận giải quyết" in timeline.inner_text()
-    assert "Cơ quan phải trả lời trước ngày" in page.get_by_test_id("deadlines").inner_text()
+    deadlines = page.get_by_test_id("deadlines").inner_text()
+    assert "Cơ quan phải trả lời chậm nhất vào ngày" in deadlines
     assert "Trần Thị Bích Ngọc" not in page.content()
     _fits_the_screen(page)
 

@@ -364,6 +364,28 @@ def test_extension_is_decided_before_the_deadline_ends(client, login, world, rou
     assert _fresh(case).extension_count == 1
 
 
+def test_the_agency_that_accepts_a_transferred_case_may_extend_it(api, world, routed):
+    # Found by a QA pass: the first agency's extension was still counted after the
+    # transfer, so the agency that accepted the case could never extend its own deadline.
+    case = routed(kind="recommendation", on=date(2026, 10, 2), received_on=date(2026, 10, 1))
+    head, other = world["head"], world["other_head"]
+    workflow.accept(case, head, NOW, TODAY, decided_on=date(2026, 10, 5))
+    workflow.extend(case, 5, "x", head, NOW, TODAY, decided_on=date(2026, 10, 6))
+    workflow.transfer(case, "SO-XD", "x", head, NOW, TODAY, decided_on=date(2026, 10, 7))
+    workflow.accept(case, other, NOW, TODAY, decided_on=date(2026, 10, 8))
+    db.session.commit()
+    # The page and the API offer it, and the decision is taken: once per resolution deadline.
+    code = case.tracking_code
+    assert "extend" in api(other, "GET", f"/cases/{code}").get_json()["allowed_actions"]
+    workflow.extend(_fresh(case), 10, "x", other, NOW, TODAY, decided_on=date(2026, 10, 9))
+    db.session.commit()
+    case = _fresh(case)
+    assert case.extension_count == 1 and case.deadline("resolution").extended_days == 10
+    assert "extend" not in api(other, "GET", f"/cases/{code}").get_json()["allowed_actions"]
+    with pytest.raises(ValidationFailed):
+        workflow.extend(case, 1, "x", other, NOW, TODAY, decided_on=date(2026, 10, 12))
+
+
 def test_extension_days_show_one_message(client, login, world, accepted):
     login(world["head"])
     r = client.post(f"/agency/cases/{accepted.tracking_code}/extend",

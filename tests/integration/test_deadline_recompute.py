@@ -14,6 +14,7 @@ from complaints.services import admin as admin_service
 from complaints.services import workflow
 from complaints.services.errors import ValidationFailed
 from tests.conftest import NOW, TODAY
+from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
@@ -247,8 +248,8 @@ def test_a_policy_version_for_a_variant_moves_only_the_cases_of_that_variant(set
     normal, complex_ = accepted(), accepted()
     deadlines.set_complexity(complex_, "complex", head, NOW)
     remote = accepted()
-    remote.is_remote = True
-    deadlines.set_deadline(remote, "resolution", date(2026, 11, 23))
+    remote.is_remote = True  # as received: a running deadline keeps its variant, so named
+    deadlines.set_deadline(remote, "resolution", date(2026, 11, 23), variant="remote")
     deadlines.refresh_attention(remote)
     # A denunciation declared very complex: a variant only its stored policy tells.
     very = accepted("denunciation")
@@ -271,3 +272,34 @@ def test_a_policy_version_for_a_variant_moves_only_the_cases_of_that_variant(set
         2027, 3, 3)  # 100 days from 23/11/2026
     assert deadlines.recompute_open(NOW, setup["admin"], reason="check") == 0
     assert _snapshot([normal, complex_, remote, very]) == after
+
+
+FAR = date(2027, 12, 31)  # "today" far ahead: no decision date below is in the future
+
+
+def test_resuming_a_calendar_period_gives_back_no_weekend_shift(world, routed_case, make_user):
+    # Found by a QA pass: the time left was counted to the due date Civil Code Art. 148(5)
+    # had moved off the weekend, so the two days of that shift were given back too.
+    workflow.accept(routed_case, world.head_a, NOW, FAR, decided_on=date(2026, 10, 8))
+    assert routed_case.deadline("resolution").due_on == date(2026, 11, 9)  # nominal Sat 7/11
+    workflow.suspend(routed_case, "x", world.head_a, NOW, FAR, decided_on=date(2026, 11, 2))
+    workflow.resume(routed_case, world.head_a, NOW, FAR, decided_on=date(2026, 11, 18))
+    assert routed_case.deadline("resolution").due_on == date(2026, 11, 23)  # 5 days left
+    # A recomputation (here: a day off inside the period, which moves no calendar-day
+    # deadline) counts the same way, from the period's own end, and so changes nothing.
+    admin = make_user("admin", username="quantri")
+    admin_service.add_calendar_override(date(2026, 11, 20), "day_off", "Nghỉ bù", admin, NOW)
+    assert routed_case.deadline("resolution").due_on == date(2026, 11, 23)
+    assert _recomputed(routed_case) == []
+
+
+def test_resuming_on_a_day_off_with_no_time_left_is_due_on_a_working_day(world, make_case):
+    # Found by a QA pass: suspended on its due date and resumed on a Saturday, the case was
+    # due that Saturday.
+    c = make_case(actor=world.reception, kind="feedback", received_on=date(2026, 10, 1))
+    workflow.route(c, "SO-A", world.reception, NOW, FAR, decided_on=date(2026, 10, 2))
+    workflow.accept(c, world.head_a, NOW, FAR, decided_on=date(2026, 10, 8))
+    assert c.deadline("resolution").due_on == date(2026, 10, 29)
+    workflow.suspend(c, "x", world.head_a, NOW, FAR, decided_on=date(2026, 10, 29))
+    workflow.resume(c, world.head_a, NOW, FAR, decided_on=date(2026, 10, 31))  # Saturday
+    assert c.deadline("resolution").due_on == date(2026, 11, 2)

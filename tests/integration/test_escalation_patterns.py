@@ -146,6 +146,101 @@ def test_five_petitioners_across_three_petitions_is_mass(world, make_locality):
     assert fourth.flag_mass and fourth.cluster_id == cases[0].cluster_id
 
 
+FAR = date(2027, 12, 31)
+
+
+def _receive(world, loc, subject, people, on):
+    data = intake.CaseData(kind="complaint", field_code="land", subject=subject,
+                           content="Nội dung", locality_code=loc.code,
+                           petition=intake.PetitionData(channel="walk_in", received_on=on,
+                                                        petitioners=[
+        intake.PetitionerData(full_name=n, id_number=i) for n, i in people]))
+    return intake.receive_case(data, world.reception, NOW, FAR)[0]
+
+
+def test_five_people_spread_over_60_days_are_no_mass(world, make_locality):
+    # Found by QA: the window was ±30 days around the new case, so 2 + 1 + 2 people on
+    # 1 Sep, 1 Oct and 31 Oct made a mass petition of the one of 1 Oct.
+    loc = make_locality("31902")
+    s = "Ô nhiễm khói bụi nhà máy gạch xã Đông"
+    _receive(world, loc, s, [("A Một", "031200000011"), ("A Hai", "031200000012")],
+             date(2026, 9, 1))
+    _receive(world, loc, s, [("C Một", "031200000031"), ("C Hai", "031200000032")],
+             date(2026, 10, 31))
+    mid = _receive(world, loc, s, [("B Một", "031200000021")], date(2026, 10, 1))
+    assert not db.session.get(Case, mid.id).flag_mass
+    assert db.session.scalar(select(db.func.count()).select_from(Cluster)) == 0
+
+
+def test_a_case_joins_a_mass_cluster_only_with_five_people_within_30_days(world,
+                                                                            make_locality):
+    loc = make_locality("31903")
+    s = "Đền bù giải phóng mặt bằng dự án cầu Z"
+    first = _receive(world, loc, s, [(f"A {i}", f"03120000010{i}") for i in range(4)],
+                     date(2026, 9, 1))
+    second = _receive(world, loc, s, [("B", "031200000201")], date(2026, 9, 25))
+    cluster_id = db.session.get(Case, first.id).cluster_id
+    assert cluster_id and db.session.get(Case, second.id).cluster_id == cluster_id
+    # 20 Oct is within 30 days of 25 Sep only: two people there, and 1 Sep's four are
+    # more than 30 days before it.
+    near = _receive(world, loc, s, [("C", "031200000301")], date(2026, 10, 20))
+    near = db.session.get(Case, near.id)
+    assert not near.flag_mass and near.cluster_id is None
+    # 25 Sep … 22 Oct: 1 + 1 + 3 people. Those three cases are mass, in the matter's cluster.
+    late = _receive(world, loc, s, [(f"D {i}", f"03120000040{i}") for i in range(3)],
+                    date(2026, 10, 22))
+    cases = [db.session.get(Case, c.id) for c in (first, second, near, late)]
+    assert all(c.flag_mass and c.cluster_id == cluster_id for c in cases)
+    mass = db.session.scalars(select(Escalation.case_id).where(Escalation.reason == "mass"))
+    assert sorted(mass) == sorted(c.id for c in cases)
+
+
+def test_a_mass_flag_raised_after_acceptance_keeps_the_running_deadline(world, make_locality,
+                                                                         make_user):
+    # Found by QA: a case found mass after its acceptance became complex; a later calendar
+    # change recomputed its resolution deadline (30 days) as complex (45) when it had ever
+    # been suspended, and kept it normal when not.
+    from complaints.services import admin
+
+    loc = make_locality("31921")
+    s = "Đền bù giải phóng mặt bằng dự án đường Y"
+    people = [(n, f"03120000030{i}") for i, n in enumerate("ABCDEFGH")]
+
+    def accepted(case, on):
+        workflow.route(case, "SO-A", world.reception, NOW, FAR, decided_on=on)
+        workflow.accept(case, world.head_a, NOW, FAR, decided_on=on)
+        return case
+
+    suspended = accepted(_receive(world, loc, s, people[:1], date(2026, 10, 1)),
+                         date(2026, 10, 5))  # due 4/11
+    plain = accepted(_receive(world, loc, s, people[1:2], date(2026, 10, 1)),
+                     date(2026, 10, 5))
+    later = _receive(world, loc, s, people[2:5], date(2026, 10, 6))
+    for case in (suspended, plain, later):
+        case = db.session.get(Case, case.id)
+        assert case.flag_mass and case.is_complex
+    workflow.suspend(suspended, "chờ", world.head_a, NOW, FAR, decided_on=date(2026, 10, 7))
+    workflow.resume(suspended, world.head_a, NOW, FAR, decided_on=date(2026, 10, 7))
+    # Its resolution starts after the flag: complex, 45 days.
+    accepted(db.session.get(Case, later.id), date(2026, 10, 9))
+    admin_user = make_user("admin")
+    admin.add_calendar_override(date(2026, 10, 12), "day_off", "nghỉ", admin_user, NOW)
+    # A new version of the complex policy applies to the stages started complex only.
+    admin.add_policy_version(admin.PolicyData(
+        stage="resolution", kind="complaint", round=1, variant="complex", days=50,
+        unit="calendar", extension_days=0, max_extensions=0,
+        effective_from=date(2026, 10, 1), source="Quy định mới"), admin_user, NOW)
+
+    def due(case):
+        return db.session.get(Case, case.id).deadline("resolution").due_on
+
+    assert due(suspended) == due(plain) == date(2026, 11, 4)
+    assert due(later) == date(2026, 11, 30)  # 50 days: Saturday 28/11 → Monday 30/11
+    from complaints.services import deadlines
+
+    assert deadlines.recompute_open(NOW, admin_user, reason="check") == 0
+
+
 def test_group_petition_of_five_is_mass(world, make_case):
     case = make_case(actor=world.reception, petitioners=5)
     assert case.flag_mass and case.cluster_id is not None

@@ -138,6 +138,53 @@ def test_a_new_stage_starts_the_ladder_again(world, routed_case):
                                                      "working")
 
 
+FAR = date(2027, 12, 31)
+
+
+def _ladder_rows(case: Case) -> list[tuple]:
+    return [(e.stage, e.level, e.reason, e.to_agency.code, e.as_of) for e in db.session.scalars(
+        select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id))]
+
+
+def test_a_transferred_stage_climbs_its_ladder_again_at_the_new_holder(world, routed_case):
+    """Found by QA (round 7): the level reached was read per case and stage over the whole
+    history, so after a transfer the case showed overdue from the day it arrived, and the
+    new holder was never reminded nor told of its own overdue (its first notice: "urged",
+    sent to the province)."""
+    case = routed_case
+    escalate_due(date(2026, 10, 14), NOW)  # due 13/10 at SO-A: overdue
+    assert case.flag_overdue
+    workflow.transfer(case, "SO-B", "Thuộc thẩm quyền Sở B", world.head_a, NOW, FAR,
+                      decided_on=date(2026, 10, 15))
+    db.session.flush()
+    assert case.deadline("acceptance").due_on == date(2026, 10, 26)  # 7 working days at B
+    assert not case.flag_overdue and case.escalation_level == 0
+    assert case.next_attention_on == date(2026, 10, 21)  # B's reminder, 3 working days before
+    escalate_due(date(2026, 10, 21), NOW)
+    escalate_due(date(2026, 10, 27), NOW)
+    escalate_due(date(2026, 10, 27), NOW)  # twice the same day: nothing more
+    assert _ladder_rows(case) == [
+        ("acceptance", 1, "overdue", "SO-A", date(2026, 10, 14)),
+        ("acceptance", 0, "reminder", "SO-B", date(2026, 10, 21)),
+        ("acceptance", 1, "overdue", "SO-B", date(2026, 10, 27)),
+    ]
+    case = db.session.get(Case, case.id)
+    assert case.flag_overdue and case.escalation_level == 1
+
+
+def test_a_return_and_new_routing_remind_the_new_holder(world, routed_case):
+    case = routed_case
+    escalate_due(date(2026, 10, 8), NOW)  # SO-A's reminder (due 13/10)
+    workflow.return_case(case, "Không thuộc thẩm quyền", "SO-B", world.head_a, NOW, FAR,
+                         decided_on=date(2026, 10, 9))
+    workflow.route(case, "SO-B", world.reception, NOW, FAR, decided_on=date(2026, 10, 9))
+    db.session.flush()
+    assert case.deadline("acceptance").due_on == date(2026, 10, 20)
+    escalate_due(date(2026, 10, 15), NOW)
+    assert [(level, reason, to) for _s, level, reason, to, _on in _ladder_rows(case)] == [
+        (0, "reminder", "SO-A"), (0, "reminder", "SO-B")]
+
+
 def test_resolved_case_is_not_escalated(world, routed_case):
     case = routed_case
     workflow.accept(case, world.head_a, NOW, TODAY, decided_on=date(2026, 10, 5))

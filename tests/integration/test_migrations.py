@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from complaints import create_app
@@ -124,3 +125,116 @@ def test_reception_desks_are_recognised_by_their_staff(empty_database_url):
                                       " ORDER BY code")).scalars().all()
         db.engine.dispose()
     assert desks == ["DESK"]
+
+
+def test_withdrawn_and_returned_petitions_are_brought_up_to_date(empty_database_url):
+    """d34142da543b widens the petitions' CHECK with "withdrawn" (on SQLite without
+    rebuilding the table, whose drop would cascade to the signers) and fixes the rows: a
+    case withdrawn before handling, a returned one, one routed again after a return."""
+    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "e6e1da4445e9"]).exit_code == 0
+    t = db.metadata.tables
+    d = date(2026, 7, 1)
+    cases = {  # id: (status, closed_on, routed_on, outcome, handled_on, routings)
+        1: ("withdrawn", date(2026, 7, 3), None, None, None, []),
+        2: ("returned", None, date(2026, 7, 2), "routed", date(2026, 7, 2),
+            [("route", date(2026, 7, 2)), ("return", date(2026, 7, 6))]),
+        3: ("routed", None, date(2026, 7, 10), "routed", date(2026, 7, 2),
+            [("route", date(2026, 7, 2)), ("return", date(2026, 7, 6)),
+             ("route", date(2026, 7, 10))]),
+        4: ("accepted", None, date(2026, 7, 2), "routed", date(2026, 7, 2),
+            [("route", date(2026, 7, 2))]),
+    }
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(t["fields"].insert(), {"id": 1, "code": "land", "name_vi": "Đất",
+                                                "name_en": "Land",
+                                                "report_category": "admin_land",
+                                                "active": True})
+            conn.execute(t["petitioners"].insert(), {"id": 1, "full_name": "A",
+                                                     "name_folded": "a"})
+            for id_, (status, closed, routed, outcome, handled, moves) in cases.items():
+                conn.execute(t["cases"].insert(), {
+                    "id": id_, "tracking_code": f"T{id_}", "kind": "complaint",
+                    "field_id": 1, "subject": "s", "content": "c", "status": status,
+                    "received_on": d, "closed_on": closed, "routed_on": routed})
+                conn.execute(t["petitions"].insert(), {
+                    "id": id_, "case_id": id_, "channel": "walk_in", "received_on": d,
+                    "eligible": True, "is_duplicate": False, "handling_outcome": outcome,
+                    "handled_on": handled})
+                conn.execute(t["petition_signers"].insert(), {
+                    "petition_id": id_, "petitioner_id": 1, "is_representative": False})
+                for action, on in moves:
+                    conn.execute(t["routings"].insert(), {"case_id": id_, "action": action,
+                                                          "decided_on": on})
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            p = t["petitions"]
+            rows = {i: (o, h) for i, o, h in conn.execute(
+                select(p.c.id, p.c.handling_outcome, p.c.handled_on))}
+            signers = conn.execute(text("SELECT COUNT(*) FROM petition_signers")).scalar()
+        db.engine.dispose()
+    assert rows == {1: ("withdrawn", date(2026, 7, 3)), 2: (None, None),
+                    3: ("routed", date(2026, 7, 10)), 4: ("routed", date(2026, 7, 2))}
+    assert signers == 4
+    assert runner.invoke(args=["db", "downgrade", "e6e1da4445e9"]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_escalations_get_the_start_of_their_stage_and_keep_their_notices(empty_database_url):
+    """e6e1da4445e9 puts the start of the stage in the escalations' key. It rebuilds the
+    table on SQLite: the notices that reference escalations must survive (the DROP failed,
+    or would have cascaded, with foreign keys on; migrations/env.py turns them off around
+    the change and checks them after)."""
+    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "c0ef23577d51"]).exit_code == 0
+    t = db.metadata.tables
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(t["fields"].insert(), {"id": 1, "code": "land", "name_vi": "Đất",
+                                                "name_en": "Land",
+                                                "report_category": "admin_land",
+                                                "active": True})
+            conn.execute(t["cases"].insert(), {
+                "id": 1, "tracking_code": "T1", "kind": "complaint", "field_id": 1,
+                "subject": "s", "content": "c", "status": "routed",
+                "received_on": date(2026, 10, 1)})
+            conn.execute(t["case_deadlines"].insert(), {
+                "case_id": 1, "stage": "acceptance", "start_on": date(2026, 10, 15),
+                "due_on": date(2026, 10, 26), "days": 7, "unit": "working", "rule": "r"})
+            # 1: raised under the running deadline; 2: under the stage before it started
+            # again (a transfer on 15/10); 3: a pattern.
+            for id_, stage, level, reason, as_of in (
+                    (1, "acceptance", 0, "reminder", "2026-10-21"),
+                    (2, "acceptance", 1, "overdue", "2026-10-14"),
+                    (3, "case", 1, "evaded", "2026-10-15")):
+                conn.execute(text(
+                    "INSERT INTO escalations (id, case_id, stage, level, reason, as_of,"
+                    " created_at) VALUES (:id, 1, :stage, :level, :reason, :as_of,"
+                    " '2026-10-21 03:00:00')"),
+                    {"id": id_, "stage": stage, "level": level, "reason": reason,
+                     "as_of": as_of})
+                conn.execute(text(
+                    "INSERT INTO notifications (dedupe_key, channel, case_id, escalation_id,"
+                    " subject, body, status, attempts, created_at) VALUES (:key, 'in_app',"
+                    " 1, :id, 's', 'b', 'pending', 0, '2026-10-21 03:00:00')"),
+                    {"key": f"esc:{id_}", "id": id_})
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            started = dict(conn.execute(text("SELECT id, started_on FROM escalations")).all())
+            notices = conn.execute(text(
+                "SELECT COUNT(*) FROM notifications WHERE escalation_id IS NOT NULL")).scalar()
+        db.engine.dispose()
+    started = {id_: str(on)[:10] for id_, on in started.items()}
+    assert started == {1: "2026-10-15", 2: "0001-01-01", 3: "0001-01-01"}
+    assert notices == 3
+    assert runner.invoke(args=["db", "downgrade", "c0ef23577d51"]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0

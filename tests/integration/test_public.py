@@ -167,7 +167,7 @@ def test_lookup_shows_public_timeline_without_personal_data(client, desk, make_u
     assert 'data-testid="timeline"' in html
     assert "Đã chuyển đến Sở Tài nguyên và Môi trường" in html
     assert "Đã thụ lý — cơ quan đã nhận giải quyết" in html
-    assert "Cơ quan phải trả lời trước ngày" in html
+    assert "Cơ quan phải trả lời chậm nhất vào ngày" in html
     for secret in (NAME, PHONE, EMAIL, ID_NUMBER, "12 Lê Lợi", "Lê Văn Trưởng",
                    head.username, pin, "Đề nghị xem xét quyết định thu hồi đất số 12."):
         assert secret not in html, secret

@@ -186,7 +186,7 @@ def test_a_suspended_case_promises_no_date_to_the_citizen(client, decided):
     assert all(d.days_left is None for d in public.public_record(case, TODAY).deadlines)
     _lookup(client, code, pin)
     page = client.get("/cong-dan/ho-so").get_data(as_text=True)
-    assert "phải trả lời trước ngày" not in page and "Còn " not in page
+    assert "phải trả lời chậm nhất" not in page and "Còn " not in page
 
 
 # --- The other ground: the first round not resolved in time (Art. 33(1)) ----------------

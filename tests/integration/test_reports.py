@@ -5,7 +5,8 @@ Petitions (02/XLD, counted at DESK):
   A complaint  rec 10/06 routed 20/06  → carried over, handled (complaint, ours)
   B complaint  rec 01/06 routed 10/06  → before the period: nowhere
   C denunc.    rec 20/07 routed 22/07  → received, handled (denunciation, ours)
-     + a repeat petition on C 25/07    → received, joined = filed; same matter
+     + a repeat petition on C 25/07    → received, joined = filed; same matter; a
+                                         duplicate: not eligible
   D feedback   rec 01/08 guided 05/08  → received, guided
   E complaint  rec 10/09, routed 20/09 → received, pending at the cut-off
   F denunc.    rec 12/09 filed 13/09 (anonymous) → received, not eligible, filed
@@ -123,8 +124,10 @@ def test_02_xld_petitions(world):
     report = reports.build_report("02/XLD", "P", Q3)
     rows = _by_unit(report)
     assert [u.code for u in report.units][0] == "P"
+    # Column 5: 4, not 5: the repeat petition on C is a duplicate, never eligible
+    # (reports.md); F is anonymous.
     assert rows["DESK"] == _zero("02/XLD", **{
-        "1": 7, "2": 1, "3": 6, "4": 5, "5": 5, "6": 6, "7": 1, "8": 2, "9": 0, "10": 3,
+        "1": 7, "2": 1, "3": 6, "4": 5, "5": 4, "6": 6, "7": 1, "8": 2, "9": 0, "10": 3,
         "11": 1, "12": 0, "13": 2, "14": 0, "15": 1})
     for code in ("P", "D", "C"):
         assert rows[code] == _zero("02/XLD")

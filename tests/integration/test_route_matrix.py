@@ -182,6 +182,7 @@ MATRIX: dict[str, dict] = {
     "reception.receipt": row(reception=OWN_ONLY),
     "reception.case_action": row(reception=OWN_ONLY),  # action "guide"
     "reception.withdraw": row(reception=OWN_ONLY),
+    "reception.record_reply": row(reception=OWN_ONLY),
     # The world's case is a denunciation: each of its files may name the denouncer, so only
     # those who may know them download it (an officer not assigned, an admin may not).
     "reception.download": row(reception=OWN_ONLY, agency_head=OWN_ONLY, inspector=A),

@@ -179,28 +179,70 @@ def test_badge():
     assert badge(5, amber_from=5) == "amber"
 
 
+def _resume(due_on, unit, suspended_on, resumed_on):
+    """resume_due for a period found back from its (unshifted) due date."""
+    start = date(2027, 1, 1)
+    days = (due_on - start).days if unit == CALENDAR else CAL.working_days_between(start,
+                                                                                   due_on)
+    assert compute_due(CAL, start, days, unit) == due_on
+    return resume_due(CAL, start, days, unit, [(suspended_on, resumed_on)])
+
+
 def test_resume_due_working_unit():
     # Due Fri 19 Mar 2027, suspended Mon 8 Mar: 9 working days remain (9..19 Mar).
     due = date(2027, 3, 19)
-    new = resume_due(CAL, due, WORKING, date(2027, 3, 8), date(2027, 3, 22))
+    new = _resume(due, WORKING, date(2027, 3, 8), date(2027, 3, 22))
     assert new == CAL.add_working_days(date(2027, 3, 22), 9) == date(2027, 4, 2)
 
 
 def test_resume_due_calendar_unit():
     # Due 31 Mar 2027, suspended 21 Mar: 10 days remain; resumed 1 Apr -> 11 Apr (Sun) -> 12 Apr.
-    new = resume_due(
-        CAL, date(2027, 3, 31), CALENDAR, date(2027, 3, 21), date(2027, 4, 1)
-    )
+    new = _resume(date(2027, 3, 31), CALENDAR, date(2027, 3, 21), date(2027, 4, 1))
     assert new == date(2027, 4, 12)
 
 
 def test_resume_due_same_day_and_overdue():
     due = date(2027, 3, 10)
-    assert resume_due(CAL, due, WORKING, due, date(2027, 3, 15)) == date(2027, 3, 15)
+    assert _resume(due, WORKING, due, date(2027, 3, 15)) == date(2027, 3, 15)
     # Already overdue when suspended: the missed date stays.
-    assert resume_due(CAL, due, WORKING, date(2027, 3, 12), date(2027, 3, 20)) == due
+    assert _resume(due, WORKING, date(2027, 3, 12), date(2027, 3, 20)) == due
     with pytest.raises(ValueError):
-        resume_due(CAL, due, WORKING, date(2027, 3, 9), date(2027, 3, 8))
+        _resume(due, WORKING, date(2027, 3, 9), date(2027, 3, 8))
+
+
+def test_resume_due_calendar_unit_gives_back_no_weekend_shift():
+    # Found by a QA pass: 30 days from Thu 8 Oct 2026 end on Sat 7 Nov, due Mon 9 Nov
+    # (Civil Code Art. 148(5)). Suspended Mon 2 Nov, 5 days of the period were left, not 7.
+    start, periods = date(2026, 10, 8), [(date(2026, 11, 2), date(2026, 11, 18))]
+    assert compute_due(CAL, start, 30, CALENDAR) == date(2026, 11, 9)
+    assert resume_due(CAL, start, 30, CALENDAR, periods) == date(2026, 11, 23)
+    # Suspended on the Sunday the shift added: the period's own end has passed, none left.
+    assert resume_due(CAL, start, 30, CALENDAR,
+                      [(date(2026, 11, 8), date(2026, 11, 18))]) == date(2026, 11, 18)
+    # A second suspension counts to the end the first one gave (18/11 + 5 = Mon 23/11):
+    # suspended Fri 20/11, 3 days left; resumed 25/11, they end Sat 28/11 -> Mon 30/11.
+    two = [*periods, (date(2026, 11, 20), date(2026, 11, 25))]
+    assert resume_due(CAL, start, 30, CALENDAR, two) == date(2026, 11, 30)
+
+
+def test_resume_due_on_a_day_off_with_no_time_left_is_a_working_day():
+    # Found by a QA pass: suspended on its due date (Thu 29 Oct 2026) and resumed on a
+    # Saturday, the case was due that Saturday.
+    start = date(2026, 10, 8)
+    assert compute_due(CAL, start, 15, WORKING) == date(2026, 10, 29)
+    periods = [(date(2026, 10, 29), date(2026, 10, 31))]
+    assert resume_due(CAL, start, 15, WORKING, periods) == date(2026, 11, 2)
+    # The calendar unit likewise (30 days from 29 Sep 2026 end on Thu 29 Oct).
+    assert resume_due(CAL, date(2026, 9, 29), 30, CALENDAR, periods) == date(2026, 11, 2)
+
+
+def test_resume_due_working_unit_suspended_on_a_day_off():
+    # Due Thu 29 Oct 2026. Suspended Sat 24 Oct: the Saturday uses no working day, so
+    # Mon 26..Thu 29 (4) remain, as when suspended on Fri 23 (the Friday itself was used).
+    start = date(2026, 10, 8)
+    for suspended in (date(2026, 10, 23), date(2026, 10, 24), date(2026, 10, 25)):
+        due = resume_due(CAL, start, 15, WORKING, [(suspended, date(2026, 11, 2))])
+        assert due == date(2026, 11, 6)  # 4 working days after Mon 2 Nov
 
 
 dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2060, 12, 31))
@@ -222,10 +264,23 @@ def test_property_due_is_working_and_not_early(start, days, unit):
 def test_property_suspension_with_no_pause_changes_nothing(start, days, pause):
     due = compute_due(CAL, start, days, WORKING)
     suspended = CAL.add_working_days(start, days // 2)
-    assert resume_due(CAL, due, WORKING, suspended, suspended) == due
+    assert resume_due(CAL, start, days, WORKING, [(suspended, suspended)]) == due
     resumed = CAL.add_working_days(suspended, pause)
-    later = resume_due(CAL, due, WORKING, suspended, resumed)
+    later = resume_due(CAL, start, days, WORKING, [(suspended, resumed)])
     assert CAL.working_days_between(due, later) == pause
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(start=dates, days=st.integers(1, 90), at=st.integers(0, 95), pause=st.integers(0, 60))
+def test_property_calendar_suspension_shifts_the_own_end_by_the_pause(start, days, at,
+                                                                       pause):
+    # The period's own end moves by exactly the pause (when suspended by then); only that
+    # end is then moved off a day off, and the due date is always a working day.
+    suspended = start + timedelta(days=min(at, days))
+    resumed = suspended + timedelta(days=pause)
+    due = resume_due(CAL, start, days, CALENDAR, [(suspended, resumed)])
+    assert due == CAL.next_working_day(start + timedelta(days=days + pause))
+    assert CAL.is_working_day(due)
 
 
 def test_skipped_reasons_are_codes_or_names():
@@ -262,7 +317,7 @@ def test_a_suspended_calendar_period_lists_no_weekend_after_its_own_due_date():
     start = date(2026, 9, 2)
     deadline = compute_deadline(CAL, "resolution", start, 30, "calendar", "Luật Khiếu nại 2011")
     suspended, resumed = date(2026, 9, 10), date(2026, 9, 20)
-    due_on = resume_due(CAL, deadline.due_on, "calendar", suspended, resumed)
+    due_on = resume_due(CAL, start, 30, "calendar", [(suspended, resumed)])
     stored = deadline.explain("vi") + suspension_note(suspended, resumed, due_on)
     assert stored.endswith(f"→ hạn mới {due_on:%d/%m/%Y}")
     english = explain_stored(CAL, "resolution", start, due_on, 30, "calendar", 0,

@@ -78,3 +78,26 @@ def test_total_row_sums_and_keeps_formulas():
     total = r.total_row(form, rows)
     assert total["2"] == 3 and total["1"] == total["2"] + total["3"]
     assert total["15"] == total["1"] - total["4"]
+
+
+def test_total_row_sums_money_exactly():
+    """QA: units reporting 0.1 and 0.2 million made a total of 0.30000000000000004."""
+    form = r.FORMS["03/GQKN"]
+    rows = [r.evaluate(form, {c.code: 0 for c in form.columns if c.measure} | {"11": m})
+            for m in (0.1, 0.2)]
+    total = r.total_row(form, rows)
+    assert total["11"] == 0.3 and total["4"] == 0 and isinstance(total["4"], int)
+
+
+@pytest.mark.parametrize("kind", ["half", "nine_months"])
+def test_period_containing_refuses_a_day_after_a_cumulative_period(kind):
+    """QA: 01/08/2026 in "half" gave 15/12/2025 – 14/06/2026, which does not hold it."""
+    with pytest.raises(ValueError):
+        r.period_containing(date(2026, 9, 15), kind)
+    assert r.period_containing(date(2026, 6, 14), kind).start == date(2025, 12, 15)
+    assert r.period_containing(date(2025, 12, 15), kind).year == 2026
+    if kind == "half":
+        with pytest.raises(ValueError):
+            r.period_containing(date(2026, 8, 1), kind)
+    else:
+        assert r.period_containing(date(2026, 8, 1), kind).end == date(2026, 9, 14)

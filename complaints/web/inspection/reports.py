@@ -38,9 +38,12 @@ from complaints.web.inspection.forms import (
 )
 from complaints.web.inspection.routes import (
     MONITOR_ROLES,
+    PERIOD_FIELDS,
     _filter_choices,
     _lang,
-    _period_from_args,
+    period_input,
+    period_url_args,
+    period_values,
 )
 from complaints.web.pagination import page_arg
 
@@ -66,26 +69,39 @@ def reports():
     background (report_jobs).
     """
     today = clock.today()
-    period, problem = _period_from_args(request.args, today)
-    form_code = request.args.get("form", "02/XLD")
-    if form_code not in FORMS:
-        form_code = "02/XLD"
     root = _report_root()
     if root is None:
         abort(404)
+    period, errors = period_input(request.args, today)
+    form_code = request.args.get("form") or DEFAULT_FORM
+    if form_code not in FORMS:
+        errors["form"] = _("Chọn một biểu mẫu trong danh sách.")  # the list is on the page
+    fmt = request.args.get("export", "")
+    if fmt and fmt not in EXPORTS:
+        errors["__all__"] = _("Chỉ tải về được dạng Excel (xlsx).")
+    common = {"forms": FORMS, "root": root, "job_form": ReportJobForm(),
+              "values": {**period_values(request.args, period), "form": form_code},
+              **_filter_choices()}
+    if errors:
+        # Refused whole, an export too: the form as typed, never a report or a file for
+        # another period or form than the one asked for.
+        return render_template("inspection/report.html", report=None, period=None,
+                               errors=errors, **common), 400
     report = report_service.build_report(form_code, root.code, period)
-    if request.args.get("export") == "xlsx":
+    if fmt == "xlsx":
         name = (f"{form_code.replace('/', '-')}_{root.code}_"
                 f"{period.start:%Y%m%d}-{period.end:%Y%m%d}")
         return Response(
             report_service.workbook_bytes(report, _lang()),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return render_template("inspection/report.html", report=report, forms=FORMS,
-                           period=period, problem=problem, root=root,
-                           job_form=ReportJobForm(),
-                           header=report_service.header_range(period, _lang()),
-                           **_filter_choices())
+    return render_template("inspection/report.html", report=report, period=period,
+                           errors={}, period_args=period_url_args(period),
+                           header=report_service.header_range(period, _lang()), **common)
+
+
+DEFAULT_FORM = "02/XLD"
+EXPORTS = ("xlsx",)  # the formats this page downloads; any other is refused, not ignored
 
 
 REPORT_KIND_LABELS = {"official": _l("Bộ biểu mẫu báo cáo (4 biểu)"),
@@ -99,16 +115,18 @@ REPORT_STATUS_LABELS = {"queued": _l("Đang chờ"), "running": _l("Đang tạo"
 def request_report():
     """Queue a background report for the period and agency chosen on the reports page."""
     form = ReportJobForm()
+    # Back to the page with the values as typed (start/end too): the page then marks the
+    # fields at fault, so nothing has to be typed again.
     back = url_for("inspection.reports", **{k: v for k, v in request.form.items()
-                                            if k in ("form", "agency", "period", "year",
-                                                     "number")})
+                                            if k in ("form", "agency", *PERIOD_FIELDS)})
     if not form.validate_on_submit():
         for messages in form.errors.values():
             flash(str(messages[0]), "danger")
         return redirect(back)
-    period, problem = _period_from_args(request.form, clock.today())
-    if problem:
-        flash(problem, "danger")
+    period, errors = period_input(request.form, clock.today())
+    if errors:
+        flash(_("Chưa tạo báo cáo trong nền: kỳ báo cáo chưa hợp lệ, xem các mục được đánh "
+                "dấu bên dưới."), "danger")
         return redirect(back)
     root = (db.session.get(Agency, current_user.agency_id)
             if current_user.role == "agency_head" else

@@ -7,7 +7,8 @@ as every list: queries.cases_visible_to).
 from __future__ import annotations
 
 import json
-from datetime import date
+import re
+from datetime import date, datetime
 
 from flask import (
     abort,
@@ -209,22 +210,127 @@ def agency_page(code: str):
 # --- scorecard ------------------------------------------------------------------------------
 
 
+PERIOD_KINDS = ("month", "quarter", "half", "nine_months", "year", "custom")
+PERIOD_FIELDS = ("period", "year", "number", "start", "end")
+# A typo ("226", "20266", "0") is refused rather than read as a real year; no record of
+# this system is older than 2000, and date() itself stops at 9999.
+YEAR_MIN, YEAR_MAX = 2000, 2100
+_WHOLE = re.compile(r"[0-9]{1,6}")  # ASCII digits only: int() also takes "1_0" and "٣"
+_DAY_FORMATS = ((re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "%Y-%m-%d"),  # <input type=date>
+                (re.compile(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}"), "%d/%m/%Y"))  # typed by hand
+
+
+def _whole(text: str) -> int | None:
+    return int(text) if _WHOLE.fullmatch(text) else None
+
+
+def _day(text: str) -> date | None:
+    for pattern, fmt in _DAY_FORMATS:
+        if pattern.fullmatch(text):
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:  # 30/02: the right shape, no such day
+                return None
+    return None
+
+
+def _custom_day(text: str, which: str, errors: dict[str, str]) -> date | None:
+    messages = {
+        "start": (_("Nhập ngày bắt đầu."),
+                  _("Ngày bắt đầu không hợp lệ: nhập một ngày có thật, ví dụ 15/09/2026."),
+                  _("Ngày bắt đầu phải trong các năm từ %(min)s đến %(max)s.",
+                    min=YEAR_MIN, max=YEAR_MAX)),
+        "end": (_("Nhập ngày kết thúc."),
+                _("Ngày kết thúc không hợp lệ: nhập một ngày có thật, ví dụ 14/12/2026."),
+                _("Ngày kết thúc phải trong các năm từ %(min)s đến %(max)s.",
+                  min=YEAR_MIN, max=YEAR_MAX)),
+    }[which]
+    day = _day(text) if text else None
+    if not text:
+        errors[which] = messages[0]
+    elif day is None:
+        errors[which] = messages[1]
+    elif not YEAR_MIN <= day.year <= YEAR_MAX:
+        errors[which], day = messages[2], None
+    return day
+
+
+def period_input(args, today: date) -> tuple[periods.Period | None, dict[str, str]]:
+    """The reporting period asked for (15th–14th rule), or a message for each field at fault.
+
+    Never another period instead: a page or a file for a period nobody asked for is worse
+    than a refusal. No period field at all (a first visit): the current quarter. A kind
+    alone ("period=month"): the current period of that kind. A month or quarter number
+    without a year: in the current reporting year. A year without a number for a month or
+    quarter is refused (which month?). A year given is checked for every kind; the number is
+    ignored for 6 months, 9 months, the year and custom, the dates for every kind but custom
+    (the forms send every field); dates without a kind mean custom. Errors are keyed by the
+    form's field ids.
+    """
+    raw = {name: (args.get(name) or "").strip() for name in PERIOD_FIELDS}
+    if not any(raw.values()):
+        return periods.period_containing(today, "quarter"), {}
+    kind = raw["period"] or ("custom" if raw["start"] or raw["end"] else "quarter")
+    if kind not in PERIOD_KINDS:
+        return None, {"period": _("Chọn kỳ báo cáo trong danh sách.")}
+    errors: dict[str, str] = {}
+    year = _whole(raw["year"]) if raw["year"] else periods.period_containing(today, "year").year
+    if year is None or not YEAR_MIN <= year <= YEAR_MAX:
+        # Checked for every kind: the forms always send a good year, so a bad one was typed.
+        errors["year"] = _("Năm phải là số từ %(min)s đến %(max)s.", min=YEAR_MIN, max=YEAR_MAX)
+    if kind == "custom":
+        start = _custom_day(raw["start"], "start", errors)
+        end = _custom_day(raw["end"], "end", errors)
+        if start and end and end < start:
+            errors["end"] = _("Ngày kết thúc phải bằng hoặc sau ngày bắt đầu.")
+        if errors:
+            return None, errors
+        return periods.custom_period(start, end), {}
+    number = 0
+    if kind in ("month", "quarter"):
+        if not raw["number"] and not raw["year"]:
+            return periods.period_containing(today, kind), {}
+        top = 12 if kind == "month" else 4
+        number = _whole(raw["number"]) or 0
+        if not raw["number"]:
+            errors["number"] = (_("Nhập tháng (từ 1 đến 12) của năm đã chọn.") if kind == "month"
+                                else _("Nhập quý (từ 1 đến 4) của năm đã chọn."))
+        elif not 1 <= number <= top:
+            errors["number"] = (_("Tháng phải là số từ 1 đến 12.") if kind == "month"
+                                else _("Quý phải là số từ 1 đến 4."))
+    if errors:
+        return None, errors
+    return periods.parse_period(kind, year, number), {}
+
+
+def period_values(args, period: periods.Period | None) -> dict[str, str]:
+    """What the period fields show: the period's own values, or on an error as typed."""
+    if period is None:
+        return {name: args.get(name) or "" for name in PERIOD_FIELDS}
+    custom = period.kind == "custom"
+    return {"period": period.kind, "year": str(period.year),
+            "number": str(period.number or ""),
+            "start": period.start.isoformat() if custom else "",
+            "end": period.end.isoformat() if custom else ""}
+
+
+def period_url_args(period: periods.Period) -> dict[str, str | int]:
+    """The query arguments that ask for this very period (links, the job form)."""
+    if period.kind == "custom":
+        return {"period": "custom", "start": period.start.isoformat(),
+                "end": period.end.isoformat()}
+    return {"period": period.kind, "year": period.year,
+            **({"number": period.number} if period.number else {})}
+
+
 def _period_from_args(args, today):
-    """The reporting period asked for (15th–14th rule), the current quarter by default."""
-    kind = args.get("period", "quarter")
-    try:
-        year = int(args.get("year") or periods.period_containing(today, "year").year)
-        # No number: the current month or quarter. A number given is checked (0 and 13 are
-        # both refused; 0 used to show the current month without a word).
-        raw_number = (args.get("number") or "").strip()
-        start = date.fromisoformat(args["start"]) if args.get("start") else None
-        end = date.fromisoformat(args["end"]) if args.get("end") else None
-        if kind in ("month", "quarter") and not raw_number:
-            return periods.period_containing(today, kind), None
-        return periods.parse_period(kind, year, int(raw_number or 0), start, end), None
-    except (ValueError, KeyError, OverflowError):  # a year past date()'s range too
+    """(period, warning) for the reception page, which still shows the current quarter with
+    a warning on an invalid period (sessions.py; the reports and scorecard refuse: 400)."""
+    period, errors = period_input(args, today)
+    if errors:
         return periods.period_containing(today, "quarter"), _(
             "Kỳ báo cáo không hợp lệ; đang hiển thị quý hiện tại.")
+    return period, None
 
 
 @bp.route("/scorecard")
@@ -232,15 +338,20 @@ def _period_from_args(args, today):
 def scorecard():
     """Agency scorecards for a period, ranked, with the score rules and weights shown."""
     today = clock.today()
-    period, problem = _period_from_args(request.args, today)
-    result = cards.scorecards(current_user, period.start, period.end, today)
+    period, errors = period_input(request.args, today)
     lang = _lang()
+    rules = [(code, vi if lang == "vi" else en) for code, (vi, en, _d) in COMPONENTS.items()]
+    values = period_values(request.args, period)
+    if errors:  # the form again, as typed, and no scorecard for a period not asked for
+        return render_template("inspection/scorecard.html", cards=None, period=None,
+                               errors=errors, values=values, chart=None, rules=rules,
+                               weights=cards.weights(), today=today, no_data=False), 400
+    result = cards.scorecards(current_user, period.start, period.end, today)
     ranked = [c for c in result if c.score is not None]  # the others: "no data", unranked
     chart = bar_chart([(case_view.agency_name(c.agency, lang), c.score) for c in ranked],
                       _("Điểm xếp hạng (0–100)")) if ranked else None
-    rules = [(code, vi if lang == "vi" else en) for code, (vi, en, _d) in COMPONENTS.items()]
     return render_template("inspection/scorecard.html", cards=result, period=period,
-                           problem=problem, chart=chart, rules=rules,
+                           errors={}, values=values, chart=chart, rules=rules,
                            weights=cards.weights(), today=today,
                            no_data=not ranked)
 

@@ -26,14 +26,28 @@ from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Attachment, AuditEvent, Case
 from complaints.permissions import can_act, can_see_identity, can_view, roles_required
-from complaints.services import attachments, case_view, deadlines, intake, routing, workflow
+from complaints.services import (
+    attachments,
+    case_view,
+    deadlines,
+    forwarding,
+    intake,
+    routing,
+    workflow,
+)
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web import sealed, withdrawal_form
 from complaints.web.agency.forms import DONE_MESSAGES, PARTLY_WITHDRAWN, WithdrawForm
 from complaints.web.forms import attach_errors, select_choices
 from complaints.web.i18n import error_text, translate
 from complaints.web.reception import bp
-from complaints.web.reception.forms import FileForm, ForwardForm, GuideForm, RouteForm
+from complaints.web.reception.forms import (
+    FileForm,
+    ForwardForm,
+    GuideForm,
+    ReplyForm,
+    RouteForm,
+)
 from complaints.web.reception.routes import PIN_SESSION_KEY
 
 logger = logging.getLogger(__name__)
@@ -65,6 +79,7 @@ def _acceptance_hint(case: Case):
 def _render_case(case: Case, forms: dict | None = None, errors: dict | None = None,
                  status: int = 200):
     forms = forms or {}
+    forms.setdefault("reply", ReplyForm(formdata=None, prefix="reply"))
     for action, form_class in OUTCOME_FORMS.items():
         forms.setdefault(action, form_class(formdata=None, prefix=action))
     route_form = forms["route"]
@@ -93,6 +108,8 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         forms=forms, errors=errors or {},
         actions=actions, suggestion=suggestion,
         may_withdraw="withdraw" in allowed and can_act(current_user, case, "withdraw"),
+        may_record_reply=forwarding.may_record_reply(current_user, case),
+        reply_received_on=forwarding.reply_received_on(case),
         suggestion_reason=(routing.describe_suggestion(suggestion, lang)
                            if suggestion else None), acceptance_rule=acceptance,
         acceptance_source=policies.source_in(acceptance.source, lang) if acceptance else None,
@@ -179,6 +196,30 @@ def case_action(code: str, action: str):
     db.session.commit()
     flash(_("Đã ghi kết quả xử lý đơn: %(status)s.",
             status=_status_label(case.status)), "success")
+    return redirect(url_for("reception.case_page", code=code))
+
+
+@bp.route("/cases/<code>/reply", methods=["POST"])
+@roles_required("reception")
+def record_reply(code: str):
+    """Record the reply letter of the body a case was forwarded to (form 02/XLD counts it)."""
+    case = _case_or_404(code)
+    form = ReplyForm(prefix="reply")
+    if not form.validate():
+        return _render_case(case, {"reply": form}, _errors_of(form), 422)
+    try:
+        forwarding.record_reply(case, form.received_on.data, form.note.data,
+                                current_user._get_current_object(), clock.now(), clock.today())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        errors = {f"reply-{key}": translate(message) for key, message in exc.errors.items()}
+        return _render_case(case, {"reply": form}, errors, 422)
+    except NotAllowed as exc:
+        db.session.rollback()
+        flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
+        return redirect(url_for("reception.case_page", code=code))
+    db.session.commit()
+    flash(_("Đã ghi nhận văn bản phúc đáp."), "success")
     return redirect(url_for("reception.case_page", code=code))
 
 

@@ -128,3 +128,12 @@ class FileForm(PageForm):
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
     decided_on = DateField(_l("Ngày lưu đơn"), format=DATE_FORMATS, validators=[Optional()])
     confirm = HiddenField()
+
+
+class ReplyForm(PageForm):
+    """The reply letter (văn bản phúc đáp) of the body a case was forwarded to."""
+
+    received_on = DateField(_l("Ngày nhận văn bản phúc đáp"), format=DATE_FORMATS,
+                            validators=[Optional()])
+    note = TextAreaField(_l("Số, ngày văn bản và nội dung chính"),
+                         validators=[Optional(), Length(max=2000)])
