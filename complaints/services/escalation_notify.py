@@ -33,13 +33,14 @@ STAGE_LABELS = {
     "resolution": ("giải quyết", "resolution"),
     "case": ("vụ việc", "case"),
 }
-# What the addressee is asked to do, by pattern (Law on Citizen Reception art. 18 for mass).
+# What the addressee is asked to do, by pattern (Law on Citizen Reception Art. 18(3) for mass).
 ASKS = {
     rules.EVADED: ("Cần chỉ định cơ quan chủ trì giải quyết.",
                    "A lead agency must be designated."),
-    rules.MASS: ("Đề nghị lãnh đạo tổ chức tiếp công dân đột xuất (Luật Tiếp công dân Điều 18).",
+    rules.MASS: ("Đề nghị lãnh đạo tổ chức tiếp công dân đột xuất (Luật Tiếp công dân "
+                 "Điều 18 khoản 3).",
                  "The leaders should hold an unscheduled citizen reception "
-                 "(Law on Citizen Reception, art. 18)."),
+                 "(Law on Citizen Reception, Art. 18(3))."),
 }
 DIGEST_LINES = 100  # an e-mail lists this many cases, then says how many more
 REMIND_LINES = 50
@@ -170,11 +171,14 @@ def _wording(reason: str, stage: str, level: int, lang: str) -> tuple[str, str, 
     what = catalog.label(catalog.ESCALATION_REASONS, reason, lang)
     stage_label = STAGE_LABELS.get(stage, (stage, stage))[1 if en else 0]
     subject = f"[{what}] {'Case' if en else 'Hồ sơ'} {_CODE}"
+    # A pattern (evaded, repeated, mass) concerns the whole case, not one of its stages.
     if en:
-        body = f"Case {_CODE}, stage {stage_label}: escalation level {level} ({what})."
+        stage_part = "" if stage == "case" else f", stage {stage_label}"
+        body = f"Case {_CODE}{stage_part}: escalation level {level} ({what})."
         due = f" Due date: {_CODE}."
     else:
-        body = f"Hồ sơ {_CODE}, giai đoạn {stage_label}: leo thang mức {level} ({what})."
+        stage_part = "" if stage == "case" else f", giai đoạn {stage_label}"
+        body = f"Hồ sơ {_CODE}{stage_part}: leo thang mức {level} ({what})."
         due = f" Hạn: {_CODE}."
     ask = ASKS.get(reason)
     return subject, body, due, (f" {ask[1 if en else 0]}" if ask else "")

@@ -152,3 +152,16 @@ def test_an_english_notice_states_the_due_date_as_the_vietnamese_one(world, rout
     assert " Due date" not in escalation_notify.localise(
         [notifications.InboxItem(1, "s", "Hồ sơ X, giai đoạn vụ việc: leo thang mức 3.",
                                  NOW, None, items[0].escalation_id, None)], "en")[0].body
+
+
+def test_a_pattern_notice_names_no_stage_and_cites_article_18_3():
+    """Found by QA (round 7): pattern notices read "stage case" in English ("giai đoạn vụ
+    việc"), and the mass notice cited Art. 18 where the prompt is Art. 18(3)."""
+    subject, body = escalation_notify.message("mass", "case", 3, "2026-ABC", "en")
+    assert body == ("Case 2026-ABC: escalation level 3 (Mass petition). The leaders should hold "
+                    "an unscheduled citizen reception (Law on Citizen Reception, Art. 18(3)).")
+    _subject, body = escalation_notify.message("evaded", "case", 2, "2026-ABC", "vi")
+    assert body.startswith("Hồ sơ 2026-ABC: leo thang mức 2 (")
+    assert "giai đoạn" not in body
+    _subject, body = escalation_notify.message("overdue", "acceptance", 1, "2026-ABC", "en")
+    assert body.startswith("Case 2026-ABC, stage acceptance: escalation level 1")
