@@ -205,6 +205,7 @@ _HANDLED = ("Kết quả xử lý", "Handling result")
 _NOT_OURS = ("Không thuộc thẩm quyền", "Not within competence")
 _RES = ("Kết quả giải quyết", "Resolution result")
 _TIME = ("Thời hạn", "Timeliness")
+_LEADERS = ("Lãnh đạo tiếp", "By leaders")
 
 FORMS: dict[str, Form] = {
     "02/XLD": Form(
@@ -236,6 +237,14 @@ FORMS: dict[str, Form] = {
                measure="replies_received", group=_NOT_OURS),
             _c("15", "Đơn chưa xử lý (tồn cuối kỳ)", "Petitions pending at the cut-off",
                formula="15=1-6"),
+            # Columns 16– were appended after QA: earlier numbers stay as tools know them.
+            # Column 7 by round; every complaint is of round 1 or 2 (a CHECK), so 17=7-16.
+            _c("16", "Khiếu nại lần đầu thuộc thẩm quyền",
+               "Complaints within competence, first round",
+               measure="handled_complaint_ours_round1", group=_HANDLED),
+            _c("17", "Khiếu nại lần hai thuộc thẩm quyền",
+               "Complaints within competence, second round", formula="17=7-16",
+               group=_HANDLED),
         ), "Thông tư 01/2024/TT-TTCP"),
     "03/GQKN": Form(
         "03/GQKN", "Tổng hợp kết quả giải quyết khiếu nại",
@@ -264,6 +273,26 @@ FORMS: dict[str, Form] = {
                measure="kn_investigation"),
             _c("15", "Chưa giải quyết (tồn cuối kỳ)", "Pending at the cut-off",
                formula="15=1-4"),
+            # Columns 16– were appended after QA: earlier numbers stay as tools know them.
+            # Column 8 split: a complaint's outcome is validated per round (catalog), so
+            # what is neither upheld nor annulled there is a withdrawal: 18=8-16-17.
+            _c("16", "Lần 2: công nhận QĐ lần đầu", "Second round: first decision upheld",
+               measure="kn_upheld", group=_RES),
+            _c("17", "Lần 2: hủy, sửa QĐ lần đầu",
+               "Second round: first decision annulled or amended", measure="kn_annulled",
+               group=_RES),
+            _c("18", "Rút khiếu nại", "Withdrawn", formula="18=8-16-17", group=_RES),
+            _c("19", "Tiền phải trả lại (triệu đồng)", "Money to return (million VND)",
+               measure="kn_money_return"),
+            _c("20", "Đất phải trả lại (m²)", "Land to return (m²)", measure="kn_land_return"),
+            _c("21", "Số tổ chức được khôi phục quyền lợi",
+               "Organisations whose rights were restored", measure="kn_orgs_restored"),
+            _c("22", "Người bị kiến nghị xử lý kỷ luật", "People recommended for discipline",
+               measure="kn_disciplined"),
+            _c("23", "Trong đó cán bộ, công chức", "Of whom officials",
+               measure="kn_officials_disciplined"),
+            _c("24", "Chuyển cơ quan điều tra (người)", "People sent to investigation",
+               measure="kn_people_investigation"),
         ), "Thông tư 01/2024/TT-TTCP"),
     "04/GQTC": Form(
         "04/GQTC", "Tổng hợp kết quả giải quyết tố cáo", "Denunciation resolution summary", (
@@ -288,6 +317,20 @@ FORMS: dict[str, Form] = {
                measure="tc_investigation"),
             _c("14", "Chưa giải quyết (tồn cuối kỳ)", "Pending at the cut-off",
                formula="14=1-4"),
+            # Columns 15– were appended after QA: earlier numbers stay as tools know them.
+            _c("15", "Đất phải thu hồi (m²)", "Land to recover (m²)",
+               measure="tc_land_recover"),
+            _c("16", "Tiền phải trả lại (triệu đồng)", "Money to return (million VND)",
+               measure="tc_money_return"),
+            _c("17", "Đất phải trả lại (m²)", "Land to return (m²)", measure="tc_land_return"),
+            _c("18", "Số người được khôi phục quyền lợi", "People whose rights were restored",
+               measure="tc_people_restored"),
+            _c("19", "Số tổ chức được khôi phục quyền lợi",
+               "Organisations whose rights were restored", measure="tc_orgs_restored"),
+            _c("20", "Trong đó cán bộ, công chức", "Of whom officials",
+               measure="tc_officials_disciplined"),
+            _c("21", "Chuyển cơ quan điều tra (người)", "People sent to investigation",
+               measure="tc_people_investigation"),
         ), "Thông tư 01/2024/TT-TTCP"),
     "01/TCD": Form(
         "01/TCD", "Tổng hợp kết quả tiếp công dân", "Citizen reception summary", (
@@ -314,6 +357,24 @@ FORMS: dict[str, Form] = {
                group=("Đoàn đông người", "Group delegations")),
             _c("12", "Số người trong đoàn", "People in delegations",
                measure="tcd_delegation_people",
+               group=("Đoàn đông người", "Group delegations")),
+            # Columns 13– were appended after QA: earlier numbers stay as tools know them.
+            # A leaders' session is periodic or unscheduled (`scheduled` is NOT NULL), so
+            # the unscheduled figures are the rest of columns 5 and 8.
+            _c("13", "Lượt tiếp định kỳ của lãnh đạo", "Leaders' periodic reception: turns",
+               measure="tcd_periodic_turns", group=_LEADERS),
+            _c("14", "Lượt tiếp đột xuất của lãnh đạo",
+               "Leaders' unscheduled reception: turns", formula="14=5-13", group=_LEADERS),
+            _c("15", "Số kỳ tiếp định kỳ của lãnh đạo", "Leaders' periodic sessions held",
+               measure="tcd_periodic_sessions", group=_LEADERS),
+            _c("16", "Số kỳ tiếp đột xuất của lãnh đạo", "Leaders' unscheduled sessions held",
+               formula="16=8-15", group=_LEADERS),
+            _c("17", "Số người (thủ trưởng trực tiếp tiếp)", "By the head in person: people",
+               measure="tcd_head_people", group=_LEADERS),
+            _c("18", "Số người (người được ủy quyền tiếp)", "By an authorised deputy: people",
+               measure="tcd_deputy_people", group=_LEADERS),
+            _c("19", "Số vụ việc của đoàn đông người", "Matters of delegations",
+               measure="tcd_delegation_matters",
                group=("Đoàn đông người", "Group delegations")),
         ), "Thông tư 01/2024/TT-TTCP"),
 }

@@ -82,8 +82,26 @@ _carried = lambda s, e: and_(CaseDeadline.start_on < s,  # noqa: E731
 _accepted = lambda s, e: CaseDeadline.start_on.between(s, e)  # noqa: E731
 _on_time = lambda s, e: and_(_stopped(s, e), CaseDeadline.met_on <= CaseDeadline.due_on)  # noqa: E731
 _held = lambda s, e: ReceptionSession.held_on.between(s, e)  # noqa: E731
+
+
+def _leaders_periodic():
+    """A leader's periodic session (tiếp định kỳ), not an unscheduled one (đột xuất)."""
+    return and_(ReceptionSession.kind.in_(("head", "deputy")),
+                ReceptionSession.scheduled.is_(True))
+
+
 _KN_MAIN = ("right", "wrong", "partly_right")
 _TC_MAIN = ("denunciation_right", "denunciation_wrong", "denunciation_partly_right")
+# Outcome figures summed by 03/GQKN and 04/GQTC (measure suffix → Case column; money in
+# million VND and land in m², as stored).
+_FIGURES = {
+    "money_recover": Case.money_to_recover, "land_recover": Case.land_to_recover,
+    "money_return": Case.money_to_return, "land_return": Case.land_to_return,
+    "people_restored": Case.people_restored, "orgs_restored": Case.orgs_restored,
+    "disciplined": Case.people_disciplined,
+    "officials_disciplined": Case.officials_disciplined,
+    "people_investigation": Case.people_sent_to_investigation,
+}
 
 
 def _kind_measures(prefix: str, base: str, main: tuple[str, str, str]) -> dict[str, Measure]:
@@ -95,9 +113,11 @@ def _kind_measures(prefix: str, base: str, main: tuple[str, str, str]) -> dict[s
         f"{prefix}_wrong": Measure(base, _count, _outcome(wrong)),
         f"{prefix}_partly": Measure(base, _count, _outcome(partly)),
         f"{prefix}_on_time": Measure(base, _count, _on_time),
-        f"{prefix}_money_recover": Measure(base, lambda: _sum(Case.money_to_recover), _stopped),
         f"{prefix}_investigation": Measure(
             base, lambda: _flag(Case.sent_to_investigation.is_(True)), _stopped),
+        # The decision's or conclusion's figures, counted when its clock stops.
+        **{f"{prefix}_{name}": Measure(base, lambda column=column: _sum(column), _stopped)
+           for name, column in _FIGURES.items()},
     }
     # Everything else that stopped the clock: withdrawal, second-round decisions.
     other = Measure(base, _count, lambda s, e: and_(
@@ -121,6 +141,8 @@ MEASURES: dict[str, Measure] = {
         Petition.received_on.between(s, e), Petition.eligible.is_(True),
         Petition.is_duplicate.is_(False))),
     "handled_complaint_ours": Measure("petition", _count, _kind_in("complaint")),
+    "handled_complaint_ours_round1": Measure("petition", _count, lambda s, e: and_(
+        _kind_in("complaint")(s, e), Case.complaint_round == 1)),
     "handled_denunciation_ours": Measure("petition", _count, _kind_in("denunciation")),
     "handled_other_ours": Measure("petition", _count, _kind_in("recommendation", "feedback")),
     "handled_guided": Measure("petition", _count, lambda s, e: and_(
@@ -134,10 +156,10 @@ MEASURES: dict[str, Measure] = {
     "replies_received": Measure("petition", _count,
                                 lambda s, e: Petition.reply_received_on.between(s, e)),
     **_kind_measures("kn", "complaint", _KN_MAIN),
-    "kn_land_recover": Measure("complaint", lambda: _sum(Case.land_to_recover), _stopped),
-    "kn_people_restored": Measure("complaint", lambda: _sum(Case.people_restored), _stopped),
+    # Second-round outcomes (complaint_round 2): detail of kn_other.
+    "kn_upheld": Measure("complaint", _count, _outcome("upheld")),
+    "kn_annulled": Measure("complaint", _count, _outcome("annulled")),
     **_kind_measures("tc", "denunciation", _TC_MAIN),
-    "tc_disciplined": Measure("denunciation", lambda: _sum(Case.people_disciplined), _stopped),
     "tcd_regular_turns": Measure("reception", lambda: _sum(case(
         (ReceptionSession.kind == "regular", ReceptionSession.turns), else_=0)), _held),
     "tcd_regular_people": Measure("reception", lambda: _sum(case(
@@ -149,6 +171,14 @@ MEASURES: dict[str, Measure] = {
         (ReceptionSession.kind == "head", ReceptionSession.turns), else_=0)), _held),
     "tcd_deputy_turns": Measure("reception", lambda: _sum(case(
         (ReceptionSession.kind == "deputy", ReceptionSession.turns), else_=0)), _held),
+    "tcd_head_people": Measure("reception", lambda: _sum(case(
+        (ReceptionSession.kind == "head", ReceptionSession.people), else_=0)), _held),
+    "tcd_deputy_people": Measure("reception", lambda: _sum(case(
+        (ReceptionSession.kind == "deputy", ReceptionSession.people), else_=0)), _held),
+    # Only the periodic figures are measured: 01/TCD derives the unscheduled ones.
+    "tcd_periodic_turns": Measure("reception", lambda: _sum(case(
+        (_leaders_periodic(), ReceptionSession.turns), else_=0)), _held),
+    "tcd_periodic_sessions": Measure("reception", lambda: _flag(_leaders_periodic()), _held),
     "tcd_leader_sessions": Measure("reception", lambda: _flag(
         ReceptionSession.kind.in_(("head", "deputy"))), _held),
     "tcd_first": Measure("reception", lambda: _sum(ReceptionSession.matters_first), _held),
@@ -157,6 +187,8 @@ MEASURES: dict[str, Measure] = {
     "tcd_delegations": Measure("reception", lambda: _sum(ReceptionSession.delegations), _held),
     "tcd_delegation_people": Measure("reception",
                                      lambda: _sum(ReceptionSession.delegation_people), _held),
+    "tcd_delegation_matters": Measure("reception",
+                                      lambda: _sum(ReceptionSession.delegation_matters), _held),
 }
 
 

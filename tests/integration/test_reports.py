@@ -126,9 +126,10 @@ def test_02_xld_petitions(world):
     assert [u.code for u in report.units][0] == "P"
     # Column 5: 4, not 5: the repeat petition on C is a duplicate, never eligible
     # (reports.md); F is anonymous.
+    # Column 16 (appended): A, the complaint handled, is of the first round.
     assert rows["DESK"] == _zero("02/XLD", **{
         "1": 7, "2": 1, "3": 6, "4": 5, "5": 4, "6": 6, "7": 1, "8": 2, "9": 0, "10": 3,
-        "11": 1, "12": 0, "13": 2, "14": 0, "15": 1})
+        "11": 1, "12": 0, "13": 2, "14": 0, "15": 1, "16": 1})
     for code in ("P", "D", "C"):
         assert rows[code] == _zero("02/XLD")
     assert report.total == rows["DESK"]
@@ -162,9 +163,13 @@ def test_01_tcd_reception(world):
     rows = _by_unit(reports.build_report("01/TCD", "P", Q3))
     assert rows["DESK"] == _zero("01/TCD", **{"1": 9, "2": 9, "3": 11, "4": 8, "9": 5,
                                               "10": 3})
+    # Columns 13– (appended): both leaders' sessions are periodic (the default); people
+    # by head / deputy; the delegation's matter.
     assert rows["D"] == _zero("01/TCD", **{"1": 3, "5": 3, "6": 3, "8": 1, "9": 2, "10": 1,
-                                           "11": 1, "12": 6})
-    assert rows["C"] == _zero("01/TCD", **{"1": 2, "5": 2, "7": 2, "8": 1, "9": 1})
+                                           "11": 1, "12": 6, "13": 3, "15": 1, "17": 3,
+                                           "19": 1})
+    assert rows["C"] == _zero("01/TCD", **{"1": 2, "5": 2, "7": 2, "8": 1, "9": 1, "13": 2,
+                                           "15": 1, "18": 2})
 
 
 def test_subtree_limits_the_units(world):
