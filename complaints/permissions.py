@@ -45,7 +45,7 @@ HEAD_ACTIONS = frozenset(
     {"accept", "refuse", "return", "transfer", "assign", "extend", "suspend", "resume",
      "resolve", "close"}
 )
-RECEPTION_ACTIONS = frozenset({"route", "file", "guide", "forward"})
+RECEPTION_ACTIONS = frozenset({"route", "file", "guide", "forward", "extend_handling"})
 # What the designated lead agency may no longer do: the designation is binding (domain.md,
 # evasion). The same messages as the workflow service's refusals.
 LEAD_REFUSALS = {

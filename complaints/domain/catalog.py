@@ -150,6 +150,5 @@ POLICY_VARIANTS = {
     "remote": ("Vùng sâu, vùng xa", "Remote area"),
     "remote_complex": ("Vùng sâu, vùng xa và phức tạp", "Remote area, complex"),
     "very_complex": ("Đặc biệt phức tạp", "Very complex"),
-    "forward": ("Chuyển tố cáo không thuộc thẩm quyền", "Forward a denunciation"),
     "reception_session": ("Trả lời sau buổi tiếp công dân", "After a reception session"),
 }

@@ -10,9 +10,11 @@ predate what the decision acts on:
 - the step it follows: an extension, a suspension, a resolution, a return or a transfer
   of an accepted case follow its acceptance; a resumption follows the suspension.
 
-An extension is decided while the resolution deadline runs: a deadline ends at the end of
-its due date and the case is overdue from the next day on (domain.md). An extension dated
-later would turn an overdue case back into one on time, after the escalation ladder acted.
+An extension is decided while the deadline it extends runs (the agency's of the
+resolution, the desk's of the handling, not before a return restarted it): a deadline
+ends at the end of its due date and the case is overdue from the next day on (domain.md).
+An extension dated later would turn an overdue case back into one on time, after the
+escalation ladder acted.
 
 Plain Python: the services pass the dates in and raise the message they get back.
 """
@@ -52,6 +54,8 @@ class CaseDates:
     suspended_on: date | None = None  # suspended, not yet resumed
     resumed_on: date | None = None  # the last resumption of this acceptance, if any
     resolution_due_on: date | None = None  # end of the running resolution deadline
+    handling_started_on: date | None = None  # start of the running handling deadline
+    handling_due_on: date | None = None  # end of the running handling deadline
 
 
 def arrival_on(moves: Iterable[Move], agency_id: int | None) -> date | None:
@@ -93,6 +97,20 @@ def decision_date_error(action: str, on: date, today: date, dates: CaseDates) ->
             and on > dates.resolution_due_on):
         return N_("Thời hạn giải quyết đã hết ngày %(on)s: chỉ gia hạn được bằng quyết định "
                   "ký trước khi hết hạn.", on=_vn(dates.resolution_due_on))
+    if action == "extend_handling":
+        return _handling_extension_error(on, dates)
+    return None
+
+
+def _handling_extension_error(on: date, dates: CaseDates) -> str | None:
+    """The desk's extension belongs to the handling deadline running now: not before it
+    started (a return restarts it), not after it ended (as for the resolution's)."""
+    if dates.handling_started_on is not None and on < dates.handling_started_on:
+        return N_("Ngày gia hạn không được trước ngày bắt đầu thời hạn xử lý đơn (%(on)s).",
+                  on=_vn(dates.handling_started_on))
+    if dates.handling_due_on is not None and on > dates.handling_due_on:
+        return N_("Thời hạn xử lý đơn đã hết ngày %(on)s: chỉ gia hạn được bằng quyết định "
+                  "ký trước khi hết hạn.", on=_vn(dates.handling_due_on))
     return None
 
 

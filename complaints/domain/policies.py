@@ -6,10 +6,16 @@ rules are versioned by `effective_from` because the laws were amended from 1 Jul
 Modelling choices (domain.md, "Default deadline policies"):
 - `round` is 1 or 2 for complaint acceptance and resolution only; None everywhere else.
 - Variants: "normal", "complex", "remote" (vùng sâu, vùng xa), "remote_complex",
-  "very_complex", plus for handling "forward" (a denunciation that is not ours) and
-  "reception_session" (answer after a citizen-reception session).
+  "very_complex", plus for handling "reception_session" (answer after a
+  citizen-reception session).
 - Denunciation handling: 7 working days, "up to 10 working days" when checks at several
-  places are needed, is one extension of 3 working days.
+  places are needed, is one extension of 3 working days, decided by the desk that
+  logged it (workflow.extend_handling).
+- No row for "forward a denunciation that is not ours within 5 working days" (Law on
+  Denunciations Art. 24(2)): the desk learns that a denunciation is not for the agencies
+  it serves only by deciding to forward it, and that decision ends the handling stage,
+  so no running deadline could ever use such a row. The desk's forward form states the
+  5 days; the 7-day handling deadline bounds it meanwhile.
 - Denunciation resolution is split by variant: normal has no extension, complex one of
   up to 30 days, very_complex two of up to 30 days each; the extension decision that
   declares the case complex also switches its variant.
@@ -29,6 +35,7 @@ from complaints.domain.deadlines import (
     RESOLUTION,
     WORKING,
 )
+from complaints.domain.messages import N_
 
 COMPLAINT = "complaint"  # khiếu nại
 DENUNCIATION = "denunciation"  # tố cáo
@@ -41,7 +48,6 @@ COMPLEX = "complex"  # vụ việc phức tạp
 REMOTE = "remote"  # vùng sâu, vùng xa, đi lại khó khăn
 REMOTE_COMPLEX = "remote_complex"
 VERY_COMPLEX = "very_complex"  # đặc biệt phức tạp
-FORWARD = "forward"  # chuyển tố cáo không thuộc thẩm quyền
 RECEPTION_SESSION = "reception_session"  # trả lời sau buổi tiếp công dân
 VARIANTS = (
     NORMAL,
@@ -49,7 +55,6 @@ VARIANTS = (
     REMOTE,
     REMOTE_COMPLEX,
     VERY_COMPLEX,
-    FORWARD,
     RECEPTION_SESSION,
 )
 
@@ -97,10 +102,6 @@ SOURCES: dict[str, tuple[str, str]] = {
             "at several places are needed)"
         ),
     ),
-    "denunciation_24_2": (
-        "Luật Tố cáo 2018, Điều 24(2)",
-        "Law on Denunciations 2018, Art. 24(2)",
-    ),
     "complaint_27": (
         "Luật Khiếu nại 2011, Điều 27; Nghị định 124/2020/NĐ-CP, Điều 16(1)",
         "Law on Complaints 2011, Art. 27; Decree 124/2020/ND-CP, Art. 16(1)",
@@ -145,9 +146,9 @@ _TABLE = (
     (_H, _CO, None, NORMAL,            10, _W,  0, 0, _B,    "circular_05"),
     (_H, _RE, None, NORMAL,            10, _W,  0, 0, _B,    "circular_05"),
     (_H, _FB, None, NORMAL,            10, _W,  0, 0, _B,    "circular_05"),
-    # "Up to 10 working days" when checks at several places are needed: 7 + one of 3.
+    # "Up to 10 working days" when checks at several places are needed: 7 + one of 3,
+    # which the desk extends (Art. 24(2)'s 5 days to forward: see the module docstring).
     (_H, _DE, None, NORMAL,             7, _W,  3, 1, _B,    "denunciation_24_1"),
-    (_H, _DE, None, FORWARD,            5, _W,  0, 0, _B,    "denunciation_24_2"),
     (_H, _CO, None, RECEPTION_SESSION, 10, _W,  0, 0, _B,    "reception_28"),
     (_H, _DE, None, RECEPTION_SESSION, 10, _W,  0, 0, _B,    "reception_28"),
     (_H, _RE, None, RECEPTION_SESSION, 10, _W,  0, 0, _B,    "reception_28"),
@@ -242,6 +243,33 @@ def _for_case(
     if stage == HANDLING or kind != COMPLAINT:
         round = None  # only complaint acceptance and resolution depend on the round
     return [r for r in rules if r.stage == stage and r.kind == kind and r.round == round]
+
+
+# The decision that extends each stage's deadline, taken by whoever holds the case at that
+# stage: the desk that logged it extends its handling, the agency head its resolution.
+# Which kinds may be extended, by how much and how often is the rules' data
+# (extension_days, max_extensions): a stage or rule without them cannot be extended.
+EXTENSION_ACTIONS = {"extend_handling": HANDLING, "extend": RESOLUTION}
+
+
+def extendable(rule: PolicyRule, used: int) -> bool:
+    """May a deadline under `rule`, already extended `used` times, be extended again?"""
+    return rule.max_extensions > 0 and rule.extension_days > 0 and used < rule.max_extensions
+
+
+def extension_error(rule: PolicyRule, used: int, days: object) -> str | None:
+    """Why extending by `days` a deadline under `rule`, already extended `used` times, is
+    refused (a marked message for the "days" field), or None. Whether the rule allows any
+    extension at all is the caller's to say first: its message names the stage."""
+    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
+        return N_("Số ngày gia hạn phải là số dương.")
+    if used >= rule.max_extensions:
+        return N_("Đã gia hạn tối đa %(n)s lần.", n=rule.max_extensions)
+    if days > rule.extension_days:
+        if rule.extension_unit == WORKING:
+            return N_("Gia hạn tối đa %(n)s ngày làm việc.", n=rule.extension_days)
+        return N_("Gia hạn tối đa %(n)s ngày.", n=rule.extension_days)
+    return None
 
 
 @dataclass(frozen=True)

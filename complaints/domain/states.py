@@ -59,6 +59,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "transfer": ((ROUTED, ACCEPTED), ROUTED),
     "assign": ((ROUTED, ACCEPTED, SUSPENDED), None),
     "extend": ((ACCEPTED,), None),
+    # The desk extends the handling deadline of a petition it still holds.
+    "extend_handling": ((RECEIVED, RETURNED), None),
     "suspend": ((ACCEPTED,), SUSPENDED),
     "resume": ((SUSPENDED,), ACCEPTED),
     "resolve": ((ACCEPTED,), RESOLVED),

@@ -39,6 +39,8 @@ EVENT_LABELS = {
     "refused": ("Không thụ lý", "Not accepted"),
     "assigned": ("Giao cán bộ xử lý", "Assigned to an officer"),
     "extended": ("Gia hạn giải quyết", "Resolution deadline extended"),
+    # The desk's extension is also an "extended" event, of the handling stage (event_key).
+    "extended_handling": ("Gia hạn xử lý đơn", "Handling deadline extended"),
     "complexity_declared": ("Xác định vụ việc phức tạp", "Declared complex"),
     "returned": ("Trả lại đơn", "Returned to reception"),
     "transferred": ("Chuyển đơn sang cơ quan khác", "Transferred to another agency"),
@@ -250,6 +252,16 @@ def agency_names(lang: str = "vi") -> dict[str, str]:
             db.session.execute(select(Agency.code, Agency.name, Agency.name_en))}
 
 
+def event_key(action: str, data: dict | str | None = None) -> str:
+    """The EVENT_LABELS key of an audit event: its action, told apart by stage where one
+    action serves two stages (the desk's handling and the agency's resolution extension)."""
+    if action != "extended" or not data:
+        return action
+    if isinstance(data, str):  # an AuditEvent row's canonical JSON
+        data = json.loads(data or "{}")
+    return "extended_handling" if data.get("stage") == "handling" else action
+
+
 def text_label(table: dict[str, tuple[str, str]], code: str, lang: str = "vi") -> str:
     """Return the vi/en label of a code in one of the tables above, or the code."""
     pair = table.get(code)
@@ -300,7 +312,15 @@ def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS) -> list
     actions = [a for a in candidates if a in possible and can_act(user, case, a)]
     if "extend" in actions and not extension_left(case):
         actions.remove("extend")
+    if "extend_handling" in actions and not _handling_extension_left(case):
+        actions.remove("extend_handling")
     return actions
+
+
+def _handling_extension_left(case: Case) -> bool:
+    from complaints.services import deadlines
+
+    return deadlines.handling_extension_left(case)
 
 
 def extension_left(case: Case) -> bool:

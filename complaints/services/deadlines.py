@@ -12,6 +12,7 @@ from complaints.domain import escalation as esc_rules
 from complaints.domain import states
 from complaints.domain.policies import (
     PolicyRule,
+    extendable,
     first_day_in_force,
     select_policy,
     source_in_english,
@@ -169,6 +170,15 @@ def set_deadline(case: Case, stage: str, start_on: date, extended_days: int = 0,
     return row
 
 
+def extended_due(case: Case, stage: str, days: int) -> date:
+    """The due date the stage's running deadline would have with `days` more (a
+    confirmation page shows it; nothing changes), as set_deadline would compute it."""
+    row = case.deadline(stage)
+    rule, _ = policy_for(case, stage, row.start_on)
+    return dl.compute_due(get_calendar(), row.start_on,
+                          rule.days + (row.extended_days or 0) + days, rule.unit)
+
+
 def explain(row: CaseDeadline, lang: str) -> str:
     """How a stored deadline's due date was computed, in `lang` (stored in Vietnamese)."""
     if not lang.startswith("en") or row.due_on is None or row.start_on is None:
@@ -301,6 +311,41 @@ def suspension_periods(case: Case) -> list[tuple[date, date]]:
             periods.append((start, day))
             start = None
     return periods
+
+
+def handling_extensions(case: Case) -> int:
+    """How many times the desk extended the running handling deadline, read from the audit
+    trail: a return restarts that deadline, and its extensions with it (as acceptance
+    resets the resolution's count, case.extension_count)."""
+    import json
+
+    from complaints.models import AuditEvent
+
+    if case.id is None:
+        return 0
+    count = 0
+    for action, data in db.session.execute(
+            select(AuditEvent.action, AuditEvent.data)
+            .where(AuditEvent.chain == f"case:{case.id}",
+                   AuditEvent.action.in_(("extended", "returned")))
+            .order_by(AuditEvent.seq)):
+        if action == "returned":
+            count = 0
+        elif json.loads(data or "{}").get("stage") == "handling":
+            count += 1
+    return count
+
+
+def handling_extension_left(case: Case) -> bool:
+    """May the desk still extend the case's running handling deadline (policy data)?"""
+    row = case.deadline("handling")
+    if row is None or row.met_on is not None:
+        return False
+    try:
+        rule, _ = policy_for(case, "handling", row.start_on)
+    except LookupError:
+        return False
+    return extendable(rule, handling_extensions(case))
 
 
 def _suspensions(case: Case, row: CaseDeadline) -> list[tuple[date, date]]:

@@ -329,6 +329,8 @@ def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
             item.agency = _agency_name(_agency_by_code(data.get("to")), lang)
         elif row.action == "extended":
             item.reason, item.due_on = data.get("reason"), _day(data.get("to"))
+            if data.get("stage") == "handling":  # the desk's, not the agency's resolution
+                item.event = "handling_extended"
         elif row.action == "refused":
             item.reason = data.get("reason")  # the written reasons owed to the citizen
         # The reception's steps carry an officer's note ("reason" of file and forward) that

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from complaints.domain import deadlines as dl
-from complaints.domain import decisions, states, withdrawal
+from complaints.domain import decisions, policies, states, withdrawal
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
 from complaints.domain.messages import N_
 from complaints.extensions import db
@@ -43,13 +43,17 @@ def _case_dates(case: Case, action: str) -> decisions.CaseDates:
     """The dates of the steps a decision on the case must not predate."""
     accepted = case.status in (states.ACCEPTED, states.SUSPENDED)
     resolution = case.deadline("resolution") if action == "extend" else None
+    handling = case.deadline("handling") if action == "extend_handling" else None
+    running = handling if handling is not None and handling.met_on is None else None
     return decisions.CaseDates(
         received_on=case.received_on,
         arrived_on=decisions.arrival_on(case.routings, case.agency_id),
         accepted_on=case.accepted_on if accepted else None,
         suspended_on=case.suspended_on if case.status == states.SUSPENDED else None,
         resumed_on=_last_resumption(case) if action == "suspend" and accepted else None,
-        resolution_due_on=resolution.due_on if resolution and not resolution.met_on else None)
+        resolution_due_on=resolution.due_on if resolution and not resolution.met_on else None,
+        handling_started_on=running.start_on if running else None,
+        handling_due_on=running.due_on if running else None)
 
 
 def _last_resumption(case: Case) -> date | None:
@@ -235,20 +239,52 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
             "Thời hạn giải quyết của hồ sơ này không được gia hạn (%(source)s).",
             source=rule.source)})
     on = _decision_date(decided_on, today, case, "extend")
-    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
-        raise ValidationFailed({"days": N_("Số ngày gia hạn phải là số dương.")})
-    if case.extension_count >= rule.max_extensions:
-        raise ValidationFailed({"days": N_("Đã gia hạn tối đa %(n)s lần.", n=rule.max_extensions)})
-    if days > rule.extension_days:
-        raise ValidationFailed({"days": N_("Gia hạn tối đa %(n)s ngày làm việc.",
-                                           n=rule.extension_days)
-                                if rule.extension_unit == "working" else
-                                N_("Gia hạn tối đa %(n)s ngày.", n=rule.extension_days)})
+    message = policies.extension_error(rule, case.extension_count, days)
+    if message:
+        raise ValidationFailed({"days": message})
     case.extension_count += 1
     before = row.due_on
     deadlines.set_deadline(case, "resolution", row.start_on, row.extended_days + days)
     _finish(case, "extended", actor, now, {"days": days, "reason": reason, "on": on,
                                            "from": before, "to": row.due_on})
+    return case
+
+
+def check_extend_handling(case: Case, days: int, reason: str, actor,
+                          today: date, decided_on=None) -> tuple[str, date]:
+    """Refuse a handling extension as `extend_handling` would, changing nothing (the page
+    confirms first); return the reason and the decision's date."""
+    reason = _require(reason, "reason", N_("Nêu lý do gia hạn."))
+    _transition(case, "extend_handling", actor)
+    row = case.deadline("handling")
+    if row is None or row.met_on is not None:
+        raise ValidationFailed({"days": N_("Hồ sơ không có thời hạn xử lý đơn đang chạy.")})
+    rule, _ = deadlines.policy_for(case, "handling", row.start_on)
+    if not rule.max_extensions or not rule.extension_days:
+        raise ValidationFailed({"days": N_(
+            "Thời hạn xử lý đơn của hồ sơ này không được gia hạn (%(source)s).",
+            source=rule.source)})
+    on = _decision_date(decided_on, today, case, "extend_handling")
+    message = policies.extension_error(rule, deadlines.handling_extensions(case), days)
+    if message:
+        raise ValidationFailed({"days": message})
+    return reason, on
+
+
+def extend_handling(case: Case, days: int, reason: str, actor, now, today,
+                    decided_on=None) -> Case:
+    """Extend the handling deadline of a petition at the desk within the policy (gia hạn
+    xử lý đơn): a denunciation needing checks at several places, 7 working days up to 10
+    (Law on Denunciations Art. 24(1))."""
+    reason, on = check_extend_handling(case, days, reason, actor, today,
+                                       decided_on=decided_on)
+    row = case.deadline("handling")
+    before = row.due_on
+    deadlines.set_deadline(case, "handling", row.start_on, row.extended_days + days)
+    # The stage tells it from the agency's resolution extension (timelines, the count).
+    _finish(case, "extended", actor, now, {"stage": "handling", "days": days,
+                                           "reason": reason, "on": on, "from": before,
+                                           "to": row.due_on})
     return case
 
 
@@ -479,5 +515,5 @@ ACTIONS = {
     "route": route, "accept": accept, "refuse": refuse, "assign": assign, "extend": extend,
     "return": return_case, "transfer": transfer, "resolve": resolve, "close": close,
     "withdraw": withdraw, "suspend": suspend, "resume": resume, "file": file_away,
-    "guide": guide, "forward": forward,
+    "guide": guide, "forward": forward, "extend_handling": extend_handling,
 }

@@ -182,6 +182,7 @@ MATRIX: dict[str, dict] = {
     "reception.receipt": row(reception=OWN_ONLY),
     "reception.case_action": row(reception=OWN_ONLY),  # action "guide"
     "reception.withdraw": row(reception=OWN_ONLY),
+    "reception.extend_handling": row(reception=OWN_ONLY),  # workflow.extend_handling
     "reception.record_reply": row(reception=OWN_ONLY),
     # The world's case is a denunciation: each of its files may name the denouncer, so only
     # those who may know them download it (an officer not assigned, an admin may not).

@@ -51,6 +51,7 @@ ARGS = {
     "refuse": st.tuples(texts, decided),
     "assign": st.tuples(st.sampled_from(["officer_a", "officer_a", "head_b", "nobody", ""])),
     "extend": st.tuples(st.sampled_from([5, 5, -1, 0, 400]), texts),
+    "extend_handling": st.tuples(st.sampled_from([3, 3, 1, -1, 0, 4]), texts, decided),
     "return_case": st.tuples(texts, st.sampled_from(AGENCIES), decided),
     "transfer": st.tuples(st.sampled_from(AGENCIES), texts, decided),
     "resolve": st.tuples(st.sampled_from([*ALL_OUTCOMES, "bogus"]), texts, decided),
@@ -82,6 +83,8 @@ def _call(case: Case, actor, name: str, args: tuple, codes: dict, users: dict):
         return workflow.assign(case, who, actor, NOW)
     if name == "extend":
         return workflow.extend(case, args[0], args[1], **kw)
+    if name == "extend_handling":
+        return workflow.extend_handling(case, args[0], args[1], decided_on=args[2], **kw)
     if name == "return_case":
         return workflow.return_case(case, args[0], code(args[1]), decided_on=args[2], **kw)
     if name == "transfer":

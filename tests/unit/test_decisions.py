@@ -42,6 +42,20 @@ def test_reception_decisions_only_follow_the_receipt(action):
     assert "tương lai" in decision_date_error(action, date(2026, 12, 2), TODAY, DATES)
 
 
+def test_the_desks_handling_extension_is_dated_while_that_deadline_runs():
+    # Returned on 25/11: the handling deadline restarted then, due on 30/11.
+    dates = CaseDates(received_on=date(2026, 11, 2), handling_started_on=date(2026, 11, 25),
+                      handling_due_on=date(2026, 11, 30))
+    assert decision_date_error("extend_handling", date(2026, 11, 25), TODAY, dates) is None
+    assert decision_date_error("extend_handling", date(2026, 11, 30), TODAY, dates) is None
+    assert "thời hạn xử lý đơn (25/11/2026)" in decision_date_error(
+        "extend_handling", date(2026, 11, 24), TODAY, dates)
+    assert "đã hết ngày 30/11/2026" in decision_date_error(
+        "extend_handling", TODAY, TODAY, dates)
+    # The resolution's extension does not look at the handling dates.
+    assert decision_date_error("extend", TODAY, TODAY, dates) is None
+
+
 def test_steps_follow_acceptance_and_suspension():
     dates = CaseDates(received_on=date(2026, 11, 2), arrived_on=date(2026, 11, 3),
                       accepted_on=date(2026, 11, 5), suspended_on=date(2026, 11, 10))

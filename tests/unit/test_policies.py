@@ -15,8 +15,11 @@ from complaints.domain.deadlines import (
 from complaints.domain.policies import (
     DEFAULT_POLICIES,
     ESCALATION_LADDER,
+    EXTENSION_ACTIONS,
     KINDS,
     VARIANTS,
+    extendable,
+    extension_error,
     first_day_in_force,
     select_policy,
 )
@@ -104,7 +107,8 @@ def test_denunciation_rules():
         1,
     )
     assert handling.days + handling.extension_days * handling.max_extensions == 10
-    assert pick("handling", "denunciation", None, "forward", on).days == 5
+    # Art. 24(2)'s 5 days to forward is no deadline row: nothing could ever select it.
+    assert not [r for r in DEFAULT_POLICIES if r.variant == "forward"]
     normal = pick("resolution", "denunciation", None, "normal", on)
     complex_ = pick("resolution", "denunciation", None, "complex", on)
     very = pick("resolution", "denunciation", None, "very_complex", on)
@@ -171,3 +175,32 @@ def test_the_ladder_s_default_basis_is_stored_in_vietnamese_and_read_in_either_l
     assert ladder_source_in(ESCALATION_LADDER[1].source, "en") == old
     assert ladder_source_in("Quyết định 5/QĐ-UBND", "en") == "Quyết định 5/QĐ-UBND"
     assert ladder_source_in(None, "vi") == ""
+
+
+# --- Extensions: which stage each decision extends, how much, how often (policy data) ------
+
+def test_the_desk_extends_handling_and_the_agency_resolution():
+    assert EXTENSION_ACTIONS == {"extend_handling": "handling", "extend": "resolution"}
+
+
+def test_only_a_denunciations_handling_may_be_extended_by_default():
+    on = date(2026, 12, 1)
+    handling = {kind: pick("handling", kind, None, "normal", on) for kind in KINDS}
+    assert [k for k, rule in handling.items() if extendable(rule, 0)] == ["denunciation"]
+    session = pick("handling", "denunciation", None, "reception_session", on)
+    assert not extendable(session, 0)  # the answer after a reception session: no extension
+
+
+def test_a_denunciations_handling_extension_once_up_to_3_working_days():
+    rule = pick("handling", "denunciation", None, "normal", date(2026, 12, 1))
+    assert extendable(rule, 0) and not extendable(rule, 1)
+    assert extension_error(rule, 0, 3) is None and extension_error(rule, 0, 1) is None
+    assert extension_error(rule, 0, 4) == "Gia hạn tối đa 3 ngày làm việc."
+    assert extension_error(rule, 1, 1) == "Đã gia hạn tối đa 1 lần."
+    for bad in (0, -2, True, "3", 2.5):
+        assert extension_error(rule, 0, bad) == "Số ngày gia hạn phải là số dương."
+
+
+def test_a_calendar_extension_is_counted_in_days():
+    rule = pick("resolution", "denunciation", None, "complex", date(2026, 12, 1))
+    assert extension_error(rule, 0, 31) == "Gia hạn tối đa 30 ngày."

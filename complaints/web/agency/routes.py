@@ -59,7 +59,8 @@ def _case_helpers():
     return {
         "status_label": lambda code: _label(case_view.STATUS_LABELS, code),
         "stage_label": lambda code: _label(case_view.STAGE_LABELS, code),
-        "event_label": lambda code: _label(case_view.EVENT_LABELS, code),
+        "event_label": lambda code, data=None: _label(case_view.EVENT_LABELS,
+                                                      case_view.event_key(code, data)),
         "action_label": lambda code: _label(case_view.ACTION_LABELS, code),
         "routing_label": lambda code: _label(case_view.ROUTING_ACTION_LABELS, code),
         "event_details": lambda e: case_view.event_details(e.action, e.data, _lang(),

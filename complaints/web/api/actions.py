@@ -39,6 +39,11 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         c, b["days"], b["reason"], a, n, t, decided_on=b["decided_on"],
         complexity=b["complexity"]),
         "Extend the resolution deadline (gia hạn) — agency head"),
+    "extend_handling": ActionSpec(s.ExtendHandlingSchema, lambda c, b, a, n, t:
+        workflow.extend_handling(c, b["days"], b["reason"], a, n, t,
+                                 decided_on=b["decided_on"]),
+        "Extend the handling deadline of a petition at the desk (gia hạn xử lý đơn; a "
+        "denunciation needing checks at several places) — reception"),
     "return": ActionSpec(s.ReturnSchema, lambda c, b, a, n, t: workflow.return_case(
         c, b["reason"], b["suggested_agency_code"], a, n, t, decided_on=b["decided_on"]),
         "Return as not within the agency's competence (trả đơn) — agency head"),

@@ -541,6 +541,15 @@ class ExtendSchema(BaseSchema):
         "its extensions (once, or twice).")})
 
 
+class ExtendHandlingSchema(BaseSchema):
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=1, max=1000, error=_l("Phải từ {min} đến {max}.")), metadata={"description": (
+            "Days added to the handling deadline, in its policy's unit, within the "
+            "policy's limit (a denunciation: once, up to 3 working days).")})
+    reason = _text(REASON_MAX, required=True)
+    decided_on = _date()
+
+
 class ReturnSchema(BaseSchema):
     reason = _text(REASON_MAX, required=True)
     suggested_agency_code = _text(40, required=True)

@@ -42,6 +42,7 @@ from complaints.web.forms import attach_errors, select_choices
 from complaints.web.i18n import error_text, translate
 from complaints.web.reception import bp
 from complaints.web.reception.forms import (
+    ExtendHandlingForm,
     FileForm,
     ForwardForm,
     GuideForm,
@@ -80,6 +81,8 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
                  status: int = 200):
     forms = forms or {}
     forms.setdefault("reply", ReplyForm(formdata=None, prefix="reply"))
+    forms.setdefault("extend_handling",
+                     ExtendHandlingForm(formdata=None, prefix="extend_handling"))
     for action, form_class in OUTCOME_FORMS.items():
         forms.setdefault(action, form_class(formdata=None, prefix=action))
     route_form = forms["route"]
@@ -115,7 +118,20 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         acceptance_source=policies.source_in(acceptance.source, lang) if acceptance else None,
         returned=returned,
         show_identity=can_see_identity(current_user, case), today=clock.today(),
+        handling_extension=_handling_extension_hint(case, lang),
     ), status
+
+
+def _handling_extension_hint(case: Case, lang: str) -> str | None:
+    """What the policy lets the desk add to the handling deadline (None: it may not now)."""
+    if not case_view.available_actions(current_user, case, candidates=("extend_handling",)):
+        return None
+    rule, _id = deadlines.policy_for(case, "handling", case.deadline("handling").start_on)
+    unit = _("ngày làm việc") if rule.extension_unit == "working" else _("ngày")
+    return _("Tối đa %(days)s %(unit)s mỗi lần, %(max)s lần; đã gia hạn %(done)s lần "
+             "(%(source)s).", days=rule.extension_days, unit=unit, max=rule.max_extensions,
+             done=deadlines.handling_extensions(case),
+             source=policies.source_in(rule.source, lang))
 
 
 def _timeline(case: Case) -> list[tuple[datetime, AuditEvent]]:
@@ -196,6 +212,46 @@ def case_action(code: str, action: str):
     db.session.commit()
     flash(_("Đã ghi kết quả xử lý đơn: %(status)s.",
             status=_status_label(case.status)), "success")
+    return redirect(url_for("reception.case_page", code=code))
+
+
+@bp.route("/cases/<code>/extend-handling", methods=["POST"])
+@roles_required("reception")
+def extend_handling(code: str):
+    """Extend the handling deadline of a petition at the desk (gia hạn xử lý đơn): a
+    denunciation needing checks at several places; confirmed in a second step."""
+    case = _case_or_404(code)
+    form = ExtendHandlingForm(prefix="extend_handling")
+    if not form.validate():
+        return _render_case(case, {"extend_handling": form}, _errors_of(form), 422)
+    if "edit" in request.form:  # back from the confirmation: as typed
+        return _render_case(case, {"extend_handling": form})
+    actor, now, today = current_user._get_current_object(), clock.now(), clock.today()
+    try:
+        if form.confirm.data != "yes":
+            # Refused now rather than after Confirm (a date past the deadline, too many days).
+            workflow.check_extend_handling(case, form.days.data, form.reason.data, actor,
+                                           today, decided_on=form.decided_on.data)
+            rule, _id = deadlines.policy_for(case, "handling",
+                                             case.deadline("handling").start_on)
+            return render_template(
+                "reception/confirm_extend_handling.html", case=case, form=form,
+                due_on=deadlines.extended_due(case, "handling", form.days.data),
+                unit=_("ngày làm việc") if rule.extension_unit == "working" else _("ngày"))
+        workflow.extend_handling(case, form.days.data, form.reason.data, actor, now, today,
+                                 decided_on=form.decided_on.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        errors = {f"extend_handling-{key}": translate(message)
+                  for key, message in exc.errors.items()}
+        return _render_case(case, {"extend_handling": form}, errors, 422)
+    except (NotAllowed, states.InvalidTransition) as exc:
+        db.session.rollback()
+        flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
+        return redirect(url_for("reception.case_page", code=code))
+    db.session.commit()
+    due_on = case.deadline("handling").due_on.strftime("%d/%m/%Y")
+    flash(_("Đã gia hạn xử lý đơn đến ngày %(date)s.", date=due_on), "success")
     return redirect(url_for("reception.case_page", code=code))
 
 

@@ -8,16 +8,17 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
+    IntegerField,
     MultipleFileField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from complaints.domain.catalog import CHANNELS, FILING_REASONS, KINDS
-from complaints.domain.limits import CONTENT_MAX
+from complaints.domain.limits import CONTENT_MAX, REASON_MAX
 from complaints.web.forms import Form as PageForm
 from complaints.web.forms import SubForm
 
@@ -127,6 +128,20 @@ class FileForm(PageForm):
                                 validators=[DataRequired(_l("Chọn lý do lưu đơn."))])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
     decided_on = DateField(_l("Ngày lưu đơn"), format=DATE_FORMATS, validators=[Optional()])
+    confirm = HiddenField()
+
+
+class ExtendHandlingForm(PageForm):
+    """Extend the handling deadline (gia hạn xử lý đơn), confirmed in a second step."""
+
+    days = IntegerField(_l("Số ngày gia hạn"),
+                        validators=[InputRequired(_l("Nhập số ngày gia hạn.")),
+                                    NumberRange(min=1, message=_l("Số ngày phải lớn hơn 0."))])
+    reason = TextAreaField(_l("Lý do gia hạn"),
+                           validators=[DataRequired(_l("Nêu lý do gia hạn.")),
+                                       Length(max=REASON_MAX)])
+    decided_on = DateField(_l("Ngày quyết định gia hạn"), format=DATE_FORMATS,
+                           validators=[Optional()])
     confirm = HiddenField()
 
 
