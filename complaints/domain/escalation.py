@@ -85,13 +85,30 @@ def limits_on(versions: Iterable[tuple[str, int, date]], on: date) -> PatternLim
         return DEFAULT_LIMITS
     return PatternLimits(**{code: value for code, (_day, value) in chosen.items()})
 
+# Recorded by the system, not by a person: the stage instance the ladder escalation was
+# raised against has ended by starting again or by leaving its holder (ladder_superseded).
+SUPERSEDED = "superseded"
 # Acknowledgement actions of the person an escalation is addressed to.
 ACK_ACTIONS = {
     "urge": ("Đôn đốc cơ quan giải quyết", "Urge the handling agency"),
     "reassign": ("Giao lại cho cơ quan / cán bộ khác", "Reassign"),
     "set_lead": ("Chỉ định cơ quan chủ trì", "Set the lead agency"),
     "note": ("Ghi nhận", "Note"),
+    SUPERSEDED: ("Hết hiệu lực: hồ sơ đã chuyển hoặc trả lại, thời hạn tính lại",
+                 "Superseded: the case was transferred or returned, its deadline restarted"),
 }
+
+
+def ladder_superseded(stage: str, started_on: date, starts: Mapping[str, date]) -> bool:
+    """Whether a ladder escalation (`stage`, `started_on`) belongs to a stage instance that
+    no longer exists: `starts` maps each stage the case has a deadline for to its start.
+
+    A stage completed keeps its deadline (met): its escalations stay for the addressee to
+    acknowledge. A transfer, return, new routing or lead designation drops the stage or
+    starts it again from a new date: what was raised against the old start is moot.
+    Patterns (stage "case") never are.
+    """
+    return stage != CASE_STAGE and starts.get(stage) != started_on
 
 
 class Step(Protocol):

@@ -233,9 +233,10 @@ def event_details(action: str, data: dict | str, lang: str = "vi",
         worded = explain_basis(basis, data.get("to"), lang)
         data = {key: (worded if key == "reason" and worded else value)
                 for key, value in data.items() if key != "basis"}
+    # The escalation's row id means nothing to a reader ("Số kiến nghị: 99" read as a count).
     return [(text_label(DETAIL_LABELS, key, lang),
              _detail_value(key, value, action, lang, names))
-            for key, value in data.items() if key != "status"]
+            for key, value in data.items() if key not in ("status", "escalation")]
 
 
 def agency_name(agency, lang: str = "vi") -> str:
@@ -388,11 +389,12 @@ def _masked(user: User, case: Case, reveal: bool) -> bool:
     return not can_see_identity(user, case) or (case.kind == "denunciation" and not reveal)
 
 
-def withdrawal_choices(case: Case, user: User) -> tuple[list[SignerChoice], bool]:
+def withdrawal_choices(case: Case, user: User,
+                       reveal: bool = False) -> tuple[list[SignerChoice], bool]:
     """The petitioners who remain (who may withdraw), numbered and named as the case page
-    lists them, and whether their identity is masked for this reader (a denouncer's is:
-    a form is no recorded reveal)."""
-    masked = _masked(user, case, reveal=False)
+    lists them, and whether their identity is masked for this reader (a denouncer's is,
+    unless the caller recorded this showing: `reveal`)."""
+    masked = _masked(user, case, reveal=reveal)
     choices = []
     for number, signatures in enumerate(_signatures(case).values(), start=1):
         if _withdrawn_on(signatures) is None:

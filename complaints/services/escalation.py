@@ -513,3 +513,31 @@ def acknowledge(escalation: Escalation, action: str, note: str | None, actor: Us
         "action": action, "note": escalation.action_note})
     db.session.flush()
     return escalation
+
+
+def supersede_ended(case: Case, now: datetime) -> list[Escalation]:
+    """Close the case's open ladder escalations whose stage instance has ended by starting
+    again or leaving its holder (rules.ladder_superseded): called by the steps that drop or
+    restart a stage (route, return, transfer, lead designation), after they did.
+
+    Their addressees can no longer act on them, so they leave the open lists and the daily
+    reminder; they are closed by the system (no user, action "superseded") rather than
+    deleted, so that inspectors and the scorecard keep the history.
+    """
+    starts = {row.stage: row.start_on for row in case.deadlines}
+    ended = [e for e in db.session.scalars(
+        select(Escalation).where(Escalation.case_id == case.id,
+                                 Escalation.acknowledged_at.is_(None),
+                                 Escalation.stage != rules.CASE_STAGE)
+        .order_by(Escalation.id))
+        if rules.ladder_superseded(e.stage, e.started_on, starts)]
+    if not ended:
+        return []
+    for e in ended:
+        e.acknowledged_at, e.acknowledged_by_id = now, None
+        e.action_taken, e.action_note = rules.SUPERSEDED, None
+    audit.record_case(case, "escalations_superseded", None, now, {
+        "escalation": [e.id for e in ended],
+        "stage": sorted({e.stage for e in ended}), "level": sorted({e.level for e in ended})})
+    db.session.flush()
+    return ended

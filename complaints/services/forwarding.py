@@ -46,7 +46,8 @@ def record_reply(case: Case, received_on: date | None, note: str | None, actor: 
     forwarded = forwarded_petitions(case)
     sent_on = max(p.handled_on for p in forwarded)
     if on > today:
-        raise ValidationFailed({"received_on": N_("Ngày quyết định không được ở tương lai.")})
+        raise ValidationFailed({"received_on": N_(
+            "Ngày nhận văn bản phúc đáp không được ở tương lai.")})
     if on < sent_on:
         raise ValidationFailed({"received_on": N_(
             "Ngày nhận văn bản phúc đáp không được trước ngày chuyển đơn (%(on)s).",

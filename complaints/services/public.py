@@ -356,7 +356,11 @@ def public_record(case: Case, today: date, lang: str = "vi") -> PublicRecord:
 
     cal = get_calendar()
     first = case.petitions[0] if case.petitions else None
-    names = [s.petitioner.full_name for s in first.signers] if first else []
+    # The sender shown is one who still stands behind the petition (QA: a petitioner who had
+    # withdrawn stayed "the sender"); when everyone withdrew, the first as before.
+    signers = list(first.signers) if first else []
+    standing = [s for s in signers if s.withdrawn_on is None] or signers
+    names = [s.petitioner.full_name for s in standing]
     # A denouncer's identity is secret even in initials (Law on Denunciations Art. 8).
     shown = "" if case.kind == "denunciation" or not names else initials(names[0])
     # A suspended case's clock is stopped: nothing counts down and no date is promised.

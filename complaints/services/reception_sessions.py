@@ -279,7 +279,7 @@ def compliance(user: User, start: date, end: date,
             scoring.required_reception_days(agency.level, start, end, today),
             scoring.held_in_required(agency.level, days, start, end, today),
             scoring.reception_gaps(agency.level, days, start, end, today)))
-    return sorted(out, key=lambda c: (not c.below, c.held - c.required, c.agency.name))
+    return sorted(out, key=lambda c: (not c.below, c.held - c.required, name_order(c.agency.name)))
 
 
 def visible_sessions(user: User) -> Select:

@@ -27,6 +27,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from complaints.domain import reports as forms
+from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Case, CaseDeadline, Petition, ReceptionSession
 from complaints.services.case_view import agency_name
@@ -260,7 +261,7 @@ def build_report(form_code: str, root_code: str, period: forms.Period) -> Report
     units = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_(unit_ids)))}
     ordered = [units[i] for i in unit_ids if i in units]
     root = ordered[0]
-    ordered = [root] + sorted(ordered[1:], key=lambda a: (a.level, a.name))
+    ordered = [root] + sorted(ordered[1:], key=lambda a: (a.level, name_order(a.name)))
     measured = [c for c in form.columns if c.measure]
     counts = count_measures([c.measure for c in measured], [a.id for a in ordered],
                             period.start, period.end)

@@ -31,11 +31,12 @@ def _signer_label(choice: case_view.SignerChoice, masked: bool) -> str:
     return _("%(name)s (người đại diện)", name=name) if choice.is_representative else name
 
 
-def prepare(form, case: Case, user) -> dict[str, str]:
+def prepare(form, case: Case, user, reveal: bool = False) -> dict[str, str]:
     """Offer a box per petitioner who remains, named as the case page names them (an opaque
     value for a masked one); with one left there is nothing to choose: that one withdraws.
+    `reveal`: the caller recorded that this reader is shown a denouncer's identity.
     Return the hints shown with the form."""
-    choices, masked = case_view.withdrawal_choices(case, user)
+    choices, masked = case_view.withdrawal_choices(case, user, reveal)
     form.signer_keys = {(_signer_key(case, c.petitioner_id) if masked
                          else str(c.petitioner_id)): c for c in choices}
     form.signer_labels = {key: _signer_label(c, masked) for key, c in form.signer_keys.items()}

@@ -68,7 +68,7 @@ def test_the_desk_records_the_reply_and_02_xld_counts_it(world, forwarded):
 
 
 @pytest.mark.parametrize(("on", "message"), [
-    (date(2026, 12, 2), "Ngày quyết định không được ở tương lai."),
+    (date(2026, 12, 2), "Ngày nhận văn bản phúc đáp không được ở tương lai."),
     (date(2026, 11, 22), "Ngày nhận văn bản phúc đáp không được trước ngày chuyển đơn"),
 ])
 def test_a_reply_dated_in_the_future_or_before_the_forwarding_is_refused(world, forwarded, on,

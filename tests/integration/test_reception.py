@@ -493,3 +493,8 @@ def test_the_desk_lists_communes_in_the_order_of_every_other_list(client, desk,
     names = [n for v, n in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)<',
                                        select.group(1)) if v]
     assert "Phường Đồ Sơn" in names and names == sorted(names, key=name_order)
+    # Fields too (found by QA, round 8: in id order, "Đất đai" first, "Chế độ chính sách" last).
+    select = re.search(r'<select[^>]*id="field"[^>]*>(.*?)</select>', html, re.S)
+    fields = [n for v, n in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)<',
+                                        select.group(1)) if v]
+    assert len(fields) > 1 and fields == sorted(fields, key=name_order)

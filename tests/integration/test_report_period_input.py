@@ -104,7 +104,9 @@ def test_an_unknown_export_format_is_refused(world, client, login):
 @pytest.mark.parametrize("start", ["2026-08-01", "01/08/2026"])
 def test_a_good_custom_period_shows_and_exports_its_own_dates(world, client, login, start):
     login(world["inspector"])
-    query = f"{PAGE}period=custom&start={start}&end=2026-09-01"
+    # The year beside a custom period is ignored, not judged (found by QA, round 8: year=0
+    # refused a good custom period).
+    query = f"{PAGE}period=custom&start={start}&end=2026-09-01&year=0"
     response = client.get(query)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'data-testid="error-summary"' not in html

@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from complaints.domain import reports as forms
 from complaints.extensions import db
@@ -400,6 +400,19 @@ def test_the_citizens_page_says_some_withdrew_and_names_nobody(world, accepted):
     assert partial[0].reason is None and partial[0].agency is None  # no names, no note
 
 
+def test_the_citizens_page_names_a_sender_who_still_stands(world, accepted):
+    """Found by QA (round 8): the first signer stayed "the sender" after withdrawing."""
+    from complaints.services import public
+
+    case = accepted(petitioners=2)
+    first = _ids(case)[0]
+    workflow.withdraw(case, "Ông A rút đơn", world["head"], NOW, TODAY, decided_on=ON,
+                      petitioner_ids=[first])
+    db.session.commit()
+    record = public.public_record(_fresh(case), TODAY)
+    assert record.petitioner_initials == "N.V.B."
+
+
 # --- The reception desk's form ---------------------------------------------------------------
 
 
@@ -458,3 +471,32 @@ def test_another_desk_cannot_withdraw(client, login, world, make_case, make_agen
     r = client.post(f"/reception/cases/{case.tracking_code}/withdraw",
                     data={"reason": "Rút đơn", "decided_on": "2026-11-30", "confirmed": "1"})
     assert r.status_code == 404 and _fresh(case).status == "received"
+
+
+def test_the_desk_ticks_denouncers_by_name_and_each_showing_is_recorded(client, login, world,
+                                                                         make_case):
+    """Found by QA (round 8): the desk's form masked the denouncers its own case page names
+    ("Người đứng đơn thứ 1" against no numbers): a risk of ticking the wrong person. The desk
+    is the intake staff who may see them (domain.md); like its case page, each showing of
+    the form is recorded."""
+    case = make_case(actor=world["reception"], kind="denunciation", petitioners=2,
+                     received_on=date(2026, 11, 20))
+    db.session.commit()
+    ids, names = _ids(case), [s.petitioner.full_name for s in _signers(case)]
+
+    def views() -> int:
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.chain == f"case:{case.id}", AuditEvent.action == "identity_viewed"))
+
+    login(world["reception"])
+    before = views()
+    form = client.get(f"/reception/cases/{case.tracking_code}/withdraw").text
+    assert all(name in form for name in names) and "Người đứng đơn thứ" not in form
+    assert f'value="{ids[1]}"' in form
+    assert views() == before + 1
+    confirm = client.post(f"/reception/cases/{case.tracking_code}/withdraw",
+                          data={"petitioner_ids": [str(ids[1])], "reason": "Rút tố cáo",
+                                "decided_on": "2026-11-30"}).text
+    who = confirm[confirm.index('data-testid="confirm-who"'):]
+    assert who[:who.index("</dd>")].endswith(names[1])
+    assert views() == before + 2

@@ -13,8 +13,11 @@ def test_received_event_in_both_languages():
 
 
 def test_escalation_reason_stage_and_lists_in_words():
-    shown = dict(event_details("escalated", '{"reason": "mass", "stage": "resolution", '
-                               '"agencies": ["SO-XD", "SO-NV"], "on_time": false}', "vi"))
+    shown = dict(event_details("escalated", '{"escalation": 99, "reason": "mass", '
+                               '"stage": "resolution", "agencies": ["SO-XD", "SO-NV"], '
+                               '"on_time": false}', "vi"))
+    # The escalation's row id is no reader's business (QA read "Số kiến nghị: 99").
+    assert "Số kiến nghị" not in shown and "99" not in shown.values()
     assert shown["Lý do"] == "Đông người" and shown["Giai đoạn"] == "Giải quyết"
     assert shown["Các cơ quan"] == "SO-XD, SO-NV" and shown["Đúng hạn"] == "không"
     # A routing's reason is the officer's own words, kept as written.

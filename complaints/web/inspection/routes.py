@@ -63,7 +63,8 @@ def _filter_choices() -> dict:
         agencies = agencies.where(Agency.id == current_user.agency_id)
     return {
         "agencies": sorted(db.session.scalars(agencies), key=lambda a: name_order(a.name)),
-        "fields": list(db.session.scalars(select(Field).order_by(Field.code))),
+        "fields": sorted(db.session.scalars(select(Field)),
+                         key=lambda f: name_order(f.name(str(get_locale() or "vi")))),
     }
 
 
@@ -262,10 +263,10 @@ def period_input(args, today: date) -> tuple[periods.Period | None, dict[str, st
     than a refusal. No period field at all (a first visit): the current quarter. A kind
     alone ("period=month"): the current period of that kind. A month or quarter number
     without a year: in the current reporting year. A year without a number for a month or
-    quarter is refused (which month?). A year given is checked for every kind; the number is
-    ignored for 6 months, 9 months, the year and custom, the dates for every kind but custom
-    (the forms send every field); dates without a kind mean custom. Errors are keyed by the
-    form's field ids.
+    quarter is refused (which month?). A year given is checked for every kind but custom; the
+    number is ignored for 6 months, 9 months, the year and custom, the dates for every kind
+    but custom (the forms send every field); dates without a kind mean custom. Errors are
+    keyed by the form's field ids.
     """
     raw = {name: (args.get(name) or "").strip() for name in PERIOD_FIELDS}
     if not any(raw.values()):
@@ -275,8 +276,8 @@ def period_input(args, today: date) -> tuple[periods.Period | None, dict[str, st
         return None, {"period": _("Chọn kỳ báo cáo trong danh sách.")}
     errors: dict[str, str] = {}
     year = _whole(raw["year"]) if raw["year"] else periods.period_containing(today, "year").year
-    if year is None or not YEAR_MIN <= year <= YEAR_MAX:
-        # Checked for every kind: the forms always send a good year, so a bad one was typed.
+    if kind != "custom" and (year is None or not YEAR_MIN <= year <= YEAR_MAX):
+        # A custom period is its two dates: the year beside them is ignored, not judged.
         errors["year"] = _("Năm phải là số từ %(min)s đến %(max)s.", min=YEAR_MIN, max=YEAR_MAX)
     if kind == "custom":
         start = _custom_day(raw["start"], "start", errors)

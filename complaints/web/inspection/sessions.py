@@ -87,8 +87,8 @@ def _lang() -> str:
 def _fill_choices(form: ReceptionSessionForm) -> None:
     lang = _lang()
     fields = select_choices(
-        ((f.code, f.name(lang)) for f in db.session.scalars(
-            select(Field).where(Field.active.is_(True)).order_by(Field.id))),
+        ((f.code, f.name(lang)) for f in sorted(db.session.scalars(
+            select(Field).where(Field.active.is_(True))), key=lambda f: name_order(f.name(lang)))),
         _("— Chọn lĩnh vực —"))
     province = f"{int(current_app.config.get('PROVINCE_CODE', 31)):02d}"
     localities = select_choices(

@@ -292,10 +292,16 @@ def withdraw(code: str):
         flash(_("Không thực hiện được: hồ sơ đang ở trạng thái “%(status)s”. Hồ sơ không "
                 "thay đổi.", status=_status_text(case.status)), "error")
         return redirect(back)
+    # The desk sees the denouncers it logged, named as on its case page; like that page, each
+    # showing is recorded (Law on Denunciations Art. 8), before anything else can roll back.
+    reveal = case.kind == "denunciation" and can_see_identity(current_user, case)
+    if reveal:
+        case_view.reveal_identity(case, current_user, clock.now(), via="reception")
+        db.session.commit()
     form = WithdrawForm()
     if form.decided_on.data is None and not form.is_submitted():
         form.decided_on.data = clock.today()
-    hints = withdrawal_form.prepare(form, case, current_user)
+    hints = withdrawal_form.prepare(form, case, current_user, reveal)
     errors: dict[str, str] = {}
     page = {"case": case, "action": "withdraw", "today": clock.today(), "back_url": back}
     if form.validate_on_submit() and "edit" not in request.form:

@@ -104,7 +104,8 @@ def _fill_choices(form: IntakeForm) -> None:
         (c, catalog.label(catalog.KINDS, c, lang)) for c in catalog.KINDS)
     form.channel.choices = select_choices(
         (c, catalog.label(catalog.CHANNELS, c, lang)) for c in catalog.CHANNELS)
-    fields = db.session.scalars(select(Field).where(Field.active.is_(True)).order_by(Field.id))
+    fields = sorted(db.session.scalars(select(Field).where(Field.active.is_(True))),
+                    key=lambda f: name_order(f.name(lang)))
     form.field.choices = select_choices(((f.code, f.name(lang)) for f in fields),
                                         _("— Chọn lĩnh vực —"))
     provinces = sorted(db.session.scalars(select(Locality).where(Locality.level == "province")),
