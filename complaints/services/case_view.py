@@ -59,6 +59,8 @@ EVENT_LABELS = {
     "deadline_recomputed": ("Tính lại thời hạn", "Deadline recomputed"),
     "escalated": ("Kiến nghị xử lý (cảnh báo)", "Escalated"),
     "escalation_acknowledged": ("Xác nhận kiến nghị xử lý", "Escalation acknowledged"),
+    "escalations_superseded": ("Kiến nghị xử lý hết hiệu lực (hồ sơ đã chuyển, trả lại)",
+                               "Escalations superseded (the case moved on)"),
     "attachment_added": ("Thêm tài liệu kèm theo", "Attachment added"),
     "identity_revealed": ("Xem tài liệu lộ danh tính", "Identifying document viewed"),
     "feedback": ("Công dân đánh giá kết quả", "Citizen's rating"),

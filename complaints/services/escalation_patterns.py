@@ -395,7 +395,7 @@ def designate_lead(case: Case, agency_code: str, actor: User | None, now: dateti
         raise ValidationFailed({"agency_code": N_("Chọn cơ quan thuộc phạm vi quản lý.")})
     from complaints.services import workflow  # workflow imports this module
 
-    workflow.move_to_lead(case, lead, actor, today, note)
+    workflow.move_to_lead(case, lead, actor, today, note, now)
     if escalation.acknowledged_at is None and actor is not None:
         escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id
         escalation.action_taken, escalation.action_note = "set_lead", note

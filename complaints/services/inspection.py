@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from complaints.domain import states
 from complaints.domain.catalog import FLAGS, KINDS
 from complaints.domain.confidentiality import MASK
+from complaints.domain.escalation import SUPERSEDED
 from complaints.domain.states import STATUSES
 from complaints.extensions import db
 from complaints.models import (
@@ -299,6 +300,9 @@ def overdue_summary(user: User, today: date) -> dict[tuple[str, int], int]:
 # --- escalations, evasion, repeats, clusters -----------------------------------------------
 
 
+NO_MEASURE = ("note", SUPERSEDED)
+
+
 def escalation_queue(user: User, state: str, f: CaseFilter) -> Page:
     """Escalations by state: open (unacknowledged), acknowledged, acted on (action taken)."""
     visible = _filtered(user, f).with_only_columns(Case.id)
@@ -306,13 +310,14 @@ def escalation_queue(user: User, state: str, f: CaseFilter) -> Page:
     if state == "open":
         query = query.where(Escalation.acknowledged_at.is_(None))
     elif state == "acknowledged":
+        # Closed with no measure: noted, or superseded by the system (the case moved on).
         query = query.where(Escalation.acknowledged_at.is_not(None),
-                            Escalation.action_taken.in_(("note",)) |
+                            Escalation.action_taken.in_(NO_MEASURE) |
                             Escalation.action_taken.is_(None))
     elif state == "acted":
         query = query.where(Escalation.acknowledged_at.is_not(None),
                             Escalation.action_taken.is_not(None),
-                            Escalation.action_taken != "note")
+                            Escalation.action_taken.not_in(NO_MEASURE))
     query = query.order_by(Escalation.level.desc(), Escalation.as_of.desc(), Escalation.id)
     items = list(db.session.scalars(
         query.options(selectinload(Escalation.case), selectinload(Escalation.to_agency))

@@ -115,7 +115,7 @@ def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: d
         raise ValidationFailed(errors)
     before = case.lead_agency_id
     try:
-        workflow.move_to_lead(case, lead, actor, today, note)
+        workflow.move_to_lead(case, lead, actor, today, note, now)
     except states.InvalidTransition:
         raise ValidationFailed({"agency_code": N_("Hồ sơ ở trạng thái này không chỉ định được "
                                                "cơ quan chủ trì.")}) from None

@@ -24,7 +24,7 @@ from complaints.domain.policies import SOURCES, source_in_english
 from complaints.domain.text import blank, digits
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, CitizenFeedback, Field, Locality
-from complaints.services import attachments, audit, intake, workflow
+from complaints.services import attachments, audit, forwarding, intake, workflow
 from complaints.services.errors import NotFound, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -103,6 +103,10 @@ class PublicRecord:
     decision_number: str | None = None
     decision_on: date | None = None
     resolution_summary: str | None = None
+    # Sent outside the system (forwarded): the body, as the desk typed it, and the day its
+    # reply letter was recorded (None: not yet). The page names them and the next step.
+    forwarded_to: str | None = None
+    reply_received_on: date | None = None
 
 
 def online_desk(agency_code: str) -> Agency:
@@ -382,6 +386,9 @@ def public_record(case: Case, today: date, lang: str = "vi") -> PublicRecord:
         decision_number=case.decision_number if resolved else None,
         decision_on=case.decision_on if resolved else None,
         resolution_summary=case.resolution_summary if resolved else None,
+        forwarded_to=next((p.forwarded_to for p in forwarding.forwarded_petitions(case)
+                           if p.forwarded_to), None),
+        reply_received_on=forwarding.reply_received_on(case),
     )
 
 

@@ -130,6 +130,7 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
     deadlines.set_deadline(case, "acceptance", on)
     _finish(case, "routed", actor, now, {"to": agency.code, "reason": reason, "on": on,
                                          **({"basis": basis} if basis else {})})
+    escalation.supersede_ended(case, now)  # after a return: acceptance starts again
     escalation.check_evasion(case, actor, now, today)  # đùn đẩy: escalate at once
     return case
 
@@ -322,6 +323,8 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     deadlines.set_deadline(case, "handling", on)
     _finish(case, "returned", actor, now, {"reason": reason, "suggested": suggested.code,
                                            "on": on})
+    # The returning agency's overdue steps are no longer its to act on.
+    escalation.supersede_ended(case, now)
     escalation.check_evasion(case, actor, now, today)
     return case
 
@@ -351,6 +354,8 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
     deadlines.drop(case, "resolution")
     deadlines.set_deadline(case, "acceptance", on)
     _finish(case, "transferred", actor, now, {"to": to.code, "reason": reason, "on": on})
+    # The old holder's overdue steps are no longer its to act on: the ladder restarts there.
+    escalation.supersede_ended(case, now)
     escalation.check_evasion(case, actor, now, today)
     return case
 
@@ -490,7 +495,7 @@ def resume(case: Case, actor, now, today, decided_on=None) -> Case:
 
 
 def move_to_lead(case: Case, lead: Agency, actor: User | None, today: date,
-                 note: str | None) -> None:
+                 note: str | None, now: datetime) -> None:
     """Make `lead` the binding lead agency and send the case there (checks are the caller's).
 
     The lead may no longer return or transfer the case (see return_case/transfer).
@@ -507,6 +512,7 @@ def move_to_lead(case: Case, lead: Agency, actor: User | None, today: date,
         deadlines.meet(case, "handling", today)
         deadlines.drop(case, "resolution")
         deadlines.set_deadline(case, "acceptance", today)
+        escalation.supersede_ended(case, now)
     case.lead_agency_id = lead.id
     deadlines.refresh_attention(case)
 

@@ -138,7 +138,8 @@ def test_a_lead_designated_after_a_return_routes_the_petitions(world, make_case)
     _route(a, "D", date(2026, 7, 2))
     _return(a, date(2026, 7, 6))
     lead = db.session.query(Agency).filter_by(code="C").one()
-    workflow.move_to_lead(a, lead, world["insp"], date(2026, 7, 9), "Chỉ định chủ trì")
+    workflow.move_to_lead(a, lead, world["insp"], date(2026, 7, 9), "Chỉ định chủ trì",
+                          NOW)
     db.session.commit()
     assert (a.petitions[0].handling_outcome, a.petitions[0].handled_on) == (
         "routed", date(2026, 7, 9))

@@ -234,3 +234,16 @@ def test_next_step_is_the_highest_step_reached_on_the_next_day():
     same_day = [LADDER[0], S(1, "overdue", 1, "calendar"), S(2, "urged", 1, "calendar")]
     found = rules.next_step(rules.step_dates(CAL, DUE, same_day), same_day, 0, before)
     assert found[1].level == 2
+
+
+def test_a_ladder_step_is_superseded_only_when_its_stage_instance_is_gone():
+    """QA round 8: a transfer or return left the old holder's overdue open for good."""
+    ladder_superseded = rules.ladder_superseded
+    started, again = date(2026, 10, 2), date(2026, 10, 15)
+    # Completed (met) keeps its start: the addressee still acknowledges it.
+    assert not ladder_superseded("acceptance", started, {"acceptance": started})
+    # Started again elsewhere, or dropped (a return): moot.
+    assert ladder_superseded("acceptance", started, {"acceptance": again})
+    assert ladder_superseded("resolution", started, {"handling": started})
+    # Patterns stay with their addressees whatever the deadlines.
+    assert not ladder_superseded(rules.CASE_STAGE, date.min, {})

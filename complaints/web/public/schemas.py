@@ -41,3 +41,5 @@ class PublicCaseSchema(Schema):
     decision_number = fields.String(allow_none=True)
     decision_on = fields.Date(allow_none=True)
     resolution_summary = fields.String(allow_none=True)
+    forwarded_to = fields.String(allow_none=True)  # the outside body, as the desk typed it
+    reply_received_on = fields.Date(allow_none=True)
