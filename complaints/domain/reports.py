@@ -327,8 +327,10 @@ FORMS: dict[str, Form] = {
                measure="tc_people_restored"),
             _c("19", "Số tổ chức được khôi phục quyền lợi",
                "Organisations whose rights were restored", measure="tc_orgs_restored"),
-            _c("20", "Trong đó cán bộ, công chức", "Of whom officials",
-               measure="tc_officials_disciplined"),
+            # Printed after column 19, "of whom" would read as "of the organisations":
+            # named in full (a part of column 12, people recommended for discipline).
+            _c("20", "Cán bộ, công chức bị kiến nghị xử lý kỷ luật",
+               "Officials recommended for discipline", measure="tc_officials_disciplined"),
             _c("21", "Chuyển cơ quan điều tra (người)", "People sent to investigation",
                measure="tc_people_investigation"),
         ), "Thông tư 01/2024/TT-TTCP"),

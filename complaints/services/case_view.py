@@ -84,6 +84,7 @@ ACTION_LABELS = {
     "refuse": ("Không thụ lý", "Refuse"),
     "assign": ("Giao cán bộ", "Assign"),
     "extend": ("Gia hạn", "Extend"),
+    "extend_handling": ("Gia hạn xử lý đơn", "Extend the handling deadline"),
     "suspend": ("Tạm đình chỉ", "Suspend"),
     "resume": ("Tiếp tục", "Resume"),
     "resolve": ("Ghi nhận kết quả giải quyết", "Record the resolution"),

@@ -63,6 +63,7 @@ class EscalationCopy:
     as_of: date
     created_at: datetime
     acknowledged_at: datetime | None = None
+    action_taken: str | None = None
 
 
 def _raise(case: Case, reason: str, to_agency_id: int | None, notify: list[int | None],

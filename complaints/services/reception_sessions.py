@@ -89,6 +89,14 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
     if not errors:
         if counts["delegation_people"] < 5 * counts["delegations"]:
             errors["delegation_people"] = N_("Mỗi đoàn đông người có từ 5 người trở lên.")
+        # The delegations' figures are part of the session's (01/TCD prints both): a part
+        # larger than its whole, or matters of no delegation, cannot be reported.
+        elif counts["delegation_people"] > counts["people"]:
+            errors["delegation_people"] = N_(
+                "Số người trong đoàn không được nhiều hơn số người được tiếp.")
+        if counts["delegation_matters"] and not counts["delegations"]:
+            errors["delegation_matters"] = N_(
+                "Có vụ việc của đoàn đông người thì phải nhập số đoàn.")
     if not errors and not data.scheduled and rules.is_empty(counts["turns"], counts["people"]):
         errors["turns"] = N_("Buổi tiếp đột xuất phải có công dân được tiếp: nhập số lượt "
                              "tiếp, số người (hoặc ghi đơn thư công dân trình bày).")

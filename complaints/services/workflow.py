@@ -15,6 +15,7 @@ from complaints.domain import deadlines as dl
 from complaints.domain import decisions, policies, states, withdrawal
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
 from complaints.domain.messages import N_
+from complaints.domain.text import blank, has_control
 from complaints.extensions import db
 from complaints.models import Agency, Case, Routing, User
 from complaints.permissions import can_act, lead_refusal
@@ -85,8 +86,14 @@ def _agency(code: str | None, field_name: str) -> Agency:
 
 
 def _require(value: str | None, field_name: str, message: str) -> str:
-    if not (value or "").strip():
+    """A required text of a decision: refused when nothing visible is in it (zero-width and
+    other format characters count as nothing, as at intake), or when it holds control
+    characters (never typed; they break the XML feeds and exports)."""
+    if blank(value):
         raise ValidationFailed({field_name: message})
+    if has_control(value):
+        raise ValidationFailed({field_name: N_(
+            "Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")})
     return value.strip()
 
 

@@ -245,7 +245,7 @@ def test_group_petition_story_through_the_api(api, world):
     escalation = created.get_json()["escalations"][0]
     assert escalation["reason"] == "mass" and escalation["acknowledged_at"] is None
     assert set(escalation) == {"level", "reason", "stage", "to_agency", "as_of",
-                               "created_at", "acknowledged_at"}
+                               "created_at", "acknowledged_at", "action_taken"}
     assert case["timeline"][0]["actor"].startswith("tiepdan#")
     assert case["timeline"][0]["data"]["signers"] == 6
 

@@ -664,6 +664,11 @@ class EscalationSchema(BaseSchema):
     as_of = fields.Date()
     created_at = UtcDateTime()
     acknowledged_at = UtcDateTime(allow_none=True)
+    action_taken = fields.String(allow_none=True, metadata={
+        "description": "What was done on acknowledgement (urge, reassign, set_lead, note); "
+                       "\"superseded\": closed by the system, no person acknowledged it, "
+                       "because the stage it was raised against started again (a transfer, "
+                       "a return, a new routing or a lead designation)."})
 
 
 class SignerSchema(BaseSchema):
@@ -696,6 +701,9 @@ class PetitionSchema(BaseSchema):
     filing_reason = fields.String(allow_none=True)
     forwarded_to = fields.String(allow_none=True)
     handled_on = fields.Date(allow_none=True)
+    reply_received_on = fields.Date(allow_none=True, metadata={
+        "description": "When the body the petition was forwarded to answered in writing "
+                       "(văn bản phúc đáp), as the desk recorded it."})
     signers = fields.List(fields.Nested(SignerSchema))
 
 
