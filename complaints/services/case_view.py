@@ -310,21 +310,23 @@ class CasePage:
     routings: list = field(default_factory=list)
 
 
-def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS) -> list[str]:
-    """Return the actions this user may take now: the role allows it and so does the status."""
+def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS,
+                      events=None) -> list[str]:
+    """Return the actions this user may take now: the role allows it and so does the status.
+    `events`: the case's whole audit trail, when the caller holds it (not read again)."""
     possible = set(states.allowed_actions(case.status))
     actions = [a for a in candidates if a in possible and can_act(user, case, a)]
     if "extend" in actions and not extension_left(case):
         actions.remove("extend")
-    if "extend_handling" in actions and not _handling_extension_left(case):
+    if "extend_handling" in actions and not _handling_extension_left(case, events):
         actions.remove("extend_handling")
     return actions
 
 
-def _handling_extension_left(case: Case) -> bool:
+def _handling_extension_left(case: Case, events=None) -> bool:
     from complaints.services import deadlines
 
-    return deadlines.handling_extension_left(case)
+    return deadlines.handling_extension_left(case, events)
 
 
 def extension_left(case: Case) -> bool:

@@ -313,22 +313,32 @@ def suspension_periods(case: Case) -> list[tuple[date, date]]:
     return periods
 
 
-def handling_extensions(case: Case) -> int:
+def handling_extensions(case: Case, events=None) -> int:
     """How many times the desk extended the running handling deadline, read from the audit
     trail: a return restarts that deadline, and its extensions with it (as acceptance
-    resets the resolution's count, case.extension_count)."""
+    resets the resolution's count, case.extension_count).
+
+    `events`: the case's whole trail when the caller holds it already (intake's answer
+    holds what it just wrote), so that it is not read again.
+    """
     import json
 
     from complaints.models import AuditEvent
 
     if case.id is None:
         return 0
-    count = 0
-    for action, data in db.session.execute(
+    if events is None:
+        rows = db.session.execute(
             select(AuditEvent.action, AuditEvent.data)
             .where(AuditEvent.chain == f"case:{case.id}",
                    AuditEvent.action.in_(("extended", "returned")))
-            .order_by(AuditEvent.seq)):
+            .order_by(AuditEvent.seq))
+    else:
+        chain = f"case:{case.id}"
+        rows = [(e.action, e.data) for e in sorted(events, key=lambda e: e.seq)
+                if e.chain == chain and e.action in ("extended", "returned")]
+    count = 0
+    for action, data in rows:
         if action == "returned":
             count = 0
         elif json.loads(data or "{}").get("stage") == "handling":
@@ -336,8 +346,9 @@ def handling_extensions(case: Case) -> int:
     return count
 
 
-def handling_extension_left(case: Case) -> bool:
-    """May the desk still extend the case's running handling deadline (policy data)?"""
+def handling_extension_left(case: Case, events=None) -> bool:
+    """May the desk still extend the case's running handling deadline (policy data)?
+    `events` as for `handling_extensions`."""
     row = case.deadline("handling")
     if row is None or row.met_on is not None:
         return False
@@ -345,7 +356,7 @@ def handling_extension_left(case: Case) -> bool:
         rule, _ = policy_for(case, "handling", row.start_on)
     except LookupError:
         return False
-    return extendable(rule, handling_extensions(case))
+    return extendable(rule, handling_extensions(case, events))
 
 
 def _suspensions(case: Case, row: CaseDeadline) -> list[tuple[date, date]]:

@@ -51,6 +51,9 @@ def test_the_created_answer_is_the_case_read_back(app, api, world, kind, extra):
     expected_timeline = ["received", "identity_viewed"] if kind == "denunciation" else [
         "received"]
     assert [e["action"] for e in body["timeline"]] == expected_timeline
+    # Counted from what intake wrote, not read back: the desk may extend a denunciation's
+    # handling deadline once.
+    assert ("extend_handling" in body["allowed_actions"]) == (kind == "denunciation")
     assert body == _read_back(app, world["reception"], body["tracking_code"], body["pin"])
 
 

@@ -85,6 +85,12 @@ class NewCaseView(CaseView):
     def parent_tracking_code(self) -> None:
         return None
 
+    @property
+    def allowed_actions(self) -> list[str]:
+        # The trail is what intake wrote with the case: nothing to read back.
+        return page_view.available_actions(self._user, self._case, candidates=ACTIONS,
+                                           events=self.timeline)
+
 
 def reader(user: User) -> tuple[SimpleNamespace, SimpleNamespace | None]:
     """The user's role, agency and id, and their agency's code and names, as plain values
