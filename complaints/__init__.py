@@ -122,6 +122,11 @@ def create_app(config: object | dict | None = None) -> Flask:
         app.config.from_object(config)
 
     _gate_sqlite_writers(app)
+    # A failed statement's message carries its parameters: a petitioner's name, ID number,
+    # phone — a denouncer's too — would land in the logs (QA round 10). Set whatever the
+    # configuration passed.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)

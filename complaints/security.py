@@ -79,6 +79,10 @@ def init_security(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
+        # Pages and answers carry personal data, a denouncer's identity among them: a
+        # cached copy (the back button, a shared proxy) would show it again with no new
+        # record of who viewed it (QA round 10). Static files set their own caching.
+        headers.setdefault("Cache-Control", "private, no-store")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security",
                                "max-age=31536000; includeSubDomains")

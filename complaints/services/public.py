@@ -251,7 +251,9 @@ def lookup(tracking_code: str, secret: str) -> Case | None:
     """Return the case if `secret` is its PIN or a phone number given on it, else None.
 
     Unknown code and wrong secret both give None, with the same work done, so that the
-    answer reveals nothing about which tracking codes exist.
+    answer reveals nothing about which tracking codes exist. A denunciation opens with its
+    PIN only: its code is seen by staff who may not know the denouncer, and a phone that
+    opened it would confirm who denounced (QA round 10).
     """
     secret = (secret or "").strip()
     case = _find(tracking_code)
@@ -260,6 +262,8 @@ def lookup(tracking_code: str, secret: str) -> Case | None:
         return None
     if intake.check_pin(case, secret):
         return case
+    if case.kind == "denunciation":
+        return None
     phone = _phone(secret)
     if phone and any(hmac.compare_digest(phone, p) for p in _phones(case)):
         return case

@@ -118,6 +118,17 @@ def test_security_headers_on_every_response(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_pages_and_answers_are_not_kept_in_caches(client, make_user, login):
+    """QA round 10: pages showing a denouncer (the desk's case page, the agency's reveal,
+    the API's case answer) could be shown again from a cache, with no record of the view."""
+    login(make_user("reception"))
+    for path in ("/login", "/reception/", "/api/v1/fields"):
+        assert "no-store" in client.get(path).headers["Cache-Control"], path
+    static = client.get("/static/app.css")
+    assert static.status_code == 200 and "no-store" not in static.headers["Cache-Control"]
+    static.close()
+
+
 def test_nul_characters_are_refused_as_bad_input(client):
     # PostgreSQL cannot store NUL in text; the app must answer 400, never 500.
     assert client.post("/login", data={"username": "a\x00b", "password": "x"}).status_code == 400

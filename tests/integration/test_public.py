@@ -193,6 +193,19 @@ def test_lookup_reads_a_phone_as_intake_stores_it(client, desk, typed):
         assert public.lookup(code, wrong) is None, wrong
 
 
+def test_a_denunciation_opens_with_its_pin_only(client, desk):
+    """QA round 10: anyone who saw a denunciation's code (staff of the agency denounced,
+    heads an escalation reached) could confirm a suspected denouncer's phone: the page
+    opened for the denouncer's number and not for another."""
+    html = submit(client, kind="denunciation").get_data(as_text=True)
+    code, pin = receipt(html)
+    for typed in (PHONE, "+84 912 345 678"):
+        assert public.lookup(code, typed) is None
+        answer = _lookup(client, code, typed).get_data(as_text=True)
+        assert 'data-testid="timeline"' not in answer
+    assert public.lookup(code, pin) is not None
+
+
 def test_lookup_is_post_only_with_nothing_in_the_url(client, desk):
     code, pin = receipt(submit(client).get_data(as_text=True))
     response = client.get(f"/cong-dan/tra-cuu?tracking_code={code}&secret={pin}")
