@@ -206,6 +206,11 @@ _NOT_OURS = ("Không thuộc thẩm quyền", "Not within competence")
 _RES = ("Kết quả giải quyết", "Resolution result")
 _TIME = ("Thời hạn", "Timeliness")
 _LEADERS = ("Lãnh đạo tiếp", "By leaders")
+_REGULAR = ("Tiếp thường xuyên", "Regular")
+_PERIODIC = ("Lãnh đạo tiếp định kỳ", "Leaders' periodic reception")
+_HEAD_UNSCHEDULED = ("Thủ trưởng tiếp đột xuất", "Unscheduled, by the head in person")
+_DEPUTY_UNSCHEDULED = ("Ủy quyền tiếp đột xuất", "Unscheduled, by an authorised deputy")
+
 
 FORMS: dict[str, Form] = {
     "02/XLD": Form(
@@ -378,5 +383,93 @@ FORMS: dict[str, Form] = {
             _c("19", "Số vụ việc của đoàn đông người", "Matters of delegations",
                measure="tcd_delegation_matters",
                group=("Đoàn đông người", "Group delegations")),
+            # Columns 20– were appended so that every cell of the reception grid is printed
+            # (reports.md): for regular reception, the leaders' periodic reception and the
+            # unscheduled one by the head in person or by an authorised deputy, the
+            # sessions, turns, people, matters first-time and repeated, and the group
+            # delegations (delegations, people, matters). Those four kinds split every
+            # session (kind is regular, head or deputy; `scheduled` is NOT NULL), so the
+            # deputy's unscheduled figures are what the totals leave (columns 40–47).
+            _c("20", "Số buổi tiếp thường xuyên", "Regular reception: sessions held",
+               measure="tcd_regular_sessions", group=_REGULAR),
+            _c("21", "Vụ việc tiếp lần đầu (thường xuyên)",
+               "Regular reception: matters, first time",
+               measure="tcd_regular_first", group=_REGULAR),
+            _c("22", "Vụ việc tiếp nhiều lần (thường xuyên)",
+               "Regular reception: matters, repeated",
+               formula="22=4-21", group=_REGULAR),
+            _c("23", "Số đoàn đông người (thường xuyên)", "Regular reception: group delegations",
+               measure="tcd_regular_delegations", group=_REGULAR),
+            _c("24", "Số người trong đoàn (thường xuyên)",
+               "Regular reception: people in delegations",
+               measure="tcd_regular_delegation_people", group=_REGULAR),
+            _c("25", "Số vụ việc của đoàn (thường xuyên)",
+               "Regular reception: matters of delegations",
+               measure="tcd_regular_delegation_matters", group=_REGULAR),
+            _c("26", "Số người (lãnh đạo tiếp định kỳ)", "Leaders' periodic reception: people",
+               measure="tcd_periodic_people", group=_PERIODIC),
+            _c("27", "Vụ việc tiếp lần đầu (định kỳ)",
+               "Leaders' periodic reception: matters, first time",
+               measure="tcd_periodic_first", group=_PERIODIC),
+            _c("28", "Vụ việc tiếp nhiều lần (định kỳ)",
+               "Leaders' periodic reception: matters, repeated",
+               measure="tcd_periodic_repeated", group=_PERIODIC),
+            _c("29", "Số đoàn đông người (định kỳ)",
+               "Leaders' periodic reception: group delegations",
+               measure="tcd_periodic_delegations", group=_PERIODIC),
+            _c("30", "Số người trong đoàn (định kỳ)",
+               "Leaders' periodic reception: people in delegations",
+               measure="tcd_periodic_delegation_people", group=_PERIODIC),
+            _c("31", "Số vụ việc của đoàn (định kỳ)",
+               "Leaders' periodic reception: matters of delegations",
+               measure="tcd_periodic_delegation_matters", group=_PERIODIC),
+            _c("32", "Số kỳ thủ trưởng trực tiếp tiếp đột xuất",
+               "Unscheduled, by the head in person: sessions held",
+               measure="tcd_unscheduled_head_sessions", group=_HEAD_UNSCHEDULED),
+            _c("33", "Lượt thủ trưởng trực tiếp tiếp đột xuất",
+               "Unscheduled, by the head in person: turns",
+               measure="tcd_unscheduled_head_turns", group=_HEAD_UNSCHEDULED),
+            _c("34", "Số người (thủ trưởng tiếp đột xuất)",
+               "Unscheduled, by the head in person: people",
+               measure="tcd_unscheduled_head_people", group=_HEAD_UNSCHEDULED),
+            _c("35", "Vụ việc tiếp lần đầu (thủ trưởng tiếp đột xuất)",
+               "Unscheduled, by the head in person: matters, first time",
+               measure="tcd_unscheduled_head_first", group=_HEAD_UNSCHEDULED),
+            _c("36", "Vụ việc tiếp nhiều lần (thủ trưởng tiếp đột xuất)",
+               "Unscheduled, by the head in person: matters, repeated",
+               measure="tcd_unscheduled_head_repeated", group=_HEAD_UNSCHEDULED),
+            _c("37", "Số đoàn đông người (thủ trưởng tiếp đột xuất)",
+               "Unscheduled, by the head in person: group delegations",
+               measure="tcd_unscheduled_head_delegations", group=_HEAD_UNSCHEDULED),
+            _c("38", "Số người trong đoàn (thủ trưởng tiếp đột xuất)",
+               "Unscheduled, by the head in person: people in delegations",
+               measure="tcd_unscheduled_head_delegation_people", group=_HEAD_UNSCHEDULED),
+            _c("39", "Số vụ việc của đoàn (thủ trưởng tiếp đột xuất)",
+               "Unscheduled, by the head in person: matters of delegations",
+               measure="tcd_unscheduled_head_delegation_matters", group=_HEAD_UNSCHEDULED),
+            _c("40", "Số kỳ người được ủy quyền tiếp đột xuất",
+               "Unscheduled, by an authorised deputy: sessions held",
+               formula="40=16-32", group=_DEPUTY_UNSCHEDULED),
+            _c("41", "Lượt người được ủy quyền tiếp đột xuất",
+               "Unscheduled, by an authorised deputy: turns",
+               formula="41=14-33", group=_DEPUTY_UNSCHEDULED),
+            _c("42", "Số người (ủy quyền tiếp đột xuất)",
+               "Unscheduled, by an authorised deputy: people",
+               formula="42=17+18-26-34", group=_DEPUTY_UNSCHEDULED),
+            _c("43", "Vụ việc tiếp lần đầu (ủy quyền tiếp đột xuất)",
+               "Unscheduled, by an authorised deputy: matters, first time",
+               formula="43=9-21-27-35", group=_DEPUTY_UNSCHEDULED),
+            _c("44", "Vụ việc tiếp nhiều lần (ủy quyền tiếp đột xuất)",
+               "Unscheduled, by an authorised deputy: matters, repeated",
+               formula="44=10-22-28-36", group=_DEPUTY_UNSCHEDULED),
+            _c("45", "Số đoàn đông người (ủy quyền tiếp đột xuất)",
+               "Unscheduled, by an authorised deputy: group delegations",
+               formula="45=11-23-29-37", group=_DEPUTY_UNSCHEDULED),
+            _c("46", "Số người trong đoàn (ủy quyền tiếp đột xuất)",
+               "Unscheduled, by an authorised deputy: people in delegations",
+               formula="46=12-24-30-38", group=_DEPUTY_UNSCHEDULED),
+            _c("47", "Số vụ việc của đoàn (ủy quyền tiếp đột xuất)",
+               "Unscheduled, by an authorised deputy: matters of delegations",
+               formula="47=19-25-31-39", group=_DEPUTY_UNSCHEDULED),
         ), "Thông tư 01/2024/TT-TTCP"),
 }

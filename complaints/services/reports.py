@@ -4,17 +4,26 @@ A measure is data: a base (petitions, resolution deadlines of a kind, reception 
 the value (a count or a sum) and a condition over the period [s, e]. Every measure is
 counted for all units of the subtree in one grouped query.
 
+A report reads what had happened by the period's end, not the cases' state now: a closed
+period gives the same figures whenever it is run, as long as nothing dated inside it
+changed. Where a later move overwrote the state (a return clears a routing, a transfer
+drops the resolution deadline), the routing history says what held at the period's end
+(services/report_history.py).
+
 - Petitions (02/XLD) belong to the unit whose desk logged their case; carried over when
-  received before the period and not handled before it; handled when handled_on falls in
-  the period (routed inside the system = within competence, by kind; guided; forwarded
-  outside; filed, joined to an existing case, or withdrawn by every petitioner before the
-  desk decided = filed (lưu đơn)). A return undoes the routing: the
-  petition is pending again until the desk's next decision.
-- Matters (03/GQKN, 04/GQTC) belong to the unit holding the case; they enter with the
-  acceptance (the resolution clock's start) and leave when that clock stops (a decision or
-  conclusion, or a withdrawal): carried over = accepted before the period and still open
-  at its start; resolved = clock stopped in the period; on time = stopped on or before
-  its due day.
+  received before the period and not handled before it; handled when their handling as
+  of the period's end falls in the period (routed inside the system = within competence,
+  by kind; guided; forwarded outside; filed, joined to an existing case, or withdrawn by
+  every petitioner before the desk decided = filed (lưu đơn)). A return undoes the
+  routing from its date on: the petition is pending again until the desk's next
+  decision, and the period of the first routing still counts it handled.
+- Matters (03/GQKN, 04/GQTC) belong to the unit that had accepted them and held them at
+  the period's end; they enter with the acceptance (the resolution clock's start) and
+  leave when that clock stops (a decision or conclusion, or a withdrawal) or when a move
+  takes them elsewhere: carried over = accepted before the period and still open at its
+  start; resolved = clock stopped in the period; on time = stopped on or before its due
+  day. A matter transferred or returned in the period is counted by neither the unit it
+  left (it no longer held it at the end) nor, until it accepts it, the one it went to.
 - Reception (01/TCD): the unit's reception sessions held in the period.
 """
 
@@ -30,6 +39,7 @@ from complaints.domain import reports as forms
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Case, CaseDeadline, Petition, ReceptionSession
+from complaints.services import report_history
 from complaints.services.case_view import agency_name
 from complaints.services.inspection import agency_subtree
 
@@ -51,11 +61,16 @@ def _flag(condition):
 @dataclass(frozen=True)
 class Measure:
     """A per-unit figure: the sum of `value` (a row expression) over the base's rows that
-    meet `where`, or, with `distinct`, the number of distinct values of that column."""
+    meet `where`, or, with `distinct`, the number of distinct values of that column.
+
+    `moved` (complaints, denunciations): whether a matter the unit had accepted and held at
+    the period's end, but that a later move took elsewhere, counts here — its resolution
+    deadline row is gone, so the history supplies it (report_history.moved_spells)."""
     base: str  # "petition" | "complaint" | "denunciation" | "reception"
     value: Callable  # () -> SQL expression per row, summed (1 counts the rows)
     where: Callable  # (start, end) -> SQL condition
     distinct: Callable | None = None  # () -> column counted distinct instead
+    moved: Callable | None = None  # (accepted on, start, end) -> bool
 
     def aggregate(self, start: date, end: date):
         condition = self.where(start, end)
@@ -64,13 +79,31 @@ class Measure:
         return func.coalesce(func.sum(case((condition, self.value()), else_=0)), 0)
 
 
+def _handled_on(e):
+    """The day the petition's handling in force at the end of `e` was decided (NULL:
+    pending then). Its handling now holds if decided by then: a later return would have
+    cleared it. Otherwise a routing by then may have been undone since (report_history)."""
+    return case((Petition.handled_on <= e, Petition.handled_on),
+                else_=report_history.routed_as_of(e))
+
+
+def _outcome_as_of(e):
+    """The petition's handling outcome in force at the end of `e` (NULL: pending then)."""
+    return case((Petition.handled_on <= e, Petition.handling_outcome),
+                (report_history.routed_as_of(e).is_not(None), literal("routed")),
+                else_=None)
+
+
 def _handled(s, e):
-    return Petition.handled_on.between(s, e)
+    return _handled_on(e).between(s, e)
+
+
+def _handled_as(*outcomes):
+    return lambda s, e: and_(_handled(s, e), _outcome_as_of(e).in_(outcomes))
 
 
 def _kind_in(*kinds):
-    return lambda s, e: and_(_handled(s, e), Petition.handling_outcome.in_(_OURS),
-                             Case.kind.in_(kinds))
+    return lambda s, e: and_(_handled_as(*_OURS)(s, e), Case.kind.in_(kinds))
 
 
 def _outcome(*codes):
@@ -91,6 +124,37 @@ def _leaders_periodic():
                 ReceptionSession.scheduled.is_(True))
 
 
+def _regular():
+    """A session of regular reception (tiếp thường xuyên)."""
+    return ReceptionSession.kind == "regular"
+
+
+def _head_unscheduled():
+    """An unscheduled session held by the head in person (thủ trưởng tiếp đột xuất)."""
+    return and_(ReceptionSession.kind == "head", ReceptionSession.scheduled.is_(False))
+
+
+# The cells of 01/TCD's reception grid: how many sessions (None), or a figure summed.
+_SESSION_FIGURES = {
+    "sessions": None, "turns": ReceptionSession.turns, "people": ReceptionSession.people,
+    "first": ReceptionSession.matters_first, "repeated": ReceptionSession.matters_repeated,
+    "delegations": ReceptionSession.delegations,
+    "delegation_people": ReceptionSession.delegation_people,
+    "delegation_matters": ReceptionSession.delegation_matters,
+}
+
+
+def _session_figures(prefix: str, which: Callable, *names: str) -> dict[str, Measure]:
+    """Measures "<prefix>_<name>" over the sessions held in the period that meet `which`:
+    how many there were ("sessions"), or the sum of that figure."""
+    def measure(column) -> Measure:
+        if column is None:
+            return Measure("reception", lambda: _flag(which()), _held)
+        return Measure("reception", lambda: _sum(case((which(), column), else_=0)), _held)
+
+    return {f"{prefix}_{name}": measure(_SESSION_FIGURES[name]) for name in names}
+
+
 _KN_MAIN = ("right", "wrong", "partly_right")
 _TC_MAIN = ("denunciation_right", "denunciation_wrong", "denunciation_partly_right")
 # Outcome figures summed by 03/GQKN and 04/GQTC (measure suffix → Case column; money in
@@ -108,8 +172,10 @@ _FIGURES = {
 def _kind_measures(prefix: str, base: str, main: tuple[str, str, str]) -> dict[str, Measure]:
     right, wrong, partly = main
     out = {
-        f"{prefix}_carried": Measure(base, _count, _carried),
-        f"{prefix}_accepted": Measure(base, _count, _accepted),
+        f"{prefix}_carried": Measure(base, _count, _carried,
+                                     moved=lambda on, s, e: on < s),
+        f"{prefix}_accepted": Measure(base, _count, _accepted,
+                                      moved=lambda on, s, e: s <= on <= e),
         f"{prefix}_right": Measure(base, _count, _outcome(right)),
         f"{prefix}_wrong": Measure(base, _count, _outcome(wrong)),
         f"{prefix}_partly": Measure(base, _count, _outcome(partly)),
@@ -130,7 +196,7 @@ def _kind_measures(prefix: str, base: str, main: tuple[str, str, str]) -> dict[s
 MEASURES: dict[str, Measure] = {
     "petitions_carried": Measure("petition", _count, lambda s, e: and_(
         Petition.received_on < s,
-        or_(Petition.handled_on.is_(None), Petition.handled_on >= s))),
+        or_(_handled_on(e).is_(None), _handled_on(e) >= s))),
     "petitions_received": Measure("petition", _count,
                                   lambda s, e: Petition.received_on.between(s, e)),
     "matters_received": Measure("petition", _count,
@@ -146,14 +212,12 @@ MEASURES: dict[str, Measure] = {
         _kind_in("complaint")(s, e), Case.complaint_round == 1)),
     "handled_denunciation_ours": Measure("petition", _count, _kind_in("denunciation")),
     "handled_other_ours": Measure("petition", _count, _kind_in("recommendation", "feedback")),
-    "handled_guided": Measure("petition", _count, lambda s, e: and_(
-        _handled(s, e), Petition.handling_outcome == "guided")),
-    "handled_forwarded": Measure("petition", _count, lambda s, e: and_(
-        _handled(s, e), Petition.handling_outcome == "forwarded")),
+    "handled_guided": Measure("petition", _count, _handled_as("guided")),
+    "handled_forwarded": Measure("petition", _count, _handled_as("forwarded")),
     # A petition withdrawn before the desk handled it is filed away (lưu đơn): the form
     # has no column of its own for it, and it is neither pending nor handled otherwise.
-    "handled_filed": Measure("petition", _count, lambda s, e: and_(
-        _handled(s, e), Petition.handling_outcome.in_(("filed", "joined", "withdrawn")))),
+    "handled_filed": Measure("petition", _count,
+                             _handled_as("filed", "joined", "withdrawn")),
     "replies_received": Measure("petition", _count,
                                 lambda s, e: Petition.reply_received_on.between(s, e)),
     **_kind_measures("kn", "complaint", _KN_MAIN),
@@ -190,6 +254,13 @@ MEASURES: dict[str, Measure] = {
                                      lambda: _sum(ReceptionSession.delegation_people), _held),
     "tcd_delegation_matters": Measure("reception",
                                       lambda: _sum(ReceptionSession.delegation_matters), _held),
+    # The rest of the reception grid (columns 20–): 01/TCD derives the deputy's
+    # unscheduled figures, and regular repeated matters, from the totals.
+    **_session_figures("tcd_regular", _regular, "sessions", "first", "delegations",
+                       "delegation_people", "delegation_matters"),
+    **_session_figures("tcd_periodic", _leaders_periodic, "people", "first", "repeated",
+                       "delegations", "delegation_people", "delegation_matters"),
+    **_session_figures("tcd_unscheduled_head", _head_unscheduled, *_SESSION_FIGURES),
 }
 
 
@@ -219,7 +290,8 @@ def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
     """Count the given measures per unit: {unit id: {measure: value}}.
 
     One grouped pass per base (petitions, complaint or denunciation deadlines, reception
-    sessions) computes all of that base's measures at once, each a conditional sum.
+    sessions) computes all of that base's measures at once, each a conditional sum; the
+    matters a unit held at the end but gave up since are then added from the history.
     """
     out: dict[int, dict[str, float]] = {u: {} for u in unit_ids}
     by_base: dict[str, list[str]] = {}
@@ -233,6 +305,11 @@ def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
         for unit_id, *values in db.session.execute(query):
             for code, value in zip(base_codes, values, strict=True):
                 out[unit_id][code] = value
+        moved = [c for c in base_codes if MEASURES[c].moved is not None]
+        for spell in report_history.moved_spells(unit_ids, base, end) if moved else ():
+            for code in moved:
+                if MEASURES[code].moved(spell.accepted_on, start, end):
+                    out[spell.agency_id][code] = out[spell.agency_id].get(code, 0) + 1
     return out
 
 

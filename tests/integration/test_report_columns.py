@@ -176,10 +176,102 @@ def test_the_workbook_prints_the_new_columns_and_their_total(world, lang):
     sheet = load_workbook(io.BytesIO(reports.workbook_bytes(report, lang))).active
     rows = list(sheet.iter_rows(values_only=True))
     labels, numbers = rows[6], rows[7]
-    new = forms.FORMS["01/TCD"].columns[12:]
+    new = forms.FORMS["01/TCD"].columns[12:19]
     assert [c.code for c in new] == [str(n) for n in range(13, 20)]
     assert list(labels[14:21]) == [c.label(lang) for c in new]
     assert list(numbers[14:21]) == ["13", "14=5-13", "15", "16=8-15", "17", "18", "19"]
     total = next(r for r in rows[reports.FIRST_DATA_ROW - 1:]
                  if r[1] == ("Grand total" if lang == "en" else "Tổng cộng"))
     assert list(total[14:21]) == [5, 5, 2, 2, 13, 5, 4]
+
+
+# --- 01/TCD: the whole reception grid (columns 20–47) ----------------------------------
+
+
+def _grid_sessions(world):
+    """Every kind of reception at D (regular; leaders' periodic by head and by deputy;
+    unscheduled by head and by deputy), one unscheduled session by C's head, and one
+    after the cut-off."""
+    d, c = world["D"].id, world["C"].id
+
+    def session(agency_id, kind, day, scheduled=True, **counts):
+        return ReceptionSession(agency_id=agency_id, kind=kind, held_on=date(2026, 7, day),
+                                scheduled=scheduled, **counts)
+
+    db.session.add_all([
+        session(d, "regular", 1, turns=6, people=8, matters_first=3, matters_repeated=2,
+                delegations=1, delegation_people=5, delegation_matters=1),
+        session(d, "regular", 2, turns=2, people=2, matters_first=1),
+        session(d, "head", 3, turns=4, people=9, matters_first=2, matters_repeated=1,
+                delegations=1, delegation_people=6, delegation_matters=1),
+        session(d, "deputy", 4, turns=1, people=1, matters_repeated=1),
+        session(d, "head", 5, scheduled=False, turns=3, people=12, matters_first=1,
+                matters_repeated=1, delegations=2, delegation_people=10,
+                delegation_matters=2),
+        session(d, "deputy", 6, scheduled=False, turns=2, people=7, matters_first=1,
+                delegations=1, delegation_people=5, delegation_matters=1),
+        session(d, "deputy", 7, scheduled=False, turns=1, people=1, matters_repeated=1),
+        ReceptionSession(agency_id=d, kind="head", held_on=date(2026, 9, 15),
+                         scheduled=False, turns=9, people=9, matters_first=9,
+                         delegations=1, delegation_people=9,
+                         delegation_matters=1),  # after the cut-off
+        ReceptionSession(agency_id=c, kind="head", held_on=date(2026, 8, 10),
+                         scheduled=False, turns=1, people=1, matters_first=1),
+    ])
+    db.session.commit()
+
+
+GRID_D = {  # counted by hand from _grid_sessions, kind by kind
+    # regular: sessions, matters first / repeated, delegations, their people and matters
+    "20": 2, "21": 4, "22": 2, "23": 1, "24": 5, "25": 1,
+    # leaders' periodic (the head's 03/07 and the deputy's 04/07): people … matters
+    "26": 10, "27": 2, "28": 2, "29": 1, "30": 6, "31": 1,
+    # unscheduled by the head in person (05/07): sessions, turns, people … matters
+    "32": 1, "33": 3, "34": 12, "35": 1, "36": 1, "37": 2, "38": 10, "39": 2,
+    # unscheduled by an authorised deputy (06/07, 07/07)
+    "40": 2, "41": 3, "42": 8, "43": 1, "44": 1, "45": 1, "46": 5, "47": 1,
+}
+GRID_C = dict.fromkeys(GRID_D, 0) | {"32": 1, "33": 1, "34": 1, "35": 1}
+
+
+def test_01_tcd_prints_every_cell_of_the_reception_grid(world):
+    _grid_sessions(world)
+    report = reports.build_report("01/TCD", "P", Q3)
+    rows = _rows(report)
+    assert _pick(rows["D"], *GRID_D) == GRID_D
+    assert _pick(rows["C"], *GRID_C) == GRID_C
+    assert _pick(report.total, *GRID_D) == {k: GRID_D[k] + GRID_C[k] for k in GRID_D}
+    # The columns before keep their meaning: sessions 8 = 15 + 16, turns 5 = 13 + 14.
+    assert _pick(rows["D"], "2", "4", "5", "8", "13", "15", "16") == {
+        "2": 8, "4": 6, "5": 11, "8": 5, "13": 5, "15": 2, "16": 3}
+    # Every numbered formula holds on each unit's row and on the total.
+    for row in (*report.rows, report.total):
+        for column in report.form.columns:
+            if column.formula:
+                target, terms = forms.parse_formula(column.formula)
+                assert row[target] == sum(sign * row[code] for sign, code in terms)
+
+
+def test_the_page_and_the_workbook_print_the_reception_grid(world, client, login,
+                                                             make_user):
+    _grid_sessions(world)
+    codes = [str(n) for n in range(20, 48)]
+    total = {k: GRID_D[k] + GRID_C[k] for k in codes}
+    login(make_user("inspector"))
+    args = "form=01/TCD&agency=P&period=quarter&year=2026&number=3"
+    html = client.get(f"/inspection/reports?{args}").get_data(as_text=True)
+    numbers = html[html.index('data-testid="column-numbers"'):]
+    assert "<td>47=19-25-31-39</td>" in numbers[:numbers.index("</tr>")]
+    assert "Số kỳ thủ trưởng trực tiếp tiếp đột xuất" in html
+    row = html[html.index('data-testid="total-row"'):]
+    for code in codes:
+        assert f'<td data-col="{code}">{total[code]}</td>' in row
+    sheet = load_workbook(io.BytesIO(client.get(f"/inspection/reports?{args}&export=xlsx")
+                                     .data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    columns = forms.FORMS["01/TCD"].columns[19:]
+    assert list(rows[6][21:49]) == [c.label("vi") for c in columns]
+    assert list(rows[7][21:49]) == [c.formula or c.code for c in columns]
+    assert "22=4-21" in rows[7] and "40=16-32" in rows[7]
+    grand = next(r for r in rows[reports.FIRST_DATA_ROW - 1:] if r[1] == "Tổng cộng")
+    assert list(grand[21:49]) == [total[c] for c in codes]

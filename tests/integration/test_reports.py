@@ -161,15 +161,17 @@ def test_04_gqtc_denunciations_and_total_row(world):
 
 def test_01_tcd_reception(world):
     rows = _by_unit(reports.build_report("01/TCD", "P", Q3))
+    # Columns 20– (appended): two regular sessions, their matters first-time / repeated.
     assert rows["DESK"] == _zero("01/TCD", **{"1": 9, "2": 9, "3": 11, "4": 8, "9": 5,
-                                              "10": 3})
+                                              "10": 3, "20": 2, "21": 5, "22": 3})
     # Columns 13– (appended): both leaders' sessions are periodic (the default); people
-    # by head / deputy; the delegation's matter.
+    # by head / deputy; the delegation's matter. Columns 26–31: the periodic grid.
     assert rows["D"] == _zero("01/TCD", **{"1": 3, "5": 3, "6": 3, "8": 1, "9": 2, "10": 1,
                                            "11": 1, "12": 6, "13": 3, "15": 1, "17": 3,
-                                           "19": 1})
+                                           "19": 1, "26": 3, "27": 2, "28": 1, "29": 1,
+                                           "30": 6, "31": 1})
     assert rows["C"] == _zero("01/TCD", **{"1": 2, "5": 2, "7": 2, "8": 1, "9": 1, "13": 2,
-                                           "15": 1, "18": 2})
+                                           "15": 1, "18": 2, "26": 2, "27": 1})
 
 
 def test_subtree_limits_the_units(world):
