@@ -110,6 +110,18 @@ def can_see_identity(user, case) -> bool:
     return False
 
 
+def can_read_content(user, case) -> bool:
+    """May this user read (or search) the case's free-text content?
+
+    A denouncer writes as letters are written ("Tôi là …, CCCD …, điện thoại …"): the
+    content of a denunciation is data that may reveal them (Law on Denunciations Art. 8(3)),
+    so it goes with their identity. The subject, which the desk writes, stays readable.
+    SQL twin for searches: queries.content_readable.
+    """
+    return can_view(user, case) and (case.kind != "denunciation"
+                                     or can_see_identity(user, case))
+
+
 def can_list_identity(user, case) -> bool:
     """May a list, an export or a cluster page name this case's petitioners?
 
@@ -138,12 +150,31 @@ def can_add_petition(user, case) -> bool:
 
 def can_join_session_petition(user, case) -> bool:
     """May a petition raised at this user's reception session join the case? Only a case
-    their agency holds: its desk's (reception) or its own (agency staff)."""
+    their agency holds: its desk's (reception) or its own (agency staff); a denunciation,
+    only for staff who may see its denouncers. Adding signers to it and reading what the
+    case then shows (its count of people, the mass flag) would otherwise tell whether
+    someone typed in is one of them."""
     if user.agency_id is None:
         return False
     if user.role == "reception":
-        return case.reception_agency_id == user.agency_id
-    return user.role in AGENCY_ROLES and case.agency_id == user.agency_id
+        holds = case.reception_agency_id == user.agency_id
+    else:
+        holds = user.role in AGENCY_ROLES and case.agency_id == user.agency_id
+    return holds and (case.kind != "denunciation" or can_see_identity(user, case))
+
+
+def can_see_link(user, case, other) -> bool:
+    """May this user see that `case` is linked to `other` (earlier case, later case)?
+
+    Beside a denunciation, only a reader who may see the petitioners of both: a link says
+    that the same people came back, so it would say who signed it (Law on Denunciations
+    Art. 8). Between other cases, whoever may open either: the agency resolving a second
+    complaint must see the first-round case it reviews, and complainants are no secret
+    from the agencies that hold their cases.
+    """
+    if "denunciation" not in (case.kind, other.kind):
+        return can_view(user, case) or can_view(user, other)
+    return can_see_identity(user, case) and can_see_identity(user, other)
 
 
 def can_acknowledge(user, escalation) -> bool:

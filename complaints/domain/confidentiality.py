@@ -16,7 +16,10 @@ IDENTITY_KEYS = frozenset(
      "petitioners", "signer", "signers_names", "filename",
      # A scan's checksum: whoever holds a copy of the letter could confirm it is this
      # case's (QA round 10).
-     "sha256"}
+     "sha256",
+     # What an administrator typed to open a petitioner's data (a request that may name
+     # them), recorded with the identity view on each denunciation they signed.
+     "ground"}
 )
 
 

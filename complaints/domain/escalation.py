@@ -7,6 +7,7 @@ escalation reason), an offset in days relative to a stage's due date and a unit.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,7 +28,7 @@ PATTERN_LEVELS = {EVADED: 2, REPEATED: 3, MASS: 3}
 
 MASS_PETITIONERS = 5  # khiếu kiện đông người: 5 or more people (Law on Citizen Reception)
 MASS_WINDOW_DAYS = 30
-REPEAT_WINDOW_DAYS = 365
+REPEAT_WINDOW_MONTHS = 12  # "3 petitions on one matter within 12 months" (domain.md)
 REPEAT_PETITIONS = 3
 # token_set_ratio of the folded subjects, 0–100: "tranh chap dat dai o thon 3" matches
 # "tranh chap dat dai thon 3" but not "o nhiem moi truong".
@@ -45,7 +46,7 @@ class PatternLimits:
     mass_petitioners: int = MASS_PETITIONERS
     mass_window_days: int = MASS_WINDOW_DAYS
     repeat_petitions: int = REPEAT_PETITIONS
-    repeat_window_days: int = REPEAT_WINDOW_DAYS
+    repeat_window_months: int = REPEAT_WINDOW_MONTHS
     similar_subject: int = SIMILAR_SUBJECT
 
 
@@ -68,7 +69,7 @@ LIMIT_RULES: dict[str, LimitRule] = {
                                           "quy định của tỉnh"),
     "mass_window_days": LimitRule(1, 365, "Quy định của tỉnh"),
     "repeat_petitions": LimitRule(2, 20, "Quy định của tỉnh"),
-    "repeat_window_days": LimitRule(30, 1825, "Quy định của tỉnh"),
+    "repeat_window_months": LimitRule(1, 60, "Quy định của tỉnh"),
     "similar_subject": LimitRule(50, 99, "Quy định của tỉnh (độ giống trích yếu, 0–100)"),
 }
 
@@ -86,16 +87,24 @@ def limits_on(versions: Iterable[tuple[str, int, date]], on: date) -> PatternLim
     return PatternLimits(**{code: value for code, (_day, value) in chosen.items()})
 
 # Recorded by the system, not by a person: the stage instance the ladder escalation was
-# raised against has ended by starting again or by leaving its holder (ladder_superseded).
+# raised against has ended by starting again or by leaving its holder (ladder_superseded),
+# or its due date moved past the overdue step (overdue_lapsed).
 SUPERSEDED = "superseded"
+# Recorded by the system: withdrawals left the mass petition below its threshold.
+NO_LONGER_MASS = "no_longer_mass"
+# The closures no person made: nothing to acknowledge, no measure taken.
+SYSTEM_CLOSURES = (SUPERSEDED, NO_LONGER_MASS)
 # Acknowledgement actions of the person an escalation is addressed to.
 ACK_ACTIONS = {
     "urge": ("Đôn đốc cơ quan giải quyết", "Urge the handling agency"),
     "reassign": ("Giao lại cho cơ quan / cán bộ khác", "Reassign"),
     "set_lead": ("Chỉ định cơ quan chủ trì", "Set the lead agency"),
     "note": ("Ghi nhận", "Note"),
-    SUPERSEDED: ("Hết hiệu lực: hồ sơ đã chuyển hoặc trả lại, thời hạn tính lại",
-                 "Superseded: the case was transferred or returned, its deadline restarted"),
+    SUPERSEDED: ("Hết hiệu lực: hồ sơ đã chuyển, trả lại hoặc có hạn mới",
+                 "Superseded: the case was transferred or returned, or got a new due date"),
+    NO_LONGER_MASS: ("Hết hiệu lực: người đứng đơn rút đơn, không còn đủ số người của đơn "
+                     "đông người",
+                     "Lapsed: petitioners withdrew, too few remain for a mass petition"),
 }
 
 
@@ -109,6 +118,24 @@ def ladder_superseded(stage: str, started_on: date, starts: Mapping[str, date]) 
     Patterns (stage "case") never are.
     """
     return stage != CASE_STAGE and starts.get(stage) != started_on
+
+
+def overdue_lapsed(level: int, dates: Sequence[date], steps: Sequence[Step],
+                   today: date) -> bool:
+    """Whether a ladder escalation of `level` no longer stands once its stage's due date
+    moved (an extension, or a suspension's time given back, recorded on `today`): an overdue
+    step (level 1 and up) that the new due date, whose rungs fall on `dates`, has not
+    reached by `today`. The case is not that late, or not late at all, under the new date;
+    if it becomes so, the sweep raises the step again.
+
+    A reminder (level 0) stands: it came before the old due date, which it was right about,
+    and the extension is what answered it.
+    """
+    if level < 1:
+        return False
+    on = next((day for step, day in zip(steps, dates, strict=True) if step.level == level),
+              None)
+    return on is None or on > today
 
 
 class Step(Protocol):
@@ -379,13 +406,26 @@ class RepeatBasis:
     rule: str
     petitions: tuple[int, ...]
     threshold: int = 0  # REPEAT_MANY: this many petitions …
-    window_days: int = 0  # … within this many days
+    window_months: int = 0  # … within this many calendar months
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day `months` calendar months later; the last day of that month when it has
+    no such day (31 January + 1 month → 28 or 29 February; 29 February + 12 → 28 February),
+    as the Civil Code 2015 (Art. 148(3)) ends a period counted in months."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def repeat_basis(petitions: Sequence[PetitionFacts], decided_on: date | None,
                  limits: PatternLimits = DEFAULT_LIMITS) -> RepeatBasis | None:
     """Why the petitions are repeated, or None: the same petitioner back on the same matter
     after a decision, or 3 petitions in 12 months (`limits`: the count and window in force).
+
+    The window is counted in calendar months as the Civil Code counts a period: it starts
+    the day after its first petition (Art. 147(1)) and ends with the same day of the month
+    12 months later (Art. 148(3), `months_after`), which is inside it.
     """
     order = sorted(range(len(petitions)), key=lambda i: petitions[i].received_on)
     if decided_on is not None:
@@ -398,12 +438,12 @@ def repeat_basis(petitions: Sequence[PetitionFacts], decided_on: date | None,
     days = [petitions[i].received_on for i in order]
     count = limits.repeat_petitions
     for i in range(len(days) - count + 1):
-        if (days[i + count - 1] - days[i]).days <= limits.repeat_window_days:
+        ends = months_after(days[i], limits.repeat_window_months)  # the window's last day
+        if days[i + count - 1] <= ends:
             # Every petition of the window, not only the first `count`: all of them count.
             return RepeatBasis(REPEAT_MANY, tuple(
-                k for k, day in zip(order[i:], days[i:], strict=True)
-                if (day - days[i]).days <= limits.repeat_window_days),
-                count, limits.repeat_window_days)
+                k for k, day in zip(order[i:], days[i:], strict=True) if day <= ends),
+                count, limits.repeat_window_months)
     return None
 
 
@@ -441,8 +481,8 @@ def mass_members(cases: Sequence[tuple[date, Collection]], new: int,
     """The cases clustered with `cases[new]` as a mass petition (indexes), empty if none.
 
     `cases`: (received_on, people) of the cases on one matter, people as `person_key`s.
-    Mass: some window of `mass_window_days` (dates at most that far apart, as the repeat
-    window) holding the new case holds `mass_petitioners` distinct people. The members are
+    Mass: some window of `mass_window_days` (dates at most that many days apart) holding
+    the new case holds `mass_petitioners` distinct people. The members are
     the cases of every such window: a window not holding the new case is not its matter
     now (five people spread over sixty days around it are no mass petition). A case that
     no one stands behind any longer (all withdrew) adds nobody and is left out.
@@ -466,11 +506,19 @@ def mass_members(cases: Sequence[tuple[date, Collection]], new: int,
 
 
 def person_key(petitioner_id: int, id_number: str | None, name_folded: str | None,
-               phone: str | None, email: str | None) -> tuple:
+               phone: str | None, email: str | None, denouncer: bool = False) -> tuple:
     """One key per person, however many records the desk made of them: a person without an
     ID number who writes again gets a new record, and counting records would make a mass
     petition of one person's letters. The ID number, else the name with the phone or the
-    e-mail, else the record itself (nothing tells two such records apart)."""
+    e-mail, else the record itself (nothing tells two such records apart).
+
+    A signer of a denunciation (`denouncer`) is keyed by their own record, never merged
+    with people typed on other petitions: a count that came out one short when a suspect
+    was typed in beside them told who denounced (Law on Denunciations Art. 8). Counting a
+    denouncer twice is the lesser harm.
+    """
+    if denouncer:
+        return ("record", petitioner_id)
     if id_number:
         return ("id", id_number)
     if name_folded and phone:

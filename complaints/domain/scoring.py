@@ -42,6 +42,8 @@ class Metrics:
     """What the scorecard counts for one agency over one period."""
 
     received: int = 0
+    # Cases the agency accepted (thụ lý) in the period: not its refusals (không thụ lý),
+    # nor petitions withdrawn before acceptance, which stop the acceptance clock as well.
     accepted: int = 0
     accepted_on_time: int = 0
     resolved: int = 0

@@ -13,7 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,18 +24,25 @@ from complaints.models.base import created_at_column, in_check
 # `Escalation.started_on` of a pattern escalation (stage "case"), and of a ladder escalation
 # of a stage that has since started again (its first start is not kept): no running stage.
 NO_STAGE_START = date.min
+# The idempotency key of the sweep and of the patterns, among the escalations that stand.
+STANDING_KEY_INDEX = "ux_escalations_standing"
 
 
 class Escalation(db.Model):
-    """A case raised to someone's attention; at most one per case, stage, start of the stage,
-    level and reason."""
+    """A case raised to someone's attention; at most one standing per case, stage, start of
+    the stage, level and reason."""
 
     __tablename__ = "escalations"
     __table_args__ = (
         # The idempotency key of the sweep: a second sweep, or a second instance, collides.
         # A stage that starts again (a transfer, a return and a new routing) climbs its
         # ladder again from the bottom at the agency that now holds it: hence its start.
-        UniqueConstraint("case_id", "stage", "started_on", "level", "reason"),
+        # An escalation that lapsed (`lapsed_at`) is history and out of the key: the same
+        # step may be raised again (overdue again after an extension, mass again after
+        # withdrawals and new signers).
+        Index(STANDING_KEY_INDEX, "case_id", "stage", "started_on", "level", "reason",
+              unique=True, sqlite_where=text("lapsed_at IS NULL"),
+              postgresql_where=text("lapsed_at IS NULL")),
         in_check("reason", ESCALATION_REASONS),
         CheckConstraint("level BETWEEN 0 AND 3", name="level_valid"),
         Index("ix_escalations_open", "to_agency_id", "acknowledged_at"),
@@ -59,6 +66,11 @@ class Escalation(db.Model):
     action_taken: Mapped[str | None] = mapped_column(String(30))
     action_note: Mapped[str | None] = mapped_column(Text)
     last_reminded_on: Mapped[date | None] = mapped_column(Date)
+    # When the system found that the escalation no longer stands: its stage started again
+    # or left its holder, a later due date took its overdue step back, or the mass petition
+    # it was raised for fell below the threshold. It then counts for nothing (not the level
+    # reached, not the key); an open one was closed by the system at the same time.
+    lapsed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     case = relationship("Case")
     to_agency = relationship("Agency")

@@ -19,7 +19,7 @@ from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Attachment, AuditEvent, Case, CaseDeadline, Petitioner, User
-from complaints.permissions import can_act, can_see_identity
+from complaints.permissions import can_act, can_read_content, can_see_identity, can_see_link
 from complaints.services import attachments as attachments_service
 from complaints.services import audit
 from complaints.services.calendar import get_calendar
@@ -59,8 +59,14 @@ EVENT_LABELS = {
     "deadline_recomputed": ("Tính lại thời hạn", "Deadline recomputed"),
     "escalated": ("Kiến nghị xử lý (cảnh báo)", "Escalated"),
     "escalation_acknowledged": ("Xác nhận kiến nghị xử lý", "Escalation acknowledged"),
-    "escalations_superseded": ("Kiến nghị xử lý hết hiệu lực (hồ sơ đã chuyển, trả lại)",
-                               "Escalations superseded (the case moved on)"),
+    "escalations_superseded": ("Kiến nghị xử lý hết hiệu lực (hồ sơ đã chuyển, trả lại "
+                               "hoặc có hạn mới)",
+                               "Escalations superseded (the case moved on or got a new due "
+                               "date)"),
+    "mass_flag_cleared": ("Bỏ đánh dấu đơn đông người: không còn đủ số người đứng đơn sau "
+                          "khi rút đơn",
+                          "Mass-petition flag cleared: too few petitioners remain after "
+                          "withdrawals"),
     "attachment_added": ("Thêm tài liệu kèm theo", "Attachment added"),
     "identity_revealed": ("Xem tài liệu lộ danh tính", "Identifying document viewed"),
     "feedback": ("Công dân đánh giá kết quả", "Citizen's rating"),
@@ -139,6 +145,7 @@ DETAIL_LABELS = {
     "petition": ("Đơn số", "Petition no."), "forwarded_to": ("Chuyển đến", "Forwarded to"),
     "cluster": ("Nhóm đông người", "Mass cluster"), "session": ("Buổi tiếp", "Session"),
     "held_on": ("Ngày tiếp", "Held on"), "via": ("Qua", "Via"), "note": ("Ghi chú", "Note"),
+    "ground": ("Căn cứ xem", "Ground stated"),
     "lead": ("Cơ quan chủ trì", "Lead agency"), "before": ("Trước đó", "Before"),
     "attachment": ("Tệp số", "File no."), "purpose": ("Loại tài liệu", "Document type"),
     "rating_result": ("Đánh giá kết quả", "Rating of the result"),
@@ -305,9 +312,13 @@ class CasePage:
     identity_masked: bool
     can_reveal: bool
     attachments: list = field(default_factory=list)
+    # A denunciation's content, hidden from readers who may not see its denouncer (the
+    # letter may name them: permissions.can_read_content); its subject stays.
+    content_hidden: bool = False
     hidden_attachments: int = 0
     timeline: list[EventView] = field(default_factory=list)
     routings: list = field(default_factory=list)
+    parent: Case | None = None  # the earlier case, when the reader may see the link
 
 
 def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS,
@@ -409,8 +420,16 @@ def withdrawal_choices(case: Case, user: User,
     return choices, masked
 
 
-def timeline(case: Case, masked: bool) -> list[EventView]:
-    """Return the case's audit events in order, identity keys masked when hidden."""
+def shown_parent(user: User, case: Case) -> Case | None:
+    """The case's earlier case (hồ sơ trước), if this reader may see the link
+    (permissions.can_see_link); pages and the API name it only then."""
+    parent = case.parent_case
+    return parent if parent is not None and can_see_link(user, case, parent) else None
+
+
+def timeline(case: Case, masked: bool, hide_parent: bool = False) -> list[EventView]:
+    """Return the case's audit events in order, identity keys masked when hidden, and the
+    earlier case's code left out when `hide_parent` (see `shown_parent`)."""
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.chain == f"case:{case.id}").order_by(AuditEvent.seq))
     result = []
@@ -423,6 +442,8 @@ def timeline(case: Case, masked: bool) -> list[EventView]:
         at = event.created_at
         if at.tzinfo is None:  # SQLite hands back naive UTC
             at = at.replace(tzinfo=timezone.utc)
+        if hide_parent:
+            data.pop("parent", None)
         result.append(EventView(event.seq, event.action, actor or event.actor_label,
                                 at.astimezone(LOCAL_TZ), mask_data(data) if masked else data))
     return result
@@ -439,6 +460,7 @@ def build_case_page(case: Case, user: User, reveal: bool = False,
     allowed = can_see_identity(user, case)
     secret = case.kind == "denunciation"
     masked = _masked(user, case, reveal)
+    parent = shown_parent(user, case)
     attachments, hidden = [], 0
     for attachment in db.session.scalars(
             select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)):
@@ -456,9 +478,12 @@ def build_case_page(case: Case, user: User, reveal: bool = False,
         identity_masked=masked,
         can_reveal=allowed and secret and masked,
         attachments=attachments,
+        content_hidden=not can_read_content(user, case),
         hidden_attachments=hidden,
-        timeline=timeline(case, masked),
+        timeline=timeline(case, masked,
+                          hide_parent=parent is None and case.parent_case_id is not None),
         routings=list(case.routings),
+        parent=parent,
     )
 
 

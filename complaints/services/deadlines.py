@@ -219,13 +219,15 @@ def ladder() -> esc_rules.Ladder:
 def reached_level(case: Case, row: CaseDeadline) -> int:
     """Return the highest ladder level already escalated for the running deadline `row`
     (-1: none). A stage started again (transfer, return and new routing) starts from the
-    bottom: the new holder is reminded and told of its own overdue."""
+    bottom: the new holder is reminded and told of its own overdue. A lapsed escalation
+    (Escalation.lapsed_at: an extension took its overdue step back) counts for nothing."""
     if case.id is None:
         return -1
     level = db.session.scalar(
         select(func.max(Escalation.level)).where(Escalation.case_id == case.id,
                                                  Escalation.stage == row.stage,
-                                                 Escalation.started_on == row.start_on))
+                                                 Escalation.started_on == row.start_on,
+                                                 Escalation.lapsed_at.is_(None)))
     return -1 if level is None else level
 
 

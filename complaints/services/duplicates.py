@@ -19,7 +19,7 @@ from complaints.domain import contacts
 from complaints.domain.text import digits, fold
 from complaints.extensions import db
 from complaints.models import Case, Petition, Petitioner, PetitionSigner, User
-from complaints.permissions import can_find_by_identity
+from complaints.permissions import can_find_by_identity, can_read_content
 from complaints.services.queries import cases_visible_to
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,8 @@ def find_similar(petitioners, subject: str, content: str, locality_code: str | N
     `petitioners` are intake.PetitionerData (or anything with full_name, id_number, phone);
     `visible_to` limits the search to the cases that user may see, and a denunciation is
     matched by its signers only for the desk that logged it (permissions.can_find_by_identity);
-    a similar content still finds it.
+    a similar subject still finds it, and a similar content where the reader may read it
+    (a denouncer's letter may name them: permissions.can_read_content).
     """
     since = as_of - timedelta(days=WINDOW_DAYS)
     found: dict[int, SimilarCase] = {}
@@ -124,7 +125,9 @@ def find_similar(petitioners, subject: str, content: str, locality_code: str | N
             .limit(MAX_CANDIDATES)
         )
         for case in db.session.scalars(_scoped(query, visible_to)):
-            score = text_score(subject or "", content or "", case.subject, case.content)
+            readable = visible_to is None or can_read_content(visible_to, case)
+            score = text_score(subject or "", content or "", case.subject,
+                               case.content if readable else "")
             if score:
                 note(case, "content", score)
 

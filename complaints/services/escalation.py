@@ -3,7 +3,8 @@
 `escalate_due(as_of, now)` is the one sweep, called by the scheduler job, by
 `flask escalate` and by tests. It reads only the cases whose `next_attention_on` has come
 (index ix_cases_attention), a chunk at a time, and writes set-based: escalation rows with
-INSERT … ON CONFLICT DO NOTHING on (case, stage, level, reason), so that a second sweep or a
+INSERT … ON CONFLICT DO NOTHING on (case, stage, start of the stage, level, reason) among the
+escalations that stand (not lapsed: ux_escalations_standing), so that a second sweep or a
 second instance adds nothing; then, for the rows really inserted, the audit events,
 notifications and case updates — all of a case in the same transaction.
 
@@ -58,6 +59,7 @@ from complaints.services.escalation_patterns import (  # noqa: F401  (re-exporte
     designate_lead,
     lead_candidates,
     open_evasion,
+    recheck_mass,
 )
 from complaints.services.table_cache import RECHECK_SECONDS
 
@@ -155,10 +157,10 @@ def _running_deadlines(case_ids: list[int]) -> dict[int, tuple[str, date, date]]
 
 def _reached(case_ids: list[int]) -> dict[tuple[int, str, date], int]:
     """The level each (case, stage, start of the stage) reached: a stage started again
-    climbs from the bottom."""
+    climbs from the bottom, and a lapsed escalation counts for nothing."""
     e = Escalation.__table__.c
     rows = db.session.execute(select(e.case_id, e.stage, e.started_on, func.max(e.level))
-                              .where(_among(e.case_id, case_ids))
+                              .where(_among(e.case_id, case_ids), e.lapsed_at.is_(None))
                               .group_by(e.case_id, e.stage, e.started_on))
     return {(case_id, stage, started_on): level
             for case_id, stage, started_on, level in rows}
@@ -531,13 +533,55 @@ def supersede_ended(case: Case, now: datetime) -> list[Escalation]:
                                  Escalation.stage != rules.CASE_STAGE)
         .order_by(Escalation.id))
         if rules.ladder_superseded(e.stage, e.started_on, starts)]
-    if not ended:
+    return _supersede(case, ended, now, {})
+
+
+def lapse_overtaken(case: Case, now: datetime, today: date) -> list[Escalation]:
+    """Lapse the overdue steps a running deadline's new due date took back
+    (rules.overdue_lapsed): called by the steps that move a due date later (an extension of
+    the resolution or of the handling, a resumption), after they did, on the day recorded.
+
+    An extension decided while the deadline ran is often entered after the sweep flagged
+    the case overdue: the case is then no longer overdue, and the ladder climbs again from
+    level 1 if the new due date passes too. An open step is closed by the system
+    ("superseded", as in supersede_ended); one its addressee acknowledged keeps what they
+    did. Either way it counts no longer (the level reached, the sweep's key).
+    """
+    running = {row.stage: row for row in case.deadlines if row.met_on is None}
+    if case.id is None or not running:
         return []
-    for e in ended:
-        e.acknowledged_at, e.acknowledged_by_id = now, None
-        e.action_taken, e.action_note = rules.SUPERSEDED, None
-    audit.record_case(case, "escalations_superseded", None, now, {
-        "escalation": [e.id for e in ended],
-        "stage": sorted({e.stage for e in ended}), "level": sorted({e.level for e in ended})})
+    steps, cal = deadlines.ladder(), get_calendar()
+    dates = {stage: steps.dates(cal, row.due_on) for stage, row in running.items()}
+    lapsed = [e for e in db.session.scalars(
+        select(Escalation).where(Escalation.case_id == case.id,
+                                 Escalation.lapsed_at.is_(None),
+                                 Escalation.stage.in_(list(running)),
+                                 Escalation.level >= 1)
+        .order_by(Escalation.id))
+        if e.started_on == running[e.stage].start_on
+        and rules.overdue_lapsed(e.level, dates[e.stage], steps, today)]
+    if not lapsed:
+        return []
+    stages = {e.stage for e in lapsed}
+    _supersede(case, lapsed, now, {"due_on": min(running[s].due_on for s in stages)})
+    deadlines.refresh_attention(case)
     db.session.flush()
-    return ended
+    return lapsed
+
+
+def _supersede(case: Case, lapsed: list[Escalation], now: datetime,
+               data: dict) -> list[Escalation]:
+    """Mark ladder escalations lapsed, close the open ones as superseded, audit it once."""
+    if not lapsed:
+        return []
+    for e in lapsed:
+        e.lapsed_at = now
+        if e.acknowledged_at is None:
+            e.acknowledged_at, e.acknowledged_by_id = now, None
+            e.action_taken, e.action_note = rules.SUPERSEDED, None
+    audit.record_case(case, "escalations_superseded", None, now, {
+        "escalation": [e.id for e in lapsed],
+        "stage": sorted({e.stage for e in lapsed}), "level": sorted({e.level for e in lapsed}),
+        **data})
+    db.session.flush()
+    return lapsed

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select, text, update
 
 from complaints.domain import escalation as rules
+from complaints.domain import states
 from complaints.domain.messages import N_
 from complaints.domain.text import name_order
 from complaints.extensions import db
@@ -166,6 +167,11 @@ def repeat_basis(case: Case) -> rules.RepeatBasis | None:
         return None
     if case.kind == "complaint" and case.complaint_round == 2:
         return None  # a second complaint is the citizen's right, not a repeat
+    if "denunciation" in (case.kind, parent.kind):
+        # A denouncer is secret (Law on Denunciations Art. 8): matching the signers across
+        # the link would make the flag, seen by readers of either case, say whether a
+        # person typed on one of them signed the other. Only the case's own petitions count.
+        return None
     earlier = {s.petitioner_id for p in parent.petitions for s in p.signers}
     back = tuple(i for i, p in sorted(enumerate(case.petitions),
                                       key=lambda pair: pair[1].received_on)
@@ -179,24 +185,28 @@ def _is_repeated(case: Case) -> bool:
 
 def _signers(case_ids: list[int]) -> dict[int, set[tuple]]:
     """The people (`rules.person_key`) still signing each of these cases: one who withdrew
-    no longer stands behind the matter. A case with none is left out."""
+    no longer stands behind the matter. A case with none is left out. A denunciation's
+    signers are keyed by their own records (`person_key`'s `denouncer`)."""
     p = Petitioner.__table__.c
     people: dict[int, set[tuple]] = {}
     for r in db.session.execute(
-            select(Petition.case_id, p.id, p.id_number, p.name_folded, p.phone, p.email)
+            select(Petition.case_id, Case.kind, p.id, p.id_number, p.name_folded, p.phone,
+                   p.email)
             .join(PetitionSigner, PetitionSigner.petitioner_id == p.id)
             .join(Petition, Petition.id == PetitionSigner.petition_id)
+            .join(Case, Case.id == Petition.case_id)
             .where(Petition.case_id.in_(case_ids), PetitionSigner.withdrawn_on.is_(None))):
         people.setdefault(r.case_id, set()).add(
-            rules.person_key(r.id, r.id_number, r.name_folded, r.phone, r.email))
+            rules.person_key(r.id, r.id_number, r.name_folded, r.phone, r.email,
+                             denouncer=r.kind == "denunciation"))
     return people
 
 
-def people_of(signers) -> set[tuple]:
+def people_of(signers, kind: str) -> set[tuple]:
     """The people (`rules.person_key`) of petition signers in memory, those who withdrew
-    left out; `signers`: (petitioner, withdrawn_on) pairs."""
+    left out; `signers`: (petitioner, withdrawn_on) pairs of a case of this `kind`."""
     return {rules.person_key(person.id, person.id_number, person.name_folded, person.phone,
-                             person.email)
+                             person.email, denouncer=kind == "denunciation")
             for person, withdrawn_on in signers if withdrawn_on is None}
 
 
@@ -327,7 +337,8 @@ def _check_mass(case: Case, actor, now, today, group=None) -> bool:
     folded = rules.fold_subject(case.subject)
     group = group if group is not None else matter_group(case)
     members = mass_cases(case, group, people_of(
-        (s.petitioner, s.withdrawn_on) for p in case.petitions for s in p.signers))
+        ((s.petitioner, s.withdrawn_on) for p in case.petitions for s in p.signers),
+        case.kind))
     if not members:
         return False
     # Only the cases within the qualifying 30 days are clustered (`mass_cases`); they join
@@ -361,6 +372,57 @@ def _check_mass(case: Case, actor, now, today, group=None) -> bool:
     db.session.flush()
     return new
 
+
+def recheck_mass(case: Case, now: datetime, on: date) -> list[Case]:
+    """Clear the mass flag of the cases that withdrawals on `case` (dated `on`) left below
+    the threshold; return them. Called by workflow.withdraw after the signers withdrew.
+
+    A withdrawal can only matter to the cases whose people were counted with its own: the
+    case and the flagged cases of its cluster within the mass window of it. Each still open
+    is checked as intake checks a new case (`mass_cases`, those who withdrew left out);
+    one no longer mass loses the flag, audited, and its open mass escalation is closed by
+    the system. Its cluster and complexity stay, and so does every running deadline (the
+    variant a stage started under is kept: deadlines._pick_variant).
+    """
+    if not case.flag_mass:
+        return []
+    db.session.flush()  # the signers just withdrawn, which the checks below read
+    # First, as intake does: one transaction at a time settles the matter (PostgreSQL).
+    groups = {case.id: matter_group(case)}
+    ids = [case.id]
+    if case.cluster_id is not None:
+        c, span = Case.__table__.c, timedelta(days=_limits(case).mass_window_days)
+        ids += db.session.scalars(select(c.id).where(
+            c.cluster_id == case.cluster_id, c.flag_mass.is_(True), c.id != case.id,
+            c.status.not_in(tuple(states.FINAL_STATUSES)),
+            c.received_on.between(case.received_on - span, case.received_on + span))
+            .order_by(c.id)).all()
+    cleared = []
+    for member in [case, *(db.session.get(Case, i) for i in ids[1:])]:
+        own = _signers([member.id]).get(member.id, set())
+        group = groups.get(member.id) or matter_group(member)
+        if not mass_cases(member, group, own):
+            _clear_mass(member, now, on)
+            cleared.append(member)
+    db.session.flush()
+    return cleared
+
+
+def _clear_mass(case: Case, now: datetime, on: date) -> None:
+    """Take the mass flag off a case and close its open mass escalation (by the system)."""
+    case.flag_mass = False
+    lapsed = list(db.session.scalars(select(Escalation).where(
+        Escalation.case_id == case.id, Escalation.reason == rules.MASS,
+        Escalation.lapsed_at.is_(None)).order_by(Escalation.id)))
+    for e in lapsed:
+        # Out of the key: if new signers make the matter mass again, it is raised again.
+        e.lapsed_at = now
+        if e.acknowledged_at is None:
+            e.acknowledged_at, e.acknowledged_by_id = now, None
+            e.action_taken, e.action_note = rules.NO_LONGER_MASS, None
+    db.session.flush()
+    audit.record_case(case, "mass_flag_cleared", None, now, {
+        "escalation": [e.id for e in lapsed], "cluster": case.cluster_id, "on": on})
 
 
 # --- the lead agency of an evaded case ------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from complaints.domain import states
 from complaints.domain.catalog import FLAGS, KINDS
 from complaints.domain.confidentiality import MASK
-from complaints.domain.escalation import SUPERSEDED
+from complaints.domain.escalation import SYSTEM_CLOSURES
 from complaints.domain.states import STATUSES
 from complaints.extensions import db
 from complaints.models import (
@@ -237,14 +237,14 @@ def overdue_query(user: User, f: CaseFilter, today: date) -> Select:
     query = query.where(Case.status.in_(states.CLOCK_RUNNING))
     if f.stage:
         query = query.where(CaseDeadline.stage == f.stage)
-    query, rank = search.apply(query, f.q)
+    query, rank = search.apply(query, f.q, user)
     order = (rank,) if rank is not None else SORTS.get(f.sort or "due")
     return query.order_by(*order)
 
 
 def cases_query(user: User, f: CaseFilter) -> Select:
     """All cases matching the filters (search ranked first when q is given)."""
-    query, rank = search.apply(_filtered(user, f), f.q)
+    query, rank = search.apply(_filtered(user, f), f.q, user)
     if rank is not None:
         return query.order_by(rank, Case.id.desc())
     sort = f.sort if f.sort in SORTS and f.sort != "due" else "received"
@@ -300,7 +300,7 @@ def overdue_summary(user: User, today: date) -> dict[tuple[str, int], int]:
 # --- escalations, evasion, repeats, clusters -----------------------------------------------
 
 
-NO_MEASURE = ("note", SUPERSEDED)
+NO_MEASURE = ("note", *SYSTEM_CLOSURES)
 
 
 def escalation_queue(user: User, state: str, f: CaseFilter) -> Page:
@@ -310,7 +310,8 @@ def escalation_queue(user: User, state: str, f: CaseFilter) -> Page:
     if state == "open":
         query = query.where(Escalation.acknowledged_at.is_(None))
     elif state == "acknowledged":
-        # Closed with no measure: noted, or superseded by the system (the case moved on).
+        # Closed with no measure: noted, or closed by the system (the case moved on or got
+        # a new due date; too few people left for a mass petition).
         query = query.where(Escalation.acknowledged_at.is_not(None),
                             Escalation.action_taken.in_(NO_MEASURE) |
                             Escalation.action_taken.is_(None))

@@ -14,7 +14,8 @@ from datetime import date
 
 from complaints.domain import escalation as rules
 from complaints.domain.confidentiality import MASK
-from complaints.models import Case
+from complaints.models import Case, User
+from complaints.permissions import can_see_link
 from complaints.services.escalation_patterns import repeat_basis
 from complaints.services.inspection import repeated_chain
 
@@ -49,9 +50,10 @@ class RepeatChain:
     flagged: bool = False  # the case carries the Repeated flag
     rule: str | None = None  # why the case is flagged Repeated (rules.REPEAT_*)
     decided_on: date | None = None  # the decision the petitioners came back after
-    parent: Case | None = None  # the decided earlier case (rules.REPEAT_AFTER_PARENT)
+    # The decided earlier case (rules.REPEAT_AFTER_PARENT), if the reader may see the link.
+    parent: Case | None = None
     threshold: int = 0  # rules.REPEAT_MANY: this many petitions …
-    window_days: int = 0  # … within this many days make a repeat
+    window_months: int = 0  # … within this many calendar months make a repeat
     counted: list[PetitionView] = field(default_factory=list)  # those the flag rests on
 
     @property
@@ -78,11 +80,26 @@ def petitions(case: Case, masked: bool) -> list[PetitionView]:
         for number, p in enumerate(ordered, start=1)]
 
 
-def repeat_chain(case: Case, views: list[PetitionView]) -> RepeatChain:
-    """The repeat chain of a case: its petitions (`views`, from `petitions`), the cases it
-    repeats or that repeat it, and, for a case flagged Repeated, the rule that flagged it
-    and the petitions that met it."""
-    chain = RepeatChain(petitions=views, cases=repeated_chain(case),
+def linked_cases(case: Case, reader: User) -> list[Case]:
+    """The cases linked with this one (inspection.repeated_chain) that the reader may see
+    linked (permissions.can_see_link): the earlier ones up to the first hidden, the case,
+    the later ones shown. A link beside a denunciation would say who signed it."""
+    cases = repeated_chain(case)
+    at = next(i for i, c in enumerate(cases) if c.id == case.id)
+    earlier = []
+    for c in reversed(cases[:at]):  # the parent first
+        if not can_see_link(reader, case, c):
+            break
+        earlier.append(c)
+    later = [c for c in cases[at + 1:] if can_see_link(reader, case, c)]
+    return [*reversed(earlier), case, *later]
+
+
+def repeat_chain(case: Case, views: list[PetitionView], reader: User) -> RepeatChain:
+    """The repeat chain of a case as `reader` may see it: its petitions (`views`, from
+    `petitions`), the cases it repeats or that repeat it (`linked_cases`), and, for a case
+    flagged Repeated, the rule that flagged it and the petitions that met it."""
+    chain = RepeatChain(petitions=views, cases=linked_cases(case, reader),
                         flagged=bool(case.flag_repeated))
     if not chain.flagged:
         return chain
@@ -99,7 +116,8 @@ def repeat_chain(case: Case, views: list[PetitionView]) -> RepeatChain:
     if basis.rule == rules.REPEAT_AFTER_DECISION:
         chain.decided_on = case.decision_on
     elif basis.rule == rules.REPEAT_AFTER_PARENT:
-        chain.parent, chain.decided_on = case.parent_case, case.parent_case.decision_on
+        if can_see_link(reader, case, case.parent_case):  # else said without naming it
+            chain.parent, chain.decided_on = case.parent_case, case.parent_case.decision_on
     else:
-        chain.threshold, chain.window_days = basis.threshold, basis.window_days
+        chain.threshold, chain.window_months = basis.threshold, basis.window_months
     return chain

@@ -30,6 +30,7 @@ from complaints.models import (
     User,
 )
 from complaints.models.case import SECOND_COMPLAINT_INDEX
+from complaints.permissions import can_see_identity
 from complaints.services import (
     audit,
     deadlines,
@@ -219,29 +220,79 @@ def _known_person_errors(petitioners: list[PetitionerData], known: dict[str, Pet
 
 
 def _public_matches(petitioners: list[PetitionerData],
-                    known: dict[str, Petitioner]) -> dict[str, Petitioner]:
+                    known: dict[str, list[Petitioner]]) -> dict[str, Petitioner]:
     """The known people an anonymous submission may be filed under: only those it matches
     exactly (name and contact details). A citizen's form must neither learn that a number
     is on record (an error would tell) nor change a person's details; any difference makes
-    a new record, which officers can link later."""
-    kept = dict(known)
-    for p in petitioners:
-        number = _number(p.id_number)
-        person = kept.get(number) if number else None
-        if person is not None and (fold(person.full_name) != fold(p.full_name or "")
-                                   or _fresher_contacts(person, p)):
-            del kept[number]
+    a new record, which officers can link later. A detail on record the form left empty is
+    a difference too: filed under that person, the new case would show it to its readers
+    (a denouncer's phone and address, for a name and ID number typed in; found by a QA
+    pass). `known`: the records of each ID number (`_known_people`)."""
+    kept: dict[str, Petitioner] = {}
+    for number, people in known.items():
+        typed = [p for p in petitioners if _number(p.id_number) == number]
+        match = next((person for person in people
+                      if all(fold(person.full_name) == fold(p.full_name or "")
+                             and _same_contacts(person, p) for p in typed)), None)
+        if match is not None:
+            kept[number] = match
     return kept
+
+
+def _visible_people(known: dict[str, list[Petitioner]], actor: User) -> dict[str, Petitioner]:
+    """The known people staff intake may file a petition under (and give the contact
+    details typed anew): for each ID number, the first record (`known`: the records of each
+    number, `_known_people`) whose identity the actor may see on every case it signs
+    (`can_see_identity`; for a kind other than a denunciation, being allowed to open it).
+
+    Anyone else is written as a new person, as the citizens' form does (`_public_matches`),
+    and never refused: filing under a denouncer's record showed the officer the denouncer's
+    phone and address and sent the denunciation's status mail to the contacts typed, and a
+    refusal told that the number was on record (found by a QA pass). A person on record
+    under no case is new too: nothing says who may see them.
+    """
+    ids = {person.id for people in known.values() for person in people}
+    if not ids:
+        return {}
+    seen: dict[int, bool] = {}
+    for petitioner_id, case in db.session.execute(
+            select(PetitionSigner.petitioner_id, Case)
+            .join(Petition, Petition.id == PetitionSigner.petition_id)
+            .join(Case, Case.id == Petition.case_id)
+            .where(PetitionSigner.petitioner_id.in_(ids))):
+        seen[petitioner_id] = (seen.get(petitioner_id, True)
+                               and can_see_identity(actor, case))
+    kept = {number: next((person for person in people if seen.get(person.id)), None)
+            for number, people in known.items()}
+    return {number: person for number, person in kept.items() if person is not None}
+
+
+def _matches(petitioners: list[PetitionerData], known: dict[str, list[Petitioner]],
+             actor: User | None) -> dict[str, Petitioner]:
+    """The known person a petition may be filed under, by ID number: `_public_matches` for
+    the citizens' form (no actor), `_visible_people` for staff."""
+    if actor is None:
+        return _public_matches(petitioners, known)
+    return _visible_people(known, actor)
+
+
+def _typed_contacts(data: PetitionerData) -> dict[str, str | None]:
+    return {"address": (data.address or "").strip() or None,
+            "phone": contacts.lenient(contacts.phone, data.phone),
+            "email": contacts.lenient(contacts.email, data.email)}
 
 
 def _fresher_contacts(person: Petitioner, data: PetitionerData) -> dict[str, str]:
     """The contact details a known person gave anew (typed and different): the latest ones
     are where the agency must reach them."""
-    typed = {"address": (data.address or "").strip() or None,
-             "phone": contacts.lenient(contacts.phone, data.phone),
-             "email": contacts.lenient(contacts.email, data.email)}
-    return {key: value for key, value in typed.items()
+    return {key: value for key, value in _typed_contacts(data).items()
             if value and value != getattr(person, key)}
+
+
+def _same_contacts(person: Petitioner, data: PetitionerData) -> bool:
+    """Are the typed address, phone and e-mail exactly the person's, empty ones included?"""
+    return all(value == ((getattr(person, key) or "").strip() or None)
+               for key, value in _typed_contacts(data).items())
 
 
 def _refresh_known(petitioners: list[PetitionerData],
@@ -271,7 +322,7 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
     petition = Petition(channel=data.channel, received_on=data.received_on,
                         received_by_id=actor.id if actor else None, eligible=data.eligible,
                         signers=[], attachments=[])
-    known = _known_people(data.petitioners)
+    known = _matches(data.petitioners, _known_people(data.petitioners), actor)
     errors = _known_person_errors(data.petitioners, known)
     if errors:
         raise ValidationFailed(errors)
@@ -284,20 +335,25 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
     return petition
 
 
-def identity_problems(petitioners: list[PetitionerData], prefix: str = "") -> dict[str, str]:
-    """The ID numbers typed under a name other than the one on record (or than another
-    signer's): for the desk to show beside its other problems, in the first round."""
-    return _known_person_errors(petitioners, _known_people(petitioners), prefix)
+def identity_problems(petitioners: list[PetitionerData], actor: User,
+                      prefix: str = "") -> dict[str, str]:
+    """The ID numbers typed under a name other than the one on record for a person the
+    actor may see (or than another signer's): for the desk to show beside its other
+    problems, in the first round."""
+    known = _visible_people(_known_people(petitioners), actor)
+    return _known_person_errors(petitioners, known, prefix)
 
 
-def _known_people(petitioners: list[PetitionerData]) -> dict[str, Petitioner]:
-    """The people already on record under the typed ID numbers."""
-    known: dict[str, Petitioner] = {}
+def _known_people(petitioners: list[PetitionerData]) -> dict[str, list[Petitioner]]:
+    """The records already on file under each typed ID number, the first first (one number
+    may have several: a petition staff may not link to a person is written as a new one)."""
+    known: dict[str, list[Petitioner]] = {}
     numbers = _id_numbers(petitioners)
     if numbers:
         for person in db.session.scalars(select(Petitioner)
-                                         .where(Petitioner.id_number.in_(numbers))):
-            known.setdefault(person.id_number, person)
+                                         .where(Petitioner.id_number.in_(numbers))
+                                         .order_by(Petitioner.id)):
+            known.setdefault(person.id_number, []).append(person)
     return known
 
 
@@ -326,13 +382,22 @@ def _second_complaint_clash(exc: IntegrityError) -> bool:
     return SECOND_COMPLAINT_INDEX in text or "cases.parent_case_id" in text
 
 
-def _references(data: CaseData) -> _References:
+def _references(data: CaseData, actor: User | None) -> _References:
+    """Read what the new case points to. An earlier denunciation is one the actor may see
+    the petitioners of (`can_see_identity`: for a desk, one it logged), else it is "not
+    found": linking to it told whether a suspect had signed it (the Repeated flag) and
+    named it beside the new petitioner (found by a QA pass). Any other earlier case may be
+    linked by any desk: a second complaint is often lodged at another desk than the
+    first. No actor: the citizen's own case (public.open_second_round, after the PIN)."""
     refs = _References(field=references.field(data.field_code),
                        locality=references.locality(data.locality_code))
     if data.parent_tracking_code:
         c = Case.__table__.c
-        refs.parent_id = db.session.scalar(
-            select(c.id).where(c.tracking_code == data.parent_tracking_code))
+        parent = db.session.scalar(
+            select(Case).where(c.tracking_code == data.parent_tracking_code))
+        if parent is not None and (actor is None or parent.kind != "denunciation"
+                                   or can_see_identity(actor, parent)):
+            refs.parent_id = parent.id
         refs.parent_missing = refs.parent_id is None
         if refs.parent_id is not None and _is_second_complaint(data):
             refs.second_complaint = db.session.scalar(
@@ -358,10 +423,12 @@ def _second_round_may_follow(parent_id: int, data: CaseData) -> bool:
 
 
 def validate_case(data: CaseData, today: date, prefix: str = "",
-                  refs: _References | None = None) -> dict[str, str]:
-    """Return field → message for everything wrong with a new case's input."""
+                  refs: _References | None = None,
+                  actor: User | None = None) -> dict[str, str]:
+    """Return field → message for everything wrong with a new case's input; `actor`: who
+    logs it (None: the citizen), to whom the earlier case must be visible."""
     errors = validate_petition(data.petition, today, prefix)
-    refs = refs or _references(data)
+    refs = refs or _references(data, actor)
     if data.kind not in KINDS:
         errors[prefix + "kind"] = N_("Chọn loại đơn.")
     if refs.field is None:
@@ -514,18 +581,17 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     days) are set here. Repeated petitions, and a matter becoming mass, change other rows
     too and go on through the ORM as before.
     """
-    refs = _references(data)
+    refs = _references(data, actor)
     # The people: one read for those with an ID number, as plain rows for the copy.
     numbers = _id_numbers(data.petition.petitioners)
-    known: dict[str, Petitioner] = {}
+    records: dict[str, list[Petitioner]] = {}
     if numbers:
         pt = Petitioner.__table__.c
         for row in db.session.execute(
                 select(pt.id, pt.full_name, pt.id_number, pt.phone, pt.email, pt.address)
-                .where(pt.id_number.in_(numbers))):
-            known.setdefault(row.id_number, Petitioner(**row._asdict()))
-    if actor is None:
-        known = _public_matches(data.petition.petitioners, known)
+                .where(pt.id_number.in_(numbers)).order_by(pt.id)):
+            records.setdefault(row.id_number, []).append(Petitioner(**row._asdict()))
+    known = _matches(data.petition.petitioners, records, actor)
     errors = validate_case(data, today, refs=refs)
     errors.update(_known_person_errors(data.petition.petitioners, known))
     if errors:
@@ -608,7 +674,8 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     for signer in petition.signers:  # the copy's ids, read by the pattern checks below
         signer.petition_id, signer.petitioner_id = petition.id, signer.petitioner.id
     opened = Opened(case.id, pin, case, refs.field, refs.locality, [SimpleNamespace(**event)])
-    own = escalation_patterns.people_of((person, None) for person, _rep in people)
+    own = escalation_patterns.people_of(((person, None) for person, _rep in people),
+                                        case.kind)
     if not escalation_patterns.may_be_repeated(case):
         members = escalation_patterns.mass_cases(case, group, own)
         if not members:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -91,17 +91,20 @@ CITIZEN_STATUS = {
 }
 
 
-def queue_status_change(case: Case, now: datetime) -> int:
+def queue_status_change(case: Case, now: datetime,
+                        petitioner_ids: Collection[int] | None = None) -> int:
     """E-mail the citizens of a case who gave an address: the new status only.
 
     Never an escalation's detail, never another petitioner's identity: each e-mail goes
-    to one person and names only the tracking code and the status.
+    to one person and names only the tracking code and the status. `petitioner_ids`: the
+    petitioners told (those whose withdrawal ended the case); default, those still standing.
     """
     status = catalog.label(CITIZEN_STATUS, case.status)
     status_en = catalog.label(CITIZEN_STATUS, case.status, "en")
     sent = 0
     people = {s.petitioner.id: s.petitioner for p in case.petitions for s in p.signers
-              if s.petitioner.email and s.withdrawn_on is None}
+              if s.petitioner.email and (s.withdrawn_on is None if petitioner_ids is None
+                                         else s.petitioner_id in petitioner_ids)}
     for person in people.values():
         # No language is known for a citizen: Vietnamese first, then English (as the receipt).
         subject = (f"Hồ sơ {case.tracking_code}: cập nhật tình trạng / "

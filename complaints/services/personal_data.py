@@ -9,7 +9,9 @@ on their own chain so that a review can tell who looked for whom: the trail is
 append-only, so anonymising a petitioner later does not erase a name searched for.
 
 Every petitioner's data is opened (and exported) on a stated ground, recorded: asking it of
-denouncers only would tell who denounced (Law on Denunciations Art. 8).
+denouncers only would tell who denounced (Law on Denunciations Art. 8). Opening or
+exporting someone who signed a denunciation shows who denounced it, so it is also recorded
+as an identity view on that denunciation's own trail (as a reveal on its case page is).
 
 Free text that officials typed into a case (subject, content, notes) is not rewritten:
 it is the record of the case, not the petitioner's identity.
@@ -103,10 +105,22 @@ def _required_ground(ground: str | None) -> str:
     return ground
 
 
+def _record_denunciation_views(cases: list[Case], ground: str, actor: User,
+                               now: datetime) -> None:
+    """Record on each denunciation among `cases` that this administrator was shown its
+    denouncer, with the ground they stated: its own trail then shows who looked."""
+    for case in cases:
+        if case.kind == "denunciation":
+            audit.record_case(case, "identity_viewed", actor, now,
+                              {"via": "personal_data", "ground": ground})
+
+
 def record_view(petitioner: Petitioner, ground: str, actor: User, now: datetime) -> None:
-    """Audit an administrator opening a petitioner's data on the ground they stated."""
-    audit.record(chain(petitioner), "petitioner_viewed", actor, now,
-                 {"ground": _required_ground(ground)})
+    """Audit an administrator opening a petitioner's data on the ground they stated (and
+    the identity view on every denunciation they signed)."""
+    ground = _required_ground(ground)
+    audit.record(chain(petitioner), "petitioner_viewed", actor, now, {"ground": ground})
+    _record_denunciation_views(cases_of(petitioner), ground, actor, now)
 
 
 def _ended_on(case: Case) -> date:
@@ -204,6 +218,7 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
     }
     audit.record(chain(petitioner), "petitioner_exported", actor, now,
                  {"petitions": len(signed), "cases": len(cases), "ground": ground})
+    _record_denunciation_views(cases, ground, actor, now)
     return data
 
 

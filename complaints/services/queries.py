@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from complaints.domain import states
@@ -21,6 +21,31 @@ def cases_visible_to(user: User) -> Select:
         # Reception sees what its desk logged, wherever it went since.
         query = query.where(Case.reception_agency_id == user.agency_id)
     return query
+
+
+def identity_visible(user: User) -> ColumnElement[bool]:
+    """SQL twin of permissions.can_see_identity for the cases this user may view: those
+    whose petitioners' identity they may see (a denunciation's included)."""
+    if user.role == "inspector":
+        return true()
+    if user.agency_id is None:  # never "agency IS NULL": no agency sees nothing
+        return false()
+    if user.role == "reception":  # the intake staff who logged it
+        return Case.reception_agency_id == user.agency_id
+    if user.role == "agency_head":  # the head of the agency resolving it
+        return Case.agency_id == user.agency_id
+    if user.role == "agency_officer":  # the officer resolving it
+        return and_(Case.agency_id == user.agency_id, Case.officer_id == user.id)
+    return false()
+
+
+def content_readable(user: User) -> ColumnElement[bool] | None:
+    """SQL twin of permissions.can_read_content for the cases this user may view: where a
+    search may match the free-text content (elsewhere the subject only). None when this
+    reader may read every content they can reach (no condition to add)."""
+    if user.role == "inspector":
+        return None
+    return or_(Case.kind != "denunciation", identity_visible(user))
 
 
 def reception_queue(user: User, limit: int = 50) -> list[Case]:

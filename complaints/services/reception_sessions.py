@@ -122,7 +122,7 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
                     "Không có hồ sơ này trong các hồ sơ cơ quan của bạn đang giữ; để trống để "
                     "mở hồ sơ mới.")
         else:
-            errors.update(intake.validate_case(row, today, prefix=prefix))
+            errors.update(intake.validate_case(row, today, prefix=prefix, actor=actor))
     return errors
 
 

@@ -3,7 +3,10 @@
 Attribution (shown on the page with the score rules):
 - received: distinct cases routed, transferred or designated to the agency in the period;
 - accepted / resolved on time: the case's acceptance / resolution deadline completed in
-  the period (met_on) by the agency now holding it; on time when met_on <= due_on;
+  the period (met_on) by the agency now holding it; on time when met_on <= due_on. Only an
+  acceptance (thụ lý) completes the acceptance stage for the scorecard: a refusal (không
+  thụ lý) or a withdrawal before acceptance stops that clock too but is no acceptance, and
+  counts neither in "accepted", its on-time share nor its average working days;
 - average working days per stage: start_on → met_on in working days (calendar service);
   handling counts for the reception agency, the other stages for the holding agency;
 - overdue now: open cases held with a stage past due on the given day;

@@ -97,6 +97,24 @@ def _utc_day(moment: datetime) -> date:
     return moment.date()
 
 
+def _accepted():
+    """The acceptance stage stopped by an acceptance (thụ lý): the case's resolution clock
+    started that day. A refusal (không thụ lý) or a withdrawal also stops the acceptance
+    clock, but starts none, and is no acceptance; a later withdrawal does not undo one.
+
+    The holding agency's resolution deadline exists only while its acceptance stands (a
+    return, a transfer or a lead designation drops it and restarts or drops the acceptance
+    stage, whose day the flush listener then unlists), and keeps its start through
+    extensions, suspensions and recomputations.
+    """
+    resolution = aliased(CaseDeadline)
+    return (select(resolution.id)
+            .where(resolution.case_id == CaseDeadline.case_id,
+                   resolution.stage == "resolution",
+                   resolution.start_on == CaseDeadline.met_on)
+            .exists())
+
+
 def count_days(ranges: Ranges, agency_ids: list[int] | None = None
                ) -> dict[tuple[int, date], Counts]:
     """Count the additive scorecard figures per (agency, day) over the given day ranges.
@@ -138,7 +156,8 @@ def count_days(ranges: Ranges, agency_ids: list[int] | None = None
             .join(Case, Case.id == CaseDeadline.case_id)
             # Each stage's case looked up in the narrow holders index, not the wide table.
             .with_hint(Case, "INDEXED BY ix_cases_holders", "sqlite")
-            .where(_in(CaseDeadline.met_on, ranges), holder.is_not(None), *only(holder))
+            .where(_in(CaseDeadline.met_on, ranges), holder.is_not(None), *only(holder),
+                   or_(CaseDeadline.stage != "acceptance", _accepted()))
             .group_by(holder, CaseDeadline.stage, CaseDeadline.start_on, CaseDeadline.met_on)):
         done, timely, days = STAGE_COLUMNS[stage]
         values = out[(agency_id, met)].values

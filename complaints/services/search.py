@@ -6,13 +6,21 @@ index over unaccent() (ts_rank). Both are built in complaints/models/search_inde
 The global search box (`search_cases`) ranks within a bounded candidate set: the newest
 CANDIDATES matching cases this user may see (read in index order and stopped there), so a
 common word costs the same as a rare one; lists filtered by q (`apply`) rank every match.
+
+A denunciation's content is searched only for readers who may see its denouncer
+(permissions.can_read_content): the letter may name them, and a match on a name or a phone
+would tell who denounced. For other readers it matches on its subject alone, and is ranked
+on its subject alone. The index stays one document per case: the full match still uses it
+(FTS5, or the GIN index on PostgreSQL), and the subject test only rechecks the rows it
+found (PostgreSQL: to_tsvector of the subject on those rows; SQLite: the same FTS5 table
+with a column filter on `subject`).
 """
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, column, func, literal_column, select, table, text
+from sqlalchemy import Select, case, column, func, literal_column, or_, select, table, text
 
 from complaints.domain.text import fold
 from complaints.extensions import db
@@ -26,6 +34,9 @@ CANDIDATES = 1000  # search_cases ranks the newest this many matches
 _fts = table("case_search", column("rowid"))
 _PG_DOCUMENT = ("to_tsvector('simple'::regconfig, "
                 "case_search_fold(cases.subject || ' ' || cases.content))")
+_PG_SUBJECT = "to_tsvector('simple'::regconfig, case_search_fold(cases.subject))"
+# bm25 over the subject column only (weights: subject 1, content 0).
+_BM25_SUBJECT = "bm25(case_search, 1.0, 0.0)"
 
 
 def terms(q: str | None) -> list[str]:
@@ -37,29 +48,61 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def apply(query: Select, q: str | None) -> tuple[Select, object | None]:
-    """Restrict a query over Case to the cases matching q; return it and a rank to sort by.
+def _fts_match(words: list[str]) -> str:
+    """FTS5: each word quoted (no operators from user input), all required."""
+    return " ".join(f'"{w}"' for w in words)
+
+
+def _subject_hits(words: list[str]) -> Select:
+    """FTS5: the ids of the cases whose subject holds every word."""
+    match = " AND ".join(f'subject : "{w}"' for w in words)
+    # Never correlated: the global search box joins the same table around it.
+    return select(_fts.c.rowid).select_from(_fts).where(
+        text("case_search MATCH :subject_match").bindparams(subject_match=match)
+    ).correlate(None)
+
+
+def _pg_match(words: list[str], readable) -> tuple[list, object]:
+    """PostgreSQL: the conditions of a match (the content only where `readable`) and its
+    rank (best first ascending)."""
+    tsquery = func.to_tsquery("simple", " & ".join(words))
+    document = literal_column(_PG_DOCUMENT)
+    conditions = [document.op("@@")(tsquery)]
+    rank = -func.ts_rank(document, tsquery)
+    if readable is None:
+        return conditions, rank
+    # Rechecks only the rows the GIN index found: a subject match is a document match.
+    subject = literal_column(_PG_SUBJECT)
+    conditions.append(or_(readable, subject.op("@@")(tsquery)))
+    return conditions, case((readable, rank), else_=-func.ts_rank(subject, tsquery))
+
+
+def apply(query: Select, q: str | None, user: User) -> tuple[Select, object | None]:
+    """Restrict a query over Case to the cases matching q for this reader; return it and a
+    rank to sort by.
 
     The rank orders best first when used ascending. With no words, the query is unchanged.
+    A denunciation whose content the reader may not read matches on its subject only.
     """
     words = terms(q)
     if not words:
         return query, None
+    readable = queries.content_readable(user)
     if _dialect() == "postgresql":
-        tsquery = func.to_tsquery("simple", " & ".join(words))
-        document = literal_column(_PG_DOCUMENT)
-        query = query.where(document.op("@@")(tsquery))
-        return query, -func.ts_rank(document, tsquery)
-    # FTS5: each word quoted (no operators from user input), all required.
-    match = " ".join(f'"{w}"' for w in words)
+        conditions, rank = _pg_match(words, readable)
+        return query.where(*conditions), rank
     hits = (
-        select(_fts.c.rowid.label("case_id"), literal_column("bm25(case_search)").label("rank"))
+        select(_fts.c.rowid.label("case_id"), literal_column("bm25(case_search)").label("rank"),
+               literal_column(_BM25_SUBJECT).label("subject_rank"))
         .select_from(_fts)
-        .where(text("case_search MATCH :match").bindparams(match=match))
+        .where(text("case_search MATCH :match").bindparams(match=_fts_match(words)))
         .subquery("hits")
     )
     query = query.join(hits, hits.c.case_id == Case.id)
-    return query, hits.c.rank
+    if readable is None:
+        return query, hits.c.rank
+    query = query.where(or_(readable, Case.id.in_(_subject_hits(words))))
+    return query, case((readable, hits.c.rank), else_=hits.c.subject_rank)
 
 
 def search_cases(user: User, q: str, limit: int = 50) -> list[Case]:
@@ -77,23 +120,24 @@ def search_query(user: User, q: str, limit: int = 50) -> Select | None:
     if not words:
         return None
     visible = queries.cases_visible_to(user)
+    readable = queries.content_readable(user)
     if _dialect() == "postgresql":
-        tsquery = func.to_tsquery("simple", " & ".join(words))
-        document = literal_column(_PG_DOCUMENT)
-        newest = (visible.with_only_columns(Case.id.label("case_id"))
-                  .where(document.op("@@")(tsquery))
+        conditions, rank = _pg_match(words, readable)
+        newest = (visible.with_only_columns(Case.id.label("case_id")).where(*conditions)
                   .order_by(Case.id.desc()).limit(CANDIDATES).subquery("newest"))
         query = (select(Case).join(newest, newest.c.case_id == Case.id)
-                 .order_by(-func.ts_rank(document, tsquery), Case.id.desc()))
+                 .order_by(rank, Case.id.desc()))
     else:
         # FTS5 reads its doclist newest first and stops at CANDIDATES visible rows; bm25
         # is computed for those only.
-        match = " ".join(f'"{w}"' for w in words)
-        newest = (visible.with_only_columns(
-                      Case.id.label("case_id"),
-                      literal_column("bm25(case_search)").label("rank"))
+        rank = literal_column("bm25(case_search)")
+        if readable is not None:
+            visible = visible.where(or_(readable, Case.id.in_(_subject_hits(words))))
+            rank = case((readable, rank), else_=literal_column(_BM25_SUBJECT))
+        newest = (visible.with_only_columns(Case.id.label("case_id"), rank.label("rank"))
                   .join(_fts, _fts.c.rowid == Case.id)
-                  .where(text("case_search MATCH :match").bindparams(match=match))
+                  .where(text("case_search MATCH :match").bindparams(
+                      match=_fts_match(words)))
                   .order_by(_fts.c.rowid.desc()).limit(CANDIDATES).subquery("newest"))
         query = (select(Case).join(newest, newest.c.case_id == Case.id)
                  .order_by(newest.c.rank, Case.id.desc()))
@@ -146,12 +190,12 @@ def desk_search(user: User, q: str, limit: int = 50) -> list[Case]:
     return [c for c in found if not (c.id in seen or seen.add(c.id))][:limit]
 
 
-def agency_match(query: Select, q: str) -> Select:
+def agency_match(query: Select, q: str, user: User) -> Select:
     """Narrow an agency's case list to `q`: its tracking code, or words of the subject or
     content (never a petitioner's name: an agency must not find a case by the name of a
-    secret denouncer)."""
+    secret denouncer, nor by the content of a denunciation it may not read)."""
     code = (q or "").strip().upper().replace(" ", "")
     if _TRACKING_CODE.fullmatch(code):
         return query.where(Case.tracking_code == code)
-    matched, _rank = apply(query, q)
+    matched, _rank = apply(query, q, user)
     return matched

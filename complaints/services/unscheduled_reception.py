@@ -70,7 +70,8 @@ def _facts(rows) -> list[rules.PromptFacts]:
         mass_on.update(db.session.execute(
             select(Escalation.case_id, func.min(Escalation.as_of))
             .where(Escalation.case_id.in_(mass_ids[start:start + 500]),
-                   Escalation.reason == rules.MASS)
+                   Escalation.reason == rules.MASS,
+                   Escalation.lapsed_at.is_(None))  # mass again after withdrawals: anew
             .group_by(Escalation.case_id)).all())
     return [rules.PromptFacts(
         case_id=r.id, status=r.status, heated_on=r.heated_on,

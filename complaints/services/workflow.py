@@ -17,9 +17,15 @@ from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
 from complaints.domain.messages import N_
 from complaints.domain.text import blank, has_control
 from complaints.extensions import db
-from complaints.models import Agency, Case, Routing, User
+from complaints.models import Agency, AuditEvent, Case, Routing, User
 from complaints.permissions import can_act, lead_refusal
-from complaints.services import audit, deadlines, escalation, notifications
+from complaints.services import (
+    audit,
+    deadlines,
+    escalation,
+    notifications,
+    withdrawal_notify,
+)
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -107,12 +113,14 @@ def _move(case: Case, action: str, actor: User | None, to: Agency | None, on: da
     return move
 
 
-def _finish(case: Case, action: str, actor: User | None, now: datetime, data: dict) -> None:
+def _finish(case: Case, action: str, actor: User | None, now: datetime,
+            data: dict) -> AuditEvent:
     deadlines.refresh_attention(case)
     db.session.flush()
-    audit.record_case(case, action, actor, now, {"status": case.status, **data})
+    event = audit.record_case(case, action, actor, now, {"status": case.status, **data})
     # Citizens who gave an e-mail hear of each new status (deduplicated per status).
     notifications.queue_status_change(case, now)
+    return event
 
 
 def route(case: Case, agency_code: str, actor: User | None, now: datetime, today: date,
@@ -255,6 +263,8 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
     deadlines.set_deadline(case, "resolution", row.start_on, row.extended_days + days)
     _finish(case, "extended", actor, now, {"days": days, "reason": reason, "on": on,
                                            "from": before, "to": row.due_on})
+    # Entered after the sweep flagged the case overdue: the new due date takes it back.
+    escalation.lapse_overtaken(case, now, today)
     return case
 
 
@@ -293,6 +303,7 @@ def extend_handling(case: Case, days: int, reason: str, actor, now, today,
     _finish(case, "extended", actor, now, {"stage": "handling", "days": days,
                                            "reason": reason, "on": on, "from": before,
                                            "to": row.due_on})
+    escalation.lapse_overtaken(case, now, today)
     return case
 
 
@@ -445,9 +456,13 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
     details = {"reason": reason, "on": on, "petitioners": list(decided.withdrawing)}
     if not decided.ends_case:  # the others go on: the case keeps its status and clocks
         db.session.flush()
-        audit.record_case(case, "signers_withdrawn", actor, now, {
+        event = audit.record_case(case, "signers_withdrawn", actor, now, {
             "status": case.status, **details, "remaining": len(decided.remaining),
             **({"no_representative": True} if decided.no_representative_left else {})})
+        # Told as a whole withdrawal is: the holding agency, and those who withdrew.
+        withdrawal_notify.queue_withdrawal(case, decided, on, actor, now,
+                                           f"{case.id}:{event.seq}")
+        escalation.recheck_mass(case, now, on)  # fewer than five people may stand now
         return case
     for row in case.deadlines:
         if row.met_on is None:
@@ -458,7 +473,9 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
         if petition.handling_outcome is None:
             petition.handling_outcome, petition.handled_on = "withdrawn", on
     case.status, case.closed_on = new_status, on
-    _finish(case, "withdrawn", actor, now, details)
+    event = _finish(case, "withdrawn", actor, now, details)
+    withdrawal_notify.queue_withdrawal(case, decided, on, actor, now, f"{case.id}:{event.seq}")
+    escalation.recheck_mass(case, now, on)
     return case
 
 
@@ -498,6 +515,8 @@ def resume(case: Case, actor, now, today, decided_on=None) -> Case:
         row.rule += dl.suspension_note(case.suspended_on, on, row.due_on)
     case.suspended_on = None
     _finish(case, "resumed", actor, now, {"on": on, "due_on": row.due_on if row else None})
+    # A suspension entered after the sweep flagged the case overdue gives its time back.
+    escalation.lapse_overtaken(case, now, today)
     return case
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from complaints.extensions import db
-from complaints.models import AuditEvent, Escalation, Notification
+from complaints.models import AuditEvent, Case, Escalation, Notification
 from complaints.services import workflow
 from complaints.services.escalation import escalate_due
 from tests.conftest import IS_POSTGRES, NOW, TODAY
@@ -84,3 +84,36 @@ def test_two_sweeps_after_a_ladder_change_recompute_and_escalate_each_case_once(
     assert db.session.get(JobRun, ATTENTION_JOB).last_success_at is not None
     assert not attention_outdated()
     assert {db.session.get(Case, i).next_attention_on for i in ids} == {dates[3]}
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="row locks (SKIP LOCKED) need PostgreSQL")
+def test_two_sweeps_raise_the_overdue_again_once_after_extensions(app, world, make_case):
+    """An extension entered after the sweep took the overdue back (the step lapsed): once
+    the new due date passes, two sweeps at once raise it again once per case (the key
+    holds only the escalations that stand)."""
+    ids = []
+    for i in range(20):
+        case = make_case(actor=world.reception, kind="recommendation",
+                         received_on=date(2026, 10, 1),
+                         subject=f"Kiến nghị số {i} về chiếu sáng công cộng {i * 7919}")
+        workflow.route(case, "SO-A", world.reception, NOW, TODAY,
+                       decided_on=date(2026, 10, 2))
+        workflow.accept(case, world.head_a, NOW, TODAY, decided_on=date(2026, 10, 5))
+        ids.append(case.id)
+    db.session.commit()
+    escalate_due(date(2026, 10, 27), NOW)  # due 26/10: all overdue
+    for case_id in ids:
+        workflow.extend(db.session.get(Case, case_id), 10, "Cần xác minh thêm", world.head_a,
+                        NOW, date(2026, 10, 29), decided_on=date(2026, 10, 23))
+    db.session.commit()
+    results = []
+    errors = run_at_once(app, 2, lambda _i: results.append(
+        escalate_due(date(2026, 11, 10), NOW, chunk_size=5, commit=db.session.commit)))
+    assert not errors, errors
+    db.session.expire_all()
+    rows = db.session.execute(select(Escalation.case_id, Escalation.level,
+                                     Escalation.lapsed_at.is_(None))).all()
+    standing = [(case_id, level) for case_id, level, stands in rows if stands]
+    assert sorted(standing) == [(case_id, 1) for case_id in sorted(ids)]
+    assert len(rows) == 40 and sum(r.escalated for r in results) == 20
+    assert all(db.session.get(Case, i).flag_overdue for i in ids)

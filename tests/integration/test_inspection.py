@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from openpyxl import load_workbook
@@ -352,6 +354,21 @@ def test_the_unscheduled_reception_list_past_its_last_page_says_so(client, login
     notice = html[html.index('data-testid="page-out-of-range"'):]
     assert "Trang 7 không có mục nào: danh sách có 1 mục trong 1 trang." in notice
     assert 'href="/inspection/reception?page=1#unscheduled"' in notice
+
+
+def test_the_unscheduled_list_pages_keep_the_period_asked_for(client, login, world):
+    # Paging the prompts showed the compliance of the current quarter instead of the
+    # period on the page (its links dropped the period).
+    world["late"].heated_on = TODAY
+    db.session.commit()
+    login(world["inspector"])
+    html = client.get("/inspection/reception?period=month&year=2026&number=10&page=7"
+                      ).get_data(as_text=True)
+    assert "Số liệu tính từ ngày 15/09/2026 đến ngày 14/10/2026" in html
+    notice = html[html.index('data-testid="page-out-of-range"'):]
+    href = re.search(r'href="(/inspection/reception\?[^"#]*)#unscheduled"', notice).group(1)
+    assert parse_qs(urlsplit(href.replace("&amp;", "&")).query) == {
+        "period": ["month"], "year": ["2026"], "number": ["10"], "page": ["1"]}
 
 
 def test_the_case_list_file_has_no_always_empty_columns(client, login, world):

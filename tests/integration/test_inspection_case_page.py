@@ -185,7 +185,7 @@ def test_the_repeat_chain_lists_the_joined_petitions_that_made_the_flag(client, 
     basis = html[html.index('data-testid="repeat-basis"'):]
     basis = basis[:basis.index("</p>")]
     assert "3 đơn từ ngày 02/11/2026 đến ngày 20/11/2026" in basis
-    assert "từ 3 đơn trong 365 ngày" in basis
+    assert "từ 3 đơn trong 12 tháng" in basis
     client.get("/lang/en")
     html = client.get(f"/inspection/cases/{case.tracking_code}").get_data(as_text=True)
     assert len(_list(html, "repeat-petitions")) == 3

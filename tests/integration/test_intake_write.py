@@ -222,7 +222,8 @@ def test_an_online_form_neither_learns_nor_changes_who_is_on_record(api, world):
             locality_code=world["locality"].code,
             petition=intake.PetitionData(channel="online", received_on=TODAY, petitioners=[
                 intake.PetitionerData(full_name=full_name, id_number=known["id_number"],
-                                      phone=phone)]))
+                                      phone=phone, email=known["email"],
+                                      address=known["address"])]))
         case, _pin = intake.receive_case(data, None, NOW, TODAY)
         db.session.commit()
         return case

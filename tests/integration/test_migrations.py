@@ -238,3 +238,84 @@ def test_escalations_get_the_start_of_their_stage_and_keep_their_notices(empty_d
     assert notices == 3
     assert runner.invoke(args=["db", "downgrade", "c0ef23577d51"]).exit_code == 0
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_superseded_escalations_lapse_and_the_repeat_window_turns_to_months(
+        empty_database_url):
+    """d6e7103f4110: the escalations closed as superseded lapsed when closed, and a lapsed
+    step may be raised again under the same key. 83556915d966: the repeat window's versions
+    move from days to calendar months (365 → 12) and back on a downgrade."""
+    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "5f0a9c3e7b21"]).exit_code == 0
+    t = db.metadata.tables
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(t["fields"].insert(), {"id": 1, "code": "land", "name_vi": "Đất",
+                                                "name_en": "Land",
+                                                "report_category": "admin_land",
+                                                "active": True})
+            conn.execute(t["cases"].insert(), {
+                "id": 1, "tracking_code": "T1", "kind": "complaint", "field_id": 1,
+                "subject": "s", "content": "c", "status": "accepted",
+                "received_on": date(2026, 10, 1)})
+            for id_, action, acknowledged in ((1, "superseded", "2026-10-29 03:00:00"),
+                                              (2, None, None)):
+                conn.execute(text(
+                    "INSERT INTO escalations (id, case_id, stage, started_on, level, reason,"
+                    " as_of, created_at, acknowledged_at, action_taken) VALUES (:id, 1,"
+                    " 'resolution', :start, 1, 'overdue', '2026-10-27', '2026-10-27 03:00:00',"
+                    " :ack, :action)"),
+                    {"id": id_, "start": f"2026-10-0{id_}", "ack": acknowledged,
+                     "action": action})
+            for code, value, on in (("repeat_window_days", 365, "2026-01-01"),
+                                    ("repeat_window_days", 730, "2027-01-01"),
+                                    ("mass_petitioners", 5, "2026-01-01")):
+                conn.execute(text(
+                    "INSERT INTO pattern_rules (code, value, effective_from, source,"
+                    " created_at) VALUES (:code, :value, :on, 'Quy định', '2026-01-01')"),
+                    {"code": code, "value": value, "on": on})
+        db.engine.dispose()
+
+    def rules():
+        with app.app_context():
+            with db.engine.connect() as conn:
+                found = conn.execute(text("SELECT code, value FROM pattern_rules"
+                                          " ORDER BY id")).all()
+            db.engine.dispose()
+        return [tuple(r) for r in found]
+
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.begin() as conn:
+            lapsed = dict(conn.execute(text("SELECT id, lapsed_at FROM escalations")).all())
+            # The superseded step of the stage started on 01/10 is raised again.
+            conn.execute(text(
+                "INSERT INTO escalations (id, case_id, stage, started_on, level, reason,"
+                " as_of, created_at) VALUES (3, 1, 'resolution', '2026-10-01', 1, 'overdue',"
+                " '2026-11-10', '2026-11-10 03:00:00')"))
+        db.engine.dispose()
+    assert lapsed[1] is not None and str(lapsed[1])[:10] == "2026-10-29" and lapsed[2] is None
+    assert rules() == [("repeat_window_months", 12), ("repeat_window_months", 24),
+                       ("mass_petitioners", 5)]
+    with app.app_context():
+        with pytest.raises(Exception, match="(?i)unique"):  # noqa: PT011  (SQLite / psycopg)
+            with db.engine.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO escalations (case_id, stage, started_on, level, reason,"
+                    " as_of, created_at) VALUES (1, 'resolution', '2026-10-01', 1, 'overdue',"
+                    " '2026-11-11', '2026-11-11 03:00:00')"))
+        db.engine.dispose()
+    # A step raised again cannot go back to the older key; without it, the downgrade runs.
+    result = runner.invoke(args=["db", "downgrade", "5f0a9c3e7b21"])
+    assert result.exit_code != 0
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM escalations WHERE id = 3"))
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "downgrade", "5f0a9c3e7b21"])
+    assert result.exit_code == 0, result.output
+    assert rules() == [("repeat_window_days", 365), ("repeat_window_days", 730),
+                       ("mass_petitioners", 5)]
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0

@@ -84,7 +84,7 @@ def test_acknowledging_a_superseded_escalation_says_it_lapsed(client, login, wor
                        data={f"ack{esc.id}-action": "note", f"ack{esc.id}-note": "Đã xem"},
                        follow_redirects=True).text
     assert "đã được xác nhận trước đó" not in page
-    assert "đã hết hiệu lực: hồ sơ đã chuyển hoặc trả lại" in page
+    assert "đã hết hiệu lực: hồ sơ đã chuyển, trả lại hoặc có hạn mới" in page
 
 
 @pytest.mark.parametrize(("figures", "field"), [

@@ -207,10 +207,38 @@ def test_a_job_with_a_good_custom_period_covers_its_dates(world, client, login):
         "custom", "2026-08-01", "2026-09-01")
 
 
-def test_the_reception_page_still_answers_with_its_warning(world, client, login):
-    # The reception page (sessions.py) keeps its own behaviour: the current quarter, warned.
+@pytest.mark.parametrize(("query", "field", "message", "typed"), BAD)
+def test_the_reception_page_refuses_a_bad_period_too(world, client, login, query, field,
+                                                     message, typed):
+    # It showed the current quarter's compliance with a warning instead (found by review):
+    # figures of a period nobody asked for, under the heading of a page that looks right.
     login(world["inspector"])
-    response = client.get("/inspection/reception?period=month&year=2024")
-    assert response.status_code == 200
-    assert "Kỳ báo cáo không hợp lệ; đang hiển thị quý hiện tại." in response.get_data(
-        as_text=True)
+    response = client.get(f"/inspection/reception?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'data-testid="error-summary"' in html and f'href="#{field}"' in html
+    error = html[html.index(f'data-testid="error-{field}"'):]
+    assert error[error.index(">") + 1:].startswith(message)
+    assert typed in html
+    assert 'data-testid="reception-compliance"' not in html
+    assert "Số liệu tính từ ngày" not in html and "Kỳ báo cáo không hợp lệ" not in html
+
+
+def test_the_reception_page_has_the_period_form_and_keeps_its_links(world, client, login,
+                                                                    make_user):
+    login(world["inspector"])
+    for url, shown in (
+            ("/inspection/reception", CURRENT_QUARTER),
+            ("/inspection/reception?period=month&year=2026&number=11",
+             "Số liệu tính từ ngày 15/10/2026 đến ngày 14/11/2026"),
+            ("/inspection/reception?period=quarter&number=4&year=2026", CURRENT_QUARTER),
+            ("/inspection/reception?period=custom&start=2026-08-01&end=2026-09-01",
+             "Số liệu tính từ ngày 01/08/2026 đến ngày 01/09/2026")):
+        response = client.get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, url
+        assert shown in html and 'data-testid="reception-compliance"' in html, url
+        form = html[html.index('<form method="get" action="/inspection/reception"'):]
+        form = form[:form.index("</form>")]
+        assert 'id="period"' in form and 'id="start"' in form, url
+    assert 'value="2026-08-01"' in form and 'value="2026-09-01"' in form

@@ -18,7 +18,7 @@ import pytest
 
 from complaints.extensions import db
 from complaints.models import CitizenFeedback, Escalation, ReceptionSession, ScoreWeight
-from complaints.services import scorecard, workflow
+from complaints.services import scorecard, scorecard_summary, workflow
 from tests.conftest import TODAY
 
 START, END = date(2026, 10, 1), date(2026, 11, 14)
@@ -75,7 +75,7 @@ def world(make_agency, make_user, make_case):
                          scheduled=False),
     ])
     db.session.commit()
-    return {"d": d, "c": c, "desk": desk, "cases": (c1, c2, c3, c4),
+    return {"d": d, "c": c, "desk": desk, "cases": (c1, c2, c3, c4), "reception": r,
             "inspector": make_user("inspector"), "admin": make_user("admin"),
             "head_c": make_user("agency_head", agency=c)}
 
@@ -105,6 +105,44 @@ def test_department_figures(world):
                                "satisfaction": 0.875}
     # (20×0.5 + 30×0.5 + 20×0.5 + 10×0.75 + 10×1 + 10×0.875) / 100 × 100
     assert card.score == pytest.approx(61.25, abs=0.051)
+
+
+def test_refusals_and_withdrawals_are_not_acceptances(world, make_case, client, login):
+    # Found by review: "accepted" counted every acceptance clock stopped — a refusal
+    # (không thụ lý) and a withdrawal before acceptance too, both "on time" — so an agency
+    # refusing cases looked like one accepting them promptly.
+    day = date(2026, 10, 1)
+    refused, withdrawn, accepted_then_withdrawn = (
+        make_case(world["reception"], received_on=day, today=day, now=_on(day))
+        for _n in range(3))
+    for c in (refused, withdrawn, accepted_then_withdrawn):
+        workflow.route(c, "D", None, _on(day), day)
+    workflow.refuse(refused, "Không thuộc trường hợp được thụ lý", None,
+                    _on(date(2026, 10, 5)), date(2026, 10, 5))
+    workflow.withdraw(withdrawn, "Người khiếu nại rút đơn", None, _on(date(2026, 10, 6)),
+                      date(2026, 10, 6))
+    # Accepted on time (09/10, 6 working days), withdrawn later: still an acceptance.
+    workflow.accept(accepted_then_withdrawn, None, _on(date(2026, 10, 9)), date(2026, 10, 9))
+    workflow.withdraw(accepted_then_withdrawn, "Người khiếu nại rút đơn", None,
+                      _on(date(2026, 10, 20)), date(2026, 10, 20))
+    db.session.commit()
+    for built in (False, True):  # counted live, then read from the daily summary
+        if built:
+            scorecard_summary.rebuild(TODAY)
+            db.session.commit()
+        card = _cards(world["inspector"])["D"]
+        m = card.metrics
+        assert m.received == 7
+        # c1 on the due day, c3 a day late, the one accepted 09/10 on time.
+        assert (m.accepted, m.accepted_on_time) == (3, 2), built
+        assert m.working_days["acceptance"] == 7.0  # (7 + 8 + 6) / 3
+        assert card.components["on_time_acceptance"] == pytest.approx(2 / 3)
+    login(world["inspector"])
+    html = client.get("/inspection/scorecard?period=custom&start=2026-10-01&end=2026-11-14"
+                      ).get_data(as_text=True)
+    row = html[html.index('data-testid="card-D"'):]
+    assert '<td data-testid="accepted">2/3</td>' in row[:row.index("</tr>")]
+    assert "hồ sơ không thụ lý hoặc rút đơn trước khi thụ lý không được tính" in html
 
 
 def test_commune_reception_rule_and_desk_handling(world):

@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from complaints.domain import states
 from complaints.extensions import db
@@ -56,11 +56,15 @@ def _direct(ids: list[int], start: date, end: date, today: date) -> dict[int, di
     holder = case((CaseDeadline.stage == "handling", Case.reception_agency_id),
                   else_=Case.agency_id)
     sums: dict = defaultdict(lambda: [0, 0, 0])
+    # The acceptance stage counts only when the case was accepted (thụ lý) that day: not
+    # when a refusal (không thụ lý) or a withdrawal stopped its clock.
+    accepted = or_(CaseDeadline.stage != "acceptance",
+                   Case.accepted_on == CaseDeadline.met_on)
     for agency_id, stage, begun, met, ok in db.session.execute(
             select(holder, CaseDeadline.stage, CaseDeadline.start_on, CaseDeadline.met_on,
                    CaseDeadline.met_on <= CaseDeadline.due_on)
             .join(Case, Case.id == CaseDeadline.case_id)
-            .where(CaseDeadline.met_on.between(start, end), holder.in_(ids))):
+            .where(CaseDeadline.met_on.between(start, end), holder.in_(ids), accepted)):
         total = sums[(agency_id, stage)]
         total[0] += max(0, calendar.working_days_between(begun, met))
         total[1] += 1
@@ -157,7 +161,10 @@ def _build(rng: random.Random, make_agency, make_user, make_case) -> dict:
             other = rng.choice([x for x in CODES if x != holder])
             steps.append((rng.choice(("transfer", "transfer", "return")), other))
             holder = other
-        steps += [("accept", None), ("resolve", None)]
+        # Mostly accepted; some refused (không thụ lý) or withdrawn before acceptance, which
+        # stop the acceptance clock without being acceptances; some withdrawn after it.
+        ending = rng.choice(("accept", "accept", "accept", "refuse", "withdraw"))
+        steps += [(ending, None)] + ([("resolve", None)] if ending == "accept" else [])
         for action, code in steps:
             day += timedelta(days=rng.choice((0, 1, 2, 3, 8, 12, 35)))
             if day >= TODAY:
@@ -172,7 +179,13 @@ def _build(rng: random.Random, make_agency, make_user, make_case) -> dict:
                     workflow.route(c, code, None, _on(day), day)
                 elif action == "accept":
                     workflow.accept(c, None, _on(day), day)
-                elif rng.random() < 0.7:
+                elif action == "refuse":
+                    workflow.refuse(c, "Không thụ lý", None, _on(day), day)
+                elif action == "withdraw":
+                    workflow.withdraw(c, "Rút đơn", None, _on(day), day)
+                elif (luck := rng.random()) < 0.15:  # withdrawn after acceptance
+                    workflow.withdraw(c, "Rút đơn", None, _on(day), day)
+                elif luck < 0.7:
                     workflow.resolve(c, "right", f"{c.id}/QĐ", "Giải quyết", None, _on(day), day)
             except (NotAllowed, ValidationFailed):
                 break
@@ -231,6 +244,18 @@ def test_summary_agrees_with_direct_count(seed, make_agency, make_user, make_cas
     deadline = db.session.scalar(select(CaseDeadline).where(CaseDeadline.met_on.is_not(None))
                                  .order_by(CaseDeadline.id))
     deadline.met_on -= timedelta(days=1)
+    # Acceptance clocks stopped on past days by a refusal and a withdrawal, and an accepted
+    # case withdrawn: none of them an acceptance, each day unlisted by the listener.
+    waiting = [c for c in cases if c.status == states.ROUTED]
+    past = TODAY - timedelta(days=1)
+    for c, act in zip(waiting, ("refuse", "withdraw"), strict=False):
+        if act == "refuse":
+            workflow.refuse(c, "Không thụ lý", None, _on(TODAY), TODAY, decided_on=past)
+        else:
+            workflow.withdraw(c, "Rút đơn", None, _on(TODAY), TODAY, decided_on=past)
+    taken = next((c for c in cases if c.status == states.ACCEPTED), None)
+    if taken is not None:
+        workflow.withdraw(taken, "Rút đơn", None, _on(TODAY), TODAY, decided_on=past)
     db.session.commit()
     admin.add_calendar_override(date(2026, 10, 28), "day_off", "Nghỉ bù", world["admin"],
                                 _on(date(2026, 10, 27)))

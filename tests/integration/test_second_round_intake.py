@@ -10,6 +10,7 @@ import pytest
 
 from complaints.domain import appeal
 from complaints.extensions import db
+from complaints.models import User
 from complaints.services import workflow
 from complaints.services.errors import ValidationFailed
 from tests.conftest import NOW, TODAY
@@ -23,7 +24,9 @@ def dept(make_agency, make_user):
 
 
 def _second(make_case, parent, received_on=TODAY):
-    return make_case(complaint_round=2, parent_tracking_code=parent.tracking_code,
+    # Logged by the desk that logged the first round: a desk links only cases it may open.
+    return make_case(actor=db.session.get(User, parent.created_by_id), complaint_round=2,
+                     parent_tracking_code=parent.tracking_code,
                      received_on=received_on, today=max(received_on, TODAY))
 
 
@@ -82,3 +85,22 @@ def test_the_rule_is_one_for_the_online_offer_and_the_desk():
     assert not appeal.may_follow("complaint", 1, "accepted", None, None, TODAY, TODAY)
     assert appeal.may_follow("complaint", 1, "accepted", None, None, TODAY,
                              TODAY + timedelta(days=1))
+
+
+def test_another_desk_may_log_the_second_complaint(make_case, make_agency, make_user, dept):
+    """A second complaint is often lodged at another desk than the first (the superior
+    body's): it links the first round, whose petitioners are no secret from it; only an
+    earlier denunciation is out of reach of a desk that may not see its denouncer."""
+    so, head = dept
+    first = make_case(received_on=TODAY)
+    workflow.route(first, so.code, None, NOW, TODAY)
+    workflow.accept(first, head, NOW, TODAY, decided_on=TODAY)
+    workflow.resolve(first, "wrong", "1/QĐ", "Giữ nguyên", head, NOW, TODAY, decided_on=TODAY)
+    other_desk = make_user("reception", agency=make_agency("BTCD-2"))
+    assert other_desk.agency_id != first.reception_agency_id
+    second = make_case(actor=other_desk, complaint_round=2,
+                       parent_tracking_code=first.tracking_code, received_on=TODAY)
+    assert second.parent_case_id == first.id
+    from complaints.permissions import can_see_link
+
+    assert can_see_link(other_desk, second, first)

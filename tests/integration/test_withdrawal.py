@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from complaints.domain import reports as forms
 from complaints.extensions import db
-from complaints.models import AuditEvent, Case, PetitionSigner
+from complaints.models import AuditEvent, Case, Notification, PetitionSigner
 from complaints.services import case_view, intake, reports, scorecard, workflow
 from complaints.services.errors import ValidationFailed
 from tests.conftest import NOW, TODAY
@@ -500,3 +500,112 @@ def test_the_desk_ticks_denouncers_by_name_and_each_showing_is_recorded(client, 
     who = confirm[confirm.index('data-testid="confirm-who"'):]
     assert who[:who.index("</dd>")].endswith(names[1])
     assert views() == before + 2
+
+
+# --- Who hears of it -------------------------------------------------------------------------
+
+
+def _mails(case: Case) -> dict[str, list[tuple[str, str]]]:
+    """The e-mails queued about the case: address → [(subject, body)], oldest first."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for note in db.session.scalars(select(Notification).where(
+            Notification.case_id == case.id, Notification.channel == "email")
+            .order_by(Notification.id)):
+        out.setdefault(note.email_to, []).append((note.subject, note.body))
+    return out
+
+
+@pytest.fixture
+def mailed(world, make_user, accepted):
+    """A maker of accepted cases whose head, assigned officer and petitioners have e-mail
+    addresses (the petitioners: p<n>@dan.vn in the order they signed)."""
+    world["head"].email = "giamdoc@so.vn"
+    officer = make_user("agency_officer", agency=world["so"], username="chuyenvien")
+    officer.email, officer.locale = "chuyenvien@so.vn", "en"
+
+    def make(kind: str = "complaint", petitioners: int = 6) -> Case:
+        case = accepted(kind=kind, petitioners=petitioners)
+        workflow.assign(case, "chuyenvien", world["head"], NOW)
+        for n, signer in enumerate(_signers(case), start=1):
+            signer.petitioner.email = f"p{n}@dan.vn"
+        db.session.commit()
+        return case
+
+    return make
+
+
+def _withdraw_via(how: str, client, login, api, world, case: Case, ids: list[int]) -> None:
+    """Record a withdrawal on the desk's form, the agency's form or through the API."""
+    if how == "api":
+        r = api(world["head"], "POST", f"/cases/{case.tracking_code}/withdraw",
+                json={"reason": "Rút đơn", "decided_on": "2026-11-30", "petitioner_ids": ids})
+        assert r.status_code == 200, r.get_json()
+        return
+    user, path = ((world["reception"], "/reception") if how == "desk"
+                  else (world["head"], "/agency"))
+    login(user)
+    data = {"reason": "Rút đơn", "decided_on": "2026-11-30", "confirmed": "1",
+            **({"petitioner_ids": [str(pid) for pid in ids]} if len(_ids(case)) > 1 else {})}
+    r = client.post(f"{path}/cases/{case.tracking_code}/withdraw", data=data)
+    assert r.status_code == 302, r.text
+    client.post("/logout")
+
+
+@pytest.mark.parametrize("how", ["desk", "agency", "api"])
+def test_a_partial_withdrawal_is_mailed_to_whom_a_whole_one_is(client, login, api, world,
+                                                               mailed, how):
+    # Found by review: only a whole withdrawal notified anyone; one of six withdrawing sent
+    # nothing, so the agency resolving the case did not learn that it now has five.
+    case = mailed()
+    code, ids = case.tracking_code, _ids(case)
+    _withdraw_via(how, client, login, api, world, case, [ids[2]])
+    mails = _mails(case)
+    # The agency holding the case: its head (unless the head recorded it) and the officer,
+    # each in their own language, told who withdrew and that the case goes on.
+    told = {"giamdoc@so.vn", "chuyenvien@so.vn"} - (set() if how == "desk"
+                                                     else {"giamdoc@so.vn"})
+    assert told <= set(mails)
+    assert ("giamdoc@so.vn" in mails) == (how == "desk")  # who recorded it is not told
+    if "giamdoc@so.vn" in told:
+        (subject, body), = mails["giamdoc@so.vn"][-1:]
+        assert subject == f"[Rút đơn] Hồ sơ {code}"
+        assert f"Ngày 30/11/2026, Nguyễn Văn C đã rút đơn đối với hồ sơ {code}." in body
+        assert "Hồ sơ tiếp tục được giải quyết cho 5 người đứng đơn còn lại." in body
+    subject, body = mails["chuyenvien@so.vn"][-1]
+    assert subject == f"[Withdrawal] Case {code}"
+    assert f"On 30/11/2026, Nguyễn Văn C withdrew from case {code}." in body
+    assert "The case continues for the 5 remaining petitioner(s)." in body
+    # The one who withdrew hears it was recorded; those who remain are not written to.
+    subject, body = mails["p3@dan.vn"][-1]
+    assert "đã ghi nhận việc rút đơn" in subject and "tiếp tục được giải quyết" in body
+    assert "Nguyễn Văn" not in body
+    assert not {f"p{n}@dan.vn" for n in (1, 2, 4, 5, 6)} & set(mails)
+
+    # The others withdraw too: the case ends, and the same people hear of it.
+    _withdraw_via(how, client, login, api, world, _fresh(case),
+                  [pid for pid in ids if pid != ids[2]])
+    mails = _mails(case)
+    assert _fresh(case).status == "withdrawn"
+    subject, body = mails["chuyenvien@so.vn"][-1]
+    assert "Nguyễn Văn A, Nguyễn Văn B, Nguyễn Văn D, Nguyễn Văn E, Nguyễn Văn F" in body
+    assert "No petitioner remains: the case ends as withdrawn." in body
+    for n in (1, 2, 4, 5, 6):  # the case's new status, as for any whole withdrawal
+        (subject, body), = mails[f"p{n}@dan.vn"]
+        assert "Đã rút đơn" in body
+    assert len(mails["p3@dan.vn"]) == 1  # its own withdrawal only: nothing more
+
+
+def test_a_denouncers_withdrawal_is_mailed_without_a_name(client, login, world, mailed):
+    # Nobody may read a denouncer's name in an e-mail: who opens it is never recorded
+    # (Law on Denunciations Art. 8, 56) — the agency is told how many withdrew.
+    case = mailed(kind="denunciation", petitioners=3)
+    names = [s.petitioner.full_name for s in _signers(case)]
+    _withdraw_via("desk", client, login, None, world, case, [_ids(case)[1]])
+    mails = _mails(case)
+    head_body = mails["giamdoc@so.vn"][-1][1]
+    assert (f"Ngày 30/11/2026, 1 người đứng đơn đã rút đơn đối với hồ sơ "
+            f"{case.tracking_code}.") in head_body
+    assert "Hồ sơ tiếp tục được giải quyết cho 2 người đứng đơn còn lại." in head_body
+    assert "1 petitioner(s) withdrew" in mails["chuyenvien@so.vn"][-1][1]
+    for notes in mails.values():
+        assert not any(name in subject + body for name in names for subject, body in notes)

@@ -148,8 +148,8 @@ def test_repeated_and_mass_follow_the_limits_given():
            rules.PetitionFacts(date(2026, 3, 1), frozenset({2}))]
     assert not rules.is_repeated(two, None)  # three petitions by default
     assert rules.is_repeated(two, None, rules.PatternLimits(repeat_petitions=2))
-    narrow = rules.PatternLimits(repeat_petitions=2, repeat_window_days=30)
-    assert not rules.is_repeated(two, None, narrow)  # 59 days apart
+    narrow = rules.PatternLimits(repeat_petitions=2, repeat_window_months=1)
+    assert not rules.is_repeated(two, None, narrow)  # two months apart
     assert not rules.is_mass({1, 2, 3}) and rules.is_mass({1, 2, 3}, minimum=3)
 
 
@@ -247,3 +247,14 @@ def test_a_ladder_step_is_superseded_only_when_its_stage_instance_is_gone():
     assert ladder_superseded("resolution", started, {"handling": started})
     # Patterns stay with their addressees whatever the deadlines.
     assert not ladder_superseded(rules.CASE_STAGE, date.min, {})
+
+
+def test_an_overdue_step_lapses_when_the_new_due_date_has_not_reached_it():
+    """QA: an extension entered after the sweep flagged the case overdue left it overdue."""
+    dates = rules.step_dates(CAL, DUE, LADDER)  # extended to Fri 20/11: 17/11, 21/11, 27/11, …
+    # Recorded on 18/11: not overdue under the new date; the reminder (17/11) stands.
+    assert [rules.overdue_lapsed(s.level, dates, LADDER, date(2026, 11, 18))
+            for s in LADDER] == [False, True, True, True]
+    # Recorded on 23/11 (the extension was too short): overdue still, not urged yet.
+    assert [rules.overdue_lapsed(s.level, dates, LADDER, date(2026, 11, 23))
+            for s in LADDER] == [False, False, True, True]

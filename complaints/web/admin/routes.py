@@ -464,7 +464,7 @@ LIMIT_NAMES = {
                          "Days within which petitions form one mass matter"),
     "repeat_petitions": ("Số đơn cùng vụ việc để coi là kéo dài",
                          "Petitions on one matter that make it repeated"),
-    "repeat_window_days": ("Trong số ngày (kéo dài)", "Within days (repeated)"),
+    "repeat_window_months": ("Trong số tháng (kéo dài)", "Within months (repeated)"),
     "similar_subject": ("Độ giống trích yếu tối thiểu (0–100)",
                         "Minimum subject similarity (0–100)"),
 }

@@ -130,7 +130,7 @@ def cases():
     query = case_view.agency_cases_query(current_user, today, status, overdue, near, sort)
     q = request.args.get("q", "").strip()[:200]
     if q:
-        query = search_service.agency_match(query, q)
+        query = search_service.agency_match(query, q, current_user)
     fmt = request.args.get("export", "")
     if fmt in ("csv", "xlsx"):
         return _export_cases(fmt, query.limit(EXPORT_MAX), today)

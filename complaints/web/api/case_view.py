@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from datetime import date
 from functools import cached_property
@@ -40,10 +41,14 @@ class CaseView:
     def figures(self) -> Case:
         return self._case
 
+    @cached_property
+    def _parent(self) -> Case | None:
+        return page_view.shown_parent(self._user, self._case)
+
     @property
     def parent_tracking_code(self) -> str | None:
-        parent = self._case.parent_case
-        return parent.tracking_code if parent is not None else None
+        """The earlier case's code, when the reader may see the link."""
+        return self._parent.tracking_code if self._parent is not None else None
 
     @property
     def allowed_actions(self) -> list[str]:
@@ -56,10 +61,14 @@ class CaseView:
         return list(db.session.scalars(query))
 
     @cached_property
-    def timeline(self) -> list[AuditEvent]:
+    def timeline(self) -> list[AuditEvent | SimpleNamespace]:
         query = (select(AuditEvent).where(AuditEvent.chain == f"case:{self._case.id}")
                  .order_by(AuditEvent.seq))
-        return list(db.session.scalars(query))
+        events = list(db.session.scalars(query))
+        if self._case.parent_case_id is None or self._parent is not None:
+            return events
+        # The earlier case's code left out, as on the page (case_view.timeline).
+        return [_without_parent(e) for e in events]
 
 
 class NewCaseView(CaseView):
@@ -90,6 +99,19 @@ class NewCaseView(CaseView):
         # The trail is what intake wrote with the case: nothing to read back.
         return page_view.available_actions(self._user, self._case, candidates=ACTIONS,
                                            events=self.timeline)
+
+
+def _without_parent(event: AuditEvent) -> AuditEvent | SimpleNamespace:
+    """The event as the timeline schema reads it, with no "parent" in its data."""
+    try:
+        data = json.loads(event.data or "{}")
+    except ValueError:
+        return event  # the schema reads nothing from it either
+    if not isinstance(data, dict) or "parent" not in data:
+        return event
+    data.pop("parent")
+    return SimpleNamespace(seq=event.seq, action=event.action, actor_label=event.actor_label,
+                           created_at=event.created_at, data=json.dumps(data))
 
 
 def reader(user: User) -> tuple[SimpleNamespace, SimpleNamespace | None]:

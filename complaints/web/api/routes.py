@@ -253,7 +253,7 @@ def list_cases():
         overdue = Case.status.in_(states.CLOCK_RUNNING) & late
         query = query.where(overdue if args["overdue"] else ~overdue)
     # q: ranked full-text search (accent-insensitive), best match first.
-    query, rank = search.apply(query, request.args.get("q", "")[:200])
+    query, rank = search.apply(query, request.args.get("q", "")[:200], user)
     order = (rank,) if rank is not None else ()
     query = query.order_by(*order, Case.received_on.desc(), Case.id.desc())
     with dump_context(user, today):

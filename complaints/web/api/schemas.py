@@ -668,7 +668,10 @@ class EscalationSchema(BaseSchema):
         "description": "What was done on acknowledgement (urge, reassign, set_lead, note); "
                        "\"superseded\": closed by the system, no person acknowledged it, "
                        "because the stage it was raised against started again (a transfer, "
-                       "a return, a new routing or a lead designation)."})
+                       "a return, a new routing or a lead designation) or its due date "
+                       "moved past the overdue step (an extension, a resumption); "
+                       "\"no_longer_mass\": closed by the system because withdrawals left "
+                       "too few petitioners for a mass petition."})
 
 
 class SignerSchema(BaseSchema):
@@ -779,7 +782,9 @@ class StaffCaseSummarySchema(BaseSchema):
 class StaffCaseSchema(StaffCaseSummarySchema):
     """A case as staff read it; petitioners' identity masked when they may not see it."""
 
-    content = fields.String()
+    content = fields.String(metadata={"description": (
+        "The petition's text; masked as the identity fields are for a denunciation whose "
+        "denouncer you may not see (identity_masked): the letter may name them.")})
     is_complex = fields.Boolean()
     is_remote = fields.Boolean()
     latitude = fields.Float(allow_none=True, metadata={
@@ -808,6 +813,14 @@ class StaffCaseSchema(StaffCaseSummarySchema):
     allowed_actions = fields.List(fields.String(), metadata={
         "description": "Actions you may take now (POST /cases/{code}/{action})."})
     timeline = fields.List(fields.Nested(TimelineEventSchema))
+
+    @post_dump
+    def mask_content(self, data: dict, **kwargs) -> dict:
+        # A denouncer's letter ("Tôi là …, CCCD …") reveals them: it goes with the identity
+        # (permissions.can_read_content; "reveal" is can_see_identity for this reader).
+        if data.get("kind") == "denunciation" and not _context().get("reveal", False):
+            data["content"] = mask_text()
+        return data
 
 
 class CreatedCaseSchema(StaffCaseSchema):

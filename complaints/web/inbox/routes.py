@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from complaints import clock
 from complaints.domain.confidentiality import MASK
-from complaints.domain.escalation import SUPERSEDED
+from complaints.domain.escalation import NO_LONGER_MASS, SUPERSEDED
 from complaints.domain.states import InvalidTransition
 from complaints.domain.text import name_order
 from complaints.extensions import db
@@ -122,9 +122,15 @@ def acknowledge(escalation_id: int):
     if not can_acknowledge(current_user, escalation):
         abort(403)
     if escalation.action_taken == SUPERSEDED:
-        # Closed by the system when the stage started again elsewhere: nothing to confirm.
-        flash(_("Kiến nghị của hồ sơ %(code)s đã hết hiệu lực: hồ sơ đã chuyển hoặc trả lại, "
-                "thời hạn tính lại.", code=escalation.case.tracking_code), "info")
+        # Closed by the system when the stage started again elsewhere, or a new due date
+        # took the overdue back: nothing to confirm.
+        flash(_("Kiến nghị của hồ sơ %(code)s đã hết hiệu lực: hồ sơ đã chuyển, trả lại "
+                "hoặc có hạn mới.", code=escalation.case.tracking_code), "info")
+        return redirect(url_for("inbox.escalations"))
+    if escalation.action_taken == NO_LONGER_MASS:
+        flash(_("Kiến nghị của hồ sơ %(code)s đã hết hiệu lực: người đứng đơn đã rút đơn, "
+                "không còn đủ số người của đơn đông người.",
+                code=escalation.case.tracking_code), "info")
         return redirect(url_for("inbox.escalations"))
     if escalation.acknowledged_at is not None:
         # A second tab or a double click: say so rather than answer 422 with no message.

@@ -76,7 +76,7 @@ def _render_case(case: Case, reveal: bool = False, forms: dict | None = None,
         "inspection/case.html", case=case, view=view, petitions=petitions,
         reveal_form=RevealForm(), download_url=_download_url, path=path,
         visited=monitoring.bounce_agencies(path),
-        chain=case_file.repeat_chain(case, petitions),
+        chain=case_file.repeat_chain(case, petitions, current_user),
         escalations=escalations_, ack_actions=_ack_labels(), today=clock.today(),
         forms=forms or _action_forms(), errors=errors or {}, errors_for=errors_for,
         history=_inspector_history(case), action_titles_by_code={

@@ -324,16 +324,6 @@ def period_url_args(period: periods.Period) -> dict[str, str | int]:
             **({"number": period.number} if period.number else {})}
 
 
-def _period_from_args(args, today):
-    """(period, warning) for the reception page, which still shows the current quarter with
-    a warning on an invalid period (sessions.py; the reports and scorecard refuse: 400)."""
-    period, errors = period_input(args, today)
-    if errors:
-        return periods.period_containing(today, "quarter"), _(
-            "Kỳ báo cáo không hợp lệ; đang hiển thị quý hiện tại.")
-    return period, None
-
-
 @bp.route("/scorecard")
 @roles_required(*MONITOR_ROLES)
 def scorecard():

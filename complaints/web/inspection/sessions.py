@@ -29,7 +29,13 @@ from complaints.web.forms import form_errors, select_choices
 from complaints.web.i18n import error_text, translate_errors
 from complaints.web.inspection import bp
 from complaints.web.inspection.forms import HeatedForm, ReceptionSessionForm
-from complaints.web.inspection.routes import MONITOR_ROLES, _period_from_args
+from complaints.web.inspection.routes import (
+    MONITOR_ROLES,
+    PERIOD_FIELDS,
+    period_input,
+    period_url_args,
+    period_values,
+)
 from complaints.web.pagination import page_arg
 
 RECORDING_ROLES = ("agency_head", "agency_officer", "reception")
@@ -64,20 +70,27 @@ def reception():
 
     Staff who record sessions (a reception desk included) see their own agency's only:
     compliance, prompts and sessions are each scoped to the user's agency by the services.
+    The period is asked for as on the reports and the scorecard (`period_input`): a bad one
+    is refused (400) with the form as typed, never answered with another period.
     """
     today = clock.today()
-    period, problem = _period_from_args(request.args, today)
+    period, errors = period_input(request.args, today)
+    common = {"values": period_values(request.args, period), "errors": errors,
+              "can_record": sessions.can_record(current_user), "today": today}
+    if errors:
+        return render_template("inspection/reception.html", period=None, **common), 400
     page = page_arg()
-    prompts, total = unscheduled.prompts(current_user, page,
-                                         current_app.config.get("PAGE_SIZE", 25))
-    return render_template("inspection/reception.html", period=period, problem=problem,
+    per_page = current_app.config.get("PAGE_SIZE", 25)
+    prompts, total = unscheduled.prompts(current_user, page, per_page)
+    # The prompts' page links keep the period asked for (none asked: none added).
+    asked = any(request.args.get(name) for name in PERIOD_FIELDS)
+    return render_template("inspection/reception.html", period=period,
                            rows=sessions.compliance(current_user, period.start, period.end,
                                                    today),
                            sessions=sessions.recent_sessions(current_user),
-                           can_record=sessions.can_record(current_user),
-                           prompts=prompts, prompts_total=total, page=page,
-                           per_page=current_app.config.get("PAGE_SIZE", 25),
-                           case_url=case_url, today=today)
+                           prompts=prompts, prompts_total=total, page=page, per_page=per_page,
+                           page_args=period_url_args(period) if asked else {},
+                           case_url=case_url, **common)
 
 
 def _lang() -> str:

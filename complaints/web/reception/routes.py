@@ -226,9 +226,11 @@ def new_case():
         target = request.form.get("attach_to")
         # The service's checks run on a refused form too: every problem in one round.
         problems = (intake.validate_petition(petition, today) if target
-                    else intake.validate_case(_case_data(form, petition), today))
+                    else intake.validate_case(_case_data(form, petition), today,
+                                              actor=current_user))
         # Before any duplicate warning: a number under another name joins nothing.
-        problems = {**intake.identity_problems(petition.petitioners), **problems}
+        problems = {**intake.identity_problems(petition.petitioners, current_user),
+                    **problems}
         errors = {**with_service_errors(form, _service_errors(problems, rows)), **errors}
         if not errors:
             if target:
