@@ -65,6 +65,12 @@ FILING_REASONS = {
     "not_eligible": ("Không đủ điều kiện xử lý", "Not eligible for handling"),
 }
 
+# Filing reasons that say the petition was not eligible for handling (đủ điều kiện xử lý:
+# named, clear, not a duplicate). Filing for one of them makes the petition ineligible
+# from that day: what the desk ticked at intake is kept, so that a period closed before the
+# filing still reports it as it stood then.
+INELIGIBLE_FILINGS = frozenset({"anonymous", "duplicate", "not_eligible", "illegible"})
+
 # Outcomes of resolution counted by the official forms (reports.md).
 RESOLUTION_OUTCOMES = {
     "right": ("Khiếu nại đúng", "Complaint right"),

@@ -236,6 +236,14 @@ class Petition(db.Model):
     )
     attachments = relationship("Attachment", back_populates="petition")
 
+    @property
+    def eligible_now(self) -> bool:
+        """Eligible for handling today: as ticked at intake (`eligible`), unless the desk
+        has since filed it for a reason that says it is not (catalog.INELIGIBLE_FILINGS)."""
+        from complaints.domain.catalog import INELIGIBLE_FILINGS
+
+        return bool(self.eligible) and self.filing_reason not in INELIGIBLE_FILINGS
+
 
 class PetitionSigner(db.Model):
     """A petitioner who signed a petition; groups mark their representatives."""

@@ -36,6 +36,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from complaints.domain import reports as forms
+from complaints.domain.catalog import INELIGIBLE_FILINGS
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Case, CaseDeadline, Petition, ReceptionSession
@@ -204,9 +205,14 @@ MEASURES: dict[str, Measure] = {
                                 distinct=lambda: Petition.case_id),
     # Eligible (reports.md): named, clear, and not a duplicate. A duplicate keeps its own
     # `eligible` (what the desk ticked on the letter) but is never counted here.
+    # Eligible as of the period's end: a filing for an ineligible reason dated after it
+    # does not reach back (catalog.INELIGIBLE_FILINGS, Petition.eligible_now).
     "petitions_eligible": Measure("petition", _count, lambda s, e: and_(
         Petition.received_on.between(s, e), Petition.eligible.is_(True),
-        Petition.is_duplicate.is_(False))),
+        Petition.is_duplicate.is_(False),
+        or_(Petition.filing_reason.is_(None),
+            Petition.filing_reason.not_in(sorted(INELIGIBLE_FILINGS)),
+            Petition.handled_on > e))),
     "handled_complaint_ours": Measure("petition", _count, _kind_in("complaint")),
     "handled_complaint_ours_round1": Measure("petition", _count, lambda s, e: and_(
         _kind_in("complaint")(s, e), Case.complaint_round == 1)),

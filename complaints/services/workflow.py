@@ -161,9 +161,9 @@ def _close_at_reception(case: Case, action: str, outcome: str, actor, now, today
             if extra.get("forwarded_to"):
                 petition.forwarded_to = extra["forwarded_to"]
             if extra.get("filing_reason"):
+                # `eligible` keeps what the desk ticked at intake; the reason says the rest
+                # (Petition.eligible_now), dated by handled_on for the reports.
                 petition.filing_reason = extra["filing_reason"]
-                petition.eligible = extra["filing_reason"] not in ("anonymous", "duplicate",
-                                                                   "not_eligible", "illegible")
     case.status = new_status
     deadlines.meet(case, "handling", on)
     _finish(case, action, actor, now, {"reason": reason, "on": on, **extra})

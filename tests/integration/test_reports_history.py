@@ -186,3 +186,21 @@ def test_a_return_after_routing_leaves_the_closed_period_alone(world):
     assert _pick(_row("02/XLD", Q4, "DESK"), "1", "2", "6", "7", "12", "15") == (
         2, 2, 2, 1, 1, 0)
 
+
+
+# --- 02/XLD column 5: filed as ineligible after the period -----------------------------
+
+
+def test_a_later_filing_as_anonymous_does_not_reach_back_to_column_5(world):
+    """The desk ticked the letter eligible when it came in (Q3) and filed it as anonymous
+    in Q4: Q3's column 5 keeps it, Q4 reports it filed; the API and the desk's page say
+    it is not eligible now. Filing used to overwrite what the desk ticked."""
+    case = world["new"](kind="denunciation", received=date(2026, 8, 1))
+    db.session.commit()
+    before = _snapshot(Q3)
+    assert _row("02/XLD", Q3, "DESK")["5"] == 1
+    workflow.file_away(case, "anonymous", None, NOW, TODAY, decided_on=date(2026, 10, 1))
+    db.session.commit()
+    assert _snapshot(Q3) == before
+    petition = case.petitions[0]
+    assert petition.eligible and not petition.eligible_now

@@ -698,7 +698,10 @@ class SignerSchema(BaseSchema):
 class PetitionSchema(BaseSchema):
     channel = fields.String()
     received_on = fields.Date()
-    eligible = fields.Boolean()
+    eligible = fields.Boolean(attribute="eligible_now", metadata={
+        "description": "Eligible for handling (đủ điều kiện xử lý) today: as ticked at "
+                       "intake, unless the desk filed it as anonymous, duplicate, "
+                       "illegible or not eligible."})
     is_duplicate = fields.Boolean()
     handling_outcome = fields.String(allow_none=True)
     filing_reason = fields.String(allow_none=True)
