@@ -94,6 +94,11 @@ SUPERSEDED = "superseded"
 NO_LONGER_MASS = "no_longer_mass"
 # The closures no person made: nothing to acknowledge, no measure taken.
 SYSTEM_CLOSURES = (SUPERSEDED, NO_LONGER_MASS)
+# Why an escalation lapsed (Escalation.lapse_reason). Only "overtaken" says it should not
+# have been raised: the new due date was decided while the deadline still ran, and only
+# entered later. The others stood when raised, and the scorecard still counts them.
+LAPSE_ENDED, LAPSE_OVERTAKEN = "ended", "overtaken"
+LAPSE_REASONS = (LAPSE_ENDED, LAPSE_OVERTAKEN, NO_LONGER_MASS)
 # Acknowledgement actions of the person an escalation is addressed to.
 ACK_ACTIONS = {
     "urge": ("Đôn đốc cơ quan giải quyết", "Urge the handling agency"),

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.domain.catalog import ESCALATION_REASONS
+from complaints.domain.escalation import LAPSE_REASONS
 from complaints.extensions import db
 from complaints.models.base import created_at_column, in_check
 
@@ -44,6 +45,7 @@ class Escalation(db.Model):
               unique=True, sqlite_where=text("lapsed_at IS NULL"),
               postgresql_where=text("lapsed_at IS NULL")),
         in_check("reason", ESCALATION_REASONS),
+        in_check("lapse_reason", LAPSE_REASONS),
         CheckConstraint("level BETWEEN 0 AND 3", name="level_valid"),
         Index("ix_escalations_open", "to_agency_id", "acknowledged_at"),
         Index("ix_escalations_as_of", "as_of"),  # scorecard: live days
@@ -71,6 +73,9 @@ class Escalation(db.Model):
     # it was raised for fell below the threshold. It then counts for nothing (not the level
     # reached, not the key); an open one was closed by the system at the same time.
     lapsed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Why (domain.escalation.LAPSE_REASONS): a stage that ended, a due date that overtook
+    # the step (not counted on the scorecard), a mass petition no longer mass.
+    lapse_reason: Mapped[str | None] = mapped_column(String(20))
 
     case = relationship("Case")
     to_agency = relationship("Agency")

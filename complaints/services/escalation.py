@@ -533,7 +533,7 @@ def supersede_ended(case: Case, now: datetime) -> list[Escalation]:
                                  Escalation.stage != rules.CASE_STAGE)
         .order_by(Escalation.id))
         if rules.ladder_superseded(e.stage, e.started_on, starts)]
-    return _supersede(case, ended, now, {})
+    return _supersede(case, ended, now, {}, rules.LAPSE_ENDED)
 
 
 def lapse_overtaken(case: Case, now: datetime, today: date) -> list[Escalation]:
@@ -563,19 +563,21 @@ def lapse_overtaken(case: Case, now: datetime, today: date) -> list[Escalation]:
     if not lapsed:
         return []
     stages = {e.stage for e in lapsed}
-    _supersede(case, lapsed, now, {"due_on": min(running[s].due_on for s in stages)})
+    _supersede(case, lapsed, now, {"due_on": min(running[s].due_on for s in stages)},
+               rules.LAPSE_OVERTAKEN)
     deadlines.refresh_attention(case)
     db.session.flush()
     return lapsed
 
 
 def _supersede(case: Case, lapsed: list[Escalation], now: datetime,
-               data: dict) -> list[Escalation]:
-    """Mark ladder escalations lapsed, close the open ones as superseded, audit it once."""
+               data: dict, why: str) -> list[Escalation]:
+    """Mark ladder escalations lapsed (`why`: rules.LAPSE_REASONS), close the open ones as
+    superseded, audit it once."""
     if not lapsed:
         return []
     for e in lapsed:
-        e.lapsed_at = now
+        e.lapsed_at, e.lapse_reason = now, why
         if e.acknowledged_at is None:
             e.acknowledged_at, e.acknowledged_by_id = now, None
             e.action_taken, e.action_note = rules.SUPERSEDED, None

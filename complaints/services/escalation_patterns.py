@@ -416,7 +416,7 @@ def _clear_mass(case: Case, now: datetime, on: date) -> None:
         Escalation.lapsed_at.is_(None)).order_by(Escalation.id)))
     for e in lapsed:
         # Out of the key: if new signers make the matter mass again, it is raised again.
-        e.lapsed_at = now
+        e.lapsed_at, e.lapse_reason = now, rules.NO_LONGER_MASS
         if e.acknowledged_at is None:
             e.acknowledged_at, e.acknowledged_by_id = now, None
             e.action_taken, e.action_note = rules.NO_LONGER_MASS, None

@@ -26,6 +26,7 @@ from functools import cache
 from sqlalchemy import and_, bindparam, case, delete, event, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from complaints.domain import escalation as rules
 from complaints.extensions import db
 from complaints.models import (
     CalendarOverride,
@@ -170,6 +171,10 @@ def count_days(ranges: Ranges, agency_ids: list[int] | None = None
             select(Case.agency_id, Escalation.as_of, Escalation.level, func.count())
             .join(Case, Case.id == Escalation.case_id)
             .where(_in(Escalation.as_of, ranges), Case.agency_id.is_not(None),
+                   # Taken back by a due date decided while the deadline ran (entered late):
+                   # never an overdue of the agency's (QA round 11).
+                   or_(Escalation.lapse_reason.is_(None),
+                       Escalation.lapse_reason != rules.LAPSE_OVERTAKEN),
                    *only(Case.agency_id))
             .group_by(Case.agency_id, Escalation.as_of, Escalation.level)):
         out[(agency_id, day)].escalations[level] += n

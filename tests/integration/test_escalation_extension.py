@@ -173,3 +173,36 @@ def test_an_extension_that_leaves_the_case_overdue_keeps_its_level(world, make_c
     assert db.session.get(Escalation, urged.id).action_taken == rules.SUPERSEDED
     assert case.next_attention_on == date(2026, 11, 4)  # urged again, 5 days after 28/10
     assert escalate_due(date(2026, 11, 4), NOW).escalations == {(2, "urged"): 1}
+
+
+def test_the_scorecard_does_not_count_an_overdue_an_extension_took_back(world, make_case):
+    """QA round 11: the scorecard counted the lapsed level 1 and the one raised again when
+    the new due date passed: two overdues for one. An overdue taken back by an extension
+    decided while the deadline ran is no overdue of the agency's; one whose stage later
+    ended (a transfer) stood when raised and still counts."""
+    from complaints.services import scorecard_summary
+
+    case = _accepted(world, make_case)
+    _overdue(case)
+    workflow.extend(case, 10, "Cần xác minh thêm", world.head_a, NOW, ENTERED,
+                    decided_on=date(2026, 10, 23))
+    db.session.commit()
+    escalate_due(date(2026, 11, 10), NOW)  # the new due date (09/11) passed: level 1 again
+    db.session.commit()
+    reasons = sorted((e.level, e.lapse_reason or "") for e in _rows(case))
+    assert reasons == [(0, ""), (1, ""), (1, rules.LAPSE_OVERTAKEN)]
+
+    def level_ones() -> int:
+        counts = scorecard_summary.count_days([(date(2026, 10, 1), date(2026, 11, 30))],
+                                              [world.head_a.agency_id])
+        return sum(c.escalations.get(1, 0) for c in counts.values())
+
+    assert level_ones() == 1
+    workflow.transfer(case, "SO-B", "Không thuộc thẩm quyền", world.head_a, NOW, FAR,
+                      decided_on=date(2026, 11, 11))
+    db.session.commit()
+    ended = [e for e in _rows(case) if e.lapse_reason == rules.LAPSE_ENDED]
+    assert [e.level for e in ended] == [0, 1]  # the reminder and the standing level 1
+    counts = scorecard_summary.count_days([(date(2026, 10, 1), date(2026, 11, 30))],
+                                          [world.head_a.agency_id, world.head_b.agency_id])
+    assert sum(c.escalations.get(1, 0) for c in counts.values()) == 1  # counted, not lost
