@@ -26,6 +26,7 @@ from complaints.domain.catalog import (
     CHANNELS,
     FILING_REASONS,
     HANDLING_OUTCOMES,
+    INELIGIBLE_FILINGS,
     KINDS,
     RESOLUTION_OUTCOMES,
     STAGES,
@@ -240,8 +241,6 @@ class Petition(db.Model):
     def eligible_now(self) -> bool:
         """Eligible for handling today: as ticked at intake (`eligible`), unless the desk
         has since filed it for a reason that says it is not (catalog.INELIGIBLE_FILINGS)."""
-        from complaints.domain.catalog import INELIGIBLE_FILINGS
-
         return bool(self.eligible) and self.filing_reason not in INELIGIBLE_FILINGS
 
 

@@ -27,6 +27,7 @@ from complaints.extensions import db
 from complaints.models import Case, Petitioner, User
 from complaints.permissions import can_list_identity
 from complaints.services import notifications
+from complaints.services.escalation_notify import Directory
 
 # What the holding agency's staff read, in their language.
 TEXTS = {
@@ -83,9 +84,11 @@ def recipients(case: Case, actor: User | None) -> list[User]:
     officer assigned, but not the one who recorded the withdrawal."""
     if case.agency_id is None:
         return []
-    staff = list(db.session.scalars(select(User).where(
-        User.agency_id == case.agency_id, User.active.is_(True)).order_by(User.id)))
-    people = [u for u in staff if u.role in notifications.LEADER_ROLES] or staff
+    # Who leads an agency is the escalation notices' rule (Directory.leaders); the users
+    # themselves are read for what the e-mail may say to each (can_list_identity).
+    ids = [p.user_id for p in Directory(everyone=False).leaders(case.agency_id)]
+    people = list(db.session.scalars(
+        select(User).where(User.id.in_(ids)).order_by(User.id))) if ids else []
     officer = case.officer
     if officer is not None and officer.active and officer not in people:
         people.append(officer)

@@ -26,17 +26,11 @@ from complaints.services import duplicates, intake, personal_data, queries, sear
 from complaints.services.errors import ValidationFailed
 from tests.conftest import NOW, TODAY
 from tests.factories import PASSWORD
+from tests.integration.test_denouncer_oracles import CANARY  # one denouncer for both files
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
-CANARY = {
-    "full_name": "Phạm Bímật Tốcáo",
-    "id_number": "031299887766",
-    "phone": "0987001122",
-    "email": "bimat.tocao@example.com",
-    "address": "Số 77 ngõ Canarybimat, Hải Phòng",
-}
 NEEDLES = ("Bímật", "Bimat", "bimat", "031299887766", "0987001122", "987001122",
            "bimat.tocao", "Canarybimat")
 LETTER = (f"Tôi là {CANARY['full_name']}, CCCD {CANARY['id_number']}, điện thoại "
