@@ -36,9 +36,10 @@ AS_OF = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
 
 BASELINE_SQL = """
-INSERT INTO escalations (case_id, stage, started_on, level, reason, to_agency_id, as_of,
-                         created_at)
+INSERT INTO escalations (case_id, stage, started_on, level, reason, to_agency_id, agency_id,
+                         as_of, created_at)
 SELECT c.id, d.stage, d.start_on, 1, 'overdue', COALESCE(c.agency_id, c.reception_agency_id),
+       CASE WHEN d.stage = 'handling' THEN c.reception_agency_id ELSE c.agency_id END,
        :as_of, :now
 FROM cases c JOIN case_deadlines d ON d.case_id = c.id AND d.met_on IS NULL
 WHERE c.next_attention_on <= :as_of

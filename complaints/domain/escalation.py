@@ -17,6 +17,7 @@ from typing import Protocol
 from rapidfuzz import fuzz
 
 from complaints.domain.calendar import WorkingCalendar
+from complaints.domain.deadlines import HANDLING
 from complaints.domain.text import fold
 
 # Pattern escalations are not tied to a deadline stage.
@@ -99,6 +100,14 @@ SYSTEM_CLOSURES = (SUPERSEDED, NO_LONGER_MASS)
 # entered later. The others stood when raised, and the scorecard still counts them.
 LAPSE_ENDED, LAPSE_OVERTAKEN = "ended", "overtaken"
 LAPSE_REASONS = (LAPSE_ENDED, LAPSE_OVERTAKEN, NO_LONGER_MASS)
+def answerable(stage: str, agency_id: int | None, reception_agency_id: int | None) -> int | None:
+    """The agency an escalation is scored against, fixed when it is raised: the desk that
+    received the case for its handling deadline, else the agency then holding the case
+    (None when none does). A later transfer must not carry the overdue to the next holder
+    (đùn đẩy would clear the scorecard of the agency that let the deadline pass)."""
+    return reception_agency_id if stage == HANDLING else agency_id
+
+
 # Acknowledgement actions of the person an escalation is addressed to.
 ACK_ACTIONS = {
     "urge": ("Đôn đốc cơ quan giải quyết", "Urge the handling agency"),

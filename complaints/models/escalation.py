@@ -61,6 +61,9 @@ class Escalation(db.Model):
     level: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(20))
     to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    # The agency the scorecard counts it against, as it stood when raised
+    # (domain.escalation.answerable): a later transfer does not move it.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     as_of: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = created_at_column()
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -78,7 +81,7 @@ class Escalation(db.Model):
     lapse_reason: Mapped[str | None] = mapped_column(String(20))
 
     case = relationship("Case")
-    to_agency = relationship("Agency")
+    to_agency = relationship("Agency", foreign_keys=[to_agency_id])
     acknowledged_by = relationship("User")
 
 

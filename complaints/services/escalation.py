@@ -333,8 +333,8 @@ class _Writer:
             self.conn.exec_driver_sql(sql.replace("?", self.mark), rows)
 
 
-ESC_COLUMNS = ("case_id", "stage", "started_on", "level", "reason", "to_agency_id", "as_of",
-               "created_at")
+ESC_COLUMNS = ("case_id", "stage", "started_on", "level", "reason", "to_agency_id",
+               "agency_id", "as_of", "created_at")
 AUDIT_COLUMNS = ("chain", "seq", "case_id", "actor_id", "actor_label", "action", "data",
                  "created_at", "prev_hash", "hash")
 NOTE_COLUMNS = ("dedupe_key", "channel", "user_id", "agency_id", "email_to", "case_id",
@@ -414,6 +414,7 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: Directory, summary, d
     for case, stage, _due, step, _, started_on in plans.values():
         to, _notify = directory.target(step.level, case.agency_id or case.reception_agency_id)
         esc_rows.append((case.id, stage, writer.day(started_on), step.level, step.code, to,
+                         rules.answerable(stage, case.agency_id, case.reception_agency_id),
                          writer.as_of, writer.now))
     new_ids = _insert_escalations(writer, esc_rows, ids, {
         case_id: (stage, started_on, step.level, step.code)

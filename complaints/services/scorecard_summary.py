@@ -9,7 +9,8 @@ built; the scorecard reads the summary for built days and calls `count_days` for
 Days are unlisted ("dirty") in the same transaction as the change, by a flush listener on
 the ORM session: any new, changed or deleted routing, deadline, escalation or rating
 unlists its own day(s); a case whose holder, reception agency, flags or receipt day change
-unlists every day its facts fall on (they are attributed to the agency holding it now); a
+unlists every day its facts fall on (they are attributed to the agency holding it now,
+except escalations: they keep the agency answerable when they were raised); a
 calendar override unlists every built day from its date on (working days change). Bulk
 Core writes bypass the listener and must call `unlist` themselves (the escalation sweep
 does) or be followed by `rebuild` (the demo bulk loader does).
@@ -167,16 +168,17 @@ def count_days(ranges: Ranges, agency_ids: list[int] | None = None
             values[timely] += int(ok or 0)
         values[days] += max(0, calendar.working_days_between(begun, met)) * n
 
+    # Against the agency answerable when it was raised, not the case's holder today: a
+    # transfer after the overdue does not hand it to the next agency.
     for agency_id, day, level, n in db.session.execute(
-            select(Case.agency_id, Escalation.as_of, Escalation.level, func.count())
-            .join(Case, Case.id == Escalation.case_id)
-            .where(_in(Escalation.as_of, ranges), Case.agency_id.is_not(None),
+            select(Escalation.agency_id, Escalation.as_of, Escalation.level, func.count())
+            .where(_in(Escalation.as_of, ranges), Escalation.agency_id.is_not(None),
                    # Taken back by a due date decided while the deadline ran (entered late):
                    # never an overdue of the agency's (QA round 11).
                    or_(Escalation.lapse_reason.is_(None),
                        Escalation.lapse_reason != rules.LAPSE_OVERTAKEN),
-                   *only(Case.agency_id))
-            .group_by(Case.agency_id, Escalation.as_of, Escalation.level)):
+                   *only(Escalation.agency_id))
+            .group_by(Escalation.agency_id, Escalation.as_of, Escalation.level)):
         out[(agency_id, day)].escalations[level] += n
 
     for agency_id, day, n in db.session.execute(
@@ -414,7 +416,6 @@ def _after_flush(session: Session, _context) -> None:
                 select(Routing.decided_on).where(Routing.case_id.in_(ids)),
                 select(CaseDeadline.met_on).where(CaseDeadline.case_id.in_(ids),
                                                   CaseDeadline.met_on.is_not(None)),
-                select(Escalation.as_of).where(Escalation.case_id.in_(ids)),
                 select(Case.received_on).where(Case.id.in_(ids))):
             days.update(connection.execute(statement).scalars())
         days.update(_utc_day(m) for m in connection.execute(

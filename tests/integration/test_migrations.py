@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
@@ -318,4 +318,65 @@ def test_superseded_escalations_lapse_and_the_repeat_window_turns_to_months(
     assert result.exit_code == 0, result.output
     assert rules() == [("repeat_window_days", 365), ("repeat_window_days", 730),
                        ("mass_petitioners", 5)]
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_escalations_keep_the_agency_answerable_when_raised(empty_database_url):
+    """8a05abcefbfa: each escalation gets the agency the scorecard counts it against — the
+    desk for the handling deadline, else the holder after the last move before it (none
+    after a return), else today's holder — and the summary's built days are forgotten."""
+    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "c22bdb7b3f57"]).exit_code == 0
+    t = db.metadata.tables
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(t["fields"].insert(), {"id": 1, "code": "land", "name_vi": "Đất",
+                                                "name_en": "Land",
+                                                "report_category": "admin_land",
+                                                "active": True})
+            for id_ in (1, 2, 3):  # 1 the desk, 2 then 3 the agencies holding case 1
+                conn.execute(t["agencies"].insert(), {
+                    "id": id_, "code": f"A{id_}", "name": f"A{id_}", "level": "department",
+                    "is_inspectorate": False, "is_reception_desk": id_ == 1, "active": True,
+                    "created_at": datetime(2026, 1, 1, tzinfo=timezone.utc)})
+            for id_, holder in ((1, 3), (2, 2)):
+                conn.execute(t["cases"].insert(), {
+                    "id": id_, "tracking_code": f"T{id_}", "kind": "complaint",
+                    "field_id": 1, "subject": "s", "content": "c", "status": "routed",
+                    "received_on": date(2026, 10, 1), "reception_agency_id": 1,
+                    "agency_id": holder})
+            # Case 1: routed to 2 on 02/10, returned on 20/10, routed to 3 on 22/10.
+            for id_, action, from_, to, at in ((1, "route", 1, 2, "2026-10-02 03:00:00"),
+                                               (2, "return", 2, None, "2026-10-20 03:00:00"),
+                                               (3, "route", 1, 3, "2026-10-22 03:00:00")):
+                conn.execute(text(
+                    "INSERT INTO routings (id, case_id, action, from_agency_id, to_agency_id,"
+                    " decided_on, created_at) VALUES (:id, 1, :action, :f, :t, :on, :at)"),
+                    {"id": id_, "action": action, "f": from_, "t": to, "on": at[:10],
+                     "at": at})
+            for id_, case_id, stage, level, reason, at in (
+                    (1, 1, "handling", 1, "overdue", "2026-10-10 03:00:00"),
+                    (2, 1, "acceptance", 1, "overdue", "2026-10-15 03:00:00"),  # at 2
+                    (3, 1, "case", 2, "evaded", "2026-10-21 03:00:00"),  # after the return
+                    (4, 1, "acceptance", 1, "overdue", "2026-11-05 03:00:00"),  # at 3
+                    (5, 2, "resolution", 1, "overdue", "2026-11-05 03:00:00")):  # no moves
+                conn.execute(text(
+                    "INSERT INTO escalations (id, case_id, stage, started_on, level, reason,"
+                    " as_of, created_at) VALUES (:id, :case, :stage, :start, :level,"
+                    " :reason, :as_of, :at)"),
+                    {"id": id_, "case": case_id, "stage": stage, "start": f"2026-10-0{id_}",
+                     "level": level, "reason": reason, "as_of": at[:10], "at": at})
+            conn.execute(text("INSERT INTO scorecard_built_days (day) VALUES ('2026-10-15')"))
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            answerable = dict(conn.execute(text("SELECT id, agency_id FROM escalations")).all())
+            built = conn.execute(text("SELECT COUNT(*) FROM scorecard_built_days")).scalar()
+        db.engine.dispose()
+    assert answerable == {1: 1, 2: 2, 3: None, 4: 3, 5: 2}
+    assert built == 0
+    assert runner.invoke(args=["db", "downgrade", "c22bdb7b3f57"]).exit_code == 0
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0

@@ -276,3 +276,32 @@ def test_an_out_of_range_period_number_is_refused(world, client, login, query, f
     assert response.status_code == (400 if field else 200), query
     assert (f'data-testid="error-{field}"' in html) if field else "error-summary" not in html
     assert ('data-testid="scorecard"' in html) != bool(field)
+
+
+def test_an_overdue_stays_with_the_agency_that_let_it_pass(world):
+    """An escalation counts against the agency answerable when it was raised: transferring
+    the case afterwards (đùn đẩy) neither clears that agency's card nor burdens the next
+    holder's — counted live, and from the built summary alike."""
+    from complaints.services import escalation
+
+    c2 = world["cases"][1]  # routed to D on 05/10, never accepted
+    swept_on = date(2026, 10, 20)
+    summary = escalation.escalate_due(swept_on, _on(swept_on))
+    db.session.commit()
+    raised = db.session.query(Escalation).filter_by(case_id=c2.id).one()
+    assert (raised.stage, raised.agency_id) == ("acceptance", world["d"].id)
+    assert summary.examined >= 1
+    before = {code: card.metrics.escalations for code, card in _cards(world["inspector"]).items()}
+
+    workflow.transfer(c2, "C", "Thuộc thẩm quyền xã", None, _on(date(2026, 10, 21)),
+                      date(2026, 10, 21))
+    db.session.commit()
+    assert c2.agency_id == world["c"].id
+    live = {code: card.metrics.escalations for code, card in _cards(world["inspector"]).items()}
+    assert live["D"] == before["D"] and live["D"].get(raised.level) >= 1
+    assert live.get("C", {}).get(raised.level, 0) == before.get("C", {}).get(raised.level, 0)
+
+    scorecard_summary.rebuild(TODAY)
+    db.session.commit()
+    built = {code: card.metrics.escalations for code, card in _cards(world["inspector"]).items()}
+    assert built == live

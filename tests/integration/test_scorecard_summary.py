@@ -81,10 +81,9 @@ def _direct(ids: list[int], start: date, end: date, today: date) -> dict[int, di
             .group_by(Case.agency_id)):
         out[agency_id]["open"] = (n, int(overdue or 0))
     for agency_id, level, n in db.session.execute(
-            select(Case.agency_id, Escalation.level, func.count())
-            .join(Case, Case.id == Escalation.case_id)
-            .where(Escalation.as_of.between(start, end), Case.agency_id.in_(ids))
-            .group_by(Case.agency_id, Escalation.level)):
+            select(Escalation.agency_id, Escalation.level, func.count())
+            .where(Escalation.as_of.between(start, end), Escalation.agency_id.in_(ids))
+            .group_by(Escalation.agency_id, Escalation.level)):
         out[agency_id]["escalations"][level] = n
     for agency_id, n in db.session.execute(
             select(Routing.from_agency_id, func.count())
@@ -196,7 +195,8 @@ def _build(rng: random.Random, make_agency, make_user, make_case) -> dict:
                                            created_at=_on(min(rated, TODAY))))
         if rng.random() < 0.3:
             db.session.add(Escalation(case_id=c.id, stage="acceptance", level=rng.randint(1, 3),
-                                      reason="overdue", as_of=day, created_at=_on(day)))
+                                      reason="overdue", as_of=day, created_at=_on(day),
+                                      agency_id=c.agency_id))
         c.flag_repeated = rng.random() < 0.2
         c.flag_mass = rng.random() < 0.1
     db.session.commit()
@@ -240,7 +240,8 @@ def test_summary_agrees_with_direct_count(seed, make_agency, make_user, make_cas
                        CitizenFeedback.case_id == cases[3].id)) is None
                    else Escalation(case_id=cases[3].id, stage="resolution", level=2,
                                    reason="urged", as_of=date(2026, 10, 20),
-                                   created_at=_on(date(2026, 10, 20))))
+                                   created_at=_on(date(2026, 10, 20)),
+                                   agency_id=cases[3].agency_id))
     deadline = db.session.scalar(select(CaseDeadline).where(CaseDeadline.met_on.is_not(None))
                                  .order_by(CaseDeadline.id))
     deadline.met_on -= timedelta(days=1)

@@ -258,3 +258,11 @@ def test_an_overdue_step_lapses_when_the_new_due_date_has_not_reached_it():
     # Recorded on 23/11 (the extension was too short): overdue still, not urged yet.
     assert [rules.overdue_lapsed(s.level, dates, LADDER, date(2026, 11, 23))
             for s in LADDER] == [False, False, True, True]
+
+
+def test_an_escalation_is_answerable_by_the_desk_or_the_holder_when_raised():
+    assert rules.answerable("handling", None, 7) == 7
+    assert rules.answerable("handling", 3, 7) == 7  # the desk's deadline, whoever holds it
+    assert rules.answerable("acceptance", 3, 7) == 3
+    assert rules.answerable("resolution", 3, 7) == 3
+    assert rules.answerable(rules.CASE_STAGE, None, 7) is None  # a pattern, not yet routed
