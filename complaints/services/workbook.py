@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from complaints.domain import catalog
@@ -37,7 +37,7 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import can_list_identity
-from complaints.services import case_view, scorecard
+from complaints.services import case_view, queries, scorecard
 from complaints.services import inspection as monitoring
 from complaints.services.spreadsheet import xlsx_row
 
@@ -55,7 +55,8 @@ CASE_HEADER = (
 )
 ESCALATION_HEADER = (
     ("Mã hồ sơ", "Tracking code"), ("Nội dung", "Subject"), ("Lý do", "Reason"),
-    ("Mức", "Level"), ("Gửi đến", "Sent to"), ("Ngày", "Date"),
+    ("Mức", "Level"), ("Cơ quan chịu trách nhiệm", "Answerable agency"),
+    ("Gửi đến", "Sent to"), ("Ngày", "Date"),
     ("Biện pháp đã thực hiện", "Action taken"), ("Ghi chú", "Note"),
 )
 SCORE_HEADER = (
@@ -157,20 +158,26 @@ def _case_rows(user: User, root_code: str, period: Period, lang: str,
 
 
 def _escalation_rows(user: User, root_code: str, period: Period, lang: str):
-    """Yield the escalations dated in the period on the workbook's agencies' cases."""
-    visible = monitoring.cases_query(user, monitoring.CaseFilter(agency=root_code)) \
-        .order_by(None).with_only_columns(Case.id)
-    to_agency = aliased(Agency)
+    """Yield the escalations dated in the period on the workbook's agencies' cases, and
+    those counted against its agencies on cases that have moved on since (the scorecard
+    sheet counts them there), among the cases the user may see."""
+    visible = queries.cases_visible_to(user).order_by(None).with_only_columns(Case.id)
+    subtree = monitoring.agency_subtree(root_code) or [-1]
+    to_agency, answerable = aliased(Agency), aliased(Agency)
     last = 0
     while True:
         batch = db.session.execute(
             select(Escalation.id, Escalation.reason, Escalation.level, Escalation.as_of,
                    Escalation.acknowledged_at, Escalation.action_taken, Escalation.action_note,
                    Case.tracking_code, Case.subject, to_agency.name.label("to_name"),
-                   to_agency.name_en.label("to_name_en"))
+                   to_agency.name_en.label("to_name_en"), answerable.name.label("by_name"),
+                   answerable.name_en.label("by_name_en"))
             .join(Case, Case.id == Escalation.case_id)
             .outerjoin(to_agency, to_agency.id == Escalation.to_agency_id)
-            .where(Escalation.case_id.in_(visible), Escalation.as_of >= period.start,
+            .outerjoin(answerable, answerable.id == Escalation.agency_id)
+            .where(Escalation.case_id.in_(visible),
+                   or_(Case.agency_id.in_(subtree), Escalation.agency_id.in_(subtree)),
+                   Escalation.as_of >= period.start,
                    Escalation.as_of <= period.end, Escalation.id > last)
             .order_by(Escalation.id).limit(BATCH)).all()
         if not batch:
@@ -180,6 +187,7 @@ def _escalation_rows(user: User, root_code: str, period: Period, lang: str):
                       else "") if e.acknowledged_at else _t(UNCONFIRMED, lang)
             yield [e.tracking_code, e.subject,
                    catalog.label(catalog.ESCALATION_REASONS, e.reason, lang), e.level,
+                   _agency_name(e.by_name, e.by_name_en, lang),
                    _agency_name(e.to_name, e.to_name_en, lang), e.as_of.strftime("%d/%m/%Y"),
                    action, e.action_note or ""]
         last = batch[-1].id
