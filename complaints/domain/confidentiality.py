@@ -5,7 +5,11 @@ One definition for the pages, the API and exports alike.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from complaints.domain.messages import N_
+from complaints.domain.text import digits, fold
 
 # Stored and compared in Vietnamese; pages and the API translate it when they show it.
 MASK = N_("*** (bảo mật)")
@@ -31,3 +35,42 @@ def mask_data(value, mask: str = MASK):
     if isinstance(value, list):
         return [mask_data(v, mask) for v in value]
     return value
+
+
+# The subject of a denunciation is listed to staff who may not see who denounced (lists,
+# exports, notices); only its content is kept from them. A subject naming its writer
+# would undo that, so intake refuses it (the online form's subject is the citizen's own).
+SUBJECT_NAMES_DENOUNCER = N_(
+    "Trích yếu của đơn tố cáo không được ghi họ tên, số giấy tờ, số điện thoại hay thư điện "
+    "tử của người tố cáo: trích yếu được hiện cho cả người không được biết ai tố cáo. Ghi "
+    "những điều đó ở phần thông tin người gửi và nội dung đơn.")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_NUMBER_SEPARATORS = re.compile(r"[\s.\-()/]+")
+_SHORTEST_NUMBER = 6  # shorter runs of digits (dates, plot numbers) name nobody
+
+
+def _words(text: str | None) -> str:
+    return f" {_NOT_WORD.sub(' ', fold(text)).strip()} "
+
+
+def names_denouncer(subject: str | None, people: Iterable) -> bool:
+    """Does the subject give one of the denouncers' full name (two words or more, accents
+    and case aside), ID or phone number (six digits or more, separators aside) or e-mail?
+    `people`: anything with full_name and, optionally, id_number, phone, email."""
+    if not subject:
+        return False
+    words = _words(subject)
+    packed = _NUMBER_SEPARATORS.sub("", subject)
+    lowered = subject.casefold()
+    for person in people:
+        name = _words(getattr(person, "full_name", None))
+        if len(name.split()) >= 2 and name in words:
+            return True
+        for number in (getattr(person, "id_number", None), getattr(person, "phone", None)):
+            found = digits(number)
+            if len(found) >= _SHORTEST_NUMBER and found in packed:
+                return True
+        email = (getattr(person, "email", None) or "").strip().casefold()
+        if email and email in lowered:
+            return True
+    return False

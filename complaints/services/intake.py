@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from complaints.domain import appeal, contacts, states
 from complaints.domain import escalation as rules
 from complaints.domain.catalog import CHANNELS, KINDS
+from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.messages import N_
 from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
@@ -460,6 +461,9 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
                                          data.petition.eligible,
                                          f"{prefix}petitioners.").items():
         errors.setdefault(key, message)  # "Nhập họ và tên." stays where it was said
+    if data.kind == "denunciation" and names_denouncer(data.subject,
+                                                       data.petition.petitioners):
+        errors.setdefault(prefix + "subject", SUBJECT_NAMES_DENOUNCER)
     errors.update(_policy_errors(data, prefix, errors))
     return errors
 

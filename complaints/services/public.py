@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from complaints.domain import appeal, contacts, states
 from complaints.domain.catalog import KINDS
+from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.messages import N_
 from complaints.domain.policies import SOURCES, source_in_english
 from complaints.domain.text import blank, digits
@@ -145,6 +146,8 @@ def validate_submission(data: OnlineSubmission) -> dict[str, str]:
     for key, message in intake.denouncer_errors(data.kind, [data], prefix="",
                                                 indexed=False).items():
         errors.setdefault(key, message)
+    if data.kind == "denunciation" and names_denouncer(data.subject, [data]):
+        errors.setdefault("subject", SUBJECT_NAMES_DENOUNCER)
     if all(blank(v) for v in (data.phone, data.email, data.address)):
         errors["phone"] = N_("Nhập ít nhất một cách liên lạc: điện thoại, thư điện tử "
                               "hoặc địa chỉ.")

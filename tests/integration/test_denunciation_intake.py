@@ -99,3 +99,60 @@ def test_citizens_form_gives_the_message_on_the_address(client, make_agency):
     page = html_lib.unescape(response.get_data(as_text=True))
     assert MESSAGE in page
     assert _cases() == 0
+
+
+SUBJECT_MESSAGE = ("Trích yếu của đơn tố cáo không được ghi họ tên, số giấy tờ, số điện thoại "
+                   "hay thư điện tử của người tố cáo")
+
+
+def test_citizens_form_refuses_a_subject_naming_the_denouncer(client, make_agency):
+    """The subject is listed to staff who may not know who denounced (only the content is
+    kept from them): a subject that names its writer is refused, with what was typed kept,
+    and a complaint may name its writer as it likes."""
+    make_agency(code="BTCD", name="Ban Tiếp công dân tỉnh")
+    db.session.commit()
+    data = {"kind": "denunciation", "field": "land", "locality_code": "",
+            "subject": "Tôi là Trần Văn Tố, tố cáo cán bộ địa chính xã",
+            "content": "Cán bộ thu tiền trái phép.", "full_name": "Trần Văn Tố",
+            "phone": "0912345678", "email": "", "address": "5 Lạch Tray", "id_number": "",
+            "consent": "y", "website": ""}
+    response = client.post("/cong-dan/gui-don", data=data)
+    assert response.status_code == 422
+    page = html_lib.unescape(response.get_data(as_text=True))
+    assert SUBJECT_MESSAGE in page and "Cán bộ thu tiền trái phép." in page
+    assert _cases() == 0
+    for subject in ("Tố cáo cán bộ địa chính xã, liên hệ 0912.345.678",
+                    "TRAN VAN TO to cao can bo dia chinh"):
+        refused = client.post("/cong-dan/gui-don", data={**data, "subject": subject})
+        assert refused.status_code == 422, subject
+    assert _cases() == 0
+    assert client.post("/cong-dan/gui-don", data={**data, "kind": "complaint"}).status_code \
+        in (200, 302, 303)
+    accepted = client.post("/cong-dan/gui-don",
+                           data={**data, "subject": "Tố cáo cán bộ địa chính xã"})
+    assert accepted.status_code in (200, 302, 303)
+    assert _cases() == 2
+
+
+def test_desk_and_api_refuse_a_subject_naming_the_denouncer(api, world, client,  # noqa: F811
+                                                            desk):  # noqa: F811
+    body = _case_body(world, kind="denunciation", subject="Đơn của Lê Thị Cáo tố cáo",
+                      petitioners=[{"full_name": "Trần Văn Tố", "address": "5 Lạch Tray"},
+                                   {"full_name": "Lê Thị Cáo", "address": "3 Lạch Tray"}])
+    refused = api(world["reception"], "POST", "/cases", json=body)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["subject"].startswith(SUBJECT_MESSAGE)
+    english = api(world["reception"], "POST", "/cases", json=body,
+                  headers={"Accept-Language": "en"})
+    assert english.get_json()["errors"]["subject"].startswith(
+        "A denunciation's subject must not give the denouncer's name")
+    assert _cases() == 0
+    _officer, ward = desk
+    data = intake_form(ward.code, [person(1, address="Số 1 Lạch Tray")],
+                       TODAY - timedelta(days=1), kind="denunciation",
+                       subject="Tố cáo, CCCD 031200000001")
+    response = client.post("/reception/new", data=data)
+    assert response.status_code == 422
+    page = html_lib.unescape(response.get_data(as_text=True))
+    assert SUBJECT_MESSAGE in page and 'id="subject-error"' in page
+    assert _cases() == 0

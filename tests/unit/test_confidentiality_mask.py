@@ -15,3 +15,25 @@ def test_a_scans_checksum_is_masked_with_its_name():
 def test_nested_names_are_masked_and_figures_kept():
     data = {"petitioners": [{"name": "A"}], "signers": 2, "on": "2026-11-30"}
     assert mask_data(data) == {"petitioners": MASK, "signers": 2, "on": "2026-11-30"}
+
+
+def test_a_subject_naming_its_denouncer_is_told_apart():
+    from types import SimpleNamespace
+
+    from complaints.domain.confidentiality import names_denouncer
+
+    people = [SimpleNamespace(full_name="Nguyễn Văn An", id_number="031200000001",
+                              phone="0912 345 678", email="An.Nguyen@example.vn"),
+              SimpleNamespace(full_name="Lê Thị Bích", id_number=None, phone=None, email=None)]
+    named = ["Tôi là NGUYEN VAN AN, tố cáo cán bộ xã", "Đơn của bà Lê Thị Bích",
+             "Tố cáo — liên hệ 0912.345.678", "CCCD 031-200-000-001 tố cáo",
+             "trả lời qua an.nguyen@example.vn"]
+    for subject in named:
+        assert names_denouncer(subject, people), subject
+    innocent = ["Tố cáo cán bộ địa chính nhận tiền", "Nguyễn Văn Anh nhận hối lộ",
+                "Thửa số 12, tờ bản đồ 345 năm 2026", "", None]
+    for subject in innocent:
+        assert not names_denouncer(subject, people), subject
+    # A one-word name (or none) is too common to refuse a subject on.
+    assert not names_denouncer("An tố cáo", [SimpleNamespace(full_name="An")])
+    assert not names_denouncer("Tố cáo", [SimpleNamespace(full_name=None)])
