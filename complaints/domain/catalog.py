@@ -55,6 +55,67 @@ HANDLING_OUTCOMES = {
     "withdrawn": ("Rút đơn trước khi xử lý", "Withdrawn before handling"),
 }
 
+# Grounds for not accepting a case (không thụ lý), by kind: the law's list, cited in the
+# form's hint, and "other" for what the list does not name (the written reason says it).
+REFUSAL_GROUNDS_BY_KIND = {
+    "complaint": {  # Law on Complaints 2011, Art. 11
+        "c_internal": ("Quyết định, hành vi hành chính nội bộ, chỉ đạo điều hành, có chứa quy "
+                       "phạm pháp luật hoặc thuộc bí mật nhà nước (khoản 1)",
+                       "An internal, directing, normative or state-secret decision or act "
+                       "(cl. 1)"),
+        "c_not_concerned": ("Không liên quan trực tiếp đến quyền, lợi ích hợp pháp của người "
+                            "khiếu nại (khoản 2)",
+                            "Does not directly concern the complainant's lawful rights and "
+                            "interests (cl. 2)"),
+        "c_no_capacity": ("Người khiếu nại không có năng lực hành vi dân sự đầy đủ mà không có "
+                          "người đại diện hợp pháp (khoản 3)",
+                          "The complainant lacks full civil capacity and has no lawful "
+                          "representative (cl. 3)"),
+        "c_representative": ("Người đại diện không hợp pháp (khoản 4)",
+                             "An unlawful representative (cl. 4)"),
+        "c_unsigned": ("Đơn không có chữ ký hoặc điểm chỉ của người khiếu nại (khoản 5)",
+                       "The petition is neither signed nor fingerprinted (cl. 5)"),
+        "c_time_barred": ("Hết thời hiệu, thời hạn khiếu nại mà không có lý do chính đáng "
+                          "(khoản 6)", "Time-barred without a legitimate reason (cl. 6)"),
+        "c_second_decided": ("Đã có quyết định giải quyết khiếu nại lần hai (khoản 7)",
+                             "A second-round decision already exists (cl. 7)"),
+        "c_abandoned": ("Đã có thông báo đình chỉ mà sau 30 ngày người khiếu nại không tiếp tục "
+                        "khiếu nại (khoản 8)",
+                        "Suspended, and not pursued within 30 days of the notice (cl. 8)"),
+        "c_court": ("Tòa án đã thụ lý hoặc đã giải quyết bằng bản án, quyết định (khoản 9)",
+                    "Accepted or decided by a court (cl. 9)"),
+    },
+    "denunciation": {  # Law on Denunciations 2018, Art. 29(1): a condition not met
+        "d_form": ("Tố cáo không được thực hiện đúng hình thức, thủ tục luật định (điểm a)",
+                   "Not made in the form and manner the law requires (point a)"),
+        "d_capacity": ("Người tố cáo không có đủ năng lực hành vi dân sự và không có người đại "
+                       "diện (điểm b)",
+                       "The denouncer lacks civil capacity and has no representative "
+                       "(point b)"),
+        "d_competence": ("Vụ việc không thuộc thẩm quyền giải quyết (điểm c)",
+                         "Not within the competence of the agency (point c)"),
+        "d_no_basis": ("Nội dung tố cáo không có cơ sở để xác minh (điểm d)",
+                       "Nothing in the denunciation can be verified (point d)"),
+    },
+}
+REFUSAL_OTHER = "other"
+REFUSAL_GROUND_SOURCES = {
+    "complaint": ("Luật Khiếu nại 2011, Điều 11", "Law on Complaints 2011, Art. 11"),
+    "denunciation": ("Luật Tố cáo 2018, Điều 29 khoản 1", "Law on Denunciations 2018, "
+                                                         "Art. 29(1)"),
+}
+REFUSAL_GROUNDS = {
+    **{code: pair for grounds in REFUSAL_GROUNDS_BY_KIND.values()
+       for code, pair in grounds.items()},
+    REFUSAL_OTHER: ("Lý do khác (nêu ở phần lý do)", "Another reason (given below)"),
+}
+
+
+def refusal_grounds(kind: str) -> list[str]:
+    """The grounds an agency may cite to refuse a case of `kind`, "other" last."""
+    return [*REFUSAL_GROUNDS_BY_KIND.get(kind, {}), REFUSAL_OTHER]
+
+
 # Reasons to file a petition away (lưu đơn).
 FILING_REASONS = {
     "anonymous": ("Đơn nặc danh, mạo danh", "Anonymous or false identity"),

@@ -65,7 +65,7 @@ def actor_label(actor: User | None) -> str:
     return "system" if actor is None else f"{actor.username}#{actor.id}"
 
 
-def _lock_case(case_id: int) -> None:
+def lock_case(case_id: int) -> None:
     """Take the write lock on the case before reading its chain head.
 
     Two requests appending to one case's chain at once (an audited identity view beside
@@ -178,7 +178,7 @@ def _head(chain: str, case_id: int | None, head: tuple[int, str] | None) -> tupl
     if case_id is not None and chain in heads:
         return heads[chain]
     if case_id is not None:
-        _lock_case(case_id)
+        lock_case(case_id)
     row = db.session.execute(
         select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.chain == chain)

@@ -141,6 +141,7 @@ DETAIL_LABELS = {
     "suggested": ("Cơ quan đề xuất", "Suggested agency"),
     "agencies": ("Các cơ quan", "Agencies"), "why": ("Căn cứ", "Why"),
     "filing_reason": ("Lý do lưu đơn", "Reason for filing"),
+    "refusal_ground": ("Căn cứ không thụ lý", "Ground for not accepting"),
     "days": ("Số ngày", "Days"), "from": ("Từ", "From"),
     "petition": ("Đơn số", "Petition no."), "forwarded_to": ("Chuyển đến", "Forwarded to"),
     "cluster": ("Nhóm đông người", "Mass cluster"), "session": ("Buổi tiếp", "Session"),
@@ -169,7 +170,8 @@ _PURPOSE_LABELS = {
 }
 _CODED_DETAILS = {"kind": catalog.KINDS, "channel": catalog.CHANNELS,
                   "outcome": catalog.RESOLUTION_OUTCOMES,
-                  "filing_reason": catalog.FILING_REASONS}
+                  "filing_reason": catalog.FILING_REASONS,
+                  "refusal_ground": catalog.REFUSAL_GROUNDS}
 _WHY_LABELS = {
     "returned_or_transferred_twice": ("Bị trả lại hoặc chuyển đi từ hai lần",
                                       "Returned or transferred twice or more"),

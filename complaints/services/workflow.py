@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from complaints.domain import deadlines as dl
 from complaints.domain import decisions, policies, states, withdrawal
-from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND
+from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND, refusal_grounds
 from complaints.domain.messages import N_
 from complaints.domain.text import blank, has_control
 from complaints.extensions import db
@@ -103,6 +103,63 @@ def _require(value: str | None, field_name: str, message: str) -> str:
     return value.strip()
 
 
+def _hold(case: Case) -> None:
+    """Lock the case for the rest of the transaction, then read everything afresh.
+
+    Two people deciding on one case at once (two heads, a head and the desk) both read it
+    before either wrote: without the lock, the second decision was checked against the
+    state the first had just changed and recorded over it (QA round 13: a refusal over an
+    acceptance, two acceptances). The no-op UPDATE row-locks the case on PostgreSQL and
+    takes SQLite's write lock; what this session read before is read again after it.
+    """
+    if case.id is None:
+        return
+    db.session.flush()  # nothing pending is lost by expiring
+    audit.lock_case(case.id)
+    db.session.expire_all()
+
+
+EXTENSION_RECORDED = N_("Quyết định gia hạn này (cùng ngày, số ngày và lý do với lần gia hạn "
+                        "trước) đã được ghi nhận; thời hạn không được gia hạn thêm. Nếu đây "
+                        "là một quyết định khác, hãy kiểm tra ngày quyết định.")
+# The reason a decision without a page of its own must give (checked before the
+# confirmation step too: check_reason).
+REASON_REQUIRED = {"refuse": N_("Nêu lý do không thụ lý."),
+                   "withdraw": N_("Nêu nội dung đơn rút.")}
+
+
+def check_reason(action: str, reason: str | None) -> str:
+    """Refuse the reason of `action` as the action would; return it cleaned."""
+    return _require(reason, "reason", REASON_REQUIRED[action])
+
+
+def _repeats_last_extension(case: Case, stage: str, days: int, reason: str,
+                            on: date) -> bool:
+    """Is this extension the last one of the stage again (same date, days and reason)? A
+    form sent twice (a second tap, Back then Send) extended a very complex denunciation
+    twice (QA round 13); a second real decision differs in one of them."""
+    import json
+
+    last = db.session.scalar(
+        select(AuditEvent.data).where(AuditEvent.chain == f"case:{case.id}",
+                                      AuditEvent.action == "extended")
+        .order_by(AuditEvent.seq.desc()).limit(1))
+    if last is None:
+        return False
+    data = json.loads(last)
+    return (data.get("stage", "resolution") == stage and data.get("days") == days
+            and data.get("reason") == reason and str(data.get("on", ""))[:10] == on.isoformat())
+
+
+def _text_errors(errors: dict, values: dict[str, tuple[str | None, str]]) -> None:
+    """`_require` for several fields at once: field → (value, message when nothing)."""
+    for name, (value, message) in values.items():
+        try:
+            _require(value, name, message)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+
+
 def _move(case: Case, action: str, actor: User | None, to: Agency | None, on: date,
           reason: str | None, suggested: Agency | None = None) -> Routing:
     move = Routing(case=case, action=action, from_agency_id=case.agency_id,
@@ -131,6 +188,7 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
     `basis`: how the desk chose (routing.route_case), kept in the audit event beside the
     Vietnamese reason so that a timeline can word it again in its reader's language.
     """
+    _hold(case)
     new_status = _transition(case, "route", actor)
     on = _decision_date(decided_on, today, case, "route")
     agency = _agency(agency_code, "agency_code")
@@ -152,6 +210,7 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
 
 def _close_at_reception(case: Case, action: str, outcome: str, actor, now, today,
                         reason: str | None, decided_on, extra: dict) -> Case:
+    _hold(case)
     new_status = _transition(case, action, actor)
     on = _decision_date(decided_on, today, case, action)
     for petition in case.petitions:
@@ -194,6 +253,7 @@ def forward(case, body: str, actor, now, today, reason=None, decided_on=None):
 
 def accept(case: Case, actor, now, today, decided_on=None) -> Case:
     """Accept the case for resolution (thụ lý): the resolution clock starts."""
+    _hold(case)
     new_status = _transition(case, "accept", actor)
     on = _decision_date(decided_on, today, case, "accept")
     case.status, case.accepted_on = new_status, on
@@ -206,24 +266,38 @@ def accept(case: Case, actor, now, today, decided_on=None) -> Case:
     return case
 
 
-def refuse(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
-    """Refuse to accept with written reasons (không thụ lý)."""
-    reason = _require(reason, "reason", N_("Nêu lý do không thụ lý."))
+def check_refusal_ground(case: Case, ground: str | None) -> None:
+    """A ground cited must be one of the law's for the case's kind (or "other")."""
+    if ground is not None and ground not in refusal_grounds(case.kind):
+        raise ValidationFailed({"ground": N_("Chọn căn cứ không thụ lý.")})
+
+
+def refuse(case: Case, reason: str, actor, now, today, decided_on=None,
+           ground: str | None = None) -> Case:
+    """Refuse to accept with written reasons (không thụ lý), citing the law's ground
+    (catalog.REFUSAL_GROUNDS_BY_KIND; the API may leave it out)."""
+    _hold(case)
+    reason = check_reason("refuse", reason)
+    check_refusal_ground(case, ground)
     new_status = _transition(case, "refuse", actor)
     on = _decision_date(decided_on, today, case, "refuse")
     case.status = new_status
     deadlines.meet(case, "acceptance", on)
-    _finish(case, "refused", actor, now, {"reason": reason, "on": on})
+    _finish(case, "refused", actor, now, {"reason": reason, "on": on,
+                                          **({"refusal_ground": ground} if ground else {})})
     return case
 
 
 def assign(case: Case, officer_username: str, actor, now) -> Case:
     """Assign the case to an officer of the agency."""
+    _hold(case)
     _transition(case, "assign", actor)
     officer = db.session.scalar(select(User).where(User.username == (officer_username or "")))
     if (officer is None or officer.agency_id != case.agency_id
             or officer.role not in ("agency_officer", "agency_head") or not officer.active):
         raise ValidationFailed({"officer": N_("Chọn cán bộ của cơ quan.")})
+    if case.officer_id == officer.id:  # sent again: nothing changes, nothing to record
+        return case
     case.officer_id = officer.id
     case.officer = officer
     _finish(case, "assigned", actor, now, {"officer": officer.username})
@@ -237,6 +311,7 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
     `complexity` ("complex" / "very_complex"): a denunciation declared so by the same
     decision, which is what opens its extensions (Law on Denunciations Art. 30).
     """
+    _hold(case)
     reason = _require(reason, "reason", N_("Nêu lý do gia hạn."))
     _transition(case, "extend", actor)
     if complexity:
@@ -258,6 +333,8 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
     message = policies.extension_error(rule, case.extension_count, days)
     if message:
         raise ValidationFailed({"days": message})
+    if _repeats_last_extension(case, "resolution", days, reason, on):
+        raise NotAllowed(EXTENSION_RECORDED)
     case.extension_count += 1
     before = row.due_on
     deadlines.set_deadline(case, "resolution", row.start_on, row.extended_days + days)
@@ -286,6 +363,8 @@ def check_extend_handling(case: Case, days: int, reason: str, actor,
     message = policies.extension_error(rule, deadlines.handling_extensions(case), days)
     if message:
         raise ValidationFailed({"days": message})
+    if _repeats_last_extension(case, "handling", days, reason, on):
+        raise NotAllowed(EXTENSION_RECORDED)
     return reason, on
 
 
@@ -294,6 +373,7 @@ def extend_handling(case: Case, days: int, reason: str, actor, now, today,
     """Extend the handling deadline of a petition at the desk within the policy (gia hạn
     xử lý đơn): a denunciation needing checks at several places, 7 working days up to 10
     (Law on Denunciations Art. 24(1))."""
+    _hold(case)
     reason, on = check_extend_handling(case, days, reason, actor, today,
                                        decided_on=decided_on)
     row = case.deadline("handling")
@@ -325,6 +405,7 @@ def check_return(case: Case, reason: str, suggested_agency_code: str, actor, tod
 def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now, today,
                 decided_on=None) -> Case:
     """Send the case back to reception as not within the agency's competence (trả đơn)."""
+    _hold(case)
     reason, suggested, new_status, on = check_return(case, reason, suggested_agency_code,
                                                      actor, today, decided_on=decided_on)
     _move(case, "return", actor, None, on, reason, suggested)
@@ -364,6 +445,7 @@ def check_transfer(case: Case, to_agency_code: str, reason: str, actor, today,
 def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
              decided_on=None) -> Case:
     """Transfer the case directly to another agency (chuyển đơn); its clock restarts there."""
+    _hold(case)
     reason, to, new_status, on = check_transfer(case, to_agency_code, reason, actor, today,
                                                 decided_on=decided_on)
     _move(case, "transfer", actor, to, on, reason)
@@ -388,10 +470,11 @@ def check_resolve(case: Case, outcome: str, decision_number: str, summary: str, 
     if outcome not in allowed:
         errors["outcome"] = N_("Kết quả không hợp lệ cho loại đơn này: %(allowed)s",
                                allowed=", ".join(allowed))
-    if not (decision_number or "").strip():
-        errors["decision_number"] = N_("Nhập số quyết định / kết luận.")
-    if not (summary or "").strip():
-        errors["summary"] = N_("Nhập tóm tắt kết quả giải quyết.")
+    # As every decision's text: nothing visible is nothing, control characters refused
+    # (QA round 13: a zero-width decision number was recorded, and a resolution is final).
+    _text_errors(errors, {
+        "decision_number": (decision_number, N_("Nhập số quyết định / kết luận.")),
+        "summary": (summary, N_("Nhập tóm tắt kết quả giải quyết."))})
     values, figure_errors = decisions.clean_figures(figures or {})
     errors.update(figure_errors)
     if errors:
@@ -402,6 +485,7 @@ def check_resolve(case: Case, outcome: str, decision_number: str, summary: str, 
 def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor, now, today,
             decided_on=None, figures: dict | None = None) -> Case:
     """Record the decision or conclusion and its outcome (giải quyết / kết luận)."""
+    _hold(case)
     new_status, on, values = check_resolve(case, outcome, decision_number, summary, actor,
                                            today, decided_on=decided_on, figures=figures)
     row = case.deadline("resolution")
@@ -423,6 +507,7 @@ RESOLUTION_FIGURES = decisions.FIGURES
 
 def close(case: Case, actor, now, today) -> Case:
     """Close a resolved case: nothing more is owed (kết thúc)."""
+    _hold(case)
     case.status = _transition(case, "close", actor)
     case.closed_on = today
     _finish(case, "closed", actor, now, {"on": today})
@@ -445,7 +530,8 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
              petitioner_ids: list[int] | None = None) -> Case:
     """Record the withdrawal (rút đơn) of the petitioners named (without names: the only
     one who remains); the case ends, its clocks stopped, only when nobody remains."""
-    reason = _require(reason, "reason", N_("Nêu nội dung đơn rút."))
+    _hold(case)
+    reason = check_reason("withdraw", reason)
     new_status = _transition(case, "withdraw", actor)
     on = _decision_date(decided_on, today, case, "withdraw")
     decided = plan_withdrawal(case, petitioner_ids)
@@ -498,6 +584,7 @@ def check_suspend(case: Case, reason: str, actor, today,
 
 def suspend(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
     """Pause the resolution clock (tạm đình chỉ)."""
+    _hold(case)
     reason, case.status, case.suspended_on = check_suspend(case, reason, actor, today,
                                                            decided_on=decided_on)
     _finish(case, "suspended", actor, now, {"reason": reason, "on": case.suspended_on})
@@ -506,6 +593,7 @@ def suspend(case: Case, reason: str, actor, now, today, decided_on=None) -> Case
 
 def resume(case: Case, actor, now, today, decided_on=None) -> Case:
     """Resume the clock from the decision to continue; the remaining time runs again."""
+    _hold(case)
     status = _transition(case, "resume", actor)
     on = _decision_date(decided_on, today, case, "resume")
     case.status = status
@@ -526,6 +614,7 @@ def move_to_lead(case: Case, lead: Agency, actor: User | None, today: date,
 
     The lead may no longer return or transfer the case (see return_case/transfer).
     """
+    _hold(case)
     new_status = states.next_status(case.status, "designate_lead")
     _move(case, "designate_lead", actor, lead, today, note)
     keeps = case.agency_id == lead.id and case.status in (states.ROUTED, states.ACCEPTED)

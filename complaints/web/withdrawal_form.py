@@ -41,6 +41,11 @@ def prepare(form, case: Case, user, reveal: bool = False) -> dict[str, str]:
                          else str(c.petitioner_id)): c for c in choices}
     form.signer_labels = {key: _signer_label(c, masked) for key, c in form.signer_keys.items()}
     if len(choices) <= 1:
+        # Nothing to choose; but a form posted with boxes (sent again after the others
+        # withdrew, or kept open meanwhile) named people: the only one left is not among
+        # them unless ticked (QA round 13: a second tap withdrew the one never named).
+        form.posted_signers = list(form.petitioner_ids.data or []) \
+            if form.is_submitted() else []
         del form.petitioner_ids
         return {}
     form.petitioner_ids.choices = list(form.signer_labels.items())
@@ -52,7 +57,10 @@ def prepare(form, case: Case, user, reveal: bool = False) -> dict[str, str]:
 def named_signers(form) -> list[int] | None:
     """The petitioners ticked on the withdrawal form (None: no boxes were offered)."""
     if "petitioner_ids" not in form:
-        return None
+        posted = getattr(form, "posted_signers", [])
+        if any(key not in form.signer_keys for key in posted):
+            raise ValidationFailed({"petitioner_ids": withdrawal.NOT_REMAINING})
+        return [form.signer_keys[key].petitioner_id for key in posted] or None
     keys = form.petitioner_ids.data or []
     if any(key not in form.signer_keys for key in keys):  # withdrew meanwhile, or forged
         raise ValidationFailed({"petitioner_ids": withdrawal.NOT_REMAINING})

@@ -256,7 +256,8 @@ def test_denunciation_extends_twice_only_when_very_complex(client, login, agency
     assert r.status_code == 302
     r = client.post(f"/agency/cases/{code}/extend", data={**data, "days": "31"})
     assert r.status_code == 422 and "tối đa 30 ngày" in r.get_data(as_text=True)
-    r = client.post(f"/agency/cases/{code}/extend", data=data)
+    # The second decision is a later one (the same one sent again is refused: QA round 13).
+    r = client.post(f"/agency/cases/{code}/extend", data={**data, "decided_on": "2026-12-01"})
     assert r.status_code == 302
     r = client.post(f"/agency/cases/{code}/extend", data=data, follow_redirects=True)
     assert r.request.path == f"/agency/cases/{code}"  # no third extension is offered

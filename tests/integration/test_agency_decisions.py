@@ -260,8 +260,9 @@ def test_refusal_asks_for_confirmation_and_back_keeps_what_was_typed(client, log
     login(world["head"])
     form = client.get(f"/agency/cases/{code}/refuse").get_data(as_text=True)
     assert ">Tiếp tục</button>" in form
+    assert "Luật Khiếu nại 2011, Điều 11" in form and 'value="c_second_decided"' in form
     data = {"reason": "Đã có quyết định giải quyết lần hai (Điều 11)",
-            "decided_on": "2026-11-30"}
+            "decided_on": "2026-11-30", "ground": "c_second_decided"}
     r = client.post(f"/agency/cases/{code}/refuse", data=data)
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and 'data-testid="confirm-warning"' in body
@@ -726,7 +727,7 @@ def test_a_decision_date_the_service_refuses_is_not_offered_for_confirmation(
     case = routed()
     login(world["head"])
     data = {"reason": "Không thuộc thẩm quyền", "decided_on": on,
-            "suggested_agency_code": "SO-XD", "to_agency_code": "SO-XD"}
+            "suggested_agency_code": "SO-XD", "to_agency_code": "SO-XD", "ground": "other"}
     r = client.post(f"/agency/cases/{case.tracking_code}/{action}", data=data)
     assert r.status_code == 422 and 'data-testid="confirm-warning"' not in r.text
     assert 'data-testid="error-decided_on"' in r.text and message in r.text

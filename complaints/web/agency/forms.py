@@ -68,6 +68,8 @@ class AcceptForm(Form):
 
 
 class RefuseForm(ConfirmMixin, Form):
+    ground = SelectField(_l("Căn cứ không thụ lý"), choices=[], validate_choice=False,
+                         validators=[DataRequired(_l("Chọn căn cứ không thụ lý."))])
     reason = _reason(_l("Lý do không thụ lý"), _l("Nêu lý do không thụ lý."))
     decided_on = _decided_on(_l("Ngày thông báo không thụ lý"))
 

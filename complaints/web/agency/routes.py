@@ -192,7 +192,9 @@ def _moved_away_message(case: Case, move: Routing, acted: bool = True) -> str:
     else:
         text = _("Hồ sơ %(code)s đã được chuyển sang cơ quan khác ngày %(on)s, không còn ở "
                  "cơ quan của bạn.", **values)
-    return f"{text} {_('Thao tác không được thực hiện.')}" if acted else text
+    # Its own literal, not inside the f-string: pybabel extracts only literals.
+    refused = _("Thao tác không được thực hiện.")
+    return f"{text} {refused}" if acted else text
 
 
 def _download_url(attachment) -> str | None:
@@ -269,6 +271,15 @@ def _prepare(form, action: str, case: Case) -> dict:
             _("— Chọn cán bộ —"))
         if not form.is_submitted() and case.officer is not None:
             form.officer.data = case.officer.username
+    elif action == "refuse":
+        form.ground.choices = select_choices(
+            ((code, catalog.label(catalog.REFUSAL_GROUNDS, code, _lang()))
+             for code in catalog.refusal_grounds(case.kind)), _("— Chọn căn cứ —"))
+        source = catalog.REFUSAL_GROUND_SOURCES.get(case.kind)
+        hints["ground"] = (_("Căn cứ: %(source)s.", source=catalog.label(
+            catalog.REFUSAL_GROUND_SOURCES, case.kind, _lang())) if source else
+            _("Pháp luật không quy định căn cứ không thụ lý riêng cho loại đơn này: chọn "
+              "“Lý do khác” và nêu lý do."))
     elif action in ("return", "transfer"):
         field = form.suggested_agency_code if action == "return" else form.to_agency_code
         field.choices = _agency_choices(case.agency_id)
@@ -359,6 +370,10 @@ def _check(action: str, case: Case, form, today) -> None:
         workflow.check_transfer(case, data["to_agency_code"], data["reason"], actor, today,
                                 decided_on=data.get("decided_on"))
     elif action in DATE_CHECKED:
+        if action in workflow.REASON_REQUIRED:  # an invisible reason, refused only once
+            workflow.check_reason(action, data.get("reason"))  # confirmed (QA round 13)
+        if action == "refuse":
+            workflow.check_refusal_ground(case, data.get("ground"))
         workflow.check_decision(case, action, actor, today, decided_on=data.get("decided_on"))
 
 
@@ -370,7 +385,8 @@ def _call(action: str, case: Case, form, now, today):
     if action == "accept":
         return workflow.accept(case, actor, now, today, decided_on=decided_on)
     if action == "refuse":
-        return workflow.refuse(case, data["reason"], actor, now, today, decided_on=decided_on)
+        return workflow.refuse(case, data["reason"], actor, now, today, decided_on=decided_on,
+                               ground=data.get("ground"))
     if action == "assign":
         return workflow.assign(case, data["officer"], actor, now)
     if action == "extend":

@@ -30,7 +30,7 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         c, a, n, t, decided_on=b["decided_on"]),
         "Accept for resolution (thụ lý) — agency head"),
     "refuse": ActionSpec(s.RefuseSchema, lambda c, b, a, n, t: workflow.refuse(
-        c, b["reason"], a, n, t, decided_on=b["decided_on"]),
+        c, b["reason"], a, n, t, decided_on=b["decided_on"], ground=b["ground"]),
         "Refuse with written reasons (không thụ lý) — agency head"),
     "assign": ActionSpec(s.AssignSchema, lambda c, b, a, n, t: workflow.assign(
         c, b["officer"], a, n),

@@ -24,6 +24,7 @@ from complaints.domain.catalog import (
     FLAGS,
     KINDS,
     RECEPTION_KINDS,
+    REFUSAL_GROUNDS,
     RESOLUTION_OUTCOMES,
     STAGES,
 )
@@ -502,7 +503,10 @@ class ReasonSchema(BaseSchema):
 
 
 class RefuseSchema(ReasonSchema):
-    pass
+    # The law's ground cited (catalog.REFUSAL_GROUNDS_BY_KIND, "other"); optional here so
+    # that existing clients keep working, checked against the case's kind by the service.
+    ground = _choice(REFUSAL_GROUNDS, metadata={"description": "Ground for not accepting "
+                                                "(the case's kind's list, or \"other\")"})
 
 
 class WithdrawSchema(ReasonSchema):

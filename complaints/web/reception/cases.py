@@ -308,6 +308,7 @@ def withdraw(code: str):
         actor = current_user._get_current_object()
         try:
             if form.confirmed.data != "1":
+                workflow.check_reason("withdraw", form.reason.data)
                 workflow.check_decision(case, "withdraw", actor, clock.today(),
                                         decided_on=form.decided_on.data)
                 notes = withdrawal_form.confirm_notes(case, form)
