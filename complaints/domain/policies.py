@@ -60,6 +60,14 @@ VARIANTS = (
 
 # A floor earlier than any petition the system holds, not the statutes' own start dates.
 BASELINE = date(2020, 1, 1)
+
+# What an administrator may set on a policy version. The law's longest periods are well
+# under a year (a complex complaint in a remote area: 60 days; a very complex denunciation:
+# 30 + 2 × 30); the bounds keep a typo (1,000,000,000 days) from being saved, then failing
+# every intake of that kind once in force (QA round 14: "year 10000 is out of range").
+POLICY_MAX_DAYS = 365
+POLICY_MAX_EXTENSION_DAYS = 365
+POLICY_MAX_EXTENSIONS = 10
 # The amended citizen-reception, complaints and denunciations laws apply from this date.
 AMENDED_2026 = date(2026, 7, 1)
 

@@ -105,6 +105,7 @@ ACCOUNT_PROBLEMS = {
     "username_taken": "That username already exists.",
     "role_unknown": f"Unknown role; choose one of {', '.join(ROLES)}.",
     "agency_unknown": "No agency has that code.",
+    "agency_inactive": "That agency is no longer active.",
     "agency_required": "This role needs an agency (--agency CODE).",
     "inspectorate_required": "An inspector belongs to an inspectorate (or to no agency).",
     "email_invalid": "Not a valid e-mail address.",
@@ -127,6 +128,15 @@ def account_problems(username: str, role: str, agency_code: str | None = None,
             func.lower(User.username) == username.lower())):
         # "ADMIN" beside "admin" would be two accounts people cannot tell apart.
         problems["username"] = "username_taken"
+    problems.update(profile_problems(role, agency_code, email))
+    return problems
+
+
+def profile_problems(role: str, agency_code: str | None = None, email: str | None = None,
+                     user: User | None = None) -> dict[str, str]:
+    """The role, agency and e-mail part of account_problems, for a new account or for
+    `user`'s changed one (its own e-mail is no clash)."""
+    problems: dict[str, str] = {}
     if role not in ROLES:
         problems["role"] = "role_unknown"
     agency = None
@@ -134,6 +144,8 @@ def account_problems(username: str, role: str, agency_code: str | None = None,
         agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
         if agency is None:
             problems["agency_code"] = "agency_unknown"
+        elif not agency.active:  # its cases and notices go nowhere (QA round 14)
+            problems["agency_code"] = "agency_inactive"
     if agency is None and role in ROLES_WITH_AGENCY and "agency_code" not in problems:
         problems["agency_code"] = "agency_required"
     if agency is not None and role == "inspector" and not agency.is_inspectorate:
@@ -144,7 +156,8 @@ def account_problems(username: str, role: str, agency_code: str | None = None,
         problems["email"] = "email_invalid"
     else:
         if address and db.session.scalar(select(User.id).where(
-                func.lower(User.email) == address.lower())):
+                func.lower(User.email) == address.lower(),
+                User.id != (user.id if user is not None else -1))):
             problems["email"] = "email_taken"  # notices and resets go to one person
     return problems
 

@@ -8,20 +8,29 @@ the deadlines of open cases (each recomputed due date is audited on the case's c
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select, update
 
+from complaints.domain import contacts
 from complaints.domain.catalog import AGENCY_LEVELS, KINDS, STAGES
 from complaints.domain.deadlines import UNITS
 from complaints.domain.messages import N_
-from complaints.domain.policies import VARIANTS
+from complaints.domain.policies import (
+    POLICY_MAX_DAYS,
+    POLICY_MAX_EXTENSION_DAYS,
+    POLICY_MAX_EXTENSIONS,
+    VARIANTS,
+)
+from complaints.domain.states import OPEN_STATUSES
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import (
     Agency,
     CalendarOverride,
+    Case,
     DeadlinePolicy,
     Field,
     Locality,
@@ -114,9 +123,55 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
     localities, missing = _localities(data.locality_codes)
     if missing:
         errors["locality_codes"] = N_("Không có địa bàn mã: %(codes)s", codes=", ".join(missing))
+    if code and (agency is None or code != agency.code) and not AGENCY_CODE.fullmatch(code):
+        # The code is part of addresses (/inspection/agencies/<code>): a "/" made one
+        # agency's page unreachable (QA round 14). Older codes may stay as they are.
+        errors["code"] = N_("Mã cơ quan gồm tối đa 40 chữ cái không dấu, chữ số, dấu chấm, "
+                            "gạch ngang hoặc gạch dưới, bắt đầu bằng chữ cái hoặc chữ số.")
+    if agency is not None:
+        errors.update(_stranding_errors(agency, data))
     if errors:
         raise ValidationFailed(errors)
     return parent, localities
+
+
+AGENCY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+
+def _stranding_errors(agency: Agency, data: AgencyData) -> dict[str, str]:
+    """Changes to an agency that would leave its cases or accounts with nobody able to act
+    (QA round 14): refused, saying what to move first."""
+    errors: dict[str, str] = {}
+    held = db.session.scalar(select(func.count(Case.id)).where(
+        Case.status.in_(OPEN_STATUSES),
+        or_(Case.agency_id == agency.id,
+            and_(Case.agency_id.is_(None), Case.reception_agency_id == agency.id))))
+    if agency.active and not data.active:
+        people = db.session.scalar(select(func.count(User.id)).where(
+            User.agency_id == agency.id, User.active.is_(True)))
+        if held or people:
+            errors["active"] = N_(
+                "Cơ quan đang giữ %(cases)s hồ sơ chưa kết thúc và có %(users)s tài khoản đang "
+                "hoạt động: chuyển hồ sơ đi và khóa các tài khoản trước khi ngừng hoạt động "
+                "cơ quan.", cases=held, users=people)
+    if data.is_reception_desk and not agency.is_reception_desk:
+        rules = db.session.scalar(select(func.count(RoutingRule.id)).where(
+            RoutingRule.agency_id == agency.id))
+        holding = db.session.scalar(select(func.count(Case.id)).where(
+            Case.status.in_(OPEN_STATUSES), Case.agency_id == agency.id))
+        if holding or rules:
+            errors["is_reception_desk"] = N_(
+                "Cơ quan đang giải quyết %(cases)s hồ sơ và được %(rules)s quy tắc phân công "
+                "chỉ đến: nơi tiếp nhận không giải quyết hồ sơ. Chuyển hồ sơ và sửa các quy "
+                "tắc trước.", cases=holding, rules=rules)
+    if agency.is_inspectorate and not data.is_inspectorate:
+        inspectors = db.session.scalar(select(func.count(User.id)).where(
+            User.agency_id == agency.id, User.role == "inspector", User.active.is_(True)))
+        if inspectors:
+            errors["is_inspectorate"] = N_(
+                "Cơ quan có %(n)s thanh tra viên đang hoạt động: thanh tra viên thuộc một cơ "
+                "quan thanh tra. Khóa hoặc chuyển các tài khoản đó trước.", n=inspectors)
+    return errors
 
 
 def _agency_snapshot(agency: Agency) -> dict:
@@ -169,6 +224,7 @@ ACCOUNT_PROBLEMS_VI = {
     "username_taken": N_("Tên đăng nhập đã có."),
     "role_unknown": N_("Chọn vai trò."),
     "agency_unknown": N_("Không có cơ quan mang mã này."),
+    "agency_inactive": N_("Cơ quan này đã ngừng hoạt động."),
     "agency_required": N_("Vai trò này cần chọn cơ quan."),
     "inspectorate_required": N_("Thanh tra viên thuộc một cơ quan thanh tra (hoặc không thuộc "
                                 "cơ quan nào)."),
@@ -199,12 +255,142 @@ def create_user(username: str, role: str, password: str, actor: User, now: datet
                                 full_name=full_name, email=email or None, actor=actor)
 
 
+def open_cases_of(user: User) -> list[str]:
+    """Tracking codes of the unfinished cases assigned to the user (whoever reassigns them
+    must know before the account is locked or moved)."""
+    return list(db.session.scalars(
+        select(Case.tracking_code).where(Case.officer_id == user.id,
+                                         Case.status.in_(OPEN_STATUSES))
+        .order_by(Case.id)))
+
+
+def _lock_admins(actor: User) -> None:
+    """Lock every active admin row (PostgreSQL; SQLite's write lock) and check the actor is
+    still one: two administrators locking or demoting each other at once left none."""
+    db.session.execute(update(User).where(User.role == "admin", User.active.is_(True))
+                       .values(id=User.id).execution_options(synchronize_session=False))
+    if not db.session.scalar(select(User.active).where(User.id == actor.id)):
+        raise ValidationFailed({"user": N_("Tài khoản của bạn đã bị khóa.")})
+
+
+def _other_admins(user: User) -> int:
+    return db.session.scalar(select(func.count(User.id)).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id)) or 0
+
+
+LAST_ADMIN = N_("Không thể khóa hoặc đổi vai trò của quản trị viên cuối cùng còn hoạt động.")
+
+
+@dataclass
+class UserChanges:
+    full_name: str
+    email: str | None
+    role: str
+    agency_code: str | None
+
+
+def user_change_problems(user: User, data: UserChanges, actor: User) -> dict[str, str]:
+    """Every reason, by field, to refuse changing an account as `data` says."""
+    problems = {name: ACCOUNT_PROBLEMS_VI[code] for name, code in accounts.profile_problems(
+        data.role, data.agency_code or None, data.email, user).items()}
+    if not (data.full_name or "").strip():
+        problems["full_name"] = N_("Nhập họ và tên.")
+    elif len(data.full_name.strip()) > 200:
+        problems["full_name"] = N_("Tối đa %(max)s ký tự.", max=200)
+    moving = data.role != user.role or (data.agency_code or None) != (
+        user.agency.code if user.agency else None)
+    if moving and user.id == actor.id:
+        problems["role"] = N_("Không thể tự đổi vai trò hoặc cơ quan của mình.")
+    elif moving and (held := open_cases_of(user)):
+        problems["agency_code"] = N_(
+            "Tài khoản đang được giao %(n)s hồ sơ chưa kết thúc (%(codes)s): thủ trưởng giao "
+            "lại cho người khác trước khi đổi vai trò hoặc cơ quan.",
+            n=len(held), codes=", ".join(held[:10]) + (" …" if len(held) > 10 else ""))
+    return problems
+
+
+def update_user(user: User, data: UserChanges, actor: User, now: datetime) -> User:
+    """Change an account's name, e-mail, role or agency (audited on "user:<id>"). A new role
+    or agency ends the account's sessions and revokes its API tokens: what it may see and
+    do changed (an official moved to another agency keeps one account)."""
+    from complaints.services import tokens
+
+    problems = user_change_problems(user, data, actor)
+    if problems:
+        raise ValidationFailed(problems)
+    if user.role == "admin" and data.role != "admin":
+        _lock_admins(actor)
+        if not _other_admins(user):
+            raise ValidationFailed({"role": LAST_ADMIN})
+    agency = (db.session.scalar(select(Agency).where(Agency.code == data.agency_code))
+              if data.agency_code else None)
+    before = {"full_name": user.full_name, "email": user.email, "role": user.role,
+              "agency": user.agency.code if user.agency else None}
+    user.full_name, user.email = data.full_name.strip(), contacts.email(data.email)
+    user.role, user.agency = data.role, agency
+    after = {"full_name": user.full_name, "email": user.email, "role": user.role,
+             "agency": agency.code if agency else None}
+    changed = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    if not changed:
+        return user
+    revoked = 0
+    if "role" in changed or "agency" in changed:
+        user.session_version = (user.session_version or 1) + 1  # signs every session out
+        db.session.flush()
+        revoked = tokens.revoke_all(user, actor, now)
+    db.session.flush()
+    audit.record(f"user:{user.id}", "user_updated", actor, now,
+                 {**changed, **({"sessions_ended": True, "tokens_revoked": revoked}
+                                if "role" in changed or "agency" in changed else {})})
+    return user
+
+
+def reactivate_user(user: User, actor: User, now: datetime) -> User:
+    """Let a locked account sign in again (its failed sign-ins forgotten), if its agency is
+    still active."""
+    if user.active:
+        return user
+    if user.agency is not None and not user.agency.active:
+        raise ValidationFailed({"user": ACCOUNT_PROBLEMS_VI["agency_inactive"]})
+    user.active, user.failed_logins, user.locked_until = True, 0, None
+    db.session.flush()
+    audit.record(f"user:{user.id}", "user_reactivated", actor, now,
+                 {"username": user.username})
+    return user
+
+
+def reset_password(user: User, password: str, actor: User, now: datetime) -> int:
+    """Set a new password for a user who lost theirs (an admin tells it to them in person):
+    the policy applies, the sign-in lockout is lifted, every session ends and every API
+    token is revoked; return how many. Not for the admin's own (they change it
+    themselves, giving the current one)."""
+    from complaints.services import tokens
+
+    if user.id == actor.id:
+        raise ValidationFailed({"password": N_(
+            "Đổi mật khẩu của chính mình ở trang Đổi mật khẩu.")})
+    code = accounts.password_problem(password or "", user.username)
+    if code is not None:
+        raise ValidationFailed({"password": accounts.PASSWORD_PROBLEMS_VI[code]})
+    user.set_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+    revoked = tokens.revoke_all(user, actor, now)
+    audit.record(f"user:{user.id}", "password_reset", actor, now,
+                 {"sessions_ended": True, "tokens_revoked": revoked})
+    return revoked
+
+
 def deactivate_user(user: User, actor: User, now: datetime) -> User:
     """Deactivate an account and end its sessions; the account and its history stay."""
     if user.id == actor.id:
         raise ValidationFailed({"user": N_("Không thể tự khóa tài khoản của mình.")})
     if not user.active:
         return user
+    _lock_admins(actor)  # QA round 14: two admins locking each other left none
+    if user.role == "admin" and not _other_admins(user):
+        raise ValidationFailed({"user": LAST_ADMIN})
     user.active = False
     user.session_version = (user.session_version or 1) + 1  # signs every session out
     db.session.flush()
@@ -225,6 +411,11 @@ class RoutingRuleData:
     note: str | None = None
 
 
+# Ties between equally specific rules are all a priority settles: a small range is plenty,
+# and a typo of twenty digits overflowed the column (QA round 14).
+ROUTING_PRIORITY_MAX = 10_000
+
+
 def create_routing_rule(data: RoutingRuleData, actor: User, now: datetime) -> RoutingRule:
     """Add a rule mapping field × locality × kind to the responsible agency."""
     errors: dict[str, str] = {}
@@ -242,6 +433,9 @@ def create_routing_rule(data: RoutingRuleData, actor: User, now: datetime) -> Ro
         errors["locality_code"] = N_("Không có địa bàn mã này.")
     if data.kind and data.kind not in KINDS:
         errors["kind"] = N_("Loại đơn không hợp lệ.")
+    if data.priority is not None and abs(data.priority) > ROUTING_PRIORITY_MAX:
+        errors["priority"] = N_("Ưu tiên từ %(low)s đến %(high)s.",
+                                low=-ROUTING_PRIORITY_MAX, high=ROUTING_PRIORITY_MAX)
     if errors:
         raise ValidationFailed(errors)
     rule = RoutingRule(agency_id=agency.id, field_id=field_row.id if field_row else None,
@@ -300,10 +494,16 @@ def policy_problems(data: PolicyData) -> dict[str, str]:
         errors["round"] = N_("Chỉ khiếu nại mới phân biệt lần đầu, lần hai.")
     if not data.days or data.days <= 0:
         errors["days"] = N_("Số ngày phải lớn hơn 0.")
+    elif data.days > POLICY_MAX_DAYS:
+        errors["days"] = N_("Tối đa %(n)s ngày.", n=POLICY_MAX_DAYS)
     if data.extension_days is None or data.extension_days < 0:
         errors["extension_days"] = N_("Số ngày gia hạn không được âm.")
+    elif data.extension_days > POLICY_MAX_EXTENSION_DAYS:
+        errors["extension_days"] = N_("Tối đa %(n)s ngày.", n=POLICY_MAX_EXTENSION_DAYS)
     if data.max_extensions is None or data.max_extensions < 0:
         errors["max_extensions"] = N_("Số lần gia hạn không được âm.")
+    elif data.max_extensions > POLICY_MAX_EXTENSIONS:
+        errors["max_extensions"] = N_("Tối đa %(n)s lần.", n=POLICY_MAX_EXTENSIONS)
     if data.effective_from is None:
         errors["effective_from"] = N_("Nhập ngày áp dụng.")
     if not (data.source or "").strip():

@@ -51,6 +51,21 @@ class UserForm(Form):
                                                                   "10 ký tự."))])
 
 
+class UserEditForm(Form):
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")),
+                                                         Length(max=200)])
+    email = StringField(_l("Thư điện tử"), validators=[Optional(), Length(max=255)])
+    role = SelectField(_l("Vai trò"), choices=[], validators=[DataRequired(_l("Chọn vai trò."))])
+    agency_code = SelectField(_l("Cơ quan"), choices=[], validate_choice=False)
+
+
+class PasswordResetForm(Form):
+    password = PasswordField(_l("Mật khẩu mới"),
+                             validators=[DataRequired(_l("Nhập mật khẩu.")),
+                                         Length(min=10, message=_l("Mật khẩu phải có ít nhất "
+                                                                  "10 ký tự."))])
+
+
 class RoutingRuleForm(Form):
     field_code = SelectField(_l("Lĩnh vực"), choices=[], validate_choice=False)
     locality_code = StringField(_l("Mã địa bàn (để trống: mọi địa bàn)"),

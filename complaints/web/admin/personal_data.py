@@ -21,6 +21,7 @@ from complaints.services.errors import ValidationFailed
 from complaints.web.admin import bp
 from complaints.web.forms import Form, form_errors
 from complaints.web.i18n import translate
+from complaints.web.pagination import page_arg
 
 
 class ExportForm(Form):
@@ -83,11 +84,13 @@ def personal_data_search():
     Every row reads alike (a denouncer is found, for their own request must reach them,
     and not told apart from anyone else); every petitioner's page asks for a ground."""
     q = request.args.get("q", "").strip()[:200]
-    people = personal_data.find_petitioners(q) if q else []
+    page = None
     if q:
-        personal_data.record_search(q, len(people), current_user, clock.now())
+        page = db.paginate(personal_data.petitioners_matching(q), page=page_arg(),
+                           per_page=current_app.config.get("PAGE_SIZE", 25), error_out=False)
+        personal_data.record_search(q, page.total, current_user, clock.now())
         db.session.commit()
-    return render_template("admin/personal_data.html", q=q, people=people, tail=_tail)
+    return render_template("admin/personal_data.html", q=q, page=page, tail=_tail)
 
 
 @bp.route("/personal-data/<int:petitioner_id>", methods=["GET", "POST"])

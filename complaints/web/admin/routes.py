@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from complaints import clock
 from complaints.domain import catalog
 from complaints.domain.escalation import LIMIT_RULES, RUNG_BOUNDS
-from complaints.domain.policies import VARIANTS, ladder_source_in
+from complaints.domain.policies import VARIANTS, ladder_source_in, source_in
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -37,15 +37,18 @@ from complaints.web.admin.forms import (
     AgencyForm,
     CalendarOverrideForm,
     ConfirmForm,
+    PasswordResetForm,
     PatternRuleForm,
     PolicyForm,
     ResetTwoFactorForm,
     RoutingRuleForm,
     RungForm,
+    UserEditForm,
     UserForm,
 )
 from complaints.web.forms import select_choices
 from complaints.web.i18n import translate, translate_errors
+from complaints.web.pagination import page_arg
 
 STAGE_NAMES = {"handling": ("Xử lý đơn", "Handling"), "acceptance": ("Thụ lý", "Acceptance"),
                "resolution": ("Giải quyết", "Resolution")}
@@ -219,9 +222,11 @@ def agency_edit(agency_id: int):
 @bp.route("/users")
 @roles_required("admin")
 def users():
-    """List staff accounts."""
-    rows = db.session.scalars(select(User).order_by(User.active.desc(), User.username))
-    return render_template("admin/users.html", users=list(rows))
+    """List staff accounts, a page at a time with the total (a province has thousands)."""
+    page = db.paginate(select(User).order_by(User.active.desc(), User.username),
+                       page=page_arg(), per_page=current_app.config.get("PAGE_SIZE", 25),
+                       error_out=False)
+    return render_template("admin/users.html", page=page, users=page.items)
 
 
 def _agency_choices(empty: str) -> list[SelectChoice]:
@@ -260,6 +265,86 @@ def user_new():
     return _render_form(form, _("Thêm người dùng"), url_for("admin.users"), hints=hints)
 
 
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def user_edit(user_id: int):
+    """Change an account's name, e-mail, role or agency (a new role or agency signs it
+    out everywhere)."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.agency_code.data = user.agency.code if user.agency else ""
+    form.role.choices = _choices(catalog.ROLES, _("— Chọn vai trò —"))
+    form.agency_code.choices = _agency_choices(_("— Không thuộc cơ quan —"))
+    title = _("Sửa tài khoản %(username)s", username=user.username)
+    hints = {"role": _("Đổi vai trò hoặc cơ quan sẽ đăng xuất tài khoản khỏi mọi phiên và "
+                       "thu hồi mã truy cập API.")}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _render_form(form, title, url_for("admin.users"), hints=hints)
+        try:
+            admin_service.update_user(user, admin_service.UserChanges(
+                form.full_name.data, form.email.data or None, form.role.data,
+                form.agency_code.data or None), current_user, clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return _render_form(form, title, url_for("admin.users"),
+                                _apply_errors(form, exc.errors), hints)
+        db.session.commit()
+        flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return _render_form(form, title, url_for("admin.users"), hints=hints)
+
+
+@bp.route("/users/<int:user_id>/activate", methods=["GET", "POST"])
+@roles_required("admin")
+def user_activate(user_id: int):
+    """Let a locked account sign in again, after a confirmation step."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            admin_service.reactivate_user(user, current_user, clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(translate(next(iter(exc.errors.values()))), "error")
+            return redirect(url_for("admin.users"))
+        db.session.commit()
+        flash(_("Đã mở lại tài khoản %(username)s.", username=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return _confirm(_("Mở lại tài khoản"),
+                    _("Mở lại tài khoản %(username)s (%(name)s)? Người dùng đăng nhập lại được "
+                      "với mật khẩu hiện có.", username=user.username, name=user.full_name),
+                    url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@roles_required("admin")
+def user_password(user_id: int):
+    """Set a new password for a user who lost theirs; the lockout is lifted, sessions end."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = PasswordResetForm()
+    title = _("Đặt mật khẩu mới cho %(username)s", username=user.username)
+    hints = {"password": _("Báo mật khẩu trực tiếp cho người dùng; họ nên đổi ngay sau khi "
+                           "đăng nhập. Mọi phiên đăng nhập và mã truy cập API của tài khoản "
+                           "sẽ chấm dứt.")}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _render_form(form, title, url_for("admin.users"), hints=hints)
+        try:
+            revoked = admin_service.reset_password(user, form.password.data, current_user,
+                                                   clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return _render_form(form, title, url_for("admin.users"),
+                                _apply_errors(form, exc.errors), hints)
+        db.session.commit()
+        flash(_("Đã đặt mật khẩu mới cho %(username)s; đã đăng xuất mọi phiên và thu hồi "
+                "%(count)s mã truy cập API.", username=user.username, count=revoked), "success")
+        return redirect(url_for("admin.users"))
+    return _render_form(form, title, url_for("admin.users"), hints=hints)
+
+
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 @roles_required("admin")
 def user_deactivate(user_id: int):
@@ -276,10 +361,15 @@ def user_deactivate(user_id: int):
         db.session.commit()
         flash(_("Đã khóa tài khoản %(username)s.", username=user.username), "success")
         return redirect(url_for("admin.users"))
-    return _confirm(_("Khóa tài khoản"),
-                    _("Khóa tài khoản %(username)s (%(name)s)? Người dùng sẽ bị đăng xuất "
-                      "và không đăng nhập được nữa; lịch sử vẫn được giữ.",
-                      username=user.username, name=user.full_name), url_for("admin.users"))
+    message = _("Khóa tài khoản %(username)s (%(name)s)? Người dùng sẽ bị đăng xuất và không "
+                "đăng nhập được nữa; lịch sử vẫn được giữ.", username=user.username,
+                name=user.full_name)
+    held = admin_service.open_cases_of(user)
+    if held:  # locking is never refused (a stolen account), but the cases must move on
+        message += " " + _("Tài khoản đang được giao %(n)s hồ sơ chưa kết thúc: %(codes)s. "
+                           "Báo thủ trưởng cơ quan giao lại các hồ sơ này.", n=len(held),
+                           codes=", ".join(held))
+    return _confirm(_("Khóa tài khoản"), message, url_for("admin.users"))
 
 
 @bp.route("/users/<int:user_id>/reset-2fa", methods=["GET", "POST"])
@@ -381,6 +471,7 @@ def policies():
         DeadlinePolicy.stage, DeadlinePolicy.kind, DeadlinePolicy.round, DeadlinePolicy.variant,
         DeadlinePolicy.effective_from))
     return render_template("admin/policies.html", policies=list(rows),
+                           source_text=lambda source: source_in(source, _lang()),
                            stage_name=lambda c: catalog.label(STAGE_NAMES, c, _lang()),
                            variant_name=lambda c: catalog.label(VARIANT_NAMES, c, _lang()),
                            unit_name=lambda c: catalog.label(UNIT_NAMES, c, _lang()),
