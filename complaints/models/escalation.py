@@ -82,6 +82,7 @@ class Escalation(db.Model):
 
     case = relationship("Case")
     to_agency = relationship("Agency", foreign_keys=[to_agency_id])
+    agency = relationship("Agency", foreign_keys=[agency_id])
     acknowledged_by = relationship("User")
 
 

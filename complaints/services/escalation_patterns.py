@@ -204,6 +204,9 @@ def _signers(case_ids: list[int]) -> dict[int, set[tuple]]:
     return people
 
 
+people_by_case = _signers  # the inspectors' cluster list counts people as the rule does
+
+
 def people_of(signers, kind: str) -> set[tuple]:
     """The people (`rules.person_key`) of petition signers in memory, those who withdrew
     left out; `signers`: (petitioner, withdrawn_on) pairs of a case of this `kind`."""
@@ -458,6 +461,8 @@ def designate_lead(case: Case, agency_code: str, actor: User | None, now: dateti
     lead = db.session.scalar(select(Agency).where(Agency.code == (agency_code or "")))
     if lead is None or lead.id not in {a.id for a in lead_candidates(escalation)}:
         raise ValidationFailed({"agency_code": N_("Chọn cơ quan thuộc phạm vi quản lý.")})
+    if case.lead_agency_id == lead.id:  # sent twice (QA round 15): recorded once
+        raise NotAllowed(N_("Cơ quan này đã là cơ quan chủ trì hồ sơ."))
     from complaints.services import workflow  # workflow imports this module
 
     workflow.move_to_lead(case, lead, actor, today, note, now)

@@ -9,10 +9,10 @@ filtered in SQL by a CaseFilter, sorted and paginated; exports reuse the same qu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from complaints.domain import states
@@ -37,6 +37,7 @@ from complaints.models import (
 )
 from complaints.permissions import can_list_identity
 from complaints.services import queries, search
+from complaints.services.escalation_patterns import people_by_case
 from complaints.services.inspector_actions import (  # noqa: F401  (re-exported)
     INSPECTOR_ACTIONS,
     add_finding,
@@ -303,10 +304,28 @@ def overdue_summary(user: User, today: date) -> dict[tuple[str, int], int]:
 NO_MEASURE = ("note", *SYSTEM_CLOSURES)
 
 
+def answerable_in(agency_ids) -> ColumnElement[bool]:
+    """SQL: the escalation is counted against one of the agencies (Escalation joined to
+    its Case): its answerable agency, else the case's holder."""
+    return or_(Escalation.agency_id.in_(agency_ids),
+               and_(Escalation.agency_id.is_(None), Case.agency_id.in_(agency_ids)))
+
+
 def escalation_queue(user: User, state: str, f: CaseFilter) -> Page:
-    """Escalations by state: open (unacknowledged), acknowledged, acted on (action taken)."""
-    visible = _filtered(user, f).with_only_columns(Case.id)
-    query = select(Escalation).where(Escalation.case_id.in_(visible))
+    """Escalations by state: open (unacknowledged), acknowledged, acted on (action taken).
+
+    The agency filter takes the escalations counted against the agencies
+    (Escalation.agency_id), wherever their cases are now, as the scorecard counts them
+    (QA round 15: a transfer moved them to the next agency's list); one counted against
+    no agency (a pattern on a case not yet routed) by the case's holder."""
+    if f.agency:
+        query = (select(Escalation).join(Case, Case.id == Escalation.case_id)
+                 .where(Escalation.case_id.in_(_filtered(user, replace(f, agency=""))
+                                               .with_only_columns(Case.id)),
+                        answerable_in(agency_subtree(f.agency) or [-1])))
+    else:
+        visible = _filtered(user, f).with_only_columns(Case.id)
+        query = select(Escalation).where(Escalation.case_id.in_(visible))
     if state == "open":
         query = query.where(Escalation.acknowledged_at.is_(None))
     elif state == "acknowledged":
@@ -321,7 +340,8 @@ def escalation_queue(user: User, state: str, f: CaseFilter) -> Page:
                             Escalation.action_taken.not_in(NO_MEASURE))
     query = query.order_by(Escalation.level.desc(), Escalation.as_of.desc(), Escalation.id)
     items = list(db.session.scalars(
-        query.options(selectinload(Escalation.case), selectinload(Escalation.to_agency))
+        query.options(selectinload(Escalation.case), selectinload(Escalation.to_agency),
+                      selectinload(Escalation.agency))
         .limit(f.per_page).offset((f.page - 1) * f.per_page)))
     rows = [Row(case=e.case, extra={"escalation": e}) for e in items]
     return Page(rows, _count(query), f.page, f.per_page)
@@ -365,26 +385,24 @@ def clusters(user: User, f: CaseFilter) -> Page:
     """Mass-petition clusters: locality, field, petitioners, cases, first and last dates."""
     visible = _filtered(user, f).with_only_columns(Case.id, Case.cluster_id,
                                                    Case.received_on).subquery()
-    signers = (
-        select(visible.c.cluster_id,
-               func.count(func.distinct(PetitionSigner.petitioner_id)).label("people"))
-        .join(Petition, Petition.case_id == visible.c.id)
-        .join(PetitionSigner, PetitionSigner.petition_id == Petition.id)
-        .where(visible.c.cluster_id.is_not(None))
-        .group_by(visible.c.cluster_id).subquery()
-    )
     query = (
         select(Cluster, func.count(visible.c.id).label("cases"),
                func.min(visible.c.received_on).label("first_on"),
-               func.max(visible.c.received_on).label("last_on"),
-               func.coalesce(func.max(signers.c.people), 0).label("people"))
+               func.max(visible.c.received_on).label("last_on"))
         .join(visible, visible.c.cluster_id == Cluster.id)
-        .outerjoin(signers, signers.c.cluster_id == Cluster.id)
         .group_by(Cluster.id)
         .order_by(func.max(visible.c.received_on).desc(), Cluster.id.desc())
     )
     result = db.session.execute(
         query.limit(f.per_page).offset((f.page - 1) * f.per_page)).all()
+    # People as the mass rule counts them (QA round 15: signer records were counted, the
+    # same person on two petitions twice, and those who withdrew).
+    members = db.session.execute(select(visible.c.id, visible.c.cluster_id).where(
+        visible.c.cluster_id.in_([r[0].id for r in result]))).all() if result else []
+    keys = people_by_case([case_id for case_id, _ in members])
+    people: dict[int, set] = {}
+    for case_id, cluster_id in members:
+        people.setdefault(cluster_id, set()).update(keys.get(case_id, ()))
     places = dict(db.session.execute(select(Locality.code, Locality.name).where(
         Locality.code.in_({r[0].locality_code for r in result}))).all())
     topics = {x.id: x for x in db.session.scalars(select(Field).where(
@@ -399,5 +417,6 @@ def clusters(user: User, f: CaseFilter) -> Page:
                                   "people": p, "locality": places.get(c.locality_code, ""),
                                   "field": topics.get(c.field_id),
                                   "subject": subjects.get(c.id) or c.subject_folded})
-            for c, n, a, b, p in result]
+            for c, n, a, b in result
+            for p in (len(people.get(c.id, ())),)]
     return Page(rows, _count(query), f.page, f.per_page)

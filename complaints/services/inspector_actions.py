@@ -45,24 +45,34 @@ SUBJECTS = {
 
 def _notify_heads(agency_id: int | None, key: str, what: str, body: str, case: Case,
                   now) -> int:
+    """Tell the agency's heads; a reception desk's staff, who decide there (a case waiting
+    at the desk is urged there: QA round 15 found the urge reaching nobody)."""
     if agency_id is None:
         return 0
     heads = list(db.session.scalars(select(User).where(
-        User.agency_id == agency_id, User.role == "agency_head", User.active.is_(True))))
+        User.agency_id == agency_id, User.role.in_(("agency_head", "reception")),
+        User.active.is_(True))))
     subject = SUBJECTS[what]
     return sum(notifications.queue(
         f"{key}:u{u.id}", subject[1 if u.locale == "en" else 0] % case.tracking_code, body,
         now, user=u, case_id=case.id, email=False) for u in heads)
 
 
+LEAD_ALREADY = N_("Cơ quan này đã là cơ quan chủ trì hồ sơ.")
+FINISHED = N_("Hồ sơ đã kết thúc: không còn gì để đôn đốc hay chỉ định.")
+
+
 def urge(case: Case, note: str, actor: User, now, today: date) -> None:
     """Urge the holding agency to resolve the case (đôn đốc), audited and notified."""
     _require_inspector(actor)
     note = _note(note, "note", N_("Nêu nội dung đôn đốc."))
+    if case.status in states.FINAL_STATUSES:  # nothing more is owed (domain.md)
+        raise ValidationFailed({"note": FINISHED})
+    holder = case.agency_id or case.reception_agency_id  # at the desk: the desk decides
     event = audit.record_case(case, "inspector_urged", actor, now,
-                              {"agency": case.agency_id, "note": note, "on": today})
+                              {"agency": holder, "note": note, "on": today})
     db.session.flush()
-    _notify_heads(case.agency_id, f"insp:{event.id}", "urge", note, case, now)
+    _notify_heads(holder, f"insp:{event.id}", "urge", note, case, now)
 
 
 def order_reexamination(case: Case, reason: str, actor: User, now, today: date) -> None:
@@ -111,6 +121,10 @@ def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: d
     errors = {"agency_code": problem} if problem else {}
     if not note:
         errors["note"] = N_("Nêu lý do chỉ định.")
+    if not errors and case.status in states.FINAL_STATUSES:
+        errors["agency_code"] = FINISHED
+    elif not errors and case.lead_agency_id == lead.id:  # sent twice: nothing to do again
+        errors["agency_code"] = LEAD_ALREADY
     if errors:  # both problems at once: the agency and the reason
         raise ValidationFailed(errors)
     before = case.lead_agency_id
@@ -119,6 +133,14 @@ def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: d
     except states.InvalidTransition:
         raise ValidationFailed({"agency_code": N_("Hồ sơ ở trạng thái này không chỉ định được "
                                                "cơ quan chủ trì.")}) from None
+    # The supervisor's evasion escalation asked for exactly this: answered (QA round 15:
+    # it stayed open, and its reminders went on).
+    from complaints.services.escalation_patterns import open_evasion
+
+    evasion = open_evasion(case)
+    if evasion is not None and evasion.acknowledged_at is None and evasion.lapsed_at is None:
+        evasion.acknowledged_at, evasion.acknowledged_by_id = now, actor.id
+        evasion.action_taken, evasion.action_note = "set_lead", note
     db.session.flush()
     audit.record_case(case, action, actor, now, {"status": case.status, "lead": lead.code,
                                                  "before": before, "note": note, "on": today})

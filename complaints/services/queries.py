@@ -108,14 +108,15 @@ def overdue_by_level() -> dict[int, int]:
     return {level: n for level, n in rows}
 
 
-def flag_counts() -> dict[str, int]:
-    """Open cases per pattern flag."""
+def flag_counts(user: User) -> dict[str, int]:
+    """Open cases per pattern flag among those the user may see (the lists these counts
+    link to are scoped alike: QA round 15 found a head counting the whole province's)."""
     counts = {}
     for flag in ("evaded", "repeated", "mass"):
         column = getattr(Case, f"flag_{flag}")
         counts[flag] = db.session.scalar(
-            select(func.count()).where(Case.status.in_(states.OPEN_STATUSES), column.is_(True))
-        ) or 0
+            cases_visible_to(user).with_only_columns(func.count())
+            .where(Case.status.in_(states.OPEN_STATUSES), column.is_(True))) or 0
     return counts
 
 

@@ -139,6 +139,14 @@ def scorecards(user: User, start: date, end: date, today: date) -> list[Card]:
             .where(Case.status.in_(states.OPEN_STATUSES), Case.agency_id.in_(ids))
             .group_by(Case.agency_id)):
         cards[agency_id].metrics.open_now = n
+    # A case no agency holds waits at the desk that received it, which answers for its
+    # handling deadline (QA round 15: the desk's card showed 0/0 beside its escalations).
+    at_desk = (Case.agency_id.is_(None), Case.status.in_(states.OPEN_STATUSES))
+    for agency_id, n in db.session.execute(
+            select(Case.reception_agency_id, func.count())
+            .where(*at_desk, Case.reception_agency_id.in_(ids))
+            .group_by(Case.reception_agency_id)):
+        cards[agency_id].metrics.open_now += n
     # A case is overdue when its earliest unmet stage is past due: cases.running_due_on,
     # read from ix_cases_running_due alone. No agency filter in SQL, and SQLite is told the
     # index (with the status test it would drive from the 600k open cases instead).
@@ -150,6 +158,12 @@ def scorecards(user: User, start: date, end: date, today: date) -> list[Card]:
             .group_by(Case.agency_id)):
         if agency_id in cards:
             cards[agency_id].metrics.overdue_now = n
+    for agency_id, n in db.session.execute(
+            select(Case.reception_agency_id, func.count())
+            .where(*at_desk, Case.running_due_on.is_not(None), Case.running_due_on < today,
+                   Case.status.in_(states.CLOCK_RUNNING), Case.reception_agency_id.in_(ids))
+            .group_by(Case.reception_agency_id)):
+        cards[agency_id].metrics.overdue_now += n
 
     _reception(cards, ids, start, end, today)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from openpyxl import Workbook
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from complaints.domain import catalog
@@ -158,9 +158,9 @@ def _case_rows(user: User, root_code: str, period: Period, lang: str,
 
 
 def _escalation_rows(user: User, root_code: str, period: Period, lang: str):
-    """Yield the escalations dated in the period on the workbook's agencies' cases, and
-    those counted against its agencies on cases that have moved on since (the scorecard
-    sheet counts them there), among the cases the user may see."""
+    """Yield the escalations dated in the period counted against the workbook's agencies
+    (wherever their cases are now, as its scorecard sheet counts them), among the cases
+    the user may see."""
     visible = queries.cases_visible_to(user).order_by(None).with_only_columns(Case.id)
     subtree = monitoring.agency_subtree(root_code) or [-1]
     to_agency, answerable = aliased(Agency), aliased(Agency)
@@ -176,7 +176,7 @@ def _escalation_rows(user: User, root_code: str, period: Period, lang: str):
             .outerjoin(to_agency, to_agency.id == Escalation.to_agency_id)
             .outerjoin(answerable, answerable.id == Escalation.agency_id)
             .where(Escalation.case_id.in_(visible),
-                   or_(Case.agency_id.in_(subtree), Escalation.agency_id.in_(subtree)),
+                   monitoring.answerable_in(subtree),
                    Escalation.as_of >= period.start,
                    Escalation.as_of <= period.end, Escalation.id > last)
             .order_by(Escalation.id).limit(BATCH)).all()

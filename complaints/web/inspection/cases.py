@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from complaints import clock
+from complaints.domain import states
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Escalation
@@ -78,6 +79,7 @@ def _render_case(case: Case, reveal: bool = False, forms: dict | None = None,
         visited=monitoring.bounce_agencies(path),
         chain=case_file.repeat_chain(case, petitions, current_user),
         escalations=escalations_, ack_actions=_ack_labels(), today=clock.today(),
+        case_final=case.status in states.FINAL_STATUSES,
         forms=forms or _action_forms(), errors=errors or {}, errors_for=errors_for,
         history=_inspector_history(case), action_titles_by_code={
             "urge": _("Đôn đốc cơ quan giải quyết"), "reexamine": _("Yêu cầu xem xét lại"),

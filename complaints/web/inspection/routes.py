@@ -104,7 +104,7 @@ def home():
         levels=sorted({lvl for _s, lvl in summary} | {0, 1, 2, 3}),
         stage_totals={stage: sum(n for (s, _lvl), n in summary.items() if s == stage)
                       for stage in ("handling", "acceptance", "resolution")},
-        flags=queries.flag_counts(),
+        flags=queries.flag_counts(current_user),
         overdue_total=queries.overdue_count(current_user, today),
         today=today,
         escalations=monitoring.escalation_queue(current_user, "open",
@@ -147,12 +147,14 @@ def escalations():
         labels = _ack_labels()
         rows = ([e.case.tracking_code, e.case.subject,
                  catalog.label(catalog.ESCALATION_REASONS, e.reason, _lang()), e.level,
+                 case_view.agency_name(e.agency, _lang()) if e.agency else "",
                  case_view.agency_name(e.to_agency, _lang()) if e.to_agency else "", e.as_of,
                  labels.get(e.action_taken, e.action_taken or "") if e.acknowledged_at
                  else _("Chưa xác nhận"), e.action_note or ""]
                 for e in (row.extra["escalation"] for row in page.rows))
         return download(fmt, "leo-thang", [_("Mã hồ sơ"), _("Nội dung"), _("Lý do"), _("Mức"),
-                                           _("Gửi đến"), _("Ngày"),
+                                           _("Cơ quan chịu trách nhiệm"), _("Gửi đến"),
+                                           _("Ngày"),
                                            _("Biện pháp đã thực hiện"), _("Ghi chú")], rows)
     return render_template("inspection/escalations.html", page=page, f=f, state=state,
                            ack_actions=_ack_labels(), **_filter_choices())
