@@ -33,6 +33,8 @@ from complaints.domain.messages import N_, Number
 # Decisions of the agency holding the case (reception's have no arrival date to respect).
 AT_AGENCY = frozenset({"accept", "refuse", "return", "transfer", "extend", "suspend",
                        "resume", "resolve", "withdraw"})
+# The desk's decisions on a petition it holds (a return brings a case back to them).
+AT_DESK = frozenset({"route", "file", "guide", "forward", "extend_handling"})
 # Decisions that follow the acceptance (thụ lý) when the case has been accepted.
 AFTER_ACCEPTANCE = frozenset({"extend", "suspend", "resolve", "return", "transfer"})
 
@@ -56,6 +58,7 @@ class CaseDates:
     resolution_due_on: date | None = None  # end of the running resolution deadline
     handling_started_on: date | None = None  # start of the running handling deadline
     handling_due_on: date | None = None  # end of the running handling deadline
+    returned_on: date | None = None  # the last return to the desk, if any
 
 
 def arrival_on(moves: Iterable[Move], agency_id: int | None) -> date | None:
@@ -78,6 +81,11 @@ def decision_date_error(action: str, on: date, today: date, dates: CaseDates) ->
         return N_("Ngày quyết định không được ở tương lai.")
     if on < dates.received_on:
         return N_("Ngày quyết định trước ngày nhận đơn.")
+    if action in AT_DESK and dates.returned_on is not None and on < dates.returned_on:
+        # The desk decides again on what came back: not before it came back (QA round 16:
+        # a routing dated before the return started the next agency's clock too early).
+        return N_("Ngày quyết định không được trước ngày hồ sơ bị trả lại bộ phận tiếp nhận "
+                  "(%(on)s).", on=_vn(dates.returned_on))
     if action in AT_AGENCY and dates.arrived_on is not None and on < dates.arrived_on:
         return N_("Ngày quyết định không được trước ngày hồ sơ được chuyển đến cơ quan "
                   "(%(on)s).", on=_vn(dates.arrived_on))

@@ -21,7 +21,7 @@ from complaints.models.policy import (
     PatternRule,
     ScoreWeight,
 )
-from complaints.models.reception import JobRun, ReceptionSession
+from complaints.models.reception import DeskSubmission, JobRun, ReceptionSession
 from complaints.models.reference import Field, Locality
 from complaints.models.report_job import ReportJob
 from complaints.models.scorecard import (
@@ -43,6 +43,7 @@ __all__ = [
     "CitizenFeedback",
     "Cluster",
     "DeadlinePolicy",
+    "DeskSubmission",
     "Escalation",
     "EscalationStep",
     "PatternRule",

@@ -61,3 +61,16 @@ class JobRun(db.Model):
     last_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DeskSubmission(db.Model):
+    """A desk form that saved something: its one-time token (the intake form's `draft`)
+    and the case it opened or joined. A form sent twice (a double tap, Back and send
+    again) finds its token here, or collides on it, and saves nothing more (QA round 16:
+    two cases, or the same letter joined twice and the case flagged as repeated)."""
+
+    __tablename__ = "desk_submissions"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[datetime] = created_at_column()

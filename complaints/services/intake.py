@@ -25,6 +25,7 @@ from complaints.extensions import db
 from complaints.models import (
     Case,
     CaseDeadline,
+    DeskSubmission,
     Petition,
     Petitioner,
     PetitionSigner,
@@ -531,6 +532,23 @@ class Opened:
     locality_ref: Row | None  # code, name
     timeline: list = field(default_factory=list)  # AuditEvent-like: what was written
     escalations: list[escalation_patterns.EscalationCopy] = field(default_factory=list)
+
+
+def submitted_case(token: str | None) -> str | None:
+    """The tracking code of the case a desk form carrying `token` already opened or
+    joined (None: it saved nothing yet)."""
+    if not token:
+        return None
+    return db.session.scalar(select(Case.tracking_code).join(
+        DeskSubmission, DeskSubmission.case_id == Case.id).where(DeskSubmission.token == token))
+
+
+def record_submission(token: str | None, case_id: int, now: datetime) -> None:
+    """Keep the form's token with what it saved, in the same transaction: the same form
+    sent again at the same moment collides here (IntegrityError) and saves nothing."""
+    if token:
+        db.session.add(DeskSubmission(token=token[:64], case_id=case_id, created_at=now))
+        db.session.flush()
 
 
 def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tuple[Case, str]:

@@ -228,7 +228,7 @@ def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, 
     sending the case straight back to the agency that returned it needs a reason: a case
     pushed back and forth without one is how evasion (đùn đẩy) starts."""
     suggestion = suggestion_for(case)
-    override_reason = (override_reason or "").strip()
+    override_reason = workflow.optional_text(override_reason, "override_reason") or ""
     returned = last_return(case)
     if returned is not None and returned.from_agency_id is not None and not override_reason:
         back = db.session.get(Agency, returned.from_agency_id)

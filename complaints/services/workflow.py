@@ -60,7 +60,9 @@ def _case_dates(case: Case, action: str) -> decisions.CaseDates:
         resumed_on=_last_resumption(case) if action == "suspend" and accepted else None,
         resolution_due_on=resolution.due_on if resolution and not resolution.met_on else None,
         handling_started_on=running.start_on if running else None,
-        handling_due_on=running.due_on if running else None)
+        handling_due_on=running.due_on if running else None,
+        returned_on=max((m.decided_on for m in case.routings if m.action == "return"),
+                        default=None) if action in decisions.AT_DESK else None)
 
 
 def _last_resumption(case: Case) -> date | None:
@@ -97,6 +99,17 @@ def _require(value: str | None, field_name: str, message: str) -> str:
     characters (never typed; they break the XML feeds and exports)."""
     if blank(value):
         raise ValidationFailed({field_name: message})
+    if has_control(value):
+        raise ValidationFailed({field_name: N_(
+            "Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")})
+    return value.strip()
+
+
+def optional_text(value: str | None, field_name: str) -> str | None:
+    """An optional text of a decision: nothing when blank, refused with control characters
+    like the required ones (QA round 16: a note or an override reason took them)."""
+    if blank(value):
+        return None
     if has_control(value):
         raise ValidationFailed({field_name: N_(
             "Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")})
@@ -233,6 +246,7 @@ def file_away(case, filing_reason: str, actor, now, today, note=None, decided_on
     """File a petition away (lưu đơn): anonymous, duplicate, not eligible, …"""
     if filing_reason not in FILING_REASONS:
         raise ValidationFailed({"filing_reason": N_("Chọn lý do lưu đơn.")})
+    note = optional_text(note, "note")
     return _close_at_reception(case, "file", "filed", actor, now, today, note, decided_on,
                                {"filing_reason": filing_reason})
 
@@ -247,6 +261,7 @@ def guide(case, reason: str, actor, now, today, decided_on=None):
 def forward(case, body: str, actor, now, today, reason=None, decided_on=None):
     """Send the petition to a body outside the system (chuyển đơn ra ngoài)."""
     body = _require(body, "forwarded_to", N_("Nêu cơ quan nhận đơn."))
+    reason = optional_text(reason, "reason")
     return _close_at_reception(case, "forward", "forwarded", actor, now, today, reason,
                                decided_on, {"forwarded_to": body})
 
@@ -563,6 +578,21 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
     withdrawal_notify.queue_withdrawal(case, decided, on, actor, now, f"{case.id}:{event.seq}")
     escalation.recheck_mass(case, now, on)
     return case
+
+
+def check_close_at_desk(case: Case, action: str, actor, today, decided_on=None,
+                        reason: str | None = None, forwarded_to: str | None = None,
+                        note: str | None = None) -> date:
+    """Refuse guiding, forwarding or filing away as the action would, changing nothing:
+    the page confirms these first, and must not ask to confirm what it would refuse."""
+    if action == "guide":
+        _require(reason, "reason", N_("Nêu cơ quan có thẩm quyền đã hướng dẫn."))
+    elif action == "forward":
+        _require(forwarded_to, "forwarded_to", N_("Nêu cơ quan nhận đơn."))
+        optional_text(reason, "reason")
+    else:
+        optional_text(note, "note")
+    return check_decision(case, action, actor, today, decided_on=decided_on)
 
 
 def check_decision(case: Case, action: str, actor, today, decided_on=None) -> date:

@@ -32,9 +32,12 @@
     addRows.addEventListener("click", function (event) {
       var last = rows.querySelector(".petitioner-row:last-of-type");
       if (!last) { return; }
-      event.preventDefault();
       var index = parseInt(last.dataset.index, 10);
       var next = index + 1;
+      // At the form's limit the server says so (nothing is cut silently): let it submit.
+      var max = parseInt(rows.dataset.max || "0", 10);
+      if (max && next >= max) { return; }
+      event.preventDefault();
       var clone = last.cloneNode(true);
       clone.dataset.index = String(next);
       var pattern = new RegExp("petitioners-" + index + "-", "g");

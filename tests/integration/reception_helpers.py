@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from io import BytesIO
 
@@ -30,7 +31,10 @@ def intake_form(locality_code: str, people: list[dict], received_on: date,
         "subject": "Khiếu nại quyết định thu hồi đất ở tổ dân phố 5",
         "content": "Đề nghị xem xét lại quyết định thu hồi đất, bồi thường chưa thỏa đáng.",
         "channel": "walk_in", "received_on": received_on.isoformat(),
-        "province": "31", "locality_code": locality_code, "eligible": "y", "draft": "d1",
+        "province": "31", "locality_code": locality_code, "eligible": "y",
+        # A form's one-time token, as the page gives each new form (a form sent twice
+        # keeps it, and saves once).
+        "draft": secrets.token_urlsafe(9),
         "save": "1",
     }
     for i, p in enumerate(people):

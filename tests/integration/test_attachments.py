@@ -115,14 +115,14 @@ def test_disk_full_leaves_nothing_half_saved(client, desk, monkeypatch, app):
 
 def test_file_kept_across_validation_error(client, desk):
     _officer, ward = desk
-    data = intake_form(ward.code, [person(1)], TODAY, subject="")
+    data = intake_form(ward.code, [person(1)], TODAY, subject="", draft="d1")
     data["petition_scans"] = [upload(PDF, "don.pdf")]
     response = client.post("/reception/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "don.pdf" in response.get_data(as_text=True)  # listed as already uploaded
     _cookie, payload = client.session_cookie()  # kept sealed: the name is not readable
     assert "don.pdf" not in str(payload)
-    data = intake_form(ward.code, [person(1)], TODAY)  # same draft, no file this time
+    data = intake_form(ward.code, [person(1)], TODAY, draft="d1")  # same draft, no file
     assert client.post("/reception/new", data=data).status_code == 302
     assert db.session.scalar(select(Attachment)).filename == "don.pdf"
 

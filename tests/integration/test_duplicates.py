@@ -95,13 +95,14 @@ def test_attach_to_existing_case(client, desk):
     officer, ward = desk
     earlier = _earlier(officer, ward)
     data = intake_form(ward.code, [person(1, full_name="Nguyen Van A", id_number="",
-                                          phone="0912345678"), person(2)], TODAY)
+                                          phone="0912345678"), person(2)], TODAY,
+                       draft="d1")
     data["petition_scans"] = [upload(PDF, "don lan 2.pdf")]
     first = client.post("/reception/new", data=data, content_type="multipart/form-data")
     assert first.status_code == 200
     data = intake_form(ward.code, [person(1, full_name="Nguyen Van A", id_number="",
                                           phone="0912345678"), person(2)], TODAY,
-                       attach_to=earlier.tracking_code)
+                       attach_to=earlier.tracking_code, draft="d1")
     data.pop("save")
     response = client.post("/reception/new", data=data)
     assert response.status_code == 302

@@ -219,7 +219,13 @@ def test_guide_requires_reason_then_records(client, desk, make_case):
     db.session.commit()
     url = f"/reception/cases/{case.tracking_code}/guide"
     assert client.post(url, data={}).status_code == 422
-    assert client.post(url, data={"guide-reason": "Gửi Tòa án nhân dân"}).status_code == 302
+    data = {"guide-reason": "Gửi Tòa án nhân dân"}
+    asked = client.post(url, data=data)  # it ends the case: confirmed first (QA round 16)
+    assert asked.status_code == 200 and 'data-testid="confirm-warning"' in asked.text
+    assert "Gửi Tòa án nhân dân" in asked.text
+    db.session.refresh(case)
+    assert case.status != "guided"
+    assert client.post(url, data={**data, "guide-confirm": "yes"}).status_code == 302
     db.session.refresh(case)
     assert case.status == "guided"
 
@@ -228,8 +234,15 @@ def test_forward_outside(client, desk, make_case):
     officer, ward = desk
     case = make_case(actor=officer, locality_code=ward.code, received_on=TODAY)
     db.session.commit()
-    response = client.post(f"/reception/cases/{case.tracking_code}/forward",
-                           data={"forward-forwarded_to": "Viện kiểm sát nhân dân"})
+    url = f"/reception/cases/{case.tracking_code}/forward"
+    data = {"forward-forwarded_to": "Viện kiểm sát nhân dân", "forward-decided_on": "2026-12-01"}
+    asked = client.post(url, data=data)
+    assert asked.status_code == 200 and "Viện kiểm sát nhân dân" in asked.text
+    back = client.post(url, data={**data, "forward-confirm": "yes", "edit": "1"})
+    assert back.status_code == 200 and 'value="Viện kiểm sát nhân dân"' in back.text
+    db.session.refresh(case)
+    assert case.status != "forwarded"
+    response = client.post(url, data={**data, "forward-confirm": "yes"})
     assert response.status_code == 302
     db.session.refresh(case)
     assert case.status == "forwarded"

@@ -79,6 +79,13 @@ def _acceptance_hint(case: Case):
 
 def _render_case(case: Case, forms: dict | None = None, errors: dict | None = None,
                  status: int = 200):
+    if case.kind == "denunciation" and can_see_identity(current_user, case):
+        # The desk sees the denouncer it logged, and like every showing of a denouncer's
+        # identity (Law on Denunciations Art. 8) the view is recorded: on the page, and on
+        # the page shown again after a refused action (QA round 16). Nothing else is
+        # pending here: a refused action was rolled back first.
+        case_view.reveal_identity(case, current_user, clock.now(), via="reception")
+        db.session.commit()
     forms = forms or {}
     forms.setdefault("reply", ReplyForm(formdata=None, prefix="reply"))
     forms.setdefault("extend_handling",
@@ -146,17 +153,14 @@ def _timeline(case: Case) -> list[tuple[datetime, AuditEvent]]:
     return timeline
 
 
+CONFIRMED = frozenset({"file", "guide", "forward"})
+
+
 @bp.route("/cases/<code>")
 @roles_required("reception")
 def case_page(code: str):
     """Show a case with the handling outcomes this officer may record."""
-    case = _case_or_404(code)
-    if case.kind == "denunciation" and can_see_identity(current_user, case):
-        # The desk sees the denouncer it logged, and like every showing of a denouncer's
-        # identity (Law on Denunciations Art. 8) the view is recorded.
-        case_view.reveal_identity(case, current_user, clock.now(), via="reception")
-        db.session.commit()
-    return _render_case(case)
+    return _render_case(_case_or_404(code))
 
 
 def _errors_of(form) -> dict[str, str]:
@@ -176,10 +180,28 @@ def case_action(code: str, action: str):
             select(Agency).where(Agency.active.is_(True))))
     if not form.validate():
         return _render_case(case, {action: form}, _errors_of(form), 422)
-    if action == "file" and "edit" in request.form:  # back from the confirmation: as typed
+    # Filing away, guiding and forwarding end the case at the desk: confirmed first (ux.md;
+    # QA round 16 found guiding and forwarding done in one click).
+    if action in CONFIRMED and "edit" in request.form:  # back from the confirmation
         return _render_case(case, {action: form})
-    if action == "file" and form.confirm.data != "yes":
-        return render_template("reception/confirm_file.html", case=case, form=form)
+    if action in CONFIRMED and form.confirm.data != "yes":
+        try:  # what the decision would refuse is refused before the confirmation
+            workflow.check_close_at_desk(
+                case, action, current_user, clock.today(), decided_on=form.decided_on.data,
+                reason=getattr(form, "reason", None) and form.reason.data,
+                forwarded_to=getattr(form, "forwarded_to", None) and form.forwarded_to.data,
+                note=getattr(form, "note", None) and form.note.data)
+        except ValidationFailed as exc:
+            errors = {f"{action}-{key}": translate(message)
+                      for key, message in exc.errors.items()}
+            return _render_case(case, {action: form}, errors, 422)
+        except (NotAllowed, states.InvalidTransition) as exc:
+            flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
+            return redirect(url_for("reception.case_page", code=code))
+        if action == "file":
+            return render_template("reception/confirm_file.html", case=case, form=form)
+        return render_template("reception/confirm_close.html", case=case, form=form,
+                               action=action)
     now, today = clock.now(), clock.today()
     try:
         if action == "route":

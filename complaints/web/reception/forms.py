@@ -24,7 +24,9 @@ from complaints.web.forms import SubForm
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # the date input's value; typed dd/mm/yyyy too
 PETITIONER_ROWS = 3  # rows shown at first; "add rows" adds this many more
-MAX_PETITIONER_ROWS = 200
+# A mass petition can carry hundreds of signers, all recorded (domain.md); more than this
+# in one form is refused with a message, never cut silently (QA round 16).
+MAX_PETITIONER_ROWS = 1000
 
 
 def _choices(table):
@@ -109,15 +111,17 @@ class ForwardForm(PageForm):
                                            Length(max=255)])
     reason = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
     decided_on = DateField(_l("Ngày chuyển đơn"), format=DATE_FORMATS, validators=[Optional()])
+    confirm = HiddenField()  # it ends the case at the desk: confirmed in a second step
 
 
 class GuideForm(PageForm):
-    """Guide the citizen (hướng dẫn)."""
+    """Guide the citizen (hướng dẫn), confirmed in a second step (it ends the case)."""
 
     reason = TextAreaField(_l("Nội dung hướng dẫn (cơ quan có thẩm quyền)"),
                            validators=[DataRequired(_l("Nêu cơ quan có thẩm quyền đã hướng "
                                                        "dẫn.")), Length(max=2000)])
     decided_on = DateField(_l("Ngày hướng dẫn"), format=DATE_FORMATS, validators=[Optional()])
+    confirm = HiddenField()
 
 
 class FileForm(PageForm):

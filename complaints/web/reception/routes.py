@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask import (
@@ -19,6 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from complaints import clock
 from complaints.domain import catalog, states
@@ -35,7 +37,7 @@ from complaints.web.forms import select_choices, with_service_errors
 from complaints.web.i18n import error_text, translate, translate_errors
 from complaints.web.pagination import page_arg
 from complaints.web.reception import bp
-from complaints.web.reception.forms import PETITIONER_ROWS, IntakeForm
+from complaints.web.reception.forms import MAX_PETITIONER_ROWS, PETITIONER_ROWS, IntakeForm
 
 UPLOAD_SESSION_KEY = "intake_uploads"  # sealed: files uploaded with a form not yet saved
 DRAFT_SECONDS = 4 * 60 * 60  # how long those uploads wait for the form to be corrected
@@ -204,13 +206,19 @@ def new_case():
     errors: dict[str, str] = {}
     matches: list[duplicates.SimilarCase] = []
 
+    too_many = _posted_rows() > MAX_PETITIONER_ROWS
     if request.method == "POST" and "add_rows" in request.form:
-        for _i in range(PETITIONER_ROWS):
+        room = MAX_PETITIONER_ROWS - len(form.petitioners)
+        for _i in range(min(PETITIONER_ROWS, room)):
             form.petitioners.append_entry()
-        return _render_intake(form, errors, matches, pending)
+        if room <= 0 or too_many:
+            errors["petitioners"] = _rows_message()
+        return _render_intake(form, errors, matches, pending), 422 if errors else 200
     if request.method == "POST" and "change_province" in request.form:
         return _render_intake(form, errors, matches, pending)
 
+    if request.method == "POST" and (done := intake.submitted_case(draft)):
+        return _saved_already(done)
     if request.method == "POST":
         form.validate()
         try:
@@ -232,6 +240,8 @@ def new_case():
         problems = {**intake.identity_problems(petition.petitioners, current_user),
                     **problems}
         errors = {**with_service_errors(form, _service_errors(problems, rows)), **errors}
+        if too_many:  # the rows past the limit were not read: say so, save nothing
+            errors["petitioners"] = _rows_message()
         if not errors:
             if target:
                 return _join_case(target, petition, pending, rows, form, matches)
@@ -244,9 +254,15 @@ def new_case():
                     case, pin = intake.receive_case(_case_data(form, petition), current_user,
                                                     clock.now(), today)
                     _attach_files(case, case.petitions[0], pending)
+                    intake.record_submission(draft, case.id, clock.now())
                 except ValidationFailed as exc:
                     db.session.rollback()
                     errors.update(_service_errors(exc.errors, rows))
+                except IntegrityError:
+                    db.session.rollback()  # the same form, sent at the same moment, won
+                    if done := intake.submitted_case(draft):
+                        return _saved_already(done)
+                    raise
                 else:
                     db.session.commit()
                     session.pop(UPLOAD_SESSION_KEY, None)
@@ -284,9 +300,15 @@ def _join_case(code: str, petition: intake.PetitionData, pending, rows, form, ma
     try:
         added = intake.add_petition(case, petition, current_user, clock.now(), clock.today())
         _attach_files(case, added, pending)
+        intake.record_submission(form.draft.data, case.id, clock.now())
     except ValidationFailed as exc:
         db.session.rollback()
         return _render_intake(form, _service_errors(exc.errors, rows), matches, pending), 422
+    except IntegrityError:
+        db.session.rollback()  # the same form, sent at the same moment, joined it first
+        if done := intake.submitted_case(form.draft.data):
+            return _saved_already(done)
+        raise
     db.session.commit()
     session.pop(UPLOAD_SESSION_KEY, None)
     flash(_("Đã nhập đơn vào hồ sơ %(code)s (đơn trùng, nhiều lần); không mở hồ sơ mới.",
@@ -294,7 +316,29 @@ def _join_case(code: str, petition: intake.PetitionData, pending, rows, form, ma
     return redirect(url_for("reception.case_page", code=case.tracking_code))
 
 
+_ROW = re.compile(r"petitioners-(\d+)-")
+
+
+def _posted_rows() -> int:
+    """How many petitioner rows the form sent (the page's script adds rows freely)."""
+    return len({m.group(1) for key in request.form if (m := _ROW.match(key))})
+
+
+def _rows_message() -> str:
+    return _("Tối đa %(n)s người đứng đơn trong một lần nhập. Lưu đơn với những người này, "
+             "rồi nhập những người còn lại bằng “Nhập vào hồ sơ này” trên cùng hồ sơ.",
+             n=MAX_PETITIONER_ROWS)
+
+
+def _saved_already(code: str):
+    """The same intake form sent again: nothing more is saved; show what the first did."""
+    session.pop(UPLOAD_SESSION_KEY, None)
+    flash(_("Đơn này đã được lưu vào hồ sơ %(code)s; không lưu thêm lần nữa.", code=code),
+          "info")
+    return redirect(url_for("reception.case_page", code=code))
+
+
 def _render_intake(form, errors, matches, pending):
     return render_template("reception/new.html", form=form, errors=errors, matches=matches,
-                           pending=pending, today=clock.today(),
+                           pending=pending, today=clock.today(), max_rows=MAX_PETITIONER_ROWS,
                            max_file_mb=attachments.MAX_FILE_BYTES // (1024 * 1024))
