@@ -179,3 +179,31 @@ def test_signers_beyond_the_row_limit_are_not_dropped_silently(client, desk):  #
         assert len(case.petitions[0].signers) == 205
     else:
         assert response.status_code == 422
+
+
+def test_the_same_form_saved_at_the_same_moment_opens_one_case(app, desk, make_case):  # noqa: F811
+    """Two requests carrying one form token, both past the first look-up: the token's
+    key lets one of them commit; the other's whole case is rolled back."""
+    from sqlalchemy.exc import IntegrityError
+
+    from complaints.models import DeskSubmission
+    from complaints.services import intake
+    from tests.factories import run_at_once
+
+    officer, _ward = desk
+    officer_id = db.session.get(type(officer), officer.id).id
+    db.session.commit()
+    before = _count(Case)
+
+    def work(_index):
+        from complaints.models import User
+
+        actor = db.session.get(User, officer_id)
+        case = make_case(actor=actor)
+        intake.record_submission("same-form", case.id, NOW)
+
+    failures = run_at_once(app, 2, work)
+    assert len(failures) == 1 and isinstance(failures[0], IntegrityError), failures
+    db.session.expire_all()
+    assert _count(Case) == before + 1
+    assert db.session.scalar(select(func.count()).select_from(DeskSubmission)) == 1
