@@ -64,13 +64,16 @@ class JobRun(db.Model):
 
 
 class DeskSubmission(db.Model):
-    """A desk form that saved something: its one-time token (the intake form's `draft`)
-    and the case it opened or joined. A form sent twice (a double tap, Back and send
-    again) finds its token here, or collides on it, and saves nothing more (QA round 16:
-    two cases, or the same letter joined twice and the case flagged as repeated)."""
+    """A desk form that saved something: its one-time token (the intake form's `draft`,
+    the reception-session form's `token`) and the case it opened or joined, or the session
+    it recorded. A form sent twice (a double tap, Back and send again) finds its token
+    here, or collides on it, and saves nothing more (QA round 16: two cases, the same
+    letter joined twice and the case flagged as repeated, a session counted twice)."""
 
     __tablename__ = "desk_submissions"
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    reception_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reception_sessions.id"), index=True)
     created_at: Mapped[datetime] = created_at_column()

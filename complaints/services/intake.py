@@ -543,12 +543,22 @@ def submitted_case(token: str | None) -> str | None:
         DeskSubmission, DeskSubmission.case_id == Case.id).where(DeskSubmission.token == token))
 
 
-def record_submission(token: str | None, case_id: int, now: datetime) -> None:
+def record_submission(token: str | None, case_id: int | None, now: datetime,
+                      session_id: int | None = None) -> None:
     """Keep the form's token with what it saved, in the same transaction: the same form
     sent again at the same moment collides here (IntegrityError) and saves nothing."""
     if token:
-        db.session.add(DeskSubmission(token=token[:64], case_id=case_id, created_at=now))
+        db.session.add(DeskSubmission(token=token[:64], case_id=case_id,
+                                      reception_session_id=session_id, created_at=now))
         db.session.flush()
+
+
+def submitted_session(token: str | None) -> int | None:
+    """The reception session a session form carrying `token` already recorded."""
+    if not token:
+        return None
+    return db.session.scalar(select(DeskSubmission.reception_session_id).where(
+        DeskSubmission.token == token, DeskSubmission.reception_session_id.is_not(None)))
 
 
 def receive_case(data: CaseData, actor: User, now: datetime, today: date) -> tuple[Case, str]:

@@ -12,6 +12,7 @@ from complaints.models import AuditEvent, Case, Petition
 from complaints.services import workflow
 from tests.conftest import NOW, TODAY
 from tests.integration.reception_helpers import intake_form, person
+from tests.integration.session_world import world  # noqa: F401
 from tests.integration.test_reception import desk  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -207,3 +208,29 @@ def test_the_same_form_saved_at_the_same_moment_opens_one_case(app, desk, make_c
     db.session.expire_all()
     assert _count(Case) == before + 1
     assert db.session.scalar(select(func.count()).select_from(DeskSubmission)) == 1
+
+
+def _sessions() -> int:
+    from complaints.models import ReceptionSession
+
+    return db.session.scalar(select(func.count(ReceptionSession.id)))
+
+
+@pytest.mark.parametrize("with_petition", [False, True])
+def test_a_reception_session_sent_twice_is_recorded_once(world, client, login,  # noqa: F811
+                                                         with_petition):
+    """The 01/TCD figures (sessions, turns, people) must not double, nor a petition raised
+    at the session open a second case."""
+    from tests.integration.test_reception_petitions import _petition, _session
+
+    login(world["reception"])
+    extra = (dict(_petition(0, "11311", "Xây dựng trái phép lấn chiếm hẻm", "Lê Văn Một"),
+                  confirm_new="1") if with_petition else {})
+    form = {**_session(kind="regular", leader_name="", scheduled="y", **extra),
+            "token": "session-form-1"}
+    first = client.post("/inspection/reception/new", data=form)
+    assert first.status_code == 302, first.get_data(as_text=True)
+    cases = _count(Case)
+    again = client.post("/inspection/reception/new", data=form, follow_redirects=True)
+    assert again.status_code == 200 and "không ghi thêm lần nữa" in again.text
+    assert _sessions() == 1 and _count(Case) == cases

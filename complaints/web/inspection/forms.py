@@ -95,6 +95,7 @@ class ReceptionSessionForm(PageForm):
                                       validators=_count())
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
     case = HiddenField()  # tracking code of the heated or mass case (tiếp đột xuất)
+    token = HiddenField()  # this form's one-time token: sent twice, it saves once
     petitions = FieldList(FormField(RaisedPetitionForm), min_entries=1,
                           max_entries=MAX_PETITIONS)
 

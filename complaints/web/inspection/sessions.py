@@ -3,11 +3,14 @@ heated cases and the prompts for an unscheduled reception."""
 
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from complaints import clock
 from complaints.domain import catalog
@@ -207,7 +210,12 @@ def new_reception_session():
         form.case.data = request.args.get("case") or ""
         if form.case.data:
             form.scheduled.data, form.kind.data = False, "head"
+    if not form.token.data:
+        form.token.data = secrets.token_urlsafe(12)
     linked = _linked_case(form.case.data)
+    if request.method == "POST" and (done := intake.submitted_session(form.token.data)):
+        flash(_("Buổi tiếp này đã được ghi; không ghi thêm lần nữa."), "info")
+        return redirect(url_for("inspection.reception_session", session_id=done))
     if request.method == "POST" and "add_petition" in request.form:
         form.petitions.append_entry()
         _fill_choices(form)
@@ -227,9 +235,18 @@ def new_reception_session():
             try:
                 session, opened = sessions.record_session_with_petitions(
                     data, current_user, clock.now(), clock.today())
+                intake.record_submission(form.token.data, None, clock.now(),
+                                         session_id=session.id)
             except ValidationFailed as exc:
                 db.session.rollback()
                 errors = _row_errors(translate_errors(exc.errors), where)
+            except IntegrityError:
+                db.session.rollback()  # the same form, sent at the same moment, won
+                if done := intake.submitted_session(form.token.data):
+                    flash(_("Buổi tiếp này đã được ghi; không ghi thêm lần nữa."), "info")
+                    return redirect(url_for("inspection.reception_session",
+                                            session_id=done))
+                raise
             else:
                 db.session.commit()
                 joined = [r.tracking_code.strip().upper() for r in rows
