@@ -177,8 +177,10 @@ class Case(db.Model):
     officer = relationship("User", foreign_keys=[officer_id])
     parent_case: Mapped[Case | None] = relationship(remote_side=[id])
     cluster = relationship("Cluster")
+    # Ordered to the end (ties by id): a case read again must list them alike (PostgreSQL
+    # returned an updated row last once a decision re-read the case).
     petitions: Mapped[list[Petition]] = relationship(
-        back_populates="case", order_by="Petition.received_on"
+        back_populates="case", order_by="(Petition.received_on, Petition.id)"
     )
     deadlines: Mapped[list[CaseDeadline]] = relationship(
         back_populates="case", order_by="CaseDeadline.id", cascade="all, delete-orphan"
@@ -233,7 +235,8 @@ class Petition(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="petitions")
     signers: Mapped[list[PetitionSigner]] = relationship(
-        back_populates="petition", cascade="all, delete-orphan"
+        back_populates="petition", cascade="all, delete-orphan",
+        order_by="PetitionSigner.petitioner_id",  # as the lists and exports order them
     )
     attachments = relationship("Attachment", back_populates="petition")
 
