@@ -33,8 +33,9 @@ from complaints.domain.messages import N_, Number
 # Decisions of the agency holding the case (reception's have no arrival date to respect).
 AT_AGENCY = frozenset({"accept", "refuse", "return", "transfer", "extend", "suspend",
                        "resume", "resolve", "withdraw"})
-# The desk's decisions on a petition it holds (a return brings a case back to them).
-AT_DESK = frozenset({"route", "file", "guide", "forward", "extend_handling"})
+# The desk's decisions on a petition it holds (a return brings a case back to them; its
+# handling extension has a rule of its own: _handling_extension_error).
+AT_DESK = frozenset({"route", "file", "guide", "forward"})
 # Decisions that follow the acceptance (thụ lý) when the case has been accepted.
 AFTER_ACCEPTANCE = frozenset({"extend", "suspend", "resolve", "return", "transfer"})
 
