@@ -228,6 +228,9 @@ class Petition(db.Model):
     handling_outcome: Mapped[str | None] = mapped_column(String(20))
     filing_reason: Mapped[str | None] = mapped_column(String(20))
     handling_note: Mapped[str | None] = mapped_column(Text)
+    # A later letter joined to the case (đơn trùng, nhiều lần) keeps what it said, or what
+    # was presented at a reception session; the first letter's text is the case's content.
+    content: Mapped[str | None] = mapped_column(Text)
     handled_on: Mapped[date | None] = mapped_column(Date)
     forwarded_to: Mapped[str | None] = mapped_column(String(255))
     reply_received_on: Mapped[date | None] = mapped_column(Date)  # văn bản phúc đáp

@@ -19,6 +19,7 @@ from complaints.domain import appeal, contacts, states
 from complaints.domain import escalation as rules
 from complaints.domain.catalog import CHANNELS, KINDS
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
+from complaints.domain.limits import CONTENT_MAX
 from complaints.domain.messages import N_
 from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
@@ -66,6 +67,9 @@ class PetitionData:
     received_on: date
     petitioners: list[PetitionerData] = field(default_factory=list)
     eligible: bool = True
+    # What a letter joined to an existing case says (add_petition); a new case's letter is
+    # the case's content and leaves this empty.
+    content: str | None = None
 
 
 @dataclass
@@ -120,6 +124,9 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
         errors[prefix + "received_on"] = N_("Ngày nhận đơn không được ở tương lai.")
     if not data.petitioners:
         errors[prefix + "petitioners"] = N_("Cần ít nhất một người đứng đơn.")
+    if len(data.content or "") > CONTENT_MAX:
+        errors[prefix + "content"] = N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)
+    _control_errors(errors, data, ("content",), prefix)
     for i, p in enumerate(data.petitioners):
         if blank(p.full_name):  # a name of zero-width characters is no name
             errors[f"{prefix}petitioners.{i}.full_name"] = N_("Nhập họ và tên.")
@@ -323,6 +330,7 @@ def _new_petitioner(data: PetitionerData, locality_code: str | None) -> Petition
 def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petition:
     petition = Petition(channel=data.channel, received_on=data.received_on,
                         received_by_id=actor.id if actor else None, eligible=data.eligible,
+                        content=(data.content or "").strip() or None,
                         signers=[], attachments=[])
     known = _matches(data.petitioners, _known_people(data.petitioners), actor)
     errors = _known_person_errors(data.petitioners, known)

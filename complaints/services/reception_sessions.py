@@ -116,6 +116,8 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
         row.petition.received_on = data.held_on or today
         prefix = f"petitions.{i}."
         if isinstance(row, JoinedPetition):
+            # What was presented this time is the joined letter's own text (its "content").
+            row.petition.content = row.note.strip() or None
             errors.update(intake.validate_petition(row.petition, today, prefix))
             if joined_case(row, actor) is None:
                 errors[prefix + "join_code"] = N_(
@@ -199,9 +201,8 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
     for row in data.petitions:
         if isinstance(row, JoinedPetition):
             case = joined_case(row, actor)
-            petition = intake.add_petition(case, row.petition, actor, now, today,
-                                           reception_session_id=session.id)
-            petition.handling_note = row.note.strip() or None
+            intake.add_petition(case, row.petition, actor, now, today,
+                                reception_session_id=session.id)
             joined.append(case)
         else:
             opened.append(intake.open_case(row, actor, now, today,

@@ -209,7 +209,7 @@ def test_a_repeat_petition_joins_the_case_the_agency_holds(world, client, login,
         Petition.case_id == earlier.id, Petition.reception_session_id == session.id)).one()
     assert joined.is_duplicate and joined.handling_outcome == "joined"
     assert joined.channel == "reception_session" and joined.received_on == date(2026, 11, 30)
-    assert joined.handling_note == "Công dân tiếp tục phản ánh công trình chưa bị xử lý."
+    assert joined.content == "Công dân tiếp tục phản ánh công trình chưa bị xử lý."
     assert [s.petitioner.full_name for s in joined.signers] == ["Lê Văn Một"]
     added = db.session.scalars(select(AuditEvent).where(
         AuditEvent.chain == f"case:{earlier.id}", AuditEvent.action == "petition_added")).one()

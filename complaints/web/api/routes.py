@@ -278,8 +278,10 @@ def add_petition(tracking_code: str):
     if not can_add_petition(user, case):
         raise NotAllowed(N_("Tài khoản %(username)s không được nhập thêm đơn vào hồ sơ %(code)s.",
                             username=user.username, code=tracking_code))
-    body = s.shared(s.PetitionInSchema).load(_body())
-    intake.add_petition(case, _petition_data(body, today), user, now, today)
+    body = s.shared(s.AddPetitionSchema).load(_body())
+    petition = _petition_data(body, today)
+    petition.content = body["content"]
+    intake.add_petition(case, petition, user, now, today)
     return _case_response(case, user, 201)
 
 

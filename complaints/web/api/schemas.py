@@ -365,6 +365,14 @@ class PetitionInSchema(BaseSchema):
     )
 
 
+class AddPetitionSchema(PetitionInSchema):
+    content = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=CONTENT_MAX), metadata={
+                                "description": "What this letter says, when it adds to the "
+                                               "case's content; masked like the case's "
+                                               "content on a denunciation."})
+
+
 class CaseCreateSchema(PetitionInSchema):
     kind = _choice(KINDS, required=True)
     field = _text(40, required=True, metadata={"description": "Field code (GET /fields)."})
@@ -714,6 +722,9 @@ class PetitionSchema(BaseSchema):
     reply_received_on = fields.Date(allow_none=True, metadata={
         "description": "When the body the petition was forwarded to answered in writing "
                        "(văn bản phúc đáp), as the desk recorded it."})
+    content = fields.String(allow_none=True, metadata={
+        "description": "What a later letter joined to the case says (null: the case's own "
+                       "content is the letter's); masked as `content` is."})
     signers = fields.List(fields.Nested(SignerSchema))
 
 
@@ -827,6 +838,9 @@ class StaffCaseSchema(StaffCaseSummarySchema):
         # (permissions.can_read_content; "reveal" is can_see_identity for this reader).
         if data.get("kind") == "denunciation" and not _context().get("reveal", False):
             data["content"] = mask_text()
+            for petition in data.get("petitions") or ():
+                if petition.get("content"):
+                    petition["content"] = mask_text()
         return data
 
 

@@ -232,6 +232,8 @@ def new_case():
             _remember_purposes(draft, pending)
         petition, rows = _petition_data(form)
         target = request.form.get("attach_to")
+        if target:  # a later letter keeps what it says beside the case's first one
+            petition.content = form.content.data or None
         # The service's checks run on a refused form too: every problem in one round.
         problems = (intake.validate_petition(petition, today) if target
                     else intake.validate_case(_case_data(form, petition), today,
