@@ -38,6 +38,10 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     # Set when an admin resets the user's 2FA: the user must enrol again at next sign-in.
     totp_reenrol: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set when an admin sets a new password (which the admin then knows): the user chooses
+    # their own before reaching anything else, and gets no API token until then.
+    password_change_required: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                           server_default=false())
     # Agency notices up to this id count as read ("mark all as read" sets it).
     notices_read_upto: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped on password change so that every other session is signed out.

@@ -287,6 +287,7 @@ def change_password(user: User, old: str, new: str, now: datetime) -> User:
     from complaints.services import tokens  # tokens imports nothing of this module
 
     user.set_password(new)
+    user.password_change_required = False
     user.session_version = (user.session_version or 1) + 1
     db.session.flush()
     # A token issued under the old password would outlive it (a stolen password's token).

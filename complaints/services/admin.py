@@ -362,7 +362,8 @@ def reactivate_user(user: User, actor: User, now: datetime) -> User:
 def reset_password(user: User, password: str, actor: User, now: datetime) -> int:
     """Set a new password for a user who lost theirs (an admin tells it to them in person):
     the policy applies, the sign-in lockout is lifted, every session ends and every API
-    token is revoked; return how many. Not for the admin's own (they change it
+    token is revoked (return how many), and the user must choose their own password at
+    the next sign-in. Not for the admin's own (they change it
     themselves, giving the current one)."""
     from complaints.services import tokens
 
@@ -373,6 +374,7 @@ def reset_password(user: User, password: str, actor: User, now: datetime) -> int
     if code is not None:
         raise ValidationFailed({"password": accounts.PASSWORD_PROBLEMS_VI[code]})
     user.set_password(password)
+    user.password_change_required = True  # the admin knows it: the user replaces it
     user.failed_logins, user.locked_until = 0, None
     user.session_version = (user.session_version or 1) + 1
     db.session.flush()

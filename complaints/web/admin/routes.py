@@ -325,9 +325,9 @@ def user_password(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = PasswordResetForm()
     title = _("Đặt mật khẩu mới cho %(username)s", username=user.username)
-    hints = {"password": _("Báo mật khẩu trực tiếp cho người dùng; họ nên đổi ngay sau khi "
-                           "đăng nhập. Mọi phiên đăng nhập và mã truy cập API của tài khoản "
-                           "sẽ chấm dứt.")}
+    hints = {"password": _("Báo mật khẩu trực tiếp cho người dùng; lần đăng nhập tới họ phải "
+                           "đặt mật khẩu của riêng mình. Mọi phiên đăng nhập và mã truy cập "
+                           "API của tài khoản sẽ chấm dứt.")}
     if request.method == "POST":
         if not form.validate_on_submit():
             return _render_form(form, title, url_for("admin.users"), hints=hints)

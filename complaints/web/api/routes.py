@@ -123,6 +123,10 @@ def create_token():
     if accounts.must_enrol(user, tuple(config.get("REQUIRE_2FA_ROLES", ()))):
         return jsonify({"error": _("Tài khoản phải bật xác thực hai bước (đăng nhập trên trang "
                                    "web) trước khi dùng API."), "status": 403}), 403
+    if user.password_change_required:
+        return jsonify({"error": _("Mật khẩu do quản trị viên đặt: đăng nhập trên trang web và "
+                                   "đặt mật khẩu của riêng bạn trước khi dùng API."),
+                        "status": 403}), 403
     if user.totp_secret:
         if not body.get("code"):
             return jsonify({"error": _("Cần mã xác thực 6 chữ số (trường code)."),

@@ -60,6 +60,26 @@ def require_two_factor():
     return redirect(url_for("auth.two_factor"))
 
 
+# What a user whose password an admin set may still reach before choosing their own.
+OPEN_BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static",
+                               "bootstrap.static", "set_language"}
+
+
+@bp.before_app_request
+def require_own_password():
+    """A user whose password an admin set (admin.reset_password) chooses their own before
+    anything else; enrolment in two-step sign-in, when required, comes first."""
+    if request.endpoint in OPEN_BEFORE_PASSWORD_CHANGE or request.blueprint == "api":
+        return None
+    if not current_user.is_authenticated or not current_user.password_change_required:
+        return None
+    if _must_enrol(current_user):
+        return None  # require_two_factor sends them to enrolment first
+    flash(_("Mật khẩu của bạn do quản trị viên đặt: hãy đặt mật khẩu của riêng bạn trước "
+            "khi tiếp tục."), "warning")
+    return redirect(url_for("auth.change_password"))
+
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="auth-2fa-pending")
 
@@ -74,6 +94,8 @@ def _sign_in(user):
     login_user(user)
     if _must_enrol(user):
         return redirect(url_for("auth.two_factor"))
+    if user.password_change_required:
+        return redirect(url_for("auth.change_password"))
     return redirect(_safe_target(user))
 
 
