@@ -13,7 +13,7 @@ from complaints.domain import states
 from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_
 from complaints.models import Case, User
-from complaints.services import audit
+from complaints.services import audit, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 
@@ -39,6 +39,7 @@ def record_reply(case: Case, received_on: date | None, note: str | None, actor: 
                  now: datetime, today: date) -> Case:
     """Record that the body the case was forwarded to answered in writing on `received_on`
     (today when not given)."""
+    workflow.hold(case)  # the same reply sent twice at once is recorded once
     if not may_record_reply(actor, case):
         raise NotAllowed(N_("Chỉ ghi nhận văn bản phúc đáp một lần, cho hồ sơ đã chuyển ra "
                             "ngoài hệ thống, tại bộ phận tiếp nhận đã chuyển."))
@@ -52,7 +53,7 @@ def record_reply(case: Case, received_on: date | None, note: str | None, actor: 
         raise ValidationFailed({"received_on": N_(
             "Ngày nhận văn bản phúc đáp không được trước ngày chuyển đơn (%(on)s).",
             on=f"{sent_on:%d/%m/%Y}")})
-    note = (note or "").strip() or None
+    note = workflow.optional_text(note, "note")
     if note and len(note) > REASON_MAX:
         raise ValidationFailed({"note": N_("Tối đa %(max)s ký tự.", max=REASON_MAX)})
     for petition in forwarded:

@@ -116,7 +116,7 @@ def optional_text(value: str | None, field_name: str) -> str | None:
     return value.strip()
 
 
-def _hold(case: Case) -> None:
+def hold(case: Case) -> None:
     """Lock the case for the rest of the transaction, then read everything afresh.
 
     Two people deciding on one case at once (two heads, a head and the desk) both read it
@@ -201,7 +201,7 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
     `basis`: how the desk chose (routing.route_case), kept in the audit event beside the
     Vietnamese reason so that a timeline can word it again in its reader's language.
     """
-    _hold(case)
+    hold(case)
     new_status = _transition(case, "route", actor)
     on = _decision_date(decided_on, today, case, "route")
     agency = _agency(agency_code, "agency_code")
@@ -223,7 +223,7 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
 
 def _close_at_reception(case: Case, action: str, outcome: str, actor, now, today,
                         reason: str | None, decided_on, extra: dict) -> Case:
-    _hold(case)
+    hold(case)
     new_status = _transition(case, action, actor)
     on = _decision_date(decided_on, today, case, action)
     for petition in case.petitions:
@@ -268,7 +268,7 @@ def forward(case, body: str, actor, now, today, reason=None, decided_on=None):
 
 def accept(case: Case, actor, now, today, decided_on=None) -> Case:
     """Accept the case for resolution (thụ lý): the resolution clock starts."""
-    _hold(case)
+    hold(case)
     new_status = _transition(case, "accept", actor)
     on = _decision_date(decided_on, today, case, "accept")
     case.status, case.accepted_on = new_status, on
@@ -291,7 +291,7 @@ def refuse(case: Case, reason: str, actor, now, today, decided_on=None,
            ground: str | None = None) -> Case:
     """Refuse to accept with written reasons (không thụ lý), citing the law's ground
     (catalog.REFUSAL_GROUNDS_BY_KIND; the API may leave it out)."""
-    _hold(case)
+    hold(case)
     reason = check_reason("refuse", reason)
     check_refusal_ground(case, ground)
     new_status = _transition(case, "refuse", actor)
@@ -305,7 +305,7 @@ def refuse(case: Case, reason: str, actor, now, today, decided_on=None,
 
 def assign(case: Case, officer_username: str, actor, now) -> Case:
     """Assign the case to an officer of the agency."""
-    _hold(case)
+    hold(case)
     _transition(case, "assign", actor)
     officer = db.session.scalar(select(User).where(User.username == (officer_username or "")))
     if (officer is None or officer.agency_id != case.agency_id
@@ -326,7 +326,7 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
     `complexity` ("complex" / "very_complex"): a denunciation declared so by the same
     decision, which is what opens its extensions (Law on Denunciations Art. 30).
     """
-    _hold(case)
+    hold(case)
     reason = _require(reason, "reason", N_("Nêu lý do gia hạn."))
     _transition(case, "extend", actor)
     if complexity:
@@ -388,7 +388,7 @@ def extend_handling(case: Case, days: int, reason: str, actor, now, today,
     """Extend the handling deadline of a petition at the desk within the policy (gia hạn
     xử lý đơn): a denunciation needing checks at several places, 7 working days up to 10
     (Law on Denunciations Art. 24(1))."""
-    _hold(case)
+    hold(case)
     reason, on = check_extend_handling(case, days, reason, actor, today,
                                        decided_on=decided_on)
     row = case.deadline("handling")
@@ -420,7 +420,7 @@ def check_return(case: Case, reason: str, suggested_agency_code: str, actor, tod
 def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now, today,
                 decided_on=None) -> Case:
     """Send the case back to reception as not within the agency's competence (trả đơn)."""
-    _hold(case)
+    hold(case)
     reason, suggested, new_status, on = check_return(case, reason, suggested_agency_code,
                                                      actor, today, decided_on=decided_on)
     _move(case, "return", actor, None, on, reason, suggested)
@@ -460,7 +460,7 @@ def check_transfer(case: Case, to_agency_code: str, reason: str, actor, today,
 def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
              decided_on=None) -> Case:
     """Transfer the case directly to another agency (chuyển đơn); its clock restarts there."""
-    _hold(case)
+    hold(case)
     reason, to, new_status, on = check_transfer(case, to_agency_code, reason, actor, today,
                                                 decided_on=decided_on)
     _move(case, "transfer", actor, to, on, reason)
@@ -500,7 +500,7 @@ def check_resolve(case: Case, outcome: str, decision_number: str, summary: str, 
 def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor, now, today,
             decided_on=None, figures: dict | None = None) -> Case:
     """Record the decision or conclusion and its outcome (giải quyết / kết luận)."""
-    _hold(case)
+    hold(case)
     new_status, on, values = check_resolve(case, outcome, decision_number, summary, actor,
                                            today, decided_on=decided_on, figures=figures)
     row = case.deadline("resolution")
@@ -522,7 +522,7 @@ RESOLUTION_FIGURES = decisions.FIGURES
 
 def close(case: Case, actor, now, today) -> Case:
     """Close a resolved case: nothing more is owed (kết thúc)."""
-    _hold(case)
+    hold(case)
     case.status = _transition(case, "close", actor)
     case.closed_on = today
     _finish(case, "closed", actor, now, {"on": today})
@@ -545,7 +545,7 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
              petitioner_ids: list[int] | None = None) -> Case:
     """Record the withdrawal (rút đơn) of the petitioners named (without names: the only
     one who remains); the case ends, its clocks stopped, only when nobody remains."""
-    _hold(case)
+    hold(case)
     reason = check_reason("withdraw", reason)
     new_status = _transition(case, "withdraw", actor)
     on = _decision_date(decided_on, today, case, "withdraw")
@@ -614,7 +614,7 @@ def check_suspend(case: Case, reason: str, actor, today,
 
 def suspend(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
     """Pause the resolution clock (tạm đình chỉ)."""
-    _hold(case)
+    hold(case)
     reason, case.status, case.suspended_on = check_suspend(case, reason, actor, today,
                                                            decided_on=decided_on)
     _finish(case, "suspended", actor, now, {"reason": reason, "on": case.suspended_on})
@@ -623,7 +623,7 @@ def suspend(case: Case, reason: str, actor, now, today, decided_on=None) -> Case
 
 def resume(case: Case, actor, now, today, decided_on=None) -> Case:
     """Resume the clock from the decision to continue; the remaining time runs again."""
-    _hold(case)
+    hold(case)
     status = _transition(case, "resume", actor)
     on = _decision_date(decided_on, today, case, "resume")
     case.status = status
@@ -644,7 +644,7 @@ def move_to_lead(case: Case, lead: Agency, actor: User | None, today: date,
 
     The lead may no longer return or transfer the case (see return_case/transfer).
     """
-    _hold(case)
+    hold(case)
     new_status = states.next_status(case.status, "designate_lead")
     _move(case, "designate_lead", actor, lead, today, note)
     keeps = case.agency_id == lead.id and case.status in (states.ROUTED, states.ACCEPTED)

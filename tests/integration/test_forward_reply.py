@@ -109,3 +109,29 @@ def test_the_desk_page_offers_the_form_then_shows_the_reply(client, login, world
     login(world["other"])
     assert client.post(f"/reception/cases/{code}/reply",
                        data={"reply-received_on": "2026-11-30"}).status_code == 404
+
+
+def test_a_reply_recorded_meanwhile_by_another_request_is_not_recorded_again(
+        app, world, forwarded):
+    """Two desk officers recording the reply at once (or one form sent twice): the second
+    reads the case again under its lock and is refused, instead of writing over it."""
+    from tests.integration.agency_world import in_other_session
+
+    assert forwarding.reply_received_on(forwarded) is None  # this request has read it
+
+    def other():
+        case = db.session.get(Case, forwarded.id)
+        forwarding.record_reply(case, date(2026, 11, 30), None, world["reception"], NOW, TODAY)
+
+    in_other_session(app, other)
+    with pytest.raises(NotAllowed):
+        forwarding.record_reply(forwarded, date(2026, 12, 1), None, world["reception"], NOW,
+                                TODAY)
+    db.session.rollback()
+    assert forwarding.reply_received_on(_fresh(forwarded)) == date(2026, 11, 30)
+
+
+def test_a_reply_note_with_control_characters_is_refused(world, forwarded):
+    with pytest.raises(ValidationFailed) as refused:
+        forwarding.record_reply(forwarded, None, "CV\x07 12", world["reception"], NOW, TODAY)
+    assert set(refused.value.errors) == {"note"}
