@@ -128,6 +128,9 @@ SOURCES: dict[str, tuple[str, str]] = {
         "Luật Khiếu nại 2011, Điều 33, áp dụng cho vùng sâu, vùng xa",
         "Law on Complaints 2011, Art. 33, for remote areas",
     ),
+    # Not a deadline either: a complainant may sue at the administrative court instead of
+    # a second complaint, and after it (told on the citizen's page with each decision).
+    "complaint_7": ("Luật Khiếu nại 2011, Điều 7", "Law on Complaints 2011, Art. 7"),
     "denunciation_29": (
         "Luật Tố cáo 2018, Điều 24(1) và Điều 29 (quyết định thụ lý tố cáo)",
         "Law on Denunciations 2018, Art. 24(1) and 29 (decision to accept)",

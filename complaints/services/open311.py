@@ -193,7 +193,8 @@ def find_requests(filters: RequestFilter, today: date, lang: str = "vi") -> list
     if end is not None:
         query = query.where(Case.received_on <= end)
     if filters.status:
-        wanted = {s.strip() for s in filters.status.split(",")}
+        # "open," from a client building its list: the empty item means nothing.
+        wanted = {s.strip() for s in filters.status.split(",")} - {""}
         if not wanted <= {OPEN, CLOSED}:
             raise Open311Error(400, N_("status phải là open hoặc closed."))
         query = query.where(Case.status.in_([s for s, v in STATUS_MAP.items() if v in wanted]))
@@ -235,8 +236,12 @@ def _as_parameters(errors: dict[str, str], params: dict) -> dict[str, str]:
     return named
 
 
-def create_request(params: dict, agency_code: str, now: datetime, today: date) -> dict:
-    """Create an online petition from a GeoReport POST; return the spec's answer item."""
+def create_request(params: dict, agency_code: str, now: datetime, today: date,
+                   province_code: str | None = None, lang: str = "vi") -> dict:
+    """Create an online petition from a GeoReport POST; return the spec's answer item.
+
+    `province_code`: where an `address_id` must be a commune (the online form offers only
+    those); `lang`: the language of the answer's notice."""
     service_code = (params.get("service_code") or "").strip()
     if not service_code:
         raise Open311Error(400, N_("Cần có service_code."))
@@ -262,6 +267,11 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
     locality = db.session.get(Locality, address_id) if address_id else None
     if address_id and locality is None:
         raise Open311Error(400, N_("address_id không phải mã đơn vị hành chính đã biết."))
+    if locality is not None and (locality.level != "commune" or (
+            province_code and locality.province_code != province_code)):
+        # As the online form: a matter happens in a commune of this province.
+        raise Open311Error(400, N_("address_id phải là mã một xã, phường của tỉnh, thành phố "
+                                   "này."))
     kind = (params.get("kind") or "feedback").strip()
     if kind not in POSTABLE_KINDS:
         raise Open311Error(400, N_("kind phải là một trong: %(choices)s.",
@@ -277,7 +287,7 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
     if not (email or phone):
         raise Open311Error(400, N_("Cần có email hoặc phone để cơ quan trả lời."))
     description = (params.get("description") or "").strip()
-    if not description:  # the petition itself: nothing to handle without it (as intake)
+    if blank(description):  # the petition itself: nothing to handle without it (as intake)
         raise Open311Error(400, N_("Nhập nội dung đơn."),
                            errors={"description": N_("Nhập nội dung đơn.")})
     where = []
@@ -285,12 +295,14 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
         where.append(f"Địa điểm: {address}")
     if lat is not None and lon is not None:
         where.append(f"Toạ độ: {lat:.6f}, {lon:.6f}")
-    content = "\n\n".join(p for p in (description, "\n".join(where)) if p)
     subject = description.splitlines()[0][:120]
     data = public.OnlineSubmission(
-        kind=kind, field_code=service_code, subject=subject, content=content,
+        kind=kind, field_code=service_code, subject=subject, content=description,
         full_name=full_name, locality_code=locality.code if locality else None,
         phone=phone, email=email, address=None,
+        # Added after the description's own limit is checked (QA round 17: a description
+        # within its limit was refused once the location was appended).
+        content_note="\n".join(where) or None,
     )
     try:
         case, pin = public.submit_online(data, agency_code, now, today)
@@ -304,9 +316,8 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date) -
     case.latitude, case.longitude = lat, lon
     case.address_string = address or None
     db.session.flush()
-    return {
-        "service_request_id": case.tracking_code,
-        "service_notice": (f"Đã nhận. Mã hồ sơ {case.tracking_code}, mã PIN tra cứu {pin}. "
-                           f"Received: tracking code {case.tracking_code}, look-up PIN {pin}."),
-        "account_id": None,
-    }
+    notice = (f"Received: tracking code {case.tracking_code}, look-up PIN {pin}."
+              if lang == "en" else
+              f"Đã nhận. Mã hồ sơ {case.tracking_code}, mã PIN tra cứu {pin}.")
+    return {"service_request_id": case.tracking_code, "service_notice": notice,
+            "account_id": None}

@@ -22,7 +22,7 @@ from complaints.domain.catalog import KINDS
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.messages import N_
 from complaints.domain.policies import SOURCES, source_in_english
-from complaints.domain.text import blank, digits
+from complaints.domain.text import blank, digits, has_control
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, CitizenFeedback, Field, Locality
 from complaints.services import attachments, audit, forwarding, intake, workflow
@@ -63,6 +63,9 @@ class OnlineSubmission:
     email: str | None = None
     address: str | None = None
     id_number: str | None = None
+    # Text the system adds after the content (an Open311 post's location), outside the
+    # content's length limit, which is the citizen's.
+    content_note: str | None = None
 
 
 @dataclass
@@ -187,7 +190,8 @@ def submit_online(data: OnlineSubmission, agency_code: str, now: datetime, today
     )
     case_data = intake.CaseData(
         kind=data.kind, field_code=data.field_code, subject=data.subject,
-        content=data.content, locality_code=data.locality_code or None,
+        content="\n\n".join(p for p in (data.content, data.content_note) if p),
+        locality_code=data.locality_code or None,
         petition=intake.PetitionData(channel="online", received_on=today, petitioners=[person]),
     )
     case, pin = intake.receive_case(case_data, None, now, today)
@@ -226,12 +230,16 @@ def queue_receipt_email(case: Case, email: str | None, now: datetime) -> bool:
     if not email:
         return False
     subject = f"Đã nhận đơn — mã hồ sơ {case.tracking_code}"
+    # A denunciation opens with its PIN only (lookup): the e-mail offers no phone to it.
+    by_phone_vi, by_phone_en = (("", "") if case.kind == "denunciation" else
+                                (", hoặc bằng số điện thoại đã khai trong đơn",
+                                 ", or with the phone number given"))
     body = (f"Cơ quan đã nhận đơn của ông/bà ngày {case.received_on:%d/%m/%Y}.\n"
             f"Mã hồ sơ: {case.tracking_code}\n"
             "Tra cứu tại trang Tra cứu hồ sơ bằng mã hồ sơ và mã PIN hiện trên màn hình "
-            "khi gửi đơn, hoặc bằng số điện thoại đã khai trong đơn.\n\n"
+            f"khi gửi đơn{by_phone_vi}.\n\n"
             f"We received your petition. Tracking code: {case.tracking_code}. Look it up "
-            "with the PIN shown on screen when you sent it, or with the phone number given.")
+            f"with the PIN shown on screen when you sent it{by_phone_en}.")
     return notifications.queue(f"receipt:{case.id}", subject, body, now, email_to=email,
                                case_id=case.id, in_app=False) > 0
 
@@ -417,6 +425,8 @@ def record_feedback(case: Case, rating_result: int, rating_service: int,
             errors[name] = N_("Chọn mức từ 1 đến 5.")
     if comment and len(comment) > COMMENT_MAX:
         errors["comment"] = N_("Tối đa %(max)s ký tự.", max=COMMENT_MAX)
+    elif has_control(comment):  # as every other text a citizen types
+        errors["comment"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
     if errors:
         raise ValidationFailed(errors)
     row = CitizenFeedback(case_id=case.id, rating_result=rating_result,
@@ -502,8 +512,18 @@ def appeal_window(case: Case) -> AppealWindow | None:
     resolver = case.agency
     return AppealWindow(days=rule["days"], source=rule["source"],
                         source_en=source_in_english(rule["source"]), last_day=last_day,
-                        next_agency=resolver.parent if resolver else None, ground=ground,
+                        next_agency=_active_superior(resolver), ground=ground,
                         first_due=first_due)
+
+
+def _active_superior(agency: Agency | None) -> Agency | None:
+    """The agency above `agency` that still works: a closed level (the districts merged
+    away in 2025) passes the second complaint to the next one up; None when none is left
+    (QA round 17: a closed agency was offered and the form then failed)."""
+    above, hops = (agency.parent if agency else None), 0
+    while above is not None and not above.active and hops < 20:  # bounded: a bad cycle
+        above, hops = above.parent, hops + 1
+    return above if above is not None and above.active else None
 
 
 def second_complaint_of(case: Case) -> Case | None:
@@ -531,6 +551,33 @@ def second_complaint_offered(case: Case, today: date) -> AppealWindow | None:
     return window
 
 
+def _still_standing(case: Case) -> list[intake.PetitionerData]:
+    """The complainants of a second complaint: everyone who signed any letter of the first
+    one (later letters too) and did not withdraw, once each, in the order they signed
+    (QA round 17: only the first letter's signers were copied, withdrawn ones included)."""
+    people: list[intake.PetitionerData] = []
+    seen: set[int] = set()
+    for petition in case.petitions:
+        for signer in petition.signers:
+            if signer.withdrawn_on is not None or signer.petitioner_id in seen:
+                continue
+            seen.add(signer.petitioner_id)
+            p = signer.petitioner
+            people.append(intake.PetitionerData(
+                full_name=p.full_name, id_number=p.id_number, phone=p.phone, email=p.email,
+                address=p.address, is_representative=signer.is_representative))
+    if len(people) >= intake.GROUP_SIZE:
+        # A group names its representatives (intake's rule): those named before, within
+        # the limit for its size, else the first person, who speaks for it.
+        limit = 2 if len(people) <= 10 else 5
+        reps = [p for p in people if p.is_representative]
+        for p in reps[limit:]:
+            p.is_representative = False
+        if not reps:
+            people[0].is_representative = True
+    return people
+
+
 def open_second_complaint(case: Case, reason: str, agency_code: str, now: datetime,
                           today: date) -> tuple[Case, str]:
     """Open the linked second complaint (khiếu nại lần hai) and route it one level up."""
@@ -545,12 +592,9 @@ def open_second_complaint(case: Case, reason: str, agency_code: str, now: dateti
     if len(reason) > CONTENT_MAX:
         raise ValidationFailed({"reason": N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)})
     desk = online_desk(agency_code)
-    people = []
-    for signer in case.petitions[0].signers:
-        p = signer.petitioner
-        people.append(intake.PetitionerData(full_name=p.full_name, id_number=p.id_number,
-                                            phone=p.phone, email=p.email, address=p.address,
-                                            is_representative=signer.is_representative))
+    people = _still_standing(case)
+    if not people:
+        raise ValidationFailed({"reason": N_("Không thể khiếu nại lần hai cho hồ sơ này.")})
     data = intake.CaseData(
         kind="complaint", field_code=case.field.code,
         subject=f"Khiếu nại lần hai: {case.subject}"[:SUBJECT_MAX], content=reason,

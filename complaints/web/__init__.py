@@ -73,9 +73,14 @@ def register_web(app: Flask) -> None:
 
                 current_user.locale = code
                 db.session.commit()
-        from complaints.security import local_path
+        from urllib.parse import urlsplit
 
-        return redirect(local_path(request.args.get("next")) or url_for("index"))
+        from complaints.security import local_path
+        from complaints.web import sealed
+
+        target = local_path(request.args.get("next")) or url_for("index")
+        session[sealed.LANG_SWITCH_KEY] = urlsplit(target).path  # sealed.once reads it
+        return redirect(target)
 
     @app.context_processor
     def inject_helpers():

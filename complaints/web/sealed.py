@@ -20,7 +20,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app, session
+from flask import current_app, request, session
 
 SEAL_MAX_AGE_SECONDS = 15 * 60
 
@@ -61,3 +61,29 @@ def peek(key: str, max_age: int = SEAL_MAX_AGE_SECONDS) -> Any | None:
 
 def pop(key: str, max_age: int = SEAL_MAX_AGE_SECONDS) -> Any | None:
     return unseal(session.pop(key, None), max_age)
+
+
+# Set by the language links (web.set_language) to the page they return to: a value shown
+# once (a PIN) is shown again on that page in the other language, instead of being lost.
+LANG_SWITCH_KEY = "lang_switched_to"
+
+
+def once(key: str, max_age: int = SEAL_MAX_AGE_SECONDS) -> dict | None:
+    """Return a sealed dict meant for one view of a page (a PIN after intake).
+
+    The first view marks it shown; a later view gets it again only when it is the page's
+    own language link coming back (QA round 17: tapping "English" on the receipt lost the
+    PIN for good); any other later view, a reload included, forgets it.
+    """
+    value = peek(key, max_age)
+    switched = session.pop(LANG_SWITCH_KEY, None)
+    if not isinstance(value, dict):
+        session.pop(key, None)
+        return None
+    if value.get("_shown"):
+        if switched != request.path:
+            session.pop(key, None)
+            return None
+    else:
+        put(key, {**value, "_shown": True})
+    return value

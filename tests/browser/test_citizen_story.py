@@ -105,3 +105,32 @@ def test_citizen_story_on_a_phone(phone_page, make_agency, make_user):
     assert second.agency_id == province.id
     _look_up(page, second_code, second_pin)
     assert "Đã chuyển đến Ủy ban nhân dân tỉnh" in page.get_by_test_id("timeline").inner_text()
+
+
+def test_a_file_over_the_limit_is_stopped_before_sending_and_the_text_kept(phone_page,
+                                                                          make_agency):
+    """A phone photo over the per-file limit: the page says so at once and does not send
+    the form (a request over the server's limit is not read at all, the text with it)."""
+    page = phone_page
+    make_agency(code="BTCD", name="Ban Tiếp công dân tỉnh")
+    db.session.commit()
+    page.goto("/cong-dan/gui-don")
+    fill_complaint(page)
+    big = b"\xff\xd8\xff" + b"0" * (6 * 1024 * 1024)
+    page.get_by_label("Tài liệu kèm theo (không bắt buộc)").set_input_files(
+        files=[{"name": "anh-lon.jpg", "mimeType": "image/jpeg", "buffer": big}])
+    warning = page.get_by_test_id("file-too-big")
+    assert "anh-lon.jpg" in warning.inner_text() and "5 MB" in warning.inner_text()
+    page.get_by_label(re.compile("Tôi đã đọc và đồng ý")).check()
+    page.get_by_role("button", name="Gửi đơn").click()
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/cong-dan/gui-don")  # not sent
+    assert page.get_by_label("Nội dung đơn").input_value() == (
+        "Đề nghị xem xét lại quyết định thu hồi đất.")
+    assert db.session.scalar(select(Case.id)) is None
+    # A smaller file instead: the warning goes and the form is sent.
+    page.get_by_label("Tài liệu kèm theo (không bắt buộc)").set_input_files(
+        files=[{"name": "giay-to.png", "mimeType": "image/png", "buffer": PNG}])
+    assert not warning.is_visible()
+    page.get_by_role("button", name="Gửi đơn").click()
+    page.wait_for_url("**/cong-dan/da-gui")

@@ -291,8 +291,8 @@ def reception_session(session_id: int):
     pins = None
     held = sealed.peek(SESSION_PINS_KEY)
     if held and held.get("session_id") == session.id:
-        pins = held["pins"]  # shown once: only their hashes are stored
-        sealed.pop(SESSION_PINS_KEY)
+        # Shown once (again after the page's language link): only their hashes are stored.
+        pins = (sealed.once(SESSION_PINS_KEY) or {}).get("pins")
     response = render_template("inspection/reception_session.html", session=session,
                                cases=sessions.session_cases(session), case_url=case_url,
                                pins=pins)

@@ -127,9 +127,10 @@ def create_request(fmt: str):
     if not _api_key_ok():
         raise Open311Error(403, N_("Cần có api_key hợp lệ."))
     try:
-        item = open311.create_request(request.values.to_dict(),
-                                      current_app.config["ONLINE_RECEPTION_AGENCY_CODE"],
-                                      clock.now(), clock.today())
+        item = open311.create_request(
+            request.values.to_dict(), current_app.config["ONLINE_RECEPTION_AGENCY_CODE"],
+            clock.now(), clock.today(),
+            province_code=f"{int(current_app.config['PROVINCE_CODE']):02d}", lang=_lang())
     except Open311Error:
         db.session.rollback()
         raise

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    HiddenField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -47,6 +48,9 @@ class SubmitForm(Form):
         validators=[DataRequired(_l("Bạn cần đồng ý để cơ quan xử lý đơn của bạn."))])
     # Honeypot: hidden from people by a CSS class; a robot that fills it is refused.
     website = StringField(_l("Không điền vào ô này"), validators=[Optional()])
+    # The form's one-time token: sent again (Back and resend, a second tap) it opens no
+    # second case (kept in desk_submissions with the case, as the desk's forms are).
+    draft = HiddenField()
 
 
 class LookupForm(Form):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 import time
 from datetime import date, timedelta
 
@@ -15,7 +16,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -26,14 +26,16 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from limits import parse_many
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
 from complaints.domain.catalog import KINDS
+from complaints.domain.policies import SOURCES, source_in
 from complaints.domain.text import name_order
 from complaints.extensions import db, limiter
 from complaints.models import Case, Field, Locality
-from complaints.services import public
+from complaints.services import intake, public
 from complaints.services.case_view import agency_name
 from complaints.services.errors import NotFound, ValidationFailed
 from complaints.web import sealed
@@ -61,8 +63,32 @@ def too_many(exc):
     """Tell the citizen to wait, in words (the limit is per address)."""
     if request.endpoint == "public.submit":
         return _submission_paused()
+    if request.endpoint == "public.second_complaint" and (found := _session_case()):
+        # As the online form: the reason typed comes back, with the time to send it again.
+        window = public.appeal_window(found)
+        form = SecondComplaintForm().for_ground(window.ground if window else None)
+        logger.info("second complaint paused from %s", request.remote_addr)
+        return _render_case(found, appeal_form=form, status=429, paused=_pause())
     return render_template("public/too_many.html",
                            lookup=request.endpoint == "public.lookup"), 429
+
+
+@bp.errorhandler(413)
+def too_large(exc):
+    """A request over MAX_CONTENT_LENGTH is not read at all, so what was typed cannot come
+    back (the page's script stops such files before sending: static/files.js). The form
+    page says why and what to do, rather than a bare error page."""
+    if request.endpoint != "public.submit":
+        return render_template("errors/error.html", status=413,
+                               message=_("Tệp tải lên quá lớn.")), 413
+    form = SubmitForm(formdata=None)
+    _fill_choices(form)
+    form.draft.data = secrets.token_urlsafe(12)
+    form.attachments.errors = [_(
+        "Các tệp gửi kèm quá lớn (tối đa %(n)s tệp, mỗi tệp %(mb)s MB) nên đơn chưa được "
+        "gửi và nội dung chưa được nhận: vui lòng nhập lại và chọn tệp nhỏ hơn.",
+        n=public.MAX_FILES, mb=public.MAX_FILE_BYTES // (1024 * 1024))]
+    return _submit_page(form, 413)
 
 
 def _lang() -> str:
@@ -135,8 +161,14 @@ def home():
 ATTEMPTS_SCOPE = "attempts"
 
 
+# Kept on the request itself, not on `g`: `g` belongs to the app context, which outlives
+# one request wherever a context is already pushed (the tests' client), so one accepted
+# petition made every later refused post count (QA round 17).
+ACCEPTED = "complaints.submission_accepted"
+
+
 def _submission_accepted(response) -> bool:
-    return bool(g.get("submission_accepted"))
+    return bool(request.environ.get(ACCEPTED))
 
 
 def _wait_seconds() -> int:
@@ -165,6 +197,13 @@ def _submission_paused():
     """The form again with what was typed (429), and from when it can be sent."""
     form = SubmitForm()
     _fill_choices(form)
+    paused = _pause()
+    logger.info("online submission paused from %s", request.remote_addr)
+    return _submit_page(form, 429, paused=paused)
+
+
+def _pause() -> dict:
+    """When this address may post again, in words: {"when": "HH:MM", "wait": "N phút"}."""
     seconds = _wait_seconds()
     minutes = math.ceil(seconds / 60)
     if minutes <= 90:
@@ -178,13 +217,12 @@ def _submission_paused():
     when = moment.strftime("%H:%M")
     if moment.date() != clock.today():
         when = _("%(time)s ngày %(date)s", time=when, date=moment.strftime("%d/%m/%Y"))
-    logger.info("online submission paused for %s s from %s", seconds, request.remote_addr)
-    return _submit_page(form, 429, paused={"when": when, "wait": wait})
+    return {"when": when, "wait": wait}
 
 
 def _submit_page(form: SubmitForm, status: int, paused: dict | None = None):
     return render_template("public/submit.html", form=form, paused=paused,
-                           max_files=public.MAX_FILES,
+                           max_files=public.MAX_FILES, max_bytes=public.MAX_FILE_BYTES,
                            max_mb=public.MAX_FILE_BYTES // (1024 * 1024)), status
 
 
@@ -200,21 +238,31 @@ def submit():
     if request.method == "POST" and (form.website.data or "").strip():
         logger.info("online submission refused: honeypot filled from %s", request.remote_addr)
         return render_template("public/refused.html"), 400
+    if not form.draft.data:
+        form.draft.data = secrets.token_urlsafe(12)
+    if request.method == "POST" and (done := intake.submitted_case(form.draft.data)):
+        return _sent_already(done)
     if form.validate_on_submit():
         try:
             case, pin = public.submit_online(
                 _submission(form), current_app.config["ONLINE_RECEPTION_AGENCY_CODE"],
                 clock.now(), clock.today(), files=_uploads())
+            intake.record_submission(form.draft.data, case.id, clock.now())
         except ValidationFailed as exc:
             db.session.rollback()
             _attach_errors(form, exc.errors)
         except NotFound:
             db.session.rollback()
             abort(503)
+        except IntegrityError:
+            db.session.rollback()  # the same form, sent at the same moment, was saved
+            if done := intake.submitted_case(form.draft.data):
+                return _sent_already(done)
+            raise
         else:
             public.queue_receipt_email(case, form.email.data, clock.now())
             db.session.commit()
-            g.submission_accepted = True  # counts toward SUBMIT_LIMIT (deduct_when)
+            request.environ[ACCEPTED] = True  # counts toward SUBMIT_LIMIT (deduct_when)
             sealed.put(RECEIPT_KEY, {"code": case.tracking_code, "pin": pin,
                                     "email": bool(form.email.data), "second": False})
             return redirect(url_for("public.submitted"))
@@ -228,20 +276,36 @@ def submit():
     return _submit_page(form, 422 if request.method == "POST" else 200)
 
 
+def _sent_already(code: str):
+    """The same form sent again: its receipt if not shown yet, else say it was sent."""
+    receipt = sealed.peek(RECEIPT_KEY)
+    if receipt and receipt.get("code") == code and not receipt.get("_shown"):
+        return redirect(url_for("public.submitted"))
+    flash(_("Đơn này đã được gửi (mã hồ sơ %(code)s); không gửi thêm lần nữa. Tra cứu bằng "
+            "mã hồ sơ và mã PIN đã hiện khi gửi.", code=code), "info")
+    return redirect(url_for("public.lookup"))
+
+
 @bp.route("/da-gui")
 def submitted():
     """Show the tracking code and PIN once, right after a submission."""
-    receipt = sealed.pop(RECEIPT_KEY)
+    receipt = sealed.once(RECEIPT_KEY)  # a reload forgets it; the language link does not
     if not receipt:
         return redirect(url_for("public.home"))
     # The handling deadline this petition got (its kind's policy), not a figure in the text.
     case = db.session.scalar(select(Case).where(Case.tracking_code == receipt.get("code")))
     handling = case.deadline("handling") if case is not None else None
-    return render_template("public/submitted.html", receipt=receipt, handling=handling)
+    # A second complaint goes straight to the agency above: its next date is acceptance.
+    acceptance = case.deadline("acceptance") if case is not None else None
+    return render_template("public/submitted.html", receipt=receipt, handling=handling,
+                           acceptance=acceptance)
+
+
+LOOKUP_FAILED = "complaints.lookup_failed"  # on the request, as ACCEPTED
 
 
 def _lookup_failed(response) -> bool:
-    return bool(g.get("lookup_failed"))
+    return bool(request.environ.get(LOOKUP_FAILED))
 
 
 @bp.route("/tra-cuu", methods=["GET", "POST"])
@@ -256,7 +320,7 @@ def lookup():
         if case is not None:
             session[CASE_KEY] = case.tracking_code
             return redirect(url_for("public.case"))
-        g.lookup_failed = True
+        request.environ[LOOKUP_FAILED] = True
         # One message whether the code exists or not: the page reveals nothing.
         error = _("Mã hồ sơ hoặc mã PIN / số điện thoại không đúng.")
     form.secret.data = ""  # never echo the PIN back
@@ -273,7 +337,7 @@ def _session_case():
     return case
 
 
-def _render_case(case, feedback_form=None, appeal_form=None, status=200):
+def _render_case(case, feedback_form=None, appeal_form=None, status=200, paused=None):
     today = clock.today()
     record = PublicCaseSchema().dump(public.public_record(case, today, _lang()))
     feedback = public.feedback_of(case)
@@ -287,6 +351,8 @@ def _render_case(case, feedback_form=None, appeal_form=None, status=200):
         appeal_form=(appeal_form or SecondComplaintForm(formdata=None)).for_ground(
             window.ground if window else None),
         window=window,
+        court_source=source_in(SOURCES["complaint_7"][0], _lang()),
+        paused=paused,
     ), status
 
 
@@ -339,8 +405,10 @@ def _second_complaint_filed(second: Case):
 
 
 @bp.route("/ho-so/khieu-nai-lan-hai", methods=["POST"])
-@limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"], deduct_when=_submission_accepted)
-@limiter.limit(lambda: current_app.config["SUBMIT_ATTEMPT_LIMIT"], scope=ATTEMPTS_SCOPE)
+@limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"], methods=["POST"],
+               deduct_when=_submission_accepted)
+@limiter.limit(lambda: current_app.config["SUBMIT_ATTEMPT_LIMIT"], methods=["POST"],
+               scope=ATTEMPTS_SCOPE)
 def second_complaint():
     """Open the linked second complaint at the next level up (khiếu nại lần hai)."""
     found = _session_case()
@@ -370,7 +438,7 @@ def second_complaint():
             abort(503)
         else:
             db.session.commit()
-            g.submission_accepted = True  # like the online form: only what was filed counts
+            request.environ[ACCEPTED] = True  # like the online form: only what was filed counts
             sealed.put(RECEIPT_KEY, {"code": second.tracking_code, "pin": pin, "email": False,
                                     "second": True,
                                     "agency": agency_name(second.agency, _lang())

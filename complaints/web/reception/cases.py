@@ -12,7 +12,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -380,8 +379,8 @@ def receipt(code: str):
     pin = None
     held = sealed.peek(PIN_SESSION_KEY)
     if held and held.get("code") == case.tracking_code:
-        pin = held.get("pin")
-        session.pop(PIN_SESSION_KEY, None)  # only its hash is stored: shown once
+        # Only its hash is stored: shown once (again after the page's language link).
+        pin = (sealed.once(PIN_SESSION_KEY) or {}).get("pin")
     response = render_template("reception/receipt.html", case=case, pin=pin,
                                today=clock.today())
     return response, 200, {"Cache-Control": "no-store"}
