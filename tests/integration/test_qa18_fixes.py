@@ -1,0 +1,169 @@
+"""QA round 18, the operators' side: backup and restore, the demo loader, CLI options,
+scheduler jobs, /health and the e-mail outbox with two schedulers."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+import pytest
+from sqlalchemy import func, select, text
+
+from complaints.extensions import db
+from complaints.models import Case
+from complaints.services import backup as backups
+from tests.conftest import NOW
+
+
+def _clean_cli(result) -> bool:
+    """A CLI command failed as an operator expects: no Python traceback, exit code != 0."""
+    return result.exit_code != 0 and (result.exception is None
+                                      or isinstance(result.exception, SystemExit))
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def iso(app, tmp_path):
+    """A second app on its own SQLite file, its context pushed: restores cannot spoil the
+    shared test database. Returns its CLI runner."""
+    from complaints import create_app
+    from complaints.services.seed import seed_reference_data
+    from tests.conftest import config_for_tests
+
+    own = create_app(config_for_tests(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'own.db'}",
+        UPLOAD_DIR=str(tmp_path / "att2")))
+    ctx = own.app_context()
+    ctx.push()
+    db.create_all()
+    seed_reference_data(NOW)
+    db.session.commit()
+    try:
+        yield own.test_cli_runner()
+    finally:
+        db.session.remove()
+        db.engine.dispose()
+        ctx.pop()
+
+
+@pytest.fixture
+def backed_up(iso, tmp_path, make_case):
+    """A backup of a database holding one case, then a second case added after it."""
+    make_case()
+    db.session.commit()
+    target = tmp_path / "b.sqlite3"
+    result = iso.invoke(args=["backup", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    make_case()
+    db.session.commit()
+    return target
+
+
+def _live_tables() -> set[str]:
+    return {r[0] for r in db.session.execute(text(
+        "SELECT name FROM sqlite_master WHERE type='table'"))}
+
+
+# --- backup ---------------------------------------------------------------------------------
+
+
+def test_backup_into_a_path_under_a_regular_file_is_a_clear_error(iso, tmp_path, make_case):
+    make_case()
+    db.session.commit()
+    blocker = tmp_path / "notadir"
+    blocker.write_text("x")
+    result = iso.invoke(args=["backup", "--output", str(blocker / "b.sqlite3")])
+    assert _clean_cli(result), repr(result.exception)
+    assert "Error" in result.output and "cannot create" in result.output
+    assert blocker.read_text() == "x"
+
+
+def test_backup_file_is_readable_by_its_owner_only(iso, tmp_path, make_case):
+    """A backup holds every petitioner's identity."""
+    make_case()
+    db.session.commit()
+    old = os.umask(0o022)  # the usual default
+    try:
+        target = tmp_path / "b.sqlite3"
+        assert iso.invoke(args=["backup", "--output", str(target)]).exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+# --- restore --------------------------------------------------------------------------------
+
+
+def test_restore_refuses_a_backup_with_a_table_missing(iso, backed_up):
+    """A backup from another release must not replace the database."""
+    conn = sqlite3.connect(backed_up)
+    conn.execute("DROP TABLE citizen_feedback")
+    conn.commit()
+    conn.close()
+    result = iso.invoke(args=["restore", str(backed_up), "--yes"])
+    assert _clean_cli(result), (result.output, repr(result.exception))
+    assert "table citizen_feedback is missing" in result.output
+    assert "nothing was restored" in result.output
+    db.session.remove()
+    assert _count(Case) == 2  # nothing replaced
+    assert "citizen_feedback" in _live_tables()
+
+
+def test_restore_refuses_a_backup_with_a_column_missing(iso, backed_up):
+    conn = sqlite3.connect(backed_up)
+    conn.execute("ALTER TABLE citizen_feedback DROP COLUMN comment")
+    conn.commit()
+    conn.close()
+    result = iso.invoke(args=["restore", str(backed_up), "--yes"])
+    assert _clean_cli(result), (result.output, repr(result.exception))
+    assert "table citizen_feedback lacks comment" in result.output
+    db.session.remove()
+    assert _count(Case) == 2
+
+
+def test_restore_refuses_a_file_with_only_the_two_table_names(iso, tmp_path, make_case):
+    make_case()
+    db.session.commit()
+    fake = tmp_path / "fake.sqlite3"
+    conn = sqlite3.connect(fake)
+    conn.execute("CREATE TABLE cases (x)")
+    conn.execute("CREATE TABLE audit_events (y)")
+    conn.commit()
+    conn.close()
+    result = iso.invoke(args=["restore", str(fake), "--yes"])
+    assert _clean_cli(result), (result.output, repr(result.exception))
+    db.session.remove()
+    columns = [r[1] for r in db.session.execute(text("PRAGMA table_info(cases)"))]
+    assert "tracking_code" in columns and _count(Case) == 1
+
+
+def test_restore_refuses_a_backup_of_another_alembic_revision(iso, backed_up):
+    conn = sqlite3.connect(backed_up)
+    conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+    conn.execute("INSERT INTO alembic_version VALUES ('0123456789ab')")
+    conn.commit()
+    conn.close()
+    result = iso.invoke(args=["restore", str(backed_up), "--yes"])
+    assert _clean_cli(result), (result.output, repr(result.exception))
+    assert "Alembic revision 0123456789ab" in result.output
+    assert backups.expected_revision() in result.output
+    db.session.remove()
+    assert _count(Case) == 2
+
+
+def test_restore_accepts_a_backup_at_this_releases_revision(iso, backed_up):
+    head = backups.expected_revision()
+    assert head is not None
+    conn = sqlite3.connect(backed_up)
+    conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+    conn.execute("INSERT INTO alembic_version VALUES (?)", (head,))
+    conn.commit()
+    conn.close()
+    result = iso.invoke(args=["restore", str(backed_up), "--yes"])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    assert _count(Case) == 1
