@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from complaints.extensions import db
-from complaints.models import Case
+from complaints.models import Case, User
 from complaints.services import backup as backups
 from tests.conftest import NOW
 
@@ -167,3 +167,42 @@ def test_restore_accepts_a_backup_at_this_releases_revision(iso, backed_up):
     assert result.exit_code == 0, result.output
     db.session.remove()
     assert _count(Case) == 1
+
+
+# --- the demo loader ------------------------------------------------------------------------
+
+
+def test_demo_load_refuses_a_database_that_already_holds_cases(iso, make_case):
+    """One command typed from the README on a live system must not add accounts with the
+    published password (an admin among them) to real data."""
+    make_case()
+    db.session.commit()
+    users_before = _count(User)
+    result = iso.invoke(args=["demo", "load", "--story-cases", "0", "--no-progress"])
+    assert _clean_cli(result), (result.output, repr(result.exception))
+    assert "--force" in result.output
+    db.session.remove()
+    assert _count(User) == users_before
+    assert db.session.scalar(select(User).where(User.username == "admin")) is None
+
+
+def test_demo_load_refuses_a_database_with_accounts_only(iso, make_user):
+    make_user("admin", username="chanh.vp")
+    db.session.commit()
+    result = iso.invoke(args=["demo", "load", "--story-cases", "0", "--no-progress"])
+    assert _clean_cli(result), (result.output, repr(result.exception))
+    db.session.remove()
+    assert _count(User) == 1
+
+
+def test_demo_load_if_empty_still_skips_quietly_and_force_loads(iso, make_case):
+    make_case()
+    db.session.commit()
+    skipped = iso.invoke(args=["demo", "load", "--if-empty", "--story-cases", "0",
+                               "--no-progress"])
+    assert skipped.exit_code == 0 and "not loaded" in skipped.output, skipped.output
+    forced = iso.invoke(args=["demo", "load", "--force", "--story-cases", "0",
+                              "--no-progress"])
+    assert forced.exit_code == 0, forced.output
+    db.session.remove()
+    assert db.session.scalar(select(User).where(User.username == "admin")) is not None
