@@ -206,3 +206,23 @@ def test_demo_load_if_empty_still_skips_quietly_and_force_loads(iso, make_case):
     assert forced.exit_code == 0, forced.output
     db.session.remove()
     assert db.session.scalar(select(User).where(User.username == "admin")) is not None
+
+
+# --- other commands' options ----------------------------------------------------------------
+
+
+def test_audit_verify_of_an_unknown_chain_says_so_and_fails(runner, make_case):
+    case = make_case()
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify", "--chain", "case:99999"])
+    assert _clean_cli(result), (result.output, repr(result.exception))
+    assert "no such chain: 'case:99999'" in result.output
+    known = runner.invoke(args=["audit", "verify", "--chain", f"case:{case.id}"])
+    assert known.exit_code == 0 and "0 broken chains" in known.output, known.output
+
+
+@pytest.mark.parametrize("limit", ["-1", "0"])
+def test_reports_run_pending_refuses_a_limit_below_one(runner, limit):
+    result = runner.invoke(args=["reports", "run-pending", "--limit", limit])
+    assert result.exit_code == 2, result.output  # a usage error
+    assert "--limit" in result.output
