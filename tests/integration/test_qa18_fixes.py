@@ -226,3 +226,43 @@ def test_reports_run_pending_refuses_a_limit_below_one(runner, limit):
     result = runner.invoke(args=["reports", "run-pending", "--limit", limit])
     assert result.exit_code == 2, result.output  # a usage error
     assert "--limit" in result.output
+
+
+# --- scheduler jobs -------------------------------------------------------------------------
+
+
+def _locked():
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("UPDATE job_runs", {}, Exception("database is locked"))
+
+
+def test_job_that_finds_the_database_locked_at_its_start_records_the_error(app, monkeypatch):
+    from complaints import jobs
+    from complaints.models import JobRun
+
+    real = jobs._record
+    calls = []
+
+    def locked_once(name, **values):
+        calls.append(values)
+        if len(calls) == 1:
+            raise _locked()
+        return real(name, **values)
+
+    monkeypatch.setattr(jobs, "_record", locked_once)
+    ran = []
+    assert jobs.run_job(app, "sweep", lambda: ran.append(1)) is None
+    assert ran == []  # the work would meet the same lock: skipped until the next run
+    run = db.session.get(JobRun, "sweep")
+    assert "database is locked" in run.last_error and run.last_success_at is None
+
+
+def test_job_whose_bookkeeping_is_refused_throughout_does_not_raise(app, monkeypatch):
+    from complaints import jobs
+
+    def always_locked(name, **values):
+        raise _locked()
+
+    monkeypatch.setattr(jobs, "_record", always_locked)
+    assert jobs.run_job(app, "sweep", lambda: 1) is None
