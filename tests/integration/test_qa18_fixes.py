@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
 from complaints.extensions import db
-from complaints.models import Case, User
+from complaints.models import Case, JobRun, User
 from complaints.services import backup as backups
 from tests.conftest import NOW
 
@@ -239,7 +240,6 @@ def _locked():
 
 def test_job_that_finds_the_database_locked_at_its_start_records_the_error(app, monkeypatch):
     from complaints import jobs
-    from complaints.models import JobRun
 
     real = jobs._record
     calls = []
@@ -266,3 +266,93 @@ def test_job_whose_bookkeeping_is_refused_throughout_does_not_raise(app, monkeyp
 
     monkeypatch.setattr(jobs, "_record", always_locked)
     assert jobs.run_job(app, "sweep", lambda: 1) is None
+
+
+# --- /health --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def swept(fixed_clock):
+    """A sweep that ran five minutes ago: only the check under test can degrade /health."""
+    db.session.add(JobRun(name="sweep", last_started_at=NOW - timedelta(minutes=5),
+                          last_success_at=NOW - timedelta(minutes=5)))
+
+
+def _seal_run(**values):
+    db.session.add(JobRun(name="audit_seal", **values))
+    db.session.commit()
+
+
+def test_health_degraded_when_the_audit_seal_has_never_succeeded(client, swept):
+    _seal_run(last_started_at=NOW - timedelta(days=5),
+              last_error="OperationalError: disk I/O error")
+    body = client.get("/health").get_json()
+    assert body["status"] == "degraded" and body["scheduler"]["audit_seal"]["stale"], body
+
+
+def test_health_degraded_when_the_first_seal_fails(client, swept):
+    _seal_run(last_started_at=NOW - timedelta(hours=1), last_error="OperationalError: x")
+    assert client.get("/health").get_json()["status"] == "degraded"
+
+
+def test_health_ok_while_the_first_seal_runs(client, swept):
+    _seal_run(last_started_at=NOW - timedelta(minutes=1))
+    body = client.get("/health").get_json()
+    assert body["status"] == "ok" and body["scheduler"]["audit_seal"]["stale"] is False
+
+
+def _pending_mail(created_at):
+    from complaints.models import Notification
+
+    db.session.add(Notification(dedupe_key=f"m{created_at:%H%M}", channel="email",
+                                email_to="a@example.vn", subject="s", body="b",
+                                status="pending", created_at=created_at))
+
+
+def _outbox_run(**values):
+    db.session.add(JobRun(name="outbox", **values))
+
+
+def test_health_degraded_when_the_outbox_has_not_delivered_for_hours(client, swept):
+    _outbox_run(last_started_at=NOW - timedelta(minutes=1),
+                last_success_at=NOW - timedelta(hours=6),
+                last_error="OperationalError: database is locked")
+    _pending_mail(NOW - timedelta(hours=6))
+    db.session.commit()
+    body = client.get("/health").get_json()
+    assert body["status"] == "degraded" and body["outbox"]["stale"] is True, body
+    assert body["outbox"]["stale_minutes"] == 60
+
+
+def test_health_degraded_when_the_outbox_job_stopped_with_fresh_mail_waiting(client, swept):
+    _outbox_run(last_success_at=NOW - timedelta(hours=3))
+    _pending_mail(NOW - timedelta(minutes=2))
+    db.session.commit()
+    assert client.get("/health").get_json()["outbox"]["stale"] is True
+
+
+def test_health_degraded_when_smtp_is_down_though_the_job_succeeds(client, swept):
+    _outbox_run(last_success_at=NOW - timedelta(seconds=30))  # every e-mail deferred
+    _pending_mail(NOW - timedelta(minutes=61))
+    db.session.commit()
+    assert client.get("/health").get_json()["status"] == "degraded"
+
+
+def test_health_ok_with_a_quiet_outbox_or_a_young_backlog(client, swept):
+    _outbox_run(last_success_at=NOW - timedelta(hours=6))  # nothing to send for hours
+    db.session.commit()
+    assert client.get("/health").get_json()["status"] == "ok"
+    db.session.get(JobRun, "outbox").last_success_at = NOW - timedelta(seconds=30)
+    _pending_mail(NOW - timedelta(minutes=59))
+    db.session.commit()
+    body = client.get("/health").get_json()
+    assert body["status"] == "ok" and body["outbox"]["stale"] is False
+
+
+def test_health_outbox_limit_is_the_setting(client, swept, app):
+    app.config["OUTBOX_STALE_MINUTES"] = 24 * 60
+    _outbox_run(last_success_at=NOW - timedelta(hours=6))
+    _pending_mail(NOW - timedelta(hours=6))
+    db.session.commit()
+    body = client.get("/health").get_json()
+    assert body["status"] == "ok" and body["outbox"]["stale_minutes"] == 24 * 60
