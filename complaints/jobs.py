@@ -2,7 +2,8 @@
 
 Each job opens an app context, records its start in JobRun, calls one service, commits,
 and records success or the error. Jobs are safe when two schedulers run at once: the
-sweep and the outbox claim rows with SKIP LOCKED on PostgreSQL and insert idempotently.
+sweep claims rows with SKIP LOCKED on PostgreSQL and inserts idempotently; the outbox takes
+each e-mail with a conditional UPDATE (after SKIP LOCKED on PostgreSQL), so one is sent once.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from complaints.extensions import db
 from complaints.models import Case, JobRun, User
 from complaints.services import backup as backups
-from tests.conftest import NOW
+from tests.conftest import IS_POSTGRES, NOW
 
 
 def _clean_cli(result) -> bool:
@@ -356,3 +356,101 @@ def test_health_outbox_limit_is_the_setting(client, swept, app):
     db.session.commit()
     body = client.get("/health").get_json()
     assert body["status"] == "ok" and body["outbox"]["stale_minutes"] == 24 * 60
+
+
+# --- the e-mail outbox with two schedulers ----------------------------------------------------
+
+
+class Recording:
+    """An SMTP connection that records the addressees."""
+
+    def __init__(self, sent: list[str]):
+        self.sent = sent
+
+    def send_message(self, message):
+        self.sent.append(message["To"])
+
+    def quit(self):
+        pass
+
+
+def _mails(count: int) -> None:
+    from complaints.models import Notification
+
+    for i in range(count):
+        db.session.add(Notification(dedupe_key=f"mail-{i}", channel="email",
+                                    email_to=f"p{i}@example.vn", subject="Tình trạng",
+                                    body="…", status="pending", next_attempt_at=NOW))
+    db.session.commit()
+
+
+def test_two_outbox_deliveries_at_once_send_each_email_once(app, monkeypatch):
+    import threading
+
+    from complaints.services import notifications
+    from tests.factories import run_at_once
+
+    _mails(4)
+    sent: list[str] = []
+    claimed = threading.Barrier(2)
+    real_claim = notifications._claim_next
+
+    def claim_then_meet(now, after_id):
+        note = real_claim(now, after_id)
+        try:  # both instances have read the outbox before either sends
+            claimed.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass
+        return note
+
+    monkeypatch.setattr(notifications, "_claim_next", claim_then_meet)
+    failures = run_at_once(app, 2, lambda i: notifications.deliver_outbox(
+        NOW + timedelta(minutes=1), lambda: Recording(sent), commit=db.session.commit))
+    assert failures == []
+    assert sorted(sent) == [f"p{i}@example.vn" for i in range(4)]
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="SKIP LOCKED keeps PostgreSQL's instances apart")
+def test_an_email_taken_by_another_instance_after_it_was_read_is_skipped(app):
+    """The race itself: another scheduler claims the e-mail this one has just read."""
+    from sqlalchemy import event, update
+
+    from complaints.models import Notification
+    from complaints.services import notifications
+
+    _mails(2)
+    first = db.session.scalar(select(Notification.id).order_by(Notification.id))
+    taken = []
+
+    def the_other_instance(conn, cursor, statement, *args):
+        if not taken and statement.lstrip().upper().startswith("SELECT NOTIFICATIONS.ID"):
+            taken.append(first)
+            with db.engine.connect() as other:
+                other.execute(update(Notification).where(Notification.id == first)
+                              .values(attempts=1, next_attempt_at=NOW + timedelta(hours=1)))
+                other.commit()
+
+    event.listen(db.engine, "after_cursor_execute", the_other_instance)
+    try:
+        note = notifications._claim_next(NOW, 0)
+    finally:
+        event.remove(db.engine, "after_cursor_execute", the_other_instance)
+    assert taken == [first] and note is not None and note.id != first
+    assert note.attempts == 1
+
+
+def test_an_email_claimed_by_an_instance_that_died_is_sent_after_the_lease(app):
+    from complaints.models import Notification
+    from complaints.services import notifications
+
+    _mails(1)
+    assert notifications._claim_next(NOW, 0) is not None
+    db.session.commit()  # claimed, then the instance died before sending
+    sent: list[str] = []
+    soon = notifications.deliver_outbox(NOW + timedelta(minutes=1), lambda: Recording(sent))
+    assert soon.sent == 0
+    later = notifications.deliver_outbox(NOW + notifications.CLAIM_LEASE,
+                                         lambda: Recording(sent))
+    assert later.sent == 1 and sent == ["p0@example.vn"]
+    note = db.session.scalar(select(Notification))
+    assert note.status == "sent" and note.attempts == 2
