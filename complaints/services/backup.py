@@ -21,6 +21,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import subprocess  # nosec B404  # fixed argument lists, no shell
@@ -247,7 +248,7 @@ def _pg_args(url: URL) -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
-def _run(name: str, args: list[str], env: dict[str, str]) -> None:
+def _run(name: str, args: list[str], env: dict[str, str]) -> str:
     program = pg_program(name)
     if program is None:
         raise ValidationFailed({"program": f"{name} not found: install postgresql-client"})
@@ -257,6 +258,7 @@ def _run(name: str, args: list[str], env: dict[str, str]) -> None:
                             check=False)
     if result.returncode != 0:
         raise ValidationFailed({"program": f"{name} failed: {result.stderr.strip()[:2000]}"})
+    return result.stdout
 
 
 def _pg_dump(url: URL, path: Path) -> None:
@@ -264,7 +266,33 @@ def _pg_dump(url: URL, path: Path) -> None:
     _run("pg_dump", ["--format=custom", "--no-password", "--file", str(path), *args], env)
 
 
+# In pg_restore's SQL: "CREATE TABLE public.cases (" up to ");", one column a line.
+_PG_TABLE = re.compile(r'^CREATE TABLE (?:"?public"?\.)?"?(\w+)"? \((.*?)^\);', re.M | re.S)
+
+
+def _check_pg_dump(path: Path) -> None:
+    """Refuse a dump that is not of this release's schema (read offline, no connection)."""
+    env = dict(os.environ)
+    script = _run("pg_restore", ["--schema-only", "--file", "-", str(path)], env)
+    columns = {}
+    for name, body in _PG_TABLE.findall(script):
+        lines = (line.strip() for line in body.splitlines())
+        columns[name] = {line.split()[0].strip('"') for line in lines
+                         if line and not line.startswith("CONSTRAINT ")}
+    if not {"cases", "audit_events"} <= columns.keys():
+        raise ValidationFailed({"path": f"{path} is not a backup of this application"})
+    revision = None
+    if "alembic_version" in columns:
+        data = _run("pg_restore", ["--data-only", "--table", "alembic_version", "--file", "-",
+                                   str(path)], env).splitlines()
+        start = next((i for i, line in enumerate(data) if line.startswith("COPY ")), None)
+        rows = [] if start is None else data[start + 1:data.index("\\.", start)]
+        revision = rows[0] if len(rows) == 1 else "?"
+    _refuse_other_schema(path, schema_problems(columns, revision))
+
+
 def _pg_restore(url: URL, path: Path) -> None:
+    _check_pg_dump(path)
     args, env = _pg_args(make_url(url))
     _run("pg_restore", ["--clean", "--if-exists", "--no-owner", "--single-transaction",
                         "--no-password", *args, str(path)], env)

@@ -454,3 +454,51 @@ def test_an_email_claimed_by_an_instance_that_died_is_sent_after_the_lease(app):
     assert later.sent == 1 and sent == ["p0@example.vn"]
     note = db.session.scalar(select(Notification))
     assert note.status == "sent" and note.attempts == 2
+
+
+# --- restore on PostgreSQL ------------------------------------------------------------------
+
+needs_pg_dump = pytest.mark.skipif(
+    not IS_POSTGRES or backups.pg_program("pg_dump") is None,
+    reason="PostgreSQL with pg_dump/pg_restore installed")
+
+
+def _dump(path, *extra: str) -> None:
+    args, env = backups._pg_args(db.engine.url)
+    backups._run("pg_dump", ["--format=custom", "--no-password", "--file", str(path),
+                             *extra, *args], env)
+
+
+@needs_pg_dump
+def test_restore_refuses_a_postgresql_dump_with_a_table_missing(runner, tmp_path, make_case):
+    make_case()
+    db.session.commit()
+    target = tmp_path / "b.dump"
+    _dump(target, "--exclude-table", "citizen_feedback")
+    make_case()
+    db.session.commit()
+    result = runner.invoke(args=["restore", str(target), "--yes"])
+    assert _clean_cli(result), (result.output, repr(result.exception))
+    assert "table citizen_feedback is missing" in result.output
+    db.session.remove()
+    assert _count(Case) == 2
+
+
+@needs_pg_dump
+def test_restore_refuses_a_postgresql_dump_of_another_alembic_revision(runner, tmp_path,
+                                                                      make_case):
+    make_case()
+    db.session.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+    db.session.execute(text("INSERT INTO alembic_version VALUES ('0123456789ab')"))
+    db.session.commit()
+    target = tmp_path / "b.dump"
+    try:
+        _dump(target)
+    finally:
+        db.session.execute(text("DROP TABLE alembic_version"))
+        db.session.commit()
+    result = runner.invoke(args=["restore", str(target), "--yes"])
+    assert _clean_cli(result), (result.output, repr(result.exception))
+    assert "Alembic revision 0123456789ab" in result.output
+    db.session.remove()
+    assert _count(Case) == 1
