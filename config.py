@@ -51,6 +51,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # a reception desk keeps a form open for hours
     SCHEDULER_SWEEP_MINUTES = int(os.environ.get("SCHEDULER_SWEEP_MINUTES", "15"))
+    # /health turns "degraded" when an e-mail has waited this long (web/health/checks.py).
+    OUTBOX_STALE_MINUTES = int(os.environ.get("OUTBOX_STALE_MINUTES", "60"))
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "1025"))
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@complaints.local")

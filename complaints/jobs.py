@@ -2,7 +2,8 @@
 
 Each job opens an app context, records its start in JobRun, calls one service, commits,
 and records success or the error. Jobs are safe when two schedulers run at once: the
-sweep and the outbox claim rows with SKIP LOCKED on PostgreSQL and insert idempotently.
+sweep claims rows with SKIP LOCKED on PostgreSQL and inserts idempotently; the outbox takes
+each e-mail with a conditional UPDATE (after SKIP LOCKED on PostgreSQL), so one is sent once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from complaints import clock
 from complaints.extensions import db
@@ -29,19 +31,45 @@ def _record(name: str, **values) -> None:
     db.session.commit()
 
 
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _note(name: str, **values) -> SQLAlchemyError | None:
+    """Record values on the job's JobRun; return the database's refusal (logged), if any.
+
+    The bookkeeping meets the same locked or unreachable database as the work: it must not
+    raise out of the job (APScheduler would only log a bare traceback, and /health would
+    never learn of the failure).
+    """
+    try:
+        _record(name, **values)
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        logger.warning("job %s: could not record %s: %s", name, ", ".join(values), exc)
+        return exc
+    return None
+
+
 def run_job(app: Flask, name: str, work: Callable[[], object]) -> object | None:
     """Run one job in an app context: JobRun bookkeeping, one commit, errors logged."""
     with app.app_context():
-        _record(name, last_started_at=clock.now())
+        refused = _note(name, last_started_at=clock.now())
+        if refused is not None:
+            # The work would meet the same database: skip this run (the next one tries
+            # again) and leave the error for /health if the database takes it now.
+            logger.error("job %s not run: its start could not be recorded", name)
+            _note(name, last_error=_describe(refused))
+            return None
         try:
             result = work()
             db.session.commit()
         except Exception as exc:  # a job must never kill the scheduler
             db.session.rollback()
             logger.exception("job %s failed", name)
-            _record(name, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            _note(name, last_error=_describe(exc))
             return None
-        _record(name, last_success_at=clock.now(), last_error=None)
+        _note(name, last_success_at=clock.now(), last_error=None)
         return result
 
 

@@ -20,6 +20,10 @@ def group():
 def verify(chain):
     """Verify every audit chain and name the first broken event of each."""
     checked, breaks = verify_chains(chain)
+    if chain and not checked:
+        # A chain exists from its first event: "0 events, 0 broken" would read as a pass.
+        raise click.ClickException(f'no such chain: {chain!r} (chains are named like '
+                                   f'"case:42"; none of that name has any event)')
     for b in breaks:
         click.echo(f"BROKEN chain={b.chain} seq={b.seq} event_id={b.event_id}: {b.problem}")
     click.echo(f"checked {checked} events, {len(breaks)} broken chains")

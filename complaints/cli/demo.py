@@ -42,6 +42,9 @@ def _echo_credentials(credentials: list[demo.Credential]) -> None:
 @group.command("load")
 @click.option("--if-empty", is_flag=True,
               help="Do nothing if any case or agency already exists.")
+@click.option("--force", is_flag=True,
+              help="Load even though the database already holds cases, agencies or "
+                   "accounts (never on a real installation).")
 @click.option("--cases", "bulk_cases", type=click.IntRange(min=0), default=None,
               help="Bulk mode for benchmarks: insert N synthetic cases fast.")
 @click.option("--story-cases", type=click.IntRange(min=0), default=300, show_default=True,
@@ -55,11 +58,19 @@ def _echo_credentials(credentials: list[demo.Credential]) -> None:
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar.")
 @with_appcontext
-def load(if_empty, bulk_cases, story_cases, seed, today_, chunk_size, progress):
+def load(if_empty, force, bulk_cases, story_cases, seed, today_, chunk_size, progress):
     """Load the demo province of Hải Phòng and its cases (DEMO ONLY)."""
     today = today_.date() if today_ else clock.today()
     if today > clock.today():
         raise click.BadParameter("must not be in the future", param_hint="--today")
+    # One command typed from the README on a live system must not add accounts with the
+    # published password to real data: refuse before writing anything (--if-empty, as
+    # `make run` uses it, still skips quietly below).
+    if not if_empty and not force and demo.database_in_use():
+        raise click.ClickException(
+            "the database already holds cases, agencies or accounts: demo data (accounts "
+            "with a published password) not loaded. Use --if-empty to skip quietly, or "
+            "--force to add it anyway (never on a real installation).")
     now = _now_for(today)
     rng = random.Random(seed)  # noqa: S311  # nosec B311  # reproducible demo data, not security
 

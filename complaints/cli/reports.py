@@ -14,7 +14,8 @@ group = AppGroup("reports", help="Background reports (official forms, combined w
 
 
 @group.command("run-pending")
-@click.option("--limit", type=int, default=None, help="Run at most this many jobs.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Run at most this many jobs.")
 def run_pending(limit):
     """Re-queue stale jobs, run every queued report job, remove expired files."""
     config = current_app.config

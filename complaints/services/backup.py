@@ -8,6 +8,12 @@ transaction) while the app runs; `pg_restore --clean --if-exists` brings it back
 client programs must be installed (Debian: postgresql-client, same or newer major version
 than the server); they are looked up on PATH, then under /usr/lib/postgresql/*/bin. The
 password, if the URL has one, is passed in PGPASSWORD, never on the command line.
+
+A backup holds every petitioner's identity: its file is created readable by its owner only
+(0600), as attachments are. A restore first checks that the backup has this release's
+schema (its Alembic revision, when it records one, and every table and column the app's
+models define): one from another release or another application is refused before
+anything is replaced.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import subprocess  # nosec B404  # fixed argument lists, no shell
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy.engine import URL, make_url
 
 from complaints.extensions import db
@@ -51,20 +59,20 @@ def default_suffix() -> str:
 def backup(path: Path) -> BackupResult:
     """Write a consistent copy of the running database to `path` (not overwriting)."""
     path = Path(path)
-    if path.exists():
-        raise ValidationFailed({"output": f"{path} already exists; choose another name."})
-    path.parent.mkdir(parents=True, exist_ok=True)
     kind = dialect()
-    if kind == "sqlite":
-        try:
-            _sqlite_backup(path)
-        except sqlite3.Error as exc:
-            path.unlink(missing_ok=True)  # never leave half a backup behind
-            raise ValidationFailed({"output": f"backup failed: {exc}"}) from exc
-    elif kind == "postgresql":
-        _pg_dump(db.engine.url, path)
-    else:
+    if kind not in ("sqlite", "postgresql"):
         raise ValidationFailed({"database": f"backups of {kind} databases are not supported"})
+    _create_private(path)
+    try:
+        if kind == "sqlite":
+            _sqlite_backup(path)
+        else:
+            _pg_dump(db.engine.url, path)
+    except (sqlite3.Error, OSError, ValidationFailed) as exc:
+        path.unlink(missing_ok=True)  # never leave half a backup behind
+        if isinstance(exc, ValidationFailed):
+            raise
+        raise ValidationFailed({"output": f"backup failed: {exc}"}) from exc
     size = path.stat().st_size
     logger.info("backup of %s written to %s (%d bytes)", kind, path, size)
     return BackupResult(path, kind, size)
@@ -93,6 +101,71 @@ def restore(path: Path) -> None:
     logger.warning("database restored from %s", path)
 
 
+def _create_private(path: Path) -> None:
+    """Create the empty backup file, owner-only, refusing to overwrite one."""
+    if path.exists():
+        raise ValidationFailed({"output": f"{path} already exists; choose another name."})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: a file made meanwhile is never overwritten; the mode is set at creation,
+        # so the identities in it are never readable by others, even briefly.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:  # a parent that is a file, no permission, disk full …
+        raise ValidationFailed({"output": f"cannot create {path}: {exc.strerror or exc}"}
+                               ) from exc
+
+
+# --- the schema a backup must have ----------------------------------------------------
+
+
+def expected_revision() -> str | None:
+    """Return the Alembic head of this release's migrations (None if they are missing)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    migrate = current_app.extensions.get("migrate")
+    if migrate is None:
+        return None
+    config = Config()
+    config.set_main_option("script_location", str(migrate.directory))
+    heads = ScriptDirectory.from_config(config).get_heads()
+    return heads[0] if len(heads) == 1 else None
+
+
+def schema_problems(columns: dict[str, set[str]], revision: str | None) -> list[str]:
+    """Return why a backup with these tables' columns and Alembic revision cannot be
+    restored by this release (empty when it can).
+
+    A database built by `flask db upgrade` records its revision: another one is another
+    release's schema. Databases built without Alembic (tests, benchmarks) record none, so
+    every table and column of the models is checked as well.
+    """
+    problems = []
+    head = expected_revision()
+    if revision is not None and head is not None and revision != head:
+        problems.append(f"its schema is Alembic revision {revision}, this release's is {head}"
+                        " (restore it with the release that made it, then upgrade)")
+    for table in db.metadata.sorted_tables:
+        found = columns.get(table.name)
+        if found is None:
+            problems.append(f"table {table.name} is missing")
+            continue
+        wanted = {c.name for c in table.columns}
+        if wanted - found:
+            problems.append(f"table {table.name} lacks {', '.join(sorted(wanted - found))}")
+        if found - wanted:
+            problems.append(f"table {table.name} has unknown columns "
+                            f"{', '.join(sorted(found - wanted))}")
+    return problems
+
+
+def _refuse_other_schema(path: Path, problems: list[str]) -> None:
+    if problems:
+        shown = "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else "")
+        raise ValidationFailed({"path": f"{path} is not a backup of this application's "
+                                        f"schema, nothing was restored: {shown}"})
+
+
 # --- SQLite ---------------------------------------------------------------------------
 
 
@@ -114,16 +187,24 @@ def _check_sqlite_file(path: Path) -> None:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             status = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            tables = {row[0] for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            tables = [row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")]
+            columns = {name: {row[0] for row in conn.execute(
+                           "SELECT name FROM pragma_table_info(?)", (name,))}
+                       for name in tables}
+            revision = None
+            if "alembic_version" in columns:
+                rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+                revision = rows[0][0] if len(rows) == 1 else "?"
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise ValidationFailed({"path": f"{path} is not an SQLite database: {exc}"}) from exc
     if status != "ok":
         raise ValidationFailed({"path": f"{path} is damaged: {status}"})
-    if not {"cases", "audit_events"} <= tables:
+    if not {"cases", "audit_events"} <= columns.keys():
         raise ValidationFailed({"path": f"{path} is not a backup of this application"})
+    _refuse_other_schema(path, schema_problems(columns, revision))
 
 
 def _sqlite_restore(path: Path) -> None:
@@ -167,7 +248,7 @@ def _pg_args(url: URL) -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
-def _run(name: str, args: list[str], env: dict[str, str]) -> None:
+def _run(name: str, args: list[str], env: dict[str, str]) -> str:
     program = pg_program(name)
     if program is None:
         raise ValidationFailed({"program": f"{name} not found: install postgresql-client"})
@@ -177,6 +258,7 @@ def _run(name: str, args: list[str], env: dict[str, str]) -> None:
                             check=False)
     if result.returncode != 0:
         raise ValidationFailed({"program": f"{name} failed: {result.stderr.strip()[:2000]}"})
+    return result.stdout
 
 
 def _pg_dump(url: URL, path: Path) -> None:
@@ -184,7 +266,33 @@ def _pg_dump(url: URL, path: Path) -> None:
     _run("pg_dump", ["--format=custom", "--no-password", "--file", str(path), *args], env)
 
 
+# In pg_restore's SQL: "CREATE TABLE public.cases (" up to ");", one column a line.
+_PG_TABLE = re.compile(r'^CREATE TABLE (?:"?public"?\.)?"?(\w+)"? \((.*?)^\);', re.M | re.S)
+
+
+def _check_pg_dump(path: Path) -> None:
+    """Refuse a dump that is not of this release's schema (read offline, no connection)."""
+    env = dict(os.environ)
+    script = _run("pg_restore", ["--schema-only", "--file", "-", str(path)], env)
+    columns = {}
+    for name, body in _PG_TABLE.findall(script):
+        lines = (line.strip() for line in body.splitlines())
+        columns[name] = {line.split()[0].strip('"') for line in lines
+                         if line and not line.startswith("CONSTRAINT ")}
+    if not {"cases", "audit_events"} <= columns.keys():
+        raise ValidationFailed({"path": f"{path} is not a backup of this application"})
+    revision = None
+    if "alembic_version" in columns:
+        data = _run("pg_restore", ["--data-only", "--table", "alembic_version", "--file", "-",
+                                   str(path)], env).splitlines()
+        start = next((i for i, line in enumerate(data) if line.startswith("COPY ")), None)
+        rows = [] if start is None else data[start + 1:data.index("\\.", start)]
+        revision = rows[0] if len(rows) == 1 else "?"
+    _refuse_other_schema(path, schema_problems(columns, revision))
+
+
 def _pg_restore(url: URL, path: Path) -> None:
+    _check_pg_dump(path)
     args, env = _pg_args(make_url(url))
     _run("pg_restore", ["--clean", "--if-exists", "--no-owner", "--single-transaction",
                         "--no-password", *args, str(path)], env)

@@ -1589,3 +1589,10 @@ def database_has_data() -> bool:
     """True when any case or agency exists (then `--if-empty` leaves the database alone)."""
     return bool(db.session.scalar(select(func.count()).select_from(Case))
                 or db.session.scalar(select(func.count()).select_from(Agency)))
+
+
+def database_in_use() -> bool:
+    """True when any case, agency or account exists: the demo's accounts, which share a
+    published password (an admin among them), must not join a real installation unasked."""
+    return database_has_data() or bool(db.session.scalar(select(func.count())
+                                                         .select_from(User)))

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 IN_APP, EMAIL = "in_app", "email"
 BACKOFF_BASE = timedelta(minutes=1)  # 1, 2, 4, 8 … minutes between attempts
 BACKOFF_CAP = timedelta(hours=6)
+CLAIM_LEASE = timedelta(minutes=10)  # a claimed e-mail is no one else's for this long
 PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
 
 
@@ -282,14 +283,33 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _claim_next(now: datetime, after_id: int) -> Notification | None:
-    """Lock the next due e-mail; another instance skips it (FOR UPDATE SKIP LOCKED)."""
-    query = (select(Notification)
-             .where(Notification.channel == EMAIL, Notification.status == "pending",
-                    Notification.next_attempt_at <= now, Notification.id > after_id)
-             .order_by(Notification.id).limit(1))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return db.session.scalars(query).first()
+    """Take the next due e-mail for this instance; None when none is left.
+
+    The claim is a conditional UPDATE that moves the e-mail's next attempt a lease ahead:
+    only the instance whose UPDATE matched it sends it, and others, which read the outbox
+    at the same time, find it taken or no longer due. PostgreSQL first skips the rows
+    another instance holds (FOR UPDATE SKIP LOCKED); SQLite, one writer at a time, needs
+    the UPDATE alone. An instance that dies after its claim leaves the e-mail to be sent
+    again once the lease has passed (its stable Message-ID lets a server drop the resend).
+    """
+    due = (Notification.channel == EMAIL, Notification.status == "pending",
+           Notification.next_attempt_at <= now)
+    skip_locked = db.session.get_bind().dialect.name == "postgresql"
+    while True:
+        query = (select(Notification.id).where(*due, Notification.id > after_id)
+                 .order_by(Notification.id).limit(1))
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        note_id = db.session.scalar(query)
+        if note_id is None:
+            return None
+        taken = db.session.execute(
+            update(Notification).where(Notification.id == note_id, *due)
+            .values(attempts=Notification.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
+            .execution_options(synchronize_session=False)).rowcount
+        if taken == 1:
+            return db.session.get(Notification, note_id, populate_existing=True)
+        after_id = note_id  # another instance took it between our SELECT and UPDATE
 
 
 def _message(note: Notification) -> EmailMessage:
@@ -307,8 +327,9 @@ def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: i
                    commit: Callable[[], None] | None = None) -> DeliveryReport:
     """Send the due e-mails of the outbox, one at a time; retry failures with backoff.
 
-    `commit`, given by the job, is called after each message so that a sent e-mail is
-    recorded as sent before the next one goes (and a crash cannot resend a batch).
+    `commit`, given by the job, is called after each claim (so that no lock is held while
+    the SMTP server answers) and after each message, so that a sent e-mail is recorded as
+    sent before the next one goes (and a crash cannot resend a batch).
     """
     factory = smtp_factory or default_smtp_factory
     report = DeliveryReport()
@@ -320,7 +341,8 @@ def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: i
             if note is None:
                 break
             last_id = note.id
-            note.attempts += 1
+            if commit:
+                commit()  # the claim, before sending: another instance now skips this one
             try:
                 if connection is None:
                     connection = factory()

@@ -126,7 +126,7 @@ def test_story_demo_builds_a_province_with_believable_cases(runner):
     assert recorded == len(held)
     rows = sessions.compliance(users["inspector"], date(2026, 6, 15), date(2026, 9, 14))
     assert any(r.below for r in rows) and any(not r.below for r in rows)
-    _load(runner, "--story-cases", "0", "--seed", "7")  # again: no session twice
+    _load(runner, "--story-cases", "0", "--seed", "7", "--force")  # again: no session twice
     assert db.session.scalar(select(func.count(ReceptionSession.id))) == len(held)
 
 
@@ -141,7 +141,7 @@ def test_story_demo_is_reproducible_for_a_seed(runner):
                       PetitionSigner, Petition, Case):
             db.session.execute(delete(model))
         db.session.commit()
-    _load(runner, "--story-cases", "12", "--seed", "11")
+    _load(runner, "--story-cases", "12", "--seed", "11", "--force")
     again = db.session.execute(select(Case.kind, Case.subject, Case.status, Case.received_on)
                                .order_by(Case.id)).all()
     assert again == first

@@ -50,7 +50,9 @@ def test_health_reports_last_sweep_and_outbox_backlog(client, at_now):
     sweep = body["scheduler"]["sweep"]
     assert sweep["seconds_since_success"] == 300 and sweep["stale"] is False
     assert sweep["last_success_at"].startswith("2026-12-01T02:55:00")
-    assert body["status"] == "ok"
+    # An e-mail undelivered for two hours with the outbox job failing is a fault (QA round
+    # 18): beyond OUTBOX_STALE_MINUTES (60) the status is degraded.
+    assert body["status"] == "degraded" and body["outbox"]["stale"] is True
     assert body["outbox"]["pending"] == 2
     assert body["outbox"]["oldest_pending_seconds"] == 7200
     assert body["outbox"]["job"]["last_error"].startswith("SMTPServerDisconnected")

@@ -48,9 +48,11 @@ def database_ok() -> bool:
 def job_status(name: str, now: datetime) -> dict:
     """Return the last start, success and error of a background job."""
     run = db.session.get(JobRun, name)
+    started = _utc(run.last_started_at) if run else None
     success = _utc(run.last_success_at) if run else None
     return {
-        "last_started_at": _iso(_utc(run.last_started_at)) if run else None,
+        "last_started_at": _iso(started),
+        "seconds_since_start": _age(started, now),
         "last_success_at": _iso(success),
         "seconds_since_success": _age(success, now),
         "last_error": run.last_error if run else None,
@@ -68,8 +70,36 @@ def outbox_status(now: datetime) -> dict:
             "oldest_pending_seconds": _age(oldest, now)}
 
 
-def report(now: datetime, sweep_minutes: int) -> tuple[dict, bool]:
-    """Return the health document and whether the database is up."""
+def _seal_stale(seal: dict) -> bool:
+    """A last seal older than two days, or none ever though the job has failed or started
+    two days ago. A new installation that has not sealed yet (the first seal runs at night)
+    is not stale; one whose every seal fails is, from its first failure."""
+    age = seal["seconds_since_success"]
+    if age is not None:
+        return age > SEAL_STALE_SECONDS
+    started = seal["seconds_since_start"]
+    return bool(seal["last_error"]) or (started is not None and started > SEAL_STALE_SECONDS)
+
+
+def _outbox_stale(outbox: dict, stale_minutes: int) -> bool:
+    """Mail is waiting and either the oldest e-mail or the job's last success is older than
+    the limit: a job that runs but cannot reach the SMTP server (its e-mails deferred) is a
+    fault as much as one that fails or has stopped."""
+    if not outbox["pending"]:
+        return False
+    limit = stale_minutes * 60
+    job_age = outbox["job"]["seconds_since_success"]
+    return outbox["oldest_pending_seconds"] > limit or (job_age is not None
+                                                         and job_age > limit)
+
+
+def report(now: datetime, sweep_minutes: int, outbox_stale_minutes: int
+           ) -> tuple[dict, bool]:
+    """Return the health document and whether the database is up.
+
+    "degraded" when the sweep has missed three runs, the audit seal is stale, or e-mail has
+    waited longer than `outbox_stale_minutes` (the OUTBOX_STALE_MINUTES setting).
+    """
     if not database_ok():
         return {"status": "down", "checked_at": _iso(now), "database": {"ok": False}}, False
     try:
@@ -84,11 +114,10 @@ def report(now: datetime, sweep_minutes: int) -> tuple[dict, bool]:
     # A sweep missed three times in a row means the scheduler is not running.
     age = sweep["seconds_since_success"]
     sweep["stale"] = age is None or age > 3 * sweep_minutes * 60
-    # A new installation has not sealed yet (the first seal runs at night); one that has,
-    # and then stops, leaves new audit events unsealed.
-    seal_age = seal["seconds_since_success"]
-    seal["stale"] = seal_age is not None and seal_age > SEAL_STALE_SECONDS
-    status = "degraded" if sweep["stale"] or seal["stale"] else "ok"
+    seal["stale"] = _seal_stale(seal)
+    outbox["stale"] = _outbox_stale(outbox, outbox_stale_minutes)
+    outbox["stale_minutes"] = outbox_stale_minutes
+    status = "degraded" if sweep["stale"] or seal["stale"] or outbox["stale"] else "ok"
     return {"status": status, "checked_at": _iso(now), "database": {"ok": True},
             "scheduler": {"sweep": sweep, "interval_minutes": sweep_minutes,
                           "audit_seal": seal},

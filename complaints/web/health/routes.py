@@ -14,7 +14,9 @@ from complaints.web.health.checks import report
 @limiter.exempt
 def health():
     """Report database, scheduler and outbox state: 200 while the database is up, else 503."""
-    body, database_up = report(clock.now(), current_app.config["SCHEDULER_SWEEP_MINUTES"])
+    config = current_app.config
+    body, database_up = report(clock.now(), config["SCHEDULER_SWEEP_MINUTES"],
+                               config["OUTBOX_STALE_MINUTES"])
     response = jsonify(body)
     response.status_code = 200 if database_up else 503
     response.headers["Cache-Control"] = "no-store"
