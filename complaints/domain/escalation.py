@@ -520,7 +520,8 @@ def mass_members(cases: Sequence[tuple[date, Collection]], new: int,
 
 
 def person_key(petitioner_id: int, id_number: str | None, name_folded: str | None,
-               phone: str | None, email: str | None, denouncer: bool = False) -> tuple:
+               phone: str | None, email: str | None, denouncer: bool = False,
+               person_ref: str | None = None) -> tuple:
     """One key per person, however many records the desk made of them: a person without an
     ID number who writes again gets a new record, and counting records would make a mass
     petition of one person's letters. The ID number, else the name with the phone or the
@@ -530,9 +531,14 @@ def person_key(petitioner_id: int, id_number: str | None, name_folded: str | Non
     with people typed on other petitions: a count that came out one short when a suspect
     was typed in beside them told who denounced (Law on Denunciations Art. 8). Counting a
     denouncer twice is the lesser harm.
+
+    `person_ref`: the token the records of one person share once one of them was
+    anonymised (its name and numbers gone), so that it still counts as the same person.
     """
     if denouncer:
         return ("record", petitioner_id)
+    if person_ref:
+        return ("ref", person_ref)
     if id_number:
         return ("id", id_number)
     if name_folded and phone:

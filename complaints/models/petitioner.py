@@ -28,5 +28,9 @@ class Petitioner(db.Model):
     created_at: Mapped[datetime] = created_at_column()
     # Set when personal data is erased after the retention period; rows stay for statistics.
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An opaque token shared by the records of one person, given when one of them is
+    # anonymised: counts of people (a mass petition, the clusters list) stay what they were
+    # without keeping who the person was (domain/escalation.person_key).
+    person_ref: Mapped[str | None] = mapped_column(String(32))
 
     locality = relationship("Locality")

@@ -193,14 +193,14 @@ def _signers(case_ids: list[int]) -> dict[int, set[tuple]]:
     people: dict[int, set[tuple]] = {}
     for r in db.session.execute(
             select(Petition.case_id, Case.kind, p.id, p.id_number, p.name_folded, p.phone,
-                   p.email)
+                   p.email, p.person_ref)
             .join(PetitionSigner, PetitionSigner.petitioner_id == p.id)
             .join(Petition, Petition.id == PetitionSigner.petition_id)
             .join(Case, Case.id == Petition.case_id)
             .where(Petition.case_id.in_(case_ids), PetitionSigner.withdrawn_on.is_(None))):
         people.setdefault(r.case_id, set()).add(
             rules.person_key(r.id, r.id_number, r.name_folded, r.phone, r.email,
-                             denouncer=r.kind == "denunciation"))
+                             denouncer=r.kind == "denunciation", person_ref=r.person_ref))
     return people
 
 
@@ -211,7 +211,8 @@ def people_of(signers, kind: str) -> set[tuple]:
     """The people (`rules.person_key`) of petition signers in memory, those who withdrew
     left out; `signers`: (petitioner, withdrawn_on) pairs of a case of this `kind`."""
     return {rules.person_key(person.id, person.id_number, person.name_folded, person.phone,
-                             person.email, denouncer=kind == "denunciation")
+                             person.email, denouncer=kind == "denunciation",
+                             person_ref=person.person_ref)
             for person, withdrawn_on in signers if withdrawn_on is None}
 
 

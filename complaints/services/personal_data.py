@@ -20,17 +20,20 @@ it is the record of the case, not the petitioner's identity.
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 
 from complaints.domain import contacts
+from complaints.domain import escalation as rules
 from complaints.domain.messages import N_
 from complaints.domain.states import FINAL_STATUSES
 from complaints.domain.text import digits, fold
 from complaints.extensions import db
 from complaints.models import (
+    Attachment,
     AuditEvent,
     Case,
     CitizenFeedback,
@@ -129,10 +132,17 @@ def record_view(petitioner: Petitioner, ground: str, actor: User, now: datetime)
     _record_denunciation_views(cases_of(petitioner), ground, actor, now)
 
 
+# Events that record someone reading a case, not the case changing: they do not restart
+# its retention (QA round 18: every view of a denouncer's data, itself recorded on the
+# denunciation, pushed the end of retention forward, so a denouncer was never anonymised).
+READ_EVENTS = ("identity_viewed",)
+
+
 def _ended_on(case: Case) -> date:
     """The day a final case last changed: its closing date or its last audit event."""
     last = db.session.scalar(select(func.max(AuditEvent.created_at))
-                             .where(AuditEvent.case_id == case.id))
+                             .where(AuditEvent.case_id == case.id,
+                                    AuditEvent.action.not_in(READ_EVENTS)))
     days = [d for d in (case.closed_on, case.resolved_on, case.received_on) if d]
     if last is not None:
         days.append(last.date())
@@ -214,6 +224,17 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
              "resolved_on": _iso(c.resolved_on), "closed_on": _iso(c.closed_on)}
             for c in cases
         ],
+        # The files handed in with their letters (scans that show their hand or name):
+        # listed, to be fetched from the case, not copied into the export.
+        "files": [
+            {"case": by_id[a.case_id].tracking_code, "petition": a.petition_id,
+             "filename": a.filename, "content_type": a.content_type, "size": a.size,
+             "purpose": a.purpose, "sha256": a.sha256, "created_at": _iso(a.created_at)}
+            for a in db.session.scalars(
+                select(Attachment).where(Attachment.petition_id.in_(
+                    [p.id for _s, p in signed])).order_by(Attachment.id))
+            if a.case_id in by_id
+        ],
         "feedback": [
             {"case": by_id[f.case_id].tracking_code, "rating_result": f.rating_result,
              "rating_service": f.rating_service, "comment": f.comment,
@@ -245,6 +266,7 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
             day=f"{check.retained_until:%d/%m/%Y}")})
     email = petitioner.email
     case_ids = [c.id for c in cases_of(petitioner)]
+    _keep_as_one_person(petitioner)
     petitioner.full_name = ANONYMOUS_NAME
     petitioner.name_folded = fold(ANONYMOUS_NAME)
     petitioner.id_number = petitioner.phone = petitioner.email = petitioner.address = None
@@ -256,12 +278,40 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
             note.email_to = None
             if note.status == "pending":
                 note.status, note.last_error = "failed", "recipient anonymised"
+            elif note.last_error and email.lower() in note.last_error.lower():
+                # A refusal quotes the address it refused (SMTPRecipientsRefused).
+                note.last_error = "recipient refused; address anonymised"
     audit.record(chain(petitioner), "petitioner_anonymised", actor, now,
                  {"ground": ground, "cases": len(case_ids),
                   "retention_years": retention_years})
     db.session.flush()
     logger.info("petitioner %s anonymised by %s", petitioner.id, actor.username)
     return petitioner
+
+
+def _keep_as_one_person(petitioner: Petitioner) -> None:
+    """Give the person's records one opaque token before one of them loses its name and
+    numbers, so that counting people (escalation.person_key: the same ID number, or name
+    with phone or e-mail) still finds one person, not one per record (QA round 18)."""
+    if petitioner.person_ref:
+        return  # kept together already
+    key = _person_key(petitioner)
+    if key[0] == "record":
+        return  # counted by its own record already: nothing to keep together
+    loose = [Petitioner.id_number == petitioner.id_number] if petitioner.id_number else [
+        Petitioner.name_folded == petitioner.name_folded]
+    # Exactly the records counted as this person today (the same key), no more: a record
+    # that only shares a phone is another person for the count, and stays one.
+    records = [r for r in db.session.scalars(select(Petitioner).where(
+        *loose, Petitioner.id != petitioner.id, Petitioner.person_ref.is_(None)))
+        if _person_key(r) == key]
+    ref = secrets.token_hex(8)
+    for record in [petitioner, *records]:
+        record.person_ref = ref
+
+
+def _person_key(p: Petitioner) -> tuple:
+    return rules.person_key(p.id, p.id_number, p.name_folded, p.phone, p.email)
 
 
 def _iso(value) -> str | None:
