@@ -61,17 +61,21 @@ class LimitRule:
     low: int
     high: int
     source: str
+    source_en: str
 
 
 # Codes are PatternLimits' fields. Bounds keep a typo from switching a pattern off or on
 # for every case (1 person is not a mass petition; 100 % similarity matches nothing new).
 LIMIT_RULES: dict[str, LimitRule] = {
-    "mass_petitioners": LimitRule(2, 100, "Luật Tiếp công dân 2013, Điều 29 (từ 5 người); "
-                                          "quy định của tỉnh"),
-    "mass_window_days": LimitRule(1, 365, "Quy định của tỉnh"),
-    "repeat_petitions": LimitRule(2, 20, "Quy định của tỉnh"),
-    "repeat_window_months": LimitRule(1, 60, "Quy định của tỉnh"),
-    "similar_subject": LimitRule(50, 99, "Quy định của tỉnh (độ giống trích yếu, 0–100)"),
+    "mass_petitioners": LimitRule(
+        2, 100, "Luật Tiếp công dân 2013, Điều 29 (từ 5 người); quy định của tỉnh",
+        "Law on Citizen Reception 2013, Art. 29 (5 people or more); provincial rules"),
+    "mass_window_days": LimitRule(1, 365, "Quy định của tỉnh", "Provincial rules"),
+    "repeat_petitions": LimitRule(2, 20, "Quy định của tỉnh", "Provincial rules"),
+    "repeat_window_months": LimitRule(1, 60, "Quy định của tỉnh", "Provincial rules"),
+    "similar_subject": LimitRule(
+        50, 99, "Quy định của tỉnh (độ giống trích yếu, 0–100)",
+        "Provincial rules (similarity of subjects, 0–100)"),
 }
 
 

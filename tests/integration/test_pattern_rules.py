@@ -89,3 +89,19 @@ def test_one_version_per_threshold_and_date(make_user, client, login):
     assert response.status_code == 422 and "Đã có phiên bản" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PatternRule).where(
         PatternRule.effective_from == TODAY)) == 1
+
+
+def test_the_basis_in_force_is_shown_in_the_readers_language(make_user, client, login):
+    login(make_user("admin", username="quantri"))
+    page = client.get("/admin/patterns").text
+    cell = page.split('data-testid="basis-mass_petitioners">')[1][:200]
+    assert cell.startswith("Luật Tiếp công dân 2013, Điều 29")
+    client.get("/lang/en")
+    page = client.get("/admin/patterns").text
+    cell = page.split('data-testid="basis-mass_petitioners">')[1].split("<")[0]
+    assert cell.startswith("Law on Citizen Reception 2013, Art. 29")
+    assert "Quy định của tỉnh" not in page  # the seeded defaults' basis, in English
+    assert _version(client).status_code == 302  # a version's basis stays as typed
+    page = client.get("/admin/patterns").text
+    assert page.split('data-testid="basis-mass_petitioners">')[1].startswith(
+        "Quyết định 12/QĐ-UBND")

@@ -566,8 +566,23 @@ LIMIT_NAMES = {
 def patterns():
     """The repeated / mass thresholds in force today and every version (never edited)."""
     today = clock.today()
+    versions = pattern_rules.versions()  # newest first within each threshold
+    english = _lang() == "en"
+
+    def basis_of(code: str, source: str | None) -> str:
+        """A version's basis as its admin typed it; the seeded default's in English when
+        the page is."""
+        rule = LIMIT_RULES.get(code)
+        if rule is not None and (not source or source == rule.source):
+            return rule.source_en if english else rule.source
+        return source or ""
+
+    in_force = {code: basis_of(code, next((v.source for v in versions
+                                           if v.code == code and v.effective_from <= today),
+                                          None))
+                for code in LIMIT_RULES}
     return render_template("admin/patterns.html", current=pattern_rules.limits(today),
-                           versions=pattern_rules.versions(), today=today,
+                           versions=versions, today=today, basis=in_force, basis_of=basis_of,
                            codes=list(LIMIT_RULES),
                            limit_name=lambda c: catalog.label(LIMIT_NAMES, c, _lang()))
 
