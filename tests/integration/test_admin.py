@@ -340,3 +340,18 @@ def test_the_ladder_s_default_basis_reads_in_the_page_s_language(client, admin):
                         (1, "Local policy: the day after due"),
                         (3, "Quyết định 12/2026/QĐ-UBND của tỉnh")]:
         assert f'data-testid="ladder-source-{rows[level].id}">{text}<' in versions
+
+
+def test_routing_rules_are_listed_a_page_at_a_time_with_the_total(client, admin, make_agency,
+                                                                   app):
+    agency = make_agency(code="SO-TNMT")
+    for i in range(30):
+        db.session.add(RoutingRule(agency_id=agency.id, priority=i, note=f"Quy tắc số {i:02d}"))
+    db.session.commit()
+    first = client.get("/admin/routing-rules").text
+    assert "30 quy tắc." in first and "Quy tắc số 29" in first  # highest priority first
+    assert "Quy tắc số 04" not in first and "page=2" in first
+    second = client.get("/admin/routing-rules?page=2").text
+    assert "Quy tắc số 04" in second and "Quy tắc số 29" not in second
+    past = client.get("/admin/routing-rules?page=99")
+    assert past.status_code == 200 and 'data-testid="past-end"' in past.text

@@ -407,10 +407,13 @@ def user_reset_2fa(user_id: int):
 @bp.route("/routing-rules")
 @roles_required("admin")
 def routing_rules():
-    """List routing rules (field × locality × kind → agency), highest priority first."""
-    rows = db.session.scalars(select(RoutingRule).order_by(RoutingRule.priority.desc(),
-                                                           RoutingRule.id))
-    return render_template("admin/routing_rules.html", rules=list(rows))
+    """List routing rules (field × locality × kind → agency), highest priority first, a page
+    at a time with the total (a rule per field and commune runs into thousands)."""
+    page = db.paginate(select(RoutingRule).order_by(RoutingRule.priority.desc(),
+                                                    RoutingRule.id),
+                       page=page_arg(), per_page=current_app.config.get("PAGE_SIZE", 25),
+                       error_out=False)
+    return render_template("admin/routing_rules.html", page=page, rules=page.items)
 
 
 @bp.route("/routing-rules/new", methods=["GET", "POST"])
