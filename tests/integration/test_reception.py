@@ -511,3 +511,37 @@ def test_the_desk_lists_communes_in_the_order_of_every_other_list(client, desk,
     fields = [n for v, n in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)<',
                                         select.group(1)) if v]
     assert len(fields) > 1 and fields == sorted(fields, key=name_order)
+
+
+def test_the_desk_downloads_its_whole_queue(client, desk, make_case, make_agency, make_user,
+                                             app):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    officer, _ward = desk
+    app.config["PAGE_SIZE"] = 2  # the file holds every row, not the page
+    cases = [make_case(actor=officer, subject=f"Việc số {i}") for i in range(3)]
+    ward = make_agency(code="UBND-LC", name="UBND phường Lê Chân")
+    make_agency(code="SO-XD", name="Sở Xây dựng")
+    head = make_user("agency_head", agency=ward)
+    workflow.route(cases[0], "UBND-LC", officer, NOW, TODAY)
+    workflow.return_case(cases[0], "Không thuộc thẩm quyền của phường", "SO-XD", head, NOW,
+                         TODAY, decided_on=TODAY)
+    db.session.commit()
+    page = client.get("/reception/").text
+    assert 'data-testid="export-csv"' in page
+    response = client.get("/reception/?export=csv")
+    assert response.status_code == 200 and "attachment" in response.headers[
+        "Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Mã hồ sơ", "Loại", "Nội dung"]
+    assert {r[0] for r in rows[1:]} == {c.tracking_code for c in cases}
+    returned = next(r for r in rows[1:] if r[0] == cases[0].tracking_code)
+    assert returned[7] == TODAY.strftime("%d/%m/%Y") and "thẩm quyền" in returned[8]
+    assert returned[9] == "Sở Xây dựng"
+    assert "Nguyễn Văn" not in response.get_data(as_text=True)  # no petitioner's name
+    book = load_workbook(io.BytesIO(client.get("/reception/?export=xlsx").data))
+    sheet = book.active
+    assert sheet.max_row == 4 and sheet.cell(2, 4).is_date
