@@ -122,8 +122,12 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
         errors[prefix + "received_on"] = N_("Nhập ngày nhận đơn.")
     elif data.received_on > today:
         errors[prefix + "received_on"] = N_("Ngày nhận đơn không được ở tương lai.")
-    if not data.petitioners:
-        errors[prefix + "petitioners"] = N_("Cần ít nhất một người đứng đơn.")
+    if not data.petitioners and data.eligible:
+        # An anonymous letter is still logged, as not eligible (to be filed away or passed
+        # on, and counted in the reports: Law on Denunciations Art. 25; Circular 05/2021).
+        errors[prefix + "petitioners"] = N_(
+            "Cần ít nhất một người đứng đơn. Đơn không ghi tên người gửi (nặc danh): bỏ chọn "
+            "“Đủ điều kiện xử lý” để vào sổ rồi lưu đơn.")
     if len(data.content or "") > CONTENT_MAX:
         errors[prefix + "content"] = N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)
     _control_errors(errors, data, ("content",), prefix)
@@ -700,9 +704,10 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     petition_row["case_id"] = petition.case_id = case.id
     petition.id = connection.execute(_insert(Petition.__table__, True),
                                      petition_row).scalar_one()
-    connection.execute(_insert(PetitionSigner.__table__, False), [
-        {"petition_id": petition.id, "petitioner_id": person.id, "is_representative": rep}
-        for person, rep in people])
+    if people:  # an anonymous letter has none (an empty executemany would insert a blank row)
+        connection.execute(_insert(PetitionSigner.__table__, False), [
+            {"petition_id": petition.id, "petitioner_id": person.id, "is_representative": rep}
+            for person, rep in people])
     for row in deadline_rows:
         row["case_id"] = case.id
     connection.execute(_insert(CaseDeadline.__table__, False), deadline_rows)
