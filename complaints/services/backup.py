@@ -99,6 +99,24 @@ def restore(path: Path) -> None:
         raise ValidationFailed({"database": f"restores of {kind} databases are not supported"})
     db.engine.dispose()
     logger.warning("database restored from %s", path)
+    _upgrade_if_earlier()
+
+
+def _upgrade_if_earlier() -> None:
+    """A backup of an earlier release is brought to this release's schema at once, as
+    `flask db upgrade` would (a database at the head, or built without Alembic, is left)."""
+    from sqlalchemy import inspect, text
+
+    with db.engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if earlier_revision(revision):
+        from flask_migrate import upgrade
+
+        logger.warning("restored database at revision %s: upgrading it", revision)
+        upgrade(directory=str(current_app.extensions["migrate"].directory))
+        db.engine.dispose()
 
 
 def _create_private(path: Path) -> None:
@@ -118,8 +136,7 @@ def _create_private(path: Path) -> None:
 # --- the schema a backup must have ----------------------------------------------------
 
 
-def expected_revision() -> str | None:
-    """Return the Alembic head of this release's migrations (None if they are missing)."""
+def _scripts():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -128,8 +145,24 @@ def expected_revision() -> str | None:
         return None
     config = Config()
     config.set_main_option("script_location", str(migrate.directory))
-    heads = ScriptDirectory.from_config(config).get_heads()
+    return ScriptDirectory.from_config(config)
+
+
+def expected_revision() -> str | None:
+    """Return the Alembic head of this release's migrations (None if they are missing)."""
+    scripts = _scripts()
+    heads = scripts.get_heads() if scripts is not None else []
     return heads[0] if len(heads) == 1 else None
+
+
+def earlier_revision(revision: str | None) -> bool:
+    """Whether `revision` is one this release's migrations pass through before their head:
+    a backup made by an earlier release, which `flask db upgrade` brings up to date."""
+    scripts, head = _scripts(), expected_revision()
+    if scripts is None or head is None or not revision or revision == head:
+        return False
+    return any(script.revision == revision
+               for script in scripts.walk_revisions(base="base", head=head))
 
 
 def schema_problems(columns: dict[str, set[str]], revision: str | None) -> list[str]:
@@ -142,9 +175,14 @@ def schema_problems(columns: dict[str, set[str]], revision: str | None) -> list[
     """
     problems = []
     head = expected_revision()
+    if earlier_revision(revision):
+        # An earlier release's backup: restored, then migrated to this release (restore);
+        # its tables are that release's, so they are not compared with today's models.
+        return problems
     if revision is not None and head is not None and revision != head:
-        problems.append(f"its schema is Alembic revision {revision}, this release's is {head}"
-                        " (restore it with the release that made it, then upgrade)")
+        problems.append(f"its schema is Alembic revision {revision}, which this release's "
+                        f"migrations (head {head}) do not lead through: a later release's "
+                        "or another application's database")
     for table in db.metadata.sorted_tables:
         found = columns.get(table.name)
         if found is None:

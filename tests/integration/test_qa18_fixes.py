@@ -502,3 +502,26 @@ def test_restore_refuses_a_postgresql_dump_of_another_alembic_revision(runner, t
     assert "Alembic revision 0123456789ab" in result.output
     db.session.remove()
     assert _count(Case) == 1
+
+
+def test_restore_upgrades_a_backup_of_an_earlier_release(iso, tmp_path):
+    """A backup made before an upgrade (an earlier revision of these migrations) is
+    restored, then migrated to this release's schema, as `flask db upgrade` would."""
+    from flask_migrate import upgrade
+
+    from complaints import create_app
+    from tests.conftest import config_for_tests
+
+    old = tmp_path / "old.db"
+    earlier = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=f"sqlite:///{old}"))
+    with earlier.app_context():
+        upgrade(revision="724c4c1ce57b")  # before petitions.content (session 14)
+        db.engine.dispose()
+    assert backups.earlier_revision("724c4c1ce57b")
+    result = iso.invoke(args=["restore", str(old), "--yes"])
+    assert result.exit_code == 0, (result.output, repr(result.exception))
+    db.session.remove()
+    assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() == \
+        backups.expected_revision()
+    columns = [r[1] for r in db.session.execute(text("PRAGMA table_info(petitions)"))]
+    assert "content" in columns
