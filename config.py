@@ -45,6 +45,11 @@ class Config:
     PROVINCE_CODE = int(os.environ.get("PROVINCE_CODE", "31"))  # Hải Phòng
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "attachments"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    # Reverse proxies in front of the app (docs/deploy.md): trust that many X-Forwarded-For,
+    # -Proto and -Host values, so rate limits count each client, not the proxy, and HSTS
+    # sees HTTPS. 0: the app faces clients directly (headers ignored: a client could forge
+    # them).
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
@@ -81,6 +86,9 @@ class Config:
     SUBMIT_LIMIT = os.environ.get("SUBMIT_LIMIT", "5 per hour;20 per day")
     SUBMIT_ATTEMPT_LIMIT = os.environ.get("SUBMIT_ATTEMPT_LIMIT", "30 per hour;100 per day")
     LOOKUP_LIMIT = os.environ.get("LOOKUP_LIMIT", "10 per 15 minutes;30 per day")
+    # Failed look-ups of one tracking code, from any address: a 6-digit PIN must not fall
+    # to guesses spread over many addresses (QA round 19).
+    LOOKUP_CODE_LIMIT = os.environ.get("LOOKUP_CODE_LIMIT", "10 per hour;20 per day")
     OPEN311_POST_LIMIT = os.environ.get("OPEN311_POST_LIMIT", "300 per hour")  # per API key
     OPEN311_API_KEYS = tuple(
         k.strip() for k in os.environ.get("OPEN311_API_KEYS", "").split(",") if k.strip()

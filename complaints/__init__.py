@@ -105,6 +105,16 @@ def _gate_sqlite_writers(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, read the client's address, scheme and host from
+    the headers they set (QA round 19: every citizen shared the proxy's rate limits)."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def create_app(config: object | dict | None = None) -> Flask:
     """Build the app; `config` is a config class/object or a dict of overrides."""
     from config import Config
@@ -121,6 +131,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
+    trust_proxies(app)
     _gate_sqlite_writers(app)
     # A failed statement's message carries its parameters: a petitioner's name, ID number,
     # phone — a denouncer's too — would land in the logs (QA round 10). Set whatever the

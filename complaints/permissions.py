@@ -213,13 +213,17 @@ def can_hold_unscheduled_reception(user, case) -> bool:
 def can_download_report(user, job) -> bool:
     """May this user download a background report's file?
 
-    Its requester; otherwise a user who may see the report's agency subtree and who would
-    see at least the identities the file shows (they were masked for the requester):
-    inspectors see every agency and identity; an admin, files asked for by admins (their
-    masking is the same); an agency head, files their own agency's heads asked for on it.
+    Its requester while they could still ask for it (QA round 19: a head moved to another
+    agency kept the old agency's file); otherwise a user who may see the report's agency
+    subtree and who would see at least the identities the file shows (they were masked for
+    the requester): inspectors see every agency and identity; an admin, files asked for by
+    admins (their masking is the same); an agency head, files their own agency's heads
+    asked for on it.
     """
     if user.id == job.requested_by_id:
-        return True
+        return user.role in ("inspector", "admin") or (
+            user.role == "agency_head" and user.agency_id is not None
+            and job.root_agency_id == user.agency_id)
     if user.role == "inspector":
         return True
     requester = job.requested_by

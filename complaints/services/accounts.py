@@ -271,7 +271,14 @@ def _count_failure(user: User, now: datetime, max_failures: int, lock_minutes: i
         audit.record(f"user:{user.id}", "login_locked", None, now, data)
 
 
-def change_password(user: User, old: str, new: str, now: datetime) -> User:
+def is_locked(user: User, now: datetime) -> bool:
+    """Whether the account is in its temporary sign-in lockout at `now`."""
+    until = clock.as_utc(user.locked_until)
+    return until is not None and until > now
+
+
+def change_password(user: User, old: str, new: str, now: datetime,
+                    max_failures: int = 5, lock_minutes: int = 15) -> User:
     """Change the user's own password; every other session of the account is signed out
     and every API token of the account revoked.
 
@@ -280,6 +287,12 @@ def change_password(user: User, old: str, new: str, now: datetime) -> User:
     rejects stale versions); the caller signs the current session in again.
     """
     if not user.check_password(old or ""):
+        # Counted like a wrong sign-in (the caller keeps it): whoever holds an open session
+        # must not guess the password here without limit (QA round 19). At the lockout
+        # every session ends, this one too.
+        _count_failure(user, now, max_failures, lock_minutes)
+        if is_locked(user, now):
+            user.session_version = (user.session_version or 1) + 1
         raise PasswordRejected("wrong_password", field="old_password")
     check_password_policy(new, user.username)
     if user.check_password(new):

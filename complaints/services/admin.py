@@ -393,10 +393,16 @@ def deactivate_user(user: User, actor: User, now: datetime) -> User:
     _lock_admins(actor)  # QA round 14: two admins locking each other left none
     if user.role == "admin" and not _other_admins(user):
         raise ValidationFailed({"user": LAST_ADMIN})
+    from complaints.services import tokens
+
     user.active = False
     user.session_version = (user.session_version or 1) + 1  # signs every session out
     db.session.flush()
-    audit.record(f"user:{user.id}", "user_deactivated", actor, now, {"username": user.username})
+    # Revoked, not only refused while locked: an account locked because it was stolen must
+    # not give the thief's token back when it is opened again (QA round 19).
+    revoked = tokens.revoke_all(user, actor, now)
+    audit.record(f"user:{user.id}", "user_deactivated", actor, now,
+                 {"username": user.username, "tokens_revoked": revoked})
     return user
 
 

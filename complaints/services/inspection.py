@@ -408,9 +408,9 @@ def clusters(user: User, f: CaseFilter) -> Page:
     topics = {x.id: x for x in db.session.scalars(select(Field).where(
         Field.id.in_({r[0].field_id for r in result})))}
     # The cluster keeps its subject folded (accent-free) for matching; people read the
-    # subject of its earliest case.
-    first = select(func.min(Case.id)).where(
-        Case.cluster_id.in_({r[0].id for r in result})).group_by(Case.cluster_id)
+    # subject of its earliest case they may see (QA round 19: another agency's showed).
+    first = select(func.min(visible.c.id)).where(
+        visible.c.cluster_id.in_({r[0].id for r in result})).group_by(visible.c.cluster_id)
     subjects = dict(db.session.execute(select(Case.cluster_id, Case.subject).where(
         Case.id.in_(first))).all()) if result else {}
     rows = [Row(case=None, extra={"cluster": c, "cases": n, "first_on": a, "last_on": b,

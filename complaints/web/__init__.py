@@ -65,14 +65,11 @@ def register_web(app: Flask) -> None:
 
     @app.route("/lang/<code>")
     def set_language(code: str):
-        """Remember the chosen language for this browser (and the account)."""
+        """Remember the chosen language for this browser; the account takes it at its next
+        form sent (remember_language): a GET stores nothing (QA round 19: any page's
+        <img src="/lang/en"> rewrote the account)."""
         if code in app.config["LANGUAGES"]:
             session["lang"] = code
-            if current_user.is_authenticated:
-                from complaints.extensions import db
-
-                current_user.locale = code
-                db.session.commit()
         from urllib.parse import urlsplit
 
         from complaints.security import local_path
@@ -81,6 +78,20 @@ def register_web(app: Flask) -> None:
         target = local_path(request.args.get("next")) or url_for("index")
         session[sealed.LANG_SWITCH_KEY] = urlsplit(target).path  # sealed.once reads it
         return redirect(target)
+
+    @app.before_request
+    def remember_language():
+        """The language chosen in this browser becomes the account's (its e-mails' and
+        notices' language) with the next form the user sends: a POST, which has passed
+        the CSRF check registered before this hook."""
+        if request.method != "POST" or not current_user.is_authenticated:
+            return
+        lang = session.get("lang")
+        if lang in app.config["LANGUAGES"] and current_user.locale != lang:
+            from complaints.extensions import db
+
+            current_user.locale = lang
+            db.session.commit()
 
     @app.context_processor
     def inject_helpers():

@@ -28,6 +28,7 @@ from babel.messages.pofile import read_po
 from flask import g
 
 from complaints.domain.catalog import ROLES
+from complaints.extensions import db
 from tests.conftest import _Client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,12 +205,19 @@ def test_each_role_can_switch_to_english(client, make_user, login, role):
     assert "Sign out" in html
     assert "Đăng xuất" not in html
     assert "Tiếng Việt" in html  # the switch back
-    assert user.locale == "en"  # remembered for the account
 
     # And back again.
     html = _html(client.get("/lang/vi?next=/", follow_redirects=True))
     assert "Đăng xuất" in html
     assert "Sign out" not in html
+
+    # Remembered for the account with the next form sent (a GET stores nothing).
+    client.get("/lang/en")
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).locale != "en"
+    client.post("/logout")
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).locale == "en"
 
 
 @pytest.mark.usefixtures("compiled_catalogs")

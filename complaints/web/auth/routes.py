@@ -89,7 +89,12 @@ def _safe_target(user) -> str:
 
 
 def _sign_in(user):
-    session.pop(PENDING_KEY, None)
+    # A new session at sign-in: nothing set before it (a CSRF secret someone planted or
+    # read) carries over (session fixation, QA round 19); the chosen language does.
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
     session.permanent = True  # idle expiry: PERMANENT_SESSION_LIFETIME
     login_user(user)
     if _must_enrol(user):
@@ -195,7 +200,12 @@ def login_code():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign the user out."""
+    """Sign the user out: every session of the account ends (the session is a signed
+    cookie, so only the account's session version can void a copy of it: QA round 19)."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        user.session_version = (user.session_version or 1) + 1
+        db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
@@ -222,11 +232,20 @@ def change_password():
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        config = current_app.config
         try:
             accounts.change_password(user, form.old_password.data, form.new_password.data,
-                                     clock.now())
+                                     clock.now(), config["LOGIN_MAX_FAILURES"],
+                                     config["LOGIN_LOCK_MINUTES"])
         except accounts.PasswordRejected as exc:
-            db.session.rollback()
+            if exc.code == "wrong_password":
+                db.session.commit()  # the failure counts, as at sign-in
+                if accounts.is_locked(user, clock.now()):
+                    logout_user()
+                    flash(_locked_message(), "error")
+                    return redirect(url_for("auth.login"))
+            else:
+                db.session.rollback()
             errors[exc.field] = _password_message(exc.code)
         else:
             db.session.commit()

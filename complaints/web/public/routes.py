@@ -69,8 +69,10 @@ def too_many(exc):
         form = SecondComplaintForm().for_ground(window.ground if window else None)
         logger.info("second complaint paused from %s", request.remote_addr)
         return _render_case(found, appeal_form=form, status=429, paused=_pause())
+    hit = limiter.current_limit
     return render_template("public/too_many.html",
-                           lookup=request.endpoint == "public.lookup"), 429
+                           lookup=request.endpoint == "public.lookup",
+                           by_code=hit is not None and "code:" in (hit.key or "")), 429
 
 
 @bp.errorhandler(413)
@@ -308,7 +310,15 @@ def _lookup_failed(response) -> bool:
     return bool(request.environ.get(LOOKUP_FAILED))
 
 
+def _code_looked_up() -> str:
+    """The rate-limit key of a look-up's tracking code, as lookup normalises it."""
+    code = (request.form.get("tracking_code") or "").strip().upper()[:20]
+    return f"code:{code}" if code else ""
+
+
 @bp.route("/tra-cuu", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOOKUP_CODE_LIMIT"], methods=["POST"],
+               key_func=_code_looked_up, scope="lookup-code", deduct_when=_lookup_failed)
 @limiter.limit(lambda: current_app.config["LOOKUP_LIMIT"], methods=["POST"],
                deduct_when=_lookup_failed)
 def lookup():
