@@ -105,6 +105,20 @@ def _gate_sqlite_writers(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
+def _bounded_ids(app: Flask) -> None:
+    """`<int:…>` in every route stops at the largest id a column holds (INTEGER: 2^31 - 1 on
+    PostgreSQL): a larger one is a 404 like any unknown id, not a 500 from the database
+    (QA round 20: SQLite raised OverflowError for /inbox/99999999999999999999999/read)."""
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, map, *args, **kwargs):  # noqa: A002  (werkzeug's name)
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
+
+
 def trust_proxies(app: Flask) -> None:
     """Behind PROXY_HOPS reverse proxies, read the client's address, scheme and host from
     the headers they set (QA round 19: every citizen shared the proxy's rate limits)."""
@@ -132,6 +146,7 @@ def create_app(config: object | dict | None = None) -> Flask:
         app.config.from_object(config)
 
     trust_proxies(app)
+    _bounded_ids(app)
     _gate_sqlite_writers(app)
     # A failed statement's message carries its parameters: a petitioner's name, ID number,
     # phone — a denouncer's too — would land in the logs (QA round 10). Set whatever the

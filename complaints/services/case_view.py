@@ -505,6 +505,7 @@ LIST_STATUSES = {
     "accepted": (states.ACCEPTED,),
     "suspended": (states.SUSPENDED,),
     "in_progress": (states.ACCEPTED, states.SUSPENDED),
+    "unassigned": (states.ACCEPTED, states.SUSPENDED),  # and no officer yet (the head's list)
     "resolved": (states.RESOLVED,),
     "open": states.OPEN_STATUSES,
     "closed": tuple(states.FINAL_STATUSES),
@@ -533,6 +534,8 @@ def agency_cases_query(user: User, today: date, status: str | None = None,
         query = query.where(Case.officer_id == user.id)
     if status in LIST_STATUSES:
         query = query.where(Case.status.in_(LIST_STATUSES[status]))
+    if status == "unassigned":
+        query = query.where(Case.officer_id.is_(None))
     if overdue or near:
         query = query.where(Case.status.in_(states.CLOCK_RUNNING))
     if overdue and near:

@@ -162,8 +162,10 @@ class InboxItem:
 def inbox(user: User, limit: int = 100) -> list[InboxItem]:
     """Return the user's in-app notifications and their agency's notices, unread first.
 
-    Unread and read are two index-ordered reads (newest first, stopping at `limit`), not
-    one sort over every notice an agency ever had: an inspectorate's head may have 100k.
+    Every unread one the badge counts (up to UNREAD_CAP: QA round 20, the badge said 120
+    and 100 were listed), then the newest read ones up to `limit`. Unread and read are two
+    index-ordered reads (newest first), not one sort over every notice an agency ever had:
+    an inspectorate's head may have 100k.
     """
     agencies = notice_agencies(user)
     me = NotificationRead.user_id == user.id
@@ -180,12 +182,10 @@ def inbox(user: User, limit: int = 100) -> list[InboxItem]:
         seen.append(select(Notification.id).where(
             notice, or_(Notification.id <= user.notices_read_upto, read_mark)))
     ids: list[int] = []
-    for parts in (unread, seen):
-        if len(ids) >= limit:
-            break
+    for parts, most in ((unread, UNREAD_CAP), (seen, limit)):
         query = union_all(*parts) if len(parts) > 1 else parts[0]
         ids += db.session.scalars(select(query.subquery().c.id)
-                                  .order_by(desc("id")).limit(limit - len(ids))).all()
+                                  .order_by(desc("id")).limit(most)).all()
     if not ids:
         return []
     marks = dict(db.session.execute(select(NotificationRead.notification_id,

@@ -136,7 +136,15 @@ def register_web(app: Flask) -> None:
 
     @app.template_filter("vndate")
     def vndate(value):
-        """Format a date dd/mm/yyyy (the Vietnamese convention; also used in English)."""
+        """Format a date dd/mm/yyyy (the Vietnamese convention; also used in English). A
+        moment (stored in UTC) is dated where it happened, in Vietnam: a notice of 01:30
+        on the 2nd is not of the 1st (QA round 20)."""
+        from datetime import datetime
+
+        from complaints import clock
+
+        if isinstance(value, datetime):
+            value = clock.as_utc(value).astimezone(clock.LOCAL_TZ)
         return value.strftime("%d/%m/%Y") if value else ""
 
     def _error(status: int, message: str):

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
@@ -107,7 +107,14 @@ def home():
             query(current_user, today, "open", overdue=True, near=True).limit(20)).all(),
         unassigned=(db.session.scalars(case_view.unassigned_query(current_user).limit(20))
                     .all() if current_user.role == "agency_head" else []),
-        escalations=queries.open_escalations_for(current_user.agency_id),
+        unassigned_total=(db.session.scalar(select(func.count()).select_from(
+            case_view.unassigned_query(current_user).order_by(None).subquery()))
+            if current_user.role == "agency_head" else 0),
+        # The head answers the agency's escalations; an officer sees those of the cases
+        # assigned to them only, as every other list on their page (QA round 20).
+        escalations=[e for e in queries.open_escalations_for(current_user.agency_id)
+                     if current_user.role == "agency_head"
+                     or e.case.officer_id == current_user.id],
         overdue=counts["overdue"],
         today=today,
     )
@@ -142,26 +149,40 @@ def cases():
     return render_template("agency/cases.html", page=page, status=status, overdue=overdue,
                            q=q,
                            near=near, sort=sort, args=args, today=today,
-                           statuses=list(case_view.LIST_STATUSES))
+                           statuses=[s for s in case_view.LIST_STATUSES
+                                     if s != "unassigned" or current_user.role == "agency_head"])
 
 
 def _export_cases(fmt: str, query, today):
-    """The list as CSV or Excel: the page's columns, deadlines as stage and due date."""
+    """The list as CSV or Excel: the page's columns, deadlines as stage and due date, and
+    the nearest due date on its own (a date cell in Excel, to sort and filter by)."""
     lang = _lang()
+    stopped = _("Tạm đình chỉ: dừng tính hạn")
+
+    def running(case: Case) -> list:
+        # A suspended case's clock is stopped: its old due date would read as overdue
+        # (QA round 20), as the page's badge knows.
+        if case.status == states.SUSPENDED:
+            return []
+        return sorted((d for d in case.deadlines if not d.met_on and d.due_on),
+                      key=lambda d: d.due_on)
 
     def due_text(case: Case) -> str:
+        if case.status == states.SUSPENDED:
+            return stopped
         return "; ".join(f"{_label(case_view.STAGE_LABELS, d.stage)}: "
-                         f"{d.due_on.strftime('%d/%m/%Y')}"
-                         for d in case.deadlines if not d.met_on and d.due_on)
+                         f"{d.due_on.strftime('%d/%m/%Y')}" for d in running(case))
 
     # Read in batches: a list of 100 000 cases is never all in memory at once.
     cases = db.session.scalars(query.options(selectinload(Case.deadlines))
                                .execution_options(yield_per=EXPORT_BATCH))
     rows = ([c.tracking_code, catalog.label(catalog.KINDS, c.kind, lang), c.subject,
-             c.received_on, _label(case_view.STATUS_LABELS, c.status), due_text(c)]
+             c.received_on, _label(case_view.STATUS_LABELS, c.status), due_text(c),
+             next((d.due_on for d in running(c)), None)]
             for c in cases)
-    return download(fmt, "ho-so", [_("Mã hồ sơ"), _("Loại"), _("Nội dung"), _("Ngày nhận"),
-                                   _("Trạng thái"), _("Thời hạn")], rows)
+    return download(fmt, "cases" if lang == "en" else "ho-so",
+                    [_("Mã hồ sơ"), _("Loại"), _("Nội dung"), _("Ngày nhận"), _("Trạng thái"),
+                     _("Thời hạn"), _("Hạn gần nhất")], rows)
 
 
 def _case_or_404(code: str) -> Case:
