@@ -97,6 +97,18 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
         if counts["delegation_matters"] and not counts["delegations"]:
             errors["delegation_matters"] = N_(
                 "Có vụ việc của đoàn đông người thì phải nhập số đoàn.")
+        elif counts["delegation_matters"] > (counts["matters_first"]
+                                             + counts["matters_repeated"]):
+            errors["delegation_matters"] = N_(
+                "Số vụ việc của đoàn đông người không được nhiều hơn số vụ việc được tiếp "
+                "(lần đầu và nhiều lần).")
+        # Each delegation is received in at least one turn, and each turn receives at
+        # least one person (QA round 21: 3 delegations in 1 turn reached 01/TCD).
+        if counts["delegations"] > counts["turns"]:
+            errors["delegations"] = N_("Số đoàn không được nhiều hơn số lượt tiếp: mỗi đoàn "
+                                       "được tiếp ít nhất một lượt.")
+        if counts["people"] < counts["turns"]:
+            errors["people"] = N_("Số người được tiếp không được ít hơn số lượt tiếp.")
     if not errors and not data.scheduled and rules.is_empty(counts["turns"], counts["people"]):
         errors["turns"] = N_("Buổi tiếp đột xuất phải có công dân được tiếp: nhập số lượt "
                              "tiếp, số người (hoặc ghi đơn thư công dân trình bày).")

@@ -26,7 +26,7 @@ from complaints.web.forms import SubForm
 
 def _count():
     return [InputRequired(_l("Nhập số không âm.")),
-            NumberRange(0, 100000, _l("Nhập số không âm."))]
+            NumberRange(0, 100000, _l("Nhập số từ 0 đến 100.000."))]
 
 
 class WeightsForm(PageForm):
