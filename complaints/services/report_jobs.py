@@ -81,8 +81,11 @@ def enqueue(actor: User, kind: str, root_code: str, period: periods.Period, now:
 
 
 def jobs_of(user: User, page: int = 1, per_page: int = 25) -> tuple[list[ReportJob], int]:
-    """The user's own report jobs, newest first, one page, and their total."""
+    """The user's own report jobs, newest first, one page, and their total: a head's only
+    those about the agency they head now (permissions.can_download_report)."""
     query = select(ReportJob).where(ReportJob.requested_by_id == user.id)
+    if user.role == "agency_head":
+        query = query.where(ReportJob.root_agency_id == user.agency_id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(db.session.scalars(query.order_by(ReportJob.id.desc())
                                    .limit(per_page).offset((page - 1) * per_page)))

@@ -206,6 +206,8 @@ def test_a_moved_head_no_longer_downloads_the_old_agencys_report(app, client, wo
         "a head moved to agency B still downloads agency A's case workbook"
     r = client.get(f"/inspection/reports/jobs/{job.id}/status")
     assert r.status_code in (403, 404)
+    # Nor is it listed among their reports, with a link that would end in "forbidden".
+    assert f"/reports/jobs/{job.id}/" not in client.get("/inspection/reports/mine").text
 
 
 # --- batch 3 ------------------------------------------------------------------------------
