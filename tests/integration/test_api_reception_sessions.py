@@ -11,24 +11,12 @@ from complaints.models import AuditEvent, Case, Petition, ReceptionSession
 from complaints.services import workflow
 from tests.conftest import NOW, TODAY
 from tests.integration.session_world import *  # noqa: F403  (fixture: world)
+from tests.integration.session_world import petition_body as _petition
+from tests.integration.session_world import session_body as _body
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 
-def _body(**extra) -> dict:
-    body = {"held_on": "2026-11-30", "kind": "head", "leader_name": "Giám đốc Trần Văn B",
-            "place": "Trụ sở Sở", "turns": 2, "people": 3, "matters_first": 1}
-    body.update(extra)
-    return body
-
-
-def _petition(name: str, **extra) -> dict:
-    row = {"kind": "recommendation", "field": "construction", "locality_code": "11311",
-           "subject": "Xây dựng trái phép lấn chiếm hẻm",
-           "content": "Công dân trình bày việc xây dựng lấn chiếm hẻm.",
-           "petitioners": [{"full_name": name, "phone": "0912000001"}]}
-    row.update(extra)
-    return row
 
 
 def test_record_a_session_with_a_new_and_a_joined_petition(world, api, make_case):

@@ -12,9 +12,14 @@ from complaints.domain import reports as forms
 from complaints.extensions import db
 from complaints.models import Case, Petition, ReceptionSession
 from complaints.services import reception_sessions as sessions
-from complaints.services import reports, workflow
+from complaints.services import reports
 from tests.conftest import NOW, TODAY
 from tests.integration.session_world import *  # noqa: F403  (fixture: world)
+from tests.integration.session_world import petition_body as _api_petition
+from tests.integration.session_world import petition_form as _petition
+from tests.integration.session_world import routed_case as _routed_case
+from tests.integration.session_world import session_body as _body
+from tests.integration.session_world import session_form as _session
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -22,49 +27,13 @@ HELD = "2026-11-30"
 Q4 = forms.quarter_period(2026, 4)  # 15/09 – 14/12/2026
 
 
-def _session(**extra) -> dict:
-    data = {"held_on": HELD, "kind": "head", "leader_name": "Giám đốc Trần Văn B",
-            "scheduled": "y", "place": "Trụ sở Sở", "turns": "2", "people": "2",
-            "matters_first": "2", "matters_repeated": "0", "delegations": "0",
-            "delegation_people": "0", "delegation_matters": "0"}
-    data.update(extra)
-    return data
 
 
-def _petition(i: int, loc: str, subject: str, name: str, **extra) -> dict:
-    row = {"kind": "recommendation", "field": "construction", "locality_code": loc,
-           "subject": subject, "content": f"Công dân trình bày: {subject}.",
-           "full_name": name, "phone": f"09120000{i:02d}", "address": "Số 1 Lê Chân",
-           "id_number": f"03120000{i:04d}"}
-    row.update(extra)
-    return {f"petitions-{i}-{k}": v for k, v in row.items()}
-
-
-def _body(**extra) -> dict:
-    body = {"held_on": HELD, "kind": "head", "leader_name": "Giám đốc Trần Văn B",
-            "place": "Trụ sở Sở", "turns": 2, "people": 3, "matters_first": 1}
-    body.update(extra)
-    return body
-
-
-def _api_petition(name: str, **extra) -> dict:
-    row = {"kind": "recommendation", "field": "construction", "locality_code": "11311",
-           "subject": "Xây dựng trái phép lấn chiếm hẻm",
-           "content": "Công dân trình bày việc xây dựng lấn chiếm hẻm.",
-           "petitioners": [{"full_name": name, "phone": "0912000001"}]}
-    row.update(extra)
-    return row
 
 
 def _count_sessions() -> int:
     return db.session.scalar(select(func.count(ReceptionSession.id)))
 
-
-def _routed_case(make_case, world, **kw) -> Case:
-    case = make_case(actor=world["reception"], received_on=date(2026, 11, 25), **kw)
-    workflow.route(case, "S", world["reception"], NOW, TODAY)
-    db.session.commit()
-    return case
 
 
 # --- validation of odd input ------------------------------------------------------------------

@@ -17,28 +17,15 @@ from complaints.services.errors import ValidationFailed
 from complaints.services.intake import check_pin
 from tests.conftest import NOW, TODAY
 from tests.integration.session_world import *  # noqa: F403  (fixture: world)
+from tests.integration.session_world import petition_form as _petition
+from tests.integration.session_world import routed_case as _routed_case
+from tests.integration.session_world import session_form as _session
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
 HELD = "2026-11-30"
 
 
-def _session(**extra) -> dict:
-    data = {"held_on": HELD, "kind": "head", "leader_name": "Giám đốc Trần Văn B",
-            "scheduled": "y", "place": "Trụ sở Sở", "turns": "2", "people": "2",
-            "matters_first": "2", "matters_repeated": "0", "delegations": "0",
-            "delegation_people": "0", "delegation_matters": "0"}
-    data.update(extra)
-    return data
-
-
-def _petition(i: int, loc: str, subject: str, name: str, **extra) -> dict:
-    row = {"kind": "recommendation", "field": "construction", "locality_code": loc,
-           "subject": subject, "content": f"Công dân trình bày: {subject}.",
-           "full_name": name, "phone": f"09120000{i:02d}", "address": "Số 1 Lê Chân",
-           "id_number": f"03120000{i:04d}"}
-    row.update(extra)
-    return {f"petitions-{i}-{k}": v for k, v in row.items()}
 
 
 def _audit(action: str) -> list[AuditEvent]:
@@ -274,12 +261,6 @@ def test_a_reception_desk_joins_only_its_own_desk_cases(world, make_case, make_a
 
 # --- the prompt for an unscheduled reception ------------------------------------------------
 
-
-def _routed_case(make_case, world, **kw) -> Case:
-    case = make_case(actor=world["reception"], received_on=date(2026, 11, 25), **kw)
-    workflow.route(case, "S", world["reception"], NOW, TODAY)
-    db.session.commit()
-    return case
 
 
 def _unscheduled(client, code: str, **extra):
