@@ -98,7 +98,8 @@ def make_case(app, make_user, make_locality):
             kind=kind, field_code=field, subject=subject, content=content,
             locality_code=overrides.pop("locality_code", loc.code),
             petition=intake.PetitionData(channel=overrides.pop("channel", "walk_in"),
-                                         received_on=received_on, petitioners=people),
+                                         received_on=received_on, petitioners=people,
+                                         history=overrides.pop("history", None)),
             **overrides,
         )
         case, pin = intake.receive_case(data, actor, now or NOW, today or TODAY)

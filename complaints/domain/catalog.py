@@ -201,6 +201,20 @@ RECEPTION_KINDS = {
 }
 
 
+# The history of the matter a letter raises (domain.history; 02/XLD).
+PETITION_HISTORY = {
+    "first": ("Gửi lần đầu", "First time"),
+    "repeated": ("Gửi nhiều lần, chưa được giải quyết", "Sent before, not yet decided"),
+    "decided_round1": ("Đã được giải quyết lần đầu", "Already decided in round 1"),
+    "decided_round2": ("Đã được giải quyết lần hai", "Already decided in round 2"),
+    "court": ("Đã có bản án, quyết định của Tòa án", "Already decided by a court judgment"),
+    "follow_up": ("Tố cáo tiếp (đã có kết luận)",
+                  "Follow-up denunciation (after a conclusion)"),
+    "follow_up_overdue": ("Tố cáo tiếp do quá hạn chưa giải quyết",
+                          "Follow-up denunciation (resolution overdue)"),
+}
+
+
 def label(table: dict[str, tuple[str, str]], code: str | None, lang: str = "vi") -> str:
     """Return the label of a code in the given language, or the code when unknown."""
     if code is None:

@@ -205,6 +205,8 @@ _HANDLED = ("Kết quả xử lý", "Handling result")
 _NOT_OURS = ("Không thuộc thẩm quyền", "Not within competence")
 _RES = ("Kết quả giải quyết", "Resolution result")
 _TIME = ("Thời hạn", "Timeliness")
+_HISTORY = ("Lịch sử vụ việc (đơn tiếp nhận trong kỳ)",
+            "History of the matter (petitions received in the period)")
 _LEADERS = ("Lãnh đạo tiếp", "By leaders")
 _REGULAR = ("Tiếp thường xuyên", "Regular")
 _PERIODIC = ("Lãnh đạo tiếp định kỳ", "Leaders' periodic reception")
@@ -250,6 +252,25 @@ FORMS: dict[str, Form] = {
             _c("17", "Khiếu nại lần hai thuộc thẩm quyền",
                "Complaints within competence, second round", formula="17=7-16",
                group=_HANDLED),
+            # The history of the matter (domain.history) of the petitions of column 3.
+            _c("18", "Đơn gửi lần đầu", "Petitions sent for the first time",
+               measure="petitions_first", group=_HISTORY),
+            _c("19", "Đơn gửi nhiều lần", "Petitions sent before", formula="19=3-18",
+               group=_HISTORY),
+            _c("20", "Khiếu nại đã được giải quyết lần đầu",
+               "Complaints already decided in round 1", measure="petitions_decided_round1",
+               group=_HISTORY),
+            _c("21", "Khiếu nại đã được giải quyết lần hai",
+               "Complaints already decided in round 2", measure="petitions_decided_round2",
+               group=_HISTORY),
+            _c("22", "Khiếu nại đã có bản án của Tòa án",
+               "Complaints already decided by a court judgment", measure="petitions_court",
+               group=_HISTORY),
+            _c("23", "Tố cáo tiếp", "Follow-up denunciations", measure="petitions_follow_up",
+               group=_HISTORY),
+            _c("24", "Trong đó: tố cáo tiếp do quá hạn",
+               "Of which: after an overdue resolution",
+               measure="petitions_follow_up_overdue", group=_HISTORY),
         ), "Thông tư 01/2024/TT-TTCP"),
     "03/GQKN": Form(
         "03/GQKN", "Tổng hợp kết quả giải quyết khiếu nại",

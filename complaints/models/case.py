@@ -231,6 +231,10 @@ class Petition(db.Model):
     # A later letter joined to the case (đơn trùng, nhiều lần) keeps what it said, or what
     # was presented at a reception session; the first letter's text is the case's content.
     content: Mapped[str | None] = mapped_column(Text)
+    # The history of the matter (domain.history): first time, repeated, decided before, a
+    # follow-up denunciation; 02/XLD counts the letters received by it. The service checks
+    # the code against the kind (no CHECK: SQLite would rebuild the table to add one).
+    history: Mapped[str] = mapped_column(String(20), default="first", server_default="first")
     handled_on: Mapped[date | None] = mapped_column(Date)
     forwarded_to: Mapped[str | None] = mapped_column(String(255))
     reply_received_on: Mapped[date | None] = mapped_column(Date)  # văn bản phúc đáp

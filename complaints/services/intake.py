@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from complaints.domain import appeal, contacts, states
 from complaints.domain import escalation as rules
+from complaints.domain import history as histories
 from complaints.domain.catalog import CHANNELS, KINDS
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.limits import CONTENT_MAX
@@ -70,6 +71,8 @@ class PetitionData:
     # What a letter joined to an existing case says (add_petition); a new case's letter is
     # the case's content and leaves this empty.
     content: str | None = None
+    # The history of the matter as the letter tells it (domain.history); None: derived.
+    history: str | None = None
 
 
 @dataclass
@@ -478,7 +481,37 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
                                                        data.petition.petitioners):
         errors.setdefault(prefix + "subject", SUBJECT_NAMES_DENOUNCER)
     errors.update(_policy_errors(data, prefix, errors))
+    if data.kind in KINDS:
+        round_ = (data.complaint_round or 1) if data.kind == "complaint" else None
+        _history_errors(errors, data.kind, round_, data.petition.history, prefix)
     return errors
+
+
+_HISTORY_MESSAGES = {
+    "kind": N_("Lịch sử vụ việc này không áp dụng cho loại đơn đã chọn."),
+    "second_round": N_("Khiếu nại lần hai: vụ việc đã được giải quyết lần đầu, chọn “Đã được "
+                       "giải quyết lần đầu” hoặc để trống."),
+}
+
+
+def _history_errors(errors: dict[str, str], kind: str, complaint_round: int | None,
+                    history: str | None, prefix: str = "") -> None:
+    problem = histories.history_error(kind, complaint_round, history)
+    if problem:
+        errors.setdefault(prefix + "history", _HISTORY_MESSAGES[problem])
+
+
+def joined_history(case: Case, data: PetitionData) -> str:
+    """The history of a later letter joined to `case`: as stated, else derived from the
+    case as it stood on the letter's day (decided by then, or its resolution overdue)."""
+    if data.history:
+        return data.history
+    row = case.deadline("resolution")
+    due_on = row.due_on if row is not None and (
+        row.met_on is None or row.met_on > data.received_on) else None
+    return histories.derive(case.kind, joined=True, case_round=case.complaint_round,
+                            decided_on=case.resolved_on, due_on=due_on,
+                            received_on=data.received_on)
 
 
 def denouncer_errors(kind: str, people: list, eligible: bool = True,
@@ -660,7 +693,9 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     petition = Petition(channel=data.petition.channel, received_on=data.petition.received_on,
                         received_by_id=actor.id if actor else None,
                         reception_session_id=reception_session_id,
-                        eligible=data.petition.eligible, is_duplicate=False, signers=[])
+                        eligible=data.petition.eligible, is_duplicate=False, signers=[],
+                        history=data.petition.history or histories.derive(
+                            data.kind, complaint_round=round_))
     case.petitions.append(petition)
     deadlines.set_deadline(case, "handling", case.received_on)
     deadlines.refresh_attention(case, new=True)
@@ -746,11 +781,13 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
     errors = validate_petition(data, today)
     for key, message in denouncer_errors(case.kind, data.petitioners, data.eligible).items():
         errors.setdefault(key, message)  # a new denouncer on a denunciation too
+    _history_errors(errors, case.kind, case.complaint_round, data.history)
     if errors:
         raise ValidationFailed(errors)
     petition = _add_petition(case, data, actor)
     petition.reception_session_id = reception_session_id
     petition.is_duplicate = True
+    petition.history = joined_history(case, data)
     petition.handling_outcome = "joined"
     petition.handled_on = data.received_on
     db.session.flush()

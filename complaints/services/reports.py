@@ -35,6 +35,7 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
+from complaints.domain import history
 from complaints.domain import reports as forms
 from complaints.domain.catalog import INELIGIBLE_FILINGS
 from complaints.domain.text import name_order
@@ -213,6 +214,19 @@ MEASURES: dict[str, Measure] = {
         or_(Petition.filing_reason.is_(None),
             Petition.filing_reason.not_in(sorted(INELIGIBLE_FILINGS)),
             Petition.handled_on > e))),
+    # The history of the matter of the letters received (domain.history), by the kind the
+    # case has now: a letter's stated history belongs to its kind.
+    "petitions_first": Measure("petition", _count, lambda s, e: and_(
+        Petition.received_on.between(s, e), Petition.history == history.FIRST)),
+    **{f"petitions_{code}": Measure("petition", _count, lambda s, e, codes=codes, kind=kind:
+                                    and_(Petition.received_on.between(s, e),
+                                         Petition.history.in_(codes), Case.kind == kind))
+       for code, kind, codes in (
+           ("decided_round1", "complaint", (history.DECIDED_ROUND1,)),
+           ("decided_round2", "complaint", (history.DECIDED_ROUND2,)),
+           ("court", "complaint", (history.COURT,)),
+           ("follow_up", "denunciation", history.FOLLOW_UPS),
+           ("follow_up_overdue", "denunciation", (history.FOLLOW_UP_OVERDUE,)))},
     "handled_complaint_ours": Measure("petition", _count, _kind_in("complaint")),
     "handled_complaint_ours_round1": Measure("petition", _count, lambda s, e: and_(
         _kind_in("complaint")(s, e), Case.complaint_round == 1)),

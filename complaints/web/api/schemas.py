@@ -23,6 +23,7 @@ from complaints.domain.catalog import (
     FILING_REASONS,
     FLAGS,
     KINDS,
+    PETITION_HISTORY,
     RECEPTION_KINDS,
     REFUSAL_GROUNDS,
     RESOLUTION_OUTCOMES,
@@ -363,6 +364,12 @@ class PetitionInSchema(BaseSchema):
         fields.Nested(PetitionerInSchema), required=True,
         validate=validate.Length(min=1, max=500, error=_l("Cần từ {min} đến {max} người.")),
     )
+    history = _choice(PETITION_HISTORY, metadata={
+        "description": "The history of the matter as the letter tells it (02/XLD): first, "
+                       "repeated; a complaint's decided_round1, decided_round2, court; a "
+                       "denunciation's follow_up, follow_up_overdue. Omitted: derived (a "
+                       "letter joined to a case repeats it, or follows its decision; a "
+                       "second complaint was decided in round 1)."})
 
 
 class AddPetitionSchema(PetitionInSchema):
@@ -715,6 +722,7 @@ class PetitionSchema(BaseSchema):
                        "intake, unless the desk filed it as anonymous, duplicate, "
                        "illegible or not eligible."})
     is_duplicate = fields.Boolean()
+    history = fields.String(metadata={"description": "The history of the matter (see intake)."})
     handling_outcome = fields.String(allow_none=True)
     filing_reason = fields.String(allow_none=True)
     forwarded_to = fields.String(allow_none=True)

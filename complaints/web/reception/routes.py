@@ -186,7 +186,8 @@ def _petition_data(form: IntakeForm) -> tuple[intake.PetitionData, list[int]]:
             address=sub.address.data or None, is_representative=bool(sub.is_representative.data),
         ))
     data = intake.PetitionData(channel=form.channel.data, received_on=form.received_on.data,
-                               petitioners=people, eligible=bool(form.eligible.data))
+                               petitioners=people, eligible=bool(form.eligible.data),
+                               history=form.history.data or None)
     return data, rows
 
 
