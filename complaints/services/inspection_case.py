@@ -38,6 +38,7 @@ class PetitionView:
     channel: str
     is_duplicate: bool
     signers: list[SignerView]
+    history: str = "first"  # domain.history: as the desk stated or the system derived
     counted: bool = False  # one of the petitions the Repeated flag rests on
 
 
@@ -74,7 +75,7 @@ def petitions(case: Case, masked: bool) -> list[PetitionView]:
     ordered = sorted(case.petitions, key=lambda p: (p.received_on, p.id))
     return [PetitionView(
         number=number, received_on=p.received_on, channel=p.channel,
-        is_duplicate=bool(p.is_duplicate),
+        is_duplicate=bool(p.is_duplicate), history=p.history,
         signers=[SignerView(MASK if masked else s.petitioner.full_name, s.is_representative,
                             s.withdrawn_on) for s in p.signers])
         for number, p in enumerate(ordered, start=1)]

@@ -483,7 +483,7 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
     errors.update(_policy_errors(data, prefix, errors))
     if data.kind in KINDS:
         round_ = (data.complaint_round or 1) if data.kind == "complaint" else None
-        _history_errors(errors, data.kind, round_, data.petition.history, prefix)
+        history_errors(errors, data.kind, round_, data.petition.history, prefix)
     return errors
 
 
@@ -494,7 +494,7 @@ _HISTORY_MESSAGES = {
 }
 
 
-def _history_errors(errors: dict[str, str], kind: str, complaint_round: int | None,
+def history_errors(errors: dict[str, str], kind: str, complaint_round: int | None,
                     history: str | None, prefix: str = "") -> None:
     problem = histories.history_error(kind, complaint_round, history)
     if problem:
@@ -781,7 +781,7 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
     errors = validate_petition(data, today)
     for key, message in denouncer_errors(case.kind, data.petitioners, data.eligible).items():
         errors.setdefault(key, message)  # a new denouncer on a denunciation too
-    _history_errors(errors, case.kind, case.complaint_round, data.history)
+    history_errors(errors, case.kind, case.complaint_round, data.history)
     if errors:
         raise ValidationFailed(errors)
     petition = _add_petition(case, data, actor)

@@ -131,10 +131,14 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
             # What was presented this time is the joined letter's own text (its "content").
             row.petition.content = row.note.strip() or None
             errors.update(intake.validate_petition(row.petition, today, prefix))
-            if joined_case(row, actor) is None:
+            case = joined_case(row, actor)
+            if case is None:
                 errors[prefix + "join_code"] = N_(
                     "Không có hồ sơ này trong các hồ sơ cơ quan của bạn đang giữ; để trống để "
                     "mở hồ sơ mới.")
+            else:
+                intake.history_errors(errors, case.kind, case.complaint_round,
+                                      row.petition.history, prefix)
         else:
             errors.update(intake.validate_case(row, today, prefix=prefix, actor=actor))
     return errors

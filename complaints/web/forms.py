@@ -16,6 +16,7 @@ from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
 
+from complaints.domain.catalog import PETITION_HISTORY
 from complaints.web.i18n import translate_errors
 
 # WTForms has no Vietnamese catalog, so its own messages (a number below a minimum, a
@@ -219,3 +220,12 @@ def attach_errors(form, service_errors: Mapping[str, Any]) -> dict[str, str]:
             form._fields[name].errors = list(form._fields[name].errors) + [message]
         errors[name] = message
     return errors
+
+
+def history_choices() -> list[SelectChoice]:
+    """The history of the matter (domain.history) in the reader's language, blank first:
+    left blank, the system derives it."""
+    english = str(get_locale() or "vi").startswith("en")
+    blank = "— Blank: set by the system —" if english else "— Để trống: hệ thống xác định —"
+    return [SelectChoice("", blank)] + [
+        SelectChoice(code, en if english else vi) for code, (vi, en) in PETITION_HISTORY.items()]

@@ -141,3 +141,18 @@ def test_a_denunciation_raised_at_a_session_names_its_denouncer_with_an_address(
     anonymous["petitioners"][0]["address"] = "5 Lạch Tray, Hải Phòng"
     assert api(world["head"], "POST", "/reception-sessions",
                json=_body(petitions=[anonymous])).status_code == 201
+
+
+def test_api_session_rows_take_a_history(world, api):
+    response = api(world["head"], "POST", "/reception-sessions", json=_body(petitions=[
+        _petition("Lê Văn Một", kind="denunciation", history="follow_up_overdue",
+                  petitioners=[{"full_name": "Lê Văn Một", "address": "Số 1 Lê Chân"}]),
+        _petition("Phạm Thị Hai", history="court")]))
+    assert response.status_code == 422, response.get_json()
+    assert "petitions.1.history" in response.get_json()["errors"]
+    response = api(world["head"], "POST", "/reception-sessions", json=_body(petitions=[
+        _petition("Lê Văn Một", kind="denunciation", history="follow_up_overdue",
+                  subject="Cán bộ phường nhận tiền",
+                  petitioners=[{"full_name": "Lê Văn Một", "address": "Số 1 Lê Chân"}])]))
+    assert response.status_code == 201, response.get_json()
+    assert db.session.scalars(select(Petition.history)).all() == ["follow_up_overdue"]

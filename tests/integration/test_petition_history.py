@@ -189,3 +189,13 @@ def test_02_xld_counts_the_history_of_the_letters_received(make_case, world):
     assert row["3"] == 8
     assert {c: row[c] for c in ("18", "19", "20", "21", "22", "23", "24")} == {
         "18": 2, "19": 6, "20": 1, "21": 1, "22": 1, "23": 2, "24": 1}
+
+
+def test_inspector_sees_each_letters_history(client, login, make_case, make_user, world):
+    case = _accepted(make_case, world, "complaint", date(2026, 10, 1), history="court")
+    intake.add_petition(case, _letter(date(2026, 10, 5)), world["reception"], NOW, TODAY)
+    db.session.commit()
+    login(make_user("inspector"))
+    page = _page(client.get(f"/inspection/cases/{case.tracking_code}"))
+    assert "Đã có bản án, quyết định của Tòa án" in page
+    assert "Gửi nhiều lần, chưa được giải quyết; đơn trùng, nhiều lần" in page

@@ -443,3 +443,28 @@ def test_counts_follow_the_petitions_and_statuses_match_the_case_page(world, cli
     mine = db.session.scalars(select(ReceptionSession).where(
         ReceptionSession.agency_id == world["dept"].id)).one()
     assert (mine.turns, mine.people, mine.matters_first) == (9, 12, 2)
+
+
+def test_session_rows_state_the_history_or_leave_it_to_the_system(world, client, login,
+                                                                  make_case):
+    """A row may say the matter was decided by a court; a joined row left blank repeats its
+    case; a history that does not fit the joined case's kind is that row's error."""
+    earlier = _routed_case(make_case, world, subject="Xây dựng trái phép lấn chiếm hẻm",
+                           locality_code="11311")
+    login(world["head"])
+    refused = client.post("/inspection/reception/new", data=_session(
+        **_petition(0, "", "", "Lê Văn Một", kind="", field="",
+                    join_code=earlier.tracking_code, history="follow_up")))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'id="petitions-0-history-error"' in page
+    assert db.session.scalar(select(db.func.count(ReceptionSession.id))) == 0
+    response = client.post("/inspection/reception/new", data=_session(
+        **_petition(0, "", "", "Lê Văn Một", kind="", field="",
+                    join_code=earlier.tracking_code),
+        **_petition(1, "11312", "Khiếu nại quyết định thu hồi đất", "Phạm Thị Hai",
+                    kind="complaint", history="court")))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    rows = db.session.scalars(select(Petition).where(
+        Petition.reception_session_id.is_not(None)).order_by(Petition.id)).all()
+    assert [p.history for p in rows] == ["repeated", "court"]

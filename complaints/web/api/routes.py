@@ -322,7 +322,8 @@ def _session_data(body: dict) -> sessions.SessionData:
     for raised in body["petitions"]:
         petition = intake.PetitionData(
             channel="reception_session", received_on=body["held_on"],
-            petitioners=[intake.PetitionerData(**p) for p in raised["petitioners"]])
+            petitioners=[intake.PetitionerData(**p) for p in raised["petitioners"]],
+            history=raised["history"])
         if raised["join_code"]:
             rows.append(sessions.JoinedPetition(raised["join_code"], petition,
                                                 note=raised["note"] or ""))

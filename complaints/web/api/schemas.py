@@ -410,6 +410,8 @@ class RaisedPetitionInSchema(BaseSchema):
                             validate=validate.Length(max=CONTENT_MAX))
     locality_code = _text(10)
     note = _text(20_000, metadata={"description": "A joined petition: what was presented."})
+    history = _choice(PETITION_HISTORY, metadata={
+        "description": "The history of the matter, as in POST /cases; omitted: derived."})
     petitioners = fields.List(
         fields.Nested(PetitionerInSchema), required=True,
         validate=validate.Length(min=1, max=500, error=_l("Cần từ {min} đến {max} người.")),

@@ -21,7 +21,7 @@ from complaints.domain.catalog import KINDS
 from complaints.domain.scoring import COMPONENTS
 from complaints.services.reception_sessions import MAX_PETITIONS
 from complaints.web.forms import Form as PageForm
-from complaints.web.forms import SubForm
+from complaints.web.forms import SubForm, history_choices
 
 
 def _count():
@@ -47,6 +47,8 @@ class RaisedPetitionForm(SubForm):
     kind = SelectField(_l("Loại đơn"),
                        choices=[SelectChoice(c, vi) for c, (vi, _en) in KINDS.items()],
                        validate_choice=False)  # checked by intake for the rows used
+    history = SelectField(_l("Lịch sử vụ việc"), choices=history_choices, default="",
+                          validate_choice=False)  # checked by intake against the kind
     field = SelectField(_l("Lĩnh vực"), choices=[], validate_choice=False)
     locality_code = SelectField(_l("Xã, phường, đặc khu"), choices=[], validate_choice=False)
     subject = StringField(_l("Trích yếu nội dung"), validators=[Optional(), Length(max=500)])

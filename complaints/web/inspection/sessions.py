@@ -154,7 +154,8 @@ def _raised(form: ReceptionSessionForm
         sources = ["full_name"] + ["representatives"] * len(reps) + ["members"] * len(members)
         kind = sub.kind.data
         petition = intake.PetitionData(channel="reception_session",
-                                       received_on=form.held_on.data, petitioners=people)
+                                       received_on=form.held_on.data, petitioners=people,
+                                       history=sub.history.data or None)
         where.append((index, sources))
         if (sub.join_code.data or "").strip():
             rows.append(sessions.JoinedPetition(sub.join_code.data, petition,

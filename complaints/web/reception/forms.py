@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from complaints.domain.catalog import CHANNELS, FILING_REASONS, KINDS, PETITION_HISTORY
+from complaints.domain.catalog import CHANNELS, FILING_REASONS, KINDS
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX
 from complaints.web.forms import Form as PageForm
-from complaints.web.forms import SubForm
+from complaints.web.forms import SubForm, history_choices
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # the date input's value; typed dd/mm/yyyy too
 PETITIONER_ROWS = 3  # rows shown at first; "add rows" adds this many more
@@ -60,14 +60,6 @@ class PetitionerForm(SubForm):
             and not self.is_representative.data
 
 
-def _history_choices():
-    """The history of the matter, blank first: the system derives it (domain.history)."""
-    english = str(get_locale() or "vi").startswith("en")
-    blank = "— Blank: set by the system —" if english else "— Để trống: hệ thống xác định —"
-    return [SelectChoice("", blank)] + [
-        SelectChoice(code, en if english else vi) for code, (vi, en) in PETITION_HISTORY.items()]
-
-
 class IntakeForm(PageForm):
     """Log a received petition (tiếp nhận đơn)."""
 
@@ -80,7 +72,7 @@ class IntakeForm(PageForm):
     parent_tracking_code = StringField(
         _l("Mã hồ sơ lần đầu (nếu khiếu nại lần hai)"),
         validators=[Optional(), Length(max=20)])
-    history = SelectField(_l("Lịch sử vụ việc"), choices=_history_choices, default="")
+    history = SelectField(_l("Lịch sử vụ việc"), choices=history_choices, default="")
     field = SelectField(_l("Lĩnh vực"), choices=[],
                         validators=[DataRequired(_l("Chọn lĩnh vực."))])
     subject = StringField(_l("Trích yếu nội dung"),
