@@ -7,6 +7,8 @@ exactly like the citizens' web form (services.public.submit_online).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -19,7 +21,7 @@ from complaints.domain.messages import N_
 from complaints.domain.text import blank, has_control
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality
-from complaints.services import public
+from complaints.services import intake, public
 from complaints.services.case_view import agency_name
 from complaints.services.errors import NotFound, ValidationFailed
 
@@ -304,6 +306,9 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date,
         # within its limit was refused once the location was appended).
         content_note="\n".join(where) or None,
     )
+    token = post_token(params, today)
+    if (repeated := repeated_post(token, lang)) is not None:
+        return repeated
     try:
         case, pin = public.submit_online(data, agency_code, now, today)
     except ValidationFailed as exc:
@@ -316,8 +321,41 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date,
     case.latitude, case.longitude = lat, lon
     case.address_string = address or None
     db.session.flush()
+    # The same post again (an app retrying after a lost answer) collides on this token: at
+    # the same moment here, at once, or later that day in repeated_post above.
+    intake.record_submission(token, case.id, now)
     notice = (f"Received: tracking code {case.tracking_code}, look-up PIN {pin}."
               if lang == "en" else
               f"Đã nhận. Mã hồ sơ {case.tracking_code}, mã PIN tra cứu {pin}.")
     return {"service_request_id": case.tracking_code, "service_notice": notice,
             "account_id": None}
+
+
+# What makes two posts the same petition: every parameter the request is built from. A post
+# identical in all of them, by the same app on the same day, is that app retrying (GeoReport
+# has no idempotency key); the next day it is a new petition, as the citizen sent it again.
+_POST_FIELDS = ("api_key", "service_code", "lat", "long", "address_string", "address_id",
+                "kind", "first_name", "last_name", "email", "phone", "description")
+_POST_KEY_PREFIX = "open311:"
+
+
+def post_token(params: dict, today: date) -> str:
+    """The one-time token of a post (intake.record_submission): a digest of its fields."""
+    fields = {name: (params.get(name) or "").strip() for name in _POST_FIELDS}
+    digest = hashlib.sha256(json.dumps([today.isoformat(), fields], ensure_ascii=False,
+                                       sort_keys=True).encode()).hexdigest()
+    return _POST_KEY_PREFIX + digest[:56]
+
+
+def repeated_post(token: str, lang: str = "vi") -> dict | None:
+    """The answer to a post already made today (None: it is new). The PIN went with the
+    first answer and is not kept in clear: the notice says how to look the case up."""
+    code = intake.submitted_case(token)
+    if code is None:
+        return None
+    notice = (f"Already received today: tracking code {code}. The look-up PIN was given in "
+              f"the first answer; without it, look the case up with the phone number given."
+              if lang == "en" else
+              f"Đơn này đã được nhận trong ngày: mã hồ sơ {code}. Mã PIN tra cứu đã báo ở lần "
+              f"gửi đầu; nếu không có, tra cứu bằng số điện thoại đã khai.")
+    return {"service_request_id": code, "service_notice": notice, "account_id": None}

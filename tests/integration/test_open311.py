@@ -449,3 +449,67 @@ def test_database_unavailable_is_a_georeport_503(client, monkeypatch, fmt):
     assert response.status_code == 503 and response.headers["Retry-After"] == "30"
     code, description = _error_of(response, fmt)
     assert code == 503 and description.startswith("Đã có lỗi xảy ra.")
+
+
+# --- The same post again (an app retrying): one petition ---------------------------------------
+
+def _cases() -> int:
+    return db.session.scalar(select(db.func.count(Case.id)))
+
+
+def test_the_same_post_again_the_same_day_answers_with_the_first_request(client):
+    first = post(client)
+    again = post(client)
+    english = client.post("/open311/v2/requests.json", headers={"Accept-Language": "en"},
+                          data={"api_key": KEY, "service_code": "environment",
+                                "lat": "20.8449", "long": "106.6881",
+                                "address_string": "Ngõ 5 Lạch Tray",
+                                "description": "Rác thải đổ trộm ven sông",
+                                "first_name": "Văn An", "last_name": "Nguyễn",
+                                "email": "an@example.vn", "phone": "0911222333"})
+    assert first.status_code == again.status_code == english.status_code
+    code = first.get_json()[0]["service_request_id"]
+    assert again.get_json()[0]["service_request_id"] == code
+    assert english.get_json()[0]["service_request_id"] == code
+    assert _cases() == 1
+    assert "PIN" in first.get_json()[0]["service_notice"]
+    notice = again.get_json()[0]["service_notice"]
+    assert "đã được nhận trong ngày" in notice and "số điện thoại" in notice
+    assert "Already received today" in english.get_json()[0]["service_notice"]
+
+
+def test_a_post_that_differs_or_comes_the_next_day_is_a_new_petition(client, monkeypatch):
+    from datetime import timedelta
+
+    from complaints import clock
+
+    first = post(client).get_json()[0]["service_request_id"]
+    other = post(client, description="Rác thải đổ trộm ven sông, lần này ở bến đò")
+    assert other.get_json()[0]["service_request_id"] != first
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=1))
+    monkeypatch.setattr(clock, "today", lambda: TODAY + timedelta(days=1))
+    tomorrow = post(client)
+    assert tomorrow.get_json()[0]["service_request_id"] not in (first, other.get_json()[0][
+        "service_request_id"])
+    assert _cases() == 3
+
+
+def test_a_refused_post_sent_again_is_refused_again_and_opens_nothing(client):
+    assert post(client, description=" ").status_code == 400
+    assert post(client, description=" ").status_code == 400
+    assert _cases() == 0
+
+
+def test_the_same_post_twice_at_the_same_moment_opens_one_case(app):
+    from tests.factories import run_at_once
+
+    answers: list[str] = []
+
+    def send(_index: int) -> None:
+        response = post(app.test_client())
+        assert response.status_code in (200, 201), response.get_data(as_text=True)
+        answers.append(response.get_json()[0]["service_request_id"])
+
+    assert run_at_once(app, 2, send) == []
+    assert len(answers) == 2 and answers[0] == answers[1]
+    assert _cases() == 1

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET  # nosec B405  # only builds XML, never parse
 
 from flask import Response, current_app, jsonify, request
 from flask_babel import get_locale
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from complaints import clock
@@ -126,15 +127,21 @@ def create_request(fmt: str):
     _check_format(fmt)
     if not _api_key_ok():
         raise Open311Error(403, N_("Cần có api_key hợp lệ."))
+    params = request.values.to_dict()
     try:
         item = open311.create_request(
-            request.values.to_dict(), current_app.config["ONLINE_RECEPTION_AGENCY_CODE"],
+            params, current_app.config["ONLINE_RECEPTION_AGENCY_CODE"],
             clock.now(), clock.today(),
             province_code=f"{int(current_app.config['PROVINCE_CODE']):02d}", lang=_lang())
+        db.session.commit()
     except Open311Error:
         db.session.rollback()
         raise
-    db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # the same post, sent at the same moment, saved it first
+        item = open311.repeated_post(open311.post_token(params, clock.today()), _lang())
+        if item is None:
+            raise
     return _answer(fmt, "service_requests", "request", [item])
 
 
