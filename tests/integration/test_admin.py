@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -355,3 +356,53 @@ def test_routing_rules_are_listed_a_page_at_a_time_with_the_total(client, admin,
     assert "Quy tắc số 04" in second and "Quy tắc số 29" not in second
     past = client.get("/admin/routing-rules?page=99")
     assert past.status_code == 200 and 'data-testid="past-end"' in past.text
+
+
+def _row_links(html: str, pattern: str) -> list[str]:
+    return re.findall(pattern, html)
+
+
+def test_agencies_are_listed_a_page_at_a_time_with_the_total(client, admin, make_agency):
+    root = make_agency(code="UBND-T", level="province", name="Ủy ban nhân dân thành phố")
+    for i in range(29):
+        make_agency(code=f"PHONG-{i:02d}", parent=root, name=f"Phòng số {i:02d}")
+    db.session.commit()
+    first = client.get("/admin/agencies").text
+    assert "30 cơ quan." in first and 'href="/admin/agencies?page=2"' in first
+    codes = _row_links(first, r"<code>(PHONG-\d\d|UBND-T)</code>")
+    assert codes == ["UBND-T"] + [f"PHONG-{i:02d}" for i in range(24)]  # parent first
+    assert 'data-testid="continued-under"' not in first
+    second = client.get("/admin/agencies?page=2").text
+    assert "30 cơ quan." in second
+    assert _row_links(second, r"<code>(PHONG-\d\d|UBND-T)</code>") == [
+        f"PHONG-{i:02d}" for i in range(24, 29)]
+    # The page opens inside the committee's branch: its first row names its parent.
+    assert ('data-testid="continued-under">cấp dưới của Ủy ban nhân dân thành phố: <'
+            in second)
+    past = client.get("/admin/agencies?page=99")
+    assert past.status_code == 200 and 'data-testid="past-end"' in past.text
+    assert "danh sách có 30 cơ quan." in past.text and "Chưa có cơ quan nào." not in past.text
+
+
+def test_agencies_list_says_when_there_is_none(client, admin):
+    page = client.get("/admin/agencies").text
+    assert "Chưa có cơ quan nào." in page and 'data-testid="past-end"' not in page
+
+
+def test_a_saved_agency_is_on_the_page_the_admin_returns_to(client, admin, make_agency, app):
+    app.config["PAGE_SIZE"] = 5
+    root = make_agency(code="UBND-T", level="province", name="Ủy ban nhân dân thành phố")
+    for i in range(8):
+        make_agency(code=f"PHONG-{i:02d}", parent=root, name=f"Phòng số {i:02d}")
+    db.session.commit()
+    r = client.post("/admin/agencies/new", data={
+        "code": "PHONG-99", "name": "Phòng số 99", "level": "department",
+        "parent_code": "UBND-T", "locality_codes": "", "active": "y"})
+    assert r.status_code == 302 and r.headers["Location"] == "/admin/agencies?page=2"
+    assert "<code>PHONG-99</code>" in client.get(r.headers["Location"]).text
+    first = db.session.scalar(select(Agency).where(Agency.code == "PHONG-00"))
+    r = client.post(f"/admin/agencies/{first.id}/edit", data={
+        "code": "PHONG-00", "name": "Phòng số 00", "level": "department",
+        "parent_code": "UBND-T", "locality_codes": "", "active": "y"})
+    assert r.status_code == 302 and r.headers["Location"] == "/admin/agencies"
+

@@ -48,7 +48,7 @@ from complaints.web.admin.forms import (
 )
 from complaints.web.forms import select_choices
 from complaints.web.i18n import translate, translate_errors
-from complaints.web.pagination import page_arg
+from complaints.web.pagination import ListPagination, page_arg
 
 STAGE_NAMES = {"handling": ("Xử lý đơn", "Handling"), "acceptance": ("Thụ lý", "Acceptance"),
                "resolution": ("Giải quyết", "Resolution")}
@@ -161,11 +161,30 @@ def _agency_data(form: AgencyForm) -> admin_service.AgencyData:
         name_en=form.name_en.data, locality_codes=codes, active=form.active.data)
 
 
+def _page_size() -> int:
+    return current_app.config.get("PAGE_SIZE", 25)
+
+
+def _listed_at(endpoint: str, ids: list[int], row_id: int) -> str:
+    """The page of a paged list (its ids in list order) that shows this row: where a save
+    returns, so the row just added or changed is in sight."""
+    page = ids.index(row_id) // _page_size() + 1 if row_id in ids else 1
+    return url_for(endpoint, page=page if page > 1 else None)
+
+
+def _agencies_at(agency_id: int) -> str:
+    return _listed_at("admin.agencies", [a.id for a, _depth in admin_service.agency_tree()],
+                      agency_id)
+
+
 @bp.route("/agencies")
 @roles_required("admin")
 def agencies():
-    """List agencies as a hierarchy."""
-    return render_template("admin/agencies.html", tree=admin_service.agency_tree())
+    """List agencies as a hierarchy, a page at a time with the total (a province counts
+    hundreds: departments, districts, communes); a parent comes before its children, so a
+    page may open inside a branch: the template names the parent of its first row."""
+    page = ListPagination(admin_service.agency_tree(), page_arg(), _page_size())
+    return render_template("admin/agencies.html", page=page, tree=page.items)
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"])
@@ -185,7 +204,7 @@ def agency_new():
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
         flash(_("Đã thêm cơ quan %(name)s.", name=_agency_name(agency)), "success")
-        return redirect(url_for("admin.agencies"))
+        return redirect(_agencies_at(agency.id))
     return _render_form(form, _("Thêm cơ quan"), url_for("admin.agencies"), hints=hints)
 
 
@@ -212,7 +231,7 @@ def agency_edit(agency_id: int):
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
         flash(_("Đã lưu cơ quan %(name)s.", name=_agency_name(agency)), "success")
-        return redirect(url_for("admin.agencies"))
+        return redirect(_agencies_at(agency.id))
     return _render_form(form, title, url_for("admin.agencies"), hints=hints)
 
 
