@@ -198,6 +198,7 @@ def test_policy_new_version_keeps_history(client, admin):
     assert len(db.session.scalars(select(DeadlinePolicy)).all()) == len(before)
     r = client.post("/admin/policies/new", data={**fields, "confirmed": "1"})
     assert r.status_code == 302
+    saved_at = r.headers["Location"]  # the page of the paged list that holds it
     rows = db.session.scalars(select(DeadlinePolicy).where(
         DeadlinePolicy.stage == "resolution", DeadlinePolicy.kind == "feedback")).all()
     assert sorted((p.effective_from, p.days) for p in rows) == [
@@ -210,7 +211,7 @@ def test_policy_new_version_keeps_history(client, admin):
         "days": "25", "unit": "working", "extension_days": "0", "max_extensions": "0",
         "effective_from": "2027-01-01", "source": "X", "confirmed": "1"})
     assert r.status_code == 422 and "Đã có phiên bản" in r.get_data(as_text=True)
-    listing = client.get("/admin/policies").get_data(as_text=True)
+    listing = client.get(saved_at).get_data(as_text=True)
     assert "01/01/2027" in listing and "Quyết định 1/QĐ" in listing
 
 
@@ -406,3 +407,28 @@ def test_a_saved_agency_is_on_the_page_the_admin_returns_to(client, admin, make_
         "parent_code": "UBND-T", "locality_codes": "", "active": "y"})
     assert r.status_code == 302 and r.headers["Location"] == "/admin/agencies"
 
+
+def test_policies_are_listed_a_page_at_a_time_with_the_total(client, admin, app):
+    app.config["PAGE_SIZE"] = 10
+    ordered = [str(i) for i in db.session.scalars(select(DeadlinePolicy.id).order_by(
+        DeadlinePolicy.stage, DeadlinePolicy.kind, DeadlinePolicy.round,
+        DeadlinePolicy.variant, DeadlinePolicy.effective_from))]
+    total = len(ordered)
+    assert total > 10  # the seeded versions alone fill more than a page
+    pages = -(-total // 10)
+    link = r"/admin/policies/new\?from=(\d+)"
+    first = client.get("/admin/policies").text
+    assert f"{total} phiên bản chính sách." in first
+    assert 'href="/admin/policies?page=2"' in first
+    assert _row_links(first, link) == ordered[:10]
+    second = client.get("/admin/policies?page=2").text
+    assert f"{total} phiên bản chính sách." in second
+    assert _row_links(second, link) == ordered[10:20]
+    last = client.get(f"/admin/policies?page={pages}").text
+    assert _row_links(last, link) == ordered[(pages - 1) * 10:]
+    past = client.get(f"/admin/policies?page={pages + 1}")
+    assert past.status_code == 200 and 'data-testid="past-end"' in past.text
+    assert f"danh sách có {total} phiên bản." in past.text
+    assert "Chưa có chính sách thời hạn nào." not in past.text
+    client.get("/lang/en?next=/")
+    assert f"{total} policy versions." in client.get("/admin/policies").text

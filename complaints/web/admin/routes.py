@@ -485,14 +485,19 @@ def routing_rule_delete(rule_id: int):
 # --- Deadline policies -------------------------------------------------------------
 
 
+# One version per key (a unique constraint): a total order, stable from page to page.
+POLICY_ORDER = (DeadlinePolicy.stage, DeadlinePolicy.kind, DeadlinePolicy.round,
+                DeadlinePolicy.variant, DeadlinePolicy.effective_from)
+
+
 @bp.route("/policies")
 @roles_required("admin")
 def policies():
-    """List every version of every deadline policy (history is kept, never edited)."""
-    rows = db.session.scalars(select(DeadlinePolicy).order_by(
-        DeadlinePolicy.stage, DeadlinePolicy.kind, DeadlinePolicy.round, DeadlinePolicy.variant,
-        DeadlinePolicy.effective_from))
-    return render_template("admin/policies.html", policies=list(rows),
+    """List every version of every deadline policy (history is kept, never edited), a page
+    at a time with the total: versions only accumulate."""
+    page = db.paginate(select(DeadlinePolicy).order_by(*POLICY_ORDER),
+                       page=page_arg(), per_page=_page_size(), error_out=False)
+    return render_template("admin/policies.html", page=page, policies=page.items,
                            source_text=lambda source: source_in(source, _lang()),
                            stage_name=lambda c: catalog.label(STAGE_NAMES, c, _lang()),
                            variant_name=lambda c: catalog.label(VARIANT_NAMES, c, _lang()),
@@ -554,7 +559,7 @@ def policy_new():
                 (_("Áp dụng từ"), data.effective_from.strftime("%d/%m/%Y")),
                 (_("Căn cứ"), data.source)], impact)
         try:
-            _row, changed = admin_service.add_policy_version(data, current_user, clock.now())
+            row, changed = admin_service.add_policy_version(data, current_user, clock.now())
         except ValidationFailed as exc:
             db.session.rollback()
             deadline_service.invalidate()
@@ -564,7 +569,8 @@ def policy_new():
         deadline_service.invalidate()  # other requests must read the committed versions
         flash(_("Đã thêm phiên bản chính sách; %(n)s thời hạn của hồ sơ đang mở đã được "
                 "tính lại.", n=changed), "success")
-        return redirect(url_for("admin.policies"))
+        return redirect(_listed_at("admin.policies", list(db.session.scalars(
+            select(DeadlinePolicy.id).order_by(*POLICY_ORDER))), row.id))
     return _render_form(form, title, url_for("admin.policies"), hints=hints)
 
 
