@@ -63,8 +63,11 @@ class AgencyData:
 
 
 def agency_tree() -> list[tuple[Agency, int]]:
-    """Return every agency with its depth, parents before their children."""
-    agencies = sorted(db.session.scalars(select(Agency)), key=lambda a: name_order(a.name))
+    """Return every agency with its depth, parents before their children.
+
+    The same order on every call (namesakes by id): the admin list pages through it."""
+    agencies = sorted(db.session.scalars(select(Agency).order_by(Agency.id)),
+                      key=lambda a: name_order(a.name))
     children: dict[int | None, list[Agency]] = {}
     ids = {a.id for a in agencies}
     for agency in agencies:

@@ -6,6 +6,8 @@ index over unaccent() (ts_rank). Both are built in complaints/models/search_inde
 The global search box (`search_cases`) ranks within a bounded candidate set: the newest
 CANDIDATES matching cases this user may see (read in index order and stopped there), so a
 common word costs the same as a rare one; lists filtered by q (`apply`) rank every match.
+The reception desk's box (`desk_matches`) adds the code and the petitioners' names and
+numbers, and lists at most DESK_BOUND matches, a page at a time.
 
 A denunciation's content is searched only for readers who may see its denouncer
 (permissions.can_read_content): the letter may name them, and a match on a name or a phone
@@ -19,8 +21,10 @@ with a column filter on `subject`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import Select, case, column, func, literal_column, or_, select, table, text
+from sqlalchemy.orm import selectinload
 
 from complaints.domain.text import fold
 from complaints.extensions import db
@@ -148,23 +152,39 @@ _TRACKING_CODE = re.compile(r"\d{4}-[A-Z0-9]{8}")
 _WORD_LETTERS = re.compile(r"[^\W\d_]")  # a letter: the query is a name or words
 
 
-def desk_search(user: User, q: str, limit: int = 50) -> list[Case]:
-    """The reception desk's search box: the cases its desk logged that match `q` — the
-    tracking code itself, then a petitioner's name, ID number or phone, then words of the
-    subject or content — best first, each case once.
+DESK_BOUND = CANDIDATES  # the desk's search lists at most this many matches
 
-    Only for readers who see petitioners (reception logged them, identity included): an
-    agency's search must not find a case by the name of a secret denouncer.
+
+@dataclass(frozen=True)
+class DeskMatches:
+    """What the desk's search box found: case ids, best first, each once."""
+    ids: list[int]
+    # More cases may match than `ids` holds: a source reached the bound, or the words'
+    # ranking window (the newest CANDIDATES matches) was full.
+    more: bool
+
+
+def desk_matches(user: User, q: str, bound: int | None = None) -> DeskMatches:
+    """The reception desk's search box: the cases its desk logged that match `q` — the
+    tracking code itself, then a petitioner's name, ID number or phone (newest first), then
+    words of the subject or content (best first) — each case once, at most `bound` of them
+    (DESK_BOUND by default).
+
+    Ids only, so a long list costs little; the page shown loads its own rows
+    (`cases_in_order`). Only for readers who see petitioners (reception logged them,
+    identity included): an agency's search must not find a case by the name of a secret
+    denouncer.
     """
     from complaints.domain import contacts
     from complaints.domain.text import digits
     from complaints.models import Petition, Petitioner, PetitionSigner
 
+    bound = DESK_BOUND if bound is None else bound
     q = (q or "").strip()[:200]
     if not q:
-        return []
-    visible = queries.cases_visible_to(user)
-    found: list[Case] = []
+        return DeskMatches([], False)
+    visible = queries.cases_visible_to(user).with_only_columns(Case.id)
+    found: list[int] = []
     code = q.upper().replace(" ", "")
     if _TRACKING_CODE.fullmatch(code):
         found += db.session.scalars(visible.where(Case.tracking_code == code))
@@ -184,10 +204,24 @@ def desk_search(user: User, q: str, limit: int = 50) -> list[Case]:
         found += db.session.scalars(
             visible.where(Case.id.in_(select(Petition.case_id)
                                       .where(Petition.id.in_(people))))
-            .order_by(Case.id.desc()).limit(limit))
-    found += search_cases(user, q, limit)
+            .order_by(Case.id.desc()).limit(bound + 1))
+    worded = search_query(user, q, bound + 1)
+    by_words = [] if worded is None else list(
+        db.session.scalars(worded.with_only_columns(Case.id)))
+    found += by_words
     seen: set[int] = set()
-    return [c for c in found if not (c.id in seen or seen.add(c.id))][:limit]
+    ids = [i for i in found if not (i in seen or seen.add(i))]
+    return DeskMatches(ids[:bound], len(ids) > bound or len(by_words) >= CANDIDATES)
+
+
+def cases_in_order(ids: list[int]) -> list[Case]:
+    """The cases of these ids, in the order given (a page of `desk_matches`)."""
+    if not ids:
+        return []
+    rows = db.session.scalars(select(Case).where(Case.id.in_(ids))
+                              .options(selectinload(Case.agency)))
+    by_id = {case.id: case for case in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def agency_match(query: Select, q: str, user: User) -> Select:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -197,6 +198,7 @@ def test_policy_new_version_keeps_history(client, admin):
     assert len(db.session.scalars(select(DeadlinePolicy)).all()) == len(before)
     r = client.post("/admin/policies/new", data={**fields, "confirmed": "1"})
     assert r.status_code == 302
+    saved_at = r.headers["Location"]  # the page of the paged list that holds it
     rows = db.session.scalars(select(DeadlinePolicy).where(
         DeadlinePolicy.stage == "resolution", DeadlinePolicy.kind == "feedback")).all()
     assert sorted((p.effective_from, p.days) for p in rows) == [
@@ -209,7 +211,7 @@ def test_policy_new_version_keeps_history(client, admin):
         "days": "25", "unit": "working", "extension_days": "0", "max_extensions": "0",
         "effective_from": "2027-01-01", "source": "X", "confirmed": "1"})
     assert r.status_code == 422 and "Đã có phiên bản" in r.get_data(as_text=True)
-    listing = client.get("/admin/policies").get_data(as_text=True)
+    listing = client.get(saved_at).get_data(as_text=True)
     assert "01/01/2027" in listing and "Quyết định 1/QĐ" in listing
 
 
@@ -355,3 +357,78 @@ def test_routing_rules_are_listed_a_page_at_a_time_with_the_total(client, admin,
     assert "Quy tắc số 04" in second and "Quy tắc số 29" not in second
     past = client.get("/admin/routing-rules?page=99")
     assert past.status_code == 200 and 'data-testid="past-end"' in past.text
+
+
+def _row_links(html: str, pattern: str) -> list[str]:
+    return re.findall(pattern, html)
+
+
+def test_agencies_are_listed_a_page_at_a_time_with_the_total(client, admin, make_agency):
+    root = make_agency(code="UBND-T", level="province", name="Ủy ban nhân dân thành phố")
+    for i in range(29):
+        make_agency(code=f"PHONG-{i:02d}", parent=root, name=f"Phòng số {i:02d}")
+    db.session.commit()
+    first = client.get("/admin/agencies").text
+    assert "30 cơ quan." in first and 'href="/admin/agencies?page=2"' in first
+    codes = _row_links(first, r"<code>(PHONG-\d\d|UBND-T)</code>")
+    assert codes == ["UBND-T"] + [f"PHONG-{i:02d}" for i in range(24)]  # parent first
+    assert 'data-testid="continued-under"' not in first
+    second = client.get("/admin/agencies?page=2").text
+    assert "30 cơ quan." in second
+    assert _row_links(second, r"<code>(PHONG-\d\d|UBND-T)</code>") == [
+        f"PHONG-{i:02d}" for i in range(24, 29)]
+    # The page opens inside the committee's branch: its first row names its parent.
+    assert ('data-testid="continued-under">cấp dưới của Ủy ban nhân dân thành phố: <'
+            in second)
+    past = client.get("/admin/agencies?page=99")
+    assert past.status_code == 200 and 'data-testid="past-end"' in past.text
+    assert "danh sách có 30 cơ quan." in past.text and "Chưa có cơ quan nào." not in past.text
+
+
+def test_agencies_list_says_when_there_is_none(client, admin):
+    page = client.get("/admin/agencies").text
+    assert "Chưa có cơ quan nào." in page and 'data-testid="past-end"' not in page
+
+
+def test_a_saved_agency_is_on_the_page_the_admin_returns_to(client, admin, make_agency, app):
+    app.config["PAGE_SIZE"] = 5
+    root = make_agency(code="UBND-T", level="province", name="Ủy ban nhân dân thành phố")
+    for i in range(8):
+        make_agency(code=f"PHONG-{i:02d}", parent=root, name=f"Phòng số {i:02d}")
+    db.session.commit()
+    r = client.post("/admin/agencies/new", data={
+        "code": "PHONG-99", "name": "Phòng số 99", "level": "department",
+        "parent_code": "UBND-T", "locality_codes": "", "active": "y"})
+    assert r.status_code == 302 and r.headers["Location"] == "/admin/agencies?page=2"
+    assert "<code>PHONG-99</code>" in client.get(r.headers["Location"]).text
+    first = db.session.scalar(select(Agency).where(Agency.code == "PHONG-00"))
+    r = client.post(f"/admin/agencies/{first.id}/edit", data={
+        "code": "PHONG-00", "name": "Phòng số 00", "level": "department",
+        "parent_code": "UBND-T", "locality_codes": "", "active": "y"})
+    assert r.status_code == 302 and r.headers["Location"] == "/admin/agencies"
+
+
+def test_policies_are_listed_a_page_at_a_time_with_the_total(client, admin, app):
+    app.config["PAGE_SIZE"] = 10
+    ordered = [str(i) for i in db.session.scalars(select(DeadlinePolicy.id).order_by(
+        DeadlinePolicy.stage, DeadlinePolicy.kind, DeadlinePolicy.round,
+        DeadlinePolicy.variant, DeadlinePolicy.effective_from))]
+    total = len(ordered)
+    assert total > 10  # the seeded versions alone fill more than a page
+    pages = -(-total // 10)
+    link = r"/admin/policies/new\?from=(\d+)"
+    first = client.get("/admin/policies").text
+    assert f"{total} phiên bản chính sách." in first
+    assert 'href="/admin/policies?page=2"' in first
+    assert _row_links(first, link) == ordered[:10]
+    second = client.get("/admin/policies?page=2").text
+    assert f"{total} phiên bản chính sách." in second
+    assert _row_links(second, link) == ordered[10:20]
+    last = client.get(f"/admin/policies?page={pages}").text
+    assert _row_links(last, link) == ordered[(pages - 1) * 10:]
+    past = client.get(f"/admin/policies?page={pages + 1}")
+    assert past.status_code == 200 and 'data-testid="past-end"' in past.text
+    assert f"danh sách có {total} phiên bản." in past.text
+    assert "Chưa có chính sách thời hạn nào." not in past.text
+    client.get("/lang/en?next=/")
+    assert f"{total} policy versions." in client.get("/admin/policies").text

@@ -545,3 +545,88 @@ def test_the_desk_downloads_its_whole_queue(client, desk, make_case, make_agency
     book = load_workbook(io.BytesIO(client.get("/reception/?export=xlsx").data))
     sheet = book.active
     assert sheet.max_row == 4 and sheet.cell(2, 4).is_date
+
+
+def _codes_listed(html: str) -> list[str]:
+    table = html[html.index('data-testid="search-results"'):] if (
+        'data-testid="search-results"' in html) else ""
+    return re.findall(r"<code>([^<]+)</code>", table)
+
+
+def _pager_links(html: str) -> list[str]:
+    nav = html[html.index('aria-label="Phân trang"'):]
+    return re.findall(r'href="([^"]+)"', nav[:nav.index("</nav>")])
+
+
+def test_the_desk_search_is_paged_with_the_total_and_keeps_the_query(client, desk, make_case,
+                                                                      app):
+    officer, _ward = desk
+    app.config["PAGE_SIZE"] = 2
+    matching = {make_case(actor=officer, subject=f"Lấn chiếm vỉa hè số {i}").tracking_code
+                for i in range(5)}
+    other = make_case(actor=officer, subject="Tranh chấp đất đai")
+    db.session.commit()
+    first = client.get("/reception/search", query_string={"q": "lan chiem"}).text
+    assert "5 hồ sơ khớp, phù hợp nhất trước." in first
+    assert "Chỉ hiện" not in first and "Ít nhất" not in first
+    links = _pager_links(first)
+    assert links and all("q=lan+chiem" in link for link in links)  # the query rides along
+    assert any("page=2" in link for link in links) and any("page=3" in link for link in links)
+    seen = []
+    for page in (1, 2, 3):
+        html = client.get("/reception/search", query_string={"q": "lan chiem", "page": page}).text
+        assert "5 hồ sơ khớp" in html, page
+        seen += _codes_listed(html)
+    assert len(seen) == 5 and set(seen) == matching  # each once, page after page
+    assert other.tracking_code not in seen
+    past = client.get("/reception/search", query_string={"q": "lan chiem", "page": 99}).text
+    assert 'data-testid="page-out-of-range"' in past and 'data-testid="no-results"' not in past
+    assert "có 5 hồ sơ trong 3 trang" in past
+    assert 'href="/reception/search?q=lan+chiem"' in past  # back to its first page
+    for odd in ("0", "-1", "abc", "99999999999999999999"):
+        response = client.get("/reception/search", query_string={"q": "lan chiem",
+                                                                  "page": odd})
+        assert response.status_code == 200, odd
+
+
+def test_the_desk_search_says_when_it_stops_at_its_bound(client, desk, make_case, app,
+                                                         monkeypatch):
+    from complaints.services import search
+
+    officer, _ward = desk
+    app.config["PAGE_SIZE"] = 2
+    for i in range(5):
+        make_case(actor=officer, subject=f"Lấn chiếm vỉa hè số {i}")
+    db.session.commit()
+    monkeypatch.setattr(search, "DESK_BOUND", 3)
+    first = client.get("/reception/search", query_string={"q": "lan chiem"}).text
+    assert "Ít nhất 3 hồ sơ khớp" in first and "thêm từ để thu hẹp" in first
+    second = client.get("/reception/search", query_string={"q": "lan chiem", "page": 2}).text
+    assert len(_codes_listed(first)) == 2 and len(_codes_listed(second)) == 1
+    client.get("/lang/en?next=/")
+    english = client.get("/reception/search", query_string={"q": "lan chiem"}).text
+    assert "At least 3 cases match" in english
+
+
+def test_desk_matches_pages_within_a_bound_and_flags_more(desk, make_case, monkeypatch):
+    from complaints.services import search
+
+    officer, _ward = desk
+    cases = [make_case(actor=officer, subject=f"Lấn chiếm vỉa hè số {i}") for i in range(5)]
+    person_ = cases[0].petitions[0].signers[0].petitioner
+    db.session.commit()
+    found = search.desk_matches(officer, "lan chiem")
+    assert sorted(found.ids) == sorted(c.id for c in cases) and not found.more
+    assert [c.id for c in search.cases_in_order(found.ids[::-1])] == found.ids[::-1]
+    assert search.desk_matches(officer, "lan chiem", bound=4) == search.DeskMatches(
+        found.ids[:4], True)
+    # The words are ranked among the newest CANDIDATES matches only: a full window may
+    # hide more, and the page must not claim an exact total.
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    windowed = search.desk_matches(officer, "lan chiem")
+    assert len(windowed.ids) == 3 and windowed.more
+    # The code first, then a petitioner's number, each case once.
+    by_code = search.desk_matches(officer, cases[2].tracking_code)
+    assert by_code.ids == [cases[2].id] and not by_code.more
+    assert search.desk_matches(officer, person_.phone).ids == [cases[0].id]
+    assert search.desk_matches(officer, "  ") == search.DeskMatches([], False)

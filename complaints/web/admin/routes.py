@@ -48,7 +48,7 @@ from complaints.web.admin.forms import (
 )
 from complaints.web.forms import select_choices
 from complaints.web.i18n import translate, translate_errors
-from complaints.web.pagination import page_arg
+from complaints.web.pagination import ListPagination, page_arg
 
 STAGE_NAMES = {"handling": ("Xử lý đơn", "Handling"), "acceptance": ("Thụ lý", "Acceptance"),
                "resolution": ("Giải quyết", "Resolution")}
@@ -161,11 +161,30 @@ def _agency_data(form: AgencyForm) -> admin_service.AgencyData:
         name_en=form.name_en.data, locality_codes=codes, active=form.active.data)
 
 
+def _page_size() -> int:
+    return current_app.config.get("PAGE_SIZE", 25)
+
+
+def _listed_at(endpoint: str, ids: list[int], row_id: int) -> str:
+    """The page of a paged list (its ids in list order) that shows this row: where a save
+    returns, so the row just added or changed is in sight."""
+    page = ids.index(row_id) // _page_size() + 1 if row_id in ids else 1
+    return url_for(endpoint, page=page if page > 1 else None)
+
+
+def _agencies_at(agency_id: int) -> str:
+    return _listed_at("admin.agencies", [a.id for a, _depth in admin_service.agency_tree()],
+                      agency_id)
+
+
 @bp.route("/agencies")
 @roles_required("admin")
 def agencies():
-    """List agencies as a hierarchy."""
-    return render_template("admin/agencies.html", tree=admin_service.agency_tree())
+    """List agencies as a hierarchy, a page at a time with the total (a province counts
+    hundreds: departments, districts, communes); a parent comes before its children, so a
+    page may open inside a branch: the template names the parent of its first row."""
+    page = ListPagination(admin_service.agency_tree(), page_arg(), _page_size())
+    return render_template("admin/agencies.html", page=page, tree=page.items)
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"])
@@ -185,7 +204,7 @@ def agency_new():
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
         flash(_("Đã thêm cơ quan %(name)s.", name=_agency_name(agency)), "success")
-        return redirect(url_for("admin.agencies"))
+        return redirect(_agencies_at(agency.id))
     return _render_form(form, _("Thêm cơ quan"), url_for("admin.agencies"), hints=hints)
 
 
@@ -212,7 +231,7 @@ def agency_edit(agency_id: int):
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
         flash(_("Đã lưu cơ quan %(name)s.", name=_agency_name(agency)), "success")
-        return redirect(url_for("admin.agencies"))
+        return redirect(_agencies_at(agency.id))
     return _render_form(form, title, url_for("admin.agencies"), hints=hints)
 
 
@@ -466,14 +485,19 @@ def routing_rule_delete(rule_id: int):
 # --- Deadline policies -------------------------------------------------------------
 
 
+# One version per key (a unique constraint): a total order, stable from page to page.
+POLICY_ORDER = (DeadlinePolicy.stage, DeadlinePolicy.kind, DeadlinePolicy.round,
+                DeadlinePolicy.variant, DeadlinePolicy.effective_from)
+
+
 @bp.route("/policies")
 @roles_required("admin")
 def policies():
-    """List every version of every deadline policy (history is kept, never edited)."""
-    rows = db.session.scalars(select(DeadlinePolicy).order_by(
-        DeadlinePolicy.stage, DeadlinePolicy.kind, DeadlinePolicy.round, DeadlinePolicy.variant,
-        DeadlinePolicy.effective_from))
-    return render_template("admin/policies.html", policies=list(rows),
+    """List every version of every deadline policy (history is kept, never edited), a page
+    at a time with the total: versions only accumulate."""
+    page = db.paginate(select(DeadlinePolicy).order_by(*POLICY_ORDER),
+                       page=page_arg(), per_page=_page_size(), error_out=False)
+    return render_template("admin/policies.html", page=page, policies=page.items,
                            source_text=lambda source: source_in(source, _lang()),
                            stage_name=lambda c: catalog.label(STAGE_NAMES, c, _lang()),
                            variant_name=lambda c: catalog.label(VARIANT_NAMES, c, _lang()),
@@ -535,7 +559,7 @@ def policy_new():
                 (_("Áp dụng từ"), data.effective_from.strftime("%d/%m/%Y")),
                 (_("Căn cứ"), data.source)], impact)
         try:
-            _row, changed = admin_service.add_policy_version(data, current_user, clock.now())
+            row, changed = admin_service.add_policy_version(data, current_user, clock.now())
         except ValidationFailed as exc:
             db.session.rollback()
             deadline_service.invalidate()
@@ -545,7 +569,8 @@ def policy_new():
         deadline_service.invalidate()  # other requests must read the committed versions
         flash(_("Đã thêm phiên bản chính sách; %(n)s thời hạn của hồ sơ đang mở đã được "
                 "tính lại.", n=changed), "success")
-        return redirect(url_for("admin.policies"))
+        return redirect(_listed_at("admin.policies", list(db.session.scalars(
+            select(DeadlinePolicy.id).order_by(*POLICY_ORDER))), row.id))
     return _render_form(form, title, url_for("admin.policies"), hints=hints)
 
 

@@ -36,7 +36,7 @@ from complaints.web import sealed
 from complaints.web.export import download
 from complaints.web.forms import select_choices, with_service_errors
 from complaints.web.i18n import error_text, translate, translate_errors
-from complaints.web.pagination import page_arg
+from complaints.web.pagination import ListPagination, page_arg
 from complaints.web.reception import bp
 from complaints.web.reception.forms import MAX_PETITIONER_ROWS, PETITIONER_ROWS, IntakeForm
 
@@ -52,14 +52,18 @@ def _lang() -> str:
 @bp.route("/search")
 @roles_required("reception")
 def search():
-    """Find a case this desk logged: by code, petitioner or words (it left the queue)."""
+    """Find a case this desk logged: by code, petitioner or words (it left the queue); a
+    page at a time with the total, up to search.DESK_BOUND matches (the page says when
+    more may match)."""
     q = request.args.get("q", "").strip()[:200]
-    results = search_service.desk_search(current_user, q) if q else []
-    return render_template("reception/search.html", q=q, results=results,
-                           limit=SEARCH_LIMIT, today=clock.today())
-
-
-SEARCH_LIMIT = 50
+    page = more = None
+    if q:
+        found = search_service.desk_matches(current_user, q)
+        page = ListPagination(found.ids, page_arg(), current_app.config.get("PAGE_SIZE", 25),
+                              load=search_service.cases_in_order)
+        more = found.more
+    return render_template("reception/search.html", q=q, page=page, more=more,
+                           today=clock.today())
 
 
 @bp.route("/")
