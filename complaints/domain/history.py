@@ -10,6 +10,7 @@ holds: the case a later letter joins, or the first-round case a second complaint
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from complaints.domain.catalog import PETITION_HISTORY
@@ -38,6 +39,17 @@ HISTORY_BY_KIND = {
 FOLLOW_UPS = (FOLLOW_UP, FOLLOW_UP_OVERDUE)
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """The case the system already holds on the matter: the one a later letter joins, or
+    the earlier case a new one is linked to (parent), as it stands now."""
+    kind: str
+    complaint_round: int | None = None
+    decided_on: date | None = None  # its decision or conclusion (None: not decided)
+    due_on: date | None = None  # its resolution's due day while its clock runs, if unmet
+    first_history: str = FIRST  # what its first letter said of the matter before it
+
+
 def history_error(kind: str | None, complaint_round: int | None, history: str | None,
                   ) -> str | None:
     """Why `history` cannot be stated for a petition of this kind (None: it can)."""
@@ -45,30 +57,34 @@ def history_error(kind: str | None, complaint_round: int | None, history: str | 
         return None
     if history not in HISTORY_BY_KIND.get(kind or "", ()):
         return "kind"
-    if kind == "complaint" and complaint_round == 2 and history in (FIRST, REPEATED):
-        return "second_round"  # a second complaint follows a first-round decision
+    if kind == "complaint" and complaint_round == 2 and history == FIRST:
+        # A second complaint follows a first round: decided, or left overdue (repeated).
+        return "second_round"
     return None
 
 
-def derive(kind: str, *, complaint_round: int | None = None, joined: bool = False,
-           case_round: int | None = None, decided_on: date | None = None,
-           due_on: date | None = None, received_on: date | None = None) -> str:
+def derive(kind: str, received_on: date, *, complaint_round: int | None = None,
+           earlier: Earlier | None = None) -> str:
     """The history of a petition the desk left blank.
 
-    A new case's letter is first time, or decided in round 1 for a second complaint. A
-    later letter joined to a case (`joined`) repeats the matter; if the case had been
-    decided by the letter's day (`decided_on`), a complaint was decided in the case's round
-    and a denunciation is a follow-up; if the case's resolution was due before that day
-    and not decided, a denunciation is a follow-up for the delay.
+    With nothing earlier in the system, a letter is first time, or decided in round 1 for a
+    second complaint (the first round happened outside the system). About a matter the
+    system holds (`earlier`): if that case was decided by the letter's day, a complaint was
+    decided in its round and a denunciation is a follow-up; else a denunciation whose
+    resolution was due before that day is a follow-up for the delay; else the letter says
+    what the case's first letter said of the matter, or that it was sent before.
     """
-    if not joined:
+    if earlier is None:
         return DECIDED_ROUND1 if kind == "complaint" and complaint_round == 2 else FIRST
-    decided = decided_on is not None and (received_on is None or decided_on <= received_on)
-    if kind == "complaint" and decided:
-        return DECIDED_ROUND2 if case_round == 2 else DECIDED_ROUND1
-    if kind == "denunciation":
-        if decided:
+    if earlier.decided_on is not None and earlier.decided_on <= received_on:
+        if kind == "complaint" and earlier.kind == "complaint":
+            return DECIDED_ROUND2 if earlier.complaint_round == 2 else DECIDED_ROUND1
+        if kind == "denunciation":
             return FOLLOW_UP
-        if due_on is not None and received_on is not None and due_on < received_on:
-            return FOLLOW_UP_OVERDUE
+    elif (kind == "denunciation" and earlier.due_on is not None
+          and earlier.due_on < received_on):
+        return FOLLOW_UP_OVERDUE
+    inherited = earlier.first_history
+    if inherited != FIRST and inherited in HISTORY_BY_KIND.get(kind, ()):
+        return inherited
     return REPEATED

@@ -234,7 +234,9 @@ class Petition(db.Model):
     # The history of the matter (domain.history): first time, repeated, decided before, a
     # follow-up denunciation; 02/XLD counts the letters received by it. The service checks
     # the code against the kind (no CHECK: SQLite would rebuild the table to add one).
-    history: Mapped[str] = mapped_column(String(20), default="first", server_default="first")
+    # Intake always sets it; the server default (no Python one) leaves older revisions'
+    # INSERTs, as the migration tests write them, without the column.
+    history: Mapped[str] = mapped_column(String(20), server_default="first")
     handled_on: Mapped[date | None] = mapped_column(Date)
     forwarded_to: Mapped[str | None] = mapped_column(String(255))
     reply_received_on: Mapped[date | None] = mapped_column(Date)  # văn bản phúc đáp

@@ -21,7 +21,7 @@ from complaints.domain import history as histories
 from complaints.domain.catalog import CHANNELS, KINDS
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.limits import CONTENT_MAX
-from complaints.domain.messages import N_
+from complaints.domain.messages import N_, Named
 from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
 from complaints.models import (
@@ -489,29 +489,56 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
 
 _HISTORY_MESSAGES = {
     "kind": N_("Lịch sử vụ việc này không áp dụng cho loại đơn đã chọn."),
-    "second_round": N_("Khiếu nại lần hai: vụ việc đã được giải quyết lần đầu, chọn “Đã được "
-                       "giải quyết lần đầu” hoặc để trống."),
+    "second_round": N_("Khiếu nại lần hai không phải gửi lần đầu: chọn “Đã được giải quyết lần "
+                       "đầu” (hoặc “Gửi nhiều lần” nếu lần đầu quá hạn mà chưa được giải "
+                       "quyết), hoặc để trống."),
 }
 
 
 def history_errors(errors: dict[str, str], kind: str, complaint_round: int | None,
-                    history: str | None, prefix: str = "") -> None:
+                   history: str | None, prefix: str = "", joined: str | None = None) -> None:
+    """The history stated does not fit the kind; `joined`: the code of the case the letter
+    joins, whose kind it is checked against (not the kind typed on the form)."""
     problem = histories.history_error(kind, complaint_round, history)
-    if problem:
+    if problem == "kind" and joined:
+        errors.setdefault(prefix + "history", N_(
+            "Lịch sử vụ việc đã chọn không áp dụng cho hồ sơ %(code)s (%(kind)s) mà đơn được "
+            "nhập vào.", code=joined, kind=Named(*KINDS[kind])))
+    elif problem:
         errors.setdefault(prefix + "history", _HISTORY_MESSAGES[problem])
+
+
+def _new_history(data: CaseData, refs: _References, complaint_round: int | None) -> str:
+    """The derived history of a new case's first letter: from the earlier case it is
+    linked to (parent), if any."""
+    parent = db.session.get(Case, refs.parent_id) if refs.parent_id is not None else None
+    received_on = data.petition.received_on
+    return histories.derive(data.kind, received_on, complaint_round=complaint_round,
+                            earlier=earlier_case(parent, received_on) if parent else None)
+
+
+def earlier_case(case: Case, received_on: date) -> histories.Earlier:
+    """What a letter of `received_on` about the matter of `case` finds in the system: its
+    decision, its resolution's due day if the clock runs and it was not met by then, and
+    what its first letter said of the matter's history."""
+    row = case.deadline("resolution")
+    running = (row is not None and case.status != states.SUSPENDED
+               and (row.met_on is None or row.met_on > received_on))
+    first = min(case.petitions, key=lambda p: (p.received_on, p.id or 0), default=None)
+    return histories.Earlier(
+        kind=case.kind, complaint_round=case.complaint_round, decided_on=case.resolved_on,
+        due_on=row.due_on if running else None,
+        first_history=(first.history if first is not None else None) or histories.FIRST)
 
 
 def joined_history(case: Case, data: PetitionData) -> str:
     """The history of a later letter joined to `case`: as stated, else derived from the
-    case as it stood on the letter's day (decided by then, or its resolution overdue)."""
+    case as it stands (decided by the letter's day, its resolution overdue, or what its
+    first letter said). Read before the letter is added to the case."""
     if data.history:
         return data.history
-    row = case.deadline("resolution")
-    due_on = row.due_on if row is not None and (
-        row.met_on is None or row.met_on > data.received_on) else None
-    return histories.derive(case.kind, joined=True, case_round=case.complaint_round,
-                            decided_on=case.resolved_on, due_on=due_on,
-                            received_on=data.received_on)
+    return histories.derive(case.kind, data.received_on,
+                            earlier=earlier_case(case, data.received_on))
 
 
 def denouncer_errors(kind: str, people: list, eligible: bool = True,
@@ -694,8 +721,7 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
                         received_by_id=actor.id if actor else None,
                         reception_session_id=reception_session_id,
                         eligible=data.petition.eligible, is_duplicate=False, signers=[],
-                        history=data.petition.history or histories.derive(
-                            data.kind, complaint_round=round_))
+                        history=data.petition.history or _new_history(data, refs, round_))
     case.petitions.append(petition)
     deadlines.set_deadline(case, "handling", case.received_on)
     deadlines.refresh_attention(case, new=True)
@@ -781,13 +807,15 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
     errors = validate_petition(data, today)
     for key, message in denouncer_errors(case.kind, data.petitioners, data.eligible).items():
         errors.setdefault(key, message)  # a new denouncer on a denunciation too
-    history_errors(errors, case.kind, case.complaint_round, data.history)
+    history_errors(errors, case.kind, case.complaint_round, data.history,
+                   joined=case.tracking_code)
     if errors:
         raise ValidationFailed(errors)
+    history = joined_history(case, data)  # from the case before this letter joins it
     petition = _add_petition(case, data, actor)
     petition.reception_session_id = reception_session_id
     petition.is_duplicate = True
-    petition.history = joined_history(case, data)
+    petition.history = history
     petition.handling_outcome = "joined"
     petition.handled_on = data.received_on
     db.session.flush()

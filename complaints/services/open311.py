@@ -307,7 +307,7 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date,
         content_note="\n".join(where) or None,
     )
     token = post_token(params, today)
-    if (repeated := repeated_post(token, lang)) is not None:
+    if (repeated := repeated_post(token, lang, phone=bool(phone))) is not None:
         return repeated
     try:
         case, pin = public.submit_online(data, agency_code, now, today)
@@ -347,15 +347,21 @@ def post_token(params: dict, today: date) -> str:
     return _POST_KEY_PREFIX + digest[:56]
 
 
-def repeated_post(token: str, lang: str = "vi") -> dict | None:
+def repeated_post(token: str, lang: str = "vi", phone: bool = True) -> dict | None:
     """The answer to a post already made today (None: it is new). The PIN went with the
-    first answer and is not kept in clear: the notice says how to look the case up."""
+    first answer and is not kept in clear: the notice says how else to look the case up
+    (by the phone number, if the post gave one; else at the reception desk)."""
     code = intake.submitted_case(token)
     if code is None:
         return None
-    notice = (f"Already received today: tracking code {code}. The look-up PIN was given in "
-              f"the first answer; without it, look the case up with the phone number given."
-              if lang == "en" else
-              f"Đơn này đã được nhận trong ngày: mã hồ sơ {code}. Mã PIN tra cứu đã báo ở lần "
-              f"gửi đầu; nếu không có, tra cứu bằng số điện thoại đã khai.")
+    if lang == "en":
+        notice = (f"Already received today: tracking code {code}. The look-up PIN was given "
+                  f"in the first answer; without it, "
+                  + ("look the case up with the phone number given." if phone else
+                     "ask the citizen reception desk, giving the tracking code."))
+    else:
+        notice = (f"Đơn này đã được nhận trong ngày: mã hồ sơ {code}. Mã PIN tra cứu đã báo ở "
+                  f"lần gửi đầu; nếu không có, "
+                  + ("tra cứu bằng số điện thoại đã khai." if phone else
+                     "liên hệ bộ phận tiếp công dân, nêu mã hồ sơ."))
     return {"service_request_id": code, "service_notice": notice, "account_id": None}

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, false, select
 
+from complaints.domain import history as histories
 from complaints.domain import reception as rules
 from complaints.domain import scoring
 from complaints.domain.catalog import RECEPTION_KINDS
@@ -138,7 +139,7 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
                     "mở hồ sơ mới.")
             else:
                 intake.history_errors(errors, case.kind, case.complaint_round,
-                                      row.petition.history, prefix)
+                                      row.petition.history, prefix, joined=case.tracking_code)
         else:
             errors.update(intake.validate_case(row, today, prefix=prefix, actor=actor))
     return errors
@@ -146,7 +147,8 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
 
 def petition_counts(petitions: list[intake.CaseData | JoinedPetition]) -> dict[str, int]:
     """The session's figures as the petitions recorded at it show them: a turn and its
-    signers per petition, a new matter per case opened, a repeated one per case joined,
+    signers per petition, a new matter per case opened (a repeated one if its letter says
+    the matter was raised before), a repeated one per case joined,
     a delegation (đoàn đông người) per petition of 5 or more people."""
     out = dict.fromkeys(COUNTS, 0)
     joined = set()
@@ -156,13 +158,15 @@ def petition_counts(petitions: list[intake.CaseData | JoinedPetition]) -> dict[s
         out["people"] += size
         if isinstance(row, JoinedPetition):
             joined.add(row.tracking_code.strip().upper())
-        else:
+        elif row.petition.history in (None, histories.FIRST):
             out["matters_first"] += 1
+        else:  # a new case here, but the citizen raised the matter before (domain.history)
+            out["matters_repeated"] += 1
         if size >= intake.GROUP_SIZE:
             out["delegations"] += 1
             out["delegation_people"] += size
             out["delegation_matters"] += 1
-    out["matters_repeated"] = len(joined)
+    out["matters_repeated"] += len(joined)
     return out
 
 

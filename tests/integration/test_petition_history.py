@@ -82,7 +82,8 @@ def test_a_stated_history_is_kept_and_a_wrong_one_refused(make_case, world):
     with pytest.raises(intake.ValidationFailed) as refused:
         intake.add_petition(case, _letter(date(2026, 10, 6), "follow_up"),
                             world["reception"], NOW, TODAY)
-    assert "loại đơn" in refused.value.errors["history"]
+    message = refused.value.errors["history"]
+    assert "không áp dụng cho hồ sơ" in message and case.tracking_code in message
 
 
 def test_a_second_complaint_was_decided_in_round_1(make_case, world):
@@ -157,7 +158,8 @@ def test_api_takes_and_shows_the_history(api, world):
                       "petitioners": [{"full_name": "Trần Văn A", "phone": "0912345678",
                                        "address": "Số 1 Lạch Tray"}]})
     assert later.status_code == 201, later.get_json()
-    assert [p["history"] for p in later.get_json()["petitions"]] == ["follow_up", "repeated"]
+    # Left blank, a later letter says what the case's first letter said of the matter.
+    assert [p["history"] for p in later.get_json()["petitions"]] == ["follow_up", "follow_up"]
 
 
 @pytest.mark.parametrize("value", ["court", "bogus"])
@@ -198,4 +200,5 @@ def test_inspector_sees_each_letters_history(client, login, make_case, make_user
     login(make_user("inspector"))
     page = _page(client.get(f"/inspection/cases/{case.tracking_code}"))
     assert "Đã có bản án, quyết định của Tòa án" in page
-    assert "Gửi nhiều lần, chưa được giải quyết; đơn trùng, nhiều lần" in page
+    # The later letter, left blank, says what the first said of the matter.
+    assert "Đã có bản án, quyết định của Tòa án; đơn trùng, nhiều lần" in page

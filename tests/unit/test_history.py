@@ -26,7 +26,7 @@ def test_every_kind_has_first_and_repeated_and_every_code_a_label():
     ("complaint", 1, "decided_round2", None),
     ("complaint", 2, "decided_round1", None),
     ("complaint", 2, "first", "second_round"),
-    ("complaint", 2, "repeated", "second_round"),
+    ("complaint", 2, "repeated", None),  # after an overdue first round
     ("complaint", 1, "follow_up", "kind"),
     ("denunciation", None, "follow_up_overdue", None),
     ("denunciation", None, "court", "kind"),
@@ -40,27 +40,46 @@ def test_history_error(kind, round_, value, problem):
 
 
 def test_a_new_case_is_first_time_unless_a_second_complaint():
-    assert h.derive("complaint", complaint_round=1) == h.FIRST
-    assert h.derive("complaint", complaint_round=2) == h.DECIDED_ROUND1
-    assert h.derive("denunciation") == h.FIRST
+    assert h.derive("complaint", D, complaint_round=1) == h.FIRST
+    assert h.derive("complaint", D, complaint_round=2) == h.DECIDED_ROUND1
+    assert h.derive("denunciation", D) == h.FIRST
 
 
-def test_a_joined_letter_repeats_the_matter_until_it_is_decided():
-    assert h.derive("feedback", joined=True, decided_on=D, received_on=D) == h.REPEATED
-    assert h.derive("complaint", joined=True, case_round=1, received_on=D) == h.REPEATED
+def _earlier(kind="complaint", **kw) -> h.Earlier:
+    return h.Earlier(kind=kind, **kw)
+
+
+def test_a_letter_about_a_held_matter_repeats_it_until_it_is_decided():
+    assert h.derive("feedback", D, earlier=_earlier("feedback", decided_on=D)) == h.REPEATED
+    assert h.derive("complaint", D, earlier=_earlier(complaint_round=1)) == h.REPEATED
     # Decided after the letter's day: not yet decided when the letter came.
-    assert h.derive("complaint", joined=True, case_round=1, decided_on=date(2026, 11, 11),
-                    received_on=D) == h.REPEATED
-    assert h.derive("complaint", joined=True, case_round=1, decided_on=D,
-                    received_on=D) == h.DECIDED_ROUND1
-    assert h.derive("complaint", joined=True, case_round=2, decided_on=date(2026, 11, 1),
-                    received_on=D) == h.DECIDED_ROUND2
+    assert h.derive("complaint", D, earlier=_earlier(
+        complaint_round=1, decided_on=date(2026, 11, 11))) == h.REPEATED
+    assert h.derive("complaint", D, earlier=_earlier(complaint_round=1, decided_on=D)) == (
+        h.DECIDED_ROUND1)
+    assert h.derive("complaint", D, earlier=_earlier(
+        complaint_round=2, decided_on=date(2026, 11, 1))) == h.DECIDED_ROUND2
 
 
-def test_a_joined_denunciation_follows_a_conclusion_or_an_overdue_resolution():
-    assert h.derive("denunciation", joined=True, decided_on=date(2026, 11, 1),
-                    received_on=D) == h.FOLLOW_UP
-    assert h.derive("denunciation", joined=True, due_on=date(2026, 11, 9),
-                    received_on=D) == h.FOLLOW_UP_OVERDUE
-    # Due on the letter's own day is not overdue yet.
-    assert h.derive("denunciation", joined=True, due_on=D, received_on=D) == h.REPEATED
+def test_a_letter_says_what_the_first_letter_said_of_the_matter():
+    """A later letter on an undecided second complaint: its matter was decided in round 1,
+    as the case's first letter says (QA round 22); a court judgment stays one."""
+    second = _earlier(complaint_round=2, first_history=h.DECIDED_ROUND1)
+    assert h.derive("complaint", D, earlier=second) == h.DECIDED_ROUND1
+    assert h.derive("complaint", D, earlier=_earlier(first_history=h.COURT)) == h.COURT
+    # A second complaint after an overdue first round, itself linked: sent before.
+    assert h.derive("complaint", D, complaint_round=2, earlier=_earlier(
+        complaint_round=1)) == h.REPEATED
+    assert h.derive("complaint", D, complaint_round=2, earlier=_earlier(
+        complaint_round=1, decided_on=date(2026, 10, 1))) == h.DECIDED_ROUND1
+
+
+def test_a_denunciation_follows_a_conclusion_or_an_overdue_resolution():
+    assert h.derive("denunciation", D, earlier=_earlier(
+        "denunciation", decided_on=date(2026, 11, 1))) == h.FOLLOW_UP
+    assert h.derive("denunciation", D, earlier=_earlier(
+        "denunciation", due_on=date(2026, 11, 9))) == h.FOLLOW_UP_OVERDUE
+    # Due on the letter's own day is not overdue yet; no due day (clock stopped): neither.
+    assert h.derive("denunciation", D, earlier=_earlier("denunciation", due_on=D)) == (
+        h.REPEATED)
+    assert h.derive("denunciation", D, earlier=_earlier("denunciation")) == h.REPEATED

@@ -139,7 +139,8 @@ def create_request(fmt: str):
         raise
     except IntegrityError:
         db.session.rollback()  # the same post, sent at the same moment, saved it first
-        item = open311.repeated_post(open311.post_token(params, clock.today()), _lang())
+        item = open311.repeated_post(open311.post_token(params, clock.today()), _lang(),
+                                     phone=bool((params.get("phone") or "").strip()))
         if item is None:
             raise
     return _answer(fmt, "service_requests", "request", [item])

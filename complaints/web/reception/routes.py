@@ -346,6 +346,10 @@ def _join_case(code: str, petition: intake.PetitionData, pending, rows, form, ma
         intake.record_submission(form.draft.data, case.id, clock.now())
     except ValidationFailed as exc:
         db.session.rollback()
+        # The similar cases again, to join another one (QA round 22: they were gone).
+        matches = matches or duplicates.find_similar(
+            petition.petitioners, form.subject.data, form.content.data,
+            form.locality_code.data or None, clock.today(), visible_to=current_user)
         return _render_intake(form, _service_errors(exc.errors, rows), matches, pending), 422
     except IntegrityError:
         db.session.rollback()  # the same form, sent at the same moment, joined it first
