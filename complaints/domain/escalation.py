@@ -104,6 +104,11 @@ SYSTEM_CLOSURES = (SUPERSEDED, NO_LONGER_MASS)
 # entered later. The others stood when raised, and the scorecard still counts them.
 LAPSE_ENDED, LAPSE_OVERTAKEN = "ended", "overtaken"
 LAPSE_REASONS = (LAPSE_ENDED, LAPSE_OVERTAKEN, NO_LONGER_MASS)
+# Statuses that end a case before any decision (withdrawn by every petitioner, or closed at
+# the desk or refused): nothing more is owed, so the open ladder escalations lapse as ended
+# (still counted: they stood when raised). A resolution keeps them for the addressee to
+# acknowledge, as the stage it completed keeps its deadline.
+LADDER_ENDS = frozenset({"withdrawn", "filed", "guided", "forwarded", "not_accepted"})
 def answerable(stage: str, agency_id: int | None, reception_agency_id: int | None) -> int | None:
     """The agency an escalation is scored against, fixed when it is raised: the desk that
     received the case for its handling deadline, else the agency then holding the case

@@ -257,7 +257,10 @@ def refresh_attention(case: Case, steps: esc_rules.Ladder | None = None,
                                                                          states.SUSPENDED):
         current = active_deadline(case)
     if current is None:
+        # No clock runs (suspended, resolved, ended): nothing is overdue (QA round 23: a
+        # withdrawn or suspended case kept its "overdue" flag in every list).
         case.next_attention_on = None
+        case.flag_overdue = False
         return
     steps = steps if steps is not None else ladder()
     reached = -1 if new else reached_level(case, current)
@@ -553,9 +556,11 @@ def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
     elif policy is not None:
         updates, moved, left = _policy_recompute(policy, rules)
     batches = [query]
+    later: set[int] = set()  # cases a due date moved later: an overdue may be taken back
     if day is not None or policy is not None:
         _write_recomputed(updates, moved, now, actor, reason)
         changed = len(moved)
+        later = {case_id for case_id, _stage, before, after in moved if after > before}
         ids = sorted(left)  # in batches: a driver limits the parameters of one statement
         batches = [query.where(Case.id.in_(ids[i:i + 500])) for i in range(0, len(ids), 500)]
     # Materialised first: the loop writes audit events, and a streaming cursor left open
@@ -568,14 +573,34 @@ def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
             set_deadline(case, row.stage, row.start_on, row.extended_days)
             if row.due_on != before:
                 changed += 1
+                if row.due_on > before:
+                    later.add(case.id)
                 data = {"stage": row.stage, "from": before, "to": row.due_on}
                 if reason:
                     data["reason"] = reason
                 audit.record_case(case, "deadline_recomputed", actor, now, data)
         refresh_attention(case)
     db.session.flush()
+    _take_back_overdue(sorted(later), now)
     if day is not None or policy is not None:
         from complaints.services import escalation
 
         escalation.recompute_attention(now)
     return changed
+
+
+def _take_back_overdue(case_ids: list[int], now: datetime) -> None:
+    """Lapse the overdue steps that a later due date shows were not due when raised, as an
+    extension entered late does (escalation.lapse_overtaken; domain.md: a calendar change
+    recomputes open deadlines). QA round 23: a day off entered after the sweep left the
+    case flagged and its agency scored for an overdue that never was."""
+    from complaints.models import Escalation
+    from complaints.services import escalation
+
+    for i in range(0, len(case_ids), 500):  # a driver limits the parameters of one statement
+        overdue = select(Escalation.case_id).where(
+            Escalation.case_id.in_(case_ids[i:i + 500]), Escalation.lapsed_at.is_(None),
+            Escalation.level >= 1)
+        for case in list(db.session.scalars(select(Case).where(Case.id.in_(overdue))
+                                             .order_by(Case.id))):
+            escalation.lapse_overtaken(case, now, None)

@@ -537,7 +537,22 @@ def supersede_ended(case: Case, now: datetime) -> list[Escalation]:
     return _supersede(case, ended, now, {}, rules.LAPSE_ENDED)
 
 
-def lapse_overtaken(case: Case, now: datetime, today: date) -> list[Escalation]:
+def lapse_ended(case: Case, now: datetime) -> list[Escalation]:
+    """Close the open ladder escalations of a case that ended before any decision
+    (rules.LADDER_ENDS): their addressees can no longer act on them, and the daily reminder
+    would list them for ever (QA round 23). Called by the step that ends it."""
+    if case.id is None or case.status not in rules.LADDER_ENDS:
+        return []
+    open_ = list(db.session.scalars(
+        select(Escalation).where(Escalation.case_id == case.id,
+                                 Escalation.acknowledged_at.is_(None),
+                                 Escalation.lapsed_at.is_(None),
+                                 Escalation.stage != rules.CASE_STAGE)
+        .order_by(Escalation.id)))
+    return _supersede(case, open_, now, {"status": case.status}, rules.LAPSE_ENDED)
+
+
+def lapse_overtaken(case: Case, now: datetime, today: date | None) -> list[Escalation]:
     """Lapse the overdue steps a running deadline's new due date took back
     (rules.overdue_lapsed): called by the steps that move a due date later (an extension of
     the resolution or of the handling, a resumption), after they did, on the day recorded.
@@ -547,6 +562,9 @@ def lapse_overtaken(case: Case, now: datetime, today: date) -> list[Escalation]:
     level 1 if the new due date passes too. An open step is closed by the system
     ("superseded", as in supersede_ended); one its addressee acknowledged keeps what they
     did. Either way it counts no longer (the level reached, the sweep's key).
+
+    `today` None: a calendar or policy change moved the date, not a decision; each step is
+    judged on the day it was raised (its as_of), as the sweep would have judged it then.
     """
     running = {row.stage: row for row in case.deadlines if row.met_on is None}
     if case.id is None or not running:
@@ -560,7 +578,8 @@ def lapse_overtaken(case: Case, now: datetime, today: date) -> list[Escalation]:
                                  Escalation.level >= 1)
         .order_by(Escalation.id))
         if e.started_on == running[e.stage].start_on
-        and rules.overdue_lapsed(e.level, dates[e.stage], steps, today)]
+        and rules.overdue_lapsed(e.level, dates[e.stage], steps,
+                                 today if today is not None else e.as_of)]
     if not lapsed:
         return []
     stages = {e.stage for e in lapsed}

@@ -53,6 +53,19 @@ class Recipient:
     lang: str
 
 
+def _open_parents(parent_of: dict[int, int | None], active: set[int]
+                  ) -> dict[int, int | None]:
+    """Each agency's nearest open (active) supervising agency, or None."""
+    out: dict[int, int | None] = {}
+    for agency in parent_of:
+        node, seen = parent_of[agency], {agency}
+        while node is not None and node not in active and node not in seen:
+            seen.add(node)
+            node = parent_of.get(node)
+        out[agency] = node if node in active else None
+    return out
+
+
 class Directory:
     """Agencies and staff, loaded once per sweep (lazily: an idle sweep loads nothing).
 
@@ -63,13 +76,19 @@ class Directory:
 
     def __init__(self, everyone: bool = True) -> None:
         rows = db.session.execute(select(Agency.id, Agency.parent_id, Agency.code, Agency.name,
-                                         Agency.name_en, Agency.is_inspectorate)).all()
-        self.parent_of = {r.id: r.parent_id for r in rows}
+                                         Agency.name_en, Agency.is_inspectorate,
+                                         Agency.active)).all()
+        # Supervisors are the nearest *open* agencies above: a closed level (no account can
+        # sign in to it) is passed over, as a second complaint passes it (QA round 23: an
+        # escalation, an evasion or an inspection went to a closed agency and was lost).
+        active = {r.id for r in rows if r.active}
+        self.parent_of = _open_parents({r.id: r.parent_id for r in rows}, active)
         self.code = {r.id: r.code for r in rows}
         self.name = {r.id: r.name for r in rows}
         self.name_en = {r.id: r.name_en for r in rows}
-        self.inspectorates = [r.id for r in rows if r.is_inspectorate]
-        self.roots = [r.id for r in rows if r.parent_id is None and not r.is_inspectorate]
+        self.inspectorates = [r.id for r in rows if r.is_inspectorate and r.active]
+        self.roots = [r.id for r in rows if self.parent_of[r.id] is None
+                      and not r.is_inspectorate and r.active]
         self.staff: dict[int, list[Recipient]] = defaultdict(list)
         self.heads: dict[int, list[Recipient]] = defaultdict(list)
         self.user: dict[int, Recipient] = {}
@@ -347,7 +366,9 @@ def remind_unacknowledged(today: date, now: datetime) -> int:
                       (e.last_reminded_on.is_(None)) | (e.last_reminded_on < today))
     rows = db.session.execute(
         select(e.id, e.to_agency_id, e.reason, e.stage, e.level, Case.tracking_code)
-        .join(Case, Case.id == e.case_id).where(*due).order_by(e.to_agency_id, e.id))
+        .join(Case, Case.id == e.case_id)
+        .where(*due, Case.status.not_in(sorted(rules.LADDER_ENDS)))
+        .order_by(e.to_agency_id, e.id))
     pending: dict[int | None, list] = defaultdict(list)
     for r in rows:
         pending[r.to_agency_id].append(r)

@@ -188,6 +188,7 @@ def _finish(case: Case, action: str, actor: User | None, now: datetime,
     deadlines.refresh_attention(case)
     db.session.flush()
     event = audit.record_case(case, action, actor, now, {"status": case.status, **data})
+    escalation.lapse_ended(case, now)  # after the step's own event: it is what ended them
     # Citizens who gave an e-mail hear of each new status (deduplicated per status).
     notifications.queue_status_change(case, now)
     return event
