@@ -18,6 +18,7 @@ _ERRORS = {
     404: ("No such case, or not one you may see", s.ErrorSchema),
     409: ("The case's status does not allow this action", s.ConflictErrorSchema),
     422: ("Invalid input: one message per field", s.ValidationErrorSchema),
+    413: ("The request body is larger than the server takes (MAX_UPLOAD_MB)", s.ErrorSchema),
     429: ("Too many attempts (rate limit or account temporarily locked)", s.ErrorSchema),
 }
 
@@ -33,6 +34,8 @@ def _operation(summary: str, ok: int, ok_schema, *, body=None, errors=(401,),
     else:
         op["responses"][str(ok)] = {
             "description": "OK", "content": {"application/json": {"schema": ok_schema}}}
+    if body is not None and 413 not in errors:  # any body may be too large
+        errors = (*errors, 413)
     for code in errors:
         text, schema = _ERRORS[code]
         op["responses"][str(code)] = {
@@ -93,7 +96,7 @@ def build_spec() -> dict:
         "Read a case", 200, s.StaffCaseSchema, errors=(401, 404), params=[_CODE_PARAM])})
     spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/petitions", operations={
         "post": _operation("Attach a later petition to the case (reception)", 201,
-                           s.StaffCaseSchema, body=s.PetitionInSchema,
+                           s.StaffCaseSchema, body=s.AddPetitionSchema,
                            errors=(400, 401, 403, 404, 422), params=[_CODE_PARAM])})
     for action, action_spec in ACTION_SPECS.items():
         spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/{action}", operations={

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 
 from flask import abort, current_app, jsonify, request
 from flask_babel import gettext as _
@@ -95,6 +96,18 @@ def _petition_data(body: dict, today) -> intake.PetitionData:
 
 # --- Tokens --------------------------------------------------------------------------------------
 
+def _locked_answer(until: datetime, now: datetime):
+    """429 until the lock ends: Retry-After and the message say when (QA round 24: they gave
+    the rate limit's minute and the full lock, so clients retried into the lock)."""
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    response = jsonify({"error": _("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng "
+                                   "thử lại sau %(minutes)s phút.",
+                                   minutes=math.ceil(seconds / 60)), "status": 429})
+    response.status_code = 429
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.post("/tokens")
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
 def create_token():
@@ -106,16 +119,12 @@ def create_token():
     body = s.shared(s.TokenRequestSchema).load(_body())
     config = current_app.config
     now = clock.now()
-    locked_answer = (jsonify({"error": _("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui "
-                                         "lòng thử lại sau %(minutes)s phút.",
-                                         minutes=config["LOGIN_LOCK_MINUTES"]),
-                              "status": 429}), 429)
     try:
         user = authenticate(body["username"], body["password"], now,
                             config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"])
-    except AccountLocked:
+    except AccountLocked as locked:
         db.session.commit()
-        return locked_answer
+        return _locked_answer(locked.until, now)
     db.session.commit()  # keep the failure count even when sign-in fails
     if user is None:
         # One message for both cases, so the API does not reveal which usernames exist.
@@ -136,9 +145,9 @@ def create_token():
             ok = accounts.verify_second_factor(user, body["code"], now,
                                                config["LOGIN_MAX_FAILURES"],
                                                config["LOGIN_LOCK_MINUTES"])
-        except AccountLocked:
+        except AccountLocked as locked:
             db.session.commit()
-            return locked_answer
+            return _locked_answer(locked.until, now)
         db.session.commit()  # the failure count, or the code's step (used once)
         if not ok:
             return jsonify({"error": _("Mã xác thực không đúng hoặc đã hết hạn."),
@@ -258,7 +267,7 @@ def list_cases():
         overdue = Case.status.in_(states.CLOCK_RUNNING) & late
         query = query.where(overdue if args["overdue"] else ~overdue)
     # q: ranked full-text search (accent-insensitive), best match first.
-    query, rank = search.apply(query, request.args.get("q", "")[:200], user)
+    query, rank = search.apply(query, args["q"] or "", user)
     order = (rank,) if rank is not None else ()
     query = query.order_by(*order, Case.received_on.desc(), Case.id.desc())
     with dump_context(user, today):
@@ -302,6 +311,7 @@ def act(tracking_code: str, action: str):
     if not can_act(user, case, action):
         raise NotAllowed(N_("Tài khoản %(username)s không được thực hiện thao tác này với hồ sơ "
                             "%(code)s.", username=user.username, code=tracking_code))
+    seen = (case.status, case.agency_id)
     try:
         states.next_status(case.status, action)  # a refused transition: 409 before all else
         body = s.shared(spec.schema).load(_body())
@@ -309,6 +319,14 @@ def act(tracking_code: str, action: str):
     except states.InvalidTransition as exc:
         db.session.rollback()  # the case as it stands, not as the refused action left it
         raise CaseConflict(exc.action, exc.status, allowed_actions(case, user)) from None
+    except NotAllowed:
+        db.session.rollback()
+        if (case.status, case.agency_id) != seen:
+            # Someone moved the case between our read and the lock (a return or transfer
+            # won the race): a conflict with its state now, not a permission refused (QA
+            # round 24: the loser got 403).
+            raise CaseConflict(action, case.status, allowed_actions(case, user)) from None
+        raise
     return _case_response(case, user)
 
 

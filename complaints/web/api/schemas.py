@@ -624,6 +624,8 @@ class CaseListQuerySchema(BaseSchema):
     agency = _text(40)
     flag = _choice(FLAGS)
     overdue = fields.Boolean(load_default=None, allow_none=True)
+    q = _text(200, metadata={"description": "Words to search for, accents optional: the "
+                                            "list is then ranked, best match first."})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
