@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from complaints import clock
 from complaints.extensions import db
@@ -90,9 +90,9 @@ def test_concurrent_action_that_moves_the_case_away_gives_the_loser_403_not_409(
 
     Wrong: the loser gets 403 "Tài khoản giamdoc không được thực hiện thao tác này với hồ
     sơ …" (whichever wins) — the answer the OpenAPI document defines as "Your role or
-    agency does not allow this", i.e. a permanent permission refusal, for a head who was entitled to act when
-    they read the case. Sent a moment later the same request answers 404, and with two
-    status-only conflicts (accept/refuse, accept/accept) it answers 409.
+    agency does not allow this", i.e. a permanent permission refusal, for a head who was
+    entitled to act when they read the case. Sent a moment later the same request answers
+    404, and with two status-only conflicts (accept/refuse, accept/accept) it answers 409.
     Right: a conflict answer (409 with case_status / allowed_actions, or the 404 a later
     request gets), never a 403. At fault: routes.act checks can_act on the pre-lock read,
     then workflow._transition re-checks can_act after workflow.hold() re-reads the case and
