@@ -15,7 +15,7 @@ from sqlalchemy import select
 from complaints import clock
 from complaints.extensions import db
 from complaints.models import AuditEvent
-from tests.conftest import NOW
+from tests.conftest import NOW, TODAY
 from tests.factories import PASSWORD
 
 API = "/api/v1"
@@ -195,3 +195,45 @@ def test_openapi_documents_the_413_of_an_oversized_body(client, api, world, app)
     assert response.status_code == 413 and response.get_json()["status"] == 413
     documented = _doc(client)["paths"][f"{API}/cases"]["post"]["responses"]
     assert "413" in documented, sorted(documented)
+
+
+
+def test_web_transfer_that_lost_a_race_says_the_case_moved(client, login, api, world,
+                                                           monkeypatch):
+    """The web's twin of the API race: a colleague's transfer is committed between this
+    head's read of the case and the service's lock. The loser was told it may not act
+    ("không được thực hiện thao tác này") and sent to a case page it can no longer open;
+    it is told the case has left the agency. (The colleague's move is committed from a
+    connection of its own when the service takes its lock: threads with the web test
+    client share Flask-Login's user, so the race is staged.)"""
+    from complaints.models import Agency, Case, Routing
+    from complaints.services import workflow
+
+    code = api(world["reception"], "POST", "/cases",
+               json=_body(agency_code="SO-TNMT")).get_json()["tracking_code"]
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    case_id, so_id = case.id, case.agency_id
+    xd_id = db.session.scalar(select(Agency.id).where(Agency.code == "SO-XD"))
+    db.session.commit()
+    hold, moved = workflow.hold, []
+
+    def colleague_first(c):
+        if not moved:
+            moved.append(True)
+            with db.engine.begin() as conn:
+                conn.execute(Case.__table__.update().where(Case.__table__.c.id == case_id)
+                             .values(agency_id=xd_id))
+                conn.execute(Routing.__table__.insert().values(
+                    case_id=case_id, action="transfer", from_agency_id=so_id,
+                    to_agency_id=xd_id, decided_on=TODAY, created_at=NOW))
+        hold(c)
+
+    monkeypatch.setattr(workflow, "hold", colleague_first)
+    login(world["head"])
+    r = client.post(f"/agency/cases/{code}/transfer", follow_redirects=True, data={
+        "to_agency_code": "SO-XD", "reason": "Thuộc Sở Xây dựng", "decided_on": "2026-12-01",
+        "confirmed": "1"})
+    body = r.get_data(as_text=True)
+    assert moved and r.status_code == 200 and r.request.path == "/agency/cases"
+    assert "không được thực hiện thao tác này" not in body
+    assert f"Hồ sơ {code} đã được chuyển" in body

@@ -480,6 +480,7 @@ def act(code: str, action: str):
     form = ACTION_FORMS[action]()
     hints = _prepare(form, action, case)
     errors: dict[str, str] = {}
+    seen = (case.status, case.agency_id)  # as read before the service locks the case
     if form.validate_on_submit():
         confirm = action in CONFIRM_ACTIONS
         if confirm and "edit" in request.form:  # back from the confirmation, as typed
@@ -499,7 +500,13 @@ def act(code: str, action: str):
         except (InvalidTransition, NotAllowed) as exc:
             db.session.rollback()
             logger.info("refused %s on %s: %s", action, code, exc)
-            if isinstance(exc, NotAllowed) and exc.args and exc.args[0]:
+            moved = _moved_away(case) if (case.status, case.agency_id) != seen else None
+            if moved is not None:  # a colleague returned or transferred it meanwhile
+                flash(_moved_away_message(case, moved), "warning")
+                return redirect(url_for("agency.cases"))
+            if (case.status, case.agency_id) != seen:  # decided on meanwhile (QA round 24)
+                flash(_refusal_message(action, case), "error")
+            elif isinstance(exc, NotAllowed) and exc.args and exc.args[0]:
                 flash(error_text(exc), "error")  # the service's own reason
             elif isinstance(exc, NotAllowed):
                 flash(_("Bạn không được thực hiện thao tác này trên hồ sơ. "
