@@ -81,8 +81,11 @@ def _raise(case: Case, reason: str, to_agency_id: int | None, notify: list[int |
     inserted = notifications.insert_ignoring_duplicates(Escalation.__table__, [{
         "case_id": case.id, "stage": rules.CASE_STAGE, "level": level, "reason": reason,
         "to_agency_id": to_agency_id, "as_of": today, "created_at": now,
-        "agency_id": rules.answerable(rules.CASE_STAGE, case.agency_id,
-                                      case.reception_agency_id)}], returning=[e.id])
+        # Evasion: the case has just moved on to an agency that did nothing; the agencies
+        # that bounced it carry it on their cards as evasions, so none answers for this
+        # escalation (QA round 26: the recipient was scored for it).
+        "agency_id": None if reason == rules.EVADED else rules.answerable(
+            rules.CASE_STAGE, case.agency_id, case.reception_agency_id)}], returning=[e.id])
     if not inserted:
         return None
     scorecard_summary.unlist([today])  # a Core insert: the flush listener did not see it

@@ -159,14 +159,8 @@ class InboxItem:
     dedupe_key: str | None = None  # what the notice is about (e.g. "lead:…"), for rewording
 
 
-def inbox(user: User, limit: int = 100) -> list[InboxItem]:
-    """Return the user's in-app notifications and their agency's notices, unread first.
-
-    Every unread one the badge counts (up to UNREAD_CAP: QA round 20, the badge said 120
-    and 100 were listed), then the newest read ones up to `limit`. Unread and read are two
-    index-ordered reads (newest first), not one sort over every notice an agency ever had:
-    an inspectorate's head may have 100k.
-    """
+def _inbox_parts(user: User) -> tuple[list, list]:
+    """The queries of the user's unread and read notification ids (mine and my agencies')."""
     agencies = notice_agencies(user)
     me = NotificationRead.user_id == user.id
     mine = and_(Notification.user_id == user.id, Notification.channel == IN_APP)
@@ -181,11 +175,35 @@ def inbox(user: User, limit: int = 100) -> list[InboxItem]:
             notice, Notification.id > user.notices_read_upto, ~read_mark))
         seen.append(select(Notification.id).where(
             notice, or_(Notification.id <= user.notices_read_upto, read_mark)))
+    return unread, seen
+
+
+def read_count(user: User) -> int:
+    """How many notifications the user has read: the pages of the inbox after the unread."""
+    seen = _inbox_parts(user)[1]
+    query = union_all(*seen) if len(seen) > 1 else seen[0]
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def inbox(user: User, limit: int = 100, page: int = 1) -> list[InboxItem]:
+    """Return the user's in-app notifications and their agency's notices, unread first.
+
+    Every unread one the badge counts (up to UNREAD_CAP: QA round 20, the badge said 120
+    and 100 were listed), then the newest read ones up to `limit`. Unread and read are two
+    index-ordered reads (newest first), not one sort over every notice an agency ever had:
+    an inspectorate's head may have 100k. `page`: the read ones are paged by `limit`
+    (read_count gives their number); the unread come on the first page only.
+    """
+    me = NotificationRead.user_id == user.id
+    unread, seen = _inbox_parts(user)
     ids: list[int] = []
-    for parts, most in ((unread, UNREAD_CAP), (seen, limit)):
+    for parts, most, skip in ((unread, UNREAD_CAP if page == 1 else 0, 0),
+                              (seen, limit, (page - 1) * limit)):
+        if not most:
+            continue
         query = union_all(*parts) if len(parts) > 1 else parts[0]
         ids += db.session.scalars(select(query.subquery().c.id)
-                                  .order_by(desc("id")).limit(most)).all()
+                                  .order_by(desc("id")).offset(skip).limit(most)).all()
     if not ids:
         return []
     marks = dict(db.session.execute(select(NotificationRead.notification_id,

@@ -566,6 +566,14 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
                                            f"{case.id}:{event.seq}")
         escalation.recheck_mass(case, now, on)  # fewer than five people may stand now
         return case
+    resolution = case.deadline("resolution")
+    if resolution is not None and resolution.met_on is None and case.suspended_on is not None:
+        # Withdrawn while suspended: the clock stood still, so the due date moves by the days
+        # suspended as a resumption would move it (QA round 26: 03/GQKN, 04/GQTC and the
+        # scorecard counted such a withdrawal late against the old due date).
+        resolution.due_on = deadlines.resumed_due(case, resolution, case.suspended_on, on)
+        resolution.rule += dl.suspension_note(case.suspended_on, on, resolution.due_on)
+        case.suspended_on = None
     for row in case.deadlines:
         if row.met_on is None:
             row.met_on = on

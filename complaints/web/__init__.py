@@ -147,6 +147,16 @@ def register_web(app: Flask) -> None:
             value = clock.as_utc(value).astimezone(clock.LOCAL_TZ)
         return value.strftime("%d/%m/%Y") if value else ""
 
+    @app.template_filter("weekday_if_near")
+    def weekday_if_near(value, today, days: int = 7) -> str:
+        """" (Thứ Hai)" after a date within `days` of today, else nothing: a near date is
+        read by its weekday (ux.md), a far one by its date alone."""
+        from flask_babel import format_date
+
+        if not value or today is None or not 0 <= (value - today).days <= days:
+            return ""
+        return f" ({format_date(value, 'EEEE')})"
+
     def _error(status: int, message: str):
         machine = machine_blueprint()
         if machine == "api":

@@ -24,6 +24,21 @@ def page_arg(name: str = "page") -> int:
     return min(max(value, 1), PAGE_MAX)
 
 
+class CountedPagination(Pagination):
+    """A page whose rows and total were read elsewhere (the inbox's read notices), with
+    the attributes the pager macro reads."""
+
+    def __init__(self, items: list, total: int, page: int, per_page: int) -> None:
+        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False,
+                         items=items, total=total)
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
 class ListPagination(Pagination):
     """One page of a list ordered in Python (the agency tree, the desk's merged search),
     with the attributes of db.paginate's pages: items, total, pages, iter_pages()…

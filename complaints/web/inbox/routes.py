@@ -29,8 +29,10 @@ from complaints.web.forms import select_choices
 from complaints.web.i18n import error_text, translate_errors
 from complaints.web.inbox import bp
 from complaints.web.inbox.forms import AcknowledgeForm, LeadForm
+from complaints.web.pagination import CountedPagination, page_arg
 
 ESCALATION_ROLES = ("agency_head", "inspector")
+INBOX_PAGE = 100  # read notices per page (every unread one comes on the first)
 
 
 @bp.app_context_processor
@@ -44,11 +46,17 @@ def _unread():
 @bp.route("/inbox")
 @login_required
 def inbox():
-    """List the signed-in user's notifications, unread first."""
-    items = escalation_notify.localise(notifications.inbox(current_user), str(get_locale()))
+    """List the signed-in user's notifications, unread first, then the read ones a page at
+    a time with their number (QA round 25: past the newest 100, they were out of reach)."""
+    number = page_arg()
+    items = escalation_notify.localise(
+        notifications.inbox(current_user, INBOX_PAGE, number), str(get_locale()))
+    read_total = notifications.read_count(current_user)
     ids = {i.case_id for i in items if i.case_id is not None}
     cases = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
-    return render_template("inbox/inbox.html", items=items, cases=cases)
+    page = CountedPagination(items, read_total, number, INBOX_PAGE)
+    return render_template("inbox/inbox.html", items=items, cases=cases, page=page,
+                           read_total=read_total)
 
 
 @bp.route("/inbox/<int:notification_id>/read", methods=["POST"])

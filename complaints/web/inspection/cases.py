@@ -80,6 +80,9 @@ def _render_case(case: Case, reveal: bool = False, forms: dict | None = None,
         chain=case_file.repeat_chain(case, petitions, current_user),
         escalations=escalations_, ack_actions=_ack_labels(), today=clock.today(),
         case_final=case.status in states.FINAL_STATUSES,
+        # Naming the lead agency, or the inspectorate taking the case up, is a move of the
+        # state machine's "designate_lead": offered only where it may succeed (QA round 25).
+        lead_open="designate_lead" in states.allowed_actions(case.status),
         forms=forms or _action_forms(), errors=errors or {}, errors_for=errors_for,
         history=_inspector_history(case), action_titles_by_code={
             "urge": _("Đôn đốc cơ quan giải quyết"), "reexamine": _("Yêu cầu xem xét lại"),
