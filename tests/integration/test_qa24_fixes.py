@@ -237,3 +237,25 @@ def test_web_transfer_that_lost_a_race_says_the_case_moved(client, login, api, w
     assert moved and r.status_code == 200 and r.request.path == "/agency/cases"
     assert "không được thực hiện thao tác này" not in body
     assert f"Hồ sơ {code} đã được chuyển" in body
+
+
+# --- Judgement calls of round 24, settled -------------------------------------------------------
+
+def test_case_list_filters_by_kind_and_a_lower_case_code_reads_the_case(api, world):
+    """?kind= was silently ignored (every kind listed); GET /cases/<lower-case code> was a
+    404 while the reception sessions took lower-case codes."""
+    code = api(world["reception"], "POST", "/cases", json=_body()).get_json()["tracking_code"]
+    api(world["reception"], "POST", "/cases", json=_body(
+        kind="complaint", subject="Khiếu nại thu hồi đất", content="Khiếu nại quyết định."))
+    listed = api(world["reception"], "GET", "/cases?kind=recommendation").get_json()
+    assert [c["tracking_code"] for c in listed["items"]] == [code]
+    assert api(world["reception"], "GET", "/cases?kind=nonsense").status_code == 422
+    read = api(world["reception"], "GET", f"/cases/{code.lower()}")
+    assert read.status_code == 200 and read.get_json()["tracking_code"] == code
+
+
+def test_reception_sessions_held_to_before_held_from_is_422(api, world):
+    response = api(world["head"], "GET", "/reception-sessions?held_from=2026-11-20"
+                                         "&held_to=2026-11-01")
+    assert response.status_code == 422
+    assert "held_to" in response.get_json()["errors"]

@@ -12,7 +12,8 @@ PREFIX = "/api/v1"
 BEARER = "bearerAuth"
 
 _ERRORS = {
-    400: ("Malformed JSON", s.ErrorSchema),
+    400: ("Malformed request: JSON that does not parse, or a NUL character anywhere",
+          s.ErrorSchema),
     401: ("No valid bearer token", s.ErrorSchema),
     403: ("Your role or agency does not allow this", s.ErrorSchema),
     404: ("No such case, or not one you may see", s.ErrorSchema),
@@ -36,6 +37,8 @@ def _operation(summary: str, ok: int, ok_schema, *, body=None, errors=(401,),
             "description": "OK", "content": {"application/json": {"schema": ok_schema}}}
     if body is not None and 413 not in errors:  # any body may be too large
         errors = (*errors, 413)
+    if 400 not in errors:  # any request may carry a NUL character (security.refuse_nul…)
+        errors = (400, *errors)
     for code in errors:
         text, schema = _ERRORS[code]
         op["responses"][str(code)] = {

@@ -66,7 +66,10 @@ def _page(query, page: int, per_page: int, schema) -> dict:
 
 def _visible_case(tracking_code: str, user) -> Case:
     """Return the case if this user may see it; otherwise it does not exist for them."""
-    case = db.session.scalar(select(Case).where(Case.tracking_code == tracking_code))
+    # Codes are upper case; one typed or read back in lower case names the same case (as
+    # the reception sessions' join_code does).
+    code = tracking_code.strip().upper()
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
     if case is None or not can_view(user, case):
         raise NotFound(tracking_code)
     return case
@@ -256,6 +259,8 @@ def list_cases():
         selectinload(Case.locality), selectinload(Case.officer))
     if args["status"]:
         query = query.where(Case.status == args["status"])
+    if args["kind"]:
+        query = query.where(Case.kind == args["kind"])
     if args["agency"]:
         query = query.where(Case.agency_id.in_(
             select(Agency.id).where(Agency.code == args["agency"])))

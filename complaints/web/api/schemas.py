@@ -15,7 +15,16 @@ from functools import lru_cache
 
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, RAISE, Schema, fields, post_dump, validate
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    validate,
+    validates_schema,
+)
 from marshmallow.experimental.context import Context
 
 from complaints.domain.catalog import (
@@ -497,6 +506,13 @@ class ReceptionSessionQuerySchema(BaseSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
+    @validates_schema
+    def _range(self, data, **_kwargs):
+        # A range that ends before it starts is a mistake, not a question with no answer.
+        if data.get("held_from") and data.get("held_to") and data["held_to"] < data["held_from"]:
+            raise ValidationError({"held_to": [_l("Ngày kết thúc không được trước ngày bắt "
+                                                  "đầu.")]})
+
 
 # --- Actions (request bodies) ------------------------------------------------------------------
 
@@ -621,6 +637,7 @@ class CaseListQuerySchema(BaseSchema):
         unknown = EXCLUDE  # a query string may carry cache-busters
 
     status = _choice(STATUSES)
+    kind = _choice(KINDS)
     agency = _text(40)
     flag = _choice(FLAGS)
     overdue = fields.Boolean(load_default=None, allow_none=True)
