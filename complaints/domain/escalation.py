@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 
 from complaints.domain.calendar import WorkingCalendar
 from complaints.domain.deadlines import HANDLING
+from complaints.domain.states import CLOSED, FINAL_STATUSES
 from complaints.domain.text import fold
 
 # Pattern escalations are not tied to a deadline stage.
@@ -108,7 +109,7 @@ LAPSE_REASONS = (LAPSE_ENDED, LAPSE_OVERTAKEN, NO_LONGER_MASS)
 # the desk or refused): nothing more is owed, so the open ladder escalations lapse as ended
 # (still counted: they stood when raised). A resolution keeps them for the addressee to
 # acknowledge, as the stage it completed keeps its deadline.
-LADDER_ENDS = frozenset({"withdrawn", "filed", "guided", "forwarded", "not_accepted"})
+LADDER_ENDS = FINAL_STATUSES - {CLOSED}
 def answerable(stage: str, agency_id: int | None, reception_agency_id: int | None) -> int | None:
     """The agency an escalation is scored against, fixed when it is raised: the desk that
     received the case for its handling deadline, else the agency then holding the case
@@ -323,6 +324,14 @@ def ancestors(agency_id: int, parent_of: Mapping[int, int | None]) -> list[int]:
         chain.append(node)
         node = parent_of.get(node)
     return chain
+
+
+def open_superior(agency_id: int, parent_of: Mapping[int, int | None],
+                  active: Collection[int]) -> int | None:
+    """Return the nearest supervising agency that is still open, or None. A closed level
+    (no account can sign in to it, as the districts merged away in 2025) is passed over:
+    an escalation or a second complaint sent there would be lost."""
+    return next((node for node in ancestors(agency_id, parent_of) if node in active), None)
 
 
 def root_of(agency_id: int, parent_of: Mapping[int, int | None]) -> int:

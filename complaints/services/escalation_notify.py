@@ -53,19 +53,6 @@ class Recipient:
     lang: str
 
 
-def _open_parents(parent_of: dict[int, int | None], active: set[int]
-                  ) -> dict[int, int | None]:
-    """Each agency's nearest open (active) supervising agency, or None."""
-    out: dict[int, int | None] = {}
-    for agency in parent_of:
-        node, seen = parent_of[agency], {agency}
-        while node is not None and node not in active and node not in seen:
-            seen.add(node)
-            node = parent_of.get(node)
-        out[agency] = node if node in active else None
-    return out
-
-
 class Directory:
     """Agencies and staff, loaded once per sweep (lazily: an idle sweep loads nothing).
 
@@ -82,7 +69,8 @@ class Directory:
         # sign in to it) is passed over, as a second complaint passes it (QA round 23: an
         # escalation, an evasion or an inspection went to a closed agency and was lost).
         active = {r.id for r in rows if r.active}
-        self.parent_of = _open_parents({r.id: r.parent_id for r in rows}, active)
+        parent_of = {r.id: r.parent_id for r in rows}
+        self.parent_of = {r.id: rules.open_superior(r.id, parent_of, active) for r in rows}
         self.code = {r.id: r.code for r in rows}
         self.name = {r.id: r.name for r in rows}
         self.name_en = {r.id: r.name_en for r in rows}

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from complaints.domain import appeal, contacts, states
 from complaints.domain.catalog import KINDS
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
+from complaints.domain.escalation import open_superior
 from complaints.domain.messages import N_
 from complaints.domain.policies import SOURCES, source_in_english
 from complaints.domain.text import blank, digits, has_control
@@ -517,13 +518,16 @@ def appeal_window(case: Case) -> AppealWindow | None:
 
 
 def _active_superior(agency: Agency | None) -> Agency | None:
-    """The agency above `agency` that still works: a closed level (the districts merged
-    away in 2025) passes the second complaint to the next one up; None when none is left
-    (QA round 17: a closed agency was offered and the form then failed)."""
-    above, hops = (agency.parent if agency else None), 0
-    while above is not None and not above.active and hops < 20:  # bounded: a bad cycle
-        above, hops = above.parent, hops + 1
-    return above if above is not None and above.active else None
+    """The agency above `agency` that still works, by the rule escalations follow: a closed
+    level (the districts merged away in 2025) passes the second complaint to the next one
+    up; None when none is left (QA round 17: a closed agency was offered and the form then
+    failed)."""
+    if agency is None or agency.id is None:
+        return None
+    rows = db.session.execute(select(Agency.id, Agency.parent_id, Agency.active)).all()
+    above = open_superior(agency.id, {r.id: r.parent_id for r in rows},
+                          {r.id for r in rows if r.active})
+    return db.session.get(Agency, above) if above is not None else None
 
 
 def second_complaint_of(case: Case) -> Case | None:

@@ -4,7 +4,6 @@ against the kind on the desk's form and the API; counted by 02/XLD's columns 18�
 
 from __future__ import annotations
 
-import html as html_lib
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +14,10 @@ from complaints.extensions import db
 from complaints.models import Case, Petition
 from complaints.services import intake, reports, workflow
 from tests.conftest import NOW, TODAY
+from tests.integration.history_helpers import accepted as _accepted
+from tests.integration.history_helpers import history_world
+from tests.integration.history_helpers import letter as _letter
+from tests.integration.history_helpers import page as _page
 from tests.integration.reception_helpers import intake_form, person
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY (01/12)
@@ -24,30 +27,7 @@ Q4 = forms.quarter_period(2026, 4)  # 15/09 – 14/12/2026
 
 @pytest.fixture
 def world(make_agency, make_user, make_locality):
-    p = make_agency(code="P", level="province", name="UBND tỉnh")
-    d = make_agency(code="D", parent=p, level="department", name="Sở")
-    desk = make_agency(code="DESK", parent=p, level="desk", name="Ban Tiếp công dân")
-    db.session.commit()
-    return {"P": p, "D": d, "desk": desk, "reception": make_user("reception", agency=desk),
-            "head": make_user("agency_head", agency=d),
-            "ward": make_locality("11311", name="Phường Lê Chân")}
-
-
-def _letter(on: date, history: str | None = None) -> intake.PetitionData:
-    return intake.PetitionData(channel="mail", received_on=on, history=history,
-                               petitioners=[intake.PetitionerData(
-                                   full_name="Lê Văn Tư", address="Số 4 Lê Lợi")])
-
-
-def _accepted(make_case, world, kind: str, received: date, **kw) -> Case:
-    case = make_case(actor=world["reception"], kind=kind, received_on=received, **kw)
-    workflow.route(case, "D", None, NOW, TODAY, decided_on=received)
-    workflow.accept(case, None, NOW, TODAY, decided_on=received + timedelta(days=1))
-    return case
-
-
-def _page(response) -> str:
-    return html_lib.unescape(response.get_data(as_text=True))
+    return history_world(make_agency, make_user, make_locality)
 
 
 # --- derived for a later letter --------------------------------------------------------------
