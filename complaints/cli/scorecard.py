@@ -1,4 +1,5 @@
-"""`flask scorecard rebuild [--from YYYY-MM-DD] [--dirty-only]`: the scorecard's summary."""
+"""`flask scorecard rebuild [--from YYYY-MM-DD] [--dirty-only]`: the scorecard's summary.
+`flask scorecard recover-acceptances`: once after migration ba8c57ebc9b7 (models.StageSpell)."""
 
 import time
 
@@ -7,7 +8,7 @@ from flask.cli import with_appcontext
 
 from complaints import clock
 from complaints.extensions import db
-from complaints.services import scorecard_summary
+from complaints.services import scorecard_summary, stage_spells
 
 
 @click.group("scorecard", help="Agency scorecard tools.")
@@ -33,3 +34,13 @@ def rebuild(start, dirty_only):
     click.echo(f"Rebuilt {summary.days} days ({summary.first.isoformat()} – "
                f"{summary.last.isoformat()}): {summary.rows} agency-day rows in "
                f"{time.perf_counter() - started:.1f} s")
+
+
+@group.command("recover-acceptances")
+@with_appcontext
+def recover_acceptances():
+    """Credit acceptances to the agencies that gave them before a move took the case away,
+    for the moves made before such acceptances were kept (run once after upgrading)."""
+    added = stage_spells.recover()
+    db.session.commit()
+    click.echo(f"Recovered {added} acceptance(s) kept by agencies that cases have left.")

@@ -10,6 +10,7 @@ from complaints.models.case import (
     Petition,
     PetitionSigner,
     Routing,
+    StageSpell,
 )
 from complaints.models.escalation import Escalation, Notification, NotificationRead
 from complaints.models.event import AuditEvent
@@ -64,6 +65,7 @@ __all__ = [
     "ScorecardDay",
     "ScorecardEscalation",
     "ScorecardRereceipt",
+    "StageSpell",
     "UnknownSignIn",
     "User",
     "agency_localities",

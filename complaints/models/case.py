@@ -308,6 +308,33 @@ class CaseDeadline(db.Model):
     case: Mapped[Case] = relationship(back_populates="deadlines")
 
 
+class StageSpell(db.Model):
+    """A completed stage an agency kept to its credit after the case left it.
+
+    A transfer, a return or a lead designation starts the acceptance stage again at the next
+    agency (CaseDeadline keeps one row per stage): the acceptance the previous holder gave,
+    late or on time, is kept here with its due date, so that its scorecard does not change
+    when the case moves on (QA round 26: a late acceptance vanished from a closed period's
+    scorecard when the agency later transferred the case away).
+    """
+
+    __tablename__ = "stage_spells"
+    __table_args__ = (
+        in_check("stage", STAGES),
+        Index("ix_stage_spells_met_on", "met_on", "agency_id"),  # the scorecard, by day
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                         index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    stage: Mapped[str] = mapped_column(String(20))
+    start_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    met_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date] = mapped_column(Date)  # the day the move took the case away
+
+
 class Routing(db.Model):
     """One move of a case between agencies: route, transfer, return, lead designation."""
 

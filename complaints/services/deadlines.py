@@ -18,7 +18,14 @@ from complaints.domain.policies import (
     source_in_english,
 )
 from complaints.extensions import db
-from complaints.models import Case, CaseDeadline, DeadlinePolicy, Escalation, EscalationStep
+from complaints.models import (
+    Case,
+    CaseDeadline,
+    DeadlinePolicy,
+    Escalation,
+    EscalationStep,
+    StageSpell,
+)
 from complaints.services import running_due  # also keeps cases.running_due_on (listener)
 from complaints.services.calendar import get_calendar
 from complaints.services.table_cache import TableCache
@@ -151,6 +158,13 @@ def handling_policy_from(kind: str, channel: str) -> date | None:
     return first_day_in_force([r for r, _ in _rules()], "handling", kind, None, variant)
 
 
+def due_for(case: Case, stage: str, start_on: date) -> date:
+    """The due date `set_deadline` gives the stage started on `start_on` (nothing stored)."""
+    rule, _ = policy_for(case, stage, start_on)
+    return dl.compute_deadline(get_calendar(), stage, start_on, rule.days, rule.unit,
+                               rule.source).due_on
+
+
 def set_deadline(case: Case, stage: str, start_on: date, extended_days: int = 0,
                  variant: str | None = None) -> CaseDeadline:
     """Compute and store the stage's due date from `start_on` (replacing an earlier one)."""
@@ -196,6 +210,21 @@ def meet(case: Case, stage: str, on: date) -> None:
     row = case.deadline(stage)
     if row is not None and row.met_on is None:
         row.met_on = on
+
+
+def keep_acceptance(case: Case, left_on: date) -> None:
+    """Keep the holder's acceptance (thụ lý) to its credit before a move takes the case away
+    and starts the acceptance stage again elsewhere (models.StageSpell). Only an acceptance
+    that stands counts, as the scorecard reads one: its resolution clock started that day.
+    Call it before the move changes the holder."""
+    acceptance, resolution = case.deadline("acceptance"), case.deadline("resolution")
+    if (case.agency_id is None or case.id is None or acceptance is None
+            or acceptance.met_on is None or resolution is None
+            or resolution.start_on != acceptance.met_on):
+        return
+    db.session.add(StageSpell(case_id=case.id, agency_id=case.agency_id, stage="acceptance",
+                              start_on=acceptance.start_on, due_on=acceptance.due_on,
+                              met_on=acceptance.met_on, left_on=left_on))
 
 
 def drop(case: Case, stage: str) -> None:

@@ -646,9 +646,11 @@ def _figures(rng: random.Random, field_code: str, outcome: str) -> dict:
     if outcome in ("right", "partly_right"):
         return {"people_restored": 1}
     if outcome in ("denunciation_right", "denunciation_partly_right"):
+        people = rng.randint(1, 3)
+        # Officials are among the people recommended for discipline (domain.decisions).
         figures = {"money_to_recover": Decimal(rng.randint(10, 2500)),
-                   "officials_disciplined": rng.randint(1, 2),
-                   "people_disciplined": rng.randint(1, 3)}
+                   "officials_disciplined": rng.randint(1, min(2, people)),
+                   "people_disciplined": people}
         if outcome == "denunciation_right" and rng.random() < 0.2:
             figures.update(sent_to_investigation=True, people_sent_to_investigation=1)
         return figures
@@ -995,6 +997,21 @@ class _Storyteller:
     def story_rerouted(self) -> None:
         self.story_returned(reroute=True)
 
+    def story_moved_after_acceptance(self) -> None:
+        """Accepted by the wrong department, which found out while verifying and transferred
+        it: that acceptance stays on its scorecard (models.StageSpell)."""
+        t = self._receive((30, 150), kind="complaint")
+        right = self._competent(t)
+        wrong = CONFUSED_WITH.get(right) or FIELD_AGENCY[t.field_code]
+        if wrong == right:
+            wrong = "SO-NV" if right != "SO-NV" else "SO-TP"
+        if not (self.route(t, wrong) and self.accept(t) and self.transfer(
+                t, right, "Qua xác minh, nội dung thuộc thẩm quyền giải quyết của cơ quan "
+                          "khác.")):
+            return
+        if self.accept(t):
+            self.assign(t)
+
     def story_pingpong(self) -> None:
         """Transferred A → B → A: the pattern the evasion check looks for."""
         field_code = self.rng.choice(("compensation", "construction", "social_policy"))
@@ -1064,7 +1081,8 @@ class _Storyteller:
         """The stories to tell: the showcase ones first, then a weighted random mix."""
         pairs = max(1, count // 60)
         showcase = (["group"] + ["second_round"] * pairs + ["rerouted"] * max(1, count // 40)
-                    + ["pingpong"] * max(1, count // 60) + ["anonymous"] * max(1, count // 80))
+                    + ["pingpong"] * max(1, count // 60) + ["anonymous"] * max(1, count // 80)
+                    + ["moved_after_acceptance"] * max(1, count // 80))
         plan, used = [], 0
         for name in showcase:
             size = 2 if name == "second_round" else 1

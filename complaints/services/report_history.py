@@ -63,6 +63,7 @@ class Spell:
     agency_id: int
     accepted_on: date
     left_on: date  # the decision date of the transfer, return or lead designation
+    reached_on: date | None = None  # the decision date of the move that sent it there
 
 
 def moved_spells(unit_ids: list[int], kind: str, end: date) -> list[Spell]:
@@ -78,14 +79,14 @@ def moved_spells(unit_ids: list[int], kind: str, end: date) -> list[Spell]:
     out = []
     for first in range(0, len(case_ids), _CHUNK):
         chunk = case_ids[first:first + _CHUNK]
-        moves, events = _history(chunk)
+        moves, events = case_history(chunk)
         for case_id in chunk:
-            out += [s for s in _spells(case_id, moves[case_id], events[case_id])
+            out += [s for s in spells(case_id, moves[case_id], events[case_id])
                     if s.agency_id in units and s.accepted_on <= end < s.left_on]
     return out
 
 
-def _history(case_ids: list[int]) -> tuple[dict[int, list], dict[int, list]]:
+def case_history(case_ids: list[int]) -> tuple[dict[int, list], dict[int, list]]:
     """The cases' moves (by id) and their acceptance and move events (by seq)."""
     moves: dict[int, list] = defaultdict(list)
     for row in db.session.execute(
@@ -110,7 +111,7 @@ def _takes_away(move) -> bool:
         move.action == "designate_lead" and move.to_agency_id != move.from_agency_id)
 
 
-def _spells(case_id: int, moves: list, events: list) -> list[Spell]:
+def spells(case_id: int, moves: list, events: list) -> list[Spell]:
     """Pair each acceptance with the move that later took the case from that agency.
 
     An acceptance after the k-th move event happened at the agency the k-th move sent
@@ -136,5 +137,6 @@ def _spells(case_id: int, moves: list, events: list) -> list[Spell]:
             logger.warning("case %s: a move does not leave from the agency that accepted "
                            "it; left out of the reports", case_id)
             continue
-        out.append(Spell(case_id, holder, date.fromisoformat(on[:10]), leaving.decided_on))
+        out.append(Spell(case_id, holder, date.fromisoformat(on[:10]), leaving.decided_on,
+                         moves[seen - 1].decided_on))
     return out

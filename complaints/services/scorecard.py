@@ -3,14 +3,17 @@
 Attribution (shown on the page with the score rules):
 - received: distinct cases routed, transferred or designated to the agency in the period;
 - accepted / resolved on time: the case's acceptance / resolution deadline completed in
-  the period (met_on) by the agency now holding it; on time when met_on <= due_on. Only an
-  acceptance (thụ lý) completes the acceptance stage for the scorecard: a refusal (không
-  thụ lý) or a withdrawal before acceptance stops that clock too but is no acceptance, and
-  counts neither in "accepted", its on-time share nor its average working days;
+  the period (met_on) by the agency now holding it, or, for an acceptance, by the agency
+  that gave it when a move has taken the case away since (models.StageSpell); on time
+  when met_on <= due_on. Only an acceptance (thụ lý) completes the acceptance stage for
+  the scorecard: a refusal (không thụ lý) or a withdrawal before acceptance stops that
+  clock too but is no acceptance, and counts neither in "accepted", its on-time share
+  nor its average working days;
 - average working days per stage: start_on → met_on in working days (calendar service);
   handling counts for the reception agency, the other stages for the holding agency;
 - overdue now: open cases held with a stage past due on the given day;
-- escalations by level: escalations dated in the period on cases the agency holds;
+- escalations by level: escalations dated in the period, against the agency answerable
+  when each was raised;
 - evasions: returns and transfers made by the agency in the period on cases flagged
   evaded; repeated / mass: flagged cases held, received in the period;
 - reception: the leader's own reception days (held in person) in the required blocks;

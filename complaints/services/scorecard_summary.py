@@ -40,6 +40,7 @@ from complaints.models import (
     ScorecardDay,
     ScorecardEscalation,
     ScorecardRereceipt,
+    StageSpell,
 )
 from complaints.services.calendar import get_calendar
 
@@ -117,6 +118,17 @@ def _accepted():
             .exists())
 
 
+def _add_stages(out: dict[tuple[int, date], Counts], calendar, rows) -> None:
+    """Add completed stages (agency, stage, start, met, count, on time) to the day counts."""
+    for agency_id, stage, begun, met, n, ok in rows:
+        done, timely, days = STAGE_COLUMNS[stage]
+        values = out[(agency_id, met)].values
+        values[done] += n
+        if timely:
+            values[timely] += int(ok or 0)
+        values[days] += max(0, calendar.working_days_between(begun, met)) * n
+
+
 def count_days(ranges: Ranges, agency_ids: list[int] | None = None
                ) -> dict[tuple[int, date], Counts]:
     """Count the additive scorecard figures per (agency, day) over the given day ranges.
@@ -152,7 +164,7 @@ def count_days(ranges: Ranges, agency_ids: list[int] | None = None
     holder = case((CaseDeadline.stage == "handling", Case.reception_agency_id),
                   else_=Case.agency_id)
     on_time = case((CaseDeadline.met_on <= CaseDeadline.due_on, 1), else_=0)
-    for agency_id, stage, begun, met, n, ok in db.session.execute(
+    _add_stages(out, calendar, db.session.execute(
             select(holder, CaseDeadline.stage, CaseDeadline.start_on, CaseDeadline.met_on,
                    func.count(), func.sum(on_time))
             .join(Case, Case.id == CaseDeadline.case_id)
@@ -160,13 +172,17 @@ def count_days(ranges: Ranges, agency_ids: list[int] | None = None
             .with_hint(Case, "INDEXED BY ix_cases_holders", "sqlite")
             .where(_in(CaseDeadline.met_on, ranges), holder.is_not(None), *only(holder),
                    or_(CaseDeadline.stage != "acceptance", _accepted()))
-            .group_by(holder, CaseDeadline.stage, CaseDeadline.start_on, CaseDeadline.met_on)):
-        done, timely, days = STAGE_COLUMNS[stage]
-        values = out[(agency_id, met)].values
-        values[done] += n
-        if timely:
-            values[timely] += int(ok or 0)
-        values[days] += max(0, calendar.working_days_between(begun, met)) * n
+            .group_by(holder, CaseDeadline.stage, CaseDeadline.start_on, CaseDeadline.met_on)))
+
+    # Acceptances given by an agency the case has left since: to that agency's credit (a
+    # move starts the acceptance stage again at the next holder; see models.StageSpell).
+    spell_on_time = case((StageSpell.met_on <= StageSpell.due_on, 1), else_=0)
+    _add_stages(out, calendar, db.session.execute(
+            select(StageSpell.agency_id, StageSpell.stage, StageSpell.start_on,
+                   StageSpell.met_on, func.count(), func.sum(spell_on_time))
+            .where(_in(StageSpell.met_on, ranges), *only(StageSpell.agency_id))
+            .group_by(StageSpell.agency_id, StageSpell.stage, StageSpell.start_on,
+                      StageSpell.met_on)))
 
     # Against the agency answerable when it was raised, not the case's holder today: a
     # transfer after the overdue does not hand it to the next agency.
@@ -349,7 +365,7 @@ def _unlist():
 _CASE_ATTRIBUTION = ("agency_id", "reception_agency_id", "flag_evaded", "flag_repeated",
                      "flag_mass", "received_on")
 _FACT_DAYS = {Routing: ("decided_on",), CaseDeadline: ("met_on",), Escalation: ("as_of",),
-              CitizenFeedback: ("created_at",)}
+              CitizenFeedback: ("created_at",), StageSpell: ("met_on",)}
 
 
 def _values(obj, name: str, changed_only: bool) -> list:

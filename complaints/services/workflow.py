@@ -425,6 +425,7 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     reason, suggested, new_status, on = check_return(case, reason, suggested_agency_code,
                                                      actor, today, decided_on=decided_on)
     _move(case, "return", actor, None, on, reason, suggested)
+    deadlines.keep_acceptance(case, on)
     case.status, case.agency_id, case.officer_id = new_status, None, None
     case.agency = None
     # The routing is undone: the petitions wait for the desk's next decision, which is
@@ -465,6 +466,7 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
     reason, to, new_status, on = check_transfer(case, to_agency_code, reason, actor, today,
                                                 decided_on=decided_on)
     _move(case, "transfer", actor, to, on, reason)
+    deadlines.keep_acceptance(case, on)
     case.status, case.agency_id, case.officer_id, case.accepted_on = new_status, to.id, None, None
     case.agency = to
     deadlines.drop(case, "resolution")
@@ -658,6 +660,7 @@ def move_to_lead(case: Case, lead: Agency, actor: User | None, today: date,
     _move(case, "designate_lead", actor, lead, today, note)
     keeps = case.agency_id == lead.id and case.status in (states.ROUTED, states.ACCEPTED)
     if not keeps:
+        deadlines.keep_acceptance(case, today)
         case.status, case.agency_id, case.agency = new_status, lead.id, lead
         case.officer_id, case.accepted_on, case.routed_on = None, None, today
         for petition in case.petitions:  # sent to the lead: routed, as by the desk

@@ -100,9 +100,6 @@ def test_scorecard_withdrawal_during_suspension_is_scored_late(world):
     assert (m.resolved, m.resolved_on_time) == (1, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap, not fixed yet: the scorecard counts "
-                   "acceptances from the deadline rows a transfer restarts; it needs the "
-                   "acceptance spells kept (see the session's closing note)")
 def test_scorecard_late_acceptance_is_erased_by_a_later_transfer(world):
     """An agency's late acceptance vanishes from a closed period's scorecard when it later
     transfers the case away, and its score jumps.
