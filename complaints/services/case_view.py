@@ -34,6 +34,8 @@ AGENCY_ACTIONS = ("accept", "refuse", "assign", "extend", "suspend", "resume", "
 EVENT_LABELS = {
     "received": ("Tiếp nhận đơn", "Petition received"),
     "petition_added": ("Nhập thêm đơn (đơn trùng, nhiều lần)", "Later petition joined"),
+    "petition_history_corrected": ("Sửa lịch sử vụ việc của đơn",
+                                   "A letter's history of the matter corrected"),
     "routed": ("Chuyển cơ quan có thẩm quyền", "Routed to the competent agency"),
     "accepted": ("Thụ lý", "Accepted for resolution"),
     "refused": ("Không thụ lý", "Not accepted"),
@@ -158,6 +160,8 @@ DETAIL_LABELS = {
     "sha256": ("Mã kiểm tra SHA-256", "SHA-256 checksum"),
     "petitioners": ("Người rút đơn", "Withdrawn by"),
     "remaining": ("Số người đứng đơn còn lại", "Petitioners remaining"),
+    "history_before": ("Lịch sử vụ việc trước khi sửa", "History of the matter before"),
+    "history": ("Lịch sử vụ việc", "History of the matter"),
     "no_representative": ("Nhóm không còn người đại diện (có thể cần cử người mới)",
                           "No representative left (the group may choose a new one)"),
 }
@@ -171,7 +175,9 @@ _PURPOSE_LABELS = {
 _CODED_DETAILS = {"kind": catalog.KINDS, "channel": catalog.CHANNELS,
                   "outcome": catalog.RESOLUTION_OUTCOMES,
                   "filing_reason": catalog.FILING_REASONS,
-                  "refusal_ground": catalog.REFUSAL_GROUNDS}
+                  "refusal_ground": catalog.REFUSAL_GROUNDS,
+                  "history": catalog.PETITION_HISTORY,
+                  "history_before": catalog.PETITION_HISTORY}
 _WHY_LABELS = {
     "returned_or_transferred_twice": ("Bị trả lại hoặc chuyển đi từ hai lần",
                                       "Returned or transferred twice or more"),

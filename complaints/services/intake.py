@@ -20,7 +20,7 @@ from complaints.domain import escalation as rules
 from complaints.domain import history as histories
 from complaints.domain.catalog import CHANNELS, KINDS
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
-from complaints.domain.limits import CONTENT_MAX
+from complaints.domain.limits import CONTENT_MAX, REASON_MAX
 from complaints.domain.messages import N_, Named
 from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
@@ -824,6 +824,49 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
         "signers": len(data.petitioners),
     })
     escalation.check_patterns(case, actor, now, today)
+    return petition
+
+
+def correct_history(case: Case, petition_id: int, history: str | None, reason: str | None,
+                    actor: User, now: datetime) -> Petition:
+    """Correct what a letter says of the matter's history (02/XLD columns 18–24), typed or
+    derived wrongly at intake. An entry correction, not a new fact: the reports count the
+    corrected value for every period; the audit trail keeps the old one and the reason.
+    Permission is the caller's (permissions.can_add_petition: the desk that received it)."""
+    from complaints.services.workflow import hold, optional_text  # workflow imports us
+
+    hold(case)
+    petition = next((p for p in case.petitions if p.id == petition_id), None)
+    if petition is None:
+        raise NotFound(str(petition_id))
+    errors: dict[str, str] = {}
+    problem = histories.history_error(case.kind, case.complaint_round, history or None)
+    if not history:
+        errors["history"] = N_("Chọn lịch sử vụ việc.")
+    elif problem == "second_round":
+        errors["history"] = N_("Khiếu nại lần hai không phải gửi lần đầu: chọn “Đã được giải "
+                               "quyết lần đầu” hoặc “Gửi nhiều lần, chưa được giải quyết”.")
+    elif problem:
+        history_errors(errors, case.kind, case.complaint_round, history,
+                       joined=case.tracking_code)
+    elif history == petition.history:
+        errors["history"] = N_("Lịch sử vụ việc của đơn này đã là giá trị đã chọn.")
+    try:
+        reason = optional_text(reason, "reason")
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    else:
+        if reason is None:
+            errors["reason"] = N_("Nêu lý do sửa (căn cứ trong đơn hoặc hồ sơ).")
+        elif len(reason) > REASON_MAX:
+            errors["reason"] = N_("Lý do quá dài (tối đa %(n)s ký tự).", n=REASON_MAX)
+    if errors:
+        raise ValidationFailed(errors)
+    before, petition.history = petition.history, history
+    db.session.flush()
+    audit.record_case(case, "petition_history_corrected", actor, now, {
+        "petition": petition.id, "history_before": before, "history": history,
+        "reason": reason})
     return petition
 
 

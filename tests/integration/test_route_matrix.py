@@ -109,6 +109,7 @@ MATRIX: dict[str, dict] = {
     "api.get_case": row(reception=OWN_ONLY, agency_head=OWN_ONLY, agency_officer=OWN_ONLY,
                         inspector=A, admin=A),
     "api.add_petition": row(reception=OWN_ONLY),
+    "api.correct_history": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.act": row(agency_head=OWN_ONLY),  # action "accept"
     "api.list_reception_sessions": SIGNED_IN,  # scoped by reception_sessions.visible_sessions
     # reception_sessions.can_record: staff with an agency record their own agency's sessions.
@@ -187,6 +188,7 @@ MATRIX: dict[str, dict] = {
     "reception.withdraw": row(reception=OWN_ONLY),
     "reception.extend_handling": row(reception=OWN_ONLY),  # workflow.extend_handling
     "reception.record_reply": row(reception=OWN_ONLY),
+    "reception.correct_history": row(reception=OWN_ONLY),  # permissions.can_add_petition
     # The world's case is a denunciation: each of its files may name the denouncer, so only
     # those who may know them download it (an officer not assigned, an admin may not).
     "reception.download": row(reception=OWN_ONLY, agency_head=OWN_ONLY, inspector=A),
@@ -282,6 +284,7 @@ def world(app, tmp_path, make_agency, make_user, make_case, make_locality):
         "notification_id": notification.id, "cluster_id": cluster.id,
         "attachment_id": attachment.id, "fmt": "json", "session_id": reception_session.id,
         "filename": "css/bootstrap.min.css", "job_id": job.id,
+        "petition_id": case.petitions[0].id,
     }
     return {"users": users, "case": case, "values": values, "own": own,
             "locality": locality, "notification": notification}

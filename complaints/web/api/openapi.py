@@ -101,6 +101,14 @@ def build_spec() -> dict:
         "post": _operation("Attach a later petition to the case (reception)", 201,
                            s.StaffCaseSchema, body=s.AddPetitionSchema,
                            errors=(400, 401, 403, 404, 422), params=[_CODE_PARAM])})
+    spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/petitions/{{petition_id}}", operations={
+        "patch": _operation("Correct a letter's history of the matter, with the reason "
+                            "(reception)", 200, s.StaffCaseSchema, body=s.CorrectHistorySchema,
+                            errors=(400, 401, 403, 404, 422),
+                            params=[_CODE_PARAM, {"in": "path", "name": "petition_id",
+                                                  "required": True,
+                                                  "schema": {"type": "integer",
+                                                             "minimum": 1}}])})
     for action, action_spec in ACTION_SPECS.items():
         spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/{action}", operations={
             "post": _operation(action_spec.summary, 200, s.StaffCaseSchema,

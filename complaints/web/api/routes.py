@@ -304,6 +304,21 @@ def add_petition(tracking_code: str):
     return _case_response(case, user, 201)
 
 
+@bp.patch("/cases/<tracking_code>/petitions/<int:petition_id>")
+@token_required
+def correct_history(tracking_code: str, petition_id: int):
+    """Correct what one letter says of the matter's history (an entry mistake), with why:
+    the desk that received the case (the same right as attaching a later petition)."""
+    user, now = api_user(), clock.now()
+    case = _visible_case(tracking_code, user)
+    if not can_add_petition(user, case):
+        raise NotAllowed(N_("Tài khoản %(username)s không được sửa đơn của hồ sơ %(code)s.",
+                            username=user.username, code=tracking_code))
+    body = s.shared(s.CorrectHistorySchema).load(_body())
+    intake.correct_history(case, petition_id, body["history"], body["reason"], user, now)
+    return _case_response(case, user)
+
+
 @bp.post("/cases/<tracking_code>/<action>")
 @token_required
 def act(tracking_code: str, action: str):

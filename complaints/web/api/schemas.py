@@ -389,6 +389,13 @@ class AddPetitionSchema(PetitionInSchema):
                                                "content on a denunciation."})
 
 
+class CorrectHistorySchema(BaseSchema):
+    history = _choice(PETITION_HISTORY, required=True, metadata={
+        "description": "The corrected history of the matter (one of the case's kind)."})
+    reason = _text(REASON_MAX, required=True, metadata={
+        "description": "Why it is corrected (kept in the case's audit trail)."})
+
+
 class CaseCreateSchema(PetitionInSchema):
     kind = _choice(KINDS, required=True)
     field = _text(40, required=True, metadata={"description": "Field code (GET /fields)."})
@@ -736,6 +743,8 @@ class SignerSchema(BaseSchema):
 
 
 class PetitionSchema(BaseSchema):
+    id = fields.Integer(metadata={"description": "The letter's number within the system "
+                                                 "(PATCH …/petitions/{petition_id})."})
     channel = fields.String()
     received_on = fields.Date()
     eligible = fields.Boolean(attribute="eligible_now", metadata={

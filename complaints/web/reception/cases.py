@@ -21,10 +21,17 @@ from sqlalchemy import select
 
 from complaints import clock
 from complaints.domain import policies, states
+from complaints.domain.history import HISTORY_BY_KIND
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Attachment, AuditEvent, Case
-from complaints.permissions import can_act, can_see_identity, can_view, roles_required
+from complaints.permissions import (
+    can_act,
+    can_add_petition,
+    can_see_identity,
+    can_view,
+    roles_required,
+)
 from complaints.services import (
     attachments,
     case_view,
@@ -37,10 +44,11 @@ from complaints.services import (
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web import sealed, withdrawal_form
 from complaints.web.agency.forms import DONE_MESSAGES, PARTLY_WITHDRAWN, WithdrawForm
-from complaints.web.forms import attach_errors, select_choices
+from complaints.web.forms import attach_errors, history_choices, select_choices
 from complaints.web.i18n import error_text, translate
 from complaints.web.reception import bp
 from complaints.web.reception.forms import (
+    CorrectHistoryForm,
     ExtendHandlingForm,
     FileForm,
     ForwardForm,
@@ -118,6 +126,7 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         actions=actions, suggestion=suggestion,
         may_withdraw="withdraw" in allowed and can_act(current_user, case, "withdraw"),
         may_record_reply=forwarding.may_record_reply(current_user, case),
+        may_correct_history=can_add_petition(current_user, case),
         reply_received_on=forwarding.reply_received_on(case),
         suggestion_reason=(routing.describe_suggestion(suggestion, lang)
                            if suggestion else None), acceptance_rule=acceptance,
@@ -355,6 +364,40 @@ def withdraw(code: str):
                    if name not in errors and messages})
     return render_template("agency/action.html", form=form, hints=hints, errors=errors,
                            confirm_first=True, **page), (422 if errors else 200)
+
+
+@bp.route("/cases/<code>/petitions/<int:petition_id>/history", methods=["GET", "POST"])
+@roles_required("reception")
+def correct_history(code: str, petition_id: int):
+    """Correct what one letter says of the matter's history (02/XLD counts it), typed or
+    derived wrongly at intake: the desk that received the case, with a reason (audited)."""
+    case = _case_or_404(code)
+    back = url_for("reception.case_page", code=code)
+    if not can_add_petition(current_user, case):
+        abort(403)
+    petition = next((p for p in case.petitions if p.id == petition_id), None)
+    if petition is None:
+        abort(404)
+    form = CorrectHistoryForm(data={"history": petition.history})
+    form.history.choices = [c for c in history_choices()
+                            if c.value in HISTORY_BY_KIND.get(case.kind, ())]
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            intake.correct_history(case, petition.id, form.history.data, form.reason.data,
+                                   current_user._get_current_object(), clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = attach_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Đã sửa lịch sử vụ việc của đơn nhận ngày %(date)s.",
+                    date=petition.received_on.strftime("%d/%m/%Y")), "success")
+            return redirect(back)
+    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
+                   if name not in errors and messages})
+    return render_template("reception/correct_history.html", case=case, petition=petition,
+                           form=form, errors=errors, back_url=back), (422 if errors else 200)
 
 
 def _status_text(status: str) -> str:

@@ -157,3 +157,15 @@ class ReplyForm(PageForm):
                             validators=[Optional()])
     note = TextAreaField(_l("Số, ngày văn bản và nội dung chính"),
                          validators=[Optional(), Length(max=2000)])
+
+
+class CorrectHistoryForm(PageForm):
+    """Correct what a letter says of the matter's history (an entry mistake), with why.
+    The choices are those of the case's kind (set by the view)."""
+
+    history = SelectField(_l("Lịch sử vụ việc"), choices=[],
+                          validators=[DataRequired(_l("Chọn lịch sử vụ việc."))])
+    reason = TextAreaField(_l("Lý do sửa"),
+                           validators=[DataRequired(_l("Nêu lý do sửa (căn cứ trong đơn hoặc "
+                                                       "hồ sơ).")),
+                                       Length(max=REASON_MAX)])
