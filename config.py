@@ -64,6 +64,8 @@ class Config:
     PAGE_SIZE = 25
     # Sessions end after 30 minutes without a request (each request refreshes the cookie).
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+    # However busy, a browser session ends this long after sign-in (a working day).
+    SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
     SESSION_REFRESH_EACH_REQUEST = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

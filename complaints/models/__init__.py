@@ -31,7 +31,7 @@ from complaints.models.scorecard import (
     ScorecardEscalation,
     ScorecardRereceipt,
 )
-from complaints.models.user import ApiToken, UnknownSignIn, User
+from complaints.models.user import ApiToken, EndedSession, UnknownSignIn, User
 
 __all__ = [
     "Agency",
@@ -45,6 +45,7 @@ __all__ = [
     "Cluster",
     "DeadlinePolicy",
     "DeskSubmission",
+    "EndedSession",
     "Escalation",
     "EscalationStep",
     "PatternRule",

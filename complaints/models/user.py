@@ -93,3 +93,16 @@ class UnknownSignIn(db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class EndedSession(db.Model):
+    """A browser session signed out on its device: its cookie is signed, so a copy of it
+    (a shared computer, a stolen cookie) would stay valid without this. Only the one device
+    is signed out; a password change ends every session (User.session_version). Kept for
+    SESSION_MAX_HOURS, after which no session is valid anyway."""
+
+    __tablename__ = "ended_sessions"
+
+    sid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

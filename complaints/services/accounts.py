@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import re
+import secrets
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,7 +19,7 @@ from complaints.domain import contacts
 from complaints.domain.catalog import ROLES
 from complaints.domain.messages import N_
 from complaints.extensions import db
-from complaints.models import Agency, UnknownSignIn, User
+from complaints.models import Agency, EndedSession, UnknownSignIn, User
 from complaints.services import audit
 
 logger = logging.getLogger(__name__)
@@ -433,3 +435,54 @@ def verify_second_factor(user: User, code: str, now: datetime, max_failures: int
         return False
     user.failed_logins, user.locked_until = 0, None
     return True
+
+
+# --- browser sessions --------------------------------------------------------------------
+# A session cookie is signed, not stored: the server voids one by remembering its id once
+# it is signed out (EndedSession), and voids every one of an account by bumping
+# User.session_version (a password change, a lockout, "sign out everywhere").
+
+
+def new_session_id() -> str:
+    """A fresh random id for a browser session, set in it at sign-in."""
+    return secrets.token_urlsafe(24)
+
+
+def _session_hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def session_user(user_id: int, version: int, sid: str | None, since: float | None,
+                 now: datetime, max_hours: float) -> User | None:
+    """The user a browser session is signed in as, or None when the session is void: no
+    id (issued before sessions had one), older than `max_hours` since sign-in (an idle
+    limit alone lets a session kept busy live for ever), signed out on its device, or from
+    before the account's last "sign out everywhere". One query, as a plain load was."""
+    if not sid or not isinstance(since, (int, float)):
+        return None
+    age = now.timestamp() - since
+    if age > max_hours * 3600 or age < -300:  # a clock set back: not trusted either
+        return None
+    ended = select(EndedSession.sid_hash).where(
+        EndedSession.sid_hash == _session_hash(sid)).exists()
+    return db.session.scalar(select(User).where(User.id == user_id,
+                                                User.session_version == version, ~ended))
+
+
+def end_session(user: User, sid: str | None, now: datetime, max_hours: float) -> None:
+    """Sign this one browser session out for good (a copy of its cookie stops working);
+    the account's other sessions go on. Forgets the sessions that expired by themselves.
+    Flushes; the caller commits."""
+    db.session.execute(delete(EndedSession).where(
+        EndedSession.ended_at < now - timedelta(hours=max_hours)))
+    if sid:
+        db.session.merge(EndedSession(sid_hash=_session_hash(sid), user_id=user.id,
+                                      ended_at=now))
+    db.session.flush()
+
+
+def end_all_sessions(user: User, now: datetime) -> None:
+    """Sign the account out on every device (its API tokens are not touched); audited."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+    audit.record(f"user:{user.id}", "sessions_ended", user, now, {"everywhere": True})

@@ -18,6 +18,8 @@ from complaints.web.auth.forms import CodeForm, LoginForm, PasswordForm
 
 # Roles that must use two-factor sign-in unless the config says otherwise.
 DEFAULT_2FA_ROLES = ("admin", "inspector")
+SESSION_ID_KEY = "sid"  # this browser session's random id (accounts.end_session)
+SESSION_SINCE_KEY = "since"  # when it signed in (POSIX seconds): SESSION_MAX_HOURS
 PENDING_KEY = "2fa_pending"  # the signed id of a user who gave the password, not yet the code
 PENDING_MAX_AGE = 300  # seconds to type the code
 ENROL_KEY = "2fa_enrol_secret"  # sealed: the new secret until a first code confirms it
@@ -29,15 +31,16 @@ OPEN_DURING_ENROLMENT = {"auth.two_factor", "auth.logout", "static", "bootstrap.
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """Load the user of a session; a session from before a password change is void."""
+    """Load the user of a session; void when signed out on its device, older than
+    SESSION_MAX_HOURS, or from before the account's last password change or sign-out
+    everywhere (accounts.session_user)."""
     try:
         uid, version = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, uid)
-    if user is None or user.session_version != version:
-        return None
-    return user
+    return accounts.session_user(uid, version, session.get(SESSION_ID_KEY),
+                                 session.get(SESSION_SINCE_KEY), clock.now(),
+                                 current_app.config["SESSION_MAX_HOURS"])
 
 
 def _roles_requiring_2fa() -> tuple[str, ...]:
@@ -96,6 +99,8 @@ def _sign_in(user):
     if lang:
         session["lang"] = lang
     session.permanent = True  # idle expiry: PERMANENT_SESSION_LIFETIME
+    session[SESSION_ID_KEY] = accounts.new_session_id()
+    session[SESSION_SINCE_KEY] = clock.now().timestamp()
     login_user(user)
     if _must_enrol(user):
         return redirect(url_for("auth.two_factor"))
@@ -200,14 +205,26 @@ def login_code():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign the user out: every session of the account ends (the session is a signed
-    cookie, so only the account's session version can void a copy of it: QA round 19)."""
+    """Sign this device out: its session ends server-side (a copy of its cookie stops
+    working: QA round 19); the account's sessions on other devices go on."""
     if current_user.is_authenticated:
-        user = current_user._get_current_object()
-        user.session_version = (user.session_version or 1) + 1
+        accounts.end_session(current_user._get_current_object(), session.get(SESSION_ID_KEY),
+                             clock.now(), current_app.config["SESSION_MAX_HOURS"])
         db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """Sign the account out on every device (a lost phone, a session left open
+    elsewhere); its API tokens are revoked with the password, not here."""
+    accounts.end_all_sessions(current_user._get_current_object(), clock.now())
+    db.session.commit()
+    logout_user()
+    flash(_("Bạn đã đăng xuất trên mọi thiết bị."), "info")
     return redirect(url_for("auth.login"))
 
 
