@@ -508,33 +508,50 @@ def is_mass(people: Iterable, minimum: int = MASS_PETITIONERS) -> bool:
     return len(set(people)) >= minimum
 
 
-def mass_members(cases: Sequence[tuple[date, Collection]], new: int,
+def mass_members(cases: Sequence[Iterable[tuple[date, Collection]]], new: int,
                  limits: PatternLimits = DEFAULT_LIMITS) -> frozenset[int]:
     """The cases clustered with `cases[new]` as a mass petition (indexes), empty if none.
 
-    `cases`: (received_on, people) of the cases on one matter, people as `person_key`s.
-    Mass: some window of `mass_window_days` (dates at most that many days apart) holding
-    the new case holds `mass_petitioners` distinct people. The members are
-    the cases of every such window: a window not holding the new case is not its matter
-    now (five people spread over sixty days around it are no mass petition). A case that
-    no one stands behind any longer (all withdrew) adds nobody and is left out.
+    `cases`: the cases on one matter, each as its letters: (received_on, people), people as
+    `person_key`s. Each letter counts on its own day: a letter joined to a case later is
+    not dated by the case's first (QA round 28); a case with `mass_petitioners` people is
+    mass by itself, on each of its letters' days. Mass: some window of `mass_window_days`
+    (dates at most that many days apart) holding a letter of the new case holds
+    `mass_petitioners` distinct people. The members are the cases with a letter in every
+    such window: a window not holding the new case is not its matter now (five people
+    spread over sixty days around it are no mass petition). A case that no one stands
+    behind any longer in those windows (all withdrew) adds nobody and is left out.
     """
+    letters = []
+    for petitions in cases:
+        petitions = list(petitions)
+        everyone = set().union(*(people for _on, people in petitions))
+        # Five or more people on one case make it mass whatever their letters' days
+        # (domain.md): each of its letters carries them all.
+        if is_mass(everyone, limits.mass_petitioners):
+            petitions = [(on, everyone) for on, _people in petitions]
+        letters.append(petitions)
     by_day: dict[date, set] = {}
-    for received_on, people in cases:
-        by_day.setdefault(received_on, set()).update(people)
-    at, span = cases[new][0], limits.mass_window_days
+    for petitions in letters:
+        for received_on, people in petitions:
+            by_day.setdefault(received_on, set()).update(people)
+    span = limits.mass_window_days
+    anchors = sorted({received_on for received_on, _people in letters[new]})
     days = sorted(by_day)
-    # A qualifying window can be slid to start on its earliest case: trying the days
-    # from `at - span` to `at` as starts finds every one.
+    # A qualifying window can be slid to start on its earliest letter: trying the days up
+    # to `span` before each of the new case's letters as starts finds every one.
     qualifying: set[date] = set()
-    for start in (d for d in days if at.toordinal() - span <= d.toordinal() <= at.toordinal()):
+    for start in days:
+        if not any(0 <= (at - start).days <= span for at in anchors):
+            continue
         inside = [d for d in days if 0 <= (d - start).days <= span]
         if is_mass(set().union(*(by_day[d] for d in inside)), limits.mass_petitioners):
             qualifying.update(inside)
     if not qualifying:
         return frozenset()
-    return frozenset(i for i, (received_on, people) in enumerate(cases)
-                     if received_on in qualifying and (people or i == new))
+    return frozenset(i for i, petitions in enumerate(letters)
+                     if any(on in qualifying and (people or i == new)
+                            for on, people in petitions))
 
 
 def person_key(petitioner_id: int, id_number: str | None, name_folded: str | None,

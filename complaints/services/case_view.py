@@ -486,7 +486,9 @@ def build_case_page(case: Case, user: User, reveal: bool = False,
         identity_masked=masked,
         can_reveal=allowed and secret and masked,
         attachments=attachments,
-        content_hidden=not can_read_content(user, case),
+        # The letter may name its author: read with the identity, after the recorded
+        # reveal (QA round 27: it was printed before it, with no view recorded).
+        content_hidden=not can_read_content(user, case) or (secret and masked),
         hidden_attachments=hidden,
         timeline=timeline(case, masked,
                           hide_parent=parent is None and case.parent_case_id is not None),

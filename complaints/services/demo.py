@@ -1492,6 +1492,7 @@ class _BulkGenerator:
                 "content": self._content_for(template, ward), "locality_code": ward,
                 "status": status, "reception_agency_id": self.reception_agency_id,
                 "agency_id": agency_id, "officer_id": officer_id, "received_on": received_on,
+                "last_petition_on": received_on,
                 "routed_on": routed_on, "accepted_on": accepted_on, "resolved_on": resolved_on,
                 "closed_on": closed_on, "extension_count": 0, "next_attention_on": attention,
                 "escalation_level": 0, "flag_overdue": False, "flag_evaded": False,

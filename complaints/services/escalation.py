@@ -518,23 +518,34 @@ def acknowledge(escalation: Escalation, action: str, note: str | None, actor: Us
     return escalation
 
 
-def supersede_ended(case: Case, now: datetime) -> list[Escalation]:
+def supersede_ended(case: Case, now: datetime,
+                    restarted: tuple[str, ...] = ()) -> list[Escalation]:
     """Close the case's open ladder escalations whose stage instance has ended by starting
     again or leaving its holder (rules.ladder_superseded): called by the steps that drop or
-    restart a stage (route, return, transfer, lead designation), after they did.
+    restart a stage (route, return, transfer, lead designation), after they did, naming the
+    stages they restarted (`restarted`).
 
     Their addressees can no longer act on them, so they leave the open lists and the daily
     reminder; they are closed by the system (no user, action "superseded") rather than
     deleted, so that inspectors and the scorecard keep the history.
+
+    A stage restarted from the day the old one started (a move dated the day the case
+    arrived) has the same start: its old escalations, answered ones too, lapse as ended,
+    or the new holder's ladder would count them as its own and never tell it of its own
+    overdue (QA round 28).
     """
     starts = {row.stage: row.start_on for row in case.deadlines}
     ended = [e for e in db.session.scalars(
         select(Escalation).where(Escalation.case_id == case.id,
-                                 Escalation.acknowledged_at.is_(None),
+                                 Escalation.lapsed_at.is_(None),
                                  Escalation.stage != rules.CASE_STAGE)
         .order_by(Escalation.id))
-        if rules.ladder_superseded(e.stage, e.started_on, starts)]
-    return _supersede(case, ended, now, {}, rules.LAPSE_ENDED)
+        if (e.acknowledged_at is None and rules.ladder_superseded(e.stage, e.started_on, starts))
+        or (e.stage in restarted and starts.get(e.stage) == e.started_on)]
+    lapsed = _supersede(case, ended, now, {}, rules.LAPSE_ENDED)
+    if any(starts.get(e.stage) == e.started_on for e in lapsed):
+        deadlines.refresh_attention(case)  # the running stage's ladder starts again
+    return lapsed
 
 
 def lapse_ended(case: Case, now: datetime) -> list[Escalation]:

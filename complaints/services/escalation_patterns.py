@@ -209,6 +209,33 @@ def _signers(case_ids: list[int]) -> dict[int, set[tuple]]:
 
 people_by_case = _signers  # the inspectors' cluster list counts people as the rule does
 
+Letters = list[tuple[date, set[tuple]]]  # a case's letters: (received on, people)
+
+
+def _dated_signers(case_ids: list[int]) -> dict[int, Letters]:
+    """The people still signing each of these cases, by the day each letter was received
+    (`rules.mass_members` counts every letter on its own day); as `_signers`."""
+    p = Petitioner.__table__.c
+    letters: dict[int, dict[date, set[tuple]]] = {}
+    for r in db.session.execute(
+            select(Petition.case_id, Petition.received_on, Case.kind, p.id, p.id_number,
+                   p.name_folded, p.phone, p.email, p.person_ref)
+            .join(PetitionSigner, PetitionSigner.petitioner_id == p.id)
+            .join(Petition, Petition.id == PetitionSigner.petition_id)
+            .join(Case, Case.id == Petition.case_id)
+            .where(Petition.case_id.in_(case_ids), PetitionSigner.withdrawn_on.is_(None))):
+        letters.setdefault(r.case_id, {}).setdefault(r.received_on, set()).add(
+            rules.person_key(r.id, r.id_number, r.name_folded, r.phone, r.email,
+                             denouncer=r.kind == "denunciation", person_ref=r.person_ref))
+    return {case_id: sorted(days.items()) for case_id, days in letters.items()}
+
+
+def letters_of(case: Case) -> Letters:
+    """A case's letters in memory, each with its people (those who withdrew left out)."""
+    return [(petition.received_on,
+             people_of(((s.petitioner, s.withdrawn_on) for s in petition.signers), case.kind))
+            for petition in case.petitions]
+
 
 def people_of(signers, kind: str) -> set[tuple]:
     """The people (`rules.person_key`) of petition signers in memory, those who withdrew
@@ -231,12 +258,14 @@ def matter_group(case: Case, folded: str | None = None) -> Group:
     if case.locality_code and case.field_id:
         _settle_one_at_a_time(case.locality_code, case.field_id)
         folded = folded if folded is not None else rules.fold_subject(case.subject)
-        limits = _limits(case)
-        day = case.received_on.toordinal()
+        span = timedelta(days=_limits(case).mass_window_days)
+        # Every letter counts on its own day: the cases with a letter within the window
+        # of one of this case's letters (its first to its latest).
+        latest = max(case.received_on, case.last_petition_on or case.received_on)
         candidates = db.session.execute(_same_place(), {
             "locality": case.locality_code, "field": case.field_id, "case": case.id,
-            "first": date.fromordinal(day - limits.mass_window_days),
-            "last": date.fromordinal(day + limits.mass_window_days)})
+            "first": case.received_on - span, "last": latest + span})
+        limits = _limits(case)
         group += [(r.id, r.cluster_id, r.flag_mass, r.received_on) for r in candidates
                   if rules.similar_subjects(folded, rules.fold_subject(r.subject),
                                             limits.similar_subject)]
@@ -266,7 +295,8 @@ def _same_place():
     return (select(c.id, c.subject, c.cluster_id, c.flag_mass, c.received_on)
             .where(c.locality_code == bindparam("locality"), c.field_id == bindparam("field"),
                    c.id != bindparam("case"),
-                   c.received_on.between(bindparam("first"), bindparam("last")))
+                   c.last_petition_on >= bindparam("first"),
+                   c.received_on <= bindparam("last"))
             .limit(500))
 
 
@@ -294,27 +324,27 @@ def may_be_repeated(case: Case) -> bool:
         _facts(case), case.decision_on, _limits(case))
 
 
-def mass_cases(case: Case, group: Group, own: set[tuple]) -> Group:
+def mass_cases(case: Case, group: Group, own: Letters) -> Group:
     """The cases of `group` (the case's `matter_group`) that make a mass petition with it,
     the case included; empty when it is none (`rules.mass_members`: 5+ people within 30
-    days holding the case).
+    days holding a letter of the case).
 
-    `own`: the case's own people (`people_of`, in memory); the other cases' are read in
-    one query. A cluster already on the matter decides nothing by itself: a case joins it
-    only if it makes five people with cluster members within 30 days of it, so the people
-    are read for a joining case too (one query; a count kept on the cluster could not tell
-    which of them are within the new case's 30 days).
+    `own`: the case's own letters with their people (`letters_of`, in memory); the other
+    cases' are read in one query. A cluster already on the matter decides nothing by
+    itself: a case joins it only if it makes five people with cluster members within 30
+    days of it, so the people are read for a joining case too (one query; a count kept on
+    the cluster could not tell which of them are within the new case's 30 days).
     """
     others = [member_id for member_id, *_ in group if member_id != case.id]
-    people = _signers(others) if others else {}
-    people[case.id] = own
-    found = rules.mass_members([(on, people.get(member_id, ())) for member_id, *_, on in group],
+    letters = _dated_signers(others) if others else {}
+    letters[case.id] = own
+    found = rules.mass_members([letters.get(member_id, ()) for member_id, *_ in group],
                                next(i for i, (member_id, *_) in enumerate(group)
                                     if member_id == case.id), _limits(case))
     return [group[i] for i in sorted(found)]
 
 
-def becomes_mass(case: Case, group: Group, own: set[tuple]) -> bool:
+def becomes_mass(case: Case, group: Group, own: Letters) -> bool:
     """Is the case a mass petition: 5+ people on its matter within 30 days holding it?"""
     return bool(mass_cases(case, group, own))
 
@@ -345,9 +375,7 @@ def _check_mass(case: Case, actor, now, today, group=None) -> bool:
     """
     folded = rules.fold_subject(case.subject)
     group = group if group is not None else matter_group(case)
-    members = mass_cases(case, group, people_of(
-        ((s.petitioner, s.withdrawn_on) for p in case.petitions for s in p.signers),
-        case.kind))
+    members = mass_cases(case, group, letters_of(case))
     if not members:
         return False
     # Only the cases within the qualifying 30 days are clustered (`mass_cases`); they join
@@ -404,13 +432,13 @@ def recheck_mass(case: Case, now: datetime, on: date) -> list[Case]:
         ids += db.session.scalars(select(c.id).where(
             c.cluster_id == case.cluster_id, c.flag_mass.is_(True), c.id != case.id,
             c.status.not_in(tuple(states.FINAL_STATUSES)),
-            c.received_on.between(case.received_on - span, case.received_on + span))
+            c.last_petition_on >= case.received_on - span,
+            c.received_on <= (case.last_petition_on or case.received_on) + span)
             .order_by(c.id)).all()
     cleared = []
     for member in [case, *(db.session.get(Case, i) for i in ids[1:])]:
-        own = _signers([member.id]).get(member.id, set())
         group = groups.get(member.id) or matter_group(member)
-        if not mass_cases(member, group, own):
+        if not mass_cases(member, group, letters_of(member)):
             _clear_mass(member, now, on)
             cleared.append(member)
     db.session.flush()

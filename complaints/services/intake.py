@@ -726,6 +726,7 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     deadlines.set_deadline(case, "handling", case.received_on)
     deadlines.refresh_attention(case, new=True)
     case.running_due_on = deadlines.active_deadline(case).due_on
+    case.last_petition_on = case.received_on
 
     people = _signing_people(data.petition.petitioners, locality_code, known)
 
@@ -780,8 +781,8 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     for signer in petition.signers:  # the copy's ids, read by the pattern checks below
         signer.petition_id, signer.petitioner_id = petition.id, signer.petitioner.id
     opened = Opened(case.id, pin, case, refs.field, refs.locality, [SimpleNamespace(**event)])
-    own = escalation_patterns.people_of(((person, None) for person, _rep in people),
-                                        case.kind)
+    own = [(petition.received_on, escalation_patterns.people_of(
+        ((person, None) for person, _rep in people), case.kind))]
     if not escalation_patterns.may_be_repeated(case):
         members = escalation_patterns.mass_cases(case, group, own)
         if not members:
@@ -809,10 +810,23 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
         errors.setdefault(key, message)  # a new denouncer on a denunciation too
     history_errors(errors, case.kind, case.complaint_round, data.history,
                    joined=case.tracking_code)
+    if case.kind == "denunciation":
+        # The case's subject is shown to readers who may not know who denounced: a later
+        # denouncer it names would be exposed there (QA round 27), as at intake.
+        for i, person in enumerate(data.petitioners):
+            if names_denouncer(case.subject, [person]):
+                errors.setdefault(f"petitioners.{i}.full_name", N_(
+                    "Người này có tên trong trích yếu của hồ sơ %(code)s, mà trích yếu được "
+                    "hiện cho cả người không được biết ai tố cáo: không nhập đơn của họ vào "
+                    "hồ sơ này. Tiếp nhận thành hồ sơ mới với trích yếu không nêu tên người "
+                    "tố cáo.", code=case.tracking_code))
     if errors:
         raise ValidationFailed(errors)
     history = joined_history(case, data)  # from the case before this letter joins it
     petition = _add_petition(case, data, actor)
+    # The mass-petition check finds the case by its latest letter (a letter may be logged
+    # after one received later).
+    case.last_petition_on = max(case.last_petition_on or case.received_on, data.received_on)
     petition.reception_session_id = reception_session_id
     petition.is_duplicate = True
     petition.history = history

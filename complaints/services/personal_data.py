@@ -264,7 +264,7 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
         raise ValidationFailed({"petitioner": N_(
             "Chưa hết thời hạn lưu trữ (đến ngày %(day)s).",
             day=f"{check.retained_until:%d/%m/%Y}")})
-    email = petitioner.email
+    email, name = petitioner.email, petitioner.full_name
     case_ids = [c.id for c in cases_of(petitioner)]
     _keep_as_one_person(petitioner)
     petitioner.full_name = ANONYMOUS_NAME
@@ -281,6 +281,15 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
             elif note.last_error and email.lower() in note.last_error.lower():
                 # A refusal quotes the address it refused (SMTPRecipientsRefused).
                 note.last_error = "recipient refused; address anonymised"
+    # Staff e-mails that named them (a withdrawal, to the holding agency) are kept in the
+    # outbox: the name goes from their text too (QA round 27).
+    if name and name != ANONYMOUS_NAME and case_ids:
+        for note in db.session.scalars(select(Notification).where(
+                Notification.case_id.in_(case_ids), or_(
+                    Notification.body.contains(name, autoescape=True),
+                    Notification.subject.contains(name, autoescape=True)))):
+            note.body = note.body.replace(name, ANONYMOUS_NAME)
+            note.subject = note.subject.replace(name, ANONYMOUS_NAME)
     audit.record(chain(petitioner), "petitioner_anonymised", actor, now,
                  {"ground": ground, "cases": len(case_ids),
                   "retention_years": retention_years})

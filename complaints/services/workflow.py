@@ -217,7 +217,8 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
     deadlines.set_deadline(case, "acceptance", on)
     _finish(case, "routed", actor, now, {"to": agency.code, "reason": reason, "on": on,
                                          **({"basis": basis} if basis else {})})
-    escalation.supersede_ended(case, now)  # after a return: acceptance starts again
+    # After a return: acceptance starts again.
+    escalation.supersede_ended(case, now, restarted=("acceptance",))
     escalation.check_evasion(case, actor, now, today)  # đùn đẩy: escalate at once
     return case
 
@@ -440,7 +441,7 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     _finish(case, "returned", actor, now, {"reason": reason, "suggested": suggested.code,
                                            "on": on})
     # The returning agency's overdue steps are no longer its to act on.
-    escalation.supersede_ended(case, now)
+    escalation.supersede_ended(case, now, restarted=("handling", "acceptance", "resolution"))
     escalation.check_evasion(case, actor, now, today)
     return case
 
@@ -473,7 +474,7 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
     deadlines.set_deadline(case, "acceptance", on)
     _finish(case, "transferred", actor, now, {"to": to.code, "reason": reason, "on": on})
     # The old holder's overdue steps are no longer its to act on: the ladder restarts there.
-    escalation.supersede_ended(case, now)
+    escalation.supersede_ended(case, now, restarted=("acceptance", "resolution"))
     escalation.check_evasion(case, actor, now, today)
     return case
 
@@ -669,7 +670,7 @@ def move_to_lead(case: Case, lead: Agency, actor: User | None, today: date,
         deadlines.meet(case, "handling", today)
         deadlines.drop(case, "resolution")
         deadlines.set_deadline(case, "acceptance", today)
-        escalation.supersede_ended(case, now)
+        escalation.supersede_ended(case, now, restarted=("acceptance", "resolution"))
     case.lead_agency_id = lead.id
     deadlines.refresh_attention(case)
 

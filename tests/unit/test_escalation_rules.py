@@ -153,30 +153,53 @@ def test_repeated_and_mass_follow_the_limits_given():
     assert not rules.is_mass({1, 2, 3}) and rules.is_mass({1, 2, 3}, minimum=3)
 
 
+def _one(cases):
+    """Cases of one letter each, as mass_members reads them."""
+    return [[letter] for letter in cases]
+
+
 def test_mass_counts_the_people_of_one_30_day_window_holding_the_new_case():
     # Found by QA: five people spread over 60 days around the new case were counted as one
     # mass petition (its window was ±30 days).
     sep1, oct1, oct31 = date(2026, 9, 1), date(2026, 10, 1), date(2026, 10, 31)
     spread = [(oct1, {"b"}), (sep1, {"a1", "a2"}), (oct31, {"c1", "c2"})]
-    assert rules.mass_members(spread, 0) == frozenset()
+    assert rules.mass_members(_one(spread), 0) == frozenset()
     # 1 … 31 Oct holds five people with the new case: those three cases, not 3 Sep's.
     closer = [(oct1, {"b"}), (date(2026, 9, 3), {"a1", "a2"}), (date(2026, 10, 2), {"d"}),
               (oct31, {"c1", "c2", "c3"})]
-    assert rules.mass_members(closer, 0) == {0, 2, 3}
+    assert rules.mass_members(_one(closer), 0) == {0, 2, 3}
     # A window holding five people but not the new case does not make it mass.
     later = [(date(2026, 12, 1), {"n"}), (oct1, {"1", "2", "3", "4", "5"})]
-    assert rules.mass_members(later, 0) == frozenset()
+    assert rules.mass_members(_one(later), 0) == frozenset()
     # Windows on both sides: the cases of each are clustered; one person counts once.
     both = [(oct1, {"b"}), (sep1, {"a1", "a2", "a3", "a4"}), (oct31, {"c1", "c2", "c3", "b"}),
             (date(2026, 10, 15), set())]  # everyone withdrew: nobody behind it
-    assert rules.mass_members(both, 0) == {0, 1}
+    assert rules.mass_members(_one(both), 0) == {0, 1}
     both[2] = (oct31, {"c1", "c2", "c3", "c4"})
-    assert rules.mass_members(both, 0) == {0, 1, 2}
+    assert rules.mass_members(_one(both), 0) == {0, 1, 2}
     # The window's length is the limit in force; exactly 30 days apart is within it.
-    assert rules.mass_members([(oct31, {"x"}), (oct1, {"1", "2", "3", "4"})], 0) == {0, 1}
-    assert not rules.mass_members([(oct31, {"x"}), (oct1, {"1", "2", "3", "4"})], 0,
+    assert rules.mass_members(_one([(oct31, {"x"}), (oct1, {"1", "2", "3", "4"})]), 0) == {0, 1}
+    assert not rules.mass_members(_one([(oct31, {"x"}), (oct1, {"1", "2", "3", "4"})]), 0,
                                   rules.PatternLimits(mass_window_days=29))
-    assert rules.mass_members([(oct1, {"1", "2", "3", "4", "5"})], 0) == {0}
+    assert rules.mass_members(_one([(oct1, {"1", "2", "3", "4", "5"})]), 0) == {0}
+
+
+def test_mass_dates_each_letter_on_its_own_day():
+    # QA round 28: a later letter joined to a case counted on the case's first day.
+    oct1, nov20, nov25, dec1 = (date(2026, 10, 1), date(2026, 11, 20), date(2026, 11, 25),
+                                date(2026, 12, 1))
+    # A, B, C write on 01/10 and again on 25/11; D, E on 20/11: 5 people within 30 days.
+    again = [[(oct1, {"a", "b", "c"}), (nov25, {"a", "b", "c"})], [(nov20, {"d", "e"})]]
+    assert rules.mass_members(again, 0) == {0, 1}
+    assert rules.mass_members(again, 1) == {0, 1}
+    # A on 01/10, D and E on 10/10, B and C join A's case on 01/12: no 30 days hold five.
+    late = [[(oct1, {"a"}), (dec1, {"b", "c"})], [(date(2026, 10, 10), {"d", "e"})]]
+    assert rules.mass_members(late, 0) == frozenset()
+    # Five people on one case are mass whatever their letters' days, and the case is
+    # clustered with those within 30 days of any of its letters.
+    one = [[(oct1, {"a", "b", "c", "d"}), (dec1, {"e"})], [(date(2026, 12, 20), {"x"})],
+           [(date(2026, 6, 1), {"y"})]]
+    assert rules.mass_members(one, 0) == {0, 1}
 
 
 BASE = date(2000, 1, 1)
