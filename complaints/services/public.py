@@ -67,6 +67,9 @@ class OnlineSubmission:
     # Text the system adds after the content (an Open311 post's location), outside the
     # content's length limit, which is the citizen's.
     content_note: str | None = None
+    # What the citizen says of the matter's history (domain.history; 02/XLD); None: not
+    # said, derived as at the desk.
+    history: str | None = None
 
 
 @dataclass
@@ -152,6 +155,9 @@ def validate_submission(data: OnlineSubmission) -> dict[str, str]:
         errors.setdefault(key, message)
     if data.kind == "denunciation" and names_denouncer(data.subject, [data]):
         errors.setdefault("subject", SUBJECT_NAMES_DENOUNCER)
+    if data.kind in KINDS:  # a first complaint online: the second has its own form
+        intake.history_errors(errors, data.kind, 1 if data.kind == "complaint" else None,
+                              data.history or None)
     if all(blank(v) for v in (data.phone, data.email, data.address)):
         errors["phone"] = N_("Nhập ít nhất một cách liên lạc: điện thoại, thư điện tử "
                               "hoặc địa chỉ.")
@@ -193,7 +199,8 @@ def submit_online(data: OnlineSubmission, agency_code: str, now: datetime, today
         kind=data.kind, field_code=data.field_code, subject=data.subject,
         content="\n\n".join(p for p in (data.content, data.content_note) if p),
         locality_code=data.locality_code or None,
-        petition=intake.PetitionData(channel="online", received_on=today, petitioners=[person]),
+        petition=intake.PetitionData(channel="online", received_on=today, petitioners=[person],
+                                     history=data.history or None),
     )
     case, pin = intake.receive_case(case_data, None, now, today)
     case.reception_agency_id = desk.id

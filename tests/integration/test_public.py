@@ -389,3 +389,26 @@ def test_the_required_fields_carry_the_star_the_form_promises(client, desk):
     assert html.count('<span aria-hidden="true">*</span>') >= 5
     assert {"field", "subject", "content", "full_name"} <= set(starred), starred
     assert "id_number" not in starred and "phone" not in starred
+
+
+def test_the_citizen_may_say_the_matter_was_decided_before(client, desk):
+    """The history of the matter (02/XLD): a citizen who knows their complaint was decided
+    by a court says so; left blank, it is the first time, as at the desk."""
+    page = client.get("/cong-dan/gui-don").get_data(as_text=True)
+    assert 'name="history"' in page and "Gửi lần đầu, hoặc không rõ" in page
+    code, _pin = receipt(submit(client, history="court").get_data(as_text=True))
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    assert case.petitions[0].history == "court"
+    code, _pin = receipt(submit(client, history="", subject="Khác").get_data(as_text=True))
+    case = db.session.scalar(select(Case).where(Case.tracking_code == code))
+    assert case.petitions[0].history == "first"
+
+
+def test_a_history_the_kind_does_not_allow_is_a_field_error(client, desk):
+    answer = client.post("/cong-dan/gui-don", data=form(kind="feedback", history="court"))
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert 'id="history-error"' in page or "history-error" in page
+    assert "không áp dụng cho loại đơn" in page
+    assert NAME in page  # nothing typed is lost
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0

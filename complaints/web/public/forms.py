@@ -33,6 +33,8 @@ class SubmitForm(Form):
         DataRequired(_l("Nhập tóm tắt nội dung.")), Length(max=public.SUBJECT_MAX)])
     content = TextAreaField(_l("Nội dung đơn"), validators=[
         DataRequired(_l("Nhập nội dung đơn.")), Length(max=public.CONTENT_MAX)])
+    history = SelectField(_l("Vụ việc này đã gửi trước đây chưa?"), choices=[],
+                          validators=[Optional()])
     full_name = StringField(_l("Họ và tên"), validators=[
         DataRequired(_l("Nhập họ và tên.")), Length(max=public.NAME_MAX)])
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)])

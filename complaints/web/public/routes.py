@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
-from complaints.domain.catalog import KINDS
+from complaints.domain.catalog import KINDS, PETITION_HISTORY
 from complaints.domain.policies import SOURCES, source_in
 from complaints.domain.text import name_order
 from complaints.extensions import db, limiter
@@ -113,6 +113,10 @@ def _fill_choices(form: SubmitForm) -> None:
         key=lambda loc: name_order(loc.name))
     form.locality_code.choices = [SelectChoice("", _("— Không rõ / không chọn —"))] + [
         SelectChoice(loc.code, loc.name) for loc in places]
+    # The history of the matter as a citizen knows it; blank: the desk's rules derive it.
+    form.history.choices = [SelectChoice("", _("Gửi lần đầu, hoặc không rõ"))] + [
+        SelectChoice(code, en if lang == "en" else vi)
+        for code, (vi, en) in PETITION_HISTORY.items() if code != "first"]
 
 
 def _submission(form: SubmitForm) -> public.OnlineSubmission:
@@ -121,7 +125,7 @@ def _submission(form: SubmitForm) -> public.OnlineSubmission:
         content=form.content.data or "", full_name=form.full_name.data or "",
         locality_code=form.locality_code.data or None, phone=form.phone.data or None,
         email=form.email.data or None, address=form.address.data or None,
-        id_number=form.id_number.data or None,
+        id_number=form.id_number.data or None, history=form.history.data or None,
     )
 
 
