@@ -259,12 +259,14 @@ def matter_group(case: Case, folded: str | None = None) -> Group:
         _settle_one_at_a_time(case.locality_code, case.field_id)
         folded = folded if folded is not None else rules.fold_subject(case.subject)
         span = timedelta(days=_limits(case).mass_window_days)
-        # Every letter counts on its own day: the cases with a letter within the window
-        # of one of this case's letters (its first to its latest).
-        latest = max(case.received_on, case.last_petition_on or case.received_on)
+        # Every letter counts on its own day: the cases with a letter on or after the
+        # window of this case's earliest letter (one joined later may be dated before the
+        # case was received: QA round 29). Any later day may hold a letter of either.
+        earliest = min([case.received_on, *(p.received_on for p in case.petitions
+                                            if p.received_on is not None)])
         candidates = db.session.execute(_same_place(), {
             "locality": case.locality_code, "field": case.field_id, "case": case.id,
-            "first": case.received_on - span, "last": latest + span})
+            "first": earliest - span})
         limits = _limits(case)
         group += [(r.id, r.cluster_id, r.flag_mass, r.received_on) for r in candidates
                   if rules.similar_subjects(folded, rules.fold_subject(r.subject),
@@ -295,8 +297,7 @@ def _same_place():
     return (select(c.id, c.subject, c.cluster_id, c.flag_mass, c.received_on)
             .where(c.locality_code == bindparam("locality"), c.field_id == bindparam("field"),
                    c.id != bindparam("case"),
-                   c.last_petition_on >= bindparam("first"),
-                   c.received_on <= bindparam("last"))
+                   c.last_petition_on >= bindparam("first"))
             .limit(500))
 
 
@@ -432,8 +433,8 @@ def recheck_mass(case: Case, now: datetime, on: date) -> list[Case]:
         ids += db.session.scalars(select(c.id).where(
             c.cluster_id == case.cluster_id, c.flag_mass.is_(True), c.id != case.id,
             c.status.not_in(tuple(states.FINAL_STATUSES)),
-            c.last_petition_on >= case.received_on - span,
-            c.received_on <= (case.last_petition_on or case.received_on) + span)
+            c.last_petition_on >= min([case.received_on,
+                                       *(p.received_on for p in case.petitions)]) - span)
             .order_by(c.id)).all()
     cleared = []
     for member in [case, *(db.session.get(Case, i) for i in ids[1:])]:

@@ -20,6 +20,7 @@ it is the record of the case, not the petitioner's identity.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -284,18 +285,42 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
     # Staff e-mails that named them (a withdrawal, to the holding agency) are kept in the
     # outbox: the name goes from their text too (QA round 27).
     if name and name != ANONYMOUS_NAME and case_ids:
+        longer = _longer_names(name, case_ids)
         for note in db.session.scalars(select(Notification).where(
                 Notification.case_id.in_(case_ids), or_(
                     Notification.body.contains(name, autoescape=True),
                     Notification.subject.contains(name, autoescape=True)))):
-            note.body = note.body.replace(name, ANONYMOUS_NAME)
-            note.subject = note.subject.replace(name, ANONYMOUS_NAME)
+            note.body = _without_name(note.body, name, longer)
+            note.subject = _without_name(note.subject, name, longer)
     audit.record(chain(petitioner), "petitioner_anonymised", actor, now,
                  {"ground": ground, "cases": len(case_ids),
                   "retention_years": retention_years})
     db.session.flush()
     logger.info("petitioner %s anonymised by %s", petitioner.id, actor.username)
     return petitioner
+
+
+def _longer_names(name: str, case_ids: list[int]) -> list[str]:
+    """The co-signers' names on these cases that hold `name` ("Trần Văn Minh Anh" holds
+    "Trần Văn Minh"), longest first: a text naming them keeps them whole."""
+    names = db.session.scalars(
+        select(Petitioner.full_name).distinct()
+        .join(PetitionSigner, PetitionSigner.petitioner_id == Petitioner.id)
+        .join(Petition, Petition.id == PetitionSigner.petition_id)
+        .where(Petition.case_id.in_(case_ids)))
+    return sorted({n for n in names if n and n != name and name in n}, key=len, reverse=True)
+
+
+def _without_name(text: str, name: str, longer: list[str]) -> str:
+    """`text` with every whole `name` replaced by ANONYMOUS_NAME, the `longer` names that
+    hold it left as they are (QA round 29: a co-signer's name was cut)."""
+    kept = {f"\x00{i}\x00": other for i, other in enumerate(longer)}
+    for mark, other in kept.items():
+        text = text.replace(other, mark)
+    text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", ANONYMOUS_NAME, text)
+    for mark, other in kept.items():
+        text = text.replace(mark, other)
+    return text
 
 
 def _keep_as_one_person(petitioner: Petitioner) -> None:
