@@ -328,6 +328,9 @@ class StageSpell(db.Model):
     __table_args__ = (
         in_check("stage", STAGES),
         Index("ix_stage_spells_met_on", "met_on", "agency_id"),  # the scorecard, by day
+        # One spell per acceptance and move: two recoveries at once insert it once.
+        Index("ux_stage_spells_once", "case_id", "agency_id", "stage", "met_on", "left_on",
+              unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

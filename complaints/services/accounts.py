@@ -476,8 +476,11 @@ def end_session(user: User, sid: str | None, now: datetime, max_hours: float) ->
     db.session.execute(delete(EndedSession).where(
         EndedSession.ended_at < now - timedelta(hours=max_hours)))
     if sid:
-        db.session.merge(EndedSession(sid_hash=_session_hash(sid), user_id=user.id,
-                                      ended_at=now))
+        from complaints.services import notifications  # imports nothing of this module
+
+        # Two sign-outs of one session at once (a double click, two tabs): one row.
+        notifications.insert_ignoring_duplicates(EndedSession.__table__, [
+            {"sid_hash": _session_hash(sid), "user_id": user.id, "ended_at": now}])
     db.session.flush()
 
 

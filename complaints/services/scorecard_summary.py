@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 
-from sqlalchemy import and_, bindparam, case, delete, event, func, insert, or_, select
+from sqlalchemy import and_, bindparam, case, delete, event, func, insert, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from complaints.domain import escalation as rules
@@ -45,6 +45,7 @@ from complaints.models import (
 from complaints.services.calendar import get_calendar
 
 RECEIVING = ("route", "transfer", "designate_lead")
+_REBUILD_LOCK = 0x5C0AEC4D  # the advisory lock the summary's rebuilds take (PostgreSQL)
 EVADING = ("return", "transfer")
 STAGE_COLUMNS = {"handling": ("handled", None, "handled_days"),
                  "acceptance": ("accepted", "accepted_on_time", "accepted_days"),
@@ -303,6 +304,11 @@ def rebuild(today: date, start: date | None = None, only_dirty: bool = False,
     facts) to the day before `today`, and list them as built. only_dirty: just the days
     not listed as built. Flushes; the caller commits (per chunk if it wants)."""
     summary = RebuildSummary()
+    # Two schedulers fire the nightly rebuild in the same minute: on PostgreSQL the second
+    # waits here for the first to commit, then finds its days built (QA round 31: both
+    # inserted the same days' rows and one failed). SQLite's write lock orders them anyway.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REBUILD_LOCK})
     start = start or first_day()
     last = today - timedelta(days=1)
     if start is None or start > last:

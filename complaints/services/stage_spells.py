@@ -13,15 +13,16 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Case, Routing, StageSpell
-from complaints.services import deadlines, report_history
+from complaints.services import deadlines, notifications, report_history, scorecard_summary
 
 _CHUNK = 500
 
 
 def recover() -> int:
     """Add the acceptance spells missing for the moves already made; return how many.
-    Idempotent: a spell already kept (same case, agency, acceptance and move days) is
-    not added again. Flushes; the caller commits."""
+    Idempotent, and safe run twice at once (QA round 31): a spell already kept (same case,
+    agency, acceptance and move days) is not added again (ux_stage_spells_once). Flushes;
+    the caller commits."""
     case_ids = list(db.session.scalars(
         select(Routing.case_id).distinct()
         .where(Routing.action.in_(("transfer", "return", "designate_lead")))
@@ -35,15 +36,19 @@ def recover() -> int:
                    StageSpell.left_on)
             .where(StageSpell.case_id.in_(chunk), StageSpell.stage == "acceptance")).all())
         cases = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(chunk)))}
+        rows = []
         for case_id in chunk:
             for spell in report_history.spells(case_id, moves[case_id], events[case_id]):
                 if (case_id, spell.agency_id, spell.accepted_on, spell.left_on) in kept:
                     continue
                 start = spell.reached_on
-                db.session.add(StageSpell(
-                    case_id=case_id, agency_id=spell.agency_id, stage="acceptance",
-                    start_on=start, met_on=spell.accepted_on, left_on=spell.left_on,
-                    due_on=deadlines.due_for(cases[case_id], "acceptance", start)))
-                added += 1
-        db.session.flush()
+                rows.append({
+                    "case_id": case_id, "agency_id": spell.agency_id, "stage": "acceptance",
+                    "start_on": start, "met_on": spell.accepted_on, "left_on": spell.left_on,
+                    "due_on": deadlines.due_for(cases[case_id], "acceptance", start)})
+        inserted = notifications.insert_ignoring_duplicates(
+            StageSpell.__table__, rows, returning=(StageSpell.__table__.c.met_on,))
+        added += len(inserted)
+        # A Core insert: the scorecard's flush listener does not see it.
+        scorecard_summary.unlist(met_on for (met_on,) in inserted)
     return added

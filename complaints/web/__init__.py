@@ -234,6 +234,9 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(500)
     @_machine_first
     def server_error(exc):
+        # The page below reads the session (the user, the language): a failed statement
+        # would fail it again and leave a bare 500 (QA round 31).
+        db.session.rollback()
         return _error(500, _("Đã có lỗi xảy ra. Dữ liệu đã lưu không bị mất; "
                              "vui lòng thử lại sau."))
 
