@@ -56,7 +56,9 @@ def test_unknown_user_and_wrong_password_get_one_clear_message(client, make_user
 def test_empty_form_is_refused_with_message(client):
     response = client.post("/login", data={})
     assert response.status_code == 401
-    assert "Vui lòng nhập" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Vui lòng sửa các lỗi sau" in page  # the summary, then beside each field
+    assert "Nhập tên đăng nhập." in page and "Nhập mật khẩu." in page
 
 
 def test_missing_csrf_token_is_a_clear_400(app, make_user):

@@ -155,10 +155,10 @@ def test_translate_fills_values_after_translating(app):
     with app.test_request_context("/?lang=en"):
         assert translate(N_("Tối đa %(max)s ký tự.", max=7)) == "At most 7 characters."
         assert translate("not a msgid") == "not a msgid"
-        assert translate_errors({"a.b": N_("Nhập họ và tên.")}) == {"a.b": "Enter your full name."}
+        assert translate_errors({"a.b": N_("Nhập họ và tên.")}) == {"a.b": "Enter the full name."}
         assert error_text(NotAllowed(N_("Chỉ quản trị viên được sửa trọng số."))) == (
             "Only administrators may change the weights.")
-        assert error_text(ValidationFailed({"x": N_("Nhập họ và tên.")})) == "Enter your full name."
+        assert error_text(ValidationFailed({"x": N_("Nhập họ và tên.")})) == "Enter the full name."
 
 
 @pytest.mark.usefixtures("compiled_catalogs")

@@ -6,8 +6,10 @@ from complaints.web.forms import Form
 
 
 class LoginForm(Form):
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=80)])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=200)])
+    username = StringField(_l("Tên đăng nhập"), validators=[
+        DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80)])
+    password = PasswordField(_l("Mật khẩu"), validators=[
+        DataRequired(_l("Nhập mật khẩu.")), Length(max=200)])
 
 
 class PasswordForm(Form):

@@ -121,7 +121,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for(HOME_ENDPOINTS[current_user.role]))
     form = LoginForm()
-    error = None
+    error, errors = None, {}
     if form.validate_on_submit():
         config = current_app.config
         try:
@@ -145,9 +145,13 @@ def login():
         if locked:
             error = _locked_message()
     elif request.method == "POST":
-        error = _("Vui lòng nhập tên đăng nhập và mật khẩu.")
-    status = 200 if error is None else 401
-    return render_template("auth/login.html", form=form, error=error), status
+        # A field left empty (or too long) is named beside it and in a summary (ux.md);
+        # a wrong name or password stays one message, which tells no username.
+        errors = {f.id: str(f.errors[0]) for f in (form.username, form.password) if f.errors}
+        if not errors:
+            error = _("Vui lòng nhập tên đăng nhập và mật khẩu.")
+    status = 200 if error is None and not errors else 401
+    return render_template("auth/login.html", form=form, error=error, errors=errors), status
 
 
 def _pending_user() -> User | None:
