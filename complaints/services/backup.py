@@ -101,24 +101,36 @@ def restore(path: Path) -> None:
         raise ValidationFailed({"database": f"restores of {kind} databases are not supported"})
     db.engine.dispose()
     logger.warning("database restored from %s", path)
-    _upgrade_if_earlier()
+    if _upgrade_if_earlier():
+        # A backup from before acceptances were kept after a move: credit them now, as
+        # `flask scorecard recover-acceptances` does after an upgrade (idempotent).
+        from complaints.services import calendar, deadlines, stage_spells
+
+        calendar.invalidate()  # the due dates are computed from the restored rules
+        deadlines.invalidate()
+        recovered = stage_spells.recover()
+        db.session.commit()
+        if recovered:
+            logger.warning("restored database: %s acceptance(s) recovered", recovered)
 
 
-def _upgrade_if_earlier() -> None:
+def _upgrade_if_earlier() -> bool:
     """A backup of an earlier release is brought to this release's schema at once, as
     `flask db upgrade` would (a database at the head, or built without Alembic, is left)."""
     from sqlalchemy import inspect, text
 
     with db.engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
-            return
+            return False
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    if earlier_revision(revision):
-        from flask_migrate import upgrade
+    if not earlier_revision(revision):
+        return False
+    from flask_migrate import upgrade
 
-        logger.warning("restored database at revision %s: upgrading it", revision)
-        upgrade(directory=str(current_app.extensions["migrate"].directory))
-        db.engine.dispose()
+    logger.warning("restored database at revision %s: upgrading it", revision)
+    upgrade(directory=str(current_app.extensions["migrate"].directory))
+    db.engine.dispose()
+    return True
 
 
 def _create_private(path: Path) -> None:

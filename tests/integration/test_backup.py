@@ -118,3 +118,34 @@ def test_restore_refuses_a_file_that_is_not_a_backup(runner, tmp_path, make_case
     result = runner.invoke(args=["restore", str(other), "--yes"])
     assert result.exit_code != 0 and "not a backup of this application" in result.output
     assert len(db.session.scalars(select(Case)).all()) == 1
+
+
+def test_a_restored_older_backup_gets_its_acceptances_recovered(
+        runner, tmp_path, make_case, make_user, make_agency, monkeypatch):
+    """A backup from before acceptances were kept after a move (stage_spells) is upgraded
+    on restore, and the acceptances its moves took away are credited again, as
+    `flask scorecard recover-acceptances` does after an upgrade. (The upgrade itself is
+    stood in for: this backup is at the head, with its spells removed.)"""
+    from complaints.models import StageSpell
+
+    agency, other = make_agency(code="SO-TNMT"), make_agency(code="SO-XD")
+    head = make_user("agency_head", agency=agency)
+    clerk = make_user("reception")
+    case = make_case(actor=clerk)
+    workflow.route(case, agency.code, clerk, NOW, TODAY)
+    workflow.accept(case, head, NOW, TODAY)
+    workflow.transfer(case, other.code, "Thuộc thẩm quyền Sở Xây dựng", head, NOW, TODAY)
+    db.session.commit()
+    kept = [(s.case_id, s.agency_id, s.met_on, s.due_on)
+            for s in db.session.scalars(select(StageSpell))]
+    assert len(kept) == 1
+    db.session.execute(delete(StageSpell))
+    db.session.commit()
+    target = tmp_path / "old.bak"
+    assert runner.invoke(args=["backup", "--output", str(target)]).exit_code == 0
+    monkeypatch.setattr(backups, "_upgrade_if_earlier", lambda: True)
+    result = runner.invoke(args=["restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    assert [(s.case_id, s.agency_id, s.met_on, s.due_on)
+            for s in db.session.scalars(select(StageSpell))] == kept
