@@ -78,9 +78,8 @@ def audit_unguarded():
 def _empty_tables() -> None:
     tables = [t.name for t in db.metadata.sorted_tables]
     if db.engine.dialect.name == "postgresql":
-        # TRUNCATE does not fire the row triggers that keep audit_events append-only.
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))  # noqa: S608  (names from metadata)
-        db.session.commit()
+        with audit_unguarded():  # the trail refuses TRUNCATE too
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))  # noqa: S608  (names from metadata)
         return
     with audit_unguarded():
         for name in reversed(tables):

@@ -54,9 +54,14 @@ APPEND_ONLY_POSTGRESQL = (
     "DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events",
     "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
     "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+    # Row triggers never fire on TRUNCATE, which emptied the trail (QA round 32).
+    "DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events",
+    "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()",
 )
 DROP_APPEND_ONLY_POSTGRESQL = (
     "DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events",
+    "DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events",
 )
 
 for _statement in APPEND_ONLY_SQLITE:

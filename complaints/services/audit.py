@@ -206,7 +206,7 @@ def record_case(case, action: str, actor: User | None, now: datetime,
 class ChainBreak:
     chain: str
     seq: int
-    event_id: int
+    event_id: int | None  # None: the chain has no event at all
     problem: str
 
 
@@ -225,7 +225,9 @@ def verify_chains(chain: str | None = None, batch: int = 5000) -> tuple[int, lis
         if event.chain in breaks:
             continue
         problem = None
-        if event.seq != expected_seq:
+        if not _belongs(event):
+            problem = "case or actor does not match the chain and label it was sealed with"
+        elif event.seq != expected_seq:
             problem = f"sequence gap: expected {expected_seq}, found {event.seq}"
         elif event.prev_hash != prev:
             problem = "previous hash does not match"
@@ -236,7 +238,30 @@ def verify_chains(chain: str | None = None, batch: int = 5000) -> tuple[int, lis
         if problem:
             breaks[event.chain] = ChainBreak(event.chain, event.seq, event.id, problem)
         expected_seq, prev = event.seq + 1, event.hash
+    if chain is None:
+        # Every case opens its chain as it is received: a case with none lost it whole
+        # (a TRUNCATE or a DELETE with the guard lifted, QA round 32).
+        from complaints.models import Case
+
+        bare = select(Case.id).where(~select(AuditEvent.id).where(
+            AuditEvent.case_id == Case.id).exists()).order_by(Case.id)
+        for case_id in db.session.scalars(bare):
+            breaks[f"case:{case_id}"] = ChainBreak(f"case:{case_id}", 0, None,
+                                                   "the case has no audit trail")
     return checked, list(breaks.values())
+
+
+def _belongs(event: AuditEvent) -> bool:
+    """The columns outside the hash agree with those inside it: a case's event names its
+    case as its chain does, and its actor as its label does ("name#id"; an actor since
+    removed leaves the id empty). Moving an event to another case, or to another person,
+    is tampering the hash alone would miss (QA round 32)."""
+    kind, _, key = event.chain.partition(":")
+    if event.case_id != (int(key) if kind == "case" and key.isdigit() else None):
+        return False
+    if event.actor_id is None:
+        return True
+    return event.actor_label.rpartition("#")[2] == str(event.actor_id)
 
 
 def chain_count() -> int:

@@ -101,7 +101,9 @@ def restore(path: Path) -> None:
         raise ValidationFailed({"database": f"restores of {kind} databases are not supported"})
     db.engine.dispose()
     logger.warning("database restored from %s", path)
-    if _upgrade_if_earlier():
+    upgraded = _upgrade_if_earlier()
+    _guard_audit_trail(kind)
+    if upgraded:
         # A backup from before acceptances were kept after a move: credit them now, as
         # `flask scorecard recover-acceptances` does after an upgrade (idempotent).
         from complaints.services import calendar, deadlines, stage_spells
@@ -112,6 +114,20 @@ def restore(path: Path) -> None:
         db.session.commit()
         if recovered:
             logger.warning("restored database: %s acceptance(s) recovered", recovered)
+
+
+def _guard_audit_trail(kind: str) -> None:
+    """Make the restored audit trail append-only again, whatever the backup held: one
+    taken while the triggers were lifted came back writable (QA round 32). The statements
+    are idempotent."""
+    from sqlalchemy import text
+
+    from complaints.models import event as guard
+
+    statements = guard.APPEND_ONLY_POSTGRESQL if kind == "postgresql" else guard.APPEND_ONLY_SQLITE
+    with db.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
 
 
 def _upgrade_if_earlier() -> bool:
