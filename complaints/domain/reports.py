@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from complaints.domain.catalog import REPORT_CATEGORIES
+
 # --- periods ---------------------------------------------------------------------------
 
 
@@ -207,6 +209,8 @@ _RES = ("Kết quả giải quyết", "Resolution result")
 _TIME = ("Thời hạn", "Timeliness")
 _HISTORY = ("Lịch sử vụ việc (đơn tiếp nhận trong kỳ)",
             "History of the matter (petitions received in the period)")
+_FIELDS = ("Theo lĩnh vực (đơn tiếp nhận trong kỳ)",
+           "By field (petitions received in the period)")
 _LEADERS = ("Lãnh đạo tiếp", "By leaders")
 _REGULAR = ("Tiếp thường xuyên", "Regular")
 _PERIODIC = ("Lãnh đạo tiếp định kỳ", "Leaders' periodic reception")
@@ -271,6 +275,10 @@ FORMS: dict[str, Form] = {
             _c("24", "Trong đó: tố cáo tiếp do quá hạn",
                "Of which: after an overdue resolution",
                measure="petitions_follow_up_overdue", group=_HISTORY),
+            # The petitions of column 3 by the forms' field categories (reports.md "Field";
+            # each field of the system maps to one, Field.report_category): 3=25+…+32.
+            *(_c(str(25 + i), vi, en, measure=f"petitions_category_{code}", group=_FIELDS)
+              for i, (code, (vi, en)) in enumerate(REPORT_CATEGORIES.items())),
         ), "Thông tư 01/2024/TT-TTCP"),
     "03/GQKN": Form(
         "03/GQKN", "Tổng hợp kết quả giải quyết khiếu nại",

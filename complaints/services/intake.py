@@ -522,7 +522,11 @@ def earlier_case(case: Case, received_on: date) -> histories.Earlier:
     decision, its resolution's due day if the clock runs and it was not met by then, and
     what its first letter said of the matter's history."""
     row = case.deadline("resolution")
-    running = (row is not None and case.status != states.SUSPENDED
+    # The clock on the letter's day: a suspension decided after it had not stopped it yet,
+    # and the due date stands unmoved until the resumption (QA round 33).
+    stopped = (case.status == states.SUSPENDED and case.suspended_on is not None
+               and case.suspended_on <= received_on)
+    running = (row is not None and not stopped
                and (row.met_on is None or row.met_on > received_on))
     first = min(case.petitions, key=lambda p: (p.received_on, p.id or 0), default=None)
     return histories.Earlier(

@@ -199,8 +199,12 @@ def submit_online(data: OnlineSubmission, agency_code: str, now: datetime, today
         kind=data.kind, field_code=data.field_code, subject=data.subject,
         content="\n\n".join(p for p in (data.content, data.content_note) if p),
         locality_code=data.locality_code or None,
+        # Eligible for handling needs the petitioner's address (reports.md, 02/XLD; Law on
+        # Complaints Art. 8(2)): a letter with a phone or e-mail only is logged as not
+        # eligible until the desk finds the address (QA round 33).
         petition=intake.PetitionData(channel="online", received_on=today, petitioners=[person],
-                                     history=data.history or None),
+                                     history=data.history or None,
+                                     eligible=person.address is not None),
     )
     case, pin = intake.receive_case(case_data, None, now, today)
     case.reception_agency_id = desk.id

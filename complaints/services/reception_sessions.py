@@ -145,20 +145,25 @@ def _validate(data: SessionData, actor: User, today: date) -> dict[str, str]:
     return errors
 
 
-def petition_counts(petitions: list[intake.CaseData | JoinedPetition]) -> dict[str, int]:
+def petition_counts(petitions: list[intake.CaseData | JoinedPetition],
+                    saved: list[str] | None = None) -> dict[str, int]:
     """The session's figures as the petitions recorded at it show them: a turn and its
     signers per petition, a new matter per case opened (a repeated one if its letter says
     the matter was raised before), a repeated one per case joined,
-    a delegation (đoàn đông người) per petition of 5 or more people."""
+    a delegation (đoàn đông người) per petition of 5 or more people. `saved`: the history
+    each new case's letter was written with, in order (a blank is derived at intake: a
+    second complaint's matter was decided before, QA round 33)."""
     out = dict.fromkeys(COUNTS, 0)
     joined = set()
+    written = iter(saved or ())
     for row in petitions:
         size = len(row.petition.petitioners)
         out["turns"] += 1
         out["people"] += size
         if isinstance(row, JoinedPetition):
             joined.add(row.tracking_code.strip().upper())
-        elif row.petition.history in (None, histories.FIRST):
+        elif (next(written) if saved is not None else row.petition.history) in (
+                None, histories.FIRST):
             out["matters_first"] += 1
         else:  # a new case here, but the citizen raised the matter before (domain.history)
             out["matters_repeated"] += 1
@@ -170,11 +175,12 @@ def petition_counts(petitions: list[intake.CaseData | JoinedPetition]) -> dict[s
     return out
 
 
-def counts_with_petitions(data: SessionData) -> dict[str, int]:
+def counts_with_petitions(data: SessionData, saved: list[str] | None = None
+                          ) -> dict[str, int]:
     """The figures stored with a session: each typed figure, raised to what the petitions
     recorded at the session show (citizens received without a petition are the officer's
     to add, so a larger typed figure stands)."""
-    derived = petition_counts(data.petitions)
+    derived = petition_counts(data.petitions, saved)
     return {name: max(_count(data.counts.get(name, 0)), derived[name]) for name in COUNTS}
 
 
@@ -227,6 +233,10 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
         else:
             opened.append(intake.open_case(row, actor, now, today,
                                            reception_session_id=session.id))
+    # Counted again by the histories the letters were written with (a blank is derived).
+    counts = counts_with_petitions(data, [case.petitions[0].history for case, _pin in opened])
+    for name, value in counts.items():
+        setattr(session, name, value)
     if actor.role in AGENCY_ROLES and opened:
         agency_code = db.session.get(Agency, actor.agency_id).code
         for case, _pin in opened:

@@ -37,10 +37,10 @@ from sqlalchemy import and_, case, func, literal, or_, select
 
 from complaints.domain import history
 from complaints.domain import reports as forms
-from complaints.domain.catalog import INELIGIBLE_FILINGS
+from complaints.domain.catalog import INELIGIBLE_FILINGS, REPORT_CATEGORIES
 from complaints.domain.text import name_order
 from complaints.extensions import db
-from complaints.models import Agency, Case, CaseDeadline, Petition, ReceptionSession
+from complaints.models import Agency, Case, CaseDeadline, Field, Petition, ReceptionSession
 from complaints.services import report_history
 from complaints.services.case_view import agency_name
 from complaints.services.inspection import agency_subtree
@@ -227,6 +227,11 @@ MEASURES: dict[str, Measure] = {
            ("court", "complaint", (history.COURT,)),
            ("follow_up", "denunciation", history.FOLLOW_UPS),
            ("follow_up_overdue", "denunciation", (history.FOLLOW_UP_OVERDUE,)))},
+    # By the forms' field categories (reports.md "Field"): the field the case has now.
+    **{f"petitions_category_{code}": Measure("petition", _count, lambda s, e, code=code: and_(
+        Petition.received_on.between(s, e),
+        Case.field_id.in_(select(Field.id).where(Field.report_category == code))))
+       for code in REPORT_CATEGORIES},
     "handled_complaint_ours": Measure("petition", _count, _kind_in("complaint")),
     "handled_complaint_ours_round1": Measure("petition", _count, lambda s, e: and_(
         _kind_in("complaint")(s, e), Case.complaint_round == 1)),

@@ -1,7 +1,7 @@
 """QA round 23: defects of the escalation machinery (sweep, ladder targets, lapses, flags).
 
 Each test fails because of a product defect; its docstring says what is wrong and what is
-right (domain.md: /work/shared/domain.md)."""
+right (domain.md of the specification)."""
 
 from __future__ import annotations
 

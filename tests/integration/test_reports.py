@@ -129,9 +129,10 @@ def test_02_xld_petitions(world):
     # Column 16 (appended): A, the complaint handled, is of the first round.
     # Columns 18–19 (history): C's later letter of 25/07 repeats a matter not yet concluded
     # (on 10/08), so it is sent before but not a follow-up denunciation (23).
+    # Columns 25–32 (by field category): the six received are all on land (26).
     assert rows["DESK"] == _zero("02/XLD", **{
         "1": 7, "2": 1, "3": 6, "4": 5, "5": 4, "6": 6, "7": 1, "8": 2, "9": 0, "10": 3,
-        "11": 1, "12": 0, "13": 2, "14": 0, "15": 1, "16": 1, "18": 5, "19": 1})
+        "11": 1, "12": 0, "13": 2, "14": 0, "15": 1, "16": 1, "18": 5, "19": 1, "26": 6})
     for code in ("P", "D", "C"):
         assert rows[code] == _zero("02/XLD")
     assert report.total == rows["DESK"]
