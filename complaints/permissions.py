@@ -116,7 +116,8 @@ def can_read_content(user, case) -> bool:
     A denouncer writes as letters are written ("Tôi là …, CCCD …, điện thoại …"): the
     content of a denunciation is data that may reveal them (Law on Denunciations Art. 8(3)),
     so it goes with their identity. The subject, which the desk writes, stays readable.
-    SQL twin for searches: queries.content_readable.
+    Searches match a denunciation's content only as can_find_by_identity finds it
+    (queries.content_readable).
     """
     return can_view(user, case) and (case.kind != "denunciation"
                                      or can_see_identity(user, case))

@@ -388,21 +388,27 @@ def _pg_restore(url: URL, path: Path) -> None:
 
 
 def _pipe(first: list[str], second: list[str], env: dict[str, str]) -> None:
-    """Run `first | second` (PostgreSQL client programs, argument lists, no shell)."""
+    """Run `first | second` (PostgreSQL client programs, argument lists, no shell).
+
+    The producer's messages go to a file, not a pipe nobody reads while the consumer runs
+    (a full pipe stalled it, and the restore with it); the consumer's failure is the one
+    reported when both fail, since it ends the producer with a broken pipe (QA round 34)."""
     programs = [pg_program(first[0]), pg_program(second[0])]
     for name, program in zip((first[0], second[0]), programs, strict=True):
         if program is None:
             raise ValidationFailed({"program": f"{name} not found: install postgresql-client"})
-    producer = subprocess.Popen([programs[0], *first[1:]], env=env,  # noqa: S603  # nosec B603
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    consumer = subprocess.run([programs[1], *second[1:]], env=env,  # noqa: S603  # nosec B603
-                              stdin=producer.stdout, capture_output=True, text=True,
-                              check=False)
-    producer.stdout.close()
-    produced_error = producer.stderr.read().decode(errors="replace")
-    producer.wait()
-    if producer.returncode != 0:
-        raise ValidationFailed({"program": f"{first[0]} failed: {produced_error.strip()[:2000]}"})
+    with tempfile.TemporaryFile() as messages:
+        producer = subprocess.Popen([programs[0], *first[1:]], env=env,  # noqa: S603  # nosec B603
+                                    stdout=subprocess.PIPE, stderr=messages)
+        consumer = subprocess.run([programs[1], *second[1:]], env=env,  # noqa: S603  # nosec B603
+                                  stdin=producer.stdout, capture_output=True, text=True,
+                                  check=False)
+        producer.stdout.close()
+        producer.wait()
+        messages.seek(0)
+        produced_error = messages.read().decode(errors="replace")
     if consumer.returncode != 0:
         raise ValidationFailed({"program": f"{second[0]} failed: "
                                            f"{consumer.stderr.strip()[:2000]}"})
+    if producer.returncode != 0:
+        raise ValidationFailed({"program": f"{first[0]} failed: {produced_error.strip()[:2000]}"})

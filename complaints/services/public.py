@@ -193,7 +193,8 @@ def submit_online(data: OnlineSubmission, agency_code: str, now: datetime, today
     person = intake.PetitionerData(
         full_name=(data.full_name or "").strip(), id_number=data.id_number or None,
         phone=data.phone or None, email=data.email or None,
-        address=(data.address or "").strip() or None,
+        # Nothing visible in it is no address (QA round 34: zero-width characters).
+        address=None if blank(data.address) else data.address.strip(),
     )
     case_data = intake.CaseData(
         kind=data.kind, field_code=data.field_code, subject=data.subject,

@@ -40,12 +40,15 @@ def identity_visible(user: User) -> ColumnElement[bool]:
 
 
 def content_readable(user: User) -> ColumnElement[bool] | None:
-    """SQL twin of permissions.can_read_content for the cases this user may view: where a
-    search may match the free-text content (elsewhere the subject only). None when this
-    reader may read every content they can reach (no condition to add)."""
-    if user.role == "inspector":
-        return None
-    return or_(Case.kind != "denunciation", identity_visible(user))
+    """Where a search may match the free-text content (elsewhere the subject only).
+
+    A denunciation's letter says who wrote it ("Tôi là …, CCCD …"), so a match on it is
+    a match on its author: as permissions.can_find_by_identity, only the desk that logged
+    it finds a denunciation that way. Others who may read the letter read it on the case
+    page after the recorded reveal; a search recorded no view (QA round 34)."""
+    if user.role == "reception" and user.agency_id is not None:
+        return or_(Case.kind != "denunciation", Case.reception_agency_id == user.agency_id)
+    return Case.kind != "denunciation"
 
 
 def reception_queue(user: User, limit: int = 50) -> list[Case]:

@@ -116,16 +116,20 @@ def test_readers_who_may_not_see_the_denouncer_read_no_letter(world, letter, as_
                                                               allowed):
     """The agency's unassigned officer (agency page) and an administrator (inspectors'
     page) are shown the subject and a note in place of the content; the agency's head and
-    an inspector, who may see the denouncer, read the letter as before."""
+    an inspector, who may see the denouncer, read the letter once they asked to see who
+    wrote it, a view that is recorded (QA round 27: it was shown before the reveal)."""
     prefix = "/agency" if who == "officer_a2" else "/inspection"
     url = f"{prefix}/cases/{letter.case.tracking_code}"
     body = as_user(getattr(letter, who)).get(url).get_data(as_text=True)
     assert leaks(body) == []
     assert SUBJECT in body and 'data-testid="content-hidden"' in body
     assert 'data-testid="case-content"' not in body
-    body = as_user(getattr(world, allowed)).get(url).get_data(as_text=True)
+    reader = as_user(getattr(world, allowed))
+    body = reader.get(url).get_data(as_text=True)
+    assert 'data-testid="content-hidden"' in body and leaks(body) == []
+    body = reader.post(f"{url}/identity").get_data(as_text=True)
     assert 'data-testid="case-content"' in body and "content-hidden" not in body
-    assert CANARY["phone"] in body  # the letter, as today
+    assert CANARY["phone"] in body  # the letter, after the recorded reveal
 
 
 def test_the_api_case_answer_leaves_the_letter_out_for_a_reader_who_may_not_see_it(
@@ -147,7 +151,9 @@ def test_the_api_case_answer_leaves_the_letter_out_for_a_reader_who_may_not_see_
 def test_the_api_search_finds_a_denunciation_by_its_letter_only_for_who_may_see_it(
         world, letter, api):
     """The API lists every case of the agency to its officers: q matches a denunciation's
-    content only for readers who may see its denouncer; its subject still matches."""
+    content only as a search may find it by its denouncer (the desk that logged it:
+    permissions.can_find_by_identity; QA round 34: a match on the letter named its author
+    with no view recorded); its subject still matches."""
     code = letter.case.tracking_code
 
     def found(user, q):
@@ -157,8 +163,10 @@ def test_the_api_search_finds_a_denunciation_by_its_letter_only_for_who_may_see_
     assert found(letter.officer_a2, "Bimat") == []
     assert found(letter.officer_a2, "0987001122") == []
     assert found(letter.officer_a2, "hoi lo") == [code]  # words of the subject
-    assert found(world.head_a, "Bimat") == [code]
-    assert found(world.inspector, "0987001122") == [code]
+    assert found(world.head_a, "Bimat") == []
+    assert found(world.inspector, "0987001122") == []
+    assert found(world.head_a, "hoi lo") == [code]
+    assert found(world.reception, "Bimat") == [code]
 
 
 def test_the_inspection_list_and_its_export_find_no_letter_for_an_admin(
@@ -170,9 +178,14 @@ def test_the_inspection_list_and_its_export_find_no_letter_for_an_admin(
     assert exported.status_code == 200
     assert code not in exported.get_data(as_text=True)
     assert code in admin.get("/inspection/cases?q=hoi+lo").get_data(as_text=True)
+    # Nor for an inspector, who may see the denouncer on the case page after the recorded
+    # reveal, but not find them by their number (QA round 34).
     inspector = as_user(world.inspector)
     rows = list(csv.reader(io.StringIO(inspector.get(
         "/inspection/cases?q=0987001122&export=csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert not any(code in row for row in rows)
+    rows = list(csv.reader(io.StringIO(inspector.get(
+        "/inspection/cases?q=hoi+lo&export=csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert any(code in row for row in rows)
 
 
@@ -200,10 +213,11 @@ def test_a_duplicate_check_compares_a_denunciation_letter_only_for_who_may_see_i
     assert similar(world.head_a) == [letter.case]
 
 
-def test_the_sql_content_rule_agrees_with_can_read_content(world, letter, make_case):
-    """queries.content_readable (searches) says what permissions.can_read_content says,
-    for every reader and every case they may view."""
-    from complaints.permissions import can_read_content  # added with the rule
+def test_the_sql_content_rule_agrees_with_can_find_by_identity(world, letter, make_case):
+    """queries.content_readable (searches) matches a case's content where
+    permissions.can_find_by_identity may find it by its petitioners: a denunciation's
+    letter names its author (QA round 34), so only the desk that logged it."""
+    from complaints.permissions import can_find_by_identity
 
     complaint = make_case(actor=world.reception, received_on=date(2026, 10, 1))
     workflow.route(complaint, "SO-A", world.reception, NOW, TODAY,
@@ -222,7 +236,7 @@ def test_the_sql_content_rule_agrees_with_can_read_content(world, letter, make_c
             select(Case.id).where(readable)))
         for case in (letter.case, complaint, assigned):
             if can_view(user, case):
-                expected = can_read_content(user, case)
+                expected = can_find_by_identity(user, case)
                 assert (readable is None or case.id in ids) == expected, (user.username,
                                                                           case.kind)
 
