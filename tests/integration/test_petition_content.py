@@ -81,7 +81,8 @@ def test_the_service_refuses_a_joined_letter_over_the_length_limit(desk, make_ca
 def test_a_denunciations_later_letter_is_kept_from_readers_who_may_not_see_the_denouncer(
         world, letter, as_user, api):  # noqa: F811
     """The later letter names its writer as the first did: the unassigned officer reads
-    neither on the page nor in the API; the head, who may see the denouncer, reads both."""
+    neither on the page nor in the API; the head, who may see the denouncer, reads both
+    once the view is recorded (the page's reveal: QA round 27; each API read records it)."""
     case = letter.case
     intake.add_petition(case, intake.PetitionData(
         channel="mail", received_on=date(2026, 10, 20), content=LETTER + " Bổ sung lần hai.",
@@ -90,7 +91,9 @@ def test_a_denunciations_later_letter_is_kept_from_readers_who_may_not_see_the_d
     url = f"/agency/cases/{case.tracking_code}"
     hidden = as_user(letter.officer_a2).get(url).get_data(as_text=True)
     assert leaks(hidden) == [] and "later-letters" not in hidden
-    shown = as_user(world.head_a).get(url).get_data(as_text=True)
+    head = as_user(world.head_a)
+    assert "later-letters" not in head.get(url).get_data(as_text=True)
+    shown = head.post(f"{url}/identity").get_data(as_text=True)
     assert 'data-testid="later-letters"' in shown and "Bổ sung lần hai." in shown
 
     masked = api(letter.officer_a2, "GET", f"/cases/{case.tracking_code}").get_json()
