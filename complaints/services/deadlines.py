@@ -158,19 +158,24 @@ def handling_policy_from(kind: str, channel: str) -> date | None:
     return first_day_in_force([r for r, _ in _rules()], "handling", kind, None, variant)
 
 
+def _computed(case: Case, stage: str, start_on: date, extended_days: int = 0,
+              variant: str | None = None):
+    """The stage's deadline from `start_on` by the policy in force, with its rule."""
+    rule, policy_id = policy_for(case, stage, start_on, variant)
+    deadline = dl.compute_deadline(get_calendar(), stage, start_on, rule.days, rule.unit,
+                                   rule.source, extended_days=extended_days)
+    return deadline, rule, policy_id
+
+
 def due_for(case: Case, stage: str, start_on: date) -> date:
     """The due date `set_deadline` gives the stage started on `start_on` (nothing stored)."""
-    rule, _ = policy_for(case, stage, start_on)
-    return dl.compute_deadline(get_calendar(), stage, start_on, rule.days, rule.unit,
-                               rule.source).due_on
+    return _computed(case, stage, start_on)[0].due_on
 
 
 def set_deadline(case: Case, stage: str, start_on: date, extended_days: int = 0,
                  variant: str | None = None) -> CaseDeadline:
     """Compute and store the stage's due date from `start_on` (replacing an earlier one)."""
-    rule, policy_id = policy_for(case, stage, start_on, variant)
-    deadline = dl.compute_deadline(get_calendar(), stage, start_on, rule.days, rule.unit,
-                                   rule.source, extended_days=extended_days)
+    deadline, rule, policy_id = _computed(case, stage, start_on, extended_days, variant)
     row = case.deadline(stage)
     if row is None:
         row = CaseDeadline(stage=stage)

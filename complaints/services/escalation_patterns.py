@@ -195,19 +195,8 @@ def _signers(case_ids: list[int]) -> dict[int, set[tuple]]:
     """The people (`rules.person_key`) still signing each of these cases: one who withdrew
     no longer stands behind the matter. A case with none is left out. A denunciation's
     signers are keyed by their own records (`person_key`'s `denouncer`)."""
-    p = Petitioner.__table__.c
-    people: dict[int, set[tuple]] = {}
-    for r in db.session.execute(
-            select(Petition.case_id, Case.kind, p.id, p.id_number, p.name_folded, p.phone,
-                   p.email, p.person_ref)
-            .join(PetitionSigner, PetitionSigner.petitioner_id == p.id)
-            .join(Petition, Petition.id == PetitionSigner.petition_id)
-            .join(Case, Case.id == Petition.case_id)
-            .where(Petition.case_id.in_(case_ids), PetitionSigner.withdrawn_on.is_(None))):
-        people.setdefault(r.case_id, set()).add(
-            rules.person_key(r.id, r.id_number, r.name_folded, r.phone, r.email,
-                             denouncer=r.kind == "denunciation", person_ref=r.person_ref))
-    return people
+    return {case_id: set().union(*(people for _on, people in letters))
+            for case_id, letters in _dated_signers(case_ids).items()}
 
 
 people_by_case = _signers  # the inspectors' cluster list counts people as the rule does
