@@ -24,6 +24,7 @@ from complaints.services import backup as backups
 from complaints.services import report_history, stage_spells, workflow
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, config_for_tests
 from tests.factories import run_at_once
+from tests.integration.test_backup import _snapshot
 
 pg_only = pytest.mark.skipif(not IS_POSTGRES, reason="two instances on one PostgreSQL")
 needs_pg_dump = pytest.mark.skipif(
@@ -232,14 +233,6 @@ def test_defect_postgresql_restore_of_a_backup_from_before_stage_spells(scratch_
 
 
 # --- 3. Backup → restore keeps the new tables and every audit chain -------------------------
-
-def _snapshot() -> dict[str, list[tuple]]:
-    result = {}
-    for table in db.metadata.sorted_tables:
-        rows = db.session.execute(select(table)).all()
-        result[table.name] = sorted(tuple(repr(v) for v in row) for row in rows)
-    return result
-
 
 @pytest.mark.skipif(IS_POSTGRES and backups.pg_program("pg_dump") is None,
                     reason="pg_dump/pg_restore are not installed")
