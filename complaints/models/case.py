@@ -246,6 +246,11 @@ class Petition(db.Model):
     handled_on: Mapped[date | None] = mapped_column(Date)
     forwarded_to: Mapped[str | None] = mapped_column(String(255))
     reply_received_on: Mapped[date | None] = mapped_column(Date)  # văn bản phúc đáp
+    # A letter with several kinds of content split into several cases (domain.md): the
+    # letter the desk split this one from (services/splitting.py), and, on the side whose
+    # confidentiality is the stricter, the letter's text as written before the split.
+    split_from_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"), index=True)
+    letter_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
 
     case: Mapped[Case] = relationship(back_populates="petitions")

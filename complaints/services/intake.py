@@ -678,7 +678,8 @@ def _insert(table, returning_id: bool):
 
 
 def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
-               reception_session_id: int | None = None) -> Opened:
+               reception_session_id: int | None = None,
+               signers: list[tuple[Petitioner, bool]] | None = None) -> Opened:
     """Validate and write a new case with its first petition; the caller checked the actor.
 
     Intake is the busiest write, so the case is built as a detached object graph, computed
@@ -688,10 +689,14 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     columns the flush listeners keep for ORM writes (running_due_on, the scorecard's built
     days) are set here. Repeated petitions, and a matter becoming mass, change other rows
     too and go on through the ORM as before.
+
+    `signers`: the people as recorded, with whether each represents the group, when the
+    case shares another letter's signers (services/splitting.py); `data.petition` then
+    describes them for the checks, and no person is looked up, made or updated.
     """
     refs = _references(data, actor)
     # The people: one read for those with an ID number, as plain rows for the copy.
-    numbers = _id_numbers(data.petition.petitioners)
+    numbers = _id_numbers(data.petition.petitioners) if signers is None else []
     records: dict[str, list[Petitioner]] = {}
     if numbers:
         pt = Petitioner.__table__.c
@@ -732,7 +737,8 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     case.running_due_on = deadlines.active_deadline(case).due_on
     case.last_petition_on = case.received_on
 
-    people = _signing_people(data.petition.petitioners, locality_code, known)
+    people = (_signing_people(data.petition.petitioners, locality_code, known)
+              if signers is None else list(signers))
 
     # Everything the writes need, made before the first of them.
     new_people = [(person, _values(person)) for person, _rep in people if person.id is None]

@@ -110,6 +110,7 @@ MATRIX: dict[str, dict] = {
                         inspector=A, admin=A),
     "api.add_petition": row(reception=OWN_ONLY),
     "api.correct_history": row(reception=OWN_ONLY),  # permissions.can_add_petition
+    "api.split_case": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.act": row(agency_head=OWN_ONLY),  # action "accept"
     "api.list_reception_sessions": SIGNED_IN,  # scoped by reception_sessions.visible_sessions
     # reception_sessions.can_record: staff with an agency record their own agency's sessions.
@@ -190,6 +191,7 @@ MATRIX: dict[str, dict] = {
     "reception.extend_handling": row(reception=OWN_ONLY),  # workflow.extend_handling
     "reception.record_reply": row(reception=OWN_ONLY),
     "reception.correct_history": row(reception=OWN_ONLY),  # permissions.can_add_petition
+    "reception.split": row(reception=OWN_ONLY),  # permissions.can_add_petition
     # The world's case is a denunciation: each of its files may name the denouncer, so only
     # those who may know them download it (an officer not assigned, an admin may not).
     "reception.download": row(reception=OWN_ONLY, agency_head=OWN_ONLY, inspector=A),
@@ -354,8 +356,8 @@ def _check(endpoint, expected, response, who) -> None:
 
 
 def _order(endpoint: str) -> tuple:
-    # Signing out ends the browser's session: check it last.
-    return (endpoint in ALLOWED_TO_LOGIN, endpoint)
+    # Signing out ends the browser's session, revoking the token the API's: check them last.
+    return (endpoint in ALLOWED_TO_LOGIN or endpoint == "api.revoke_token", endpoint)
 
 
 SUBJECTS = list(_subjects())

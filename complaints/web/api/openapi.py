@@ -109,6 +109,12 @@ def build_spec() -> dict:
                                                   "required": True,
                                                   "schema": {"type": "integer",
                                                              "minimum": 1}}])})
+    spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/split", operations={
+        "post": _operation("Split one content of the case's letter into a new case that "
+                           "shares its petitioners (reception, before the letter is "
+                           "handled); answers the new case with its PIN", 201,
+                           s.CreatedCaseSchema, body=s.SplitSchema,
+                           errors=(400, 401, 403, 404, 409, 422), params=[_CODE_PARAM])})
     for action, action_spec in ACTION_SPECS.items():
         spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/{action}", operations={
             "post": _operation(action_spec.summary, 200, s.StaffCaseSchema,

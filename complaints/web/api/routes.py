@@ -23,7 +23,16 @@ from complaints.domain.text import fold
 from complaints.extensions import db, limiter
 from complaints.models import Agency, Case, CaseDeadline, Field, Locality, ReceptionSession
 from complaints.permissions import can_act, can_add_petition, can_see_identity, can_view
-from complaints.services import accounts, audit, intake, queries, search, tokens, workflow
+from complaints.services import (
+    accounts,
+    audit,
+    intake,
+    queries,
+    search,
+    splitting,
+    tokens,
+    workflow,
+)
 from complaints.services import reception_sessions as sessions
 from complaints.services.accounts import AccountLocked, authenticate
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
@@ -317,6 +326,27 @@ def correct_history(tracking_code: str, petition_id: int):
     body = s.shared(s.CorrectHistorySchema).load(_body())
     intake.correct_history(case, petition_id, body["history"], body["reason"], user, now)
     return _case_response(case, user)
+
+
+@bp.post("/cases/<tracking_code>/split")
+@token_required
+def split_case(tracking_code: str):
+    """Take one content of the case's letter out into a new case (tách đơn): the desk that
+    received it, before handling it. Answers the new case, with its PIN once."""
+    user, now, today = api_user(), clock.now(), clock.today()
+    case = _visible_case(tracking_code, user)
+    if not can_add_petition(user, case):
+        raise NotAllowed(N_("Tài khoản %(username)s không được tách đơn của hồ sơ %(code)s.",
+                            username=user.username, code=tracking_code))
+    body = s.shared(s.SplitSchema).load(_body())
+    data = splitting.SplitData(
+        kind=body["kind"], field_code=body["field"], subject=body["subject"],
+        content=body["content"], kept_content=body["kept_content"],
+        complaint_round=body["complaint_round"],
+        parent_tracking_code=body["parent_tracking_code"], history=body["history"],
+        is_complex=body["is_complex"])
+    new_case, pin = splitting.split_case(case, data, user, now, today)
+    return _case_response(new_case, user, 201, pin=pin)
 
 
 @bp.post("/cases/<tracking_code>/<action>")

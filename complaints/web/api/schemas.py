@@ -396,6 +396,27 @@ class CorrectHistorySchema(BaseSchema):
         "description": "Why it is corrected (kept in the case's audit trail)."})
 
 
+class SplitSchema(BaseSchema):
+    """One content of the case's letter, taken out into a new case (tách đơn)."""
+
+    kind = _choice(KINDS, required=True)
+    field = _text(40, required=True, metadata={"description": "Field code (GET /fields)."})
+    subject = _text(500, required=True)
+    content = fields.String(required=True, validate=validate.Length(max=CONTENT_MAX),
+                            metadata={"description": "The new case's content."})
+    kept_content = fields.String(required=True, validate=validate.Length(max=CONTENT_MAX),
+                                 metadata={"description": "What the case split from is "
+                                                          "about once this part is out; "
+                                                          "must differ from its content "
+                                                          "when a denunciation is taken "
+                                                          "out of another kind."})
+    complaint_round = fields.Integer(load_default=None, allow_none=True, strict=True)
+    parent_tracking_code = _text(20)
+    history = _choice(PETITION_HISTORY, metadata={
+        "description": "The new part's history of the matter; omitted: derived."})
+    is_complex = fields.Boolean(load_default=False)
+
+
 class CaseCreateSchema(PetitionInSchema):
     kind = _choice(KINDS, required=True)
     field = _text(40, required=True, metadata={"description": "Field code (GET /fields)."})

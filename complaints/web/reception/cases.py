@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timezone
 
 from flask import (
@@ -18,13 +19,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from complaints import clock
-from complaints.domain import policies, states
+from complaints.domain import catalog, policies, states
 from complaints.domain.history import HISTORY_BY_KIND
 from complaints.domain.text import name_order
 from complaints.extensions import db
-from complaints.models import Agency, Attachment, AuditEvent, Case
+from complaints.models import Agency, Attachment, AuditEvent, Case, Field
 from complaints.permissions import (
     can_act,
     can_add_petition,
@@ -39,6 +41,7 @@ from complaints.services import (
     forwarding,
     intake,
     routing,
+    splitting,
     workflow,
 )
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
@@ -55,6 +58,7 @@ from complaints.web.reception.forms import (
     GuideForm,
     ReplyForm,
     RouteForm,
+    SplitForm,
 )
 from complaints.web.reception.routes import PIN_SESSION_KEY
 
@@ -120,6 +124,7 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
     actions = [a for a in allowed if a in OUTCOME_FORMS and can_act(current_user, case, a)]
     files = list(db.session.scalars(select(Attachment).where(Attachment.case_id == case.id)
                                     .order_by(Attachment.id)))
+    parts = splitting.parts_of(case, current_user)
     return render_template(
         "reception/case.html", case=case, case_attachments=files, timeline=_timeline(case),
         forms=forms, errors=errors or {},
@@ -127,6 +132,8 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         may_withdraw="withdraw" in allowed and can_act(current_user, case, "withdraw"),
         may_record_reply=forwarding.may_record_reply(current_user, case),
         may_correct_history=can_add_petition(current_user, case),
+        may_split=splitting.may_split(current_user, case),
+        split_parts=parts[0], split_source=parts[1],
         reply_received_on=forwarding.reply_received_on(case),
         suggestion_reason=(routing.describe_suggestion(suggestion, lang)
                            if suggestion else None), acceptance_rule=acceptance,
@@ -398,6 +405,73 @@ def correct_history(code: str, petition_id: int):
                    if name not in errors and messages})
     return render_template("reception/correct_history.html", case=case, petition=petition,
                            form=form, errors=errors, back_url=back), (422 if errors else 200)
+
+
+@bp.route("/cases/<code>/split", methods=["GET", "POST"])
+@roles_required("reception")
+def split(code: str):
+    """Take one content of the case's letter out into a new case (tách đơn): the desk that
+    received it, before handling it. The new case's receipt (and PIN) follows."""
+    case = _case_or_404(code)
+    back = url_for("reception.case_page", code=code)
+    if not can_add_petition(current_user, case):
+        abort(403)
+    if not splitting.may_split(current_user, case):
+        flash(_("Không thực hiện được: chỉ tách được đơn chưa xử lý (hồ sơ còn ở bộ phận "
+                "tiếp nhận)."), "error")
+        return redirect(back)
+    form = SplitForm()
+    if request.method == "GET":
+        form.kept_content.data = case.content
+        form.token.data = secrets.token_urlsafe(12)
+    lang = str(get_locale() or "vi")
+    form.kind.choices = select_choices(
+        ((c, catalog.label(catalog.KINDS, c, lang)) for c in catalog.KINDS), _("— Chọn —"))
+    fields = sorted(db.session.scalars(select(Field).where(Field.active.is_(True))),
+                    key=lambda f: name_order(f.name(lang)))
+    form.field.choices = select_choices(((f.code, f.name(lang)) for f in fields),
+                                        _("— Chọn lĩnh vực —"))
+    errors: dict[str, str] = {}
+    if form.is_submitted() and (done := intake.submitted_case(form.token.data)):
+        flash(_("Đơn đã được tách, mã hồ sơ mới %(code)s.", code=done), "info")
+        return redirect(url_for("reception.case_page", code=done))
+    if form.validate_on_submit():
+        kind = form.kind.data
+        round_ = form.complaint_round.data
+        data = splitting.SplitData(
+            kind=kind, field_code=form.field.data, subject=form.subject.data,
+            content=form.content.data, kept_content=form.kept_content.data,
+            complaint_round=(int(round_) if round_ in ("1", "2") else 1)
+            if kind == "complaint" else None,
+            parent_tracking_code=(form.parent_tracking_code.data or "").strip().upper()
+            or None, history=form.history.data or None)
+        try:
+            new_case, pin = splitting.split_case(case, data, current_user._get_current_object(),
+                                                 clock.now(), clock.today())
+            intake.record_submission(form.token.data, new_case.id, clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = attach_errors(form, exc.errors)
+        except (NotAllowed, states.InvalidTransition) as exc:
+            db.session.rollback()
+            flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
+            return redirect(back)
+        except IntegrityError:
+            db.session.rollback()  # the same form, sent at the same moment, won
+            if done := intake.submitted_case(form.token.data):
+                return redirect(url_for("reception.case_page", code=done))
+            raise
+        else:
+            db.session.commit()
+            sealed.put(PIN_SESSION_KEY, {"code": new_case.tracking_code, "pin": pin})
+            flash(_("Đã tách đơn thành hồ sơ mới %(code)s.", code=new_case.tracking_code),
+                  "success")
+            return redirect(url_for("reception.receipt", code=new_case.tracking_code))
+    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
+                   if name not in errors and messages})
+    return render_template(
+        "reception/split.html", case=case, form=form, errors=errors, back_url=back,
+    ), (422 if errors else 200)
 
 
 def _status_text(status: str) -> str:

@@ -169,3 +169,31 @@ class CorrectHistoryForm(PageForm):
                            validators=[DataRequired(_l("Nêu lý do sửa (căn cứ trong đơn hoặc "
                                                        "hồ sơ).")),
                                        Length(max=REASON_MAX)])
+
+
+class SplitForm(PageForm):
+    """Take one content of a letter out into a new case (tách đơn). Kind and field choices
+    are set by the view; the content kept is shown filled with the case's content."""
+
+    token = HiddenField()  # one split per form, however often it is sent
+    kind = SelectField(_l("Loại đơn của nội dung tách ra"), choices=[],
+                       validators=[DataRequired(_l("Chọn loại đơn."))])
+    complaint_round = SelectField(
+        _l("Lần khiếu nại"), choices=[SelectChoice("1", _l("Lần đầu")),
+                                          SelectChoice("2", _l("Lần hai"))], default="1")
+    parent_tracking_code = StringField(
+        _l("Mã hồ sơ lần đầu (nếu khiếu nại lần hai)"),
+        validators=[Optional(), Length(max=20)])
+    history = SelectField(_l("Lịch sử vụ việc"), choices=history_choices, default="")
+    field = SelectField(_l("Lĩnh vực"), choices=[],
+                        validators=[DataRequired(_l("Chọn lĩnh vực."))])
+    subject = StringField(_l("Trích yếu nội dung tách ra"),
+                          validators=[DataRequired(_l("Nhập trích yếu nội dung.")),
+                                      Length(max=500)])
+    content = TextAreaField(_l("Nội dung tách ra"),
+                            validators=[DataRequired(_l("Nhập nội dung đơn.")),
+                                        Length(max=CONTENT_MAX)])
+    kept_content = TextAreaField(_l("Nội dung còn lại của hồ sơ này"),
+                                 validators=[DataRequired(_l("Nhập nội dung còn lại của hồ "
+                                                             "sơ này.")),
+                                             Length(max=CONTENT_MAX)])
