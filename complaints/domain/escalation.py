@@ -35,11 +35,13 @@ REPEAT_PETITIONS = 3
 # token_set_ratio of the folded subjects, 0–100: "tranh chap dat dai o thon 3" matches
 # "tranh chap dat dai thon 3" but not "o nhiem moi truong".
 SIMILAR_SUBJECT = 80
+# Đùn đẩy: the second return or transfer of one case (domain.md, "Patterns").
+EVASION_MOVES = 2
 
 
 @dataclass(frozen=True)
 class PatternLimits:
-    """The thresholds of the repeated and mass patterns in force on a date.
+    """The thresholds of the evasion, repeated and mass patterns in force on a date.
 
     The defaults are domain.md's; an administrator adds versions from a date
     (services/pattern_rules.py), as for deadline policies.
@@ -50,6 +52,7 @@ class PatternLimits:
     repeat_petitions: int = REPEAT_PETITIONS
     repeat_window_months: int = REPEAT_WINDOW_MONTHS
     similar_subject: int = SIMILAR_SUBJECT
+    evasion_moves: int = EVASION_MOVES
 
 
 DEFAULT_LIMITS = PatternLimits()
@@ -77,6 +80,9 @@ LIMIT_RULES: dict[str, LimitRule] = {
     "similar_subject": LimitRule(
         50, 99, "Quy định của tỉnh (độ giống trích yếu, 0–100)",
         "Provincial rules (similarity of subjects, 0–100)"),
+    "evasion_moves": LimitRule(
+        2, 10, "Quy định của tỉnh (số lần trả lại hoặc chuyển đi của một hồ sơ)",
+        "Provincial rules (returns or transfers of one case)"),
 }
 
 
@@ -389,11 +395,12 @@ class Evasion:
     agencies: tuple[int, ...]  # every agency that held the case, in order of first holding
 
 
-def detect_evasion(moves: Sequence[Move]) -> Evasion | None:
+def detect_evasion(moves: Sequence[Move], limit: int = EVASION_MOVES) -> Evasion | None:
     """Return why the history shows a case bounced between agencies, or None.
 
-    Evaded: the second return or transfer, or any move back to an agency that already
-    held the case. A designated lead agency ends the question.
+    Evaded: the `limit`-th return or transfer (PatternLimits.evasion_moves, the second by
+    default), or any move back to an agency that already held the case. A designated lead
+    agency ends the question.
     """
     if any(m.action == "designate_lead" for m in moves):
         return None
@@ -403,7 +410,7 @@ def detect_evasion(moves: Sequence[Move]) -> Evasion | None:
     for move in moves:
         if move.action in ("return", "transfer"):
             bounces += 1
-            if bounces >= 2 and why is None:
+            if bounces >= limit and why is None:
                 why = "returned_or_transferred_twice"
         if move.from_agency_id is not None and move.from_agency_id not in held:
             held.append(move.from_agency_id)

@@ -119,9 +119,12 @@ def check_evasion(case: Case, actor: User | None, now: datetime, today: date):
     """Escalate a case bounced between agencies (đùn đẩy) to their lowest common supervisor."""
     if case.flag_evaded or case.lead_agency_id is not None:
         return None
-    moves = [rules.Move(r.action, r.from_agency_id, r.to_agency_id) for r in db.session.scalars(
-        select(Routing).where(Routing.case_id == case.id).order_by(Routing.id))]
-    evasion = rules.detect_evasion(moves)
+    rows = list(db.session.scalars(
+        select(Routing).where(Routing.case_id == case.id).order_by(Routing.id)))
+    moves = [rules.Move(r.action, r.from_agency_id, r.to_agency_id) for r in rows]
+    # The threshold in force on the day of the latest move (the one being checked).
+    on = max((r.decided_on for r in rows), default=today)
+    evasion = rules.detect_evasion(moves, pattern_rules.limits(on).evasion_moves)
     if evasion is None:
         return None
     directory = Directory(everyone=False)

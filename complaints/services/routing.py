@@ -226,7 +226,12 @@ def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, 
 
     After a return, the agency the returning one proposed counts as the suggestion, and
     sending the case straight back to the agency that returned it needs a reason: a case
-    pushed back and forth without one is how evasion (đùn đẩy) starts."""
+    pushed back and forth without one is how evasion (đùn đẩy) starts. The page and the
+    API both route through here (QA round 37: the API skipped these rules)."""
+    # What route itself refuses comes first: a case the status or actor may not route is
+    # a conflict (409 in the API), an unknown agency a field error, before any reason.
+    workflow.check_decision(case, "route", actor, today, decided_on=decided_on)
+    workflow.routable_agency(agency_code)
     suggestion = suggestion_for(case)
     override_reason = workflow.optional_text(override_reason, "override_reason") or ""
     returned = last_return(case)

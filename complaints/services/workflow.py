@@ -93,6 +93,11 @@ def _agency(code: str | None, field_name: str) -> Agency:
     return agency
 
 
+def routable_agency(code: str | None) -> Agency:
+    """The agency a case may be routed to, or the field error `route` would give."""
+    return _agency(code, "agency_code")
+
+
 def _require(value: str | None, field_name: str, message: str) -> str:
     """A required text of a decision: refused when nothing visible is in it (zero-width and
     other format characters count as nothing, as at intake), or when it holds control

@@ -66,9 +66,9 @@ def test_reference_load_adds_only_what_is_missing(runner):
     counts = (db.session.query(Field).count(), db.session.query(DeadlinePolicy).count())
     result = runner.invoke(args=["reference", "load"])
     assert result.exit_code == 0, result.output
-    assert "pattern_rules 5 added" in result.output and "fields 0 added" in result.output
+    assert "pattern_rules 6 added" in result.output and "fields 0 added" in result.output
     assert (db.session.query(Field).count(), db.session.query(DeadlinePolicy).count()) == counts
-    assert db.session.query(PatternRule).count() == 6
+    assert db.session.query(PatternRule).count() == 7
     again = runner.invoke(args=["reference", "load"])
     assert "pattern_rules 0 added" in again.output
 

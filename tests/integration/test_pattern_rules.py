@@ -27,7 +27,7 @@ def test_defaults_are_seeded_with_their_basis(app):
     rows = {r.code: r for r in db.session.scalars(select(PatternRule))}
     assert {code: r.value for code, r in rows.items()} == {
         "mass_petitioners": 5, "mass_window_days": 30, "repeat_petitions": 3,
-        "repeat_window_months": 12, "similar_subject": 80}
+        "repeat_window_months": 12, "similar_subject": 80, "evasion_moves": 2}
     assert "Điều 29" in rows["mass_petitioners"].source
 
 

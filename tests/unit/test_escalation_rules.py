@@ -289,3 +289,15 @@ def test_an_escalation_is_answerable_by_the_desk_or_the_holder_when_raised():
     assert rules.answerable("acceptance", 3, 7) == 3
     assert rules.answerable("resolution", 3, 7) == 3
     assert rules.answerable(rules.CASE_STAGE, None, 7) is None  # a pattern, not yet routed
+
+
+def test_evasion_threshold_is_a_limit():
+    """PatternLimits.evasion_moves (an administrator's versioned threshold, QA round 37):
+    raised to 3, two transfers to new agencies are no longer evasion; a move back still is."""
+    moves = [rules.Move("route", None, 4), rules.Move("transfer", 4, 5),
+             rules.Move("transfer", 5, 6)]
+    assert rules.detect_evasion(moves, limit=3) is None
+    assert rules.detect_evasion(moves + [rules.Move("transfer", 6, 7)], limit=3).why == (
+        "returned_or_transferred_twice")
+    assert rules.detect_evasion(moves + [rules.Move("transfer", 6, 4)], limit=9).why == (
+        "sent_back")

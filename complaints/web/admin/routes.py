@@ -574,7 +574,7 @@ def policy_new():
     return _render_form(form, title, url_for("admin.policies"), hints=hints)
 
 
-# --- Pattern thresholds (repeated and mass petitions) --------------------------------
+# --- Pattern thresholds (evasion, repeated and mass petitions) --------------------------------
 
 LIMIT_NAMES = {
     "mass_petitioners": ("Số người tối thiểu của đơn đông người",
@@ -586,6 +586,8 @@ LIMIT_NAMES = {
     "repeat_window_months": ("Trong số tháng (kéo dài)", "Within months (repeated)"),
     "similar_subject": ("Độ giống trích yếu tối thiểu (0–100)",
                         "Minimum subject similarity (0–100)"),
+    "evasion_moves": ("Số lần trả lại hoặc chuyển đi để coi là đùn đẩy",
+                      "Returns or transfers of one case that make it evaded"),
 }
 
 
@@ -627,12 +629,13 @@ def pattern_new():
         if form.code.data in LIMIT_RULES:
             form.value.data = getattr(pattern_rules.limits(today), form.code.data)
         form.effective_from.data = today
-    hints = {"effective_from": _("Áp dụng cho đơn nhận từ ngày này; các vụ việc đã đánh dấu "
+    hints = {"effective_from": _("Áp dụng cho đơn nhận từ ngày này (ngưỡng đùn đẩy: cho lần "
+                                 "trả lại, chuyển đi từ ngày này); các vụ việc đã đánh dấu "
                                  "(hoặc chưa) trước đó giữ nguyên."),
              "value": "; ".join(_("%(name)s: %(low)s–%(high)s", name=catalog.label(
                  LIMIT_NAMES, code, _lang()), low=rule.low, high=rule.high)
                  for code, rule in LIMIT_RULES.items())}
-    title = _("Thêm phiên bản ngưỡng đơn đông người, kéo dài")
+    title = _("Thêm phiên bản ngưỡng đùn đẩy, đơn đông người, kéo dài")
     if request.method == "POST":
         data = pattern_rules.LimitData(code=form.code.data, value=form.value.data,
                                        effective_from=form.effective_from.data,

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from marshmallow import Schema
 
-from complaints.services import workflow
+from complaints.services import routing, workflow
+from complaints.services.errors import ValidationFailed
 from complaints.web.api import schemas as s
 
 
@@ -22,10 +23,23 @@ def _figures(body: dict) -> dict:
     return {name: body.get(name) for name in workflow.RESOLUTION_FIGURES}
 
 
+def _route(case, body, actor, now, today):
+    """Route as the desk's page does (routing.route_case: the suggestion, a reason to send
+    a case back to the agency that returned it); its `override_reason` is our `reason`."""
+    try:
+        return routing.route_case(case, body["agency_code"], actor, now, today,
+                                  override_reason=body["reason"],
+                                  decided_on=body["decided_on"])
+    except ValidationFailed as exc:
+        raise ValidationFailed({("reason" if key == "override_reason" else key): message
+                                for key, message in exc.errors.items()}) from exc
+
+
 ACTION_SPECS: dict[str, ActionSpec] = {
-    "route": ActionSpec(s.RouteSchema, lambda c, b, a, n, t: workflow.route(
-        c, b["agency_code"], a, n, t, reason=b["reason"], decided_on=b["decided_on"]),
-        "Route to the competent agency (chuyển đơn) — reception"),
+    "route": ActionSpec(s.RouteSchema, lambda c, b, a, n, t: _route(c, b, a, n, t),
+        "Route to the competent agency (chuyển đơn) — reception; `reason` is required "
+        "when the agency differs from the routing rules' suggestion or just returned "
+        "the case"),
     "accept": ActionSpec(s.AcceptSchema, lambda c, b, a, n, t: workflow.accept(
         c, a, n, t, decided_on=b["decided_on"]),
         "Accept for resolution (thụ lý) — agency head"),

@@ -546,7 +546,10 @@ class ReceptionSessionQuerySchema(BaseSchema):
 
 class RouteSchema(BaseSchema):
     agency_code = _text(40, required=True)
-    reason = _text(2000)
+    reason = _text(2000, metadata={"description": "Why: required when the agency differs "
+                                                  "from the routing rules' suggestion, or "
+                                                  "is the agency that just returned the "
+                                                  "case."})
     decided_on = _date()
 
 
