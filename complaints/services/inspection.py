@@ -356,16 +356,21 @@ def bounce_path(case: Case) -> list[Routing]:
 
 
 def bounce_agencies(path: list[Routing]) -> list[Agency]:
-    """The sequence of agencies the case visited, first holder first."""
+    """The sequence of agencies the case visited, first holder first. A holding ended by a
+    return counts apart from the next one, even at the same agency: A, returned, A again
+    is a visit back (QA round 37), as A → B → A is."""
     seq: list[Agency] = []
+    returned = False
     for move in path:
         if not seq and move.from_agency is not None:
             seq.append(move.from_agency)
         target = move.to_agency
         if target is None and move.action == "return":
+            returned = True
             continue
-        if target is not None and (not seq or seq[-1].id != target.id):
+        if target is not None and (not seq or returned or seq[-1].id != target.id):
             seq.append(target)
+            returned = False
     return seq
 
 

@@ -662,9 +662,12 @@ def move_to_lead(case: Case, lead: Agency, actor: User | None, today: date,
     The lead may no longer return or transfer the case (see return_case/transfer).
     """
     hold(case)
-    new_status = states.next_status(case.status, "designate_lead")
+    # The holder named lead keeps the case as it is: nothing moves, so a suspended case
+    # (its clock paused, still open) may be bound to its holder too (QA round 37).
+    keeps = case.agency_id == lead.id and case.status in (
+        states.ROUTED, states.ACCEPTED, states.SUSPENDED)
+    new_status = case.status if keeps else states.next_status(case.status, "designate_lead")
     _move(case, "designate_lead", actor, lead, today, note)
-    keeps = case.agency_id == lead.id and case.status in (states.ROUTED, states.ACCEPTED)
     if not keeps:
         deadlines.keep_acceptance(case, today)
         case.status, case.agency_id, case.agency = new_status, lead.id, lead

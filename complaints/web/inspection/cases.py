@@ -83,6 +83,8 @@ def _render_case(case: Case, reveal: bool = False, forms: dict | None = None,
         # Naming the lead agency, or the inspectorate taking the case up, is a move of the
         # state machine's "designate_lead": offered only where it may succeed (QA round 25).
         lead_open="designate_lead" in states.allowed_actions(case.status),
+        # A suspended case stays with its holder, who may be named lead (QA round 37).
+        holder_may_lead=case.status == states.SUSPENDED,
         forms=forms or _action_forms(), errors=errors or {}, errors_for=errors_for,
         history=_inspector_history(case), action_titles_by_code={
             "urge": _("Đôn đốc cơ quan giải quyết"), "reexamine": _("Yêu cầu xem xét lại"),
