@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ARRAY, Date, DateTime, any_, bindparam, func, select
+from sqlalchemy import ARRAY, Date, DateTime, any_, bindparam, func, or_, select
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import distinct_on
 
@@ -551,14 +551,17 @@ def supersede_ended(case: Case, now: datetime,
 def lapse_ended(case: Case, now: datetime) -> list[Escalation]:
     """Close the open ladder escalations of a case that ended before any decision
     (rules.LADDER_ENDS): their addressees can no longer act on them, and the daily reminder
-    would list them for ever (QA round 23). Called by the step that ends it."""
+    would list them for ever (QA round 23). Called by the step that ends it. An evasion's
+    too: the lead agency it asks for has nothing left to resolve (QA round 37); the mass
+    and repeated patterns stay, about the matter and the people rather than this case."""
     if case.id is None or case.status not in rules.LADDER_ENDS:
         return []
     open_ = list(db.session.scalars(
         select(Escalation).where(Escalation.case_id == case.id,
                                  Escalation.acknowledged_at.is_(None),
                                  Escalation.lapsed_at.is_(None),
-                                 Escalation.stage != rules.CASE_STAGE)
+                                 or_(Escalation.stage != rules.CASE_STAGE,
+                                     Escalation.reason == rules.EVADED))
         .order_by(Escalation.id)))
     return _supersede(case, open_, now, {"status": case.status}, rules.LAPSE_ENDED)
 

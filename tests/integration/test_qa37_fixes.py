@@ -550,13 +550,15 @@ def test_probe_routing_history_in_the_api_and_the_evasion_list(w, make_case, api
 
 
 def test_probe_withdrawn_evaded_case_refuses_a_lead_cleanly(w, make_case, client, login):
-    """Withdrawn while bouncing: the clocks stop; the supervisor's lead form then says why
-    it cannot (422), nothing moves."""
+    """Withdrawn while bouncing: the clocks stop, the evasion's escalation lapses as ended
+    (a judgement of the round, taken up: it stayed open in the lists for ever); the
+    supervisor's lead form then says why it cannot (422), nothing moves."""
     case = _evaded_and_accepted_at_c(w, make_case)
     workflow.withdraw(case, "Công dân rút đơn", w.head_c, NOW, TODAY,
                       decided_on=date(2026, 11, 12))
     assert case.status == "withdrawn" and all(d.met_on for d in case.deadlines)
     [e] = _escalations(case)
+    assert e.lapsed_at is not None and e.lapse_reason == rules.LAPSE_ENDED
     db.session.commit()
     login(w.province_head)
     answer = client.post(f"/escalations/{e.id}/lead",
