@@ -93,6 +93,11 @@ def _agency(code: str | None, field_name: str) -> Agency:
     return agency
 
 
+def _agency_code(agency_id: int | None) -> str | None:
+    return db.session.scalar(select(Agency.code).where(Agency.id == agency_id)) \
+        if agency_id is not None else None
+
+
 def routable_agency(code: str | None) -> Agency:
     """The agency a case may be routed to, or the field error `route` would give."""
     return _agency(code, "agency_code")
@@ -430,6 +435,9 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     hold(case)
     reason, suggested, new_status, on = check_return(case, reason, suggested_agency_code,
                                                      actor, today, decided_on=decided_on)
+    # The trail names the agency the case leaves (the routings hold it too): the timeline
+    # of a bounced case reads who sent it where (QA round 37).
+    left = _agency_code(case.agency_id)
     _move(case, "return", actor, None, on, reason, suggested)
     deadlines.keep_acceptance(case, on)
     case.status, case.agency_id, case.officer_id = new_status, None, None
@@ -443,8 +451,8 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     deadlines.drop(case, "resolution")
     # A return restarts the handling clock at reception (domain.md).
     deadlines.set_deadline(case, "handling", on)
-    _finish(case, "returned", actor, now, {"reason": reason, "suggested": suggested.code,
-                                           "on": on})
+    _finish(case, "returned", actor, now, {"from": left, "reason": reason,
+                                           "suggested": suggested.code, "on": on})
     # The returning agency's overdue steps are no longer its to act on.
     escalation.supersede_ended(case, now, restarted=("handling", "acceptance", "resolution"))
     escalation.check_evasion(case, actor, now, today)
@@ -471,13 +479,15 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
     hold(case)
     reason, to, new_status, on = check_transfer(case, to_agency_code, reason, actor, today,
                                                 decided_on=decided_on)
+    left = _agency_code(case.agency_id)
     _move(case, "transfer", actor, to, on, reason)
     deadlines.keep_acceptance(case, on)
     case.status, case.agency_id, case.officer_id, case.accepted_on = new_status, to.id, None, None
     case.agency = to
     deadlines.drop(case, "resolution")
     deadlines.set_deadline(case, "acceptance", on)
-    _finish(case, "transferred", actor, now, {"to": to.code, "reason": reason, "on": on})
+    _finish(case, "transferred", actor, now, {"from": left, "to": to.code, "reason": reason,
+                                              "on": on})
     # The old holder's overdue steps are no longer its to act on: the ladder restarts there.
     escalation.supersede_ended(case, now, restarted=("acceptance", "resolution"))
     escalation.check_evasion(case, actor, now, today)

@@ -54,6 +54,7 @@ PASSING probes (what held):
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 
 import pytest
@@ -570,3 +571,17 @@ def test_probe_withdrawn_evaded_case_refuses_a_lead_cleanly(w, make_case, client
     assert db.session.scalar(select(Routing.id).where(Routing.case_id == case.id,
                                                       Routing.action == "designate_lead")) \
         is None
+
+
+def test_probe_the_trail_names_the_agency_a_case_leaves(w, make_case):
+    """A judgement of the round, taken up: the audit events of a return and a transfer
+    name the agency the case left ("from"), as the routing rows do, so the timeline of a
+    bounced case reads who sent it where."""
+    case = _case(w, make_case)
+    _route(case, "SO-A", w, date(2026, 11, 3))
+    _transfer(case, "SO-B", w.head_a, date(2026, 11, 4))
+    _return(case, "SO-C", w.head_b, date(2026, 11, 5))
+    events = {e.action: json.loads(e.data) for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case.id))}
+    assert (events["transferred"]["from"], events["transferred"]["to"]) == ("SO-A", "SO-B")
+    assert (events["returned"]["from"], events["returned"]["suggested"]) == ("SO-B", "SO-C")
