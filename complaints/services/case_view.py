@@ -36,6 +36,10 @@ EVENT_LABELS = {
     "petition_added": ("Nhập thêm đơn (đơn trùng, nhiều lần)", "Later petition joined"),
     "petition_history_corrected": ("Sửa lịch sử vụ việc của đơn",
                                    "A letter's history of the matter corrected"),
+    "petitioner_corrected": ("Sửa thông tin người đứng đơn",
+                             "A petitioner's particulars corrected"),
+    "petition_eligibility_corrected": ("Sửa điều kiện xử lý của đơn",
+                                       "A letter's eligibility for handling corrected"),
     "case_split": ("Tách đơn: một nội dung chuyển thành hồ sơ mới",
                    "Letter split: one content taken out into a new case"),
     "split_from": ("Hồ sơ tách từ đơn có nhiều nội dung",
@@ -167,6 +171,9 @@ DETAIL_LABELS = {
     "remaining": ("Số người đứng đơn còn lại", "Petitioners remaining"),
     "history_before": ("Lịch sử vụ việc trước khi sửa", "History of the matter before"),
     "history": ("Lịch sử vụ việc", "History of the matter"),
+    "fields": ("Thông tin được sửa", "Particulars corrected"),
+    "eligible_before": ("Đủ điều kiện xử lý trước khi sửa", "Eligible before"),
+    "eligible": ("Đủ điều kiện xử lý", "Eligible for handling"),
     "content_changed": ("Nội dung hồ sơ được ghi lại", "Case content restated"),
     "letter_moved": ("Nguyên văn đơn và tệp đơn lưu ở hồ sơ bảo mật hơn",
                      "Letter as written and its files kept with the stricter case"),
@@ -174,6 +181,13 @@ DETAIL_LABELS = {
     "attachments": ("Tệp chuyển theo đơn", "Files moved with the letter"),
     "no_representative": ("Nhóm không còn người đại diện (có thể cần cử người mới)",
                           "No representative left (the group may choose a new one)"),
+}
+# A petitioner's particulars (services/corrections.PERSON_FIELDS), as the forms name them.
+_PERSON_FIELD_LABELS = {
+    "full_name": ("Họ và tên", "Full name"),
+    "id_number": ("Số định danh cá nhân / CCCD", "Personal ID number"),
+    "phone": ("Số điện thoại", "Phone"), "email": ("Thư điện tử", "E-mail"),
+    "address": ("Địa chỉ", "Address"),
 }
 # What an attached file is (services/attachments.PURPOSES), as the intake form names it.
 _PURPOSE_LABELS = {
@@ -223,6 +237,8 @@ def _detail_value(key: str, value, action: str, lang: str,
         return catalog.label(_CODED_DETAILS[key], str(value), "en" if en else "vi")
     if key == "purpose":
         return text_label(_PURPOSE_LABELS, str(value), lang)
+    if key == "fields":
+        return text_label(_PERSON_FIELD_LABELS, str(value), lang)
     if key == "kind" and action == "unscheduled_reception_held":  # the session's kind
         return catalog.label(catalog.RECEPTION_KINDS, str(value), "en" if en else "vi")
     if key == "variant" or (key == "from" and action == "complexity_declared"):

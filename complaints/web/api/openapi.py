@@ -102,13 +102,22 @@ def build_spec() -> dict:
                            s.StaffCaseSchema, body=s.AddPetitionSchema,
                            errors=(400, 401, 403, 404, 422), params=[_CODE_PARAM])})
     spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/petitions/{{petition_id}}", operations={
-        "patch": _operation("Correct a letter's history of the matter, with the reason "
-                            "(reception)", 200, s.StaffCaseSchema, body=s.CorrectHistorySchema,
+        "patch": _operation("Correct a letter's history of the matter or its eligibility "
+                            "for handling, with the reason (reception)", 200,
+                            s.StaffCaseSchema, body=s.CorrectHistorySchema,
                             errors=(400, 401, 403, 404, 422),
                             params=[_CODE_PARAM, {"in": "path", "name": "petition_id",
                                                   "required": True,
                                                   "schema": {"type": "integer",
                                                              "minimum": 1}}])})
+    spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/petitioners/{{petitioner_id}}",
+              operations={"patch": _operation(
+                  "Correct a signer's particulars, with the reason (reception); omitted "
+                  "particulars stay", 200, s.StaffCaseSchema, body=s.CorrectPersonSchema,
+                  errors=(400, 401, 403, 404, 422),
+                  params=[_CODE_PARAM, {"in": "path", "name": "petitioner_id",
+                                        "required": True,
+                                        "schema": {"type": "integer", "minimum": 1}}])})
     spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/split", operations={
         "post": _operation("Split one content of the case's letter into a new case that "
                            "shares its petitioners (reception, before the letter is "

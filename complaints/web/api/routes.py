@@ -21,11 +21,20 @@ from complaints.domain import states
 from complaints.domain.messages import N_
 from complaints.domain.text import fold
 from complaints.extensions import db, limiter
-from complaints.models import Agency, Case, CaseDeadline, Field, Locality, ReceptionSession
+from complaints.models import (
+    Agency,
+    Case,
+    CaseDeadline,
+    Field,
+    Locality,
+    Petitioner,
+    ReceptionSession,
+)
 from complaints.permissions import can_act, can_add_petition, can_see_identity, can_view
 from complaints.services import (
     accounts,
     audit,
+    corrections,
     intake,
     queries,
     search,
@@ -324,7 +333,32 @@ def correct_history(tracking_code: str, petition_id: int):
         raise NotAllowed(N_("Tài khoản %(username)s không được sửa đơn của hồ sơ %(code)s.",
                             username=user.username, code=tracking_code))
     body = s.shared(s.CorrectHistorySchema).load(_body())
-    intake.correct_history(case, petition_id, body["history"], body["reason"], user, now)
+    if "history" in body:
+        intake.correct_history(case, petition_id, body["history"], body["reason"], user, now)
+    if "eligible" in body:
+        corrections.correct_eligibility(case, petition_id, body["eligible"], body["reason"],
+                                        user, now)
+    return _case_response(case, user)
+
+
+@bp.patch("/cases/<tracking_code>/petitioners/<int:petitioner_id>")
+@token_required
+def correct_person(tracking_code: str, petitioner_id: int):
+    """Correct a signer's particulars (typed wrongly at intake, or learnt since), with why:
+    the desk that received the case. Omitted particulars stay as they are."""
+    user, now = api_user(), clock.now()
+    case = _visible_case(tracking_code, user)
+    if not can_add_petition(user, case):
+        raise NotAllowed(N_("Tài khoản %(username)s không được sửa đơn của hồ sơ %(code)s.",
+                            username=user.username, code=tracking_code))
+    body = s.shared(s.CorrectPersonSchema).load(_body())
+    person = db.session.get(Petitioner, petitioner_id)
+    if person is None:
+        raise NotFound(str(petitioner_id))
+    data = corrections.PersonData(**{
+        name: body[name] if name in body else getattr(person, name)
+        for name in corrections.PERSON_FIELDS})
+    corrections.correct_person(case, petitioner_id, data, body["reason"], user, now)
     return _case_response(case, user)
 
 

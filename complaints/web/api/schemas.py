@@ -390,10 +390,39 @@ class AddPetitionSchema(PetitionInSchema):
 
 
 class CorrectHistorySchema(BaseSchema):
-    history = _choice(PETITION_HISTORY, required=True, metadata={
+    """A letter's entry corrected: its history of the matter, its eligibility, or both."""
+
+    history = fields.String(validate=validate.OneOf(
+        list(PETITION_HISTORY), error=_l("Phải là một trong: {choices}.")), metadata={
         "description": "The corrected history of the matter (one of the case's kind)."})
+    eligible = fields.Boolean(metadata={
+        "description": "Eligible for handling (đủ điều kiện xử lý; 02/XLD column 5)."})
     reason = _text(REASON_MAX, required=True, metadata={
         "description": "Why it is corrected (kept in the case's audit trail)."})
+
+    @validates_schema
+    def _something(self, data, **_kwargs):
+        if "history" not in data and "eligible" not in data:
+            raise ValidationError(_l("Gửi history hoặc eligible."), "history")
+
+
+def _particular(max_len: int) -> fields.String:
+    """A particular of a person to correct: omitted, it stays; null or "", it is erased."""
+    return fields.String(allow_none=True, validate=validate.Length(
+        max=max_len, error=_l("Tối đa {max} ký tự.")))
+
+
+class CorrectPersonSchema(BaseSchema):
+    """A signer's particulars corrected (those sent; the others stay)."""
+
+    full_name = _particular(200)
+    id_number = _particular(20)
+    phone = _particular(20)
+    email = _particular(255)
+    address = _particular(500)
+    reason = _text(REASON_MAX, required=True, metadata={
+        "description": "Why they are corrected (the audit trail keeps which fields changed "
+                       "and why, never the values)."})
 
 
 class SplitSchema(BaseSchema):

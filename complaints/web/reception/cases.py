@@ -37,6 +37,7 @@ from complaints.permissions import (
 from complaints.services import (
     attachments,
     case_view,
+    corrections,
     deadlines,
     forwarding,
     intake,
@@ -51,7 +52,9 @@ from complaints.web.forms import attach_errors, history_choices, select_choices
 from complaints.web.i18n import error_text, translate
 from complaints.web.reception import bp
 from complaints.web.reception.forms import (
+    CorrectEligibilityForm,
     CorrectHistoryForm,
+    CorrectPersonForm,
     ExtendHandlingForm,
     FileForm,
     ForwardForm,
@@ -405,6 +408,88 @@ def correct_history(code: str, petition_id: int):
                    if name not in errors and messages})
     return render_template("reception/correct_history.html", case=case, petition=petition,
                            form=form, errors=errors, back_url=back), (422 if errors else 200)
+
+
+@bp.route("/cases/<code>/petitioners/<int:petitioner_id>", methods=["GET", "POST"])
+@roles_required("reception")
+def correct_person(code: str, petitioner_id: int):
+    """Correct a signer's particulars (typed wrongly at intake, or learnt since): the desk
+    that received the case, with a reason (audited: the fields, never their values)."""
+    case = _case_or_404(code)
+    back = url_for("reception.case_page", code=code)
+    if not can_add_petition(current_user, case):
+        abort(403)
+    signer = next((s for p in case.petitions for s in p.signers
+                   if s.petitioner_id == petitioner_id), None)
+    if signer is None:
+        abort(404)
+    person = signer.petitioner
+    if person.anonymised_at is not None:
+        flash(_("Không thực hiện được: thông tin của người này đã được xóa theo thời hạn lưu "
+                "trữ."), "error")
+        return redirect(back)
+    if case.kind == "denunciation":
+        # A denouncer's particulars shown again: recorded like every showing (Art. 8).
+        case_view.reveal_identity(case, current_user, clock.now(), via="reception")
+        db.session.commit()
+    form = CorrectPersonForm(data={name: getattr(person, name)
+                                   for name in corrections.PERSON_FIELDS})
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        data = corrections.PersonData(**{name: form[name].data
+                                         for name in corrections.PERSON_FIELDS})
+        try:
+            corrections.correct_person(case, person.id, data, form.reason.data,
+                                       current_user._get_current_object(), clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = attach_errors(form, exc.errors)
+        except NotAllowed as exc:
+            db.session.rollback()
+            flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
+            return redirect(back)
+        else:
+            db.session.commit()
+            flash(_("Đã sửa thông tin người đứng đơn."), "success")
+            return redirect(back)
+    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
+                   if name not in errors and messages})
+    return render_template("reception/correct_person.html", case=case, form=form,
+                           errors=errors, back_url=back), (422 if errors else 200)
+
+
+@bp.route("/cases/<code>/petitions/<int:petition_id>/eligibility", methods=["GET", "POST"])
+@roles_required("reception")
+def correct_eligibility(code: str, petition_id: int):
+    """Correct whether a letter is eligible for handling (02/XLD column 5): the desk that
+    received the case, with a reason (audited)."""
+    case = _case_or_404(code)
+    back = url_for("reception.case_page", code=code)
+    if not can_add_petition(current_user, case):
+        abort(403)
+    petition = next((p for p in case.petitions if p.id == petition_id), None)
+    if petition is None:
+        abort(404)
+    form = CorrectEligibilityForm(data={"eligible": "no" if petition.eligible else "yes"})
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            corrections.correct_eligibility(case, petition.id, form.eligible.data == "yes",
+                                            form.reason.data,
+                                            current_user._get_current_object(), clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = attach_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Đã sửa điều kiện xử lý của đơn nhận ngày %(date)s.",
+                    date=petition.received_on.strftime("%d/%m/%Y")), "success")
+            return redirect(back)
+    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
+                   if name not in errors and messages})
+    return render_template("reception/correct_eligibility.html", case=case,
+                           petition=petition, form=form, errors=errors,
+                           back_url=back), (422 if errors else 200)
 
 
 @bp.route("/cases/<code>/split", methods=["GET", "POST"])

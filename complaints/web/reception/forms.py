@@ -197,3 +197,32 @@ class SplitForm(PageForm):
                                  validators=[DataRequired(_l("Nhập nội dung còn lại của hồ "
                                                              "sơ này.")),
                                              Length(max=CONTENT_MAX)])
+
+
+class CorrectPersonForm(PageForm):
+    """Correct a signer's particulars (typed wrongly at intake, or learnt since), with why."""
+
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")),
+                                                        Length(max=200)])
+    id_number = StringField(_l("Số định danh cá nhân / CCCD"),
+                            validators=[Optional(), Length(max=20)])
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)])
+    email = StringField(_l("Thư điện tử"), validators=[Optional(), Length(max=255)])
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=500)])
+    reason = TextAreaField(_l("Lý do sửa"),
+                           validators=[DataRequired(_l("Nêu lý do sửa (căn cứ trong đơn hoặc "
+                                                       "hồ sơ).")),
+                                       Length(max=REASON_MAX)])
+
+
+class CorrectEligibilityForm(PageForm):
+    """Correct whether a letter is eligible for handling (đủ điều kiện xử lý), with why."""
+
+    eligible = SelectField(_l("Đủ điều kiện xử lý"), choices=[
+        SelectChoice("", _l("— Chọn —")), SelectChoice("yes", _l("Đủ điều kiện xử lý")),
+        SelectChoice("no", _l("Không đủ điều kiện xử lý"))],
+        validators=[DataRequired(_l("Chọn đơn có đủ điều kiện xử lý hay không."))])
+    reason = TextAreaField(_l("Lý do sửa"),
+                           validators=[DataRequired(_l("Nêu lý do sửa (căn cứ trong đơn hoặc "
+                                                       "hồ sơ).")),
+                                       Length(max=REASON_MAX)])

@@ -1,0 +1,177 @@
+"""Entry corrections by the desk that received a case: a petitioner's particulars and a
+letter's eligibility for handling (a letter's history of the matter: intake.correct_history).
+
+Typing mistakes happen at intake, and an address learnt later makes a letter eligible for
+handling (reports.md: "named, clear content and address"). Each correction is the desk's,
+needs a reason and is an audit event. The event names the fields changed, never their old
+or new values: the audit trail is append-only, and personal data kept there could never be
+erased or anonymised (complaints/services/personal_data.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from complaints.domain import contacts
+from complaints.domain.confidentiality import names_denouncer
+from complaints.domain.limits import REASON_MAX
+from complaints.domain.messages import N_
+from complaints.domain.text import blank, fold, has_control
+from complaints.extensions import db
+from complaints.models import Case, Petition, Petitioner, PetitionSigner, User
+from complaints.services import audit, intake
+from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+
+PERSON_FIELDS = ("full_name", "id_number", "phone", "email", "address")
+_LENGTHS = {"full_name": 200, "id_number": 20, "phone": 20, "email": 255, "address": 500}
+
+
+@dataclass
+class PersonData:
+    full_name: str | None
+    id_number: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+
+def _reason(reason: str | None, errors: dict[str, str]) -> str | None:
+    if blank(reason):
+        errors["reason"] = N_("Nêu lý do sửa (căn cứ trong đơn hoặc hồ sơ).")
+    elif has_control(reason):
+        errors["reason"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = N_("Lý do quá dài (tối đa %(n)s ký tự).", n=REASON_MAX)
+    else:
+        return reason.strip()
+    return None
+
+
+def _hold(case: Case) -> None:
+    from complaints.services.workflow import hold  # workflow imports intake, which we use
+
+    hold(case)
+
+
+def _typed(data: PersonData) -> dict[str, str | None]:
+    """The particulars as they would be stored (contacts normalised); call after the
+    contact checks passed."""
+    return {"full_name": (data.full_name or "").strip(),
+            "id_number": contacts.id_number(data.id_number),
+            "phone": contacts.phone(data.phone), "email": contacts.email(data.email),
+            "address": (data.address or "").strip() or None}
+
+
+def _denunciations_signed(petitioner_id: int) -> list[Case]:
+    return list(db.session.scalars(
+        select(Case).join(Petition, Petition.case_id == Case.id)
+        .join(PetitionSigner, PetitionSigner.petition_id == Petition.id)
+        .where(PetitionSigner.petitioner_id == petitioner_id, Case.kind == "denunciation")
+        .distinct()))
+
+
+def _person_errors(case: Case, person: Petitioner, data: PersonData) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if blank(data.full_name):
+        errors["full_name"] = N_("Nhập họ và tên.")
+    errors.update(intake.contact_errors(data))
+    for name in PERSON_FIELDS:
+        value = getattr(data, name)
+        if value and has_control(value):
+            errors.setdefault(name, N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội "
+                                       "dung này."))
+        elif value and len(value.strip()) > _LENGTHS[name]:
+            errors.setdefault(name, N_("Tối đa %(max)s ký tự.", max=_LENGTHS[name]))
+    if errors:
+        return errors
+    typed = _typed(data)
+    number = typed["id_number"]
+    if number and number != person.id_number:
+        other = db.session.scalar(select(Petitioner.full_name).where(
+            Petitioner.id_number == number, Petitioner.id != person.id).limit(1))
+        if other is not None and fold(other) != fold(typed["full_name"]):
+            errors["id_number"] = N_("Số định danh này đã được ghi nhận cho một người có họ "
+                                     "tên khác: kiểm tra lại số định danh hoặc họ tên.")
+    denounced = _denunciations_signed(person.id)
+    # A subject is shown to readers who may not know who denounced: a denouncer it would
+    # name after the correction would be exposed there (as at intake).
+    if any(names_denouncer(c.subject, [data]) for c in denounced):
+        errors.setdefault("full_name", N_(
+            "Trích yếu của một đơn tố cáo người này đứng tên có nêu thông tin vừa nhập, mà "
+            "trích yếu được hiện cho cả người không được biết ai tố cáo: không sửa như vậy."))
+    if not typed["address"] and any(p.eligible for c in denounced for p in c.petitions
+                                    if any(s.petitioner_id == person.id for s in p.signers)):
+        errors.setdefault("address", N_("Đơn tố cáo phải có họ tên và địa chỉ người tố cáo."))
+    return errors
+
+
+def correct_person(case: Case, petitioner_id: int, data: PersonData, reason: str | None,
+                   actor: User, now: datetime) -> list[str]:
+    """Correct a signer's particulars (name, ID number, phone, e-mail, address) typed wrongly
+    at intake, or learnt since. The person's record is one for all their cases, so every
+    case of theirs reads the corrected particulars. Returns the fields changed.
+    Permission is the caller's (permissions.can_add_petition: the desk that received it)."""
+    _hold(case)
+    signers = {s.petitioner_id for p in case.petitions for s in p.signers}
+    if petitioner_id not in signers:
+        raise NotFound(str(petitioner_id))
+    person = db.session.get(Petitioner, petitioner_id)
+    if person.anonymised_at is not None:
+        raise NotAllowed(N_("Thông tin của người này đã được xóa theo thời hạn lưu trữ: không "
+                            "sửa được."))
+    errors = _person_errors(case, person, data)
+    reason = _reason(reason, errors)
+    changed: list[str] = []
+    if not errors:
+        typed = _typed(data)
+        changed = [name for name in PERSON_FIELDS if typed[name] != getattr(person, name)]
+        if not changed:
+            errors["full_name"] = N_("Thông tin đã nhập giống thông tin đang lưu: không có gì "
+                                     "để sửa.")
+    if errors:
+        raise ValidationFailed(errors)
+    for name in changed:
+        setattr(person, name, typed[name])
+    person.name_folded = fold(person.full_name)
+    db.session.flush()
+    audit.record_case(case, "petitioner_corrected", actor, now,
+                      {"fields": changed, "reason": reason})
+    return changed
+
+
+def correct_eligibility(case: Case, petition_id: int, eligible: bool | None,
+                        reason: str | None, actor: User, now: datetime) -> Petition:
+    """Correct whether a letter is eligible for handling (đủ điều kiện xử lý: named, clear
+    content and address, not a duplicate), as ticked at intake or derived for an online
+    letter without an address. 02/XLD column 5 counts the corrected value for every period;
+    the audit trail keeps the old one and the reason."""
+    _hold(case)
+    petition = next((p for p in case.petitions if p.id == petition_id), None)
+    if petition is None:
+        raise NotFound(str(petition_id))
+    errors: dict[str, str] = {}
+    if eligible is None:
+        errors["eligible"] = N_("Chọn đơn có đủ điều kiện xử lý hay không.")
+    elif eligible == bool(petition.eligible):
+        errors["eligible"] = N_("Đơn này đã được ghi như vậy.")
+    elif eligible:
+        people = [s.petitioner for s in petition.signers]
+        if not people:
+            errors["eligible"] = N_("Đơn không ghi tên người gửi (nặc danh) không đủ điều kiện "
+                                    "xử lý.")
+        elif intake.denouncer_errors(case.kind, people):
+            # As at intake: an eligible denunciation names each denouncer with an address.
+            errors["eligible"] = N_("Đơn tố cáo phải có họ tên và địa chỉ người tố cáo: sửa "
+                                    "thông tin người đứng đơn trước.")
+    reason = _reason(reason, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    before, petition.eligible = bool(petition.eligible), eligible
+    db.session.flush()
+    audit.record_case(case, "petition_eligibility_corrected", actor, now, {
+        "petition": petition.id, "eligible_before": before, "eligible": eligible,
+        "reason": reason})
+    return petition
