@@ -54,7 +54,14 @@ from complaints.models import (
     RoutingRule,
     User,
 )
-from complaints.services import audit, deadlines, intake, scorecard_summary, workflow
+from complaints.services import (
+    audit,
+    deadlines,
+    intake,
+    scorecard_summary,
+    splitting,
+    workflow,
+)
 from complaints.services.accounts import create_user
 from complaints.services.calendar import get_calendar
 from complaints.services.intake import CaseData, PetitionData, PetitionerData
@@ -762,7 +769,8 @@ class _Storyteller:
                  petitioners: list[PetitionerData] | None = None, round_: int | None = None,
                  parent: Case | None = None, received_on: date | None = None,
                  channel: str | None = None, eligible: bool = True,
-                 is_complex: bool | None = None) -> _Track:
+                 is_complex: bool | None = None, also: Template | None = None) -> _Track:
+        """Log a letter as a new case; `also`: a second content the letter raises."""
         rng = self.rng
         if template is None:
             kind = kind or (rng.choice(kinds) if kinds else _weighted(rng, KIND_WEIGHTS))
@@ -778,7 +786,8 @@ class _Storyteller:
             is_complex = kind == "denunciation" and rng.random() < 0.25
         data = CaseData(
             kind=kind, field_code=field_code, subject=template.subject,
-            content=template.content.format(place=place), locality_code=ward,
+            content=template.content.format(place=place) + (
+                " " + also.content.format(place=place) if also else ""), locality_code=ward,
             complaint_round=round_ if kind == "complaint" else None,
             parent_tracking_code=parent.tracking_code if parent else None,
             is_complex=is_complex, is_remote=ward in REMOTE_WARDS,
@@ -1012,6 +1021,35 @@ class _Storyteller:
         if self.accept(t):
             self.assign(t)
 
+    def story_split(self) -> None:
+        """One letter, two contents: a complaint about a land recovery that also reports
+        public land encroached. The desk splits the report into a case of its own (tách
+        đơn, services/splitting.py); each goes to its agency."""
+        complaint, report = TEMPLATES["land"][0], TEMPLATES["land"][2]
+        ward = self.rng.choice(self.commune_wards)
+        place = self.wards[ward].name
+        t = self._receive((15, 120), template=complaint, field_code="land", ward=ward,
+                          also=report)
+        made: list = []
+
+        def split(now: datetime, day: date) -> None:
+            made.extend(splitting.split_case(t.case, splitting.SplitData(
+                kind=report.kind, field_code="land", subject=report.subject,
+                content=report.content.format(place=place),
+                kept_content=complaint.content.format(place=place)), self.reception, now, day))
+
+        if not self._act(t, t.day, split):
+            return
+        part_case = made[0]
+        part_case.created_at = t.last
+        self.result.cases += 1
+        self.case_ids.append(part_case.id)
+        part = _Track(part_case, t.day, t.last, "land", report)
+        if self.route(t) and self.accept(t):
+            self.assign(t)
+        if self.route(part) and self.accept(part):
+            self.assign(part)
+
     def story_pingpong(self) -> None:
         """Transferred A → B → A: the pattern the evasion check looks for."""
         field_code = self.rng.choice(("compensation", "construction", "social_policy"))
@@ -1082,10 +1120,11 @@ class _Storyteller:
         pairs = max(1, count // 60)
         showcase = (["group"] + ["second_round"] * pairs + ["rerouted"] * max(1, count // 40)
                     + ["pingpong"] * max(1, count // 60) + ["anonymous"] * max(1, count // 80)
-                    + ["moved_after_acceptance"] * max(1, count // 80))
+                    + ["moved_after_acceptance"] * max(1, count // 80)
+                    + ["split"] * max(1, count // 100))
         plan, used = [], 0
         for name in showcase:
-            size = 2 if name == "second_round" else 1
+            size = 2 if name in ("second_round", "split") else 1
             if used + size > count:
                 break
             plan.append(name)
