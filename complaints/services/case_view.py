@@ -175,10 +175,7 @@ DETAIL_LABELS = {
     "eligible_before": ("Đủ điều kiện xử lý trước khi sửa", "Eligible before"),
     "eligible": ("Đủ điều kiện xử lý", "Eligible for handling"),
     "content_changed": ("Nội dung hồ sơ được ghi lại", "Case content restated"),
-    "letter_moved": ("Nguyên văn đơn và tệp đơn lưu ở hồ sơ bảo mật hơn",
-                     "Letter as written and its files kept with the stricter case"),
-    "new_case": ("Hồ sơ mới", "New case"), "case": ("Tách từ hồ sơ", "Split from case"),
-    "attachments": ("Tệp chuyển theo đơn", "Files moved with the letter"),
+    "subject_changed": ("Trích yếu được ghi lại", "Subject restated"),
     "no_representative": ("Nhóm không còn người đại diện (có thể cần cử người mới)",
                           "No representative left (the group may choose a new one)"),
 }
@@ -461,11 +458,39 @@ def shown_parent(user: User, case: Case) -> Case | None:
     return parent if parent is not None and can_see_link(user, case, parent) else None
 
 
+def moved_files(case: Case, events: list[AuditEvent]) -> set[int]:
+    """The files added to this case that have since moved with its letter to a case split
+    from it (services/splitting.py: a denunciation keeps the letter). A reader's timeline
+    leaves their "attachment added" out: its number, beside the other case's file list,
+    would link the two cases, and the link beside a denunciation is not everyone's to see
+    (QA round 38). The audit trail itself keeps them."""
+    added = set()
+    for event in events:
+        if event.action == "attachment_added":
+            number = json.loads(event.data or "{}").get("attachment")
+            if isinstance(number, int):
+                added.add(number)
+    if not added:
+        return set()
+    return set(db.session.scalars(select(Attachment.id).where(
+        Attachment.id.in_(added), Attachment.case_id != case.id)))
+
+
+def shown_events(case: Case, events: list[AuditEvent]) -> list[AuditEvent]:
+    """The case's audit events as its readers' timelines show them (see `moved_files`)."""
+    gone = moved_files(case, events)
+    if not gone:
+        return events
+    return [e for e in events if not (e.action == "attachment_added" and json.loads(
+        e.data or "{}").get("attachment") in gone)]
+
+
 def timeline(case: Case, masked: bool, hide_parent: bool = False) -> list[EventView]:
     """Return the case's audit events in order, identity keys masked when hidden, and the
     earlier case's code left out when `hide_parent` (see `shown_parent`)."""
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.chain == f"case:{case.id}").order_by(AuditEvent.seq))
+    events = shown_events(case, list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.chain == f"case:{case.id}")
+        .order_by(AuditEvent.seq))))
     result = []
     for event in events:
         try:

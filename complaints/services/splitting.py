@@ -14,8 +14,8 @@ only to those the Law on Denunciations allows (Art. 8): the letter as written an
 files go with the denunciation, and the other case keeps only what the desk writes for it.
 Between two cases of the same regime the letter stays where it was. The link between the
 two cases is shown only to readers who may see the petitioners of both
-(permissions.can_see_link), so the audit events name the other case only when neither is
-a denunciation.
+(permissions.can_see_link): the audit events never name the other case, nor the files that
+moved (their "attachment added" events leave the readers' timelines: case_view.moved_files).
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from complaints.domain import states
+from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.limits import CONTENT_MAX
 from complaints.domain.messages import N_
 from complaints.domain.text import blank, fold, has_control
@@ -36,6 +37,7 @@ from complaints.services import audit, intake
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 DENUNCIATION = "denunciation"
+SUBJECT_MAX = 500  # as at intake (IntakeForm, the API's subject)
 
 
 @dataclass
@@ -47,6 +49,7 @@ class SplitData:
     subject: str
     content: str  # the new case's content, in the desk's words
     kept_content: str  # what the case split from is about once this part is out
+    kept_subject: str | None = None  # its subject, restated (None: unchanged)
     complaint_round: int | None = None
     parent_tracking_code: str | None = None
     history: str | None = None  # the new part's history of the matter (None: derived)
@@ -54,8 +57,9 @@ class SplitData:
 
 
 def letter_of(case: Case) -> Petition:
-    """The letter that opened the case (the one a split divides)."""
-    return min(case.petitions, key=lambda p: (p.received_on, p.id))
+    """The letter that opened the case (the one a split divides): the first written, not
+    the earliest dated (a copy joined later may be dated before it; QA round 38)."""
+    return min(case.petitions, key=lambda p: p.id)
 
 
 def may_split(user: User, case: Case) -> bool:
@@ -85,6 +89,23 @@ def _kept_errors(case: Case, data: SplitData) -> dict[str, str]:
         errors["kept_content"] = N_(
             "Nội dung tố cáo phải được tách khỏi hồ sơ này: ghi lại nội dung còn lại, không "
             "nêu nội dung tố cáo và người bị tố cáo.")
+    subject = data.kept_subject
+    if subject is None and letter_goes_to_new(case.kind, data.kind):
+        # Written for the whole letter, the subject may state the denunciation: the desk
+        # states it again for what stays (the page shows it filled in; QA round 38).
+        errors["kept_subject"] = N_("Ghi lại trích yếu của hồ sơ này (trích yếu cũ viết cho "
+                                    "cả đơn): không nêu nội dung tố cáo.")
+    elif subject is not None:
+        if blank(subject):
+            errors["kept_subject"] = N_("Nhập trích yếu nội dung.")
+        elif has_control(subject):
+            errors["kept_subject"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội "
+                                        "dung này.")
+        elif len(subject.strip()) > SUBJECT_MAX:
+            errors["kept_subject"] = N_("Tối đa %(max)s ký tự.", max=SUBJECT_MAX)
+        elif case.kind == DENUNCIATION and names_denouncer(
+                subject, [s.petitioner for p in case.petitions for s in p.signers]):
+            errors["kept_subject"] = SUBJECT_NAMES_DENOUNCER
     return errors
 
 
@@ -140,29 +161,32 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
     part = letter_of(new_case)
     part.split_from_id = letter.id
 
-    as_written = letter.letter_text or case.content
-    moved: list[int] = []
+    # The letter's words as written: kept beside it (letter_text) from its first split on;
+    # once split, the case's content is the desk's restatement, never the letter (QA 38).
+    split_before = part.id != db.session.scalar(select(func.min(Petition.id)).where(
+        Petition.split_from_id == letter.id))
+    as_written = letter.letter_text if split_before else (letter.letter_text or case.content)
+    kept = data.kept_content.strip()
     if letter_goes_to_new(case.kind, new_case.kind):
         part.letter_text, letter.letter_text = as_written, None
         for row in db.session.scalars(select(Attachment).where(
                 Attachment.petition_id == letter.id).order_by(Attachment.id)):
             row.case_id, row.petition_id = new_case.id, part.id
-            moved.append(row.id)
-    elif letter.letter_text is None and data.kept_content.strip() != case.content:
+    elif letter.letter_text is None and not split_before and kept != case.content:
         letter.letter_text = as_written  # the letter's words, before the desk restated it
-    changed = data.kept_content.strip() != case.content
-    case.content = data.kept_content.strip()
+    changed = kept != case.content
+    case.content = kept
+    subject = (data.kept_subject or "").strip() or case.subject
+    subject_changed = subject != case.subject
+    case.subject = subject
 
-    linked = DENUNCIATION not in (case.kind, new_case.kind)
+    # The events say neither which case the other part is nor what moved: beside a
+    # denunciation that link is for readers who may see the petitioners of both, and an
+    # event that said it only for other kinds would say it by its silence (QA round 38).
+    # The link is split_from_id, shown by parts_of to those readers.
     audit.record_case(case, "case_split", actor, now, {
-        "petition": letter.id, "content_changed": changed,
-        "letter_moved": letter_goes_to_new(case.kind, new_case.kind),
-        **({"new_case": new_case.tracking_code, "kind": new_case.kind} if linked else {}),
-    })
-    audit.record_case(new_case, "split_from", actor, now, {
-        "petition": letter.id, "attachments": moved,
-        **({"case": case.tracking_code} if linked else {}),
-    })
+        "petition": letter.id, "content_changed": changed, "subject_changed": subject_changed})
+    audit.record_case(new_case, "split_from", actor, now, {})
     db.session.flush()
     return new_case, opened.pin
 

@@ -44,9 +44,12 @@ def _complaint(make_case, world, addresses=True) -> Case:
     return case
 
 
+KEPT_SUBJECT = "Khiếu nại quyết định thu hồi đất số 12/QĐ"
+
+
 def _part(kind="denunciation", kept=KEPT, **kw) -> splitting.SplitData:
     values = {"field_code": "land", "subject": "Tố cáo cán bộ địa chính",
-              "content": DENOUNCED, "kept_content": kept, **kw}
+              "content": DENOUNCED, "kept_content": kept, "kept_subject": KEPT_SUBJECT, **kw}
     return splitting.SplitData(kind=kind, **values)
 
 
@@ -88,16 +91,16 @@ def test_a_denunciation_taken_out_of_a_complaint_takes_the_letter_with_it(make_c
     assert (part.letter_text, letter.letter_text, case.content) == (LETTER, None, KEPT)
     db.session.refresh(scan)
     assert (scan.case_id, scan.petition_id) == (new.id, part.id)
-    # Neither trail names the other case: the link would say who denounced.
+    assert case.subject == KEPT_SUBJECT
+    # Neither trail names the other case nor what moved: the link would say who denounced.
     [split] = _events(case, "case_split")
-    assert split == {"petition": letter.id, "content_changed": True, "letter_moved": True}
-    [origin] = _events(new, "split_from")
-    assert origin == {"petition": letter.id, "attachments": [scan.id]}
+    assert split == {"petition": letter.id, "content_changed": True, "subject_changed": True}
+    assert _events(new, "split_from") == [{}]
     checked, breaks = verify_chains()
     assert breaks == [] and checked >= 2
 
 
-def test_two_open_kinds_keep_the_letter_and_name_each_other(make_case, world):
+def test_two_open_kinds_keep_the_letter_and_the_desk_sees_the_link(make_case, world):
     case = _complaint(make_case, world)
     scan = _scan(case)
     new, _pin = splitting.split_case(
@@ -110,8 +113,6 @@ def test_two_open_kinds_keep_the_letter_and_name_each_other(make_case, world):
         LETTER, None, KEPT)
     db.session.refresh(scan)
     assert scan.case_id == case.id
-    assert _events(case, "case_split")[0]["new_case"] == new.tracking_code
-    assert _events(new, "split_from")[0]["case"] == case.tracking_code
     parts, source = splitting.parts_of(case, world["reception"])
     assert ([c.id for c in parts], source) == ([new.id], None)
     assert splitting.parts_of(new, world["reception"]) == ([], case)
@@ -129,7 +130,7 @@ def test_a_complaint_taken_out_of_a_denunciation_leaves_the_letter_there(make_ca
     assert (new.kind, new.complaint_round, new.content) == ("complaint", 1, KEPT)
     assert new.petitions[0].letter_text is None and case.content == LETTER
     assert _events(case, "case_split")[0] == {
-        "petition": case.petitions[0].id, "content_changed": False, "letter_moved": False}
+        "petition": case.petitions[0].id, "content_changed": False, "subject_changed": True}
 
 
 def test_the_link_beside_a_denunciation_is_shown_only_to_who_may_see_both(
@@ -150,6 +151,8 @@ def test_the_link_beside_a_denunciation_is_shown_only_to_who_may_see_both(
     (_part(kept="a\x07b"), "kept_content", "ký tự điều khiển"),
     (_part(subject=""), "subject", "Nhập trích yếu"),
     (_part(kind="feedback", history="court"), "history", "không áp dụng"),
+    (_part(kept_subject=None), "kept_subject", "Ghi lại trích yếu"),
+    (_part(kept_subject="a\x07b"), "kept_subject", "ký tự điều khiển"),
 ])
 def test_a_wrong_split_is_a_field_error_and_saves_nothing(make_case, world, part, key, says):
     case = _complaint(make_case, world)
@@ -204,7 +207,8 @@ def test_the_desk_splits_on_its_page_and_gets_the_new_receipt(client, login, mak
     form = _page(client.get(url))
     assert LETTER in form  # the content kept starts as the case's content
     body = {"kind": "denunciation", "field": "land", "subject": "Tố cáo cán bộ địa chính",
-            "content": DENOUNCED, "kept_content": LETTER, "complaint_round": "1",
+            "content": DENOUNCED, "kept_content": LETTER, "kept_subject": KEPT_SUBJECT,
+            "complaint_round": "1",
             "history": "", "token": "tok-1"}
     refused = client.post(url, data=body)
     assert refused.status_code == 422

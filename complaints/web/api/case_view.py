@@ -64,7 +64,7 @@ class CaseView:
     def timeline(self) -> list[AuditEvent | SimpleNamespace]:
         query = (select(AuditEvent).where(AuditEvent.chain == f"case:{self._case.id}")
                  .order_by(AuditEvent.seq))
-        events = list(db.session.scalars(query))
+        events = page_view.shown_events(self._case, list(db.session.scalars(query)))
         if self._case.parent_case_id is None or self._parent is not None:
             return events
         # The earlier case's code left out, as on the page (case_view.timeline).

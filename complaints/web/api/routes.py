@@ -376,7 +376,7 @@ def split_case(tracking_code: str):
     data = splitting.SplitData(
         kind=body["kind"], field_code=body["field"], subject=body["subject"],
         content=body["content"], kept_content=body["kept_content"],
-        complaint_round=body["complaint_round"],
+        kept_subject=body["kept_subject"], complaint_round=body["complaint_round"],
         parent_tracking_code=body["parent_tracking_code"], history=body["history"],
         is_complex=body["is_complex"])
     new_case, pin = splitting.split_case(case, data, user, now, today)

@@ -439,6 +439,8 @@ class SplitSchema(BaseSchema):
                                                           "must differ from its content "
                                                           "when a denunciation is taken "
                                                           "out of another kind."})
+    kept_subject = _text(500, metadata={"description": "The subject of the case split "
+                                                      "from, restated; omitted: unchanged."})
     complaint_round = fields.Integer(load_default=None, allow_none=True, strict=True)
     parent_tracking_code = _text(20)
     history = _choice(PETITION_HISTORY, metadata={

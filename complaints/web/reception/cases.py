@@ -508,6 +508,7 @@ def split(code: str):
     form = SplitForm()
     if request.method == "GET":
         form.kept_content.data = case.content
+        form.kept_subject.data = case.subject
         form.token.data = secrets.token_urlsafe(12)
     lang = str(get_locale() or "vi")
     form.kind.choices = select_choices(
@@ -526,6 +527,7 @@ def split(code: str):
         data = splitting.SplitData(
             kind=kind, field_code=form.field.data, subject=form.subject.data,
             content=form.content.data, kept_content=form.kept_content.data,
+            kept_subject=form.kept_subject.data,
             complaint_round=(int(round_) if round_ in ("1", "2") else 1)
             if kind == "complaint" else None,
             parent_tracking_code=(form.parent_tracking_code.data or "").strip().upper()

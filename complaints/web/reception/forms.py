@@ -193,6 +193,9 @@ class SplitForm(PageForm):
     content = TextAreaField(_l("Nội dung tách ra"),
                             validators=[DataRequired(_l("Nhập nội dung đơn.")),
                                         Length(max=CONTENT_MAX)])
+    kept_subject = StringField(_l("Trích yếu của hồ sơ này"),
+                               validators=[DataRequired(_l("Nhập trích yếu nội dung.")),
+                                           Length(max=500)])
     kept_content = TextAreaField(_l("Nội dung còn lại của hồ sơ này"),
                                  validators=[DataRequired(_l("Nhập nội dung còn lại của hồ "
                                                              "sơ này.")),
