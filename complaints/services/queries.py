@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from complaints.domain import states
 from complaints.extensions import db
@@ -51,15 +51,20 @@ def content_readable(user: User) -> ColumnElement[bool] | None:
     return Case.kind != "denunciation"
 
 
-def reception_queue(user: User, limit: int = 50) -> list[Case]:
-    """Cases waiting at this desk to be classified or re-routed, oldest first."""
-    query = (
+def reception_queue_query(user: User) -> Select:
+    """A query of the cases waiting at this desk to be classified or re-routed, oldest
+    first, with the deadlines its rows show (one query per page or batch, not per row)."""
+    return (
         cases_visible_to(user)
         .where(Case.status.in_(states.AT_RECEPTION))
+        .options(selectinload(Case.deadlines))
         .order_by(Case.received_on, Case.id)
-        .limit(limit)
     )
-    return list(db.session.scalars(query))
+
+
+def reception_queue(user: User, limit: int = 50) -> list[Case]:
+    """Cases waiting at this desk to be classified or re-routed, oldest first."""
+    return list(db.session.scalars(reception_queue_query(user).limit(limit)))
 
 
 def intake_count(user: User, day: date) -> int:
@@ -133,3 +138,4 @@ def open_escalations_for(agency_id: int | None, limit: int = 50) -> list[Escalat
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
