@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import selectinload
 
 from complaints.clock import LOCAL_TZ
 from complaints.domain import catalog, states
@@ -538,6 +539,12 @@ def _next_due():
             .group_by(CaseDeadline.case_id).subquery())
 
 
+def _with_list_columns(query: Select) -> Select:
+    """Load what the agency's lists print of each case (its deadlines, its officer) with
+    the page, not one query per row."""
+    return query.options(selectinload(Case.deadlines), selectinload(Case.officer))
+
+
 AGENCY_SORTS = ("due", "received", "-received")  # most urgent first (default), oldest, newest
 
 
@@ -546,8 +553,8 @@ def agency_cases_query(user: User, today: date, status: str | None = None,
     """The agency's cases (an officer: those assigned to them), most urgent first unless
     `sort` asks for the received date (oldest or newest first)."""
     due = _next_due()
-    query = (select(Case).outerjoin(due, due.c.case_id == Case.id)
-             .where(Case.agency_id == user.agency_id))
+    query = _with_list_columns(select(Case).outerjoin(due, due.c.case_id == Case.id)
+                               .where(Case.agency_id == user.agency_id))
     if user.role == "agency_officer":
         query = query.where(Case.officer_id == user.id)
     if status in LIST_STATUSES:
@@ -590,9 +597,10 @@ def agency_counts(user: User, today: date) -> dict[str, int]:
 
 def unassigned_query(user: User) -> Select:
     """Accepted cases with no officer yet (the head must assign them)."""
-    return (select(Case).where(Case.agency_id == user.agency_id,
-                               Case.status.in_((states.ACCEPTED, states.SUSPENDED)),
-                               Case.officer_id.is_(None))
+    return (_with_list_columns(select(Case))
+            .where(Case.agency_id == user.agency_id,
+                   Case.status.in_((states.ACCEPTED, states.SUSPENDED)),
+                   Case.officer_id.is_(None))
             .order_by(Case.accepted_on, Case.id))
 
 
