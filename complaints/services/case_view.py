@@ -19,7 +19,16 @@ from complaints.domain import catalog, states
 from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.messages import N_
 from complaints.extensions import db
-from complaints.models import Attachment, AuditEvent, Case, CaseDeadline, Petitioner, User
+from complaints.models import (
+    Attachment,
+    AuditEvent,
+    Case,
+    CaseDeadline,
+    Petition,
+    Petitioner,
+    PetitionSigner,
+    User,
+)
 from complaints.permissions import can_act, can_read_content, can_see_identity, can_see_link
 from complaints.services import attachments as attachments_service
 from complaints.services import audit
@@ -376,6 +385,23 @@ def extension_left(case: Case) -> bool:
     return case.extension_count < rule.max_extensions
 
 
+def letters_loaded():
+    """The loader option of a case's letters with their signers and each signer's
+    petitioner: three queries for the whole case (or list of cases), where walking the
+    relationships costs two per letter (QA round 36)."""
+    return (selectinload(Case.petitions).selectinload(Petition.signers)
+            .selectinload(PetitionSigner.petitioner))
+
+
+def load_letters(case: Case) -> Case:
+    """Load the case's letters, signers and petitioners at once (see letters_loaded), for
+    the pages and answers that list them; the case is returned."""
+    if case.id is not None:
+        db.session.scalars(select(Case).where(Case.id == case.id)
+                           .options(letters_loaded())).all()
+    return case
+
+
 def _signatures(case: Case) -> dict[int, list]:
     """Each petitioner's signatures on the case's petitions, in the order they signed."""
     rows: dict[int, list] = {}
@@ -476,6 +502,7 @@ def build_case_page(case: Case, user: User, reveal: bool = False,
     request that asks records the audit event: see reveal_identity). Other kinds show it
     to whoever may see it.
     """
+    load_letters(case)
     allowed = can_see_identity(user, case)
     secret = case.kind == "denunciation"
     masked = _masked(user, case, reveal)
