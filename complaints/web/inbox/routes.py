@@ -53,7 +53,9 @@ def inbox():
         notifications.inbox(current_user, INBOX_PAGE, number), str(get_locale()))
     read_total = notifications.read_count(current_user)
     ids = {i.case_id for i in items if i.case_id is not None}
-    cases = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    # case_page_url → can_view reads a foreign case's escalations: loaded with the cases.
+    cases = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids))
+                                                 .options(selectinload(Case.escalations)))}
     page = CountedPagination(items, read_total, number, INBOX_PAGE)
     return render_template("inbox/inbox.html", items=items, cases=cases, page=page,
                            read_total=read_total)
@@ -205,9 +207,11 @@ def cluster(cluster_id: int):
     group = db.session.get(Cluster, cluster_id)
     if group is None:
         abort(404)
-    # can_view reads a foreign case's escalations: loaded with the cases, not one by one.
+    # can_view reads a foreign case's escalations, and the list its signers: loaded with
+    # the cases, not one by one.
     cases = [c for c in db.session.scalars(select(Case).where(Case.cluster_id == cluster_id)
-                                           .options(selectinload(Case.escalations))
+                                           .options(selectinload(Case.escalations),
+                                                    case_view.letters_loaded())
                                            .order_by(Case.received_on, Case.id))
              if can_view(current_user, c)]
     if not cases:
