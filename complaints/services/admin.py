@@ -36,6 +36,7 @@ from complaints.models import (
     Locality,
     RoutingRule,
     User,
+    agency_localities,
 )
 from complaints.services import accounts, audit
 from complaints.services import calendar as calendar_service
@@ -87,6 +88,17 @@ def agency_tree() -> list[tuple[Agency, int]]:
     walk(None, 0)
     ordered += [(a, 0) for a in agencies if a.id not in seen]
     return ordered
+
+
+def locality_counts(agency_ids: list[int]) -> dict[int, int]:
+    """How many localities each of these agencies covers, in one grouped query (the list
+    of agencies prints it; QA round 36: each row loaded its whole collection)."""
+    if not agency_ids:
+        return {}
+    return dict(db.session.execute(
+        select(agency_localities.c.agency_id, func.count())
+        .where(agency_localities.c.agency_id.in_(agency_ids))
+        .group_by(agency_localities.c.agency_id)).all())
 
 
 def _localities(codes) -> tuple[list[Locality], list[str]]:

@@ -239,8 +239,11 @@ def overdue_query(user: User, f: CaseFilter, today: date) -> Select:
     if f.stage:
         query = query.where(CaseDeadline.stage == f.stage)
     query, rank = search.apply(query, f.q, user)
-    order = (rank,) if rank is not None else SORTS.get(f.sort or "due")
-    return query.order_by(*order)
+    if rank is not None:
+        # Equal ranks are many (the same words): a unique tie-breaker keeps each row on one
+        # page, and the export's OFFSET batches whole, on PostgreSQL too (QA round 36).
+        return query.order_by(rank, CaseDeadline.case_id, CaseDeadline.id)
+    return query.order_by(*SORTS.get(f.sort or "due"))
 
 
 def cases_query(user: User, f: CaseFilter) -> Select:

@@ -13,7 +13,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from complaints.domain import states
 from complaints.domain.catalog import KINDS, REPORT_CATEGORIES, label
@@ -173,14 +174,22 @@ class RequestFilter:
     status: str | None = None
 
 
+def _with_view_columns(query: Select) -> Select:
+    """Load what request_view reads of each case with the list (QA round 36: up to
+    MAX_RESULTS rows, one or two lazy loads each)."""
+    return query.options(selectinload(Case.deadlines), selectinload(Case.field),
+                         selectinload(Case.agency), selectinload(Case.locality))
+
+
 def find_requests(filters: RequestFilter, today: date, lang: str = "vi") -> list[dict]:
     """Return service requests matching the GeoReport filters (most recent first)."""
     if filters.service_request_id:
         # The spec: with ids given, every other filter is ignored.
         codes = [c.strip().upper() for c in filters.service_request_id.split(",") if c.strip()]
-        rows = db.session.scalars(select(Case).where(Case.tracking_code.in_(codes[:MAX_RESULTS])))
+        rows = db.session.scalars(_with_view_columns(
+            select(Case).where(Case.tracking_code.in_(codes[:MAX_RESULTS]))))
         return [request_view(c, lang) for c in rows]
-    query = select(Case).where(Case.kind != "denunciation")
+    query = _with_view_columns(select(Case).where(Case.kind != "denunciation"))
     if filters.service_code:
         field_row = db.session.scalar(select(Field).where(Field.code == filters.service_code))
         if field_row is None:

@@ -139,11 +139,20 @@ def record_view(petitioner: Petitioner, ground: str, actor: User, now: datetime)
 READ_EVENTS = ("identity_viewed",)
 
 
-def _ended_on(case: Case) -> date:
-    """The day a final case last changed: its closing date or its last audit event."""
-    last = db.session.scalar(select(func.max(AuditEvent.created_at))
-                             .where(AuditEvent.case_id == case.id,
-                                    AuditEvent.action.not_in(READ_EVENTS)))
+def _last_changes(case_ids: list[int]) -> dict[int, datetime]:
+    """Each case's last audit event that is not a read, in one grouped query (QA round 36:
+    one query per case of the petitioner)."""
+    if not case_ids:
+        return {}
+    return dict(db.session.execute(
+        select(AuditEvent.case_id, func.max(AuditEvent.created_at))
+        .where(AuditEvent.case_id.in_(case_ids), AuditEvent.action.not_in(READ_EVENTS))
+        .group_by(AuditEvent.case_id)).all())
+
+
+def _ended_on(case: Case, last: datetime | None) -> date:
+    """The day a final case last changed: its closing date or its last audit event
+    (`last`, from _last_changes)."""
     days = [d for d in (case.closed_on, case.resolved_on, case.received_on) if d]
     if last is not None:
         days.append(last.date())
@@ -174,11 +183,13 @@ def eligibility(petitioner: Petitioner, today: date, retention_years: int) -> El
     """Check that every case is final and ended more than `retention_years` ago."""
     result = Eligibility(already=petitioner.anonymised_at is not None)
     ends = []
-    for case in cases_of(petitioner):
+    cases = cases_of(petitioner)
+    last = _last_changes([c.id for c in cases if c.status in FINAL_STATUSES])
+    for case in cases:
         if case.status not in FINAL_STATUSES:
             result.open_cases.append(case.tracking_code)
         else:
-            ends.append(_ended_on(case))
+            ends.append(_ended_on(case, last.get(case.id)))
     if ends:
         until = _years_after(max(ends), retention_years)
         if until > today:

@@ -328,10 +328,12 @@ def _agency_name(agency: Agency | None, lang: str) -> str | None:
     return agency_name(agency, lang) if agency is not None else None
 
 
-def _agency_by_code(code: str | None) -> Agency | None:
-    if not code:
-        return None
-    return db.session.scalar(select(Agency).where(Agency.code == code))
+def _agencies_by_code(codes: set[str]) -> dict[str, Agency]:
+    """The agencies of these codes, in one query (a timeline names one per routing)."""
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    return {a.code: a for a in db.session.scalars(select(Agency).where(Agency.code.in_(codes)))}
 
 
 # Audit actions the public timeline shows; everything else (assignments, escalations,
@@ -347,18 +349,20 @@ RECEPTION_EVENTS = {"file": "filed", "guide": "guided", "forward": "forwarded"}
 def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
     """Return the public steps of the case, oldest first, with public details only;
     agencies are named in `lang`."""
-    rows = db.session.scalars(
+    rows = [(row, _data(row)) for row in db.session.scalars(
         select(AuditEvent).where(AuditEvent.case_id == case.id,
                                  AuditEvent.action.in_(PUBLIC_ACTIONS))
         .order_by(AuditEvent.seq)
-    )
+    )]
+    # The agencies the routings name, read once (QA round 36: one query per routing).
+    agencies = _agencies_by_code({data.get("to") for row, data in rows
+                                  if row.action in ("routed", "transferred")})
     events = []
-    for row in rows:
-        data = _data(row)
+    for row, data in rows:
         on = _day(data.get("on")) or _day(data.get("received_on")) or row.created_at.date()
         item = PublicEvent(event=RECEPTION_EVENTS.get(row.action, row.action), on=on)
         if row.action in ("routed", "transferred"):
-            item.agency = _agency_name(_agency_by_code(data.get("to")), lang)
+            item.agency = _agency_name(agencies.get(data.get("to") or ""), lang)
         elif row.action == "extended":
             item.reason, item.due_on = data.get("reason"), _day(data.get("to"))
             if data.get("stage") == "handling":  # the desk's, not the agency's resolution

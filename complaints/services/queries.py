@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from complaints.domain import states
 from complaints.extensions import db
@@ -51,15 +51,20 @@ def content_readable(user: User) -> ColumnElement[bool] | None:
     return Case.kind != "denunciation"
 
 
-def reception_queue(user: User, limit: int = 50) -> list[Case]:
-    """Cases waiting at this desk to be classified or re-routed, oldest first."""
-    query = (
+def reception_queue_query(user: User) -> Select:
+    """A query of the cases waiting at this desk to be classified or re-routed, oldest
+    first, with the deadlines its rows show (one query per page or batch, not per row)."""
+    return (
         cases_visible_to(user)
         .where(Case.status.in_(states.AT_RECEPTION))
+        .options(selectinload(Case.deadlines))
         .order_by(Case.received_on, Case.id)
-        .limit(limit)
     )
-    return list(db.session.scalars(query))
+
+
+def reception_queue(user: User, limit: int = 50) -> list[Case]:
+    """Cases waiting at this desk to be classified or re-routed, oldest first."""
+    return list(db.session.scalars(reception_queue_query(user).limit(limit)))
 
 
 def intake_count(user: User, day: date) -> int:
@@ -133,3 +138,44 @@ def open_escalations_for(agency_id: int | None, limit: int = 50) -> list[Escalat
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+# --- The escalation page (/escalations) of an agency head or an inspectorate. ---
+
+ACKNOWLEDGED_SHOWN = 50  # the latest acknowledged escalations the page recalls
+
+
+def _escalations_to(agency_id: int | None) -> Select:
+    """Escalations addressed to an agency, with what their lines print and what
+    permissions.can_view reads of each case (its escalations): loaded with the list, not
+    one query per row (QA round 36)."""
+    cases = selectinload(Escalation.case)
+    return (select(Escalation).where(Escalation.to_agency_id == agency_id)
+            .options(cases.selectinload(Case.escalations), cases.selectinload(Case.agency)))
+
+
+def pending_escalations(agency_id: int | None) -> Select:
+    """The escalations addressed to an agency not yet acknowledged, highest level first,
+    then newest: a query to paginate (the page says how many wait; QA round 36 found them
+    cut at 200, silently)."""
+    return (_escalations_to(agency_id).where(Escalation.acknowledged_at.is_(None))
+            .order_by(Escalation.level.desc(), Escalation.id.desc()))
+
+
+def acknowledged_escalations(agency_id: int | None,
+                             limit: int = ACKNOWLEDGED_SHOWN) -> list[Escalation]:
+    """The latest escalations an agency acknowledged (or the system closed), highest level
+    first, then newest."""
+    return list(db.session.scalars(
+        _escalations_to(agency_id).where(Escalation.acknowledged_at.is_not(None))
+        .order_by(Escalation.level.desc(), Escalation.id.desc()).limit(limit)))
+
+
+def lead_queue(agency_id: int | None) -> list[Escalation]:
+    """The evasion escalations addressed to an agency whose case has no lead agency yet
+    (its head designates one), acknowledged or not, pending first."""
+    return list(db.session.scalars(
+        _escalations_to(agency_id).join(Case, Case.id == Escalation.case_id)
+        .where(Escalation.reason == "evaded", Case.lead_agency_id.is_(None))
+        .order_by(Escalation.acknowledged_at.is_not(None), Escalation.level.desc(),
+                  Escalation.id.desc())))

@@ -283,3 +283,40 @@ def test_the_designated_lead_agency_is_notified(client, login, world, routed_cas
     login(world.head_b)
     page = client.get("/inbox").get_data(as_text=True)
     assert f"[Cơ quan chủ trì] Hồ sơ {code}" in page
+
+
+# --- the pending escalations are paged with their total (QA round 36: cut at 200) ---------
+
+
+def test_pending_escalations_are_paged_with_their_total(app, client, login, world, make_case):
+    app.config["PAGE_SIZE"] = 3
+    escalations = []
+    for _ in range(4):
+        case = make_case(actor=world.reception, received_on=date(2026, 10, 1))
+        workflow.route(case, "SO-A", world.reception, NOW, TODAY, decided_on=D)
+        escalation = Escalation(case_id=case.id, stage="acceptance", started_on=D, level=2,
+                                reason="overdue", to_agency_id=world.province.id,
+                                agency_id=world.a.id, as_of=date(2026, 11, 2))
+        db.session.add(escalation)
+        db.session.flush()
+        escalations.append(escalation)
+    db.session.commit()
+    login(world.province_head)
+
+    def cards(html: str) -> list[str]:
+        return re.findall(r'data-testid="escalation-(2026-[A-Z0-9]+)-2-overdue"', html)
+
+    first = client.get("/escalations").get_data(as_text=True)
+    second = client.get("/escalations?page=2").get_data(as_text=True)
+    assert 'data-testid="pending-total">4 ' in first and "page=2" in first
+    shown = cards(first) + cards(second)
+    assert len(cards(first)) == 3 and len(shown) == 4 and len(set(shown)) == 4
+    assert 'data-testid="past-end"' in client.get("/escalations?page=9").get_data(as_text=True)
+    # Acknowledged from page 2, the head comes back to page 2.
+    oldest = escalations[0]  # newest first: the first one written is on the last page
+    assert oldest.case.tracking_code in cards(second)
+    assert f'action="/escalations/{oldest.id}/acknowledge?page=2"' in second
+    answer = client.post(f"/escalations/{oldest.id}/acknowledge?page=2",
+                         data={f"ack{oldest.id}-action": "urge",
+                               f"ack{oldest.id}-note": "Đã đôn đốc"})
+    assert answer.status_code == 302 and answer.location.endswith("/escalations?page=2")

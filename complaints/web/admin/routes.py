@@ -9,6 +9,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
@@ -184,7 +185,9 @@ def agencies():
     hundreds: departments, districts, communes); a parent comes before its children, so a
     page may open inside a branch: the template names the parent of its first row."""
     page = ListPagination(admin_service.agency_tree(), page_arg(), _page_size())
-    return render_template("admin/agencies.html", page=page, tree=page.items)
+    counts = admin_service.locality_counts([agency.id for agency, _depth in page.items])
+    return render_template("admin/agencies.html", page=page, tree=page.items,
+                           locality_counts=counts)
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"])
@@ -242,7 +245,8 @@ def agency_edit(agency_id: int):
 @roles_required("admin")
 def users():
     """List staff accounts, a page at a time with the total (a province has thousands)."""
-    page = db.paginate(select(User).order_by(User.active.desc(), User.username),
+    page = db.paginate(select(User).options(selectinload(User.agency))
+                       .order_by(User.active.desc(), User.username),
                        page=page_arg(), per_page=current_app.config.get("PAGE_SIZE", 25),
                        error_out=False)
     return render_template("admin/users.html", page=page, users=page.items)

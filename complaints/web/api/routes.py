@@ -42,6 +42,7 @@ from complaints.services import (
     tokens,
     workflow,
 )
+from complaints.services import case_view as page_view
 from complaints.services import reception_sessions as sessions
 from complaints.services.accounts import AccountLocked, authenticate
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
@@ -100,6 +101,7 @@ def _case_response(case: Case, user, status: int = 200, pin: str | None = None):
         # Every view of a denouncer's identity is itself audited (Law on Denunciations).
         audit.record_case(case, "identity_viewed", user, clock.now(), {"via": "api"})
     db.session.flush()
+    page_view.load_letters(case)  # its letters and signers at once, not two queries a letter
     schema = s.CreatedCaseSchema if pin is not None else s.StaffCaseSchema
     with dump_context(user, clock.today(), reveal):
         data = s.shared(schema).dump(CaseView(case, user, reveal, pin))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,7 +22,7 @@ from complaints.permissions import (
     can_list_identity,
     can_view,
 )
-from complaints.services import case_view, escalation_notify, notifications
+from complaints.services import case_view, escalation_notify, notifications, queries
 from complaints.services import escalation as esc
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web.forms import select_choices
@@ -53,7 +53,9 @@ def inbox():
         notifications.inbox(current_user, INBOX_PAGE, number), str(get_locale()))
     read_total = notifications.read_count(current_user)
     ids = {i.case_id for i in items if i.case_id is not None}
-    cases = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    # case_page_url → can_view reads a foreign case's escalations: loaded with the cases.
+    cases = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids))
+                                                 .options(selectinload(Case.escalations)))}
     page = CountedPagination(items, read_total, number, INBOX_PAGE)
     return render_template("inbox/inbox.html", items=items, cases=cases, page=page,
                            read_total=read_total)
@@ -69,35 +71,44 @@ def mark_read(notification_id):
     return redirect(url_for("inbox.inbox"))
 
 
-def _open_escalations() -> list[Escalation]:
-    return list(db.session.scalars(
-        select(Escalation).where(Escalation.to_agency_id == current_user.agency_id)
-        .order_by(Escalation.acknowledged_at.is_not(None), Escalation.level.desc(),
-                  Escalation.id.desc()).limit(200)))
-
-
-def _lead_form(escalation: Escalation, form: LeadForm | None = None) -> LeadForm:
-    form = form or LeadForm(prefix=f"lead{escalation.id}")
-    form.agency_code.choices = select_choices(
+def _lead_choices(escalation: Escalation) -> list[tuple[str, str]]:
+    """The agencies the supervisor may designate (the same for every escalation addressed
+    to one agency), as select choices."""
+    return select_choices(
         sorted(((a.code, case_view.agency_name(a, str(get_locale() or "vi")))
                 for a in esc.lead_candidates(escalation)), key=lambda p: name_order(p[1])),
         _("— Chọn cơ quan —"))
+
+
+def _lead_form(escalation: Escalation, form: LeadForm | None = None,
+               choices: list[tuple[str, str]] | None = None) -> LeadForm:
+    form = form or LeadForm(prefix=f"lead{escalation.id}")
+    form.agency_code.choices = choices if choices is not None else _lead_choices(escalation)
     return form
 
 
+def _back_to_list():
+    """The escalation page the user acted from (its page number kept)."""
+    page = page_arg()
+    return redirect(url_for("inbox.escalations", page=page if page > 1 else None))
+
+
 def _render(errors_for: int | None = None, ack_form=None, lead_form=None, status=200):
-    rows = _open_escalations()
-    pending = [e for e in rows if e.acknowledged_at is None]
-    done = [e for e in rows if e.acknowledged_at is not None][:50]
-    lead_queue = [e for e in rows if e.reason == "evaded" and e.case.lead_agency_id is None
-                  and can_designate_lead(current_user, e)]
+    agency_id = current_user.agency_id
+    pending = db.paginate(queries.pending_escalations(agency_id), page=page_arg(),
+                          per_page=current_app.config.get("PAGE_SIZE", 25), error_out=False)
+    done = queries.acknowledged_escalations(agency_id)
+    lead_queue = [e for e in queries.lead_queue(agency_id)
+                  if can_designate_lead(current_user, e)]
+    choices = _lead_choices(lead_queue[0]) if lead_queue else []
     ack_forms = {e.id: (ack_form if e.id == errors_for and ack_form else
-                        AcknowledgeForm(prefix=f"ack{e.id}")) for e in pending}
-    lead_forms = {e.id: (lead_form if e.id == errors_for and lead_form else _lead_form(e))
-                  for e in lead_queue}
-    return render_template("inbox/escalations.html", pending=pending, done=done,
-                           lead_queue=lead_queue, ack_forms=ack_forms, lead_forms=lead_forms,
-                           errors_for=errors_for, errors_kind="ack" if ack_form else "lead",
+                        AcknowledgeForm(prefix=f"ack{e.id}")) for e in pending.items}
+    lead_forms = {e.id: (lead_form if e.id == errors_for and lead_form else
+                         _lead_form(e, choices=choices)) for e in lead_queue}
+    return render_template("inbox/escalations.html", pending=pending.items, page=pending,
+                           done=done, lead_queue=lead_queue, ack_forms=ack_forms,
+                           lead_forms=lead_forms, errors_for=errors_for,
+                           errors_kind="ack" if ack_form else "lead",
                            form_errors=_errors(ack_form or lead_form),
                            today=clock.today()), status
 
@@ -134,17 +145,17 @@ def acknowledge(escalation_id: int):
         # took the overdue back: nothing to confirm.
         flash(_("Kiến nghị của hồ sơ %(code)s đã hết hiệu lực: hồ sơ đã chuyển, trả lại "
                 "hoặc có hạn mới.", code=escalation.case.tracking_code), "info")
-        return redirect(url_for("inbox.escalations"))
+        return _back_to_list()
     if escalation.action_taken == NO_LONGER_MASS:
         flash(_("Kiến nghị của hồ sơ %(code)s đã hết hiệu lực: người đứng đơn đã rút đơn, "
                 "không còn đủ số người của đơn đông người.",
                 code=escalation.case.tracking_code), "info")
-        return redirect(url_for("inbox.escalations"))
+        return _back_to_list()
     if escalation.acknowledged_at is not None:
         # A second tab or a double click: say so rather than answer 422 with no message.
         flash(_("Kiến nghị của hồ sơ %(code)s đã được xác nhận trước đó.",
                 code=escalation.case.tracking_code), "info")
-        return redirect(url_for("inbox.escalations"))
+        return _back_to_list()
     form = AcknowledgeForm(prefix=f"ack{escalation.id}")
     if form.validate_on_submit():
         try:
@@ -157,7 +168,7 @@ def acknowledge(escalation_id: int):
             db.session.commit()
             flash(_("Đã xác nhận kiến nghị của hồ sơ %(code)s.",
                     code=escalation.case.tracking_code), "success")
-            return redirect(url_for("inbox.escalations"))
+            return _back_to_list()
     db.session.rollback()
     return _render(escalation.id, ack_form=form, status=422)
 
@@ -182,7 +193,7 @@ def designate_lead(escalation_id: int):
             db.session.commit()
             flash(_("Đã chỉ định cơ quan chủ trì cho hồ sơ %(code)s.",
                     code=escalation.case.tracking_code), "success")
-            return redirect(url_for("inbox.escalations"))
+            return _back_to_list()
     db.session.rollback()
     return _render(escalation.id, lead_form=form, status=422)
 
@@ -205,9 +216,11 @@ def cluster(cluster_id: int):
     group = db.session.get(Cluster, cluster_id)
     if group is None:
         abort(404)
-    # can_view reads a foreign case's escalations: loaded with the cases, not one by one.
+    # can_view reads a foreign case's escalations, and the list its signers: loaded with
+    # the cases, not one by one.
     cases = [c for c in db.session.scalars(select(Case).where(Case.cluster_id == cluster_id)
-                                           .options(selectinload(Case.escalations))
+                                           .options(selectinload(Case.escalations),
+                                                    case_view.letters_loaded())
                                            .order_by(Case.received_on, Case.id))
              if can_view(current_user, c)]
     if not cases:

@@ -100,6 +100,7 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         # pending here: a refused action was rolled back first.
         case_view.reveal_identity(case, current_user, clock.now(), via="reception")
         db.session.commit()
+    case_view.load_letters(case)  # the letters and their signers, not two queries a letter
     forms = forms or {}
     forms.setdefault("reply", ReplyForm(formdata=None, prefix="reply"))
     forms.setdefault("extend_handling",

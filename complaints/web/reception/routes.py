@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from complaints import clock
 from complaints.domain import catalog, states
@@ -73,9 +74,7 @@ def home():
     today = clock.today()
     page = page_arg()
     # The same rule as queries.reception_queue, paginated with a total.
-    query = (queries.cases_visible_to(current_user)
-             .where(Case.status.in_(states.AT_RECEPTION))
-             .order_by(Case.received_on, Case.id))
+    query = queries.reception_queue_query(current_user)
     fmt = request.args.get("export", "")
     if fmt in ("csv", "xlsx"):  # the whole queue, not the page
         return download(fmt, "ho-so-cho-phan-loai", _queue_columns(), _queue_rows(query))
@@ -104,7 +103,9 @@ def _queue_rows(query):
     """The queue's rows for a file, a batch at a time; the subject only (the desk's file
     goes round the office: no petitioner's name, no content)."""
     lang = _lang()
-    for batch in db.session.scalars(query.execution_options(yield_per=500)).partitions():
+    # Each batch brings its letters (the first one's channel) with it, not one per row.
+    query = query.options(selectinload(Case.petitions)).execution_options(yield_per=500)
+    for batch in db.session.scalars(query).partitions():
         back = {}
         returned = [c.id for c in batch if c.status == states.RETURNED]
         if returned:
