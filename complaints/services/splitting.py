@@ -37,6 +37,7 @@ from complaints.services import audit, intake
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 DENUNCIATION = "denunciation"
+SPLIT = "split"  # the action's code (case_view.ACTION_LABELS names it), not a message
 SUBJECT_MAX = 500  # as at intake (IntakeForm, the API's subject)
 
 
@@ -144,7 +145,7 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
     if not can_add_petition(actor, case):
         raise NotAllowed(N_("Chỉ bộ phận đã tiếp nhận đơn được tách đơn."))
     if case.status != states.RECEIVED:  # a letter handled already is handled as a whole
-        raise states.InvalidTransition("split", case.status)
+        raise states.InvalidTransition(SPLIT, case.status)
     letter = letter_of(case)
     wanted = _case_data(case, letter, data)
     errors = _kept_errors(case, data)
