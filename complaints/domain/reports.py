@@ -211,6 +211,7 @@ _HISTORY = ("Lịch sử vụ việc (đơn tiếp nhận trong kỳ)",
             "History of the matter (petitions received in the period)")
 _FIELDS = ("Theo lĩnh vực (đơn tiếp nhận trong kỳ)",
            "By field (petitions received in the period)")
+_PETITIONS = ("Số đơn của các vụ việc", "Petitions of those matters")
 _LEADERS = ("Lãnh đạo tiếp", "By leaders")
 _REGULAR = ("Tiếp thường xuyên", "Regular")
 _PERIODIC = ("Lãnh đạo tiếp định kỳ", "Leaders' periodic reception")
@@ -327,6 +328,24 @@ FORMS: dict[str, Form] = {
                measure="kn_officials_disciplined"),
             _c("24", "Chuyển cơ quan điều tra (người)", "People sent to investigation",
                measure="kn_people_investigation"),
+            # Columns 25– were appended after QA 35: earlier numbers stay as tools know them.
+            # reports.md: every form counts both số đơn and số vụ việc. The petitions
+            # (letters) of the matters of columns 1, 2, 3 and 4, each matter's letters
+            # received by the period's end: several letters can concern one matter.
+            _c("25", "Tổng số đơn của vụ việc thuộc thẩm quyền",
+               "Petitions of the matters within competence, total", formula="25=26+27",
+               group=_PETITIONS),
+            _c("26", "Số đơn của vụ việc kỳ trước chuyển sang",
+               "Petitions of the matters carried over", measure="kn_petitions_carried",
+               group=_PETITIONS),
+            _c("27", "Số đơn của vụ việc thụ lý trong kỳ",
+               "Petitions of the matters accepted in the period",
+               measure="kn_petitions_accepted", group=_PETITIONS),
+            _c("28", "Số đơn của vụ việc đã giải quyết", "Petitions of the matters resolved",
+               measure="kn_petitions_resolved", group=_PETITIONS),
+            _c("29", "Số đơn của vụ việc chưa giải quyết (tồn cuối kỳ)",
+               "Petitions of the matters pending at the cut-off", formula="29=25-28",
+               group=_PETITIONS),
         ), "Thông tư 01/2024/TT-TTCP"),
     "04/GQTC": Form(
         "04/GQTC", "Tổng hợp kết quả giải quyết tố cáo", "Denunciation resolution summary", (
@@ -367,6 +386,24 @@ FORMS: dict[str, Form] = {
                "Officials recommended for discipline", measure="tc_officials_disciplined"),
             _c("21", "Chuyển cơ quan điều tra (người)", "People sent to investigation",
                measure="tc_people_investigation"),
+            # Columns 22– were appended after QA 35: earlier numbers stay as tools know them.
+            # reports.md: every form counts both số đơn and số vụ việc. The petitions
+            # (letters) of the matters of columns 1, 2, 3 and 4, each matter's letters
+            # received by the period's end: several letters can concern one matter.
+            _c("22", "Tổng số đơn của vụ việc thuộc thẩm quyền",
+               "Petitions of the matters within competence, total", formula="22=23+24",
+               group=_PETITIONS),
+            _c("23", "Số đơn của vụ việc kỳ trước chuyển sang",
+               "Petitions of the matters carried over", measure="tc_petitions_carried",
+               group=_PETITIONS),
+            _c("24", "Số đơn của vụ việc thụ lý trong kỳ",
+               "Petitions of the matters accepted in the period",
+               measure="tc_petitions_accepted", group=_PETITIONS),
+            _c("25", "Số đơn của vụ việc đã giải quyết", "Petitions of the matters resolved",
+               measure="tc_petitions_resolved", group=_PETITIONS),
+            _c("26", "Số đơn của vụ việc chưa giải quyết (tồn cuối kỳ)",
+               "Petitions of the matters pending at the cut-off", formula="26=22-25",
+               group=_PETITIONS),
         ), "Thông tư 01/2024/TT-TTCP"),
     "01/TCD": Form(
         "01/TCD", "Tổng hợp kết quả tiếp công dân", "Citizen reception summary", (

@@ -24,6 +24,8 @@ drops the resolution deadline), the routing history says what held at the period
   start; resolved = clock stopped in the period; on time = stopped on or before its due
   day. A matter transferred or returned in the period is counted by neither the unit it
   left (it no longer held it at the end) nor, until it accepts it, the one it went to.
+  Their petitions (số đơn beside số vụ việc) are the letters of those same matters
+  received by the period's end, however many concern one matter.
 - Reception (01/TCD): the unit's reception sessions held in the period.
 """
 
@@ -73,12 +75,33 @@ class Measure:
     where: Callable  # (start, end) -> SQL condition
     distinct: Callable | None = None  # () -> column counted distinct instead
     moved: Callable | None = None  # (accepted on, start, end) -> bool
+    # Complaints, denunciations: count each matter's petitions (letters received by the
+    # period's end) instead of `value` — the forms' số đơn beside số vụ việc.
+    per_petition: bool = False
 
     def aggregate(self, start: date, end: date):
         condition = self.where(start, end)
         if self.distinct is not None:
             return func.count(func.distinct(case((condition, self.distinct()), else_=None)))
-        return func.coalesce(func.sum(case((condition, self.value()), else_=0)), 0)
+        value = _petitions_of_case(end) if self.per_petition else self.value()
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def _petitions_of_case(end: date):
+    """SQL: the number of the case's petitions received by `end` (correlated to Case)."""
+    return (select(func.count(Petition.id))
+            .where(Petition.case_id == Case.id, Petition.received_on <= end)
+            .correlate(Case).scalar_subquery())
+
+
+def _petition_counts(case_ids: set[int], end: date) -> dict[int, int]:
+    """{case id: its petitions received by `end`} (the matters the history adds)."""
+    if not case_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Petition.case_id, func.count(Petition.id))
+        .where(Petition.case_id.in_(sorted(case_ids)), Petition.received_on <= end)
+        .group_by(Petition.case_id)).all())
 
 
 def _handled_on(e):
@@ -188,6 +211,12 @@ def _kind_measures(prefix: str, base: str, main: tuple[str, str, str]) -> dict[s
         **{f"{prefix}_{name}": Measure(base, lambda column=column: _sum(column), _stopped)
            for name, column in _FIGURES.items()},
     }
+    # The petitions (đơn) of the matters carried over, accepted and resolved.
+    out[f"{prefix}_petitions_carried"] = Measure(base, _count, _carried, per_petition=True,
+                                                 moved=out[f"{prefix}_carried"].moved)
+    out[f"{prefix}_petitions_accepted"] = Measure(base, _count, _accepted, per_petition=True,
+                                                  moved=out[f"{prefix}_accepted"].moved)
+    out[f"{prefix}_petitions_resolved"] = Measure(base, _count, _stopped, per_petition=True)
     # Everything else that stopped the clock: withdrawal, second-round decisions.
     other = Measure(base, _count, lambda s, e: and_(
         _stopped(s, e), or_(Case.outcome.is_(None), Case.outcome.not_in(main))))
@@ -331,10 +360,15 @@ def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
             for code, value in zip(base_codes, values, strict=True):
                 out[unit_id][code] = value
         moved = [c for c in base_codes if MEASURES[c].moved is not None]
-        for spell in report_history.moved_spells(unit_ids, base, end) if moved else ():
+        spells = report_history.moved_spells(unit_ids, base, end) if moved else []
+        letters = _petition_counts({s.case_id for s in spells}, end) if any(
+            MEASURES[c].per_petition for c in moved) else {}
+        for spell in spells:
             for code in moved:
                 if MEASURES[code].moved(spell.accepted_on, start, end):
-                    out[spell.agency_id][code] = out[spell.agency_id].get(code, 0) + 1
+                    weight = letters.get(spell.case_id, 0) if MEASURES[code].per_petition \
+                        else 1
+                    out[spell.agency_id][code] = out[spell.agency_id].get(code, 0) + weight
     return out
 
 
