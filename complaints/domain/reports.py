@@ -212,6 +212,12 @@ _HISTORY = ("Lịch sử vụ việc (đơn tiếp nhận trong kỳ)",
 _FIELDS = ("Theo lĩnh vực (đơn tiếp nhận trong kỳ)",
            "By field (petitions received in the period)")
 _PETITIONS = ("Số đơn của các vụ việc", "Petitions of those matters")
+_TO_ENFORCE = ("Quyết định phải thi hành", "Decisions to enforce")
+_ENFORCED = ("Kết quả thi hành", "Enforcement result")
+_STATE = ("Thu hồi cho Nhà nước", "Recovered for the State")
+_RETURNED = ("Trả lại cho tổ chức, cá nhân", "Returned to organisations and individuals")
+_DISCIPLINE = ("Xử lý kỷ luật", "Discipline")
+_PROSECUTION = ("Xử lý hình sự", "Prosecution")
 _LEADERS = ("Lãnh đạo tiếp", "By leaders")
 _REGULAR = ("Tiếp thường xuyên", "Regular")
 _PERIODIC = ("Lãnh đạo tiếp định kỳ", "Leaders' periodic reception")
@@ -405,6 +411,53 @@ FORMS: dict[str, Form] = {
                "Petitions of the matters pending at the cut-off", formula="26=22-25",
                group=_PETITIONS),
         ), "Thông tư 01/2024/TT-TTCP"),
+    # Enforcement of decisions (reports.md): the decisions on complaints and conclusions on
+    # denunciations that order something (domain/enforcement.to_enforce), by the unit that
+    # decided; carried over = decided before the period and not enforced before it; new =
+    # decided in it; enforced = enforced (services/enforcement.py) in it. What was due is
+    # that of the decisions of column 1; what was done, that of the decisions of column 4.
+    "05/KQTH": Form(
+        "05/KQTH", "Tổng hợp kết quả thi hành quyết định giải quyết khiếu nại, kết luận "
+        "nội dung tố cáo", "Enforcement of complaint decisions and denunciation "
+        "conclusions summary", (
+            _c("1", "Tổng số quyết định phải thi hành", "Decisions to enforce, total",
+               formula="1=2+3", group=_TO_ENFORCE),
+            _c("2", "Kỳ trước chuyển sang", "Carried over", measure="kqth_carried",
+               group=_TO_ENFORCE),
+            _c("3", "Ban hành trong kỳ", "Issued in the period", measure="kqth_issued",
+               group=_TO_ENFORCE),
+            _c("4", "Đã thi hành xong", "Enforced", measure="kqth_enforced", group=_ENFORCED),
+            _c("5", "Chưa thi hành xong (tồn cuối kỳ)", "Not yet enforced at the cut-off",
+               formula="5=1-4", group=_ENFORCED),
+            _c("6", "Tiền phải thu hồi (triệu đồng)", "Money to recover (million VND)",
+               measure="kqth_money_recover", group=_STATE),
+            _c("7", "Tiền đã thu hồi (triệu đồng)", "Money recovered (million VND)",
+               measure="kqth_money_recovered", group=_STATE),
+            _c("8", "Đất phải thu hồi (m²)", "Land to recover (m²)",
+               measure="kqth_land_recover", group=_STATE),
+            _c("9", "Đất đã thu hồi (m²)", "Land recovered (m²)",
+               measure="kqth_land_recovered", group=_STATE),
+            _c("10", "Tiền phải trả lại (triệu đồng)", "Money to return (million VND)",
+               measure="kqth_money_return", group=_RETURNED),
+            _c("11", "Tiền đã trả lại (triệu đồng)", "Money returned (million VND)",
+               measure="kqth_money_returned", group=_RETURNED),
+            _c("12", "Đất phải trả lại (m²)", "Land to return (m²)",
+               measure="kqth_land_return", group=_RETURNED),
+            _c("13", "Đất đã trả lại (m²)", "Land returned (m²)",
+               measure="kqth_land_returned", group=_RETURNED),
+            _c("14", "Người bị kiến nghị xử lý kỷ luật", "People recommended for discipline",
+               measure="kqth_discipline_due", group=_DISCIPLINE),
+            _c("15", "Người đã bị xử lý kỷ luật", "People disciplined",
+               measure="kqth_disciplined", group=_DISCIPLINE),
+            _c("16", "Trong đó cán bộ, công chức", "Of whom officials",
+               measure="kqth_officials_disciplined", group=_DISCIPLINE),
+            _c("17", "Vụ việc chuyển cơ quan điều tra", "Matters sent to investigation",
+               measure="kqth_investigation_due", group=_PROSECUTION),
+            _c("18", "Số vụ đã khởi tố", "Cases prosecuted", measure="kqth_cases_prosecuted",
+               group=_PROSECUTION),
+            _c("19", "Số đối tượng đã khởi tố", "People prosecuted",
+               measure="kqth_people_prosecuted", group=_PROSECUTION),
+        ), "Thông tư 06/2025/TT-TTCP"),
     "01/TCD": Form(
         "01/TCD", "Tổng hợp kết quả tiếp công dân", "Citizen reception summary", (
             _c("1", "Tổng lượt tiếp", "Turns, total", formula="1=2+5", group=_RECV),

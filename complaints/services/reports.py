@@ -27,6 +27,8 @@ drops the resolution deadline), the routing history says what held at the period
   Their petitions (số đơn beside số vụ việc) are the letters of those same matters
   received by the period's end, however many concern one matter.
 - Reception (01/TCD): the unit's reception sessions held in the period.
+- Enforcement (05/KQTH): the decisions and conclusions that order something, by the unit
+  that decided them, with what enforcing them did (services/enforcement.py).
 """
 
 from __future__ import annotations
@@ -37,12 +39,21 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from complaints.domain import history
+from complaints.domain import enforcement as enforcement_rules
+from complaints.domain import history, states
 from complaints.domain import reports as forms
 from complaints.domain.catalog import INELIGIBLE_FILINGS, REPORT_CATEGORIES
 from complaints.domain.text import name_order
 from complaints.extensions import db
-from complaints.models import Agency, Case, CaseDeadline, Field, Petition, ReceptionSession
+from complaints.models import (
+    Agency,
+    Case,
+    CaseDeadline,
+    Enforcement,
+    Field,
+    Petition,
+    ReceptionSession,
+)
 from complaints.services import report_history
 from complaints.services.case_view import agency_name
 from complaints.services.inspection import agency_subtree
@@ -224,6 +235,51 @@ def _kind_measures(prefix: str, base: str, main: tuple[str, str, str]) -> dict[s
     return out
 
 
+# 05/KQTH: the decisions to enforce (base "decision": a case decided, with its enforcement
+# record if any). Carried over = decided before the period, not enforced before it.
+_under_enforcement = lambda s, e: or_(Enforcement.enforced_on.is_(None),  # noqa: E731
+                                      Enforcement.enforced_on >= s)
+_enforced = lambda s, e: Enforcement.enforced_on.between(s, e)  # noqa: E731
+
+
+def _enforcement_measures() -> dict[str, Measure]:
+    due = {"money_recover": Case.money_to_recover, "land_recover": Case.land_to_recover,
+           "money_return": Case.money_to_return, "land_return": Case.land_to_return,
+           "discipline_due": Case.people_disciplined}
+    done = {"money_recovered": Enforcement.money_recovered,
+            "land_recovered": Enforcement.land_recovered,
+            "money_returned": Enforcement.money_returned,
+            "land_returned": Enforcement.land_returned,
+            "disciplined": Enforcement.people_disciplined,
+            "officials_disciplined": Enforcement.officials_disciplined,
+            "cases_prosecuted": Enforcement.cases_prosecuted,
+            "people_prosecuted": Enforcement.people_prosecuted}
+    return {
+        "kqth_carried": Measure("decision", _count, lambda s, e: and_(
+            Case.decision_on < s, _under_enforcement(s, e))),
+        "kqth_issued": Measure("decision", _count,
+                               lambda s, e: Case.decision_on.between(s, e)),
+        "kqth_enforced": Measure("decision", _count, _enforced),
+        # What the decisions of column 1 (carried over or issued) ordered.
+        **{f"kqth_{name}": Measure("decision", lambda column=column: _sum(column),
+                                   _under_enforcement) for name, column in due.items()},
+        "kqth_investigation_due": Measure(
+            "decision", lambda: _flag(Case.sent_to_investigation.is_(True)),
+            _under_enforcement),
+        # What enforcing the decisions of column 4 did.
+        **{f"kqth_{name}": Measure("decision", lambda column=column: _sum(column), _enforced)
+           for name, column in done.items()},
+    }
+
+
+def _to_enforce():
+    """SQL: the case's decision orders something (domain.enforcement.to_enforce)."""
+    return and_(Case.kind.in_(enforcement_rules.KINDS),
+                Case.status.in_((states.RESOLVED, states.CLOSED)),
+                or_(Case.sent_to_investigation.is_(True),
+                    *(getattr(Case, name) > 0 for name in enforcement_rules.ORDERS)))
+
+
 MEASURES: dict[str, Measure] = {
     "petitions_carried": Measure("petition", _count, lambda s, e: and_(
         Petition.received_on < s,
@@ -315,6 +371,7 @@ MEASURES: dict[str, Measure] = {
     **_session_figures("tcd_periodic", _leaders_periodic, "people", "first", "repeated",
                        "delegations", "delegation_people", "delegation_matters"),
     **_session_figures("tcd_unscheduled_head", _head_unscheduled, *_SESSION_FIGURES),
+    **_enforcement_measures(),
 }
 
 
@@ -327,6 +384,11 @@ def _base_query(base: str, unit_ids: list[int]):
     if base == "reception":
         unit = ReceptionSession.agency_id
         return unit, lambda cols: select(*cols).where(unit.in_(unit_ids))
+    if base == "decision":  # the unit that decided (a decided case moves no more)
+        unit = Case.agency_id
+        return unit, lambda cols: select(*cols).select_from(Case).outerjoin(
+            Enforcement, Enforcement.case_id == Case.id).where(unit.in_(unit_ids),
+                                                               _to_enforce())
     unit = Case.agency_id
     return unit, lambda cols: select(*cols).select_from(CaseDeadline).join(
         Case, Case.id == CaseDeadline.case_id).where(
@@ -336,7 +398,8 @@ def _base_query(base: str, unit_ids: list[int]):
 # Every measure needs rows that began by the period's end (received, accepted, held):
 # one condition that lets each base's single pass skip the later rows.
 _BEGUN = {"petition": lambda e: Petition.received_on <= e,
-          "reception": lambda e: ReceptionSession.held_on <= e}
+          "reception": lambda e: ReceptionSession.held_on <= e,
+          "decision": lambda e: Case.decision_on <= e}
 
 
 def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
