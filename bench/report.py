@@ -4,7 +4,7 @@ Builds (in a child process, with bench/queries.py's own builder: the demo bulk g
 a SQLite database of N synthetic cases, then times in this process, once each, as an
 inspector over the province's root agency for the reporting year (15/12 – 14/12):
 
-  - the yearly official report: the four forms (02/XLD, 03/GQKN, 04/GQTC, 01/TCD) built
+  - the yearly official report: the official forms (report_jobs.OFFICIAL_FORMS) built
     and written as one workbook, exactly as the background job "official" does;
   - the combined workbook (cases, escalations, scorecards), through the job mechanism
     (enqueue → claim → run with progress commits), written with openpyxl write-only.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -105,6 +105,26 @@ def make_case(app, make_user, make_locality):
         case, pin = intake.receive_case(data, actor, now or NOW, today or TODAY)
         db.session.flush()
         case.test_pin = pin
+        return case
+
+    return make
+
+
+@pytest.fixture
+def make_decided(make_case):
+    """A case routed to `agency`, accepted and resolved there: make_decided(reception,
+    agency, decided=…, outcome=…, kind=…, **figures) (the decision's outcome figures)."""
+    from complaints.services import workflow
+    from tests.conftest import NOW, TODAY
+
+    def make(reception: User, agency: Agency, decided: date = date(2026, 7, 1),
+             outcome: str = "right", kind: str = "complaint", **figures):
+        on = decided - timedelta(days=20)
+        case = make_case(reception, kind=kind, received_on=on)
+        workflow.route(case, agency.code, None, NOW, TODAY, decided_on=on)
+        workflow.accept(case, None, NOW, TODAY, decided_on=on)
+        workflow.resolve(case, outcome, "QĐ 7/QĐ-UBND", "Kết quả giải quyết", None, NOW,
+                         TODAY, decided_on=decided, figures=figures)
         return case
 
     return make

@@ -211,6 +211,13 @@ _HISTORY = ("Lịch sử vụ việc (đơn tiếp nhận trong kỳ)",
             "History of the matter (petitions received in the period)")
 _FIELDS = ("Theo lĩnh vực (đơn tiếp nhận trong kỳ)",
            "By field (petitions received in the period)")
+_PETITIONS = ("Số đơn của các vụ việc", "Petitions of those matters")
+_TO_ENFORCE = ("Quyết định phải thi hành", "Decisions to enforce")
+_ENFORCED = ("Kết quả thi hành", "Enforcement result")
+_STATE = ("Thu hồi cho Nhà nước", "Recovered for the State")
+_RETURNED = ("Trả lại cho tổ chức, cá nhân", "Returned to organisations and individuals")
+_DISCIPLINE = ("Xử lý kỷ luật", "Discipline")
+_PROSECUTION = ("Xử lý hình sự", "Prosecution")
 _LEADERS = ("Lãnh đạo tiếp", "By leaders")
 _REGULAR = ("Tiếp thường xuyên", "Regular")
 _PERIODIC = ("Lãnh đạo tiếp định kỳ", "Leaders' periodic reception")
@@ -327,6 +334,24 @@ FORMS: dict[str, Form] = {
                measure="kn_officials_disciplined"),
             _c("24", "Chuyển cơ quan điều tra (người)", "People sent to investigation",
                measure="kn_people_investigation"),
+            # Columns 25– were appended after QA 35: earlier numbers stay as tools know them.
+            # reports.md: every form counts both số đơn and số vụ việc. The petitions
+            # (letters) of the matters of columns 1, 2, 3 and 4, each matter's letters
+            # received by the period's end: several letters can concern one matter.
+            _c("25", "Tổng số đơn của vụ việc thuộc thẩm quyền",
+               "Petitions of the matters within competence, total", formula="25=26+27",
+               group=_PETITIONS),
+            _c("26", "Số đơn của vụ việc kỳ trước chuyển sang",
+               "Petitions of the matters carried over", measure="kn_petitions_carried",
+               group=_PETITIONS),
+            _c("27", "Số đơn của vụ việc thụ lý trong kỳ",
+               "Petitions of the matters accepted in the period",
+               measure="kn_petitions_accepted", group=_PETITIONS),
+            _c("28", "Số đơn của vụ việc đã giải quyết", "Petitions of the matters resolved",
+               measure="kn_petitions_resolved", group=_PETITIONS),
+            _c("29", "Số đơn của vụ việc chưa giải quyết (tồn cuối kỳ)",
+               "Petitions of the matters pending at the cut-off", formula="29=25-28",
+               group=_PETITIONS),
         ), "Thông tư 01/2024/TT-TTCP"),
     "04/GQTC": Form(
         "04/GQTC", "Tổng hợp kết quả giải quyết tố cáo", "Denunciation resolution summary", (
@@ -367,7 +392,72 @@ FORMS: dict[str, Form] = {
                "Officials recommended for discipline", measure="tc_officials_disciplined"),
             _c("21", "Chuyển cơ quan điều tra (người)", "People sent to investigation",
                measure="tc_people_investigation"),
+            # Columns 22– were appended after QA 35: earlier numbers stay as tools know them.
+            # reports.md: every form counts both số đơn and số vụ việc. The petitions
+            # (letters) of the matters of columns 1, 2, 3 and 4, each matter's letters
+            # received by the period's end: several letters can concern one matter.
+            _c("22", "Tổng số đơn của vụ việc thuộc thẩm quyền",
+               "Petitions of the matters within competence, total", formula="22=23+24",
+               group=_PETITIONS),
+            _c("23", "Số đơn của vụ việc kỳ trước chuyển sang",
+               "Petitions of the matters carried over", measure="tc_petitions_carried",
+               group=_PETITIONS),
+            _c("24", "Số đơn của vụ việc thụ lý trong kỳ",
+               "Petitions of the matters accepted in the period",
+               measure="tc_petitions_accepted", group=_PETITIONS),
+            _c("25", "Số đơn của vụ việc đã giải quyết", "Petitions of the matters resolved",
+               measure="tc_petitions_resolved", group=_PETITIONS),
+            _c("26", "Số đơn của vụ việc chưa giải quyết (tồn cuối kỳ)",
+               "Petitions of the matters pending at the cut-off", formula="26=22-25",
+               group=_PETITIONS),
         ), "Thông tư 01/2024/TT-TTCP"),
+    # Enforcement of decisions (reports.md): the decisions on complaints and conclusions on
+    # denunciations that order something (domain/enforcement.to_enforce), by the unit that
+    # decided; carried over = decided before the period and not enforced before it; new =
+    # decided in it; enforced = enforced (services/enforcement.py) in it. What was due is
+    # that of the decisions of column 1; what was done, that of the decisions of column 4.
+    "05/KQTH": Form(
+        "05/KQTH", "Tổng hợp kết quả thi hành quyết định giải quyết khiếu nại, kết luận "
+        "nội dung tố cáo", "Enforcement of complaint decisions and denunciation "
+        "conclusions summary", (
+            _c("1", "Tổng số quyết định phải thi hành", "Decisions to enforce, total",
+               formula="1=2+3", group=_TO_ENFORCE),
+            _c("2", "Kỳ trước chuyển sang", "Carried over", measure="kqth_carried",
+               group=_TO_ENFORCE),
+            _c("3", "Ban hành trong kỳ", "Issued in the period", measure="kqth_issued",
+               group=_TO_ENFORCE),
+            _c("4", "Đã thi hành xong", "Enforced", measure="kqth_enforced", group=_ENFORCED),
+            _c("5", "Chưa thi hành xong (tồn cuối kỳ)", "Not yet enforced at the cut-off",
+               formula="5=1-4", group=_ENFORCED),
+            _c("6", "Tiền phải thu hồi (triệu đồng)", "Money to recover (million VND)",
+               measure="kqth_money_recover", group=_STATE),
+            _c("7", "Tiền đã thu hồi (triệu đồng)", "Money recovered (million VND)",
+               measure="kqth_money_recovered", group=_STATE),
+            _c("8", "Đất phải thu hồi (m²)", "Land to recover (m²)",
+               measure="kqth_land_recover", group=_STATE),
+            _c("9", "Đất đã thu hồi (m²)", "Land recovered (m²)",
+               measure="kqth_land_recovered", group=_STATE),
+            _c("10", "Tiền phải trả lại (triệu đồng)", "Money to return (million VND)",
+               measure="kqth_money_return", group=_RETURNED),
+            _c("11", "Tiền đã trả lại (triệu đồng)", "Money returned (million VND)",
+               measure="kqth_money_returned", group=_RETURNED),
+            _c("12", "Đất phải trả lại (m²)", "Land to return (m²)",
+               measure="kqth_land_return", group=_RETURNED),
+            _c("13", "Đất đã trả lại (m²)", "Land returned (m²)",
+               measure="kqth_land_returned", group=_RETURNED),
+            _c("14", "Người bị kiến nghị xử lý kỷ luật", "People recommended for discipline",
+               measure="kqth_discipline_due", group=_DISCIPLINE),
+            _c("15", "Người đã bị xử lý kỷ luật", "People disciplined",
+               measure="kqth_disciplined", group=_DISCIPLINE),
+            _c("16", "Trong đó cán bộ, công chức", "Of whom officials",
+               measure="kqth_officials_disciplined", group=_DISCIPLINE),
+            _c("17", "Vụ việc chuyển cơ quan điều tra", "Matters sent to investigation",
+               measure="kqth_investigation_due", group=_PROSECUTION),
+            _c("18", "Số vụ đã khởi tố", "Cases prosecuted", measure="kqth_cases_prosecuted",
+               group=_PROSECUTION),
+            _c("19", "Số đối tượng đã khởi tố", "People prosecuted",
+               measure="kqth_people_prosecuted", group=_PROSECUTION),
+        ), "Thông tư 06/2025/TT-TTCP"),
     "01/TCD": Form(
         "01/TCD", "Tổng hợp kết quả tiếp công dân", "Citizen reception summary", (
             _c("1", "Tổng lượt tiếp", "Turns, total", formula="1=2+5", group=_RECV),

@@ -65,6 +65,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "resume": ((SUSPENDED,), ACCEPTED),
     "resolve": ((ACCEPTED,), RESOLVED),
     "close": ((RESOLVED,), CLOSED),
+    # The deciding agency records what enforcing its decision did (thi hành; 05/KQTH).
+    "enforce": ((RESOLVED,), None),
     "withdraw": (_PRE_RESOLUTION, WITHDRAWN),
     "designate_lead": ((RECEIVED, ROUTED, RETURNED, ACCEPTED), ROUTED),
 }

@@ -12,6 +12,7 @@ from complaints.models.case import (
     Routing,
     StageSpell,
 )
+from complaints.models.enforcement import Enforcement
 from complaints.models.escalation import Escalation, Notification, NotificationRead
 from complaints.models.event import AuditEvent
 from complaints.models.petitioner import Petitioner
@@ -46,6 +47,7 @@ __all__ = [
     "DeadlinePolicy",
     "DeskSubmission",
     "EndedSession",
+    "Enforcement",
     "Escalation",
     "EscalationStep",
     "PatternRule",

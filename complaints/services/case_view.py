@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 # Case actions offered on an agency's case page, in the order a head thinks of them.
 AGENCY_ACTIONS = ("accept", "refuse", "assign", "extend", "suspend", "resume", "resolve",
-                  "close", "return", "transfer", "withdraw")
+                  "enforce", "close", "return", "transfer", "withdraw")
 
 # Timeline labels (vi, en) of the audit actions written by the services.
 EVENT_LABELS = {
@@ -67,6 +67,8 @@ EVENT_LABELS = {
     "suspended": ("Tạm đình chỉ", "Suspended"),
     "resumed": ("Tiếp tục giải quyết", "Resumed"),
     "resolved": ("Giải quyết / kết luận", "Resolved"),
+    "enforcement_recorded": ("Ghi nhận kết quả thi hành quyết định / kết luận",
+                             "Enforcement of the decision recorded"),
     "closed": ("Kết thúc", "Closed"),
     "withdrawn": ("Rút đơn", "Withdrawn"),
     "signers_withdrawn": ("Người đứng đơn rút đơn, hồ sơ tiếp tục",
@@ -115,6 +117,7 @@ ACTION_LABELS = {
     "suspend": ("Tạm đình chỉ", "Suspend"),
     "resume": ("Tiếp tục", "Resume"),
     "resolve": ("Ghi nhận kết quả giải quyết", "Record the resolution"),
+    "enforce": ("Ghi nhận thi hành quyết định", "Record the enforcement"),
     "close": ("Kết thúc hồ sơ", "Close"),
     "return": ("Trả lại đơn", "Return"),
     "transfer": ("Chuyển cơ quan khác", "Transfer"),
@@ -188,6 +191,19 @@ DETAIL_LABELS = {
     "subject_changed": ("Trích yếu được ghi lại", "Subject restated"),
     "no_representative": ("Nhóm không còn người đại diện (có thể cần cử người mới)",
                           "No representative left (the group may choose a new one)"),
+    # The enforcement of a decision (services/enforcement.py).
+    "money_recovered": ("Tiền đã thu hồi cho Nhà nước (triệu đồng)",
+                        "Money recovered for the State (million VND)"),
+    "land_recovered": ("Đất đã thu hồi cho Nhà nước (m²)", "Land recovered for the State (m²)"),
+    "money_returned": ("Tiền đã trả lại cho tổ chức, cá nhân (triệu đồng)",
+                       "Money returned to organisations and individuals (million VND)"),
+    "land_returned": ("Đất đã trả lại cho tổ chức, cá nhân (m²)",
+                      "Land returned to organisations and individuals (m²)"),
+    "people_disciplined": ("Số người đã bị xử lý kỷ luật", "People disciplined"),
+    "officials_disciplined": ("Trong đó: cán bộ, công chức", "Of whom officials"),
+    "cases_prosecuted": ("Số vụ đã khởi tố", "Cases prosecuted"),
+    "people_prosecuted": ("Số đối tượng đã khởi tố", "People prosecuted"),
+    "corrected": ("Sửa số liệu đã ghi nhận", "Correction of a record"),
 }
 # A petitioner's particulars (services/corrections.PERSON_FIELDS), as the forms name them.
 _PERSON_FIELD_LABELS = {
@@ -372,7 +388,15 @@ def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS,
         actions.remove("extend")
     if "extend_handling" in actions and not _handling_extension_left(case, events):
         actions.remove("extend_handling")
+    if "enforce" in actions and not _has_something_to_enforce(case):
+        actions.remove("enforce")
     return actions
+
+
+def _has_something_to_enforce(case: Case) -> bool:
+    from complaints.services import enforcement
+
+    return enforcement.has_something_to_enforce(case)
 
 
 def _handling_extension_left(case: Case, events=None) -> bool:

@@ -1,7 +1,7 @@
 """Reports built in the background: enqueue, claim, run with progress, purge old files.
 
 Which reports go here (the rest stays synchronous, built on the request):
-- "official": the four official forms (02/XLD, 03/GQKN, 04/GQTC, 01/TCD) of a period and
+- "official": the official forms (02/XLD, 03/GQKN, 04/GQTC, 05/KQTH, 01/TCD) of a period and
   an agency subtree in one workbook, one sheet each. A single form's page and its Excel
   stay synchronous: one row per unit, counted in grouped queries (see bench/README.md).
 - "workbook": the combined workbook of cases, escalations and scorecards. Its size grows
@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 KINDS = ("official", "workbook")
 ROLES = ("inspector", "admin", "agency_head")
-OFFICIAL_FORMS = ("02/XLD", "03/GQKN", "04/GQTC", "01/TCD")
+OFFICIAL_FORMS = ("02/XLD", "03/GQKN", "04/GQTC", "05/KQTH", "01/TCD")
 MAX_ATTEMPTS = 3
 FILENAME = re.compile(r"^report-\d+-[0-9a-f]{16}\.xlsx$")
 Commit = Callable[[], None]

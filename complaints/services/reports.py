@@ -24,7 +24,11 @@ drops the resolution deadline), the routing history says what held at the period
   start; resolved = clock stopped in the period; on time = stopped on or before its due
   day. A matter transferred or returned in the period is counted by neither the unit it
   left (it no longer held it at the end) nor, until it accepts it, the one it went to.
+  Their petitions (số đơn beside số vụ việc) are the letters of those same matters
+  received by the period's end, however many concern one matter.
 - Reception (01/TCD): the unit's reception sessions held in the period.
+- Enforcement (05/KQTH): the decisions and conclusions that order something, by the unit
+  that decided them, with what enforcing them did (services/enforcement.py).
 """
 
 from __future__ import annotations
@@ -35,12 +39,21 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from complaints.domain import history
+from complaints.domain import enforcement as enforcement_rules
+from complaints.domain import history, states
 from complaints.domain import reports as forms
 from complaints.domain.catalog import INELIGIBLE_FILINGS, REPORT_CATEGORIES
 from complaints.domain.text import name_order
 from complaints.extensions import db
-from complaints.models import Agency, Case, CaseDeadline, Field, Petition, ReceptionSession
+from complaints.models import (
+    Agency,
+    Case,
+    CaseDeadline,
+    Enforcement,
+    Field,
+    Petition,
+    ReceptionSession,
+)
 from complaints.services import report_history
 from complaints.services.case_view import agency_name
 from complaints.services.inspection import agency_subtree
@@ -73,12 +86,33 @@ class Measure:
     where: Callable  # (start, end) -> SQL condition
     distinct: Callable | None = None  # () -> column counted distinct instead
     moved: Callable | None = None  # (accepted on, start, end) -> bool
+    # Complaints, denunciations: count each matter's petitions (letters received by the
+    # period's end) instead of `value` — the forms' số đơn beside số vụ việc.
+    per_petition: bool = False
 
     def aggregate(self, start: date, end: date):
         condition = self.where(start, end)
         if self.distinct is not None:
             return func.count(func.distinct(case((condition, self.distinct()), else_=None)))
-        return func.coalesce(func.sum(case((condition, self.value()), else_=0)), 0)
+        value = _petitions_of_case(end) if self.per_petition else self.value()
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def _petitions_of_case(end: date):
+    """SQL: the number of the case's petitions received by `end` (correlated to Case)."""
+    return (select(func.count(Petition.id))
+            .where(Petition.case_id == Case.id, Petition.received_on <= end)
+            .correlate(Case).scalar_subquery())
+
+
+def _petition_counts(case_ids: set[int], end: date) -> dict[int, int]:
+    """{case id: its petitions received by `end`} (the matters the history adds)."""
+    if not case_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Petition.case_id, func.count(Petition.id))
+        .where(Petition.case_id.in_(sorted(case_ids)), Petition.received_on <= end)
+        .group_by(Petition.case_id)).all())
 
 
 def _handled_on(e):
@@ -188,11 +222,62 @@ def _kind_measures(prefix: str, base: str, main: tuple[str, str, str]) -> dict[s
         **{f"{prefix}_{name}": Measure(base, lambda column=column: _sum(column), _stopped)
            for name, column in _FIGURES.items()},
     }
+    # The petitions (đơn) of the matters carried over, accepted and resolved.
+    out[f"{prefix}_petitions_carried"] = Measure(base, _count, _carried, per_petition=True,
+                                                 moved=out[f"{prefix}_carried"].moved)
+    out[f"{prefix}_petitions_accepted"] = Measure(base, _count, _accepted, per_petition=True,
+                                                  moved=out[f"{prefix}_accepted"].moved)
+    out[f"{prefix}_petitions_resolved"] = Measure(base, _count, _stopped, per_petition=True)
     # Everything else that stopped the clock: withdrawal, second-round decisions.
     other = Measure(base, _count, lambda s, e: and_(
         _stopped(s, e), or_(Case.outcome.is_(None), Case.outcome.not_in(main))))
     out[f"{prefix}_other" if prefix == "kn" else f"{prefix}_withdrawn"] = other
     return out
+
+
+# 05/KQTH: the decisions to enforce (base "decision": a case decided, with its enforcement
+# record if any). Carried over = decided before the period, not enforced before it.
+_under_enforcement = lambda s, e: or_(Enforcement.enforced_on.is_(None),  # noqa: E731
+                                      Enforcement.enforced_on >= s)
+_enforced = lambda s, e: Enforcement.enforced_on.between(s, e)  # noqa: E731
+
+
+def _enforcement_measures() -> dict[str, Measure]:
+    due = {"money_recover": Case.money_to_recover, "land_recover": Case.land_to_recover,
+           "money_return": Case.money_to_return, "land_return": Case.land_to_return,
+           "discipline_due": Case.people_disciplined}
+    done = {"money_recovered": Enforcement.money_recovered,
+            "land_recovered": Enforcement.land_recovered,
+            "money_returned": Enforcement.money_returned,
+            "land_returned": Enforcement.land_returned,
+            "disciplined": Enforcement.people_disciplined,
+            "officials_disciplined": Enforcement.officials_disciplined,
+            "cases_prosecuted": Enforcement.cases_prosecuted,
+            "people_prosecuted": Enforcement.people_prosecuted}
+    return {
+        "kqth_carried": Measure("decision", _count, lambda s, e: and_(
+            Case.decision_on < s, _under_enforcement(s, e))),
+        "kqth_issued": Measure("decision", _count,
+                               lambda s, e: Case.decision_on.between(s, e)),
+        "kqth_enforced": Measure("decision", _count, _enforced),
+        # What the decisions of column 1 (carried over or issued) ordered.
+        **{f"kqth_{name}": Measure("decision", lambda column=column: _sum(column),
+                                   _under_enforcement) for name, column in due.items()},
+        "kqth_investigation_due": Measure(
+            "decision", lambda: _flag(Case.sent_to_investigation.is_(True)),
+            _under_enforcement),
+        # What enforcing the decisions of column 4 did.
+        **{f"kqth_{name}": Measure("decision", lambda column=column: _sum(column), _enforced)
+           for name, column in done.items()},
+    }
+
+
+def _to_enforce():
+    """SQL: the case's decision orders something (domain.enforcement.to_enforce)."""
+    return and_(Case.kind.in_(enforcement_rules.KINDS),
+                Case.status.in_((states.RESOLVED, states.CLOSED)),
+                or_(Case.sent_to_investigation.is_(True),
+                    *(getattr(Case, name) > 0 for name in enforcement_rules.ORDERS)))
 
 
 MEASURES: dict[str, Measure] = {
@@ -286,6 +371,7 @@ MEASURES: dict[str, Measure] = {
     **_session_figures("tcd_periodic", _leaders_periodic, "people", "first", "repeated",
                        "delegations", "delegation_people", "delegation_matters"),
     **_session_figures("tcd_unscheduled_head", _head_unscheduled, *_SESSION_FIGURES),
+    **_enforcement_measures(),
 }
 
 
@@ -298,6 +384,11 @@ def _base_query(base: str, unit_ids: list[int]):
     if base == "reception":
         unit = ReceptionSession.agency_id
         return unit, lambda cols: select(*cols).where(unit.in_(unit_ids))
+    if base == "decision":  # the unit that decided (a decided case moves no more)
+        unit = Case.agency_id
+        return unit, lambda cols: select(*cols).select_from(Case).outerjoin(
+            Enforcement, Enforcement.case_id == Case.id).where(unit.in_(unit_ids),
+                                                               _to_enforce())
     unit = Case.agency_id
     return unit, lambda cols: select(*cols).select_from(CaseDeadline).join(
         Case, Case.id == CaseDeadline.case_id).where(
@@ -307,7 +398,8 @@ def _base_query(base: str, unit_ids: list[int]):
 # Every measure needs rows that began by the period's end (received, accepted, held):
 # one condition that lets each base's single pass skip the later rows.
 _BEGUN = {"petition": lambda e: Petition.received_on <= e,
-          "reception": lambda e: ReceptionSession.held_on <= e}
+          "reception": lambda e: ReceptionSession.held_on <= e,
+          "decision": lambda e: Case.decision_on <= e}
 
 
 def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
@@ -331,10 +423,15 @@ def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
             for code, value in zip(base_codes, values, strict=True):
                 out[unit_id][code] = value
         moved = [c for c in base_codes if MEASURES[c].moved is not None]
-        for spell in report_history.moved_spells(unit_ids, base, end) if moved else ():
+        spells = report_history.moved_spells(unit_ids, base, end) if moved else []
+        letters = _petition_counts({s.case_id for s in spells}, end) if any(
+            MEASURES[c].per_petition for c in moved) else {}
+        for spell in spells:
             for code in moved:
                 if MEASURES[code].moved(spell.accepted_on, start, end):
-                    out[spell.agency_id][code] = out[spell.agency_id].get(code, 0) + 1
+                    weight = letters.get(spell.case_id, 0) if MEASURES[code].per_petition \
+                        else 1
+                    out[spell.agency_id][code] = out[spell.agency_id].get(code, 0) + weight
     return out
 
 

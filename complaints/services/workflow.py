@@ -22,6 +22,7 @@ from complaints.permissions import can_act, lead_refusal
 from complaints.services import (
     audit,
     deadlines,
+    enforcement,
     escalation,
     notifications,
     withdrawal_notify,
@@ -698,4 +699,5 @@ ACTIONS = {
     "return": return_case, "transfer": transfer, "resolve": resolve, "close": close,
     "withdraw": withdraw, "suspend": suspend, "resume": resume, "file": file_away,
     "guide": guide, "forward": forward, "extend_handling": extend_handling,
+    "enforce": enforcement.enforce,
 }

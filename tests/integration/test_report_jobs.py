@@ -227,13 +227,13 @@ def test_workbook_writes_citizens_formulas_as_text(world):
     assert not [c for ws in book for r in ws.iter_rows() for c in r if c.data_type == "f"]
 
 
-def test_official_pack_has_the_four_forms(world):
+def test_official_pack_has_the_official_forms(world):
     report_jobs.enqueue(world["users"]["inspector"], "official", "P", Q4, NOW)
     db.session.commit()
     (job,) = _run_all()
     assert job.status == "done"
     book = load_workbook(report_jobs.file_path(job, _folder()), read_only=True)
-    assert book.sheetnames == ["02-XLD", "03-GQKN", "04-GQTC", "01-TCD"]
+    assert book.sheetnames == ["02-XLD", "03-GQKN", "04-GQTC", "05-KQTH", "01-TCD"]
 
 
 def test_a_failing_build_marks_the_job_failed_with_the_error(world, monkeypatch):

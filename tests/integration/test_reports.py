@@ -143,18 +143,24 @@ def test_03_gqkn_complaints(world):
     rows = _by_unit(report)
     assert rows["D"] == _zero("03/GQKN", **{
         "1": 3, "2": 2, "3": 1, "4": 2, "5": 1, "6": 1, "7": 0, "8": 0, "9": 1, "10": 1,
-        "11": 12.5, "12": 0, "13": 3, "14": 0, "15": 1})
+        "11": 12.5, "12": 0, "13": 3, "14": 0, "15": 1,
+        # Columns 25–29: the petitions of those matters, one letter each.
+        "25": 3, "26": 2, "27": 1, "28": 2, "29": 1})
     assert report.total == rows["D"]
 
 
 def test_04_gqtc_denunciations_and_total_row(world):
     report = reports.build_report("04/GQTC", "P", Q3)
     rows = _by_unit(report)
+    # Columns 22–26, the petitions of the matters: CC, one matter, has two letters (its
+    # own and that of 25/07).
     assert rows["D"] == _zero("04/GQTC", **{
-        "1": 1, "3": 1, "4": 1, "7": 1, "9": 1, "12": 2, "13": 1})
-    assert rows["C"] == _zero("04/GQTC", **{"1": 1, "3": 1, "4": 1, "8": 1, "9": 1})
+        "1": 1, "3": 1, "4": 1, "7": 1, "9": 1, "12": 2, "13": 1, "22": 2, "24": 2, "25": 2})
+    assert rows["C"] == _zero("04/GQTC", **{"1": 1, "3": 1, "4": 1, "8": 1, "9": 1,
+                                            "22": 1, "24": 1, "25": 1})
     assert report.total == _zero("04/GQTC", **{
-        "1": 2, "3": 2, "4": 2, "7": 1, "8": 1, "9": 2, "12": 2, "13": 1})
+        "1": 2, "3": 2, "4": 2, "7": 1, "8": 1, "9": 2, "12": 2, "13": 1,
+        "22": 3, "24": 3, "25": 3})
     # The total row obeys the numbered row's formulas.
     for column in report.form.columns:
         if column.formula:

@@ -137,6 +137,31 @@ class ResolveForm(ConfirmMixin, Form):
 FIGURES = decisions.FIGURES
 
 
+class EnforceForm(ConfirmMixin, Form):
+    """What enforcing the decision actually did (thi hành; services/enforcement.py): an
+    amount or count left empty is 0; the service bounds them (domain/enforcement.py)."""
+
+    enforced_on = DateField(_l("Ngày thi hành xong quyết định / kết luận"),
+                            format=DATE_FORMATS,
+                            validators=[InputRequired(_l("Nhập ngày thi hành xong quyết "
+                                                         "định."))])
+    money_recovered = LocalDecimalField(_l("Tiền đã thu hồi cho Nhà nước (triệu đồng)"),
+                                        places=2, validators=[Optional()])
+    land_recovered = LocalDecimalField(_l("Đất đã thu hồi cho Nhà nước (m²)"), places=2,
+                                       validators=[Optional()])
+    money_returned = LocalDecimalField(_l("Tiền đã trả lại cho tổ chức, cá nhân (triệu đồng)"),
+                                       places=2, validators=[Optional()])
+    land_returned = LocalDecimalField(_l("Đất đã trả lại cho tổ chức, cá nhân (m²)"),
+                                      places=2, validators=[Optional()])
+    people_disciplined = IntegerField(_l("Số người đã bị xử lý kỷ luật"),
+                                      validators=[Optional()])
+    officials_disciplined = IntegerField(_l("Trong đó: cán bộ, công chức"),
+                                         validators=[Optional()])
+    cases_prosecuted = IntegerField(_l("Số vụ đã khởi tố"), validators=[Optional()])
+    people_prosecuted = IntegerField(_l("Số đối tượng đã khởi tố"), validators=[Optional()])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+
+
 class CloseForm(ConfirmMixin, Form):
     pass
 
@@ -164,12 +189,12 @@ ACTION_FORMS = {
     "accept": AcceptForm, "refuse": RefuseForm, "assign": AssignForm, "extend": ExtendForm,
     "return": ReturnForm, "transfer": TransferForm, "suspend": SuspendForm,
     "resume": ResumeForm, "resolve": ResolveForm, "close": CloseForm,
-    "withdraw": WithdrawForm,
+    "withdraw": WithdrawForm, "enforce": EnforceForm,
 }
 # Final, destructive or irreversible acts ask again before they are done (ux.md): a
 # resolution cannot be undone, a suspension stops the resolution clock.
 CONFIRM_ACTIONS = frozenset({"refuse", "return", "transfer", "suspend", "resolve", "close",
-                             "withdraw"})
+                             "withdraw", "enforce"})
 # What the flash says once an action is done (the action label alone read badly).
 DONE_MESSAGES = {
     "accept": _l("Đã thụ lý hồ sơ."),
@@ -183,6 +208,7 @@ DONE_MESSAGES = {
     "resolve": _l("Đã ghi nhận kết quả giải quyết."),
     "close": _l("Đã kết thúc hồ sơ."),
     "withdraw": _l("Đã ghi nhận việc rút đơn."),
+    "enforce": _l("Đã ghi nhận kết quả thi hành quyết định."),
 }
 # A withdrawal that leaves other petitioners: the case goes on (domain.md).
 PARTLY_WITHDRAWN = _l("Đã ghi nhận việc rút đơn của người được chọn; hồ sơ tiếp tục được "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -15,12 +15,13 @@ from wtforms.fields.choices import SelectChoice
 
 from complaints import clock
 from complaints.domain import catalog, policies, states
+from complaints.domain import enforcement as enforcement_rules
 from complaints.domain.states import InvalidTransition
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Case, Routing, User
 from complaints.permissions import can_act, can_view, lead_refusal, roles_required
-from complaints.services import case_view, deadlines, queries, workflow
+from complaints.services import case_view, deadlines, enforcement, queries, workflow
 from complaints.services import search as search_service
 from complaints.services.errors import NotAllowed, ValidationFailed
 from complaints.web import withdrawal_form
@@ -323,6 +324,31 @@ def _prepare(form, action: str, case: Case) -> dict:
             del form.complexity
     elif action == "withdraw":
         hints.update(withdrawal_form.prepare(form, case, current_user))
+    elif action == "enforce":
+        hints.update(_prepare_enforcement(form, case))
+    return hints
+
+
+def _prepare_enforcement(form, case: Case) -> dict:
+    """Fill the form with what was recorded before (a correction); hint what the decision
+    ordered beside each amount (the most that can be recovered or returned)."""
+    record = enforcement.record_of(case)
+    if not form.is_submitted():
+        if record is not None:
+            for name in (*enforcement_rules.FIGURES, "note"):
+                getattr(form, name).data = getattr(record, name)
+            form.enforced_on.data = record.enforced_on
+        else:
+            form.enforced_on.data = clock.today()
+    hints = {"enforced_on": _("Quyết định / kết luận số %(number)s ký ngày %(on)s.",
+                              number=case.decision_number or "—",
+                              on=f"{case.decision_on:%d/%m/%Y}" if case.decision_on else "—")}
+    for name, ordered in enforcement_rules.AMOUNTS.items():
+        hints[name] = _("Theo quyết định / kết luận: %(due)s.",
+                        due=format_decimal(getattr(case, ordered) or 0, format="#,##0.00"))
+    if case.people_disciplined:
+        hints["people_disciplined"] = _("Quyết định / kết luận kiến nghị xử lý kỷ luật "
+                                        "%(count)s người.", count=case.people_disciplined)
     return hints
 
 
@@ -367,6 +393,11 @@ def _figures(data: dict) -> dict:
     return figures
 
 
+def _enforcement_figures(data: dict) -> dict:
+    """The enforcement's figures as the form gives them (empty: none, i.e. 0)."""
+    return {name: data.get(name) for name in enforcement_rules.FIGURES}
+
+
 # Confirmed actions whose decision date the service checks: refused before the confirmation
 # page, not after Confirm (resolve, suspend, return and transfer are checked whole, above).
 DATE_CHECKED = frozenset({"refuse", "withdraw"})
@@ -390,6 +421,9 @@ def _check(action: str, case: Case, form, today) -> None:
     elif action == "transfer":
         workflow.check_transfer(case, data["to_agency_code"], data["reason"], actor, today,
                                 decided_on=data.get("decided_on"))
+    elif action == "enforce":
+        enforcement.check_enforce(case, data.get("enforced_on"), _enforcement_figures(data),
+                                  data.get("note"), actor, today)
     elif action in DATE_CHECKED:
         if action in workflow.REASON_REQUIRED:  # an invisible reason, refused only once
             workflow.check_reason(action, data.get("reason"))  # confirmed (QA round 13)
@@ -429,6 +463,9 @@ def _call(action: str, case: Case, form, now, today):
                                 figures=_figures(data))
     if action == "close":
         return workflow.close(case, actor, now, today)
+    if action == "enforce":
+        return enforcement.enforce(case, data.get("enforced_on"), _enforcement_figures(data),
+                                   data.get("note"), actor, now, today)
     if action == "withdraw":
         return workflow.withdraw(case, data["reason"], actor, now, today,
                                  decided_on=decided_on,
@@ -447,6 +484,9 @@ def _unavailable(action: str, case: Case) -> str | None:
     if action == "extend" and not case_view.extension_left(case):
         return _("Thời hạn giải quyết của hồ sơ này không thể gia hạn thêm: quy định áp dụng "
                  "không cho phép hoặc đã gia hạn đủ số lần. Hồ sơ không thay đổi.")
+    if action == "enforce" and not enforcement.has_something_to_enforce(case):
+        return _("Quyết định / kết luận của hồ sơ này không có nội dung phải thi hành. "
+                 "Hồ sơ không thay đổi.")
     return None
 
 

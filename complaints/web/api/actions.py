@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from marshmallow import Schema
 
-from complaints.services import routing, workflow
+from complaints.domain.enforcement import FIGURES as ENFORCEMENT_FIGURES
+from complaints.services import enforcement, routing, workflow
 from complaints.services.errors import ValidationFailed
 from complaints.web.api import schemas as s
 
@@ -68,6 +69,12 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         c, b["outcome"], b["decision_number"], b["summary"], a, n, t,
         decided_on=b["decided_on"], figures=_figures(b)),
         "Record the decision or conclusion (giải quyết / kết luận) — agency head"),
+    "enforce": ActionSpec(s.EnforceSchema, lambda c, b, a, n, t: enforcement.enforce(
+        c, b["enforced_on"], {name: b[name] for name in ENFORCEMENT_FIGURES}, b["note"],
+        a, n, t),
+        "Record (or correct) what enforcing the decision or conclusion actually did (thi "
+        "hành: money and land recovered or returned, people disciplined, prosecutions) — "
+        "head of the agency that decided"),
     "close": ActionSpec(s.CloseSchema, lambda c, b, a, n, t: workflow.close(c, a, n, t),
                         "Close a resolved case (kết thúc) — agency head"),
     "withdraw": ActionSpec(s.WithdrawSchema, lambda c, b, a, n, t: workflow.withdraw(

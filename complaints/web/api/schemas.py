@@ -678,6 +678,24 @@ class ResolveSchema(BaseSchema):
     people_sent_to_investigation = _figure_count()
 
 
+class EnforceSchema(BaseSchema):
+    """What enforcing the decision actually did (thi hành; 05/KQTH); a figure left out
+    is 0. Amounts are bounded by what the decision ordered."""
+    enforced_on = _date(metadata={"description": "The day the decision was enforced: not "
+                                                 "before the decision, not in the future."})
+    money_recovered = _amount(metadata={"description": "Million VND, for the State."})
+    land_recovered = _amount(metadata={"description": "m², for the State."})
+    money_returned = _amount(metadata={"description": "Million VND, to organisations and "
+                                                      "individuals."})
+    land_returned = _amount(metadata={"description": "m², to organisations and individuals."})
+    people_disciplined = _figure_count()
+    officials_disciplined = _figure_count(metadata={"description": "Of the people "
+                                                                   "disciplined."})
+    cases_prosecuted = _figure_count()
+    people_prosecuted = _figure_count()
+    note = _text(2000)
+
+
 class CloseSchema(BaseSchema):
     pass
 

@@ -104,7 +104,7 @@ DEFAULT_FORM = "02/XLD"
 EXPORTS = ("xlsx",)  # the formats this page downloads; any other is refused, not ignored
 
 
-REPORT_KIND_LABELS = {"official": _l("Bộ biểu mẫu báo cáo (4 biểu)"),
+REPORT_KIND_LABELS = {"official": _l("Bộ biểu mẫu báo cáo (5 biểu)"),
                       "workbook": _l("Sổ tổng hợp: hồ sơ, leo thang, bảng điểm")}
 REPORT_STATUS_LABELS = {"queued": _l("Đang chờ"), "running": _l("Đang tạo"),
                         "done": _l("Hoàn thành"), "failed": _l("Lỗi")}

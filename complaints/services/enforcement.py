@@ -1,0 +1,100 @@
+"""Record the enforcement of a resolved case's decision (thi hành quyết định giải quyết
+khiếu nại, kết luận nội dung tố cáo): what 05/KQTH counts.
+
+The head of the agency that decided records, once the decision has been enforced, the date
+and what was actually done: money and land recovered for the State or returned to
+organisations and individuals, people disciplined (of whom officials), cases and people
+prosecuted. A later correction changes the record in place; every change is an audit event
+of the case ("enforcement_recorded"). The rules are in domain/enforcement.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from complaints.domain import enforcement as rules
+from complaints.domain.messages import N_
+from complaints.extensions import db
+from complaints.models import Case, Enforcement, User
+from complaints.services import audit
+from complaints.services.errors import ValidationFailed
+
+ACTION = "enforce"
+EVENT = "enforcement_recorded"
+NOTE_MAX = 2000
+
+
+def ordered(case: Case) -> dict[str, Any]:
+    """What the case's decision ordered (its outcome figures, Case columns)."""
+    return {name: getattr(case, name)
+            for name in (*rules.ORDERS, "sent_to_investigation")}
+
+
+def has_something_to_enforce(case: Case) -> bool:
+    """Is the case's decision one to enforce (domain.enforcement.to_enforce)?"""
+    return case.decision_on is not None and rules.to_enforce(case.kind, ordered(case))
+
+
+def record_of(case: Case) -> Enforcement | None:
+    """The case's enforcement record, if one was made."""
+    if case.id is None:
+        return None
+    return db.session.scalar(select(Enforcement).where(Enforcement.case_id == case.id))
+
+
+def check_enforce(case: Case, enforced_on: date | None, figures: Mapping[str, Any],
+                  note: str | None, actor: User | None, today: date
+                  ) -> tuple[date, dict[str, Any], str | None]:
+    """Refuse an enforcement record as `enforce` would, changing nothing (the page confirms
+    first); return its date, its figures cleaned and its note."""
+    from complaints.services import workflow  # workflow lists this action among its own
+
+    workflow._transition(case, ACTION, actor)  # the head of the deciding agency; resolved
+    if not has_something_to_enforce(case):
+        raise ValidationFailed({"case": N_(
+            "Quyết định / kết luận của hồ sơ này không có nội dung phải thi hành.")})
+    errors: dict[str, str] = {}
+    message = rules.date_error(enforced_on, case.decision_on, today)
+    if message:
+        errors["enforced_on"] = message
+    values, figure_errors = rules.clean(figures, ordered(case))
+    errors.update(figure_errors)
+    try:
+        note = workflow.optional_text(note, "note")
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if note and len(note) > NOTE_MAX:
+        errors["note"] = N_("Tối đa %(max)s ký tự.", max=NOTE_MAX)
+    if errors:
+        raise ValidationFailed(errors)
+    return enforced_on, values, note
+
+
+def enforce(case: Case, enforced_on: date | None, figures: Mapping[str, Any],
+            note: str | None, actor: User | None, now: datetime, today: date) -> Case:
+    """Record (or correct) what enforcing the case's decision actually did (thi hành)."""
+    from complaints.services import workflow
+
+    workflow.hold(case)
+    on, values, note = check_enforce(case, enforced_on, figures, note, actor, today)
+    row = record_of(case)
+    new = {"enforced_on": on, **values, "note": note}
+    if row is None:
+        row = Enforcement(case_id=case.id, created_at=now)
+        db.session.add(row)
+    elif all(getattr(row, name) == value for name, value in new.items()):
+        return case  # nothing changed: no event
+    corrected = row.id is not None
+    for name, value in new.items():
+        setattr(row, name, value)
+    row.recorded_by_id = actor.id if actor else None
+    row.updated_at = now
+    db.session.flush()
+    audit.record_case(case, EVENT, actor, now, {
+        "status": case.status, "on": on, **values,
+        **({"note": note} if note else {}), **({"corrected": True} if corrected else {})})
+    return case
