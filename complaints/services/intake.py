@@ -887,6 +887,10 @@ def correct_history(case: Case, petition_id: int, history: str | None, reason: s
     if errors:
         raise ValidationFailed(errors)
     before, petition.history = petition.history, history
+    if petition.reception_session_id is not None and not petition.is_duplicate:
+        from complaints.services import reception_sessions  # it imports this module
+
+        reception_sessions.history_corrected(petition.reception_session_id, before, history)
     db.session.flush()
     audit.record_case(case, "petition_history_corrected", actor, now, {
         "petition": petition.id, "history_before": before, "history": history,

@@ -175,6 +175,35 @@ def petition_counts(petitions: list[intake.CaseData | JoinedPetition],
     return out
 
 
+def _matter_key(history: str | None) -> str:
+    return "matters_first" if history in (None, histories.FIRST) else "matters_repeated"
+
+
+def history_corrected(session_id: int, before: str, after: str) -> None:
+    """A letter that opened a case at the session had its history corrected: its matter
+    moves between first-time and repeated in the session's stored figures (01/TCD), as
+    02/XLD follows the correction (session 16 left this out)."""
+    old, new = _matter_key(before), _matter_key(after)
+    session = db.session.get(ReceptionSession, session_id)
+    if session is None or old == new:
+        return
+    setattr(session, old, max(0, getattr(session, old) - 1))
+    setattr(session, new, getattr(session, new) + 1)
+
+
+def matter_split(session_id: int, history: str, people: int) -> None:
+    """A letter raised at the session was split into one more case (services/splitting.py):
+    one more matter there, of a delegation too when five or more signed it; the turn and
+    the people were counted with the letter."""
+    session = db.session.get(ReceptionSession, session_id)
+    if session is None:
+        return
+    key = _matter_key(history)
+    setattr(session, key, getattr(session, key) + 1)
+    if people >= intake.GROUP_SIZE:
+        session.delegation_matters += 1
+
+
 def counts_with_petitions(data: SessionData, saved: list[str] | None = None
                           ) -> dict[str, int]:
     """The figures stored with a session: each typed figure, raised to what the petitions

@@ -33,7 +33,7 @@ from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Petition, User
 from complaints.permissions import can_add_petition, can_see_link
-from complaints.services import audit, intake
+from complaints.services import audit, intake, reception_sessions
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 DENUNCIATION = "denunciation"
@@ -161,6 +161,9 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
     new_case = db.session.get(Case, opened.case_id)
     part = letter_of(new_case)
     part.split_from_id = letter.id
+    if letter.reception_session_id is not None:  # one more matter raised at the session
+        reception_sessions.matter_split(letter.reception_session_id, part.history,
+                                        len(signers))
 
     # The letter's words as written: kept beside it (letter_text) from its first split on;
     # once split, the case's content is the desk's restatement, never the letter (QA 38).
