@@ -35,6 +35,7 @@ from unidecode import unidecode
 
 from complaints.clock import LOCAL_TZ
 from complaints.domain import deadlines as dl
+from complaints.domain import enforcement as enforcement_rules
 from complaints.domain import escalation as esc_rules
 from complaints.domain.policies import PolicyRule, select_policy
 from complaints.domain.text import fold
@@ -57,6 +58,7 @@ from complaints.models import (
 from complaints.services import (
     audit,
     deadlines,
+    enforcement,
     intake,
     scorecard_summary,
     splitting,
@@ -940,7 +942,23 @@ class _Storyteller:
     def story_closed(self) -> None:
         t = self._receive((50, 182))
         if self.route(t) and self.accept(t) and self.assign(t) and self.resolve(t):
+            self.enforce(t)
             self.close(t)
+
+    def enforce(self, t: _Track) -> bool:
+        """Record the decision's enforcement (05/KQTH), most often in full, before closing."""
+        case = t.case
+        if not enforcement.has_something_to_enforce(case):
+            return False
+        share = Decimal(1) if self.rng.random() < 0.7 else Decimal("0.5")
+        figures = {done: (getattr(case, due) * share).quantize(Decimal("0.01"))
+                   for done, due in enforcement_rules.AMOUNTS.items() if getattr(case, due)}
+        figures.update(people_disciplined=case.people_disciplined or 0,
+                       officials_disciplined=case.officials_disciplined or 0,
+                       cases_prosecuted=1 if case.sent_to_investigation else 0,
+                       people_prosecuted=case.people_sent_to_investigation or 0)
+        return self._act(t, self._later(t, 3, 20), lambda now, day: enforcement.enforce(
+            case, day, figures, None, self._head(t), now, day))
 
     def story_filed(self) -> None:
         t = self._receive((2, 180), eligible=self.rng.random() < 0.5)
