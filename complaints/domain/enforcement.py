@@ -38,6 +38,12 @@ ORDERS = ("money_to_recover", "land_to_recover", "money_to_return", "land_to_ret
           "people_sent_to_investigation")
 
 
+# The second-round outcome that annuls or amends the first decision (catalog
+# RESOLUTION_OUTCOMES "annulled"): the first then orders nothing more; the second decision
+# is the one enforced.
+ANNULLING = "annulled"
+
+
 def to_enforce(kind: str, ordered: Mapping[str, Any]) -> bool:
     """Does a decision of this kind with these figures (Case columns) order something?"""
     if kind not in KINDS:

@@ -66,7 +66,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "resolve": ((ACCEPTED,), RESOLVED),
     "close": ((RESOLVED,), CLOSED),
     # The deciding agency records what enforcing its decision did (thi hành; 05/KQTH).
-    "enforce": ((RESOLVED,), None),
+    # Enforcing a decision often outlasts the case's file: a closed case may still record
+    # it (QA round 39: closed first, it stayed "not yet enforced" in 05/KQTH for ever).
+    "enforce": ((RESOLVED, CLOSED), None),
     "withdraw": (_PRE_RESOLUTION, WITHDRAWN),
     "designate_lead": ((RECEIVED, ROUTED, RETURNED, ACCEPTED), ROUTED),
 }

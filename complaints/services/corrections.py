@@ -11,17 +11,20 @@ erased or anonymised (complaints/services/personal_data.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from complaints.domain import contacts
+from complaints.domain.catalog import INELIGIBLE_FILINGS
 from complaints.domain.confidentiality import names_denouncer
 from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_
+from complaints.domain.states import FINAL_STATUSES
 from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
 from complaints.models import Case, Petition, Petitioner, PetitionSigner, User
+from complaints.permissions import can_see_identity
 from complaints.services import audit, intake
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 
@@ -65,15 +68,19 @@ def _typed(data: PersonData) -> dict[str, str | None]:
             "address": (data.address or "").strip() or None}
 
 
-def _denunciations_signed(petitioner_id: int) -> list[Case]:
+def _cases_signed(petitioner_id: int) -> list[Case]:
     return list(db.session.scalars(
         select(Case).join(Petition, Petition.case_id == Case.id)
         .join(PetitionSigner, PetitionSigner.petition_id == Petition.id)
-        .where(PetitionSigner.petitioner_id == petitioner_id, Case.kind == "denunciation")
-        .distinct()))
+        .where(PetitionSigner.petitioner_id == petitioner_id).distinct().order_by(Case.id)))
 
 
-def _person_errors(case: Case, person: Petitioner, data: PersonData) -> dict[str, str]:
+def _person_errors(person: Petitioner, data: PersonData, affected: list[Case],
+                   actor: User) -> dict[str, str]:
+    """What is wrong with the typed particulars, judged on what the desk may see only:
+    `affected`, the cases whose signer changes, all of which it may see; an ID number on
+    record for someone it may not see is no error (as at intake: a refusal would tell that
+    the number is on record; QA rounds 39 and 40)."""
     errors: dict[str, str] = {}
     if blank(data.full_name):
         errors["full_name"] = N_("Nhập họ và tên.")
@@ -90,12 +97,14 @@ def _person_errors(case: Case, person: Petitioner, data: PersonData) -> dict[str
     typed = _typed(data)
     number = typed["id_number"]
     if number and number != person.id_number:
-        other = db.session.scalar(select(Petitioner.full_name).where(
-            Petitioner.id_number == number, Petitioner.id != person.id).limit(1))
-        if other is not None and fold(other) != fold(typed["full_name"]):
+        known = intake.visible_people([intake.PetitionerData(full_name=typed["full_name"],
+                                                             id_number=number)], actor)
+        other = known.get(number)
+        if other is not None and other.id != person.id and (
+                fold(other.full_name) != fold(typed["full_name"])):
             errors["id_number"] = N_("Số định danh này đã được ghi nhận cho một người có họ "
                                      "tên khác: kiểm tra lại số định danh hoặc họ tên.")
-    denounced = _denunciations_signed(person.id)
+    denounced = [c for c in affected if c.kind == "denunciation"]
     # A subject is shown to readers who may not know who denounced: a denouncer it would
     # name after the correction would be exposed there (as at intake).
     if any(names_denouncer(c.subject, [data]) for c in denounced):
@@ -109,20 +118,33 @@ def _person_errors(case: Case, person: Petitioner, data: PersonData) -> dict[str
 
 
 def correct_person(case: Case, petitioner_id: int, data: PersonData, reason: str | None,
-                   actor: User, now: datetime) -> list[str]:
+                   actor: User, now: datetime, today: date | None = None) -> list[str]:
     """Correct a signer's particulars (name, ID number, phone, e-mail, address) typed wrongly
-    at intake, or learnt since. The person's record is one for all their cases, so every
-    case of theirs reads the corrected particulars. Returns the fields changed.
+    at intake, or learnt since. Returns the fields changed.
+
+    The person's record is one for all their cases, and every case of theirs reads the
+    corrected particulars — when the desk may see them all (intake's rule for filing under
+    a known person). A record that also signs a case the desk may not see (another desk's,
+    a denunciation it may not know of) is left as it is, and the signatures of this case
+    move to a new record with the corrected particulars: nothing tells the desk that the
+    person has other cases, and it cannot change where another case's news goes (QA round
+    40). The mass check runs again on the cases whose people changed (QA round 39).
     Permission is the caller's (permissions.can_add_petition: the desk that received it)."""
+    from complaints.services import escalation, escalation_patterns
+
     _hold(case)
-    signers = {s.petitioner_id for p in case.petitions for s in p.signers}
-    if petitioner_id not in signers:
+    signatures = [s for p in case.petitions for s in p.signers
+                  if s.petitioner_id == petitioner_id]
+    if not signatures:
         raise NotFound(str(petitioner_id))
     person = db.session.get(Petitioner, petitioner_id)
     if person.anonymised_at is not None:
         raise NotAllowed(N_("Thông tin của người này đã được xóa theo thời hạn lưu trữ: không "
                             "sửa được."))
-    errors = _person_errors(case, person, data)
+    signed = _cases_signed(person.id)
+    shared = any(not can_see_identity(actor, c) for c in signed)
+    affected = [case] if shared else signed
+    errors = _person_errors(person, data, affected, actor)
     reason = _reason(reason, errors)
     changed: list[str] = []
     if not errors:
@@ -133,12 +155,27 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData, reason: str
                                      "để sửa.")
     if errors:
         raise ValidationFailed(errors)
-    for name in changed:
-        setattr(person, name, typed[name])
-    person.name_folded = fold(person.full_name)
+    if shared:
+        record = Petitioner(full_name=typed["full_name"], name_folded=fold(typed["full_name"]),
+                            id_number=typed["id_number"], phone=typed["phone"],
+                            email=typed["email"], address=typed["address"],
+                            locality_code=person.locality_code, created_at=now)
+        db.session.add(record)
+        db.session.flush()
+        for signature in signatures:
+            signature.petitioner_id = record.id
+    else:
+        for name in changed:
+            setattr(person, name, typed[name])
+        person.name_folded = fold(person.full_name)
     db.session.flush()
     audit.record_case(case, "petitioner_corrected", actor, now,
                       {"fields": changed, "reason": reason})
+    today = today or now.date()
+    for other in affected:  # the people behind a matter may have changed
+        if other.status not in FINAL_STATUSES:
+            escalation.check_patterns(other, actor, now, today)
+            escalation_patterns.recheck_mass(other, now, today)
     return changed
 
 
@@ -155,8 +192,11 @@ def correct_eligibility(case: Case, petition_id: int, eligible: bool | None,
     errors: dict[str, str] = {}
     if eligible is None:
         errors["eligible"] = N_("Chọn đơn có đủ điều kiện xử lý hay không.")
-    elif eligible == bool(petition.eligible):
+    elif eligible == petition.eligible_now:  # as the reports and the API read it
         errors["eligible"] = N_("Đơn này đã được ghi như vậy.")
+    elif eligible and petition.filing_reason in INELIGIBLE_FILINGS:  # filed for a reason
+        errors["eligible"] = N_("Đơn đã được lưu vì lý do không đủ điều kiện xử lý (nặc "
+                                "danh, trùng, không đọc được…): không sửa được ở đây.")
     elif eligible:
         people = [s.petitioner for s in petition.signers]
         if not people:
@@ -169,7 +209,7 @@ def correct_eligibility(case: Case, petition_id: int, eligible: bool | None,
     reason = _reason(reason, errors)
     if errors:
         raise ValidationFailed(errors)
-    before, petition.eligible = bool(petition.eligible), eligible
+    before, petition.eligible = petition.eligible_now, eligible
     db.session.flush()
     audit.record_case(case, "petition_eligibility_corrected", actor, now, {
         "petition": petition.id, "eligible_before": before, "eligible": eligible,

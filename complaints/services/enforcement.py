@@ -34,9 +34,20 @@ def ordered(case: Case) -> dict[str, Any]:
             for name in (*rules.ORDERS, "sent_to_investigation")}
 
 
+def annulled(case: Case) -> bool:
+    """Has a second-round decision annulled or amended this case's (first) decision?"""
+    if case.id is None or case.complaint_round != 1:
+        return False
+    return db.session.scalar(select(Case.id).where(
+        Case.parent_case_id == case.id, Case.complaint_round == 2,
+        Case.outcome == rules.ANNULLING, Case.decision_on.is_not(None)).limit(1)) is not None
+
+
 def has_something_to_enforce(case: Case) -> bool:
-    """Is the case's decision one to enforce (domain.enforcement.to_enforce)?"""
-    return case.decision_on is not None and rules.to_enforce(case.kind, ordered(case))
+    """Is the case's decision one to enforce (domain.enforcement.to_enforce), still standing
+    (not annulled in the second round: QA round 39)?"""
+    return (case.decision_on is not None and rules.to_enforce(case.kind, ordered(case))
+            and not annulled(case))
 
 
 def record_of(case: Case) -> Enforcement | None:

@@ -283,6 +283,12 @@ def _visible_people(known: dict[str, list[Petitioner]], actor: User) -> dict[str
     return {number: person for number, person in kept.items() if person is not None}
 
 
+def visible_people(petitioners: list[PetitionerData], actor: User) -> dict[str, Petitioner]:
+    """The known people, by ID number, the actor may file under or correct (see
+    `_visible_people`)."""
+    return _visible_people(_known_people(petitioners), actor)
+
+
 def _matches(petitioners: list[PetitionerData], known: dict[str, list[Petitioner]],
              actor: User | None) -> dict[str, Petitioner]:
     """The known person a petition may be filed under, by ID number: `_public_matches` for

@@ -37,7 +37,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from complaints.domain import enforcement as enforcement_rules
 from complaints.domain import history, states
@@ -237,8 +238,20 @@ def _kind_measures(prefix: str, base: str, main: tuple[str, str, str]) -> dict[s
 
 # 05/KQTH: the decisions to enforce (base "decision": a case decided, with its enforcement
 # record if any). Carried over = decided before the period, not enforced before it.
-_under_enforcement = lambda s, e: or_(Enforcement.enforced_on.is_(None),  # noqa: E731
-                                      Enforcement.enforced_on >= s)
+_SECOND = aliased(Case)
+
+
+def _standing(e):
+    """SQL: the decision still stands at the period's end: no second-round decision dated
+    by then annulled or amended it (QA round 39; enforcement.annulled_on)."""
+    return ~exists().where(_SECOND.parent_case_id == Case.id,
+                           _SECOND.complaint_round == 2,
+                           _SECOND.outcome == enforcement_rules.ANNULLING,
+                           _SECOND.decision_on <= e)
+
+
+_under_enforcement = lambda s, e: and_(  # noqa: E731
+    or_(Enforcement.enforced_on.is_(None), Enforcement.enforced_on >= s), _standing(e))
 _enforced = lambda s, e: Enforcement.enforced_on.between(s, e)  # noqa: E731
 
 
@@ -257,8 +270,8 @@ def _enforcement_measures() -> dict[str, Measure]:
     return {
         "kqth_carried": Measure("decision", _count, lambda s, e: and_(
             Case.decision_on < s, _under_enforcement(s, e))),
-        "kqth_issued": Measure("decision", _count,
-                               lambda s, e: Case.decision_on.between(s, e)),
+        "kqth_issued": Measure("decision", _count, lambda s, e: and_(
+            Case.decision_on.between(s, e), _standing(e))),
         "kqth_enforced": Measure("decision", _count, _enforced),
         # What the decisions of column 1 (carried over or issued) ordered.
         **{f"kqth_{name}": Measure("decision", lambda column=column: _sum(column),

@@ -37,10 +37,10 @@ from complaints.services import (
     corrections,
     intake,
     queries,
+    routing,
     search,
     splitting,
     tokens,
-    workflow,
 )
 from complaints.services import case_view as page_view
 from complaints.services import reception_sessions as sessions
@@ -247,8 +247,13 @@ def create_case():
         return _created_response(opened, user)
     case = db.session.get(Case, opened.case_id)
     if body["agency_code"]:
-        workflow.route(case, body["agency_code"], user, now, today,
-                       reason=body["route_reason"])
+        # As the route action and the desk's page (QA round 40): the suggestion's rules.
+        try:
+            routing.route_case(case, body["agency_code"], user, now, today,
+                               override_reason=body["route_reason"])
+        except ValidationFailed as exc:
+            raise ValidationFailed({("route_reason" if key == "override_reason" else key):
+                                    message for key, message in exc.errors.items()}) from exc
     return _case_response(case, user, 201, pin=opened.pin)
 
 
@@ -360,7 +365,8 @@ def correct_person(tracking_code: str, petitioner_id: int):
     data = corrections.PersonData(**{
         name: body[name] if name in body else getattr(person, name)
         for name in corrections.PERSON_FIELDS})
-    corrections.correct_person(case, petitioner_id, data, body["reason"], user, now)
+    corrections.correct_person(case, petitioner_id, data, body["reason"], user, now,
+                               clock.today())
     return _case_response(case, user)
 
 

@@ -441,7 +441,8 @@ def correct_person(code: str, petitioner_id: int):
                                          for name in corrections.PERSON_FIELDS})
         try:
             corrections.correct_person(case, person.id, data, form.reason.data,
-                                       current_user._get_current_object(), clock.now())
+                                       current_user._get_current_object(), clock.now(),
+                                       clock.today())
         except ValidationFailed as exc:
             db.session.rollback()
             errors = attach_errors(form, exc.errors)
