@@ -136,7 +136,7 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData, reason: str
     signatures = [s for p in case.petitions for s in p.signers
                   if s.petitioner_id == petitioner_id]
     if not signatures:
-        raise NotFound(str(petitioner_id))
+        raise NotFound(str(petitioner_id), what="petitioner")
     person = db.session.get(Petitioner, petitioner_id)
     if person.anonymised_at is not None:
         raise NotAllowed(N_("Thông tin của người này đã được xóa theo thời hạn lưu trữ: không "
@@ -188,7 +188,7 @@ def correct_eligibility(case: Case, petition_id: int, eligible: bool | None,
     _hold(case)
     petition = next((p for p in case.petitions if p.id == petition_id), None)
     if petition is None:
-        raise NotFound(str(petition_id))
+        raise NotFound(str(petition_id), what="petition")
     errors: dict[str, str] = {}
     if eligible is None:
         errors["eligible"] = N_("Chọn đơn có đủ điều kiện xử lý hay không.")

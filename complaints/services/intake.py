@@ -868,7 +868,7 @@ def correct_history(case: Case, petition_id: int, history: str | None, reason: s
     hold(case)
     petition = next((p for p in case.petitions if p.id == petition_id), None)
     if petition is None:
-        raise NotFound(str(petition_id))
+        raise NotFound(str(petition_id), what="petition")
     errors: dict[str, str] = {}
     problem = histories.history_error(case.kind, case.complaint_round, history or None)
     if not history:

@@ -193,3 +193,17 @@ def test_the_api_corrects_what_is_sent_and_keeps_the_rest(api, make_case, world)
     assert empty.status_code == 422 and "history" in empty.get_json()["errors"]
     assert api(world["head"], "PATCH", f"{path}/petitioners/{person.id}",
                json={"address": "x", "reason": "y"}).status_code in (403, 404)
+
+
+def test_the_api_names_what_it_did_not_find(api, make_case, world):
+    """A letter or a signer not of the case answers 404 naming a letter or a petitioner,
+    not "no such case" (QA round 40's judgement)."""
+    case = make_case(actor=world["reception"], received_on=date(2026, 10, 2))
+    path = f"/cases/{case.tracking_code}"
+    person = api(world["reception"], "PATCH", f"{path}/petitioners/999999",
+                 json={"address": "x", "reason": "y"})
+    letter = api(world["reception"], "PATCH", f"{path}/petitions/999999",
+                 json={"eligible": False, "reason": "y"})
+    assert (person.status_code, letter.status_code) == (404, 404)
+    assert "người đứng đơn" in person.get_json()["error"]
+    assert "đơn này" in letter.get_json()["error"]

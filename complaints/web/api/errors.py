@@ -64,8 +64,13 @@ def not_allowed(exc: NotAllowed):
 
 @bp.errorhandler(NotFound)
 def not_found(exc: NotFound):
-    if getattr(exc, "what", "case") == "reception_session":
+    what = getattr(exc, "what", "case")
+    if what == "reception_session":
         return error_response(404, _("Không tìm thấy buổi tiếp công dân."))
+    if what == "petitioner":  # of the case named in the path (one the caller may see)
+        return error_response(404, _("Không tìm thấy người đứng đơn này trong hồ sơ."))
+    if what == "petition":
+        return error_response(404, _("Không tìm thấy đơn này trong hồ sơ."))
     return error_response(404, _("Không tìm thấy hồ sơ."))
 
 

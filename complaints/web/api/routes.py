@@ -361,7 +361,7 @@ def correct_person(tracking_code: str, petitioner_id: int):
     body = s.shared(s.CorrectPersonSchema).load(_body())
     person = db.session.get(Petitioner, petitioner_id)
     if person is None:
-        raise NotFound(str(petitioner_id))
+        raise NotFound(str(petitioner_id), what="petitioner")
     data = corrections.PersonData(**{
         name: body[name] if name in body else getattr(person, name)
         for name in corrections.PERSON_FIELDS})
