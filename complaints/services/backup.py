@@ -362,22 +362,19 @@ def _check_pg_dump(path: Path) -> set[str]:
 
 
 def _pg_restore(url: URL, path: Path) -> None:
-    dumped = _check_pg_dump(path)
+    _check_pg_dump(path)
     args, env = _pg_args(make_url(url))
     with db.engine.connect() as conn:
-        live = set(inspect(conn).get_table_names())
-    # Tables this release added since the backup was taken: `--clean` drops only what the
-    # dump holds, and their keys to its tables blocked those drops (QA round 31); the
-    # upgrade after the restore creates them again. Dropped in the same transaction as
-    # the restore, so a failure leaves the database as it was.
-    extra = sorted(name for name in live - dumped if re.fullmatch(r"\w+", name))
-    if not extra:
-        _run("pg_restore", ["--clean", "--if-exists", "--no-owner", "--single-transaction",
-                            "--no-password", *args, str(path)], env)
-        return
+        live = sorted(name for name in inspect(conn).get_table_names()
+                      if re.fullmatch(r"\w+", name))
+    # Every live table is dropped first, in the same transaction as the restore (a failure
+    # leaves the database as it was): `--clean` drops only what the dump holds, and what
+    # this release added since the backup was taken blocked those drops — its tables' keys
+    # to the dump's tables (QA round 31), a key added to one of the dump's tables (QA
+    # round 42). The upgrade after the restore makes them again.
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as prelude:
         prelude.write("".join(f'DROP TABLE IF EXISTS public."{name}" CASCADE;\n'
-                              for name in extra))
+                              for name in live))
     try:
         _pipe(["pg_restore", "--clean", "--if-exists", "--no-owner", "--file", "-",
                str(path)],

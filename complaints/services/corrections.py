@@ -10,6 +10,7 @@ erased or anonymised (complaints/services/personal_data.py).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -39,6 +40,18 @@ class PersonData:
     phone: str | None = None
     email: str | None = None
     address: str | None = None
+
+
+def fingerprint(*values: str | None) -> str:
+    """A short digest of what a form showed (a person's particulars, a case's content): the
+    form sends it back, and a write finds whether someone changed them meanwhile (two desks
+    at once: the second would write the first one's change back; QA round 42)."""
+    joined = "\x1f".join(value or "" for value in values)
+    return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+
+def person_fingerprint(person: Petitioner) -> str:
+    return fingerprint(*(getattr(person, name) for name in PERSON_FIELDS))
 
 
 def _reason(reason: str | None, errors: dict[str, str]) -> str | None:
@@ -117,8 +130,9 @@ def _person_errors(person: Petitioner, data: PersonData, affected: list[Case],
     return errors
 
 
-def correct_person(case: Case, petitioner_id: int, data: PersonData, reason: str | None,
-                   actor: User, now: datetime, today: date | None = None) -> list[str]:
+def correct_person(case: Case, petitioner_id: int, data: PersonData | dict[str, str | None],
+                   reason: str | None, actor: User, now: datetime, today: date | None = None,
+                   seen: str | None = None) -> list[str]:
     """Correct a signer's particulars (name, ID number, phone, e-mail, address) typed wrongly
     at intake, or learnt since. Returns the fields changed.
 
@@ -129,6 +143,9 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData, reason: str
     move to a new record with the corrected particulars: nothing tells the desk that the
     person has other cases, and it cannot change where another case's news goes (QA round
     40). The mass check runs again on the cases whose people changed (QA round 39).
+    `data`: every particular (a form), or only those to change (a dict: the API; the others
+    are read under the case's lock, not before it). `seen`: the person_fingerprint of what
+    the form showed; someone else's correction since is refused, not written over.
     Permission is the caller's (permissions.can_add_petition: the desk that received it)."""
     from complaints.services import escalation, escalation_patterns
 
@@ -141,6 +158,13 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData, reason: str
     if person.anonymised_at is not None:
         raise NotAllowed(N_("Thông tin của người này đã được xóa theo thời hạn lưu trữ: không "
                             "sửa được."))
+    if seen is not None and seen != person_fingerprint(person):
+        raise ValidationFailed({"seen": N_(
+            "Thông tin của người này vừa được người khác sửa: xem lại thông tin hiện tại "
+            "rồi sửa.")})
+    if isinstance(data, dict):
+        data = PersonData(**{name: data[name] if name in data else getattr(person, name)
+                             for name in PERSON_FIELDS})
     signed = _cases_signed(person.id)
     shared = any(not can_see_identity(actor, c) for c in signed)
     affected = [case] if shared else signed

@@ -207,3 +207,24 @@ def test_the_api_names_what_it_did_not_find(api, make_case, world):
     assert (person.status_code, letter.status_code) == (404, 404)
     assert "người đứng đơn" in person.get_json()["error"]
     assert "đơn này" in letter.get_json()["error"]
+
+
+def test_a_page_correction_made_meanwhile_is_not_written_over(client, login, make_case,
+                                                              world):
+    """Two desks open the same person's form; the second to save gets a message and the
+    current particulars, not a silent write-back of what its form showed (QA round 42)."""
+    case = make_case(actor=world["reception"], received_on=date(2026, 10, 2))
+    person = _person(case)
+    login(world["reception"])
+    url = f"/reception/cases/{case.tracking_code}/petitioners/{person.id}"
+    shown = _page(client.get(url))
+    seen = shown.split('name="seen" type="hidden" value="')[1].split('"')[0]
+    corrections.correct_person(case, person.id, _data(person, address="Số 1 Lê Lợi"),
+                               "Bên kia sửa", world["reception"], NOW)
+    db.session.commit()
+    late = client.post(url, data={"full_name": person.full_name, "phone": "0912345678",
+                                  "seen": seen, "reason": "Sửa số điện thoại"})
+    assert late.status_code == 422 and "vừa được người khác sửa" in _page(late)
+    assert "Số 1 Lê Lợi" in _page(late)  # the form now shows what is on record
+    db.session.expire_all()
+    assert person.address == "Số 1 Lê Lợi"

@@ -245,3 +245,24 @@ def test_the_api_splits_and_answers_the_new_case_with_its_pin(api, make_case, wo
     late = api(world["reception"], "POST", path, json=body)
     assert late.status_code == 409 and late.get_json()["action"] == "split"
     assert api(world["head"], "POST", path, json=body).status_code == 403
+
+
+def test_a_split_made_meanwhile_is_not_written_over(client, login, make_case, world):
+    """Two desks open the split form of one letter; the second to send it is refused and
+    shown what remains, not allowed to write the content it saw back (QA round 42)."""
+    case = _complaint(make_case, world)
+    login(world["reception"])
+    url = f"/reception/cases/{case.tracking_code}/split"
+    form = _page(client.get(url))
+    seen = form.split('name="seen" type="hidden" value="')[1].split('"')[0]
+    splitting.split_case(case, _part(), world["reception"], NOW, TODAY)
+    db.session.commit()
+    late = client.post(url, data={
+        "kind": "recommendation", "field": "land", "subject": "Kiến nghị làm đường",
+        "content": "Kiến nghị làm lại đường liên xã.", "kept_content": LETTER,
+        "kept_subject": KEPT_SUBJECT, "complaint_round": "1", "history": "",
+        "token": "tok-late", "seen": seen})
+    assert late.status_code == 422 and "vừa được thay đổi" in _page(late)
+    db.session.expire_all()
+    assert case.content == KEPT
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2

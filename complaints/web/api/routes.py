@@ -27,7 +27,6 @@ from complaints.models import (
     CaseDeadline,
     Field,
     Locality,
-    Petitioner,
     ReceptionSession,
 )
 from complaints.permissions import can_act, can_add_petition, can_see_identity, can_view
@@ -359,13 +358,10 @@ def correct_person(tracking_code: str, petitioner_id: int):
         raise NotAllowed(N_("Tài khoản %(username)s không được sửa đơn của hồ sơ %(code)s.",
                             username=user.username, code=tracking_code))
     body = s.shared(s.CorrectPersonSchema).load(_body())
-    person = db.session.get(Petitioner, petitioner_id)
-    if person is None:
-        raise NotFound(str(petitioner_id), what="petitioner")
-    data = corrections.PersonData(**{
-        name: body[name] if name in body else getattr(person, name)
-        for name in corrections.PERSON_FIELDS})
-    corrections.correct_person(case, petitioner_id, data, body["reason"], user, now,
+    # Only what was sent: the rest is read under the case's lock (QA round 42: read here,
+    # a correction made meanwhile was written back over).
+    changes = {name: body[name] for name in corrections.PERSON_FIELDS if name in body}
+    corrections.correct_person(case, petitioner_id, changes, body["reason"], user, now,
                                clock.today())
     return _case_response(case, user)
 
@@ -386,7 +382,9 @@ def split_case(tracking_code: str):
         content=body["content"], kept_content=body["kept_content"],
         kept_subject=body["kept_subject"], complaint_round=body["complaint_round"],
         parent_tracking_code=body["parent_tracking_code"], history=body["history"],
-        is_complex=body["is_complex"])
+        is_complex=body["is_complex"],
+        seen=(corrections.fingerprint(body["content_seen"])
+              if body["content_seen"] is not None else None))
     new_case, pin = splitting.split_case(case, data, user, now, today)
     return _case_response(new_case, user, 201, pin=pin)
 

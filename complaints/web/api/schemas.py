@@ -441,6 +441,10 @@ class SplitSchema(BaseSchema):
                                                           "out of another kind."})
     kept_subject = _text(500, metadata={"description": "The subject of the case split "
                                                       "from, restated; omitted: unchanged."})
+    content_seen = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "The case's content as you read it (GET /cases/{code}): given, the "
+                       "split is refused (422) if someone changed it since, e.g. split the "
+                       "letter first."})
     complaint_round = fields.Integer(load_default=None, allow_none=True, strict=True)
     parent_tracking_code = _text(20)
     history = _choice(PETITION_HISTORY, metadata={

@@ -73,11 +73,15 @@ def _render_case(case: Case, reveal: bool = False, forms: dict | None = None,
     path = monitoring.bounce_path(case)
     escalations_ = list(db.session.scalars(
         select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id)))
+    chain = case_file.repeat_chain(case, petitions, current_user)
     return render_template(
         "inspection/case.html", case=case, view=view, petitions=petitions,
         reveal_form=RevealForm(), download_url=_download_url, path=path,
         visited=monitoring.bounce_agencies(path),
-        chain=case_file.repeat_chain(case, petitions, current_user),
+        chain=chain,
+        # Named under can_see_link, opened under can_view: a case the reader may not open
+        # is named without a link (QA round 41: the link answered 404).
+        openable={c.id for c in chain.cases if can_view(current_user, c)},
         escalations=escalations_, ack_actions=_ack_labels(), today=clock.today(),
         case_final=case.status in states.FINAL_STATUSES,
         # Naming the lead agency, or the inspectorate taking the case up, is a move of the

@@ -136,6 +136,6 @@ class ReportJobForm(PageForm):
     """Ask for a report built in the background (the period fields come from the page)."""
 
     kind = SelectField(_l("Loại báo cáo"), choices=[
-        SelectChoice("official", _l("Bộ biểu mẫu báo cáo (4 biểu)")),
+        SelectChoice("official", _l("Bộ biểu mẫu báo cáo (5 biểu)")),
         SelectChoice("workbook", _l("Sổ tổng hợp: hồ sơ, leo thang, bảng điểm"))],
         validators=[InputRequired(message=_l("Chọn loại báo cáo."))])

@@ -26,7 +26,7 @@ from complaints.domain import catalog, policies, states
 from complaints.domain.history import HISTORY_BY_KIND
 from complaints.domain.text import name_order
 from complaints.extensions import db
-from complaints.models import Agency, Attachment, AuditEvent, Case, Field
+from complaints.models import Agency, Attachment, AuditEvent, Case, Field, Petitioner
 from complaints.permissions import (
     can_act,
     can_add_petition,
@@ -433,8 +433,8 @@ def correct_person(code: str, petitioner_id: int):
         # A denouncer's particulars shown again: recorded like every showing (Art. 8).
         case_view.reveal_identity(case, current_user, clock.now(), via="reception")
         db.session.commit()
-    form = CorrectPersonForm(data={name: getattr(person, name)
-                                   for name in corrections.PERSON_FIELDS})
+    shown = {name: getattr(person, name) for name in corrections.PERSON_FIELDS}
+    form = CorrectPersonForm(data={**shown, "seen": corrections.person_fingerprint(person)})
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         data = corrections.PersonData(**{name: form[name].data
@@ -442,10 +442,15 @@ def correct_person(code: str, petitioner_id: int):
         try:
             corrections.correct_person(case, person.id, data, form.reason.data,
                                        current_user._get_current_object(), clock.now(),
-                                       clock.today())
+                                       clock.today(), seen=form.seen.data or None)
         except ValidationFailed as exc:
             db.session.rollback()
             errors = attach_errors(form, exc.errors)
+            if "seen" in exc.errors:  # corrected by someone else meanwhile: show theirs
+                person = db.session.get(Petitioner, person.id)
+                for name in corrections.PERSON_FIELDS:
+                    form[name].data = getattr(person, name)
+                form.seen.data = corrections.person_fingerprint(person)
         except NotAllowed as exc:
             db.session.rollback()
             flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
@@ -511,6 +516,7 @@ def split(code: str):
     if request.method == "GET":
         form.kept_content.data = case.content
         form.kept_subject.data = case.subject
+        form.seen.data = corrections.fingerprint(case.content)
         form.token.data = secrets.token_urlsafe(12)
     lang = str(get_locale() or "vi")
     form.kind.choices = select_choices(
@@ -533,7 +539,7 @@ def split(code: str):
             complaint_round=(int(round_) if round_ in ("1", "2") else 1)
             if kind == "complaint" else None,
             parent_tracking_code=(form.parent_tracking_code.data or "").strip().upper()
-            or None, history=form.history.data or None)
+            or None, history=form.history.data or None, seen=form.seen.data or None)
         try:
             new_case, pin = splitting.split_case(case, data, current_user._get_current_object(),
                                                  clock.now(), clock.today())
@@ -541,6 +547,10 @@ def split(code: str):
         except ValidationFailed as exc:
             db.session.rollback()
             errors = attach_errors(form, exc.errors)
+            if "seen" in exc.errors:  # split by someone else meanwhile: show what is left
+                case = _case_or_404(code)
+                form.kept_content.data = case.content
+                form.seen.data = corrections.fingerprint(case.content)
         except (NotAllowed, states.InvalidTransition) as exc:
             db.session.rollback()
             flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")

@@ -176,6 +176,7 @@ class SplitForm(PageForm):
     are set by the view; the content kept is shown filled with the case's content."""
 
     token = HiddenField()  # one split per form, however often it is sent
+    seen = HiddenField()  # the fingerprint of the content shown (SplitData.seen)
     kind = SelectField(_l("Loại đơn của nội dung tách ra"), choices=[],
                        validators=[DataRequired(_l("Chọn loại đơn."))])
     complaint_round = SelectField(
@@ -194,7 +195,7 @@ class SplitForm(PageForm):
                             validators=[DataRequired(_l("Nhập nội dung đơn.")),
                                         Length(max=CONTENT_MAX)])
     kept_subject = StringField(_l("Trích yếu của hồ sơ này"),
-                               validators=[DataRequired(_l("Nhập trích yếu nội dung.")),
+                               validators=[DataRequired(_l("Nhập trích yếu của hồ sơ này.")),
                                            Length(max=500)])
     kept_content = TextAreaField(_l("Nội dung còn lại của hồ sơ này"),
                                  validators=[DataRequired(_l("Nhập nội dung còn lại của hồ "
@@ -203,7 +204,10 @@ class SplitForm(PageForm):
 
 
 class CorrectPersonForm(PageForm):
-    """Correct a signer's particulars (typed wrongly at intake, or learnt since), with why."""
+    """Correct a signer's particulars (typed wrongly at intake, or learnt since), with why.
+    `seen`: the fingerprint of the particulars shown (corrections.person_fingerprint)."""
+
+    seen = HiddenField()
 
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")),
                                                         Length(max=200)])
