@@ -225,6 +225,32 @@ _HEAD_UNSCHEDULED = ("Thủ trưởng tiếp đột xuất", "Unscheduled, by th
 _DEPUTY_UNSCHEDULED = ("Ủy quyền tiếp đột xuất", "Unscheduled, by an authorised deputy")
 
 
+def _petition_columns(first: int, prefix: str) -> tuple[Column, ...]:
+    """The petitions (số đơn) of a resolution form's matters, five columns numbered from
+    `first`, measured under `prefix` (kn_ complaints, tc_ denunciations).
+
+    reports.md: every form counts both số đơn and số vụ việc. These are the letters of the
+    matters carried over, accepted, resolved and pending, each matter's letters received by
+    the period's end: several letters can concern one matter."""
+    total, carried, accepted, resolved, pending = (str(first + i) for i in range(5))
+    return (
+        _c(total, "Tổng số đơn của vụ việc thuộc thẩm quyền",
+           "Petitions of the matters within competence, total",
+           formula=f"{total}={carried}+{accepted}", group=_PETITIONS),
+        _c(carried, "Số đơn của vụ việc kỳ trước chuyển sang",
+           "Petitions of the matters carried over", measure=f"{prefix}_petitions_carried",
+           group=_PETITIONS),
+        _c(accepted, "Số đơn của vụ việc thụ lý trong kỳ",
+           "Petitions of the matters accepted in the period",
+           measure=f"{prefix}_petitions_accepted", group=_PETITIONS),
+        _c(resolved, "Số đơn của vụ việc đã giải quyết", "Petitions of the matters resolved",
+           measure=f"{prefix}_petitions_resolved", group=_PETITIONS),
+        _c(pending, "Số đơn của vụ việc chưa giải quyết (tồn cuối kỳ)",
+           "Petitions of the matters pending at the cut-off",
+           formula=f"{pending}={total}-{resolved}", group=_PETITIONS),
+    )
+
+
 FORMS: dict[str, Form] = {
     "02/XLD": Form(
         "02/XLD", "Tổng hợp kết quả xử lý đơn", "Petition handling summary", (
@@ -335,23 +361,7 @@ FORMS: dict[str, Form] = {
             _c("24", "Chuyển cơ quan điều tra (người)", "People sent to investigation",
                measure="kn_people_investigation"),
             # Columns 25– were appended after QA 35: earlier numbers stay as tools know them.
-            # reports.md: every form counts both số đơn and số vụ việc. The petitions
-            # (letters) of the matters of columns 1, 2, 3 and 4, each matter's letters
-            # received by the period's end: several letters can concern one matter.
-            _c("25", "Tổng số đơn của vụ việc thuộc thẩm quyền",
-               "Petitions of the matters within competence, total", formula="25=26+27",
-               group=_PETITIONS),
-            _c("26", "Số đơn của vụ việc kỳ trước chuyển sang",
-               "Petitions of the matters carried over", measure="kn_petitions_carried",
-               group=_PETITIONS),
-            _c("27", "Số đơn của vụ việc thụ lý trong kỳ",
-               "Petitions of the matters accepted in the period",
-               measure="kn_petitions_accepted", group=_PETITIONS),
-            _c("28", "Số đơn của vụ việc đã giải quyết", "Petitions of the matters resolved",
-               measure="kn_petitions_resolved", group=_PETITIONS),
-            _c("29", "Số đơn của vụ việc chưa giải quyết (tồn cuối kỳ)",
-               "Petitions of the matters pending at the cut-off", formula="29=25-28",
-               group=_PETITIONS),
+            *_petition_columns(25, "kn"),
         ), "Thông tư 01/2024/TT-TTCP"),
     "04/GQTC": Form(
         "04/GQTC", "Tổng hợp kết quả giải quyết tố cáo", "Denunciation resolution summary", (
@@ -393,23 +403,7 @@ FORMS: dict[str, Form] = {
             _c("21", "Chuyển cơ quan điều tra (người)", "People sent to investigation",
                measure="tc_people_investigation"),
             # Columns 22– were appended after QA 35: earlier numbers stay as tools know them.
-            # reports.md: every form counts both số đơn and số vụ việc. The petitions
-            # (letters) of the matters of columns 1, 2, 3 and 4, each matter's letters
-            # received by the period's end: several letters can concern one matter.
-            _c("22", "Tổng số đơn của vụ việc thuộc thẩm quyền",
-               "Petitions of the matters within competence, total", formula="22=23+24",
-               group=_PETITIONS),
-            _c("23", "Số đơn của vụ việc kỳ trước chuyển sang",
-               "Petitions of the matters carried over", measure="tc_petitions_carried",
-               group=_PETITIONS),
-            _c("24", "Số đơn của vụ việc thụ lý trong kỳ",
-               "Petitions of the matters accepted in the period",
-               measure="tc_petitions_accepted", group=_PETITIONS),
-            _c("25", "Số đơn của vụ việc đã giải quyết", "Petitions of the matters resolved",
-               measure="tc_petitions_resolved", group=_PETITIONS),
-            _c("26", "Số đơn của vụ việc chưa giải quyết (tồn cuối kỳ)",
-               "Petitions of the matters pending at the cut-off", formula="26=22-25",
-               group=_PETITIONS),
+            *_petition_columns(22, "tc"),
         ), "Thông tư 01/2024/TT-TTCP"),
     # Enforcement of decisions (reports.md): the decisions on complaints and conclusions on
     # denunciations that order something (domain/enforcement.to_enforce), by the unit that
