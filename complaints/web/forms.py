@@ -222,6 +222,14 @@ def attach_errors(form, service_errors: Mapping[str, Any]) -> dict[str, str]:
     return errors
 
 
+def page_errors(form, errors: Mapping[str, str]) -> dict[str, str]:
+    """What a form's page shows again: the service's messages (attach_errors), then the
+    form's own, one per field: the first is the one to act on ("abc" is not a number; that
+    it is not above 0 follows from it)."""
+    return {**errors, **{name: str(messages[0]) for name, messages in form.errors.items()
+                         if name not in errors and messages}}
+
+
 def history_choices() -> list[SelectChoice]:
     """The history of the matter (domain.history) in the reader's language, blank first:
     left blank, the system derives it."""

@@ -35,7 +35,7 @@ from complaints.web.agency.forms import (
     RevealForm,
 )
 from complaints.web.export import download
-from complaints.web.forms import attach_errors, select_choices
+from complaints.web.forms import attach_errors, page_errors, select_choices
 from complaints.web.i18n import error_text, translate
 from complaints.web.pagination import page_arg
 
@@ -561,10 +561,7 @@ def act(code: str, action: str):
                 # Returned or transferred: the case has left this agency.
                 return redirect(url_for("agency.home"))
             return redirect(url_for("agency.case_page", code=code))
-    # One message per field: the first is the one to act on ("abc" is not a number;
-    # that it is not above 0 follows from it).
-    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
-                   if name not in errors and messages})
+    errors = page_errors(form, errors)
     if errors and hasattr(form, "confirmed"):
         form.confirmed.data = ""  # corrected input is confirmed again
     return _render_form(form, case, action, hints, errors)

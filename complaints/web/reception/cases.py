@@ -48,7 +48,7 @@ from complaints.services import (
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web import sealed, withdrawal_form
 from complaints.web.agency.forms import DONE_MESSAGES, PARTLY_WITHDRAWN, WithdrawForm
-from complaints.web.forms import attach_errors, history_choices, select_choices
+from complaints.web.forms import attach_errors, history_choices, page_errors, select_choices
 from complaints.web.i18n import error_text, translate
 from complaints.web.reception import bp
 from complaints.web.reception.forms import (
@@ -180,6 +180,13 @@ CONFIRMED = frozenset({"file", "guide", "forward"})
 def case_page(code: str):
     """Show a case with the handling outcomes this officer may record."""
     return _render_case(_case_or_404(code))
+
+
+def _refused(exc: Exception, back: str):
+    """A service refused the act (not allowed, or not in this state): nothing written."""
+    db.session.rollback()
+    flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
+    return redirect(back)
 
 
 def _errors_of(form) -> dict[str, str]:
@@ -362,17 +369,14 @@ def withdraw(code: str):
             db.session.rollback()
             errors = attach_errors(form, exc.errors)
         except (NotAllowed, states.InvalidTransition) as exc:
-            db.session.rollback()
-            flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
-            return redirect(back)
+            return _refused(exc, back)
         else:
             db.session.commit()
             flash(str(DONE_MESSAGES["withdraw"] if case.status == states.WITHDRAWN
                       else PARTLY_WITHDRAWN), "success")
             return redirect(back)
     form.confirmed.data = ""  # shown again (back, or corrected): confirmed again
-    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
-                   if name not in errors and messages})
+    errors = page_errors(form, errors)
     return render_template("agency/action.html", form=form, hints=hints, errors=errors,
                            confirm_first=True, **page), (422 if errors else 200)
 
@@ -405,8 +409,7 @@ def correct_history(code: str, petition_id: int):
             flash(_("Đã sửa lịch sử vụ việc của đơn nhận ngày %(date)s.",
                     date=petition.received_on.strftime("%d/%m/%Y")), "success")
             return redirect(back)
-    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
-                   if name not in errors and messages})
+    errors = page_errors(form, errors)
     return render_template("reception/correct_history.html", case=case, petition=petition,
                            form=form, errors=errors, back_url=back), (422 if errors else 200)
 
@@ -452,15 +455,12 @@ def correct_person(code: str, petitioner_id: int):
                     form[name].data = getattr(person, name)
                 form.seen.data = corrections.person_fingerprint(person)
         except NotAllowed as exc:
-            db.session.rollback()
-            flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
-            return redirect(back)
+            return _refused(exc, back)
         else:
             db.session.commit()
             flash(_("Đã sửa thông tin người đứng đơn."), "success")
             return redirect(back)
-    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
-                   if name not in errors and messages})
+    errors = page_errors(form, errors)
     return render_template("reception/correct_person.html", case=case, form=form,
                            errors=errors, back_url=back), (422 if errors else 200)
 
@@ -492,8 +492,7 @@ def correct_eligibility(code: str, petition_id: int):
             flash(_("Đã sửa điều kiện xử lý của đơn nhận ngày %(date)s.",
                     date=petition.received_on.strftime("%d/%m/%Y")), "success")
             return redirect(back)
-    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
-                   if name not in errors and messages})
+    errors = page_errors(form, errors)
     return render_template("reception/correct_eligibility.html", case=case,
                            petition=petition, form=form, errors=errors,
                            back_url=back), (422 if errors else 200)
@@ -552,9 +551,7 @@ def split(code: str):
                 form.kept_content.data = case.content
                 form.seen.data = corrections.fingerprint(case.content)
         except (NotAllowed, states.InvalidTransition) as exc:
-            db.session.rollback()
-            flash(_("Không thực hiện được: %(reason)s", reason=error_text(exc)), "error")
-            return redirect(back)
+            return _refused(exc, back)
         except IntegrityError:
             db.session.rollback()  # the same form, sent at the same moment, won
             if done := intake.submitted_case(form.token.data):
@@ -566,8 +563,7 @@ def split(code: str):
             flash(_("Đã tách đơn thành hồ sơ mới %(code)s.", code=new_case.tracking_code),
                   "success")
             return redirect(url_for("reception.receipt", code=new_case.tracking_code))
-    errors.update({name: str(messages[0]) for name, messages in form.errors.items()
-                   if name not in errors and messages})
+    errors = page_errors(form, errors)
     return render_template(
         "reception/split.html", case=case, form=form, errors=errors, back_url=back,
     ), (422 if errors else 200)
