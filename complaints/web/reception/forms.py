@@ -60,21 +60,28 @@ class PetitionerForm(SubForm):
             and not self.is_representative.data
 
 
+def _matter_fields():
+    """The round, earlier case, history and field of a matter, as intake and a split ask
+    them. Called inside a form's class body, so that the fields keep their place in the
+    form's order (WTForms orders fields by creation: the error summary follows it)."""
+    return (
+        SelectField(_l("Lần khiếu nại"), choices=[SelectChoice("1", _l("Lần đầu")),
+                                                  SelectChoice("2", _l("Lần hai"))],
+                    default="1"),
+        StringField(_l("Mã hồ sơ lần đầu (nếu khiếu nại lần hai)"),
+                    validators=[Optional(), Length(max=20)]),
+        SelectField(_l("Lịch sử vụ việc"), choices=history_choices, default=""),
+        SelectField(_l("Lĩnh vực"), choices=[], validators=[DataRequired(_l("Chọn lĩnh vực."))]),
+    )
+
+
 class IntakeForm(PageForm):
     """Log a received petition (tiếp nhận đơn)."""
 
     draft = HiddenField()
     kind = SelectField(_l("Loại đơn"), choices=_choices(KINDS),
                        validators=[DataRequired(_l("Chọn loại đơn."))])
-    complaint_round = SelectField(
-        _l("Lần khiếu nại"), choices=[SelectChoice("1", _l("Lần đầu")),
-                                          SelectChoice("2", _l("Lần hai"))], default="1")
-    parent_tracking_code = StringField(
-        _l("Mã hồ sơ lần đầu (nếu khiếu nại lần hai)"),
-        validators=[Optional(), Length(max=20)])
-    history = SelectField(_l("Lịch sử vụ việc"), choices=history_choices, default="")
-    field = SelectField(_l("Lĩnh vực"), choices=[],
-                        validators=[DataRequired(_l("Chọn lĩnh vực."))])
+    complaint_round, parent_tracking_code, history, field = _matter_fields()
     subject = StringField(_l("Trích yếu nội dung"),
                           validators=[DataRequired(_l("Nhập trích yếu nội dung.")),
                                       Length(max=500)])
@@ -179,15 +186,7 @@ class SplitForm(PageForm):
     seen = HiddenField()  # the fingerprint of the content shown (SplitData.seen)
     kind = SelectField(_l("Loại đơn của nội dung tách ra"), choices=[],
                        validators=[DataRequired(_l("Chọn loại đơn."))])
-    complaint_round = SelectField(
-        _l("Lần khiếu nại"), choices=[SelectChoice("1", _l("Lần đầu")),
-                                          SelectChoice("2", _l("Lần hai"))], default="1")
-    parent_tracking_code = StringField(
-        _l("Mã hồ sơ lần đầu (nếu khiếu nại lần hai)"),
-        validators=[Optional(), Length(max=20)])
-    history = SelectField(_l("Lịch sử vụ việc"), choices=history_choices, default="")
-    field = SelectField(_l("Lĩnh vực"), choices=[],
-                        validators=[DataRequired(_l("Chọn lĩnh vực."))])
+    complaint_round, parent_tracking_code, history, field = _matter_fields()
     subject = StringField(_l("Trích yếu nội dung tách ra"),
                           validators=[DataRequired(_l("Nhập trích yếu nội dung.")),
                                       Length(max=500)])
