@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
@@ -10,7 +11,8 @@ import pytest
 from flask import g
 from flask.testing import FlaskClient
 from hypothesis import settings
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from complaints import create_app
 from complaints.extensions import db
@@ -136,6 +138,49 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@contextmanager
+def own_postgres_database(prefix: str):
+    """A PostgreSQL database of its own, dropped afterwards: migrations that start from
+    nothing, or restores that must not spoil the shared database. Yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """An empty database of the suite's kind, for the migrations to build."""
+    if not IS_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'migrate.db'}"
+        return
+    with own_postgres_database("migrate") as url:
+        yield url
+
+
+@pytest.fixture
+def scratch_pg(app):
+    """A PostgreSQL database of its own (restores must not spoil the shared one); yields a
+    CLI runner of an app on it, its context pushed, and the URL."""
+    with own_postgres_database("scratch") as url:
+        own = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=url))
+        ctx = own.app_context()
+        ctx.push()
+        try:
+            yield own.test_cli_runner(), url
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+            ctx.pop()
 
 
 from tests.factories import *  # noqa: E402,F401,F403  (fixtures: make_agency, make_user, …)

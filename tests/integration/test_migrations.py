@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
 
 from complaints import create_app
 from complaints.extensions import db
-from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, config_for_tests
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    if not IS_POSTGRES:
-        yield f"sqlite:///{tmp_path / 'migrate.db'}"
-        return
-    # A database of its own, so the migrations start from nothing.
-    name = f"migrate_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+from tests.conftest import IS_POSTGRES, config_for_tests
 
 
 def test_upgrade_builds_schema_and_check_is_clean(empty_database_url):

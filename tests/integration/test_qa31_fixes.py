@@ -11,11 +11,10 @@ matters (they held in round 31).
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
 
 from complaints.extensions import db
@@ -158,31 +157,6 @@ def test_defect_two_recover_acceptances_cli_processes_at_once(app, spells_world,
 # --- 2. Restore of a backup taken at an older migration -------------------------------------
 
 BEFORE_SPELLS = "c3d8e1f0a7b2"  # the revision before stage_spells (ba8c57ebc9b7)
-
-
-@pytest.fixture
-def scratch_pg(app):
-    """A PostgreSQL database of its own (restores must not spoil the shared one); yields a
-    CLI runner of an app on it, its context pushed, and the URL."""
-    from complaints import create_app
-
-    name = f"qa31_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    own = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=url))
-    ctx = own.app_context()
-    ctx.push()
-    try:
-        yield own.test_cli_runner(), url
-    finally:
-        db.session.remove()
-        db.engine.dispose()
-        ctx.pop()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @needs_pg_dump

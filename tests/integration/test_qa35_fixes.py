@@ -59,12 +59,12 @@ from complaints.extensions import db
 from complaints.services import admin, intake, reports, workflow
 from complaints.services.errors import ValidationFailed
 from tests.conftest import NOW, TODAY
+from tests.integration.resolution_world import desk_world
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 Q3 = forms.quarter_period(2026, 3)  # 15/06 – 14/09/2026
 Q4 = forms.quarter_period(2026, 4)  # 15/09 – 14/12/2026
-JUNE_1 = date(2026, 6, 1)
 
 
 def d(month: int, day: int, year: int = 2026) -> date:
@@ -74,19 +74,7 @@ def d(month: int, day: int, year: int = 2026) -> date:
 @pytest.fixture
 def new(make_agency, make_user, make_case):
     """A case logged at DESK: new(kind, received=…, petitioners=…, complaint_round=…)."""
-    p = make_agency(code="P", level="province", name="UBND tỉnh")
-    make_agency(code="D", parent=p, level="department", name="Sở Tài nguyên")
-    make_agency(code="C", parent=p, level="commune", name="UBND xã An Hòa")
-    desk = make_agency(code="DESK", parent=p, level="desk", name="Ban Tiếp công dân",
-                       is_reception_desk=True)
-    reception = make_user("reception", agency=desk)
-    db.session.commit()
-
-    def make(kind: str = "complaint", received: date = JUNE_1, **kw):
-        return make_case(reception, kind=kind, received_on=received, **kw)
-
-    make.reception = reception
-    return make
+    return desk_world(make_agency, make_user, make_case)
 
 
 def _accepted(case, unit: str, routed: date, accepted: date):

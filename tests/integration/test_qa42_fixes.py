@@ -38,12 +38,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import uuid
 from dataclasses import replace
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from complaints import create_app
@@ -54,7 +53,7 @@ from complaints.services import backup as backups
 from complaints.services import corrections, enforcement, splitting, workflow
 from complaints.services.audit import verify_chains
 from complaints.services.errors import ValidationFailed
-from tests.conftest import IS_POSTGRES, NOW, TEST_DATABASE_URL, TODAY, config_for_tests
+from tests.conftest import IS_POSTGRES, NOW, TODAY, config_for_tests
 from tests.factories import PASSWORD, run_at_once
 from tests.integration.history_helpers import history_world
 from tests.integration.test_backup import _snapshot
@@ -112,29 +111,6 @@ def _expected_failures(errors, *kinds) -> None:
 
 # --- (a, b) backup and restore ------------------------------------------------------------
 
-@pytest.fixture
-def scratch_pg(app):
-    """A PostgreSQL database of its own (restores must not spoil the shared one); yields a
-    CLI runner of an app on it, its context pushed."""
-    name = f"qa42_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    own = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=url))
-    ctx = own.app_context()
-    ctx.push()
-    try:
-        yield own.test_cli_runner()
-    finally:
-        db.session.remove()
-        db.engine.dispose()
-        ctx.pop()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @needs_pg_dump
 def test_defect_postgresql_restore_of_a_backup_from_before_split_from_id(scratch_pg,
                                                                         tmp_path):
@@ -157,7 +133,7 @@ def test_defect_postgresql_restore_of_a_backup_from_before_split_from_id(scratch
     """
     from flask_migrate import upgrade
 
-    runner = scratch_pg
+    runner, _url = scratch_pg
     upgrade(revision=BEFORE_SPLITS)
     db.session.commit()
     old = tmp_path / "before_splits.dump"
@@ -282,21 +258,6 @@ def test_probe_backup_round_trip_with_splits_corrections_and_enforcements(
 
 
 # --- (c, e) downgrade and upgrade again, reference load, the demo --------------------------
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    if not IS_POSTGRES:
-        yield f"sqlite:///{tmp_path / 'migrate.db'}"
-        return
-    name = f"qa42m_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
 
 def _counts(other) -> dict[str, int]:
     with other.app_context():

@@ -12,8 +12,9 @@ import pytest
 
 from complaints.domain import reports as forms
 from complaints.extensions import db
-from complaints.services import intake, reports, workflow
+from complaints.services import reports, workflow
 from tests.conftest import NOW, TODAY
+from tests.integration.resolution_world import desk_world
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -23,24 +24,7 @@ Q4 = forms.quarter_period(2026, 4)
 
 @pytest.fixture
 def new(make_agency, make_user, make_case):
-    p = make_agency(code="P", level="province", name="UBND tỉnh")
-    make_agency(code="D", parent=p, level="department", name="Sở Tài nguyên")
-    make_agency(code="C", parent=p, level="commune", name="UBND xã An Hòa")
-    desk = make_agency(code="DESK", parent=p, level="desk", name="Ban Tiếp công dân",
-                       is_reception_desk=True)
-    reception = make_user("reception", agency=desk)
-    db.session.commit()
-
-    def make(kind="complaint", received=date(2026, 6, 1), letters=(), **kw):
-        case = make_case(reception, kind=kind, received_on=received, **kw)
-        for on in letters:
-            intake.add_petition(case, intake.PetitionData(
-                channel="mail", received_on=on, petitioners=[intake.PetitionerData(
-                    full_name="Lê Văn Tư", address="Số 4 Lê Lợi", phone="0912345611")]),
-                reception, NOW, TODAY)
-        return case
-
-    return make
+    return desk_world(make_agency, make_user, make_case)
 
 
 def _accept(case, unit, on):
