@@ -41,7 +41,8 @@ def _echo_credentials(credentials: list[demo.Credential]) -> None:
 
 @group.command("load")
 @click.option("--if-empty", is_flag=True,
-              help="Do nothing if any case or agency already exists.")
+              help="Load no demo data if any case, agency or account already exists (the "
+                   "reference data and localities are still added when missing).")
 @click.option("--force", is_flag=True,
               help="Load even though the database already holds cases, agencies or "
                    "accounts (never on a real installation).")
@@ -77,8 +78,9 @@ def load(if_empty, force, bulk_cases, story_cases, seed, today_, chunk_size, pro
     loaded = demo.prepare_reference_data(now)
     if loaded:
         click.echo(f"Localities: {loaded} loaded.")
-    if if_empty and demo.database_has_data():
-        click.echo("Demo data not loaded: the database already has agencies or cases.")
+    if if_empty and demo.database_in_use():
+        click.echo("Demo data not loaded: the database already has cases, agencies or "
+                   "accounts.")
         return
 
     if bulk_cases is not None:

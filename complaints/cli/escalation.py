@@ -50,15 +50,17 @@ def escalate(as_of, dry_run):
 @click.command("scheduler")
 @with_appcontext
 def scheduler():
-    """Run the background jobs in the foreground (sweep, outbox, daily reminders)."""
+    """Run the background jobs in the foreground: escalation sweep, e-mail outbox, daily
+    reminders (07:30), background reports, scorecard summary (00:20), audit seal (02:30),
+    orphan attachment files (03:10)."""
     from complaints.jobs import build_scheduler
 
     app = current_app._get_current_object()
     sched = build_scheduler(app)
     click.echo(f"Scheduler started: sweep every {app.config['SCHEDULER_SWEEP_MINUTES']} min, "
                "outbox every minute, reminders daily at 07:30, background reports every "
-               f"{app.config['REPORT_WORKER_SECONDS']} s, scorecard summary nightly at 00:20. "
-               "Ctrl+C stops it.")
+               f"{app.config['REPORT_WORKER_SECONDS']} s, scorecard summary nightly at 00:20, "
+               "audit seal at 02:30, orphan attachment files at 03:10. Ctrl+C stops it.")
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from complaints.clock import LOCAL_TZ
 from complaints.domain import states
 from complaints.domain.catalog import KINDS, REPORT_CATEGORIES, label
 from complaints.domain.messages import N_
@@ -162,6 +163,11 @@ def _parse_when(value: str | None, name: str) -> date | None:
     except ValueError:
         raise Open311Error(400, N_("%(name)s phải là ngày giờ theo định dạng W3C.",
                                    name=name)) from None
+    # Compared with the day received in Vietnam: an offset given is turned into Vietnam's
+    # time first (QA round 43: 17:00 UTC on 1/11 is 2/11 here); a moment with none is
+    # Vietnam's time already.
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(LOCAL_TZ)
     return moment.date()
 
 
