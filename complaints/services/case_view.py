@@ -10,12 +10,15 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
+from babel.numbers import format_decimal
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from complaints.clock import LOCAL_TZ
 from complaints.domain import catalog, states
+from complaints.domain import enforcement as enforcement_rules
 from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.messages import N_
 from complaints.extensions import db
@@ -234,6 +237,13 @@ _WHY_LABELS = {
 
 MASK_EN = "*** (confidential)"
 
+# Events whose details read in a set order (the stored JSON's keys are sorted), figures
+# left at 0 left out: the enforcement as its form asks it (QA round 44).
+_DETAIL_ORDER = {
+    "enforcement_recorded": ("on", *enforcement_rules.AMOUNTS, *enforcement_rules.COUNTS,
+                             "note", "corrected"),
+}
+
 # Details that hold an agency's code: shown as its name when the caller knows it.
 _AGENCY_DETAILS = {"to", "suggested", "lead", "agency", "agencies", "from", "before"}
 
@@ -243,6 +253,13 @@ def _detail_value(key: str, value, action: str, lang: str,
     en = lang.startswith("en")
     if value is None or value == "":
         return "—"
+    if key in enforcement_rules.AMOUNTS and isinstance(value, int | float | str):
+        # As the forms write amounts: "1.250,50" on a Vietnamese page (QA round 44).
+        try:
+            return format_decimal(Decimal(str(value)), format="#,##0.00",
+                                  locale="en" if en else "vi")
+        except ArithmeticError:
+            return str(value)
     if value == MASK:  # a hidden identity (mask_data): the mask is a label, not data
         return MASK_EN if en else MASK
     if isinstance(value, bool):
@@ -300,10 +317,25 @@ def event_details(action: str, data: dict | str, lang: str = "vi",
         worded = explain_basis(basis, data.get("to"), lang)
         data = {key: (worded if key == "reason" and worded else value)
                 for key, value in data.items() if key != "basis"}
+    if action in _DETAIL_ORDER:  # the stored JSON's keys are sorted: read in the form's order
+        order = _DETAIL_ORDER[action]
+        data = {key: data[key] for key in sorted(
+            data, key=lambda k: order.index(k) if k in order else len(order))
+            if not _zero(data[key])}
     # The escalation's row id means nothing to a reader ("Số kiến nghị: 99" read as a count).
     return [(text_label(DETAIL_LABELS, key, lang),
              _detail_value(key, value, action, lang, names))
             for key, value in data.items() if key not in ("status", "escalation")]
+
+
+def _zero(value) -> bool:
+    """A figure left at 0 (a count, or an amount stored as text): not worth a line."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return False
+    try:
+        return Decimal(str(value)) == 0
+    except ArithmeticError:
+        return False
 
 
 def agency_name(agency, lang: str = "vi") -> str:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from complaints.domain import contacts
 from complaints.domain.catalog import INELIGIBLE_FILINGS
-from complaints.domain.confidentiality import names_denouncer
+from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_
 from complaints.domain.states import FINAL_STATUSES
@@ -54,13 +54,16 @@ def person_fingerprint(person: Petitioner) -> str:
     return fingerprint(*(getattr(person, name) for name in PERSON_FIELDS))
 
 
-def _reason(reason: str | None, errors: dict[str, str]) -> str | None:
+def _reason(reason: str | None, errors: dict[str, str], case: Case,
+            people=()) -> str | None:
     if blank(reason):
         errors["reason"] = N_("Nêu lý do sửa (căn cứ trong đơn hoặc hồ sơ).")
     elif has_control(reason):
         errors["reason"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
     elif len(reason) > REASON_MAX:
         errors["reason"] = N_("Lý do quá dài (tối đa %(n)s ký tự).", n=REASON_MAX)
+    elif intake.reason_names_denouncer(case, reason, people):
+        errors["reason"] = REASON_NAMES_DENOUNCER
     else:
         return reason.strip()
     return None
@@ -169,7 +172,7 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData | dict[str, 
     shared = any(not can_see_identity(actor, c) for c in signed)
     affected = [case] if shared else signed
     errors = _person_errors(person, data, affected, actor)
-    reason = _reason(reason, errors)
+    reason = _reason(reason, errors, case, [data])
     changed: list[str] = []
     if not errors:
         typed = _typed(data)
@@ -230,7 +233,7 @@ def correct_eligibility(case: Case, petition_id: int, eligible: bool | None,
             # As at intake: an eligible denunciation names each denouncer with an address.
             errors["eligible"] = N_("Đơn tố cáo phải có họ tên và địa chỉ người tố cáo: sửa "
                                     "thông tin người đứng đơn trước.")
-    reason = _reason(reason, errors)
+    reason = _reason(reason, errors, case)
     if errors:
         raise ValidationFailed(errors)
     before, petition.eligible = petition.eligible_now, eligible

@@ -19,7 +19,11 @@ from complaints.domain import appeal, contacts, states
 from complaints.domain import escalation as rules
 from complaints.domain import history as histories
 from complaints.domain.catalog import CHANNELS, KINDS
-from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
+from complaints.domain.confidentiality import (
+    REASON_NAMES_DENOUNCER,
+    SUBJECT_NAMES_DENOUNCER,
+    names_denouncer,
+)
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX
 from complaints.domain.messages import N_, Named
 from complaints.domain.text import blank, fold, has_control
@@ -857,6 +861,16 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
     return petition
 
 
+def reason_names_denouncer(case: Case, reason: str | None, people=()) -> bool:
+    """Does a correction's reason on a denunciation name one of its denouncers (as signed,
+    or `people`: particulars about to replace them)? The reason is shown in the timeline to
+    readers who may not see the denouncer (QA round 44), as the subject is."""
+    if case.kind != "denunciation":
+        return False
+    signed = [s.petitioner for p in case.petitions for s in p.signers]
+    return names_denouncer(reason, [*signed, *people])
+
+
 def correct_history(case: Case, petition_id: int, history: str | None, reason: str | None,
                     actor: User, now: datetime) -> Petition:
     """Correct what a letter says of the matter's history (02/XLD columns 18–24), typed or
@@ -890,6 +904,8 @@ def correct_history(case: Case, petition_id: int, history: str | None, reason: s
             errors["reason"] = N_("Nêu lý do sửa (căn cứ trong đơn hoặc hồ sơ).")
         elif len(reason) > REASON_MAX:
             errors["reason"] = N_("Lý do quá dài (tối đa %(n)s ký tự).", n=REASON_MAX)
+        elif reason_names_denouncer(case, reason):
+            errors["reason"] = REASON_NAMES_DENOUNCER
     if errors:
         raise ValidationFailed(errors)
     before, petition.history = petition.history, history

@@ -139,12 +139,8 @@ def _people_errors(errors: dict[str, str]) -> dict[str, str]:
     return said
 
 
-def split_case(case: Case, data: SplitData, actor: User, now: datetime,
-               today: date) -> tuple[Case, str]:
-    """Take one content of the case's letter out into a new case; return it and its PIN."""
-    from complaints.services.workflow import hold  # workflow imports intake
-
-    hold(case)  # two desks splitting at once, or a split beside a routing, take turns
+def _refusals(case: Case, data: SplitData, actor: User) -> None:
+    """What refuses the split whatever was typed."""
     if not can_add_petition(actor, case):
         raise NotAllowed(N_("Chỉ bộ phận đã tiếp nhận đơn được tách đơn."))
     if case.status != states.RECEIVED:  # a letter handled already is handled as a whole
@@ -153,6 +149,26 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
         raise ValidationFailed({"seen": N_(
             "Nội dung hồ sơ vừa được thay đổi (có thể vừa có người tách đơn này): xem lại "
             "nội dung còn lại rồi tách.")})
+
+
+def check_split(case: Case, data: SplitData, actor: User, today: date) -> None:
+    """Refuse what split_case would refuse, writing nothing: the desk confirms a split (it
+    cannot be undone) only once it would be done (ux.md; QA round 44)."""
+    _refusals(case, data, actor)
+    wanted = _case_data(case, letter_of(case), data)
+    errors = _kept_errors(case, data)
+    errors.update(_people_errors(intake.validate_case(wanted, today, actor=actor)))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def split_case(case: Case, data: SplitData, actor: User, now: datetime,
+               today: date) -> tuple[Case, str]:
+    """Take one content of the case's letter out into a new case; return it and its PIN."""
+    from complaints.services.workflow import hold  # workflow imports intake
+
+    hold(case)  # two desks splitting at once, or a split beside a routing, take turns
+    _refusals(case, data, actor)
     letter = letter_of(case)
     wanted = _case_data(case, letter, data)
     errors = _kept_errors(case, data)

@@ -212,10 +212,12 @@ class SubForm(PlainForm):
 
 def attach_errors(form, service_errors: Mapping[str, Any]) -> dict[str, str]:
     """Put a service's messages (ValidationFailed.errors) next to the form's fields,
-    translated; keys that are no field of the form go in the summary ("__all__")."""
+    translated; keys that are no field of the form, or a hidden one (nothing to show the
+    message beside, nor to link to: QA round 44), go in the summary ("__all__")."""
     errors = {}
     for key, message in translate_errors(service_errors).items():
-        name = key if key in form._fields else "__all__"
+        shown = key in form._fields and form._fields[key].type != "HiddenField"
+        name = key if shown else "__all__"
         if name in form._fields:
             form._fields[name].errors = list(form._fields[name].errors) + [message]
         errors[name] = message

@@ -346,7 +346,7 @@ def test_probe_new_case_pin_deadline_and_receipt(make_case, world, client, login
                                   "subject": "Tố cáo cán bộ địa chính", "content": DENOUNCED,
                                   "kept_content": KEPT, "complaint_round": "1",
                                   "kept_subject": "Khiếu nại quyết định 12/QĐ",
-                                  "history": "", "token": "tok-pin"})
+                                  "history": "", "token": "tok-pin", "confirm": "yes"})
     assert done.status_code == 302
     new = db.session.scalar(select(Case).where(Case.id != case.id))
     receipt = _page(client.get(done.headers["Location"]))

@@ -157,7 +157,8 @@ def test_probe_split_sent_empty_shows_summary_and_keeps_input(client, login, wor
                   "Nội dung còn lại W", "2026-NOPE1234"):
         assert value in html
     done = client.post(url, data={**typed, "token": "t-ok", "kind": "recommendation",
-                                  "complaint_round": "1", "parent_tracking_code": ""})
+                                  "complaint_round": "1", "parent_tracking_code": "",
+                                  "confirm": "yes"})
     assert done.status_code == 302 and "/receipt" in done.headers["Location"]
 
 

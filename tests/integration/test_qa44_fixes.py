@@ -85,7 +85,11 @@ def test_defect_correction_reason_names_the_denouncer_to_readers_who_may_not_kno
             "phone": person.phone or "", "email": "", "address": person.address or "",
             "reason": "Sửa họ tên theo CCCD: tên đúng là Trần Thị Bình"}
     assert client.get(url).status_code == 200
-    assert client.post(url, data=form).status_code == 302  # corrected, reason as typed
+    refused = client.post(url, data=form)  # the reason names the denouncer: refused
+    assert refused.status_code == 422
+    assert "lý do được hiện cho cả người không được biết ai tố cáo" in _html(refused)
+    form["reason"] = "Sửa họ tên theo căn cước công dân người tố cáo xuất trình"
+    assert client.post(url, data=form).status_code == 302  # corrected
     officer = app.test_client()  # a _Client (the client fixture set the class)
     officer.post("/login", data={"username": world["officer_dep"].username,
                                  "password": PASSWORD})
@@ -208,3 +212,63 @@ def test_defect_split_is_done_without_a_confirmation_step(client, login, world, 
         f"split done in one step (answered {sent.status_code} → "
         f"{sent.headers.get('Location')})")
     assert sent.status_code == 200
+
+
+# --- fixes beyond the failing tests: the same rule on the other corrections, a hidden field's
+# --- error in the summary ------------------------------------------------------------------
+
+
+def test_every_correction_of_a_denunciation_refuses_a_reason_naming_its_denouncer(
+        world, make_case):
+    """The eligibility and the history corrections' reasons are in the timeline too: one
+    naming the denouncer (by name, phone or ID number) is refused, nothing changed; the
+    same reason on another kind of case is no concern of confidentiality."""
+    from complaints.services import corrections, intake
+    from complaints.services.errors import ValidationFailed
+
+    case = make_case(world["reception"], kind="denunciation", received_on=date(2026, 11, 20),
+                     subject="Tố cáo cán bộ địa chính nhận tiền")
+    db.session.commit()
+    person = case.petitions[0].signers[0].petitioner
+    letter = case.petitions[0]
+    before = letter.eligible_now
+    with pytest.raises(ValidationFailed) as refused:
+        corrections.correct_eligibility(case, letter.id, not before,
+                                        f"Theo xác minh với {person.full_name}",
+                                        world["reception"], NOW)
+    assert set(refused.value.errors) == {"reason"}
+    with pytest.raises(ValidationFailed) as refused:
+        intake.correct_history(case, letter.id, "repeated",
+                               f"Người tố cáo gọi điện từ số {person.phone}",
+                               world["reception"], NOW)
+    assert set(refused.value.errors) >= {"reason"}
+    db.session.rollback()
+    db.session.expire_all()
+    assert letter.eligible_now == before
+    other = make_case(world["reception"], kind="complaint", received_on=date(2026, 11, 20))
+    signer = other.petitions[0].signers[0].petitioner
+    corrections.correct_person(other, signer.id, {"address": "Số 9 Lê Lợi"},
+                               f"Ông {signer.full_name} báo địa chỉ mới", world["reception"],
+                               NOW)
+
+
+def test_a_correction_made_meanwhile_is_said_in_the_summary_not_beside_a_hidden_field(
+        client, login, world, make_case):
+    """The "seen" refusal belongs to no field the desk can see: the summary says it, with no
+    link to the hidden input (it can take no focus)."""
+    from complaints.services import corrections
+
+    case = make_case(world["reception"], received_on=date(2026, 11, 20))
+    person = case.petitions[0].signers[0].petitioner
+    db.session.commit()
+    login(world["reception"])
+    url = f"/reception/cases/{case.tracking_code}/petitioners/{person.id}"
+    shown = _html(client.get(url))
+    seen = shown.split('name="seen" type="hidden" value="')[1].split('"')[0]
+    corrections.correct_person(case, person.id, {"address": "Số 1 Lê Lợi"}, "Bên kia sửa",
+                               world["reception"], NOW)
+    db.session.commit()
+    late = _html(client.post(url, data={"full_name": person.full_name, "phone": "0912345678",
+                                        "seen": seen, "reason": "Sửa số điện thoại"}))
+    assert "vừa được người khác sửa" in late
+    assert 'href="#seen"' not in late

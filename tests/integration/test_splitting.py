@@ -213,12 +213,18 @@ def test_the_desk_splits_on_its_page_and_gets_the_new_receipt(client, login, mak
     refused = client.post(url, data=body)
     assert refused.status_code == 422
     assert "phải được tách khỏi hồ sơ này" in _page(refused)
-    done = client.post(url, data={**body, "kept_content": KEPT})
+    shown = client.post(url, data={**body, "kept_content": KEPT})  # confirmed first
+    assert shown.status_code == 200 and 'data-testid="confirm-letter-moves"' in _page(shown)
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+    back = client.post(url, data={**body, "kept_content": KEPT, "edit": "1"})
+    assert back.status_code == 200 and KEPT in _page(back)  # the form, as typed
+    done = client.post(url, data={**body, "kept_content": KEPT, "confirm": "yes"})
     assert done.status_code == 302 and "/receipt" in done.headers["Location"]
     receipt = _page(client.get(done.headers["Location"]))
     new = db.session.scalar(select(Case).where(Case.id != case.id))
     assert new.tracking_code in receipt
-    again = client.post(url, data={**body, "kept_content": KEPT})  # sent twice: one split
+    again = client.post(url, data={**body, "kept_content": KEPT,  # sent twice: one split
+                                   "confirm": "yes"})
     assert again.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2
     after = _page(client.get(f"/reception/cases/{case.tracking_code}"))

@@ -528,7 +528,8 @@ def split(code: str):
     if form.is_submitted() and (done := intake.submitted_case(form.token.data)):
         flash(_("Đơn đã được tách, mã hồ sơ mới %(code)s.", code=done), "info")
         return redirect(url_for("reception.case_page", code=done))
-    if form.validate_on_submit():
+    # "edit": back from the confirmation to the form, with what was typed.
+    if "edit" not in request.form and form.validate_on_submit():
         kind = form.kind.data
         round_ = form.complaint_round.data
         data = splitting.SplitData(
@@ -539,9 +540,18 @@ def split(code: str):
             if kind == "complaint" else None,
             parent_tracking_code=(form.parent_tracking_code.data or "").strip().upper()
             or None, history=form.history.data or None, seen=form.seen.data or None)
+        actor = current_user._get_current_object()
         try:
-            new_case, pin = splitting.split_case(case, data, current_user._get_current_object(),
-                                                 clock.now(), clock.today())
+            if form.confirm.data != "yes":  # it cannot be undone: confirmed first (ux.md)
+                splitting.check_split(case, data, actor, clock.today())
+                return render_template(
+                    "reception/confirm_split.html", case=case, form=form, back_url=back,
+                    moves=splitting.letter_goes_to_new(case.kind, kind),
+                    field_name=next((c.label for c in form.field.choices
+                                     if c.value == form.field.data), ""),
+                    files=len(splitting.letter_of(case).attachments))
+            new_case, pin = splitting.split_case(case, data, actor, clock.now(),
+                                                 clock.today())
             intake.record_submission(form.token.data, new_case.id, clock.now())
         except ValidationFailed as exc:
             db.session.rollback()

@@ -166,16 +166,25 @@ class ReplyForm(PageForm):
                          validators=[Optional(), Length(max=2000)])
 
 
+def _correction_reason():
+    """The reason an entry correction asks for. It is shown in the case's timeline, to
+    readers who may not know who denounced too (QA round 44)."""
+    return TextAreaField(
+        _l("Lý do sửa"),
+        description=_l("Căn cứ sửa (giấy tờ, văn bản, nội dung đơn). Không ghi họ tên, số "
+                       "giấy tờ, số điện thoại của người đứng đơn: lý do hiện trong quá trình "
+                       "xử lý của hồ sơ."),
+        validators=[DataRequired(_l("Nêu lý do sửa (căn cứ trong đơn hoặc hồ sơ).")),
+                    Length(max=REASON_MAX)])
+
+
 class CorrectHistoryForm(PageForm):
     """Correct what a letter says of the matter's history (an entry mistake), with why.
     The choices are those of the case's kind (set by the view)."""
 
     history = SelectField(_l("Lịch sử vụ việc"), choices=[],
                           validators=[DataRequired(_l("Chọn lịch sử vụ việc."))])
-    reason = TextAreaField(_l("Lý do sửa"),
-                           validators=[DataRequired(_l("Nêu lý do sửa (căn cứ trong đơn hoặc "
-                                                       "hồ sơ).")),
-                                       Length(max=REASON_MAX)])
+    reason = _correction_reason()
 
 
 class SplitForm(PageForm):
@@ -184,6 +193,7 @@ class SplitForm(PageForm):
 
     token = HiddenField()  # one split per form, however often it is sent
     seen = HiddenField()  # the fingerprint of the content shown (SplitData.seen)
+    confirm = HiddenField()  # "yes" from the confirmation page: split it
     kind = SelectField(_l("Loại đơn của nội dung tách ra"), choices=[],
                        validators=[DataRequired(_l("Chọn loại đơn."))])
     complaint_round, parent_tracking_code, history, field = _matter_fields()
@@ -215,10 +225,7 @@ class CorrectPersonForm(PageForm):
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)])
     email = StringField(_l("Thư điện tử"), validators=[Optional(), Length(max=255)])
     address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=500)])
-    reason = TextAreaField(_l("Lý do sửa"),
-                           validators=[DataRequired(_l("Nêu lý do sửa (căn cứ trong đơn hoặc "
-                                                       "hồ sơ).")),
-                                       Length(max=REASON_MAX)])
+    reason = _correction_reason()
 
 
 class CorrectEligibilityForm(PageForm):
@@ -228,7 +235,4 @@ class CorrectEligibilityForm(PageForm):
         SelectChoice("", _l("— Chọn —")), SelectChoice("yes", _l("Đủ điều kiện xử lý")),
         SelectChoice("no", _l("Không đủ điều kiện xử lý"))],
         validators=[DataRequired(_l("Chọn đơn có đủ điều kiện xử lý hay không."))])
-    reason = TextAreaField(_l("Lý do sửa"),
-                           validators=[DataRequired(_l("Nêu lý do sửa (căn cứ trong đơn hoặc "
-                                                       "hồ sơ).")),
-                                       Length(max=REASON_MAX)])
+    reason = _correction_reason()
