@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from complaints.extensions import db
@@ -39,19 +39,33 @@ MOVE_EVENTS = ("routed", "transferred", "returned", "lead_designated",
 _CHUNK = 500
 
 
-def routed_as_of(end: date):
-    """SQL: the day the routing in force for the petition's case at the end of `end` was
-    decided (the first route after the last return by then), or NULL when the petitions
-    waited at the desk. Correlated to `Petition` of the enclosing query."""
-    back, move = aliased(Routing), aliased(Routing)
+def _routings_in_force(end: date, move):
+    """SQL: the routings (rows of `move`) made for the petition's case by the end of `end`
+    after its last return by then: the first is the routing in force. Correlated to
+    `Petition` of the enclosing query."""
+    back = aliased(Routing)
     last_return = (select(func.max(back.id))
                    .where(back.case_id == Petition.case_id, back.action == "return",
                           back.decided_on <= end)
                    .correlate(Petition).scalar_subquery())
-    return (select(func.min(move.decided_on))
-            .where(move.case_id == Petition.case_id, move.action.in_(ROUTING),
-                   move.decided_on.between(Petition.received_on, end),
-                   move.id > func.coalesce(last_return, 0))
+    return and_(move.case_id == Petition.case_id, move.action.in_(ROUTING),
+                move.decided_on.between(Petition.received_on, end),
+                move.id > func.coalesce(last_return, 0))
+
+
+def routed_as_of(end: date):
+    """SQL: the day the routing in force for the petition's case at the end of `end` was
+    decided, or NULL when the petitions waited at the desk. Correlated to `Petition`."""
+    move = aliased(Routing)
+    return (select(func.min(move.decided_on)).where(_routings_in_force(end, move))
+            .correlate(Petition).scalar_subquery())
+
+
+def routed_to_as_of(end: date):
+    """SQL: the agency that routing sent the case to, or NULL. Correlated to `Petition`."""
+    move = aliased(Routing)
+    return (select(move.to_agency_id).where(_routings_in_force(end, move))
+            .order_by(move.decided_on, move.id).limit(1)
             .correlate(Petition).scalar_subquery())
 
 

@@ -90,9 +90,13 @@ class Measure:
     # Complaints, denunciations: count each matter's petitions (letters received by the
     # period's end) instead of `value` — the forms' số đơn beside số vụ việc.
     per_petition: bool = False
+    # `where` also takes the report's units (start, end, unit ids): what is "ours" depends
+    # on whose report it is.
+    scoped: bool = False
 
-    def aggregate(self, start: date, end: date):
-        condition = self.where(start, end)
+    def aggregate(self, start: date, end: date, unit_ids: list[int] = ()):
+        condition = (self.where(start, end, unit_ids) if self.scoped
+                     else self.where(start, end))
         if self.distinct is not None:
             return func.count(func.distinct(case((condition, self.distinct()), else_=None)))
         value = _petitions_of_case(end) if self.per_petition else self.value()
@@ -139,8 +143,26 @@ def _handled_as(*outcomes):
     return lambda s, e: and_(_handled(s, e), _outcome_as_of(e).in_(outcomes))
 
 
+def _routed_within(e, unit_ids):
+    """SQL: the routing in force at the end of `e` sent the case to one of the report's
+    units. A desk's routing outside them is a transfer (chuyển đơn) in this report: a
+    commune's 02/XLD did not count as its own a complaint its desk sent up to a department,
+    that its 03/GQKN never has (QA round 45). No routing row found (none is expected for a
+    letter counted routed) counts as within, as before: the first unit stands in for it."""
+    if not unit_ids:
+        return literal(True)
+    return func.coalesce(report_history.routed_to_as_of(e), unit_ids[0]).in_(unit_ids)
+
+
 def _kind_in(*kinds):
-    return lambda s, e: and_(_handled_as(*_OURS)(s, e), Case.kind.in_(kinds))
+    return lambda s, e, unit_ids: and_(_handled_as(*_OURS)(s, e), Case.kind.in_(kinds),
+                                       _routed_within(e, unit_ids))
+
+
+def _transferred(s, e, unit_ids):
+    """Forwarded outside the system, or routed to an agency outside the report's units."""
+    return or_(_handled_as("forwarded")(s, e), and_(
+        _handled_as(*_OURS)(s, e), ~_routed_within(e, unit_ids)))
 
 
 def _outcome(*codes):
@@ -242,17 +264,22 @@ _SECOND = aliased(Case)
 
 
 def _standing(e):
-    """SQL: the decision still stands at the period's end: no second-round decision dated
-    by then annulled or amended it (QA round 39; enforcement.annulled_on)."""
+    """SQL: the decision still stood when it was enforced, or at the period's end if it was
+    not enforced by then: no second-round decision dated by then annulled or amended it
+    (QA round 39). A decision enforced before it was annulled was one to enforce, and
+    enforced: every column counts it alike (QA round 45: column 4 counted it while columns
+    1–3 had dropped it, and column 5 went below zero)."""
+    at = case((and_(Enforcement.enforced_on.is_not(None), Enforcement.enforced_on < e),
+               Enforcement.enforced_on), else_=e)
     return ~exists().where(_SECOND.parent_case_id == Case.id,
                            _SECOND.complaint_round == 2,
                            _SECOND.outcome == enforcement_rules.ANNULLING,
-                           _SECOND.decision_on <= e)
+                           _SECOND.decision_on <= at)
 
 
 _under_enforcement = lambda s, e: and_(  # noqa: E731
     or_(Enforcement.enforced_on.is_(None), Enforcement.enforced_on >= s), _standing(e))
-_enforced = lambda s, e: Enforcement.enforced_on.between(s, e)  # noqa: E731
+_enforced = lambda s, e: and_(Enforcement.enforced_on.between(s, e), _standing(e))  # noqa: E731
 
 
 def _enforcement_measures() -> dict[str, Measure]:
@@ -330,13 +357,15 @@ MEASURES: dict[str, Measure] = {
         Petition.received_on.between(s, e),
         Case.field_id.in_(select(Field.id).where(Field.report_category == code))))
        for code in REPORT_CATEGORIES},
-    "handled_complaint_ours": Measure("petition", _count, _kind_in("complaint")),
-    "handled_complaint_ours_round1": Measure("petition", _count, lambda s, e: and_(
-        _kind_in("complaint")(s, e), Case.complaint_round == 1)),
-    "handled_denunciation_ours": Measure("petition", _count, _kind_in("denunciation")),
-    "handled_other_ours": Measure("petition", _count, _kind_in("recommendation", "feedback")),
+    "handled_complaint_ours": Measure("petition", _count, _kind_in("complaint"), scoped=True),
+    "handled_complaint_ours_round1": Measure("petition", _count, lambda s, e, units: and_(
+        _kind_in("complaint")(s, e, units), Case.complaint_round == 1), scoped=True),
+    "handled_denunciation_ours": Measure("petition", _count, _kind_in("denunciation"),
+                                         scoped=True),
+    "handled_other_ours": Measure("petition", _count, _kind_in("recommendation", "feedback"),
+                                  scoped=True),
     "handled_guided": Measure("petition", _count, _handled_as("guided")),
-    "handled_forwarded": Measure("petition", _count, _handled_as("forwarded")),
+    "handled_forwarded": Measure("petition", _count, _transferred, scoped=True),
     # A petition withdrawn before the desk handled it is filed away (lưu đơn): the form
     # has no column of its own for it, and it is neither pending nor handled otherwise.
     "handled_filed": Measure("petition", _count,
@@ -430,7 +459,8 @@ def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
     for base, base_codes in by_base.items():
         unit, builder = _base_query(base, unit_ids)
         begun = _BEGUN.get(base, lambda e: CaseDeadline.start_on <= e)
-        query = builder([unit, *(MEASURES[c].aggregate(start, end) for c in base_codes)]) \
+        query = builder([unit, *(MEASURES[c].aggregate(start, end, unit_ids)
+                                 for c in base_codes)]) \
             .where(begun(end)).group_by(unit)
         for unit_id, *values in db.session.execute(query):
             for code, value in zip(base_codes, values, strict=True):
