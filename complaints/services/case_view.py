@@ -253,7 +253,7 @@ def _detail_value(key: str, value, action: str, lang: str,
     en = lang.startswith("en")
     if value is None or value == "":
         return "—"
-    if key in enforcement_rules.AMOUNTS and isinstance(value, int | float | str):
+    if key in enforcement_rules.AMOUNTS and isinstance(value, int | float | str | Decimal):
         # As the forms write amounts: "1.250,50" on a Vietnamese page (QA round 44).
         try:
             return format_decimal(Decimal(str(value)), format="#,##0.00",
@@ -328,9 +328,16 @@ def event_details(action: str, data: dict | str, lang: str = "vi",
             for key, value in data.items() if key not in ("status", "escalation")]
 
 
+def enforcement_details(record, lang: str = "vi") -> list[tuple[str, str]]:
+    """What an enforcement record says, as its timeline event words it: the figures in the
+    form's order, zeros left out, amounts as the reader's language writes them."""
+    data = {name: getattr(record, name) for name in enforcement_rules.FIGURES}
+    return event_details("enforcement_recorded", data, lang)
+
+
 def _zero(value) -> bool:
     """A figure left at 0 (a count, or an amount stored as text): not worth a line."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         return False
     try:
         return Decimal(str(value)) == 0
@@ -408,6 +415,8 @@ class CasePage:
     timeline: list[EventView] = field(default_factory=list)
     routings: list = field(default_factory=list)
     parent: Case | None = None  # the earlier case, when the reader may see the link
+    # Its decision to enforce and what enforcing it did (services/enforcement.state_of).
+    enforcement: object | None = None
 
 
 def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS,
@@ -423,6 +432,12 @@ def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS,
     if "enforce" in actions and not _has_something_to_enforce(case):
         actions.remove("enforce")
     return actions
+
+
+def _enforcement_state(case: Case):
+    from complaints.services import enforcement
+
+    return enforcement.state_of(case)
 
 
 def _has_something_to_enforce(case: Case) -> bool:
@@ -629,6 +644,7 @@ def build_case_page(case: Case, user: User, reveal: bool = False,
                           hide_parent=parent is None and case.parent_case_id is not None),
         routings=list(case.routings),
         parent=parent,
+        enforcement=_enforcement_state(case),
     )
 
 

@@ -11,6 +11,7 @@ of the case ("enforcement_recorded"). The rules are in domain/enforcement.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -48,6 +49,23 @@ def has_something_to_enforce(case: Case) -> bool:
     (not annulled in the second round: QA round 39)?"""
     return (case.decision_on is not None and rules.to_enforce(case.kind, ordered(case))
             and not annulled(case))
+
+
+@dataclass(frozen=True)
+class EnforcementState:
+    """A decided case's enforcement as its pages and the API show it."""
+
+    due: bool  # the decision orders something and stands (has_something_to_enforce)
+    record: Enforcement | None  # what enforcing it did, once recorded
+
+
+def state_of(case: Case) -> EnforcementState | None:
+    """The case's enforcement, or None when there is nothing to say: no decision, or one
+    that orders nothing and was never recorded as enforced."""
+    if case.decision_on is None:
+        return None
+    due, record = has_something_to_enforce(case), record_of(case)
+    return EnforcementState(due, record) if due or record is not None else None
 
 
 def record_of(case: Case) -> Enforcement | None:

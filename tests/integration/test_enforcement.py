@@ -269,3 +269,48 @@ def test_api_action(world, api, client):
     assert enforcement.record_of(a).land_returned == Decimal("30.50")
     doc = client.get("/api/v1/openapi.json").get_json()
     assert any(path.endswith("/enforce") for path in doc["paths"])
+
+
+def test_the_case_pages_and_the_api_say_what_is_due_and_what_was_done(world, api, client,
+                                                                      login):
+    """A decision to enforce is said on the agency's and the inspectors' case pages and in
+    the API's case answer: not yet recorded, then the date and the figures done (zeros
+    left out, amounts as the page's language writes them); a decision ordering nothing says
+    nothing."""
+    a = world["decided"]("D", decided=d(7, 1), money_to_return=1500.5, people_disciplined=2)
+    nothing = world["decided"]("D", decided=d(7, 1), outcome="wrong")
+    login(world["head_d"])
+
+    def shown(case, who="agency"):
+        page = client.get(f"/{who}/cases/{case.tracking_code}").get_data(as_text=True)
+        if 'data-testid="case-enforcement"' not in page:
+            return None
+        return " ".join(page.split('data-testid="case-enforcement">')[1]
+                        .split("</dd>")[0].split())
+
+    assert "chưa ghi nhận kết quả thi hành" in shown(a)
+    assert shown(nothing) is None
+    body = api(world["head_d"], "GET", f"/cases/{a.tracking_code}").get_json()
+    assert body["enforcement"]["due"] is True and body["enforcement"]["enforced_on"] is None
+    assert api(world["head_d"], "GET",
+               f"/cases/{nothing.tracking_code}").get_json()["enforcement"] is None
+
+    enforcement.enforce(a, d(8, 3), {"money_returned": "1250.5", "people_disciplined": 2,
+                                     "officials_disciplined": 1}, None, world["head_d"], NOW,
+                        TODAY)
+    db.session.commit()
+    text = shown(a)
+    assert text.startswith("Đã thi hành xong ngày 03/08/2026")
+    assert "1.250,50" in text and "Trong đó: cán bộ, công chức: 1" in text
+    assert "khởi tố" not in text  # nothing prosecuted: not listed
+    client.post("/logout")
+    login(world["inspector"])
+    assert shown(a, "inspection").startswith("Đã thi hành xong ngày 03/08/2026")
+    body = api(world["head_d"], "GET", f"/cases/{a.tracking_code}").get_json()
+    assert body["enforcement"] | {"note": None} == {
+        "due": True, "enforced_on": "2026-08-03", "money_recovered": "0.00",
+        "land_recovered": "0.00", "money_returned": "1250.50", "land_returned": "0.00",
+        "people_disciplined": 2, "officials_disciplined": 1, "cases_prosecuted": 0,
+        "people_prosecuted": 0, "note": None}
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert "enforcement" in doc["components"]["schemas"]["StaffCase"]["properties"]

@@ -68,6 +68,7 @@ def _case_helpers():
                                                            _agency_names()),
         "next_escalation": _next_escalation,
         "case_complexity": case_view.complexity,
+        "enforcement_details": lambda record: case_view.enforcement_details(record, _lang()),
     }
 
 

@@ -11,9 +11,11 @@ from types import SimpleNamespace
 from marshmallow.experimental.context import Context
 from sqlalchemy import select
 
+from complaints.domain import enforcement as enforcement_rules
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Escalation, User
 from complaints.services import case_view as page_view
+from complaints.services import enforcement
 from complaints.services.intake import Opened
 from complaints.services.workflow import ACTIONS
 
@@ -55,6 +57,16 @@ class CaseView:
         return allowed_actions(self._case, self._user)
 
     @cached_property
+    def enforcement(self) -> dict | None:
+        state = enforcement.state_of(self._case)
+        if state is None:
+            return None
+        record = state.record
+        return {"due": state.due, "enforced_on": record.enforced_on if record else None,
+                **{name: getattr(record, name) if record else None
+                   for name in (*enforcement_rules.FIGURES, "note")}}
+
+    @cached_property
     def escalations(self) -> list[Escalation]:
         query = (select(Escalation).where(Escalation.case_id == self._case.id)
                  .order_by(Escalation.created_at, Escalation.id))
@@ -87,6 +99,7 @@ class NewCaseView(CaseView):
         self.reception_agency = reception_agency
         self.agency = self.officer = None
         self.routings = []
+        self.enforcement = None  # just received: no decision
         self.escalations = opened.escalations
         self.timeline = opened.timeline
 

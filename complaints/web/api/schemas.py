@@ -890,6 +890,25 @@ class FiguresSchema(BaseSchema):
     people_sent_to_investigation = fields.Integer(allow_none=True)
 
 
+class EnforcementOutSchema(BaseSchema):
+    """The enforcement of the case's decision (thi hành; 05/KQTH)."""
+
+    due = fields.Boolean(metadata={"description": (
+        "The decision orders something (amounts, rights restored, discipline, a transfer to "
+        "the investigating authority) and was not annulled in the second round.")})
+    enforced_on = fields.Date(allow_none=True, metadata={
+        "description": "The day the decision was enforced; null: not recorded yet."})
+    money_recovered = fields.Decimal(as_string=True, allow_none=True, metadata=_DECIMAL_TEXT)
+    land_recovered = fields.Decimal(as_string=True, allow_none=True, metadata=_DECIMAL_TEXT)
+    money_returned = fields.Decimal(as_string=True, allow_none=True, metadata=_DECIMAL_TEXT)
+    land_returned = fields.Decimal(as_string=True, allow_none=True, metadata=_DECIMAL_TEXT)
+    people_disciplined = fields.Integer(allow_none=True)
+    officials_disciplined = fields.Integer(allow_none=True)
+    cases_prosecuted = fields.Integer(allow_none=True)
+    people_prosecuted = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
 class StaffCaseSummarySchema(BaseSchema):
     """A case in a list: no petitioners, no timeline."""
 
@@ -941,6 +960,8 @@ class StaffCaseSchema(StaffCaseSummarySchema):
     resolution_summary = fields.String(allow_none=True)
     resolved_on_time = fields.Boolean(allow_none=True)
     figures = fields.Nested(FiguresSchema)
+    enforcement = fields.Nested(EnforcementOutSchema, allow_none=True, metadata={
+        "description": "null: no decision yet, or one that orders nothing to enforce."})
     identity_masked = fields.Boolean(
         metadata={"description": "True when petitioners' identity is hidden from you."})
     allowed_actions = fields.List(fields.String(), metadata={
