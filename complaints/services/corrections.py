@@ -198,6 +198,12 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData | dict[str, 
     db.session.flush()
     audit.record_case(case, "petitioner_corrected", actor, now,
                       {"fields": changed, "reason": reason})
+    for other in affected:
+        # The person's other cases read the new particulars too: each trail says so. The
+        # reason stays with the case it was given for (it was checked against that case's
+        # denouncers only), and nothing names the case corrected through.
+        if other.id != case.id:
+            audit.record_case(other, "petitioner_corrected", actor, now, {"fields": changed})
     today = today or now.date()
     for other in affected:  # the people behind a matter may have changed
         if other.status not in FINAL_STATUSES:

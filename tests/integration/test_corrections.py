@@ -228,3 +228,21 @@ def test_a_page_correction_made_meanwhile_is_not_written_over(client, login, mak
     assert "Số 1 Lê Lợi" in _page(late)  # the form now shows what is on record
     db.session.expire_all()
     assert person.address == "Số 1 Lê Lợi"
+
+
+def test_the_persons_other_cases_say_their_particulars_were_corrected(make_case, world):
+    """One record signs two cases of the desk: corrected through one, the other case's
+    trail says so too (fields only: the reason stays where it was given, and nothing names
+    the case corrected through)."""
+    first = make_case(actor=world["reception"], received_on=date(2026, 10, 2))
+    person = _person(first)
+    second = make_case(actor=world["reception"], received_on=date(2026, 10, 5),
+                       subject="Khiếu nại việc cấp giấy chứng nhận")
+    second.petitions[0].signers[0].petitioner_id = person.id  # the same person, filed once
+    db.session.commit()
+    corrections.correct_person(first, person.id, _data(person, address="Số 9 Lê Lợi"),
+                               "Công dân bổ sung địa chỉ", world["reception"], NOW)
+    db.session.commit()
+    assert _events(first, "petitioner_corrected") == [
+        {"fields": ["address"], "reason": "Công dân bổ sung địa chỉ"}]
+    assert _events(second, "petitioner_corrected") == [{"fields": ["address"]}]
