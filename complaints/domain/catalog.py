@@ -50,6 +50,8 @@ HANDLING_OUTCOMES = {
     "guided": ("Hướng dẫn", "Guided"),
     "filed": ("Lưu đơn", "Filed"),
     "joined": ("Nhập vào vụ việc đã có (đơn trùng)", "Joined an existing case (duplicate)"),
+    # A later letter on which the desk urged the agency resolving the case (services/urging).
+    "urged": ("Đôn đốc cơ quan đang giải quyết", "The agency resolving it urged (đôn đốc)"),
     # Every petitioner withdrew before the desk decided: nothing is owed, but it was not
     # routed, guided, forwarded or filed either (02/XLD counts it on its own).
     "withdrawn": ("Rút đơn trước khi xử lý", "Withdrawn before handling"),

@@ -272,7 +272,7 @@ FORMS: dict[str, Form] = {
                "Recommendations and feedback within competence",
                measure="handled_other_ours", group=_HANDLED),
             _c("10", "Không thuộc thẩm quyền", "Not within competence",
-               formula="10=11+12+13", group=_HANDLED),
+               formula="10=11+12+13+33", group=_HANDLED),
             _c("11", "Hướng dẫn", "Guided", measure="handled_guided", group=_NOT_OURS),
             _c("12", "Chuyển đơn", "Transferred", measure="handled_forwarded",
                group=_NOT_OURS),
@@ -312,6 +312,11 @@ FORMS: dict[str, Form] = {
             # each field of the system maps to one, Field.report_category): 3=25+…+32.
             *(_c(str(25 + i), vi, en, measure=f"petitions_category_{code}", group=_FIELDS)
               for i, (code, (vi, en)) in enumerate(REPORT_CATEGORIES.items())),
+            # Appended: the later letters on which the desk urged the agency resolving the
+            # matter (services/urging.py), part of column 10 (reports.md "… if not: guided,
+            # transferred, urged").
+            _c("33", "Đôn đốc giải quyết", "Urged (đôn đốc)", measure="handled_urged",
+               group=_NOT_OURS),
         ), "Thông tư 01/2024/TT-TTCP"),
     "03/GQKN": Form(
         "03/GQKN", "Tổng hợp kết quả giải quyết khiếu nại",

@@ -96,6 +96,8 @@ EVENT_LABELS = {
     "identity_revealed": ("Xem tài liệu lộ danh tính", "Identifying document viewed"),
     "feedback": ("Công dân đánh giá kết quả", "Citizen's rating"),
     "inspector_urged": ("Thanh tra đôn đốc", "Urged by the inspectorate"),
+    "holder_urged": ("Bộ phận tiếp công dân đôn đốc cơ quan đang giải quyết (đơn gửi sau)",
+                     "The desk urged the agency resolving it (on a later letter)"),
     "reexamination_ordered": ("Thanh tra yêu cầu xem xét lại", "Re-examination ordered"),
     "lead_designated": ("Chỉ định cơ quan chủ trì", "Lead agency designated"),
     "lead_set_by_inspector": ("Thanh tra chỉ định cơ quan chủ trì",
@@ -112,6 +114,7 @@ ACTION_LABELS = {
     "forward": ("Chuyển ra ngoài", "Forward outside"),
     "designate_lead": ("Chỉ định cơ quan chủ trì", "Designate the lead agency"),
     "split": ("Tách đơn", "Split the letter"),
+    "urge_holder": ("Đôn đốc cơ quan đang giải quyết", "Urge the agency resolving it"),
     "accept": ("Thụ lý", "Accept"),
     "refuse": ("Không thụ lý", "Refuse"),
     "assign": ("Giao cán bộ", "Assign"),
@@ -170,7 +173,7 @@ DETAIL_LABELS = {
     "filing_reason": ("Lý do lưu đơn", "Reason for filing"),
     "refusal_ground": ("Căn cứ không thụ lý", "Ground for not accepting"),
     "days": ("Số ngày", "Days"), "from": ("Từ", "From"),
-    "petition": ("Đơn số", "Petition no."), "forwarded_to": ("Chuyển đến", "Forwarded to"),
+    "petition": ("Đơn", "Letter"), "forwarded_to": ("Chuyển đến", "Forwarded to"),
     "cluster": ("Nhóm đông người", "Mass cluster"), "session": ("Buổi tiếp", "Session"),
     "held_on": ("Ngày tiếp", "Held on"), "via": ("Qua", "Via"), "note": ("Ghi chú", "Note"),
     "ground": ("Căn cứ xem", "Ground stated"),
@@ -270,6 +273,13 @@ def _detail_value(key: str, value, action: str, lang: str,
         return names[value]
     if key == "petitioners" and isinstance(value, int):  # ids (a withdrawal): name them
         return _petitioner_name(value)
+    if key == "petition" and isinstance(value, int) and not isinstance(value, bool):
+        # A row id means nothing to a reader (QA round 44): the letter by its day.
+        received = db.session.scalar(select(Petition.received_on).where(
+            Petition.id == value))
+        if received is not None:
+            return (f"received on {received:%d/%m/%Y}" if en
+                    else f"nhận ngày {received:%d/%m/%Y}")
     if key == "officer" and isinstance(value, str):  # stored as the username: name people
         full_name = db.session.scalar(select(User.full_name).where(User.username == value))
         return full_name or value

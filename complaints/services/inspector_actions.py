@@ -40,10 +40,13 @@ SUBJECTS = {
                   "The inspectorate orders case %s re-examined"),
     "lead": ("Thanh tra chỉ định cơ quan chủ trì hồ sơ %s",
              "The inspectorate set the lead agency of case %s"),
+    # services/urging.py: the desk, on a later letter about the case.
+    "desk_urge": ("Bộ phận tiếp công dân đôn đốc giải quyết hồ sơ %s",
+                  "The reception desk urges the resolution of case %s"),
 }
 
 
-def _notify_heads(agency_id: int | None, key: str, what: str, body: str, case: Case,
+def notify_heads(agency_id: int | None, key: str, what: str, body: str, case: Case,
                   now) -> int:
     """Tell the agency's heads; a reception desk's staff, who decide there (a case waiting
     at the desk is urged there: QA round 15 found the urge reaching nobody)."""
@@ -72,7 +75,7 @@ def urge(case: Case, note: str, actor: User, now, today: date) -> None:
     event = audit.record_case(case, "inspector_urged", actor, now,
                               {"agency": holder, "note": note, "on": today})
     db.session.flush()
-    _notify_heads(holder, f"insp:{event.id}", "urge", note, case, now)
+    notify_heads(holder, f"insp:{event.id}", "urge", note, case, now)
 
 
 def order_reexamination(case: Case, reason: str, actor: User, now, today: date) -> None:
@@ -88,7 +91,7 @@ def order_reexamination(case: Case, reason: str, actor: User, now, today: date) 
     event = audit.record_case(case, "reexamination_ordered", actor, now,
                               {"agency": case.agency_id, "reason": reason, "on": today})
     db.session.flush()
-    _notify_heads(case.agency_id, f"insp:{event.id}", "reexamine", reason, case, now)
+    notify_heads(case.agency_id, f"insp:{event.id}", "reexamine", reason, case, now)
 
 
 def lead_candidates() -> list[Agency]:
@@ -144,7 +147,7 @@ def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: d
     db.session.flush()
     audit.record_case(case, action, actor, now, {"status": case.status, "lead": lead.code,
                                                  "before": before, "note": note, "on": today})
-    _notify_heads(lead.id, f"lead:{case.id}:{lead.id}:{today.isoformat()}", "lead", note,
+    notify_heads(lead.id, f"lead:{case.id}:{lead.id}:{today.isoformat()}", "lead", note,
                   case, now)
     return case
 

@@ -365,6 +365,7 @@ MEASURES: dict[str, Measure] = {
     "handled_other_ours": Measure("petition", _count, _kind_in("recommendation", "feedback"),
                                   scoped=True),
     "handled_guided": Measure("petition", _count, _handled_as("guided")),
+    "handled_urged": Measure("petition", _count, _handled_as("urged")),
     "handled_forwarded": Measure("petition", _count, _transferred, scoped=True),
     # A petition withdrawn before the desk handled it is filed away (lưu đơn): the form
     # has no column of its own for it, and it is neither pending nor handled otherwise.

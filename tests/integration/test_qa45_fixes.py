@@ -81,8 +81,8 @@ def new(make_agency, make_user, make_case):
     inspector = make_user("inspector")
     db.session.commit()
 
-    def make(kind: str = "complaint", received: date = d(4, 1), **kw):
-        return make_case(reception, kind=kind, received_on=received, **kw)
+    def make(kind: str = "complaint", received: date | None = None, **kw):
+        return make_case(reception, kind=kind, received_on=received or d(4, 1), **kw)
 
     make.reception, make.inspector = reception, inspector
     return make

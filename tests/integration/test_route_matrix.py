@@ -112,6 +112,7 @@ MATRIX: dict[str, dict] = {
     "api.correct_history": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.split_case": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.correct_person": row(reception=OWN_ONLY),  # permissions.can_add_petition
+    "api.urge_holder": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.act": row(agency_head=OWN_ONLY),  # action "accept"
     "api.list_reception_sessions": SIGNED_IN,  # scoped by reception_sessions.visible_sessions
     # reception_sessions.can_record: staff with an agency record their own agency's sessions.
@@ -195,6 +196,7 @@ MATRIX: dict[str, dict] = {
     "reception.split": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "reception.correct_person": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "reception.correct_eligibility": row(reception=OWN_ONLY),  # the same right
+    "reception.urge_holder": row(reception=OWN_ONLY),  # the same right
     # The world's case is a denunciation: each of its files may name the denouncer, so only
     # those who may know them download it (an officer not assigned, an admin may not).
     "reception.download": row(reception=OWN_ONLY, agency_head=OWN_ONLY, inspector=A),

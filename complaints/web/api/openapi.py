@@ -110,6 +110,15 @@ def build_spec() -> dict:
                                                   "required": True,
                                                   "schema": {"type": "integer",
                                                              "minimum": 1}}])})
+    spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/petitions/{{petition_id}}/urge",
+              operations={"post": _operation(
+                  "Urge the agency resolving the case (đôn đốc giải quyết) on a later "
+                  "letter joined to it (reception); 409 when no agency is resolving it now",
+                  200, s.StaffCaseSchema, body=s.UrgeHolderSchema,
+                  errors=(400, 401, 403, 404, 409, 422),
+                  params=[_CODE_PARAM, {"in": "path", "name": "petition_id",
+                                        "required": True,
+                                        "schema": {"type": "integer", "minimum": 1}}])})
     spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/petitioners/{{petitioner_id}}",
               operations={"patch": _operation(
                   "Correct a signer's particulars, with the reason (reception); omitted "

@@ -40,6 +40,7 @@ from complaints.services import (
     search,
     splitting,
     tokens,
+    urging,
 )
 from complaints.services import case_view as page_view
 from complaints.services import reception_sessions as sessions
@@ -344,6 +345,27 @@ def correct_history(tracking_code: str, petition_id: int):
     if "eligible" in body:
         corrections.correct_eligibility(case, petition_id, body["eligible"], body["reason"],
                                         user, now)
+    return _case_response(case, user)
+
+
+@bp.post("/cases/<tracking_code>/petitions/<int:petition_id>/urge")
+@token_required
+def urge_holder(tracking_code: str, petition_id: int):
+    """Urge the agency resolving the case (đôn đốc giải quyết) on a later letter about it
+    (one joined to the case): the desk that received the case. 409 when no agency is
+    resolving the case now."""
+    user, now, today = api_user(), clock.now(), clock.today()
+    case = _visible_case(tracking_code, user)
+    if not can_add_petition(user, case):
+        raise NotAllowed(N_("Tài khoản %(username)s không được đôn đốc giải quyết hồ sơ "
+                            "%(code)s.", username=user.username, code=tracking_code))
+    body = s.shared(s.UrgeHolderSchema).load(_body())
+    try:
+        urging.urge_holder(case, petition_id, body["note"], user, now, today,
+                           decided_on=body["decided_on"])
+    except states.InvalidTransition as exc:
+        db.session.rollback()
+        raise CaseConflict(exc.action, exc.status, allowed_actions(case, user)) from None
     return _case_response(case, user)
 
 

@@ -682,6 +682,12 @@ class ResolveSchema(BaseSchema):
     people_sent_to_investigation = _figure_count()
 
 
+class UrgeHolderSchema(BaseSchema):
+    note = _text(REASON_MAX, required=True, metadata={
+        "description": "What the agency's heads are told; kept in the case's trail."})
+    decided_on = _date(metadata={"description": "The day of the urging (default today)."})
+
+
 class EnforceSchema(BaseSchema):
     """What enforcing the decision actually did (thi hành; 05/KQTH); a figure left out
     is 0. Amounts are bounded by what the decision ordered."""
@@ -830,7 +836,10 @@ class PetitionSchema(BaseSchema):
                        "illegible or not eligible."})
     is_duplicate = fields.Boolean()
     history = fields.String(metadata={"description": "The history of the matter (see intake)."})
-    handling_outcome = fields.String(allow_none=True)
+    handling_outcome = fields.String(allow_none=True, metadata={
+        "description": "routed, forwarded, guided, filed, joined (a later letter filed with "
+                       "its case), urged (a later letter on which the desk urged the agency "
+                       "resolving the case), withdrawn; null: not handled yet."})
     filing_reason = fields.String(allow_none=True)
     forwarded_to = fields.String(allow_none=True)
     handled_on = fields.Date(allow_none=True)

@@ -43,6 +43,7 @@ from complaints.services import (
     intake,
     routing,
     splitting,
+    urging,
     workflow,
 )
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
@@ -62,6 +63,7 @@ from complaints.web.reception.forms import (
     ReplyForm,
     RouteForm,
     SplitForm,
+    UrgeHolderForm,
 )
 from complaints.web.reception.routes import PIN_SESSION_KEY
 
@@ -136,7 +138,7 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         may_withdraw="withdraw" in allowed and can_act(current_user, case, "withdraw"),
         may_record_reply=forwarding.may_record_reply(current_user, case),
         may_correct_history=can_add_petition(current_user, case),
-        may_split=splitting.may_split(current_user, case),
+        may_split=splitting.may_split(current_user, case), may_urge=urging.may_urge,
         split_parts=parts[0], split_source=parts[1],
         reply_received_on=forwarding.reply_received_on(case),
         suggestion_reason=(routing.describe_suggestion(suggestion, lang)
@@ -496,6 +498,47 @@ def correct_eligibility(code: str, petition_id: int):
     return render_template("reception/correct_eligibility.html", case=case,
                            petition=petition, form=form, errors=errors,
                            back_url=back), (422 if errors else 200)
+
+
+@bp.route("/cases/<code>/petitions/<int:petition_id>/urge", methods=["GET", "POST"])
+@roles_required("reception")
+def urge_holder(code: str, petition_id: int):
+    """Urge the agency resolving the case (đôn đốc giải quyết) on a later letter about it:
+    the desk that received the case."""
+    case = _case_or_404(code)
+    back = url_for("reception.case_page", code=code)
+    if not can_add_petition(current_user, case):
+        abort(403)
+    petition = next((p for p in case.petitions if p.id == petition_id), None)
+    if petition is None:
+        abort(404)
+    if not urging.may_urge(case, petition):
+        flash(_("Không thực hiện được: chỉ đôn đốc được trên đơn gửi sau khi hồ sơ đang ở cơ "
+                "quan giải quyết (chưa có quyết định, kết luận)."), "error")
+        return redirect(back)
+    form = UrgeHolderForm()
+    if not form.is_submitted():
+        form.decided_on.data = clock.today()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            urging.urge_holder(case, petition.id, form.note.data,
+                               current_user._get_current_object(), clock.now(), clock.today(),
+                               decided_on=form.decided_on.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = attach_errors(form, exc.errors)
+        except (NotAllowed, states.InvalidTransition) as exc:
+            return _refused(exc, back)
+        else:
+            db.session.commit()
+            flash(_("Đã đôn đốc %(agency)s giải quyết hồ sơ.",
+                    agency=case_view.agency_name(case.agency, str(get_locale() or "vi"))),
+                  "success")
+            return redirect(back)
+    errors = page_errors(form, errors)
+    return render_template("reception/urge_holder.html", case=case, petition=petition,
+                           form=form, errors=errors, back_url=back), (422 if errors else 200)
 
 
 @bp.route("/cases/<code>/split", methods=["GET", "POST"])

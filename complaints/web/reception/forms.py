@@ -187,6 +187,18 @@ class CorrectHistoryForm(PageForm):
     reason = _correction_reason()
 
 
+class UrgeHolderForm(PageForm):
+    """Urge the agency resolving the case, on a later letter (services/urging.py)."""
+
+    note = TextAreaField(
+        _l("Nội dung đôn đốc"),
+        description=_l("Gửi đến lãnh đạo cơ quan đang giải quyết và ghi vào quá trình xử lý "
+                       "của hồ sơ. Không ghi họ tên, số giấy tờ, số điện thoại của người tố "
+                       "cáo."),
+        validators=[DataRequired(_l("Nêu nội dung đôn đốc.")), Length(max=REASON_MAX)])
+    decided_on = DateField(_l("Ngày đôn đốc"), format=DATE_FORMATS, validators=[Optional()])
+
+
 class SplitForm(PageForm):
     """Take one content of a letter out into a new case (tách đơn). Kind and field choices
     are set by the view; the content kept is shown filled with the case's content."""
