@@ -32,6 +32,7 @@ from complaints.models import (
     CalendarOverride,
     Case,
     DeadlinePolicy,
+    Escalation,
     Field,
     Locality,
     RoutingRule,
@@ -135,6 +136,10 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
         elif agency is not None and (parent is agency or agency in parent.ancestors()):
             errors["parent_code"] = N_(
                 "Cơ quan cấp trên không được là chính nó hoặc cấp dưới của nó.")
+        elif parent.is_reception_desk:
+            # A desk supervises nobody: the ladder's urging (level 2) went to it (QA 47).
+            errors["parent_code"] = N_("Nơi tiếp công dân không là cơ quan cấp trên của cơ "
+                                       "quan nào: chọn cơ quan quản lý.")
     localities, missing = _localities(data.locality_codes)
     if missing:
         errors["locality_codes"] = N_("Không có địa bàn mã: %(codes)s", codes=", ".join(missing))
@@ -169,6 +174,13 @@ def _stranding_errors(agency: Agency, data: AgencyData) -> dict[str, str]:
                 "Cơ quan đang giữ %(cases)s hồ sơ chưa kết thúc và có %(users)s tài khoản đang "
                 "hoạt động: chuyển hồ sơ đi và khóa các tài khoản trước khi ngừng hoạt động "
                 "cơ quan.", cases=held, users=people)
+        elif waiting := db.session.scalar(select(func.count(Escalation.id)).where(
+                Escalation.to_agency_id == agency.id, Escalation.acknowledged_at.is_(None),
+                Escalation.lapsed_at.is_(None))):
+            # Addressed to it, they would wait on a closed agency for good (QA round 47).
+            errors["active"] = N_(
+                "Cơ quan còn %(n)s kiến nghị xử lý (cảnh báo) chưa xác nhận gửi đến: lãnh đạo "
+                "cơ quan xác nhận trước khi ngừng hoạt động cơ quan.", n=waiting)
     if data.is_reception_desk and not agency.is_reception_desk:
         rules = db.session.scalar(select(func.count(RoutingRule.id)).where(
             RoutingRule.agency_id == agency.id))
@@ -321,7 +333,26 @@ def user_change_problems(user: User, data: UserChanges, actor: User) -> dict[str
             "Tài khoản đang được giao %(n)s hồ sơ chưa kết thúc (%(codes)s): thủ trưởng giao "
             "lại cho người khác trước khi đổi vai trò hoặc cơ quan.",
             n=len(held), codes=", ".join(held[:10]) + (" …" if len(held) > 10 else ""))
+    elif moving and (waiting := _left_at_the_desk(user)):
+        problems["agency_code"] = N_(
+            "Tài khoản là cán bộ tiếp nhận cuối cùng của nơi tiếp nhận đang có %(n)s hồ sơ chờ "
+            "xử lý: thêm cán bộ tiếp nhận khác trước khi đổi vai trò hoặc cơ quan.", n=waiting)
     return problems
+
+
+def _left_at_the_desk(user: User) -> int:
+    """The open cases waiting at the user's desk that nobody could handle if the user, its
+    last active reception officer, left it (QA round 47): 0 when others remain."""
+    if user.role != "reception" or user.agency_id is None or not user.active:
+        return 0
+    others = db.session.scalar(select(func.count(User.id)).where(
+        User.agency_id == user.agency_id, User.role == "reception", User.active.is_(True),
+        User.id != user.id))
+    if others:
+        return 0
+    return db.session.scalar(select(func.count(Case.id)).where(
+        Case.status.in_(OPEN_STATUSES), Case.agency_id.is_(None),
+        Case.reception_agency_id == user.agency_id)) or 0
 
 
 def update_user(user: User, data: UserChanges, actor: User, now: datetime) -> User:
@@ -408,6 +439,10 @@ def deactivate_user(user: User, actor: User, now: datetime) -> User:
     _lock_admins(actor)  # QA round 14: two admins locking each other left none
     if user.role == "admin" and not _other_admins(user):
         raise ValidationFailed({"user": LAST_ADMIN})
+    if waiting := _left_at_the_desk(user):
+        raise ValidationFailed({"user": N_(
+            "Tài khoản là cán bộ tiếp nhận cuối cùng của nơi tiếp nhận đang có %(n)s hồ sơ chờ "
+            "xử lý: thêm cán bộ tiếp nhận khác trước khi khóa tài khoản.", n=waiting)})
     from complaints.services import tokens
 
     user.active = False
@@ -473,10 +508,12 @@ def create_routing_rule(data: RoutingRuleData, actor: User, now: datetime) -> Ro
     return rule
 
 
-def delete_routing_rule(rule: RoutingRule, actor: User, now: datetime) -> None:
-    """Remove a routing rule (the audit event keeps what it said)."""
+def delete_routing_rule(rule: RoutingRule, actor: User, now: datetime,
+                        reason: str | None = None) -> None:
+    """Remove a routing rule (the audit event keeps what it said, and why it went)."""
     data = {"agency": rule.agency.code, "field": rule.field.code if rule.field else None,
-            "locality": rule.locality_code, "kind": rule.kind, "priority": rule.priority}
+            "locality": rule.locality_code, "kind": rule.kind, "priority": rule.priority,
+            **({"reason": reason} if reason else {})}
     chain = f"routing_rule:{rule.id}"
     db.session.delete(rule)
     db.session.flush()
@@ -634,9 +671,11 @@ def add_calendar_override(day: date, kind: str, description: str, actor: User,
 
 
 def delete_calendar_override(override: CalendarOverride, actor: User,
-                             now: datetime) -> int:
-    """Remove an override; open deadlines are recomputed."""
-    data = {"day": override.day, "kind": override.kind, "description": override.description}
+                             now: datetime, reason: str | None = None) -> int:
+    """Remove an override (the audit event keeps it, and why it went); open deadlines are
+    recomputed."""
+    data = {"day": override.day, "kind": override.kind, "description": override.description,
+            **({"reason": reason} if reason else {})}
     db.session.delete(override)
     db.session.flush()
     audit.record("calendar", "calendar_override_deleted", actor, now, data)

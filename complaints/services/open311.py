@@ -167,7 +167,11 @@ def _parse_when(value: str | None, name: str) -> date | None:
     # time first (QA round 43: 17:00 UTC on 1/11 is 2/11 here); a moment with none is
     # Vietnam's time already.
     if moment.tzinfo is not None:
-        moment = moment.astimezone(LOCAL_TZ)
+        try:
+            moment = moment.astimezone(LOCAL_TZ)
+        except OverflowError:  # 9999-12-31T23:59:59-12:00 is past the calendar's end here
+            raise Open311Error(400, N_("%(name)s phải là ngày giờ theo định dạng W3C.",
+                                       name=name)) from None
     return moment.date()
 
 

@@ -253,6 +253,17 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
              "created_at": _iso(f.created_at)}
             for f in feedback
         ],
+        # The e-mails addressed to them about their cases (the status messages), as kept in
+        # the outbox: what anonymising blanks (QA round 47: the export left them out).
+        "messages": [
+            {"case": by_id[n.case_id].tracking_code, "channel": n.channel,
+             "email_to": n.email_to, "subject": n.subject, "body": n.body,
+             "status": n.status, "created_at": _iso(n.created_at),
+             "sent_at": _iso(n.sent_at)}
+            for n in db.session.scalars(select(Notification).where(
+                Notification.case_id.in_(list(by_id) or [-1]),
+                Notification.email_to == petitioner.email).order_by(Notification.id))
+        ] if petitioner.email else [],
         "exported_at": _iso(now),
     }
     audit.record(chain(petitioner), "petitioner_exported", actor, now,

@@ -176,7 +176,8 @@ def test_routing_rule_create_and_delete(client, admin, make_agency, make_localit
     rule_id = rule.id
     assert "Xác nhận" in client.get(f"/admin/routing-rules/{rule_id}/delete").get_data(
         as_text=True)
-    assert client.post(f"/admin/routing-rules/{rule_id}/delete").status_code == 302
+    assert client.post(f"/admin/routing-rules/{rule_id}/delete",
+                       data={"reason": "Sở đã sáp nhập"}).status_code == 302
     assert db.session.scalar(select(RoutingRule)) is None
     assert _events(f"routing_rule:{rule_id}") == ["routing_rule_created",
                                                   "routing_rule_deleted"]
@@ -248,7 +249,8 @@ def test_calendar_override_add_and_delete(client, admin):
     assert r.status_code == 422
     assert "Xác nhận" in client.get(f"/admin/calendar/{override.id}/delete").get_data(
         as_text=True)
-    assert client.post(f"/admin/calendar/{override.id}/delete").status_code == 302
+    assert client.post(f"/admin/calendar/{override.id}/delete",
+                       data={"reason": "Quyết định đã thu hồi"}).status_code == 302
     assert db.session.scalar(select(CalendarOverride)) is None
     assert _events("calendar") == ["calendar_override_added", "calendar_override_deleted"]
     # An override that would change nothing is refused (found by a QA pass).

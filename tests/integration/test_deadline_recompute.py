@@ -133,7 +133,8 @@ def test_calendar_change_through_the_admin_page(client, login, setup):
     override = db.session.scalar(select(CalendarOverride))
     page = client.get(f"/admin/calendar/{override.id}/delete").get_data(as_text=True)
     assert "1 thời hạn đang chạy sẽ đổi ngày đến hạn." in page
-    assert client.post(f"/admin/calendar/{override.id}/delete").status_code == 302
+    assert client.post(f"/admin/calendar/{override.id}/delete",
+                       data={"reason": "Quyết định đã thu hồi"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Case, case.id).deadline("resolution").due_on == date(2026, 12, 15)
 

@@ -130,6 +130,16 @@ class ConfirmForm(Form):
     """Only the CSRF token: the second step of a destructive act."""
 
 
+class ReasonConfirmForm(Form):
+    """The second step of a deletion that changes what the system does (a calendar day, a
+    routing rule): why, for the audit trail (ux.md; QA round 47)."""
+
+    reason = TextAreaField(
+        _l("Lý do xóa"),
+        validators=[DataRequired(_l("Nêu lý do xóa (căn cứ, văn bản).")),
+                    Length(max=500, message=_l("Tối đa 500 ký tự."))])
+
+
 class ResetTwoFactorForm(Form):
     """Reset a user's two-factor sign-in (lost phone): the reason goes to the audit log."""
 

@@ -41,6 +41,7 @@ from complaints.web.admin.forms import (
     PasswordResetForm,
     PatternRuleForm,
     PolicyForm,
+    ReasonConfirmForm,
     ResetTwoFactorForm,
     RoutingRuleForm,
     RungForm,
@@ -120,9 +121,11 @@ def _confirm_version(form, title: str, cancel: str, summary: list, impact: list[
                            submit=submit)
 
 
-def _confirm(title: str, message: str, cancel: str):
-    return render_template("admin/confirm.html", form=ConfirmForm(), title=title,
-                           message=message, cancel=cancel)
+def _confirm(title: str, message: str, cancel: str, form=None):
+    form = form or ConfirmForm()
+    errors = {name: str(messages[0]) for name, messages in form.errors.items() if messages}
+    return render_template("admin/confirm.html", form=form, title=title, message=message,
+                           cancel=cancel, errors=errors), (422 if errors else 200)
 
 
 @bp.route("/")
@@ -150,7 +153,10 @@ def _agency_form_choices(form: AgencyForm, agency: Agency | None = None) -> None
     form.level.choices = select_choices(levels, _("— Chọn cấp —"))
     form.parent_code.choices = select_choices(
         ((a.code, "· " * depth + _agency_name(a)) for a, depth in admin_service.agency_tree()
-         if agency is None or a.id != agency.id), _("— Không có (cấp cao nhất) —"))
+         if (agency is None or a.id != agency.id)
+         # A desk supervises nobody (the service refuses it): offered only where it is already.
+         and (not a.is_reception_desk or (agency is not None and a.id == agency.parent_id))),
+        _("— Không có (cấp cao nhất) —"))
 
 
 def _agency_data(form: AgencyForm) -> admin_service.AgencyData:
@@ -475,15 +481,16 @@ def routing_rule_new():
 def routing_rule_delete(rule_id: int):
     """Delete a routing rule after a confirmation step."""
     rule = db.session.get(RoutingRule, rule_id) or abort(404)
-    form = ConfirmForm()
+    form = ReasonConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
-        admin_service.delete_routing_rule(rule, current_user, clock.now())
+        admin_service.delete_routing_rule(rule, current_user, clock.now(),
+                                          reason=form.reason.data.strip())
         db.session.commit()
         flash(_("Đã xóa quy tắc chuyển đơn."), "success")
         return redirect(url_for("admin.routing_rules"))
     return _confirm(_("Xóa quy tắc chuyển đơn"),
                     _("Xóa quy tắc chuyển đơn đến %(agency)s?", agency=_agency_name(rule.agency)),
-                    url_for("admin.routing_rules"))
+                    url_for("admin.routing_rules"), form)
 
 
 # --- Deadline policies -------------------------------------------------------------
@@ -526,7 +533,8 @@ def policy_new():
     form.unit.choices = _choices(UNIT_NAMES)
     base = request.args.get("from", type=int)
     if request.method == "GET" and base:
-        row = db.session.get(DeadlinePolicy, base) or abort(404)
+        # Past the largest id a column holds: no such version (QA 47: a 500 on SQLite).
+        row = (db.session.get(DeadlinePolicy, base) if 0 < base < 2**31 else None) or abort(404)
         for name in ("stage", "kind", "round", "variant", "days", "unit", "extension_days",
                      "max_extensions", "source"):
             getattr(form, name).data = getattr(row, name)
@@ -816,9 +824,10 @@ def _calendar_impact_lines(moved: int, one_by_one: int) -> list[str]:
 def calendar_delete(override_id: int):
     """Delete a calendar override after a confirmation step."""
     override = db.session.get(CalendarOverride, override_id) or abort(404)
-    form = ConfirmForm()
+    form = ReasonConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
-        changed = admin_service.delete_calendar_override(override, current_user, clock.now())
+        changed = admin_service.delete_calendar_override(override, current_user, clock.now(),
+                                                         reason=form.reason.data.strip())
         db.session.commit()
         calendar_service.invalidate()
         flash(_("Đã xóa điều chỉnh lịch; %(n)s thời hạn của hồ sơ đang mở đã được tính lại.",
@@ -830,4 +839,4 @@ def calendar_delete(override_id: int):
                                 day=override.day.strftime("%d/%m/%Y"),
                                 description=override.description),
                               *_calendar_impact_lines(moved, one_by_one)]),
-                    url_for("admin.calendar"))
+                    url_for("admin.calendar"), form)
