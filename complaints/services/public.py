@@ -25,7 +25,15 @@ from complaints.domain.messages import N_
 from complaints.domain.policies import SOURCES, source_in_english
 from complaints.domain.text import blank, digits, has_control
 from complaints.extensions import db
-from complaints.models import Agency, AuditEvent, Case, CitizenFeedback, Field, Locality
+from complaints.models import (
+    Agency,
+    AuditEvent,
+    Case,
+    CitizenFeedback,
+    Field,
+    Locality,
+    Petition,
+)
 from complaints.services import attachments, audit, forwarding, intake, workflow
 from complaints.services.errors import NotFound, ValidationFailed
 
@@ -115,6 +123,31 @@ class PublicRecord:
     # reply letter was recorded (None: not yet). The page names them and the next step.
     forwarded_to: str | None = None
     reply_received_on: date | None = None
+    # The other parts of a letter split into several cases (tách đơn), by tracking code,
+    # and the case this one's letter was split from: named to the citizen, who sent that
+    # letter, so that each part can be followed (QA round 46). Never beside a denunciation:
+    # its code goes to the denouncer from the desk, not on a page others may open.
+    split_parts: list[str] = field(default_factory=list)
+    split_from: str | None = None
+
+
+def _public_parts(case: Case) -> tuple[list[str], str | None]:
+    """The codes of the cases split from this one's letter, and of the case it was split
+    from, leaving out every link beside a denunciation."""
+    if case.kind == "denunciation":
+        return [], None
+    ids = [p.id for p in case.petitions]
+    parts = list(db.session.scalars(
+        select(Case.tracking_code).join(Petition, Petition.case_id == Case.id)
+        .where(Petition.split_from_id.in_(ids), Case.id != case.id,
+               Case.kind != "denunciation").distinct().order_by(Case.tracking_code)))
+    origin = next((p.split_from_id for p in case.petitions if p.split_from_id), None)
+    source = None
+    if origin is not None:
+        source = db.session.scalar(select(Case.tracking_code).join(
+            Petition, Petition.case_id == Case.id).where(
+            Petition.id == origin, Case.kind != "denunciation"))
+    return parts, source
 
 
 def online_desk(agency_code: str) -> Agency:
@@ -294,6 +327,23 @@ def lookup(tracking_code: str, secret: str) -> Case | None:
     return None
 
 
+def withdrew(case: Case, secret: str) -> bool:
+    """Was the case opened with the phone of someone who withdrew from it (every signature
+    under that phone withdrawn), not with its PIN? The case goes on for the others; the
+    one who withdrew follows it, but neither rates it nor complains a second time in the
+    others' names (QA round 46)."""
+    secret = (secret or "").strip()
+    if intake.check_pin(case, secret):
+        return False
+    phone = _phone(secret)
+    if not phone:
+        return False
+    theirs = [s for p in case.petitions for s in p.signers
+              if s.petitioner is not None and s.petitioner.phone
+              and (_phone(s.petitioner.phone) or digits(s.petitioner.phone)) == phone]
+    return bool(theirs) and all(s.withdrawn_on is not None for s in theirs)
+
+
 def _phone(text: str) -> str | None:
     """The phone number `text` may be, read as intake stores it (contacts.phone:
     "+84 988 333 444", "0988 333 444" and "098.833.3444" are all 0988333444)."""
@@ -336,14 +386,20 @@ def _agencies_by_code(codes: set[str]) -> dict[str, Agency]:
     return {a.code: a for a in db.session.scalars(select(Agency).where(Agency.code.in_(codes)))}
 
 
+# A lead agency designated (by the supervisor, or by the inspectorate, which may take the
+# case up itself): the case may have moved there, its acceptance clock restarted (QA 46).
+LEAD_EVENTS = ("lead_designated", "lead_set_by_inspector", "taken_up_by_inspectorate")
+
 # Audit actions the public timeline shows; everything else (assignments, escalations,
 # identity reveals, notes) stays internal. The reception's closing steps are recorded under
 # the workflow's action names (workflow.file_away, guide, forward); the timeline (and its
 # template) names them by the status they lead to.
 PUBLIC_ACTIONS = ("received", "routed", "transferred", "returned", "accepted", "refused",
                   "extended", "suspended", "resumed", "resolved", "closed", "file", "guide",
-                  "forward", "reply_received", "withdrawn", "signers_withdrawn")
-RECEPTION_EVENTS = {"file": "filed", "guide": "guided", "forward": "forwarded"}
+                  "forward", "reply_received", "withdrawn", "signers_withdrawn",
+                  *LEAD_EVENTS)
+RECEPTION_EVENTS = {"file": "filed", "guide": "guided", "forward": "forwarded",
+                    **dict.fromkeys(LEAD_EVENTS, "lead")}
 
 
 def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
@@ -356,7 +412,9 @@ def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
     )]
     # The agencies the routings name, read once (QA round 36: one query per routing).
     agencies = _agencies_by_code({data.get("to") for row, data in rows
-                                  if row.action in ("routed", "transferred")})
+                                  if row.action in ("routed", "transferred")}
+                                 | {data.get("lead") for row, data in rows
+                                    if row.action in LEAD_EVENTS})
     events = []
     for row, data in rows:
         on = _day(data.get("on")) or _day(data.get("received_on")) or row.created_at.date()
@@ -367,8 +425,12 @@ def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
             item.reason, item.due_on = data.get("reason"), _day(data.get("to"))
             if data.get("stage") == "handling":  # the desk's, not the agency's resolution
                 item.event = "handling_extended"
-        elif row.action == "refused":
-            item.reason = data.get("reason")  # the written reasons owed to the citizen
+        elif row.action in LEAD_EVENTS:  # the agency, never the designation's note
+            item.agency = _agency_name(agencies.get(data.get("lead") or ""), lang)
+        elif row.action in ("refused", "suspended"):
+            # The written reasons owed to the citizen: why it was refused, or why its clock
+            # stopped (QA round 46: a suspension said neither why nor until when).
+            item.reason = data.get("reason")
         # The reception's steps carry an officer's note ("reason" of file and forward) that
         # is not the citizen's: only what the citizen is told is shown, as it was recorded.
         elif row.action == "file":
@@ -421,6 +483,7 @@ def public_record(case: Case, today: date, lang: str = "vi") -> PublicRecord:
         forwarded_to=next((p.forwarded_to for p in forwarding.forwarded_petitions(case)
                            if p.forwarded_to), None),
         reply_received_on=forwarding.reply_received_on(case),
+        **dict(zip(("split_parts", "split_from"), _public_parts(case), strict=True)),
     )
 
 

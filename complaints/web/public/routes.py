@@ -47,6 +47,9 @@ from complaints.web.public.schemas import PublicCaseSchema
 logger = logging.getLogger(__name__)
 
 CASE_KEY = "public_case"  # the tracking code a citizen proved with the PIN
+# The tracking code opened with the phone of a petitioner who withdrew from it (see
+# public.withdrew): followed, not rated or appealed in the others' names.
+WITHDRAWN_KEY = "public_case_withdrawn"
 RECEIPT_KEY = "public_receipt"  # tracking code and PIN to show once after a submission
 
 
@@ -333,6 +336,10 @@ def lookup():
         case = public.lookup(form.tracking_code.data, form.secret.data)
         if case is not None:
             session[CASE_KEY] = case.tracking_code
+            if public.withdrew(case, form.secret.data):
+                session[WITHDRAWN_KEY] = case.tracking_code
+            else:
+                session.pop(WITHDRAWN_KEY, None)
             return redirect(url_for("public.case"))
         request.environ[LOOKUP_FAILED] = True
         # One message whether the code exists or not: the page reveals nothing.
@@ -351,16 +358,27 @@ def _session_case():
     return case
 
 
+def _withdrew(case) -> bool:
+    return session.get(WITHDRAWN_KEY) == case.tracking_code
+
+
+def _not_theirs():
+    flash(_("Bạn đã rút đơn khỏi hồ sơ này: hồ sơ tiếp tục được giải quyết cho những người "
+            "còn lại; bạn không đánh giá hay khiếu nại lần hai thay họ."), "info")
+    return redirect(url_for("public.case"))
+
+
 def _render_case(case, feedback_form=None, appeal_form=None, status=200, paused=None):
     today = clock.today()
     record = PublicCaseSchema().dump(public.public_record(case, today, _lang()))
     feedback = public.feedback_of(case)
     window = public.appeal_window(case)
+    withdrew = _withdrew(case)
     return render_template(
-        "public/case.html", case=record, today=today, feedback=feedback,
-        can_rate=case.status in public.RESOLVED_STATUSES and feedback is None,
+        "public/case.html", case=record, today=today, feedback=feedback, withdrew=withdrew,
+        can_rate=case.status in public.RESOLVED_STATUSES and feedback is None and not withdrew,
         feedback_form=feedback_form or FeedbackForm(formdata=None),
-        appeal=public.second_complaint_offered(case, today),
+        appeal=None if withdrew else public.second_complaint_offered(case, today),
         second=public.second_complaint_of(case),
         appeal_form=(appeal_form or SecondComplaintForm(formdata=None)).for_ground(
             window.ground if window else None),
@@ -390,6 +408,8 @@ def rate():
     found = _session_case()
     if found is None:
         return redirect(url_for("public.lookup"))
+    if _withdrew(found):
+        return _not_theirs()
     if public.feedback_of(found) is not None:
         # A second tab or a double tap: say so rather than answer 422 with no message.
         return _already_rated()
@@ -428,6 +448,8 @@ def second_complaint():
     found = _session_case()
     if found is None:
         return redirect(url_for("public.lookup"))
+    if _withdrew(found):
+        return _not_theirs()
     already = public.second_complaint_of(found)
     if already is not None:
         # A second tab or a double tap: say so rather than answer 422 with no message.
@@ -465,4 +487,5 @@ def second_complaint():
 def leave():
     """Forget the opened case on this device."""
     session.pop(CASE_KEY, None)
+    session.pop(WITHDRAWN_KEY, None)
     return redirect(url_for("public.home"))

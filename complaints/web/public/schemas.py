@@ -43,3 +43,5 @@ class PublicCaseSchema(Schema):
     resolution_summary = fields.String(allow_none=True)
     forwarded_to = fields.String(allow_none=True)  # the outside body, as the desk typed it
     reply_received_on = fields.Date(allow_none=True)
+    split_parts = fields.List(fields.String())  # the other parts of a split letter
+    split_from = fields.String(allow_none=True)
