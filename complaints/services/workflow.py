@@ -14,6 +14,7 @@ from sqlalchemy import select
 from complaints.domain import deadlines as dl
 from complaints.domain import decisions, policies, states, withdrawal
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND, refusal_grounds
+from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_
 from complaints.domain.text import blank, has_control
 from complaints.extensions import db
@@ -540,12 +541,18 @@ def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor,
 RESOLUTION_FIGURES = decisions.FIGURES
 
 
-def close(case: Case, actor, now, today) -> Case:
-    """Close a resolved case: nothing more is owed (kết thúc)."""
+def close(case: Case, actor, now, today, reason: str | None = None) -> Case:
+    """Close a resolved case: nothing more is owed (kết thúc). `reason`: why (the decision
+    enforced, the time to complain again passed…), kept in the audit event; the pages ask
+    for it (ux.md: an irreversible act asks why), the API takes it when given."""
     hold(case)
+    reason = optional_text(reason, "reason")
+    if reason is not None and len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": N_("Lý do quá dài (tối đa %(n)s ký tự).",
+                                             n=REASON_MAX)})
     case.status = _transition(case, "close", actor)
     case.closed_on = today
-    _finish(case, "closed", actor, now, {"on": today})
+    _finish(case, "closed", actor, now, {"on": today, **({"reason": reason} if reason else {})})
     return case
 
 

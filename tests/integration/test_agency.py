@@ -205,12 +205,15 @@ def test_head_story_accept_assign_extend_resolve_close(client, login, agency_wor
     assert case.status == "resolved" and case.outcome == "answered"
     assert str(case.money_to_recover) == "1.50"
 
-    # Close asks for confirmation first, then closes.
+    # Close asks why (ux.md: an irreversible act), then for confirmation, then closes.
     r = client.post(f"/agency/cases/{code}/close", data={})
+    assert r.status_code == 422 and "Nêu căn cứ kết thúc hồ sơ" in r.get_data(as_text=True)
+    why = {"reason": "Quyết định đã thi hành xong"}
+    r = client.post(f"/agency/cases/{code}/close", data=why)
     assert r.status_code == 200 and "Xác nhận" in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Case, case.id).status == "resolved"
-    r = client.post(f"/agency/cases/{code}/close", data={"confirmed": "1"})
+    r = client.post(f"/agency/cases/{code}/close", data={**why, "confirmed": "1"})
     assert r.status_code == 302
     db.session.expire_all()
     case = db.session.get(Case, case.id)
@@ -358,8 +361,8 @@ def test_illegal_transition_flashes_and_changes_nothing(client, login, agency_wo
     case = routed_case()
     login(agency_world["head"])
     events_before = _events(case)
-    r = client.post(f"/agency/cases/{case.tracking_code}/close", data={"confirmed": "1"},
-                    follow_redirects=True)
+    r = client.post(f"/agency/cases/{case.tracking_code}/close",
+                    data={"reason": "Đã thi hành", "confirmed": "1"}, follow_redirects=True)
     body = r.get_data(as_text=True)
     assert "Không thể thực hiện" in body and "Chờ thụ lý" in body
     assert "Hồ sơ không thay đổi" in body

@@ -163,7 +163,9 @@ class EnforceForm(ConfirmMixin, Form):
 
 
 class CloseForm(ConfirmMixin, Form):
-    pass
+    reason = _reason(_l("Căn cứ kết thúc hồ sơ"),
+                     _l("Nêu căn cứ kết thúc hồ sơ (quyết định đã thi hành, hết thời hạn "
+                        "khiếu nại lần hai…)."))
 
 
 class CheckboxListField(SelectMultipleField):

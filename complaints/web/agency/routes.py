@@ -463,7 +463,7 @@ def _call(action: str, case: Case, form, now, today):
                                 data["summary"], actor, now, today, decided_on=decided_on,
                                 figures=_figures(data))
     if action == "close":
-        return workflow.close(case, actor, now, today)
+        return workflow.close(case, actor, now, today, reason=data["reason"])
     if action == "enforce":
         return enforcement.enforce(case, data.get("enforced_on"), _enforcement_figures(data),
                                    data.get("note"), actor, now, today)

@@ -75,7 +75,8 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         "Record (or correct) what enforcing the decision or conclusion actually did (thi "
         "hành: money and land recovered or returned, people disciplined, prosecutions) — "
         "head of the agency that decided"),
-    "close": ActionSpec(s.CloseSchema, lambda c, b, a, n, t: workflow.close(c, a, n, t),
+    "close": ActionSpec(s.CloseSchema, lambda c, b, a, n, t: workflow.close(
+        c, a, n, t, reason=b["reason"]),
                         "Close a resolved case (kết thúc) — agency head"),
     "withdraw": ActionSpec(s.WithdrawSchema, lambda c, b, a, n, t: workflow.withdraw(
         c, b["reason"], a, n, t, decided_on=b["decided_on"],

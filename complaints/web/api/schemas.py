@@ -707,7 +707,9 @@ class EnforceSchema(BaseSchema):
 
 
 class CloseSchema(BaseSchema):
-    pass
+    reason = _text(REASON_MAX, metadata={
+        "description": "Why nothing more is owed (kept in the case's trail); optional here, "
+                       "asked on the agency's page."})
 
 
 class FileSchema(BaseSchema):
