@@ -47,8 +47,8 @@ SUBJECT_NAMES_DENOUNCER = N_(
 # A correction's reason is in the case's timeline, which readers who may not know who
 # denounced read too (QA round 44).
 REASON_NAMES_DENOUNCER = N_(
-    "Lý do sửa của đơn tố cáo không được ghi họ tên, số giấy tờ, số điện thoại hay thư điện "
-    "tử của người tố cáo: lý do được hiện cho cả người không được biết ai tố cáo.")
+    "Nội dung này không được ghi họ tên, số giấy tờ, số điện thoại hay thư điện tử của người "
+    "tố cáo: nó được hiện cho cả người không được biết ai tố cáo.")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _NUMBER_SEPARATORS = re.compile(r"[\s.\-()/]+")
 _SHORTEST_NUMBER = 6  # shorter runs of digits (dates, plot numbers) name nobody

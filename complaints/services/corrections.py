@@ -169,7 +169,11 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData | dict[str, 
         data = PersonData(**{name: data[name] if name in data else getattr(person, name)
                              for name in PERSON_FIELDS})
     signed = _cases_signed(person.id)
-    shared = any(not can_see_identity(actor, c) for c in signed)
+    # A record that also signs a denunciation beside other cases is not changed either: the
+    # event each case's trail would get, at one moment by one officer, links the denouncer
+    # to the other cases for readers who may open both but not see who denounced (QA 48).
+    shared = any(not can_see_identity(actor, c) for c in signed) or (
+        len(signed) > 1 and any(c.kind == "denunciation" for c in signed))
     affected = [case] if shared else signed
     errors = _person_errors(person, data, affected, actor)
     reason = _reason(reason, errors, case, [data])

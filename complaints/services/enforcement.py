@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import select
 
 from complaints.domain import enforcement as rules
+from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Case, Enforcement, User
-from complaints.services import audit
+from complaints.services import audit, intake
 from complaints.services.errors import ValidationFailed
 
 ACTION = "enforce"
@@ -98,6 +99,10 @@ def check_enforce(case: Case, enforced_on: date | None, figures: Mapping[str, An
         errors.update(exc.errors)
     if note and len(note) > NOTE_MAX:
         errors["note"] = N_("Tối đa %(max)s ký tự.", max=NOTE_MAX)
+    elif note and intake.reason_names_denouncer(case, note):
+        # The note is in the trail and the API's case answer, read by people who may not
+        # know who denounced (QA round 48).
+        errors["note"] = REASON_NAMES_DENOUNCER
     if errors:
         raise ValidationFailed(errors)
     return enforced_on, values, note

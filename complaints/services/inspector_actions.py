@@ -14,7 +14,7 @@ from complaints.domain import states
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, User
-from complaints.permissions import can_inspect
+from complaints.permissions import can_inspect, can_view
 from complaints.services import audit, notifications, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
 
@@ -52,9 +52,11 @@ def notify_heads(agency_id: int | None, key: str, what: str, body: str, case: Ca
     at the desk is urged there: QA round 15 found the urge reaching nobody)."""
     if agency_id is None:
         return 0
-    heads = list(db.session.scalars(select(User).where(
+    # Only those who may open the case: an agency's own reception officers may not (QA
+    # round 48: they got a denunciation's code and the note).
+    heads = [u for u in db.session.scalars(select(User).where(
         User.agency_id == agency_id, User.role.in_(("agency_head", "reception")),
-        User.active.is_(True))))
+        User.active.is_(True))) if can_view(u, case)]
     subject = SUBJECTS[what]
     return sum(notifications.queue(
         f"{key}:u{u.id}", subject[1 if u.locale == "en" else 0] % case.tracking_code, body,

@@ -197,6 +197,20 @@ def eligibility(petitioner: Petitioner, today: date, retention_years: int) -> El
     return result
 
 
+def _messages_to(petitioner: Petitioner, case_ids: list[int]) -> list[Notification]:
+    """The e-mails about these cases addressed to the person: to their address now, or
+    status e-mails queued for them under an address corrected since (the outbox's key names
+    the person: notifications.queue_status_change; QA round 48)."""
+    if not case_ids:
+        return []
+    mine = Notification.dedupe_key.like(f"status:%:%:{petitioner.id}:mail")
+    addressed = (or_(Notification.email_to == petitioner.email, mine) if petitioner.email
+                 else mine)
+    return list(db.session.scalars(select(Notification).where(
+        Notification.case_id.in_(case_ids), Notification.email_to.is_not(None), addressed)
+        .order_by(Notification.id)))
+
+
 def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
                       ground: str | None = None) -> dict:
     """Return everything held about the petitioner as JSON-ready data; audit the export.
@@ -260,10 +274,8 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
              "email_to": n.email_to, "subject": n.subject, "body": n.body,
              "status": n.status, "created_at": _iso(n.created_at),
              "sent_at": _iso(n.sent_at)}
-            for n in db.session.scalars(select(Notification).where(
-                Notification.case_id.in_(list(by_id) or [-1]),
-                Notification.email_to == petitioner.email).order_by(Notification.id))
-        ] if petitioner.email else [],
+            for n in _messages_to(petitioner, list(by_id))
+        ],
         "exported_at": _iso(now),
     }
     audit.record(chain(petitioner), "petitioner_exported", actor, now,
@@ -289,21 +301,21 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
             day=f"{check.retained_until:%d/%m/%Y}")})
     email, name = petitioner.email, petitioner.full_name
     case_ids = [c.id for c in cases_of(petitioner)]
+    sent_to = _messages_to(petitioner, case_ids)  # read before the address is cleared
     _keep_as_one_person(petitioner)
     petitioner.full_name = ANONYMOUS_NAME
     petitioner.name_folded = fold(ANONYMOUS_NAME)
     petitioner.id_number = petitioner.phone = petitioner.email = petitioner.address = None
     petitioner.anonymised_at = now
-    # The outbox kept the address the status e-mails went to.
-    if email and case_ids:
-        for note in db.session.scalars(select(Notification).where(
-                Notification.case_id.in_(case_ids), Notification.email_to == email)):
-            note.email_to = None
-            if note.status == "pending":
-                note.status, note.last_error = "failed", "recipient anonymised"
-            elif note.last_error and email.lower() in note.last_error.lower():
-                # A refusal quotes the address it refused (SMTPRecipientsRefused).
-                note.last_error = "recipient refused; address anonymised"
+    # The outbox kept the addresses the status e-mails went to (an older one too).
+    for note in sent_to:
+        address = note.email_to or email or ""
+        note.email_to = None
+        if note.status == "pending":
+            note.status, note.last_error = "failed", "recipient anonymised"
+        elif address and note.last_error and address.lower() in note.last_error.lower():
+            # A refusal quotes the address it refused (SMTPRecipientsRefused).
+            note.last_error = "recipient refused; address anonymised"
     # Staff e-mails that named them (a withdrawal, to the holding agency) are kept in the
     # outbox: the name goes from their text too (QA round 27).
     if name and name != ANONYMOUS_NAME and case_ids:

@@ -327,20 +327,28 @@ def lookup(tracking_code: str, secret: str) -> Case | None:
     return None
 
 
-def withdrew(case: Case, secret: str) -> bool:
-    """Was the case opened with the phone of someone who withdrew from it (every signature
-    under that phone withdrawn), not with its PIN? The case goes on for the others; the
-    one who withdrew follows it, but neither rates it nor complains a second time in the
-    others' names (QA round 46)."""
+def opened_by(case: Case, secret: str) -> list[int]:
+    """The petitioners whose phone opened the case ([]: it was opened with its PIN, which
+    is the whole case's). The page remembers them: see `withdrew`."""
     secret = (secret or "").strip()
     if intake.check_pin(case, secret):
-        return False
+        return []
     phone = _phone(secret)
     if not phone:
+        return []
+    return sorted({s.petitioner_id for p in case.petitions for s in p.signers
+                   if s.petitioner is not None and s.petitioner.phone
+                   and (_phone(s.petitioner.phone) or digits(s.petitioner.phone)) == phone})
+
+
+def withdrew(case: Case, people: list[int]) -> bool:
+    """Have the petitioners who opened the case by phone (`opened_by`) all withdrawn from it
+    — now, not when they opened it? The case goes on for the others; the one who withdrew
+    follows it, but neither rates it nor complains a second time in the others' names (QA
+    rounds 46, 48)."""
+    if not people:
         return False
-    theirs = [s for p in case.petitions for s in p.signers
-              if s.petitioner is not None and s.petitioner.phone
-              and (_phone(s.petitioner.phone) or digits(s.petitioner.phone)) == phone]
+    theirs = [s for p in case.petitions for s in p.signers if s.petitioner_id in people]
     return bool(theirs) and all(s.withdrawn_on is not None for s in theirs)
 
 

@@ -87,7 +87,7 @@ def test_defect_correction_reason_names_the_denouncer_to_readers_who_may_not_kno
     assert client.get(url).status_code == 200
     refused = client.post(url, data=form)  # the reason names the denouncer: refused
     assert refused.status_code == 422
-    assert "lý do được hiện cho cả người không được biết ai tố cáo" in _html(refused)
+    assert "được hiện cho cả người không được biết ai tố cáo" in _html(refused)
     form["reason"] = "Sửa họ tên theo căn cước công dân người tố cáo xuất trình"
     assert client.post(url, data=form).status_code == 302  # corrected
     officer = app.test_client()  # a _Client (the client fixture set the class)

@@ -47,9 +47,9 @@ from complaints.web.public.schemas import PublicCaseSchema
 logger = logging.getLogger(__name__)
 
 CASE_KEY = "public_case"  # the tracking code a citizen proved with the PIN
-# The tracking code opened with the phone of a petitioner who withdrew from it (see
-# public.withdrew): followed, not rated or appealed in the others' names.
-WITHDRAWN_KEY = "public_case_withdrawn"
+# Who opened the case by phone (petitioner ids, public.opened_by; none: with its PIN): one
+# who withdrew since follows it, but does not rate or appeal it in the others' names.
+OPENED_BY_KEY = "public_case_opened_by"
 RECEIPT_KEY = "public_receipt"  # tracking code and PIN to show once after a submission
 
 
@@ -336,10 +336,7 @@ def lookup():
         case = public.lookup(form.tracking_code.data, form.secret.data)
         if case is not None:
             session[CASE_KEY] = case.tracking_code
-            if public.withdrew(case, form.secret.data):
-                session[WITHDRAWN_KEY] = case.tracking_code
-            else:
-                session.pop(WITHDRAWN_KEY, None)
+            session[OPENED_BY_KEY] = public.opened_by(case, form.secret.data)
             return redirect(url_for("public.case"))
         request.environ[LOOKUP_FAILED] = True
         # One message whether the code exists or not: the page reveals nothing.
@@ -359,7 +356,9 @@ def _session_case():
 
 
 def _withdrew(case) -> bool:
-    return session.get(WITHDRAWN_KEY) == case.tracking_code
+    people = session.get(OPENED_BY_KEY)
+    return isinstance(people, list) and public.withdrew(
+        case, [p for p in people if isinstance(p, int)])
 
 
 def _not_theirs():
@@ -487,5 +486,5 @@ def second_complaint():
 def leave():
     """Forget the opened case on this device."""
     session.pop(CASE_KEY, None)
-    session.pop(WITHDRAWN_KEY, None)
+    session.pop(OPENED_BY_KEY, None)
     return redirect(url_for("public.home"))
