@@ -342,7 +342,15 @@ def user_change_problems(user: User, data: UserChanges, actor: User) -> dict[str
 
 def _left_at_the_desk(user: User) -> int:
     """The open cases waiting at the user's desk that nobody could handle if the user, its
-    last active reception officer, left it (QA round 47): 0 when others remain."""
+    last active reception officer, left it (QA round 47): 0 when others remain. The desk's
+    reception accounts are locked first (PostgreSQL rows; SQLite's write lock): two admins
+    each removing one of its last two officers left none (QA round 49)."""
+    if user.role != "reception" or user.agency_id is None or not user.active:
+        return 0
+    db.session.execute(update(User).where(User.agency_id == user.agency_id,
+                                          User.role == "reception", User.active.is_(True))
+                       .values(id=User.id).execution_options(synchronize_session=False))
+    db.session.refresh(user)
     if user.role != "reception" or user.agency_id is None or not user.active:
         return 0
     others = db.session.scalar(select(func.count(User.id)).where(

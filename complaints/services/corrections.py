@@ -152,6 +152,11 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData | dict[str, 
     Permission is the caller's (permissions.can_add_petition: the desk that received it)."""
     from complaints.services import escalation, escalation_patterns
 
+    # Every case the person signs is locked, in id order, before anything is read: each may
+    # get an event, and two desks correcting her through two of them locked them in
+    # opposite orders (a deadlock on PostgreSQL: QA round 49).
+    for case_id in sorted({case.id, *(c.id for c in _cases_signed(petitioner_id))}):
+        audit.lock_case(case_id)
     _hold(case)
     signatures = [s for p in case.petitions for s in p.signers
                   if s.petitioner_id == petitioner_id]

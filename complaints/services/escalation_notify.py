@@ -62,9 +62,13 @@ class Directory:
     """
 
     def __init__(self, everyone: bool = True) -> None:
+        # Shared row locks (PostgreSQL; nothing on SQLite, whose writers queue anyway) until
+        # the escalations addressed from this read are committed: an administrator closing
+        # an agency meanwhile waits, then counts them and refuses (QA round 49: the urging
+        # went to an agency closed after this read).
         rows = db.session.execute(select(Agency.id, Agency.parent_id, Agency.code, Agency.name,
                                          Agency.name_en, Agency.is_inspectorate,
-                                         Agency.active)).all()
+                                         Agency.active).with_for_update(read=True)).all()
         # Supervisors are the nearest *open* agencies above: a closed level (no account can
         # sign in to it) is passed over, as a second complaint passes it (QA round 23: an
         # escalation, an evasion or an inspection went to a closed agency and was lost).

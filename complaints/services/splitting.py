@@ -145,10 +145,21 @@ def _refusals(case: Case, data: SplitData, actor: User) -> None:
         raise NotAllowed(N_("Chỉ bộ phận đã tiếp nhận đơn được tách đơn."))
     if case.status != states.RECEIVED:  # a letter handled already is handled as a whole
         raise states.InvalidTransition(SPLIT, case.status)
-    if data.seen is not None and data.seen != corrections.fingerprint(case.content):
+    if data.seen is not None and data.seen != state_fingerprint(case):
         raise ValidationFailed({"seen": N_(
             "Nội dung hồ sơ vừa được thay đổi (có thể vừa có người tách đơn này): xem lại "
             "nội dung còn lại rồi tách.")})
+
+
+def state_fingerprint(case: Case, content: str | None = None) -> str:
+    """What a split form was written from (SplitData.seen): the case's content (or the
+    `content` a client says it saw), its subject and the parts already split from its
+    letter. A split made meanwhile may leave the content as it was (a recommendation taken
+    out); the parts tell it apart (QA round 49: the same split was made twice)."""
+    parts = db.session.scalars(select(Petition.id).where(
+        Petition.split_from_id.in_([p.id for p in case.petitions])).order_by(Petition.id))
+    return corrections.fingerprint(case.content if content is None else content, case.subject,
+                                   ",".join(str(i) for i in parts))
 
 
 def check_split(case: Case, data: SplitData, actor: User, today: date) -> None:

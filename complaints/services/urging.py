@@ -79,6 +79,7 @@ def urge_holder(case: Case, petition_id: int, note: str | None, actor: User, now
     db.session.flush()
     event = audit.record_case(case, EVENT, actor, now, {
         "petition": petition.id, "agency": case.agency.code, "on": on, "note": text})
+    db.session.flush()  # the event's id keys the notice: one per urging (QA round 49)
     inspector_actions.notify_heads(case.agency_id, f"desk:{event.id}", "desk_urge", text,
                                    case, now)
     return petition

@@ -405,7 +405,7 @@ def split_case(tracking_code: str):
         kept_subject=body["kept_subject"], complaint_round=body["complaint_round"],
         parent_tracking_code=body["parent_tracking_code"], history=body["history"],
         is_complex=body["is_complex"],
-        seen=(corrections.fingerprint(body["content_seen"])
+        seen=(splitting.state_fingerprint(case, content=body["content_seen"])
               if body["content_seen"] is not None else None))
     new_case, pin = splitting.split_case(case, data, user, now, today)
     return _case_response(new_case, user, 201, pin=pin)

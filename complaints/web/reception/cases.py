@@ -558,7 +558,7 @@ def split(code: str):
     if request.method == "GET":
         form.kept_content.data = case.content
         form.kept_subject.data = case.subject
-        form.seen.data = corrections.fingerprint(case.content)
+        form.seen.data = splitting.state_fingerprint(case)
         form.token.data = secrets.token_urlsafe(12)
     lang = str(get_locale() or "vi")
     form.kind.choices = select_choices(
@@ -598,11 +598,15 @@ def split(code: str):
             intake.record_submission(form.token.data, new_case.id, clock.now())
         except ValidationFailed as exc:
             db.session.rollback()
+            if "seen" in exc.errors and (done := intake.submitted_case(form.token.data)):
+                # This very form, sent twice at once: the other request split it (QA 49).
+                flash(_("Đơn đã được tách, mã hồ sơ mới %(code)s.", code=done), "info")
+                return redirect(url_for("reception.case_page", code=done))
             errors = attach_errors(form, exc.errors)
             if "seen" in exc.errors:  # split by someone else meanwhile: show what is left
                 case = _case_or_404(code)
                 form.kept_content.data = case.content
-                form.seen.data = corrections.fingerprint(case.content)
+                form.seen.data = splitting.state_fingerprint(case)
         except (NotAllowed, states.InvalidTransition) as exc:
             return _refused(exc, back)
         except IntegrityError:
