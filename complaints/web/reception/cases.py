@@ -184,6 +184,18 @@ def case_page(code: str):
     return _render_case(_case_or_404(code))
 
 
+def _desk_letter(code: str, petition_id: int):
+    """The case, one of its letters and the case page's address, for the pages acting on a
+    letter: the desk that received the case (permissions.can_add_petition), else 403."""
+    case = _case_or_404(code)
+    if not can_add_petition(current_user, case):
+        abort(403)
+    petition = next((p for p in case.petitions if p.id == petition_id), None)
+    if petition is None:
+        abort(404)
+    return case, petition, url_for("reception.case_page", code=code)
+
+
 def _refused(exc: Exception, back: str):
     """A service refused the act (not allowed, or not in this state): nothing written."""
     db.session.rollback()
@@ -388,13 +400,7 @@ def withdraw(code: str):
 def correct_history(code: str, petition_id: int):
     """Correct what one letter says of the matter's history (02/XLD counts it), typed or
     derived wrongly at intake: the desk that received the case, with a reason (audited)."""
-    case = _case_or_404(code)
-    back = url_for("reception.case_page", code=code)
-    if not can_add_petition(current_user, case):
-        abort(403)
-    petition = next((p for p in case.petitions if p.id == petition_id), None)
-    if petition is None:
-        abort(404)
+    case, petition, back = _desk_letter(code, petition_id)
     form = CorrectHistoryForm(data={"history": petition.history})
     form.history.choices = [c for c in history_choices()
                             if c.value in HISTORY_BY_KIND.get(case.kind, ())]
@@ -472,13 +478,7 @@ def correct_person(code: str, petitioner_id: int):
 def correct_eligibility(code: str, petition_id: int):
     """Correct whether a letter is eligible for handling (02/XLD column 5): the desk that
     received the case, with a reason (audited)."""
-    case = _case_or_404(code)
-    back = url_for("reception.case_page", code=code)
-    if not can_add_petition(current_user, case):
-        abort(403)
-    petition = next((p for p in case.petitions if p.id == petition_id), None)
-    if petition is None:
-        abort(404)
+    case, petition, back = _desk_letter(code, petition_id)
     form = CorrectEligibilityForm(data={"eligible": "no" if petition.eligible else "yes"})
     errors: dict[str, str] = {}
     if form.validate_on_submit():
@@ -505,13 +505,7 @@ def correct_eligibility(code: str, petition_id: int):
 def urge_holder(code: str, petition_id: int):
     """Urge the agency resolving the case (đôn đốc giải quyết) on a later letter about it:
     the desk that received the case."""
-    case = _case_or_404(code)
-    back = url_for("reception.case_page", code=code)
-    if not can_add_petition(current_user, case):
-        abort(403)
-    petition = next((p for p in case.petitions if p.id == petition_id), None)
-    if petition is None:
-        abort(404)
+    case, petition, back = _desk_letter(code, petition_id)
     if not urging.may_urge(case, petition):
         flash(_("Không thực hiện được: chỉ đôn đốc được trên đơn gửi sau khi hồ sơ đang ở cơ "
                 "quan giải quyết (chưa có quyết định, kết luận)."), "error")
