@@ -275,8 +275,7 @@ def _detail_value(key: str, value, action: str, lang: str,
         return _petitioner_name(value)
     if key == "petition" and isinstance(value, int) and not isinstance(value, bool):
         # A row id means nothing to a reader (QA round 44): the letter by its day.
-        received = db.session.scalar(select(Petition.received_on).where(
-            Petition.id == value))
+        received = _letter_day(value)
         if received is not None:
             return (f"received on {received:%d/%m/%Y}" if en
                     else f"nhận ngày {received:%d/%m/%Y}")
@@ -306,6 +305,17 @@ def _detail_value(key: str, value, action: str, lang: str,
         except ValueError:
             return value
     return str(value)
+
+
+def _letter_day(petition_id: int) -> date | None:
+    """The day a letter was received, read with its case's other letters once per session
+    (a timeline names one per event: QA round 36's query count per letter)."""
+    days = db.session.info.setdefault("letter_days", {})
+    if petition_id not in days:
+        case_of = select(Petition.case_id).where(Petition.id == petition_id).scalar_subquery()
+        days.update(db.session.execute(select(Petition.id, Petition.received_on).where(
+            Petition.case_id == case_of)).all())
+    return days.get(petition_id)
 
 
 def _petitioner_name(petitioner_id: int) -> str:
