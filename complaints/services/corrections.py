@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from complaints.domain import contacts
 from complaints.domain.catalog import INELIGIBLE_FILINGS
-from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER, names_denouncer
+from complaints.domain.confidentiality import names_denouncer
 from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_
 from complaints.domain.states import FINAL_STATUSES
@@ -56,17 +56,9 @@ def person_fingerprint(person: Petitioner) -> str:
 
 def _reason(reason: str | None, errors: dict[str, str], case: Case,
             people=()) -> str | None:
-    if blank(reason):
-        errors["reason"] = N_("Nêu lý do sửa (căn cứ trong đơn hoặc hồ sơ).")
-    elif has_control(reason):
-        errors["reason"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
-    elif len(reason) > REASON_MAX:
-        errors["reason"] = N_("Lý do quá dài (tối đa %(n)s ký tự).", n=REASON_MAX)
-    elif intake.reason_names_denouncer(case, reason, people):
-        errors["reason"] = REASON_NAMES_DENOUNCER
-    else:
-        return reason.strip()
-    return None
+    return intake.trail_text(reason, "reason", errors, case,
+                             N_("Nêu lý do sửa (căn cứ trong đơn hoặc hồ sơ)."),
+                             N_("Lý do quá dài (tối đa %(n)s ký tự).", n=REASON_MAX), people)
 
 
 def _hold(case: Case) -> None:

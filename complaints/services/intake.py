@@ -871,6 +871,25 @@ def reason_names_denouncer(case: Case, reason: str | None, people=()) -> bool:
     return names_denouncer(reason, [*signed, *people])
 
 
+def trail_text(value: str | None, field: str, errors: dict, case: Case, missing,
+               too_long, people=()) -> str | None:
+    """A required text kept in the case's trail (a correction's reason, an urging's note),
+    cleaned; or None with the message in `errors[field]`: blank (`missing`), control
+    characters, longer than REASON_MAX (`too_long`), or naming a denouncer of the case
+    (reason_names_denouncer: the trail is read by people who may not know who denounced)."""
+    if blank(value):
+        errors[field] = missing
+    elif has_control(value):
+        errors[field] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
+    elif len(value.strip()) > REASON_MAX:
+        errors[field] = too_long
+    elif reason_names_denouncer(case, value, people):
+        errors[field] = REASON_NAMES_DENOUNCER
+    else:
+        return value.strip()
+    return None
+
+
 def correct_history(case: Case, petition_id: int, history: str | None, reason: str | None,
                     actor: User, now: datetime) -> Petition:
     """Correct what a letter says of the matter's history (02/XLD columns 18–24), typed or

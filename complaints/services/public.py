@@ -478,6 +478,7 @@ def public_record(case: Case, today: date, lang: str = "vi") -> PublicRecord:
         for d in case.deadlines
     ]
     resolved = case.status in RESOLVED_STATUSES
+    parts, split_from = _public_parts(case)
     return PublicRecord(
         tracking_code=case.tracking_code, kind=case.kind,
         complaint_round=case.complaint_round, field_name_vi=case.field.name_vi,
@@ -491,7 +492,7 @@ def public_record(case: Case, today: date, lang: str = "vi") -> PublicRecord:
         forwarded_to=next((p.forwarded_to for p in forwarding.forwarded_petitions(case)
                            if p.forwarded_to), None),
         reply_received_on=forwarding.reply_received_on(case),
-        **dict(zip(("split_parts", "split_from"), _public_parts(case), strict=True)),
+        split_parts=parts, split_from=split_from,
     )
 
 

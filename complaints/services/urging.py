@@ -14,10 +14,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from complaints.domain import states
-from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
 from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_
-from complaints.domain.text import blank, has_control
 from complaints.extensions import db
 from complaints.models import Case, Petition, User
 from complaints.permissions import can_add_petition
@@ -58,15 +56,8 @@ def urge_holder(case: Case, petition_id: int, note: str | None, actor: User, now
     if case.agency_id is None or case.status not in _URGEABLE:
         raise states.InvalidTransition(ACTION, case.status)
     errors: dict[str, str] = {}
-    text = (note or "").strip()
-    if blank(text):
-        errors["note"] = N_("Nêu nội dung đôn đốc.")
-    elif has_control(text):
-        errors["note"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
-    elif len(text) > REASON_MAX:
-        errors["note"] = N_("Nội dung quá dài (tối đa %(n)s ký tự).", n=REASON_MAX)
-    elif intake.reason_names_denouncer(case, text):
-        errors["note"] = REASON_NAMES_DENOUNCER
+    text = intake.trail_text(note, "note", errors, case, N_("Nêu nội dung đôn đốc."),
+                             N_("Nội dung quá dài (tối đa %(n)s ký tự).", n=REASON_MAX))
     on = decided_on or today
     if on > today:
         errors["decided_on"] = N_("Ngày đôn đốc không được ở tương lai.")
