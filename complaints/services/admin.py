@@ -62,6 +62,9 @@ class AgencyData:
     name_en: str | None = None
     locality_codes: tuple[str, ...] = ()
     active: bool = True
+    # Why an active agency stops (or a closed one starts again): kept in the audit event,
+    # asked for only when the agency's state changes (ux.md: destructive acts ask a reason).
+    reason: str | None = None
 
 
 def agency_tree() -> list[tuple[Agency, int]]:
@@ -150,10 +153,20 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
                             "gạch ngang hoặc gạch dưới, bắt đầu bằng chữ cái hoặc chữ số.")
     if agency is not None:
         errors.update(_stranding_errors(agency, data))
+        if agency.active != data.active and "active" not in errors:
+            if not (data.reason or "").strip():
+                errors["reason"] = (REASON_TO_CLOSE if agency.active else REASON_TO_REOPEN)
+            elif len(data.reason.strip()) > REASON_MAX:
+                errors["reason"] = REASON_TOO_LONG
     if errors:
         raise ValidationFailed(errors)
     return parent, localities
 
+
+REASON_MAX = 500
+REASON_TO_CLOSE = N_("Nêu lý do cơ quan ngừng hoạt động (văn bản, quyết định).")
+REASON_TO_REOPEN = N_("Nêu lý do cơ quan hoạt động trở lại (văn bản, quyết định).")
+REASON_TOO_LONG = N_("Lý do tối đa 500 ký tự.")
 
 AGENCY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
@@ -236,6 +249,8 @@ def update_agency(agency: Agency, data: AgencyData, actor: User, now: datetime) 
     db.session.flush()
     after = _agency_snapshot(agency)
     changed = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    if "active" in changed:
+        changed["reason"] = data.reason.strip()
     if changed:
         audit.record(f"agency:{agency.id}", "agency_updated", actor, now, changed)
     return agency
@@ -399,9 +414,11 @@ def update_user(user: User, data: UserChanges, actor: User, now: datetime) -> Us
     return user
 
 
-def reactivate_user(user: User, actor: User, now: datetime) -> User:
+def reactivate_user(user: User, actor: User, now: datetime,
+                    reason: str | None = None) -> User:
     """Let a locked account sign in again (its failed sign-ins forgotten), if its agency is
-    still active."""
+    still active. The pages ask why (`reason`, kept in the audit event)."""
+    why = _reason_item(reason)
     if user.active:
         return user
     if user.agency is not None and not user.agency.active:
@@ -409,7 +426,7 @@ def reactivate_user(user: User, actor: User, now: datetime) -> User:
     user.active, user.failed_logins, user.locked_until = True, 0, None
     db.session.flush()
     audit.record(f"user:{user.id}", "user_reactivated", actor, now,
-                 {"username": user.username})
+                 {"username": user.username} | why)
     return user
 
 
@@ -438,8 +455,11 @@ def reset_password(user: User, password: str, actor: User, now: datetime) -> int
     return revoked
 
 
-def deactivate_user(user: User, actor: User, now: datetime) -> User:
-    """Deactivate an account and end its sessions; the account and its history stay."""
+def deactivate_user(user: User, actor: User, now: datetime,
+                    reason: str | None = None) -> User:
+    """Deactivate an account and end its sessions; the account and its history stay. The
+    pages ask why (`reason`, kept in the audit event)."""
+    why = _reason_item(reason)
     if user.id == actor.id:
         raise ValidationFailed({"user": N_("Không thể tự khóa tài khoản của mình.")})
     if not user.active:
@@ -460,8 +480,16 @@ def deactivate_user(user: User, actor: User, now: datetime) -> User:
     # not give the thief's token back when it is opened again (QA round 19).
     revoked = tokens.revoke_all(user, actor, now)
     audit.record(f"user:{user.id}", "user_deactivated", actor, now,
-                 {"username": user.username, "tokens_revoked": revoked})
+                 {"username": user.username, "tokens_revoked": revoked}
+                 | why)
     return user
+
+
+def _reason_item(reason: str | None) -> dict:
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": REASON_TOO_LONG})
+    return {"reason": reason} if reason else {}
 
 
 # --- Routing rules -----------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -77,6 +78,38 @@ def test_create_and_edit_agency_in_hierarchy(client, admin, make_agency, make_lo
     assert _events(f"agency:{agency.id}") == ["agency_created", "agency_updated"]
 
 
+def test_closing_or_reopening_an_agency_asks_why(client, admin, make_agency):
+    """Unticking "active" closes an agency (it leaves routing and the scorecard): the edit
+    asks the grounds, keeps what was typed when they are missing, and the audit event holds
+    them; other edits need none, and a new agency's form has no such field."""
+    agency = make_agency(code="SO-CU", name="Sở cũ")
+    db.session.commit()
+    form = {"code": "SO-CU", "name": "Sở cũ đổi tên", "level": "department",
+            "locality_codes": ""}
+    assert 'name="reason"' not in client.get("/admin/agencies/new").text
+    assert 'name="reason"' in client.get(f"/admin/agencies/{agency.id}/edit").text
+    r = client.post(f"/admin/agencies/{agency.id}/edit", data=form | {"active": ""})
+    assert r.status_code == 422
+    assert "Nêu lý do cơ quan ngừng hoạt động" in r.text and "Sở cũ đổi tên" in r.text
+    db.session.expire_all()
+    assert agency.active and agency.name == "Sở cũ"
+    r = client.post(f"/admin/agencies/{agency.id}/edit",
+                    data=form | {"active": "", "reason": "Quyết định sáp nhập số 12/QĐ"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert not agency.active
+    events = [json.loads(d) for d in db.session.scalars(select(AuditEvent.data).where(
+        AuditEvent.chain == f"agency:{agency.id}", AuditEvent.action == "agency_updated"))]
+    assert events[-1]["reason"] == "Quyết định sáp nhập số 12/QĐ"
+    assert events[-1]["active"] == {"from": True, "to": False}
+    # Reopening asks its own grounds; a rename of a closed agency asks none.
+    r = client.post(f"/admin/agencies/{agency.id}/edit", data=form | {"active": "y"})
+    assert r.status_code == 422 and "hoạt động trở lại" in r.text
+    r = client.post(f"/admin/agencies/{agency.id}/edit",
+                    data=form | {"active": "", "name": "Sở cũ (đã sáp nhập)"})
+    assert r.status_code == 302
+
+
 def test_agency_errors_are_shown_and_input_kept(client, admin, make_agency):
     make_agency(code="DUP")
     r = client.post("/admin/agencies/new", data={
@@ -117,10 +150,19 @@ def test_create_and_deactivate_user_with_confirmation(client, admin, make_agency
     assert "canbo1" in page and "Xác nhận" in page
     db.session.expire_all()
     assert user.active
-    assert client.post(f"/admin/users/{user.id}/deactivate").status_code == 302
+    # Locking asks why (ux.md: destructive acts ask a reason); nothing changes without one.
+    r = client.post(f"/admin/users/{user.id}/deactivate", data={"reason": "  "})
+    assert r.status_code == 422 and "Nêu lý do" in r.text
+    db.session.expire_all()
+    assert user.active
+    r = client.post(f"/admin/users/{user.id}/deactivate", data={"reason": "Nghỉ hưu từ 01/12"})
+    assert r.status_code == 302
     db.session.expire_all()
     assert not user.active
     assert _events(f"user:{user.id}") == ["user_created", "user_deactivated"]
+    data = json.loads(db.session.scalar(select(AuditEvent.data).where(
+        AuditEvent.chain == f"user:{user.id}", AuditEvent.action == "user_deactivated")))
+    assert data["reason"] == "Nghỉ hưu từ 01/12"
 
 
 def test_a_new_account_with_many_faults_shows_them_all_at_once(client, admin, make_agency):
@@ -155,7 +197,7 @@ def test_a_new_account_with_many_faults_shows_them_all_at_once(client, admin, ma
 
 
 def test_admin_cannot_deactivate_self(client, admin):
-    client.post(f"/admin/users/{admin.id}/deactivate")
+    client.post(f"/admin/users/{admin.id}/deactivate", data={"reason": "Thử khóa chính mình"})
     db.session.expire_all()
     assert admin.active
 

@@ -328,7 +328,8 @@ def test_a_locked_account_is_opened_again_and_a_lost_password_replaced(client, a
     page = client.get("/admin/users").text
     assert f'data-testid="activate-{user.username}"' in page
     assert "Mở lại tài khoản" in client.get(f"/admin/users/{user.id}/activate").text
-    assert client.post(f"/admin/users/{user.id}/activate", data={}).status_code == 302
+    assert client.post(f"/admin/users/{user.id}/activate",
+                       data={"reason": "Đã xác minh với người dùng"}).status_code == 302
     db.session.expire_all()
     user = db.session.get(User, user.id)
     assert user.active and user.failed_logins == 0 and user.locked_until is None
@@ -356,7 +357,8 @@ def test_an_account_of_a_closed_agency_is_not_opened_again(client, admin, make_u
     user.active = False
     old.active = False
     db.session.commit()
-    r = client.post(f"/admin/users/{user.id}/activate", data={}, follow_redirects=True)
+    r = client.post(f"/admin/users/{user.id}/activate", data={"reason": "Trở lại làm việc"},
+                    follow_redirects=True)
     assert "Cơ quan này đã ngừng hoạt động." in r.text
     db.session.expire_all()
     assert not db.session.get(User, user.id).active

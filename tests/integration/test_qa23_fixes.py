@@ -30,7 +30,7 @@ def _deactivate(agency, actor, **changes) -> None:
                             parent_code=agency.parent.code if agency.parent else None,
                             is_inspectorate=agency.is_inspectorate,
                             is_reception_desk=agency.is_reception_desk, active=False,
-                            **changes)
+                            reason="Sáp nhập theo quyết định của tỉnh", **changes)
     admin.update_agency(agency, data, actor, NOW)
     db.session.flush()
 

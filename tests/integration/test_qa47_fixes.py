@@ -170,11 +170,12 @@ def test_defect_an_agency_is_deactivated_while_an_urging_addressed_to_it_is_open
     assert urging.acknowledged_at is None and urging.lapsed_at is None
     assert commune.id == case.agency_id
 
-    client.post(f"/admin/users/{head.id}/deactivate")  # locking is never refused
+    client.post(f"/admin/users/{head.id}/deactivate",
+                data={"reason": "Chuyển công tác"})  # locking is never refused
     dept = province["D"]
     r = client.post(f"/admin/agencies/{dept.id}/edit", data={
         "code": "D", "name": dept.name, "level": "department", "parent_code": "P",
-        "active": "", "locality_codes": ""})
+        "active": "", "reason": "Sáp nhập vào sở khác", "locality_codes": ""})
 
     db.session.expire_all()
     urging = db.session.get(Escalation, urging.id)

@@ -462,7 +462,7 @@ def test_defect_an_agency_is_deactivated_while_the_sweep_addresses_an_urging_to_
                 agency = db.session.get(Agency, dept_id)
                 admin_service.update_agency(agency, admin_service.AgencyData(
                     code="D", name=agency.name, level="department", parent_code="P",
-                    active=False), db.session.get(User, admin_id), NOW)
+                    active=False, reason="Sáp nhập"), db.session.get(User, admin_id), NOW)
                 db.session.commit()
                 done.append("deactivated")
             except Exception as exc:  # noqa: BLE001  (refused, or waited too long)

@@ -33,6 +33,9 @@ class AgencyForm(Form):
     is_reception_desk = BooleanField(
         _l("Là bộ phận tiếp công dân (chỉ tiếp nhận và chuyển đơn, không giải quyết)"))
     active = BooleanField(_l("Đang hoạt động"), default=True)
+    reason = TextAreaField(_l("Lý do ngừng hoặc mở lại hoạt động"),
+                           validators=[Optional(), Length(max=500, message=_l(
+                               "Tối đa 500 ký tự."))])
     locality_codes = TextAreaField(_l("Địa bàn phụ trách (mã đơn vị hành chính)"),
                                    validators=[Optional(), Length(max=20000)])
 
@@ -137,6 +140,17 @@ class ReasonConfirmForm(Form):
     reason = TextAreaField(
         _l("Lý do xóa"),
         validators=[DataRequired(_l("Nêu lý do xóa (căn cứ, văn bản).")),
+                    Length(max=500, message=_l("Tối đa 500 ký tự."))])
+
+
+class AccountReasonForm(Form):
+    """The second step of locking or reopening an account: why, for the audit trail
+    (ux.md: destructive acts ask a reason; reopening gives an account its access back)."""
+
+    reason = TextAreaField(
+        _l("Lý do"),
+        validators=[DataRequired(_l("Nêu lý do (ví dụ: nghỉ việc, chuyển công tác, nghi lộ "
+                                    "mật khẩu).")),
                     Length(max=500, message=_l("Tối đa 500 ký tự."))])
 
 

@@ -35,6 +35,7 @@ from complaints.services import escalation as escalation_service
 from complaints.services.errors import ValidationFailed
 from complaints.web.admin import bp
 from complaints.web.admin.forms import (
+    AccountReasonForm,
     AgencyForm,
     CalendarOverrideForm,
     ConfirmForm,
@@ -165,7 +166,8 @@ def _agency_data(form: AgencyForm) -> admin_service.AgencyData:
         code=form.code.data, name=form.name.data, level=form.level.data,
         parent_code=form.parent_code.data or None, is_inspectorate=form.is_inspectorate.data,
         is_reception_desk=form.is_reception_desk.data,
-        name_en=form.name_en.data, locality_codes=codes, active=form.active.data)
+        name_en=form.name_en.data, locality_codes=codes, active=form.active.data,
+        reason=form.reason.data if "reason" in form else None)
 
 
 def _page_size() -> int:
@@ -201,6 +203,7 @@ def agencies():
 def agency_new():
     """Create an agency."""
     form = AgencyForm()
+    del form.reason  # a new agency has no state to change
     _agency_form_choices(form)
     hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng.")}
     if form.validate_on_submit():
@@ -227,7 +230,9 @@ def agency_edit(agency_id: int):
         form.parent_code.data = agency.parent.code if agency.parent else ""
         form.locality_codes.data = ", ".join(sorted(loc.code for loc in agency.localities))
     _agency_form_choices(form, agency)
-    hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng.")}
+    hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng."),
+             "reason": _("Chỉ khi đổi ô Đang hoạt động: căn cứ (văn bản, quyết định), được "
+                         "ghi vào nhật ký.")}
     title = _("Sửa cơ quan %(name)s", name=_agency_name(agency))
     if form.validate_on_submit():
         try:
@@ -330,10 +335,11 @@ def user_edit(user_id: int):
 def user_activate(user_id: int):
     """Let a locked account sign in again, after a confirmation step."""
     user = db.session.get(User, user_id) or abort(404)
-    form = ConfirmForm()
+    form = AccountReasonForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            admin_service.reactivate_user(user, current_user, clock.now())
+            admin_service.reactivate_user(user, current_user, clock.now(),
+                                          reason=form.reason.data)
         except ValidationFailed as exc:
             db.session.rollback()
             flash(translate(next(iter(exc.errors.values()))), "error")
@@ -344,7 +350,7 @@ def user_activate(user_id: int):
     return _confirm(_("Mở lại tài khoản"),
                     _("Mở lại tài khoản %(username)s (%(name)s)? Người dùng đăng nhập lại được "
                       "với mật khẩu hiện có.", username=user.username, name=user.full_name),
-                    url_for("admin.users"))
+                    url_for("admin.users"), form)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
@@ -379,10 +385,11 @@ def user_password(user_id: int):
 def user_deactivate(user_id: int):
     """Deactivate an account after a confirmation step."""
     user = db.session.get(User, user_id) or abort(404)
-    form = ConfirmForm()
+    form = AccountReasonForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            admin_service.deactivate_user(user, current_user, clock.now())
+            admin_service.deactivate_user(user, current_user, clock.now(),
+                                          reason=form.reason.data)
         except ValidationFailed as exc:
             db.session.rollback()
             flash(translate(next(iter(exc.errors.values()))), "error")
@@ -398,7 +405,7 @@ def user_deactivate(user_id: int):
         message += " " + _("Tài khoản đang được giao %(n)s hồ sơ chưa kết thúc: %(codes)s. "
                            "Báo thủ trưởng cơ quan giao lại các hồ sơ này.", n=len(held),
                            codes=", ".join(held))
-    return _confirm(_("Khóa tài khoản"), message, url_for("admin.users"))
+    return _confirm(_("Khóa tài khoản"), message, url_for("admin.users"), form)
 
 
 @bp.route("/users/<int:user_id>/reset-2fa", methods=["GET", "POST"])
