@@ -1,9 +1,14 @@
 """Default fields of law (lĩnh vực), each mapped to a report category of the official forms.
 
-Seeded into the `fields` table; administrators may add or rename fields later.
+Seeded into the `fields` table; administrators may add, rename or stop fields later.
 """
 
 from __future__ import annotations
+
+from complaints.domain.messages import N_
+
+# A field the administrator stopped is not offered for new petitions; its cases keep it.
+FIELD_STOPPED = N_("Lĩnh vực này đã ngừng sử dụng cho đơn mới: chọn lĩnh vực khác.")
 
 # code: (Vietnamese, English, report category)
 DEFAULT_FIELDS: dict[str, tuple[str, str, str]] = {

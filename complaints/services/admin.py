@@ -1,8 +1,10 @@
-"""Administrators' use cases: agencies, users, routing rules, deadline policies, calendar.
+"""Administrators' use cases: agencies, users, fields, routing rules, deadline policies,
+calendar.
 
 Each change writes an audit event on its own chain ("agency:<id>", "user:<id>",
-"routing_rule:<id>", "policy:<id>", "calendar"). A calendar or policy change recomputes
-the deadlines of open cases (each recomputed due date is audited on the case's chain).
+"field:<id>", "routing_rule:<id>", "policy:<id>", "calendar"). A calendar or policy change
+recomputes the deadlines of open cases (each recomputed due date is audited on the case's
+chain).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select, update
 
 from complaints.domain import contacts
-from complaints.domain.catalog import AGENCY_LEVELS, KINDS, STAGES
+from complaints.domain.catalog import AGENCY_LEVELS, KINDS, REPORT_CATEGORIES, STAGES
 from complaints.domain.deadlines import UNITS
+from complaints.domain.fields import FIELD_STOPPED
 from complaints.domain.messages import N_
 from complaints.domain.policies import (
     POLICY_MAX_DAYS,
@@ -25,7 +28,7 @@ from complaints.domain.policies import (
     VARIANTS,
 )
 from complaints.domain.states import OPEN_STATUSES
-from complaints.domain.text import name_order
+from complaints.domain.text import blank, has_control, name_order
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -156,14 +159,14 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
         if agency.active != data.active and "active" not in errors:
             if not (data.reason or "").strip():
                 errors["reason"] = (REASON_TO_CLOSE if agency.active else REASON_TO_REOPEN)
-            elif len(data.reason.strip()) > REASON_MAX:
+            elif len(data.reason.strip()) > ADMIN_REASON_MAX:
                 errors["reason"] = REASON_TOO_LONG
     if errors:
         raise ValidationFailed(errors)
     return parent, localities
 
 
-REASON_MAX = 500
+ADMIN_REASON_MAX = 500
 REASON_TO_CLOSE = N_("Nêu lý do cơ quan ngừng hoạt động (văn bản, quyết định).")
 REASON_TO_REOPEN = N_("Nêu lý do cơ quan hoạt động trở lại (văn bản, quyết định).")
 REASON_TOO_LONG = N_("Lý do tối đa 500 ký tự.")
@@ -487,9 +490,112 @@ def deactivate_user(user: User, actor: User, now: datetime,
 
 def _reason_item(reason: str | None) -> dict:
     reason = (reason or "").strip()
-    if len(reason) > REASON_MAX:
+    if len(reason) > ADMIN_REASON_MAX:
         raise ValidationFailed({"reason": REASON_TOO_LONG})
     return {"reason": reason} if reason else {}
+
+
+# --- Fields (lĩnh vực) --------------------------------------------------------------
+
+
+@dataclass
+class FieldData:
+    code: str
+    name_vi: str
+    name_en: str
+    report_category: str
+
+
+def field_case_counts() -> dict[int, int]:
+    """Cases per field (a field that has cases keeps its report category)."""
+    return dict(db.session.execute(select(Case.field_id, func.count()).group_by(Case.field_id))
+                .all())
+
+
+def field_problems(data: FieldData, row: Field | None = None) -> dict[str, str]:
+    """Field → message for everything wrong with a field's input (`row`: the field edited)."""
+    errors: dict[str, str] = {}
+    code = (data.code or "").strip()
+    if row is None:  # the code is part of forms, rules and API bodies: never renamed
+        if not code:
+            errors["code"] = N_("Nhập mã lĩnh vực.")
+        elif not AGENCY_CODE.fullmatch(code):
+            errors["code"] = N_("Mã lĩnh vực gồm tối đa 40 chữ cái không dấu, chữ số, dấu "
+                                "chấm, gạch ngang hoặc gạch dưới, bắt đầu bằng chữ cái hoặc "
+                                "chữ số.")
+        elif db.session.scalar(select(Field.id).where(Field.code == code)) is not None:
+            errors["code"] = N_("Mã lĩnh vực đã được dùng.")
+    for name, missing in (("name_vi", N_("Nhập tên lĩnh vực.")),
+                          ("name_en", N_("Nhập tên tiếng Anh của lĩnh vực."))):
+        value = (getattr(data, name) or "").strip()
+        if blank(value):
+            errors[name] = missing
+        elif len(value) > 200:
+            errors[name] = N_("Tối đa 200 ký tự.")
+        elif has_control(value):
+            errors[name] = N_("Tên có ký tự điều khiển hoặc ký tự ẩn: gõ lại tên.")
+    if data.report_category not in REPORT_CATEGORIES:
+        errors["report_category"] = N_("Chọn nhóm lĩnh vực của biểu mẫu báo cáo.")
+    elif row is not None and data.report_category != row.report_category and \
+            field_case_counts().get(row.id):
+        # Reports count a case under its field's category when they are made: moving a
+        # field that has cases would change every report already sent for them.
+        errors["report_category"] = N_(
+            "Lĩnh vực đã có %(n)s hồ sơ: đổi nhóm sẽ làm thay đổi các báo cáo đã gửi. Tạo "
+            "lĩnh vực mới với nhóm đúng và ngừng dùng lĩnh vực này.",
+            n=field_case_counts()[row.id])
+    return errors
+
+
+def create_field(data: FieldData, actor: User, now: datetime) -> Field:
+    """Add a field of law (lĩnh vực) and the report category it is counted under."""
+    if errors := field_problems(data, None):
+        raise ValidationFailed(errors)
+    row = Field(code=data.code.strip(), name_vi=data.name_vi.strip(),
+                name_en=data.name_en.strip(), report_category=data.report_category,
+                active=True)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(f"field:{row.id}", "field_created", actor, now, _field_snapshot(row))
+    return row
+
+
+def update_field(row: Field, data: FieldData, actor: User, now: datetime) -> Field:
+    """Rename a field, or move one that has no case yet to another report category."""
+    if errors := field_problems(data, row):
+        raise ValidationFailed(errors)
+    before = _field_snapshot(row)
+    row.name_vi, row.name_en = data.name_vi.strip(), data.name_en.strip()
+    row.report_category = data.report_category
+    db.session.flush()
+    after = _field_snapshot(row)
+    changed = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    if changed:
+        audit.record(f"field:{row.id}", "field_updated", actor, now, changed)
+    return row
+
+
+def set_field_active(row: Field, active: bool, actor: User, now: datetime,
+                     reason: str | None = None) -> Field:
+    """Stop offering a field for new petitions, or offer it again. Cases, rules and reports
+    that name it keep it; `reason` (asked by the pages) goes to the audit event."""
+    why = _reason_item(reason)
+    if row.active == active:
+        return row
+    if not active and db.session.scalar(select(func.count(Field.id)).where(
+            Field.active.is_(True), Field.id != row.id)) == 0:
+        raise ValidationFailed({"field": N_("Đây là lĩnh vực cuối cùng đang dùng: đơn mới "
+                                            "cần ít nhất một lĩnh vực.")})
+    row.active = active
+    db.session.flush()
+    audit.record(f"field:{row.id}", "field_reactivated" if active else "field_deactivated",
+                 actor, now, {"code": row.code} | why)
+    return row
+
+
+def _field_snapshot(row: Field) -> dict:
+    return {"code": row.code, "name_vi": row.name_vi, "name_en": row.name_en,
+            "report_category": row.report_category, "active": row.active}
 
 
 # --- Routing rules -----------------------------------------------------------------
@@ -523,6 +629,8 @@ def create_routing_rule(data: RoutingRuleData, actor: User, now: datetime) -> Ro
         field_row = db.session.scalar(select(Field).where(Field.code == data.field_code))
         if field_row is None:
             errors["field_code"] = N_("Không có lĩnh vực này.")
+        elif not field_row.active:
+            errors["field_code"] = FIELD_STOPPED
     if data.locality_code and db.session.get(Locality, data.locality_code) is None:
         errors["locality_code"] = N_("Không có địa bàn mã này.")
     if data.kind and data.kind not in KINDS:

@@ -24,6 +24,7 @@ from complaints.domain.confidentiality import (
     SUBJECT_NAMES_DENOUNCER,
     names_denouncer,
 )
+from complaints.domain.fields import FIELD_STOPPED
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX
 from complaints.domain.messages import N_, Named
 from complaints.domain.text import blank, fold, has_control
@@ -460,6 +461,8 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
         errors[prefix + "kind"] = N_("Chọn loại đơn.")
     if refs.field is None:
         errors[prefix + "field"] = N_("Chọn lĩnh vực.")
+    elif not refs.field.active:
+        errors[prefix + "field"] = FIELD_STOPPED
     if blank(data.subject):
         errors[prefix + "subject"] = N_("Nhập trích yếu nội dung.")
     if blank(data.content):

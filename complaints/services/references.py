@@ -1,10 +1,11 @@
 """Per-process copies of the reference rows every intake reads: fields and localities.
 
-Neither table is edited through the app (fields are seeded, localities loaded by the
+Both change rarely (fields through the administrators' page, localities by the
 `localities load` command), so a copy re-checked every RECHECK_SECONDS against a digest
 of the rows is current enough; a code the copy lacks is still looked up in the database,
 so a field or locality added since is accepted at once. Rows are never deleted (cases
-point to them).
+point to them); a field the administrator stopped is refused by intake within that delay
+in other processes (at once in the one that stopped it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from complaints.services.table_cache import TableCache
 
 def _field_query():
     f = Field.__table__.c
-    return select(f.id, f.code, f.name_vi, f.name_en)
+    return select(f.id, f.code, f.name_vi, f.name_en, f.active)
 
 
 def _locality_query():
@@ -52,8 +53,8 @@ _localities = TableCache(_localities_fingerprint,
 
 
 def field(code: str | None, now: float | None = None) -> Row | None:
-    """The field (id, code, name_vi, name_en) with this code, or None (`now`: a monotonic
-    time, for tests of the re-check)."""
+    """The field (id, code, name_vi, name_en, active) with this code, or None (`now`: a
+    monotonic time, for tests of the re-check)."""
     if not code:
         return None
     found = _fields.get(now).get(code)

@@ -34,7 +34,8 @@ def _events(chain: str) -> list[str]:
 
 
 ADMIN_PAGES = ["/admin/", "/admin/agencies", "/admin/agencies/new", "/admin/users",
-               "/admin/users/new", "/admin/routing-rules", "/admin/routing-rules/new",
+               "/admin/users/new", "/admin/fields", "/admin/fields/new", "/admin/routing-rules",
+               "/admin/routing-rules/new",
                "/admin/policies", "/admin/policies/new", "/admin/patterns",
                "/admin/patterns/new", "/admin/ladder", "/admin/ladder/new", "/admin/calendar",
                "/admin/calendar/new"]

@@ -73,6 +73,11 @@ MATRIX: dict[str, dict] = {
     "admin.user_edit": ADMIN_ONLY,
     "admin.user_activate": ADMIN_ONLY,
     "admin.user_password": ADMIN_ONLY,
+    "admin.fields": ADMIN_ONLY,
+    "admin.field_new": ADMIN_ONLY,
+    "admin.field_edit": ADMIN_ONLY,
+    "admin.field_deactivate": ADMIN_ONLY,
+    "admin.field_activate": ADMIN_ONLY,
     "admin.routing_rules": ADMIN_ONLY,
     "admin.routing_rule_new": ADMIN_ONLY,
     "admin.routing_rule_delete": ADMIN_ONLY,
@@ -292,7 +297,7 @@ def world(app, tmp_path, make_agency, make_user, make_case, make_locality):
         "notification_id": notification.id, "cluster_id": cluster.id,
         "attachment_id": attachment.id, "fmt": "json", "session_id": reception_session.id,
         "filename": "css/bootstrap.min.css", "job_id": job.id,
-        "petition_id": case.petitions[0].id,
+        "petition_id": case.petitions[0].id, "field_id": case.field_id,
     }
     return {"users": users, "case": case, "values": values, "own": own,
             "locality": locality, "notification": notification}

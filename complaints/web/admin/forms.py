@@ -143,6 +143,31 @@ class ReasonConfirmForm(Form):
                     Length(max=500, message=_l("Tối đa 500 ký tự."))])
 
 
+class FieldForm(Form):
+    """A field of law (lĩnh vực): its code is fixed once created (forms, rules and API
+    bodies name it)."""
+
+    code = StringField(_l("Mã lĩnh vực"), validators=[DataRequired(_l("Nhập mã lĩnh vực.")),
+                                                      Length(max=40)])
+    name_vi = StringField(_l("Tên lĩnh vực"), validators=[
+        DataRequired(_l("Nhập tên lĩnh vực.")), Length(max=200)])
+    name_en = StringField(_l("Tên tiếng Anh"), validators=[
+        DataRequired(_l("Nhập tên tiếng Anh của lĩnh vực.")), Length(max=200)])
+    report_category = SelectField(_l("Nhóm lĩnh vực trên biểu mẫu báo cáo"), choices=[],
+                                  validate_choice=False, validators=[DataRequired(_l(
+                                      "Chọn nhóm lĩnh vực của biểu mẫu báo cáo."))])
+
+
+class ChangeReasonForm(Form):
+    """The second step of stopping or reopening something the desk uses (a field): why,
+    for the audit trail."""
+
+    reason = TextAreaField(
+        _l("Lý do"),
+        validators=[DataRequired(_l("Nêu lý do (căn cứ, văn bản).")),
+                    Length(max=500, message=_l("Tối đa 500 ký tự."))])
+
+
 class AccountReasonForm(Form):
     """The second step of locking or reopening an account: why, for the audit trail
     (ux.md: destructive acts ask a reason; reopening gives an account its access back)."""

@@ -27,7 +27,14 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import roles_required
-from complaints.services import accounts, audit_seals, case_view, ladder, pattern_rules
+from complaints.services import (
+    accounts,
+    audit_seals,
+    case_view,
+    ladder,
+    pattern_rules,
+    references,
+)
 from complaints.services import admin as admin_service
 from complaints.services import calendar as calendar_service
 from complaints.services import deadlines as deadline_service
@@ -38,7 +45,9 @@ from complaints.web.admin.forms import (
     AccountReasonForm,
     AgencyForm,
     CalendarOverrideForm,
+    ChangeReasonForm,
     ConfirmForm,
+    FieldForm,
     PasswordResetForm,
     PatternRuleForm,
     PolicyForm,
@@ -435,6 +444,122 @@ def user_reset_2fa(user_id: int):
     errors.pop("csrf_token", None)
     return render_template("admin/reset_2fa.html", form=form, user=user, errors=errors), (
         422 if errors else 200)
+
+
+# --- Fields (lĩnh vực) --------------------------------------------------------------
+
+
+@bp.route("/fields")
+@roles_required("admin")
+def fields():
+    """List the fields of law with their report category and how many cases each has, a
+    page at a time with the total."""
+    page = db.paginate(select(Field).order_by(Field.active.desc(), Field.code),
+                       page=page_arg(), per_page=_page_size(), error_out=False)
+    return render_template("admin/fields.html", page=page, rows=page.items,
+                           case_counts=admin_service.field_case_counts())
+
+
+def _field_form(form: FieldForm) -> FieldForm:
+    form.report_category.choices = _choices(catalog.REPORT_CATEGORIES,
+                                            _("— Chọn nhóm lĩnh vực —"))
+    return form
+
+
+def _field_hints() -> dict[str, str]:
+    return {"code": _("Chữ cái không dấu, chữ số, dấu chấm hoặc gạch; không đổi được sau khi "
+                      "tạo (quy tắc chuyển đơn và ứng dụng kết nối dùng mã này)."),
+            "report_category": _("Nhóm mà các biểu mẫu báo cáo (02/XLD, 03/GQKN, 04/GQTC) đếm "
+                                 "hồ sơ của lĩnh vực này. Không đổi được khi lĩnh vực đã có "
+                                 "hồ sơ.")}
+
+
+def _field_data(form: FieldForm, code: str | None = None) -> admin_service.FieldData:
+    return admin_service.FieldData(code=code if code is not None else form.code.data,
+                                   name_vi=form.name_vi.data, name_en=form.name_en.data,
+                                   report_category=form.report_category.data)
+
+
+@bp.route("/fields/new", methods=["GET", "POST"])
+@roles_required("admin")
+def field_new():
+    """Add a field of law, counted under the report category chosen."""
+    form = _field_form(FieldForm())
+    title = _("Thêm lĩnh vực")
+    if request.method == "POST":
+        problems = admin_service.field_problems(_field_data(form))
+        if not form.validate_on_submit() or problems:
+            return _render_form(form, title, url_for("admin.fields"),
+                                _with_service_errors(form, problems), _field_hints())
+        row = admin_service.create_field(_field_data(form), current_user, clock.now())
+        db.session.commit()
+        references.invalidate()
+        flash(_("Đã thêm lĩnh vực %(name)s.", name=row.name(_lang())), "success")
+        return redirect(url_for("admin.fields"))
+    return _render_form(form, title, url_for("admin.fields"), hints=_field_hints())
+
+
+@bp.route("/fields/<int:field_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def field_edit(field_id: int):
+    """Rename a field (its code stays), or move one without cases to another category."""
+    row = db.session.get(Field, field_id) or abort(404)
+    form = _field_form(FieldForm(obj=row if request.method == "GET" else None))
+    del form.code
+    title = _("Sửa lĩnh vực %(code)s", code=row.code)
+    if form.validate_on_submit():
+        try:
+            admin_service.update_field(row, _field_data(form, row.code), current_user,
+                                       clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return _render_form(form, title, url_for("admin.fields"),
+                                _apply_errors(form, exc.errors), _field_hints())
+        db.session.commit()
+        references.invalidate()
+        flash(_("Đã lưu lĩnh vực %(name)s.", name=row.name(_lang())), "success")
+        return redirect(url_for("admin.fields"))
+    return _render_form(form, title, url_for("admin.fields"), hints=_field_hints())
+
+
+def _field_state(field_id: int, active: bool):
+    row = db.session.get(Field, field_id) or abort(404)
+    form = ChangeReasonForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            admin_service.set_field_active(row, active, current_user, clock.now(),
+                                           reason=form.reason.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(translate(next(iter(exc.errors.values()))), "error")
+            return redirect(url_for("admin.fields"))
+        db.session.commit()
+        references.invalidate()
+        flash(_("Đã mở lại lĩnh vực %(name)s.", name=row.name(_lang())) if active else
+              _("Đã ngừng dùng lĩnh vực %(name)s.", name=row.name(_lang())), "success")
+        return redirect(url_for("admin.fields"))
+    if active:
+        return _confirm(_("Mở lại lĩnh vực"),
+                        _("Mở lại lĩnh vực %(name)s? Lĩnh vực lại được chọn cho đơn mới.",
+                          name=row.name(_lang())), url_for("admin.fields"), form)
+    return _confirm(_("Ngừng dùng lĩnh vực"),
+                    _("Ngừng dùng lĩnh vực %(name)s cho đơn mới? Hồ sơ, quy tắc chuyển đơn "
+                      "và báo cáo đã có vẫn giữ lĩnh vực này; đơn mới phải chọn lĩnh vực "
+                      "khác.", name=row.name(_lang())), url_for("admin.fields"), form)
+
+
+@bp.route("/fields/<int:field_id>/deactivate", methods=["GET", "POST"])
+@roles_required("admin")
+def field_deactivate(field_id: int):
+    """Stop offering a field for new petitions, with a reason, after confirmation."""
+    return _field_state(field_id, False)
+
+
+@bp.route("/fields/<int:field_id>/activate", methods=["GET", "POST"])
+@roles_required("admin")
+def field_activate(field_id: int):
+    """Offer a stopped field again, with a reason, after confirmation."""
+    return _field_state(field_id, True)
 
 
 # --- Routing rules -----------------------------------------------------------------
