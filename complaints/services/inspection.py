@@ -104,6 +104,9 @@ def _int(raw, default: int, low: int, high: int) -> int:
         return default
 
 
+LEVELS = ("0", "1", "2", "3")
+
+
 def parse_filter(args) -> CaseFilter:
     """Build a CaseFilter from request arguments; unknown codes are dropped, not errors."""
     status = args.get("status", "")
@@ -120,7 +123,9 @@ def parse_filter(args) -> CaseFilter:
         q=args.get("q", "")[:200],
         stage=args.get("stage", "") if args.get("stage") in (
             "handling", "acceptance", "resolution") else "",
-        level=_int(level, 0, 0, 3) if level != "" else None,
+        # A level nobody can choose is dropped like any unknown code, not clamped into
+        # another filter (QA round 51).
+        level=int(level) if level in LEVELS else None,
         sort=args.get("sort", "") if args.get("sort") in SORTS else "",
         page=_int(args.get("page"), 1, 1, 10**6),
         per_page=_int(args.get("per_page"), 25, 1, PER_PAGE_MAX),
@@ -149,7 +154,12 @@ def agency_subtree(code: str) -> list[int]:
 def _filtered(user: User, f: CaseFilter) -> Select:
     query = queries.cases_visible_to(user)
     if f.agency:
-        query = query.where(Case.agency_id.in_(agency_subtree(f.agency) or [-1]))
+        # A case waiting at a desk (received, or returned) has no holder: the desk answers
+        # for it, as the scorecard and the escalation queue count it (QA round 51).
+        ids = agency_subtree(f.agency) or [-1]
+        query = query.where(or_(Case.agency_id.in_(ids),
+                                and_(Case.agency_id.is_(None),
+                                     Case.reception_agency_id.in_(ids))))
     if f.field:
         query = query.where(Case.field_id.in_(select(Field.id).where(Field.code == f.field)))
     if f.kind:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from complaints.domain import states
 from complaints.domain.messages import N_
 from complaints.extensions import db
-from complaints.models import Agency, AuditEvent, Case, User
+from complaints.models import Agency, AuditEvent, Case, Escalation, User
 from complaints.permissions import can_inspect, can_view
 from complaints.services import audit, notifications, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
@@ -76,8 +76,27 @@ def urge(case: Case, note: str, actor: User, now, today: date) -> None:
     holder = case.agency_id or case.reception_agency_id  # at the desk: the desk decides
     event = audit.record_case(case, "inspector_urged", actor, now,
                               {"agency": holder, "note": note, "on": today})
+    _answer_own_escalations(case, "urge", note, actor, now)
     db.session.flush()
     notify_heads(holder, f"insp:{event.id}", "urge", note, case, now)
+
+
+def _answer_own_escalations(case: Case, action: str, note: str, actor: User, now) -> None:
+    """An inspector's measure on a case answers the case's open escalations addressed to
+    the inspector's inspectorate (level 3, "to the inspectorate's queue"): they leave the
+    unacknowledged lists and the daily reminder, and the queue shows the measure taken."""
+    if actor.agency_id is None:
+        return
+    waiting = db.session.scalars(select(Escalation).where(
+        Escalation.case_id == case.id, Escalation.to_agency_id == actor.agency_id,
+        Escalation.acknowledged_at.is_(None), Escalation.lapsed_at.is_(None))
+        .order_by(Escalation.id))
+    for escalation in waiting:
+        escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id
+        escalation.action_taken, escalation.action_note = action, note
+        audit.record_case(case, "escalation_acknowledged", actor, now, {
+            "escalation": escalation.id, "level": escalation.level,
+            "reason": escalation.reason, "action": action, "note": note})
 
 
 def order_reexamination(case: Case, reason: str, actor: User, now, today: date) -> None:
@@ -133,6 +152,9 @@ def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: d
     if errors:  # both problems at once: the agency and the reason
         raise ValidationFailed(errors)
     before = case.lead_agency_id
+    # Before the move, which closes the ladder's escalations of the stage it ends as
+    # superseded: the inspectorate's own was answered by this measure (QA round 51).
+    _answer_own_escalations(case, "set_lead", note, actor, now)
     try:
         workflow.move_to_lead(case, lead, actor, today, note, now)
     except states.InvalidTransition:
