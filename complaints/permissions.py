@@ -70,6 +70,8 @@ def can_view(user, case) -> bool:
     if user.role in AGENCY_ROLES:
         if case.agency_id is not None and case.agency_id == user.agency_id:
             return True
+        if case.kind == "complaint" and _reviews_first_round(user, case):
+            return True
         # A head whose agency an escalation of the case is addressed to must read the case
         # to act on it (urge, name a lead agency): read only, a denouncer still masked.
         return (user.role == "agency_head" and user.agency_id is not None
@@ -77,6 +79,17 @@ def can_view(user, case) -> bool:
     if user.role == "reception":
         return case.reception_agency_id == user.agency_id
     return False
+
+
+def _reviews_first_round(user, case) -> bool:
+    """Does the user's agency resolve a second complaint against this (first-round) case?
+    Its head, and the officer assigned, read the first decision and its file (Law on
+    Complaints Art. 37–39; QA round 50), read only: no action is theirs here."""
+    return user.agency_id is not None and any(
+        later.kind == "complaint" and later.complaint_round == 2
+        and later.agency_id == user.agency_id
+        and (user.role == "agency_head" or later.officer_id == user.id)
+        for later in case.later_cases)
 
 
 def can_act(user, case, action: str) -> bool:

@@ -8,7 +8,8 @@ predate what the decision acts on:
 - the case's arrival at the agency that decides — the routing, transfer or lead
   designation that brought it there (the acceptance clock starts on that date, domain.md);
 - the step it follows: an extension, a suspension, a resolution, a return or a transfer
-  of an accepted case follow its acceptance; a resumption follows the suspension.
+  of an accepted case follow its acceptance, and its last resumption if it was suspended;
+  a resumption follows the suspension.
 
 An extension is decided while the deadline it extends runs (the agency's of the
 resolution, the desk's of the handling, not before a return restarted it): a deadline
@@ -99,6 +100,12 @@ def decision_date_error(action: str, on: date, today: date, dates: CaseDates) ->
     if action == "suspend" and dates.resumed_on is not None and on < dates.resumed_on:
         return N_("Ngày tạm đình chỉ không được trước ngày tiếp tục giải quyết lần trước "
                   "(%(on)s).", on=_vn(dates.resumed_on))
+    # Nothing is decided while the clock stood still: a resolution, an extension, a return
+    # or a transfer dated inside a suspension would be signed on a suspended case, and
+    # judged on time against a due date the whole suspension moved (QA round 50).
+    if action in AFTER_ACCEPTANCE and dates.resumed_on is not None and on < dates.resumed_on:
+        return N_("Ngày quyết định không được trước ngày tiếp tục giải quyết (%(on)s): trước "
+                  "ngày đó hồ sơ đang tạm đình chỉ.", on=_vn(dates.resumed_on))
     if action == "resume" and dates.suspended_on is not None and on < dates.suspended_on:
         return N_("Ngày tiếp tục giải quyết không được trước ngày tạm đình chỉ (%(on)s).",
                   on=_vn(dates.suspended_on))

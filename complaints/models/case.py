@@ -182,6 +182,9 @@ class Case(db.Model):
     lead_agency = relationship("Agency", foreign_keys=[lead_agency_id])
     officer = relationship("User", foreign_keys=[officer_id])
     parent_case: Mapped[Case | None] = relationship(remote_side=[id])
+    # The cases that name this one as their earlier case (a second complaint, a follow-up).
+    later_cases: Mapped[list[Case]] = relationship(viewonly=True, foreign_keys=[parent_case_id],
+                                                   order_by="Case.id")
     cluster = relationship("Cluster")
     # Ordered to the end (ties by id): a case read again must list them alike (PostgreSQL
     # returned an updated row last once a decision re-read the case).

@@ -435,6 +435,9 @@ class CasePage:
     timeline: list[EventView] = field(default_factory=list)
     routings: list = field(default_factory=list)
     parent: Case | None = None  # the earlier case, when the reader may see the link
+    # A first-round complaint's second complaint (and what it decided), when the reader may
+    # see the link: the first resolver learns its decision is disputed, or annulled.
+    second_round: Case | None = None
     # Its decision to enforce and what enforcing it did (services/enforcement.state_of).
     enforcement: object | None = None
 
@@ -576,6 +579,17 @@ def shown_parent(user: User, case: Case) -> Case | None:
     return parent if parent is not None and can_see_link(user, case, parent) else None
 
 
+def shown_second_round(user: User, case: Case) -> Case | None:
+    """A first-round complaint's second complaint, if this reader may see the link (QA
+    round 50: the agency whose decision was disputed, then annulled, was never told)."""
+    if case.kind != "complaint" or case.complaint_round != 1:
+        return None
+    for later in case.later_cases:
+        if later.kind == "complaint" and later.complaint_round == 2:
+            return later if can_see_link(user, case, later) else None
+    return None
+
+
 def moved_files(case: Case, events: list[AuditEvent]) -> set[int]:
     """The files added to this case that have since moved with its letter to a case split
     from it (services/splitting.py: a denunciation keeps the letter). A reader's timeline
@@ -664,6 +678,7 @@ def build_case_page(case: Case, user: User, reveal: bool = False,
                           hide_parent=parent is None and case.parent_case_id is not None),
         routings=list(case.routings),
         parent=parent,
+        second_round=shown_second_round(user, case),
         enforcement=_enforcement_state(case),
     )
 

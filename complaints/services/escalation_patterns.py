@@ -503,6 +503,7 @@ def designate_lead(case: Case, agency_code: str, actor: User | None, now: dateti
         raise NotAllowed(N_("Cơ quan này đã là cơ quan chủ trì hồ sơ."))
     from complaints.services import workflow  # workflow imports this module
 
+    workflow.check_not_first_round_holder(case, lead, "agency_code")
     workflow.move_to_lead(case, lead, actor, today, note, now)
     if escalation.acknowledged_at is None and actor is not None:
         escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id

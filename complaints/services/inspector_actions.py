@@ -151,6 +151,7 @@ def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: d
         errors["agency_code"] = LEAD_ALREADY
     if errors:  # both problems at once: the agency and the reason
         raise ValidationFailed(errors)
+    workflow.check_not_first_round_holder(case, lead, "agency_code")
     before = case.lead_agency_id
     # Before the move, which closes the ladder's escalations of the stage it ends as
     # superseded: the inspectorate's own was answered by this measure (QA round 51).

@@ -114,9 +114,28 @@ def queue_status_change(case: Case, now: datetime,
                 "Tra cứu chi tiết bằng mã hồ sơ và mã PIN trên giấy biên nhận.\n\n"
                 f"Your case {case.tracking_code} is now: {status_en}. Look it up with the "
                 "tracking code and the PIN on your receipt.")
-        sent += queue(f"status:{case.id}:{case.status}:{person.id}", subject, body, now,
-                      email_to=person.email, case_id=case.id, in_app=False)
+        key = _status_key(case, person.id)
+        if key is not None:
+            sent += queue(key, subject, body, now, email_to=person.email, case_id=case.id,
+                          in_app=False)
     return sent
+
+
+def _status_key(case: Case, person_id: int) -> str | None:
+    """The key of the e-mail telling this person the case's status, or None when the last
+    one they were sent told it already (a step that keeps the status: an extension, an
+    assignment). A status reached again (accepted after a resumption, routed after a
+    return) is told again under a numbered key (QA round 50: a resumption was never told).
+    Keys stay "status:<case>:<status…>:<person>:mail" (personal_data finds them so)."""
+    keys = list(db.session.scalars(select(Notification.dedupe_key).where(
+        Notification.case_id == case.id, Notification.channel == EMAIL,
+        Notification.dedupe_key.like(f"status:{case.id}:%:{person_id}:mail"))
+        .order_by(Notification.id)))
+    if keys and keys[-1].split(":")[2].split(".")[0] == case.status:
+        return None
+    key = f"status:{case.id}:{case.status}:{person_id}"
+    return key if f"{key}:mail" not in keys else \
+        f"status:{case.id}:{case.status}.{len(keys)}:{person_id}"
 
 
 # --- the in-app inbox ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ from complaints.domain import deadlines as dl
 from complaints.domain import decisions, policies, states, withdrawal
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND, refusal_grounds
 from complaints.domain.limits import REASON_MAX
-from complaints.domain.messages import N_
+from complaints.domain.messages import N_, Named
 from complaints.domain.text import blank, has_control
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, Routing, User
@@ -59,7 +59,8 @@ def _case_dates(case: Case, action: str) -> decisions.CaseDates:
         arrived_on=decisions.arrival_on(case.routings, case.agency_id),
         accepted_on=case.accepted_on if accepted else None,
         suspended_on=case.suspended_on if case.status == states.SUSPENDED else None,
-        resumed_on=_last_resumption(case) if action == "suspend" and accepted else None,
+        resumed_on=(_last_resumption(case) if action in decisions.AFTER_ACCEPTANCE and accepted
+                    else None),
         resolution_due_on=resolution.due_on if resolution and not resolution.met_on else None,
         handling_started_on=running.start_on if running else None,
         handling_due_on=running.due_on if running else None,
@@ -93,6 +94,28 @@ def _agency(code: str | None, field_name: str) -> Agency:
     if agency.is_reception_desk:
         raise ValidationFailed({field_name: DESK_RESOLVES_NOTHING})
     return agency
+
+
+SECOND_ROUND_NOT_FIRST = N_(
+    "Khiếu nại lần hai do cấp trên của cơ quan giải quyết lần đầu giải quyết: %(agency)s đã "
+    "giải quyết (hoặc phải giải quyết) lần đầu, không giải quyết khiếu nại lần hai.")
+
+
+def first_round_holder(case: Case) -> int | None:
+    """For a second complaint linked to its first round: the agency holding that round
+    (the one that decided it, or failed to in time), which may not resolve the second."""
+    if case.kind != "complaint" or case.complaint_round != 2 or case.parent_case_id is None:
+        return None
+    return db.session.scalar(select(Case.agency_id).where(Case.id == case.parent_case_id))
+
+
+def check_not_first_round_holder(case: Case, agency: Agency, field_name: str) -> None:
+    """Refuse sending a second complaint to the agency whose first round it disputes (Law
+    on Complaints Art. 7, 33: the level above resolves it; QA round 50: a transfer handed it
+    down to the first resolver, who upheld its own decision)."""
+    if agency.id is not None and agency.id == first_round_holder(case):
+        raise ValidationFailed({field_name: N_(
+            SECOND_ROUND_NOT_FIRST, agency=Named(agency.name, agency.name_en))})
 
 
 def _agency_code(agency_id: int | None) -> str | None:
@@ -218,6 +241,7 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
     new_status = _transition(case, "route", actor)
     on = _decision_date(decided_on, today, case, "route")
     agency = _agency(agency_code, "agency_code")
+    check_not_first_round_holder(case, agency, "agency_code")
     _move(case, "route", actor, agency, on, reason)
     case.status, case.agency_id, case.routed_on = new_status, agency.id, on
     case.agency = agency
@@ -284,6 +308,10 @@ def accept(case: Case, actor, now, today, decided_on=None) -> Case:
     """Accept the case for resolution (thụ lý): the resolution clock starts."""
     hold(case)
     new_status = _transition(case, "accept", actor)
+    if case.agency_id is not None and case.agency_id == first_round_holder(case):
+        # Sent there before this check existed: the law gives the second round above it.
+        raise NotAllowed(N_(SECOND_ROUND_NOT_FIRST, agency=Named(case.agency.name,
+                                                                 case.agency.name_en)))
     on = _decision_date(decided_on, today, case, "accept")
     case.status, case.accepted_on = new_status, on
     deadlines.meet(case, "acceptance", on)
@@ -472,6 +500,7 @@ def check_transfer(case: Case, to_agency_code: str, reason: str, actor, today,
         raise NotAllowed(N_("Cơ quan chủ trì đã được chỉ định không được chuyển đơn."))
     if to.id == case.agency_id:
         raise ValidationFailed({"to_agency_code": N_("Chọn cơ quan khác.")})
+    check_not_first_round_holder(case, to, "to_agency_code")
     return reason, to, new_status, _decision_date(decided_on, today, case, "transfer")
 
 

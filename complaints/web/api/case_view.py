@@ -57,6 +57,18 @@ class CaseView:
         return allowed_actions(self._case, self._user)
 
     @cached_property
+    def second_complaint(self) -> dict | None:
+        """A first-round complaint's second complaint, when the reader may see the link."""
+        later = page_view.shown_second_round(self._user, self._case)
+        if later is None:
+            return None
+        return {"tracking_code": later.tracking_code, "status": later.status,
+                "agency_code": later.agency.code if later.agency else None,
+                "outcome": later.outcome if later.decision_on else None,
+                "decision_number": later.decision_number if later.decision_on else None,
+                "decision_on": later.decision_on}
+
+    @cached_property
     def enforcement(self) -> dict | None:
         state = enforcement.state_of(self._case)
         if state is None:
@@ -100,6 +112,7 @@ class NewCaseView(CaseView):
         self.agency = self.officer = None
         self.routings = []
         self.enforcement = None  # just received: no decision
+        self.second_complaint = None
         self.escalations = opened.escalations
         self.timeline = opened.timeline
 

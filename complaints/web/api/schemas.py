@@ -901,6 +901,18 @@ class FiguresSchema(BaseSchema):
     people_sent_to_investigation = fields.Integer(allow_none=True)
 
 
+class SecondComplaintSchema(BaseSchema):
+    """The second complaint against a first-round decision, and what it decided."""
+
+    tracking_code = fields.String()
+    status = fields.String()
+    agency_code = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={
+        "description": "upheld / annulled once decided; null before."})
+    decision_number = fields.String(allow_none=True)
+    decision_on = fields.Date(allow_none=True)
+
+
 class EnforcementOutSchema(BaseSchema):
     """The enforcement of the case's decision (thi hành; 05/KQTH)."""
 
@@ -956,6 +968,9 @@ class StaffCaseSchema(StaffCaseSummarySchema):
     address_string = fields.String(allow_none=True)
     reception_agency = fields.Nested(AgencyRefSchema, allow_none=True)
     parent_tracking_code = fields.String(allow_none=True)
+    second_complaint = fields.Nested(SecondComplaintSchema, allow_none=True, metadata={
+        "description": ("A first-round complaint's second complaint (khiếu nại lần hai), when "
+                        "you may see the link; null otherwise.")})
     routed_on = fields.Date(allow_none=True)
     accepted_on = fields.Date(allow_none=True)
     resolved_on = fields.Date(allow_none=True)
