@@ -171,6 +171,13 @@ def acknowledged_escalations(agency_id: int | None,
         .order_by(Escalation.level.desc(), Escalation.id.desc()).limit(limit)))
 
 
+def acknowledged_escalations_query(agency_id: int | None) -> Select:
+    """The escalations an agency acknowledged (or the system closed), newest first: a
+    query to paginate (the API's list)."""
+    return (_escalations_to(agency_id).where(Escalation.acknowledged_at.is_not(None))
+            .order_by(Escalation.acknowledged_at.desc(), Escalation.id.desc()))
+
+
 def lead_queue(agency_id: int | None) -> list[Escalation]:
     """The evasion escalations addressed to an agency whose case has no lead agency yet
     (its head designates one), acknowledged or not, pending first."""

@@ -119,6 +119,10 @@ MATRIX: dict[str, dict] = {
     "api.correct_person": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.urge_holder": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.act": row(agency_head=OWN_ONLY),  # action "accept"
+    # Addressed to the own agency (as the pages' inbox.acknowledge / inbox.designate_lead).
+    "api.list_escalations": row(agency_head=A, inspector=A),
+    "api.acknowledge_escalation": row(agency_head=OWN_ONLY),
+    "api.designate_lead": row(agency_head=OWN_ONLY),
     "api.list_reception_sessions": SIGNED_IN,  # scoped by reception_sessions.visible_sessions
     # reception_sessions.can_record: staff with an agency record their own agency's sessions.
     "api.create_reception_session": row(reception=A, agency_head=A, agency_officer=A),

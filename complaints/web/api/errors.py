@@ -71,6 +71,8 @@ def not_found(exc: NotFound):
         return error_response(404, _("Không tìm thấy người đứng đơn này trong hồ sơ."))
     if what == "petition":
         return error_response(404, _("Không tìm thấy đơn này trong hồ sơ."))
+    if what == "escalation":  # not addressed to the reader's agency
+        return error_response(404, _("Không tìm thấy kiến nghị leo thang này."))
     return error_response(404, _("Không tìm thấy hồ sơ."))
 
 

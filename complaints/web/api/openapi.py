@@ -139,6 +139,24 @@ def build_spec() -> dict:
                                body=action_spec.schema,
                                errors=(400, 401, 403, 404, 409, 422),
                                params=[_CODE_PARAM])})
+    escalation_param = {"in": "path", "name": "escalation_id", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}}
+    spec.path(path=f"{PREFIX}/escalations", operations={"get": _operation(
+        "List the escalations addressed to your agency (agency heads, inspectors)", 200,
+        s.EscalationPageSchema, errors=(401, 403, 422),
+        params=[{"in": "query", "schema": s.EscalationQuerySchema}], tag="escalations")})
+    spec.path(path=f"{PREFIX}/escalations/{{escalation_id}}/acknowledge", operations={
+        "post": _operation("Acknowledge an escalation addressed to your agency, saying what "
+                           "was done; 409 when it was acknowledged or closed already", 200,
+                           s.EscalationItemSchema, body=s.AcknowledgeSchema,
+                           errors=(400, 401, 403, 404, 409, 422), params=[escalation_param],
+                           tag="escalations")})
+    spec.path(path=f"{PREFIX}/escalations/{{escalation_id}}/lead", operations={
+        "post": _operation("Designate the lead agency of an evaded case (the head of the "
+                           "agency the evasion escalation is addressed to); answers the case",
+                           200, s.StaffCaseSchema, body=s.DesignateLeadSchema,
+                           errors=(400, 401, 403, 404, 409, 422), params=[escalation_param],
+                           tag="escalations")})
     spec.path(path=f"{PREFIX}/reception-sessions", operations={
         "get": _operation("List the reception sessions you may see, newest first", 200,
                           s.ReceptionSessionPageSchema, errors=(401, 422),

@@ -25,11 +25,18 @@ from complaints.models import (
     Agency,
     Case,
     CaseDeadline,
+    Escalation,
     Field,
     Locality,
     ReceptionSession,
 )
-from complaints.permissions import can_act, can_add_petition, can_see_identity, can_view
+from complaints.permissions import (
+    can_act,
+    can_add_petition,
+    can_designate_lead,
+    can_see_identity,
+    can_view,
+)
 from complaints.services import (
     accounts,
     audit,
@@ -43,6 +50,7 @@ from complaints.services import (
     urging,
 )
 from complaints.services import case_view as page_view
+from complaints.services import escalation as escalation_service
 from complaints.services import reception_sessions as sessions
 from complaints.services.accounts import AccountLocked, authenticate
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
@@ -57,7 +65,7 @@ from complaints.web.api.case_view import (
     dump_context,
     reader,
 )
-from complaints.web.api.errors import CaseConflict, MalformedJSON
+from complaints.web.api.errors import CaseConflict, MalformedJSON, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -363,6 +371,85 @@ def urge_holder(tracking_code: str, petition_id: int):
     try:
         urging.urge_holder(case, petition_id, body["note"], user, now, today,
                            decided_on=body["decided_on"])
+    except states.InvalidTransition as exc:
+        db.session.rollback()
+        raise CaseConflict(exc.action, exc.status, allowed_actions(case, user)) from None
+    return _case_response(case, user)
+
+
+# --- Escalations addressed to the reader's agency (the pages' /escalations) ---------------
+
+ESCALATION_ROLES = ("agency_head", "inspector")
+
+
+def _escalation_addressed(escalation_id: int, user) -> Escalation:
+    """An escalation addressed to the user's agency; any other does not exist for them."""
+    if user.role not in ESCALATION_ROLES:
+        raise NotAllowed(N_("Chỉ thủ trưởng cơ quan và thanh tra viên nhận kiến nghị leo "
+                            "thang."))
+    found = db.session.get(Escalation, escalation_id)
+    if found is None or user.agency_id is None or found.to_agency_id != user.agency_id:
+        raise NotFound(escalation_id, what="escalation")
+    return found
+
+
+def _escalation_answer(escalation: Escalation):
+    return jsonify(s.shared(s.EscalationItemSchema).dump(escalation))
+
+
+@bp.get("/escalations")
+@token_required
+def list_escalations():
+    """The escalations addressed to your agency (heads and inspectors), a page at a time:
+    pending ones highest level first, or those acknowledged, newest first."""
+    user = api_user()
+    if user.role not in ESCALATION_ROLES:
+        raise NotAllowed(N_("Chỉ thủ trưởng cơ quan và thanh tra viên nhận kiến nghị leo "
+                            "thang."))
+    args = s.shared(s.EscalationQuerySchema).load(request.args.to_dict())
+    if args["state"] == "pending":
+        query = queries.pending_escalations(user.agency_id)
+    else:
+        query = queries.acknowledged_escalations_query(user.agency_id)
+    result = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False)
+    return jsonify({
+        "items": s.shared(s.EscalationItemSchema, many=True).dump(result.items),
+        "page": result.page, "per_page": result.per_page, "total": result.total,
+        "pages": result.pages})
+
+
+@bp.post("/escalations/<int:escalation_id>/acknowledge")
+@token_required
+def acknowledge_escalation(escalation_id: int):
+    """Record that the escalation was seen and what was done (its addressee's head or
+    inspector); 409 when it was acknowledged already or closed by the system."""
+    user, now = api_user(), clock.now()
+    escalation = _escalation_addressed(escalation_id, user)
+    body = s.shared(s.AcknowledgeSchema).load(_body())
+    if escalation.acknowledged_at is not None or escalation.lapsed_at is not None:
+        return error_response(409, _("Kiến nghị này đã được xác nhận hoặc đã hết hiệu lực."),
+                              action_taken=escalation.action_taken)
+    escalation_service.acknowledge(escalation, body["action"], body["note"], user, now)
+    db.session.commit()
+    return _escalation_answer(escalation)
+
+
+@bp.post("/escalations/<int:escalation_id>/lead")
+@token_required
+def designate_lead(escalation_id: int):
+    """Designate the lead agency of an evaded case (binding: it may no longer return or
+    transfer it): the head of the agency the evasion escalation is addressed to. Answers
+    the case."""
+    user, now, today = api_user(), clock.now(), clock.today()
+    escalation = _escalation_addressed(escalation_id, user)
+    if not can_designate_lead(user, escalation):
+        raise NotAllowed(N_("Chỉ thủ trưởng cơ quan cấp trên được chỉ định cơ quan chủ trì "
+                            "hồ sơ bị đùn đẩy."))
+    body = s.shared(s.DesignateLeadSchema).load(_body())
+    case = escalation.case
+    try:
+        escalation_service.designate_lead(case, body["agency_code"], user, now, today,
+                                          note=body["note"])
     except states.InvalidTransition as exc:
         db.session.rollback()
         raise CaseConflict(exc.action, exc.status, allowed_actions(case, user)) from None

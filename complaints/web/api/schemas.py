@@ -44,6 +44,7 @@ from complaints.domain.limits import CONTENT_MAX, REASON_MAX, SUMMARY_MAX
 from complaints.domain.messages import N_
 from complaints.domain.states import STATUSES
 from complaints.services.deadlines import explain as deadline_explain
+from complaints.services.escalation import ACKNOWLEDGE_ACTIONS
 from complaints.services.reception_sessions import MAX_PETITIONS
 
 IDENTITY_FIELDS = ("petitioner_id", "full_name", "id_number", "phone", "email", "address")
@@ -806,6 +807,50 @@ class EscalationSchema(BaseSchema):
                        "too few petitioners for a mass petition."})
 
 
+class EscalationItemSchema(EscalationSchema):
+    """An escalation addressed to your agency, with its case's code (GET /escalations)."""
+
+    id = fields.Integer()
+    tracking_code = fields.String(attribute="case.tracking_code")
+    case_status = fields.String(attribute="case.status")
+    action_note = fields.String(allow_none=True)
+    lead_to_designate = fields.Method("_lead_to_designate", metadata={
+        "type": "boolean", "description": (
+            "An evasion (đùn đẩy) escalation whose case has no lead agency yet: your head "
+            "designates one (POST /escalations/{id}/lead).")})
+
+    def _lead_to_designate(self, escalation) -> bool:
+        return escalation.reason == "evaded" and escalation.case.lead_agency_id is None
+
+
+class EscalationQuerySchema(BaseSchema):
+    class Meta(BaseSchema.Meta):
+        unknown = EXCLUDE  # a query string may carry cache-busters
+
+    state = fields.String(
+        load_default="pending",
+        validate=validate.OneOf(("pending", "acknowledged"),
+                                error=_l("Phải là một trong: {choices}.")),
+        metadata={"description": (
+            "pending (default): not yet acknowledged, highest level first; acknowledged: "
+            "answered by your agency or closed by the system, newest first.")})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class AcknowledgeSchema(BaseSchema):
+    action = _choice(ACKNOWLEDGE_ACTIONS, required=True, metadata={
+        "description": "What was done: urge the handling agency, reassign, or note."})
+    note = _text(REASON_MAX, required=True, metadata={
+        "description": "What was done, kept with the escalation and in the case's trail."})
+
+
+class DesignateLeadSchema(BaseSchema):
+    agency_code = _text(40, required=True, metadata={
+        "description": "Your agency or one below it; never a reception desk."})
+    note = _text(REASON_MAX, metadata={"description": "Why, kept in the case's trail."})
+
+
 class SignerSchema(BaseSchema):
     """A signer of a petition; identity masked for readers not allowed to see it."""
 
@@ -1012,6 +1057,10 @@ class CreatedCaseSchema(StaffCaseSchema):
 
 class CasePageSchema(PageSchema):
     items = fields.List(fields.Nested(StaffCaseSummarySchema))
+
+
+class EscalationPageSchema(PageSchema):
+    items = fields.List(fields.Nested(EscalationItemSchema))
 
 
 class ErrorSchema(BaseSchema):
