@@ -106,6 +106,22 @@ def can_act(user, case, action: str) -> bool:
     return False
 
 
+# While its agency works on it: before acceptance, during it, and after the decision
+# until the case is closed (its enforcement).
+_NOTED_STATUSES = ("routed", "accepted", "suspended", "resolved")
+
+
+def can_note(user, case) -> bool:
+    """May this user record a note of the work on the case (services/notes.py)? The head of
+    the agency holding it and the officer assigned, while the agency works on it."""
+    if case.agency_id is None or user.agency_id != case.agency_id:
+        return False
+    if case.status not in _NOTED_STATUSES:
+        return False
+    return user.role == "agency_head" or (user.role == "agency_officer"
+                                          and case.officer_id == user.id)
+
+
 def can_see_identity(user, case) -> bool:
     """May this user see the petitioners' identity? Denouncers are secret (Art. 8, 56)."""
     if not can_view(user, case):

@@ -96,6 +96,7 @@ EVENT_LABELS = {
     "identity_revealed": ("Xem tài liệu lộ danh tính", "Identifying document viewed"),
     "feedback": ("Công dân đánh giá kết quả", "Citizen's rating"),
     "inspector_urged": ("Thanh tra đôn đốc", "Urged by the inspectorate"),
+    "note_added": ("Ghi chú quá trình xử lý", "Note on the work"),
     "holder_urged": ("Bộ phận tiếp công dân đôn đốc cơ quan đang giải quyết (đơn gửi sau)",
                      "The desk urged the agency resolving it (on a later letter)"),
     "reexamination_ordered": ("Thanh tra yêu cầu xem xét lại", "Re-examination ordered"),

@@ -101,6 +101,8 @@ MATRIX: dict[str, dict] = {
     # The case is a denunciation: an officer not assigned to it may not see the denouncer.
     "agency.reveal_identity": row(agency_head=OWN_ONLY),
     "agency.act": row(agency_head=OWN_ONLY),  # action "accept": the head's
+    # The head of the holding agency, or its assigned officer (none in this world).
+    "agency.add_note": row(agency_head=OWN_ONLY),
     # --- the JSON API (bearer token; no token is 401) ---
     "api.create_token": everyone(P),
     "api.revoke_token": SIGNED_IN,
@@ -119,6 +121,8 @@ MATRIX: dict[str, dict] = {
     "api.correct_person": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.urge_holder": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.act": row(agency_head=OWN_ONLY),  # action "accept"
+    # The head of the holding agency, or its assigned officer (none in this world).
+    "api.add_note": row(agency_head=OWN_ONLY),
     # Addressed to the own agency (as the pages' inbox.acknowledge / inbox.designate_lead).
     "api.list_escalations": row(agency_head=A, inspector=A),
     "api.acknowledge_escalation": row(agency_head=OWN_ONLY),

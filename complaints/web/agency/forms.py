@@ -187,6 +187,14 @@ class RevealForm(Form):
     """Only the CSRF token: showing a denouncer's identity is a POST that is audited."""
 
 
+class NoteForm(Form):
+    """A note of the work on the case (services/notes.py): not a decision."""
+
+    note = TextAreaField(_l("Nội dung ghi chú"), validators=[
+        DataRequired(_l("Nhập nội dung ghi chú.")),
+        Length(max=REASON_MAX, message=_l("Tối đa %(max)d ký tự.", max=REASON_MAX))])
+
+
 ACTION_FORMS = {
     "accept": AcceptForm, "refuse": RefuseForm, "assign": AssignForm, "extend": ExtendForm,
     "return": ReturnForm, "transfer": TransferForm, "suspend": SuspendForm,

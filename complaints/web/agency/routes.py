@@ -20,8 +20,8 @@ from complaints.domain.states import InvalidTransition
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Case, Routing, User
-from complaints.permissions import can_act, can_view, lead_refusal, roles_required
-from complaints.services import case_view, deadlines, enforcement, queries, workflow
+from complaints.permissions import can_act, can_note, can_view, lead_refusal, roles_required
+from complaints.services import case_view, deadlines, enforcement, notes, queries, workflow
 from complaints.services import search as search_service
 from complaints.services.errors import NotAllowed, ValidationFailed
 from complaints.web import withdrawal_form
@@ -32,6 +32,7 @@ from complaints.web.agency.forms import (
     DONE_MESSAGES,
     FIGURES,
     PARTLY_WITHDRAWN,
+    NoteForm,
     RevealForm,
 )
 from complaints.web.export import download
@@ -230,10 +231,15 @@ def _download_url(attachment) -> str | None:
     return None
 
 
-def _render_case(case: Case, reveal: bool = False):
+def _render_case(case: Case, reveal: bool = False, note_form: NoteForm | None = None,
+                 note_errors: dict | None = None):
     page = case_view.build_case_page(case, current_user, reveal=reveal)
+    if note_form is None and can_note(current_user, case):
+        note_form = NoteForm(formdata=None)
     return render_template("agency/case.html", view=page, case=case, today=clock.today(),
-                           reveal_form=RevealForm(), download_url=_download_url)
+                           reveal_form=RevealForm(), download_url=_download_url,
+                           note_form=note_form, note_errors=note_errors or {}), (
+        422 if note_errors else 200)
 
 
 @bp.route("/cases/<code>")
@@ -250,6 +256,37 @@ def case_page(code: str):
             flash(_moved_away_message(case, move, acted=False), "info")
             return redirect(url_for("agency.cases"))
     return _render_case(_case_or_404(code))
+
+
+@bp.route("/cases/<code>/note", methods=["POST"])
+@roles_required(*AGENCY_ROLES)
+def add_note(code: str):
+    """Record a note of the work on the case (its head, its assigned officer); on a refusal
+    the case page again, with what was typed and why."""
+    case = _case_or_404(code)
+    if not can_note(current_user, case):
+        abort(403)
+    form = NoteForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            notes.add_note(case, form.note.data, current_user, clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = attach_errors(form, exc.errors)
+        except NotAllowed as exc:  # the case moved on meanwhile
+            db.session.rollback()
+            flash(error_text(exc), "error")
+            return redirect(url_for("agency.case_page", code=code))
+        else:
+            db.session.commit()
+            flash(_("Đã lưu ghi chú vào quá trình xử lý hồ sơ."), "success")
+            return redirect(url_for("agency.case_page", code=code, _anchor="timeline-heading"))
+    errors = page_errors(form, errors)
+    errors.pop("csrf_token", None)
+    if not errors:  # a form without its token: nothing to keep
+        abort(400)
+    return _render_case(case, note_form=form, note_errors=errors)
 
 
 @bp.route("/cases/<code>/identity", methods=["POST"])

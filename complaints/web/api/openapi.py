@@ -133,6 +133,11 @@ def build_spec() -> dict:
                            "handled); answers the new case with its PIN", 201,
                            s.CreatedCaseSchema, body=s.SplitSchema,
                            errors=(400, 401, 403, 404, 409, 422), params=[_CODE_PARAM])})
+    spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/notes", operations={
+        "post": _operation("Record a note of the work on the case (the head of the agency "
+                           "holding it, or its assigned officer); not a decision", 200,
+                           s.StaffCaseSchema, body=s.NoteSchema,
+                           errors=(400, 401, 403, 404, 422), params=[_CODE_PARAM])})
     for action, action_spec in ACTION_SPECS.items():
         spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/{action}", operations={
             "post": _operation(action_spec.summary, 200, s.StaffCaseSchema,

@@ -34,6 +34,7 @@ from complaints.permissions import (
     can_act,
     can_add_petition,
     can_designate_lead,
+    can_note,
     can_see_identity,
     can_view,
 )
@@ -42,6 +43,7 @@ from complaints.services import (
     audit,
     corrections,
     intake,
+    notes,
     queries,
     routing,
     search,
@@ -374,6 +376,20 @@ def urge_holder(tracking_code: str, petition_id: int):
     except states.InvalidTransition as exc:
         db.session.rollback()
         raise CaseConflict(exc.action, exc.status, allowed_actions(case, user)) from None
+    return _case_response(case, user)
+
+
+@bp.post("/cases/<tracking_code>/notes")
+@token_required
+def add_note(tracking_code: str):
+    """Record a note of the work on the case (ghi chú quá trình xử lý): the head of the
+    agency holding it, or its assigned officer. Not a decision; kept in the timeline."""
+    user, now = api_user(), clock.now()
+    case = _visible_case(tracking_code, user)
+    if not can_note(user, case):  # before the body: a refusal says who may, not what is wrong
+        raise NotAllowed(notes.NOT_YOURS)
+    body = s.shared(s.NoteSchema).load(_body())
+    notes.add_note(case, body["note"], user, now)
     return _case_response(case, user)
 
 

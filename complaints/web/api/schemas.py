@@ -838,6 +838,12 @@ class EscalationQuerySchema(BaseSchema):
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
 
+class NoteSchema(BaseSchema):
+    note = _text(REASON_MAX, required=True, metadata={"description": (
+        "What was done (verified, whom the agency met, what it waits for); shown in the "
+        "case's timeline to whoever may read the case: it may not name a denouncer.")})
+
+
 class AcknowledgeSchema(BaseSchema):
     action = _choice(ACKNOWLEDGE_ACTIONS, required=True, metadata={
         "description": "What was done: urge the handling agency, reassign, or note."})
