@@ -97,6 +97,7 @@ EVENT_LABELS = {
     "feedback": ("Công dân đánh giá kết quả", "Citizen's rating"),
     "inspector_urged": ("Thanh tra đôn đốc", "Urged by the inspectorate"),
     "note_added": ("Ghi chú quá trình xử lý", "Note on the work"),
+    "pin_reissued": ("Cấp lại mã PIN tra cứu", "Look-up PIN reissued"),
     "holder_urged": ("Bộ phận tiếp công dân đôn đốc cơ quan đang giải quyết (đơn gửi sau)",
                      "The desk urged the agency resolving it (on a later letter)"),
     "reexamination_ordered": ("Thanh tra yêu cầu xem xét lại", "Re-examination ordered"),

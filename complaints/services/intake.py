@@ -39,7 +39,7 @@ from complaints.models import (
     User,
 )
 from complaints.models.case import SECOND_COMPLAINT_INDEX
-from complaints.permissions import can_see_identity
+from complaints.permissions import can_add_petition, can_see_identity
 from complaints.services import (
     audit,
     deadlines,
@@ -119,6 +119,34 @@ def check_pin(case: Case, pin: str) -> bool:
     if not case.pin_hash or not pin:
         return False
     return hmac.compare_digest(case.pin_hash, hash_pin(case.tracking_code, pin.strip()))
+
+
+def pin_tag(case: Case) -> str | None:
+    """A short mark of the case's current PIN: a citizen's page opened with an older one
+    (before a reissue) is closed (see reissue_pin)."""
+    return case.pin_hash[-12:] if case.pin_hash else None
+
+
+def reissue_pin(case: Case, reason: str | None, actor: User, now: datetime) -> str:
+    """Give the case a new PIN (the citizen lost the receipt, or it fell into other hands):
+    the desk that received the case, after checking who asks, with why. The old PIN stops
+    opening the case, and pages opened with it are closed; the trail records the reissue
+    and its reason, never a PIN. Returns the new PIN (shown once, on the receipt)."""
+    from complaints.services.workflow import hold  # workflow imports us
+
+    hold(case)
+    if not can_add_petition(actor, case):
+        raise NotAllowed(N_("Chỉ bộ phận đã tiếp nhận đơn được cấp lại mã PIN."))
+    errors: dict[str, str] = {}
+    text = trail_text(reason, "reason", errors, case, N_("Nêu lý do cấp lại mã PIN."),
+                      N_("Nội dung quá dài (tối đa %(n)s ký tự).", n=REASON_MAX))
+    if errors:
+        raise ValidationFailed(errors)
+    pin = new_pin()
+    case.pin_hash = hash_pin(case.tracking_code, pin)
+    db.session.flush()
+    audit.record_case(case, "pin_reissued", actor, now, {"reason": text})
+    return pin
 
 
 def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict[str, str]:

@@ -210,6 +210,7 @@ MATRIX: dict[str, dict] = {
     "reception.correct_person": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "reception.correct_eligibility": row(reception=OWN_ONLY),  # the same right
     "reception.urge_holder": row(reception=OWN_ONLY),  # the same right
+    "reception.reissue_pin": row(reception=OWN_ONLY),  # the same right
     # The world's case is a denunciation: each of its files may name the denouncer, so only
     # those who may know them download it (an officer not assigned, an admin may not).
     "reception.download": row(reception=OWN_ONLY, agency_head=OWN_ONLY, inspector=A),

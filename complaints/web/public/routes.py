@@ -50,6 +50,7 @@ CASE_KEY = "public_case"  # the tracking code a citizen proved with the PIN
 # Who opened the case by phone (petitioner ids, public.opened_by; none: with its PIN): one
 # who withdrew since follows it, but does not rate or appeal it in the others' names.
 OPENED_BY_KEY = "public_case_opened_by"
+PIN_TAG_KEY = "public_case_pin"  # intake.pin_tag of the PIN current when the case was opened
 RECEIPT_KEY = "public_receipt"  # tracking code and PIN to show once after a submission
 
 
@@ -336,6 +337,7 @@ def lookup():
         case = public.lookup(form.tracking_code.data, form.secret.data)
         if case is not None:
             session[CASE_KEY] = case.tracking_code
+            session[PIN_TAG_KEY] = intake.pin_tag(case)
             session[OPENED_BY_KEY] = public.opened_by(case, form.secret.data)
             return redirect(url_for("public.case"))
         request.environ[LOOKUP_FAILED] = True
@@ -350,6 +352,8 @@ def _session_case():
     if not code:
         return None
     case = public._find(code)
+    if case is not None and session.get(PIN_TAG_KEY) != intake.pin_tag(case):
+        case = None  # opened before the desk reissued the PIN: look it up again
     if case is None:
         session.pop(CASE_KEY, None)
     return case
@@ -487,4 +491,5 @@ def leave():
     """Forget the opened case on this device."""
     session.pop(CASE_KEY, None)
     session.pop(OPENED_BY_KEY, None)
+    session.pop(PIN_TAG_KEY, None)
     return redirect(url_for("public.home"))

@@ -60,6 +60,7 @@ from complaints.web.reception.forms import (
     FileForm,
     ForwardForm,
     GuideForm,
+    ReissuePinForm,
     ReplyForm,
     RouteForm,
     SplitForm,
@@ -136,6 +137,7 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         forms=forms, errors=errors or {},
         actions=actions, suggestion=suggestion,
         may_withdraw="withdraw" in allowed and can_act(current_user, case, "withdraw"),
+        may_reissue_pin=can_add_petition(current_user, case),
         may_record_reply=forwarding.may_record_reply(current_user, case),
         may_correct_history=can_add_petition(current_user, case),
         may_split=splitting.may_split(current_user, case), may_urge=urging.may_urge,
@@ -533,6 +535,37 @@ def urge_holder(code: str, petition_id: int):
     errors = page_errors(form, errors)
     return render_template("reception/urge_holder.html", case=case, petition=petition,
                            form=form, errors=errors, back_url=back), (422 if errors else 200)
+
+
+@bp.route("/cases/<code>/pin", methods=["GET", "POST"])
+@roles_required("reception")
+def reissue_pin(code: str):
+    """Give the case a new PIN (the citizen lost the receipt): the desk that received it,
+    with why; the new receipt shows it once, and the old PIN stops working."""
+    case = _case_or_404(code)
+    back = url_for("reception.case_page", code=code)
+    if not can_add_petition(current_user, case):
+        abort(403)
+    form = ReissuePinForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            pin = intake.reissue_pin(case, form.reason.data,
+                                     current_user._get_current_object(), clock.now())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = attach_errors(form, exc.errors)
+        except NotAllowed as exc:
+            return _refused(exc, back)
+        else:
+            db.session.commit()
+            sealed.put(PIN_SESSION_KEY, {"code": case.tracking_code, "pin": pin})
+            flash(_("Đã cấp lại mã PIN; mã cũ không dùng được nữa. In giấy biên nhận mới cho "
+                    "công dân."), "success")
+            return redirect(url_for("reception.receipt", code=case.tracking_code))
+    errors = page_errors(form, errors)
+    return render_template("reception/reissue_pin.html", case=case, form=form, errors=errors,
+                           back_url=back), (422 if errors else 200)
 
 
 @bp.route("/cases/<code>/split", methods=["GET", "POST"])

@@ -199,6 +199,16 @@ class UrgeHolderForm(PageForm):
     decided_on = DateField(_l("Ngày đôn đốc"), format=DATE_FORMATS, validators=[Optional()])
 
 
+class ReissuePinForm(PageForm):
+    """Give the case a new PIN (intake.reissue_pin): the old one stops working."""
+
+    reason = TextAreaField(
+        _l("Lý do cấp lại"),
+        description=_l("Ví dụ: công dân mất giấy biên nhận; đã đối chiếu giấy tờ tùy thân của "
+                       "người đứng đơn. Không ghi họ tên, số giấy tờ của người tố cáo."),
+        validators=[DataRequired(_l("Nêu lý do cấp lại mã PIN.")), Length(max=REASON_MAX)])
+
+
 class SplitForm(PageForm):
     """Take one content of a letter out into a new case (tách đơn). Kind and field choices
     are set by the view; the content kept is shown filled with the case's content."""
