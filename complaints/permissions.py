@@ -173,6 +173,13 @@ def can_find_by_identity(user, case) -> bool:
             and case.reception_agency_id == user.agency_id)
 
 
+def can_add_document(user, case) -> bool:
+    """May this user add a file to the case after intake (services/attachments.add_document)?
+    The desk that received it (a scan brought later), and the agency working on it (its
+    head or assigned officer: evidence gathered, its decision), as for a work note."""
+    return can_add_petition(user, case) or can_note(user, case)
+
+
 def can_add_petition(user, case) -> bool:
     """May this user attach a later petition (repeat, copy, more signers) to the case?"""
     return user.role == "reception" and case.reception_agency_id == user.agency_id

@@ -25,7 +25,7 @@ from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Petition, User
 from complaints.services import audit
-from complaints.services.errors import ServiceError, ValidationFailed
+from complaints.services.errors import NotAllowed, ServiceError, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +179,25 @@ def attach(case: Case, stored: StoredFile, purpose: str, actor: User | None, now
         "size": row.size, "purpose": purpose, "petition": row.petition_id,
     })
     return row
+
+
+def add_document(case: Case, data: bytes, filename: str | None, purpose: str, actor: User,
+                 now: datetime) -> Attachment:
+    """Add a file to a case after intake (a scan brought later, evidence the agency
+    gathered, its decision): checked and stored as at intake, then recorded and audited.
+    The desk that received the case, or the agency working on it
+    (permissions.can_add_document)."""
+    from complaints.permissions import can_add_document
+    from complaints.services.workflow import hold  # workflow imports this module's users
+
+    hold(case)
+    if not can_add_document(actor, case):
+        raise NotAllowed(N_("Chỉ bộ phận đã tiếp nhận đơn và cơ quan đang giải quyết hồ sơ "
+                            "được thêm tài liệu."))
+    if purpose not in PURPOSES:
+        raise ValidationFailed({"purpose": N_("Chọn loại tài liệu.")})
+    stored = store_upload(data, filename, field="document")
+    return attach(case, stored, purpose, actor, now)
 
 
 def record_identity_download(attachment: Attachment, case: Case, actor: User,

@@ -391,6 +391,11 @@ def event_key(action: str, data: dict | str | None = None) -> str:
     return "extended_handling" if data.get("stage") == "handling" else action
 
 
+def purpose_choices(lang: str = "vi") -> list[tuple[str, str]]:
+    """What a file added to a case may be (attachments.PURPOSES), named for a select."""
+    return [(code, text_label(_PURPOSE_LABELS, code, lang)) for code in _PURPOSE_LABELS]
+
+
 def text_label(table: dict[str, tuple[str, str]], code: str, lang: str = "vi") -> str:
     """Return the vi/en label of a code in one of the tables above, or the code."""
     pair = table.get(code)

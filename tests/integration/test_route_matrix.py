@@ -103,6 +103,7 @@ MATRIX: dict[str, dict] = {
     "agency.act": row(agency_head=OWN_ONLY),  # action "accept": the head's
     # The head of the holding agency, or its assigned officer (none in this world).
     "agency.add_note": row(agency_head=OWN_ONLY),
+    "agency.add_document": row(agency_head=OWN_ONLY),  # permissions.can_add_document
     # --- the JSON API (bearer token; no token is 401) ---
     "api.create_token": everyone(P),
     "api.revoke_token": SIGNED_IN,
@@ -211,6 +212,7 @@ MATRIX: dict[str, dict] = {
     "reception.correct_eligibility": row(reception=OWN_ONLY),  # the same right
     "reception.urge_holder": row(reception=OWN_ONLY),  # the same right
     "reception.reissue_pin": row(reception=OWN_ONLY),  # the same right
+    "reception.add_document": row(reception=OWN_ONLY),  # the same right
     # The world's case is a denunciation: each of its files may name the denouncer, so only
     # those who may know them download it (an officer not assigned, an admin may not).
     "reception.download": row(reception=OWN_ONLY, agency_head=OWN_ONLY, inspector=A),

@@ -20,11 +20,18 @@ from complaints.domain.states import InvalidTransition
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Case, Routing, User
-from complaints.permissions import can_act, can_note, can_view, lead_refusal, roles_required
+from complaints.permissions import (
+    can_act,
+    can_add_document,
+    can_note,
+    can_view,
+    lead_refusal,
+    roles_required,
+)
 from complaints.services import case_view, deadlines, enforcement, notes, queries, workflow
 from complaints.services import search as search_service
 from complaints.services.errors import NotAllowed, ValidationFailed
-from complaints.web import withdrawal_form
+from complaints.web import documents, withdrawal_form
 from complaints.web.agency import bp
 from complaints.web.agency.forms import (
     ACTION_FORMS,
@@ -232,14 +239,17 @@ def _download_url(attachment) -> str | None:
 
 
 def _render_case(case: Case, reveal: bool = False, note_form: NoteForm | None = None,
-                 note_errors: dict | None = None):
+                 note_errors: dict | None = None, doc_form=None, doc_errors: dict | None = None):
     page = case_view.build_case_page(case, current_user, reveal=reveal)
     if note_form is None and can_note(current_user, case):
         note_form = NoteForm(formdata=None)
+    if doc_form is None and can_add_document(current_user, case):
+        doc_form = documents.document_form()
     return render_template("agency/case.html", view=page, case=case, today=clock.today(),
                            reveal_form=RevealForm(), download_url=_download_url,
-                           note_form=note_form, note_errors=note_errors or {}), (
-        422 if note_errors else 200)
+                           note_form=note_form, note_errors=note_errors or {},
+                           doc_form=doc_form, doc_errors=doc_errors or {}), (
+        422 if note_errors or doc_errors else 200)
 
 
 @bp.route("/cases/<code>")
@@ -287,6 +297,22 @@ def add_note(code: str):
     if not errors:  # a form without its token: nothing to keep
         abort(400)
     return _render_case(case, note_form=form, note_errors=errors)
+
+
+@bp.route("/cases/<code>/documents", methods=["POST"])
+@roles_required(*AGENCY_ROLES)
+def add_document(code: str):
+    """Add a file to the case (evidence gathered, the decision): its head or assigned
+    officer; on a refusal the case page again, saying why."""
+    case = _case_or_404(code)
+    if not can_add_document(current_user, case):
+        abort(403)
+    form, errors = documents.add_from_request(case, current_user._get_current_object())
+    if errors:
+        return _render_case(case, doc_form=form, doc_errors=errors)
+    db.session.commit()
+    flash(_("Đã thêm tài liệu vào hồ sơ."), "success")
+    return redirect(url_for("agency.case_page", code=code, _anchor="attachments-heading"))
 
 
 @bp.route("/cases/<code>/identity", methods=["POST"])

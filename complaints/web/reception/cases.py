@@ -47,7 +47,7 @@ from complaints.services import (
     workflow,
 )
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
-from complaints.web import sealed, withdrawal_form
+from complaints.web import documents, sealed, withdrawal_form
 from complaints.web.agency.forms import DONE_MESSAGES, PARTLY_WITHDRAWN, WithdrawForm
 from complaints.web.forms import attach_errors, history_choices, page_errors, select_choices
 from complaints.web.i18n import error_text, translate
@@ -138,6 +138,8 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         actions=actions, suggestion=suggestion,
         may_withdraw="withdraw" in allowed and can_act(current_user, case, "withdraw"),
         may_reissue_pin=can_add_petition(current_user, case),
+        doc_form=(forms.get("document") or documents.document_form())
+        if can_add_petition(current_user, case) else None,
         may_record_reply=forwarding.may_record_reply(current_user, case),
         may_correct_history=can_add_petition(current_user, case),
         may_split=splitting.may_split(current_user, case), may_urge=urging.may_urge,
@@ -535,6 +537,22 @@ def urge_holder(code: str, petition_id: int):
     errors = page_errors(form, errors)
     return render_template("reception/urge_holder.html", case=case, petition=petition,
                            form=form, errors=errors, back_url=back), (422 if errors else 200)
+
+
+@bp.route("/cases/<code>/documents", methods=["POST"])
+@roles_required("reception")
+def add_document(code: str):
+    """Add a file to the case after intake (a scan brought later): the desk that received
+    it; on a refusal the case page again, saying why."""
+    case = _case_or_404(code)
+    if not can_add_petition(current_user, case):
+        abort(403)
+    form, errors = documents.add_from_request(case, current_user._get_current_object())
+    if errors:
+        return _render_case(case, forms={"document": form}, errors=errors, status=422)
+    db.session.commit()
+    flash(_("Đã thêm tài liệu vào hồ sơ."), "success")
+    return redirect(url_for("reception.case_page", code=code))
 
 
 @bp.route("/cases/<code>/pin", methods=["GET", "POST"])

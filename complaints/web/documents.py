@@ -1,0 +1,60 @@
+"""Adding a file to a case after intake, from the desk's and the agency's case pages
+(services/attachments.add_document): one form and one handler for both."""
+
+from __future__ import annotations
+
+from flask import abort, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from wtforms import FileField, SelectField
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.services import attachments
+from complaints.services.attachments import StorageError
+from complaints.services.case_view import purpose_choices
+from complaints.services.errors import NotAllowed, ValidationFailed
+from complaints.web.forms import Form, attach_errors, page_errors
+from complaints.web.i18n import error_text
+
+
+class DocumentForm(Form):
+    """One file and what it is."""
+
+    document = FileField(_l("Tệp (PDF, JPEG hoặc PNG; tối đa 10 MB)"))
+    purpose = SelectField(_l("Loại tài liệu"), choices=[], validate_choice=False)
+
+
+def document_form(submitted: bool = False) -> DocumentForm:
+    form = DocumentForm() if submitted else DocumentForm(formdata=None)
+    form.purpose.choices = purpose_choices(str(get_locale() or "vi"))
+    if not submitted:
+        form.purpose.data = "evidence"
+    return form
+
+
+def add_from_request(case, actor) -> tuple[DocumentForm, dict[str, str]]:
+    """Store and attach the file of this request; return the form and the errors to show
+    (none: added, for the caller to commit)."""
+    form = document_form(submitted=True)
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:  # an expired page: nothing to show beside a field
+            abort(400)
+        return form, page_errors(form, {})
+    upload = request.files.get(form.document.name)
+    if upload is None or not upload.filename:
+        return form, {form.document.id: str(_l("Chọn tệp cần thêm."))}
+    data = upload.read(attachments.MAX_FILE_BYTES + 1)
+    try:
+        attachments.add_document(case, data, upload.filename, form.purpose.data, actor,
+                                 clock.now())
+    except NotAllowed:  # the case moved on since the page was shown
+        db.session.rollback()
+        abort(403)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return form, page_errors(form, attach_errors(form, exc.errors))
+    except StorageError as exc:  # disk full: nothing was saved
+        db.session.rollback()
+        return form, {form.document.id: error_text(exc)}
+    return form, {}
