@@ -36,6 +36,10 @@ logger = logging.getLogger(__name__)
 DESK_RESOLVES_NOTHING = N_("Bộ phận tiếp công dân chỉ tiếp nhận và chuyển đơn, không giải quyết "
                            "đơn: chọn cơ quan có thẩm quyền.")
 
+RETURN_TO_NO_DESK = N_("Hồ sơ này do chính cơ quan tiếp nhận (đơn tại buổi tiếp công dân), không "
+                       "qua bộ phận tiếp công dân nào: trả lại thì không ai chuyển tiếp được. "
+                       "Hãy chuyển đơn đến cơ quan có thẩm quyền.")
+
 
 def _transition(case: Case, action: str, actor: User | None) -> str:
     """Check the actor may act and the state machine allows it; return the new status."""
@@ -425,10 +429,23 @@ def check_return(case: Case, reason: str, suggested_agency_code: str, actor, tod
     new_status = _transition(case, "return", actor)
     if case.lead_agency_id is not None and case.lead_agency_id == case.agency_id:
         raise NotAllowed(N_("Cơ quan chủ trì đã được chỉ định không được trả lại đơn."))
+    if not _desk_routes_again(case):
+        # QA round 52: a petition raised at the agency's own reception session was logged
+        # by no desk; returned, nobody could open or route it while its clock ran.
+        raise NotAllowed(RETURN_TO_NO_DESK)
     if suggested.id == case.agency_id:
         raise ValidationFailed({"suggested_agency_code": N_("Cơ quan đề xuất phải khác cơ quan "
                                                          "đang giữ hồ sơ.")})
     return reason, suggested, new_status, _decision_date(decided_on, today, case, "return")
+
+
+def _desk_routes_again(case: Case) -> bool:
+    """Would a returned case reach someone who may route it again: the agency that logged
+    it, with reception staff (`route` is the logging desk's; can_act)?"""
+    return case.reception_agency_id is not None and db.session.scalar(
+        select(User.id).where(User.agency_id == case.reception_agency_id,
+                              User.role == "reception", User.active.is_(True)).limit(1)
+    ) is not None
 
 
 def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now, today,
