@@ -367,6 +367,7 @@ def visible_sessions(user: User) -> Select:
     return query.where(false())
 
 
-def recent_sessions(user: User, limit: int = 50) -> list[ReceptionSession]:
-    """The latest sessions this user may see."""
-    return list(db.session.scalars(visible_sessions(user).limit(limit)))
+def sessions_held(user: User, start: date, end: date) -> Select:
+    """The sessions this user may see held from `start` to `end`, newest first (QA round
+    52: the page listed the 50 newest whatever the period asked, with no paging)."""
+    return visible_sessions(user).where(ReceptionSession.held_on.between(start, end))
