@@ -278,7 +278,7 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
             # Routed by the system on the session's behalf (reception routes in can_act).
             workflow.route(case, agency_code, None, now, today,
                            reason="Đơn tiếp nhận tại buổi tiếp công dân của cơ quan.",
-                           decided_on=data.held_on)
+                           decided_on=data.held_on, basis={"how": "session"})
     audit.record(f"agency:{actor.agency_id}", "reception_session_recorded", actor, now,
                  {"session": session.id, "held_on": data.held_on, "kind": data.kind,
                   "scheduled": data.scheduled,

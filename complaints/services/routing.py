@@ -189,6 +189,8 @@ def explain_basis(basis: dict, to_code: str | None, lang: str) -> str | None:
             + tail
     if how == "no_rule":
         return note or "No routing rule applies; the officer chose the agency."
+    if how == "session":  # services/reception_sessions (QA round 52)
+        return "Petition received at the agency's own citizen reception session."
     if how == "second_complaint":  # services/public.open_second_complaint
         first = db.session.scalar(select(Agency).where(Agency.code == basis.get("agency")))
         if first is None:
