@@ -350,6 +350,25 @@ def event_details(action: str, data: dict | str, lang: str = "vi",
             for key, value in data.items() if key not in ("status", "escalation")]
 
 
+def routing_reasons(case_id: int, lang: str) -> dict[tuple[str | None, str], str]:
+    """(agency routed to, stored reason) → the reason worded in `lang` from the basis its
+    audit event keeps, as the timeline words it (event_details). QA round 52: the lists of
+    moves printed the system's Vietnamese reason on English pages; a reason with no basis
+    (or one the basis cannot word) is left out, shown as stored."""
+    from complaints.services.routing import explain_basis
+
+    worded: dict[tuple[str | None, str], str] = {}
+    for raw in db.session.scalars(select(AuditEvent.data).where(
+            AuditEvent.case_id == case_id, AuditEvent.action == "routed")):
+        data = json.loads(raw or "{}")
+        basis, reason = data.get("basis"), data.get("reason")
+        if basis is not None and reason:
+            text = explain_basis(basis, data.get("to"), lang)
+            if text:
+                worded[(data.get("to"), reason)] = text
+    return worded
+
+
 def enforcement_details(record, lang: str = "vi") -> list[tuple[str, str]]:
     """What an enforcement record says, as its timeline event words it: the figures in the
     form's order, zeros left out, amounts as the reader's language writes them."""

@@ -231,16 +231,20 @@ def _signing_people(petitioners: list[PetitionerData], locality_code: str | None
                     known: dict[str, Petitioner]) -> list[tuple[Petitioner, bool]]:
     """Each signer as a person and whether they represent the group: the person already
     known by their ID number (`known`), so their history stays linked, else a new one;
-    the same person twice (one ID number) signs once."""
+    the same person twice (one ID number) signs once, representing the group if either
+    row says so (QA round 52: a tick on the repeated row was dropped, and the group saved
+    with no representative)."""
     people: list[tuple[Petitioner, bool]] = []
-    by_number: dict[str, Petitioner] = {}
+    by_number: dict[str, int] = {}  # ID number → index in `people`
     for p in petitioners:
         number = contacts.id_number(p.id_number)
         if number and number in by_number:
+            person, rep = people[by_number[number]]
+            people[by_number[number]] = (person, rep or p.is_representative)
             continue
         person = (known.get(number) if number else None) or _new_petitioner(p, locality_code)
         if number:
-            by_number[number] = person
+            by_number[number] = len(people)
         people.append((person, p.is_representative))
     return people
 

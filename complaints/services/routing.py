@@ -14,10 +14,11 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 
 from complaints.domain.catalog import KINDS
+from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
 from complaints.domain.messages import N_, Named
 from complaints.extensions import db
 from complaints.models import Agency, Case, Field, Locality, Routing, RoutingRule, User
-from complaints.services import workflow
+from complaints.services import intake, workflow
 from complaints.services.errors import ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -188,6 +189,8 @@ def explain_basis(basis: dict, to_code: str | None, lang: str) -> str | None:
             + tail
     if how == "no_rule":
         return note or "No routing rule applies; the officer chose the agency."
+    if how == "session":  # services/reception_sessions (QA round 52)
+        return "Petition received at the agency's own citizen reception session."
     if how == "second_complaint":  # services/public.open_second_complaint
         first = db.session.scalar(select(Agency).where(Agency.code == basis.get("agency")))
         if first is None:
@@ -234,6 +237,10 @@ def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, 
     workflow.routable_agency(agency_code)
     suggestion = suggestion_for(case)
     override_reason = workflow.optional_text(override_reason, "override_reason") or ""
+    if intake.reason_names_denouncer(case, override_reason):
+        # QA round 52: kept in the routing and shown in the timeline to the receiving
+        # agency's staff, who may not know who denounced (as corrections' reasons).
+        raise ValidationFailed({"override_reason": REASON_NAMES_DENOUNCER})
     returned = last_return(case)
     if returned is not None and returned.from_agency_id is not None and not override_reason:
         back = db.session.get(Agency, returned.from_agency_id)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from complaints.domain import deadlines as dl
 from complaints.domain import decisions, policies, states, withdrawal
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND, refusal_grounds
+from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
 from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_, Named
 from complaints.domain.text import blank, has_control
@@ -25,6 +26,7 @@ from complaints.services import (
     deadlines,
     enforcement,
     escalation,
+    intake,
     notifications,
     withdrawal_notify,
 )
@@ -35,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 DESK_RESOLVES_NOTHING = N_("Bộ phận tiếp công dân chỉ tiếp nhận và chuyển đơn, không giải quyết "
                            "đơn: chọn cơ quan có thẩm quyền.")
+
+RETURN_TO_NO_DESK = N_("Hồ sơ này do chính cơ quan tiếp nhận (đơn tại buổi tiếp công dân), không "
+                       "qua bộ phận tiếp công dân nào: trả lại thì không ai chuyển tiếp được. "
+                       "Hãy chuyển đơn đến cơ quan có thẩm quyền.")
 
 
 def _transition(case: Case, action: str, actor: User | None) -> str:
@@ -408,6 +414,10 @@ def check_extend_handling(case: Case, days: int, reason: str, actor,
     confirms first); return the reason and the decision's date."""
     reason = _require(reason, "reason", N_("Nêu lý do gia hạn."))
     _transition(case, "extend_handling", actor)
+    if intake.reason_names_denouncer(case, reason):
+        # QA round 52: the timeline shows it to the agency the case is routed to, whose
+        # staff may not know who denounced (as corrections' reasons).
+        raise ValidationFailed({"reason": REASON_NAMES_DENOUNCER})
     row = case.deadline("handling")
     if row is None or row.met_on is not None:
         raise ValidationFailed({"days": N_("Hồ sơ không có thời hạn xử lý đơn đang chạy.")})
@@ -453,10 +463,23 @@ def check_return(case: Case, reason: str, suggested_agency_code: str, actor, tod
     new_status = _transition(case, "return", actor)
     if case.lead_agency_id is not None and case.lead_agency_id == case.agency_id:
         raise NotAllowed(N_("Cơ quan chủ trì đã được chỉ định không được trả lại đơn."))
+    if not _desk_routes_again(case):
+        # QA round 52: a petition raised at the agency's own reception session was logged
+        # by no desk; returned, nobody could open or route it while its clock ran.
+        raise NotAllowed(RETURN_TO_NO_DESK)
     if suggested.id == case.agency_id:
         raise ValidationFailed({"suggested_agency_code": N_("Cơ quan đề xuất phải khác cơ quan "
                                                          "đang giữ hồ sơ.")})
     return reason, suggested, new_status, _decision_date(decided_on, today, case, "return")
+
+
+def _desk_routes_again(case: Case) -> bool:
+    """Would a returned case reach someone who may route it again: the agency that logged
+    it, with reception staff (`route` is the logging desk's; can_act)?"""
+    return case.reception_agency_id is not None and db.session.scalar(
+        select(User.id).where(User.agency_id == case.reception_agency_id,
+                              User.role == "reception", User.active.is_(True)).limit(1)
+    ) is not None
 
 
 def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now, today,

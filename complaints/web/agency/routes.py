@@ -72,12 +72,27 @@ def _case_helpers():
                                                       case_view.event_key(code, data)),
         "action_label": lambda code: _label(case_view.ACTION_LABELS, code),
         "routing_label": lambda code: _label(case_view.ROUTING_ACTION_LABELS, code),
+        "routing_reason": _routing_reason,
         "event_details": lambda e: case_view.event_details(e.action, e.data, _lang(),
                                                            _agency_names()),
         "next_escalation": _next_escalation,
         "case_complexity": case_view.complexity,
         "enforcement_details": lambda record: case_view.enforcement_details(record, _lang()),
     }
+
+
+def _routing_reason(move) -> str | None:
+    """A move's reason in the reader's language: a system-made one worded again, as the
+    timeline words it (case_view.routing_reasons, read once per case and request); what
+    an officer typed stays as typed."""
+    lang = _lang()
+    if not move.reason or lang.startswith("vi"):
+        return move.reason
+    cache = g.setdefault("routing_reasons", {})
+    if (move.case_id, lang) not in cache:
+        cache[(move.case_id, lang)] = case_view.routing_reasons(move.case_id, lang)
+    to = move.to_agency.code if move.to_agency is not None else None
+    return cache[(move.case_id, lang)].get((to, move.reason), move.reason)
 
 
 def _agency_names() -> dict[str, str]:

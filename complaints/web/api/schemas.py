@@ -454,6 +454,16 @@ class SplitSchema(BaseSchema):
 
 
 class CaseCreateSchema(PetitionInSchema):
+    # QA round 52: the desk's form logs a letter as not eligible, an anonymous one with no
+    # petitioner (intake.validate_petition); the API could not.
+    petitioners = fields.List(
+        fields.Nested(PetitionerInSchema), required=True,
+        validate=validate.Length(max=500, error=_l("Tối đa {max} người.")), metadata={
+            "description": "At least one unless `eligible` is false (an anonymous letter, "
+                           "logged to be filed away or passed on)."})
+    eligible = fields.Boolean(load_default=True, metadata={
+        "description": "Eligible for handling (đủ điều kiện xử lý; 02/XLD column 5), as the "
+                       "desk's form ticks it; default true."})
     kind = _choice(KINDS, required=True)
     field = _text(40, required=True, metadata={"description": "Field code (GET /fields)."})
     subject = _text(500, required=True)
@@ -465,6 +475,13 @@ class CaseCreateSchema(PetitionInSchema):
     parent_tracking_code = _text(20)
     is_complex = fields.Boolean(load_default=False)
     is_remote = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _signed(self, data, **_kwargs):
+        # An eligible letter has a petitioner: the message it always had (1 to 500).
+        if data.get("eligible", True) and data.get("petitioners") == []:
+            raise ValidationError(_l("Cần từ {min} đến {max} người.").format(min=1, max=500),
+                                  "petitioners")
 
 
 # --- Reception sessions (tiếp công dân) ------------------------------------------------------

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from complaints import clock
 from complaints.domain import catalog
@@ -83,17 +84,24 @@ def reception():
               "can_record": sessions.can_record(current_user), "today": today}
     if errors:
         return render_template("inspection/reception.html", period=None, **common), 400
-    page = page_arg()
+    page, held_page = page_arg(), page_arg("sessions_page")
     per_page = current_app.config.get("PAGE_SIZE", 25)
     prompts, total = unscheduled.prompts(current_user, page, per_page)
-    # The prompts' page links keep the period asked for (none asked: none added).
+    # The page links keep the period asked for (none asked: none added), and each list's
+    # links the other list's page.
     asked = any(request.args.get(name) for name in PERIOD_FIELDS)
+    kept = period_url_args(period) if asked else {}
+    held = db.paginate(sessions.sessions_held(current_user, period.start, period.end)
+                       .options(selectinload(ReceptionSession.agency)),
+                       page=held_page, per_page=per_page, error_out=False)
     return render_template("inspection/reception.html", period=period,
                            rows=sessions.compliance(current_user, period.start, period.end,
                                                    today),
-                           sessions=sessions.recent_sessions(current_user),
+                           sessions=held,
+                           sessions_args={**kept, **({"page": page} if page > 1 else {})},
                            prompts=prompts, prompts_total=total, page=page, per_page=per_page,
-                           page_args=period_url_args(period) if asked else {},
+                           page_args={**kept, **({"sessions_page": held_page}
+                                                 if held_page > 1 else {})},
                            case_url=case_url, **common)
 
 

@@ -632,6 +632,7 @@ def split(code: str):
         try:
             if form.confirm.data != "yes":  # it cannot be undone: confirmed first (ux.md)
                 splitting.check_split(case, data, actor, clock.today())
+                _letter_shown(case)
                 return render_template(
                     "reception/confirm_split.html", case=case, form=form, back_url=back,
                     moves=splitting.letter_goes_to_new(case.kind, kind),
@@ -666,9 +667,19 @@ def split(code: str):
                   "success")
             return redirect(url_for("reception.receipt", code=new_case.tracking_code))
     errors = page_errors(form, errors)
+    _letter_shown(case)
     return render_template(
         "reception/split.html", case=case, form=form, errors=errors, back_url=back,
     ), (422 if errors else 200)
+
+
+def _letter_shown(case: Case) -> None:
+    """The split pages show the letter's content, a denunciation's identity data
+    (can_read_content): recorded as the case page records it (QA round 52: it was not).
+    Called just before rendering, after any refused step was rolled back."""
+    if case.kind == "denunciation" and can_see_identity(current_user, case):
+        case_view.reveal_identity(case, current_user, clock.now(), via="reception")
+        db.session.commit()
 
 
 def _status_text(status: str) -> str:

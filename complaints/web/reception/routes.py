@@ -250,6 +250,9 @@ def new_case():
 
     too_many = _posted_rows() > MAX_PETITIONER_ROWS
     if request.method == "POST" and "add_rows" in request.form:
+        # QA round 52: without the page's script these buttons submit the files chosen
+        # too, which a browser never sends again: kept as a refused save keeps them.
+        pending = _keep_new_files(form, draft, pending, errors)
         room = MAX_PETITIONER_ROWS - len(form.petitioners)
         for _i in range(min(PETITIONER_ROWS, room)):
             form.petitioners.append_entry()
@@ -257,21 +260,14 @@ def new_case():
             errors["petitioners"] = _rows_message()
         return _render_intake(form, errors, matches, pending), 422 if errors else 200
     if request.method == "POST" and "change_province" in request.form:
-        return _render_intake(form, errors, matches, pending)
+        pending = _keep_new_files(form, draft, pending, errors)
+        return _render_intake(form, errors, matches, pending), 422 if errors else 200
 
     if request.method == "POST" and (done := intake.submitted_case(draft)):
         return _saved_already(done)
     if request.method == "POST":
         form.validate()
-        try:
-            new_files = _store_new_files(form)
-        except (ValidationFailed, StorageError) as exc:
-            new_files = []
-            errors.update(translate_errors(exc.errors) if isinstance(exc, ValidationFailed)
-                          else {"petition_scans": error_text(exc)})
-        if new_files:
-            pending = pending + new_files
-            _remember_purposes(draft, pending)
+        pending = _keep_new_files(form, draft, pending, errors)
         petition, rows = _petition_data(form)
         target = request.form.get("attach_to")
         if target:  # a later letter keeps what it says beside the case's first one
@@ -316,6 +312,22 @@ def new_case():
                     return redirect(url_for("reception.receipt", code=case.tracking_code))
     status = 422 if errors else 200
     return _render_intake(form, errors, matches, pending), status
+
+
+def _keep_new_files(form: IntakeForm, draft: str, pending: list[tuple[str, StoredFile]],
+                    errors: dict[str, str]) -> list[tuple[str, StoredFile]]:
+    """Store this submit's files and keep them with the draft's (listed on the page,
+    attached when it is saved); a refused file's message goes into `errors`."""
+    try:
+        new_files = _store_new_files(form)
+    except (ValidationFailed, StorageError) as exc:
+        errors.update(translate_errors(exc.errors) if isinstance(exc, ValidationFailed)
+                      else {"petition_scans": error_text(exc)})
+        return pending
+    if new_files:
+        pending = pending + new_files
+        _remember_purposes(draft, pending)
+    return pending
 
 
 def _stored_with_purpose(draft: str | None) -> list[tuple[str, StoredFile]]:
