@@ -182,7 +182,7 @@ def attach(case: Case, stored: StoredFile, purpose: str, actor: User | None, now
 
 
 def add_document(case: Case, data: bytes, filename: str | None, purpose: str, actor: User,
-                 now: datetime) -> Attachment:
+                 now: datetime, field: str = "document") -> Attachment:
     """Add a file to a case after intake (a scan brought later, evidence the agency
     gathered, its decision): checked and stored as at intake, then recorded and audited.
     The desk that received the case, or the agency working on it
@@ -196,7 +196,7 @@ def add_document(case: Case, data: bytes, filename: str | None, purpose: str, ac
                             "được thêm tài liệu."))
     if purpose not in PURPOSES:
         raise ValidationFailed({"purpose": N_("Chọn loại tài liệu.")})
-    stored = store_upload(data, filename, field="document")
+    stored = store_upload(data, filename, field=field)
     return attach(case, stored, purpose, actor, now)
 
 

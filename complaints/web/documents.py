@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, request, send_file
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import FileField, SelectField
@@ -58,3 +58,28 @@ def add_from_request(case, actor) -> tuple[DocumentForm, dict[str, str]]:
         db.session.rollback()
         return form, {form.document.id: error_text(exc)}
     return form, {}
+
+
+def send_attachment(row, case, actor):
+    """Serve a case's file to a reader who may open the case: a file that may reveal a
+    denouncer only to who may see them, each such download audited (pages and API)."""
+    from complaints.permissions import can_see_identity
+
+    reveals = attachments.reveals_identity(row, case)
+    if reveals and not can_see_identity(actor, case):
+        abort(403)
+    try:
+        path = attachments.blob_path(row.sha256)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    if reveals:
+        attachments.record_identity_download(row, case, actor, clock.now())
+        db.session.commit()
+    response = send_file(path, mimetype=row.content_type, as_attachment=True,
+                         download_name=attachments.download_name(row.filename), max_age=0,
+                         etag=False, conditional=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -99,3 +99,56 @@ def test_a_file_added_to_a_denunciation_is_hidden_from_who_may_not_know_the_deno
     reader = _signed_in(client, world["officer2"])  # reads the case, not the denouncer
     page = reader.get(f"/agency/cases/{fresh(case).tracking_code}").text
     assert "bien-ban.pdf" not in page
+
+
+# --- the same through the API -------------------------------------------------------------
+
+
+def _api_upload(api, user, code: str, data: bytes, name: str, purpose: str = "evidence"):
+    return api(user, "POST", f"/cases/{code}/attachments",
+               data={"purpose": purpose, "file": (io.BytesIO(data), name)},
+               content_type="multipart/form-data")
+
+
+def test_the_api_adds_lists_and_serves_a_file(world, routed, api):
+    case = routed(accept=True)
+    bad = _api_upload(api, world["head"], case.tracking_code, b"GIF89a not allowed", "a.gif")
+    assert bad.status_code == 422 and "file" in bad.get_json()["errors"]
+    assert _api_upload(api, world["head"], case.tracking_code, PDF, "qd.pdf",
+                       purpose="selfie").status_code == 422
+    assert api(world["head"], "POST", f"/cases/{case.tracking_code}/attachments",
+               data={"purpose": "evidence"},
+               content_type="multipart/form-data").status_code == 422
+    assert _api_upload(api, world["officer2"], case.tracking_code, PDF,
+                       "x.pdf").status_code == 403
+    ok = _api_upload(api, world["head"], case.tracking_code, PDF, "Biên bản làm việc.pdf")
+    assert ok.status_code == 201, ok.get_json()
+    [listed] = ok.get_json()["attachments"]
+    assert (listed["filename"], listed["purpose"], listed["content_type"]) == (
+        "Biên bản làm việc.pdf", "evidence", "application/pdf")
+    assert ok.get_json()["hidden_attachments"] == 0
+    served = api(world["officer2"], "GET", listed["download"].removeprefix("/api/v1"))
+    assert served.status_code == 200 and served.data == PDF
+    assert served.headers["Content-Disposition"].startswith("attachment")
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    # Another agency: the file does not exist for it.
+    assert api(world["other_head"], "GET",
+               listed["download"].removeprefix("/api/v1")).status_code == 404
+    assert api(world["head"], "GET", "/attachments/999999").status_code == 404
+
+
+def test_the_api_hides_a_denunciations_files_from_who_may_not_know_the_denouncer(
+        world, routed, api):
+    case = routed(kind="denunciation", accept=True)
+    ok = _api_upload(api, world["head"], case.tracking_code, PDF, "to-cao.pdf")
+    assert ok.status_code == 201
+    [row] = _files(case)
+    seen = api(world["officer2"], "GET", f"/cases/{case.tracking_code}").get_json()
+    assert seen["attachments"] == [] and seen["hidden_attachments"] == 1
+    assert api(world["officer2"], "GET", f"/attachments/{row.id}").status_code == 403
+    before = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.chain == f"case:{case.id}")).all().count("identity_revealed")
+    assert api(world["head"], "GET", f"/attachments/{row.id}").status_code == 200
+    after = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.chain == f"case:{case.id}")).all().count("identity_revealed")
+    assert after == before + 1

@@ -124,6 +124,9 @@ MATRIX: dict[str, dict] = {
     "api.act": row(agency_head=OWN_ONLY),  # action "accept"
     # The head of the holding agency, or its assigned officer (none in this world).
     "api.add_note": row(agency_head=OWN_ONLY),
+    # permissions.can_add_document: the receiving desk, the holder's head (or its officer).
+    "api.add_attachment": row(reception=OWN_ONLY, agency_head=OWN_ONLY),
+    "api.download_attachment": row(reception=OWN_ONLY, agency_head=OWN_ONLY, inspector=A),
     # Addressed to the own agency (as the pages' inbox.acknowledge / inbox.designate_lead).
     "api.list_escalations": row(agency_head=A, inspector=A),
     "api.acknowledge_escalation": row(agency_head=OWN_ONLY),

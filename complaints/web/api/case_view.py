@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from complaints.domain import enforcement as enforcement_rules
 from complaints.extensions import db
-from complaints.models import AuditEvent, Case, Escalation, User
+from complaints.models import Attachment, AuditEvent, Case, Escalation, User
+from complaints.services import attachments, enforcement
 from complaints.services import case_view as page_view
-from complaints.services import enforcement
 from complaints.services.intake import Opened
 from complaints.services.workflow import ACTIONS
 
@@ -55,6 +55,23 @@ class CaseView:
     @property
     def allowed_actions(self) -> list[str]:
         return allowed_actions(self._case, self._user)
+
+    @cached_property
+    def _files(self) -> tuple[list, int]:
+        rows = list(db.session.scalars(select(Attachment).where(
+            Attachment.case_id == self._case.id).order_by(Attachment.id)))
+        if not self.identity_masked:
+            return rows, 0
+        shown = [a for a in rows if not attachments.reveals_identity(a, self._case)]
+        return shown, len(rows) - len(shown)
+
+    @property
+    def attachments(self) -> list:
+        return self._files[0]
+
+    @property
+    def hidden_attachments(self) -> int:
+        return self._files[1]
 
     @cached_property
     def second_complaint(self) -> dict | None:
@@ -113,6 +130,7 @@ class NewCaseView(CaseView):
         self.routings = []
         self.enforcement = None  # just received: no decision
         self.second_complaint = None
+        self._files = ([], 0)  # the API's intake takes no file
         self.escalations = opened.escalations
         self.timeline = opened.timeline
 

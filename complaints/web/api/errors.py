@@ -12,6 +12,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from complaints.domain import states
 from complaints.extensions import db
+from complaints.services.attachments import StorageError
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web.api import bp
 from complaints.web.api.schemas import flatten_errors
@@ -62,6 +63,13 @@ def not_allowed(exc: NotAllowed):
     return error_response(403, reason or _("Bạn không có quyền thực hiện thao tác này."))
 
 
+@bp.errorhandler(StorageError)
+def storage_failed(exc: StorageError):
+    # The disk refused the file (full, read-only): nothing was saved; try again later.
+    logger.error("API storage failure: %s", exc)
+    return error_response(503, error_text(exc))
+
+
 @bp.errorhandler(NotFound)
 def not_found(exc: NotFound):
     what = getattr(exc, "what", "case")
@@ -71,6 +79,8 @@ def not_found(exc: NotFound):
         return error_response(404, _("Không tìm thấy người đứng đơn này trong hồ sơ."))
     if what == "petition":
         return error_response(404, _("Không tìm thấy đơn này trong hồ sơ."))
+    if what == "attachment":
+        return error_response(404, _("Không tìm thấy tài liệu."))
     if what == "escalation":  # not addressed to the reader's agency
         return error_response(404, _("Không tìm thấy kiến nghị leo thang này."))
     return error_response(404, _("Không tìm thấy hồ sơ."))

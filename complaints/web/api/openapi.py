@@ -5,6 +5,7 @@ from __future__ import annotations
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from complaints.services.attachments import ALLOWED_TYPES, PURPOSES
 from complaints.web.api import schemas as s
 from complaints.web.api.actions import ACTION_SPECS
 
@@ -21,6 +22,7 @@ _ERRORS = {
     422: ("Invalid input: one message per field", s.ValidationErrorSchema),
     413: ("The request body is larger than the server takes (MAX_UPLOAD_MB)", s.ErrorSchema),
     429: ("Too many attempts (rate limit or account temporarily locked)", s.ErrorSchema),
+    503: ("The file could not be stored (disk full): nothing was saved", s.ErrorSchema),
 }
 
 _CODE_PARAM = {"in": "path", "name": "tracking_code", "required": True,
@@ -138,6 +140,24 @@ def build_spec() -> dict:
                            "holding it, or its assigned officer); not a decision", 200,
                            s.StaffCaseSchema, body=s.NoteSchema,
                            errors=(400, 401, 403, 404, 422), params=[_CODE_PARAM])})
+    upload = _operation("Add a file to the case (the desk that received it, or the agency "
+                        "working on it): PDF, JPEG or PNG by its content, up to 10 MB",
+                        201, s.StaffCaseSchema, body={}, errors=(400, 401, 403, 404, 422, 503),
+                        params=[_CODE_PARAM])
+    upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file", "purpose"],
+        "properties": {"file": {"type": "string", "format": "binary"},
+                       "purpose": {"type": "string", "enum": list(PURPOSES)}}}}}}
+    spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/attachments", operations={
+        "post": upload})
+    download = _operation("Fetch a file of a case you may read (one that may reveal a "
+                          "denouncer only if you may see them; the download is recorded)",
+                          200, None, errors=(401, 403, 404), tag="cases",
+                          params=[{"in": "path", "name": "attachment_id", "required": True,
+                                   "schema": {"type": "integer", "minimum": 1}}])
+    download["responses"]["200"] = {"description": "The file, as an attachment", "content": {
+        kind: {"schema": {"type": "string", "format": "binary"}} for kind in ALLOWED_TYPES}}
+    spec.path(path=f"{PREFIX}/attachments/{{attachment_id}}", operations={"get": download})
     for action, action_spec in ACTION_SPECS.items():
         spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/{action}", operations={
             "post": _operation(action_spec.summary, 200, s.StaffCaseSchema,

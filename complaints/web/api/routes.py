@@ -23,6 +23,7 @@ from complaints.domain.text import fold
 from complaints.extensions import db, limiter
 from complaints.models import (
     Agency,
+    Attachment,
     Case,
     CaseDeadline,
     Escalation,
@@ -32,6 +33,7 @@ from complaints.models import (
 )
 from complaints.permissions import (
     can_act,
+    can_add_document,
     can_add_petition,
     can_designate_lead,
     can_note,
@@ -40,6 +42,7 @@ from complaints.permissions import (
 )
 from complaints.services import (
     accounts,
+    attachments,
     audit,
     corrections,
     intake,
@@ -56,6 +59,7 @@ from complaints.services import escalation as escalation_service
 from complaints.services import reception_sessions as sessions
 from complaints.services.accounts import AccountLocked, authenticate
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
+from complaints.web import documents
 from complaints.web.api import bp
 from complaints.web.api import schemas as s
 from complaints.web.api.actions import ACTION_SPECS
@@ -391,6 +395,38 @@ def add_note(tracking_code: str):
     body = s.shared(s.NoteSchema).load(_body())
     notes.add_note(case, body["note"], user, now)
     return _case_response(case, user)
+
+
+@bp.post("/cases/<tracking_code>/attachments")
+@token_required
+def add_attachment(tracking_code: str):
+    """Add a file to the case (multipart/form-data: `file`, `purpose`): the desk that
+    received it, or the agency working on it. Checked by its content; answers the case."""
+    user, now = api_user(), clock.now()
+    case = _visible_case(tracking_code, user)
+    if not can_add_document(user, case):
+        raise NotAllowed(N_("Chỉ bộ phận đã tiếp nhận đơn và cơ quan đang giải quyết hồ sơ "
+                            "được thêm tài liệu."))
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed({"file": N_("Chọn tệp cần thêm.")})
+    data = upload.read(attachments.MAX_FILE_BYTES + 1)
+    attachments.add_document(case, data, upload.filename, request.form.get("purpose", ""),
+                             user, now, field="file")
+    return _case_response(case, user, status=201)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@token_required
+def download_attachment(attachment_id: int):
+    """Fetch a file of a case you may read (one that may reveal a denouncer: only if you
+    may see them, and the download is recorded)."""
+    user = api_user()
+    row = db.session.get(Attachment, attachment_id)
+    case = db.session.get(Case, row.case_id) if row is not None else None
+    if case is None or not can_view(user, case):
+        raise NotFound(str(attachment_id), what="attachment")
+    return documents.send_attachment(row, case, user)
 
 
 # --- Escalations addressed to the reader's agency (the pages' /escalations) ---------------

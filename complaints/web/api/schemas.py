@@ -874,6 +874,23 @@ class DesignateLeadSchema(BaseSchema):
     note = _text(REASON_MAX, metadata={"description": "Why, kept in the case's trail."})
 
 
+class AttachmentSchema(BaseSchema):
+    """A file of the case (scan, evidence, decision): what it is and where to fetch it."""
+
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    purpose = fields.String(metadata={"description": "petition, evidence, decision, other"})
+    petition_id = fields.Integer(allow_none=True, metadata={
+        "description": "The letter it came with, when it came with one."})
+    created_at = UtcDateTime()
+    download = fields.Function(lambda a: f"/api/v1/attachments/{a.id}", metadata={
+        "type": "string", "description": "GET it with your token (a file that may reveal "
+                                         "a denouncer is served only to who may see them, "
+                                         "and each download is recorded)."})
+
+
 class SignerSchema(BaseSchema):
     """A signer of a petition; identity masked for readers not allowed to see it."""
 
@@ -1036,6 +1053,10 @@ class StaffCaseSchema(StaffCaseSummarySchema):
     address_string = fields.String(allow_none=True)
     reception_agency = fields.Nested(AgencyRefSchema, allow_none=True)
     parent_tracking_code = fields.String(allow_none=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), metadata={
+        "description": "The case's files you may fetch; those that may reveal a denouncer "
+                       "you may not see are left out (counted in hidden_attachments)."})
+    hidden_attachments = fields.Integer()
     second_complaint = fields.Nested(SecondComplaintSchema, allow_none=True, metadata={
         "description": ("A first-round complaint's second complaint (khiếu nại lần hai), when "
                         "you may see the link; null otherwise.")})

@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -35,7 +34,6 @@ from complaints.permissions import (
     roles_required,
 )
 from complaints.services import (
-    attachments,
     case_view,
     corrections,
     deadlines,
@@ -721,21 +719,4 @@ def download(attachment_id: int):
     case = db.session.get(Case, row.case_id)
     if case is None or not can_view(current_user, case):
         abort(404)
-    reveals = attachments.reveals_identity(row, case)
-    if reveals and not can_see_identity(current_user, case):
-        abort(403)
-    try:
-        path = attachments.blob_path(row.sha256)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    if reveals:
-        attachments.record_identity_download(row, case, current_user, clock.now())
-        db.session.commit()
-    response = send_file(path, mimetype=row.content_type, as_attachment=True,
-                         download_name=attachments.download_name(row.filename), max_age=0,
-                         etag=False, conditional=False)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return documents.send_attachment(row, case, current_user._get_current_object())
