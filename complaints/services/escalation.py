@@ -505,6 +505,14 @@ def acknowledge(escalation: Escalation, action: str, note: str | None, actor: Us
         errors["action"] = N_("Chọn biện pháp đã thực hiện.")
     if not (note or "").strip():
         errors["note"] = N_("Nêu nội dung đã thực hiện.")
+    else:
+        from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
+        from complaints.services.intake import reason_names_denouncer  # intake imports us
+
+        if reason_names_denouncer(escalation.case, note):
+            # Kept in the case's trail, read by staff who may not know who denounced (QA
+            # round 53), as every other text of the trail.
+            errors["note"] = REASON_NAMES_DENOUNCER
     if escalation.acknowledged_at is not None:
         errors["action"] = N_("Kiến nghị này đã được xác nhận.")
     if errors:

@@ -501,6 +501,10 @@ def designate_lead(case: Case, agency_code: str, actor: User | None, now: dateti
         raise ValidationFailed({"agency_code": N_("Chọn cơ quan thuộc phạm vi quản lý.")})
     if case.lead_agency_id == lead.id:  # sent twice (QA round 15): recorded once
         raise NotAllowed(N_("Cơ quan này đã là cơ quan chủ trì hồ sơ."))
+    if case.lead_agency_id is not None:
+        # Binding (an inspector's, or this queue's): moving it on again is the passing on
+        # it was to end (QA round 53: the API's form let the supervisor replace it).
+        raise NotAllowed(N_("Hồ sơ đã có cơ quan chủ trì được chỉ định: không chỉ định lại."))
     from complaints.services import workflow  # workflow imports this module
 
     workflow.check_not_first_round_holder(case, lead, "agency_code")

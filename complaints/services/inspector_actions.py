@@ -11,11 +11,12 @@ from datetime import date
 from sqlalchemy import select
 
 from complaints.domain import states
+from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, Escalation, User
 from complaints.permissions import can_inspect, can_view
-from complaints.services import audit, notifications, workflow
+from complaints.services import audit, intake, notifications, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 INSPECTOR_ACTIONS = ("urge", "reexamine", "set_lead", "take_up")
@@ -26,10 +27,14 @@ def _require_inspector(actor: User) -> None:
         raise NotAllowed(N_("Chỉ thanh tra viên được thực hiện thao tác này."))
 
 
-def _note(note: str | None, field_name: str, message: str) -> str:
+def _note(case: Case | None, note: str | None, field_name: str, message: str) -> str:
+    """The inspector's text, kept in the case's trail and sent to the agency's heads: it
+    may not name a denouncer (readers of the trail may not know them; QA round 53)."""
     text = (note or "").strip()
     if not text:
         raise ValidationFailed({field_name: message})
+    if case is not None and intake.reason_names_denouncer(case, text):
+        raise ValidationFailed({field_name: REASON_NAMES_DENOUNCER})
     return text[:4000]
 
 
@@ -70,7 +75,7 @@ FINISHED = N_("Hồ sơ đã kết thúc: không còn gì để đôn đốc hay
 def urge(case: Case, note: str, actor: User, now, today: date) -> None:
     """Urge the holding agency to resolve the case (đôn đốc), audited and notified."""
     _require_inspector(actor)
-    note = _note(note, "note", N_("Nêu nội dung đôn đốc."))
+    note = _note(case, note, "note", N_("Nêu nội dung đôn đốc."))
     if case.status in states.FINAL_STATUSES:  # nothing more is owed (domain.md)
         raise ValidationFailed({"note": FINISHED})
     holder = case.agency_id or case.reception_agency_id  # at the desk: the desk decides
@@ -106,7 +111,7 @@ def order_reexamination(case: Case, reason: str, actor: User, now, today: date) 
     by its own decision), which the console shows as an open order.
     """
     _require_inspector(actor)
-    reason = _note(reason, "reason", N_("Nêu lý do yêu cầu xem xét lại."))
+    reason = _note(case, reason, "reason", N_("Nêu lý do yêu cầu xem xét lại."))
     if case.status not in ("resolved", "closed"):
         raise ValidationFailed({"reason": N_("Chỉ yêu cầu xem xét lại hồ sơ đã giải quyết.")})
     event = audit.record_case(case, "reexamination_ordered", actor, now,
@@ -145,6 +150,8 @@ def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: d
     errors = {"agency_code": problem} if problem else {}
     if not note:
         errors["note"] = N_("Nêu lý do chỉ định.")
+    elif intake.reason_names_denouncer(case, note):
+        errors["note"] = REASON_NAMES_DENOUNCER
     if not errors and case.status in states.FINAL_STATUSES:
         errors["agency_code"] = FINISHED
     elif not errors and case.lead_agency_id == lead.id:  # sent twice: nothing to do again
@@ -189,7 +196,7 @@ def take_up(case: Case, note: str, actor: User, now, today: date) -> Case:
 def add_finding(agency: Agency, text: str, actor: User, now, today: date):
     """Add a finding to the agency's record (kết luận, nhận xét), kept in its audit chain."""
     _require_inspector(actor)
-    text = _note(text, "text", N_("Nhập nội dung nhận xét."))
+    text = _note(None, text, "text", N_("Nhập nội dung nhận xét."))
     event = audit.record(f"agency:{agency.id}", "inspection_finding", actor, now,
                          {"text": text, "on": today})
     db.session.flush()

@@ -467,6 +467,14 @@ def _references(data: CaseData, actor: User | None) -> _References:
     return refs
 
 
+def _earlier_case_has_field(refs) -> bool:
+    """Does the case this petition follows (second complaint, follow-up) have its field?"""
+    if refs.parent_id is None or refs.field is None:
+        return False
+    return db.session.scalar(select(Case.field_id).where(Case.id == refs.parent_id)) == \
+        refs.field.id
+
+
 def _second_round_may_follow(parent_id: int, data: CaseData) -> bool:
     """Is the parent a first-round complaint a second one may follow (decided, or its
     resolution deadline passed unanswered by the day this petition was received)?"""
@@ -493,7 +501,9 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
         errors[prefix + "kind"] = N_("Chọn loại đơn.")
     if refs.field is None:
         errors[prefix + "field"] = N_("Chọn lĩnh vực.")
-    elif not refs.field.active:
+    elif not refs.field.active and not _earlier_case_has_field(refs):
+        # A later round of a matter keeps its field even when stopped since (QA round 53:
+        # the citizen's second complaint, which has no field to choose, was refused).
         errors[prefix + "field"] = FIELD_STOPPED
     if blank(data.subject):
         errors[prefix + "subject"] = N_("Nhập trích yếu nội dung.")

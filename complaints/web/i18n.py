@@ -86,6 +86,7 @@ def http_error_text(code: int) -> str:
         404: _("Không tìm thấy."),
         405: _("Phương thức không được hỗ trợ."),
         413: _("Nội dung gửi lên quá lớn."),
+        415: _("Nội dung gửi lên phải là JSON (Content-Type: application/json)."),
         429: _("Quá nhiều yêu cầu. Vui lòng thử lại sau."),
     }
     if code in messages:

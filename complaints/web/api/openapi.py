@@ -22,6 +22,8 @@ _ERRORS = {
     422: ("Invalid input: one message per field", s.ValidationErrorSchema),
     413: ("The request body is larger than the server takes (MAX_UPLOAD_MB)", s.ErrorSchema),
     429: ("Too many attempts (rate limit or account temporarily locked)", s.ErrorSchema),
+    415: ("The body is not JSON (a form-encoded body is refused, never read as empty)",
+          s.ErrorSchema),
     503: ("The file could not be stored (disk full): nothing was saved", s.ErrorSchema),
 }
 
@@ -39,6 +41,8 @@ def _operation(summary: str, ok: int, ok_schema, *, body=None, errors=(401,),
             "description": "OK", "content": {"application/json": {"schema": ok_schema}}}
     if body is not None and 413 not in errors:  # any body may be too large
         errors = (*errors, 413)
+    if body is not None and 415 not in errors:  # and of a form's content type
+        errors = (*errors, 415)
     if 400 not in errors:  # any request may carry a NUL character (security.refuse_nul…)
         errors = (400, *errors)
     for code in errors:
@@ -170,12 +174,16 @@ def build_spec() -> dict:
         "List the escalations addressed to your agency (agency heads, inspectors)", 200,
         s.EscalationPageSchema, errors=(401, 403, 422),
         params=[{"in": "query", "schema": s.EscalationQuerySchema}], tag="escalations")})
-    spec.path(path=f"{PREFIX}/escalations/{{escalation_id}}/acknowledge", operations={
-        "post": _operation("Acknowledge an escalation addressed to your agency, saying what "
-                           "was done; 409 when it was acknowledged or closed already", 200,
-                           s.EscalationItemSchema, body=s.AcknowledgeSchema,
-                           errors=(400, 401, 403, 404, 409, 422), params=[escalation_param],
-                           tag="escalations")})
+    acknowledge = _operation("Acknowledge an escalation addressed to your agency, saying "
+                             "what was done; 409 when it was acknowledged or closed already",
+                             200, s.EscalationItemSchema, body=s.AcknowledgeSchema,
+                             errors=(400, 401, 403, 404, 409, 422), params=[escalation_param],
+                             tag="escalations")
+    acknowledge["responses"]["409"] = {
+        "description": "Acknowledged already, or closed by the system",
+        "content": {"application/json": {"schema": s.EscalationConflictSchema}}}
+    spec.path(path=f"{PREFIX}/escalations/{{escalation_id}}/acknowledge",
+              operations={"post": acknowledge})
     spec.path(path=f"{PREFIX}/escalations/{{escalation_id}}/lead", operations={
         "post": _operation("Designate the lead agency of an evaded case (the head of the "
                            "agency the evasion escalation is addressed to); answers the case",

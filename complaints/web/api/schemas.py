@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import decimal
 import json
+import re
 from datetime import date, timezone
 from functools import lru_cache
 
@@ -22,6 +23,7 @@ from marshmallow import (
     ValidationError,
     fields,
     post_dump,
+    pre_load,
     validate,
     validates_schema,
 )
@@ -115,7 +117,39 @@ class BaseSchema(Schema):
                 one.error_messages = _field_messages(one, text)
 
 
+    @pre_load
+    def _refuse_surrogates(self, data, **kwargs):
+        """JSON may spell a lone surrogate ("\\ud800"): a str no database driver or hash
+        encodes. Every string of the body is checked here, so that a code or a name that is
+        only looked up is refused too (QA round 54: a 500), with the field named."""
+        errors = _surrogate_errors(data) if isinstance(data, dict) else None
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
 _INNER_FIELDS = ("inner", "key_field", "value_field")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_errors(value):
+    """The places of `value` holding a lone surrogate, as marshmallow nests errors."""
+    message = gettext("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
+    if isinstance(value, str):
+        return [message] if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        found = {}
+        for key, item in value.items():
+            if isinstance(key, str) and _SURROGATE.search(key):
+                found["_schema"] = [message]  # a key cannot be named back in the answer
+            elif (error := _surrogate_errors(item)) is not None:
+                found[key] = error
+        return found or None
+    if isinstance(value, list):
+        found = {i: e for i, item in enumerate(value)
+                 if (e := _surrogate_errors(item)) is not None}
+        return found or None
+    return None
 
 
 def _field_messages(field: fields.Field, text: dict) -> dict:
@@ -1110,6 +1144,14 @@ class EscalationPageSchema(PageSchema):
 class ErrorSchema(BaseSchema):
     error = fields.String()
     status = fields.Integer()
+
+
+class EscalationConflictSchema(ErrorSchema):
+    """A 409 of an escalation already acknowledged, or closed by the system."""
+
+    action_taken = fields.String(allow_none=True, metadata={
+        "description": "What the acknowledgement recorded (urge, reassign, set_lead, note), "
+                       "or superseded / no_longer_mass when the system closed it."})
 
 
 class ConflictErrorSchema(ErrorSchema):
