@@ -45,6 +45,7 @@ from complaints.services import (
     deadlines,
     escalation,
     escalation_patterns,
+    notifications,
     references,
     scorecard_summary,
 )
@@ -145,7 +146,9 @@ def reissue_pin(case: Case, reason: str | None, actor: User, now: datetime) -> s
     pin = new_pin()
     case.pin_hash = hash_pin(case.tracking_code, pin)
     db.session.flush()
-    audit.record_case(case, "pin_reissued", actor, now, {"reason": text})
+    event = audit.record_case(case, "pin_reissued", actor, now, {"reason": text})
+    db.session.flush()
+    notifications.queue_pin_reissued(case, now, event.id)
     return pin
 
 

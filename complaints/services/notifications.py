@@ -131,11 +131,34 @@ def _status_key(case: Case, person_id: int) -> str | None:
         Notification.case_id == case.id, Notification.channel == EMAIL,
         Notification.dedupe_key.like(f"status:{case.id}:%:{person_id}:mail"))
         .order_by(Notification.id)))
-    if keys and keys[-1].split(":")[2].split(".")[0] == case.status:
+    told = [k.split(":")[2].split(".")[0] for k in keys]
+    told = [status for status in told if status in CITIZEN_STATUS]  # not a PIN notice
+    if told and told[-1] == case.status:
         return None
     key = f"status:{case.id}:{case.status}:{person_id}"
     return key if f"{key}:mail" not in keys else \
         f"status:{case.id}:{case.status}.{len(keys)}:{person_id}"
+
+
+def queue_pin_reissued(case: Case, now: datetime, event_id: int) -> int:
+    """Tell the case's citizens who gave an e-mail that its PIN was reissued (QA round 53:
+    one who did not ask learns at once that someone else did). Keyed as the status e-mails
+    are, so that the personal-data export and anonymisation find it by the person."""
+    sent = 0
+    people = {s.petitioner.id: s.petitioner for p in case.petitions for s in p.signers
+              if s.petitioner.email and s.withdrawn_on is None}
+    for person in people.values():
+        subject = (f"Hồ sơ {case.tracking_code}: mã PIN đã được cấp lại / "
+                   f"Case {case.tracking_code}: PIN reissued")
+        body = (f"Mã PIN tra cứu hồ sơ {case.tracking_code} vừa được cấp lại tại nơi tiếp "
+                "nhận đơn; mã cũ không dùng được nữa. Nếu ông/bà không yêu cầu, hãy liên hệ "
+                "ngay nơi đã nộp đơn.\n\n"
+                f"The look-up PIN of case {case.tracking_code} was just reissued at the desk "
+                "that received the petition; the old one no longer works. If you did not ask "
+                "for it, contact that desk at once.")
+        sent += queue(f"status:{case.id}:pin.{event_id}:{person.id}", subject, body, now,
+                      email_to=person.email, case_id=case.id, in_app=False)
+    return sent
 
 
 # --- the in-app inbox ---------------------------------------------------------------------

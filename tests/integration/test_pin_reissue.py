@@ -84,3 +84,26 @@ def test_only_the_receiving_desk_reissues_and_a_reason_may_not_name_the_denounce
     with pytest.raises(ValidationFailed) as refused:
         intake.reissue_pin(case, f"{name} mất giấy biên nhận", clerk, NOW)
     assert "reason" in refused.value.errors
+
+
+def test_the_petitioners_are_told_by_e_mail_that_the_pin_was_reissued(make_user, make_case):
+    """One who did not ask learns at once that someone else did (QA round 53); the notice
+    never holds a PIN, and the person's data export finds it."""
+    from complaints.models import Notification
+    from complaints.services import personal_data
+
+    clerk = make_user("reception")
+    admin = make_user("admin")
+    case = make_case(actor=clerk)
+    person = case.petitions[0].signers[0].petitioner
+    person.email = "cong.dan@example.org"
+    db.session.commit()
+    pin = intake.reissue_pin(db.session.get(Case, case.id), "Mất giấy biên nhận", clerk, NOW)
+    db.session.commit()
+    [mail] = db.session.scalars(select(Notification).where(
+        Notification.case_id == case.id, Notification.channel == "email")).all()
+    assert mail.email_to == "cong.dan@example.org" and pin not in mail.body
+    assert "cấp lại" in mail.body and "reissued" in mail.body
+    exported = personal_data.export_petitioner(person, admin, NOW, ground="Yêu cầu của công dân")
+    assert any("cấp lại" in m.get("body", "") or "PIN" in m.get("subject", "")
+               for m in exported["messages"])
