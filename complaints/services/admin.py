@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from complaints.domain import contacts
 from complaints.domain.catalog import AGENCY_LEVELS, KINDS, REPORT_CATEGORIES, STAGES
@@ -554,8 +555,12 @@ def create_field(data: FieldData, actor: User, now: datetime) -> Field:
     row = Field(code=data.code.strip(), name_vi=data.name_vi.strip(),
                 name_en=data.name_en.strip(), report_category=data.report_category,
                 active=True)
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two admins adding one code at once: one wins
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise ValidationFailed({"code": N_("Mã lĩnh vực đã được dùng.")}) from None
     audit.record(f"field:{row.id}", "field_created", actor, now, _field_snapshot(row))
     return row
 
@@ -582,8 +587,11 @@ def set_field_active(row: Field, active: bool, actor: User, now: datetime,
     why = _reason_item(reason)
     if row.active == active:
         return row
-    if not active and db.session.scalar(select(func.count(Field.id)).where(
-            Field.active.is_(True), Field.id != row.id)) == 0:
+    # Every active field locked in one order (PostgreSQL): two admins stopping the last
+    # two at once queue, and the second sees the first's change, leaving one in use.
+    in_use = db.session.scalars(select(Field.id).where(Field.active.is_(True))
+                                .order_by(Field.id).with_for_update()).all()
+    if not active and not [i for i in in_use if i != row.id]:
         raise ValidationFailed({"field": N_("Đây là lĩnh vực cuối cùng đang dùng: đơn mới "
                                             "cần ít nhất một lĩnh vực.")})
     row.active = active
