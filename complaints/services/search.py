@@ -164,6 +164,12 @@ class DeskMatches:
     more: bool
 
 
+def tracking_code_in(q: str | None) -> str | None:
+    """The tracking code `q` spells (any case, spaces ignored), or None."""
+    code = (q or "").upper().replace(" ", "")
+    return code if _TRACKING_CODE.fullmatch(code) else None
+
+
 def desk_matches(user: User, q: str, bound: int | None = None) -> DeskMatches:
     """The reception desk's search box: the cases its desk logged that match `q` — the
     tracking code itself, then a petitioner's name, ID number or phone (newest first), then

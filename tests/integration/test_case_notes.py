@@ -90,3 +90,4 @@ def test_a_note_on_a_denunciation_may_not_name_the_denouncer(world, routed):
     db.session.commit()
     assert db.session.query(AuditEvent).filter(
         AuditEvent.chain == f"case:{case.id}", AuditEvent.action == "note_added").count() == 1
+
