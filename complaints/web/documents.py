@@ -14,7 +14,7 @@ from complaints.services import attachments
 from complaints.services.attachments import StorageError
 from complaints.services.case_view import purpose_choices
 from complaints.services.errors import NotAllowed, ValidationFailed
-from complaints.web.forms import Form, attach_errors, page_errors
+from complaints.web.forms import Form, attach_errors, page_errors, select_choices
 from complaints.web.i18n import error_text
 
 
@@ -27,7 +27,7 @@ class DocumentForm(Form):
 
 def document_form(submitted: bool = False) -> DocumentForm:
     form = DocumentForm() if submitted else DocumentForm(formdata=None)
-    form.purpose.choices = purpose_choices(str(get_locale() or "vi"))
+    form.purpose.choices = select_choices(purpose_choices(str(get_locale() or "vi")))
     if not submitted:
         form.purpose.data = "evidence"
     return form

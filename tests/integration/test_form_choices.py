@@ -49,6 +49,7 @@ FILLED = {
     ("RaisedPetitionForm", "kind"), ("RaisedPetitionForm", "field"),
     ("RaisedPetitionForm", "locality_code"),
     ("SubmitForm", "kind"), ("SubmitForm", "field"), ("SubmitForm", "locality_code"),
+    ("FieldForm", "report_category"), ("DocumentForm", "purpose"),
 }
 
 
@@ -156,7 +157,7 @@ def test_views_fill_select_choices(app, client, world, assigned):
     visits = {
         "admin": ["/admin/agencies/new", f"/admin/agencies/{world['own'].id}/edit",
                   "/admin/users/new", "/admin/routing-rules/new", "/admin/policies/new",
-                  "/admin/calendar/new"],
+                  "/admin/calendar/new", "/admin/fields/new"],
         "reception": ["/reception/new", f"/reception/cases/{received}",
                       # a refused POST fills RouteForm before re-rendering the page
                       ("POST", f"/reception/cases/{received}/route", 422),
