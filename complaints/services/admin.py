@@ -587,11 +587,13 @@ def set_field_active(row: Field, active: bool, actor: User, now: datetime,
     why = _reason_item(reason)
     if row.active == active:
         return row
-    # Every active field locked in one order (PostgreSQL): two admins stopping the last
-    # two at once queue, and the second sees the first's change, leaving one in use.
-    in_use = db.session.scalars(select(Field.id).where(Field.active.is_(True))
-                                .order_by(Field.id).with_for_update()).all()
-    if not active and not [i for i in in_use if i != row.id]:
+    if not active:
+        # Every active field row locked (PostgreSQL; SQLite's write lock) before counting:
+        # two admins stopping the last two at once left none (QA round 55).
+        db.session.execute(update(Field).where(Field.active.is_(True)).values(id=Field.id)
+                           .execution_options(synchronize_session=False))
+    if not active and not db.session.scalar(select(func.count(Field.id)).where(
+            Field.active.is_(True), Field.id != row.id)):
         raise ValidationFailed({"field": N_("Đây là lĩnh vực cuối cùng đang dùng: đơn mới "
                                             "cần ít nhất một lĩnh vực.")})
     row.active = active

@@ -495,6 +495,11 @@ ACKNOWLEDGE_ACTIONS = ("urge", "reassign", "note")
 def acknowledge(escalation: Escalation, action: str, note: str | None, actor: User,
                 now: datetime) -> Escalation:
     """Record that the addressee saw the escalation and what they did about it."""
+    from complaints.services.workflow import hold  # workflow imports this module
+
+    # The case locked and the escalation read again: two acknowledgements at once wrote two
+    # events while the row kept the second (QA round 55).
+    hold(escalation.case)
     if not can_acknowledge(actor, escalation):
         raise NotAllowed(N_("Chỉ người nhận kiến nghị leo thang mới xác nhận được."))
     errors = {}

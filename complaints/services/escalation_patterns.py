@@ -491,6 +491,10 @@ def open_evasion(case: Case) -> Escalation | None:
 def designate_lead(case: Case, agency_code: str, actor: User | None, now: datetime,
                    today: date, note: str | None = None) -> Case:
     """Designate the lead agency of an evaded case (binding: it may no longer return it)."""
+    from complaints.services import workflow  # workflow imports this module
+
+    # Locked, then checked: two supervisors at once moved the case twice (QA round 55).
+    workflow.hold(case)
     escalation = open_evasion(case)
     if escalation is None:
         raise NotFound(case.tracking_code)
@@ -505,8 +509,12 @@ def designate_lead(case: Case, agency_code: str, actor: User | None, now: dateti
         # Binding (an inspector's, or this queue's): moving it on again is the passing on
         # it was to end (QA round 53: the API's form let the supervisor replace it).
         raise NotAllowed(N_("Hồ sơ đã có cơ quan chủ trì được chỉ định: không chỉ định lại."))
-    from complaints.services import workflow  # workflow imports this module
+    if note and (note := note.strip()):
+        from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
+        from complaints.services.intake import reason_names_denouncer
 
+        if reason_names_denouncer(case, note):  # kept in the trail (QA round 55)
+            raise ValidationFailed({"note": REASON_NAMES_DENOUNCER})
     workflow.check_not_first_round_holder(case, lead, "agency_code")
     workflow.move_to_lead(case, lead, actor, today, note, now)
     if escalation.acknowledged_at is None and actor is not None:

@@ -75,6 +75,7 @@ FINISHED = N_("Hồ sơ đã kết thúc: không còn gì để đôn đốc hay
 def urge(case: Case, note: str, actor: User, now, today: date) -> None:
     """Urge the holding agency to resolve the case (đôn đốc), audited and notified."""
     _require_inspector(actor)
+    workflow.hold(case)  # its escalations are answered: none twice (QA round 55)
     note = _note(case, note, "note", N_("Nêu nội dung đôn đốc."))
     if case.status in states.FINAL_STATUSES:  # nothing more is owed (domain.md)
         raise ValidationFailed({"note": FINISHED})
@@ -145,6 +146,7 @@ def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: d
     """Set or change the lead agency (binding: it may no longer return the case); never a
     reception desk, never an inactive agency."""
     _require_inspector(actor)
+    workflow.hold(case)
     lead, problem = _lead(agency_code)
     note = (note or "").strip()[:4000]
     errors = {"agency_code": problem} if problem else {}

@@ -25,7 +25,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from complaints.domain import contacts
 from complaints.domain import escalation as rules
@@ -250,15 +250,19 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
              "resolved_on": _iso(c.resolved_on), "closed_on": _iso(c.closed_on)}
             for c in cases
         ],
-        # The files handed in with their letters (scans that show their hand or name):
+        # The files handed in with their letters (scans that show their hand or name), and
+        # the scans of a letter the desk added later, which name no letter (QA round 55):
         # listed, to be fetched from the case, not copied into the export.
         "files": [
             {"case": by_id[a.case_id].tracking_code, "petition": a.petition_id,
              "filename": a.filename, "content_type": a.content_type, "size": a.size,
              "purpose": a.purpose, "sha256": a.sha256, "created_at": _iso(a.created_at)}
             for a in db.session.scalars(
-                select(Attachment).where(Attachment.petition_id.in_(
-                    [p.id for _s, p in signed])).order_by(Attachment.id))
+                select(Attachment).where(or_(
+                    Attachment.petition_id.in_([p.id for _s, p in signed]),
+                    and_(Attachment.petition_id.is_(None), Attachment.purpose == "petition",
+                         Attachment.case_id.in_(list(by_id) or [-1]))))
+                .order_by(Attachment.id))
             if a.case_id in by_id
         ],
         "feedback": [
