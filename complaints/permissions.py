@@ -70,12 +70,13 @@ def can_view(user, case) -> bool:
     if user.role in AGENCY_ROLES:
         if case.agency_id is not None and case.agency_id == user.agency_id:
             return True
-        if case.kind == "complaint" and _reviews_first_round(user, case):
-            return True
         # A head whose agency an escalation of the case is addressed to must read the case
         # to act on it (urge, name a lead agency): read only, a denouncer still masked.
-        return (user.role == "agency_head" and user.agency_id is not None
-                and any(e.to_agency_id == user.agency_id for e in case.escalations))
+        if (user.role == "agency_head" and user.agency_id is not None
+                and any(e.to_agency_id == user.agency_id for e in case.escalations)):
+            return True
+        # Checked last: lists load the escalations with their cases, not the later cases.
+        return case.kind == "complaint" and _reviews_first_round(user, case)
     if user.role == "reception":
         return case.reception_agency_id == user.agency_id
     return False

@@ -459,22 +459,39 @@ def reset_password(user: User, password: str, actor: User, now: datetime) -> int
     return revoked
 
 
+SELF_LOCK = N_("Không thể tự khóa tài khoản của mình.")
+LAST_AT_DESK = N_("Tài khoản là cán bộ tiếp nhận cuối cùng của nơi tiếp nhận đang có %(n)s hồ "
+                  "sơ chờ xử lý: thêm cán bộ tiếp nhận khác trước khi khóa tài khoản.")
+
+
+def deactivation_problems(user: User, actor: User) -> dict[str, str]:
+    """Why locking this account would be refused, read without locking (the confirmation
+    page says it first; deactivate_user checks again under its locks)."""
+    if user.id == actor.id:
+        return {"user": SELF_LOCK}
+    if not user.active:
+        return {}
+    if user.role == "admin" and not _other_admins(user):
+        return {"user": LAST_ADMIN}
+    if waiting := _left_at_the_desk(user):
+        return {"user": N_(LAST_AT_DESK, n=waiting)}
+    return {}
+
+
 def deactivate_user(user: User, actor: User, now: datetime,
                     reason: str | None = None) -> User:
     """Deactivate an account and end its sessions; the account and its history stay. The
     pages ask why (`reason`, kept in the audit event)."""
     why = _reason_item(reason)
     if user.id == actor.id:
-        raise ValidationFailed({"user": N_("Không thể tự khóa tài khoản của mình.")})
+        raise ValidationFailed({"user": SELF_LOCK})
     if not user.active:
         return user
     _lock_admins(actor)  # QA round 14: two admins locking each other left none
     if user.role == "admin" and not _other_admins(user):
         raise ValidationFailed({"user": LAST_ADMIN})
     if waiting := _left_at_the_desk(user):
-        raise ValidationFailed({"user": N_(
-            "Tài khoản là cán bộ tiếp nhận cuối cùng của nơi tiếp nhận đang có %(n)s hồ sơ chờ "
-            "xử lý: thêm cán bộ tiếp nhận khác trước khi khóa tài khoản.", n=waiting)})
+        raise ValidationFailed({"user": N_(LAST_AT_DESK, n=waiting)})
     from complaints.services import tokens
 
     user.active = False
@@ -535,6 +552,9 @@ def field_problems(data: FieldData, row: Field | None = None) -> dict[str, str]:
             errors[name] = N_("Tối đa 200 ký tự.")
         elif has_control(value):
             errors[name] = N_("Tên có ký tự điều khiển hoặc ký tự ẩn: gõ lại tên.")
+    for name, other in _same_names(data, row).items():
+        # Two entries reading alike in every field list (QA round 56).
+        errors.setdefault(name, N_("Đã có lĩnh vực mang tên này: %(code)s.", code=other))
     if data.report_category not in REPORT_CATEGORIES:
         errors["report_category"] = N_("Chọn nhóm lĩnh vực của biểu mẫu báo cáo.")
     elif row is not None and data.report_category != row.report_category and \
@@ -546,6 +566,22 @@ def field_problems(data: FieldData, row: Field | None = None) -> dict[str, str]:
             "lĩnh vực mới với nhóm đúng và ngừng dùng lĩnh vực này.",
             n=field_case_counts()[row.id])
     return errors
+
+
+def _same_names(data: FieldData, row: Field | None) -> dict[str, str]:
+    """The names of `data` that another field already has (any case, spaces collapsed)."""
+    def norm(text: str | None) -> str:
+        return " ".join((text or "").split()).casefold()
+
+    found: dict[str, str] = {}
+    for other in db.session.scalars(select(Field)):
+        if row is not None and other.id == row.id:
+            continue
+        for name in ("name_vi", "name_en"):
+            if norm(getattr(data, name)) and norm(getattr(data, name)) == norm(
+                    getattr(other, name)):
+                found.setdefault(name, other.code)
+    return found
 
 
 def create_field(data: FieldData, actor: User, now: datetime) -> Field:

@@ -232,7 +232,8 @@ def _petitioner_names(user: User, cases: list[Case]) -> dict[int, tuple[str, int
 def _rows(user: User, pairs: list[tuple[Case, CaseDeadline | None]]) -> list[Row]:
     names = _petitioner_names(user, [c for c, _ in pairs])
     return [Row(case=c, stage=d.stage if d else None, due_on=d.due_on if d else None,
-                petitioner=names[c.id][0], petitioners=names[c.id][1]) for c, d in pairs]
+                petitioner=names[c.id][0], petitioners=names[c.id][1],
+                extra={"deadline": d} if d else {}) for c, d in pairs]
 
 
 def _options(query: Select) -> Select:

@@ -151,7 +151,8 @@ def _escalations_to(agency_id: int | None) -> Select:
     one query per row (QA round 36)."""
     cases = selectinload(Escalation.case)
     return (select(Escalation).where(Escalation.to_agency_id == agency_id)
-            .options(cases.selectinload(Case.escalations), cases.selectinload(Case.agency)))
+            .options(cases.selectinload(Case.escalations), cases.selectinload(Case.agency),
+                     cases.selectinload(Case.later_cases)))
 
 
 def pending_escalations(agency_id: int | None) -> Select:

@@ -75,9 +75,34 @@ def register_web(app: Flask) -> None:
         from complaints.security import local_path
         from complaints.web import sealed
 
-        target = local_path(request.args.get("next")) or url_for("index")
+        target = _page_to_show_again(local_path(request.args.get("next")) or url_for("index"))
         session[sealed.LANG_SWITCH_KEY] = urlsplit(target).path  # sealed.once reads it
         return redirect(target)
+
+    def _page_to_show_again(target: str) -> str:
+        """The page to show in the new language: `target`, unless it is the address a form
+        was sent to (a refused note, file, routing… is shown at its POST address), which a
+        GET cannot open (404/405, QA round 56): then the nearest page above it."""
+        from urllib.parse import urlsplit
+
+        from werkzeug.exceptions import HTTPException
+
+        adapter = app.url_map.bind("localhost")
+        path = urlsplit(target).path
+        for _step in range(8):
+            endpoints = []
+            for method in ("GET", "POST"):
+                try:
+                    endpoints.append(adapter.match(path, method=method)[0])
+                except HTTPException:
+                    endpoints.append(None)
+            shown, sent = endpoints
+            if shown is not None and sent in (None, shown):
+                return target if path == urlsplit(target).path else path
+            path = path.rstrip("/").rsplit("/", 1)[0]
+            if not path:
+                break
+        return url_for("index")
 
     @app.before_request
     def remember_language():

@@ -59,7 +59,7 @@ from complaints.web.admin.forms import (
     UserForm,
 )
 from complaints.web.forms import select_choices
-from complaints.web.i18n import translate, translate_errors
+from complaints.web.i18n import translate_errors
 from complaints.web.pagination import ListPagination, page_arg
 
 STAGE_NAMES = {"handling": ("Xử lý đơn", "Handling"), "acceptance": ("Thụ lý", "Acceptance"),
@@ -131,11 +131,17 @@ def _confirm_version(form, title: str, cancel: str, summary: list, impact: list[
                            submit=submit)
 
 
-def _confirm(title: str, message: str, cancel: str, form=None):
+def _confirm(title: str, message: str, cancel: str, form=None, refused: dict | None = None):
+    """The confirmation step; `refused`: the service's refusal of the confirmed act, shown
+    in the summary with what was typed kept (QA round 56: it was flashed on another page
+    and the reason lost)."""
     form = form or ConfirmForm()
     errors = {name: str(messages[0]) for name, messages in form.errors.items() if messages}
+    for key, text in translate_errors(refused or {}).items():
+        errors[key if key in form._fields else "__all__"] = text
     return render_template("admin/confirm.html", form=form, title=title, message=message,
-                           cancel=cancel, errors=errors), (422 if errors else 200)
+                           cancel=cancel, errors=errors), (
+        422 if errors and request.method == "POST" else 200)
 
 
 @bp.route("/")
@@ -345,21 +351,22 @@ def user_activate(user_id: int):
     """Let a locked account sign in again, after a confirmation step."""
     user = db.session.get(User, user_id) or abort(404)
     form = AccountReasonForm()
+    refused = None
     if request.method == "POST" and form.validate_on_submit():
         try:
             admin_service.reactivate_user(user, current_user, clock.now(),
                                           reason=form.reason.data)
         except ValidationFailed as exc:
             db.session.rollback()
-            flash(translate(next(iter(exc.errors.values()))), "error")
+            refused = exc.errors
+        else:
+            db.session.commit()
+            flash(_("Đã mở lại tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"))
-        db.session.commit()
-        flash(_("Đã mở lại tài khoản %(username)s.", username=user.username), "success")
-        return redirect(url_for("admin.users"))
     return _confirm(_("Mở lại tài khoản"),
                     _("Mở lại tài khoản %(username)s (%(name)s)? Người dùng đăng nhập lại được "
                       "với mật khẩu hiện có.", username=user.username, name=user.full_name),
-                    url_for("admin.users"), form)
+                    url_for("admin.users"), form, refused)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
@@ -395,17 +402,18 @@ def user_deactivate(user_id: int):
     """Deactivate an account after a confirmation step."""
     user = db.session.get(User, user_id) or abort(404)
     form = AccountReasonForm()
+    refused = None
     if request.method == "POST" and form.validate_on_submit():
         try:
             admin_service.deactivate_user(user, current_user, clock.now(),
                                           reason=form.reason.data)
         except ValidationFailed as exc:
             db.session.rollback()
-            flash(translate(next(iter(exc.errors.values()))), "error")
+            refused = exc.errors
+        else:
+            db.session.commit()
+            flash(_("Đã khóa tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"))
-        db.session.commit()
-        flash(_("Đã khóa tài khoản %(username)s.", username=user.username), "success")
-        return redirect(url_for("admin.users"))
     message = _("Khóa tài khoản %(username)s (%(name)s)? Người dùng sẽ bị đăng xuất và không "
                 "đăng nhập được nữa; lịch sử vẫn được giữ.", username=user.username,
                 name=user.full_name)
@@ -414,7 +422,10 @@ def user_deactivate(user_id: int):
         message += " " + _("Tài khoản đang được giao %(n)s hồ sơ chưa kết thúc: %(codes)s. "
                            "Báo thủ trưởng cơ quan giao lại các hồ sơ này.", n=len(held),
                            codes=", ".join(held))
-    return _confirm(_("Khóa tài khoản"), message, url_for("admin.users"), form)
+    if refused is None and request.method == "GET":
+        # Said on the first step when the service will refuse (the desk's last officer).
+        refused = admin_service.deactivation_problems(user, current_user) or None
+    return _confirm(_("Khóa tài khoản"), message, url_for("admin.users"), form, refused)
 
 
 @bp.route("/users/<int:user_id>/reset-2fa", methods=["GET", "POST"])
@@ -525,27 +536,28 @@ def field_edit(field_id: int):
 def _field_state(field_id: int, active: bool):
     row = db.session.get(Field, field_id) or abort(404)
     form = ChangeReasonForm()
+    refused = None
     if request.method == "POST" and form.validate_on_submit():
         try:
             admin_service.set_field_active(row, active, current_user, clock.now(),
                                            reason=form.reason.data)
         except ValidationFailed as exc:
             db.session.rollback()
-            flash(translate(next(iter(exc.errors.values()))), "error")
+            refused = exc.errors
+        else:
+            db.session.commit()
+            references.invalidate()
+            flash(_("Đã mở lại lĩnh vực %(name)s.", name=row.name(_lang())) if active else
+                  _("Đã ngừng dùng lĩnh vực %(name)s.", name=row.name(_lang())), "success")
             return redirect(url_for("admin.fields"))
-        db.session.commit()
-        references.invalidate()
-        flash(_("Đã mở lại lĩnh vực %(name)s.", name=row.name(_lang())) if active else
-              _("Đã ngừng dùng lĩnh vực %(name)s.", name=row.name(_lang())), "success")
-        return redirect(url_for("admin.fields"))
     if active:
         return _confirm(_("Mở lại lĩnh vực"),
                         _("Mở lại lĩnh vực %(name)s? Lĩnh vực lại được chọn cho đơn mới.",
-                          name=row.name(_lang())), url_for("admin.fields"), form)
+                          name=row.name(_lang())), url_for("admin.fields"), form, refused)
     return _confirm(_("Ngừng dùng lĩnh vực"),
                     _("Ngừng dùng lĩnh vực %(name)s cho đơn mới? Hồ sơ, quy tắc chuyển đơn "
                       "và báo cáo đã có vẫn giữ lĩnh vực này; đơn mới phải chọn lĩnh vực "
-                      "khác.", name=row.name(_lang())), url_for("admin.fields"), form)
+                      "khác.", name=row.name(_lang())), url_for("admin.fields"), form, refused)
 
 
 @bp.route("/fields/<int:field_id>/deactivate", methods=["GET", "POST"])

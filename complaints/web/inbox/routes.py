@@ -55,7 +55,9 @@ def inbox():
     ids = {i.case_id for i in items if i.case_id is not None}
     # case_page_url → can_view reads a foreign case's escalations: loaded with the cases.
     cases = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids))
-                                                 .options(selectinload(Case.escalations)))}
+                                                 .options(selectinload(Case.escalations),
+                                                    selectinload(Case.later_cases),
+                                                          selectinload(Case.later_cases)))}
     page = CountedPagination(items, read_total, number, INBOX_PAGE)
     return render_template("inbox/inbox.html", items=items, cases=cases, page=page,
                            read_total=read_total)

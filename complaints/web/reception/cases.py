@@ -102,6 +102,8 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         case_view.reveal_identity(case, current_user, clock.now(), via="reception")
         db.session.commit()
     case_view.load_letters(case)  # the letters and their signers, not two queries a letter
+    # The form that was sent and refused: only its section lists the errors (QA round 56).
+    sent = next(iter(forms)) if forms and errors else None
     forms = forms or {}
     forms.setdefault("reply", ReplyForm(formdata=None, prefix="reply"))
     forms.setdefault("extend_handling",
@@ -132,7 +134,7 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
     parts = splitting.parts_of(case, current_user)
     return render_template(
         "reception/case.html", case=case, case_attachments=files, timeline=_timeline(case),
-        forms=forms, errors=errors or {},
+        forms=forms, errors=errors or {}, sent=sent,
         actions=actions, suggestion=suggestion,
         may_withdraw="withdraw" in allowed and can_act(current_user, case, "withdraw"),
         may_reissue_pin=can_add_petition(current_user, case),
