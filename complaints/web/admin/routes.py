@@ -144,6 +144,18 @@ def _confirm(title: str, message: str, cancel: str, form=None, refused: dict | N
         422 if errors and request.method == "POST" else 200)
 
 
+def _carried_out(act) -> dict | None:
+    """Carry out a confirmed act: None once done and committed, else the service's refusal
+    (rolled back), for _confirm to show with what was typed."""
+    try:
+        act()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return exc.errors
+    db.session.commit()
+    return None
+
+
 @bp.route("/")
 @roles_required("admin")
 def home():
@@ -353,14 +365,9 @@ def user_activate(user_id: int):
     form = AccountReasonForm()
     refused = None
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            admin_service.reactivate_user(user, current_user, clock.now(),
-                                          reason=form.reason.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            refused = exc.errors
-        else:
-            db.session.commit()
+        refused = _carried_out(lambda: admin_service.reactivate_user(
+            user, current_user, clock.now(), reason=form.reason.data))
+        if refused is None:
             flash(_("Đã mở lại tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"))
     return _confirm(_("Mở lại tài khoản"),
@@ -404,14 +411,9 @@ def user_deactivate(user_id: int):
     form = AccountReasonForm()
     refused = None
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            admin_service.deactivate_user(user, current_user, clock.now(),
-                                          reason=form.reason.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            refused = exc.errors
-        else:
-            db.session.commit()
+        refused = _carried_out(lambda: admin_service.deactivate_user(
+            user, current_user, clock.now(), reason=form.reason.data))
+        if refused is None:
             flash(_("Đã khóa tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"))
     message = _("Khóa tài khoản %(username)s (%(name)s)? Người dùng sẽ bị đăng xuất và không "
@@ -538,14 +540,9 @@ def _field_state(field_id: int, active: bool):
     form = ChangeReasonForm()
     refused = None
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            admin_service.set_field_active(row, active, current_user, clock.now(),
-                                           reason=form.reason.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            refused = exc.errors
-        else:
-            db.session.commit()
+        refused = _carried_out(lambda: admin_service.set_field_active(
+            row, active, current_user, clock.now(), reason=form.reason.data))
+        if refused is None:
             references.invalidate()
             flash(_("Đã mở lại lĩnh vực %(name)s.", name=row.name(_lang())) if active else
                   _("Đã ngừng dùng lĩnh vực %(name)s.", name=row.name(_lang())), "success")
