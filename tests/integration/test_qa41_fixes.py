@@ -120,13 +120,14 @@ def test_defect_inspection_repeat_chain_links_cases_the_reader_cannot_open(
 
 def test_probe_the_agency_page_names_the_first_round_without_a_link(
         client, login, world, make_case):
-    """Held: the agency case page names the earlier case as text, never a dead link."""
+    """Held: the agency case page names the earlier case as text, never a dead link; since
+    QA round 50 the agency resolving the second round may open the first (read only)."""
     first, second = _second_round(world, make_case)
     login(world["head_province"])
     html = _html(client.get(f"/agency/cases/{second.tracking_code}"))
     assert first.tracking_code in html
     assert f"/cases/{first.tracking_code}\"" not in html
-    assert client.get(f"/inspection/cases/{first.tracking_code}").status_code == 404
+    assert client.get(f"/agency/cases/{first.tracking_code}").status_code == 200
 
 
 # --- the new forms: empty and wrong input, then valid ---------------------------------------
