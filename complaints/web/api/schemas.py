@@ -132,24 +132,32 @@ _INNER_FIELDS = ("inner", "key_field", "value_field")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _surrogate_errors(value):
-    """The places of `value` holding a lone surrogate, as marshmallow nests errors."""
+def _surrogate_errors(data: dict) -> dict | None:
+    """The fields of `data` whose value holds a lone surrogate anywhere inside it. Walked
+    with a list, not by recursion: a body nested as deep as the JSON parser takes must not
+    overflow the stack here (a 500)."""
     message = gettext("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
-    if isinstance(value, str):
-        return [message] if _SURROGATE.search(value) else None
-    if isinstance(value, dict):
-        found = {}
-        for key, item in value.items():
-            if isinstance(key, str) and _SURROGATE.search(key):
-                found["_schema"] = [message]  # a key cannot be named back in the answer
-            elif (error := _surrogate_errors(item)) is not None:
-                found[key] = error
-        return found or None
-    if isinstance(value, list):
-        found = {i: e for i, item in enumerate(value)
-                 if (e := _surrogate_errors(item)) is not None}
-        return found or None
-    return None
+    found: dict = {}
+    for key, item in data.items():
+        if isinstance(key, str) and _SURROGATE.search(key):
+            found["_schema"] = [message]  # a key cannot be named back in the answer
+            continue
+        stack = [item]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, str):
+                bad = _SURROGATE.search(value) is not None
+            elif isinstance(value, dict):
+                bad = any(isinstance(k, str) and _SURROGATE.search(k) for k in value)
+                stack.extend(value.values())
+            else:
+                bad = False
+                if isinstance(value, list):
+                    stack.extend(value)
+            if bad:
+                found[key] = [message]
+                break
+    return found or None
 
 
 def _field_messages(field: fields.Field, text: dict) -> dict:
