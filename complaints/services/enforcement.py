@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import select
 
 from complaints.domain import enforcement as rules
-from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Case, Enforcement, User
@@ -93,16 +92,10 @@ def check_enforce(case: Case, enforced_on: date | None, figures: Mapping[str, An
         errors["enforced_on"] = message
     values, figure_errors = rules.clean(figures, ordered(case))
     errors.update(figure_errors)
-    try:
-        note = workflow.optional_text(note, "note")
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    if note and len(note) > NOTE_MAX:
-        errors["note"] = N_("Tối đa %(max)s ký tự.", max=NOTE_MAX)
-    elif note and intake.reason_names_denouncer(case, note):
-        # The note is in the trail and the API's case answer, read by people who may not
-        # know who denounced (QA round 48).
-        errors["note"] = REASON_NAMES_DENOUNCER
+    # The note is in the trail and the API's case answer, read by people who may not know
+    # who denounced (QA round 48).
+    note = intake.trail_text(note, "note", errors, case, None,
+                             N_("Tối đa %(max)s ký tự.", max=NOTE_MAX), limit=NOTE_MAX)
     if errors:
         raise ValidationFailed(errors)
     return enforced_on, values, note

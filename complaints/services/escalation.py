@@ -508,22 +508,17 @@ def acknowledge(escalation: Escalation, action: str, note: str | None, actor: Us
                               "tự ghi nhận kiến nghị), không bằng xác nhận.")
     elif action not in ACKNOWLEDGE_ACTIONS:
         errors["action"] = N_("Chọn biện pháp đã thực hiện.")
-    if not (note or "").strip():
-        errors["note"] = N_("Nêu nội dung đã thực hiện.")
-    else:
-        from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
-        from complaints.services.intake import reason_names_denouncer  # intake imports us
+    from complaints.services.intake import trail_text  # intake imports us
 
-        if reason_names_denouncer(escalation.case, note):
-            # Kept in the case's trail, read by staff who may not know who denounced (QA
-            # round 53), as every other text of the trail.
-            errors["note"] = REASON_NAMES_DENOUNCER
+    # Kept in the case's trail, read by staff who may not know who denounced (QA round 53),
+    # as every other text of the trail.
+    note = trail_text(note, "note", errors, escalation.case, N_("Nêu nội dung đã thực hiện."))
     if escalation.acknowledged_at is not None:
         errors["action"] = N_("Kiến nghị này đã được xác nhận.")
     if errors:
         raise ValidationFailed(errors)
     escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id
-    escalation.action_taken, escalation.action_note = action, (note or "").strip() or None
+    escalation.action_taken, escalation.action_note = action, note
     audit.record_case(escalation.case, "escalation_acknowledged", actor, now, {
         "escalation": escalation.id, "level": escalation.level, "reason": escalation.reason,
         "action": action, "note": escalation.action_note})

@@ -509,12 +509,9 @@ def designate_lead(case: Case, agency_code: str, actor: User | None, now: dateti
         # Binding (an inspector's, or this queue's): moving it on again is the passing on
         # it was to end (QA round 53: the API's form let the supervisor replace it).
         raise NotAllowed(N_("Hồ sơ đã có cơ quan chủ trì được chỉ định: không chỉ định lại."))
-    if note and (note := note.strip()):
-        from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
-        from complaints.services.intake import reason_names_denouncer
+    from complaints.services.intake import checked_trail_text
 
-        if reason_names_denouncer(case, note):  # kept in the trail (QA round 55)
-            raise ValidationFailed({"note": REASON_NAMES_DENOUNCER})
+    note = checked_trail_text(note, "note", case, None)  # kept in the trail (QA round 55)
     workflow.check_not_first_round_holder(case, lead, "agency_code")
     workflow.move_to_lead(case, lead, actor, today, note, now)
     if escalation.acknowledged_at is None and actor is not None:

@@ -11,7 +11,6 @@ from datetime import date
 from sqlalchemy import select
 
 from complaints.domain import states
-from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, Escalation, User
@@ -30,12 +29,12 @@ def _require_inspector(actor: User) -> None:
 def _note(case: Case | None, note: str | None, field_name: str, message: str) -> str:
     """The inspector's text, kept in the case's trail and sent to the agency's heads: it
     may not name a denouncer (readers of the trail may not know them; QA round 53)."""
-    text = (note or "").strip()
-    if not text:
-        raise ValidationFailed({field_name: message})
-    if case is not None and intake.reason_names_denouncer(case, text):
-        raise ValidationFailed({field_name: REASON_NAMES_DENOUNCER})
-    return text[:4000]
+    if case is None:
+        text = workflow.optional_text(note, field_name)
+        if text is None:
+            raise ValidationFailed({field_name: message})
+        return text[:4000]
+    return intake.checked_trail_text(note, field_name, case, message)
 
 
 # What the agency's heads are told, in each head's language (%s: the tracking code).
@@ -148,12 +147,8 @@ def set_lead(case: Case, agency_code: str, note: str, actor: User, now, today: d
     _require_inspector(actor)
     workflow.hold(case)
     lead, problem = _lead(agency_code)
-    note = (note or "").strip()[:4000]
     errors = {"agency_code": problem} if problem else {}
-    if not note:
-        errors["note"] = N_("Nêu lý do chỉ định.")
-    elif intake.reason_names_denouncer(case, note):
-        errors["note"] = REASON_NAMES_DENOUNCER
+    note = intake.trail_text(note, "note", errors, case, N_("Nêu lý do chỉ định."))
     if not errors and case.status in states.FINAL_STATUSES:
         errors["agency_code"] = FINISHED
     elif not errors and case.lead_agency_id == lead.id:  # sent twice: nothing to do again

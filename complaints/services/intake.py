@@ -139,8 +139,7 @@ def reissue_pin(case: Case, reason: str | None, actor: User, now: datetime) -> s
     if not can_add_petition(actor, case):
         raise NotAllowed(N_("Chỉ bộ phận đã tiếp nhận đơn được cấp lại mã PIN."))
     errors: dict[str, str] = {}
-    text = trail_text(reason, "reason", errors, case, N_("Nêu lý do cấp lại mã PIN."),
-                      N_("Nội dung quá dài (tối đa %(n)s ký tự).", n=REASON_MAX))
+    text = trail_text(reason, "reason", errors, case, N_("Nêu lý do cấp lại mã PIN."))
     if errors:
         raise ValidationFailed(errors)
     pin = new_pin()
@@ -919,17 +918,22 @@ def reason_names_denouncer(case: Case, reason: str | None, people=()) -> bool:
     return names_denouncer(reason, [*signed, *people])
 
 
+TEXT_TOO_LONG = N_("Nội dung quá dài (tối đa %(n)s ký tự).", n=REASON_MAX)
+
+
 def trail_text(value: str | None, field: str, errors: dict, case: Case, missing,
-               too_long, people=()) -> str | None:
-    """A required text kept in the case's trail (a correction's reason, an urging's note),
-    cleaned; or None with the message in `errors[field]`: blank (`missing`), control
-    characters, longer than REASON_MAX (`too_long`), or naming a denouncer of the case
+               too_long=TEXT_TOO_LONG, people=(), limit: int = REASON_MAX) -> str | None:
+    """A text kept in the case's trail (a correction's reason, an urging's note, a routing's
+    override), cleaned; or None with the message in `errors[field]`: blank (`missing`; with
+    `missing=None` the text is optional and blank is None without an error), control
+    characters, longer than `limit` (`too_long`), or naming a denouncer of the case
     (reason_names_denouncer: the trail is read by people who may not know who denounced)."""
     if blank(value):
-        errors[field] = missing
+        if missing is not None:
+            errors[field] = missing
     elif has_control(value):
         errors[field] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
-    elif len(value.strip()) > REASON_MAX:
+    elif len(value.strip()) > limit:
         errors[field] = too_long
     elif reason_names_denouncer(case, value, people):
         errors[field] = REASON_NAMES_DENOUNCER
@@ -938,13 +942,22 @@ def trail_text(value: str | None, field: str, errors: dict, case: Case, missing,
     return None
 
 
+def checked_trail_text(value: str | None, field: str, case: Case, missing) -> str | None:
+    """trail_text for a service refusing at the first problem: raises ValidationFailed."""
+    errors: dict[str, str] = {}
+    text = trail_text(value, field, errors, case, missing)
+    if errors:
+        raise ValidationFailed(errors)
+    return text
+
+
 def correct_history(case: Case, petition_id: int, history: str | None, reason: str | None,
                     actor: User, now: datetime) -> Petition:
     """Correct what a letter says of the matter's history (02/XLD columns 18–24), typed or
     derived wrongly at intake. An entry correction, not a new fact: the reports count the
     corrected value for every period; the audit trail keeps the old one and the reason.
     Permission is the caller's (permissions.can_add_petition: the desk that received it)."""
-    from complaints.services.workflow import hold, optional_text  # workflow imports us
+    from complaints.services.workflow import hold  # workflow imports us
 
     hold(case)
     petition = next((p for p in case.petitions if p.id == petition_id), None)
@@ -962,17 +975,9 @@ def correct_history(case: Case, petition_id: int, history: str | None, reason: s
                        joined=case.tracking_code)
     elif history == petition.history:
         errors["history"] = N_("Lịch sử vụ việc của đơn này đã là giá trị đã chọn.")
-    try:
-        reason = optional_text(reason, "reason")
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    else:
-        if reason is None:
-            errors["reason"] = N_("Nêu lý do sửa (căn cứ trong đơn hoặc hồ sơ).")
-        elif len(reason) > REASON_MAX:
-            errors["reason"] = N_("Lý do quá dài (tối đa %(n)s ký tự).", n=REASON_MAX)
-        elif reason_names_denouncer(case, reason):
-            errors["reason"] = REASON_NAMES_DENOUNCER
+    reason = trail_text(reason, "reason", errors, case,
+                        N_("Nêu lý do sửa (căn cứ trong đơn hoặc hồ sơ)."),
+                        N_("Lý do quá dài (tối đa %(n)s ký tự).", n=REASON_MAX))
     if errors:
         raise ValidationFailed(errors)
     before, petition.history = petition.history, history

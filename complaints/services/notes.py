@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_
 from complaints.models import AuditEvent, Case, User
 from complaints.permissions import can_note
@@ -32,8 +31,7 @@ def add_note(case: Case, note: str | None, actor: User, now: datetime) -> AuditE
     if not can_note(actor, case):
         raise NotAllowed(NOT_YOURS)
     errors: dict[str, str] = {}
-    text = intake.trail_text(note, "note", errors, case, N_("Nhập nội dung ghi chú."),
-                             N_("Nội dung quá dài (tối đa %(n)s ký tự).", n=REASON_MAX))
+    text = intake.trail_text(note, "note", errors, case, N_("Nhập nội dung ghi chú."))
     if errors:
         raise ValidationFailed(errors)
     return audit.record_case(case, EVENT, actor, now, {"note": text})

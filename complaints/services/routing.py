@@ -14,7 +14,6 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 
 from complaints.domain.catalog import KINDS
-from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
 from complaints.domain.messages import N_, Named
 from complaints.extensions import db
 from complaints.models import Agency, Case, Field, Locality, Routing, RoutingRule, User
@@ -236,11 +235,10 @@ def route_case(case: Case, agency_code: str, actor: User | None, now: datetime, 
     workflow.check_decision(case, "route", actor, today, decided_on=decided_on)
     workflow.routable_agency(agency_code)
     suggestion = suggestion_for(case)
-    override_reason = workflow.optional_text(override_reason, "override_reason") or ""
-    if intake.reason_names_denouncer(case, override_reason):
-        # QA round 52: kept in the routing and shown in the timeline to the receiving
-        # agency's staff, who may not know who denounced (as corrections' reasons).
-        raise ValidationFailed({"override_reason": REASON_NAMES_DENOUNCER})
+    # QA round 52: kept in the routing and shown in the timeline to the receiving agency's
+    # staff, who may not know who denounced (as corrections' reasons).
+    override_reason = intake.checked_trail_text(override_reason, "override_reason", case,
+                                                None) or ""
     returned = last_return(case)
     if returned is not None and returned.from_agency_id is not None and not override_reason:
         back = db.session.get(Agency, returned.from_agency_id)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from complaints.domain import states
-from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Case, Petition, User
@@ -56,8 +55,7 @@ def urge_holder(case: Case, petition_id: int, note: str | None, actor: User, now
     if case.agency_id is None or case.status not in _URGEABLE:
         raise states.InvalidTransition(ACTION, case.status)
     errors: dict[str, str] = {}
-    text = intake.trail_text(note, "note", errors, case, N_("Nêu nội dung đôn đốc."),
-                             N_("Nội dung quá dài (tối đa %(n)s ký tự).", n=REASON_MAX))
+    text = intake.trail_text(note, "note", errors, case, N_("Nêu nội dung đôn đốc."))
     on = decided_on or today
     if on > today:
         errors["decided_on"] = N_("Ngày đôn đốc không được ở tương lai.")

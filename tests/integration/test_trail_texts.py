@@ -1,0 +1,73 @@
+"""Every text kept in a case's trail goes through one check (intake.trail_text): blank where
+required, control characters, length, a denouncer's name. These pin the cases where the
+separate checks it replaced differed: an inspector's lead note used to be cut at 4,000
+characters without a word, an escalation's acknowledgement had no length limit, a
+routing's override reason took any length."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from complaints.domain.limits import REASON_MAX
+from complaints.extensions import db
+from complaints.models import Escalation
+from complaints.services import escalation, inspector_actions, routing, workflow
+from complaints.services.errors import ValidationFailed
+from tests.conftest import NOW, TODAY
+from tests.integration.agency_world import *  # noqa: F401,F403  (fixtures: world, routed)
+from tests.integration.agency_world import fresh
+from tests.integration.test_qa53_fixes import make_inspector
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
+TOO_LONG = "x" * (REASON_MAX + 1)
+
+
+def test_an_inspectors_lead_note_too_long_is_refused_not_cut(world, routed):
+    case = routed(accept=True)
+    inspector = make_inspector(world)
+    with pytest.raises(ValidationFailed) as refused:
+        inspector_actions.set_lead(fresh(case), "SO-XD", TOO_LONG, inspector, NOW, TODAY)
+    assert set(refused.value.errors) == {"note"}
+    db.session.rollback()
+    assert fresh(case).lead_agency_id is None
+
+
+def test_an_inspectors_urging_with_a_control_character_is_refused(world, routed):
+    case = routed(accept=True)
+    inspector = make_inspector(world)
+    with pytest.raises(ValidationFailed) as refused:
+        inspector_actions.urge(fresh(case), "Đề nghị\x07 giải quyết", inspector, NOW, TODAY)
+    assert set(refused.value.errors) == {"note"}
+
+
+def test_an_acknowledgement_note_has_the_trails_length_limit(world, routed):
+    case = routed(accept=False)
+    workflow.transfer(case, "SO-XD", "Sai thẩm quyền", world["head"], NOW, TODAY,
+                      decided_on=date(2026, 11, 21))
+    workflow.transfer(case, "SO-TNMT", "Sai thẩm quyền", world["other_head"], NOW, TODAY,
+                      decided_on=date(2026, 11, 22))
+    db.session.commit()
+    evasion = db.session.scalar(select(Escalation).where(Escalation.case_id == case.id))
+    assert evasion is not None
+    with pytest.raises(ValidationFailed) as refused:
+        escalation.acknowledge(evasion, "urge", TOO_LONG, world["province_head"], NOW)
+    assert set(refused.value.errors) == {"note"}
+    db.session.rollback()
+    assert db.session.get(Escalation, evasion.id).acknowledged_at is None
+    # A note of the right size is kept stripped.
+    escalation.acknowledge(db.session.get(Escalation, evasion.id), "urge",
+                           "  Đã đôn đốc Sở Tài nguyên  ", world["province_head"], NOW)
+    assert db.session.get(Escalation, evasion.id).action_note == "Đã đôn đốc Sở Tài nguyên"
+
+
+def test_a_routing_override_reason_too_long_is_refused(world, make_case):
+    case = make_case(actor=world["reception"])
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as refused:
+        routing.route_case(case, "SO-XD", world["reception"], NOW, TODAY,
+                           override_reason=TOO_LONG)
+    assert set(refused.value.errors) == {"override_reason"}
