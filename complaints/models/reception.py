@@ -76,4 +76,7 @@ class DeskSubmission(db.Model):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     reception_session_id: Mapped[int | None] = mapped_column(
         ForeignKey("reception_sessions.id"), index=True)
+    # The API's Idempotency-Key (services/idempotency.py): what the request asked for, so
+    # that the same key sent with another request is refused, not answered with this case.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_at_column()

@@ -27,6 +27,26 @@ _ERRORS = {
     503: ("The file could not be stored (disk full): nothing was saved", s.ErrorSchema),
 }
 
+_IDEMPOTENCY_PARAM = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "pattern": "^[\x21-\x7e]{1,255}$"},
+    "description": "A key of the client's choosing (e.g. a UUID), one per new request: the "
+                   "same request sent again with it (after a lost answer) opens nothing "
+                   "new and answers 200 with the case the first one opened or joined "
+                   "(header Idempotent-Replayed: true; the PIN went only with the first "
+                   "answer). The same key with another request is a 422."}
+
+
+def _replayable(op: dict) -> dict:
+    """An operation taking the Idempotency-Key header, and its replayed answer."""
+    op["parameters"] = [*op.get("parameters", []), _IDEMPOTENCY_PARAM]
+    op["responses"]["200"] = {
+        "description": "Sent again with its Idempotency-Key: the case as it is now",
+        "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}},
+        "content": {"application/json": {"schema": s.StaffCaseSchema}}}
+    return op
+
+
 _CODE_PARAM = {"in": "path", "name": "tracking_code", "required": True,
                "schema": {"type": "string"}, "description": "e.g. 2026-7KQ4M2XH"}
 
@@ -97,16 +117,17 @@ def build_spec() -> dict:
         "get": _operation("List the cases you may see", 200, s.CasePageSchema,
                           errors=(401, 422),
                           params=[{"in": "query", "schema": s.CaseListQuerySchema}]),
-        "post": _operation("Log a petition as a new case (reception)", 201,
-                           s.CreatedCaseSchema, body=s.CaseCreateSchema,
-                           errors=(400, 401, 403, 422)),
+        "post": _replayable(_operation("Log a petition as a new case (reception)", 201,
+                                       s.CreatedCaseSchema, body=s.CaseCreateSchema,
+                                       errors=(400, 401, 403, 422))),
     })
     spec.path(path=f"{PREFIX}/cases/{{tracking_code}}", operations={"get": _operation(
         "Read a case", 200, s.StaffCaseSchema, errors=(401, 404), params=[_CODE_PARAM])})
     spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/petitions", operations={
-        "post": _operation("Attach a later petition to the case (reception)", 201,
-                           s.StaffCaseSchema, body=s.AddPetitionSchema,
-                           errors=(400, 401, 403, 404, 422), params=[_CODE_PARAM])})
+        "post": _replayable(_operation("Attach a later petition to the case (reception)",
+                                       201, s.StaffCaseSchema, body=s.AddPetitionSchema,
+                                       errors=(400, 401, 403, 404, 422),
+                                       params=[_CODE_PARAM]))})
     spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/petitions/{{petition_id}}", operations={
         "patch": _operation("Correct a letter's history of the matter or its eligibility "
                             "for handling, with the reason (reception)", 200,

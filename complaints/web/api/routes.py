@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import abort, current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -46,6 +47,7 @@ from complaints.services import (
     attachments,
     audit,
     corrections,
+    idempotency,
     intake,
     notes,
     queries,
@@ -251,12 +253,42 @@ def list_localities():
 
 # --- Cases ---------------------------------------------------------------------------------------
 
+def _once(write):
+    """Run `write(raw body, token, digest)` once per Idempotency-Key: a request sent again
+    with the key it was first sent with answers the case it opened or joined (200, header
+    Idempotent-Replayed; the PIN only went with the first answer), and writes nothing."""
+    user, raw = api_user(), _body()
+    token = idempotency.token(request.headers.get(idempotency.HEADER), user.id, "api")
+    # The path is part of what was asked: the same key on another case is another request.
+    asked = idempotency.digest([request.path, raw])
+    earlier = idempotency.earlier_case(token, asked)
+    if earlier is None:
+        try:
+            return write(raw, token, asked)
+        except IntegrityError:
+            # The same request sent at the same moment: the first one's token is in now.
+            db.session.rollback()
+            earlier = idempotency.earlier_case(token, asked)
+            if earlier is None:
+                raise
+    case = db.session.get(Case, earlier)
+    if case is None or not can_view(user, case):
+        raise NotFound(case.tracking_code if case is not None else str(earlier))
+    response, status = _case_response(case, user)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response, status
+
+
 @bp.post("/cases")
 @token_required
 def create_case():
     """Log a new petition as a case (reception); routed at once when agency_code is given."""
+    return _once(_create_case)
+
+
+def _create_case(raw: dict, token: str | None, asked: str):
     user, now, today = api_user(), clock.now(), clock.today()
-    body = s.shared(s.CaseCreateSchema).load(_body())
+    body = s.shared(s.CaseCreateSchema).load(raw)
     data = intake.CaseData(
         kind=body["kind"], field_code=body["field"], subject=body["subject"],
         content=body["content"], locality_code=body["locality_code"],
@@ -265,6 +297,7 @@ def create_case():
         is_remote=body["is_remote"],
     )
     opened = intake.receive(data, user, now, today)
+    idempotency.record(token, opened.case_id, asked, now)
     if opened.copy is not None and not body["agency_code"]:
         return _created_response(opened, user)
     case = db.session.get(Case, opened.case_id)
@@ -344,16 +377,22 @@ def get_case(tracking_code: str):
 @token_required
 def add_petition(tracking_code: str):
     """Attach a later petition on the same matter to the case (đơn trùng / nhiều lần)."""
-    user, now, today = api_user(), clock.now(), clock.today()
+    user = api_user()
     case = _visible_case(tracking_code, user)
     if not can_add_petition(user, case):
         raise NotAllowed(N_("Tài khoản %(username)s không được nhập thêm đơn vào hồ sơ %(code)s.",
                             username=user.username, code=tracking_code))
-    body = s.shared(s.AddPetitionSchema).load(_body())
-    petition = _petition_data(body, today)
-    petition.content = body["content"]
-    intake.add_petition(case, petition, user, now, today)
-    return _case_response(case, user, 201)
+
+    def write(raw: dict, token: str | None, asked: str):
+        now, today = clock.now(), clock.today()
+        body = s.shared(s.AddPetitionSchema).load(raw)
+        petition = _petition_data(body, today)
+        petition.content = body["content"]
+        intake.add_petition(case, petition, user, now, today)
+        idempotency.record(token, case.id, asked, now)
+        return _case_response(case, user, 201)
+
+    return _once(write)
 
 
 @bp.patch("/cases/<tracking_code>/petitions/<int:petition_id>")
