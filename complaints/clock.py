@@ -21,6 +21,12 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment
 
 
+def local_day(moment: datetime) -> date:
+    """The day in Vietnam of a stored time (UTC): 06:30 in Hà Nội is 23:30 UTC the day
+    before, and every day of the system is a Vietnamese one (QA round 58)."""
+    return as_utc(moment).astimezone(LOCAL_TZ).date()
+
+
 def today() -> date:
     """Return today's date in Vietnam (a deadline's day ends at local midnight)."""
     return datetime.now(LOCAL_TZ).date()

@@ -216,6 +216,18 @@ DEFAULT_POLICIES: tuple[PolicyRule, ...] = tuple(
 )
 
 
+# A variant combining two facts, for a kind that has no rule for the pair, takes the rule of
+# either fact before the normal one: a denunciation has a "complex" rule but no remote-area
+# ones, and a complex denunciation from a remote commune is complex (QA round 58: it fell
+# back to "normal", and its extension as a complex case was refused).
+_COMBINED = {REMOTE_COMPLEX: (COMPLEX, REMOTE)}
+
+
+def fallbacks(variant: str) -> tuple[str, ...]:
+    """The variants tried in turn for a case of `variant`, ending with the normal one."""
+    return (variant, *_COMBINED.get(variant, ()), NORMAL)
+
+
 def select_policy(
     rules: Iterable[PolicyRule],
     stage: str,
@@ -224,9 +236,10 @@ def select_policy(
     variant: str,
     on: date,
 ) -> PolicyRule | None:
-    """Return the rule in force on `on` for the case, falling back to the "normal" variant."""
+    """Return the rule in force on `on` for the case, falling back (`fallbacks`) to the
+    variants it combines and then to the "normal" variant."""
     in_force = [r for r in _for_case(rules, stage, kind, round) if r.effective_from <= on]
-    for wanted in (variant, NORMAL):
+    for wanted in fallbacks(variant):
         matching = [r for r in in_force if r.variant == wanted]
         if matching:
             # The latest version in force wins (laws amended from 1 July 2026).
@@ -243,7 +256,7 @@ def first_day_in_force(
 ) -> date | None:
     """Return the first day `select_policy` finds a rule for such a case (None: never)."""
     days = [r.effective_from for r in _for_case(rules, stage, kind, round)
-            if r.variant in (variant, NORMAL)]
+            if r.variant in fallbacks(variant)]
     return min(days, default=None)
 
 

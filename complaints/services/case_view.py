@@ -84,10 +84,12 @@ EVENT_LABELS = {
     "deadline_recomputed": ("Tính lại thời hạn", "Deadline recomputed"),
     "escalated": ("Kiến nghị xử lý (cảnh báo)", "Escalated"),
     "escalation_acknowledged": ("Xác nhận kiến nghị xử lý", "Escalation acknowledged"),
-    "escalations_superseded": ("Kiến nghị xử lý hết hiệu lực (hồ sơ đã chuyển, trả lại "
-                               "hoặc có hạn mới)",
-                               "Escalations superseded (the case moved on or got a new due "
-                               "date)"),
+    "escalations_superseded": ("Kiến nghị xử lý hết hiệu lực (hồ sơ đã chuyển, trả lại, "
+                               "có hạn mới hoặc đã thực hiện trong hạn)",
+                               "Escalations superseded (the case moved on, got a new due "
+                               "date, or the step was taken in time)"),
+    "reminders_closed": ("Đóng nhắc việc: việc đã được thực hiện",
+                         "Reminders closed: the step was taken"),
     "mass_flag_cleared": ("Bỏ đánh dấu đơn đông người: không còn đủ số người đứng đơn sau "
                           "khi rút đơn",
                           "Mass-petition flag cleared: too few petitioners remain after "
@@ -170,6 +172,7 @@ DETAIL_LABELS = {
     "outcome": ("Kết quả", "Outcome"), "escalation": ("Số kiến nghị", "Escalation no."),
     "level": ("Mức", "Level"), "stage": ("Giai đoạn", "Stage"),
     "due_on": ("Hạn", "Due"), "as_of": ("Tính đến", "As of"),
+    "met_on": ("Ngày thực hiện", "Done on"),
     "suggested": ("Cơ quan đề xuất", "Suggested agency"),
     "agencies": ("Các cơ quan", "Agencies"), "why": ("Căn cứ", "Why"),
     "filing_reason": ("Lý do lưu đơn", "Reason for filing"),

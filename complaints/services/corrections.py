@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from complaints import clock
 from complaints.domain import contacts
 from complaints.domain.catalog import INELIGIBLE_FILINGS
 from complaints.domain.confidentiality import names_denouncer
@@ -205,7 +206,7 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData | dict[str, 
         # denouncers only), and nothing names the case corrected through.
         if other.id != case.id:
             audit.record_case(other, "petitioner_corrected", actor, now, {"fields": changed})
-    today = today or now.date()
+    today = today or clock.local_day(now)
     for other in affected:  # the people behind a matter may have changed
         if other.status not in FINAL_STATUSES:
             escalation.check_patterns(other, actor, now, today)

@@ -612,6 +612,42 @@ def lapse_overtaken(case: Case, now: datetime, today: date | None) -> list[Escal
     return lapsed
 
 
+def lapse_met_in_time(case: Case, stage: str, now: datetime) -> list[Escalation]:
+    """Lapse the overdue steps of a stage met before they were due: a decision is dated as
+    signed, and one entered after the sweep raised "overdue" (an acceptance dated on its due
+    date, entered two days later) left the agency flagged, reminded every morning and
+    counted late by the scorecard (QA round 58). As lapse_overtaken, judged on the day the
+    stage was met: a step whose rung falls after it was never reached.
+
+    The stage's reminder (level 0) still open is closed too, not lapsed: it was right, and
+    the step is what answered it; reminded every morning, it asked for what was done."""
+    row = case.deadline(stage)
+    if case.id is None or row is None or row.met_on is None:
+        return []
+    steps = deadlines.ladder()
+    dates = steps.dates(get_calendar(), row.due_on)
+    standing = [e for e in db.session.scalars(
+        select(Escalation).where(Escalation.case_id == case.id,
+                                 Escalation.lapsed_at.is_(None),
+                                 Escalation.stage == stage)
+        .order_by(Escalation.id)) if e.started_on == row.start_on]
+    reminders = [e for e in standing if e.level < 1 and e.acknowledged_at is None]
+    for e in reminders:
+        e.acknowledged_at, e.acknowledged_by_id = now, None
+        e.action_taken, e.action_note = rules.SUPERSEDED, None
+    if reminders:
+        audit.record_case(case, "reminders_closed", None, now, {
+            "escalation": [e.id for e in reminders], "stage": [stage], "met_on": row.met_on})
+        db.session.flush()
+    lapsed = [e for e in standing if rules.overdue_lapsed(e.level, dates, steps, row.met_on)]
+    if not lapsed:
+        return []
+    _supersede(case, lapsed, now, {"met_on": row.met_on}, rules.LAPSE_OVERTAKEN)
+    deadlines.refresh_attention(case)
+    db.session.flush()
+    return lapsed
+
+
 def _supersede(case: Case, lapsed: list[Escalation], now: datetime,
                data: dict, why: str) -> list[Escalation]:
     """Mark ladder escalations lapsed (`why`: rules.LAPSE_REASONS), close the open ones as

@@ -27,6 +27,7 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
 
+from complaints import clock
 from complaints.domain import contacts
 from complaints.domain import escalation as rules
 from complaints.domain.messages import N_
@@ -155,7 +156,7 @@ def _ended_on(case: Case, last: datetime | None) -> date:
     (`last`, from _last_changes)."""
     days = [d for d in (case.closed_on, case.resolved_on, case.received_on) if d]
     if last is not None:
-        days.append(last.date())
+        days.append(clock.local_day(last))
     return max(days)
 
 

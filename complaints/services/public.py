@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from complaints import clock
 from complaints.domain import appeal, contacts, states
 from complaints.domain.catalog import KINDS
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
@@ -425,7 +426,8 @@ def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
                                     if row.action in LEAD_EVENTS})
     events = []
     for row, data in rows:
-        on = _day(data.get("on")) or _day(data.get("received_on")) or row.created_at.date()
+        on = (_day(data.get("on")) or _day(data.get("received_on"))
+              or clock.local_day(row.created_at))
         item = PublicEvent(event=RECEPTION_EVENTS.get(row.action, row.action), on=on)
         if row.action in ("routed", "transferred"):
             item.agency = _agency_name(agencies.get(data.get("to") or ""), lang)

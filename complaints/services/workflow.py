@@ -224,11 +224,15 @@ def _move(case: Case, action: str, actor: User | None, to: Agency | None, on: da
 
 
 def _finish(case: Case, action: str, actor: User | None, now: datetime,
-            data: dict) -> AuditEvent:
+            data: dict, met: str | None = None) -> AuditEvent:
+    """Record the step; `met`: the stage it completed (its overdue steps raised after the
+    date it was met lapse: a decision entered after the sweep, dated in time)."""
     deadlines.refresh_attention(case)
     db.session.flush()
     event = audit.record_case(case, action, actor, now, {"status": case.status, **data})
     escalation.lapse_ended(case, now)  # after the step's own event: it is what ended them
+    if met is not None:
+        escalation.lapse_met_in_time(case, met, now)
     # Citizens who gave an e-mail hear of each new status (deduplicated per status).
     notifications.queue_status_change(case, now)
     return event
@@ -257,7 +261,8 @@ def route(case: Case, agency_code: str, actor: User | None, now: datetime, today
     deadlines.meet(case, "handling", on)
     deadlines.set_deadline(case, "acceptance", on)
     _finish(case, "routed", actor, now, {"to": agency.code, "reason": reason, "on": on,
-                                         **({"basis": basis} if basis else {})})
+                                         **({"basis": basis} if basis else {})},
+            met="handling")
     # After a return: acceptance starts again.
     escalation.supersede_ended(case, now, restarted=("acceptance",))
     escalation.check_evasion(case, actor, now, today)  # đùn đẩy: escalate at once
@@ -281,7 +286,7 @@ def _close_at_reception(case: Case, action: str, outcome: str, actor, now, today
                 petition.filing_reason = extra["filing_reason"]
     case.status = new_status
     deadlines.meet(case, "handling", on)
-    _finish(case, action, actor, now, {"reason": reason, "on": on, **extra})
+    _finish(case, action, actor, now, {"reason": reason, "on": on, **extra}, met="handling")
     return case
 
 
@@ -324,7 +329,7 @@ def accept(case: Case, actor, now, today, decided_on=None) -> Case:
     # Extensions are allowed per resolution deadline: an earlier agency's (dropped on the
     # transfer, return or lead designation) do not count against this one.
     case.extension_count = 0
-    _finish(case, "accepted", actor, now, {"on": on})
+    _finish(case, "accepted", actor, now, {"on": on}, met="acceptance")
     return case
 
 
@@ -346,7 +351,8 @@ def refuse(case: Case, reason: str, actor, now, today, decided_on=None,
     case.status = new_status
     deadlines.meet(case, "acceptance", on)
     _finish(case, "refused", actor, now, {"reason": reason, "on": on,
-                                          **({"refusal_ground": ground} if ground else {})})
+                                          **({"refusal_ground": ground} if ground else {})},
+            met="acceptance")
     return case
 
 
@@ -583,7 +589,8 @@ def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor,
     deadlines.meet(case, "resolution", on)
     case.flag_overdue = False
     _finish(case, "resolved", actor, now, {"outcome": outcome, "decision": decision_number,
-                                           "on": on, "on_time": case.resolved_on_time})
+                                           "on": on, "on_time": case.resolved_on_time},
+            met="resolution")
     return case
 
 
