@@ -350,8 +350,9 @@ def localise(items: list[notifications.InboxItem], lang: str) -> list[notificati
 def remind_unacknowledged(today: date, now: datetime) -> int:
     """Remind the leaders of agencies with escalations still unacknowledged, once a day.
 
-    One in-app message (and one e-mail) per person listing their agency's open
-    escalations, however many there are; returns how many messages were queued.
+    One in-app message per person (no e-mail: each escalation was e-mailed when raised)
+    listing their agency's open escalations, however many there are; returns how many
+    messages were queued.
     """
     e = Escalation.__table__.c
     due = and_open = (e.acknowledged_at.is_(None), e.as_of < today,
