@@ -383,6 +383,16 @@ def _message(note: Notification) -> EmailMessage:
     return message
 
 
+def permanent(exc: BaseException) -> bool:
+    """Will sending this message fail the same way next time? A refused address, or a 5xx
+    answer to the message itself (552 too large, 554 refused as spam): retried every six
+    hours for ever, such a message kept the health check "degraded" (QA round 58). A 4xx
+    asks to try later; a refused connection or sign-in is the server's, not the message's."""
+    if isinstance(exc, PERMANENT_ERRORS):
+        return True
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+
+
 def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: int = 200,
                    commit: Callable[[], None] | None = None) -> DeliveryReport:
     """Send the due e-mails of the outbox, one at a time; retry failures with backoff.
@@ -407,10 +417,14 @@ def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: i
                 if connection is None:
                     connection = factory()
                 connection.send_message(_message(note))
-            except PERMANENT_ERRORS as exc:
-                note.status, note.last_error = "failed", str(exc)[:2000]
-                report.failed += 1
             except (OSError, smtplib.SMTPException) as exc:
+                if permanent(exc):
+                    note.status, note.last_error = "failed", str(exc)[:2000]
+                    report.failed += 1
+                    db.session.flush()
+                    if commit:
+                        commit()
+                    continue
                 note.next_attempt_at = now + backoff(note.attempts)
                 note.last_error = str(exc)[:2000] or type(exc).__name__
                 report.deferred += 1

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from complaints import jobs
+from complaints.clock import as_utc
 from complaints.extensions import db
 from complaints.models import JobRun, Notification
 from complaints.services import notifications
@@ -83,6 +84,33 @@ def test_refused_recipient_is_failed_not_retried(app):
     report = notifications.deliver_outbox(NOW, Refusing(down=0))
     assert report.failed == 1
     assert db.session.scalars(select(Notification)).one().status == "failed"
+
+
+def test_a_message_the_server_refuses_for_good_is_failed_and_the_next_one_sent(app):
+    """A 5xx answer to the message (554 refused as spam) fails it for good (QA round 58:
+    it was retried every six hours for ever); the server is up, so the next one goes. A
+    4xx to the message is the server asking to try later: deferred."""
+    for key, to in (("spam", "a@example.vn"), ("fine", "b@example.vn"),
+                    ("later", "c@example.vn")):
+        notifications.queue(key, "T", "N", NOW, email_to=to, in_app=False)
+
+    class Picky(FakeSMTP):
+        def send_message(self, message):
+            if message["To"] == "a@example.vn":
+                raise smtplib.SMTPDataError(554, b"5.7.1 Message rejected as spam")
+            if message["To"] == "c@example.vn":
+                raise smtplib.SMTPDataError(451, b"4.3.0 Try again later")
+            super().send_message(message)
+
+    smtp = Picky(down=0)
+    report = notifications.deliver_outbox(NOW, smtp)
+    assert (report.failed, report.sent, report.deferred) == (1, 1, 1)
+    by_to = {n.email_to: n for n in db.session.scalars(select(Notification))}
+    assert by_to["a@example.vn"].status == "failed"
+    assert "rejected" in by_to["a@example.vn"].last_error
+    assert by_to["b@example.vn"].status == "sent"
+    later = by_to["c@example.vn"]
+    assert later.status == "pending" and as_utc(later.next_attempt_at) > NOW
 
 
 def test_citizen_gets_status_changes_of_own_case_only(make_case):
