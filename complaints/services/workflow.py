@@ -181,9 +181,23 @@ REASON_REQUIRED = {"refuse": N_("Nêu lý do không thụ lý."),
                    "withdraw": N_("Nêu nội dung đơn rút.")}
 
 
-def check_reason(action: str, reason: str | None) -> str:
+# The decisions whose reason an agency's head types and the trail keeps: checked as every
+# text of the trail (intake.trail_text), a denouncer's name included. The case moves on
+# to the desk or another agency, whose staff read the trail and may not know who denounced.
+# A withdrawal's content is the citizen's own letter, which may well name its author.
+TRAIL_REASONS = ("refuse",)
+
+
+def check_reason(action: str, reason: str | None, case: Case | None = None) -> str:
     """Refuse the reason of `action` as the action would; return it cleaned."""
+    if case is not None and action in TRAIL_REASONS:
+        return _trail_reason(case, reason, REASON_REQUIRED[action])
     return _require(reason, "reason", REASON_REQUIRED[action])
+
+
+def _trail_reason(case: Case, reason: str | None, missing: str) -> str:
+    """A required reason kept in the case's trail (see TRAIL_REASONS)."""
+    return intake.checked_trail_text(reason, "reason", case, missing)
 
 
 def _repeats_last_extension(case: Case, stage: str, days: int, reason: str,
@@ -344,7 +358,7 @@ def refuse(case: Case, reason: str, actor, now, today, decided_on=None,
     """Refuse to accept with written reasons (không thụ lý), citing the law's ground
     (catalog.REFUSAL_GROUNDS_BY_KIND; the API may leave it out)."""
     hold(case)
-    reason = check_reason("refuse", reason)
+    reason = check_reason("refuse", reason, case)
     check_refusal_ground(case, ground)
     new_status = _transition(case, "refuse", actor)
     on = _decision_date(decided_on, today, case, "refuse")
@@ -380,7 +394,7 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
     decision, which is what opens its extensions (Law on Denunciations Art. 30).
     """
     hold(case)
-    reason = _require(reason, "reason", N_("Nêu lý do gia hạn."))
+    reason = _trail_reason(case, reason, N_("Nêu lý do gia hạn."))
     _transition(case, "extend", actor)
     if complexity:
         if case.kind != "denunciation" or complexity not in deadlines.DECLARED_VARIANTS:
@@ -419,7 +433,7 @@ def check_extend_handling(case: Case, days: int, reason: str, actor,
     confirms first); return the reason and the decision's date."""
     # QA round 52: the timeline shows it to the agency the case is routed to, whose staff
     # may not know who denounced (as corrections' reasons).
-    reason = intake.checked_trail_text(reason, "reason", case, N_("Nêu lý do gia hạn."))
+    reason = _trail_reason(case, reason, N_("Nêu lý do gia hạn."))
     _transition(case, "extend_handling", actor)
     row = case.deadline("handling")
     if row is None or row.met_on is not None:
@@ -461,7 +475,7 @@ def check_return(case: Case, reason: str, suggested_agency_code: str, actor, tod
                  decided_on=None) -> tuple[str, Agency, str, date]:
     """Refuse a return as `return_case` would, changing nothing (the page confirms first);
     return the reason, the suggested agency, the new status and the decision's date."""
-    reason = _require(reason, "reason", N_("Nêu lý do trả lại đơn."))
+    reason = _trail_reason(case, reason, N_("Nêu lý do trả lại đơn."))
     suggested = _agency(suggested_agency_code, "suggested_agency_code")
     new_status = _transition(case, "return", actor)
     if case.lead_agency_id is not None and case.lead_agency_id == case.agency_id:
@@ -519,7 +533,7 @@ def check_transfer(case: Case, to_agency_code: str, reason: str, actor, today,
                    decided_on=None) -> tuple[str, Agency, str, date]:
     """Refuse a transfer as `transfer` would, changing nothing (the page confirms first);
     return the reason, the receiving agency, the new status and the decision's date."""
-    reason = _require(reason, "reason", N_("Nêu lý do chuyển đơn."))
+    reason = _trail_reason(case, reason, N_("Nêu lý do chuyển đơn."))
     to = _agency(to_agency_code, "to_agency_code")
     new_status = _transition(case, "transfer", actor)
     if case.lead_agency_id is not None and case.lead_agency_id == case.agency_id:
@@ -698,7 +712,7 @@ def check_suspend(case: Case, reason: str, actor, today,
                   decided_on=None) -> tuple[str, str, date]:
     """Refuse a suspension as `suspend` would, changing nothing (the page confirms first);
     return the reason, the new status and the decision's date."""
-    reason = _require(reason, "reason", N_("Nêu lý do tạm đình chỉ."))
+    reason = _trail_reason(case, reason, N_("Nêu lý do tạm đình chỉ."))
     new_status = _transition(case, "suspend", actor)
     return reason, new_status, _decision_date(decided_on, today, case, "suspend")
 

@@ -71,3 +71,29 @@ def test_a_routing_override_reason_too_long_is_refused(world, make_case):
         routing.route_case(case, "SO-XD", world["reception"], NOW, TODAY,
                            override_reason=TOO_LONG)
     assert set(refused.value.errors) == {"override_reason"}
+
+
+@pytest.mark.parametrize("step", ["transfer", "return", "suspend", "refuse", "extend"])
+def test_a_heads_reason_naming_the_denouncer_is_refused(world, routed, step):
+    """The head's reason goes with the case to the desk or the next agency, whose staff
+    read the trail and may not know who denounced: refused as the desk's reasons are."""
+    case = routed(kind="denunciation", accept=step in ("suspend", "extend"))
+    name = case.petitions[0].signers[0].petitioner.full_name
+    reason = f"Theo lời ông {name}, người tố cáo"
+    head, on = world["head"], date(2026, 11, 24)
+    calls = {
+        "transfer": lambda: workflow.transfer(case, "SO-XD", reason, head, NOW, TODAY,
+                                              decided_on=on),
+        "return": lambda: workflow.return_case(case, reason, "SO-XD", head, NOW, TODAY,
+                                               decided_on=on),
+        "suspend": lambda: workflow.suspend(case, reason, head, NOW, TODAY, decided_on=on),
+        "refuse": lambda: workflow.refuse(case, reason, head, NOW, TODAY, decided_on=on),
+        "extend": lambda: workflow.extend(case, 30, reason, head, NOW, TODAY,
+                                          decided_on=on, complexity="complex"),
+    }
+    status = case.status
+    with pytest.raises(ValidationFailed) as refused:
+        calls[step]()
+    assert set(refused.value.errors) == {"reason"}
+    db.session.rollback()
+    assert fresh(case).status == status

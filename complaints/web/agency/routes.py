@@ -505,7 +505,7 @@ def _check(action: str, case: Case, form, today) -> None:
                                   data.get("note"), actor, today)
     elif action in DATE_CHECKED:
         if action in workflow.REASON_REQUIRED:  # an invisible reason, refused only once
-            workflow.check_reason(action, data.get("reason"))  # confirmed (QA round 13)
+            workflow.check_reason(action, data.get("reason"), case)  # confirmed (QA 13)
         if action == "refuse":
             workflow.check_refusal_ground(case, data.get("ground"))
         workflow.check_decision(case, action, actor, today, decided_on=data.get("decided_on"))
