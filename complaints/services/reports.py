@@ -576,6 +576,9 @@ def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
     sheet.append(cells(["", text["total"]] + [report.total.get(c.code, 0) for c in columns],
                        bold))
     sheet.append([])
+    # The head's place-and-date line, above "THỦ TRƯỞNG ĐƠN VỊ" as on the page (QA round
+    # 57: the workbook, and the five-form pack that writes the same sheets, left it out).
+    sheet.append(cells([""] * (len(columns) + 1) + [text["place_date"]]))
     sheet.append(cells(["", text["preparer"]] + [""] * (len(columns) - 1) + [text["head"]],
                        bold))
     sheet.append(cells(["", text["sign"]] + [""] * (len(columns) - 1) + [text["sign_seal"]]))
@@ -586,11 +589,13 @@ SHEET_TEXT = {
     "vi": {"form": "Biểu số", "no": "STT", "unit": "Đơn vị", "total": "Tổng cộng",
            "preparer": "NGƯỜI LẬP BIỂU", "head": "THỦ TRƯỞNG ĐƠN VỊ",
            "sign": "(Ký, ghi rõ họ tên)", "sign_seal": "(Ký, ghi rõ họ tên, đóng dấu)",
+           "place_date": "…, ngày … tháng … năm …",
            "range": "Số liệu tính từ ngày {start} đến ngày {end}"},
     # As the report page words them (complaints/translations, en).
     "en": {"form": "Form no.", "no": "No.", "unit": "Unit", "total": "Grand total",
            "preparer": "PREPARED BY", "head": "HEAD OF UNIT",
            "sign": "(Signature and full name)", "sign_seal": "(Signature, full name and seal)",
+           "place_date": "…, day … month … year …",
            "range": "Figures from {start} to {end}"},
 }
 
