@@ -10,7 +10,8 @@ changed. Where a later move overwrote the state (a return clears a routing, a tr
 drops the resolution deadline), the routing history says what held at the period's end
 (services/report_history.py).
 
-- Petitions (02/XLD) belong to the unit whose desk logged their case; carried over when
+- Petitions (02/XLD) belong to the unit that received them: the agency whose reception
+  session took the letter, else the unit whose desk logged their case; carried over when
   received before the period and not handled before it; handled when their handling as
   of the period's end falls in the period (routed inside the system = within competence,
   by kind; guided; forwarded outside; filed, joined to an existing case, or withdrawn by
@@ -418,12 +419,22 @@ MEASURES: dict[str, Measure] = {
 }
 
 
+# The reception session a letter was received at (its own name: the reception base reads
+# ReceptionSession itself).
+_LETTER_SESSION = aliased(ReceptionSession)
+
+
 def _base_query(base: str, unit_ids: list[int]):
     """Return (unit column, select-from builder) for a measure's base."""
     if base == "petition":
-        unit = Case.reception_agency_id
+        # The unit that received the letter: the agency whose reception session took it,
+        # else the desk that logged its case (QA round 57: a later letter handed in at a
+        # department's session was the desk's, which never had it).
+        unit = func.coalesce(_LETTER_SESSION.agency_id, Case.reception_agency_id)
         return unit, lambda cols: select(*cols).select_from(Petition).join(
-            Case, Case.id == Petition.case_id).where(unit.in_(unit_ids))
+            Case, Case.id == Petition.case_id).outerjoin(
+            _LETTER_SESSION, _LETTER_SESSION.id == Petition.reception_session_id).where(
+            unit.in_(unit_ids))
     if base == "reception":
         unit = ReceptionSession.agency_id
         return unit, lambda cols: select(*cols).where(unit.in_(unit_ids))
