@@ -121,17 +121,28 @@ def _petition_counts(case_ids: set[int], end: date) -> dict[int, int]:
         .group_by(Petition.case_id)).all())
 
 
+def _urged_later(e):
+    """SQL: the letter was urged on (đôn đốc) after `e`. An urging replaces only a joined
+    letter's handling (urging.urge_holder), and a letter is joined on the day it is
+    received (intake.add_petition): until the urging it was joined, filed (QA round 57: an
+    urging after the cut-off turned a closed period's filed letter into a pending one)."""
+    return and_(Petition.handling_outcome == "urged", Petition.handled_on > e)
+
+
 def _handled_on(e):
     """The day the petition's handling in force at the end of `e` was decided (NULL:
     pending then). Its handling now holds if decided by then: a later return would have
-    cleared it. Otherwise a routing by then may have been undone since (report_history)."""
+    cleared it. An urging since replaced the joining of its receipt day. Otherwise a
+    routing by then may have been undone since (report_history)."""
     return case((Petition.handled_on <= e, Petition.handled_on),
+                (_urged_later(e), Petition.received_on),
                 else_=report_history.routed_as_of(e))
 
 
 def _outcome_as_of(e):
     """The petition's handling outcome in force at the end of `e` (NULL: pending then)."""
     return case((Petition.handled_on <= e, Petition.handling_outcome),
+                (_urged_later(e), literal("joined")),
                 (report_history.routed_as_of(e).is_not(None), literal("routed")),
                 else_=None)
 
