@@ -166,15 +166,34 @@ def _routed_within(e, unit_ids):
     return func.coalesce(report_history.routed_to_as_of(e), unit_ids[0]).in_(unit_ids)
 
 
+def _anonymous_denunciation(e):
+    """SQL: a denunciation none of whose letters received by `e` is eligible for handling
+    (workflow.anonymous_denunciation): it is not handled as a denunciation (domain.md, Law
+    on Denunciations Art. 25), so a routing passes it on rather than within competence."""
+    letter = aliased(Petition)
+    return and_(Case.kind == "denunciation", ~exists().where(
+        letter.case_id == Case.id, letter.received_on <= e, letter.eligible.is_(True),
+        or_(letter.filing_reason.is_(None),
+            letter.filing_reason.not_in(sorted(INELIGIBLE_FILINGS)))))
+
+
 def _kind_in(*kinds):
-    return lambda s, e, unit_ids: and_(_handled_as(*_OURS)(s, e), Case.kind.in_(kinds),
-                                       _routed_within(e, unit_ids))
+    def where(s, e, unit_ids):
+        condition = and_(_handled_as(*_OURS)(s, e), Case.kind.in_(kinds),
+                         _routed_within(e, unit_ids))
+        # QA round 57: column 8 counted an anonymous letter as a denunciation within
+        # competence; routed on, it is passed on (column 12, _transferred).
+        return and_(condition, ~_anonymous_denunciation(e)) if "denunciation" in kinds \
+            else condition
+    return where
 
 
 def _transferred(s, e, unit_ids):
-    """Forwarded outside the system, or routed to an agency outside the report's units."""
+    """Forwarded outside the system, or routed to an agency outside the report's units, or
+    an anonymous denunciation routed anywhere (passed on for inspection, not handled)."""
     return or_(_handled_as("forwarded")(s, e), and_(
-        _handled_as(*_OURS)(s, e), ~_routed_within(e, unit_ids)))
+        _handled_as(*_OURS)(s, e),
+        or_(~_routed_within(e, unit_ids), _anonymous_denunciation(e))))
 
 
 def _outcome(*codes):
