@@ -207,13 +207,13 @@ def clean_figures(figures: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
     # officials of no people were recorded, and 03/GQKN col 23 exceeded col 22); only a
     # people figure refused itself spares this second message.
     officials = values.get("officials_disciplined") or 0
-    if "people_disciplined" in errors or officials <= (values.get("people_disciplined") or 0):
-        pass
-    elif "people_disciplined" in values:
-        errors["officials_disciplined"] = N_(
-            "Số cán bộ, công chức không được lớn hơn số người kiến nghị xử lý kỷ luật.")
-    else:
-        errors["officials_disciplined"] = N_(
-            "Nhập số người kiến nghị xử lý kỷ luật: số cán bộ, công chức là một phần của "
-            "số đó.")
+    people = values.get("people_disciplined")
+    if "people_disciplined" not in errors and officials > (people or 0):
+        if people is not None:
+            errors["officials_disciplined"] = N_(
+                "Số cán bộ, công chức không được lớn hơn số người kiến nghị xử lý kỷ luật.")
+        else:
+            errors["officials_disciplined"] = N_(
+                "Nhập số người kiến nghị xử lý kỷ luật: số cán bộ, công chức là một phần "
+                "của số đó.")
     return values, errors
