@@ -483,7 +483,15 @@ def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS,
         actions.remove("extend_handling")
     if "enforce" in actions and not _has_something_to_enforce(case):
         actions.remove("enforce")
+    if "accept" in actions and _anonymous_denunciation(case):
+        actions.remove("accept")  # the service refuses it (QA round 57)
     return actions
+
+
+def _anonymous_denunciation(case: Case) -> bool:
+    from complaints.services import workflow
+
+    return workflow.anonymous_denunciation(case)
 
 
 def _enforcement_state(case: Case):

@@ -155,18 +155,23 @@ def petition_counts(petitions: list[intake.CaseData | JoinedPetition],
     """The session's figures as the petitions recorded at it show them: a turn and its
     signers per petition, a new matter per case opened (a repeated one if its letter says
     the matter was raised before), a repeated one per case joined,
-    a delegation (đoàn đông người) per petition of 5 or more people. `saved`: the history
-    each new case's letter was written with, in order (a blank is derived at intake: a
-    second complaint's matter was decided before, QA round 33)."""
+    a delegation (đoàn đông người) per petition of 5 or more people, and a delegation's
+    matter once per matter, as the matters are: two delegations on one case joined are one
+    matter (QA round 57: counted per letter, they exceeded the matters received and the
+    session could not be recorded). `saved`: the history each new case's letter was
+    written with, in order (a blank is derived at intake: a second complaint's matter was
+    decided before, QA round 33)."""
     out = dict.fromkeys(COUNTS, 0)
     joined = set()
+    joined_by_delegations = set()
     written = iter(saved or ())
     for row in petitions:
         size = len(row.petition.petitioners)
         out["turns"] += 1
         out["people"] += size
-        if isinstance(row, JoinedPetition):
-            joined.add(row.tracking_code.strip().upper())
+        code = row.tracking_code.strip().upper() if isinstance(row, JoinedPetition) else None
+        if code is not None:
+            joined.add(code)
         elif (next(written) if saved is not None else row.petition.history) in (
                 None, histories.FIRST):
             out["matters_first"] += 1
@@ -175,8 +180,12 @@ def petition_counts(petitions: list[intake.CaseData | JoinedPetition],
         if size >= intake.GROUP_SIZE:
             out["delegations"] += 1
             out["delegation_people"] += size
-            out["delegation_matters"] += 1
+            if code is None:  # a case opened: a matter of its own
+                out["delegation_matters"] += 1
+            else:
+                joined_by_delegations.add(code)
     out["matters_repeated"] += len(joined)
+    out["delegation_matters"] += len(joined_by_delegations)
     return out
 
 

@@ -10,7 +10,8 @@ changed. Where a later move overwrote the state (a return clears a routing, a tr
 drops the resolution deadline), the routing history says what held at the period's end
 (services/report_history.py).
 
-- Petitions (02/XLD) belong to the unit whose desk logged their case; carried over when
+- Petitions (02/XLD) belong to the unit that received them: the agency whose reception
+  session took the letter, else the unit whose desk logged their case; carried over when
   received before the period and not handled before it; handled when their handling as
   of the period's end falls in the period (routed inside the system = within competence,
   by kind; guided; forwarded outside; filed, joined to an existing case, or withdrawn by
@@ -120,17 +121,28 @@ def _petition_counts(case_ids: set[int], end: date) -> dict[int, int]:
         .group_by(Petition.case_id)).all())
 
 
+def _urged_later(e):
+    """SQL: the letter was urged on (đôn đốc) after `e`. An urging replaces only a joined
+    letter's handling (urging.urge_holder), and a letter is joined on the day it is
+    received (intake.add_petition): until the urging it was joined, filed (QA round 57: an
+    urging after the cut-off turned a closed period's filed letter into a pending one)."""
+    return and_(Petition.handling_outcome == "urged", Petition.handled_on > e)
+
+
 def _handled_on(e):
     """The day the petition's handling in force at the end of `e` was decided (NULL:
     pending then). Its handling now holds if decided by then: a later return would have
-    cleared it. Otherwise a routing by then may have been undone since (report_history)."""
+    cleared it. An urging since replaced the joining of its receipt day. Otherwise a
+    routing by then may have been undone since (report_history)."""
     return case((Petition.handled_on <= e, Petition.handled_on),
+                (_urged_later(e), Petition.received_on),
                 else_=report_history.routed_as_of(e))
 
 
 def _outcome_as_of(e):
     """The petition's handling outcome in force at the end of `e` (NULL: pending then)."""
     return case((Petition.handled_on <= e, Petition.handling_outcome),
+                (_urged_later(e), literal("joined")),
                 (report_history.routed_as_of(e).is_not(None), literal("routed")),
                 else_=None)
 
@@ -154,15 +166,34 @@ def _routed_within(e, unit_ids):
     return func.coalesce(report_history.routed_to_as_of(e), unit_ids[0]).in_(unit_ids)
 
 
+def _anonymous_denunciation(e):
+    """SQL: a denunciation none of whose letters received by `e` is eligible for handling
+    (workflow.anonymous_denunciation): it is not handled as a denunciation (domain.md, Law
+    on Denunciations Art. 25), so a routing passes it on rather than within competence."""
+    letter = aliased(Petition)
+    return and_(Case.kind == "denunciation", ~exists().where(
+        letter.case_id == Case.id, letter.received_on <= e, letter.eligible.is_(True),
+        or_(letter.filing_reason.is_(None),
+            letter.filing_reason.not_in(sorted(INELIGIBLE_FILINGS)))))
+
+
 def _kind_in(*kinds):
-    return lambda s, e, unit_ids: and_(_handled_as(*_OURS)(s, e), Case.kind.in_(kinds),
-                                       _routed_within(e, unit_ids))
+    def where(s, e, unit_ids):
+        condition = and_(_handled_as(*_OURS)(s, e), Case.kind.in_(kinds),
+                         _routed_within(e, unit_ids))
+        # QA round 57: column 8 counted an anonymous letter as a denunciation within
+        # competence; routed on, it is passed on (column 12, _transferred).
+        return and_(condition, ~_anonymous_denunciation(e)) if "denunciation" in kinds \
+            else condition
+    return where
 
 
 def _transferred(s, e, unit_ids):
-    """Forwarded outside the system, or routed to an agency outside the report's units."""
+    """Forwarded outside the system, or routed to an agency outside the report's units, or
+    an anonymous denunciation routed anywhere (passed on for inspection, not handled)."""
     return or_(_handled_as("forwarded")(s, e), and_(
-        _handled_as(*_OURS)(s, e), ~_routed_within(e, unit_ids)))
+        _handled_as(*_OURS)(s, e),
+        or_(~_routed_within(e, unit_ids), _anonymous_denunciation(e))))
 
 
 def _outcome(*codes):
@@ -418,12 +449,22 @@ MEASURES: dict[str, Measure] = {
 }
 
 
+# The reception session a letter was received at (its own name: the reception base reads
+# ReceptionSession itself).
+_LETTER_SESSION = aliased(ReceptionSession)
+
+
 def _base_query(base: str, unit_ids: list[int]):
     """Return (unit column, select-from builder) for a measure's base."""
     if base == "petition":
-        unit = Case.reception_agency_id
+        # The unit that received the letter: the agency whose reception session took it,
+        # else the desk that logged its case (QA round 57: a later letter handed in at a
+        # department's session was the desk's, which never had it).
+        unit = func.coalesce(_LETTER_SESSION.agency_id, Case.reception_agency_id)
         return unit, lambda cols: select(*cols).select_from(Petition).join(
-            Case, Case.id == Petition.case_id).where(unit.in_(unit_ids))
+            Case, Case.id == Petition.case_id).outerjoin(
+            _LETTER_SESSION, _LETTER_SESSION.id == Petition.reception_session_id).where(
+            unit.in_(unit_ids))
     if base == "reception":
         unit = ReceptionSession.agency_id
         return unit, lambda cols: select(*cols).where(unit.in_(unit_ids))
@@ -576,6 +617,9 @@ def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
     sheet.append(cells(["", text["total"]] + [report.total.get(c.code, 0) for c in columns],
                        bold))
     sheet.append([])
+    # The head's place-and-date line, above "THỦ TRƯỞNG ĐƠN VỊ" as on the page (QA round
+    # 57: the workbook, and the five-form pack that writes the same sheets, left it out).
+    sheet.append(cells([""] * (len(columns) + 1) + [text["place_date"]]))
     sheet.append(cells(["", text["preparer"]] + [""] * (len(columns) - 1) + [text["head"]],
                        bold))
     sheet.append(cells(["", text["sign"]] + [""] * (len(columns) - 1) + [text["sign_seal"]]))
@@ -586,11 +630,13 @@ SHEET_TEXT = {
     "vi": {"form": "Biểu số", "no": "STT", "unit": "Đơn vị", "total": "Tổng cộng",
            "preparer": "NGƯỜI LẬP BIỂU", "head": "THỦ TRƯỞNG ĐƠN VỊ",
            "sign": "(Ký, ghi rõ họ tên)", "sign_seal": "(Ký, ghi rõ họ tên, đóng dấu)",
+           "place_date": "…, ngày … tháng … năm …",
            "range": "Số liệu tính từ ngày {start} đến ngày {end}"},
     # As the report page words them (complaints/translations, en).
     "en": {"form": "Form no.", "no": "No.", "unit": "Unit", "total": "Grand total",
            "preparer": "PREPARED BY", "head": "HEAD OF UNIT",
            "sign": "(Signature and full name)", "sign_seal": "(Signature, full name and seal)",
+           "place_date": "…, day … month … year …",
            "range": "Figures from {start} to {end}"},
 }
 

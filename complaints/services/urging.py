@@ -64,6 +64,8 @@ def urge_holder(case: Case, petition_id: int, note: str | None, actor: User, now
                                   on=f"{petition.received_on:%d/%m/%Y}")
     if errors:
         raise ValidationFailed(errors)
+    # What it replaces is known: joined on its receipt day. The reports read it back for a
+    # period that ended before the urging (reports._urged_later, QA round 57).
     petition.handling_outcome, petition.handled_on = "urged", on
     db.session.flush()
     event = audit.record_case(case, EVENT, actor, now, {

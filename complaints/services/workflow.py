@@ -34,6 +34,20 @@ from complaints.services.errors import NotAllowed, ValidationFailed
 logger = logging.getLogger(__name__)
 
 
+ANONYMOUS_DENUNCIATION = N_(
+    "Đơn tố cáo nặc danh hoặc mạo danh (không đơn nào của hồ sơ đủ điều kiện xử lý: thiếu "
+    "họ tên, địa chỉ người tố cáo) không được thụ lý giải quyết như tố cáo (Luật Tố cáo "
+    "Điều 25). Quyết định không thụ lý, hoặc trả lại bộ phận tiếp nhận để lưu đơn.")
+
+
+def anonymous_denunciation(case: Case) -> bool:
+    """A denunciation none of whose letters is eligible for handling: the desk ticks a
+    denunciation eligible only with each denouncer's name and address (intake's
+    denouncer_errors), so no denouncer is known. It is not handled as a denunciation
+    (domain.md, Law on Denunciations Art. 25): filed, or passed on for inspection."""
+    return case.kind == "denunciation" and not any(p.eligible_now for p in case.petitions)
+
+
 DESK_RESOLVES_NOTHING = N_("Bộ phận tiếp công dân chỉ tiếp nhận và chuyển đơn, không giải quyết "
                            "đơn: chọn cơ quan có thẩm quyền.")
 
@@ -336,6 +350,10 @@ def accept(case: Case, actor, now, today, decided_on=None) -> Case:
         # Sent there before this check existed: the law gives the second round above it.
         raise NotAllowed(N_(SECOND_ROUND_NOT_FIRST, agency=Named(case.agency.name,
                                                                  case.agency.name_en)))
+    if anonymous_denunciation(case):
+        # QA round 57: an anonymous letter was accepted, concluded and counted by 04/GQTC
+        # as a denunciation resolved.
+        raise NotAllowed(ANONYMOUS_DENUNCIATION)
     on = _decision_date(decided_on, today, case, "accept")
     case.status, case.accepted_on = new_status, on
     deadlines.meet(case, "acceptance", on)

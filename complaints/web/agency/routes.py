@@ -566,6 +566,8 @@ def _unavailable(action: str, case: Case) -> str | None:
     if action == "enforce" and not enforcement.has_something_to_enforce(case):
         return _("Quyết định / kết luận của hồ sơ này không có nội dung phải thi hành. "
                  "Hồ sơ không thay đổi.")
+    if action == "accept" and workflow.anonymous_denunciation(case):
+        return translate(workflow.ANONYMOUS_DENUNCIATION)
     return None
 
 
