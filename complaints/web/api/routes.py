@@ -260,7 +260,7 @@ def _once(write):
     user, raw = api_user(), _body()
     token = idempotency.token(request.headers.get(idempotency.HEADER), user.id, "api")
     # The path is part of what was asked: the same key on another case is another request.
-    asked = idempotency.digest([request.path, raw])
+    asked = idempotency.digest([request.path, raw]) if token is not None else ""
     earlier = idempotency.earlier_case(token, asked)
     if earlier is None:
         try:
