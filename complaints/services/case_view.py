@@ -172,7 +172,7 @@ DETAIL_LABELS = {
     "outcome": ("Kết quả", "Outcome"), "escalation": ("Số kiến nghị", "Escalation no."),
     "level": ("Mức", "Level"), "stage": ("Giai đoạn", "Stage"),
     "due_on": ("Hạn", "Due"), "as_of": ("Tính đến", "As of"),
-    "met_on": ("Ngày thực hiện", "Done on"),
+    "met_on": ("Ngày thực hiện", "Done on"), "left_on": ("Ngày chuyển đi", "Left on"),
     "suggested": ("Cơ quan đề xuất", "Suggested agency"),
     "agencies": ("Các cơ quan", "Agencies"), "why": ("Căn cứ", "Why"),
     "filing_reason": ("Lý do lưu đơn", "Reason for filing"),

@@ -648,6 +648,41 @@ def lapse_met_in_time(case: Case, stage: str, now: datetime) -> list[Escalation]
     return lapsed
 
 
+def running_stages(case: Case) -> list[tuple[str, date, date]]:
+    """The stages whose clock runs, as (stage, start, due): read before a move drops them,
+    for lapse_left_in_time."""
+    return [(row.stage, row.start_on, row.due_on) for row in case.deadlines
+            if row.met_on is None]
+
+
+def lapse_left_in_time(case: Case, left: list[tuple[str, date, date]], on: date,
+                       now: datetime) -> list[Escalation]:
+    """Lapse the overdue steps of the stages a return or transfer dated `on` ended (`left`:
+    running_stages before the move) that were raised for days after it: the agency no
+    longer held the case then. As an acceptance dated in time (lapse_met_in_time), a return
+    signed before the due date and entered after the sweep left the agency counted late
+    (QA round 60); lapsed "ended" by the move instead, the step still counted. Call after
+    the move's own event and before supersede_ended."""
+    steps, cal = deadlines.ladder(), get_calendar()
+    lapsed = []
+    for stage, start_on, due_on in left:
+        dates = steps.dates(cal, due_on)
+        lapsed += [e for e in db.session.scalars(
+            select(Escalation).where(Escalation.case_id == case.id,
+                                     Escalation.lapsed_at.is_(None),
+                                     Escalation.stage == stage,
+                                     Escalation.started_on == start_on,
+                                     Escalation.level >= 1)
+            .order_by(Escalation.id))
+            if rules.overdue_lapsed(e.level, dates, steps, on)]
+    if not lapsed:
+        return []
+    _supersede(case, lapsed, now, {"left_on": on}, rules.LAPSE_OVERTAKEN)
+    deadlines.refresh_attention(case)  # a stage restarted the same day climbs again
+    db.session.flush()
+    return lapsed
+
+
 def _supersede(case: Case, lapsed: list[Escalation], now: datetime,
                data: dict, why: str) -> list[Escalation]:
     """Mark ladder escalations lapsed (`why`: rules.LAPSE_REASONS), close the open ones as

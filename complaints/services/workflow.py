@@ -526,6 +526,7 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     # The trail names the agency the case leaves (the routings hold it too): the timeline
     # of a bounced case reads who sent it where (QA round 37).
     left = _agency_code(case.agency_id)
+    stages = escalation.running_stages(case)
     _move(case, "return", actor, None, on, reason, suggested)
     deadlines.keep_acceptance(case, on)
     case.status, case.agency_id, case.officer_id = new_status, None, None
@@ -541,6 +542,7 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     deadlines.set_deadline(case, "handling", on)
     _finish(case, "returned", actor, now, {"from": left, "reason": reason,
                                            "suggested": suggested.code, "on": on})
+    escalation.lapse_left_in_time(case, stages, on, now)
     # The returning agency's overdue steps are no longer its to act on.
     escalation.supersede_ended(case, now, restarted=("handling", "acceptance", "resolution"))
     escalation.check_evasion(case, actor, now, today)
@@ -569,6 +571,7 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
     reason, to, new_status, on = check_transfer(case, to_agency_code, reason, actor, today,
                                                 decided_on=decided_on)
     left = _agency_code(case.agency_id)
+    stages = escalation.running_stages(case)
     _move(case, "transfer", actor, to, on, reason)
     deadlines.keep_acceptance(case, on)
     case.status, case.agency_id, case.officer_id, case.accepted_on = new_status, to.id, None, None
@@ -577,6 +580,7 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
     deadlines.set_deadline(case, "acceptance", on)
     _finish(case, "transferred", actor, now, {"from": left, "to": to.code, "reason": reason,
                                               "on": on})
+    escalation.lapse_left_in_time(case, stages, on, now)
     # The old holder's overdue steps are no longer its to act on: the ladder restarts there.
     escalation.supersede_ended(case, now, restarted=("acceptance", "resolution"))
     escalation.check_evasion(case, actor, now, today)
