@@ -387,7 +387,10 @@ def _not_theirs():
 
 def _render_case(case, feedback_form=None, appeal_form=None, status=200, paused=None):
     today = clock.today()
-    record = PublicCaseSchema().dump(public.public_record(case, today, _lang()))
+    people = session.get(OPENED_BY_KEY)
+    # Opened by phone: the split letters' codes only of the letters that person signed.
+    opened_by = [p for p in people if isinstance(p, int)] if isinstance(people, list) else []
+    record = PublicCaseSchema().dump(public.public_record(case, today, _lang(), opened_by))
     feedback = public.feedback_of(case)
     window = public.appeal_window(case)
     withdrew = _withdrew(case)
