@@ -1,7 +1,9 @@
 """Personal data of petitioners: export everything held, anonymise after retention.
 
 Anonymising blanks the person's identity on the petitioner row and the addresses the
-outbox kept for them; petitions, cases and feedback stay, so the statistics do not change.
+outbox kept for them, and takes it out of what they wrote that is kept beside the case (the
+names of their files, their rating's comment: QA round 59); petitions, cases and feedback
+figures stay, so the statistics do not change.
 Audit events hold no personal data of a case (intake records counts and codes only), so
 every chain stays valid; the act itself is recorded on the chain "petitioner:<id>". The one
 exception is what an administrator typed into the personal-data search, recorded as typed
