@@ -261,7 +261,13 @@ def _letter(petition: Petition, case: Case) -> str | None:
 def _messages_held(petitioner: Petitioner, case_ids: list[int]) -> list[Notification]:
     """The e-mails addressed to the person and those that name them, once each."""
     found = {n.id: n for n in _messages_to(petitioner, case_ids)}
-    found.update({n.id: n for n in _messages_naming(petitioner.full_name, case_ids)})
+    name = petitioner.full_name
+    naming = _messages_naming(name, case_ids)
+    if naming:
+        # Whole names only, as anonymising rewrites them: not a co-signer's longer name.
+        longer = _longer_names(name, case_ids)
+        found.update({n.id: n for n in naming if (n.body, n.subject) != (
+            _without_name(n.body, name, longer), _without_name(n.subject, name, longer))})
     return [found[i] for i in sorted(found)]
 
 
