@@ -27,6 +27,25 @@ IDENTITY_KEYS = frozenset(
 )
 
 
+# A denunciation's withdrawal reason is the denouncer's own letter (or the desk's words for
+# it), which naturally names its author: refusing it would refuse the letter, so the trail
+# keeps it as written and a reader who may not see the denouncer reads this instead (QA
+# round 59: the denounced agency's officers read the name in the timeline).
+AUTHOR_TEXT_HIDDEN = N_("(ẩn: lý do rút đơn có thể nêu danh tính người tố cáo)")
+# The audit events whose keys hold such a text: what each one's key is.
+_AUTHOR_TEXTS = {"withdrawn": ("reason",), "signers_withdrawn": ("reason",)}
+
+
+def hide_author_texts(kind: str, action: str, data: dict,
+                      hidden: str = AUTHOR_TEXT_HIDDEN) -> dict:
+    """`data` of a `kind` case's `action` event with the denouncer's own texts replaced by
+    `hidden`, for a reader to whom the denouncer is masked (a copy; other data as it is)."""
+    keys = _AUTHOR_TEXTS.get(action, ()) if kind == "denunciation" else ()
+    if not keys or not isinstance(data, dict):
+        return data
+    return {k: (hidden if k in keys and v not in (None, "") else v) for k, v in data.items()}
+
+
 def mask_data(value, mask: str = MASK):
     """Return a copy of nested dicts/lists with every identity key's value masked."""
     if isinstance(value, dict):

@@ -19,7 +19,12 @@ from sqlalchemy.orm import selectinload
 from complaints.clock import LOCAL_TZ
 from complaints.domain import catalog, states
 from complaints.domain import enforcement as enforcement_rules
-from complaints.domain.confidentiality import MASK, mask_data
+from complaints.domain.confidentiality import (
+    AUTHOR_TEXT_HIDDEN,
+    MASK,
+    hide_author_texts,
+    mask_data,
+)
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import (
@@ -244,6 +249,7 @@ _WHY_LABELS = {
 
 
 MASK_EN = "*** (confidential)"
+AUTHOR_TEXT_HIDDEN_EN = "(hidden: the reason for withdrawing may name the denouncer)"
 
 # Events whose details read in a set order (the stored JSON's keys are sorted), figures
 # left at 0 left out: the enforcement as its form asks it (QA round 44).
@@ -270,6 +276,8 @@ def _detail_value(key: str, value, action: str, lang: str,
             return str(value)
     if value == MASK:  # a hidden identity (mask_data): the mask is a label, not data
         return MASK_EN if en else MASK
+    if value == AUTHOR_TEXT_HIDDEN:  # a denouncer's own words, hidden (QA round 59)
+        return AUTHOR_TEXT_HIDDEN_EN if en else AUTHOR_TEXT_HIDDEN
     if isinstance(value, bool):
         return ("yes" if value else "no") if en else ("có" if value else "không")
     if isinstance(value, list):
@@ -672,8 +680,10 @@ def timeline(case: Case, masked: bool, hide_parent: bool = False) -> list[EventV
             at = at.replace(tzinfo=timezone.utc)
         if hide_parent:
             data.pop("parent", None)
+        if masked:  # the denouncer's own words go with their identity (QA round 59)
+            data = mask_data(hide_author_texts(case.kind, event.action, data))
         result.append(EventView(event.seq, event.action, actor or event.actor_label,
-                                at.astimezone(LOCAL_TZ), mask_data(data) if masked else data))
+                                at.astimezone(LOCAL_TZ), data))
     return result
 
 

@@ -1,7 +1,9 @@
 """Personal data of petitioners: export everything held, anonymise after retention.
 
 Anonymising blanks the person's identity on the petitioner row and the addresses the
-outbox kept for them; petitions, cases and feedback stay, so the statistics do not change.
+outbox kept for them, and takes it out of what they wrote that is kept beside the case (the
+names of their files, their rating's comment: QA round 59); petitions, cases and feedback
+figures stay, so the statistics do not change.
 Audit events hold no personal data of a case (intake records counts and codes only), so
 every chain stays valid; the act itself is recorded on the chain "petitioner:<id>". The one
 exception is what an administrator typed into the personal-data search, recorded as typed
@@ -20,6 +22,7 @@ it is the record of the case, not the petitioner's identity.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -137,7 +140,9 @@ def record_view(petitioner: Petitioner, ground: str, actor: User, now: datetime)
 # Events that record someone reading a case, not the case changing: they do not restart
 # its retention (QA round 18: every view of a denouncer's data, itself recorded on the
 # denunciation, pushed the end of retention forward, so a denouncer was never anonymised).
-READ_EVENTS = ("identity_viewed",)
+# Every read recorded on a case's trail: an identity view (the page, the API, this module's
+# view and export) and a download of a file that reveals the denouncer (QA round 59).
+READ_EVENTS = ("identity_viewed", "identity_revealed")
 
 
 def _last_changes(case_ids: list[int]) -> dict[int, datetime]:
@@ -200,16 +205,70 @@ def eligibility(petitioner: Petitioner, today: date, retention_years: int) -> El
 
 def _messages_to(petitioner: Petitioner, case_ids: list[int]) -> list[Notification]:
     """The e-mails about these cases addressed to the person: to their address now, or
-    status e-mails queued for them under an address corrected since (the outbox's key names
-    the person: notifications.queue_status_change; QA round 48)."""
+    e-mails queued for them under an address corrected since, found by what ties them to
+    the person: the status e-mails' key names the person (notifications.queue_status_change;
+    QA round 48), a withdrawal's confirmation too ("withdraw:…:p<id>"), and the receipt of
+    the online form ("receipt:<case>") goes to the one person who signed the case's first
+    letter online (QA round 59: both kept an old address through anonymisation)."""
     if not case_ids:
         return []
-    mine = Notification.dedupe_key.like(f"status:%:%:{petitioner.id}:mail")
-    addressed = (or_(Notification.email_to == petitioner.email, mine) if petitioner.email
-                 else mine)
+    mine = [Notification.dedupe_key.like(f"status:%:%:{petitioner.id}:mail"),
+            Notification.dedupe_key.like(f"withdraw:%:p{petitioner.id}:mail")]
+    receipts = [f"receipt:{case_id}:mail" for case_id in _sent_online(petitioner, case_ids)]
+    if receipts:
+        mine.append(Notification.dedupe_key.in_(receipts))
+    if petitioner.email:
+        mine.append(Notification.email_to == petitioner.email)
     return list(db.session.scalars(select(Notification).where(
-        Notification.case_id.in_(case_ids), Notification.email_to.is_not(None), addressed)
+        Notification.case_id.in_(case_ids), Notification.email_to.is_not(None), or_(*mine))
         .order_by(Notification.id)))
+
+
+def _sent_online(petitioner: Petitioner, case_ids: list[int]) -> list[int]:
+    """The cases among `case_ids` whose first letter the person sent on the online form
+    (public.submit_online: one signer, told by the receipt e-mail)."""
+    first = select(func.min(Petition.id)).where(Petition.case_id.in_(case_ids)) \
+        .group_by(Petition.case_id)
+    return list(db.session.scalars(
+        select(Petition.case_id).join(PetitionSigner,
+                                      PetitionSigner.petition_id == Petition.id)
+        .where(Petition.id.in_(first), Petition.channel == "online",
+               PetitionSigner.petitioner_id == petitioner.id)))
+
+
+def _messages_naming(name: str | None, case_ids: list[int]) -> list[Notification]:
+    """The staff e-mails about these cases that name the person (a withdrawal, to the
+    holding agency: QA round 27), which anonymising rewrites."""
+    if not name or name == ANONYMOUS_NAME or not case_ids:
+        return []
+    return list(db.session.scalars(select(Notification).where(
+        Notification.case_id.in_(case_ids), or_(
+            Notification.body.contains(name, autoescape=True),
+            Notification.subject.contains(name, autoescape=True)))
+        .order_by(Notification.id)))
+
+
+def _letter(petition: Petition, case: Case) -> str | None:
+    """The text of a letter as held: its words as written before a split, a later letter's
+    own text, or, for the letter that opened the case, the case's content."""
+    if petition.letter_text or petition.content:
+        return petition.letter_text or petition.content
+    first = db.session.scalar(select(func.min(Petition.id))
+                              .where(Petition.case_id == case.id))
+    return case.content if petition.id == first else None
+
+
+def _messages_held(petitioner: Petitioner, case_ids: list[int]) -> list[Notification]:
+    """The e-mails addressed to the person and those that name them, once each."""
+    found = {n.id: n for n in _messages_to(petitioner, case_ids)}
+    name = petitioner.full_name
+    naming = _messages_naming(name, case_ids)
+    if naming:
+        # Whole names only, as anonymising rewrites them: not a co-signer's longer name.
+        longer = _longer_names(name, case_ids)
+        found.update({n.id: n for n in naming if (n.body, n.subject) != (
+            _without_name(n.body, name, longer), _without_name(n.subject, name, longer))})
+    return [found[i] for i in sorted(found)]
 
 
 def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
@@ -241,7 +300,9 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
             {"id": p.id, "case": by_id[p.case_id].tracking_code, "channel": p.channel,
              "received_on": _iso(p.received_on), "handling_outcome": p.handling_outcome,
              "handled_on": _iso(p.handled_on), "is_representative": s.is_representative,
-             "withdrawn_on": _iso(s.withdrawn_on)}
+             "withdrawn_on": _iso(s.withdrawn_on),
+             # What they wrote: the largest piece of their data (QA round 59).
+             "letter": _letter(p, by_id[p.case_id])}
             for s, p in signed
         ],
         "cases": [
@@ -258,13 +319,7 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
             {"case": by_id[a.case_id].tracking_code, "petition": a.petition_id,
              "filename": a.filename, "content_type": a.content_type, "size": a.size,
              "purpose": a.purpose, "sha256": a.sha256, "created_at": _iso(a.created_at)}
-            for a in db.session.scalars(
-                select(Attachment).where(or_(
-                    Attachment.petition_id.in_([p.id for _s, p in signed]),
-                    and_(Attachment.petition_id.is_(None), Attachment.purpose == "petition",
-                         Attachment.case_id.in_(list(by_id) or [-1]))))
-                .order_by(Attachment.id))
-            if a.case_id in by_id
+            for a in _files_of(petitioner, list(by_id))
         ],
         "feedback": [
             {"case": by_id[f.case_id].tracking_code, "rating_result": f.rating_result,
@@ -273,13 +328,14 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
             for f in feedback
         ],
         # The e-mails addressed to them about their cases (the status messages), as kept in
-        # the outbox: what anonymising blanks (QA round 47: the export left them out).
+        # the outbox: what anonymising blanks (QA round 47: the export left them out), and
+        # the staff e-mails that name them, which anonymising rewrites (QA round 59).
         "messages": [
             {"case": by_id[n.case_id].tracking_code, "channel": n.channel,
              "email_to": n.email_to, "subject": n.subject, "body": n.body,
              "status": n.status, "created_at": _iso(n.created_at),
              "sent_at": _iso(n.sent_at)}
-            for n in _messages_to(petitioner, list(by_id))
+            for n in _messages_held(petitioner, list(by_id))
         ],
         "exported_at": _iso(now),
     }
@@ -305,8 +361,10 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
             "Chưa hết thời hạn lưu trữ (đến ngày %(day)s).",
             day=f"{check.retained_until:%d/%m/%Y}")})
     email, name = petitioner.email, petitioner.full_name
+    numbers = {n for n in (petitioner.id_number, petitioner.phone) if n}
     case_ids = [c.id for c in cases_of(petitioner)]
     sent_to = _messages_to(petitioner, case_ids)  # read before the address is cleared
+    files = _files_of(petitioner, case_ids)
     _keep_as_one_person(petitioner)
     petitioner.full_name = ANONYMOUS_NAME
     petitioner.name_folded = fold(ANONYMOUS_NAME)
@@ -323,20 +381,79 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
             note.last_error = "recipient refused; address anonymised"
     # Staff e-mails that named them (a withdrawal, to the holding agency) are kept in the
     # outbox: the name goes from their text too (QA round 27).
-    if name and name != ANONYMOUS_NAME and case_ids:
-        longer = _longer_names(name, case_ids)
-        for note in db.session.scalars(select(Notification).where(
-                Notification.case_id.in_(case_ids), or_(
-                    Notification.body.contains(name, autoescape=True),
-                    Notification.subject.contains(name, autoescape=True)))):
-            note.body = _without_name(note.body, name, longer)
-            note.subject = _without_name(note.subject, name, longer)
+    longer = _longer_names(name, case_ids) if name and case_ids else []
+    for note in _messages_naming(name, case_ids):
+        note.body = _without_name(note.body, name, longer)
+        note.subject = _without_name(note.subject, name, longer)
+    # The citizen's own words kept beside the case: the names their files were sent under
+    # ("CCCD <name>.png") and their rating's comment; the ratings stay for the statistics
+    # (QA round 59). Neither is in an audit event, so every chain stays valid.
+    who = _Identity(name or "", longer, numbers, email)
+    renamed = 0
+    for row in files:
+        stem, ext = os.path.splitext(row.filename)
+        kept = who.scrub(stem)
+        if kept is None:
+            kept = f"{ANONYMOUS_NAME}-{row.id}"
+        if kept != stem:
+            row.filename, renamed = f"{kept}{ext}"[:255], renamed + 1
+    for feedback in db.session.scalars(select(CitizenFeedback).where(
+            CitizenFeedback.case_id.in_(case_ids or [-1]), CitizenFeedback.comment.is_not(None))):
+        feedback.comment = who.scrub(feedback.comment)
     audit.record(chain(petitioner), "petitioner_anonymised", actor, now,
                  {"ground": ground, "cases": len(case_ids),
-                  "retention_years": retention_years})
+                  "retention_years": retention_years, "files_renamed": renamed})
     db.session.flush()
     logger.info("petitioner %s anonymised by %s", petitioner.id, actor.username)
     return petitioner
+
+
+def _files_of(petitioner: Petitioner, case_ids: list[int]) -> list[Attachment]:
+    """The files handed in with the person's letters, and the scans of a letter the desk
+    added later, which name no letter (QA round 55)."""
+    if not case_ids:
+        return []
+    letters = select(PetitionSigner.petition_id).where(
+        PetitionSigner.petitioner_id == petitioner.id)
+    return list(db.session.scalars(select(Attachment).where(
+        Attachment.case_id.in_(case_ids), or_(
+            Attachment.petition_id.in_(letters),
+            and_(Attachment.petition_id.is_(None), Attachment.purpose == "petition")))
+        .order_by(Attachment.id)))
+
+
+_NUMBER = re.compile(r"\+?\d(?:[ .\-]?\d)*")
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+@dataclass
+class _Identity:
+    """What names the person in a text they wrote: name, ID number, phone, e-mail."""
+
+    name: str
+    longer: list[str]  # co-signers' names that hold `name` (_longer_names)
+    numbers: set[str]
+    email: str | None
+
+    def scrub(self, text: str) -> str | None:
+        """`text` without the person's name, numbers and address; None when the name is
+        still there unaccented or spelt with other separators ("tran-thi-b"), which cannot
+        be cut out without knowing its spelling."""
+        if self.name and self.name != ANONYMOUS_NAME:
+            text = _without_name(text, self.name, self.longer)
+        if self.email:
+            text = re.sub(re.escape(self.email), ANONYMOUS_NAME, text, flags=re.IGNORECASE)
+        if self.numbers:
+            text = _NUMBER.sub(lambda m: ANONYMOUS_NAME if _numbers(m.group()) & self.numbers
+                               else m.group(), text)
+        if self.name and self.name != ANONYMOUS_NAME:
+            rest = text
+            for other in self.longer:
+                rest = rest.replace(other, " ")
+            words = f" {fold(_SEPARATORS.sub(' ', rest))} "
+            if f" {fold(_SEPARATORS.sub(' ', self.name))} " in words:
+                return None
+        return text
 
 
 def _longer_names(name: str, case_ids: list[int]) -> list[str]:

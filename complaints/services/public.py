@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -132,17 +133,25 @@ class PublicRecord:
     split_from: str | None = None
 
 
-def _public_parts(case: Case) -> tuple[list[str], str | None]:
+def _public_parts(case: Case, opened_by: Collection[int] = ()) -> tuple[list[str], str | None]:
     """The codes of the cases split from this one's letter, and of the case it was split
-    from, leaving out every link beside a denunciation."""
+    from, leaving out every link beside a denunciation.
+
+    `opened_by`: the petitioners whose phone opened the case (see `opened_by`; empty: its
+    PIN, the whole case's). They are told only the splits of letters they signed: the
+    signer of a later letter joined to the case did not send the split one (QA round 59)."""
     if case.kind == "denunciation":
         return [], None
-    ids = [p.id for p in case.petitions]
+    letters = [p for p in case.petitions
+               if not opened_by or any(s.petitioner_id in opened_by for s in p.signers)]
+    if not letters:
+        return [], None
+    ids = [p.id for p in letters]
     parts = list(db.session.scalars(
         select(Case.tracking_code).join(Petition, Petition.case_id == Case.id)
         .where(Petition.split_from_id.in_(ids), Case.id != case.id,
                Case.kind != "denunciation").distinct().order_by(Case.tracking_code)))
-    origin = next((p.split_from_id for p in case.petitions if p.split_from_id), None)
+    origin = next((p.split_from_id for p in letters if p.split_from_id), None)
     source = None
     if origin is not None:
         source = db.session.scalar(select(Case.tracking_code).join(
@@ -457,8 +466,10 @@ def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
     return events
 
 
-def public_record(case: Case, today: date, lang: str = "vi") -> PublicRecord:
-    """Return the citizen's view of a case, agencies named in `lang`."""
+def public_record(case: Case, today: date, lang: str = "vi",
+                  opened_by: Collection[int] = ()) -> PublicRecord:
+    """Return the citizen's view of a case, agencies named in `lang`; `opened_by`: the
+    petitioners whose phone opened it (empty: its PIN), for the split letters' codes."""
     from complaints.domain.deadlines import days_left
     from complaints.services.calendar import get_calendar
 
@@ -480,7 +491,7 @@ def public_record(case: Case, today: date, lang: str = "vi") -> PublicRecord:
         for d in case.deadlines
     ]
     resolved = case.status in RESOLVED_STATUSES
-    parts, split_from = _public_parts(case)
+    parts, split_from = _public_parts(case, opened_by)
     return PublicRecord(
         tracking_code=case.tracking_code, kind=case.kind,
         complaint_round=case.complaint_round, field_name_vi=case.field.name_vi,

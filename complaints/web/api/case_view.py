@@ -8,10 +8,12 @@ from datetime import date
 from functools import cached_property
 from types import SimpleNamespace
 
+from flask_babel import gettext
 from marshmallow.experimental.context import Context
 from sqlalchemy import select
 
 from complaints.domain import enforcement as enforcement_rules
+from complaints.domain.confidentiality import AUTHOR_TEXT_HIDDEN, hide_author_texts
 from complaints.extensions import db
 from complaints.models import Attachment, AuditEvent, Case, Escalation, User
 from complaints.services import attachments, enforcement
@@ -106,6 +108,9 @@ class CaseView:
         query = (select(AuditEvent).where(AuditEvent.chain == f"case:{self._case.id}")
                  .order_by(AuditEvent.seq))
         events = page_view.shown_events(self._case, list(db.session.scalars(query)))
+        if self.identity_masked and self._case.kind == "denunciation":
+            # The denouncer's own words go with their identity, as on the page (QA round 59).
+            events = [_without_author_texts(e, self._case.kind) for e in events]
         if self._case.parent_case_id is None or self._parent is not None:
             return events
         # The earlier case's code left out, as on the page (case_view.timeline).
@@ -172,3 +177,17 @@ def dump_context(user: User, today: date, reveal: bool = False):
     """Give the schemas the reader, the date and whether identity is shown."""
     with Context({"user": user, "today": today, "reveal": reveal}):
         yield
+
+
+def _without_author_texts(event, kind: str):
+    """The event with a denouncer's own texts (a withdrawal's reason) hidden, in the
+    reader's language (confidentiality.hide_author_texts)."""
+    try:
+        data = json.loads(event.data or "{}")
+    except ValueError:
+        return event
+    hidden = hide_author_texts(kind, event.action, data, gettext(AUTHOR_TEXT_HIDDEN))
+    if hidden is data:
+        return event
+    return SimpleNamespace(seq=event.seq, action=event.action, actor_label=event.actor_label,
+                           created_at=event.created_at, data=json.dumps(hidden))

@@ -141,13 +141,28 @@ def _uploads() -> list[tuple[bytes, str | None]]:
     return files
 
 
-def _attach_errors(form, errors: dict[str, str]) -> None:
+# The service's error keys the public forms name otherwise: the online form's one person
+# is intake's "petitioners.0." (QA round 59: a control character in the name or address was
+# told in the summary only), and the second complaint's reason is the new case's content.
+SUBMIT_ALIASES = {"field_code": "field", "petition.petitioners": "full_name",
+                  "petitioners": "full_name"}
+SECOND_COMPLAINT_ALIASES = {"content": "reason"}
+
+
+def _field(form, key: str, aliases: dict[str, str]):
+    """The form's field a service error key names, or None."""
+    name = aliases.get(key, key)
+    for prefix in ("petition.", "petitioners.0."):
+        name = name.removeprefix(prefix)
+    target = getattr(form, aliases.get(name, name), None)
+    return target if target is not None and hasattr(target, "errors") else None
+
+
+def _attach_errors(form, errors: dict[str, str], aliases: dict[str, str] | None = None) -> None:
     """Put service errors next to their fields (unknown keys go to the summary)."""
-    aliases = {"field_code": "field", "petition.petitioners": "full_name"}
     for key, message in errors.items():
-        name = aliases.get(key, key)
-        target = getattr(form, name, None)
-        if target is not None and hasattr(target, "errors"):
+        target = _field(form, key, SUBMIT_ALIASES if aliases is None else aliases)
+        if target is not None:
             target.errors = list(target.errors) + [translate(message)]
         else:
             form.form_errors.append(translate(message))
@@ -278,11 +293,10 @@ def submit():
             return redirect(url_for("public.submitted"))
     elif request.method == "POST":
         # One round: the service's reasons too, for the fields the form found no fault with.
-        aliases = {"field_code": "field"}
         _attach_errors(form, {
             key: message for key, message in public.validate_submission(
                 _submission(form)).items()
-            if not getattr(getattr(form, aliases.get(key, key), None), "errors", None)})
+            if not getattr(_field(form, key, SUBMIT_ALIASES), "errors", None)})
     return _submit_page(form, 422 if request.method == "POST" else 200)
 
 
@@ -373,7 +387,10 @@ def _not_theirs():
 
 def _render_case(case, feedback_form=None, appeal_form=None, status=200, paused=None):
     today = clock.today()
-    record = PublicCaseSchema().dump(public.public_record(case, today, _lang()))
+    people = session.get(OPENED_BY_KEY)
+    # Opened by phone: the split letters' codes only of the letters that person signed.
+    opened_by = [p for p in people if isinstance(p, int)] if isinstance(people, list) else []
+    record = PublicCaseSchema().dump(public.public_record(case, today, _lang(), opened_by))
     feedback = public.feedback_of(case)
     window = public.appeal_window(case)
     withdrew = _withdrew(case)
@@ -471,7 +488,7 @@ def second_complaint():
             already = public.second_complaint_of(found)
             if already is not None:
                 return _second_complaint_filed(already)
-            _attach_errors(form, exc.errors)
+            _attach_errors(form, exc.errors, SECOND_COMPLAINT_ALIASES)
         except NotFound:
             db.session.rollback()
             abort(503)
