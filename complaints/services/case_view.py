@@ -32,6 +32,8 @@ from complaints.models import (
     AuditEvent,
     Case,
     CaseDeadline,
+    Field,
+    Locality,
     Petition,
     Petitioner,
     PetitionSigner,
@@ -58,6 +60,8 @@ EVENT_LABELS = {
                              "A petitioner's particulars corrected"),
     "petition_eligibility_corrected": ("Sửa điều kiện xử lý của đơn",
                                        "A letter's eligibility for handling corrected"),
+    "particulars_corrected": ("Sửa thông tin hồ sơ (lĩnh vực, địa bàn, trích yếu)",
+                              "Case particulars corrected (field, locality, subject)"),
     "case_split": ("Tách đơn: một nội dung chuyển thành hồ sơ mới",
                    "Letter split: one content taken out into a new case"),
     "split_from": ("Hồ sơ tách từ đơn có nhiều nội dung",
@@ -99,6 +103,11 @@ EVENT_LABELS = {
                           "khi rút đơn",
                           "Mass-petition flag cleared: too few petitioners remain after "
                           "withdrawals"),
+    # The same, after the desk corrected the case's particulars (event_key: its "cause").
+    "mass_flag_cleared_matter": ("Bỏ đánh dấu đơn đông người: sau khi sửa thông tin hồ sơ, "
+                                 "vụ việc không còn đủ số người đứng đơn",
+                                 "Mass-petition flag cleared: too few petitioners on the "
+                                 "matter after a case's particulars were corrected"),
     "attachment_added": ("Thêm tài liệu kèm theo", "Attachment added"),
     "identity_revealed": ("Xem tài liệu lộ danh tính", "Identifying document viewed"),
     "feedback": ("Công dân đánh giá kết quả", "Citizen's rating"),
@@ -123,6 +132,7 @@ ACTION_LABELS = {
     "forward": ("Chuyển ra ngoài", "Forward outside"),
     "designate_lead": ("Chỉ định cơ quan chủ trì", "Designate the lead agency"),
     "split": ("Tách đơn", "Split the letter"),
+    "correct_particulars": ("Sửa thông tin hồ sơ", "Correct the case's particulars"),
     "urge_holder": ("Đôn đốc cơ quan đang giải quyết", "Urge the agency resolving it"),
     "accept": ("Thụ lý", "Accept"),
     "refuse": ("Không thụ lý", "Refuse"),
@@ -205,6 +215,13 @@ DETAIL_LABELS = {
     "eligible": ("Đủ điều kiện xử lý", "Eligible for handling"),
     "content_changed": ("Nội dung hồ sơ được ghi lại", "Case content restated"),
     "subject_changed": ("Trích yếu được ghi lại", "Subject restated"),
+    # The case's particulars corrected by the desk (corrections.correct_particulars).
+    "field_before": ("Lĩnh vực trước khi sửa", "Field before"),
+    "field": ("Lĩnh vực", "Field"),
+    "locality_before": ("Địa bàn trước khi sửa", "Locality before"),
+    "locality": ("Địa bàn", "Locality"),
+    "subject_before": ("Trích yếu trước khi sửa", "Subject before"),
+    "subject": ("Trích yếu", "Subject"),
     "no_representative": ("Nhóm không còn người đại diện (có thể cần cử người mới)",
                           "No representative left (the group may choose a new one)"),
     # The enforcement of a decision (services/enforcement.py).
@@ -301,6 +318,12 @@ def _detail_value(key: str, value, action: str, lang: str,
         return text_label(_PURPOSE_LABELS, str(value), lang)
     if key == "fields":
         return text_label(_PERSON_FIELD_LABELS, str(value), lang)
+    if action == "particulars_corrected" and key in ("field", "field_before"):
+        row = db.session.scalar(select(Field).where(Field.code == str(value)))
+        return row.name(lang) if row is not None else str(value)
+    if action == "particulars_corrected" and key in ("locality", "locality_before"):
+        return db.session.scalar(select(Locality.name).where(
+            Locality.code == str(value))) or str(value)
     if key == "kind" and action == "unscheduled_reception_held":  # the session's kind
         return catalog.label(catalog.RECEPTION_KINDS, str(value), "en" if en else "vi")
     if key == "variant" or (key == "from" and action == "complexity_declared"):
@@ -358,7 +381,7 @@ def event_details(action: str, data: dict | str, lang: str = "vi",
     # The escalation's row id means nothing to a reader ("Số kiến nghị: 99" read as a count).
     return [(text_label(DETAIL_LABELS, key, lang),
              _detail_value(key, value, action, lang, names))
-            for key, value in data.items() if key not in ("status", "escalation")]
+            for key, value in data.items() if key not in ("status", "escalation", "cause")]
 
 
 def routing_reasons(case_id: int, lang: str) -> dict[tuple[str | None, str], str]:
@@ -413,11 +436,15 @@ def agency_names(lang: str = "vi") -> dict[str, str]:
 
 def event_key(action: str, data: dict | str | None = None) -> str:
     """The EVENT_LABELS key of an audit event: its action, told apart by stage where one
-    action serves two stages (the desk's handling and the agency's resolution extension)."""
-    if action != "extended" or not data:
+    action serves two stages (the desk's handling and the agency's resolution extension),
+    and by cause where a mass flag was cleared (a withdrawal, a corrected matter)."""
+    if action not in ("extended", "mass_flag_cleared") or not data:
         return action
     if isinstance(data, str):  # an AuditEvent row's canonical JSON
         data = json.loads(data or "{}")
+    if action == "mass_flag_cleared":  # after a withdrawal, or a correction of the matter
+        return ("mass_flag_cleared_matter" if data.get("cause") == "particulars_corrected"
+                else action)
     return "extended_handling" if data.get("stage") == "handling" else action
 
 

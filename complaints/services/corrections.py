@@ -1,11 +1,13 @@
-"""Entry corrections by the desk that received a case: a petitioner's particulars and a
-letter's eligibility for handling (a letter's history of the matter: intake.correct_history).
+"""Entry corrections by the desk that received a case: a petitioner's particulars, a
+letter's eligibility for handling (a letter's history of the matter: intake.correct_history)
+and the case's own particulars — its field of law, locality and subject — before routing.
 
 Typing mistakes happen at intake, and an address learnt later makes a letter eligible for
 handling (reports.md: "named, clear content and address"). Each correction is the desk's,
-needs a reason and is an audit event. The event names the fields changed, never their old
-or new values: the audit trail is append-only, and personal data kept there could never be
-erased or anonymised (complaints/services/personal_data.py).
+needs a reason and is an audit event. A person's event names the fields changed, never their
+old or new values: the audit trail is append-only, and personal data kept there could never
+be erased or anonymised (complaints/services/personal_data.py). A case's particulars are the
+officials' words and codes, not a person's identity: their event keeps both values.
 """
 
 from __future__ import annotations
@@ -17,17 +19,18 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from complaints import clock
-from complaints.domain import contacts
+from complaints.domain import contacts, states
 from complaints.domain.catalog import INELIGIBLE_FILINGS
-from complaints.domain.confidentiality import names_denouncer
+from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
+from complaints.domain.fields import FIELD_STOPPED
 from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_
 from complaints.domain.states import FINAL_STATUSES
 from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
 from complaints.models import Case, Petition, Petitioner, PetitionSigner, User
-from complaints.permissions import can_see_identity
-from complaints.services import audit, intake
+from complaints.permissions import can_add_petition, can_see_identity
+from complaints.services import audit, intake, references
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 
 PERSON_FIELDS = ("full_name", "id_number", "phone", "email", "address")
@@ -250,3 +253,144 @@ def correct_eligibility(case: Case, petition_id: int, eligible: bool | None,
         "petition": petition.id, "eligible_before": before, "eligible": eligible,
         "reason": reason})
     return petition
+
+
+# --- the case's particulars: field of law, locality, subject --------------------------------
+
+PARTICULARS = "correct_particulars"  # the action's code (case_view.ACTION_LABELS names it)
+SUBJECT_MAX = 500  # as at intake (IntakeForm, the API's subject, the column)
+# Once an agency holds the case, the competent agency is the question, and it is the
+# holder's: it transfers the case or returns it (the desk then corrects and routes again).
+HELD_BY_AGENCY = N_("Hồ sơ đang ở cơ quan giải quyết: nếu lĩnh vực hoặc địa bàn không đúng, "
+                    "cơ quan đang giữ hồ sơ chuyển cơ quan khác hoặc trả lại đơn; hồ sơ trả "
+                    "lại thì bộ phận tiếp nhận sửa rồi chuyển lại.")
+_HELD = frozenset({states.ROUTED, states.ACCEPTED, states.SUSPENDED})
+
+
+@dataclass
+class NotAtDesk(states.InvalidTransition):
+    """The case is not at the desk (domain.states.AT_RECEPTION): its particulars stay; `hint`
+    says who may act instead (web.i18n.transition_text adds it to the message)."""
+
+    hint: str | None = None
+
+
+def may_correct_particulars(user: User, case: Case) -> bool:
+    """The desk that received the case, while no agency holds it (it routes on them)."""
+    return can_add_petition(user, case) and case.status in states.AT_RECEPTION
+
+
+def particulars_fingerprint(case: Case) -> str:
+    """What a particulars form showed (see `fingerprint`)."""
+    return fingerprint(case.field.code if case.field else None, case.locality_code,
+                       case.subject)
+
+
+def _particulars_errors(case: Case, field_code: str | None, locality_code: str | None,
+                        subject: str | None) -> tuple[dict[str, str], dict]:
+    """Field → message for what is wrong (intake's rules), and the values that would be
+    stored ({} for what stays as it is). None leaves a particular as it is."""
+    errors: dict[str, str] = {}
+    wanted: dict = {}
+    if field_code is not None:
+        ref = references.field(field_code.strip())
+        if ref is None:
+            errors["field"] = N_("Chọn lĩnh vực.")
+        elif ref.id != case.field_id:
+            if not ref.active:  # as at intake; the case's own stopped field may stay
+                errors["field"] = FIELD_STOPPED
+            wanted["field"] = ref
+    if locality_code is not None:
+        ref = references.locality(locality_code.strip())
+        if ref is None:
+            errors["locality_code"] = (N_("Chọn xã, phường.") if blank(locality_code)
+                                       else N_("Địa bàn không tồn tại."))
+        elif ref.code != case.locality_code:
+            wanted["locality_code"] = ref.code
+    if subject is not None:
+        if blank(subject):
+            errors["subject"] = N_("Nhập trích yếu nội dung.")
+        elif has_control(subject):
+            errors["subject"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
+        elif len(subject.strip()) > SUBJECT_MAX:
+            errors["subject"] = N_("Tối đa %(max)s ký tự.", max=SUBJECT_MAX)
+        elif case.kind == "denunciation" and names_denouncer(
+                subject, [s.petitioner for p in case.petitions for s in p.signers]):
+            errors["subject"] = SUBJECT_NAMES_DENOUNCER  # as at intake
+        elif subject.strip() != case.subject:
+            wanted["subject"] = subject.strip()
+    return errors, wanted
+
+
+def correct_particulars(case: Case, field_code: str | None, locality_code: str | None,
+                        subject: str | None, reason: str | None, actor: User, now: datetime,
+                        today: date | None = None, seen: str | None = None) -> list[str]:
+    """Correct the case's field of law (lĩnh vực), locality (địa bàn) or subject (trích yếu)
+    chosen or typed wrongly at intake, while the desk that received it still holds it (it
+    routes on them). None leaves a particular as it is; at least one must change. Returns
+    the particulars changed ("field", "locality_code", "subject").
+
+    Everything read from them follows: the routing suggestion and the reports read the case
+    at query time, the search index is kept by the database, and deadlines do not depend
+    on them. The matter (same locality, field, similar subject) may change, so the mass
+    check runs again, as after a withdrawal for the matter the case leaves
+    (escalation_patterns.recheck_mass) and as at intake for the one it joins
+    (escalation.check_patterns). `seen`: the particulars_fingerprint of what the form
+    showed; someone else's correction since is refused, not written over."""
+    from complaints.services import escalation, escalation_patterns
+
+    _hold(case)
+    if not can_add_petition(actor, case):
+        raise NotAllowed(N_("Chỉ bộ phận đã tiếp nhận đơn được sửa thông tin hồ sơ."))
+    if case.status not in states.AT_RECEPTION:
+        raise NotAtDesk(PARTICULARS, case.status,
+                        HELD_BY_AGENCY if case.status in _HELD else None)
+    if seen is not None and seen != particulars_fingerprint(case):
+        raise ValidationFailed({"seen": N_(
+            "Thông tin hồ sơ vừa được người khác sửa: xem lại thông tin hiện tại rồi sửa.")})
+    errors, wanted = _particulars_errors(case, field_code, locality_code, subject)
+    reason = _reason(reason, errors, case)
+    if not errors and not wanted:
+        errors["field"] = N_("Lĩnh vực, địa bàn và trích yếu đã nhập giống thông tin đang "
+                             "lưu: không có gì để sửa.")
+    if errors:
+        raise ValidationFailed(errors)
+    details: dict = {"reason": reason}
+    if "field" in wanted:
+        details.update(field_before=case.field.code, field=wanted["field"].code)
+        case.field_id = wanted["field"].id
+    if "locality_code" in wanted:
+        details.update(locality_before=case.locality_code, locality=wanted["locality_code"])
+        case.locality_code = wanted["locality_code"]
+    if "subject" in wanted:
+        details.update(subject_before=case.subject, subject=wanted["subject"])
+        case.subject = wanted["subject"]
+    db.session.flush()
+    db.session.expire(case, ["field", "locality"])  # the relationships read the new keys
+    audit.record_case(case, "particulars_corrected", actor, now, details)
+    today = today or clock.local_day(now)
+    # The matter it leaves: this case no longer counts there. Its own flag goes if it is
+    # no mass petition on its new matter, and so does that of each case of its cluster
+    # left below the threshold without it (the rules a withdrawal follows).
+    escalation_patterns.recheck_mass(case, now, today, cause="particulars_corrected")
+    if case.cluster_id is not None and not _on_cluster_matter(case):
+        case.cluster_id = None  # else the matter it joins would be clustered into the old one
+    # The matter it joins: mass (and repeated) as at intake.
+    escalation.check_patterns(case, actor, now, today)
+    db.session.flush()
+    return [name for name in ("field", "locality_code", "subject") if name in wanted]
+
+
+def _on_cluster_matter(case: Case) -> bool:
+    """Is the case still on the matter of its mass cluster (same locality and field, a
+    similar subject)?"""
+    from complaints.domain import escalation as rules
+    from complaints.models import Cluster
+    from complaints.services import pattern_rules
+
+    cluster = db.session.get(Cluster, case.cluster_id)
+    limits = pattern_rules.limits(case.last_petition_on or case.received_on)
+    return (cluster is not None and cluster.locality_code == case.locality_code
+            and cluster.field_id == case.field_id
+            and rules.similar_subjects(rules.fold_subject(case.subject),
+                                       cluster.subject_folded, limits.similar_subject))

@@ -416,9 +416,11 @@ def _check_mass(case: Case, actor, now, today, group=None) -> bool:
     return new
 
 
-def recheck_mass(case: Case, now: datetime, on: date) -> list[Case]:
+def recheck_mass(case: Case, now: datetime, on: date, cause: str | None = None) -> list[Case]:
     """Clear the mass flag of the cases that withdrawals on `case` (dated `on`) left below
-    the threshold; return them. Called by workflow.withdraw after the signers withdrew.
+    the threshold; return them. Called by workflow.withdraw after the signers withdrew, and
+    by corrections.correct_particulars after the case moved to another matter (`cause`: the
+    audit action that did it, kept in each flag's clearing event; None: a withdrawal).
 
     A withdrawal can only matter to the cases whose people were counted with its own: the
     case and the flagged cases of its cluster within the mass window of it. Each still open
@@ -445,14 +447,15 @@ def recheck_mass(case: Case, now: datetime, on: date) -> list[Case]:
     for member in [case, *(db.session.get(Case, i) for i in ids[1:])]:
         group = groups.get(member.id) or matter_group(member)
         if not mass_cases(member, group, letters_of(member)):
-            _clear_mass(member, now, on)
+            _clear_mass(member, now, on, cause)
             cleared.append(member)
     db.session.flush()
     return cleared
 
 
-def _clear_mass(case: Case, now: datetime, on: date) -> None:
-    """Take the mass flag off a case and close its open mass escalation (by the system)."""
+def _clear_mass(case: Case, now: datetime, on: date, cause: str | None = None) -> None:
+    """Take the mass flag off a case and close its open mass escalation (by the system);
+    `cause`: see recheck_mass."""
     case.flag_mass = False
     lapsed = list(db.session.scalars(select(Escalation).where(
         Escalation.case_id == case.id, Escalation.reason == rules.MASS,
@@ -465,7 +468,8 @@ def _clear_mass(case: Case, now: datetime, on: date) -> None:
             e.action_taken, e.action_note = rules.NO_LONGER_MASS, None
     db.session.flush()
     audit.record_case(case, "mass_flag_cleared", None, now, {
-        "escalation": [e.id for e in lapsed], "cluster": case.cluster_id, "on": on})
+        "escalation": [e.id for e in lapsed], "cluster": case.cluster_id, "on": on,
+        **({"cause": cause} if cause else {})})
 
 
 # --- the lead agency of an evaded case ------------------------------------------------------

@@ -57,10 +57,12 @@ def transition_text(exc: states.InvalidTransition) -> str:
     from complaints.services import case_view
 
     lang = str(get_locale() or "vi")
-    return _("Không thể thực hiện thao tác “%(action)s” khi hồ sơ đang ở trạng thái "
+    text = _("Không thể thực hiện thao tác “%(action)s” khi hồ sơ đang ở trạng thái "
              "“%(status)s”.",
              action=case_view.text_label(case_view.ACTION_LABELS, exc.action, lang),
              status=case_view.text_label(case_view.STATUS_LABELS, exc.status, lang))
+    hint = getattr(exc, "hint", None)  # who may act instead (corrections.NotAtDesk)
+    return f"{text} {translate(hint)}" if hint else text
 
 
 def error_text(exc: BaseException) -> str:

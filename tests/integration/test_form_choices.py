@@ -50,6 +50,8 @@ FILLED = {
     ("RaisedPetitionForm", "locality_code"),
     ("SubmitForm", "kind"), ("SubmitForm", "field"), ("SubmitForm", "locality_code"),
     ("FieldForm", "report_category"), ("DocumentForm", "purpose"),
+    ("CorrectParticularsForm", "field"), ("CorrectParticularsForm", "province"),
+    ("CorrectParticularsForm", "locality_code"),
 }
 
 
@@ -161,6 +163,7 @@ def test_views_fill_select_choices(app, client, world, assigned):
         "reception": ["/reception/new", f"/reception/cases/{received}",
                       # a refused POST fills RouteForm before re-rendering the page
                       ("POST", f"/reception/cases/{received}/route", 422),
+                      f"/reception/cases/{received}/particulars",
                       "/inspection/reception/new"],
         "head": [f"/agency/cases/{routed}/return", f"/agency/cases/{routed}/transfer",
                  f"/agency/cases/{accepted}/assign", f"/agency/cases/{accepted}/extend",

@@ -120,6 +120,7 @@ MATRIX: dict[str, dict] = {
     "api.correct_history": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.split_case": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.correct_person": row(reception=OWN_ONLY),  # permissions.can_add_petition
+    "api.correct_particulars": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.urge_holder": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "api.act": row(agency_head=OWN_ONLY),  # action "accept"
     # The head of the holding agency, or its assigned officer (none in this world).
@@ -212,6 +213,7 @@ MATRIX: dict[str, dict] = {
     "reception.correct_history": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "reception.split": row(reception=OWN_ONLY),  # permissions.can_add_petition
     "reception.correct_person": row(reception=OWN_ONLY),  # permissions.can_add_petition
+    "reception.correct_particulars": row(reception=OWN_ONLY),  # the same right
     "reception.correct_eligibility": row(reception=OWN_ONLY),  # the same right
     "reception.urge_holder": row(reception=OWN_ONLY),  # the same right
     "reception.reissue_pin": row(reception=OWN_ONLY),  # the same right

@@ -121,8 +121,14 @@ def build_spec() -> dict:
                                        s.CreatedCaseSchema, body=s.CaseCreateSchema,
                                        errors=(400, 401, 403, 422))),
     })
-    spec.path(path=f"{PREFIX}/cases/{{tracking_code}}", operations={"get": _operation(
-        "Read a case", 200, s.StaffCaseSchema, errors=(401, 404), params=[_CODE_PARAM])})
+    spec.path(path=f"{PREFIX}/cases/{{tracking_code}}", operations={
+        "get": _operation("Read a case", 200, s.StaffCaseSchema, errors=(401, 404),
+                          params=[_CODE_PARAM]),
+        "patch": _operation("Correct the case's field, locality or subject, with the reason "
+                            "(reception, while the case is at the desk: received or "
+                            "returned; 409 once an agency holds it); omitted ones stay",
+                            200, s.StaffCaseSchema, body=s.CorrectParticularsSchema,
+                            errors=(400, 401, 403, 404, 409, 422), params=[_CODE_PARAM])})
     spec.path(path=f"{PREFIX}/cases/{{tracking_code}}/petitions", operations={
         "post": _replayable(_operation("Attach a later petition to the case (reception)",
                                        201, s.StaffCaseSchema, body=s.AddPetitionSchema,

@@ -373,6 +373,23 @@ def get_case(tracking_code: str):
     return _case_response(_visible_case(tracking_code, user), user)
 
 
+@bp.patch("/cases/<tracking_code>")
+@token_required
+def correct_particulars(tracking_code: str):
+    """Correct the case's field, locality or subject (an entry mistake), with why: the desk
+    that received it, before routing (409 once an agency holds it). Omitted ones stay."""
+    user = api_user()
+    case = _visible_case(tracking_code, user)
+    if not can_add_petition(user, case):
+        raise NotAllowed(N_("Tài khoản %(username)s không được sửa thông tin hồ sơ %(code)s.",
+                            username=user.username, code=tracking_code))
+    body = s.shared(s.CorrectParticularsSchema).load(_body())
+    corrections.correct_particulars(case, body.get("field"), body.get("locality_code"),
+                                    body.get("subject"), body["reason"], user, clock.now(),
+                                    clock.today())
+    return _case_response(case, user)
+
+
 @bp.post("/cases/<tracking_code>/petitions")
 @token_required
 def add_petition(tracking_code: str):

@@ -468,6 +468,27 @@ class CorrectPersonSchema(BaseSchema):
                        "and why, never the values)."})
 
 
+class CorrectParticularsSchema(BaseSchema):
+    """The case's particulars corrected before routing (those sent; the others stay)."""
+
+    field = fields.String(validate=validate.Length(max=40, error=_l("Tối đa {max} ký tự.")),
+                          metadata={"description": "Field code (GET /fields); an active one, "
+                                                   "or the case's own."})
+    locality_code = fields.String(
+        validate=validate.Length(max=10, error=_l("Tối đa {max} ký tự.")),
+        metadata={"description": "Locality code (GET /localities)."})
+    subject = fields.String(validate=validate.Length(max=500, error=_l("Tối đa {max} ký tự.")),
+                            metadata={"description": "The subject (trích yếu)."})
+    reason = _text(REASON_MAX, required=True, metadata={
+        "description": "Why they are corrected (the audit trail keeps it, with the values "
+                       "before and after)."})
+
+    @validates_schema
+    def _something(self, data, **_kwargs):
+        if not {"field", "locality_code", "subject"} & data.keys():
+            raise ValidationError(_l("Gửi field, locality_code hoặc subject."), "field")
+
+
 class SplitSchema(BaseSchema):
     """One content of the case's letter, taken out into a new case (tách đơn)."""
 

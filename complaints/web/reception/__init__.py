@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
 
-from complaints.web.reception import cases, routes  # noqa: E402,F401
+from complaints.web.reception import cases, particulars, routes  # noqa: E402,F401

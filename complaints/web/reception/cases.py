@@ -142,6 +142,7 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         if can_add_petition(current_user, case) else None,
         may_record_reply=forwarding.may_record_reply(current_user, case),
         may_correct_history=can_add_petition(current_user, case),
+        may_correct_particulars=corrections.may_correct_particulars(current_user, case),
         may_split=splitting.may_split(current_user, case), may_urge=urging.may_urge,
         split_parts=parts[0], split_source=parts[1],
         reply_received_on=forwarding.reply_received_on(case),

@@ -250,6 +250,21 @@ class CorrectPersonForm(PageForm):
     reason = _correction_reason()
 
 
+class CorrectParticularsForm(PageForm):
+    """Correct the case's field, locality and subject before routing, with why. Choices are
+    set by the view; `seen`: corrections.particulars_fingerprint of what was shown."""
+
+    seen = HiddenField()
+    field = SelectField(_l("Lĩnh vực"), choices=[],
+                        validators=[DataRequired(_l("Chọn lĩnh vực."))])
+    province = SelectField(_l("Tỉnh, thành phố"), choices=[], validate_choice=False)
+    locality_code = SelectField(_l("Xã, phường, đặc khu"), choices=[], validate_choice=False)
+    subject = StringField(_l("Trích yếu nội dung"),
+                          validators=[DataRequired(_l("Nhập trích yếu nội dung.")),
+                                      Length(max=500)])
+    reason = _correction_reason()
+
+
 class CorrectEligibilityForm(PageForm):
     """Correct whether a letter is eligible for handling (đủ điều kiện xử lý), with why."""
 
