@@ -27,6 +27,7 @@ from functools import cache
 from sqlalchemy import and_, bindparam, case, delete, event, func, insert, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
+from complaints.clock import LOCAL_TZ, local_day
 from complaints.domain import escalation as rules
 from complaints.extensions import db
 from complaints.models import (
@@ -95,10 +96,9 @@ def _in(column, ranges: Ranges):
     return or_(*(column.between(a, b) if a != b else column == a for a, b in ranges))
 
 
-def _utc_day(moment: datetime) -> date:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.date()
+def _midnight(day: date) -> datetime:
+    """The UTC moment a Vietnamese day begins (ratings are stored in UTC)."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
 
 
 def _accepted():
@@ -219,10 +219,10 @@ def count_days(ranges: Ranges, agency_ids: list[int] | None = None
         values["repeated"] += int(repeated or 0)
         values["mass"] += int(mass or 0)
 
-    # Ratings by the UTC day they were given (the scorecard's period is UTC midnights).
-    moments = [(datetime.combine(a, time.min, tzinfo=timezone.utc),
-                datetime.combine(b + timedelta(days=1), time.min, tzinfo=timezone.utc))
-               for a, b in ranges]
+    # Ratings by the Vietnamese day they were given: a period runs from Vietnamese midnight
+    # to Vietnamese midnight, as every other fact's day (QA round 60: 03:00 in Hà Nội on the
+    # 15th, 20:00 UTC on the 14th, fell in the period before).
+    moments = [(_midnight(a), _midnight(b + timedelta(days=1))) for a, b in ranges]
     for agency_id, moment, total in db.session.execute(
             select(Case.agency_id, CitizenFeedback.created_at,
                    CitizenFeedback.rating_result + CitizenFeedback.rating_service)
@@ -230,7 +230,7 @@ def count_days(ranges: Ranges, agency_ids: list[int] | None = None
             .where(or_(*(and_(CitizenFeedback.created_at >= a, CitizenFeedback.created_at < b)
                          for a, b in moments)),
                    Case.agency_id.is_not(None), *only(Case.agency_id))):
-        values = out[(agency_id, _utc_day(moment))].values
+        values = out[(agency_id, local_day(moment))].values
         values["ratings_sum"] += total
         values["ratings_count"] += 1
     return out
@@ -286,7 +286,7 @@ def first_day() -> date | None:
     firsts = [db.session.scalar(select(func.min(column))) for column in (
         Case.received_on, Routing.decided_on, CaseDeadline.met_on, Escalation.as_of)]
     rated = db.session.scalar(select(func.min(CitizenFeedback.created_at)))
-    firsts.append(_utc_day(rated) if rated is not None else None)
+    firsts.append(local_day(rated) if rated is not None else None)
     return min((d for d in firsts if d is not None), default=None)
 
 
@@ -382,7 +382,7 @@ def _values(obj, name: str, changed_only: bool) -> list:
     if changed_only and not history.has_changes():
         return []
     values = [*history.added, *history.deleted, *history.unchanged]
-    return [_utc_day(v) if isinstance(v, datetime) else v for v in values if v is not None]
+    return [local_day(v) if isinstance(v, datetime) else v for v in values if v is not None]
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
@@ -440,7 +440,7 @@ def _after_flush(session: Session, _context) -> None:
                                                   CaseDeadline.met_on.is_not(None)),
                 select(Case.received_on).where(Case.id.in_(ids))):
             days.update(connection.execute(statement).scalars())
-        days.update(_utc_day(m) for m in connection.execute(
+        days.update(local_day(m) for m in connection.execute(
             select(CitizenFeedback.created_at).where(CitizenFeedback.case_id.in_(ids))).scalars())
     unlist(days, session)
 
