@@ -105,6 +105,14 @@ def _chunks(ranges: Ranges) -> Iterator[Ranges]:
         yield ranges[index:index + MAX_RANGES]
 
 
+def not_overtaken():
+    """SQL: the escalation still counts (Escalation): only a lapse as "overtaken" (a due
+    date decided while the deadline ran, entered late) says it should not have been raised
+    (QA round 11); the workbook's escalation sheet lists by the same test (QA round 60)."""
+    return or_(Escalation.lapse_reason.is_(None),
+               Escalation.lapse_reason != rules.LAPSE_OVERTAKEN)
+
+
 def _midnight(day: date) -> datetime:
     """The UTC moment a Vietnamese day begins (ratings are stored in UTC)."""
     return datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
@@ -204,10 +212,7 @@ def count_days(ranges: Ranges, agency_ids: list[int] | None = None
     for agency_id, day, level, n in db.session.execute(
             select(Escalation.agency_id, Escalation.as_of, Escalation.level, func.count())
             .where(_in(Escalation.as_of, ranges), Escalation.agency_id.is_not(None),
-                   # Taken back by a due date decided while the deadline ran (entered late):
-                   # never an overdue of the agency's (QA round 11).
-                   or_(Escalation.lapse_reason.is_(None),
-                       Escalation.lapse_reason != rules.LAPSE_OVERTAKEN),
+                   not_overtaken(),
                    *only(Escalation.agency_id))
             .group_by(Escalation.agency_id, Escalation.as_of, Escalation.level)):
         out[(agency_id, day)].escalations[level] += n
