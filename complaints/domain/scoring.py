@@ -139,10 +139,12 @@ def required_periods(level: str, start: date, end: date,
     the day before the same day of the next month) for a monthly one. A trailing partial
     block is not required. So a quarter 15/12–14/3 holds 3 monthly blocks, a calendar
     month 4 weekly ones. With `as_of`, a block not over by that day is not required yet:
-    the current quarter does not count the weeks still to come as missed.
+    the current quarter does not count the weeks still to come as missed. A block ending
+    on `as_of` is not over either: the leader may still receive citizens that day (QA
+    round 60).
     """
-    if as_of is not None and as_of < end:
-        end = as_of
+    if as_of is not None and as_of <= end:
+        end = as_of - timedelta(days=1)
     frequency = RECEPTION_FREQUENCY.get(level)
     periods: list[tuple[date, date]] = []
     first = start

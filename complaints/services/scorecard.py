@@ -111,8 +111,13 @@ def least_on_time(user: User, start: date, end: date, today: date, limit: int) -
 
 
 def agencies_for(user: User) -> list[Agency]:
-    """The agencies whose cards this user may see: all for inspectors, own for heads."""
-    query = select(Agency).where(Agency.active.is_(True), Agency.is_inspectorate.is_(False))
+    """The agencies whose cards this user may see: all for inspectors, own for heads.
+
+    Closed agencies too: their figures stay in the periods they worked in, as in the official
+    reports (QA round 60: a closed unit's late resolutions vanished from past periods and
+    the others' ranks changed); `scorecards` leaves out a closed one with nothing in the
+    period."""
+    query = select(Agency).where(Agency.is_inspectorate.is_(False))
     if user.role not in ("inspector", "admin"):
         query = query.where(Agency.id == user.agency_id)
     return sorted(db.session.scalars(query), key=lambda a: name_order(a.name))
@@ -169,6 +174,9 @@ def scorecards(user: User, start: date, end: date, today: date) -> list[Card]:
         cards[agency_id].metrics.overdue_now += n
 
     _reception(cards, ids, start, end, today)
+    for agency_id, card in list(cards.items()):
+        if not card.agency.active and not _worked(card.metrics):
+            del cards[agency_id]
 
     # The period has begun and the records reach into it: duties count as data (has_data).
     first = db.session.scalar(select(func.min(Case.received_on)))
@@ -183,6 +191,12 @@ def scorecards(user: User, start: date, end: date, today: date) -> list[Card]:
         cards[agency_id].rank = position
         out.append(cards[agency_id])
     return out
+
+
+def _worked(m: scoring.Metrics) -> bool:
+    """Whether a closed agency has figures in the period (events, or cases still open): its
+    card is kept; the reception duty it no longer has is no figure."""
+    return scoring.has_data(m) or bool(m.open_now)
 
 
 def _apply(m: scoring.Metrics, counts: scorecard_summary.Counts, start: date) -> None:

@@ -17,12 +17,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from complaints.domain import catalog
 from complaints.domain.confidentiality import MASK
-from complaints.domain.escalation import ACK_ACTIONS
+from complaints.domain.escalation import ACK_ACTIONS, EVADED
 from complaints.domain.messages import N_
 from complaints.domain.reports import Period
 from complaints.extensions import db
@@ -34,10 +34,11 @@ from complaints.models import (
     Petition,
     Petitioner,
     PetitionSigner,
+    Routing,
     User,
 )
 from complaints.permissions import can_list_identity
-from complaints.services import case_view, queries, scorecard
+from complaints.services import case_view, queries, scorecard, scorecard_summary
 from complaints.services import inspection as monitoring
 from complaints.services.spreadsheet import xlsx_row
 
@@ -160,9 +161,22 @@ def _case_rows(user: User, root_code: str, period: Period, lang: str,
 def _escalation_rows(user: User, root_code: str, period: Period, lang: str):
     """Yield the escalations dated in the period counted against the workbook's agencies
     (wherever their cases are now, as its scorecard sheet counts them), among the cases
-    the user may see."""
+    the user may see.
+
+    Exactly what the scorecard sheet counts (QA round 60: the sheets disagreed): by the
+    answerable agency, not lapsed as overtaken. An evasion escalation is no agency's
+    (the agencies that passed the case on carry it as evasions): listed, with no
+    answerable agency, when one of them is the workbook's."""
     visible = queries.cases_visible_to(user).order_by(None).with_only_columns(Case.id)
     subtree = monitoring.agency_subtree(root_code) or [-1]
+    passed_on = (select(Routing.id)
+                 .where(Routing.case_id == Escalation.case_id,
+                        Routing.action.in_(scorecard_summary.EVADING),
+                        Routing.from_agency_id.in_(subtree))
+                 .exists())
+    counted = and_(scorecard_summary.not_overtaken(), or_(
+        Escalation.agency_id.in_(subtree),
+        and_(Escalation.agency_id.is_(None), Escalation.reason == EVADED, passed_on)))
     to_agency, answerable = aliased(Agency), aliased(Agency)
     last = 0
     while True:
@@ -175,8 +189,7 @@ def _escalation_rows(user: User, root_code: str, period: Period, lang: str):
             .join(Case, Case.id == Escalation.case_id)
             .outerjoin(to_agency, to_agency.id == Escalation.to_agency_id)
             .outerjoin(answerable, answerable.id == Escalation.agency_id)
-            .where(Escalation.case_id.in_(visible),
-                   monitoring.answerable_in(subtree),
+            .where(Escalation.case_id.in_(visible), counted,
                    Escalation.as_of >= period.start,
                    Escalation.as_of <= period.end, Escalation.id > last)
             .order_by(Escalation.id).limit(BATCH)).all()

@@ -54,11 +54,14 @@ def world(make_agency, make_user, make_case, folder):
         "c3": new("complaint", date(2026, 10, 1), "B"),
         "old": new("complaint", date(2026, 8, 1), "A"),  # before the quarter
     }
+    # Against A, answerable when raised, as the sweep records it: the scorecard (and, since
+    # QA round 60, the workbook's escalation sheet) counts no escalation without one.
     db.session.add_all([
         Escalation(case_id=cases["c1"].id, stage="acceptance", level=1, reason="overdue",
-                   to_agency_id=p.id, as_of=date(2026, 11, 20)),
+                   to_agency_id=p.id, agency_id=a.id, as_of=date(2026, 11, 20)),
         Escalation(case_id=cases["old"].id, stage="acceptance", level=1, reason="overdue",
-                   to_agency_id=p.id, as_of=date(2026, 8, 20)),  # before the quarter
+                   to_agency_id=p.id, agency_id=a.id,
+                   as_of=date(2026, 8, 20)),  # before the quarter
     ])
     users = {
         "inspector": make_user("inspector"), "admin": make_user("admin"),
