@@ -29,7 +29,6 @@ IN_APP, EMAIL = "in_app", "email"
 BACKOFF_BASE = timedelta(minutes=1)  # 1, 2, 4, 8 … minutes between attempts
 BACKOFF_CAP = timedelta(hours=6)
 CLAIM_LEASE = timedelta(minutes=10)  # a claimed e-mail is no one else's for this long
-PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
 
 
 def insert_ignoring_duplicates(table, rows: list[dict], returning=None):
@@ -388,9 +387,12 @@ def permanent(exc: BaseException) -> bool:
     answer to the message itself (552 too large, 554 refused as spam): retried every six
     hours for ever, such a message kept the health check "degraded" (QA round 58). A 4xx
     asks to try later; a refused connection or sign-in is the server's, not the message's."""
-    if isinstance(exc, PERMANENT_ERRORS):
-        return True
-    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        # 450/452 (mailbox busy, full for now) pass: only 5xx for every address is final.
+        return all(code >= 500 for code, _text in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        return exc.smtp_code >= 500
+    return False
 
 
 def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: int = 200,

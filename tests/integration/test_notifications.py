@@ -113,6 +113,18 @@ def test_a_message_the_server_refuses_for_good_is_failed_and_the_next_one_sent(a
     assert later.status == "pending" and as_utc(later.next_attempt_at) > NOW
 
 
+def test_a_mailbox_refused_for_now_is_tried_again():
+    """450 / 452 to the address (mailbox busy, full for now) ask to try later: deferred,
+    not failed for good as a 550 is (QA round 61)."""
+    busy = smtplib.SMTPRecipientsRefused({"a@example.vn": (452, b"4.2.2 Mailbox full")})
+    gone = smtplib.SMTPRecipientsRefused({"a@example.vn": (550, b"5.1.1 No such user")})
+    assert not notifications.permanent(busy)
+    assert notifications.permanent(gone)
+    assert not notifications.permanent(smtplib.SMTPSenderRefused(451, b"later", "x@y.vn"))
+    assert notifications.permanent(smtplib.SMTPSenderRefused(553, b"no", "x@y.vn"))
+    assert not notifications.permanent(ConnectionRefusedError("down"))
+
+
 def test_citizen_gets_status_changes_of_own_case_only(make_case):
     case = make_case()
     person = case.petitions[0].signers[0].petitioner

@@ -253,14 +253,16 @@ def list_localities():
 
 # --- Cases ---------------------------------------------------------------------------------------
 
-def _once(write):
+def _once(write, target: str):
     """Run `write(raw body, token, digest)` once per Idempotency-Key: a request sent again
     with the key it was first sent with answers the case it opened or joined (200, header
-    Idempotent-Replayed; the PIN only went with the first answer), and writes nothing."""
+    Idempotent-Replayed; the PIN only went with the first answer), and writes nothing.
+    `target`: what the request acts on, part of what was asked (the same key on another
+    case is another request); the case's stored code, not the path as typed (QA round 61:
+    a code resent in lower case was refused as another request)."""
     user, raw = api_user(), _body()
     token = idempotency.token(request.headers.get(idempotency.HEADER), user.id, "api")
-    # The path is part of what was asked: the same key on another case is another request.
-    asked = idempotency.digest([request.path, raw]) if token is not None else ""
+    asked = idempotency.digest([target, raw]) if token is not None else ""
     earlier = idempotency.earlier_case(token, asked)
     if earlier is None:
         try:
@@ -283,7 +285,7 @@ def _once(write):
 @token_required
 def create_case():
     """Log a new petition as a case (reception); routed at once when agency_code is given."""
-    return _once(_create_case)
+    return _once(_create_case, "cases")
 
 
 def _create_case(raw: dict, token: str | None, asked: str):
@@ -409,7 +411,7 @@ def add_petition(tracking_code: str):
         idempotency.record(token, case.id, asked, now)
         return _case_response(case, user, 201)
 
-    return _once(write)
+    return _once(write, f"cases/{case.tracking_code}/petitions")
 
 
 @bp.patch("/cases/<tracking_code>/petitions/<int:petition_id>")
