@@ -7,20 +7,19 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
 
 from complaints import clock
 from complaints.domain import states
-from complaints.domain.text import name_order
 from complaints.extensions import db
-from complaints.models import Case, Field, Locality
+from complaints.models import Case
 from complaints.permissions import can_add_petition, can_view, roles_required
 from complaints.services import corrections, intake
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
-from complaints.web.forms import attach_errors, page_errors, select_choices
+from complaints.web.forms import attach_errors, page_errors
 from complaints.web.i18n import error_text
 from complaints.web.reception import bp
 from complaints.web.reception.forms import CorrectParticularsForm
+from complaints.web.reception.routes import fill_matter_choices
 
 
 def _desk_case(code: str) -> Case:
@@ -48,23 +47,8 @@ def _province_of(case: Case) -> str:
 def _fill_choices(form: CorrectParticularsForm, case: Case) -> None:
     """The selects: active fields (and the case's own, which may stay though stopped), the
     provinces, and the communes of the chosen province (with the case's own locality)."""
-    lang = str(get_locale() or "vi")
-    fields = sorted(db.session.scalars(select(Field).where(
-        or_(Field.active.is_(True), Field.id == case.field_id))),
-        key=lambda f: name_order(f.name(lang)))
-    form.field.choices = select_choices(((f.code, f.name(lang)) for f in fields),
-                                        _("— Chọn lĩnh vực —"))
-    provinces = sorted(db.session.scalars(select(Locality).where(Locality.level == "province")),
-                       key=lambda p: name_order(p.name))
-    form.province.choices = select_choices((p.code, p.name) for p in provinces)
-    if not form.province.data:
-        form.province.data = _province_of(case)
-    communes = sorted(db.session.scalars(select(Locality).where(
-        or_(Locality.province_code == form.province.data,
-            Locality.code == case.locality_code))),
-        key=lambda loc: name_order(loc.name))
-    form.locality_code.choices = select_choices(((loc.code, loc.name) for loc in communes),
-                                                _("— Chọn xã, phường —"))
+    fill_matter_choices(form, str(get_locale() or "vi"), _province_of(case),
+                        field_id=case.field_id, locality_code=case.locality_code)
 
 
 @bp.route("/cases/<code>/particulars", methods=["GET", "POST"])

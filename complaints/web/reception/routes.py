@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -147,18 +147,28 @@ def _fill_choices(form: IntakeForm) -> None:
         (c, catalog.label(catalog.KINDS, c, lang)) for c in catalog.KINDS)
     form.channel.choices = select_choices(
         (c, catalog.label(catalog.CHANNELS, c, lang)) for c in catalog.CHANNELS)
-    fields = sorted(db.session.scalars(select(Field).where(Field.active.is_(True))),
-                    key=lambda f: name_order(f.name(lang)))
+    fill_matter_choices(form, lang, _default_province())
+
+
+def fill_matter_choices(form, lang: str, province: str, field_id: int | None = None,
+                        locality_code: str | None = None) -> None:
+    """The field, province and commune selects of a form (intake, the particulars'
+    correction): the active fields and `field_id` (a case's own, which may stay though
+    stopped), the provinces (`province` unless one was chosen), the chosen province's
+    communes and `locality_code`."""
+    fields = sorted(db.session.scalars(select(Field).where(
+        or_(Field.active.is_(True), Field.id == field_id))),
+        key=lambda f: name_order(f.name(lang)))
     form.field.choices = select_choices(((f.code, f.name(lang)) for f in fields),
                                         _("— Chọn lĩnh vực —"))
     provinces = sorted(db.session.scalars(select(Locality).where(Locality.level == "province")),
                        key=lambda p: name_order(p.name))
     form.province.choices = select_choices((p.code, p.name) for p in provinces)
     if not form.province.data:
-        form.province.data = _default_province()
+        form.province.data = province
     # As every list of names here (a code-point ORDER BY puts "Đ…" after "Z").
-    communes = sorted(db.session.scalars(
-        select(Locality).where(Locality.province_code == form.province.data)),
+    communes = sorted(db.session.scalars(select(Locality).where(
+        or_(Locality.province_code == form.province.data, Locality.code == locality_code))),
         key=lambda loc: name_order(loc.name))
     form.locality_code.choices = select_choices(((loc.code, loc.name) for loc in communes),
                                                 _("— Chọn xã, phường —"))
