@@ -591,25 +591,10 @@ def lapse_overtaken(case: Case, now: datetime, today: date | None) -> list[Escal
     running = {row.stage: row for row in case.deadlines if row.met_on is None}
     if case.id is None or not running:
         return []
-    steps, cal = deadlines.ladder(), get_calendar()
-    dates = {stage: steps.dates(cal, row.due_on) for stage, row in running.items()}
-    lapsed = [e for e in db.session.scalars(
-        select(Escalation).where(Escalation.case_id == case.id,
-                                 Escalation.lapsed_at.is_(None),
-                                 Escalation.stage.in_(list(running)),
-                                 Escalation.level >= 1)
-        .order_by(Escalation.id))
-        if e.started_on == running[e.stage].start_on
-        and rules.overdue_lapsed(e.level, dates[e.stage], steps,
-                                 today if today is not None else e.as_of)]
-    if not lapsed:
-        return []
+    lapsed = _unreached(case, [(r.stage, r.start_on, r.due_on) for r in running.values()], today)
     stages = {e.stage for e in lapsed}
-    _supersede(case, lapsed, now, {"due_on": min(running[s].due_on for s in stages)},
-               rules.LAPSE_OVERTAKEN)
-    deadlines.refresh_attention(case)
-    db.session.flush()
-    return lapsed
+    return _lapse_unreached(case, lapsed, now, {
+        "due_on": min((running[s].due_on for s in stages), default=None)})
 
 
 def lapse_met_in_time(case: Case, stage: str, now: datetime) -> list[Escalation]:
@@ -624,8 +609,6 @@ def lapse_met_in_time(case: Case, stage: str, now: datetime) -> list[Escalation]
     row = case.deadline(stage)
     if case.id is None or row is None or row.met_on is None:
         return []
-    steps = deadlines.ladder()
-    dates = steps.dates(get_calendar(), row.due_on)
     standing = [e for e in db.session.scalars(
         select(Escalation).where(Escalation.case_id == case.id,
                                  Escalation.lapsed_at.is_(None),
@@ -639,13 +622,8 @@ def lapse_met_in_time(case: Case, stage: str, now: datetime) -> list[Escalation]
         audit.record_case(case, "reminders_closed", None, now, {
             "escalation": [e.id for e in reminders], "stage": [stage], "met_on": row.met_on})
         db.session.flush()
-    lapsed = [e for e in standing if rules.overdue_lapsed(e.level, dates, steps, row.met_on)]
-    if not lapsed:
-        return []
-    _supersede(case, lapsed, now, {"met_on": row.met_on}, rules.LAPSE_OVERTAKEN)
-    deadlines.refresh_attention(case)
-    db.session.flush()
-    return lapsed
+    lapsed = _unreached(case, [(stage, row.start_on, row.due_on)], row.met_on)
+    return _lapse_unreached(case, lapsed, now, {"met_on": row.met_on})
 
 
 def running_stages(case: Case) -> list[tuple[str, date, date]]:
@@ -663,22 +641,37 @@ def lapse_left_in_time(case: Case, left: list[tuple[str, date, date]], on: date,
     signed before the due date and entered after the sweep left the agency counted late
     (QA round 60); lapsed "ended" by the move instead, the step still counted. Call after
     the move's own event and before supersede_ended."""
+    return _lapse_unreached(case, _unreached(case, left, on), now, {"left_on": on})
+
+
+def _unreached(case: Case, runs: list[tuple[str, date, date]],
+               on: date | None) -> list[Escalation]:
+    """The open overdue steps (level 1 and up) of the given stage runs — (stage, start,
+    due), a run being a stage's instance from its start — whose rung falls after `on`
+    (rules.overdue_lapsed), in the order raised. `on` None: each step judged on the day it
+    was raised (its as_of), as the sweep would have judged it then."""
     steps, cal = deadlines.ladder(), get_calendar()
-    lapsed = []
-    for stage, start_on, due_on in left:
+    found = []
+    for stage, start_on, due_on in runs:
         dates = steps.dates(cal, due_on)
-        lapsed += [e for e in db.session.scalars(
+        found += [e for e in db.session.scalars(
             select(Escalation).where(Escalation.case_id == case.id,
                                      Escalation.lapsed_at.is_(None),
                                      Escalation.stage == stage,
                                      Escalation.started_on == start_on,
-                                     Escalation.level >= 1)
-            .order_by(Escalation.id))
-            if rules.overdue_lapsed(e.level, dates, steps, on)]
+                                     Escalation.level >= 1))
+            if rules.overdue_lapsed(e.level, dates, steps, on if on is not None else e.as_of)]
+    return sorted(found, key=lambda e: e.id)
+
+
+def _lapse_unreached(case: Case, lapsed: list[Escalation], now: datetime,
+                     data: dict) -> list[Escalation]:
+    """Lapse steps found by _unreached as overtaken, audited once with `data`, and let the
+    running stage's ladder climb again from its first rung."""
     if not lapsed:
         return []
-    _supersede(case, lapsed, now, {"left_on": on}, rules.LAPSE_OVERTAKEN)
-    deadlines.refresh_attention(case)  # a stage restarted the same day climbs again
+    _supersede(case, lapsed, now, data, rules.LAPSE_OVERTAKEN)
+    deadlines.refresh_attention(case)
     db.session.flush()
     return lapsed
 
