@@ -386,13 +386,23 @@ def permanent(exc: BaseException) -> bool:
     """Will sending this message fail the same way next time? A refused address, or a 5xx
     answer to the message itself (552 too large, 554 refused as spam): retried every six
     hours for ever, such a message kept the health check "degraded" (QA round 58). A 4xx
-    asks to try later; a refused connection or sign-in is the server's, not the message's."""
+    asks to try later; a refused connection, sign-in or sender is the server's, not the
+    message's: every message goes from the one MAIL_FROM, so a 530 or 553 to it (the
+    account's password expired, relay denied) failed the whole outbox for good
+    (QA round 64)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         # 450/452 (mailbox busy, full for now) pass: only 5xx for every address is final.
         return all(code >= 500 for code, _text in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+    if isinstance(exc, smtplib.SMTPDataError):
         return exc.smtp_code >= 500
     return False
+
+
+def about_the_message(exc: BaseException) -> bool:
+    """Did the server refuse this message (its addresses or content) rather than fail
+    itself? The connection still serves the next message (smtplib resets it), so one busy
+    mailbox does not hold back the rest of the run (QA round 64)."""
+    return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
 
 
 def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: int = 200,
@@ -432,10 +442,13 @@ def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: i
                 report.deferred += 1
                 report.errors.append(note.last_error)
                 logger.warning("e-mail %s deferred: %s", note.id, note.last_error)
-                connection = None  # the server is down: stop hammering it this run
                 db.session.flush()
                 if commit:
                     commit()
+                if about_the_message(exc):
+                    continue
+                _quit(connection)
+                connection = None  # the server is down: stop hammering it this run
                 break
             else:
                 note.status, note.sent_at, note.last_error = "sent", now, None
@@ -444,10 +457,15 @@ def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: i
             if commit:
                 commit()
     finally:
-        if connection is not None:
-            try:
-                connection.quit()
-            except (OSError, smtplib.SMTPException):
-                logger.debug("SMTP quit failed", exc_info=True)
+        _quit(connection)
     return report
+
+
+def _quit(connection) -> None:
+    if connection is None:
+        return
+    try:
+        connection.quit()
+    except (OSError, smtplib.SMTPException):
+        logger.debug("SMTP quit failed", exc_info=True)
 
