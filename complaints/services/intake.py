@@ -667,28 +667,41 @@ class Opened:
     escalations: list[escalation_patterns.EscalationCopy] = field(default_factory=list)
 
 
-def submitted_case(token: str | None) -> str | None:
+# A machine's one-time token (the API's Idempotency-Key, an Open311 post) has a namespace
+# ("api:", "open311:"); a form's is random letters, digits, "-" and "_". A form sending a
+# namespaced token read the code of the case an API client opened (QA round 64).
+NAMESPACE_MARK = ":"
+
+
+def _form_token(token: str | None, machine: bool) -> str | None:
+    """The token as kept, or None: no token, or a form's carrying a machine's namespace."""
+    if not token or (not machine and NAMESPACE_MARK in token):
+        return None
+    return token[:64]
+
+
+def submitted_case(token: str | None, machine: bool = False) -> str | None:
     """The tracking code of the case a desk form carrying `token` already opened or
-    joined (None: it saved nothing yet)."""
-    if not token:
+    joined (None: it saved nothing yet). `machine`: an Open311 post's token."""
+    if not (token := _form_token(token, machine)):
         return None
     return db.session.scalar(select(Case.tracking_code).join(
         DeskSubmission, DeskSubmission.case_id == Case.id).where(DeskSubmission.token == token))
 
 
 def record_submission(token: str | None, case_id: int | None, now: datetime,
-                      session_id: int | None = None) -> None:
+                      session_id: int | None = None, machine: bool = False) -> None:
     """Keep the form's token with what it saved, in the same transaction: the same form
     sent again at the same moment collides here (IntegrityError) and saves nothing."""
-    if token:
-        db.session.add(DeskSubmission(token=token[:64], case_id=case_id,
+    if token := _form_token(token, machine):
+        db.session.add(DeskSubmission(token=token, case_id=case_id,
                                       reception_session_id=session_id, created_at=now))
         db.session.flush()
 
 
 def submitted_session(token: str | None) -> int | None:
     """The reception session a session form carrying `token` already recorded."""
-    if not token:
+    if not (token := _form_token(token, False)):
         return None
     return db.session.scalar(select(DeskSubmission.reception_session_id).where(
         DeskSubmission.token == token, DeskSubmission.reception_session_id.is_not(None)))

@@ -342,7 +342,7 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date,
     db.session.flush()
     # The same post again (an app retrying after a lost answer) collides on this token: at
     # the same moment here, at once, or later that day in repeated_post above.
-    intake.record_submission(token, case.id, now)
+    intake.record_submission(token, case.id, now, machine=True)
     notice = (f"Received: tracking code {case.tracking_code}, look-up PIN {pin}."
               if lang == "en" else
               f"Đã nhận. Mã hồ sơ {case.tracking_code}, mã PIN tra cứu {pin}.")
@@ -370,7 +370,7 @@ def repeated_post(token: str, lang: str = "vi", phone: bool = True) -> dict | No
     """The answer to a post already made today (None: it is new). The PIN went with the
     first answer and is not kept in clear: the notice says how else to look the case up
     (by the phone number, if the post gave one; else at the reception desk)."""
-    code = intake.submitted_case(token)
+    code = intake.submitted_case(token, machine=True)
     if code is None:
         return None
     if lang == "en":
