@@ -252,15 +252,22 @@ def _move(case: Case, action: str, actor: User | None, to: Agency | None, on: da
 
 
 def _finish(case: Case, action: str, actor: User | None, now: datetime,
-            data: dict, met: str | None = None) -> AuditEvent:
-    """Record the step; `met`: the stage it completed (its overdue steps raised after the
-    date it was met lapse: a decision entered after the sweep, dated in time)."""
+            data: dict, met: str | None = None,
+            left: tuple[list, date] | None = None) -> AuditEvent:
+    """Record the step; `met`: the stage it completed, `left`: the stages it ended
+    (escalation.running_stages before it) and its date. Their overdue steps raised for
+    days after that date lapse as overtaken: a decision entered after the sweep, dated in
+    time."""
     deadlines.refresh_attention(case)
     db.session.flush()
     event = audit.record_case(case, action, actor, now, {"status": case.status, **data})
-    escalation.lapse_ended(case, now)  # after the step's own event: it is what ended them
+    # Before lapse_ended, which lapses the rest as ended (still counted late): a refusal
+    # or a filing dated in time was counted late (QA round 64).
     if met is not None:
         escalation.lapse_met_in_time(case, met, now)
+    if left is not None:
+        escalation.lapse_left_in_time(case, *left, now)
+    escalation.lapse_ended(case, now)  # after the step's own event: it is what ended them
     # Citizens who gave an e-mail hear of each new status (deduplicated per status).
     notifications.queue_status_change(case, now)
     return event
@@ -318,28 +325,44 @@ def _close_at_reception(case: Case, action: str, outcome: str, actor, now, today
     return case
 
 
+def _closing_texts(case: Case, action: str, reason: str | None = None,
+                   forwarded_to: str | None = None, note: str | None = None) -> dict:
+    """The texts the desk gives to guide, forward or file away, cleaned: kept in the
+    case's trail and the letters' handling note, and checked as every text of the trail
+    (intake.trail_text; a denouncer's name included: inspectors and the reports read them,
+    QA round 64)."""
+    if action == "guide":
+        return {"reason": intake.checked_trail_text(
+            reason, "reason", case, N_("Nêu cơ quan có thẩm quyền đã hướng dẫn."))}
+    if action == "forward":
+        return {"forwarded_to": _require(forwarded_to, "forwarded_to",
+                                         N_("Nêu cơ quan nhận đơn.")),
+                "reason": intake.checked_trail_text(reason, "reason", case, None)}
+    return {"note": intake.checked_trail_text(note, "note", case, None)}
+
+
 def file_away(case, filing_reason: str, actor, now, today, note=None, decided_on=None):
     """File a petition away (lưu đơn): anonymous, duplicate, not eligible, …"""
     if filing_reason not in FILING_REASONS:
         raise ValidationFailed({"filing_reason": N_("Chọn lý do lưu đơn.")})
-    note = optional_text(note, "note")
+    note = _closing_texts(case, "file", note=note)["note"]
     return _close_at_reception(case, "file", "filed", actor, now, today, note, decided_on,
                                {"filing_reason": filing_reason})
 
 
 def guide(case, reason: str, actor, now, today, decided_on=None):
     """Tell the citizen where to go (hướng dẫn); done once for the same content."""
-    reason = _require(reason, "reason", N_("Nêu cơ quan có thẩm quyền đã hướng dẫn."))
+    reason = _closing_texts(case, "guide", reason=reason)["reason"]
     return _close_at_reception(case, "guide", "guided", actor, now, today, reason, decided_on,
                                {})
 
 
 def forward(case, body: str, actor, now, today, reason=None, decided_on=None):
     """Send the petition to a body outside the system (chuyển đơn ra ngoài)."""
-    body = _require(body, "forwarded_to", N_("Nêu cơ quan nhận đơn."))
-    reason = optional_text(reason, "reason")
-    return _close_at_reception(case, "forward", "forwarded", actor, now, today, reason,
-                               decided_on, {"forwarded_to": body})
+    texts = _closing_texts(case, "forward", reason=reason, forwarded_to=body)
+    return _close_at_reception(case, "forward", "forwarded", actor, now, today,
+                               texts["reason"], decided_on,
+                               {"forwarded_to": texts["forwarded_to"]})
 
 
 def accept(case: Case, actor, now, today, decided_on=None) -> Case:
@@ -692,6 +715,7 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
         resolution.due_on = deadlines.resumed_due(case, resolution, case.suspended_on, on)
         resolution.rule += dl.suspension_note(case.suspended_on, on, resolution.due_on)
         case.suspended_on = None
+    stages = escalation.running_stages(case)
     for row in case.deadlines:
         if row.met_on is None:
             row.met_on = on
@@ -701,7 +725,7 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
         if petition.handling_outcome is None:
             petition.handling_outcome, petition.handled_on = "withdrawn", on
     case.status, case.closed_on = new_status, on
-    event = _finish(case, "withdrawn", actor, now, details)
+    event = _finish(case, "withdrawn", actor, now, details, left=(stages, on))
     withdrawal_notify.queue_withdrawal(case, decided, on, actor, now, f"{case.id}:{event.seq}")
     escalation.recheck_mass(case, now, on)
     return case
@@ -712,13 +736,7 @@ def check_close_at_desk(case: Case, action: str, actor, today, decided_on=None,
                         note: str | None = None) -> date:
     """Refuse guiding, forwarding or filing away as the action would, changing nothing:
     the page confirms these first, and must not ask to confirm what it would refuse."""
-    if action == "guide":
-        _require(reason, "reason", N_("Nêu cơ quan có thẩm quyền đã hướng dẫn."))
-    elif action == "forward":
-        _require(forwarded_to, "forwarded_to", N_("Nêu cơ quan nhận đơn."))
-        optional_text(reason, "reason")
-    else:
-        optional_text(note, "note")
+    _closing_texts(case, action, reason=reason, forwarded_to=forwarded_to, note=note)
     return check_decision(case, action, actor, today, decided_on=decided_on)
 
 

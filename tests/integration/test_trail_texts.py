@@ -97,3 +97,44 @@ def test_a_heads_reason_naming_the_denouncer_is_refused(world, routed, step):
     assert set(refused.value.errors) == {"reason"}
     db.session.rollback()
     assert fresh(case).status == status
+
+
+@pytest.mark.parametrize("step", ["guide", "forward", "file"])
+def test_the_desks_closing_text_naming_the_denouncer_is_refused(world, make_case, step):
+    """Guiding, forwarding and filing away keep their text in the trail and the letters'
+    handling note, read by inspectors and the reports (QA round 64): checked as the rest,
+    before the confirmation step too (check_close_at_desk)."""
+    case = make_case(actor=world["reception"], kind="denunciation")
+    db.session.commit()
+    name = case.petitions[0].signers[0].petitioner.full_name
+    text = f"Đã hướng dẫn ông {name} gửi đơn đến Công an tỉnh"
+    desk = world["reception"]
+    calls = {
+        "guide": lambda: workflow.guide(case, text, desk, NOW, TODAY),
+        "forward": lambda: workflow.forward(case, "Công an tỉnh", desk, NOW, TODAY,
+                                            reason=text),
+        "file": lambda: workflow.file_away(case, "duplicate", desk, NOW, TODAY, note=text),
+    }
+    field = "note" if step == "file" else "reason"
+    with pytest.raises(ValidationFailed) as checked:
+        workflow.check_close_at_desk(case, step, desk, TODAY, reason=text,
+                                     forwarded_to="Công an tỉnh", note=text)
+    assert set(checked.value.errors) == {field}
+    with pytest.raises(ValidationFailed) as refused:
+        calls[step]()
+    assert set(refused.value.errors) == {field}
+    db.session.rollback()
+    assert fresh(case).status == case.status and fresh(case).status == "received"
+    # Worded without the name, the same step is taken.
+    plain = "Hướng dẫn người gửi đơn đến Công an tỉnh"
+    if step == "guide":
+        workflow.guide(fresh(case), plain, desk, NOW, TODAY)
+        assert fresh(case).status == "guided"
+
+
+def test_a_forwarding_with_a_text_too_long_is_refused(world, make_case):
+    case = make_case(actor=world["reception"])
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as refused:
+        workflow.forward(case, "Công an tỉnh", world["reception"], NOW, TODAY, reason=TOO_LONG)
+    assert set(refused.value.errors) == {"reason"}
