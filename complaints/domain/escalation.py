@@ -151,17 +151,20 @@ def ladder_superseded(stage: str, started_on: date, starts: Mapping[str, date]) 
 
 
 def overdue_lapsed(level: int, dates: Sequence[date], steps: Sequence[Step],
-                   today: date) -> bool:
+                   today: date, reminders: bool = False) -> bool:
     """Whether a ladder escalation of `level` no longer stands once its stage's due date
     moved (an extension, or a suspension's time given back, recorded on `today`): an overdue
     step (level 1 and up) that the new due date, whose rungs fall on `dates`, has not
     reached by `today`. The case is not that late, or not late at all, under the new date;
     if it becomes so, the sweep raises the step again.
 
-    A reminder (level 0) stands: it came before the old due date, which it was right about,
-    and the extension is what answered it.
+    `reminders`: a reminder (level 0) too, when the new due date's reminder is still to come:
+    raised again before the new date, as before the first. The due date moved later, so the
+    agency that answered the first reminder with an extension is told again before the
+    extended one runs out (otherwise nothing came until it was overdue). Without it (a stage
+    met or left) a reminder stands: it was right about the date it came before.
     """
-    if level < 1:
+    if level < 1 and not reminders:
         return False
     on = next((day for step, day in zip(steps, dates, strict=True) if step.level == level),
               None)

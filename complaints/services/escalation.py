@@ -581,7 +581,9 @@ def lapse_overtaken(case: Case, now: datetime, today: date | None) -> list[Escal
 
     An extension decided while the deadline ran is often entered after the sweep flagged
     the case overdue: the case is then no longer overdue, and the ladder climbs again from
-    level 1 if the new due date passes too. An open step is closed by the system
+    level 1 if the new due date passes too. A reminder whose day under the new due date is
+    still to come lapses too, so that the agency is reminded again before the extended date
+    (QA round 64; rules.overdue_lapsed). An open step is closed by the system
     ("superseded", as in supersede_ended); one its addressee acknowledged keeps what they
     did. Either way it counts no longer (the level reached, the sweep's key).
 
@@ -591,7 +593,8 @@ def lapse_overtaken(case: Case, now: datetime, today: date | None) -> list[Escal
     running = {row.stage: row for row in case.deadlines if row.met_on is None}
     if case.id is None or not running:
         return []
-    lapsed = _unreached(case, [(r.stage, r.start_on, r.due_on) for r in running.values()], today)
+    lapsed = _unreached(case, [(r.stage, r.start_on, r.due_on) for r in running.values()], today,
+                        reminders=True)
     stages = {e.stage for e in lapsed}
     return _lapse_unreached(case, lapsed, now, {
         "due_on": min((running[s].due_on for s in stages), default=None)})
@@ -644,12 +647,13 @@ def lapse_left_in_time(case: Case, left: list[tuple[str, date, date]], on: date,
     return _lapse_unreached(case, _unreached(case, left, on), now, {"left_on": on})
 
 
-def _unreached(case: Case, runs: list[tuple[str, date, date]],
-               on: date | None) -> list[Escalation]:
-    """The open overdue steps (level 1 and up) of the given stage runs — (stage, start,
-    due), a run being a stage's instance from its start — whose rung falls after `on`
-    (rules.overdue_lapsed), in the order raised. `on` None: each step judged on the day it
-    was raised (its as_of), as the sweep would have judged it then."""
+def _unreached(case: Case, runs: list[tuple[str, date, date]], on: date | None,
+               reminders: bool = False) -> list[Escalation]:
+    """The open overdue steps (level 1 and up; with `reminders`, the reminder too) of the
+    given stage runs — (stage, start, due), a run being a stage's instance from its start —
+    whose rung falls after `on` (rules.overdue_lapsed), in the order raised. `on` None: each
+    step judged on the day it was raised (its as_of), as the sweep would have judged it
+    then."""
     steps, cal = deadlines.ladder(), get_calendar()
     found = []
     for stage, start_on, due_on in runs:
@@ -659,8 +663,9 @@ def _unreached(case: Case, runs: list[tuple[str, date, date]],
                                      Escalation.lapsed_at.is_(None),
                                      Escalation.stage == stage,
                                      Escalation.started_on == start_on,
-                                     Escalation.level >= 1))
-            if rules.overdue_lapsed(e.level, dates, steps, on if on is not None else e.as_of)]
+                                     Escalation.level >= (0 if reminders else 1)))
+            if rules.overdue_lapsed(e.level, dates, steps, on if on is not None else e.as_of,
+                                    reminders)]
     return sorted(found, key=lambda e: e.id)
 
 

@@ -2,7 +2,9 @@
 while the deadline ran but entered after the sweep had flagged the case overdue left it
 "Quá hạn, mức 1" until the stage ended, though its new due date was ahead. The overdue steps
 it took back now lapse: an open one is closed by the system ("superseded"), audited, and the
-ladder climbs again from level 1 if the new due date passes too."""
+ladder climbs again from level 1 if the new due date passes too. The reminder, whose day
+under the new date is still to come, lapses as well: the agency is reminded again before
+the extended date (QA round 64)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ FAR = date(2027, 12, 31)
 # overdue from 27/10. Extended by 10 working days → due Monday 09/11, overdue from 10/11.
 ACCEPTED, DUE, EXTENDED_DUE = date(2026, 10, 5), date(2026, 10, 26), date(2026, 11, 9)
 OVERDUE, ENTERED = date(2026, 10, 27), date(2026, 10, 29)
+REMINDED_AGAIN = date(2026, 11, 4)  # 3 working days before the extended 09/11
 
 
 def _accepted(world, make_case) -> Case:
@@ -74,29 +77,36 @@ def test_an_extension_entered_after_the_sweep_takes_the_overdue_back(world, make
     assert case.deadline("resolution").due_on == EXTENDED_DUE
     assert not case.flag_overdue and case.escalation_level == 0
     assert "overdue" not in case.flags
-    assert case.next_attention_on == _level_one_on(EXTENDED_DUE) == date(2026, 11, 10)
-    # The level-1 escalation is closed by the system, kept; the reminder stands.
+    # Next: the reminder before the extended date.
+    assert case.next_attention_on == REMINDED_AGAIN
+    assert _level_one_on(EXTENDED_DUE) == date(2026, 11, 10)
+    # The level-1 escalation and the first reminder are closed by the system, kept.
     reminder, closed = _rows(case)
     assert closed.id == overdue.id and closed.action_taken == rules.SUPERSEDED
     assert closed.acknowledged_at is not None and closed.acknowledged_by_id is None
-    assert reminder.level == 0 and reminder.acknowledged_at is None
+    assert reminder.level == 0 and reminder.action_taken == rules.SUPERSEDED
+    assert reminder.lapse_reason == closed.lapse_reason == rules.LAPSE_OVERTAKEN
     (event,) = _superseded_events(case)
-    assert event.actor_id is None and f"[{overdue.id}]" in event.data
+    assert event.actor_id is None and f"[{reminder.id},{overdue.id}]" in event.data
     assert audit.verify_chains(f"case:{case.id}")[1] == []
-    # Nobody is reminded daily of it any longer (the reminder of level 0 still is).
+    # Nobody is reminded daily of them any longer.
     escalation_notify.remind_unacknowledged(date(2026, 10, 30), NOW)
     db.session.commit()
     reminded = db.session.scalars(select(Escalation.id).where(
         Escalation.case_id == case.id, Escalation.last_reminded_on.is_not(None))).all()
-    assert overdue.id not in reminded
+    assert reminded == []
 
-    # Nothing is due until the new due date has passed; then the ladder climbs from level 1.
+    # Reminded again 3 working days before the extended date, once.
+    assert escalate_due(date(2026, 11, 3), NOW).escalated == 0
+    assert escalate_due(REMINDED_AGAIN, NOW).escalations == {(0, "reminder"): 1}
+    assert escalate_due(REMINDED_AGAIN, NOW).escalated == 0
+    # Nothing more until the new due date has passed; then the ladder climbs from level 1.
     assert escalate_due(EXTENDED_DUE, NOW).escalated == 0
     summary = escalate_due(date(2026, 11, 10), NOW)
     assert summary.escalations == {(1, "overdue"): 1}
     rows = _rows(case)
-    assert [(e.level, e.acknowledged_at is None) for e in rows] == [
-        (0, True), (1, False), (1, True)]
+    assert [(e.level, e.lapsed_at is None) for e in rows] == [
+        (0, False), (1, False), (0, True), (1, True)]
     assert rows[-1].started_on == rows[-2].started_on == ACCEPTED
     case = db.session.get(Case, case.id)
     assert case.flag_overdue and case.escalation_level == 1
@@ -113,7 +123,7 @@ def test_an_acknowledged_overdue_lapses_too_and_keeps_what_was_done(world, make_
                     decided_on=date(2026, 10, 23))
     db.session.commit()
     case = db.session.get(Case, case.id)
-    assert not case.flag_overdue and case.next_attention_on == date(2026, 11, 10)
+    assert not case.flag_overdue and case.next_attention_on == REMINDED_AGAIN
     row = db.session.get(Escalation, overdue.id)
     assert row.action_taken == "note" and row.acknowledged_by_id == world.head_a.id
     assert row.lapsed_at is not None
@@ -150,8 +160,11 @@ def test_a_resumption_that_gives_the_time_back_takes_the_overdue_back(world, mak
     db.session.commit()
     case = db.session.get(Case, case.id)
     assert case.deadline("resolution").due_on == date(2026, 11, 4)
-    assert not case.flag_overdue and case.next_attention_on == date(2026, 11, 5)
+    # Reminded again on 30/10, 3 working days before the new date; overdue from 05/11.
+    assert not case.flag_overdue and case.next_attention_on == date(2026, 10, 30)
     assert db.session.get(Escalation, overdue.id).action_taken == rules.SUPERSEDED
+    assert escalate_due(date(2026, 10, 30), NOW).escalations == {(0, "reminder"): 1}
+    assert db.session.get(Case, case.id).next_attention_on == date(2026, 11, 5)
 
 
 def test_an_extension_that_leaves_the_case_overdue_keeps_its_level(world, make_case):
@@ -190,7 +203,7 @@ def test_the_scorecard_does_not_count_an_overdue_an_extension_took_back(world, m
     escalate_due(date(2026, 11, 10), NOW)  # the new due date (09/11) passed: level 1 again
     db.session.commit()
     reasons = sorted((e.level, e.lapse_reason or "") for e in _rows(case))
-    assert reasons == [(0, ""), (1, ""), (1, rules.LAPSE_OVERTAKEN)]
+    assert reasons == [(0, rules.LAPSE_OVERTAKEN), (1, ""), (1, rules.LAPSE_OVERTAKEN)]
 
     def level_ones() -> int:
         counts = scorecard_summary.count_days([(date(2026, 10, 1), date(2026, 11, 30))],
@@ -202,7 +215,7 @@ def test_the_scorecard_does_not_count_an_overdue_an_extension_took_back(world, m
                       decided_on=date(2026, 11, 11))
     db.session.commit()
     ended = [e for e in _rows(case) if e.lapse_reason == rules.LAPSE_ENDED]
-    assert [e.level for e in ended] == [0, 1]  # the reminder and the standing level 1
+    assert [e.level for e in ended] == [1]  # the standing level 1
     counts = scorecard_summary.count_days([(date(2026, 10, 1), date(2026, 11, 30))],
                                           [world.head_a.agency_id, world.head_b.agency_id])
     assert sum(c.escalations.get(1, 0) for c in counts.values()) == 1  # counted, not lost

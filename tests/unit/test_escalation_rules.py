@@ -281,6 +281,12 @@ def test_an_overdue_step_lapses_when_the_new_due_date_has_not_reached_it():
     # Recorded on 23/11 (the extension was too short): overdue still, not urged yet.
     assert [rules.overdue_lapsed(s.level, dates, LADDER, date(2026, 11, 23))
             for s in LADDER] == [False, False, True, True]
+    # A due date moved later (reminders=True): the reminder (17/11) lapses too while its
+    # new day is still to come, so that it is raised again before the new date.
+    assert [rules.overdue_lapsed(s.level, dates, LADDER, date(2026, 11, 16), reminders=True)
+            for s in LADDER] == [True, True, True, True]
+    assert [rules.overdue_lapsed(s.level, dates, LADDER, date(2026, 11, 18), reminders=True)
+            for s in LADDER] == [False, True, True, True]
 
 
 def test_an_escalation_is_answerable_by_the_desk_or_the_holder_when_raised():
