@@ -441,9 +441,10 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
         if case.kind != "denunciation" or complexity not in deadlines.DECLARED_VARIANTS:
             raise ValidationFailed({"complexity": N_(
                 "Chỉ tố cáo được xác định phức tạp hoặc đặc biệt phức tạp khi gia hạn.")})
-        deadlines.set_complexity(case, complexity, actor, now)
     row = case.deadline("resolution")
-    rule, _ = deadlines.policy_for(case, "resolution", row.start_on)
+    # The rule as the declaration would make it, checked before declaring: a refused
+    # extension declared the complexity, moved the due date and audited it (QA round 62).
+    rule, _ = deadlines.policy_for(case, "resolution", row.start_on, variant=complexity)
     if rule.max_extensions == 0:
         if case.kind == "denunciation":  # opened by declaring it (very) complex
             raise ValidationFailed({"complexity": N_(
@@ -458,6 +459,8 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
         raise ValidationFailed({"days": message})
     if _repeats_last_extension(case, "resolution", days, reason, on):
         raise NotAllowed(EXTENSION_RECORDED)
+    if complexity:
+        deadlines.set_complexity(case, complexity, actor, now)
     case.extension_count += 1
     before = row.due_on
     deadlines.set_deadline(case, "resolution", row.start_on, row.extended_days + days)
