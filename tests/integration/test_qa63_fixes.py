@@ -9,6 +9,9 @@ import pytest
 from complaints.permissions import can_view_agency
 from tests.integration.test_qa41_fixes import _second_round
 from tests.integration.test_qa41_fixes import world as world  # noqa: F401  (fixture)
+from tests.integration.test_scorecard import world as _scorecard_world
+
+scorecard_world = pytest.fixture(_scorecard_world.__wrapped__, name="scorecard_world")
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
@@ -47,3 +50,32 @@ def test_can_view_agency_is_the_route_rule(world):  # noqa: F811
     assert can_view_agency(world["head_province"], world["province"])
     assert not can_view_agency(world["head_province"], world["commune"])
     assert not can_view_agency(world["reception"], world["province"])
+
+
+# --- 3. decimals in the page's language --------------------------------------------------
+
+SCORECARD = "/inspection/scorecard?period=custom&start=2026-10-01&end=2026-11-14"
+
+
+def _card_row(html: str, code: str) -> str:
+    row = html[html.index(f'data-testid="card-{code}"'):]
+    return row[:row.index("</tr>")]
+
+
+@pytest.mark.parametrize("lang, score, days, satisfaction", [
+    ("vi", "61,2", "— / 7,5 / 22,5", "4,5 (1)"),
+    ("en", "61.2", "— / 7.5 / 22.5", "4.5 (1)"),
+])
+def test_scorecard_decimals_follow_the_page_language(scorecard_world, client, login, lang,
+                                                      score, days, satisfaction):
+    """Vietnamese writes a decimal comma: the scorecard printed "61.2", "7.5", "4.5", and the
+    chart's bar labels the same, on the Vietnamese page."""
+    login(scorecard_world["inspector"])
+    client.get(f"/lang/{lang}?next=/")
+    html = _html(client.get(SCORECARD))
+    row = _card_row(html, "D")
+    assert f'<td data-testid="score">{score}</td>' in row
+    assert f'<td data-testid="working-days">{days}</td>' in row
+    assert f'<td data-testid="satisfaction">{satisfaction}</td>' in row
+    chart = html[html.index("<svg"):html.index("</svg>")]
+    assert f">{score}</text>" in chart
