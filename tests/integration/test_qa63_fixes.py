@@ -4,9 +4,15 @@ skipped heading levels, staff error summaries without the field's label."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from complaints.extensions import db
+from complaints.models import Attachment
 from complaints.permissions import can_view_agency
+from complaints.services import workflow
+from tests.conftest import NOW, TODAY
 from tests.integration.test_qa41_fixes import _second_round
 from tests.integration.test_qa41_fixes import world as world  # noqa: F401  (fixture)
 from tests.integration.test_scorecard import world as _scorecard_world
@@ -79,3 +85,23 @@ def test_scorecard_decimals_follow_the_page_language(scorecard_world, client, lo
     assert f'<td data-testid="satisfaction">{satisfaction}</td>' in row
     chart = html[html.index("<svg"):html.index("</svg>")]
     assert f">{score}</text>" in chart
+
+
+# --- 4. file sizes in the page's language -------------------------------------------------
+
+
+@pytest.mark.parametrize("who, page", [("reception", "reception"), ("head_dep", "agency")])
+@pytest.mark.parametrize("lang, shown", [("vi", "12,3 KB"), ("en", "12.3 KB")])
+def test_file_sizes_follow_the_page_language(client, login, world, make_case,  # noqa: F811
+                                             who, page, lang, shown):
+    """A 12,595-byte scan read "12.3 KB" on the Vietnamese case pages (Jinja's round)."""
+    case = make_case(world["reception"], received_on=date(2026, 11, 20))
+    workflow.route(case, "SO-TN", None, NOW, TODAY, decided_on=date(2026, 11, 21))
+    db.session.add(Attachment(case_id=case.id, sha256="0" * 64, filename="don.pdf",
+                              content_type="application/pdf", size=12_595,
+                              purpose="evidence", reveals_identity=False))
+    db.session.commit()
+    login(world[who])
+    client.get(f"/lang/{lang}?next=/")
+    html = _html(client.get(f"/{page}/cases/{case.tracking_code}"))
+    assert "don.pdf" in html and shown in html
