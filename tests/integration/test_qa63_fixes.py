@@ -13,6 +13,8 @@ from complaints.models import Attachment
 from complaints.permissions import can_view_agency
 from complaints.services import workflow
 from tests.conftest import NOW, TODAY
+from tests.integration.test_public import _resolved
+from tests.integration.test_public import desk as desk  # noqa: F401  (fixture)
 from tests.integration.test_qa41_fixes import _second_round
 from tests.integration.test_qa41_fixes import world as world  # noqa: F401  (fixture)
 from tests.integration.test_scorecard import world as _scorecard_world
@@ -105,3 +107,32 @@ def test_file_sizes_follow_the_page_language(client, login, world, make_case,  #
     client.get(f"/lang/{lang}?next=/")
     html = _html(client.get(f"/{page}/cases/{case.tracking_code}"))
     assert "don.pdf" in html and shown in html
+
+
+# --- 2. the citizen's refused rating and second complaint come back at their section ---------
+
+
+def _section(html: str, testid: str) -> str:
+    start = html.index(f'data-testid="{testid}"')
+    return html[start:html.index("</section>", start)]
+
+
+@pytest.mark.parametrize("url, data, section, anchor", [
+    ("/cong-dan/ho-so/danh-gia", {"rating_result": "", "rating_service": ""},
+     "feedback-section", "danh-gia"),
+    ("/cong-dan/ho-so/khieu-nai-lan-hai", {"reason": ""}, "appeal-section",
+     "khieu-nai-lan-hai"),
+])
+def test_citizen_refused_form_answers_at_its_section(client, desk, make_user, make_agency,
+                                                     url, data, section, anchor):
+    """Refused, the rating and the second complaint came back at the top of the page, their
+    summary ~1,200 px below on a phone. Now the form is sent to its section's address and
+    the summary is in that section (errors.js focuses it there)."""
+    _resolved(client, make_user, make_agency)
+    html = _html(client.get("/cong-dan/ho-so"))
+    assert f'action="{url}#{anchor}"' in html
+    refused = client.post(url, data=data)
+    assert refused.status_code == 422
+    html = _html(refused)
+    assert f'aria-labelledby="{anchor}"' in html and f'id="{anchor}"' in html
+    assert 'data-testid="error-summary"' in _section(html, section)
