@@ -4,6 +4,7 @@ skipped heading levels, staff error summaries without the field's label."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -136,3 +137,54 @@ def test_citizen_refused_form_answers_at_its_section(client, desk, make_user, ma
     html = _html(refused)
     assert f'aria-labelledby="{anchor}"' in html and f'id="{anchor}"' in html
     assert 'data-testid="error-summary"' in _section(html, section)
+
+
+# --- 5. required fields marked on the staff forms ------------------------------------------
+
+MARK = '<span aria-hidden="true">*</span><span class="visually-hidden"> (bắt buộc)</span>'
+
+
+def _label(html: str, field_id: str) -> str:
+    match = re.search(rf'<label[^>]*for="{field_id}"[^>]*>(.*?)</label>', html, re.S)
+    assert match, field_id
+    return match.group(1)
+
+
+@pytest.mark.parametrize("who, url, required, optional", [
+    ("reception", "/reception/new", ["kind", "subject", "content", "received_on"],
+     ["parent_tracking_code"]),
+    ("reception", "/inspection/reception/new", ["held_on"], ["notes"]),
+])
+def test_staff_forms_mark_required_fields(client, login, world, who, url,  # noqa: F811
+                                          required, optional):
+    """The staff forms' labels said nothing of which fields must be filled (the citizens'
+    form marks them "*" with "(bắt buộc)" for screen readers, and says what "*" means)."""
+    login(world[who])
+    html = _html(client.get(url))
+    for field_id in required:
+        assert MARK in _label(html, field_id), field_id
+    for field_id in optional:
+        assert "*" not in _label(html, field_id), field_id
+    assert "Các mục có dấu * là bắt buộc." in html
+
+
+def test_agency_field_macro_marks_required_fields(client, login, world):  # noqa: F811
+    login(world["inspector"])
+    html = _html(client.get("/inspection/agencies/UBND-X"))
+    assert MARK in _label(html, "text")
+
+
+# --- 6. heading levels on the intake forms -------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/reception/new", "/inspection/reception/new"])
+def test_intake_forms_skip_no_heading_level(client, login, world, url):  # noqa: F811
+    """h1 "Tiếp nhận đơn mới" was followed by h3 "Người thứ 1" (the sections were legends
+    styled as headings): a screen reader's list of headings skipped a level."""
+    login(world["reception"])
+    html = _html(client.get(url))
+    levels = [int(n) for n in re.findall(r"<h([1-6])[\s>]", html)]
+    assert levels[0] == 1 and 2 in levels
+    for before, after in zip(levels, levels[1:], strict=False):
+        assert after <= before + 1, levels
+
