@@ -8,9 +8,10 @@ import re
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import Attachment
+from complaints.models import Attachment, Field
 from complaints.permissions import can_view_agency
 from complaints.services import workflow
 from tests.conftest import NOW, TODAY
@@ -188,3 +189,16 @@ def test_intake_forms_skip_no_heading_level(client, login, world, url):  # noqa:
     for before, after in zip(levels, levels[1:], strict=False):
         assert after <= before + 1, levels
 
+
+# --- (c) the fields list names the field to a screen reader ---------------------------------
+
+
+def test_admin_fields_links_name_the_field(client, login, make_user):
+    """"Sửa admin_procedure" read the internal code; the link says the field's name."""
+    land = db.session.scalar(select(Field).where(Field.code == "land"))
+    login(make_user("admin"))
+    html = _html(client.get("/admin/fields"))
+    row = html[html.index('data-testid="field-land"'):]
+    row = row[:row.index("</tr>")]
+    assert f'<span class="visually-hidden"> {land.name_vi}</span>' in row
+    assert '<span class="visually-hidden"> land</span>' not in row
