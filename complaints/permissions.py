@@ -232,6 +232,17 @@ def can_inspect(user, case=None) -> bool:
     return user.role == "inspector"
 
 
+def can_view_agency(user, agency) -> bool:
+    """May this user open an agency's record (inspection.agency_page: the inspectors'
+    findings)? Inspectors and admins, any agency; an agency head, their own agency only,
+    as every monitoring page scopes a head (queries.cases_visible_to, the scorecard): a
+    supervising head reads a subordinate's case through an escalation, not its record."""
+    if user.role in ("inspector", "admin"):
+        return True
+    return (user.role == "agency_head" and user.agency_id is not None
+            and agency.id == user.agency_id)
+
+
 def can_mark_heated(user, case) -> bool:
     """May this user mark a case heated (gay gắt)? Its reception desk or its agency head."""
     if user.role == "reception":

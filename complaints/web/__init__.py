@@ -159,6 +159,14 @@ def register_web(app: Flask) -> None:
 
         return "" if value is None else format_decimal(value)
 
+    @app.template_filter("filesize")
+    def filesize(size) -> str:
+        """A file's size in kilobytes, one decimal, as the page's language writes it
+        ("12,3 KB" / "12.3 KB")."""
+        from flask_babel import format_decimal
+
+        return f"{format_decimal((size or 0) / 1024, format='#,##0.0')} KB"
+
     @app.template_filter("vndate")
     def vndate(value):
         """Format a date dd/mm/yyyy (the Vietnamese convention; also used in English). A

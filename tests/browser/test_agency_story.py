@@ -68,7 +68,8 @@ def test_head_accepts_assigns_extends_and_resolves(page, story):
     assert "29/12/2026" in page.get_by_test_id("due-resolution").inner_text()
 
     page.get_by_role("link", name="Ghi nhận kết quả giải quyết").click()
-    page.get_by_label("Kết quả giải quyết", exact=True).select_option("answered")
+    page.get_by_label(re.compile(r"^Kết quả giải quyết\W*(\(bắt buộc\))?$")) \
+        .select_option("answered")
     page.get_by_label("Số quyết định / kết luận").fill("15/TL-STNMT")
     page.get_by_label("Ngày ký quyết định / kết luận").fill("2026-12-01")
     page.get_by_label("Tóm tắt kết quả giải quyết").fill("Đã trả lời công dân")
@@ -146,7 +147,7 @@ def test_head_records_a_reception_session_with_a_petition_raised(page, story, ma
     page.get_by_label("Hình thức tiếp").select_option("head")
     page.get_by_label("Người chủ trì (họ tên, chức vụ)").fill("Giám đốc Lê Văn Sở")
     page.get_by_label("Số lượt tiếp").fill("1")
-    page.get_by_label("Số người", exact=True).fill("1")
+    page.get_by_label(re.compile(r"^Số người\W*(\(bắt buộc\))?$")).fill("1")
     page.locator("#petitions-0-kind").select_option("recommendation")
     page.locator("#petitions-0-field").select_option("land")
     page.locator("#petitions-0-locality_code").select_option("11311")

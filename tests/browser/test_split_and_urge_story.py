@@ -40,7 +40,8 @@ def test_split_then_urge(page, make_user, make_agency, make_case):
     page.get_by_label("Loại đơn của nội dung tách ra").select_option("recommendation")
     page.get_by_label("Lĩnh vực").select_option("land")
     page.get_by_label("Trích yếu nội dung tách ra").fill("Kiến nghị sửa đường liên xã")
-    page.get_by_label("Nội dung tách ra", exact=True).fill("Kiến nghị sửa đường liên xã.")
+    page.get_by_label(re.compile(r"^Nội dung tách ra\W*(\(bắt buộc\))?$")) \
+        .fill("Kiến nghị sửa đường liên xã.")
     page.get_by_label("Nội dung còn lại của hồ sơ này").fill(KEPT)
     page.get_by_role("button", name="Tách thành hồ sơ mới").click()
 

@@ -194,8 +194,9 @@ def test_excel_matches_the_page(world, client, login):
     html = client.get(f"/inspection/reports?{args}").get_data(as_text=True)
     assert "Số liệu tính từ ngày 15/06/2026 đến ngày 14/09/2026" in html
     assert "THỦ TRƯỞNG ĐƠN VỊ" in html
+    # A decimal comma on the Vietnamese page (QA round 63).
     total = html[html.index('data-testid="total-row"'):]
-    assert '<td data-col="1">3</td>' in total and '<td data-col="11">12.5</td>' in total
+    assert '<td data-col="1">3</td>' in total and '<td data-col="11">12,5</td>' in total
     response = client.get(f"/inspection/reports?{args}&export=xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))

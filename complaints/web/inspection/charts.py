@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
 
@@ -35,7 +36,7 @@ def bar_chart(items: list[tuple[str, float | None]], title: str, maximum: float 
         length = 0 if value is None else max(0.0, value) * scale
         parts.append(f'<rect x="{label_w}" y="{y}" width="{length:.1f}" height="{bar}" '
                      f'fill="#0d6efd" stroke="#000" stroke-width="0.5"/>')
-        text = "—" if value is None else f"{value:g}"
+        text = "—" if value is None else format_decimal(value)  # 94,9 in Vietnamese
         parts.append(f'<text x="{label_w + length + 4:.1f}" y="{y + bar * 0.7:.0f}" '
                      f'font-size="{font}">{escape(text)}</text>')
     parts.append("</svg>")

@@ -33,6 +33,7 @@ from complaints.extensions import db
 from complaints.models import Agency, Field
 from complaints.permissions import (
     can_inspect,
+    can_view_agency,
     roles_required,
 )
 from complaints.services import case_view, queries
@@ -50,6 +51,12 @@ from complaints.web.inspection.forms import (
 
 MONITOR_ROLES = ("inspector", "admin", "agency_head")
 EXPORT_MAX = 100_000  # rows in one download of a queue or a cluster list
+
+
+@bp.context_processor
+def _agency_helpers():
+    """Link to an agency's record only where it opens (ux.md: never a link to "forbidden")."""
+    return {"can_view_agency": can_view_agency}
 
 
 def _lang() -> str:
@@ -189,8 +196,7 @@ def clusters():
 def agency_page(code: str):
     """An agency's record: the inspectors' findings; inspectors add new ones."""
     agency = db.session.scalar(select(Agency).where(Agency.code == code))
-    if agency is None or (current_user.role == "agency_head"
-                          and agency.id != current_user.agency_id):
+    if agency is None or not can_view_agency(current_user, agency):
         abort(404)
     form = FindingForm()
     errors: dict[str, str] = {}
