@@ -35,16 +35,19 @@ logger = logging.getLogger(__name__)
 
 
 ANONYMOUS_DENUNCIATION = N_(
-    "Đơn tố cáo nặc danh hoặc mạo danh (không đơn nào của hồ sơ đủ điều kiện xử lý: thiếu "
-    "họ tên, địa chỉ người tố cáo) không được thụ lý giải quyết như tố cáo (Luật Tố cáo "
-    "Điều 25). Quyết định không thụ lý, hoặc trả lại bộ phận tiếp nhận để lưu đơn.")
+    "Không đơn nào của hồ sơ tố cáo này đủ điều kiện xử lý (đơn nặc danh, mạo danh, thiếu họ "
+    "tên, địa chỉ người tố cáo, hoặc không đủ điều kiện khác): không được thụ lý giải quyết "
+    "như tố cáo (Luật Tố cáo Điều 25, 29). Quyết định không thụ lý, hoặc trả lại bộ phận tiếp "
+    "nhận để lưu đơn.")
 
 
 def anonymous_denunciation(case: Case) -> bool:
     """A denunciation none of whose letters is eligible for handling: the desk ticks a
     denunciation eligible only with each denouncer's name and address (intake's
-    denouncer_errors), so no denouncer is known. It is not handled as a denunciation
-    (domain.md, Law on Denunciations Art. 25): filed, or passed on for inspection."""
+    denouncer_errors), so no denouncer is known, or it found the letters lacking otherwise
+    (the message names both: QA round 64 found a named one told it was anonymous). It is
+    not handled as a denunciation (domain.md, Law on Denunciations Art. 25): filed, or
+    passed on for inspection."""
     return case.kind == "denunciation" and not any(p.eligible_now for p in case.petitions)
 
 
