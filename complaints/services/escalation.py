@@ -583,21 +583,20 @@ def lapse_overtaken(case: Case, now: datetime, today: date | None) -> list[Escal
     the case overdue: the case is then no longer overdue, and the ladder climbs again from
     level 1 if the new due date passes too. A reminder whose day under the new due date is
     still to come lapses too, so that the agency is reminded again before the extended date
-    (QA round 64; rules.overdue_lapsed). An open step is closed by the system
+    (rules.overdue_lapsed with reminders). An open step is closed by the system
     ("superseded", as in supersede_ended); one its addressee acknowledged keeps what they
     did. Either way it counts no longer (the level reached, the sweep's key).
 
     `today` None: a calendar or policy change moved the date, not a decision; each step is
     judged on the day it was raised (its as_of), as the sweep would have judged it then.
     """
-    running = {row.stage: row for row in case.deadlines if row.met_on is None}
-    if case.id is None or not running:
+    runs = running_stages(case)  # one row per (case, stage): a stage runs at most once
+    if case.id is None or not runs:
         return []
-    lapsed = _unreached(case, [(r.stage, r.start_on, r.due_on) for r in running.values()], today,
-                        reminders=True)
-    stages = {e.stage for e in lapsed}
+    lapsed = _unreached(case, runs, today, reminders=True)
+    due = {stage: due_on for stage, _start, due_on in runs}
     return _lapse_unreached(case, lapsed, now, {
-        "due_on": min((running[s].due_on for s in stages), default=None)})
+        "due_on": min((due[e.stage] for e in lapsed), default=None)})
 
 
 def lapse_met_in_time(case: Case, stage: str, now: datetime) -> list[Escalation]:
