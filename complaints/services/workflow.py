@@ -559,6 +559,9 @@ def return_case(case: Case, reason: str, suggested_agency_code: str, actor, now,
     _move(case, "return", actor, None, on, reason, suggested)
     deadlines.keep_acceptance(case, on)
     case.status, case.agency_id, case.officer_id = new_status, None, None
+    # Back at the desk: no agency holds it, so none received or accepted it (the routings
+    # and the stage spells keep those days; the API and the export showed them as current).
+    case.routed_on, case.accepted_on = None, None
     case.agency = None
     # The routing is undone: the petitions wait for the desk's next decision, which is
     # what the reports count (the routings and the audit trail keep the history).
@@ -604,6 +607,7 @@ def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,
     _move(case, "transfer", actor, to, on, reason)
     deadlines.keep_acceptance(case, on)
     case.status, case.agency_id, case.officer_id, case.accepted_on = new_status, to.id, None, None
+    case.routed_on = on  # the day the new holder received it, as a routing's
     case.agency = to
     deadlines.drop(case, "resolution")
     deadlines.set_deadline(case, "acceptance", on)

@@ -1123,8 +1123,13 @@ class StaffCaseSchema(StaffCaseSummarySchema):
     second_complaint = fields.Nested(SecondComplaintSchema, allow_none=True, metadata={
         "description": ("A first-round complaint's second complaint (khiếu nại lần hai), when "
                         "you may see the link; null otherwise.")})
-    routed_on = fields.Date(allow_none=True)
-    accepted_on = fields.Date(allow_none=True)
+    routed_on = fields.Date(allow_none=True, metadata={
+        "description": "The day the agency holding the case received it (routed by the desk, "
+                       "transferred, or sent to the lead agency); null while at the desk. "
+                       "Every move is in routings."})
+    accepted_on = fields.Date(allow_none=True, metadata={
+        "description": "The day the holding agency accepted it (thụ lý); null before, and "
+                       "again after a move."})
     resolved_on = fields.Date(allow_none=True)
     closed_on = fields.Date(allow_none=True)
     suspended_on = fields.Date(allow_none=True)
