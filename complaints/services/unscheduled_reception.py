@@ -20,7 +20,7 @@ from complaints.domain.states import FINAL_STATUSES
 from complaints.extensions import db
 from complaints.models import Case, Escalation, ReceptionSession, User
 from complaints.permissions import can_mark_heated
-from complaints.services import audit
+from complaints.services import audit, intake
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -40,10 +40,12 @@ def mark_heated(case: Case, note: str, actor: User, now: datetime, today: date) 
                             "đánh dấu vụ việc gay gắt."))
     if case.status in FINAL_STATUSES:
         raise ValidationFailed({"note": N_("Hồ sơ đã kết thúc.")})
-    if not (note or "").strip():
-        raise ValidationFailed({"note": N_("Nêu tình hình, lý do vụ việc gay gắt.")})
+    # Kept in the case's timeline, read by its officers and the supervising agency, who may
+    # not know who denounced: checked as every text of the trail (QA round 66).
+    note = intake.checked_trail_text(note, "note", case,
+                                     N_("Nêu tình hình, lý do vụ việc gay gắt."))
     case.heated_on = today
-    audit.record_case(case, "marked_heated", actor, now, {"on": today, "note": note.strip()})
+    audit.record_case(case, "marked_heated", actor, now, {"on": today, "note": note})
     return case
 
 

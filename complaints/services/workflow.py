@@ -14,6 +14,7 @@ from sqlalchemy import select
 from complaints.domain import deadlines as dl
 from complaints.domain import decisions, policies, states, withdrawal
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND, refusal_grounds
+from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
 from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import N_, Named
 from complaints.domain.text import blank, has_control
@@ -328,6 +329,9 @@ def _close_at_reception(case: Case, action: str, outcome: str, actor, now, today
     return case
 
 
+FORWARDED_TO_MAX = 255  # Petition.forwarded_to
+
+
 def _closing_texts(case: Case, action: str, reason: str | None = None,
                    forwarded_to: str | None = None, note: str | None = None) -> dict:
     """The texts the desk gives to guide, forward or file away, cleaned: kept in the
@@ -338,9 +342,17 @@ def _closing_texts(case: Case, action: str, reason: str | None = None,
         return {"reason": intake.checked_trail_text(
             reason, "reason", case, N_("Nêu cơ quan có thẩm quyền đã hướng dẫn."))}
     if action == "forward":
-        return {"forwarded_to": _require(forwarded_to, "forwarded_to",
-                                         N_("Nêu cơ quan nhận đơn.")),
-                "reason": intake.checked_trail_text(reason, "reason", case, None)}
+        # The body's name is kept on each letter too (Petition.forwarded_to, 255 characters):
+        # longer was refused by PostgreSQL only after the confirmation (QA round 65).
+        errors: dict[str, str] = {}
+        body = intake.trail_text(forwarded_to, "forwarded_to", errors, case,
+                                 N_("Nêu cơ quan nhận đơn."), limit=FORWARDED_TO_MAX,
+                                 too_long=N_("Tên cơ quan nhận đơn quá dài (tối đa %(n)s ký tự).",
+                                             n=FORWARDED_TO_MAX))
+        reason = intake.trail_text(reason, "reason", errors, case, None)
+        if errors:
+            raise ValidationFailed(errors)
+        return {"forwarded_to": body, "reason": reason}
     return {"note": intake.checked_trail_text(note, "note", case, None)}
 
 
@@ -635,6 +647,10 @@ def check_resolve(case: Case, outcome: str, decision_number: str, summary: str, 
     _text_errors(errors, {
         "decision_number": (decision_number, N_("Nhập số quyết định / kết luận.")),
         "summary": (summary, N_("Nhập tóm tắt kết quả giải quyết."))})
+    # The summary is on the case's page and in the API for every reader of the case, who
+    # may not know who denounced (QA round 66): as every text of the trail.
+    if "summary" not in errors and intake.reason_names_denouncer(case, summary):
+        errors["summary"] = REASON_NAMES_DENOUNCER
     values, figure_errors = decisions.clean_figures(figures or {})
     errors.update(figure_errors)
     if errors:
@@ -666,15 +682,25 @@ def resolve(case: Case, outcome: str, decision_number: str, summary: str, actor,
 RESOLUTION_FIGURES = decisions.FIGURES
 
 
+def check_close(case: Case, reason: str | None) -> str | None:
+    """The closing reason, cleaned, or refused as close would refuse it (the page checks it
+    before its confirmation step): optional, and checked as every text of the trail
+    (intake.trail_text), a denouncer's name included: the case's officers and the
+    supervising agency read the timeline and may not know who denounced (QA round 66)."""
+    errors: dict[str, str] = {}
+    text = intake.trail_text(reason, "reason", errors, case, None, too_long=N_(
+        "Lý do quá dài (tối đa %(n)s ký tự).", n=REASON_MAX))
+    if errors:
+        raise ValidationFailed(errors)
+    return text
+
+
 def close(case: Case, actor, now, today, reason: str | None = None) -> Case:
     """Close a resolved case: nothing more is owed (kết thúc). `reason`: why (the decision
     enforced, the time to complain again passed…), kept in the audit event; the pages ask
     for it (ux.md: an irreversible act asks why), the API takes it when given."""
     hold(case)
-    reason = optional_text(reason, "reason")
-    if reason is not None and len(reason) > REASON_MAX:
-        raise ValidationFailed({"reason": N_("Lý do quá dài (tối đa %(n)s ký tự).",
-                                             n=REASON_MAX)})
+    reason = check_close(case, reason)
     case.status = _transition(case, "close", actor)
     case.closed_on = today
     _finish(case, "closed", actor, now, {"on": today, **({"reason": reason} if reason else {})})

@@ -500,6 +500,8 @@ def _check(action: str, case: Case, form, today) -> None:
     elif action == "transfer":
         workflow.check_transfer(case, data["to_agency_code"], data["reason"], actor, today,
                                 decided_on=data.get("decided_on"))
+    elif action == "close":
+        workflow.check_close(case, data.get("reason"))
     elif action == "enforce":
         enforcement.check_enforce(case, data.get("enforced_on"), _enforcement_figures(data),
                                   data.get("note"), actor, today)
