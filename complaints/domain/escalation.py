@@ -108,7 +108,9 @@ NO_LONGER_MASS = "no_longer_mass"
 SYSTEM_CLOSURES = (SUPERSEDED, NO_LONGER_MASS)
 # Why an escalation lapsed (Escalation.lapse_reason). Only "overtaken" says it should not
 # have been raised: the new due date was decided while the deadline still ran, and only
-# entered later. The others stood when raised, and the scorecard still counts them.
+# entered later. The others stood when raised, and the scorecard still counts them; a
+# reminder raised again before a due date moved later lapses "ended" (it was sent, and
+# right about the date it came before).
 LAPSE_ENDED, LAPSE_OVERTAKEN = "ended", "overtaken"
 LAPSE_REASONS = (LAPSE_ENDED, LAPSE_OVERTAKEN, NO_LONGER_MASS)
 # Statuses that end a case before any decision (withdrawn by every petitioner, or closed at

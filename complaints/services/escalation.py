@@ -583,9 +583,10 @@ def lapse_overtaken(case: Case, now: datetime, today: date | None) -> list[Escal
     the case overdue: the case is then no longer overdue, and the ladder climbs again from
     level 1 if the new due date passes too. A reminder whose day under the new due date is
     still to come lapses too, so that the agency is reminded again before the extended date
-    (rules.overdue_lapsed with reminders). An open step is closed by the system
+    (rules.overdue_lapsed with reminders); it was sent, so the scorecard still counts it
+    (lapsed "ended", _lapse_unreached). An open step is closed by the system
     ("superseded", as in supersede_ended); one its addressee acknowledged keeps what they
-    did. Either way it counts no longer (the level reached, the sweep's key).
+    did. Either way it no longer stands (the level reached, the sweep's key).
 
     `today` None: a calendar or policy change moved the date, not a decision; each step is
     judged on the day it was raised (its as_of), as the sweep would have judged it then.
@@ -670,24 +671,27 @@ def _unreached(case: Case, runs: list[tuple[str, date, date]], on: date | None,
 
 def _lapse_unreached(case: Case, lapsed: list[Escalation], now: datetime,
                      data: dict) -> list[Escalation]:
-    """Lapse steps found by _unreached as overtaken, audited once with `data`, and let the
-    running stage's ladder climb again from its first rung."""
+    """Lapse steps found by _unreached, audited once with `data`, and let the running
+    stage's ladder climb again from its first rung. An overdue step lapses as overtaken (it
+    should not have been raised); a reminder as ended: it was right about the due date it
+    came before, and the agency had it, so the scorecard keeps counting it (QA round 65)."""
     if not lapsed:
         return []
-    _supersede(case, lapsed, now, data, rules.LAPSE_OVERTAKEN)
+    _supersede(case, lapsed, now, data, rules.LAPSE_OVERTAKEN, reminders=rules.LAPSE_ENDED)
     deadlines.refresh_attention(case)
     db.session.flush()
     return lapsed
 
 
 def _supersede(case: Case, lapsed: list[Escalation], now: datetime,
-               data: dict, why: str) -> list[Escalation]:
-    """Mark ladder escalations lapsed (`why`: rules.LAPSE_REASONS), close the open ones as
-    superseded, audit it once."""
+               data: dict, why: str, reminders: str | None = None) -> list[Escalation]:
+    """Mark ladder escalations lapsed (`why`: rules.LAPSE_REASONS; `reminders`, when given,
+    for the reminders among them), close the open ones as superseded, audit it once."""
     if not lapsed:
         return []
     for e in lapsed:
-        e.lapsed_at, e.lapse_reason = now, why
+        e.lapsed_at = now
+        e.lapse_reason = reminders if reminders is not None and e.level < 1 else why
         if e.acknowledged_at is None:
             e.acknowledged_at, e.acknowledged_by_id = now, None
             e.action_taken, e.action_note = rules.SUPERSEDED, None

@@ -4,7 +4,8 @@ while the deadline ran but entered after the sweep had flagged the case overdue 
 it took back now lapse: an open one is closed by the system ("superseded"), audited, and the
 ladder climbs again from level 1 if the new due date passes too. The reminder, whose day
 under the new date is still to come, lapses as well: the agency is reminded again before
-the extended date (QA round 64)."""
+the extended date. It lapses "ended", not "overtaken": it was sent and was right about the
+date it came before, so the scorecard still counts it (QA round 65)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,8 @@ def test_an_extension_entered_after_the_sweep_takes_the_overdue_back(world, make
     assert closed.id == overdue.id and closed.action_taken == rules.SUPERSEDED
     assert closed.acknowledged_at is not None and closed.acknowledged_by_id is None
     assert reminder.level == 0 and reminder.action_taken == rules.SUPERSEDED
-    assert reminder.lapse_reason == closed.lapse_reason == rules.LAPSE_OVERTAKEN
+    assert closed.lapse_reason == rules.LAPSE_OVERTAKEN
+    assert reminder.lapse_reason == rules.LAPSE_ENDED  # sent, and still counted
     (event,) = _superseded_events(case)
     assert event.actor_id is None and f"[{reminder.id},{overdue.id}]" in event.data
     assert audit.verify_chains(f"case:{case.id}")[1] == []
@@ -203,7 +205,7 @@ def test_the_scorecard_does_not_count_an_overdue_an_extension_took_back(world, m
     escalate_due(date(2026, 11, 10), NOW)  # the new due date (09/11) passed: level 1 again
     db.session.commit()
     reasons = sorted((e.level, e.lapse_reason or "") for e in _rows(case))
-    assert reasons == [(0, rules.LAPSE_OVERTAKEN), (1, ""), (1, rules.LAPSE_OVERTAKEN)]
+    assert reasons == [(0, rules.LAPSE_ENDED), (1, ""), (1, rules.LAPSE_OVERTAKEN)]
 
     def level_ones() -> int:
         counts = scorecard_summary.count_days([(date(2026, 10, 1), date(2026, 11, 30))],
@@ -215,7 +217,7 @@ def test_the_scorecard_does_not_count_an_overdue_an_extension_took_back(world, m
                       decided_on=date(2026, 11, 11))
     db.session.commit()
     ended = [e for e in _rows(case) if e.lapse_reason == rules.LAPSE_ENDED]
-    assert [e.level for e in ended] == [1]  # the standing level 1
+    assert [e.level for e in ended] == [0, 1]  # the reminder sent, and the standing level 1
     counts = scorecard_summary.count_days([(date(2026, 10, 1), date(2026, 11, 30))],
                                           [world.head_a.agency_id, world.head_b.agency_id])
     assert sum(c.escalations.get(1, 0) for c in counts.values()) == 1  # counted, not lost
