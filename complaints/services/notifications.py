@@ -382,6 +382,21 @@ def _message(note: Notification) -> EmailMessage:
     return message
 
 
+# SMTP answers the outbox reads (RFC 5321): 421, the server closes the channel (smtplib
+# closes its end too); 552 to MAIL FROM with SIZE (RFC 1870), this message is larger than
+# the server takes.
+CLOSING, TOO_LARGE = 421, 552
+
+
+def _codes(exc: BaseException) -> list[int]:
+    """The SMTP reply codes an exception carries (one per refused address, or one)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return [code for code, _text in exc.recipients.values()]
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return [exc.smtp_code]
+    return []
+
+
 def permanent(exc: BaseException) -> bool:
     """Will sending this message fail the same way next time? A refused address, or a 5xx
     answer to the message itself (552 too large, 554 refused as spam): retried every six
@@ -389,20 +404,32 @@ def permanent(exc: BaseException) -> bool:
     asks to try later; a refused connection, sign-in or sender is the server's, not the
     message's: every message goes from the one MAIL_FROM, so a 530 or 553 to it (the
     account's password expired, relay denied) failed the whole outbox for good
-    (QA round 64)."""
+    (QA round 64). But a 552 to MAIL FROM is this message's size, and an address with
+    accented letters on a server without SMTPUTF8 is refused before any command: both fail
+    the same way every time (QA round 65)."""
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return True
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return exc.smtp_code == TOO_LARGE
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         # 450/452 (mailbox busy, full for now) pass: only 5xx for every address is final.
-        return all(code >= 500 for code, _text in exc.recipients.values())
+        return all(code >= 500 for code in _codes(exc))
     if isinstance(exc, smtplib.SMTPDataError):
         return exc.smtp_code >= 500
     return False
 
 
 def about_the_message(exc: BaseException) -> bool:
-    """Did the server refuse this message (its addresses or content) rather than fail
+    """Did the server refuse this message (its addresses, size or content) rather than fail
     itself? The connection still serves the next message (smtplib resets it), so one busy
-    mailbox does not hold back the rest of the run (QA round 64)."""
-    return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
+    mailbox does not hold back the rest of the run (QA round 64). Not after a 421: the
+    server closed the channel, and the next message would be charged for it (QA round 65)."""
+    if CLOSING in _codes(exc):
+        return False
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return exc.smtp_code == TOO_LARGE
+    return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError
+                      | smtplib.SMTPNotSupportedError)
 
 
 def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: int = 200,
