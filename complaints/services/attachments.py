@@ -69,11 +69,23 @@ def blob_path(sha256: str, root: Path | None = None) -> Path:
     return (root or upload_dir()) / sha256[:2] / sha256[2:4] / sha256
 
 
+# Unicode's controls, format characters (soft hyphen, tags, annotations), line and
+# paragraph separators, surrogates and private use: invisible or breaking a line, in a
+# name shown on pages and headers; a list cannot keep up with them (QA round 67).
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
+
+
+def _visible_name(name: str | None) -> str:
+    """The last part of a path, NFC, with unsafe and invisible characters replaced."""
+    name = re.split(r"[/\\]", unicodedata.normalize("NFC", name or ""))[-1]
+    name = _UNSAFE.sub("_", name)
+    return "".join("_" if unicodedata.category(ch) in _HIDDEN_CATEGORIES else ch
+                   for ch in name)
+
+
 def safe_filename(name: str | None, extension: str) -> str:
     """Return a display name without paths or control characters, ending in `extension`."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = re.split(r"[/\\]", name)[-1]
-    name = _UNSAFE.sub("_", name).strip(" ._") or "tep"
+    name = _visible_name(name).strip(" ._") or "tep"
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return f"{stem[:150]}.{extension}"
 
@@ -98,8 +110,7 @@ def check_file(data: bytes, filename: str | None, max_bytes: int | None = None,
     """Return (content type, safe name) or raise ValidationFailed naming the file."""
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     # Named as the user chose it (the extension too: "evil.exe", not "evil"), made safe.
-    shown = _UNSAFE.sub("_", re.split(r"[/\\]", unicodedata.normalize(
-        "NFC", filename or ""))[-1]).strip(" ")[:160] or "tep"
+    shown = _visible_name(filename).strip(" ")[:160] or "tep"
     if not data:
         raise ValidationFailed({field: N_("Tệp “%(name)s” rỗng.", name=shown)})
     if len(data) > max_bytes:

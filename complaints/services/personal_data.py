@@ -21,6 +21,7 @@ it is the record of the case, not the petitioner's identity.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -319,7 +320,7 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
             {"case": by_id[a.case_id].tracking_code, "petition": a.petition_id,
              "filename": a.filename, "content_type": a.content_type, "size": a.size,
              "purpose": a.purpose, "sha256": a.sha256, "created_at": _iso(a.created_at)}
-            for a in _files_of(petitioner, list(by_id))
+            for a in _exported_files(petitioner, list(by_id))
         ],
         "feedback": [
             {"case": by_id[f.case_id].tracking_code, "rating_result": f.rating_result,
@@ -337,6 +338,10 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
              "sent_at": _iso(n.sent_at)}
             for n in _messages_held(petitioner, list(by_id))
         ],
+        # Who has looked at their data, and on what ground: their record's views and
+        # exports, and the views of their identity on the denunciations they signed
+        # (QA round 67). This export is recorded after it is made, so it is not listed.
+        "accesses": _accesses(petitioner, cases),
         "exported_at": _iso(now),
     }
     audit.record(chain(petitioner), "petitioner_exported", actor, now,
@@ -361,10 +366,12 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
             "Chưa hết thời hạn lưu trữ (đến ngày %(day)s).",
             day=f"{check.retained_until:%d/%m/%Y}")})
     email, name = petitioner.email, petitioner.full_name
-    numbers = {n for n in (petitioner.id_number, petitioner.phone) if n}
     case_ids = [c.id for c in cases_of(petitioner)]
     sent_to = _messages_to(petitioner, case_ids)  # read before the address is cleared
-    files = _files_of(petitioner, case_ids)
+    who = _identity(petitioner, case_ids)  # read before the particulars are cleared
+    # Every file of their cases: a scan the desk added later as evidence ("CCCD <name>.png",
+    # no letter named) kept the name too (QA round 67); scrub changes only those naming them.
+    files = _case_files(case_ids)
     _keep_as_one_person(petitioner)
     petitioner.full_name = ANONYMOUS_NAME
     petitioner.name_folded = fold(ANONYMOUS_NAME)
@@ -381,14 +388,13 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
             note.last_error = "recipient refused; address anonymised"
     # Staff e-mails that named them (a withdrawal, to the holding agency) are kept in the
     # outbox: the name goes from their text too (QA round 27).
-    longer = _longer_names(name, case_ids) if name and case_ids else []
+    longer = who.longer
     for note in _messages_naming(name, case_ids):
         note.body = _without_name(note.body, name, longer)
         note.subject = _without_name(note.subject, name, longer)
     # The citizen's own words kept beside the case: the names their files were sent under
     # ("CCCD <name>.png") and their rating's comment; the ratings stay for the statistics
     # (QA round 59). Neither is in an audit event, so every chain stays valid.
-    who = _Identity(name or "", longer, numbers, email)
     renamed = 0
     for row in files:
         stem, ext = os.path.splitext(row.filename)
@@ -422,6 +428,58 @@ def _files_of(petitioner: Petitioner, case_ids: list[int]) -> list[Attachment]:
         .order_by(Attachment.id)))
 
 
+def _accesses(petitioner: Petitioner, cases: list[Case]) -> list[dict]:
+    codes = {c.id: c.tracking_code for c in cases}
+    denunciations = [c.id for c in cases if c.kind == "denunciation"]
+    rows = db.session.scalars(select(AuditEvent).where(or_(
+        AuditEvent.chain == chain(petitioner),
+        and_(AuditEvent.case_id.in_(denunciations or [-1]),
+             AuditEvent.action.in_(READ_EVENTS)))).order_by(AuditEvent.created_at,
+                                                            AuditEvent.id))
+    out = []
+    for event in rows:
+        data = json.loads(event.data or "{}")
+        out.append({"at": _iso(event.created_at), "action": event.action,
+                    "by": event.actor_label, "case": codes.get(event.case_id),
+                    "ground": data.get("ground"), "via": data.get("via")})
+    return out
+
+
+def _case_files(case_ids: list[int]) -> list[Attachment]:
+    return list(db.session.scalars(select(Attachment).where(
+        Attachment.case_id.in_(case_ids or [-1])).order_by(Attachment.id)))
+
+
+def _identity(petitioner: Petitioner, case_ids: list[int]) -> _Identity:
+    """What names the person in a text: their particulars as held now."""
+    name = petitioner.full_name
+    return _Identity(name or "", _longer_names(name, case_ids) if name and case_ids else [],
+                     {n for n in (petitioner.id_number, petitioner.phone) if n},
+                     petitioner.email)
+
+
+def _exported_files(petitioner: Petitioner, case_ids: list[int]) -> list[Attachment]:
+    """The files an export lists: those handed in with the person's letters (_files_of)
+    but not those naming only someone else (a co-signer's ID card on a shared letter is
+    the co-signer's data, QA round 67), and any other file of their cases whose name names
+    them (evidence the desk added later, "CCCD <name>.png")."""
+    if not case_ids:
+        return []
+    own = {a.id for a in _files_of(petitioner, case_ids)}
+    who = _identity(petitioner, case_ids)
+    others = [_identity(p, case_ids) for p in db.session.scalars(
+        select(Petitioner).distinct()
+        .join(PetitionSigner, PetitionSigner.petitioner_id == Petitioner.id)
+        .join(Petition, Petition.id == PetitionSigner.petition_id)
+        .where(Petition.case_id.in_(case_ids), Petitioner.id != petitioner.id))]
+    out = []
+    for row in _case_files(case_ids):
+        stem = os.path.splitext(row.filename)[0]
+        if who.names(stem) or (row.id in own and not any(o.names(stem) for o in others)):
+            out.append(row)
+    return out
+
+
 _NUMBER = re.compile(r"\+?\d(?:[ .\-]?\d)*")
 _SEPARATORS = re.compile(r"[\W_]+")
 
@@ -434,6 +492,10 @@ class _Identity:
     longer: list[str]  # co-signers' names that hold `name` (_longer_names)
     numbers: set[str]
     email: str | None
+
+    def names(self, text: str) -> bool:
+        """Does `text` name the person (scrub would change it)?"""
+        return bool(text) and self.scrub(text) != text
 
     def scrub(self, text: str) -> str | None:
         """`text` without the person's name, numbers and address; None when the name is

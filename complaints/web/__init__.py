@@ -242,7 +242,9 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(404)
     @_machine_first
     def not_found(exc):
-        return _error(404, _("Không tìm thấy trang hoặc hồ sơ."))
+        # A 404 that knows more says so (documents.FileMissing: a file lost from the store).
+        return _error(404, str(getattr(exc, "explained", "") or "")
+                      or _("Không tìm thấy trang hoặc hồ sơ."))
 
     @app.errorhandler(405)
     @_machine_first

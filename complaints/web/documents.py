@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort, request, send_file
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import NotFound
 from wtforms import FileField, SelectField
 
 from complaints import clock
@@ -16,6 +19,8 @@ from complaints.services.case_view import purpose_choices
 from complaints.services.errors import NotAllowed, ValidationFailed
 from complaints.web.forms import Form, attach_errors, page_errors, select_choices
 from complaints.web.i18n import error_text
+
+logger = logging.getLogger(__name__)
 
 
 class DocumentForm(Form):
@@ -60,6 +65,12 @@ def add_from_request(case, actor) -> tuple[DocumentForm, dict[str, str]]:
     return form, {}
 
 
+class FileMissing(NotFound):
+    """A case's file whose content is no longer in the store: 404, saying so."""
+
+    explained = _l("Tệp này không còn trong kho lưu trữ; đã báo cho quản trị hệ thống.")
+
+
 def send_attachment(row, case, actor):
     """Serve a case's file to a reader who may open the case: a file that may reveal a
     denouncer only to who may see them, each such download audited (pages and API)."""
@@ -73,7 +84,11 @@ def send_attachment(row, case, actor):
     except ValueError:
         abort(404)
     if not path.is_file():
-        abort(404)
+        # Evidence lost from the store is an incident for the administrator, and the reader
+        # is told so, not "page not found" (QA round 67).
+        logger.error("attachment %s of case %s: its file %s is missing from the store",
+                     row.id, case.tracking_code, row.sha256)
+        raise FileMissing()
     if reveals:
         attachments.record_identity_download(row, case, actor, clock.now())
         db.session.commit()

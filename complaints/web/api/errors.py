@@ -104,8 +104,8 @@ def http_error(exc: HTTPException):
     codes it handles itself): {"error", "status"} in the API's language."""
     if isinstance(exc, MalformedJSON):
         message = _("Yêu cầu không hợp lệ: nội dung phải là JSON.")
-    else:
-        message = http_error_text(exc.code or 500)
+    else:  # an error that knows more says so (documents.FileMissing)
+        message = str(getattr(exc, "explained", "") or "") or http_error_text(exc.code or 500)
     response = error_response(exc.code or 500, message)
     allowed = getattr(exc, "valid_methods", None)
     if exc.code == 405 and allowed:
