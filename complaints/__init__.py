@@ -142,6 +142,9 @@ def create_app(config: object | dict | None = None) -> Flask:
         # 43: `flask backup` wrote every petitioner's identity into the code checkout).
         instance_path=str(INSTANCE_DIR.resolve()),
     )
+    from complaints.web.requests import Utf8Request
+
+    app.request_class = Utf8Request
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)

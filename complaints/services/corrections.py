@@ -166,6 +166,9 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData | dict[str, 
         raise ValidationFailed({"seen": N_(
             "Thông tin của người này vừa được người khác sửa: xem lại thông tin hiện tại "
             "rồi sửa.")})
+    # The particulars given (all on a form; those sent, from the API): a refusal is keyed
+    # to one of them (QA round 68).
+    given = [name for name in PERSON_FIELDS if not isinstance(data, dict) or name in data]
     if isinstance(data, dict):
         data = PersonData(**{name: data[name] if name in data else getattr(person, name)
                              for name in PERSON_FIELDS})
@@ -183,8 +186,8 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData | dict[str, 
         typed = _typed(data)
         changed = [name for name in PERSON_FIELDS if typed[name] != getattr(person, name)]
         if not changed:
-            errors["full_name"] = N_("Thông tin đã nhập giống thông tin đang lưu: không có gì "
-                                     "để sửa.")
+            errors[(given or ["full_name"])[0]] = N_(
+                "Thông tin đã nhập giống thông tin đang lưu: không có gì để sửa.")
     if errors:
         raise ValidationFailed(errors)
     if shared:
@@ -351,8 +354,14 @@ def correct_particulars(case: Case, field_code: str | None, locality_code: str |
     errors, wanted = _particulars_errors(case, field_code, locality_code, subject)
     reason = _reason(reason, errors, case)
     if not errors and not wanted:
-        errors["field"] = N_("Lĩnh vực, địa bàn và trích yếu đã nhập giống thông tin đang "
-                             "lưu: không có gì để sửa.")
+        # Under a particular that was given: an API client sending only the subject again
+        # read an error under "field" (QA round 68).
+        given = [name for name, value in (("field", field_code),
+                                          ("locality_code", locality_code),
+                                          ("subject", subject)) if value is not None]
+        errors[(given or ["field"])[0]] = N_(
+            "Lĩnh vực, địa bàn và trích yếu đã nhập giống thông tin đang lưu: không có gì để "
+            "sửa.")
     if errors:
         raise ValidationFailed(errors)
     details: dict = {"reason": reason}

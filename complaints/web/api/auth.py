@@ -20,9 +20,11 @@ def bearer_token() -> str | None:
     return value.strip()
 
 
-def unauthorized():
-    """Return the 401 JSON answer with the header that names the scheme."""
-    response = jsonify({"error": _("Cần mã truy cập hợp lệ (Authorization: Bearer …)."),
+def unauthorized(message: str | None = None):
+    """Return the 401 JSON answer with the header that names the scheme (every 401 has it,
+    RFC 9110: the sign-in refusals of POST /tokens too, with their own message)."""
+    response = jsonify({"error": message or _("Cần mã truy cập hợp lệ (Authorization: "
+                                              "Bearer …)."),
                         "status": 401})
     response.status_code = 401
     response.headers["WWW-Authenticate"] = 'Bearer realm="api"'

@@ -59,6 +59,10 @@ def _operation(summary: str, ok: int, ok_schema, *, body=None, errors=(401,),
     else:
         op["responses"][str(ok)] = {
             "description": "OK", "content": {"application/json": {"schema": ok_schema}}}
+    if ok == 201 and tag != "auth":  # a token is no resource to read back
+        op["responses"]["201"]["headers"] = {"Location": {
+            "description": "Where to read what was created (the case, the file, the session)",
+            "schema": {"type": "string"}}}
     if body is not None and 413 not in errors:  # any body may be too large
         errors = (*errors, 413)
     if body is not None and 415 not in errors:  # and of a form's content type

@@ -11,7 +11,7 @@ import logging
 import math
 from datetime import datetime, timedelta
 
-from flask import abort, current_app, jsonify, request
+from flask import abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -66,7 +66,7 @@ from complaints.web import documents
 from complaints.web.api import bp
 from complaints.web.api import schemas as s
 from complaints.web.api.actions import ACTION_SPECS
-from complaints.web.api.auth import api_user, bearer_token, token_required
+from complaints.web.api.auth import api_user, bearer_token, token_required, unauthorized
 from complaints.web.api.case_view import (
     CaseView,
     NewCaseView,
@@ -118,8 +118,10 @@ def _visible_case(tracking_code: str, user) -> Case:
     return case
 
 
-def _case_response(case: Case, user, status: int = 200, pin: str | None = None):
-    """Dump the case for this user, audit an identity reveal, commit, answer."""
+def _case_response(case: Case, user, status: int = 200, pin: str | None = None,
+                   location: str | None = None):
+    """Dump the case for this user, audit an identity reveal, commit, answer; a 201 says
+    where what it created is read (`location`, else the case)."""
     reveal = can_see_identity(user, case)
     if reveal and case.kind == "denunciation":
         # Every view of a denouncer's identity is itself audited (Law on Denunciations).
@@ -130,7 +132,24 @@ def _case_response(case: Case, user, status: int = 200, pin: str | None = None):
     with dump_context(user, clock.today(), reveal):
         data = s.shared(schema).dump(CaseView(case, user, reveal, pin))
     db.session.commit()
-    return jsonify(data), status
+    response = jsonify(data)
+    if status == 201:
+        response.headers["Location"] = location or _case_url(case)
+    return response, status
+
+
+def _query() -> dict[str, str]:
+    """The query's parameters, each given once: a filter given twice (?status=a&status=b)
+    was half read, answering 200 for the first value alone (QA round 68)."""
+    repeated = sorted({name for name, values in request.args.lists() if len(values) > 1})
+    if repeated:
+        raise ValidationFailed({name: N_("Tham số này chỉ được gửi một lần.")
+                                for name in repeated})
+    return request.args.to_dict()
+
+
+def _case_url(case: Case) -> str:
+    return url_for("api.get_case", tracking_code=case.tracking_code)
 
 
 def _petition_data(body: dict, today) -> intake.PetitionData:
@@ -175,8 +194,7 @@ def create_token():
     db.session.commit()  # keep the failure count even when sign-in fails
     if user is None:
         # One message for both cases, so the API does not reveal which usernames exist.
-        return jsonify({"error": _("Tên đăng nhập hoặc mật khẩu không đúng."),
-                        "status": 401}), 401
+        return unauthorized(_("Tên đăng nhập hoặc mật khẩu không đúng."))
     if accounts.must_enrol(user, tuple(config.get("REQUIRE_2FA_ROLES", ()))):
         return jsonify({"error": _("Tài khoản phải bật xác thực hai bước (đăng nhập trên trang "
                                    "web) trước khi dùng API."), "status": 403}), 403
@@ -186,8 +204,7 @@ def create_token():
                         "status": 403}), 403
     if user.totp_secret:
         if not body.get("code"):
-            return jsonify({"error": _("Cần mã xác thực 6 chữ số (trường code)."),
-                            "status": 401}), 401
+            return unauthorized(_("Cần mã xác thực 6 chữ số (trường code)."))
         try:
             ok = accounts.verify_second_factor(user, body["code"], now,
                                                config["LOGIN_MAX_FAILURES"],
@@ -197,8 +214,7 @@ def create_token():
             return _locked_answer(locked.until, now)
         db.session.commit()  # the failure count, or the code's step (used once)
         if not ok:
-            return jsonify({"error": _("Mã xác thực không đúng hoặc đã hết hạn."),
-                            "status": 401}), 401
+            return unauthorized(_("Mã xác thực không đúng hoặc đã hết hạn."))
     lifetime = timedelta(hours=float(config.get("API_TOKEN_HOURS", 12)))
     raw, row = tokens.issue_token(user, now, lifetime)
     db.session.commit()
@@ -237,7 +253,7 @@ def list_fields():
 @token_required
 def list_localities():
     """Search localities by name, accents optional ("hai phong" finds "Hải Phòng")."""
-    args = s.shared(s.LocalityQuerySchema).load(request.args.to_dict())
+    args = s.shared(s.LocalityQuerySchema).load(_query())
     query = select(Locality).order_by(Locality.level.desc(), Locality.name_folded,
                                       Locality.code)
     if args["q"]:
@@ -327,7 +343,9 @@ def _created_response(opened: intake.Opened, user):
     db.session.commit()  # before building the answer: on SQLite other writers wait for it
     with dump_context(person, today, reveal):
         data = s.shared(s.CreatedCaseSchema).dump(NewCaseView(opened, person, reveal, agency))
-    return jsonify(data), 201
+    response = jsonify(data)
+    response.headers["Location"] = _case_url(case)
+    return response, 201
 
 
 @bp.get("/cases")
@@ -335,7 +353,7 @@ def _created_response(opened: intake.Opened, user):
 def list_cases():
     """List the cases this user may see, newest first, filtered and paginated."""
     user, today = api_user(), clock.today()
-    args = s.shared(s.CaseListQuerySchema).load(request.args.to_dict())
+    args = s.shared(s.CaseListQuerySchema).load(_query())
     query = queries.cases_visible_to(user).options(
         selectinload(Case.deadlines), selectinload(Case.agency), selectinload(Case.field),
         selectinload(Case.locality), selectinload(Case.officer))
@@ -482,9 +500,10 @@ def add_attachment(tracking_code: str):
     if upload is None or not upload.filename:
         raise ValidationFailed({"file": N_("Chọn tệp cần thêm.")})
     data = upload.read(attachments.MAX_FILE_BYTES + 1)
-    attachments.add_document(case, data, upload.filename, request.form.get("purpose", ""),
-                             user, now, field="file")
-    return _case_response(case, user, status=201)
+    row = attachments.add_document(case, data, upload.filename,
+                                   request.form.get("purpose", ""), user, now, field="file")
+    return _case_response(case, user, status=201, location=url_for(
+        "api.download_attachment", attachment_id=row.id))
 
 
 @bp.get("/attachments/<int:attachment_id>")
@@ -529,7 +548,7 @@ def list_escalations():
     if user.role not in ESCALATION_ROLES:
         raise NotAllowed(N_("Chỉ thủ trưởng cơ quan và thanh tra viên nhận kiến nghị leo "
                             "thang."))
-    args = s.shared(s.EscalationQuerySchema).load(request.args.to_dict())
+    args = s.shared(s.EscalationQuerySchema).load(_query())
     if args["state"] == "pending":
         query = queries.pending_escalations(user.agency_id)
     else:
@@ -703,7 +722,7 @@ def _session_rows(rows: list[ReceptionSession]) -> list[dict]:
 def list_reception_sessions():
     """List the reception sessions you may see, newest first (held_from / held_to)."""
     user = api_user()
-    args = s.shared(s.ReceptionSessionQuerySchema).load(request.args.to_dict())
+    args = s.shared(s.ReceptionSessionQuerySchema).load(_query())
     query = sessions.visible_sessions(user).options(selectinload(ReceptionSession.agency),
                                                     selectinload(ReceptionSession.case))
     if args["held_from"]:
@@ -732,7 +751,9 @@ def create_reception_session():
                       for case, pin in opened]
     answer = s.shared(s.CreatedReceptionSessionSchema).dump(data)
     db.session.commit()
-    return jsonify(answer), 201
+    response = jsonify(answer)
+    response.headers["Location"] = url_for("api.get_reception_session", session_id=session.id)
+    return response, 201
 
 
 @bp.get("/reception-sessions/<int:session_id>")

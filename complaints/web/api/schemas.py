@@ -33,6 +33,7 @@ from complaints.domain.catalog import (
     CHANNELS,
     FILING_REASONS,
     FLAGS,
+    HANDLING_OUTCOMES,
     KINDS,
     PETITION_HISTORY,
     RECEPTION_KINDS,
@@ -42,6 +43,7 @@ from complaints.domain.catalog import (
 )
 from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.decisions import AMOUNT_MAX, COUNT_MAX
+from complaints.domain.escalation import ACK_ACTIONS
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX, SUMMARY_MAX
 from complaints.domain.messages import N_
 from complaints.domain.states import STATUSES
@@ -90,6 +92,12 @@ _TYPE_MESSAGES = (
     (fields.List, N_("Phải là một danh sách.")),
 )
 
+
+
+def coded(values, nullable: bool = False) -> dict:
+    """OpenAPI metadata of an answer's coded string: the values it takes, from the catalog
+    the code writes from (QA round 68: a client could not tell them from the document)."""
+    return {"enum": [*values, *([None] if nullable else [])]}
 
 class BaseSchema(Schema):
     """A schema whose errors are in Vietnamese and which refuses unknown fields."""
@@ -878,6 +886,7 @@ class EscalationSchema(BaseSchema):
     created_at = UtcDateTime()
     acknowledged_at = UtcDateTime(allow_none=True)
     action_taken = fields.String(allow_none=True, metadata={
+        **coded(ACK_ACTIONS, nullable=True),
         "description": "What was done on acknowledgement (urge, reassign, set_lead, note); "
                        "\"superseded\": closed by the system, no person acknowledged it, "
                        "because the stage it was raised against started again (a transfer, "
@@ -978,7 +987,7 @@ class SignerSchema(BaseSchema):
 class PetitionSchema(BaseSchema):
     id = fields.Integer(metadata={"description": "The letter's number within the system "
                                                  "(PATCH …/petitions/{petition_id})."})
-    channel = fields.String()
+    channel = fields.String(metadata=coded(CHANNELS))
     received_on = fields.Date()
     eligible = fields.Boolean(attribute="eligible_now", metadata={
         "description": "Eligible for handling (đủ điều kiện xử lý) today: as ticked at "
@@ -987,6 +996,7 @@ class PetitionSchema(BaseSchema):
     is_duplicate = fields.Boolean()
     history = fields.String(metadata={"description": "The history of the matter (see intake)."})
     handling_outcome = fields.String(allow_none=True, metadata={
+        **coded(HANDLING_OUTCOMES, nullable=True),
         "description": "routed, forwarded, guided, filed, joined (a later letter filed with "
                        "its case), urged (a later letter on which the desk urged the agency "
                        "resolving the case), withdrawn; null: not handled yet."})
@@ -1137,7 +1147,7 @@ class StaffCaseSchema(StaffCaseSummarySchema):
     escalations = fields.List(fields.Nested(EscalationSchema))
     petitions = fields.List(fields.Nested(PetitionSchema))
     routings = fields.List(fields.Nested(RoutingSchema))
-    outcome = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata=coded(RESOLUTION_OUTCOMES, nullable=True))
     decision_number = fields.String(allow_none=True)
     decision_on = fields.Date(allow_none=True)
     resolution_summary = fields.String(allow_none=True)
@@ -1184,6 +1194,7 @@ class EscalationConflictSchema(ErrorSchema):
     """A 409 of an escalation already acknowledged, or closed by the system."""
 
     action_taken = fields.String(allow_none=True, metadata={
+        **coded(ACK_ACTIONS, nullable=True),
         "description": "What the acknowledgement recorded (urge, reassign, set_lead, note), "
                        "or superseded / no_longer_mass when the system closed it."})
 

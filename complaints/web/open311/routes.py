@@ -125,6 +125,8 @@ def list_requests(fmt: str):
 def create_request(fmt: str):
     """Create an online petition from a third-party app (API key required)."""
     _check_format(fmt)
+    if request.not_utf8():  # before the key: a form not read is no missing key
+        raise Open311Error(400, N_("Nội dung yêu cầu phải được mã hóa UTF-8."))
     if not _api_key_ok():
         raise Open311Error(403, N_("Cần có api_key hợp lệ."))
     params = request.values.to_dict()
