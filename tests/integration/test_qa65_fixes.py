@@ -15,32 +15,17 @@ from sqlalchemy import select
 
 from complaints.domain import escalation as rules
 from complaints.extensions import db
-from complaints.models import Case, Escalation, Notification
+from complaints.models import Notification
 from complaints.services import notifications, scorecard_summary, workflow
 from complaints.services.errors import ValidationFailed
 from complaints.services.escalation import escalate_due
 from tests.conftest import NOW, TODAY
+from tests.integration.test_escalation_extension import _accepted, _rows
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
 
-FAR = date(2027, 12, 31)
-# As tests/integration/test_escalation_extension.py: a recommendation accepted on Monday
-# 05/10/2026, 15 working days → due Monday 26/10; reminder on Wednesday 21/10.
-ACCEPTED, DUE, REMINDED = date(2026, 10, 5), date(2026, 10, 26), date(2026, 10, 21)
-
-
-def _accepted(world, make_case) -> Case:
-    case = make_case(actor=world.reception, kind="recommendation", received_on=date(2026, 10, 1))
-    workflow.route(case, "SO-A", world.reception, NOW, FAR, decided_on=date(2026, 10, 2))
-    workflow.accept(case, world.head_a, NOW, FAR, decided_on=ACCEPTED)
-    db.session.commit()
-    assert case.deadline("resolution").due_on == DUE
-    return case
-
-
-def _rows(case: Case) -> list[Escalation]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(Escalation).where(Escalation.case_id == case.id)
-                                   .order_by(Escalation.id)))
+# As tests/integration/test_escalation_extension.py (its world): a recommendation accepted
+# on Monday 05/10/2026, 15 working days → due Monday 26/10; reminder on Wednesday 21/10.
+REMINDED = date(2026, 10, 21)
 
 
 def _reminders_counted(world) -> int:
