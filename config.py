@@ -91,7 +91,7 @@ class Config:
     # Failed look-ups of one tracking code, from any address: a 6-digit PIN must not fall
     # to guesses spread over many addresses (QA round 19).
     LOOKUP_CODE_LIMIT = os.environ.get("LOOKUP_CODE_LIMIT", "10 per hour;20 per day")
-    OPEN311_POST_LIMIT = os.environ.get("OPEN311_POST_LIMIT", "300 per hour")  # per API key
+    OPEN311_POST_LIMIT = os.environ.get("OPEN311_POST_LIMIT", "300 per hour")  # per key/address
     OPEN311_API_KEYS = tuple(
         k.strip() for k in os.environ.get("OPEN311_API_KEYS", "").split(",") if k.strip()
     )

@@ -160,3 +160,19 @@ def test_token_refusal_401_carries_www_authenticate(client, world):  # noqa: F81
     response = client.post(f"{API}/tokens", json={"username": "giamdoc", "password": "sai"})
     assert response.status_code == 401
     assert response.headers.get("WWW-Authenticate"), dict(response.headers)
+
+
+# --- Judgement acted on: wrong keys shared one address's allowance ----------------------------
+
+def test_guessing_open311_keys_is_limited_by_address(app, client, open311):
+    """The post limit was keyed on whatever api_key was sent: every guess had its own
+    allowance. Wrong keys now count against the address; the real key keeps its own."""
+    app.config["OPEN311_POST_LIMIT"] = "2 per hour"
+    answers = [client.post("/open311/v2/requests.json", data={
+        "api_key": f"guess-{i}", "service_code": "environment", "description": "Rác thải",
+        "last_name": "Nguyễn", "phone": "0911222333"}).status_code for i in range(3)]
+    assert answers == [403, 403, 429], answers
+    posted = client.post("/open311/v2/requests.json", data={
+        "api_key": O311_KEY, "service_code": "environment", "address_string": "Ngõ 5",
+        "description": "Rác thải", "last_name": "Nguyễn", "phone": "0911222333"})
+    assert posted.status_code == 200, posted.get_json()

@@ -97,7 +97,12 @@ def _api_key_ok() -> bool:
 
 
 def _key_of_client() -> str:
-    return "open311:" + ((request.values.get("api_key") or "") or (request.remote_addr or ""))
+    """What a post's allowance is counted by: a configured key its own (an app behind one
+    address posts for many people); any other post its address, so that guessing keys is
+    limited too (QA round 68: each wrong key had an allowance of its own)."""
+    if _api_key_ok():
+        return "open311:key:" + (request.values.get("api_key") or "").strip()
+    return "open311:address:" + (request.remote_addr or "")
 
 
 @bp.route("/services.<fmt>")
