@@ -6,6 +6,7 @@ One definition for the pages, the API and exports alike.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from complaints.domain.messages import N_
@@ -77,9 +78,30 @@ def _words(text: str | None) -> str:
     return f" {_NOT_WORD.sub(' ', fold(text)).strip()} "
 
 
+_LETTERS = re.compile(r"[^\W_]+")
+
+
+def _typed_as(text: str, full_name: str) -> bool:
+    """Is the name in `text` as its accents allow: each word as the name spells it (case
+    aside) or typed without accents? "Nguyen Van Hung" may be "Nguyễn Văn Hưng"; "Nguyễn
+    Văn Hùng", accented otherwise, is someone else (QA round 69: a conclusion naming the
+    official denounced was refused as naming the denouncer)."""
+    name = _LETTERS.findall(unicodedata.normalize("NFC", full_name))
+    typed = _LETTERS.findall(unicodedata.normalize("NFC", text))
+    want = [fold(word) for word in name]
+    folded = [fold(word) for word in typed]
+    size = len(name)
+    return any(
+        folded[i:i + size] == want
+        and all(word.isascii() or word.casefold() == spelt.casefold()
+                for word, spelt in zip(typed[i:i + size], name, strict=True))
+        for i in range(len(typed) - size + 1))
+
+
 def names_denouncer(subject: str | None, people: Iterable) -> bool:
-    """Does the subject give one of the denouncers' full name (two words or more, accents
-    and case aside), ID or phone number (six digits or more, separators aside) or e-mail?
+    """Does the subject give one of the denouncers' full name (two words or more, case
+    aside, with its accents or none: _typed_as), ID or phone number (six digits or more,
+    separators aside) or e-mail?
     `people`: anything with full_name and, optionally, id_number, phone, email."""
     if not subject:
         return False
@@ -88,7 +110,7 @@ def names_denouncer(subject: str | None, people: Iterable) -> bool:
     lowered = subject.casefold()
     for person in people:
         name = _words(getattr(person, "full_name", None))
-        if len(name.split()) >= 2 and name in words:
+        if len(name.split()) >= 2 and name in words and _typed_as(subject, person.full_name):
             return True
         for number in (getattr(person, "id_number", None), getattr(person, "phone", None)):
             found = digits(number)

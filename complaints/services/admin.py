@@ -128,6 +128,7 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
             errors["code"] = N_("Mã cơ quan đã được dùng.")
     if not (data.name or "").strip():
         errors["name"] = N_("Nhập tên cơ quan.")
+    _visible(errors, name=data.name, name_en=data.name_en, reason=data.reason)
     level = (data.level or "").strip()
     if not level:
         errors["level"] = N_("Chọn cấp của cơ quan.")
@@ -165,6 +166,19 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
     if errors:
         raise ValidationFailed(errors)
     return parent, localities
+
+
+HIDDEN_CHARACTERS = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
+
+
+def _visible(errors: dict[str, str], **texts: str | None) -> None:
+    """Refuse a text with a control character beside its field (unless already refused):
+    the admin's texts are shown on every page, and in the exports and XML feeds, as a
+    case's are (QA round 70: agency names, a user's name, a calendar day's description, a
+    policy's or threshold's source and a routing rule's note were saved as typed)."""
+    for name, value in texts.items():
+        if value and has_control(value):
+            errors.setdefault(name, HIDDEN_CHARACTERS)
 
 
 ADMIN_REASON_MAX = 500
@@ -280,10 +294,11 @@ ACCOUNT_PROBLEMS_VI = {
 
 
 def user_problems(username: str, role: str, password: str, agency_code: str | None,
-                  email: str | None) -> dict[str, str]:
+                  email: str | None, full_name: str | None = None) -> dict[str, str]:
     """Every reason, by field, why the admin's new account cannot be created; empty if none."""
     problems = {name: ACCOUNT_PROBLEMS_VI[code] for name, code in accounts.account_problems(
         username, role, agency_code, email).items()}
+    _visible(problems, full_name=full_name)
     password_code = accounts.password_problem(password or "", (username or "").strip())
     if password_code is not None:
         problems["password"] = accounts.PASSWORD_PROBLEMS_VI[password_code]
@@ -294,7 +309,7 @@ def create_user(username: str, role: str, password: str, actor: User, now: datet
                 agency_code: str | None = None, full_name: str = "",
                 email: str | None = None) -> User:
     """Create a staff account (audited on "user:<id>"); every problem is reported at once."""
-    problems = user_problems(username, role, password, agency_code, email)
+    problems = user_problems(username, role, password, agency_code, email, full_name)
     if problems:
         raise ValidationFailed(problems)
     return accounts.create_user(username, role, password, now, agency_code=agency_code,
@@ -343,6 +358,7 @@ def user_change_problems(user: User, data: UserChanges, actor: User) -> dict[str
         problems["full_name"] = N_("Nhập họ và tên.")
     elif len(data.full_name.strip()) > 200:
         problems["full_name"] = N_("Tối đa %(max)s ký tự.", max=200)
+    _visible(problems, full_name=data.full_name)
     moving = data.role != user.role or (data.agency_code or None) != (
         user.agency.code if user.agency else None)
     if moving and user.id == actor.id:
@@ -681,6 +697,7 @@ def create_routing_rule(data: RoutingRuleData, actor: User, now: datetime) -> Ro
         errors["locality_code"] = N_("Không có địa bàn mã này.")
     if data.kind and data.kind not in KINDS:
         errors["kind"] = N_("Loại đơn không hợp lệ.")
+    _visible(errors, note=data.note)
     if data.priority is not None and abs(data.priority) > ROUTING_PRIORITY_MAX:
         errors["priority"] = N_("Ưu tiên từ %(low)s đến %(high)s.",
                                 low=-ROUTING_PRIORITY_MAX, high=ROUTING_PRIORITY_MAX)
@@ -758,6 +775,7 @@ def policy_problems(data: PolicyData) -> dict[str, str]:
         errors["effective_from"] = N_("Nhập ngày áp dụng.")
     if not (data.source or "").strip():
         errors["source"] = N_("Nêu căn cứ pháp lý.")
+    _visible(errors, source=data.source)
     if not errors:
         clash = db.session.scalar(select(DeadlinePolicy).where(
             DeadlinePolicy.stage == data.stage, DeadlinePolicy.kind == data.kind,
@@ -832,6 +850,7 @@ def calendar_problems(day: date | None, kind: str, description: str) -> dict[str
                                day=day.strftime("%d/%m/%Y"))
     if not (description or "").strip():
         errors["description"] = N_("Nêu căn cứ (ví dụ: văn bản hoán đổi ngày làm việc).")
+    _visible(errors, description=description)
     return errors
 
 

@@ -397,7 +397,7 @@ def _codes(exc: BaseException) -> list[int]:
     return []
 
 
-def permanent(exc: BaseException) -> bool:
+def permanent(exc: BaseException, to: str | None = None) -> bool:
     """Will sending this message fail the same way next time? A refused address, or a 5xx
     answer to the message itself (552 too large, 554 refused as spam): retried every six
     hours for ever, such a message kept the health check "degraded" (QA round 58). A 4xx
@@ -406,9 +406,11 @@ def permanent(exc: BaseException) -> bool:
     account's password expired, relay denied) failed the whole outbox for good
     (QA round 64). But a 552 to MAIL FROM is this message's size, and an address with
     accented letters on a server without SMTPUTF8 is refused before any command: both fail
-    the same way every time (QA round 65)."""
+    the same way every time (QA round 65) — when it is the recipient's address: a sender
+    (MAIL_FROM) with accented letters is the server's setting, and failed every message
+    for good (QA round 69). `to`: the message's recipient."""
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return True
+        return not (to or "").isascii()
     if isinstance(exc, smtplib.SMTPSenderRefused):
         return exc.smtp_code == TOO_LARGE
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -419,7 +421,7 @@ def permanent(exc: BaseException) -> bool:
     return False
 
 
-def about_the_message(exc: BaseException) -> bool:
+def about_the_message(exc: BaseException, to: str | None = None) -> bool:
     """Did the server refuse this message (its addresses, size or content) rather than fail
     itself? The connection still serves the next message (smtplib resets it), so one busy
     mailbox does not hold back the rest of the run (QA round 64). Not after a 421: the
@@ -428,8 +430,9 @@ def about_the_message(exc: BaseException) -> bool:
         return False
     if isinstance(exc, smtplib.SMTPSenderRefused):
         return exc.smtp_code == TOO_LARGE
-    return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError
-                      | smtplib.SMTPNotSupportedError)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return permanent(exc, to)
+    return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
 
 
 def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: int = 200,
@@ -457,7 +460,7 @@ def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: i
                     connection = factory()
                 connection.send_message(_message(note))
             except (OSError, smtplib.SMTPException) as exc:
-                if permanent(exc):
+                if permanent(exc, note.email_to):
                     note.status, note.last_error = "failed", str(exc)[:2000]
                     report.failed += 1
                     db.session.flush()
@@ -472,7 +475,7 @@ def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: i
                 db.session.flush()
                 if commit:
                     commit()
-                if about_the_message(exc):
+                if about_the_message(exc, note.email_to):
                     continue
                 _quit(connection)
                 connection = None  # the server is down: stop hammering it this run

@@ -34,6 +34,7 @@ from sqlalchemy import and_, func, or_, select
 from complaints import clock
 from complaints.domain import contacts
 from complaints.domain import escalation as rules
+from complaints.domain.confidentiality import names_denouncer
 from complaints.domain.messages import N_
 from complaints.domain.states import FINAL_STATUSES
 from complaints.domain.text import digits, fold
@@ -318,9 +319,9 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
         # listed, to be fetched from the case, not copied into the export.
         "files": [
             {"case": by_id[a.case_id].tracking_code, "petition": a.petition_id,
-             "filename": a.filename, "content_type": a.content_type, "size": a.size,
+             "filename": shown, "content_type": a.content_type, "size": a.size,
              "purpose": a.purpose, "sha256": a.sha256, "created_at": _iso(a.created_at)}
-            for a in _exported_files(petitioner, list(by_id))
+            for a, shown in _exported_files(petitioner, list(by_id))
         ],
         "feedback": [
             {"case": by_id[f.case_id].tracking_code, "rating_result": f.rating_result,
@@ -369,9 +370,13 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
     case_ids = [c.id for c in cases_of(petitioner)]
     sent_to = _messages_to(petitioner, case_ids)  # read before the address is cleared
     who = _identity(petitioner, case_ids)  # read before the particulars are cleared
-    # Every file of their cases: a scan the desk added later as evidence ("CCCD <name>.png",
-    # no letter named) kept the name too (QA round 67); scrub changes only those naming them.
-    files = _case_files(case_ids)
+    # The files of their letters, and every file of their cases named after them: a scan
+    # the desk added later as evidence ("CCCD <name>.png", no letter named) kept the name
+    # too (QA round 67). Named as names_denouncer reads a name: a co-signer whose name
+    # differs only in accents keeps their file's name (QA round 69).
+    own = {a.id for a in _files_of(petitioner, case_ids)}
+    files = [row for row in _case_files(case_ids)
+             if row.id in own or names_denouncer(_stem(row), [petitioner])]
     _keep_as_one_person(petitioner)
     petitioner.full_name = ANONYMOUS_NAME
     petitioner.name_folded = fold(ANONYMOUS_NAME)
@@ -438,10 +443,14 @@ def _accesses(petitioner: Petitioner, cases: list[Case]) -> list[dict]:
                                                             AuditEvent.id))
     out = []
     for event in rows:
-        data = json.loads(event.data or "{}")
+        # The ground given for a view of a denunciation is another's business when the view
+        # was of a fellow denouncer's record (it may name them, QA round 69): their own
+        # record's views and exports keep theirs, the case's views say only when and who.
+        own = event.case_id is None
+        data = json.loads(event.data or "{}") if own else {}
         out.append({"at": _iso(event.created_at), "action": event.action,
                     "by": event.actor_label, "case": codes.get(event.case_id),
-                    "ground": data.get("ground"), "via": data.get("via")})
+                    "ground": data.get("ground")})
     return out
 
 
@@ -458,25 +467,37 @@ def _identity(petitioner: Petitioner, case_ids: list[int]) -> _Identity:
                      petitioner.email)
 
 
-def _exported_files(petitioner: Petitioner, case_ids: list[int]) -> list[Attachment]:
-    """The files an export lists: those handed in with the person's letters (_files_of)
-    but not those naming only someone else (a co-signer's ID card on a shared letter is
-    the co-signer's data, QA round 67), and any other file of their cases whose name names
-    them (evidence the desk added later, "CCCD <name>.png")."""
+def _stem(row: Attachment) -> str:
+    return os.path.splitext(row.filename)[0]
+
+
+def _exported_files(petitioner: Petitioner,
+                    case_ids: list[int]) -> list[tuple[Attachment, str]]:
+    """The files an export lists, each with the name it is listed under: those handed in
+    with the person's letters (_files_of) and any other file of their cases whose name
+    names them (evidence the desk added later, "CCCD <name>.png"); not a file naming only
+    someone else who signed (a co-signer's ID card on a shared letter, QA round 67, even
+    when the two names differ only in accents, QA round 69). A file naming them and another
+    signer is listed with the other's name and numbers taken out (a meeting record naming
+    two denouncers told one of them the other denounced, QA round 69)."""
     if not case_ids:
         return []
     own = {a.id for a in _files_of(petitioner, case_ids)}
-    who = _identity(petitioner, case_ids)
-    others = [_identity(p, case_ids) for p in db.session.scalars(
+    others = list(db.session.scalars(
         select(Petitioner).distinct()
         .join(PetitionSigner, PetitionSigner.petitioner_id == Petitioner.id)
         .join(Petition, Petition.id == PetitionSigner.petition_id)
-        .where(Petition.case_id.in_(case_ids), Petitioner.id != petitioner.id))]
+        .where(Petition.case_id.in_(case_ids), Petitioner.id != petitioner.id)))
     out = []
     for row in _case_files(case_ids):
-        stem = os.path.splitext(row.filename)[0]
-        if who.names(stem) or (row.id in own and not any(o.names(stem) for o in others)):
-            out.append(row)
+        stem, ext = os.path.splitext(row.filename)
+        mine = names_denouncer(stem, [petitioner])
+        named = [o for o in others if names_denouncer(stem, [o])]
+        if not (mine or (row.id in own and not named)):
+            continue
+        for other in named:
+            stem = _identity(other, case_ids).scrub(stem) or ANONYMOUS_NAME
+        out.append((row, f"{stem}{ext}"))
     return out
 
 
@@ -492,10 +513,6 @@ class _Identity:
     longer: list[str]  # co-signers' names that hold `name` (_longer_names)
     numbers: set[str]
     email: str | None
-
-    def names(self, text: str) -> bool:
-        """Does `text` name the person (scrub would change it)?"""
-        return bool(text) and self.scrub(text) != text
 
     def scrub(self, text: str) -> str | None:
         """`text` without the person's name, numbers and address; None when the name is

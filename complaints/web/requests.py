@@ -40,9 +40,14 @@ class Utf8Request(FlaskRequest):
         return parser
 
     def not_utf8(self) -> bool:
-        """Is the query string or the URL-encoded form not UTF-8 once unescaped?"""
+        """Is the query string or the form not UTF-8 (once unescaped)?"""
         self.form  # noqa: B018  (parsed, which sets form_not_utf8)
         if self.form_not_utf8:
+            return True
+        # A multipart form's fields are decoded with replacement characters (QA round 69):
+        # one among its values is bytes that were not UTF-8.
+        if self.mimetype == "multipart/form-data" and any(
+                "\ufffd" in value for value in self.form.values()):
             return True
         try:
             unquote_to_bytes(self.query_string.replace(b"+", b" ")).decode("utf-8")

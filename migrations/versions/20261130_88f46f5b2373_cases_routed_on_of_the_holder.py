@@ -5,7 +5,8 @@ and accepted_on of the agency that sent the case back, so the API and the person
 export showed days of an agency that no longer held the case. The steps now keep them
 current (workflow.transfer, workflow.return_case); this brings the rows up to date:
 a case at no agency has neither, and a case moved on by a transfer was received on the day
-of the move that brought it to its holder. The routings keep every move. No schema change;
+of the move that brought it to its holder, and an acceptance older than that move was
+another agency's. The routings keep every move. No schema change;
 downgrading has nothing to restore (the old values were stale copies of the routings).
 
 Revision ID: 88f46f5b2373
@@ -39,6 +40,20 @@ def upgrade():
           AND EXISTS (SELECT 1 FROM routings r
                       WHERE r.case_id = cases.id AND r.to_agency_id = cases.agency_id
                         AND r.action IN ('route', 'transfer', 'designate_lead'))
+    """)
+
+
+    # An acceptance older than the move that brought the case to its holder was another
+    # agency's: a case accepted by A, returned and routed to B kept A's day.
+    op.execute("""
+        UPDATE cases SET accepted_on = NULL
+        WHERE agency_id IS NOT NULL AND accepted_on IS NOT NULL
+          AND accepted_on < (
+            SELECT r.decided_on FROM routings r
+            WHERE r.case_id = cases.id AND r.to_agency_id = cases.agency_id
+              AND r.action IN ('route', 'transfer', 'designate_lead')
+              AND (r.from_agency_id IS NULL OR r.from_agency_id <> r.to_agency_id)
+            ORDER BY r.id DESC LIMIT 1)
     """)
 
 

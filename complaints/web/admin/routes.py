@@ -307,7 +307,7 @@ def user_new():
     if request.method == "POST":
         problems = admin_service.user_problems(
             form.username.data, form.role.data, form.password.data,
-            form.agency_code.data or None, form.email.data)
+            form.agency_code.data or None, form.email.data, form.full_name.data)
         if not form.validate_on_submit() or problems:
             return _render_form(form, _("Thêm người dùng"), url_for("admin.users"),
                                 _with_service_errors(form, problems), hints)

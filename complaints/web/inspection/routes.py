@@ -204,12 +204,20 @@ def agency_page(code: str):
         if not can_inspect(current_user):
             abort(403)
         if form.validate_on_submit():
-            monitoring.add_finding(agency, form.text.data, current_user, clock.now(),
-                                   clock.today())
-            db.session.commit()
-            flash(_("Đã ghi nhận xét vào hồ sơ cơ quan."), "success")
-            return redirect(url_for("inspection.agency_page", code=code))
-        errors = {name: messages[0] for name, messages in form.errors.items()}
+            try:
+                monitoring.add_finding(agency, form.text.data, current_user, clock.now(),
+                                       clock.today())
+            except ValidationFailed as exc:
+                # Spaces only, or a control character: the service's refusal, next to the
+                # text kept (QA round 70: it was a 500 and the text was lost).
+                db.session.rollback()
+                errors = translate_errors(exc.errors)
+            else:
+                db.session.commit()
+                flash(_("Đã ghi nhận xét vào hồ sơ cơ quan."), "success")
+                return redirect(url_for("inspection.agency_page", code=code))
+        else:
+            errors = {name: messages[0] for name, messages in form.errors.items()}
     return render_template("inspection/agency.html", agency=agency, form=form, errors=errors,
                            findings=[(e, json.loads(e.data).get("text", ""))
                                      for e in monitoring.findings(agency)]
