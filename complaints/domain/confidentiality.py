@@ -120,3 +120,8 @@ def names_denouncer(subject: str | None, people: Iterable) -> bool:
         if email and email in lowered:
             return True
     return False
+
+
+# The same test read for anyone, not only a denouncer: the personal-data export and
+# anonymising ask whether a file's name names the person whose data it is.
+names_person = names_denouncer

@@ -89,3 +89,8 @@ class Message(str):
 def N_(msgid: str, **params: Any) -> str:  # noqa: N802  (gettext's conventional marker name)
     """Mark a message for extraction; with values, return a ``Message`` carrying them."""
     return Message(msgid, params) if params else msgid
+
+
+# Every typed text refuses control and invisible characters (domain.text.has_control) with
+# this one message, so it reads the same on every form, the API and Open311.
+CONTROL_CHARACTERS = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")

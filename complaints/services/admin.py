@@ -21,7 +21,7 @@ from complaints.domain import contacts
 from complaints.domain.catalog import AGENCY_LEVELS, KINDS, REPORT_CATEGORIES, STAGES
 from complaints.domain.deadlines import UNITS
 from complaints.domain.fields import FIELD_STOPPED
-from complaints.domain.messages import N_
+from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.policies import (
     POLICY_MAX_DAYS,
     POLICY_MAX_EXTENSION_DAYS,
@@ -168,9 +168,6 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
     return parent, localities
 
 
-HIDDEN_CHARACTERS = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
-
-
 def _visible(errors: dict[str, str], **texts: str | None) -> None:
     """Refuse a text with a control character beside its field (unless already refused):
     the admin's texts are shown on every page, and in the exports and XML feeds, as a
@@ -178,7 +175,7 @@ def _visible(errors: dict[str, str], **texts: str | None) -> None:
     policy's or threshold's source and a routing rule's note were saved as typed)."""
     for name, value in texts.items():
         if value and has_control(value):
-            errors.setdefault(name, HIDDEN_CHARACTERS)
+            errors.setdefault(name, CONTROL_CHARACTERS)
 
 
 ADMIN_REASON_MAX = 500

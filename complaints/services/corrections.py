@@ -24,7 +24,7 @@ from complaints.domain.catalog import INELIGIBLE_FILINGS
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.fields import FIELD_STOPPED
 from complaints.domain.limits import REASON_MAX
-from complaints.domain.messages import N_
+from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.states import FINAL_STATUSES
 from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
@@ -100,8 +100,7 @@ def _person_errors(person: Petitioner, data: PersonData, affected: list[Case],
     for name in PERSON_FIELDS:
         value = getattr(data, name)
         if value and has_control(value):
-            errors.setdefault(name, N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội "
-                                       "dung này."))
+            errors.setdefault(name, CONTROL_CHARACTERS)
         elif value and len(value.strip()) > _LENGTHS[name]:
             errors.setdefault(name, N_("Tối đa %(max)s ký tự.", max=_LENGTHS[name]))
     if errors:
@@ -314,7 +313,7 @@ def _particulars_errors(case: Case, field_code: str | None, locality_code: str |
         if blank(subject):
             errors["subject"] = N_("Nhập trích yếu nội dung.")
         elif has_control(subject):
-            errors["subject"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
+            errors["subject"] = CONTROL_CHARACTERS
         elif len(subject.strip()) > SUBJECT_MAX:
             errors["subject"] = N_("Tối đa %(max)s ký tự.", max=SUBJECT_MAX)
         elif case.kind == "denunciation" and names_denouncer(

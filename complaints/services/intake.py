@@ -26,7 +26,7 @@ from complaints.domain.confidentiality import (
 )
 from complaints.domain.fields import FIELD_STOPPED
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX
-from complaints.domain.messages import N_, Named
+from complaints.domain.messages import CONTROL_CHARACTERS, N_, Named
 from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
 from complaints.models import (
@@ -192,8 +192,7 @@ def _control_errors(errors: dict[str, str], data, names: tuple[str, ...], prefix
     meant, invisible on the page, and they break XML feeds. A message already set stays."""
     for name in names:
         if has_control(getattr(data, name, None)):
-            errors.setdefault(prefix + name, N_(
-                "Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này."))
+            errors.setdefault(prefix + name, CONTROL_CHARACTERS)
 
 
 # Why a petitioner's contact field was refused; the normalisers refuse, they never strip.
@@ -945,7 +944,7 @@ def trail_text(value: str | None, field: str, errors: dict, case: Case, missing,
         if missing is not None:
             errors[field] = missing
     elif has_control(value):
-        errors[field] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
+        errors[field] = CONTROL_CHARACTERS
     elif len(value.strip()) > limit:
         errors[field] = too_long
     elif reason_names_denouncer(case, value, people):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from complaints.clock import LOCAL_TZ
 from complaints.domain import states
 from complaints.domain.catalog import KINDS, REPORT_CATEGORIES, label
-from complaints.domain.messages import N_
+from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.text import blank, has_control
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality
@@ -276,8 +276,7 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date,
     address = (params.get("address_string") or "").strip()
     if has_control(address):  # checked here: intake would see it only inside the content
         raise Open311Error(400, N_("address_string có ký tự điều khiển không hợp lệ."),
-                           errors={"address_string": N_(
-                               "Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")})
+                           errors={"address_string": CONTROL_CHARACTERS})
     if len(address) > ADDRESS_STRING_MAX:
         raise Open311Error(400, N_("address_string tối đa %(max)s ký tự.",
                                    max=ADDRESS_STRING_MAX))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from complaints.domain import escalation as rules
-from complaints.domain.messages import N_
+from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.text import has_control
 from complaints.extensions import db
 from complaints.models import PatternRule, User
@@ -73,7 +73,7 @@ def problems(data: LimitData, today: date) -> dict[str, str]:
     if not (data.source or "").strip():
         errors["source"] = N_("Nêu căn cứ pháp lý.")
     elif has_control(data.source):  # shown on the thresholds page and in the trail
-        errors["source"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
+        errors["source"] = CONTROL_CHARACTERS
     if not errors and db.session.scalar(select(PatternRule.id).where(
             PatternRule.code == data.code, PatternRule.effective_from == data.effective_from)):
         errors["effective_from"] = N_("Đã có phiên bản áp dụng từ ngày này; chọn ngày áp "

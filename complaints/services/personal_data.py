@@ -34,7 +34,7 @@ from sqlalchemy import and_, func, or_, select
 from complaints import clock
 from complaints.domain import contacts
 from complaints.domain import escalation as rules
-from complaints.domain.confidentiality import names_denouncer
+from complaints.domain.confidentiality import names_person
 from complaints.domain.messages import N_
 from complaints.domain.states import FINAL_STATUSES
 from complaints.domain.text import digits, fold
@@ -372,11 +372,11 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
     who = _identity(petitioner, case_ids)  # read before the particulars are cleared
     # The files of their letters, and every file of their cases named after them: a scan
     # the desk added later as evidence ("CCCD <name>.png", no letter named) kept the name
-    # too (QA round 67). Named as names_denouncer reads a name: a co-signer whose name
+    # too (QA round 67). A name is read as names_person reads it: a co-signer whose name
     # differs only in accents keeps their file's name (QA round 69).
     own = {a.id for a in _files_of(petitioner, case_ids)}
     files = [row for row in _case_files(case_ids)
-             if row.id in own or names_denouncer(_stem(row), [petitioner])]
+             if row.id in own or names_person(_stem(row), [petitioner])]
     _keep_as_one_person(petitioner)
     petitioner.full_name = ANONYMOUS_NAME
     petitioner.name_folded = fold(ANONYMOUS_NAME)
@@ -491,8 +491,8 @@ def _exported_files(petitioner: Petitioner,
     out = []
     for row in _case_files(case_ids):
         stem, ext = os.path.splitext(row.filename)
-        mine = names_denouncer(stem, [petitioner])
-        named = [o for o in others if names_denouncer(stem, [o])]
+        mine = names_person(stem, [petitioner])
+        named = [o for o in others if names_person(stem, [o])]
         if not (mine or (row.id in own and not named)):
             continue
         for other in named:

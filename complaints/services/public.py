@@ -23,7 +23,7 @@ from complaints.domain import appeal, contacts, states
 from complaints.domain.catalog import KINDS
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.escalation import open_superior
-from complaints.domain.messages import N_
+from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.policies import SOURCES, source_in_english
 from complaints.domain.text import blank, digits, has_control
 from complaints.extensions import db
@@ -528,7 +528,7 @@ def record_feedback(case: Case, rating_result: int, rating_service: int,
     if comment and len(comment) > COMMENT_MAX:
         errors["comment"] = N_("Tối đa %(max)s ký tự.", max=COMMENT_MAX)
     elif has_control(comment):  # as every other text a citizen types
-        errors["comment"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
+        errors["comment"] = CONTROL_CHARACTERS
     if errors:
         raise ValidationFailed(errors)
     row = CitizenFeedback(case_id=case.id, rating_result=rating_result,

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from complaints.domain import states
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.limits import CONTENT_MAX
-from complaints.domain.messages import N_
+from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Petition, User
@@ -84,8 +84,7 @@ def _kept_errors(case: Case, data: SplitData) -> dict[str, str]:
     if blank(kept):
         errors["kept_content"] = N_("Nhập nội dung còn lại của hồ sơ này.")
     elif has_control(kept):
-        errors["kept_content"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung "
-                                    "này.")
+        errors["kept_content"] = CONTROL_CHARACTERS
     elif len(kept) > CONTENT_MAX:
         errors["kept_content"] = N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)
     elif letter_goes_to_new(case.kind, data.kind) and fold(kept) == fold(case.content):
@@ -103,8 +102,7 @@ def _kept_errors(case: Case, data: SplitData) -> dict[str, str]:
         if blank(subject):
             errors["kept_subject"] = N_("Nhập trích yếu của hồ sơ này.")
         elif has_control(subject):
-            errors["kept_subject"] = N_("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội "
-                                        "dung này.")
+            errors["kept_subject"] = CONTROL_CHARACTERS
         elif len(subject.strip()) > SUBJECT_MAX:
             errors["kept_subject"] = N_("Tối đa %(max)s ký tự.", max=SUBJECT_MAX)
         elif case.kind == DENUNCIATION and names_denouncer(

@@ -16,7 +16,7 @@ from complaints.domain import decisions, policies, states, withdrawal
 from complaints.domain.catalog import FILING_REASONS, OUTCOMES_BY_KIND, refusal_grounds
 from complaints.domain.confidentiality import REASON_NAMES_DENOUNCER
 from complaints.domain.limits import REASON_MAX
-from complaints.domain.messages import N_, Named
+from complaints.domain.messages import CONTROL_CHARACTERS, N_, Named
 from complaints.domain.text import blank, has_control
 from complaints.extensions import db
 from complaints.models import Agency, AuditEvent, Case, Routing, User
@@ -158,8 +158,7 @@ def _require(value: str | None, field_name: str, message: str) -> str:
     if blank(value):
         raise ValidationFailed({field_name: message})
     if has_control(value):
-        raise ValidationFailed({field_name: N_(
-            "Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")})
+        raise ValidationFailed({field_name: CONTROL_CHARACTERS})
     return value.strip()
 
 
@@ -169,8 +168,7 @@ def optional_text(value: str | None, field_name: str) -> str | None:
     if blank(value):
         return None
     if has_control(value):
-        raise ValidationFailed({field_name: N_(
-            "Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")})
+        raise ValidationFailed({field_name: CONTROL_CHARACTERS})
     return value.strip()
 
 

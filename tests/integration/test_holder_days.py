@@ -65,7 +65,8 @@ def test_a_return_leaves_the_case_at_the_desk_with_no_holder_days(w):
 
 def test_the_migration_brings_stale_days_up_to_date(empty_database_url):
     """88f46f5b2373: a case at the desk after a return loses the days it kept; a transferred
-    one gets the day of the move that brought it to its holder; others are untouched."""
+    one gets the day of the move that brought it to its holder; an acceptance older than
+    that move is cleared; others are untouched."""
     app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "9d3f6b2a1c84"]).exit_code == 0
@@ -82,6 +83,10 @@ def test_the_migration_brings_stale_days_up_to_date(empty_database_url):
         4: (1, date(2026, 7, 2), None,  # A → B → A: the last arrival at A
             [("route", None, 1, date(2026, 7, 2)), ("transfer", 1, 2, date(2026, 7, 7)),
              ("transfer", 2, 1, date(2026, 7, 9))]),
+        # accepted by A, returned (a return kept A's acceptance), routed to B: not accepted
+        5: (2, date(2026, 7, 9), date(2026, 7, 4),
+            [("route", None, 1, date(2026, 7, 2)), ("return", 1, None, date(2026, 7, 6)),
+             ("route", None, 2, date(2026, 7, 9))]),
     }
     with app.app_context():
         with db.engine.begin() as conn:
@@ -114,6 +119,7 @@ def test_the_migration_brings_stale_days_up_to_date(empty_database_url):
                 select(c.c.id, c.c.routed_on, c.c.accepted_on))}
         db.engine.dispose()
     assert rows == {1: (None, None), 2: (date(2026, 7, 7), None),
-                    3: (date(2026, 7, 2), date(2026, 7, 4)), 4: (date(2026, 7, 9), None)}
+                    3: (date(2026, 7, 2), date(2026, 7, 4)), 4: (date(2026, 7, 9), None),
+                    5: (date(2026, 7, 9), None)}
     assert runner.invoke(args=["db", "downgrade", "9d3f6b2a1c84"]).exit_code == 0
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0

@@ -3,9 +3,9 @@ behaviour and failed before its fix because of the defect its docstring names: t
 export's accesses gave the ground of a view of a fellow denouncer's record; a sender
 address the server cannot take failed every message for good; the export listed a
 co-signer's file named with an accent twin, and a file naming a fellow denouncer under
-its full name; the migration kept an acceptance of the agency that returned the case; a
-conclusion naming the official denounced, accented otherwise than the denouncer, was
-refused; a multipart Open311 post not in UTF-8 was stored with replacement characters.
+its full name; a conclusion naming the official denounced, accented otherwise than the
+denouncer, was refused; a multipart Open311 post not in UTF-8 was stored with replacement
+characters. (Its migration case is a row of test_holder_days' migration test.)
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from complaints import create_app
 from complaints.domain.text import fold
 from complaints.extensions import db
 from complaints.services import attachments, intake, notifications, personal_data
-from tests.conftest import NOW, TODAY, config_for_tests
+from tests.conftest import NOW, TODAY
 from tests.integration.reception_helpers import PNG
 from tests.integration.test_escalation_world import world  # noqa: F401  (fixture)
 from tests.integration.test_qa65_fixes import ScriptedSMTP, _note, _queue
@@ -125,54 +124,7 @@ def test_a_non_ascii_mail_from_does_not_fail_the_whole_outbox_for_good(app):
     assert all(n.status != "failed" for n in notes), [(n.status, n.last_error) for n in notes]
 
 
-# --- 5. migration 88f46f5b2373: a case returned and routed again keeps a stale acceptance ----
-
-
-def test_the_migration_clears_the_acceptance_of_a_case_returned_then_routed_again(
-        empty_database_url):
-    """Before session 22 a return kept accepted_on of the agency that sent the case back,
-    and a route sets only routed_on: a case accepted by A, returned, and routed to B (not
-    yet accepted there) read accepted_on = A's day. The migration only clears the days of a
-    case at no agency and re-dates routed_on of transferred cases, so this row keeps A's
-    acceptance in the API and the personal-data export, though B has not accepted it."""
-    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "9d3f6b2a1c84"]).exit_code == 0
-    t = db.metadata.tables
-    d = date(2026, 7, 1)
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(t["fields"].insert(), {"id": 1, "code": "land", "name_vi": "Đất",
-                                                "name_en": "Land",
-                                                "report_category": "admin_land",
-                                                "active": True})
-            for id_, code in ((1, "A"), (2, "B")):
-                conn.execute(t["agencies"].insert(), {
-                    "id": id_, "code": code, "name": f"Sở {code}", "level": "department",
-                    "active": True, "is_reception_desk": False})
-            conn.execute(t["cases"].insert(), {
-                "id": 1, "tracking_code": "T1", "kind": "complaint", "field_id": 1,
-                "subject": "s", "content": "c", "status": "routed", "received_on": d,
-                "agency_id": 2, "routed_on": date(2026, 7, 9),
-                "accepted_on": date(2026, 7, 4), "last_petition_on": d})
-            for action, from_, to, on in (("route", None, 1, date(2026, 7, 2)),
-                                          ("return", 1, None, date(2026, 7, 6)),
-                                          ("route", None, 2, date(2026, 7, 9))):
-                conn.execute(t["routings"].insert(), {
-                    "case_id": 1, "action": action, "from_agency_id": from_,
-                    "to_agency_id": to, "decided_on": on})
-        db.engine.dispose()
-    result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        c = t["cases"]
-        with db.engine.connect() as conn:
-            row = conn.execute(select(c.c.routed_on, c.c.accepted_on)).one()
-        db.engine.dispose()
-    assert tuple(row) == (date(2026, 7, 9), None)
-
-
-# --- 6. resolution summary: the denounced official is refused as the denouncer --------------
+# --- 5. resolution summary: the denounced official is refused as the denouncer --------------
 
 
 def test_a_conclusion_naming_the_denounced_official_is_not_refused_as_the_denouncer(
@@ -199,7 +151,7 @@ def test_a_conclusion_naming_the_denounced_official_is_not_refused_as_the_denoun
     assert case.outcome == "denunciation_partly_right"
 
 
-# --- 7. Open311: a multipart post not in UTF-8 is stored with replacement characters -------
+# --- 6. Open311: a multipart post not in UTF-8 is stored with replacement characters -------
 
 
 def test_open311_multipart_post_not_in_utf8_is_refused_not_stored_with_replacements(

@@ -45,7 +45,7 @@ from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.decisions import AMOUNT_MAX, COUNT_MAX
 from complaints.domain.escalation import ACK_ACTIONS
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX, SUMMARY_MAX
-from complaints.domain.messages import N_
+from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.states import STATUSES
 from complaints.services.deadlines import explain as deadline_explain
 from complaints.services.escalation import ACKNOWLEDGE_ACTIONS
@@ -144,7 +144,7 @@ def _surrogate_errors(data: dict) -> dict | None:
     """The fields of `data` whose value holds a lone surrogate anywhere inside it. Walked
     with a list, not by recursion: a body nested as deep as the JSON parser takes must not
     overflow the stack here (a 500)."""
-    message = gettext("Có ký tự điều khiển không hợp lệ; hãy gõ lại nội dung này.")
+    message = gettext(CONTROL_CHARACTERS)
     found: dict = {}
     for key, item in data.items():
         if isinstance(key, str) and _SURROGATE.search(key):
