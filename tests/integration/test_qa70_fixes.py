@@ -10,8 +10,8 @@ it names:
 - F2: an inspector's finding on an agency's record that is blank once trimmed (spaces
   only) or holds a control character ends in a 500: the service's ValidationFailed is not
   caught by the view.
-(F3, an error summary linking to the form of an inspector action the page does not offer,
-is not fixed yet: see the session's closing note.)
+- F3: an inspector action whose form the case page does not offer (posted from a stale
+  tab) was answered with an error summary linking to that missing form's field.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from complaints.models import (
     RoutingRule,
     User,
 )
-from tests.integration.agency_world import world  # noqa: F401  (fixture)
+from tests.integration.agency_world import routed, world  # noqa: F401  (fixtures)
 from tests.integration.qa70_helpers import dangling_links, doc, form_values, summary_links
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -124,3 +124,23 @@ def test_inspector_finding_refused_with_a_message_not_a_500(client, login, world
     assert dangling_links(response) == []
     assert form_values(response).get("text") == [text]
     assert _events() == before
+
+
+def test_an_inspector_action_not_offered_is_not_a_summary_link_to_nothing(
+        client, login, world, make_user, routed):
+    """F3: an accepted, undecided case offers no re-examination; one posted anyway is
+    refused with the reason in the summary, linked to nothing, and nothing saved."""
+    case = routed(accept=True)
+    login(make_user("inspector", agency=world["province"]))
+    page = client.get(f"/inspection/cases/{case.tracking_code}")
+    assert not doc(page).xpath('//*[@id="reexamine-note"]')  # not offered here
+    before = _events()
+    response = client.post(f"/inspection/cases/{case.tracking_code}/act/reexamine",
+                           data={"reexamine-note": "Đề nghị xem xét lại kết luận"})
+    assert (response.status_code, _events()) == (422, before)
+    assert dangling_links(response) == [] and summary_links(response) == []
+    assert doc(response).xpath('//*[@data-testid="error-summary"]//li')
+    # an offered action with a problem still links to its field
+    response = client.post(f"/inspection/cases/{case.tracking_code}/act/urge",
+                           data={"urge-note": ""})
+    assert response.status_code == 422 and summary_links(response) == ["urge-note"]

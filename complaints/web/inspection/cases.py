@@ -83,12 +83,7 @@ def _render_case(case: Case, reveal: bool = False, forms: dict | None = None,
         # is named without a link (QA round 41: the link answered 404).
         openable={c.id for c in chain.cases if can_view(current_user, c)},
         escalations=escalations_, ack_actions=_ack_labels(), today=clock.today(),
-        case_final=case.status in states.FINAL_STATUSES,
-        # Naming the lead agency, or the inspectorate taking the case up, is a move of the
-        # state machine's "designate_lead": offered only where it may succeed (QA round 25).
-        lead_open="designate_lead" in states.allowed_actions(case.status),
-        # A suspended case stays with its holder, who may be named lead (QA round 37).
-        holder_may_lead=case.status == states.SUSPENDED,
+        offered=_offered(case),
         forms=forms or _action_forms(), errors=errors or {}, errors_for=errors_for,
         history=_inspector_history(case), action_titles_by_code={
             "urge": _("Đôn đốc cơ quan giải quyết"), "reexamine": _("Yêu cầu xem xét lại"),
@@ -99,6 +94,25 @@ def _render_case(case: Case, reveal: bool = False, forms: dict | None = None,
                        "lead_set_by_inspector": _("Chỉ định cơ quan chủ trì"),
                        "taken_up_by_inspectorate": _("Thanh tra trực tiếp thụ lý")},
         ), (422 if errors else 200)
+
+
+def _offered(case: Case) -> set[str]:
+    """The inspector actions whose form the case page shows: the page and `act` read this
+    one answer (an action posted from a stale tab is not linked to a form not shown)."""
+    lead_open = "designate_lead" in states.allowed_actions(case.status)
+    offered = set()
+    if case.status in (states.RESOLVED, states.CLOSED):
+        offered.add("reexamine")
+    # Naming the lead agency, or the inspectorate taking the case up, is a move of the
+    # state machine's "designate_lead": offered only where it may succeed (QA round 25).
+    if lead_open:
+        offered.add("take_up")
+    # A suspended case stays with its holder, who may be named lead (QA round 37).
+    if lead_open or case.status == states.SUSPENDED:
+        offered.add("set_lead")
+    if case.status not in states.FINAL_STATUSES:
+        offered.add("urge")
+    return offered
 
 
 ACTION_MESSAGES = {
@@ -178,4 +192,8 @@ def act(code: str, action: str):
             db.session.commit()
             flash(str(ACTION_MESSAGES[action]), "success")
             return redirect(url_for("inspection.case_page", code=code))
+    if action not in _offered(case):
+        # Its form is not on the page (a stale tab): the reasons go in the summary, unlinked
+        # (QA round 70).
+        errors = {"__all__": " ".join(dict.fromkeys(errors.values()))}
     return _render_case(case, forms=forms, errors=errors, errors_for=action)
