@@ -127,7 +127,7 @@ def test_inspector_finding_refused_with_a_message_not_a_500(client, login, world
 
 
 def test_an_inspector_action_not_offered_is_not_a_summary_link_to_nothing(
-        client, login, world, make_user, routed):
+        client, login, world, make_user, routed):  # noqa: F811  (fixtures)
     """F3: an accepted, undecided case offers no re-examination; one posted anyway is
     refused with the reason in the summary, linked to nothing, and nothing saved."""
     case = routed(accept=True)
