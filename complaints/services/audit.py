@@ -77,6 +77,21 @@ def lock_case(case_id: int) -> None:
     db.session.execute(text("UPDATE cases SET id = id WHERE id = :id"), {"id": case_id})
 
 
+def lock_chain(chain: str) -> None:
+    """Take a chain's write lock before reading its head, for chains of no case (a
+    petitioner's, a user's, an agency's, the calendar's…). Two requests appending at once
+    (two admins opening one person's record, two token requests of one account) both read
+    seq N and the second failed on the unique (chain, seq): a 500 that lost its audited act
+    (QA round 72). PostgreSQL: a transaction advisory lock on the chain's name, released at
+    commit; SQLite: a write statement that changes nothing takes the one write lock."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.blake2b(f"audit-chain:{chain}".encode(), digest_size=8)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": int.from_bytes(digest.digest(), "big", signed=True)})
+    else:
+        db.session.execute(text("UPDATE audit_events SET id = id WHERE 0 = 1"))
+
+
 # The head (seq, hash) of each case chain this transaction holds the lock of: once a case
 # is locked (or was created in this transaction) no other writer can append to its chain
 # until we commit, so later events of the same request need neither the lock nor the
@@ -179,6 +194,8 @@ def _head(chain: str, case_id: int | None, head: tuple[int, str] | None) -> tupl
         return heads[chain]
     if case_id is not None:
         lock_case(case_id)
+    else:
+        lock_chain(chain)
     row = db.session.execute(
         select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.chain == chain)

@@ -746,9 +746,36 @@ def _insert(table, returning_id: bool):
     return statement.returning(table.c.id) if returning_id else statement
 
 
+PERSON_ANONYMISED = N_(
+    "Hồ sơ của một người đứng đơn vừa được ẩn danh (hết thời hạn lưu trữ) trong lúc ghi đơn "
+    "này: kiểm tra lại người đứng đơn rồi gửi lại.")
+
+
+class _SignerErased(Exception):
+    """A person on file the letter was matched to was anonymised since they were read."""
+
+
 def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
                reception_session_id: int | None = None,
                signers: list[tuple[Petitioner, bool]] | None = None) -> Opened:
+    """Validate and write a new case (_write_case). A person on file anonymised while the
+    letter was read (QA round 72) is looked up again, once: their record no longer matches
+    the typed ID number, so they are written as a new person. The people of a split letter
+    are given, not looked up: that is refused."""
+    try:
+        return _write_case(data, actor, now, today, reception_session_id, signers)
+    except _SignerErased:
+        if signers is not None:
+            raise ValidationFailed({"petitioners": PERSON_ANONYMISED}) from None
+    try:  # read again: the erased record no longer matches
+        return _write_case(data, actor, now, today, reception_session_id, signers)
+    except _SignerErased:
+        raise ValidationFailed({"petitioners": PERSON_ANONYMISED}) from None
+
+
+def _write_case(data: CaseData, actor: User | None, now: datetime, today: date,
+                reception_session_id: int | None = None,
+                signers: list[tuple[Petitioner, bool]] | None = None) -> Opened:
     """Validate and write a new case with its first petition; the caller checked the actor.
 
     Intake is the busiest write, so the case is built as a detached object graph, computed
@@ -824,6 +851,17 @@ def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     connection = db.session.connection()
 
     # The writes, back to back: from here to the caller's commit SQLite is locked.
+    # First the people on file it signs as, locked and still whole: an anonymisation that
+    # committed since they were read would leave an open case with an erased petitioner
+    # (QA round 72); the anonymisation locks the same row before it checks.
+    on_file = sorted({person.id for person, _rep in people if person.id is not None})
+    if on_file:
+        pt = Petitioner.__table__.c
+        kept = connection.execute(update(Petitioner.__table__)
+                                  .where(pt.id.in_(on_file), pt.anonymised_at.is_(None))
+                                  .values(id=pt.id)).rowcount
+        if kept != len(on_file):
+            raise _SignerErased
     for person, row in new_people:
         person.id = connection.execute(_insert(Petitioner.__table__, True), row).scalar_one()
     for number, changes in fresher.items():

@@ -29,7 +29,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 
 from complaints import clock
 from complaints.domain import contacts
@@ -356,6 +356,13 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
     """Erase the petitioner's identity once every case is final past retention (ẩn danh)."""
     if ground not in GROUNDS:
         raise ValidationFailed({"ground": N_("Chọn căn cứ ẩn danh.")})
+    # Lock the person before checking: the desk logging a new letter of theirs meanwhile
+    # would be filed under a record erased the moment after (QA round 72). Intake takes the
+    # same row, and looks the person up again if it was anonymised while it read
+    # (intake.write_case).
+    db.session.execute(text("UPDATE petitioners SET id = id WHERE id = :id"),
+                       {"id": petitioner.id})
+    db.session.refresh(petitioner)  # a second admin's anonymisation is seen: "already"
     check = eligibility(petitioner, today, retention_years)
     if check.already:
         raise ValidationFailed({"petitioner": N_("Người này đã được ẩn danh.")})
