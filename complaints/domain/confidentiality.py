@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from complaints.domain.messages import N_
-from complaints.domain.text import digits, fold
+from complaints.domain.text import digits, fold, same_spelling
 
 # Stored and compared in Vietnamese; pages and the API translate it when they show it.
 MASK = N_("*** (bảo mật)")
@@ -82,10 +82,12 @@ _LETTERS = re.compile(r"[^\W_]+")
 
 
 def _typed_as(text: str, full_name: str) -> bool:
-    """Is the name in `text` as its accents allow: each word as the name spells it (case
-    aside) or typed without accents? "Nguyen Van Hung" may be "Nguyễn Văn Hưng"; "Nguyễn
-    Văn Hùng", accented otherwise, is someone else (QA round 69: a conclusion naming the
-    official denounced was refused as naming the denouncer)."""
+    """Is the name in `text` as its accents allow: each word spelt as the name's (case and
+    the tone mark's place aside: text.same_spelling), or one of the two without accents?
+    "Nguyen Van Hung" may be "Nguyễn Văn Hưng" and the other way round (a citizen typing
+    on a phone, an officer writing the name right; QA round 71); "Nguyễn Văn Hùng",
+    accented otherwise, is someone else (QA round 69: a conclusion naming the official
+    denounced was refused as naming the denouncer)."""
     name = _LETTERS.findall(unicodedata.normalize("NFC", full_name))
     typed = _LETTERS.findall(unicodedata.normalize("NFC", text))
     want = [fold(word) for word in name]
@@ -93,7 +95,7 @@ def _typed_as(text: str, full_name: str) -> bool:
     size = len(name)
     return any(
         folded[i:i + size] == want
-        and all(word.isascii() or word.casefold() == spelt.casefold()
+        and all(word.isascii() or spelt.isascii() or same_spelling(word, spelt)
                 for word, spelt in zip(typed[i:i + size], name, strict=True))
         for i in range(len(typed) - size + 1))
 

@@ -71,6 +71,17 @@ def email(text: str | None) -> str | None:
     return address
 
 
+def transport_address(address: str) -> str:
+    """The address as SMTP carries it: an accented domain in its ASCII form ("an@tổchức.vn"
+    → "an@xn--tchc-ly5a8e.vn", RFC 5890), so that only an accented local part needs a
+    server with SMTPUTF8 (QA round 71: such addresses were failed for good)."""
+    try:
+        found = validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return address  # stored before the check: the server says what it makes of it
+    return f"{found.local_part}@{found.ascii_domain}"
+
+
 def lenient(normalise, text: str | None) -> str | None:
     """`normalise(text)`, or None where it refuses the text: for the look-ups and checks
     that run beside validation (validation reports the refusal itself)."""

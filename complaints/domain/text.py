@@ -58,6 +58,23 @@ def _letters(name: str) -> list[tuple[str, int]]:
     return result
 
 
+# Old encodings' mix-ups write "Đ" as the Icelandic eth "Ð" (U+00D0, casefolded "ð").
+_ETH = str.maketrans("\u00d0\u00f0", "\u0110\u0111")
+
+
+def _spelling(word: str) -> tuple[str, tuple[int, ...]]:
+    letters = _letters(word.translate(_ETH))
+    return "".join(letter for letter, _tone in letters), tuple(
+        sorted(tone for _letter, tone in letters if tone))
+
+
+def same_spelling(a: str, b: str) -> bool:
+    """Are two words written alike, case aside and wherever the tone mark sits? Vietnamese
+    writes the tone of "oa", "oe", "uy" on either vowel ("Hòa"/"Hoà", "Thủy"/"Thuỷ"), and
+    keyboards make both; "Hùng" and "Hưng" differ (a letter, a tone)."""
+    return _spelling(a) == _spelling(b)
+
+
 def name_order(name: str | None) -> tuple:
     """Sort key for Vietnamese names in the Vietnamese alphabet: "Dương" before "Đà Nẵng"
     before "Điện Biên", "Ân Thi" among the A's after "An Lão" ("â" follows "a"), tones

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from complaints.domain import escalation as rules
 from complaints.domain.deadlines import UNITS
-from complaints.domain.messages import N_
+from complaints.domain.messages import CONTROL_CHARACTERS, N_
+from complaints.domain.text import has_control
 from complaints.extensions import db
 from complaints.models import EscalationStep, User
 from complaints.services import audit, deadlines, escalation
@@ -58,6 +59,8 @@ def problems(data: RungData, today: date) -> dict[str, str]:
                                       "đã chạy không chạy lại.")
     if not (data.source or "").strip():
         errors["source"] = N_("Nêu căn cứ (quyết định, quy chế của tỉnh).")
+    elif has_control(data.source):  # shown on the ladder page and in the trail (QA round 71)
+        errors["source"] = CONTROL_CHARACTERS
     if not errors and db.session.scalar(select(EscalationStep.id).where(
             EscalationStep.level == data.level,
             EscalationStep.effective_from == data.effective_from)):

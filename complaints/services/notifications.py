@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, desc, func, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from complaints.domain import catalog
+from complaints.domain import catalog, contacts
 from complaints.extensions import db
 from complaints.models import Case, Notification, NotificationRead, User
 
@@ -373,8 +373,8 @@ def _claim_next(now: datetime, after_id: int) -> Notification | None:
 
 def _message(note: Notification) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = note.email_to
+    message["From"] = contacts.transport_address(current_app.config["MAIL_FROM"])
+    message["To"] = contacts.transport_address(note.email_to)
     message["Subject"] = note.subject
     # A stable Message-ID lets a receiving server drop a resend after a crash.
     message["Message-ID"] = make_msgid(idstring=f"n{note.id}", domain="complaints.local")
@@ -406,11 +406,12 @@ def permanent(exc: BaseException, to: str | None = None) -> bool:
     account's password expired, relay denied) failed the whole outbox for good
     (QA round 64). But a 552 to MAIL FROM is this message's size, and an address with
     accented letters on a server without SMTPUTF8 is refused before any command: both fail
-    the same way every time (QA round 65) — when it is the recipient's address: a sender
-    (MAIL_FROM) with accented letters is the server's setting, and failed every message
-    for good (QA round 69). `to`: the message's recipient."""
+    the same way every time (QA round 65) — when it is the recipient's address, in its
+    local part (an accented domain is sent in ASCII: QA round 71); a sender (MAIL_FROM)
+    with accented letters is the server's setting, and failed every message for good
+    (QA round 69). `to`: the message's recipient."""
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return not (to or "").isascii()
+        return not contacts.transport_address(to or "").isascii()
     if isinstance(exc, smtplib.SMTPSenderRefused):
         return exc.smtp_code == TOO_LARGE
     if isinstance(exc, smtplib.SMTPRecipientsRefused):

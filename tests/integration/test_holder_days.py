@@ -64,9 +64,10 @@ def test_a_return_leaves_the_case_at_the_desk_with_no_holder_days(w):
 
 
 def test_the_migration_brings_stale_days_up_to_date(empty_database_url):
-    """88f46f5b2373: a case at the desk after a return loses the days it kept; a transferred
-    one gets the day of the move that brought it to its holder; an acceptance older than
-    that move is cleared; others are untouched."""
+    """88f46f5b2373 and f88b45841fd5: a case at the desk after a return loses the days it
+    kept; a transferred one gets the day of the move that brought it to its holder; an
+    acceptance older than that move, or a routed case's of that very day, is cleared;
+    others are untouched."""
     app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "9d3f6b2a1c84"]).exit_code == 0
@@ -78,7 +79,7 @@ def test_the_migration_brings_stale_days_up_to_date(empty_database_url):
             [("route", None, 1, date(2026, 7, 2)), ("return", 1, None, date(2026, 7, 6))]),
         2: (2, date(2026, 7, 2), None,  # transferred A → B
             [("route", None, 1, date(2026, 7, 2)), ("transfer", 1, 2, date(2026, 7, 7))]),
-        3: (1, date(2026, 7, 2), date(2026, 7, 4),  # routed and accepted: as it was
+        3: (1, date(2026, 7, 2), date(2026, 7, 4),  # accepted at A: as it was
             [("route", None, 1, date(2026, 7, 2))]),
         4: (1, date(2026, 7, 2), None,  # A → B → A: the last arrival at A
             [("route", None, 1, date(2026, 7, 2)), ("transfer", 1, 2, date(2026, 7, 7)),
@@ -87,6 +88,10 @@ def test_the_migration_brings_stale_days_up_to_date(empty_database_url):
         5: (2, date(2026, 7, 9), date(2026, 7, 4),
             [("route", None, 1, date(2026, 7, 2)), ("return", 1, None, date(2026, 7, 6)),
              ("route", None, 2, date(2026, 7, 9))]),
+        # the same, all on one day: f88b45841fd5 (QA round 71)
+        6: (2, date(2026, 7, 6), date(2026, 7, 6),
+            [("route", None, 1, date(2026, 7, 2)), ("return", 1, None, date(2026, 7, 6)),
+             ("route", None, 2, date(2026, 7, 6))]),
     }
     with app.app_context():
         with db.engine.begin() as conn:
@@ -102,7 +107,8 @@ def test_the_migration_brings_stale_days_up_to_date(empty_database_url):
                 conn.execute(t["cases"].insert(), {
                     "id": id_, "tracking_code": f"T{id_}", "kind": "complaint",
                     "field_id": 1, "subject": "s", "content": "c",
-                    "status": "returned" if agency is None else "routed",
+                    "status": ("returned" if agency is None
+                               else "accepted" if id_ == 3 else "routed"),
                     "received_on": d, "agency_id": agency, "routed_on": routed,
                     "accepted_on": accepted, "last_petition_on": d})
                 for action, from_, to, on in moves:
@@ -120,6 +126,6 @@ def test_the_migration_brings_stale_days_up_to_date(empty_database_url):
         db.engine.dispose()
     assert rows == {1: (None, None), 2: (date(2026, 7, 7), None),
                     3: (date(2026, 7, 2), date(2026, 7, 4)), 4: (date(2026, 7, 9), None),
-                    5: (date(2026, 7, 9), None)}
+                    5: (date(2026, 7, 9), None), 6: (date(2026, 7, 6), None)}
     assert runner.invoke(args=["db", "downgrade", "9d3f6b2a1c84"]).exit_code == 0
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0

@@ -37,3 +37,24 @@ def test_a_subject_naming_its_denouncer_is_told_apart():
     # A one-word name (or none) is too common to refuse a subject on.
     assert not names_denouncer("An tố cáo", [SimpleNamespace(full_name="An")])
     assert not names_denouncer("Tố cáo", [SimpleNamespace(full_name=None)])
+
+
+def test_a_name_is_read_as_spelt_wherever_its_tone_sits_and_with_or_without_accents():
+    """QA rounds 69 and 71: accents may be missing on either side, and the tone of "oa",
+    "uy" sits on either vowel; a name accented otherwise is someone else's."""
+    from types import SimpleNamespace
+
+    from complaints.domain.confidentiality import names_denouncer
+    from complaints.domain.text import same_spelling
+
+    assert same_spelling("Thủy", "THUỶ") and same_spelling("Hòa", "Hoà")
+    assert same_spelling("Ðức", "Đức")  # an old encoding's eth for "Đ"
+    assert not same_spelling("Hùng", "Hưng") and not same_spelling("Tuấn", "Tuần")
+
+    def named(text, name):
+        return names_denouncer(text, [SimpleNamespace(full_name=name)])
+
+    assert named("ông Nguyễn Văn Hưng", "Nguyen Van Hung")
+    assert named("ông NGUYEN VAN HUNG", "Nguyễn Văn Hưng")
+    assert named("bà Lê Thị Thuỷ", "Lê Thị Thủy")
+    assert not named("ông Nguyễn Văn Hùng", "Nguyễn Văn Hưng")
