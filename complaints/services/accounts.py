@@ -252,25 +252,54 @@ def _unknown_failure(name: str, password: str, now: datetime, max_failures: int,
     locked_until = clock.as_utc(row.locked_until)
     if locked_until is not None and locked_until > now:
         raise AccountLocked(locked_until)
-    row.last_failed_at = now
-    row.failed_logins = (row.failed_logins or 0) + 1
-    if row.failed_logins >= max_failures:
-        row.locked_until = now + timedelta(minutes=lock_minutes)
-        row.failed_logins = 0
-    db.session.flush()
+    _add_failure(table, table.c.name == name, now, max_failures, lock_minutes,
+                 last_failed_at=now)
+    db.session.expire(row)  # written past the ORM
+
+
+def _add_failure(table, where, now: datetime, max_failures: int, lock_minutes: int,
+                 **values) -> tuple[int, datetime | None]:
+    """Count one failure on the row of `table` matching `where`, in SQL; lock it once the
+    count reaches `max_failures`. Return (failures now counted, lock's end if we locked).
+
+    Failures sent in parallel each read the count before the slow password check: adding
+    one to that stale copy lost all but one (QA round 72). The UPDATE adds one to the row
+    as committed, and holds the row (PostgreSQL) or the write lock (SQLite) until the
+    commit, so the requests count one after another and exactly one reaches the limit.
+    A row gone meanwhile (an idle name cleared by another request) counts nothing.
+    """
+    count = db.session.execute(
+        update(table).where(where)
+        .values(failed_logins=func.coalesce(table.c.failed_logins, 0) + 1, **values)
+        .returning(table.c.failed_logins)).scalar()
+    if count is None or count < max_failures:
+        return count or 0, None
+    until = now + timedelta(minutes=lock_minutes)
+    db.session.execute(update(table).where(where).values(locked_until=until, failed_logins=0))
+    return 0, until
 
 
 def _count_failure(user: User, now: datetime, max_failures: int, lock_minutes: int,
                    factor: str = "password") -> None:
     """One more failed sign-in step; lock the account (audited) after `max_failures`."""
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= max_failures:
-        user.locked_until = now + timedelta(minutes=lock_minutes)
-        user.failed_logins = 0
-        data = {"until": user.locked_until}
-        if factor != "password":
-            data["factor"] = factor
-        audit.record(f"user:{user.id}", "login_locked", None, now, data)
+    if user.id is None:  # a user not saved yet (as in _use_code): no row to count on
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins < max_failures:
+            return
+        user.failed_logins, user.locked_until = 0, now + timedelta(minutes=lock_minutes)
+    else:
+        db.session.flush()  # nothing pending on the user overwrites the count below
+        table = User.__table__
+        count, until = _add_failure(table, table.c.id == user.id, now, max_failures,
+                                    lock_minutes)
+        set_committed_value(user, "failed_logins", count)
+        if until is None:
+            return
+        set_committed_value(user, "locked_until", until)
+    data = {"until": user.locked_until}
+    if factor != "password":
+        data["factor"] = factor
+    audit.record(f"user:{user.id}", "login_locked", None, now, data)
 
 
 def is_locked(user: User, now: datetime) -> bool:

@@ -1,0 +1,117 @@
+"""QA round 72: concurrency and races (two app instances on one database).
+
+Each test asserts the correct behaviour and failed before its fix because of the defect
+it names:
+
+- F2: wrong passwords (or codes) sent in parallel were lost updates of the failure count,
+  so the account never locked.
+
+Interleavings are forced with barriers and events, never with sleeps. Each thread has its
+own app context, session and connection.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+import pytest
+from sqlalchemy import func, select
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.models import AuditEvent, UnknownSignIn, User
+from complaints.services import accounts
+from tests.conftest import IS_POSTGRES, NOW
+from tests.integration.qa72_helpers import meet_after, run_threads
+
+pg_only = pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
+
+def _locks(user_id: int) -> int:
+    return db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.chain == f"user:{user_id}", AuditEvent.action == "login_locked"))
+
+
+# --- F2: failed sign-ins in parallel ------------------------------------------------------
+
+
+def test_parallel_wrong_passwords_lock_the_account(app, make_user, monkeypatch):
+    """Five wrong passwords for one account sent at once (five connections, or five workers
+    behind the proxy) lock it, as five in a row do, and the lockout is audited once.
+
+    Failed before: each request read failed_logins = 0 before the slow password check and
+    wrote 1 (accounts._count_failure added one in Python), so the account ended with
+    failed_logins = 1 and was never locked.
+    """
+    user = make_user("agency_officer")
+    db.session.commit()
+    user_id, username = user.id, user.username
+    meet_after(User, "check_password", 5, monkeypatch=monkeypatch)
+
+    def guess(i):
+        return lambda: accounts.authenticate(username, f"wrong-guess-{i}", NOW, 5, 15)
+
+    results, failures = run_threads(app, [guess(i) for i in range(5)])
+    assert failures == [] and results == [None] * 5
+    db.session.expire_all()
+    user = db.session.get(User, user_id)
+    assert user.locked_until is not None, (
+        f"five failures at once left failed_logins={user.failed_logins}, not locked")
+    assert (user.failed_logins, _locks(user_id)) == (0, 1)
+
+
+def test_parallel_wrong_codes_lock_the_account(app, make_user, monkeypatch):
+    """Five wrong sign-in codes (second factor) for one account sent at once lock it.
+
+    Failed before: verify_second_factor counted through the same read-modify-write as the
+    passwords: every request wrote failed_logins = 1.
+    """
+    user = make_user("agency_officer")
+    secret = pyotp.random_base32()
+    user.totp_secret = secret
+    db.session.commit()
+    user_id = user.id
+    valid = {pyotp.TOTP(secret).at(NOW + timedelta(seconds=s)) for s in (-30, 0, 30)}
+    wrong = next(code for code in ("000000", "111111", "222222", "333333")
+                 if code not in valid)
+    meet_after(accounts, "_use_code", 5, monkeypatch=monkeypatch)
+
+    def guess():
+        return accounts.verify_second_factor(db.session.get(User, user_id), wrong, NOW, 5, 15)
+
+    results, failures = run_threads(app, [guess] * 5)
+    assert failures == [] and results == [False] * 5
+    db.session.expire_all()
+    user = db.session.get(User, user_id)
+    assert user.locked_until is not None, (
+        f"five wrong codes at once left failed_logins={user.failed_logins}, not locked")
+    assert _locks(user_id) == 1
+
+
+@pg_only
+def test_parallel_wrong_passwords_for_an_unknown_name_lock_it(app, monkeypatch):
+    """A name that is no account locks after as many failures as an account, in parallel
+    too (else the lockout would tell which names exist).
+
+    Failed before: _unknown_failure read the name's row, then wrote its count + 1 from
+    Python: four failures at once after a first one left the count at 2.
+    (SQLite: the clean-up DELETE before the read takes the write lock, so the requests
+    were serialised there.)
+    """
+    name = "khong-ai-ca-qa72"
+    assert accounts.authenticate(name, "first-guess", NOW, 5, 15) is None
+    db.session.commit()
+    meet_after(clock, "as_utc", 4, monkeypatch=monkeypatch)  # called right after the read
+
+    def guess(i):
+        return lambda: accounts.authenticate(name, f"wrong-guess-{i}", NOW, 5, 15)
+
+    results, failures = run_threads(app, [guess(i) for i in range(4)])
+    assert failures == [] and results == [None] * 4
+    db.session.expire_all()
+    row = db.session.get(UnknownSignIn, name)
+    assert row.locked_until is not None, (
+        f"five failures left failed_logins={row.failed_logins}, not locked")
