@@ -85,7 +85,8 @@ def deliver(app: Flask, smtp_factory=None):
     """Deliver the e-mail outbox."""
     from complaints.services.notifications import deliver_outbox
 
-    return run_job(app, "outbox", lambda: deliver_outbox(clock.now(), smtp_factory,
+    # clock.now itself, not a time: each e-mail is leased from the moment of its claim.
+    return run_job(app, "outbox", lambda: deliver_outbox(clock.now, smtp_factory,
                                                          commit=db.session.commit))
 
 

@@ -344,7 +344,8 @@ def backoff(attempts: int) -> timedelta:
 def _claim_next(now: datetime, after_id: int) -> Notification | None:
     """Take the next due e-mail for this instance; None when none is left.
 
-    The claim is a conditional UPDATE that moves the e-mail's next attempt a lease ahead:
+    The claim is a conditional UPDATE that moves the e-mail's next attempt a lease ahead
+    of `now`, the moment of the claim:
     only the instance whose UPDATE matched it sends it, and others, which read the outbox
     at the same time, find it taken or no longer due. PostgreSQL first skips the rows
     another instance holds (FOR UPDATE SKIP LOCKED); SQLite, one writer at a time, needs
@@ -436,21 +437,27 @@ def about_the_message(exc: BaseException, to: str | None = None) -> bool:
     return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
 
 
-def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: int = 200,
+def deliver_outbox(now: datetime | Callable[[], datetime],
+                   smtp_factory: Callable | None = None, limit: int = 200,
                    commit: Callable[[], None] | None = None) -> DeliveryReport:
     """Send the due e-mails of the outbox, one at a time; retry failures with backoff.
 
+    `now` is a clock (the job passes clock.now) or a fixed time. The clock is read at each
+    claim: a lease counted from the run's start is already over once the run has lasted
+    longer than CLAIM_LEASE (a slow relay, a backlog), and the next run would send the
+    e-mails this one still sends (QA round 72).
     `commit`, given by the job, is called after each claim (so that no lock is held while
     the SMTP server answers) and after each message, so that a sent e-mail is recorded as
     sent before the next one goes (and a crash cannot resend a batch).
     """
+    clock = now if callable(now) else (lambda: now)
     factory = smtp_factory or default_smtp_factory
     report = DeliveryReport()
     connection = None
     last_id = 0
     try:
         for _ in range(limit):
-            note = _claim_next(now, last_id)
+            note = _claim_next(clock(), last_id)
             if note is None:
                 break
             last_id = note.id
@@ -468,7 +475,7 @@ def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: i
                     if commit:
                         commit()
                     continue
-                note.next_attempt_at = now + backoff(note.attempts)
+                note.next_attempt_at = clock() + backoff(note.attempts)
                 note.last_error = str(exc)[:2000] or type(exc).__name__
                 report.deferred += 1
                 report.errors.append(note.last_error)
@@ -482,7 +489,7 @@ def deliver_outbox(now: datetime, smtp_factory: Callable | None = None, limit: i
                 connection = None  # the server is down: stop hammering it this run
                 break
             else:
-                note.status, note.sent_at, note.last_error = "sent", now, None
+                note.status, note.sent_at, note.last_error = "sent", clock(), None
                 report.sent += 1
             db.session.flush()
             if commit:

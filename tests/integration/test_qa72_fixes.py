@@ -5,6 +5,8 @@ it names:
 
 - F2: wrong passwords (or codes) sent in parallel were lost updates of the failure count,
   so the account never locked.
+- F3: the outbox leased a claimed e-mail from the start of its run, so a run longer than
+  CLAIM_LEASE let the next run send the same e-mail again.
 
 Interleavings are forced with barriers and events, never with sleeps. Each thread has its
 own app context, session and connection.
@@ -12,16 +14,17 @@ own app context, session and connection.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from complaints import clock
+from complaints import clock, jobs
 from complaints.extensions import db
-from complaints.models import AuditEvent, UnknownSignIn, User
-from complaints.services import accounts
+from complaints.models import AuditEvent, Notification, UnknownSignIn, User
+from complaints.services import accounts, notifications
 from tests.conftest import IS_POSTGRES, NOW
 from tests.integration.qa72_helpers import meet_after, run_threads
 
@@ -115,3 +118,62 @@ def test_parallel_wrong_passwords_for_an_unknown_name_lock_it(app, monkeypatch):
     row = db.session.get(UnknownSignIn, name)
     assert row.locked_until is not None, (
         f"five failures left failed_logins={row.failed_logins}, not locked")
+
+
+# --- F3: the outbox's claim lease ---------------------------------------------------------
+
+
+class _Slow:
+    """An SMTP connection that runs `before[address]` just before sending to it."""
+
+    def __init__(self, sent: list, before: dict | None = None):
+        self.sent, self.before = sent, before or {}
+
+    def send_message(self, message):
+        action = self.before.get(message["To"])
+        if action is not None:
+            action()
+        self.sent.append(message["To"])
+
+    def quit(self):
+        pass
+
+
+def test_an_email_being_sent_by_a_long_outbox_run_is_not_sent_again(app, monkeypatch):
+    """Scheduler A's outbox job starts at 10:00 and is slow (a busy relay): at 10:11 it
+    claims its second e-mail and sends it. Scheduler B's job of 10:11 must not send it too.
+
+    Failed before: jobs.deliver read the clock once per run, and each claim leased its
+    e-mail until that start + CLAIM_LEASE (10:10), already past when A claimed it at 10:11:
+    B found the e-mail pending and due, claimed and sent it, and A sent it as well.
+    """
+    for i in range(2):
+        db.session.add(Notification(dedupe_key=f"qa72-mail-{i}", channel="email",
+                                    email_to=f"p{i}@example.vn", subject="Tình trạng",
+                                    body="…", status="pending", next_attempt_at=NOW))
+    db.session.commit()
+    wall = [NOW]
+    monkeypatch.setattr(clock, "now", lambda: wall[0])
+    later = NOW + notifications.CLAIM_LEASE + timedelta(minutes=1)
+    sent_a: list[str] = []
+    sent_b: list[str] = []
+    reports: list = []
+
+    def send_p0_slowly() -> None:
+        wall[0] = later
+
+    def instance_b() -> None:  # its own thread, app context and connection
+        thread = threading.Thread(target=lambda: reports.append(
+            jobs.deliver(app, lambda: _Slow(sent_b))))
+        thread.start()
+        thread.join(timeout=60)
+
+    reports.append(jobs.deliver(app, lambda: _Slow(sent_a, {
+        "p0@example.vn": send_p0_slowly, "p1@example.vn": instance_b})))
+    assert None not in reports, "a job failed"
+    assert sorted(sent_a + sent_b) == ["p0@example.vn", "p1@example.vn"], (
+        f"A sent {sent_a}, B sent {sent_b}: an e-mail went out twice")
+    db.session.expire_all()
+    attempts = db.session.scalars(select(Notification.attempts)
+                                  .order_by(Notification.id)).all()
+    assert attempts == [1, 1]
