@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ARRAY, Date, DateTime, any_, bindparam, func, or_, select
+from sqlalchemy import ARRAY, Date, DateTime, any_, bindparam, func, or_, select, text
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import distinct_on
 
@@ -142,6 +142,18 @@ def _due_chunk(ids, as_of: date, lock: bool):
     return db.session.execute(query).all()
 
 
+def _hold_writes(case_id: int) -> None:
+    """SQLite: take the write lock before a chunk's reads (a no-op write, as lock_case).
+
+    The driver begins a transaction only at the first write, and the sweep commits after
+    each chunk: later chunks were read outside any transaction, so a decision committed
+    between the read and the write (a refusal) was written over (QA round 72). Under the
+    write lock a decision committed before is read, and one made after waits for the
+    chunk's commit.
+    """
+    db.session.execute(text("UPDATE cases SET id = id WHERE id = :id"), {"id": case_id})
+
+
 def _running_deadlines(case_ids: list[int]) -> dict[int, tuple[str, date, date]]:
     """Return each case's running stage, due date and the stage's start (the earliest unmet
     deadline)."""
@@ -183,12 +195,15 @@ def escalate_due(as_of: date, now: datetime, dry_run: bool = False, chunk_size: 
     steps = deadlines.ladder()
     cal = get_calendar()
     lock = db.session.get_bind().dialect.name == "postgresql" and not dry_run
+    hold = not lock and not dry_run  # SQLite, which has no row lock for _due_chunk
     directory: Directory | None = None
     ladder_dates: dict[tuple[date, int], tuple] = {}
     if not dry_run:  # escalations go in through Core: no flush listener sees them
         scorecard_summary.unlist([as_of])
     due = _due_ids(as_of)
     for start in range(0, len(due), chunk_size):
+        if hold:
+            _hold_writes(due[start])
         chunk = _due_chunk(due[start:start + chunk_size], as_of, lock)
         if not chunk:
             continue

@@ -7,6 +7,8 @@ it names:
   so the account never locked.
 - F3: the outbox leased a claimed e-mail from the start of its run, so a run longer than
   CLAIM_LEASE let the next run send the same e-mail again.
+- F5 (SQLite): the sweep read every chunk after the first outside a write transaction, so
+  it escalated a case refused after its read.
 
 Interleavings are forced with barriers and events, never with sleeps. Each thread has its
 own app context, session and connection.
@@ -15,7 +17,7 @@ own app context, session and connection.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pyotp
 import pytest
@@ -23,12 +25,14 @@ from sqlalchemy import func, select
 
 from complaints import clock, jobs
 from complaints.extensions import db
-from complaints.models import AuditEvent, Notification, UnknownSignIn, User
-from complaints.services import accounts, notifications
-from tests.conftest import IS_POSTGRES, NOW
-from tests.integration.qa72_helpers import meet_after, run_threads
+from complaints.models import AuditEvent, Case, Escalation, Notification, UnknownSignIn, User
+from complaints.services import accounts, audit, escalation, notifications, workflow
+from tests.conftest import IS_POSTGRES, NOW, TODAY
+from tests.integration.qa72_helpers import TIMEOUT, meet_after, run_threads
+from tests.integration.test_escalation_world import world  # noqa: F401  (fixture)
 
 pg_only = pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+sqlite_only = pytest.mark.skipif(IS_POSTGRES, reason="PostgreSQL's row locks hold here")
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -177,3 +181,90 @@ def test_an_email_being_sent_by_a_long_outbox_run_is_not_sent_again(app, monkeyp
     attempts = db.session.scalars(select(Notification.attempts)
                                   .order_by(Notification.id)).all()
     assert attempts == [1, 1]
+
+
+# --- F5: SQLite: the sweep's later chunks -------------------------------------------------
+
+
+@sqlite_only
+def test_sweep_beside_a_refusal_escalates_no_refused_case(app, world, make_case,  # noqa: F811
+                                                          monkeypatch):
+    """The scheduler's sweep and an agency head's refusal of an overdue case run at once on
+    SQLite: the refused case ends with no standing escalation and is not overdue.
+
+    Failed before: the sweep read the second chunk's cases, stages and levels outside any
+    transaction (pysqlite begins one only at the first write, and the chunk's row lock is
+    PostgreSQL's), the refusal committed, and the sweep then wrote what it had planned: a
+    standing "overdue" escalation and flag_overdue on a not_accepted case.
+    The sweep pauses after reading its second chunk until the refusal has committed, or,
+    when the sweep holds the write lock by then (the fix), until the refusal has reached
+    its own lock, where it waits for the sweep's commit.
+    """
+    ids = []
+    for i in range(2):
+        case = make_case(actor=world.reception, received_on=date(2026, 9, 1),
+                         subject=f"Vụ việc {i} về chế độ chính sách {i * 7919}")
+        workflow.route(case, "SO-A", world.reception, NOW, TODAY, decided_on=date(2026, 9, 2))
+        ids.append(case.id)
+    db.session.commit()
+    case_id, head_id = max(ids), world.head_a.id  # swept in the second chunk
+    planned, deciding, refused = threading.Event(), threading.Event(), threading.Event()
+    real_reached, real_hold = escalation._reached, workflow.hold
+    calls = []
+
+    def reached_then_wait(ids):
+        found = real_reached(ids)
+        calls.append(ids)
+        if len(calls) == 2:  # the second chunk, read after the first chunk's commit
+            planned.set()
+            writing = db.session.connection().connection.driver_connection.in_transaction
+            (deciding if writing else refused).wait(timeout=TIMEOUT)
+        return found
+
+    def hold_when_told(case):
+        deciding.set()
+        real_hold(case)
+
+    monkeypatch.setattr(escalation, "_reached", reached_then_wait)
+    monkeypatch.setattr(workflow, "hold", hold_when_told)
+    failures: list = []
+
+    def sweep() -> None:
+        with app.app_context():
+            try:
+                escalation.escalate_due(TODAY, NOW, chunk_size=1, commit=db.session.commit)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001  (returned to the test)
+                failures.append(exc)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    def refuse() -> None:
+        with app.app_context():
+            try:
+                planned.wait(timeout=TIMEOUT)
+                workflow.refuse(db.session.get(Case, case_id), "Không thuộc thẩm quyền",
+                                db.session.get(User, head_id), NOW, TODAY)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001  (returned to the test)
+                failures.append(exc)
+                db.session.rollback()
+            finally:
+                refused.set()
+                db.session.remove()
+
+    threads = [threading.Thread(target=sweep), threading.Thread(target=refuse)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert failures == [] and len(calls) == 2
+    db.session.expire_all()
+    case = db.session.get(Case, case_id)
+    assert case.status == "not_accepted"
+    standing = db.session.scalars(select(Escalation).where(
+        Escalation.case_id == case_id, Escalation.lapsed_at.is_(None))).all()
+    assert (case.flag_overdue, [(e.stage, e.level) for e in standing]) == (False, []), (
+        "the refused case was escalated as overdue after its refusal")
+    assert audit.verify_chains(f"case:{case_id}")[1] == []
