@@ -10,6 +10,9 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
 
+SECRET_KEY_MIN = 32  # characters: what secrets.token_hex(16) gives at least
+
+
 def _secret_key() -> str:
     """Return SECRET_KEY from the environment, or one generated once into instance/."""
     if os.environ.get("SECRET_KEY"):
@@ -17,14 +20,49 @@ def _secret_key() -> str:
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        # Written whole, readable by the owner only, under a name of its own, then linked
+        # into place: processes starting together (gunicorn's workers, the scheduler) read
+        # the first link's key, never a file not yet written (QA round 73: an empty key).
+        draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process linked its key first: that one is the key
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if len(key) < SECRET_KEY_MIN:
+        # A new key would sign everyone out and void the citizens' PINs: say so, not guess.
+        raise SystemExit(
+            f"{path}: the secret key is empty or shorter than {SECRET_KEY_MIN} characters. "
+            "Restore the file from a backup, or set SECRET_KEY (a new key signs everyone "
+            "out and voids the PINs citizens were given).")
+    return key
 
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+def _number(name: str, default: int | float, least: int | float, kind: type = int):
+    """A number from the environment, or `default`; one that is not a number of `kind`, or
+    is below `least`, stops the app naming the setting (QA round 73: "invalid literal for
+    int()" named none, and a sweep every 0 minutes ran every second)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SystemExit(f"{name}={raw!r}: expected {what}.") from None
+    if not value >= least:  # NaN too
+        raise SystemExit(f"{name}={raw!r}: must be at least {least}.")
+    return value
 
 
 class Config:
@@ -42,30 +80,30 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
     BOOTSTRAP_SERVE_LOCAL = True  # government intranets have no internet: no CDN
-    PROVINCE_CODE = int(os.environ.get("PROVINCE_CODE", "31"))  # Hải Phòng
+    PROVINCE_CODE = _number("PROVINCE_CODE", 31, least=1)  # Hải Phòng
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "attachments"))
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    MAX_CONTENT_LENGTH = _number("MAX_UPLOAD_MB", 20, least=1) * 1024 * 1024
     # Reverse proxies in front of the app (docs/deploy.md): trust that many X-Forwarded-For,
     # -Proto and -Host values, so rate limits count each client, not the proxy, and HSTS
     # sees HTTPS. 0: the app faces clients directly (headers ignored: a client could forge
     # them).
-    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+    PROXY_HOPS = _number("PROXY_HOPS", 0, least=0)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # a reception desk keeps a form open for hours
-    SCHEDULER_SWEEP_MINUTES = int(os.environ.get("SCHEDULER_SWEEP_MINUTES", "15"))
+    SCHEDULER_SWEEP_MINUTES = _number("SCHEDULER_SWEEP_MINUTES", 15, least=1)
     # /health turns "degraded" when an e-mail has waited this long (web/health/checks.py).
-    OUTBOX_STALE_MINUTES = int(os.environ.get("OUTBOX_STALE_MINUTES", "60"))
+    OUTBOX_STALE_MINUTES = _number("OUTBOX_STALE_MINUTES", 60, least=1)
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
-    SMTP_PORT = int(os.environ.get("SMTP_PORT", "1025"))
+    SMTP_PORT = _number("SMTP_PORT", 1025, least=1)
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@complaints.local")
     PAGE_SIZE = 25
     # Sessions end after 30 minutes without a request (each request refreshes the cookie).
-    PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+    PERMANENT_SESSION_LIFETIME = _number("SESSION_IDLE_MINUTES", 30, least=1) * 60
     # However busy, a browser session ends this long after sign-in (a working day).
-    SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
+    SESSION_MAX_HOURS = _number("SESSION_MAX_HOURS", 12.0, least=0.1, kind=float)
     SESSION_REFRESH_EACH_REQUEST = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -78,7 +116,7 @@ class Config:
         if r.strip()
     )
     # Lifetime of a JSON API bearer token (hours); tokens are revocable before that.
-    API_TOKEN_HOURS = float(os.environ.get("API_TOKEN_HOURS", "12"))
+    API_TOKEN_HOURS = _number("API_TOKEN_HOURS", 12.0, least=0.1, kind=float)
     # Citizens' side (issue 6): the agency whose reception desk takes online petitions,
     # per-address limits (Flask-Limiter syntax; the storage above must be shared by all
     # workers in production, e.g. RATELIMIT_STORAGE_URI=redis://…), and Open311 API keys.
@@ -96,17 +134,17 @@ class Config:
         k.strip() for k in os.environ.get("OPEN311_API_KEYS", "").split(",") if k.strip()
     )
     # Years a petitioner's identity is kept after their last case ended (then anonymisable).
-    RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "5"))
+    RETENTION_YEARS = _number("RETENTION_YEARS", 5, least=0)
     # Reports built in the background (issue 5): their files live in REPORT_DIR under
     # generated names, are removed REPORT_RETENTION_HOURS after they were built; a job whose
     # worker fell silent for REPORT_STALE_MINUTES is queued again (at most 3 attempts).
     REPORT_DIR = os.environ.get("REPORT_DIR", str(INSTANCE_DIR / "reports"))
-    REPORT_RETENTION_HOURS = int(os.environ.get("REPORT_RETENTION_HOURS", "72"))
-    REPORT_STALE_MINUTES = int(os.environ.get("REPORT_STALE_MINUTES", "15"))
-    REPORT_WORKER_SECONDS = int(os.environ.get("REPORT_WORKER_SECONDS", "5"))
+    REPORT_RETENTION_HOURS = _number("REPORT_RETENTION_HOURS", 72, least=1)
+    REPORT_STALE_MINUTES = _number("REPORT_STALE_MINUTES", 15, least=1)
+    REPORT_WORKER_SECONDS = _number("REPORT_WORKER_SECONDS", 5, least=1)
     # Stored files no attachment row names (a request failed after writing its file) are
     # removed by a daily job once untouched this long.
-    ORPHAN_MIN_AGE_HOURS = int(os.environ.get("ORPHAN_MIN_AGE_HOURS", "24"))
+    ORPHAN_MIN_AGE_HOURS = _number("ORPHAN_MIN_AGE_HOURS", 24, least=1)
 
 
 class TestConfig(Config):

@@ -64,6 +64,7 @@ def backup(path: Path) -> BackupResult:
     kind = dialect()
     if kind not in ("sqlite", "postgresql"):
         raise ValidationFailed({"database": f"backups of {kind} databases are not supported"})
+    _refuse_not_ours(kind)
     _create_private(path)
     try:
         if kind == "sqlite":
@@ -78,6 +79,23 @@ def backup(path: Path) -> BackupResult:
     size = path.stat().st_size
     logger.info("backup of %s written to %s (%d bytes)", kind, path, size)
     return BackupResult(path, kind, size)
+
+
+def _refuse_not_ours(kind: str) -> None:
+    """Refuse to back up a database without the app's tables: a mistyped DATABASE_URL or
+    INSTANCE_PATH, or a backup before `db upgrade`, wrote a "backup" that restore refuses,
+    night after night, and on SQLite made the empty file at the wrong path (QA round 73)."""
+    database = db.engine.url.database
+    if kind == "sqlite" and database and database != ":memory:" \
+            and not database.startswith("file:") and not Path(database).exists():
+        raise ValidationFailed({"database": f"{database} does not exist: check DATABASE_URL "
+                                            "and INSTANCE_PATH"})
+    with db.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    if not {"cases", "audit_events"} <= tables:
+        raise ValidationFailed({"database": "this database has no tables of the application: "
+                                            "check DATABASE_URL and INSTANCE_PATH, or run "
+                                            "`flask --app wsgi db upgrade` first"})
 
 
 def restore(path: Path) -> None:
@@ -301,19 +319,28 @@ def pg_program(name: str) -> str | None:
 
 
 def _pg_args(url: URL) -> tuple[list[str], dict[str, str]]:
-    """Return connection arguments and environment for pg_dump/pg_restore."""
-    args = []
-    if url.host:
-        args += ["--host", url.host]
-    if url.port:
-        args += ["--port", str(url.port)]
-    if url.username:
-        args += ["--username", url.username]
-    args += ["--dbname", url.database or ""]
+    """Return connection arguments and environment for pg_dump/pg_restore/psql: the app's
+    own settings as one libpq connection string, the URL's query too (QA round 73: a
+    socket directory given as ?host=…, a port or sslmode there were dropped, and the
+    programs reached the default server instead)."""
+    params = {"host": url.host, "port": url.port, "user": url.username,
+              "dbname": url.database or ""}
+    for key, value in url.query.items():  # as the driver reads them: the query wins
+        params[key] = value[-1] if isinstance(value, tuple) else value
+    conninfo = " ".join(f"{key}={_conninfo_value(str(value))}"
+                        for key, value in params.items() if value is not None)
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    return args, env
+    return ["--dbname", conninfo], env
+
+
+def _conninfo_value(value: str) -> str:
+    """A value of a libpq key=value string: quoted when empty or holding a space, a quote
+    or a backslash (escaped with a backslash)."""
+    if value and not re.search(r"[\s'\\]", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _run(name: str, args: list[str], env: dict[str, str]) -> str:
