@@ -16,11 +16,17 @@ from complaints.cli import (
     scorecard,
     users,
 )
+from complaints.cli.schema import require_schema
 
 
 def register_cli(app: Flask) -> None:
+    # Each command first checks that the database is at this release's schema (schema.py).
+    # Not backup/restore: a restore into a new, empty database is the documented way back,
+    # and backup judges the database itself. Nor Flask-Migrate's `db`, which builds it.
     for module in (users, localities, reference, audit, demo, reports, scorecard,
                    attachments):
-        app.cli.add_command(module.group)
-    for command in (*escalation.commands, *backup.commands):
+        app.cli.add_command(require_schema(module.group))
+    for command in escalation.commands:
+        app.cli.add_command(require_schema(command))
+    for command in backup.commands:
         app.cli.add_command(command)

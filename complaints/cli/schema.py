@@ -1,0 +1,97 @@
+"""The app's commands refuse a database whose schema is not this release's, in one line.
+
+Without it, a command run before `flask db upgrade` (or on a mistyped DATABASE_URL /
+INSTANCE_PATH) ended in a SQLAlchemy traceback, "no such table: users" (QA round 73).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from complaints.extensions import db
+
+UPGRADE = "run `flask --app wsgi db upgrade` first"
+
+# Two tables every revision has: the tests build the schema with db.create_all(), which
+# writes no alembic_version row but always has the models' current shape.
+APP_TABLES = ("cases", "audit_events")
+
+
+def _missing_sqlite_file() -> str | None:
+    """The SQLite file the URL names when it does not exist: connecting would create an
+    empty database there (a typo in the path), so say so before connecting."""
+    url = make_url(db.engine.url)
+    if url.get_backend_name() != "sqlite" or url.query.get("uri"):
+        return None
+    name = url.database
+    if not name or name == ":memory:" or Path(name).exists():
+        return None
+    return name
+
+
+def schema_problem() -> str | None:
+    """Why this database cannot serve this release's commands (None when it can).
+
+    One query in the usual case (alembic_version); the tables are listed only when it has
+    no such table.
+    """
+    from complaints.services.backup import earlier_revision, expected_revision
+
+    never = f"the database has no tables of this application (never migrated): {UPGRADE}"
+    missing = _missing_sqlite_file()
+    if missing is not None:
+        return (f"there is no database at {missing} (check DATABASE_URL and INSTANCE_PATH), "
+                f"or {UPGRADE}")
+    try:
+        with db.engine.connect() as conn:
+            try:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")
+                                        ).scalar()
+            except DBAPIError:  # no such table (PostgreSQL: the transaction is aborted)
+                conn.rollback()
+                return None if set(APP_TABLES) <= set(inspect(conn).get_table_names()) \
+                    else never
+    except DBAPIError as exc:  # cannot connect: its cause in one line, not a traceback
+        cause = str(exc.orig or exc).strip().splitlines()
+        return f"cannot reach the database: {cause[0] if cause else type(exc).__name__}"
+    if revision is None:  # downgraded to base: the table is left, empty
+        return never
+    head = expected_revision()
+    if head is None or revision == head:  # no single head to compare with: let it run
+        return None
+    if earlier_revision(revision):
+        return (f"the database schema is at revision {revision}, behind this release's "
+                f"{head}: {UPGRADE}")
+    return (f"the database schema is at revision {revision}, which this release's "
+            "migrations do not know (a newer release migrated it?): use that release")
+
+
+def require_schema(command: click.Command) -> click.Command:
+    """Check the schema before `command` (each command of a group) runs: after click has
+    parsed its arguments, so `--help` and usage errors need no database."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            require_schema(sub)
+        return command
+    callback = command.callback
+    if getattr(callback, "schema_checked", False):
+        # The commands are module objects: each create_app (every test) registers them again.
+        return command
+
+    @functools.wraps(callback)
+    def checked(*args, **kwargs):
+        problem = schema_problem()
+        if problem is not None:
+            raise click.ClickException(problem)
+        return callback(*args, **kwargs)
+
+    command.callback = with_appcontext(checked)
+    command.callback.schema_checked = True
+    return command
