@@ -5,6 +5,7 @@ it names (but one, marked as the guard of F3's choice about databases built by c
 
 - F3: every app command on a database that was never migrated (or is behind) ended in a
   SQLAlchemy traceback ("no such table: users") instead of saying to run `db upgrade`.
+- F4: `flask scorecard rebuild --from 0001-01-01` died with an OverflowError.
 """
 
 from __future__ import annotations
@@ -132,3 +133,18 @@ def test_f3_every_app_command_checks_the_schema_after_its_arguments(app, tmp_pat
         url = f"sqlite:///{tmp_path / 'none.db'}"
         assert _invoke_on(url, ["users", "create", "--help"]).exit_code == 0
         assert _invoke_on(url, ["users", "create"]).exit_code == 2  # missing USERNAME
+
+
+# --- F4: scorecard rebuild --from the first day of the calendar ---------------------------
+
+
+def test_f4_scorecard_rebuild_from_year_one_is_refused_not_a_traceback(runner, make_case):
+    """`flask scorecard rebuild --from 0001-01-01` died with OverflowError (midnight in
+    Vietnam of 1/1/1 is before datetime.min in UTC)."""
+    make_case()
+    db.session.commit()
+    result = runner.invoke(args=["scorecard", "rebuild", "--from", "0001-01-01"])
+    assert not isinstance(result.exception, OverflowError), result.output
+    assert result.exit_code == 2, result.output
+    assert "must be 2000-01-01 or later" in result.output
+    assert runner.invoke(args=["scorecard", "rebuild", "--from", "2000-01-01"]).exit_code == 0
