@@ -6,10 +6,12 @@ it names (but one, marked as the guard of F3's choice about databases built by c
 - F3: every app command on a database that was never migrated (or is behind) ended in a
   SQLAlchemy traceback ("no such table: users") instead of saying to run `db upgrade`.
 - F4: `flask scorecard rebuild --from 0001-01-01` died with an OverflowError.
+- F6: README's configuration table left out nine environment settings config.py reads.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -33,6 +35,10 @@ def _invoke_on(url: str, args: list[str]):
     with app.app_context():
         db.engine.dispose()
     return result
+
+
+def _section(path: str, title: str) -> str:
+    return (ROOT / path).read_text().split(title, 1)[1].split("\n## ", 1)[0]
 
 
 # --- F3: commands on a database that is not at this release's schema --------------------
@@ -148,3 +154,23 @@ def test_f4_scorecard_rebuild_from_year_one_is_refused_not_a_traceback(runner, m
     assert result.exit_code == 2, result.output
     assert "must be 2000-01-01 or later" in result.output
     assert runner.invoke(args=["scorecard", "rebuild", "--from", "2000-01-01"]).exit_code == 0
+
+
+# --- F6: settings an operator needs were missing from the README's table ------------------
+
+
+def _env_settings() -> set[str]:
+    source = (ROOT / "config.py").read_text()
+    return set(re.findall(r'os\.environ\.get\(\s*"([A-Z0-9_]+)"', source)) | set(
+        re.findall(r'_bool\(\s*"([A-Z0-9_]+)"', source))
+
+
+def test_f6_readme_configuration_table_lists_every_environment_setting():
+    """README "Configuration (environment)" is the operator's list, but it left out
+    OPEN311_API_KEYS (without it every Open311 post is a 403), ONLINE_RECEPTION_AGENCY_CODE,
+    SESSION_COOKIE_SECURE, the rate limits LOGIN_LIMIT_PER_ADDRESS, LOOKUP_LIMIT,
+    LOOKUP_CODE_LIMIT, OPEN311_POST_LIMIT, and SUBMIT_LIMIT / SUBMIT_ATTEMPT_LIMIT, which
+    no document named at all."""
+    table = _section("README.md", "## Configuration (environment)")
+    missing = sorted(name for name in _env_settings() if f"`{name}`" not in table)
+    assert missing == []
