@@ -7,6 +7,8 @@ it names (but one, marked as the guard of F3's choice about databases built by c
   SQLAlchemy traceback ("no such table: users") instead of saying to run `db upgrade`.
 - F4: `flask scorecard rebuild --from 0001-01-01` died with an OverflowError.
 - F6: README's configuration table left out nine environment settings config.py reads.
+- F7: deploy.md named the constants LOGIN_MAX_FAILURES and LOGIN_LOCK_MINUTES as if they
+  were environment settings.
 """
 
 from __future__ import annotations
@@ -174,3 +176,20 @@ def test_f6_readme_configuration_table_lists_every_environment_setting():
     table = _section("README.md", "## Configuration (environment)")
     missing = sorted(name for name in _env_settings() if f"`{name}`" not in table)
     assert missing == []
+
+
+# --- F7: deploy.md named fixed constants as settings --------------------------------------
+
+
+def test_f7_settings_named_in_the_docs_are_read_from_the_environment():
+    """deploy.md said "after `LOGIN_MAX_FAILURES` (5) wrong passwords a name is locked for
+    `LOGIN_LOCK_MINUTES` (15)", in the same style as `LOGIN_LIMIT_PER_ADDRESS` or
+    `LOOKUP_LIMIT`, which are environment settings; these two are constants of config.py:
+    LOGIN_MAX_FAILURES=3 in the environment changes nothing."""
+    from config import Config
+
+    docs = "".join((ROOT / name).read_text()
+                   for name in ("README.md", "docs/deploy.md", "docs/open311.md"))
+    named = {n for n in re.findall(r"`([A-Z][A-Z0-9_]{3,})`", docs) if hasattr(Config, n)}
+    fixed = sorted(named - _env_settings() - {"SQLITE_WRITE_GATE", "SECRET_KEY"})
+    assert fixed == [], f"named as settings but not read from the environment: {fixed}"
