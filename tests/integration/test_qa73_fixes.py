@@ -9,6 +9,8 @@ it names (but one, marked as the guard of F3's choice about databases built by c
 - F6: README's configuration table left out nine environment settings config.py reads.
 - F7: deploy.md named the constants LOGIN_MAX_FAILURES and LOGIN_LOCK_MINUTES as if they
   were environment settings.
+- F8: README's command table lacked `flask reference recompute-deadlines` (and
+  `audit verify --chain`).
 """
 
 from __future__ import annotations
@@ -31,16 +33,16 @@ ROOT = Path(__file__).resolve().parents[2]
 UNCHECKED = {"db", "backup", "restore", "routes", "shell", "run", "limiter"}
 
 
+def _section(path: str, title: str) -> str:
+    return (ROOT / path).read_text().split(title, 1)[1].split("\n## ", 1)[0]
+
+
 def _invoke_on(url: str, args: list[str]):
     app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=url))
     result = app.test_cli_runner().invoke(args=args)
     with app.app_context():
         db.engine.dispose()
     return result
-
-
-def _section(path: str, title: str) -> str:
-    return (ROOT / path).read_text().split(title, 1)[1].split("\n## ", 1)[0]
 
 
 # --- F3: commands on a database that is not at this release's schema --------------------
@@ -193,3 +195,23 @@ def test_f7_settings_named_in_the_docs_are_read_from_the_environment():
     named = {n for n in re.findall(r"`([A-Z][A-Z0-9_]{3,})`", docs) if hasattr(Config, n)}
     fixed = sorted(named - _env_settings() - {"SQLITE_WRITE_GATE", "SECRET_KEY"})
     assert fixed == [], f"named as settings but not read from the environment: {fixed}"
+
+
+# --- F8: documented commands missing from the README's table ------------------------------
+
+
+def test_f8_readme_commands_table_lists_every_app_command(app):
+    """`flask reference recompute-deadlines [--day YYYY-MM-DD]` exists (deploy.md tells to
+    run it after upgrading `holidays`) but the README's Commands table, the operator's
+    list, did not name it; nor `audit verify --chain`."""
+    names = []
+    for name, command in app.cli.commands.items():
+        if name in UNCHECKED - {"backup", "restore"}:
+            continue
+        if isinstance(command, click.Group):
+            names += [f"flask {name} {sub}" for sub in command.commands]
+        else:
+            names.append(f"flask {name}")
+    table = _section("README.md", "## Commands")
+    assert sorted(n for n in names if f"`{n}" not in table) == []
+    assert "`flask audit verify [--chain CHAIN]`" in table
