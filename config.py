@@ -48,10 +48,12 @@ def _bool(name: str, default: bool) -> bool:
     return default if value is None else value.lower() in {"1", "true", "yes", "on"}
 
 
-def _number(name: str, default: int | float, least: int | float, kind: type = int):
-    """A number from the environment, or `default`; one that is not a number of `kind`, or
-    is below `least`, stops the app naming the setting (QA round 73: "invalid literal for
-    int()" named none, and a sweep every 0 minutes ran every second)."""
+def _number(name: str, default: int | float, least: int | float, most: int | float,
+            kind: type = int):
+    """A number from the environment, or `default`; one that is not a finite number of
+    `kind`, or lies outside [least, most], stops the app naming the setting (QA round 73:
+    "invalid literal for int()" named none, and a sweep every 0 minutes ran every second;
+    QA round 74: API_TOKEN_HOURS=inf made every token request a 500)."""
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
@@ -60,8 +62,8 @@ def _number(name: str, default: int | float, least: int | float, kind: type = in
     except ValueError:
         what = "a whole number" if kind is int else "a number"
         raise SystemExit(f"{name}={raw!r}: expected {what}.") from None
-    if not value >= least:  # NaN too
-        raise SystemExit(f"{name}={raw!r}: must be at least {least}.")
+    if not (least <= value <= most):  # NaN and infinities too
+        raise SystemExit(f"{name}={raw!r}: must be from {least} to {most}.")
     return value
 
 
@@ -80,30 +82,30 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
     BOOTSTRAP_SERVE_LOCAL = True  # government intranets have no internet: no CDN
-    PROVINCE_CODE = _number("PROVINCE_CODE", 31, least=1)  # Hải Phòng
+    PROVINCE_CODE = _number("PROVINCE_CODE", 31, least=1, most=99)  # Hải Phòng
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "attachments"))
-    MAX_CONTENT_LENGTH = _number("MAX_UPLOAD_MB", 20, least=1) * 1024 * 1024
+    MAX_CONTENT_LENGTH = _number("MAX_UPLOAD_MB", 20, least=1, most=1024) * 1024 * 1024
     # Reverse proxies in front of the app (docs/deploy.md): trust that many X-Forwarded-For,
     # -Proto and -Host values, so rate limits count each client, not the proxy, and HSTS
     # sees HTTPS. 0: the app faces clients directly (headers ignored: a client could forge
     # them).
-    PROXY_HOPS = _number("PROXY_HOPS", 0, least=0)
+    PROXY_HOPS = _number("PROXY_HOPS", 0, least=0, most=10)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # a reception desk keeps a form open for hours
-    SCHEDULER_SWEEP_MINUTES = _number("SCHEDULER_SWEEP_MINUTES", 15, least=1)
+    SCHEDULER_SWEEP_MINUTES = _number("SCHEDULER_SWEEP_MINUTES", 15, least=1, most=1_000_000)
     # /health turns "degraded" when an e-mail has waited this long (web/health/checks.py).
-    OUTBOX_STALE_MINUTES = _number("OUTBOX_STALE_MINUTES", 60, least=1)
+    OUTBOX_STALE_MINUTES = _number("OUTBOX_STALE_MINUTES", 60, least=1, most=100_000)
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
-    SMTP_PORT = _number("SMTP_PORT", 1025, least=1)
+    SMTP_PORT = _number("SMTP_PORT", 1025, least=1, most=65535)
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@complaints.local")
     PAGE_SIZE = 25
     # Sessions end after 30 minutes without a request (each request refreshes the cookie).
-    PERMANENT_SESSION_LIFETIME = _number("SESSION_IDLE_MINUTES", 30, least=1) * 60
+    PERMANENT_SESSION_LIFETIME = _number("SESSION_IDLE_MINUTES", 30, least=1, most=24 * 60) * 60
     # However busy, a browser session ends this long after sign-in (a working day).
-    SESSION_MAX_HOURS = _number("SESSION_MAX_HOURS", 12.0, least=0.1, kind=float)
+    SESSION_MAX_HOURS = _number("SESSION_MAX_HOURS", 12.0, least=0.1, most=24 * 7, kind=float)
     SESSION_REFRESH_EACH_REQUEST = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -116,7 +118,7 @@ class Config:
         if r.strip()
     )
     # Lifetime of a JSON API bearer token (hours); tokens are revocable before that.
-    API_TOKEN_HOURS = _number("API_TOKEN_HOURS", 12.0, least=0.1, kind=float)
+    API_TOKEN_HOURS = _number("API_TOKEN_HOURS", 12.0, least=0.1, most=24 * 366, kind=float)
     # Citizens' side (issue 6): the agency whose reception desk takes online petitions,
     # per-address limits (Flask-Limiter syntax; the storage above must be shared by all
     # workers in production, e.g. RATELIMIT_STORAGE_URI=redis://…), and Open311 API keys.
@@ -134,17 +136,17 @@ class Config:
         k.strip() for k in os.environ.get("OPEN311_API_KEYS", "").split(",") if k.strip()
     )
     # Years a petitioner's identity is kept after their last case ended (then anonymisable).
-    RETENTION_YEARS = _number("RETENTION_YEARS", 5, least=0)
+    RETENTION_YEARS = _number("RETENTION_YEARS", 5, least=1, most=100)
     # Reports built in the background (issue 5): their files live in REPORT_DIR under
     # generated names, are removed REPORT_RETENTION_HOURS after they were built; a job whose
     # worker fell silent for REPORT_STALE_MINUTES is queued again (at most 3 attempts).
     REPORT_DIR = os.environ.get("REPORT_DIR", str(INSTANCE_DIR / "reports"))
-    REPORT_RETENTION_HOURS = _number("REPORT_RETENTION_HOURS", 72, least=1)
-    REPORT_STALE_MINUTES = _number("REPORT_STALE_MINUTES", 15, least=1)
-    REPORT_WORKER_SECONDS = _number("REPORT_WORKER_SECONDS", 5, least=1)
+    REPORT_RETENTION_HOURS = _number("REPORT_RETENTION_HOURS", 72, least=1, most=24 * 366)
+    REPORT_STALE_MINUTES = _number("REPORT_STALE_MINUTES", 15, least=1, most=24 * 60)
+    REPORT_WORKER_SECONDS = _number("REPORT_WORKER_SECONDS", 5, least=1, most=3600)
     # Stored files no attachment row names (a request failed after writing its file) are
     # removed by a daily job once untouched this long.
-    ORPHAN_MIN_AGE_HOURS = _number("ORPHAN_MIN_AGE_HOURS", 24, least=1)
+    ORPHAN_MIN_AGE_HOURS = _number("ORPHAN_MIN_AGE_HOURS", 24, least=1, most=24 * 366)
 
 
 class TestConfig(Config):

@@ -266,14 +266,24 @@ def _add_failure(table, where, now: datetime, max_failures: int, lock_minutes: i
     one to that stale copy lost all but one (QA round 72). The UPDATE adds one to the row
     as committed, and holds the row (PostgreSQL) or the write lock (SQLite) until the
     commit, so the requests count one after another and exactly one reaches the limit.
-    A row gone meanwhile (an idle name cleared by another request) counts nothing.
+    A row gone meanwhile (an idle name cleared by another request) counts nothing. A row
+    locked meanwhile (the parallel failure that reached the limit) counts nothing either:
+    AccountLocked, as for a failure sent after the lock (QA round 74: it was counted, and
+    the account left its lockout one failure down).
     """
+    free = or_(table.c.locked_until.is_(None), table.c.locked_until <= now)
     count = db.session.execute(
-        update(table).where(where)
+        update(table).where(where, free)
         .values(failed_logins=func.coalesce(table.c.failed_logins, 0) + 1, **values)
         .returning(table.c.failed_logins)).scalar()
-    if count is None or count < max_failures:
-        return count or 0, None
+    if count is None:
+        locked_until = clock.as_utc(db.session.execute(
+            select(table.c.locked_until).where(where)).scalar())
+        if locked_until is not None and locked_until > now:
+            raise AccountLocked(locked_until)
+        return 0, None
+    if count < max_failures:
+        return count, None
     until = now + timedelta(minutes=lock_minutes)
     db.session.execute(update(table).where(where).values(locked_until=until, failed_logins=0))
     return 0, until
@@ -321,7 +331,10 @@ def change_password(user: User, old: str, new: str, now: datetime,
         # Counted like a wrong sign-in (the caller keeps it): whoever holds an open session
         # must not guess the password here without limit (QA round 19). At the lockout
         # every session ends, this one too.
-        _count_failure(user, now, max_failures, lock_minutes)
+        try:
+            _count_failure(user, now, max_failures, lock_minutes)
+        except AccountLocked as locked:  # locked meanwhile by a parallel failure
+            set_committed_value(user, "locked_until", locked.until)
         if is_locked(user, now):
             user.session_version = (user.session_version or 1) + 1
         raise PasswordRejected("wrong_password", field="old_password")

@@ -319,28 +319,25 @@ def pg_program(name: str) -> str | None:
 
 
 def _pg_args(url: URL) -> tuple[list[str], dict[str, str]]:
-    """Return connection arguments and environment for pg_dump/pg_restore/psql: the app's
-    own settings as one libpq connection string, the URL's query too (QA round 73: a
-    socket directory given as ?host=…, a port or sslmode there were dropped, and the
-    programs reached the default server instead)."""
-    params = {"host": url.host, "port": url.port, "user": url.username,
-              "dbname": url.database or ""}
-    for key, value in url.query.items():  # as the driver reads them: the query wins
-        params[key] = value[-1] if isinstance(value, tuple) else value
-    conninfo = " ".join(f"{key}={_conninfo_value(str(value))}"
-                        for key, value in params.items() if value is not None)
+    """Return connection arguments and environment for pg_dump/pg_restore/psql: one libpq
+    connection string of what the app's driver connects with, read by SQLAlchemy's own
+    dialect (QA round 73: a socket directory given as ?host=…, a port or sslmode in the
+    query were dropped, and the programs reached the default server instead; QA round 74:
+    ?host=a:5432&host=b:5432, SQLAlchemy's several hosts, became "a:5432,b:5432"). Only
+    libpq's keywords go in: a driver setting (psycopg's prepare_threshold) would make
+    pg_dump refuse the string; the password goes in PGPASSWORD, not on the command line."""
+    from psycopg import pq
+    from psycopg.conninfo import make_conninfo
+
+    _args, params = url.get_dialect()().create_connect_args(url)
+    password = params.pop("password", None)
+    libpq = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+    conninfo = make_conninfo(**{key: str(value) for key, value in params.items()
+                                if key in libpq and value is not None})
     env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
+    if password:
+        env["PGPASSWORD"] = str(password)
     return ["--dbname", conninfo], env
-
-
-def _conninfo_value(value: str) -> str:
-    """A value of a libpq key=value string: quoted when empty or holding a space, a quote
-    or a backslash (escaped with a backslash)."""
-    if value and not re.search(r"[\s'\\]", value):
-        return value
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _run(name: str, args: list[str], env: dict[str, str]) -> str:

@@ -383,6 +383,15 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
                         received_by_id=actor.id if actor else None, eligible=data.eligible,
                         content=(data.content or "").strip() or None,
                         signers=[], attachments=[])
+    numbers = _id_numbers(data.petitioners)
+    if numbers:
+        # The people on file under these numbers are taken before they are read: an
+        # anonymisation (which takes the person first, personal_data) has either committed,
+        # and they no longer match, or waits for this letter and finds their case open
+        # (QA round 74: a letter joined meanwhile was signed by an erased record).
+        pt = Petitioner.__table__.c
+        db.session.execute(update(Petitioner.__table__).where(pt.id_number.in_(numbers))
+                           .values(id=pt.id))
     known = _matches(data.petitioners, _known_people(data.petitioners), actor)
     errors = _known_person_errors(data.petitioners, known)
     if errors:
