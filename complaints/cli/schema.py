@@ -36,6 +36,23 @@ def _missing_sqlite_file() -> str | None:
     return name
 
 
+def _unrevisioned_problem(conn, never: str) -> str | None:
+    """A database built without Alembic (db.create_all: the tests, the benchmarks) serves
+    when it has every table and column of the models, as `flask restore` asks of such a
+    backup: one kept from an earlier release lacked a table and the command failed on it
+    in a traceback (QA round 75)."""
+    from complaints.services.backup import schema_problems
+
+    reader = inspect(conn)
+    tables = set(reader.get_table_names())
+    if not set(APP_TABLES) <= tables:
+        return never
+    columns = {name: {c["name"] for c in reader.get_columns(name)} for name in tables}
+    problems = schema_problems(columns, None)
+    return f"the database is not this release's ({problems[0]}): {UPGRADE}" if problems \
+        else None
+
+
 def schema_problem() -> str | None:
     """Why this database cannot serve this release's commands (None when it can).
 
@@ -56,8 +73,7 @@ def schema_problem() -> str | None:
                                         ).scalar()
             except DBAPIError:  # no such table (PostgreSQL: the transaction is aborted)
                 conn.rollback()
-                return None if set(APP_TABLES) <= set(inspect(conn).get_table_names()) \
-                    else never
+                return _unrevisioned_problem(conn, never)
     except DBAPIError as exc:  # cannot connect: its cause in one line, not a traceback
         cause = str(exc.orig or exc).strip().splitlines()
         return f"cannot reach the database: {cause[0] if cause else type(exc).__name__}"

@@ -388,7 +388,10 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
         # The people on file under these numbers are taken before they are read: an
         # anonymisation (which takes the person first, personal_data) has either committed,
         # and they no longer match, or waits for this letter and finds their case open
-        # (QA round 74: a letter joined meanwhile was signed by an erased record).
+        # (QA round 74: a letter joined meanwhile was signed by an erased record). The case
+        # first: cases before people, the order a correction of a person takes them in
+        # (QA round 75: the other order deadlocked with it on PostgreSQL).
+        audit.lock_case(case.id)
         pt = Petitioner.__table__.c
         db.session.execute(update(Petitioner.__table__).where(pt.id_number.in_(numbers))
                            .values(id=pt.id))
