@@ -19,8 +19,9 @@ from complaints.extensions import db
 
 UPGRADE = "run `flask --app wsgi db upgrade` first"
 
-# Two tables every revision has: the tests build the schema with db.create_all(), which
-# writes no alembic_version row but always has the models' current shape.
+# Two tables every revision has: without them a database is not the app's at all. One
+# built by db.create_all() (the tests, the benchmarks) has no alembic_version row and is
+# compared with the models instead (_unrevisioned_problem).
 APP_TABLES = ("cases", "audit_events")
 
 
