@@ -25,6 +25,7 @@ from complaints.models import AuditEvent, Case, Petitioner, User
 from complaints.services import audit, intake, personal_data, workflow
 from tests.conftest import IS_POSTGRES, NOW, TODAY
 from tests.factories import PASSWORD
+from tests.integration.qa72_helpers import run_threads
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -53,30 +54,6 @@ def _read_heads_together(monkeypatch, chain: str) -> None:
     monkeypatch.setattr(audit, "_head", head)
 
 
-def _in_threads(app, works) -> list:
-    """Run each work in a thread and app context of its own; return the failures."""
-    failures: list = []
-
-    def run(work) -> None:
-        with app.app_context():
-            try:
-                work()
-                db.session.commit()
-            except Exception as exc:  # noqa: BLE001  (returned to the test)
-                failures.append(exc)
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in works]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return failures
-
-
 def _chain_problems(chain: str) -> list:
     db.session.expire_all()
     return audit.verify_chains(chain)[1]
@@ -98,7 +75,7 @@ def test_two_admins_opening_one_petitioner_at_once_are_both_recorded(
             db.session.get(Petitioner, person_id), "Phiếu yêu cầu số 7",
             db.session.get(User, admin_id), NOW)
 
-    assert _in_threads(app, [view(a) for a in admins]) == []
+    assert run_threads(app, [view(a) for a in admins])[1] == []
     db.session.expire_all()
     assert db.session.scalar(select(func.count(AuditEvent.id))
                              .where(AuditEvent.chain == chain)) == 2
@@ -192,7 +169,7 @@ def test_a_letter_logged_while_its_writer_is_anonymised_is_filed_under_a_new_per
                                          LATER_DAY)
         opened.append(case.id)
 
-    assert _in_threads(app, [anonymise, log_letter]) == []
+    assert run_threads(app, [anonymise, log_letter])[1] == []
     db.session.expire_all()
     assert db.session.get(Petitioner, person_id).anonymised_at is not None
     case = db.session.get(Case, opened[0])

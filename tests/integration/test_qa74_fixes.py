@@ -30,6 +30,7 @@ from complaints.extensions import db
 from complaints.models import Case, Petition, Petitioner, PetitionSigner, User
 from complaints.services import accounts, intake, personal_data, workflow
 from tests.conftest import NOW, TODAY
+from tests.integration.qa72_helpers import run_threads
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -38,30 +39,6 @@ HELD = 3  # seconds the anonymisation waits for a reader that a lock keeps out
 ROOT = Path(__file__).resolve().parents[2]
 LATER_DAY = date(2032, 1, 5)  # past five years of retention
 LATER = datetime(2032, 1, 5, 3, 0, tzinfo=timezone.utc)
-
-
-def _in_threads(app, works) -> list:
-    """Run each work in a thread and app context of its own; return the failures."""
-    failures: list = []
-
-    def run(work) -> None:
-        with app.app_context():
-            try:
-                work()
-                db.session.commit()
-            except Exception as exc:  # noqa: BLE001  (returned to the test)
-                failures.append(exc)
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in works]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return failures
 
 
 # --- 1: a later letter joined to an open case while its writer is anonymised -----------------
@@ -120,7 +97,7 @@ def test_a_letter_joined_to_a_case_while_its_writer_is_anonymised_names_no_erase
                                 content="Thư sau cùng nội dung"),
             db.session.get(User, clerk_id), LATER, LATER_DAY)
 
-    failures = _in_threads(app, [anonymise, join_letter])
+    failures = run_threads(app, [anonymise, join_letter])[1]
     # A refusal naming the erased person is right too; any other failure is the test's.
     assert all(type(f).__name__ == "ValidationFailed" and "petitioners" in f.errors
                for f in failures), failures
@@ -187,7 +164,7 @@ def test_a_failure_racing_the_lockout_is_not_counted_against_the_locked_account(
         except accounts.AccountLocked:
             answers.append("locked")
 
-    assert _in_threads(app, [sign_in, sign_in]) == []
+    assert run_threads(app, [sign_in, sign_in])[1] == []
     db.session.expire_all()
     row = db.session.scalar(select(User).where(User.username == name))
     assert row.locked_until is not None

@@ -22,36 +22,13 @@ from complaints.extensions import db
 from complaints.models import Case, Petitioner, User
 from complaints.services import corrections, intake
 from tests.conftest import IS_POSTGRES, NOW, TODAY, config_for_tests
+from tests.integration.qa72_helpers import run_threads
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 20
 HELD = 3  # seconds a request waits for another that a lock keeps out
-
-
-def _in_threads(app, works) -> list:
-    """Run each work in a thread and app context of its own; return the failures."""
-    failures: list = []
-
-    def run(work) -> None:
-        with app.app_context():
-            try:
-                work()
-                db.session.commit()
-            except Exception as exc:  # noqa: BLE001  (returned to the test)
-                failures.append(exc)
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in works]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return failures
 
 
 # --- 1: add_petition takes the petitioner before the case; correct_person the other way -----
@@ -110,7 +87,7 @@ def test_joining_a_letter_while_the_desk_corrects_its_signer_does_not_deadlock(
                                 content="Thư sau cùng nội dung"),
             db.session.get(User, clerk_id), NOW, TODAY)
 
-    failures = _in_threads(app, [correct, join_letter])
+    failures = run_threads(app, [correct, join_letter])[1]
     assert person_locked.is_set()
     assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
     db.session.expire_all()
