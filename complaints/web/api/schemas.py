@@ -11,7 +11,7 @@ import copy
 import decimal
 import json
 import re
-from datetime import date, timezone
+from datetime import timezone
 from functools import lru_cache
 
 from flask_babel import get_locale, gettext
@@ -44,7 +44,7 @@ from complaints.domain.catalog import (
 from complaints.domain.confidentiality import MASK, mask_data
 from complaints.domain.decisions import AMOUNT_MAX, COUNT_MAX
 from complaints.domain.escalation import ACK_ACTIONS
-from complaints.domain.limits import CONTENT_MAX, REASON_MAX, SUMMARY_MAX
+from complaints.domain.limits import CONTENT_MAX, EARLIEST_DATE, REASON_MAX, SUMMARY_MAX
 from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.states import STATUSES
 from complaints.services.deadlines import explain as deadline_explain
@@ -52,7 +52,6 @@ from complaints.services.escalation import ACKNOWLEDGE_ACTIONS
 from complaints.services.reception_sessions import MAX_PETITIONS
 
 IDENTITY_FIELDS = ("petitioner_id", "full_name", "id_number", "phone", "email", "address")
-EARLIEST_DATE = date(2000, 1, 1)
 
 
 def mask_text() -> str:
