@@ -100,6 +100,20 @@ def new_tracking_code(year: int) -> str:
     return f"{year}-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
 
 
+CODE_TRIES = 5  # codes drawn before giving up; one repeat in a year of 10⁶ cases is likely
+
+
+def _unused_tracking_code(year: int) -> str:
+    """A new tracking code no case holds yet. 31⁸ codes a year make a repeat rare, not
+    impossible: drawn blind, one ended in the unique index's IntegrityError, a 500 that lost
+    the letter being logged."""
+    for _ in range(CODE_TRIES):
+        code = new_tracking_code(year)
+        if db.session.scalar(select(Case.id).where(Case.tracking_code == code)) is None:
+            return code
+    raise RuntimeError(f"no unused tracking code for {year} after {CODE_TRIES} draws")
+
+
 def new_pin() -> str:
     """Return a 6-digit secret PIN for the citizen's look-up."""
     return f"{secrets.randbelow(10**6):06d}"
@@ -822,7 +836,7 @@ def _write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     locality_code = data.locality_code or None
 
     pin = new_pin()
-    tracking_code = new_tracking_code(data.petition.received_on.year)
+    tracking_code = _unused_tracking_code(data.petition.received_on.year)
     case = Case(
         tracking_code=tracking_code, pin_hash=hash_pin(tracking_code, pin), kind=data.kind,
         complaint_round=round_, is_complex=data.is_complex, is_remote=data.is_remote,
