@@ -73,12 +73,31 @@ def run_job(app: Flask, name: str, work: Callable[[], object]) -> object | None:
         return result
 
 
+SWEEP = "sweep"  # the JobRun /health reads (web/health/checks.SWEEP_JOB)
+
+
+def note_manual_run(name: str, work: Callable[[], object]) -> object:
+    """Run a job's work by hand (a CLI command in the current app context), with the
+    job's JobRun bookkeeping: a site that sweeps from cron, not `flask scheduler`, read
+    "degraded" on /health for ever. Unlike run_job, the error is raised to the caller."""
+    _note(name, last_started_at=clock.now())
+    try:
+        result = work()
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        _note(name, last_error=_describe(exc))
+        raise
+    _note(name, last_success_at=clock.now(), last_error=None)
+    return result
+
+
 def sweep(app: Flask):
     """The escalation sweep as of today (committing per chunk)."""
     from complaints.services.escalation import escalate_due
 
-    return run_job(app, "sweep", lambda: escalate_due(clock.today(), clock.now(),
-                                                      commit=db.session.commit))
+    return run_job(app, SWEEP, lambda: escalate_due(clock.today(), clock.now(),
+                                                    commit=db.session.commit))
 
 
 def deliver(app: Flask, smtp_factory=None):

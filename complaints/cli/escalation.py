@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from complaints import clock
+from complaints import clock, jobs
 from complaints.domain import catalog
 from complaints.extensions import db
 from complaints.services.escalation import escalate_due
@@ -27,11 +27,15 @@ def escalate(as_of, dry_run):
             f"{day.isoformat()} is after today ({clock.today().isoformat()}): a sweep "
             "cannot be saved for a future date. Use --dry-run to preview it.",
             param_hint="--as-of")
-    summary = escalate_due(day, clock.now(), dry_run=dry_run,
-                           commit=None if dry_run else db.session.commit)
     if dry_run:
+        summary = escalate_due(day, clock.now(), dry_run=True)
         db.session.rollback()
-    else:
+    elif day == clock.today():
+        # Today's sweep by hand is the scheduler's sweep: /health learns of it.
+        summary = jobs.note_manual_run(jobs.SWEEP, lambda: escalate_due(
+            day, clock.now(), commit=db.session.commit))
+    else:  # catching up a missed day is not today's sweep
+        summary = escalate_due(day, clock.now(), commit=db.session.commit)
         db.session.commit()
     click.echo(f"Escalation sweep as of {day.isoformat()}" + (" (dry run: nothing saved)"
                                                               if dry_run else ""))

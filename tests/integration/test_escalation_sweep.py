@@ -260,3 +260,43 @@ def test_sweep_job_commits_and_records_its_run(app, routed_case):
     assert {job.id for job in jobs.build_scheduler(app).get_jobs()} == {
         "sweep", "outbox", "reminders", "reports", "scorecard_summary", "attachments",
         "audit_seal"}
+
+
+def test_flask_escalate_of_today_is_recorded_as_the_sweep(runner, routed_case, monkeypatch):
+    """A site sweeping from cron read "degraded" on /health for ever: the manual sweep of
+    today now records the sweep's run; a catch-up of a past day and a dry run do not."""
+    from complaints import clock
+    from complaints.models import JobRun
+
+    as_of = ladder_dates(routed_case)[2]
+    monkeypatch.setattr(clock, "today", lambda: as_of.fromordinal(as_of.toordinal() + 1))
+    db.session.commit()
+    for args in (["--as-of", as_of.isoformat()], ["--dry-run"]):
+        result = runner.invoke(args=["escalate", *args])
+        assert result.exit_code == 0, result.output
+        assert db.session.get(JobRun, "sweep") is None
+    result = runner.invoke(args=["escalate"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    run = db.session.get(JobRun, "sweep")
+    assert run.last_started_at and run.last_success_at and run.last_error is None
+    health = runner.app.test_client().get("/health").get_json()
+    assert health["scheduler"]["sweep"]["last_success_at"] is not None
+
+
+def test_a_failed_flask_escalate_records_its_error(runner, routed_case, monkeypatch):
+    from complaints.models import JobRun
+    from complaints.services import escalation
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the ladder is unreadable")
+
+    monkeypatch.setattr(escalation, "escalate_due", broken)
+    monkeypatch.setattr("complaints.cli.escalation.escalate_due", broken)
+    db.session.commit()
+    result = runner.invoke(args=["escalate"])
+    assert result.exit_code != 0
+    db.session.expire_all()
+    run = db.session.get(JobRun, "sweep")
+    assert run.last_success_at is None
+    assert run.last_error == "RuntimeError: the ladder is unreadable"
