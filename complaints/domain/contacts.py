@@ -9,6 +9,8 @@ only, see text.digits; what is stored is what was typed, in one form).
 from __future__ import annotations
 
 import re
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -74,12 +76,16 @@ def email(text: str | None) -> str | None:
 def transport_address(address: str) -> str:
     """The address as SMTP carries it: an accented domain in its ASCII form ("an@tổchức.vn"
     → "an@xn--tchc-ly5a8e.vn", RFC 5890), so that only an accented local part needs a
-    server with SMTPUTF8 (QA round 71: such addresses were failed for good)."""
+    server with SMTPUTF8 (QA round 71: such addresses were failed for good). A display name
+    ("Thanh tra tỉnh <tt@sở.vn>", as MAIL_FROM may be written) is kept, for the message's
+    header to encode, and only the address inside it converted."""
+    name, bare = parseaddr(address)
     try:
-        found = validate_email(address, check_deliverability=False)
+        found = validate_email(bare or address, check_deliverability=False)
     except EmailNotValidError:
         return address  # stored before the check: the server says what it makes of it
-    return f"{found.local_part}@{found.ascii_domain}"
+    converted = f"{found.local_part}@{found.ascii_domain}"
+    return str(Address(display_name=name, addr_spec=converted)) if name else converted
 
 
 def lenient(normalise, text: str | None) -> str | None:
