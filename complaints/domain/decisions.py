@@ -37,8 +37,11 @@ AT_AGENCY = frozenset({"accept", "refuse", "return", "transfer", "extend", "susp
 # The desk's decisions on a petition it holds (a return brings a case back to them; its
 # handling extension has a rule of its own: _handling_extension_error).
 AT_DESK = frozenset({"route", "file", "guide", "forward"})
-# Decisions that follow the acceptance (thụ lý) when the case has been accepted.
-AFTER_ACCEPTANCE = frozenset({"extend", "suspend", "resolve", "return", "transfer"})
+# Decisions that follow the acceptance (thụ lý) when the case has been accepted. A
+# withdrawal too: dated before the acceptance it stopped the resolution clock before it
+# started, and 03/GQKN lost the matter between two periods (QA round 77).
+AFTER_ACCEPTANCE = frozenset({"extend", "suspend", "resolve", "return", "transfer",
+                              "withdraw"})
 
 
 class Move(Protocol):
@@ -108,6 +111,11 @@ def decision_date_error(action: str, on: date, today: date, dates: CaseDates) ->
                   "ngày đó hồ sơ đang tạm đình chỉ.", on=_vn(dates.resumed_on))
     if action == "resume" and dates.suspended_on is not None and on < dates.suspended_on:
         return N_("Ngày tiếp tục giải quyết không được trước ngày tạm đình chỉ (%(on)s).",
+                  on=_vn(dates.suspended_on))
+    # A withdrawal ends the running suspension as a resumption does (its days move the due
+    # date): dated before it, the arithmetic raised and the API answered 500 (QA round 77).
+    if action == "withdraw" and dates.suspended_on is not None and on < dates.suspended_on:
+        return N_("Ngày rút đơn không được trước ngày tạm đình chỉ (%(on)s).",
                   on=_vn(dates.suspended_on))
     if (action == "extend" and dates.resolution_due_on is not None
             and on > dates.resolution_due_on):

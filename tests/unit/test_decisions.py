@@ -65,6 +65,10 @@ def test_steps_follow_acceptance_and_suspension():
     assert decision_date_error("accept", date(2026, 11, 4), TODAY, dates) is None
     assert "tạm đình chỉ (10/11/2026)" in decision_date_error("resume", date(2026, 11, 9),
                                                               TODAY, dates)
+    # A withdrawal ends the suspension as a resumption does (QA round 77).
+    assert "tạm đình chỉ (10/11/2026)" in decision_date_error("withdraw", date(2026, 11, 9),
+                                                              TODAY, dates)
+    assert decision_date_error("withdraw", date(2026, 11, 10), TODAY, dates) is None
 
 
 def test_a_second_suspension_follows_the_previous_resumption():
