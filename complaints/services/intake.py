@@ -452,6 +452,8 @@ class _References:
     locality: Row | None = None  # code, name
     parent_id: int | None = None
     parent_missing: bool = False
+    # The earlier case is in a remote area: a second complaint on it is the same matter.
+    parent_remote: bool = False
     # A second complaint on a case that has one already: that one's tracking code.
     second_complaint: str | None = None
     # A second complaint on a case it may not follow (not a decided or overdue first round).
@@ -484,7 +486,7 @@ def _references(data: CaseData, actor: User | None) -> _References:
             select(Case).where(c.tracking_code == data.parent_tracking_code))
         if parent is not None and (actor is None or parent.kind != "denunciation"
                                    or can_see_identity(actor, parent)):
-            refs.parent_id = parent.id
+            refs.parent_id, refs.parent_remote = parent.id, bool(parent.is_remote)
         refs.parent_missing = refs.parent_id is None
         if refs.parent_id is not None and _is_second_complaint(data):
             refs.second_complaint = db.session.scalar(
@@ -834,12 +836,15 @@ def _write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     fresher = _refresh_known(data.petition.petitioners, known)  # the copy answers with them
     round_ = (data.complaint_round or 1) if data.kind == "complaint" else None
     locality_code = data.locality_code or None
+    # A second complaint of a remote-area first round has the remote period too (Law on
+    # Complaints Art. 37): the desk's form did not carry it over (QA round 77).
+    is_remote = data.is_remote or (round_ == 2 and refs.parent_remote)
 
     pin = new_pin()
     tracking_code = _unused_tracking_code(data.petition.received_on.year)
     case = Case(
         tracking_code=tracking_code, pin_hash=hash_pin(tracking_code, pin), kind=data.kind,
-        complaint_round=round_, is_complex=data.is_complex, is_remote=data.is_remote,
+        complaint_round=round_, is_complex=data.is_complex, is_remote=is_remote,
         field_id=refs.field.id, subject=data.subject.strip(), content=data.content.strip(),
         locality_code=locality_code, status=states.RECEIVED,
         reception_agency_id=actor.agency_id if actor else None,

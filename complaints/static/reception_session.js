@@ -23,7 +23,9 @@
         var value = el.getAttribute(attr);
         if (value) { el.setAttribute(attr, value.replace(pattern, "petitions-" + next + "-")); }
       });
-      if (el.tagName === "INPUT" || el.tagName === "TEXTAREA") { el.value = ""; }
+      // A checkbox keeps its value ("y"): only its tick is cleared.
+      if (el.type === "checkbox") { el.checked = false; }
+      else if (el.tagName === "INPUT" || el.tagName === "TEXTAREA") { el.value = ""; }
       if (el.tagName === "SELECT") { el.selectedIndex = 0; }
       el.classList.remove("is-invalid");
       el.removeAttribute("aria-invalid");

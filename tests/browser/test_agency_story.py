@@ -155,8 +155,12 @@ def test_head_records_a_reception_session_with_a_petition_raised(page, story, ma
     page.locator("#petitions-0-content").fill("Hồ sơ nộp từ tháng 3 chưa được giải quyết.")
     page.locator("#petitions-0-full_name").fill("Đỗ Thị Mai")
     page.locator("#petitions-0-phone").fill("0912345678")
+    page.locator("#petitions-0-is_remote").check()
     page.get_by_role("button", name="Thêm đơn").click()  # the script adds an empty row
     assert page.locator("#petitions-1-subject").input_value() == ""
+    # A copied box is cleared but keeps its value: emptied, a ticked box read as unticked.
+    remote = page.locator("#petitions-1-is_remote")
+    assert not remote.is_checked() and remote.get_attribute("value") == "y"
     page.get_by_role("button", name="Lưu", exact=True).click()
     page.wait_for_url("**/inspection/reception/*")
     cases = page.get_by_test_id("session-cases")
@@ -166,6 +170,10 @@ def test_head_records_a_reception_session_with_a_petition_raised(page, story, ma
     assert code in pins and re.search(r"\b\d{6}\b", pins)
     flash = page.locator(".alert-success").inner_text()
     assert code in flash and "PIN" not in flash  # a flash rides in the readable cookie
+    db.session.expire_all()
+    from complaints.models import Case
+
+    assert db.session.scalar(select(Case.is_remote).where(Case.tracking_code == code))
     cases.get_by_role("link").first.click()
     page.wait_for_url("**/agency/cases/*")
     assert "Chờ thụ lý" in page.get_by_test_id("case-status").inner_text()

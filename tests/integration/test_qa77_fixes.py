@@ -3,7 +3,9 @@
 D1: a withdrawal of an accepted case dated before the acceptance stopped the resolution
 clock before it started, and 03/GQKN lost the matter between two periods. D2: a withdrawal
 of a suspended case dated before the suspension raised in the deadline arithmetic (a 500).
-Each test failed before its fix (domain/decisions.decision_date_error).
+D3: the remote-area period could not be reached from the desk's intake form, and a second
+complaint logged there lost its first round's remote area. Each test failed before its
+fix (domain/decisions.decision_date_error; the desk's IntakeForm; intake._write_case).
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from complaints.domain import reports as forms
 from complaints.extensions import db
+from complaints.models import Case
 from complaints.services import reports, workflow
 from complaints.services.errors import ValidationFailed
 from tests.conftest import NOW, TODAY
+from tests.integration.reception_helpers import intake_form, person
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -91,3 +96,98 @@ def test_d2_api_withdrawal_before_suspension_answers_422(world, make_case, api, 
     response = api(world["head"], "POST", f"/cases/{case.tracking_code}/withdraw",
                    json={"reason": "Rút đơn", "decided_on": "2026-03-12"})
     assert response.status_code == 422, response.status_code
+
+
+# --- D3 -----------------------------------------------------------------------------------
+
+def test_d3_desk_second_complaint_of_a_remote_first_round_gets_the_remote_period(
+        client, login, world, make_case, make_locality, make_user):
+    """domain.md: resolution of a second complaint, from acceptance: 45; remote area 60
+    (Law on Complaints Art. 37). The first round is a remote-area complaint; its second
+    complaint logged at the desk's intake form (parent tracking code given) is the same
+    remote matter. The online path (public.file_second_complaint) copies is_remote; the
+    desk's form and intake do not, so the second round gets 45 days, not 60."""
+    first = make_case(actor=world["reception"], received_on=date(2026, 6, 1), is_remote=True)
+    workflow.route(first, "SO-TNMT", world["reception"], NOW, TODAY,
+                   decided_on=date(2026, 6, 2))
+    workflow.accept(first, world["head"], NOW, TODAY, decided_on=date(2026, 6, 3))
+    workflow.resolve(first, "wrong", "QĐ 1/QĐ-UBND", "Giữ nguyên quyết định", world["head"],
+                     NOW, TODAY, decided_on=date(2026, 7, 1))
+    assert first.is_remote
+    db.session.commit()
+    login(world["reception"])
+    signer = first.petitions[0].signers[0].petitioner
+    ward = make_locality()
+    data = intake_form(ward.code, [person(1, full_name=signer.full_name,
+                                          id_number=signer.id_number, phone=signer.phone)],
+                       date(2026, 7, 10), complaint_round="2",
+                       parent_tracking_code=first.tracking_code, confirm_new="1",
+                       subject="Khiếu nại lần hai quyết định thu hồi đất")
+    response = client.post("/reception/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    second = db.session.scalar(select(Case).where(Case.parent_case_id == first.id))
+    assert second is not None and second.complaint_round == 2
+    # The level above resolves it: accepted 20/07/2026 → 60 calendar days (remote area).
+    province_head = make_user("agency_head", agency=world["so"].parent)
+    workflow.route(second, "UBND-T", world["reception"], NOW, TODAY,
+                   decided_on=date(2026, 7, 13))
+    workflow.accept(second, province_head, NOW, TODAY, decided_on=date(2026, 7, 20))
+    row = second.deadline("resolution")
+    # Observed: 45 days, due 03/09/2026 (the normal second-round period).
+    assert (row.days, row.due_on) == (60, date(2026, 9, 18)), (row.days, row.due_on)
+
+
+def test_d3_remote_area_first_complaint_from_the_desk_form_gets_45_days(
+        client, login, world, make_locality):
+    """domain.md: resolution of a first complaint: 30; remote area 45. The desk's intake
+    form has no way to say the petitioner lives in a remote area (the API has is_remote);
+    the posted choice is dropped and the case gets 30 days."""
+    login(world["reception"])
+    ward = make_locality()
+    data = intake_form(ward.code, [person(2)], date(2026, 11, 2), confirm_new="1",
+                       is_remote="y")
+    response = client.post("/reception/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    case = db.session.scalar(select(Case))
+    assert case.is_remote, "no field of the desk's intake form records a remote area"
+
+
+def test_d3_the_desk_form_records_complexity_for_every_kind(client, login, world,
+                                                            make_locality):
+    """The desk's "complex" box is passed on as the API's is_complex is, for any kind: a
+    complex first complaint is then given the complex period once accepted (45 days)."""
+    login(world["reception"])
+    ward = make_locality()
+    for n, kind in enumerate(("complaint", "denunciation", "feedback")):
+        people = [person(10 + n, address="Số 5 Lạch Tray, Hải Phòng")]
+        data = intake_form(ward.code, people, date(2026, 11, 2), confirm_new="1",
+                           is_complex="y", kind=kind, subject=f"Vụ việc phức tạp {n}")
+        response = client.post("/reception/new", data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    cases = db.session.scalars(select(Case).order_by(Case.id)).all()
+    assert [(c.kind, c.is_complex, c.is_remote) for c in cases] == [
+        ("complaint", True, False), ("denunciation", True, False), ("feedback", True, False)]
+    complaint = cases[0]
+    workflow.route(complaint, "SO-TNMT", world["reception"], NOW, TODAY,
+                   decided_on=date(2026, 11, 3))
+    workflow.accept(complaint, world["head"], NOW, TODAY, decided_on=date(2026, 11, 4))
+    assert complaint.deadline("resolution").days == 45
+
+
+def test_d3_a_reception_session_records_the_remote_area(client, login, make_agency,
+                                                        make_user, make_locality):
+    """A petition raised at a citizen-reception session has the same two boxes."""
+    from tests.integration.session_world import petition_form, session_form
+
+    prov = make_agency(code="UBND-T", level="province")
+    head = make_user("agency_head", agency=make_agency(code="SO-XD", parent=prov))
+    ward = make_locality()
+    login(head)
+    form = session_form(**petition_form(0, ward.code, "Đường vào thôn bị sạt lở", "Lê Văn Một",
+                                        is_remote="y"),
+                        **petition_form(1, ward.code, "Cấp phép xây dựng chậm", "Phạm Thị Hai"))
+    response = client.post("/inspection/reception/new", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    cases = db.session.scalars(select(Case).order_by(Case.id)).all()
+    assert [(c.subject, c.is_remote) for c in cases] == [
+        ("Đường vào thôn bị sạt lở", True), ("Cấp phép xây dựng chậm", False)]

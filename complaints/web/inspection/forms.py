@@ -51,6 +51,9 @@ class RaisedPetitionForm(SubForm):
                           validate_choice=False)  # checked by intake against the kind
     field = SelectField(_l("Lĩnh vực"), choices=[], validate_choice=False)
     locality_code = SelectField(_l("Xã, phường, đặc khu"), choices=[], validate_choice=False)
+    # The facts that pick a longer resolution period, as at the desk (QA round 77).
+    is_remote = BooleanField(_l("Vùng sâu, vùng xa, đi lại khó khăn"))
+    is_complex = BooleanField(_l("Vụ việc phức tạp"))
     subject = StringField(_l("Trích yếu nội dung"), validators=[Optional(), Length(max=500)])
     content = TextAreaField(_l("Nội dung công dân trình bày"),
                             validators=[Optional(), Length(max=20000)])

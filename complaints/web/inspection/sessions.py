@@ -172,7 +172,8 @@ def _raised(form: ReceptionSessionForm
         rows.append(intake.CaseData(
             kind=kind, field_code=sub.field.data or "", subject=sub.subject.data or "",
             content=sub.content.data or "", locality_code=sub.locality_code.data or None,
-            complaint_round=1 if kind == "complaint" else None, petition=petition))
+            complaint_round=1 if kind == "complaint" else None, petition=petition,
+            is_remote=bool(sub.is_remote.data), is_complex=bool(sub.is_complex.data)))
     return rows, where
 
 

@@ -95,6 +95,9 @@ class IntakeForm(PageForm):
     province = SelectField(_l("Tỉnh, thành phố"), choices=[], validate_choice=False)
     locality_code = SelectField(_l("Xã, phường, đặc khu"), choices=[], validate_choice=False)
     eligible = BooleanField(_l("Đủ điều kiện xử lý"), default=True)
+    # The facts that pick a longer resolution period (domain.md; the API takes them too).
+    is_complex = BooleanField(_l("Vụ việc phức tạp"))
+    is_remote = BooleanField(_l("Vùng sâu, vùng xa, đi lại khó khăn"))
     petitioners = FieldList(FormField(PetitionerForm), min_entries=PETITIONER_ROWS,
                             max_entries=MAX_PETITIONER_ROWS)
     petition_scans = MultipleFileField(_l("Bản quét đơn"))

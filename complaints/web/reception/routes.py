@@ -217,6 +217,7 @@ def _case_data(form: IntakeForm, petition: intake.PetitionData) -> intake.CaseDa
         complaint_round=(int(round_) if round_ in ("1", "2") else 1)
         if kind == "complaint" else None,
         parent_tracking_code=(form.parent_tracking_code.data or "").strip().upper() or None,
+        is_complex=bool(form.is_complex.data), is_remote=bool(form.is_remote.data),
     )
 
 
