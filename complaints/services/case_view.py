@@ -180,6 +180,9 @@ ROUTING_ACTION_LABELS = {
 # The details an audit event carries, as the timeline names them.
 DETAIL_LABELS = {
     "on": ("Ngày", "Date"), "reason": ("Lý do", "Reason"), "to": ("Đến", "To"),
+    # The resolver's finding at acceptance (workflow.accept).
+    "is_complex": ("Vụ việc phức tạp", "Complex matter"),
+    "is_remote": ("Vùng sâu, vùng xa, đi lại khó khăn", "Remote area, hard to travel"),
     "channel": ("Kênh", "Channel"), "received_on": ("Ngày nhận", "Received on"),
     "signers": ("Số người đứng đơn", "Petitioners"), "kind": ("Loại đơn", "Kind"),
     "parent": ("Hồ sơ lần đầu", "First-round case"), "officer": ("Cán bộ", "Officer"),

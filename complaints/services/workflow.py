@@ -378,10 +378,25 @@ def forward(case, body: str, actor, now, today, reason=None, decided_on=None):
                                {"forwarded_to": texts["forwarded_to"]})
 
 
-def accept(case: Case, actor, now, today, decided_on=None) -> Case:
-    """Accept the case for resolution (thụ lý): the resolution clock starts."""
+ACCEPT_FACTS_COMPLAINT_ONLY = N_("Chỉ đơn khiếu nại có thời hạn giải quyết riêng cho vụ việc "
+                                 "phức tạp hoặc ở vùng sâu, vùng xa.")
+
+
+def accept(case: Case, actor, now, today, decided_on=None, is_complex: bool | None = None,
+           is_remote: bool | None = None) -> Case:
+    """Accept the case for resolution (thụ lý): the resolution clock starts.
+
+    `is_complex`, `is_remote` (None: as logged): the resolver's finding, for a complaint,
+    that the matter is complex or in a remote area, which picks its resolution period (Law
+    on Complaints Art. 28, 37). Logged at intake only, they could not be set by the agency
+    that resolves it (QA round 77)."""
     hold(case)
     new_status = _transition(case, "accept", actor)
+    facts = {name: value for name, value in (("is_complex", is_complex),
+                                             ("is_remote", is_remote))
+             if value is not None and value != getattr(case, name)}
+    if facts and case.kind != "complaint":
+        raise ValidationFailed({name: ACCEPT_FACTS_COMPLAINT_ONLY for name in facts})
     if case.agency_id is not None and case.agency_id == first_round_holder(case):
         # Sent there before this check existed: the law gives the second round above it.
         raise NotAllowed(N_(SECOND_ROUND_NOT_FIRST, agency=Named(case.agency.name,
@@ -392,12 +407,14 @@ def accept(case: Case, actor, now, today, decided_on=None) -> Case:
         raise NotAllowed(ANONYMOUS_DENUNCIATION)
     on = _decision_date(decided_on, today, case, "accept")
     case.status, case.accepted_on = new_status, on
+    for name, value in facts.items():  # before the deadline: they pick its variant
+        setattr(case, name, value)
     deadlines.meet(case, "acceptance", on)
     deadlines.set_deadline(case, "resolution", on)
     # Extensions are allowed per resolution deadline: an earlier agency's (dropped on the
     # transfer, return or lead designation) do not count against this one.
     case.extension_count = 0
-    _finish(case, "accepted", actor, now, {"on": on}, met="acceptance")
+    _finish(case, "accepted", actor, now, {"on": on, **facts}, met="acceptance")
     return case
 
 

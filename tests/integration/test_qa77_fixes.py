@@ -191,3 +191,66 @@ def test_d3_a_reception_session_records_the_remote_area(client, login, make_agen
     cases = db.session.scalars(select(Case).order_by(Case.id)).all()
     assert [(c.subject, c.is_remote) for c in cases] == [
         ("Đường vào thôn bị sạt lở", True), ("Cấp phép xây dựng chậm", False)]
+
+
+# --- D3, the resolver's side: the agency that accepts a complaint finds the facts --------
+
+
+def _routed(world, make_case, **over):
+    case = make_case(actor=world["reception"], received_on=date(2026, 11, 2), **over)
+    workflow.route(case, "SO-TNMT", world["reception"], NOW, TODAY,
+                   decided_on=date(2026, 11, 3))
+    db.session.commit()
+    return case
+
+
+def test_d3_the_accepting_head_finds_a_complaint_remote_on_the_page(client, login, world,
+                                                                   make_case):
+    from tests.integration.qa70_helpers import form_values
+
+    case = _routed(world, make_case, is_complex=True)
+    login(world["head"])
+    url = f"/agency/cases/{case.tracking_code}/accept"
+    shown = form_values(client.get(url))
+    assert shown.get("is_complex") == ["y"] and not shown.get("is_remote")  # as logged
+    response = client.post(url, data={"decided_on": "04/11/2026", "is_remote": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    # Complex unticked by the resolver, remote ticked: the remote period, 45 days.
+    assert (case.is_complex, case.is_remote) == (False, True)
+    assert case.deadline("resolution").days == 45
+    page = client.get(f"/agency/cases/{case.tracking_code}").get_data(as_text=True)
+    assert "Vùng sâu, vùng xa, đi lại khó khăn" in page  # the timeline says what was found
+
+
+def test_d3_the_boxes_are_a_complaints_only(client, login, world, make_case):
+    from tests.integration.qa70_helpers import form_values
+
+    case = _routed(world, make_case, kind="feedback")
+    login(world["head"])
+    url = f"/agency/cases/{case.tracking_code}/accept"
+    assert "is_remote" not in form_values(client.get(url))
+    response = client.post(url, data={"decided_on": "04/11/2026", "is_remote": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).is_remote is False
+
+
+def test_d3_the_api_accepts_with_the_facts_and_refuses_them_for_other_kinds(api, world,
+                                                                          make_case):
+    complaint = _routed(world, make_case)
+    answer = api(world["head"], "POST", f"/cases/{complaint.tracking_code}/accept",
+                 json={"decided_on": "2026-11-04", "is_remote": True, "is_complex": True})
+    assert answer.status_code == 200, answer.get_json()
+    db.session.expire_all()
+    assert db.session.get(Case, complaint.id).deadline("resolution").days == 60
+    feedback = _routed(world, make_case, kind="feedback")
+    answer = api(world["head"], "POST", f"/cases/{feedback.tracking_code}/accept",
+                 json={"decided_on": "2026-11-04", "is_complex": True})
+    assert answer.status_code == 422, answer.get_json()
+    assert "is_complex" in str(answer.get_json())
+    # Left out, or as logged: a plain acceptance.
+    answer = api(world["head"], "POST", f"/cases/{feedback.tracking_code}/accept",
+                 json={"decided_on": "2026-11-04", "is_complex": False})
+    assert answer.status_code == 200, answer.get_json()

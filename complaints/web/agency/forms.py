@@ -65,6 +65,10 @@ class ConfirmMixin:
 
 class AcceptForm(Form):
     decided_on = _decided_on(_l("Ngày thụ lý"))
+    # A complaint's facts that pick its resolution period (routes._prepare drops them for
+    # the other kinds): the resolver's finding, prefilled with what the desk logged.
+    is_complex = BooleanField(_l("Vụ việc phức tạp"))
+    is_remote = BooleanField(_l("Vùng sâu, vùng xa, đi lại khó khăn"))
 
 
 class RefuseForm(ConfirmMixin, Form):

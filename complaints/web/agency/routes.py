@@ -372,6 +372,15 @@ def _prepare(form, action: str, case: Case) -> dict:
             _("— Chọn cán bộ —"))
         if not form.is_submitted() and case.officer is not None:
             form.officer.data = case.officer.username
+    elif action == "accept":
+        if case.kind != "complaint":
+            del form.is_complex, form.is_remote
+        else:
+            if not form.is_submitted():
+                form.is_complex.data, form.is_remote.data = case.is_complex, case.is_remote
+            hints["is_complex"] = _("Thời hạn giải quyết dài hơn (Luật Khiếu nại Điều 28, "
+                                    "37). Đã đánh dấu khi tiếp nhận thì giữ nguyên, trừ khi "
+                                    "cơ quan giải quyết xác định khác.")
     elif action == "refuse":
         form.ground.choices = select_choices(
             ((code, catalog.label(catalog.REFUSAL_GROUNDS, code, _lang()))
@@ -519,7 +528,9 @@ def _call(action: str, case: Case, form, now, today):
     actor = current_user._get_current_object()
     decided_on = data.get("decided_on")
     if action == "accept":
-        return workflow.accept(case, actor, now, today, decided_on=decided_on)
+        return workflow.accept(case, actor, now, today, decided_on=decided_on,
+                               is_complex=data.get("is_complex"),
+                               is_remote=data.get("is_remote"))
     if action == "refuse":
         return workflow.refuse(case, data["reason"], actor, now, today, decided_on=decided_on,
                                ground=data.get("ground"))

@@ -42,8 +42,10 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         "when the agency differs from the routing rules' suggestion or just returned "
         "the case"),
     "accept": ActionSpec(s.AcceptSchema, lambda c, b, a, n, t: workflow.accept(
-        c, a, n, t, decided_on=b["decided_on"]),
-        "Accept for resolution (thụ lý) — agency head"),
+        c, a, n, t, decided_on=b["decided_on"], is_complex=b["is_complex"],
+        is_remote=b["is_remote"]),
+        "Accept for resolution (thụ lý) — agency head; `is_complex`, `is_remote` (a "
+        "complaint only; left out: as logged) pick the resolution period"),
     "refuse": ActionSpec(s.RefuseSchema, lambda c, b, a, n, t: workflow.refuse(
         c, b["reason"], a, n, t, decided_on=b["decided_on"], ground=b["ground"]),
         "Refuse with written reasons (không thụ lý) — agency head"),

@@ -678,10 +678,13 @@ class RouteSchema(BaseSchema):
 
 class AcceptSchema(BaseSchema):
     decided_on = _date()
+    # A complaint's facts that pick its resolution period; left out: as logged.
+    is_complex = fields.Boolean(load_default=None, allow_none=True)
+    is_remote = fields.Boolean(load_default=None, allow_none=True)
 
 
-class ResumeSchema(AcceptSchema):
-    pass
+class ResumeSchema(BaseSchema):
+    decided_on = _date()
 
 
 class ReasonSchema(BaseSchema):
