@@ -12,7 +12,7 @@ from functools import cache
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from complaints.domain import appeal, contacts, states
@@ -242,6 +242,25 @@ def _id_numbers(petitioners: list[PetitionerData]) -> list[str]:
     return [n for n in (_number(p.id_number) for p in petitioners) if n]
 
 
+def lock_signed_cases(people, case_id: int | None = None) -> None:
+    """Lock the cases these people sign (`people`: petitioner ids, or a SELECT of them),
+    and `case_id`, in id order, before the people are locked: cases before people, the
+    order a correction of a person takes them in (corrections.correct_person). The checks
+    after a letter write the person's older cases of the matter when it becomes mass,
+    final ones too; taken after the person, a correction through one of them deadlocked
+    with the letter on PostgreSQL (QA round 78).
+
+    FOR NO KEY UPDATE, the lock of audit.lock_case's no-op UPDATE, rows locked as sorted;
+    SQLite leaves it out: its single writer makes no cycle."""
+    signed = (select(Petition.case_id)
+              .join(PetitionSigner, PetitionSigner.petition_id == Petition.id)
+              .where(PetitionSigner.petitioner_id.in_(people)))
+    c = Case.__table__.c
+    which = c.id.in_(signed) if case_id is None else or_(c.id == case_id, c.id.in_(signed))
+    db.session.execute(select(c.id).where(which).order_by(c.id)
+                       .with_for_update(key_share=True, of=Case.__table__)).all()
+
+
 def _signing_people(petitioners: list[PetitionerData], locality_code: str | None,
                     known: dict[str, Petitioner]) -> list[tuple[Petitioner, bool]]:
     """Each signer as a person and whether they represent the group: the person already
@@ -402,11 +421,12 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
         # The people on file under these numbers are taken before they are read: an
         # anonymisation (which takes the person first, personal_data) has either committed,
         # and they no longer match, or waits for this letter and finds their case open
-        # (QA round 74: a letter joined meanwhile was signed by an erased record). The case
-        # first: cases before people, the order a correction of a person takes them in
-        # (QA round 75: the other order deadlocked with it on PostgreSQL).
-        audit.lock_case(case.id)
+        # (QA round 74: a letter joined meanwhile was signed by an erased record). Their
+        # cases first, this one among them: cases before people, the order a correction of
+        # a person takes them in (QA rounds 75 and 78: the other order deadlocked with it
+        # on PostgreSQL).
         pt = Petitioner.__table__.c
+        lock_signed_cases(select(pt.id).where(pt.id_number.in_(numbers)), case.id)
         db.session.execute(update(Petitioner.__table__).where(pt.id_number.in_(numbers))
                            .values(id=pt.id))
     known = _matches(data.petitioners, _known_people(data.petitioners), actor)
@@ -887,6 +907,8 @@ def _write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     # (QA round 72); the anonymisation locks the same row before it checks.
     on_file = sorted({person.id for person, _rep in people if person.id is not None})
     if on_file:
+        # Their cases before them: the mass check below may write the older ones.
+        lock_signed_cases(on_file)
         pt = Petitioner.__table__.c
         kept = connection.execute(update(Petitioner.__table__)
                                   .where(pt.id.in_(on_file), pt.anonymised_at.is_(None))
