@@ -31,7 +31,7 @@ from complaints.domain.limits import CONTENT_MAX
 from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
-from complaints.models import Attachment, Case, Petition, User
+from complaints.models import Attachment, Case, Petition, PetitionSigner, User
 from complaints.permissions import can_add_petition, can_see_link
 from complaints.services import audit, corrections, intake, reception_sessions
 from complaints.services.errors import NotAllowed, ValidationFailed
@@ -176,6 +176,12 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
     """Take one content of the case's letter out into a new case; return it and its PIN."""
     from complaints.services.workflow import hold  # workflow imports intake
 
+    # The cases its signers sign, in id order, and not this one alone: the part is written
+    # with them locked (intake.write_case), and holding this one first, then an older one,
+    # deadlocks with a correction of a signer, which takes them in id order (QA round 78).
+    intake.lock_signed_cases(select(PetitionSigner.petitioner_id).join(
+        Petition, Petition.id == PetitionSigner.petition_id).where(Petition.case_id == case.id),
+        case.id)
     hold(case)  # two desks splitting at once, or a split beside a routing, take turns
     _refusals(case, data, actor)
     letter = letter_of(case)

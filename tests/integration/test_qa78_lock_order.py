@@ -10,7 +10,8 @@ read). `corrections.correct_person` locks every case the person signs in id orde
 writes the person: case, then person; intake was person, then case, and the two
 deadlocked on PostgreSQL (one request a 500, its write lost). A letter joined to her newer
 case (add_petition) locked that case, her row, then her older case: the same cycle. Now
-both lock her cases, in id order, before her row.
+both lock her cases, in id order, before her row; a split, whose part is written that way,
+locks its signers' cases before the case it splits.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Petitioner, User
-from complaints.services import audit, corrections, intake, workflow
+from complaints.services import audit, corrections, intake, splitting, workflow
 from tests.conftest import IS_POSTGRES, NOW, TODAY
 from tests.integration.qa72_helpers import run_threads
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
@@ -180,3 +181,64 @@ def test_a_known_persons_letter_joined_to_her_newer_case_while_the_desk_corrects
     for case_id in (earlier_id, later_id):
         assert audit.verify_chains(f"case:{case_id}")[1] == []
 
+@pytest.mark.skipif(not IS_POSTGRES, reason="row locks: SQLite has one write lock, no cycle")
+def test_splitting_her_newer_letter_while_the_desk_corrects_her(
+        world, make_locality, app, monkeypatch):
+    """The part split out is written as a new case signed by her (intake.write_case), which
+    now locks her cases before her row. The split held the case it splits first: her older
+    case after it, while the correction holds the older one and waits for the split one. The
+    split locks the cases of the letter's signers, in id order, before anything."""
+    loc = make_locality("31078")
+    earlier = intake.receive_case(_letter(loc, [PERSON], date(2026, 11, 20)),
+                                  world.reception, NOW, TODAY)[0]
+    data = _letter(loc, [PERSON], date(2026, 11, 27))
+    data.subject, data.content = "Khiếu nại bồi thường đất", (
+        "Khiếu nại mức bồi thường đất. Khiếu nại việc chậm cấp giấy chứng nhận.")
+    letter = intake.receive_case(data, world.reception, NOW, TODAY)[0]
+    db.session.commit()
+    assert earlier.id < letter.id
+    person_id = earlier.petitions[0].signers[0].petitioner_id
+    earlier_id, letter_id, clerk_id = earlier.id, letter.id, world.reception.id
+
+    held, case_locked = threading.Event(), threading.Event()
+    real_refusals, real_lock_case = splitting._refusals, audit.lock_case
+
+    def refusals(*args, **kwargs):
+        # split_case holds the case it splits here, and has written nothing.
+        held.set()
+        # Unfixed, the correction locks the older case now; fixed, the split holds it
+        # already, the correction waits, and this wait ends after HELD seconds.
+        case_locked.wait(timeout=HELD)
+        return real_refusals(*args, **kwargs)
+
+    def lock_case(case_id):
+        real_lock_case(case_id)
+        if threading.current_thread().name == "correct" and case_id == earlier_id:
+            case_locked.set()
+
+    monkeypatch.setattr(splitting, "_refusals", refusals)
+    monkeypatch.setattr(audit, "lock_case", lock_case)
+
+    def split() -> int:
+        return splitting.split_case(db.session.get(Case, letter_id), splitting.SplitData(
+            kind="complaint", field_code="land", subject="Khiếu nại cấp giấy chứng nhận",
+            content="Khiếu nại việc chậm cấp giấy chứng nhận.",
+            kept_content="Khiếu nại mức bồi thường đất."),
+            db.session.get(User, clerk_id), NOW, TODAY)[0].id
+
+    def correct() -> None:
+        threading.current_thread().name = "correct"
+        held.wait(timeout=WAIT)
+        corrections.correct_person(db.session.get(Case, earlier_id), person_id,
+                                   {"phone": "0987654321"}, "Công dân báo số mới",
+                                   db.session.get(User, clerk_id), NOW, TODAY)
+
+    results, failures = run_threads(app, [split, correct])
+    assert held.is_set()
+    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
+    db.session.expire_all()
+    assert db.session.get(Petitioner, person_id).phone == "0987654321"
+    part = db.session.get(Case, results[0])
+    assert part.petitions[0].signers[0].petitioner_id == person_id
+    for case_id in (earlier_id, letter_id, part.id):
+        assert audit.verify_chains(f"case:{case_id}")[1] == []
