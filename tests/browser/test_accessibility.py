@@ -12,6 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from complaints.extensions import db
+from complaints.models import Notification
 from complaints.services import workflow
 from tests.browser.citizen_form import fill_complaint
 from tests.browser.conftest import sign_in
@@ -35,12 +36,17 @@ def world(make_agency, make_user, make_case):
     so = make_agency(code="SO-TNMT", name="Sở Tài nguyên và Môi trường", parent=province)
     ttt = make_agency(code="TTT", name="Thanh tra tỉnh", parent=province, is_inspectorate=True)
     reception = make_user("reception", agency=desk, username="tiepdan")
-    make_user("agency_head", agency=so, username="giamdoc")
+    head = make_user("agency_head", agency=so, username="giamdoc")
     make_user("inspector", agency=ttt, username="thanhtra")
     make_user("admin", username="quantri")
     waiting = make_case(reception, subject="Tranh chấp ranh giới đất")
     routed = make_case(reception, received_on=date(2026, 10, 1), subject="Lấn chiếm đất công")
     workflow.route(routed, "SO-TNMT", reception, NOW, TODAY, decided_on=date(2026, 10, 2))
+    # An unread notice, as /inbox shows it (QA round 76: its link lacked contrast).
+    db.session.add(Notification(
+        dedupe_key="a11y-unread", channel="in_app", user_id=head.id, case_id=routed.id,
+        subject=f"Hồ sơ {routed.tracking_code} chờ thụ lý", body="Hồ sơ mới được chuyển đến.",
+        status="sent", created_at=NOW))
     db.session.commit()
     return {"waiting": waiting, "routed": routed}
 
@@ -113,6 +119,7 @@ def test_agency_pages(axe, page, world):
     found = _problems(axe, page, "/agency/")
     for url in (f"/agency/cases/{world['routed'].tracking_code}", "/inbox"):
         found += _visit(axe, page, url)
+    assert page.locator(".notice-unread").count() == 1  # /inbox was read with it unread
     assert not found, "\n".join(found)
 
 
@@ -120,7 +127,9 @@ def test_inspection_pages(axe, page, world):
     sign_in(page, "thanhtra", PASSWORD)
     page.wait_for_url("**/inspection/")
     found = _problems(axe, page, "/inspection/")
-    for url in ("/inspection/overdue", "/inspection/scorecard", "/inbox"):
+    # The report's table is wider than the page (QA round 76: its box took no focus).
+    for url in ("/inspection/overdue", "/inspection/cases", "/inspection/scorecard",
+                "/inspection/reports", "/inbox"):
         found += _visit(axe, page, url)
     assert not found, "\n".join(found)
 
