@@ -17,8 +17,27 @@ def _secret_key() -> str:
     """Return SECRET_KEY from the environment, or one generated once into instance/."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     path = INSTANCE_DIR / "secret_key"
+    try:
+        key = _stored_key(path)
+    except OSError as exc:
+        # A read-only or foreign-owned instance folder was a traceback naming no remedy.
+        raise SystemExit(
+            f"{path}: the secret key cannot be read or created ({exc.strerror or exc}). "
+            "Let the app's user write the instance folder (INSTANCE_PATH), or set "
+            "SECRET_KEY.") from None
+    if len(key) < SECRET_KEY_MIN:
+        # A new key would sign everyone out and void the citizens' PINs: say so, not guess.
+        raise SystemExit(
+            f"{path}: the secret key is empty or shorter than {SECRET_KEY_MIN} characters. "
+            "Restore the file from a backup, or set SECRET_KEY (a new key signs everyone "
+            "out and voids the PINs citizens were given).")
+    return key
+
+
+def _stored_key(path: Path) -> str:
+    """The key in `path`, generated there first if there is none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         # Written whole, readable by the owner only, under a name of its own, then linked
         # into place: processes starting together (gunicorn's workers, the scheduler) read
@@ -33,14 +52,7 @@ def _secret_key() -> str:
             pass  # another process linked its key first: that one is the key
         finally:
             draft.unlink()
-    key = path.read_text().strip()
-    if len(key) < SECRET_KEY_MIN:
-        # A new key would sign everyone out and void the citizens' PINs: say so, not guess.
-        raise SystemExit(
-            f"{path}: the secret key is empty or shorter than {SECRET_KEY_MIN} characters. "
-            "Restore the file from a backup, or set SECRET_KEY (a new key signs everyone "
-            "out and voids the PINs citizens were given).")
-    return key
+    return path.read_text().strip()
 
 
 def _bool(name: str, default: bool) -> bool:

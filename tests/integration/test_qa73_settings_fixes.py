@@ -129,3 +129,18 @@ def test_f9_backup_connects_pg_dump_where_the_app_connects(monkeypatch, tmp_path
     assert "/srv/pg-socket" in command
     assert "6543" in command
     assert "sslmode=require" in command
+
+
+def test_an_instance_folder_that_cannot_be_written_stops_the_app_with_a_message(tmp_path):
+    """A read-only or misplaced instance folder (INSTANCE_PATH under a file here, which
+    fails for root too) ended in an OSError traceback naming no remedy."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    result = subprocess.run(
+        [sys.executable, "-c", "import config"], cwd=ROOT,
+        env=_env(INSTANCE_PATH=str(blocker / "instance")), capture_output=True, text=True,
+        timeout=60)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "secret key cannot be read or created" in result.stderr
+    assert "SECRET_KEY" in result.stderr and "INSTANCE_PATH" in result.stderr
