@@ -691,7 +691,8 @@ def _session_data(body: dict) -> sessions.SessionData:
         rows.append(intake.CaseData(
             kind=kind, field_code=raised["field"] or "", subject=raised["subject"] or "",
             content=raised["content"] or "", locality_code=raised["locality_code"],
-            complaint_round=1 if kind == "complaint" else None, petition=petition))
+            complaint_round=1 if kind == "complaint" else None, petition=petition,
+            is_complex=raised["is_complex"], is_remote=raised["is_remote"]))
     case_id = None
     if body["case"]:
         case = db.session.scalar(select(Case).where(

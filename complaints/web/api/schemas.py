@@ -572,6 +572,12 @@ class RaisedPetitionInSchema(BaseSchema):
     note = _text(20_000, metadata={"description": "A joined petition: what was presented."})
     history = _choice(PETITION_HISTORY, metadata={
         "description": "The history of the matter, as in POST /cases; omitted: derived."})
+    # As POST /cases and the session page take them (QA round 81: the page only).
+    is_complex = fields.Boolean(load_default=False, metadata={
+        "description": "A new case: a complex matter (a longer resolution period)."})
+    is_remote = fields.Boolean(load_default=False, metadata={
+        "description": "A new case: a remote, hard-to-reach area (a longer resolution "
+                       "period)."})
     petitioners = fields.List(
         fields.Nested(PetitionerInSchema), required=True,
         validate=validate.Length(min=1, max=500, error=_l("Cần từ {min} đến {max} người.")),
