@@ -189,13 +189,20 @@ def set_deadline(case: Case, stage: str, start_on: date, extended_days: int = 0,
     return row
 
 
-def extended_due(case: Case, stage: str, days: int) -> date:
+def extended_due(case: Case, stage: str, days: int, variant: str | None = None) -> date:
     """The due date the stage's running deadline would have with `days` more (a
-    confirmation page shows it; nothing changes), as set_deadline would compute it."""
+    confirmation page shows it; nothing changes), as set_deadline would compute it.
+
+    `variant`: the complexity the same decision declares (set_complexity). A resolution
+    deadline keeps the time its suspensions added, as _reapply_suspensions does.
+    """
     row = case.deadline(stage)
-    rule, _ = policy_for(case, stage, row.start_on)
-    return dl.compute_due(get_calendar(), row.start_on,
-                          rule.days + (row.extended_days or 0) + days, rule.unit)
+    rule, _ = policy_for(case, stage, row.start_on, variant)
+    total = rule.days + (row.extended_days or 0) + days
+    periods = _suspensions(case, row) if stage == "resolution" and case.id is not None else []
+    if periods:
+        return dl.resume_due(get_calendar(), row.start_on, total, rule.unit, periods)
+    return dl.compute_due(get_calendar(), row.start_on, total, rule.unit)
 
 
 def explain(row: CaseDeadline, lang: str) -> str:

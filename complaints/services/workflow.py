@@ -457,14 +457,10 @@ def assign(case: Case, officer_username: str, actor, now) -> Case:
     return case
 
 
-def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=None,
-           complexity: str | None = None) -> Case:
-    """Extend the resolution deadline within the policy's legal limit (gia hạn).
-
-    `complexity` ("complex" / "very_complex"): a denunciation declared so by the same
-    decision, which is what opens its extensions (Law on Denunciations Art. 30).
-    """
-    hold(case)
+def check_extend(case: Case, days: int, reason: str, actor, today, decided_on=None,
+                 complexity: str | None = None) -> tuple[str, date]:
+    """Refuse an extension of the resolution deadline as `extend` would, changing nothing
+    (the page confirms first); return the reason and the decision's date."""
     reason = _trail_reason(case, reason, N_("Nêu lý do gia hạn."))
     _transition(case, "extend", actor)
     if complexity:
@@ -489,8 +485,22 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
         raise ValidationFailed({"days": message})
     if _repeats_last_extension(case, "resolution", days, reason, on):
         raise NotAllowed(EXTENSION_RECORDED)
+    return reason, on
+
+
+def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=None,
+           complexity: str | None = None) -> Case:
+    """Extend the resolution deadline within the policy's legal limit (gia hạn).
+
+    `complexity` ("complex" / "very_complex"): a denunciation declared so by the same
+    decision, which is what opens its extensions (Law on Denunciations Art. 30).
+    """
+    hold(case)
+    reason, on = check_extend(case, days, reason, actor, today, decided_on=decided_on,
+                              complexity=complexity)
     if complexity:
         deadlines.set_complexity(case, complexity, actor, now)
+    row = case.deadline("resolution")
     case.extension_count += 1
     before = row.due_on
     deadlines.set_deadline(case, "resolution", row.start_on, row.extended_days + days)

@@ -63,7 +63,14 @@ def test_head_accepts_assigns_extends_and_resolves(page, story):
     page.get_by_label("Số ngày gia hạn").fill("10")
     page.get_by_label("Lý do gia hạn").fill("Cần khảo sát hiện trường")
     page.get_by_label("Ngày quyết định gia hạn").fill("2026-11-30")
-    page.get_by_role("button", name="Gia hạn").click()
+    # The only extension allowed: the new due date is shown, then confirmed (QA round 76).
+    page.get_by_role("button", name="Tiếp tục").click()
+    assert "đến ngày 29/12/2026" in page.get_by_test_id("confirm-warning").inner_text()
+    page.get_by_role("button", name="Quay lại").click()  # back: the form as typed
+    assert page.get_by_label("Số ngày gia hạn").input_value() == "10"
+    assert page.get_by_label("Lý do gia hạn").input_value() == "Cần khảo sát hiện trường"
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.get_by_role("button", name="Xác nhận Gia hạn").click()
     page.wait_for_url(f"**/agency/cases/{code}")
     assert "29/12/2026" in page.get_by_test_id("due-resolution").inner_text()
 

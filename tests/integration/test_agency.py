@@ -171,8 +171,15 @@ def test_head_story_accept_assign_extend_resolve_close(client, login, agency_wor
     assert r.status_code == 422
     body = r.get_data(as_text=True)
     assert "Gia hạn tối đa 10 ngày làm việc." in body and "Cần xác minh thêm" in body
-    r = client.post(f"/agency/cases/{code}/extend",
-                    data={"days": "10", "reason": "Cần xác minh thêm", "decided_on": "2026-11-30"})
+    # An extension uses up the one the policy allows: it is confirmed in a second step,
+    # which gives the new due date.
+    extension = {"days": "10", "reason": "Cần xác minh thêm", "decided_on": "2026-11-30"}
+    r = client.post(f"/agency/cases/{code}/extend", data=extension)
+    assert r.status_code == 200 and "từ ngày 15/12/2026 đến ngày 29/12/2026" in r.get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).extension_count == 0
+    r = client.post(f"/agency/cases/{code}/extend", data={**extension, "confirmed": "1"})
     assert r.status_code == 302
     db.session.expire_all()
     case = db.session.get(Case, case.id)
@@ -255,12 +262,14 @@ def test_denunciation_extends_twice_only_when_very_complex(client, login, agency
     # Without a complexity declaration a denunciation gets no extension.
     r = client.post(f"/agency/cases/{code}/extend", data=data)
     assert r.status_code == 422
-    r = client.post(f"/agency/cases/{code}/extend", data={**data, "complexity": "very_complex"})
+    r = client.post(f"/agency/cases/{code}/extend",
+                    data={**data, "complexity": "very_complex", "confirmed": "1"})
     assert r.status_code == 302
     r = client.post(f"/agency/cases/{code}/extend", data={**data, "days": "31"})
     assert r.status_code == 422 and "tối đa 30 ngày" in r.get_data(as_text=True)
     # The second decision is a later one (the same one sent again is refused: QA round 13).
-    r = client.post(f"/agency/cases/{code}/extend", data={**data, "decided_on": "2026-12-01"})
+    r = client.post(f"/agency/cases/{code}/extend",
+                    data={**data, "decided_on": "2026-12-01", "confirmed": "1"})
     assert r.status_code == 302
     r = client.post(f"/agency/cases/{code}/extend", data=data, follow_redirects=True)
     assert r.request.path == f"/agency/cases/{code}"  # no third extension is offered
@@ -285,7 +294,7 @@ def test_complex_denunciation_extends_once(client, login, agency_world, routed_c
     client.post(f"/agency/cases/{code}/accept", data={"decided_on": "2026-11-23"})
     data = {"days": "20", "reason": "Phức tạp", "decided_on": "2026-11-30"}
     assert client.post(f"/agency/cases/{code}/extend",
-                       data={**data, "complexity": "complex"}).status_code == 302
+                       data={**data, "complexity": "complex", "confirmed": "1"}).status_code == 302
     r = client.post(f"/agency/cases/{code}/extend", data=data)
     assert r.status_code == 422 and "tối đa 1 lần" in r.get_data(as_text=True)
 

@@ -360,7 +360,8 @@ def test_extension_is_decided_before_the_deadline_ends(client, login, world, rou
     assert _fresh(case).extension_count == 0
     # Signed on the due date itself, recorded later: still in time.
     r = client.post(f"/agency/cases/{code}/extend",
-                    data={"days": "5", "reason": "Xác minh thêm", "decided_on": due.isoformat()})
+                    data={"days": "5", "reason": "Xác minh thêm", "decided_on": due.isoformat(),
+                          "confirmed": "1"})
     assert r.status_code == 302
     assert _fresh(case).extension_count == 1
 

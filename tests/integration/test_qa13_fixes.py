@@ -162,7 +162,7 @@ def test_very_complex_denunciation_extension_sent_twice_extends_once(client, log
     login(world["head"])
     url = f"/agency/cases/{case.tracking_code}/extend"
     data = {"days": "30", "reason": "Phức tạp", "decided_on": "2026-11-30",
-            "complexity": "very_complex"}
+            "complexity": "very_complex", "confirmed": "1"}
     assert client.post(url, data=data).status_code == 302
     due = fresh(case).deadline("resolution").due_on
     r = client.post(url, data=data)  # the same POST, a second tap

@@ -83,7 +83,7 @@ class AssignForm(Form):
                           validators=[DataRequired(_l("Chọn cán bộ của cơ quan."))])
 
 
-class ExtendForm(Form):
+class ExtendForm(ConfirmMixin, Form):
     complexity = SelectField(_l("Mức độ phức tạp"), choices=[], default="")
     days = IntegerField(_l("Số ngày gia hạn"),
                         validators=[InputRequired(_l("Nhập số ngày gia hạn.")),
@@ -206,9 +206,10 @@ ACTION_FORMS = {
     "withdraw": WithdrawForm, "enforce": EnforceForm,
 }
 # Final, destructive or irreversible acts ask again before they are done (ux.md): a
-# resolution cannot be undone, a suspension stops the resolution clock.
+# resolution cannot be undone, a suspension stops the resolution clock, an extension uses
+# up one the policy allows (QA round 76).
 CONFIRM_ACTIONS = frozenset({"refuse", "return", "transfer", "suspend", "resolve", "close",
-                             "withdraw", "enforce"})
+                             "withdraw", "enforce", "extend"})
 # What the flash says once an action is done (the action label alone read badly).
 DONE_MESSAGES = {
     "accept": _l("Đã thụ lý hồ sơ."),

@@ -442,8 +442,25 @@ def _prepare_enforcement(form, case: Case) -> dict:
 
 def _confirm_notes(action: str, case: Case, form) -> dict | None:
     """What the confirmation says beyond the form's values (a withdrawal's: who, and
-    whether the case ends)."""
-    return withdrawal_form.confirm_notes(case, form) if action == "withdraw" else None
+    whether the case ends; an extension's: the due date before and after)."""
+    if action == "withdraw":
+        return withdrawal_form.confirm_notes(case, form)
+    if action == "extend":
+        return _extension_notes(case, form)
+    return None
+
+
+def _extension_notes(case: Case, form) -> dict:
+    """The resolution deadline's due date now and once extended, computed as the service
+    will (the complexity declared with it, the suspensions it went through); nothing is
+    written."""
+    row = case.deadline("resolution")
+    complexity = form.data.get("complexity") or None  # a denunciation's field only
+    rule, _id = deadlines.policy_for(case, "resolution", row.start_on, variant=complexity)
+    return {"due_from": row.due_on,
+            "due_to": deadlines.extended_due(case, "resolution", form.days.data,
+                                             variant=complexity),
+            "unit": _("ngày làm việc") if rule.extension_unit == "working" else _("ngày")}
 
 
 def _source(source: str) -> str:
@@ -511,6 +528,10 @@ def _check(action: str, case: Case, form, today) -> None:
                                 decided_on=data.get("decided_on"))
     elif action == "close":
         workflow.check_close(case, data.get("reason"))
+    elif action == "extend":
+        workflow.check_extend(case, data["days"], data["reason"], actor, today,
+                              decided_on=data.get("decided_on"),
+                              complexity=data.get("complexity") or None)
     elif action == "enforce":
         enforcement.check_enforce(case, data.get("enforced_on"), _enforcement_figures(data),
                                   data.get("note"), actor, today)
