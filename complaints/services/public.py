@@ -513,12 +513,19 @@ def feedback_of(case: Case) -> CitizenFeedback | None:
     return db.session.scalar(select(CitizenFeedback).where(CitizenFeedback.case_id == case.id))
 
 
+def rating_refusal(case: Case) -> str | None:
+    """Why the case cannot be rated (no result yet), or None."""
+    if case.status not in RESOLVED_STATUSES:
+        return N_("Chỉ đánh giá được sau khi có kết quả giải quyết.")
+    return None
+
+
 def record_feedback(case: Case, rating_result: int, rating_service: int,
                     comment: str | None, now: datetime) -> CitizenFeedback:
     """Record the citizen's satisfaction (SIPAS factors), once per case, after resolution."""
-    if case.status not in RESOLVED_STATUSES:
-        raise ValidationFailed({"rating_result": N_("Chỉ đánh giá được sau khi có kết quả "
-                                                 "giải quyết.")})
+    refusal = rating_refusal(case)
+    if refusal:
+        raise ValidationFailed({"rating_result": refusal})
     if feedback_of(case) is not None:
         raise ValidationFailed({"rating_result": N_("Hồ sơ này đã được đánh giá.")})
     errors = {}
@@ -683,12 +690,27 @@ def _still_standing(case: Case) -> list[intake.PetitionerData]:
     return people
 
 
+def second_complaint_refusal(case: Case, today: date) -> str:
+    """Why a second complaint is not offered (second_complaint_offered is None): the
+    window's end when it has passed, which a page shown the day before still offered."""
+    window = appeal_window(case)
+    if window is not None and today > window.last_day:
+        date_text = f"{window.last_day:%d/%m/%Y}"
+        if window.ground == UNANSWERED:
+            return N_("Thời hạn khiếu nại lần hai, tính từ ngày hết thời hạn giải quyết lần "
+                      "đầu, đã hết ngày %(date)s (%(source)s).", date=date_text,
+                      source=window.source)
+        return N_("Thời hạn khiếu nại lần hai, tính từ ngày ra quyết định, đã hết ngày "
+                  "%(date)s (%(source)s).", date=date_text, source=window.source)
+    return N_("Không thể khiếu nại lần hai cho hồ sơ này.")
+
+
 def open_second_complaint(case: Case, reason: str, agency_code: str, now: datetime,
                           today: date) -> tuple[Case, str]:
     """Open the linked second complaint (khiếu nại lần hai) and route it one level up."""
     window = second_complaint_offered(case, today)
     if window is None:
-        raise ValidationFailed({"reason": N_("Không thể khiếu nại lần hai cho hồ sơ này.")})
+        raise ValidationFailed({"reason": second_complaint_refusal(case, today)})
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": N_("Nêu lý do không đồng ý với quyết định.")

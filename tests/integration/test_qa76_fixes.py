@@ -1,18 +1,21 @@
 """QA round 76: D4 (the agency's extension of the resolution deadline is confirmed in a
-second step that gives the new due date)."""
+second step that gives the new due date) and D6 (a citizen's second complaint or rating
+refused after the page was shown says why and keeps what was typed)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import lxml.html
 import pytest
 from sqlalchemy import select
 
+from complaints import clock
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case
-from complaints.services import workflow
+from complaints.services import public, workflow
 from tests.conftest import NOW, TODAY
+from tests.integration.test_public_appeal import decided  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
 
@@ -164,3 +167,65 @@ def test_extension_confirmation_in_english(client, login, world, accepted):
     r = client.post(f"/agency/cases/{case.tracking_code}/extend", data=EXTENSION)
     assert r.status_code == 200
     assert "15/12/2026 to 29/12/2026" in _text(r, "confirm-warning")
+
+
+# --- D6: a second complaint refused after the form was shown ------------------------------
+
+REASON = ("Quyết định chưa xem xét biên bản đo đạc năm 2019 và xác nhận của tổ dân phố; "
+          "tôi đề nghị cấp trên xem xét lại toàn bộ.")
+
+
+def _after_midnight(monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 1))
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 31, 17, 5, tzinfo=timezone.utc))
+
+
+def test_a_refused_second_complaint_keeps_the_text_and_says_why(client, decided,  # noqa: F811
+                                                                 monkeypatch):
+    """Offered on the window's last day (31/12/2026), sent after midnight: the answer says
+    why (the window's end) in a summary and by the text typed, which is kept read-only
+    (the form can no longer be sent) for a paper letter or a court claim."""
+    case = decided()
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 31))
+    assert 'data-testid="appeal-form"' in client.get("/cong-dan/ho-so").text
+    _after_midnight(monkeypatch)
+    sent = client.post("/cong-dan/ho-so/khieu-nai-lan-hai",
+                       data={"reason": REASON, "confirm": "y"})
+    assert sent.status_code == 422
+    doc = _doc(sent)
+    summary = _text(sent, "error-summary")
+    assert "đã hết ngày 31/12/2026" in summary, summary
+    kept = doc.xpath('//textarea[@id="reason"]')
+    assert kept and kept[0].text_content().strip() == REASON
+    assert kept[0].get("readonly") is not None
+    # The summary links to the text, whose message is beside it; no form to send.
+    assert doc.xpath('//*[@data-testid="error-summary"]//a[@href="#reason"]')
+    assert "đã hết ngày 31/12/2026" in " ".join(doc.xpath('//*[@id="reason-error"]//text()'))
+    assert not doc.xpath('//*[@data-testid="appeal-form"]')
+    assert db.session.scalar(select(Case.id).where(Case.parent_case_id == case.id)) is None
+
+
+def test_a_refused_second_complaint_in_english(client, decided, monkeypatch):  # noqa: F811
+    decided()
+    client.get("/lang/en")
+    _after_midnight(monkeypatch)
+    sent = client.post("/cong-dan/ho-so/khieu-nai-lan-hai", data={"reason": REASON})
+    assert sent.status_code == 422
+    summary = _text(sent, "error-summary")
+    assert "31/12/2026" in summary and "Thời hạn" not in summary, summary
+    assert REASON in sent.get_data(as_text=True)
+
+
+def test_a_refused_rating_says_why_and_keeps_the_comment(client, decided, monkeypatch):  # noqa: F811
+    """The same for a rating sent when the case can no longer be rated (no result)."""
+    case = decided()
+    monkeypatch.setattr(public, "RESOLVED_STATUSES", frozenset())
+    sent = client.post("/cong-dan/ho-so/danh-gia",
+                       data={"rating_result": "2", "rating_service": "3",
+                             "comment": "Cán bộ trả lời chậm"})
+    assert sent.status_code == 422
+    assert "Chỉ đánh giá được sau khi có kết quả giải quyết" in _text(sent, "error-summary")
+    kept = _doc(sent).xpath('//textarea[@id="comment"]')
+    assert kept and kept[0].text_content().strip() == "Cán bộ trả lời chậm"
+    assert kept[0].get("readonly") is not None
+    assert public.feedback_of(case) is None

@@ -394,11 +394,17 @@ def _render_case(case, feedback_form=None, appeal_form=None, status=200, paused=
     feedback = public.feedback_of(case)
     window = public.appeal_window(case)
     withdrew = _withdrew(case)
+    can_rate = case.status in public.RESOLVED_STATUSES and feedback is None and not withdrew
+    appeal = None if withdrew else public.second_complaint_offered(case, today)
     return render_template(
         "public/case.html", case=record, today=today, feedback=feedback, withdrew=withdrew,
-        can_rate=case.status in public.RESOLVED_STATUSES and feedback is None and not withdrew,
+        can_rate=can_rate,
+        # A form sent and refused that the page no longer offers: its section still says
+        # why and keeps what was typed (QA round 76), read-only.
+        rating_refused=feedback_form is not None and not can_rate and feedback is None,
+        appeal_refused=appeal_form is not None and appeal is None and not withdrew,
         feedback_form=feedback_form or FeedbackForm(formdata=None),
-        appeal=None if withdrew else public.second_complaint_offered(case, today),
+        appeal=appeal,
         second=public.second_complaint_of(case),
         appeal_form=(appeal_form or SecondComplaintForm(formdata=None)).for_ground(
             window.ground if window else None),
@@ -434,6 +440,10 @@ def rate():
         # A second tab or a double tap: say so rather than answer 422 with no message.
         return _already_rated()
     form = FeedbackForm()
+    refusal = public.rating_refusal(found)
+    if refusal:  # no rating form on the page to put errors by: why, and the comment kept
+        form.form_errors.append(translate(refusal))
+        return _render_case(found, feedback_form=form, status=422)
     if form.validate_on_submit():
         try:
             public.record_feedback(found, int(form.rating_result.data),
@@ -476,6 +486,11 @@ def second_complaint():
         return _second_complaint_filed(already)
     window = public.appeal_window(found)
     form = SecondComplaintForm().for_ground(window.ground if window else None)
+    if public.second_complaint_offered(found, clock.today()) is None:
+        # Offered when the page was shown, not now (the window ended at midnight): why, by
+        # the text typed, rather than what else to correct on a form that cannot be sent.
+        form.reason.errors = [translate(public.second_complaint_refusal(found, clock.today()))]
+        return _render_case(found, appeal_form=form, status=422)
     if form.validate_on_submit():
         try:
             second, pin = public.open_second_complaint(
