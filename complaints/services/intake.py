@@ -993,6 +993,9 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
     if errors:
         raise ValidationFailed(errors)
     history = joined_history(case, data)  # from the case before this letter joins it
+    # The matter before the case: the mass check below may wait for it, and an intake
+    # holding it may be writing this case (a deadlock on PostgreSQL: QA round 80).
+    escalation_patterns.lock_matters(escalation_patterns.matter_of(case))
     petition = _add_petition(case, data, actor)
     # The mass-petition check finds the case by its latest letter (a letter may be logged
     # after one received later).

@@ -1,0 +1,117 @@
+"""QA round 80: the matter's lock taken after a case's row lock.
+
+The mass check (`escalation_patterns.matter_group`) takes a transaction advisory lock per
+matter (locality, field) on PostgreSQL, then `_check_mass` writes every case of the matter
+not yet flagged, each row-locked. A letter joined to an existing case locked that case
+first and the matter second; an intake of a new case on the same matter from new people
+takes the matter, then writes the existing case when the matter becomes mass: the one
+waited for the other's advisory lock, the other for the one's row lock, and PostgreSQL
+broke the deadlock by failing one request (a 500, its letter lost). Every path that runs
+the mass check while it holds case rows now takes the matter's lock first.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from complaints.extensions import db
+from complaints.models import Case, User
+from complaints.services import audit, escalation_patterns, intake
+from tests.conftest import IS_POSTGRES, NOW, TODAY
+from tests.integration.qa72_helpers import run_threads
+from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
+from tests.integration.test_escalation_world import receive_matter
+
+pytestmark = [pytest.mark.usefixtures("fixed_clock"),
+              pytest.mark.skipif(not IS_POSTGRES,
+                                 reason="advisory and row locks: SQLite has one write lock")]
+
+WAIT = 20
+HELD = 3  # seconds a request waits for another that a lock keeps out
+SUBJECT = "Thu hồi đất làm đường thôn Đông"
+
+
+def _people(*names: str) -> list[intake.PetitionerData]:
+    return [intake.PetitionerData(full_name=name) for name in names]
+
+
+def _new_case(loc, people: list[intake.PetitionerData], on: date) -> intake.CaseData:
+    return intake.CaseData(kind="complaint", field_code="land", subject=SUBJECT,
+                           content="Nội dung", locality_code=loc.code,
+                           petition=intake.PetitionData(channel="walk_in", received_on=on,
+                                                        petitioners=people))
+
+
+def _matter_after(monkeypatch, first: str, second: str):
+    """Patch the matter lock so that thread `second` asks for it only once thread `first`
+    holds it, and `first` goes on only once `second` is about to ask (each wait ends after
+    HELD seconds: with the fix, one of them waits for the other's commit meanwhile).
+    Returns the event set when `first` holds the matter."""
+    real = escalation_patterns._settle_one_at_a_time
+    held, asking = threading.Event(), threading.Event()
+    seen = threading.local()
+
+    def settle(locality_code, field_id):
+        name = threading.current_thread().name
+        if name == second and not getattr(seen, "done", False):
+            seen.done = True
+            asking.set()
+            held.wait(timeout=HELD)
+        real(locality_code, field_id)
+        if name == first and not getattr(seen, "done", False):
+            seen.done = True
+            held.set()
+            asking.wait(timeout=HELD)
+
+    monkeypatch.setattr(escalation_patterns, "_settle_one_at_a_time", settle)
+    return held
+
+
+def _named(name: str, work):
+    def run():
+        threading.current_thread().name = name
+        return work()
+    return run
+
+
+def _chains_whole(*case_ids: int) -> None:
+    for case_id in case_ids:
+        assert audit.verify_chains(f"case:{case_id}")[1] == []
+
+
+def test_a_letter_joined_to_a_case_while_a_new_case_makes_its_matter_mass(
+        world, make_locality, app, monkeypatch):
+    """Case A, three people. A letter joins A (it locks A, then reads the matter) while a
+    new case B of two other people is logged: B holds the matter, finds five people and
+    writes A; the letter holds A and waits for the matter: a deadlock, unless the letter
+    takes the matter before A."""
+    loc = make_locality("31080")
+    a = receive_matter(world, loc, SUBJECT, ["Lê Văn An", "Trần Thị Bình", "Phạm Văn Cường"],
+                       date(2026, 11, 25))
+    db.session.commit()
+    assert not a.flag_mass
+    a_id, clerk_id = a.id, world.reception.id
+    held = _matter_after(monkeypatch, first="intake", second="join")
+
+    def join() -> None:
+        intake.add_petition(db.session.get(Case, a_id), intake.PetitionData(
+            channel="walk_in", received_on=date(2026, 11, 28), content="Thư sau",
+            petitioners=_people("Vũ Thị Giang")), db.session.get(User, clerk_id), NOW, TODAY)
+
+    def receive() -> int:
+        return intake.receive(_new_case(loc, _people("Đỗ Văn Dũng", "Ngô Thị Em"),
+                                        date(2026, 11, 27)),
+                              db.session.get(User, clerk_id), NOW, TODAY).case_id
+
+    results, failures = run_threads(app, [_named("join", join), _named("intake", receive)])
+    assert held.is_set()
+    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
+    db.session.expire_all()
+    a, b = db.session.get(Case, a_id), db.session.get(Case, results[1])
+    assert len(a.petitions) == 2
+    assert a.flag_mass and b.flag_mass and a.cluster_id == b.cluster_id
+    _chains_whole(a_id, b.id)
+
