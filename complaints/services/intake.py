@@ -907,7 +907,9 @@ def _write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     # (QA round 72); the anonymisation locks the same row before it checks.
     on_file = sorted({person.id for person, _rep in people if person.id is not None})
     if on_file:
-        # Their cases before them: the mass check below may write the older ones.
+        # The matter, then their cases, then them: the mass check below may write the
+        # older ones, and takes the matter (QA round 80; matter_group then asks nothing).
+        escalation_patterns.lock_matters((locality_code, refs.field.id))
         lock_signed_cases(on_file)
         pt = Petitioner.__table__.c
         kept = connection.execute(update(Petitioner.__table__)

@@ -115,3 +115,36 @@ def test_a_letter_joined_to_a_case_while_a_new_case_makes_its_matter_mass(
     assert a.flag_mass and b.flag_mass and a.cluster_id == b.cluster_id
     _chains_whole(a_id, b.id)
 
+
+PERSON = intake.PetitionerData(full_name="Lê Văn An", id_number="031278000001")
+
+
+def test_a_known_persons_new_case_while_a_letter_joins_her_older_one(
+        world, make_locality, app, monkeypatch):
+    """Her case A. Her new letter on the same matter locks her cases (A) before her row
+    (QA round 78), then reads the matter; a letter joined to A meanwhile holds the matter
+    and waits for A: a deadlock, unless her intake takes the matter before her cases."""
+    loc = make_locality("31080")
+    a = intake.receive_case(_new_case(loc, [PERSON, *_people("Trần Thị Bình")],
+                                      date(2026, 11, 25)), world.reception, NOW, TODAY)[0]
+    db.session.commit()
+    a_id, clerk_id = a.id, world.reception.id
+    held = _matter_after(monkeypatch, first="join", second="intake")
+
+    def join() -> None:
+        intake.add_petition(db.session.get(Case, a_id), intake.PetitionData(
+            channel="walk_in", received_on=date(2026, 11, 28), content="Thư sau",
+            petitioners=_people("Vũ Thị Giang")), db.session.get(User, clerk_id), NOW, TODAY)
+
+    def receive() -> int:
+        return intake.receive(_new_case(loc, [PERSON], date(2026, 11, 27)),
+                              db.session.get(User, clerk_id), NOW, TODAY).case_id
+
+    results, failures = run_threads(app, [_named("join", join), _named("intake", receive)])
+    assert held.is_set()
+    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
+    db.session.expire_all()
+    a, b = db.session.get(Case, a_id), db.session.get(Case, results[1])
+    assert len(a.petitions) == 2
+    assert b.petitions[0].signers[0].petitioner_id == a.petitions[0].signers[0].petitioner_id
+    _chains_whole(a_id, b.id)
