@@ -149,8 +149,13 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData | dict[str, 
 
     # Every case the person signs is locked, in id order, before anything is read: each may
     # get an event, and two desks correcting her through two of them locked them in
-    # opposite orders (a deadlock on PostgreSQL: QA round 49).
-    for case_id in sorted({case.id, *(c.id for c in _cases_signed(petitioner_id))}):
+    # opposite orders (a deadlock on PostgreSQL: QA round 49). The matters of those still
+    # open before them: the mass check runs on each, and an intake holding its matter
+    # may be writing it (QA round 80).
+    cases = {case, *_cases_signed(petitioner_id)}
+    escalation_patterns.lock_matters(*(escalation_patterns.matter_of(c) for c in cases
+                                       if c.status not in FINAL_STATUSES))
+    for case_id in sorted(c.id for c in cases):
         audit.lock_case(case_id)
     _hold(case)
     signatures = [s for p in case.petitions for s in p.signers
@@ -341,6 +346,12 @@ def correct_particulars(case: Case, field_code: str | None, locality_code: str |
     showed; someone else's correction since is refused, not written over."""
     from complaints.services import escalation, escalation_patterns
 
+    # The matter it leaves and the one it joins, before the case: the mass checks below
+    # run on both, and an intake holding either may be writing it (QA round 80).
+    field_ref = references.field(field_code.strip()) if field_code else None
+    escalation_patterns.lock_matters(escalation_patterns.matter_of(case), (
+        (locality_code or "").strip() or case.locality_code,
+        field_ref.id if field_ref is not None else case.field_id))
     _hold(case)
     if not can_add_petition(actor, case):
         raise NotAllowed(N_("Chỉ bộ phận đã tiếp nhận đơn được sửa thông tin hồ sơ."))

@@ -312,6 +312,7 @@ def lock_matters(*matters: Matter) -> None:
 
 
 def matter_of(case: Case) -> Matter:
+    """The matter a case's mass check settles (`lock_matters`)."""
     return case.locality_code, case.field_id
 
 

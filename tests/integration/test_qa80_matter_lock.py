@@ -6,8 +6,10 @@ not yet flagged, each row-locked. A letter joined to an existing case locked tha
 first and the matter second; an intake of a new case on the same matter from new people
 takes the matter, then writes the existing case when the matter becomes mass: the one
 waited for the other's advisory lock, the other for the one's row lock, and PostgreSQL
-broke the deadlock by failing one request (a 500, its letter lost). Every path that runs
-the mass check while it holds case rows now takes the matter's lock first.
+broke the deadlock by failing one request (a 500, its letter lost). The same held for every
+path that runs the mass check while it holds case rows: a letter joined, the intake of a
+person on file (her cases locked first), a correction of a person or of a case's
+particulars, a withdrawal. Each now takes the matter's lock first.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 
 from complaints.extensions import db
 from complaints.models import Case, User
-from complaints.services import audit, escalation_patterns, intake
+from complaints.services import audit, corrections, escalation_patterns, intake
 from tests.conftest import IS_POSTGRES, NOW, TODAY
 from tests.integration.qa72_helpers import run_threads
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
@@ -148,3 +150,54 @@ def test_a_known_persons_new_case_while_a_letter_joins_her_older_one(
     assert len(a.petitions) == 2
     assert b.petitions[0].signers[0].petitioner_id == a.petitions[0].signers[0].petitioner_id
     _chains_whole(a_id, b.id)
+
+
+def _three_people_case(world, loc) -> Case:
+    case = intake.receive_case(_new_case(loc, [PERSON, *_people("Trần Thị Bình",
+                                                                "Phạm Văn Cường")],
+                                         date(2026, 11, 25)), world.reception, NOW, TODAY)[0]
+    db.session.commit()
+    assert not case.flag_mass
+    return case
+
+
+def _making_mass(loc, clerk_id: int):
+    """An intake of two more people: five on the matter, which writes the first case."""
+    def receive() -> int:
+        return intake.receive(_new_case(loc, _people("Đỗ Văn Dũng", "Ngô Thị Em"),
+                                        date(2026, 11, 27)),
+                              db.session.get(User, clerk_id), NOW, TODAY).case_id
+    return _named("intake", receive)
+
+
+@pytest.mark.parametrize("what", ["person", "particulars"])
+def test_a_correction_while_a_new_case_makes_its_matter_mass(
+        world, make_locality, app, monkeypatch, what):
+    """A correction of a signer, or of the case's subject, holds the case, then runs the
+    mass check on it (QA round 39; the matter it joins), which asks for the matter; the
+    intake holding it writes the case: a deadlock, unless the correction takes the matter
+    first."""
+    loc = make_locality("31080")
+    a = _three_people_case(world, loc)
+    a_id, clerk_id = a.id, world.reception.id
+    person_id = a.petitions[0].signers[0].petitioner_id
+    held = _matter_after(monkeypatch, first="intake", second="correct")
+
+    def correct() -> None:
+        case, clerk = db.session.get(Case, a_id), db.session.get(User, clerk_id)
+        if what == "person":
+            corrections.correct_person(case, person_id, {"phone": "0987654321"},
+                                       "Công dân báo số mới", clerk, NOW, TODAY)
+        else:
+            corrections.correct_particulars(case, None, None, SUBJECT + " (đoạn qua chợ)",
+                                            "Gõ thiếu", clerk, NOW, TODAY)
+
+    results, failures = run_threads(app, [_named("correct", correct),
+                                           _making_mass(loc, clerk_id)])
+    assert held.is_set()
+    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
+    db.session.expire_all()
+    a, b = db.session.get(Case, a_id), db.session.get(Case, results[1])
+    assert a.flag_mass and b.flag_mass and a.cluster_id == b.cluster_id
+    _chains_whole(a_id, b.id)
+
