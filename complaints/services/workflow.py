@@ -26,6 +26,7 @@ from complaints.services import (
     deadlines,
     enforcement,
     escalation,
+    escalation_patterns,
     intake,
     notifications,
     withdrawal_notify,
@@ -748,6 +749,9 @@ def withdraw(case: Case, reason: str, actor, now, today, decided_on=None,
              petitioner_ids: list[int] | None = None) -> Case:
     """Record the withdrawal (rút đơn) of the petitioners named (without names: the only
     one who remains); the case ends, its clocks stopped, only when nobody remains."""
+    # The matter before the case: the mass check below asks for it, and a request holding
+    # it (an intake, another withdrawal) may be writing this case (QA round 80).
+    escalation_patterns.lock_matters(escalation_patterns.matter_of(case))
     hold(case)
     reason = check_reason("withdraw", reason)
     new_status = _transition(case, "withdraw", actor)

@@ -21,7 +21,7 @@ import pytest
 
 from complaints.extensions import db
 from complaints.models import Case, User
-from complaints.services import audit, corrections, escalation_patterns, intake
+from complaints.services import audit, corrections, escalation_patterns, intake, workflow
 from tests.conftest import IS_POSTGRES, NOW, TODAY
 from tests.integration.qa72_helpers import run_threads
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
@@ -201,3 +201,38 @@ def test_a_correction_while_a_new_case_makes_its_matter_mass(
     assert a.flag_mass and b.flag_mass and a.cluster_id == b.cluster_id
     _chains_whole(a_id, b.id)
 
+
+def test_two_withdrawals_from_one_mass_matter(world, make_locality, app, monkeypatch):
+    """Cases A (three people) and X (two) make a mass matter. One person withdraws from
+    each at once: each withdrawal holds its case, then rechecks the matter; the one that
+    gets the matter first finds four people and clears the other case's flag, which the
+    other holds while it waits for the matter: a deadlock, unless each takes the matter
+    before its case."""
+    loc = make_locality("31080")
+    a = _three_people_case(world, loc)
+    x = receive_matter(world, loc, SUBJECT, ["Đỗ Văn Dũng", "Ngô Thị Em"], date(2026, 11, 26))
+    db.session.commit()
+    db.session.expire_all()
+    a, x = db.session.get(Case, a.id), db.session.get(Case, x.id)
+    assert a.flag_mass and x.flag_mass
+    ids = {c.id: [s.petitioner_id for s in c.petitions[0].signers][-1] for c in (a, x)}
+    clerk_id = world.reception.id
+    held = _matter_after(monkeypatch, first="x", second="a")
+
+    def withdraw(case_id: int):
+        def run() -> None:
+            workflow.withdraw(db.session.get(Case, case_id), "Rút đơn",
+                              db.session.get(User, clerk_id), NOW, TODAY,
+                              decided_on=date(2026, 11, 30), petitioner_ids=[ids[case_id]])
+        return run
+
+    failures = run_threads(app, [_named("a", withdraw(a.id)), _named("x", withdraw(x.id))])[1]
+    assert held.is_set()
+    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
+    db.session.expire_all()
+    for case_id in ids:
+        case = db.session.get(Case, case_id)
+        assert not case.flag_mass
+        assert [s.petitioner_id for s in case.petitions[0].signers
+                if s.withdrawn_on is not None] == [ids[case_id]]
+    _chains_whole(*ids)
