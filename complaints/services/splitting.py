@@ -33,7 +33,14 @@ from complaints.domain.text import blank, fold, has_control
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Petition, PetitionSigner, User
 from complaints.permissions import can_add_petition, can_see_link
-from complaints.services import audit, corrections, intake, reception_sessions
+from complaints.services import (
+    audit,
+    corrections,
+    escalation_patterns,
+    intake,
+    reception_sessions,
+    references,
+)
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 DENUNCIATION = "denunciation"
@@ -179,6 +186,10 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
     # The cases its signers sign, in id order, and not this one alone: the part is written
     # with them locked (intake.write_case), and holding this one first, then an older one,
     # deadlocks with a correction of a signer, which takes them in id order (QA round 78).
+    # Before them the part's matter, whose mass check may write them: an intake holding it
+    # and writing one of them deadlocked with the split (QA round 80).
+    field = references.field(data.field_code)
+    escalation_patterns.lock_matters((case.locality_code, field.id if field else None))
     intake.lock_signed_cases(select(PetitionSigner.petitioner_id).join(
         Petition, Petition.id == PetitionSigner.petition_id).where(Petition.case_id == case.id),
         case.id)

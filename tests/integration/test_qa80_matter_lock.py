@@ -9,7 +9,9 @@ waited for the other's advisory lock, the other for the one's row lock, and Post
 broke the deadlock by failing one request (a 500, its letter lost). The same held for every
 path that runs the mass check while it holds case rows: a letter joined, the intake of a
 person on file (her cases locked first), a correction of a person or of a case's
-particulars, a withdrawal. Each now takes the matter's lock first.
+particulars, a withdrawal, a split (its part written with the letter's signers' cases held), a
+reception session (a letter joined, then a case opened on another matter). Each now
+takes the matters' locks first, sorted.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ import pytest
 
 from complaints.extensions import db
 from complaints.models import Case, User
-from complaints.services import audit, corrections, escalation_patterns, intake, workflow
+from complaints.services import (
+    audit,
+    corrections,
+    escalation_patterns,
+    intake,
+    splitting,
+    workflow,
+)
 from tests.conftest import IS_POSTGRES, NOW, TODAY
 from tests.integration.qa72_helpers import run_threads
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
@@ -47,17 +56,20 @@ def _new_case(loc, people: list[intake.PetitionerData], on: date) -> intake.Case
                                                         petitioners=people))
 
 
-def _matter_after(monkeypatch, first: str, second: str):
+def _matter_after(monkeypatch, first: str, second: str, locality: str | None = None):
     """Patch the matter lock so that thread `second` asks for it only once thread `first`
     holds it, and `first` goes on only once `second` is about to ask (each wait ends after
     HELD seconds: with the fix, one of them waits for the other's commit meanwhile).
-    Returns the event set when `first` holds the matter."""
+    `locality`: the matter's, when the threads take others too. Returns the event set
+    when `first` holds the matter."""
     real = escalation_patterns._settle_one_at_a_time
     held, asking = threading.Event(), threading.Event()
     seen = threading.local()
 
     def settle(locality_code, field_id):
         name = threading.current_thread().name
+        if locality is not None and locality_code != locality:
+            return real(locality_code, field_id)
         if name == second and not getattr(seen, "done", False):
             seen.done = True
             asking.set()
@@ -236,3 +248,37 @@ def test_two_withdrawals_from_one_mass_matter(world, make_locality, app, monkeyp
         assert [s.petitioner_id for s in case.petitions[0].signers
                 if s.withdrawn_on is not None] == [ids[case_id]]
     _chains_whole(*ids)
+
+
+def test_a_split_while_a_new_case_makes_its_matter_mass(world, make_locality, app,
+                                                        monkeypatch):
+    """Her case A (three people) and her letter S. Splitting S locks her cases, A among
+    them (QA round 78), and S, then writes the part and reads its matter; an intake of two
+    more people holds the matter and writes A: a deadlock, unless the split takes the
+    part's matter first."""
+    loc = make_locality("31080")
+    a = _three_people_case(world, loc)
+    data = _new_case(loc, [PERSON], date(2026, 11, 26))
+    data.subject, data.content = "Khiếu nại bồi thường đất", (
+        "Khiếu nại mức bồi thường đất. Khiếu nại việc chậm cấp giấy chứng nhận.")
+    letter = intake.receive_case(data, world.reception, NOW, TODAY)[0]
+    db.session.commit()
+    a_id, letter_id, clerk_id = a.id, letter.id, world.reception.id
+    held = _matter_after(monkeypatch, first="intake", second="split")
+
+    def split() -> int:
+        return splitting.split_case(db.session.get(Case, letter_id), splitting.SplitData(
+            kind="complaint", field_code="land", subject="Khiếu nại cấp giấy chứng nhận",
+            content="Khiếu nại việc chậm cấp giấy chứng nhận.",
+            kept_content="Khiếu nại mức bồi thường đất."),
+            db.session.get(User, clerk_id), NOW, TODAY)[0].id
+
+    results, failures = run_threads(app, [_named("split", split),
+                                           _making_mass(loc, clerk_id)])
+    assert held.is_set()
+    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
+    db.session.expire_all()
+    a, b = db.session.get(Case, a_id), db.session.get(Case, results[1])
+    assert a.flag_mass and b.flag_mass
+    _chains_whole(a_id, letter_id, b.id, results[0])
+
