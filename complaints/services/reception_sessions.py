@@ -27,7 +27,7 @@ from complaints.permissions import (
     can_hold_unscheduled_reception,
     can_join_session_petition,
 )
-from complaints.services import audit, intake, workflow
+from complaints.services import audit, escalation_patterns, intake, references, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 COUNTS = ("turns", "people", "matters_first", "matters_repeated", "delegations",
@@ -240,6 +240,14 @@ def joined_case(row: JoinedPetition, actor: User) -> Case | None:
     return case
 
 
+def _matter(row: intake.CaseData | JoinedPetition, actor: User) -> escalation_patterns.Matter:
+    """The matter a session's letter is checked on: its case's, or the one typed."""
+    if isinstance(row, JoinedPetition):
+        return escalation_patterns.matter_of(joined_case(row, actor))
+    field = references.field(row.field_code)
+    return row.locality_code or None, field.id if field else None
+
+
 def record_session_with_petitions(data: SessionData, actor: User, now: datetime, today: date
                                   ) -> tuple[ReceptionSession, list[tuple[Case, str]]]:
     """Record a session and open a case for each petition raised at it, all or nothing.
@@ -255,6 +263,10 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
     errors = _validate(data, actor, today)
     if errors:
         raise ValidationFailed(errors)
+    # Every matter its letters touch, sorted, before the first case: a letter joined locks
+    # its case, and a case opened after it on another matter would ask for that matter
+    # with the case held (a deadlock on PostgreSQL with an intake holding it: QA round 80).
+    escalation_patterns.lock_matters(*(_matter(row, actor) for row in data.petitions))
     counts = counts_with_petitions(data)
     session = ReceptionSession(
         agency_id=actor.agency_id, kind=data.kind, scheduled=data.scheduled,

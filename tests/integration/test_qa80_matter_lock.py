@@ -28,6 +28,7 @@ from complaints.services import (
     corrections,
     escalation_patterns,
     intake,
+    reception_sessions,
     splitting,
     workflow,
 )
@@ -282,3 +283,36 @@ def test_a_split_while_a_new_case_makes_its_matter_mass(world, make_locality, ap
     assert a.flag_mass and b.flag_mass
     _chains_whole(a_id, letter_id, b.id, results[0])
 
+
+def test_a_session_joining_a_case_and_opening_one_on_another_matter(
+        world, make_locality, app, monkeypatch):
+    """A session joins a letter to her case J (matter 1: J locked), then opens a case on
+    matter 2 and asks for it; meanwhile her new letter on matter 2 holds that matter and
+    locks her cases (J) before her row: a deadlock, unless the session takes both matters,
+    sorted, before any case."""
+    one, two = make_locality("31080"), make_locality("31081")
+    j = intake.receive_case(_new_case(one, [PERSON, *_people("Trần Thị Bình")],
+                                      date(2026, 11, 25)), world.reception, NOW, TODAY)[0]
+    db.session.commit()
+    j_id, code, clerk_id = j.id, j.tracking_code, world.reception.id
+    held = _matter_after(monkeypatch, first="intake", second="session", locality=two.code)
+
+    def record() -> None:
+        reception_sessions.record_session_with_petitions(reception_sessions.SessionData(
+            held_on=TODAY, kind="regular", counts={"turns": 2, "people": 2},
+            petitions=[reception_sessions.JoinedPetition(code, intake.PetitionData(
+                channel="walk_in", received_on=TODAY, petitioners=_people("Vũ Thị Giang"))),
+                _new_case(two, _people("Hoàng Văn Khải"), TODAY)]),
+            db.session.get(User, clerk_id), NOW, TODAY)
+
+    def receive() -> int:
+        return intake.receive(_new_case(two, [PERSON], date(2026, 11, 27)),
+                              db.session.get(User, clerk_id), NOW, TODAY).case_id
+
+    results, failures = run_threads(app, [_named("session", record),
+                                           _named("intake", receive)])
+    assert held.is_set()
+    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
+    db.session.expire_all()
+    assert len(db.session.get(Case, j_id).petitions) == 2
+    _chains_whole(j_id, results[1])
