@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -242,9 +243,9 @@ def _id_numbers(petitioners: list[PetitionerData]) -> list[str]:
     return [n for n in (_number(p.id_number) for p in petitioners) if n]
 
 
-def lock_signed_cases(people, case_id: int | None = None) -> None:
+def lock_signed_cases(people, case_ids: Iterable[int] = ()) -> None:
     """Lock the cases these people sign (`people`: petitioner ids, or a SELECT of them),
-    and `case_id`, in id order, before the people are locked: cases before people, the
+    and `case_ids`, in id order, before the people are locked: cases before people, the
     order a correction of a person takes them in (corrections.correct_person). The checks
     after a letter write the person's older cases of the matter when it becomes mass,
     final ones too; taken after the person, a correction through one of them deadlocked
@@ -256,9 +257,22 @@ def lock_signed_cases(people, case_id: int | None = None) -> None:
               .join(PetitionSigner, PetitionSigner.petition_id == Petition.id)
               .where(PetitionSigner.petitioner_id.in_(people)))
     c = Case.__table__.c
-    which = c.id.in_(signed) if case_id is None else or_(c.id == case_id, c.id.in_(signed))
+    case_ids = sorted(set(case_ids))
+    which = or_(c.id.in_(case_ids), c.id.in_(signed)) if case_ids else c.id.in_(signed)
     db.session.execute(select(c.id).where(which).order_by(c.id)
                        .with_for_update(key_share=True, of=Case.__table__)).all()
+
+
+def lock_letters_cases(petitions: Iterable[PetitionData], case_ids: Iterable[int] = ()
+                       ) -> None:
+    """For one transaction writing several letters (a reception session): every case their
+    people on file sign, and `case_ids`, in one sorted pass before the first letter. Each
+    letter locks its own people's cases in order, but the second letter's came after the
+    first's cases and people were held, and a correction of its person deadlocked with the
+    session on PostgreSQL (QA round 81); the letters' own calls then find them held."""
+    numbers = sorted({n for petition in petitions for n in _id_numbers(petition.petitioners)})
+    pt = Petitioner.__table__.c
+    lock_signed_cases(select(pt.id).where(pt.id_number.in_(numbers)), case_ids)
 
 
 def _signing_people(petitioners: list[PetitionerData], locality_code: str | None,
@@ -426,7 +440,7 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
         # a person takes them in (QA rounds 75 and 78: the other order deadlocked with it
         # on PostgreSQL).
         pt = Petitioner.__table__.c
-        lock_signed_cases(select(pt.id).where(pt.id_number.in_(numbers)), case.id)
+        lock_signed_cases(select(pt.id).where(pt.id_number.in_(numbers)), [case.id])
         db.session.execute(update(Petitioner.__table__).where(pt.id_number.in_(numbers))
                            .values(id=pt.id))
     known = _matches(data.petitioners, _known_people(data.petitioners), actor)

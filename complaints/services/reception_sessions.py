@@ -267,6 +267,13 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
     # its case, and a case opened after it on another matter would ask for that matter
     # with the case held (a deadlock on PostgreSQL with an intake holding it: QA round 80).
     escalation_patterns.lock_matters(*(_matter(row, actor) for row in data.petitions))
+    # Then every case the letters' people on file sign, the cases joined and the one the
+    # session was held about, in one sorted pass (QA round 81: row by row, the second
+    # row's cases came after the first row's person, and deadlocked with a correction).
+    intake.lock_letters_cases(
+        [row.petition for row in data.petitions],
+        [joined_case(row, actor).id for row in data.petitions
+         if isinstance(row, JoinedPetition)] + ([data.case_id] if data.case_id else []))
     counts = counts_with_petitions(data)
     session = ReceptionSession(
         agency_id=actor.agency_id, kind=data.kind, scheduled=data.scheduled,

@@ -192,7 +192,7 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
     escalation_patterns.lock_matters((case.locality_code, field.id if field else None))
     intake.lock_signed_cases(select(PetitionSigner.petitioner_id).join(
         Petition, Petition.id == PetitionSigner.petition_id).where(Petition.case_id == case.id),
-        case.id)
+        [case.id])
     hold(case)  # two desks splitting at once, or a split beside a routing, take turns
     _refusals(case, data, actor)
     letter = letter_of(case)
