@@ -460,7 +460,8 @@ def _extension_notes(case: Case, form) -> dict:
     return {"due_from": row.due_on,
             "due_to": deadlines.extended_due(case, "resolution", form.days.data,
                                              variant=complexity),
-            "unit": _("ngày làm việc") if rule.extension_unit == "working" else _("ngày")}
+            # The template words the days with ngettext ("1 working day", QA round 82).
+            "working": rule.extension_unit == "working"}
 
 
 def _source(source: str) -> str:

@@ -304,7 +304,7 @@ def extend_handling(code: str):
             return render_template(
                 "reception/confirm_extend_handling.html", case=case, form=form,
                 due_on=deadlines.extended_due(case, "handling", form.days.data),
-                unit=_("ngày làm việc") if rule.extension_unit == "working" else _("ngày"))
+                working=rule.extension_unit == "working")
         workflow.extend_handling(case, form.days.data, form.reason.data, actor, now, today,
                                  decided_on=form.decided_on.data)
     except ValidationFailed as exc:
