@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from complaints.domain import appeal, contacts, states
 from complaints.domain.catalog import KINDS
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
 from complaints.domain.escalation import open_superior
-from complaints.domain.messages import CONTROL_CHARACTERS, N_
+from complaints.domain.messages import CONTROL_CHARACTERS, N_, Named
 from complaints.domain.policies import SOURCES, source_in_english
 from complaints.domain.text import blank, digits, has_control
 from complaints.extensions import db
@@ -558,6 +558,7 @@ def record_feedback(case: Case, rating_result: int, rating_service: int,
 # The two grounds of a second complaint (domain/appeal.py): the window runs from the
 # decision, or from the day the first round's resolution deadline expired.
 DECISION, UNANSWERED = appeal.DECISION, appeal.UNANSWERED
+GROUNDS = (DECISION, UNANSWERED)  # what a page offering the second complaint was shown for
 
 
 @dataclass
@@ -691,17 +692,54 @@ def _still_standing(case: Case) -> list[intake.PetitionerData]:
 
 
 def second_complaint_refusal(case: Case, today: date) -> str:
-    """Why a second complaint is not offered (second_complaint_offered is None): the
-    window's end when it has passed, which a page shown the day before still offered."""
+    """Why a second complaint is not offered (second_complaint_offered is None), with its
+    date: a page shown earlier may still offer it (the window ended at midnight, the
+    resolution was suspended or the complaint withdrawn since, a resumption or extension
+    moved the first round's deadline later; QA rounds 76, 82)."""
     window = appeal_window(case)
-    if window is not None and today > window.last_day:
+    if window is None:
+        return _no_ground_refusal(case)
+    source = window.source
+    if today > window.last_day:
         date_text = f"{window.last_day:%d/%m/%Y}"
         if window.ground == UNANSWERED:
             return N_("Thời hạn khiếu nại lần hai, tính từ ngày hết thời hạn giải quyết lần "
-                      "đầu, đã hết ngày %(date)s (%(source)s).", date=date_text,
-                      source=window.source)
+                      "đầu, đã hết ngày %(date)s (%(source)s).", date=date_text, source=source)
         return N_("Thời hạn khiếu nại lần hai, tính từ ngày ra quyết định, đã hết ngày "
-                  "%(date)s (%(source)s).", date=date_text, source=window.source)
+                  "%(date)s (%(source)s).", date=date_text, source=source)
+    if not window.open_on(today) and window.first_due is not None:
+        return N_("Thời hạn giải quyết khiếu nại lần đầu nay kéo dài đến hết ngày %(due)s, "
+                  "nên khiếu nại chưa quá hạn. Nếu đến hết ngày đó khiếu nại chưa được giải "
+                  "quyết, bạn có quyền khiếu nại lần hai từ ngày %(start)s đến hết ngày "
+                  "%(date)s (%(source)s).", due=f"{window.first_due:%d/%m/%Y}",
+                  start=f"{window.first_due + timedelta(days=1):%d/%m/%Y}",
+                  date=f"{window.last_day:%d/%m/%Y}", source=source)
+    if window.next_agency is None and case.agency is not None:
+        return N_("Hệ thống chưa có cơ quan cấp trên trực tiếp của %(agency)s để nhận khiếu "
+                  "nại lần hai trực tuyến. Bạn vẫn có thể gửi đơn khiếu nại lần hai bằng văn "
+                  "bản đến cơ quan cấp trên trước hết ngày %(date)s (%(source)s).",
+                  agency=Named(case.agency.name, case.agency.name_en),
+                  date=f"{window.last_day:%d/%m/%Y}", source=source)
+    return N_("Không thể khiếu nại lần hai cho hồ sơ này.")
+
+
+def _no_ground_refusal(case: Case) -> str:
+    """Why a first-round complaint gives no ground for a second one (appeal.ground)."""
+    if case.kind != "complaint" or (case.complaint_round or 1) != 1:
+        return N_("Không thể khiếu nại lần hai cho hồ sơ này.")
+    if case.status == states.SUSPENDED and case.suspended_on is not None:
+        # Its clock stands still: the first round is not late (domain/appeal.py).
+        return N_("Việc giải quyết khiếu nại lần đầu đang tạm đình chỉ từ ngày %(date)s: thời "
+                  "hạn giải quyết ngừng tính trong thời gian này, nên khiếu nại chưa quá hạn "
+                  "và chưa thể khiếu nại lần hai. Khi việc giải quyết được tiếp tục, trang "
+                  "này sẽ cho biết thời hạn mới.", date=f"{case.suspended_on:%d/%m/%Y}")
+    if case.status == states.WITHDRAWN and case.closed_on is not None:
+        return N_("Khiếu nại lần đầu đã được rút ngày %(date)s: không còn khiếu nại để giải "
+                  "quyết, nên không thể khiếu nại lần hai.", date=f"{case.closed_on:%d/%m/%Y}")
+    if case.outcome in appeal.NO_APPEAL_OUTCOMES and case.decision_on is not None:
+        return N_("Người khiếu nại đã rút khiếu nại sau khi được giải thích (ngày %(date)s): "
+                  "không có quyết định giải quyết để khiếu nại lần hai.",
+                  date=f"{case.decision_on:%d/%m/%Y}")
     return N_("Không thể khiếu nại lần hai cho hồ sơ này.")
 
 

@@ -1,16 +1,35 @@
-"""QA round 82: D3 (an extension's confirmation words "1 working day" in English)."""
+"""QA round 82: D1 (a second complaint refused for a reason other than the window's end
+says why, and keeps the text under the label it was typed under) and D3 (an extension's
+confirmation words "1 working day" in English)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import lxml.html
 import pytest
+from sqlalchemy import select
 
+from complaints import clock
 from complaints.extensions import db
+from complaints.models import Agency, Case, User
+from complaints.services import public, workflow
 from tests.integration.test_handling_extension import RECEIVED
 from tests.integration.test_handling_extension import _form as _handling_form
+from tests.integration.test_public_appeal import (  # noqa: F401  (fixtures)
+    WARD_EN,
+    WARD_VI,
+    _on,
+    decided,
+    unanswered,
+)
 from tests.integration.test_qa76_fixes import EXTENSION, accepted, world  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
+
+REASON = ("Đã quá hạn giải quyết mà chưa có quyết định; tôi đề nghị cấp trên xem xét lại "
+          "toàn bộ việc thu hồi đất của gia đình tôi.")
+SECOND = "/cong-dan/ho-so/khieu-nai-lan-hai"
 
 
 def _doc(response):
@@ -24,6 +43,145 @@ def _text(response, testid: str) -> str:
 
 def _page_text(response) -> str:
     return " ".join(_doc(response).text_content().split())
+
+
+def _label(response, field_id: str) -> str:
+    found = _doc(response).xpath(f'//label[@for="{field_id}"]')
+    return " ".join(found[0].text_content().split()) if found else ""
+
+
+def _kept(response, field_id: str = "reason") -> str | None:
+    """The text given back read-only in the textarea `field_id` (None: not there)."""
+    found = _doc(response).xpath(f'//textarea[@id="{field_id}"]')
+    if not found or found[0].get("readonly") is None:
+        return None
+    return found[0].text_content().strip()
+
+
+def _head(case: Case) -> User:
+    return db.session.scalar(select(User).where(User.agency_id == case.agency_id,
+                                                User.role == "agency_head"))
+
+
+def _shown_ground(client) -> str | None:
+    """The ground the case page's form carries (its hidden field; None: no such field)."""
+    form = _doc(client.get("/cong-dan/ho-so")).xpath('//form[@data-testid="appeal-form"]')
+    assert form, "the second complaint's form is not offered"
+    values = form[0].xpath('.//input[@name="ground"]/@value')
+    return values[0] if values else None
+
+
+def _sent(client, ground: str | None):
+    """Send the second complaint as its page was shown (with the ground it carried)."""
+    return client.post(SECOND, data={"reason": REASON, "confirm": "y",
+                                     **({"ground": ground} if ground else {})})
+
+
+def _no_second(case: Case) -> bool:
+    return db.session.scalar(select(Case.id).where(Case.parent_case_id == case.id)) is None
+
+
+# --- D1: why a second complaint is refused, by the label it was typed under ---------------
+
+def test_refused_after_a_late_recorded_suspension_says_since_when(client, unanswered,  # noqa: F811
+                                                                  monkeypatch):
+    """Offered the day after the first round's due date; the agency then records a
+    suspension decided on the due date: the refusal says the resolution is suspended since
+    then, and the text keeps the page's label (no decision to disagree with)."""
+    case, due = unanswered
+    _on(monkeypatch, due + timedelta(days=1))
+    ground = _shown_ground(client)
+    workflow.suspend(case, "Chờ kết quả giám định", _head(case), clock.now(), clock.today(),
+                     decided_on=due)
+    db.session.commit()
+    sent = _sent(client, ground)
+    assert sent.status_code == 422 and _no_second(case)
+    summary = _text(sent, "error-summary")
+    assert f"tạm đình chỉ từ ngày {due:%d/%m/%Y}" in summary, summary
+    assert "Không thể khiếu nại lần hai cho hồ sơ này." not in summary
+    assert "không đồng ý với quyết định" not in summary, summary
+    assert _label(sent, "reason") == "Nội dung khiếu nại lần hai"
+    assert _kept(sent) == REASON
+    # In English too, with the date.
+    client.get("/lang/en")
+    sent = _sent(client, ground)
+    summary = _text(sent, "error-summary")
+    assert "suspended" in summary and f"since {due:%d/%m/%Y}" in summary, summary
+    assert "Việc giải quyết" not in summary, summary
+
+
+def test_refused_before_a_moved_deadline_says_from_when(client, unanswered, monkeypatch):  # noqa: F811
+    """Offered the day after the due date; a suspension then resumed (entered late) moves
+    the first round's deadline later: the refusal gives the new deadline and the day the
+    second complaint may be sent from."""
+    case, due = unanswered
+    _on(monkeypatch, due + timedelta(days=1))
+    ground = _shown_ground(client)
+    head = _head(case)
+    workflow.suspend(case, "Chờ giám định", head, clock.now(), clock.today(),
+                     decided_on=due - timedelta(days=10))
+    workflow.resume(case, head, clock.now(), clock.today(), decided_on=due)
+    db.session.commit()
+    window = public.appeal_window(case)
+    assert window.first_due > due
+    sent = _sent(client, ground)
+    assert sent.status_code == 422 and _no_second(case)
+    summary = _text(sent, "error-summary")
+    assert f"đến hết ngày {window.first_due:%d/%m/%Y}" in summary, summary
+    opens = window.first_due + timedelta(days=1)
+    assert f"từ ngày {opens:%d/%m/%Y} đến hết ngày {window.last_day:%d/%m/%Y}" in summary, \
+        summary
+    assert _kept(sent) == REASON
+
+
+def test_refused_when_no_agency_above_is_left_names_the_resolver(client, decided):  # noqa: F811
+    """Offered on a decision; the city above the ward is closed in the system before the
+    form is sent: the refusal says so, names the resolver, and the paper way with its
+    date; the text keeps the decision's label, the ground its page was shown with."""
+    case = decided()
+    ground = _shown_ground(client)
+    assert ground == public.DECISION  # the page carries the ground it offers the form on
+    db.session.scalar(select(Agency).where(Agency.code == "UBND-HP")).active = False
+    db.session.commit()
+    sent = _sent(client, ground)
+    assert sent.status_code == 422 and _no_second(case)
+    summary = _text(sent, "error-summary")
+    last_day = public.appeal_window(case).last_day
+    assert WARD_VI in summary and f"trước hết ngày {last_day:%d/%m/%Y}" in summary, summary
+    assert _label(sent, "reason") == "Lý do bạn không đồng ý với quyết định giải quyết lần đầu"
+    client.get("/lang/en")
+    sent = _sent(client, ground)
+    summary = _text(sent, "error-summary").replace("&#39;", "'")
+    assert WARD_EN in summary and WARD_VI not in summary, summary
+
+
+def test_refused_after_the_complaint_was_withdrawn_says_when(client, unanswered,  # noqa: F811
+                                                             monkeypatch):
+    case, due = unanswered
+    _on(monkeypatch, due + timedelta(days=1))
+    ground = _shown_ground(client)
+    workflow.withdraw(case, "Người khiếu nại rút đơn", _head(case), clock.now(),
+                      clock.today(), decided_on=clock.today())
+    db.session.commit()
+    sent = _sent(client, ground)
+    assert sent.status_code == 422 and _no_second(case)
+    summary = _text(sent, "error-summary")
+    assert f"đã được rút ngày {clock.today():%d/%m/%Y}" in summary, summary
+    assert _kept(sent) == REASON
+
+
+@pytest.mark.parametrize("ground", [None, "bogus"])
+def test_an_unknown_ground_is_labelled_neutrally(client, decided, monkeypatch, ground):  # noqa: F811
+    """A refused form that carries no known ground (a page from before the field, a
+    tampered one) keeps the text under the neutral label, not the decision's."""
+    decided()
+    monkeypatch.setattr(clock, "today", lambda: public.appeal_window(
+        db.session.scalar(select(Case))).last_day + timedelta(days=1))
+    data = {"reason": REASON, "confirm": "y", **({"ground": ground} if ground else {})}
+    sent = client.post(SECOND, data=data)
+    assert sent.status_code == 422
+    assert _label(sent, "reason") == "Nội dung khiếu nại lần hai"
+    assert _kept(sent) == REASON
 
 
 # --- D3: "1 working day" ------------------------------------------------------------------

@@ -81,12 +81,25 @@ class SecondComplaintForm(Form):
     confirm = BooleanField(_l("Tôi xác nhận gửi đơn khiếu nại lần hai"),
                            validators=[DataRequired(_l("Đánh dấu để xác nhận."))])
 
+    # The ground the page offered the form on (public.GROUNDS): a form refused after the
+    # page was shown keeps the text under the label it was typed under (QA round 82).
+    ground = HiddenField()
+
+    def shown_ground(self) -> str | None:
+        """The ground the page was shown with, when the browser sent a known one."""
+        return self.ground.data if self.ground.data in public.GROUNDS else None
+
     def for_ground(self, ground: str | None) -> "SecondComplaintForm":
         """Word the reason for the second complaint's ground: with no first decision
-        there is nothing to disagree with (public.UNANSWERED)."""
-        if ground == public.UNANSWERED:
-            self.reason.label.text = _l("Nội dung khiếu nại lần hai")
-            # A new list: the class's validators are shared by every instance.
-            self.reason.validators = [DataRequired(_l("Nêu nội dung khiếu nại lần hai.")),
-                                      Length(max=public.CONTENT_MAX)]
+        (public.UNANSWERED), or none known, there is nothing to disagree with."""
+        self.ground.data = ground or ""
+        if ground == public.DECISION:
+            label, required = (_l("Lý do bạn không đồng ý với quyết định giải quyết lần đầu"),
+                               _l("Nêu lý do không đồng ý với quyết định."))
+        else:
+            label, required = (_l("Nội dung khiếu nại lần hai"),
+                               _l("Nêu nội dung khiếu nại lần hai."))
+        self.reason.label.text = label
+        # A new list: the class's validators are shared by every instance.
+        self.reason.validators = [DataRequired(required), Length(max=public.CONTENT_MAX)]
         return self

@@ -69,8 +69,7 @@ def too_many(exc):
         return _submission_paused()
     if request.endpoint == "public.second_complaint" and (found := _session_case()):
         # As the online form: the reason typed comes back, with the time to send it again.
-        window = public.appeal_window(found)
-        form = SecondComplaintForm().for_ground(window.ground if window else None)
+        form = _second_complaint_sent()
         logger.info("second complaint paused from %s", request.remote_addr)
         return _render_case(found, appeal_form=form, status=429, paused=_pause())
     hit = limiter.current_limit
@@ -406,12 +405,23 @@ def _render_case(case, feedback_form=None, appeal_form=None, status=200, paused=
         feedback_form=feedback_form or FeedbackForm(formdata=None),
         appeal=appeal,
         second=public.second_complaint_of(case),
-        appeal_form=(appeal_form or SecondComplaintForm(formdata=None)).for_ground(
-            window.ground if window else None),
+        appeal_form=_appeal_form(appeal_form, appeal),
         window=window,
         court_source=source_in(SOURCES["complaint_7"][0], _lang()),
         paused=paused,
     ), status
+
+
+def _appeal_form(form: SecondComplaintForm | None, appeal) -> SecondComplaintForm:
+    """The offered form worded by its ground; one refused keeps the ground it was sent on."""
+    form = form or SecondComplaintForm(formdata=None)
+    return form.for_ground(appeal.ground) if appeal is not None else form
+
+
+def _second_complaint_sent() -> SecondComplaintForm:
+    """The second complaint as sent, worded by the ground its page was shown with."""
+    form = SecondComplaintForm()
+    return form.for_ground(form.shown_ground())
 
 
 @bp.route("/ho-so")
@@ -484,13 +494,15 @@ def second_complaint():
     if already is not None:
         # A second tab or a double tap: say so rather than answer 422 with no message.
         return _second_complaint_filed(already)
-    window = public.appeal_window(found)
-    form = SecondComplaintForm().for_ground(window.ground if window else None)
-    if public.second_complaint_offered(found, clock.today()) is None:
-        # Offered when the page was shown, not now (the window ended at midnight): why, by
-        # the text typed, rather than what else to correct on a form that cannot be sent.
+    form = _second_complaint_sent()
+    offered = public.second_complaint_offered(found, clock.today())
+    if offered is None:
+        # Offered when the page was shown, not now (the window ended at midnight, the
+        # resolution was suspended): why, by the text typed, under the label it was typed
+        # under, rather than what else to correct on a form that cannot be sent.
         form.reason.errors = [translate(public.second_complaint_refusal(found, clock.today()))]
         return _render_case(found, appeal_form=form, status=422)
+    form.for_ground(offered.ground)
     if form.validate_on_submit():
         try:
             second, pin = public.open_second_complaint(
