@@ -1,5 +1,6 @@
 """QA round 82: D1 (a second complaint refused for a reason other than the window's end
-says why, and keeps the text under the label it was typed under) and D3 (an extension's
+says why, and keeps the text under the label it was typed under), D2 (a second complaint
+or a rating sent once the case's session is gone keeps the text) and D3 (an extension's
 confirmation words "1 working day" in English)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from complaints import clock
 from complaints.extensions import db
 from complaints.models import Agency, Case, User
-from complaints.services import public, workflow
+from complaints.services import intake, public, workflow
 from tests.integration.test_handling_extension import RECEIVED
 from tests.integration.test_handling_extension import _form as _handling_form
 from tests.integration.test_public_appeal import (  # noqa: F401  (fixtures)
@@ -182,6 +183,56 @@ def test_an_unknown_ground_is_labelled_neutrally(client, decided, monkeypatch, g
     assert sent.status_code == 422
     assert _label(sent, "reason") == "Nội dung khiếu nại lần hai"
     assert _kept(sent) == REASON
+
+
+# --- D2: sent once the case's session is gone ---------------------------------------------
+
+def test_a_second_complaint_sent_after_the_session_ended_keeps_the_text(client, decided):  # noqa: F811
+    case = decided()
+    ground = _shown_ground(client)
+    client.delete_cookie("session")  # the browser lost the case's session
+    sent = _sent(client, ground)
+    assert sent.status_code == 422 and _no_second(case)
+    summary = _text(sent, "error-summary")
+    assert "Đơn khiếu nại lần hai chưa được gửi" in summary, summary
+    assert "mã PIN" in summary, summary
+    assert _kept(sent) == REASON
+    assert _label(sent, "reason") == "Lý do bạn không đồng ý với quyết định giải quyết lần đầu"
+    # The look-up form on that page looks the case up (not a second complaint again).
+    doc = _doc(sent)
+    assert doc.xpath('//form[.//input[@name="secret"]]/@action') == ["/cong-dan/tra-cuu"]
+    client.get("/lang/en")
+    sent = client.post(SECOND, data={"reason": REASON, "confirm": "y"})
+    summary = _text(sent, "error-summary")
+    assert "not sent" in summary and "chưa được gửi" not in summary, summary
+
+
+def test_a_rating_sent_after_the_session_ended_keeps_the_comment(client, decided):  # noqa: F811
+    case = decided()
+    client.delete_cookie("session")
+    sent = client.post("/cong-dan/ho-so/danh-gia",
+                       data={"rating_result": "2", "rating_service": "3",
+                             "comment": "Cán bộ trả lời chậm"})
+    assert sent.status_code == 422 and public.feedback_of(case) is None
+    assert "Đánh giá chưa được gửi" in _text(sent, "error-summary")
+    assert _kept(sent, "comment") == "Cán bộ trả lời chậm"
+    # No comment typed: the message only.
+    sent = client.post("/cong-dan/ho-so/danh-gia",
+                       data={"rating_result": "2", "rating_service": "3"})
+    assert sent.status_code == 422 and _kept(sent, "comment") is None
+
+
+def test_a_pin_reissued_at_the_desk_still_closes_the_page(client, decided, make_user):  # noqa: F811
+    """Guard (passes before the fix too): the desk reissued the PIN (the receipt may be in
+    other hands), which closes the page on purpose: to the look-up page, as before."""
+    case = decided()
+    _shown_ground(client)
+    clerk = make_user("reception", agency=case.reception_agency)
+    intake.reissue_pin(case, "Mất giấy biên nhận", clerk, clock.now())
+    db.session.commit()
+    sent = _sent(client, None)
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/cong-dan/tra-cuu")
+    assert _no_second(case)
 
 
 # --- D3: "1 working day" ------------------------------------------------------------------

@@ -360,6 +360,9 @@ def lookup():
     return render_template("public/lookup.html", form=form, error=error)
 
 
+PIN_REISSUED = "complaints.pin_reissued"  # on the request: the case's page closed on purpose
+
+
 def _session_case():
     code = session.get(CASE_KEY)
     if not code:
@@ -367,6 +370,7 @@ def _session_case():
     case = public._find(code)
     if case is not None and session.get(PIN_TAG_KEY) != intake.pin_tag(case):
         case = None  # opened before the desk reissued the PIN: look it up again
+        request.environ[PIN_REISSUED] = True
     if case is None:
         session.pop(CASE_KEY, None)
     return case
@@ -376,6 +380,18 @@ def _withdrew(case) -> bool:
     people = session.get(OPENED_BY_KEY)
     return isinstance(people, list) and public.withdrew(
         case, [p for p in people if isinstance(p, int)])
+
+
+def _session_gone(message: str, kept):
+    """A form sent once the case's session is gone (the browser was closed, the cookie
+    cleared): the look-up page (422) says so and gives what was typed back, read-only, to
+    copy (QA round 82). Echoing the browser's own POST reveals nothing. A PIN reissued at
+    the desk closed the page on purpose (the receipt may be in other hands): the look-up
+    page, as before."""
+    if request.environ.get(PIN_REISSUED):
+        return redirect(url_for("public.lookup"))
+    return render_template("public/lookup.html", form=LookupForm(formdata=None), error=None,
+                           ended=message, kept=kept if (kept.data or "").strip() else None), 422
 
 
 def _not_theirs():
@@ -443,7 +459,9 @@ def rate():
     """Record the citizen's satisfaction with the result and the service (SIPAS)."""
     found = _session_case()
     if found is None:
-        return redirect(url_for("public.lookup"))
+        return _session_gone(_("Đánh giá chưa được gửi: phiên xem hồ sơ trên thiết bị này đã "
+                               "kết thúc (chẳng hạn trình duyệt đã được đóng hoặc cookie đã "
+                               "bị xóa)."), FeedbackForm().comment)
     if _withdrew(found):
         return _not_theirs()
     if public.feedback_of(found) is not None:
@@ -487,7 +505,9 @@ def second_complaint():
     """Open the linked second complaint at the next level up (khiếu nại lần hai)."""
     found = _session_case()
     if found is None:
-        return redirect(url_for("public.lookup"))
+        return _session_gone(_("Đơn khiếu nại lần hai chưa được gửi: phiên xem hồ sơ trên thiết "
+                               "bị này đã kết thúc (chẳng hạn trình duyệt đã được đóng hoặc "
+                               "cookie đã bị xóa)."), _second_complaint_sent().reason)
     if _withdrew(found):
         return _not_theirs()
     already = public.second_complaint_of(found)
