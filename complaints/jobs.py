@@ -62,15 +62,10 @@ def run_job(app: Flask, name: str, work: Callable[[], object]) -> object | None:
             _note(name, last_error=_describe(refused))
             return None
         try:
-            result = work()
-            db.session.commit()
-        except Exception as exc:  # a job must never kill the scheduler
-            db.session.rollback()
+            return _run_noted(name, work)
+        except Exception:  # a job must never kill the scheduler
             logger.exception("job %s failed", name)
-            _note(name, last_error=_describe(exc))
             return None
-        _note(name, last_success_at=clock.now(), last_error=None)
-        return result
 
 
 SWEEP = "sweep"  # the JobRun /health reads (web/health/checks.SWEEP_JOB)
@@ -81,6 +76,11 @@ def note_manual_run(name: str, work: Callable[[], object]) -> object:
     job's JobRun bookkeeping: a site that sweeps from cron, not `flask scheduler`, read
     "degraded" on /health for ever. Unlike run_job, the error is raised to the caller."""
     _note(name, last_started_at=clock.now())
+    return _run_noted(name, work)
+
+
+def _run_noted(name: str, work: Callable[[], object]) -> object:
+    """The work, committed, and its success or error noted on the job's JobRun."""
     try:
         result = work()
         db.session.commit()

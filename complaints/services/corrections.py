@@ -348,10 +348,9 @@ def correct_particulars(case: Case, field_code: str | None, locality_code: str |
 
     # The matter it leaves and the one it joins, before the case: the mass checks below
     # run on both, and an intake holding either may be writing it (QA round 80).
-    field_ref = references.field(field_code.strip()) if field_code else None
+    typed_locality, typed_field = escalation_patterns.matter_typed(locality_code, field_code)
     escalation_patterns.lock_matters(escalation_patterns.matter_of(case), (
-        (locality_code or "").strip() or case.locality_code,
-        field_ref.id if field_ref is not None else case.field_id))
+        typed_locality or case.locality_code, typed_field or case.field_id))
     _hold(case)
     if not can_add_petition(actor, case):
         raise NotAllowed(N_("Chỉ bộ phận đã tiếp nhận đơn được sửa thông tin hồ sơ."))

@@ -42,6 +42,7 @@ from complaints.services import (
     deadlines,
     notifications,
     pattern_rules,
+    references,
     scorecard_summary,
 )
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
@@ -314,6 +315,13 @@ def lock_matters(*matters: Matter) -> None:
 def matter_of(case: Case) -> Matter:
     """The matter a case's mass check settles (`lock_matters`)."""
     return case.locality_code, case.field_id
+
+
+def matter_typed(locality_code: str | None, field_code: str | None) -> Matter:
+    """The matter a locality and a field code as typed name (None where either is blank or
+    unknown: validation refuses it later, and `lock_matters` skips it)."""
+    field = references.field(field_code.strip()) if field_code else None
+    return (locality_code or "").strip() or None, field.id if field is not None else None
 
 
 # The matters this transaction holds the lock of; forgotten whenever a transaction or a

@@ -439,8 +439,8 @@ def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petitio
         # cases first, this one among them: cases before people, the order a correction of
         # a person takes them in (QA rounds 75 and 78: the other order deadlocked with it
         # on PostgreSQL).
+        lock_letters_cases([data], [case.id])
         pt = Petitioner.__table__.c
-        lock_signed_cases(select(pt.id).where(pt.id_number.in_(numbers)), [case.id])
         db.session.execute(update(Petitioner.__table__).where(pt.id_number.in_(numbers))
                            .values(id=pt.id))
     known = _matches(data.petitioners, _known_people(data.petitioners), actor)

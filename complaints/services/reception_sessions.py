@@ -27,7 +27,7 @@ from complaints.permissions import (
     can_hold_unscheduled_reception,
     can_join_session_petition,
 )
-from complaints.services import audit, escalation_patterns, intake, references, workflow
+from complaints.services import audit, escalation_patterns, intake, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 COUNTS = ("turns", "people", "matters_first", "matters_repeated", "delegations",
@@ -244,8 +244,7 @@ def _matter(row: intake.CaseData | JoinedPetition, actor: User) -> escalation_pa
     """The matter a session's letter is checked on: its case's, or the one typed."""
     if isinstance(row, JoinedPetition):
         return escalation_patterns.matter_of(joined_case(row, actor))
-    field = references.field(row.field_code)
-    return row.locality_code or None, field.id if field else None
+    return escalation_patterns.matter_typed(row.locality_code, row.field_code)
 
 
 def record_session_with_petitions(data: SessionData, actor: User, now: datetime, today: date

@@ -39,7 +39,6 @@ from complaints.services import (
     escalation_patterns,
     intake,
     reception_sessions,
-    references,
 )
 from complaints.services.errors import NotAllowed, ValidationFailed
 
@@ -188,8 +187,8 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
     # deadlocks with a correction of a signer, which takes them in id order (QA round 78).
     # Before them the part's matter, whose mass check may write them: an intake holding it
     # and writing one of them deadlocked with the split (QA round 80).
-    field = references.field(data.field_code)
-    escalation_patterns.lock_matters((case.locality_code, field.id if field else None))
+    escalation_patterns.lock_matters(
+        escalation_patterns.matter_typed(case.locality_code, data.field_code))
     intake.lock_signed_cases(select(PetitionSigner.petitioner_id).join(
         Petition, Petition.id == PetitionSigner.petition_id).where(Petition.case_id == case.id),
         [case.id])

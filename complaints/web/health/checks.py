@@ -8,12 +8,13 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from complaints import jobs
 from complaints.extensions import db
 from complaints.models import JobRun, Notification
 
 logger = logging.getLogger(__name__)
 
-SWEEP_JOB = "sweep"  # the name complaints.jobs.sweep and `flask escalate` record in JobRun
+SWEEP_JOB = jobs.SWEEP  # what complaints.jobs.sweep and `flask escalate` record in JobRun
 OUTBOX_JOB = "outbox"
 SEAL_JOB = "audit_seal"
 SEAL_STALE_SECONDS = 2 * 24 * 3600  # the seal runs daily: two days without one is a fault

@@ -409,7 +409,7 @@ def _render_case(case, feedback_form=None, appeal_form=None, status=200, paused=
     feedback = public.feedback_of(case)
     window = public.appeal_window(case)
     withdrew = _withdrew(case)
-    can_rate = case.status in public.RESOLVED_STATUSES and feedback is None and not withdrew
+    can_rate = public.rating_refusal(case) is None and feedback is None and not withdrew
     appeal = None if withdrew else public.second_complaint_offered(case, today)
     return render_template(
         "public/case.html", case=record, today=today, feedback=feedback, withdrew=withdrew,
