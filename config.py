@@ -16,7 +16,15 @@ SECRET_KEY_MIN = 32  # characters: what secrets.token_hex(16) gives at least
 def _secret_key() -> str:
     """Return SECRET_KEY from the environment, or one generated once into instance/."""
     if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+        key = os.environ["SECRET_KEY"]
+        if len(key) < SECRET_KEY_MIN:
+            # A short key signs sessions and the citizens' PIN hashes that an attacker
+            # with one cookie could guess offline; refuse it as the stored one is.
+            raise SystemExit(
+                f"SECRET_KEY is shorter than {SECRET_KEY_MIN} characters: set a random one "
+                "(python3 -c 'import secrets; print(secrets.token_hex(32))'), the same on "
+                "every app machine, or unset it to use instance/secret_key.")
+        return key
     path = INSTANCE_DIR / "secret_key"
     try:
         key = _stored_key(path)

@@ -39,7 +39,7 @@ import queries  # noqa: E402  (bench/queries.py: the database builder)
 def _env(path: Path, instance: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"DATABASE_URL": f"sqlite:///{path}", "INSTANCE_PATH": str(instance),
-                "SECRET_KEY": "bench-backup", "PYTHONPATH": str(ROOT)})
+                "SECRET_KEY": "bench-backup-" + "k" * 32, "PYTHONPATH": str(ROOT)})
     return env
 
 

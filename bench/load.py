@@ -85,7 +85,7 @@ def environment(database_url: str, instance: Path) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(instance),
         "UPLOAD_DIR": str(instance / "attachments"),
-        "SECRET_KEY": "bench-load-" + os.urandom(8).hex(),
+        "SECRET_KEY": "bench-load-" + os.urandom(16).hex(),
         "REQUIRE_2FA_ROLES": "",
         "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
         "SCHEDULER_SWEEP_MINUTES": "100000",

@@ -62,7 +62,7 @@ def _prepare(url: str, uploads: Path) -> None:
 def _environment(url: str, tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp), "UPLOAD_DIR": str(tmp / "up"),
-                "SECRET_KEY": "fault-kill-" + os.urandom(8).hex(), "REQUIRE_2FA_ROLES": "",
+                "SECRET_KEY": "fault-kill-" + os.urandom(16).hex(), "REQUIRE_2FA_ROLES": "",
                 "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
                 "SCHEDULER_SWEEP_MINUTES": "100000", "PYTHONPATH": str(ROOT)})
     return env

@@ -144,3 +144,27 @@ def test_an_instance_folder_that_cannot_be_written_stops_the_app_with_a_message(
     assert "Traceback" not in result.stderr, result.stderr
     assert "secret key cannot be read or created" in result.stderr
     assert "SECRET_KEY" in result.stderr and "INSTANCE_PATH" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["dev", "k" * 31])
+def test_a_short_secret_key_from_the_environment_stops_the_app_naming_it(tmp_path, key):
+    """A SECRET_KEY shorter than the stored key's minimum was used as given: sessions and
+    the citizens' PIN hashes signed with a guessable key. It stops the app, like a short
+    instance/secret_key, with the remedy; no key file is made meanwhile."""
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import config"], cwd=ROOT,
+        env=_env(SECRET_KEY=key, INSTANCE_PATH=str(tmp_path / "instance")),
+        capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "SECRET_KEY is shorter than 32 characters" in result.stderr
+    assert not (tmp_path / "instance" / "secret_key").exists()
+
+
+def test_a_secret_key_of_32_characters_from_the_environment_is_the_key(tmp_path):
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import config; print(config.Config.SECRET_KEY)"], cwd=ROOT,
+        env=_env(SECRET_KEY="k" * 32, INSTANCE_PATH=str(tmp_path / "instance")),
+        capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "k" * 32
