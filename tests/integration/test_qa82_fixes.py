@@ -190,7 +190,7 @@ def test_an_unknown_ground_is_labelled_neutrally(client, decided, monkeypatch, g
 def test_a_second_complaint_sent_after_the_session_ended_keeps_the_text(client, decided):  # noqa: F811
     case = decided()
     ground = _shown_ground(client)
-    client.delete_cookie("session")  # the browser lost the case's session
+    client.post("/cong-dan/ho-so/thoat")  # closed on this device, in another tab
     sent = _sent(client, ground)
     assert sent.status_code == 422 and _no_second(case)
     summary = _text(sent, "error-summary")
@@ -209,7 +209,7 @@ def test_a_second_complaint_sent_after_the_session_ended_keeps_the_text(client, 
 
 def test_a_rating_sent_after_the_session_ended_keeps_the_comment(client, decided):  # noqa: F811
     case = decided()
-    client.delete_cookie("session")
+    client.post("/cong-dan/ho-so/thoat")
     sent = client.post("/cong-dan/ho-so/danh-gia",
                        data={"rating_result": "2", "rating_service": "3",
                              "comment": "Cán bộ trả lời chậm"})

@@ -71,6 +71,8 @@ class FeedbackForm(Form):
         choices=RATING_CHOICES, validators=[DataRequired(_l("Chọn mức từ 1 đến 5."))])
     comment = TextAreaField(_l("Góp ý thêm (không bắt buộc)"),
                             validators=[Optional(), Length(max=public.COMMENT_MAX)])
+    # The case whose page the form was on: the session may hold another by now (QA 84).
+    tracking_code = HiddenField()
 
 
 class SecondComplaintForm(Form):
@@ -84,6 +86,8 @@ class SecondComplaintForm(Form):
     # The ground the page offered the form on (public.GROUNDS): a form refused after the
     # page was shown keeps the text under the label it was typed under (QA round 82).
     ground = HiddenField()
+    # The case whose page the form was on: the session may hold another by now (QA 84).
+    tracking_code = HiddenField()
 
     def shown_ground(self) -> str | None:
         """The ground the page was shown with, when the browser sent a known one."""

@@ -383,15 +383,36 @@ def _withdrew(case) -> bool:
 
 
 def _session_gone(message: str, kept):
-    """A form sent once the case's session is gone (the browser was closed, the cookie
-    cleared): the look-up page (422) says so and gives what was typed back, read-only, to
-    copy (QA round 82). Echoing the browser's own POST reveals nothing. A PIN reissued at
-    the desk closed the page on purpose (the receipt may be in other hands): the look-up
-    page, as before."""
+    """A form sent once this browser's session holds no case (it was closed on this device
+    in another tab): the look-up page (422) says so and gives what was typed back,
+    read-only, to copy (QA round 82). Echoing the browser's own POST reveals nothing, and
+    CSRF keeps other sites from posting it. A PIN reissued at the desk closed the page on
+    purpose (the receipt may be in other hands): the look-up page, as before. (A cookie
+    gone altogether takes the CSRF token with it: that 400 is csrf_error's.)"""
     if request.environ.get(PIN_REISSUED):
         return redirect(url_for("public.lookup"))
+    return _not_sent(message, kept)
+
+
+def _not_sent(message: str, kept):
+    """The look-up page (422) saying why a form was not sent, with its text read-only."""
     return render_template("public/lookup.html", form=LookupForm(formdata=None), error=None,
                            ended=message, kept=kept if (kept.data or "").strip() else None), 422
+
+
+def _typed_for_another(found, form, kept):
+    """A form sent from the page of a case other than the one this browser has open now (a
+    second case looked up in another tab): sent on, it would file one case's second
+    complaint or rating on the other (QA round 84). Refused on the look-up page, naming
+    both, with the text to copy. A form with no code (a page shown before this release) is
+    taken as the open case's."""
+    sent = (form.tracking_code.data or "").strip().upper()
+    if not sent or sent == found.tracking_code:
+        return None
+    return _not_sent(_("Chưa gửi: nội dung này được nhập trên trang của hồ sơ %(sent)s, "
+                       "nhưng thiết bị này nay đang mở hồ sơ %(open)s. Để không gửi nhầm "
+                       "hồ sơ, hãy tra cứu lại hồ sơ %(sent)s rồi gửi lại.",
+                       sent=sent[:40], open=found.tracking_code), kept)
 
 
 def _not_theirs():
@@ -459,15 +480,17 @@ def rate():
     """Record the citizen's satisfaction with the result and the service (SIPAS)."""
     found = _session_case()
     if found is None:
-        return _session_gone(_("Đánh giá chưa được gửi: phiên xem hồ sơ trên thiết bị này đã "
-                               "kết thúc (chẳng hạn trình duyệt đã được đóng hoặc cookie đã "
-                               "bị xóa)."), FeedbackForm().comment)
+        return _session_gone(_("Đánh giá chưa được gửi: hồ sơ đã được đóng trên thiết bị "
+                               "này (chẳng hạn ở một thẻ khác của trình duyệt)."),
+                             FeedbackForm().comment)
+    form = FeedbackForm()
+    if (other := _typed_for_another(found, form, form.comment)) is not None:
+        return other
     if _withdrew(found):
         return _not_theirs()
     if public.feedback_of(found) is not None:
         # A second tab or a double tap: say so rather than answer 422 with no message.
         return _already_rated()
-    form = FeedbackForm()
     refusal = public.rating_refusal(found)
     if refusal:  # no rating form on the page to put errors by: why, and the comment kept
         form.form_errors.append(translate(refusal))
@@ -505,16 +528,18 @@ def second_complaint():
     """Open the linked second complaint at the next level up (khiếu nại lần hai)."""
     found = _session_case()
     if found is None:
-        return _session_gone(_("Đơn khiếu nại lần hai chưa được gửi: phiên xem hồ sơ trên thiết "
-                               "bị này đã kết thúc (chẳng hạn trình duyệt đã được đóng hoặc "
-                               "cookie đã bị xóa)."), _second_complaint_sent().reason)
+        return _session_gone(_("Đơn khiếu nại lần hai chưa được gửi: hồ sơ đã được đóng trên "
+                               "thiết bị này (chẳng hạn ở một thẻ khác của trình duyệt)."),
+                             _second_complaint_sent().reason)
+    form = _second_complaint_sent()
+    if (other := _typed_for_another(found, form, form.reason)) is not None:
+        return other
     if _withdrew(found):
         return _not_theirs()
     already = public.second_complaint_of(found)
     if already is not None:
         # A second tab or a double tap: say so rather than answer 422 with no message.
         return _second_complaint_filed(already)
-    form = _second_complaint_sent()
     offered = public.second_complaint_offered(found, clock.today())
     if offered is None:
         # Offered when the page was shown, not now (the window ended at midnight, the
