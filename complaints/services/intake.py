@@ -13,7 +13,8 @@ from functools import cache
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy import Row, func, insert, or_, select, update
+from sqlalchemy import case as sa_case
 from sqlalchemy.exc import IntegrityError
 
 from complaints.domain import appeal, contacts, states
@@ -1015,7 +1016,11 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
     petition = _add_petition(case, data, actor)
     # The mass-petition check finds the case by its latest letter (a letter may be logged
     # after one received later).
-    case.last_petition_on = max(case.last_petition_on or case.received_on, data.received_on)
+    # In SQL, from the row as locked: the case was read before any lock, and two letters
+    # joined at once each wrote its own date over the other's (a later one lost).
+    latest = func.coalesce(Case.last_petition_on, Case.received_on)
+    case.last_petition_on = sa_case((latest < data.received_on, data.received_on),
+                                    else_=latest)
     petition.reception_session_id = reception_session_id
     petition.is_duplicate = True
     petition.history = history
