@@ -22,13 +22,12 @@ from complaints.extensions import db
 from complaints.models import Case, Petitioner, User
 from complaints.services import corrections, intake
 from tests.conftest import IS_POSTGRES, NOW, TODAY, config_for_tests
-from tests.integration.qa72_helpers import run_threads
+from tests.integration.qa72_helpers import PHONE, correcting, named, pause_at, run_threads
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 20
-HELD = 3  # seconds a request waits for another that a lock keeps out
 
 
 # --- 1: add_petition takes the petitioner before the case; correct_person the other way -----
@@ -51,35 +50,17 @@ def test_joining_a_letter_while_the_desk_corrects_its_signer_does_not_deadlock(
     person_id, case_id, clerk_id = person.id, case.id, clerk.id
     # The letter gives the new number too: in either order the person ends with it.
     typed = intake.PetitionerData(full_name=person.full_name, id_number=person.id_number,
-                                  phone="0987654321")
+                                  phone=PHONE)
     case_locked, person_locked = threading.Event(), threading.Event()
-    real_person_errors, real_matches = corrections._person_errors, intake._matches
-
-    def person_errors(*args, **kwargs):
-        # correct_person holds the case rows here and has not written the person yet.
-        case_locked.set()
-        # Unfixed, the letter takes her row now; fixed, it waits for the case this request
-        # holds, and this wait ends after HELD seconds.
-        person_locked.wait(timeout=HELD)
-        return real_person_errors(*args, **kwargs)
-
-    def matches(*args, **kwargs):
-        # _add_petition has run its UPDATE petitioners here and not touched the case yet.
-        if threading.current_thread().name == "join":
-            person_locked.set()
-        return real_matches(*args, **kwargs)
-
-    monkeypatch.setattr(corrections, "_person_errors", person_errors)
-    monkeypatch.setattr(intake, "_matches", matches)
-
-    def correct() -> None:
-        threading.current_thread().name = "correct"
-        corrections.correct_person(db.session.get(Case, case_id), person_id,
-                                   {"phone": "0987654321"}, "Công dân báo số mới",
-                                   db.session.get(User, clerk_id), NOW, TODAY)
+    # correct_person holds the case rows here and has not written the person yet. Unfixed,
+    # the letter takes her row meanwhile; fixed, it waits for the case this request holds,
+    # and this request's wait ends after HELD seconds.
+    pause_at(corrections, "_person_errors", signal=case_locked, wait_for=person_locked,
+             monkeypatch=monkeypatch)
+    # _add_petition has run its UPDATE petitioners here and not touched the case yet.
+    pause_at(intake, "_matches", thread="join", signal=person_locked, monkeypatch=monkeypatch)
 
     def join_letter() -> None:
-        threading.current_thread().name = "join"
         case_locked.wait(timeout=WAIT)
         intake.add_petition(
             db.session.get(Case, case_id),
@@ -87,11 +68,12 @@ def test_joining_a_letter_while_the_desk_corrects_its_signer_does_not_deadlock(
                                 content="Thư sau cùng nội dung"),
             db.session.get(User, clerk_id), NOW, TODAY)
 
-    failures = run_threads(app, [correct, join_letter])[1]
+    failures = run_threads(app, [correcting(case_id, person_id, clerk_id),
+                                 named("join", join_letter)])[1]
     assert person_locked.is_set()
     assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
     db.session.expire_all()
-    assert db.session.get(Petitioner, person_id).phone == "0987654321"
+    assert db.session.get(Petitioner, person_id).phone == PHONE
     assert len(db.session.get(Case, case_id).petitions) == 2
 
 

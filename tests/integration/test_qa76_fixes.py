@@ -15,6 +15,7 @@ from complaints.extensions import db
 from complaints.models import AuditEvent, Case
 from complaints.services import public, workflow
 from tests.conftest import NOW, TODAY
+from tests.integration.agency_world import world  # noqa: F401  (fixture)
 from tests.integration.test_public_appeal import decided  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # complaints.clock → NOW/TODAY
@@ -40,19 +41,10 @@ def _extended(case: Case) -> int:
 
 
 # --- D4: the resolution deadline's extension asks to confirm ------------------------------
+# `world` is agency_world's: its desk clerk and the SO-TNMT head are the ones used here.
 
 @pytest.fixture
-def world(make_agency, make_user):
-    province = make_agency(code="UBND-HP", level="province", name="UBND thành phố")
-    desk = make_agency(code="BTCD", parent=province, name="Ban Tiếp công dân",
-                       is_reception_desk=True)
-    so = make_agency(code="SO-TNMT", parent=province, name="Sở Tài nguyên và Môi trường")
-    return {"reception": make_user("reception", agency=desk, username="tiepdan"),
-            "head": make_user("agency_head", agency=so, username="giamdoc")}
-
-
-@pytest.fixture
-def accepted(world, make_case):
+def accepted(world, make_case):  # noqa: F811
     """accepted(kind=…, routed_on=…, accepted_on=…): a case accepted by the Sở."""
 
     def make(kind="recommendation", routed_on=date(2026, 11, 20),
@@ -69,7 +61,7 @@ def accepted(world, make_case):
 EXTENSION = {"days": "10", "reason": "Cần xác minh thêm", "decided_on": "2026-11-30"}
 
 
-def test_agency_extension_of_resolution_deadline_asks_to_confirm(client, login, world,
+def test_agency_extension_of_resolution_deadline_asks_to_confirm(client, login, world,  # noqa: F811
                                                                   accepted):
     """The only extension a recommendation gets was recorded on the first POST; it is now
     confirmed, the page saying the due date before and after, and Back keeps the form."""
@@ -104,7 +96,7 @@ def test_agency_extension_of_resolution_deadline_asks_to_confirm(client, login, 
     assert _extended(case) == 1
 
 
-def test_extension_refusals_show_on_the_form_before_the_confirmation(client, login, world,
+def test_extension_refusals_show_on_the_form_before_the_confirmation(client, login, world,  # noqa: F811
                                                                      accepted):
     """What the service refuses (too many days, a date before the acceptance or in the
     future, a denunciation not declared complex) is said by the field, the form kept; no
@@ -132,7 +124,7 @@ def test_extension_refusals_show_on_the_form_before_the_confirmation(client, log
     assert _fresh(case).extension_count == 0 and _fresh(denunciation).extension_count == 0
 
 
-def test_confirmed_due_date_is_the_one_the_extension_gives(client, login, world, accepted):
+def test_confirmed_due_date_is_the_one_the_extension_gives(client, login, world, accepted):  # noqa: F811
     """The date on the confirmation is the service's: after a suspension (whose time the
     extension keeps) and for a denunciation declared very complex by the same decision."""
     head = world["head"]
@@ -160,7 +152,7 @@ def test_confirmed_due_date_is_the_one_the_extension_gives(client, login, world,
                 in _text(shown, "confirm-warning")), (after, _text(shown, "confirm-warning"))
 
 
-def test_extension_confirmation_in_english(client, login, world, accepted):
+def test_extension_confirmation_in_english(client, login, world, accepted):  # noqa: F811
     case = accepted()
     login(world["head"])
     client.get("/lang/en")

@@ -26,23 +26,23 @@ from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Petitioner, User
 from complaints.services import audit, corrections, intake, splitting, workflow
 from tests.conftest import IS_POSTGRES, NOW, TODAY
-from tests.integration.qa72_helpers import run_threads
+from tests.integration.qa72_helpers import (
+    PHONE,
+    correcting,
+    letter,
+    named,
+    on_lock_case,
+    pause_at,
+    run_threads,
+    split_second_claim,
+    two_claims,
+)
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
-WAIT = 20
-HELD = 3  # seconds a request waits for another that a lock keeps out
-SUBJECT = "Thu hồi đất làm đường thôn Đông"
 PERSON = intake.PetitionerData(full_name="Lê Văn An", id_number="031278000001",
                                phone="0912345678")
-
-
-def _letter(loc, people: list[intake.PetitionerData], on: date) -> intake.CaseData:
-    return intake.CaseData(kind="complaint", field_code="land", subject=SUBJECT,
-                           content="Nội dung", locality_code=loc.code,
-                           petition=intake.PetitionData(channel="walk_in", received_on=on,
-                                                        petitioners=people))
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="row locks: SQLite has one write lock, no cycle")
@@ -55,7 +55,7 @@ def test_a_known_persons_letter_making_a_mass_matter_while_the_desk_corrects_her
     and waits for her row; intake then writes the older case: a deadlock, unless intake
     locks her cases before her row, as the correction does."""
     loc = make_locality("31078")
-    earlier, _pin = intake.receive_case(_letter(loc, [
+    earlier, _pin = intake.receive_case(letter(loc, [
         PERSON, intake.PetitionerData(full_name="Trần Thị Bình"),
         intake.PetitionerData(full_name="Phạm Văn Cường")], date(2026, 11, 25)),
         world.reception, NOW, TODAY)
@@ -68,46 +68,30 @@ def test_a_known_persons_letter_making_a_mass_matter_while_the_desk_corrects_her
     earlier_id, clerk_id = earlier.id, world.reception.id
 
     person_locked, case_locked = threading.Event(), threading.Event()
-    real_insert, real_person_errors = intake._insert, corrections._person_errors
-
-    def insert(table, returning_id):
-        # _write_case has locked the people on file here, and not yet inserted the case.
-        if table is Case.__table__ and threading.current_thread().name == "intake":
-            person_locked.set()
-            # Unfixed, the correction locks the older case now; fixed, intake holds it
-            # already, the correction waits, and this wait ends after HELD seconds.
-            case_locked.wait(timeout=HELD)
-        return real_insert(table, returning_id)
-
-    def person_errors(*args, **kwargs):
-        # correct_person holds her cases here and has not written her row yet.
-        case_locked.set()
-        return real_person_errors(*args, **kwargs)
-
-    monkeypatch.setattr(intake, "_insert", insert)
-    monkeypatch.setattr(corrections, "_person_errors", person_errors)
+    # _write_case has locked the people on file when it inserts the case. Unfixed, the
+    # correction locks the older case meanwhile; fixed, intake holds it already, the
+    # correction waits, and intake's wait ends after HELD seconds.
+    pause_at(intake, "_insert", thread="intake",
+             when=lambda table, *args, **kwargs: table is Case.__table__,
+             signal=person_locked, wait_for=case_locked, monkeypatch=monkeypatch)
+    # correct_person holds her cases here and has not written her row yet.
+    pause_at(corrections, "_person_errors", signal=case_locked, monkeypatch=monkeypatch)
 
     def receive() -> int:
-        threading.current_thread().name = "intake"
-        return intake.receive(_letter(loc, [
+        return intake.receive(letter(loc, [
             PERSON, intake.PetitionerData(full_name="Đỗ Văn Dũng"),
             intake.PetitionerData(full_name="Ngô Thị Em")], date(2026, 11, 28)),
             db.session.get(User, clerk_id), NOW, TODAY).case_id
 
-    def correct() -> None:
-        threading.current_thread().name = "correct"
-        person_locked.wait(timeout=WAIT)
-        corrections.correct_person(db.session.get(Case, earlier_id), person_id,
-                                   {"phone": "0987654321"}, "Công dân báo số mới",
-                                   db.session.get(User, clerk_id), NOW, TODAY)
-
-    results, failures = run_threads(app, [receive, correct])
+    results, failures = run_threads(app, [
+        named("intake", receive),
+        correcting(earlier_id, person_id, clerk_id, after=person_locked)])
     assert person_locked.is_set()
     assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
     db.session.expire_all()
     new = db.session.get(Case, results[0])
     assert [s.petitioner_id for s in new.petitions[0].signers][0] == person_id
-    assert db.session.get(Petitioner, person_id).phone == "0987654321"
+    assert db.session.get(Petitioner, person_id).phone == PHONE
     earlier = db.session.get(Case, earlier_id)
     assert earlier.flag_mass and new.flag_mass and earlier.cluster_id == new.cluster_id
     assert db.session.scalar(select(AuditEvent.id).where(
@@ -124,11 +108,11 @@ def test_a_known_persons_letter_joined_to_her_newer_case_while_the_desk_corrects
     the older one, then waits for the case joined, while the letter waits for the older
     one: a deadlock, unless the letter locks all her cases, in id order, first."""
     loc = make_locality("31078")
-    earlier = intake.receive_case(_letter(loc, [
+    earlier = intake.receive_case(letter(loc, [
         PERSON, intake.PetitionerData(full_name="Trần Thị Bình"),
         intake.PetitionerData(full_name="Phạm Văn Cường")], date(2026, 11, 25)),
         world.reception, NOW, TODAY)[0]
-    later = intake.receive_case(_letter(loc, [PERSON], date(2026, 11, 27)),
+    later = intake.receive_case(letter(loc, [PERSON], date(2026, 11, 27)),
                                 world.reception, NOW, TODAY)[0]
     db.session.commit()
     assert earlier.id < later.id and not later.flag_mass
@@ -136,50 +120,32 @@ def test_a_known_persons_letter_joined_to_her_newer_case_while_the_desk_corrects
     earlier_id, later_id, clerk_id = earlier.id, later.id, world.reception.id
 
     person_locked, case_locked = threading.Event(), threading.Event()
-    real_matches, real_lock_case = intake._matches, audit.lock_case
-
-    def matches(*args, **kwargs):
-        # _add_petition has locked the people on file here, and not read the matter yet.
-        if threading.current_thread().name == "join":
-            person_locked.set()
-            # Unfixed, the correction locks the older case now; fixed, the letter holds it
-            # already, the correction waits, and this wait ends after HELD seconds.
-            case_locked.wait(timeout=HELD)
-        return real_matches(*args, **kwargs)
-
-    def lock_case(case_id):
-        real_lock_case(case_id)
-        if threading.current_thread().name == "correct" and case_id == earlier_id:
-            case_locked.set()
-
-    monkeypatch.setattr(intake, "_matches", matches)
-    monkeypatch.setattr(audit, "lock_case", lock_case)
+    # _add_petition has locked the people on file when it matches, and not read the matter
+    # yet. Unfixed, the correction locks the older case meanwhile; fixed, the letter holds
+    # it already, the correction waits, and the letter's wait ends after HELD seconds.
+    pause_at(intake, "_matches", thread="join", signal=person_locked, wait_for=case_locked,
+             monkeypatch=monkeypatch)
+    on_lock_case(earlier_id, case_locked, thread="correct", monkeypatch=monkeypatch)
 
     def join() -> None:
-        threading.current_thread().name = "join"
         intake.add_petition(db.session.get(Case, later_id), intake.PetitionData(
             channel="walk_in", received_on=date(2026, 11, 28), content="Thư sau", petitioners=[
                 PERSON, intake.PetitionerData(full_name="Đỗ Văn Dũng"),
                 intake.PetitionerData(full_name="Ngô Thị Em")]),
             db.session.get(User, clerk_id), NOW, TODAY)
 
-    def correct() -> None:
-        threading.current_thread().name = "correct"
-        person_locked.wait(timeout=WAIT)
-        corrections.correct_person(db.session.get(Case, earlier_id), person_id,
-                                   {"phone": "0987654321"}, "Công dân báo số mới",
-                                   db.session.get(User, clerk_id), NOW, TODAY)
-
-    failures = run_threads(app, [join, correct])[1]
+    failures = run_threads(app, [
+        named("join", join), correcting(earlier_id, person_id, clerk_id, after=person_locked)])[1]
     assert person_locked.is_set()
     assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
     db.session.expire_all()
-    assert db.session.get(Petitioner, person_id).phone == "0987654321"
+    assert db.session.get(Petitioner, person_id).phone == PHONE
     earlier, later = db.session.get(Case, earlier_id), db.session.get(Case, later_id)
     assert len(later.petitions) == 2
     assert earlier.flag_mass and later.flag_mass and earlier.cluster_id == later.cluster_id
     for case_id in (earlier_id, later_id):
         assert audit.verify_chains(f"case:{case_id}")[1] == []
+
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="row locks: SQLite has one write lock, no cycle")
 def test_splitting_her_newer_letter_while_the_desk_corrects_her(
@@ -189,55 +155,29 @@ def test_splitting_her_newer_letter_while_the_desk_corrects_her(
     case after it, while the correction holds the older one and waits for the split one. The
     split locks the cases of the letter's signers, in id order, before anything."""
     loc = make_locality("31078")
-    earlier = intake.receive_case(_letter(loc, [PERSON], date(2026, 11, 20)),
+    earlier = intake.receive_case(letter(loc, [PERSON], date(2026, 11, 20)),
                                   world.reception, NOW, TODAY)[0]
-    data = _letter(loc, [PERSON], date(2026, 11, 27))
-    data.subject, data.content = "Khiếu nại bồi thường đất", (
-        "Khiếu nại mức bồi thường đất. Khiếu nại việc chậm cấp giấy chứng nhận.")
-    letter = intake.receive_case(data, world.reception, NOW, TODAY)[0]
+    her_letter = intake.receive_case(two_claims(letter(loc, [PERSON], date(2026, 11, 27))),
+                                     world.reception, NOW, TODAY)[0]
     db.session.commit()
-    assert earlier.id < letter.id
+    assert earlier.id < her_letter.id
     person_id = earlier.petitions[0].signers[0].petitioner_id
-    earlier_id, letter_id, clerk_id = earlier.id, letter.id, world.reception.id
+    earlier_id, letter_id, clerk_id = earlier.id, her_letter.id, world.reception.id
 
     held, case_locked = threading.Event(), threading.Event()
-    real_refusals, real_lock_case = splitting._refusals, audit.lock_case
+    # split_case holds the case it splits when it checks the split, and has written
+    # nothing. Unfixed, the correction locks the older case meanwhile; fixed, the split
+    # holds it already, the correction waits, and the split's wait ends after HELD seconds.
+    pause_at(splitting, "_refusals", signal=held, wait_for=case_locked, monkeypatch=monkeypatch)
+    on_lock_case(earlier_id, case_locked, thread="correct", monkeypatch=monkeypatch)
 
-    def refusals(*args, **kwargs):
-        # split_case holds the case it splits here, and has written nothing.
-        held.set()
-        # Unfixed, the correction locks the older case now; fixed, the split holds it
-        # already, the correction waits, and this wait ends after HELD seconds.
-        case_locked.wait(timeout=HELD)
-        return real_refusals(*args, **kwargs)
-
-    def lock_case(case_id):
-        real_lock_case(case_id)
-        if threading.current_thread().name == "correct" and case_id == earlier_id:
-            case_locked.set()
-
-    monkeypatch.setattr(splitting, "_refusals", refusals)
-    monkeypatch.setattr(audit, "lock_case", lock_case)
-
-    def split() -> int:
-        return splitting.split_case(db.session.get(Case, letter_id), splitting.SplitData(
-            kind="complaint", field_code="land", subject="Khiếu nại cấp giấy chứng nhận",
-            content="Khiếu nại việc chậm cấp giấy chứng nhận.",
-            kept_content="Khiếu nại mức bồi thường đất."),
-            db.session.get(User, clerk_id), NOW, TODAY)[0].id
-
-    def correct() -> None:
-        threading.current_thread().name = "correct"
-        held.wait(timeout=WAIT)
-        corrections.correct_person(db.session.get(Case, earlier_id), person_id,
-                                   {"phone": "0987654321"}, "Công dân báo số mới",
-                                   db.session.get(User, clerk_id), NOW, TODAY)
-
-    results, failures = run_threads(app, [split, correct])
+    results, failures = run_threads(app, [
+        lambda: split_second_claim(letter_id, clerk_id),
+        correcting(earlier_id, person_id, clerk_id, after=held)])
     assert held.is_set()
     assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
     db.session.expire_all()
-    assert db.session.get(Petitioner, person_id).phone == "0987654321"
+    assert db.session.get(Petitioner, person_id).phone == PHONE
     part = db.session.get(Case, results[0])
     assert part.petitions[0].signers[0].petitioner_id == person_id
     for case_id in (earlier_id, letter_id, part.id):

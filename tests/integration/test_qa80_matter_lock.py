@@ -29,11 +29,19 @@ from complaints.services import (
     escalation_patterns,
     intake,
     reception_sessions,
-    splitting,
     workflow,
 )
 from tests.conftest import IS_POSTGRES, NOW, TODAY
-from tests.integration.qa72_helpers import run_threads
+from tests.integration.qa72_helpers import (
+    HELD,
+    SUBJECT,
+    correct_phone,
+    letter,
+    named,
+    run_threads,
+    split_second_claim,
+    two_claims,
+)
 from tests.integration.test_escalation_world import *  # noqa: F403  (fixtures: world, …)
 from tests.integration.test_escalation_world import receive_matter
 
@@ -41,20 +49,11 @@ pytestmark = [pytest.mark.usefixtures("fixed_clock"),
               pytest.mark.skipif(not IS_POSTGRES,
                                  reason="advisory and row locks: SQLite has one write lock")]
 
-WAIT = 20
-HELD = 3  # seconds a request waits for another that a lock keeps out
-SUBJECT = "Thu hồi đất làm đường thôn Đông"
+PERSON = intake.PetitionerData(full_name="Lê Văn An", id_number="031278000001")
 
 
 def _people(*names: str) -> list[intake.PetitionerData]:
     return [intake.PetitionerData(full_name=name) for name in names]
-
-
-def _new_case(loc, people: list[intake.PetitionerData], on: date) -> intake.CaseData:
-    return intake.CaseData(kind="complaint", field_code="land", subject=SUBJECT,
-                           content="Nội dung", locality_code=loc.code,
-                           petition=intake.PetitionData(channel="walk_in", received_on=on,
-                                                        petitioners=people))
 
 
 def _matter_after(monkeypatch, first: str, second: str, locality: str | None = None):
@@ -85,16 +84,54 @@ def _matter_after(monkeypatch, first: str, second: str, locality: str | None = N
     return held
 
 
-def _named(name: str, work):
-    def run():
-        threading.current_thread().name = name
-        return work()
-    return run
-
-
 def _chains_whole(*case_ids: int) -> None:
     for case_id in case_ids:
         assert audit.verify_chains(f"case:{case_id}")[1] == []
+
+
+def _race(app, held: threading.Event, *works) -> list:
+    """Run the requests at once: the interleaving was reached and none failed (unfixed, one
+    ends in DeadlockDetected: a 500, its write lost). Their results; the session expired."""
+    results, failures = run_threads(app, list(works))
+    assert held.is_set()
+    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
+    db.session.expire_all()
+    return results
+
+
+def _three_people_case(world, loc) -> Case:
+    case = intake.receive_case(letter(loc, [PERSON, *_people("Trần Thị Bình",
+                                                             "Phạm Văn Cường")],
+                                      date(2026, 11, 25)), world.reception, NOW, TODAY)[0]
+    db.session.commit()
+    assert not case.flag_mass
+    return case
+
+
+def _making_mass(loc, clerk_id: int):
+    """An intake of two more people: five on the matter, which writes the first case."""
+    def receive() -> int:
+        return intake.receive(letter(loc, _people("Đỗ Văn Dũng", "Ngô Thị Em"),
+                                     date(2026, 11, 27)),
+                              db.session.get(User, clerk_id), NOW, TODAY).case_id
+    return named("intake", receive)
+
+
+def _her_new_case(loc, clerk_id: int):
+    """Her new letter on the matter of `loc`: the intake of a person on file."""
+    def receive() -> int:
+        return intake.receive(letter(loc, [PERSON], date(2026, 11, 27)),
+                              db.session.get(User, clerk_id), NOW, TODAY).case_id
+    return named("intake", receive)
+
+
+def _joining(case_id: int, clerk_id: int):
+    """A letter of one new person joined to the case (add_petition)."""
+    def join() -> None:
+        intake.add_petition(db.session.get(Case, case_id), intake.PetitionData(
+            channel="walk_in", received_on=date(2026, 11, 28), content="Thư sau",
+            petitioners=_people("Vũ Thị Giang")), db.session.get(User, clerk_id), NOW, TODAY)
+    return named("join", join)
 
 
 def test_a_letter_joined_to_a_case_while_a_new_case_makes_its_matter_mass(
@@ -111,27 +148,11 @@ def test_a_letter_joined_to_a_case_while_a_new_case_makes_its_matter_mass(
     a_id, clerk_id = a.id, world.reception.id
     held = _matter_after(monkeypatch, first="intake", second="join")
 
-    def join() -> None:
-        intake.add_petition(db.session.get(Case, a_id), intake.PetitionData(
-            channel="walk_in", received_on=date(2026, 11, 28), content="Thư sau",
-            petitioners=_people("Vũ Thị Giang")), db.session.get(User, clerk_id), NOW, TODAY)
-
-    def receive() -> int:
-        return intake.receive(_new_case(loc, _people("Đỗ Văn Dũng", "Ngô Thị Em"),
-                                        date(2026, 11, 27)),
-                              db.session.get(User, clerk_id), NOW, TODAY).case_id
-
-    results, failures = run_threads(app, [_named("join", join), _named("intake", receive)])
-    assert held.is_set()
-    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
-    db.session.expire_all()
+    results = _race(app, held, _joining(a_id, clerk_id), _making_mass(loc, clerk_id))
     a, b = db.session.get(Case, a_id), db.session.get(Case, results[1])
     assert len(a.petitions) == 2
     assert a.flag_mass and b.flag_mass and a.cluster_id == b.cluster_id
     _chains_whole(a_id, b.id)
-
-
-PERSON = intake.PetitionerData(full_name="Lê Văn An", id_number="031278000001")
 
 
 def test_a_known_persons_new_case_while_a_letter_joins_her_older_one(
@@ -140,47 +161,17 @@ def test_a_known_persons_new_case_while_a_letter_joins_her_older_one(
     (QA round 78), then reads the matter; a letter joined to A meanwhile holds the matter
     and waits for A: a deadlock, unless her intake takes the matter before her cases."""
     loc = make_locality("31080")
-    a = intake.receive_case(_new_case(loc, [PERSON, *_people("Trần Thị Bình")],
-                                      date(2026, 11, 25)), world.reception, NOW, TODAY)[0]
+    a = intake.receive_case(letter(loc, [PERSON, *_people("Trần Thị Bình")],
+                                   date(2026, 11, 25)), world.reception, NOW, TODAY)[0]
     db.session.commit()
     a_id, clerk_id = a.id, world.reception.id
     held = _matter_after(monkeypatch, first="join", second="intake")
 
-    def join() -> None:
-        intake.add_petition(db.session.get(Case, a_id), intake.PetitionData(
-            channel="walk_in", received_on=date(2026, 11, 28), content="Thư sau",
-            petitioners=_people("Vũ Thị Giang")), db.session.get(User, clerk_id), NOW, TODAY)
-
-    def receive() -> int:
-        return intake.receive(_new_case(loc, [PERSON], date(2026, 11, 27)),
-                              db.session.get(User, clerk_id), NOW, TODAY).case_id
-
-    results, failures = run_threads(app, [_named("join", join), _named("intake", receive)])
-    assert held.is_set()
-    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
-    db.session.expire_all()
+    results = _race(app, held, _joining(a_id, clerk_id), _her_new_case(loc, clerk_id))
     a, b = db.session.get(Case, a_id), db.session.get(Case, results[1])
     assert len(a.petitions) == 2
     assert b.petitions[0].signers[0].petitioner_id == a.petitions[0].signers[0].petitioner_id
     _chains_whole(a_id, b.id)
-
-
-def _three_people_case(world, loc) -> Case:
-    case = intake.receive_case(_new_case(loc, [PERSON, *_people("Trần Thị Bình",
-                                                                "Phạm Văn Cường")],
-                                         date(2026, 11, 25)), world.reception, NOW, TODAY)[0]
-    db.session.commit()
-    assert not case.flag_mass
-    return case
-
-
-def _making_mass(loc, clerk_id: int):
-    """An intake of two more people: five on the matter, which writes the first case."""
-    def receive() -> int:
-        return intake.receive(_new_case(loc, _people("Đỗ Văn Dũng", "Ngô Thị Em"),
-                                        date(2026, 11, 27)),
-                              db.session.get(User, clerk_id), NOW, TODAY).case_id
-    return _named("intake", receive)
 
 
 @pytest.mark.parametrize("what", ["person", "particulars"])
@@ -197,19 +188,14 @@ def test_a_correction_while_a_new_case_makes_its_matter_mass(
     held = _matter_after(monkeypatch, first="intake", second="correct")
 
     def correct() -> None:
-        case, clerk = db.session.get(Case, a_id), db.session.get(User, clerk_id)
         if what == "person":
-            corrections.correct_person(case, person_id, {"phone": "0987654321"},
-                                       "Công dân báo số mới", clerk, NOW, TODAY)
+            correct_phone(a_id, person_id, clerk_id)
         else:
-            corrections.correct_particulars(case, None, None, SUBJECT + " (đoạn qua chợ)",
-                                            "Gõ thiếu", clerk, NOW, TODAY)
+            corrections.correct_particulars(db.session.get(Case, a_id), None, None,
+                                            SUBJECT + " (đoạn qua chợ)", "Gõ thiếu",
+                                            db.session.get(User, clerk_id), NOW, TODAY)
 
-    results, failures = run_threads(app, [_named("correct", correct),
-                                           _making_mass(loc, clerk_id)])
-    assert held.is_set()
-    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
-    db.session.expire_all()
+    results = _race(app, held, named("correct", correct), _making_mass(loc, clerk_id))
     a, b = db.session.get(Case, a_id), db.session.get(Case, results[1])
     assert a.flag_mass and b.flag_mass and a.cluster_id == b.cluster_id
     _chains_whole(a_id, b.id)
@@ -239,10 +225,7 @@ def test_two_withdrawals_from_one_mass_matter(world, make_locality, app, monkeyp
                               decided_on=date(2026, 11, 30), petitioner_ids=[ids[case_id]])
         return run
 
-    failures = run_threads(app, [_named("a", withdraw(a.id)), _named("x", withdraw(x.id))])[1]
-    assert held.is_set()
-    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
-    db.session.expire_all()
+    _race(app, held, named("a", withdraw(a.id)), named("x", withdraw(x.id)))
     for case_id in ids:
         case = db.session.get(Case, case_id)
         assert not case.flag_mass
@@ -259,26 +242,14 @@ def test_a_split_while_a_new_case_makes_its_matter_mass(world, make_locality, ap
     part's matter first."""
     loc = make_locality("31080")
     a = _three_people_case(world, loc)
-    data = _new_case(loc, [PERSON], date(2026, 11, 26))
-    data.subject, data.content = "Khiếu nại bồi thường đất", (
-        "Khiếu nại mức bồi thường đất. Khiếu nại việc chậm cấp giấy chứng nhận.")
-    letter = intake.receive_case(data, world.reception, NOW, TODAY)[0]
+    her_letter = intake.receive_case(two_claims(letter(loc, [PERSON], date(2026, 11, 26))),
+                                     world.reception, NOW, TODAY)[0]
     db.session.commit()
-    a_id, letter_id, clerk_id = a.id, letter.id, world.reception.id
+    a_id, letter_id, clerk_id = a.id, her_letter.id, world.reception.id
     held = _matter_after(monkeypatch, first="intake", second="split")
 
-    def split() -> int:
-        return splitting.split_case(db.session.get(Case, letter_id), splitting.SplitData(
-            kind="complaint", field_code="land", subject="Khiếu nại cấp giấy chứng nhận",
-            content="Khiếu nại việc chậm cấp giấy chứng nhận.",
-            kept_content="Khiếu nại mức bồi thường đất."),
-            db.session.get(User, clerk_id), NOW, TODAY)[0].id
-
-    results, failures = run_threads(app, [_named("split", split),
-                                           _making_mass(loc, clerk_id)])
-    assert held.is_set()
-    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
-    db.session.expire_all()
+    split = named("split", lambda: split_second_claim(letter_id, clerk_id))
+    results = _race(app, held, split, _making_mass(loc, clerk_id))
     a, b = db.session.get(Case, a_id), db.session.get(Case, results[1])
     assert a.flag_mass and b.flag_mass
     _chains_whole(a_id, letter_id, b.id, results[0])
@@ -291,8 +262,8 @@ def test_a_session_joining_a_case_and_opening_one_on_another_matter(
     locks her cases (J) before her row: a deadlock, unless the session takes both matters,
     sorted, before any case."""
     one, two = make_locality("31080"), make_locality("31081")
-    j = intake.receive_case(_new_case(one, [PERSON, *_people("Trần Thị Bình")],
-                                      date(2026, 11, 25)), world.reception, NOW, TODAY)[0]
+    j = intake.receive_case(letter(one, [PERSON, *_people("Trần Thị Bình")],
+                                   date(2026, 11, 25)), world.reception, NOW, TODAY)[0]
     db.session.commit()
     j_id, code, clerk_id = j.id, j.tracking_code, world.reception.id
     held = _matter_after(monkeypatch, first="intake", second="session", locality=two.code)
@@ -302,17 +273,9 @@ def test_a_session_joining_a_case_and_opening_one_on_another_matter(
             held_on=TODAY, kind="regular", counts={"turns": 2, "people": 2},
             petitions=[reception_sessions.JoinedPetition(code, intake.PetitionData(
                 channel="walk_in", received_on=TODAY, petitioners=_people("Vũ Thị Giang"))),
-                _new_case(two, _people("Hoàng Văn Khải"), TODAY)]),
+                letter(two, _people("Hoàng Văn Khải"), TODAY)]),
             db.session.get(User, clerk_id), NOW, TODAY)
 
-    def receive() -> int:
-        return intake.receive(_new_case(two, [PERSON], date(2026, 11, 27)),
-                              db.session.get(User, clerk_id), NOW, TODAY).case_id
-
-    results, failures = run_threads(app, [_named("session", record),
-                                           _named("intake", receive)])
-    assert held.is_set()
-    assert failures == [], f"one request failed: {failures!r}"  # DeadlockDetected
-    db.session.expire_all()
+    results = _race(app, held, named("session", record), _her_new_case(two, clerk_id))
     assert len(db.session.get(Case, j_id).petitions) == 2
     _chains_whole(j_id, results[1])

@@ -22,11 +22,18 @@ import pytest
 from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import Case, Petitioner, User
-from complaints.services import audit, corrections, intake
+from complaints.models import Petitioner, User
+from complaints.services import intake
 from complaints.services import reception_sessions as sessions
 from tests.conftest import IS_POSTGRES, NOW, TODAY
-from tests.integration.qa72_helpers import run_threads
+from tests.integration.qa72_helpers import (
+    PHONE,
+    correcting,
+    letter,
+    named,
+    on_lock_case,
+    run_threads,
+)
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -35,13 +42,7 @@ P = intake.PetitionerData(full_name="Lê Văn An", id_number="031278000001",
                           phone="0912345678")
 R = intake.PetitionerData(full_name="Trần Thị Bình", id_number="031278000002",
                           phone="0912345679")
-
-
-def _letter(loc, people, subject, on=date(2026, 11, 20)) -> intake.CaseData:
-    return intake.CaseData(kind="complaint", field_code="land", subject=subject,
-                           content="Nội dung", locality_code=loc.code,
-                           petition=intake.PetitionData(channel="walk_in", received_on=on,
-                                                        petitioners=people))
+RECEIVED = date(2026, 11, 20)
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="row locks: SQLite has one write lock, no cycle")
@@ -54,17 +55,17 @@ def test_a_reception_session_with_two_known_people_while_the_desk_corrects_the_s
     # The session's letters are about other wards: no matter (advisory) lock is shared.
     ward_a, ward_b = make_locality("31080"), make_locality("31081")
     # C1 signed by R alone; C2 signed by P and R (C1.id < C2.id).
-    c1, _ = intake.receive_case(_letter(loc, [R], "Cấp giấy chứng nhận quyền sử dụng đất"),
-                                clerk, NOW, TODAY)
-    c2, _ = intake.receive_case(_letter(loc, [P, R], "Bồi thường giải phóng mặt bằng"),
-                                clerk, NOW, TODAY)
+    c1, _ = intake.receive_case(
+        letter(loc, [R], RECEIVED, "Cấp giấy chứng nhận quyền sử dụng đất"), clerk, NOW, TODAY)
+    c2, _ = intake.receive_case(
+        letter(loc, [P, R], RECEIVED, "Bồi thường giải phóng mặt bằng"), clerk, NOW, TODAY)
     db.session.commit()
     assert c1.id < c2.id
     r_id = db.session.scalar(select(Petitioner.id).where(Petitioner.id_number == R.id_number))
     c1_id, c2_id, clerk_id = c1.id, c2.id, clerk.id
 
     first_row_done, correction_holds_c1 = threading.Event(), threading.Event()
-    real_lock_signed, real_lock_case = intake.lock_signed_cases, audit.lock_case
+    real_lock_signed = intake.lock_signed_cases
     calls = {"session": 0}
 
     def lock_signed(people, case_ids=()):
@@ -76,32 +77,23 @@ def test_a_reception_session_with_two_known_people_while_the_desk_corrects_the_s
                 time.sleep(0.5)  # the correction is now waiting for C2
         return real_lock_signed(people, case_ids)
 
-    def lock_case(case_id):
-        if threading.current_thread().name == "correct" and case_id == c2_id:
-            correction_holds_c1.set()  # C1 is held; C2 is the session's
-        return real_lock_case(case_id)
-
     monkeypatch.setattr(intake, "lock_signed_cases", lock_signed)
-    monkeypatch.setattr(audit, "lock_case", lock_case)
+    # The correction asks for C2 holding C1; C2 is the session's.
+    on_lock_case(c2_id, correction_holds_c1, thread="correct", asking=True,
+                 monkeypatch=monkeypatch)
 
     def session() -> None:
-        threading.current_thread().name = "session"
         sessions.record_session_with_petitions(sessions.SessionData(
             held_on=TODAY, kind="regular", counts={"turns": 2, "people": 2},
-            petitions=[_letter(ward_a, [P], "Đường vào thôn bị sạt lở", TODAY),
-                       _letter(ward_b, [R], "Cấp phép xây dựng chậm", TODAY)]),
+            petitions=[letter(ward_a, [P], TODAY, "Đường vào thôn bị sạt lở"),
+                       letter(ward_b, [R], TODAY, "Cấp phép xây dựng chậm")]),
             db.session.get(User, clerk_id), NOW, TODAY)
 
-    def correct() -> None:
-        threading.current_thread().name = "correct"
-        first_row_done.wait(timeout=WAIT)
-        corrections.correct_person(db.session.get(Case, c1_id), r_id,
-                                   {"phone": "0987654321"}, "Công dân báo số mới",
-                                   db.session.get(User, clerk_id), NOW, TODAY)
-
-    _results, failures = run_threads(app, [session, correct])
+    _results, failures = run_threads(app, [
+        named("session", session),
+        correcting(c1_id, r_id, clerk_id, after=first_row_done, wait=WAIT)])
     assert first_row_done.is_set() and correction_holds_c1.is_set()
     # Before the fix: psycopg.errors.DeadlockDetected in one (a 500, its write lost).
     assert failures == [], f"one request failed: {failures!r}"
     db.session.expire_all()
-    assert db.session.get(Petitioner, r_id).phone == "0987654321"
+    assert db.session.get(Petitioner, r_id).phone == PHONE
