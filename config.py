@@ -63,6 +63,41 @@ def _stored_key(path: Path) -> str:
     return path.read_text().strip()
 
 
+def _rate_limit(name: str, default: str) -> str:
+    """A rate limit in Flask-Limiter's syntax from the environment, or `default`. One it
+    cannot parse ("30 per min") was taken, then applied no limit at all, with an error in
+    the log on each request (QA round 83): a guard of PINs and passwords failed open. It
+    stops the app naming the setting, as a bad number does."""
+    from limits import parse_many  # a dependency of Flask-Limiter
+
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        parse_many(raw.strip())
+    except ValueError as exc:
+        raise SystemExit(f"{name}={raw!r}: not a rate limit ({exc}); write it as "
+                         "'30 per minute', several separated by ';': "
+                         "'5 per hour;20 per day'.") from None
+    return raw.strip()
+
+
+# The rate-limit stores whose clients requirements.txt installs (limits' schemes).
+RATE_LIMIT_STORES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel",
+                     "redis+cluster", "memcached")
+
+
+def _rate_limit_store() -> str:
+    """RATELIMIT_STORAGE_URI, whose scheme must be a store this release can reach: another
+    (a typo, or one whose client is not installed) was a traceback at start."""
+    raw = os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme not in RATE_LIMIT_STORES:
+        raise SystemExit(f"RATELIMIT_STORAGE_URI={raw!r}: expected a URI of one of "
+                         f"{', '.join(s + '://' for s in RATE_LIMIT_STORES)}.")
+    return raw
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.lower() in {"1", "true", "yes", "on"}
@@ -127,9 +162,9 @@ class Config:
     # However busy, a browser session ends this long after sign-in (a working day).
     SESSION_MAX_HOURS = _number("SESSION_MAX_HOURS", 12.0, least=0.1, most=24 * 7, kind=float)
     SESSION_REFRESH_EACH_REQUEST = True
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = _rate_limit_store()
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
+    LOGIN_LIMIT_PER_ADDRESS = _rate_limit("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
     LOGIN_MAX_FAILURES = 5  # then the account is locked for LOGIN_LOCK_MINUTES
     LOGIN_LOCK_MINUTES = 15
     # Roles that must sign in with a TOTP code (comma list; empty turns the rule off).
@@ -145,13 +180,13 @@ class Config:
     ONLINE_RECEPTION_AGENCY_CODE = os.environ.get("ONLINE_RECEPTION_AGENCY_CODE", "BTCD")
     # Accepted online petitions per address; every post of the form, refused ones too,
     # under a higher bound against floods (complaints/web/public/routes.py explains).
-    SUBMIT_LIMIT = os.environ.get("SUBMIT_LIMIT", "5 per hour;20 per day")
-    SUBMIT_ATTEMPT_LIMIT = os.environ.get("SUBMIT_ATTEMPT_LIMIT", "30 per hour;100 per day")
-    LOOKUP_LIMIT = os.environ.get("LOOKUP_LIMIT", "10 per 15 minutes;30 per day")
+    SUBMIT_LIMIT = _rate_limit("SUBMIT_LIMIT", "5 per hour;20 per day")
+    SUBMIT_ATTEMPT_LIMIT = _rate_limit("SUBMIT_ATTEMPT_LIMIT", "30 per hour;100 per day")
+    LOOKUP_LIMIT = _rate_limit("LOOKUP_LIMIT", "10 per 15 minutes;30 per day")
     # Failed look-ups of one tracking code, from any address: a 6-digit PIN must not fall
     # to guesses spread over many addresses (QA round 19).
-    LOOKUP_CODE_LIMIT = os.environ.get("LOOKUP_CODE_LIMIT", "10 per hour;20 per day")
-    OPEN311_POST_LIMIT = os.environ.get("OPEN311_POST_LIMIT", "300 per hour")  # per key/address
+    LOOKUP_CODE_LIMIT = _rate_limit("LOOKUP_CODE_LIMIT", "10 per hour;20 per day")
+    OPEN311_POST_LIMIT = _rate_limit("OPEN311_POST_LIMIT", "300 per hour")  # per key/address
     OPEN311_API_KEYS = tuple(
         k.strip() for k in os.environ.get("OPEN311_API_KEYS", "").split(",") if k.strip()
     )

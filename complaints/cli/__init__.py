@@ -16,7 +16,7 @@ from complaints.cli import (
     scorecard,
     users,
 )
-from complaints.cli.schema import require_schema
+from complaints.cli.schema import require_reachable, require_schema
 
 
 def register_cli(app: Flask) -> None:
@@ -30,3 +30,8 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(require_schema(command))
     for command in backup.commands:
         app.cli.add_command(command)
+    # Flask-Migrate's `db` (registered by Migrate.init_app, before this): one line, not a
+    # traceback, when the database cannot be reached (QA round 83).
+    migrate_group = app.cli.commands.get("db")
+    if migrate_group is not None:
+        require_reachable(migrate_group)

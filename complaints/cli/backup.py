@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from complaints import clock
+from complaints.cli.schema import unreachable
 from complaints.services import audit_seals
 from complaints.services import backup as backups
 from complaints.services.audit import verify_chains
@@ -25,6 +26,8 @@ def backup(output):
         stamp = clock.now().strftime("%Y%m%d-%H%M%S")
         output = (Path(current_app.instance_path) / "backups"
                   / f"complaints-{stamp}{backups.default_suffix()}")
+    if (problem := unreachable()) is not None:
+        raise click.ClickException(problem)
     try:
         result = backups.backup(output)
     except ValidationFailed as exc:
@@ -41,6 +44,8 @@ def restore(path, yes):
 
     Stop the web workers and the scheduler first: writes made meanwhile are lost.
     """
+    if (problem := unreachable()) is not None:  # before asking: nothing to replace
+        raise click.ClickException(problem)
     if not yes:
         click.confirm(f"Replace EVERY record in the database with the backup {path}?",
                       abort=True)

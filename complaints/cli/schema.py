@@ -54,6 +54,57 @@ def _unrevisioned_problem(conn, never: str) -> str | None:
         else None
 
 
+def unreachable() -> str | None:
+    """Why the database cannot be reached at all, in one line (None when it can): for the
+    commands that build or copy it whole (`db upgrade`, `backup`, `restore`), which need
+    no schema but ended in a driver's traceback on a server that was down or a SQLite
+    folder that does not exist (QA round 83). A SQLite file is not opened here: a new one
+    in an existing folder is what `db upgrade` and `restore` make."""
+    url = make_url(db.engine.url)
+    if url.get_backend_name() == "sqlite":
+        name = url.database
+        if name and name != ":memory:" and not url.query.get("uri") \
+                and not Path(name).resolve().parent.is_dir():
+            return (f"the folder of the database {name} does not exist: check DATABASE_URL "
+                    "and INSTANCE_PATH")
+        return None
+    try:
+        with db.engine.connect():
+            return None
+    except DBAPIError as exc:
+        return _cannot_reach(exc)
+
+
+def _cannot_reach(exc: DBAPIError) -> str:
+    cause = str(exc.orig or exc).strip().splitlines()
+    return f"cannot reach the database: {cause[0] if cause else type(exc).__name__}"
+
+
+# Flask-Migrate's commands that open the database (the others read the migrations only).
+MIGRATE_OPENS = ("upgrade", "downgrade", "current", "check", "stamp", "migrate")
+
+
+def require_reachable(group: click.Group) -> click.Group:
+    """Flask-Migrate's commands that open the database say in one line when it cannot be
+    reached (`unreachable`), rather than in Alembic's and the driver's tracebacks."""
+    for name in MIGRATE_OPENS:
+        command = group.commands.get(name)
+        if command is None or getattr(command.callback, "reach_checked", False):
+            continue  # a module object: each create_app (every test) registers it again
+        callback = command.callback
+
+        @functools.wraps(callback)
+        def checked(*args, _callback=callback, **kwargs):
+            problem = unreachable()
+            if problem is not None:
+                raise click.ClickException(problem)
+            return _callback(*args, **kwargs)
+
+        command.callback = with_appcontext(checked)
+        command.callback.reach_checked = True
+    return group
+
+
 def schema_problem() -> str | None:
     """Why this database cannot serve this release's commands (None when it can).
 
@@ -76,8 +127,7 @@ def schema_problem() -> str | None:
                 conn.rollback()
                 return _unrevisioned_problem(conn, never)
     except DBAPIError as exc:  # cannot connect: its cause in one line, not a traceback
-        cause = str(exc.orig or exc).strip().splitlines()
-        return f"cannot reach the database: {cause[0] if cause else type(exc).__name__}"
+        return _cannot_reach(exc)
     if revision is None:  # downgraded to base: the table is left, empty
         return never
     head = expected_revision()
