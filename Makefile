@@ -3,7 +3,7 @@
 #   make venv      create .venv and install requirements-dev.txt (only when they changed)
 #   make babel     compile the Babel catalogs (skipped when there are none)
 #   make run       migrate, load localities + demo data, run scheduler + dev server
-#                  on 127.0.0.1:$${PORT:-5000}
+#                  on 127.0.0.1:$PORT (default 5000)
 #   make test      pytest on SQLite            (extra args: make test PYTEST_ARGS='-k foo -x')
 #   make test-pg   pytest on a throw-away PostgreSQL (.ci/pg.sh)
 #   make lint      ruff, then bandit (security scan of complaints/, config in pyproject.toml)

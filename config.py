@@ -98,6 +98,18 @@ def _rate_limit_store() -> str:
     return raw
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (any case) from the environment, or `default`; another stops the
+    app naming the setting (QA round 83: SQLITE_SYNCHRONOUS=FUL fell back to NORMAL in
+    silence, and the durability asked for was not had)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    if raw.strip().upper() not in choices:
+        raise SystemExit(f"{name}={raw!r}: expected one of {', '.join(choices)}.")
+    return raw.strip().upper()
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.lower() in {"1", "true", "yes", "on"}
@@ -132,6 +144,8 @@ class Config:
     # SQLite: writers queue at a file lock instead of sleeping in the busy handler
     # (complaints/sqlite_gate.py); 0 turns it off.
     SQLITE_WRITE_GATE = os.environ.get("SQLITE_WRITE_GATE", "1") != "0"
+    # Checked here, read by every SQLite connection (complaints._sqlite_pragmas).
+    SQLITE_SYNCHRONOUS = _choice("SQLITE_SYNCHRONOUS", "NORMAL", ("NORMAL", "FULL", "EXTRA"))
     TIMEZONE = "Asia/Ho_Chi_Minh"
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -74,7 +74,7 @@ def _machine_locale(languages) -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-SQLITE_SYNC_MODES = ("NORMAL", "FULL", "EXTRA")
+SQLITE_SYNC_MODES = ("NORMAL", "FULL", "EXTRA")  # config.py stops the app on another
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

@@ -165,7 +165,8 @@ def test_f4_scorecard_rebuild_from_year_one_is_refused_not_a_traceback(runner, m
 
 def _env_settings() -> set[str]:
     source = (ROOT / "config.py").read_text()
-    return set(re.findall(r'(?:os\.environ\.get|_bool|_number|_rate_limit)\(\s*"([A-Z0-9_]+)"', source))
+    readers = r"os\.environ\.get|_bool|_number|_rate_limit|_choice"
+    return set(re.findall(rf'(?:{readers})\(\s*"([A-Z0-9_]+)"', source))
 
 
 def test_f6_readme_configuration_table_lists_every_environment_setting():

@@ -174,3 +174,24 @@ def test_d4_db_upgrade_makes_a_new_sqlite_file_in_an_existing_folder(tmp_path):
                     DATABASE_URL=f"sqlite:///{target}")
     assert result.returncode == 0, result.stderr[-600:]
     assert target.exists()
+
+
+@pytest.mark.parametrize("value", ["FUL", "off", "2"])
+def test_an_unknown_sqlite_synchronous_mode_stops_the_process_naming_it(value, tmp_path):
+    """SQLITE_SYNCHRONOUS=FUL fell back to NORMAL in silence: the durability asked for
+    (FULL: a commit survives a power cut) was not had."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import config"], cwd=ROOT, capture_output=True, text=True,
+        env=_env(INSTANCE_PATH=str(tmp_path), SQLITE_SYNCHRONOUS=value), timeout=60)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "SQLITE_SYNCHRONOUS" in result.stderr
+
+
+def test_a_known_sqlite_synchronous_mode_in_any_case_is_taken(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "import config; print(config.Config.SQLITE_SYNCHRONOUS)"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env=_env(INSTANCE_PATH=str(tmp_path), SQLITE_SYNCHRONOUS="full"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "FULL"
