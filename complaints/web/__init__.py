@@ -226,8 +226,13 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return _error(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
-                             "Vui lòng tải lại trang và thử lại."))
+        # The text typed is not echoed (any site could then show chosen text here): the
+        # forms with long text keep it in the browser's tab (static/drafts.js, QA 84 D1).
+        return _error(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ, nên biểu "
+                             "mẫu chưa được gửi. Với biểu mẫu có ô nội dung dài, nội dung bạn "
+                             "đã nhập được giữ trong thẻ trình duyệt này trên thiết bị này và "
+                             "sẽ được đề nghị khôi phục khi bạn mở lại biểu mẫu đó. Vui lòng "
+                             "mở lại trang và thử lại."))
 
     @app.errorhandler(400)
     @_machine_first
