@@ -232,7 +232,7 @@ def register_web(app: Flask) -> None:
                              "mẫu chưa được gửi. Với biểu mẫu có ô nội dung dài, nội dung bạn "
                              "đã nhập được giữ trong thẻ trình duyệt này trên thiết bị này và "
                              "sẽ được đề nghị khôi phục khi bạn mở lại biểu mẫu đó. Vui lòng "
-                             "mở lại trang và thử lại."))
+                             "tải lại trang và thử lại."))
 
     @app.errorhandler(400)
     @_machine_first
