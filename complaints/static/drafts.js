@@ -8,7 +8,8 @@
    (this tab only, gone when the tab is closed) with the time and the page's path.
 
    On each page:
-   - drafts older than 24 hours are deleted;
+   - drafts older than 24 hours are deleted (and all of them when a form marked
+     `data-draft-clear` is sent: signing out, a citizen's "Thoát");
    - a page saying the form was saved (`.alert-success`, or `[data-draft-done]`, e.g. a
      rating shown as given) deletes the drafts sent since; an error page keeps them;
    - a form whose key has a draft, whose textareas are all empty, on a page with no error
@@ -86,7 +87,15 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-draft")) { return; }
+    if (!(form instanceof HTMLFormElement)) { return; }
+    if (form.hasAttribute("data-draft-clear") && !event.defaultPrevented) {
+      // Signing out, or "Thoát" on a citizen's case: the next person at this computer
+      // is offered nothing.
+      var all = store();
+      if (all) { allKeys(all).forEach(function (key) { all.removeItem(PREFIX + key); }); }
+      return;
+    }
+    if (!form.hasAttribute("data-draft")) { return; }
     if (event.defaultPrevented) { return; }  // stopped by another script: not sent
     var s = store();
     var key = keyOf(form);

@@ -144,3 +144,10 @@ def test_an_officials_work_note_survives_the_idle_expiry(app, page, make_agency,
     assert page.evaluate(DRAFTS) == []
     page.goto(address)
     assert page.get_by_test_id("draft-notice").count() == 0
+
+    # Signing out forgets every draft of the tab: the next official at this desk sees none.
+    page.evaluate("sessionStorage.setItem('drafts:agency-note-X', JSON.stringify("
+                  "{fields: {note: 'x'}, at: Date.now(), path: '/'}))")
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url("**/login")
+    assert page.evaluate(DRAFTS) == []
