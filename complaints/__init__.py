@@ -87,7 +87,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     # NORMAL: a commit survives a killed process, not a power cut; FULL fsyncs each commit.
-    mode = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+    # As config.py checked it: stripped ("FULL " gave NORMAL in silence: QA round 85).
+    mode = os.environ.get("SQLITE_SYNCHRONOUS", "").strip().upper() or "NORMAL"
     cursor.execute(f"PRAGMA synchronous={mode if mode in SQLITE_SYNC_MODES else 'NORMAL'}")
     cursor.close()
 

@@ -71,6 +71,10 @@ def too_many(exc):
         # As the online form: the reason typed comes back, with the time to send it again.
         form = _second_complaint_sent()
         logger.info("second complaint paused from %s", request.remote_addr)
+        # Typed on another case's page: shown on this one's, it would be sent as its own
+        # after the pause (QA round 85).
+        if (other := _typed_for_another(found, form, form.reason)) is not None:
+            return other
         return _render_case(found, appeal_form=form, status=429, paused=_pause())
     hit = limiter.current_limit
     return render_template("public/too_many.html",
