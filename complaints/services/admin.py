@@ -46,6 +46,7 @@ from complaints.models import (
 from complaints.services import accounts, audit
 from complaints.services import calendar as calendar_service
 from complaints.services import deadlines as deadline_service
+from complaints.services.corrections import fingerprint
 from complaints.services.errors import NotFound, ValidationFailed
 from complaints.services.workflow import DESK_RESOLVES_NOTHING
 
@@ -117,7 +118,19 @@ def _localities(codes) -> tuple[list[Locality], list[str]]:
     return found, missing
 
 
-def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | None, list]:
+def agency_problems(data: AgencyData, agency: Agency | None,
+                    online_desk_code: str | None = None) -> dict[str, str]:
+    """Every reason, by field, to refuse creating (`agency` None) or changing an agency as
+    `data` says; empty if none (the page shows them beside the form's own, in one round)."""
+    try:
+        _check_agency(data, agency, online_desk_code)
+    except ValidationFailed as exc:
+        return dict(exc.errors)
+    return {}
+
+
+def _check_agency(data: AgencyData, agency: Agency | None,
+                  online_desk_code: str | None = None) -> tuple[Agency | None, list]:
     errors: dict[str, str] = {}
     code = (data.code or "").strip()
     if not code:
@@ -157,7 +170,7 @@ def _check_agency(data: AgencyData, agency: Agency | None) -> tuple[Agency | Non
         errors["code"] = N_("Mã cơ quan gồm tối đa 40 chữ cái không dấu, chữ số, dấu chấm, "
                             "gạch ngang hoặc gạch dưới, bắt đầu bằng chữ cái hoặc chữ số.")
     if agency is not None:
-        errors.update(_stranding_errors(agency, data))
+        errors.update(_stranding_errors(agency, data, online_desk_code))
         if agency.active != data.active and "active" not in errors:
             if not (data.reason or "").strip():
                 errors["reason"] = (REASON_TO_CLOSE if agency.active else REASON_TO_REOPEN)
@@ -186,15 +199,47 @@ REASON_TOO_LONG = N_("Lý do tối đa 500 ký tự.")
 AGENCY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
 
-def _stranding_errors(agency: Agency, data: AgencyData) -> dict[str, str]:
-    """Changes to an agency that would leave its cases or accounts with nobody able to act
-    (QA round 14): refused, saying what to move first."""
+ONLINE_DESK = N_("Đây là nơi tiếp nhận đơn trực tuyến của công dân (thiết lập "
+                 "ONLINE_RECEPTION_AGENCY_CODE = %(code)s): nếu đổi, mọi đơn gửi qua mạng sẽ "
+                 "bị từ chối. Đổi thiết lập ONLINE_RECEPTION_AGENCY_CODE sang nơi tiếp nhận "
+                 "khác trước.")
+
+
+def _online_desk_errors(agency: Agency, data: AgencyData,
+                        online_desk_code: str | None) -> dict[str, str]:
+    """The desk named by the ONLINE_RECEPTION_AGENCY_CODE setting receives every citizen's
+    online petition: closed, renamed or no longer a desk, each of them got a bare 503 and
+    lost what was typed (QA86-01). `online_desk_code`: the setting, from the caller."""
+    if not online_desk_code or agency.code != online_desk_code:
+        return {}
+    message = N_(ONLINE_DESK, code=online_desk_code)
     errors: dict[str, str] = {}
+    if agency.active and not data.active:
+        errors["active"] = message
+    if agency.is_reception_desk and not data.is_reception_desk:
+        errors["is_reception_desk"] = message
+    if (data.code or "").strip() and data.code.strip() != agency.code:
+        errors["code"] = message
+    return errors
+
+
+def rules_to(agency: Agency) -> int:
+    """How many routing rules name the agency (a closed agency's route nothing)."""
+    return db.session.scalar(select(func.count(RoutingRule.id)).where(
+        RoutingRule.agency_id == agency.id)) or 0
+
+
+def _stranding_errors(agency: Agency, data: AgencyData,
+                      online_desk_code: str | None = None) -> dict[str, str]:
+    """Changes to an agency that would leave its cases or accounts with nobody able to act
+    (QA round 14), or citizens with no online desk (QA86-01): refused, saying what to move
+    first."""
+    errors: dict[str, str] = _online_desk_errors(agency, data, online_desk_code)
     held = db.session.scalar(select(func.count(Case.id)).where(
         Case.status.in_(OPEN_STATUSES),
         or_(Case.agency_id == agency.id,
             and_(Case.agency_id.is_(None), Case.reception_agency_id == agency.id))))
-    if agency.active and not data.active:
+    if agency.active and not data.active and "active" not in errors:
         people = db.session.scalar(select(func.count(User.id)).where(
             User.agency_id == agency.id, User.active.is_(True)))
         if held or people:
@@ -251,9 +296,28 @@ def create_agency(data: AgencyData, actor: User, now: datetime) -> Agency:
     return agency
 
 
-def update_agency(agency: Agency, data: AgencyData, actor: User, now: datetime) -> Agency:
-    """Change an agency; the audit event holds what it was and what it became."""
-    parent, localities = _check_agency(data, agency)
+STALE_AGENCY = N_("Người khác vừa sửa cơ quan này trong lúc bạn mở trang: chưa lưu. Xem giá "
+                  "trị hiện tại dưới từng ô, sửa lại nếu cần rồi bấm Lưu.")
+STALE_USER = N_("Người khác vừa sửa tài khoản này trong lúc bạn mở trang: chưa lưu. Xem giá "
+                "trị hiện tại dưới từng ô, sửa lại nếu cần rồi bấm Lưu.")
+
+
+def agency_fingerprint(agency: Agency) -> str:
+    """What an agency's edit form showed (corrections.fingerprint): a save from a form
+    opened before another admin's change is refused, not written over it (QA86-03)."""
+    snapshot = _agency_snapshot(agency)
+    return fingerprint(*(str(snapshot[k]) for k in sorted(snapshot)))
+
+
+def update_agency(agency: Agency, data: AgencyData, actor: User, now: datetime,
+                  online_desk_code: str | None = None, seen: str | None = None) -> Agency:
+    """Change an agency; the audit event holds what it was and what it became.
+
+    `online_desk_code`: the ONLINE_RECEPTION_AGENCY_CODE setting (that desk stays open);
+    `seen`: the agency_fingerprint of what the form showed (None: not checked)."""
+    if seen is not None and seen != agency_fingerprint(agency):
+        raise ValidationFailed({"__all__": STALE_AGENCY})
+    parent, localities = _check_agency(data, agency, online_desk_code)
     before = _agency_snapshot(agency)
     agency.code, agency.name, agency.level = data.code.strip(), data.name.strip(), data.level
     agency.name_en = (data.name_en or "").strip() or None
@@ -349,8 +413,13 @@ class UserChanges:
 
 def user_change_problems(user: User, data: UserChanges, actor: User) -> dict[str, str]:
     """Every reason, by field, to refuse changing an account as `data` says."""
-    problems = {name: ACCOUNT_PROBLEMS_VI[code] for name, code in accounts.profile_problems(
-        data.role, data.agency_code or None, data.email, user).items()}
+    codes = accounts.profile_problems(data.role, data.agency_code or None, data.email, user)
+    if codes.get("agency_code") == "agency_inactive" and user.agency is not None and (
+            data.agency_code == user.agency.code):
+        # Kept where it is, not moved to a closed agency: a name or e-mail fix of an
+        # account of a closed agency must not need a move (QA86-02).
+        del codes["agency_code"]
+    problems = {name: ACCOUNT_PROBLEMS_VI[code] for name, code in codes.items()}
     if not (data.full_name or "").strip():
         problems["full_name"] = N_("Nhập họ và tên.")
     elif len(data.full_name.strip()) > 200:
@@ -395,12 +464,22 @@ def _left_at_the_desk(user: User) -> int:
         Case.reception_agency_id == user.agency_id)) or 0
 
 
-def update_user(user: User, data: UserChanges, actor: User, now: datetime) -> User:
+def user_fingerprint(user: User) -> str:
+    """What an account's edit form showed (see agency_fingerprint)."""
+    return fingerprint(user.full_name, user.email, user.role,
+                       user.agency.code if user.agency else None)
+
+
+def update_user(user: User, data: UserChanges, actor: User, now: datetime,
+                seen: str | None = None) -> User:
     """Change an account's name, e-mail, role or agency (audited on "user:<id>"). A new role
     or agency ends the account's sessions and revokes its API tokens: what it may see and
-    do changed (an official moved to another agency keeps one account)."""
+    do changed (an official moved to another agency keeps one account). `seen`: the
+    user_fingerprint of what the form showed (None: not checked)."""
     from complaints.services import tokens
 
+    if seen is not None and seen != user_fingerprint(user):
+        raise ValidationFailed({"__all__": STALE_USER})
     problems = user_change_problems(user, data, actor)
     if problems:
         raise ValidationFailed(problems)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -38,6 +39,8 @@ class AgencyForm(Form):
                                "Tối đa 500 ký tự."))])
     locality_codes = TextAreaField(_l("Địa bàn phụ trách (mã đơn vị hành chính)"),
                                    validators=[Optional(), Length(max=20000)])
+    # admin.agency_fingerprint of what the edit form showed (QA86-03); not on a new one.
+    seen = HiddenField()
 
 
 class UserForm(Form):
@@ -60,6 +63,8 @@ class UserEditForm(Form):
     email = StringField(_l("Thư điện tử"), validators=[Optional(), Length(max=255)])
     role = SelectField(_l("Vai trò"), choices=[], validators=[DataRequired(_l("Chọn vai trò."))])
     agency_code = SelectField(_l("Cơ quan"), choices=[], validate_choice=False)
+    # admin.user_fingerprint of what the form showed (QA86-03).
+    seen = HiddenField()
 
 
 class PasswordResetForm(Form):

@@ -231,20 +231,74 @@ def agency_new():
     """Create an agency."""
     form = AgencyForm()
     del form.reason  # a new agency has no state to change
+    del form.seen
     _agency_form_choices(form)
     hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng.")}
-    if form.validate_on_submit():
+    title = _("Thêm cơ quan")
+    if request.method == "POST":
+        # Every problem in one round: a taken code beside an empty name (QA86-06).
+        problems = admin_service.agency_problems(_agency_data(form), None)
+        if not form.validate_on_submit() or problems:
+            return _render_form(form, title, url_for("admin.agencies"),
+                                _with_service_errors(form, problems), hints)
         try:
             agency = admin_service.create_agency(_agency_data(form), current_user, clock.now())
         except ValidationFailed as exc:
             db.session.rollback()
             _agency_form_choices(form)
-            return _render_form(form, _("Thêm cơ quan"), url_for("admin.agencies"),
+            return _render_form(form, title, url_for("admin.agencies"),
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
         flash(_("Đã thêm cơ quan %(name)s.", name=_agency_name(agency)), "success")
         return redirect(_agencies_at(agency.id))
-    return _render_form(form, _("Thêm cơ quan"), url_for("admin.agencies"), hints=hints)
+    return _render_form(form, title, url_for("admin.agencies"), hints=hints)
+
+
+def _yes_no(value: bool) -> str:
+    return _("Có") if value else _("Không")
+
+
+def _current_hints(form, hints: dict, current: dict[str, tuple[object, str]]) -> dict:
+    """Under each field whose typed value differs from the record's now, the record's value
+    (`current`: field → (value to compare, text to show)): a stale form refused keeps what
+    was typed and shows what another admin saved meanwhile (QA86-03)."""
+    hints = dict(hints)
+    for name, (value, text) in current.items():
+        typed = form._fields[name].data
+        if isinstance(value, str):
+            typed = (typed or "").strip()
+        if typed != value:
+            now = _("Hiện tại: %(value)s", value=text or "—")
+            hints[name] = f"{hints[name]} {now}" if hints.get(name) else now
+    return hints
+
+
+def _agency_now(agency: Agency) -> dict[str, tuple[object, str]]:
+    codes = sorted(loc.code for loc in agency.localities)
+    parent = agency.parent.code if agency.parent else ""
+    return {"code": (agency.code, agency.code), "name": (agency.name, agency.name),
+            "name_en": (agency.name_en or "", agency.name_en or ""),
+            "level": (agency.level, catalog.label(catalog.AGENCY_LEVELS, agency.level,
+                                                  _lang())),
+            "parent_code": (parent, _agency_name(agency.parent) if agency.parent else ""),
+            "is_inspectorate": (agency.is_inspectorate, _yes_no(agency.is_inspectorate)),
+            "is_reception_desk": (agency.is_reception_desk, _yes_no(agency.is_reception_desk)),
+            "active": (agency.active, _yes_no(agency.active)),
+            "locality_codes": (", ".join(codes), ", ".join(codes))}
+
+
+def _agency_hints(agency: Agency) -> dict[str, str]:
+    hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống "
+                                 "dòng."),
+             "reason": _("Chỉ khi đổi ô Đang hoạt động: căn cứ (văn bản, quyết định), được "
+                         "ghi vào nhật ký.")}
+    if agency.active and (rules := admin_service.rules_to(agency)):
+        # A closed agency's rules route nothing (routing.suggest_agency skips them): said
+        # at the close step, not found out later (QA86-05).
+        hints["active"] = _("%(n)s quy tắc chuyển đơn chỉ đến cơ quan này; khi cơ quan ngừng "
+                            "hoạt động, các quy tắc đó không còn được dùng: sửa hoặc xóa chúng "
+                            "ở trang Quy tắc chuyển đơn.", n=rules)
+    return hints
 
 
 @bp.route("/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
@@ -256,22 +310,35 @@ def agency_edit(agency_id: int):
     if request.method == "GET":
         form.parent_code.data = agency.parent.code if agency.parent else ""
         form.locality_codes.data = ", ".join(sorted(loc.code for loc in agency.localities))
+        form.seen.data = admin_service.agency_fingerprint(agency)
     _agency_form_choices(form, agency)
-    hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng."),
-             "reason": _("Chỉ khi đổi ô Đang hoạt động: căn cứ (văn bản, quyết định), được "
-                         "ghi vào nhật ký.")}
+    hints = _agency_hints(agency)
     title = _("Sửa cơ quan %(name)s", name=_agency_name(agency))
-    if form.validate_on_submit():
+    online_desk = current_app.config.get("ONLINE_RECEPTION_AGENCY_CODE")
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            problems = admin_service.agency_problems(_agency_data(form), agency, online_desk)
+            return _render_form(form, title, url_for("admin.agencies"),
+                                _with_service_errors(form, problems), hints)
+        was_active = agency.active
         try:
-            admin_service.update_agency(agency, _agency_data(form), current_user, clock.now())
+            admin_service.update_agency(agency, _agency_data(form), current_user, clock.now(),
+                                        online_desk_code=online_desk,
+                                        seen=form.seen.data or None)
         except ValidationFailed as exc:
             db.session.rollback()
             agency = db.session.get(Agency, agency_id)
             _agency_form_choices(form, agency)
+            if admin_service.STALE_AGENCY in exc.errors.values():
+                form.seen.data = admin_service.agency_fingerprint(agency)
+                hints = _current_hints(form, _agency_hints(agency), _agency_now(agency))
             return _render_form(form, title, url_for("admin.agencies"),
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
         flash(_("Đã lưu cơ quan %(name)s.", name=_agency_name(agency)), "success")
+        if was_active and not agency.active and (rules := admin_service.rules_to(agency)):
+            flash(_("%(n)s quy tắc chuyển đơn chỉ đến cơ quan này không còn được dùng: sửa hoặc "
+                    "xóa chúng ở trang Quy tắc chuyển đơn.", n=rules), "warning")
         return redirect(_agencies_at(agency.id))
     return _render_form(form, title, url_for("admin.agencies"), hints=hints)
 
@@ -290,9 +357,14 @@ def users():
     return render_template("admin/users.html", page=page, users=page.items)
 
 
-def _agency_choices(empty: str) -> list[SelectChoice]:
-    return select_choices(((a.code, "· " * depth + _agency_name(a))
-                           for a, depth in admin_service.agency_tree() if a.active), empty)
+def _agency_choices(empty: str, keep: Agency | None = None) -> list[SelectChoice]:
+    """Active agencies; `keep`, an account's own agency, even when closed (marked so): else
+    the form showed "no agency" and a name fix moved the account out (QA86-02)."""
+    return select_choices(
+        ((a.code, "· " * depth + _agency_name(a)
+          + ("" if a.active else " " + _("(ngừng hoạt động)")))
+         for a, depth in admin_service.agency_tree()
+         if a.active or (keep is not None and a.id == keep.id)), empty)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -326,6 +398,14 @@ def user_new():
     return _render_form(form, _("Thêm người dùng"), url_for("admin.users"), hints=hints)
 
 
+def _user_now(user: User) -> dict[str, tuple[object, str]]:
+    return {"full_name": (user.full_name or "", user.full_name or ""),
+            "email": (user.email or "", user.email or ""),
+            "role": (user.role, catalog.label(catalog.ROLES, user.role, _lang())),
+            "agency_code": (user.agency.code if user.agency else "",
+                            _agency_name(user.agency) if user.agency else "")}
+
+
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @roles_required("admin")
 def user_edit(user_id: int):
@@ -335,8 +415,9 @@ def user_edit(user_id: int):
     form = UserEditForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.agency_code.data = user.agency.code if user.agency else ""
+        form.seen.data = admin_service.user_fingerprint(user)
     form.role.choices = _choices(catalog.ROLES, _("— Chọn vai trò —"))
-    form.agency_code.choices = _agency_choices(_("— Không thuộc cơ quan —"))
+    form.agency_code.choices = _agency_choices(_("— Không thuộc cơ quan —"), keep=user.agency)
     title = _("Sửa tài khoản %(username)s", username=user.username)
     hints = {"role": _("Đổi vai trò hoặc cơ quan sẽ đăng xuất tài khoản khỏi mọi phiên và "
                        "thu hồi mã truy cập API.")}
@@ -346,9 +427,16 @@ def user_edit(user_id: int):
         try:
             admin_service.update_user(user, admin_service.UserChanges(
                 form.full_name.data, form.email.data or None, form.role.data,
-                form.agency_code.data or None), current_user, clock.now())
+                form.agency_code.data or None), current_user, clock.now(),
+                seen=form.seen.data or None)
         except ValidationFailed as exc:
             db.session.rollback()
+            if admin_service.STALE_USER in exc.errors.values():
+                user = db.session.get(User, user_id)
+                form.seen.data = admin_service.user_fingerprint(user)
+                form.agency_code.choices = _agency_choices(_("— Không thuộc cơ quan —"),
+                                                           keep=user.agency)
+                hints = _current_hints(form, hints, _user_now(user))
             return _render_form(form, title, url_for("admin.users"),
                                 _apply_errors(form, exc.errors), hints)
         db.session.commit()
@@ -901,9 +989,12 @@ def rung_new():
 @bp.route("/calendar")
 @roles_required("admin")
 def calendar():
-    """List the government's day swaps entered by administrators."""
-    rows = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day.desc()))
-    return render_template("admin/calendar.html", overrides=list(rows),
+    """List the government's day swaps entered by administrators, a page at a time with
+    the total (QA86-04)."""
+    page = db.paginate(select(CalendarOverride).order_by(CalendarOverride.day.desc(),
+                                                         CalendarOverride.id),
+                       page=page_arg(), per_page=_page_size(), error_out=False)
+    return render_template("admin/calendar.html", page=page, overrides=page.items,
                            kind_name=lambda c: catalog.label(OVERRIDE_NAMES, c, _lang()))
 
 
