@@ -295,9 +295,12 @@ def _agency_hints(agency: Agency) -> dict[str, str]:
     if agency.active and (rules := admin_service.rules_to(agency)):
         # A closed agency's rules route nothing (routing.suggest_agency skips them): said
         # at the close step, not found out later (QA86-05).
-        hints["active"] = _("%(n)s quy tắc chuyển đơn chỉ đến cơ quan này; khi cơ quan ngừng "
-                            "hoạt động, các quy tắc đó không còn được dùng: sửa hoặc xóa chúng "
-                            "ở trang Quy tắc chuyển đơn.", n=rules)
+        hints["active"] = ngettext(
+            "%(num)s quy tắc chuyển đơn chỉ đến cơ quan này; khi cơ quan ngừng hoạt động, các "
+            "quy tắc đó không còn được dùng: sửa hoặc xóa chúng ở trang Quy tắc chuyển đơn.",
+            "%(num)s quy tắc chuyển đơn chỉ đến cơ quan này; khi cơ quan ngừng hoạt động, các "
+            "quy tắc đó không còn được dùng: sửa hoặc xóa chúng ở trang Quy tắc chuyển đơn.",
+            rules)
     return hints
 
 
@@ -337,8 +340,11 @@ def agency_edit(agency_id: int):
         db.session.commit()
         flash(_("Đã lưu cơ quan %(name)s.", name=_agency_name(agency)), "success")
         if was_active and not agency.active and (rules := admin_service.rules_to(agency)):
-            flash(_("%(n)s quy tắc chuyển đơn chỉ đến cơ quan này không còn được dùng: sửa hoặc "
-                    "xóa chúng ở trang Quy tắc chuyển đơn.", n=rules), "warning")
+            flash(ngettext(
+                "%(num)s quy tắc chuyển đơn chỉ đến cơ quan này không còn được dùng: sửa hoặc "
+                "xóa chúng ở trang Quy tắc chuyển đơn.",
+                "%(num)s quy tắc chuyển đơn chỉ đến cơ quan này không còn được dùng: sửa hoặc "
+                "xóa chúng ở trang Quy tắc chuyển đơn.", rules), "warning")
         return redirect(_agencies_at(agency.id))
     return _render_form(form, title, url_for("admin.agencies"), hints=hints)
 
