@@ -88,22 +88,31 @@ def require_reachable(group: click.Group) -> click.Group:
     """Flask-Migrate's commands that open the database say in one line when it cannot be
     reached (`unreachable`), rather than in Alembic's and the driver's tracebacks."""
     for name in MIGRATE_OPENS:
-        command = group.commands.get(name)
-        if command is None or getattr(command.callback, "reach_checked", False):
-            continue  # a module object: each create_app (every test) registers it again
-        callback = command.callback
-
-        @functools.wraps(callback)
-        def checked(*args, _callback=callback, **kwargs):
+        if (command := group.commands.get(name)) is not None:
             # --sql (offline) prints the migration's SQL and never connects (QA round 85).
-            problem = None if kwargs.get("sql") else unreachable()
-            if problem is not None:
-                raise click.ClickException(problem)
-            return _callback(*args, **kwargs)
-
-        command.callback = with_appcontext(checked)
-        command.callback.reach_checked = True
+            _check_first(command, lambda options: None if options.get("sql")
+                         else unreachable(), "reach_checked")
     return group
+
+
+def _check_first(command: click.Command, problem_of, marker: str) -> click.Command:
+    """Run `problem_of(the command's options)` before `command`; a problem stops it in one
+    line. `marker` keeps it from being wrapped twice: the commands are module objects, and
+    each create_app (every test) registers them again."""
+    callback = command.callback
+    if getattr(callback, marker, False):
+        return command
+
+    @functools.wraps(callback)
+    def checked(*args, **kwargs):
+        problem = problem_of(kwargs)
+        if problem is not None:
+            raise click.ClickException(problem)
+        return callback(*args, **kwargs)
+
+    command.callback = with_appcontext(checked)
+    setattr(command.callback, marker, True)
+    return command
 
 
 def schema_problem() -> str | None:
@@ -148,18 +157,4 @@ def require_schema(command: click.Command) -> click.Command:
         for sub in command.commands.values():
             require_schema(sub)
         return command
-    callback = command.callback
-    if getattr(callback, "schema_checked", False):
-        # The commands are module objects: each create_app (every test) registers them again.
-        return command
-
-    @functools.wraps(callback)
-    def checked(*args, **kwargs):
-        problem = schema_problem()
-        if problem is not None:
-            raise click.ClickException(problem)
-        return callback(*args, **kwargs)
-
-    command.callback = with_appcontext(checked)
-    command.callback.schema_checked = True
-    return command
+    return _check_first(command, lambda _options: schema_problem(), "schema_checked")
