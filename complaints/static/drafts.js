@@ -10,8 +10,12 @@
    On each page:
    - drafts older than 24 hours are deleted (and all of them when a form marked
      `data-draft-clear` is sent: signing out, a citizen's "Thoát");
-   - a page saying the form was saved (`.alert-success`, or `[data-draft-done]`, e.g. a
-     rating shown as given) deletes the drafts sent since; an error page keeps them;
+   - a draft just sent is deleted by a page saying it was saved (`.alert-success`,
+     `[data-draft-done]`) and by any page that neither says it was not sent
+     (`[data-draft-unsent]`: the error page, the sign-in page) nor shows its form again:
+     a letter saved, whose answer was lost, is never offered on the next blank form;
+   - an official's keys carry the account (templates/_draft.html): another official
+     signing in on the same tab is offered none of them;
    - a form whose key has a draft, whose textareas are all empty, on a page with no error
      summary, gets a notice above it (role="status") with the time the text was typed:
      "restore" fills the empty textareas, "discard" deletes the draft. Its words come from
@@ -128,7 +132,7 @@
     restore.textContent = form.getAttribute("data-draft-restore") || "\u21BA";
     var discard = document.createElement("button");
     discard.type = "button";
-    discard.className = "btn btn-sm btn-outline-secondary";
+    discard.className = "btn btn-sm btn-outline-dark";  // AA contrast on alert-info (QA 87)
     discard.textContent = form.getAttribute("data-draft-discard") || "\u00D7";
     notice.appendChild(text);
     notice.appendChild(restore);
@@ -161,15 +165,26 @@
     var s = store();
     if (!s) { return; }
     var now = Date.now();
+    // A draft just sent is deleted on a page saying it was saved (.alert-success,
+    // data-draft-done: a note saved comes back to its page, its form blank); else kept only
+    // where the page says it was not sent (the CSRF error page, the sign-in page, the
+    // citizen's "not sent" page: data-draft-unsent) or shows its form again (refused, what
+    // was typed on it). Any other page follows a sending that landed, whatever it says (a
+    // receipt, "already saved", a redirect): a letter saved once must never be offered on
+    // the next blank form (QA round 87).
     var saved = document.querySelector(".alert-success, [data-draft-done]");
-    var failed = document.querySelector("[data-draft-unsent]");
+    var failed = !saved && document.querySelector("[data-draft-unsent]");
+    var shown = {};
+    document.querySelectorAll("form[data-draft]").forEach(function (form) {
+      shown[keyOf(form)] = true;
+    });
     allKeys(s).forEach(function (key) {
       var draft = read(s, key);
       if (!draft || typeof draft.at !== "number" || now - draft.at > MAX_AGE ||
-          (saved && draft.sent)) {
-        s.removeItem(PREFIX + key);  // too old, unreadable, or sent and saved
-      } else if (failed && draft.sent) {
-        draft.sent = false;  // refused: a later page saying "saved" is not about this one
+          (draft.sent && (saved || (!failed && !shown[key])))) {
+        s.removeItem(PREFIX + key);  // too old, unreadable, or sent and landed
+      } else if (draft.sent) {
+        draft.sent = false;  // not sent: kept to be offered when its form is shown
         write(s, key, draft);
       }
     });
