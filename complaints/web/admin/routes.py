@@ -273,6 +273,14 @@ def _current_hints(form, hints: dict, current: dict[str, tuple[object, str]]) ->
     return hints
 
 
+def _current_where_gone(field, current: str) -> None:
+    """A stale form shown again: a choice typed that is no longer offered (its agency was
+    recoded meanwhile) takes the record's current value, so the select does not fall back
+    to "none" and a second "Lưu" move the record out (QA round 87)."""
+    if field.data not in {choice.value for choice in field.choices}:
+        field.data = current
+
+
 def _agency_now(agency: Agency) -> dict[str, tuple[object, str]]:
     codes = sorted(loc.code for loc in agency.localities)
     parent = agency.parent.code if agency.parent else ""
@@ -334,6 +342,8 @@ def agency_edit(agency_id: int):
             _agency_form_choices(form, agency)
             if admin_service.STALE_AGENCY in exc.errors.values():
                 form.seen.data = admin_service.agency_fingerprint(agency)
+                _current_where_gone(form.parent_code,
+                                    agency.parent.code if agency.parent else "")
                 hints = _current_hints(form, _agency_hints(agency), _agency_now(agency))
             return _render_form(form, title, url_for("admin.agencies"),
                                 _apply_errors(form, exc.errors), hints)
@@ -442,6 +452,7 @@ def user_edit(user_id: int):
                 form.seen.data = admin_service.user_fingerprint(user)
                 form.agency_code.choices = _agency_choices(_("— Không thuộc cơ quan —"),
                                                            keep=user.agency)
+                _current_where_gone(form.agency_code, user.agency.code if user.agency else "")
                 hints = _current_hints(form, hints, _user_now(user))
             return _render_form(form, title, url_for("admin.users"),
                                 _apply_errors(form, exc.errors), hints)
