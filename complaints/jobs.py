@@ -24,11 +24,27 @@ logger = logging.getLogger(__name__)
 
 
 def _record(name: str, **values) -> None:
-    run = db.session.get(JobRun, name) or JobRun(name=name)
+    run = db.session.get(JobRun, name)
+    if run is None:
+        # The job's first run on two schedulers at once: both inserted the row, and the
+        # second's start "could not be recorded" (a false error on /health; QA round 88).
+        # The row is made if missing, then both update it.
+        _insert_missing(name)
+        run = db.session.get(JobRun, name)
     for key, value in values.items():
         setattr(run, key, value)
-    db.session.add(run)
     db.session.commit()
+
+
+def _insert_missing(name: str) -> None:
+    """Insert the job's JobRun row unless another process has (one statement, no race)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(JobRun.__table__).values(name=name)
+                       .on_conflict_do_nothing(index_elements=["name"]))
 
 
 def _describe(exc: BaseException) -> str:

@@ -249,15 +249,22 @@ def remove_orphans(now: datetime, min_age: timedelta, root: Path | None = None,
             Attachment.sha256.in_(list(candidates)))))
         for sha256, path in candidates.items():
             if sha256 not in known:
+                try:
+                    size = path.stat().st_size
+                except FileNotFoundError:
+                    continue  # another instance's prune removed it meanwhile (QA round 88)
                 report.removed += 1
-                report.bytes_removed += path.stat().st_size
+                report.bytes_removed += size
                 if not dry_run:
                     path.unlink(missing_ok=True)
         candidates.clear()
 
     for path in sorted(root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
-        if not path.is_file() or path.stat().st_mtime > cutoff:
-            continue
+        try:
+            if not path.is_file() or path.stat().st_mtime > cutoff:
+                continue
+        except FileNotFoundError:
+            continue  # removed since the listing (another instance's prune)
         if path.name.startswith(".upload-"):
             report.partial_removed += 1
             if not dry_run:

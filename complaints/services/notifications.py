@@ -11,9 +11,9 @@ import logging
 import smtplib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime
 
 from flask import current_app
 from sqlalchemy import and_, delete, desc, func, or_, select, union_all, update
@@ -372,13 +372,32 @@ def _claim_next(now: datetime, after_id: int) -> Notification | None:
         after_id = note_id  # another instance took it between our SELECT and UPDATE
 
 
+MESSAGE_ID_DOMAIN = "complaints.local"
+
+
+def _aware(moment: datetime | None) -> datetime:
+    """A stored time as UTC-aware (SQLite gives naive UTC); now, for a row not stored."""
+    if moment is None:
+        return datetime.now(timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def message_id(note: Notification) -> str:
+    """The e-mail's Message-ID: the notification's id and the day it was made, so that two
+    databases (a restore, a second installation) seldom give one id to two e-mails."""
+    return f"<n{note.id}.{_aware(note.created_at):%Y%m%d%H%M%S}@{MESSAGE_ID_DOMAIN}>"
+
+
 def _message(note: Notification) -> EmailMessage:
     message = EmailMessage()
     message["From"] = contacts.transport_address(current_app.config["MAIL_FROM"])
     message["To"] = contacts.transport_address(note.email_to)
     message["Subject"] = note.subject
-    # A stable Message-ID lets a receiving server drop a resend after a crash.
-    message["Message-ID"] = make_msgid(idstring=f"n{note.id}", domain="complaints.local")
+    # A stable Message-ID lets a receiving server (or the reader's client) drop a resend
+    # after a crash: the notification's own, the same on every attempt (make_msgid adds the
+    # time, the process and random bits: a resend had another; QA round 88).
+    message["Message-ID"] = message_id(note)
+    message["Date"] = format_datetime(_aware(note.created_at))  # RFC 5322: required
     message.set_content(note.body)
     return message
 
