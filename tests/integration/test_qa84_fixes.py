@@ -125,3 +125,17 @@ def test_closed_in_another_tab_with_csrf_on_keeps_the_text(app, client, decided)
     assert "đã được đóng trên thiết bị này" in _summary(sent)
     assert _kept(sent, "reason") == REASON_X
     assert public.second_complaint_of(x) is None
+
+
+@pytest.mark.parametrize("code", ["X" * 300, "2026-ABC\x07", "2026 ABC DEF"])
+def test_an_odd_case_code_on_the_form_is_refused_and_files_nothing(client, decided, code):  # noqa: F811
+    x = decided()
+    fields = _hidden(client, "appeal-form")
+    sent = client.post(SECOND, data={**fields, "tracking_code": code, "reason": REASON_X,
+                                     "confirm": "y"})
+    assert 400 <= sent.status_code < 500
+    assert public.second_complaint_of(x) is None
+    sent = client.post(RATE, data={"tracking_code": code, "rating_result": "3",
+                                   "rating_service": "3", "comment": COMMENT_X})
+    assert 400 <= sent.status_code < 500
+    assert public.feedback_of(x) is None

@@ -55,3 +55,20 @@ def test_qa87_b1_stale_agency_form_after_parent_recode_detaches_the_agency(clien
     moved = _agency("SO-TNMT")
     assert moved.parent is not None and moved.parent.code == "UBND-HP2", \
         "the agency was taken out of the tree"
+
+
+@pytest.mark.parametrize("seen", ["garbled", "x" * 5000, "é\u202e"])
+def test_a_garbled_fingerprint_is_refused_as_stale_and_saves_nothing(client, province,  # noqa: F811
+                                                                     seen):
+    so = _agency("SO-TNMT")
+    form = _form(client, f"/admin/agencies/{so.id}/edit")
+    answer = client.post(f"/admin/agencies/{so.id}/edit",
+                         data=dict(form, seen=seen, name="Tên khác"))
+    assert answer.status_code == 422
+    assert _agency("SO-TNMT").name == "Sở Tài nguyên và Môi trường"
+    insp = _user("insp")
+    account = _form(client, f"/admin/users/{insp.id}/edit")
+    answer = client.post(f"/admin/users/{insp.id}/edit",
+                         data=dict(account, seen=seen, full_name="Tên khác"))
+    assert answer.status_code == 422
+    assert _user("insp").full_name != "Tên khác"
