@@ -5,6 +5,7 @@
 #   make run       migrate, load localities + demo data, run scheduler + dev server
 #                  on 127.0.0.1:$PORT (default 5000)
 #   make test      pytest on SQLite            (extra args: make test PYTEST_ARGS='-k foo -x')
+#                  in parallel, one pytest-xdist worker per core (PYTEST_WORKERS=0: one process)
 #   make test-pg   pytest on a throw-away PostgreSQL (.ci/pg.sh)
 #   make lint      ruff, then bandit (security scan of complaints/, config in pyproject.toml)
 #   make clean     caches and compiled catalogs;  make distclean  also removes .venv
@@ -17,6 +18,9 @@ BIN          := $(VENV)/bin
 FLASK        := $(BIN)/flask --app wsgi
 TRANSLATIONS := complaints/translations
 PYTEST_ARGS  ?=
+PYTEST_WORKERS ?= auto
+# worksteal: an idle worker takes queued tests from a busy one (browser files run long).
+PYTEST        := $(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 export FLASK_APP := wsgi
 # Browser tests use Debian's /usr/bin/chromium; never let playwright download one.
@@ -50,10 +54,10 @@ run: venv babel
 	$(FLASK) scheduler & sched=$$!; trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; $(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
 
 test: venv babel
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-pg: venv babel
-	bash .ci/pg.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+	bash .ci/pg.sh $(PYTEST) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check complaints tests

@@ -27,6 +27,19 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 IS_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
 
+# Under pytest-xdist (`make test` runs `-n auto`) each worker empties tables between its
+# tests, so each needs a database of its own: on PostgreSQL the worker's is the given
+# database's name + "_gw0", "_gw1"…, created by `database_url` below. The environment is
+# rewritten too, so that tests (and the processes they start) that read TEST_DATABASE_URL
+# reach the worker's database. SQLite needs nothing: each worker has its own tmp_path.
+SHARED_DATABASE_URL = TEST_DATABASE_URL
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if IS_POSTGRES and XDIST_WORKER:
+    _shared = make_url(TEST_DATABASE_URL)
+    TEST_DATABASE_URL = _shared.set(database=f"{_shared.database}_{XDIST_WORKER}") \
+        .render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = TEST_DATABASE_URL
+
 # A fixed "now" for tests: time is a parameter, never the wall clock.
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 12, 1)
@@ -39,9 +52,23 @@ def config_for_tests(**overrides) -> dict:
     return values
 
 
+def _create_worker_database() -> None:
+    """(Re)create this xdist worker's own PostgreSQL database beside the shared one."""
+    name = make_url(TEST_DATABASE_URL).database
+    admin = create_engine(SHARED_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if TEST_DATABASE_URL:
+        if TEST_DATABASE_URL != SHARED_DATABASE_URL:
+            _create_worker_database()
         return TEST_DATABASE_URL
     # A file, not :memory:, so that a live server thread and the test share it.
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
