@@ -216,6 +216,10 @@ class Config:
     # Stored files no attachment row names (a request failed after writing its file) are
     # removed by a daily job once untouched this long.
     ORPHAN_MIN_AGE_HOURS = _number("ORPHAN_MIN_AGE_HOURS", 24, least=1, most=24 * 366)
+    # The one-time tokens of desk forms and the API's Idempotency-Keys (one row per intake)
+    # are forgotten by a daily job after this many days: a resend comes within minutes, a
+    # form's CSRF token and session are long gone by then.
+    SUBMISSION_TOKEN_DAYS = _number("SUBMISSION_TOKEN_DAYS", 30, least=1, most=3660)
 
 
 class TestConfig(Config):

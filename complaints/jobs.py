@@ -168,6 +168,15 @@ def prune_attachments(app: Flask):
         clock.now(), timedelta(hours=hours)))
 
 
+def forget_submissions(app: Flask):
+    """Forget desk forms' one-time tokens and Idempotency-Keys past their use (daily)."""
+    from complaints.services import idempotency
+
+    days = app.config["SUBMISSION_TOKEN_DAYS"]
+    return run_job(app, "submission_tokens", lambda: idempotency.forget_older_than(
+        clock.now(), timedelta(days=days)))
+
+
 def seal_audit(app: Flask):
     """Seal the audit events of the past day (daily; see services/audit_seals.py)."""
     from complaints.services import audit_seals
@@ -177,7 +186,7 @@ def seal_audit(app: Flask):
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """Return a scheduler with its jobs (sweep, outbox, reminders, reports, summary, store,
-    audit seal)."""
+    submission tokens, audit seal)."""
     sched = BlockingScheduler(timezone=app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
     options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
     sched.add_job(sweep, "interval", args=[app], id="sweep", next_run_time=clock.now(),
@@ -190,6 +199,8 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                   minute=20, **options)
     sched.add_job(prune_attachments, "cron", args=[app], id="attachments", hour=3, minute=10,
                   **options)
+    sched.add_job(forget_submissions, "cron", args=[app], id="submission_tokens", hour=3,
+                  minute=20, **options)
     sched.add_job(seal_audit, "cron", args=[app], id="audit_seal", hour=2, minute=30,
                   **options)
     return sched

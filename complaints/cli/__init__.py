@@ -14,6 +14,7 @@ from complaints.cli import (
     reference,
     reports,
     scorecard,
+    submissions,
     users,
 )
 from complaints.cli.schema import require_reachable, require_schema
@@ -24,7 +25,7 @@ def register_cli(app: Flask) -> None:
     # Not backup/restore: a restore into a new, empty database is the documented way back,
     # and backup judges the database itself. Nor Flask-Migrate's `db`, which builds it.
     for module in (users, localities, reference, audit, demo, reports, scorecard,
-                   attachments):
+                   attachments, submissions):
         app.cli.add_command(require_schema(module.group))
     for command in escalation.commands:
         app.cli.add_command(require_schema(command))

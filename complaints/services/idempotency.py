@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from complaints.domain.messages import N_
 from complaints.extensions import db
@@ -74,3 +75,27 @@ def record(token_: str | None, case_id: int, request_digest: str, now: datetime)
     db.session.add(DeskSubmission(token=token_, case_id=case_id,
                                   request_digest=request_digest, created_at=now))
     db.session.flush()
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    removed: int
+    kept: int
+
+
+def forget_older_than(now: datetime, keep: timedelta, dry_run: bool = False) -> Forgotten:
+    """Delete the tokens (desk forms' and Idempotency-Keys) saved before `now - keep`.
+
+    Without this the table holds one row per intake for ever. A token is needed only while
+    its request may be sent again: a client's retry comes within minutes, and a desk form's
+    CSRF token and session expire within hours. Two schedulers running it at once delete
+    the same rows; the second finds none."""
+    cutoff = now - keep
+    old = DeskSubmission.created_at < cutoff
+    if dry_run:
+        removed = db.session.scalar(select(func.count()).where(old)) or 0
+    else:
+        removed = db.session.execute(delete(DeskSubmission).where(old)).rowcount or 0
+    kept = db.session.scalar(select(func.count()).select_from(DeskSubmission)
+                             .where(DeskSubmission.created_at >= cutoff)) or 0
+    return Forgotten(removed=removed, kept=kept)

@@ -122,3 +122,69 @@ def test_the_openapi_document_names_the_header_and_the_replay(client):
     post = spec["paths"]["/api/v1/cases"]["post"]
     assert "Idempotency-Key" in [p["name"] for p in post["parameters"]]
     assert "200" in post["responses"] and "201" in post["responses"]
+
+
+# --- forgetting the tokens: one row per intake must not grow for ever ---------------------
+
+def test_tokens_past_their_days_are_forgotten_by_the_daily_job(api, world, app):  # noqa: F811
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from complaints import jobs
+    from complaints.models import JobRun
+    from tests.conftest import NOW
+
+    body = _case_body(world)
+    first = api(world["reception"], "POST", "/cases", json=body, headers=KEY)
+    assert first.status_code == 201
+    fresh = {"Idempotency-Key": "a-newer-key"}
+    assert api(world["reception"], "POST", "/cases", json=_case_body(world, subject="Mới"),
+               headers=fresh).status_code == 201
+    assert _count(DeskSubmission) == 2
+    # The first was saved 30 days and a minute ago, the other 29 days ago (the job reads
+    # the pinned clock: NOW).
+    first_case = db.session.scalar(select(Case.id).where(
+        Case.tracking_code == first.get_json()["tracking_code"]))
+    db.session.execute(update(DeskSubmission).values(created_at=NOW - timedelta(days=29)))
+    db.session.execute(update(DeskSubmission).where(DeskSubmission.case_id == first_case)
+                       .values(created_at=NOW - timedelta(days=30, minutes=1)))
+    db.session.commit()
+
+    result = jobs.forget_submissions(app)
+    assert (result.removed, result.kept) == (1, 1)
+    assert _count(DeskSubmission) == 1
+    assert db.session.get(JobRun, "submission_tokens").last_error is None
+    # The cases are untouched; the forgotten key now opens a new case (as documented),
+    # the newer one still answers with its own.
+    assert _count(Case) == 2
+    assert api(world["reception"], "POST", "/cases", json=_case_body(world, subject="Mới"),
+               headers=fresh).status_code == 200
+    assert api(world["reception"], "POST", "/cases", json=body, headers=KEY).status_code == 201
+    # A second scheduler running the job at the same time finds nothing more to delete.
+    assert jobs.forget_submissions(app).removed == 0
+
+
+def test_the_cli_counts_first_and_takes_its_days(api, world, runner, monkeypatch):  # noqa: F811
+    from datetime import timedelta
+
+    from complaints import clock
+    from tests.conftest import NOW
+
+    assert api(world["reception"], "POST", "/cases", json=_case_body(world),
+               headers=KEY).status_code == 201
+    db.session.commit()
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=8))  # the command's now
+    dry = runner.invoke(args=["submissions", "forget", "--days", "7", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would forget 1 tokens older than 7 days; 0 newer kept" in dry.output
+    assert _count(DeskSubmission) == 1
+    default = runner.invoke(args=["submissions", "forget"])  # 30 days: nothing that old
+    assert "forgot 0 tokens older than 30 days; 1 newer kept" in default.output
+    done = runner.invoke(args=["submissions", "forget", "--days", "7"])
+    assert done.exit_code == 0, done.output
+    assert "forgot 1 tokens" in done.output
+    db.session.rollback()
+    assert _count(DeskSubmission) == 0
+    bad = runner.invoke(args=["submissions", "forget", "--days", "0"])
+    assert bad.exit_code == 2 and "--days" in bad.output

@@ -259,7 +259,7 @@ def test_sweep_job_commits_and_records_its_run(app, routed_case):
     assert run.last_started_at and run.last_success_at and run.last_error is None
     assert {job.id for job in jobs.build_scheduler(app).get_jobs()} == {
         "sweep", "outbox", "reminders", "reports", "scorecard_summary", "attachments",
-        "audit_seal"}
+        "submission_tokens", "audit_seal"}
 
 
 def test_flask_escalate_of_today_is_recorded_as_the_sweep(runner, routed_case, monkeypatch):

@@ -34,7 +34,9 @@ _IDEMPOTENCY_PARAM = {
                    "same request sent again with it (after a lost answer) opens nothing "
                    "new and answers 200 with the case the first one opened or joined "
                    "(header Idempotent-Replayed: true; the PIN went only with the first "
-                   "answer). The same key with another request is a 422."}
+                   "answer). The same key with another request is a 422. A key is kept "
+                   "for the server's SUBMISSION_TOKEN_DAYS (30 by default), then "
+                   "forgotten."}
 
 
 def _replayable(op: dict) -> dict:
