@@ -172,7 +172,7 @@ def _check_agency(data: AgencyData, agency: Agency | None,
     if agency is not None:
         errors.update(_stranding_errors(agency, data, online_desk_code))
         if agency.active != data.active and "active" not in errors:
-            if not (data.reason or "").strip():
+            if blank(data.reason):  # zero-width characters only are no reason either
                 errors["reason"] = (REASON_TO_CLOSE if agency.active else REASON_TO_REOPEN)
             elif len(data.reason.strip()) > ADMIN_REASON_MAX:
                 errors["reason"] = REASON_TOO_LONG

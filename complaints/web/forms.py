@@ -14,10 +14,13 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, FieldList
 from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
 from complaints.domain.catalog import PETITION_HISTORY
-from complaints.web.i18n import translate_errors
+from complaints.domain.messages import CONTROL_CHARACTERS
+from complaints.domain.text import blank, has_control
+from complaints.web.i18n import translate, translate_errors
 
 # WTForms has no Vietnamese catalog, so its own messages (a number below a minimum, a
 # choice the list does not hold, a required field without a message of ours) showed in
@@ -97,6 +100,23 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
+
+
+class Visible:
+    """After DataRequired: a text that shows nothing (zero-width or other format characters
+    only) is no text, and one holding a control character is refused. For the reasons the
+    admin's pages ask, which go only to the audit trail and no service checks (they were
+    accepted as typed: a judgement of QA round 87)."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        value = field.data or ""
+        if has_control(value):
+            raise StopValidation(translate(CONTROL_CHARACTERS))
+        if blank(value):
+            raise StopValidation(str(self.message))
 
 
 def form_errors(form) -> dict[str, str]:

@@ -15,9 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from complaints.web.forms import Form
+from complaints.web.forms import Form, Visible
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+_DELETE_REASON = _l("Nêu lý do xóa (căn cứ, văn bản).")
+_CHANGE_REASON = _l("Nêu lý do (căn cứ, văn bản).")
+_ACCOUNT_REASON = _l("Nêu lý do (ví dụ: nghỉ việc, chuyển công tác, nghi lộ mật khẩu).")
+_RESET_REASON = _l("Nêu lý do đặt lại xác thực hai bước.")
 
 
 class AgencyForm(Form):
@@ -144,7 +148,7 @@ class ReasonConfirmForm(Form):
 
     reason = TextAreaField(
         _l("Lý do xóa"),
-        validators=[DataRequired(_l("Nêu lý do xóa (căn cứ, văn bản).")),
+        validators=[DataRequired(_DELETE_REASON), Visible(_DELETE_REASON),
                     Length(max=500, message=_l("Tối đa 500 ký tự."))])
 
 
@@ -169,7 +173,7 @@ class ChangeReasonForm(Form):
 
     reason = TextAreaField(
         _l("Lý do"),
-        validators=[DataRequired(_l("Nêu lý do (căn cứ, văn bản).")),
+        validators=[DataRequired(_CHANGE_REASON), Visible(_CHANGE_REASON),
                     Length(max=500, message=_l("Tối đa 500 ký tự."))])
 
 
@@ -179,8 +183,7 @@ class AccountReasonForm(Form):
 
     reason = TextAreaField(
         _l("Lý do"),
-        validators=[DataRequired(_l("Nêu lý do (ví dụ: nghỉ việc, chuyển công tác, nghi lộ "
-                                    "mật khẩu).")),
+        validators=[DataRequired(_ACCOUNT_REASON), Visible(_ACCOUNT_REASON),
                     Length(max=500, message=_l("Tối đa 500 ký tự."))])
 
 
@@ -189,5 +192,5 @@ class ResetTwoFactorForm(Form):
 
     reason = TextAreaField(
         _l("Lý do đặt lại"),
-        validators=[DataRequired(_l("Nêu lý do đặt lại xác thực hai bước.")),
+        validators=[DataRequired(_RESET_REASON), Visible(_RESET_REASON),
                     Length(min=10, max=500, message=_l("Lý do từ 10 đến 500 ký tự."))])
