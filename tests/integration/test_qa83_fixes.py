@@ -153,6 +153,16 @@ def test_d1_the_memcached_store_can_be_configured():
     create_app(config_for_tests(RATELIMIT_STORAGE_URI="memcached://127.0.0.1:11299"))
 
 
+def test_a_store_scheme_in_capitals_is_taken_as_limits_takes_it(tmp_path):
+    """URI schemes are case-insensitive; `limits` lower-cases them, so must the check."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import config; print(config.Config.RATELIMIT_STORAGE_URI)"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env=_env(INSTANCE_PATH=str(tmp_path), RATELIMIT_STORAGE_URI="Redis://h:6379/0"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Redis://h:6379/0"
+
+
 # --- D4 ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("where", ["server down", "no folder"])
