@@ -91,12 +91,13 @@ def _rate_limit_store() -> str:
     """RATELIMIT_STORAGE_URI, whose scheme must be a store this release can reach: another
     (a typo, or one whose client is not installed) was a traceback at start."""
     raw = os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
-    # Any case, as `limits` reads it (URI schemes are case-insensitive, RFC 3986 3.1).
+    # URI schemes are case-insensitive (RFC 3986 3.1), but the Redis client refuses
+    # "Redis://": the scheme is passed on in lower case.
     scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
     if scheme not in RATE_LIMIT_STORES:
         raise SystemExit(f"RATELIMIT_STORAGE_URI={raw!r}: expected a URI of one of "
                          f"{', '.join(s + '://' for s in RATE_LIMIT_STORES)}.")
-    return raw
+    return scheme + raw[len(scheme):]
 
 
 def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:

@@ -153,14 +153,18 @@ def test_d1_the_memcached_store_can_be_configured():
     create_app(config_for_tests(RATELIMIT_STORAGE_URI="memcached://127.0.0.1:11299"))
 
 
-def test_a_store_scheme_in_capitals_is_taken_as_limits_takes_it(tmp_path):
-    """URI schemes are case-insensitive; `limits` lower-cases them, so must the check."""
+def test_a_store_scheme_in_capitals_is_taken_in_lower_case(tmp_path):
+    """URI schemes are case-insensitive; the Redis client refuses "Redis://" (a ValueError
+    at the first limited request), so the scheme is passed on in lower case."""
     result = subprocess.run(
         [sys.executable, "-c", "import config; print(config.Config.RATELIMIT_STORAGE_URI)"],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
         env=_env(INSTANCE_PATH=str(tmp_path), RATELIMIT_STORAGE_URI="Redis://h:6379/0"))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Redis://h:6379/0"
+    assert result.stdout.strip() == "redis://h:6379/0"
+    from limits.storage import storage_from_string
+
+    storage_from_string(result.stdout.strip())  # the client takes it (connects lazily)
 
 
 # --- D4 ----------------------------------------------------------------------------------
