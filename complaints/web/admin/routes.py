@@ -233,7 +233,7 @@ def agency_new():
     del form.reason  # a new agency has no state to change
     del form.seen
     _agency_form_choices(form)
-    hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng.")}
+    hints = {"locality_codes": _localities_hint()}
     title = _("Thêm cơ quan")
     if request.method == "POST":
         # Every problem in one round: a taken code beside an empty name (QA86-06).
@@ -295,9 +295,12 @@ def _agency_now(agency: Agency) -> dict[str, tuple[object, str]]:
             "locality_codes": (", ".join(codes), ", ".join(codes))}
 
 
+def _localities_hint() -> str:
+    return _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống dòng.")
+
+
 def _agency_hints(agency: Agency) -> dict[str, str]:
-    hints = {"locality_codes": _("Mã đơn vị hành chính, cách nhau bởi dấu phẩy hoặc xuống "
-                                 "dòng."),
+    hints = {"locality_codes": _localities_hint(),
              "reason": _("Chỉ khi đổi ô Đang hoạt động: căn cứ (văn bản, quyết định), được "
                          "ghi vào nhật ký.")}
     if agency.active and (rules := admin_service.rules_to(agency)):
