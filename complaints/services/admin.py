@@ -296,10 +296,13 @@ def create_agency(data: AgencyData, actor: User, now: datetime) -> Agency:
     return agency
 
 
-STALE_AGENCY = N_("Người khác vừa sửa cơ quan này trong lúc bạn mở trang: chưa lưu. Xem giá "
-                  "trị hiện tại dưới từng ô, sửa lại nếu cần rồi bấm Lưu.")
-STALE_USER = N_("Người khác vừa sửa tài khoản này trong lúc bạn mở trang: chưa lưu. Xem giá "
-                "trị hiện tại dưới từng ô, sửa lại nếu cần rồi bấm Lưu.")
+# "On another page": the same admin saving in a second tab is the likelier writer.
+STALE_AGENCY = N_("Cơ quan này vừa được sửa (ở một trang khác hoặc bởi người khác) trong lúc "
+                  "bạn mở trang này: chưa lưu. Xem giá trị hiện tại dưới từng ô, sửa lại nếu "
+                  "cần rồi bấm Lưu.")
+STALE_USER = N_("Tài khoản này vừa được sửa (ở một trang khác hoặc bởi người khác) trong lúc "
+                "bạn mở trang này: chưa lưu. Xem giá trị hiện tại dưới từng ô, sửa lại nếu "
+                "cần rồi bấm Lưu.")
 
 
 def agency_fingerprint(agency: Agency) -> str:

@@ -212,7 +212,7 @@ def test_a_stale_agency_form_is_refused_keeping_what_was_typed(client, province)
     stale["name"] = "Sở Tài nguyên và Môi trường thành phố"
     answer = client.post(f"/admin/agencies/{so.id}/edit", data=stale)
     assert answer.status_code == 422
-    assert "Người khác vừa sửa cơ quan này" in summary(answer)
+    assert "Cơ quan này vừa được sửa (ở một trang khác hoặc bởi người khác)" in summary(answer)
     page = text_of(answer)
     assert "Sở Tài nguyên và Môi trường thành phố" in answer.get_data(as_text=True)
     assert "Hiện tại: 11311, 31" in page  # what the other admin saved, beside the field
@@ -239,7 +239,7 @@ def test_a_stale_account_form_does_not_move_the_user_back(client, province, make
     stale["email"] = "truong@tnmt.haiphong.gov.vn"
     answer = client.post(f"/admin/users/{head.id}/edit", data=stale)
     assert answer.status_code == 422
-    assert "Người khác vừa sửa tài khoản này" in summary(answer)
+    assert "Tài khoản này vừa được sửa (ở một trang khác hoặc bởi người khác)" in summary(answer)
     assert 'value="truong@tnmt.haiphong.gov.vn"' in answer.get_data(as_text=True)
     assert "Hiện tại: Sở Xây dựng" in text_of(answer)
     db.session.expire_all()
