@@ -181,9 +181,16 @@ def evaluate(form: Form, counts: dict[str, int | float]) -> dict[str, int | floa
                      f"{[c.code for c in pending]}")
 
 
-def total_row(form: Form, rows: list[dict[str, int | float]]) -> dict[str, int | float]:
-    """The total row: every column summed over the units (formulas hold for sums too)."""
-    return {c.code: _exact_sum(_exact(r.get(c.code, 0)) for r in rows) for c in form.columns}
+def total_row(form: Form, rows: list[dict[str, int | float]],
+              counted_once: dict[str, int | float] | None = None) -> dict[str, int | float]:
+    """The total row: every counted column summed over the units, but those in
+    `counted_once` (distinct counts: a matter two units saw is one matter), and the
+    formulas evaluated on the totals (the same as their sums, the formulas being linear)."""
+    counted_once = counted_once or {}
+    totals = {c.code: counted_once[c.code] if c.code in counted_once
+              else _exact_sum(_exact(r.get(c.code, 0)) for r in rows)
+              for c in form.columns if not c.formula}
+    return evaluate(form, totals)
 
 
 def _exact(value: int | float | Decimal) -> Decimal:

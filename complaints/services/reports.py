@@ -167,14 +167,17 @@ def _routed_within(e, unit_ids):
 
 
 def _anonymous_denunciation(e):
-    """SQL: a denunciation none of whose letters received by `e` is eligible for handling
-    (workflow.anonymous_denunciation): it is not handled as a denunciation (domain.md, Law
+    """SQL: a denunciation none of whose letters received by `e` was eligible for handling
+    at `e` (workflow.anonymous_denunciation): it is not handled as a denunciation (domain.md, Law
     on Denunciations Art. 25), so a routing passes it on rather than within competence."""
     letter = aliased(Petition)
     return and_(Case.kind == "denunciation", ~exists().where(
         letter.case_id == Case.id, letter.received_on <= e, letter.eligible.is_(True),
         or_(letter.filing_reason.is_(None),
-            letter.filing_reason.not_in(sorted(INELIGIBLE_FILINGS)))))
+            letter.filing_reason.not_in(sorted(INELIGIBLE_FILINGS)),
+            # A filing dated after the cut-off does not reach back (QA round 89, as
+            # column 5's petitions_eligible): a closed period keeps its figures.
+            letter.handled_on > e)))
 
 
 def _kind_in(*kinds):
@@ -520,6 +523,25 @@ def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
     return out
 
 
+def count_distinct_totals(codes: list[str], unit_ids: list[int], start: date, end: date
+                          ) -> dict[str, float]:
+    """The distinct measures among `codes` over all the units at once: {measure: value}.
+
+    A distinct count is no sum: a matter whose letters two units received is in both
+    units' rows, and once in the total (QA round 89: the province's 02/XLD column 4
+    counted it twice)."""
+    out: dict[str, float] = {}
+    for code in codes:
+        measure = MEASURES[code]
+        if measure.distinct is None or code in out:
+            continue
+        _unit, builder = _base_query(measure.base, unit_ids)
+        begun = _BEGUN.get(measure.base, lambda e: CaseDeadline.start_on <= e)
+        out[code] = db.session.scalar(builder([measure.aggregate(start, end, unit_ids)])
+                                      .where(begun(end))) or 0
+    return out
+
+
 @dataclass
 class Report:
     form: forms.Form
@@ -553,7 +575,10 @@ def build_report(form_code: str, root_code: str, period: forms.Period) -> Report
     for agency in ordered:
         values = {c.code: _number(counts[agency.id].get(c.measure, 0)) for c in measured}
         rows.append(forms.evaluate(form, values))
-    return Report(form, period, root, ordered, rows, forms.total_row(form, rows))
+    distinct = count_distinct_totals([c.measure for c in measured], [a.id for a in ordered],
+                                     period.start, period.end)
+    once = {c.code: _number(distinct[c.measure]) for c in measured if c.measure in distinct}
+    return Report(form, period, root, ordered, rows, forms.total_row(form, rows, once))
 
 
 def workbook_bytes(report: Report, lang: str = "vi") -> bytes:
