@@ -302,6 +302,10 @@ def refresh_attention(case: Case, steps: esc_rules.Ladder | None = None,
         # withdrawn or suspended case kept its "overdue" flag in every list).
         case.next_attention_on = None
         case.flag_overdue = False
+        if case.status == states.SUSPENDED and (paused := active_deadline(case)) is not None:
+            # The level its standing steps reached: a suspension dated before the due date
+            # lapses the steps raised after it (QA round 90), and the case showed level 3.
+            case.escalation_level = max(reached_level(case, paused), 0)
         return
     steps = steps if steps is not None else ladder()
     reached = -1 if new else reached_level(case, current)

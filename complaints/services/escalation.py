@@ -662,6 +662,19 @@ def lapse_left_in_time(case: Case, left: list[tuple[str, date, date]], on: date,
     return _lapse_unreached(case, _unreached(case, left, on), now, {"left_on": on})
 
 
+def lapse_stopped_in_time(case: Case, on: date, now: datetime) -> list[Escalation]:
+    """Lapse the steps (the reminder too) of the running stages that were raised for days
+    after a suspension dated `on` stopped the clock. Signed before the due date and entered
+    after the sweep climbed the ladder, it left the agency escalated, reminded every
+    morning and counted late for the whole suspension, until a resumption was entered
+    (QA round 90). As for an extension entered late (lapse_overtaken)."""
+    runs = running_stages(case)
+    if case.id is None or not runs:
+        return []
+    return _lapse_unreached(case, _unreached(case, runs, on, reminders=True), now,
+                            {"suspended_on": on})
+
+
 def _unreached(case: Case, runs: list[tuple[str, date, date]], on: date | None,
                reminders: bool = False) -> list[Escalation]:
     """The open overdue steps (level 1 and up; with `reminders`, the reminder too) of the

@@ -828,6 +828,9 @@ def suspend(case: Case, reason: str, actor, now, today, decided_on=None) -> Case
     reason, case.status, case.suspended_on = check_suspend(case, reason, actor, today,
                                                            decided_on=decided_on)
     _finish(case, "suspended", actor, now, {"reason": reason, "on": case.suspended_on})
+    # Signed before the due date, entered after the sweep flagged the case: the steps
+    # raised for days after the clock stopped were never due.
+    escalation.lapse_stopped_in_time(case, case.suspended_on, now)
     return case
 
 
