@@ -42,7 +42,7 @@ from complaints.models import (
     User,
 )
 from complaints.permissions import can_acknowledge
-from complaints.services import audit, deadlines, notifications, scorecard_summary
+from complaints.services import audit, deadlines, notifications, scorecard_summary, table_cache
 from complaints.services.calendar import get_calendar
 from complaints.services.errors import NotAllowed, ValidationFailed
 from complaints.services.escalation_notify import (  # noqa: F401  (re-exported)
@@ -188,6 +188,7 @@ def escalate_due(as_of: date, now: datetime, dry_run: bool = False, chunk_size: 
     """
     summary = SweepSummary(as_of=as_of, dry_run=dry_run)
     db.session.flush()
+    table_cache.recheck_all()  # an admin's change in another process, seconds ago
     if attention_outdated():
         # A dry run recomputes too (its caller rolls everything back), or it would
         # under-report the cases a new rung version brings forward.

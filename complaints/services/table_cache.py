@@ -17,6 +17,7 @@ from complaints.extensions import db
 
 T = TypeVar("T")
 RECHECK_SECONDS = 30.0
+_ALL: list[TableCache] = []
 
 
 class TableCache(Generic[T]):
@@ -24,6 +25,7 @@ class TableCache(Generic[T]):
         self._fingerprint = fingerprint
         self._load = load
         self._entries: dict[str, tuple[tuple, float, T]] = {}
+        _ALL.append(self)
 
     def get(self, now: float | None = None) -> T:
         """The copy, re-checked against the fingerprint once RECHECK_SECONDS have passed
@@ -42,3 +44,13 @@ class TableCache(Generic[T]):
     def clear(self) -> None:
         """Forget the copies (after a change made by this process)."""
         self._entries.clear()
+
+
+def recheck_all() -> None:
+    """Make every cache compare its fingerprint at its next read, whenever it last did: for
+    the sweep, which must not judge a whole run of cases on a calendar or ladder an admin
+    changed in another process seconds ago (QA round 90). The copy is kept when the
+    tables did not change: a fingerprint read each, not a reload."""
+    for cache in _ALL:
+        cache._entries = {key: (fingerprint, float("-inf"), value)
+                          for key, (fingerprint, _moment, value) in cache._entries.items()}
