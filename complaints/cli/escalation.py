@@ -56,7 +56,7 @@ def escalate(as_of, dry_run):
 def scheduler():
     """Run the background jobs in the foreground: escalation sweep, e-mail outbox, daily
     reminders (07:30), background reports, scorecard summary (00:20), audit seal (02:30),
-    orphan attachment files (03:10)."""
+    orphan attachment files (03:10), old submission tokens (03:20)."""
     from complaints.jobs import build_scheduler
 
     app = current_app._get_current_object()
@@ -64,7 +64,8 @@ def scheduler():
     click.echo(f"Scheduler started: sweep every {app.config['SCHEDULER_SWEEP_MINUTES']} min, "
                "outbox every minute, reminders daily at 07:30, background reports every "
                f"{app.config['REPORT_WORKER_SECONDS']} s, scorecard summary nightly at 00:20, "
-               "audit seal at 02:30, orphan attachment files at 03:10. Ctrl+C stops it.")
+               "audit seal at 02:30, orphan attachment files at 03:10, old submission tokens "
+               "at 03:20. Ctrl+C stops it.")
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):

@@ -96,6 +96,12 @@ def without_control(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def visible_length(text: str | None) -> int:
+    """How many characters of the text show (spaces count; format characters and the rest
+    `blank` ignores do not): a minimum length padded with zero-width characters is not met."""
+    return sum(1 for ch in text or "" if ch.isspace() or not blank(ch))
+
+
 def blank(text: str | None) -> bool:
     """Is nothing visible in the text? Spaces, zero-width and other format characters
     (Unicode Cf: U+200B, U+200D, U+FEFF, bidi marks…), controls, unassigned code points and

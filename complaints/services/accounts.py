@@ -18,6 +18,7 @@ from complaints import clock
 from complaints.domain import contacts
 from complaints.domain.catalog import ROLES
 from complaints.domain.messages import N_
+from complaints.domain.text import has_control, visible_length
 from complaints.extensions import db
 from complaints.models import Agency, EndedSession, UnknownSignIn, User
 from complaints.services import audit
@@ -443,7 +444,8 @@ def reset_two_factor(user: User, actor: User, reason: str, now: datetime) -> int
     from complaints.services import tokens  # tokens imports nothing of this module
 
     reason = (reason or "").strip()
-    if len(reason) < 10:
+    # Ten characters that show: nine zero-width ones and a letter are no reason (QA 91).
+    if visible_length(reason) < 10 or has_control(reason):
         raise AccountError("A reason of at least 10 characters is required.")
     if user.id == actor.id:
         raise AccountError("An admin cannot reset their own two-factor sign-in.")

@@ -668,8 +668,13 @@ def lapse_stopped_in_time(case: Case, on: date, now: datetime) -> list[Escalatio
     after a suspension dated `on` stopped the clock. Signed before the due date and entered
     after the sweep climbed the ladder, it left the agency escalated, reminded every
     morning and counted late for the whole suspension, until a resumption was entered
-    (QA round 90). As for an extension entered late (lapse_overtaken)."""
-    runs = running_stages(case)
+    (QA round 90). As for an extension entered late (lapse_overtaken).
+
+    Only a stage stopped by its due date: one already overdue keeps its due date on
+    resumption (deadlines.resumed_due), so its rungs do not move either, and lapsing the
+    steps after `on` made the first sweep after the resumption skip to the top rung
+    (QA round 91)."""
+    runs = [run for run in running_stages(case) if on <= run[2]]
     if case.id is None or not runs:
         return []
     return _lapse_unreached(case, _unreached(case, runs, on, reminders=True), now,

@@ -35,9 +35,9 @@ from complaints import clock
 from complaints.domain import contacts
 from complaints.domain import escalation as rules
 from complaints.domain.confidentiality import names_person
-from complaints.domain.messages import N_
+from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.states import FINAL_STATUSES
-from complaints.domain.text import digits, fold
+from complaints.domain.text import blank, digits, fold, has_control
 from complaints.extensions import db
 from complaints.models import (
     Attachment,
@@ -115,9 +115,13 @@ def _required_ground(ground: str | None) -> str:
     Asked of every petitioner alike: asking it only of denouncers (Law on Denunciations
     Art. 8) would itself tell who denounced."""
     ground = (ground or "").strip()
-    if not ground:
+    # Zero-width characters only are no ground; a control character is refused: the ground
+    # goes to the audit trail, as the admin's reasons do (QA round 91).
+    if blank(ground):
         raise ValidationFailed({"ground": N_("Nêu căn cứ xem (ví dụ: số phiếu yêu cầu của "
                                              "người dân).")})
+    if has_control(ground):
+        raise ValidationFailed({"ground": CONTROL_CHARACTERS})
     return ground
 
 

@@ -188,3 +188,19 @@ def test_the_cli_counts_first_and_takes_its_days(api, world, runner, monkeypatch
     assert _count(DeskSubmission) == 0
     bad = runner.invoke(args=["submissions", "forget", "--days", "0"])
     assert bad.exit_code == 2 and "--days" in bad.output
+
+
+def test_the_scheduler_names_the_job_and_its_time(runner, monkeypatch):
+    """QA round 91: `flask scheduler --help` and its start-up line list every daily job."""
+    from complaints import jobs
+    from complaints.cli.escalation import scheduler
+
+    class Stopped:
+        def start(self):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(jobs, "build_scheduler", lambda app: Stopped())
+    assert "old submission tokens (03:20)" in scheduler.help
+    result = runner.invoke(args=["scheduler"])
+    assert "old submission tokens at 03:20" in result.output, result.output
+    assert "Scheduler stopped." in result.output

@@ -78,16 +78,26 @@ def test_no_daily_reminder_about_a_suspended_case_that_was_never_overdue(world, 
     assert queued <= 1  # at most the agency head, for the reminder raised on 17/02
 
 
-def test_a_suspension_dated_after_the_due_date_keeps_the_steps_reached_before_it(world,
-                                                                               make_case):
-    """Overdue from 23/02, the clock stopped on 25/02: the overdue step was right and
-    stands (the case reached level 1); the urged (01/03) and inspection (08/03) steps were
-    raised for days the clock no longer ran."""
+def test_a_suspension_dated_after_the_due_date_lapses_nothing(world, make_case):
+    """Overdue from 23/02, the clock stopped on 25/02: the due date stays on resumption
+    (deadlines.resumed_due), so do the rungs, and every step raised stands (QA round 91:
+    lapsing the later ones made the first sweep after the resumption skip a rung)."""
     case_id = _accepted_across_tet(world, make_case)
     today = date(2027, 3, 10)
     workflow.suspend(db.session.get(Case, case_id), "Chờ kết quả giám định", world.head_a,
                      at(today), today, decided_on=date(2027, 2, 25))
     db.session.commit()
     case = db.session.get(Case, case_id)
-    assert standing_overdue(case_id) == [(1, date(2027, 2, 23))]
-    assert case.escalation_level == 1 and not case.flag_overdue
+    assert standing_overdue(case_id) == [(1, date(2027, 2, 23)), (2, date(2027, 3, 1)),
+                                         (3, date(2027, 3, 8))]
+    assert case.escalation_level == 3 and not case.flag_overdue
+
+
+def test_a_suspension_dated_on_the_due_date_takes_back_the_steps(world, make_case):
+    case_id = _accepted_across_tet(world, make_case)
+    today = date(2027, 3, 10)
+    workflow.suspend(db.session.get(Case, case_id), "Chờ kết quả giám định", world.head_a,
+                     at(today), today, decided_on=date(2027, 2, 22))
+    db.session.commit()
+    assert standing_overdue(case_id) == []
+    assert db.session.get(Case, case_id).escalation_level == 0

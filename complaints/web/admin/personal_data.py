@@ -19,7 +19,7 @@ from complaints.permissions import roles_required
 from complaints.services import personal_data
 from complaints.services.errors import ValidationFailed
 from complaints.web.admin import bp
-from complaints.web.forms import Form, form_errors
+from complaints.web.forms import Form, Visible, form_errors
 from complaints.web.i18n import translate
 from complaints.web.pagination import page_arg
 
@@ -38,13 +38,15 @@ class AnonymiseForm(Form):
     )
 
 
+_GROUND = _l("Nêu căn cứ xem (ví dụ: số phiếu yêu cầu của người dân).")
+
+
 class RevealForm(Form):
     ground = TextAreaField(
         _l("Căn cứ xem"),
         description=_l("Ví dụ: số phiếu yêu cầu của người dân, văn bản của cơ quan có thẩm "
                        "quyền. Được ghi vào nhật ký."),
-        validators=[DataRequired(_l("Nêu căn cứ xem (ví dụ: số phiếu yêu cầu của người "
-                                    "dân).")), Length(max=500)])
+        validators=[DataRequired(_GROUND), Visible(_GROUND), Length(max=500)])
 
 
 def _retention_years() -> int:
