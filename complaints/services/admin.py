@@ -139,7 +139,7 @@ def _check_agency(data: AgencyData, agency: Agency | None,
         clash = db.session.scalar(select(Agency).where(Agency.code == code))
         if clash is not None and clash is not agency:
             errors["code"] = N_("Mã cơ quan đã được dùng.")
-    if not (data.name or "").strip():
+    if blank(data.name):  # zero-width characters only are nothing
         errors["name"] = N_("Nhập tên cơ quan.")
     _visible(errors, name=data.name, name_en=data.name_en, reason=data.reason)
     level = (data.level or "").strip()
@@ -423,7 +423,7 @@ def user_change_problems(user: User, data: UserChanges, actor: User) -> dict[str
         # account of a closed agency must not need a move (QA86-02).
         del codes["agency_code"]
     problems = {name: ACCOUNT_PROBLEMS_VI[code] for name, code in codes.items()}
-    if not (data.full_name or "").strip():
+    if blank(data.full_name):  # zero-width characters only are nothing
         problems["full_name"] = N_("Nhập họ và tên.")
     elif len(data.full_name.strip()) > 200:
         problems["full_name"] = N_("Tối đa %(max)s ký tự.", max=200)
@@ -852,7 +852,7 @@ def policy_problems(data: PolicyData) -> dict[str, str]:
         errors["max_extensions"] = N_("Tối đa %(n)s lần.", n=POLICY_MAX_EXTENSIONS)
     if data.effective_from is None:
         errors["effective_from"] = N_("Nhập ngày áp dụng.")
-    if not (data.source or "").strip():
+    if blank(data.source):  # zero-width characters only are nothing
         errors["source"] = N_("Nêu căn cứ pháp lý.")
     _visible(errors, source=data.source)
     if not errors:
@@ -927,7 +927,7 @@ def calendar_problems(day: date | None, kind: str, description: str) -> dict[str
         elif kind == "working_day" and working:
             errors["day"] = N_("Ngày %(day)s đã là ngày làm việc.",
                                day=day.strftime("%d/%m/%Y"))
-    if not (description or "").strip():
+    if blank(description):  # zero-width characters only are nothing
         errors["description"] = N_("Nêu căn cứ (ví dụ: văn bản hoán đổi ngày làm việc).")
     _visible(errors, description=description)
     return errors

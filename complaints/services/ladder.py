@@ -16,7 +16,7 @@ from sqlalchemy import select
 from complaints.domain import escalation as rules
 from complaints.domain.deadlines import UNITS
 from complaints.domain.messages import CONTROL_CHARACTERS, N_
-from complaints.domain.text import has_control
+from complaints.domain.text import blank, has_control
 from complaints.extensions import db
 from complaints.models import EscalationStep, User
 from complaints.services import audit, deadlines, escalation
@@ -57,7 +57,7 @@ def problems(data: RungData, today: date) -> dict[str, str]:
     elif data.effective_from < today:
         errors["effective_from"] = N_("Ngày áp dụng không được trước hôm nay: các lượt quét "
                                       "đã chạy không chạy lại.")
-    if not (data.source or "").strip():
+    if blank(data.source):  # zero-width characters only are nothing
         errors["source"] = N_("Nêu căn cứ (quyết định, quy chế của tỉnh).")
     elif has_control(data.source):  # shown on the ladder page and in the trail (QA round 71)
         errors["source"] = CONTROL_CHARACTERS

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from complaints.domain import escalation as rules
 from complaints.domain.messages import CONTROL_CHARACTERS, N_
-from complaints.domain.text import has_control
+from complaints.domain.text import blank, has_control
 from complaints.extensions import db
 from complaints.models import PatternRule, User
 from complaints.services import audit
@@ -70,7 +70,7 @@ def problems(data: LimitData, today: date) -> dict[str, str]:
     elif data.effective_from < today:
         errors["effective_from"] = N_("Ngày áp dụng không được trước hôm nay: ngưỡng mới "
                                       "không đánh giá lại các đơn đã nhận.")
-    if not (data.source or "").strip():
+    if blank(data.source):  # zero-width characters only are nothing
         errors["source"] = N_("Nêu căn cứ pháp lý.")
     elif has_control(data.source):  # shown on the thresholds page and in the trail
         errors["source"] = CONTROL_CHARACTERS

@@ -71,3 +71,30 @@ def test_closing_an_agency_with_zero_width_characters_for_a_reason_is_refused(cl
     db.session.expire_all()
     assert _agency("TTR-HP").active
     assert _close(client, "TTR-HP", "QĐ 21/QĐ-UBND giải thể").status_code == 302
+
+
+def test_required_admin_texts_of_zero_width_characters_only_are_refused(client, province):  # noqa: F811
+    """QA round 91's judgement: a policy's legal basis, a calendar day's description, an
+    agency's or account's name made of zero-width characters passed the 'required' checks
+    (which stripped spaces only)."""
+    from complaints.models import Agency, CalendarOverride
+
+    refused = client.post("/admin/calendar/new", data={
+        "day": "2027-02-20", "kind": "working_day", "description": ZERO_WIDTH,
+        "confirmed": "1"})
+    assert refused.status_code == 422
+    assert db.session.scalar(select(CalendarOverride)) is None
+    refused = client.post("/admin/agencies/new", data={
+        "code": "SO-X", "name": ZERO_WIDTH, "level": "department", "parent_code": "UBND-HP",
+        "active": "y"})
+    assert refused.status_code == 422
+    assert db.session.scalar(select(Agency).where(Agency.code == "SO-X")) is None
+    # The same forms with visible text are saved.
+    assert client.post("/admin/calendar/new", data={
+        "day": "2027-02-20", "kind": "working_day", "description": "Làm bù Tết",
+        "confirmed": "1"}
+    ).status_code == 302
+    assert db.session.scalar(select(CalendarOverride)) is not None
+    assert client.post("/admin/agencies/new", data={
+        "code": "SO-X", "name": "Sở X", "level": "department", "parent_code": "UBND-HP",
+        "active": "y"}).status_code == 302
