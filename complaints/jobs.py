@@ -126,7 +126,7 @@ def deliver(app: Flask, smtp_factory=None):
 
 
 def remind(app: Flask):
-    """Remind the addressees of unacknowledged escalations (daily)."""
+    """Remind the addressees of unacknowledged escalations (daily; on working days only)."""
     from complaints.services.escalation import remind_unacknowledged
 
     return run_job(app, "reminders", lambda: remind_unacknowledged(clock.today(), clock.now()))

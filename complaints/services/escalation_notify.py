@@ -26,6 +26,7 @@ from complaints.domain import escalation as rules
 from complaints.extensions import db
 from complaints.models import Agency, Case, Escalation, User
 from complaints.services import notifications
+from complaints.services.calendar import get_calendar
 
 STAGE_LABELS = {
     "handling": ("xử lý đơn", "petition handling"),
@@ -348,12 +349,18 @@ def localise(items: list[notifications.InboxItem], lang: str) -> list[notificati
 
 
 def remind_unacknowledged(today: date, now: datetime) -> int:
-    """Remind the leaders of agencies with escalations still unacknowledged, once a day.
+    """Remind the leaders of agencies with escalations still unacknowledged, once a
+    working day.
 
     One in-app message per person (no e-mail: each escalation was e-mailed when raised)
     listing their agency's open escalations, however many there are; returns how many
     messages were queued.
     """
+    if not get_calendar().is_working_day(today):
+        # Nobody is at their desk on a weekend or through Tết: the next working day's
+        # message lists the same escalations, rather than one more message per day off
+        # (QA round 90). Escalations themselves are still raised on their day.
+        return 0
     e = Escalation.__table__.c
     due = and_open = (e.acknowledged_at.is_(None), e.as_of < today,
                       (e.last_reminded_on.is_(None)) | (e.last_reminded_on < today))

@@ -95,14 +95,14 @@ def test_acknowledge(world, routed_case):
         esc.acknowledge(escalation, "urge", None, world.head_a, NOW)
 
 
-def test_daily_reminder_of_unacknowledged(world, routed_case):
+def test_daily_reminder_of_unacknowledged(world, routed_case):  # on working days
     db.session.add(Escalation(case_id=routed_case.id, stage="acceptance", level=1,
                               reason="overdue", to_agency_id=world.a.id,
                               as_of=date(2026, 11, 20), created_at=NOW))
     db.session.flush()
     assert esc.remind_unacknowledged(date(2026, 11, 23), NOW) == 1
     assert esc.remind_unacknowledged(date(2026, 11, 23), NOW) == 0
-    assert esc.remind_unacknowledged(date(2026, 11, 24), NOW) == 1
+    assert esc.remind_unacknowledged(date(2026, 11, 25), NOW) == 1  # 24/11: a day off
 
 
 def _petition(names, received_on, ids=None):
@@ -285,3 +285,17 @@ def test_one_persons_letters_and_withdrawn_signers_make_no_mass(world, make_case
                         world.reception, NOW, TODAY)
     db.session.flush()
     assert db.session.get(Case, case.id).flag_mass  # 2 + 1 + 3 = 6 people now
+
+
+def test_no_reminder_on_a_day_off_the_next_working_day_lists_them(world, routed_case):
+    """QA round 90: the daily reminder went out on weekends and through Tết, one more
+    in-app message per leader per day off; the next working day's lists the same."""
+    db.session.add(Escalation(case_id=routed_case.id, stage="acceptance", level=1,
+                              reason="overdue", to_agency_id=world.a.id,
+                              as_of=date(2026, 11, 20), created_at=NOW))
+    db.session.flush()
+    assert esc.remind_unacknowledged(date(2026, 11, 21), NOW) == 0  # Saturday
+    assert esc.remind_unacknowledged(date(2026, 11, 22), NOW) == 0  # Sunday
+    assert esc.remind_unacknowledged(date(2026, 11, 23), NOW) == 1  # Monday
+    assert esc.remind_unacknowledged(date(2027, 2, 8), NOW) == 0  # Tết 2027 (4–10/02)
+    assert esc.remind_unacknowledged(date(2027, 2, 11), NOW) == 1
