@@ -47,17 +47,23 @@ def _accepted_across_tet(world, make_case) -> int:
     return case.id
 
 
+ENTERED = date(2027, 3, 10)  # the day the clerk enters the suspension
+
+
+def suspend_entered_late(world, case_id: int, signed: date) -> Case:
+    """The suspension the head signed on `signed`, entered on ENTERED, committed."""
+    workflow.suspend(db.session.get(Case, case_id), "Chờ kết quả giám định", world.head_a,
+                     at(ENTERED), ENTERED, decided_on=signed)
+    db.session.commit()
+    return db.session.get(Case, case_id)
+
+
 def test_a_suspension_dated_before_the_due_date_takes_back_the_overdue_steps(world,
                                                                            make_case):
     case_id = _accepted_across_tet(world, make_case)
     # The head signed the suspension on Wed 03/02/2027 (before Tết, 13 working days left),
     # but the clerk enters it only on 10/03/2027.
-    today = date(2027, 3, 10)
-    case = db.session.get(Case, case_id)
-    workflow.suspend(case, "Chờ kết quả giám định", world.head_a, at(today), today,
-                     decided_on=date(2027, 2, 3))
-    db.session.commit()
-    case = db.session.get(Case, case_id)
+    case = suspend_entered_late(world, case_id, date(2027, 2, 3))
     assert case.status == "suspended" and not case.flag_overdue
     # The clock stopped on 03/02: the case was never overdue, so the steps raised on
     # 23/02, 01/03 and 08/03 must not stand (as for an extension or an acceptance dated in
@@ -68,10 +74,7 @@ def test_a_suspension_dated_before_the_due_date_takes_back_the_overdue_steps(wor
 
 def test_no_daily_reminder_about_a_suspended_case_that_was_never_overdue(world, make_case):
     case_id = _accepted_across_tet(world, make_case)
-    today = date(2027, 3, 10)
-    workflow.suspend(db.session.get(Case, case_id), "Chờ kết quả giám định", world.head_a,
-                     at(today), today, decided_on=date(2027, 2, 3))
-    db.session.commit()
+    suspend_entered_late(world, case_id, date(2027, 2, 3))
     # The agency, the provincial leadership and the inspectorate are reminded every morning
     # of escalations on a case whose clock has been stopped since before its due date.
     queued = remind_unacknowledged(date(2027, 3, 11), at(date(2027, 3, 11)))
@@ -83,11 +86,7 @@ def test_a_suspension_dated_after_the_due_date_lapses_nothing(world, make_case):
     (deadlines.resumed_due), so do the rungs, and every step raised stands (QA round 91:
     lapsing the later ones made the first sweep after the resumption skip a rung)."""
     case_id = _accepted_across_tet(world, make_case)
-    today = date(2027, 3, 10)
-    workflow.suspend(db.session.get(Case, case_id), "Chờ kết quả giám định", world.head_a,
-                     at(today), today, decided_on=date(2027, 2, 25))
-    db.session.commit()
-    case = db.session.get(Case, case_id)
+    case = suspend_entered_late(world, case_id, date(2027, 2, 25))
     assert standing_overdue(case_id) == [(1, date(2027, 2, 23)), (2, date(2027, 3, 1)),
                                          (3, date(2027, 3, 8))]
     assert case.escalation_level == 3 and not case.flag_overdue
@@ -95,9 +94,6 @@ def test_a_suspension_dated_after_the_due_date_lapses_nothing(world, make_case):
 
 def test_a_suspension_dated_on_the_due_date_takes_back_the_steps(world, make_case):
     case_id = _accepted_across_tet(world, make_case)
-    today = date(2027, 3, 10)
-    workflow.suspend(db.session.get(Case, case_id), "Chờ kết quả giám định", world.head_a,
-                     at(today), today, decided_on=date(2027, 2, 22))
-    db.session.commit()
+    suspend_entered_late(world, case_id, date(2027, 2, 22))
     assert standing_overdue(case_id) == []
     assert db.session.get(Case, case_id).escalation_level == 0
