@@ -2,7 +2,7 @@
 and the scheduler's sweep, walked through simulated months (as_of/now passed, never slept).
 
 Each test fails on the frozen code because of the defect its docstring names, and asserts
-the behaviour /work/shared/domain.md asks for. Due dates were computed by hand.
+the behaviour the shared domain brief (domain.md) asks for. Due dates were computed by hand.
 """
 
 from __future__ import annotations
