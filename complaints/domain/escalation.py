@@ -8,7 +8,7 @@ escalation reason), an offset in days relative to a stage's due date and a unit.
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -400,12 +400,17 @@ class Evasion:
     agencies: tuple[int, ...]  # every agency that held the case, in order of first holding
 
 
-def detect_evasion(moves: Sequence[Move], limit: int = EVASION_MOVES) -> Evasion | None:
+def detect_evasion(moves: Sequence[Move], limit: int = EVASION_MOVES,
+                   received_by: int | None = None) -> Evasion | None:
     """Return why the history shows a case bounced between agencies, or None.
 
     Evaded: the `limit`-th return or transfer (PatternLimits.evasion_moves, the second by
     default), or any move back to an agency that already held the case. A designated lead
     agency ends the question.
+
+    `received_by`: the agency that received the case at its own reception (not a reception
+    desk, which is never sent a case). It held the case once it routed it to another, so a
+    transfer straight back to it is "sent back" (QA 92: a commune → Sở B → the commune).
     """
     if any(m.action == "designate_lead" for m in moves):
         return None
@@ -413,6 +418,10 @@ def detect_evasion(moves: Sequence[Move], limit: int = EVASION_MOVES) -> Evasion
     bounces = 0
     why = None
     for move in moves:
+        if (move.action == "route" and move.from_agency_id is None
+                and received_by is not None and move.to_agency_id != received_by
+                and received_by not in held):
+            held.append(received_by)
         if move.action in ("return", "transfer"):
             bounces += 1
             if bounces >= limit and why is None:
@@ -433,7 +442,9 @@ def detect_evasion(moves: Sequence[Move], limit: int = EVASION_MOVES) -> Evasion
 @dataclass(frozen=True)
 class PetitionFacts:
     received_on: date
-    petitioner_ids: frozenset[int]
+    # One key per person (`person_key`): the desk makes a new record of a person who gives
+    # no ID number, or whom it may not see, and comparing records missed them back (QA 92).
+    people: frozenset[Hashable]
 
 
 # What made petitions repeated (RepeatBasis.rule).
@@ -474,9 +485,9 @@ def repeat_basis(petitions: Sequence[PetitionFacts], decided_on: date | None,
     order = sorted(range(len(petitions)), key=lambda i: petitions[i].received_on)
     if decided_on is not None:
         before = [i for i in order if petitions[i].received_on <= decided_on]
-        earlier_people = frozenset().union(*(petitions[i].petitioner_ids for i in before))
+        earlier_people = frozenset().union(*(petitions[i].people for i in before))
         back = tuple(i for i in order if petitions[i].received_on > decided_on
-                     and petitions[i].petitioner_ids & earlier_people)
+                     and petitions[i].people & earlier_people)
         if back:
             return RepeatBasis(REPEAT_AFTER_DECISION, back)
     days = [petitions[i].received_on for i in order]

@@ -127,7 +127,11 @@ def check_evasion(case: Case, actor: User | None, now: datetime, today: date):
     moves = [rules.Move(r.action, r.from_agency_id, r.to_agency_id) for r in rows]
     # The threshold in force on the day of the latest move (the one being checked).
     on = max((r.decided_on for r in rows), default=today)
-    evasion = rules.detect_evasion(moves, pattern_rules.limits(on).evasion_moves)
+    receiver = case.reception_agency
+    evasion = rules.detect_evasion(
+        moves, pattern_rules.limits(on).evasion_moves,
+        received_by=(receiver.id if receiver is not None and not receiver.is_reception_desk
+                     else None))
     if evasion is None:
         return None
     directory = Directory(everyone=False)
@@ -165,8 +169,17 @@ def _limits(case: Case) -> rules.PatternLimits:
                                     default=case.received_on))
 
 
+def _person(person: Petitioner, kind: str) -> tuple:
+    """`rules.person_key` of a petitioner on a case of this `kind` (signers who withdrew
+    included: a repeat is about who wrote)."""
+    return rules.person_key(person.id, person.id_number, person.name_folded, person.phone,
+                            person.email, denouncer=kind == "denunciation",
+                            person_ref=person.person_ref)
+
+
 def _facts(case: Case) -> list[rules.PetitionFacts]:
-    return [rules.PetitionFacts(p.received_on, frozenset(s.petitioner_id for s in p.signers))
+    return [rules.PetitionFacts(p.received_on,
+                                frozenset(_person(s.petitioner, case.kind) for s in p.signers))
             for p in case.petitions]
 
 
@@ -186,10 +199,12 @@ def repeat_basis(case: Case) -> rules.RepeatBasis | None:
         # the link would make the flag, seen by readers of either case, say whether a
         # person typed on one of them signed the other. Only the case's own petitions count.
         return None
-    earlier = {s.petitioner_id for p in parent.petitions for s in p.signers}
+    # By person, not record: a desk that may not see the earlier case's people makes new
+    # records of them (QA 92).
+    earlier = {_person(s.petitioner, parent.kind) for p in parent.petitions for s in p.signers}
     back = tuple(i for i, p in sorted(enumerate(case.petitions),
                                       key=lambda pair: pair[1].received_on)
-                 if any(s.petitioner_id in earlier for s in p.signers))
+                 if any(_person(s.petitioner, case.kind) in earlier for s in p.signers))
     return rules.RepeatBasis(rules.REPEAT_AFTER_PARENT, back) if back else None
 
 
@@ -238,10 +253,7 @@ def letters_of(case: Case) -> Letters:
 def people_of(signers, kind: str) -> set[tuple]:
     """The people (`rules.person_key`) of petition signers in memory, those who withdrew
     left out; `signers`: (petitioner, withdrawn_on) pairs of a case of this `kind`."""
-    return {rules.person_key(person.id, person.id_number, person.name_folded, person.phone,
-                             person.email, denouncer=kind == "denunciation",
-                             person_ref=person.person_ref)
-            for person, withdrawn_on in signers if withdrawn_on is None}
+    return {_person(person, kind) for person, withdrawn_on in signers if withdrawn_on is None}
 
 
 def matter_group(case: Case, folded: str | None = None) -> Group:

@@ -226,14 +226,18 @@ def count_days(ranges: Ranges, agency_ids: list[int] | None = None
             .group_by(Routing.from_agency_id, Routing.decided_on)):
         out[(agency_id, day)].values["evasions"] += n
 
+    # A case no agency holds (not routed yet, returned, or closed at the desk) counts at the
+    # desk that received it, as its open and overdue figures do (QA 92: a mass petition
+    # waiting at the desk was on no card while the inspectors' home counted it).
+    answerable = func.coalesce(Case.agency_id, Case.reception_agency_id)
     for agency_id, day, repeated, mass in db.session.execute(
-            select(Case.agency_id, Case.received_on,
+            select(answerable, Case.received_on,
                    func.sum(case((Case.flag_repeated.is_(True), 1), else_=0)),
                    func.sum(case((Case.flag_mass.is_(True), 1), else_=0)))
-            .where(_in(Case.received_on, ranges), Case.agency_id.is_not(None),
+            .where(_in(Case.received_on, ranges), answerable.is_not(None),
                    (Case.flag_repeated.is_(True)) | (Case.flag_mass.is_(True)),
-                   *only(Case.agency_id))
-            .group_by(Case.agency_id, Case.received_on)):
+                   *only(answerable))
+            .group_by(answerable, Case.received_on)):
         values = out[(agency_id, day)].values
         values["repeated"] += int(repeated or 0)
         values["mass"] += int(mass or 0)
