@@ -112,9 +112,34 @@ def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return raw.strip().upper()
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
 def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+    """A yes/no setting (any case), or `default`; another word stops the app naming the
+    setting (QA 93: SESSION_COOKIE_SECURE=ture was taken as "no", and the session cookie
+    went over plain HTTP)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise SystemExit(f"{name}={raw!r}: expected one of {', '.join(_TRUE + _FALSE)}.")
+    return value in _TRUE
+
+
+def _roles(name: str, raw: str) -> tuple[str, ...]:
+    """A comma list of role codes (any case); an unknown one stops the app naming the
+    setting (QA 93: REQUIRE_2FA_ROLES=admin,inspectors let inspectors in with a password
+    only, and said nothing). Empty: no role."""
+    from complaints.domain.catalog import ROLES  # plain data, no Flask
+
+    roles = tuple(r.strip().lower() for r in raw.split(",") if r.strip())
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise SystemExit(f"{name}={raw!r}: {', '.join(unknown)} is no role; expected a comma "
+                         f"list of {', '.join(ROLES)}.")
+    return roles
 
 
 def _number(name: str, default: int | float, least: int | float, most: int | float,
@@ -184,10 +209,8 @@ class Config:
     LOGIN_MAX_FAILURES = 5  # then the account is locked for LOGIN_LOCK_MINUTES
     LOGIN_LOCK_MINUTES = 15
     # Roles that must sign in with a TOTP code (comma list; empty turns the rule off).
-    REQUIRE_2FA_ROLES = tuple(
-        r.strip() for r in os.environ.get("REQUIRE_2FA_ROLES", "admin,inspector").split(",")
-        if r.strip()
-    )
+    REQUIRE_2FA_ROLES = _roles("REQUIRE_2FA_ROLES",
+                               os.environ.get("REQUIRE_2FA_ROLES", "admin,inspector"))
     # Lifetime of a JSON API bearer token (hours); tokens are revocable before that.
     API_TOKEN_HOURS = _number("API_TOKEN_HOURS", 12.0, least=0.1, most=24 * 366, kind=float)
     # Citizens' side (issue 6): the agency whose reception desk takes online petitions,

@@ -218,11 +218,17 @@ def authenticate(username: str, password: str, now: datetime, max_failures: int 
         return None
     locked_until = clock.as_utc(user.locked_until)
     if locked_until is not None and locked_until > now:
+        # Hashed all the same: a locked name that is no account hashes before it answers,
+        # and a locked account answering at once told which names exist (QA 93).
+        user.check_password(password or "")
         raise AccountLocked(locked_until)
     if not user.check_password(password):
         _count_failure(user, now, max_failures, lock_minutes)
         return None
-    user.failed_logins, user.locked_until = 0, None
+    if not user.totp_secret:
+        # With a second factor only the right code clears the count (verify_second_factor):
+        # cleared at each right password, wrong codes never reached the lockout (QA 93).
+        user.failed_logins, user.locked_until = 0, None
     return user
 
 
