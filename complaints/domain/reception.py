@@ -6,7 +6,10 @@ system prompts the head of the agency holding the case when
 
 - the case is part of a mass-petition cluster (khiếu kiện đông người), from the day it
   was flagged, or
-- reception or the agency head marked it heated, from the day they marked it,
+- reception or the agency head marked it heated, from the day they marked it, or
+- people found it complex (logged so at the desk, accepted so, or declared complex), from
+  that day (QA 92: only mass and heated prompted; complexity the mass rule gave is the
+  mass prompt's),
 
 and the case is still open. The prompt is satisfied by an unscheduled session held by the
 head in person or an authorised deputy on or after the (latest) trigger day, about this
@@ -27,7 +30,7 @@ from complaints.domain.states import FINAL_STATUSES
 
 # A regular session is held by reception staff; the law asks for the leader himself.
 LEADER_KINDS = ("head", "deputy")
-HEATED, MASS = "heated", "mass"
+HEATED, MASS, COMPLEX = "heated", "mass", "complex"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class PromptFacts:
     mass_on: date | None = None  # the day the case was flagged mass (None: not mass)
     cluster_id: int | None = None
     agency_id: int | None = None  # the agency holding the case (its own, else the desk's)
+    complex_on: date | None = None  # the day it was found complex (None: not, or by mass)
 
 
 @dataclass(frozen=True)
@@ -62,18 +66,21 @@ def is_empty(turns: int, people: int) -> bool:
 
 
 def reasons(facts: PromptFacts) -> list[str]:
-    """Return why the case calls for an unscheduled reception ("mass", "heated")."""
+    """Return why the case calls for an unscheduled reception ("mass", "heated",
+    "complex")."""
     out = []
     if facts.mass_on is not None:
         out.append(MASS)
     if facts.heated_on is not None:
         out.append(HEATED)
+    if facts.complex_on is not None:
+        out.append(COMPLEX)
     return out
 
 
 def triggered_on(facts: PromptFacts) -> date | None:
     """Return the latest trigger day: a newer flag calls for a newer meeting."""
-    days = [d for d in (facts.mass_on, facts.heated_on) if d is not None]
+    days = [d for d in (facts.mass_on, facts.heated_on, facts.complex_on) if d is not None]
     return max(days) if days else None
 
 

@@ -101,6 +101,11 @@ class Case(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     complaint_round: Mapped[int | None] = mapped_column(Integer)
     is_complex: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The day people found the matter complex (logged so at the desk, accepted so, or
+    # declared): it calls for an unscheduled reception (Law on Citizen Reception Art. 18(3);
+    # domain.reception). None when not, or when only the mass rule made it complex (the
+    # mass prompt says that).
+    complex_on: Mapped[date | None] = mapped_column(Date)
     is_remote: Mapped[bool] = mapped_column(Boolean, default=False)
     field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
     subject: Mapped[str] = mapped_column(String(500))

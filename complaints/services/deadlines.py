@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, insert, select, update
 
+from complaints.clock import local_day
 from complaints.domain import deadlines as dl
 from complaints.domain import escalation as esc_rules
 from complaints.domain import states
@@ -330,6 +331,8 @@ def set_complexity(case: Case, variant: str, actor, now: datetime) -> CaseDeadli
         raise ValueError("no running resolution deadline")
     before = (variant_for(case, "resolution"), row.due_on)
     case.is_complex = True
+    if case.complex_on is None:
+        case.complex_on = local_day(now)
     set_deadline(case, "resolution", row.start_on, row.extended_days, variant=variant)
     refresh_attention(case)
     db.session.flush()

@@ -1545,6 +1545,7 @@ class _BulkGenerator:
                 "running_due_on": running,
                 "pin_hash": None, "kind": kind, "complaint_round": round_,
                 "is_complex": is_complex, "is_remote": is_remote,
+                "complex_on": received_on if is_complex else None,
                 "field_id": self.fields[field_code], "subject": template.subject,
                 "content": self._content_for(template, ward), "locality_code": ward,
                 "status": status, "reception_agency_id": self.reception_agency_id,

@@ -880,6 +880,7 @@ def _write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     case = Case(
         tracking_code=tracking_code, pin_hash=hash_pin(tracking_code, pin), kind=data.kind,
         complaint_round=round_, is_complex=data.is_complex, is_remote=is_remote,
+        complex_on=data.petition.received_on if data.is_complex else None,
         field_id=refs.field.id, subject=data.subject.strip(), content=data.content.strip(),
         locality_code=locality_code, status=states.RECEIVED,
         reception_agency_id=actor.agency_id if actor else None,

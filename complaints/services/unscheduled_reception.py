@@ -2,8 +2,9 @@
 
 The rule — which cases call for the leader to receive citizens unscheduled and when that
 is done — is domain.reception; this module gathers its facts from the database: the mass
-flag's date (the day the mass escalation was raised), the heated mark, and the
-unscheduled sessions linked to the case or to a case of its cluster.
+flag's date (the day the mass escalation was raised), the heated mark, the day the case
+was found complex, and the unscheduled sessions linked to the case or to a case of its
+cluster.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Prompt:
     case: Case
-    reasons: list[str]  # "mass", "heated"
+    reasons: list[str]  # "mass", "heated", "complex"
     since: date  # the trigger day
 
 
@@ -50,13 +51,15 @@ def mark_heated(case: Case, note: str, actor: User, now: datetime, today: date) 
 
 
 def _candidates(user: User | None, case_ids: list[int] | None = None):
-    """Open mass or heated cases, scoped to the user's agency (holder) unless inspector."""
+    """Open mass, heated or complex cases, scoped to the user's agency (holder) unless
+    inspector."""
     query = select(Case.id, Case.status, Case.heated_on, Case.flag_mass, Case.cluster_id,
-                   Case.received_on,
+                   Case.received_on, Case.complex_on,
                    func.coalesce(Case.agency_id, Case.reception_agency_id).label("holder")
                    ).where(
         Case.status.notin_(tuple(FINAL_STATUSES)),
-        or_(Case.flag_mass.is_(True), Case.heated_on.is_not(None)))
+        or_(Case.flag_mass.is_(True), Case.heated_on.is_not(None),
+            Case.complex_on.is_not(None)))
     if case_ids is not None:
         query = query.where(Case.id.in_(case_ids))
     if user is not None and user.role not in ("inspector", "admin"):
@@ -79,7 +82,7 @@ def _facts(rows) -> list[rules.PromptFacts]:
         case_id=r.id, status=r.status, heated_on=r.heated_on,
         # A mass flag set without its escalation (bulk loads): from the day received.
         mass_on=(mass_on.get(r.id, r.received_on) if r.flag_mass else None),
-        cluster_id=r.cluster_id, agency_id=r.holder) for r in rows]
+        cluster_id=r.cluster_id, agency_id=r.holder, complex_on=r.complex_on) for r in rows]
 
 
 def _sessions(facts: list[rules.PromptFacts]) -> list[rules.HeldSession]:
@@ -120,7 +123,7 @@ def prompts(user: User, page: int = 1, per_page: int = 25) -> tuple[list[Prompt]
 
 def prompt_for(case: Case) -> Prompt | None:
     """The prompt on one case's page, or None when no unscheduled reception is due."""
-    if case.id is None or not (case.flag_mass or case.heated_on):
+    if case.id is None or not (case.flag_mass or case.heated_on or case.complex_on):
         return None
     due = _due(_candidates(None, [case.id]))
     if not due:

@@ -410,6 +410,8 @@ def accept(case: Case, actor, now, today, decided_on=None, is_complex: bool | No
     case.status, case.accepted_on = new_status, on
     for name, value in facts.items():  # before the deadline: they pick its variant
         setattr(case, name, value)
+    if "is_complex" in facts:  # found complex now, or not complex after all
+        case.complex_on = on if facts["is_complex"] else None
     deadlines.meet(case, "acceptance", on)
     deadlines.set_deadline(case, "resolution", on)
     # Extensions are allowed per resolution deadline: an earlier agency's (dropped on the

@@ -189,3 +189,43 @@ def _head_of(agency):
 
     return db.session.scalar(select(User).where(User.agency_id == agency.id,
                                                 User.role == "agency_head"))
+
+
+# --- D4 ---------------------------------------------------------------------------------
+# domain.md: "Unscheduled reception is due when a case is heated, complex or involves many
+# people." Only mass and heated cases prompted.
+
+
+def test_a_case_accepted_as_complex_prompts_an_unscheduled_reception(world, routed_case):
+    from complaints.services import unscheduled_reception
+
+    case = routed_case
+    workflow.accept(case, world.head_a, NOW, TODAY, decided_on=date(2026, 10, 5),
+                    is_complex=True)
+    assert case.is_complex and not case.flag_mass and case.heated_on is None
+    prompt = unscheduled_reception.prompt_for(case)
+    assert prompt is not None and prompt.reasons == ["complex"]
+    assert prompt.since == date(2026, 10, 5)
+    prompts, total = unscheduled_reception.prompts(world.head_a)
+    assert total == 1 and prompts[0].case.id == case.id
+
+
+def test_a_case_logged_complex_prompts_from_its_receipt(world, make_case):
+    from complaints.services import unscheduled_reception
+
+    case = make_case(actor=world.reception, received_on=date(2026, 10, 1), is_complex=True)
+    assert case.complex_on == date(2026, 10, 1)
+    prompt = unscheduled_reception.prompt_for(case)
+    assert prompt is not None and prompt.reasons == ["complex"]
+
+
+def test_complexity_the_mass_rule_gave_is_the_mass_prompt(world, make_locality):
+    from complaints.services import unscheduled_reception
+
+    loc = make_locality("31602")
+    people = [_person(f"Người dân {i}", f"03120000910{i}", representative=(i == 0))
+              for i in range(5)]
+    case = db.session.get(Case, intake.receive_case(_data(people, date(2026, 11, 10), loc),
+                                                    world.reception, NOW, TODAY)[0].id)
+    assert case.flag_mass and case.is_complex and case.complex_on is None
+    assert unscheduled_reception.prompt_for(case).reasons == ["mass"]

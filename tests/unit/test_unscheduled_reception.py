@@ -84,3 +84,14 @@ def test_only_the_holding_agencys_session_with_citizens_counts():
     empty = HeldSession(held_on=D, kind="head", scheduled=False, case_id=1, agency_id=10,
                         turns=0, people=0)
     assert needs_unscheduled_reception(facts, [desk, empty])
+
+
+def test_a_case_found_complex_calls_for_a_meeting_about_itself():
+    # Law on Citizen Reception Art. 18(3), domain.md: heated, complex or many people (QA 92).
+    facts = PromptFacts(1, "accepted", complex_on=D, cluster_id=7)
+    assert reasons(facts) == ["complex"] and triggered_on(facts) == D
+    assert needs_unscheduled_reception(facts, [])
+    assert needs_unscheduled_reception(facts, [_session(case_id=2, cluster_id=7)])
+    assert not needs_unscheduled_reception(facts, [_session(D)])
+    later = PromptFacts(1, "accepted", heated_on=date(2026, 11, 2), complex_on=D)
+    assert reasons(later) == ["heated", "complex"] and triggered_on(later) == D
