@@ -151,13 +151,15 @@ def test_a_recomputation_that_did_not_finish_is_done_again(world, routed_case, m
     def crash(*args, **kwargs):
         raise RuntimeError("killed")
 
+    recompute_attention = escalation.recompute_attention
     monkeypatch.setattr(escalation, "recompute_attention", crash)
     with pytest.raises(RuntimeError):
         catch_up_attention(LATER)
     run = db.session.get(JobRun, ATTENTION_JOB)
     assert run.last_started_at is not None and run.last_success_at is None
     assert attention_outdated()
-    monkeypatch.undo()
+    # Only this patch: undo() would also end fixed_clock.
+    monkeypatch.setattr(escalation, "recompute_attention", recompute_attention)
     catch_up_attention(LATER)
     assert not attention_outdated()
     # A run that began within the window of the processes' copies is not enough.

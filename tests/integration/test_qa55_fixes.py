@@ -290,6 +290,7 @@ def test_guard_a_full_disk_while_the_agency_adds_a_file_saves_nothing(
     def full(_fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    fsync = attachments.os.fsync
     monkeypatch.setattr(attachments.os, "fsync", full)  # the module's `os` is os itself
     answer = api(world.head_a, "POST", f"/cases/{code}/attachments",
                  data={"purpose": "decision", "file": (io.BytesIO(PDF), "qd.pdf")},
@@ -299,7 +300,9 @@ def test_guard_a_full_disk_while_the_agency_adds_a_file_saves_nothing(
     assert db.session.scalar(select(func.count(Attachment.id))) == 0
     assert _events(case_id, "attachment_added") == []
     assert _stored_files(app) == []
-    monkeypatch.undo()
+    # Only this patch: undo() also ended fixed_clock, and the token issued at NOW had
+    # expired by the real clock.
+    monkeypatch.setattr(attachments.os, "fsync", fsync)
     ok = api(world.head_a, "POST", f"/cases/{code}/attachments",
              data={"purpose": "decision", "file": (io.BytesIO(PDF), "qd.pdf")},
              content_type="multipart/form-data")
