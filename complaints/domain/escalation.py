@@ -429,7 +429,10 @@ def detect_evasion(moves: Sequence[Move], limit: int = EVASION_MOVES,
         if move.from_agency_id is not None and move.from_agency_id not in held:
             held.append(move.from_agency_id)
         if move.to_agency_id is not None:
-            if move.to_agency_id in held and why is None:
+            # The receiver routing to itself keeps what it received (after a return too):
+            # no one pushed the case back to it (QA 94).
+            keeps = move.action == "route" and move.to_agency_id == received_by
+            if move.to_agency_id in held and why is None and not keeps:
                 why = "sent_back"
             if move.to_agency_id not in held:
                 held.append(move.to_agency_id)

@@ -316,8 +316,10 @@ def refresh_attention(case: Case, steps: esc_rules.Ladder | None = None,
     case.flag_overdue = reached >= 1
 
 
-def set_complexity(case: Case, variant: str, actor, now: datetime) -> CaseDeadline:
-    """Declare the case complex or very complex (vụ việc phức tạp / đặc biệt phức tạp).
+def set_complexity(case: Case, variant: str, actor, now: datetime,
+                   on: date | None = None) -> CaseDeadline:
+    """Declare the case complex or very complex (vụ việc phức tạp / đặc biệt phức tạp),
+    by a decision of `on` (default: the day of `now`).
 
     The declaration switches the resolution policy's variant, and so the extensions
     allowed (a denunciation: complex once, very complex twice; Law on Denunciations Art. 30).
@@ -332,7 +334,7 @@ def set_complexity(case: Case, variant: str, actor, now: datetime) -> CaseDeadli
     before = (variant_for(case, "resolution"), row.due_on)
     case.is_complex = True
     if case.complex_on is None:
-        case.complex_on = local_day(now)
+        case.complex_on = on or local_day(now)  # the decision's day, as accept's (QA 94)
     set_deadline(case, "resolution", row.start_on, row.extended_days, variant=variant)
     refresh_attention(case)
     db.session.flush()

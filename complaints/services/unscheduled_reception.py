@@ -19,7 +19,7 @@ from complaints.domain import reception as rules
 from complaints.domain.messages import N_
 from complaints.domain.states import FINAL_STATUSES
 from complaints.extensions import db
-from complaints.models import Case, Escalation, ReceptionSession, User
+from complaints.models import Case, Escalation, Petition, ReceptionSession, User
 from complaints.permissions import can_mark_heated
 from complaints.services import audit, intake
 from complaints.services.errors import NotAllowed, ValidationFailed
@@ -99,10 +99,23 @@ def _sessions(facts: list[rules.PromptFacts]) -> list[rules.HeldSession]:
                ReceptionSession.turns, ReceptionSession.people)
         .join(Case, Case.id == ReceptionSession.case_id)
         .where(ReceptionSession.scheduled.is_(False), or_(*conditions)))
+    # A session is about the cases raised or joined at it too (their letters name it): a
+    # complex matter raised at the head's own unscheduled reception was prompted for
+    # another one at once (QA 94).
+    letter_conditions = [Petition.case_id.in_(ids)]
+    if clusters:
+        letter_conditions.append(Case.cluster_id.in_(clusters))
+    raised = db.session.execute(
+        select(ReceptionSession.held_on, ReceptionSession.kind, ReceptionSession.scheduled,
+               Petition.case_id, Case.cluster_id, ReceptionSession.agency_id,
+               ReceptionSession.turns, ReceptionSession.people)
+        .join(Petition, Petition.reception_session_id == ReceptionSession.id)
+        .join(Case, Case.id == Petition.case_id)
+        .where(ReceptionSession.scheduled.is_(False), or_(*letter_conditions)))
     return [rules.HeldSession(r.held_on, r.kind, r.scheduled, r.case_id, r.cluster_id,
                               agency_id=r.agency_id, turns=r.turns or 0,
                               people=r.people or 0)
-            for r in rows]
+            for r in [*rows, *raised]]
 
 
 def _due(rows) -> list[rules.PromptFacts]:

@@ -502,7 +502,7 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
     reason, on = check_extend(case, days, reason, actor, today, decided_on=decided_on,
                               complexity=complexity)
     if complexity:
-        deadlines.set_complexity(case, complexity, actor, now)
+        deadlines.set_complexity(case, complexity, actor, now, on=on)
     row = case.deadline("resolution")
     case.extension_count += 1
     before = row.due_on
