@@ -23,12 +23,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('complex_on', sa.Date(), nullable=True))
+    # Plain ALTERs: a batch rebuild of `cases` on SQLite would drop its search triggers.
+    op.add_column('cases', sa.Column('complex_on', sa.Date(), nullable=True))
     op.execute("UPDATE cases SET complex_on = received_on "
                "WHERE is_complex AND cluster_id IS NULL")
 
 
 def downgrade():
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_column('complex_on')
+    op.drop_column('cases', 'complex_on')  # SQLite 3.35+: no rebuild, triggers kept
