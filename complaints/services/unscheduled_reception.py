@@ -86,36 +86,31 @@ def _facts(rows) -> list[rules.PromptFacts]:
 
 
 def _sessions(facts: list[rules.PromptFacts]) -> list[rules.HeldSession]:
+    """The unscheduled sessions about these cases or their clusters: those linked to a case,
+    and those a case's letters were raised or joined at (QA 94: a complex matter raised at
+    the head's own unscheduled reception was prompted for another one at once)."""
     ids = [f.case_id for f in facts]
     clusters = sorted({f.cluster_id for f in facts if f.cluster_id is not None})
     if not ids:
         return []
-    conditions = [ReceptionSession.case_id.in_(ids)]
-    if clusters:
-        conditions.append(Case.cluster_id.in_(clusters))
-    rows = db.session.execute(
-        select(ReceptionSession.held_on, ReceptionSession.kind, ReceptionSession.scheduled,
-               ReceptionSession.case_id, Case.cluster_id, ReceptionSession.agency_id,
-               ReceptionSession.turns, ReceptionSession.people)
-        .join(Case, Case.id == ReceptionSession.case_id)
-        .where(ReceptionSession.scheduled.is_(False), or_(*conditions)))
-    # A session is about the cases raised or joined at it too (their letters name it): a
-    # complex matter raised at the head's own unscheduled reception was prompted for
-    # another one at once (QA 94).
-    letter_conditions = [Petition.case_id.in_(ids)]
-    if clusters:
-        letter_conditions.append(Case.cluster_id.in_(clusters))
-    raised = db.session.execute(
-        select(ReceptionSession.held_on, ReceptionSession.kind, ReceptionSession.scheduled,
-               Petition.case_id, Case.cluster_id, ReceptionSession.agency_id,
-               ReceptionSession.turns, ReceptionSession.people)
-        .join(Petition, Petition.reception_session_id == ReceptionSession.id)
-        .join(Case, Case.id == Petition.case_id)
-        .where(ReceptionSession.scheduled.is_(False), or_(*letter_conditions)))
+    columns = (ReceptionSession.held_on, ReceptionSession.kind, ReceptionSession.scheduled,
+               ReceptionSession.agency_id, ReceptionSession.turns, ReceptionSession.people,
+               Case.cluster_id)
+    linked = (select(*columns, ReceptionSession.case_id.label("case_id"))
+              .join(Case, Case.id == ReceptionSession.case_id))
+    raised = (select(*columns, Petition.case_id.label("case_id"))
+              .select_from(ReceptionSession)
+              .join(Petition, Petition.reception_session_id == ReceptionSession.id)
+              .join(Case, Case.id == Petition.case_id))
+    held = []
+    for case_id, query in ((ReceptionSession.case_id, linked), (Petition.case_id, raised)):
+        about = [case_id.in_(ids), *([Case.cluster_id.in_(clusters)] if clusters else [])]
+        held.extend(db.session.execute(
+            query.where(ReceptionSession.scheduled.is_(False), or_(*about))))
     return [rules.HeldSession(r.held_on, r.kind, r.scheduled, r.case_id, r.cluster_id,
                               agency_id=r.agency_id, turns=r.turns or 0,
                               people=r.people or 0)
-            for r in [*rows, *raised]]
+            for r in held]
 
 
 def _due(rows) -> list[rules.PromptFacts]:
