@@ -177,7 +177,18 @@ def _person(person: Petitioner, kind: str) -> tuple:
                             person_ref=person.person_ref)
 
 
+def _load_people(petitions) -> None:
+    """Read the signers' people not in memory yet in one query (the identity map then
+    answers `signer.petitioner`): one query per letter grew the case page with its letters.
+    Intake's detached copy has them all in memory, and reads nothing."""
+    ids = {s.petitioner_id for p in petitions for s in p.signers
+           if "petitioner" not in s.__dict__ and s.petitioner_id is not None}
+    if ids:
+        db.session.scalars(select(Petitioner).where(Petitioner.id.in_(sorted(ids)))).all()
+
+
 def _facts(case: Case) -> list[rules.PetitionFacts]:
+    _load_people(case.petitions)
     return [rules.PetitionFacts(p.received_on,
                                 frozenset(_person(s.petitioner, case.kind) for s in p.signers))
             for p in case.petitions]
@@ -201,6 +212,7 @@ def repeat_basis(case: Case) -> rules.RepeatBasis | None:
         return None
     # By person, not record: a desk that may not see the earlier case's people makes new
     # records of them (QA 92).
+    _load_people(parent.petitions)
     earlier = {_person(s.petitioner, parent.kind) for p in parent.petitions for s in p.signers}
     back = tuple(i for i, p in sorted(enumerate(case.petitions),
                                       key=lambda pair: pair[1].received_on)
