@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from complaints.domain import escalation as rules
@@ -182,7 +183,7 @@ def _load_people(petitions) -> None:
     answers `signer.petitioner`): one query per letter grew the case page with its letters.
     Intake's detached copy has them all in memory, and reads nothing."""
     ids = {s.petitioner_id for p in petitions for s in p.signers
-           if "petitioner" not in s.__dict__ and s.petitioner_id is not None}
+           if "petitioner" in sa_inspect(s).unloaded and s.petitioner_id is not None}
     if ids:
         db.session.scalars(select(Petitioner).where(Petitioner.id.in_(sorted(ids)))).all()
 

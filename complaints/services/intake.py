@@ -48,6 +48,7 @@ from complaints.services import (
     escalation,
     escalation_patterns,
     notifications,
+    personal_data,
     references,
     scorecard_summary,
 )
@@ -432,21 +433,11 @@ def _new_petitioner(data: PetitionerData, locality_code: str | None) -> Petition
 
 def _ref_on_file(person: Petitioner) -> str | None:
     """The token the records of this person share once one of them was anonymised
-    (personal_data._keep_as_one_person), for a new record of the same person (the same
-    `rules.person_key` particulars): without it the new record counted as someone else,
-    and the person back after a decision was not "repeated" (QA 94)."""
-    key = rules.person_key(0, person.id_number, person.name_folded, person.phone, person.email)
-    if key[0] == "record":
-        return None  # nothing tells this person apart from others
-    pt = Petitioner.__table__.c
-    loose = (pt.id_number == person.id_number if person.id_number
-             else pt.name_folded == person.name_folded)
-    for r in db.session.execute(
-            select(pt.id, pt.id_number, pt.name_folded, pt.phone, pt.email, pt.person_ref)
-            .where(loose, pt.person_ref.is_not(None)).order_by(pt.id)):
-        if rules.person_key(r.id, r.id_number, r.name_folded, r.phone, r.email) == key:
-            return r.person_ref
-    return None
+    (personal_data._keep_as_one_person), for a new record of the same person: without it
+    the new record counted as someone else, and the person back after a decision was not
+    "repeated" (QA 94)."""
+    records = personal_data.records_of_person(person, Petitioner.person_ref.is_not(None))
+    return records[0].person_ref if records else None
 
 
 def _add_petition(case: Case, data: PetitionData, actor: User | None) -> Petition:

@@ -575,19 +575,30 @@ def _keep_as_one_person(petitioner: Petitioner) -> None:
     with phone or e-mail) still finds one person, not one per record (QA round 18)."""
     if petitioner.person_ref:
         return  # kept together already
-    key = _person_key(petitioner)
-    if key[0] == "record":
-        return  # counted by its own record already: nothing to keep together
-    loose = [Petitioner.id_number == petitioner.id_number] if petitioner.id_number else [
-        Petitioner.name_folded == petitioner.name_folded]
     # Exactly the records counted as this person today (the same key), no more: a record
     # that only shares a phone is another person for the count, and stays one.
-    records = [r for r in db.session.scalars(select(Petitioner).where(
-        *loose, Petitioner.id != petitioner.id, Petitioner.person_ref.is_(None)))
-        if _person_key(r) == key]
+    records = records_of_person(petitioner, Petitioner.id != petitioner.id,
+                                Petitioner.person_ref.is_(None))
+    if records is None:
+        return  # counted by its own record already: nothing to keep together
     ref = secrets.token_hex(8)
     for record in [petitioner, *records]:
         record.person_ref = ref
+
+
+def records_of_person(person: Petitioner, *where) -> list[Petitioner] | None:
+    """The records on file (meeting `where`) that count as the same person as `person`
+    (`rules.person_key`: the same ID number, else the same name with phone or e-mail),
+    oldest first; None when nothing tells this person apart from others. Anonymisation
+    keeps them together by it, and intake gives a new record their token by it."""
+    key = _person_key(person)
+    if key[0] == "record":
+        return None
+    loose = (Petitioner.id_number == person.id_number if person.id_number
+             else Petitioner.name_folded == person.name_folded)
+    return [r for r in db.session.scalars(
+        select(Petitioner).where(loose, *where).order_by(Petitioner.id))
+        if _person_key(r) == key]
 
 
 def _person_key(p: Petitioner) -> tuple:
