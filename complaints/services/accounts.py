@@ -33,6 +33,9 @@ class AccountError(ValueError):
 # --- Password policy -----------------------------------------------------------------------
 
 MIN_PASSWORD_LENGTH = 10
+# Ten spaces, or "aaaaaaaaaa", or "abababab12" met the length rule (QA 93): a password must
+# also use this many different characters.
+MIN_DISTINCT_CHARACTERS = 5
 # The most used passwords (and local favourites) that meet the length rule; lower case.
 COMMON_PASSWORDS = frozenset({
     "1234567890", "0123456789", "12345678910", "1234567890a", "qwertyuiop", "qwertyuiop1",
@@ -46,6 +49,8 @@ COMMON_PASSWORDS = frozenset({
 PASSWORD_PROBLEMS = {
     "too_short": f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
     "all_digits": "The password must not be digits only.",
+    "too_simple": (f"The password must use at least {MIN_DISTINCT_CHARACTERS} different "
+                   "characters."),
     "contains_username": "The password must not contain the username.",
     "common": "The password is too common; choose another.",
     "wrong_password": "The current password is not correct.",  # nosec B105  # a message
@@ -56,6 +61,8 @@ PASSWORD_PROBLEMS = {
 PASSWORD_PROBLEMS_VI = {
     "too_short": N_("Mật khẩu phải có ít nhất %(n)s ký tự.", n=MIN_PASSWORD_LENGTH),
     "all_digits": N_("Mật khẩu không được chỉ gồm chữ số."),
+    "too_simple": N_("Mật khẩu phải dùng ít nhất %(n)s ký tự khác nhau.",
+                     n=MIN_DISTINCT_CHARACTERS),
     "contains_username": N_("Mật khẩu không được chứa tên đăng nhập."),
     "common": N_("Mật khẩu quá phổ biến, dễ đoán; hãy chọn mật khẩu khác."),
     "wrong_password": N_("Mật khẩu hiện tại không đúng."),  # nosec B105  # a message
@@ -75,13 +82,16 @@ class PasswordRejected(AccountError):
 def password_problem(password: str, username: str = "") -> str | None:
     """Return the code of the first rule the password breaks, or None when it is strong enough.
 
-    At least MIN_PASSWORD_LENGTH characters, not digits only, not containing the username
-    (ignoring case), not one of the common passwords.
+    At least MIN_PASSWORD_LENGTH characters, not digits only, at least
+    MIN_DISTINCT_CHARACTERS different ones, not containing the username (ignoring case),
+    not one of the common passwords.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
         return "too_short"
     if password.isdigit():
         return "all_digits"
+    if len(set(password.casefold())) < MIN_DISTINCT_CHARACTERS:
+        return "too_simple"
     name = username.strip().lower()
     if name and name in password.lower():
         return "contains_username"

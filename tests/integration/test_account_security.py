@@ -31,6 +31,10 @@ def _events(user) -> list[str]:
     ("xx-nguyenvana-xx", "contains_username"),
     ("XX-NguyenVanA", "contains_username"),
     ("qwertyuiop", "common"),
+    (" " * 10, "too_simple"),  # QA 93: ten spaces were a password
+    ("aaaaaaaaaaaa", "too_simple"),
+    ("abab-ABAB-abab", "too_simple"),  # four different characters, case ignored
+    ("abcd-abcd-e", None),
     ("Password123", "common"),
     ("correct-horse-9", None),
     ("s3cret-pass", None),
@@ -48,6 +52,14 @@ def test_create_user_applies_the_policy(app):
         accounts.create_user("x", "admin", "short", NOW)
     assert accounts.create_user("quantri", "admin", "s3cret-pass", NOW).check_password(
         "s3cret-pass")
+
+
+def test_users_create_refuses_a_password_of_spaces(app, runner):
+    result = runner.invoke(args=["users", "create", "canbo9", "--role", "admin",
+                                 "--password", " " * 10])
+    assert result.exit_code != 0
+    assert "5 different characters" in result.output
+    assert db.session.scalar(select(User).where(User.username == "canbo9")) is None
 
 
 def test_admin_form_shows_the_policy_message(client, login, make_user):
@@ -96,6 +108,10 @@ def test_change_password_page_signs_out_other_sessions(app, client, login, make_
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
     assert 'data-testid="error-summary"' in text and "ít nhất 10 ký tự" in text
+    plain = client.post("/account/password", data={
+        "old_password": PASSWORD, "new_password": "a" * 12, "confirm": "a" * 12})
+    assert plain.status_code == 422
+    assert "ít nhất 5 ký tự khác nhau" in plain.get_data(as_text=True)
     mismatch = client.post("/account/password", data={
         "old_password": PASSWORD, "new_password": NEW, "confirm": NEW + "x"})
     assert mismatch.status_code == 422

@@ -240,6 +240,8 @@ def _password_message(code: str) -> str:
         "too_short": _("Mật khẩu phải có ít nhất %(count)s ký tự.",
                        count=accounts.MIN_PASSWORD_LENGTH),
         "all_digits": _("Mật khẩu không được chỉ gồm chữ số."),
+        "too_simple": _("Mật khẩu phải dùng ít nhất %(n)s ký tự khác nhau.",
+                        n=accounts.MIN_DISTINCT_CHARACTERS),
         "contains_username": _("Mật khẩu không được chứa tên đăng nhập."),
         "common": _("Mật khẩu quá phổ biến, dễ đoán; hãy chọn mật khẩu khác."),
         "wrong_password": _("Mật khẩu hiện tại không đúng."),
