@@ -335,6 +335,25 @@ def is_locked(user: User, now: datetime) -> bool:
     return until is not None and until > now
 
 
+def confirm_password(user: User, password: str | None, now: datetime, max_failures: int,
+                     lock_minutes: int, field: str = "password") -> None:
+    """Check the password of a signed-in user before a change to how they sign in; raise
+    PasswordRejected("wrong_password") when it is wrong.
+
+    A wrong one counts like a wrong sign-in (the caller commits it): whoever holds an open
+    session must not guess the password here without limit (QA round 19). At the lockout
+    every session ends, this one too."""
+    if user.check_password(password or ""):
+        return
+    try:
+        _count_failure(user, now, max_failures, lock_minutes)
+    except AccountLocked as locked:  # locked meanwhile by a parallel failure
+        set_committed_value(user, "locked_until", locked.until)
+    if is_locked(user, now):
+        user.session_version = (user.session_version or 1) + 1
+    raise PasswordRejected("wrong_password", field=field)
+
+
 def change_password(user: User, old: str, new: str, now: datetime,
                     max_failures: int = 5, lock_minutes: int = 15) -> User:
     """Change the user's own password; every other session of the account is signed out
@@ -344,17 +363,7 @@ def change_password(user: User, old: str, new: str, now: datetime,
     Bumping `session_version` voids every session cookie issued before (the user loader
     rejects stale versions); the caller signs the current session in again.
     """
-    if not user.check_password(old or ""):
-        # Counted like a wrong sign-in (the caller keeps it): whoever holds an open session
-        # must not guess the password here without limit (QA round 19). At the lockout
-        # every session ends, this one too.
-        try:
-            _count_failure(user, now, max_failures, lock_minutes)
-        except AccountLocked as locked:  # locked meanwhile by a parallel failure
-            set_committed_value(user, "locked_until", locked.until)
-        if is_locked(user, now):
-            user.session_version = (user.session_version or 1) + 1
-        raise PasswordRejected("wrong_password", field="old_password")
+    confirm_password(user, old, now, max_failures, lock_minutes, field="old_password")
     check_password_policy(new, user.username)
     if user.check_password(new):
         raise PasswordRejected("unchanged")
@@ -429,11 +438,16 @@ def _use_code(user: User, secret: str, code: str, now: datetime) -> bool:
     return True
 
 
-def enable_totp(user: User, secret: str, code: str, now: datetime) -> User:
-    """Turn on two-factor sign-in once a first code from the app verifies (audited).
+def enable_totp(user: User, secret: str, code: str, now: datetime, password: str | None,
+                max_failures: int = 5, lock_minutes: int = 15) -> User:
+    """Turn on two-factor sign-in once the user's password and a first code from the app
+    verify (audited).
 
+    The password is asked again (QA 93): a session left open or stolen must not bind the
+    account to someone else's phone, which would lock its owner out at the next sign-in.
     The enrolment code counts as used; a forced re-enrolment (after an admin reset) ends.
     """
+    confirm_password(user, password, now, max_failures, lock_minutes)
     if not secret or not _use_code(user, secret, code, now):
         raise CodeRejected("The code does not match this secret.")
     user.totp_secret = secret

@@ -140,16 +140,17 @@ def test_password_page_needs_sign_in(client):
 
 # --- two-factor sign-in ---------------------------------------------------------------------
 
-def _enrol(client, user) -> str:
+def _enrol(client, user, password: str = PASSWORD) -> str:
     page = client.get("/account/2fa").get_data(as_text=True)
     secret = page.split('data-testid="totp-secret">')[1].split("<")[0]
     assert "otpauth://totp/" in page and f"secret={secret}" in page
-    wrong = client.post("/account/2fa", data={"code": "000000" if pyotp.TOTP(
-        secret).now() != "000000" else "111111"})
+    wrong = client.post("/account/2fa", data={"password": password, "code": "000000" if
+                                              pyotp.TOTP(secret).now() != "000000" else "111111"})
     assert wrong.status_code == 422
     db.session.expire_all()
     assert db.session.get(User, user.id).totp_secret is None
-    done = client.post("/account/2fa", data={"code": pyotp.TOTP(secret).now()})
+    done = client.post("/account/2fa", data={"password": password,
+                                             "code": pyotp.TOTP(secret).now()})
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, user.id).totp_secret == secret
@@ -166,8 +167,37 @@ def test_the_new_secret_is_sealed_in_the_session_cookie(client, login, make_user
     assert secret not in str(payload) and secret not in cookie
     again = client.get("/account/2fa").get_data(as_text=True)
     assert f'data-testid="totp-secret">{secret}<' in again  # the same secret until confirmed
-    assert client.post("/account/2fa", data={"code": pyotp.TOTP(secret).now()}).status_code \
-        == 302
+    assert client.post("/account/2fa", data={"password": PASSWORD,
+                                             "code": pyotp.TOTP(secret).now()}).status_code == 302
+
+
+def test_enrolment_asks_for_the_password_again(app, client, login, make_user):
+    """QA 93: an open session alone (left signed in, or a stolen cookie) must not bind the
+    account to another phone, which would lock its owner out at the next sign-in. A wrong
+    password is counted like a wrong sign-in, up to the lockout."""
+    user = make_user("agency_head")
+    login(user)
+    page = client.get("/account/2fa").get_data(as_text=True)
+    assert 'autocomplete="current-password"' in page
+    secret = page.split('data-testid="totp-secret">')[1].split("<")[0]
+    missing = client.post("/account/2fa", data={"code": pyotp.TOTP(secret).now()})
+    assert missing.status_code == 422
+    html = missing.get_data(as_text=True)
+    assert 'href="#password"' in html and "Nhập mật khẩu hiện tại." in html
+    for attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+        wrong = client.post("/account/2fa", data={"password": "not-the-password",
+                                                  "code": pyotp.TOTP(secret).now()})
+        db.session.expire_all()
+        assert db.session.get(User, user.id).totp_secret is None
+        if attempt < app.config["LOGIN_MAX_FAILURES"] - 1:
+            assert wrong.status_code == 422
+            text = wrong.get_data(as_text=True)
+            assert 'data-testid="password-error"' in text
+            assert "Mật khẩu hiện tại không đúng." in text
+    # The last one locked the account and ended the session.
+    assert wrong.status_code == 302 and wrong.headers["Location"].endswith("/login")
+    assert client.get("/account/2fa").status_code == 302
+    assert db.session.get(User, user.id).locked_until is not None
 
 
 def test_enrol_then_sign_in_asks_for_the_code(app, client, login, make_user):

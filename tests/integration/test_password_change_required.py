@@ -74,7 +74,7 @@ def test_two_step_enrolment_comes_first_then_the_password(strict, client,  # noq
     signed_in = client.post("/login", data={"username": user.username,
                                             "password": SET_BY_ADMIN})
     assert signed_in.headers["Location"].endswith("/account/2fa")
-    _enrol(client, user)
+    _enrol(client, user, SET_BY_ADMIN)
     blocked = client.get("/inspection/")
     assert blocked.status_code == 302 and blocked.headers["Location"].endswith(
         "/account/password")

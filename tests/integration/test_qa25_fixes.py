@@ -9,6 +9,7 @@ import pytest
 
 from complaints.extensions import db
 from tests.conftest import NOW
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -51,7 +52,7 @@ def test_two_factor_enrolment_wrong_code_is_said_next_to_the_field(client, login
     templates/auth/two_factor.html."""
     user = make_user("reception")
     login(user)
-    html = _text(client.post("/account/2fa", data={"code": "000000"}))
+    html = _text(client.post("/account/2fa", data={"password": PASSWORD, "code": "000000"}))
     field = re.search(r'<input[^>]*id="code"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in field
     assert 'aria-describedby="code-error"' in field or "code-error" in field

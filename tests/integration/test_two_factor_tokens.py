@@ -78,7 +78,7 @@ def test_two_racing_requests_with_one_code_cannot_both_pass(make_user):
 def test_the_enrolment_code_cannot_sign_in(client, login, make_user):
     user = make_user("agency_head")
     secret = pyotp.random_base32()
-    accounts.enable_totp(user, secret, _code(secret), NOW)
+    accounts.enable_totp(user, secret, _code(secret), NOW, PASSWORD)
     db.session.commit()
     client.post("/login", data={"username": user.username, "password": PASSWORD})
     assert client.post("/login/code", data={"code": _code(secret)}).status_code == 401
@@ -245,7 +245,8 @@ def test_admin_resets_2fa_after_confirmation_with_a_reason(app, client, login, m
     page = other.get("/account/2fa").get_data(as_text=True)
     assert 'data-testid="2fa-required"' in page
     new_secret = page.split('data-testid="totp-secret">')[1].split("<")[0]
-    assert other.post("/account/2fa", data={"code": _code(new_secret)}).status_code == 302
+    assert other.post("/account/2fa", data={"password": PASSWORD,
+                                           "code": _code(new_secret)}).status_code == 302
     db.session.expire_all()
     assert not db.session.get(User, user.id).totp_reenrol
     assert other.get("/agency/").status_code == 200

@@ -30,3 +30,10 @@ class CodeForm(Form):
     code = StringField(_l("Mã xác thực (6 chữ số)"), validators=[
         DataRequired(_l("Nhập mã 6 chữ số trong ứng dụng xác thực.")),
         Regexp(r"^\s*\d{6}\s*$", message=_l("Mã xác thực gồm đúng 6 chữ số."))])
+
+
+class EnrolForm(CodeForm):
+    """Turn on two-factor sign-in: the password again, then a first code."""
+
+    password = PasswordField(_l("Mật khẩu hiện tại"), validators=[
+        DataRequired(_l("Nhập mật khẩu hiện tại.")), Length(max=200)])

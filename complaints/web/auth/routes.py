@@ -14,7 +14,7 @@ from complaints.services import accounts
 from complaints.services.accounts import AccountLocked, authenticate
 from complaints.web import sealed
 from complaints.web.auth import bp
-from complaints.web.auth.forms import CodeForm, LoginForm, PasswordForm
+from complaints.web.auth.forms import CodeForm, EnrolForm, LoginForm, PasswordForm
 
 # Roles that must use two-factor sign-in unless the config says otherwise.
 DEFAULT_2FA_ROLES = ("admin", "inspector")
@@ -283,14 +283,16 @@ def change_password():
     for name, messages in form.errors.items():
         errors.setdefault(name, str(messages[0]))
     return render_template("auth/password.html", form=form, errors=errors,
-                           min_length=accounts.MIN_PASSWORD_LENGTH), (422 if errors else 200)
+                           min_length=accounts.MIN_PASSWORD_LENGTH,
+                           min_distinct=accounts.MIN_DISTINCT_CHARACTERS), (422 if errors else 200)
 
 
 @bp.route("/account/2fa", methods=["GET", "POST"])
 @login_required
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
 def two_factor():
-    """Enrol in two-factor sign-in: show a new secret, save it once a first code verifies."""
+    """Enrol in two-factor sign-in: show a new secret, save it once the password and a first
+    code verify."""
     user = current_user._get_current_object()
     if user.totp_secret:
         session.pop(ENROL_KEY, None)
@@ -299,25 +301,35 @@ def two_factor():
     if not secret:
         secret = accounts.new_totp_secret()
         sealed.put(ENROL_KEY, secret)
-    form = CodeForm()
-    error = None
+    form = EnrolForm()
+    errors: dict[str, str] = {}
     if form.validate_on_submit():
+        config = current_app.config
         try:
-            accounts.enable_totp(user, secret, form.code.data, clock.now())
+            accounts.enable_totp(user, secret, form.code.data, clock.now(), form.password.data,
+                                 config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"])
+        except accounts.PasswordRejected:
+            db.session.commit()  # the failure counts, as at sign-in
+            if accounts.is_locked(user, clock.now()):
+                logout_user()
+                flash(_locked_message(), "error")
+                return redirect(url_for("auth.login"))
+            errors["password"] = _password_message("wrong_password")
         except accounts.CodeRejected:
             db.session.rollback()
-            error = _("Mã xác thực không đúng. Kiểm tra giờ trên điện thoại và nhập mã "
-                      "mới nhất.")
+            errors["code"] = _("Mã xác thực không đúng. Kiểm tra giờ trên điện thoại và nhập "
+                               "mã mới nhất.")
         else:
             db.session.commit()
             session.pop(ENROL_KEY, None)
             flash(_("Đã bật xác thực hai bước. Từ lần đăng nhập sau, hệ thống sẽ hỏi mã "
                     "6 chữ số."), "success")
             return redirect(url_for(HOME_ENDPOINTS[user.role]))
-    elif request.method == "POST":
-        error = "; ".join(str(m) for m in form.code.errors)
+    for name in ("password", "code"):  # in the order of the page
+        if name in form.errors:
+            errors.setdefault(name, str(form.errors[name][0]))
     form.code.data = ""
     return render_template(
-        "auth/two_factor.html", enabled=False, form=form, error=error, secret=secret,
+        "auth/two_factor.html", enabled=False, form=form, errors=errors, secret=secret,
         uri=accounts.totp_uri(secret, user.username), required=_must_enrol(user),
-    ), (422 if error else 200)
+    ), (422 if errors else 200)
