@@ -123,6 +123,9 @@ def app(_schema, tmp_path):
 
     app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=_schema,
                                  UPLOAD_DIR=str(tmp_path / "attachments")))
+    # What commands write under the instance (backups, the copy a restore keeps) stays in
+    # the test's own folder, not the checkout's.
+    app.instance_path = str(tmp_path / "instance")
     with app.app_context():
         _empty_tables()
         calendar.invalidate()

@@ -81,6 +81,14 @@ def backup(path: Path) -> BackupResult:
     return BackupResult(path, kind, size)
 
 
+def _holds_app_data() -> bool:
+    try:
+        _refuse_not_ours(dialect())
+    except ValidationFailed:
+        return False
+    return True
+
+
 def _refuse_not_ours(kind: str) -> None:
     """Refuse to back up a database without the app's tables: a mistyped DATABASE_URL or
     INSTANCE_PATH, or a backup before `db upgrade`, wrote a "backup" that restore refuses,
@@ -98,12 +106,57 @@ def _refuse_not_ours(kind: str) -> None:
                                             "`flask --app wsgi db upgrade` first"})
 
 
-def restore(path: Path) -> None:
-    """Replace the whole database with the backup at `path`; other sessions must be idle."""
+@dataclass
+class RestoreResult:
+    checked: int  # audit events verified
+    breaks: list  # audit.ChainBreak
+    sealed: int
+    seal_breaks: list  # audit_seals.SealBreak
+    before: Path | None  # the database as it was before the restore, kept
+    put_back: bool  # the backup did not verify: the database is as it was before
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.breaks or self.seal_breaks)
+
+
+def restore(path: Path, before: Path | None = None, force: bool = False) -> RestoreResult:
+    """Replace the whole database with the backup at `path` (other sessions must be idle),
+    then verify every audit chain and seal.
+
+    A backup whose trail does not verify (edited while it was out of the app's hands) must
+    not replace evidence that does (QA 96): the database as it was is first backed up to
+    `before`, and put back from it when the restored trail breaks, unless `force`. The
+    verification runs on the restored database itself, after any upgrade, as the app will
+    read it; an empty database (nothing of the app's in it yet) has nothing to keep."""
+    from complaints.services import audit, audit_seals
+
     path = Path(path)
     if not path.is_file():
         raise ValidationFailed({"path": f"{path} is not a file"})
     kind = dialect()
+    if kind == "sqlite":
+        _check_sqlite_file(path)
+    elif kind == "postgresql":
+        _check_pg_dump(path)
+    if before is not None and _holds_app_data():
+        backup(before)
+    else:
+        before = None  # nothing of the app's to keep
+    _replace(path, kind)
+    checked, breaks = audit.verify_chains()
+    sealed, seal_breaks = audit_seals.verify_seals()
+    put_back = bool((breaks or seal_breaks) and before is not None and not force)
+    if put_back:
+        logger.error("backup %s: audit trail broken (%d chains, %d seals); database put "
+                     "back from %s", path, len(breaks), len(seal_breaks), before)
+        db.session.remove()
+        _replace(before, kind)
+    return RestoreResult(checked, breaks, sealed, seal_breaks, before, put_back)
+
+
+def _replace(path: Path, kind: str) -> None:
+    """Replace the whole database with the backup at `path`, brought to this release."""
     # Our own pooled connections would hold locks (and stale caches): drop them first.
     db.session.remove()
     db.engine.dispose()
