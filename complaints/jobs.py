@@ -121,8 +121,9 @@ def deliver(app: Flask, smtp_factory=None):
     from complaints.services.notifications import deliver_outbox
 
     # clock.now itself, not a time: each e-mail is leased from the moment of its claim.
-    return run_job(app, "outbox", lambda: deliver_outbox(clock.now, smtp_factory,
-                                                         commit=db.session.commit))
+    give_up = timedelta(hours=app.config["OUTBOX_GIVE_UP_HOURS"])
+    return run_job(app, "outbox", lambda: deliver_outbox(
+        clock.now, smtp_factory, commit=db.session.commit, give_up_after=give_up))
 
 
 def remind(app: Flask):
