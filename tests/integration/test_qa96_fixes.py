@@ -4,20 +4,25 @@ last look, daily jobs missed by a restart, and the report download's caching."""
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import sqlite3
+import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy import select as real_select
 from sqlalchemy.exc import OperationalError
 
 from complaints import clock, jobs
 from complaints.clock import as_utc
 from complaints.extensions import db
-from complaints.models import JobRun, Notification
-from complaints.services import escalation, notifications
+from complaints.models import Attachment, JobRun, Notification
+from complaints.services import attachments, escalation, notifications
 from complaints.web.health import checks
 from tests.conftest import NOW
+from tests.integration.reception_helpers import PDF
 
 
 def test_health_publishes_a_job_errors_kind_not_its_sql_or_parameters(app, client,
@@ -110,3 +115,80 @@ def test_a_server_down_for_days_holds_the_outbox_without_failing_it(app):
     note = _retry_until(DownServer(), NOW + timedelta(days=7),
                         give_up_after=timedelta(hours=120))
     assert note.status == "pending" and note.attempts > 20
+
+
+def _orphan(case_id: int) -> tuple[attachments.StoredFile, Path]:
+    """A scan whose request failed two days ago: its file is stored, no row names it."""
+    left = attachments.store_upload(PDF, "don.pdf")
+    path = attachments.blob_path(left.sha256)
+    old = time.time() - timedelta(days=2).total_seconds()
+    os.utime(path, (old, old))
+    return left, path
+
+
+def _insert_row(case_id: int, stored) -> tuple:
+    conn = db.engine.connect()
+    tx = conn.begin()
+    conn.execute(insert(Attachment.__table__).values(
+        case_id=case_id, sha256=stored.sha256, filename=stored.filename,
+        content_type=stored.content_type, size=stored.size, purpose="petition",
+        reveals_identity=False))
+    return conn, tx
+
+
+def test_prune_spares_a_file_an_upload_reused_after_it_was_listed(app, make_case,
+                                                                  monkeypatch):
+    """D4: between the prune's listing and its look-up of the rows, another worker sends
+    the same scan (write_blob touches the file; its row commits a moment later)."""
+    case = make_case()
+    db.session.commit()
+    case_id = case.id
+    left, path = _orphan(case_id)
+    request = {}
+
+    def select_during_upload(*args, **kwargs):
+        if not request:
+            request["conn"], request["tx"] = _insert_row(
+                case_id, attachments.store_upload(PDF, "don.pdf"))
+        return real_select(*args, **kwargs)
+
+    monkeypatch.setattr(attachments, "select", select_during_upload)
+    report = attachments.remove_orphans(clock.now(), timedelta(hours=24))
+    monkeypatch.undo()
+    request["tx"].commit()
+    request["conn"].close()
+
+    assert path.exists(), f"prune removed the reused file (report: {report})"
+    assert report.removed == 0 and report.examined == 1
+
+
+def test_prune_spares_a_file_a_row_names_since_the_batch_look_up(app, make_case,
+                                                                 monkeypatch):
+    """A row committed after the batch's look-up, for a file not touched (one stored
+    earlier), is found by the look-up of that file just before it is removed."""
+    case = make_case()
+    db.session.commit()
+    case_id = case.id
+    left, path = _orphan(case_id)
+    calls = []
+
+    def select_after_the_batch(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:  # after the batch's look-up ran
+            conn, tx = _insert_row(case_id, left)
+            tx.commit()
+            conn.close()
+        return real_select(*args, **kwargs)
+
+    monkeypatch.setattr(attachments, "select", select_after_the_batch)
+    report = attachments.remove_orphans(clock.now(), timedelta(hours=24))
+    monkeypatch.undo()
+    assert path.exists(), f"prune removed a file a row names (report: {report})"
+
+
+def test_prune_still_removes_an_old_orphan(app, make_case):
+    case = make_case()
+    db.session.commit()
+    _left, path = _orphan(case.id)
+    report = attachments.remove_orphans(clock.now(), timedelta(hours=24))
+    assert report.removed == 1 and not path.exists()
