@@ -8,8 +8,9 @@ import os
 import smtplib
 import sqlite3
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy import select as real_select
@@ -192,3 +193,46 @@ def test_prune_still_removes_an_old_orphan(app, make_case):
     _left, path = _orphan(case.id)
     report = attachments.remove_orphans(clock.now(), timedelta(hours=24))
     assert report.removed == 1 and not path.exists()
+
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _first_runs(app, restarted: datetime) -> dict[str, datetime]:
+    """Each daily job's first run for a scheduler built at `restarted` (what APScheduler
+    3 computes at start() for a job added without next_run_time)."""
+    sched = jobs.build_scheduler(app, now=restarted)
+    return {job.id: getattr(job, "next_run_time", None)
+            or job.trigger.get_next_fire_time(None, restarted)
+            for job in sched.get_jobs() if job.id in jobs.DAILY}
+
+
+def test_reminders_missed_by_a_restart_run_at_start(app):
+    """D5: a scheduler crashed mid-run at 07:30:05 (or restarted by a deploy at 07:29) and
+    back at 07:36 sent the day's reminders the next day."""
+    db.session.add(JobRun(name="reminders",
+                          last_success_at=datetime(2026, 11, 30, 7, 30, 20, tzinfo=VN),
+                          last_started_at=datetime(2026, 12, 1, 7, 30, tzinfo=VN)))
+    db.session.commit()
+    restarted = datetime(2026, 12, 1, 7, 36, tzinfo=VN)
+    first = _first_runs(app, restarted)
+    assert first["reminders"] == restarted
+    assert first["audit_seal"] == restarted  # never succeeded, 02:30 is past
+    # Left to the night: a night missed costs nothing.
+    assert first["attachments"].date() == date(2026, 12, 2)
+    assert first["submission_tokens"].date() == date(2026, 12, 2)
+
+
+def test_a_daily_job_run_today_or_not_yet_due_is_not_run_again(app):
+    db.session.add_all([
+        JobRun(name="reminders", last_success_at=datetime(2026, 12, 1, 7, 30, 40, tzinfo=VN)),
+        JobRun(name="audit_seal", last_success_at=datetime(2026, 12, 1, 2, 30, 9, tzinfo=VN)),
+        JobRun(name="scorecard_summary",
+               last_success_at=datetime(2026, 12, 1, 0, 20, 3, tzinfo=VN))])
+    db.session.commit()
+    after = _first_runs(app, datetime(2026, 12, 1, 9, 0, tzinfo=VN))
+    assert after["reminders"] == datetime(2026, 12, 2, 7, 30, tzinfo=VN)
+    assert after["audit_seal"] == datetime(2026, 12, 2, 2, 30, tzinfo=VN)
+    # Restarted before 07:30 (Vietnam time; 00:00 UTC): today's run is still to come.
+    before = _first_runs(app, datetime(2026, 12, 2, 0, 0, tzinfo=timezone.utc))
+    assert before["reminders"] == datetime(2026, 12, 2, 7, 30, tzinfo=VN)
