@@ -236,3 +236,26 @@ def test_a_daily_job_run_today_or_not_yet_due_is_not_run_again(app):
     # Restarted before 07:30 (Vietnam time; 00:00 UTC): today's run is still to come.
     before = _first_runs(app, datetime(2026, 12, 2, 0, 0, tzinfo=timezone.utc))
     assert before["reminders"] == datetime(2026, 12, 2, 7, 30, tzinfo=VN)
+
+
+def test_a_background_reports_download_is_never_cached(app, client, login, fixed_clock,
+                                                       make_agency, make_user, tmp_path):
+    """QA 95 #3: the workbook carries personal data; send_file answered "no-cache" (a
+    browser or shared cache kept a copy), unlike every other export ("private,
+    no-store")."""
+    from complaints.domain.reports import quarter_period
+    from complaints.services import report_jobs
+
+    app.config["REPORT_DIR"] = str(tmp_path / "reports")
+    make_agency(code="P", level="province", name="UBND tỉnh")
+    inspector = make_user("inspector")
+    job = report_jobs.enqueue(inspector, "workbook", "P", quarter_period(2026, 4), NOW)
+    db.session.commit()
+    report_jobs.run_pending(lambda: NOW, NOW.date(), app.config["REPORT_DIR"],
+                            db.session.commit, 15)
+    login(inspector)
+    with client.get(f"/inspection/reports/jobs/{job.id}/download") as response:
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert "ETag" not in response.headers
+        assert response.data[:2] == b"PK"  # the workbook itself
