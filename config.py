@@ -194,6 +194,9 @@ class Config:
     SCHEDULER_SWEEP_MINUTES = _number("SCHEDULER_SWEEP_MINUTES", 15, least=1, most=1_000_000)
     # /health turns "degraded" when an e-mail has waited this long (web/health/checks.py).
     OUTBOX_STALE_MINUTES = _number("OUTBOX_STALE_MINUTES", 60, least=1, most=100_000)
+    # An e-mail the server still refuses for now (4xx: mailbox full) this long after it was
+    # queued is marked failed (RFC 5321 4.5.4.1: 4-5 days; services/notifications.py).
+    OUTBOX_GIVE_UP_HOURS = _number("OUTBOX_GIVE_UP_HOURS", 120, least=1, most=8784)
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
     SMTP_PORT = _number("SMTP_PORT", 1025, least=1, most=65535)
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@complaints.local")

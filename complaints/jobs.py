@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
@@ -121,8 +122,9 @@ def deliver(app: Flask, smtp_factory=None):
     from complaints.services.notifications import deliver_outbox
 
     # clock.now itself, not a time: each e-mail is leased from the moment of its claim.
-    return run_job(app, "outbox", lambda: deliver_outbox(clock.now, smtp_factory,
-                                                         commit=db.session.commit))
+    give_up = timedelta(hours=app.config["OUTBOX_GIVE_UP_HOURS"])
+    return run_job(app, "outbox", lambda: deliver_outbox(
+        clock.now, smtp_factory, commit=db.session.commit, give_up_after=give_up))
 
 
 def remind(app: Flask):
@@ -184,23 +186,59 @@ def seal_audit(app: Flask):
     return run_job(app, "audit_seal", lambda: audit_seals.seal(clock.now()))
 
 
-def build_scheduler(app: Flask) -> BlockingScheduler:
+# The daily jobs and their local time (TIMEZONE).
+DAILY = {"reminders": (remind, 7, 30), "scorecard_summary": (scorecard_summary, 0, 20),
+         "attachments": (prune_attachments, 3, 10),
+         "submission_tokens": (forget_submissions, 3, 20), "audit_seal": (seal_audit, 2, 30)}
+# Daily jobs run at start when today's run was missed (a crash mid-run, a restart over its
+# time): otherwise the next is tomorrow's (QA round 96). Each is safe to run again, and on
+# two schedulers at once: reminders go once a day per escalation, under a key per day and
+# person; a seal takes only the events no seal covers, and (chain, seq) is unique; the
+# summary rebuilds only days not built, under a lock. The store prune and token cleanup are
+# left to the night: a night missed costs nothing the next one does not do.
+CATCH_UP = ("reminders", "audit_seal", "scorecard_summary")
+
+
+def missed_today(name: str, hour: int, minute: int, now: datetime, tz: ZoneInfo) -> bool:
+    """Is `now` past today's run time of a daily job that has not succeeded since?"""
+    local = now.astimezone(tz)
+    due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if local < due:
+        return False
+    run = db.session.get(JobRun, name)
+    last = clock.as_utc(run.last_success_at) if run else None
+    return last is None or last < due
+
+
+def _catch_up(app: Flask, now: datetime, tz: ZoneInfo) -> set[str]:
+    """The daily jobs of CATCH_UP that missed today's run; none if the database is down."""
+    with app.app_context():
+        try:
+            missed = {name for name in CATCH_UP
+                      if missed_today(name, *DAILY[name][1:], now, tz)}
+        except SQLAlchemyError as exc:
+            logger.warning("scheduler: could not read the jobs' last runs: %s", exc)
+            return set()
+    for name in sorted(missed):
+        logger.info("scheduler: %s missed today's run; running it now", name)
+    return missed
+
+
+def build_scheduler(app: Flask, now: datetime | None = None) -> BlockingScheduler:
     """Return a scheduler with its jobs (sweep, outbox, reminders, reports, summary, store,
-    submission tokens, audit seal)."""
-    sched = BlockingScheduler(timezone=app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
+    submission tokens, audit seal); daily jobs that missed today's run run at once."""
+    now = now or clock.now()
+    tz = ZoneInfo(app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
+    sched = BlockingScheduler(timezone=tz)
     options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
-    sched.add_job(sweep, "interval", args=[app], id="sweep", next_run_time=clock.now(),
+    sched.add_job(sweep, "interval", args=[app], id="sweep", next_run_time=now,
                   minutes=app.config["SCHEDULER_SWEEP_MINUTES"], **options)
     sched.add_job(deliver, "interval", args=[app], id="outbox", minutes=1, **options)
-    sched.add_job(remind, "cron", args=[app], id="reminders", hour=7, minute=30, **options)
     sched.add_job(reports, "interval", args=[app], id="reports",
                   seconds=app.config["REPORT_WORKER_SECONDS"], **options)
-    sched.add_job(scorecard_summary, "cron", args=[app], id="scorecard_summary", hour=0,
-                  minute=20, **options)
-    sched.add_job(prune_attachments, "cron", args=[app], id="attachments", hour=3, minute=10,
-                  **options)
-    sched.add_job(forget_submissions, "cron", args=[app], id="submission_tokens", hour=3,
-                  minute=20, **options)
-    sched.add_job(seal_audit, "cron", args=[app], id="audit_seal", hour=2, minute=30,
-                  **options)
+    missed = _catch_up(app, now, tz)
+    for name, (job, hour, minute) in DAILY.items():
+        at_once = {"next_run_time": now} if name in missed else {}
+        sched.add_job(job, "cron", args=[app], id=name, hour=hour, minute=minute,
+                      **at_once, **options)
     return sched

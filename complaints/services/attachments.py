@@ -249,10 +249,18 @@ def remove_orphans(now: datetime, min_age: timedelta, root: Path | None = None,
             Attachment.sha256.in_(list(candidates)))))
         for sha256, path in candidates.items():
             if sha256 not in known:
+                # A batch is up to 500 files: an upload of the same content may have
+                # reused one since it was listed (write_blob touches it, then its row is
+                # added). Look again just before removing it (QA round 96).
+                if _named(sha256):
+                    continue
                 try:
-                    size = path.stat().st_size
+                    stat = path.stat()
                 except FileNotFoundError:
                     continue  # another instance's prune removed it meanwhile (QA round 88)
+                if stat.st_mtime > cutoff:
+                    continue
+                size = stat.st_size
                 report.removed += 1
                 report.bytes_removed += size
                 if not dry_run:
@@ -279,6 +287,12 @@ def remove_orphans(now: datetime, min_age: timedelta, root: Path | None = None,
     if candidates:
         settle()
     return report
+
+
+def _named(sha256: str) -> bool:
+    """Does an attachment row name this file now?"""
+    return db.session.scalar(select(Attachment.id).where(Attachment.sha256 == sha256)
+                             .limit(1)) is not None
 
 
 def reveals_identity(attachment: Attachment, case: Case) -> bool:

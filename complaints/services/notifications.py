@@ -458,7 +458,8 @@ def about_the_message(exc: BaseException, to: str | None = None) -> bool:
 
 def deliver_outbox(now: datetime | Callable[[], datetime],
                    smtp_factory: Callable | None = None, limit: int = 200,
-                   commit: Callable[[], None] | None = None) -> DeliveryReport:
+                   commit: Callable[[], None] | None = None,
+                   give_up_after: timedelta | None = None) -> DeliveryReport:
     """Send the due e-mails of the outbox, one at a time; retry failures with backoff.
 
     `now` is a clock (the job passes clock.now) or a fixed time. The clock is read at each
@@ -468,8 +469,12 @@ def deliver_outbox(now: datetime | Callable[[], datetime],
     `commit`, given by the job, is called after each claim (so that no lock is held while
     the SMTP server answers) and after each message, so that a sent e-mail is recorded as
     sent before the next one goes (and a crash cannot resend a batch).
+    `give_up_after`: how old a message the server still refuses for now (4xx) may be
+    before it is failed; by default the OUTBOX_GIVE_UP_HOURS setting.
     """
     clock = now if callable(now) else (lambda: now)
+    if give_up_after is None:
+        give_up_after = timedelta(hours=current_app.config["OUTBOX_GIVE_UP_HOURS"])
     factory = smtp_factory or default_smtp_factory
     report = DeliveryReport()
     connection = None
@@ -494,11 +499,14 @@ def deliver_outbox(now: datetime | Callable[[], datetime],
                     if commit:
                         commit()
                     continue
-                note.next_attempt_at = clock() + backoff(note.attempts)
-                note.last_error = str(exc)[:2000] or type(exc).__name__
-                report.deferred += 1
-                report.errors.append(note.last_error)
-                logger.warning("e-mail %s deferred: %s", note.id, note.last_error)
+                if _give_up(note, exc, clock(), give_up_after):
+                    report.failed += 1
+                else:
+                    note.next_attempt_at = clock() + backoff(note.attempts)
+                    note.last_error = str(exc)[:2000] or type(exc).__name__
+                    report.deferred += 1
+                    report.errors.append(note.last_error)
+                    logger.warning("e-mail %s deferred: %s", note.id, note.last_error)
                 db.session.flush()
                 if commit:
                     commit()
@@ -516,6 +524,30 @@ def deliver_outbox(now: datetime | Callable[[], datetime],
     finally:
         _quit(connection)
     return report
+
+
+def _give_up(note: Notification, exc: BaseException, now: datetime,
+             give_up_after: timedelta) -> bool:
+    """Fail a message the server has refused for now (4xx) since it was queued longer ago
+    than `give_up_after`; return whether it did.
+
+    A mailbox full for days was retried every six hours for ever, and kept /health
+    "degraded", hiding a real outage behind it (QA round 96); RFC 5321 4.5.4.1 gives up
+    after 4-5 days. Only a refusal of this message counts: when the server itself is down
+    or closes the channel, the whole outbox waits for it and is sent once it is back.
+    """
+    if not about_the_message(exc, note.email_to):
+        return False
+    waited = now - _aware(note.created_at)
+    if waited < give_up_after:
+        return False
+    note.status = "failed"
+    hours = int(waited.total_seconds() // 3600)
+    note.last_error = (f"given up after {hours} hours refused for now: "
+                       f"{str(exc) or type(exc).__name__}")[:2000]
+    logger.warning("e-mail %s given up after %s attempts: %s", note.id, note.attempts,
+                   note.last_error)
+    return True
 
 
 def _quit(connection) -> None:

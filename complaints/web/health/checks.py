@@ -46,8 +46,21 @@ def database_ok() -> bool:
         return False
 
 
+def _error_kind(error: str | None) -> str | None:
+    """The exception's class name from a JobRun.last_error ("Name: message").
+
+    /health is open to anyone: a failed statement's text names tables, SQL and sometimes
+    addresses, subjects or a database host (QA round 96). The full text stays in the log
+    and in the JobRun row, for operators.
+    """
+    if not error:
+        return None
+    kind = error.split(":", 1)[0].strip()
+    return kind if kind.isidentifier() else "Error"
+
+
 def job_status(name: str, now: datetime) -> dict:
-    """Return the last start, success and error of a background job."""
+    """Return the last start, success and kind of error of a background job."""
     run = db.session.get(JobRun, name)
     started = _utc(run.last_started_at) if run else None
     success = _utc(run.last_success_at) if run else None
@@ -56,7 +69,7 @@ def job_status(name: str, now: datetime) -> dict:
         "seconds_since_start": _age(started, now),
         "last_success_at": _iso(success),
         "seconds_since_success": _age(success, now),
-        "last_error": run.last_error if run else None,
+        "last_error": _error_kind(run.last_error) if run else None,
     }
 
 

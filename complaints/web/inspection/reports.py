@@ -193,6 +193,11 @@ def report_download(job_id: int):
     path = report_jobs.file_path(job, current_app.config["REPORT_DIR"])
     if path is None:
         abort(404)
-    return send_file(path, as_attachment=True, download_name=report_jobs.download_name(job),
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml"
-                              ".sheet")
+    response = send_file(
+        path, as_attachment=True, download_name=report_jobs.download_name(job),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        conditional=False, etag=False)
+    # The workbook carries personal data: no shared or browser cache keeps a copy, as for
+    # every export (web/export.download; send_file said "no-cache": QA round 95).
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
