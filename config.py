@@ -201,10 +201,14 @@ class Config:
     SMTP_PORT = _number("SMTP_PORT", 1025, least=1, most=65535)
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@complaints.local")
     PAGE_SIZE = 25
-    # Sessions end after 30 minutes without a request (each request refreshes the cookie).
-    PERMANENT_SESSION_LIFETIME = _number("SESSION_IDLE_MINUTES", 30, least=1, most=24 * 60) * 60
+    # An official's session ends after 30 minutes without a request (the time of the last
+    # one is kept in the session: web/auth/routes.py), as does a citizen's opened case.
+    SESSION_IDLE_MINUTES = _number("SESSION_IDLE_MINUTES", 30, least=1, most=24 * 60)
     # However busy, a browser session ends this long after sign-in (a working day).
     SESSION_MAX_HOURS = _number("SESSION_MAX_HOURS", 12.0, least=0.1, most=24 * 7, kind=float)
+    # The cookie itself lives as long: a citizen writing a petition for an hour, signed in
+    # to nothing, still sends it (QA 97: its CSRF token expired with the idle limit).
+    PERMANENT_SESSION_LIFETIME = int(SESSION_MAX_HOURS * 3600)
     SESSION_REFRESH_EACH_REQUEST = True
     RATELIMIT_STORAGE_URI = _rate_limit_store()
     RATELIMIT_HEADERS_ENABLED = True

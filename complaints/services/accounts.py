@@ -527,16 +527,22 @@ def _session_hash(sid: str) -> str:
 
 
 def session_user(user_id: int, version: int, sid: str | None, since: float | None,
-                 now: datetime, max_hours: float) -> User | None:
+                 now: datetime, max_hours: float, seen: float | None = None,
+                 idle_minutes: float | None = None) -> User | None:
     """The user a browser session is signed in as, or None when the session is void: no
     id (issued before sessions had one), older than `max_hours` since sign-in (an idle
-    limit alone lets a session kept busy live for ever), signed out on its device, or from
+    limit alone lets a session kept busy live for ever), idle for `idle_minutes` since its
+    last request `seen` (sign-in when it has none), signed out on its device, or from
     before the account's last "sign out everywhere". One query, as a plain load was."""
     if not sid or not isinstance(since, (int, float)):
         return None
     age = now.timestamp() - since
     if age > max_hours * 3600 or age < -300:  # a clock set back: not trusted either
         return None
+    if idle_minutes is not None:
+        last = seen if isinstance(seen, (int, float)) else since
+        if now.timestamp() - last > idle_minutes * 60:
+            return None
     ended = select(EndedSession.sid_hash).where(
         EndedSession.sid_hash == _session_hash(sid)).exists()
     return db.session.scalar(select(User).where(User.id == user_id,

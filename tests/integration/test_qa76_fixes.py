@@ -167,9 +167,14 @@ REASON = ("Quyết định chưa xem xét biên bản đo đạc năm 2019 và x
           "tôi đề nghị cấp trên xem xét lại toàn bộ.")
 
 
-def _after_midnight(monkeypatch):
+def _after_midnight(monkeypatch, client):
+    """Five minutes past midnight (Vietnam), the citizen's page still open since before it."""
+    from complaints.web.public.routes import CASE_SEEN_KEY
+
     monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 1))
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 31, 17, 5, tzinfo=timezone.utc))
+    with client.session_transaction() as state:
+        state[CASE_SEEN_KEY] = clock.now().timestamp() - 600
 
 
 def test_a_refused_second_complaint_keeps_the_text_and_says_why(client, decided,  # noqa: F811
@@ -180,7 +185,7 @@ def test_a_refused_second_complaint_keeps_the_text_and_says_why(client, decided,
     case = decided()
     monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 31))
     assert 'data-testid="appeal-form"' in client.get("/cong-dan/ho-so").text
-    _after_midnight(monkeypatch)
+    _after_midnight(monkeypatch, client)
     sent = client.post("/cong-dan/ho-so/khieu-nai-lan-hai",
                        data={"reason": REASON, "confirm": "y"})
     assert sent.status_code == 422
@@ -200,7 +205,7 @@ def test_a_refused_second_complaint_keeps_the_text_and_says_why(client, decided,
 def test_a_refused_second_complaint_in_english(client, decided, monkeypatch):  # noqa: F811
     decided()
     client.get("/lang/en")
-    _after_midnight(monkeypatch)
+    _after_midnight(monkeypatch, client)
     sent = client.post("/cong-dan/ho-so/khieu-nai-lan-hai", data={"reason": REASON})
     assert sent.status_code == 422
     summary = _text(sent, "error-summary")

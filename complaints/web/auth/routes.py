@@ -20,6 +20,7 @@ from complaints.web.auth.forms import CodeForm, EnrolForm, LoginForm, PasswordFo
 DEFAULT_2FA_ROLES = ("admin", "inspector")
 SESSION_ID_KEY = "sid"  # this browser session's random id (accounts.end_session)
 SESSION_SINCE_KEY = "since"  # when it signed in (POSIX seconds): SESSION_MAX_HOURS
+SESSION_SEEN_KEY = "seen"  # its last request (POSIX seconds): SESSION_IDLE_MINUTES
 PENDING_KEY = "2fa_pending"  # the signed id of a user who gave the password, not yet the code
 PENDING_MAX_AGE = 300  # seconds to type the code
 ENROL_KEY = "2fa_enrol_secret"  # sealed: the new secret until a first code confirms it
@@ -38,9 +39,11 @@ def load_user(user_id: str):
         uid, version = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
+    config = current_app.config
     return accounts.session_user(uid, version, session.get(SESSION_ID_KEY),
                                  session.get(SESSION_SINCE_KEY), clock.now(),
-                                 current_app.config["SESSION_MAX_HOURS"])
+                                 config["SESSION_MAX_HOURS"], session.get(SESSION_SEEN_KEY),
+                                 config["SESSION_IDLE_MINUTES"])
 
 
 def _roles_requiring_2fa() -> tuple[str, ...]:
@@ -49,6 +52,17 @@ def _roles_requiring_2fa() -> tuple[str, ...]:
 
 def _must_enrol(user) -> bool:
     return accounts.must_enrol(user, _roles_requiring_2fa())
+
+
+@bp.before_app_request
+def note_activity():
+    """A signed-in browser's request keeps its session from idling out (the cookie itself
+    outlives the idle limit: citizens' forms need it, config.PERMANENT_SESSION_LIFETIME).
+    Static files are no activity of the official's."""
+    if request.blueprint == "api" or request.endpoint in ("static", "bootstrap.static"):
+        return
+    if current_user.is_authenticated:
+        session[SESSION_SEEN_KEY] = clock.now().timestamp()
 
 
 @bp.before_app_request
@@ -100,7 +114,7 @@ def _sign_in(user):
         session["lang"] = lang
     session.permanent = True  # idle expiry: PERMANENT_SESSION_LIFETIME
     session[SESSION_ID_KEY] = accounts.new_session_id()
-    session[SESSION_SINCE_KEY] = clock.now().timestamp()
+    session[SESSION_SINCE_KEY] = session[SESSION_SEEN_KEY] = clock.now().timestamp()
     login_user(user)
     if _must_enrol(user):
         return redirect(url_for("auth.two_factor"))

@@ -52,6 +52,10 @@ CASE_KEY = "public_case"  # the tracking code a citizen proved with the PIN
 OPENED_BY_KEY = "public_case_opened_by"
 PIN_TAG_KEY = "public_case_pin"  # intake.pin_tag of the PIN current when the case was opened
 RECEIPT_KEY = "public_receipt"  # tracking code and PIN to show once after a submission
+# The last request that used the opened case (POSIX seconds): idle SESSION_IDLE_MINUTES,
+# it is closed, as the session cookie's own expiry once did (a shared computer).
+CASE_SEEN_KEY = "public_case_seen"
+CASE_KEYS = (CASE_KEY, OPENED_BY_KEY, PIN_TAG_KEY, CASE_SEEN_KEY)
 
 
 @bp.app_template_filter("isovndate")
@@ -374,6 +378,7 @@ def lookup():
         case = public.lookup(form.tracking_code.data, form.secret.data)
         if case is not None:
             session[CASE_KEY] = case.tracking_code
+            session[CASE_SEEN_KEY] = clock.now().timestamp()
             session[PIN_TAG_KEY] = intake.pin_tag(case)
             session[OPENED_BY_KEY] = public.opened_by(case, form.secret.data)
             _refund_lookup()
@@ -391,6 +396,13 @@ def _session_case():
     code = session.get(CASE_KEY)
     if not code:
         return None
+    seen, now = session.get(CASE_SEEN_KEY), clock.now().timestamp()
+    if not isinstance(seen, (int, float)) \
+            or now - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        for key in CASE_KEYS:
+            session.pop(key, None)
+        return None
+    session[CASE_SEEN_KEY] = now
     case = public._find(code)
     if case is not None and session.get(PIN_TAG_KEY) != intake.pin_tag(case):
         case = None  # opened before the desk reissued the PIN: look it up again
@@ -602,7 +614,6 @@ def second_complaint():
 @bp.route("/ho-so/thoat", methods=["POST"])
 def leave():
     """Forget the opened case on this device."""
-    session.pop(CASE_KEY, None)
-    session.pop(OPENED_BY_KEY, None)
-    session.pop(PIN_TAG_KEY, None)
+    for key in CASE_KEYS:
+        session.pop(key, None)
     return redirect(url_for("public.home"))
