@@ -62,3 +62,43 @@ def test_the_form_can_be_sent_again_when_shown_again(phone_page, live_server, ma
     page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', "
                   "{persisted: true}))")
     assert button.is_enabled() and button.inner_text() == "Gửi đơn"
+
+
+def test_back_after_sending_then_the_same_letter_again_opens_no_second_case(
+        phone_page, live_server, make_agency):
+    """QA 97: Back after the receipt reloads the form with a new one-time token, and the
+    browser fills the visible fields in again: one more tap opened a second case. The tab
+    sends the same letter with its first token (resend.js): the server says it was sent."""
+    page = phone_page
+    make_agency(code="BTCD", name="Ban Tiếp công dân tỉnh")
+    db.session.commit()
+    _fill(page)
+    page.get_by_role("button", name="Gửi đơn").click()
+    page.wait_for_url("**/cong-dan/da-gui")
+    code = page.get_by_test_id("tracking-code").inner_text()
+    page.go_back()
+    page.wait_for_load_state("load")
+    # The restoring browser, or a citizen typing the same letter again in this tab.
+    if page.get_by_label("Họ và tên").input_value() == "":
+        _fill(page)
+    page.get_by_role("button", name="Gửi đơn").click()
+    page.wait_for_load_state("load")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Case.id))) == 1
+    assert code in page.content()  # "already sent (code …)"
+
+
+def test_another_letter_after_sending_is_a_new_case(phone_page, live_server, make_agency):
+    """The same tab, then a different letter: a case of its own."""
+    page = phone_page
+    make_agency(code="BTCD", name="Ban Tiếp công dân tỉnh")
+    db.session.commit()
+    _fill(page)
+    page.get_by_role("button", name="Gửi đơn").click()
+    page.wait_for_url("**/cong-dan/da-gui")
+    _fill(page)
+    page.get_by_label("Tóm tắt nội dung (trích yếu)").fill("Một việc khác hẳn")
+    page.get_by_role("button", name="Gửi đơn").click()
+    page.wait_for_url("**/cong-dan/da-gui")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Case.id))) == 2
