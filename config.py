@@ -246,8 +246,9 @@ class Config:
     REPORT_STALE_MINUTES = _number("REPORT_STALE_MINUTES", 15, least=1, most=24 * 60)
     REPORT_WORKER_SECONDS = _number("REPORT_WORKER_SECONDS", 5, least=1, most=3600)
     # Stored files no attachment row names (a request failed after writing its file) are
-    # removed by a daily job once untouched this long.
-    ORPHAN_MIN_AGE_HOURS = _number("ORPHAN_MIN_AGE_HOURS", 24, least=1, most=24 * 366)
+    # removed by a daily job once untouched this long; at least the 4 hours the desk's form
+    # keeps the files of a form to be corrected (reception DRAFT_SECONDS, QA 96).
+    ORPHAN_MIN_AGE_HOURS = _number("ORPHAN_MIN_AGE_HOURS", 24, least=4, most=24 * 366)
     # The one-time tokens of desk forms and the API's Idempotency-Keys (one row per intake)
     # are forgotten by a daily job after this many days: a resend comes within minutes, a
     # form's CSRF token and session are long gone by then.

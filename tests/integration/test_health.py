@@ -33,6 +33,7 @@ def test_health_without_sign_in_on_an_empty_system(client, at_now):
     assert body["scheduler"]["sweep"]["stale"] is True
     assert body["status"] == "degraded"  # no sweep has ever run
     assert body["outbox"]["pending"] == 0 and body["outbox"]["oldest_pending_at"] is None
+    assert body["outbox"]["failed"] == 0
 
 
 def test_health_reports_last_sweep_and_outbox_backlog(client, at_now):
@@ -44,6 +45,8 @@ def test_health_reports_last_sweep_and_outbox_backlog(client, at_now):
     _email("b", NOW - timedelta(minutes=10))
     _email("c", NOW - timedelta(days=3), status="sent")  # delivered: not a backlog
     _email("d", NOW - timedelta(days=3), channel="in_app")  # not an e-mail
+    _email("e", NOW - timedelta(days=6), status="failed")  # given up: counted, not waiting
+    _email("f", NOW - timedelta(days=6), status="failed", channel="in_app")
     db.session.commit()
 
     body = client.get("/health").get_json()
@@ -55,6 +58,7 @@ def test_health_reports_last_sweep_and_outbox_backlog(client, at_now):
     assert body["status"] == "degraded" and body["outbox"]["stale"] is True
     assert body["outbox"]["pending"] == 2
     assert body["outbox"]["oldest_pending_seconds"] == 7200
+    assert body["outbox"]["failed"] == 1
     assert body["outbox"]["job"]["last_error"].startswith("SMTPServerDisconnected")
 
 

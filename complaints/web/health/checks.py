@@ -74,14 +74,18 @@ def job_status(name: str, now: datetime) -> dict:
 
 
 def outbox_status(now: datetime) -> dict:
-    """Return how many e-mails wait in the outbox and how long the oldest has waited."""
-    pending = (Notification.channel == "email", Notification.status == "pending")
-    count, oldest = db.session.execute(
-        select(func.count(Notification.id), func.min(Notification.created_at)).where(*pending)
-    ).one()
+    """Return how many e-mails wait in the outbox and how long the oldest has waited, and
+    how many were given up (refused for good, or for longer than OUTBOX_GIVE_UP_HOURS): a
+    count that grows is for monitoring to notice, as nothing else shows them (QA 96)."""
+    pending = Notification.status == "pending"
+    count, oldest, failed = db.session.execute(
+        select(func.count(Notification.id).filter(pending),
+               func.min(Notification.created_at).filter(pending),
+               func.count(Notification.id).filter(Notification.status == "failed"))
+        .where(Notification.channel == "email")).one()
     oldest = _utc(oldest)
     return {"pending": count, "oldest_pending_at": _iso(oldest),
-            "oldest_pending_seconds": _age(oldest, now)}
+            "oldest_pending_seconds": _age(oldest, now), "failed": failed}
 
 
 def _seal_stale(seal: dict) -> bool:
