@@ -1,0 +1,36 @@
+"""QA 97 judgement: "Còn 0 ngày làm việc" on the due date read as too late; the badge says
+the due date is today, on the staff pages and on the citizen's."""
+
+from __future__ import annotations
+
+import pytest
+
+from complaints.extensions import db
+from tests.conftest import TODAY
+from tests.integration.test_public import _lookup, desk, receipt, submit  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
+
+def test_the_staff_badge_says_due_today(client, login, make_user, make_case):
+    clerk = make_user("reception")
+    case = make_case(actor=clerk, received_on=TODAY)
+    case.deadline("handling").due_on = TODAY
+    db.session.commit()
+    login(clerk)
+    html = client.get(f"/reception/cases/{case.tracking_code}").get_data(as_text=True)
+    assert 'data-testid="due-today"' in html and "Hạn cuối: hôm nay" in html
+    assert "Còn 0 ngày" not in html
+
+
+def test_the_citizens_badge_says_due_today(client, desk):  # noqa: F811
+    from complaints.models import Case
+
+    code, pin = receipt(submit(client).get_data(as_text=True))
+    case = db.session.query(Case).filter_by(tracking_code=code).one()
+    case.deadline("handling").due_on = TODAY
+    db.session.commit()
+    html = _lookup(client, code, pin).get_data(as_text=True)
+    assert "Hạn cuối: hôm nay" in html and "Còn 0 ngày" not in html
+    client.get("/lang/en")
+    assert "Due today" in client.get("/cong-dan/ho-so").get_data(as_text=True)
