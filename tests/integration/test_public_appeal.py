@@ -209,14 +209,20 @@ def unanswered(client, decided, make_agency, make_user):
     return case, case.deadline("resolution").due_on
 
 
-def _on(monkeypatch, day):
+def _on(monkeypatch, day, client=None):
+    """The clock on `day`; with `client`, the citizen's opened case still in use then (idle
+    SESSION_IDLE_MINUTES, it would close)."""
     from datetime import datetime, time, timezone
 
     from complaints import clock
+    from complaints.web.public.routes import CASE_SEEN_KEY
 
     monkeypatch.setattr(clock, "today", lambda: day)
     monkeypatch.setattr(clock, "now",
                         lambda: datetime.combine(day, time(3, 0), tzinfo=timezone.utc))
+    if client is not None:
+        with client.session_transaction() as state:
+            state[CASE_SEEN_KEY] = clock.now().timestamp()
 
 
 def test_a_complaint_not_resolved_in_time_opens_the_second_round(unanswered):
@@ -253,7 +259,7 @@ def test_the_citizen_is_told_ahead_then_files_the_second_complaint(client, unans
     assert 'data-testid="appeal-window-ahead"' in html and 'appeal-form' not in html
     assert f"Nếu đến hết ngày {due:%d/%m/%Y} khiếu nại chưa được giải quyết" in html
 
-    _on(monkeypatch, due + timedelta(days=1))
+    _on(monkeypatch, due + timedelta(days=1), client)
     html = client.get("/cong-dan/ho-so").text
     assert "Khiếu nại chưa được giải quyết đúng hạn?" in html
     assert f"đã hết ngày {due:%d/%m/%Y} mà chưa có quyết định" in html
@@ -276,7 +282,7 @@ def test_the_routing_reason_names_the_ground_in_both_languages(client, unanswere
     from complaints.services.case_view import event_details
 
     case, due = unanswered
-    _on(monkeypatch, due + timedelta(days=1))
+    _on(monkeypatch, due + timedelta(days=1), client)
     assert _appeal(client).status_code == 302
     second = db.session.scalar(select(Case).where(Case.parent_case_id == case.id))
     event = db.session.scalar(select(AuditEvent).where(
@@ -293,7 +299,7 @@ def test_the_english_page_words_the_late_ground(client, unanswered, monkeypatch)
     from datetime import timedelta
 
     case, due = unanswered
-    _on(monkeypatch, due + timedelta(days=1))
+    _on(monkeypatch, due + timedelta(days=1), client)
     client.get("/lang/en?next=/")
     html = client.get("/cong-dan/ho-so").text
     assert "Complaint not resolved in time?" in html

@@ -64,14 +64,6 @@ def _head(case: Case) -> User:
                                                 User.role == "agency_head"))
 
 
-def _still_open(client) -> None:
-    """The citizen's page kept in use up to the clock's new day (idle, it would close)."""
-    from complaints.web.public.routes import CASE_SEEN_KEY
-
-    with client.session_transaction() as state:
-        state[CASE_SEEN_KEY] = clock.now().timestamp()
-
-
 def _shown_ground(client) -> str | None:
     """The ground the case page's form carries (its hidden field; None: no such field)."""
     form = _doc(client.get("/cong-dan/ho-so")).xpath('//form[@data-testid="appeal-form"]')
@@ -98,8 +90,7 @@ def test_refused_after_a_late_recorded_suspension_says_since_when(client, unansw
     suspension decided on the due date: the refusal says the resolution is suspended since
     then, and the text keeps the page's label (no decision to disagree with)."""
     case, due = unanswered
-    _on(monkeypatch, due + timedelta(days=1))
-    _still_open(client)
+    _on(monkeypatch, due + timedelta(days=1), client)
     ground = _shown_ground(client)
     workflow.suspend(case, "Chờ kết quả giám định", _head(case), clock.now(), clock.today(),
                      decided_on=due)
@@ -125,8 +116,7 @@ def test_refused_before_a_moved_deadline_says_from_when(client, unanswered, monk
     the first round's deadline later: the refusal gives the new deadline and the day the
     second complaint may be sent from."""
     case, due = unanswered
-    _on(monkeypatch, due + timedelta(days=1))
-    _still_open(client)
+    _on(monkeypatch, due + timedelta(days=1), client)
     ground = _shown_ground(client)
     head = _head(case)
     workflow.suspend(case, "Chờ giám định", head, clock.now(), clock.today(),
@@ -169,8 +159,7 @@ def test_refused_when_no_agency_above_is_left_names_the_resolver(client, decided
 def test_refused_after_the_complaint_was_withdrawn_says_when(client, unanswered,  # noqa: F811
                                                              monkeypatch):
     case, due = unanswered
-    _on(monkeypatch, due + timedelta(days=1))
-    _still_open(client)
+    _on(monkeypatch, due + timedelta(days=1), client)
     ground = _shown_ground(client)
     workflow.withdraw(case, "Người khiếu nại rút đơn", _head(case), clock.now(),
                       clock.today(), decided_on=clock.today())
