@@ -17,7 +17,9 @@ drops the resolution deadline), the routing history says what held at the period
   by kind; guided; forwarded outside; filed, joined to an existing case, or withdrawn by
   every petitioner before the desk decided = filed (lưu đơn)). A return undoes the
   routing from its date on: the petition is pending again until the desk's next
-  decision, and the period of the first routing still counts it handled.
+  decision, and the period of the first routing still counts it handled. An urging
+  (đôn đốc) counts as the letter's handling only in a period that also holds its receipt
+  day; elsewhere the letter is joined (filed) on that day (_urged_outside).
 - Matters (03/GQKN, 04/GQTC) belong to the unit that had accepted them and held them at
   the period's end; they enter with the acceptance (the resolution clock's start) and
   leave when that clock stops (a decision or conclusion, or a withdrawal) or when a move
@@ -164,38 +166,45 @@ def _receipt_days(case_ids: set[int], end: date) -> dict[int, list[date]]:
     return out
 
 
-def _urged_later(e):
-    """SQL: the letter was urged on (đôn đốc) after `e`. An urging replaces only a joined
-    letter's handling (urging.urge_holder), and a letter is joined on the day it is
-    received (intake.add_petition): until the urging it was joined, filed (QA round 57: an
-    urging after the cut-off turned a closed period's filed letter into a pending one)."""
-    return and_(Petition.handling_outcome == "urged", Petition.handled_on > e)
+def _urged_outside(s, e):
+    """SQL: the letter was urged on (đôn đốc) outside the period [s, e] of its receipt: it
+    is counted joined (filed) on its receipt day. An urging replaces only a joined letter's
+    handling (urging.urge_holder), and a letter is joined on the day it is received
+    (intake.add_petition). Urged after `e`: until then it was joined (QA round 57: an
+    urging after the cut-off turned a closed period's filed letter into a pending one).
+    Received before `s`: the period of its receipt counted it handled, as filed, and its
+    pending figure is what this period carries over; urged now, it would be carried over
+    and handled a second time (QA round 95). The urging is not a second handling of the
+    letter: 02/XLD counts it urged (column 33) only in a period holding both days."""
+    return and_(Petition.handling_outcome == "urged",
+                or_(Petition.handled_on > e, Petition.received_on < s))
 
 
-def _handled_on(e):
+def _handled_on(s, e):
     """The day the petition's handling in force at the end of `e` was decided (NULL:
-    pending then). Its handling now holds if decided by then: a later return would have
-    cleared it. An urging since replaced the joining of its receipt day. Otherwise a
-    routing by then may have been undone since (report_history)."""
-    return case((Petition.handled_on <= e, Petition.handled_on),
-                (_urged_later(e), Petition.received_on),
+    pending then), for the period [s, e]. Its handling now holds if decided by then: a
+    later return would have cleared it. An urging outside the period stands for the
+    joining of its receipt day. Otherwise a routing by then may have been undone since
+    (report_history)."""
+    return case((_urged_outside(s, e), Petition.received_on),
+                (Petition.handled_on <= e, Petition.handled_on),
                 else_=report_history.routed_as_of(e))
 
 
-def _outcome_as_of(e):
+def _outcome_as_of(s, e):
     """The petition's handling outcome in force at the end of `e` (NULL: pending then)."""
-    return case((Petition.handled_on <= e, Petition.handling_outcome),
-                (_urged_later(e), literal("joined")),
+    return case((_urged_outside(s, e), literal("joined")),
+                (Petition.handled_on <= e, Petition.handling_outcome),
                 (report_history.routed_as_of(e).is_not(None), literal("routed")),
                 else_=None)
 
 
 def _handled(s, e):
-    return _handled_on(e).between(s, e)
+    return _handled_on(s, e).between(s, e)
 
 
 def _handled_as(*outcomes):
-    return lambda s, e: and_(_handled(s, e), _outcome_as_of(e).in_(outcomes))
+    return lambda s, e: and_(_handled(s, e), _outcome_as_of(s, e).in_(outcomes))
 
 
 def _routed_within(e, unit_ids):
@@ -404,7 +413,7 @@ def _to_enforce():
 MEASURES: dict[str, Measure] = {
     "petitions_carried": Measure("petition", _count, lambda s, e: and_(
         Petition.received_on < s,
-        or_(_handled_on(e).is_(None), _handled_on(e) >= s))),
+        or_(_handled_on(s, e).is_(None), _handled_on(s, e) >= s))),
     "petitions_received": Measure("petition", _count,
                                   lambda s, e: Petition.received_on.between(s, e)),
     "matters_received": Measure("petition", _count,

@@ -2,7 +2,8 @@
 
 Fixed: 03/GQKN and 04/GQTC counted, as "carried over", every letter received by the
 period's end on a matter carried over, so a letter received in the period was carried over
-too and Q3's pending letters were not Q4's carried ones.
+too and Q3's pending letters were not Q4's carried ones. 02/XLD carried over, and counted
+handled a second time, a letter filed in Q3 and urged on in Q4.
 
 Q3/2026 = 15/06 – 14/09/2026, Q4/2026 = 15/09 – 14/12/2026 (Circular 01/2024: cut-off on
 the 14th). Units: province P (root), departments D and E, reception desk DESK. TODAY is
@@ -17,7 +18,7 @@ import pytest
 
 from complaints.domain import reports as forms
 from complaints.extensions import db
-from complaints.services import intake, reports, workflow
+from complaints.services import intake, reports, urging, workflow
 from tests.conftest import NOW, TODAY
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -149,3 +150,63 @@ def test_pending_at_the_end_of_q3_is_what_q4_carries_over(world, form, kind, out
     for period in (Q3, Q4):
         rows = _rows(form, period)
         assert rows["TOTAL"] == rows["D"]
+
+
+# --- 02/XLD: an urging in a later period than the letter's receipt -----------------------
+
+
+def _xld(period):
+    return _rows("02/XLD", period)["TOTAL"]
+
+
+def test_urging_after_the_period_does_not_carry_over_a_letter_filed_in_it(world):
+    """A complaint routed to D on 02/07; a later letter on it received and joined on 01/08
+    (filed, column 13, handled in Q3). On 01/10 the desk urges D on that letter. Q3 is
+    unchanged and Q4 carries over what Q3 left pending (none): the letter is not carried
+    over nor handled a second time (was: Q4 column 2 = 1 and column 33 = 1)."""
+    a = world["new"]("complaint", date(2026, 7, 1))
+    workflow.route(a, "D", None, NOW, TODAY, decided_on=date(2026, 7, 2))
+    later = intake.add_petition(a, _letter(date(2026, 8, 1)), world["r"], NOW, TODAY)
+    db.session.commit()
+    q3 = _xld(Q3)
+    urging.urge_holder(a, later.id, "Đề nghị giải quyết", world["r"], NOW, TODAY,
+                       decided_on=date(2026, 10, 1))
+    db.session.commit()
+    assert _xld(Q3) == q3
+    assert (q3["3"], q3["6"], q3["13"], q3["15"]) == (2, 2, 1, 0)
+    q4 = _xld(Q4)
+    assert (q4["1"], q4["2"], q4["6"], q4["33"], q4["15"]) == (0, 0, 0, 0, 0)
+    assert q4["2"] == q3["15"]
+
+
+def test_urging_in_the_period_of_receipt_is_still_counted_urged(world):
+    """The same letter urged within Q3, the quarter it was received in, is counted urged
+    there (column 33), as before; a period that holds both days (the nine months
+    15/12/2025 – 14/09/2026) counts it so too."""
+    a = world["new"]("complaint", date(2026, 7, 1))
+    workflow.route(a, "D", None, NOW, TODAY, decided_on=date(2026, 7, 2))
+    later = intake.add_petition(a, _letter(date(2026, 8, 1)), world["r"], NOW, TODAY)
+    urging.urge_holder(a, later.id, "Đề nghị giải quyết", world["r"], NOW, TODAY,
+                       decided_on=date(2026, 9, 1))
+    db.session.commit()
+    for period in (Q3, forms.cumulative_period(2026, "nine_months")):
+        row = _xld(period)
+        assert (row["6"], row["13"], row["33"], row["15"]) == (2, 0, 1, 0)
+    assert _xld(Q4)["2"] == 0
+
+
+def test_02_xld_pending_at_the_end_of_q3_is_what_q4_carries_over(world):
+    """02/XLD over the two quarters: a letter received in Q3 and still pending at its
+    cut-off (routed on 20/09), one joined in Q3 and urged on in Q4, one handled in Q3."""
+    pending = world["new"]("complaint", date(2026, 9, 10))
+    workflow.route(pending, "D", None, NOW, TODAY, decided_on=date(2026, 9, 20))
+    a = world["new"]("denunciation", date(2026, 7, 1))
+    workflow.route(a, "D", None, NOW, TODAY, decided_on=date(2026, 7, 2))
+    later = intake.add_petition(a, _letter(date(2026, 8, 1)), world["r"], NOW, TODAY)
+    urging.urge_holder(a, later.id, "Đề nghị giải quyết", world["r"], NOW, TODAY,
+                       decided_on=date(2026, 10, 1))
+    db.session.commit()
+    q3, q4 = _xld(Q3), _xld(Q4)
+    assert (q3["1"], q3["6"], q3["15"]) == (3, 2, 1)
+    assert (q4["1"], q4["2"], q4["3"], q4["6"], q4["15"]) == (1, 1, 0, 1, 0)
+    assert q4["2"] == q3["15"]
