@@ -238,7 +238,11 @@ def _petition_columns(first: int, prefix: str) -> tuple[Column, ...]:
 
     reports.md: every form counts both số đơn and số vụ việc. These are the letters of the
     matters carried over, accepted, resolved and pending, each matter's letters received by
-    the period's end: several letters can concern one matter."""
+    the period's end: several letters can concern one matter. A letter belongs to the
+    period it was received in: carried over are the letters received before the period;
+    one received in it on a matter carried over is new in the period, beside the accepted
+    matters' letters, so that total = carried + new and pending = total − resolved hold
+    without a column of its own (QA round 95)."""
     total, carried, accepted, resolved, pending = (str(first + i) for i in range(5))
     return (
         _c(total, "Tổng số đơn của vụ việc thuộc thẩm quyền",
@@ -247,8 +251,9 @@ def _petition_columns(first: int, prefix: str) -> tuple[Column, ...]:
         _c(carried, "Số đơn của vụ việc kỳ trước chuyển sang",
            "Petitions of the matters carried over", measure=f"{prefix}_petitions_carried",
            group=_PETITIONS),
-        _c(accepted, "Số đơn của vụ việc thụ lý trong kỳ",
-           "Petitions of the matters accepted in the period",
+        _c(accepted, "Số đơn của vụ việc thụ lý trong kỳ và đơn mới của vụ việc kỳ trước",
+           "Petitions of the matters accepted in the period, and new petitions on matters "
+           "carried over",
            measure=f"{prefix}_petitions_accepted", group=_PETITIONS),
         _c(resolved, "Số đơn của vụ việc đã giải quyết", "Petitions of the matters resolved",
            measure=f"{prefix}_petitions_resolved", group=_PETITIONS),

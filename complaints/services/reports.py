@@ -17,7 +17,9 @@ drops the resolution deadline), the routing history says what held at the period
   by kind; guided; forwarded outside; filed, joined to an existing case, or withdrawn by
   every petitioner before the desk decided = filed (lưu đơn)). A return undoes the
   routing from its date on: the petition is pending again until the desk's next
-  decision, and the period of the first routing still counts it handled.
+  decision, and the period of the first routing still counts it handled. An urging
+  (đôn đốc) counts as the letter's handling only in a period that also holds its receipt
+  day; elsewhere the letter is joined (filed) on that day (_urged_outside).
 - Matters (03/GQKN, 04/GQTC) belong to the unit that had accepted them and held them at
   the period's end; they enter with the acceptance (the resolution clock's start) and
   leave when that clock stops (a decision or conclusion, or a withdrawal) or when a move
@@ -26,7 +28,9 @@ drops the resolution deadline), the routing history says what held at the period
   day. A matter transferred or returned in the period is counted by neither the unit it
   left (it no longer held it at the end) nor, until it accepts it, the one it went to.
   Their petitions (số đơn beside số vụ việc) are the letters of those same matters
-  received by the period's end, however many concern one matter.
+  received by the period's end, however many concern one matter; carried over are those
+  received before the period, and a letter received in it on a matter carried over is
+  counted with the accepted matters' letters (_letters_new).
 - Reception (01/TCD): the unit's reception sessions held in the period.
 - Enforcement (05/KQTH): the decisions and conclusions that order something, by the unit
   that decided them, with what enforcing them did (services/enforcement.py).
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
@@ -88,9 +92,10 @@ class Measure:
     where: Callable  # (start, end) -> SQL condition
     distinct: Callable | None = None  # () -> column counted distinct instead
     moved: Callable | None = None  # (accepted on, start, end) -> bool
-    # Complaints, denunciations: count each matter's petitions (letters received by the
-    # period's end) instead of `value` — the forms' số đơn beside số vụ việc.
-    per_petition: bool = False
+    # Complaints, denunciations: count each matter's petitions instead of `value` — the
+    # forms' số đơn beside số vụ việc. (carried over?, start, end) -> (first, last) day
+    # of receipt counted (first None: from the beginning): see _letters_before & co.
+    letters: Callable | None = None
     # `where` also takes the report's units (start, end, unit ids): what is "ours" depends
     # on whose report it is.
     scoped: bool = False
@@ -100,59 +105,106 @@ class Measure:
                      else self.where(start, end))
         if self.distinct is not None:
             return func.count(func.distinct(case((condition, self.distinct()), else_=None)))
-        value = _petitions_of_case(end) if self.per_petition else self.value()
+        value = self._letters_sql(start, end) if self.letters else self.value()
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
+    def _letters_sql(self, start: date, end: date):
+        """SQL: the matter's petitions counted, by whether it was carried over."""
+        carried, other = self.letters(True, start, end), self.letters(False, start, end)
+        if carried == other:
+            return _petitions_of_case(*carried)
+        return case((CaseDeadline.start_on < start, _petitions_of_case(*carried)),
+                    else_=_petitions_of_case(*other))
 
-def _petitions_of_case(end: date):
-    """SQL: the number of the case's petitions received by `end` (correlated to Case)."""
-    return (select(func.count(Petition.id))
-            .where(Petition.case_id == Case.id, Petition.received_on <= end)
-            .correlate(Case).scalar_subquery())
+    def letters_of(self, dates: list[date], accepted_on: date, start: date, end: date) -> int:
+        """How many of a moved matter's receipt days (report_history) this counts."""
+        first, last = self.letters(accepted_on < start, start, end)
+        return sum(1 for d in dates if (first is None or d >= first) and d <= last)
 
 
-def _petition_counts(case_ids: set[int], end: date) -> dict[int, int]:
-    """{case id: its petitions received by `end`} (the matters the history adds)."""
+# Which letters of a matter the petitions columns count (Measure.letters). A letter belongs
+# to the period it was received in (reports.md: carried over vs received in the period):
+# carried over = the carried matters' letters received before the period (QA round 95:
+# every letter received by its end was counted carried over, so a letter of 01/10 on a
+# matter pending since Q3 made Q4's carried letters exceed Q3's pending ones).
+def _letters_before(carried: bool, s: date, e: date):
+    return None, s - timedelta(days=1)
+
+
+def _letters_all(carried: bool, s: date, e: date):
+    return None, e
+
+
+def _letters_new(carried: bool, s: date, e: date):
+    """The letters new to the form in the period: all of a matter accepted in it, and
+    those received in it on a matter carried over. The forms have no column for letters
+    received in the period on a matter carried over; counted here, beside the accepted
+    matters' letters, the total (carried + new) is every letter of the matters by the
+    period's end, so resolved + pending still add up to it without a new column."""
+    return (s if carried else None), e
+
+
+def _petitions_of_case(first: date | None, last: date):
+    """SQL: the number of the case's petitions received from `first` (None: any day) to
+    `last` (correlated to Case)."""
+    query = select(func.count(Petition.id)).where(Petition.case_id == Case.id,
+                                                   Petition.received_on <= last)
+    if first is not None:
+        query = query.where(Petition.received_on >= first)
+    return query.correlate(Case).scalar_subquery()
+
+
+def _receipt_days(case_ids: set[int], end: date) -> dict[int, list[date]]:
+    """{case id: its petitions' receipt days by `end`} (the matters the history adds)."""
+    out: dict[int, list[date]] = {}
     if not case_ids:
-        return {}
-    return dict(db.session.execute(
-        select(Petition.case_id, func.count(Petition.id))
-        .where(Petition.case_id.in_(sorted(case_ids)), Petition.received_on <= end)
-        .group_by(Petition.case_id)).all())
+        return out
+    for case_id, received_on in db.session.execute(
+            select(Petition.case_id, Petition.received_on)
+            .where(Petition.case_id.in_(sorted(case_ids)), Petition.received_on <= end)):
+        out.setdefault(case_id, []).append(received_on)
+    return out
 
 
-def _urged_later(e):
-    """SQL: the letter was urged on (đôn đốc) after `e`. An urging replaces only a joined
-    letter's handling (urging.urge_holder), and a letter is joined on the day it is
-    received (intake.add_petition): until the urging it was joined, filed (QA round 57: an
-    urging after the cut-off turned a closed period's filed letter into a pending one)."""
-    return and_(Petition.handling_outcome == "urged", Petition.handled_on > e)
+def _urged_outside(s, e):
+    """SQL: the letter was urged on (đôn đốc) outside the period [s, e] of its receipt: it
+    is counted joined (filed) on its receipt day. An urging replaces only a joined letter's
+    handling (urging.urge_holder), and a letter is joined on the day it is received
+    (intake.add_petition). Urged after `e`: until then it was joined (QA round 57: an
+    urging after the cut-off turned a closed period's filed letter into a pending one).
+    Received before `s`: the period of its receipt counted it handled, as filed, and its
+    pending figure is what this period carries over; urged now, it would be carried over
+    and handled a second time (QA round 95). The urging is not a second handling of the
+    letter: 02/XLD counts it urged (column 33) only in a period holding both days."""
+    return and_(Petition.handling_outcome == "urged",
+                or_(Petition.handled_on > e, Petition.received_on < s))
 
 
-def _handled_on(e):
+def _handled_on(s, e):
     """The day the petition's handling in force at the end of `e` was decided (NULL:
-    pending then). Its handling now holds if decided by then: a later return would have
-    cleared it. An urging since replaced the joining of its receipt day. Otherwise a
-    routing by then may have been undone since (report_history)."""
-    return case((Petition.handled_on <= e, Petition.handled_on),
-                (_urged_later(e), Petition.received_on),
+    pending then), for the period [s, e]. Its handling now holds if decided by then: a
+    later return would have cleared it. An urging outside the period stands for the
+    joining of its receipt day. Otherwise a routing by then may have been undone since
+    (report_history)."""
+    return case((_urged_outside(s, e), Petition.received_on),
+                (Petition.handled_on <= e, Petition.handled_on),
                 else_=report_history.routed_as_of(e))
 
 
-def _outcome_as_of(e):
+def _outcome_as_of(s, e):
     """The petition's handling outcome in force at the end of `e` (NULL: pending then)."""
-    return case((Petition.handled_on <= e, Petition.handling_outcome),
-                (_urged_later(e), literal("joined")),
+    return case((_urged_outside(s, e), literal("joined")),
+                (Petition.handled_on <= e, Petition.handling_outcome),
                 (report_history.routed_as_of(e).is_not(None), literal("routed")),
                 else_=None)
 
 
 def _handled(s, e):
-    return _handled_on(e).between(s, e)
+    return _handled_on(s, e).between(s, e)
 
 
 def _handled_as(*outcomes):
-    return lambda s, e: and_(_handled(s, e), _outcome_as_of(e).in_(outcomes))
+    return lambda s, e: and_(_handled(s, e), _outcome_as_of(s, e).in_(outcomes))
 
 
 def _routed_within(e, unit_ids):
@@ -279,12 +331,16 @@ def _kind_measures(prefix: str, base: str, main: tuple[str, str, str]) -> dict[s
         **{f"{prefix}_{name}": Measure(base, lambda column=column: _sum(column), _stopped)
            for name, column in _FIGURES.items()},
     }
-    # The petitions (đơn) of the matters carried over, accepted and resolved.
-    out[f"{prefix}_petitions_carried"] = Measure(base, _count, _carried, per_petition=True,
+    # The petitions (đơn) of the matters: carried over (received before the period, on
+    # matters carried over), new in the period (see _letters_new) and of those resolved.
+    out[f"{prefix}_petitions_carried"] = Measure(base, _count, _carried,
+                                                 letters=_letters_before,
                                                  moved=out[f"{prefix}_carried"].moved)
-    out[f"{prefix}_petitions_accepted"] = Measure(base, _count, _accepted, per_petition=True,
-                                                  moved=out[f"{prefix}_accepted"].moved)
-    out[f"{prefix}_petitions_resolved"] = Measure(base, _count, _stopped, per_petition=True)
+    out[f"{prefix}_petitions_accepted"] = Measure(
+        base, _count, lambda s, e: or_(_accepted(s, e), _carried(s, e)), letters=_letters_new,
+        moved=lambda on, s, e: on <= e)
+    out[f"{prefix}_petitions_resolved"] = Measure(base, _count, _stopped,
+                                                  letters=_letters_all)
     # Everything else that stopped the clock: withdrawal, second-round decisions.
     other = Measure(base, _count, lambda s, e: and_(
         _stopped(s, e), or_(Case.outcome.is_(None), Case.outcome.not_in(main))))
@@ -357,7 +413,7 @@ def _to_enforce():
 MEASURES: dict[str, Measure] = {
     "petitions_carried": Measure("petition", _count, lambda s, e: and_(
         Petition.received_on < s,
-        or_(_handled_on(e).is_(None), _handled_on(e) >= s))),
+        or_(_handled_on(s, e).is_(None), _handled_on(s, e) >= s))),
     "petitions_received": Measure("petition", _count,
                                   lambda s, e: Petition.received_on.between(s, e)),
     "matters_received": Measure("petition", _count,
@@ -512,13 +568,14 @@ def count_measures(codes: list[str], unit_ids: list[int], start: date, end: date
                 out[unit_id][code] = value
         moved = [c for c in base_codes if MEASURES[c].moved is not None]
         spells = report_history.moved_spells(unit_ids, base, end) if moved else []
-        letters = _petition_counts({s.case_id for s in spells}, end) if any(
-            MEASURES[c].per_petition for c in moved) else {}
+        days = _receipt_days({s.case_id for s in spells}, end) if any(
+            MEASURES[c].letters for c in moved) else {}
         for spell in spells:
             for code in moved:
-                if MEASURES[code].moved(spell.accepted_on, start, end):
-                    weight = letters.get(spell.case_id, 0) if MEASURES[code].per_petition \
-                        else 1
+                measure = MEASURES[code]
+                if measure.moved(spell.accepted_on, start, end):
+                    weight = measure.letters_of(days.get(spell.case_id, []), spell.accepted_on,
+                                                start, end) if measure.letters else 1
                     out[spell.agency_id][code] = out[spell.agency_id].get(code, 0) + weight
     return out
 

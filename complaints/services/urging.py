@@ -65,7 +65,7 @@ def urge_holder(case: Case, petition_id: int, note: str | None, actor: User, now
     if errors:
         raise ValidationFailed(errors)
     # What it replaces is known: joined on its receipt day. The reports read it back for a
-    # period that ended before the urging (reports._urged_later, QA round 57).
+    # period that does not hold both days (reports._urged_outside, QA rounds 57 and 95).
     petition.handling_outcome, petition.handled_on = "urged", on
     db.session.flush()
     event = audit.record_case(case, EVENT, actor, now, {
