@@ -1,0 +1,41 @@
+"""QA round 97 — defects on the citizens' side, a section per defect (D1 and D2 are fixed
+elsewhere)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import Case
+from complaints.services import public
+from tests.integration.test_public import _lookup, desk, form, receipt, submit  # noqa: F401
+from tests.integration.test_public_appeal import decided  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
+# --- D3: no maxlength on the citizens' fields ------------------------------------------
+
+def test_the_citizens_fields_carry_no_maxlength(client, desk):  # noqa: F811
+    """A browser cuts a pasted text to maxlength without a word; the server says so."""
+    for path in ("/cong-dan/gui-don", "/cong-dan/tra-cuu"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'name="subject"' in html or 'name="tracking_code"' in html
+        assert "maxlength" not in html, path
+
+
+def test_the_rating_and_second_complaint_fields_carry_no_maxlength(client, decided):  # noqa: F811
+    decided()
+    html = client.get("/cong-dan/ho-so").get_data(as_text=True)
+    assert 'name="comment"' in html and 'name="reason"' in html
+    assert "maxlength" not in html
+
+
+def test_a_letter_over_the_limit_is_refused_whole_with_the_limit_named(client, desk):  # noqa: F811
+    letter = "Nội dung rất dài. " * (public.CONTENT_MAX // 18 + 10) + "Tôi đề nghị xem xét lại."
+    response = client.post("/cong-dan/gui-don", data=form(content=letter))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"Không quá {public.CONTENT_MAX} ký tự." in html
+    assert letter in html  # kept whole in its box, to be shortened
+    assert db.session.scalar(select(Case.id)) is None
