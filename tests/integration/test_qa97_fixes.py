@@ -3,6 +3,9 @@ elsewhere)."""
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -39,3 +42,32 @@ def test_a_letter_over_the_limit_is_refused_whole_with_the_limit_named(client, d
     assert f"Không quá {public.CONTENT_MAX} ký tự." in html
     assert letter in html  # kept whole in its box, to be shortened
     assert db.session.scalar(select(Case.id)) is None
+
+
+# --- D8: the consent and file errors are tied to their controls -------------------------
+
+def _described(html: str, control_id: str) -> list[str]:
+    control = re.search(rf'<input[^>]*id="{control_id}"[^>]*>', html).group(0)
+    return re.search(r'aria-describedby="([^"]+)"', control).group(1).split()
+
+
+def test_the_consent_error_is_announced_with_the_checkbox(client, desk):  # noqa: F811
+    assert _described(client.get("/cong-dan/gui-don").get_data(as_text=True),
+                       "consent") == ["consent-notice"]
+    data = form()
+    del data["consent"]
+    html = client.post("/cong-dan/gui-don", data=data).get_data(as_text=True)
+    assert _described(html, "consent") == ["consent-notice", "consent-error"]
+    assert re.search(r'id="consent-error">Bạn cần đồng ý', html)
+
+
+def test_the_file_error_is_announced_with_the_file_input(client, desk):  # noqa: F811
+    assert _described(client.get("/cong-dan/gui-don").get_data(as_text=True),
+                      "attachments") == ["attachments-hint"]
+    data = form()
+    data["attachments"] = [(io.BytesIO(b"MZ not a pdf"), "don.pdf")]
+    response = client.post("/cong-dan/gui-don", data=data, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert _described(html, "attachments") == ["attachments-hint", "attachments-error"]
+    assert re.search(r'id="attachments-error">[^<]+<', html)
