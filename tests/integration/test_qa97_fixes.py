@@ -44,6 +44,53 @@ def test_a_letter_over_the_limit_is_refused_whole_with_the_limit_named(client, d
     assert db.session.scalar(select(Case.id)) is None
 
 
+# --- D5: error pages on the citizens' addresses lead back to them ------------------------
+
+def _main(response) -> str:
+    return re.search(r"<main.*?</main>", response.get_data(as_text=True), re.S).group(0)
+
+
+@pytest.mark.parametrize(("path", "status"), [("/cong-dan/khong-co", 404),
+                                              ("/cong-dan/ho-so/danh-gia", 405)])
+def test_a_citizens_error_page_leads_to_the_citizens_home(client, desk, path, status):  # noqa: F811
+    response = client.get(path)
+    assert response.status_code == status
+    links = re.findall(r'href="([^"#]+)"', _main(response))
+    assert links == ["/cong-dan/"], links
+
+
+def test_an_officials_error_page_still_leads_to_the_root(client):
+    response = client.get("/agency/khong-co")
+    assert response.status_code == 404
+    assert re.findall(r'href="([^"#]+)"', _main(response)) == ["/"]
+
+
+@pytest.mark.parametrize(("path", "again"), [
+    ("/cong-dan/gui-don", "/cong-dan/gui-don"),
+    ("/cong-dan/tra-cuu", "/cong-dan/tra-cuu"),
+    ("/cong-dan/ho-so/danh-gia", "/cong-dan/ho-so"),
+    ("/cong-dan/ho-so/khieu-nai-lan-hai", "/cong-dan/ho-so"),
+])
+def test_a_citizens_form_sent_too_late_links_to_the_form_again(app, client, desk, path, again):  # noqa: F811
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post(path, data=form(csrf_token="stale"))
+    assert response.status_code == 400
+    main = _main(response)
+    assert re.findall(r'href="([^"#]+)"', main) == [again, "/cong-dan/"]
+    assert "Phiên làm việc" not in main and "Biểu mẫu đã mở quá lâu" in main
+    assert "mở lại biểu mẫu" in main  # what the tab's draft notice (drafts.js) is named by
+
+
+def test_an_officials_form_sent_too_late_keeps_its_words(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/login", data={"username": "x", "password": "y",
+                                            "csrf_token": "stale"})
+    assert response.status_code == 400
+    main = _main(response)
+    assert "Phiên làm việc đã hết hạn" in main
+    assert re.findall(r'href="([^"#]+)"', main) == ["/"]
+
+
 # --- D8: the consent and file errors are tied to their controls -------------------------
 
 def _described(html: str, control_id: str) -> list[str]:
