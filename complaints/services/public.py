@@ -538,9 +538,10 @@ def record_feedback(case: Case, rating_result: int, rating_service: int,
         errors["comment"] = CONTROL_CHARACTERS
     if errors:
         raise ValidationFailed(errors)
+    # A comment that shows nothing (zero-width characters) is no comment (QA 97).
     row = CitizenFeedback(case_id=case.id, rating_result=rating_result,
-                          rating_service=rating_service, comment=(comment or "").strip() or None,
-                          created_at=now)
+                          rating_service=rating_service,
+                          comment=None if blank(comment) else comment.strip(), created_at=now)
     db.session.add(row)
     try:
         db.session.flush()
@@ -749,11 +750,12 @@ def open_second_complaint(case: Case, reason: str, agency_code: str, now: dateti
     window = second_complaint_offered(case, today)
     if window is None:
         raise ValidationFailed({"reason": second_complaint_refusal(case, today)})
-    reason = (reason or "").strip()
-    if not reason:
+    # Invisible text is no reason, refused in this form's words, not intake's (QA 97).
+    if blank(reason):
         raise ValidationFailed({"reason": N_("Nêu lý do không đồng ý với quyết định.")
                                 if window.ground == DECISION
                                 else N_("Nêu nội dung khiếu nại lần hai.")})
+    reason = reason.strip()
     if len(reason) > CONTENT_MAX:
         raise ValidationFailed({"reason": N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)})
     desk = online_desk(agency_code)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import Case
+from complaints.models import Case, CitizenFeedback
 from complaints.services import public
 from tests.integration.test_public import _lookup, desk, form, receipt, submit  # noqa: F401
 from tests.integration.test_public_appeal import decided  # noqa: F401
@@ -89,6 +89,30 @@ def test_an_officials_form_sent_too_late_keeps_its_words(app, client):
     main = _main(response)
     assert "Phiên làm việc đã hết hạn" in main
     assert re.findall(r'href="([^"#]+)"', main) == ["/"]
+
+
+# --- D7: invisible text is no comment, no reason ----------------------------------------
+
+def test_a_comment_of_invisible_characters_is_no_comment(client, decided):  # noqa: F811
+    case = decided()
+    response = client.post("/cong-dan/ho-so/danh-gia", data={
+        "rating_result": "4", "rating_service": "4", "comment": "\u200b \u200b",
+        "tracking_code": case.tracking_code})
+    assert response.status_code == 302
+    assert db.session.scalar(select(CitizenFeedback.comment)) is None
+
+
+def test_an_invisible_second_complaint_reason_is_asked_for_in_the_forms_words(
+        client, decided):  # noqa: F811
+    case = decided()
+    response = client.post("/cong-dan/ho-so/khieu-nai-lan-hai", data={
+        "reason": "\u200b\u200b", "confirm": "y", "ground": "decision",
+        "tracking_code": case.tracking_code})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nêu lý do không đồng ý với quyết định." in html
+    assert "Nhập nội dung đơn." not in html
+    assert public.second_complaint_of(case) is None
 
 
 # --- D8: the consent and file errors are tied to their controls -------------------------
