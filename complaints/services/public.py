@@ -25,7 +25,7 @@ from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_den
 from complaints.domain.escalation import open_superior
 from complaints.domain.messages import CONTROL_CHARACTERS, N_, Named
 from complaints.domain.policies import SOURCES, source_in_english
-from complaints.domain.text import blank, digits, has_control
+from complaints.domain.text import blank, digits, has_control, nfc_fields
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -80,6 +80,10 @@ class OnlineSubmission:
     # What the citizen says of the matter's history (domain.history; 02/XLD); None: not
     # said, derived as at the desk.
     history: str | None = None
+
+    def __post_init__(self):
+        # Composed (NFC) before validate_submission measures it (intake.CaseData, QA 97).
+        nfc_fields(self)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from sqlalchemy import select
@@ -55,3 +56,23 @@ def test_a_pasted_letter_over_the_limit_is_refused_and_kept_whole(phone_page, on
     assert _summary_focused(page)
     assert f"Không quá {public.CONTENT_MAX} ký tự." in page.locator("#content-error").inner_text()
     assert page.get_by_label("Nội dung đơn").input_value() == LETTER
+
+
+def test_a_subject_typed_in_combining_marks_is_kept_and_received(phone_page, online_desk):
+    """A keyboard that types decomposed letters (315 code points for 247 letters): the box
+    keeps every mark, and the server, composing it first, receives it whole."""
+    nfd = unicodedata.normalize("NFD", SUBJECT)
+    assert len(SUBJECT) < public.SUBJECT_MAX < len(nfd)
+    page = phone_page
+    page.goto("/cong-dan/gui-don")
+    fill_complaint(page)
+    subject = page.get_by_label("Tóm tắt nội dung (trích yếu)")
+    subject.fill("")
+    subject.focus()
+    page.keyboard.insert_text(nfd)
+    assert unicodedata.normalize("NFC", subject.input_value()) == SUBJECT
+    page.get_by_label(re.compile("Tôi đã đọc và đồng ý")).check()
+    page.get_by_role("button", name="Gửi đơn").click()
+    page.wait_for_url("**/cong-dan/da-gui")
+    db.session.expire_all()
+    assert db.session.scalar(select(Case.subject)) == SUBJECT

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 
 import pytest
 from sqlalchemy import select
+from wtforms import PasswordField, StringField, TextAreaField
 
+from complaints.domain import text
 from complaints.extensions import db
 from complaints.models import Case, CitizenFeedback
-from complaints.services import public
+from complaints.services import intake, public
+from complaints.web.forms import Form
 from tests.integration.test_public import _lookup, desk, form, receipt, submit  # noqa: F401
 from tests.integration.test_public_appeal import decided  # noqa: F401
 
@@ -42,6 +46,72 @@ def test_a_letter_over_the_limit_is_refused_whole_with_the_limit_named(client, d
     assert f"Không quá {public.CONTENT_MAX} ký tự." in html
     assert letter in html  # kept whole in its box, to be shortened
     assert db.session.scalar(select(Case.id)) is None
+
+
+# --- D4: text composed to NFC before it is measured and saved ---------------------------
+
+SUBJECT = ("Đề nghị xem xét việc thu hồi đất ở phường Hồng Bàng, quận cũ Hồng Bàng, nay thuộc "
+           "thành phố Hải Phòng, không đúng quy định về bồi thường, hỗ trợ, tái định cư, gây "
+           "thiệt hại cho gia đình tôi; đề nghị Ủy ban nhân dân thành phố xem xét lại quyết "
+           "định")
+NFD_SUBJECT = unicodedata.normalize("NFD", SUBJECT)
+
+
+def test_a_subject_typed_in_combining_marks_is_measured_as_it_reads(client, desk):  # noqa: F811
+    assert len(SUBJECT) < public.SUBJECT_MAX < len(NFD_SUBJECT)
+    nfd_name = unicodedata.normalize("NFD", "Trần Thị Bích Ngọc")
+    response = client.post("/cong-dan/gui-don", data=form(subject=NFD_SUBJECT,
+                                                          full_name=nfd_name))
+    assert response.status_code == 302
+    case = db.session.scalar(select(Case))
+    assert case.subject == SUBJECT
+    assert case.petitions[0].signers[0].petitioner.full_name == "Trần Thị Bích Ngọc"
+
+
+def test_the_service_composes_what_the_api_hands_it(app):
+    """Open311 and the JSON API build the services' data themselves, without a form."""
+    nfd = unicodedata.normalize("NFD", "Nguyễn Văn Ánh")
+    online = public.OnlineSubmission(kind="complaint", field_code="land", subject=NFD_SUBJECT,
+                                     content=nfd, full_name=nfd, address=nfd)
+    assert (online.subject, online.content, online.full_name, online.address) == (
+        SUBJECT, "Nguyễn Văn Ánh", "Nguyễn Văn Ánh", "Nguyễn Văn Ánh")
+    person = intake.PetitionerData(full_name=nfd, address=nfd)
+    assert person.full_name == person.address == "Nguyễn Văn Ánh"
+    case = intake.CaseData(kind="complaint", field_code="land", subject=NFD_SUBJECT,
+                           content=nfd, locality_code=None,
+                           petition=intake.PetitionData(channel="mail", received_on=None,
+                                                        petitioners=[person], content=nfd))
+    assert case.subject == SUBJECT and case.content == case.petition.content == "Nguyễn Văn Ánh"
+
+
+def test_an_open311_description_in_combining_marks_is_stored_composed(app, client, desk):  # noqa: F811
+    app.config["OPEN311_API_KEYS"] = ("k" * 32,)
+    description = unicodedata.normalize("NFD", "Rác thải đổ trộm ven sông Lạch Tray")
+    response = client.post("/open311/v2/requests.json", data={
+        "api_key": "k" * 32, "service_code": "environment", "lat": "20.8449",
+        "long": "106.6881", "address_string": unicodedata.normalize("NFD", "Ngõ 5 Lạch Tray"),
+        "description": description, "first_name": "Văn An", "last_name": "Nguyễn",
+        "phone": "0911222333"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    case = db.session.scalar(select(Case))
+    assert case.subject == "Rác thải đổ trộm ven sông Lạch Tray"
+    assert case.content.startswith("Rác thải đổ trộm ven sông Lạch Tray")
+    assert case.address_string == "Ngõ 5 Lạch Tray"
+
+
+def test_every_form_composes_its_text_but_not_a_password(app):
+    class Sample(Form):
+        line = StringField()
+        text = TextAreaField()
+        secret = PasswordField()
+
+    nfd = unicodedata.normalize("NFD", "Hồng Bàng")
+    with app.test_request_context(method="POST", data={"line": nfd, "text": nfd,
+                                                       "secret": nfd}):
+        sample = Sample(meta={"csrf": False})
+    assert sample.line.data == sample.text.data == "Hồng Bàng"
+    assert sample.secret.data == nfd  # hashed as typed, as it was when it was set
+    assert text.nfc(None) is None and text.nfc("abc") == "abc"
 
 
 # --- D5: error pages on the citizens' addresses lead back to them ------------------------
