@@ -20,7 +20,7 @@ from complaints.clock import LOCAL_TZ
 from complaints.domain import states
 from complaints.domain.catalog import KINDS, REPORT_CATEGORIES, label
 from complaints.domain.messages import CONTROL_CHARACTERS, N_
-from complaints.domain.text import blank, has_control, nfc
+from complaints.domain.text import blank, has_control, nfc, normal_tracking_code
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality
 from complaints.services import intake, public
@@ -195,7 +195,8 @@ def find_requests(filters: RequestFilter, today: date, lang: str = "vi") -> list
     """Return service requests matching the GeoReport filters (most recent first)."""
     if filters.service_request_id:
         # The spec: with ids given, every other filter is ignored.
-        codes = [c.strip().upper() for c in filters.service_request_id.split(",") if c.strip()]
+        codes = [normal_tracking_code(c) for c in filters.service_request_id.split(",")
+                 if c.strip()]
         rows = db.session.scalars(_with_view_columns(
             select(Case).where(Case.tracking_code.in_(codes[:MAX_RESULTS]))))
         return [request_view(c, lang) for c in rows]

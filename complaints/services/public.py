@@ -25,7 +25,7 @@ from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_den
 from complaints.domain.escalation import open_superior
 from complaints.domain.messages import CONTROL_CHARACTERS, N_, Named
 from complaints.domain.policies import SOURCES, source_in_english
-from complaints.domain.text import blank, digits, has_control, nfc_fields
+from complaints.domain.text import blank, digits, has_control, nfc_fields, normal_tracking_code
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -304,8 +304,10 @@ def queue_receipt_email(case: Case, email: str | None, now: datetime) -> bool:
                                case_id=case.id, in_app=False) > 0
 
 
-def _find(tracking_code: str) -> Case | None:
-    code = (tracking_code or "").strip().upper()
+def _find(typed: str) -> Case | None:
+    """The case of a tracking code as a citizen types it (domain.text.normal_tracking_code: no
+    hyphen, spaces, a dash, lower case), else None."""
+    code = normal_tracking_code(typed)
     if not code or len(code) > 20:
         return None
     return db.session.scalar(select(Case).where(Case.tracking_code == code))

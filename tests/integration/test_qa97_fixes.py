@@ -161,6 +161,53 @@ def test_an_officials_form_sent_too_late_keeps_its_words(app, client):
     assert re.findall(r'href="([^"#]+)"', main) == ["/"]
 
 
+# --- D6: a tracking code typed without its hyphen opens the case ------------------------
+
+@pytest.mark.parametrize(("typed", "code"), [
+    ("2026-7KQ4M2XH", "2026-7KQ4M2XH"), ("20267kq4m2xh", "2026-7KQ4M2XH"),
+    (" 2026 7KQ4 M2XH ", "2026-7KQ4M2XH"), ("2026\u20137KQ4M2XH", "2026-7KQ4M2XH"),
+    ("2026 - 7KQ4M2XH", "2026-7KQ4M2XH"), ("2026\u22127kq4m2xh", "2026-7KQ4M2XH"),
+    ("2026\u00a0\u20117KQ4M2XH", "2026-7KQ4M2XH"), ("ABC-12", "ABC12"), ("", ""),
+    (None, ""), ("2026", "2026"),
+])
+def test_a_tracking_code_is_read_as_issued(typed, code):
+    assert text.normal_tracking_code(typed) == code
+
+
+@pytest.mark.parametrize("typed", ["{y}{rest}", "{y} {rest}", "{y}\u2013{rest}",
+                                   "{y} - {rest}"])
+def test_a_tracking_code_typed_without_its_hyphen_opens_the_case(client, desk, typed):  # noqa: F811
+    code, pin = receipt(submit(client).get_data(as_text=True))
+    year, rest = code.split("-")
+    client.post("/cong-dan/ho-so/thoat")
+    response = _lookup(client, typed.format(y=year, rest=rest.lower()), pin, follow=False)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/cong-dan/ho-so")
+
+
+def test_the_same_code_typed_two_ways_counts_as_one_code(app, client, desk):  # noqa: F811
+    """LOOKUP_CODE_LIMIT counts guesses at a code: the code with or without its hyphen is
+    the same code, not two allowances."""
+    code, _pin = receipt(submit(client).get_data(as_text=True))
+    client.post("/cong-dan/ho-so/thoat")
+    app.config["RATELIMIT_ENABLED"] = True
+    app.config["LOOKUP_CODE_LIMIT"] = "2 per hour"
+    app.config["LOOKUP_LIMIT"] = "100 per hour"
+    from complaints.extensions import limiter
+
+    limiter.reset()
+    statuses = [_lookup(client, typed, "000000", follow=False).status_code
+                for typed in (code, code.replace("-", ""), code.replace("-", " "))]
+    assert statuses[-1] == 429, statuses
+
+
+def test_open311_reads_a_code_without_its_hyphen(app, client, desk):  # noqa: F811
+    code, _pin = receipt(submit(client).get_data(as_text=True))
+    response = client.get(f"/open311/v2/requests/{code.replace('-', '').lower()}.json")
+    assert response.status_code == 200
+    assert response.get_json()[0]["service_request_id"] == code
+
+
 # --- D7: invisible text is no comment, no reason ----------------------------------------
 
 def test_a_comment_of_invisible_characters_is_no_comment(client, decided):  # noqa: F811

@@ -32,7 +32,7 @@ from wtforms.fields.choices import SelectChoice
 from complaints import clock
 from complaints.domain.catalog import KINDS, PETITION_HISTORY
 from complaints.domain.policies import SOURCES, source_in
-from complaints.domain.text import name_order
+from complaints.domain.text import name_order, normal_tracking_code
 from complaints.extensions import db, limiter
 from complaints.models import Case, Field, Locality
 from complaints.services import intake, public
@@ -357,8 +357,9 @@ _REFUND_REFUSED: list[bool] = []
 
 
 def _code_looked_up() -> str:
-    """The rate-limit key of a look-up's tracking code, as lookup normalises it."""
-    code = (request.form.get("tracking_code") or "").strip().upper()[:20]
+    """The rate-limit key of a look-up's tracking code, as lookup normalises it: the code
+    typed with or without its hyphen is one code, counted once."""
+    code = normal_tracking_code(request.form.get("tracking_code"))[:20]
     return f"code:{code}" if code else ""
 
 
@@ -430,7 +431,7 @@ def _typed_for_another(found, form, kept):
     complaint or rating on the other (QA round 84). Refused on the look-up page, naming
     both, with the text to copy. A form with no code (a page shown before this release) is
     taken as the open case's."""
-    sent = (form.tracking_code.data or "").strip().upper()
+    sent = normal_tracking_code(form.tracking_code.data)
     if not sent or sent == found.tracking_code:
         return None
     return _not_sent(_("Chưa gửi: nội dung này được nhập trên trang của hồ sơ %(sent)s, "
