@@ -76,3 +76,16 @@ def test_a_subject_typed_in_combining_marks_is_kept_and_received(phone_page, onl
     page.wait_for_url("**/cong-dan/da-gui")
     db.session.expire_all()
     assert db.session.scalar(select(Case.subject)) == SUBJECT
+
+
+def test_a_refused_look_up_focuses_its_summary_and_leads_to_the_pin(phone_page, online_desk):
+    page = phone_page
+    page.goto("/cong-dan/tra-cuu")
+    page.get_by_label("Mã hồ sơ").fill("2026-7KQ4M2XH")
+    page.get_by_label("Mã PIN hoặc số điện thoại đã khai trong đơn").fill("000000")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tra cứu").click()
+    page.wait_for_load_state("load")
+    assert _summary_focused(page)
+    page.get_by_test_id("error-summary").get_by_role("link").click()
+    assert page.evaluate("document.activeElement.id") == "secret"

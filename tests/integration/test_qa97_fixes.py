@@ -259,3 +259,25 @@ def test_the_file_error_is_announced_with_the_file_input(client, desk):  # noqa:
     assert response.status_code == 422
     assert _described(html, "attachments") == ["attachments-hint", "attachments-error"]
     assert re.search(r'id="attachments-error">[^<]+<', html)
+
+
+# --- D9: a refused look-up is said in the focused error summary -------------------------
+
+def _summary(html: str) -> str | None:
+    found = re.search(r'<div[^>]*data-testid="error-summary"[^>]*>.*?</div>', html, re.S)
+    return found.group(0) if found else None
+
+
+def test_a_refused_look_up_is_said_in_the_focused_error_summary(client, desk):  # noqa: F811
+    code, _pin = receipt(submit(client).get_data(as_text=True))
+    client.post("/cong-dan/ho-so/thoat")
+    html = _lookup(client, code, "000000").get_data(as_text=True)
+    summary = _summary(html)
+    assert summary is not None and 'tabindex="-1"' in summary
+    assert re.search(r'<a href="#secret">[^<]*Mã hồ sơ hoặc mã PIN / số điện thoại không '
+                     r"đúng\.</a>", summary)
+    # Beside the PIN box, which comes back empty, and said once in the summary.
+    assert 'id="secret-error">Mã hồ sơ hoặc mã PIN' in html
+    assert re.search(r'<input[^>]*id="secret"[^>]*value=""', html)
+    assert summary.count("không đúng") == 1
+    assert 'data-testid="lookup-error"' not in html

@@ -370,7 +370,6 @@ def _code_looked_up() -> str:
 def lookup():
     """Look a case up with its tracking code and PIN (or phone); POST only, no data in URLs."""
     form = LookupForm()
-    error = None
     if form.validate_on_submit():
         case = public.lookup(form.tracking_code.data, form.secret.data)
         if case is not None:
@@ -379,10 +378,12 @@ def lookup():
             session[OPENED_BY_KEY] = public.opened_by(case, form.secret.data)
             _refund_lookup()
             return redirect(url_for("public.case"))
-        # One message whether the code exists or not: the page reveals nothing.
-        error = _("Mã hồ sơ hoặc mã PIN / số điện thoại không đúng.")
+        # One message whether the code exists or not: the page reveals nothing. Beside the
+        # PIN box, which comes back empty, and in the error summary that errors.js focuses,
+        # linking to it (QA 97: a separate alert took no focus and said nothing of the box).
+        form.secret.errors = [_("Mã hồ sơ hoặc mã PIN / số điện thoại không đúng.")]
     form.secret.data = ""  # never echo the PIN back
-    return render_template("public/lookup.html", form=form, error=error)
+    return render_template("public/lookup.html", form=form)
 
 
 PIN_REISSUED = "complaints.pin_reissued"  # on the request: the case's page closed on purpose
@@ -421,7 +422,7 @@ def _session_gone(message: str, kept):
 
 def _not_sent(message: str, kept):
     """The look-up page (422) saying why a form was not sent, with its text read-only."""
-    return render_template("public/lookup.html", form=LookupForm(formdata=None), error=None,
+    return render_template("public/lookup.html", form=LookupForm(formdata=None),
                            ended=message, kept=kept if (kept.data or "").strip() else None), 422
 
 
