@@ -44,12 +44,18 @@ def machine_blueprint() -> str | None:
     the machine blueprint whose URL prefix holds its path, so that its error is answered in
     that blueprint's shape and language, not by the HTML pages' handlers.
     """
+    return request_blueprint(_MACHINE_BLUEPRINTS)
+
+
+def request_blueprint(names: tuple[str, ...]) -> str | None:
+    """Which of the blueprints `names` this request is for, else None: the matched route's,
+    or for a request no route matched (404, 405), the one whose URL prefix holds its path."""
     from flask import current_app
 
     if request.url_rule is not None:
-        return request.blueprint if request.blueprint in _MACHINE_BLUEPRINTS else None
+        return request.blueprint if request.blueprint in names else None
     path = request.path
-    for name in _MACHINE_BLUEPRINTS:
+    for name in names:
         blueprint = current_app.blueprints.get(name)
         prefix = (blueprint.url_prefix or "").rstrip("/") if blueprint is not None else ""
         if prefix and (path == prefix or path.startswith(prefix + "/")):

@@ -1,7 +1,9 @@
-"""Accent folding for search and matching: "Nguyễn Văn A" and "Nguyen Van A" are equal."""
+"""Text as people type it: accent folding for search and matching ("Nguyễn Văn A" and
+"Nguyen Van A" are equal), blank and control checks, composition (NFC), tracking codes."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 
@@ -109,3 +111,41 @@ def blank(text: str | None) -> bool:
     return not any(not ch.isspace() and ch not in _BLANK_LOOKING
                    and unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Cn")
                    for ch in text or "")
+
+
+def nfc(text):
+    """The text in Unicode's composed form (NFC); anything else as given. Keyboards that
+    type decomposed Vietnamese (Unikey's "Unicode tổ hợp", macOS) write "ệ" as three code
+    points: composed, a text is measured as it reads, and the same words typed on two
+    keyboards are stored as one string (QA 97). ASCII needs no work."""
+    if not isinstance(text, str) or text.isascii():
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+def nfc_fields(data) -> None:
+    """Compose (`nfc`) every text attribute of a dataclass instance, in place: what a
+    service takes from a form, the API or Open311, before it is checked and saved."""
+    for item in dataclasses.fields(data):
+        value = getattr(data, item.name)
+        if isinstance(value, str) and not value.isascii():
+            setattr(data, item.name, nfc(value))
+
+
+# Whitespace and dash-like characters a tracking code may be typed, read back or pasted
+# with: hyphen-minus, the Unicode hyphens and dashes (U+2010–2015), the minus sign, the
+# small and full-width hyphen-minus. The codes' alphabet holds none of them.
+_CODE_SEPARATORS = re.compile("[\\s\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
+_CODE_YEAR = 4  # a code is the year, a hyphen, then its letters: 2026-7KQ4M2XH
+
+
+def normal_tracking_code(typed: str | None) -> str:
+    """A tracking code as typed → as issued: "20267kq4m2xh", "2026 7KQ4M2XH" and
+    "2026 – 7KQ4M2XH" are all "2026-7KQ4M2XH". Separators dropped, upper case, the hyphen
+    put back after the 4-digit year; text that does not start with a year is only
+    stripped of separators and upper-cased (it names no case either way)."""
+    code = _CODE_SEPARATORS.sub("", typed or "").upper()
+    year = code[:_CODE_YEAR]
+    if len(code) > _CODE_YEAR and year.isascii() and year.isdigit():
+        return f"{year}-{code[_CODE_YEAR:]}"
+    return code

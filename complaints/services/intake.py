@@ -29,7 +29,7 @@ from complaints.domain.confidentiality import (
 from complaints.domain.fields import FIELD_STOPPED
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX
 from complaints.domain.messages import CONTROL_CHARACTERS, N_, Named
-from complaints.domain.text import blank, fold, has_control
+from complaints.domain.text import blank, fold, has_control, nfc_fields
 from complaints.extensions import db
 from complaints.models import (
     Case,
@@ -70,6 +70,9 @@ class PetitionerData:
     address: str | None = None
     is_representative: bool = False
 
+    def __post_init__(self):
+        nfc_fields(self)  # composed, whoever sends it (forms, the API): see CaseData
+
 
 @dataclass
 class PetitionData:
@@ -82,6 +85,9 @@ class PetitionData:
     content: str | None = None
     # The history of the matter as the letter tells it (domain.history); None: derived.
     history: str | None = None
+
+    def __post_init__(self):
+        nfc_fields(self)
 
 
 @dataclass
@@ -96,6 +102,12 @@ class CaseData:
     parent_tracking_code: str | None = None
     is_complex: bool = False
     is_remote: bool = False
+
+    def __post_init__(self):
+        # Text composed (NFC) before it is checked or saved, whichever entry built it (the
+        # desk's form, the API, Open311, a split): lengths count letters as they read, and
+        # one text typed on two keyboards is one string (QA 97).
+        nfc_fields(self)
 
 
 def new_tracking_code(year: int) -> str:

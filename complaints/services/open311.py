@@ -20,7 +20,7 @@ from complaints.clock import LOCAL_TZ
 from complaints.domain import states
 from complaints.domain.catalog import KINDS, REPORT_CATEGORIES, label
 from complaints.domain.messages import CONTROL_CHARACTERS, N_
-from complaints.domain.text import blank, has_control
+from complaints.domain.text import blank, has_control, nfc, normal_tracking_code
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality
 from complaints.services import intake, public
@@ -195,7 +195,8 @@ def find_requests(filters: RequestFilter, today: date, lang: str = "vi") -> list
     """Return service requests matching the GeoReport filters (most recent first)."""
     if filters.service_request_id:
         # The spec: with ids given, every other filter is ignored.
-        codes = [c.strip().upper() for c in filters.service_request_id.split(",") if c.strip()]
+        codes = [normal_tracking_code(c) for c in filters.service_request_id.split(",")
+                 if c.strip()]
         rows = db.session.scalars(_with_view_columns(
             select(Case).where(Case.tracking_code.in_(codes[:MAX_RESULTS]))))
         return [request_view(c, lang) for c in rows]
@@ -273,7 +274,9 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date,
     lon = _float(params.get("long"), "long", -180, 180)
     if (lat is None) != (lon is None):
         raise Open311Error(400, N_("lat và long phải được gửi cùng nhau."))
-    address = (params.get("address_string") or "").strip()
+    # Composed (NFC) as every submitted text is (public.OnlineSubmission): measured as it
+    # reads, and the description's first line cut to a subject on a whole letter.
+    address = nfc((params.get("address_string") or "").strip())
     if has_control(address):  # checked here: intake would see it only inside the content
         raise Open311Error(400, N_("address_string có ký tự điều khiển không hợp lệ."),
                            errors={"address_string": CONTROL_CHARACTERS})
@@ -306,7 +309,7 @@ def create_request(params: dict, agency_code: str, now: datetime, today: date,
     phone = (params.get("phone") or "").strip() or None
     if not (email or phone):
         raise Open311Error(400, N_("Cần có email hoặc phone để cơ quan trả lời."))
-    description = (params.get("description") or "").strip()
+    description = nfc((params.get("description") or "").strip())
     if blank(description):  # the petition itself: nothing to handle without it (as intake)
         raise Open311Error(400, N_("Nhập nội dung đơn."),
                            errors={"description": N_("Nhập nội dung đơn.")})

@@ -25,7 +25,7 @@ from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_den
 from complaints.domain.escalation import open_superior
 from complaints.domain.messages import CONTROL_CHARACTERS, N_, Named
 from complaints.domain.policies import SOURCES, source_in_english
-from complaints.domain.text import blank, digits, has_control
+from complaints.domain.text import blank, digits, has_control, nfc_fields, normal_tracking_code
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -80,6 +80,10 @@ class OnlineSubmission:
     # What the citizen says of the matter's history (domain.history; 02/XLD); None: not
     # said, derived as at the desk.
     history: str | None = None
+
+    def __post_init__(self):
+        # Composed (NFC) before validate_submission measures it (intake.CaseData, QA 97).
+        nfc_fields(self)
 
 
 @dataclass
@@ -300,8 +304,10 @@ def queue_receipt_email(case: Case, email: str | None, now: datetime) -> bool:
                                case_id=case.id, in_app=False) > 0
 
 
-def _find(tracking_code: str) -> Case | None:
-    code = (tracking_code or "").strip().upper()
+def _find(typed: str) -> Case | None:
+    """The case of a tracking code as a citizen types it (domain.text.normal_tracking_code: no
+    hyphen, spaces, a dash, lower case), else None."""
+    code = normal_tracking_code(typed)
     if not code or len(code) > 20:
         return None
     return db.session.scalar(select(Case).where(Case.tracking_code == code))
@@ -538,9 +544,10 @@ def record_feedback(case: Case, rating_result: int, rating_service: int,
         errors["comment"] = CONTROL_CHARACTERS
     if errors:
         raise ValidationFailed(errors)
+    # A comment that shows nothing (zero-width characters) is no comment (QA 97).
     row = CitizenFeedback(case_id=case.id, rating_result=rating_result,
-                          rating_service=rating_service, comment=(comment or "").strip() or None,
-                          created_at=now)
+                          rating_service=rating_service,
+                          comment=None if blank(comment) else comment.strip(), created_at=now)
     db.session.add(row)
     try:
         db.session.flush()
@@ -749,11 +756,12 @@ def open_second_complaint(case: Case, reason: str, agency_code: str, now: dateti
     window = second_complaint_offered(case, today)
     if window is None:
         raise ValidationFailed({"reason": second_complaint_refusal(case, today)})
-    reason = (reason or "").strip()
-    if not reason:
+    # Invisible text is no reason, refused in this form's words, not intake's (QA 97).
+    if blank(reason):
         raise ValidationFailed({"reason": N_("Nêu lý do không đồng ý với quyết định.")
                                 if window.ground == DECISION
                                 else N_("Nêu nội dung khiếu nại lần hai.")})
+    reason = reason.strip()
     if len(reason) > CONTENT_MAX:
         raise ValidationFailed({"reason": N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)})
     desk = online_desk(agency_code)

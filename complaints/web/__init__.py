@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
-from complaints import machine_blueprint
+from complaints import machine_blueprint, request_blueprint
 from complaints.domain import catalog
 from complaints.extensions import db
 from complaints.permissions import HOME_ENDPOINTS
@@ -190,7 +190,7 @@ def register_web(app: Flask) -> None:
             return ""
         return f" ({format_date(value, 'EEEE')})"
 
-    def _error(status: int, message: str):
+    def _error(status: int, message: str, again: str | None = None):
         machine = machine_blueprint()
         if machine == "api":
             from complaints.web.api.errors import error_response
@@ -202,7 +202,24 @@ def register_web(app: Flask) -> None:
             return georeport_error(status, message)
         if _wants_json():
             return jsonify({"error": message, "status": status}), status
-        return render_template("errors/error.html", status=status, message=message), status
+        return render_template("errors/error.html", status=status, message=message,
+                               citizens=_for_citizens(), again=again), status
+
+    def _for_citizens() -> bool:
+        """Is this an address of the citizens' pages (/cong-dan/…), a route matched or not?
+        Their error pages lead back to them: "/" sends a visitor to the officials' sign-in
+        (QA 97)."""
+        return request_blueprint(("public",)) is not None
+
+    def _form_page() -> str | None:
+        """The page a refused citizen's form is on: its own address when it is shown by GET
+        (the online form, the look-up), else the case's page (rating, second complaint)."""
+        rule = request.url_rule
+        if rule is None or request.endpoint is None:
+            return None
+        if "GET" in (rule.methods or ()):
+            return url_for(request.endpoint, **(request.view_args or {}))
+        return url_for("public.case")
 
     def _machine_first(handler):
         """An HTTP error under /api/v1 or /open311/v2 is answered by that blueprint's own
@@ -228,6 +245,15 @@ def register_web(app: Flask) -> None:
     def csrf_error(exc):
         # The text typed is not echoed (any site could then show chosen text here): the
         # forms with long text keep it in the browser's tab (static/drafts.js, QA 84 D1).
+        if _for_citizens():
+            # A citizen has no work session: the form was open too long (QA 97); the page
+            # links to the form again.
+            return _error(400, _("Biểu mẫu đã mở quá lâu hoặc không còn hợp lệ, nên chưa "
+                                 "được gửi. Với biểu mẫu có ô nội dung dài, nội dung bạn đã "
+                                 "nhập được giữ trong thẻ trình duyệt này trên thiết bị này "
+                                 "và sẽ được đề nghị khôi phục khi bạn mở lại biểu mẫu đó. "
+                                 "Hãy mở lại biểu mẫu bằng liên kết dưới đây rồi gửi lại."),
+                          again=_form_page())
         return _error(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ, nên biểu "
                              "mẫu chưa được gửi. Với biểu mẫu có ô nội dung dài, nội dung bạn "
                              "đã nhập được giữ trong thẻ trình duyệt này trên thiết bị này và "

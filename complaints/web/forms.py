@@ -11,7 +11,7 @@ from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, FieldList
+from wtforms import DecimalField, FieldList, PasswordField, StringField
 from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
@@ -19,7 +19,7 @@ from wtforms.widgets import TextInput
 
 from complaints.domain.catalog import PETITION_HISTORY
 from complaints.domain.messages import CONTROL_CHARACTERS
-from complaints.domain.text import blank, has_control
+from complaints.domain.text import blank, has_control, nfc
 from complaints.web.i18n import translate, translate_errors
 
 # WTForms has no Vietnamese catalog, so its own messages (a number below a minimum, a
@@ -94,12 +94,27 @@ class _Translations:
 _TRANSLATIONS = _Translations()
 
 
+def _composed(unbound_field, options: dict) -> dict:
+    """The options binding a text field with `nfc` first among its filters: its length
+    and every check then count letters as they read, and it is saved in one form (QA 97).
+    Not a password, which must reach the hash as typed to match the one stored."""
+    cls = unbound_field.field_class
+    if not issubclass(cls, StringField) or issubclass(cls, PasswordField):
+        return options
+    filters = options.get("filters", unbound_field.kwargs.get("filters", ()))
+    return {**options, "filters": [nfc, *filters]}
+
+
 class Form(FlaskForm):
-    """The base of every form: Flask-WTF's CSRF, WTForms' messages in the page's language."""
+    """The base of every form: Flask-WTF's CSRF, WTForms' messages in the page's language,
+    text composed to NFC (`_composed`)."""
 
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
+
+        def bind_field(self, form, unbound_field, options):
+            return unbound_field.bind(form=form, **_composed(unbound_field, options))
 
 
 class Visible:
@@ -223,11 +238,14 @@ class LocalDecimalField(DecimalField):
 class SubForm(PlainForm):
     """The base of a form nested in another (FormField, FieldList): no CSRF of its own, and
     WTForms' messages in the page's language (a nested form does not share its parent's
-    settings)."""
+    settings), text composed to NFC as in `Form`."""
 
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
+
+        def bind_field(self, form, unbound_field, options):
+            return unbound_field.bind(form=form, **_composed(unbound_field, options))
 
 
 def attach_errors(form, service_errors: Mapping[str, Any]) -> dict[str, str]:

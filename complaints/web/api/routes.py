@@ -21,7 +21,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from complaints import clock
 from complaints.domain import states
 from complaints.domain.messages import N_
-from complaints.domain.text import fold
+from complaints.domain.text import fold, normal_tracking_code
 from complaints.extensions import db, limiter
 from complaints.models import (
     Agency,
@@ -109,9 +109,9 @@ def _page(query, page: int, per_page: int, schema) -> dict:
 
 def _visible_case(tracking_code: str, user) -> Case:
     """Return the case if this user may see it; otherwise it does not exist for them."""
-    # Codes are upper case; one typed or read back in lower case names the same case (as
-    # the reception sessions' join_code does).
-    code = tracking_code.strip().upper()
+    # Codes are upper case; one typed or read back in lower case, or without its hyphen,
+    # names the same case (domain.text.normal_tracking_code, as the citizens' look-up reads it).
+    code = normal_tracking_code(tracking_code)
     case = db.session.scalar(select(Case).where(Case.tracking_code == code))
     if case is None or not can_view(user, case):
         raise NotFound(tracking_code)

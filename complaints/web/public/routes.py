@@ -32,7 +32,7 @@ from wtforms.fields.choices import SelectChoice
 from complaints import clock
 from complaints.domain.catalog import KINDS, PETITION_HISTORY
 from complaints.domain.policies import SOURCES, source_in
-from complaints.domain.text import name_order
+from complaints.domain.text import name_order, normal_tracking_code
 from complaints.extensions import db, limiter
 from complaints.models import Case, Field, Locality
 from complaints.services import intake, public
@@ -361,8 +361,9 @@ _REFUND_REFUSED: list[bool] = []
 
 
 def _code_looked_up() -> str:
-    """The rate-limit key of a look-up's tracking code, as lookup normalises it."""
-    code = (request.form.get("tracking_code") or "").strip().upper()[:20]
+    """The rate-limit key of a look-up's tracking code, as lookup normalises it: the code
+    typed with or without its hyphen is one code, counted once."""
+    code = normal_tracking_code(request.form.get("tracking_code"))[:20]
     return f"code:{code}" if code else ""
 
 
@@ -373,7 +374,6 @@ def _code_looked_up() -> str:
 def lookup():
     """Look a case up with its tracking code and PIN (or phone); POST only, no data in URLs."""
     form = LookupForm()
-    error = None
     if form.validate_on_submit():
         case = public.lookup(form.tracking_code.data, form.secret.data)
         if case is not None:
@@ -383,10 +383,12 @@ def lookup():
             session[OPENED_BY_KEY] = public.opened_by(case, form.secret.data)
             _refund_lookup()
             return redirect(url_for("public.case"))
-        # One message whether the code exists or not: the page reveals nothing.
-        error = _("Mã hồ sơ hoặc mã PIN / số điện thoại không đúng.")
+        # One message whether the code exists or not: the page reveals nothing. Beside the
+        # PIN box, which comes back empty, and in the error summary that errors.js focuses,
+        # linking to it (QA 97: a separate alert took no focus and said nothing of the box).
+        form.secret.errors = [_("Mã hồ sơ hoặc mã PIN / số điện thoại không đúng.")]
     form.secret.data = ""  # never echo the PIN back
-    return render_template("public/lookup.html", form=form, error=error)
+    return render_template("public/lookup.html", form=form)
 
 
 PIN_REISSUED = "complaints.pin_reissued"  # on the request: the case's page closed on purpose
@@ -432,7 +434,7 @@ def _session_gone(message: str, kept):
 
 def _not_sent(message: str, kept):
     """The look-up page (422) saying why a form was not sent, with its text read-only."""
-    return render_template("public/lookup.html", form=LookupForm(formdata=None), error=None,
+    return render_template("public/lookup.html", form=LookupForm(formdata=None),
                            ended=message, kept=kept if (kept.data or "").strip() else None), 422
 
 
@@ -442,7 +444,7 @@ def _typed_for_another(found, form, kept):
     complaint or rating on the other (QA round 84). Refused on the look-up page, naming
     both, with the text to copy. A form with no code (a page shown before this release) is
     taken as the open case's."""
-    sent = (form.tracking_code.data or "").strip().upper()
+    sent = normal_tracking_code(form.tracking_code.data)
     if not sent or sent == found.tracking_code:
         return None
     return _not_sent(_("Chưa gửi: nội dung này được nhập trên trang của hồ sơ %(sent)s, "
