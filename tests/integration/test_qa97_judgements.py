@@ -1,5 +1,5 @@
-"""QA 97 judgement: "Còn 0 ngày làm việc" on the due date read as too late; the badge says
-the due date is today, on the staff pages and on the citizen's."""
+"""QA 97 judgements acted on: "Còn 0 ngày làm việc" on the due date read as too late (the
+badge says the due date is today, on staff pages and the citizen's); the PIN box's keyboard."""
 
 from __future__ import annotations
 
@@ -34,3 +34,12 @@ def test_the_citizens_badge_says_due_today(client, desk):  # noqa: F811
     assert "Hạn cuối: hôm nay" in html and "Còn 0 ngày" not in html
     client.get("/lang/en")
     assert "Due today" in client.get("/cong-dan/ho-so").get_data(as_text=True)
+
+
+def test_the_pin_or_phone_box_brings_up_the_number_pad(client):
+    """QA 97 judgement: a 6-digit PIN or a phone number, typed on the letter keyboard."""
+    import re
+
+    html = client.get("/cong-dan/tra-cuu").get_data(as_text=True)
+    box = re.search(r'<input[^>]*id="secret"[^>]*>', html).group(0)
+    assert 'inputmode="tel"' in box
