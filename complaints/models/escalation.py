@@ -119,6 +119,10 @@ class Notification(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The first time the server refused this message for now (4xx): the give-up age counts
+    # from it, not from queueing (QA 98: a backlog held by an outage failed at its first
+    # greylisting).
+    first_refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
 
     user = relationship("User")

@@ -143,16 +143,38 @@ def restore(path: Path, before: Path | None = None, force: bool = False) -> Rest
         backup(before)
     else:
         before = None  # nothing of the app's to keep
-    _replace(path, kind)
-    checked, breaks = audit.verify_chains()
-    sealed, seal_breaks = audit_seals.verify_seals()
+    try:
+        _replace(path, kind)
+        checked, breaks = audit.verify_chains()
+        sealed, seal_breaks = audit_seals.verify_seals()
+    except Exception as exc:  # noqa: BLE001  (whatever failed, the copy is put back)
+        if before is None:
+            raise
+        why = str(exc) if isinstance(exc, ValidationFailed) else f"{type(exc).__name__}: {exc}"
+        logger.exception("restore from %s failed; putting back %s", path, before)
+        _put_back(before, kind, f"the restore failed ({why})")
+        raise ValidationFailed({"path": f"restore failed ({why}); the database was put back "
+                                        f"as it was, from {before}"}) from exc
     put_back = bool((breaks or seal_breaks) and before is not None and not force)
     if put_back:
         logger.error("backup %s: audit trail broken (%d chains, %d seals); database put "
                      "back from %s", path, len(breaks), len(seal_breaks), before)
-        db.session.remove()
-        _replace(before, kind)
+        _put_back(before, kind, f"the audit trail of {path} does not verify")
     return RestoreResult(checked, breaks, sealed, seal_breaks, before, put_back)
+
+
+def _put_back(before: Path, kind: str, why: str) -> None:
+    """Bring back the copy taken before a restore; if that fails too, say what the database
+    now holds and how to bring the copy back by hand (QA 98: the message named neither)."""
+    db.session.remove()
+    try:
+        _replace(before, kind)
+    except Exception as exc:
+        logger.exception("putting back %s failed", before)
+        raise ValidationFailed({"path": (
+            f"{why}, and putting the database back failed ({exc}): it may now hold the "
+            f"backup, or part of it. The database as it was is in {before}: stop the app "
+            f"and the scheduler, then run `flask restore {before} --yes`.")}) from exc
 
 
 def _replace(path: Path, kind: str) -> None:

@@ -26,7 +26,7 @@ from complaints.domain.fields import FIELD_STOPPED
 from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.states import FINAL_STATUSES
-from complaints.domain.text import blank, fold, has_control
+from complaints.domain.text import blank, fold, has_control, nfc, nfc_fields
 from complaints.extensions import db
 from complaints.models import Case, Petition, Petitioner, PetitionSigner, User
 from complaints.permissions import can_add_petition, can_see_identity
@@ -44,6 +44,9 @@ class PersonData:
     phone: str | None = None
     email: str | None = None
     address: str | None = None
+
+    def __post_init__(self):
+        nfc_fields(self)  # as intake composes what it files (QA 97 D4, QA 98)
 
 
 def fingerprint(*values: str | None) -> str:
@@ -147,6 +150,8 @@ def correct_person(case: Case, petitioner_id: int, data: PersonData | dict[str, 
     Permission is the caller's (permissions.can_add_petition: the desk that received it)."""
     from complaints.services import escalation, escalation_patterns
 
+    if isinstance(data, dict):
+        data = {key: nfc(value) for key, value in data.items()}
     # Every case the person signs is locked, in id order, before anything is read: each may
     # get an event, and two desks correcting her through two of them locked them in
     # opposite orders (a deadlock on PostgreSQL: QA round 49). The matters of those still
@@ -346,6 +351,7 @@ def correct_particulars(case: Case, field_code: str | None, locality_code: str |
     showed; someone else's correction since is refused, not written over."""
     from complaints.services import escalation, escalation_patterns
 
+    subject = nfc(subject)  # as intake composes what it files (QA 98)
     # The matter it leaves and the one it joins, before the case: the mass checks below
     # run on both, and an intake holding either may be writing it (QA round 80).
     typed_locality, typed_field = escalation_patterns.matter_typed(locality_code, field_code)

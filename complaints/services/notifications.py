@@ -338,7 +338,12 @@ def default_smtp_factory():
 
 def backoff(attempts: int) -> timedelta:
     """Return the wait before the next attempt after `attempts` failures."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    # The doubling stops at the cap: unbounded, a relay down for about ten days made it
+    # overflow timedelta, and every outbox run failed (found by QA 98's reproducer).
+    doublings = max(attempts - 1, 0)
+    if doublings >= 32:
+        return BACKOFF_CAP
+    return min(BACKOFF_BASE * (2 ** doublings), BACKOFF_CAP)
 
 
 def _claim_next(now: datetime, after_id: int) -> Notification | None:
@@ -528,8 +533,8 @@ def deliver_outbox(now: datetime | Callable[[], datetime],
 
 def _give_up(note: Notification, exc: BaseException, now: datetime,
              give_up_after: timedelta) -> bool:
-    """Fail a message the server has refused for now (4xx) since it was queued longer ago
-    than `give_up_after`; return whether it did.
+    """Fail a message the server has refused for now (4xx) for longer than `give_up_after`
+    since its first such refusal (`first_refused_at`, set here); return whether it did.
 
     A mailbox full for days was retried every six hours for ever, and kept /health
     "degraded", hiding a real outage behind it (QA round 96); RFC 5321 4.5.4.1 gives up
@@ -538,7 +543,11 @@ def _give_up(note: Notification, exc: BaseException, now: datetime,
     """
     if not about_the_message(exc, note.email_to):
         return False
-    waited = now - _aware(note.created_at)
+    if note.first_refused_at is None:
+        note.first_refused_at = now
+    # From the first refusal, not the queueing: a backlog an outage held for days is not
+    # failed at its first greylisting once the relay is back (QA round 98).
+    waited = now - _aware(note.first_refused_at)
     if waited < give_up_after:
         return False
     note.status = "failed"

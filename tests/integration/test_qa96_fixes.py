@@ -118,6 +118,45 @@ def test_a_server_down_for_days_holds_the_outbox_without_failing_it(app):
     assert note.status == "pending" and note.attempts > 20
 
 
+class Greylisting:
+    """A receiving server that greylists: every try is refused for now (450)."""
+
+    def __call__(self):
+        return self
+
+    def send_message(self, message):
+        raise smtplib.SMTPRecipientsRefused(
+            {message["To"]: (450, b"4.7.1 Greylisted, please try again later")})
+
+    def quit(self):
+        pass
+
+
+def test_a_backlog_after_an_outage_is_not_failed_at_its_first_refusal(app):
+    """QA 98: the relay was down six days (the outbox held); back, the recipient's server
+    refuses the first try for now. The give-up age counts from that first refusal, not
+    from the queueing: retried, then failed OUTBOX_GIVE_UP_HOURS after it."""
+    notifications.queue("late", "Tình trạng hồ sơ", "…", NOW, email_to="a@example.vn",
+                        in_app=False)
+    db.session.commit()
+    note = _retry_until(DownServer(), NOW + timedelta(days=6),
+                        give_up_after=timedelta(hours=120))
+    assert note.status == "pending" and note.first_refused_at is None
+    back = as_utc(note.next_attempt_at)  # the first try once the relay is back
+    notifications.deliver_outbox(back, Greylisting(), commit=db.session.commit)
+    note = db.session.scalars(select(Notification)).one()
+    assert note.status == "pending", (note.status, note.last_error)
+    assert as_utc(note.first_refused_at) == back
+    # Refused for now ever since: failed at the first attempt 120 hours after that refusal.
+    moment = back
+    while note.status == "pending" and moment < back + timedelta(days=7):
+        moment = max(as_utc(note.next_attempt_at), moment + timedelta(minutes=1))
+        notifications.deliver_outbox(moment, Greylisting(), commit=db.session.commit)
+        note = db.session.scalars(select(Notification)).one()
+    assert note.status == "failed"
+    assert timedelta(hours=120) <= moment - back <= timedelta(hours=126)
+
+
 def _orphan(case_id: int) -> tuple[attachments.StoredFile, Path]:
     """A scan whose request failed two days ago: its file is stored, no row names it."""
     left = attachments.store_upload(PDF, "don.pdf")
@@ -259,3 +298,11 @@ def test_a_background_reports_download_is_never_cached(app, client, login, fixed
         assert response.headers["Cache-Control"] == "private, no-store"
         assert "ETag" not in response.headers
         assert response.data[:2] == b"PK"  # the workbook itself
+
+
+def test_the_backoff_stops_at_its_cap_however_many_attempts():
+    """A relay down for about ten days (over 40 attempts) overflowed timedelta in the
+    doubling, and every outbox run then failed."""
+    assert notifications.backoff(1) == notifications.BACKOFF_BASE
+    for attempts in (40, 41, 60, 10_000):
+        assert notifications.backoff(attempts) == notifications.BACKOFF_CAP

@@ -127,3 +127,52 @@ def test_sqlite_file_tampered_by_hand_is_refused(runner, tmp_path, make_case):
     assert result.exit_code != 0 and "REFUSED" in result.output
     db.session.remove()
     assert code in set(db.session.scalars(select(Case.tracking_code)))
+
+
+def test_a_failed_put_back_says_what_the_database_holds_and_names_the_copy(
+        runner, tmp_path, make_case, monkeypatch):
+    """QA 98: the altered backup fails verification and putting the database back fails
+    too (a worker holds the lock): the operator must learn that the database may now hold
+    the altered backup, and where the copy of the real one is."""
+    bad = _altered_backup(runner, tmp_path, make_case)
+    real, calls = backups._replace, []
+
+    def flaky(path, kind):
+        calls.append(path)
+        if len(calls) == 2:  # the put-back
+            raise backups.ValidationFailed({"path": "restore failed: database is locked"})
+        return real(path, kind)
+
+    monkeypatch.setattr(backups, "_replace", flaky)
+    result = runner.invoke(args=["restore", str(bad), "--yes"])
+    assert result.exit_code != 0 and len(calls) == 2
+    assert "may now hold the backup" in result.output
+    assert f"flask restore {calls[1]} --yes" in " ".join(result.output.split())
+
+
+def test_a_restore_failing_midway_puts_the_copy_back(runner, tmp_path, make_case,
+                                                     monkeypatch):
+    """QA 98: the copy is taken, then the restore fails (here the upgrade of the backup):
+    the database is put back from the copy, and the output names it."""
+    make_case(subject="Vụ việc trong bản sao lưu")
+    db.session.commit()
+    good = tmp_path / "good.bak"
+    assert runner.invoke(args=["backup", "--output", str(good)]).exit_code == 0
+    later = make_case(subject="Vụ việc sau bản sao lưu")
+    db.session.commit()
+    code = later.tracking_code
+    real, calls = backups._upgrade_if_earlier, []
+
+    def upgrade_fails_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("migration failed")
+        return real()
+
+    monkeypatch.setattr(backups, "_upgrade_if_earlier", upgrade_fails_once)
+    result = runner.invoke(args=["restore", str(good), "--yes"])
+    assert result.exit_code != 0
+    assert "RuntimeError: migration failed" in result.output
+    assert "put back as it was, from" in result.output and "before-restore-" in result.output
+    db.session.remove()
+    assert code in set(db.session.scalars(select(Case.tracking_code)))

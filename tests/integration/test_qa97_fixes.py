@@ -281,3 +281,26 @@ def test_a_refused_look_up_is_said_in_the_focused_error_summary(client, desk):  
     assert re.search(r'<input[^>]*id="secret"[^>]*value=""', html)
     assert summary.count("không đúng") == 1
     assert 'data-testid="lookup-error"' not in html
+
+
+def test_corrections_through_the_api_are_stored_composed(make_case, make_user):
+    """QA 98: intake and the forms compose text (D4); a correction sent as a dict (the
+    API's PATCH of a signer) or a subject corrected was stored as typed."""
+    import unicodedata
+
+    from complaints.models import Petitioner
+    from complaints.services import corrections
+    from tests.conftest import NOW
+
+    decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Hường")
+    desk_user = make_user("reception")
+    case = make_case(actor=desk_user)
+    signer = case.petitions[0].signers[0]
+    corrections.correct_person(case, signer.petitioner_id, {"full_name": decomposed},
+                               "Sai tên khi tiếp nhận", desk_user, NOW)
+    db.session.commit()
+    assert db.session.get(Petitioner, signer.petitioner_id).full_name == "Nguyễn Thị Hường"
+    subject = unicodedata.normalize("NFD", "Đề nghị xem xét việc thu hồi đất")
+    corrections.correct_particulars(case, None, None, subject, "Sai trích yếu", desk_user, NOW)
+    db.session.commit()
+    assert case.subject == unicodedata.normalize("NFC", subject)

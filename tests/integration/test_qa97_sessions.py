@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time as _time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import itsdangerous.timed as timed
 import pytest
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from complaints import clock
 from complaints.extensions import db
-from complaints.models import Case
+from complaints.models import Case, ReportJob
 from tests.conftest import NOW
 from tests.integration.test_public import _lookup, desk, form, receipt, submit  # noqa: F401
 
@@ -106,3 +106,28 @@ def test_a_citizens_opened_case_closes_after_the_idle_limit(app, client, desk,  
     assert closed.status_code == 302 and "/cong-dan/tra-cuu" in closed.headers["Location"]
     _at(monkeypatch, 3 * idle + 1)
     assert client.get("/cong-dan/ho-so").status_code == 302  # and stays closed
+
+
+def test_report_status_polling_is_no_activity(app, client, login, make_user, make_agency,
+                                              monkeypatch):
+    """QA 98: 'My reports' polls each queued job's status (report_jobs.js, every 15 s at most) for as
+    long as the job is not finished. A job left queued (worker stopped, a long report) keeps
+    the page polling; each poll is taken as the official's activity, so an inspector's
+    session on a shared computer never idles out while that page is open."""
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    user = make_user("inspector")
+    assert login(user).status_code == 302
+    job = ReportJob(requested_by_id=user.id, kind="workbook", root_agency_id=make_agency().id,
+                    period_kind="quarter", period_start=date(2026, 9, 15),
+                    period_end=date(2026, 12, 14), status="queued", progress=0)
+    db.session.add(job)
+    db.session.commit()
+    assert client.get("/inspection/reports/mine").status_code == 200
+    # Nobody at the desk: only the page's script polls, every 10 minutes here.
+    for minutes in range(10, 121, 10):
+        _at(monkeypatch, minutes)
+        client.get(f"/inspection/reports/jobs/{job.id}/status")
+    # Two hours without a click: the next page must ask for the password again.
+    _at(monkeypatch, 121)
+    page = client.get("/inspection/reports/mine")
+    assert page.status_code == 302 and "/login" in page.headers["Location"], page.status_code

@@ -21,6 +21,8 @@ DEFAULT_2FA_ROLES = ("admin", "inspector")
 SESSION_ID_KEY = "sid"  # this browser session's random id (accounts.end_session)
 SESSION_SINCE_KEY = "since"  # when it signed in (POSIX seconds): SESSION_MAX_HOURS
 SESSION_SEEN_KEY = "seen"  # its last request (POSIX seconds): SESSION_IDLE_MINUTES
+# Requests that are not someone at the keyboard: they do not keep a session from idling out.
+NO_ACTIVITY = frozenset({"static", "bootstrap.static", "inspection.report_status"})
 PENDING_KEY = "2fa_pending"  # the signed id of a user who gave the password, not yet the code
 PENDING_MAX_AGE = 300  # seconds to type the code
 ENROL_KEY = "2fa_enrol_secret"  # sealed: the new secret until a first code confirms it
@@ -58,8 +60,9 @@ def _must_enrol(user) -> bool:
 def note_activity():
     """A signed-in browser's request keeps its session from idling out (the cookie itself
     outlives the idle limit: citizens' forms need it, config.PERMANENT_SESSION_LIFETIME).
-    Static files are no activity of the official's."""
-    if request.blueprint == "api" or request.endpoint in ("static", "bootstrap.static"):
+    Static files are no activity of the official's, nor a page's script asking on its own
+    (a report's progress, polled while the job runs: QA 98)."""
+    if request.blueprint == "api" or request.endpoint in NO_ACTIVITY:
         return
     if current_user.is_authenticated:
         session[SESSION_SEEN_KEY] = clock.now().timestamp()
