@@ -111,9 +111,9 @@ def test_a_citizens_opened_case_closes_after_the_idle_limit(app, client, desk,  
 def test_report_status_polling_is_no_activity(app, client, login, make_user, make_agency,
                                               monkeypatch):
     """QA 98: 'My reports' polls each queued job's status (report_jobs.js, every 15 s at
-    most) for as long as the job is not finished. A job left queued (worker stopped, a long report) keeps
-    the page polling; each poll is taken as the official's activity, so an inspector's
-    session on a shared computer never idles out while that page is open."""
+    most) for as long as the job is not finished. A job left queued (worker stopped, a long
+    report) keeps the page polling; each poll was taken as the official's activity, so an
+    inspector's session on a shared computer never idled out while that page was open."""
     monkeypatch.setattr(clock, "now", lambda: NOW)
     user = make_user("inspector")
     assert login(user).status_code == 302
