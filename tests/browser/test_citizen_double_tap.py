@@ -86,6 +86,7 @@ def test_back_after_sending_then_the_same_letter_again_opens_no_second_case(
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Case.id))) == 1
     assert code in page.content()  # "already sent (code …)"
+    assert "kể cả tệp chọn lại" in page.content()  # files chosen again are not added
 
 
 def test_another_letter_after_sending_is_a_new_case(phone_page, live_server, make_agency):

@@ -312,8 +312,11 @@ def _sent_already(code: str):
     receipt = sealed.peek(RECEIPT_KEY)
     if receipt and receipt.get("code") == code and not receipt.get("_shown"):
         return redirect(url_for("public.submitted"))
-    flash(_("Đơn này đã được gửi (mã hồ sơ %(code)s); không gửi thêm lần nữa. Tra cứu bằng "
-            "mã hồ sơ và mã PIN đã hiện khi gửi.", code=code), "info")
+    # Files chosen again are not added either (a Back to attach one: QA 98): said, with
+    # where papers are added.
+    flash(_("Đơn này đã được gửi (mã hồ sơ %(code)s); không gửi thêm lần nữa, kể cả tệp "
+            "chọn lại. Tra cứu bằng mã hồ sơ và mã PIN đã hiện khi gửi; muốn bổ sung tài "
+            "liệu, gửi đến cơ quan giải quyết hoặc nơi bạn đã nộp đơn.", code=code), "info")
     return redirect(url_for("public.lookup"))
 
 
