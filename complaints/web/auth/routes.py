@@ -115,7 +115,7 @@ def _sign_in(user):
     session.clear()
     if lang:
         session["lang"] = lang
-    session.permanent = True  # idle expiry: PERMANENT_SESSION_LIFETIME
+    session.permanent = True  # the cookie outlives the browser: SESSION_MAX_HOURS; idle: "seen"
     session[SESSION_ID_KEY] = accounts.new_session_id()
     session[SESSION_SINCE_KEY] = session[SESSION_SEEN_KEY] = clock.now().timestamp()
     login_user(user)
