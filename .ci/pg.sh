@@ -6,8 +6,10 @@
 #
 # The command sees TEST_DATABASE_URL=postgresql+psycopg://complaints@127.0.0.1:PORT/complaints_test
 # (plus PGHOST/PGPORT/PGUSER/PGDATABASE for psql). The role "complaints" owns the
-# database and has CREATEDB. Auth is "trust": the server only listens on 127.0.0.1
-# and on a unix socket inside its private temp dir, and is destroyed on exit.
+# database and has CREATEDB and pg_signal_backend (the tests' DROP DATABASE … WITH (FORCE)
+# may meet an autovacuum worker on a scratch database, which only that role may end).
+# Auth is "trust": the server only listens on 127.0.0.1 and on a unix socket inside its
+# private temp dir, and is destroyed on exit.
 #
 # Knobs (env):
 #   CI_PG_PORT        first port to try (default 54329; the next free one is used)
@@ -157,7 +159,8 @@ as_psql() {
     "$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$PG_TMP" -p "$PORT" -U "$PG_OS_USER" -d postgres "$@"
 }
 as_psql -c "CREATE ROLE $DB_ROLE LOGIN CREATEDB$([ "${CI_PG_SUPERUSER:-0}" = 1 ] && echo ' SUPERUSER')" \
-        -c "CREATE DATABASE $DB_NAME OWNER $DB_ROLE ENCODING 'UTF8' TEMPLATE template0"
+        -c "CREATE DATABASE $DB_NAME OWNER $DB_ROLE ENCODING 'UTF8' TEMPLATE template0" \
+        -c "GRANT pg_signal_backend TO $DB_ROLE"
 
 export TEST_DATABASE_URL="postgresql+psycopg://$DB_ROLE@127.0.0.1:$PORT/$DB_NAME"
 export PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER="$DB_ROLE" PGDATABASE="$DB_NAME"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -52,13 +53,34 @@ def config_for_tests(**overrides) -> dict:
     return values
 
 
+def drop_postgres_database(conn, name: str, attempts: int = 20) -> None:
+    """DROP DATABASE … WITH (FORCE), waiting out an autovacuum worker.
+
+    FORCE terminates the other backends on the database, but an autovacuum worker runs as
+    no role the test role belongs to, so the server refuses (InsufficientPrivilege) unless
+    the role has pg_signal_backend (.ci/pg.sh grants it; a developer's server may not).
+    The worker is done with a scratch database in well under a second: try again.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(attempts):
+        try:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError as error:
+            refused = getattr(error.orig, "sqlstate", None) in ("42501", "55006")
+            if not refused or attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
+
+
 def _create_worker_database() -> None:
     """(Re)create this xdist worker's own PostgreSQL database beside the shared one."""
     name = make_url(TEST_DATABASE_URL).database
     admin = create_engine(SHARED_DATABASE_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            drop_postgres_database(conn, name)
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         admin.dispose()
@@ -183,7 +205,7 @@ def own_postgres_database(prefix: str):
             hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            drop_postgres_database(conn, name)
         admin.dispose()
 
 
