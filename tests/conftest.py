@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -15,9 +18,15 @@ from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from complaints import create_app
-from complaints.extensions import db
-from config import TestConfig
+# What tests write under the instance folder (backups, the copy a restore keeps, a key)
+# goes to a folder of the run's own, never a checkout's or a real installation's. Set
+# before `config` is imported: it reads INSTANCE_PATH once.
+os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="complaints-tests-")
+atexit.register(shutil.rmtree, os.environ["INSTANCE_PATH"], ignore_errors=True)
+
+from complaints import create_app  # noqa: E402
+from complaints.extensions import db  # noqa: E402
+from config import TestConfig  # noqa: E402
 
 # Property tests replay the same examples on every run (CI must not go red by chance);
 # HYPOTHESIS_PROFILE=explore searches new random examples, many more of them.
