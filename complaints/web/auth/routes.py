@@ -266,6 +266,17 @@ def _password_message(code: str) -> str:
     }[code]
 
 
+def _wrong_password_locked(user) -> bool:
+    """Keep a wrong current password counted, as at sign-in; at the lockout, sign out with
+    the sign-in page's message. True when the caller must send the user to sign in."""
+    db.session.commit()
+    if not accounts.is_locked(user, clock.now()):
+        return False
+    logout_user()
+    flash(_locked_message(), "error")
+    return True
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
@@ -282,10 +293,7 @@ def change_password():
                                      config["LOGIN_LOCK_MINUTES"])
         except accounts.PasswordRejected as exc:
             if exc.code == "wrong_password":
-                db.session.commit()  # the failure counts, as at sign-in
-                if accounts.is_locked(user, clock.now()):
-                    logout_user()
-                    flash(_locked_message(), "error")
+                if _wrong_password_locked(user):
                     return redirect(url_for("auth.login"))
             else:
                 db.session.rollback()
@@ -326,10 +334,7 @@ def two_factor():
             accounts.enable_totp(user, secret, form.code.data, clock.now(), form.password.data,
                                  config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"])
         except accounts.PasswordRejected:
-            db.session.commit()  # the failure counts, as at sign-in
-            if accounts.is_locked(user, clock.now()):
-                logout_user()
-                flash(_locked_message(), "error")
+            if _wrong_password_locked(user):
                 return redirect(url_for("auth.login"))
             errors["password"] = _password_message("wrong_password")
         except accounts.CodeRejected:
