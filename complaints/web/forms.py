@@ -105,16 +105,26 @@ def _composed(unbound_field, options: dict) -> dict:
     return {**options, "filters": [nfc, *filters]}
 
 
+def _uncut(field):
+    """The bound field without the `maxlength` its Length check implies: a browser cuts
+    pasted text to it without a word, and the form was sent without the letter's end (QA
+    97). The server's Length check still refuses a text too long, beside the field, and
+    gives the whole text back to shorten."""
+    if "maxlength" in vars(field.flags):
+        delattr(field.flags, "maxlength")
+    return field
+
+
 class Form(FlaskForm):
     """The base of every form: Flask-WTF's CSRF, WTForms' messages in the page's language,
-    text composed to NFC (`_composed`)."""
+    text composed to NFC (`_composed`), no `maxlength` rendered (`_uncut`)."""
 
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
 
         def bind_field(self, form, unbound_field, options):
-            return unbound_field.bind(form=form, **_composed(unbound_field, options))
+            return _uncut(unbound_field.bind(form=form, **_composed(unbound_field, options)))
 
 
 class Visible:
@@ -238,14 +248,14 @@ class LocalDecimalField(DecimalField):
 class SubForm(PlainForm):
     """The base of a form nested in another (FormField, FieldList): no CSRF of its own, and
     WTForms' messages in the page's language (a nested form does not share its parent's
-    settings), text composed to NFC as in `Form`."""
+    settings), text composed to NFC and no `maxlength`, as in `Form`."""
 
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
 
         def bind_field(self, form, unbound_field, options):
-            return unbound_field.bind(form=form, **_composed(unbound_field, options))
+            return _uncut(unbound_field.bind(form=form, **_composed(unbound_field, options)))
 
 
 def attach_errors(form, service_errors: Mapping[str, Any]) -> dict[str, str]:
