@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 
 # No inline scripts or styles anywhere: every script and stylesheet is a local file.
 CSP = (
@@ -48,8 +49,21 @@ def _has_nul(value) -> bool:
     return False
 
 
+class SessionCookie(SecureCookieSessionInterface):
+    """The session cookie is Secure when SESSION_COOKIE_SECURE says so, and on any request
+    that came over HTTPS whatever it says (QA 93: a site served over HTTPS without the
+    setting sent the cookie Secure-less, so one plain http:// link to it carried the
+    session in clear). Plain-HTTP `make run` keeps working with the default."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
+            has_request_context() and request.is_secure)
+
+
 def init_security(app: Flask) -> None:
-    """Refuse NUL characters in input and add the security headers to every response."""
+    """Refuse NUL characters in input, mark the session cookie Secure over HTTPS and add the
+    security headers to every response."""
+    app.session_interface = SessionCookie()
 
     @app.before_request
     def refuse_nul_characters():
