@@ -24,6 +24,9 @@ from complaints.domain.text import fold
 # Pattern escalations are not tied to a deadline stage.
 CASE_STAGE = "case"
 EVADED, REPEATED, MASS = "evaded", "repeated", "mass"
+# The moves by which an agency pushes a case away (đùn đẩy): counted towards an evasion,
+# and the agencies that made them on an evaded case are the ones it is counted against.
+BOUNCING_MOVES = ("return", "transfer")
 # Level at which each pattern lands (domain.md): evasion goes to the common supervisor,
 # repeated and mass petitions to the inspectorate / provincial level.
 PATTERN_LEVELS = {EVADED: 2, REPEATED: 3, MASS: 3}
@@ -422,7 +425,7 @@ def detect_evasion(moves: Sequence[Move], limit: int = EVASION_MOVES,
                 and received_by is not None and move.to_agency_id != received_by
                 and received_by not in held):
             held.append(received_by)
-        if move.action in ("return", "transfer"):
+        if move.action in BOUNCING_MOVES:
             bounces += 1
             if bounces >= limit and why is None:
                 why = "returned_or_transferred_twice"

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from complaints.domain import escalation as rules
 from complaints.domain import states
 from complaints.domain.catalog import FLAGS, KINDS
 from complaints.domain.confidentiality import MASK
@@ -320,9 +321,17 @@ NO_MEASURE = ("note", *SYSTEM_CLOSURES)
 
 def answerable_in(agency_ids) -> ColumnElement[bool]:
     """SQL: the escalation is counted against one of the agencies (Escalation joined to
-    its Case): its answerable agency, else the case's holder."""
+    its Case): its answerable agency; for an evasion, which has none, an agency that
+    returned or transferred the case, as the scorecard counts it (QA 100: it was listed
+    under the agency that had just been sent the case); else the case's holder."""
+    bounced = exists().where(Routing.case_id == Escalation.case_id,
+                             Routing.action.in_(rules.BOUNCING_MOVES),
+                             Routing.from_agency_id.in_(agency_ids))
+    unanswered = Escalation.agency_id.is_(None)
     return or_(Escalation.agency_id.in_(agency_ids),
-               and_(Escalation.agency_id.is_(None), Case.agency_id.in_(agency_ids)))
+               and_(unanswered, Escalation.reason == rules.EVADED, bounced),
+               and_(unanswered, Escalation.reason != rules.EVADED,
+                    Case.agency_id.in_(agency_ids)))
 
 
 def escalation_queue(user: User, state: str, f: CaseFilter) -> Page:
@@ -330,8 +339,9 @@ def escalation_queue(user: User, state: str, f: CaseFilter) -> Page:
 
     The agency filter takes the escalations counted against the agencies
     (Escalation.agency_id), wherever their cases are now, as the scorecard counts them
-    (QA round 15: a transfer moved them to the next agency's list); one counted against
-    no agency (a pattern on a case not yet routed) by the case's holder."""
+    (QA round 15: a transfer moved them to the next agency's list); an evasion by the
+    agencies that bounced the case; another counted against no agency (a pattern on a case
+    not yet routed) by the case's holder (`answerable_in`)."""
     if f.agency:
         query = (select(Escalation).join(Case, Case.id == Escalation.case_id)
                  .where(Escalation.case_id.in_(_filtered(user, replace(f, agency=""))

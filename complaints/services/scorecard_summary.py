@@ -47,7 +47,7 @@ from complaints.services.calendar import get_calendar
 
 RECEIVING = ("route", "transfer", "designate_lead")
 _REBUILD_LOCK = 0x5C0AEC4D  # the advisory lock the summary's rebuilds take (PostgreSQL)
-EVADING = ("return", "transfer")
+EVADING = rules.BOUNCING_MOVES
 STAGE_COLUMNS = {"handling": ("handled", None, "handled_days"),
                  "acceptance": ("accepted", "accepted_on_time", "accepted_days"),
                  "resolution": ("resolved", "resolved_on_time", "resolved_days")}
