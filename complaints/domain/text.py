@@ -113,6 +113,19 @@ def blank(text: str | None) -> bool:
                    for ch in text or "")
 
 
+def name_problem(name: str | None):
+    """What is wrong with a person's name as typed, or None: nothing visible (`blank`), or
+    no letter at all — digits, punctuation or pictographs only (QA 97: "😀😀" and "..."
+    were saved as petitioners' names, and printed on the official forms)."""
+    from complaints.domain.messages import N_
+
+    if blank(name):
+        return N_("Nhập họ và tên.")
+    if not any(unicodedata.category(ch).startswith("L") for ch in name):
+        return N_("Họ và tên phải có chữ cái.")
+    return None
+
+
 def nfc(text):
     """The text in Unicode's composed form (NFC); anything else as given. Keyboards that
     type decomposed Vietnamese (Unikey's "Unicode tổ hợp", macOS) write "ệ" as three code

@@ -29,7 +29,7 @@ from complaints.domain.policies import (
     VARIANTS,
 )
 from complaints.domain.states import OPEN_STATUSES
-from complaints.domain.text import blank, has_control, name_order
+from complaints.domain.text import blank, has_control, name_order, name_problem
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -423,8 +423,8 @@ def user_change_problems(user: User, data: UserChanges, actor: User) -> dict[str
         # account of a closed agency must not need a move (QA86-02).
         del codes["agency_code"]
     problems = {name: ACCOUNT_PROBLEMS_VI[code] for name, code in codes.items()}
-    if blank(data.full_name):  # zero-width characters only are nothing
-        problems["full_name"] = N_("Nhập họ và tên.")
+    if problem := name_problem(data.full_name):
+        problems["full_name"] = problem
     elif len(data.full_name.strip()) > 200:
         problems["full_name"] = N_("Tối đa %(max)s ký tự.", max=200)
     _visible(problems, full_name=data.full_name)

@@ -26,7 +26,7 @@ from complaints.domain.fields import FIELD_STOPPED
 from complaints.domain.limits import REASON_MAX
 from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.states import FINAL_STATUSES
-from complaints.domain.text import blank, fold, has_control, nfc, nfc_fields
+from complaints.domain.text import blank, fold, has_control, name_problem, nfc, nfc_fields
 from complaints.extensions import db
 from complaints.models import Case, Petition, Petitioner, PetitionSigner, User
 from complaints.permissions import can_add_petition, can_see_identity
@@ -97,8 +97,8 @@ def _person_errors(person: Petitioner, data: PersonData, affected: list[Case],
     record for someone it may not see is no error (as at intake: a refusal would tell that
     the number is on record; QA rounds 39 and 40)."""
     errors: dict[str, str] = {}
-    if blank(data.full_name):
-        errors["full_name"] = N_("Nhập họ và tên.")
+    if problem := name_problem(data.full_name):
+        errors["full_name"] = problem
     errors.update(intake.contact_errors(data))
     for name in PERSON_FIELDS:
         value = getattr(data, name)

@@ -29,7 +29,7 @@ from complaints.domain.confidentiality import (
 from complaints.domain.fields import FIELD_STOPPED
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX
 from complaints.domain.messages import CONTROL_CHARACTERS, N_, Named
-from complaints.domain.text import blank, fold, has_control, nfc_fields
+from complaints.domain.text import blank, fold, has_control, name_problem, nfc_fields
 from complaints.extensions import db
 from complaints.models import (
     Case,
@@ -199,8 +199,8 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
         errors[prefix + "content"] = N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)
     _control_errors(errors, data, ("content",), prefix)
     for i, p in enumerate(data.petitioners):
-        if blank(p.full_name):  # a name of zero-width characters is no name
-            errors[f"{prefix}petitioners.{i}.full_name"] = N_("Nhập họ và tên.")
+        if problem := name_problem(p.full_name):
+            errors[f"{prefix}petitioners.{i}.full_name"] = problem
         errors.update(contact_errors(p, f"{prefix}petitioners.{i}."))
         _control_errors(errors, p, ("full_name", "id_number", "phone", "email", "address"),
                         f"{prefix}petitioners.{i}.")

@@ -25,7 +25,14 @@ from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_den
 from complaints.domain.escalation import open_superior
 from complaints.domain.messages import CONTROL_CHARACTERS, N_, Named
 from complaints.domain.policies import SOURCES, source_in_english
-from complaints.domain.text import blank, digits, has_control, nfc_fields, normal_tracking_code
+from complaints.domain.text import (
+    blank,
+    digits,
+    has_control,
+    name_problem,
+    nfc_fields,
+    normal_tracking_code,
+)
 from complaints.extensions import db
 from complaints.models import (
     Agency,
@@ -194,8 +201,8 @@ def validate_submission(data: OnlineSubmission) -> dict[str, str]:
         errors["full_name"] = N_("Tối đa %(max)s ký tự.", max=NAME_MAX)
     if len(data.address or "") > ADDRESS_MAX:
         errors["address"] = N_("Tối đa %(max)s ký tự.", max=ADDRESS_MAX)
-    if blank(data.full_name):  # zero-width characters are no name
-        errors["full_name"] = N_("Nhập họ và tên.")
+    if problem := name_problem(data.full_name):
+        errors["full_name"] = problem
     # Law on Denunciations Art. 23, 25: the rule of every intake (intake.denouncer_errors).
     for key, message in intake.denouncer_errors(data.kind, [data], prefix="",
                                                 indexed=False).items():
