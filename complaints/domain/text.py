@@ -127,13 +127,17 @@ def name_problem(name: str | None):
 
 
 def nfc(text):
-    """The text in Unicode's composed form (NFC); anything else as given. Keyboards that
-    type decomposed Vietnamese (Unikey's "Unicode tổ hợp", macOS) write "ệ" as three code
-    points: composed, a text is measured as it reads, and the same words typed on two
-    keyboards are stored as one string (QA 97). ASCII needs no work."""
-    if not isinstance(text, str) or text.isascii():
+    """The text as it reads: in Unicode's composed form (NFC), each line break one LF;
+    anything else as given. Keyboards that type decomposed Vietnamese (Unikey's "Unicode
+    tổ hợp", macOS) write "ệ" as three code points: composed, a text is measured as it
+    reads, and the same words typed on two keyboards are stored as one string (QA 97).
+    Browsers send a text box's line breaks as CR LF, which counted twice against a limit
+    the box itself showed as kept, and the API's LF once (QA 99)."""
+    if not isinstance(text, str):
         return text
-    return unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def nfc_fields(data) -> None:
@@ -141,7 +145,7 @@ def nfc_fields(data) -> None:
     service takes from a form, the API or Open311, before it is checked and saved."""
     for item in dataclasses.fields(data):
         value = getattr(data, item.name)
-        if isinstance(value, str) and not value.isascii():
+        if isinstance(value, str):
             setattr(data, item.name, nfc(value))
 
 
