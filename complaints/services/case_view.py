@@ -162,10 +162,11 @@ STATUS_LABELS = {
     states.NOT_ACCEPTED: ("Không thụ lý", "Not accepted"),
     states.WITHDRAWN: ("Đã rút đơn", "Withdrawn"),
 }
+# The English keeps the legal term beside it, as the desk's case page does (QA 99).
 STAGE_LABELS = {
-    "handling": ("Xử lý đơn", "Handling"),
-    "acceptance": ("Thụ lý", "Acceptance"),
-    "resolution": ("Giải quyết", "Resolution"),
+    "handling": ("Xử lý đơn", "Handling (xử lý đơn)"),
+    "acceptance": ("Thụ lý", "Acceptance (thụ lý)"),
+    "resolution": ("Giải quyết", "Resolution (giải quyết)"),
 }
 
 
