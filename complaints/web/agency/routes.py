@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
@@ -28,6 +29,7 @@ from complaints.permissions import (
     lead_refusal,
     roles_required,
 )
+from complaints.security import local_path
 from complaints.services import case_view, deadlines, enforcement, notes, queries, workflow
 from complaints.services import search as search_service
 from complaints.services.errors import NotAllowed, ValidationFailed
@@ -253,6 +255,15 @@ def _download_url(attachment) -> str | None:
     return None
 
 
+def _list_came_from() -> str | None:
+    """The agency's case list this page was opened from, with its filters, sort and page
+    (QA 99: the way back led to the dashboard and dropped them), or None."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or parts.path != url_for("agency.cases"):
+        return None
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 def _render_case(case: Case, reveal: bool = False, note_form: NoteForm | None = None,
                  note_errors: dict | None = None, doc_form=None, doc_errors: dict | None = None):
     page = case_view.build_case_page(case, current_user, reveal=reveal)
@@ -261,6 +272,7 @@ def _render_case(case: Case, reveal: bool = False, note_form: NoteForm | None = 
     if doc_form is None and can_add_document(current_user, case):
         doc_form = documents.document_form()
     return render_template("agency/case.html", view=page, case=case, today=clock.today(),
+                           back_to_list=_list_came_from(),
                            reveal_form=RevealForm(), download_url=_download_url,
                            note_form=note_form, note_errors=note_errors or {},
                            doc_form=doc_form, doc_errors=doc_errors or {}), (
