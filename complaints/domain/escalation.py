@@ -129,6 +129,14 @@ def answerable(stage: str, agency_id: int | None, reception_agency_id: int | Non
     return reception_agency_id if stage == HANDLING else agency_id
 
 
+def awaits_lead(reason: str, lead_agency_id: int | None, status: str) -> bool:
+    """Is this an evasion whose supervisor has yet to designate the lead agency? The
+    designation is owed (a binding decision, domain: evaded), so such an escalation is not
+    closed by an acknowledgement (QA 100: "note" closed it, and a case bounced on with no
+    lead raised nothing more). A case that has ended owes no designation."""
+    return reason == EVADED and lead_agency_id is None and status not in FINAL_STATUSES
+
+
 # Acknowledgement actions of the person an escalation is addressed to.
 ACK_ACTIONS = {
     "urge": ("Đôn đốc cơ quan giải quyết", "Urge the handling agency"),

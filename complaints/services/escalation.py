@@ -524,6 +524,11 @@ def acknowledge(escalation: Escalation, action: str, note: str | None, actor: Us
                               "tự ghi nhận kiến nghị), không bằng xác nhận.")
     elif action not in ACKNOWLEDGE_ACTIONS:
         errors["action"] = N_("Chọn biện pháp đã thực hiện.")
+    elif rules.awaits_lead(escalation.reason, escalation.case.lead_agency_id,
+                           escalation.case.status):
+        errors["action"] = N_("Hồ sơ bị đùn đẩy, né tránh: kiến nghị này khép lại khi chỉ "
+                              "định cơ quan chủ trì (quyết định bắt buộc), không bằng xác "
+                              "nhận.")
     from complaints.services.intake import trail_text  # intake imports us
 
     # Kept in the case's trail, read by staff who may not know who denounced (QA round 53),

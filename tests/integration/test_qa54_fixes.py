@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import AuditEvent, Case, Escalation
-from complaints.services import workflow
 from tests.conftest import NOW, TODAY
 
 API = "/api/v1"
@@ -211,12 +210,11 @@ def test_a_second_acknowledgement_answers_the_documented_409(api, world, client)
     with `action_taken` (nullable) — or the answer must follow ConflictError."""
     code = _routed(api, world)
     case = db.session.scalar(select(Case).where(Case.tracking_code == code))
-    # Transferred there and back: an evasion (đùn đẩy) escalation to the province.
-    workflow.transfer(case, "SO-XD", "Sai thẩm quyền", world["head"], NOW, TODAY)
-    workflow.transfer(case, "SO-TNMT", "Sai thẩm quyền", world["head_xd"], NOW, TODAY)
+    # An urging to the province (an evasion's is closed by designating a lead instead).
+    escalation = Escalation(case_id=case.id, stage="acceptance", level=2, reason="overdue",
+                            to_agency_id=world["province"].id, as_of=TODAY, created_at=NOW)
+    db.session.add(escalation)
     db.session.commit()
-    escalation = db.session.scalar(select(Escalation).where(Escalation.reason == "evaded"))
-    assert escalation is not None and escalation.to_agency_id == world["province"].id
     path = f"/escalations/{escalation.id}/acknowledge"
     first = api(world["province_head"], "POST", path,
                 json={"action": "note", "note": "Đã xem"}, headers=EN)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from complaints.domain.limits import REASON_MAX
 from complaints.extensions import db
@@ -46,13 +45,11 @@ def test_an_inspectors_urging_with_a_control_character_is_refused(world, routed)
 
 def test_an_acknowledgement_note_has_the_trails_length_limit(world, routed):
     case = routed(accept=False)
-    workflow.transfer(case, "SO-XD", "Sai thẩm quyền", world["head"], NOW, TODAY,
-                      decided_on=date(2026, 11, 21))
-    workflow.transfer(case, "SO-TNMT", "Sai thẩm quyền", world["other_head"], NOW, TODAY,
-                      decided_on=date(2026, 11, 22))
+    # An urging to the province (an evasion's is closed by designating a lead instead).
+    evasion = Escalation(case_id=case.id, stage="acceptance", level=2, reason="overdue",
+                         to_agency_id=world["province"].id, as_of=TODAY, created_at=NOW)
+    db.session.add(evasion)
     db.session.commit()
-    evasion = db.session.scalar(select(Escalation).where(Escalation.case_id == case.id))
-    assert evasion is not None
     with pytest.raises(ValidationFailed) as refused:
         escalation.acknowledge(evasion, "urge", TOO_LONG, world["province_head"], NOW)
     assert set(refused.value.errors) == {"note"}

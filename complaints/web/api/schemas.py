@@ -943,7 +943,10 @@ class NoteSchema(BaseSchema):
 
 class AcknowledgeSchema(BaseSchema):
     action = _choice(ACKNOWLEDGE_ACTIONS, required=True, metadata={
-        "description": "What was done: urge the handling agency, reassign, or note."})
+        "description": "What was done: urge the handling agency, reassign, or note. An "
+                       "evasion (reason evaded) of an open case with no lead agency is "
+                       "not acknowledged (422): it is closed by designating the lead "
+                       "agency (POST /escalations/{escalation_id}/lead)."})
     note = _text(REASON_MAX, required=True, metadata={
         "description": "What was done, kept with the escalation and in the case's trail."})
 

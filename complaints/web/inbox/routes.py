@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from complaints import clock
+from complaints.domain import escalation as rules
 from complaints.domain.confidentiality import MASK
 from complaints.domain.escalation import NO_LONGER_MASS, SUPERSEDED
 from complaints.domain.states import InvalidTransition
@@ -103,8 +104,10 @@ def _render(errors_for: int | None = None, ack_form=None, lead_form=None, status
     lead_queue = [e for e in queries.lead_queue(agency_id)
                   if can_designate_lead(current_user, e)]
     choices = _lead_choices(lead_queue[0]) if lead_queue else []
+    # An evasion owes a lead agency, not an acknowledgement (rules.awaits_lead): no form.
     ack_forms = {e.id: (ack_form if e.id == errors_for and ack_form else
-                        AcknowledgeForm(prefix=f"ack{e.id}")) for e in pending.items}
+                        AcknowledgeForm(prefix=f"ack{e.id}")) for e in pending.items
+                 if not rules.awaits_lead(e.reason, e.case.lead_agency_id, e.case.status)}
     lead_forms = {e.id: (lead_form if e.id == errors_for and lead_form else
                          _lead_form(e, choices=choices)) for e in lead_queue}
     return render_template("inbox/escalations.html", pending=pending.items, page=pending,
