@@ -13,6 +13,7 @@ from complaints.extensions import db
 from complaints.models import Case
 from complaints.services import intake
 from tests.browser.conftest import sign_in
+from tests.browser.desk_form import fill_desk_intake
 from tests.factories import PASSWORD
 from tests.integration.reception_helpers import PDF
 
@@ -33,12 +34,8 @@ def test_a_double_click_saves_once_and_the_receipt_shows_the_pin(page, make_user
     page.route("**/reception/new", lambda route: (page.wait_for_timeout(400),
                                                   route.continue_()))
     page.goto("/reception/new")
-    page.get_by_label("Loại đơn").select_option("complaint")
-    page.get_by_label("Lĩnh vực").select_option("land")
-    page.get_by_label("Trích yếu nội dung").fill("Khiếu nại việc cấp giấy chứng nhận")
-    page.get_by_label("Nội dung đơn").fill("Đề nghị xem xét lại việc cấp giấy chứng nhận.")
-    page.get_by_label("Kênh tiếp nhận").select_option("walk_in")
-    page.get_by_label("Xã, phường, đặc khu").select_option("11311")
+    fill_desk_intake(page, "Khiếu nại việc cấp giấy chứng nhận",
+                     "Đề nghị xem xét lại việc cấp giấy chứng nhận.")
     page.locator("#petitioners-0-full_name").fill("Phạm Văn Dân")
     page.locator("#petitioners-0-id_number").fill("031200001234")
     page.locator("#petition_scans").set_input_files(

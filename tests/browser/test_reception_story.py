@@ -11,6 +11,7 @@ from complaints.extensions import db
 from complaints.models import Attachment, Case, Field, RoutingRule
 from complaints.services import intake
 from tests.browser.conftest import sign_in
+from tests.browser.desk_form import fill_desk_intake
 from tests.factories import PASSWORD
 from tests.integration.reception_helpers import PDF
 
@@ -34,12 +35,8 @@ def test_reception_story(page, make_user, make_locality, make_agency):
     page.get_by_role("link", name="Tiếp nhận đơn mới").click()
     page.wait_for_url("**/reception/new")
 
-    page.get_by_label("Loại đơn").select_option("complaint")
-    page.get_by_label("Lĩnh vực").select_option("land")
-    page.get_by_label("Trích yếu nội dung").fill("Khiếu nại quyết định thu hồi đất tổ dân phố 5")
-    page.get_by_label("Nội dung đơn").fill("Sáu hộ dân đề nghị xem xét lại việc bồi thường.")
-    page.get_by_label("Kênh tiếp nhận").select_option("walk_in")
-    page.get_by_label("Xã, phường, đặc khu").select_option("11311")
+    fill_desk_intake(page, "Khiếu nại quyết định thu hồi đất tổ dân phố 5",
+                     "Sáu hộ dân đề nghị xem xét lại việc bồi thường.")
     for _ in range(3):  # three rows at first; the script adds one per click
         page.get_by_role("button", name="Thêm dòng người đứng đơn").click()
     assert page.locator(".petitioner-row").count() == 6  # added in place, no round trip
