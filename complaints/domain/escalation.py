@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 
 from complaints.domain.calendar import WorkingCalendar
 from complaints.domain.deadlines import HANDLING
-from complaints.domain.states import CLOSED, FINAL_STATUSES
+from complaints.domain.states import CLOSED, FINAL_STATUSES, SUSPENDED, TRANSITIONS
 from complaints.domain.text import fold
 
 # Pattern escalations are not tied to a deadline stage.
@@ -129,12 +129,19 @@ def answerable(stage: str, agency_id: int | None, reception_agency_id: int | Non
     return reception_agency_id if stage == HANDLING else agency_id
 
 
+# Where a lead agency can be designated (states.TRANSITIONS' designate_lead; a suspended
+# case may be bound to its holder, workflow.move_to_lead).
+LEAD_STATUSES = frozenset(TRANSITIONS["designate_lead"][0]) | {SUSPENDED}
+
+
 def awaits_lead(reason: str, lead_agency_id: int | None, status: str) -> bool:
     """Is this an evasion whose supervisor has yet to designate the lead agency? The
     designation is owed (a binding decision, domain: evaded), so such an escalation is not
     closed by an acknowledgement (QA 100: "note" closed it, and a case bounced on with no
-    lead raised nothing more). A case that has ended owes no designation."""
-    return reason == EVADED and lead_agency_id is None and status not in FINAL_STATUSES
+    lead raised nothing more). Only while a designation can still be made: a case that
+    ended, or was decided meanwhile, is acknowledged as before (QA 101: a resolved case's
+    evasion could be closed by no one, and was reminded of every working day)."""
+    return reason == EVADED and lead_agency_id is None and status in LEAD_STATUSES
 
 
 # Acknowledgement actions of the person an escalation is addressed to.

@@ -362,6 +362,10 @@ def user_problems(username: str, role: str, password: str, agency_code: str | No
     """Every reason, by field, why the admin's new account cannot be created; empty if none."""
     problems = {name: ACCOUNT_PROBLEMS_VI[code] for name, code in accounts.account_problems(
         username, role, agency_code, email).items()}
+    # Optional here (the username stands in), but one typed is checked as on an edit (QA
+    # 101: a name with no letter was created, then refused at the account's next edit).
+    if full_name and (problem := name_problem(full_name)):
+        problems["full_name"] = problem
     _visible(problems, full_name=full_name)
     password_code = accounts.password_problem(password or "", (username or "").strip())
     if password_code is not None:

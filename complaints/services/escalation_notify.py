@@ -28,10 +28,11 @@ from complaints.models import Agency, Case, Escalation, User
 from complaints.services import notifications
 from complaints.services.calendar import get_calendar
 
+# The English keeps the legal term beside it, as the pages do (QA 99, QA 101).
 STAGE_LABELS = {
-    "handling": ("xử lý đơn", "petition handling"),
-    "acceptance": ("thụ lý", "acceptance"),
-    "resolution": ("giải quyết", "resolution"),
+    "handling": ("xử lý đơn", "petition handling (xử lý đơn)"),
+    "acceptance": ("thụ lý", "acceptance (thụ lý)"),
+    "resolution": ("giải quyết", "resolution (giải quyết)"),
     "case": ("vụ việc", "case"),
 }
 # What the addressee is asked to do, by pattern (Law on Citizen Reception Art. 18(3) for mass).

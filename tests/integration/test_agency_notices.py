@@ -147,7 +147,7 @@ def test_an_english_notice_states_the_due_date_as_the_vietnamese_one(world, rout
     due = f"{routed_case.deadline('acceptance').due_on:%d/%m/%Y}"
     assert f"Hạn: {due}." in items[0].body
     english = escalation_notify.localise(items, "en")
-    assert english[0].body == (f"Case {routed_case.tracking_code}, stage acceptance: "
+    assert english[0].body == (f"Case {routed_case.tracking_code}, stage acceptance (thụ lý): "
                                f"escalation level 2 (Urged). Due date: {due}.")
     # A notice that states no due date (a pattern) gets none in English either.
     assert " Due date" not in escalation_notify.localise(
@@ -165,4 +165,4 @@ def test_a_pattern_notice_names_no_stage_and_cites_article_18_3():
     assert body.startswith("Hồ sơ 2026-ABC: leo thang mức 2 (")
     assert "giai đoạn" not in body
     _subject, body = escalation_notify.message("overdue", "acceptance", 1, "2026-ABC", "en")
-    assert body.startswith("Case 2026-ABC, stage acceptance: escalation level 1")
+    assert body.startswith("Case 2026-ABC, stage acceptance (thụ lý): escalation level 1")

@@ -67,3 +67,29 @@ def test_the_inbox_shows_no_acknowledgement_form_for_it_and_the_api_refuses(
     assert answer.status_code == 422, answer.get_json()
     db.session.expire_all()
     assert db.session.get(type(evasion), evasion.id).acknowledged_at is None
+
+
+def test_a_case_decided_meanwhile_is_acknowledged_as_before(world, routed_case):  # noqa: F405
+    """QA 101: resolved with no lead, the evasion could be neither acknowledged nor closed
+    by a designation (none is allowed from "resolved"), and was reminded of daily."""
+    evasion = _evaded(world, routed_case)
+    workflow.accept(routed_case, world.head_a, NOW, TODAY, decided_on=date(2026, 10, 6))
+    workflow.resolve(routed_case, "right", "QĐ 7/QĐ-UBND", "Kết quả giải quyết", world.head_a,
+                     NOW, TODAY, decided_on=date(2026, 10, 20))
+    assert routed_case.status == "resolved" and evasion.acknowledged_at is None
+    esc.acknowledge(evasion, "note", "Sở A đã giải quyết", world.province_head, NOW)
+    assert evasion.action_taken == "note"
+
+
+def test_a_suspended_case_still_owes_its_lead(world, routed_case):  # noqa: F405
+    evasion = _evaded(world, routed_case)
+    workflow.accept(routed_case, world.head_a, NOW, TODAY, decided_on=date(2026, 10, 6))
+    workflow.suspend(routed_case, "Chờ kết quả giám định", world.head_a, NOW, TODAY,
+                     decided_on=date(2026, 10, 7))
+    with pytest.raises(ValidationFailed):
+        esc.acknowledge(evasion, "note", "Đã ghi nhận", world.province_head, NOW)
+    db.session.rollback()
+    routed_case = db.session.get(type(routed_case), routed_case.id)
+    esc.designate_lead(routed_case, "SO-A", world.province_head, NOW, TODAY,
+                       note="Sở A chủ trì")
+    assert routed_case.lead_agency_id == world.a.id

@@ -56,3 +56,20 @@ def test_the_message_has_its_english(app):
 
     with app.test_request_context("/"), force_locale("en"):
         assert translate(name_problem("...")) == "A name must contain letters."
+
+
+@pytest.mark.parametrize("name", ["...", "123", "😀😀"])
+def test_the_admin_cannot_create_an_account_whose_name_has_no_letter(make_user, make_agency,
+                                                                     name):
+    """QA 101: checked on an edit only, such an account was created, then every later edit
+    of it was refused for its name."""
+    from complaints.services import admin as admin_service
+    from complaints.services.errors import ValidationFailed
+    from tests.conftest import NOW
+
+    admin = make_user("admin")
+    agency = make_agency("SO-X")
+    with pytest.raises(ValidationFailed) as refused:
+        admin_service.create_user("nguoimoi", "agency_officer", "mat-khau-dai-1234", admin,
+                                  NOW, agency_code=agency.code, full_name=name)
+    assert refused.value.errors["full_name"] == "Họ và tên phải có chữ cái."

@@ -47,6 +47,7 @@ from complaints.domain.escalation import ACK_ACTIONS
 from complaints.domain.limits import CONTENT_MAX, EARLIEST_DATE, REASON_MAX, SUMMARY_MAX
 from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.states import STATUSES
+from complaints.domain.text import nfc
 from complaints.services.deadlines import explain as deadline_explain
 from complaints.services.escalation import ACKNOWLEDGE_ACTIONS
 from complaints.services.reception_sessions import MAX_PETITIONS
@@ -135,7 +136,36 @@ class BaseSchema(Schema):
         return data
 
 
+    @pre_load
+    def _composed(self, data, **kwargs):
+        """Every string of the body as the forms and Open311 take it (domain.text.nfc:
+        composed, one LF per line break) before its length is checked: the API refused a
+        letter typed in combining accents, or sent with CR LF, that the desk's form saved
+        (QA 101). A password goes to its hash as typed, as from the forms."""
+        if not isinstance(data, dict):
+            return data
+        return {key: value if key in _AS_TYPED else _compose(value)
+                for key, value in data.items()}
+
+
 _INNER_FIELDS = ("inner", "key_field", "value_field")
+_AS_TYPED = frozenset({"password"})
+
+
+_COMPOSE_DEPTH = 8  # deeper than any schema nests: what lies below is refused anyway
+
+
+def _compose(value, depth: int = 0):
+    if isinstance(value, str):
+        return nfc(value)
+    if depth >= _COMPOSE_DEPTH:  # a body nested past any schema (a 400 follows), as sent
+        return value
+    if isinstance(value, list):
+        return [_compose(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {key: item if key in _AS_TYPED else _compose(item, depth + 1)
+                for key, item in value.items()}
+    return value
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
