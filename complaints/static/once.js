@@ -2,8 +2,9 @@
    disabled, so a double tap (or a second tap on a slow phone) posts one request, not two.
    A non-empty value of the attribute replaces the text of the button that sent the form
    while the next page loads ("Đang gửi…"). The buttons come back when the page is shown
-   again from the browser's history. Progressive enhancement only: without this file every
-   form works as before (the server still refuses what it must). */
+   again from the browser's history, and when the sending is stopped (the browser's Stop
+   button or Esc) where the browser tells it. Progressive enhancement only: without this
+   file every form works as before (the server still refuses what it must). */
 (function () {
   "use strict";
 
@@ -49,4 +50,13 @@
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-once]").forEach(unlock);
   });
+
+  // Stop pressed while the answer was awaited: the page stays, and its form must not stay
+  // locked until a reload (QA 101 J7). The Navigation API reports that abort; a browser
+  // without it keeps the old behaviour (reload to send again).
+  if (window.navigation && window.navigation.addEventListener) {
+    window.navigation.addEventListener("navigateerror", function () {
+      document.querySelectorAll("form[data-once][data-once-sent]").forEach(unlock);
+    });
+  }
 })();

@@ -142,10 +142,7 @@ class BaseSchema(Schema):
         composed, one LF per line break) before its length is checked: the API refused a
         letter typed in combining accents, or sent with CR LF, that the desk's form saved
         (QA 101). A password goes to its hash as typed, as from the forms."""
-        if not isinstance(data, dict):
-            return data
-        return {key: value if key in _AS_TYPED else _compose(value)
-                for key, value in data.items()}
+        return _compose(data) if isinstance(data, dict) else data
 
 
 _INNER_FIELDS = ("inner", "key_field", "value_field")
@@ -166,6 +163,8 @@ def _compose(value, depth: int = 0):
         return {key: item if key in _AS_TYPED else _compose(item, depth + 1)
                 for key, item in value.items()}
     return value
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
