@@ -21,6 +21,7 @@ import filetype
 from flask import current_app
 from sqlalchemy import select
 
+from complaints.domain import states
 from complaints.domain.messages import N_
 from complaints.extensions import db
 from complaints.models import Attachment, Case, Petition, User
@@ -197,8 +198,14 @@ def add_document(case: Case, data: bytes, filename: str | None, purpose: str, ac
     """Add a file to a case after intake (a scan brought later, evidence the agency
     gathered, its decision): checked and stored as at intake, then recorded and audited.
     The desk that received the case, or the agency working on it
-    (permissions.can_add_document)."""
+    (permissions.can_add_document).
+
+    While the case is still only received, what the desk adds was handed in with the letter
+    that opened it (its scan, brought or scanned later, or an enclosure): the file is the
+    letter's, as at intake, and goes with it if a denunciation is split out of it; left
+    unlinked, it stayed on the complaint for every reader there (QA round 103)."""
     from complaints.permissions import can_add_document
+    from complaints.services.splitting import letter_of  # splitting imports intake
     from complaints.services.workflow import hold  # workflow imports this module's users
 
     hold(case)
@@ -208,7 +215,8 @@ def add_document(case: Case, data: bytes, filename: str | None, purpose: str, ac
     if purpose not in PURPOSES:
         raise ValidationFailed({"purpose": N_("Chọn loại tài liệu.")})
     stored = store_upload(data, filename, field=field)
-    return attach(case, stored, purpose, actor, now)
+    letter = letter_of(case) if case.status == states.RECEIVED and case.petitions else None
+    return attach(case, stored, purpose, actor, now, petition=letter)
 
 
 def record_identity_download(attachment: Attachment, case: Case, actor: User,

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from complaints.domain import states
 from complaints.domain.confidentiality import SUBJECT_NAMES_DENOUNCER, names_denouncer
@@ -221,8 +221,13 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
     kept = data.kept_content.strip()
     if letter_goes_to_new(case.kind, new_case.kind):
         part.letter_text, letter.letter_text = as_written, None
+        # A scan of the letter that names no letter (added after intake before the desk
+        # linked later additions to the letter, QA round 103) is the letter's too.
         for row in db.session.scalars(select(Attachment).where(
-                Attachment.petition_id == letter.id).order_by(Attachment.id)):
+                Attachment.case_id == case.id,
+                or_(Attachment.petition_id == letter.id,
+                    and_(Attachment.petition_id.is_(None), Attachment.purpose == "petition")))
+                .order_by(Attachment.id)):
             row.case_id, row.petition_id = new_case.id, part.id
     elif letter.letter_text is None and not split_before and kept != case.content:
         letter.letter_text = as_written  # the letter's words, before the desk restated it
