@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from complaints.domain import contacts
 from complaints.domain.messages import N_
 from complaints.domain.text import digits, fold, same_spelling
 
@@ -70,7 +71,7 @@ REASON_NAMES_DENOUNCER = N_(
     "Nội dung này không được ghi họ tên, số giấy tờ, số điện thoại hay thư điện tử của người "
     "tố cáo: nó được hiện cho cả người không được biết ai tố cáo.")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
-_NUMBER_SEPARATORS = re.compile(r"[\s.\-()/]+")
+_NUMBER_SEPARATORS = re.compile(r"[\s.,\-()/_]+")  # "031,299,887,766" too (QA 103)
 _SHORTEST_NUMBER = 6  # shorter runs of digits (dates, plot numbers) name nobody
 
 
@@ -103,7 +104,7 @@ def _typed_as(text: str, full_name: str) -> bool:
 def names_denouncer(subject: str | None, people: Iterable) -> bool:
     """Does the subject give one of the denouncers' full name (two words or more, case
     aside, with its accents or none: _typed_as), ID or phone number (six digits or more,
-    separators aside) or e-mail?
+    separators aside; a phone with or without its +84: _numbers) or e-mail?
     `people`: anything with full_name and, optionally, id_number, phone, email."""
     if not subject:
         return False
@@ -114,14 +115,25 @@ def names_denouncer(subject: str | None, people: Iterable) -> bool:
         name = _words(getattr(person, "full_name", None))
         if len(name.split()) >= 2 and name in words and _typed_as(subject, person.full_name):
             return True
-        for number in (getattr(person, "id_number", None), getattr(person, "phone", None)):
-            found = digits(number)
+        for found in _numbers(person):
             if len(found) >= _SHORTEST_NUMBER and found in packed:
                 return True
         email = (getattr(person, "email", None) or "").strip().casefold()
         if email and email in lowered:
             return True
     return False
+
+
+def _numbers(person) -> list[str]:
+    """The person's ID and phone numbers as digits; the phone also as its subscriber
+    number without the national 0, the part that "+84 987 001 122", "84987001122" and
+    "0987 001 122" share: a note giving the number in its international form passed
+    (QA round 103)."""
+    found = [digits(getattr(person, "id_number", None))]
+    typed = getattr(person, "phone", None)
+    phone = contacts.lenient(contacts.phone, typed) or digits(typed)
+    found.append(phone[1:] if phone.startswith("0") else phone)
+    return found
 
 
 # The same test read for anyone, not only a denouncer: the personal-data export and
