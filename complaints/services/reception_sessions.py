@@ -18,7 +18,7 @@ from complaints.domain import reception as rules
 from complaints.domain import scoring
 from complaints.domain.catalog import RECEPTION_KINDS
 from complaints.domain.messages import N_
-from complaints.domain.policies import RECEPTION_SESSION
+from complaints.domain.policies import DENUNCIATION, RECEPTION_SESSION
 from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Agency, Case, Petition, ReceptionSession, User
@@ -26,6 +26,7 @@ from complaints.permissions import (
     AGENCY_ROLES,
     can_hold_unscheduled_reception,
     can_join_session_petition,
+    can_see_identity,
 )
 from complaints.services import audit, escalation_patterns, intake, workflow
 from complaints.services.errors import NotAllowed, ValidationFailed
@@ -317,25 +318,42 @@ def record_session_with_petitions(data: SessionData, actor: User, now: datetime,
     return session, opened
 
 
-def session_cases(session: ReceptionSession) -> list[tuple[Case, Petition]]:
+def _shown(user: User, case: Case) -> bool:
+    """Is this case listed to `user` beside the session it was raised at? A denunciation
+    only to those who may know its denouncer: beside the session's day, place and head
+    count it says who came to denounce to anyone who saw who came (QA round 103)."""
+    return case.kind != DENUNCIATION or can_see_identity(user, case)
+
+
+def session_cases(session: ReceptionSession,
+                  user: User) -> tuple[list[tuple[Case, Petition]], int]:
     """The cases of the petitions raised at this session (opened, or joined as a repeat),
-    with each petition, in the order received."""
-    return list(db.session.execute(
+    with each petition, in the order received, as far as `user` may see them listed; and
+    how many denunciations were left out."""
+    rows = list(db.session.execute(
         select(Case, Petition).join(Petition, Petition.case_id == Case.id)
         .where(Petition.reception_session_id == session.id)
         .order_by(Petition.id)).all())
+    shown = [(case, petition) for case, petition in rows if _shown(user, case)]
+    return shown, len(rows) - len(shown)
 
 
-def petitions_of(session_ids: list[int]) -> dict[int, list[tuple[str, bool]]]:
-    """(tracking code, joined an existing case?) of each session's petitions, in one read."""
-    out: dict[int, list[tuple[str, bool]]] = {i: [] for i in session_ids}
+def petitions_of(session_ids: list[int],
+                 user: User) -> dict[int, tuple[list[tuple[str, bool]], int]]:
+    """(tracking code, joined an existing case?) of each session's petitions that `user`
+    may see listed, and how many denunciations were left out, in one read."""
+    out: dict[int, tuple[list[tuple[str, bool]], int]] = {i: ([], 0) for i in session_ids}
     if session_ids:
-        for session_id, code, joined in db.session.execute(
-                select(Petition.reception_session_id, Case.tracking_code, Petition.is_duplicate)
+        for session_id, case, joined in db.session.execute(
+                select(Petition.reception_session_id, Case, Petition.is_duplicate)
                 .join(Case, Petition.case_id == Case.id)
                 .where(Petition.reception_session_id.in_(session_ids))
                 .order_by(Petition.id)):
-            out[session_id].append((code, bool(joined)))
+            listed, hidden = out[session_id]
+            if _shown(user, case):
+                listed.append((case.tracking_code, bool(joined)))
+            else:
+                out[session_id] = (listed, hidden + 1)
     return out
 
 

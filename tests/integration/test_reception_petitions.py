@@ -255,8 +255,9 @@ def test_a_reception_desk_joins_only_its_own_desk_cases(world, make_case, make_a
     session, opened = sessions.record_session_with_petitions(
         join(ours.tracking_code), world["reception"], NOW, TODAY)
     assert opened == []
-    assert [(c.id, p.is_duplicate) for c, p in sessions.session_cases(session)] == [
-        (ours.id, True)]
+    listed, hidden = sessions.session_cases(session, world["reception"])
+    assert [(c.id, p.is_duplicate) for c, p in listed] == [(ours.id, True)]
+    assert hidden == 0
 
 
 # --- the prompt for an unscheduled reception ------------------------------------------------

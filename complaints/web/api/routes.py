@@ -32,6 +32,7 @@ from complaints.models import (
     Field,
     Locality,
     ReceptionSession,
+    User,
 )
 from complaints.permissions import (
     can_act,
@@ -708,13 +709,14 @@ def _session_data(body: dict) -> sessions.SessionData:
         case_id=case_id)
 
 
-def _session_rows(rows: list[ReceptionSession]) -> list[dict]:
-    petitions = sessions.petitions_of([r.id for r in rows])
+def _session_rows(rows: list[ReceptionSession], user: User) -> list[dict]:
+    petitions = sessions.petitions_of([r.id for r in rows], user)
     return [{**{name: getattr(r, name) for name in (
                 "id", "agency", "held_on", "kind", "scheduled", "is_dialogue", "leader_name",
                 "place", "notes", "case", *sessions.COUNTS)},
              "petitions": [{"tracking_code": code, "joined": joined}
-                           for code, joined in petitions[r.id]]}
+                           for code, joined in petitions[r.id][0]],
+             "denunciations_not_listed": petitions[r.id][1]}
             for r in rows]
 
 
@@ -732,7 +734,7 @@ def list_reception_sessions():
         query = query.where(ReceptionSession.held_on <= args["held_to"])
     result = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False)
     return jsonify({"items": s.shared(s.ReceptionSessionSchema, many=True).dump(
-                        _session_rows(list(result.items))),
+                        _session_rows(list(result.items), user)),
                     "page": result.page, "per_page": result.per_page,
                     "total": result.total, "pages": result.pages})
 
@@ -747,7 +749,7 @@ def create_reception_session():
     body = s.shared(s.ReceptionSessionInSchema).load(_body())
     session, opened = sessions.record_session_with_petitions(_session_data(body), user, now,
                                                              today)
-    data = _session_rows([session])[0]
+    data = _session_rows([session], user)[0]
     data["opened"] = [{"tracking_code": case.tracking_code, "pin": pin}
                       for case, pin in opened]
     answer = s.shared(s.CreatedReceptionSessionSchema).dump(data)
@@ -768,7 +770,7 @@ def get_reception_session(session_id: int):
             ReceptionSession.id == session_id))
     if session is None:
         raise NotFound(str(session_id), what="reception_session")
-    return jsonify(s.shared(s.ReceptionSessionSchema).dump(_session_rows([session])[0]))
+    return jsonify(s.shared(s.ReceptionSessionSchema).dump(_session_rows([session], user)[0]))
 
 
 # --- OpenAPI -------------------------------------------------------------------------------------

@@ -672,7 +672,11 @@ class ReceptionSessionSchema(BaseSchema):
     delegations = fields.Integer()
     delegation_people = fields.Integer()
     delegation_matters = fields.Integer()
-    petitions = fields.List(fields.Nested(SessionPetitionSchema))
+    petitions = fields.List(fields.Nested(SessionPetitionSchema), metadata={
+        "description": "The petitions raised at the session, a denunciation only where you "
+                       "may know its denouncer."})
+    denunciations_not_listed = fields.Integer(metadata={
+        "description": "Denunciations raised at the session that `petitions` leaves out."})
 
 
 class CreatedReceptionSessionSchema(ReceptionSessionSchema):

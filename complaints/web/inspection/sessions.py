@@ -320,9 +320,9 @@ def reception_session(session_id: int):
     if held and held.get("session_id") == session.id:
         # Shown once (again after the page's language link): only their hashes are stored.
         pins = (sealed.once(SESSION_PINS_KEY) or {}).get("pins")
+    cases, hidden = sessions.session_cases(session, current_user)
     response = render_template("inspection/reception_session.html", session=session,
-                               cases=sessions.session_cases(session), case_url=case_url,
-                               pins=pins)
+                               cases=cases, hidden=hidden, case_url=case_url, pins=pins)
     return response, 200, {"Cache-Control": "no-store"} if pins else {}
 
 
