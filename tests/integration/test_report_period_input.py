@@ -146,6 +146,26 @@ def test_no_period_given_shows_the_current_quarter(world, client, login):
     assert "Số liệu tính từ ngày 15/06/2026 đến ngày 14/09/2026" in html
 
 
+def test_a_number_without_a_year_late_in_december_is_a_period_begun(world, client, login,
+                                                                     monkeypatch):
+    """QA 102: from 15/12 the reporting year is the next one, so on 20/12/2026 "month 12"
+    alone was 15/11/2027 – 14/12/2027, a period not yet begun: it is the latest begun."""
+    from datetime import date
+
+    from complaints import clock
+
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 20))
+    login(world["inspector"])
+    for query, shown in (
+            ("period=month&number=12", "15/11/2026 đến ngày 14/12/2026"),
+            ("period=month&number=1", "15/12/2026 đến ngày 14/01/2027"),  # begun: this one
+            ("period=quarter&number=4", "15/09/2026 đến ngày 14/12/2026"),
+            ("period=quarter&number=1", "15/12/2026 đến ngày 14/03/2027"),
+            ("period=month&number=12&year=2027", "15/11/2027 đến ngày 14/12/2027")):
+        html = client.get(f"{PAGE}{query}").get_data(as_text=True)
+        assert f"Số liệu tính từ ngày {shown}" in html, query
+
+
 def test_a_good_month_of_another_year(world, client, login):
     login(world["inspector"])
     response = client.get(f"{PAGE}period=month&year=2024&number=3&export=xlsx")

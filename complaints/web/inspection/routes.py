@@ -317,7 +317,12 @@ def period_input(args, today: date) -> tuple[periods.Period | None, dict[str, st
                                 else _("Quý phải là số từ 1 đến 4."))
     if errors:
         return None, errors
-    return periods.parse_period(kind, year, number), {}
+    period = periods.parse_period(kind, year, number)
+    if not raw["year"] and period.start > today:
+        # No year typed: the latest such period that has begun, not one to come (QA 102:
+        # on 20/12 "month 12" of the reporting year just begun was November next year).
+        period = periods.parse_period(kind, year - 1, number)
+    return period, {}
 
 
 def period_values(args, period: periods.Period | None) -> dict[str, str]:
