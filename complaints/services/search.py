@@ -162,6 +162,9 @@ class DeskMatches:
     # More cases may match than `ids` holds: a source reached the bound, or the words'
     # ranking window (the newest CANDIDATES matches) was full.
     more: bool
+    # Those found by a petitioner's name or number, or by words that may be the letter's
+    # (its content): beside a denunciation such a hit says who denounced.
+    by_person: frozenset[int] = frozenset()
 
 
 def tracking_code_in(q: str | None) -> str | None:
@@ -206,6 +209,7 @@ def desk_matches(user: User, q: str, bound: int | None = None) -> DeskMatches:
                                                               autoescape=True))
     else:
         people = None
+    by_code = len(found)
     if people is not None:
         found += db.session.scalars(
             visible.where(Case.id.in_(select(Petition.case_id)
@@ -217,7 +221,22 @@ def desk_matches(user: User, q: str, bound: int | None = None) -> DeskMatches:
     found += by_words
     seen: set[int] = set()
     ids = [i for i in found if not (i in seen or seen.add(i))]
-    return DeskMatches(ids[:bound], len(ids) > bound or len(by_words) >= CANDIDATES)
+    return DeskMatches(ids[:bound], len(ids) > bound or len(by_words) >= CANDIDATES,
+                       frozenset(found[by_code:]))
+
+
+def record_identity_hits(cases: list[Case], matches: DeskMatches, user: User,
+                         now) -> None:
+    """Audit the denunciations a desk's search showed because of who signed or wrote them
+    (a name, a number, words of the letter): each such hit tells the searcher who
+    denounced, and every view of a denouncer's identity is audited (domain.md; QA round
+    103). Found by their tracking code alone, they reveal no one. The query is not kept:
+    it may be the person's name, which the audit chain could never erase."""
+    from complaints.services import audit
+
+    for case in cases:
+        if case.kind == "denunciation" and case.id in matches.by_person:
+            audit.record_case(case, "identity_viewed", user, now, {"via": "search"})
 
 
 def cases_in_order(ids: list[int]) -> list[Case]:

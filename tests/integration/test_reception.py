@@ -618,8 +618,8 @@ def test_desk_matches_pages_within_a_bound_and_flags_more(desk, make_case, monke
     found = search.desk_matches(officer, "lan chiem")
     assert sorted(found.ids) == sorted(c.id for c in cases) and not found.more
     assert [c.id for c in search.cases_in_order(found.ids[::-1])] == found.ids[::-1]
-    assert search.desk_matches(officer, "lan chiem", bound=4) == search.DeskMatches(
-        found.ids[:4], True)
+    bounded = search.desk_matches(officer, "lan chiem", bound=4)
+    assert (bounded.ids, bounded.more) == (found.ids[:4], True)
     # The words are ranked among the newest CANDIDATES matches only: a full window may
     # hide more, and the page must not claim an exact total.
     monkeypatch.setattr(search, "CANDIDATES", 3)
@@ -627,6 +627,7 @@ def test_desk_matches_pages_within_a_bound_and_flags_more(desk, make_case, monke
     assert len(windowed.ids) == 3 and windowed.more
     # The code first, then a petitioner's number, each case once.
     by_code = search.desk_matches(officer, cases[2].tracking_code)
-    assert by_code.ids == [cases[2].id] and not by_code.more
-    assert search.desk_matches(officer, person_.phone).ids == [cases[0].id]
+    assert by_code.ids == [cases[2].id] and not by_code.more and not by_code.by_person
+    by_phone = search.desk_matches(officer, person_.phone)
+    assert by_phone.ids == [cases[0].id] and by_phone.by_person == {cases[0].id}
     assert search.desk_matches(officer, "  ") == search.DeskMatches([], False)
