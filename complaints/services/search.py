@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, case, column, func, literal_column, or_, select, table, text
 from sqlalchemy.orm import selectinload
@@ -226,7 +227,7 @@ def desk_matches(user: User, q: str, bound: int | None = None) -> DeskMatches:
 
 
 def record_identity_hits(cases: list[Case], matches: DeskMatches, user: User,
-                         now) -> None:
+                         now: datetime) -> None:
     """Audit the denunciations a desk's search showed because of who signed or wrote them
     (a name, a number, words of the letter): each such hit tells the searcher who
     denounced, and every view of a denouncer's identity is audited (domain.md; QA round
@@ -234,9 +235,9 @@ def record_identity_hits(cases: list[Case], matches: DeskMatches, user: User,
     it may be the person's name, which the audit chain could never erase."""
     from complaints.services import audit
 
-    for case in cases:
-        if case.kind == "denunciation" and case.id in matches.by_person:
-            audit.record_case(case, "identity_viewed", user, now, {"via": "search"})
+    for hit in cases:
+        if hit.kind == "denunciation" and hit.id in matches.by_person:
+            audit.record_case(hit, "identity_viewed", user, now, {"via": "search"})
 
 
 def cases_in_order(ids: list[int]) -> list[Case]:
