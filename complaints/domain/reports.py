@@ -148,6 +148,18 @@ class Form:
     def column(self, code: str) -> Column:
         return next(c for c in self.columns if c.code == code)
 
+    def groups(self, lang: str = "vi") -> list[tuple[str, int]]:
+        """The header groups over the columns, left to right, as (label, columns spanned):
+        the forms print a group once across its neighbouring columns ("" = none)."""
+        out: list[tuple[str, int]] = []
+        for column in self.columns:
+            label = column.group_en if lang == "en" else column.group_vi
+            if label and out and out[-1][0] == label:
+                out[-1] = (label, out[-1][1] + 1)
+            else:
+                out.append((label, 1))
+        return out
+
 
 _TERM = re.compile(r"([+-]?)\s*(\w+)")
 

@@ -664,6 +664,7 @@ def write_forms_file(reports: list[Report], path, lang: str = "vi") -> None:
 def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
     """Append one form's sheet, in its official layout, to a write-only workbook."""
     from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.cell_range import CellRange
 
     from complaints.services.spreadsheet import xlsx_cell, xlsx_row
 
@@ -691,6 +692,14 @@ def write_form_sheet(book, report: Report, lang: str = "vi") -> None:
     sheet.append([])
     sheet.append(cells([text["no"], text["unit"]] + [c.group_en if lang == "en" else c.group_vi
                                                      for c in columns], bold))
+    # A group once across its columns, as the forms print it (QA round 102). A write-only
+    # sheet has no merge_cells(): its merged ranges are written from this set on save.
+    first = 3  # columns A and B: STT, unit
+    for label, span in form.groups(lang):
+        if label and span > 1:
+            sheet.merged_cells.add(CellRange(min_col=first, min_row=GROUP_ROW,
+                                             max_col=first + span - 1, max_row=GROUP_ROW))
+        first += span
     sheet.append(cells(["", ""] + [c.label(lang) for c in columns], bold))
     sheet.append(cells(["", ""] + [c.formula or c.code for c in columns], bold))
     for index, (unit, row) in enumerate(zip(report.units, report.rows, strict=True), start=1):
@@ -730,4 +739,5 @@ def header_range(period: forms.Period, lang: str = "vi") -> str:
 
 
 # Rows of the workbook: header lines before the data, as the tests and readers find them.
+GROUP_ROW = 6  # the column groups, above the column labels and numbers
 FIRST_DATA_ROW = 9

@@ -230,6 +230,25 @@ def test_excel_matches_the_page(world, client, login):
     assert rows[0][0] == "Provincial People's Committee"
 
 
+def test_a_header_group_spans_its_columns_once(world, client, login):
+    """QA 102: the group over the columns ("Tiếp nhận", "Kết quả giải quyết", …) was
+    repeated over each of its columns; the forms print it once across them."""
+    form = forms.FORMS["03/GQKN"]
+    assert form.groups()[:3] == [("Tiếp nhận", 3), ("Kết quả giải quyết", 5),
+                                 ("Thời hạn", 2)]
+    assert sum(span for _label, span in form.groups("en")) == len(form.columns)
+    login(world["inspector"])
+    args = "form=03/GQKN&agency=P&period=quarter&year=2026&number=3"
+    html = client.get(f"/inspection/reports?{args}").get_data(as_text=True)
+    assert html.count(">Tiếp nhận</th>") == 1
+    assert '<th scope="colgroup" colspan="3" class="small text-muted">Tiếp nhận</th>' in html
+    sheet = load_workbook(io.BytesIO(client.get(
+        f"/inspection/reports?{args}&export=xlsx").data)).active
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert {"C6:E6", "F6:J6", "K6:L6"} <= merged
+    assert (sheet["C6"].value, sheet["F6"].value) == ("Tiếp nhận", "Kết quả giải quyết")
+
+
 def test_agency_head_reports_only_own_subtree(world, client, login):
     login(world["head_d"])
     html = client.get("/inspection/reports?form=03/GQKN&agency=P&period=quarter&year=2026"
