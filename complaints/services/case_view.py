@@ -684,8 +684,16 @@ def moved_files(case: Case, events: list[AuditEvent]) -> set[int]:
         Attachment.id.in_(added), Attachment.case_id != case.id)))
 
 
-def shown_events(case: Case, events: list[AuditEvent]) -> list[AuditEvent]:
-    """The case's audit events as its readers' timelines show them (see `moved_files`)."""
+def shown_events(case: Case, events: list[AuditEvent], user: User) -> list[AuditEvent]:
+    """The case's audit events as `user`'s timeline shows them: without the files that
+    moved with a split (`moved_files`), nor a split whose link they may not see
+    (splitting.hidden_split_events)."""
+    from complaints.services.splitting import SPLIT_EVENTS, hidden_split_events
+
+    if any(e.action in SPLIT_EVENTS for e in events):
+        split = hidden_split_events(case, user)
+        if split:
+            events = [e for e in events if e.action not in split]
     gone = moved_files(case, events)
     if not gone:
         return events
@@ -693,12 +701,14 @@ def shown_events(case: Case, events: list[AuditEvent]) -> list[AuditEvent]:
         e.data or "{}").get("attachment") in gone)]
 
 
-def timeline(case: Case, masked: bool, hide_parent: bool = False) -> list[EventView]:
-    """Return the case's audit events in order, identity keys masked when hidden, and the
-    earlier case's code left out when `hide_parent` (see `shown_parent`)."""
+def timeline(case: Case, masked: bool, user: User,
+             hide_parent: bool = False) -> list[EventView]:
+    """Return the case's audit events in order as `user` may read them (`shown_events`),
+    identity keys masked when hidden, and the earlier case's code left out when
+    `hide_parent` (see `shown_parent`)."""
     events = shown_events(case, list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.chain == f"case:{case.id}")
-        .order_by(AuditEvent.seq))))
+        .order_by(AuditEvent.seq))), user)
     result = []
     for event in events:
         try:
@@ -752,7 +762,7 @@ def build_case_page(case: Case, user: User, reveal: bool = False,
         # reveal (QA round 27: it was printed before it, with no view recorded).
         content_hidden=not can_read_content(user, case) or (secret and masked),
         hidden_attachments=hidden,
-        timeline=timeline(case, masked,
+        timeline=timeline(case, masked, user,
                           hide_parent=parent is None and case.parent_case_id is not None),
         routings=list(case.routings),
         parent=parent,

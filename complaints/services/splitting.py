@@ -248,9 +248,26 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
     return new_case, opened.pin
 
 
-def parts_of(case: Case, user: User) -> tuple[list[Case], Case | None]:
-    """The cases split from this case's letters, and the case its letter was split from,
-    as far as `user` may see the link."""
+SPLIT_EVENTS = ("case_split", "split_from")
+
+
+def hidden_split_events(case: Case, user: User) -> frozenset[str]:
+    """The split events of this case's timeline that `user` may not read: "case split"
+    when a part taken out of its letter is one whose link they may not see, "split from"
+    when the case it came from is. Neither names the other case, but the two share their
+    instant and officer: a reader of both would pair a complaint's named signers with the
+    denunciation taken out of their letter (QA round 103)."""
+    later, source = _split_relatives(case)
+    hidden = set()
+    if any(not can_see_link(user, case, other) for other in later):
+        hidden.add("case_split")
+    if source is not None and not can_see_link(user, case, source):
+        hidden.add("split_from")
+    return frozenset(hidden)
+
+
+def _split_relatives(case: Case) -> tuple[list[Case], Case | None]:
+    """The cases split from this case's letters, and the case its letter was split from."""
     ids = [p.id for p in case.petitions]
     later = list(db.session.scalars(
         select(Case).join(Petition, Petition.case_id == Case.id)
@@ -260,5 +277,12 @@ def parts_of(case: Case, user: User) -> tuple[list[Case], Case | None]:
     if origin is not None:
         source = db.session.scalar(select(Case).join(
             Petition, Petition.case_id == Case.id).where(Petition.id == origin))
+    return later, source
+
+
+def parts_of(case: Case, user: User) -> tuple[list[Case], Case | None]:
+    """The cases split from this case's letters, and the case its letter was split from,
+    as far as `user` may see the link."""
+    later, source = _split_relatives(case)
     return ([c for c in later if can_see_link(user, case, c)],
             source if source is not None and can_see_link(user, case, source) else None)

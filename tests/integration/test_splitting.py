@@ -145,6 +145,35 @@ def test_the_link_beside_a_denunciation_is_shown_only_to_who_may_see_both(
     assert splitting.parts_of(case, world["reception"])[0] == [new]
 
 
+def test_a_reader_who_may_not_see_the_link_reads_neither_split_event(
+        make_case, make_user, world):
+    """QA 103 J4: the complaint's "case split" and the denunciation's "split from" share
+    their instant and officer; a reader of both who may not see the link (here the admin,
+    who reads a denunciation redacted) paired them, and with them the complaint's named
+    signers with the denunciation."""
+    from complaints.services import case_view
+
+    case = _complaint(make_case, world)
+    new, _pin = splitting.split_case(case, _part(), world["reception"], NOW, TODAY)
+    db.session.commit()
+    admin = make_user("admin", None, "quantri")
+    db.session.commit()
+
+    def actions(of, user):
+        return {e.action for e in case_view.timeline(of, True, user)}
+
+    assert "case_split" not in actions(case, admin)
+    assert "split_from" not in actions(new, admin)
+    assert "received" in actions(new, admin)
+    desk = world["reception"]  # may see both: reads both events
+    assert "case_split" in actions(case, desk) and "split_from" in actions(new, desk)
+    # Between two open kinds the link is everyone's who may open either.
+    other = _complaint(make_case, world)
+    part, _pin = splitting.split_case(other, _part(kind="recommendation"), desk, NOW, TODAY)
+    db.session.commit()
+    assert "case_split" in actions(other, admin) and "split_from" in actions(part, admin)
+
+
 @pytest.mark.parametrize(("part", "key", "says"), [
     (_part(kept=LETTER), "kept_content", "phải được tách khỏi hồ sơ này"),
     (_part(kept=" \u200b "), "kept_content", "Nhập nội dung còn lại"),

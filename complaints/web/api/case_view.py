@@ -107,7 +107,8 @@ class CaseView:
     def timeline(self) -> list[AuditEvent | SimpleNamespace]:
         query = (select(AuditEvent).where(AuditEvent.chain == f"case:{self._case.id}")
                  .order_by(AuditEvent.seq))
-        events = page_view.shown_events(self._case, list(db.session.scalars(query)))
+        events = page_view.shown_events(self._case, list(db.session.scalars(query)),
+                                        self._user)
         if self.identity_masked and self._case.kind == "denunciation":
             # The denouncer's own words go with their identity, as on the page (QA round 59).
             events = [_without_author_texts(e, self._case.kind) for e in events]
