@@ -227,17 +227,19 @@ def desk_matches(user: User, q: str, bound: int | None = None) -> DeskMatches:
 
 
 def record_identity_hits(cases: list[Case], matches: DeskMatches, user: User,
-                         now: datetime) -> None:
+                         now: datetime) -> bool:
     """Audit the denunciations a desk's search showed because of who signed or wrote them
     (a name, a number, words of the letter): each such hit tells the searcher who
     denounced, and every view of a denouncer's identity is audited (domain.md; QA round
     103). Found by their tracking code alone, they reveal no one. The query is not kept:
-    it may be the person's name, which the audit chain could never erase."""
+    it may be the person's name, which the audit chain could never erase. Returns
+    whether it recorded any (a write to commit)."""
     from complaints.services import audit
 
-    for hit in cases:
-        if hit.kind == "denunciation" and hit.id in matches.by_person:
-            audit.record_case(hit, "identity_viewed", user, now, {"via": "search"})
+    hits = [c for c in cases if c.kind == "denunciation" and c.id in matches.by_person]
+    for hit in hits:
+        audit.record_case(hit, "identity_viewed", user, now, {"via": "search"})
+    return bool(hits)
 
 
 def cases_in_order(ids: list[int]) -> list[Case]:

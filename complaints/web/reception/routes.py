@@ -63,8 +63,7 @@ def search():
         page = ListPagination(found.ids, page_arg(), current_app.config.get("PAGE_SIZE", 25),
                               load=search_service.cases_in_order)
         more = found.more
-        if any(c.kind == "denunciation" and c.id in found.by_person for c in page.items):
-            search_service.record_identity_hits(page.items, found, current_user, clock.now())
+        if search_service.record_identity_hits(page.items, found, current_user, clock.now()):
             db.session.commit()
     return render_template("reception/search.html", q=q, page=page, more=more,
                            today=clock.today())
