@@ -21,7 +21,7 @@ from complaints.domain.messages import N_
 from complaints.domain.text import has_control, visible_length
 from complaints.extensions import db
 from complaints.models import Agency, EndedSession, UnknownSignIn, User
-from complaints.services import audit
+from complaints.services import audit, tokens
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +367,6 @@ def change_password(user: User, old: str, new: str, now: datetime,
     check_password_policy(new, user.username)
     if user.check_password(new):
         raise PasswordRejected("unchanged")
-    from complaints.services import tokens  # tokens imports nothing of this module
 
     user.set_password(new)
     user.password_change_required = False
@@ -471,7 +470,6 @@ def reset_two_factor(user: User, actor: User, reason: str, now: datetime) -> int
     sign-in, every session of the account ends (session version) and every API token of the
     account is revoked.
     """
-    from complaints.services import tokens  # tokens imports nothing of this module
 
     reason = (reason or "").strip()
     # Ten characters that show: nine zero-width ones and a letter are no reason (QA 91).
@@ -564,8 +562,12 @@ def end_session(user: User, sid: str | None, now: datetime, max_hours: float) ->
     db.session.flush()
 
 
-def end_all_sessions(user: User, now: datetime) -> None:
-    """Sign the account out on every device (its API tokens are not touched); audited."""
+def end_all_sessions(user: User, now: datetime, revoke_tokens: bool = False) -> int:
+    """Sign the account out on every device; audited. Its API tokens are revoked only when
+    asked (an integration may run on one): return how many were."""
     user.session_version = (user.session_version or 1) + 1
     db.session.flush()
-    audit.record(f"user:{user.id}", "sessions_ended", user, now, {"everywhere": True})
+    revoked = tokens.revoke_all(user, user, now) if revoke_tokens else 0
+    audit.record(f"user:{user.id}", "sessions_ended", user, now,
+                 {"everywhere": True, **({"tokens_revoked": revoked} if revoke_tokens else {})})
+    return revoked

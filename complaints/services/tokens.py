@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from complaints import clock
@@ -78,6 +78,13 @@ def revoke_token(raw: str, actor: User | None, now: datetime) -> bool:
     db.session.flush()
     audit.record(f"user:{row.user_id}", "api_token_revoked", actor, now, {"token": row.id})
     return True
+
+
+def live_count(user: User, now: datetime) -> int:
+    """How many of a user's tokens would still be accepted (unrevoked, unexpired)."""
+    return db.session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked.is_(False),
+        ApiToken.expires_at > now)) or 0
 
 
 def revoke_all(user: User, actor: User | None, now: datetime) -> int:

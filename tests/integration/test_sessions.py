@@ -4,6 +4,7 @@ session ends SESSION_MAX_HOURS after sign-in."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from complaints import clock
 from complaints.extensions import db
 from complaints.models import AuditEvent, EndedSession
+from complaints.services import tokens
 from tests.conftest import NOW
 from tests.factories import PASSWORD
 
@@ -61,6 +63,32 @@ def test_signing_out_everywhere_ends_every_device(app, make_user):
     assert db.session.scalar(select(AuditEvent).where(
         AuditEvent.chain == f"user:{head.id}", AuditEvent.action == "sessions_ended"))
     assert _signed_in(app, head)  # signing in again works
+
+
+def test_signing_out_everywhere_keeps_api_tokens_unless_asked(app, make_user):
+    head = make_user("agency_head")
+    kept, _row = tokens.issue_token(head, NOW)
+    office = _signed_in(app, head)
+    page = office.get("/account/password").get_data(as_text=True)
+    assert 'data-testid="revoke-tokens"' in page  # one live token: the box is offered
+    office.post("/logout/everywhere")
+    assert tokens.user_for_token(kept, NOW) == head  # an integration on it goes on
+
+    office = _signed_in(app, head)
+    tokens.issue_token(head, NOW)
+    answer = office.post("/logout/everywhere", data={"revoke_tokens": "1"},
+                         follow_redirects=True)
+    assert "Đã thu hồi 2 mã truy cập API." in answer.get_data(as_text=True)
+    assert tokens.user_for_token(kept, NOW) is None
+    assert tokens.live_count(head, NOW) == 0
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.chain == f"user:{head.id}", AuditEvent.action == "sessions_ended")
+        .order_by(AuditEvent.id.desc())).first()
+    assert json.loads(event.data)["tokens_revoked"] == 2
+
+    office = _signed_in(app, head)  # nothing left to revoke: no box
+    assert 'data-testid="revoke-tokens"' not in office.get("/account/password").get_data(
+        as_text=True)
 
 
 def test_a_busy_session_ends_after_the_maximum_hours(app, make_user, monkeypatch):

@@ -2,6 +2,7 @@
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -10,7 +11,7 @@ from complaints.extensions import db, limiter, login_manager
 from complaints.models import User
 from complaints.permissions import HOME_ENDPOINTS
 from complaints.security import local_path
-from complaints.services import accounts
+from complaints.services import accounts, tokens
 from complaints.services.accounts import AccountLocked, authenticate
 from complaints.web import sealed
 from complaints.web.auth import bp
@@ -244,11 +245,15 @@ def logout():
 @login_required
 def logout_everywhere():
     """Sign the account out on every device (a lost phone, a session left open
-    elsewhere); its API tokens are revoked with the password, not here."""
-    accounts.end_all_sessions(current_user._get_current_object(), clock.now())
+    elsewhere); its API tokens too when the box is ticked (they may serve an integration)."""
+    revoked = accounts.end_all_sessions(current_user._get_current_object(), clock.now(),
+                                        revoke_tokens=request.form.get("revoke_tokens") == "1")
     db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất trên mọi thiết bị."), "info")
+    if revoked:
+        flash(ngettext("Đã thu hồi %(num)d mã truy cập API.",
+                       "Đã thu hồi %(num)d mã truy cập API.", revoked), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -308,6 +313,7 @@ def change_password():
     for name, messages in form.errors.items():
         errors.setdefault(name, str(messages[0]))
     return render_template("auth/password.html", form=form, errors=errors,
+                           live_tokens=tokens.live_count(current_user, clock.now()),
                            min_length=accounts.MIN_PASSWORD_LENGTH,
                            min_distinct=accounts.MIN_DISTINCT_CHARACTERS), (422 if errors else 200)
 
