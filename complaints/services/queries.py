@@ -128,15 +128,20 @@ def flag_counts(user: User) -> dict[str, int]:
     return counts
 
 
-def open_escalations_for(agency_id: int | None, limit: int = 50) -> list[Escalation]:
-    """Unacknowledged escalations addressed to an agency."""
+def open_escalations_for(agency_id: int | None, limit: int = 50,
+                         officer_id: int | None = None) -> list[Escalation]:
+    """Unacknowledged escalations addressed to an agency; with `officer_id`, those of the
+    cases assigned to that officer only (chosen before the limit, not after: QA 105)."""
     query = (
         select(Escalation)
         .options(joinedload(Escalation.case))  # the list names each case
         .where(Escalation.to_agency_id == agency_id, Escalation.acknowledged_at.is_(None))
-        .order_by(Escalation.created_at.desc())
+        .order_by(Escalation.created_at.desc(), Escalation.id.desc())
         .limit(limit)
     )
+    if officer_id is not None:
+        query = query.where(Escalation.case_id.in_(
+            select(Case.id).where(Case.officer_id == officer_id)))
     return list(db.session.scalars(query))
 
 

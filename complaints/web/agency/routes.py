@@ -139,9 +139,9 @@ def home():
             if current_user.role == "agency_head" else 0),
         # The head answers the agency's escalations; an officer sees those of the cases
         # assigned to them only, as every other list on their page (QA round 20).
-        escalations=[e for e in queries.open_escalations_for(current_user.agency_id)
-                     if current_user.role == "agency_head"
-                     or e.case.officer_id == current_user.id],
+        escalations=queries.open_escalations_for(
+            current_user.agency_id,
+            officer_id=None if current_user.role == "agency_head" else current_user.id),
         overdue=counts["overdue"],
         today=today,
     )
