@@ -7,7 +7,7 @@ from complaints.extensions import db
 from complaints.models import Escalation
 from complaints.services import workflow
 from tests.conftest import NOW
-from tests.integration.agency_world import routed, world  # noqa: F401
+from tests.integration.agency_world import *  # noqa: F401,F403  (fixtures: world, routed)
 
 
 def test_officer_home_lists_own_escalation_behind_50_newer(world, routed, client, login,
