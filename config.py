@@ -173,9 +173,8 @@ class Config:
     SQLITE_WRITE_GATE = os.environ.get("SQLITE_WRITE_GATE", "1") != "0"
     # Checked here, read by every SQLite connection (complaints._sqlite_pragmas).
     SQLITE_SYNCHRONOUS = _choice("SQLITE_SYNCHRONOUS", "NORMAL", ("NORMAL", "FULL", "EXTRA"))
-    TIMEZONE = "Asia/Ho_Chi_Minh"
     BABEL_DEFAULT_LOCALE = "vi"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"  # as complaints.clock.LOCAL_TZ (the law's day)
     LANGUAGES = ("vi", "en")
     BOOTSTRAP_SERVE_LOCAL = True  # government intranets have no internet: no CDN
     PROVINCE_CODE = _number("PROVINCE_CODE", 31, least=1, most=99)  # Hải Phòng

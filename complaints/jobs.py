@@ -186,7 +186,7 @@ def seal_audit(app: Flask):
     return run_job(app, "audit_seal", lambda: audit_seals.seal(clock.now()))
 
 
-# The daily jobs and their local time (TIMEZONE).
+# The daily jobs and their local time (clock.LOCAL_TZ).
 DAILY = {"reminders": (remind, 7, 30), "scorecard_summary": (scorecard_summary, 0, 20),
          "attachments": (prune_attachments, 3, 10),
          "submission_tokens": (forget_submissions, 3, 20), "audit_seal": (seal_audit, 2, 30)}
@@ -228,15 +228,15 @@ def build_scheduler(app: Flask, now: datetime | None = None) -> BlockingSchedule
     """Return a scheduler with its jobs (sweep, outbox, reminders, reports, summary, store,
     submission tokens, audit seal); daily jobs that missed today's run run at once."""
     now = now or clock.now()
-    tz = ZoneInfo(app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
-    sched = BlockingScheduler(timezone=tz)
+    # The day the jobs run on is the one clock.today() counts deadlines in: one zone.
+    sched = BlockingScheduler(timezone=clock.LOCAL_TZ)
     options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
     sched.add_job(sweep, "interval", args=[app], id="sweep", next_run_time=now,
                   minutes=app.config["SCHEDULER_SWEEP_MINUTES"], **options)
     sched.add_job(deliver, "interval", args=[app], id="outbox", minutes=1, **options)
     sched.add_job(reports, "interval", args=[app], id="reports",
                   seconds=app.config["REPORT_WORKER_SECONDS"], **options)
-    missed = _catch_up(app, now, tz)
+    missed = _catch_up(app, now, clock.LOCAL_TZ)
     for name, (job, hour, minute) in DAILY.items():
         at_once = {"next_run_time": now} if name in missed else {}
         sched.add_job(job, "cron", args=[app], id=name, hour=hour, minute=minute,
