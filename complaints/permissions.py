@@ -215,10 +215,22 @@ def can_see_link(user, case, other) -> bool:
     return can_see_identity(user, case) and can_see_identity(user, other)
 
 
+ESCALATION_ROLES = ("agency_head", "inspector")  # who receives escalations (pages and API)
+
+
+def receives_escalations(user) -> bool:
+    """Does this user's role receive escalations (its agency's list, and acting on them)?"""
+    return user.role in ESCALATION_ROLES
+
+
+def is_addressed_to(user, escalation) -> bool:
+    """Is the escalation addressed to the user's agency? Any other does not exist for them."""
+    return user.agency_id is not None and escalation.to_agency_id == user.agency_id
+
+
 def can_acknowledge(user, escalation) -> bool:
     """May this user acknowledge an escalation? Its addressee agency's head (or inspector)."""
-    return (user.role in ("agency_head", "inspector") and user.agency_id is not None
-            and escalation.to_agency_id == user.agency_id)
+    return receives_escalations(user) and is_addressed_to(user, escalation)
 
 
 def can_designate_lead(user, escalation) -> bool:

@@ -42,6 +42,8 @@ from complaints.permissions import (
     can_note,
     can_see_identity,
     can_view,
+    is_addressed_to,
+    receives_escalations,
 )
 from complaints.services import (
     accounts,
@@ -522,16 +524,14 @@ def download_attachment(attachment_id: int):
 
 # --- Escalations addressed to the reader's agency (the pages' /escalations) ---------------
 
-ESCALATION_ROLES = ("agency_head", "inspector")
-
 
 def _escalation_addressed(escalation_id: int, user) -> Escalation:
     """An escalation addressed to the user's agency; any other does not exist for them."""
-    if user.role not in ESCALATION_ROLES:
+    if not receives_escalations(user):
         raise NotAllowed(N_("Chỉ thủ trưởng cơ quan và thanh tra viên nhận kiến nghị leo "
                             "thang."))
     found = db.session.get(Escalation, escalation_id)
-    if found is None or user.agency_id is None or found.to_agency_id != user.agency_id:
+    if found is None or not is_addressed_to(user, found):
         raise NotFound(escalation_id, what="escalation")
     return found
 
@@ -546,7 +546,7 @@ def list_escalations():
     """The escalations addressed to your agency (heads and inspectors), a page at a time:
     pending ones highest level first, or those acknowledged, newest first."""
     user = api_user()
-    if user.role not in ESCALATION_ROLES:
+    if not receives_escalations(user):
         raise NotAllowed(N_("Chỉ thủ trưởng cơ quan và thanh tra viên nhận kiến nghị leo "
                             "thang."))
     args = s.shared(s.EscalationQuerySchema).load(_query())

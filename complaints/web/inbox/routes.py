@@ -18,10 +18,13 @@ from complaints.domain.text import name_order
 from complaints.extensions import db
 from complaints.models import Case, Cluster, Escalation
 from complaints.permissions import (
+    ESCALATION_ROLES,
     can_acknowledge,
     can_designate_lead,
     can_list_identity,
     can_view,
+    is_addressed_to,
+    receives_escalations,
 )
 from complaints.services import case_view, escalation_notify, notifications, queries
 from complaints.services import escalation as esc
@@ -32,7 +35,6 @@ from complaints.web.inbox import bp
 from complaints.web.inbox.forms import AcknowledgeForm, LeadForm
 from complaints.web.pagination import CountedPagination, page_arg
 
-ESCALATION_ROLES = ("agency_head", "inspector")
 INBOX_PAGE = 100  # read notices per page (every unread one comes on the first)
 
 
@@ -122,14 +124,14 @@ def _render(errors_for: int | None = None, ack_form=None, lead_form=None, status
 @login_required
 def escalations():
     """Escalations addressed to the user's agency, and the assign-lead-agency queue."""
-    if current_user.role not in ESCALATION_ROLES:
+    if not receives_escalations(current_user):
         abort(403)
     return _render()
 
 
 def _escalation_or_404(escalation_id: int) -> Escalation:
     escalation = db.session.get(Escalation, escalation_id)
-    if escalation is None or escalation.to_agency_id != current_user.agency_id:
+    if escalation is None or not is_addressed_to(current_user, escalation):
         abort(404)
     return escalation
 
