@@ -7,6 +7,7 @@ the web pages, the API, the CLI and the scheduler.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 # Statuses of a case (vụ việc).
 RECEIVED = "received"  # logged at reception, waiting to be classified (xử lý đơn)
@@ -40,8 +41,27 @@ STATUSES = (
 FINAL_STATUSES = frozenset({CLOSED, FILED, GUIDED, FORWARDED, NOT_ACCEPTED, WITHDRAWN})
 OPEN_STATUSES = tuple(s for s in STATUSES if s not in FINAL_STATUSES)
 # Open statuses whose clock runs: a suspended case's is stopped (domain.md), so it is
-# neither overdue nor near its deadline however its stored due date compares with today.
+# neither overdue nor near its deadline however its stored due date compares with today
+# (unless it was suspended late: clock_stopped).
 CLOCK_RUNNING = tuple(s for s in OPEN_STATUSES if s != SUSPENDED)
+
+
+def clock_stopped(status: str, suspended_on: date | None, due_on: date | None) -> bool:
+    """Does a suspension stop the running stage's clock? Only one decided by its due date
+    (domain.md: "suspension stops the clock"): decided later, it finds the time already run
+    out, so the case stays late (QA 104) and resuming does not revive the missed date
+    (deadlines.resume_due)."""
+    return status == SUSPENDED and (suspended_on is None or due_on is None
+                                    or suspended_on <= due_on)
+
+
+def clock_counts(status: str, suspended_on: date | None, due_on: date | None) -> bool:
+    """Does the running stage's due date count against the case (overdue, days left)?
+    Open and not stopped: its clock runs, or a late suspension found it run out."""
+    return status in CLOCK_RUNNING or (
+        status == SUSPENDED and not clock_stopped(status, suspended_on, due_on))
+
+
 # Statuses in which the case waits at the reception desk rather than at an agency.
 AT_RECEPTION = frozenset({RECEIVED, RETURNED})
 

@@ -31,7 +31,7 @@ from complaints.domain.catalog import (
     RESOLUTION_OUTCOMES,
     STAGES,
 )
-from complaints.domain.states import STATUSES
+from complaints.domain.states import STATUSES, clock_stopped
 from complaints.extensions import db
 from complaints.models.base import created_at_column, in_check, utcnow
 
@@ -213,6 +213,14 @@ class Case(db.Model):
 
     def deadline(self, stage: str) -> CaseDeadline | None:
         return next((d for d in self.deadlines if d.stage == stage), None)
+
+    @property
+    def clock_stopped(self) -> bool:
+        """Suspended by its due date: nothing counts down, nothing is late (a suspension
+        decided after the due date leaves the case late: states.clock_stopped)."""
+        row = self.deadline("resolution")
+        return clock_stopped(self.status, self.suspended_on,
+                             row.due_on if row is not None and row.met_on is None else None)
 
     def __repr__(self) -> str:
         return f"<Case {self.tracking_code} {self.status}>"

@@ -41,7 +41,7 @@ from complaints.models import (
 )
 from complaints.permissions import can_act, can_read_content, can_see_identity, can_see_link
 from complaints.services import attachments as attachments_service
-from complaints.services import audit
+from complaints.services import audit, queries
 from complaints.services.calendar import get_calendar
 
 logger = logging.getLogger(__name__)
@@ -825,7 +825,7 @@ def agency_cases_query(user: User, today: date, status: str | None = None,
     if status == "unassigned":
         query = query.where(Case.officer_id.is_(None))
     if overdue or near:
-        query = query.where(Case.status.in_(states.CLOCK_RUNNING))
+        query = query.where(queries.clock_counts(due.c.due_on))
     if overdue and near:
         query = query.where(due.c.due_on <= near_date(today))
     elif overdue:

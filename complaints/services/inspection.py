@@ -247,7 +247,7 @@ def overdue_query(user: User, f: CaseFilter, today: date) -> Select:
     query = _filtered(user, f).add_columns(CaseDeadline).join(
         CaseDeadline, and_(CaseDeadline.case_id == Case.id, CaseDeadline.met_on.is_(None),
                            CaseDeadline.due_on < today))
-    query = query.where(Case.status.in_(states.CLOCK_RUNNING))
+    query = query.where(queries.clock_counts(CaseDeadline.due_on))
     if f.stage:
         query = query.where(CaseDeadline.stage == f.stage)
     query, rank = search.apply(query, f.q, user)
@@ -304,11 +304,13 @@ def iter_rows(user: User, query: Select, with_deadline: bool, batch: int = 1000
 def overdue_summary(user: User, today: date) -> dict[tuple[str, int], int]:
     """Overdue open cases counted by stage and escalation level."""
     scoped = queries.cases_visible_to(user).where(
-        Case.status.in_(states.CLOCK_RUNNING)).subquery()
+        Case.status.in_(states.OPEN_STATUSES)).subquery()
     rows = db.session.execute(
         select(CaseDeadline.stage, scoped.c.escalation_level, func.count())
         .join(scoped, scoped.c.id == CaseDeadline.case_id)
-        .where(CaseDeadline.met_on.is_(None), CaseDeadline.due_on < today)
+        .where(CaseDeadline.met_on.is_(None), CaseDeadline.due_on < today,
+               queries.clock_counts(CaseDeadline.due_on, scoped.c.status,
+                                    scoped.c.suspended_on))
         .group_by(CaseDeadline.stage, scoped.c.escalation_level))
     return {(stage, level): n for stage, level, n in rows}
 

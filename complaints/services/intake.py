@@ -570,14 +570,15 @@ def _second_round_may_follow(parent_id: int, data: CaseData) -> bool:
     resolution deadline passed unanswered by the day this petition was received)?"""
     c, d = Case.__table__.c, CaseDeadline.__table__.c
     row = db.session.execute(
-        select(c.kind, c.complaint_round, c.status, c.decision_on, c.outcome, d.due_on)
+        select(c.kind, c.complaint_round, c.status, c.decision_on, c.outcome, c.suspended_on,
+               d.due_on)
         .outerjoin(CaseDeadline.__table__, (d.case_id == c.id) & (d.stage == "resolution")
                    & d.met_on.is_(None))
         .where(c.id == parent_id)).first()
     on = data.petition.received_on
     return row is not None and on is not None and appeal.may_follow(
         row.kind, row.complaint_round, row.status, row.decision_on, row.outcome, row.due_on,
-        on)
+        on, row.suspended_on)
 
 
 def validate_case(data: CaseData, today: date, prefix: str = "",

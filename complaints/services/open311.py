@@ -109,7 +109,7 @@ def _requested(case: Case) -> str:
 
 
 def _due(case: Case) -> str | None:
-    if STATUS_MAP[case.status] == CLOSED or case.status == states.SUSPENDED:
+    if STATUS_MAP[case.status] == CLOSED or case.clock_stopped:
         return None  # nothing is expected while the clock is stopped
     open_rows = [d for d in case.deadlines if d.met_on is None]
     if not open_rows:

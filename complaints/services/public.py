@@ -142,6 +142,9 @@ class PublicRecord:
     # its code goes to the denouncer from the desk, not on a page others may open.
     split_parts: list[str] = field(default_factory=list)
     split_from: str | None = None
+    # Suspended after its resolution deadline had passed: no time was left to pause, the
+    # case stays late (states.clock_stopped), and the page says so instead of "paused".
+    late_suspension: bool = False
 
 
 def _public_parts(case: Case, opened_by: Collection[int] = ()) -> tuple[list[str], str | None]:
@@ -495,8 +498,10 @@ def public_record(case: Case, today: date, lang: str = "vi",
     names = [s.petitioner.full_name for s in standing]
     # A denouncer's identity is secret even in initials (Law on Denunciations Art. 8).
     shown = "" if case.kind == "denunciation" or not names else initials(names[0])
-    # A suspended case's clock is stopped: nothing counts down and no date is promised.
-    is_open = case.status in states.CLOCK_RUNNING
+    # A suspended case's clock is stopped: nothing counts down and no date is promised
+    # (unless suspended after its due date: it stays late, QA 104).
+    late_suspension = case.status == states.SUSPENDED and not case.clock_stopped
+    is_open = case.status in states.CLOCK_RUNNING or late_suspension
     deadlines = [
         PublicDeadline(stage=d.stage, due_on=d.due_on, met_on=d.met_on,
                        days_left=days_left(cal, d.due_on, today)
@@ -518,6 +523,7 @@ def public_record(case: Case, today: date, lang: str = "vi",
         forwarded_to=next((p.forwarded_to for p in forwarding.forwarded_petitions(case)
                            if p.forwarded_to), None),
         reply_received_on=forwarding.reply_received_on(case),
+        late_suspension=late_suspension,
         split_parts=parts, split_from=split_from,
     )
 
@@ -616,7 +622,7 @@ def appeal_window(case: Case) -> AppealWindow | None:
     withdrew after an explanation), or is not being resolved (domain/appeal.py).
     """
     ground = appeal.ground(case.kind, case.complaint_round, case.status, case.decision_on,
-                           case.outcome)
+                           case.outcome, case.suspended_on, _unanswered_due(case))
     if ground is None:
         return None
     start, first_due = case.decision_on, None

@@ -12,6 +12,16 @@ from complaints.extensions import db
 from complaints.models import Case, CaseDeadline, Escalation, Petition, User
 
 
+def clock_counts(due_on, status=None, suspended_on=None) -> ColumnElement[bool]:
+    """SQL twin of states.clock_counts for a case's running stage due on `due_on`: its clock
+    runs, or a suspension decided after the due date found it run out (the columns of a
+    subquery may be passed for the case's own)."""
+    status = Case.status if status is None else status
+    suspended_on = Case.suspended_on if suspended_on is None else suspended_on
+    return or_(status.in_(states.CLOCK_RUNNING),
+               and_(status == states.SUSPENDED, suspended_on > due_on))
+
+
 def cases_visible_to(user: User) -> Select:
     """Return a query of the cases this user may see (scoped in SQL, not filtered after)."""
     query = select(Case)
@@ -96,7 +106,7 @@ def overdue_count(user: User, as_of: date) -> int:
         select(func.count(func.distinct(Case.id)))
         .join(CaseDeadline, CaseDeadline.case_id == Case.id)
         .where(
-            Case.status.in_(states.CLOCK_RUNNING),
+            clock_counts(CaseDeadline.due_on),
             CaseDeadline.met_on.is_(None),
             CaseDeadline.due_on < as_of,
         )

@@ -43,7 +43,7 @@ from complaints.models import (
     ScoreWeight,
     User,
 )
-from complaints.services import audit, scorecard_summary
+from complaints.services import audit, queries, scorecard_summary
 from complaints.services.errors import NotAllowed, ValidationFailed
 
 STAGES = ("handling", "acceptance", "resolution")
@@ -162,7 +162,7 @@ def scorecards(user: User, start: date, end: date, today: date) -> list[Card]:
             select(Case.agency_id, func.count())
             .with_hint(Case, "INDEXED BY ix_cases_running_due", "sqlite")
             .where(Case.running_due_on.is_not(None), Case.running_due_on < today,
-                   Case.status.in_(states.CLOCK_RUNNING))
+                   queries.clock_counts(Case.running_due_on))
             .group_by(Case.agency_id)):
         if agency_id in cards:
             cards[agency_id].metrics.overdue_now = n

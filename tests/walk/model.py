@@ -308,7 +308,11 @@ def check_case(world: World, case_id: int, today: date, problems: list[str],
     if case.running_due_on != earliest:
         problems.append(f"{tag} running_due_on {case.running_due_on} != {earliest}")
     clock_runs = case.status in states.CLOCK_RUNNING and case.status != states.RESOLVED
-    if not clock_runs and (case.next_attention_on is not None or case.flag_overdue):
+    # Suspended after the resolution due date: no clock runs, yet the case stays late.
+    late_suspension = case.status == states.SUSPENDED and any(
+        d.stage == "resolution" and d.due_on < case.suspended_on for d in running)
+    if not clock_runs and (case.next_attention_on is not None
+                           or case.flag_overdue != late_suspension):
         problems.append(f"{tag} no clock runs but next_attention_on="
                         f"{case.next_attention_on} overdue={case.flag_overdue}")
     if clock_runs and running:

@@ -188,14 +188,14 @@ def _export_cases(fmt: str, query, today):
 
     def running(case: Case) -> list:
         # A suspended case's clock is stopped: its old due date would read as overdue
-        # (QA round 20), as the page's badge knows.
-        if case.status == states.SUSPENDED:
+        # (QA round 20), as the page's badge knows; one suspended late stays overdue.
+        if case.clock_stopped:
             return []
         return sorted((d for d in case.deadlines if not d.met_on and d.due_on),
                       key=lambda d: d.due_on)
 
     def due_text(case: Case) -> str:
-        if case.status == states.SUSPENDED:
+        if case.clock_stopped:
             return stopped
         return "; ".join(f"{_label(case_view.STAGE_LABELS, d.stage)}: "
                          f"{d.due_on.strftime('%d/%m/%Y')}" for d in running(case))
@@ -459,7 +459,20 @@ def _confirm_notes(action: str, case: Case, form) -> dict | None:
         return withdrawal_form.confirm_notes(case, form)
     if action == "extend":
         return _extension_notes(case, form)
+    if action == "suspend":
+        return _suspension_notes(case, form)
     return None
+
+
+def _suspension_notes(case: Case, form) -> dict | None:
+    """A suspension decided after the resolution due date stops no clock (states.
+    clock_stopped): the confirmation says the case stays late, not that time is paused."""
+    row = case.deadline("resolution")
+    on = form.decided_on.data or clock.today()
+    if row is None or row.met_on is not None or states.clock_stopped(states.SUSPENDED, on,
+                                                                      row.due_on):
+        return None
+    return {"late_due": row.due_on}
 
 
 def _extension_notes(case: Case, form) -> dict:

@@ -370,9 +370,10 @@ def list_cases():
     if args["flag"]:
         query = query.where(getattr(Case, f"flag_{args['flag']}").is_(True))
     if args["overdue"] is not None:
-        late = exists().where(CaseDeadline.case_id == Case.id, CaseDeadline.met_on.is_(None),
-                              CaseDeadline.due_on < today)
-        overdue = Case.status.in_(states.CLOCK_RUNNING) & late
+        # A stage past due whose clock counts (a late suspension leaves it overdue).
+        overdue = exists().where(
+            CaseDeadline.case_id == Case.id, CaseDeadline.met_on.is_(None),
+            CaseDeadline.due_on < today, queries.clock_counts(CaseDeadline.due_on))
         query = query.where(overdue if args["overdue"] else ~overdue)
     # q: a tracking code finds its case (QA round 52: it matched no word of it); otherwise
     # ranked full-text search (accent-insensitive), best match first.

@@ -892,8 +892,9 @@ def _days_left(deadline) -> int | None:
     if today is None or deadline.met_on is not None:
         return None
     case = getattr(deadline, "case", None)
-    if case is not None and getattr(case, "status", None) == "suspended":
-        return None  # the clock is stopped: nothing counts down
+    if case is not None and getattr(case, "status", None) == "suspended" \
+            and getattr(case, "clock_stopped", True):
+        return None  # the clock is stopped: nothing counts down (suspended late: it ran out)
     from complaints.domain.deadlines import days_left
     from complaints.services.calendar import get_calendar
 
