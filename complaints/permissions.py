@@ -42,8 +42,8 @@ def roles_required(*roles: str):
 AGENCY_ROLES = ("agency_head", "agency_officer")
 # Actions an agency head takes on a case held by their agency.
 HEAD_ACTIONS = frozenset(
-    {"accept", "refuse", "return", "transfer", "assign", "extend", "suspend", "resume",
-     "resolve", "close", "enforce"}
+    {"accept", "refuse", "return", "transfer", "assign", "extend", "declare_complex",
+     "suspend", "resume", "resolve", "close", "enforce"}
 )
 RECEPTION_ACTIONS = frozenset({"route", "file", "guide", "forward", "extend_handling"})
 # What the designated lead agency may no longer do: the designation is binding (domain.md,

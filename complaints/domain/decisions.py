@@ -33,7 +33,7 @@ from complaints.domain.messages import N_, Number
 
 # Decisions of the agency holding the case (reception's have no arrival date to respect).
 AT_AGENCY = frozenset({"accept", "refuse", "return", "transfer", "extend", "suspend",
-                       "resume", "resolve", "withdraw"})
+                       "resume", "resolve", "withdraw", "declare_complex"})
 # The desk's decisions on a petition it holds (a return brings a case back to them; its
 # handling extension has a rule of its own: _handling_extension_error).
 AT_DESK = frozenset({"route", "file", "guide", "forward"})
@@ -41,7 +41,7 @@ AT_DESK = frozenset({"route", "file", "guide", "forward"})
 # withdrawal too: dated before the acceptance it stopped the resolution clock before it
 # started, and 03/GQKN lost the matter between two periods (QA round 77).
 AFTER_ACCEPTANCE = frozenset({"extend", "suspend", "resolve", "return", "transfer",
-                              "withdraw"})
+                              "withdraw", "declare_complex"})
 
 
 class Move(Protocol):
@@ -121,6 +121,10 @@ def decision_date_error(action: str, on: date, today: date, dates: CaseDates) ->
             and on > dates.resolution_due_on):
         return N_("Thời hạn giải quyết đã hết ngày %(on)s: chỉ gia hạn được bằng quyết định "
                   "ký trước khi hết hạn.", on=_vn(dates.resolution_due_on))
+    if (action == "declare_complex" and dates.resolution_due_on is not None
+            and on > dates.resolution_due_on):
+        return N_("Thời hạn giải quyết đã hết ngày %(on)s: chỉ xác định vụ việc phức tạp được "
+                  "bằng quyết định ký trước khi hết hạn.", on=_vn(dates.resolution_due_on))
     if action == "extend_handling":
         return _handling_extension_error(on, dates)
     return None

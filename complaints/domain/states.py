@@ -79,6 +79,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "transfer": ((ROUTED, ACCEPTED), ROUTED),
     "assign": ((ROUTED, ACCEPTED, SUSPENDED), None),
     "extend": ((ACCEPTED,), None),
+    # A complaint found complex after its acceptance takes the longer period (Law on
+    # Complaints Art. 28, 37: 45 days, 60 remote) by the head's decision within the first.
+    "declare_complex": ((ACCEPTED,), None),
     # The desk extends the handling deadline of a petition it still holds.
     "extend_handling": ((RECEIVED, RETURNED), None),
     "suspend": ((ACCEPTED,), SUSPENDED),

@@ -47,8 +47,8 @@ from complaints.services.calendar import get_calendar
 logger = logging.getLogger(__name__)
 
 # Case actions offered on an agency's case page, in the order a head thinks of them.
-AGENCY_ACTIONS = ("accept", "refuse", "assign", "extend", "suspend", "resume", "resolve",
-                  "enforce", "close", "return", "transfer", "withdraw")
+AGENCY_ACTIONS = ("accept", "refuse", "assign", "extend", "declare_complex", "suspend",
+                  "resume", "resolve", "enforce", "close", "return", "transfer", "withdraw")
 
 # Timeline labels (vi, en) of the audit actions written by the services.
 EVENT_LABELS = {
@@ -138,6 +138,7 @@ ACTION_LABELS = {
     "refuse": ("Không thụ lý", "Refuse"),
     "assign": ("Giao cán bộ", "Assign"),
     "extend": ("Gia hạn", "Extend"),
+    "declare_complex": ("Xác định vụ việc phức tạp", "Declare complex"),
     "extend_handling": ("Gia hạn xử lý đơn", "Extend the handling deadline"),
     "suspend": ("Tạm đình chỉ", "Suspend"),
     "resume": ("Tiếp tục", "Resume"),
@@ -518,6 +519,8 @@ def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS,
     actions = [a for a in candidates if a in possible and can_act(user, case, a)]
     if "extend" in actions and not extension_left(case):
         actions.remove("extend")
+    if "declare_complex" in actions and not _complex_period_open(case):
+        actions.remove("declare_complex")
     if "extend_handling" in actions and not _handling_extension_left(case, events):
         actions.remove("extend_handling")
     if "enforce" in actions and not _has_something_to_enforce(case):
@@ -549,6 +552,15 @@ def _handling_extension_left(case: Case, events=None) -> bool:
     from complaints.services import deadlines
 
     return deadlines.handling_extension_left(case, events)
+
+
+def _complex_period_open(case: Case) -> bool:
+    """Has this complaint a longer period to take (workflow.check_declare_complex; a
+    decision dated after its running period is refused there, one signed in time may be
+    entered late)?"""
+    from complaints.services import deadlines
+
+    return deadlines.longer_variant(case) is not None
 
 
 def extension_left(case: Case) -> bool:

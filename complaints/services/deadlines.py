@@ -85,6 +85,20 @@ def _rules() -> list[tuple[PolicyRule, int]]:
 DECLARED_VARIANTS = ("complex", "very_complex")
 
 
+# A complaint found complex after its acceptance: the longer variant of its running one.
+LONGER_VARIANT = {"normal": "complex", "remote": "remote_complex"}
+
+
+def longer_variant(case: Case) -> str | None:
+    """The variant a complaint being resolved takes when its head finds it complex after
+    the acceptance (Law on Complaints Art. 28, 37), or None: no complaint, no running
+    resolution deadline, or one with the complex period already."""
+    row = case.deadline("resolution")
+    if case.kind != "complaint" or row is None or row.met_on is not None:
+        return None
+    return LONGER_VARIANT.get(_stored_variant(row.policy_id))
+
+
 def declared_variant(case: Case, stage: str) -> str | None:
     """Return the variant an earlier decision declared, read from the stored deadline's policy."""
     row = case.deadline(stage)
@@ -318,7 +332,7 @@ def refresh_attention(case: Case, steps: esc_rules.Ladder | None = None,
 
 
 def set_complexity(case: Case, variant: str, actor, now: datetime,
-                   on: date | None = None) -> CaseDeadline:
+                   on: date | None = None, reason: str | None = None) -> CaseDeadline:
     """Declare the case complex or very complex (vụ việc phức tạp / đặc biệt phức tạp),
     by a decision of `on` (default: the day of `now`).
 
@@ -327,7 +341,7 @@ def set_complexity(case: Case, variant: str, actor, now: datetime,
     """
     from complaints.services import audit
 
-    if variant not in DECLARED_VARIANTS:
+    if variant not in DECLARED_VARIANTS + tuple(LONGER_VARIANT.values()):
         raise ValueError(f"unknown variant {variant!r}")
     row = case.deadline("resolution")
     if row is None or row.met_on is not None:
@@ -341,7 +355,8 @@ def set_complexity(case: Case, variant: str, actor, now: datetime,
     db.session.flush()
     audit.record_case(case, "complexity_declared", actor, now,
                       {"variant": variant, "from": before[0], "due_from": before[1],
-                       "due_to": row.due_on})
+                       "due_to": row.due_on, "on": case.complex_on,
+                       **({"reason": reason} if reason else {})})
     return row
 
 

@@ -75,7 +75,8 @@ def _transition(case: Case, action: str, actor: User | None) -> str:
 def _case_dates(case: Case, action: str) -> decisions.CaseDates:
     """The dates of the steps a decision on the case must not predate."""
     accepted = case.status in (states.ACCEPTED, states.SUSPENDED)
-    resolution = case.deadline("resolution") if action == "extend" else None
+    resolution = (case.deadline("resolution") if action in ("extend", "declare_complex")
+                  else None)
     handling = case.deadline("handling") if action == "extend_handling" else None
     running = handling if handling is not None and handling.met_on is None else None
     return decisions.CaseDates(
@@ -514,6 +515,36 @@ def extend(case: Case, days: int, reason: str, actor, now, today, decided_on=Non
     return case
 
 
+NOT_DECLARABLE = N_("Chỉ khiếu nại đang giải quyết theo thời hạn thông thường mới được xác "
+                    "định là vụ việc phức tạp ở đây (tố cáo: khi gia hạn).")
+
+
+def check_declare_complex(case: Case, reason: str, actor, today,
+                          decided_on=None) -> tuple[str, str, date]:
+    """Refuse declaring a complaint complex as `declare_complex` would, changing nothing
+    (the page confirms first); return the reason, the variant it takes and the date."""
+    reason = _trail_reason(case, reason, N_("Nêu lý do xác định vụ việc phức tạp."))
+    _transition(case, "declare_complex", actor)
+    variant = deadlines.longer_variant(case)
+    if variant is None:
+        raise NotAllowed(NOT_DECLARABLE)
+    return reason, variant, _decision_date(decided_on, today, case, "declare_complex")
+
+
+def declare_complex(case: Case, reason: str, actor, now, today, decided_on=None) -> Case:
+    """A complaint found complex after its acceptance (a mass petition joined later, more
+    to verify) takes the longer resolution period from its acceptance: 45 days instead of
+    30, 60 instead of 45 in a remote area, or for a second complaint as its policy says
+    (Law on Complaints Art. 28, 37), by the head's decision signed within the first."""
+    hold(case)
+    reason, variant, on = check_declare_complex(case, reason, actor, today,
+                                                decided_on=decided_on)
+    deadlines.set_complexity(case, variant, actor, now, on=on, reason=reason)
+    # Entered after the sweep flagged the case overdue: the longer period takes it back.
+    escalation.lapse_overtaken(case, now, today)
+    return case
+
+
 def check_extend_handling(case: Case, days: int, reason: str, actor,
                           today: date, decided_on=None) -> tuple[str, date]:
     """Refuse a handling extension as `extend_handling` would, changing nothing (the page
@@ -886,5 +917,6 @@ ACTIONS = {
     "return": return_case, "transfer": transfer, "resolve": resolve, "close": close,
     "withdraw": withdraw, "suspend": suspend, "resume": resume, "file": file_away,
     "guide": guide, "forward": forward, "extend_handling": extend_handling,
+    "declare_complex": declare_complex,
     "enforce": enforcement.enforce,
 }

@@ -139,6 +139,7 @@ TRAIL_ACTION = {
     "extend_handling": "extended", "return": "returned", "transfer": "transferred",
     "resolve": "resolved", "close": "closed", "withdraw": "withdrawn",
     "suspend": "suspended", "resume": "resumed", "designate_lead": "lead_designated",
+    "declare_complex": "complexity_declared",
 }
 
 
@@ -186,6 +187,8 @@ def call(world: World, case: Case, name: str, actor: User, args: dict, now: date
         return workflow.suspend(case, reason, decided_on=on, **kw)
     if name == "resume":
         return workflow.resume(case, decided_on=on, **kw)
+    if name == "declare_complex":
+        return workflow.declare_complex(case, reason, decided_on=on, **kw)
     if name == "designate_lead":
         return escalation_patterns.designate_lead(case, world.code(args["agency"]), actor,
                                                   now, today, note="Chỉ định")

@@ -112,6 +112,12 @@ class SuspendForm(ConfirmMixin, Form):
     decided_on = _decided_on(_l("Ngày quyết định tạm đình chỉ"))
 
 
+class DeclareComplexForm(ConfirmMixin, Form):
+    reason = _reason(_l("Lý do xác định vụ việc phức tạp"),
+                     _l("Nêu lý do xác định vụ việc phức tạp."))
+    decided_on = _decided_on(_l("Ngày quyết định"))
+
+
 class ResumeForm(Form):
     decided_on = _decided_on(_l("Ngày quyết định tiếp tục giải quyết"))
 
@@ -203,19 +209,20 @@ ACTION_FORMS = {
     "accept": AcceptForm, "refuse": RefuseForm, "assign": AssignForm, "extend": ExtendForm,
     "return": ReturnForm, "transfer": TransferForm, "suspend": SuspendForm,
     "resume": ResumeForm, "resolve": ResolveForm, "close": CloseForm,
-    "withdraw": WithdrawForm, "enforce": EnforceForm,
+    "withdraw": WithdrawForm, "enforce": EnforceForm, "declare_complex": DeclareComplexForm,
 }
 # Final, destructive or irreversible acts ask again before they are done (ux.md): a
 # resolution cannot be undone, a suspension stops the resolution clock, an extension uses
 # up one the policy allows (QA round 76).
 CONFIRM_ACTIONS = frozenset({"refuse", "return", "transfer", "suspend", "resolve", "close",
-                             "withdraw", "enforce", "extend"})
+                             "withdraw", "enforce", "extend", "declare_complex"})
 # What the flash says once an action is done (the action label alone read badly).
 DONE_MESSAGES = {
     "accept": _l("Đã thụ lý hồ sơ."),
     "refuse": _l("Đã ghi nhận quyết định không thụ lý."),
     "assign": _l("Đã giao cán bộ xử lý hồ sơ."),
     "extend": _l("Đã gia hạn thời hạn giải quyết."),
+    "declare_complex": _l("Đã áp dụng thời hạn giải quyết của vụ việc phức tạp."),
     "return": _l("Đã trả lại đơn cho bộ phận tiếp nhận."),
     "transfer": _l("Đã chuyển hồ sơ sang cơ quan khác."),
     "suspend": _l("Đã tạm đình chỉ việc giải quyết."),

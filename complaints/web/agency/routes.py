@@ -410,6 +410,16 @@ def _prepare(form, action: str, case: Case) -> dict:
         form.outcome.choices = select_choices(
             ((code, catalog.label(catalog.RESOLUTION_OUTCOMES, code, _lang()))
              for code in allowed), _("— Chọn kết quả —"))
+    elif action == "declare_complex":
+        row, variant = case.deadline("resolution"), deadlines.longer_variant(case)
+        if row is not None and variant is not None:
+            rule, _id = deadlines.policy_for(case, "resolution", row.start_on, variant=variant)
+            hints["reason"] = _(
+                "Vụ việc phức tạp: thời hạn giải quyết %(days)s ngày kể từ ngày thụ lý "
+                "(%(source)s), đến ngày %(due)s. Quyết định phải ký trước khi hết thời hạn "
+                "hiện nay (ngày %(now)s).", days=rule.days, source=_source(rule.source),
+                due=deadlines.extended_due(case, "resolution", 0, variant=variant)
+                .strftime("%d/%m/%Y"), now=row.due_on.strftime("%d/%m/%Y"))
     elif action == "extend":
         hints["days"] = _extension_hint(case)
         if case.kind == "denunciation":
@@ -461,6 +471,10 @@ def _confirm_notes(action: str, case: Case, form) -> dict | None:
         return _extension_notes(case, form)
     if action == "suspend":
         return _suspension_notes(case, form)
+    if action == "declare_complex":
+        row = case.deadline("resolution")
+        return {"due_from": row.due_on, "due_to": deadlines.extended_due(
+            case, "resolution", 0, variant=deadlines.longer_variant(case))}
     return None
 
 
@@ -554,6 +568,9 @@ def _check(action: str, case: Case, form, today) -> None:
                                 decided_on=data.get("decided_on"))
     elif action == "close":
         workflow.check_close(case, data.get("reason"))
+    elif action == "declare_complex":
+        workflow.check_declare_complex(case, data["reason"], actor, today,
+                                       decided_on=data.get("decided_on"))
     elif action == "extend":
         workflow.check_extend(case, data["days"], data["reason"], actor, today,
                               decided_on=data.get("decided_on"),
@@ -586,6 +603,9 @@ def _call(action: str, case: Case, form, now, today):
     if action == "extend":
         return workflow.extend(case, data["days"], data["reason"], actor, now, today,
                                decided_on=decided_on, complexity=data.get("complexity") or None)
+    if action == "declare_complex":
+        return workflow.declare_complex(case, data["reason"], actor, now, today,
+                                        decided_on=decided_on)
     if action == "return":
         return workflow.return_case(case, data["reason"], data["suggested_agency_code"], actor,
                                     now, today, decided_on=decided_on)

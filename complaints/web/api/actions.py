@@ -56,6 +56,12 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         c, b["days"], b["reason"], a, n, t, decided_on=b["decided_on"],
         complexity=b["complexity"]),
         "Extend the resolution deadline (gia hạn) — agency head"),
+    "declare_complex": ActionSpec(s.ReasonSchema, lambda c, b, a, n, t:
+        workflow.declare_complex(c, b["reason"], a, n, t, decided_on=b["decided_on"]),
+        "Declare a complaint complex after its acceptance (vụ việc phức tạp): its "
+        "resolution period becomes the complex one from the acceptance (45 days instead of "
+        "30, 60 instead of 45 in a remote area), by a decision dated within the running "
+        "period — agency head"),
     "extend_handling": ActionSpec(s.ExtendHandlingSchema, lambda c, b, a, n, t:
         workflow.extend_handling(c, b["days"], b["reason"], a, n, t,
                                  decided_on=b["decided_on"]),
