@@ -334,6 +334,17 @@ class CaseDeadline(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
 
+    @property
+    def ended_by_withdrawal(self) -> bool:
+        """Ended, not done: the stage running when every petitioner withdrew (its met_on is
+        the withdrawal's day; QA 104 J7: the page said "done", even "done late")."""
+        case = self.case
+        if case is None or case.status != "withdrawn" or self.met_on is None \
+                or self.met_on != case.closed_on:
+            return False
+        ended = [d for d in case.deadlines if d.met_on == case.closed_on]
+        return self is max(ended, key=lambda d: (d.start_on, d.id or 0))
+
 
 class StageSpell(db.Model):
     """A completed stage an agency kept to its credit after the case left it.
