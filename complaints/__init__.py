@@ -166,6 +166,9 @@ def create_app(config: object | dict | None = None) -> Flask:
     # configuration passed.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
+    from complaints.models import sealing
+
+    sealing.configure(app.config["SECRET_KEY"])  # two-factor secrets are sealed at rest
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from complaints.domain.catalog import ROLES
 from complaints.extensions import db
 from complaints.models.base import created_at_column, in_check
+from complaints.models.sealing import SealedString
 
 
 class User(UserMixin, db.Model):
@@ -32,7 +33,8 @@ class User(UserMixin, db.Model):
     # Security state, used by sign-in throttling and two-factor sign-in.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Sealed at rest (models/sealing.py): it is the second factor itself.
+    totp_secret: Mapped[str | None] = mapped_column(SealedString(255))
     # The last TOTP time step accepted: a code of that step or an earlier one is refused
     # (RFC 6238 §5.2, no replay within the code's window).
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

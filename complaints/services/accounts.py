@@ -20,7 +20,7 @@ from complaints.domain.catalog import ROLES
 from complaints.domain.messages import N_
 from complaints.domain.text import has_control, visible_length
 from complaints.extensions import db
-from complaints.models import Agency, EndedSession, UnknownSignIn, User
+from complaints.models import Agency, EndedSession, UnknownSignIn, User, sealing
 from complaints.services import audit, tokens
 
 logger = logging.getLogger(__name__)
@@ -401,8 +401,8 @@ def totp_uri(secret: str, username: str, issuer: str = TOTP_ISSUER) -> str:
 def _matching_steps(secret: str, code: str, now: datetime) -> list[int]:
     """Return the 30-second time steps (around `now`) whose code is `code`."""
     code = (code or "").strip()
-    if len(code) != 6 or not code.isdigit():
-        return []
+    if len(code) != 6 or not code.isdigit() or secret == sealing.UNREADABLE:
+        return []  # a secret sealed under another SECRET_KEY matches no code
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now)
     # One 30-second step either side: phones' clocks drift.
@@ -463,7 +463,7 @@ def must_enrol(user: User, required_roles) -> bool:
         and not user.totp_secret
 
 
-def reset_two_factor(user: User, actor: User, reason: str, now: datetime) -> int:
+def reset_two_factor(user: User, actor: User | None, reason: str, now: datetime) -> int:
     """An admin turns off a user's two-factor sign-in (lost phone); return tokens revoked.
 
     The reason is required and audited on "user:<id>". The user must enrol again at next
@@ -475,7 +475,7 @@ def reset_two_factor(user: User, actor: User, reason: str, now: datetime) -> int
     # Ten characters that show: nine zero-width ones and a letter are no reason (QA 91).
     if visible_length(reason) < 10 or has_control(reason):
         raise AccountError("A reason of at least 10 characters is required.")
-    if user.id == actor.id:
+    if actor is not None and user.id == actor.id:  # None: the operator's command line
         raise AccountError("An admin cannot reset their own two-factor sign-in.")
     had_secret = user.totp_secret is not None
     user.totp_secret = None

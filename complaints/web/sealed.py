@@ -12,25 +12,19 @@ name the petitioner).
 
 from __future__ import annotations
 
-import base64
 import json
-from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, request, session
+
+from complaints.models.sealing import derived_fernet
 
 SEAL_MAX_AGE_SECONDS = 15 * 60
 
 
-@lru_cache(maxsize=4)
 def _fernet(secret_key: str | bytes) -> Fernet:
-    material = secret_key if isinstance(secret_key, bytes) else secret_key.encode()
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"complaints: sealed session values").derive(material)
-    return Fernet(base64.urlsafe_b64encode(key))
+    return derived_fernet(secret_key, b"complaints: sealed session values")
 
 
 def seal(value: Any) -> str:

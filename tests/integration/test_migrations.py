@@ -362,3 +362,38 @@ def test_escalations_keep_the_agency_answerable_when_raised(empty_database_url):
     assert built == 0
     assert runner.invoke(args=["db", "downgrade", "c22bdb7b3f57"]).exit_code == 0
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_two_factor_secrets_are_sealed_and_opened_again(empty_database_url):
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    app = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database_url))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "b39b4a7ac694"]).exit_code == 0
+    raw = text("SELECT totp_secret FROM users ORDER BY id")
+    with app.app_context():
+        with db.engine.begin() as conn:
+            for id_, value in ((1, secret), (2, None)):
+                conn.execute(text(
+                    "INSERT INTO users (id, username, password_hash, full_name, role,"
+                    " active, failed_logins, session_version, created_at, totp_reenrol,"
+                    " notices_read_upto, totp_secret) VALUES (:i, :u, 'x', 'x', 'admin',"
+                    " :yes, 0, 0, CURRENT_TIMESTAMP, :no, 0, :s)"),
+                    {"i": id_, "u": f"u{id_}", "yes": True, "no": False, "s": value})
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            stored = conn.execute(raw).scalars().all()
+        from complaints.models import User
+
+        assert db.session.get(User, 1).totp_secret == secret  # the model opens it
+        db.session.remove()
+        db.engine.dispose()
+    assert stored[1] is None and stored[0].startswith("gAAAAA") and secret not in stored[0]
+    result = runner.invoke(args=["db", "downgrade", "b39b4a7ac694"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(raw).scalars().all() == [secret, None]
+        db.engine.dispose()
