@@ -22,9 +22,11 @@ from sqlalchemy.exc import OperationalError
 
 from complaints import machine_blueprint, request_blueprint
 from complaints.domain import catalog
+from complaints.domain.states import InvalidTransition
 from complaints.extensions import db
 from complaints.permissions import HOME_ENDPOINTS
 from complaints.services.deadlines import explain as deadline_explain
+from complaints.services.errors import NotAllowed, NotFound, ServiceError, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -259,6 +261,24 @@ def register_web(app: Flask) -> None:
                              "đã nhập được giữ trong thẻ trình duyệt này trên thiết bị này và "
                              "sẽ được đề nghị khôi phục khi bạn mở lại biểu mẫu đó. Vui lòng "
                              "tải lại trang và thử lại."))
+
+    @app.errorhandler(ServiceError)
+    @app.errorhandler(InvalidTransition)
+    def service_refused(exc):
+        """A service's refusal that a view did not catch answers as what it is (403, 404,
+        409, 422; a store that refused a file 503), never as a 500 (QA 105 V5). Views still
+        catch them where they can say more (a form's errors beside its fields)."""
+        db.session.rollback()
+        from complaints.services.attachments import StorageError
+        from complaints.web.i18n import error_text
+
+        status = (404 if isinstance(exc, NotFound) else 403 if isinstance(exc, NotAllowed)
+                  else 409 if isinstance(exc, InvalidTransition)
+                  else 422 if isinstance(exc, ValidationFailed)
+                  else 503 if isinstance(exc, StorageError) else 409)
+        logger.info("refused (%s): %s", status, exc)
+        message = error_text(exc) if status != 403 or exc.args else ""
+        return _error(status, message or _("Bạn không có quyền thực hiện thao tác này."))
 
     @app.errorhandler(400)
     @_machine_first
