@@ -309,15 +309,16 @@ def refresh_attention(case: Case, steps: esc_rules.Ladder | None = None,
     escalation to look up.
     """
     current = None
-    if case.status not in states.FINAL_STATUSES and case.status not in (states.RESOLVED,
-                                                                         states.SUSPENDED):
+    # A case suspended after its due date stays late and its ladder goes on (QA 104, 106).
+    late_suspension = case.status == states.SUSPENDED and not case.clock_stopped
+    if late_suspension or (case.status not in states.FINAL_STATUSES
+                           and case.status not in (states.RESOLVED, states.SUSPENDED)):
         current = active_deadline(case)
     if current is None:
-        # No clock runs (suspended, resolved, ended): nothing is overdue (QA round 23: a
-        # withdrawn or suspended case kept its "overdue" flag in every list) and the ladder
-        # rests; but a case suspended after its due date stays late (QA 104).
+        # No clock runs (suspended in time, resolved, ended): nothing is overdue (QA round
+        # 23: a withdrawn or suspended case kept its "overdue" flag in every list).
         case.next_attention_on = None
-        case.flag_overdue = case.status == states.SUSPENDED and not case.clock_stopped
+        case.flag_overdue = False
         if case.status == states.SUSPENDED and (paused := active_deadline(case)) is not None:
             # The level its standing steps reached: a suspension dated before the due date
             # lapses the steps raised after it (QA round 90), and the case showed level 3.

@@ -134,7 +134,7 @@ def _due_chunk(ids, as_of: date, lock: bool):
     """Return those of `ids` still due (another instance may have swept some), locked."""
     c = Case.__table__.c
     query = (select(c.id, c.next_attention_on, c.status, c.agency_id, c.reception_agency_id,
-                    c.officer_id, c.tracking_code)
+                    c.officer_id, c.tracking_code, c.suspended_on)
              .where(_among(c.id, ids), c.next_attention_on <= as_of).order_by(c.id))
     if lock:
         # A second instance skips the cases this one holds instead of waiting for them.
@@ -391,8 +391,12 @@ def _sweep_chunk(chunk, as_of, now, steps, cal, directory: Directory, summary, d
     plans, quiet = {}, []
     for case in sorted(chunk, key=lambda r: r.id):
         stage_due = running.get(case.id)
-        if stage_due is None or case.status in states.FINAL_STATUSES or case.status in (
-                states.RESOLVED, states.SUSPENDED):
+        # A suspension stops the ladder only if it stopped the clock: decided after the due
+        # date, the case stays late and climbs on (QA 106: a head could otherwise keep it
+        # from the levels above by suspending it).
+        if stage_due is None or case.status in states.FINAL_STATUSES or case.status == \
+                states.RESOLVED or states.clock_stopped(case.status, case.suspended_on,
+                                                        stage_due[1]):
             quiet.append((None, case.id))
             continue
         stage, due_on, started_on = stage_due

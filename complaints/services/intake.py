@@ -670,8 +670,8 @@ def earlier_case(case: Case, received_on: date) -> histories.Earlier:
     row = case.deadline("resolution")
     # The clock on the letter's day: a suspension decided after it had not stopped it yet,
     # and the due date stands unmoved until the resumption (QA round 33).
-    stopped = (case.status == states.SUSPENDED and case.suspended_on is not None
-               and case.suspended_on <= received_on)
+    stopped = (case.clock_stopped and case.suspended_on is not None
+               and case.suspended_on <= received_on)  # a late suspension stopped nothing
     running = (row is not None and not stopped
                and (row.met_on is None or row.met_on > received_on))
     first = min(case.petitions, key=lambda p: (p.received_on, p.id or 0), default=None)

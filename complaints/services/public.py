@@ -431,7 +431,7 @@ LEAD_EVENTS = ("lead_designated", "lead_set_by_inspector", "taken_up_by_inspecto
 PUBLIC_ACTIONS = ("received", "routed", "transferred", "returned", "accepted", "refused",
                   "extended", "suspended", "resumed", "resolved", "closed", "file", "guide",
                   "forward", "reply_received", "withdrawn", "signers_withdrawn",
-                  *LEAD_EVENTS)
+                  "complexity_declared", *LEAD_EVENTS)
 RECEPTION_EVENTS = {"file": "filed", "guide": "guided", "forward": "forwarded",
                     **dict.fromkeys(LEAD_EVENTS, "lead")}
 
@@ -449,6 +449,10 @@ def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
                                   if row.action in ("routed", "transferred")}
                                  | {data.get("lead") for row, data in rows
                                     if row.action in LEAD_EVENTS})
+    # A denunciation's declaration comes with its extension, which tells the new date; a
+    # complaint's (workflow.declare_complex, with its reason) is a step of its own.
+    rows = [(row, data) for row, data in rows
+            if row.action != "complexity_declared" or data.get("reason")]
     events = []
     for row, data in rows:
         on = (_day(data.get("on")) or _day(data.get("received_on"))
@@ -460,6 +464,8 @@ def public_timeline(case: Case, lang: str = "vi") -> list[PublicEvent]:
             item.reason, item.due_on = data.get("reason"), _day(data.get("to"))
             if data.get("stage") == "handling":  # the desk's, not the agency's resolution
                 item.event = "handling_extended"
+        elif row.action == "complexity_declared":
+            item.reason, item.due_on = data.get("reason"), _day(data.get("due_to"))
         elif row.action in LEAD_EVENTS:  # the agency, never the designation's note
             item.agency = _agency_name(agencies.get(data.get("lead") or ""), lang)
         elif row.action in ("refused", "suspended"):
