@@ -134,8 +134,13 @@ def _skipped(
 _SUSPENSION_NOTE = {"vi": " · tạm đình chỉ {0:%d/%m/%Y}–{1:%d/%m/%Y}",
                     "en": " · suspended {0:%d/%m/%Y}–{1:%d/%m/%Y}"}
 _NEW_DUE = {"vi": " → hạn mới {0:%d/%m/%Y}", "en": " → new due date {0:%d/%m/%Y}"}
+# Suspended after the due date: nothing to give back, the date stands (QA 106 J3: "new due
+# date" followed by a date before the suspension read oddly).
+_UNCHANGED = {"vi": " → hạn không đổi (đã quá hạn khi tạm đình chỉ)",
+              "en": " → due date unchanged (already overdue when suspended)"}
 _STORED_SUSPENSION = re.compile(
-    r" · tạm đình chỉ (\d\d/\d\d/\d{4})–(\d\d/\d\d/\d{4})(?: → hạn mới (\d\d/\d\d/\d{4}))?")
+    r" · tạm đình chỉ (\d\d/\d\d/\d{4})–(\d\d/\d\d/\d{4})"
+    r"(?: → hạn mới (\d\d/\d\d/\d{4})|( → hạn không đổi))?")
 
 
 def suspension_note(suspended_on: date, resumed_on: date, new_due_on: date | None = None,
@@ -143,6 +148,8 @@ def suspension_note(suspended_on: date, resumed_on: date, new_due_on: date | Non
     """The note a suspension adds to a deadline's explanation (with the due date it gave)."""
     key = "en" if lang.startswith("en") else "vi"
     note = _SUSPENSION_NOTE[key].format(suspended_on, resumed_on)
+    if new_due_on is not None and new_due_on < suspended_on:
+        return note + _UNCHANGED[key]
     return note + (_NEW_DUE[key].format(new_due_on) if new_due_on else "")
 
 
@@ -162,8 +169,11 @@ def explain_stored(cal: WorkingCalendar, stage: str, start_on: date, due_on: dat
     text = Deadline(stage=stage, start_on=start_on, due_on=base_due, days=days, unit=unit,
                     source=source, skipped=_skipped(cal, start_on, base_due, total, unit),
                     extended_days=extended_days, source_en=source_en).explain("en")
-    for number, (begun, ended, new_due) in enumerate(notes, start=1):
+    for number, (begun, ended, new_due, unchanged) in enumerate(notes, start=1):
         begun_on, ended_on = (datetime.strptime(d, "%d/%m/%Y").date() for d in (begun, ended))
+        if unchanged:
+            text += _SUSPENSION_NOTE["en"].format(begun_on, ended_on) + _UNCHANGED["en"]
+            continue
         new_due_on = (datetime.strptime(new_due, "%d/%m/%Y").date() if new_due
                       else due_on if number == len(notes) else None)
         text += suspension_note(begun_on, ended_on, new_due_on, lang="en")

@@ -326,3 +326,22 @@ def test_a_suspended_calendar_period_lists_no_weekend_after_its_own_due_date():
     assert deadline.due_on == date(2026, 10, 2)  # a Friday: no day off moved it
     assert "weekend" not in english and "03/10/2026" not in english
     assert english.endswith(f"→ new due date {due_on:%d/%m/%Y}")
+
+
+def test_a_suspension_after_the_due_date_notes_the_date_unchanged():
+    # QA 106 J3: suspended late, the due date stands; "new due date 26/10" after a
+    # suspension of 20/11 read oddly.
+    from complaints.domain.deadlines import explain_stored, resume_due, suspension_note
+
+    start = date(2026, 10, 5)
+    deadline = compute_deadline(CAL, "resolution", start, 15, "working", "Luật Tiếp công dân")
+    suspended, resumed = date(2026, 11, 20), date(2026, 11, 27)
+    due_on = resume_due(CAL, start, 15, "working", [(suspended, resumed)])
+    assert due_on == deadline.due_on == date(2026, 10, 26)
+    stored = deadline.explain("vi") + suspension_note(suspended, resumed, due_on)
+    assert stored.endswith("tạm đình chỉ 20/11/2026–27/11/2026 → hạn không đổi "
+                           "(đã quá hạn khi tạm đình chỉ)")
+    english = explain_stored(CAL, "resolution", start, due_on, 15, "working", 0,
+                             "Luật Tiếp công dân", "Law on Citizen Reception", stored, "en")
+    assert english.endswith("suspended 20/11/2026–27/11/2026 → due date unchanged "
+                            "(already overdue when suspended)")
