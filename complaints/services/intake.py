@@ -204,9 +204,11 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
         errors.update(contact_errors(p, f"{prefix}petitioners.{i}."))
         _control_errors(errors, p, ("full_name", "id_number", "phone", "email", "address"),
                         f"{prefix}petitioners.{i}.")
-    if len(data.petitioners) >= GROUP_SIZE:
-        reps = sum(1 for p in data.petitioners if p.is_representative)
-        limit = 2 if len(data.petitioners) <= 10 else 5
+    # People, not form rows: one typed twice (one ID number) signs once (QA 107).
+    people = _rows_by_person(data.petitioners)
+    if len(people) >= GROUP_SIZE:
+        reps = sum(1 for rows in people if any(p.is_representative for p in rows))
+        limit = 2 if len(people) <= 10 else 5
         if reps == 0:
             errors[prefix + "petitioners"] = N_(
                 "Đơn có từ 5 người trở lên phải cử người đại diện (Luật Tiếp công dân Điều 29).")
@@ -289,6 +291,24 @@ def lock_letters_cases(petitions: Iterable[PetitionData], case_ids: Iterable[int
     lock_signed_cases(select(pt.id).where(pt.id_number.in_(numbers)), case_ids)
 
 
+def _rows_by_person(petitioners: list[PetitionerData]) -> list[list[PetitionerData]]:
+    """The form's rows of each person, in order: rows with one ID number are one person
+    typed twice. The group rules (Law on Citizen Reception Art. 29) count these people,
+    and each signs once (QA 107: counted by rows, 4 people on 5 rows had to name a
+    representative and 10 on 11 rows could name 3)."""
+    people: list[list[PetitionerData]] = []
+    by_number: dict[str, int] = {}  # ID number → index in `people`
+    for p in petitioners:
+        number = _number(p.id_number)
+        if number and number in by_number:
+            people[by_number[number]].append(p)
+            continue
+        if number:
+            by_number[number] = len(people)
+        people.append([p])
+    return people
+
+
 def _signing_people(petitioners: list[PetitionerData], locality_code: str | None,
                     known: dict[str, Petitioner]) -> list[tuple[Petitioner, bool]]:
     """Each signer as a person and whether they represent the group: the person already
@@ -297,17 +317,11 @@ def _signing_people(petitioners: list[PetitionerData], locality_code: str | None
     row says so (QA round 52: a tick on the repeated row was dropped, and the group saved
     with no representative)."""
     people: list[tuple[Petitioner, bool]] = []
-    by_number: dict[str, int] = {}  # ID number → index in `people`
-    for p in petitioners:
-        number = contacts.id_number(p.id_number)
-        if number and number in by_number:
-            person, rep = people[by_number[number]]
-            people[by_number[number]] = (person, rep or p.is_representative)
-            continue
-        person = (known.get(number) if number else None) or _new_petitioner(p, locality_code)
-        if number:
-            by_number[number] = len(people)
-        people.append((person, p.is_representative))
+    for rows in _rows_by_person(petitioners):
+        first, number = rows[0], _number(rows[0].id_number)
+        person = (known.get(number) if number else None) or _new_petitioner(first,
+                                                                              locality_code)
+        people.append((person, any(p.is_representative for p in rows)))
     return people
 
 
@@ -936,7 +950,7 @@ def _write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     deadline_rows = [_values(row) for row in case.deadlines]
     received = audit.prepare("received", actor, now, {
         "kind": case.kind, "channel": data.petition.channel,
-        "received_on": case.received_on, "signers": len(data.petition.petitioners),
+        "received_on": case.received_on, "signers": len(people),
         "parent": data.parent_tracking_code,
     })
     folded = rules.fold_subject(case.subject)
@@ -1057,7 +1071,7 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
     db.session.flush()
     audit.record_case(case, "petition_added", actor, now, {
         "petition": petition.id, "channel": data.channel, "received_on": data.received_on,
-        "signers": len(data.petitioners),
+        "signers": len(_rows_by_person(data.petitioners)),
     })
     escalation.check_patterns(case, actor, now, today)
     return petition
