@@ -521,6 +521,11 @@ def available_actions(user: User, case: Case, candidates=AGENCY_ACTIONS,
         actions.remove("extend")
     if "declare_complex" in actions and not _complex_period_open(case):
         actions.remove("declare_complex")
+    if "guide" in actions:
+        from complaints.services import workflow  # workflow imports this module
+
+        if workflow.guided_before(case) is not None:
+            actions.remove("guide")  # guided once for the same content (QA 107)
     if "extend_handling" in actions and not _handling_extension_left(case, events):
         actions.remove("extend_handling")
     if "enforce" in actions and not _has_something_to_enforce(case):

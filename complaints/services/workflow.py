@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from complaints.domain import deadlines as dl
 from complaints.domain import decisions, policies, states, withdrawal
@@ -365,8 +365,32 @@ def file_away(case, filing_reason: str, actor, now, today, note=None, decided_on
                                {"filing_reason": filing_reason})
 
 
+def guided_before(case: Case) -> Case | None:
+    """Another letter of the same matter the desk already guided, if any: the case's
+    earlier case, the other later letters of that case, or its own later letters."""
+    if case.id is None:
+        return None
+    matter = [Case.parent_case_id == case.id]
+    if case.parent_case_id is not None:
+        matter += [Case.id == case.parent_case_id, Case.parent_case_id == case.parent_case_id]
+    return db.session.scalar(select(Case).where(
+        Case.id != case.id, Case.status == states.GUIDED, or_(*matter))
+        .order_by(Case.closed_on, Case.id).limit(1))
+
+
+def _check_guided_once(case: Case) -> None:
+    """Guidance is given once for the same content (domain.md, handling outcomes): a letter
+    repeating one already guided is filed as a duplicate instead (QA 107)."""
+    earlier = guided_before(case)
+    if earlier is not None:
+        raise NotAllowed(N_("Nội dung này đã được hướng dẫn ở hồ sơ %(code)s: chỉ hướng dẫn "
+                            "một lần; đơn trùng nội dung thì lưu đơn (đơn trùng).",
+                            code=earlier.tracking_code))
+
+
 def guide(case, reason: str, actor, now, today, decided_on=None):
     """Tell the citizen where to go (hướng dẫn); done once for the same content."""
+    _check_guided_once(case)
     reason = _closing_texts(case, "guide", reason=reason)["reason"]
     return _close_at_reception(case, "guide", "guided", actor, now, today, reason, decided_on,
                                {})
@@ -834,6 +858,8 @@ def check_close_at_desk(case: Case, action: str, actor, today, decided_on=None,
                         note: str | None = None) -> date:
     """Refuse guiding, forwarding or filing away as the action would, changing nothing:
     the page confirms these first, and must not ask to confirm what it would refuse."""
+    if action == "guide":
+        _check_guided_once(case)
     _closing_texts(case, action, reason=reason, forwarded_to=forwarded_to, note=note)
     return check_decision(case, action, actor, today, decided_on=decided_on)
 

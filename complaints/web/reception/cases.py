@@ -128,7 +128,8 @@ def _render_case(case: Case, forms: dict | None = None, errors: dict | None = No
         elif suggestion:
             route_form.agency_code.data = suggestion.agency.code
     allowed = states.allowed_actions(case.status)
-    actions = [a for a in allowed if a in OUTCOME_FORMS and can_act(current_user, case, a)]
+    actions = case_view.available_actions(
+        current_user, case, candidates=tuple(a for a in allowed if a in OUTCOME_FORMS))
     files = list(db.session.scalars(select(Attachment).where(Attachment.case_id == case.id)
                                     .order_by(Attachment.id)))
     parts = splitting.parts_of(case, current_user)
