@@ -21,6 +21,7 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app, has_app_context
 from sqlalchemy import String
 from sqlalchemy.types import TypeDecorator
 
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 # What a sealed value that does not open reads as: no authenticator secret looks like it
 # (base32 has no "!"), so no code ever matches it.
 UNREADABLE = "!unreadable"
+_PURPOSE = b"complaints: sealed columns"
 _FERNET_PREFIX = "gAAAAA"  # a Fernet token's version byte and the start of its time stamp
 _key: dict[str, Fernet] = {}
 
@@ -44,10 +46,14 @@ def derived_fernet(secret_key: str | bytes, purpose: bytes) -> Fernet:
 
 def configure(secret_key: str | bytes) -> None:
     """Seal and open with this key from now on (the app factory calls it)."""
-    _key["fernet"] = derived_fernet(secret_key, b"complaints: sealed columns")
+    _key["fernet"] = derived_fernet(secret_key, _PURPOSE)
 
 
 def _current() -> Fernet:
+    """The running app's key (two apps of one process, in tests or scripts, each keep
+    theirs: QA 108); the one configured last outside any app context (a bare script)."""
+    if has_app_context():
+        return derived_fernet(current_app.config["SECRET_KEY"], _PURPOSE)
     try:
         return _key["fernet"]
     except KeyError:

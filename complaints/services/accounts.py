@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from complaints import clock
 from complaints.domain import contacts
 from complaints.domain.catalog import ROLES
+from complaints.domain.limits import ADMIN_REASON_MAX
 from complaints.domain.messages import N_
 from complaints.domain.text import has_control, visible_length
 from complaints.extensions import db
@@ -472,9 +473,10 @@ def reset_two_factor(user: User, actor: User | None, reason: str, now: datetime)
     """
 
     reason = (reason or "").strip()
-    # Ten characters that show: nine zero-width ones and a letter are no reason (QA 91).
-    if visible_length(reason) < 10 or has_control(reason):
-        raise AccountError("A reason of at least 10 characters is required.")
+    # Ten characters that show: nine zero-width ones and a letter are no reason (QA 91);
+    # at most what the admin page takes (the command line had no limit: QA 108).
+    if visible_length(reason) < 10 or len(reason) > ADMIN_REASON_MAX or has_control(reason):
+        raise AccountError(f"A reason of 10 to {ADMIN_REASON_MAX} characters is required.")
     if actor is not None and user.id == actor.id:  # None: the operator's command line
         raise AccountError("An admin cannot reset their own two-factor sign-in.")
     had_secret = user.totp_secret is not None

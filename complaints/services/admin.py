@@ -21,6 +21,7 @@ from complaints.domain import contacts
 from complaints.domain.catalog import AGENCY_LEVELS, KINDS, REPORT_CATEGORIES, STAGES
 from complaints.domain.deadlines import UNITS
 from complaints.domain.fields import FIELD_STOPPED
+from complaints.domain.limits import ADMIN_REASON_MAX
 from complaints.domain.messages import CONTROL_CHARACTERS, N_
 from complaints.domain.policies import (
     POLICY_MAX_DAYS,
@@ -191,7 +192,6 @@ def _visible(errors: dict[str, str], **texts: str | None) -> None:
             errors.setdefault(name, CONTROL_CHARACTERS)
 
 
-ADMIN_REASON_MAX = 500
 REASON_TO_CLOSE = N_("Nêu lý do cơ quan ngừng hoạt động (văn bản, quyết định).")
 REASON_TO_REOPEN = N_("Nêu lý do cơ quan hoạt động trở lại (văn bản, quyết định).")
 REASON_TOO_LONG = N_("Lý do tối đa 500 ký tự.")

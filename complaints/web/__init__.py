@@ -276,9 +276,14 @@ def register_web(app: Flask) -> None:
                   else 409 if isinstance(exc, InvalidTransition)
                   else 422 if isinstance(exc, ValidationFailed)
                   else 503 if isinstance(exc, StorageError) else 409)
-        logger.info("refused (%s): %s", status, exc)
+        # A store that refused a file (a full disk) is the operator's alarm, not a refusal.
+        (logger.error if status == 503 else logger.info)("refused (%s): %s", status, exc)
         message = error_text(exc) if status != 403 or exc.args else ""
-        return _error(status, message or _("Bạn không có quyền thực hiện thao tác này."))
+        return _error(status, message or {
+            403: _("Bạn không có quyền thực hiện thao tác này."),
+            404: _("Không tìm thấy trang hoặc hồ sơ."),
+            422: _("Yêu cầu không hợp lệ."),
+        }.get(status, _("Không thực hiện được thao tác này; dữ liệu đã lưu không thay đổi.")))
 
     @app.errorhandler(400)
     @_machine_first

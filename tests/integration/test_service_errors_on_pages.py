@@ -15,6 +15,7 @@ RAISED = {
     "missing": (NotFound(42), 404, "Không tìm thấy hồ sơ."),
     "moved": (InvalidTransition("accept", "resolved"), 409, ""),
     "invalid": (ValidationFailed({"reason": "Nêu lý do."}), 422, "Nêu lý do."),
+    "empty": (ValidationFailed({}), 422, "Yêu cầu không hợp lệ."),  # not "no permission"
 }
 
 
