@@ -10,7 +10,7 @@ Create Date: 2026-12-02 06:40:00
 
 """
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision = '4c1e7a9d2b60'
 down_revision = 'b39b4a7ac694'
@@ -22,7 +22,11 @@ users = sa.table('users', sa.column('id', sa.Integer), sa.column('totp_secret', 
 
 def _rewrite(change) -> None:
     """Rewrite each stored secret with `change` (Core, not the model: the column's type
-    would seal or open it again)."""
+    would seal or open it again). Offline (`--sql`, a script for a DBA) there are no rows to
+    read: the secrets stay as they are, and the app still reads one stored in clear; run
+    `flask db downgrade b39b4a7ac694 && flask db upgrade` online to seal them."""
+    if context.is_offline_mode():
+        return
     conn = op.get_bind()
     rows = conn.execute(sa.select(users.c.id, users.c.totp_secret)
                         .where(users.c.totp_secret.is_not(None))).all()

@@ -89,7 +89,9 @@ def test_a_suspension_dated_after_the_due_date_lapses_nothing(world, make_case):
     case = suspend_entered_late(world, case_id, date(2027, 2, 25))
     assert standing_overdue(case_id) == [(1, date(2027, 2, 23)), (2, date(2027, 3, 1)),
                                          (3, date(2027, 3, 8))]
-    assert case.escalation_level == 3 and not case.flag_overdue
+    # Suspended late, it stays overdue (QA 104: the clock had run out) and its ladder goes
+    # on (QA 106).
+    assert case.escalation_level == 3 and case.flag_overdue
 
 
 def test_a_suspension_dated_on_the_due_date_takes_back_the_steps(world, make_case):
