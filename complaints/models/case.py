@@ -31,7 +31,7 @@ from complaints.domain.catalog import (
     RESOLUTION_OUTCOMES,
     STAGES,
 )
-from complaints.domain.states import STATUSES, clock_stopped
+from complaints.domain.states import STATUSES, clock_counts, clock_stopped
 from complaints.extensions import db
 from complaints.models.base import created_at_column, in_check, utcnow
 
@@ -221,6 +221,14 @@ class Case(db.Model):
         row = self.deadline("resolution")
         return clock_stopped(self.status, self.suspended_on,
                              row.due_on if row is not None and row.met_on is None else None)
+
+    @property
+    def clock_counts(self) -> bool:
+        """The running stage's due date counts against the case (overdue, days left): its
+        clock runs, or a late suspension found it run out (states.clock_counts)."""
+        row = self.deadline("resolution")
+        return clock_counts(self.status, self.suspended_on,
+                            row.due_on if row is not None and row.met_on is None else None)
 
     def __repr__(self) -> str:
         return f"<Case {self.tracking_code} {self.status}>"

@@ -310,9 +310,7 @@ def refresh_attention(case: Case, steps: esc_rules.Ladder | None = None,
     """
     current = None
     # A case suspended after its due date stays late and its ladder goes on (QA 104, 106).
-    late_suspension = case.status == states.SUSPENDED and not case.clock_stopped
-    if late_suspension or (case.status not in states.FINAL_STATUSES
-                           and case.status not in (states.RESOLVED, states.SUSPENDED)):
+    if case.clock_counts and case.status != states.RESOLVED:
         current = active_deadline(case)
     if current is None:
         # No clock runs (suspended in time, resolved, ended): nothing is overdue (QA round
@@ -349,14 +347,15 @@ def set_complexity(case: Case, variant: str, actor, now: datetime,
         raise ValueError("no running resolution deadline")
     before = (variant_for(case, "resolution"), row.due_on)
     case.is_complex = True
-    if case.complex_on is None:
-        case.complex_on = on or local_day(now)  # the decision's day, as accept's (QA 94)
+    decided_on = on or local_day(now)
+    if case.complex_on is None:  # the day it was first found complex, as accept's (QA 94)
+        case.complex_on = decided_on
     set_deadline(case, "resolution", row.start_on, row.extended_days, variant=variant)
     refresh_attention(case)
     db.session.flush()
     audit.record_case(case, "complexity_declared", actor, now,
                       {"variant": variant, "from": before[0], "due_from": before[1],
-                       "due_to": row.due_on, "on": case.complex_on,
+                       "due_to": row.due_on, "on": decided_on,
                        **({"reason": reason} if reason else {})})
     return row
 

@@ -506,8 +506,7 @@ def public_record(case: Case, today: date, lang: str = "vi",
     shown = "" if case.kind == "denunciation" or not names else initials(names[0])
     # A suspended case's clock is stopped: nothing counts down and no date is promised
     # (unless suspended after its due date: it stays late, QA 104).
-    late_suspension = case.status == states.SUSPENDED and not case.clock_stopped
-    is_open = case.status in states.CLOCK_RUNNING or late_suspension
+    is_open = case.clock_counts
     deadlines = [
         PublicDeadline(stage=d.stage, due_on=d.due_on, met_on=d.met_on,
                        days_left=days_left(cal, d.due_on, today)
@@ -529,7 +528,7 @@ def public_record(case: Case, today: date, lang: str = "vi",
         forwarded_to=next((p.forwarded_to for p in forwarding.forwarded_petitions(case)
                            if p.forwarded_to), None),
         reply_received_on=forwarding.reply_received_on(case),
-        late_suspension=late_suspension,
+        late_suspension=case.status == states.SUSPENDED and is_open,
         split_parts=parts, split_from=split_from,
     )
 

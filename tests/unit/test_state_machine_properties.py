@@ -101,3 +101,20 @@ def test_every_status_is_reachable_from_received():
                 seen.add(target)
                 frontier.append(target)
     assert seen == set(STATUSES)
+
+
+any_day = st.one_of(st.none(), st.dates())
+
+
+@settings(max_examples=300, deadline=None)
+@given(status=any_status, suspended_on=any_day, due_on=any_day)
+def test_the_clock_counts_exactly_when_open_and_not_stopped_in_time(status, suspended_on,
+                                                                    due_on):
+    counts = states.clock_counts(status, suspended_on, due_on)
+    stopped = states.clock_stopped(status, suspended_on, due_on)
+    assert not (counts and stopped)
+    assert counts == (status in states.OPEN_STATUSES and not stopped)
+    # Only a suspension decided after a known due date leaves a suspended case late.
+    if status == states.SUSPENDED:
+        assert counts == (suspended_on is not None and due_on is not None
+                          and suspended_on > due_on)
