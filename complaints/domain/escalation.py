@@ -472,6 +472,9 @@ class PetitionFacts:
 REPEAT_AFTER_DECISION = "after_decision"  # the same people back after the decision
 REPEAT_MANY = "many_petitions"  # `repeat_petitions` petitions within the window
 REPEAT_AFTER_PARENT = "after_parent_decision"  # people of a decided earlier case back
+# `repeat_petitions` letters within the window counting those of the cases linked to it as
+# the same matter (the desk logged a later letter as a linked case rather than joining it).
+REPEAT_LINKED = "many_linked_petitions"
 
 
 @dataclass(frozen=True)
@@ -481,8 +484,13 @@ class RepeatBasis:
 
     rule: str
     petitions: tuple[int, ...]
-    threshold: int = 0  # REPEAT_MANY: this many petitions …
+    threshold: int = 0  # REPEAT_MANY, REPEAT_LINKED: this many petitions …
     window_months: int = 0  # … within this many calendar months
+    # REPEAT_LINKED: the letters of the matter in the window (its own and the linked
+    # cases'), and the days of the first and last of them.
+    letters: int = 0
+    first_on: date | None = None
+    last_on: date | None = None
 
 
 def months_after(day: date, months: int) -> date:
@@ -520,6 +528,30 @@ def repeat_basis(petitions: Sequence[PetitionFacts], decided_on: date | None,
             return RepeatBasis(REPEAT_MANY, tuple(
                 k for k, day in zip(order[i:], days[i:], strict=True) if day <= ends),
                 count, limits.repeat_window_months)
+    return None
+
+
+def repeat_across(own: Sequence[date], linked: Sequence[date],
+                  limits: PatternLimits = DEFAULT_LIMITS) -> RepeatBasis | None:
+    """Three petitions on one matter within 12 months (`limits`), counting the letters of
+    the cases linked to this one as the same matter (`linked`: their days received) with
+    its own (`own`). A window counts only if it holds one of the case's own letters: the
+    flag is this case's. The basis names its own letters in the window (indexes in `own`).
+    """
+    days = sorted([(day, i) for i, day in enumerate(own)]
+                  + [(day, None) for day in linked], key=lambda pair: pair[0])
+    count = limits.repeat_petitions
+    for start in range(len(days) - count + 1):
+        ends = months_after(days[start][0], limits.repeat_window_months)
+        if days[start + count - 1][0] > ends:
+            continue
+        window = [(day, i) for day, i in days[start:] if day <= ends]
+        mine = tuple(sorted((i for _day, i in window if i is not None),
+                            key=lambda i: (own[i], i)))
+        if mine:
+            return RepeatBasis(REPEAT_LINKED, mine, count, limits.repeat_window_months,
+                               letters=len(window), first_on=window[0][0],
+                               last_on=window[-1][0])
     return None
 
 

@@ -202,23 +202,42 @@ def repeat_basis(case: Case) -> rules.RepeatBasis | None:
     if found is not None:
         return found
     parent = case.parent_case
-    if parent is None or parent.decision_on is None:
+    if parent is None:
         return None
     if case.kind == "complaint" and case.complaint_round == 2:
         return None  # a second complaint is the citizen's right, not a repeat
-    if "denunciation" in (case.kind, parent.kind):
-        # A denouncer is secret (Law on Denunciations Art. 8): matching the signers across
-        # the link would make the flag, seen by readers of either case, say whether a
-        # person typed on one of them signed the other. Only the case's own petitions count.
-        return None
-    # By person, not record: a desk that may not see the earlier case's people makes new
-    # records of them (QA 92).
-    _load_people(parent.petitions)
-    earlier = {_person(s.petitioner, parent.kind) for p in parent.petitions for s in p.signers}
-    back = tuple(i for i, p in sorted(enumerate(case.petitions),
-                                      key=lambda pair: pair[1].received_on)
-                 if any(_person(s.petitioner, case.kind) in earlier for s in p.signers))
-    return rules.RepeatBasis(rules.REPEAT_AFTER_PARENT, back) if back else None
+    # A denouncer is secret (Law on Denunciations Art. 8): matching the signers across the
+    # link would make the flag, seen by readers of either case, say whether a person typed
+    # on one of them signed the other. Counting letters (below) matches no one.
+    if parent.decision_on is not None and "denunciation" not in (case.kind, parent.kind):
+        # By person, not record: a desk that may not see the earlier case's people makes
+        # new records of them (QA 92).
+        _load_people(parent.petitions)
+        earlier = {_person(s.petitioner, parent.kind)
+                   for p in parent.petitions for s in p.signers}
+        back = tuple(i for i, p in sorted(enumerate(case.petitions),
+                                          key=lambda pair: pair[1].received_on)
+                     if any(_person(s.petitioner, case.kind) in earlier for s in p.signers))
+        if back:
+            return rules.RepeatBasis(rules.REPEAT_AFTER_PARENT, back)
+    # The desk logged later letters on the matter as cases linked to the first rather than
+    # joining them to it (QA 107 D3): the letters of the linked cases count with its own.
+    return rules.repeat_across([p.received_on for p in case.petitions],
+                               _linked_letter_days(case, parent), _limits(case))
+
+
+def _linked_letter_days(case: Case, parent: Case) -> list[date]:
+    """The days the letters of the cases linked with `case` as one matter were received:
+    its earlier case's and that case's other linked cases' (a second complaint, the
+    citizen's right, is not counted as a repeat)."""
+    c = Case.__table__.c
+    second = (c.kind == "complaint") & (c.complaint_round == 2)
+    linked = select(c.id).where(
+        ((c.id == parent.id) | (c.parent_case_id == parent.id)) & ~second)
+    if case.id is not None:
+        linked = linked.where(c.id != case.id)
+    return list(db.session.scalars(select(Petition.received_on)
+                                   .where(Petition.case_id.in_(linked))))
 
 
 def _is_repeated(case: Case) -> bool:

@@ -53,8 +53,13 @@ class RepeatChain:
     decided_on: date | None = None  # the decision the petitioners came back after
     # The decided earlier case (rules.REPEAT_AFTER_PARENT), if the reader may see the link.
     parent: Case | None = None
-    threshold: int = 0  # rules.REPEAT_MANY: this many petitions …
+    threshold: int = 0  # rules.REPEAT_MANY, REPEAT_LINKED: this many petitions …
     window_months: int = 0  # … within this many calendar months make a repeat
+    # rules.REPEAT_LINKED: the matter's letters in the window, linked cases' included,
+    # and the days of the first and the last.
+    letters: int = 0
+    first_on: date | None = None
+    last_on: date | None = None
     counted: list[PetitionView] = field(default_factory=list)  # those the flag rests on
 
     @property
@@ -121,4 +126,6 @@ def repeat_chain(case: Case, views: list[PetitionView], reader: User) -> RepeatC
             chain.parent, chain.decided_on = case.parent_case, case.parent_case.decision_on
     else:
         chain.threshold, chain.window_months = basis.threshold, basis.window_months
+        chain.letters, chain.first_on, chain.last_on = (basis.letters, basis.first_on,
+                                                        basis.last_on)
     return chain

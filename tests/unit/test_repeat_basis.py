@@ -57,3 +57,24 @@ def test_a_window_from_29_february_or_a_months_end_ends_with_the_month():
     assert rules.months_after(date(2027, 1, 31), 1) == date(2027, 2, 28)
     assert rules.months_after(date(2027, 3, 31), 11) == date(2028, 2, 29)
     assert rules.months_after(date(2026, 12, 15), 14) == date(2028, 2, 15)
+
+
+def test_linked_cases_letters_count_with_the_cases_own():
+    """QA 107 D3: letters the desk logged as cases linked to the first count as letters on
+    the one matter; the basis names the case's own letters of the window."""
+    linked = [date(2026, 11, 2), date(2026, 11, 16)]
+    basis = rules.repeat_across([date(2026, 11, 30)], linked)
+    assert basis == rules.RepeatBasis(rules.REPEAT_LINKED, (0,), 3, 12, letters=3,
+                                      first_on=date(2026, 11, 2), last_on=date(2026, 11, 30))
+    # Two letters on the matter are not three; nor three that are all another case's.
+    assert rules.repeat_across([date(2026, 11, 30)], linked[:1]) is None
+    assert rules.repeat_across([date(2028, 1, 1)], [*linked, date(2026, 12, 1)]) is None
+
+
+def test_a_linked_window_counts_only_when_it_holds_an_own_letter():
+    # The other cases' three letters of 2024 are a window, but not this case's: its own
+    # letter of 2026 makes one with the two letters before it within 12 months.
+    linked = [date(2024, 1, 5), date(2024, 2, 5), date(2024, 3, 5), date(2026, 1, 10)]
+    basis = rules.repeat_across([date(2026, 2, 20), date(2026, 3, 1)], linked)
+    assert basis.petitions == (0, 1) and basis.letters == 3
+    assert (basis.first_on, basis.last_on) == (date(2026, 1, 10), date(2026, 3, 1))
