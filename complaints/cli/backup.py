@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from complaints import clock
 from complaints.cli.schema import unreachable
-from complaints.services import audit_seals
+from complaints.services import accounts, audit_seals
 from complaints.services import backup as backups
 from complaints.services.errors import ValidationFailed
 
@@ -73,6 +73,14 @@ def restore(path, yes, force):
         click.echo(f"BROKEN chain={b.chain} seq={b.seq} event_id={b.event_id}: {b.problem}")
     for s in result.seal_breaks:
         click.echo(f"BROKEN seal={s.seq} events ({s.from_id}, {s.upto_id}]: {s.problem}")
+    if not result.put_back and (locked := accounts.unreadable_second_factors()):
+        # Restored onto an installation with another SECRET_KEY: these accounts are asked
+        # for a code nothing matches (QA 108 J6).
+        click.echo(f"WARNING: the two-factor secrets of {len(locked)} account(s) do not "
+                   f"open with this SECRET_KEY ({', '.join(locked[:10])}"
+                   f"{', …' if len(locked) > 10 else ''}): they cannot sign in until "
+                   "`flask users reset-2fa USERNAME --reason …` (or the SECRET_KEY the "
+                   "backup was made under).")
     if result.put_back:
         raise click.ClickException(
             f"REFUSED: the audit trail of {path} does not verify, so it may have been "

@@ -484,12 +484,28 @@ def reset_two_factor(user: User, actor: User | None, reason: str, now: datetime)
     user.totp_last_step = None
     user.totp_reenrol = True
     user.session_version = (user.session_version or 1) + 1  # signs every session out
+    # The codes that locked the account were tried against the secret now gone: the user
+    # waiting out the lock to enrol again gained nothing (QA 108 J7). Wrong passwords
+    # lock it again as before.
+    locked_until = clock.as_utc(user.locked_until)
+    unlocked = locked_until is not None and locked_until > now
+    user.failed_logins, user.locked_until = 0, None
     db.session.flush()
     revoked = tokens.revoke_all(user, actor, now)
     audit.record(f"user:{user.id}", "totp_reset", actor, now,
                  {"reason": reason, "had_2fa": had_secret, "sessions_ended": True,
-                  "tokens_revoked": revoked})
+                  "tokens_revoked": revoked, **({"unlocked": True} if unlocked else {})})
     return revoked
+
+
+def unreadable_second_factors() -> list[str]:
+    """The users whose two-factor secret does not open under this SECRET_KEY (sealed
+    under another: a backup restored onto another installation, a changed key). They
+    cannot sign in until the 2FA is reset (`flask users reset-2fa`)."""
+    rows = db.session.execute(select(User.username, User.totp_secret)
+                              .where(User.totp_secret.is_not(None))
+                              .order_by(User.username)).all()
+    return [name for name, secret in rows if secret == sealing.UNREADABLE]
 
 
 def verify_second_factor(user: User, code: str, now: datetime, max_failures: int = 5,

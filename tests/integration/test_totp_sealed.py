@@ -16,7 +16,8 @@ from sqlalchemy.exc import StatementError
 from complaints.extensions import db
 from complaints.models import AuditEvent, User, sealing
 from complaints.services import accounts
-from tests.conftest import NOW
+from complaints.services import backup as backups
+from tests.conftest import IS_POSTGRES, NOW
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -83,3 +84,44 @@ def test_the_operator_resets_a_2fa_from_the_command_line(app, make_user):
         AuditEvent.chain == f"user:{admin.id}", AuditEvent.action == "totp_reset")).one()
     assert event.actor_label == "system"
     assert json.loads(event.data)["reason"] == "Đổi SECRET_KEY, mã cũ không mở được"
+
+
+def test_a_reset_ends_a_running_lockout(app, make_user):
+    """QA 108 J7: the wrong codes that locked the account were tried against the secret
+    the reset removes; the user no longer waits out the lock to enrol again."""
+    user = make_user("agency_head")
+    user.totp_secret = pyotp.random_base32()
+    user.failed_logins, user.locked_until = 5, NOW + timedelta(minutes=15)
+    db.session.commit()
+    accounts.reset_two_factor(user, None, "Mất điện thoại, đã xác minh", NOW)
+    db.session.commit()
+    assert (user.failed_logins, user.locked_until) == (0, None)
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.chain == f"user:{user.id}", AuditEvent.action == "totp_reset")).one()
+    assert json.loads(event.data)["unlocked"] is True
+    assert accounts.authenticate(user.username, PASSWORD, NOW) is not None
+
+
+@pytest.mark.skipif(IS_POSTGRES and backups.pg_program("pg_dump") is None,
+                    reason="pg_dump/pg_restore are not installed")
+def test_restore_names_the_accounts_whose_secret_does_not_open(app, make_user, tmp_path):
+    """QA 108 J6: a backup restored under another SECRET_KEY locks its 2FA users out
+    silently; the restore now names them and the way out."""
+    ok, stranger = make_user("agency_head"), make_user("inspector")
+    ok.totp_secret = pyotp.random_base32()
+    other = sealing.derived_fernet("another-secret-key-of-32-characters!",
+                                   b"complaints: sealed columns")
+    db.session.commit()
+    db.session.execute(text("UPDATE users SET totp_secret = :s WHERE id = :i"),
+                       {"s": other.encrypt(b"JBSWY3DPEHPK3PXP").decode(), "i": stranger.id})
+    db.session.commit()
+    names = ok.username, stranger.username
+    assert accounts.unreadable_second_factors() == [stranger.username]
+    runner = app.test_cli_runner()
+    target = tmp_path / "one.bak"
+    assert runner.invoke(args=["backup", "--output", str(target)]).exit_code == 0
+    result = runner.invoke(args=["restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "WARNING" in result.output and names[1] in result.output
+    assert names[0] not in result.output.split("WARNING")[1]
+    assert "reset-2fa" in result.output
