@@ -205,7 +205,7 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
         _control_errors(errors, p, ("full_name", "id_number", "phone", "email", "address"),
                         f"{prefix}petitioners.{i}.")
     # People, not form rows: one typed twice (one ID number) signs once (QA 107).
-    people = _rows_by_person(data.petitioners)
+    people = rows_by_person(data.petitioners)
     if len(people) >= GROUP_SIZE:
         reps = sum(1 for rows in people if any(p.is_representative for p in rows))
         limit = 2 if len(people) <= 10 else 5
@@ -291,7 +291,7 @@ def lock_letters_cases(petitions: Iterable[PetitionData], case_ids: Iterable[int
     lock_signed_cases(select(pt.id).where(pt.id_number.in_(numbers)), case_ids)
 
 
-def _rows_by_person(petitioners: list[PetitionerData]) -> list[list[PetitionerData]]:
+def rows_by_person(petitioners: list[PetitionerData]) -> list[list[PetitionerData]]:
     """The form's rows of each person, in order: rows with one ID number are one person
     typed twice. The group rules (Law on Citizen Reception Art. 29) count these people,
     and each signs once (QA 107: counted by rows, 4 people on 5 rows had to name a
@@ -317,7 +317,7 @@ def _signing_people(petitioners: list[PetitionerData], locality_code: str | None
     row says so (QA round 52: a tick on the repeated row was dropped, and the group saved
     with no representative)."""
     people: list[tuple[Petitioner, bool]] = []
-    for rows in _rows_by_person(petitioners):
+    for rows in rows_by_person(petitioners):
         first, number = rows[0], _number(rows[0].id_number)
         person = (known.get(number) if number else None) or _new_petitioner(first,
                                                                               locality_code)
@@ -1071,7 +1071,7 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
     db.session.flush()
     audit.record_case(case, "petition_added", actor, now, {
         "petition": petition.id, "channel": data.channel, "received_on": data.received_on,
-        "signers": len(_rows_by_person(data.petitioners)),
+        "signers": len(rows_by_person(data.petitioners)),
     })
     escalation.check_patterns(case, actor, now, today)
     return petition

@@ -167,7 +167,8 @@ def petition_counts(petitions: list[intake.CaseData | JoinedPetition],
     joined_by_delegations = set()
     written = iter(saved or ())
     for row in petitions:
-        size = len(row.petition.petitioners)
+        # People, not form rows: one typed twice (one ID number) came once (QA 109).
+        size = len(intake.rows_by_person(row.petition.petitioners))
         out["turns"] += 1
         out["people"] += size
         code = row.tracking_code.strip().upper() if isinstance(row, JoinedPetition) else None
