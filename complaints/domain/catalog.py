@@ -121,7 +121,7 @@ def refusal_grounds(kind: str) -> list[str]:
 # Reasons to file a petition away (lưu đơn).
 FILING_REASONS = {
     "anonymous": ("Đơn nặc danh, mạo danh", "Anonymous or false identity"),
-    "duplicate": ("Đơn trùng", "Duplicate"),
+    "duplicate": ("Đơn trùng", "Duplicate (đơn trùng)"),  # ux.md: the legal term beside
     "illegible": ("Không rõ nội dung", "Illegible or unclear"),
     "time_barred": ("Hết thời hiệu", "Time-barred"),
     "final": ("Đã giải quyết cuối cùng, không có tình tiết mới", "Finally resolved, no new facts"),

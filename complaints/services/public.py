@@ -110,6 +110,9 @@ class PublicDeadline:
     due_on: date
     met_on: date | None
     days_left: int | None
+    # How the due date was computed, in the page's language (ux.md: deadlines are shown
+    # the same way everywhere; QA 110): the rule, the start, the days skipped.
+    rule: str = ""
 
 
 @dataclass
@@ -494,6 +497,7 @@ def public_record(case: Case, today: date, lang: str = "vi",
     petitioners whose phone opened it (empty: its PIN), for the split letters' codes."""
     from complaints.domain.deadlines import days_left
     from complaints.services.calendar import get_calendar
+    from complaints.services.deadlines import explain
 
     cal = get_calendar()
     first = case.petitions[0] if case.petitions else None
@@ -510,7 +514,8 @@ def public_record(case: Case, today: date, lang: str = "vi",
     deadlines = [
         PublicDeadline(stage=d.stage, due_on=d.due_on, met_on=d.met_on,
                        days_left=days_left(cal, d.due_on, today)
-                       if is_open and d.met_on is None else None)
+                       if is_open and d.met_on is None else None,
+                       rule=explain(d, lang) if is_open and d.met_on is None else "")
         for d in case.deadlines
     ]
     resolved = case.status in RESOLVED_STATUSES

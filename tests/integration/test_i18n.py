@@ -260,7 +260,7 @@ def test_filing_reasons_follow_the_page_language(client, make_user, login, make_
     assert "Đơn trùng" in client.get(f"/reception/cases/{case.tracking_code}").text
     client.get("/lang/en?next=/")
     page = client.get(f"/reception/cases/{case.tracking_code}").text
-    assert ">Duplicate<" in page and "Đơn trùng" not in page
+    assert ">Duplicate (đơn trùng)<" in page and "Đơn trùng" not in page
 
 
 def test_agencies_are_named_in_the_readers_language(client, make_user, login, make_case,

@@ -80,7 +80,7 @@ def test_the_citizen_reads_why_the_petition_was_filed_away(client, closed):
     assert NOTE not in timeline
     client.get("/lang/en?next=/")
     timeline = _timeline(client)
-    assert "Filed away (lưu đơn): Duplicate" in timeline
+    assert "Filed away (lưu đơn): Duplicate (đơn trùng)" in timeline
     assert NOTE not in timeline
 
 

@@ -66,6 +66,12 @@ def isovndate(value) -> str:
     return date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
 
 
+@bp.app_template_filter("isodate")
+def isodate(value) -> date | None:
+    """An ISO date string (as dumped by a schema) as a date, for the date filters."""
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
 @bp.errorhandler(429)
 def too_many(exc):
     """Tell the citizen to wait, in words (the limit is per address)."""
@@ -81,9 +87,13 @@ def too_many(exc):
             return other
         return _render_case(found, appeal_form=form, status=429, paused=_pause())
     hit = limiter.current_limit
-    return render_template("public/too_many.html",
-                           lookup=request.endpoint == "public.lookup",
-                           by_code=hit is not None and "code:" in (hit.key or "")), 429
+    lookup = request.endpoint == "public.lookup"
+    by_code = hit is not None and "code:" in (hit.key or "")
+    # The real wait (a code paused for the day was told "after one hour": QA 110).
+    paused = (_pause(("LOOKUP_CODE_LIMIT",) if by_code else ("LOOKUP_LIMIT",))
+              if lookup and hit is not None else None)
+    return render_template("public/too_many.html", lookup=lookup, by_code=by_code,
+                           paused=paused), 429
 
 
 @bp.errorhandler(413)
@@ -203,8 +213,9 @@ def _submission_accepted(response) -> bool:
     return bool(request.environ.get(ACCEPTED))
 
 
-def _wait_seconds() -> int:
-    """Seconds until this address may post the form again.
+def _wait_seconds(settings: tuple[str, ...] = ("SUBMIT_LIMIT", "SUBMIT_ATTEMPT_LIMIT")) -> int:
+    """Seconds until this address (or tracking code) may post the form again; `settings`:
+    the limits of the route.
 
     Flask-Limiter stops at the first window found full (the shortest); a longer one of
     the same limit (the day after the hour) may be full too, and then the wait is the
@@ -214,7 +225,7 @@ def _wait_seconds() -> int:
     if hit is None:  # not from a limit of this route (cannot happen); be cautious
         return 3600
     reset = hit.window.reset_time
-    for setting in ("SUBMIT_LIMIT", "SUBMIT_ATTEMPT_LIMIT"):
+    for setting in settings:
         items = parse_many(current_app.config[setting])
         if hit.limit in items:
             for item in items:
@@ -234,9 +245,9 @@ def _submission_paused():
     return _submit_page(form, 429, paused=paused)
 
 
-def _pause() -> dict:
+def _pause(settings: tuple[str, ...] = ("SUBMIT_LIMIT", "SUBMIT_ATTEMPT_LIMIT")) -> dict:
     """When this address may post again, in words: {"when": "HH:MM", "wait": "N phút"}."""
-    seconds = _wait_seconds()
+    seconds = _wait_seconds(settings)
     minutes = math.ceil(seconds / 60)
     if minutes <= 90:
         wait = ngettext("%(num)s phút", "%(num)s phút", minutes)
@@ -304,7 +315,22 @@ def submit():
             key: message for key, message in public.validate_submission(
                 _submission(form)).items()
             if not getattr(_field(form, key, SUBMIT_ALIASES), "errors", None)})
+    if request.method == "POST":
+        _files_not_kept(form)
     return _submit_page(form, 422 if request.method == "POST" else 200)
+
+
+def _files_not_kept(form: SubmitForm) -> None:
+    """A refused form cannot give back the files chosen (a browser refills no file input):
+    say so by the field and in the summary, naming them, or the citizen corrects the
+    subject and sends the petition without its evidence (QA 110)."""
+    chosen = [item.filename for item in request.files.getlist("attachments")
+              if item and item.filename]
+    if not chosen or form.attachments.errors:
+        return
+    names = ", ".join(name[:60] for name in chosen[:public.MAX_FILES])
+    form.attachments.errors = [_("Đơn chưa được gửi nên tệp đã chọn (%(names)s) chưa được "
+                                 "lưu: chọn lại tệp trước khi gửi.", names=names)]
 
 
 def _sent_already(code: str):

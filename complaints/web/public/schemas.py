@@ -14,6 +14,7 @@ class PublicDeadlineSchema(Schema):
     due_on = fields.Date()
     met_on = fields.Date(allow_none=True)
     days_left = fields.Integer(allow_none=True)
+    rule = fields.String()
 
 
 class PublicEventSchema(Schema):
