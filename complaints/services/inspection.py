@@ -58,6 +58,13 @@ SORTS = {
     "due": (CaseDeadline.due_on, CaseDeadline.case_id, CaseDeadline.id),
 }
 PER_PAGE_MAX = 200
+# The escalation queue's orders, by the list's sort codes (ux.md: sortable; QA 111): the
+# highest level first (default), the newest first, the oldest first.
+ESCALATION_SORTS = {
+    "level": (Escalation.level.desc(), Escalation.as_of.desc(), Escalation.id),
+    "received": (Escalation.as_of.desc(), Escalation.id.desc()),
+    "received_asc": (Escalation.as_of, Escalation.id),
+}
 
 
 @dataclass
@@ -364,7 +371,7 @@ def escalation_queue(user: User, state: str, f: CaseFilter) -> Page:
         query = query.where(Escalation.acknowledged_at.is_not(None),
                             Escalation.action_taken.is_not(None),
                             Escalation.action_taken.not_in(NO_MEASURE))
-    query = query.order_by(Escalation.level.desc(), Escalation.as_of.desc(), Escalation.id)
+    query = query.order_by(*ESCALATION_SORTS.get(f.sort, ESCALATION_SORTS["level"]))
     items = list(db.session.scalars(
         query.options(selectinload(Escalation.case), selectinload(Escalation.to_agency),
                       selectinload(Escalation.agency))
@@ -422,7 +429,13 @@ def clusters(user: User, f: CaseFilter) -> Page:
                func.max(visible.c.received_on).label("last_on"))
         .join(visible, visible.c.cluster_id == Cluster.id)
         .group_by(Cluster.id)
-        .order_by(func.max(visible.c.received_on).desc(), Cluster.id.desc())
+        .order_by(*{
+            # The list's sort options (ux.md: sortable; QA 111): latest letter first
+            # (default), earliest first, most cases first.
+            "received_asc": (func.min(visible.c.received_on), Cluster.id),
+            "level": (func.count(visible.c.id).desc(), func.max(visible.c.received_on).desc(),
+                      Cluster.id.desc()),
+        }.get(f.sort, (func.max(visible.c.received_on).desc(), Cluster.id.desc())))
     )
     result = db.session.execute(
         query.limit(f.per_page).offset((f.page - 1) * f.per_page)).all()

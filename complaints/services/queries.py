@@ -138,21 +138,31 @@ def flag_counts(user: User) -> dict[str, int]:
     return counts
 
 
+def _open_escalations(agency_id: int | None, officer_id: int | None) -> Select:
+    query = select(Escalation).where(Escalation.to_agency_id == agency_id,
+                                     Escalation.acknowledged_at.is_(None))
+    if officer_id is not None:
+        query = query.where(Escalation.case_id.in_(
+            select(Case.id).where(Case.officer_id == officer_id)))
+    return query
+
+
 def open_escalations_for(agency_id: int | None, limit: int = 50,
                          officer_id: int | None = None) -> list[Escalation]:
     """Unacknowledged escalations addressed to an agency; with `officer_id`, those of the
     cases assigned to that officer only (chosen before the limit, not after: QA 105)."""
-    query = (
-        select(Escalation)
-        .options(joinedload(Escalation.case))  # the list names each case
-        .where(Escalation.to_agency_id == agency_id, Escalation.acknowledged_at.is_(None))
-        .order_by(Escalation.created_at.desc(), Escalation.id.desc())
-        .limit(limit)
-    )
-    if officer_id is not None:
-        query = query.where(Escalation.case_id.in_(
-            select(Case.id).where(Case.officer_id == officer_id)))
+    query = (_open_escalations(agency_id, officer_id)
+             .options(joinedload(Escalation.case))  # the list names each case
+             .order_by(Escalation.created_at.desc(), Escalation.id.desc())
+             .limit(limit))
     return list(db.session.scalars(query))
+
+
+def open_escalation_count(agency_id: int | None, officer_id: int | None = None) -> int:
+    """How many `open_escalations_for` would list with no limit (the home says how many
+    it shows of how many: QA 111)."""
+    return db.session.scalar(select(func.count()).select_from(
+        _open_escalations(agency_id, officer_id).subquery())) or 0
 
 
 # --- The escalation page (/escalations) of an agency head or an inspectorate. ---

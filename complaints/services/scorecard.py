@@ -8,7 +8,8 @@ Attribution (shown on the page with the score rules):
   when met_on <= due_on. Only an acceptance (thụ lý) completes the acceptance stage for
   the scorecard: a refusal (không thụ lý) or a withdrawal before acceptance stops that
   clock too but is no acceptance, and counts neither in "accepted", its on-time share
-  nor its average working days;
+  nor its average working days; likewise a withdrawal after acceptance stops the
+  resolution clock but is no resolution (no decision or conclusion was issued);
 - average working days per stage: start_on → met_on in working days (calendar service);
   handling counts for the reception agency, the other stages for the holding agency;
 - overdue now: open cases held with a stage past due on the given day;

@@ -380,3 +380,34 @@ def test_the_case_list_file_has_no_always_empty_columns(client, login, world):
     assert "Giai đoạn" not in cases[0] and "Hạn" not in cases[0]
     assert len(cases[1]) == len(cases[0]) and "Giai đoạn" in overdue[0]
     assert all(row[overdue[0].index("Hạn")] for row in overdue[1:])
+
+
+def test_the_escalation_queue_and_clusters_sort_as_asked(client, login, world):
+    """ux.md: "sortable columns" (QA 111: both lists had one fixed order)."""
+    from complaints.services.escalation import escalate_due
+    from complaints.services.inspection import CaseFilter, clusters, escalation_queue
+
+    escalate_due(date(2026, 10, 20), NOW)  # the late case's first steps, then the rest
+    escalate_due(TODAY, NOW)
+    db.session.commit()
+    inspector = world["inspector"]
+
+    def order(sort):
+        page = escalation_queue(inspector, "all", CaseFilter(sort=sort, per_page=200))
+        return [(r.extra["escalation"].as_of, r.extra["escalation"].id) for r in page.rows]
+
+    newest, oldest = order("received"), order("received_asc")
+    assert len(newest) >= 2 and len({d for d, _ in newest}) >= 2
+    assert newest == sorted(newest, key=lambda x: (x[0], x[1]), reverse=True)
+    assert oldest == sorted(oldest)
+    levels = [r.extra["escalation"].level for r in escalation_queue(
+        inspector, "all", CaseFilter(per_page=200)).rows]
+    assert levels == sorted(levels, reverse=True)  # the default: highest level first
+    login(inspector)
+    page = client.get("/inspection/escalations?state=all&sort=received_asc").get_data(
+        as_text=True)
+    assert 'aria-current="true" href="/inspection/escalations?state=all&amp;sort=received_asc' \
+        in page
+    assert clusters(inspector, CaseFilter(sort="level")).total == clusters(
+        inspector, CaseFilter()).total
+    assert client.get("/inspection/clusters?sort=received_asc").status_code == 200

@@ -308,3 +308,25 @@ def test_an_overdue_stays_with_the_agency_that_let_it_pass(world):
     db.session.commit()
     built = {code: card.metrics.escalations for code, card in _cards(world["inspector"]).items()}
     assert built == live
+
+
+def test_the_export_is_the_table_shown(world, client, login, make_user):
+    """ux.md: "export of exactly what is shown" (QA 111: the scorecard had no export)."""
+    import csv
+    import io
+
+    login(make_user("inspector"))
+    args = f"period=custom&start={START.isoformat()}&end={END.isoformat()}"
+    page = client.get(f"/inspection/scorecard?{args}").get_data(as_text=True)
+    assert "export=csv" in page
+    answer = client.get(f"/inspection/scorecard?{args}&export=csv")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+    shown = re.findall(r'data-testid="card-(\w+)"', page)
+    assert len(rows) == 1 + len(shown)
+    by_name = {row[1]: row for row in rows[1:]}
+    d = by_name["Sở Tài nguyên"]
+    # As on the page: accepted 1 of 2 on time, resolved 1 of 2 on time.
+    assert (d[4], d[5], d[6], d[7]) == ("1", "2", "1", "2")
+    assert client.get(f"/inspection/scorecard?{args}&export=xlsx").status_code == 200

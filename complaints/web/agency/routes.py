@@ -117,6 +117,9 @@ def _next_escalation(case: Case) -> dict | None:
             "who": catalog.label(catalog.LADDER_AUDIENCES, step.level, _lang())}
 
 
+HOME_ROWS = 20  # rows of each list on the home; the counts link to the whole lists
+
+
 @bp.route("/")
 @roles_required(*AGENCY_ROLES)
 def home():
@@ -124,6 +127,7 @@ def home():
     today = clock.today()
     query = case_view.agency_cases_query
     counts = case_view.agency_counts(current_user, today)
+    mine = None if current_user.role == "agency_head" else current_user.id
     return render_template(
         "agency/home.html",
         counts=counts,
@@ -139,9 +143,9 @@ def home():
             if current_user.role == "agency_head" else 0),
         # The head answers the agency's escalations; an officer sees those of the cases
         # assigned to them only, as every other list on their page (QA round 20).
-        escalations=queries.open_escalations_for(
-            current_user.agency_id,
-            officer_id=None if current_user.role == "agency_head" else current_user.id),
+        escalations=queries.open_escalations_for(current_user.agency_id, HOME_ROWS,
+                                                 officer_id=mine),
+        escalations_total=queries.open_escalation_count(current_user.agency_id, mine),
         overdue=counts["overdue"],
         today=today,
     )

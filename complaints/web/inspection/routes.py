@@ -359,13 +359,43 @@ def scorecard():
                                errors=errors, values=values, chart=None, rules=rules,
                                weights=cards.weights(), today=today, no_data=False), 400
     result = cards.scorecards(current_user, period.start, period.end, today)
+    if (fmt := request.args.get("export", "")) in ("csv", "xlsx"):
+        return _scorecard_download(fmt, result, lang)
     ranked = [c for c in result if c.score is not None]  # the others: "no data", unranked
     chart = bar_chart([(case_view.agency_name(c.agency, lang), c.score) for c in ranked],
                       _("Điểm xếp hạng (0–100)")) if ranked else None
     return render_template("inspection/scorecard.html", cards=result, period=period,
                            errors={}, values=values, chart=chart, rules=rules,
                            weights=cards.weights(), today=today,
-                           no_data=not ranked)
+                           no_data=not ranked, period_args=period_url_args(period))
+
+
+def _scorecard_download(fmt: str, result, lang: str):
+    """The scorecard's table as shown, one row per agency in its order (ux.md: "export of
+    exactly what is shown"; QA 111)."""
+    stages = ("handling", "acceptance", "resolution")
+
+    def days(m, stage):
+        value = m.working_days.get(stage)
+        return round(value, 1) if value is not None else ""
+
+    rows = ([c.rank or "", case_view.agency_name(c.agency, lang),
+             round(c.score, 1) if c.score is not None else _("Không có số liệu"),
+             m.received, m.accepted_on_time, m.accepted, m.resolved_on_time, m.resolved,
+             *(days(m, stage) for stage in stages), m.overdue_now, m.open_now,
+             "; ".join(f"{level}: {n}" for level, n in sorted(m.escalations.items())) or 0,
+             m.evasions, m.repeated, m.mass, m.reception_held, m.reception_required,
+             round(m.satisfaction_avg, 2) if m.satisfaction_avg is not None else "",
+             m.satisfaction_count]
+            for c in result for m in (c.metrics,))
+    header = [_("Hạng"), _("Cơ quan"), _("Điểm"), _("Nhận"), _("Thụ lý đúng hạn"),
+              _("Thụ lý"), _("Giải quyết đúng hạn"), _("Giải quyết"),
+              _("Ngày làm việc TB: xử lý"), _("Ngày làm việc TB: thụ lý"),
+              _("Ngày làm việc TB: giải quyết"), _("Quá hạn hiện tại"), _("Đang mở"),
+              _("Leo thang theo mức"), _("Đùn đẩy"), _("Kéo dài"), _("Đông người"),
+              _("Ngày tiếp dân của lãnh đạo"), _("Ngày phải tiếp"), _("Hài lòng (TB)"),
+              _("Số phiếu đánh giá")]
+    return download(fmt, "bang-diem", header, rows)
 
 
 @bp.route("/scorecard/weights", methods=["GET", "POST"])
