@@ -8,8 +8,10 @@ Attribution (shown on the page with the score rules):
   when met_on <= due_on. Only an acceptance (thụ lý) completes the acceptance stage for
   the scorecard: a refusal (không thụ lý) or a withdrawal before acceptance stops that
   clock too but is no acceptance, and counts neither in "accepted", its on-time share
-  nor its average working days; likewise a withdrawal after acceptance stops the
-  resolution clock but is no resolution (no decision or conclusion was issued);
+  nor its average working days. A withdrawal after acceptance does complete the resolution
+  stage: the official forms count a matter "withdrawn after explanation" among those
+  resolved (reports.md; 03/GQKN, 04/GQTC), so "resolved" here counts it too, on time or
+  late by its date;
 - average working days per stage: start_on → met_on in working days (calendar service);
   handling counts for the reception agency, the other stages for the holding agency;
 - overdue now: open cases held with a stage past due on the given day;

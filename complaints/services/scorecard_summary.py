@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session, aliased
 
 from complaints.clock import LOCAL_TZ, local_day
 from complaints.domain import escalation as rules
-from complaints.domain import states
 from complaints.extensions import db
 from complaints.models import (
     CalendarOverride,
@@ -137,16 +136,6 @@ def _accepted():
             .exists())
 
 
-def _ended_by_withdrawal():
-    """The resolution stage stopped by the case's withdrawal (rút đơn): its met_on is the
-    day every petitioner withdrew. No decision or conclusion was issued, so it is no
-    resolution, on time or not (QA 111: a withdrawal after acceptance counted "resolved
-    on time", raising the rate and the average days). A withdrawal ends the case, so the
-    resolution stage, the last, is the one it stopped (models.CaseDeadline
-    .ended_by_withdrawal)."""
-    return and_(Case.status == states.WITHDRAWN, CaseDeadline.met_on == Case.closed_on)
-
-
 def _add_stages(out: dict[tuple[int, date], Counts], calendar, rows) -> None:
     """Add completed stages (agency, stage, start, met, count, on time) to the day counts."""
     for agency_id, stage, begun, met, n, ok in rows:
@@ -205,8 +194,7 @@ def count_days(ranges: Ranges, agency_ids: list[int] | None = None
             # Each stage's case looked up in the narrow holders index, not the wide table.
             .with_hint(Case, "INDEXED BY ix_cases_holders", "sqlite")
             .where(_in(CaseDeadline.met_on, ranges), holder.is_not(None), *only(holder),
-                   or_(CaseDeadline.stage != "acceptance", _accepted()),
-                   or_(CaseDeadline.stage != "resolution", ~_ended_by_withdrawal()))
+                   or_(CaseDeadline.stage != "acceptance", _accepted()))
             .group_by(holder, CaseDeadline.stage, CaseDeadline.start_on, CaseDeadline.met_on)))
 
     # Acceptances given by an agency the case has left since: to that agency's credit (a

@@ -60,15 +60,11 @@ def _direct(ids: list[int], start: date, end: date, today: date) -> dict[int, di
     # when a refusal (không thụ lý) or a withdrawal stopped its clock.
     accepted = or_(CaseDeadline.stage != "acceptance",
                    Case.accepted_on == CaseDeadline.met_on)
-    # Nor the resolution stage a withdrawal stopped: a case is withdrawn only before its
-    # resolution (states.TRANSITIONS), so its resolution stage ended by the withdrawal.
-    resolved = or_(CaseDeadline.stage != "resolution", Case.status != "withdrawn")
     for agency_id, stage, begun, met, ok in db.session.execute(
             select(holder, CaseDeadline.stage, CaseDeadline.start_on, CaseDeadline.met_on,
                    CaseDeadline.met_on <= CaseDeadline.due_on)
             .join(Case, Case.id == CaseDeadline.case_id)
-            .where(CaseDeadline.met_on.between(start, end), holder.in_(ids), accepted,
-                   resolved)):
+            .where(CaseDeadline.met_on.between(start, end), holder.in_(ids), accepted)):
         total = sums[(agency_id, stage)]
         total[0] += max(0, calendar.working_days_between(begun, met))
         total[1] += 1
