@@ -484,18 +484,31 @@ def reset_two_factor(user: User, actor: User | None, reason: str, now: datetime)
     user.totp_last_step = None
     user.totp_reenrol = True
     user.session_version = (user.session_version or 1) + 1  # signs every session out
-    # The codes that locked the account were tried against the secret now gone: the user
-    # waiting out the lock to enrol again gained nothing (QA 108 J7). Wrong passwords
-    # lock it again as before.
-    locked_until = clock.as_utc(user.locked_until)
-    unlocked = locked_until is not None and locked_until > now
-    user.failed_logins, user.locked_until = 0, None
+    # A lock by wrong codes was earned against the secret now gone: the user waiting it out
+    # to enrol again gained nothing (QA 108 J7). A lock by wrong passwords stays: lifting
+    # it would give a guesser fresh tries as the account loses its second factor (QA 112).
+    unlocked = is_locked(user, now) and _locked_by_codes(user)
+    if unlocked:
+        user.failed_logins, user.locked_until = 0, None
     db.session.flush()
     revoked = tokens.revoke_all(user, actor, now)
     audit.record(f"user:{user.id}", "totp_reset", actor, now,
                  {"reason": reason, "had_2fa": had_secret, "sessions_ended": True,
                   "tokens_revoked": revoked, **({"unlocked": True} if unlocked else {})})
     return revoked
+
+
+def _locked_by_codes(user: User) -> bool:
+    """Was the account's latest lock set by wrong sign-in codes (its audit event names the
+    factor; a lock by wrong passwords names none)?"""
+    import json
+
+    from complaints.models import AuditEvent
+
+    data = db.session.scalar(select(AuditEvent.data).where(
+        AuditEvent.chain == f"user:{user.id}", AuditEvent.action == "login_locked")
+        .order_by(AuditEvent.seq.desc()).limit(1))
+    return bool(data) and json.loads(data).get("factor") == "totp"
 
 
 def unreadable_second_factors() -> list[str]:

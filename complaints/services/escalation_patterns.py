@@ -201,15 +201,14 @@ def repeat_basis(case: Case) -> rules.RepeatBasis | None:
     found = rules.repeat_basis(_facts(case), case.decision_on, _limits(case))
     if found is not None:
         return found
-    parent = case.parent_case
-    if parent is None:
-        return None
     if case.kind == "complaint" and case.complaint_round == 2:
         return None  # a second complaint is the citizen's right, not a repeat
+    parent = case.parent_case
     # A denouncer is secret (Law on Denunciations Art. 8): matching the signers across the
     # link would make the flag, seen by readers of either case, say whether a person typed
-    # on one of them signed the other. Counting letters (below) matches no one.
-    if parent.decision_on is not None and "denunciation" not in (case.kind, parent.kind):
+    # on one of them signed the other.
+    if (parent is not None and parent.decision_on is not None
+            and "denunciation" not in (case.kind, parent.kind)):
         # By person, not record: a desk that may not see the earlier case's people makes
         # new records of them (QA 92).
         _load_people(parent.petitions)
@@ -220,24 +219,67 @@ def repeat_basis(case: Case) -> rules.RepeatBasis | None:
                      if any(_person(s.petitioner, case.kind) in earlier for s in p.signers))
         if back:
             return rules.RepeatBasis(rules.REPEAT_AFTER_PARENT, back)
+    if case.kind == "denunciation" or case.id is None:
+        # Its links are shown only to readers who may see both sides' denouncers
+        # (permissions.can_see_link): a count through them would tell the others (QA 112).
+        return None
     # The desk logged later letters on the matter as cases linked to the first rather than
     # joining them to it (QA 107 D3): the letters of the linked cases count with its own.
     return rules.repeat_across([p.received_on for p in case.petitions],
-                               _linked_letter_days(case, parent), _limits(case))
+                               _linked_letter_days(case), _limits(case))
 
 
-def _linked_letter_days(case: Case, parent: Case) -> list[date]:
-    """The days the letters of the cases linked with `case` as one matter were received:
-    its earlier case's and that case's other linked cases' (a second complaint, the
-    citizen's right, is not counted as a repeat)."""
+LINK_DEPTH_MAX = 50  # links followed up or down from a case: a matter, not a graph walk
+
+
+def _matter_case_ids(case: Case) -> set[int]:
+    """The cases linked with `case` as one matter (case.parent_case_id), itself included:
+    up its earlier cases to the first, then every case linked below that one, however deep
+    (QA 112: A <- B <- C is one matter, and a letter joined to A meets B's). A denunciation
+    is neither crossed nor included: its links are shown only to readers who may see its
+    denouncers (permissions.can_see_link), and a count through it would tell the others."""
     c = Case.__table__.c
+    root = case.id
+    parent_id = case.parent_case_id
+    for _ in range(LINK_DEPTH_MAX):
+        if parent_id is None:
+            break
+        row = db.session.execute(select(c.kind, c.parent_case_id)
+                                 .where(c.id == parent_id)).first()
+        if row is None or row.kind == "denunciation":
+            break
+        root, parent_id = parent_id, row.parent_case_id
+    found, frontier = {root}, {root}
+    for _ in range(LINK_DEPTH_MAX):
+        below = set(db.session.scalars(select(c.id).where(
+            c.parent_case_id.in_(sorted(frontier)), c.kind != "denunciation"))) - found
+        if not below:
+            break
+        found |= below
+        frontier = below
+    return found
+
+
+def _linked_letter_days(case: Case) -> list[date]:
+    """The days the letters of the cases linked with `case` as one matter were received
+    (`_matter_case_ids`), not its own. A second complaint, the citizen's right, is not
+    counted as a repeat; a letter split into several cases is one letter (QA 112: its
+    parts counted as two)."""
+    c = Case.__table__.c
+    others = _matter_case_ids(case) - {case.id}
+    if not others:
+        return []
     second = (c.kind == "complaint") & (c.complaint_round == 2)
-    linked = select(c.id).where(
-        ((c.id == parent.id) | (c.parent_case_id == parent.id)) & ~second)
-    if case.id is not None:
-        linked = linked.where(c.id != case.id)
-    return list(db.session.scalars(select(Petition.received_on)
-                                   .where(Petition.case_id.in_(linked))))
+    counted = select(c.id).where(c.id.in_(sorted(others)), ~second)
+    own = {p.split_from_id or p.id for p in case.petitions}
+    days: dict[int, date] = {}
+    for letter_id, split_from, received_on in db.session.execute(
+            select(Petition.id, Petition.split_from_id, Petition.received_on)
+            .where(Petition.case_id.in_(counted))):
+        letter = split_from or letter_id
+        if letter not in own:
+            days.setdefault(letter, received_on)
+    return list(days.values())
 
 
 def _is_repeated(case: Case) -> bool:

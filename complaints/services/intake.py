@@ -861,25 +861,30 @@ class _SignerErased(Exception):
 
 def write_case(data: CaseData, actor: User | None, now: datetime, today: date,
                reception_session_id: int | None = None,
-               signers: list[tuple[Petitioner, bool]] | None = None) -> Opened:
+               signers: list[tuple[Petitioner, bool]] | None = None,
+               split_from: int | None = None) -> Opened:
     """Validate and write a new case (_write_case). A person on file anonymised while the
     letter was read (QA round 72) is looked up again, once: their record no longer matches
     the typed ID number, so they are written as a new person. The people of a split letter
-    are given, not looked up: that is refused."""
+    are given, not looked up: that is refused. `split_from`: the letter a split part is of
+    (Petition.split_from_id), known before the patterns are checked (QA 112)."""
     try:
-        return _write_case(data, actor, now, today, reception_session_id, signers)
+        return _write_case(data, actor, now, today, reception_session_id, signers,
+                           split_from)
     except _SignerErased:
         if signers is not None:
             raise ValidationFailed({"petitioners": PERSON_ANONYMISED}) from None
     try:  # read again: the erased record no longer matches
-        return _write_case(data, actor, now, today, reception_session_id, signers)
+        return _write_case(data, actor, now, today, reception_session_id, signers,
+                           split_from)
     except _SignerErased:
         raise ValidationFailed({"petitioners": PERSON_ANONYMISED}) from None
 
 
 def _write_case(data: CaseData, actor: User | None, now: datetime, today: date,
                 reception_session_id: int | None = None,
-                signers: list[tuple[Petitioner, bool]] | None = None) -> Opened:
+                signers: list[tuple[Petitioner, bool]] | None = None,
+                split_from: int | None = None) -> Opened:
     """Validate and write a new case with its first petition; the caller checked the actor.
 
     Intake is the busiest write, so the case is built as a detached object graph, computed
@@ -932,7 +937,7 @@ def _write_case(data: CaseData, actor: User | None, now: datetime, today: date,
     )
     petition = Petition(channel=data.petition.channel, received_on=data.petition.received_on,
                         received_by_id=actor.id if actor else None,
-                        reception_session_id=reception_session_id,
+                        reception_session_id=reception_session_id, split_from_id=split_from,
                         eligible=data.petition.eligible, is_duplicate=False, signers=[],
                         history=data.petition.history or _new_history(data, refs, round_))
     case.petitions.append(petition)

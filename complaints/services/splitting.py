@@ -203,7 +203,7 @@ def split_case(case: Case, data: SplitData, actor: User, now: datetime,
     signers = [(s.petitioner, s.is_representative) for s in letter.signers]
     try:
         opened = intake.write_case(wanted, actor, now, today, letter.reception_session_id,
-                                   signers=signers)
+                                   signers=signers, split_from=letter.id)
     except ValidationFailed as exc:
         raise ValidationFailed(_people_errors(exc.errors)) from exc
     new_case = db.session.get(Case, opened.case_id)

@@ -70,4 +70,4 @@ def test_a_second_complaint_is_not_counted_as_a_repeat(app, make_user, make_loca
                                             parent=first.tracking_code), desk, NOW, TODAY)
     db.session.flush()
     assert not follow.flag_repeated
-    assert escalation_patterns._linked_letter_days(follow, first) == [date(2026, 11, 2)]
+    assert escalation_patterns._linked_letter_days(follow) == [date(2026, 11, 2)]

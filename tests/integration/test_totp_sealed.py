@@ -91,8 +91,12 @@ def test_a_reset_ends_a_running_lockout(app, make_user):
     the reset removes; the user no longer waits out the lock to enrol again."""
     user = make_user("agency_head")
     user.totp_secret = pyotp.random_base32()
-    user.failed_logins, user.locked_until = 5, NOW + timedelta(minutes=15)
     db.session.commit()
+    for _ in range(5):  # wrong codes, after the right password
+        assert accounts.authenticate(user.username, PASSWORD, NOW) is not None
+        assert not accounts.verify_second_factor(user, "000000", NOW)
+    db.session.commit()
+    assert accounts.is_locked(user, NOW)
     accounts.reset_two_factor(user, None, "Mất điện thoại, đã xác minh", NOW)
     db.session.commit()
     assert (user.failed_logins, user.locked_until) == (0, None)
