@@ -406,8 +406,8 @@ def test_the_escalation_queue_and_clusters_sort_as_asked(client, login, world):
     login(inspector)
     page = client.get("/inspection/escalations?state=all&sort=received_asc").get_data(
         as_text=True)
-    assert 'aria-current="true" href="/inspection/escalations?state=all&amp;sort=received_asc' \
-        in page
+    current = re.search(r'aria-current="true" href="([^"]+)"', page).group(1)
+    assert "sort=received_asc" in current and "state=all" in current
     assert clusters(inspector, CaseFilter(sort="level")).total == clusters(
         inspector, CaseFilter()).total
     assert client.get("/inspection/clusters?sort=received_asc").status_code == 200

@@ -13,31 +13,17 @@ from complaints.extensions import db
 from complaints.models import Case
 from complaints.services import escalation_patterns, intake
 from tests.conftest import NOW, TODAY
-
-
-def _letter(locality, received, parent=None, kind="feedback", round_=None):
-    return intake.CaseData(
-        kind=kind, complaint_round=round_, field_code="land",
-        subject="Đề nghị cấp sổ đỏ cho thửa đất số 12",
-        content="Gia đình tôi đề nghị cấp giấy chứng nhận quyền sử dụng đất thửa số 12.",
-        locality_code=locality, parent_tracking_code=parent,
-        petition=intake.PetitionData(channel="mail", received_on=received, petitioners=[
-            intake.PetitionerData(full_name="Lê Thị Hoa", id_number="031200001234",
-                                  phone="0912000111")]))
+from tests.integration.matter_letters import letter as _letter
+from tests.integration.matter_letters import log_letter
 
 
 @pytest.fixture
 def three_linked(app, make_user, make_locality):
     desk = make_user("reception")
     loc = make_locality()
-    first, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 2)), desk, NOW, TODAY)
-    db.session.flush()
-    cases = [first]
-    for day in (date(2026, 11, 16), date(2026, 11, 30)):
-        case, _ = intake.receive_case(_letter(loc.code, day, parent=first.tracking_code),
-                                      desk, NOW, TODAY)
-        db.session.flush()
-        cases.append(case)
+    first = log_letter(desk, loc.code, date(2026, 11, 2))
+    cases = [first] + [log_letter(desk, loc.code, day, parent=first)
+                       for day in (date(2026, 11, 16), date(2026, 11, 30))]
     db.session.commit()
     db.session.expire_all()
     return [db.session.get(Case, c.id) for c in cases]

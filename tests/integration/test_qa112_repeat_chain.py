@@ -7,17 +7,8 @@ from complaints.extensions import db
 from complaints.models import Case
 from complaints.services import inspection, intake
 from tests.conftest import NOW, TODAY
-
-
-def _letter(locality, received, parent=None, kind="feedback", round_=None):
-    return intake.CaseData(
-        kind=kind, complaint_round=round_, field_code="land",
-        subject="Đề nghị cấp sổ đỏ cho thửa đất số 12",
-        content="Gia đình tôi đề nghị cấp giấy chứng nhận quyền sử dụng đất thửa số 12.",
-        locality_code=locality, parent_tracking_code=parent,
-        petition=intake.PetitionData(channel="mail", received_on=received, petitioners=[
-            intake.PetitionerData(full_name="Lê Thị Hoa", id_number="031200001234",
-                                  phone="0912000111")]))
+from tests.integration.matter_letters import letter as _letter
+from tests.integration.matter_letters import log_letter
 
 
 def test_qa112_a_chain_of_three_linked_letters_is_flagged(app, make_user, make_locality):
@@ -26,13 +17,9 @@ def test_qa112_a_chain_of_three_linked_letters_is_flagged(app, make_user, make_l
     parent's letters and its parent's other children, not the grandparent's."""
     desk = make_user("reception")
     loc = make_locality()
-    a, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 2)), desk, NOW, TODAY)
-    db.session.flush()
-    b, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 16), parent=a.tracking_code),
-                               desk, NOW, TODAY)
-    db.session.flush()
-    c, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 30), parent=b.tracking_code),
-                               desk, NOW, TODAY)
+    a = log_letter(desk, loc.code, date(2026, 11, 2))
+    b = log_letter(desk, loc.code, date(2026, 11, 16), parent=a)
+    c = log_letter(desk, loc.code, date(2026, 11, 30), parent=b)
     db.session.commit()
     db.session.expire_all()
     c = db.session.get(Case, c.id)
@@ -47,11 +34,8 @@ def test_qa112_a_third_letter_joined_to_the_first_case_is_flagged(app, make_user
     re-checked: no case is flagged."""
     desk = make_user("reception")
     loc = make_locality()
-    a, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 2)), desk, NOW, TODAY)
-    db.session.flush()
-    b, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 16), parent=a.tracking_code),
-                               desk, NOW, TODAY)
-    db.session.flush()
+    a = log_letter(desk, loc.code, date(2026, 11, 2))
+    b = log_letter(desk, loc.code, date(2026, 11, 16), parent=a)
     intake.add_petition(a, _letter(loc.code, date(2026, 11, 30)).petition, desk, NOW, TODAY)
     db.session.commit()
     db.session.expire_all()

@@ -7,23 +7,13 @@ from datetime import date
 import pytest
 
 from complaints.extensions import db
-from complaints.services import inspection_case, intake, workflow
+from complaints.services import inspection_case, workflow
 from tests.conftest import NOW, TODAY
 from tests.integration.agency_world import *  # noqa: F401,F403
 from tests.integration.agency_world import fresh
+from tests.integration.matter_letters import log_letter
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
-
-
-def _letter(locality, received, parent=None, kind="feedback"):
-    return intake.CaseData(
-        kind=kind, field_code="land",
-        subject="Đề nghị cấp sổ đỏ cho thửa đất số 12",
-        content="Gia đình tôi đề nghị cấp giấy chứng nhận quyền sử dụng đất thửa số 12.",
-        locality_code=locality, parent_tracking_code=parent,
-        petition=intake.PetitionData(channel="mail", received_on=received, petitioners=[
-            intake.PetitionerData(full_name="Lê Thị Hoa", id_number="031200001234",
-                                  phone="0912000111", address="Thôn 2, xã An Hòa")]))
 
 
 def test_qa112_linked_letters_text_reveals_a_hidden_denunciation_link(
@@ -35,14 +25,9 @@ def test_qa112_linked_letters_text_reveals_a_hidden_denunciation_link(
     through a denunciation's links now: the flag itself would tell of the hidden link."""
     desk = world["reception"]
     loc = make_locality()
-    p, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 2), kind="denunciation"),
-                               desk, NOW, TODAY)
-    db.session.flush()
-    c1, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 16), parent=p.tracking_code),
-                                desk, NOW, TODAY)
-    db.session.flush()
-    c2, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 30), parent=p.tracking_code),
-                                desk, NOW, TODAY)
+    p = log_letter(desk, loc.code, date(2026, 11, 2), kind="denunciation")
+    log_letter(desk, loc.code, date(2026, 11, 16), parent=p)
+    c2 = log_letter(desk, loc.code, date(2026, 11, 30), parent=p)
     workflow.route(c2, "SO-TNMT", desk, NOW, TODAY, decided_on=date(2026, 11, 30))
     db.session.commit()
     c2 = fresh(c2)

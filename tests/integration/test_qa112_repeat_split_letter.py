@@ -5,19 +5,9 @@ from datetime import date
 
 from complaints.extensions import db
 from complaints.models import Case
-from complaints.services import intake, splitting
+from complaints.services import splitting
 from tests.conftest import NOW, TODAY
-
-
-def _letter(locality, received, parent=None, kind="feedback"):
-    return intake.CaseData(
-        kind=kind, field_code="land",
-        subject="Đề nghị cấp sổ đỏ cho thửa đất số 12",
-        content="Gia đình tôi đề nghị cấp giấy chứng nhận quyền sử dụng đất thửa số 12.",
-        locality_code=locality, parent_tracking_code=parent,
-        petition=intake.PetitionData(channel="mail", received_on=received, petitioners=[
-            intake.PetitionerData(full_name="Lê Thị Hoa", id_number="031200001234",
-                                  phone="0912000111", address="Thôn 2")]))
+from tests.integration.matter_letters import log_letter
 
 
 def test_qa112_two_letters_split_into_three_cases_are_not_three_petitions(
@@ -28,10 +18,8 @@ def test_qa112_two_letters_split_into_three_cases_are_not_three_petitions(
     petitions on one matter" counts the split copy as a third letter and flags it."""
     desk = make_user("reception")
     loc = make_locality()
-    p, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 2)), desk, NOW, TODAY)
-    db.session.flush()
-    s, _ = intake.receive_case(_letter(loc.code, date(2026, 11, 16), parent=p.tracking_code),
-                               desk, NOW, TODAY)
+    p = log_letter(desk, loc.code, date(2026, 11, 2))
+    s = log_letter(desk, loc.code, date(2026, 11, 16), parent=p)
     db.session.commit()
     assert not s.flag_repeated
     part = splitting.SplitData(
