@@ -65,6 +65,14 @@ ESCALATION_SORTS = {
     "received": (Escalation.as_of.desc(), Escalation.id.desc()),
     "received_asc": (Escalation.as_of, Escalation.id),
 }
+# The cluster list's orders, over its subquery of visible cases `v` (QA 111): the latest
+# letter first (default), the earliest first, the most cases first.
+CLUSTER_SORTS = {
+    "received": lambda v: (func.max(v.c.received_on).desc(), Cluster.id.desc()),
+    "received_asc": lambda v: (func.min(v.c.received_on), Cluster.id),
+    "level": lambda v: (func.count(v.c.id).desc(), func.max(v.c.received_on).desc(),
+                        Cluster.id.desc()),
+}
 
 
 @dataclass
@@ -429,13 +437,7 @@ def clusters(user: User, f: CaseFilter) -> Page:
                func.max(visible.c.received_on).label("last_on"))
         .join(visible, visible.c.cluster_id == Cluster.id)
         .group_by(Cluster.id)
-        .order_by(*{
-            # The list's sort options (ux.md: sortable; QA 111): latest letter first
-            # (default), earliest first, most cases first.
-            "received_asc": (func.min(visible.c.received_on), Cluster.id),
-            "level": (func.count(visible.c.id).desc(), func.max(visible.c.received_on).desc(),
-                      Cluster.id.desc()),
-        }.get(f.sort, (func.max(visible.c.received_on).desc(), Cluster.id.desc())))
+        .order_by(*CLUSTER_SORTS.get(f.sort, CLUSTER_SORTS["received"])(visible))
     )
     result = db.session.execute(
         query.limit(f.per_page).offset((f.page - 1) * f.per_page)).all()

@@ -411,3 +411,27 @@ def test_the_escalation_queue_and_clusters_sort_as_asked(client, login, world):
     assert clusters(inspector, CaseFilter(sort="level")).total == clusters(
         inspector, CaseFilter()).total
     assert client.get("/inspection/clusters?sort=received_asc").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/inspection/cases", "/inspection/overdue",
+                                  "/inspection/escalations?state=all", "/inspection/clusters",
+                                  "/inspection/scorecard"])
+def test_an_unknown_sort_or_export_gives_the_page_in_its_default_order(client, login, world,
+                                                                      path):
+    """A hand-edited or stale link (sort=, export=) gets the page, never a 500 or a file of
+    another format; the sort bar marks the default order (QA 112 checked it by hand; the
+    case and overdue lists marked none)."""
+    login(world["inspector"])
+    joiner = "&" if "?" in path else "?"
+    for query in ("sort=bogus", "sort=%C4%91", "export=pdf", "export=", "sort=level&export=CSV"):
+        response = client.get(f"{path}{joiner}{query}")
+        assert response.status_code == 200, (path, query)
+        assert response.mimetype == "text/html", (path, query)
+        assert "Content-Disposition" not in response.headers
+        page = response.get_data(as_text=True)
+        if "bogus" in query and "sort-options" in page:
+            current = re.search(r'aria-current="true" href="([^"]+)"', page)
+            assert current is not None, (path, query)
+            default = {"escalations": "level", "overdue": "due"}.get(
+                path.split("/")[2].split("?")[0], "received")
+            assert f"sort={default}" in current.group(1), (path, query)
