@@ -88,9 +88,9 @@ def make_case(app, make_user, make_locality):
             intake.PetitionerData(full_name=f"Nguyễn Văn {chr(65 + i)}",
                                   id_number=f"0312{next(_counter):08d}",
                                   phone=f"09{next(_counter):08d}",
-                                  # A denouncer gives an address (intake.denouncer_errors).
-                                  address=(f"Số {i + 1} Lạch Tray, Hải Phòng"
-                                           if kind == "denunciation" else None),
+                                  # An eligible letter gives an address (intake), and a
+                                  # denouncer each one's (intake.denouncer_errors).
+                                  address=f"Số {i + 1} Lạch Tray, Hải Phòng",
                                   is_representative=(i == 0 and petitioners >= 5))
             for i in range(petitioners)
         ]

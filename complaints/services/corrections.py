@@ -80,7 +80,9 @@ def _typed(data: PersonData) -> dict[str, str | None]:
     return {"full_name": (data.full_name or "").strip(),
             "id_number": contacts.id_number(data.id_number),
             "phone": contacts.phone(data.phone), "email": contacts.email(data.email),
-            "address": (data.address or "").strip() or None}
+            # Spaces or invisible characters are no address (QA 114: one kept a letter
+            # eligible with nothing to write to).
+            "address": None if blank(data.address) else data.address.strip()}
 
 
 def _cases_signed(petitioner_id: int) -> list[Case]:
@@ -128,6 +130,16 @@ def _person_errors(person: Petitioner, data: PersonData, affected: list[Case],
     if not typed["address"] and any(p.eligible for c in denounced for p in c.petitions
                                     if any(s.petitioner_id == person.id for s in p.signers)):
         errors.setdefault("address", N_("Đơn tố cáo phải có họ tên và địa chỉ người tố cáo."))
+    elif not typed["address"] and any(
+            p.eligible_now and not intake.addressed(
+                [s.petitioner for s in p.signers if s.petitioner_id != person.id])
+            for c in affected for p in c.petitions
+            if any(s.petitioner_id == person.id for s in p.signers)):
+        # The letter's only address: without it the letter is no longer eligible, which
+        # is its own correction (with its reason), not a side effect of this one.
+        errors.setdefault("address", N_(
+            "Đây là địa chỉ duy nhất của một đơn đủ điều kiện xử lý: sửa “Đủ điều kiện xử "
+            "lý” của đơn đó trước, rồi mới xóa địa chỉ."))
     return errors
 
 
@@ -256,6 +268,9 @@ def correct_eligibility(case: Case, petition_id: int, eligible: bool | None,
             # As at intake: an eligible denunciation names each denouncer with an address.
             errors["eligible"] = N_("Đơn tố cáo phải có họ tên và địa chỉ người tố cáo: sửa "
                                     "thông tin người đứng đơn trước.")
+        elif not intake.addressed(people):  # as at intake (QA 109)
+            errors["eligible"] = N_("Đơn đủ điều kiện xử lý phải có địa chỉ của người đứng "
+                                    "đơn: sửa thông tin người đứng đơn trước.")
     reason = _reason(reason, errors, case)
     if errors:
         raise ValidationFailed(errors)

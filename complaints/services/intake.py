@@ -72,6 +72,8 @@ class PetitionerData:
 
     def __post_init__(self):
         nfc_fields(self)  # composed, whoever sends it (forms, the API): see CaseData
+        if blank(self.address):  # spaces or invisible characters are no address (QA 114)
+            self.address = None
 
 
 @dataclass
@@ -79,15 +81,39 @@ class PetitionData:
     channel: str
     received_on: date
     petitioners: list[PetitionerData] = field(default_factory=list)
-    eligible: bool = True
+    # Đủ điều kiện xử lý (02/XLD column 5): named, clear content and an address (Circular
+    # 05/2021/TT-TTCP). None: derived from the letter, for the channels with no box to
+    # tick (reception sessions, the API when it does not say): eligible when someone signs
+    # it and at least one signer gives an address. A derived denunciation is still held to
+    # its own rule (each denouncer named with an address: denouncer_errors), as before:
+    # only the desk's "not eligible" logs one that breaks it.
+    eligible: bool | None = None
     # What a letter joined to an existing case says (add_petition); a new case's letter is
     # the case's content and leaves this empty.
     content: str | None = None
     # The history of the matter as the letter tells it (domain.history); None: derived.
     history: str | None = None
 
+    # Set by __post_init__: whether `eligible` was derived rather than said.
+    derived: bool = field(default=False, init=False, repr=False)
+
     def __post_init__(self):
         nfc_fields(self)
+        if self.eligible is None:
+            self.derived = True
+            self.eligible = bool(self.petitioners) and addressed(self.petitioners)
+
+    @property
+    def held_to_denouncer_rule(self) -> bool:
+        """Is a denunciation in this letter held to the denouncer rule? Unless the desk
+        logged it as not eligible (an anonymous letter, to be filed or passed on)."""
+        return bool(self.eligible) or self.derived
+
+
+def addressed(people) -> bool:
+    """Whether a letter gives an address to answer it at: at least one signer's (anything
+    with `address`). A letter without one is not eligible for handling."""
+    return any(not blank(getattr(p, "address", None)) for p in people)
 
 
 @dataclass
@@ -180,6 +206,10 @@ def reissue_pin(case: Case, reason: str | None, actor: User, now: datetime) -> s
     return pin
 
 
+NO_ADDRESS = N_("Đơn đủ điều kiện xử lý phải có địa chỉ của người đứng đơn (Thông tư "
+                "05/2021/TT-TTCP): nhập địa chỉ, hoặc ghi đơn là không đủ điều kiện xử lý.")
+
+
 def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict[str, str]:
     """Return field → message for everything wrong with a petition's part of the input."""
     errors: dict[str, str] = {}
@@ -195,6 +225,10 @@ def validate_petition(data: PetitionData, today: date, prefix: str = "") -> dict
         errors[prefix + "petitioners"] = N_(
             "Cần ít nhất một người đứng đơn. Đơn không ghi tên người gửi (nặc danh): bỏ chọn "
             "“Đủ điều kiện xử lý” để vào sổ rồi lưu đơn.")
+    elif data.eligible and not addressed(data.petitioners):
+        # Reported as eligible (02/XLD column 5) only with somewhere to send the answer
+        # (QA 109: a desk or API letter with no address was counted).
+        errors[prefix + "petitioners.0.address"] = NO_ADDRESS
     if len(data.content or "") > CONTENT_MAX:
         errors[prefix + "content"] = N_("Tối đa %(max)s ký tự.", max=CONTENT_MAX)
     _control_errors(errors, data, ("content",), prefix)
@@ -633,10 +667,9 @@ def validate_case(data: CaseData, today: date, prefix: str = "",
             "Hồ sơ %(parent)s đã có khiếu nại lần hai (mã hồ sơ %(code)s): thêm đơn này vào "
             "hồ sơ đó, không mở hồ sơ mới.", parent=data.parent_tracking_code,
             code=refs.second_complaint)
-    for key, message in denouncer_errors(data.kind, data.petition.petitioners,
-                                         data.petition.eligible,
-                                         f"{prefix}petitioners.").items():
-        errors.setdefault(key, message)  # "Nhập họ và tên." stays where it was said
+    _denouncer_errors_into(errors, denouncer_errors(data.kind, data.petition.petitioners,
+                                                    data.petition.held_to_denouncer_rule,
+                                                    f"{prefix}petitioners."))
     if data.kind == "denunciation" and names_denouncer(data.subject,
                                                        data.petition.petitioners):
         errors.setdefault(prefix + "subject", SUBJECT_NAMES_DENOUNCER)
@@ -730,6 +763,14 @@ def denouncer_errors(kind: str, people: list, eligible: bool = True,
             errors[where + missing[-1]] = N_("Đơn tố cáo phải có họ tên và địa chỉ người "
                                              "tố cáo.")
     return errors
+
+
+def _denouncer_errors_into(errors: dict[str, str], found: dict[str, str]) -> None:
+    """Add the denouncer rule's messages: "Nhập họ và tên." stays where it was said, but
+    the denunciation's own rule says more than the general "an address" (NO_ADDRESS)."""
+    for key, message in found.items():
+        if errors.get(key, NO_ADDRESS) == NO_ADDRESS:
+            errors[key] = message
 
 
 def _policy_errors(data: CaseData, prefix: str, found: dict[str, str]) -> dict[str, str]:
@@ -1040,8 +1081,9 @@ def add_petition(case: Case, data: PetitionData, actor: User, now: datetime,
     `reception_session_id` links it to the reception session it was raised at.
     """
     errors = validate_petition(data, today)
-    for key, message in denouncer_errors(case.kind, data.petitioners, data.eligible).items():
-        errors.setdefault(key, message)  # a new denouncer on a denunciation too
+    # A new denouncer on a denunciation too.
+    _denouncer_errors_into(errors, denouncer_errors(case.kind, data.petitioners,
+                                                    data.held_to_denouncer_rule))
     history_errors(errors, case.kind, case.complaint_round, data.history,
                    joined=case.tracking_code)
     if case.kind == "denunciation":

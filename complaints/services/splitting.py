@@ -122,8 +122,13 @@ def _case_data(case: Case, letter: Petition, data: SplitData) -> intake.CaseData
         full_name=s.petitioner.full_name, id_number=s.petitioner.id_number,
         phone=s.petitioner.phone, email=s.petitioner.email, address=s.petitioner.address,
         is_representative=s.is_representative) for s in letter.signers]
+    # The letter's eligibility; an eligible one's is derived again, as it needs an address
+    # since QA 109: one logged as eligible without it before splits into parts that are
+    # not (QA 114: refused, for an address the split's page has no field for), except
+    # that a denunciation part still needs each denouncer's (intake.denouncer_errors).
     petition = intake.PetitionData(channel=letter.channel, received_on=letter.received_on,
-                                   petitioners=people, eligible=letter.eligible,
+                                   petitioners=people,
+                                   eligible=None if letter.eligible else False,
                                    history=data.history or None)
     return intake.CaseData(
         kind=data.kind, field_code=data.field_code, subject=data.subject,

@@ -38,6 +38,7 @@ def test_a_double_click_saves_once_and_the_receipt_shows_the_pin(page, make_user
     fill_desk_intake(page, "Khiếu nại việc cấp giấy chứng nhận",
                      "Đề nghị xem xét lại việc cấp giấy chứng nhận.")
     page.locator("#petitioners-0-full_name").fill("Phạm Văn Dân")
+    page.locator("#petitioners-0-address").fill("Số 5 Lạch Tray")  # eligible: an address
     page.locator("#petitioners-0-id_number").fill("031200001234")
     page.locator("#petition_scans").set_input_files(
         files=[{"name": "don.pdf", "mimeType": "application/pdf", "buffer": PDF}])
@@ -83,6 +84,7 @@ def test_stopping_a_slow_save_gives_the_buttons_back(page, make_user, make_local
     fill_desk_intake(page, "Khiếu nại việc cấp giấy chứng nhận",
                      "Đề nghị xem xét lại việc cấp giấy chứng nhận.")
     page.locator("#petitioners-0-full_name").fill("Phạm Văn Dân")
+    page.locator("#petitioners-0-address").fill("Số 5 Lạch Tray")  # eligible: an address
     page.locator("#petition_scans").set_input_files(
         files=[{"name": "don.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     form = page.get_by_test_id("intake-form")

@@ -59,6 +59,7 @@ def test_a_saved_letter_whose_answer_was_lost_is_not_offered_on_the_next_intake(
     page.get_by_label("Kênh tiếp nhận").select_option("walk_in")
     page.get_by_label("Xã, phường, đặc khu").select_option("11311")
     page.locator("#petitioners-0-full_name").fill("Nguyễn Văn A")
+    page.locator("#petitioners-0-address").fill("Số 5 Lạch Tray")  # eligible: an address
     page.locator("#petitioners-0-id_number").fill("031200001234")
     page.route("**/reception/new", lose_first_answer)
     with contextlib.suppress(PlaywrightError):  # the navigation fails, as on the desk

@@ -43,6 +43,7 @@ def test_reception_story(page, make_user, make_locality, make_agency):
     for i in range(6):
         page.locator(f"#petitioners-{i}-full_name").fill(f"Phạm Văn Dân {i}")
         page.locator(f"#petitioners-{i}-id_number").fill(f"03120000{i:04d}")
+        page.locator(f"#petitioners-{i}-address").fill(f"Số {i + 1} Lạch Tray")
     page.locator("#petitioners-0-is_representative").check()
     page.locator("#petitioners-4-is_representative").check()
     page.locator("#petition_scans").set_input_files(

@@ -143,7 +143,8 @@ def test_another_desks_intake_form_neither_refuses_nor_links_the_denouncer(
     """The desk form (/reception/new) under the denouncer's number with another name."""
     desk2 = as_user(denun.desk2)
     data = intake_form(make_locality().code, [{"full_name": "Nguyễn Văn Đoán",
-                                               "id_number": CANARY["id_number"]}], TODAY)
+                                               "id_number": CANARY["id_number"],
+                                               "address": "Số 3 Lạch Tray"}], TODAY)
     data["confirm_new"] = "1"
     response = desk2.post("/reception/new", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]

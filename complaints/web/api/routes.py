@@ -159,7 +159,7 @@ def _petition_data(body: dict, today) -> intake.PetitionData:
     return intake.PetitionData(
         channel=body["channel"], received_on=body["received_on"] or today,
         petitioners=[intake.PetitionerData(**p) for p in body["petitioners"]],
-        history=body["history"], eligible=body.get("eligible", True),
+        history=body["history"], eligible=body.get("eligible"),  # None: derived
     )
 
 

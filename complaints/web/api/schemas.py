@@ -461,6 +461,10 @@ class PetitionInSchema(BaseSchema):
 
 
 class AddPetitionSchema(PetitionInSchema):
+    """A later letter joined to the case. Its eligibility for handling is derived: someone
+    signs and someone gives an address (a denunciation's: each denouncer named with an
+    address, else refused)."""
+
     content = fields.String(load_default=None, allow_none=True,
                             validate=validate.Length(max=CONTENT_MAX), metadata={
                                 "description": "What this letter says, when it adds to the "
@@ -560,9 +564,13 @@ class CaseCreateSchema(PetitionInSchema):
         validate=validate.Length(max=500, error=_l("Tối đa {max} người.")), metadata={
             "description": "At least one unless `eligible` is false (an anonymous letter, "
                            "logged to be filed away or passed on)."})
-    eligible = fields.Boolean(load_default=True, metadata={
-        "description": "Eligible for handling (đủ điều kiện xử lý; 02/XLD column 5), as the "
-                       "desk's form ticks it; default true."})
+    eligible = fields.Boolean(load_default=None, metadata={
+        "description": "Eligible for handling (đủ điều kiện xử lý; 02/XLD column 5: named, "
+                       "clear content and an address), as the desk's form ticks it. True "
+                       "needs at least one petitioner with an address; omitted: true when "
+                       "some petitioner gives an address, else false, except that a "
+                       "denunciation is then held to its own rule (each denouncer named "
+                       "with an address: 422 without); false logs it as not eligible."})
     kind = _choice(KINDS, required=True)
     field = _text(40, required=True, metadata={"description": "Field code (GET /fields)."})
     subject = _text(500, required=True)
@@ -578,7 +586,7 @@ class CaseCreateSchema(PetitionInSchema):
     @validates_schema
     def _signed(self, data, **_kwargs):
         # An eligible letter has a petitioner: the message it always had (1 to 500).
-        if data.get("eligible", True) and data.get("petitioners") == []:
+        if data.get("eligible") is not False and data.get("petitioners") == []:
             raise ValidationError(_l("Cần từ {min} đến {max} người.").format(min=1, max=500),
                                   "petitioners")
 
@@ -1002,6 +1010,9 @@ class AttachmentSchema(BaseSchema):
     petition_id = fields.Integer(allow_none=True, metadata={
         "description": "The letter it came with, when it came with one."})
     created_at = UtcDateTime()
+    erased_at = UtcDateTime(allow_none=True, metadata={
+        "description": "When its content was erased with its petitioner's identity "
+                       "(anonymised): download then answers 404. Null: kept."})
     download = fields.Function(lambda a: f"/api/v1/attachments/{a.id}", metadata={
         "type": "string", "description": "GET it with your token (a file that may reveal "
                                          "a denouncer is served only to who may see them, "
@@ -1035,9 +1046,12 @@ class PetitionSchema(BaseSchema):
     channel = fields.String(metadata=coded(CHANNELS))
     received_on = fields.Date()
     eligible = fields.Boolean(attribute="eligible_now", metadata={
-        "description": "Eligible for handling (đủ điều kiện xử lý) today: as ticked at "
-                       "intake, unless the desk filed it as anonymous, duplicate, "
-                       "illegible or not eligible."})
+        "description": "Eligible for handling (đủ điều kiện xử lý) today: as said at "
+                       "intake (the desk's form, the API's `eligible`) or, where nothing "
+                       "said it (a reception session, a joined letter, the citizens' form, "
+                       "Open311, the API without `eligible`), derived: someone signs and "
+                       "someone gives an address; unless the desk filed it as anonymous, "
+                       "duplicate, illegible or not eligible."})
     is_duplicate = fields.Boolean()
     history = fields.String(metadata={"description": "The history of the matter (see intake)."})
     handling_outcome = fields.String(allow_none=True, metadata={

@@ -485,7 +485,8 @@ def correct_eligibility(code: str, petition_id: int):
     """Correct whether a letter is eligible for handling (02/XLD column 5): the desk that
     received the case, with a reason (audited)."""
     case, petition, back = _desk_letter(code, petition_id)
-    form = CorrectEligibilityForm(data={"eligible": "no" if petition.eligible else "yes"})
+    # The change from the value as the reports read it (QA 114: `eligible` ignored a filing).
+    form = CorrectEligibilityForm(data={"eligible": "no" if petition.eligible_now else "yes"})
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
