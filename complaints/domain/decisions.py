@@ -47,6 +47,7 @@ AFTER_ACCEPTANCE = frozenset({"extend", "suspend", "resolve", "return", "transfe
 class Move(Protocol):
     """One routing of a case (models.Routing): where it went and on which date."""
 
+    from_agency_id: int | None
     to_agency_id: int | None
     decided_on: date
 
@@ -60,6 +61,8 @@ class CaseDates:
     accepted_on: date | None = None  # accepted by that agency (thụ lý)
     suspended_on: date | None = None  # suspended, not yet resumed
     resumed_on: date | None = None  # the last resumption of this acceptance, if any
+    # The last extension (or complexity declaration) of this acceptance, if any.
+    extended_on: date | None = None
     resolution_due_on: date | None = None  # end of the running resolution deadline
     handling_started_on: date | None = None  # start of the running handling deadline
     handling_due_on: date | None = None  # end of the running handling deadline
@@ -67,11 +70,14 @@ class CaseDates:
 
 
 def arrival_on(moves: Iterable[Move], agency_id: int | None) -> date | None:
-    """The date of the last move that brought the case to `agency_id` (moves in order)."""
+    """The date of the last move that brought the case to `agency_id` (moves in order).
+
+    A move from the agency to itself (its holder named lead agency) brought nothing: the
+    decisions it signed since the case arrived stay recordable (QA 113)."""
     if agency_id is None:
         return None
     for move in reversed(list(moves)):
-        if move.to_agency_id == agency_id:
+        if move.to_agency_id == agency_id and move.from_agency_id != agency_id:
             return move.decided_on
     return None
 
@@ -109,6 +115,13 @@ def decision_date_error(action: str, on: date, today: date, dates: CaseDates) ->
     if action in AFTER_ACCEPTANCE and dates.resumed_on is not None and on < dates.resumed_on:
         return N_("Ngày quyết định không được trước ngày tiếp tục giải quyết (%(on)s): trước "
                   "ngày đó hồ sơ đang tạm đình chỉ.", on=_vn(dates.resumed_on))
+    # A decision on the case follows the extension already recorded: dated before it, a
+    # resolution or a second extension would come before the one it follows on the
+    # timeline, and an extension would be signed on a case already decided (QA 113 J1, J2).
+    if (action in AFTER_ACCEPTANCE and dates.extended_on is not None
+            and on < dates.extended_on):
+        return N_("Ngày quyết định không được trước ngày quyết định gia hạn hoặc xác định vụ "
+                  "việc phức tạp đã ghi nhận (%(on)s).", on=_vn(dates.extended_on))
     if action == "resume" and dates.suspended_on is not None and on < dates.suspended_on:
         return N_("Ngày tiếp tục giải quyết không được trước ngày tạm đình chỉ (%(on)s).",
                   on=_vn(dates.suspended_on))

@@ -872,6 +872,7 @@ def agency_counts(user: User, today: date) -> dict[str, int]:
         "in_progress": count(status="in_progress"),
         "near": count(status="open", near=True),
         "overdue": count(status="open", overdue=True),
+        "urgent": count(status="open", overdue=True, near=True),  # the home's first list
     }
 
 

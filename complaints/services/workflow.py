@@ -86,6 +86,8 @@ def _case_dates(case: Case, action: str) -> decisions.CaseDates:
         suspended_on=case.suspended_on if case.status == states.SUSPENDED else None,
         resumed_on=(_last_resumption(case) if action in decisions.AFTER_ACCEPTANCE and accepted
                     else None),
+        extended_on=(_last_extension(case) if action in decisions.AFTER_ACCEPTANCE
+                     and accepted else None),
         resolution_due_on=resolution.due_on if resolution and not resolution.met_on else None,
         handling_started_on=running.start_on if running else None,
         handling_due_on=running.due_on if running else None,
@@ -98,6 +100,21 @@ def _last_resumption(case: Case) -> date | None:
     periods = [resumed for suspended, resumed in deadlines.suspension_periods(case)
                if case.accepted_on is None or suspended >= case.accepted_on]
     return max(periods) if periods else None
+
+
+def _last_extension(case: Case) -> date | None:
+    """The date of the last extension or complexity declaration of this acceptance, from
+    the audit trail (the decisions' own dates, as entered)."""
+    import json
+
+    dates = [date.fromisoformat(on[:10]) for on in (
+        json.loads(data or "{}").get("on") for data in db.session.scalars(
+            select(AuditEvent.data).where(
+                AuditEvent.chain == f"case:{case.id}",
+                AuditEvent.action.in_(("extended", "complexity_declared")))))
+        if on]
+    return max((d for d in dates if case.accepted_on is None or d >= case.accepted_on),
+               default=None)
 
 
 def _decision_date(decided_on: date | None, today: date, case: Case, action: str) -> date:
@@ -617,8 +634,8 @@ def check_return(case: Case, reason: str, suggested_agency_code: str, actor, tod
                  decided_on=None) -> tuple[str, Agency, str, date]:
     """Refuse a return as `return_case` would, changing nothing (the page confirms first);
     return the reason, the suggested agency, the new status and the decision's date."""
-    reason = _trail_reason(case, reason, N_("Nêu lý do trả lại đơn."))
-    suggested = _agency(suggested_agency_code, "suggested_agency_code")
+    # Whether it may be returned at all first: a head who lost a race to a colleague's
+    # transfer hears that the case moved, not that its fields are wrong (QA round 24).
     new_status = _transition(case, "return", actor)
     if case.lead_agency_id is not None and case.lead_agency_id == case.agency_id:
         raise NotAllowed(N_("Cơ quan chủ trì đã được chỉ định không được trả lại đơn."))
@@ -626,10 +643,26 @@ def check_return(case: Case, reason: str, suggested_agency_code: str, actor, tod
         # QA round 52: a petition raised at the agency's own reception session was logged
         # by no desk; returned, nobody could open or route it while its clock ran.
         raise NotAllowed(RETURN_TO_NO_DESK)
-    if suggested.id == case.agency_id:
-        raise ValidationFailed({"suggested_agency_code": N_("Cơ quan đề xuất phải khác cơ quan "
-                                                         "đang giữ hồ sơ.")})
-    return reason, suggested, new_status, _decision_date(decided_on, today, case, "return")
+    errors: dict[str, str] = {}
+    reason = _checked(errors, _trail_reason, case, reason, N_("Nêu lý do trả lại đơn."))
+    suggested = _checked(errors, _agency, suggested_agency_code, "suggested_agency_code")
+    if suggested is not None and suggested.id == case.agency_id:
+        errors["suggested_agency_code"] = N_("Cơ quan đề xuất phải khác cơ quan đang giữ hồ "
+                                             "sơ.")
+    on = _checked(errors, _decision_date, decided_on, today, case, "return")
+    if errors:
+        raise ValidationFailed(errors)
+    return reason, suggested, new_status, on
+
+
+def _checked(errors: dict[str, str], check, *args):
+    """Run one field's check; keep its refusal in `errors` and go on to the next field, so
+    that a form is refused once with every bad field (ux.md; QA 113: one at a time)."""
+    try:
+        return check(*args)
+    except ValidationFailed as exc:
+        errors.update({k: v for k, v in exc.errors.items() if k not in errors})
+        return None
 
 
 def _desk_routes_again(case: Case) -> bool:
@@ -680,15 +713,21 @@ def check_transfer(case: Case, to_agency_code: str, reason: str, actor, today,
                    decided_on=None) -> tuple[str, Agency, str, date]:
     """Refuse a transfer as `transfer` would, changing nothing (the page confirms first);
     return the reason, the receiving agency, the new status and the decision's date."""
-    reason = _trail_reason(case, reason, N_("Nêu lý do chuyển đơn."))
-    to = _agency(to_agency_code, "to_agency_code")
+    # Whether it may be transferred at all first (see check_return; QA round 24).
     new_status = _transition(case, "transfer", actor)
     if case.lead_agency_id is not None and case.lead_agency_id == case.agency_id:
         raise NotAllowed(N_("Cơ quan chủ trì đã được chỉ định không được chuyển đơn."))
-    if to.id == case.agency_id:
-        raise ValidationFailed({"to_agency_code": N_("Chọn cơ quan khác.")})
-    check_not_first_round_holder(case, to, "to_agency_code")
-    return reason, to, new_status, _decision_date(decided_on, today, case, "transfer")
+    errors: dict[str, str] = {}
+    reason = _checked(errors, _trail_reason, case, reason, N_("Nêu lý do chuyển đơn."))
+    to = _checked(errors, _agency, to_agency_code, "to_agency_code")
+    if to is not None and to.id == case.agency_id:
+        errors["to_agency_code"] = N_("Chọn cơ quan khác.")
+    elif to is not None:
+        _checked(errors, check_not_first_round_holder, case, to, "to_agency_code")
+    on = _checked(errors, _decision_date, decided_on, today, case, "transfer")
+    if errors:
+        raise ValidationFailed(errors)
+    return reason, to, new_status, on
 
 
 def transfer(case: Case, to_agency_code: str, reason: str, actor, now, today,

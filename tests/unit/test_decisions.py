@@ -15,8 +15,8 @@ TODAY = date(2026, 12, 1)
 DATES = CaseDates(received_on=date(2026, 11, 20), arrived_on=date(2026, 11, 29))
 
 
-def _move(to: int | None, on: date):
-    return SimpleNamespace(to_agency_id=to, decided_on=on)
+def _move(to: int | None, on: date, frm: int | None = None):
+    return SimpleNamespace(from_agency_id=frm, to_agency_id=to, decided_on=on)
 
 
 def test_arrival_is_the_last_move_into_the_agency():
@@ -26,6 +26,9 @@ def test_arrival_is_the_last_move_into_the_agency():
     assert decisions.arrival_on(moves, 2) == date(2026, 11, 10)
     assert decisions.arrival_on(moves, 3) is None
     assert decisions.arrival_on(moves, None) is None
+    # Its holder named lead agency (a move from 1 to 1): the case arrived on 20/11 still.
+    assert decisions.arrival_on([*moves, _move(1, date(2026, 11, 27), frm=1)], 1) == date(
+        2026, 11, 20)
 
 
 @pytest.mark.parametrize("action", sorted(decisions.AT_AGENCY))
@@ -77,6 +80,14 @@ def test_a_second_suspension_follows_the_previous_resumption():
     assert "lần trước (20/11/2026)" in decision_date_error("suspend", date(2026, 11, 19),
                                                           TODAY, dates)
     assert decision_date_error("suspend", date(2026, 11, 20), TODAY, dates) is None
+
+
+@pytest.mark.parametrize("action", sorted(decisions.AFTER_ACCEPTANCE))
+def test_what_follows_an_extension_is_not_dated_before_it(action):
+    dates = CaseDates(received_on=date(2026, 11, 2), accepted_on=date(2026, 11, 3),
+                      extended_on=date(2026, 11, 20))
+    assert "(20/11/2026)" in decision_date_error(action, date(2026, 11, 19), TODAY, dates)
+    assert decision_date_error(action, date(2026, 11, 20), TODAY, dates) is None
 
 
 def test_an_extension_is_decided_by_the_due_date():

@@ -131,12 +131,12 @@ def home():
     return render_template(
         "agency/home.html",
         counts=counts,
-        waiting=db.session.scalars(query(current_user, today, "routed").limit(20)).all(),
+        waiting=db.session.scalars(query(current_user, today, "routed").limit(HOME_ROWS)).all(),
         in_progress=db.session.scalars(
-            query(current_user, today, "in_progress").limit(20)).all(),
+            query(current_user, today, "in_progress").limit(HOME_ROWS)).all(),
         urgent=db.session.scalars(
-            query(current_user, today, "open", overdue=True, near=True).limit(20)).all(),
-        unassigned=(db.session.scalars(case_view.unassigned_query(current_user).limit(20))
+            query(current_user, today, "open", overdue=True, near=True).limit(HOME_ROWS)).all(),
+        unassigned=(db.session.scalars(case_view.unassigned_query(current_user).limit(HOME_ROWS))
                     .all() if current_user.role == "agency_head" else []),
         unassigned_total=(db.session.scalar(select(func.count()).select_from(
             case_view.unassigned_query(current_user).order_by(None).subquery()))
