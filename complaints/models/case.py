@@ -429,6 +429,9 @@ class Attachment(db.Model):
     reveals_identity: Mapped[bool] = mapped_column(Boolean, default=False)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
+    # Its content erased with the petitioner's identity (personal_data.anonymise_petitioner):
+    # the row stays, the file is served no more and pruned once no other row names it.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     petition = relationship("Petition", back_populates="attachments")
 

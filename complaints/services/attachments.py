@@ -253,8 +253,9 @@ def remove_orphans(now: datetime, min_age: timedelta, root: Path | None = None,
     candidates: dict[str, Path] = {}
 
     def settle() -> None:
+        # A row whose content was erased (anonymised) keeps nothing alive.
         known = set(db.session.scalars(select(Attachment.sha256).where(
-            Attachment.sha256.in_(list(candidates)))))
+            Attachment.sha256.in_(list(candidates)), Attachment.erased_at.is_(None))))
         for sha256, path in candidates.items():
             if sha256 not in known:
                 # A batch is up to 500 files: an upload of the same content may have
@@ -299,7 +300,8 @@ def remove_orphans(now: datetime, min_age: timedelta, root: Path | None = None,
 
 def _named(sha256: str) -> bool:
     """Does an attachment row name this file now?"""
-    return db.session.scalar(select(Attachment.id).where(Attachment.sha256 == sha256)
+    return db.session.scalar(select(Attachment.id).where(Attachment.sha256 == sha256,
+                                                         Attachment.erased_at.is_(None))
                              .limit(1)) is not None
 
 

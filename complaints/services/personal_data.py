@@ -2,21 +2,24 @@
 
 Anonymising blanks the person's identity on the petitioner row and the addresses the
 outbox kept for them, and takes it out of what they wrote that is kept beside the case (the
-names of their files, their rating's comment: QA round 59); petitions, cases and feedback
-figures stay, so the statistics do not change.
-Audit events hold no personal data of a case (intake records counts and codes only), so
-every chain stays valid; the act itself is recorded on the chain "petitioner:<id>". The one
-exception is what an administrator typed into the personal-data search, recorded as typed
-on their own chain so that a review can tell who looked for whom: the trail is
-append-only, so anonymising a petitioner later does not erase a name searched for.
+names of their files, their rating's comment: QA round 59); the content of their files is
+erased (QA 115); petitions, cases and feedback figures stay, so the statistics do not
+change.
+Intake's audit events record counts and codes, no personal data, and anonymising rewrites
+no event, so every chain stays valid; the act itself is recorded on the chain
+"petitioner:<id>". What officials typed into an event (a reason, a note) may still name
+the person: the trail is append-only, so that text stays, and the export lists it
+(QA 115). So does what an administrator typed into the personal-data search, recorded as
+typed on their own chain so that a review can tell who looked for whom.
 
 Every petitioner's data is opened (and exported) on a stated ground, recorded: asking it of
 denouncers only would tell who denounced (Law on Denunciations Art. 8). Opening or
 exporting someone who signed a denunciation shows who denounced it, so it is also recorded
 as an identity view on that denunciation's own trail (as a reveal on its case page is).
 
-Free text that officials typed into a case (subject, content, notes) is not rewritten:
-it is the record of the case, not the petitioner's identity.
+The texts of their cases (subject, content, each letter's own text) lose the person's
+name, numbers and e-mail (QA 115: the desk's search still found them by the phone in their
+letter); notes officials typed are not rewritten: they are the record of the case.
 """
 
 from __future__ import annotations
@@ -324,7 +327,8 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
         "files": [
             {"case": by_id[a.case_id].tracking_code, "petition": a.petition_id,
              "filename": shown, "content_type": a.content_type, "size": a.size,
-             "purpose": a.purpose, "sha256": a.sha256, "created_at": _iso(a.created_at)}
+             "purpose": a.purpose, "sha256": a.sha256, "created_at": _iso(a.created_at),
+             "erased_at": _iso(a.erased_at)}
             for a, shown in _exported_files(petitioner, list(by_id))
         ],
         "feedback": [
@@ -347,6 +351,9 @@ def export_petitioner(petitioner: Petitioner, actor: User, now: datetime,
         # exports, and the views of their identity on the denunciations they signed
         # (QA round 67). This export is recorded after it is made, so it is not listed.
         "accesses": _accesses(petitioner, cases),
+        # What officials typed on their cases' trails that names them (a reason, a note):
+        # held about them as long as the trail is (QA 115: the export left it out).
+        "trail": _trail_naming(petitioner, by_id),
         "exported_at": _iso(now),
     }
     audit.record(chain(petitioner), "petitioner_exported", actor, now,
@@ -378,7 +385,8 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
             "Chưa hết thời hạn lưu trữ (đến ngày %(day)s).",
             day=f"{check.retained_until:%d/%m/%Y}")})
     email, name = petitioner.email, petitioner.full_name
-    case_ids = [c.id for c in cases_of(petitioner)]
+    cases = cases_of(petitioner)
+    case_ids = [c.id for c in cases]
     sent_to = _messages_to(petitioner, case_ids)  # read before the address is cleared
     who = _identity(petitioner, case_ids)  # read before the particulars are cleared
     # The files of their letters, and every file of their cases named after them: a scan
@@ -419,15 +427,65 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
             kept = f"{ANONYMOUS_NAME}-{row.id}"
         if kept != stem:
             row.filename, renamed = f"{kept}{ext}"[:255], renamed + 1
+        # Their content too: a scan of their letter or ID card names them in a way no
+        # rename reaches (QA 115: it stayed downloadable). The row stays as the record of
+        # what was handed in; the prune removes the stored file once no row names it.
+        if row.erased_at is None:
+            row.erased_at = now
     for feedback in db.session.scalars(select(CitizenFeedback).where(
             CitizenFeedback.case_id.in_(case_ids or [-1]), CitizenFeedback.comment.is_not(None))):
         feedback.comment = who.scrub(feedback.comment)
+    scrubbed = _scrub_case_texts(cases, who)
     audit.record(chain(petitioner), "petitioner_anonymised", actor, now,
                  {"ground": ground, "cases": len(case_ids),
-                  "retention_years": retention_years, "files_renamed": renamed})
+                  "retention_years": retention_years, "files_renamed": renamed,
+                  "files_erased": len(files), "texts_scrubbed": scrubbed})
     db.session.flush()
     logger.info("petitioner %s anonymised by %s", petitioner.id, actor.username)
     return petitioner
+
+
+def _trail_naming(petitioner: Petitioner, by_id: dict[int, Case]) -> list[dict]:
+    """The events of their cases' audit trails with a text that names them (their name,
+    an ID or phone number, their e-mail), each with its case, action and time."""
+    if not by_id or petitioner.anonymised_at is not None:
+        return []
+    who = _identity(petitioner, list(by_id))
+    chains = {f"case:{case_id}": case for case_id, case in by_id.items()}
+    found = []
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.chain.in_(list(chains))).order_by(AuditEvent.chain, AuditEvent.seq)):
+        texts = [v for v in json.loads(event.data or "{}").values() if isinstance(v, str)]
+        if any(who.scrub(t) != t for t in texts):
+            found.append({"case": chains[event.chain].tracking_code, "action": event.action,
+                          "at": _iso(event.created_at), "data": json.loads(event.data)})
+    return found
+
+
+SCRUBBED_TEXT = "[Nội dung đã được ẩn danh]"  # a text the person's name could not be cut from
+_SUBJECT_LENGTH = Case.__table__.c.subject.type.length
+
+
+def _scrub_case_texts(cases: list[Case], who: _Identity) -> int:
+    """Take the person's name, ID and phone numbers and e-mail out of the texts of their
+    cases: the subject, the content, each letter's own text. A letter typed from an online
+    form is their own words, and the desk's search found the case by the phone in it after
+    they were anonymised (QA 115). The record of the matter stays; a text their name cannot
+    be cut from (written without accents) is replaced whole. Returns the texts changed."""
+    changed = 0
+    for case in cases:
+        for owner, attr, limit in ((case, "subject", _SUBJECT_LENGTH), (case, "content", None),
+                                   *((p, name, None) for p in case.petitions
+                                     for name in ("content", "letter_text"))):
+            value = getattr(owner, attr)
+            if not value:
+                continue
+            kept = who.scrub(value)
+            kept = SCRUBBED_TEXT if kept is None else kept[:limit] if limit else kept
+            if kept != value:
+                setattr(owner, attr, kept)
+                changed += 1
+    return changed
 
 
 def _files_of(petitioner: Petitioner, case_ids: list[int]) -> list[Attachment]:

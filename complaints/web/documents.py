@@ -71,6 +71,12 @@ class FileMissing(NotFound):
     explained = _l("Tệp này không còn trong kho lưu trữ; đã báo cho quản trị hệ thống.")
 
 
+class FileErased(NotFound):
+    """A file whose content was erased with its petitioner's identity: 404, saying so."""
+
+    explained = _l("Nội dung tệp này đã được xóa khi ẩn danh người đứng đơn.")
+
+
 def send_attachment(row, case, actor):
     """Serve a case's file to a reader who may open the case: a file that may reveal a
     denouncer only to who may see them, each such download audited (pages and API)."""
@@ -79,6 +85,8 @@ def send_attachment(row, case, actor):
     reveals = attachments.reveals_identity(row, case)
     if reveals and not can_see_identity(actor, case):
         abort(403)
+    if row.erased_at is not None:
+        raise FileErased()
     try:
         path = attachments.blob_path(row.sha256)
     except ValueError:
