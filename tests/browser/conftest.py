@@ -58,6 +58,16 @@ def phone_page(browser, live_server):
     context.close()
 
 
+def drop_cookies(page) -> None:
+    """The browser forgets its cookies, as after idle minutes or a closed window.
+
+    Waits for the page's requests to finish first: a late response (the favicon, a
+    script) carries a refreshed session cookie that would otherwise come back after the
+    clearing and keep the old official signed in."""
+    page.wait_for_load_state("networkidle")
+    page.context.clear_cookies()
+
+
 def sign_in(page, username: str, password: str) -> None:
     page.goto("/login")
     page.get_by_label("Tên đăng nhập").fill(username)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import Case
 from complaints.services import workflow
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import drop_cookies, sign_in
 from tests.browser.test_citizen_story import _look_up
 from tests.conftest import NOW, TODAY
 from tests.factories import PASSWORD
@@ -63,7 +63,7 @@ def test_a_second_complaint_refused_for_a_lost_cookie_is_offered_back(page, deci
     page.get_by_label("Lý do bạn không đồng ý với quyết định giải quyết lần đầu").fill(REASON)
     page.get_by_label("Tôi xác nhận gửi đơn khiếu nại lần hai").check()
     assert page.get_by_test_id("draft-notice").count() == 0
-    page.context.clear_cookies()  # the browser closed / the cookie cleared
+    drop_cookies(page)  # the browser closed / the cookie cleared
     page.get_by_role("button", name="Gửi khiếu nại lần hai").click()
     _refused_for_lost_cookie(page)
     assert REASON not in page.content()  # nothing echoed by the server
@@ -98,7 +98,7 @@ def test_a_rating_comment_is_offered_back_and_can_be_discarded(page, decided_cas
     page.get_by_role("group", name=re.compile("cách cơ quan tiếp nhận")) \
         .get_by_label("2 — Không hài lòng").check()
     page.get_by_label("Góp ý thêm (không bắt buộc)").fill(COMMENT)
-    page.context.clear_cookies()
+    drop_cookies(page)
     page.get_by_role("button", name="Gửi đánh giá").click()
     _refused_for_lost_cookie(page)
 
@@ -128,7 +128,7 @@ def test_an_officials_work_note_survives_the_idle_expiry(app, page, make_agency,
     page.goto(address)
     note = page.get_by_test_id("note-section").get_by_label("Nội dung ghi chú")
     note.fill(NOTE)
-    page.context.clear_cookies()  # 30 idle minutes: the browser dropped the cookie
+    drop_cookies(page)  # 30 idle minutes: the browser dropped the cookie
     page.get_by_role("button", name="Lưu ghi chú").click()
     _refused_for_lost_cookie(page)
 

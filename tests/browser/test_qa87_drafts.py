@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import Case
 from complaints.services import workflow
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import drop_cookies, sign_in
 from tests.conftest import NOW, TODAY
 from tests.factories import PASSWORD
 
@@ -100,7 +100,7 @@ def test_a_reception_session_keeps_nothing_in_the_browser(page, head):
     page.locator("#petitions-1-kind").select_option("denunciation")
     page.locator("#petitions-1-content").fill("Tố cáo cán bộ địa chính nhận tiền.")
     page.locator("#petitions-1-members").fill("Trần Văn Tố, 0912000111\nLê Thị Cáo, 0912000222")
-    page.context.clear_cookies()  # 30 idle minutes
+    drop_cookies(page)  # 30 idle minutes
     page.get_by_role("button", name="Lưu", exact=True).click()
     page.wait_for_load_state("load")
     assert "0912000111" not in json.dumps(page.evaluate(DRAFTS), ensure_ascii=False)
@@ -115,7 +115,7 @@ def _note_refused_for_a_lost_cookie(page, case, username: str) -> str:
     sign_in(page, username, PASSWORD)
     page.goto(address)
     page.get_by_test_id("note-section").get_by_label("Nội dung ghi chú").fill(NOTE)
-    page.context.clear_cookies()  # 30 idle minutes: the browser dropped the cookie
+    drop_cookies(page)  # 30 idle minutes: the browser dropped the cookie
     page.get_by_role("button", name="Lưu ghi chú").click()
     page.wait_for_load_state("load")
     assert page.get_by_test_id("error-message").is_visible()
@@ -135,7 +135,7 @@ def test_another_official_signing_in_on_the_tab_is_not_offered_the_text(page, he
     sign_in(page, "chuyenvien", PASSWORD)  # a colleague at the same computer
     page.goto(address)
     assert page.get_by_test_id("draft-notice").count() == 0
-    page.context.clear_cookies()
+    drop_cookies(page)
     sign_in(page, "giamdoc", PASSWORD)  # the head, back: the note is offered to her
     page.goto(address)
     notice = page.get_by_test_id("draft-notice")
