@@ -65,6 +65,33 @@ def actor_label(actor: User | None) -> str:
     return "system" if actor is None else f"{actor.username}#{actor.id}"
 
 
+def case_trail(case, actions: tuple[str, ...], events=None) -> list[tuple[str, dict]]:
+    """The case's audit events of these kinds, oldest first, as (action, data).
+
+    The trail is where dated decisions (suspensions, extensions, returns) are kept with
+    the dates entered; deadlines and decision-date checks read them here alike.
+    `events`: the case's whole trail when the caller holds it already (intake's answer
+    holds what it just wrote), so that it is not read again."""
+    if case.id is None:
+        return []
+    chain = f"case:{case.id}"
+    if events is None:
+        rows = db.session.execute(
+            select(AuditEvent.action, AuditEvent.data)
+            .where(AuditEvent.chain == chain, AuditEvent.action.in_(actions))
+            .order_by(AuditEvent.seq)).all()
+    else:
+        rows = [(e.action, e.data) for e in sorted(events, key=lambda e: e.seq)
+                if e.chain == chain and e.action in actions]
+    return [(action, json.loads(data or "{}")) for action, data in rows]
+
+
+def trail_day(data: dict) -> date | None:
+    """The date a trail event's decision was entered for ("on"), if it has one."""
+    on = data.get("on")
+    return date.fromisoformat(on[:10]) if on else None
+
+
 def lock_case(case_id: int) -> None:
     """Take the write lock on the case before reading its chain head.
 

@@ -27,7 +27,10 @@ from complaints.models import (
     EscalationStep,
     StageSpell,
 )
-from complaints.services import running_due  # also keeps cases.running_due_on (listener)
+from complaints.services import (
+    audit,
+    running_due,  # also keeps cases.running_due_on (listener)
+)
 from complaints.services.calendar import get_calendar
 from complaints.services.table_cache import TableCache
 
@@ -338,7 +341,6 @@ def set_complexity(case: Case, variant: str, actor, now: datetime,
     The declaration switches the resolution policy's variant, and so the extensions
     allowed (a denunciation: complex once, very complex twice; Law on Denunciations Art. 30).
     """
-    from complaints.services import audit
 
     if variant not in DECLARED_VARIANTS + tuple(LONGER_VARIANT.values()):
         raise ValueError(f"unknown variant {variant!r}")
@@ -362,21 +364,12 @@ def set_complexity(case: Case, variant: str, actor, now: datetime,
 
 def suspension_periods(case: Case) -> list[tuple[date, date]]:
     """Return the (suspended on, resumed on) periods of the case, read from its audit trail."""
-    import json
-
-    from complaints.models import AuditEvent
-
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.chain == f"case:{case.id}",
-                                 AuditEvent.action.in_(("suspended", "resumed")))
-        .order_by(AuditEvent.seq))
     periods, start = [], None
-    for event in events:
-        on = json.loads(event.data or "{}").get("on")
-        if not on:
+    for action, data in audit.case_trail(case, ("suspended", "resumed")):
+        day = audit.trail_day(data)
+        if day is None:
             continue
-        day = date.fromisoformat(on[:10])
-        if event.action == "suspended":
+        if action == "suspended":
             start = day
         elif start is not None:
             periods.append((start, day))
@@ -387,32 +380,13 @@ def suspension_periods(case: Case) -> list[tuple[date, date]]:
 def handling_extensions(case: Case, events=None) -> int:
     """How many times the desk extended the running handling deadline, read from the audit
     trail: a return restarts that deadline, and its extensions with it (as acceptance
-    resets the resolution's count, case.extension_count).
-
-    `events`: the case's whole trail when the caller holds it already (intake's answer
-    holds what it just wrote), so that it is not read again.
-    """
-    import json
-
-    from complaints.models import AuditEvent
-
-    if case.id is None:
-        return 0
-    if events is None:
-        rows = db.session.execute(
-            select(AuditEvent.action, AuditEvent.data)
-            .where(AuditEvent.chain == f"case:{case.id}",
-                   AuditEvent.action.in_(("extended", "returned")))
-            .order_by(AuditEvent.seq))
-    else:
-        chain = f"case:{case.id}"
-        rows = [(e.action, e.data) for e in sorted(events, key=lambda e: e.seq)
-                if e.chain == chain and e.action in ("extended", "returned")]
+    resets the resolution's count, case.extension_count). `events` as for
+    audit.case_trail."""
     count = 0
-    for action, data in rows:
+    for action, data in audit.case_trail(case, ("extended", "returned"), events):
         if action == "returned":
             count = 0
-        elif json.loads(data or "{}").get("stage") == "handling":
+        elif data.get("stage") == "handling":
             count += 1
     return count
 
@@ -468,7 +442,7 @@ def _write_recomputed(updates: list[dict], moved: list[tuple], now: datetime, ac
     """Store recomputed deadlines with Core statements; audit each moved due date as the
     per-case path does (`moved`: case id, stage, old and new due date)."""
     from complaints.models import AuditEvent
-    from complaints.services import audit, escalation
+    from complaints.services import escalation
 
     if updates:
         table = CaseDeadline.__table__
@@ -612,7 +586,6 @@ def recompute_open(now: datetime, actor=None, reason: str | None = None, *,
     policy version, which applies to stages started from then on. Cases ever suspended go
     through the per-case path; with neither argument, every open case does.
     """
-    from complaints.services import audit
 
     changed = 0
     query = select(Case).where(Case.status.in_(states.OPEN_STATUSES)).order_by(Case.id)

@@ -481,7 +481,7 @@ def _scrub_case_texts(cases: list[Case], who: _Identity) -> int:
             if not value:
                 continue
             kept = who.scrub(value)
-            kept = SCRUBBED_TEXT if kept is None else kept[:limit] if limit else kept
+            kept = SCRUBBED_TEXT if kept is None else kept[:limit]
             if kept != value:
                 setattr(owner, attr, kept)
                 changed += 1

@@ -105,15 +105,9 @@ def _last_resumption(case: Case) -> date | None:
 def _last_extension(case: Case) -> date | None:
     """The date of the last extension or complexity declaration of this acceptance, from
     the audit trail (the decisions' own dates, as entered)."""
-    import json
-
-    dates = [date.fromisoformat(on[:10]) for on in (
-        json.loads(data or "{}").get("on") for data in db.session.scalars(
-            select(AuditEvent.data).where(
-                AuditEvent.chain == f"case:{case.id}",
-                AuditEvent.action.in_(("extended", "complexity_declared")))))
-        if on]
-    return max((d for d in dates if case.accepted_on is None or d >= case.accepted_on),
+    dates = (audit.trail_day(data)
+             for _, data in audit.case_trail(case, ("extended", "complexity_declared")))
+    return max((d for d in dates if d and (case.accepted_on is None or d >= case.accepted_on)),
                default=None)
 
 
