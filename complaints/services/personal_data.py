@@ -47,6 +47,7 @@ from complaints.models import (
     AuditEvent,
     Case,
     CitizenFeedback,
+    Cluster,
     Notification,
     Petition,
     Petitioner,
@@ -447,7 +448,7 @@ def anonymise_petitioner(petitioner: Petitioner, ground: str, actor: User, now: 
 
 def _trail_naming(petitioner: Petitioner, by_id: dict[int, Case]) -> list[dict]:
     """The events of their cases' audit trails with a text that names them (their name,
-    an ID or phone number, their e-mail), each with its case, action and time."""
+    an ID or phone number, their e-mail or address), each with its case, action and time."""
     if not by_id or petitioner.anonymised_at is not None:
         return []
     who = _identity(petitioner, list(by_id))
@@ -467,11 +468,12 @@ _SUBJECT_LENGTH = Case.__table__.c.subject.type.length
 
 
 def _scrub_case_texts(cases: list[Case], who: _Identity) -> int:
-    """Take the person's name, ID and phone numbers and e-mail out of the texts of their
-    cases: the subject, the content, each letter's own text. A letter typed from an online
-    form is their own words, and the desk's search found the case by the phone in it after
-    they were anonymised (QA 115). The record of the matter stays; a text their name cannot
-    be cut from (written without accents) is replaced whole. Returns the texts changed."""
+    """Take the person's name, ID and phone numbers, e-mail and address out of the texts of
+    their cases: the subject, the content, each letter's own text, their clusters' subject.
+    A letter typed from an online form is their own words, and the desk's search found the
+    case by the phone in it after they were anonymised (QA 115). The record of the matter
+    stays; a text their name cannot be cut from (written without accents) is replaced
+    whole. Returns the texts changed."""
     changed = 0
     for case in cases:
         for owner, attr, limit in ((case, "subject", _SUBJECT_LENGTH), (case, "content", None),
@@ -485,6 +487,13 @@ def _scrub_case_texts(cases: list[Case], who: _Identity) -> int:
             if kept != value:
                 setattr(owner, attr, kept)
                 changed += 1
+    # A mass cluster keeps the folded subject of the case that opened it: the inspectors'
+    # list shows it and later letters are matched against it (QA 118).
+    clusters = {c.cluster_id for c in cases if c.cluster_id}
+    for cluster in db.session.scalars(select(Cluster).where(Cluster.id.in_(clusters or {-1}))):
+        kept = who.scrub_folded(cluster.subject_folded)
+        if kept != cluster.subject_folded:
+            cluster.subject_folded, changed = kept[:500], changed + 1
     return changed
 
 
@@ -533,7 +542,27 @@ def _identity(petitioner: Petitioner, case_ids: list[int]) -> _Identity:
     name = petitioner.full_name
     return _Identity(name or "", _longer_names(name, case_ids) if name and case_ids else [],
                      {n for n in (petitioner.id_number, petitioner.phone) if n},
-                     petitioner.email)
+                     petitioner.email, _address_phrases(petitioner.address))
+
+
+def _address_phrases(address: str | None) -> list[str]:
+    """The address as written and, when it holds a house number, its first part ("Số 1
+    Lạch Tray" of "Số 1 Lạch Tray, Hải Phòng"): a text giving the home with the ward spelt
+    otherwise still says where they live (QA 118). A first part without a number (a
+    village, a ward) is the place of many people and stays in the record."""
+    whole = " ".join((address or "").split())
+    if not whole:
+        return []
+    first = whole.split(",")[0].strip()
+    if first != whole and len(first) >= 5 and any(ch.isdigit() for ch in first):
+        return [whole, first]
+    return [whole]
+
+
+def _phrase(words: str) -> re.Pattern:
+    """`words` as whole words, any spacing, any case."""
+    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words.split())) + r"(?!\w)",
+                      re.IGNORECASE)
 
 
 def _stem(row: Attachment) -> str:
@@ -576,12 +605,13 @@ _SEPARATORS = re.compile(r"[\W_]+")
 
 @dataclass
 class _Identity:
-    """What names the person in a text they wrote: name, ID number, phone, e-mail."""
+    """What names the person in a text they wrote: name, ID number, phone, e-mail, address."""
 
     name: str
     longer: list[str]  # co-signers' names that hold `name` (_longer_names)
     numbers: set[str]
     email: str | None
+    addresses: list[str] = field(default_factory=list)  # _address_phrases, longest first
 
     def scrub(self, text: str) -> str | None:
         """`text` without the person's name, numbers and address; None when the name is
@@ -591,6 +621,8 @@ class _Identity:
             text = _without_name(text, self.name, self.longer)
         if self.email:
             text = re.sub(re.escape(self.email), ANONYMOUS_NAME, text, flags=re.IGNORECASE)
+        for address in self.addresses:
+            text = _phrase(address).sub(ANONYMOUS_NAME, text)
         if self.numbers:
             text = _NUMBER.sub(lambda m: ANONYMOUS_NAME if _numbers(m.group()) & self.numbers
                                else m.group(), text)
@@ -601,6 +633,24 @@ class _Identity:
             words = f" {fold(_SEPARATORS.sub(' ', rest))} "
             if f" {fold(_SEPARATORS.sub(' ', self.name))} " in words:
                 return None
+        return text
+
+    def scrub_folded(self, text: str) -> str:
+        """A folded text (no accents, lower case: a cluster's subject) without the person's
+        name, numbers, e-mail and address, each folded alike."""
+        kept = {f"\x00{i}\x00": fold(other) for i, other in enumerate(self.longer)}
+        for mark, other in kept.items():
+            text = _phrase(other).sub(mark, text)
+        anonymous = fold(ANONYMOUS_NAME)
+        for words in ([fold(self.name)] if self.name and self.name != ANONYMOUS_NAME else []) \
+                + [fold(self.email or "")] + [fold(a) for a in self.addresses]:
+            if words:
+                text = _phrase(words).sub(anonymous, text)
+        for mark, other in kept.items():
+            text = text.replace(mark, other)
+        if self.numbers:
+            text = _NUMBER.sub(lambda m: anonymous if _numbers(m.group()) & self.numbers
+                               else m.group(), text)
         return text
 
 
