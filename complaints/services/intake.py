@@ -29,7 +29,14 @@ from complaints.domain.confidentiality import (
 from complaints.domain.fields import FIELD_STOPPED
 from complaints.domain.limits import CONTENT_MAX, REASON_MAX
 from complaints.domain.messages import CONTROL_CHARACTERS, N_, Named
-from complaints.domain.text import blank, fold, has_control, name_problem, nfc_fields
+from complaints.domain.text import (
+    blank,
+    fold,
+    has_control,
+    name_problem,
+    nfc_fields,
+    normal_tracking_code,
+)
 from complaints.extensions import db
 from complaints.models import (
     Case,
@@ -134,6 +141,10 @@ class CaseData:
         # desk's form, the API, Open311, a split): lengths count letters as they read, and
         # one text typed on two keyboards is one string (QA 97).
         nfc_fields(self)
+        # The earlier case's code read as every look-up reads it (lower case, no hyphen):
+        # the desk's form upper-cased it and the API did not (QA 117).
+        if self.parent_tracking_code:
+            self.parent_tracking_code = normal_tracking_code(self.parent_tracking_code)
 
 
 def new_tracking_code(year: int) -> str:

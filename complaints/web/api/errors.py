@@ -5,16 +5,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from flask import jsonify
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from complaints.domain import states
+from complaints.domain.text import normal_tracking_code
 from complaints.extensions import db
+from complaints.models import Case
+from complaints.permissions import can_view
 from complaints.services.attachments import StorageError
 from complaints.services.errors import NotAllowed, NotFound, ValidationFailed
 from complaints.web.api import bp
+from complaints.web.api.case_view import allowed_actions
 from complaints.web.api.schemas import flatten_errors
 from complaints.web.i18n import error_text, http_error_text, transition_text, translate_errors
 
@@ -91,11 +96,25 @@ def invalid_transition(exc: states.InvalidTransition):
     # The message names the action as people do ("Lưu đơn"); `action` keeps the code.
     # What may be done instead is what the case answer lists for this caller, never every
     # action of the status (QA: `extend` refused by law, `designate_lead` no API action).
+    allowed = exc.allowed if isinstance(exc, CaseConflict) else _allowed_now()
     return error_response(
         409, transition_text(exc),
-        action=exc.action, case_status=exc.status,
-        allowed_actions=exc.allowed if isinstance(exc, CaseConflict) else [],
+        action=exc.action, case_status=exc.status, allowed_actions=allowed,
     )
+
+
+def _allowed_now() -> list[str]:
+    """What the caller may do with the case the request names, as GET /cases/{code} lists
+    it, for a refusal raised without it (a split's, a correction's: they answered [], QA
+    117). Read after a rollback: the case as it stands, not as the refused step left it."""
+    code = (request.view_args or {}).get("tracking_code")
+    user = getattr(g, "api_user", None)
+    if not code or user is None:
+        return []
+    db.session.rollback()
+    case = db.session.scalar(select(Case).where(
+        Case.tracking_code == normal_tracking_code(code)))
+    return allowed_actions(case, user) if case is not None and can_view(user, case) else []
 
 
 @bp.errorhandler(HTTPException)

@@ -638,7 +638,12 @@ def split_case(tracking_code: str):
         is_complex=body["is_complex"],
         seen=(splitting.state_fingerprint(case, content=body["content_seen"])
               if body["content_seen"] is not None else None))
-    new_case, pin = splitting.split_case(case, data, user, now, today)
+    try:
+        new_case, pin = splitting.split_case(case, data, user, now, today)
+    except ValidationFailed as exc:  # the form's hidden "seen" is the API's content_seen
+        if "seen" in exc.errors:
+            exc.errors["content_seen"] = exc.errors.pop("seen")
+        raise
     return _case_response(new_case, user, 201, pin=pin)
 
 

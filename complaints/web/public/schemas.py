@@ -46,3 +46,5 @@ class PublicCaseSchema(Schema):
     reply_received_on = fields.Date(allow_none=True)
     split_parts = fields.List(fields.String())  # the other parts of a split letter
     split_from = fields.String(allow_none=True)
+    # Suspended after the resolution due date: the case stays late (QA 104, QA 117).
+    late_suspension = fields.Boolean()
