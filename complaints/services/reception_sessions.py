@@ -19,7 +19,7 @@ from complaints.domain import scoring
 from complaints.domain.catalog import RECEPTION_KINDS
 from complaints.domain.messages import N_
 from complaints.domain.policies import DENUNCIATION, RECEPTION_SESSION
-from complaints.domain.text import name_order
+from complaints.domain.text import name_order, normal_tracking_code
 from complaints.extensions import db
 from complaints.models import Agency, Case, Petition, ReceptionSession, User
 from complaints.permissions import (
@@ -171,7 +171,7 @@ def petition_counts(petitions: list[intake.CaseData | JoinedPetition],
         size = len(intake.rows_by_person(row.petition.petitioners))
         out["turns"] += 1
         out["people"] += size
-        code = row.tracking_code.strip().upper() if isinstance(row, JoinedPetition) else None
+        code = normal_tracking_code(row.tracking_code) if isinstance(row, JoinedPetition) else None
         if code is not None:
             joined.add(code)
         elif (next(written) if saved is not None else row.petition.history) in (
@@ -236,7 +236,7 @@ def _count(value) -> int:
 def joined_case(row: JoinedPetition, actor: User) -> Case | None:
     """The case a petition joins, if the actor's agency holds it (else None)."""
     case = db.session.scalar(select(Case).where(
-        Case.tracking_code == row.tracking_code.strip().upper()))
+        Case.tracking_code == normal_tracking_code(row.tracking_code)))
     if case is None or not can_join_session_petition(actor, case):
         return None
     return case

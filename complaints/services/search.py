@@ -27,7 +27,7 @@ from datetime import datetime
 from sqlalchemy import Select, case, column, func, literal_column, or_, select, table, text
 from sqlalchemy.orm import selectinload
 
-from complaints.domain.text import fold
+from complaints.domain.text import fold, normal_tracking_code
 from complaints.extensions import db
 from complaints.models import Case, User
 from complaints.services import queries
@@ -169,8 +169,8 @@ class DeskMatches:
 
 
 def tracking_code_in(q: str | None) -> str | None:
-    """The tracking code `q` spells (any case, spaces ignored), or None."""
-    code = (q or "").upper().replace(" ", "")
+    """The tracking code `q` spells (any case, spaces or hyphens ignored), or None."""
+    code = normal_tracking_code(q)
     return code if _TRACKING_CODE.fullmatch(code) else None
 
 
@@ -195,7 +195,7 @@ def desk_matches(user: User, q: str, bound: int | None = None) -> DeskMatches:
         return DeskMatches([], False)
     visible = queries.cases_visible_to(user).with_only_columns(Case.id)
     found: list[int] = []
-    code = q.upper().replace(" ", "")
+    code = normal_tracking_code(q)
     if _TRACKING_CODE.fullmatch(code):
         found += db.session.scalars(visible.where(Case.tracking_code == code))
     people = select(PetitionSigner.petition_id).join(
@@ -256,7 +256,7 @@ def agency_match(query: Select, q: str, user: User) -> Select:
     """Narrow an agency's case list to `q`: its tracking code, or words of the subject or
     content (never a petitioner's name: an agency must not find a case by the name of a
     secret denouncer, nor by the content of a denunciation it may not read)."""
-    code = (q or "").strip().upper().replace(" ", "")
+    code = normal_tracking_code(q)
     if _TRACKING_CODE.fullmatch(code):
         return query.where(Case.tracking_code == code)
     matched, _rank = apply(query, q, user)

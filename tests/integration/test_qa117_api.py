@@ -64,3 +64,16 @@ def test_a_409_offers_what_the_case_answer_offers(world, routed, api, method, su
     r = api(world["reception"], method, f"/cases/{case.tracking_code}{suffix}", json=body)
     assert r.status_code == 409, r.get_json()
     assert r.get_json()["allowed_actions"] == offered["allowed_actions"], r.get_json()
+
+
+def test_a_code_typed_without_its_hyphen_is_the_code_everywhere(world, make_case):
+    """QA 117 J3: the look-ups read "2026 7kq4m2xh" and "20267KQ4M2XH" as the case's code;
+    the searches and a session's joined letter only upper-cased and dropped spaces."""
+    from complaints.services import search
+
+    case = make_case(actor=world["reception"], kind="recommendation")
+    db.session.commit()
+    code = case.tracking_code
+    for typed in (code.lower().replace("-", ""), code.replace("-", " – "), f" {code} "):
+        assert search.tracking_code_in(typed) == code
+        assert search.desk_matches(world["reception"], typed).ids[0] == case.id

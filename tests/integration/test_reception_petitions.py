@@ -182,7 +182,7 @@ def test_a_repeat_petition_joins_the_case_the_agency_holds(world, client, login,
     cases_before = db.session.scalar(select(db.func.count(Case.id)))
     login(world["head"])
     form = _session(**_petition(0, "", "", "Lê Văn Một", kind="", field="",
-                                join_code=earlier.tracking_code.lower(),
+                                join_code=earlier.tracking_code.lower().replace("-", ""),
                                 content="Công dân tiếp tục phản ánh công trình chưa bị xử lý."),
                     **_petition(1, "11312", "Cấp phép xây dựng chậm trễ quá hạn",
                                 "Phạm Thị Hai"))

@@ -703,7 +703,7 @@ def _session_data(body: dict) -> sessions.SessionData:
     case_id = None
     if body["case"]:
         case = db.session.scalar(select(Case).where(
-            Case.tracking_code == body["case"].strip().upper()))
+            Case.tracking_code == normal_tracking_code(body["case"])))
         if case is None:  # the same answer as another agency's case: nothing is revealed
             raise ValidationFailed({"case": N_("Hồ sơ không do cơ quan của bạn giải quyết.")})
         case_id = case.id

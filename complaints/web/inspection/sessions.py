@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from complaints import clock
 from complaints.domain import catalog
-from complaints.domain.text import name_order
+from complaints.domain.text import name_order, normal_tracking_code
 from complaints.extensions import db
 from complaints.models import Case, Field, Locality, ReceptionSession
 from complaints.permissions import (
@@ -209,7 +209,7 @@ _PETITION_ROW = re.compile(r"petitions-(\d+)-")
 def _linked_case(code: str | None) -> Case | None:
     if not code:
         return None
-    case = db.session.scalar(select(Case).where(Case.tracking_code == code.strip().upper()))
+    case = db.session.scalar(select(Case).where(Case.tracking_code == normal_tracking_code(code)))
     if case is None or not can_hold_unscheduled_reception(current_user, case):
         abort(404)
     return case
@@ -276,7 +276,7 @@ def new_reception_session():
                 raise
             else:
                 db.session.commit()
-                joined = [r.tracking_code.strip().upper() for r in rows
+                joined = [normal_tracking_code(r.tracking_code) for r in rows
                           if isinstance(r, sessions.JoinedPetition)]
                 if opened:  # the PINs go to the session page sealed, not in a flash
                     sealed.put(SESSION_PINS_KEY, {"session_id": session.id, "pins": [
