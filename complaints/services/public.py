@@ -677,6 +677,19 @@ def second_complaint_of(case: Case) -> Case | None:
                                                 Case.complaint_round == 2).limit(1))
 
 
+def signed_by_them(second: Case, first: Case) -> bool:
+    """Does someone who signed the first complaint stand behind its second one? The desk
+    may log a second complaint lodged by another person and link it: the first one's page
+    then must not tell its reader "you filed it" nor give that person's code (QA 117)."""
+    from complaints.services.escalation_patterns import people_of
+
+    def people(case: Case) -> set[tuple]:
+        return {key for p in case.petitions
+                for key in people_of(((s.petitioner, None) for s in p.signers), case.kind)}
+
+    return bool(people(first) & people(second))
+
+
 def second_complaint_offered(case: Case, today: date) -> AppealWindow | None:
     """Return the appeal window if a second complaint can be filed online now, else None.
 

@@ -305,3 +305,41 @@ def test_the_english_page_words_the_late_ground(client, unanswered, monkeypatch)
     assert "Complaint not resolved in time?" in html
     assert "days from the end of the first-instance resolution period" in html
     assert "Hai Phong City People&#39;s Committee" in html and "Luật Khiếu nại" not in html
+
+
+def test_a_second_complaint_by_someone_else_is_not_called_theirs(client, decided, make_case):
+    """QA 117 J4: the desk logged a second complaint lodged by another person and linked
+    it: the first complainant's page said "you filed it" and gave that person's code."""
+    case = decided()
+    other = make_case(complaint_round=2, parent_tracking_code=case.tracking_code.lower(),
+                      received_on=TODAY)
+    db.session.commit()
+    assert other.parent_case_id == case.id and not public.signed_by_them(other, case)
+    html = client.get("/cong-dan/ho-so").text
+    assert 'data-testid="second-complaint"' in html
+    assert "do người khác gửi" in html and other.tracking_code not in html
+    assert "Bạn đã gửi khiếu nại lần hai" not in html
+    sent = client.post("/cong-dan/ho-so/khieu-nai-lan-hai",
+                       data={"reason": "Quyết định chưa xem xét giấy tờ.", "confirm": "y"},
+                       follow_redirects=True)
+    assert "do người khác gửi" in sent.text and other.tracking_code not in sent.text
+
+
+def test_their_own_second_complaint_logged_at_the_desk_is_theirs(client, decided, make_case):
+    """The same people (one ID number) standing behind the desk's second complaint: theirs."""
+    from complaints.services import intake
+
+    case = decided()
+    first = case.petitions[0].signers[0].petitioner
+    data = intake.CaseData(
+        kind="complaint", field_code=case.field.code, subject="Khiếu nại lần hai",
+        content="Không đồng ý.", locality_code=case.locality_code, complaint_round=2,
+        parent_tracking_code=case.tracking_code,
+        petition=intake.PetitionData(channel="walk_in", received_on=TODAY, petitioners=[
+            intake.PetitionerData(full_name=first.full_name, id_number=first.id_number,
+                                  phone=first.phone, address="Số 9 Lạch Tray, Hải Phòng")]))
+    second, _pin = intake.receive_case(data, None, NOW, TODAY)
+    db.session.commit()
+    assert public.signed_by_them(second, case)
+    html = client.get("/cong-dan/ho-so").text
+    assert "Bạn đã gửi khiếu nại lần hai" in html and second.tracking_code in html

@@ -499,6 +499,7 @@ def _render_case(case, feedback_form=None, appeal_form=None, status=200, paused=
     withdrew = _withdrew(case)
     can_rate = public.rating_refusal(case) is None and feedback is None and not withdrew
     appeal = None if withdrew else public.second_complaint_offered(case, today)
+    second = public.second_complaint_of(case)
     return render_template(
         "public/case.html", case=record, today=today, feedback=feedback, withdrew=withdrew,
         can_rate=can_rate,
@@ -508,7 +509,7 @@ def _render_case(case, feedback_form=None, appeal_form=None, status=200, paused=
         appeal_refused=appeal_form is not None and appeal is None and not withdrew,
         feedback_form=feedback_form or FeedbackForm(formdata=None),
         appeal=appeal,
-        second=public.second_complaint_of(case),
+        second=second, second_theirs=second is not None and public.signed_by_them(second, case),
         appeal_form=_appeal_form(appeal_form, appeal),
         window=window,
         court_source=source_in(SOURCES["complaint_7"][0], _lang()),
@@ -579,10 +580,13 @@ def rate():
     return _render_case(found, feedback_form=form, status=422)
 
 
-def _second_complaint_filed(second: Case):
+def _second_complaint_filed(second: Case, first: Case):
     """Back to the first case's page, saying which second complaint was filed already."""
-    flash(_("Bạn đã gửi khiếu nại lần hai cho hồ sơ này (mã hồ sơ %(code)s).",
-            code=second.tracking_code), "info")
+    if public.signed_by_them(second, first):
+        flash(_("Bạn đã gửi khiếu nại lần hai cho hồ sơ này (mã hồ sơ %(code)s).",
+                code=second.tracking_code), "info")
+    else:
+        flash(_("Đã có một khiếu nại lần hai đối với hồ sơ này, do người khác gửi."), "info")
     return redirect(url_for("public.case", _anchor="khieu-nai-lan-hai"))
 
 
@@ -606,7 +610,7 @@ def second_complaint():
     already = public.second_complaint_of(found)
     if already is not None:
         # A second tab or a double tap: say so rather than answer 422 with no message.
-        return _second_complaint_filed(already)
+        return _second_complaint_filed(already, found)
     offered = public.second_complaint_offered(found, clock.today())
     if offered is None:
         # Offered when the page was shown, not now (the window ended at midnight, the
@@ -626,7 +630,7 @@ def second_complaint():
             # one in), and this one is told so like a tap after it.
             already = public.second_complaint_of(found)
             if already is not None:
-                return _second_complaint_filed(already)
+                return _second_complaint_filed(already, found)
             _attach_errors(form, exc.errors, SECOND_COMPLAINT_ALIASES)
         except NotFound:
             db.session.rollback()
